@@ -1,0 +1,46 @@
+/**
+ * The contract between the CLI's dispatcher and one command. A command parses nothing and
+ * prints nothing itself: it receives parsed options, calls the library, and returns data;
+ * `main.ts` prints it (text or `--json`) and maps errors to exit codes.
+ */
+export type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string; describe: string }>;
+
+export interface CommandInput {
+  /** Positional arguments after the command name. */
+  positionals: string[];
+  /** Options as node's util.parseArgs returns them. */
+  options: Record<string, string | boolean | string[] | undefined>;
+  /** `--store DIR`, else `$BAZAAR_STORE`, else `./bazaar-store`. */
+  storeDir: string;
+  json: boolean;
+  /** Progress reporting for long work; a no-op when stderr is not a terminal or with --json. */
+  progress: Progress;
+  stdin: NodeJS.ReadableStream;
+}
+
+export interface CommandOutput {
+  /** 0 ok, 1 the operation found a problem, 2 bad usage or input. */
+  exitCode: number;
+  /** Printed with --json (one JSON document), else `text` is printed. */
+  json?: unknown;
+  text?: string;
+  /** Lines already streamed to stdout by the command through `emit` (large outputs). */
+}
+
+export interface Command {
+  name: string;
+  /** One line for `bazaar --help`. */
+  summary: string;
+  /** The usage line, e.g. `bazaar add FILE.rpm... [--channel NAME]`. */
+  usage: string;
+  /** What it does, with an example; printed by `bazaar CMD --help`. */
+  help: string;
+  options: OptionSpec;
+  run(input: CommandInput): Promise<CommandOutput>;
+}
+
+export interface Progress {
+  start(label: string, total: number): void;
+  tick(n?: number, detail?: string): void;
+  done(): void;
+}

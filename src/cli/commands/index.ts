@@ -1,0 +1,5 @@
+/** Every `bazaar` command, in the order `bazaar --help` lists them. */
+import type { Command } from '../command.js';
+
+export const commands: Command[] = [
+];

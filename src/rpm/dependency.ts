@@ -1,0 +1,38 @@
+/**
+ * A dependency as rpm prints it: `name flags evr`. This one shape is shared by package
+ * manifests, rpm-md metadata and the resolver, so that a dependency read from a header,
+ * from primary.xml or from the store compares the same everywhere.
+ */
+export type DependencyFlags = '' | '=' | '<' | '>' | '<=' | '>=';
+
+export interface Dependency {
+  /** The capability, or for a rich (boolean) dependency the whole `(a or b)` expression. */
+  name: string;
+  flags: DependencyFlags;
+  /** The EVR exactly as stored ("" when unversioned). */
+  evr: string;
+  /** rpm's pre-requirement bit (Requires(pre), Requires(post)...): orders installs. */
+  pre?: boolean;
+}
+
+export const DEPENDENCY_KINDS = [
+  'provides', 'requires', 'conflicts', 'obsoletes', 'recommends', 'suggests', 'supplements', 'enhances',
+] as const;
+export type DependencyKind = (typeof DEPENDENCY_KINDS)[number];
+
+/** RPMSENSE_LESS | GREATER | EQUAL bits (rpm's rpmds.h) to the printed operator. */
+export function senseToFlags(sense: number): DependencyFlags {
+  switch (sense & 0x0e) {
+    case 0x02: return '<';
+    case 0x04: return '>';
+    case 0x08: return '=';
+    case 0x0a: return '<=';
+    case 0x0c: return '>=';
+    default: return '';
+  }
+}
+
+/** `name flags evr` as `rpm -q --requires` prints it. */
+export function formatDependency(dep: Dependency): string {
+  return dep.flags === '' ? dep.name : `${dep.name} ${dep.flags} ${dep.evr}`;
+}
