@@ -1,0 +1,31 @@
+import { BazaarError } from '../../errors.js';
+import { Store } from '../../store/store.js';
+import type { Command } from '../command.js';
+
+export const add: Command = {
+  name: 'add',
+  summary: 'add .rpm packages to the store (all or nothing)',
+  usage: 'bazaar add FILE.rpm... [--store DIR] [--json]',
+  help: `Reads each package, checks its header, payload and file digests, and stores the
+original .rpm, every file it contains and a package manifest. Content already in the
+store is not stored again. Prints "NEVRA<TAB>sha256:..." per package.
+
+The add is atomic: if any file is bad, or a NEVRA is already in the store with
+different content, nothing is added and the exit code is 2.
+
+Example:
+  bazaar add repos/sample/RPMS/*/*.rpm`,
+  options: {},
+  async run({ positionals, storeDir, progress }) {
+    if (positionals.length === 0) throw new BazaarError('ERR_USAGE', 'name at least one .rpm file: bazaar add FILE.rpm...');
+    const store = await Store.open(storeDir);
+    progress.start('adding', positionals.length);
+    const results = await store.add(positionals, { onProgress: (_d, _t, path) => progress.tick(1, path) });
+    progress.done();
+    return {
+      exitCode: 0,
+      json: results,
+      text: results.map((r) => `${r.nevra}\t${r.id}`).join('\n'),
+    };
+  },
+};

@@ -1,0 +1,23 @@
+/**
+ * The LevelDB key schema, built here and nowhere else. Parts are joined by NUL: package
+ * names and NEVRAs come from NUL-terminated rpm header strings and can never contain it,
+ * so every key splits back unambiguously.
+ */
+const SEP = '\u0000';
+
+export const catalogKeys = {
+  /** nevra -> package manifest id */
+  nevra: (nevra: string): string => `nevra${SEP}${nevra}`,
+  /** name + nevra -> package manifest id; a range over `namePrefix(name)` lists a name's builds. */
+  name: (name: string, nevra: string): string => `name${SEP}${name}${SEP}${nevra}`,
+  namePrefix: (name: string): string => `name${SEP}${name}${SEP}`,
+  /** Range over every package, in name order. */
+  allNames: (): { gte: string; lt: string } => ({ gte: `name${SEP}`, lt: 'name\u0001' }),
+  /** The packages-branch commit the index was built from. */
+  builtFrom: (): string => `meta${SEP}packages-commit`,
+  /** Splits a `name` key back into its parts. */
+  parseName(key: string): { name: string; nevra: string } {
+    const [, name, nevra] = key.split(SEP);
+    return { name, nevra };
+  },
+};

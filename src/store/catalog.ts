@@ -1,0 +1,66 @@
+/**
+ * The LevelDB index (the only importer of `level`): lookups by NEVRA and by name. It is
+ * derived data: it records the packages-branch commit it was built from, and the store
+ * rebuilds it whenever that differs from the branch (after a crash, or a deleted index).
+ * LevelDB allows one process at a time, so it is opened only under the store lock.
+ */
+import { Level } from 'level';
+import { catalogKeys } from './catalog-keys.js';
+import { indexDir } from './layout.js';
+import type { ObjectId } from './layout.js';
+
+export interface CatalogPackage { name: string; nevra: string; id: ObjectId }
+
+export class Catalog {
+  private constructor(private readonly db: Level<string, string>) {}
+
+  static async open(root: string): Promise<Catalog> {
+    const db = new Level<string, string>(indexDir(root));
+    await db.open();
+    return new Catalog(db);
+  }
+
+  async close(): Promise<void> { await this.db.close(); }
+
+  async builtFrom(): Promise<string | null> {
+    return (await this.db.get(catalogKeys.builtFrom())) ?? null;
+  }
+
+  async byNevra(nevra: string): Promise<ObjectId | null> {
+    return ((await this.db.get(catalogKeys.nevra(nevra))) as ObjectId | undefined) ?? null;
+  }
+
+  async byName(name: string): Promise<CatalogPackage[]> {
+    const prefix = catalogKeys.namePrefix(name);
+    const out: CatalogPackage[] = [];
+    for await (const [key, id] of this.db.iterator({ gte: prefix, lt: `${prefix}\uffff` })) {
+      out.push({ ...catalogKeys.parseName(key), id: id as ObjectId });
+    }
+    return out;
+  }
+
+  async all(): Promise<CatalogPackage[]> {
+    const out: CatalogPackage[] = [];
+    for await (const [key, id] of this.db.iterator(catalogKeys.allNames())) {
+      out.push({ ...catalogKeys.parseName(key), id: id as ObjectId });
+    }
+    return out;
+  }
+
+  /** Records added packages and the commit that now holds them, in one atomic batch. */
+  async add(packages: CatalogPackage[], commit: string): Promise<void> {
+    const batch = this.db.batch();
+    for (const p of packages) {
+      batch.put(catalogKeys.nevra(p.nevra), p.id);
+      batch.put(catalogKeys.name(p.name, p.nevra), p.id);
+    }
+    batch.put(catalogKeys.builtFrom(), commit);
+    await batch.write();
+  }
+
+  /** Replaces everything with `packages` as of `commit`. */
+  async rebuild(packages: CatalogPackage[], commit: string | null): Promise<void> {
+    await this.db.clear();
+    if (commit !== null) await this.add(packages, commit);
+  }
+}

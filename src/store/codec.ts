@@ -1,0 +1,89 @@
+/**
+ * zstd on disk. The only module that imports the zstd library, so it can be swapped
+ * after measuring.
+ *
+ * An object is a sequence of independent zstd frames, each holding at most FRAME_SIZE
+ * uncompressed bytes: memory stays bounded for objects of any size, and the file is still
+ * a standard zstd stream (`zstd -d` reads it). Note: @mongodb-js/zstd 1.2.2 ignores the
+ * level argument and always compresses at zstd's default level (3).
+ */
+import { compress, decompress } from '@mongodb-js/zstd';
+import { BazaarError } from '../errors.js';
+
+/** Uncompressed bytes per frame. */
+export const FRAME_SIZE = 1 << 20;
+const ZSTD_MAGIC = 0xfd2fb528;
+
+export async function compressFrame(data: Buffer): Promise<Buffer> {
+  return compress(data, 3);
+}
+
+export async function decompressFrame(frame: Buffer): Promise<Buffer> {
+  return decompress(frame);
+}
+
+/** Compresses a whole buffer as a sequence of frames. */
+export async function compressObject(data: Buffer): Promise<Buffer> {
+  if (data.length <= FRAME_SIZE) return compressFrame(data);
+  const parts: Buffer[] = [];
+  for (let at = 0; at < data.length; at += FRAME_SIZE) parts.push(await compressFrame(data.subarray(at, at + FRAME_SIZE)));
+  return Buffer.concat(parts);
+}
+
+function corrupt(message: string): BazaarError {
+  return new BazaarError('ERR_STORE_OBJECT_CORRUPT', message);
+}
+
+/**
+ * Length of the zstd frame (or skippable frame) at the start of `buf`, or 0 when `buf`
+ * does not yet hold the whole frame. Walks the frame header and block headers
+ * (RFC 8878 §3.1) without decompressing anything.
+ */
+export function frameLength(buf: Buffer): number {
+  if (buf.length < 4) return 0;
+  const magic = buf.readUInt32LE(0);
+  if ((magic & 0xfffffff0) === 0x184d2a50) {
+    if (buf.length < 8) return 0;
+    const n = 8 + buf.readUInt32LE(4);
+    return buf.length >= n ? n : 0;
+  }
+  if (magic !== ZSTD_MAGIC) throw corrupt('not a zstd frame');
+  if (buf.length < 5) return 0;
+  const fhd = buf[4];
+  const singleSegment = (fhd >> 5) & 1;
+  const checksum = (fhd >> 2) & 1;
+  const dictSize = [0, 1, 2, 4][fhd & 3];
+  const fcsSize = [singleSegment ? 1 : 0, 2, 4, 8][fhd >> 6];
+  let pos = 5 + (singleSegment ? 0 : 1) + dictSize + fcsSize;
+  for (;;) {
+    if (buf.length < pos + 3) return 0;
+    const bh = buf[pos] | (buf[pos + 1] << 8) | (buf[pos + 2] << 16);
+    const last = bh & 1;
+    const type = (bh >> 1) & 3;
+    const size = bh >>> 3;
+    if (type === 3) throw corrupt('reserved zstd block type');
+    pos += 3 + (type === 1 ? 1 : size);
+    if (last) break;
+  }
+  pos += checksum ? 4 : 0;
+  return buf.length >= pos ? pos : 0;
+}
+
+/**
+ * Decompresses a stream of compressed chunks frame by frame: at most one compressed
+ * frame and one decompressed frame are held at once.
+ */
+export async function* decompressFrames(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let pending: Buffer = Buffer.alloc(0);
+  for await (const chunk of chunks) {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    for (;;) {
+      const n = frameLength(pending);
+      if (n === 0) break;
+      const frame = pending.subarray(0, n);
+      pending = pending.subarray(n);
+      if (frame.readUInt32LE(0) === ZSTD_MAGIC) yield await decompressFrame(frame);
+    }
+  }
+  if (pending.length) throw corrupt('object ends in the middle of a zstd frame');
+}

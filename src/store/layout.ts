@@ -1,0 +1,51 @@
+/**
+ * The store's on-disk layout, and the only functions that build paths inside it.
+ *
+ *   <store>/bazaar-store.json   {"layout": 1}: what this directory is, and its version
+ *   <store>/objects/ab/<62 hex> zstd-compressed objects named by the sha256 of their bytes
+ *   <store>/tmp/                objects being written (<pid>-<random>.tmp)
+ *   <store>/refs.git/           a bare git repository: refs and their history
+ *   <store>/index/              LevelDB, derived from objects and refs (`bazaar reindex`)
+ *   <store>/lock                held while refs and the index change
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+
+export const STORE_LAYOUT_VERSION = 1;
+export const MARKER_FILE = 'bazaar-store.json';
+
+export type ObjectId = `sha256:${string}`;
+const ID_PATTERN = /^sha256:[0-9a-f]{64}$/;
+
+export function isObjectId(text: string): text is ObjectId {
+  return ID_PATTERN.test(text);
+}
+
+/** The id of some bytes: sha256 of the uncompressed content. */
+export function objectIdOf(bytes: Uint8Array): ObjectId {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+export function markerPath(root: string): string { return join(root, MARKER_FILE); }
+export function objectsDir(root: string): string { return join(root, 'objects'); }
+export function objectPath(root: string, id: ObjectId): string {
+  const hex = id.slice(7);
+  return join(root, 'objects', hex.slice(0, 2), hex.slice(2));
+}
+/** The id of the object stored at `objects/<dir>/<name>`, or null if the name is not one. */
+export function objectIdFromPath(dir: string, name: string): ObjectId | null {
+  const id = `sha256:${dir}${name}`;
+  return isObjectId(id) ? id : null;
+}
+export function tmpDir(root: string): string { return join(root, 'tmp'); }
+export function tmpPath(root: string): string {
+  return join(root, 'tmp', `${process.pid}-${Math.random().toString(36).slice(2, 12)}.tmp`);
+}
+/** The pid that wrote a temp file, from its name (null if the name is not ours). */
+export function tmpOwner(name: string): number | null {
+  const m = /^(\d+)-[a-z0-9]+\.tmp$/.exec(name);
+  return m ? Number(m[1]) : null;
+}
+export function gitDir(root: string): string { return join(root, 'refs.git'); }
+export function indexDir(root: string): string { return join(root, 'index'); }
+export function lockPath(root: string): string { return join(root, 'lock'); }

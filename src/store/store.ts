@@ -1,0 +1,240 @@
+/**
+ * The store facade that the CLI, the server and build tools use: open or create a store,
+ * add packages, look them up, read objects, check and collect garbage. Everything that
+ * changes refs or the index runs under the store lock and brings the derived index up to
+ * date first.
+ */
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { BazaarError, isErrno } from '../errors.js';
+import { nevraKey, parseNevra } from '../rpm/nevra.js';
+import { Catalog } from './catalog.js';
+import type { CatalogPackage } from './catalog.js';
+import { prepareRpm } from './ingest-rpm.js';
+import type { PackageManifest, PreparedPackage } from './ingest-rpm.js';
+import { STORE_LAYOUT_VERSION, markerPath, objectsDir, tmpDir, tmpOwner } from './layout.js';
+import type { ObjectId } from './layout.js';
+import { withLock } from './lock.js';
+import { ObjectStore } from './objects.js';
+import { PACKAGES_BRANCH, Refs } from './refs.js';
+import { markReachable } from './reachable.js';
+
+export interface AddResult { nevra: string; id: ObjectId; path: string; added: boolean }
+export interface AddOptions { onProgress?: (done: number, total: number, path: string) => void }
+export interface FsckReport { objects: number; damaged: Array<{ id: string; problem: string }>; missing: Array<{ id: string; from: string }>; refProblems: string[]; unreferenced: number; staleTemps: number }
+export interface GcReport { kept: number; deleted: number; freedBytes: number; tempsRemoved: number }
+
+function pidAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (err) { return !isErrno(err, 'ESRCH'); }
+}
+
+export class Store {
+  readonly objects: ObjectStore;
+  readonly refs: Refs;
+
+  private constructor(readonly dir: string) {
+    this.objects = new ObjectStore(dir);
+    this.refs = new Refs(dir);
+  }
+
+  /** Creates a store in `dir` (which may exist and be empty); idempotent on an existing store. */
+  static async init(dir: string): Promise<Store> {
+    await mkdir(dir, { recursive: true });
+    try {
+      await writeFile(markerPath(dir), `${JSON.stringify({ layout: STORE_LAYOUT_VERSION })}\n`, { flag: 'wx' });
+    } catch (err) {
+      if (!isErrno(err, 'EEXIST')) throw err;
+    }
+    await mkdir(objectsDir(dir), { recursive: true });
+    await mkdir(tmpDir(dir), { recursive: true });
+    const store = await Store.open(dir);
+    await store.refs.init();
+    return store;
+  }
+
+  /** Opens an existing store; a clear error if `dir` is not one. */
+  static async open(dir: string): Promise<Store> {
+    let marker: { layout?: unknown };
+    try {
+      marker = JSON.parse(await readFile(markerPath(dir), 'utf8'));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) throw new BazaarError('ERR_STORE_NOT_FOUND', `${dir} is not a bazaar store; create one with 'bazaar init --store ${dir}'`, { data: { dir } });
+      throw new BazaarError('ERR_STORE_LAYOUT', `${markerPath(dir)} is unreadable: ${(err as Error).message}`, { cause: err });
+    }
+    if (marker.layout !== STORE_LAYOUT_VERSION) {
+      throw new BazaarError('ERR_STORE_LAYOUT', `${dir} has store layout ${String(marker.layout)}; this bazaar reads layout ${STORE_LAYOUT_VERSION}`);
+    }
+    return new Store(dir);
+  }
+
+  /** Runs `fn` with the lock held and an up-to-date index. */
+  private async locked<T>(fn: (catalog: Catalog) => Promise<T>): Promise<T> {
+    return withLock(this.dir, async () => {
+      const catalog = await Catalog.open(this.dir);
+      try {
+        await this.syncCatalog(catalog);
+        return await fn(catalog);
+      } finally {
+        await catalog.close();
+      }
+    });
+  }
+
+  private async syncCatalog(catalog: Catalog, force = false): Promise<void> {
+    const head = await this.refs.head(PACKAGES_BRANCH);
+    if (!force && (await catalog.builtFrom()) === head) return;
+    const entries = head === null ? new Map() : await this.refs.entries(PACKAGES_BRANCH, head);
+    const packages: CatalogPackage[] = [];
+    for (const [path, id] of entries) {
+      const [name, key] = path.split('/');
+      packages.push({ name, nevra: key, id });
+    }
+    await catalog.rebuild(packages, head);
+  }
+
+  /**
+   * Adds .rpm files, all or nothing: every file is read and checked first; if any is bad
+   * (or a NEVRA is already taken by different content) nothing changes.
+   */
+  async add(paths: string[], options: AddOptions = {}): Promise<AddResult[]> {
+    for (let attempt = 0; ; attempt++) {
+      const prepared: PreparedPackage[] = [];
+      try {
+        for (const path of paths) {
+          prepared.push(await prepareRpm(this.objects, path));
+          options.onProgress?.(prepared.length, paths.length, path);
+        }
+        return await this.locked((catalog) => this.commitPrepared(catalog, prepared));
+      } catch (err) {
+        for (const p of prepared) await this.objects.discard(p.staged);
+        // A concurrent gc removed an object we deduplicated against: prepare again.
+        if (err instanceof BazaarError && err.code === 'ERR_STORE_OBJECT_NOT_FOUND' && err.data.retry && attempt < 2) continue;
+        throw err;
+      }
+    }
+  }
+
+  private async commitPrepared(catalog: Catalog, prepared: PreparedPackage[]): Promise<AddResult[]> {
+    const results: AddResult[] = [];
+    const fresh = new Map<string, PreparedPackage>();
+    for (const p of prepared) {
+      const existing = (await catalog.byNevra(p.key)) ?? fresh.get(p.key)?.id ?? null;
+      if (existing !== null && existing !== p.id) {
+        throw new BazaarError('ERR_NEVRA_CONFLICT', `${p.nevra} is already in the store with different content (${existing}); ${p.path} would be ${p.id}. A build is its NEVRA plus its content: bump the release to publish a rebuild`, { data: { nevra: p.nevra, existing, incoming: p.id } });
+      }
+      results.push({ nevra: p.nevra, id: p.id, path: p.path, added: existing === null });
+      if (existing === null) fresh.set(p.key, p);
+    }
+    for (const p of fresh.values()) {
+      for (const s of p.staged) {
+        if (s.tmp === null && !(await this.objects.has(s.id))) {
+          throw new BazaarError('ERR_STORE_OBJECT_NOT_FOUND', `object ${s.id} vanished while adding`, { data: { retry: true } });
+        }
+      }
+    }
+    for (const p of prepared) if (!fresh.has(p.key) || fresh.get(p.key) !== p) await this.objects.discard(p.staged);
+    if (fresh.size === 0) return results;
+    for (const p of fresh.values()) await this.objects.commit(p.staged);
+    const added = [...fresh.values()];
+    const commit = await this.refs.update(PACKAGES_BRANCH, added.map((p) => ({ path: `${p.name}/${p.key}`, id: p.id })),
+      `add ${added.length} package${added.length === 1 ? '' : 's'}\n\n${added.map((p) => `${p.nevra} ${p.id}`).join('\n')}`);
+    await catalog.add(added.map((p) => ({ name: p.name, nevra: p.key, id: p.id })), commit);
+    return results;
+  }
+
+  /** Every package, sorted by name then NEVRA. */
+  async list(): Promise<CatalogPackage[]> {
+    return this.locked((catalog) => catalog.all());
+  }
+
+  /**
+   * Finds one package by `name-[epoch:]version-release.arch` (epoch 0 may be written or
+   * left out) or, when only one build has that name, by its bare name.
+   */
+  async resolvePackage(ref: string): Promise<{ nevra: string; id: ObjectId }> {
+    return this.locked(async (catalog) => {
+      const parsed = parseNevra(ref);
+      if (parsed) {
+        const id = await catalog.byNevra(nevraKey(parsed));
+        if (id) return { nevra: ref, id };
+      }
+      const builds = await catalog.byName(ref);
+      if (builds.length === 1) return { nevra: builds[0].nevra, id: builds[0].id };
+      if (builds.length > 1) {
+        throw new BazaarError('ERR_PACKAGE_AMBIGUOUS', `${ref} names ${builds.length} builds (${builds.map((b) => b.nevra).join(', ')}); give the full NEVRA`, { data: { ref, candidates: builds.map((b) => b.nevra) } });
+      }
+      throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `no package ${ref} in the store; 'bazaar ls' lists what is there`, { data: { ref } });
+    });
+  }
+
+  async manifest(id: ObjectId): Promise<PackageManifest> {
+    const value = JSON.parse((await this.objects.read(id)).toString('utf8')) as PackageManifest;
+    if (value.type !== 'package') throw new BazaarError('ERR_BAD_INPUT', `${id} is a ${String(value.type)}, not a package manifest`);
+    return value;
+  }
+
+  /** Verifies every object and every reference; the index is rebuilt if it lags the refs. */
+  async fsck(onProgress?: (done: number, total: number) => void): Promise<FsckReport> {
+    return this.locked(async () => {
+      const report: FsckReport = { objects: 0, damaged: [], missing: [], refProblems: await this.refs.check(), unreferenced: 0, staleTemps: 0 };
+      const all: ObjectId[] = [];
+      for await (const id of this.objects.list()) all.push(id);
+      const damaged = new Set<string>();
+      for (const id of all) {
+        const problem = await this.objects.check(id);
+        if (problem) { report.damaged.push({ id, problem }); damaged.add(id); }
+        report.objects++;
+        onProgress?.(report.objects, all.length);
+      }
+      const reachable = await markReachable(this, (id, from) => { if (!damaged.has(id)) report.missing.push({ id, from }); }, damaged);
+      report.unreferenced = all.filter((id) => !reachable.has(id)).length;
+      report.staleTemps = (await this.staleTemps()).length;
+      return report;
+    });
+  }
+
+  private async staleTemps(): Promise<string[]> {
+    let names: string[];
+    try { names = await readdir(tmpDir(this.dir)); } catch (err) { if (isErrno(err, 'ENOENT')) return []; throw err; }
+    return names.filter((n) => { const pid = tmpOwner(n); return pid !== null && !pidAlive(pid); }).map((n) => `${tmpDir(this.dir)}/${n}`);
+  }
+
+  /** Deletes every object no ref reaches, and temp files of dead processes. */
+  async gc(): Promise<GcReport> {
+    return this.locked(async () => {
+      const reachable = await markReachable(this, (id, from) => {
+        throw new BazaarError('ERR_STORE_OBJECT_NOT_FOUND', `object ${id} (referenced from ${from}) is missing; run 'bazaar fsck' before gc`);
+      });
+      const report: GcReport = { kept: 0, deleted: 0, freedBytes: 0, tempsRemoved: 0 };
+      for await (const id of this.objects.list()) {
+        if (reachable.has(id)) { report.kept++; continue; }
+        report.freedBytes += await this.objects.diskSize(id);
+        await this.objects.delete(id);
+        report.deleted++;
+      }
+      for (const t of await this.staleTemps()) { await rm(t, { force: true }); report.tempsRemoved++; }
+      return report;
+    });
+  }
+
+  /** Rebuilds the index from the refs, from scratch. */
+  async reindex(): Promise<{ packages: number }> {
+    return withLock(this.dir, async () => {
+      await rm(`${this.dir}/index`, { recursive: true, force: true });
+      const catalog = await Catalog.open(this.dir);
+      try {
+        await this.syncCatalog(catalog, true);
+        return { packages: (await catalog.all()).length };
+      } finally {
+        await catalog.close();
+      }
+    });
+  }
+
+  /** Total bytes of all object files on disk. */
+  async diskUsage(): Promise<{ objects: number; bytes: number }> {
+    let objects = 0;
+    let bytes = 0;
+    for await (const id of this.objects.list()) { objects++; bytes += (await stat(this.objects.path(id))).size; }
+    return { objects, bytes };
+  }
+}
