@@ -4,7 +4,8 @@
 # Usage: repos/sample/build.sh [SPEC-NAME...]
 #   With no arguments, RPMS/ and SRPMS/ are wiped and every specs/*.spec is
 #   built; with names (e.g. "bash webserver") only those specs are rebuilt.
-#   Afterwards run ./gen-expected.sh to refresh expected.json.
+#   A full rebuild also regenerates expected.json (./gen-expected.py); after a
+#   partial rebuild run ./gen-expected.py --solve yourself.
 #
 # Each spec is built for x86_64 (noarch packages stay noarch); a spec may ask
 # for more target arches with a "# bazaar-sample-targets: x86_64 i586" line.
@@ -97,6 +98,16 @@ for d in "$top"/RPMS/*/; do
 done
 mv -f "$top"/SRPMS/*.rpm SRPMS/ 2>/dev/null || true
 rmdir SRPMS 2>/dev/null || true
+
+# Refresh expected.json (with libsolv reference results when the tools exist).
+if [ $# -eq 0 ]; then
+	if command -v createrepo_c >/dev/null && [ -e "${SOLVE_LIBSOLV:-/work/shared/tools/solve_libsolv.py}" ]; then
+		./gen-expected.py --solve
+	else
+		echo "build.sh: createrepo_c or solve_libsolv.py missing; expected.json without a fresh libsolv section" >&2
+		./gen-expected.py
+	fi
+fi
 
 echo "built: $(find RPMS -name '*.rpm' | wc -l) binary, $(find SRPMS -name '*.rpm' 2>/dev/null | wc -l) source packages"
 du -sh RPMS SRPMS 2>/dev/null
