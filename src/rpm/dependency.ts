@@ -32,7 +32,13 @@ export function senseToFlags(sense: number): DependencyFlags {
   }
 }
 
-/** `name flags evr` as `rpm -q --requires` prints it. */
+/**
+ * `name flags evr` as `rpm -q --requires` prints it (rpmdsNewDNEVR): each part only
+ * when present, so an unversioned dependency is just its name.
+ */
 export function formatDependency(dep: Dependency): string {
-  return dep.flags === '' ? dep.name : `${dep.name} ${dep.flags} ${dep.evr}`;
+  let out = dep.name;
+  if (dep.flags) out += ` ${dep.flags}`;
+  if (dep.evr) out += ` ${dep.evr}`;
+  return out;
 }

@@ -144,6 +144,18 @@ function fileList(h: RpmHeader, where: string): PackageFile[] {
   }));
 }
 
+/**
+ * rpm's legacyRetrofit for headers without an immutable region (rpm v3 packages):
+ * binary packages get a `name = [E:]V-R` provide appended, and provides without versions
+ * get empty ones. rpm 4.18 appends it even when an identical provide exists (checked on
+ * the corpus's hello-1.0-1.x86_64.rpm-v3), so we do too: we answer as rpm answers.
+ */
+function retrofitProvides(h: RpmHeader, raw: RawDeps, self: { name: string; evr: string }): RawDeps {
+  const EQUAL = 0x08;
+  const filled = h.has(Tag.PROVIDEVERSION) ? raw : { names: raw.names, senses: raw.names.map(() => 0), versions: raw.names.map(() => '') };
+  return { names: [...filled.names, self.name], senses: [...filled.senses, EQUAL], versions: [...filled.versions, self.evr] };
+}
+
 /** `name-[epoch:]version-release.arch`, the epoch only when the package states one. */
 export function formatNevra(p: { name: string; epoch: number | null; version: string; release: string; arch: string }): string {
   return `${p.name}-${p.epoch === null ? '' : `${p.epoch}:`}${p.version}-${p.release}.${p.arch}`;
@@ -162,6 +174,10 @@ export function packageMeta(h: RpmHeader, where: string): PackageMeta {
   const isSource = !h.has(Tag.SOURCERPM);
   const arch = isSource ? 'src' : buildArch;
   const deps = Object.fromEntries(DEPENDENCY_KINDS.map((k) => [k, toDeps(rawDeps(h, DEP_TAGS[k], where))])) as Record<DependencyKind, Dependency[]>;
+  if (!h.has(Tag.HEADERIMMUTABLE) && !isSource) {
+    const evr = `${epoch === null ? '' : `${epoch}:`}${version}-${release}`;
+    deps.provides = toDeps(retrofitProvides(h, rawDeps(h, DEP_TAGS.provides, where), { name, evr }));
+  }
   // Old SUSE packages carry weak dependencies in two tags, split by RPMSENSE_STRONG.
   const oldSuggests = rawDeps(h, [Tag.OLDSUGGESTSNAME, Tag.OLDSUGGESTSFLAGS, Tag.OLDSUGGESTSVERSION], where);
   const oldEnhances = rawDeps(h, [Tag.OLDENHANCESNAME, Tag.OLDENHANCESFLAGS, Tag.OLDENHANCESVERSION], where);

@@ -6,10 +6,10 @@
 const SEP = '\u0000';
 
 export const catalogKeys = {
-  /** nevra -> package manifest id */
-  nevra: (nevra: string): string => `nevra${SEP}${nevra}`,
-  /** name + nevra -> package manifest id; a range over `namePrefix(name)` lists a name's builds. */
-  name: (name: string, nevra: string): string => `name${SEP}${name}${SEP}${nevra}`,
+  /** NEVRA key (epoch always written) -> `<manifest id> <nevra>` */
+  nevra: (key: string): string => `nevra${SEP}${key}`,
+  /** name + NEVRA key -> the same; a range over `namePrefix(name)` lists a name's builds. */
+  name: (name: string, key: string): string => `name${SEP}${name}${SEP}${key}`,
   namePrefix: (name: string): string => `name${SEP}${name}${SEP}`,
   /** Range over every package, in name order. */
   allNames: (): { gte: string; lt: string } => ({ gte: `name${SEP}`, lt: 'name\u0001' }),

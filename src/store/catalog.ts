@@ -9,7 +9,15 @@ import { catalogKeys } from './catalog-keys.js';
 import { indexDir } from './layout.js';
 import type { ObjectId } from './layout.js';
 
-export interface CatalogPackage { name: string; nevra: string; id: ObjectId }
+/** `nevra` is as the package states it; `key` is the NEVRA with the epoch always written. */
+export interface CatalogPackage { name: string; nevra: string; key: string; id: ObjectId }
+
+/** Values are `<id> <nevra>`: the id has no space, so the first space splits them. */
+function encode(p: CatalogPackage): string { return `${p.id} ${p.nevra}`; }
+function decode(value: string): { id: ObjectId; nevra: string } {
+  const space = value.indexOf(' ');
+  return { id: value.slice(0, space) as ObjectId, nevra: value.slice(space + 1) };
+}
 
 export class Catalog {
   private constructor(private readonly db: Level<string, string>) {}
@@ -26,23 +34,27 @@ export class Catalog {
     return (await this.db.get(catalogKeys.builtFrom())) ?? null;
   }
 
-  async byNevra(nevra: string): Promise<ObjectId | null> {
-    return ((await this.db.get(catalogKeys.nevra(nevra))) as ObjectId | undefined) ?? null;
+  /** Looks a build up by its key (NEVRA with the epoch written). */
+  async byKey(key: string): Promise<{ id: ObjectId; nevra: string } | null> {
+    const value = await this.db.get(catalogKeys.nevra(key));
+    return value === undefined ? null : decode(value);
   }
 
   async byName(name: string): Promise<CatalogPackage[]> {
     const prefix = catalogKeys.namePrefix(name);
     const out: CatalogPackage[] = [];
-    for await (const [key, id] of this.db.iterator({ gte: prefix, lt: `${prefix}\uffff` })) {
-      out.push({ ...catalogKeys.parseName(key), id: id as ObjectId });
+    for await (const [key, value] of this.db.iterator({ gte: prefix, lt: `${prefix}\uffff` })) {
+      const { name, nevra: k } = catalogKeys.parseName(key);
+      out.push({ name, key: k, ...decode(value) });
     }
     return out;
   }
 
   async all(): Promise<CatalogPackage[]> {
     const out: CatalogPackage[] = [];
-    for await (const [key, id] of this.db.iterator(catalogKeys.allNames())) {
-      out.push({ ...catalogKeys.parseName(key), id: id as ObjectId });
+    for await (const [key, value] of this.db.iterator(catalogKeys.allNames())) {
+      const { name, nevra: k } = catalogKeys.parseName(key);
+      out.push({ name, key: k, ...decode(value) });
     }
     return out;
   }
@@ -51,8 +63,8 @@ export class Catalog {
   async add(packages: CatalogPackage[], commit: string): Promise<void> {
     const batch = this.db.batch();
     for (const p of packages) {
-      batch.put(catalogKeys.nevra(p.nevra), p.id);
-      batch.put(catalogKeys.name(p.name, p.nevra), p.id);
+      batch.put(catalogKeys.nevra(p.key), encode(p));
+      batch.put(catalogKeys.name(p.name, p.key), encode(p));
     }
     batch.put(catalogKeys.builtFrom(), commit);
     await batch.write();

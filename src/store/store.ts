@@ -86,7 +86,7 @@ export class Store {
     const packages: CatalogPackage[] = [];
     for (const [path, id] of entries) {
       const [name, key] = path.split('/');
-      packages.push({ name, nevra: key, id });
+      packages.push({ name, key, nevra: (await this.manifest(id)).nevra, id });
     }
     await catalog.rebuild(packages, head);
   }
@@ -117,7 +117,7 @@ export class Store {
     const results: AddResult[] = [];
     const fresh = new Map<string, PreparedPackage>();
     for (const p of prepared) {
-      const existing = (await catalog.byNevra(p.key)) ?? fresh.get(p.key)?.id ?? null;
+      const existing = (await catalog.byKey(p.key))?.id ?? fresh.get(p.key)?.id ?? null;
       if (existing !== null && existing !== p.id) {
         throw new BazaarError('ERR_NEVRA_CONFLICT', `${p.nevra} is already in the store with different content (${existing}); ${p.path} would be ${p.id}. A build is its NEVRA plus its content: bump the release to publish a rebuild`, { data: { nevra: p.nevra, existing, incoming: p.id } });
       }
@@ -137,7 +137,7 @@ export class Store {
     const added = [...fresh.values()];
     const commit = await this.refs.update(PACKAGES_BRANCH, added.map((p) => ({ path: `${p.name}/${p.key}`, id: p.id })),
       `add ${added.length} package${added.length === 1 ? '' : 's'}\n\n${added.map((p) => `${p.nevra} ${p.id}`).join('\n')}`);
-    await catalog.add(added.map((p) => ({ name: p.name, nevra: p.key, id: p.id })), commit);
+    await catalog.add(added.map((p) => ({ name: p.name, key: p.key, nevra: p.nevra, id: p.id })), commit);
     return results;
   }
 
@@ -154,8 +154,8 @@ export class Store {
     return this.locked(async (catalog) => {
       const parsed = parseNevra(ref);
       if (parsed) {
-        const id = await catalog.byNevra(nevraKey(parsed));
-        if (id) return { nevra: ref, id };
+        const found = await catalog.byKey(nevraKey(parsed));
+        if (found) return found;
       }
       const builds = await catalog.byName(ref);
       if (builds.length === 1) return { nevra: builds[0].nevra, id: builds[0].id };

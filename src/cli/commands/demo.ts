@@ -26,7 +26,7 @@ export const demo: Command = {
 space that content deduplication saved.
 
 Example:
-  bazaar demo --store /tmp/demo && bazaar show --store /tmp/demo core-os`,
+  bazaar demo --store /tmp/demo && bazaar show --store /tmp/demo webserver`,
   options: {},
   async run({ storeDir, progress }) {
     const store = await Store.init(storeDir);
@@ -48,7 +48,7 @@ Example:
         `store ${storeDir}: ${packages.length} package builds of ${byName.size} names from repos/sample`,
         `coexisting versions: ${multi.join(', ') || 'none'}`,
         `${usage.objects} objects, ${usage.bytes} bytes on disk for ${rpmBytes} bytes of .rpm files (originals included)`,
-        `next: bazaar ls --store ${storeDir}; bazaar show --store ${storeDir} core-os`,
+        `next: bazaar ls --store ${storeDir}; bazaar show --store ${storeDir} webserver`,
       ].join('\n'),
     };
   },
