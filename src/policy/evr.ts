@@ -2,6 +2,7 @@
  * Epoch-version-release values and their order, as rpm defines them.
  * See docs/versioning-policy.md#rpm-ordering.
  */
+import { BazaarError } from '../errors.js';
 import { rpmvercmp } from './rpmvercmp.js';
 
 export interface Evr {
@@ -12,19 +13,62 @@ export interface Evr {
   release: string | null;
 }
 
-/** Parses `[E:]V[-R]` the way rpm's rpmdsParseEVR does (last `-` splits the release). */
-export function parseEvr(text: string): Evr {
-  let rest = text;
-  let epoch: number | null = null;
-  const colon = rest.indexOf(':');
-  if (colon >= 0 && /^\d*$/.test(rest.slice(0, colon))) {
-    const digits = rest.slice(0, colon);
-    epoch = digits === '' ? 0 : Number(digits);
-    rest = rest.slice(colon + 1);
+/**
+ * An EVR split exactly as rpm's `parseEVR()` splits it, every part kept as text. The
+ * epoch stays a digit string so that any epoch, however long, compares as rpm compares
+ * it (rpm compares epochs of EVR strings with rpmvercmp, not as machine integers).
+ */
+export interface EvrText {
+  /** The leading digits before the first `:`, `"0"` for an empty `:` prefix, else null. */
+  epoch: string | null;
+  version: string;
+  /** Everything after the last `-`, possibly `""`; null when there is no `-`. */
+  release: string | null;
+}
+
+function isDigitCode(c: number): boolean { return c >= 0x30 && c <= 0x39; }
+
+/**
+ * Splits `[E:]V[-R]` the way rpm's `parseEVR()` does: an epoch is the run of leading
+ * digits when a `:` follows it (`:1.0` has epoch 0), the release is what follows the
+ * last `-`. Anything else stays in the version, `:` and `-` included (`a:1` is a version).
+ *
+ * @example
+ * splitEvr('2:1.0-alt1'); // { epoch: '2', version: '1.0', release: 'alt1' }
+ * splitEvr('1.0');        // { epoch: null, version: '1.0', release: null }
+ */
+export function splitEvr(text: string): EvrText {
+  let s = 0;
+  while (s < text.length && isDigitCode(text.charCodeAt(s))) s++;
+  let epoch: string | null = null;
+  let vstart = 0;
+  if (text.charCodeAt(s) === 0x3a /* : */) {
+    epoch = s === 0 ? '0' : text.slice(0, s);
+    vstart = s + 1;
   }
-  const dash = rest.lastIndexOf('-');
-  if (dash >= 0) return { epoch, version: rest.slice(0, dash), release: rest.slice(dash + 1) };
-  return { epoch, version: rest, release: null };
+  const dash = text.lastIndexOf('-');
+  if (dash >= vstart) return { epoch, version: text.slice(vstart, dash), release: text.slice(dash + 1) };
+  return { epoch, version: text.slice(vstart), release: null };
+}
+
+/**
+ * Parses `[E:]V[-R]` the way rpm's parseEVR does (last `-` splits the release). Epochs
+ * are integers in package headers (32 bits); an epoch too large to be held exactly is
+ * refused rather than silently rounded.
+ *
+ * @example
+ * parseEvr('1:2.0-alt1'); // { epoch: 1, version: '2.0', release: 'alt1' }
+ */
+export function parseEvr(text: string): Evr {
+  const t = splitEvr(text);
+  let epoch: number | null = null;
+  if (t.epoch !== null) {
+    epoch = Number(t.epoch);
+    if (!Number.isSafeInteger(epoch)) {
+      throw new BazaarError('ERR_VERSION', `epoch of '${text}' is too large (rpm epochs are 32-bit integers)`, { data: { evr: text } });
+    }
+  }
+  return { epoch, version: t.version, release: t.release };
 }
 
 /** `E:V-R` with the epoch left out when null, exactly as rpm prints dependency EVRs. */
@@ -40,17 +84,50 @@ function compareEpoch(a: number | null, b: number | null): -1 | 0 | 1 {
   return x === y ? 0 : x < y ? -1 : 1;
 }
 
+/** A missing part sorts before a present one; two present ones compare with rpmvercmp. */
+function compareOptional(a: string | null, b: string | null): -1 | 0 | 1 {
+  if (a === null || b === null) return a === b ? 0 : a === null ? -1 : 1;
+  return rpmvercmp(a, b);
+}
+
 /**
  * Total order of two package EVRs, as rpm's labelCompare: a missing epoch is 0, a missing
- * release sorts before any present one.
+ * release sorts before any present one (even an empty one).
+ * See docs/versioning-policy.md#rule-evr-order.
+ *
+ * @example
+ * compareEvr(parseEvr('1.0-alt1'), parseEvr('1:0.9-alt1')); // -1
  */
 export function compareEvr(a: Evr, b: Evr): -1 | 0 | 1 {
   const e = compareEpoch(a.epoch, b.epoch);
   if (e !== 0) return e;
   const v = rpmvercmp(a.version, b.version);
   if (v !== 0) return v;
-  if (a.release === null || b.release === null) {
-    return a.release === b.release ? 0 : a.release === null ? -1 : 1;
-  }
-  return rpmvercmp(a.release, b.release);
+  return compareOptional(a.release, b.release);
+}
+
+/**
+ * python3-rpm's `rpm.labelCompare((e, v, r), (e, v, r))` on split EVRs: a null epoch
+ * is `"0"`, epochs compare with rpmvercmp (so `007` equals `7` and any length works),
+ * a null release sorts before any present one.
+ */
+export function labelCompare(a: EvrText, b: EvrText): -1 | 0 | 1 {
+  const e = rpmvercmp(a.epoch ?? '0', b.epoch ?? '0');
+  if (e !== 0) return e;
+  const v = rpmvercmp(a.version, b.version);
+  if (v !== 0) return v;
+  return compareOptional(a.release, b.release);
+}
+
+/**
+ * Compares two `[E:]V[-R]` strings as `bazaar vercmp` does: split as rpm's parseEVR,
+ * ordered as labelCompare. Exact for every input, including epochs of any length.
+ *
+ * @example
+ * compareEvrText('1.0-alt1', '1.0-alt1.1'); // -1
+ * compareEvrText('1:1.0', '2.0');          // 1
+ */
+export function compareEvrText(a: string, b: string): -1 | 0 | 1 {
+  if (a === b) return 0;
+  return labelCompare(splitEvr(a), splitEvr(b));
 }
