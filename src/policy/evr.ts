@@ -120,14 +120,33 @@ export function labelCompare(a: EvrText, b: EvrText): -1 | 0 | 1 {
 }
 
 /**
+ * Why rpm refuses to compare this `[E:]V[-R]` text, or null when it can be compared.
+ * python3-rpm's labelCompare (rpmverNew) refuses exactly the EVRs whose version is
+ * empty (`""`, `1:`, `-1`, `:-`); an empty string or a NUL byte could never reach rpm.
+ */
+export function evrTextProblem(text: string): string | null {
+  if (text.includes('\0')) return 'contains a NUL byte';
+  if (splitEvr(text).version === '') return 'has an empty version';
+  return null;
+}
+
+function checked(text: string): EvrText {
+  const t = splitEvr(text);
+  if (t.version === '' || text.includes('\0')) {
+    throw new BazaarError('ERR_VERSION', `'${text.replace(/\0/g, '\\0')}' is not an EVR ([E:]V[-R]): it ${evrTextProblem(text)}`, { data: { evr: text } });
+  }
+  return t;
+}
+
+/**
  * Compares two `[E:]V[-R]` strings as `bazaar vercmp` does: split as rpm's parseEVR,
- * ordered as labelCompare. Exact for every input, including epochs of any length.
+ * ordered as labelCompare. Exact for every input rpm accepts, including epochs of any
+ * length; throws ERR_VERSION for the ones it refuses (see `evrTextProblem`).
  *
  * @example
  * compareEvrText('1.0-alt1', '1.0-alt1.1'); // -1
  * compareEvrText('1:1.0', '2.0');          // 1
  */
 export function compareEvrText(a: string, b: string): -1 | 0 | 1 {
-  if (a === b) return 0;
-  return labelCompare(splitEvr(a), splitEvr(b));
+  return labelCompare(checked(a), checked(b));
 }
