@@ -3,7 +3,7 @@
  * See docs/versioning-policy.md#rpm-ordering.
  */
 import { BazaarError } from '../errors.js';
-import { rpmvercmp } from './rpmvercmp.js';
+import { compareSegments, rpmvercmp } from './rpmvercmp.js';
 
 export interface Evr {
   /** null when the package or dependency does not state an epoch (compares as 0). */
@@ -130,12 +130,54 @@ export function evrTextProblem(text: string): string | null {
   return null;
 }
 
-function checked(text: string): EvrText {
-  const t = splitEvr(text);
-  if (t.version === '' || text.includes('\0')) {
-    throw new BazaarError('ERR_VERSION', `'${text.replace(/\0/g, '\\0')}' is not an EVR ([E:]V[-R]): it ${evrTextProblem(text)}`, { data: { evr: text } });
+/** Where rpm's parseEVR splits `text[start, end)`: epoch digits, version, release. */
+interface Cut { epochEnd: number; vStart: number; vEnd: number; rStart: number }
+
+/**
+ * Cuts `text[start, end)` as splitEvr does, without copying: the epoch is
+ * `[start, epochEnd)` when `vStart > start` (empty means "0"), the version
+ * `[vStart, vEnd)`, the release `[rStart, end)` when `rStart >= 0`. Throws ERR_VERSION
+ * for what rpm refuses (see evrTextProblem).
+ */
+function cut(text: string, start: number, end: number, into: Cut): void {
+  let s = start;
+  while (s < end && isDigitCode(text.charCodeAt(s))) s++;
+  into.epochEnd = s;
+  into.vStart = s < end && text.charCodeAt(s) === 0x3a ? s + 1 : start;
+  let dash = end - 1;
+  while (dash >= into.vStart && text.charCodeAt(dash) !== 0x2d /* - */) dash--;
+  into.vEnd = dash >= into.vStart ? dash : end;
+  into.rStart = dash >= into.vStart ? dash + 1 : -1;
+  let nul = false;
+  for (let k = start; k < end; k++) if (text.charCodeAt(k) === 0) nul = true;
+  if (into.vEnd === into.vStart || nul) {
+    const evr = text.slice(start, end);
+    throw new BazaarError('ERR_VERSION', `'${evr.replace(/\0/g, '\\0')}' is not an EVR ([E:]V[-R]): it ${evrTextProblem(evr)}`, { data: { evr } });
   }
-  return t;
+}
+
+// Scratch cuts, reused so the hot path allocates nothing (compareEvrRanges is
+// synchronous and never re-entered).
+const ca: Cut = { epochEnd: 0, vStart: 0, vEnd: 0, rStart: 0 };
+const cb: Cut = { epochEnd: 0, vStart: 0, vEnd: 0, rStart: 0 };
+
+/**
+ * compareEvrText on the ranges `a[aStart, aEnd)` and `b[bStart, bEnd)`, allocating
+ * nothing: `bazaar vercmp --batch` compares each line in place.
+ */
+export function compareEvrRanges(a: string, aStart: number, aEnd: number, b: string, bStart: number, bEnd: number): -1 | 0 | 1 {
+  cut(a, aStart, aEnd, ca);
+  cut(b, bStart, bEnd, cb);
+  // Epochs: a missing or empty one is "0"; compared with rpmvercmp, as labelCompare does.
+  const aHasEpoch = ca.vStart > aStart && ca.epochEnd > aStart;
+  const bHasEpoch = cb.vStart > bStart && cb.epochEnd > bStart;
+  let rc = compareSegments(aHasEpoch ? a : '0', aHasEpoch ? aStart : 0, aHasEpoch ? ca.epochEnd : 1,
+    bHasEpoch ? b : '0', bHasEpoch ? bStart : 0, bHasEpoch ? cb.epochEnd : 1, false);
+  if (rc !== 0) return rc;
+  rc = compareSegments(a, ca.vStart, ca.vEnd, b, cb.vStart, cb.vEnd, false);
+  if (rc !== 0) return rc;
+  if (ca.rStart < 0 || cb.rStart < 0) return ca.rStart === cb.rStart ? 0 : ca.rStart < 0 ? -1 : 1;
+  return compareSegments(a, ca.rStart, aEnd, b, cb.rStart, bEnd, false);
 }
 
 /**
@@ -148,5 +190,5 @@ function checked(text: string): EvrText {
  * compareEvrText('1:1.0', '2.0');          // 1
  */
 export function compareEvrText(a: string, b: string): -1 | 0 | 1 {
-  return labelCompare(checked(a), checked(b));
+  return compareEvrRanges(a, 0, a.length, b, 0, b.length);
 }

@@ -16,17 +16,13 @@ function isAlnum(c: number): boolean { return isDigit(c) || isAlpha(c); }
 function isSignificant(c: number): boolean { return isAlnum(c) || c === Ch.Tilde || c === Ch.Caret; }
 
 /**
- * The shared loop. `alphaNewer` selects what happens when the segments at the same
- * position are of different types (one numeric, one alphabetic): upstream rpm says the
- * numeric one is newer, ALT's rpm says the alphabetic one is
- * (docs/versioning-policy.md#alt-segment-order).
+ * The shared loop, on the ranges `a[i, la)` and `b[j, lb)` so that callers comparing
+ * parts of a larger text (an EVR, a batch line) need not copy them. `alphaNewer` selects
+ * what happens when the segments at the same position are of different types (one
+ * numeric, one alphabetic): upstream rpm says the numeric one is newer, ALT's rpm says
+ * the alphabetic one is (docs/versioning-policy.md#rule-alt-segment-order).
  */
-function compareSegments(a: string, b: string, alphaNewer: boolean): -1 | 0 | 1 {
-  if (a === b) return 0;
-  let i = 0;
-  let j = 0;
-  const la = a.length;
-  const lb = b.length;
+export function compareSegments(a: string, i: number, la: number, b: string, j: number, lb: number, alphaNewer: boolean): -1 | 0 | 1 {
   while (i < la || j < lb) {
     while (i < la && !isSignificant(a.charCodeAt(i))) i++;
     while (j < lb && !isSignificant(b.charCodeAt(j))) j++;
@@ -85,7 +81,8 @@ function compareSegments(a: string, b: string, alphaNewer: boolean): -1 | 0 | 1 
  * rpmvercmp('1.010', '1.9');    // 1
  */
 export function rpmvercmp(a: string, b: string): -1 | 0 | 1 {
-  return compareSegments(a, b, false);
+  if (a === b) return 0;
+  return compareSegments(a, 0, a.length, b, 0, b.length, false);
 }
 
 /**
@@ -98,5 +95,6 @@ export function rpmvercmp(a: string, b: string): -1 | 0 | 1 {
  * altRpmvercmp('1.0~rc1', '1.0'); // -1
  */
 export function altRpmvercmp(a: string, b: string): -1 | 0 | 1 {
-  return compareSegments(a, b, true);
+  if (a === b) return 0;
+  return compareSegments(a, 0, a.length, b, 0, b.length, true);
 }

@@ -1,32 +1,32 @@
 /**
  * `bazaar vercmp A B` and `bazaar vercmp --batch`: compare `[E:]V[-R]` strings exactly as
  * rpm's labelCompare does (docs/versioning-policy.md#rule-evr-order), or as ALT's rpm
- * does with `--alt` (docs/versioning-policy.md#alt-mode).
+ * does with `--alt` (docs/versioning-policy.md#rule-alt-segment-order).
  */
 import { StringDecoder } from 'node:string_decoder';
-import { BazaarError } from '../../errors.js';
+import { BazaarError, isBazaarError } from '../../errors.js';
 import { compareAltBuilds } from '../../policy/alt-compare.js';
-import { compareEvrText, evrTextProblem, parseEvr } from '../../policy/evr.js';
+import { compareEvrRanges, parseEvr } from '../../policy/evr.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
 
-type Compare = (a: string, b: string) => -1 | 0 | 1;
+/** Compares `text[a0, a1)` with `text[b0, b1)`. */
+type RangeCompare = (text: string, a0: number, a1: number, b0: number, b1: number) => -1 | 0 | 1;
 
-function altCompare(a: string, b: string): -1 | 0 | 1 {
-  return compareAltBuilds(parseEvr(a), parseEvr(b), { honorBuildtime: false });
-}
+const rpmOrder: RangeCompare = (text, a0, a1, b0, b1) => compareEvrRanges(text, a0, a1, text, b0, b1);
+const altOrder: RangeCompare = (text, a0, a1, b0, b1) =>
+  compareAltBuilds(parseEvr(text.slice(a0, a1)), parseEvr(text.slice(b0, b1)), { honorBuildtime: false });
 
-/** rpm refuses EVRs with an empty version; so do we, naming where the bad one was. */
-function checkEvr(text: string, where: string): void {
-  const problem = evrTextProblem(text);
-  if (problem !== null) {
-    throw new BazaarError('ERR_BAD_INPUT', `${where}: '${text.replace(/\0/g, '\\0')}' is not an EVR ([E:]V[-R]): it ${problem}`, { data: { evr: text } });
-  }
-}
-
+const ANSWERS = ['-1', '0', '1'] as const;
 /** Results are flushed in blocks of this many lines: few writes, bounded memory. */
 const FLUSH_EVERY = 16384;
 
-async function batch(input: CommandInput, compare: Compare): Promise<CommandOutput> {
+/** Re-raises an EVR rpm refuses as bad input, naming where it was. */
+function badEvr(err: unknown, where: string): never {
+  if (isBazaarError(err, 'ERR_VERSION')) throw new BazaarError('ERR_BAD_INPUT', `${where}: ${err.message}`, { data: err.data, cause: err });
+  throw err;
+}
+
+async function batch(input: CommandInput, compare: RangeCompare): Promise<CommandOutput> {
   const results: string[] = [];
   const all: number[] = [];
   const stream = input.json ? undefined : input.emit;
@@ -39,22 +39,24 @@ async function batch(input: CommandInput, compare: Compare): Promise<CommandOutp
     else collected += chunk;
   };
   let lineNo = 0;
-  const handle = (raw: string): void => {
+  /** One line, `text[start, end)`, compared in place. */
+  const handle = (text: string, start: number, end: number): void => {
     lineNo++;
     // A CRLF file is read as if it were LF: rpm versions never end in a carriage return.
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    const tab = line.indexOf('\t');
-    if (tab < 0 || line.indexOf('\t', tab + 1) >= 0) {
-      throw new BazaarError('ERR_BAD_INPUT', `line ${lineNo}: expected A<TAB>B, got '${line.slice(0, 80)}'`, { data: { line: lineNo } });
+    if (end > start && text.charCodeAt(end - 1) === 0x0d) end--;
+    const tab = text.indexOf('\t', start);
+    if (tab < 0 || tab >= end || (text.indexOf('\t', tab + 1) >= 0 && text.indexOf('\t', tab + 1) < end)) {
+      throw new BazaarError('ERR_BAD_INPUT', `line ${lineNo}: expected A<TAB>B, got '${text.slice(start, Math.min(end, start + 80))}'`, { data: { line: lineNo } });
     }
-    const a = line.slice(0, tab);
-    const b = line.slice(tab + 1);
-    checkEvr(a, `line ${lineNo}`);
-    checkEvr(b, `line ${lineNo}`);
-    const r = compare(a, b);
+    let r: -1 | 0 | 1;
+    try {
+      r = compare(text, start, tab, tab + 1, end);
+    } catch (err) {
+      badEvr(err, `line ${lineNo}`);
+    }
     if (input.json) all.push(r);
     else {
-      results.push(String(r));
+      results.push(ANSWERS[r + 1] as string);
       if (results.length >= FLUSH_EVERY) flush();
     }
   };
@@ -64,13 +66,14 @@ async function batch(input: CommandInput, compare: Compare): Promise<CommandOutp
     let start = 0;
     let nl = text.indexOf('\n');
     if (nl >= 0 && rest !== '') {
-      handle(rest + text.slice(0, nl));
+      const line = rest + text.slice(0, nl);
       rest = '';
+      handle(line, 0, line.length);
       start = nl + 1;
       nl = text.indexOf('\n', start);
     }
     while (nl >= 0) {
-      handle(text.slice(start, nl));
+      handle(text, start, nl);
       start = nl + 1;
       nl = text.indexOf('\n', start);
     }
@@ -81,7 +84,7 @@ async function batch(input: CommandInput, compare: Compare): Promise<CommandOutp
       consume(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));
     }
     consume(decoder.end());
-    if (rest !== '') handle(rest);
+    if (rest !== '') handle(rest, 0, rest.length);
   } finally {
     // Whatever was answered before a bad line is still printed, in order.
     flush();
@@ -98,7 +101,8 @@ export const vercmp: Command = {
 Prints -1, 0 or 1 as A is older than, the same as, or newer than B, by rpm's rules
 (rpm.labelCompare): a missing epoch is 0, a missing release is older than any release,
 ~ sorts before everything, ^ after the base version. With --alt, ALT's rpm order instead
-(alphabetic segments newer than numeric ones).
+(alphabetic segments newer than numeric ones). An EVR with an empty version is refused,
+as rpm refuses it.
 
 With --batch, reads lines A<TAB>B from standard input and prints one result per line, as
 it goes. A malformed line stops the run with exit code 2 and names the line number.
@@ -111,7 +115,7 @@ Example:
     alt: { type: 'boolean', describe: "compare as ALT's rpm does (alpha segments newer than numeric)" },
   },
   async run(input: CommandInput): Promise<CommandOutput> {
-    const compare: Compare = input.options.alt === true ? altCompare : compareEvrText;
+    const compare = input.options.alt === true ? altOrder : rpmOrder;
     if (input.options.batch === true) {
       if (input.positionals.length > 0) throw new BazaarError('ERR_USAGE', 'vercmp --batch takes no arguments (pairs come on standard input)');
       return batch(input, compare);
@@ -120,9 +124,13 @@ Example:
       throw new BazaarError('ERR_USAGE', `vercmp takes two versions, got ${input.positionals.length}. Usage: ${vercmp.usage}`);
     }
     const [a, b] = input.positionals as [string, string];
-    checkEvr(a, 'first version');
-    checkEvr(b, 'second version');
-    const result = compare(a, b);
+    const text = `${a}\t${b}`;
+    let result: -1 | 0 | 1;
+    try {
+      result = compare(text, 0, a.length, a.length + 1, text.length);
+    } catch (err) {
+      badEvr(err, 'vercmp');
+    }
     return { exitCode: 0, json: { result }, text: String(result) };
   },
 };
