@@ -37,7 +37,12 @@ export interface SenseRange {
   evr: string;
 }
 
-/** The printed operator to rpm's sense bits (the inverse of `senseToFlags`). */
+/**
+ * The printed operator to rpm's sense bits (the inverse of `senseToFlags`).
+ *
+ * @example
+ * flagsToSense('>='); // SENSE_GREATER | SENSE_EQUAL (0x0c)
+ */
 export function flagsToSense(flags: DependencyFlags): number {
   switch (flags) {
     case '<': return SENSE_LESS;

@@ -71,7 +71,12 @@ export function parseEvr(text: string): Evr {
   return { epoch, version: t.version, release: t.release };
 }
 
-/** `E:V-R` with the epoch left out when null, exactly as rpm prints dependency EVRs. */
+/**
+ * `E:V-R` with the epoch left out when null, exactly as rpm prints dependency EVRs.
+ *
+ * @example
+ * formatEvr({ epoch: null, version: '1.0', release: 'alt1' }); // '1.0-alt1'
+ */
 export function formatEvr(evr: Evr): string {
   const e = evr.epoch === null ? '' : `${evr.epoch}:`;
   const r = evr.release === null ? '' : `-${evr.release}`;
@@ -110,6 +115,9 @@ export function compareEvr(a: Evr, b: Evr): -1 | 0 | 1 {
  * python3-rpm's `rpm.labelCompare((e, v, r), (e, v, r))` on split EVRs: a null epoch
  * is `"0"`, epochs compare with rpmvercmp (so `007` equals `7` and any length works),
  * a null release sorts before any present one.
+ *
+ * @example
+ * labelCompare(splitEvr('007:1.0'), splitEvr('7:1.0')); // 0
  */
 export function labelCompare(a: EvrText, b: EvrText): -1 | 0 | 1 {
   const e = rpmvercmp(a.epoch ?? '0', b.epoch ?? '0');
@@ -123,6 +131,10 @@ export function labelCompare(a: EvrText, b: EvrText): -1 | 0 | 1 {
  * Why rpm refuses to compare this `[E:]V[-R]` text, or null when it can be compared.
  * python3-rpm's labelCompare (rpmverNew) refuses exactly the EVRs whose version is
  * empty (`""`, `1:`, `-1`, `:-`); an empty string or a NUL byte could never reach rpm.
+ *
+ * @example
+ * evrTextProblem('1:');  // 'has an empty version'
+ * evrTextProblem('1:0'); // null
  */
 export function evrTextProblem(text: string): string | null {
   if (text.includes('\0')) return 'contains a NUL byte';
@@ -164,6 +176,10 @@ const cb: Cut = { epochEnd: 0, vStart: 0, vEnd: 0, rStart: 0 };
 /**
  * compareEvrText on the ranges `a[aStart, aEnd)` and `b[bStart, bEnd)`, allocating
  * nothing: `bazaar vercmp --batch` compares each line in place.
+ *
+ * @example
+ * const line = '1.0-alt1\t1.0-alt2';
+ * compareEvrRanges(line, 0, 8, line, 9, line.length); // -1
  */
 export function compareEvrRanges(a: string, aStart: number, aEnd: number, b: string, bStart: number, bEnd: number): -1 | 0 | 1 {
   cut(a, aStart, aEnd, ca);

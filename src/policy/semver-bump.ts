@@ -46,7 +46,13 @@ const SEVERITY: Record<BumpReason['kind'], Bump> = {
 };
 const RANK: Record<Bump, number> = { patch: 0, minor: 1, major: 2 };
 
-/** A shared-library capability as rpm's find-provides writes it: `libz.so.1()(64bit)`. */
+/**
+ * A shared-library capability as rpm's find-provides writes it: `libz.so.1()(64bit)`.
+ *
+ * @example
+ * isSoname('libz.so.1()(64bit)'); // true
+ * isSoname('perl(Foo::Bar)');     // false
+ */
 export function isSoname(name: string): boolean {
   return /^[^/\s]+\.so(\.[^()\s]*)?(\(.*\))?$/.test(name);
 }

@@ -31,7 +31,12 @@ export interface OrderOptions extends AltCompareOptions {
   order?: VersionOrder;
 }
 
-/** `name-[E:]V-R.arch`, the epoch shown only when stated, as rpm prints a NEVRA. */
+/**
+ * `name-[E:]V-R.arch`, the epoch shown only when stated, as rpm prints a NEVRA.
+ *
+ * @example
+ * formatNevra({ name: 'bash', epoch: null, version: '5.2', release: 'alt1', arch: 'x86_64' }); // 'bash-5.2-alt1.x86_64'
+ */
 export function formatNevra(b: Pick<Build, 'name' | 'epoch' | 'version' | 'release' | 'arch'>): string {
   return `${b.name}-${b.epoch === null ? '' : `${b.epoch}:`}${b.version}-${b.release}.${b.arch}`;
 }

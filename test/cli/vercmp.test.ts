@@ -29,6 +29,8 @@ t('rule-evr-order: --json prints {"result": n}', () => {
 t('rule-alt-segment-order: --alt compares as ALT rpm does', () => {
   assert.is(bazaar(['vercmp', '1.0-alt1.qa1', '1.0-alt1.1']).stdout, '-1\n');
   assert.is(bazaar(['vercmp', '--alt', '1.0-alt1.qa1', '1.0-alt1.1']).stdout, '1\n');
+  assert.is(bazaar(['vercmp', '--alt', '--batch'], '1.0a\t1.0.1\n1\t1\n').stdout, '1\n0\n');
+  assert.is(bazaar(['vercmp', '--alt', '1:', '1']).status, 2, 'the same EVRs are refused in both orders');
 });
 
 t('rule-evr-order: --batch answers one line per input line, CRLF and a missing final newline included', () => {

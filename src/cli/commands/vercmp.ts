@@ -6,15 +6,23 @@
 import { StringDecoder } from 'node:string_decoder';
 import { BazaarError, isBazaarError } from '../../errors.js';
 import { compareAltBuilds } from '../../policy/alt-compare.js';
-import { compareEvrRanges, parseEvr } from '../../policy/evr.js';
+import { compareEvrRanges, evrTextProblem, parseEvr } from '../../policy/evr.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
 
 /** Compares `text[a0, a1)` with `text[b0, b1)`. */
 type RangeCompare = (text: string, a0: number, a1: number, b0: number, b1: number) => -1 | 0 | 1;
 
 const rpmOrder: RangeCompare = (text, a0, a1, b0, b1) => compareEvrRanges(text, a0, a1, text, b0, b1);
-const altOrder: RangeCompare = (text, a0, a1, b0, b1) =>
-  compareAltBuilds(parseEvr(text.slice(a0, a1)), parseEvr(text.slice(b0, b1)), { honorBuildtime: false });
+/** ALT order; refuses the same EVRs the rpm order refuses, so --alt accepts the same input. */
+function altOrder(text: string, a0: number, a1: number, b0: number, b1: number): -1 | 0 | 1 {
+  const a = text.slice(a0, a1);
+  const b = text.slice(b0, b1);
+  for (const evr of [a, b]) {
+    const problem = evrTextProblem(evr);
+    if (problem !== null) throw new BazaarError('ERR_VERSION', `'${evr}' is not an EVR ([E:]V[-R]): it ${problem}`, { data: { evr } });
+  }
+  return compareAltBuilds(parseEvr(a), parseEvr(b), { honorBuildtime: false });
+}
 
 const ANSWERS = ['-1', '0', '1'] as const;
 /** Results are flushed in blocks of this many lines: few writes, bounded memory. */
