@@ -9,11 +9,16 @@
  */
 const enum Ch { Tilde = 0x7e, Caret = 0x5e, Zero = 0x30 }
 
-function isDigit(c: number): boolean { return c >= 0x30 && c <= 0x39; }
-function isAlpha(c: number): boolean { return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a); }
-function isAlnum(c: number): boolean { return isDigit(c) || isAlpha(c); }
-/** Characters the segment loop stops at: segment starts, `~` and `^`. */
-function isSignificant(c: number): boolean { return isAlnum(c) || c === Ch.Tilde || c === Ch.Caret; }
+/** Character classes of ASCII, looked up once per character on the hot path. */
+const enum K { Sep = 0, Digit = 1, Alpha = 2, Tilde = 3, Caret = 4 }
+const KIND = new Uint8Array(128);
+for (let c = 0x30; c <= 0x39; c++) KIND[c] = K.Digit;
+for (let c = 0x41; c <= 0x5a; c++) KIND[c] = K.Alpha;
+for (let c = 0x61; c <= 0x7a; c++) KIND[c] = K.Alpha;
+KIND[Ch.Tilde] = K.Tilde;
+KIND[Ch.Caret] = K.Caret;
+/** Every non-ASCII UTF-16 unit is a separator, as every non-ASCII byte is to rpm. */
+function kind(c: number): number { return c < 128 ? (KIND[c] as number) : K.Sep; }
 
 /**
  * The shared loop, on the ranges `a[i, la)` and `b[j, lb)` so that callers comparing
@@ -24,8 +29,8 @@ function isSignificant(c: number): boolean { return isAlnum(c) || c === Ch.Tilde
  */
 export function compareSegments(a: string, i: number, la: number, b: string, j: number, lb: number, alphaNewer: boolean): -1 | 0 | 1 {
   while (i < la || j < lb) {
-    while (i < la && !isSignificant(a.charCodeAt(i))) i++;
-    while (j < lb && !isSignificant(b.charCodeAt(j))) j++;
+    while (i < la && kind(a.charCodeAt(i)) === K.Sep) i++;
+    while (j < lb && kind(b.charCodeAt(j)) === K.Sep) j++;
     const ca = i < la ? a.charCodeAt(i) : -1;
     const cb = j < lb ? b.charCodeAt(j) : -1;
     if (ca === Ch.Tilde || cb === Ch.Tilde) {
@@ -43,12 +48,12 @@ export function compareSegments(a: string, i: number, la: number, b: string, j: 
       continue;
     }
     if (ca === -1 || cb === -1) break;
-    const numeric = isDigit(ca);
-    const inSegment = numeric ? isDigit : isAlpha;
+    const seg = kind(ca);
+    const numeric = seg === K.Digit;
     let ei = i + 1;
     let ej = j;
-    while (ei < la && inSegment(a.charCodeAt(ei))) ei++;
-    while (ej < lb && inSegment(b.charCodeAt(ej))) ej++;
+    while (ei < la && kind(a.charCodeAt(ei)) === seg) ei++;
+    while (ej < lb && kind(b.charCodeAt(ej)) === seg) ej++;
     // The right side has a segment of the other type here.
     if (ej === j) return numeric === alphaNewer ? -1 : 1;
     if (numeric) {
