@@ -12,3 +12,5 @@ export { requiredBump, actualBump, checkLayerVersion, isSoname } from './semver-
 export type { Bump, BumpReason, RequiredBump, LayerVersionCheck } from './semver-bump.js';
 export { compareBuilds, newestBuild, checkPublishIdentity, checkUpgrade, obsoletesBuild, formatNevra } from './versioning.js';
 export type { Build, VersionOrder, OrderOptions } from './versioning.js';
+export { parseLayerRef, pickLayerVersion } from './layer-ref.js';
+export type { LayerRef } from './layer-ref.js';

@@ -86,6 +86,18 @@ t('rule-layer-semver: every semver-examples row holds', () => {
   }
 });
 
+t('rule-layer-semver: every range-examples row holds', () => {
+  const rows = blocks('range-examples');
+  assert.ok(rows.length >= 5);
+  for (const row of rows) {
+    const cols = row.split(/\s+/);
+    const range = cols[0] as string;
+    const picks = cols[cols.length - 1] as string;
+    const ref = policy.parseLayerRef(`base@${range}`);
+    assert.is(policy.pickLayerVersion(cols.slice(1, -1), ref.range) ?? 'none', picks, row);
+  }
+});
+
 t('rule-layer-bump: every bump-examples row holds', () => {
   const rows = blocks('bump-examples');
   assert.ok(rows.length >= 6);

@@ -1,6 +1,6 @@
 /**
  * src/policy is pure (style guide, rule 1): it imports only its own modules, the
- * shared error type, types from src/rpm, and the semver package (semver-bump.ts only).
+ * shared error type, types from src/rpm, and the semver package (semver-bump.ts and layer-ref.ts only).
  * No I/O, no CLI, no store.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -24,7 +24,7 @@ t('src/policy imports only ./, ../errors.js, types from ../rpm, and semver', () 
       const typeOnly = m[2] !== undefined;
       const ok = spec.startsWith('./') || spec === '../errors.js'
         || (spec.startsWith('../rpm/') && typeOnly)
-        || (spec === 'semver' && f === 'semver-bump.ts');
+        || (spec === 'semver' && (f === 'semver-bump.ts' || f === 'layer-ref.ts'));
       assert.ok(ok, `${f} imports '${spec}'${typeOnly ? ' (types)' : ''}`);
     }
     assert.not.match(src, /process\.(stdout|stderr|exit)|console\./, `${f} prints nothing`);

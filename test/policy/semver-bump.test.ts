@@ -2,6 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isBazaarError } from '../../src/errors.js';
+import { parseLayerRef, pickLayerVersion } from '../../src/policy/layer-ref.js';
 import { actualBump, checkLayerVersion, isSoname, requiredBump } from '../../src/policy/semver-bump.js';
 import type { Dependency } from '../../src/rpm/dependency.js';
 
@@ -60,6 +61,17 @@ t('rule-layer-bump: checkLayerVersion refuses a bump that is too small, naming w
 t('rule-layer-bump: sonames are recognised as rpm writes them', () => {
   for (const s of ['libz.so.1()(64bit)', 'libc.so.6(GLIBC_2.34)(64bit)', 'libfoo.so', 'ld-linux-x86-64.so.2()(64bit)']) assert.ok(isSoname(s), s);
   for (const s of ['bash', '/usr/lib64/libz.so.1', 'perl(Foo::Bar)', 'python3(so)']) assert.not.ok(isSoname(s), s);
+});
+
+t('rule-layer-semver: layer references parse, and malformed ones are refused', () => {
+  assert.equal(parseLayerRef('base@^1.2'), { name: 'base', range: '^1.2' });
+  assert.equal(parseLayerRef('webapp'), { name: 'webapp', range: '*' });
+  assert.equal(parseLayerRef('base@>=1.2 <2'), { name: 'base', range: '>=1.2 <2' });
+  for (const bad of ['Base@1.0.0', '@1.0.0', 'base@', 'base@banana', 'base@1.0.0@2']) {
+    assert.throws(() => parseLayerRef(bad), (e: unknown) => isBazaarError(e, 'ERR_VERSION'), bad);
+  }
+  assert.is(pickLayerVersion(['1.2.0', 'not-semver', '1.3.0'], '^1.2'), '1.3.0', 'non-semver versions are ignored');
+  assert.is(pickLayerVersion([], '*'), null);
 });
 
 t.run();
