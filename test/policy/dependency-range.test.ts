@@ -35,6 +35,8 @@ t('rule-dependency-range: a requirement without release matches any release of t
   assert.ok(sat('foo = 1.0', 'foo < 1.0-alt3'));
   assert.ok(sat('foo = 1.0', 'foo > 1.0-alt3'));
   assert.ok(sat('foo = 1.0-', 'foo = 1.0-alt3'), 'an empty release is no release');
+  assert.not.ok(sat('foo = 1.0-alt3', 'foo > 1.0'), 'without = on the release-less side, no wildcard');
+  assert.not.ok(sat('foo < 1.0', 'foo = 1.0-alt3'), 'in either direction');
 });
 
 t('rule-dependency-range: the five operators', () => {
