@@ -16,6 +16,12 @@ export interface CommandInput {
   /** Progress reporting for long work; a no-op when stderr is not a terminal or with --json. */
   progress: Progress;
   stdin: NodeJS.ReadableStream;
+  /**
+   * Streams a chunk of text output to stdout as it is produced, for outputs too large or
+   * too long-running to return at once (`vercmp --batch`). Absent when the caller wants
+   * everything returned (in-process tests): the command then collects into `text`.
+   */
+  emit?: (chunk: string) => void;
 }
 
 export interface CommandOutput {

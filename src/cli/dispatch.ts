@@ -81,6 +81,7 @@ export async function main(argv: string[]): Promise<number> {
       json,
       progress: createProgress(!json && process.stderr.isTTY === true),
       stdin: process.stdin,
+      emit: (chunk) => { process.stdout.write(chunk); },
     });
     print(out, json);
     return out.exitCode;

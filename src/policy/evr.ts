@@ -2,7 +2,8 @@
  * Epoch-version-release values and their order, as rpm defines them.
  * See docs/versioning-policy.md#rpm-ordering.
  */
-import { rpmvercmp } from './rpmvercmp.js';
+import { BazaarError } from '../errors.js';
+import { compareSegments, rpmvercmp } from './rpmvercmp.js';
 
 export interface Evr {
   /** null when the package or dependency does not state an epoch (compares as 0). */
@@ -12,22 +13,70 @@ export interface Evr {
   release: string | null;
 }
 
-/** Parses `[E:]V[-R]` the way rpm's rpmdsParseEVR does (last `-` splits the release). */
-export function parseEvr(text: string): Evr {
-  let rest = text;
-  let epoch: number | null = null;
-  const colon = rest.indexOf(':');
-  if (colon >= 0 && /^\d*$/.test(rest.slice(0, colon))) {
-    const digits = rest.slice(0, colon);
-    epoch = digits === '' ? 0 : Number(digits);
-    rest = rest.slice(colon + 1);
-  }
-  const dash = rest.lastIndexOf('-');
-  if (dash >= 0) return { epoch, version: rest.slice(0, dash), release: rest.slice(dash + 1) };
-  return { epoch, version: rest, release: null };
+/**
+ * An EVR split exactly as rpm's `parseEVR()` splits it, every part kept as text. The
+ * epoch stays a digit string so that any epoch, however long, compares as rpm compares
+ * it (rpm compares epochs of EVR strings with rpmvercmp, not as machine integers).
+ */
+export interface EvrText {
+  /** The leading digits before the first `:`, `"0"` for an empty `:` prefix, else null. */
+  epoch: string | null;
+  version: string;
+  /** Everything after the last `-`, possibly `""`; null when there is no `-`. */
+  release: string | null;
 }
 
-/** `E:V-R` with the epoch left out when null, exactly as rpm prints dependency EVRs. */
+function isDigitCode(c: number): boolean { return c >= 0x30 && c <= 0x39; }
+
+/**
+ * Splits `[E:]V[-R]` the way rpm's `parseEVR()` does: an epoch is the run of leading
+ * digits when a `:` follows it (`:1.0` has epoch 0), the release is what follows the
+ * last `-`. Anything else stays in the version, `:` and `-` included (`a:1` is a version).
+ *
+ * @example
+ * splitEvr('2:1.0-alt1'); // { epoch: '2', version: '1.0', release: 'alt1' }
+ * splitEvr('1.0');        // { epoch: null, version: '1.0', release: null }
+ */
+export function splitEvr(text: string): EvrText {
+  let s = 0;
+  while (s < text.length && isDigitCode(text.charCodeAt(s))) s++;
+  let epoch: string | null = null;
+  let vstart = 0;
+  if (text.charCodeAt(s) === 0x3a /* : */) {
+    epoch = s === 0 ? '0' : text.slice(0, s);
+    vstart = s + 1;
+  }
+  const dash = text.lastIndexOf('-');
+  if (dash >= vstart) return { epoch, version: text.slice(vstart, dash), release: text.slice(dash + 1) };
+  return { epoch, version: text.slice(vstart), release: null };
+}
+
+/**
+ * Parses `[E:]V[-R]` the way rpm's parseEVR does (last `-` splits the release). Epochs
+ * are integers in package headers (32 bits); an epoch too large to be held exactly is
+ * refused rather than silently rounded.
+ *
+ * @example
+ * parseEvr('1:2.0-alt1'); // { epoch: 1, version: '2.0', release: 'alt1' }
+ */
+export function parseEvr(text: string): Evr {
+  const t = splitEvr(text);
+  let epoch: number | null = null;
+  if (t.epoch !== null) {
+    epoch = Number(t.epoch);
+    if (!Number.isSafeInteger(epoch)) {
+      throw new BazaarError('ERR_VERSION', `epoch of '${text}' is too large (rpm epochs are 32-bit integers)`, { data: { evr: text } });
+    }
+  }
+  return { epoch, version: t.version, release: t.release };
+}
+
+/**
+ * `E:V-R` with the epoch left out when null, exactly as rpm prints dependency EVRs.
+ *
+ * @example
+ * formatEvr({ epoch: null, version: '1.0', release: 'alt1' }); // '1.0-alt1'
+ */
 export function formatEvr(evr: Evr): string {
   const e = evr.epoch === null ? '' : `${evr.epoch}:`;
   const r = evr.release === null ? '' : `-${evr.release}`;
@@ -40,17 +89,122 @@ function compareEpoch(a: number | null, b: number | null): -1 | 0 | 1 {
   return x === y ? 0 : x < y ? -1 : 1;
 }
 
+/** A missing part sorts before a present one; two present ones compare with rpmvercmp. */
+function compareOptional(a: string | null, b: string | null): -1 | 0 | 1 {
+  if (a === null || b === null) return a === b ? 0 : a === null ? -1 : 1;
+  return rpmvercmp(a, b);
+}
+
 /**
  * Total order of two package EVRs, as rpm's labelCompare: a missing epoch is 0, a missing
- * release sorts before any present one.
+ * release sorts before any present one (even an empty one).
+ * See docs/versioning-policy.md#rule-evr-order.
+ *
+ * @example
+ * compareEvr(parseEvr('1.0-alt1'), parseEvr('1:0.9-alt1')); // -1
  */
 export function compareEvr(a: Evr, b: Evr): -1 | 0 | 1 {
   const e = compareEpoch(a.epoch, b.epoch);
   if (e !== 0) return e;
   const v = rpmvercmp(a.version, b.version);
   if (v !== 0) return v;
-  if (a.release === null || b.release === null) {
-    return a.release === b.release ? 0 : a.release === null ? -1 : 1;
+  return compareOptional(a.release, b.release);
+}
+
+/**
+ * python3-rpm's `rpm.labelCompare((e, v, r), (e, v, r))` on split EVRs: a null epoch
+ * is `"0"`, epochs compare with rpmvercmp (so `007` equals `7` and any length works),
+ * a null release sorts before any present one.
+ *
+ * @example
+ * labelCompare(splitEvr('007:1.0'), splitEvr('7:1.0')); // 0
+ */
+export function labelCompare(a: EvrText, b: EvrText): -1 | 0 | 1 {
+  const e = rpmvercmp(a.epoch ?? '0', b.epoch ?? '0');
+  if (e !== 0) return e;
+  const v = rpmvercmp(a.version, b.version);
+  if (v !== 0) return v;
+  return compareOptional(a.release, b.release);
+}
+
+/**
+ * Why rpm refuses to compare this `[E:]V[-R]` text, or null when it can be compared.
+ * python3-rpm's labelCompare (rpmverNew) refuses exactly the EVRs whose version is
+ * empty (`""`, `1:`, `-1`, `:-`); an empty string or a NUL byte could never reach rpm.
+ *
+ * @example
+ * evrTextProblem('1:');  // 'has an empty version'
+ * evrTextProblem('1:0'); // null
+ */
+export function evrTextProblem(text: string): string | null {
+  if (text.includes('\0')) return 'contains a NUL byte';
+  if (splitEvr(text).version === '') return 'has an empty version';
+  return null;
+}
+
+/** Where rpm's parseEVR splits `text[start, end)`: epoch digits, version, release. */
+interface Cut { epochEnd: number; vStart: number; vEnd: number; rStart: number }
+
+/**
+ * Cuts `text[start, end)` as splitEvr does, without copying: the epoch is
+ * `[start, epochEnd)` when `vStart > start` (empty means "0"), the version
+ * `[vStart, vEnd)`, the release `[rStart, end)` when `rStart >= 0`. Throws ERR_VERSION
+ * for what rpm refuses (see evrTextProblem).
+ */
+function cut(text: string, start: number, end: number, into: Cut): void {
+  let s = start;
+  while (s < end && isDigitCode(text.charCodeAt(s))) s++;
+  into.epochEnd = s;
+  into.vStart = s < end && text.charCodeAt(s) === 0x3a ? s + 1 : start;
+  let dash = end - 1;
+  while (dash >= into.vStart && text.charCodeAt(dash) !== 0x2d /* - */) dash--;
+  into.vEnd = dash >= into.vStart ? dash : end;
+  into.rStart = dash >= into.vStart ? dash + 1 : -1;
+  let nul = false;
+  for (let k = start; k < end; k++) if (text.charCodeAt(k) === 0) nul = true;
+  if (into.vEnd === into.vStart || nul) {
+    const evr = text.slice(start, end);
+    throw new BazaarError('ERR_VERSION', `'${evr.replace(/\0/g, '\\0')}' is not an EVR ([E:]V[-R]): it ${evrTextProblem(evr)}`, { data: { evr } });
   }
-  return rpmvercmp(a.release, b.release);
+}
+
+// Scratch cuts, reused so the hot path allocates nothing (compareEvrRanges is
+// synchronous and never re-entered).
+const ca: Cut = { epochEnd: 0, vStart: 0, vEnd: 0, rStart: 0 };
+const cb: Cut = { epochEnd: 0, vStart: 0, vEnd: 0, rStart: 0 };
+
+/**
+ * compareEvrText on the ranges `a[aStart, aEnd)` and `b[bStart, bEnd)`, allocating
+ * nothing: `bazaar vercmp --batch` compares each line in place.
+ *
+ * @example
+ * const line = '1.0-alt1\t1.0-alt2';
+ * compareEvrRanges(line, 0, 8, line, 9, line.length); // -1
+ */
+export function compareEvrRanges(a: string, aStart: number, aEnd: number, b: string, bStart: number, bEnd: number): -1 | 0 | 1 {
+  cut(a, aStart, aEnd, ca);
+  cut(b, bStart, bEnd, cb);
+  // Epochs: a missing or empty one is "0"; compared with rpmvercmp, as labelCompare does.
+  const aHasEpoch = ca.vStart > aStart && ca.epochEnd > aStart;
+  const bHasEpoch = cb.vStart > bStart && cb.epochEnd > bStart;
+  let rc = compareSegments(aHasEpoch ? a : '0', aHasEpoch ? aStart : 0, aHasEpoch ? ca.epochEnd : 1,
+    bHasEpoch ? b : '0', bHasEpoch ? bStart : 0, bHasEpoch ? cb.epochEnd : 1, false);
+  if (rc !== 0) return rc;
+  rc = compareSegments(a, ca.vStart, ca.vEnd, b, cb.vStart, cb.vEnd, false);
+  if (rc !== 0) return rc;
+  if (ca.rStart < 0 || cb.rStart < 0) return ca.rStart === cb.rStart ? 0 : ca.rStart < 0 ? -1 : 1;
+  return compareSegments(a, ca.rStart, aEnd, b, cb.rStart, bEnd, false);
+}
+
+/**
+ * Compares two `[E:]V[-R]` strings as `bazaar vercmp` does: split as rpm's parseEVR,
+ * ordered as labelCompare. Exact for every input rpm accepts, including epochs of any
+ * length; throws ERR_VERSION for the ones it refuses (see `evrTextProblem`).
+ *
+ * @example
+ * compareEvrText('1.0-alt1', '1.0-alt1.1'); // -1
+ * compareEvrText('1:1.0', '2.0');          // 1
+ */
+export function compareEvrText(a: string, b: string): -1 | 0 | 1 {
+  return compareEvrRanges(a, 0, a.length, b, 0, b.length);
 }

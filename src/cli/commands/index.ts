@@ -9,7 +9,8 @@ import { init } from './init.js';
 import { ls } from './ls.js';
 import { reindex } from './reindex.js';
 import { show } from './show.js';
+import { vercmp } from './vercmp.js';
 
 export const commands: Command[] = [
-  init, add, ls, show, cat, fsck, gc, reindex, demo,
+  init, add, ls, show, cat, fsck, gc, reindex, vercmp, demo,
 ];
