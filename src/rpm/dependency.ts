@@ -3,7 +3,8 @@
  * manifests, rpm-md metadata and the resolver, so that a dependency read from a header,
  * from primary.xml or from the store compares the same everywhere.
  */
-export type DependencyFlags = '' | '=' | '<' | '>' | '<=' | '>=';
+/** The six usual operators, plus `<>` and `<>=` that rpm also accepts and prints. */
+export type DependencyFlags = '' | '=' | '<' | '>' | '<=' | '>=' | '<>' | '<>=';
 
 export interface Dependency {
   /** The capability, or for a rich (boolean) dependency the whole `(a or b)` expression. */
@@ -20,16 +21,12 @@ export const DEPENDENCY_KINDS = [
 ] as const;
 export type DependencyKind = (typeof DEPENDENCY_KINDS)[number];
 
-/** RPMSENSE_LESS | GREATER | EQUAL bits (rpm's rpmds.h) to the printed operator. */
+/**
+ * RPMSENSE_LESS (2) | GREATER (4) | EQUAL (8) bits (rpm's rpmds.h) to the operator, in
+ * the order rpmdsNewDNEVR prints them.
+ */
 export function senseToFlags(sense: number): DependencyFlags {
-  switch (sense & 0x0e) {
-    case 0x02: return '<';
-    case 0x04: return '>';
-    case 0x08: return '=';
-    case 0x0a: return '<=';
-    case 0x0c: return '>=';
-    default: return '';
-  }
+  return `${sense & 0x02 ? '<' : ''}${sense & 0x04 ? '>' : ''}${sense & 0x08 ? '=' : ''}` as DependencyFlags;
 }
 
 /**
