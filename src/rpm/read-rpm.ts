@@ -88,7 +88,9 @@ export async function readRpmFile(path: string): Promise<RpmPackageFile> {
     throw new BazaarError('ERR_BAD_INPUT', `${path}: cannot open: ${(err as Error).message}`, { cause: err, data: { path } });
   }
   try {
-    const { size } = await fh.stat();
+    const info = await fh.stat();
+    if (!info.isFile()) throw new BazaarError('ERR_BAD_INPUT', `${path}: not a regular file`, { data: { path } });
+    const { size } = info;
     if (size === 0) throw new BazaarError('ERR_RPM_NOT_RPM', `${path}: not an RPM package (the file is empty)`, { data: { path } });
     if (size < LEAD_SIZE) {
       const head = await readAt(fh, 0, size, 'lead', path);

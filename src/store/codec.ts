@@ -4,9 +4,12 @@
  *
  * An object is a sequence of independent zstd frames, each holding at most FRAME_SIZE
  * uncompressed bytes: memory stays bounded for objects of any size, and the file is still
- * a standard zstd stream (`zstd -d` reads it). Note: @mongodb-js/zstd 1.2.2 ignores the
+ * a standard zstd stream (`zstd -d` reads it). The last frame is a skippable frame
+ * holding the CRC-32 of every byte before it, so any flipped bit in the file is found,
+ * even one that zstd would decode to the same content (a frame header flag, say). Note: @mongodb-js/zstd 1.2.2 ignores the
  * level argument and always compresses at zstd's default level (3).
  */
+import { crc32 } from 'node:zlib';
 import { compress, decompress } from '@mongodb-js/zstd';
 import { BazaarError } from '../errors.js';
 
@@ -14,20 +17,31 @@ import { BazaarError } from '../errors.js';
 export const FRAME_SIZE = 1 << 20;
 const ZSTD_MAGIC = 0xfd2fb528;
 
-export async function compressFrame(data: Buffer): Promise<Buffer> {
-  return compress(data, 3);
+/** Skippable-frame magic (0x184D2A50-5F are reserved for them); "B" for bazaar. */
+const TRAILER_MAGIC = 0x184d2a5b;
+const TRAILER_SIZE = 12;
+
+/** Compresses frames one at a time and tracks the CRC-32 that the trailer records. */
+export class FrameEncoder {
+  private crc = 0;
+
+  async frame(data: Buffer): Promise<Buffer> {
+    const out = await compress(data, 3);
+    this.crc = crc32(out, this.crc);
+    return out;
+  }
+
+  trailer(): Buffer {
+    const t = Buffer.alloc(TRAILER_SIZE);
+    t.writeUInt32LE(TRAILER_MAGIC, 0);
+    t.writeUInt32LE(4, 4);
+    t.writeUInt32LE(this.crc >>> 0, 8);
+    return t;
+  }
 }
 
 export async function decompressFrame(frame: Buffer): Promise<Buffer> {
   return decompress(frame);
-}
-
-/** Compresses a whole buffer as a sequence of frames. */
-export async function compressObject(data: Buffer): Promise<Buffer> {
-  if (data.length <= FRAME_SIZE) return compressFrame(data);
-  const parts: Buffer[] = [];
-  for (let at = 0; at < data.length; at += FRAME_SIZE) parts.push(await compressFrame(data.subarray(at, at + FRAME_SIZE)));
-  return Buffer.concat(parts);
 }
 
 function corrupt(message: string): BazaarError {
@@ -75,6 +89,8 @@ export function frameLength(buf: Buffer): number {
  */
 export async function* decompressFrames(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   let pending: Buffer = Buffer.alloc(0);
+  let crc = 0;
+  let sawTrailer = false;
   for await (const chunk of chunks) {
     pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
     for (;;) {
@@ -82,8 +98,17 @@ export async function* decompressFrames(chunks: AsyncIterable<Buffer>): AsyncGen
       if (n === 0) break;
       const frame = pending.subarray(0, n);
       pending = pending.subarray(n);
-      if (frame.readUInt32LE(0) === ZSTD_MAGIC) yield await decompressFrame(frame);
+      if (sawTrailer) throw corrupt('data after the integrity trailer');
+      const magic = frame.readUInt32LE(0);
+      if (magic === TRAILER_MAGIC && n === TRAILER_SIZE) {
+        if (frame.readUInt32LE(8) !== crc >>> 0) throw corrupt('its bytes on disk do not match their CRC-32 (a flipped bit)');
+        sawTrailer = true;
+        continue;
+      }
+      crc = crc32(frame, crc);
+      if (magic === ZSTD_MAGIC) yield await decompressFrame(frame);
     }
   }
   if (pending.length) throw corrupt('object ends in the middle of a zstd frame');
+  if (!sawTrailer) throw corrupt('object has no integrity trailer (truncated?)');
 }

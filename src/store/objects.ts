@@ -11,7 +11,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
-import { FRAME_SIZE, compressFrame, decompressFrames } from './codec.js';
+import { FRAME_SIZE, FrameEncoder, decompressFrames } from './codec.js';
 import { objectIdFromPath, objectPath, objectsDir, tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';
 
@@ -45,6 +45,7 @@ class StagingWriter implements ObjectWriter {
   private frameBytes = 0;
   private size = 0;
   private file: FileHandle | null = null;
+  private readonly encoder = new FrameEncoder();
   private readonly tmp: string;
 
   constructor(private readonly store: ObjectStore, root: string, private readonly knownExisting: boolean) {
@@ -68,7 +69,7 @@ class StagingWriter implements ObjectWriter {
 
   private async flushFrame(data: Buffer): Promise<void> {
     this.file ??= await open(this.tmp, 'wx');
-    await this.file.write(await compressFrame(data));
+    await this.file.write(await this.encoder.frame(data));
   }
 
   async finish(): Promise<StagedObject> {
@@ -78,6 +79,7 @@ class StagingWriter implements ObjectWriter {
     }
     try {
       if (this.frameBytes > 0 || this.file === null) await this.flushFrame(Buffer.concat(this.frame));
+      await this.file!.write(this.encoder.trailer());
       await this.file!.sync();
       await this.file!.close();
       this.file = null;
