@@ -6,7 +6,9 @@
  */
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { BazaarError, isErrno } from '../errors.js';
+import { checkPublishIdentity } from '../policy/versioning.js';
 import { nevraKey, parseNevra } from '../rpm/nevra.js';
+import type { Nevra } from '../rpm/nevra.js';
 import { Catalog } from './catalog.js';
 import type { CatalogPackage } from './catalog.js';
 import { prepareRpm } from './ingest-rpm.js';
@@ -138,8 +140,16 @@ export class Store {
     const fresh = new Map<string, PreparedPackage>();
     for (const p of prepared) {
       const existing = (await catalog.byKey(p.key))?.id ?? fresh.get(p.key)?.id ?? null;
-      if (existing !== null && existing !== p.id) {
-        throw new BazaarError('ERR_NEVRA_CONFLICT', `${p.nevra} is already in the store with different content (${existing}); ${p.path} would be ${p.id}. A build is its NEVRA plus its content: bump the release to publish a rebuild`, { data: { nevra: p.nevra, existing, incoming: p.id } });
+      if (existing !== null) {
+        // The policy decides identity (rule-identity); the store only adds which file it was.
+        this.buildOf(p.nevra, p.id); // throws on a NEVRA that does not parse
+        const parsed = parseNevra(p.nevra) as Nevra;
+        try {
+          checkPublishIdentity({ incoming: { ...parsed, id: p.id }, existing: [{ ...parsed, id: existing }] });
+        } catch (err) {
+          if (err instanceof BazaarError) throw new BazaarError(err.code, `${err.message}; from ${p.path}`, { data: { ...err.data, path: p.path } });
+          throw err;
+        }
       }
       results.push({ nevra: p.nevra, id: p.id, path: p.path, added: existing === null });
       if (existing === null) fresh.set(p.key, p);
