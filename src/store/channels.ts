@@ -15,7 +15,7 @@ import { sortNewestFirst } from '../policy/versioning.js';
 import type { Build, OrderOptions, VersionOrder } from '../policy/versioning.js';
 import { nevraKey, parseNevra } from '../rpm/nevra.js';
 import { canonicalJson } from './canonical-json.js';
-import type { CatalogPackage } from './catalog.js';
+import type { Catalog, CatalogPackage } from './catalog.js';
 import type { ObjectId } from './layout.js';
 import type { RefChange } from './refs.js';
 import type { Store } from './store.js';
@@ -177,20 +177,22 @@ export async function removeFromChannel(store: Store, name: string, refs: string
  * await publishChannel(store, 'p11', (await readFile('p11.list', 'utf8')).split('\n').filter(Boolean));
  */
 export async function publishChannel(store: Store, name: string, refs: string[], options: { message?: string } = {}): Promise<ChannelChange> {
-  return store.locked(async (catalog) => {
-    const state = await readChannel(store, name);
-    const wanted = new Map<string, CatalogPackage>();
-    for (const ref of refs) { const b = await store.resolveWith(catalog, ref); wanted.set(pathOf(b), b); }
-    const current = new Map(state.builds.map((b) => [pathOf(b), b]));
-    const added = [...wanted.values()].filter((b) => current.get(pathOf(b))?.id !== b.id);
-    const removed = [...current.values()].filter((b) => !wanted.has(pathOf(b)));
-    const changes: RefChange[] = [...removed.map((b) => ({ path: pathOf(b), id: null })), ...added.map((b) => ({ path: pathOf(b), id: b.id }))];
-    const commit = changes.length === 0 ? state.commit : await store.refs.update(channelBranch(name), changes,
-      commitMessage(`publish ${name}: ${plural(wanted.size, 'package')} (+${added.length} -${removed.length})`, options.message,
-        [...added.map((b) => `+ ${b.nevra} ${b.id}`), ...removed.map((b) => `- ${b.nevra} ${b.id}`)]));
-    const unchanged = [...wanted.values()].filter((b) => !added.includes(b)).map((b) => b.nevra);
-    return { commit, added: added.map((b) => b.nevra), removed: removed.map((b) => b.nevra), unchanged };
-  });
+  return store.locked((catalog) => publishLocked(store, catalog, name, refs, options.message));
+}
+
+async function publishLocked(store: Store, catalog: Catalog, name: string, refs: string[], why: string | undefined): Promise<ChannelChange> {
+  const state = await readChannel(store, name);
+  const wanted = new Map<string, CatalogPackage>();
+  for (const ref of refs) { const b = await store.resolveWith(catalog, ref); wanted.set(pathOf(b), b); }
+  const current = new Map(state.builds.map((b) => [pathOf(b), b]));
+  const added = [...wanted.values()].filter((b) => current.get(pathOf(b))?.id !== b.id);
+  const removed = [...current.values()].filter((b) => !wanted.has(pathOf(b)));
+  const changes: RefChange[] = [...removed.map((b) => ({ path: pathOf(b), id: null })), ...added.map((b) => ({ path: pathOf(b), id: b.id }))];
+  const commit = changes.length === 0 ? state.commit : await store.refs.update(channelBranch(name), changes,
+    commitMessage(`publish ${name}: ${plural(wanted.size, 'package')} (+${added.length} -${removed.length})`, why,
+      [...added.map((b) => `+ ${b.nevra} ${b.id}`), ...removed.map((b) => `- ${b.nevra} ${b.id}`)]));
+  const unchanged = [...wanted.values()].filter((b) => !added.includes(b)).map((b) => b.nevra);
+  return { commit, added: added.map((b) => b.nevra), removed: removed.map((b) => b.nevra), unchanged };
 }
 
 /** Every channel's name, in name order. */
@@ -222,4 +224,25 @@ export async function channelsHolding(store: Store): Promise<Map<string, Array<{
     }
   }
   return out;
+}
+
+/**
+ * Makes a past state of a channel current again, as a new commit (history is never
+ * rewritten). `commit` is a full commit id of the channel (resolve `HEAD~N` first with
+ * `resolveChannelRev`). A build of that state that has since left the store is named in
+ * the error and nothing changes.
+ *
+ * @example
+ * await restoreChannel(store, 'sample', await resolveChannelRev(store, 'sample', 'HEAD~1'));
+ */
+export async function restoreChannel(store: Store, name: string, commit: string, options: { message?: string } = {}): Promise<ChannelChange> {
+  const past = await readChannel(store, name, commit);
+  return store.locked(async (catalog) => {
+    const missing: string[] = [];
+    for (const b of past.builds) if ((await catalog.byKey(b.key))?.id !== b.id) missing.push(b.nevra);
+    if (missing.length > 0) {
+      throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `cannot restore ${name} to ${commit.slice(0, 12)}: ${missing.join(', ')} no longer in the store`, { data: { channel: name, missing } });
+    }
+    return publishLocked(store, catalog, name, past.builds.map((b) => b.nevra), options.message ?? `restore to ${commit}`);
+  });
 }

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isBazaarError } from '../../src/errors.js';
-import { channelLog, diffChannel, listChannels } from '../../src/store/channel-history.js';
-import { addToChannel, channelBuilds, createChannel, publishChannel, readChannel, removeFromChannel } from '../../src/store/channels.js';
+import { channelLog, diffChannel, listChannels, resolveChannelRev } from '../../src/store/channel-history.js';
+import { addToChannel, channelBuilds, createChannel, publishChannel, readChannel, removeFromChannel, restoreChannel } from '../../src/store/channels.js';
 import type { ObjectId } from '../../src/store/layout.js';
 import { listPins, pinPackage, unpinPackage } from '../../src/store/pins.js';
 import { markReachable } from '../../src/store/reachable.js';
@@ -222,6 +222,23 @@ t('rule-image-pins: a pin reaches its build for gc, and rm refuses a pinned buil
   await rejects(unpinPackage(store, 'bash'), 'ERR_PACKAGE_NOT_FOUND');
   await removePackage(store, BASH[0] as string);
   assert.is((await store.gc({ retentionDays: 0 })).deleted > 0, true, 'unpinned and removed: gc may delete it');
+});
+
+t('rule-channels: a past state is restored as a new commit; one whose build left the store names it', async () => {
+  const store = await storeWith(OPENSSL);
+  await createChannel(store, 'sample');
+  await addToChannel(store, 'sample', OPENSSL);
+  const both = (await readChannel(store, 'sample')).commit;
+  await removeFromChannel(store, 'sample', OPENSSL);
+  const r = await restoreChannel(store, 'sample', both);
+  assert.equal([...r.added].sort(), [...OPENSSL].sort());
+  assert.is((await store.refs.log('channels/sample')).length, 4, 'create, add, remove, restore: nothing rewritten');
+  assert.is(await resolveChannelRev(store, 'sample', both.slice(0, 8)), both);
+  await removeFromChannel(store, 'sample', [OPENSSL[0] as string]);
+  await removePackage(store, OPENSSL[0] as string);
+  const err = await rejects(restoreChannel(store, 'sample', both), 'ERR_PACKAGE_NOT_FOUND');
+  assert.match(err.message, OPENSSL[0] as string);
+  assert.equal((await readChannel(store, 'sample')).builds.map((b) => b.nevra), [OPENSSL[1]], 'a refused restore changes nothing');
 });
 
 t.run();

@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { BazaarError } from '../../errors.js';
-import { channelLog, diffChannel, listChannels } from '../../store/channel-history.js';
+import { channelLog, diffChannel, listChannels, resolveChannelRev } from '../../store/channel-history.js';
 import type { ChannelDiff } from '../../store/channel-history.js';
 import {
-  addToChannel, channelBuilds, createChannel, publishChannel, readChannel, removeFromChannel,
+  addToChannel, channelBuilds, createChannel, publishChannel, readChannel, removeFromChannel, restoreChannel,
 } from '../../store/channels.js';
 import type { ChannelChange } from '../../store/channels.js';
 import { Store } from '../../store/store.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
 
-const SUBCOMMANDS = 'create|add|remove|publish|ls|log|diff';
+const SUBCOMMANDS = 'create|add|remove|publish|restore|ls|log|diff';
 
 function changeText(c: ChannelChange): string {
   const lines = [...c.added.map((n) => `+ ${n}`), ...c.removed.map((n) => `- ${n}`), ...c.unchanged.map((n) => `= ${n} (already there)`)];
@@ -73,6 +73,15 @@ async function run({ positionals, options, storeDir, stdin }: CommandInput): Pro
       const r = await publishChannel(store, name, refs, message ? { message } : {});
       return { exitCode: 0, json: r, text: changeText({ ...r, unchanged: [] }) };
     }
+    case 'restore': {
+      if (rest.length !== 2) throw new BazaarError('ERR_USAGE', 'bazaar channel restore NAME REV (HEAD~N or a commit id)');
+      const [name, rev] = rest as [string, string];
+      await readChannel(store, name);
+      const commit = await resolveChannelRev(store, name, rev);
+      if (commit === null) throw new BazaarError('ERR_CHANNEL', `'${rev}' is before channel ${name} existed`);
+      const r = await restoreChannel(store, name, commit, message ? { message } : {});
+      return { exitCode: 0, json: r, text: changeText({ ...r, unchanged: [] }) };
+    }
     case 'ls': {
       if (rest.length === 0) {
         const all = await listChannels(store);
@@ -114,6 +123,7 @@ versions of one name. Every change is one commit in the channel's history.
   channel publish NAME [PKG...] [--from FILE]
                                  make the channel exactly this set, in one commit (all or nothing);
                                  FILE has one NEVRA per line, '-' reads standard input
+  channel restore NAME REV       make a past state current again, as a new commit
   channel ls [NAME]              the channels, or one channel's builds (newest first within a name)
   channel log NAME               its commits: time, message, builds added and removed
   channel diff NAME [FROM [TO]]  builds added/removed between two states (HEAD, HEAD~N, a commit id;
