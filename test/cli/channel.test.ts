@@ -52,7 +52,9 @@ t('rule-channels: bazaar channel create, add, ls, log, diff', () => {
   const log = json<Array<{ message: string; added: string[]; removed: string[] }>>(ok(['channel', 'log', 'sample', '--json'], store));
   assert.equal(log.map((e) => e.message.split('\n')[0]), ['remove 1 package from sample', 'add 4 packages to sample', 'create channel sample (order alt)']);
   assert.match(log[1]?.message ?? '', 'seed the sample channel');
-  assert.match(ok(['channel', 'log', 'sample'], store).stdout, '    - openssl-1.1.1w-alt1.x86_64');
+  const logText = ok(['channel', 'log', 'sample'], store).stdout;
+  assert.match(logText, '    - openssl-1.1.1w-alt1.x86_64');
+  assert.match(logText, '    seed the sample channel', 'the why is shown');
   assert.is(ok(['channel', 'diff', 'sample'], store).stdout.trim(), '- openssl-1.1.1w-alt1.x86_64');
   assert.equal(json<{ added: string[] }>(ok(['channel', 'diff', 'sample', 'HEAD~2', '--json'], store)).added, ['bash-5.2.26-alt1.x86_64', 'bash-5.2.26-alt2.x86_64', 'openssl-3.1.4-alt1.x86_64']);
 });

@@ -96,7 +96,9 @@ async function run({ positionals, options, storeDir, stdin }: CommandInput): Pro
     case 'log': {
       if (rest.length !== 1) throw new BazaarError('ERR_USAGE', 'name one channel: bazaar channel log NAME');
       const log = await channelLog(store, rest[0] as string);
-      const text = log.map((e) => [`commit ${e.to}`, `Date:   ${e.time}`, '', ...e.message.split('\n').slice(0, 1).map((l) => `    ${l}`),
+      // The message's what and why; its detail lines (NEVRA and id) become the +/- list.
+      const said = (m: string): string[] => m.split('\n').filter((l) => l.trim() !== '' && !/^[+-] /.test(l));
+      const text = log.map((e) => [`commit ${e.to}`, `Date:   ${e.time}`, '', ...said(e.message).map((l) => `    ${l}`),
         ...diffText(e).map((l) => `    ${l}`)].join('\n')).join('\n\n');
       return { exitCode: 0, json: log, text };
     }
