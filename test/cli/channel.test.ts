@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bazaar, freshStore, tempDir } from '../helpers/cli.js';
+import { bazaar, bazaarAsync, freshStore, tempDir } from '../helpers/cli.js';
 import type { CliResult } from '../helpers/cli.js';
 import { storeContentSnapshot } from '../helpers/store-snapshot.js';
 import { projectRoot } from '../helpers/tools.js';
@@ -148,6 +148,18 @@ t('rule-identity: bazaar add of a rebuild under a taken NEVRA exits 2 and change
   refused(['add', join(RPMS, `${BASH[0]}.rpm`), '--channel', 'nope'], store, 'no channel nope');
   ok(['add', join(RPMS, `${BASH[0]}.rpm`), '--channel', 'sample'], store);
   assert.is(ok(['channel', 'ls', 'sample'], store).stdout.split('\t')[0], BASH[0], 'add --channel put it in the channel');
+});
+
+t('rule-channels: concurrent channel adds are serialised by the store lock, none is lost', async () => {
+  const store = sampleStore();
+  ok(['channel', 'create', 'sample'], store);
+  const run = (nevra: string): Promise<number> => new Promise((resolve) => {
+    bazaarAsync(['channel', 'add', 'sample', nevra, '--store', store]).on('exit', (code) => resolve(code ?? -1));
+  });
+  const codes = await Promise.all([...OPENSSL, ...BASH].map(run));
+  assert.equal(codes, [0, 0, 0, 0]);
+  assert.is(ok(['channel', 'ls', 'sample'], store).stdout.trim().split('\n').length, 4, 'every add landed');
+  assert.is(json<unknown[]>(ok(['channel', 'log', 'sample', '--json'], store)).length, 5, 'create + four add commits');
 });
 
 t.run();
