@@ -19,3 +19,16 @@ export { parseNevra, nevraKey } from './rpm/nevra.js';
 export type { Dependency, DependencyFlags, DependencyKind } from './rpm/dependency.js';
 export { rpmvercmp } from './policy/rpmvercmp.js';
 export { compareEvr, parseEvr, formatEvr } from './policy/evr.js';
+export {
+  createChannel, addToChannel, removeFromChannel, publishChannel, restoreChannel, readChannel, channelBuilds, channelNames,
+} from './store/channels.js';
+export type { ChannelSettings, ChannelBuild, ChannelState, ChannelChange } from './store/channels.js';
+export { channelLog, diffChannel, listChannels, resolveChannelRev } from './store/channel-history.js';
+export type { ChannelSummary, ChannelDiff, ChannelLogEntry } from './store/channel-history.js';
+export { pinPackage, unpinPackage, listPins } from './store/pins.js';
+export type { Pin } from './store/pins.js';
+export { removePackage } from './store/remove.js';
+export { retentionRoots } from './store/retention.js';
+export type { RetentionChoice } from './store/retention.js';
+export { readStoreConfig } from './store/config.js';
+export type { StoreConfig } from './store/config.js';

@@ -124,3 +124,20 @@ export function obsoletesBuild(obsoletes: readonly Dependency[], installed: Buil
   const self = { sense: flagsToSense('='), evr };
   return obsoletes.some((o) => o.name === installed.name && rangesOverlap({ sense: flagsToSense(o.flags), evr: o.evr }, self));
 }
+
+/**
+ * Builds as `channel ls` and `versions` list them: by name, then newest first by the
+ * channel's order, then by arch; builds the order cannot tell apart keep their input
+ * order (the sort is stable). See docs/versioning-policy.md#rule-coexistence.
+ *
+ * @example
+ * sortNewestFirst([openssl111, openssl314]).map(formatNevra); // ['openssl-3.1.4-alt1.x86_64', 'openssl-1.1.1w-alt1.x86_64']
+ */
+export function sortNewestFirst<T extends Build>(builds: readonly T[], options: OrderOptions = {}): T[] {
+  return [...builds].sort((a, b) => {
+    if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+    const c = compareBuilds(b, a, options);
+    if (c !== 0) return c;
+    return a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0;
+  });
+}

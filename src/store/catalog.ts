@@ -70,6 +70,17 @@ export class Catalog {
     await batch.write();
   }
 
+  /** Forgets removed packages (`bazaar rm`) and records the commit without them, in one batch. */
+  async remove(packages: CatalogPackage[], commit: string): Promise<void> {
+    const batch = this.db.batch();
+    for (const p of packages) {
+      batch.del(catalogKeys.nevra(p.key));
+      batch.del(catalogKeys.name(p.name, p.key));
+    }
+    batch.put(catalogKeys.builtFrom(), commit);
+    await batch.write();
+  }
+
   /** Replaces everything with `packages` as of `commit`. */
   async rebuild(packages: CatalogPackage[], commit: string | null): Promise<void> {
     await this.db.clear();

@@ -6,7 +6,9 @@
  */
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { BazaarError, isErrno } from '../errors.js';
+import { checkPublishIdentity } from '../policy/versioning.js';
 import { nevraKey, parseNevra } from '../rpm/nevra.js';
+import type { Nevra } from '../rpm/nevra.js';
 import { Catalog } from './catalog.js';
 import type { CatalogPackage } from './catalog.js';
 import { prepareRpm } from './ingest-rpm.js';
@@ -16,12 +18,19 @@ import type { ObjectId } from './layout.js';
 import { withLock } from './lock.js';
 import { ObjectStore } from './objects.js';
 import { PACKAGES_BRANCH, Refs } from './refs.js';
-import { markReachable } from './reachable.js';
+import { allRoots, markReachable } from './reachable.js';
+import { retentionRoots } from './retention.js';
+import type { RetentionChoice } from './retention.js';
+import { addBuildsToChannel, requireChannel } from './channels.js';
 
 export interface AddResult { nevra: string; id: ObjectId; path: string; added: boolean }
-export interface AddOptions { onProgress?: (done: number, total: number, path: string) => void }
-export interface FsckReport { objects: number; damaged: Array<{ id: string; problem: string }>; missing: Array<{ id: string; from: string }>; refProblems: string[]; unreferenced: number; staleTemps: number }
-export interface GcReport { kept: number; deleted: number; freedBytes: number; tempsRemoved: number }
+export interface AddOptions {
+  onProgress?: (done: number, total: number, path: string) => void;
+  /** Also put every added build (new or already stored) in this channel, under the same lock. */
+  channel?: string;
+}
+export interface FsckReport { objects: number; damaged: Array<{ id: string; problem: string }>; missing: Array<{ id: string; from: string }>; refProblems: string[]; unreferenced: number; staleTemps: number; pruned: number }
+export interface GcReport { kept: number; deleted: number; freedBytes: number; tempsRemoved: number; retentionDays: number; now: string }
 
 function pidAlive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (err) { return !isErrno(err, 'ESRCH'); }
@@ -66,8 +75,11 @@ export class Store {
     return new Store(dir);
   }
 
-  /** Runs `fn` with the lock held and an up-to-date index. */
-  private async locked<T>(fn: (catalog: Catalog) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` with the lock held and an up-to-date index. Everything that changes refs
+   * (channels, pins, rm) goes through here, so it never races another writer or gc.
+   */
+  async locked<T>(fn: (catalog: Catalog) => Promise<T>): Promise<T> {
     return withLock(this.dir, async () => {
       const catalog = await Catalog.open(this.dir);
       try {
@@ -96,6 +108,8 @@ export class Store {
    * (or a NEVRA is already taken by different content) nothing changes.
    */
   async add(paths: string[], options: AddOptions = {}): Promise<AddResult[]> {
+    // An unknown channel is refused before any file is read.
+    if (options.channel !== undefined) await this.locked(() => requireChannel(this, options.channel as string));
     for (let attempt = 0; ; attempt++) {
       const prepared: PreparedPackage[] = [];
       try {
@@ -103,7 +117,15 @@ export class Store {
           prepared.push(await prepareRpm(this.objects, path));
           options.onProgress?.(prepared.length, paths.length, path);
         }
-        return await this.locked((catalog) => this.commitPrepared(catalog, prepared));
+        return await this.locked(async (catalog) => {
+          // Checked again under the lock: the channel may have gone meanwhile.
+          if (options.channel !== undefined) await requireChannel(this, options.channel);
+          const results = await this.commitPrepared(catalog, prepared);
+          if (options.channel !== undefined) {
+            await addBuildsToChannel(this, options.channel, results.map((r) => this.buildOf(r.nevra, r.id)), `add ${results.length} package${results.length === 1 ? '' : 's'} from files`);
+          }
+          return results;
+        });
       } catch (err) {
         for (const p of prepared) await this.objects.discard(p.staged);
         // A concurrent gc removed an object we deduplicated against: prepare again.
@@ -118,8 +140,16 @@ export class Store {
     const fresh = new Map<string, PreparedPackage>();
     for (const p of prepared) {
       const existing = (await catalog.byKey(p.key))?.id ?? fresh.get(p.key)?.id ?? null;
-      if (existing !== null && existing !== p.id) {
-        throw new BazaarError('ERR_NEVRA_CONFLICT', `${p.nevra} is already in the store with different content (${existing}); ${p.path} would be ${p.id}. A build is its NEVRA plus its content: bump the release to publish a rebuild`, { data: { nevra: p.nevra, existing, incoming: p.id } });
+      if (existing !== null) {
+        // The policy decides identity (rule-identity); the store only adds which file it was.
+        this.buildOf(p.nevra, p.id); // throws on a NEVRA that does not parse
+        const parsed = parseNevra(p.nevra) as Nevra;
+        try {
+          checkPublishIdentity({ incoming: { ...parsed, id: p.id }, existing: [{ ...parsed, id: existing }] });
+        } catch (err) {
+          if (err instanceof BazaarError) throw new BazaarError(err.code, `${err.message}; from ${p.path}`, { data: { ...err.data, path: p.path } });
+          throw err;
+        }
       }
       results.push({ nevra: p.nevra, id: p.id, path: p.path, added: existing === null });
       if (existing === null) fresh.set(p.key, p);
@@ -141,6 +171,13 @@ export class Store {
     return results;
   }
 
+  /** The name and key (NEVRA with the epoch written) of a stored build. */
+  buildOf(nevra: string, id: ObjectId): CatalogPackage {
+    const parsed = parseNevra(nevra);
+    if (!parsed) throw new BazaarError('ERR_STORE_REF', `${nevra} (${id}) is not a NEVRA`);
+    return { name: parsed.name, key: nevraKey(parsed), nevra, id };
+  }
+
   /** Every package, sorted by name then NEVRA. */
   async list(): Promise<CatalogPackage[]> {
     return this.locked((catalog) => catalog.all());
@@ -152,18 +189,24 @@ export class Store {
    */
   async resolvePackage(ref: string): Promise<{ nevra: string; id: ObjectId }> {
     return this.locked(async (catalog) => {
-      const parsed = parseNevra(ref);
-      if (parsed) {
-        const found = await catalog.byKey(nevraKey(parsed));
-        if (found) return found;
-      }
-      const builds = await catalog.byName(ref);
-      if (builds.length === 1) return { nevra: builds[0].nevra, id: builds[0].id };
-      if (builds.length > 1) {
-        throw new BazaarError('ERR_PACKAGE_AMBIGUOUS', `${ref} names ${builds.length} builds (${builds.map((b) => b.nevra).join(', ')}); give the full NEVRA`, { data: { ref, candidates: builds.map((b) => b.nevra) } });
-      }
-      throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `no package ${ref} in the store; 'bazaar ls' lists what is there`, { data: { ref } });
+      const { nevra, id } = await this.resolveWith(catalog, ref);
+      return { nevra, id };
     });
+  }
+
+  /** `resolvePackage` for callers that already hold the lock. */
+  async resolveWith(catalog: Catalog, ref: string): Promise<CatalogPackage> {
+    const parsed = parseNevra(ref);
+    if (parsed) {
+      const found = await catalog.byKey(nevraKey(parsed));
+      if (found) return { name: parsed.name, key: nevraKey(parsed), ...found };
+    }
+    const builds = await catalog.byName(ref);
+    if (builds.length === 1) return builds[0];
+    if (builds.length > 1) {
+      throw new BazaarError('ERR_PACKAGE_AMBIGUOUS', `${ref} names ${builds.length} builds (${builds.map((b) => b.nevra).join(', ')}); give the full NEVRA`, { data: { ref, candidates: builds.map((b) => b.nevra) } });
+    }
+    throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `no package ${ref} in the store; 'bazaar ls' lists what is there`, { data: { ref } });
   }
 
   async manifest(id: ObjectId): Promise<PackageManifest> {
@@ -175,7 +218,7 @@ export class Store {
   /** Verifies every object and every reference; the index is rebuilt if it lags the refs. */
   async fsck(onProgress?: (done: number, total: number) => void): Promise<FsckReport> {
     return this.locked(async () => {
-      const report: FsckReport = { objects: 0, damaged: [], missing: [], refProblems: await this.refs.check(), unreferenced: 0, staleTemps: 0 };
+      const report: FsckReport = { objects: 0, damaged: [], missing: [], refProblems: await this.refs.check(), unreferenced: 0, staleTemps: 0, pruned: 0 };
       const all: ObjectId[] = [];
       for await (const id of this.objects.list()) all.push(id);
       const damaged = new Set<string>();
@@ -185,7 +228,9 @@ export class Store {
         report.objects++;
         onProgress?.(report.objects, all.length);
       }
-      const reachable = await markReachable(this, (id, from) => { if (!damaged.has(id)) report.missing.push({ id, from }); }, damaged);
+      // Missing from a head is damage; missing from older history is what gc pruned.
+      const reachable = await markReachable(this, await allRoots(this), (id, from) => { if (!damaged.has(id)) report.missing.push({ id, from }); },
+        { unreadable: damaged, onPruned: () => { report.pruned++; } });
       report.unreferenced = all.filter((id) => !reachable.has(id)).length;
       report.staleTemps = (await this.staleTemps()).length;
       return report;
@@ -198,13 +243,17 @@ export class Store {
     return names.filter((n) => { const pid = tmpOwner(n); return pid !== null && !pidAlive(pid); }).map((n) => `${tmpDir(this.dir)}/${n}`);
   }
 
-  /** Deletes every object no ref reaches, and temp files of dead processes. */
-  async gc(): Promise<GcReport> {
+  /**
+   * Deletes every object that no branch head and no state inside the retention window
+   * reaches (docs/versioning-policy.md#rule-retention), and temp files of dead processes.
+   */
+  async gc(choice: RetentionChoice = {}): Promise<GcReport> {
     return this.locked(async () => {
-      const reachable = await markReachable(this, (id, from) => {
+      const { roots, retentionDays, now } = await retentionRoots(this, choice);
+      const reachable = await markReachable(this, roots, (id, from) => {
         throw new BazaarError('ERR_STORE_OBJECT_NOT_FOUND', `object ${id} (referenced from ${from}) is missing; run 'bazaar fsck' before gc`);
-      });
-      const report: GcReport = { kept: 0, deleted: 0, freedBytes: 0, tempsRemoved: 0 };
+      }, { onPruned: () => {} });
+      const report: GcReport = { kept: 0, deleted: 0, freedBytes: 0, tempsRemoved: 0, retentionDays, now: new Date(now).toISOString() };
       for await (const id of this.objects.list()) {
         if (reachable.has(id)) { report.kept++; continue; }
         report.freedBytes += await this.objects.diskSize(id);

@@ -5,22 +5,25 @@ import type { Command } from '../command.js';
 export const add: Command = {
   name: 'add',
   summary: 'add .rpm packages to the store (all or nothing)',
-  usage: 'bazaar add FILE.rpm... [--store DIR] [--json]',
+  usage: 'bazaar add FILE.rpm... [--channel NAME] [--store DIR] [--json]',
   help: `Reads each package, checks its header, payload and file digests, and stores the
 original .rpm, every file it contains and a package manifest. Content already in the
 store is not stored again. Prints "NEVRA<TAB>sha256:..." per package.
 
 The add is atomic: if any file is bad, or a NEVRA is already in the store with
-different content, nothing is added and the exit code is 2.
+different content, nothing is added and the exit code is 2. With --channel NAME the
+packages (new or already stored) also go into that existing channel, under the same
+lock; an unknown channel is refused before anything is read.
 
 Example:
-  bazaar add repos/sample/RPMS/*/*.rpm`,
-  options: {},
-  async run({ positionals, storeDir, progress }) {
+  bazaar add repos/sample/RPMS/*/*.rpm --channel sample`,
+  options: { channel: { type: 'string', describe: 'also add the packages to this channel' } },
+  async run({ positionals, options, storeDir, progress }) {
     if (positionals.length === 0) throw new BazaarError('ERR_USAGE', 'name at least one .rpm file: bazaar add FILE.rpm...');
     const store = await Store.open(storeDir);
     progress.start('adding', positionals.length);
-    const results = await store.add(positionals, { onProgress: (_d, _t, path) => progress.tick(1, path) });
+    const channel = options.channel as string | undefined;
+    const results = await store.add(positionals, { onProgress: (_d, _t, path) => progress.tick(1, path), ...(channel === undefined ? {} : { channel }) });
     progress.done();
     return {
       exitCode: 0,

@@ -8,7 +8,8 @@ export const fsck: Command = {
   help: `Re-hashes every object, checks that everything a ref reaches exists, and checks the
 git history of the refs. Exits 1 naming each damaged or missing object, 0 when clean.
 Unreferenced objects and temp files left by killed processes are not damage: 'bazaar gc'
-removes them.
+removes them. Objects missing only from history older than the retention window are
+what gc pruned, counted but not damage; missing from any branch's current state is.
 
 Example:
   bazaar fsck || echo "restore the named objects from a replica"`,
@@ -28,7 +29,8 @@ Example:
       ...report.refProblems.map((p) => `ref problem: ${p}`),
       `${report.objects} objects checked, ${bad === 0 ? 'no damage' : `${bad} problem${bad === 1 ? '' : 's'}`}` +
         `${report.unreferenced ? `, ${report.unreferenced} unreferenced (bazaar gc removes them)` : ''}` +
-        `${report.staleTemps ? `, ${report.staleTemps} stale temp files` : ''}`,
+        `${report.staleTemps ? `, ${report.staleTemps} stale temp files` : ''}` +
+        `${report.pruned ? `, ${report.pruned} objects of old history pruned by gc (not damage)` : ''}`,
     ];
     return { exitCode: bad === 0 ? 0 : 1, json: { ...report, ok: bad === 0 }, text: lines.join('\n') };
   },

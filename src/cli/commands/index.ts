@@ -2,15 +2,19 @@
 import type { Command } from '../command.js';
 import { add } from './add.js';
 import { cat } from './cat.js';
+import { channel } from './channel.js';
 import { demo } from './demo.js';
 import { fsck } from './fsck.js';
 import { gc } from './gc.js';
 import { init } from './init.js';
 import { ls } from './ls.js';
+import { pin, unpin } from './pin.js';
 import { reindex } from './reindex.js';
+import { rm } from './rm.js';
 import { show } from './show.js';
 import { vercmp } from './vercmp.js';
+import { versions } from './versions.js';
 
 export const commands: Command[] = [
-  init, add, ls, show, cat, fsck, gc, reindex, vercmp, demo,
+  init, add, ls, show, versions, cat, rm, channel, pin, unpin, fsck, gc, reindex, vercmp, demo,
 ];

@@ -1,0 +1,148 @@
+import { readFile } from 'node:fs/promises';
+import { BazaarError } from '../../errors.js';
+import { channelLog, diffChannel, listChannels, resolveChannelRev } from '../../store/channel-history.js';
+import type { ChannelDiff } from '../../store/channel-history.js';
+import {
+  addToChannel, channelBuilds, createChannel, publishChannel, readChannel, removeFromChannel, restoreChannel,
+} from '../../store/channels.js';
+import type { ChannelChange } from '../../store/channels.js';
+import { Store } from '../../store/store.js';
+import type { Command, CommandInput, CommandOutput } from '../command.js';
+
+const SUBCOMMANDS = 'create|add|remove|publish|restore|ls|log|diff';
+
+function changeText(c: ChannelChange): string {
+  const lines = [...c.added.map((n) => `+ ${n}`), ...c.removed.map((n) => `- ${n}`), ...c.unchanged.map((n) => `= ${n} (already there)`)];
+  return [...lines, `commit ${c.commit}`].join('\n');
+}
+
+function diffText(d: ChannelDiff): string[] {
+  return [...d.added.map((n) => `+ ${n}`), ...d.removed.map((n) => `- ${n}`)];
+}
+
+async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Package references from `--from FILE` (`-` is stdin): one per line, `#` comments. */
+async function listFrom(file: string, stdin: NodeJS.ReadableStream): Promise<string[]> {
+  let text: string;
+  try {
+    text = file === '-' ? await readStream(stdin) : await readFile(file, 'utf8');
+  } catch (err) {
+    throw new BazaarError('ERR_BAD_INPUT', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  return text.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter((l) => l !== '');
+}
+
+function needName(rest: string[], usage: string): string {
+  const [name] = rest;
+  if (name === undefined) throw new BazaarError('ERR_USAGE', `name a channel: bazaar channel ${usage}`);
+  return name;
+}
+
+async function run({ positionals, options, storeDir, stdin }: CommandInput): Promise<CommandOutput> {
+  const [sub, ...rest] = positionals;
+  const message = options.message as string | undefined;
+  const store = await Store.open(storeDir);
+  switch (sub) {
+    case 'create': {
+      if (rest.length !== 1) throw new BazaarError('ERR_USAGE', 'name one channel: bazaar channel create NAME [--mode rpm|alt]');
+      const mode = (options.mode as string | undefined) ?? 'rpm';
+      if (mode !== 'rpm' && mode !== 'alt') throw new BazaarError('ERR_USAGE', `--mode is rpm or alt, not '${mode}'`);
+      const priorityBranch = options['priority-branch'] as string | undefined;
+      const r = await createChannel(store, rest[0] as string, { order: mode, ...(priorityBranch ? { priorityBranch } : {}), ...(message ? { message } : {}) });
+      return { exitCode: 0, json: r, text: `created channel ${r.name} (order ${r.settings.order})\ncommit ${r.commit}` };
+    }
+    case 'add':
+    case 'remove': {
+      const name = needName(rest, `${sub} NAME PKG...`);
+      const fn = sub === 'add' ? addToChannel : removeFromChannel;
+      const r = await fn(store, name, rest.slice(1), message ? { message } : {});
+      return { exitCode: 0, json: r, text: changeText(r) };
+    }
+    case 'publish': {
+      const name = needName(rest, 'publish NAME [PKG...] [--from FILE]');
+      const from = options.from as string | undefined;
+      const refs = [...rest.slice(1), ...(from === undefined ? [] : await listFrom(from, stdin))];
+      if (refs.length === 0 && options.empty !== true) {
+        throw new BazaarError('ERR_USAGE', `publishing ${name} with no packages would empty it; pass --empty if that is meant`);
+      }
+      const r = await publishChannel(store, name, refs, message ? { message } : {});
+      return { exitCode: 0, json: r, text: changeText({ ...r, unchanged: [] }) };
+    }
+    case 'restore': {
+      if (rest.length !== 2) throw new BazaarError('ERR_USAGE', 'bazaar channel restore NAME REV (HEAD~N or a commit id)');
+      const [name, rev] = rest as [string, string];
+      await readChannel(store, name);
+      const commit = await resolveChannelRev(store, name, rev);
+      if (commit === null) throw new BazaarError('ERR_CHANNEL', `'${rev}' is before channel ${name} existed`);
+      const r = await restoreChannel(store, name, commit, message ? { message } : {});
+      return { exitCode: 0, json: r, text: changeText({ ...r, unchanged: [] }) };
+    }
+    case 'ls': {
+      if (rest.length === 0) {
+        const all = await listChannels(store);
+        return { exitCode: 0, json: all, text: all.map((c) => `${c.name}\t${c.settings.order}\t${c.builds} packages\t${c.updated}`).join('\n') };
+      }
+      if (rest.length !== 1) throw new BazaarError('ERR_USAGE', 'bazaar channel ls [NAME]');
+      const state = await readChannel(store, rest[0] as string);
+      const builds = await channelBuilds(store, state);
+      const rows = builds.map((b) => ({ name: b.name, nevra: b.nevra, id: b.id }));
+      return { exitCode: 0, json: { name: state.name, settings: state.settings, commit: state.commit, packages: rows }, text: rows.map((r) => `${r.nevra}\t${r.id}`).join('\n') };
+    }
+    case 'log': {
+      if (rest.length !== 1) throw new BazaarError('ERR_USAGE', 'name one channel: bazaar channel log NAME');
+      const log = await channelLog(store, rest[0] as string);
+      // The message's what and why; its detail lines (NEVRA and id) become the +/- list.
+      const said = (m: string): string[] => m.split('\n').filter((l) => l.trim() !== '' && !/^[+-] /.test(l));
+      const text = log.map((e) => [`commit ${e.to}`, `Date:   ${e.time}`, '', ...said(e.message).map((l) => `    ${l}`),
+        ...diffText(e).map((l) => `    ${l}`)].join('\n')).join('\n\n');
+      return { exitCode: 0, json: log, text };
+    }
+    case 'diff': {
+      if (rest.length < 1 || rest.length > 3) throw new BazaarError('ERR_USAGE', 'bazaar channel diff NAME [FROM [TO]]');
+      const d = await diffChannel(store, rest[0] as string, rest[1], rest[2]);
+      return { exitCode: 0, json: d, text: diffText(d).join('\n') };
+    }
+    default:
+      throw new BazaarError('ERR_USAGE', sub === undefined ? `name a subcommand: bazaar channel ${SUBCOMMANDS}` : `unknown subcommand '${sub}': bazaar channel ${SUBCOMMANDS}`);
+  }
+}
+
+export const channel: Command = {
+  name: 'channel',
+  summary: 'create channels, add and remove builds, publish, log, diff',
+  usage: `bazaar channel ${SUBCOMMANDS} ...`,
+  help: `A channel is a named, versioned set of builds from the store; it may hold several
+versions of one name. Every change is one commit in the channel's history.
+
+  channel create NAME [--mode rpm|alt] [--priority-branch B]   new, empty channel; its order is fixed
+  channel add NAME PKG...        add stored builds (NEVRA, or a name with one build), one commit
+  channel remove NAME PKG...     take builds out (they stay in the store), one commit
+  channel publish NAME [PKG...] [--from FILE]
+                                 make the channel exactly this set, in one commit (all or nothing);
+                                 FILE has one NEVRA per line, '-' reads standard input
+  channel restore NAME REV       make a past state current again, as a new commit
+  channel ls [NAME]              the channels, or one channel's builds (newest first within a name)
+  channel log NAME               its commits: time, message, builds added and removed
+  channel diff NAME [FROM [TO]]  builds added/removed between two states (HEAD, HEAD~N, a commit id;
+                                 default HEAD~1 HEAD)
+
+Bad input (unknown channel or package, bad name) exits 2 and changes nothing.
+
+Example:
+  bazaar channel create sample --mode alt
+  bazaar channel add sample openssl-1.1.1w-alt1.x86_64 openssl-3.1.4-alt1.x86_64
+  bazaar channel diff sample HEAD~2`,
+  options: {
+    mode: { type: 'string', describe: 'create: rpm (default, upstream rpm order) or alt (ALT\'s rpm order)' },
+    'priority-branch': { type: 'string', describe: 'create, alt mode: builds from this disttag branch win (e.g. p11)' },
+    from: { type: 'string', describe: 'publish: read NEVRAs from FILE (one per line, - for stdin)' },
+    empty: { type: 'boolean', describe: 'publish: allow publishing an empty channel' },
+    message: { type: 'string', short: 'm', describe: 'why: recorded in the commit message' },
+  },
+  run,
+};

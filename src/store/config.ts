@@ -1,0 +1,37 @@
+/**
+ * The store's settings: `<store>/config.json`, edited by hand (it is not history, so it is
+ * not in the refs repository). Absent means defaults; a malformed file is an error, never
+ * silently ignored, since a wrong retention window makes gc delete what it should keep.
+ *
+ *   { "retention": { "days": 180 } }
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BazaarError, isErrno } from '../errors.js';
+import { DEFAULT_RETENTION_DAYS, checkRetentionDays } from '../policy/retention.js';
+
+export interface StoreConfig { retention: { days: number } }
+
+export function configPath(root: string): string { return join(root, 'config.json'); }
+
+export async function readStoreConfig(root: string): Promise<StoreConfig> {
+  let text: string;
+  try {
+    text = await readFile(configPath(root), 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return { retention: { days: DEFAULT_RETENTION_DAYS } };
+    throw err;
+  }
+  let value: { retention?: { days?: unknown } };
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new BazaarError('ERR_BAD_INPUT', `${configPath(root)} is not JSON: ${(err as Error).message}`, { cause: err });
+  }
+  const days = value.retention?.days ?? DEFAULT_RETENTION_DAYS;
+  try {
+    return { retention: { days: checkRetentionDays(days) } };
+  } catch (err) {
+    throw new BazaarError('ERR_BAD_INPUT', `${configPath(root)}: retention.days: ${(err as Error).message}`, { cause: err });
+  }
+}
