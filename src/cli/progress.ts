@@ -18,7 +18,8 @@ export function createProgress(enabled: boolean): Progress {
     const filled = total > 0 ? Math.round((current / total) * width) : 0;
     const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
     const cols = process.stderr.columns ?? 100;
-    const line = `${label} [${bar}] ${current}/${total} ${detail}`.slice(0, cols - 1);
+    // Without a known total (a tree walk), show the count alone.
+    const line = (total > 0 ? `${label} [${bar}] ${current}/${total} ${detail}` : `${label} ${current} ${detail}`).slice(0, cols - 1);
     process.stderr.write(`\r\x1b[K${line}`);
   };
   return {

@@ -5,7 +5,6 @@
  * together with the refs, or discards them.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { BazaarError } from '../errors.js';
 import { nevraKey } from '../rpm/nevra.js';
 import { packageMeta } from '../rpm/package-meta.js';
@@ -13,10 +12,10 @@ import type { PackageFile, PackageMeta } from '../rpm/package-meta.js';
 import { readRpmFile } from '../rpm/read-rpm.js';
 import { FileFlag } from '../rpm/tags.js';
 import { walkPayload } from '../rpm/walk-payload.js';
-import { canonicalJson } from './canonical-json.js';
-import { objectIdOf } from './layout.js';
 import type { ObjectId } from './layout.js';
+import { fileChunks } from './file-chunks.js';
 import type { ObjectStore, StagedObject } from './objects.js';
+import { stageJson } from './stage-json.js';
 import { TaskPool } from './task-pool.js';
 import { insertPath, kindOfMode, writeTrees } from './tree.js';
 import type { PathNode } from './tree.js';
@@ -48,16 +47,16 @@ export interface PreparedPackage {
 
 const FINISH_PARALLEL = 8;
 
-async function sha256File(path: string): Promise<ObjectId> {
+async function sha256File(path: string, size: number): Promise<ObjectId> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  for await (const chunk of fileChunks(path, size)) hash.update(chunk);
   return `sha256:${hash.digest('hex')}`;
 }
 
-async function stageFile(objects: ObjectStore, path: string, expect: ObjectId): Promise<StagedObject> {
+async function stageFile(objects: ObjectStore, path: string, size: number, expect: ObjectId): Promise<StagedObject> {
   const w = await objects.writer(expect);
   try {
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) await w.write(chunk as Buffer);
+    for await (const chunk of fileChunks(path, size)) await w.write(chunk);
     return await w.finish();
   } catch (err) {
     await w.abort();
@@ -105,8 +104,8 @@ export async function prepareRpm(objects: ObjectStore, path: string): Promise<Pr
   // at most FINISH_PARALLEL are in flight, each holding at most one frame.
   const pool = new TaskPool(FINISH_PARALLEL);
   try {
-    const rpmId = await sha256File(path);
-    staged.push(await stageFile(objects, path, rpmId));
+    const rpmId = await sha256File(path, rpm.size);
+    staged.push(await stageFile(objects, path, rpm.size, rpmId));
     const files: ManifestFile[] = meta.files.map((f) => ({ ...f }));
     const sha256Digests = meta.fileDigestAlgo === 'sha256';
     const walk = await walkPayload(rpm, meta, {
@@ -131,12 +130,7 @@ export async function prepareRpm(objects: ObjectStore, path: string): Promise<Pr
       staged.push(s);
       f.id = s.id;
     }
-    // Trees and the manifest are small: their id is known at once, their writes overlap.
-    const putJson = async (value: unknown): Promise<ObjectId> => {
-      const bytes = Buffer.from(canonicalJson(value));
-      await pool.add(async () => { staged.push(await objects.stage(bytes)); });
-      return objectIdOf(bytes);
-    };
+    const putJson = (value: unknown): Promise<ObjectId> => stageJson(objects, pool, staged, value);
     const tree = await writeTrees(buildTree(files), putJson);
     const { files: _drop, ...rest } = meta;
     const manifest: PackageManifest = { type: 'package', ...rest, rpm: rpmId, rpmSize: rpm.size, tree, files };

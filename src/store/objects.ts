@@ -1,14 +1,16 @@
 /**
  * Content-addressed objects on the local disk: sha256 of the uncompressed bytes names
  * the object, zstd frames hold it (codec.ts). Writes are staged in the store's tmp/ and
- * made visible by an atomic rename after fsync; every read re-hashes and fails, naming
+ * made visible by an atomic rename once durable; every read re-hashes and fails, naming
  * the object, on any mismatch.
  */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import type { ReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
 import { FRAME_SIZE, FrameEncoder, decompressFrames } from './codec.js';
@@ -31,6 +33,22 @@ function notFound(id: ObjectId): BazaarError {
 
 function damaged(id: ObjectId, why: string, cause?: unknown): BazaarError {
   return new BazaarError('ERR_STORE_OBJECT_CORRUPT', `object ${id} is damaged: ${why}; run 'bazaar fsck' to list all damage`, { data: { id }, cause });
+}
+
+/**
+ * syncfs(2) of the filesystem holding `root`, through coreutils' `sync -f` (node has no
+ * binding); where that fails, an fsync of every staged file.
+ */
+async function syncFilesystem(root: string, staged: StagedObject[]): Promise<void> {
+  const ok = await new Promise<boolean>((resolve) => {
+    execFile('sync', ['-f', root], (err) => resolve(err === null));
+  });
+  if (ok) return;
+  for (const s of staged) {
+    if (s.tmp === null) continue;
+    const fh = await open(s.tmp, 'r+');
+    try { await fh.sync(); } finally { await fh.close(); }
+  }
 }
 
 async function fsyncDir(dir: string): Promise<void> {
@@ -78,11 +96,18 @@ class StagingWriter implements ObjectWriter {
       return { id, tmp: null, size: this.size };
     }
     try {
-      if (this.frameBytes > 0 || this.file === null) await this.flushFrame(Buffer.concat(this.frame));
-      await this.file!.write(this.encoder.trailer());
-      await this.file!.sync();
-      await this.file!.close();
-      this.file = null;
+      if (this.file === null) {
+        // Small object, one frame: a single write call instead of open/write/write/close.
+        const frame = await this.encoder.frame(Buffer.concat(this.frame));
+        // Synchronous on purpose: for small files a thread-pool round trip costs more
+        // than the write itself, and compression keeps the pool busy meanwhile.
+        writeFileSync(this.tmp, Buffer.concat([frame, this.encoder.trailer()]), { flag: 'wx' });
+      } else {
+        if (this.frameBytes > 0) await this.flushFrame(Buffer.concat(this.frame));
+        await this.file.write(this.encoder.trailer());
+        await this.file.close();
+        this.file = null;
+      }
     } catch (err) {
       await this.abort();
       throw err;
@@ -103,8 +128,9 @@ export class ObjectStore {
   path(id: ObjectId): string { return objectPath(this.root, id); }
 
   async has(id: ObjectId): Promise<boolean> {
+    // A stat is cheaper than the thread-pool hop an async one would take.
     try {
-      await stat(this.path(id));
+      statSync(this.path(id));
       return true;
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return false;
@@ -128,16 +154,24 @@ export class ObjectStore {
     return w.finish();
   }
 
-  /** Makes staged objects visible: rename each into place, then fsync their directories. */
+  /**
+   * Makes staged objects visible. First their bytes are made durable with one syncfs
+   * of the store's filesystem (as ostree does per transaction, instead of an fsync per
+   * object), then each is renamed into place, then the directories are fsynced. So an
+   * object under its final name always has durable content.
+   */
   async commit(staged: Iterable<StagedObject>): Promise<void> {
+    const list = [...staged];
+    if (list.some((s) => s.tmp !== null)) await syncFilesystem(this.root, list);
     const dirs = new Set<string>();
-    for (const s of staged) {
+    for (const s of list) {
       if (s.tmp === null) continue;
       const final = this.path(s.id);
       const dir = dirname(final);
-      if (!dirs.has(dir)) await mkdir(dir, { recursive: true });
-      // Renaming over an existing copy is safe: same name, same bytes.
-      await rename(s.tmp, final);
+      if (!dirs.has(dir)) mkdirSync(dir, { recursive: true });
+      // Renaming over an existing copy is safe: same name, same bytes. Synchronous: a
+      // commit renames thousands of small files, and each async call is a pool round trip.
+      renameSync(s.tmp, final);
       dirs.add(dir);
     }
     for (const dir of dirs) await fsyncDir(dir);

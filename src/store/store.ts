@@ -11,6 +11,7 @@ import { nevraKey, parseNevra } from '../rpm/nevra.js';
 import type { Nevra } from '../rpm/nevra.js';
 import { Catalog } from './catalog.js';
 import type { CatalogPackage } from './catalog.js';
+import { importTree } from './import-tree.js';
 import { prepareRpm } from './ingest-rpm.js';
 import type { PackageManifest, PreparedPackage } from './ingest-rpm.js';
 import { STORE_LAYOUT_VERSION, markerPath, objectsDir, tmpDir, tmpOwner } from './layout.js';
@@ -22,6 +23,9 @@ import { allRoots, markReachable } from './reachable.js';
 import { retentionRoots } from './retention.js';
 import type { RetentionChoice } from './retention.js';
 import { addBuildsToChannel, requireChannel } from './channels.js';
+
+/** Branch recording imported directory trees by name. */
+const TREES_BRANCH = 'trees';
 
 export interface AddResult { nevra: string; id: ObjectId; path: string; added: boolean }
 export interface AddOptions {
@@ -176,6 +180,27 @@ export class Store {
     const parsed = parseNevra(nevra);
     if (!parsed) throw new BazaarError('ERR_STORE_REF', `${nevra} (${id}) is not a NEVRA`);
     return { name: parsed.name, key: nevraKey(parsed), nevra, id };
+  }
+
+  /**
+   * Imports a directory tree (see import-tree.ts) and records its root as `trees/<name>`
+   * in one commit; nothing becomes visible if any file fails.
+   */
+  async importTree(dir: string, name: string, onFile?: (path: string) => void): Promise<{ root: ObjectId; files: number; bytes: number }> {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name) || name.includes('..')) {
+      throw new BazaarError('ERR_USAGE', `"${name}" is not a valid tree name (letters, digits, . _ + -)`);
+    }
+    const imported = await importTree(this.objects, dir, onFile);
+    try {
+      await this.locked(async () => {
+        await this.objects.commit(imported.staged);
+        await this.refs.update(TREES_BRANCH, [{ path: name, id: imported.root }], `import ${name} from ${dir}`);
+      });
+    } catch (err) {
+      await this.objects.discard(imported.staged);
+      throw err;
+    }
+    return { root: imported.root, files: imported.files, bytes: imported.bytes };
   }
 
   /** Every package, sorted by name then NEVRA. */

@@ -6,6 +6,7 @@ import { channel } from './channel.js';
 import { demo } from './demo.js';
 import { fsck } from './fsck.js';
 import { gc } from './gc.js';
+import { importTree } from './import-tree.js';
 import { init } from './init.js';
 import { ls } from './ls.js';
 import { pin, unpin } from './pin.js';
@@ -16,5 +17,5 @@ import { vercmp } from './vercmp.js';
 import { versions } from './versions.js';
 
 export const commands: Command[] = [
-  init, add, ls, show, versions, cat, rm, channel, pin, unpin, fsck, gc, reindex, vercmp, demo,
+  init, add, importTree, ls, show, versions, cat, rm, channel, pin, unpin, fsck, gc, reindex, vercmp, demo,
 ];

@@ -1,0 +1,17 @@
+/**
+ * `npm run bench`: every benchmark, each against its peer on the same input in the same
+ * run, printing ratios. See each module for what it measures.
+ */
+import { benchStore } from './store.js';
+import { benchVercmp } from './vercmp.js';
+
+const only = process.argv[2];
+const benches: Array<[string, () => Promise<unknown>]> = [
+  ['store', () => benchStore()],
+  ['vercmp', () => benchVercmp()],
+];
+for (const [name, run] of benches) {
+  if (only && only !== name) continue;
+  console.log(`\n== ${name} ==`);
+  await run();
+}

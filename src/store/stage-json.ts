@@ -1,0 +1,15 @@
+import { canonicalJson } from './canonical-json.js';
+import { objectIdOf } from './layout.js';
+import type { ObjectId } from './layout.js';
+import type { ObjectStore, StagedObject } from './objects.js';
+import type { TaskPool } from './task-pool.js';
+
+/**
+ * Stages a manifest or tree as canonical JSON in the background. Its id is known at
+ * once (the hash of its bytes), so a parent tree need not wait for the write.
+ */
+export async function stageJson(objects: ObjectStore, pool: TaskPool, staged: StagedObject[], value: unknown): Promise<ObjectId> {
+  const bytes = Buffer.from(canonicalJson(value));
+  await pool.add(async () => { staged.push(await objects.stage(bytes)); });
+  return objectIdOf(bytes);
+}
