@@ -80,6 +80,9 @@ export async function importTree(objects: ObjectStore, dir: string, onFile?: (pa
   } catch (err) {
     await pool.settle();
     await objects.discard(staged);
+    // An unreadable or vanished file is bad input, named by its path.
+    const e = err as NodeJS.ErrnoException;
+    if (e && typeof e.code === 'string' && e.path) throw new BazaarError('ERR_BAD_INPUT', `${e.path}: cannot read (${e.code})`, { cause: err });
     throw err;
   }
 }
