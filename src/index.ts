@@ -3,7 +3,7 @@
  *
  * @example
  *   const store = await Store.init('./bazaar-store');
- *   const [added] = await store.add(['repos/sample/RPMS/noarch/filesystem-3.1-alt1.noarch.rpm']);
+ *   const [added] = await store.add(['repos/sample/RPMS/noarch/webapp-2.4.1-alt1.noarch.rpm']);
  *   const manifest = await store.manifest(added.id);
  */
 export { Store } from './store/store.js';
