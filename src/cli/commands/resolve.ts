@@ -1,0 +1,115 @@
+/**
+ * `bazaar resolve`: solve install/erase/upgrade jobs against an rpm-md repository (or a
+ * cached universe), or many install jobs from a file, one JSON line each.
+ */
+import { readFile } from 'node:fs/promises';
+import { BazaarError, isErrno } from '../../errors.js';
+import { readRepository } from '../../rpmmd/read-repository.js';
+import { loadUniverseCache } from '../../resolver/universe-cache.js';
+import { readInstalled } from '../../resolver/installed.js';
+import type { Job } from '../../resolver/job.js';
+import { Pool } from '../../resolver/provides-index.js';
+import { resolve } from '../../resolver/solve.js';
+import { renderProblem } from '../../resolver/explain.js';
+import { installOrder } from '../../resolver/order.js';
+import type { PackageSource } from '../../resolver/source.js';
+import type { Command, CommandInput, CommandOutput } from '../command.js';
+
+function strings(v: string | boolean | string[] | undefined): string[] {
+  if (v === undefined || typeof v === 'boolean') return [];
+  return (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+}
+
+async function openUniverse(input: CommandInput): Promise<PackageSource> {
+  const repo = input.options.repo as string | undefined;
+  const cache = input.options.cache as string | undefined;
+  const channel = input.options.channel as string | undefined;
+  if ([repo, cache, channel].filter(Boolean).length !== 1) {
+    throw new BazaarError('ERR_USAGE', 'give exactly one of --repo DIR, --cache DIR or --channel NAME');
+  }
+  if (channel) throw new BazaarError('ERR_CHANNEL', `--channel ${channel}: channels arrive with the store; use --repo DIR (an rpm-md repository) for now`);
+  if (cache) return loadUniverseCache(cache);
+  return readRepository(repo!);
+}
+
+/** Runs a jobs file: one line per job, names to install into an empty system. */
+async function runJobs(pool: Pool, file: string): Promise<string> {
+  let text: string;
+  try { text = await readFile(file, 'utf8'); } catch (err) {
+    if (isErrno(err, 'ENOENT')) throw new BazaarError('ERR_BAD_INPUT', `jobs file ${file} does not exist`, { cause: err });
+    throw err;
+  }
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (!t || t.startsWith('#')) continue;
+    const names = t.split(/\s+/);
+    const t0 = performance.now();
+    const res = resolve(pool, { jobs: names.map((name): Job => ({ kind: 'install', name })) });
+    const ms = Math.round((performance.now() - t0) * 1000) / 1000;
+    if (res.ok) out.push(JSON.stringify({ job: names, ok: true, install: res.install.map((id) => pool.nevra(id)).sort(), ms }));
+    else out.push(JSON.stringify({ job: names, ok: false, problems: [renderProblem(pool, res.causes)], ms }));
+  }
+  return out.join('\n');
+}
+
+export const resolveCommand: Command = {
+  name: 'resolve',
+  summary: 'solve install/erase/upgrade jobs against a repository and explain failures',
+  usage: 'bazaar resolve --repo DIR|--cache DIR|--channel NAME [--installed FILE] [--install PKG...] [--erase PKG] [--upgrade PKG] [--upgrade-all] [--jobs FILE] [--json]',
+  help: `
+Finds the packages to install (newest builds, best arch, fewest additions, installed
+packages kept) so that every requirement holds and nothing conflicts, in install order;
+or explains, as a chain from the job to the broken dependency, why no such set exists.
+Names after --install (and extra positional names) are installed; --erase, --upgrade
+and --multiversion take one name each time or a comma-separated list.
+
+  bazaar resolve --repo ./repo --install vim-enhanced git
+  bazaar resolve --repo ./repo --installed installed.txt --upgrade-all --json
+  bazaar resolve --repo ./universe --jobs jobs.txt      # one JSON line per job
+
+With --jobs, each line of FILE is a job (names to install into an empty system) and
+the output is one JSON line per job: {"job": [...], "ok": true, "install": [NEVRA...],
+"ms": N} or {"job": [...], "ok": false, "problems": ["..."]}. NEVRAs always carry the
+epoch. See docs/resolver.md.`,
+  options: {
+    repo: { type: 'string', describe: 'an rpm-md repository directory (repodata/repomd.xml)' },
+    cache: { type: 'string', describe: 'a universe cache directory written by saveUniverseCache' },
+    channel: { type: 'string', describe: 'a store channel (arrives with the store)' },
+    installed: { type: 'string', describe: 'the installed set: NEVRA per line, or a JSON list' },
+    install: { type: 'string', multiple: true, describe: 'package name(s) to install' },
+    erase: { type: 'string', multiple: true, describe: 'package name(s) to erase' },
+    upgrade: { type: 'string', multiple: true, describe: 'package name(s) to upgrade' },
+    'upgrade-all': { type: 'boolean', describe: 'upgrade every installed package' },
+    multiversion: { type: 'string', multiple: true, describe: 'names that may be installed in several versions (kernel)' },
+    arch: { type: 'string', describe: 'system arch (default x86_64)' },
+    jobs: { type: 'string', describe: 'solve each line of FILE as an install job; JSON lines out' },
+  },
+  async run(input: CommandInput): Promise<CommandOutput> {
+    const source = await openUniverse(input);
+    const installedFile = input.options.installed as string | undefined;
+    const installed = installedFile ? await readInstalled(installedFile, source) : [];
+    const pool = new Pool(source, { arch: (input.options.arch as string | undefined) ?? 'x86_64', installed });
+    if (input.options.jobs) return { exitCode: 0, text: await runJobs(pool, input.options.jobs as string) };
+
+    const jobs: Job[] = [
+      ...[...strings(input.options.install), ...input.positionals].map((name): Job => ({ kind: 'install', name })),
+      ...strings(input.options.erase).map((name): Job => ({ kind: 'erase', name })),
+      ...strings(input.options.upgrade).map((name): Job => ({ kind: 'upgrade', name })),
+      ...(input.options['upgrade-all'] ? [{ kind: 'upgradeAll' } as Job] : []),
+    ];
+    if (jobs.length === 0) throw new BazaarError('ERR_USAGE', 'nothing to do: give --install, --erase, --upgrade, --upgrade-all or --jobs');
+    const res = resolve(pool, { jobs, multiversion: strings(input.options.multiversion) });
+    if (!res.ok) {
+      const problem = renderProblem(pool, res.causes);
+      return { exitCode: 1, json: { ok: false, problems: [problem] }, text: problem };
+    }
+    const order = installOrder(pool, res.install).map((id) => pool.nevra(id));
+    const erase = res.erase.map((id) => pool.nevra(id)).sort();
+    const text = [
+      order.length ? `install (${order.length}, in order):\n${order.map((n) => `  ${n}`).join('\n')}` : 'nothing to install',
+      ...(erase.length ? [`erase (${erase.length}):\n${erase.map((n) => `  ${n}`).join('\n')}`] : []),
+    ].join('\n');
+    return { exitCode: 0, json: { ok: true, install: order, erase }, text };
+  },
+};

@@ -1,0 +1,39 @@
+/**
+ * The extension point for constraints that are not rpm dependencies: linked-image
+ * content policies ("this package must be exactly the parent's build", "this group must
+ * equal the parent's"), pins, holds. A generator returns clauses over package ids; the
+ * solver adds them beside the dependency rules without knowing what they mean, and an
+ * unsatisfiable result names them through their `policy` cause.
+ */
+import type { Cause } from './cause.js';
+import type { Pool } from './provides-index.js';
+
+/** One literal: package `pkg` installed (`installed: true`) or not installed. */
+export interface ConstraintLiteral { pkg: number; installed: boolean }
+
+export interface ConstraintClause {
+  /** At least one literal holds. An empty list makes the problem unsatisfiable. */
+  anyOf: ConstraintLiteral[];
+  cause: Extract<Cause, { kind: 'policy' }>;
+}
+
+export interface ConstraintGenerator {
+  /** Short name used in messages, e.g. `sync:core-os`. */
+  readonly name: string;
+  generate(pool: Pool): ConstraintClause[];
+}
+
+/** "Package `pkg` is installed in exactly this build": every other build of its name is out. */
+export function exactBuild(policy: string, pkgId: number, hint?: string): ConstraintGenerator {
+  return {
+    name: policy,
+    generate(pool) {
+      const p = pool.packages[pkgId];
+      const others = (pool.byName.get(p.name) ?? []).filter((id) => id !== pkgId);
+      return others.map((id) => ({
+        anyOf: [{ pkg: id, installed: false }],
+        cause: { kind: 'policy', policy, message: `${p.name} must be exactly ${pool.nevra(pkgId)}, not ${pool.nevra(id)}`, ...(hint ? { hint } : {}), pkgs: [pkgId, id] },
+      }));
+    },
+  };
+}

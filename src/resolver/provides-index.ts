@@ -1,0 +1,160 @@
+/**
+ * The solver's view of a universe: every package numbered, plus the indexes that answer
+ * "who provides this dependency?" (provides by name, file paths from the metadata's file
+ * lists, names for obsoletes). Built once per universe and reused by every job; the
+ * answers are memoised per dependency string because a universe asks the same few
+ * thousand questions again and again.
+ */
+import type { Dependency } from '../rpm/dependency.js';
+import { parseEvr, type Evr } from '../policy/evr.js';
+import { archScorer } from './arch.js';
+import { compareEvr, flagBits, rangesOverlap } from './overlap.js';
+import { isRich, parseRichDep, richSet, type RichNode } from './rich-dep.js';
+import { formatNevra, type PackageRecord, type PackageSource } from './source.js';
+
+export interface PoolPackage {
+  id: number;
+  record: PackageRecord;
+  name: string;
+  evr: Evr;
+  arch: string;
+  /** 0 = not installable on this system (wrong arch, source package). */
+  archScore: number;
+  installed: boolean;
+}
+
+interface ProvideEntry { pkg: number; bits: number; evrText: string; evr: Evr | null | undefined }
+
+export interface PoolOptions {
+  /** System arch (libsolv's pool arch); default x86_64. */
+  arch?: string;
+}
+
+export class Pool {
+  readonly packages: PoolPackage[] = [];
+  readonly byName = new Map<string, number[]>();
+  private readonly provides = new Map<string, ProvideEntry[]>();
+  private readonly files = new Map<string, number[]>();
+  private readonly memo = new Map<string, number[]>();
+  private readonly sortedMemo = new Map<string, number[]>();
+  readonly arch: string;
+  /** Packages of the installed system (a subset of `packages`). */
+  readonly installedIds: number[] = [];
+
+  constructor(source: PackageSource, options: PoolOptions & { installed?: readonly PackageRecord[] } = {}) {
+    this.arch = options.arch ?? 'x86_64';
+    const score = archScorer(this.arch);
+    const seen = new Map<string, number>();
+    const add = (r: PackageRecord, installed: boolean): void => {
+      const key = formatNevra(r);
+      const known = seen.get(key);
+      if (known !== undefined) {
+        // an installed package that is also in the repository is one package, installed
+        if (installed) this.markInstalled(known);
+        return;
+      }
+      const id = this.packages.length;
+      seen.set(key, id);
+      const evr: Evr = { epoch: r.epoch, version: r.version, release: r.release };
+      const p: PoolPackage = { id, record: r, name: r.name, evr, arch: r.arch, archScore: installed ? Math.max(1, score(r.arch)) : score(r.arch), installed: false };
+      this.packages.push(p);
+      if (installed) this.markInstalled(id);
+      if (p.archScore === 0) return; // never a candidate: keep it out of the indexes
+      let group = this.byName.get(r.name);
+      if (!group) this.byName.set(r.name, (group = []));
+      group.push(id);
+      for (const d of r.provides) this.addProvide(d.name, id, flagBits(d.flags), d.evr);
+      for (const f of r.files) {
+        let list = this.files.get(f);
+        if (!list) this.files.set(f, (list = []));
+        list.push(id);
+      }
+    };
+    for (const r of source.packages()) add(r, false);
+    for (const r of options.installed ?? []) add(r, true);
+    // rpm and libsolv always treat a package as providing its own name = EVR.
+    for (const p of this.packages) {
+      if (p.archScore === 0) continue;
+      const selfEvr = `${p.evr.epoch}:${p.evr.version}-${p.evr.release}`;
+      const list = this.provides.get(p.name);
+      if (!list || !list.some((e) => e.pkg === p.id && e.bits === 8)) this.addProvide(p.name, p.id, 8, selfEvr);
+    }
+  }
+
+  private markInstalled(id: number): void {
+    const p = this.packages[id];
+    if (!p.installed) { p.installed = true; this.installedIds.push(id); }
+  }
+
+  private addProvide(name: string, pkg: number, bits: number, evrText: string): void {
+    let list = this.provides.get(name);
+    if (!list) this.provides.set(name, (list = []));
+    list.push({ pkg, bits, evrText, evr: bits === 0 ? null : undefined });
+  }
+
+  /** Packages (ids) whose provides or file lists satisfy a plain (not rich) dependency. */
+  whatProvides(dep: Dependency): number[] {
+    const key = `${dep.name}\u0000${dep.flags}\u0000${dep.evr}`;
+    let out = this.memo.get(key);
+    if (out) return out;
+    out = [];
+    const bits = flagBits(dep.flags);
+    const want = bits === 0 ? null : parseEvr(dep.evr);
+    for (const e of this.provides.get(dep.name) ?? []) {
+      if (e.evr === undefined) e.evr = parseEvr(e.evrText);
+      if (rangesOverlap(e.bits, e.evr, bits, want) && !out.includes(e.pkg)) out.push(e.pkg);
+    }
+    if (dep.name.charCodeAt(0) === 0x2f) {
+      for (const id of this.files.get(dep.name) ?? []) if (!out.includes(id)) out.push(id);
+    }
+    this.memo.set(key, out);
+    return out;
+  }
+
+  /** Providers of any dependency, rich ones as the set of members a `with`/atom names. */
+  providersOf(dep: Dependency): number[] {
+    if (!isRich(dep.name)) return this.whatProvides(dep);
+    return richSet(parseRichDep(dep.name), (d) => this.whatProvides(d));
+  }
+
+  /** Rich tree of a dependency (null for a plain one). */
+  rich(dep: Dependency): RichNode | null { return isRich(dep.name) ? parseRichDep(dep.name) : null; }
+
+  /**
+   * Providers of a plain dependency in preference order (see policy.ts): the package
+   * named like the capability first, then best arch, fewest requirements, name; newest
+   * EVR first within one name.
+   */
+  preferredProviders(dep: Dependency): number[] {
+    const key = `${dep.name}\u0000${dep.flags}\u0000${dep.evr}`;
+    let out = this.sortedMemo.get(key);
+    if (!out) {
+      out = sortByPreference(this, this.whatProvides(dep), dep.name);
+      this.sortedMemo.set(key, out);
+    }
+    return out;
+  }
+
+  nevra(id: number): string { return formatNevra(this.packages[id].record); }
+}
+
+/** Sorts candidate ids: grouped by name (group order by its best member), newest first inside. */
+export function sortByPreference(pool: Pool, ids: readonly number[], capability?: string): number[] {
+  const P = pool.packages;
+  const within = (a: number, b: number): number => P[a].archScore - P[b].archScore || compareEvr(P[b].evr, P[a].evr) || a - b;
+  const groups = new Map<string, number[]>();
+  for (const id of ids) {
+    const n = P[id].name;
+    const g = groups.get(n);
+    if (g) g.push(id); else groups.set(n, [id]);
+  }
+  const lists = [...groups.values()].map((g) => g.sort(within));
+  lists.sort((ga, gb) => {
+    const a = P[ga[0]];
+    const b = P[gb[0]];
+    const ma = a.name === capability ? 0 : 1;
+    const mb = b.name === capability ? 0 : 1;
+    return ma - mb || a.archScore - b.archScore || a.record.requires.length - b.record.requires.length || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  });
+  return lists.flat();
+}

@@ -1,0 +1,95 @@
+/**
+ * A compact, versioned on-disk snapshot of a universe for warm starts: parsing XML is
+ * the slow part of loading, so the store keeps this next to a channel and loads it
+ * instead. Two files in the cache directory:
+ *
+ * - `universe.v1.strings`: every distinct string (names, EVRs, paths), newline-separated
+ *   (rpm-md strings never contain a newline; one that does is refused at save time);
+ * - `universe.v1.bin`: little-endian int32s, a header then per package
+ *   `name epoch version release arch nProv nReq nCon nObs nFiles`, then the dependency
+ *   triples `name flags evr` (flags code | pre << 3) and file string indices.
+ *
+ * The version is in the file names, so a format change never misreads an old cache.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Dependency, DependencyFlags } from '../rpm/dependency.js';
+import { BazaarError, isErrno } from '../errors.js';
+import { MemorySource } from './memory-source.js';
+import type { PackageRecord, PackageSource } from './source.js';
+
+const MAGIC = 0x425a5531; // "BZU1"
+const FLAGS: DependencyFlags[] = ['', '=', '<', '>', '<=', '>='];
+const STRINGS = 'universe.v1.strings';
+const BIN = 'universe.v1.bin';
+
+/** Writes the snapshot of `source` into `dir` (atomically per file). */
+export async function saveUniverseCache(dir: string, source: PackageSource): Promise<void> {
+  const table = new Map<string, number>();
+  const strs: string[] = [];
+  const s = (x: string): number => {
+    let i = table.get(x);
+    if (i === undefined) {
+      if (x.includes('\n')) throw new BazaarError('ERR_BAD_INPUT', `cannot cache a string with a newline: ${JSON.stringify(x)}`);
+      i = strs.length; strs.push(x); table.set(x, i);
+    }
+    return i;
+  };
+  const ints: number[] = [MAGIC, 0];
+  const pkgs = source.packages();
+  ints.push(pkgs.length);
+  const deps = (list: Dependency[]): void => {
+    for (const d of list) ints.push(s(d.name), FLAGS.indexOf(d.flags) | (d.pre ? 8 : 0), s(d.evr));
+  };
+  for (const p of pkgs) {
+    ints.push(s(p.name), p.epoch, s(p.version), s(p.release), s(p.arch), s(p.location ?? ''),
+      p.provides.length, p.requires.length, p.conflicts.length, p.obsoletes.length, p.files.length);
+    deps(p.provides); deps(p.requires); deps(p.conflicts); deps(p.obsoletes);
+    for (const f of p.files) ints.push(s(f));
+  }
+  ints[1] = strs.length;
+  await mkdir(dir, { recursive: true });
+  const tmp = `.tmp-${process.pid}`;
+  await writeFile(join(dir, STRINGS + tmp), strs.join('\n'));
+  await writeFile(join(dir, BIN + tmp), new Uint8Array(Int32Array.from(ints).buffer));
+  await rename(join(dir, STRINGS + tmp), join(dir, STRINGS));
+  await rename(join(dir, BIN + tmp), join(dir, BIN));
+}
+
+/** Loads a snapshot written by saveUniverseCache. */
+export async function loadUniverseCache(dir: string): Promise<PackageSource> {
+  let text: string;
+  let buf: Buffer;
+  try {
+    [text, buf] = await Promise.all([readFile(join(dir, STRINGS), 'utf8'), readFile(join(dir, BIN))]);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) throw new BazaarError('ERR_REPO', `${dir} holds no universe cache (${STRINGS}, ${BIN})`, { cause: err });
+    throw err;
+  }
+  const ints = new Int32Array(buf.buffer, buf.byteOffset, buf.byteLength >> 2);
+  if (ints[0] !== MAGIC) throw new BazaarError('ERR_REPO', `${join(dir, BIN)} is not a bazaar universe cache`);
+  const strs = text.split('\n');
+  if (strs.length !== ints[1]) throw new BazaarError('ERR_REPO', `${dir}: universe cache files do not belong together`);
+  const n = ints[2];
+  let i = 3;
+  const deps = (count: number): Dependency[] => {
+    const out: Dependency[] = new Array(count);
+    for (let k = 0; k < count; k++, i += 3) {
+      const f = ints[i + 1];
+      out[k] = f & 8 ? { name: strs[ints[i]], flags: FLAGS[f & 7], evr: strs[ints[i + 2]], pre: true } : { name: strs[ints[i]], flags: FLAGS[f & 7], evr: strs[ints[i + 2]] };
+    }
+    return out;
+  };
+  const list: PackageRecord[] = new Array(n);
+  for (let k = 0; k < n; k++) {
+    const name = strs[ints[i]]; const epoch = ints[i + 1]; const version = strs[ints[i + 2]]; const release = strs[ints[i + 3]];
+    const arch = strs[ints[i + 4]]; const location = strs[ints[i + 5]];
+    const np = ints[i + 6]; const nr = ints[i + 7]; const nc = ints[i + 8]; const no = ints[i + 9]; const nf = ints[i + 10];
+    i += 11;
+    const provides = deps(np); const requires = deps(nr); const conflicts = deps(nc); const obsoletes = deps(no);
+    const files: string[] = new Array(nf);
+    for (let f = 0; f < nf; f++) files[f] = strs[ints[i++]];
+    list[k] = { name, epoch, version, release, arch, provides, requires, conflicts, obsoletes, files, ...(location ? { location } : {}) };
+  }
+  return new MemorySource(list, dir);
+}
