@@ -6,6 +6,7 @@
  * remaining ties break by name-EVR so the order is deterministic.
  */
 import type { Pool } from './provides-index.js';
+import { richAtoms } from './rich-dep.js';
 
 export function installOrder(pool: Pool, ids: readonly number[]): number[] {
   const set = new Set(ids);
@@ -15,7 +16,9 @@ export function installOrder(pool: Pool, ids: readonly number[]): number[] {
     const out: { to: number; pre: boolean }[] = [];
     for (const d of pool.packages[id].record.requires) {
       if (d.name.startsWith('rpmlib(')) continue;
-      for (const q of pool.providersOf(d)) if (q !== id && set.has(q)) out.push({ to: q, pre: d.pre === true });
+      const rich = pool.rich(d);
+      const provs = rich ? richAtoms(rich).flatMap((a) => pool.whatProvides(a)) : pool.whatProvides(d);
+      for (const q of provs) if (q !== id && set.has(q)) out.push({ to: q, pre: d.pre === true });
     }
     edges.set(id, out);
   }

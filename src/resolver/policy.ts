@@ -56,7 +56,11 @@ export class PackagePolicy implements Brancher {
     for (const ci of pb.jobClauses) {
       if (!this.satisfied(s, ci)) { const l = this.choose(s, ci, false); if (l >= 0) return l; }
     }
-    for (const v of pb.upgradeTo) if (s.value[v] === 0) return pos(v);
+    for (const group of pb.upgradeTo) {
+      if (group.some((v) => s.value[v] === 1)) continue;
+      const v = group.find((x) => s.value[x] === 0);
+      if (v !== undefined) return pos(v);
+    }
     for (const v of pb.keep) if (s.value[v] === 0) return pos(v);
     while (this.scan < s.trailLength) {
       const l = s.trail[this.scan];

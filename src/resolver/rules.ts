@@ -41,8 +41,8 @@ export interface Problem {
   freeClauses: number[];
   /** installed packages to keep, in preference order (vars) */
   keep: number[];
-  /** newest candidates of names to upgrade (vars), tried before keeping the old build */
-  upgradeTo: number[];
+  /** per installed package being upgraded: its newer same-name builds (vars), best first */
+  upgradeTo: number[][];
   installedVars: Set<number>;
 }
 
@@ -203,11 +203,11 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
     keep.push(varOf.get(id)!);
     if (!softKeep) add([lit(id), ...replacementsOf.get(id)!.map(lit)], { kind: 'keepInstalled', pkg: id, replacements: replacementsOf.get(id)! });
   }
-  const upgradeTo: number[] = [];
+  const upgradeTo: number[][] = [];
   for (const id of pool.installedIds) {
     if (erased.has(id) || !(upgradeAll || upgradeNames.has(P[id].name))) continue;
-    const best = replacementsOf.get(id)!.filter((q) => P[q].name === P[id].name)[0];
-    if (best !== undefined) upgradeTo.push(varOf.get(best)!);
+    const newer = replacementsOf.get(id)!.filter((q) => P[q].name === P[id].name);
+    if (newer.length) upgradeTo.push(newer.map((q) => varOf.get(q)!));
   }
 
   const freeClauses: number[] = [];
