@@ -6,7 +6,7 @@ import type { DependencyFlags } from '../rpm/dependency.js';
 
 export type Job =
   /** Some package of this name (in range) must be installed; an installed one counts. */
-  | { kind: 'install'; name: string; flags?: DependencyFlags; evr?: string }
+  | { kind: 'install'; name: string; flags?: DependencyFlags; evr?: string; byProvides?: boolean }
   /** Every installed package of this name goes (and what only it kept working). */
   | { kind: 'erase'; name: string }
   /** Installed packages of this name move to the best installable version. */
@@ -17,7 +17,7 @@ export type Job =
 /** `install foo >= 2`, `erase bar`, `upgrade-all`: how jobs read in messages. */
 export function formatJob(job: Job): string {
   switch (job.kind) {
-    case 'install': return `install ${job.name}${job.flags ? ` ${job.flags} ${job.evr}` : ''}`;
+    case 'install': return `install ${job.byProvides ? 'provides ' : ''}${job.name}${job.flags ? ` ${job.flags} ${job.evr}` : ''}`;
     case 'erase': return `erase ${job.name}`;
     case 'upgrade': return `upgrade ${job.name}`;
     case 'upgradeAll': return 'upgrade-all';

@@ -49,12 +49,15 @@ export interface Problem {
 export interface RuleOptions {
   multiversion?: ReadonlySet<string>;
   constraints?: readonly ConstraintGenerator[];
+  /** Installed packages may be removed when nothing else works (libsolv's allowuninstall). */
+  allowUninstall?: boolean;
 }
 
 function isRpmlib(name: string): boolean { return name.startsWith('rpmlib('); }
 
 /** Installable packages named by an install job (in range), best first. */
 export function jobCandidates(pool: Pool, job: Extract<Job, { kind: 'install' }>): number[] {
+  if (job.byProvides) return pool.preferredProviders({ name: job.name, flags: job.flags ?? '', evr: job.evr ?? '' });
   const ids = (pool.byName.get(job.name) ?? []).filter((id) => pool.packages[id].archScore > 0
     && (!job.flags || evrInRange(pool.packages[id].evr, job.flags, job.evr ?? '')));
   return sortByPreference(pool, ids, job.name);
@@ -196,7 +199,7 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
 
   const keep: number[] = [];
   const installedVars = new Set<number>();
-  const softKeep = erased.size > 0; // erasing may take dependents along (zypper rm / dnf remove)
+  const softKeep = erased.size > 0 || options.allowUninstall === true; // erasing may take dependents along (zypper rm / dnf remove)
   for (const id of pool.installedIds) {
     installedVars.add(varOf.get(id)!);
     if (erased.has(id)) continue;

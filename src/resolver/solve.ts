@@ -18,6 +18,8 @@ export interface ResolveRequest {
   multiversion?: readonly string[];
   /** Extra clause generators (linked-image policies, pins). */
   constraints?: readonly ConstraintGenerator[];
+  /** Installed packages may go when keeping them makes the job impossible (default false). */
+  allowUninstall?: boolean;
   /** Shrink an unsatisfiable core to a minimal one when it has at most this many rules (default 64). */
   minimizeUpTo?: number;
 }
@@ -39,6 +41,7 @@ export function resolve(pool: Pool, request: ResolveRequest): Resolution {
   const problem = buildProblem(pool, request.jobs, {
     multiversion: new Set(request.multiversion ?? []),
     constraints: request.constraints ?? [],
+    allowUninstall: request.allowUninstall ?? false,
   });
   const solver = new CdclSolver(problem.pkgOf.length);
   for (const c of problem.clauses) solver.addClause(c);
