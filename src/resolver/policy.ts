@@ -36,14 +36,18 @@ export class PackagePolicy implements Brancher {
     return false;
   }
 
-  /** The literal to decide for an open clause whose head (position 0) is skipped when `skipHead`. */
-  private choose(s: CdclSolver, ci: number, skipHead: boolean): number {
+  /**
+   * The literal to decide for an open clause, never its `head` (¬p of the package whose
+   * requirement it is). The problem's clause keeps the generator's order, which is the
+   * preference order.
+   */
+  private choose(s: CdclSolver, ci: number, head: number): number {
     const c = this.problem.clauses[ci];
     const installed = this.problem.installedVars;
     let firstPos = -1;
-    for (let k = skipHead ? 1 : 0; k < c.length; k++) {
+    for (let k = 0; k < c.length; k++) {
       const l = c[k];
-      if (s.litValue(l) !== 0) continue;
+      if (l === head || s.litValue(l) !== 0) continue;
       if (l & 1) return l;
       if (installed.has(l >> 1)) return l;
       if (firstPos < 0) firstPos = l;
@@ -54,7 +58,7 @@ export class PackagePolicy implements Brancher {
   pick(s: CdclSolver): number {
     const pb = this.problem;
     for (const ci of pb.jobClauses) {
-      if (!this.satisfied(s, ci)) { const l = this.choose(s, ci, false); if (l >= 0) return l; }
+      if (!this.satisfied(s, ci)) { const l = this.choose(s, ci, -1); if (l >= 0) return l; }
     }
     for (const group of pb.upgradeTo) {
       if (group.some((v) => s.value[v] === 1)) continue;
@@ -67,14 +71,14 @@ export class PackagePolicy implements Brancher {
       if ((l & 1) === 0) {
         for (const ci of pb.requiresOf[l >> 1]) {
           if (this.satisfied(s, ci)) continue;
-          const d = this.choose(s, ci, true);
+          const d = this.choose(s, ci, l ^ 1);
           if (d >= 0) return d;
         }
       }
       this.scan++;
     }
     for (const ci of pb.freeClauses) {
-      if (!this.satisfied(s, ci)) { const l = this.choose(s, ci, false); if (l >= 0) return l; }
+      if (!this.satisfied(s, ci)) { const l = this.choose(s, ci, -1); if (l >= 0) return l; }
     }
     while (this.free < s.nVars) {
       if (s.value[this.free] === 0) return neg(this.free);

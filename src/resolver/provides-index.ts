@@ -11,6 +11,7 @@ import { archScorer } from './arch.js';
 import { compareEvr, flagBits, rangesOverlap } from './overlap.js';
 import { isRich, parseRichDep, richSet, type RichNode } from './rich-dep.js';
 import { formatNevra, type PackageRecord, type PackageSource } from './source.js';
+import { computePackageDeps, type PackageDeps } from './package-deps.js';
 
 export interface PoolPackage {
   id: number;
@@ -136,6 +137,49 @@ export class Pool {
   }
 
   nevra(id: number): string { return formatNevra(this.packages[id].record); }
+
+  private obsoletersMemo: Map<string, number[]> | null = null;
+
+  /** Obsoleted name → installable packages whose Obsoletes name it. */
+  obsoleters(): Map<string, number[]> {
+    if (!this.obsoletersMemo) {
+      const out = new Map<string, number[]>();
+      for (const p of this.packages) {
+        if (p.archScore === 0) continue;
+        for (const d of p.record.obsoletes) {
+          const list = out.get(d.name);
+          if (list) list.push(p.id); else out.set(d.name, [p.id]);
+        }
+      }
+      this.obsoletersMemo = out;
+    }
+    return this.obsoletersMemo;
+  }
+
+  private readonly depsCache: Array<PackageDeps | undefined> = [];
+
+  /** The package's dependency answers (computed on first use, then kept). */
+  deps(id: number): PackageDeps {
+    let d = this.depsCache[id];
+    if (!d) this.depsCache[id] = d = computePackageDeps(this, id);
+    return d;
+  }
+
+  /**
+   * Scratch map package id → solver variable for one job at a time: a stamp per job
+   * makes clearing free (rules.ts). Not reentrant: one resolve per pool at a time.
+   */
+  readonly scratch = { stamp: 0, stamps: new Uint32Array(0), vars: new Int32Array(0) };
+
+  beginJob(): void {
+    const sc = this.scratch;
+    if (sc.stamps.length !== this.packages.length) {
+      sc.stamps = new Uint32Array(this.packages.length);
+      sc.vars = new Int32Array(this.packages.length);
+      sc.stamp = 0;
+    }
+    sc.stamp++;
+  }
 }
 
 /** Sorts candidate ids: grouped by name (group order by its best member), newest first inside. */

@@ -49,7 +49,7 @@ export function resolve(pool: Pool, request: ResolveRequest): Resolution {
   const stats = { vars: solver.nVars, clauses: problem.clauses.length, decisions: solver.decisions, conflicts: solver.conflicts };
   if (!res.sat) {
     const core = minimizeCore(problem, res.core, request.minimizeUpTo ?? 64);
-    return { ok: false, causes: core.map((ci) => problem.causes[ci]), stats };
+    return { ok: false, causes: core.map((ci) => problem.causeOf(ci)), stats };
   }
   const install: number[] = [];
   const erase: number[] = [];

@@ -59,10 +59,14 @@ export class CdclSolver {
     return lit & 1 ? -v : v;
   }
 
-  /** Adds an original clause (before `solve`); returns its index. Duplicate literals are fine. */
+  /**
+   * Adds an original clause (before `solve`); returns its index. The clause must not
+   * repeat a literal. Longer clauses are copied, because watching reorders them and
+   * callers keep their own order (the policy's preference order).
+   */
   addClause(lits: number[]): number {
     const idx = this.clauses.length;
-    const c = [...new Set(lits)];
+    const c = lits.length > 2 ? lits.slice() : lits;
     this.clauses.push(c);
     this.nOriginal = this.clauses.length;
     if (c.length === 0) { if (this.emptyClause < 0) this.emptyClause = idx; return idx; }

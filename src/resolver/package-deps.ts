@@ -1,0 +1,119 @@
+/**
+ * Per-package dependency answers, computed once per universe and reused by every job:
+ * for each requirement its providers in preference order (or, for a rich one, its
+ * clauses), for each conflict the packages it hits, for each obsoletes the packages it
+ * matches, and the set of packages a requirement can pull in. Rule generation for a job
+ * is then mostly copying integers (see rules.ts).
+ *
+ * A rich literal is encoded as a signed integer: `id + 1` means "package id installed",
+ * `-(id + 1)` means "not installed".
+ */
+import type { Dependency } from '../rpm/dependency.js';
+import { evrInRange } from './overlap.js';
+import type { Pool } from './provides-index.js';
+import { richAtoms, type RichNode } from './rich-dep.js';
+
+/** Upper bound on clauses one rich dependency may expand to (distribution of `or`). */
+const MAX_RICH_CLAUSES = 4096;
+
+export interface ReqEntry {
+  dep: Dependency;
+  /** plain: providers, best first; rich: every package an atom names */
+  providers: number[];
+  /** rich: clauses in signed-literal form; null for a plain requirement */
+  cnf: number[][] | null;
+}
+
+export interface ConEntry { dep: Dependency; providers: number[]; cnf: number[][] | null }
+export interface ObsEntry { dep: Dependency; matches: number[] }
+
+export interface PackageDeps {
+  /** indexed like record.requires; null for rpmlib() and self-satisfied requirements */
+  req: Array<ReqEntry | null>;
+  con: ConEntry[];
+  obs: ObsEntry[];
+  /** every package a requirement of this one may pull in */
+  reach: number[];
+}
+
+export function computePackageDeps(pool: Pool, id: number): PackageDeps {
+  const p = pool.packages[id];
+  const r = p.record;
+  const reachSet = new Set<number>();
+  const req: Array<ReqEntry | null> = r.requires.map((d) => {
+    if (d.name.startsWith('rpmlib(')) return null;
+    const rich = pool.rich(d);
+    if (rich) {
+      const providers = [...new Set(richAtoms(rich).flatMap((a) => pool.whatProvides(a)))];
+      providers.forEach((x) => reachSet.add(x));
+      const cnf = richCnf(pool, rich, false, -1).filter((c) => !c.includes(id + 1));
+      return cnf.length ? { dep: d, providers, cnf } : null;
+    }
+    const providers = pool.preferredProviders(d);
+    if (providers.includes(id)) return null;
+    providers.forEach((x) => reachSet.add(x));
+    return { dep: d, providers, cnf: null };
+  });
+  const con: ConEntry[] = r.conflicts.map((d) => {
+    const rich = pool.rich(d);
+    if (rich) return { dep: d, providers: [], cnf: richCnf(pool, rich, true, id) };
+    return { dep: d, providers: pool.whatProvides(d).filter((q) => q !== id), cnf: null };
+  });
+  const obs: ObsEntry[] = r.obsoletes.map((d) => ({
+    dep: d,
+    matches: (pool.byName.get(d.name) ?? []).filter((q) => q !== id && pool.packages[q].name !== p.name && evrInRange(pool.packages[q].evr, d.flags, d.evr)),
+  }));
+  return { req, con, obs, reach: [...reachSet] };
+}
+
+/**
+ * CNF of a rich dependency over signed literals (negated for conflicts). `self` is left
+ * out of the atoms' providers: a package never conflicts with itself.
+ * (A if B else C) = (A ∨ ¬B) ∧ (C ∨ B); `unless` swaps the role of B.
+ */
+function richCnf(pool: Pool, node: RichNode, negate: boolean, self: number): number[][] {
+  const provs = (nd: RichNode): number[] => withSet(pool, nd).filter((x) => x !== self);
+  const orCnf = (a: number[][], b: number[][]): number[][] => {
+    const out: number[][] = [];
+    for (const x of a) for (const y of b) {
+      out.push([...new Set([...x, ...y])]);
+      if (out.length > MAX_RICH_CLAUSES) throw new Error('rich dependency too large to expand');
+    }
+    return out;
+  };
+  const go = (nd: RichNode, ng: boolean): number[][] => {
+    switch (nd.op) {
+      case 'atom': case 'with': case 'without': {
+        const ps = provs(nd);
+        return ng ? ps.map((id) => [-(id + 1)]) : [ps.map((id) => id + 1)];
+      }
+      case 'and': return ng ? orCnf(go(nd.left, true), go(nd.right, true)) : [...go(nd.left, false), ...go(nd.right, false)];
+      case 'or': return ng ? [...go(nd.left, true), ...go(nd.right, true)] : orCnf(go(nd.left, false), go(nd.right, false));
+      case 'if': case 'unless': {
+        const condTrue = nd.op === 'if';
+        const a = nd.then; const b = nd.cond; const c = nd.otherwise;
+        if (!ng) {
+          const first = orCnf(go(a, false), go(b, condTrue));
+          return c ? [...first, ...orCnf(go(c, false), go(b, !condTrue))] : first;
+        }
+        // ¬(…) = (¬A ∧ B') ∨ (¬C ∧ ¬B'), B' being B for if and ¬B for unless
+        const left = [...go(a, true), ...go(b, !condTrue)];
+        return c ? orCnf(left, [...go(c, true), ...go(b, condTrue)]) : left;
+      }
+    }
+  };
+  return go(node, negate);
+}
+
+/** Members matching an atom or a with/without expression (one package must match both sides). */
+function withSet(pool: Pool, nd: RichNode): number[] {
+  if (nd.op === 'atom') return pool.whatProvides(nd.dep);
+  if (nd.op === 'with' || nd.op === 'without') {
+    const left = withSet(pool, nd.left);
+    const right = new Set(withSet(pool, nd.right));
+    return left.filter((p) => (nd.op === 'with') === right.has(p));
+  }
+  if (nd.op === 'or') return [...new Set([...withSet(pool, nd.left), ...withSet(pool, nd.right)])];
+  if (nd.op === 'and') { const r = new Set(withSet(pool, nd.right)); return withSet(pool, nd.left).filter((p) => r.has(p)); }
+  return [];
+}
