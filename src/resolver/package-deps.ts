@@ -117,3 +117,57 @@ function withSet(pool: Pool, nd: RichNode): number[] {
   if (nd.op === 'and') { const r = new Set(withSet(pool, nd.right)); return withSet(pool, nd.left).filter((p) => r.has(p)); }
   return [];
 }
+
+/**
+ * Prebuilt dependency answers as flat integers (the universe cache stores them, so a
+ * warm start needs no provider search at all). Per package:
+ * `nReq entry… nCon entry… nObs (n ids…)… nReach ids…`, where an entry is `-1` (no
+ * clause), `n ids…` (plain), or `-2 n ids… nClauses (len signed-literals…)…` (rich).
+ */
+export function encodePackageDeps(d: PackageDeps, out: number[]): void {
+  const entry = (providers: number[], cnf: number[][] | null): void => {
+    if (cnf) {
+      out.push(-2, providers.length, ...providers, cnf.length);
+      for (const c of cnf) out.push(c.length, ...c);
+    } else {
+      out.push(providers.length, ...providers);
+    }
+  };
+  out.push(d.req.length);
+  for (const e of d.req) { if (!e) out.push(-1); else entry(e.providers, e.cnf); }
+  out.push(d.con.length);
+  for (const e of d.con) entry(e.providers, e.cnf);
+  out.push(d.obs.length);
+  for (const e of d.obs) out.push(e.matches.length, ...e.matches);
+  out.push(d.reach.length, ...d.reach);
+}
+
+/** The inverse of encodePackageDeps for one package; null when nothing was stored. */
+export function decodePackageDeps(ints: Int32Array, at: number, pool: Pool, id: number): PackageDeps | null {
+  if (ints[at] === -1) return null;
+  const r = pool.packages[id].record;
+  let i = at;
+  const list = (): number[] => { const n = ints[i++]; const xs = new Array<number>(n); for (let k = 0; k < n; k++) xs[k] = ints[i++]; return xs; };
+  const entry = (): { providers: number[]; cnf: number[][] | null } => {
+    if (ints[i] !== -2) return { providers: list(), cnf: null };
+    i++;
+    const providers = list();
+    const nc = ints[i++];
+    const cnf: number[][] = new Array(nc);
+    for (let k = 0; k < nc; k++) cnf[k] = list();
+    return { providers, cnf };
+  };
+  const nReq = ints[i++];
+  const req: Array<ReqEntry | null> = new Array(nReq);
+  for (let k = 0; k < nReq; k++) {
+    if (ints[i] === -1) { i++; req[k] = null; continue; }
+    req[k] = { dep: r.requires[k], ...entry() };
+  }
+  const nCon = ints[i++];
+  const con: ConEntry[] = new Array(nCon);
+  for (let k = 0; k < nCon; k++) con[k] = { dep: r.conflicts[k], ...entry() };
+  const nObs = ints[i++];
+  const obs: ObsEntry[] = new Array(nObs);
+  for (let k = 0; k < nObs; k++) obs[k] = { dep: r.obsoletes[k], matches: list() };
+  return { req, con, obs, reach: list() };
+}

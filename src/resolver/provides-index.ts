@@ -11,7 +11,7 @@ import { archScorer } from './arch.js';
 import { compareEvr, flagBits, rangesOverlap } from './overlap.js';
 import { isRich, parseRichDep, richSet, type RichNode } from './rich-dep.js';
 import { formatNevra, type PackageRecord, type PackageSource } from './source.js';
-import { computePackageDeps, type PackageDeps } from './package-deps.js';
+import { computePackageDeps, decodePackageDeps, type PackageDeps } from './package-deps.js';
 
 export interface PoolPackage {
   id: number;
@@ -25,6 +25,18 @@ export interface PoolPackage {
 }
 
 interface ProvideEntry { pkg: number; bits: number; evrText: string; evr: Evr | null | undefined }
+
+/** Dependency answers computed ahead of time for a source (universe-cache.ts writes them). */
+export interface PrebuiltDeps {
+  /** the system arch they were computed for */
+  arch: string;
+  /** per package: where its answers start in `data` */
+  offsets: Int32Array;
+  data: Int32Array;
+}
+
+/** A source that may carry prebuilt answers (a loaded universe cache does). */
+export interface IndexedSource extends PackageSource { prebuiltDeps?: PrebuiltDeps }
 
 export interface PoolOptions {
   /** System arch (libsolv's pool arch); default x86_64. */
@@ -45,26 +57,31 @@ export class Pool {
   constructor(source: PackageSource, options: PoolOptions & { installed?: readonly PackageRecord[] } = {}) {
     this.arch = options.arch ?? 'x86_64';
     const score = archScorer(this.arch);
-    const seen = new Map<string, number>();
+    let seen: Map<string, number> | null = null;
     const add = (r: PackageRecord, installed: boolean): void => {
-      const key = formatNevra(r);
-      const known = seen.get(key);
-      if (known !== undefined) {
+      if (installed) {
         // an installed package that is also in the repository is one package, installed
-        if (installed) this.markInstalled(known);
-        return;
+        if (!seen) seen = new Map(this.packages.map((p) => [formatNevra(p.record), p.id]));
+        const known = seen.get(formatNevra(r));
+        if (known !== undefined) { this.markInstalled(known); return; }
       }
       const id = this.packages.length;
-      seen.set(key, id);
       const evr: Evr = { epoch: r.epoch, version: r.version, release: r.release };
       const p: PoolPackage = { id, record: r, name: r.name, evr, arch: r.arch, archScore: installed ? Math.max(1, score(r.arch)) : score(r.arch), installed: false };
       this.packages.push(p);
-      if (installed) this.markInstalled(id);
+      if (installed) { this.markInstalled(id); seen?.set(formatNevra(r), id); }
       if (p.archScore === 0) return; // never a candidate: keep it out of the indexes
       let group = this.byName.get(r.name);
       if (!group) this.byName.set(r.name, (group = []));
       group.push(id);
-      for (const d of r.provides) this.addProvide(d.name, id, flagBits(d.flags), d.evr);
+      let self = false;
+      const selfEvr = `${r.epoch}:${r.version}-${r.release}`;
+      for (const d of r.provides) {
+        this.addProvide(d.name, id, flagBits(d.flags), d.evr);
+        if (d.name === r.name && d.flags === '=' && (d.evr === selfEvr || (r.epoch === 0 && d.evr === `${r.version}-${r.release}`))) self = true;
+      }
+      // rpm and libsolv always treat a package as providing its own name = EVR
+      if (!self) this.addProvide(r.name, id, 8, selfEvr);
       for (const f of r.files) {
         let list = this.files.get(f);
         if (!list) this.files.set(f, (list = []));
@@ -72,15 +89,14 @@ export class Pool {
       }
     };
     for (const r of source.packages()) add(r, false);
+    const repoCount = this.packages.length;
     for (const r of options.installed ?? []) add(r, true);
-    // rpm and libsolv always treat a package as providing its own name = EVR.
-    for (const p of this.packages) {
-      if (p.archScore === 0) continue;
-      const selfEvr = `${p.evr.epoch}:${p.evr.version}-${p.evr.release}`;
-      const list = this.provides.get(p.name);
-      if (!list || !list.some((e) => e.pkg === p.id && e.bits === 8)) this.addProvide(p.name, p.id, 8, selfEvr);
-    }
+    // prebuilt answers hold only while the pool has no packages beyond the source's
+    const pre = (source as IndexedSource).prebuiltDeps;
+    if (pre && pre.arch === this.arch && this.packages.length === repoCount && pre.offsets.length === repoCount) this.prebuilt = pre;
   }
+
+  private prebuilt: PrebuiltDeps | null = null;
 
   private markInstalled(id: number): void {
     const p = this.packages[id];
@@ -161,7 +177,11 @@ export class Pool {
   /** The package's dependency answers (computed on first use, then kept). */
   deps(id: number): PackageDeps {
     let d = this.depsCache[id];
-    if (!d) this.depsCache[id] = d = computePackageDeps(this, id);
+    if (!d) {
+      const pre = this.prebuilt;
+      d = (pre && decodePackageDeps(pre.data, pre.offsets[id], this, id)) || computePackageDeps(this, id);
+      this.depsCache[id] = d;
+    }
     return d;
   }
 

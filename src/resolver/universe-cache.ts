@@ -9,6 +9,10 @@
  *   `name epoch version release arch nProv nReq nCon nObs nFiles`, then the dependency
  *   triples `name flags evr` (flags code | pre << 3) and file string indices.
  *
+ * - `universe.v1.deps`: the pool's dependency answers for the x86_64 system (see
+ *   package-deps.ts encodePackageDeps), so a warm start does no provider search: a
+ *   header `magic arch-string-index n`, n offsets, then the data.
+ *
  * The version is in the file names, so a format change never misreads an old cache.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -17,11 +21,16 @@ import type { Dependency, DependencyFlags } from '../rpm/dependency.js';
 import { BazaarError, isErrno } from '../errors.js';
 import { MemorySource } from './memory-source.js';
 import type { PackageRecord, PackageSource } from './source.js';
+import { encodePackageDeps } from './package-deps.js';
+import { Pool, type IndexedSource } from './provides-index.js';
 
 const MAGIC = 0x425a5531; // "BZU1"
 const FLAGS: DependencyFlags[] = ['', '=', '<', '>', '<=', '>='];
 const STRINGS = 'universe.v1.strings';
 const BIN = 'universe.v1.bin';
+const DEPS = 'universe.v1.deps';
+const DEPS_MAGIC = 0x425a4431; // "BZD1"
+const CACHE_ARCH = 'x86_64';
 
 /** Writes the snapshot of `source` into `dir` (atomically per file). */
 export async function saveUniverseCache(dir: string, source: PackageSource): Promise<void> {
@@ -48,10 +57,26 @@ export async function saveUniverseCache(dir: string, source: PackageSource): Pro
     for (const f of p.files) ints.push(s(f));
   }
   ints[1] = strs.length;
+  const pool = new Pool(source, { arch: CACHE_ARCH });
+  const depInts: number[] = [DEPS_MAGIC, s(CACHE_ARCH), pkgs.length];
+  const offsets: number[] = [];
+  const data: number[] = [];
+  for (let id = 0; id < pkgs.length; id++) {
+    offsets.push(data.length);
+    if (pool.packages[id].archScore === 0) { data.push(-1); continue; }
+    encodePackageDeps(pool.deps(id), data);
+  }
+  for (const o of offsets) depInts.push(o);
+  ints[1] = strs.length;
   await mkdir(dir, { recursive: true });
   const tmp = `.tmp-${process.pid}`;
   await writeFile(join(dir, STRINGS + tmp), strs.join('\n'));
   await writeFile(join(dir, BIN + tmp), new Uint8Array(Int32Array.from(ints).buffer));
+  const depBuf = new Int32Array(depInts.length + data.length);
+  depBuf.set(depInts, 0);
+  depBuf.set(data, depInts.length);
+  await writeFile(join(dir, DEPS + tmp), new Uint8Array(depBuf.buffer));
+  await rename(join(dir, DEPS + tmp), join(dir, DEPS));
   await rename(join(dir, STRINGS + tmp), join(dir, STRINGS));
   await rename(join(dir, BIN + tmp), join(dir, BIN));
 }
@@ -60,8 +85,10 @@ export async function saveUniverseCache(dir: string, source: PackageSource): Pro
 export async function loadUniverseCache(dir: string): Promise<PackageSource> {
   let text: string;
   let buf: Buffer;
+  let depsBuf: Buffer | null;
   try {
-    [text, buf] = await Promise.all([readFile(join(dir, STRINGS), 'utf8'), readFile(join(dir, BIN))]);
+    [text, buf, depsBuf] = await Promise.all([readFile(join(dir, STRINGS), 'utf8'), readFile(join(dir, BIN)),
+      readFile(join(dir, DEPS)).catch((err: unknown) => { if (isErrno(err, 'ENOENT')) return null; throw err; })]);
   } catch (err) {
     if (isErrno(err, 'ENOENT')) throw new BazaarError('ERR_REPO', `${dir} holds no universe cache (${STRINGS}, ${BIN})`, { cause: err });
     throw err;
@@ -91,5 +118,12 @@ export async function loadUniverseCache(dir: string): Promise<PackageSource> {
     for (let f = 0; f < nf; f++) files[f] = strs[ints[i++]];
     list[k] = { name, epoch, version, release, arch, provides, requires, conflicts, obsoletes, files, ...(location ? { location } : {}) };
   }
-  return new MemorySource(list, dir);
+  const source: IndexedSource = new MemorySource(list, dir);
+  if (depsBuf) {
+    const d = new Int32Array(depsBuf.buffer, depsBuf.byteOffset, depsBuf.byteLength >> 2);
+    if (d[0] === DEPS_MAGIC && d[2] === n) {
+      source.prebuiltDeps = { arch: strs[d[1]], offsets: d.subarray(3, 3 + n), data: d.subarray(3 + n) };
+    }
+  }
+  return source;
 }
