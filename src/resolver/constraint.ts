@@ -37,3 +37,27 @@ export function exactBuild(policy: string, pkgId: number, hint?: string): Constr
     },
   };
 }
+
+/**
+ * "These packages, exactly" (a `mirror:` group): every listed build is installed, and no
+ * other build of their names is.
+ */
+export function equalSet(policy: string, pkgIds: readonly number[], hint?: string): ConstraintGenerator {
+  return {
+    name: policy,
+    generate(pool) {
+      const out: ConstraintClause[] = [];
+      const wanted = new Set(pkgIds);
+      for (const id of pkgIds) {
+        const p = pool.packages[id];
+        const extra = hint ? { hint } : {};
+        out.push({ anyOf: [{ pkg: id, installed: true }], cause: { kind: 'policy', policy, message: `${pool.nevra(id)} must be installed, as in the parent`, ...extra, pkgs: [id] } });
+        for (const other of pool.byName.get(p.name) ?? []) {
+          if (wanted.has(other)) continue;
+          out.push({ anyOf: [{ pkg: other, installed: false }], cause: { kind: 'policy', policy, message: `${p.name} must be exactly ${pool.nevra(id)}, not ${pool.nevra(other)}`, ...extra, pkgs: [id, other] } });
+        }
+      }
+      return out;
+    },
+  };
+}

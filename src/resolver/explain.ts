@@ -38,8 +38,14 @@ export function explainCause(pool: Pool, cause: Cause): string {
       }
       return `${who} requires ${dep}, provided by ${list(pool, cause.providers)}`;
     }
-    case 'conflicts':
-      return `${pool.nevra(cause.pkg)} conflicts with ${formatDependency(cause.dep)}, which ${list(pool, cause.others)} provides`;
+    case 'conflicts': {
+      const base = `${pool.nevra(cause.pkg)} conflicts with ${formatDependency(cause.dep)}, which ${list(pool, cause.others)} provides`;
+      // name the provide that matched: an unversioned one matching a versioned conflict surprises packagers
+      const other = cause.others.length === 1 ? pool.packages[cause.others[0]] : null;
+      const prov = other?.record.provides.find((d) => d.name === cause.dep.name);
+      if (!other || !prov || other.name === cause.dep.name) return base;
+      return `${base} as '${formatDependency(prov)}'${prov.flags === '' && cause.dep.flags !== '' ? ' (an unversioned provide matches every version)' : ''}`;
+    }
     case 'obsoletes':
       return `${pool.nevra(cause.pkg)} obsoletes ${formatDependency(cause.dep)}, which matches ${pool.nevra(cause.other)}`;
     case 'sameName':

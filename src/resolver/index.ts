@@ -7,7 +7,7 @@ export type { Job } from './job.js';
 export { formatJob } from './job.js';
 export type { Cause, CauseKind } from './cause.js';
 export type { ConstraintGenerator, ConstraintClause } from './constraint.js';
-export { exactBuild } from './constraint.js';
+export { exactBuild, equalSet } from './constraint.js';
 export { resolve, type ResolveRequest, type Resolution } from './solve.js';
 export { explainCause, explainProblem, renderProblem } from './explain.js';
 export { installOrder } from './order.js';

@@ -1,7 +1,7 @@
 /** Hand-written scenarios, one per dependency kind, against in-memory universes. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { exactBuild } from '../../src/resolver/constraint.js';
+import { equalSet, exactBuild } from '../../src/resolver/constraint.js';
 import { golden, install, solve } from './scenario.js';
 
 const t = suite('resolver scenarios');
@@ -186,6 +186,15 @@ t('constraint generators add rules and are named in failures', () => {
   const bad = solve(u, install('app'), { constraints: [exactBuild('sync:core-os', 0, 'update the parent image first')] });
   assert.not.ok(bad.ok);
   golden('policy-exact-build', bad.problem);
+});
+
+t('equalSet pulls the parent\'s builds in and keeps other builds out', () => {
+  const u: Parameters<typeof solve>[0] = [['base-1-1.noarch'], ['base-2-1.noarch'], ['tool-1-1.noarch', { requires: ['base'] }], ['new-1-1.noarch', { requires: ['base >= 2'] }]];
+  const r = solve(u, install('tool'), { constraints: [equalSet('mirror:minimal', [0])] });
+  assert.equal(r.install, ['base-0:1-1.noarch', 'tool-0:1-1.noarch']);
+  const bad = solve(u, install('new'), { constraints: [equalSet('mirror:minimal', [0], 'the parent runs base-1')] });
+  assert.not.ok(bad.ok);
+  assert.match(bad.problem, /mirror:minimal: base must be exactly base-0:1-1.noarch, not base-0:2-1.noarch \(hint: the parent runs base-1\)/);
 });
 
 t('explanations: nothing provides, with the chain from the job', () => {
