@@ -12,3 +12,5 @@ export { resolve, type ResolveRequest, type Resolution } from './solve.js';
 export { explainCause, explainProblem, renderProblem } from './explain.js';
 export { installOrder } from './order.js';
 export { parseInstalled, readInstalled } from './installed.js';
+export { warmUp } from './warm-up.js';
+export { saveUniverseCache, loadUniverseCache } from './universe-cache.js';

@@ -69,7 +69,8 @@ export class PackagePolicy implements Brancher {
     while (this.scan < s.trailLength) {
       const l = s.trail[this.scan];
       if ((l & 1) === 0) {
-        for (const ci of pb.requiresOf[l >> 1]) {
+        const end = pb.reqEnd[l >> 1];
+        for (let ci = pb.reqStart[l >> 1]; ci < end; ci++) {
           if (this.satisfied(s, ci)) continue;
           const d = this.choose(s, ci, l ^ 1);
           if (d >= 0) return d;

@@ -22,7 +22,12 @@ export interface PoolPackage {
   /** 0 = not installable on this system (wrong arch, source package). */
   archScore: number;
   installed: boolean;
+  /** every installable build of this name (shared with Pool.byName) */
+  group: number[];
 }
+
+/** The (empty, never written) group of packages that cannot be installed here. */
+const NO_GROUP: number[] = [];
 
 interface ProvideEntry { pkg: number; bits: number; evrText: string; evr: Evr | null | undefined }
 
@@ -67,12 +72,13 @@ export class Pool {
       }
       const id = this.packages.length;
       const evr: Evr = { epoch: r.epoch, version: r.version, release: r.release };
-      const p: PoolPackage = { id, record: r, name: r.name, evr, arch: r.arch, archScore: installed ? Math.max(1, score(r.arch)) : score(r.arch), installed: false };
+      const archScore = installed ? Math.max(1, score(r.arch)) : score(r.arch);
+      let group = archScore === 0 ? NO_GROUP : this.byName.get(r.name);
+      if (!group) this.byName.set(r.name, (group = []));
+      const p: PoolPackage = { id, record: r, name: r.name, evr, arch: r.arch, archScore, installed: false, group };
       this.packages.push(p);
       if (installed) { this.markInstalled(id); seen?.set(formatNevra(r), id); }
-      if (p.archScore === 0) return; // never a candidate: keep it out of the indexes
-      let group = this.byName.get(r.name);
-      if (!group) this.byName.set(r.name, (group = []));
+      if (archScore === 0) return; // never a candidate: keep it out of the indexes
       group.push(id);
       let self = false;
       const selfEvr = `${r.epoch}:${r.version}-${r.release}`;

@@ -32,8 +32,9 @@ export interface Problem {
   causeOf(ci: number): Cause;
   /** clause indices of install jobs, in job order */
   jobClauses: number[];
-  /** per variable: clause indices of its requirements (their head is ¬var) */
-  requiresOf: number[][];
+  /** per variable v: its requirement clauses are the indices reqStart[v] … reqEnd[v]-1 (head ¬v) */
+  reqStart: Int32Array;
+  reqEnd: Int32Array;
   /** clauses with no head (constraint generators): satisfied last */
   freeClauses: number[];
   /** installed packages to keep, in preference order (vars) */
@@ -118,7 +119,8 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
   const n = pkgOf.length;
   const clauses: number[][] = [];
   const origin: number[] = [];
-  const requiresOf: number[][] = new Array(n);
+  const reqStart = new Int32Array(n);
+  const reqEnd = new Int32Array(n);
   const add = (lits: number[], kind: K, a: number, b: number, c: number): number => {
     clauses.push(lits);
     origin.push(kind, a, b, c);
@@ -144,21 +146,21 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
     const id = pkgOf[v];
     const d = pool.deps(id);
     const head = (v << 1) | 1;
-    const mine: number[] = [];
-    requiresOf[v] = mine;
+    reqStart[v] = clauses.length;
     for (let k = 0; k < d.req.length; k++) {
       const e = d.req[k];
       if (!e) continue;
       if (e.cnf) {
-        for (const c of e.cnf) mine.push(add([...new Set([head, ...c.map(slit)])], K.Req, id, k, 0));
+        for (const c of e.cnf) add([...new Set([head, ...c.map(slit)])], K.Req, id, k, 0);
         continue;
       }
       const ps = e.providers;
       const lits = new Array<number>(ps.length + 1);
       lits[0] = head;
       for (let i = 0; i < ps.length; i++) lits[i + 1] = vars[ps[i]] << 1;
-      mine.push(add(lits, K.Req, id, k, 0));
+      add(lits, K.Req, id, k, 0);
     }
+    reqEnd[v] = clauses.length;
     for (let k = 0; k < d.con.length; k++) {
       const e = d.con[k];
       if (e.cnf) {
@@ -179,8 +181,8 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
   // one build per name
   for (let v = 0; v < n; v++) {
     const id = pkgOf[v];
-    const group = pool.byName.get(P[id].name);
-    if (!group || group.length < 2 || multiversion.has(P[id].name)) continue;
+    const group = P[id].group;
+    if (group.length < 2 || multiversion.has(P[id].name)) continue;
     const inJob = group.filter(has);
     if (inJob.length < 2 || inJob[0] !== id) continue; // each name once: from its first member in the job
     for (let i = 0; i < inJob.length; i++) {
@@ -207,7 +209,7 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
   const freeClauses: number[] = [];
   extra.forEach((c, i) => freeClauses.push(add([...new Set(c.anyOf.map((l) => (l.installed ? lit(l.pkg) : nlit(l.pkg))))], K.Policy, i, 0, 0)));
 
-  const varMap = new Map<number, number>(pkgOf.map((id, v) => [id, v]));
+  let varMap: Map<number, number> | null = null; // built only if someone asks
   const causeOf = (ci: number): Cause => {
     const kind = origin[4 * ci] as K;
     const a = origin[4 * ci + 1];
@@ -229,5 +231,5 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
       case K.Policy: return extra[a].cause;
     }
   };
-  return { pkgOf, varOf: (id) => varMap.get(id) ?? -1, clauses, causeOf, jobClauses, requiresOf, freeClauses, keep, upgradeTo, installedVars };
+  return { pkgOf, varOf: (id) => (varMap ??= new Map(pkgOf.map((x, v) => [x, v]))).get(id) ?? -1, clauses, causeOf, jobClauses, reqStart, reqEnd, freeClauses, keep, upgradeTo, installedVars };
 }

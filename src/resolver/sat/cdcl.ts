@@ -27,7 +27,8 @@ export class CdclSolver {
   private nOriginal = 0;
   /** For learned clauses: the clauses they were resolved from. */
   private readonly antecedents: number[][] = [];
-  private readonly watches: number[][];
+  /** clause indices watching each literal; created on first use (most literals never get one) */
+  private readonly watches: Array<number[] | undefined>;
   /** 1 true, -1 false, 0 unassigned, per variable. */
   readonly value: Int8Array;
   readonly level: Int32Array;
@@ -43,7 +44,7 @@ export class CdclSolver {
 
   constructor(nVars: number) {
     this.nVars = nVars;
-    this.watches = Array.from({ length: 2 * nVars }, () => []);
+    this.watches = new Array(2 * nVars);
     this.value = new Int8Array(nVars);
     this.level = new Int32Array(nVars);
     this.reason = new Int32Array(nVars).fill(-1);
@@ -61,19 +62,30 @@ export class CdclSolver {
 
   /**
    * Adds an original clause (before `solve`); returns its index. The clause must not
-   * repeat a literal. Longer clauses are copied, because watching reorders them and
-   * callers keep their own order (the policy's preference order).
+   * repeat a literal. It is used in place and never reordered (watches are positions
+   * kept beside it), so callers may rely on their own literal order, e.g. the policy's
+   * preference order.
    */
   addClause(lits: number[]): number {
     const idx = this.clauses.length;
-    const c = lits.length > 2 ? lits.slice() : lits;
-    this.clauses.push(c);
+    this.clauses.push(lits);
+    this.wa.push(0);
+    this.wb.push(1);
     this.nOriginal = this.clauses.length;
-    if (c.length === 0) { if (this.emptyClause < 0) this.emptyClause = idx; return idx; }
-    if (c.length === 1) return idx; // units are enqueued at the start of solve
-    this.watches[c[0]].push(idx);
-    this.watches[c[1]].push(idx);
+    if (lits.length === 0) { if (this.emptyClause < 0) this.emptyClause = idx; return idx; }
+    if (lits.length === 1) return idx; // units are enqueued at the start of solve
+    this.watch(lits[0], idx);
+    this.watch(lits[1], idx);
     return idx;
+  }
+
+  /** Per clause: the positions of its two watched literals. */
+  private readonly wa: number[] = [];
+  private readonly wb: number[] = [];
+
+  private watch(lit: number, ci: number): void {
+    const w = this.watches[lit];
+    if (w) w.push(ci); else this.watches[lit] = [ci];
   }
 
   private enqueue(lit: number, reason: number): void {
@@ -90,35 +102,42 @@ export class CdclSolver {
     while (this.qhead < this.trailLength) {
       const falseLit = this.trail[this.qhead++] ^ 1;
       const ws = watches[falseLit];
+      if (!ws) continue;
       let i = 0;
       let j = 0;
       const n = ws.length;
       for (; i < n; i++) {
         const ci = ws[i];
         const c = clauses[ci];
-        if (c[0] === falseLit) { c[0] = c[1]; c[1] = falseLit; }
-        const first = c[0];
-        const fv = value[first >> 1];
-        if ((first & 1 ? -fv : fv) === 1) { ws[j++] = ci; continue; }
-        let found = false;
-        for (let k = 2; k < c.length; k++) {
+        // a: the other watch, b: the watch on falseLit
+        let a = this.wa[ci];
+        let b = this.wb[ci];
+        if (c[a] === falseLit) { const t = a; a = b; b = t; }
+        const other = c[a];
+        const ov = value[other >> 1];
+        if ((other & 1 ? -ov : ov) === 1) { ws[j++] = ci; continue; }
+        let found = -1;
+        for (let k = 0; k < c.length; k++) {
+          if (k === a || k === b) continue;
           const l = c[k];
           const lv = value[l >> 1];
-          if ((l & 1 ? -lv : lv) !== -1) {
-            c[1] = l; c[k] = falseLit;
-            watches[l].push(ci);
-            found = true;
-            break;
-          }
+          if ((l & 1 ? -lv : lv) !== -1) { found = k; break; }
         }
-        if (found) continue;
+        if (found >= 0) {
+          this.wa[ci] = a;
+          this.wb[ci] = found;
+          const l = c[found];
+          const wl = watches[l];
+          if (wl) wl.push(ci); else watches[l] = [ci];
+          continue;
+        }
         ws[j++] = ci;
-        if ((first & 1 ? -fv : fv) === -1) {
+        if ((other & 1 ? -ov : ov) === -1) {
           for (i++; i < n; i++) ws[j++] = ws[i];
           ws.length = j;
           return ci;
         }
-        this.enqueue(first, ci);
+        this.enqueue(other, ci);
       }
       ws.length = j;
     }
@@ -152,8 +171,9 @@ export class CdclSolver {
     do {
       from.push(ci);
       const c = clauses[ci];
-      for (let k = p === -1 ? 0 : 1; k < c.length; k++) {
+      for (let k = 0; k < c.length; k++) {
         const q = c[k];
+        if (q === p) continue; // the literal this reason clause implied
         const v = q >> 1;
         if (seen[v] || level[v] === 0) continue; // level-0 facts: their reasons are found by core()
         seen[v] = 1;
@@ -166,7 +186,6 @@ export class CdclSolver {
       idx--;
       ci = reason[p >> 1];
       pathC--;
-      // a reason clause holds its implied literal at position 0 (propagate never moves it)
     } while (pathC > 0);
     out[0] = p ^ 1;
     for (const v of touched) seen[v] = 0;
@@ -200,10 +219,12 @@ export class CdclSolver {
         brancher.backjumped(this.trailLength);
         const li = this.clauses.length;
         this.clauses.push(lits);
+        this.wa.push(0);
+        this.wb.push(1);
         this.antecedents[li - this.nOriginal] = from;
         if (lits.length > 1) {
-          this.watches[lits[0]].push(li);
-          this.watches[lits[1]].push(li);
+          this.watch(lits[0], li);
+          this.watch(lits[1], li);
         }
         this.enqueue(lits[0], li);
         continue;
