@@ -2,6 +2,9 @@
  * Streaming reader of rpm-md `primary.xml` (plain, gz, zst, xz, bz2: sniffed from the
  * magic bytes, decoded by compress/decompress-stream.ts).
  *
+ * The scanner walks `<` to `>` with indexOf and reads only the attributes it needs,
+ * because allocation (regex matches, attribute objects) was most of the parse time.
+ *
  * A purpose-built scanner instead of a general XML parser: primary.xml is
  * machine-written (createrepo_c, libsolv, our own server), has no CDATA, no DTD and no
  * raw `<` in text, and we need a dozen tags out of it. Complete `<package>` blocks are
@@ -12,12 +15,13 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { StringDecoder } from 'node:string_decoder';
 import type { Dependency, DependencyFlags } from '../rpm/dependency.js';
 import { decompressStream, sniffCompression } from '../compress/decompress-stream.js';
 import { BazaarError, isErrno } from '../errors.js';
 import type { PackageRecord } from '../resolver/source.js';
-import { decodeXmlText, parseAttributes } from './xml-text.js';
+import { decodeXmlText } from './xml-text.js';
 
 const FLAGS: Record<string, DependencyFlags> = { EQ: '=', LT: '<', GT: '>', LE: '<=', GE: '>=' };
 type DepSection = 'provides' | 'requires' | 'conflicts' | 'obsoletes';
@@ -27,14 +31,43 @@ const SECTIONS: Record<string, DepSection | null> = {
   'rpm:recommends': null, 'rpm:suggests': null, 'rpm:supplements': null, 'rpm:enhances': null,
 };
 
-/** One start or end tag: close slash, tag name, attribute text, self-closing slash. */
-const TAG = /<(\/?)([A-Za-z][\w:.-]*)([^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*?)(\/?)>/g;
+/** Index of the `>` closing the tag opened at `lt`, skipping `>` inside quoted values. */
+function tagEnd(text: string, lt: number): number {
+  let gt = text.indexOf('>', lt);
+  for (;;) {
+    if (gt < 0) return -1;
+    const q = text.indexOf('"', lt);
+    if (q < 0 || q > gt) return gt;
+    // count quotes between lt and gt: odd means the > is inside a value
+    let n = 0;
+    for (let k = text.indexOf('"', lt); k >= 0 && k < gt; k = text.indexOf('"', k + 1)) n++;
+    if (n % 2 === 0) return gt;
+    gt = text.indexOf('>', gt + 1);
+  }
+}
 
-/** `[E:]V[-R]` the way rpm prints a dependency EVR. */
-function entryEvr(a: Record<string, string>): string {
-  const e = a.epoch !== undefined && a.epoch !== '' ? `${a.epoch}:` : '';
-  const r = a.rel !== undefined && a.rel !== '' ? `-${a.rel}` : '';
-  return `${e}${a.ver ?? ''}${r}`;
+/**
+ * Reads the attributes of the tag text between `from` and `to` in one pass into `out`
+ * (a reused object: only the keys this reader asks for matter, and each call resets them).
+ */
+const ATTRS = { name: '', flags: '', epoch: '', ver: '', rel: '', pre: '', href: '' };
+type AttrName = keyof typeof ATTRS;
+function readAttrs(text: string, from: number, to: number): typeof ATTRS {
+  const out = ATTRS;
+  out.name = ''; out.flags = ''; out.epoch = ''; out.ver = ''; out.rel = ''; out.pre = ''; out.href = '';
+  let k = from;
+  while (k < to) {
+    const eq = text.indexOf('=', k);
+    if (eq < 0 || eq >= to) break;
+    const key = text.slice(k, eq).trim();
+    const quote = text.charCodeAt(eq + 1);
+    if (quote !== 0x22 && quote !== 0x27) break;
+    const end = text.indexOf(quote === 0x22 ? '"' : "'", eq + 2);
+    if (end < 0) break;
+    if (key in out) out[key as AttrName] = decodeXmlText(text.slice(eq + 2, end));
+    k = end + 1;
+  }
+  return out;
 }
 
 /** Scans complete `<package>` elements in `text`, calling `emit` for each. */
@@ -47,60 +80,83 @@ export class PrimaryScanner {
   constructor(private readonly emit: (p: PackageRecord) => void) {}
 
   scan(text: string): void {
-    TAG.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = TAG.exec(text)) !== null) {
-      const closing = m[1] === '/';
-      const tag = m[2];
-      if (closing) {
+    let i = 0;
+    const len = text.length;
+    while (i < len) {
+      const lt = text.indexOf('<', i);
+      if (lt < 0) break;
+      const c1 = text.charCodeAt(lt + 1);
+      if (c1 === 0x21 /* ! */ || c1 === 0x3f /* ? */) {
+        // comment, CDATA or declaration: nothing we read lives there
+        const close = text.startsWith('<!--', lt) ? text.indexOf('-->', lt) + 2 : text.startsWith('<![CDATA[', lt) ? text.indexOf(']]>', lt) + 2 : text.indexOf('>', lt);
+        if (close < 2) break;
+        i = close + 1;
+        continue;
+      }
+      const gt = tagEnd(text, lt);
+      if (gt < 0) break;
+      i = gt + 1;
+      if (c1 === 0x2f /* / */) {
+        const tag = text.slice(lt + 2, gt).trim();
         if (tag === 'package') this.finish();
         else if (tag === 'format') this.inFormat = false;
         else if (tag in SECTIONS) this.section = null;
         continue;
       }
+      let ne = lt + 1;
+      while (ne < gt) {
+        const c = text.charCodeAt(ne);
+        if (c === 0x20 || c === 0x2f || c === 0x0a || c === 0x09 || c === 0x0d) break;
+        ne++;
+      }
+      const tag = text.slice(lt + 1, ne);
+      const selfClosing = text.charCodeAt(gt - 1) === 0x2f;
       const cur = this.cur;
       switch (tag) {
+        case 'rpm:entry': {
+          const sec = this.section;
+          if (!sec) break;
+          const a = readAttrs(text, ne, selfClosing ? gt - 1 : gt);
+          const name = a.name;
+          const flags = a.flags ? FLAGS[a.flags] ?? '' : '';
+          let evr = '';
+          if (flags !== '') evr = `${a.epoch ? `${a.epoch}:` : ''}${a.ver}${a.rel ? `-${a.rel}` : ''}`;
+          const pre = a.pre;
+          sec.push(pre === '1' || pre === 'true' ? { name, flags, evr, pre: true } : { name, flags, evr });
+          break;
+        }
         case 'package':
           this.cur = { name: '', epoch: 0, version: '', release: '', arch: '', provides: [], requires: [], conflicts: [], obsoletes: [], files: [] };
           this.section = null;
+          this.inFormat = false;
           break;
         case 'name':
-          if (cur && !this.inFormat) cur.name = decodeXmlText(text.slice(TAG.lastIndex, text.indexOf('<', TAG.lastIndex)));
+          if (cur && !this.inFormat && !selfClosing) cur.name = decodeXmlText(text.slice(gt + 1, text.indexOf('<', gt)));
           break;
         case 'arch':
-          if (cur) cur.arch = decodeXmlText(text.slice(TAG.lastIndex, text.indexOf('<', TAG.lastIndex)));
+          if (cur && !selfClosing) cur.arch = decodeXmlText(text.slice(gt + 1, text.indexOf('<', gt)));
           break;
-        case 'version': {
-          if (!cur) break;
-          const a = parseAttributes(m[3]);
-          cur.epoch = a.epoch ? Number(a.epoch) : 0;
-          cur.version = a.ver ?? '';
-          cur.release = a.rel ?? '';
+        case 'version':
+          if (cur) {
+            const a = readAttrs(text, ne, selfClosing ? gt - 1 : gt);
+            cur.epoch = a.epoch ? Number(a.epoch) : 0;
+            cur.version = a.ver;
+            cur.release = a.rel;
+          }
           break;
-        }
         case 'location':
-          if (cur) cur.location = parseAttributes(m[3]).href;
+          if (cur) cur.location = readAttrs(text, ne, selfClosing ? gt - 1 : gt).href || undefined;
           break;
         case 'format':
-          this.inFormat = true;
+          this.inFormat = !selfClosing;
           break;
-        case 'rpm:entry': {
-          if (!this.section) break;
-          const a = parseAttributes(m[3]);
-          const flags = a.flags ? FLAGS[a.flags] ?? '' : '';
-          const dep: Dependency = { name: a.name ?? '', flags, evr: flags === '' ? '' : entryEvr(a) };
-          if (a.pre === '1' || a.pre === 'true') dep.pre = true;
-          this.section.push(dep);
-          break;
-        }
         case 'file':
-          if (cur && this.inFormat) cur.files.push(decodeXmlText(text.slice(TAG.lastIndex, text.indexOf('<', TAG.lastIndex))));
+          if (cur && this.inFormat && !selfClosing) cur.files.push(decodeXmlText(text.slice(gt + 1, text.indexOf('<', gt))));
           break;
         default:
           if (cur && tag in SECTIONS) {
-            const s = SECTIONS[tag];
-            this.section = s ? cur[s] : null;
-            if (m[4] === '/') this.section = null;
+            const sec = SECTIONS[tag];
+            this.section = sec && !selfClosing ? cur[sec] : null;
           }
       }
     }
@@ -138,7 +194,10 @@ export async function readPrimary(file: string, onPackage: (p: PackageRecord) =>
     const head = Buffer.alloc(8);
     const fh = await open(file, 'r');
     try { await fh.read(head, 0, 8, 0); } finally { await fh.close(); }
-    const dec = decompressStream(sniffCompression(head) ?? 'none');
+    const kind = sniffCompression(head) ?? 'none';
+    // gzip (the common case) gets 1 MiB output chunks: with zlib's 16 KiB default the
+    // scanner runs on many small pieces and waits on the thread pool between them
+    const dec = kind === 'gzip' ? createGunzip({ chunkSize: 1 << 20 }) : decompressStream(kind);
     const src = createReadStream(file, { highWaterMark: 1 << 20 });
     const piping = pipeline(src, dec);
     for await (const out of dec as AsyncIterable<Buffer>) feed(out);
