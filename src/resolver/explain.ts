@@ -22,10 +22,12 @@ export function explainCause(pool: Pool, cause: Cause): string {
   switch (cause.kind) {
     case 'job':
       return `the job asks to ${formatJob(cause.job)} (${list(pool, cause.candidates)})`;
-    case 'noCandidates':
-      return cause.job.kind === 'install'
-        ? `no package named ${cause.job.name}${cause.job.flags ? ` ${cause.job.flags} ${cause.job.evr}` : ''} can be installed here`
-        : `nothing matches ${formatJob(cause.job)}`;
+    case 'noCandidates': {
+      if (cause.job.kind !== 'install') return `nothing matches ${formatJob(cause.job)}`;
+      const what = cause.job.byProvides ? 'nothing provides' : 'no package named';
+      const base = `${what} ${cause.job.name}${cause.job.flags ? ` ${cause.job.flags} ${cause.job.evr}` : ''} can be installed here`;
+      return cause.otherArches.length ? `${base} (${list(pool, cause.otherArches, 3)}: not for this system's architecture ${pool.arch})` : base;
+    }
     case 'erase':
       return `the job asks to erase ${pool.nevra(cause.pkg)}`;
     case 'requires': {

@@ -9,6 +9,7 @@
  * `-(id + 1)` means "not installed".
  */
 import type { Dependency } from '../rpm/dependency.js';
+import { BazaarError } from '../errors.js';
 import { evrInRange } from './overlap.js';
 import type { Pool } from './provides-index.js';
 import { richAtoms, type RichNode } from './rich-dep.js';
@@ -37,6 +38,15 @@ export interface PackageDeps {
 }
 
 export function computePackageDeps(pool: Pool, id: number): PackageDeps {
+  try {
+    return computeDeps(pool, id);
+  } catch (err) {
+    if (err instanceof BazaarError) throw new BazaarError(err.code, `${pool.nevra(id)}: ${err.message}`, { cause: err, data: { package: pool.nevra(id) } });
+    throw err;
+  }
+}
+
+function computeDeps(pool: Pool, id: number): PackageDeps {
   const p = pool.packages[id];
   const r = p.record;
   const reachSet = new Set<number>();
@@ -77,7 +87,7 @@ function richCnf(pool: Pool, node: RichNode, negate: boolean, self: number): num
     const out: number[][] = [];
     for (const x of a) for (const y of b) {
       out.push([...new Set([...x, ...y])]);
-      if (out.length > MAX_RICH_CLAUSES) throw new Error('rich dependency too large to expand');
+      if (out.length > MAX_RICH_CLAUSES) throw new BazaarError('ERR_REPO', `rich dependency expands to more than ${MAX_RICH_CLAUSES} clauses`);
     }
     return out;
   };

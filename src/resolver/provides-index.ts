@@ -51,6 +51,8 @@ export interface PoolOptions {
 export class Pool {
   readonly packages: PoolPackage[] = [];
   readonly byName = new Map<string, number[]>();
+  /** packages this system cannot install (other arch, source), by name: for explanations */
+  readonly otherArchByName = new Map<string, number[]>();
   private readonly provides = new Map<string, ProvideEntry[]>();
   private readonly files = new Map<string, number[]>();
   private readonly memo = new Map<string, number[]>();
@@ -78,7 +80,12 @@ export class Pool {
       const p: PoolPackage = { id, record: r, name: r.name, evr, arch: r.arch, archScore, installed: false, group };
       this.packages.push(p);
       if (installed) { this.markInstalled(id); seen?.set(formatNevra(r), id); }
-      if (archScore === 0) return; // never a candidate: keep it out of the indexes
+      if (archScore === 0) {
+        // never a candidate: keep it out of the indexes, but remember it for messages
+        const other = this.otherArchByName.get(r.name);
+        if (other) other.push(id); else this.otherArchByName.set(r.name, [id]);
+        return;
+      }
       group.push(id);
       let self = false;
       const selfEvr = `${r.epoch}:${r.version}-${r.release}`;

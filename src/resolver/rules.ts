@@ -217,7 +217,10 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
     const c = origin[4 * ci + 3];
     switch (kind) {
       case K.Job: return { kind: 'job', job: jobs[a], candidates: jobSeeds.find((s) => s.index === a)!.candidates };
-      case K.NoCand: return { kind: 'noCandidates', job: jobs[a], otherArches: [] };
+      case K.NoCand: {
+        const job = jobs[a];
+        return { kind: 'noCandidates', job, otherArches: job.kind === 'install' ? pool.otherArchByName.get(job.name) ?? [] : [] };
+      }
       case K.Erase: return { kind: 'erase', job: jobs[a], pkg: b };
       case K.Req: { const e = pool.deps(a).req[b]!; return { kind: 'requires', pkg: a, dep: e.dep, providers: e.providers }; }
       case K.Con: {
