@@ -113,4 +113,40 @@ t('agrees with exhaustive search on 3000 random universes', () => {
   assert.ok(solvable > 300 && solvable < 2900, `a mix of verdicts (${solvable} solvable)`);
 });
 
+/** Installed packages stay, or give way to a newer build of their name or to a package obsoleting them. */
+function keeps(all: PackageRecord[], set: number[], installed: number[]): boolean {
+  const evr = (p: PackageRecord): string => `${p.epoch}:${p.version}-${p.release}`;
+  return installed.every((i) => set.includes(i) || set.some((j) => {
+    const q = all[j];
+    const p = all[i];
+    if (q.name === p.name) return overlaps('=', evr(q), '>', evr(p));
+    return q.obsoletes.some((d) => d.name === p.name && overlaps('=', evr(p), d.flags, d.evr));
+  }));
+}
+
+t('with an installed system: same verdicts as exhaustive search, installed packages kept or replaced', () => {
+  const seed = Number(process.env.BAZAAR_SEED ?? 20261123);
+  const r = rng(seed);
+  let solvable = 0;
+  for (let round = 0; round < 1500; round++) {
+    const all = randomUniverse(r);
+    const installed = all.map((_, i) => i).filter(() => r() < 0.3);
+    const jobNames = [all[Math.floor(r() * all.length)].name];
+    let exists = false;
+    for (let mask = 0; mask < 1 << all.length && !exists; mask++) {
+      const set = all.map((_, i) => i).filter((i) => mask & (1 << i));
+      exists = valid(all, set, jobNames) && keeps(all, set, installed);
+    }
+    const pool = new Pool(new MemorySource(all), { installed: installed.map((i) => all[i]) });
+    const res = resolve(pool, { jobs: jobNames.map((name) => ({ kind: 'install' as const, name })) });
+    const ctx = `seed ${seed} round ${round}: install ${jobNames} on ${installed.map((i) => formatNevra(all[i])).join(' ')}`;
+    assert.is(res.ok, exists, ctx);
+    if (res.ok) {
+      solvable++;
+      assert.ok(valid(all, res.result, jobNames) && keeps(all, res.result, installed), `invalid answer: ${ctx}`);
+    }
+  }
+  assert.ok(solvable > 100 && solvable < 1450, `a mix of verdicts (${solvable} solvable)`);
+});
+
 t.run();
