@@ -6,6 +6,8 @@
  * - a missing epoch is 0;
  * - when either side has no release, releases are not compared ("foo >= 1.0" is met by
  *   foo-1.0-7), so "libc6 > 2.36" is NOT met by libc6-2.36-9;
+ * - and then, when the versions are equal, the ranges always meet if the side without a
+ *   release includes "=" ("B = 2" meets "B > 2-1"; rpmdsCompareEVR's special case);
  * - otherwise the ranges intersect by their operators.
  *
  * To be replaced by policy/dependency-range.ts when it lands (same contract).
@@ -45,6 +47,9 @@ export function compareDepEvr(a: Evr, b: Evr): number {
 export function rangesOverlap(bitsA: number, evrA: Evr | null, bitsB: number, evrB: Evr | null): boolean {
   if (bitsA === 0 || bitsB === 0 || evrA === null || evrB === null) return true;
   const sense = compareDepEvr(evrA, evrB);
+  if (sense === 0 && (evrA.release === null) !== (evrB.release === null)) {
+    if ((evrA.release !== null && (bitsB & EQUAL) !== 0) || (evrB.release !== null && (bitsA & EQUAL) !== 0)) return true;
+  }
   if (sense < 0) return (bitsA & GREATER) !== 0 || (bitsB & LESS) !== 0;
   if (sense > 0) return (bitsA & LESS) !== 0 || (bitsB & GREATER) !== 0;
   return ((bitsA & EQUAL) !== 0 && (bitsB & EQUAL) !== 0)

@@ -6,11 +6,13 @@
  * 1. satisfy the jobs in order, each with its best candidate (installed first, then best
  *    arch, then newest EVR);
  * 2. move names being upgraded to their newest build;
- * 3. keep installed packages;
- * 4. walk the installed-so-far packages in the order they were decided and satisfy each
+ * 3. walk the installed-so-far packages in the order they were decided and satisfy each
  *    open requirement: prefer leaving a conditional out (`¬B` in `A if B`), then an
- *    installed provider, then the first provider in preference order (named like the
- *    capability, best arch, fewest requirements, newest EVR);
+ *    installed provider, then one that replaces an installed package (an update adds
+ *    nothing to the system; libsolv's choice rules prefer it too), then the first
+ *    provider in preference order (named like the capability, best arch, fewest
+ *    requirements, newest EVR);
+ * 4. keep installed packages (then their requirements are walked as in 3);
  * 5. satisfy constraint clauses;
  * 6. everything still open is not installed.
  */
@@ -43,16 +45,18 @@ export class PackagePolicy implements Brancher {
    */
   private choose(s: CdclSolver, ci: number, head: number): number {
     const c = this.problem.clauses[ci];
-    const installed = this.problem.installedVars;
+    const { installedVars, replacesInstalled } = this.problem;
     let firstPos = -1;
+    let update = -1;
     for (let k = 0; k < c.length; k++) {
       const l = c[k];
       if (l === head || s.litValue(l) !== 0) continue;
       if (l & 1) return l;
-      if (installed.has(l >> 1)) return l;
+      if (installedVars.has(l >> 1)) return l;
+      if (update < 0 && replacesInstalled.has(l >> 1)) update = l;
       if (firstPos < 0) firstPos = l;
     }
-    return firstPos;
+    return update >= 0 ? update : firstPos;
   }
 
   pick(s: CdclSolver): number {
@@ -65,7 +69,6 @@ export class PackagePolicy implements Brancher {
       const v = group.find((x) => s.value[x] === 0);
       if (v !== undefined) return pos(v);
     }
-    for (const v of pb.keep) if (s.value[v] === 0) return pos(v);
     while (this.scan < s.trailLength) {
       const l = s.trail[this.scan];
       if ((l & 1) === 0) {
@@ -78,6 +81,9 @@ export class PackagePolicy implements Brancher {
       }
       this.scan++;
     }
+    // installed packages are kept only now, so a requirement above could still pick an
+    // update of one of them instead of a new package (libsolv's choice rules)
+    for (const v of pb.keep) if (s.value[v] === 0) return pos(v);
     for (const ci of pb.freeClauses) {
       if (!this.satisfied(s, ci)) { const l = this.choose(s, ci, -1); if (l >= 0) return l; }
     }

@@ -42,6 +42,8 @@ export interface Problem {
   /** per installed package being upgraded: its newer same-name builds (vars), best first */
   upgradeTo: number[][];
   installedVars: Set<number>;
+  /** vars of newer builds of an installed name, or of packages obsoleting an installed one */
+  replacesInstalled: Set<number>;
 }
 
 export interface RuleOptions {
@@ -199,6 +201,8 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
     keep.push(vars[id]);
     if (!softKeep) add([lit(id), ...replacementsOf.get(id)!.map(lit)], K.Keep, id, 0, 0);
   }
+  const replacesInstalled = new Set<number>();
+  for (const repl of replacementsOf.values()) for (const q of repl) replacesInstalled.add(vars[q]);
   const upgradeTo: number[][] = [];
   for (const id of pool.installedIds) {
     if (erased.has(id) || !(upgradeAll || upgradeNames.has(P[id].name))) continue;
@@ -234,5 +238,5 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
       case K.Policy: return extra[a].cause;
     }
   };
-  return { pkgOf, varOf: (id) => (varMap ??= new Map(pkgOf.map((x, v) => [x, v]))).get(id) ?? -1, clauses, causeOf, jobClauses, reqStart, reqEnd, freeClauses, keep, upgradeTo, installedVars };
+  return { pkgOf, varOf: (id) => (varMap ??= new Map(pkgOf.map((x, v) => [x, v]))).get(id) ?? -1, clauses, causeOf, jobClauses, reqStart, reqEnd, freeClauses, keep, upgradeTo, installedVars, replacesInstalled };
 }

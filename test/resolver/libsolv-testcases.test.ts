@@ -79,6 +79,7 @@ testWith(t, 'plain install/erase/update sub-jobs: same verdict, and libsolv\'s s
       const got = res.result.map((id) => pool.nevra(id)).sort();
       if (JSON.stringify(got) === JSON.stringify([...want].sort())) { exact++; return; }
       const bad = consistent(pool, res.result);
+      if (process.env.BAZAAR_VERBOSE) console.log(`${label}: libsolv ${[...want].sort().join(' ')}\n  bazaar ${got.join(' ')}`);
       if (bad.length === 0) consistentOther++;
       else failures.push(`${label}: inconsistent answer ${got.join(' ')}: ${bad.join('; ')}`);
     });
