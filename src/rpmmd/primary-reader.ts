@@ -21,7 +21,7 @@ import type { Dependency, DependencyFlags } from '../rpm/dependency.js';
 import { decompressStream, sniffCompression } from '../compress/decompress-stream.js';
 import { BazaarError, isErrno } from '../errors.js';
 import type { PackageRecord } from '../resolver/source.js';
-import { decodeXmlText } from './xml-text.js';
+import { decodeXmlText, ownString } from './xml-text.js';
 
 const FLAGS: Record<string, DependencyFlags> = { EQ: '=', LT: '<', GT: '>', LE: '<=', GE: '>=' };
 type DepSection = 'provides' | 'requires' | 'conflicts' | 'obsoletes';
@@ -75,6 +75,7 @@ export class PrimaryScanner {
   private cur: PackageRecord | null = null;
   private section: Dependency[] | null = null;
   private inFormat = false;
+  private readonly interned = new Map<string, Dependency>();
   count = 0;
 
   constructor(private readonly emit: (p: PackageRecord) => void) {}
@@ -116,13 +117,21 @@ export class PrimaryScanner {
         case 'rpm:entry': {
           const sec = this.section;
           if (!sec) break;
-          const a = readAttrs(text, ne, selfClosing ? gt - 1 : gt);
-          const name = a.name;
-          const flags = a.flags ? FLAGS[a.flags] ?? '' : '';
-          let evr = '';
-          if (flags !== '') evr = `${a.epoch ? `${a.epoch}:` : ''}${a.ver}${a.rel ? `-${a.rel}` : ''}`;
-          const pre = a.pre;
-          sec.push(pre === '1' || pre === 'true' ? { name, flags, evr, pre: true } : { name, flags, evr });
+          // the same entry text recurs across thousands of packages ("libc6 >= 2.34"):
+          // one shared, never-mutated Dependency per distinct text
+          const key = text.slice(ne, gt);
+          let dep = this.interned.get(key);
+          if (!dep) {
+            const a = readAttrs(text, ne, selfClosing ? gt - 1 : gt);
+            const name = a.name;
+            const flags = a.flags ? FLAGS[a.flags] ?? '' : '';
+            let evr = '';
+            if (flags !== '') evr = ownString(`${a.epoch ? `${a.epoch}:` : ''}${a.ver}${a.rel ? `-${a.rel}` : ''}`);
+            const pre = a.pre;
+            dep = pre === '1' || pre === 'true' ? { name, flags, evr, pre: true } : { name, flags, evr };
+            this.interned.set(key, dep);
+          }
+          sec.push(dep);
           break;
         }
         case 'package':
