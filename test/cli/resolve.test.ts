@@ -75,6 +75,19 @@ t('--installed and --erase; --jobs writes one JSON line per job with the epoch',
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
+t('--write-cache then --cache gives the same answer as the repository', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-cli-'));
+  try {
+    makeRepo(dir);
+    const w = cli(['--repo', dir, '--write-cache', join(dir, 'cache')]);
+    assert.is(w.status, 0, w.stderr);
+    assert.match(w.stdout, /universe cache of 5 packages written/);
+    const a = JSON.parse(cli(['--repo', dir, '--install', 'app', '--json']).stdout);
+    const b = JSON.parse(cli(['--cache', join(dir, 'cache'), '--install', 'app', '--json']).stdout);
+    assert.equal(b, a);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
 t('usage errors exit 2: no universe, a channel before the store exists', () => {
   assert.is(cli(['--install', 'x']).status, 2);
   const ch = cli(['--channel', 'sisyphus', '--install', 'x']);

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { BazaarError, isErrno } from '../../errors.js';
 import { readRepository } from '../../rpmmd/read-repository.js';
-import { loadUniverseCache } from '../../resolver/universe-cache.js';
+import { loadUniverseCache, saveUniverseCache } from '../../resolver/universe-cache.js';
 import { readInstalled } from '../../resolver/installed.js';
 import type { Job } from '../../resolver/job.js';
 import { Pool } from '../../resolver/provides-index.js';
@@ -70,6 +70,7 @@ and --multiversion take one name each time or a comma-separated list.
   bazaar resolve --repo ./repo --install vim-enhanced git
   bazaar resolve --repo ./repo --installed installed.txt --upgrade-all --json
   bazaar resolve --repo ./universe --jobs jobs.txt      # one JSON line per job
+  bazaar resolve --repo ./universe --write-cache ./cache # then: --cache ./cache (warm start)
 
 With --jobs, each line of FILE is a job (names to install into an empty system) and
 the output is one JSON line per job: {"job": [...], "ok": true, "install": [NEVRA...],
@@ -87,9 +88,12 @@ epoch. See docs/resolver.md.`,
     multiversion: { type: 'string', multiple: true, describe: 'names that may be installed in several versions (kernel)' },
     arch: { type: 'string', describe: 'system arch (default x86_64)' },
     jobs: { type: 'string', describe: 'solve each line of FILE as an install job; JSON lines out' },
+    'write-cache': { type: 'string', describe: 'also write a universe cache of the loaded repository to DIR (for --cache)' },
   },
   async run(input: CommandInput): Promise<CommandOutput> {
     const source = await openUniverse(input);
+    const cacheOut = input.options['write-cache'] as string | undefined;
+    if (cacheOut) await saveUniverseCache(cacheOut, source);
     const installedFile = input.options.installed as string | undefined;
     const installed = installedFile ? await readInstalled(installedFile, source) : [];
     const pool = new Pool(source, { arch: (input.options.arch as string | undefined) ?? 'x86_64', installed });
@@ -102,7 +106,10 @@ epoch. See docs/resolver.md.`,
       ...strings(input.options.upgrade).map((name): Job => ({ kind: 'upgrade', name })),
       ...(input.options['upgrade-all'] ? [{ kind: 'upgradeAll' } as Job] : []),
     ];
-    if (jobs.length === 0) throw new BazaarError('ERR_USAGE', 'nothing to do: give --install, --erase, --upgrade, --upgrade-all or --jobs');
+    if (jobs.length === 0) {
+      if (cacheOut) return { exitCode: 0, json: { cache: cacheOut, packages: source.packages().length }, text: `universe cache of ${source.packages().length} packages written to ${cacheOut}` };
+      throw new BazaarError('ERR_USAGE', 'nothing to do: give --install, --erase, --upgrade, --upgrade-all or --jobs');
+    }
     const res = resolve(pool, { jobs, multiversion: strings(input.options.multiversion) });
     if (!res.ok) {
       const problem = renderProblem(pool, res.causes);
