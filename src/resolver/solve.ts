@@ -35,9 +35,39 @@ export type Resolution =
     result: number[];
     stats: { vars: number; clauses: number; decisions: number; conflicts: number };
   }
-  | { ok: false; causes: Cause[]; stats: { vars: number; clauses: number; decisions: number; conflicts: number } };
+  | {
+    ok: false;
+    /** the first problem: an unsatisfiable set of rules, minimal when small */
+    causes: Cause[];
+    /** every problem found: the first, then those of the jobs left once the failing ones are set aside */
+    problems: Cause[][];
+    stats: { vars: number; clauses: number; decisions: number; conflicts: number };
+  };
 
-export function resolve(pool: Pool, request: ResolveRequest): Resolution {
+/**
+ * Solves the request. On failure, the jobs a problem involves are set aside and the rest
+ * solved again, so independent failures (two of five names that cannot be installed)
+ * are each reported, as libsolv lists several problems (up to `maxProblems`, default 5).
+ */
+export function resolve(pool: Pool, request: ResolveRequest & { maxProblems?: number }): Resolution {
+  const first = solveOnce(pool, request);
+  if (first.ok) return first;
+  let jobs = request.jobs;
+  let last = first;
+  while (first.problems.length < (request.maxProblems ?? 5)) {
+    const involved = new Set(last.causes.flatMap((c) => (c.kind === 'job' || c.kind === 'noCandidates' || c.kind === 'erase' ? [c.job] : [])));
+    const rest = jobs.filter((j) => !involved.has(j));
+    if (involved.size === 0 || rest.length === 0) break;
+    const next = solveOnce(pool, { ...request, jobs: rest });
+    if (next.ok) break;
+    first.problems.push(next.causes);
+    jobs = rest;
+    last = next;
+  }
+  return first;
+}
+
+function solveOnce(pool: Pool, request: ResolveRequest): Resolution & ({ ok: true } | { ok: false }) {
   const problem = buildProblem(pool, request.jobs, {
     multiversion: new Set(request.multiversion ?? []),
     constraints: request.constraints ?? [],
@@ -49,7 +79,8 @@ export function resolve(pool: Pool, request: ResolveRequest): Resolution {
   const stats = { vars: solver.nVars, clauses: problem.clauses.length, decisions: solver.decisions, conflicts: solver.conflicts };
   if (!res.sat) {
     const core = minimizeCore(problem, res.core, request.minimizeUpTo ?? 64);
-    return { ok: false, causes: core.map((ci) => problem.causeOf(ci)), stats };
+    const causes = core.map((ci) => problem.causeOf(ci));
+    return { ok: false, causes, problems: [causes], stats };
   }
   const install: number[] = [];
   const erase: number[] = [];

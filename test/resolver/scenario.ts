@@ -27,7 +27,7 @@ export function records(u: Universe): PackageRecord[] { return u.map(([n, s]) =>
 export function solve(u: Universe, jobs: Job[], opts: { installed?: Universe; arch?: string } & Omit<ResolveRequest, 'jobs'> = {}): Outcome {
   const pool = new Pool(new MemorySource(records(u)), { arch: opts.arch ?? 'x86_64', installed: records(opts.installed ?? []) });
   const res = resolve(pool, { ...opts, jobs });
-  if (!res.ok) return { ok: false, install: [], erase: [], order: [], problem: renderProblem(pool, res.causes), pool };
+  if (!res.ok) return { ok: false, install: [], erase: [], order: [], problem: res.problems.map((c) => renderProblem(pool, c)).join('\n'), pool };
   return {
     ok: true,
     install: res.install.map((id) => pool.nevra(id)).sort(),

@@ -3,6 +3,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { equalSet, exactBuild } from '../../src/resolver/constraint.js';
 import { golden, install, solve } from './scenario.js';
+import { resolve } from '../../src/resolver/solve.js';
+import { renderProblem } from '../../src/resolver/explain.js';
 
 const t = suite('resolver scenarios');
 
@@ -228,6 +230,18 @@ t('explanations: two builds of one name demanded', () => {
   ], install('a', 'b'));
   assert.not.ok(r.ok);
   golden('same-name', r.problem);
+});
+
+t('independent failures are each reported', () => {
+  const u: Parameters<typeof solve>[0] = [['ok-1-1.noarch'], ['bad1-1-1.noarch', { requires: ['gone1'] }], ['bad2-1-1.noarch', { requires: ['gone2'] }]];
+  const pool = solve(u, install('ok')).pool;
+  const res = resolve(pool, { jobs: install('bad1', 'ok', 'bad2') });
+  assert.not.ok(res.ok);
+  if (!res.ok) {
+    assert.is(res.problems.length, 2);
+    assert.match(renderProblem(pool, res.problems[0]), /bad1-0:1-1.noarch requires gone1/);
+    assert.match(renderProblem(pool, res.problems[1]), /bad2-0:1-1.noarch requires gone2/);
+  }
 });
 
 t('explanations: obsoletes and missing job names', () => {

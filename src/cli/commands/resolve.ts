@@ -51,7 +51,7 @@ async function runJobs(pool: Pool, file: string): Promise<string> {
     const res = resolve(pool, { jobs: names.map((name): Job => ({ kind: 'install', name })) });
     const ms = Math.round((performance.now() - t0) * 1000) / 1000;
     if (res.ok) out.push(JSON.stringify({ job: names, ok: true, install: res.install.map((id) => pool.nevra(id)).sort(), ms }));
-    else out.push(JSON.stringify({ job: names, ok: false, problems: [renderProblem(pool, res.causes)], ms }));
+    else out.push(JSON.stringify({ job: names, ok: false, problems: res.problems.map((c) => renderProblem(pool, c)), ms }));
   }
   return out.join('\n');
 }
@@ -112,8 +112,8 @@ epoch. See docs/resolver.md.`,
     }
     const res = resolve(pool, { jobs, multiversion: strings(input.options.multiversion) });
     if (!res.ok) {
-      const problem = renderProblem(pool, res.causes);
-      return { exitCode: 1, json: { ok: false, problems: [problem] }, text: problem };
+      const problems = res.problems.map((c) => renderProblem(pool, c));
+      return { exitCode: 1, json: { ok: false, problems }, text: problems.join('\n') };
     }
     const order = installOrder(pool, res.install).map((id) => pool.nevra(id));
     const erase = res.erase.map((id) => pool.nevra(id)).sort();
