@@ -117,10 +117,16 @@ epoch. See docs/resolver.md.`,
     }
     const order = installOrder(pool, res.install).map((id) => pool.nevra(id));
     const erase = res.erase.map((id) => pool.nevra(id)).sort();
+    // an erased build whose name is installed anew is an upgrade (or downgrade): show it so
+    const upgrade = res.erase.flatMap((old) => {
+      const to = res.install.find((id) => pool.packages[id].name === pool.packages[old].name);
+      return to === undefined ? [] : [{ from: pool.nevra(old), to: pool.nevra(to) }];
+    });
     const text = [
       order.length ? `install (${order.length}, in order):\n${order.map((n) => `  ${n}`).join('\n')}` : 'nothing to install',
+      ...(upgrade.length ? [`of which upgrades (${upgrade.length}):\n${upgrade.map((u) => `  ${u.from} -> ${u.to}`).join('\n')}`] : []),
       ...(erase.length ? [`erase (${erase.length}):\n${erase.map((n) => `  ${n}`).join('\n')}`] : []),
     ].join('\n');
-    return { exitCode: 0, json: { ok: true, install: order, erase }, text };
+    return { exitCode: 0, json: { ok: true, install: order, erase, upgrade }, text };
   },
 };
