@@ -30,6 +30,8 @@ export interface Problem {
   varOf(id: number): number;
   clauses: number[][];
   causeOf(ci: number): Cause;
+  /** index (into the request's jobs) of the job a clause states, or -1 */
+  jobOf(ci: number): number;
   /** clause indices of install jobs, in job order */
   jobClauses: number[];
   /** per variable v: its requirement clauses are the indices reqStart[v] … reqEnd[v]-1 (head ¬v) */
@@ -238,5 +240,9 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
       case K.Policy: return extra[a].cause;
     }
   };
-  return { pkgOf, varOf: (id) => (varMap ??= new Map(pkgOf.map((x, v) => [x, v]))).get(id) ?? -1, clauses, causeOf, jobClauses, reqStart, reqEnd, freeClauses, keep, upgradeTo, installedVars, replacesInstalled };
+  const jobOf = (ci: number): number => {
+    const kind = origin[4 * ci] as K;
+    return kind === K.Job || kind === K.NoCand || kind === K.Erase ? origin[4 * ci + 1] : -1;
+  };
+  return { jobOf, pkgOf, varOf: (id) => (varMap ??= new Map(pkgOf.map((x, v) => [x, v]))).get(id) ?? -1, clauses, causeOf, jobClauses, reqStart, reqEnd, freeClauses, keep, upgradeTo, installedVars, replacesInstalled };
 }

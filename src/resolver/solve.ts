@@ -50,42 +50,51 @@ export type Resolution =
  * are each reported, as libsolv lists several problems (up to `maxProblems`, default 5).
  */
 export function resolve(pool: Pool, request: ResolveRequest & { maxProblems?: number }): Resolution {
-  const first = solveOnce(pool, request);
-  if (first.ok) return first;
-  let jobs = request.jobs;
-  let last = first;
-  while (first.problems.length < (request.maxProblems ?? 5)) {
-    const involved = new Set(last.causes.flatMap((c) => (c.kind === 'job' || c.kind === 'noCandidates' || c.kind === 'erase' ? [c.job] : [])));
-    const rest = jobs.filter((j) => !involved.has(j));
-    if (involved.size === 0 || rest.length === 0) break;
-    const next = solveOnce(pool, { ...request, jobs: rest });
-    if (next.ok) break;
-    first.problems.push(next.causes);
-    jobs = rest;
-    last = next;
-  }
-  return first;
-}
-
-function solveOnce(pool: Pool, request: ResolveRequest): Resolution & ({ ok: true } | { ok: false }) {
   const problem = buildProblem(pool, request.jobs, {
     multiversion: new Set(request.multiversion ?? []),
     constraints: request.constraints ?? [],
     allowUninstall: request.allowUninstall ?? false,
   });
-  const solver = new CdclSolver(problem.pkgOf.length);
-  for (const c of problem.clauses) solver.addClause(c);
+  const first = run(pool, problem, null, request.minimizeUpTo ?? 64);
+  if (first.ok) return first;
+  // The same rules again without the jobs a problem involves: their clauses are replaced
+  // by a clause that always holds, so clause numbers (and causes) stay put.
+  const disabled = new Set<number>();
+  let last = first;
+  while (first.problems.length < (request.maxProblems ?? 5)) {
+    const before = disabled.size;
+    for (const c of last.core) { const j = problem.jobOf(c); if (j >= 0) disabled.add(j); }
+    if (disabled.size === before || disabled.size >= request.jobs.length) break;
+    const next = run(pool, problem, disabled, request.minimizeUpTo ?? 64);
+    if (next.ok) break;
+    first.problems.push(next.causes);
+    last = next;
+  }
+  return first;
+}
+
+type Run = Extract<Resolution, { ok: true }> | (Extract<Resolution, { ok: false }> & { core: number[] });
+
+function run(pool: Pool, problem: Problem, disabledJobs: ReadonlySet<number> | null, minimizeUpTo: number): Run {
+  const n = problem.pkgOf.length;
+  // variable n is a constant "true" that disabled job clauses are made of
+  const solver = new CdclSolver(n + 1);
+  const always = [n << 1];
+  for (let ci = 0; ci < problem.clauses.length; ci++) {
+    solver.addClause(disabledJobs && disabledJobs.has(problem.jobOf(ci)) ? always : problem.clauses[ci]);
+  }
+  if (disabledJobs) solver.addClause(always);
   const res = solver.solve(new PackagePolicy(problem));
-  const stats = { vars: solver.nVars, clauses: problem.clauses.length, decisions: solver.decisions, conflicts: solver.conflicts };
+  const stats = { vars: n, clauses: problem.clauses.length, decisions: solver.decisions, conflicts: solver.conflicts };
   if (!res.sat) {
-    const core = minimizeCore(problem, res.core, request.minimizeUpTo ?? 64);
+    const core = minimizeCore(problem, res.core.filter((ci) => ci < problem.clauses.length), minimizeUpTo);
     const causes = core.map((ci) => problem.causeOf(ci));
-    return { ok: false, causes, problems: [causes], stats };
+    return { ok: false, causes, problems: [causes], stats, core };
   }
   const install: number[] = [];
   const erase: number[] = [];
   const result: number[] = [];
-  for (let v = 0; v < solver.nVars; v++) {
+  for (let v = 0; v < n; v++) {
     const id = problem.pkgOf[v];
     const inst = pool.packages[id].installed;
     if (solver.value[v] === 1) { result.push(id); if (!inst) install.push(id); } else if (inst) erase.push(id);
