@@ -56,7 +56,6 @@ export async function saveUniverseCache(dir: string, source: PackageSource): Pro
     deps(p.provides); deps(p.requires); deps(p.conflicts); deps(p.obsoletes);
     for (const f of p.files) ints.push(s(f));
   }
-  ints[1] = strs.length;
   const pool = new Pool(source, { arch: CACHE_ARCH });
   const depInts: number[] = [DEPS_MAGIC, s(CACHE_ARCH), pkgs.length];
   const offsets: number[] = [];
