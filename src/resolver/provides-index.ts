@@ -185,10 +185,12 @@ export class Pool {
     return this.obsoletersMemo;
   }
 
-  private readonly depsCache: Array<PackageDeps | undefined> = [];
+  /** filled to the pool's size up front: a sparse array would fall into V8's slow dictionary mode */
+  private depsCache: Array<PackageDeps | null> = [];
 
   /** The package's dependency answers (computed on first use, then kept). */
   deps(id: number): PackageDeps {
+    if (this.depsCache.length !== this.packages.length) this.depsCache = new Array<PackageDeps | null>(this.packages.length).fill(null);
     let d = this.depsCache[id];
     if (!d) {
       const pre = this.prebuilt;

@@ -112,6 +112,7 @@ export function parseTestcase(text: string, readRepoFile?: (name: string) => str
           const d = parseDependency(rest.join(' '));
           if (kind === 'install') cur.jobs.push({ kind: 'install', name: d.name, ...(d.flags ? { flags: d.flags, evr: d.evr } : {}), ...(sel === 'provides' ? { byProvides: true } : {}) });
           else if (sel === 'provides') exclude(`job ${kind} provides`);
+          // (a versioned update is libsolv's targeted, best-effort update: not modelled)
           else if (d.flags) exclude(`job ${kind} with a version`);
           else cur.jobs.push(kind === 'erase' ? { kind: 'erase', name: d.name } : { kind: 'upgrade', name: d.name });
           break;
