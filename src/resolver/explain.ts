@@ -109,11 +109,27 @@ export function explainProblem(pool: Pool, causes: readonly Cause[]): string[] {
   return lines;
 }
 
-/** One problem as one string: a summary line then the chain, indented. */
+/** How telling a cause is as the headline of a problem (lower first). */
+function headlineRank(c: Cause): number {
+  switch (c.kind) {
+    case 'noCandidates': return 0;
+    case 'requires': return c.providers.length === 0 ? 1 : 8;
+    case 'conflicts': return 2;
+    case 'obsoletes': return 3;
+    case 'policy': return 4;
+    case 'sameName': return 5;
+    case 'keepInstalled': return 6;
+    case 'erase': return 7;
+    case 'job': return 9;
+    default: return assertNever(c);
+  }
+}
+
+/** One problem as one string: a headline (the most telling cause), then the chain, indented. */
 export function renderProblem(pool: Pool, causes: readonly Cause[]): string {
   const lines = explainProblem(pool, causes);
-  const culprit = [...causes].reverse().find((c) => c.kind !== 'job' && c.kind !== 'requires')
-    ?? causes.find((c) => c.kind === 'requires' && c.providers.length === 0) ?? causes[causes.length - 1];
+  let culprit: Cause | undefined;
+  for (const c of causes) if (!culprit || headlineRank(c) < headlineRank(culprit)) culprit = c;
   const head = culprit ? `problem: ${explainCause(pool, culprit)}` : 'problem: no solution';
   return [head, ...lines.map((l) => `  - ${l}`)].join('\n');
 }
