@@ -3,13 +3,15 @@
  * the slow part of loading, so the store keeps this next to a channel and loads it
  * instead. Two files in the cache directory:
  *
- * - `universe.v1.strings`: every distinct string (names, EVRs, paths), newline-separated
+ * - `universe.v2.strings`: every distinct string (names, EVRs, paths), newline-separated
  *   (rpm-md strings never contain a newline; one that does is refused at save time);
- * - `universe.v1.bin`: little-endian int32s, a header then per package
- *   `name epoch version release arch nProv nReq nCon nObs nFiles`, then the dependency
- *   triples `name flags evr` (flags code | pre << 3) and file string indices.
- *
- * - `universe.v1.deps`: the pool's dependency answers for the x86_64 system (see
+ * - `universe.v2.bin`: little-endian int32s: `magic nStrings nPackages nDeps`, the
+ *   table of distinct dependencies as triples `name flags evr` (string indices; flags
+ *   code | pre << 3), then per package
+ *   `name epoch version release arch location nProv nReq nCon nObs nFiles` followed by
+ *   that many dependency-table indices and file string indices. A dependency shared by
+ *   thousands of packages ("libc6 >= 2.34") is one object after loading;
+ * - `universe.v2.deps`: the pool's dependency answers for the x86_64 system (see
  *   package-deps.ts encodePackageDeps), so a warm start does no provider search: a
  *   header `magic arch-string-index n`, n offsets, then the data.
  *
@@ -24,11 +26,11 @@ import type { PackageRecord, PackageSource } from './source.js';
 import { encodePackageDeps } from './package-deps.js';
 import { Pool, type IndexedSource } from './provides-index.js';
 
-const MAGIC = 0x425a5531; // "BZU1"
+const MAGIC = 0x425a5532; // "BZU2"
 const FLAGS: DependencyFlags[] = ['', '=', '<', '>', '<=', '>='];
-const STRINGS = 'universe.v1.strings';
-const BIN = 'universe.v1.bin';
-const DEPS = 'universe.v1.deps';
+const STRINGS = 'universe.v2.strings';
+const BIN = 'universe.v2.bin';
+const DEPS = 'universe.v2.deps';
 const DEPS_MAGIC = 0x425a4431; // "BZD1"
 const CACHE_ARCH = 'x86_64';
 
@@ -44,11 +46,18 @@ export async function saveUniverseCache(dir: string, source: PackageSource): Pro
     }
     return i;
   };
-  const ints: number[] = [MAGIC, 0];
   const pkgs = source.packages();
-  ints.push(pkgs.length);
+  const depTable: number[] = [];
+  const depIndex = new Map<string, number>();
+  const ints: number[] = [];
   const deps = (list: Dependency[]): void => {
-    for (const d of list) ints.push(s(d.name), FLAGS.indexOf(d.flags) | (d.pre ? 8 : 0), s(d.evr));
+    for (const d of list) {
+      const n = s(d.name); const f = FLAGS.indexOf(d.flags) | (d.pre ? 8 : 0); const e = s(d.evr);
+      const key = `${n},${f},${e}`;
+      let k = depIndex.get(key);
+      if (k === undefined) { k = depIndex.size; depIndex.set(key, k); depTable.push(n, f, e); }
+      ints.push(k);
+    }
   };
   for (const p of pkgs) {
     ints.push(s(p.name), p.epoch, s(p.version), s(p.release), s(p.arch), s(p.location ?? ''),
@@ -66,11 +75,15 @@ export async function saveUniverseCache(dir: string, source: PackageSource): Pro
     encodePackageDeps(pool.deps(id), data);
   }
   for (const o of offsets) depInts.push(o);
-  ints[1] = strs.length;
+  const header = [MAGIC, strs.length, pkgs.length, depIndex.size];
   await mkdir(dir, { recursive: true });
   const tmp = `.tmp-${process.pid}`;
   await writeFile(join(dir, STRINGS + tmp), strs.join('\n'));
-  await writeFile(join(dir, BIN + tmp), new Uint8Array(Int32Array.from(ints).buffer));
+  const bin = new Int32Array(header.length + depTable.length + ints.length);
+  bin.set(header, 0);
+  bin.set(depTable, header.length);
+  bin.set(ints, header.length + depTable.length);
+  await writeFile(join(dir, BIN + tmp), new Uint8Array(bin.buffer));
   const depBuf = new Int32Array(depInts.length + data.length);
   depBuf.set(depInts, 0);
   depBuf.set(data, depInts.length);
@@ -97,13 +110,16 @@ export async function loadUniverseCache(dir: string): Promise<PackageSource> {
   const strs = text.split('\n');
   if (strs.length !== ints[1]) throw new BazaarError('ERR_REPO', `${dir}: universe cache files do not belong together`);
   const n = ints[2];
-  let i = 3;
+  const nDeps = ints[3];
+  const table: Dependency[] = new Array(nDeps);
+  for (let k = 0, j = 4; k < nDeps; k++, j += 3) {
+    const f = ints[j + 1];
+    table[k] = f & 8 ? { name: strs[ints[j]], flags: FLAGS[f & 7], evr: strs[ints[j + 2]], pre: true } : { name: strs[ints[j]], flags: FLAGS[f & 7], evr: strs[ints[j + 2]] };
+  }
+  let i = 4 + 3 * nDeps;
   const deps = (count: number): Dependency[] => {
     const out: Dependency[] = new Array(count);
-    for (let k = 0; k < count; k++, i += 3) {
-      const f = ints[i + 1];
-      out[k] = f & 8 ? { name: strs[ints[i]], flags: FLAGS[f & 7], evr: strs[ints[i + 2]], pre: true } : { name: strs[ints[i]], flags: FLAGS[f & 7], evr: strs[ints[i + 2]] };
-    }
+    for (let k = 0; k < count; k++) out[k] = table[ints[i++]];
     return out;
   };
   const list: PackageRecord[] = new Array(n);
@@ -115,7 +131,9 @@ export async function loadUniverseCache(dir: string): Promise<PackageSource> {
     const provides = deps(np); const requires = deps(nr); const conflicts = deps(nc); const obsoletes = deps(no);
     const files: string[] = new Array(nf);
     for (let f = 0; f < nf; f++) files[f] = strs[ints[i++]];
-    list[k] = { name, epoch, version, release, arch, provides, requires, conflicts, obsoletes, files, ...(location ? { location } : {}) };
+    const rec: PackageRecord = { name, epoch, version, release, arch, provides, requires, conflicts, obsoletes, files };
+    if (location) rec.location = location;
+    list[k] = rec;
   }
   const source: IndexedSource = new MemorySource(list, dir);
   if (depsBuf) {
