@@ -87,6 +87,31 @@ export class Pool {
         return;
       }
       group.push(id);
+    };
+    for (const r of source.packages()) add(r, false);
+    const repoCount = this.packages.length;
+    for (const r of options.installed ?? []) add(r, true);
+    // prebuilt answers hold only while the pool has no packages beyond the source's
+    const pre = (source as IndexedSource).prebuiltDeps;
+    if (pre && pre.arch === this.arch && this.packages.length === repoCount && pre.offsets.length === repoCount) this.prebuilt = pre;
+  }
+
+  private prebuilt: PrebuiltDeps | null = null;
+
+  private indexed = false;
+
+  /**
+   * Builds the provides and file indexes. Done on first need rather than in the
+   * constructor: a pool over a universe cache with prebuilt answers rarely needs them,
+   * which keeps a warm start short. Callers timing a cold load call it explicitly.
+   */
+  ensureIndexes(): void {
+    if (this.indexed) return;
+    this.indexed = true;
+    for (const p of this.packages) {
+      if (p.archScore === 0) continue;
+      const r = p.record;
+      const id = p.id;
       let self = false;
       const selfEvr = `${r.epoch}:${r.version}-${r.release}`;
       for (const d of r.provides) {
@@ -100,16 +125,8 @@ export class Pool {
         if (!list) this.files.set(f, (list = []));
         list.push(id);
       }
-    };
-    for (const r of source.packages()) add(r, false);
-    const repoCount = this.packages.length;
-    for (const r of options.installed ?? []) add(r, true);
-    // prebuilt answers hold only while the pool has no packages beyond the source's
-    const pre = (source as IndexedSource).prebuiltDeps;
-    if (pre && pre.arch === this.arch && this.packages.length === repoCount && pre.offsets.length === repoCount) this.prebuilt = pre;
+    }
   }
-
-  private prebuilt: PrebuiltDeps | null = null;
 
   private markInstalled(id: number): void {
     const p = this.packages[id];
@@ -127,6 +144,7 @@ export class Pool {
     const key = `${dep.name}\u0000${dep.flags}\u0000${dep.evr}`;
     let out = this.memo.get(key);
     if (out) return out;
+    this.ensureIndexes();
     out = [];
     const bits = flagBits(dep.flags);
     const want = bits === 0 ? null : parseEvr(dep.evr);
