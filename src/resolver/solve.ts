@@ -102,35 +102,46 @@ function run(pool: Pool, problem: Problem, disabledJobs: ReadonlySet<number> | n
   return { ok: true, install, erase, result, stats };
 }
 
-/** Any decision will do for a small sub-problem: first open variable, false. */
-const plainBrancher: Brancher = {
-  pick(s) { for (let v = 0; v < s.nVars; v++) if (s.value[v] === 0) return (v << 1) | 1; return -1; },
-  backjumped() {},
-};
-
-/** Is this subset of the problem's clauses unsatisfiable? Returns its core or null. */
-function subsetCore(problem: Problem, subset: number[]): number[] | null {
-  const vars = new Map<number, number>();
-  const map = (l: number): number => {
-    let v = vars.get(l >> 1);
-    if (v === undefined) vars.set(l >> 1, (v = vars.size));
-    return (v << 1) | (l & 1);
+/** Any decision will do for a small sub-problem: the next open variable, false. */
+function plainBrancher(): Brancher {
+  let next = 0;
+  return {
+    pick(s) {
+      while (next < s.nVars && s.value[next] !== 0) next++;
+      return next < s.nVars ? (next << 1) | 1 : -1;
+    },
+    backjumped() { next = 0; },
   };
-  const local = subset.map((ci) => problem.clauses[ci].map(map));
-  const s = new CdclSolver(vars.size);
-  for (const c of local) s.addClause(c);
-  const r = s.solve(plainBrancher);
-  return r.sat ? null : r.core.map((i) => subset[i]);
 }
 
-/** Deletion-based minimal unsatisfiable subset, for cores small enough to make it cheap. */
+/**
+ * Deletion-based minimal unsatisfiable subset, for cores small enough to make it cheap:
+ * drop each clause in turn and keep it out if the rest is still unsatisfiable (the
+ * rest's own core then replaces the set). Clauses are renumbered onto the variables they
+ * use once, up front.
+ */
 function minimizeCore(problem: Problem, core: number[], limit: number): number[] {
-  if (core.length > limit) return core;
+  if (core.length > limit || core.length < 2) return core;
+  const local = new Map<number, number>();
+  const mapped = new Map<number, number[]>();
+  for (const ci of core) {
+    mapped.set(ci, problem.clauses[ci].map((l) => {
+      let v = local.get(l >> 1);
+      if (v === undefined) local.set(l >> 1, (v = local.size));
+      return (v << 1) | (l & 1);
+    }));
+  }
+  /** The core of `subset` when it is unsatisfiable, else null. */
+  const unsat = (subset: number[]): number[] | null => {
+    const s = new CdclSolver(local.size);
+    for (const ci of subset) s.addClause(mapped.get(ci)!);
+    const r = s.solve(plainBrancher());
+    return r.sat ? null : r.core.map((i) => subset[i]);
+  };
   let cur = core;
   for (let i = 0; i < cur.length;) {
-    const without = cur.filter((_, k) => k !== i);
-    const smaller = subsetCore(problem, without);
-    if (smaller) cur = smaller.sort((a, b) => a - b); else i++;
+    const smaller = unsat(cur.filter((_, k) => k !== i));
+    if (smaller) cur = smaller.sort((x, y) => x - y); else i++;
   }
   return cur;
 }
