@@ -63,6 +63,9 @@ t('--installed and --erase; --jobs writes one JSON line per job with the epoch',
     writeFileSync(join(dir, 'installed.txt'), '# the system\nshell-5-1.x86_64\nlib-0:2.0-1.x86_64\napp-1.0-1.x86_64\n');
     const er = JSON.parse(cli(['--repo', dir, '--installed', join(dir, 'installed.txt'), '--erase', 'lib', '--json']).stdout);
     assert.equal(er.erase, ['app-0:1.0-1.x86_64', 'lib-0:2.0-1.x86_64']);
+    const two = JSON.parse(cli(['--repo', dir, '--installed', join(dir, 'installed.txt'), '--erase', 'app', 'shell', '--json']).stdout);
+    assert.equal(two.erase, ['app-0:1.0-1.x86_64', 'shell-0:5-1.x86_64'], '--erase a b erases both');
+    assert.is(cli(['--repo', dir, '--install', 'app', '--erase', 'lib', 'shell']).status, 2, 'ambiguous extra names');
     writeFileSync(join(dir, 'jobs.txt'), '# jobs\napp\nbroken app\nnosuch\n');
     const out = cli(['--repo', dir, '--jobs', join(dir, 'jobs.txt')]);
     const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l));

@@ -64,8 +64,9 @@ export const resolveCommand: Command = {
 Finds the packages to install (newest builds, best arch, fewest additions, installed
 packages kept) so that every requirement holds and nothing conflicts, in install order;
 or explains, as a chain from the job to the broken dependency, why no such set exists.
-Names after --install (and extra positional names) are installed; --erase, --upgrade
-and --multiversion take one name each time or a comma-separated list.
+Names after --install are installed and names after --erase erased (repeat the option
+or use a comma list when giving both); --upgrade and --multiversion take one name each
+time or a comma-separated list.
 
   bazaar resolve --repo ./repo --install vim-enhanced git
   bazaar resolve --repo ./repo --installed installed.txt --upgrade-all --json
@@ -100,9 +101,18 @@ epoch. See docs/resolver.md.`,
     if (input.options.jobs) return { exitCode: 0, text: await runJobs(pool, input.options.jobs as string) };
 
 
+    // `--install a b c` arrives as install=[a] plus positionals [b, c] (and likewise for
+    // --erase): extra names belong to whichever of the two was given; with both, they
+    // are ambiguous and must be spelled as repeated options or a comma list.
+    const installs = strings(input.options.install);
+    const erases = strings(input.options.erase);
+    if (input.positionals.length && installs.length && erases.length) {
+      throw new BazaarError('ERR_USAGE', `with both --install and --erase, give each name its own option or a comma list (not: ${input.positionals.join(' ')})`);
+    }
+    if (erases.length && !installs.length) erases.push(...input.positionals); else installs.push(...input.positionals);
     const jobs: Job[] = [
-      ...[...strings(input.options.install), ...input.positionals].map((name): Job => ({ kind: 'install', name })),
-      ...strings(input.options.erase).map((name): Job => ({ kind: 'erase', name })),
+      ...installs.map((name): Job => ({ kind: 'install', name })),
+      ...erases.map((name): Job => ({ kind: 'erase', name })),
       ...strings(input.options.upgrade).map((name): Job => ({ kind: 'upgrade', name })),
       ...(input.options['upgrade-all'] ? [{ kind: 'upgradeAll' } as Job] : []),
     ];
