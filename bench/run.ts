@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark, each against its peer on the same input in the same
  * run, printing ratios. See each module for what it measures.
  */
+import { benchResolver } from './resolver.js';
 import { benchStore } from './store.js';
 import { benchVercmp } from './vercmp.js';
 
@@ -9,6 +10,7 @@ const only = process.argv[2];
 const benches: Array<[string, () => Promise<unknown>]> = [
   ['store', () => benchStore()],
   ['vercmp', () => benchVercmp()],
+  ['resolver', async () => console.log((await benchResolver()).text)],
 ];
 for (const [name, run] of benches) {
   if (only && only !== name) continue;

@@ -11,11 +11,12 @@ import { init } from './init.js';
 import { ls } from './ls.js';
 import { pin, unpin } from './pin.js';
 import { reindex } from './reindex.js';
+import { resolveCommand } from './resolve.js';
 import { rm } from './rm.js';
 import { show } from './show.js';
 import { vercmp } from './vercmp.js';
 import { versions } from './versions.js';
 
 export const commands: Command[] = [
-  init, add, importTree, ls, show, versions, cat, rm, channel, pin, unpin, fsck, gc, reindex, vercmp, demo,
+  init, add, importTree, ls, show, versions, cat, rm, channel, pin, unpin, fsck, gc, reindex, resolveCommand, vercmp, demo,
 ];

@@ -1,0 +1,139 @@
+/**
+ * Resolver benchmark, side by side with libsolv (python3-solv via solve_libsolv.py --bench)
+ * in one run, on the Debian-derived universe:
+ *
+ * - load: bazaar's cold parse of primary.xml.gz + index vs libsolv's parse + index, and
+ *   bazaar's warm start (universe cache + index) vs libsolv's parse alone;
+ * - solve: per-job median and p95 over the same jobs (make_jobs.py, fixed seed), each
+ *   solver timing only its own solve (repository already loaded). bazaar's figures are
+ *   taken on the warm pool, after the JIT warm-up that the warm load includes; the
+ *   figures of the same jobs straight after the cold load are printed too.
+ *
+ * Run alone: `node dist/bench/resolver.js [--singles N] [--fives N] [--seed S] [--rounds R]`; the bench runner calls
+ * `benchResolver()`.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readRepository } from '../src/rpmmd/read-repository.js';
+import { Pool } from '../src/resolver/provides-index.js';
+import { resolve } from '../src/resolver/solve.js';
+import { loadUniverseCache, saveUniverseCache } from '../src/resolver/universe-cache.js';
+import { warmUp } from '../src/resolver/warm-up.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const corpus = process.env.BAZAAR_CORPUS ?? join(here, '../../../shared/corpus/');
+const tools = join(here, '../../../shared/tools/');
+const PY = '/usr/bin/python3';
+
+export interface ResolverBench {
+  jobs: number;
+  seed: number;
+  load: { bazaarColdMs: number; bazaarWarmMs: number; bazaarWarmUpMs: number; libsolvLoadMs: number; libsolvParseMs: number; coldRatio: number; warmRatio: number };
+  solve: { bazaarMedianMs: number; bazaarP95Ms: number; libsolvMedianMs: number; libsolvP95Ms: number; medianRatio: number; p95Ratio: number; coldJitMedianMs: number; coldJitP95Ms: number };
+  verdicts: { bazaarSolvable: number; libsolvSolvable: number };
+  text: string;
+}
+
+/** libsolv's percentile rule (solve_libsolv.py `pct`), so both sides are cut the same way. */
+function pct(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const k = Math.max(0, Math.min(s.length - 1, Math.round((q / 100) * s.length + 0.5) - 1));
+  return s[k];
+}
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+export async function benchResolver(options: { singles?: number; fives?: number; seed?: number; rounds?: number } = {}): Promise<ResolverBench> {
+  const repo = join(corpus, 'universe-debian');
+  const singles = options.singles ?? 400;
+  const fives = options.fives ?? 100;
+  const seed = options.seed ?? 4242;
+  const rounds = options.rounds ?? 3;
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-bench-'));
+  try {
+    const jobsFile = join(dir, 'jobs.txt');
+    const mk = (n: number, k: number, s: number): string => {
+      const r = spawnSync(PY, [join(tools, 'make_jobs.py'), repo, '-n', String(n), '-k', String(k), '--seed', String(s)], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`make_jobs.py failed: ${r.stderr}`);
+      return r.stdout;
+    };
+    writeFileSync(jobsFile, mk(singles, 1, seed) + mk(fives, 5, seed + 1));
+    const jobs = readFileSync(jobsFile, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' '));
+
+    const lib = spawnSync(PY, [join(tools, 'solve_libsolv.py'), repo, jobsFile, '--bench', '--repeat', String(rounds)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (lib.status !== 0) throw new Error(`solve_libsolv.py --bench failed: ${lib.stderr}`);
+    const L = JSON.parse(lib.stdout) as { load: { parse_ms: number; load_ms: number }; rounds: Array<{ median_ms: number; p95_ms: number; solvable: number }> };
+
+    const solveAll = (pool: Pool): { times: number[]; solvable: number } => {
+      const times: number[] = [];
+      let solvable = 0;
+      for (const names of jobs) {
+        const t0 = performance.now();
+        const res = resolve(pool, { jobs: names.map((name) => ({ kind: 'install' as const, name })) });
+        if (res.ok) res.install.map((id) => pool.nevra(id)); // the answer as the CLI would print it
+        times.push(performance.now() - t0);
+        if (res.ok) solvable++;
+      }
+      return { times, solvable };
+    };
+
+    // Cold: parse + index, then the jobs straight away (JavaScript not yet warmed up).
+    let t = performance.now();
+    const source = await readRepository(repo);
+    const coldPool = new Pool(source);
+    coldPool.ensureIndexes(); // what libsolv's createwhatprovides does, counted in its load
+    const coldMs = performance.now() - t;
+    const coldRun = solveAll(coldPool);
+    const cacheDir = join(dir, 'cache');
+    await saveUniverseCache(cacheDir, source);
+    // Warm: universe cache + index + JIT warm-up on a fixed sample of names.
+    t = performance.now();
+    const pool = new Pool(await loadUniverseCache(cacheDir));
+    const loadMs = performance.now() - t;
+    const warmUpMs = warmUp(pool);
+    const warmMs = loadMs + warmUpMs;
+    // Both sides solve the job list `rounds` times in one process and keep their best
+    // round's median and p95: the machine is shared, and noise only ever adds time.
+    const runs = Array.from({ length: rounds }, () => solveAll(pool));
+    const solvable = runs[0].solvable;
+    const bm = Math.min(...runs.map((r) => median(r.times)));
+    const bp = Math.min(...runs.map((r) => pct(r.times, 95)));
+    const lm = Math.min(...L.rounds.map((r) => r.median_ms));
+    const lp = Math.min(...L.rounds.map((r) => r.p95_ms));
+    const out: ResolverBench = {
+      jobs: jobs.length,
+      seed,
+      load: { bazaarColdMs: r3(coldMs), bazaarWarmMs: r3(warmMs), bazaarWarmUpMs: r3(warmUpMs), libsolvLoadMs: r3(L.load.load_ms), libsolvParseMs: r3(L.load.parse_ms), coldRatio: r3(coldMs / L.load.load_ms), warmRatio: r3(warmMs / L.load.parse_ms) },
+      solve: { bazaarMedianMs: r3(bm), bazaarP95Ms: r3(bp), libsolvMedianMs: lm, libsolvP95Ms: lp, medianRatio: r3(bm / lm), p95Ratio: r3(bp / lp), coldJitMedianMs: r3(median(coldRun.times)), coldJitP95Ms: r3(pct(coldRun.times, 95)) },
+      verdicts: { bazaarSolvable: solvable, libsolvSolvable: L.rounds[0].solvable },
+      text: '',
+    };
+    out.text = [
+      `resolver on universe-debian (63,440 packages), ${jobs.length} jobs (${singles}×1 + ${fives}×5, seed ${seed}), best of ${rounds} rounds each; ratio = bazaar / libsolv, < 1 is faster`,
+      `  load, cold (parse primary.xml.gz + index):  bazaar ${coldMs.toFixed(0)} ms   libsolv ${L.load.load_ms.toFixed(0)} ms   ratio ${out.load.coldRatio}`,
+      `  load, warm (universe cache + index ${loadMs.toFixed(0)} ms + JIT warm-up ${warmUpMs.toFixed(0)} ms) vs libsolv parse:  bazaar ${warmMs.toFixed(0)} ms   libsolv ${L.load.parse_ms.toFixed(0)} ms   ratio ${out.load.warmRatio}`,
+      `  solve per job, median:  bazaar ${bm.toFixed(3)} ms   libsolv ${lm.toFixed(3)} ms   ratio ${out.solve.medianRatio}`,
+      `  solve per job, p95:     bazaar ${bp.toFixed(3)} ms   libsolv ${lp.toFixed(3)} ms   ratio ${out.solve.p95Ratio}`,
+      `  (same jobs right after the cold load, before any warm-up: median ${out.solve.coldJitMedianMs} ms, p95 ${out.solve.coldJitP95Ms} ms)`,
+      `  verdicts: bazaar ${solvable} solvable, libsolv ${L.rounds[0].solvable} solvable`,
+    ].join('\n');
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const arg = (name: string): number | undefined => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : undefined; };
+  benchResolver({ singles: arg('--singles'), fives: arg('--fives'), seed: arg('--seed'), rounds: arg('--rounds') }).then((r) => {
+    console.log(r.text);
+    if (process.argv.includes('--json')) console.log(JSON.stringify({ ...r, text: undefined }));
+  }, (err: unknown) => { console.error(err); process.exitCode = 1; });
+}

@@ -1,0 +1,67 @@
+/**
+ * In-memory `PackageSource` for tests, tools and examples, plus a compact builder so a
+ * scenario reads like a spec file: `pkg('foo-1.0-1.x86_64', { requires: ['bar >= 2'] })`.
+ */
+import type { Dependency, DependencyFlags } from '../rpm/dependency.js';
+import { BazaarError } from '../errors.js';
+import type { PackageRecord, PackageSource } from './source.js';
+
+export class MemorySource implements PackageSource {
+  readonly label: string;
+  private readonly list: PackageRecord[];
+
+  constructor(packages: PackageRecord[], label = 'memory') {
+    this.list = packages;
+    this.label = label;
+  }
+
+  packages(): readonly PackageRecord[] { return this.list; }
+}
+
+export interface PkgSpec {
+  provides?: string[];
+  requires?: string[];
+  /** Pre-requirements (Requires(pre)): order installs before the requirer. */
+  prereqs?: string[];
+  conflicts?: string[];
+  obsoletes?: string[];
+  files?: string[];
+}
+
+const OPS: ReadonlySet<string> = new Set(['=', '<', '>', '<=', '>=']);
+
+/**
+ * Parses `name`, `name OP evr` or a rich `(a or b)` expression into a Dependency. A rich
+ * expression stays whole in `name`, as rpm and rpm-md keep it.
+ */
+export function parseDependency(text: string, pre = false): Dependency {
+  const t = text.trim();
+  if (t.startsWith('(')) return { name: t, flags: '', evr: '', ...(pre ? { pre } : {}) };
+  const parts = t.split(/\s+/);
+  if (parts.length === 1) return { name: parts[0], flags: '', evr: '', ...(pre ? { pre } : {}) };
+  if (parts.length === 3 && OPS.has(parts[1])) {
+    return { name: parts[0], flags: parts[1] as DependencyFlags, evr: parts[2], ...(pre ? { pre } : {}) };
+  }
+  throw new BazaarError('ERR_BAD_INPUT', `cannot parse dependency '${text}'`);
+}
+
+/** Splits `name-[epoch:]version-release.arch`. */
+export function parseNevra(nevra: string): { name: string; epoch: number; version: string; release: string; arch: string } {
+  const m = /^(.+)-(?:(\d+):)?([^-:]+)-([^-]+)\.([^.]+)$/.exec(nevra.trim());
+  if (!m) throw new BazaarError('ERR_BAD_INPUT', `'${nevra}' is not name-[epoch:]version-release.arch`);
+  return { name: m[1], epoch: m[2] === undefined ? 0 : Number(m[2]), version: m[3], release: m[4], arch: m[5] };
+}
+
+/** Builds one record; the self-provide `name = E:V-R` is added as rpm does. */
+export function pkg(nevra: string, spec: PkgSpec = {}): PackageRecord {
+  const id = parseNevra(nevra);
+  const self: Dependency = { name: id.name, flags: '=', evr: `${id.epoch}:${id.version}-${id.release}` };
+  return {
+    ...id,
+    provides: [self, ...(spec.provides ?? []).map((d) => parseDependency(d))],
+    requires: [...(spec.prereqs ?? []).map((d) => parseDependency(d, true)), ...(spec.requires ?? []).map((d) => parseDependency(d))],
+    conflicts: (spec.conflicts ?? []).map((d) => parseDependency(d)),
+    obsoletes: (spec.obsoletes ?? []).map((d) => parseDependency(d)),
+    files: spec.files ?? [],
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * Per-package dependency answers, computed once per universe and reused by every job:
+ * for each requirement its providers in preference order (or, for a rich one, its
+ * clauses), for each conflict the packages it hits, for each obsoletes the packages it
+ * matches, and the set of packages a requirement can pull in. Rule generation for a job
+ * is then mostly copying integers (see rules.ts).
+ *
+ * A rich literal is encoded as a signed integer: `id + 1` means "package id installed",
+ * `-(id + 1)` means "not installed".
+ */
+import type { Dependency } from '../rpm/dependency.js';
+import { BazaarError } from '../errors.js';
+import { evrInRange } from './overlap.js';
+import type { Pool } from './provides-index.js';
+import { richAtoms, type RichNode } from './rich-dep.js';
+
+/** Upper bound on clauses one rich dependency may expand to (distribution of `or`). */
+const MAX_RICH_CLAUSES = 4096;
+
+export interface ReqEntry {
+  dep: Dependency;
+  /** plain: providers, best first; rich: every package an atom names */
+  providers: number[];
+  /** rich: clauses in signed-literal form; null for a plain requirement */
+  cnf: number[][] | null;
+}
+
+export interface ConEntry { dep: Dependency; providers: number[]; cnf: number[][] | null }
+export interface ObsEntry { dep: Dependency; matches: number[] }
+
+export interface PackageDeps {
+  /** indexed like record.requires; null for rpmlib() and self-satisfied requirements */
+  req: Array<ReqEntry | null>;
+  con: ConEntry[];
+  obs: ObsEntry[];
+  /** every package a requirement of this one may pull in */
+  reach: number[];
+}
+
+export function computePackageDeps(pool: Pool, id: number): PackageDeps {
+  try {
+    return computeDeps(pool, id);
+  } catch (err) {
+    if (err instanceof BazaarError) throw new BazaarError(err.code, `${pool.nevra(id)}: ${err.message}`, { cause: err, data: { package: pool.nevra(id) } });
+    throw err;
+  }
+}
+
+function computeDeps(pool: Pool, id: number): PackageDeps {
+  const p = pool.packages[id];
+  const r = p.record;
+  const reachSet = new Set<number>();
+  const req: Array<ReqEntry | null> = r.requires.map((d) => {
+    if (d.name.startsWith('rpmlib(')) return null;
+    const rich = pool.rich(d);
+    if (rich) {
+      const providers = [...new Set(richAtoms(rich).flatMap((a) => pool.whatProvides(a)))];
+      providers.forEach((x) => reachSet.add(x));
+      const cnf = richCnf(pool, rich, false, -1).filter((c) => !c.includes(id + 1));
+      return cnf.length ? { dep: d, providers, cnf } : null;
+    }
+    const providers = pool.preferredProviders(d);
+    if (providers.includes(id)) return null;
+    providers.forEach((x) => reachSet.add(x));
+    return { dep: d, providers, cnf: null };
+  });
+  const con: ConEntry[] = r.conflicts.map((d) => {
+    const rich = pool.rich(d);
+    if (rich) return { dep: d, providers: [], cnf: richCnf(pool, rich, true, id) };
+    return { dep: d, providers: pool.whatProvides(d).filter((q) => q !== id), cnf: null };
+  });
+  const obs: ObsEntry[] = r.obsoletes.map((d) => ({
+    dep: d,
+    matches: (pool.byName.get(d.name) ?? []).filter((q) => q !== id && pool.packages[q].name !== p.name && evrInRange(pool.packages[q].evr, d.flags, d.evr)),
+  }));
+  return { req, con, obs, reach: [...reachSet] };
+}
+
+/**
+ * CNF of a rich dependency over signed literals (negated for conflicts). `self` is left
+ * out of the atoms' providers: a package never conflicts with itself.
+ * (A if B else C) = (A ∨ ¬B) ∧ (C ∨ B); `unless` swaps the role of B.
+ */
+function richCnf(pool: Pool, node: RichNode, negate: boolean, self: number): number[][] {
+  const provs = (nd: RichNode): number[] => withSet(pool, nd).filter((x) => x !== self);
+  const orCnf = (a: number[][], b: number[][]): number[][] => {
+    const out: number[][] = [];
+    for (const x of a) for (const y of b) {
+      out.push([...new Set([...x, ...y])]);
+      if (out.length > MAX_RICH_CLAUSES) throw new BazaarError('ERR_REPO', `rich dependency expands to more than ${MAX_RICH_CLAUSES} clauses`);
+    }
+    return out;
+  };
+  const go = (nd: RichNode, ng: boolean): number[][] => {
+    switch (nd.op) {
+      case 'atom': case 'with': case 'without': {
+        const ps = provs(nd);
+        return ng ? ps.map((id) => [-(id + 1)]) : [ps.map((id) => id + 1)];
+      }
+      case 'and': return ng ? orCnf(go(nd.left, true), go(nd.right, true)) : [...go(nd.left, false), ...go(nd.right, false)];
+      case 'or': return ng ? [...go(nd.left, true), ...go(nd.right, true)] : orCnf(go(nd.left, false), go(nd.right, false));
+      case 'if': case 'unless': {
+        const condTrue = nd.op === 'if';
+        const a = nd.then; const b = nd.cond; const c = nd.otherwise;
+        if (!ng) {
+          const first = orCnf(go(a, false), go(b, condTrue));
+          return c ? [...first, ...orCnf(go(c, false), go(b, !condTrue))] : first;
+        }
+        // ¬(…) = (¬A ∧ B') ∨ (¬C ∧ ¬B'), B' being B for if and ¬B for unless
+        const left = [...go(a, true), ...go(b, !condTrue)];
+        return c ? orCnf(left, [...go(c, true), ...go(b, condTrue)]) : left;
+      }
+    }
+  };
+  return go(node, negate);
+}
+
+/** Members matching an atom or a with/without expression (one package must match both sides). */
+function withSet(pool: Pool, nd: RichNode): number[] {
+  if (nd.op === 'atom') return pool.whatProvides(nd.dep);
+  if (nd.op === 'with' || nd.op === 'without') {
+    const left = withSet(pool, nd.left);
+    const right = new Set(withSet(pool, nd.right));
+    return left.filter((p) => (nd.op === 'with') === right.has(p));
+  }
+  if (nd.op === 'or') return [...new Set([...withSet(pool, nd.left), ...withSet(pool, nd.right)])];
+  if (nd.op === 'and') { const r = new Set(withSet(pool, nd.right)); return withSet(pool, nd.left).filter((p) => r.has(p)); }
+  return [];
+}
+
+/**
+ * Prebuilt dependency answers as flat integers (the universe cache stores them, so a
+ * warm start needs no provider search at all). Per package:
+ * `nReq entry… nCon entry… nObs (n ids…)… nReach ids…`, where an entry is `-1` (no
+ * clause), `n ids…` (plain), or `-2 n ids… nClauses (len signed-literals…)…` (rich).
+ */
+export function encodePackageDeps(d: PackageDeps, out: number[]): void {
+  const entry = (providers: number[], cnf: number[][] | null): void => {
+    if (cnf) {
+      out.push(-2, providers.length, ...providers, cnf.length);
+      for (const c of cnf) out.push(c.length, ...c);
+    } else {
+      out.push(providers.length, ...providers);
+    }
+  };
+  out.push(d.req.length);
+  for (const e of d.req) { if (!e) out.push(-1); else entry(e.providers, e.cnf); }
+  out.push(d.con.length);
+  for (const e of d.con) entry(e.providers, e.cnf);
+  out.push(d.obs.length);
+  for (const e of d.obs) out.push(e.matches.length, ...e.matches);
+  out.push(d.reach.length, ...d.reach);
+}
+
+/** The inverse of encodePackageDeps for one package; null when nothing was stored. */
+export function decodePackageDeps(ints: Int32Array, at: number, pool: Pool, id: number): PackageDeps | null {
+  if (ints[at] === -1) return null;
+  const r = pool.packages[id].record;
+  let i = at;
+  const list = (): number[] => { const n = ints[i++]; const xs = new Array<number>(n); for (let k = 0; k < n; k++) xs[k] = ints[i++]; return xs; };
+  const entry = (): { providers: number[]; cnf: number[][] | null } => {
+    if (ints[i] !== -2) return { providers: list(), cnf: null };
+    i++;
+    const providers = list();
+    const nc = ints[i++];
+    const cnf: number[][] = new Array(nc);
+    for (let k = 0; k < nc; k++) cnf[k] = list();
+    return { providers, cnf };
+  };
+  const nReq = ints[i++];
+  const req: Array<ReqEntry | null> = new Array(nReq);
+  for (let k = 0; k < nReq; k++) {
+    if (ints[i] === -1) { i++; req[k] = null; continue; }
+    req[k] = { dep: r.requires[k], ...entry() };
+  }
+  const nCon = ints[i++];
+  const con: ConEntry[] = new Array(nCon);
+  for (let k = 0; k < nCon; k++) con[k] = { dep: r.conflicts[k], ...entry() };
+  const nObs = ints[i++];
+  const obs: ObsEntry[] = new Array(nObs);
+  for (let k = 0; k < nObs; k++) obs[k] = { dep: r.obsoletes[k], matches: list() };
+  return { req, con, obs, reach: list() };
+}

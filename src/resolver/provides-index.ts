@@ -1,0 +1,257 @@
+/**
+ * The solver's view of a universe: every package numbered, plus the indexes that answer
+ * "who provides this dependency?" (provides by name, file paths from the metadata's file
+ * lists, names for obsoletes). Built once per universe and reused by every job; the
+ * answers are memoised per dependency string because a universe asks the same few
+ * thousand questions again and again.
+ */
+import type { Dependency } from '../rpm/dependency.js';
+import { parseEvr, type Evr } from '../policy/evr.js';
+import { archScorer } from './arch.js';
+import { compareEvr, flagBits, rangesOverlap } from './overlap.js';
+import { isRich, parseRichDep, richSet, type RichNode } from './rich-dep.js';
+import { formatNevra, type PackageRecord, type PackageSource } from './source.js';
+import { computePackageDeps, decodePackageDeps, type PackageDeps } from './package-deps.js';
+
+export interface PoolPackage {
+  id: number;
+  record: PackageRecord;
+  name: string;
+  evr: Evr;
+  arch: string;
+  /** 0 = not installable on this system (wrong arch, source package). */
+  archScore: number;
+  installed: boolean;
+  /** every installable build of this name (shared with Pool.byName) */
+  group: number[];
+}
+
+/** The (empty, never written) group of packages that cannot be installed here. */
+const NO_GROUP: number[] = [];
+
+interface ProvideEntry { pkg: number; bits: number; evrText: string; evr: Evr | null | undefined }
+
+/** Dependency answers computed ahead of time for a source (universe-cache.ts writes them). */
+export interface PrebuiltDeps {
+  /** the system arch they were computed for */
+  arch: string;
+  /** per package: where its answers start in `data` */
+  offsets: Int32Array;
+  data: Int32Array;
+}
+
+/** A source that may carry prebuilt answers (a loaded universe cache does). */
+export interface IndexedSource extends PackageSource { prebuiltDeps?: PrebuiltDeps }
+
+export interface PoolOptions {
+  /** System arch (libsolv's pool arch); default x86_64. */
+  arch?: string;
+}
+
+export class Pool {
+  readonly packages: PoolPackage[] = [];
+  readonly byName = new Map<string, number[]>();
+  /** packages this system cannot install (other arch, source), by name: for explanations */
+  readonly otherArchByName = new Map<string, number[]>();
+  private readonly provides = new Map<string, ProvideEntry[]>();
+  private readonly files = new Map<string, number[]>();
+  private readonly memo = new Map<string, number[]>();
+  private readonly sortedMemo = new Map<string, number[]>();
+  readonly arch: string;
+  /** Packages of the installed system (a subset of `packages`). */
+  readonly installedIds: number[] = [];
+
+  constructor(source: PackageSource, options: PoolOptions & { installed?: readonly PackageRecord[] } = {}) {
+    this.arch = options.arch ?? 'x86_64';
+    const score = archScorer(this.arch);
+    let seen: Map<string, number> | null = null;
+    const add = (r: PackageRecord, installed: boolean): void => {
+      if (installed) {
+        // an installed package that is also in the repository is one package, installed
+        if (!seen) seen = new Map(this.packages.map((p) => [formatNevra(p.record), p.id]));
+        const known = seen.get(formatNevra(r));
+        if (known !== undefined) { this.markInstalled(known); return; }
+      }
+      const id = this.packages.length;
+      const evr: Evr = { epoch: r.epoch, version: r.version, release: r.release };
+      const archScore = installed ? Math.max(1, score(r.arch)) : score(r.arch);
+      let group = archScore === 0 ? NO_GROUP : this.byName.get(r.name);
+      if (!group) this.byName.set(r.name, (group = []));
+      const p: PoolPackage = { id, record: r, name: r.name, evr, arch: r.arch, archScore, installed: false, group };
+      this.packages.push(p);
+      if (installed) { this.markInstalled(id); seen?.set(formatNevra(r), id); }
+      if (archScore === 0) {
+        // never a candidate: keep it out of the indexes, but remember it for messages
+        const other = this.otherArchByName.get(r.name);
+        if (other) other.push(id); else this.otherArchByName.set(r.name, [id]);
+        return;
+      }
+      group.push(id);
+    };
+    for (const r of source.packages()) add(r, false);
+    const repoCount = this.packages.length;
+    for (const r of options.installed ?? []) add(r, true);
+    // prebuilt answers hold only while the pool has no packages beyond the source's
+    const pre = (source as IndexedSource).prebuiltDeps;
+    if (pre && pre.arch === this.arch && this.packages.length === repoCount && pre.offsets.length === repoCount) this.prebuilt = pre;
+  }
+
+  private prebuilt: PrebuiltDeps | null = null;
+
+  private indexed = false;
+
+  /**
+   * Builds the provides and file indexes. Done on first need rather than in the
+   * constructor: a pool over a universe cache with prebuilt answers rarely needs them,
+   * which keeps a warm start short. Callers timing a cold load call it explicitly.
+   */
+  ensureIndexes(): void {
+    if (this.indexed) return;
+    this.indexed = true;
+    for (const p of this.packages) {
+      if (p.archScore === 0) continue;
+      const r = p.record;
+      const id = p.id;
+      let self = false;
+      const selfEvr = `${r.epoch}:${r.version}-${r.release}`;
+      for (const d of r.provides) {
+        this.addProvide(d.name, id, flagBits(d.flags), d.evr);
+        if (d.name === r.name && d.flags === '=' && (d.evr === selfEvr || (r.epoch === 0 && d.evr === `${r.version}-${r.release}`))) self = true;
+      }
+      // rpm and libsolv always treat a package as providing its own name = EVR
+      if (!self) this.addProvide(r.name, id, 8, selfEvr);
+      for (const f of r.files) {
+        let list = this.files.get(f);
+        if (!list) this.files.set(f, (list = []));
+        list.push(id);
+      }
+    }
+  }
+
+  private markInstalled(id: number): void {
+    const p = this.packages[id];
+    if (!p.installed) { p.installed = true; this.installedIds.push(id); }
+  }
+
+  private addProvide(name: string, pkg: number, bits: number, evrText: string): void {
+    let list = this.provides.get(name);
+    if (!list) this.provides.set(name, (list = []));
+    list.push({ pkg, bits, evrText, evr: bits === 0 ? null : undefined });
+  }
+
+  /** Packages (ids) whose provides or file lists satisfy a plain (not rich) dependency. */
+  whatProvides(dep: Dependency): number[] {
+    const key = `${dep.name}\u0000${dep.flags}\u0000${dep.evr}`;
+    let out = this.memo.get(key);
+    if (out) return out;
+    this.ensureIndexes();
+    out = [];
+    const bits = flagBits(dep.flags);
+    const want = bits === 0 ? null : parseEvr(dep.evr);
+    for (const e of this.provides.get(dep.name) ?? []) {
+      if (e.evr === undefined) e.evr = parseEvr(e.evrText);
+      if (rangesOverlap(e.bits, e.evr, bits, want) && !out.includes(e.pkg)) out.push(e.pkg);
+    }
+    if (dep.name.charCodeAt(0) === 0x2f) {
+      for (const id of this.files.get(dep.name) ?? []) if (!out.includes(id)) out.push(id);
+    }
+    this.memo.set(key, out);
+    return out;
+  }
+
+  /** Providers of any dependency, rich ones as the set of members a `with`/atom names. */
+  providersOf(dep: Dependency): number[] {
+    if (!isRich(dep.name)) return this.whatProvides(dep);
+    return richSet(parseRichDep(dep.name), (d) => this.whatProvides(d));
+  }
+
+  /** Rich tree of a dependency (null for a plain one). */
+  rich(dep: Dependency): RichNode | null { return isRich(dep.name) ? parseRichDep(dep.name) : null; }
+
+  /**
+   * Providers of a plain dependency in preference order (see policy.ts): the package
+   * named like the capability first, then best arch, fewest requirements, name; newest
+   * EVR first within one name.
+   */
+  preferredProviders(dep: Dependency): number[] {
+    const key = `${dep.name}\u0000${dep.flags}\u0000${dep.evr}`;
+    let out = this.sortedMemo.get(key);
+    if (!out) {
+      out = sortByPreference(this, this.whatProvides(dep), dep.name);
+      this.sortedMemo.set(key, out);
+    }
+    return out;
+  }
+
+  nevra(id: number): string { return formatNevra(this.packages[id].record); }
+
+  private obsoletersMemo: Map<string, number[]> | null = null;
+
+  /** Obsoleted name → installable packages whose Obsoletes name it. */
+  obsoleters(): Map<string, number[]> {
+    if (!this.obsoletersMemo) {
+      const out = new Map<string, number[]>();
+      for (const p of this.packages) {
+        if (p.archScore === 0) continue;
+        for (const d of p.record.obsoletes) {
+          const list = out.get(d.name);
+          if (list) list.push(p.id); else out.set(d.name, [p.id]);
+        }
+      }
+      this.obsoletersMemo = out;
+    }
+    return this.obsoletersMemo;
+  }
+
+  /** filled to the pool's size up front: a sparse array would fall into V8's slow dictionary mode */
+  private depsCache: Array<PackageDeps | null> = [];
+
+  /** The package's dependency answers (computed on first use, then kept). */
+  deps(id: number): PackageDeps {
+    if (this.depsCache.length !== this.packages.length) this.depsCache = new Array<PackageDeps | null>(this.packages.length).fill(null);
+    let d = this.depsCache[id];
+    if (!d) {
+      const pre = this.prebuilt;
+      d = (pre && decodePackageDeps(pre.data, pre.offsets[id], this, id)) || computePackageDeps(this, id);
+      this.depsCache[id] = d;
+    }
+    return d;
+  }
+
+  /**
+   * Scratch map package id → solver variable for one job at a time: a stamp per job
+   * makes clearing free (rules.ts). Not reentrant: one resolve per pool at a time.
+   */
+  readonly scratch = { stamp: 0, stamps: new Uint32Array(0), vars: new Int32Array(0) };
+
+  beginJob(): void {
+    const sc = this.scratch;
+    if (sc.stamps.length !== this.packages.length) {
+      sc.stamps = new Uint32Array(this.packages.length);
+      sc.vars = new Int32Array(this.packages.length);
+      sc.stamp = 0;
+    }
+    sc.stamp++;
+  }
+}
+
+/** Sorts candidate ids: grouped by name (group order by its best member), newest first inside. */
+export function sortByPreference(pool: Pool, ids: readonly number[], capability?: string): number[] {
+  const P = pool.packages;
+  const within = (a: number, b: number): number => P[a].archScore - P[b].archScore || compareEvr(P[b].evr, P[a].evr) || a - b;
+  const groups = new Map<string, number[]>();
+  for (const id of ids) {
+    const n = P[id].name;
+    const g = groups.get(n);
+    if (g) g.push(id); else groups.set(n, [id]);
+  }
+  const lists = [...groups.values()].map((g) => g.sort(within));
+  lists.sort((ga, gb) => {
+    const a = P[ga[0]];
+    const b = P[gb[0]];
+    const ma = a.name === capability ? 0 : 1;
+    const mb = b.name === capability ? 0 : 1;
+    return ma - mb || a.archScore - b.archScore || a.record.requires.length - b.record.requires.length || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  });
+  return lists.flat();
+}

@@ -1,0 +1,248 @@
+/**
+ * Rule generation: turns a job against a pool into clauses over the packages the job can
+ * reach. Only packages reachable from the job (candidates, installed packages, and
+ * transitively every provider of their requirements) become variables: anything else
+ * stays uninstalled in every minimal answer, so leaving it out changes no verdict and
+ * keeps a 60,000-package universe cheap (libsolv's addpkgrules does the same).
+ *
+ * Clauses (p, q package literals):
+ * - requires: ¬p ∨ providers…            (rich: the CNF of the expression, each with ¬p)
+ * - conflicts: ¬p ∨ ¬q per provider q ≠ p (rich: CNF of the negated expression)
+ * - obsoletes: ¬p ∨ ¬q for q matching by name and EVR (names, not provides, as libsolv)
+ * - same name: ¬a ∨ ¬b, unless the name is multiversion
+ * - jobs: install = candidates…; erase = ¬p
+ * - keep installed: p ∨ newer same-name builds ∨ packages obsoleting p
+ * - constraints: whatever the extension generators return
+ *
+ * Each clause records where it came from in four integers; `causeOf` turns that into a
+ * Cause only for the few clauses an explanation needs.
+ */
+import type { Cause } from './cause.js';
+import type { ConstraintClause, ConstraintGenerator } from './constraint.js';
+import type { Job } from './job.js';
+import { compareEvr, evrInRange } from './overlap.js';
+import type { Pool } from './provides-index.js';
+import { sortByPreference } from './provides-index.js';
+
+export interface Problem {
+  /** pool id of each variable */
+  pkgOf: number[];
+  varOf(id: number): number;
+  clauses: number[][];
+  causeOf(ci: number): Cause;
+  /** index (into the request's jobs) of the job a clause states, or -1 */
+  jobOf(ci: number): number;
+  /** clause indices of install jobs, in job order */
+  jobClauses: number[];
+  /** per variable v: its requirement clauses are the indices reqStart[v] … reqEnd[v]-1 (head ¬v) */
+  reqStart: Int32Array;
+  reqEnd: Int32Array;
+  /** clauses with no head (constraint generators): satisfied last */
+  freeClauses: number[];
+  /** installed packages to keep, in preference order (vars) */
+  keep: number[];
+  /** per installed package being upgraded: its newer same-name builds (vars), best first */
+  upgradeTo: number[][];
+  installedVars: Set<number>;
+  /** vars of newer builds of an installed name, or of packages obsoleting an installed one */
+  replacesInstalled: Set<number>;
+}
+
+export interface RuleOptions {
+  multiversion?: ReadonlySet<string>;
+  constraints?: readonly ConstraintGenerator[];
+  /** Installed packages may be removed when nothing else works (libsolv's allowuninstall). */
+  allowUninstall?: boolean;
+}
+
+const enum K { Job, NoCand, Erase, Req, Con, Obs, Same, Keep, Policy }
+
+/** Installable packages named by an install job (in range), best first. */
+export function jobCandidates(pool: Pool, job: Extract<Job, { kind: 'install' }>): number[] {
+  if (job.byProvides) return pool.preferredProviders({ name: job.name, flags: job.flags ?? '', evr: job.evr ?? '' });
+  const ids = (pool.byName.get(job.name) ?? []).filter((id) => pool.packages[id].archScore > 0
+    && (!job.flags || evrInRange(pool.packages[id].evr, job.flags, job.evr ?? '')));
+  return sortByPreference(pool, ids, job.name);
+}
+
+export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOptions = {}): Problem {
+  const P = pool.packages;
+  const multiversion = options.multiversion ?? new Set<string>();
+  pool.beginJob();
+  const { stamps, vars } = pool.scratch;
+  const stamp = pool.scratch.stamp;
+  const pkgOf: number[] = [];
+  const want = (id: number): void => {
+    if (stamps[id] === stamp) return;
+    stamps[id] = stamp;
+    vars[id] = pkgOf.length;
+    pkgOf.push(id);
+  };
+  const has = (id: number): boolean => stamps[id] === stamp;
+
+  const erased = new Map<number, number>(); // pkg -> job index
+  const upgradeNames = new Set<string>();
+  let upgradeAll = false;
+  const jobSeeds: Array<{ index: number; candidates: number[] }> = [];
+  jobs.forEach((job, index) => {
+    if (job.kind === 'install') {
+      const c = jobCandidates(pool, job);
+      jobSeeds.push({ index, candidates: c });
+      c.forEach(want);
+    } else if (job.kind === 'erase') {
+      for (const id of pool.installedIds) if (P[id].name === job.name) erased.set(id, index);
+    } else if (job.kind === 'upgrade') {
+      upgradeNames.add(job.name);
+    } else {
+      upgradeAll = true;
+    }
+  });
+  const replacementsOf = new Map<number, number[]>();
+  if (pool.installedIds.length) {
+    const obsoleters = pool.obsoleters();
+    for (const id of pool.installedIds) {
+      want(id);
+      const p = P[id];
+      const newer = (pool.byName.get(p.name) ?? []).filter((q) => q !== id && compareEvr(P[q].evr, p.evr) > 0);
+      const obs = (obsoleters.get(p.name) ?? []).filter((q) => q !== id && P[q].name !== p.name
+        && P[q].record.obsoletes.some((d) => d.name === p.name && evrInRange(p.evr, d.flags, d.evr)));
+      const repl = sortByPreference(pool, [...newer, ...obs]);
+      replacementsOf.set(id, repl);
+      repl.forEach(want);
+    }
+  }
+  const extra: ConstraintClause[] = (options.constraints ?? []).flatMap((g) => g.generate(pool));
+  for (const c of extra) for (const l of c.anyOf) want(l.pkg);
+
+  // closure: every provider of every requirement of every reachable package
+  for (let qi = 0; qi < pkgOf.length; qi++) {
+    const reach = pool.deps(pkgOf[qi]).reach;
+    for (let k = 0; k < reach.length; k++) want(reach[k]);
+  }
+
+  const n = pkgOf.length;
+  const clauses: number[][] = [];
+  const origin: number[] = [];
+  const reqStart = new Int32Array(n);
+  const reqEnd = new Int32Array(n);
+  const add = (lits: number[], kind: K, a: number, b: number, c: number): number => {
+    clauses.push(lits);
+    origin.push(kind, a, b, c);
+    return clauses.length - 1;
+  };
+  const lit = (id: number): number => vars[id] << 1;
+  const nlit = (id: number): number => (vars[id] << 1) | 1;
+  /** signed rich literal → solver literal; 0 when it is constant (unreachable package) */
+  const slit = (s: number): number => {
+    const id = (s > 0 ? s : -s) - 1;
+    if (!has(id)) return s > 0 ? -1 : -2; // -1: constant false, -2: constant true
+    return s > 0 ? lit(id) : nlit(id);
+  };
+
+  const jobClauses: number[] = [];
+  for (const { index, candidates } of jobSeeds) {
+    if (candidates.length === 0) add([], K.NoCand, index, 0, 0);
+    else jobClauses.push(add(candidates.map(lit), K.Job, index, 0, 0));
+  }
+  for (const [id, index] of erased) add([nlit(id)], K.Erase, index, id, 0);
+
+  for (let v = 0; v < n; v++) {
+    const id = pkgOf[v];
+    const d = pool.deps(id);
+    const head = (v << 1) | 1;
+    reqStart[v] = clauses.length;
+    for (let k = 0; k < d.req.length; k++) {
+      const e = d.req[k];
+      if (!e) continue;
+      if (e.cnf) {
+        for (const c of e.cnf) add([...new Set([head, ...c.map(slit)])], K.Req, id, k, 0);
+        continue;
+      }
+      const ps = e.providers;
+      const lits = new Array<number>(ps.length + 1);
+      lits[0] = head;
+      for (let i = 0; i < ps.length; i++) lits[i + 1] = vars[ps[i]] << 1;
+      add(lits, K.Req, id, k, 0);
+    }
+    reqEnd[v] = clauses.length;
+    for (let k = 0; k < d.con.length; k++) {
+      const e = d.con[k];
+      if (e.cnf) {
+        for (const c of e.cnf) {
+          const ls = c.map(slit);
+          if (ls.includes(-2)) continue; // holds: it names a package that cannot be installed here
+          add([...new Set([head, ...ls.filter((l) => l >= 0)])], K.Con, id, k, -1);
+        }
+        continue;
+      }
+      for (const q of e.providers) if (has(q)) add([head, nlit(q)], K.Con, id, k, q);
+    }
+    for (let k = 0; k < d.obs.length; k++) {
+      for (const q of d.obs[k].matches) if (has(q)) add([head, nlit(q)], K.Obs, id, k, q);
+    }
+  }
+
+  // one build per name
+  for (let v = 0; v < n; v++) {
+    const id = pkgOf[v];
+    const group = P[id].group;
+    if (group.length < 2 || multiversion.has(P[id].name)) continue;
+    const inJob = group.filter(has);
+    if (inJob.length < 2 || inJob[0] !== id) continue; // each name once: from its first member in the job
+    for (let i = 0; i < inJob.length; i++) {
+      for (let j = i + 1; j < inJob.length; j++) add([nlit(inJob[i]), nlit(inJob[j])], K.Same, inJob[i], inJob[j], 0);
+    }
+  }
+
+  const keep: number[] = [];
+  const installedVars = new Set<number>();
+  const softKeep = erased.size > 0 || options.allowUninstall === true; // erasing may take dependents along (zypper rm)
+  for (const id of pool.installedIds) {
+    installedVars.add(vars[id]);
+    if (erased.has(id)) continue;
+    keep.push(vars[id]);
+    if (!softKeep) add([lit(id), ...replacementsOf.get(id)!.map(lit)], K.Keep, id, 0, 0);
+  }
+  const replacesInstalled = new Set<number>();
+  for (const repl of replacementsOf.values()) for (const q of repl) replacesInstalled.add(vars[q]);
+  const upgradeTo: number[][] = [];
+  for (const id of pool.installedIds) {
+    if (erased.has(id) || !(upgradeAll || upgradeNames.has(P[id].name))) continue;
+    const newer = replacementsOf.get(id)!.filter((q) => P[q].name === P[id].name);
+    if (newer.length) upgradeTo.push(newer.map((q) => vars[q]));
+  }
+
+  const freeClauses: number[] = [];
+  extra.forEach((c, i) => freeClauses.push(add([...new Set(c.anyOf.map((l) => (l.installed ? lit(l.pkg) : nlit(l.pkg))))], K.Policy, i, 0, 0)));
+
+  let varMap: Map<number, number> | null = null; // built only if someone asks
+  const causeOf = (ci: number): Cause => {
+    const kind = origin[4 * ci] as K;
+    const a = origin[4 * ci + 1];
+    const b = origin[4 * ci + 2];
+    const c = origin[4 * ci + 3];
+    switch (kind) {
+      case K.Job: return { kind: 'job', job: jobs[a], candidates: jobSeeds.find((s) => s.index === a)!.candidates };
+      case K.NoCand: {
+        const job = jobs[a];
+        return { kind: 'noCandidates', job, otherArches: job.kind === 'install' ? pool.otherArchByName.get(job.name) ?? [] : [] };
+      }
+      case K.Erase: return { kind: 'erase', job: jobs[a], pkg: b };
+      case K.Req: { const e = pool.deps(a).req[b]!; return { kind: 'requires', pkg: a, dep: e.dep, providers: e.providers }; }
+      case K.Con: {
+        const e = pool.deps(a).con[b];
+        const others = c >= 0 ? [c] : clauses[ci].slice(1).map((l) => pkgOf[l >> 1]);
+        return { kind: 'conflicts', pkg: a, dep: e.dep, others };
+      }
+      case K.Obs: return { kind: 'obsoletes', pkg: a, dep: pool.deps(a).obs[b].dep, other: c };
+      case K.Same: return { kind: 'sameName', a, b };
+      case K.Keep: return { kind: 'keepInstalled', pkg: a, replacements: replacementsOf.get(a)! };
+      case K.Policy: return extra[a].cause;
+    }
+  };
+  const jobOf = (ci: number): number => {
+    const kind = origin[4 * ci] as K;
+    return kind === K.Job || kind === K.NoCand || kind === K.Erase ? origin[4 * ci + 1] : -1;
+  };
+  return { jobOf, pkgOf, varOf: (id) => (varMap ??= new Map(pkgOf.map((x, v) => [x, v]))).get(id) ?? -1, clauses, causeOf, jobClauses, reqStart, reqEnd, freeClauses, keep, upgradeTo, installedVars, replacesInstalled };
+}

@@ -1,0 +1,147 @@
+/**
+ * `resolve(pool, request)`: the resolver's entry point. Builds the rules for the jobs,
+ * runs the CDCL core under the package policy, and returns either the transaction or the
+ * causes of an unsatisfiable subset of rules, shrunk to a minimal one when it is small
+ * (so an explanation names only what matters).
+ */
+import type { Cause } from './cause.js';
+import type { ConstraintGenerator } from './constraint.js';
+import type { Job } from './job.js';
+import { PackagePolicy } from './policy.js';
+import type { Pool } from './provides-index.js';
+import { buildProblem, type Problem } from './rules.js';
+import { CdclSolver, type Brancher } from './sat/cdcl.js';
+
+export interface ResolveRequest {
+  jobs: readonly Job[];
+  /** Names that may be installed in several versions at once (kernel-like). */
+  multiversion?: readonly string[];
+  /** Extra clause generators (linked-image policies, pins). */
+  constraints?: readonly ConstraintGenerator[];
+  /** Installed packages may go when keeping them makes the job impossible (default false). */
+  allowUninstall?: boolean;
+  /** Shrink an unsatisfiable core to a minimal one when it has at most this many rules (default 64). */
+  minimizeUpTo?: number;
+}
+
+export type Resolution =
+  | {
+    ok: true;
+    /** pool ids newly installed */
+    install: number[];
+    /** pool ids of installed packages that go */
+    erase: number[];
+    /** pool ids of everything installed afterwards */
+    result: number[];
+    stats: { vars: number; clauses: number; decisions: number; conflicts: number };
+  }
+  | {
+    ok: false;
+    /** the first problem: an unsatisfiable set of rules, minimal when small */
+    causes: Cause[];
+    /** every problem found: the first, then those of the jobs left once the failing ones are set aside */
+    problems: Cause[][];
+    stats: { vars: number; clauses: number; decisions: number; conflicts: number };
+  };
+
+/**
+ * Solves the request. On failure, the jobs a problem involves are set aside and the rest
+ * solved again, so independent failures (two of five names that cannot be installed)
+ * are each reported, as libsolv lists several problems (up to `maxProblems`, default 5).
+ */
+export function resolve(pool: Pool, request: ResolveRequest & { maxProblems?: number }): Resolution {
+  const problem = buildProblem(pool, request.jobs, {
+    multiversion: new Set(request.multiversion ?? []),
+    constraints: request.constraints ?? [],
+    allowUninstall: request.allowUninstall ?? false,
+  });
+  const first = run(pool, problem, null, request.minimizeUpTo ?? 64);
+  if (first.ok) return first;
+  // The same rules again without the jobs a problem involves: their clauses are replaced
+  // by a clause that always holds, so clause numbers (and causes) stay put.
+  const disabled = new Set<number>();
+  let last = first;
+  while (first.problems.length < (request.maxProblems ?? 5)) {
+    const before = disabled.size;
+    for (const c of last.core) { const j = problem.jobOf(c); if (j >= 0) disabled.add(j); }
+    if (disabled.size === before || disabled.size >= request.jobs.length) break;
+    const next = run(pool, problem, disabled, request.minimizeUpTo ?? 64);
+    if (next.ok) break;
+    first.problems.push(next.causes);
+    last = next;
+  }
+  return first;
+}
+
+type Run = Extract<Resolution, { ok: true }> | (Extract<Resolution, { ok: false }> & { core: number[] });
+
+function run(pool: Pool, problem: Problem, disabledJobs: ReadonlySet<number> | null, minimizeUpTo: number): Run {
+  const n = problem.pkgOf.length;
+  // variable n is a constant "true" that disabled job clauses are made of
+  const solver = new CdclSolver(n + 1);
+  const always = [n << 1];
+  for (let ci = 0; ci < problem.clauses.length; ci++) {
+    solver.addClause(disabledJobs && disabledJobs.has(problem.jobOf(ci)) ? always : problem.clauses[ci]);
+  }
+  if (disabledJobs) solver.addClause(always);
+  const res = solver.solve(new PackagePolicy(problem));
+  const stats = { vars: n, clauses: problem.clauses.length, decisions: solver.decisions, conflicts: solver.conflicts };
+  if (!res.sat) {
+    const core = minimizeCore(problem, res.core.filter((ci) => ci < problem.clauses.length), minimizeUpTo);
+    const causes = core.map((ci) => problem.causeOf(ci));
+    return { ok: false, causes, problems: [causes], stats, core };
+  }
+  const install: number[] = [];
+  const erase: number[] = [];
+  const result: number[] = [];
+  for (let v = 0; v < n; v++) {
+    const id = problem.pkgOf[v];
+    const inst = pool.packages[id].installed;
+    if (solver.value[v] === 1) { result.push(id); if (!inst) install.push(id); } else if (inst) erase.push(id);
+  }
+  return { ok: true, install, erase, result, stats };
+}
+
+/** Any decision will do for a small sub-problem: the next open variable, false. */
+function plainBrancher(): Brancher {
+  let next = 0;
+  return {
+    pick(s) {
+      while (next < s.nVars && s.value[next] !== 0) next++;
+      return next < s.nVars ? (next << 1) | 1 : -1;
+    },
+    backjumped() { next = 0; },
+  };
+}
+
+/**
+ * Deletion-based minimal unsatisfiable subset, for cores small enough to make it cheap:
+ * drop each clause in turn and keep it out if the rest is still unsatisfiable (the
+ * rest's own core then replaces the set). Clauses are renumbered onto the variables they
+ * use once, up front.
+ */
+function minimizeCore(problem: Problem, core: number[], limit: number): number[] {
+  if (core.length > limit || core.length < 2) return core;
+  const local = new Map<number, number>();
+  const mapped = new Map<number, number[]>();
+  for (const ci of core) {
+    mapped.set(ci, problem.clauses[ci].map((l) => {
+      let v = local.get(l >> 1);
+      if (v === undefined) local.set(l >> 1, (v = local.size));
+      return (v << 1) | (l & 1);
+    }));
+  }
+  /** The core of `subset` when it is unsatisfiable, else null. */
+  const unsat = (subset: number[]): number[] | null => {
+    const s = new CdclSolver(local.size);
+    for (const ci of subset) s.addClause(mapped.get(ci)!);
+    const r = s.solve(plainBrancher());
+    return r.sat ? null : r.core.map((i) => subset[i]);
+  };
+  let cur = core;
+  for (let i = 0; i < cur.length;) {
+    const smaller = unsat(cur.filter((_, k) => k !== i));
+    if (smaller) cur = smaller.sort((x, y) => x - y); else i++;
+  }
+  return cur;
+}

@@ -1,0 +1,221 @@
+/**
+ * Streaming reader of rpm-md `primary.xml` (plain, gz, zst, xz, bz2: sniffed from the
+ * magic bytes, decoded by compress/decompress-stream.ts).
+ *
+ * The scanner walks `<` to `>` with indexOf and reads only the attributes it needs,
+ * because allocation (regex matches, attribute objects) was most of the parse time.
+ *
+ * A purpose-built scanner instead of a general XML parser: primary.xml is
+ * machine-written (createrepo_c, libsolv, our own server), has no CDATA, no DTD and no
+ * raw `<` in text, and we need a dozen tags out of it. Complete `<package>` blocks are
+ * cut from the decoded text as it streams and scanned with one regular expression, so
+ * memory holds one chunk plus the records, never the whole document, and no parser
+ * dependency is added (see docs/resolver.md#design).
+ */
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { StringDecoder } from 'node:string_decoder';
+import type { Dependency, DependencyFlags } from '../rpm/dependency.js';
+import { decompressStream, sniffCompression } from '../compress/decompress-stream.js';
+import { BazaarError, isErrno } from '../errors.js';
+import type { PackageRecord } from '../resolver/source.js';
+import { decodeXmlText, ownString } from './xml-text.js';
+
+const FLAGS: Record<string, DependencyFlags> = { EQ: '=', LT: '<', GT: '>', LE: '<=', GE: '>=' };
+type DepSection = 'provides' | 'requires' | 'conflicts' | 'obsoletes';
+const SECTIONS: Record<string, DepSection | null> = {
+  'rpm:provides': 'provides', 'rpm:requires': 'requires', 'rpm:conflicts': 'conflicts', 'rpm:obsoletes': 'obsoletes',
+  // weak dependencies are read past: the resolver ignores them, as `solve_libsolv.py` does.
+  'rpm:recommends': null, 'rpm:suggests': null, 'rpm:supplements': null, 'rpm:enhances': null,
+};
+
+/** Index of the `>` closing the tag opened at `lt`, skipping `>` inside quoted values. */
+function tagEnd(text: string, lt: number): number {
+  let gt = text.indexOf('>', lt);
+  for (;;) {
+    if (gt < 0) return -1;
+    const q = text.indexOf('"', lt);
+    if (q < 0 || q > gt) return gt;
+    // count quotes between lt and gt: odd means the > is inside a value
+    let n = 0;
+    for (let k = text.indexOf('"', lt); k >= 0 && k < gt; k = text.indexOf('"', k + 1)) n++;
+    if (n % 2 === 0) return gt;
+    gt = text.indexOf('>', gt + 1);
+  }
+}
+
+/**
+ * Reads the attributes of the tag text between `from` and `to` in one pass into `out`
+ * (a reused object: only the keys this reader asks for matter, and each call resets them).
+ */
+const ATTRS = { name: '', flags: '', epoch: '', ver: '', rel: '', pre: '', href: '' };
+type AttrName = keyof typeof ATTRS;
+function readAttrs(text: string, from: number, to: number): typeof ATTRS {
+  const out = ATTRS;
+  out.name = ''; out.flags = ''; out.epoch = ''; out.ver = ''; out.rel = ''; out.pre = ''; out.href = '';
+  let k = from;
+  while (k < to) {
+    const eq = text.indexOf('=', k);
+    if (eq < 0 || eq >= to) break;
+    const key = text.slice(k, eq).trim();
+    const quote = text.charCodeAt(eq + 1);
+    if (quote !== 0x22 && quote !== 0x27) break;
+    const end = text.indexOf(quote === 0x22 ? '"' : "'", eq + 2);
+    if (end < 0) break;
+    if (key in out) out[key as AttrName] = decodeXmlText(text.slice(eq + 2, end));
+    k = end + 1;
+  }
+  return out;
+}
+
+/** Scans complete `<package>` elements in `text`, calling `emit` for each. */
+export class PrimaryScanner {
+  private cur: PackageRecord | null = null;
+  private section: Dependency[] | null = null;
+  private inFormat = false;
+  private readonly interned = new Map<string, Dependency>();
+  count = 0;
+
+  constructor(private readonly emit: (p: PackageRecord) => void) {}
+
+  scan(text: string): void {
+    let i = 0;
+    const len = text.length;
+    while (i < len) {
+      const lt = text.indexOf('<', i);
+      if (lt < 0) break;
+      const c1 = text.charCodeAt(lt + 1);
+      if (c1 === 0x21 /* ! */ || c1 === 0x3f /* ? */) {
+        // comment, CDATA or declaration: nothing we read lives there
+        const close = text.startsWith('<!--', lt) ? text.indexOf('-->', lt) + 2 : text.startsWith('<![CDATA[', lt) ? text.indexOf(']]>', lt) + 2 : text.indexOf('>', lt);
+        if (close < 2) break;
+        i = close + 1;
+        continue;
+      }
+      const gt = tagEnd(text, lt);
+      if (gt < 0) break;
+      i = gt + 1;
+      if (c1 === 0x2f /* / */) {
+        const tag = text.slice(lt + 2, gt).trim();
+        if (tag === 'package') this.finish();
+        else if (tag === 'format') this.inFormat = false;
+        else if (tag in SECTIONS) this.section = null;
+        continue;
+      }
+      let ne = lt + 1;
+      while (ne < gt) {
+        const c = text.charCodeAt(ne);
+        if (c === 0x20 || c === 0x2f || c === 0x0a || c === 0x09 || c === 0x0d) break;
+        ne++;
+      }
+      const tag = text.slice(lt + 1, ne);
+      const selfClosing = text.charCodeAt(gt - 1) === 0x2f;
+      const cur = this.cur;
+      switch (tag) {
+        case 'rpm:entry': {
+          const sec = this.section;
+          if (!sec) break;
+          // the same entry text recurs across thousands of packages ("libc6 >= 2.34"):
+          // one shared, never-mutated Dependency per distinct text
+          const key = text.slice(ne, gt);
+          let dep = this.interned.get(key);
+          if (!dep) {
+            const a = readAttrs(text, ne, selfClosing ? gt - 1 : gt);
+            const name = a.name;
+            const flags = a.flags ? FLAGS[a.flags] ?? '' : '';
+            let evr = '';
+            if (flags !== '') evr = ownString(`${a.epoch ? `${a.epoch}:` : ''}${a.ver}${a.rel ? `-${a.rel}` : ''}`);
+            const pre = a.pre;
+            dep = pre === '1' || pre === 'true' ? { name, flags, evr, pre: true } : { name, flags, evr };
+            this.interned.set(key, dep);
+          }
+          sec.push(dep);
+          break;
+        }
+        case 'package':
+          this.cur = { name: '', epoch: 0, version: '', release: '', arch: '', provides: [], requires: [], conflicts: [], obsoletes: [], files: [] };
+          this.section = null;
+          this.inFormat = false;
+          break;
+        case 'name':
+          if (cur && !this.inFormat && !selfClosing) cur.name = decodeXmlText(text.slice(gt + 1, text.indexOf('<', gt)));
+          break;
+        case 'arch':
+          if (cur && !selfClosing) cur.arch = decodeXmlText(text.slice(gt + 1, text.indexOf('<', gt)));
+          break;
+        case 'version':
+          if (cur) {
+            const a = readAttrs(text, ne, selfClosing ? gt - 1 : gt);
+            cur.epoch = a.epoch ? Number(a.epoch) : 0;
+            cur.version = a.ver;
+            cur.release = a.rel;
+          }
+          break;
+        case 'location':
+          if (cur) cur.location = readAttrs(text, ne, selfClosing ? gt - 1 : gt).href || undefined;
+          break;
+        case 'format':
+          this.inFormat = !selfClosing;
+          break;
+        case 'file':
+          if (cur && this.inFormat && !selfClosing) cur.files.push(decodeXmlText(text.slice(gt + 1, text.indexOf('<', gt))));
+          break;
+        default:
+          if (cur && tag in SECTIONS) {
+            const sec = SECTIONS[tag];
+            this.section = sec && !selfClosing ? cur[sec] : null;
+          }
+      }
+    }
+  }
+
+  private finish(): void {
+    const p = this.cur;
+    this.cur = null;
+    this.section = null;
+    this.inFormat = false;
+    if (!p) return;
+    if (!p.name || !p.arch) throw new BazaarError('ERR_REPO', `primary.xml: package #${this.count + 1} has no name or arch`);
+    this.count++;
+    this.emit(p);
+  }
+}
+
+/**
+ * Streams a primary.xml file (any supported compression) and calls `onPackage` for each
+ * package in document order. Resolves with the package count.
+ */
+export async function readPrimary(file: string, onPackage: (p: PackageRecord) => void): Promise<number> {
+  const scanner = new PrimaryScanner(onPackage);
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  const feed = (chunk: Buffer): void => {
+    const text = rest + decoder.write(chunk);
+    const end = text.lastIndexOf('</package>');
+    if (end < 0) { rest = text; return; }
+    const cut = end + '</package>'.length;
+    scanner.scan(text.slice(0, cut));
+    rest = text.slice(cut);
+  };
+  try {
+    const head = Buffer.alloc(8);
+    const fh = await open(file, 'r');
+    try { await fh.read(head, 0, 8, 0); } finally { await fh.close(); }
+    const kind = sniffCompression(head) ?? 'none';
+    // gzip (the common case) gets 1 MiB output chunks: with zlib's 16 KiB default the
+    // scanner runs on many small pieces and waits on the thread pool between them
+    const dec = kind === 'gzip' ? createGunzip({ chunkSize: 1 << 20 }) : decompressStream(kind);
+    const src = createReadStream(file, { highWaterMark: 1 << 20 });
+    const piping = pipeline(src, dec);
+    for await (const out of dec as AsyncIterable<Buffer>) feed(out);
+    await piping;
+    scanner.scan(rest + decoder.end());
+  } catch (err) {
+    if (err instanceof BazaarError) throw err;
+    if (isErrno(err, 'ENOENT')) throw new BazaarError('ERR_REPO', `${file} does not exist`, { cause: err, data: { file } });
+    throw new BazaarError('ERR_REPO', `cannot read ${file}: ${(err as Error).message}`, { cause: err, data: { file } });
+  }
+  return scanner.count;
+}
