@@ -44,14 +44,7 @@ export interface SenseRange {
  * flagsToSense('>='); // SENSE_GREATER | SENSE_EQUAL (0x0c)
  */
 export function flagsToSense(flags: DependencyFlags): number {
-  switch (flags) {
-    case '<': return SENSE_LESS;
-    case '>': return SENSE_GREATER;
-    case '=': return SENSE_EQUAL;
-    case '<=': return SENSE_LESS | SENSE_EQUAL;
-    case '>=': return SENSE_GREATER | SENSE_EQUAL;
-    default: return 0;
-  }
+  return (flags.includes('<') ? SENSE_LESS : 0) | (flags.includes('>') ? SENSE_GREATER : 0) | (flags.includes('=') ? SENSE_EQUAL : 0);
 }
 
 /** rpm's `atol(e) > 0` on an epoch that parseEVR guarantees is all digits. */

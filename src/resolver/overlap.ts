@@ -10,27 +10,21 @@
  *   release includes "=" ("B = 2" meets "B > 2-1"; rpmdsCompareEVR's special case);
  * - otherwise the ranges intersect by their operators.
  *
- * To be replaced by policy/dependency-range.ts when it lands (same contract).
+ * This is the pre-parsed twin of policy/dependency-range.ts's `rangesOverlap`: the solver
+ * compares the same provide EVRs millions of times, so it parses them once. Both are
+ * checked against rpm itself (test/resolver/overlap.test.ts, test/policy/dependency-range.test.ts).
  */
 import type { DependencyFlags } from '../rpm/dependency.js';
 import { compareEvr, parseEvr, type Evr } from '../policy/evr.js';
 import { rpmvercmp } from '../policy/rpmvercmp.js';
+import { flagsToSense } from '../policy/dependency-range.js';
 
 const LESS = 2;
 const GREATER = 4;
 const EQUAL = 8;
 
 /** rpm's sense bits for a printed operator. */
-export function flagBits(flags: DependencyFlags): number {
-  switch (flags) {
-    case '': return 0;
-    case '<': return LESS;
-    case '>': return GREATER;
-    case '=': return EQUAL;
-    case '<=': return LESS | EQUAL;
-    case '>=': return GREATER | EQUAL;
-  }
-}
+export const flagBits = flagsToSense;
 
 /** Compares EVRs ignoring the release when either side lacks one (rpm's dependency rule). */
 export function compareDepEvr(a: Evr, b: Evr): number {
