@@ -1,6 +1,6 @@
 /**
  * What the solver sees of a package universe. The store implements it for channels
- * later (catalog-source.ts); `memory-source.ts` holds plain records for tests and tools,
+ * (catalog-source.ts); `memory-source.ts` holds plain records for tests and tools,
  * and the rpm-md reader produces records of exactly this shape.
  */
 import type { Dependency } from '../rpm/dependency.js';

@@ -14,6 +14,8 @@ import { renderProblem } from '../../resolver/explain.js';
 import { installOrder } from '../../resolver/order.js';
 import { warmUp } from '../../resolver/warm-up.js';
 import type { PackageSource } from '../../resolver/source.js';
+import { channelSource } from '../../resolver/catalog-source.js';
+import { Store } from '../../store/store.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
 
 function strings(v: string | boolean | string[] | undefined): string[] {
@@ -28,7 +30,7 @@ async function openUniverse(input: CommandInput): Promise<PackageSource> {
   if ([repo, cache, channel].filter(Boolean).length !== 1) {
     throw new BazaarError('ERR_USAGE', 'give exactly one of --repo DIR, --cache DIR or --channel NAME');
   }
-  if (channel) throw new BazaarError('ERR_CHANNEL', `--channel ${channel}: channels arrive with the store; use --repo DIR (an rpm-md repository) for now`);
+  if (channel) return channelSource(await Store.open(input.storeDir), channel);
   if (cache) return loadUniverseCache(cache);
   return readRepository(repo!);
 }
@@ -80,7 +82,7 @@ epoch. See docs/resolver.md.`,
   options: {
     repo: { type: 'string', describe: 'an rpm-md repository directory (repodata/repomd.xml)' },
     cache: { type: 'string', describe: 'a universe cache directory written by saveUniverseCache' },
-    channel: { type: 'string', describe: 'a store channel (arrives with the store)' },
+    channel: { type: 'string', describe: 'a channel of the store (--store DIR)' },
     installed: { type: 'string', describe: 'the installed set: NEVRA per line, or a JSON list' },
     install: { type: 'string', multiple: true, describe: 'package name(s) to install' },
     erase: { type: 'string', multiple: true, describe: 'package name(s) to erase' },

@@ -1,0 +1,67 @@
+/**
+ * The resolver on the real packages of repos/sample, through a store channel
+ * (`bazaar resolve --channel`): rich dependencies, alternatives, file dependencies,
+ * epochs, exact incorporation requirements, and the packages broken on purpose.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { bazaar, freshStore } from '../helpers/cli.js';
+import { sampleRpms } from '../helpers/rpm-files.js';
+
+const t = suite('resolve --channel on repos/sample');
+let store = '';
+
+function resolve(...install: string[]): { status: number; out: { ok: boolean; install?: string[]; problems?: string[] } | null; stderr: string } {
+  const r = bazaar(['resolve', '--json', '--store', store, '--channel', 'sample', ...install.flatMap((n) => ['--install', n])]);
+  return { status: r.status, out: r.stdout.trim() ? JSON.parse(r.stdout) : null, stderr: r.stderr };
+}
+
+t.before(() => {
+  store = freshStore('resolve-sample');
+  assert.is(bazaar(['channel', 'create', 'sample', '--store', store]).status, 0);
+  const add = bazaar(['add', '--channel', 'sample', '--store', store, ...sampleRpms()]);
+  assert.is(add.status, 0, add.stderr);
+});
+
+t('webapp: the rich (pyrt >= 3.11 with pyrt < 3.13) picks 3.12 over the newer 3.13', () => {
+  const r = resolve('webapp');
+  assert.is(r.status, 0, r.stderr);
+  const names = r.out!.install!;
+  assert.ok(names.includes('pyrt-0:3.12.4-alt1.x86_64'));
+  assert.not.ok(names.some((n) => n.startsWith('pyrt-0:3.13')));
+  assert.ok(names.some((n) => n.startsWith('webserver-') || n.startsWith('lighttpd-')), '(webserver or lighttpd) is met');
+  assert.not.ok(names.some((n) => n.startsWith('webserver-')) && names.some((n) => n.startsWith('lighttpd-')), 'never both: they conflict');
+});
+
+t('core-os: the incorporation\'s exact requirements, epochs included', () => {
+  const r = resolve('core-os');
+  assert.is(r.status, 0, r.stderr);
+  const names = r.out!.install!;
+  assert.ok(names.includes('core-os-0:11.1-alt1.noarch'), 'the newest incorporation');
+  assert.ok(names.includes('bash-0:5.2.26-alt2.x86_64'), 'core-os 11.1 pins bash alt2');
+  assert.ok(names.includes('sed-1:4.9-alt1.x86_64'));
+  assert.ok(names.includes('libc6-6:2.38-alt2.x86_64'));
+});
+
+t('a missing library is explained: who requires what that nothing provides', () => {
+  const r = resolve('legacy-reporter');
+  assert.is(r.status, 1);
+  assert.is(r.out!.ok, false);
+  assert.match(r.out!.problems!.join('\n'), 'requires libmissing.so.1()(64bit), but nothing provides it');
+});
+
+t('a conflict is explained: the chain and the conflicting pair', () => {
+  const r = resolve('proxy-bridge');
+  assert.is(r.status, 1);
+  const text = r.out!.problems!.join('\n');
+  assert.match(text, 'lighttpd');
+  assert.match(text, 'conflicts with webserver');
+});
+
+t('an unknown channel is bad input', () => {
+  const r = bazaar(['resolve', '--store', store, '--channel', 'nope', '--install', 'bash']);
+  assert.is(r.status, 2);
+  assert.match(r.stderr, 'no channel nope');
+});
+
+t.run();
