@@ -24,6 +24,9 @@ import { retentionRoots } from './retention.js';
 import type { RetentionChoice } from './retention.js';
 import { addBuildsToChannel, requireChannel } from './channels.js';
 
+/** Packages read and staged at once by `add`. */
+const PREPARE_PARALLEL = 3;
+
 /** Branch recording imported directory trees by name. */
 const TREES_BRANCH = 'trees';
 
@@ -117,10 +120,7 @@ export class Store {
     for (let attempt = 0; ; attempt++) {
       const prepared: PreparedPackage[] = [];
       try {
-        for (const path of paths) {
-          prepared.push(await prepareRpm(this.objects, path));
-          options.onProgress?.(prepared.length, paths.length, path);
-        }
+        prepared.push(...(await this.prepareAll(paths, options.onProgress)));
         return await this.locked(async (catalog) => {
           // Checked again under the lock: the channel may have gone meanwhile.
           if (options.channel !== undefined) await requireChannel(this, options.channel);
@@ -137,6 +137,36 @@ export class Store {
         throw err;
       }
     }
+  }
+
+  /**
+   * Reads and stages packages, PREPARE_PARALLEL at a time (one package's payload
+   * decompresses while another's files are written), results in the order given. On a
+   * failure, everything staged is discarded and the failure of the first failing path
+   * (in the order given, so the message does not depend on timing) is thrown.
+   */
+  private async prepareAll(paths: string[], onProgress?: AddOptions['onProgress']): Promise<PreparedPackage[]> {
+    const out: Array<PreparedPackage | undefined> = new Array(paths.length);
+    const failures: Array<{ index: number; err: unknown }> = [];
+    let next = 0;
+    let done = 0;
+    const worker = async (): Promise<void> => {
+      while (failures.length === 0 && next < paths.length) {
+        const index = next++;
+        try {
+          out[index] = await prepareRpm(this.objects, paths[index]);
+          onProgress?.(++done, paths.length, paths[index]);
+        } catch (err) {
+          failures.push({ index, err });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: PREPARE_PARALLEL }, worker));
+    if (failures.length) {
+      for (const p of out) if (p) await this.objects.discard(p.staged);
+      throw failures.sort((a, b) => a.index - b.index)[0].err;
+    }
+    return out as PreparedPackage[];
   }
 
   private async commitPrepared(catalog: Catalog, prepared: PreparedPackage[]): Promise<AddResult[]> {
