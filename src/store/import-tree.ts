@@ -9,7 +9,6 @@ import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { BazaarError } from '../errors.js';
-import { fileChunks } from './file-chunks.js';
 import type { ObjectId } from './layout.js';
 import type { ObjectStore, StagedObject } from './objects.js';
 import { stageJson } from './stage-json.js';
@@ -28,17 +27,6 @@ export async function importTree(objects: ObjectStore, dir: string, onFile?: (pa
   const pool = new TaskPool(PARALLEL);
   let files = 0;
   let bytes = 0;
-
-  const stageFile = async (path: string, size: number): Promise<StagedObject> => {
-    const w = await objects.writer();
-    try {
-      for await (const chunk of fileChunks(path, size)) await w.write(chunk);
-      return await w.finish();
-    } catch (err) {
-      await w.abort();
-      throw err;
-    }
-  };
 
   const entryOf = (path: string, st: Stats): PathNode['entry'] => {
     const kind = kindOfMode(st.mode);
@@ -64,7 +52,7 @@ export async function importTree(objects: ObjectStore, dir: string, onFile?: (pa
         entry.size = st.size;
         files++;
         bytes += st.size;
-        await pool.add(async () => { const s = await stageFile(full, st.size); staged.push(s); entry.id = s.id; onFile?.(full); });
+        await pool.add(async () => { const s = await objects.stageFile(full, st.size); staged.push(s); entry.id = s.id; onFile?.(full); });
       }
       nodes.set(name, node);
     }

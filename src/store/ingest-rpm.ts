@@ -53,17 +53,6 @@ async function sha256File(path: string, size: number): Promise<ObjectId> {
   return `sha256:${hash.digest('hex')}`;
 }
 
-async function stageFile(objects: ObjectStore, path: string, size: number, expect: ObjectId): Promise<StagedObject> {
-  const w = await objects.writer(expect);
-  try {
-    for await (const chunk of fileChunks(path, size)) await w.write(chunk);
-    return await w.finish();
-  } catch (err) {
-    await w.abort();
-    throw err;
-  }
-}
-
 function buildTree(files: ManifestFile[]): Map<string, PathNode> {
   const root = new Map<string, PathNode>();
   for (const f of files) {
@@ -105,7 +94,7 @@ export async function prepareRpm(objects: ObjectStore, path: string): Promise<Pr
   const pool = new TaskPool(FINISH_PARALLEL);
   try {
     const rpmId = await sha256File(path, rpm.size);
-    staged.push(await stageFile(objects, path, rpm.size, rpmId));
+    staged.push(await objects.stageFile(path, rpm.size, rpmId));
     const files: ManifestFile[] = meta.files.map((f) => ({ ...f }));
     const sha256Digests = meta.fileDigestAlgo === 'sha256';
     const walk = await walkPayload(rpm, meta, {

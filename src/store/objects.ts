@@ -14,6 +14,7 @@ import { open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
 import { FRAME_SIZE, FrameEncoder, decompressFrames } from './codec.js';
+import { fileChunks } from './file-chunks.js';
 import { objectIdFromPath, objectPath, objectsDir, tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';
 
@@ -145,6 +146,18 @@ export class ObjectStore {
    */
   async writer(expect?: ObjectId): Promise<ObjectWriter> {
     return new StagingWriter(this, this.root, expect !== undefined && (await this.has(expect)));
+  }
+
+  /** Stages a file's content as one object (see `writer` for `expect`). */
+  async stageFile(path: string, size: number, expect?: ObjectId): Promise<StagedObject> {
+    const w = await this.writer(expect);
+    try {
+      for await (const chunk of fileChunks(path, size)) await w.write(chunk);
+      return await w.finish();
+    } catch (err) {
+      await w.abort();
+      throw err;
+    }
   }
 
   /** Stages `data` as one object. */

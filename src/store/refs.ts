@@ -53,7 +53,7 @@ export class Refs {
   private readonly gitdir: string;
   private readonly cache = {};
 
-  constructor(private readonly root: string) {
+  constructor(root: string) {
     this.fs = atomicFs(root);
     this.gitdir = gitDir(root);
   }
