@@ -4,7 +4,7 @@
  * rebuilds it whenever that differs from the branch (after a crash, or a deleted index).
  * LevelDB allows one process at a time, so it is opened only under the store lock.
  */
-import { Level } from 'level';
+import type { Level } from 'level';
 import { catalogKeys } from './catalog-keys.js';
 import { indexDir } from './layout.js';
 import type { ObjectId } from './layout.js';
@@ -23,7 +23,9 @@ export class Catalog {
   private constructor(private readonly db: Level<string, string>) {}
 
   static async open(root: string): Promise<Catalog> {
-    const db = new Level<string, string>(indexDir(root));
+    // Loaded on first use, like isomorphic-git in refs.ts: most commands never open the index.
+    const { Level: LevelDb } = await import('level');
+    const db = new LevelDb<string, string>(indexDir(root));
     await db.open();
     return new Catalog(db);
   }

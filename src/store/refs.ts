@@ -11,12 +11,23 @@
  */
 import * as fs from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
-import git from 'isomorphic-git';
+import type * as Git from 'isomorphic-git';
 import { BazaarError, isErrno } from '../errors.js';
 import { gitDir, isObjectId, tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';
 
 export const PACKAGES_BRANCH = 'packages';
+
+type GitApi = typeof Git;
+let gitModule: Promise<GitApi> | null = null;
+/**
+ * isomorphic-git, loaded on first use: it costs ~80 ms at start-up, which commands that
+ * never touch refs (vercmp, resolve --repo, cat) should not pay.
+ */
+function loadGit(): Promise<GitApi> {
+  gitModule ??= import('isomorphic-git').then((m) => (m as unknown as { default: GitApi }).default);
+  return gitModule;
+}
 
 const AUTHOR = { name: 'bazaar', email: 'bazaar@localhost' };
 
@@ -59,13 +70,13 @@ export class Refs {
   }
 
   async init(): Promise<void> {
-    await git.init({ fs: this.fs, gitdir: this.gitdir, bare: true, defaultBranch: PACKAGES_BRANCH });
+    await (await loadGit()).init({ fs: this.fs, gitdir: this.gitdir, bare: true, defaultBranch: PACKAGES_BRANCH });
   }
 
   /** The commit a branch points at, or null if the branch does not exist yet. */
   async head(branch: string): Promise<string | null> {
     try {
-      return await git.resolveRef({ fs: this.fs, gitdir: this.gitdir, ref: `refs/heads/${branch}` });
+      return await (await loadGit()).resolveRef({ fs: this.fs, gitdir: this.gitdir, ref: `refs/heads/${branch}` });
     } catch (err) {
       if ((err as { code?: string }).code === 'NotFoundError') return null;
       throw err;
@@ -74,17 +85,17 @@ export class Refs {
 
   private async treeOf(commit: string | null): Promise<string | null> {
     if (commit === null) return null;
-    const { commit: c } = await git.readCommit({ fs: this.fs, gitdir: this.gitdir, oid: commit, cache: this.cache });
+    const { commit: c } = await (await loadGit()).readCommit({ fs: this.fs, gitdir: this.gitdir, oid: commit, cache: this.cache });
     return c.tree;
   }
 
   private async readTree(oid: string | null): Promise<GitTreeEntry[]> {
     if (oid === null) return [];
-    return (await git.readTree({ fs: this.fs, gitdir: this.gitdir, oid, cache: this.cache })).tree as GitTreeEntry[];
+    return (await (await loadGit()).readTree({ fs: this.fs, gitdir: this.gitdir, oid, cache: this.cache })).tree as GitTreeEntry[];
   }
 
   private async readId(oid: string, path: string): Promise<ObjectId> {
-    const { blob } = await git.readBlob({ fs: this.fs, gitdir: this.gitdir, oid, cache: this.cache });
+    const { blob } = await (await loadGit()).readBlob({ fs: this.fs, gitdir: this.gitdir, oid, cache: this.cache });
     const text = Buffer.from(blob).toString('utf8').trim();
     if (!isObjectId(text)) throw new BazaarError('ERR_STORE_REF', `ref ${path} does not hold an object id ("${text.slice(0, 80)}")`, { data: { path } });
     return text;
@@ -120,7 +131,7 @@ export class Refs {
     const entries = new Map((await this.readTree(tree)).map((e) => [e.path, e]));
     for (const [name, id] of leaves) {
       if (id === null) { entries.delete(name); continue; }
-      const oid = await git.writeBlob({ fs: this.fs, gitdir: this.gitdir, blob: Buffer.from(`${id}\n`) });
+      const oid = await (await loadGit()).writeBlob({ fs: this.fs, gitdir: this.gitdir, blob: Buffer.from(`${id}\n`) });
       entries.set(name, { mode: '100644', path: name, oid, type: 'blob' });
     }
     for (const [name, sub] of byHead) {
@@ -130,36 +141,36 @@ export class Refs {
       else entries.set(name, { mode: '040000', path: name, oid, type: 'tree' });
     }
     if (entries.size === 0) return null;
-    return git.writeTree({ fs: this.fs, gitdir: this.gitdir, tree: [...entries.values()] });
+    return (await loadGit()).writeTree({ fs: this.fs, gitdir: this.gitdir, tree: [...entries.values()] });
   }
 
   /** Applies `changes` to a branch as one commit; returns the new commit (or the old one if nothing changed). */
   async update(branch: string, changes: RefChange[], message: string): Promise<string> {
     const parent = await this.head(branch);
     const oldTree = await this.treeOf(parent);
-    const tree = (await this.updateTree(oldTree, changes)) ?? (await git.writeTree({ fs: this.fs, gitdir: this.gitdir, tree: [] }));
+    const tree = (await this.updateTree(oldTree, changes)) ?? (await (await loadGit()).writeTree({ fs: this.fs, gitdir: this.gitdir, tree: [] }));
     if (parent !== null && tree === oldTree) return parent;
     const now = Math.floor(Date.now() / 1000);
     const who = { ...AUTHOR, timestamp: now, timezoneOffset: 0 };
-    const commit = await git.writeCommit({
+    const commit = await (await loadGit()).writeCommit({
       fs: this.fs, gitdir: this.gitdir,
       commit: { message: `${message}\n`, tree, parent: parent ? [parent] : [], author: who, committer: who },
     });
-    await git.writeRef({ fs: this.fs, gitdir: this.gitdir, ref: `refs/heads/${branch}`, value: commit, force: true });
+    await (await loadGit()).writeRef({ fs: this.fs, gitdir: this.gitdir, ref: `refs/heads/${branch}`, value: commit, force: true });
     return commit;
   }
 
   /** Commits of a branch, newest first. */
   async log(branch: string): Promise<Array<{ oid: string; message: string; timestamp: number }>> {
     if ((await this.head(branch)) === null) return [];
-    const commits = await git.log({ fs: this.fs, gitdir: this.gitdir, ref: `refs/heads/${branch}`, cache: this.cache });
+    const commits = await (await loadGit()).log({ fs: this.fs, gitdir: this.gitdir, ref: `refs/heads/${branch}`, cache: this.cache });
     return commits.map((c) => ({ oid: c.oid, message: c.commit.message.trim(), timestamp: c.commit.committer.timestamp }));
   }
 
   /** Names of all branches. */
   async branches(): Promise<string[]> {
     try {
-      return await git.listBranches({ fs: this.fs, gitdir: this.gitdir });
+      return await (await loadGit()).listBranches({ fs: this.fs, gitdir: this.gitdir });
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return [];
       throw err;
