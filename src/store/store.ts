@@ -255,6 +255,13 @@ export class Store {
     if (parsed) {
       const found = await catalog.byKey(nevraKey(parsed));
       if (found) return { name: parsed.name, key: nevraKey(parsed), ...found };
+      if (parsed.epoch === null) {
+        // As `rpm -q name-version-release.arch` does: no epoch written matches any epoch,
+        // when exactly one build fits.
+        const tail = `:${parsed.version}-${parsed.release}.${parsed.arch}`;
+        const fits = (await catalog.byName(parsed.name)).filter((b) => /^\d+$/.test(b.key.slice(parsed.name.length + 1, b.key.length - tail.length)) && b.key.endsWith(tail));
+        if (fits.length === 1) return fits[0];
+      }
     }
     const builds = await catalog.byName(ref);
     if (builds.length === 1) return builds[0];
