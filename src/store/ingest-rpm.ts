@@ -89,7 +89,7 @@ export async function prepareRpm(objects: ObjectStore, path: string): Promise<Pr
   const meta = packageMeta(rpm.header, path);
   checkPaths(meta.files, meta.isSource, path);
   const staged: StagedObject[] = [];
-  // Finishing an object (compress, write, fsync) overlaps with reading the next file;
+  // Finishing an object (compress, write) overlaps with reading the next file;
   // at most FINISH_PARALLEL are in flight, each holding at most one frame.
   const pool = new TaskPool(FINISH_PARALLEL);
   try {

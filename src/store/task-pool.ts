@@ -1,6 +1,6 @@
 /**
- * Runs async tasks with at most `limit` in flight: object writes (compress, write,
- * fsync) overlap with reading the next file while memory stays bounded. The first
+ * Runs async tasks with at most `limit` in flight: object writes (compress, write to
+ * tmp/) overlap with reading the next file while memory stays bounded. The first
  * failure is rethrown by `add` or `drain`; `settle` waits for everything regardless.
  */
 export class TaskPool {
