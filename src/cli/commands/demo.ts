@@ -48,7 +48,7 @@ Example:
         `store ${storeDir}: ${packages.length} package builds of ${byName.size} names from repos/sample`,
         `coexisting versions: ${multi.join(', ') || 'none'}`,
         `${usage.objects} objects, ${usage.bytes} bytes on disk for ${rpmBytes} bytes of .rpm files (originals included)`,
-        `next: bazaar ls --store ${storeDir}; bazaar show --store ${storeDir} webserver`,
+        `next: npx bazaar ls --store ${storeDir}; npx bazaar show --store ${storeDir} webserver`,
       ].join('\n'),
     };
   },
