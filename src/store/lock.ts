@@ -14,7 +14,8 @@ export interface LockOptions {
   timeoutMs?: number;
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` still runs (EPERM means it does, owned by someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -29,7 +30,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function breakStale(path: string, content: string): Promise<boolean> {
   const [pidText, host] = content.split(' ');
   const pid = Number(pidText);
-  if (host !== hostname() || !Number.isInteger(pid) || pid <= 0 || alive(pid)) return false;
+  if (host !== hostname() || !Number.isInteger(pid) || pid <= 0 || processAlive(pid)) return false;
   const aside = `${path}.stale-${process.pid}`;
   try {
     await rename(path, aside);

@@ -11,7 +11,7 @@ import type { ReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { open, readdir, rm, stat, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
 import { FRAME_SIZE, FrameEncoder, decompressFrames } from './codec.js';
 import { fileChunks } from './file-chunks.js';
@@ -256,7 +256,7 @@ export class ObjectStore {
     let dirs: string[];
     try { dirs = await readdir(objectsDir(this.root)); } catch (err) { if (isErrno(err, 'ENOENT')) return; throw err; }
     for (const dir of dirs.sort()) {
-      for (const name of (await readdir(`${objectsDir(this.root)}/${dir}`)).sort()) {
+      for (const name of (await readdir(join(objectsDir(this.root), dir))).sort()) {
         const id = objectIdFromPath(dir, name);
         if (id) yield id;
       }

@@ -4,7 +4,8 @@
  * changes refs or the index runs under the store lock and brings the derived index up to
  * date first.
  */
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
 import { checkPublishIdentity } from '../policy/versioning.js';
 import { nevraKey, parseNevra } from '../rpm/nevra.js';
@@ -14,9 +15,9 @@ import type { CatalogPackage } from './catalog.js';
 import { importTree } from './import-tree.js';
 import { prepareRpm } from './ingest-rpm.js';
 import type { PackageManifest, PreparedPackage } from './ingest-rpm.js';
-import { STORE_LAYOUT_VERSION, markerPath, objectsDir, tmpDir, tmpOwner } from './layout.js';
+import { STORE_LAYOUT_VERSION, indexDir, markerPath, objectsDir, tmpDir, tmpOwner } from './layout.js';
 import type { ObjectId } from './layout.js';
-import { withLock } from './lock.js';
+import { processAlive, withLock } from './lock.js';
 import { ObjectStore } from './objects.js';
 import { PACKAGES_BRANCH, Refs } from './refs.js';
 import { allRoots, markReachable } from './reachable.js';
@@ -38,10 +39,6 @@ export interface AddOptions {
 }
 export interface FsckReport { objects: number; damaged: Array<{ id: string; problem: string }>; missing: Array<{ id: string; from: string }>; refProblems: string[]; unreferenced: number; staleTemps: number; pruned: number }
 export interface GcReport { kept: number; deleted: number; freedBytes: number; tempsRemoved: number; retentionDays: number; now: string }
-
-function pidAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (err) { return !isErrno(err, 'ESRCH'); }
-}
 
 export class Store {
   readonly objects: ObjectStore;
@@ -176,8 +173,7 @@ export class Store {
       const existing = (await catalog.byKey(p.key))?.id ?? fresh.get(p.key)?.id ?? null;
       if (existing !== null) {
         // The policy decides identity (rule-identity); the store only adds which file it was.
-        this.buildOf(p.nevra, p.id); // throws on a NEVRA that does not parse
-        const parsed = parseNevra(p.nevra) as Nevra;
+        const parsed = this.parsedNevra(p.nevra, p.id);
         try {
           checkPublishIdentity({ incoming: { ...parsed, id: p.id }, existing: [{ ...parsed, id: existing }] });
         } catch (err) {
@@ -195,7 +191,7 @@ export class Store {
         }
       }
     }
-    for (const p of prepared) if (!fresh.has(p.key) || fresh.get(p.key) !== p) await this.objects.discard(p.staged);
+    for (const p of prepared) if (fresh.get(p.key) !== p) await this.objects.discard(p.staged);
     if (fresh.size === 0) return results;
     for (const p of fresh.values()) await this.objects.commit(p.staged);
     const added = [...fresh.values()];
@@ -207,9 +203,14 @@ export class Store {
 
   /** The name and key (NEVRA with the epoch written) of a stored build. */
   buildOf(nevra: string, id: ObjectId): CatalogPackage {
+    const parsed = this.parsedNevra(nevra, id);
+    return { name: parsed.name, key: nevraKey(parsed), nevra, id };
+  }
+
+  private parsedNevra(nevra: string, id: ObjectId): Nevra {
     const parsed = parseNevra(nevra);
     if (!parsed) throw new BazaarError('ERR_STORE_REF', `${nevra} (${id}) is not a NEVRA`);
-    return { name: parsed.name, key: nevraKey(parsed), nevra, id };
+    return parsed;
   }
 
   /**
@@ -302,7 +303,7 @@ export class Store {
   private async staleTemps(): Promise<string[]> {
     let names: string[];
     try { names = await readdir(tmpDir(this.dir)); } catch (err) { if (isErrno(err, 'ENOENT')) return []; throw err; }
-    return names.filter((n) => { const pid = tmpOwner(n); return pid !== null && !pidAlive(pid); }).map((n) => `${tmpDir(this.dir)}/${n}`);
+    return names.filter((n) => { const pid = tmpOwner(n); return pid !== null && !processAlive(pid); }).map((n) => join(tmpDir(this.dir), n));
   }
 
   /**
@@ -330,7 +331,7 @@ export class Store {
   /** Rebuilds the index from the refs, from scratch. */
   async reindex(): Promise<{ packages: number }> {
     return withLock(this.dir, async () => {
-      await rm(`${this.dir}/index`, { recursive: true, force: true });
+      await rm(indexDir(this.dir), { recursive: true, force: true });
       const catalog = await Catalog.open(this.dir);
       try {
         await this.syncCatalog(catalog, true);
@@ -345,7 +346,7 @@ export class Store {
   async diskUsage(): Promise<{ objects: number; bytes: number }> {
     let objects = 0;
     let bytes = 0;
-    for await (const id of this.objects.list()) { objects++; bytes += (await stat(this.objects.path(id))).size; }
+    for await (const id of this.objects.list()) { objects++; bytes += await this.objects.diskSize(id); }
     return { objects, bytes };
   }
 }
