@@ -7,23 +7,35 @@
  *   const manifest = await store.manifest(added.id);
  */
 export { Store } from './store/store.js';
-export type { AddResult, FsckReport, GcReport } from './store/store.js';
-export type { PackageManifest } from './store/ingest-rpm.js';
+export type { AddResult, AddOptions, StoreOptions } from './store/store.js';
+export type { FsckReport } from './store/fsck.js';
+export type { GcReport } from './store/gc.js';
+export { repair } from './store/repair.js';
+export type { RepairReport, RepairOptions } from './store/repair.js';
+export type { Snapshot } from './store/snapshot.js';
+export type { Transaction } from './store/transaction.js';
+export type { PackageManifest } from './store/kinds/package.js';
+export type { BuildRecord, BuildVariant } from './store/kinds/build.js';
+export { servedVariant } from './store/kinds/build.js';
+export type { ObjectBackend } from './store/object-backend.js';
+export type { StateBackend, StoreState } from './store/state-backend.js';
+export { MemoryObjectBackend } from './store/memory-object-backend.js';
+export { MemoryStateBackend } from './store/memory-state-backend.js';
 export type { ObjectId } from './store/layout.js';
 export { isObjectId } from './store/layout.js';
 export { BazaarError, isBazaarError } from './errors.js';
 export { readRpmFile } from './rpm/read-rpm.js';
-export { packageMeta, formatNevra } from './rpm/package-meta.js';
+export { packageMeta } from './rpm/package-meta.js';
 export type { PackageMeta, PackageFile } from './rpm/package-meta.js';
-export { parseNevra, nevraKey } from './rpm/nevra.js';
+export { parseNevra, nevraKey, formatNevra, formatNevraWithEpoch } from './rpm/nevra.js';
 export type { Dependency, DependencyFlags, DependencyKind } from './rpm/dependency.js';
 export { rpmvercmp } from './policy/rpmvercmp.js';
 export { compareEvr, parseEvr, formatEvr } from './policy/evr.js';
 export {
-  createChannel, addToChannel, removeFromChannel, publishChannel, restoreChannel, readChannel, channelBuilds, channelNames,
+  createChannel, addToChannel, removeFromChannel, publishChannel, readChannel, channelBuilds, channelNames, deleteChannel, renameChannel,
 } from './store/channels.js';
 export type { ChannelSettings, ChannelBuild, ChannelState, ChannelChange } from './store/channels.js';
-export { channelLog, diffChannel, listChannels, resolveChannelRev } from './store/channel-history.js';
+export { channelLog, diffChannel, listChannels, resolveChannelRev, restoreChannel } from './store/channel-history.js';
 export type { ChannelSummary, ChannelDiff, ChannelLogEntry } from './store/channel-history.js';
 export { pinPackage, unpinPackage, listPins } from './store/pins.js';
 export type { Pin } from './store/pins.js';

@@ -3,6 +3,9 @@
  * prints nothing itself: it receives parsed options, calls the library, and returns data;
  * `main.ts` prints it (text or `--json`) and maps errors to exit codes.
  */
+import { BazaarError } from '../errors.js';
+import type { Store } from '../store/store.js';
+
 export type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string; describe: string }>;
 
 export interface CommandInput {
@@ -16,6 +19,12 @@ export interface CommandInput {
   /** Progress reporting for long work; a no-op when stderr is not a terminal or with --json. */
   progress: Progress;
   stdin: NodeJS.ReadableStream;
+  /** Where raw output goes (`bazaar cat`); absent in-process. */
+  stdout?: NodeJS.WritableStream;
+  /** Opens the store at `storeDir`, its notices going to stderr. */
+  openStore(): Promise<Store>;
+  /** Prints one notice line to stderr (`bazaar CMD: ...`). */
+  notice(line: string): void;
   /**
    * Streams a chunk of text output to stdout as it is produced, for outputs too large or
    * too long-running to return at once (`vercmp --batch`). Absent when the caller wants
@@ -49,4 +58,12 @@ export interface Progress {
   start(label: string, total: number): void;
   tick(n?: number, detail?: string): void;
   done(): void;
+}
+
+/** Refuses a wrong number of positional arguments with the command's usage (ERR_USAGE). */
+export function expectArgs(positionals: readonly string[], min: number, max: number, usage: string): void {
+  if (positionals.length < min || positionals.length > max) {
+    const extra = positionals.length > max ? `unexpected argument${positionals.length - max === 1 ? '' : 's'} ${positionals.slice(max).join(' ')}: ` : '';
+    throw new BazaarError('ERR_USAGE', `${extra}usage: ${usage}`);
+  }
 }

@@ -3,8 +3,10 @@
  * file is the only place that prints it. Exit codes: 0 ok, 1 the operation found a problem,
  * 2 bad usage or bad input.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BazaarError, isInputError } from '../errors.js';
+import { Store } from '../store/store.js';
 import type { Command, CommandOutput } from './command.js';
 import { commands } from './commands/index.js';
 import { createProgress } from './progress.js';
@@ -15,20 +17,29 @@ const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** Codes that mean the store is damaged: the message says where to look next. */
+const DAMAGE_CODES = new Set(['ERR_STORE_DAMAGED', 'ERR_STORE_OBJECT_CORRUPT', 'ERR_STORE_OBJECT_NOT_FOUND']);
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'bazaar: a content-addressed package and image store for Virtual Appliances',
     '',
-    'Usage: bazaar <command> [options]',
+    'Usage: bazaar [--store DIR] [--json] <command> [options]',
     '',
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Options every command takes:',
+    'Options every command takes (before or after the command):',
     '  --store DIR   the store (default: $BAZAAR_STORE, else ./bazaar-store)',
     '  --json        machine-readable output',
-    '  -h, --help    this help, or a command\'s help: bazaar add --help',
+    '  -h, --help    this help, or a command\'s help: bazaar add --help, bazaar help add',
+    '  --version     the version of bazaar',
     '',
     'Exit codes: 0 ok, 1 the operation found a problem, 2 bad usage or bad input.',
   ].join('\n');
@@ -36,8 +47,8 @@ function topHelp(): string {
 
 function commandHelp(cmd: Command): string {
   const opts = Object.entries(cmd.options).map(([name, spec]) => {
-    const flag = spec.type === 'string' ? `--${name} VALUE` : `--${name}`;
-    return `  ${flag.padEnd(22)} ${spec.describe}`;
+    const flag = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ' VALUE' : ''}`;
+    return `  ${flag.padEnd(24)} ${spec.describe}`;
   });
   return [`Usage: ${cmd.usage}`, '', cmd.help.trim(), '', ...(opts.length ? ['Options:', ...opts, ''] : []),
     'Common options: --store DIR, --json, --help'].join('\n');
@@ -48,12 +59,51 @@ function print(out: CommandOutput, json: boolean): void {
   else if (out.text !== undefined && out.text !== '') process.stdout.write(out.text.endsWith('\n') ? out.text : `${out.text}\n`);
 }
 
+/** node's parseArgs messages, in bazaar's words (they quote options and suggest `--`). */
+function usageMessage(err: Error, cmd: Command): string {
+  const unknown = /Unknown option '([^']+)'/.exec(err.message);
+  if (unknown) return `unknown option ${unknown[1]}; 'bazaar ${cmd.name} --help' lists the options`;
+  const missing = /Option '(?:-\w, )?(--[\w-]+)(?: <value>)?' argument missing/.exec(err.message);
+  if (missing) return `${missing[1]} needs a value; 'bazaar ${cmd.name} --help' shows how`;
+  const type = /Option '(?:-\w, )?(--[\w-]+)[^']*' does not take an argument/.exec(err.message);
+  if (type) return `${type[1]} takes no value; 'bazaar ${cmd.name} --help' shows how`;
+  return `${err.message.split('.')[0]}; 'bazaar ${cmd.name} --help' shows the usage`;
+}
+
+/** Splits common options given before the command name from the rest. */
+function leadingOptions(argv: string[]): { lead: string[]; rest: string[] } {
+  const lead: string[] = [];
+  let i = 0;
+  while (i < argv.length && argv[i].startsWith('-')) {
+    const a = argv[i];
+    if (a === '--store') { lead.push(a, argv[i + 1] ?? ''); i += 2; continue; }
+    lead.push(a);
+    i++;
+  }
+  return { lead, rest: argv.slice(i) };
+}
+
 /** Runs one CLI invocation and returns its exit code (exported for in-process tests). */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  const { lead, rest } = leadingOptions(argv);
+  if (lead.includes('--version') || lead.includes('-V')) {
+    process.stdout.write(`bazaar ${version()}\n`);
+    return 0;
+  }
+  let [name, ...args] = rest;
+  if (name === 'help') {
+    const target = args[0] === undefined ? undefined : commands.find((c) => c.name === args[0]);
+    if (args[0] !== undefined && !target) {
+      process.stderr.write(`bazaar: unknown command '${args[0]}'. Run 'bazaar --help' to see the commands.\n`);
+      return 2;
+    }
+    process.stdout.write(`${target ? commandHelp(target) : topHelp()}\n`);
+    return 0;
+  }
+  if (name === undefined) {
+    const helpAsked = lead.includes('--help') || lead.includes('-h');
     process.stdout.write(`${topHelp()}\n`);
-    return name === undefined ? 2 : 0;
+    return helpAsked ? 0 : 2;
   }
   const cmd = commands.find((c) => c.name === name);
   if (!cmd) {
@@ -62,9 +112,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: { ...COMMON_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: [...lead, ...args], options: { ...COMMON_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true });
   } catch (err) {
-    process.stderr.write(`bazaar ${cmd.name}: ${(err as Error).message}. Usage: ${cmd.usage}\n`);
+    process.stderr.write(`bazaar ${cmd.name}: ${usageMessage(err as Error, cmd)}\n`);
     return 2;
   }
   const options = parsed.values as Record<string, string | boolean | string[] | undefined>;
@@ -73,22 +123,29 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const json = options.json === true;
+  const storeDir = (options.store as string | undefined) ?? process.env.BAZAAR_STORE ?? './bazaar-store';
+  const notice = (line: string): void => { process.stderr.write(`bazaar ${cmd.name}: ${line}\n`); };
   try {
     const out = await cmd.run({
       positionals: parsed.positionals,
       options,
-      storeDir: (options.store as string | undefined) ?? process.env.BAZAAR_STORE ?? './bazaar-store',
+      storeDir,
       json,
       progress: createProgress(!json && process.stderr.isTTY === true),
       stdin: process.stdin,
+      stdout: process.stdout,
       emit: (chunk) => { process.stdout.write(chunk); },
+      openStore: () => Store.open(storeDir, { onNotice: notice }),
+      notice,
     });
     print(out, json);
     return out.exitCode;
   } catch (err) {
     if (err instanceof BazaarError) {
-      if (json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
-      process.stderr.write(`bazaar ${cmd.name}: ${err.message.split('\n')[0]}\n`);
+      let message = err.message.split('\n')[0];
+      if (DAMAGE_CODES.has(err.code) && cmd.name !== 'fsck') message += "; 'bazaar fsck' lists all damage and 'bazaar fsck --repair' repairs what it can";
+      if (json) process.stdout.write(`${JSON.stringify({ error: { ...err.toJSON(), message } })}\n`);
+      process.stderr.write(`bazaar ${cmd.name}: ${message}\n`);
       return isInputError(err) ? 2 : 1;
     }
     throw err;

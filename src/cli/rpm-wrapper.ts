@@ -49,7 +49,7 @@ async function run(argv: string[]): Promise<number> {
   for (const name of names) {
     let id;
     try {
-      ({ id } = await store.resolvePackage(name));
+      id = (await store.read((snap) => store.findPackage(snap, name))).build.manifest;
     } catch (err) {
       if (err instanceof BazaarError && (err.code === 'ERR_PACKAGE_NOT_FOUND' || err.code === 'ERR_PACKAGE_AMBIGUOUS')) {
         process.stdout.write(`package ${name} is not installed\n`);

@@ -10,7 +10,7 @@ export { compareAltBuilds, compareDisttags, disttagBranch } from './alt-compare.
 export type { AltBuild, AltCompareOptions } from './alt-compare.js';
 export { requiredBump, actualBump, checkLayerVersion, isSoname } from './semver-bump.js';
 export type { Bump, BumpReason, RequiredBump, LayerVersionCheck } from './semver-bump.js';
-export { compareBuilds, newestBuild, checkPublishIdentity, checkUpgrade, obsoletesBuild, formatNevra, sortNewestFirst } from './versioning.js';
+export { compareBuilds, newestBuild, checkPublishIdentity, checkUpgrade, obsoletesBuild, sortNewestFirst } from './versioning.js';
 export type { Build, VersionOrder, OrderOptions } from './versioning.js';
 export { parseLayerRef, pickLayerVersion } from './layer-ref.js';
 export type { LayerRef } from './layer-ref.js';

@@ -10,6 +10,7 @@ import { compareAltBuilds } from './alt-compare.js';
 import type { AltCompareOptions } from './alt-compare.js';
 import { rangesOverlap, flagsToSense } from './dependency-range.js';
 import { compareEvr } from './evr.js';
+import { formatNevra, formatNevraWithEpoch } from '../rpm/nevra.js';
 
 /** How a channel orders builds: upstream rpm's labelCompare (default) or ALT's rpm. */
 export type VersionOrder = 'rpm' | 'alt';
@@ -29,16 +30,6 @@ export interface Build {
 
 export interface OrderOptions extends AltCompareOptions {
   order?: VersionOrder;
-}
-
-/**
- * `name-[E:]V-R.arch`, the epoch shown only when stated, as rpm prints a NEVRA.
- *
- * @example
- * formatNevra({ name: 'bash', epoch: null, version: '5.2', release: 'alt1', arch: 'x86_64' }); // 'bash-5.2-alt1.x86_64'
- */
-export function formatNevra(b: Pick<Build, 'name' | 'epoch' | 'version' | 'release' | 'arch'>): string {
-  return `${b.name}-${b.epoch === null ? '' : `${b.epoch}:`}${b.version}-${b.release}.${b.arch}`;
 }
 
 /**
@@ -79,7 +70,7 @@ export function newestBuild<T extends Build>(builds: readonly T[], options: Orde
 export function checkPublishIdentity(options: { incoming: Build; existing: readonly Build[] }): 'new' | 'idempotent' {
   const nevra = formatNevra(options.incoming);
   // Epoch 0 and no epoch are the same build identity, as they are the same order.
-  const key = (b: Build): string => formatNevra({ ...b, epoch: b.epoch ?? 0 });
+  const key = (b: Build): string => formatNevraWithEpoch(b);
   const want = key(options.incoming);
   for (const b of options.existing) {
     if (key(b) !== want) continue;

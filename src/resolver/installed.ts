@@ -12,7 +12,8 @@
 import { readFile } from 'node:fs/promises';
 import { BazaarError, isErrno } from '../errors.js';
 import { parseNevra } from './memory-source.js';
-import { formatNevra, type PackageRecord, type PackageSource } from './source.js';
+import { formatNevraWithEpoch as formatNevra } from '../rpm/nevra.js';
+import type { PackageRecord, PackageSource } from './source.js';
 
 export function parseInstalled(text: string, universe: PackageSource | null, origin = 'installed set'): PackageRecord[] {
   const byNevra = new Map<string, PackageRecord>();

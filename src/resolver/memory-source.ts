@@ -4,6 +4,7 @@
  */
 import type { Dependency, DependencyFlags } from '../rpm/dependency.js';
 import { BazaarError } from '../errors.js';
+import { parseNevra as parseNevraText } from '../rpm/nevra.js';
 import type { PackageRecord, PackageSource } from './source.js';
 
 export class MemorySource implements PackageSource {
@@ -45,11 +46,11 @@ export function parseDependency(text: string, pre = false): Dependency {
   throw new BazaarError('ERR_BAD_INPUT', `cannot parse dependency '${text}'`);
 }
 
-/** Splits `name-[epoch:]version-release.arch`. */
+/** Splits `name-[epoch:]version-release.arch` (epoch 0 when absent); ERR_BAD_INPUT when it is not one. */
 export function parseNevra(nevra: string): { name: string; epoch: number; version: string; release: string; arch: string } {
-  const m = /^(.+)-(?:(\d+):)?([^-:]+)-([^-]+)\.([^.]+)$/.exec(nevra.trim());
-  if (!m) throw new BazaarError('ERR_BAD_INPUT', `'${nevra}' is not name-[epoch:]version-release.arch`);
-  return { name: m[1], epoch: m[2] === undefined ? 0 : Number(m[2]), version: m[3], release: m[4], arch: m[5] };
+  const n = parseNevraText(nevra.trim());
+  if (!n) throw new BazaarError('ERR_BAD_INPUT', `'${nevra}' is not name-[epoch:]version-release.arch`);
+  return { ...n, epoch: n.epoch ?? 0 };
 }
 
 /** Builds one record; the self-provide `name = E:V-R` is added as rpm does. */

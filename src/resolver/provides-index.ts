@@ -10,7 +10,8 @@ import { parseEvr, type Evr } from '../policy/evr.js';
 import { archScorer } from './arch.js';
 import { compareEvr, flagBits, rangesOverlap } from './overlap.js';
 import { isRich, parseRichDep, richSet, type RichNode } from './rich-dep.js';
-import { formatNevra, type PackageRecord, type PackageSource } from './source.js';
+import { formatNevraWithEpoch as formatNevra } from '../rpm/nevra.js';
+import type { PackageRecord, PackageSource } from './source.js';
 import { computePackageDeps, decodePackageDeps, type PackageDeps } from './package-deps.js';
 
 export interface PoolPackage {

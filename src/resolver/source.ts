@@ -30,8 +30,3 @@ export interface PackageSource {
   /** Every package; called once per solver pool, so it may build the array lazily. */
   packages(): readonly PackageRecord[];
 }
-
-/** `name-epoch:version-release.arch`, the epoch always written (the CLI and oracle format). */
-export function formatNevra(p: { name: string; epoch: number; version: string; release: string; arch: string }): string {
-  return `${p.name}-${p.epoch}:${p.version}-${p.release}.${p.arch}`;
-}

@@ -1,10 +1,17 @@
 /**
- * Package references as users type them: `name-version-release.arch` or
- * `name-epoch:version-release.arch`. Parsed from the right, since neither version nor
- * release may contain `-`, while names may.
+ * NEVRA: the one place that parses and formats `name-[epoch:]version-release.arch`.
+ * Parsed from the right, since neither version nor release may contain `-`, while names
+ * may.
+ *
+ * Three spellings are in use, each with one function:
+ * - `formatNevra`: the epoch only when the package states one (as `rpm -q` prints);
+ * - `formatNevraWithEpoch`: the epoch always written (the resolver's and oracle format);
+ * - `nevraKey`: the lookup key, the epoch always written, 0 when absent, so
+ *   `foo-1-1.noarch` and `foo-0:1-1.noarch` name the same build.
  */
 export interface Nevra { name: string; epoch: number | null; version: string; release: string; arch: string }
 
+/** A NEVRA as users type it; null when the text is not one. */
 export function parseNevra(text: string): Nevra | null {
   const lastDash = text.lastIndexOf('-');
   if (lastDash <= 0) return null;
@@ -23,14 +30,30 @@ export function parseNevra(text: string): Nevra | null {
     epoch = Number(e);
     version = version.slice(colon + 1);
   }
-  if (!version) return null;
+  if (!version || version.includes(':')) return null;
   return { name: head.slice(0, prevDash), epoch, version, release: releaseArch.slice(0, dot), arch: releaseArch.slice(dot + 1) };
 }
 
-/**
- * The lookup key of a NEVRA: the epoch always written (0 when absent), so `foo-1-1.noarch`
- * and `foo-0:1-1.noarch` name the same build.
- */
-export function nevraKey(n: Nevra): string {
-  return `${n.name}-${n.epoch ?? 0}:${n.version}-${n.release}.${n.arch}`;
+/** `name-version-release` (no arch), the epoch as in `parseNevra`; null when not one. */
+export function parseNevr(text: string): Omit<Nevra, 'arch'> | null {
+  const n = parseNevra(`${text}.x`);
+  return n === null ? null : { name: n.name, epoch: n.epoch, version: n.version, release: n.release };
+}
+
+/** `name-[E:]V-R.A`, the epoch only when stated (null means none), as rpm prints a NEVRA. */
+export function formatNevra(p: { name: string; epoch: number | null; version: string; release: string; arch: string }): string {
+  return `${p.name}-${p.epoch === null ? '' : `${p.epoch}:`}${p.version}-${p.release}.${p.arch}`;
+}
+
+/** `name-E:V-R.A`, the epoch always written. */
+export function formatNevraWithEpoch(p: { name: string; epoch: number | null; version: string; release: string; arch: string }): string {
+  return `${p.name}-${p.epoch ?? 0}:${p.version}-${p.release}.${p.arch}`;
+}
+
+/** The lookup key of a build: `formatNevraWithEpoch`, so epoch 0 and no epoch are one key. */
+export function nevraKey(n: Nevra): string { return formatNevraWithEpoch(n); }
+
+/** `name-[E:]V-R.A` from a key, the epoch left out when 0 (as rpm prints most NEVRAs). */
+export function nevraOfKey(key: string): string {
+  return key.replace(/-0:([^-:]*-[^-]*)$/, '-$1');
 }

@@ -6,6 +6,7 @@ import { BazaarError } from '../errors.js';
 import { DEPENDENCY_KINDS, senseToFlags } from './dependency.js';
 import type { Dependency, DependencyKind } from './dependency.js';
 import type { RpmHeader } from './header.js';
+import { formatNevra } from './nevra.js';
 import { DIGEST_ALGOS, Tag } from './tags.js';
 
 export interface PackageFile {
@@ -154,11 +155,6 @@ function retrofitProvides(h: RpmHeader, raw: RawDeps, self: { name: string; evr:
   const EQUAL = 0x08;
   const filled = h.has(Tag.PROVIDEVERSION) ? raw : { names: raw.names, senses: raw.names.map(() => 0), versions: raw.names.map(() => '') };
   return { names: [...filled.names, self.name], senses: [...filled.senses, EQUAL], versions: [...filled.versions, self.evr] };
-}
-
-/** `name-[epoch:]version-release.arch`, the epoch only when the package states one. */
-export function formatNevra(p: { name: string; epoch: number | null; version: string; release: string; arch: string }): string {
-  return `${p.name}-${p.epoch === null ? '' : `${p.epoch}:`}${p.version}-${p.release}.${p.arch}`;
 }
 
 /** Reads the package metadata from a main header. `where` names the file in messages. */

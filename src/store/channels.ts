@@ -1,74 +1,70 @@
 /**
- * Channels (docs/versioning-policy.md#rule-channels): a channel is the git branch
- * `channels/<name>` in the store's refs repository, with the same shape as `packages`
- * (`<name>/<nevra key> -> package manifest id`) plus one entry `.channel` naming the
- * channel's settings object (`{"type":"channel","order":"rpm"|"alt",...}`), fixed at
- * creation. Every change is one commit on that branch, made under the store lock, so a
- * reader sees one state or the next, never a mix; refused changes write nothing.
+ * Channels (docs/versioning-policy.md#rule-channels): a channel is the branch
+ * `channels/<name>`, with the same shape as `packages` (a build record per build path,
+ * ref-paths.ts) plus one entry `.channel` naming the channel's settings object (its
+ * order, fixed at creation). Every change is one commit on that branch, made in a
+ * transaction, so a reader sees one state or the next, never a mix; refused changes write
+ * nothing.
  *
- * A channel only ever holds builds that are in the store (`packages`); leaving a channel
- * never deletes a build.
+ * A channel holds build records: which build, and through the record's variants, which
+ * .rpm file it serves (the most recently added signed variant; see kinds/build.ts). A
+ * channel only ever holds builds that are in the store; leaving a channel never deletes a
+ * build.
  */
 import { BazaarError } from '../errors.js';
 import { checkChannelName } from '../policy/channel-name.js';
 import { sortNewestFirst } from '../policy/versioning.js';
 import type { Build, OrderOptions, VersionOrder } from '../policy/versioning.js';
-import { nevraKey, parseNevra } from '../rpm/nevra.js';
-import { canonicalJson } from './canonical-json.js';
-import type { Catalog, CatalogPackage } from './catalog.js';
+import type { BranchView } from './branch-view.js';
+import { findBuild } from './builds.js';
+import type { BuildEntry } from './builds.js';
+import { readKind, stageKind } from './kinds/index.js';
+import type { BuildRecord } from './kinds/build.js';
 import type { ObjectId } from './layout.js';
-import type { RefChange } from './refs.js';
+import { CHANNEL_PREFIX, CHANNEL_SETTINGS_PATH, PACKAGES_BRANCH, buildPath, channelBranch } from './ref-paths.js';
 import type { Store } from './store.js';
-
-export const CHANNEL_PREFIX = 'channels/';
-/** The tree entry holding the settings; package paths always contain a `/`, so it cannot clash. */
-export const SETTINGS_PATH = '.channel';
+import { TRASH_PREFIX } from './retention.js';
+import type { Transaction } from './transaction.js';
 
 export interface ChannelSettings { order: VersionOrder; priorityBranch?: string }
-/** A build in a channel: its tree path is `<name>/<key>`. */
-export interface ChannelBuild { name: string; key: string; nevra: string; id: ObjectId }
+/** A build in a channel: `value` is its build record. */
+export type ChannelBuild = BuildEntry;
 export interface ChannelState { name: string; commit: string; settings: ChannelSettings; builds: ChannelBuild[] }
-export interface ChannelChange { commit: string; added: string[]; removed: string[]; unchanged: string[] }
+export interface ChannelChange { commit: string; added: string[]; removed: string[]; unchanged: string[]; updated: string[] }
 
-export const channelBranch = (name: string): string => `${CHANNEL_PREFIX}${name}`;
-
-/** `name-[E:]V-R.A` from a key, the epoch left out when 0 (as rpm prints most NEVRAs). */
-export function nevraOfKey(key: string): string {
-  return key.replace(/-0:([^-:]*-[^-]*)$/, '-$1');
-}
-
-function buildAt(path: string, id: ObjectId): ChannelBuild {
-  const slash = path.indexOf('/');
-  const key = path.slice(slash + 1);
-  return { name: path.slice(0, slash), key, nevra: nevraOfKey(key), id };
-}
-
-const pathOf = (b: { name: string; key: string }): string => `${b.name}/${b.key}`;
+const pathOf = (b: { name: string; key: string }): string => buildPath(b.name, b.key);
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-function commitMessage(what: string, why: string | undefined, details: string[]): string {
+export function commitMessage(what: string, why: string | undefined, details: string[]): string {
   return [what, ...(why ? ['', why] : []), ...(details.length ? ['', ...details] : [])].join('\n');
 }
 
+function noChannel(name: string): BazaarError {
+  return new BazaarError('ERR_CHANNEL', `no channel ${name}; 'bazaar channel ls' lists them, 'bazaar channel create ${name}' makes it`, { data: { channel: name } });
+}
+
+/** A channel's settings at a commit (default: its head); ERR_CHANNEL if it does not exist. */
+export async function channelSettings(store: Store, view: BranchView, name: string, commit?: string): Promise<{ commit: string; settings: ChannelSettings }> {
+  const branch = channelBranch(name);
+  const at = commit ?? view.head(branch);
+  if (at === null) throw noChannel(name);
+  const id = await view.read(branch, CHANNEL_SETTINGS_PATH, at);
+  if (id === null) throw new BazaarError('ERR_STORE_DAMAGED', `channel ${name} at ${at} has no ${CHANNEL_SETTINGS_PATH} entry`, { data: { channel: name } });
+  const raw = await readKind(store.objects, id, 'channel');
+  return { commit: at, settings: { order: raw.order, ...(raw.priorityBranch ? { priorityBranch: raw.priorityBranch } : {}) } };
+}
+
 /** The channel's settings and builds at a commit (default: its head); ERR_CHANNEL if it does not exist. */
-export async function readChannel(store: Store, name: string, commit?: string): Promise<ChannelState> {
-  checkChannelName(name);
-  const at = commit ?? (await store.refs.head(channelBranch(name)));
-  if (at === null) {
-    throw new BazaarError('ERR_CHANNEL', `no channel ${name}; 'bazaar channel ls' lists them, 'bazaar channel create ${name}' makes it`, { data: { channel: name } });
-  }
-  const entries = await store.refs.entries(channelBranch(name), at);
-  const settingsId = entries.get(SETTINGS_PATH);
-  if (settingsId === undefined) throw new BazaarError('ERR_STORE_REF', `channel ${name} at ${at} has no ${SETTINGS_PATH} entry`);
-  const raw = JSON.parse((await store.objects.read(settingsId)).toString('utf8')) as { type?: string } & ChannelSettings;
-  const settings: ChannelSettings = { order: raw.order, ...(raw.priorityBranch ? { priorityBranch: raw.priorityBranch } : {}) };
-  const builds = [...entries].filter(([p]) => p !== SETTINGS_PATH).map(([p, id]) => buildAt(p, id));
+export async function readChannel(store: Store, view: BranchView, name: string, commit?: string): Promise<ChannelState> {
+  const { commit: at, settings } = await channelSettings(store, view, name, commit);
+  const index = await store.indexOf(at);
+  const builds = index.builds.map((b) => ({ name: b.name, key: b.key, nevra: b.nevra, value: b.value }));
   return { name, commit: at, settings, builds };
 }
 
 /** Throws ERR_CHANNEL unless the channel exists (callers check before writing anything). */
-export async function requireChannel(store: Store, name: string): Promise<void> {
-  await readChannel(store, name);
+export async function requireChannel(store: Store, view: BranchView, name: string): Promise<void> {
+  await channelSettings(store, view, name);
 }
 
 /** The order options the policy's comparisons take for this channel. */
@@ -76,9 +72,22 @@ export function orderOf(settings: ChannelSettings): OrderOptions {
   return { order: settings.order, ...(settings.priorityBranch ? { priorityBranch: settings.priorityBranch } : {}) };
 }
 
+/** Every channel's name, in name order. */
+export function channelNames(view: BranchView): string[] {
+  return view.branches(CHANNEL_PREFIX).map((b) => b.slice(CHANNEL_PREFIX.length)).sort();
+}
+
+/** Refuses a name that differs only in case from an existing channel (they would be one on some filesystems and URLs). */
+function checkNewName(view: BranchView, name: string): void {
+  checkChannelName(name);
+  const clash = channelNames(view).find((n) => n !== name && n.toLowerCase() === name.toLowerCase());
+  if (clash) throw new BazaarError('ERR_CHANNEL', `channel ${name} would differ from channel ${clash} only in case; choose another name`, { data: { channel: name, clash } });
+  if (view.head(channelBranch(name)) !== null) throw new BazaarError('ERR_CHANNEL', `channel ${name} already exists`, { data: { channel: name } });
+}
+
 /**
  * Creates an empty channel with its order fixed (`rpm`, the default, or `alt`), as one
- * commit. Refuses an existing name or a bad name (ERR_CHANNEL).
+ * commit. Refuses an existing name, a name differing from one only in case, or a bad name.
  *
  * @example
  * await createChannel(store, 'sisyphus', { order: 'alt' });
@@ -89,65 +98,63 @@ export async function createChannel(store: Store, name: string, options: Partial
   if (order !== 'rpm' && order !== 'alt') throw new BazaarError('ERR_CHANNEL', `a channel's order is rpm or alt, not '${String(order)}'`);
   if (options.priorityBranch !== undefined && order !== 'alt') throw new BazaarError('ERR_CHANNEL', 'a priority branch only means something in an alt-order channel');
   const settings: ChannelSettings = { order, ...(options.priorityBranch ? { priorityBranch: options.priorityBranch } : {}) };
-  return store.locked(async () => {
-    if ((await store.refs.head(channelBranch(name))) !== null) throw new BazaarError('ERR_CHANNEL', `channel ${name} already exists`, { data: { channel: name } });
-    const id = await store.objects.put(Buffer.from(canonicalJson({ type: 'channel', ...settings })));
-    const commit = await store.refs.update(channelBranch(name), [{ path: SETTINGS_PATH, id }],
+  return store.write(async (tx) => {
+    checkNewName(tx, name);
+    const staged = await stageKind(store.objects, 'channel', settings);
+    tx.stage(staged);
+    const commit = await tx.update(channelBranch(name), [{ path: CHANNEL_SETTINGS_PATH, id: staged.id }],
       commitMessage(`create channel ${name} (order ${order}${settings.priorityBranch ? `, priority branch ${settings.priorityBranch}` : ''})`, options.message, []));
     return { name, commit, settings };
   });
 }
 
 /**
- * Puts stored builds into a channel as one commit. The caller holds the lock and has
- * resolved the builds against the store. Builds already there are left as they are.
+ * Puts stored builds into a channel as one commit in `tx`. A build the channel holds with
+ * the same record is left as it is; one it holds with an older record of the same build
+ * (fewer signature variants) is updated to the store's record.
  */
-export async function addBuildsToChannel(store: Store, name: string, builds: CatalogPackage[], why?: string): Promise<ChannelChange> {
-  const state = await readChannel(store, name);
-  const have = new Set(state.builds.map(pathOf));
-  const fresh = [...new Map(builds.filter((b) => !have.has(pathOf(b))).map((b) => [pathOf(b), b])).values()];
-  const unchanged = builds.filter((b) => have.has(pathOf(b))).map((b) => b.nevra);
-  const commit = fresh.length === 0 ? state.commit : await store.refs.update(channelBranch(name), fresh.map((b) => ({ path: pathOf(b), id: b.id })),
-    commitMessage(`add ${plural(fresh.length, 'package')} to ${name}`, why, fresh.map((b) => `+ ${b.nevra} ${b.id}`)));
-  return { commit, added: fresh.map((b) => b.nevra), removed: [], unchanged };
+export async function addBuildsToChannel(store: Store, tx: Transaction, name: string, builds: readonly BuildEntry[], why?: string): Promise<ChannelChange> {
+  await requireChannel(store, tx, name);
+  const branch = channelBranch(name);
+  const fresh = new Map<string, BuildEntry>();
+  const unchanged: string[] = [];
+  const updated: string[] = [];
+  for (const b of builds) {
+    const have = await tx.read(branch, pathOf(b));
+    if (have === b.value) { unchanged.push(b.nevra); continue; }
+    if (have !== null) updated.push(b.nevra);
+    fresh.set(pathOf(b), b);
+  }
+  const list = [...fresh.values()];
+  const commit = list.length === 0 ? (tx.head(branch) as string) : await tx.update(branch, list.map((b) => ({ path: pathOf(b), id: b.value })),
+    commitMessage(`add ${plural(list.length, 'package')} to ${name}`, why, list.map((b) => `+ ${b.nevra} ${b.value}`)));
+  return { commit, added: list.filter((b) => !updated.includes(b.nevra)).map((b) => b.nevra), removed: [], unchanged, updated };
+}
+
+/** Builds of the store named by `refs` (NEVRA, name with one build, build id, .rpm path). */
+async function storeBuilds(store: Store, view: BranchView, refs: readonly string[]): Promise<BuildEntry[]> {
+  const out: BuildEntry[] = [];
+  for (const ref of refs) out.push(await findBuild(view, store.objects, PACKAGES_BRANCH, ref, 'the store', "'bazaar ls' lists what is there"));
+  return out;
 }
 
 /**
- * Adds builds of the store (by NEVRA, or by bare name when the store has one build of
- * it) to a channel, all in one commit; nothing changes if any reference is bad.
+ * Adds builds of the store to a channel, all in one commit; nothing changes if any
+ * reference is bad.
  *
  * @example
  * await addToChannel(store, 'sample', ['openssl-1.1.1w-alt1.x86_64', 'openssl-3.1.4-alt1.x86_64']);
  */
 export async function addToChannel(store: Store, name: string, refs: string[], options: { message?: string } = {}): Promise<ChannelChange> {
   if (refs.length === 0) throw new BazaarError('ERR_USAGE', `name at least one package to add to ${name}`);
-  return store.locked(async (catalog) => {
-    await requireChannel(store, name);
-    const builds: CatalogPackage[] = [];
-    for (const ref of refs) builds.push(await store.resolveWith(catalog, ref));
-    return addBuildsToChannel(store, name, builds, options.message);
+  return store.write(async (tx) => {
+    await requireChannel(store, tx, name);
+    return addBuildsToChannel(store, tx, name, await storeBuilds(store, tx, refs), options.message);
   });
 }
 
-/**
- * Finds `ref` (a NEVRA, or a bare name with one build) among `builds`; `where` and `hint`
- * complete the error messages ("channel sample", "'bazaar channel ls sample' lists it").
- */
-export function findBuild<T extends { name: string; key: string; nevra: string }>(builds: readonly T[], ref: string, where: string, hint: string): T {
-  const parsed = parseNevra(ref);
-  const key = parsed ? nevraKey(parsed) : null;
-  const exact = builds.find((b) => b.key === key);
-  if (exact) return exact;
-  const named = builds.filter((b) => b.name === ref);
-  if (named.length === 1) return named[0];
-  if (named.length > 1) {
-    throw new BazaarError('ERR_PACKAGE_AMBIGUOUS', `${ref} names ${named.length} builds in ${where} (${named.map((b) => b.nevra).join(', ')}); give the full NEVRA`, { data: { ref, where } });
-  }
-  throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `${ref} is not in ${where}; ${hint}`, { data: { ref, where } });
-}
-
-export function findInChannel(state: ChannelState, ref: string): ChannelBuild {
-  return findBuild(state.builds, ref, `channel ${state.name}`, `'bazaar channel ls ${state.name}' lists it`);
+export function findInChannel(store: Store, view: BranchView, name: string, ref: string): Promise<BuildEntry> {
+  return findBuild(view, store.objects, channelBranch(name), ref, `channel ${name}`, `'bazaar channel ls ${name}' lists it`);
 }
 
 /**
@@ -159,90 +166,111 @@ export function findInChannel(state: ChannelState, ref: string): ChannelBuild {
  */
 export async function removeFromChannel(store: Store, name: string, refs: string[], options: { message?: string } = {}): Promise<ChannelChange> {
   if (refs.length === 0) throw new BazaarError('ERR_USAGE', `name at least one package to remove from ${name}`);
-  return store.locked(async () => {
-    const state = await readChannel(store, name);
-    const gone = [...new Map(refs.map((r) => findInChannel(state, r)).map((b) => [pathOf(b), b])).values()];
-    const commit = await store.refs.update(channelBranch(name), gone.map((b) => ({ path: pathOf(b), id: null })),
-      commitMessage(`remove ${plural(gone.length, 'package')} from ${name}`, options.message, gone.map((b) => `- ${b.nevra} ${b.id}`)));
-    return { commit, added: [], removed: gone.map((b) => b.nevra), unchanged: [] };
+  return store.write(async (tx) => {
+    await requireChannel(store, tx, name);
+    const gone = new Map<string, BuildEntry>();
+    for (const r of refs) { const b = await findInChannel(store, tx, name, r); gone.set(pathOf(b), b); }
+    const list = [...gone.values()];
+    const commit = await tx.update(channelBranch(name), list.map((b) => ({ path: pathOf(b), id: null })),
+      commitMessage(`remove ${plural(list.length, 'package')} from ${name}`, options.message, list.map((b) => `- ${b.nevra} ${b.value}`)));
+    return { commit, added: [], removed: list.map((b) => b.nevra), unchanged: [], updated: [] };
   });
 }
 
 /**
+ * Publishes a channel as a whole: its content becomes exactly `builds` in one commit of
+ * `tx`, so readers see the old set or the new one, never a mix.
+ */
+export async function publishBuilds(store: Store, tx: Transaction, name: string, builds: readonly BuildEntry[], why: string | undefined): Promise<ChannelChange> {
+  const state = await readChannel(store, tx, name);
+  const wanted = new Map(builds.map((b) => [pathOf(b), b]));
+  const current = new Map(state.builds.map((b) => [pathOf(b), b]));
+  const added = [...wanted.values()].filter((b) => current.get(pathOf(b))?.value !== b.value);
+  const removed = [...current.values()].filter((b) => !wanted.has(pathOf(b)));
+  const changes = [...removed.map((b) => ({ path: pathOf(b), id: null })), ...added.map((b) => ({ path: pathOf(b), id: b.value }))];
+  const commit = changes.length === 0 ? state.commit : await tx.update(channelBranch(name), changes,
+    commitMessage(`publish ${name}: ${plural(wanted.size, 'package')} (+${added.length} -${removed.length})`, why,
+      [...added.map((b) => `+ ${b.nevra} ${b.value}`), ...removed.map((b) => `- ${b.nevra} ${b.value}`)]));
+  const unchanged = [...wanted.values()].filter((b) => !added.includes(b)).map((b) => b.nevra);
+  return { commit, added: added.map((b) => b.nevra), removed: removed.map((b) => b.nevra), unchanged, updated: [] };
+}
+
+/**
  * Publishes a channel as a whole: its content becomes exactly `refs` (builds of the store)
- * in one commit, so readers see the old set or the new one, never a mix, and a bad
- * reference leaves the old one in place. See docs/versioning-policy.md#rule-channel-atomic-publish.
+ * in one commit, and a bad reference leaves the old set in place.
+ * See docs/versioning-policy.md#rule-channel-atomic-publish.
  *
  * @example
  * await publishChannel(store, 'p11', (await readFile('p11.list', 'utf8')).split('\n').filter(Boolean));
  */
 export async function publishChannel(store: Store, name: string, refs: string[], options: { message?: string } = {}): Promise<ChannelChange> {
-  return store.locked((catalog) => publishLocked(store, catalog, name, refs, options.message));
-}
-
-async function publishLocked(store: Store, catalog: Catalog, name: string, refs: string[], why: string | undefined): Promise<ChannelChange> {
-  const state = await readChannel(store, name);
-  const wanted = new Map<string, CatalogPackage>();
-  for (const ref of refs) { const b = await store.resolveWith(catalog, ref); wanted.set(pathOf(b), b); }
-  const current = new Map(state.builds.map((b) => [pathOf(b), b]));
-  const added = [...wanted.values()].filter((b) => current.get(pathOf(b))?.id !== b.id);
-  const removed = [...current.values()].filter((b) => !wanted.has(pathOf(b)));
-  const changes: RefChange[] = [...removed.map((b) => ({ path: pathOf(b), id: null })), ...added.map((b) => ({ path: pathOf(b), id: b.id }))];
-  const commit = changes.length === 0 ? state.commit : await store.refs.update(channelBranch(name), changes,
-    commitMessage(`publish ${name}: ${plural(wanted.size, 'package')} (+${added.length} -${removed.length})`, why,
-      [...added.map((b) => `+ ${b.nevra} ${b.id}`), ...removed.map((b) => `- ${b.nevra} ${b.id}`)]));
-  const unchanged = [...wanted.values()].filter((b) => !added.includes(b)).map((b) => b.nevra);
-  return { commit, added: added.map((b) => b.nevra), removed: removed.map((b) => b.nevra), unchanged };
-}
-
-/** Every channel's name, in name order. */
-export async function channelNames(store: Store): Promise<string[]> {
-  return (await store.refs.branches()).filter((b) => b.startsWith(CHANNEL_PREFIX)).map((b) => b.slice(CHANNEL_PREFIX.length)).sort();
+  return store.write(async (tx) => {
+    await requireChannel(store, tx, name);
+    return publishBuilds(store, tx, name, await storeBuilds(store, tx, refs), options.message);
+  });
 }
 
 /**
  * A channel's builds, each as the policy sees it, newest first within a name by the
  * channel's order.
  */
-export async function channelBuilds(store: Store, state: ChannelState): Promise<Array<Build & { nevra: string }>> {
-  const builds: Array<Build & { nevra: string }> = [];
+export async function channelBuilds(store: Store, state: ChannelState): Promise<Array<Build & { nevra: string; record: BuildRecord }>> {
+  const builds: Array<Build & { nevra: string; record: BuildRecord }> = [];
   for (const b of state.builds) {
-    const m = await store.manifest(b.id);
-    builds.push({ name: m.name, epoch: m.epoch, version: m.version, release: m.release, arch: m.arch, id: b.id, disttag: m.disttag, buildtime: m.buildtime, nevra: m.nevra });
+    const r = await readKind(store.objects, b.value, 'build');
+    builds.push({ name: r.name, epoch: r.epoch, version: r.version, release: r.release, arch: r.arch, id: r.header, disttag: r.disttag, buildtime: r.buildtime, nevra: r.nevra, record: r });
   }
   return sortNewestFirst(builds, orderOf(state.settings));
 }
 
-/** For each package path, the channels whose head holds exactly that build. */
-export async function channelsHolding(store: Store): Promise<Map<string, Array<{ channel: string; id: ObjectId }>>> {
-  const out = new Map<string, Array<{ channel: string; id: ObjectId }>>();
-  for (const name of await channelNames(store)) {
-    for (const b of (await readChannel(store, name)).builds) {
-      const list = out.get(pathOf(b)) ?? [];
-      list.push({ channel: name, id: b.id });
-      out.set(pathOf(b), list);
+/** For each build key, the channels whose current state holds that build (and with which record). */
+export async function channelsHolding(store: Store, view: BranchView): Promise<Map<string, Array<{ channel: string; value: ObjectId }>>> {
+  const out = new Map<string, Array<{ channel: string; value: ObjectId }>>();
+  for (const name of channelNames(view)) {
+    for (const b of (await readChannel(store, view, name)).builds) {
+      const list = out.get(b.key) ?? [];
+      list.push({ channel: name, value: b.value });
+      out.set(b.key, list);
     }
   }
   return out;
 }
 
 /**
- * Makes a past state of a channel current again, as a new commit (history is never
- * rewritten). `commit` is a full commit id of the channel (resolve `HEAD~N` first with
- * `resolveChannelRev`). A build of that state that has since left the store is named in
- * the error and nothing changes.
+ * Deletes a channel: its branch leaves the state and waits under `trash/` (with a commit
+ * saying when) until the retention window has passed; until then gc keeps what it
+ * reached, and `bazaar channel log` of the trash branch still shows it.
  *
  * @example
- * await restoreChannel(store, 'sample', await resolveChannelRev(store, 'sample', 'HEAD~1'));
+ * await deleteChannel(store, 'scratch');
  */
-export async function restoreChannel(store: Store, name: string, commit: string, options: { message?: string } = {}): Promise<ChannelChange> {
-  const past = await readChannel(store, name, commit);
-  return store.locked(async (catalog) => {
-    const missing: string[] = [];
-    for (const b of past.builds) if ((await catalog.byKey(b.key))?.id !== b.id) missing.push(b.nevra);
-    if (missing.length > 0) {
-      throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `cannot restore ${name} to ${commit.slice(0, 12)}: ${missing.join(', ')} no longer in the store`, { data: { channel: name, missing } });
-    }
-    return publishLocked(store, catalog, name, past.builds.map((b) => b.nevra), options.message ?? `restore to ${commit}`);
+export async function deleteChannel(store: Store, name: string, options: { message?: string } = {}): Promise<{ name: string; commit: string; trash: string }> {
+  return store.write(async (tx) => {
+    await channelSettings(store, tx, name);
+    const branch = channelBranch(name);
+    const commit = tx.commitTree(branch, (await tx.tree(branch)) as string, commitMessage(`delete channel ${name}`, options.message, []));
+    const trash = `${TRASH_PREFIX}${Math.floor(store.now() / 1000)}/${branch}`;
+    tx.setHead(trash, commit);
+    tx.setHead(branch, null);
+    return { name, commit, trash };
+  });
+}
+
+/**
+ * Renames a channel, keeping its history: the new branch continues the old one with a
+ * commit saying so.
+ *
+ * @example
+ * await renameChannel(store, 'p11-beta', 'p11');
+ */
+export async function renameChannel(store: Store, from: string, to: string): Promise<{ name: string; commit: string }> {
+  return store.write(async (tx) => {
+    await requireChannel(store, tx, from);
+    checkNewName(tx, to);
+    const head = tx.head(channelBranch(from)) as string;
+    tx.setHead(channelBranch(to), head);
+    tx.setHead(channelBranch(from), null);
+    const commit = tx.commitTree(channelBranch(to), (await tx.tree(channelBranch(to))) as string, `rename channel ${from} to ${to}`);
+    return { name: to, commit };
   });
 }

@@ -6,13 +6,11 @@
  *   { "retention": { "days": 180 } }
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
 import { DEFAULT_RETENTION_DAYS, checkRetentionDays } from '../policy/retention.js';
+import { configPath } from './layout.js';
 
 export interface StoreConfig { retention: { days: number } }
-
-export function configPath(root: string): string { return join(root, 'config.json'); }
 
 export async function readStoreConfig(root: string): Promise<StoreConfig> {
   let text: string;

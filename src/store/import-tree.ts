@@ -13,8 +13,8 @@ import type { ObjectId } from './layout.js';
 import type { ObjectStore, StagedObject } from './objects.js';
 import { stageJson } from './stage-json.js';
 import { TaskPool } from './task-pool.js';
-import { kindOfMode, writeTrees } from './tree.js';
-import type { PathNode } from './tree.js';
+import { kindOfMode, writeTrees } from './kinds/tree.js';
+import type { PathNode } from './kinds/tree.js';
 
 /** Files staged concurrently (each holds at most one zstd frame in memory). */
 const PARALLEL = 16;

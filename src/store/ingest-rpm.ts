@@ -1,8 +1,9 @@
 /**
  * Turns one .rpm file into staged objects: the original file as a blob (served back
- * byte-identical), every file of its payload as a blob, its directories as trees, and a
- * `package` manifest. Nothing becomes visible here; the store commits the staged objects
- * together with the refs, or discards them.
+ * byte-identical), its main header as a blob (whose id is the build identity), every file
+ * of its payload as a blob, its directories as trees, and a `package` manifest. Nothing
+ * becomes visible here; the store commits the staged objects together with the refs, or
+ * discards them.
  */
 import { createHash } from 'node:crypto';
 import { BazaarError } from '../errors.js';
@@ -10,42 +11,56 @@ import { nevraKey } from '../rpm/nevra.js';
 import { packageMeta } from '../rpm/package-meta.js';
 import type { PackageFile, PackageMeta } from '../rpm/package-meta.js';
 import { readRpmFile } from '../rpm/read-rpm.js';
-import { FileFlag } from '../rpm/tags.js';
+import type { RpmPackageFile } from '../rpm/read-rpm.js';
+import { FileFlag, SigTag } from '../rpm/tags.js';
 import { walkPayload } from '../rpm/walk-payload.js';
-import type { ObjectId } from './layout.js';
 import { fileChunks } from './file-chunks.js';
+import { encodeKind } from './kinds/index.js';
+import type { ManifestFile, PackageManifest } from './kinds/package.js';
+import { insertPath, kindOfMode, writeTrees } from './kinds/tree.js';
+import type { PathNode } from './kinds/tree.js';
+import { objectIdOf } from './layout.js';
+import type { ObjectId } from './layout.js';
 import type { ObjectStore, StagedObject } from './objects.js';
 import { stageJson } from './stage-json.js';
 import { TaskPool } from './task-pool.js';
-import { insertPath, kindOfMode, writeTrees } from './tree.js';
-import type { PathNode } from './tree.js';
-
-export interface ManifestFile extends PackageFile {
-  /** The blob holding a regular file's bytes (absent for ghosts, links, directories). */
-  id?: ObjectId;
-}
-
-export interface PackageManifest extends Omit<PackageMeta, 'files'> {
-  type: 'package';
-  /** The original .rpm file. */
-  rpm: ObjectId;
-  rpmSize: number;
-  /** The package's files as a tree. */
-  tree: ObjectId;
-  files: ManifestFile[];
-}
 
 export interface PreparedPackage {
   path: string;
+  meta: Omit<PackageMeta, 'files'>;
   name: string;
   nevra: string;
-  /** NEVRA with the epoch always written: the catalog's key. */
+  /** NEVRA with the epoch always written: its path in branches. */
   key: string;
-  id: ObjectId;
-  staged: StagedObject[];
+  /** The header blob: the build identity. */
+  header: ObjectId;
+  rpm: ObjectId;
+  rpmSize: number;
+  signatures: string[];
+  manifest: ObjectId;
+  /** The .rpm blob: kept for a new variant of an existing build. */
+  rpmStaged: StagedObject;
+  /** The header and file blobs: kept for a new build, or to heal an existing one. */
+  blobStaged: StagedObject[];
+  /** Trees and the manifest: kept for a new build (or one whose manifest must be replaced). */
+  metaStaged: StagedObject[];
+}
+
+export interface PrepareOptions {
+  /** Objects to write even if they exist (known to be damaged: a re-add heals them). */
+  rewrite?: ReadonlySet<ObjectId>;
 }
 
 const FINISH_PARALLEL = 8;
+
+/** Signature header tags that hold a signature, by the name rpm -K shows. */
+const SIGNATURE_TAGS: Array<[number, string]> = [
+  [SigTag.RSA, 'rsa'], [SigTag.DSA, 'dsa'], [SigTag.PGP, 'pgp'], [SigTag.GPG, 'gpg'], [SigTag.OPENPGP, 'openpgp'],
+];
+
+export function signaturesOf(rpm: RpmPackageFile): string[] {
+  return SIGNATURE_TAGS.filter(([tag]) => rpm.signature.has(tag)).map(([, name]) => name);
+}
 
 async function sha256File(path: string, size: number): Promise<ObjectId> {
   const hash = createHash('sha256');
@@ -59,7 +74,7 @@ function buildTree(files: ManifestFile[]): Map<string, PathNode> {
     if (f.flags & FileFlag.GHOST) continue;
     const kind = kindOfMode(f.mode);
     if (!kind) throw new BazaarError('ERR_RPM_HEADER_CORRUPT', `${f.path} has an unknown file type (mode ${f.mode.toString(8)})`);
-    const entry: PathNode['entry'] = { kind, mode: f.mode, user: f.user, group: f.group };
+    const entry: PathNode['entry'] = { kind, mode: f.mode, user: f.user, group: f.group, mtime: f.mtime };
     if (kind === 'file') { entry.size = f.size; entry.id = f.id; }
     if (kind === 'symlink') entry.target = f.linkto;
     if (kind === 'char' || kind === 'block') entry.rdev = f.rdev;
@@ -70,42 +85,59 @@ function buildTree(files: ManifestFile[]): Map<string, PathNode> {
 
 /**
  * Payload paths must stay inside the root: absolute (source packages: bare names), with
- * no `..`, `.` or empty components.
+ * no `..`, `.` or empty components; and no file may sit below one of the package's own
+ * symlinks (a checkout would write through the link, possibly outside its root).
  */
-function checkPaths(files: PackageFile[], isSource: boolean, where: string): void {
+export function checkPaths(files: PackageFile[], isSource: boolean, where: string): void {
+  const symlinks = new Set<string>();
   for (const f of files) {
     const parts = isSource ? f.path.split('/') : f.path.split('/').slice(1);
     if ((!isSource && !f.path.startsWith('/')) || parts.some((p) => p === '..' || p === '.' || p === '')) {
       if (f.path === '/') continue;
       throw new BazaarError('ERR_RPM_PAYLOAD', `${where}: file path "${f.path}" escapes the package root or is not normalised`, { data: { path: f.path } });
     }
+    if (kindOfMode(f.mode) === 'symlink' && !(f.flags & FileFlag.GHOST)) symlinks.add(f.path);
+  }
+  if (symlinks.size === 0) return;
+  for (const f of files) {
+    for (let slash = f.path.indexOf('/', 1); slash > 0; slash = f.path.indexOf('/', slash + 1)) {
+      const dir = f.path.slice(0, slash);
+      if (symlinks.has(dir)) {
+        throw new BazaarError('ERR_RPM_PAYLOAD', `${where}: "${f.path}" lies under the package's own symlink "${dir}" (a checkout would write through the link)`, { data: { path: f.path, symlink: dir } });
+      }
+    }
   }
 }
 
-
 /** Reads, checks and stages one package. On any error nothing stays staged. */
-export async function prepareRpm(objects: ObjectStore, path: string): Promise<PreparedPackage> {
+export async function prepareRpm(objects: ObjectStore, path: string, options: PrepareOptions = {}): Promise<PreparedPackage> {
+  const rewrite = options.rewrite ?? new Set<ObjectId>();
   const rpm = await readRpmFile(path);
   const meta = packageMeta(rpm.header, path);
   checkPaths(meta.files, meta.isSource, path);
-  const staged: StagedObject[] = [];
+  const blobStaged: StagedObject[] = [];
+  const metaStaged: StagedObject[] = [];
+  let rpmStaged: StagedObject | null = null;
   // Finishing an object (compress, write) overlaps with reading the next file;
   // at most FINISH_PARALLEL are in flight, each holding at most one frame.
   const pool = new TaskPool(FINISH_PARALLEL);
   try {
     const rpmId = await sha256File(path, rpm.size);
-    staged.push(await objects.stageFile(path, rpm.size, rpmId));
+    rpmStaged = await objects.stageFile(path, rpm.size, { expect: rpmId, rewrite: rewrite.has(rpmId) });
+    const headerBytes = Buffer.from(rpm.header.bytes);
+    const header = objectIdOf(headerBytes);
+    blobStaged.push(await objects.stage(headerBytes, { rewrite: rewrite.has(header) }));
     const files: ManifestFile[] = meta.files.map((f) => ({ ...f }));
     const sha256Digests = meta.fileDigestAlgo === 'sha256';
     const walk = await walkPayload(rpm, meta, {
       async file(index, file) {
         const expect = sha256Digests && file.digest ? (`sha256:${file.digest.toLowerCase()}` as ObjectId) : undefined;
-        const w = await objects.writer(expect);
+        const w = objects.writer({ ...(expect ? { expect } : {}), rewrite: expect !== undefined && rewrite.has(expect) });
         return {
           write: (chunk) => w.write(chunk),
           end: () => pool.add(async () => {
             const s = await w.finish();
-            staged.push(s);
+            blobStaged.push(s);
             files[index].id = s.id;
           }),
         };
@@ -116,19 +148,23 @@ export async function prepareRpm(objects: ObjectStore, path: string): Promise<Pr
     for (const f of files) if (f.size === 0 && kindOfMode(f.mode) === 'file' && !(f.flags & FileFlag.GHOST) && !f.id) {
       // Empty regular files carry no payload bytes in some packages' cpio; they are still content.
       const s = await objects.stage(Buffer.alloc(0));
-      staged.push(s);
+      blobStaged.push(s);
       f.id = s.id;
     }
-    const putJson = (value: unknown): Promise<ObjectId> => stageJson(objects, pool, staged, value);
+    const putJson = (value: unknown): Promise<ObjectId> => stageJson(objects, pool, metaStaged, value, rewrite);
     const tree = await writeTrees(buildTree(files), putJson);
     const { files: _drop, ...rest } = meta;
-    const manifest: PackageManifest = { type: 'package', ...rest, rpm: rpmId, rpmSize: rpm.size, tree, files };
-    const id = await putJson(manifest);
+    const manifestBytes = encodeKind('package', { ...rest, header, tree, files } as Omit<PackageManifest, 'kind' | 'v'>);
+    metaStaged.push(await objects.stage(manifestBytes, { rewrite: rewrite.has(objectIdOf(manifestBytes)) }));
     await pool.drain();
-    return { path, name: meta.name, nevra: meta.nevra, key: nevraKey(meta), id, staged };
+    return {
+      path, meta: rest, name: meta.name, nevra: meta.nevra, key: nevraKey(meta), header, rpm: rpmId, rpmSize: rpm.size,
+      signatures: signaturesOf(rpm), manifest: objectIdOf(manifestBytes), rpmStaged, blobStaged, metaStaged,
+    };
   } catch (err) {
     await pool.settle();
-    await objects.discard(staged);
+    await objects.discard([...blobStaged, ...metaStaged]);
+    if (rpmStaged) await objects.discard([rpmStaged]);
     throw err;
   }
 }

@@ -1,17 +1,20 @@
 /**
  * The store's on-disk layout, and the only functions that build paths inside it.
  *
- *   <store>/bazaar-store.json   {"layout": 1}: what this directory is, and its version
+ *   <store>/bazaar-store.json   {"layout": 2}: what this directory is, and its version
  *   <store>/objects/ab/<62 hex> zstd-compressed objects named by the sha256 of their bytes
  *   <store>/tmp/                objects being written (<pid>-<random>.tmp)
- *   <store>/refs.git/           a bare git repository: refs and their history
- *   <store>/index/              LevelDB, derived from objects and refs (`bazaar reindex`)
- *   <store>/lock                held while refs and the index change
+ *   <store>/refs.git/           a bare git repository: the history of every branch
+ *   <store>/state/<seq>         the heads of every branch, one immutable file per commit
+ *   <store>/readers/            leases of live readers (the state each one reads)
+ *   <store>/cache/              derived data (indexes, universe caches): deletable
+ *   <store>/lock                held while a writer changes the state
+ *   <store>/config.json         optional settings
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
-export const STORE_LAYOUT_VERSION = 1;
+export const STORE_LAYOUT_VERSION = 2;
 export const MARKER_FILE = 'bazaar-store.json';
 
 export type ObjectId = `sha256:${string}`;
@@ -47,5 +50,22 @@ export function tmpOwner(name: string): number | null {
   return m ? Number(m[1]) : null;
 }
 export function gitDir(root: string): string { return join(root, 'refs.git'); }
-export function indexDir(root: string): string { return join(root, 'index'); }
 export function lockPath(root: string): string { return join(root, 'lock'); }
+export function configPath(root: string): string { return join(root, 'config.json'); }
+
+export function stateDir(root: string): string { return join(root, 'state'); }
+/** State files are named by their sequence number, zero-padded so names sort as numbers. */
+export function statePath(root: string, seq: number): string { return join(root, 'state', String(seq).padStart(12, '0')); }
+export function stateSeqOf(name: string): number | null { return /^\d{12}$/.test(name) ? Number(name) : null; }
+
+export function readersDir(root: string): string { return join(root, 'readers'); }
+export function leasePath(root: string, name: string): string { return join(root, 'readers', name); }
+
+export function cacheDir(root: string): string { return join(root, 'cache'); }
+/** The package index of one commit of the packages branch (derived; see package-index.ts). */
+export function packageIndexPath(root: string, commit: string): string { return join(root, 'cache', 'index', `${commit}.v1`); }
+/** The resolver's universe cache of one commit of a channel (derived). */
+export function universeCacheDir(root: string, commit: string): string { return join(root, 'cache', 'universe', commit); }
+
+/** Layout 1 kept a LevelDB index here; it is derived data, removed on migration. */
+export function legacyIndexDir(root: string): string { return join(root, 'index'); }

@@ -1,80 +1,105 @@
 /**
- * The store's writer lock: one file created atomically (link(2) of a fully written temp
- * file, so nobody ever reads a half-written lock). It is held only while refs and the
- * index change, which is short; object writes need no lock. A lock whose process is gone
- * (kill -9) is taken over.
+ * The writers' lock: one file created atomically (link(2) of a fully written temp file, so
+ * nobody ever reads a half-written lock). Only writers take it, only while they change the
+ * state, and readers never look at it. It makes writers wait for each other instead of
+ * losing the state's compare-and-swap (state-backend.ts), which is what actually keeps two
+ * writers from overwriting each other, so a lock removed by hand costs a retry, not data.
+ *
+ * A lock is taken over when its holder is provably gone: on this host, a pid that no longer
+ * runs (or runs as another process: the start time differs). A lock whose content is not a
+ * lock record (empty, garbage) is taken over once it is a few seconds old. A lock held
+ * from another host is waited for, and the message names that host.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { link, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { BazaarError, isErrno } from '../errors.js';
-import { lockPath, tmpPath } from './layout.js';
+import { createFile, linkFile, makeDir, removeFile, renameFile } from './fs-ops.js';
+import { lockPath, tmpDir, tmpPath } from './layout.js';
+import { processAlive, selfId } from './process-id.js';
 
 export interface LockOptions {
   /** How long to wait for another process's lock before giving up (ms). */
   timeoutMs?: number;
+  /** Told once when the lock is busy and the caller starts waiting. */
+  onWait?: (holder: string) => void;
 }
 
-/** Whether process `pid` still runs (EPERM means it does, owned by someone else). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return !isErrno(err, 'ESRCH');
-  }
-}
+/** A lock file that is not a lock record is taken over once it is this old (ms). */
+const GARBAGE_GRACE_MS = 5_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Takes over a lock whose owner is dead; returns true if the caller should retry at once. */
-async function breakStale(path: string, content: string): Promise<boolean> {
-  const [pidText, host] = content.split(' ');
+function describeHolder(content: string): string {
+  const [pid, host] = content.trim().split(' ');
+  return /^\d+$/.test(pid ?? '') && host ? `pid ${pid} on ${host}` : `unreadable content "${content.trim().slice(0, 40)}"`;
+}
+
+/** Whether the lock at `path` with `content` may be taken over. */
+function isStale(path: string, content: string): boolean {
+  const [pidText, host, startText] = content.trim().split(' ');
   const pid = Number(pidText);
-  if (host !== hostname() || !Number.isInteger(pid) || pid <= 0 || processAlive(pid)) return false;
+  if (!Number.isInteger(pid) || pid <= 0 || host === undefined) {
+    try { return Date.now() - statSync(path).mtimeMs > GARBAGE_GRACE_MS; } catch { return true; }
+  }
+  if (host !== hostname()) return false;
+  return !processAlive({ pid, start: Number(startText ?? 0) || 0 });
+}
+
+/** Takes over a stale lock; true if the caller should retry at once. */
+function breakStale(path: string, content: string): boolean {
+  if (!isStale(path, content)) return false;
   const aside = `${path}.stale-${process.pid}`;
   try {
-    await rename(path, aside);
+    renameFile(path, aside);
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return true;
     throw err;
   }
   // Someone may have replaced the stale lock between our read and our rename: put it back.
-  const moved = await readFile(aside, 'utf8').catch(() => '');
-  if (moved !== content) await link(aside, path).catch(() => {});
-  await rm(aside, { force: true });
+  let moved = '';
+  try { moved = readFileSync(aside, 'utf8'); } catch { /* gone: nothing to put back */ }
+  if (moved !== content) { try { linkFile(aside, path); } catch { /* a new lock is there: it wins */ } }
+  removeFile(aside);
   return true;
 }
 
 /** Runs `fn` holding the store lock. */
 export async function withLock<T>(root: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
   const path = lockPath(root);
+  makeDir(tmpDir(root));
   const tmp = tmpPath(root);
-  const content = `${process.pid} ${hostname()} ${new Date().toISOString()}\n`;
-  await writeFile(tmp, content, { flag: 'wx' });
+  const me = selfId();
+  createFile(tmp, `${me.pid} ${hostname()} ${me.start} ${new Date().toISOString()}\n`);
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   let delay = 5;
+  let told = false;
   try {
     for (;;) {
       try {
-        await link(tmp, path);
+        linkFile(tmp, path);
         break;
       } catch (err) {
         if (!isErrno(err, 'EEXIST')) throw err;
       }
-      const holder = await readFile(path, 'utf8').catch(() => '');
-      if (holder && (await breakStale(path, holder))) continue;
+      let holder = '';
+      try { holder = readFileSync(path, 'utf8'); } catch (err) { if (isErrno(err, 'ENOENT')) continue; throw err; }
+      if (breakStale(path, holder)) continue;
+      if (!told) { options.onWait?.(describeHolder(holder)); told = true; }
       if (Date.now() > deadline) {
-        throw new BazaarError('ERR_STORE_LOCKED', `the store is locked by another bazaar process (${holder.trim() || 'unknown'}); wait for it to finish, or remove ${path} if that process is gone`, { data: { path } });
+        throw new BazaarError('ERR_STORE_LOCKED', `the store is being changed by another bazaar process (${describeHolder(holder)}); wait for it to finish, or remove ${path} if that process is gone`, { data: { path } });
       }
       await sleep(delay);
       delay = Math.min(delay * 2, 200);
     }
   } finally {
-    await rm(tmp, { force: true });
+    removeFile(tmp);
   }
   try {
     return await fn();
   } finally {
-    await rm(path, { force: true });
+    // Only our own lock is removed: if it was taken over meanwhile, it is someone else's.
+    let current = '';
+    try { current = readFileSync(path, 'utf8'); } catch { /* already gone */ }
+    if (current.startsWith(`${me.pid} ${hostname()} `)) removeFile(path);
   }
 }

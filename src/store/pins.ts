@@ -1,49 +1,50 @@
 /**
- * Pins (docs/versioning-policy.md#rule-image-pins): the branch `pins`, one entry
- * `<name>/<key> -> pin object` per pinned build, the object being
- * `{"type":"pin","package":<manifest id>,"nevra":...,"reason":...}`. gc keeps the head
- * of every branch, and reachable.ts follows a pin to its package, so a pinned build and
- * its files survive any retention window; `bazaar rm` refuses a pinned build.
+ * Pins (docs/versioning-policy.md#rule-image-pins): the branch `pins`, one entry per
+ * pinned build at its build path (ref-paths.ts), the value a pin object
+ * (kinds/pin.ts) naming the build record and why. gc keeps the head of every branch and
+ * follows a pin to its build, so a pinned build and its files survive any retention
+ * window; `bazaar rm` refuses a pinned build.
  */
-import { canonicalJson } from './canonical-json.js';
-import { findBuild, nevraOfKey } from './channels.js';
+import type { BranchView } from './branch-view.js';
+import { allEntries, findBuild } from './builds.js';
+import { readKind, stageKind } from './kinds/index.js';
 import type { ObjectId } from './layout.js';
+import { PACKAGES_BRANCH, PINS_BRANCH, buildPath } from './ref-paths.js';
 import type { Store } from './store.js';
 
-export const PINS_BRANCH = 'pins';
-
-export interface Pin { name: string; key: string; nevra: string; id: ObjectId; reason: string; pin: ObjectId }
+export interface Pin { name: string; key: string; nevra: string; build: ObjectId; reason: string; pin: ObjectId }
 
 /**
  * Every pin, in name order.
  *
  * @example
- * (await listPins(store)).map((p) => `${p.nevra}: ${p.reason}`);
+ * (await store.read((s) => listPins(store, s))).map((p) => `${p.nevra}: ${p.reason}`);
  */
-export async function listPins(store: Store): Promise<Pin[]> {
+export async function listPins(store: Store, view: BranchView): Promise<Pin[]> {
   const out: Pin[] = [];
-  for (const [path, pin] of await store.refs.entries(PINS_BRANCH)) {
-    const record = JSON.parse((await store.objects.read(pin)).toString('utf8')) as { package: ObjectId; reason: string };
-    const key = path.slice(path.indexOf('/') + 1);
-    out.push({ name: path.slice(0, path.indexOf('/')), key, nevra: nevraOfKey(key), id: record.package, reason: record.reason, pin });
+  for (const e of await allEntries(view, PINS_BRANCH)) {
+    const record = await readKind(store.objects, e.value, 'pin');
+    out.push({ name: e.name, key: e.key, nevra: record.nevra, build: (record.build ?? record.package) as ObjectId, reason: record.reason, pin: e.value });
   }
   return out;
 }
 
 /**
- * Pins a stored build (NEVRA, or bare name with one build) so gc keeps it; pinning again
- * replaces the reason.
+ * Pins a stored build (NEVRA, name with one build, build id) so gc keeps it; pinning
+ * again replaces the reason.
  *
  * @example
  * await pinPackage(store, 'bash-5.2.26-alt1.x86_64', 'core-os 11.0 requires it');
  */
 export async function pinPackage(store: Store, ref: string, reason = ''): Promise<{ nevra: string; id: ObjectId; commit: string }> {
-  return store.locked(async (catalog) => {
-    const b = await store.resolveWith(catalog, ref);
-    const pin = await store.objects.put(Buffer.from(canonicalJson({ type: 'pin', package: b.id, nevra: b.nevra, reason })));
-    const commit = await store.refs.update(PINS_BRANCH, [{ path: `${b.name}/${b.key}`, id: pin }],
-      `pin ${b.nevra}${reason ? `\n\n${reason}` : ''}\n\n${b.nevra} ${b.id}`);
-    return { nevra: b.nevra, id: b.id, commit };
+  return store.write(async (tx) => {
+    const b = await findBuild(tx, store.objects, PACKAGES_BRANCH, ref, 'the store', "'bazaar ls' lists what is there");
+    const record = await readKind(store.objects, b.value, 'build');
+    const pin = await stageKind(store.objects, 'pin', { build: b.value, nevra: record.nevra, reason });
+    tx.stage(pin);
+    const commit = await tx.update(PINS_BRANCH, [{ path: buildPath(b.name, b.key), id: pin.id }],
+      `pin ${record.nevra}${reason ? `\n\n${reason}` : ''}\n\n${record.nevra} ${record.header}`);
+    return { nevra: record.nevra, id: record.header, commit };
   });
 }
 
@@ -54,10 +55,11 @@ export async function pinPackage(store: Store, ref: string, reason = ''): Promis
  * await unpinPackage(store, 'bash-5.2.26-alt1.x86_64');
  */
 export async function unpinPackage(store: Store, ref: string): Promise<{ nevra: string; id: ObjectId; commit: string }> {
-  return store.locked(async () => {
-    const pins = await listPins(store);
-    const found = findBuild(pins, ref, 'the pins', "'bazaar pin' lists them");
-    const commit = await store.refs.update(PINS_BRANCH, [{ path: `${found.name}/${found.key}`, id: null }], `unpin ${found.nevra}\n\n${found.nevra} ${found.id}`);
-    return { nevra: found.nevra, id: found.id, commit };
+  return store.write(async (tx) => {
+    const found = await findBuild(tx, store.objects, PINS_BRANCH, ref, 'the pins', "'bazaar pin' lists them");
+    const record = await readKind(store.objects, found.value, 'pin');
+    const commit = await tx.update(PINS_BRANCH, [{ path: buildPath(found.name, found.key), id: null }], `unpin ${record.nevra}`);
+    const build = record.build ? await readKind(store.objects, record.build, 'build').catch(() => null) : null;
+    return { nevra: record.nevra, id: (build?.header ?? record.build ?? record.package) as ObjectId, commit };
   });
 }

@@ -5,32 +5,33 @@
  * reaches them (docs/versioning-policy.md#rule-retention).
  */
 import { BazaarError } from '../errors.js';
+import { findBuild } from './builds.js';
 import { channelsHolding } from './channels.js';
+import { readKind } from './kinds/index.js';
 import type { ObjectId } from './layout.js';
-import { listPins } from './pins.js';
-import { PACKAGES_BRANCH } from './refs.js';
+import { PACKAGES_BRANCH, PINS_BRANCH, buildPath } from './ref-paths.js';
 import type { Store } from './store.js';
 
 /**
- * Removes one build (NEVRA, or bare name with one build) from the store's package list.
+ * Removes one build (NEVRA, name with one build, build id) from the store's package list.
  *
  * @example
  * await removePackage(store, 'openssl-1.1.1w-alt1.x86_64');
  */
 export async function removePackage(store: Store, ref: string, options: { message?: string } = {}): Promise<{ nevra: string; id: ObjectId; commit: string }> {
-  return store.locked(async (catalog) => {
-    const b = await store.resolveWith(catalog, ref);
-    const path = `${b.name}/${b.key}`;
+  return store.write(async (tx) => {
+    const b = await findBuild(tx, store.objects, PACKAGES_BRANCH, ref, 'the store', "'bazaar ls' lists what is there");
+    const record = await readKind(store.objects, b.value, 'build');
+    const path = buildPath(b.name, b.key);
     const holders = [
-      ...((await channelsHolding(store)).get(path) ?? []).map((h) => `channel ${h.channel}`),
-      ...(await listPins(store)).filter((p) => p.name === b.name && p.key === b.key).map(() => 'a pin'),
+      ...((await channelsHolding(store, tx)).get(b.key) ?? []).map((h) => `channel ${h.channel}`),
+      ...((await tx.read(PINS_BRANCH, path)) !== null ? ['a pin'] : []),
     ];
     if (holders.length > 0) {
-      throw new BazaarError('ERR_PACKAGE_IN_USE', `${b.nevra} is held by ${holders.join(', ')}; remove it from there first ('bazaar channel remove', 'bazaar unpin')`, { data: { nevra: b.nevra, holders } });
+      throw new BazaarError('ERR_PACKAGE_IN_USE', `${record.nevra} is held by ${holders.join(', ')}; remove it from there first ('bazaar channel remove', 'bazaar unpin')`, { data: { nevra: record.nevra, holders } });
     }
-    const commit = await store.refs.update(PACKAGES_BRANCH, [{ path, id: null }],
-      `rm ${b.nevra}${options.message ? `\n\n${options.message}` : ''}\n\n${b.nevra} ${b.id}`);
-    await catalog.remove([b], commit);
-    return { nevra: b.nevra, id: b.id, commit };
+    const commit = await tx.update(PACKAGES_BRANCH, [{ path, id: null }],
+      `rm ${record.nevra}${options.message ? `\n\n${options.message}` : ''}\n\n${record.nevra} ${record.header}`);
+    return { nevra: record.nevra, id: record.header, commit };
   });
 }

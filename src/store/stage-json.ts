@@ -6,10 +6,12 @@ import type { TaskPool } from './task-pool.js';
 
 /**
  * Stages a manifest or tree as canonical JSON in the background. Its id is known at
- * once (the hash of its bytes), so a parent tree need not wait for the write.
+ * once (the hash of its bytes), so a parent tree need not wait for the write. Ids in
+ * `rewrite` are written even if they exist (a repair replaces damaged copies).
  */
-export async function stageJson(objects: ObjectStore, pool: TaskPool, staged: StagedObject[], value: unknown): Promise<ObjectId> {
+export async function stageJson(objects: ObjectStore, pool: TaskPool, staged: StagedObject[], value: unknown, rewrite?: ReadonlySet<ObjectId>): Promise<ObjectId> {
   const bytes = Buffer.from(canonicalJson(value));
-  await pool.add(async () => { staged.push(await objects.stage(bytes)); });
-  return objectIdOf(bytes);
+  const id = objectIdOf(bytes);
+  await pool.add(async () => { staged.push(await objects.stage(bytes, { rewrite: rewrite?.has(id) ?? false })); });
+  return id;
 }

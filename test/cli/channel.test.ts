@@ -68,7 +68,7 @@ t('rule-channels: bad input exits 2 with one line and changes nothing', () => {
   refused(['channel', 'create', 'bad/name'], store, 'not a channel name');
   refused(['channel', 'create', 'sample'], store, 'already exists');
   refused(['channel', 'create', 'x', '--mode', 'debian'], store, '--mode is rpm or alt');
-  refused(['channel', 'remove', 'sample', 'bash'], store, 'bash is not in channel sample');
+  refused(['channel', 'remove', 'sample', 'bash'], store, 'no package bash in channel sample');
   refused(['channel', 'diff', 'sample', 'HEAD~9'], store, 'not a state of channel sample');
   refused(['channel', 'frobnicate'], store, 'unknown subcommand');
   refused(['versions', 'nope'], store, 'no build of nope');
@@ -116,7 +116,7 @@ t('rule-image-pins: bazaar rm refuses pinned and channel-held builds; unpin and 
   ok(['pin', BASH[0] as string], store);
   refused(['rm', BASH[0] as string], store, 'held by channel sample, a pin');
   ok(['unpin', 'bash'], store);
-  refused(['unpin', 'bash'], store, 'not in the pins');
+  refused(['unpin', 'bash'], store, 'no package bash in the pins');
   ok(['channel', 'remove', 'sample', 'bash'], store);
   assert.match(ok(['rm', BASH[0] as string], store).stdout, `removed ${BASH[0]}`);
   assert.not.match(ok(['ls'], store).stdout, BASH[0] as string);
@@ -143,7 +143,7 @@ t('rule-identity: bazaar add of a rebuild under a taken NEVRA exits 2 and change
   ok(['add', join(projectRoot, 'repos/sample/RPMS/noarch/va-watchdog-1.5-alt3.noarch.rpm')], store);
   ok(['channel', 'create', 'sample'], store);
   const rebuild = join(projectRoot, 'test/fixtures/rebuild/va-watchdog-1.5-alt3.noarch.rpm');
-  refused(['add', rebuild], store, /va-watchdog-1\.5-alt3\.noarch is already published as sha256:/);
+  refused(['add', rebuild], store, /va-watchdog-1\.5-alt3\.noarch is already in the store as build sha256:/);
   refused(['add', join(RPMS, `${BASH[0]}.rpm`), rebuild, '--channel', 'sample'], store, 'bump the release');
   refused(['add', join(RPMS, `${BASH[0]}.rpm`), '--channel', 'nope'], store, 'no channel nope');
   ok(['add', join(RPMS, `${BASH[0]}.rpm`), '--channel', 'sample'], store);

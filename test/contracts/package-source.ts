@@ -6,7 +6,7 @@
 import type { Test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { PackageRecord, PackageSource } from '../../src/resolver/source.js';
-import { formatNevra } from '../../src/resolver/source.js';
+import { formatNevraWithEpoch as formatNevra } from '../../src/rpm/nevra.js';
 import { pkg } from '../../src/resolver/memory-source.js';
 import { Pool } from '../../src/resolver/provides-index.js';
 import { resolve } from '../../src/resolver/solve.js';

@@ -1,4 +1,8 @@
-/** Everything a store holds on disk, to assert that a failed command changed nothing. */
+/**
+ * Everything a store holds on disk, to assert that a failed command changed nothing.
+ * Derived data (`cache/`: indexes any reader may build) and reader leases (`readers/`)
+ * are left out: they are not the store's content.
+ */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -6,15 +10,12 @@ import { filesUnder } from './rpm-files.js';
 
 export function storeSnapshot(dir: string): string[] {
   return filesUnder(dir)
-    .map((p) => `${relative(dir, p)} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`);
+    .map((p) => relative(dir, p))
+    .filter((p) => !p.startsWith('cache/') && !p.startsWith('readers/'))
+    .map((p) => `${p} ${createHash('sha256').update(readFileSync(`${dir}/${p}`)).digest('hex')}`);
 }
 
-/**
- * `storeSnapshot` without the LevelDB index: LevelDB rotates its log and CURRENT files on
- * every open, and every locked store operation opens it, so the index's bytes change even
- * when its content does not. It is derived data (rebuilt from the refs); callers compare
- * its content through `Store.list()` instead.
- */
+/** The same (kept for callers that predate the derived index moving to cache/). */
 export function storeContentSnapshot(dir: string): string[] {
-  return storeSnapshot(dir).filter((line) => !line.startsWith('index/'));
+  return storeSnapshot(dir);
 }

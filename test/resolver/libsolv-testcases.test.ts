@@ -14,7 +14,7 @@ import * as assert from 'uvu/assert';
 import { MemorySource, parseNevra } from '../../src/resolver/memory-source.js';
 import { Pool } from '../../src/resolver/provides-index.js';
 import { resolve } from '../../src/resolver/solve.js';
-import { formatNevra } from '../../src/resolver/source.js';
+import { formatNevraWithEpoch as formatNevra } from '../../src/rpm/nevra.js';
 import { corpusDir, testWith } from '../helpers/tools.js';
 import { parseTestcase } from './libsolv-testcase.js';
 

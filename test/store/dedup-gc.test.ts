@@ -28,8 +28,9 @@ t('the same content is stored once: across packages, and on re-adding', async ()
   const named: string[] = [];
   const owners = new Map<string, Set<string>>();
   for (const a of added) {
-    const m = await store.manifest(a.id);
-    named.push(a.id, m.rpm);
+    const b = (await store.read((s) => store.findPackage(s, a.id))).build;
+    const m = await store.manifest(b.manifest);
+    named.push(a.id, b.manifest, ...b.variants.map((v) => v.rpm));
     for (const f of m.files) if (f.id) {
       named.push(f.id);
       if (!owners.has(f.id)) owners.set(f.id, new Set());
@@ -44,7 +45,7 @@ t('the same content is stored once: across packages, and on re-adding', async ()
   const again = bazaar(['add', '--store', dir, ...sampleRpms()]);
   assert.is(again.status, 0, again.stderr);
   assert.is(objectCount(dir), before, 're-adding adds no object');
-  assert.equal(storeSnapshot(dir).filter((l) => !l.startsWith('index/')), snapshot.filter((l) => !l.startsWith('index/')), 'nor any ref');
+  assert.equal(storeSnapshot(dir), snapshot, 'nor any ref or state');
   assert.equal(again.stdout.trim().split('\n').map((l) => l.split('\t')[1]).sort(), added.map((a) => a.id).sort(), 'same ids');
 });
 
@@ -56,12 +57,15 @@ t('a rebuild with identical files adds only its own rpm, manifest and changed co
   const [a] = await store.add([alt1]);
   const before = objectCount(dir);
   const [b] = await store.add([alt2]);
-  const ma = await store.manifest(a.id);
-  const mb = await store.manifest(b.id);
+  const ba = (await store.read((s) => store.findPackage(s, a.id))).build;
+  const bb = (await store.read((s) => store.findPackage(s, b.id))).build;
+  const ma = await store.manifest(ba.manifest);
+  const mb = await store.manifest(bb.manifest);
   const sharedFiles = mb.files.filter((f) => f.id && ma.files.some((g) => g.id === f.id)).length;
   assert.ok(sharedFiles > 0, 'alt2 shares file content with alt1');
   const newObjects = objectCount(dir) - before;
-  const distinctNew = new Set([b.id, mb.rpm, ...mb.files.filter((f) => f.id && !ma.files.some((g) => g.id === f.id)).map((f) => f.id)]);
+  // its own header, .rpm, record and manifest, and the files alt1 does not have
+  const distinctNew = new Set([bb.header, bb.manifest, bb.variants[0].rpm, 'record', ...mb.files.filter((f) => f.id && !ma.files.some((g) => g.id === f.id)).map((f) => f.id)]);
   assert.ok(newObjects <= distinctNew.size + 8, `${newObjects} new objects for ${distinctNew.size} new contents (+ trees)`);
 });
 
@@ -87,8 +91,14 @@ t('the index is derived: deleted, it rebuilds by itself; reindex counts the pack
   const rpms = sampleRpms().slice(0, 6);
   assert.is(bazaar(['add', '--store', dir, ...rpms]).status, 0);
   const listed = bazaar(['ls', '--store', dir]).stdout;
-  rmSync(join(dir, 'index'), { recursive: true });
-  assert.is(bazaar(['ls', '--store', dir]).stdout, listed);
+  rmSync(join(dir, 'cache'), { recursive: true });
+  const rebuilt = bazaar(['ls', '--store', dir]);
+  assert.is(rebuilt.stdout, listed);
+  assert.match(rebuilt.stderr, 'building the package index', 'one line says the index is being built');
+  writeFileSync(readdirSync(join(dir, 'cache', 'index')).map((n) => join(dir, 'cache', 'index', n))[0] as string, 'garbage');
+  const fromDamaged = bazaar(['ls', '--store', dir]);
+  assert.is(fromDamaged.stdout, listed, 'a damaged index is never believed');
+  assert.match(fromDamaged.stderr, 'damaged; rebuilding');
   const r = JSON.parse(bazaar(['reindex', '--json', '--store', dir]).stdout);
   assert.is(r.packages, rpms.length);
   assert.is(bazaar(['ls', '--store', dir]).stdout, listed);
@@ -119,7 +129,9 @@ t('store errors are clear: no store, unknown package, ambiguous name, bad id', (
   assert.is(ambiguous.status, 2);
   assert.match(ambiguous.stderr, 'openssl-1.1.1w-alt1.x86_64');
   assert.is(bazaar(['cat', '--store', dir, 'sha256:xyz']).status, 2);
-  assert.is(bazaar(['cat', '--store', dir, `sha256:${'0'.repeat(64)}`]).status, 1);
+  const unknown = bazaar(['cat', '--store', dir, `sha256:${'0'.repeat(64)}`]);
+  assert.is(unknown.status, 2, 'an id the store does not hold is bad input, as an unknown package is');
+  assert.match(unknown.stderr, /^bazaar cat: no object sha256:0+ in the store\n$/);
   assert.is(bazaar(['add', '--store', dir]).status, 2);
   assert.is(bazaar(['frobnicate']).status, 2);
 });

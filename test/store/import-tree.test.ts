@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ObjectId } from '../../src/store/layout.js';
 import { Store } from '../../src/store/store.js';
-import type { TreeObject } from '../../src/store/tree.js';
+import type { TreeObject } from '../../src/store/kinds/tree.js';
 import { bazaar, freshStore, tempDir } from '../helpers/cli.js';
 import { storeSnapshot } from '../helpers/store-snapshot.js';
 

@@ -74,8 +74,8 @@ t('an object replaced by other valid content is a digest mismatch', () => {
   const fsck = bazaar(['fsck', '--store', dir, '--json']);
   assert.is(fsck.status, 1);
   const report = JSON.parse(fsck.stdout);
-  assert.equal(report.damaged.map((d: { id: string }) => d.id), [a]);
-  assert.match(report.damaged[0].problem, 'hashes to');
+  assert.equal(report.problems.map((d: { id: string }) => d.id), [a]);
+  assert.match(report.problems[0].problem, 'hashes to');
 });
 
 t('a missing object is named by fsck with what references it', () => {

@@ -14,7 +14,8 @@ import { readRpmFile } from '../../src/rpm/read-rpm.js';
 import { FileFlag } from '../../src/rpm/tags.js';
 import type { ObjectId } from '../../src/store/layout.js';
 import { Store } from '../../src/store/store.js';
-import type { TreeObject } from '../../src/store/tree.js';
+import { objectIdOf } from '../../src/store/layout.js';
+import type { TreeObject } from '../../src/store/kinds/tree.js';
 import { bazaarBytes, freshStore, tempDir } from '../helpers/cli.js';
 import { corpusRpms, sampleRpms } from '../helpers/rpm-files.js';
 import { testWith } from '../helpers/tools.js';
@@ -63,8 +64,11 @@ async function roundTrip(files: string[]): Promise<void> {
     const store = await Store.open(dir);
     const added = await store.add(g.files);
     for (const a of added) {
-      const m = await store.manifest(a.id);
-      const cat = bazaarBytes(['cat', '--store', dir, m.rpm]);
+      const b = (await store.read((s) => store.findPackage(s, a.id))).build;
+      const m = await store.manifest(b.manifest);
+      const rpmId = objectIdOf(readFileSync(a.path));
+      assert.ok(b.variants.some((v) => v.rpm === rpmId), `${a.path} is a variant of its build`);
+      const cat = bazaarBytes(['cat', '--store', dir, rpmId]);
       assert.is(cat.status, 0, cat.stderr);
       assert.ok(cat.stdout.equals(readFileSync(a.path)), `bazaar cat of the rpm blob of ${a.path} is the original file`);
       const root = extract(a.path);

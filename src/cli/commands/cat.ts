@@ -1,25 +1,39 @@
 import { BazaarError } from '../../errors.js';
 import { isObjectId } from '../../store/layout.js';
-import { Store } from '../../store/store.js';
+import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
 
 export const cat: Command = {
   name: 'cat',
   summary: 'write an object\'s bytes to standard output, verified',
-  usage: 'bazaar cat sha256:<64 hex> [--store DIR]',
+  usage: 'bazaar cat sha256:<64 hex> [--store DIR] [--json]',
   help: `Writes the object's uncompressed bytes to standard output. The content is checked
 against its id as it streams; on a mismatch the command fails (exit 1) naming the object.
-The rpm blob of a package (its "rpm" field in bazaar show --json) is the original .rpm file.
+An id the store does not hold is bad input (exit 2). The rpm blob of a package (its
+"rpm" field in bazaar show --json) is the original .rpm file.
+
+With --json: {"id", "size", "json"} for a JSON object (manifests, trees, records: the
+parsed value), {"id", "size", "base64"} for any other content.
 
 Example:
   bazaar cat $(bazaar show --json bash | jq -r .rpm) > bash.rpm`,
   options: {},
-  async run({ positionals, storeDir }) {
+  async run({ positionals, openStore, json, stdout }) {
+    expectArgs(positionals, 1, 1, 'bazaar cat sha256:<64 hex digits>');
     const [id] = positionals;
-    if (positionals.length !== 1 || !isObjectId(id)) throw new BazaarError('ERR_USAGE', 'name one object id: bazaar cat sha256:<64 hex digits>');
-    const store = await Store.open(storeDir);
+    if (!isObjectId(id)) throw new BazaarError('ERR_USAGE', `'${id}' is not an object id: give sha256:<64 hex digits>`);
+    const store = await openStore();
+    if (!store.objects.has(id)) throw new BazaarError('ERR_BAD_INPUT', `no object ${id} in the store`, { data: { id } });
+    if (json) {
+      const bytes = await store.objects.read(id);
+      let value: unknown;
+      try { value = JSON.parse(bytes.toString('utf8')); } catch { value = undefined; }
+      const typed = value !== null && typeof value === 'object' && !Array.isArray(value) && ('kind' in value || 'type' in value);
+      return { exitCode: 0, json: typed ? { id, size: bytes.length, json: value } : { id, size: bytes.length, base64: bytes.toString('base64') } };
+    }
     for await (const chunk of store.objects.stream(id)) {
-      if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once('drain', r));
+      if (!stdout) continue;
+      if (!stdout.write(chunk)) await new Promise((r) => stdout.once('drain', r));
     }
     return { exitCode: 0 };
   },

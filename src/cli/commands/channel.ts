@@ -1,23 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import { BazaarError } from '../../errors.js';
-import { channelLog, diffChannel, listChannels, resolveChannelRev } from '../../store/channel-history.js';
+import { channelLog, diffChannel, listChannels, restoreChannel } from '../../store/channel-history.js';
 import type { ChannelDiff } from '../../store/channel-history.js';
 import {
-  addToChannel, channelBuilds, createChannel, publishChannel, readChannel, removeFromChannel, restoreChannel,
+  addToChannel, channelBuilds, createChannel, deleteChannel, publishChannel, readChannel, removeFromChannel, renameChannel,
 } from '../../store/channels.js';
 import type { ChannelChange } from '../../store/channels.js';
-import { Store } from '../../store/store.js';
+import { servedVariant } from '../../store/kinds/build.js';
+import { expectArgs } from '../command.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
 
-const SUBCOMMANDS = 'create|add|remove|publish|restore|ls|log|diff';
+const SUBCOMMANDS = 'create|add|remove|publish|restore|ls|log|diff|delete|rename';
 
 function changeText(c: ChannelChange): string {
-  const lines = [...c.added.map((n) => `+ ${n}`), ...c.removed.map((n) => `- ${n}`), ...c.unchanged.map((n) => `= ${n} (already there)`)];
+  const lines = [...c.added.map((n) => `+ ${n}`), ...c.updated.map((n) => `~ ${n} (now its store record: new signature variant)`), ...c.removed.map((n) => `- ${n}`), ...c.unchanged.map((n) => `= ${n} (already there)`)];
   return [...lines, `commit ${c.commit}`].join('\n');
 }
 
 function diffText(d: ChannelDiff): string[] {
-  return [...d.added.map((n) => `+ ${n}`), ...d.removed.map((n) => `- ${n}`)];
+  return [...d.added.map((n) => `+ ${n}`), ...d.removed.map((n) => `- ${n}`), ...d.changed.map((n) => `~ ${n}`)];
 }
 
 async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
@@ -43,13 +44,13 @@ function needName(rest: string[], usage: string): string {
   return name;
 }
 
-async function run({ positionals, options, storeDir, stdin }: CommandInput): Promise<CommandOutput> {
+async function run({ positionals, options, openStore, stdin }: CommandInput): Promise<CommandOutput> {
   const [sub, ...rest] = positionals;
   const message = options.message as string | undefined;
-  const store = await Store.open(storeDir);
+  const store = await openStore();
   switch (sub) {
     case 'create': {
-      if (rest.length !== 1) throw new BazaarError('ERR_USAGE', 'name one channel: bazaar channel create NAME [--mode rpm|alt]');
+      expectArgs(rest, 1, 1, 'bazaar channel create NAME [--mode rpm|alt]');
       const mode = (options.mode as string | undefined) ?? 'rpm';
       if (mode !== 'rpm' && mode !== 'alt') throw new BazaarError('ERR_USAGE', `--mode is rpm or alt, not '${mode}'`);
       const priorityBranch = options['priority-branch'] as string | undefined;
@@ -74,28 +75,27 @@ async function run({ positionals, options, storeDir, stdin }: CommandInput): Pro
       return { exitCode: 0, json: r, text: changeText({ ...r, unchanged: [] }) };
     }
     case 'restore': {
-      if (rest.length !== 2) throw new BazaarError('ERR_USAGE', 'bazaar channel restore NAME REV (HEAD~N or a commit id)');
+      expectArgs(rest, 2, 2, 'bazaar channel restore NAME REV (HEAD~N or a commit id)');
       const [name, rev] = rest as [string, string];
-      await readChannel(store, name);
-      const commit = await resolveChannelRev(store, name, rev);
-      if (commit === null) throw new BazaarError('ERR_CHANNEL', `'${rev}' is before channel ${name} existed`);
-      const r = await restoreChannel(store, name, commit, message ? { message } : {});
+      const r = await restoreChannel(store, name, rev, message ? { message } : {});
       return { exitCode: 0, json: r, text: changeText({ ...r, unchanged: [] }) };
     }
     case 'ls': {
+      expectArgs(rest, 0, 1, 'bazaar channel ls [NAME]');
       if (rest.length === 0) {
-        const all = await listChannels(store);
+        const all = await store.read((snap) => listChannels(store, snap));
         return { exitCode: 0, json: all, text: all.map((c) => `${c.name}\t${c.settings.order}\t${c.builds} packages\t${c.updated}`).join('\n') };
       }
-      if (rest.length !== 1) throw new BazaarError('ERR_USAGE', 'bazaar channel ls [NAME]');
-      const state = await readChannel(store, rest[0] as string);
-      const builds = await channelBuilds(store, state);
-      const rows = builds.map((b) => ({ name: b.name, nevra: b.nevra, id: b.id }));
-      return { exitCode: 0, json: { name: state.name, settings: state.settings, commit: state.commit, packages: rows }, text: rows.map((r) => `${r.nevra}\t${r.id}`).join('\n') };
+      return store.read(async (snap) => {
+        const state = await readChannel(store, snap, rest[0] as string);
+        const builds = await channelBuilds(store, state);
+        const rows = builds.map((b) => ({ name: b.name, nevra: b.nevra, id: b.id, rpm: servedVariant(b.record).rpm }));
+        return { exitCode: 0, json: { name: state.name, settings: state.settings, commit: state.commit, packages: rows }, text: rows.map((r) => `${r.nevra}\t${r.id}`).join('\n') };
+      });
     }
     case 'log': {
-      if (rest.length !== 1) throw new BazaarError('ERR_USAGE', 'name one channel: bazaar channel log NAME');
-      const log = await channelLog(store, rest[0] as string);
+      expectArgs(rest, 1, 1, 'bazaar channel log NAME');
+      const log = await store.read((snap) => channelLog(store, snap, rest[0] as string));
       // The message's what and why; its detail lines (NEVRA and id) become the +/- list.
       const said = (m: string): string[] => m.split('\n').filter((l) => l.trim() !== '' && !/^[+-] /.test(l));
       const text = log.map((e) => [`commit ${e.to}`, `Date:   ${e.time}`, '', ...said(e.message).map((l) => `    ${l}`),
@@ -103,9 +103,19 @@ async function run({ positionals, options, storeDir, stdin }: CommandInput): Pro
       return { exitCode: 0, json: log, text };
     }
     case 'diff': {
-      if (rest.length < 1 || rest.length > 3) throw new BazaarError('ERR_USAGE', 'bazaar channel diff NAME [FROM [TO]]');
-      const d = await diffChannel(store, rest[0] as string, rest[1], rest[2]);
+      expectArgs(rest, 1, 3, 'bazaar channel diff NAME [FROM [TO]]');
+      const d = await store.read((snap) => diffChannel(store, snap, rest[0] as string, rest[1], rest[2]));
       return { exitCode: 0, json: d, text: diffText(d).join('\n') };
+    }
+    case 'delete': {
+      expectArgs(rest, 1, 1, 'bazaar channel delete NAME');
+      const r = await deleteChannel(store, rest[0] as string, message ? { message } : {});
+      return { exitCode: 0, json: r, text: `deleted channel ${r.name} (its history stays as ${r.trash} for the retention window)` };
+    }
+    case 'rename': {
+      expectArgs(rest, 2, 2, 'bazaar channel rename OLD NEW');
+      const r = await renameChannel(store, rest[0] as string, rest[1] as string);
+      return { exitCode: 0, json: r, text: `renamed channel ${rest[0]} to ${r.name}\ncommit ${r.commit}` };
     }
     default:
       throw new BazaarError('ERR_USAGE', sub === undefined ? `name a subcommand: bazaar channel ${SUBCOMMANDS}` : `unknown subcommand '${sub}': bazaar channel ${SUBCOMMANDS}`);
@@ -130,6 +140,12 @@ versions of one name. Every change is one commit in the channel's history.
   channel log NAME               its commits: time, message, builds added and removed
   channel diff NAME [FROM [TO]]  builds added/removed between two states (HEAD, HEAD~N, a commit id;
                                  default HEAD~1 HEAD)
+  channel delete NAME            delete it (its history is kept for the retention window)
+  channel rename OLD NEW         rename it, keeping its history
+
+A channel serves each build's most recently added signed .rpm; after adding a re-signed
+.rpm of a build ('bazaar add signed.rpm'), 'channel add NAME PKG' makes the channel
+serve it. Names that differ only in case are refused.
 
 Bad input (unknown channel or package, bad name) exits 2 and changes nothing.
 

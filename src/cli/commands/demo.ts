@@ -2,6 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Store } from '../../store/store.js';
+import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
 
 /** The sample distribution shipped with the project (repos/sample). */
@@ -28,8 +29,9 @@ space that content deduplication saved.
 Example:
   bazaar demo --store /tmp/demo && bazaar show --store /tmp/demo webserver`,
   options: {},
-  async run({ storeDir, progress }) {
-    const store = await Store.init(storeDir);
+  async run({ positionals, storeDir, progress, notice }) {
+    expectArgs(positionals, 0, 0, 'bazaar demo [--store DIR]');
+    const store = await Store.init(storeDir, { onNotice: notice });
     const files = rpmsUnder(SAMPLE);
     progress.start('adding', files.length);
     await store.add(files, { onProgress: () => progress.tick(1) });

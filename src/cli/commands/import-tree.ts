@@ -1,5 +1,5 @@
 import { BazaarError } from '../../errors.js';
-import { Store } from '../../store/store.js';
+import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
 
 export const importTree: Command = {
@@ -14,10 +14,11 @@ unpacked image). Owners are recorded as numeric ids.
 Example:
   bazaar import-tree /srv/netinst/overlay-2026-11 --name overlay-2026-11`,
   options: { name: { type: 'string', describe: 'the name to record the tree under (trees/NAME)' } },
-  async run({ positionals, options, storeDir, progress }) {
+  async run({ positionals, options, openStore, progress }) {
+    expectArgs(positionals, 1, 1, 'bazaar import-tree DIR --name NAME');
     const name = options.name as string | undefined;
-    if (positionals.length !== 1 || !name) throw new BazaarError('ERR_USAGE', 'give one directory and a name: bazaar import-tree DIR --name NAME');
-    const store = await Store.open(storeDir);
+    if (!name) throw new BazaarError('ERR_USAGE', 'give the tree a name: bazaar import-tree DIR --name NAME');
+    const store = await openStore();
     progress.start('importing', 0);
     const r = await store.importTree(positionals[0], name, () => progress.tick(1));
     progress.done();

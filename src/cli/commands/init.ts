@@ -1,18 +1,20 @@
 import { Store } from '../../store/store.js';
+import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
 
 export const init: Command = {
   name: 'init',
   summary: 'create a store',
   usage: 'bazaar init [--store DIR]',
-  help: `Creates an empty store in DIR (default: $BAZAAR_STORE, else ./bazaar-store).
-Running it on an existing store changes nothing.
+  help: `Creates an empty store in DIR (default: $BAZAAR_STORE, else ./bazaar-store),
+creating missing parent directories. Running it on an existing store changes nothing.
 
 Example:
   bazaar init --store /srv/bazaar && bazaar add --store /srv/bazaar *.rpm`,
   options: {},
-  async run({ storeDir }) {
-    await Store.init(storeDir);
+  async run({ positionals, storeDir, notice }) {
+    expectArgs(positionals, 0, 0, 'bazaar init [--store DIR]');
+    await Store.init(storeDir, { onNotice: notice });
     return { exitCode: 0, json: { store: storeDir }, text: `initialised store ${storeDir}` };
   },
 };

@@ -1,19 +1,20 @@
-import { Store } from '../../store/store.js';
+import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
 
 export const reindex: Command = {
   name: 'reindex',
-  summary: 'rebuild the index from the refs',
+  summary: 'rebuild the derived indexes from the history',
   usage: 'bazaar reindex [--store DIR] [--json]',
-  help: `Deletes the LevelDB index and rebuilds it from the refs. The index is derived data;
-the store also rebuilds it by itself when it finds it behind the refs.
+  help: `Deletes every derived cache (the package indexes, the resolver's universe caches)
+and rebuilds the package index of the store's current state. Never needed for
+correctness: a missing or damaged index is rebuilt by whoever needs it.
 
 Example:
   bazaar reindex`,
   options: {},
-  async run({ storeDir }) {
-    const store = await Store.open(storeDir);
-    const r = await store.reindex();
+  async run({ positionals, openStore }) {
+    expectArgs(positionals, 0, 0, 'bazaar reindex');
+    const r = await (await openStore()).reindex();
     return { exitCode: 0, json: r, text: `indexed ${r.packages} packages` };
   },
 };

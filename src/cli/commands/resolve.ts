@@ -15,7 +15,6 @@ import { installOrder } from '../../resolver/order.js';
 import { warmUp } from '../../resolver/warm-up.js';
 import type { PackageSource } from '../../resolver/source.js';
 import { channelSource } from '../../resolver/catalog-source.js';
-import { Store } from '../../store/store.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
 
 function strings(v: string | boolean | string[] | undefined): string[] {
@@ -30,7 +29,10 @@ async function openUniverse(input: CommandInput): Promise<PackageSource> {
   if ([repo, cache, channel].filter(Boolean).length !== 1) {
     throw new BazaarError('ERR_USAGE', 'give exactly one of --repo DIR, --cache DIR or --channel NAME');
   }
-  if (channel) return channelSource(await Store.open(input.storeDir), channel);
+  if (channel) {
+    const store = await input.openStore();
+    return store.read((snap) => channelSource(store, snap, channel));
+  }
   if (cache) return loadUniverseCache(cache);
   return readRepository(repo!);
 }

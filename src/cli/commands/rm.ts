@@ -1,24 +1,23 @@
-import { BazaarError } from '../../errors.js';
 import { removePackage } from '../../store/remove.js';
-import { Store } from '../../store/store.js';
+import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
 
 export const rm: Command = {
   name: 'rm',
   summary: 'remove a build from the store\'s package list (gc deletes it later)',
   usage: 'bazaar rm PKG [--message TEXT] [--store DIR] [--json]',
-  help: `Takes a build (NEVRA, or a name with one build) out of the store's list of published
-builds. Refused (exit 2, nothing changes) while a channel or a pin holds it. Its objects
-are deleted by a later 'bazaar gc' once no history inside the retention window reaches
-them; files another build shares are kept.
+  help: `Takes a build (NEVRA, a name with one build, or a build id) out of the store's list
+of published builds. Refused (exit 2, nothing changes) while a channel or a pin holds
+it. Its objects are deleted by a later 'bazaar gc' once no history inside the retention
+window reaches them; files another build shares are kept.
 
 Example:
   bazaar channel remove sample openssl-1.1.1w-alt1.x86_64 && bazaar rm openssl-1.1.1w-alt1.x86_64`,
   options: { message: { type: 'string', short: 'm', describe: 'why: recorded in the commit message' } },
-  async run({ positionals, options, storeDir }) {
-    if (positionals.length !== 1) throw new BazaarError('ERR_USAGE', 'name one package: bazaar rm PKG');
+  async run({ positionals, options, openStore }) {
+    expectArgs(positionals, 1, 1, 'bazaar rm PKG');
     const message = options.message as string | undefined;
-    const r = await removePackage(await Store.open(storeDir), positionals[0] as string, message ? { message } : {});
+    const r = await removePackage(await openStore(), positionals[0] as string, message ? { message } : {});
     return { exitCode: 0, json: r, text: `removed ${r.nevra}\t${r.id}` };
   },
 };

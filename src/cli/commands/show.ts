@@ -1,20 +1,23 @@
-import { BazaarError } from '../../errors.js';
 import { formatDependency } from '../../rpm/dependency.js';
-import { Store } from '../../store/store.js';
-import type { PackageManifest } from '../../store/ingest-rpm.js';
+import { servedVariant } from '../../store/kinds/build.js';
+import type { BuildRecord } from '../../store/kinds/build.js';
+import type { PackageManifest } from '../../store/kinds/package.js';
+import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
 
-function describe(m: PackageManifest, id: string): string {
+function describe(m: PackageManifest, b: BuildRecord): string {
   const deps = (label: string, list: PackageManifest['requires']): string[] =>
     list.length ? [`${label}:`, ...list.map((d) => `  ${formatDependency(d)}`)] : [];
+  const served = servedVariant(b);
   return [
-    `${m.nevra}  ${id}`,
+    `${m.nevra}  ${b.header}`,
     `Summary:   ${m.summary}`,
     `License:   ${m.license}`,
     `Group:     ${m.group}`,
     `Built:     ${new Date(m.buildtime * 1000).toISOString()} on ${m.buildhost}`,
     `Source:    ${m.sourcerpm ?? '(source package)'}`,
-    `Size:      ${m.size} bytes installed, ${m.rpmSize} bytes as .rpm (${m.rpm})`,
+    `Size:      ${m.size} bytes installed, ${served.size} bytes as .rpm (${served.rpm})`,
+    ...(b.variants.length > 1 ? [`Variants:  ${b.variants.map((v) => `${v.rpm.slice(0, 19)} (${v.signatures.join('+') || 'unsigned'})`).join(', ')}`] : []),
     ...deps('Provides', m.provides), ...deps('Requires', m.requires), ...deps('Conflicts', m.conflicts),
     ...deps('Obsoletes', m.obsoletes), ...deps('Recommends', m.recommends), ...deps('Suggests', m.suggests),
     ...deps('Supplements', m.supplements), ...deps('Enhances', m.enhances),
@@ -26,23 +29,35 @@ function describe(m: PackageManifest, id: string): string {
 export const show: Command = {
   name: 'show',
   summary: 'show one package: metadata, dependencies, files',
-  usage: 'bazaar show NEVRA|NAME [--store DIR] [--json]',
+  usage: 'bazaar show PKG [--store DIR] [--json]',
   help: `Shows a package's header metadata, every dependency kind and its file list.
-The package may be named as name-version-release.arch, name-epoch:version-release.arch
-(an epoch of 0 may be left out), or by bare name when only one build has that name.
+PKG is any of: name-[epoch:]version-release.arch (an epoch of 0 may be left out),
+name-version-release, name-version, name.arch, a bare name (when it names one build),
+the build id 'bazaar ls' prints, or the path of an .rpm file (rpm -qp style: the stored
+build with the same header).
+
 With --json: one object whose dependency lists read {name, flags, evr} exactly as
-rpm -qp --requires prints them, and whose files carry path, mode, size, digest, linkto,
-user, group and flags (rpm's numeric file flags).
+rpm -qp --requires prints them, whose files carry path, mode, size, digest, linkto,
+user, group and flags (rpm's numeric file flags), plus "id" (the build id), "rpm" (the
+.rpm served: the most recent signed variant), "variants" and "manifest".
 
 Example:
   bazaar show --json webserver | jq '.requires'`,
   options: {},
-  async run({ positionals, storeDir }) {
-    if (positionals.length !== 1) throw new BazaarError('ERR_USAGE', 'name one package: bazaar show NEVRA|NAME');
-    const store = await Store.open(storeDir);
-    const { id } = await store.resolvePackage(positionals[0]);
-    const m = await store.manifest(id);
-    const { type: _type, ...rest } = m;
-    return { exitCode: 0, json: { ...rest, id }, text: describe(m, id) };
+  async run({ positionals, openStore }) {
+    expectArgs(positionals, 1, 1, 'bazaar show PKG');
+    const store = await openStore();
+    return store.read(async (snap) => {
+      const found = await store.findPackage(snap, positionals[0]);
+      const b = found.build;
+      const m = await store.manifest(b.manifest);
+      const { kind: _kind, v: _v, rpm: _rpm, rpmSize: _size, header: _header, ...rest } = m;
+      const served = servedVariant(b);
+      return {
+        exitCode: 0,
+        json: { ...rest, id: b.header, rpm: served.rpm, rpmSize: served.size, variants: b.variants, manifest: b.manifest, record: found.value },
+        text: describe(m, b),
+      };
+    });
   },
 };

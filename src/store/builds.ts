@@ -1,0 +1,151 @@
+/**
+ * Finding builds in a package-like branch (`packages`, a channel, the pins) by the ways
+ * packagers name them: `name`, `name.arch`, `name-version`, `name-version-release`,
+ * `name-[epoch:]version-release.arch`, the build id that `bazaar ls` prints (the header
+ * digest, `sha256:...`), or an .rpm file's path (as `rpm -qp` takes one). Lookups by name
+ * read only the trees on that name's path (ref-paths.ts), so they cost the same in a
+ * store of 40 builds or 60,000.
+ */
+import { stat } from 'node:fs/promises';
+import { BazaarError, isErrno } from '../errors.js';
+import { nevraKey, nevraOfKey, parseNevra } from '../rpm/nevra.js';
+import { readRpmFile } from '../rpm/read-rpm.js';
+import type { BranchView } from './branch-view.js';
+import { readKind } from './kinds/index.js';
+import type { BuildRecord } from './kinds/build.js';
+import { isObjectId, objectIdOf } from './layout.js';
+import type { ObjectId } from './layout.js';
+import type { ObjectStore } from './objects.js';
+import { buildOfPath, buildPath, namePath } from './ref-paths.js';
+
+/** A build as a branch lists it: its name and key from the path, the value it points at. */
+export interface BuildEntry { name: string; key: string; nevra: string; value: ObjectId }
+
+/** A build entry with its record read. `value` may be a layout-1 manifest: see `record`. */
+export interface StoredBuild extends BuildEntry { build: BuildRecord }
+
+function entryOf(name: string, key: string, value: ObjectId): BuildEntry {
+  return { name, key, nevra: nevraOfKey(key), value };
+}
+
+/** The builds of one name in a branch (records not read). */
+export async function entriesNamed(view: BranchView, branch: string, name: string): Promise<BuildEntry[]> {
+  const { values } = await view.list(branch, namePath(name));
+  return [...values].map(([key, value]) => entryOf(name, key, value)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** The build at a key (`name-E:V-R.A`) in a branch, or null. */
+export async function entryAt(view: BranchView, branch: string, name: string, key: string): Promise<BuildEntry | null> {
+  const value = await view.read(branch, buildPath(name, key));
+  return value === null ? null : entryOf(name, key, value);
+}
+
+/** Every build of a branch, sorted by name then key (reads every name's tree). */
+export async function allEntries(view: BranchView, branch: string, commit?: string): Promise<BuildEntry[]> {
+  const out: BuildEntry[] = [];
+  for (const [path, value] of await view.entries(branch, commit)) {
+    const b = buildOfPath(path);
+    if (b) out.push(entryOf(b.name, b.key, value));
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** Reads the record an entry points at. */
+export async function readBuild(objects: ObjectStore, entry: BuildEntry): Promise<StoredBuild> {
+  return { ...entry, build: await readKind(objects, entry.value, 'build') };
+}
+
+/** How a reference narrows the builds of one candidate name. */
+interface Candidate { name: string; test: (key: ReturnType<typeof parseNevra> & object) => boolean }
+
+/** Every reading of `ref` as name plus constraints, as `rpm -q` reads a package label. */
+function candidatesOf(ref: string): Candidate[] {
+  const out: Candidate[] = [{ name: ref, test: () => true }];
+  const dot = ref.lastIndexOf('.');
+  if (dot > 0) out.push({ name: ref.slice(0, dot), test: (k) => k.arch === ref.slice(dot + 1) });
+  const dash = ref.lastIndexOf('-');
+  if (dash > 0) {
+    const v = ref.slice(dash + 1);
+    const colon = v.indexOf(':');
+    const epoch = colon > 0 ? Number(v.slice(0, colon)) : null;
+    const version = colon > 0 ? v.slice(colon + 1) : v;
+    out.push({ name: ref.slice(0, dash), test: (k) => k.version === version && (epoch === null || (k.epoch ?? 0) === epoch) });
+    const dash2 = ref.lastIndexOf('-', dash - 1);
+    if (dash2 > 0) {
+      const v2 = ref.slice(dash2 + 1, dash);
+      const c2 = v2.indexOf(':');
+      const e2 = c2 > 0 ? Number(v2.slice(0, c2)) : null;
+      const ver2 = c2 > 0 ? v2.slice(c2 + 1) : v2;
+      const rel = ref.slice(dash + 1);
+      out.push({ name: ref.slice(0, dash2), test: (k) => k.version === ver2 && k.release === rel && (e2 === null || (k.epoch ?? 0) === e2) });
+    }
+  }
+  const n = parseNevra(ref);
+  if (n) {
+    // No epoch written matches any epoch, as `rpm -q name-version-release.arch` does.
+    out.push({ name: n.name, test: (k) => k.version === n.version && k.release === n.release && k.arch === n.arch && (n.epoch === null || (k.epoch ?? 0) === n.epoch) });
+  }
+  return out;
+}
+
+/**
+ * Every build of a branch that `ref` names (see the module comment), without reading
+ * records except for a build id. An exact key match wins over looser readings.
+ */
+export async function matchBuilds(view: BranchView, objects: ObjectStore, branch: string, ref: string): Promise<BuildEntry[]> {
+  if (isObjectId(ref)) return byBuildId(view, objects, branch, ref);
+  const exact = parseNevra(ref);
+  if (exact && exact.epoch !== null) {
+    const hit = await entryAt(view, branch, exact.name, nevraKey(exact));
+    if (hit) return [hit];
+  }
+  const found = new Map<string, BuildEntry>();
+  const byName = new Map<string, BuildEntry[]>();
+  for (const c of candidatesOf(ref)) {
+    if (c.name === '') continue;
+    let list = byName.get(c.name);
+    if (!list) { list = await entriesNamed(view, branch, c.name); byName.set(c.name, list); }
+    for (const e of list) {
+      const k = parseNevra(e.key);
+      if (k && c.test(k)) found.set(e.key, e);
+    }
+  }
+  return [...found.values()];
+}
+
+/** Builds whose build id (header digest) or record id is `id`: looked up through the index of ids. */
+async function byBuildId(view: BranchView, objects: ObjectStore, branch: string, id: ObjectId): Promise<BuildEntry[]> {
+  const out: BuildEntry[] = [];
+  for (const e of await allEntries(view, branch)) {
+    if (e.value === id) { out.push(e); continue; }
+    const b = await readKind(objects, e.value, 'build').catch(() => null);
+    if (b && b.header === id) out.push(e);
+  }
+  return out;
+}
+
+/** The build id of an .rpm file (its header digest), or null when `ref` is not a file. */
+export async function buildIdOfFile(ref: string): Promise<ObjectId | null> {
+  if (!ref.endsWith('.rpm') && !ref.includes('/')) return null;
+  try {
+    if (!(await stat(ref)).isFile()) return null;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
+    throw err;
+  }
+  return objectIdOf((await readRpmFile(ref)).header.bytes);
+}
+
+/**
+ * The one build `ref` names in a branch; ERR_PACKAGE_NOT_FOUND (with `hint`) or
+ * ERR_PACKAGE_AMBIGUOUS (listing the candidates) otherwise.
+ */
+export async function findBuild(view: BranchView, objects: ObjectStore, branch: string, ref: string, where: string, hint: string): Promise<BuildEntry> {
+  const fileId = await buildIdOfFile(ref);
+  const matches = await matchBuilds(view, objects, branch, fileId ?? ref);
+  if (matches.length === 1) return matches[0];
+  if (matches.length > 1) {
+    throw new BazaarError('ERR_PACKAGE_AMBIGUOUS', `${ref} names ${matches.length} builds in ${where} (${matches.map((b) => b.nevra).join(', ')}); give the full NEVRA`, { data: { ref, where, candidates: matches.map((b) => b.nevra) } });
+  }
+  throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `no package ${fileId ? `built like ${ref} (${fileId})` : ref} in ${where}; ${hint}`, { data: { ref, where } });
+}

@@ -1,0 +1,67 @@
+/**
+ * The state on the local disk: `state/<seq>`, one immutable file per commit. A writer
+ * writes the next file to a temp name, fsyncs it, and link(2)s it to its final name,
+ * which fails if another writer got there first (the compare-and-swap); then it fsyncs
+ * the directory. The newest file is the state. Readers list the directory and read the
+ * newest, never taking a lock.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { BazaarError, isErrno } from '../errors.js';
+import { createFile, fsyncPath, linkFile, makeDir, removeFile } from './fs-ops.js';
+import { stateDir, statePath, stateSeqOf, tmpDir, tmpPath } from './layout.js';
+import { EMPTY_STATE, decodeState, encodeState } from './state-backend.js';
+import type { StateBackend, StoreState } from './state-backend.js';
+
+export class FsStateBackend implements StateBackend {
+  readonly label: string;
+
+  constructor(readonly root: string) { this.label = stateDir(root); }
+
+  list(): number[] {
+    let names: string[];
+    try { names = readdirSync(stateDir(this.root)); } catch (err) { if (isErrno(err, 'ENOENT')) return []; throw err; }
+    return names.map(stateSeqOf).filter((n): n is number => n !== null).sort((a, b) => a - b);
+  }
+
+  latest(): StoreState {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const seqs = this.list();
+      if (seqs.length === 0) return EMPTY_STATE;
+      const seq = seqs[seqs.length - 1];
+      const state = this.read(seq);
+      if (state !== null) return state;
+      // pruned between the listing and the read: list again
+    }
+    throw new BazaarError('ERR_STORE_DAMAGED', `store state ${stateDir(this.root)} keeps vanishing while read`);
+  }
+
+  read(seq: number): StoreState | null {
+    const path = statePath(this.root, seq);
+    let text: string;
+    try { text = readFileSync(path, 'utf8'); } catch (err) { if (isErrno(err, 'ENOENT')) return null; throw err; }
+    return decodeState(text, path, seq);
+  }
+
+  async commit(next: StoreState): Promise<boolean> {
+    makeDir(stateDir(this.root));
+    makeDir(tmpDir(this.root));
+    const tmp = tmpPath(this.root);
+    createFile(tmp, encodeState(next), { sync: true });
+    try {
+      linkFile(tmp, statePath(this.root, next.seq));
+    } catch (err) {
+      if (isErrno(err, 'EEXIST')) return false;
+      throw err;
+    } finally {
+      removeFile(tmp);
+    }
+    fsyncPath(stateDir(this.root));
+    return true;
+  }
+
+  prune(keepFrom: number): void {
+    const seqs = this.list();
+    const newest = seqs[seqs.length - 1];
+    for (const seq of seqs) if (seq < keepFrom && seq !== newest) removeFile(statePath(this.root, seq));
+  }
+}

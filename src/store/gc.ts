@@ -1,0 +1,67 @@
+/**
+ * `bazaar gc`: deletes every object that no kept state reaches (retention.ts): the heads,
+ * states inside the retention window, states live readers lease. It runs under the
+ * writers' lock, and it decides before it deletes anything: when a kept state cannot be
+ * read in full (damaged history, a damaged manifest or tree), it cannot tell what that
+ * state reaches, so it deletes nothing and says which repair step comes first.
+ */
+import { BazaarError } from '../errors.js';
+import { removeFile } from './fs-ops.js';
+import { scanTmp } from './fsck.js';
+import { readLeases } from './leases.js';
+import { Reachability } from './reachability.js';
+import { retentionRoots } from './retention.js';
+import type { RetentionChoice } from './retention.js';
+import type { Store } from './store.js';
+
+export interface GcReport {
+  kept: number;
+  deleted: number;
+  freedBytes: number;
+  tempsRemoved: number;
+  retentionDays: number;
+  now: string;
+  /** Deleted branches whose retention ran out (their trash heads left the state). */
+  expired: string[];
+  /** Damaged or missing objects gc found but that do not hide anything (blobs). */
+  damage: string[];
+  /** Entries of objects/ and tmp/ not written by the store: left alone. */
+  stray: string[];
+}
+
+export async function gc(store: Store, choice: RetentionChoice = {}): Promise<GcReport> {
+  return store.write(async (tx) => {
+    const { roots, retentionDays, now, expiredTrash, unreadable } = await retentionRoots(store.dir, tx, store.states, choice);
+    if (unreadable.length) {
+      const u = unreadable[0];
+      throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: the history of ${u.branch} cannot be read (${u.problem}), so what it keeps is unknown; 'bazaar fsck --repair' says how to repair it`, { data: { branch: u.branch } });
+    }
+    for (const branch of expiredTrash) tx.setHead(branch, null);
+    const reach = new Reachability(store.objects);
+    await reach.walk(tx, roots.filter((r) => !expiredTrash.includes(r.branch)));
+    if (reach.historyProblems.length) {
+      const h = reach.historyProblems[0];
+      throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: ${h.branch} at ${h.commit.slice(0, 12)} cannot be read (${h.problem}); 'bazaar fsck --repair' says how to repair it`, { data: { branch: h.branch } });
+    }
+    const hiding = reach.problems().find((p) => p.kind !== 'blob');
+    if (hiding) {
+      throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: ${hiding.what} (${hiding.kind} ${hiding.id}) is ${hiding.problem === 'missing' ? 'missing' : 'damaged'}, so what it refers to is unknown; run 'bazaar fsck --repair' first`, { data: { id: hiding.id } });
+    }
+    const report: GcReport = {
+      kept: 0, deleted: 0, freedBytes: 0, tempsRemoved: 0, retentionDays, now: new Date(now).toISOString(), expired: expiredTrash,
+      damage: reach.problems().map((p) => `${p.id} (${p.what}): ${p.problem}`), stray: [],
+    };
+    for await (const entry of store.objects.list()) {
+      if ('stray' in entry) { report.stray.push(entry.stray); continue; }
+      if (reach.reached.has(entry.id)) { report.kept++; continue; }
+      report.freedBytes += store.objects.diskSize(entry.id);
+      await store.objects.delete(entry.id);
+      report.deleted++;
+    }
+    const tmp = scanTmp(store.dir);
+    for (const t of tmp.stale) { removeFile(t); report.tempsRemoved++; }
+    report.stray.push(...tmp.stray);
+    for (const dead of readLeases(store.dir).dead) removeFile(dead);
+    return report;
+  });
+}

@@ -1,0 +1,24 @@
+/**
+ * Channel settings, fixed when the channel is created: how it orders builds.
+ * See docs/versioning-policy.md#rule-channels.
+ *
+ *   {"kind":"channel","v":1,"order":"alt","priorityBranch":"p11"}
+ */
+import type { VersionOrder } from '../../policy/versioning.js';
+import { fields, invalid } from './kind.js';
+import type { Kind } from './kind.js';
+
+export interface ChannelSettingsObject { kind: 'channel'; v: number; order: VersionOrder; priorityBranch?: string }
+
+export const channelKind: Kind<ChannelSettingsObject> = {
+  name: 'channel',
+  version: 1,
+  parse(value, id) {
+    const f = fields(value, id, 'channel');
+    const order = f.str('order');
+    if (order !== 'rpm' && order !== 'alt') throw invalid(id, 'channel', `order ${order} is neither rpm nor alt`);
+    const priorityBranch = f.optStr('priorityBranch');
+    return { kind: 'channel', v: typeof value.v === 'number' ? value.v : 0, order, ...(priorityBranch ? { priorityBranch } : {}) };
+  },
+  refs: () => [],
+};

@@ -1,0 +1,83 @@
+/**
+ * The registry of object kinds, and typed reading and writing of JSON objects. Every
+ * kind name maps to its module; the record is typed over KindName, so a kind that is
+ * declared but not registered does not compile, and gc can never forget one.
+ */
+import { BazaarError } from '../../errors.js';
+import { canonicalJson } from '../canonical-json.js';
+import type { ObjectId } from '../layout.js';
+import type { ObjectStore, StagedObject } from '../objects.js';
+import { buildKind } from './build.js';
+import type { BuildRecord } from './build.js';
+import { channelKind } from './channel.js';
+import type { ChannelSettingsObject } from './channel.js';
+import { invalid } from './kind.js';
+import type { Kind, KindName, KindRef } from './kind.js';
+import { packageKind } from './package.js';
+import type { PackageManifest } from './package.js';
+import { pinKind } from './pin.js';
+import type { PinObject } from './pin.js';
+import { treeKind } from './tree.js';
+import type { TreeObject } from './tree.js';
+
+export type { KindName, KindRef } from './kind.js';
+
+/** The value type of each JSON kind. */
+export interface KindValues {
+  tree: TreeObject;
+  package: PackageManifest;
+  build: BuildRecord;
+  channel: ChannelSettingsObject;
+  pin: PinObject;
+}
+export type JsonKindName = keyof KindValues;
+
+export const KINDS: { [K in JsonKindName]: Kind<KindValues[K]> } = {
+  tree: treeKind, package: packageKind, build: buildKind, channel: channelKind, pin: pinKind,
+};
+
+/** Blobs are raw bytes: no parsing, no references. */
+export function isJsonKind(kind: KindName): kind is JsonKindName { return kind !== 'blob'; }
+
+/** The kind a parsed JSON object says it is (`kind`, or layout 1's `type`). */
+function declaredKind(value: Record<string, unknown>): string | undefined {
+  const k = value.kind ?? value.type;
+  return typeof k === 'string' ? k : undefined;
+}
+
+/** Parses bytes as a JSON object of `kind`; ERR_STORE_OBJECT_CORRUPT when they are not one. */
+export function decodeKind<K extends JsonKindName>(bytes: Buffer, id: ObjectId, kind: K): KindValues[K] {
+  let value: unknown;
+  try { value = JSON.parse(bytes.toString('utf8')); } catch { throw invalid(id, kind, 'it is not JSON'); }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(id, kind, 'it is not a JSON object');
+  const declared = declaredKind(value as Record<string, unknown>);
+  if (declared !== kind) {
+    throw new BazaarError('ERR_STORE_OBJECT_CORRUPT', `object ${id} is a ${declared ?? 'value of no kind'}, not a ${kind}`, { data: { id, kind, declared } });
+  }
+  return KINDS[kind].parse(value as Record<string, unknown>, id) as KindValues[K];
+}
+
+/** Reads, verifies and validates an object of `kind`. */
+export async function readKind<K extends JsonKindName>(objects: ObjectStore, id: ObjectId, kind: K): Promise<KindValues[K]> {
+  return decodeKind(await objects.read(id), id, kind);
+}
+
+/** The references of a JSON value of `kind`. */
+export function refsOf<K extends JsonKindName>(kind: K, value: KindValues[K]): KindRef[] {
+  return (KINDS[kind] as Kind<KindValues[K]>).refs(value);
+}
+
+/** A title for messages ("package bash-5.2-alt1.x86_64"), when the kind has one. */
+export function titleOf<K extends JsonKindName>(kind: K, value: KindValues[K]): string | undefined {
+  return (KINDS[kind] as Kind<KindValues[K]>).title?.(value);
+}
+
+/** The canonical bytes of a value of `kind`, with `kind` and the current schema version. */
+export function encodeKind<K extends JsonKindName>(kind: K, value: Omit<KindValues[K], 'kind' | 'v'>): Buffer {
+  return Buffer.from(canonicalJson({ ...value, kind, v: KINDS[kind].version }));
+}
+
+/** Stages a value of `kind`; returns the staged object (its id is the hash of the bytes). */
+export function stageKind<K extends JsonKindName>(objects: ObjectStore, kind: K, value: Omit<KindValues[K], 'kind' | 'v'>): Promise<StagedObject> {
+  return objects.stage(encodeKind(kind, value));
+}

@@ -1,0 +1,46 @@
+/**
+ * Where object bytes live: a small interface so that the local filesystem (the embedded
+ * default, fs-object-backend.ts) can be replaced by an S3-compatible object store later
+ * without touching callers. The backend stores *encoded* bytes (zstd frames and the
+ * integrity trailer, see codec.ts) under an object's id and knows nothing of hashing:
+ * objects.ts hashes, encodes and verifies.
+ *
+ * Writes are two-phase. `createSlot` gives a place to write an object that no reader can
+ * see; `commit` makes a batch of written slots durable and then visible under their ids,
+ * so that an object under its final id always has durable content; `discard` drops them.
+ */
+import type { ObjectId } from './layout.js';
+
+/** An object written to a slot but not yet visible; `slot` is null when it already existed. */
+export interface StagedObject { id: ObjectId; slot: string | null; size: number }
+
+export interface WriteSlot {
+  /** The slot's token, handed back in StagedObject.slot. */
+  readonly token: string;
+  append(chunk: Uint8Array): Promise<void>;
+  /** Writes the whole encoded object at once (small objects: one call, no stream). */
+  writeWhole(chunk: Uint8Array): void;
+  close(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** One entry of a listing: an object id, or something in the object area that is not one. */
+export type ListedObject = { id: ObjectId } | { stray: string };
+
+export interface ObjectBackend {
+  /** A label for messages: the directory or bucket. */
+  readonly label: string;
+  has(id: ObjectId): boolean;
+  /** The encoded bytes, whole; null when absent. For small objects. */
+  readWhole(id: ObjectId): Buffer | null;
+  /** The encoded bytes as a stream; null when absent. */
+  readStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null>;
+  /** Size of the encoded bytes; null when absent. */
+  storedSize(id: ObjectId): number | null;
+  createSlot(): Promise<WriteSlot>;
+  /** Makes written slots durable, then visible under their ids (replacing what is there). */
+  commit(staged: readonly StagedObject[]): Promise<void>;
+  discard(staged: readonly StagedObject[]): Promise<void>;
+  delete(id: ObjectId): Promise<void>;
+  list(): AsyncIterable<ListedObject>;
+}

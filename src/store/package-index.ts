@@ -1,0 +1,190 @@
+/**
+ * The package index: for one commit of a package-like branch, every build with its
+ * NEVRA, record, build id and provided capabilities, for listing, lookups by build id and
+ * lookups by provide. Derived data, immutable once written: it is keyed by the commit it
+ * describes (`cache/index/<commit>.v1`), so any process may build it without a lock and
+ * rename it into place, readers of older commits keep their own, and a crash or a deleted
+ * cache costs a rebuild, never a wrong answer (the file carries a checksum).
+ *
+ * Building is incremental: from the nearest ancestor commit that has an index, only the
+ * builds the trees' diff names are read. A store's first index is built from scratch.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { isErrno } from '../errors.js';
+import { nevraOfKey } from '../rpm/nevra.js';
+import { createFile, makeDir, removeFile, renameFile } from './fs-ops.js';
+import { diffTrees, readValue } from './history/branch-tree.js';
+import type { GitRepo } from './history/git-repo.js';
+import { readKind } from './kinds/index.js';
+import { packageIndexPath, tmpPath } from './layout.js';
+import type { ObjectId } from './layout.js';
+import type { ObjectStore } from './objects.js';
+import { buildOfPath } from './ref-paths.js';
+
+export interface IndexedBuild {
+  name: string;
+  key: string;
+  nevra: string;
+  /** The branch's value: the build record. */
+  value: ObjectId;
+  /** The build id (header digest); '' for a layout-1 entry in old history. */
+  header: string;
+  provides: string[];
+}
+
+/** How far back an ancestor's index is looked for before building from scratch. */
+const ANCESTOR_SEARCH = 256;
+const MAGIC = 'bazaar-package-index 1';
+
+export interface IndexContext {
+  root: string;
+  repo: GitRepo;
+  objects: ObjectStore;
+  /** Told when an index is built or rebuilt (one line). */
+  onNotice?: (line: string) => void;
+}
+
+export class PackageIndex {
+  private readonly byKey = new Map<string, IndexedBuild>();
+  private byHeaderMap: Map<string, IndexedBuild[]> | null = null;
+  private providesMap: Map<string, IndexedBuild[]> | null = null;
+
+  /**
+   * `extras`: the branch's other values (a channel's settings), so the index holds the
+   * whole branch: fsck --repair can rebuild a damaged tree of this commit from it.
+   */
+  private constructor(readonly commit: string | null, readonly builds: IndexedBuild[], readonly extras: Array<[string, ObjectId]> = []) {
+    for (const b of builds) this.byKey.set(b.key, b);
+  }
+
+  static empty(): PackageIndex { return new PackageIndex(null, []); }
+
+  get(key: string): IndexedBuild | undefined { return this.byKey.get(key); }
+
+  /** Builds whose build id is `id`. */
+  byHeader(id: string): IndexedBuild[] {
+    if (!this.byHeaderMap) {
+      this.byHeaderMap = new Map();
+      for (const b of this.builds) {
+        const list = this.byHeaderMap.get(b.header);
+        if (list) list.push(b); else this.byHeaderMap.set(b.header, [b]);
+      }
+    }
+    return this.byHeaderMap.get(id) ?? [];
+  }
+
+  /** Builds that provide a capability (by name, any version). */
+  whatProvides(capability: string): IndexedBuild[] {
+    if (!this.providesMap) {
+      this.providesMap = new Map();
+      for (const b of this.builds) {
+        for (const p of new Set(b.provides)) {
+          const list = this.providesMap.get(p);
+          if (list) list.push(b); else this.providesMap.set(p, [b]);
+        }
+      }
+    }
+    return this.providesMap.get(capability) ?? [];
+  }
+
+  /** The index of `commit` (null: an empty branch), read from the cache or built. */
+  static async forCommit(ctx: IndexContext, commit: string | null): Promise<PackageIndex> {
+    if (commit === null) return PackageIndex.empty();
+    const cached = readIndexFile(ctx.root, commit);
+    if (cached === 'damaged') ctx.onNotice?.(`the package index of ${commit.slice(0, 12)} was damaged; rebuilding it`);
+    else if (cached) return new PackageIndex(commit, cached.builds, cached.extras);
+    let base: { commit: string; builds: IndexedBuild[] } | null = null;
+    let at: string | undefined = (await ctx.repo.readCommit(commit)).parents[0];
+    for (let i = 0; at !== undefined && i < ANCESTOR_SEARCH; i++) {
+      if (hasIndexFile(ctx.root, at)) {
+        const b = readIndexFile(ctx.root, at);
+        if (b && b !== 'damaged') { base = { commit: at, builds: b.builds }; break; }
+      }
+      at = (await ctx.repo.readCommit(at)).parents[0];
+    }
+    if (!base) ctx.onNotice?.(`building the package index of ${commit.slice(0, 12)} (first use; later ones are incremental)`);
+    const builds = new Map((base?.builds ?? []).map((b) => [b.key, b]));
+    const fromTree = base ? (await ctx.repo.readCommit(base.commit)).tree : null;
+    const toTree = (await ctx.repo.readCommit(commit)).tree;
+    const extras = new Map<string, ObjectId>();
+    for (const change of await diffTrees(ctx.repo, fromTree, toTree)) {
+      const where = buildOfPath(change.path);
+      if (!where) continue;
+      if (change.after === null) { builds.delete(where.key); continue; }
+      builds.set(where.key, await indexEntry(ctx.objects, where.name, where.key, change.after));
+    }
+    for (const e of await ctx.repo.readTree(toTree)) {
+      if (e.mode !== '40000') extras.set(e.name, await readValue(ctx.repo, e.oid));
+    }
+    const list = [...builds.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const extraList = [...extras].sort();
+    writeIndexFile(ctx.root, commit, list, extraList);
+    return new PackageIndex(commit, list, extraList);
+  }
+}
+
+async function indexEntry(objects: ObjectStore, name: string, key: string, value: ObjectId): Promise<IndexedBuild> {
+  let header = '';
+  let nevra = nevraOfKey(key);
+  let provides: string[] = [];
+  try {
+    const record = await readKind(objects, value, 'build');
+    header = record.header;
+    nevra = record.nevra;
+    provides = (await readKind(objects, record.manifest, 'package')).provides.map((d) => d.name);
+  } catch (err) {
+    // A layout-1 entry of old history points at a manifest, not a record.
+    const m = await readKind(objects, value, 'package').catch(() => { throw err; });
+    nevra = m.nevra;
+    provides = m.provides.map((d) => d.name);
+  }
+  return { name, key, nevra, value, header, provides };
+}
+
+function hasIndexFile(root: string, commit: string): boolean {
+  try { statSync(packageIndexPath(root, commit)); return true; } catch { return false; }
+}
+
+function checksum(body: string): string { return createHash('sha256').update(body).digest('hex'); }
+
+/** The entries of a cached index; null when there is none, 'damaged' when it does not check. */
+export function readIndexFile(root: string, commit: string): { builds: IndexedBuild[]; extras: Array<[string, ObjectId]> } | null | 'damaged' {
+  let text: string;
+  try { text = readFileSync(packageIndexPath(root, commit), 'utf8'); } catch (err) {
+    if (isErrno(err, 'ENOENT')) return null;
+    return 'damaged';
+  }
+  const sumAt = text.lastIndexOf('\n#sum ');
+  if (!text.startsWith(`${MAGIC} ${commit}\n`) || sumAt < 0 || text.slice(sumAt + 6).trim() !== checksum(text.slice(0, sumAt + 1))) return 'damaged';
+  const builds: IndexedBuild[] = [];
+  const extras: Array<[string, ObjectId]> = [];
+  try {
+    for (const line of text.slice(text.indexOf('\n') + 1, sumAt + 1).split('\n')) {
+      if (!line) continue;
+      const row = JSON.parse(line) as unknown[];
+      if (row.length === 2) { extras.push(row as [string, ObjectId]); continue; }
+      const [name, key, nevra, value, header, provides] = row as [string, string, string, ObjectId, string, string[]];
+      builds.push({ name, key, nevra, value, header, provides });
+    }
+  } catch {
+    return 'damaged';
+  }
+  return { builds, extras };
+}
+
+function writeIndexFile(root: string, commit: string, builds: IndexedBuild[], extras: Array<[string, ObjectId]>): void {
+  const rows = [...builds.map((b) => JSON.stringify([b.name, b.key, b.nevra, b.value, b.header, b.provides])), ...extras.map((e) => JSON.stringify(e))];
+  const body = `${MAGIC} ${commit}\n${rows.map((r) => `${r}\n`).join('')}`;
+  const path = packageIndexPath(root, commit);
+  try {
+    makeDir(dirname(path));
+    const tmp = tmpPath(root);
+    createFile(tmp, `${body}#sum ${checksum(body)}\n`);
+    try { renameFile(tmp, path); } catch (err) { removeFile(tmp); throw err; }
+  } catch (err) {
+    // A reader on a read-only store keeps its index in memory only.
+    if (!(isErrno(err, 'EACCES') || isErrno(err, 'EROFS') || isErrno(err, 'EPERM'))) throw err;
+  }
+}

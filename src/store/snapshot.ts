@@ -1,0 +1,37 @@
+/**
+ * A reader's snapshot: the store as of one state, for as long as the reader needs it.
+ * Opening one never takes the lock and never waits for a writer; a lease (leases.ts)
+ * keeps gc from deleting what it reaches. A reader started after a writer commits sees
+ * the commit; one started before keeps its state until it refreshes.
+ */
+import { BranchView } from './branch-view.js';
+import type { GitRepo } from './history/git-repo.js';
+import { Lease } from './leases.js';
+import type { StateBackend, StoreState } from './state-backend.js';
+
+export class Snapshot extends BranchView {
+  private constructor(repo: GitRepo, readonly state: StoreState, private readonly lease: Lease | null) {
+    super(repo, state.heads);
+  }
+
+  /**
+   * Opens a snapshot of the newest state. With `root`, a lease is written there first and
+   * the state checked again (see leases.ts); without, the caller needs no gc protection
+   * (a writer under the lock, or a read-only store).
+   */
+  static open(repo: GitRepo, states: StateBackend, root: string | null): Snapshot {
+    let state = states.latest();
+    if (root === null) return new Snapshot(repo, state, null);
+    const lease = Lease.take(root, state.seq);
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const now = states.latest();
+      if (now.seq === state.seq) return new Snapshot(repo, state, lease);
+      state = now;
+      lease.set(state.seq);
+    }
+    return new Snapshot(repo, state, lease);
+  }
+
+  /** Lets gc collect what only this snapshot reached. The snapshot must not be used after. */
+  close(): void { this.lease?.release(); }
+}

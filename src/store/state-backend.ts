@@ -1,0 +1,65 @@
+/**
+ * The store's state: the head commit of every branch, as one record with a sequence
+ * number. It is the only thing a writer's commit changes in place, so a transaction that
+ * moves several branches (an add into a channel, an image family's update) becomes
+ * visible all at once, and a reader that reads one state sees every branch as of one
+ * moment. Behind a small interface so that a SQL database can hold it later; the local
+ * filesystem (fs-state-backend.ts) is the embedded default.
+ *
+ * `commit` is a compare-and-swap on the sequence number: state N+1 can be written once,
+ * by one writer. The store lock makes losing that race rare; the CAS makes it harmless.
+ */
+import { createHash } from 'node:crypto';
+import { BazaarError } from '../errors.js';
+
+export interface StoreState {
+  seq: number;
+  /** When it was committed (ms since the epoch). */
+  time: number;
+  /** Branch name → commit id (40 hex). A branch that does not exist has no entry. */
+  heads: Record<string, string>;
+}
+
+export interface StateBackend {
+  readonly label: string;
+  /** The newest state; the empty state (seq 0) when none was ever written. */
+  latest(): StoreState;
+  /** A given state, or null when it is gone (pruned) or never was. */
+  read(seq: number): StoreState | null;
+  /** Writes `next` (whose seq is the latest's + 1); false when another writer took that seq. */
+  commit(next: StoreState): Promise<boolean>;
+  /** Sequence numbers of the states kept, ascending. */
+  list(): number[];
+  /** Forgets states older than `keepFrom` (never the latest). */
+  prune(keepFrom: number): void;
+}
+
+export const EMPTY_STATE: StoreState = Object.freeze({ seq: 0, time: 0, heads: Object.freeze({}) as Record<string, string> });
+
+function checksum(state: StoreState): string {
+  const heads = Object.keys(state.heads).sort().map((k) => `${k}\u0000${state.heads[k]}`).join('\n');
+  return createHash('sha256').update(`${state.seq}\n${state.time}\n${heads}`).digest('hex');
+}
+
+/** The bytes of a state record: JSON with a checksum, so a damaged record is never believed. */
+export function encodeState(state: StoreState): string {
+  const heads: Record<string, string> = {};
+  for (const k of Object.keys(state.heads).sort()) heads[k] = state.heads[k];
+  return `${JSON.stringify({ seq: state.seq, time: state.time, heads, sum: checksum(state) })}\n`;
+}
+
+/** Parses a state record; ERR_STORE_DAMAGED naming `where` when it is not a valid one. */
+export function decodeState(text: string, where: string, expectSeq?: number): StoreState {
+  const bad = (why: string): BazaarError => new BazaarError('ERR_STORE_DAMAGED', `store state ${where} is damaged: ${why}`, { data: { state: where } });
+  let raw: { seq?: unknown; time?: unknown; heads?: unknown; sum?: unknown };
+  try { raw = JSON.parse(text); } catch { throw bad('it is not JSON'); }
+  if (raw === null || typeof raw !== 'object') throw bad('it is not a state record');
+  if (!Number.isSafeInteger(raw.seq) || !Number.isFinite(raw.time) || raw.heads === null || typeof raw.heads !== 'object') throw bad('fields are missing');
+  for (const [k, v] of Object.entries(raw.heads as Record<string, unknown>)) {
+    if (typeof v !== 'string' || !/^[0-9a-f]{40}$/.test(v) || k === '') throw bad(`head of ${k} is not a commit id`);
+  }
+  const state: StoreState = { seq: raw.seq as number, time: raw.time as number, heads: raw.heads as Record<string, string> };
+  if (raw.sum !== checksum(state)) throw bad('its checksum does not match (a changed byte)');
+  if (expectSeq !== undefined && state.seq !== expectSeq) throw bad(`it says seq ${state.seq}`);
+  return state;
+}
