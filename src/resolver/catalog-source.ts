@@ -2,27 +2,104 @@
  * A store channel as a package universe: the one module of the resolver that reads the
  * store. Every binary build the channel holds becomes a PackageRecord from its manifest
  * (source packages are not installable and are left out), carrying its build id and the
- * fields the channel's order compares (disttag, buildtime).
+ * fields the channel's order compares; the universe orders builds by the channel's own
+ * order (an alt channel as ALT's rpm does, disttag and build time included), through the
+ * policy's `compareBuilds`.
+ *
+ * The universe of each channel commit is cached (`cache/universe/<commit>/`, derived):
+ * a warm start loads it instead of reading every manifest, and a new commit's universe is
+ * made from its parent's by reading only the builds the commit changed.
  */
+import { statSync } from 'node:fs';
 import { BazaarError } from '../errors.js';
+import { compareBuilds } from '../policy/versioning.js';
+import type { OrderOptions } from '../policy/versioning.js';
+import { nevraKey } from '../rpm/nevra.js';
 import type { BranchView } from '../store/branch-view.js';
-import { readChannel } from '../store/channels.js';
+import { channelSettings, orderOf } from '../store/channels.js';
+import { diffTrees } from '../store/history/branch-tree.js';
+import { universeCacheDir } from '../store/layout.js';
+import type { ObjectId } from '../store/layout.js';
+import { buildOfPath, channelBranch } from '../store/ref-paths.js';
 import type { Store } from '../store/store.js';
+import { loadUniverseCache, saveUniverseCache } from './universe-cache.js';
+import { MemorySource } from './memory-source.js';
 import type { PackageRecord, PackageSource } from './source.js';
 
+/** How far back a cached ancestor is looked for before reading the whole channel. */
+const ANCESTOR_SEARCH = 64;
+
+function orderedBy(order: OrderOptions): (a: PackageRecord, b: PackageRecord) => number {
+  return (a, b) => compareBuilds(
+    { ...a, id: a.buildId ?? '', disttag: a.disttag ?? null, buildtime: a.buildtime ?? null },
+    { ...b, id: b.buildId ?? '', disttag: b.disttag ?? null, buildtime: b.buildtime ?? null },
+    order,
+  );
+}
+
+async function recordOf(store: Store, value: ObjectId): Promise<PackageRecord | null> {
+  const b = await store.build(value);
+  if (b.isSource) return null;
+  const m = await store.manifest(b.manifest);
+  const rec: PackageRecord = {
+    name: m.name, epoch: m.epoch ?? 0, version: m.version, release: m.release, arch: m.arch,
+    provides: m.provides, requires: m.requires, conflicts: m.conflicts, obsoletes: m.obsoletes,
+    files: m.files.map((f) => f.path), buildId: b.header, buildtime: b.buildtime,
+  };
+  if (b.disttag) rec.disttag = b.disttag;
+  return rec;
+}
+
+function hasCache(store: Store, commit: string): boolean {
+  try { statSync(universeCacheDir(store.dir, commit)); return true; } catch { return false; }
+}
+
+/**
+ * The universe of a channel as `view` sees it.
+ *
+ * @example
+ * const source = await store.read((s) => channelSource(store, s, 'sisyphus'));
+ */
 export async function channelSource(store: Store, view: BranchView, channel: string): Promise<PackageSource> {
-  const state = await readChannel(store, view, channel);
-  const records: PackageRecord[] = [];
-  for (const build of state.builds) {
-    const b = await store.build(build.value);
-    if (b.isSource) continue;
-    const m = await store.manifest(b.manifest);
-    records.push({
-      name: m.name, epoch: m.epoch ?? 0, version: m.version, release: m.release, arch: m.arch,
-      provides: m.provides, requires: m.requires, conflicts: m.conflicts, obsoletes: m.obsoletes,
-      files: m.files.map((f) => f.path),
-    });
+  const { commit, settings } = await channelSettings(store, view, channel);
+  const compare = settings.order === 'rpm' && !settings.priorityBranch ? undefined : orderedBy(orderOf(settings));
+  const withOrder = (records: readonly PackageRecord[]): PackageSource => {
+    const src = new MemorySource([...records], `channel ${channel}`);
+    return compare ? Object.assign(src, { compare }) : src;
+  };
+  if (hasCache(store, commit)) {
+    try {
+      const cached = await loadUniverseCache(universeCacheDir(store.dir, commit));
+      return compare ? Object.assign(cached, { compare }) : cached;
+    } catch (err) {
+      if (!(err instanceof BazaarError)) throw err;
+      store.notice(`the universe cache of channel ${channel} was unreadable; rebuilding it`);
+    }
   }
+  // From the nearest cached ancestor, reading only what changed since.
+  let base: { commit: string; records: readonly PackageRecord[] } | null = null;
+  let at: string | undefined = (await view.repo.readCommit(commit)).parents[0];
+  for (let i = 0; at !== undefined && i < ANCESTOR_SEARCH; i++) {
+    if (hasCache(store, at)) {
+      try { base = { commit: at, records: (await loadUniverseCache(universeCacheDir(store.dir, at))).packages() }; break; } catch { /* rebuilt below */ }
+    }
+    at = (await view.repo.readCommit(at)).parents[0];
+  }
+  const byKey = new Map((base?.records ?? []).map((r) => [nevraKey(r), r]));
+  const fromTree = base ? (await view.repo.readCommit(base.commit)).tree : null;
+  const toTree = await view.tree(channelBranch(channel), commit);
+  for (const change of await diffTrees(view.repo, fromTree, toTree)) {
+    const where = buildOfPath(change.path);
+    if (!where) continue;
+    byKey.delete(where.key);
+    if (change.after !== null) {
+      const rec = await recordOf(store, change.after);
+      if (rec) byKey.set(where.key, rec);
+    }
+  }
+  const records = [...byKey.keys()].sort().map((k) => byKey.get(k) as PackageRecord);
   if (records.length === 0) throw new BazaarError('ERR_CHANNEL', `channel ${channel} holds no installable package`);
-  return { label: `channel ${channel}`, packages: () => records };
+  const source = withOrder(records);
+  try { await saveUniverseCache(universeCacheDir(store.dir, commit), source); } catch { /* derived: a read-only store rebuilds each time */ }
+  return source;
 }

@@ -62,8 +62,15 @@ export class Pool {
   /** Packages of the installed system (a subset of `packages`). */
   readonly installedIds: number[] = [];
 
+  /** Orders two builds of one name (> 0: `a` is newer): the source's order, else rpm's EVR order. */
+  readonly compareIds: (a: number, b: number) => number;
+
   constructor(source: PackageSource, options: PoolOptions & { installed?: readonly PackageRecord[] } = {}) {
     this.arch = options.arch ?? 'x86_64';
+    const order = source.compare?.bind(source);
+    this.compareIds = order
+      ? (a, b) => order(this.packages[a].record, this.packages[b].record)
+      : (a, b) => compareEvr(this.packages[a].evr, this.packages[b].evr);
     const score = archScorer(this.arch);
     let seen: Map<string, number> | null = null;
     const add = (r: PackageRecord, installed: boolean): void => {
@@ -239,7 +246,7 @@ export class Pool {
 /** Sorts candidate ids: grouped by name (group order by its best member), newest first inside. */
 export function sortByPreference(pool: Pool, ids: readonly number[], capability?: string): number[] {
   const P = pool.packages;
-  const within = (a: number, b: number): number => P[a].archScore - P[b].archScore || compareEvr(P[b].evr, P[a].evr) || a - b;
+  const within = (a: number, b: number): number => P[a].archScore - P[b].archScore || pool.compareIds(b, a) || a - b;
   const groups = new Map<string, number[]>();
   for (const id of ids) {
     const n = P[id].name;

@@ -20,7 +20,7 @@
 import type { Cause } from './cause.js';
 import type { ConstraintClause, ConstraintGenerator } from './constraint.js';
 import type { Job } from './job.js';
-import { compareEvr, evrInRange } from './overlap.js';
+import { evrInRange } from './overlap.js';
 import type { Pool } from './provides-index.js';
 import { sortByPreference } from './provides-index.js';
 
@@ -103,7 +103,7 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
     for (const id of pool.installedIds) {
       want(id);
       const p = P[id];
-      const newer = (pool.byName.get(p.name) ?? []).filter((q) => q !== id && compareEvr(P[q].evr, p.evr) > 0);
+      const newer = (pool.byName.get(p.name) ?? []).filter((q) => q !== id && pool.compareIds(q, id) > 0);
       const obs = (obsoleters.get(p.name) ?? []).filter((q) => q !== id && P[q].name !== p.name
         && P[q].record.obsoletes.some((d) => d.name === p.name && evrInRange(p.evr, d.flags, d.evr)));
       const repl = sortByPreference(pool, [...newer, ...obs]);

@@ -21,6 +21,14 @@ export interface PackageRecord {
   files: string[];
   /** Where the package file lives relative to its repository (rpm-md `location href`). */
   location?: string;
+  /**
+   * The build identity (the rpm header digest, `sha256:...`) when the universe knows it:
+   * "the same build" for linked-image policies is this, not the NEVRA.
+   */
+  buildId?: string;
+  /** ALT's disttag and the build time: what an alt-ordered channel compares beyond the EVR. */
+  disttag?: string;
+  buildtime?: number;
 }
 
 /** A package universe: every candidate package, in a stable order. */
@@ -29,4 +37,9 @@ export interface PackageSource {
   readonly label: string;
   /** Every package; called once per solver pool, so it may build the array lazily. */
   packages(): readonly PackageRecord[];
+  /**
+   * The universe's own order of two builds of one name (> 0: `a` is newer), when it is
+   * not rpm's EVR order: an alt-ordered channel compares as ALT's rpm does.
+   */
+  compare?(a: PackageRecord, b: PackageRecord): number;
 }

@@ -3,15 +3,16 @@
  * the slow part of loading, so the store keeps this next to a channel and loads it
  * instead. Two files in the cache directory:
  *
- * - `universe.v2.strings`: every distinct string (names, EVRs, paths), newline-separated
+ * - `universe.v3.strings`: every distinct string (names, EVRs, paths), newline-separated
  *   (rpm-md strings never contain a newline; one that does is refused at save time);
- * - `universe.v2.bin`: little-endian int32s: `magic nStrings nPackages nDeps`, the
+ * - `universe.v3.bin`: little-endian int32s: `magic nStrings nPackages nDeps`, the
  *   table of distinct dependencies as triples `name flags evr` (string indices; flags
  *   code | pre << 3), then per package
- *   `name epoch version release arch location nProv nReq nCon nObs nFiles` followed by
+ *   `name epoch version release arch location buildId disttag buildtime nProv nReq nCon
+ *   nObs nFiles` (buildId, disttag and buildtime as strings, '' when absent) followed by
  *   that many dependency-table indices and file string indices. A dependency shared by
  *   thousands of packages ("libc6 >= 2.34") is one object after loading;
- * - `universe.v2.deps`: the pool's dependency answers for the x86_64 system (see
+ * - `universe.v3.deps`: the pool's dependency answers for the x86_64 system (see
  *   package-deps.ts encodePackageDeps), so a warm start does no provider search: a
  *   header `magic arch-string-index n`, n offsets, then the data.
  *
@@ -26,11 +27,11 @@ import type { PackageRecord, PackageSource } from './source.js';
 import { encodePackageDeps } from './package-deps.js';
 import { Pool, type IndexedSource } from './provides-index.js';
 
-const MAGIC = 0x425a5532; // "BZU2"
-const FLAGS: DependencyFlags[] = ['', '=', '<', '>', '<=', '>='];
-const STRINGS = 'universe.v2.strings';
-const BIN = 'universe.v2.bin';
-const DEPS = 'universe.v2.deps';
+const MAGIC = 0x425a5533; // "BZU3"
+const FLAGS: DependencyFlags[] = ['', '=', '<', '>', '<=', '>=', '<>', '<>='];
+const STRINGS = 'universe.v3.strings';
+const BIN = 'universe.v3.bin';
+const DEPS = 'universe.v3.deps';
 const DEPS_MAGIC = 0x425a4431; // "BZD1"
 const CACHE_ARCH = 'x86_64';
 
@@ -52,7 +53,9 @@ export async function saveUniverseCache(dir: string, source: PackageSource): Pro
   const ints: number[] = [];
   const deps = (list: Dependency[]): void => {
     for (const d of list) {
-      const n = s(d.name); const f = FLAGS.indexOf(d.flags) | (d.pre ? 8 : 0); const e = s(d.evr);
+      const code = FLAGS.indexOf(d.flags);
+      if (code < 0) throw new BazaarError('ERR_BAD_INPUT', `cannot cache the dependency operator ${JSON.stringify(d.flags)} of ${d.name}`);
+      const n = s(d.name); const f = code | (d.pre ? 8 : 0); const e = s(d.evr);
       const key = `${n},${f},${e}`;
       let k = depIndex.get(key);
       if (k === undefined) { k = depIndex.size; depIndex.set(key, k); depTable.push(n, f, e); }
@@ -61,6 +64,7 @@ export async function saveUniverseCache(dir: string, source: PackageSource): Pro
   };
   for (const p of pkgs) {
     ints.push(s(p.name), p.epoch, s(p.version), s(p.release), s(p.arch), s(p.location ?? ''),
+      s(p.buildId ?? ''), s(p.disttag ?? ''), s(p.buildtime === undefined ? '' : String(p.buildtime)),
       p.provides.length, p.requires.length, p.conflicts.length, p.obsoletes.length, p.files.length);
     deps(p.provides); deps(p.requires); deps(p.conflicts); deps(p.obsoletes);
     for (const f of p.files) ints.push(s(f));
@@ -114,7 +118,7 @@ export async function loadUniverseCache(dir: string): Promise<PackageSource> {
   const table: Dependency[] = new Array(nDeps);
   for (let k = 0, j = 4; k < nDeps; k++, j += 3) {
     const f = ints[j + 1];
-    table[k] = f & 8 ? { name: strs[ints[j]], flags: FLAGS[f & 7], evr: strs[ints[j + 2]], pre: true } : { name: strs[ints[j]], flags: FLAGS[f & 7], evr: strs[ints[j + 2]] };
+    table[k] = f & 8 ? { name: strs[ints[j]], flags: FLAGS[f & ~8], evr: strs[ints[j + 2]], pre: true } : { name: strs[ints[j]], flags: FLAGS[f & ~8], evr: strs[ints[j + 2]] };
   }
   let i = 4 + 3 * nDeps;
   const deps = (count: number): Dependency[] => {
@@ -126,13 +130,17 @@ export async function loadUniverseCache(dir: string): Promise<PackageSource> {
   for (let k = 0; k < n; k++) {
     const name = strs[ints[i]]; const epoch = ints[i + 1]; const version = strs[ints[i + 2]]; const release = strs[ints[i + 3]];
     const arch = strs[ints[i + 4]]; const location = strs[ints[i + 5]];
-    const np = ints[i + 6]; const nr = ints[i + 7]; const nc = ints[i + 8]; const no = ints[i + 9]; const nf = ints[i + 10];
-    i += 11;
+    const buildId = strs[ints[i + 6]]; const disttag = strs[ints[i + 7]]; const buildtime = strs[ints[i + 8]];
+    const np = ints[i + 9]; const nr = ints[i + 10]; const nc = ints[i + 11]; const no = ints[i + 12]; const nf = ints[i + 13];
+    i += 14;
     const provides = deps(np); const requires = deps(nr); const conflicts = deps(nc); const obsoletes = deps(no);
     const files: string[] = new Array(nf);
     for (let f = 0; f < nf; f++) files[f] = strs[ints[i++]];
     const rec: PackageRecord = { name, epoch, version, release, arch, provides, requires, conflicts, obsoletes, files };
     if (location) rec.location = location;
+    if (buildId) rec.buildId = buildId;
+    if (disttag) rec.disttag = disttag;
+    if (buildtime) rec.buildtime = Number(buildtime);
     list[k] = rec;
   }
   const source: IndexedSource = new MemorySource(list, dir);

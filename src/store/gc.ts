@@ -5,8 +5,11 @@
  * read in full (damaged history, a damaged manifest or tree), it cannot tell what that
  * state reaches, so it deletes nothing and says which repair step comes first.
  */
-import { BazaarError } from '../errors.js';
-import { removeFile } from './fs-ops.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { BazaarError, isErrno } from '../errors.js';
+import { removeFile, removeTree } from './fs-ops.js';
+import { cacheDir } from './layout.js';
 import { scanTmp } from './fsck.js';
 import { readLeases } from './leases.js';
 import { Reachability } from './reachability.js';
@@ -27,6 +30,15 @@ export interface GcReport {
   damage: string[];
   /** Entries of objects/ and tmp/ not written by the store: left alone. */
   stray: string[];
+}
+
+/** Derived caches of commits no current or leased state names: rebuilt from a kept one if ever needed. */
+function pruneCaches(root: string, keep: ReadonlySet<string>): void {
+  for (const [dir, commitOf] of [[join(cacheDir(root), 'index'), (n: string) => n.replace(/\.v\d+$/, '')], [join(cacheDir(root), 'universe'), (n: string) => n]] as const) {
+    let names: string[];
+    try { names = readdirSync(dir); } catch (err) { if (isErrno(err, 'ENOENT')) continue; throw err; }
+    for (const name of names) if (/^[0-9a-f]{40}/.test(name) && !keep.has(commitOf(name))) removeTree(join(dir, name));
+  }
 }
 
 export async function gc(store: Store, choice: RetentionChoice = {}): Promise<GcReport> {
@@ -62,6 +74,7 @@ export async function gc(store: Store, choice: RetentionChoice = {}): Promise<Gc
     for (const t of tmp.stale) { removeFile(t); report.tempsRemoved++; }
     report.stray.push(...tmp.stray);
     for (const dead of readLeases(store.dir).dead) removeFile(dead);
+    pruneCaches(store.dir, new Set(roots.filter((r) => r.head).map((r) => r.commit)));
     return report;
   });
 }
