@@ -78,9 +78,9 @@ export function channelNames(view: BranchView): string[] {
 }
 
 /** Refuses a name that differs only in case from an existing channel (they would be one on some filesystems and URLs). */
-function checkNewName(view: BranchView, name: string): void {
+function checkNewName(view: BranchView, name: string, renaming?: string): void {
   checkChannelName(name);
-  const clash = channelNames(view).find((n) => n !== name && n.toLowerCase() === name.toLowerCase());
+  const clash = channelNames(view).find((n) => n !== name && n !== renaming && n.toLowerCase() === name.toLowerCase());
   if (clash) throw new BazaarError('ERR_CHANNEL', `channel ${name} would differ from channel ${clash} only in case; choose another name`, { data: { channel: name, clash } });
   if (view.head(channelBranch(name)) !== null) throw new BazaarError('ERR_CHANNEL', `channel ${name} already exists`, { data: { channel: name } });
 }
@@ -266,7 +266,7 @@ export async function deleteChannel(store: Store, name: string, options: { messa
 export async function renameChannel(store: Store, from: string, to: string): Promise<{ name: string; commit: string }> {
   return store.write(async (tx) => {
     await requireChannel(store, tx, from);
-    checkNewName(tx, to);
+    checkNewName(tx, to, from);
     const head = tx.head(channelBranch(from)) as string;
     tx.setHead(channelBranch(to), head);
     tx.setHead(channelBranch(from), null);
