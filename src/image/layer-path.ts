@@ -1,0 +1,47 @@
+/**
+ * Paths inside a layer: one normal form, and the refusal of every path that could land
+ * outside the root when the layer is unpacked (docs/overlay-import.md#what-is-refused).
+ */
+import { BazaarError } from '../errors.js';
+
+/** A BazaarError for bad layer input, one line, naming where (entry and offset, or file). */
+export function badLayer(where: string, why: string, data: Record<string, unknown> = {}): BazaarError {
+  return new BazaarError('ERR_BAD_INPUT', `${where}: ${why}`, { data: { where, ...data } });
+}
+
+/**
+ * Normalises a path from an archive or a walk: drops leading `./`, repeated and trailing
+ * slashes and `.` components. Refuses, naming the path: an empty path, an absolute path
+ * (GNU tar would strip the slash; we refuse rather than guess), any `..` component (even
+ * one that stays inside, since with symlinks `a/../b` need not be `b`), and NUL bytes.
+ * The root itself normalises to `.`.
+ */
+export function normaliseLayerPath(raw: string, where: string): string {
+  if (raw.includes('\0')) throw badLayer(where, 'the name holds a NUL byte');
+  if (raw === '') throw badLayer(where, 'the name is empty');
+  if (raw.startsWith('/')) throw badLayer(where, 'absolute path (a layer holds relative paths only)');
+  const parts: string[] = [];
+  for (const part of raw.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') throw badLayer(where, "a '..' component (it could escape the layer root)");
+    parts.push(part);
+  }
+  return parts.length === 0 ? '.' : parts.join('/');
+}
+
+/** The parent of a normalised path (`.` for a top-level name), and its last component. */
+export function splitLayerPath(path: string): { parent: string; name: string } {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? { parent: '.', name: path } : { parent: path.slice(0, slash), name: path.slice(slash + 1) };
+}
+
+/** Every proper ancestor of a normalised path, nearest the root first (`.` excluded). */
+export function ancestorsOf(path: string): string[] {
+  const out: string[] = [];
+  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) out.push(path.slice(0, i));
+  return out;
+}
+
+export function joinLayerPath(parent: string, name: string): string {
+  return parent === '.' ? name : `${parent}/${name}`;
+}
