@@ -80,7 +80,7 @@ async function* zstdDecodeTool(tool: string, chunks: AsyncIterable<Uint8Array>):
     if (inputError) throw inputError;
     if (spawnError) throw spawnError;
     if (code !== 0) {
-      const line = stderr.split('\n').map((l) => l.replace(/^\*stdin\*\s*:\s*/, '').trim()).find(Boolean);
+      const line = stderr.split('\n').map((l) => l.replace(/^.*\*stdin\*\\?\s*:\s*/, '').trim()).find(Boolean);
       throw corrupt(line ?? `zstd exited with status ${code}`);
     }
     finished = true;
