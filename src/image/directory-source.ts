@@ -1,7 +1,7 @@
 /**
  * A directory on disk (an overlay upper dir, an unpacked layer) as a layer source: the
- * root first, then each directory's entries sorted by name bytes, parents before their
- * children. Names are read as bytes (path-bytes.ts), hardlinks found by (dev, ino), and
+ * root first, then each directory's entries sorted by name bytes (an OCI `.wh..wh..opq`
+ * first), parents before their children. Names are read as bytes (path-bytes.ts), hardlinks found by (dev, ino), and
  * extended attributes come from one getfattr run over the whole tree (xattrs.ts).
  */
 import { createReadStream, lstatSync, readdirSync, readlinkSync } from 'node:fs';
@@ -18,6 +18,7 @@ const KIND_BY_TYPE = new Map<number, Exclude<LayerEntryKind, 'hardlink'>>(
 );
 
 const SLASH = Buffer.from('/');
+const OCI_OPAQUE = Buffer.from('.wh..wh..opq');
 
 /** Runs a file-system call, turning errno failures into bad input that names the file. */
 function fsCall<T>(where: string, fn: () => T): T {
@@ -91,7 +92,10 @@ export async function* directorySourceEntries(dir: string, options: DirectorySou
 
   async function* walk(full: Buffer, rel: Buffer | null): AsyncGenerator<SourceEntry> {
     const where = quotePath(decodePathBytes(full));
-    const names = fsCall(where, () => readdirSync(full, { encoding: 'buffer' })).sort(Buffer.compare);
+    // OCI's opaque marker goes first, so its directory is known opaque before any sibling
+    // is given (overlay-entries.ts would otherwise have to repeat the directory).
+    const names = fsCall(where, () => readdirSync(full, { encoding: 'buffer' }))
+      .sort((a, b) => (a.equals(OCI_OPAQUE) ? -1 : b.equals(OCI_OPAQUE) ? 1 : Buffer.compare(a, b)));
     for (const name of names) {
       const childFull = Buffer.concat([full, SLASH, name]);
       const childRel = rel ? Buffer.concat([rel, SLASH, name]) : name;

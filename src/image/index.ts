@@ -12,4 +12,5 @@ export type { TarEntry, TarEntryType } from './tar-reader.js';
 export { makeRdev, rdevMajor, rdevMinor } from './layer-entry.js';
 export type { LayerEntry, LayerEntryKind } from './layer-entry.js';
 export { decodePathBytes, encodePathBytes } from './path-bytes.js';
+export { compareLayerPaths } from './layer-path.js';
 export type { XattrMode } from './xattrs.js';

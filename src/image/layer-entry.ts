@@ -33,7 +33,10 @@ export interface LayerEntry {
   linkTo?: string;
   /** Char and block devices: Linux's dev_t encoding (see makeRdev). */
   rdev?: number;
-  /** Extended attributes, name to raw value; overlayfs' private ones are interpreted, not kept. */
+  /**
+   * Extended attributes, name to raw value; overlayfs' private ones are interpreted, not
+   * kept. A hardlink has none of its own: they belong to the inode, given with `linkTo`.
+   */
   xattrs: Record<string, Buffer>;
   /** The path is deleted from the layers below (kind 'char', rdev 0, all metadata zero). */
   whiteout?: true;

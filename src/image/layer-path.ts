@@ -3,6 +3,7 @@
  * outside the root when the layer is unpacked (docs/overlay-import.md#what-is-refused).
  */
 import { BazaarError } from '../errors.js';
+import { encodePathBytes } from './path-bytes.js';
 
 /** A BazaarError for bad layer input, one line, naming where (entry and offset, or file). */
 export function badLayer(where: string, why: string, data: Record<string, unknown> = {}): BazaarError {
@@ -44,4 +45,19 @@ export function ancestorsOf(path: string): string[] {
 
 export function joinLayerPath(parent: string, name: string): string {
   return parent === '.' ? name : `${parent}/${name}`;
+}
+
+/**
+ * Tree order for layer paths: the root first, then component by component in byte order,
+ * so a directory's entries follow it directly (`a`, `a/b`, `a-b`: `/` sorts before
+ * everything inside a name). Sorting entries by it gives the writer a deterministic,
+ * unpack-friendly order; hardlinks still need their target first (the writer checks).
+ */
+export function compareLayerPaths(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a === '.') return -1;
+  if (b === '.') return 1;
+  const x = encodePathBytes(a.replaceAll('/', '\0'));
+  const y = encodePathBytes(b.replaceAll('/', '\0'));
+  return Buffer.compare(x, y);
 }

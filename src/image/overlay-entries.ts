@@ -5,13 +5,14 @@
  *
  * - overlayfs: a char device 0/0 is a whiteout; a directory with `overlay.opaque=y` is
  *   opaque; a zero-size file with `overlay.whiteout` inside a directory with
- *   `overlay.opaque=x` is a whiteout too (kernel 6.7+ "xwhiteouts");
+ *   `overlay.opaque=x` is a whiteout too (kernel 6.7+ "xwhiteouts"; without the marker
+ *   the kernel's view of it is inconsistent, so that is refused);
  * - OCI: `.wh.NAME` whites out NAME, `.wh..wh..opq` makes its directory opaque; the
  *   marker files themselves are not entries;
  * - a hardlink to a whiteout is a whiteout (overlayfs shares one whiteout inode, so GNU
  *   tar archives the second whiteout of an upper dir as a hardlink to the first).
  *
- * Output order is source order, except that whiteouts come last (sorted), and that a
+ * Output order is source order, except that whiteouts come last (in tree order), and that a
  * directory whose OCI opaque marker comes after other entries of the layer is given a
  * second time at the end with `opaque: true` (the later entry wins, as in tar). A
  * directory entry is held back until the next entry is given, so a marker right after
@@ -21,7 +22,7 @@
  */
 import { TYPE_BITS, whiteoutEntry } from './layer-entry.js';
 import type { LayerEntry, LayerEntryKind } from './layer-entry.js';
-import { ancestorsOf, badLayer, joinLayerPath, normaliseLayerPath, splitLayerPath } from './layer-path.js';
+import { ancestorsOf, badLayer, compareLayerPaths, joinLayerPath, normaliseLayerPath, splitLayerPath } from './layer-path.js';
 import { splitOverlayXattrs } from './overlay-xattrs.js';
 import { quotePath } from './path-bytes.js';
 import type { SourceEntry } from './source-entry.js';
@@ -46,7 +47,6 @@ interface Seen {
 }
 
 const q = quotePath;
-const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export async function* overlayEntries(source: AsyncIterable<SourceEntry>): AsyncGenerator<LayerEntry> {
   const seen = new Map<string, Seen>();
@@ -120,7 +120,11 @@ export async function* overlayEntries(source: AsyncIterable<SourceEntry>): Async
     const { kept, marks } = splitOverlayXattrs(e.xattrs, where);
     if (path === '.' && e.kind !== 'dir') throw badLayer(where, 'the layer root is not a directory');
     const overlayWhiteout = e.kind === 'char' && e.rdev === 0;
-    const xWhiteout = e.kind === 'file' && e.size === 0 && marks.whiteout === true && xwhiteoutDirs.has(parent);
+    const xWhiteout = e.kind === 'file' && e.size === 0 && marks.whiteout === true;
+    if (xWhiteout && !xwhiteoutDirs.has(parent)) {
+      // Seen on 6.18: lookup hides such a file, readdir still lists it. Neither reading is right.
+      throw badLayer(where, `an overlay.whiteout file in a directory not marked overlay.opaque=x: overlayfs hides it from lookup but still lists it; mark the directory (setfattr -n trusted.overlay.opaque -v x) or drop the attribute`);
+    }
     if (overlayWhiteout || xWhiteout) { addWhiteout(path, where); continue; }
 
     if (e.uid > MAX_ID || e.gid > MAX_ID) throw badLayer(where, `owner ${e.uid}:${e.gid} is not a Linux user/group id`);
@@ -139,7 +143,9 @@ export async function* overlayEntries(source: AsyncIterable<SourceEntry>): Async
       const kind = (t.linkKind ?? t.kind) as Exclude<LayerEntryKind, 'hardlink'>;
       seen.set(path, { kind: 'hardlink', linkRoot: root, linkKind: kind });
       whiteouts.delete(path);
-      const out: LayerEntry = { path, kind: 'hardlink', mode: TYPE_BITS[kind] | (e.mode & 0o7777), uid: e.uid, gid: e.gid, size: 0, mtime: e.mtime, linkTo: root, xattrs: kept };
+      // Attributes belong to the inode, given with its first path: GNU tar repeats none on a
+      // hardlink, bsdtar and a directory walk repeat them all. One form: none.
+      const out: LayerEntry = { path, kind: 'hardlink', mode: TYPE_BITS[kind] | (e.mode & 0o7777), uid: e.uid, gid: e.gid, size: 0, mtime: e.mtime, linkTo: root, xattrs: {} };
       if (e.uname) out.uname = e.uname;
       if (e.gname) out.gname = e.gname;
       const h = release();
@@ -185,9 +191,9 @@ export async function* overlayEntries(source: AsyncIterable<SourceEntry>): Async
   for (const [p, where] of opaqueWanted) {
     throw badLayer(where, `${q(p)} is marked opaque or whited out and has entries in the layer, but no directory entry of its own`);
   }
-  for (const p of [...lateOpaque].sort(byPath)) yield { ...seen.get(p)!.dir!, opaque: true };
+  for (const p of [...lateOpaque].sort(compareLayerPaths)) yield { ...seen.get(p)!.dir!, opaque: true };
   const hidden = (p: string): boolean => opaqueDirs.has('.') || ancestorsOf(p).some((a) => opaqueDirs.has(a));
-  for (const p of [...whiteouts.keys()].sort(byPath)) {
+  for (const p of [...whiteouts.keys()].sort(compareLayerPaths)) {
     // A whiteout below an opaque directory hides nothing that is not hidden already.
     if (!hidden(p)) yield whiteoutEntry(p);
   }
