@@ -5,6 +5,9 @@
 import { BazaarError } from '../errors.js';
 import { encodePathBytes } from './path-bytes.js';
 
+/** Linux's longest file name, in bytes (include/uapi/linux/limits.h). */
+export const NAME_MAX = 255;
+
 /** A BazaarError for bad layer input, one line, naming where (entry and offset, or file). */
 export function badLayer(where: string, why: string, data: Record<string, unknown> = {}): BazaarError {
   return new BazaarError('ERR_BAD_INPUT', `${where}: ${why}`, { data: { where, ...data } });
@@ -14,7 +17,8 @@ export function badLayer(where: string, why: string, data: Record<string, unknow
  * Normalises a path from an archive or a walk: drops leading `./`, repeated and trailing
  * slashes and `.` components. Refuses, naming the path: an empty path, an absolute path
  * (GNU tar would strip the slash; we refuse rather than guess), any `..` component (even
- * one that stays inside, since with symlinks `a/../b` need not be `b`), and NUL bytes.
+ * one that stays inside, since with symlinks `a/../b` need not be `b`), NUL bytes, and
+ * names no Linux file system can hold (over NAME_MAX bytes).
  * The root itself normalises to `.`.
  */
 export function normaliseLayerPath(raw: string, where: string): string {
@@ -25,6 +29,8 @@ export function normaliseLayerPath(raw: string, where: string): string {
   for (const part of raw.split('/')) {
     if (part === '' || part === '.') continue;
     if (part === '..') throw badLayer(where, "a '..' component (it could escape the layer root)");
+    // A UTF-16 unit is at most 3 bytes, so only long names need counting.
+    if (part.length * 3 > NAME_MAX && encodePathBytes(part).length > NAME_MAX) throw badLayer(where, `a name longer than ${NAME_MAX} bytes (Linux's NAME_MAX)`);
     parts.push(part);
   }
   return parts.length === 0 ? '.' : parts.join('/');

@@ -68,7 +68,7 @@ t('hardlinks out of the layer, forward, or through a symlink', async () => {
 t('truncated at every 512-byte boundary (and inside blocks)', async () => {
   const whole = archive(
     dir('etc/'), file('etc/hosts', '127.0.0.1 localhost\n'), pax([['path', `${'long/'.repeat(40)}name`], ['SCHILY.xattr.user.a', 'b']]),
-    file('x', Buffer.alloc(1500, 7)), header({ name: '././@LongLink', typeflag: 'L', size: 301 }), Buffer.concat([Buffer.alloc(300, 0x6e), Buffer.alloc(212)]),
+    file('x', Buffer.alloc(1500, 7)), header({ name: '././@LongLink', typeflag: 'L', size: 301 }), Buffer.concat([Buffer.from(`${'n/'.repeat(149)}nn`), Buffer.alloc(212)]),
     file('ignored', 'z'), symlink('s', 'etc/hosts'),
   );
   assert.is(await drain(whole), 5);
@@ -156,8 +156,8 @@ for (const zstd of ['js', 'tool'] as const) {
     assert.match(await refused(zstdBomb('single-segment'), { zstd }), /zstd data is corrupt: .*(window|memory)/i);
     assert.match(await refused(zstdBomb('window-descriptor'), { zstd }), /zstd data is corrupt: .*(window|memory|not supported)/i);
     if (!hasTool('zstd')) return;
-    // A tar declaring a 1 GiB file of zeros, compressed (a few KB), cut in the middle.
-    const tar = Buffer.concat([header({ name: 'zeros', size: 64 << 20 }), Buffer.alloc(64 << 20), END]);
+    // A tar with an 8 MiB file of zeros, compressed (a few hundred bytes), cut in the middle.
+    const tar = Buffer.concat([header({ name: 'zeros', size: 8 << 20 }), Buffer.alloc(8 << 20), END]);
     const zst = spawnSync('zstd', ['-q', '-c'], { input: tar, maxBuffer: 1 << 30 }).stdout;
     assert.match(await refused(zst.subarray(0, Math.floor(zst.length / 2)), { zstd }), /zstd data is corrupt|truncated/);
     assert.match(await refused(Buffer.concat([zst.subarray(0, 4), Buffer.from([0xff, 0xff, 0xff])]), { zstd }), /zstd data is corrupt/);
