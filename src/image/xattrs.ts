@@ -56,26 +56,33 @@ export async function readTreeXattrs(dir: string, mode: Exclude<XattrMode, 'none
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
+  // Settles, never rejects: a rejection before the loop below ends would be unhandled.
+  const exited = new Promise<number | null | Error>((resolve) => {
+    child.on('error', resolve);
     child.on('close', resolve);
   });
   child.stdout.setEncoding('latin1');
   const out = new Map<string, Map<string, Buffer>>();
   let current: Map<string, Buffer> | null = null;
-  for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) {
-    if (line.startsWith('# file: ')) {
-      const p = unescape(line.slice('# file: '.length));
-      current = new Map();
-      out.set(p === '.' ? '.' : p.replace(/^\.\//, ''), current);
-    } else if (line !== '' && current) {
-      const eq = line.indexOf('=');
-      const value = eq < 0 ? '' : line.slice(eq + 1);
-      if (eq < 0 || !/^0x([0-9a-f]{2})*$/.test(value)) throw new Error(`getfattr printed an unexpected line: ${JSON.stringify(line.slice(0, 80))}`);
-      current.set(decodePathBytes(Buffer.from(unescape(line.slice(0, eq)), 'latin1')), Buffer.from(value.slice(2), 'hex'));
+  try {
+    for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) {
+      if (line.startsWith('# file: ')) {
+        const p = unescape(line.slice('# file: '.length));
+        current = new Map();
+        out.set(p === '.' ? '.' : p.replace(/^\.\//, ''), current);
+      } else if (line !== '' && current) {
+        const eq = line.indexOf('=');
+        const value = eq < 0 ? '' : line.slice(eq + 1);
+        if (eq < 0 || !/^0x([0-9a-f]{2})*$/.test(value)) throw new Error(`getfattr printed an unexpected line: ${JSON.stringify(line.slice(0, 80))}`);
+        current.set(decodePathBytes(Buffer.from(unescape(line.slice(0, eq)), 'latin1')), Buffer.from(value.slice(2), 'hex'));
+      }
     }
+  } catch (err) {
+    child.kill('SIGKILL'); // an unexpected line: stop the walk rather than leave it running
+    throw err;
   }
   const code = await exited;
+  if (code instanceof Error) throw code;
   if (code !== 0) {
     const first = stderr.split('\n').find(Boolean) ?? `exit status ${code}`;
     throw new BazaarError('ERR_BAD_INPUT', `${dir}: cannot read extended attributes (getfattr: ${first.replace(/^getfattr:\s*/, '')})`);

@@ -64,8 +64,11 @@ async function* zstdDecodeTool(tool: string, chunks: AsyncIterable<Uint8Array>):
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { if (stderr.length < 4096) stderr += d.toString(); });
   let spawnError: Error | null = null;
-  child.on('error', (err) => { spawnError = err; });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  // 'error' without 'close' when the program cannot be started: settle either way.
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('close', (code) => resolve(code));
+    child.on('error', (err) => { spawnError = err; resolve(null); });
+  });
   // Our input may fail (a file read error) or stop being wanted (zstd exited early on bad
   // data, or our consumer stopped): keep the first failure that is not just the broken pipe.
   let inputError: unknown = null;
@@ -85,6 +88,9 @@ async function* zstdDecodeTool(tool: string, chunks: AsyncIterable<Uint8Array>):
     }
     finished = true;
   } finally {
-    if (!finished && child.exitCode === null) child.kill('SIGKILL');
+    if (!finished && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited; // gone when the caller's loop ends, not some time later
+    }
   }
 }
