@@ -4,7 +4,7 @@
  * on disk, typically an overlayfs upper dir. docs/overlay-import.md says what each
  * accepts and refuses.
  */
-import { lstatSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { BazaarError } from '../errors.js';
 import { tarChunks } from './archive-input.js';
 import type { ArchiveInputOptions, ArchiveSource } from './archive-input.js';
@@ -52,15 +52,15 @@ export interface ReadLayerDirectoryOptions {
 export async function* readLayerDirectory(dir: string, options: ReadLayerDirectoryOptions = {}): AsyncGenerator<LayerEntry> {
   const mode = options.xattrs ?? 'all';
   if (!['all', 'visible', 'none'].includes(mode)) throw new BazaarError('ERR_USAGE', `xattrs is 'all', 'visible' or 'none', not ${JSON.stringify(mode)}`);
-  let isDir: boolean;
+  let root: string;
   try {
-    isDir = lstatSync(dir).isDirectory();
+    root = realpathSync(dir); // the root may be reached through a symlink; nothing below it is followed
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (typeof code === 'string' && code.startsWith('E')) throw badLayer(dir, `cannot read (${code})`);
     throw err;
   }
-  if (!isDir) throw badLayer(dir, 'is not a directory');
-  const xattrs = mode === 'none' ? null : await readTreeXattrs(dir, mode);
-  yield* overlayEntries(directorySourceEntries(dir, { xattrs }));
+  if (!statSync(root).isDirectory()) throw badLayer(dir, 'is not a directory');
+  const xattrs = mode === 'none' ? null : await readTreeXattrs(root, mode);
+  yield* overlayEntries(directorySourceEntries(root, { xattrs }));
 }
