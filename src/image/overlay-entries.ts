@@ -9,8 +9,11 @@
  *   the kernel's view of it is inconsistent, so that is refused);
  * - OCI: `.wh.NAME` whites out NAME, `.wh..wh..opq` makes its directory opaque; the
  *   marker files themselves are not entries;
- * - a hardlink to a whiteout is a whiteout (overlayfs shares one whiteout inode, so GNU
- *   tar archives the second whiteout of an upper dir as a hardlink to the first).
+ * - a hardlink to a whiteout is a whiteout (since 5.8 overlayfs links every whiteout to
+ *   one shared inode, so an archiver may store the second as a hardlink to the first).
+ *
+ * An overlayfs whiteout occupies its name like any file; an OCI whiteout of a path the
+ * layer also holds means "deleted below, present here" (opaque, if a directory).
  *
  * Output order is source order, except that whiteouts come last (in tree order), and that a
  * directory whose OCI opaque marker comes after other entries of the layer is given a
@@ -35,10 +38,10 @@ const OCI_PREFIX = '.wh.';
 const OCI_OPAQUE = '.wh..wh..opq';
 
 interface Seen {
-  kind: LayerEntryKind | 'implicit';
-  /** Directories: their entry, and whether it has been given out. */
+  /** 'implicit': a parent of entries, with no entry of its own (yet); 'whiteout': the overlayfs forms. */
+  kind: LayerEntryKind | 'implicit' | 'whiteout';
+  /** Directories: their entry. */
   dir?: LayerEntry;
-  emitted?: boolean;
   /** Symlinks: the target, for the message when something lies beneath. */
   target?: string;
   /** Hardlinks resolve to the first path of the inode, and its kind. */
@@ -61,7 +64,7 @@ export async function* overlayEntries(source: AsyncIterable<SourceEntry>): Async
 
   const release = (): LayerEntry | null => {
     const h = held;
-    if (h) { seen.get(h.path)!.emitted = true; held = null; }
+    held = null;
     return h;
   };
 
@@ -119,19 +122,24 @@ export async function* overlayEntries(source: AsyncIterable<SourceEntry>): Async
 
     const { kept, marks } = splitOverlayXattrs(e.xattrs, where);
     if (path === '.' && e.kind !== 'dir') throw badLayer(where, 'the layer root is not a directory');
-    const overlayWhiteout = e.kind === 'char' && e.rdev === 0;
+    const overlayWhiteout = e.kind === 'char' && e.rdev === 0; // (a hardlink to one is one too, below)
     const xWhiteout = e.kind === 'file' && e.size === 0 && marks.whiteout === true;
     if (xWhiteout && !xwhiteoutDirs.has(parent)) {
       // Seen on 6.18: lookup hides such a file, readdir still lists it. Neither reading is right.
       throw badLayer(where, `an overlay.whiteout file in a directory not marked overlay.opaque=x: overlayfs hides it from lookup but still lists it; mark the directory (setfattr -n trusted.overlay.opaque -v x) or drop the attribute`);
     }
-    if (overlayWhiteout || xWhiteout) { addWhiteout(path, where); continue; }
+    const prev = seen.get(path);
+    const linkTo = e.kind === 'hardlink' ? normaliseLayerPath(e.linkTo ?? '', `${where} (hardlink target ${q(e.linkTo ?? '')})`) : '';
+    if (overlayWhiteout || xWhiteout || (e.kind === 'hardlink' && seen.get(linkTo)?.kind === 'whiteout')) {
+      // An overlayfs whiteout is a file of its own: its name is taken, nothing lies beneath it.
+      if (prev) throw badLayer(where, prev.kind === 'implicit' ? 'a whiteout with entries beneath it' : 'appears twice in the layer');
+      seen.set(path, { kind: 'whiteout' });
+      whiteouts.set(path, where);
+      continue;
+    }
 
     if (e.uid > MAX_ID || e.gid > MAX_ID) throw badLayer(where, `owner ${e.uid}:${e.gid} is not a Linux user/group id`);
-    const prev = seen.get(path);
     if (e.kind === 'hardlink') {
-      const linkTo = normaliseLayerPath(e.linkTo ?? '', `${where} (hardlink target ${q(e.linkTo ?? '')})`);
-      if (whiteouts.has(linkTo) && !seen.has(linkTo)) { addWhiteout(path, where); continue; }
       for (const a of ancestorsOf(linkTo)) {
         if (seen.get(a)?.kind === 'symlink') throw badLayer(where, `hardlink target ${q(linkTo)} lies beneath the symlink ${q(a)}`);
       }

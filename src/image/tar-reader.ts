@@ -57,6 +57,9 @@ const TYPES: Record<string, TarEntryType> = {
   '0': 'file', '\0': 'file', '7': 'file', '1': 'hardlink', '2': 'symlink', '3': 'char', '4': 'block', '5': 'dir', '6': 'fifo',
 };
 
+/** Headers that describe the next entry: pax local (`x`) and global (`g`), GNU long name (`L`) and link (`K`). */
+const EXTENSION_TYPES = new Set(['x', 'g', 'L', 'K']);
+
 /** Type flags we know and refuse, with the reason. */
 const REFUSED_TYPES: Record<string, string> = {
   S: 'a GNU sparse file (archive without --sparse)',
@@ -124,7 +127,7 @@ export async function* readTar(input: AsyncIterable<Uint8Array>): AsyncGenerator
           throw err;
         }
         const flag = h.typeflag;
-        if (!'xgLK'.includes(flag) || flag === '\0') break;
+        if (!EXTENSION_TYPES.has(flag)) break;
         extended = true;
         const what = `tar ${flag === 'x' || flag === 'g' ? 'pax' : 'GNU long-name'} header at offset ${at}`;
         if (h.size > MAX_SPECIAL_HEADER) throw badLayer(what, `claims ${h.size} bytes (more than the ${MAX_SPECIAL_HEADER}-byte limit)`);

@@ -140,6 +140,10 @@ t('names that repeat or play with whiteout markers', async () => {
   assert.match(await refused(archive(dir('.wh.d/'))), /prefix is reserved for OCI whiteouts/);
   assert.match(await refused(archive(file('.wh..wh.plnk', ''))), /aufs metadata/);
   assert.match(await refused(archive(chardev('.'))), /the layer root is not a directory/);
+  // An overlayfs whiteout takes its name like any file (an OCI one does not: see overlay tests).
+  assert.match(await refused(archive(chardev('w'), file('w', 'x'))), /"w" at offset 512: appears twice/);
+  assert.match(await refused(archive(chardev('w'), file('w/x', 'x'))), /"w\/x" at offset 512: lies beneath "w", which is not a directory/);
+  assert.match(await refused(archive(file('w/x', 'x'), chardev('w'))), /"w" at offset 1024: a whiteout with entries beneath it/);
 });
 
 /** A zstd frame header asking for `window` bytes, then a block header and a little data, then nothing. */
