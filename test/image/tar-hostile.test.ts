@@ -87,6 +87,7 @@ t('bad checksums and garbage', async () => {
   assert.match(await refused(archive(h)), /tar header at offset 0: bad header checksum/);
   assert.match(await refused(Buffer.alloc(4096, 0x41)), /bad header checksum|not an octal number/);
   assert.match(await refused(Buffer.alloc(0)), /ends without the end-of-archive blocks/);
+  assert.match(await refused(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00])), /archive: compressed with xz; a layer archive is \.tar\.zst, \.tar\.gz or \.tar/);
   const magic = header({ name: 'a' });
   magic.write('junk!\0', 257, 'latin1');
   assert.match(await refused(archive(fixChecksum(magic))), /unknown magic/);
