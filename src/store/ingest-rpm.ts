@@ -71,7 +71,8 @@ async function sha256File(path: string, size: number): Promise<ObjectId> {
 function buildTree(files: ManifestFile[]): Map<string, PathNode> {
   const root = new Map<string, PathNode>();
   for (const f of files) {
-    if (f.flags & FileFlag.GHOST) continue;
+    // ghosts have no content; '/' is the tree itself (filesystem packages own it)
+    if (f.flags & FileFlag.GHOST || f.path === '/') continue;
     const kind = kindOfMode(f.mode);
     if (!kind) throw new BazaarError('ERR_RPM_HEADER_CORRUPT', `${f.path} has an unknown file type (mode ${f.mode.toString(8)})`);
     const entry: PathNode['entry'] = { kind, mode: f.mode, user: f.user, group: f.group, mtime: f.mtime };
