@@ -44,8 +44,6 @@ export interface CommandOutput {
 
 export interface Command {
   name: string;
-  /** One line for `bazaar --help`. */
-  summary: string;
   /** The usage line, e.g. `bazaar add FILE.rpm... [--channel NAME]`. */
   usage: string;
   /** What it does, with an example; printed by `bazaar CMD --help`. */

@@ -90,14 +90,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`bazaar ${version()}\n`);
     return 0;
   }
-  let [name, ...args] = rest;
+  const [name, ...args] = rest;
   if (name === 'help') {
     const target = args[0] === undefined ? undefined : commands.find((c) => c.name === args[0]);
     if (args[0] !== undefined && !target) {
       process.stderr.write(`bazaar: unknown command '${args[0]}'. Run 'bazaar --help' to see the commands.\n`);
       return 2;
     }
-    process.stdout.write(`${target ? commandHelp(target) : topHelp()}\n`);
+    process.stdout.write(`${target ? commandHelp(await target.load()) : topHelp()}\n`);
     return 0;
   }
   if (name === undefined) {
@@ -105,11 +105,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${topHelp()}\n`);
     return helpAsked ? 0 : 2;
   }
-  const cmd = commands.find((c) => c.name === name);
-  if (!cmd) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     process.stderr.write(`bazaar: unknown command '${name}'. Run 'bazaar --help' to see the commands.\n`);
     return 2;
   }
+  const cmd = await entry.load();
   let parsed;
   try {
     parsed = parseArgs({ args: [...lead, ...args], options: { ...COMMON_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true });

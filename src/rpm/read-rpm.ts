@@ -21,8 +21,11 @@ const SIGNATURE_HEADER_MAX = 64 * 1024 * 1024;
 
 export interface RpmLead { major: number; minor: number; type: number; name: string }
 
+/** A file path: a Buffer when the name is not valid UTF-8 (it is opened as given). */
+export type FilePath = string | Buffer;
+
 export interface RpmPackageFile {
-  path: string;
+  path: FilePath;
   /** File size in bytes. */
   size: number;
   lead: RpmLead;
@@ -33,7 +36,7 @@ export interface RpmPackageFile {
   payloadOffset: number;
 }
 
-async function readAt(fh: FileHandle, offset: number, length: number, what: string, path: string): Promise<Buffer> {
+async function readAt(fh: FileHandle, offset: number, length: number, what: string, path: FilePath): Promise<Buffer> {
   const buf = Buffer.alloc(length);
   const { bytesRead } = await fh.read(buf, 0, length, offset);
   if (bytesRead < length) {
@@ -42,7 +45,7 @@ async function readAt(fh: FileHandle, offset: number, length: number, what: stri
   return buf;
 }
 
-function parseLead(buf: Buffer, path: string): RpmLead {
+function parseLead(buf: Buffer, path: FilePath): RpmLead {
   for (let i = 0; i < 4; i++) {
     if (buf[i] !== LEAD_MAGIC[i]) throw new BazaarError('ERR_RPM_NOT_RPM', `${path}: not an RPM package (no rpm lead magic)`, { data: { path } });
   }
@@ -56,7 +59,7 @@ function hexDigest(algo: string, data: Uint8Array): string {
   return createHash(algo).update(data).digest('hex');
 }
 
-function checkHeaderDigests(sig: RpmHeader, header: RpmHeader, path: string): void {
+function checkHeaderDigests(sig: RpmHeader, header: RpmHeader, path: FilePath): void {
   const checks: Array<[number, string, string]> = [[SigTag.SHA256, 'sha256', 'SHA256'], [SigTag.SHA1, 'sha1', 'SHA1'], [SigTag.SHA3_256, 'sha3-256', 'SHA3-256']];
   for (const [tag, algo, label] of checks) {
     const want = sig.string(tag);
@@ -68,7 +71,7 @@ function checkHeaderDigests(sig: RpmHeader, header: RpmHeader, path: string): vo
   }
 }
 
-function checkSignaturePackets(sig: RpmHeader, path: string): void {
+function checkSignaturePackets(sig: RpmHeader, path: FilePath): void {
   for (const tag of [SigTag.RSA, SigTag.DSA, SigTag.PGP, SigTag.GPG]) {
     const packet = sig.binary(tag);
     if (packet === undefined) continue;
@@ -80,7 +83,7 @@ function checkSignaturePackets(sig: RpmHeader, path: string): void {
 }
 
 /** Reads and checks everything before the payload; see the module comment. */
-export async function readRpmFile(path: string): Promise<RpmPackageFile> {
+export async function readRpmFile(path: FilePath): Promise<RpmPackageFile> {
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');

@@ -55,7 +55,7 @@ async function sniffPayload(rpm: RpmPackageFile): Promise<CompressionKind> {
     if (kind) return kind;
     if (head.subarray(0, 5).toString('latin1') === '07070') return 'none';
     if (bytesRead === 0) throw new BazaarError('ERR_RPM_TRUNCATED', `${rpm.path}: the payload is missing`);
-    throw payloadError(rpm.path, 'payload is in an unknown compression format');
+    throw payloadError(String(rpm.path), 'payload is in an unknown compression format');
   } finally {
     await fh.close();
   }
@@ -109,7 +109,7 @@ function hardLinkCarriers(files: PackageFile[]): Map<number, number> {
 
 /** Walks the payload; see the module comment. */
 export async function walkPayload(rpm: RpmPackageFile, meta: PackageMeta, sink: PayloadSink): Promise<PayloadWalk> {
-  const where = rpm.path;
+  const where = String(rpm.path);
   const compression = await sniffPayload(rpm);
   const byPath = new Map<string, number>();
   meta.files.forEach((f, i) => byPath.set(f.path.replace(/^\/+/, ''), i));

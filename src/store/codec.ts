@@ -10,8 +10,23 @@
  * level argument and always compresses at zstd's default level (3).
  */
 import { crc32 } from 'node:zlib';
-import { compress, decompress } from '@mongodb-js/zstd';
+import { decompress as decompressJs } from 'fzstd';
 import { BazaarError } from '../errors.js';
+
+type ZstdNative = typeof import('@mongodb-js/zstd');
+let native: Promise<ZstdNative> | null = null;
+/**
+ * The native binding, loaded on first need: loading it costs ~30 ms (its loader asks
+ * for a full process report to tell glibc from musl), which a command that only reads
+ * small objects never pays.
+ */
+function zstdNative(): Promise<ZstdNative> {
+  native ??= import('@mongodb-js/zstd');
+  return native;
+}
+
+/** Frames smaller than this (compressed) decode in pure JS, synchronously; larger ones natively. */
+const JS_DECODE_MAX = 256 << 10;
 
 /** Uncompressed bytes per frame. */
 export const FRAME_SIZE = 1 << 20;
@@ -26,7 +41,7 @@ export class FrameEncoder {
   private crc = 0;
 
   async frame(data: Buffer): Promise<Buffer> {
-    const out = await compress(data, 3);
+    const out = await (await zstdNative()).compress(data, 3);
     this.crc = crc32(out, this.crc);
     return out;
   }
@@ -40,8 +55,36 @@ export class FrameEncoder {
   }
 }
 
+/**
+ * The content size a zstd frame header declares (or its window size when it declares
+ * none), so that a damaged header cannot make a decoder allocate gigabytes: bazaar writes
+ * frames of at most FRAME_SIZE bytes, so anything larger is damage.
+ */
+function declaredSize(frame: Buffer): number {
+  const fhd = frame[4];
+  const singleSegment = (fhd >> 5) & 1;
+  const dictSize = [0, 1, 2, 4][fhd & 3];
+  const fcsCode = fhd >> 6;
+  const fcsSize = [singleSegment ? 1 : 0, 2, 4, 8][fcsCode];
+  const at = 5 + (singleSegment ? 0 : 1) + dictSize;
+  if (fcsSize === 0) {
+    const wd = frame[5];
+    const windowLog = 10 + (wd >> 3);
+    return 2 ** windowLog + (2 ** windowLog / 8) * (wd & 7);
+  }
+  if (fcsSize === 1) return frame[at];
+  if (fcsSize === 2) return frame.readUInt16LE(at) + 256;
+  if (fcsSize === 4) return frame.readUInt32LE(at);
+  return Number(frame.readBigUInt64LE(at));
+}
+
 export async function decompressFrame(frame: Buffer): Promise<Buffer> {
-  return decompress(frame);
+  if (declaredSize(frame) > 2 * FRAME_SIZE) throw corrupt(`a zstd frame declares ${declaredSize(frame)} bytes, more than bazaar ever writes in one frame`);
+  if (frame.length <= JS_DECODE_MAX) {
+    const out = decompressJs(frame);
+    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  }
+  return (await zstdNative()).decompress(frame);
 }
 
 function corrupt(message: string): BazaarError {

@@ -6,7 +6,7 @@ import { FRAME_SIZE } from './codec.js';
  * stream would allocate a full 1 MiB buffer for each, which for thousands of small files
  * is mostly garbage-collector work.
  */
-export async function* fileChunks(path: string, size: number): AsyncGenerator<Buffer> {
+export async function* fileChunks(path: string | Buffer, size: number): AsyncGenerator<Buffer> {
   if (size <= FRAME_SIZE) {
     yield readFileSync(path); // see objects.ts: sync I/O beats a thread-pool hop for small files
     return;

@@ -11,7 +11,7 @@ import { nevraKey } from '../rpm/nevra.js';
 import { packageMeta } from '../rpm/package-meta.js';
 import type { PackageFile, PackageMeta } from '../rpm/package-meta.js';
 import { readRpmFile } from '../rpm/read-rpm.js';
-import type { RpmPackageFile } from '../rpm/read-rpm.js';
+import type { FilePath, RpmPackageFile } from '../rpm/read-rpm.js';
 import { FileFlag, SigTag } from '../rpm/tags.js';
 import { walkPayload } from '../rpm/walk-payload.js';
 import { fileChunks } from './file-chunks.js';
@@ -26,7 +26,7 @@ import { stageJson } from './stage-json.js';
 import { TaskPool } from './task-pool.js';
 
 export interface PreparedPackage {
-  path: string;
+  path: FilePath;
   meta: Omit<PackageMeta, 'files'>;
   name: string;
   nevra: string;
@@ -62,7 +62,7 @@ export function signaturesOf(rpm: RpmPackageFile): string[] {
   return SIGNATURE_TAGS.filter(([tag]) => rpm.signature.has(tag)).map(([, name]) => name);
 }
 
-async function sha256File(path: string, size: number): Promise<ObjectId> {
+async function sha256File(path: FilePath, size: number): Promise<ObjectId> {
   const hash = createHash('sha256');
   for await (const chunk of fileChunks(path, size)) hash.update(chunk);
   return `sha256:${hash.digest('hex')}`;
@@ -111,11 +111,11 @@ export function checkPaths(files: PackageFile[], isSource: boolean, where: strin
 }
 
 /** Reads, checks and stages one package. On any error nothing stays staged. */
-export async function prepareRpm(objects: ObjectStore, path: string, options: PrepareOptions = {}): Promise<PreparedPackage> {
+export async function prepareRpm(objects: ObjectStore, path: FilePath, options: PrepareOptions = {}): Promise<PreparedPackage> {
   const rewrite = options.rewrite ?? new Set<ObjectId>();
   const rpm = await readRpmFile(path);
-  const meta = packageMeta(rpm.header, path);
-  checkPaths(meta.files, meta.isSource, path);
+  const meta = packageMeta(rpm.header, String(path));
+  checkPaths(meta.files, meta.isSource, String(path));
   const blobStaged: StagedObject[] = [];
   const metaStaged: StagedObject[] = [];
   let rpmStaged: StagedObject | null = null;

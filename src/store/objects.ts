@@ -108,7 +108,7 @@ export class ObjectStore {
   }
 
   /** Stages a file's content as one object (see `writer` for the options). */
-  async stageFile(path: string, size: number, options: { expect?: ObjectId; rewrite?: boolean } = {}): Promise<StagedObject> {
+  async stageFile(path: string | Buffer, size: number, options: { expect?: ObjectId; rewrite?: boolean } = {}): Promise<StagedObject> {
     const w = this.writer(options);
     try {
       for await (const chunk of fileChunks(path, size)) await w.write(chunk);

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { isErrno } from '../errors.js';
+import { BazaarError, isErrno } from '../errors.js';
 import { nevraOfKey } from '../rpm/nevra.js';
 import { createFile, makeDir, removeFile, renameFile } from './fs-ops.js';
 import { diffTrees, readValue } from './history/branch-tree.js';
@@ -105,7 +105,7 @@ export class PackageIndex {
       at = (await ctx.repo.readCommit(at)).parents[0];
     }
     if (!base) ctx.onNotice?.(`building the package index of ${commit.slice(0, 12)} (first use; later ones are incremental)`);
-    const builds = new Map((base?.builds ?? []).map((b) => [b.key, b]));
+    const builds = new Map<string, IndexedBuild & { incomplete?: true }>((base?.builds ?? []).map((b) => [b.key, b]));
     const fromTree = base ? (await ctx.repo.readCommit(base.commit)).tree : null;
     const toTree = (await ctx.repo.readCommit(commit)).tree;
     const extras = new Map<string, ObjectId>();
@@ -120,27 +120,36 @@ export class PackageIndex {
     }
     const list = [...builds.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const extraList = [...extras].sort();
-    writeIndexFile(ctx.root, commit, list, extraList);
-    return new PackageIndex(commit, list, extraList);
+    if (!list.some((b) => 'incomplete' in b)) writeIndexFile(ctx.root, commit, list, extraList);
+    return new PackageIndex(commit, list.map(({ name, key, nevra, value, header, provides }) => ({ name, key, nevra, value, header, provides })), extraList);
   }
 }
 
-async function indexEntry(objects: ObjectStore, name: string, key: string, value: ObjectId): Promise<IndexedBuild> {
-  let header = '';
-  let nevra = nevraOfKey(key);
-  let provides: string[] = [];
+/**
+ * One build's index entry. A record or manifest that cannot be read (damage: fsck names
+ * it) leaves the entry without provides and marks it `incomplete`, so listing still works
+ * and the index is not cached until the damage is repaired.
+ */
+async function indexEntry(objects: ObjectStore, name: string, key: string, value: ObjectId): Promise<IndexedBuild & { incomplete?: true }> {
+  let record;
   try {
-    const record = await readKind(objects, value, 'build');
-    header = record.header;
-    nevra = record.nevra;
-    provides = (await readKind(objects, record.manifest, 'package')).provides.map((d) => d.name);
+    record = await readKind(objects, value, 'build');
   } catch (err) {
     // A layout-1 entry of old history points at a manifest, not a record.
-    const m = await readKind(objects, value, 'package').catch(() => { throw err; });
-    nevra = m.nevra;
-    provides = m.provides.map((d) => d.name);
+    const m = await readKind(objects, value, 'package').catch(() => null);
+    if (m) return { name, key, nevra: m.nevra, value, header: '', provides: m.provides.map((d) => d.name) };
+    if (!(err instanceof BazaarError)) throw err;
+    // Another kind (a pin record) is a complete entry; an unreadable object is not.
+    const otherKind = typeof err.data.declared === 'string';
+    return { name, key, nevra: nevraOfKey(key), value, header: '', provides: [], ...(otherKind ? {} : { incomplete: true as const }) };
   }
-  return { name, key, nevra, value, header, provides };
+  try {
+    const provides = (await readKind(objects, record.manifest, 'package')).provides.map((d) => d.name);
+    return { name, key, nevra: record.nevra, value, header: record.header, provides };
+  } catch (err) {
+    if (!(err instanceof BazaarError)) throw err;
+    return { name, key, nevra: record.nevra, value, header: record.header, provides: [], incomplete: true };
+  }
 }
 
 function hasIndexFile(root: string, commit: string): boolean {

@@ -33,7 +33,7 @@ import type { ObjectId } from './layout.js';
 import { readIndexFile } from './package-index.js';
 import { Reachability } from './reachability.js';
 import { retentionRoots } from './retention.js';
-import { CHANNEL_PREFIX, PACKAGES_BRANCH, PINS_BRANCH } from './ref-paths.js';
+import { CHANNEL_PREFIX, PACKAGES_BRANCH, PINS_BRANCH, buildPath } from './ref-paths.js';
 import type { Store } from './store.js';
 import type { Transaction } from './transaction.js';
 import { withLock } from './lock.js';
@@ -108,10 +108,10 @@ async function repairHistory(store: Store, tx: Transaction, report: FsckReport, 
   for (const branch of branches) {
     const head = tx.head(branch);
     if (head === null) continue;
-    if (await rebuildFromIndex(store, branch, head)) {
-      repaired.push(`${branch}: rebuilt its damaged history trees from the package index`);
-      continue;
-    }
+    // A head that reads in full: the damage is older (only a reset below it helps).
+    const rebuilt = (await readable(store, head)) ? null : await rebuildFromIndex(store, tx, branch, head);
+    if (rebuilt === 'trees') { repaired.push(`${branch}: rebuilt its damaged history trees from the package index`); continue; }
+    if (rebuilt === 'commit') { repaired.push(`${branch}: its head commit ${head.slice(0, 12)} was damaged; its content is rebuilt from the package index as a new commit`); continue; }
     const good = await lastGood(store, tx, branch);
     if (options.resetRefs?.includes(branch)) {
       if (good === null) {
@@ -135,21 +135,32 @@ async function repairHistory(store: Store, tx: Transaction, report: FsckReport, 
   }
 }
 
-/** Rewrites a commit's missing git trees and value blobs from its package index; true when the commit then reads. */
-async function rebuildFromIndex(store: Store, branch: string, commit: string): Promise<boolean> {
-  let tree: string;
-  try { tree = (await store.repo.readCommit(commit)).tree; } catch { return false; }
+/**
+ * Rewrites a commit's damaged git trees and value blobs from its package index (they come
+ * out byte-identical): 'trees' when the commit then reads. When the commit object itself
+ * is damaged, its content is committed anew on top of the branch's previous readable head
+ * (from older states): 'commit'. null when there is no index of that commit.
+ */
+async function rebuildFromIndex(store: Store, tx: Transaction, branch: string, commit: string): Promise<'trees' | 'commit' | null> {
   const index = readIndexFile(store.dir, commit);
-  if (!index || index === 'damaged') return false;
-  const { buildPath } = await import('./ref-paths.js');
+  if (!index || index === 'damaged') return null;
   const changes = [...index.builds.map((b) => ({ path: buildPath(b.name, b.key), id: b.value })), ...index.extras.map(([path, id]) => ({ path, id }))];
-  const rebuilt = await updateTree(store.repo, null, changes);
-  if (rebuilt !== tree) return false;
-  return readable(store, branch, commit);
+  const rebuilt = (await updateTree(store.repo, null, changes)) ?? store.repo.writeTree([]);
+  let tree: string | null = null;
+  try { tree = (await store.repo.readCommit(commit)).tree; } catch { /* the commit itself is damaged */ }
+  if (tree !== null) return tree === rebuilt && (await readable(store, commit)) ? 'trees' : null;
+  let parent: string | null = null;
+  for (const seq of store.states.list().reverse()) {
+    let c: string | undefined;
+    try { c = store.states.read(seq)?.heads[branch]; } catch { continue; }
+    if (c && c !== commit && (await readable(store, c))) { parent = c; break; }
+  }
+  tx.setHead(branch, store.repo.writeCommit({ tree: rebuilt, parents: parent ? [parent] : [], message: `repair: commit ${commit} was damaged; its content is rebuilt from the package index`, timestamp: Math.floor(store.now() / 1000) }));
+  return 'commit';
 }
 
 /** Whether a commit and its whole tree read. */
-async function readable(store: Store, _branch: string, commit: string): Promise<boolean> {
+async function readable(store: Store, commit: string): Promise<boolean> {
   try {
     const walk = async (oid: string): Promise<void> => {
       for (const e of await store.repo.readTree(oid)) {
@@ -169,14 +180,14 @@ async function lastGood(store: Store, view: BranchView, branch: string): Promise
   const when = async (c: string): Promise<string> => new Date((await store.repo.readCommit(c)).timestamp * 1000).toISOString();
   let at: string | undefined = view.head(branch) ?? undefined;
   for (let i = 0; at !== undefined && i < 1000; i++) {
-    if (await readable(store, branch, at)) return { commit: at, when: await when(at) };
+    if (await readable(store, at)) return { commit: at, when: await when(at) };
     try { at = (await store.repo.readCommit(at)).parents[0]; } catch { break; }
   }
   for (const seq of store.states.list().reverse()) {
     let heads: Record<string, string>;
     try { heads = store.states.read(seq)?.heads ?? {}; } catch { continue; }
     const c = heads[branch];
-    if (c && (await readable(store, branch, c))) return { commit: c, when: await when(c) };
+    if (c && (await readable(store, c))) return { commit: c, when: await when(c) };
   }
   return null;
 }

@@ -12,49 +12,32 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
-import { allEntries, buildIdOfFile, entryAt, findBuild, readBuild } from './builds.js';
+import { allEntries, buildIdOfFile, findBuild, readBuild } from './builds.js';
 import type { BuildEntry, StoredBuild } from './builds.js';
+import type { AddOptions, AddPath, AddResult } from './add-packages.js';
 import type { BranchView } from './branch-view.js';
-import { addBuildsToChannel, requireChannel } from './channels.js';
-import { readDamage } from './damage.js';
 import { FsObjectBackend } from './fs-object-backend.js';
 import { FsStateBackend } from './fs-state-backend.js';
 import { GitRepo } from './history/git-repo.js';
-import { prepareRpm } from './ingest-rpm.js';
-import type { PreparedPackage } from './ingest-rpm.js';
 import { readKind } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
 import type { PackageManifest } from './kinds/package.js';
 import { STORE_LAYOUT_VERSION, cacheDir, gitDir, markerPath, objectsDir, stateDir, tmpDir } from './layout.js';
 import { removeTree } from './fs-ops.js';
-import { importTree } from './import-tree.js';
-import { fsck } from './fsck.js';
 import type { FsckReport } from './fsck.js';
-import { gc } from './gc.js';
 import type { GcReport } from './gc.js';
 import type { RetentionChoice } from './retention.js';
 import type { ObjectId } from './layout.js';
 import { readLeases } from './leases.js';
 import { withLock } from './lock.js';
-import { migrateLayout1 } from './migrate-layout1.js';
 import { ObjectStore } from './objects.js';
-import type { StagedObject } from './objects.js';
 import { PackageIndex } from './package-index.js';
-import { CHANNEL_PREFIX, PACKAGES_BRANCH, TREES_BRANCH, buildPath } from './ref-paths.js';
+import { CHANNEL_PREFIX, PACKAGES_BRANCH, PINS_BRANCH, TREES_BRANCH } from './ref-paths.js';
 import { Snapshot } from './snapshot.js';
 import type { StateBackend } from './state-backend.js';
 import { StateConflict, Transaction, conflictError } from './transaction.js';
-import { stageKind } from './kinds/index.js';
 
-/** Packages read and staged at once by `add`. */
-const PREPARE_PARALLEL = 3;
-
-export interface AddResult { nevra: string; id: ObjectId; path: string; added: boolean }
-export interface AddOptions {
-  onProgress?: (done: number, total: number, path: string) => void;
-  /** Also put every added build (new or already stored) in this channel, in the same commit. */
-  channel?: string;
-}
+export type { AddOptions, AddPath, AddResult } from './add-packages.js';
 
 export interface StoreOptions {
   /** One-line notices for the user (an index being built, a stale lock taken over). */
@@ -128,6 +111,7 @@ export class Store {
     }
     const store = new Store(dir, options);
     if (marker.layout === 1) {
+      const { migrateLayout1 } = await import('./migrate-layout1.js');
       await withLock(dir, () => migrateLayout1(store), store.lockOptions());
       return store;
     }
@@ -177,7 +161,7 @@ export class Store {
         // Readers find the package index of the new state ready (it is derived: best effort).
         tx.afterCommit(async (state) => {
           for (const branch of tx.changedBranches()) {
-            if (branch === PACKAGES_BRANCH || branch.startsWith(CHANNEL_PREFIX)) {
+            if (branch === PACKAGES_BRANCH || branch === PINS_BRANCH || branch === TREES_BRANCH || branch.startsWith(CHANNEL_PREFIX)) {
               await PackageIndex.forCommit({ root: this.dir, repo: this.repo, objects: this.objects }, state.heads[branch] ?? null);
             }
           }
@@ -225,142 +209,14 @@ export class Store {
   }
 
   /**
-   * Adds .rpm files, all or nothing: every file is read and checked first; if any is bad
-   * (or a NEVRA is already taken by another build) nothing changes. A file whose build is
-   * stored already adds nothing, or a signature variant when its signatures differ; the
-   * objects of that build known to be damaged are written again (a re-add heals).
+   * Adds .rpm files, all or nothing (add-packages.ts): every file is read and checked
+   * first; if any is bad (or a NEVRA is already taken by another build) nothing changes.
+   *
+   * @example
+   * const [added] = await store.add(['repos/sample/RPMS/noarch/webapp-2.4.1-alt1.noarch.rpm']);
    */
-  async add(paths: string[], options: AddOptions = {}): Promise<AddResult[]> {
-    for (const p of paths) checkRegularFile(p);
-    if (options.channel !== undefined) await this.read((snap) => requireChannel(this, snap, options.channel as string));
-    const rewrite = new Set(readDamage(this.dir).map((d) => d.id));
-    for (let attempt = 0; ; attempt++) {
-      const prepared = await this.prepareAll(paths, rewrite, options.onProgress);
-      const used = new Set<StagedObject>();
-      try {
-        return await this.write(async (tx) => {
-          used.clear();
-          if (options.channel !== undefined) await requireChannel(this, tx, options.channel);
-          const { results, builds } = await this.applyPrepared(tx, prepared, used, rewrite);
-          if (options.channel !== undefined) {
-            await addBuildsToChannel(this, tx, options.channel, builds, `add ${results.length} package${results.length === 1 ? '' : 's'} from files`);
-          }
-          return results;
-        });
-      } catch (err) {
-        // A concurrent gc removed an object we deduplicated against: prepare again.
-        if (err instanceof BazaarError && err.code === 'ERR_STORE_OBJECT_NOT_FOUND' && err.data.retry && attempt < 2) continue;
-        throw err;
-      } finally {
-        for (const p of prepared) await this.objects.discard([p.rpmStaged, ...p.blobStaged, ...p.metaStaged].filter((s) => !used.has(s)));
-      }
-    }
-  }
-
-  /**
-   * Reads and stages packages, PREPARE_PARALLEL at a time, results in the order given. On
-   * a failure, everything staged is discarded and the failure of the first failing path
-   * (in the order given, so the message does not depend on timing) is thrown.
-   */
-  private async prepareAll(paths: string[], rewrite: ReadonlySet<ObjectId>, onProgress?: AddOptions['onProgress']): Promise<PreparedPackage[]> {
-    const out: Array<PreparedPackage | undefined> = new Array(paths.length);
-    const failures: Array<{ index: number; err: unknown }> = [];
-    let next = 0;
-    let done = 0;
-    const worker = async (): Promise<void> => {
-      while (failures.length === 0 && next < paths.length) {
-        const index = next++;
-        try {
-          out[index] = await prepareRpm(this.objects, paths[index], { rewrite });
-          onProgress?.(++done, paths.length, paths[index]);
-        } catch (err) {
-          failures.push({ index, err });
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: PREPARE_PARALLEL }, worker));
-    if (failures.length) {
-      for (const p of out) if (p) await this.objects.discard([p.rpmStaged, ...p.blobStaged, ...p.metaStaged]);
-      throw failures.sort((a, b) => a.index - b.index)[0].err;
-    }
-    return out as PreparedPackage[];
-  }
-
-  /** Turns prepared packages into build records in `tx`; `used` collects what gets committed. */
-  private async applyPrepared(tx: Transaction, prepared: PreparedPackage[], used: Set<StagedObject>, rewrite: ReadonlySet<ObjectId>): Promise<{ results: AddResult[]; builds: BuildEntry[] }> {
-    const records = new Map<string, { record: BuildRecord; changed: boolean; value: ObjectId | null }>();
-    const results: AddResult[] = [];
-    const use = (...s: StagedObject[]): void => { for (const x of s) { used.add(x); tx.stage(x); } };
-    for (const p of prepared) {
-      let current = records.get(p.key);
-      if (!current) {
-        const entry = await entryAt(tx, PACKAGES_BRANCH, p.name, p.key);
-        if (entry) current = { record: await readKind(this.objects, entry.value, 'build'), changed: false, value: entry.value };
-      }
-      if (current && current.record.header !== p.header) {
-        throw new BazaarError('ERR_NEVRA_CONFLICT',
-          `${p.nevra} is already in the store as build ${current.record.header}; refusing another build ${p.header} under the same NEVRA (bump the release); from ${p.path}`,
-          { data: { nevra: p.nevra, existing: current.record.header, incoming: p.header, path: p.path } });
-      }
-      const variant = { rpm: p.rpm, size: p.rpmSize, signatures: p.signatures, added: Math.floor(this.now() / 1000) };
-      if (!current) {
-        use(p.rpmStaged, ...p.blobStaged, ...p.metaStaged);
-        const m = p.meta;
-        const record: Omit<BuildRecord, 'kind' | 'v'> = {
-          name: p.name, nevra: p.nevra, key: p.key, epoch: m.epoch, version: m.version, release: m.release, arch: m.arch,
-          disttag: m.disttag, buildtime: m.buildtime, isSource: m.isSource, header: p.header, manifest: p.manifest, variants: [variant],
-        };
-        records.set(p.key, { record: { ...record, kind: 'build', v: 1 }, changed: true, value: null });
-        results.push({ nevra: p.nevra, id: p.header, path: p.path, added: true });
-        continue;
-      }
-      // The same build again: heal what was missing or known damaged (staged with a slot).
-      records.set(p.key, current);
-      use(...p.blobStaged.filter((s) => s.slot !== null));
-      if (p.manifest === current.record.manifest) {
-        use(...p.metaStaged.filter((s) => s.slot !== null));
-      } else if (!this.objects.has(current.record.manifest) || rewrite.has(current.record.manifest)) {
-        // A manifest of an older format that is gone: the build takes this one instead.
-        use(...p.metaStaged.filter((s) => s.slot !== null));
-        current.record = { ...current.record, manifest: p.manifest };
-        current.changed = true;
-      }
-      if (current.record.variants.some((v) => v.rpm === p.rpm)) {
-        if (p.rpmStaged.slot !== null) use(p.rpmStaged);
-        results.push({ nevra: p.nevra, id: p.header, path: p.path, added: current.changed });
-        continue;
-      }
-      use(p.rpmStaged);
-      current.record = { ...current.record, variants: [...current.record.variants, variant] };
-      current.changed = true;
-      records.set(p.key, current);
-      results.push({ nevra: p.nevra, id: p.header, path: p.path, added: true });
-    }
-    // Objects we deduplicated against must still exist (a gc may have run before the lock).
-    for (const s of used) {
-      if (s.slot === null && !this.objects.has(s.id)) {
-        throw new BazaarError('ERR_STORE_OBJECT_NOT_FOUND', `object ${s.id} vanished while adding`, { data: { retry: true } });
-      }
-    }
-    const changes: Array<{ path: string; id: ObjectId }> = [];
-    const builds: BuildEntry[] = [];
-    const lines: string[] = [];
-    for (const { record, changed, value } of records.values()) {
-      let id = value as ObjectId;
-      if (changed) {
-        const { kind: _kind, v: _v, ...fields } = record;
-        const staged = await stageKind(this.objects, 'build', fields);
-        use(staged);
-        id = staged.id;
-        changes.push({ path: buildPath(record.name, record.key), id });
-        lines.push(`${record.nevra} ${record.header}`);
-      }
-      builds.push({ name: record.name, key: record.key, nevra: record.nevra, value: id });
-    }
-    if (changes.length) {
-      await tx.update(PACKAGES_BRANCH, changes, `add ${changes.length} package${changes.length === 1 ? '' : 's'}\n\n${lines.join('\n')}`);
-    }
-    return { results, builds };
+  async add(paths: AddPath[], options: AddOptions = {}): Promise<AddResult[]> {
+    return (await import('./add-packages.js')).addPackages(this, paths, options);
   }
 
   /**
@@ -371,7 +227,7 @@ export class Store {
     if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name) || name.includes('..')) {
       throw new BazaarError('ERR_USAGE', `"${name}" is not a valid tree name (letters, digits, . _ + -)`);
     }
-    const imported = await importTree(this.objects, dir, onFile);
+    const imported = await (await import('./import-tree.js')).importTree(this.objects, dir, onFile);
     try {
       await this.write(async (tx) => {
         tx.stage(...imported.staged);
@@ -384,17 +240,23 @@ export class Store {
     return { root: imported.root, files: imported.files, bytes: imported.bytes };
   }
 
-  /** Deletes every derived cache (indexes, universe caches) and rebuilds the package index. */
-  async reindex(): Promise<{ packages: number }> {
+  /** Deletes every derived cache (indexes, universe caches) and rebuilds the package indexes of the current state. */
+  async reindex(): Promise<{ packages: number; channels: number }> {
     removeTree(cacheDir(this.dir));
-    return this.read(async (snap) => ({ packages: (await this.index(snap)).builds.length }));
+    return this.read(async (snap) => {
+      const channels = snap.branches(CHANNEL_PREFIX);
+      for (const c of channels) await this.index(snap, c);
+      return { packages: (await this.index(snap)).builds.length, channels: channels.length };
+    });
   }
 
   /** Checks everything and reports (fsck.ts); never throws on damage. */
-  fsck(options: RetentionChoice & { onProgress?: (done: number, total: number) => void } = {}): Promise<FsckReport> { return fsck(this, options); }
+  async fsck(options: RetentionChoice & { onProgress?: (done: number, total: number) => void } = {}): Promise<FsckReport> {
+    return (await import('./fsck.js')).fsck(this, options);
+  }
 
   /** Deletes what no kept state reaches (gc.ts). */
-  gc(choice: RetentionChoice = {}): Promise<GcReport> { return gc(this, choice); }
+  async gc(choice: RetentionChoice = {}): Promise<GcReport> { return (await import('./gc.js')).gc(this, choice); }
 
   /** Objects and their bytes on disk (compressed). */
   async diskUsage(): Promise<{ objects: number; bytes: number }> {
@@ -411,14 +273,3 @@ export class Store {
   static entries(view: BranchView, branch: string): Promise<BuildEntry[]> { return allEntries(view, branch); }
 }
 
-/** A path `add` may read: a regular file (FIFOs, sockets and devices are refused before opening). */
-function checkRegularFile(path: string): void {
-  let st;
-  try { st = statSync(path); } catch (err) {
-    throw new BazaarError('ERR_BAD_INPUT', `${path}: cannot open: ${(err as Error).message}`, { cause: err, data: { path } });
-  }
-  if (!st.isFile()) {
-    const what = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
-    throw new BazaarError('ERR_BAD_INPUT', `${path}: ${what}, not an .rpm file`, { data: { path } });
-  }
-}

@@ -1,9 +1,9 @@
 import { BazaarError } from '../../errors.js';
+import { argPath } from '../arg-path.js';
 import type { Command } from '../command.js';
 
 export const add: Command = {
   name: 'add',
-  summary: 'add .rpm packages to the store (all or nothing)',
   usage: 'bazaar add FILE.rpm... [--channel NAME] [--store DIR] [--json]',
   help: `Reads each package, checks its header, payload and file digests, and stores the
 original .rpm, its header, every file it contains and a package manifest. Content
@@ -26,7 +26,7 @@ Example:
     const store = await openStore();
     progress.start('adding', positionals.length);
     const channel = options.channel as string | undefined;
-    const results = await store.add(positionals, { onProgress: (_d, _t, path) => progress.tick(1, path), ...(channel === undefined ? {} : { channel }) });
+    const results = await store.add(positionals.map(argPath), { onProgress: (_d, _t, path) => progress.tick(1, path), ...(channel === undefined ? {} : { channel }) });
     progress.done();
     return { exitCode: 0, json: results, text: results.map((r) => `${r.nevra}\t${r.id}`).join('\n') };
   },

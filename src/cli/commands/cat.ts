@@ -5,7 +5,6 @@ import type { Command } from '../command.js';
 
 export const cat: Command = {
   name: 'cat',
-  summary: 'write an object\'s bytes to standard output, verified',
   usage: 'bazaar cat sha256:<64 hex> [--store DIR] [--json]',
   help: `Writes the object's uncompressed bytes to standard output. The content is checked
 against its id as it streams; on a mismatch the command fails (exit 1) naming the object.

@@ -124,7 +124,6 @@ async function run({ positionals, options, openStore, stdin }: CommandInput): Pr
 
 export const channel: Command = {
   name: 'channel',
-  summary: 'create channels, add and remove builds, publish, log, diff',
   usage: `bazaar channel ${SUBCOMMANDS} ...`,
   help: `A channel is a named, versioned set of builds from the store; it may hold several
 versions of one name. Every change is one commit in the channel's history.

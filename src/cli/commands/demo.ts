@@ -20,7 +20,6 @@ function rpmsUnder(dir: string): string[] {
 
 export const demo: Command = {
   name: 'demo',
-  summary: 'seed a store from repos/sample and summarise it (npm start)',
   usage: 'bazaar demo [--store DIR] [--json]',
   help: `Creates the store if needed, adds every package of the embedded sample distribution
 (repos/sample), and prints a summary: packages, coexisting versions, objects and the

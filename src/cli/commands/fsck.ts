@@ -28,7 +28,6 @@ function progressOf(progress: Progress): (done: number, total: number) => void {
 
 export const fsck: Command = {
   name: 'fsck',
-  summary: 'verify every object, the history and the state; --repair fixes what it can',
   usage: 'bazaar fsck [--repair [--reset-ref BRANCH]...] [--store DIR] [--json]',
   help: `Re-hashes every object, checks that everything the branches reach exists, reads
 the history of every branch and checks the store state. Each problem is one line naming

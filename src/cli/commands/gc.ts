@@ -4,7 +4,6 @@ import type { Command } from '../command.js';
 
 export const gc: Command = {
   name: 'gc',
-  summary: 'delete objects that nothing keeps (see the retention rules)',
   usage: 'bazaar gc [--retention-days N] [--store DIR] [--json]',
   help: `Keeps every object reachable from the current state of every branch (packages,
 channels, pins, images, layers), from every older state replaced less than the

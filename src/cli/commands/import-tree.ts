@@ -4,7 +4,6 @@ import type { Command } from '../command.js';
 
 export const importTree: Command = {
   name: 'import-tree',
-  summary: 'store a directory tree (files as blobs, directories as trees)',
   usage: 'bazaar import-tree DIR --name NAME [--store DIR] [--json]',
   help: `Stores every file of DIR once (content already in the store costs nothing), its
 directories as tree objects, and records the root tree as trees/NAME in the store's

@@ -1,22 +1,28 @@
-/** Every `bazaar` command, in the order `bazaar --help` lists them. */
+/**
+ * Every `bazaar` command, in the order `bazaar --help` lists them, with the one line that
+ * help shows. A command's module is loaded only when it runs (or its help is asked for):
+ * start-up pays for one command, not for all of them and everything they import.
+ */
 import type { Command } from '../command.js';
-import { add } from './add.js';
-import { cat } from './cat.js';
-import { channel } from './channel.js';
-import { demo } from './demo.js';
-import { fsck } from './fsck.js';
-import { gc } from './gc.js';
-import { importTree } from './import-tree.js';
-import { init } from './init.js';
-import { ls } from './ls.js';
-import { pin, unpin } from './pin.js';
-import { reindex } from './reindex.js';
-import { resolveCommand } from './resolve.js';
-import { rm } from './rm.js';
-import { show } from './show.js';
-import { vercmp } from './vercmp.js';
-import { versions } from './versions.js';
 
-export const commands: Command[] = [
-  init, add, importTree, ls, show, versions, cat, rm, channel, pin, unpin, fsck, gc, reindex, resolveCommand, vercmp, demo,
+export interface CommandEntry { name: string; summary: string; load(): Promise<Command> }
+
+export const commands: CommandEntry[] = [
+  { name: 'init', summary: 'create a store', load: async () => (await import('./init.js')).init },
+  { name: 'add', summary: 'add .rpm packages to the store (all or nothing)', load: async () => (await import('./add.js')).add },
+  { name: 'import-tree', summary: 'store a directory tree (files as blobs, directories as trees)', load: async () => (await import('./import-tree.js')).importTree },
+  { name: 'ls', summary: 'list the packages in the store (optionally matching glob patterns)', load: async () => (await import('./ls.js')).ls },
+  { name: 'show', summary: 'show one package: metadata, dependencies, files', load: async () => (await import('./show.js')).show },
+  { name: 'versions', summary: 'every stored build of one name, newest first, with the channels that hold it', load: async () => (await import('./versions.js')).versions },
+  { name: 'cat', summary: "write an object's bytes to standard output, verified", load: async () => (await import('./cat.js')).cat },
+  { name: 'rm', summary: "remove a build from the store's package list (gc deletes it later)", load: async () => (await import('./rm.js')).rm },
+  { name: 'channel', summary: 'create channels, add and remove builds, publish, log, diff', load: async () => (await import('./channel.js')).channel },
+  { name: 'pin', summary: 'keep a build through gc (no argument: list the pins)', load: async () => (await import('./pin.js')).pin },
+  { name: 'unpin', summary: 'remove a pin (the build stays in the store)', load: async () => (await import('./pin.js')).unpin },
+  { name: 'fsck', summary: 'verify every object, the history and the state; --repair fixes what it can', load: async () => (await import('./fsck.js')).fsck },
+  { name: 'gc', summary: 'delete objects that nothing keeps (see the retention rules)', load: async () => (await import('./gc.js')).gc },
+  { name: 'reindex', summary: 'rebuild the derived indexes from the history', load: async () => (await import('./reindex.js')).reindex },
+  { name: 'resolve', summary: 'solve install/erase/upgrade jobs against a repository and explain failures', load: async () => (await import('./resolve.js')).resolveCommand },
+  { name: 'vercmp', summary: 'compare two [E:]V[-R] versions as rpm does (-1, 0, 1)', load: async () => (await import('./vercmp.js')).vercmp },
+  { name: 'demo', summary: 'seed a store from repos/sample and summarise it (npm start)', load: async () => (await import('./demo.js')).demo },
 ];

@@ -4,7 +4,6 @@ import type { Command } from '../command.js';
 
 export const init: Command = {
   name: 'init',
-  summary: 'create a store',
   usage: 'bazaar init [--store DIR]',
   help: `Creates an empty store in DIR (default: $BAZAAR_STORE, else ./bazaar-store),
 creating missing parent directories. Running it on an existing store changes nothing.

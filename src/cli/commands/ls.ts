@@ -3,7 +3,6 @@ import type { Command } from '../command.js';
 
 export const ls: Command = {
   name: 'ls',
-  summary: 'list the packages in the store (optionally matching glob patterns)',
   usage: 'bazaar ls [PATTERN...] [--store DIR] [--json]',
   help: `Lists every package build in the store, one "NEVRA<TAB>build id" per line, sorted by
 name. Several builds of one name are all listed: versions coexist. The build id is the

@@ -4,7 +4,6 @@ import type { Command } from '../command.js';
 
 export const pin: Command = {
   name: 'pin',
-  summary: 'keep a build through gc (no argument: list the pins)',
   usage: 'bazaar pin [PKG] [--reason TEXT] [--store DIR] [--json]',
   help: `Pins a stored build (NEVRA, a name with one build, or a build id): gc keeps it and
 its files whatever the retention window, and 'bazaar rm' refuses it. Pinning again
@@ -28,7 +27,6 @@ Example:
 
 export const unpin: Command = {
   name: 'unpin',
-  summary: 'remove a pin (the build stays in the store)',
   usage: 'bazaar unpin PKG [--store DIR] [--json]',
   help: `Removes the pin of a build (NEVRA, or a name with one pinned build). The build stays
 in the store; gc may delete it later if nothing else keeps it.

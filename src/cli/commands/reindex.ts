@@ -3,7 +3,6 @@ import type { Command } from '../command.js';
 
 export const reindex: Command = {
   name: 'reindex',
-  summary: 'rebuild the derived indexes from the history',
   usage: 'bazaar reindex [--store DIR] [--json]',
   help: `Deletes every derived cache (the package indexes, the resolver's universe caches)
 and rebuilds the package index of the store's current state. Never needed for

@@ -62,7 +62,6 @@ async function runJobs(pool: Pool, file: string): Promise<string> {
 
 export const resolveCommand: Command = {
   name: 'resolve',
-  summary: 'solve install/erase/upgrade jobs against a repository and explain failures',
   usage: 'bazaar resolve --repo DIR|--cache DIR|--channel NAME [--installed FILE] [--install PKG...] [--erase PKG] [--upgrade PKG] [--upgrade-all] [--jobs FILE] [--json]',
   help: `
 Finds the packages to install (newest builds, best arch, fewest additions, installed

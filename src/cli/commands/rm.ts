@@ -4,7 +4,6 @@ import type { Command } from '../command.js';
 
 export const rm: Command = {
   name: 'rm',
-  summary: 'remove a build from the store\'s package list (gc deletes it later)',
   usage: 'bazaar rm PKG [--message TEXT] [--store DIR] [--json]',
   help: `Takes a build (NEVRA, a name with one build, or a build id) out of the store's list
 of published builds. Refused (exit 2, nothing changes) while a channel or a pin holds

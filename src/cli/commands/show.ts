@@ -28,7 +28,6 @@ function describe(m: PackageManifest, b: BuildRecord): string {
 
 export const show: Command = {
   name: 'show',
-  summary: 'show one package: metadata, dependencies, files',
   usage: 'bazaar show PKG [--store DIR] [--json]',
   help: `Shows a package's header metadata, every dependency kind and its file list.
 PKG is any of: name-[epoch:]version-release.arch (an epoch of 0 may be left out),

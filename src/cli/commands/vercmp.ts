@@ -103,7 +103,6 @@ async function batch(input: CommandInput, compare: RangeCompare): Promise<Comman
 
 export const vercmp: Command = {
   name: 'vercmp',
-  summary: 'compare two [E:]V[-R] versions as rpm does (-1, 0, 1)',
   usage: 'bazaar vercmp A B | bazaar vercmp --batch < pairs.tsv',
   help: `
 Prints -1, 0 or 1 as A is older than, the same as, or newer than B, by rpm's rules

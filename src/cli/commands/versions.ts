@@ -10,7 +10,6 @@ import type { Command } from '../command.js';
 
 export const versions: Command = {
   name: 'versions',
-  summary: 'every stored build of one name, newest first, with the channels that hold it',
   usage: 'bazaar versions NAME [--channel C] [--store DIR] [--json]',
   help: `Lists every build of NAME in the store (all coexist), newest first by rpm's order,
 or by channel C's order (rpm or alt) with --channel. Each line: the NEVRA, its build id,
