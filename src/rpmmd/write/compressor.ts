@@ -2,13 +2,16 @@
  * How the three metadata documents are compressed: an interface, so a caller can plug
  * in another format (zstd, xz), and the built-in ones.
  *
- * createrepo_c 0.17.3 (Debian bookworm) writes gzip by default (`.xml.gz`, zlib level 6,
- * default strategy, gzopen's header). `gzip` reproduces those bytes exactly: it runs
- * pako, a port of zlib's deflate that gives the same output as the system zlib 1.2.13
- * (checked in test/rpmmd/write-compress.test.ts). `gzipNative` uses Node's zlib instead:
- * same format and level, about three times faster and off the main thread, but Node
- * bundles Chromium's zlib, whose deflate picks different matches, so the compressed
- * bytes (and their checksums in repomd.xml) differ from createrepo_c's.
+ * createrepo_c 0.17.3 (Debian bookworm) writes gzip by default (`.xml.gz`: zlib level
+ * 6, default strategy, gzopen's header), and so does `gzip`, through Node's zlib. The
+ * XML inside is byte for byte createrepo_c's; the compressed bytes are not, because
+ * Node bundles Chromium's zlib, whose deflate picks different matches than the system
+ * zlib 1.2.13 createrepo_c links, and so repomd.xml's checksums and file names differ.
+ *
+ * `gzipExact` writes createrepo_c's very bytes: pako, a port of zlib's deflate, gives the
+ * same output as the system zlib (the oracle tests compare the files and repomd.xml).
+ * It runs on the calling thread and takes about twice the time of `gzip` (see
+ * docs/rpmmd.md#performance); use it when the files must be identical to createrepo_c's.
  */
 import { PassThrough, Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
@@ -47,19 +50,19 @@ class PakoGzip extends Transform {
   override _flush(cb: TransformCallback): void { this.feed(new Uint8Array(0), true, cb); }
 }
 
-/** gzip, byte-identical to createrepo_c's (the default). */
+/** gzip at createrepo_c's level through Node's zlib (the default): off the main thread. */
 export const gzip: Compressor = {
   name: 'gzip',
   suffix: '.gz',
-  compress: () => new PakoGzip(),
+  compress: () => createGzip({ level: GZIP_LEVEL, strategy: constants.Z_DEFAULT_STRATEGY, chunkSize: 1 << 16 }),
   decompress: () => createGunzip(),
 };
 
-/** gzip through Node's zlib: faster, same format, different bytes than createrepo_c. */
-export const gzipNative: Compressor = {
-  name: 'gzip-native',
+/** gzip byte-identical to createrepo_c's files (pako, on the calling thread). */
+export const gzipExact: Compressor = {
+  name: 'gzip-exact',
   suffix: '.gz',
-  compress: () => createGzip({ level: GZIP_LEVEL, strategy: constants.Z_DEFAULT_STRATEGY, chunkSize: 1 << 16 }),
+  compress: () => new PakoGzip(),
   decompress: () => createGunzip(),
 };
 

@@ -19,7 +19,7 @@ export function filelistsPackage(p: MdPackage): ByteString {
   <version epoch="${xmlAttr(p.epoch)}" ver="${xmlAttr(p.version)}" rel="${xmlAttr(p.release)}"/>
 `;
   for (const f of p.files) {
-    const path = xmlText(f.dir + f.base);
+    const path = xmlText(f.path);
     s += f.type ? `  <file type="${f.type}">${path}</file>\n` : `  <file>${path}</file>\n`;
   }
   return `${s}</package>\n`;

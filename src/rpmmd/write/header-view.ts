@@ -19,10 +19,14 @@ export type ByteString = string;
 
 const INTRO = 16;
 const ENTRY = 16;
+/** C0 controls createrepo_c refuses (not TAB, LF, CR), and not NUL: it ends strings. */
+const CONTROL = /[\x01-\x08\x0b\x0c\x0e-\x1f]/;
 
 export class HeaderView {
   private readonly buf: Buffer;
   private readonly dataStart: number;
+  /** The data store as one byte string, made on first use; strings are slices of it. */
+  private text: ByteString | undefined;
   private readonly stringEdits = new Map<number, ByteString[]>();
   private readonly numberEdits = new Map<number, number[]>();
   private readonly deleted = new Set<number>();
@@ -53,16 +57,39 @@ export class HeaderView {
     if (e.type === TagType.STRING || e.type === TagType.I18NSTRING) n = 1;
     else if (e.type === TagType.STRING_ARRAY) n = e.count;
     else return undefined;
+    const text = this.dataText();
     const out: ByteString[] = new Array(n);
-    const buf = this.buf;
-    let pos = this.dataStart + e.offset;
+    let pos = e.offset;
     for (let i = 0; i < n; i++) {
-      const end = buf.indexOf(0, pos);
+      const end = text.indexOf('\0', pos);
       if (end < 0) return undefined;
-      out[i] = buf.toString('latin1', pos, end);
+      out[i] = text.slice(pos, end);
       pos = end + 1;
     }
     return out;
+  }
+
+  /** One conversion per header, then slicing: far cheaper than one per string. */
+  private dataText(): ByteString {
+    return (this.text ??= this.buf.toString('latin1', this.dataStart));
+  }
+
+  /**
+   * Whether any string entry of the header holds a C0 control other than TAB, LF, CR.
+   * When none does, no string read from it can, and createrepo_c's per-field check
+   * (md-package.ts) has nothing to find: one scan per entry instead of one per string.
+   */
+  hasControlChars(): boolean {
+    const text = this.dataText();
+    const entries = this.header.tags().map((t) => this.header.entry(t)!).sort((a, b) => a.offset - b.offset);
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      if (e.type !== TagType.STRING && e.type !== TagType.STRING_ARRAY && e.type !== TagType.I18NSTRING) continue;
+      // up to the next entry's data: alignment padding is NULs, which do not count
+      const end = i + 1 < entries.length ? entries[i + 1].offset : text.length;
+      if (CONTROL.test(text.slice(e.offset, end))) return true;
+    }
+    return false;
   }
 
   /** headerGetString(): the value when the tag holds exactly one string, else undefined. */

@@ -5,7 +5,7 @@ export type { RpmmdWriterOptions, RpmmdDocuments, SkippedPackage, DocumentType }
 export type { RepoPackage } from './repo-package.js';
 export { repoPackageFromFile } from './repo-package-from-file.js';
 export type { RepoPackageFromFileOptions } from './repo-package-from-file.js';
-export { gzip, gzipNative, noCompression } from './compressor.js';
+export { gzip, gzipExact, noCompression } from './compressor.js';
 export type { Compressor } from './compressor.js';
 export { createrepoOrder } from './createrepo-order.js';
 export { mdPackage, forbiddenControlChars } from './md-package.js';

@@ -73,10 +73,10 @@ const TAGS: Array<[Kind, number, number, number]> = [
 interface LastRequire { flags: MdFlags | null; version: ByteString; pre: boolean }
 
 /**
- * The dependency lists. `ownFiles` holds the package's full file paths (the ones
- * createrepo_c read, see md-files.ts), for the self-provided file rule.
+ * The dependency lists. `ownsFile` says whether a path is one of the package's files
+ * (the ones createrepo_c read, see md-files.ts), for the self-provided file rule.
  */
-export function mdDependencies(h: HeaderView, ownFiles: ReadonlySet<ByteString>): MdDependencies {
+export function mdDependencies(h: HeaderView, ownsFile: (path: ByteString) => boolean): MdDependencies {
   const out: MdDependencies = { provides: [], conflicts: [], obsoletes: [], requires: [], suggests: [], enhances: [], recommends: [], supplements: [] };
   const provided = new Set<ByteString>();
   const lastRequire = new Map<ByteString, LastRequire>();
@@ -96,7 +96,7 @@ export function mdDependencies(h: HeaderView, ownFiles: ReadonlySet<ByteString>)
       let pre = false;
       if (kind === 'requires') {
         if (name.startsWith('rpmlib(')) continue;
-        if (name[0] === '/' && ownFiles.has(name) && isPrimaryPath(name)) continue;
+        if (name[0] === '/' && isPrimaryPath(name) && ownsFile(name)) continue;
         if (provided.has(nfv)) continue;
         pre = (sense & (SENSE_PREREQ | SENSE_SCRIPT_PRE | SENSE_SCRIPT_POST)) !== 0;
         const last = lastRequire.get(name);

@@ -11,9 +11,8 @@ import type { ByteString, HeaderView } from './header-view.js';
 export type MdFileType = '' | 'dir' | 'ghost';
 
 export interface MdFile {
-  /** Directory part, ending in `/` (or "" for source packages). */
-  dir: ByteString;
-  base: ByteString;
+  /** Directory part (ending in `/`, or "" for source packages) and base name joined. */
+  path: ByteString;
   type: MdFileType;
 }
 
@@ -36,7 +35,7 @@ export function mdFiles(h: HeaderView): MdFile[] {
   const out: MdFile[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const type: MdFileType = (modes[i] & S_IFMT) === S_IFDIR ? 'dir' : flags[i] & FileFlag.GHOST ? 'ghost' : '';
-    out[i] = { dir: dirs[indexes[i]], base: bases[i], type };
+    out[i] = { path: dirs[indexes[i]] + bases[i], type };
   }
   return out;
 }

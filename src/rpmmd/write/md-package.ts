@@ -45,6 +45,8 @@ export interface MdPackage extends MdDependencies {
   sizePackage: number;
   headerStart: number;
   headerEnd: number;
+  /** False when no header string has a C0 control: `forbiddenControlChars` need not look. */
+  headerHasControls: boolean;
 }
 
 export interface MdPackageOptions {
@@ -64,8 +66,12 @@ const orNull = (s: ByteString | undefined): ByteString | null => (s === undefine
 export function mdPackage(pkg: RepoPackage, options: MdPackageOptions = {}): MdPackage {
   const h = readHeaderView(pkg.header, pkg.signature);
   const files = mdFiles(h);
-  const own = new Set<ByteString>();
-  for (const f of files) own.add(f.dir + f.base);
+  // a short list is searched; a long one (14,508 files in the corpus) gets a set, once
+  let own: Set<ByteString> | undefined;
+  const ownsFile = (path: ByteString): boolean => {
+    if (files.length <= 64) return files.some((f) => f.path === path);
+    return (own ??= new Set(files.map((f) => f.path))).has(path);
+  };
   const description = h.string(Tag.DESCRIPTION);
   return {
     name: orNull(h.string(Tag.NAME)),
@@ -85,7 +91,7 @@ export function mdPackage(pkg: RepoPackage, options: MdPackageOptions = {}): MdP
     timeBuild: h.numbers(Tag.BUILDTIME)?.[0] ?? 0,
     sizeInstalled: get64(h, Tag.LONGSIZE, Tag.SIZE),
     sizeArchive: get64(h, Tag.LONGARCHIVESIZE, Tag.ARCHIVESIZE),
-    ...mdDependencies(h, own),
+    ...mdDependencies(h, ownsFile),
     files,
     changelogs: mdChangelogs(h, options.changelogLimit ?? DEFAULT_CHANGELOG_LIMIT),
     pkgId: pkg.checksum.hex,
@@ -96,6 +102,7 @@ export function mdPackage(pkg: RepoPackage, options: MdPackageOptions = {}): MdP
     sizePackage: pkg.size,
     headerStart: pkg.headerStart,
     headerEnd: pkg.headerEnd,
+    headerHasControls: h.hasControlChars(),
   };
 }
 
@@ -112,12 +119,13 @@ export function forbiddenControlChars(p: MdPackage): string | null {
     ['packager', p.packager], ['location href', p.href], ['location base', p.base],
   ];
   for (const [what, value] of fields) if (hasControlChars(value)) return what;
+  if (!p.headerHasControls) return null;
   for (const kind of ['requires', 'provides', 'conflicts', 'obsoletes', 'suggests', 'enhances', 'recommends', 'supplements'] as const) {
     for (const d of p[kind]) {
       if (hasControlChars(d.name) || hasControlChars(d.epoch) || hasControlChars(d.version) || hasControlChars(d.release)) return `${kind} entry`;
     }
   }
-  for (const f of p.files) if (hasControlChars(f.base) || hasControlChars(f.dir)) return 'file name';
+  for (const f of p.files) if (hasControlChars(f.path)) return 'file name';
   for (const c of p.changelogs) if (hasControlChars(c.author) || hasControlChars(c.text)) return 'changelog';
   return null;
 }

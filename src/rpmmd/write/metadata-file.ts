@@ -1,8 +1,12 @@
 /**
  * One compressed metadata document on disk, written as a stream: text goes in as byte
- * strings, is cut into ~1 MiB buffers, hashed (the open checksum), compressed, hashed
+ * strings, is copied into ~1 MiB buffers, hashed (the open checksum), compressed, hashed
  * again and written. Memory holds one buffer and the compressor's window, whatever the
  * document's size. The file is created exclusively and synced before `close` returns.
+ *
+ * Each piece of text is copied into the buffer as it comes (Buffer#write) rather
+ * than concatenated first: turning a megabyte-long concatenation back into bytes made V8
+ * flatten it, which was a fifth of the whole writer's time.
  */
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
@@ -39,7 +43,8 @@ class Counter extends Transform {
 }
 
 export class MetadataFile {
-  private pending = '';
+  private buf = Buffer.allocUnsafe(CHUNK);
+  private used = 0;
   private readonly openHash = createHash('sha256');
   private openSize = 0;
   private readonly input: Transform;
@@ -54,8 +59,14 @@ export class MetadataFile {
 
   /** Appends text; returns a promise only when the compressor wants the caller to wait. */
   write(text: ByteString): Promise<void> | void {
-    this.pending += text;
-    if (this.pending.length >= CHUNK) return this.flush();
+    if (this.used + text.length <= CHUNK) {
+      this.used += this.buf.write(text, this.used, 'latin1');
+      return;
+    }
+    return this.flush().then(() => {
+      if (text.length > CHUNK) return this.push(Buffer.from(text, 'latin1'));
+      this.used += this.buf.write(text, this.used, 'latin1');
+    });
   }
 
   /** Appends bytes as they are. */
@@ -65,10 +76,11 @@ export class MetadataFile {
   }
 
   private async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const buf = Buffer.from(this.pending, 'latin1');
-    this.pending = '';
-    await this.push(buf);
+    if (this.used === 0) return;
+    const full = this.buf.subarray(0, this.used);
+    this.buf = Buffer.allocUnsafe(CHUNK);
+    this.used = 0;
+    await this.push(full);
   }
 
   private async push(buf: Buffer): Promise<void> {

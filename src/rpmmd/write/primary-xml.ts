@@ -74,9 +74,8 @@ export function primaryPackage(p: MdPackage): ByteString {
   s += dependencyList('rpm:recommends', p.recommends, false);
   s += dependencyList('rpm:supplements', p.supplements, false);
   for (const f of p.files) {
-    const path = f.dir + f.base;
-    if (!isPrimaryPath(path)) continue;
-    s += f.type ? `    <file type="${f.type}">${xmlText(path)}</file>\n` : `    <file>${xmlText(path)}</file>\n`;
+    if (!isPrimaryPath(f.path)) continue;
+    s += f.type ? `    <file type="${f.type}">${xmlText(f.path)}</file>\n` : `    <file>${xmlText(f.path)}</file>\n`;
   }
   return `${s}  </format>\n</package>\n`;
 }

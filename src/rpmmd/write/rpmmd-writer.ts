@@ -25,7 +25,7 @@ import type { RepoPackage } from './repo-package.js';
 export type DocumentType = 'primary' | 'filelists' | 'other';
 
 export interface RpmmdWriterOptions {
-  /** Default `gzip` (createrepo_c's default, byte for byte). */
+  /** Default `gzip` (createrepo_c's default format; `gzipExact` for its very bytes). */
   compressor?: Compressor;
   /** Changelog entries per package in other.xml; -1 for all. Default 10, as createrepo_c. */
   changelogLimit?: number;

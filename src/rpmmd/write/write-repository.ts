@@ -1,7 +1,7 @@
 /**
  * `writeRepository`: the whole `repodata/` of an rpm-md repository from package headers,
- * as `createrepo_c --no-database` would write it for the same .rpm files (see
- * docs/rpmmd.md for what matches and what does not), regenerated atomically.
+ * as `createrepo_c --no-database` would write it for the same .rpm files (the same XML
+ * bytes; with `gzipExact` the same files; see docs/rpmmd.md), regenerated atomically.
  */
 import { mkdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -17,7 +17,7 @@ import { RpmmdWriter } from './rpmmd-writer.js';
 import type { DocumentType, SkippedPackage } from './rpmmd-writer.js';
 
 export interface WriteRepositoryOptions {
-  /** Default `gzip`: createrepo_c's default output, byte for byte. */
+  /** Default `gzip` (createrepo_c's default format); `gzipExact` for createrepo_c's very bytes. */
   compressor?: Compressor;
   /** Changelog entries per package; -1 for all. Default 10 (createrepo_c's default). */
   changelogLimit?: number;

@@ -20,6 +20,8 @@ import type { ByteString } from './header-view.js';
 const NON_ASCII = /[\x80-\xff]/;
 const TEXT_SPECIAL = /[<>&\r]/;
 const ATTR_SPECIAL = /[\t\n\r"<>&\x80-\xff]/;
+/** Values without these bytes are written exactly as they are (the common case). */
+const TEXT_SLOW = /[<>&\r\x80-\xff]/;
 /** cr_hascontrollchars: C0 controls other than TAB, LF and CR. */
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
 
@@ -96,8 +98,12 @@ function isXmlChar(v: number): boolean {
 const charRef = (v: number): string => `&#x${v.toString(16).toUpperCase()};`;
 
 /** xmlBufAttrSerializeTxtContent with no document encoding; see the module comment. */
+const ASCII_ATTR_SPECIAL = /[\t\n\r"<>&]/g;
+const ASCII_ATTR_REF: Record<string, string> = { '\t': '&#9;', '\n': '&#10;', '\r': '&#13;', '"': '&quot;', '<': '&lt;', '>': '&gt;', '&': '&amp;' };
+
 export function escapeAttrRaw(s: ByteString): ByteString {
   if (!ATTR_SPECIAL.test(s)) return s;
+  if (!NON_ASCII.test(s)) return s.replace(ASCII_ATTR_SPECIAL, (c) => ASCII_ATTR_REF[c]);
   let out = '';
   let from = 0;
   const n = s.length;
@@ -153,6 +159,8 @@ function repair(s: ByteString): ByteString {
 
 /** Text content of a `cr_xmlNewTextChild` element. */
 export function xmlText(s: ByteString | null | undefined): ByteString {
+  if (s === null || s === undefined) return '';
+  if (!TEXT_SLOW.test(s)) return s;
   const v = toUtf8(s);
   const out = escapeTextRaw(v);
   return NON_ASCII.test(out) && !wellFormed(out) ? escapeTextRaw(repair(v)) : out;
@@ -160,12 +168,15 @@ export function xmlText(s: ByteString | null | undefined): ByteString {
 
 /** Value of a `cr_xmlNewProp` attribute (converted from Latin-1 when not UTF-8). */
 export function xmlAttr(s: ByteString | null | undefined): ByteString {
+  if (s === null || s === undefined) return '';
+  if (!ATTR_SPECIAL.test(s)) return s;
   return xmlAttrRaw(toUtf8(s));
 }
 
 /** Value of a plain `xmlNewProp` attribute: the bytes go to the serialiser unconverted. */
 export function xmlAttrRaw(s: ByteString | null | undefined): ByteString {
   const v = s ?? '';
+  if (!ATTR_SPECIAL.test(v)) return v;
   const out = escapeAttrRaw(v);
   return NON_ASCII.test(out) && !wellFormed(out) ? escapeAttrRaw(repair(v)) : out;
 }
