@@ -5,7 +5,7 @@
  * characters, a 100,000-file package) and bounded memory over 60,000 packages. No
  * external tool is needed: documents are checked with the strict test parser.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,19 +84,23 @@ t('regeneration is atomic: a reader polling repomd.xml and its files never sees 
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
-t('the previous generation is kept, older ones pruned, foreign files and the rest of the directory left alone', async () => {
+t('the previous generation is kept, older ones pruned, foreign files, the rest of the directory and live writers\' staging left alone', async () => {
   const dir = temp();
   try {
     mkdirSync(join(dir, 'repodata'), { recursive: true });
     writeFileSync(join(dir, 'repodata/comps.xml'), '<comps/>');
     writeFileSync(join(dir, 'keep.txt'), 'x');
+    // staging left by a writer that died (its pid is gone), and by one still running (us)
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    mkdirSync(join(dir, `.repodata.tmp-${dead}-0123abcd`));
+    mkdirSync(join(dir, `.repodata.tmp-${process.ppid}-0123abcd`));
     const gens = [];
     for (let g = 0; g < 3; g++) gens.push(await writeRepository(simple(3, `x${g}-`), dir));
     const names = readdirSync(join(dir, 'repodata')).sort();
     const expected = [...gens[1].records, ...gens[2].records].map((r) => r.href.slice('repodata/'.length));
     assert.equal(names, [...expected, 'comps.xml', 'repomd.xml'].sort());
     assert.ok(existsSync(join(dir, 'keep.txt')));
-    assert.equal(readdirSync(dir).filter((n) => n.startsWith('.')), [], 'no staging directory left behind');
+    assert.equal(readdirSync(dir).filter((n) => n.startsWith('.')), [`.repodata.tmp-${process.ppid}-0123abcd`], 'only the live writer\'s staging is left');
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 

@@ -47,6 +47,27 @@ export function siblingName(dir: string, label: string): string {
   return join(dir, '..', `.${basename(dir)}.${label}-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return !isErrno(err, 'ESRCH'); // EPERM: alive, someone else's
+  }
+}
+
+/**
+ * Removes staging and set-aside directories that a crashed writer left beside `dir`
+ * (their names carry the writer's pid; a live writer's are left alone).
+ */
+export async function removeStaleSiblings(dir: string): Promise<void> {
+  const pattern = new RegExp(`^\\.${basename(dir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(tmp|old)-(\\d+)-[0-9a-f]{8}$`);
+  for (const name of await readdir(join(dir, '..'))) {
+    const m = pattern.exec(name);
+    if (m && Number(m[2]) !== process.pid && !processAlive(Number(m[2]))) await rm(join(dir, '..', name), { recursive: true, force: true });
+  }
+}
+
 /**
  * Puts the contents of `staging` (documents and repomd.xml) in place as `repodata`
  * and removes `staging`. See the module comment for the guarantees.

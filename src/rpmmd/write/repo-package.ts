@@ -16,7 +16,8 @@
  *
  * `repoPackageFromFile` (repo-package-from-file.ts) fills all of them from a .rpm file.
  */
-import type { RpmHeader } from '../../rpm/header.js';
+import { BazaarError } from '../../errors.js';
+import { RpmHeader } from '../../rpm/header.js';
 
 export interface RepoPackage {
   /** The main header. */
@@ -41,4 +42,20 @@ export interface RepoPackage {
   headerEnd: number;
   /** `<time file>`, seconds since the epoch (createrepo_c: the file's mtime). */
   fileTime: number;
+}
+
+/** Throws ERR_BAD_INPUT naming the package (`index` counts from 0) when a field is unusable. */
+export function checkRepoPackage(p: RepoPackage, index: number): void {
+  const bad = (what: string): never => {
+    const name = p && typeof p.href === 'string' ? p.href : 'no href';
+    throw new BazaarError('ERR_BAD_INPUT', `package #${index + 1} (${name}): ${what}`, { data: { index } });
+  };
+  if (!p || typeof p !== 'object' || !(p.header instanceof RpmHeader)) bad('header must be an RpmHeader');
+  if (p.signature !== undefined && !(p.signature instanceof RpmHeader)) bad('signature must be an RpmHeader when given');
+  if (typeof p.href !== 'string' || p.href === '') bad('href must be a non-empty string');
+  if (p.base !== undefined && typeof p.base !== 'string') bad('base must be a string when given');
+  if (!p.checksum || p.checksum.type !== 'sha256' || !/^[0-9a-f]{64}$/.test(p.checksum.hex)) bad('checksum must be { type: "sha256", hex: 64 lowercase hex digits }');
+  for (const key of ['size', 'headerStart', 'headerEnd', 'fileTime'] as const) {
+    if (!Number.isSafeInteger(p[key]) || p[key] < 0) bad(`${key} must be a non-negative integer`);
+  }
 }

@@ -20,6 +20,7 @@ import { MetadataFile } from './metadata-file.js';
 import type { MetadataFileInfo } from './metadata-file.js';
 import { OTHER_TAIL, otherHead, otherPackage } from './other-xml.js';
 import { PRIMARY_TAIL, primaryHead, primaryPackage } from './primary-xml.js';
+import { checkRepoPackage } from './repo-package.js';
 import type { RepoPackage } from './repo-package.js';
 
 export type DocumentType = 'primary' | 'filelists' | 'other';
@@ -65,6 +66,7 @@ export class RpmmdWriter {
   private readonly files: MetadataFile[];
   private readonly skipped: SkippedPackage[] = [];
   private written = 0;
+  private seen = 0;
 
   /** Creates `primary.xml<suffix>`, `filelists.xml<suffix>` and `other.xml<suffix>` in `dir`. */
   constructor(readonly dir: string, options: RpmmdWriterOptions = {}) {
@@ -75,8 +77,12 @@ export class RpmmdWriter {
     DOCUMENTS.forEach((d, i) => { void this.files[i].write(d.head(this.announced)); });
   }
 
-  /** Writes one package; false when it is left out (see `SkippedPackage`). */
+  /**
+   * Writes one package; false when it is left out (see `SkippedPackage`). Throws
+   * ERR_BAD_INPUT for a record that is not a usable RepoPackage.
+   */
   async add(pkg: RepoPackage): Promise<boolean> {
+    checkRepoPackage(pkg, this.seen++);
     let md: MdPackage;
     try {
       md = mdPackage(pkg, { changelogLimit: this.changelogLimit });

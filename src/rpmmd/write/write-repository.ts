@@ -9,7 +9,7 @@ import { BazaarError } from '../../errors.js';
 import { gzip } from './compressor.js';
 import type { Compressor } from './compressor.js';
 import type { MetadataFileInfo } from './metadata-file.js';
-import { publishRepodata, siblingName } from './publish-repodata.js';
+import { publishRepodata, removeStaleSiblings, siblingName } from './publish-repodata.js';
 import { repomdXml } from './repomd-xml.js';
 import type { RepomdRecord } from './repomd-xml.js';
 import type { RepoPackage } from './repo-package.js';
@@ -46,18 +46,6 @@ export interface WriteRepositoryResult {
   records: RepomdRecord[];
 }
 
-function checkPackage(p: RepoPackage, i: number): void {
-  const bad = (what: string): never => {
-    throw new BazaarError('ERR_BAD_INPUT', `package #${i + 1} (${typeof p?.href === 'string' ? p.href : 'no href'}): ${what}`, { data: { index: i } });
-  };
-  if (!p || typeof p !== 'object' || !p.header) bad('no header');
-  if (typeof p.href !== 'string' || p.href === '') bad('href must be a non-empty string');
-  if (!p.checksum || p.checksum.type !== 'sha256' || !/^[0-9a-f]{64}$/.test(p.checksum.hex)) bad('checksum must be { type: "sha256", hex: 64 lowercase hex digits }');
-  for (const key of ['size', 'headerStart', 'headerEnd', 'fileTime'] as const) {
-    if (!Number.isSafeInteger(p[key]) || p[key] < 0) bad(`${key} must be a non-negative integer`);
-  }
-}
-
 function toRecord(type: DocumentType, info: MetadataFileInfo, compressed: boolean, timestamp: number): RepomdRecord {
   return {
     type, checksum: info.checksum, href: `repodata/${basename(info.path)}`, timestamp, size: info.size,
@@ -87,15 +75,14 @@ export async function writeRepository(
   const count = options.count ?? (Array.isArray(packages) ? packages.length : undefined);
   const repodata = join(outDir, 'repodata');
   await mkdir(outDir, { recursive: true });
+  await removeStaleSiblings(repodata);
   const staging = siblingName(repodata, 'tmp');
   await mkdir(staging);
   let writer: RpmmdWriter | undefined;
   try {
     writer = new RpmmdWriter(staging, { compressor, changelogLimit: options.changelogLimit, count });
-    let i = 0;
     for await (const pkg of packages) {
       options.signal?.throwIfAborted();
-      checkPackage(pkg, i++);
       await writer.add(pkg);
     }
     const docs = await writer.finish();
