@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { gzip } from './compressor.js';
 import type { Compressor } from './compressor.js';
 import { FILELISTS_TAIL, filelistsHead, filelistsPackage } from './filelists-xml.js';
-import { forbiddenControlChars, mdPackage } from './md-package.js';
+import { formatPackage } from './format-package.js';
 import type { MdPackage } from './md-package.js';
 import { MetadataFile } from './metadata-file.js';
 import type { MetadataFileInfo } from './metadata-file.js';
@@ -83,20 +83,14 @@ export class RpmmdWriter {
    */
   async add(pkg: RepoPackage): Promise<boolean> {
     checkRepoPackage(pkg, this.seen++);
-    let md: MdPackage;
-    try {
-      md = mdPackage(pkg, { changelogLimit: this.changelogLimit });
-    } catch (err) {
-      this.skipped.push({ href: pkg.href, reason: `unreadable header: ${(err as Error).message}` });
+    const f = formatPackage(pkg, this.changelogLimit);
+    if (f.skipped !== undefined) {
+      this.skipped.push({ href: pkg.href, reason: f.skipped });
       return false;
     }
-    const bad = forbiddenControlChars(md);
-    if (bad) {
-      this.skipped.push({ href: pkg.href, reason: `forbidden control character in ${bad} (ASCII < 32 other than TAB, LF, CR), as createrepo_c refuses` });
-      return false;
-    }
+    const texts = [f.primary, f.filelists, f.other];
     for (let i = 0; i < DOCUMENTS.length; i++) {
-      const wait = this.files[i].write(DOCUMENTS[i].body(md));
+      const wait = this.files[i].write(texts[i]);
       if (wait) await wait;
     }
     this.written++;
