@@ -10,7 +10,8 @@
  *   also writes them; that run is printed too).
  * - bazaar: `writeRepository` from headers already parsed in memory, as the store has
  *   them (the file size, sha256 and header offsets are known from ingest), through
- *   to the published repodata/ with fsyncs, wall clock and process CPU time, with the
+ *   to the published repodata/ with its fsyncs (createrepo_c does none), wall clock and
+ *   process CPU time, with the
  *   default compressor (Node's zlib: the same XML as createrepo_c, other .gz bytes).
  *   The row "from header bytes" also parses each header from its bytes inside the
  *   timing; the row "gzipExact" writes createrepo_c's very .gz bytes (pako).
@@ -79,7 +80,14 @@ function generated(i: number, n: number): Buffer {
   });
 }
 
+/**
+ * Writes back everything dirty first: otherwise the next contender's fsync (ext4's
+ * journal commit) would also pay for the previous contender's unwritten files.
+ */
+const settle = (): void => { spawnSync('sync'); };
+
 function timed(cmd: string, args: string[]): { ms: number; cpuMs: number | null } {
+  settle();
   const useTime = existsSync('/usr/bin/time');
   const t0 = performance.now();
   const r = useTime
@@ -93,6 +101,7 @@ function timed(cmd: string, args: string[]): { ms: number; cpuMs: number | null 
 
 async function ours(pkgs: RepoPackage[], out: string, compressor: Compressor, fromBytes = false): Promise<{ ms: number; cpuMs: number }> {
   rmSync(out, { recursive: true, force: true });
+  settle();
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const input = fromBytes ? pkgs.map((p) => ({ ...p, header: new RpmHeader(p.header.bytes, p.href) })) : pkgs;

@@ -81,13 +81,18 @@ export class HeaderView {
    */
   hasControlChars(): boolean {
     const text = this.dataText();
-    const entries = this.header.tags().map((t) => this.header.entry(t)!).sort((a, b) => a.offset - b.offset);
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i];
-      if (e.type !== TagType.STRING && e.type !== TagType.STRING_ARRAY && e.type !== TagType.I18NSTRING) continue;
-      // up to the next entry's data: alignment padding is NULs, which do not count
-      const end = i + 1 < entries.length ? entries[i + 1].offset : text.length;
-      if (CONTROL.test(text.slice(e.offset, end))) return true;
+    const buf = this.buf;
+    const count = buf.readUInt32BE(8);
+    // rpm lays the data out in index order, so an entry's data ends where the next
+    // one's starts (alignment padding is NULs, which do not count); an index out of
+    // that order answers "maybe", which only costs the precise check
+    for (let i = 0; i < count; i++) {
+      const at = INTRO + i * ENTRY;
+      const type = buf.readUInt32BE(at + 4);
+      if (type !== TagType.STRING && type !== TagType.STRING_ARRAY && type !== TagType.I18NSTRING) continue;
+      const start = buf.readInt32BE(at + 8);
+      const end = i + 1 < count ? buf.readInt32BE(at + ENTRY + 8) : text.length;
+      if (start < 0 || end < start || CONTROL.test(text.slice(start, end))) return true;
     }
     return false;
   }

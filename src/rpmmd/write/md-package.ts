@@ -112,6 +112,7 @@ export function mdPackage(pkg: RepoPackage, options: MdPackageOptions = {}): MdP
  * C0 control other than TAB, LF, CR. Returns the first offending field, or null.
  */
 export function forbiddenControlChars(p: MdPackage): string | null {
+  if (!p.headerHasControls) return hasControlChars(p.href) ? 'location href' : hasControlChars(p.base) ? 'location base' : null;
   const fields: Array<[string, ByteString | null]> = [
     ['name', p.name], ['arch', p.arch], ['version', p.version], ['epoch', p.epoch], ['release', p.release],
     ['summary', p.summary], ['description', p.description], ['url', p.url], ['license', p.license],
@@ -119,7 +120,6 @@ export function forbiddenControlChars(p: MdPackage): string | null {
     ['packager', p.packager], ['location href', p.href], ['location base', p.base],
   ];
   for (const [what, value] of fields) if (hasControlChars(value)) return what;
-  if (!p.headerHasControls) return null;
   for (const kind of ['requires', 'provides', 'conflicts', 'obsoletes', 'suggests', 'enhances', 'recommends', 'supplements'] as const) {
     for (const d of p[kind]) {
       if (hasControlChars(d.name) || hasControlChars(d.epoch) || hasControlChars(d.version) || hasControlChars(d.release)) return `${kind} entry`;
