@@ -80,6 +80,15 @@ testWith(t, 'crafted headers (odd bytes, every flag and version shape, filters, 
   } finally { done(); }
 });
 
+testWith(t, 'an empty repository: byte-identical too', ['createrepo_c'], async () => {
+  const { repo, ours, done } = tempRepo('empty');
+  try {
+    writeRpms(repo, []);
+    const { diffs } = await compare(repo, ours);
+    assert.equal(diffs, []);
+  } finally { done(); }
+});
+
 testWith(t, 'changelog limit: 2, 0 and -1 (all) as createrepo_c --changelog-limit', ['createrepo_c'], async () => {
   for (const limit of [2, 0, -1]) {
     const { repo, ours, done } = tempRepo(`limit${limit}`);

@@ -60,9 +60,16 @@ function get64(h: HeaderView, wide: number, narrow: number): number {
   return h.type(narrow) === TagType.INT32 ? (h.numbers(narrow)?.[0] ?? 0) : 0;
 }
 
-/** A string as createrepo_c stores it: absent, or "" for the fields it inserts with `_null`. */
+/** A missing string is NULL in createrepo_c's package, written as an empty element. */
 const orNull = (s: ByteString | undefined): ByteString | null => (s === undefined ? null : s);
 
+/**
+ * The package createrepo_c would build from this record (parsehdr.c and load_rpm).
+ *
+ * @example
+ *   const md = mdPackage(await repoPackageFromFile('foo-1.0-1.noarch.rpm'));
+ *   primaryPackage(md); // '<package type="rpm">\n  <name>foo</name>...'
+ */
 export function mdPackage(pkg: RepoPackage, options: MdPackageOptions = {}): MdPackage {
   const h = readHeaderView(pkg.header, pkg.signature);
   const files = mdFiles(h);
@@ -80,7 +87,7 @@ export function mdPackage(pkg: RepoPackage, options: MdPackageOptions = {}): MdP
     version: orNull(h.string(Tag.VERSION)),
     release: orNull(h.string(Tag.RELEASE)),
     summary: orNull(h.string(Tag.SUMMARY)),
-    description: description ? description : null,
+    description: description ? description : null, // cr_safe_string_chunk_insert_null: "" is NULL
     url: orNull(h.string(Tag.URL)),
     packager: orNull(h.string(Tag.PACKAGER)),
     license: orNull(h.string(Tag.LICENSE)),

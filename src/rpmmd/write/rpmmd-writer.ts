@@ -59,6 +59,12 @@ const DOCUMENTS: Document[] = [
   { type: 'other', head: otherHead, tail: OTHER_TAIL, body: otherPackage },
 ];
 
+/**
+ * @example
+ *   const w = new RpmmdWriter(dir, { count: pkgs.length });
+ *   for (const p of pkgs) await w.add(p);
+ *   const { primary, filelists, other, skipped } = await w.finish();
+ */
 export class RpmmdWriter {
   private readonly compressor: Compressor;
   private readonly changelogLimit: number | undefined;
