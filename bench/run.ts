@@ -3,6 +3,7 @@
  * run, printing ratios. See each module for what it measures.
  */
 import { benchResolver } from './resolver.js';
+import { benchRpmmd } from './rpmmd.js';
 import { benchStore } from './store.js';
 import { benchVercmp } from './vercmp.js';
 
@@ -11,6 +12,7 @@ const benches: Array<[string, () => Promise<unknown>]> = [
   ['store', () => benchStore()],
   ['vercmp', () => benchVercmp()],
   ['resolver', async () => console.log((await benchResolver()).text)],
+  ['rpmmd', () => benchRpmmd()],
 ];
 for (const [name, run] of benches) {
   if (only && only !== name) continue;

@@ -1,0 +1,27 @@
+/**
+ * One package's three XML fragments, or why createrepo_c would leave it out: the
+ * single formatting step, shared by the in-thread writer and the worker threads.
+ */
+import { filelistsPackage } from './filelists-xml.js';
+import type { ByteString } from './header-view.js';
+import { forbiddenControlChars, mdPackage } from './md-package.js';
+import type { MdPackage } from './md-package.js';
+import { otherPackage } from './other-xml.js';
+import { primaryPackage } from './primary-xml.js';
+import type { RepoPackage } from './repo-package.js';
+
+export type Formatted =
+  | { primary: ByteString; filelists: ByteString; other: ByteString; skipped?: undefined }
+  | { skipped: string };
+
+export function formatPackage(pkg: RepoPackage, changelogLimit: number | undefined): Formatted {
+  let md: MdPackage;
+  try {
+    md = mdPackage(pkg, { changelogLimit });
+  } catch (err) {
+    return { skipped: `unreadable header: ${(err as Error).message}` };
+  }
+  const bad = forbiddenControlChars(md);
+  if (bad) return { skipped: `forbidden control character in ${bad} (ASCII < 32 other than TAB, LF, CR), as createrepo_c refuses` };
+  return { primary: primaryPackage(md), filelists: filelistsPackage(md), other: otherPackage(md) };
+}
