@@ -33,6 +33,8 @@ export interface FsckReport {
   history: HistoryProblem[];
   /** The state and the git refs that mirror it. */
   state: StateProblem[];
+  /** Not damage: a git ref a crash left behind the state (the next write updates it). */
+  notes: string[];
   /** Entries in objects/ or tmp/ that the store did not write (reported, never touched). */
   stray: string[];
   unreferenced: number;
@@ -88,13 +90,13 @@ export async function fsck(store: Store, options: RetentionChoice & { onProgress
 
 async function check(store: Store, state: StoreState, damaged: StateProblem[], options: RetentionChoice & { onProgress?: (done: number, total: number) => void }): Promise<FsckReport> {
   const view = new BranchView(store.repo, state.heads);
-  const report: FsckReport = { ok: true, objects: 0, problems: [], history: [], state: [...damaged], stray: [], unreferenced: 0, staleTemps: 0, pruned: 0, seq: state.seq };
+  const report: FsckReport = { ok: true, objects: 0, problems: [], history: [], state: [...damaged], notes: [], stray: [], unreferenced: 0, staleTemps: 0, pruned: 0, seq: state.seq };
 
   for (const branch of view.branches()) {
     const mirror = store.repo.readRef(`heads/${branch}`);
-    if (mirror !== state.heads[branch]) {
-      report.state.push({ what: `git ref refs/heads/${branch}`, problem: mirror === 'garbage' ? 'is unreadable' : mirror === null ? 'is missing' : `points at ${mirror}, the state at ${state.heads[branch]}` });
-    }
+    if (mirror === state.heads[branch]) continue;
+    if (mirror === 'garbage') report.state.push({ what: `git ref refs/heads/${branch}`, problem: 'is unreadable' });
+    else report.notes.push(`git ref refs/heads/${branch} ${mirror === null ? 'is missing' : `points at ${mirror.slice(0, 12)}`}, behind the state (${state.heads[branch].slice(0, 12)}): a write was interrupted after its commit; the next write updates it`);
   }
 
   const { roots, unreadable } = await retentionRoots(store.dir, view, store.states, options, true);

@@ -59,11 +59,10 @@ export async function repair(store: Store, options: RepairOptions = {}): Promise
   await withLock(store.dir, () => repairState(store, repaired), store.lockOptions());
   await store.write(async (tx) => {
     const before = await fsck(store);
-    for (const p of before.state) {
-      const m = /^git ref refs\/heads\/(.+)$/.exec(p.what);
-      if (!m) continue;
-      store.repo.setRef(`heads/${m[1]}`, tx.head(m[1]));
-      repaired.push(`rewrote git ref refs/heads/${m[1]} from the store state`);
+    for (const branch of tx.branches()) {
+      if (store.repo.readRef(`heads/${branch}`) === tx.head(branch)) continue;
+      store.repo.setRef(`heads/${branch}`, tx.head(branch));
+      repaired.push(`rewrote git ref refs/heads/${branch} from the store state`);
     }
     await repairHistory(store, tx, before, options, repaired, unrepaired);
     await repairObjects(store, tx, before, repaired, unrepaired);

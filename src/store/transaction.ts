@@ -82,8 +82,12 @@ export class Transaction extends BranchView {
     await this.objects.backend.commit(this.staged);
     const next: StoreState = { seq: this.base.seq + 1, time: this.now(), heads: { ...this.heads } };
     if (!(await this.stateBackend.commit(next))) throw new StateConflict();
-    for (const branch of this.changed) {
-      try { this.repo.setRef(`heads/${branch}`, next.heads[branch] ?? null); } catch { /* a mirror only: the state is the truth */ }
+    // The git refs mirror the state for git tools: the changed branches, and any a crash
+    // after an earlier commit left behind.
+    for (const branch of new Set([...this.changed, ...Object.keys(next.heads)])) {
+      const want = next.heads[branch] ?? null;
+      if (!this.changed.has(branch) && this.repo.readRef(`heads/${branch}`) === want) continue;
+      try { this.repo.setRef(`heads/${branch}`, want); } catch { /* a mirror only: the state is the truth */ }
     }
     for (const fn of this.after) {
       try { await fn(next); } catch { /* derived data: rebuilt on demand when missing */ }

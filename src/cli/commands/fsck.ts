@@ -10,6 +10,7 @@ function reportLines(r: FsckReport): string[] {
     ...r.history.map((h) => `history: ${h.branch} at ${h.commit.slice(0, 12)}: ${h.problem}`),
     ...r.problems.map((p) => `${p.problem === 'missing' ? 'missing' : 'damaged'} ${p.id} (${p.kind}): ${p.what}${p.problem === 'missing' ? '' : `: ${p.problem}`}`),
     ...r.stray.map((s) => `stray: ${s} (not written by bazaar; left alone)`),
+    ...r.notes.map((n) => `note: ${n}`),
     `${r.objects} objects checked, ${bad === 0 ? 'no damage' : `${bad} problem${bad === 1 ? '' : 's'}`}` +
       `${r.unreferenced ? `, ${r.unreferenced} unreferenced (bazaar gc removes them)` : ''}` +
       `${r.staleTemps ? `, ${r.staleTemps} stale temp files` : ''}` +

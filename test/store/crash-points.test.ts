@@ -1,0 +1,81 @@
+/**
+ * kill -9 at every filesystem event (not at random delays): `add --channel`, `gc`,
+ * `reindex`, `rm` and `fsck --repair` run with BAZAAR_FAULT_AT=k, which makes the process
+ * SIGKILL itself just before its kth change to the store (src/store/fs-ops.ts), for every
+ * k. After each kill: fsck is clean, the store reads as exactly the state before or the
+ * state after, and (every few k, to bound the run time) when it reads as before, the same
+ * command then succeeds with no recovery step.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readChannel } from '../../src/store/channels.js';
+import { Store } from '../../src/store/store.js';
+import { CLI, freshStore, tempDir } from '../helpers/cli.js';
+import { sampleRpms } from '../helpers/rpm-files.js';
+
+const t = suite('crash points');
+const file = (nevra: string): string => sampleRpms().find((f) => f.endsWith(`/${nevra}.rpm`)) as string;
+
+function cli(dir: string, args: string[], env: Record<string, string> = {}): { status: number | null; signal: string | null; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args, '--store', dir], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  return { status: r.status, signal: r.signal, stderr: r.stderr };
+}
+
+/** What a user sees: the builds and the channel's builds. */
+async function seen(dir: string): Promise<string> {
+  const store = await Store.open(dir);
+  return store.read(async (s) => JSON.stringify([(await store.list(s)).map((b) => b.nevra), (await readChannel(store, s, 'c')).builds.map((b) => b.nevra)]));
+}
+
+function base(): string {
+  const dir = freshStore('crash-base');
+  for (const args of [['add', file('filesystem-2.3.21-alt1.x86_64'), file('setup-2.2.9-alt1.noarch'), file('etcskel-5.0-alt1.noarch')], ['channel', 'create', 'c'],
+    ['channel', 'add', 'c', 'setup', 'etcskel'], ['channel', 'remove', 'c', 'etcskel'], ['rm', 'etcskel']]) {
+    const r = cli(dir, args);
+    assert.is(r.status, 0, r.stderr);
+  }
+  return dir;
+}
+
+const COMMANDS: Array<{ name: string; args: string[] }> = [
+  { name: 'add --channel', args: ['add', file('sed-4.9-alt1.x86_64'), '--channel', 'c'] },
+  { name: 'gc --retention-days 0', args: ['gc', '--retention-days', '0'] },
+  { name: 'reindex', args: ['reindex'] },
+  { name: 'rm', args: ['rm', 'filesystem'] },
+];
+
+for (const cmd of COMMANDS) {
+  t(`kill -9 at every filesystem event of ${cmd.name}`, async () => {
+    const start = base();
+    const before = await seen(start);
+    const probe = join(tempDir('crash-probe'), 'store');
+    cpSync(start, probe, { recursive: true });
+    const counted = cli(probe, cmd.args, { BAZAAR_FAULT_COUNT: '1' });
+    assert.is(counted.status, 0, counted.stderr);
+    const events = Number(/fs-events: (\d+)/.exec(counted.stderr)?.[1]);
+    assert.ok(events > 3, `${cmd.name} makes ${events} changes`);
+    const after = await seen(probe);
+    for (let k = 1; k <= events; k++) {
+      const dir = join(tempDir('crash'), 'store');
+      cpSync(start, dir, { recursive: true });
+      const killed = cli(dir, cmd.args, { BAZAAR_FAULT_AT: String(k) });
+      assert.is(killed.signal, 'SIGKILL', `${cmd.name} was killed at event ${k}/${events}: ${killed.stderr}`);
+      const store = await Store.open(dir);
+      const fsck = await store.fsck();
+      assert.ok(fsck.ok, `fsck after a kill at event ${k}/${events} of ${cmd.name}: ${JSON.stringify([fsck.problems, fsck.history, fsck.state])}`);
+      const now = await seen(dir);
+      assert.ok(now === before || now === after, `after a kill at event ${k} of ${cmd.name}: the state before or after, got ${now}`);
+      if ((k % 4 === 0 || k === events) && now === before) {
+        const again = cli(dir, cmd.args);
+        assert.is(again.status, 0, `${cmd.name} again after a kill at event ${k}: ${again.stderr}`);
+        assert.is(await seen(dir), after);
+        assert.ok((await store.fsck()).ok);
+      }
+    }
+  });
+}
+
+t.run();
