@@ -8,7 +8,7 @@ import { applyFormatter } from './format-values.js';
 import type { FormatToken, TagRef } from './format-parser.js';
 import { FormatError } from './format-parser.js';
 import type { PackageHeader } from './package-header.js';
-import { tagCount } from './tag-data.js';
+import { rawCount, tagCount } from './tag-data.js';
 import type { TagData } from './tag-data.js';
 import { tagDisplayName } from './tag-table.js';
 
@@ -32,7 +32,7 @@ class Renderer {
 
   private value(ref: TagRef, element: number): void {
     const td = this.data(ref.tag);
-    const val = td && tagCount(td) > element ? applyFormatter(ref.formatter, td, element, ref.tag) : '(none)';
+    const val = td && rawCount(td) > element ? applyFormatter(ref.formatter, td, element, ref.tag) : '(none)';
     this.out += ref.width ? padField(ref.width, val) : val;
   }
 

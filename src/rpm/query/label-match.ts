@@ -88,7 +88,11 @@ function byLabelArch(db: QueryDb, label: string, arch: string | null): DbEntry[]
   return findMatches(db, label.slice(0, d2), ev2.epoch, ev2.version, rest1, arch);
 }
 
-/** rpmtsInitIterator's `N(EVR)` rewriting; an error text for unbalanced parentheses. */
+/**
+ * rpmtsInitIterator's `N(EVR)` rewriting; an error text for unbalanced parentheses. rpm
+ * prints the half-rewritten label from an unterminated buffer there (memory garbage
+ * after it); we print the half-rewritten label alone.
+ */
 function rewriteParens(label: string): string | { error: string } {
   if (!label.includes('(')) return label;
   let out = '';
@@ -96,18 +100,18 @@ function rewriteParens(label: string): string | { error: string } {
   for (let i = 0; i < label.length; i++) {
     const c = label[i];
     if (c === '(') {
-      if (level++ !== 0) return { error: `extra '(' in package label: ${label}` };
+      if (level++ !== 0) return { error: `extra '(' in package label: ${out}` };
       let j = i + 1;
       while (j < label.length && /[0-9]/.test(label[j])) j++;
       out += '-';
       if (label[j] === ':') i = j;
     } else if (c === ')') {
-      if (--level !== 0) return { error: `missing '(' in package label: ${label}` };
+      if (--level !== 0) return { error: `missing '(' in package label: ${out}` };
     } else {
       out += c;
     }
   }
-  if (level) return { error: `missing ')' in package label: ${label}` };
+  if (level) return { error: `missing ')' in package label: ${out}` };
   return out;
 }
 

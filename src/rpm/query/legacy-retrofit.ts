@@ -52,7 +52,7 @@ function compressFilelist(h: PackageHeader): void {
   h.set(T.OLDFILENAMES, null);
 }
 
-/** rpm's doFind: a binary search of the provides for `name = evr` with flags EQUAL. */
+/** rpm's doFind: a binary search of the provides for `name = evr` with flags EQUAL (see the trigger-index quirk below). */
 function findProvide(names: string[], versions: string[] | null, flags: number[] | null, name: string, evr: string): boolean {
   let l = 0;
   let u = names.length;
@@ -61,6 +61,9 @@ function findProvide(names: string[], versions: string[] | null, flags: number[]
     let c = strcmp(name, names[i]);
     if (c === 0 && versions) c = strcmp(evr, versions[i]);
     if (c === 0) c = Sense.EQUAL - (flags ? flags[i] : 0);
+    // Then trigger indexes: the looked-for provide has 0, the header's none (-1). So an
+    // identical provide never compares equal and rpm 4.18 always appends its own.
+    if (c === 0) c = 0 - -1;
     if (c < 0) u = i; else if (c > 0) l = i + 1; else return true;
   }
   return false;

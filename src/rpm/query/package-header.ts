@@ -21,6 +21,7 @@ export interface HeaderContext { verbose: boolean }
 export class PackageHeader {
   private readonly cache = new Map<number, TagData | null>();
   private readonly extCache = new Map<number, TagData | null>();
+  private readonly numberCache = new Map<number, number[]>();
 
   /**
    * @param base the package's main header
@@ -33,6 +34,7 @@ export class PackageHeader {
   set(tag: number, td: TagData | null): void {
     this.overlay.set(tag, td);
     this.cache.delete(tag);
+    this.numberCache.delete(tag);
     this.extCache.clear();
   }
 
@@ -88,8 +90,13 @@ export class PackageHeader {
 
   /** All numbers of an entry (as JS numbers: every use is below 2^53), [] when absent. */
   numbers(tag: number): number[] {
-    const td = this.raw(tag);
-    return td?.kind === 'number' ? td.values.map(Number) : [];
+    let n = this.numberCache.get(tag);
+    if (!n) {
+      const td = this.raw(tag);
+      n = td?.kind === 'number' ? td.values.map(Number) : [];
+      this.numberCache.set(tag, n);
+    }
+    return n;
   }
 
   /** rpm's headerIsSource: no SOURCERPM. */

@@ -255,7 +255,7 @@ function finish(st: ParseState, prog: string, argc: number): ParsedArgs {
   if (st.quiet) req.verbosity = LogLevel.WARNING;
   if (req.mode === null) {
     // rpm prints its usage when there is nothing to do but arguments were given (or none at all).
-    if (req.args.length || argc === 0) return { kind: 'exit', code: argc + 1, action: 'help' };
+    if (req.args.length || argc === 0) return { kind: 'exit', code: Math.min(argc + 1, 254), action: 'help' };
     return { kind: 'exit', code: 0 };
   }
   if (req.args.length === 0 && req.source !== 'all') {

@@ -7,6 +7,7 @@
  */
 import { isRich, parseRichDep } from '../../resolver/rich-dep.js';
 import type { RichNode } from '../../resolver/rich-dep.js';
+import type { Fingerprints } from './fingerprint.js';
 import type { InstalledDb } from './installed-db.js';
 import { installedHeader } from './package-header.js';
 import type { HeaderContext, PackageHeader } from './package-header.js';
@@ -51,6 +52,8 @@ export function richIndexKeys(text: string): string[] {
 export class QueryDb {
   private readonly indexes = new Map<number, Map<string, IndexHit[]>>();
   private basenames: Map<string, IndexHit[]> | null = null;
+  /** How file paths compare (rpm's fingerprints); plain string equality until set. */
+  fingerprints: Fingerprints | null = null;
 
   private constructor(readonly entries: DbEntry[], readonly root: string) {}
 
@@ -108,8 +111,8 @@ export class QueryDb {
 
   /**
    * rpm's rpmdbFindByFile: packages owning `path` (a cleaned absolute path), one hit per
-   * owning file; with `installedOnly`, files whose FILESTATES say replaced or not
-   * installed do not count (rpm's INSTFILENAMES lookup).
+   * owning file, directories compared by fingerprint; with `installedOnly`, files whose
+   * FILESTATES say replaced or not installed do not count (rpm's INSTFILENAMES lookup).
    */
   findFile(path: string, installedOnly: boolean): IndexHit[] {
     if (!this.basenames) {
@@ -130,7 +133,8 @@ export class QueryDb {
       }
       const dirs = h.strings(T.DIRNAMES);
       const di = h.numbers(T.DIRINDEXES)[hit.index];
-      if (di !== undefined && dirs[di] === dir) out.push(hit);
+      if (di === undefined || dirs[di] === undefined) continue;
+      if (dirs[di] === dir || this.fingerprints?.sameDir(dirs[di], dir)) out.push(hit);
     }
     return out;
   }

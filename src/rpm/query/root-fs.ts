@@ -14,7 +14,7 @@ const MAX_SYMLINKS = 40;
 const bytes = (p: string): Buffer => Buffer.from(p, 'latin1');
 
 function errno(code: string, path: string): NodeJS.ErrnoException {
-  const messages: Record<string, string> = { ELOOP: 'Too many levels of symbolic links', ENOTDIR: 'Not a directory' };
+  const messages: Record<string, string> = { ELOOP: 'Too many levels of symbolic links', ENOTDIR: 'Not a directory', ENOENT: 'No such file or directory' };
   const err: NodeJS.ErrnoException = new Error(`${code}: ${messages[code] ?? code}, ${path}`);
   err.code = code;
   return err;
@@ -34,6 +34,7 @@ export class RootFs {
    * Throws ENOENT / ENOTDIR / ELOOP errors as the kernel would.
    */
   hostPath(path: string, followLast: boolean): string {
+    if (path === '') throw errno('ENOENT', path); // as the kernel answers for an empty name
     if (this.base === '') return path;
     const pending = path.split('/').filter((c) => c !== '' && c !== '.');
     const done: string[] = [];

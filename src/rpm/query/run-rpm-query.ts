@@ -22,6 +22,7 @@ import { allTagNames, tagByName } from './tag-table.js';
 import { verifyDependencies } from './verify-deps.js';
 import { Accounts, verifyFiles } from './verify-files.js';
 import { queryPackageFiles } from './package-files.js';
+import { Fingerprints } from './fingerprint.js';
 
 export type { QueryOutput } from './query-output.js';
 
@@ -156,7 +157,10 @@ export async function runRpmQuery(argv: string[], db: DbSource, out: QueryOutput
     }
   }
   const qdb = await QueryDb.load(installed, { verbose: log.verbose });
-  const ctx = { db: qdb, log, cwd: options.cwd ?? process.cwd() };
+  const cwd = options.cwd ?? process.cwd();
+  // rpm compares file paths by fingerprint: on the host for queries, inside the root for -V (after chroot).
+  qdb.fingerprints = new Fingerprints(new RootFs(req.mode === 'verify' ? qdb.root : '/'), byteString(cwd));
+  const ctx = { db: qdb, log, cwd };
   let ec = 0;
 
   if (req.mode === 'query') {
@@ -177,7 +181,10 @@ export async function runRpmQuery(argv: string[], db: DbSource, out: QueryOutput
     } else {
       for (const arg of req.args) {
         const entries = selectPackages(ctx, req.source, arg);
-        if (entries === null) ec++; else entries.forEach(show);
+        if (entries) entries.forEach(show);
+        // rpm reads an uninstalled `*.rpm` argument as a package file instead.
+        else if (req.source === 'package' && arg.endsWith('.rpm')) ec += await queryPackageFiles([arg], log, { verbose: log.verbose }, show);
+        else ec++;
       }
     }
   } else {

@@ -5,6 +5,7 @@
  * logging rpm's message for "nothing found" (which costs the exit code one).
  */
 import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { cleanPath } from './clean-path.js';
 import { stringValue } from './format-values.js';
 import { matchLabel } from './label-match.js';
@@ -51,12 +52,11 @@ const hits = (list: IndexHit[]): DbEntry[] | null => (list.length ? list.map((h)
 function byPath(ctx: SelectContext, arg: string, installedOnly: boolean): DbEntry[] | null {
   let fn: string;
   if (/^[./]*$/.test(arg)) {
+    // rpm resolves an argument of only dots and slashes with realpath(3), on the host
+    // even under --root (it does not chroot to query); so do we.
     fn = arg;
-    if (ctx.db.root === '/' || ctx.db.root === '') {
-      try { fn = byteString(realpathSync(Buffer.from(arg, 'latin1'), { encoding: 'latin1' })); } catch { /* rpm keeps the argument when realpath fails */ }
-    } else {
-      fn = `${byteString(ctx.cwd)}/${arg}`;
-    }
+    // realpath("") fails (ENOENT), and rpm then keeps the empty argument.
+    if (arg !== '') try { fn = byteString(realpathSync(resolve(ctx.cwd, arg))); } catch { /* rpm keeps the argument when realpath fails */ }
   } else if (!arg.startsWith('/')) {
     fn = `${byteString(ctx.cwd)}/${arg}`;
   } else {
@@ -66,7 +66,8 @@ function byPath(ctx: SelectContext, arg: string, installedOnly: boolean): DbEntr
   const found = hits(ctx.db.findFile(fn, installedOnly)) ?? hits(ctx.db.lookup(T.PROVIDENAME, fn));
   if (found) return found;
   try {
-    new RootFs(ctx.db.root).lstat(fn);
+    // rpm does not chroot to query: whether the path exists is asked of the host, as here.
+    new RootFs('/').lstat(fn);
     ctx.log.notice(`file ${fn} is not owned by any package\n`);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';

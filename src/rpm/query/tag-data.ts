@@ -33,8 +33,13 @@ export function fromBytes(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
-/** rpmtdCount: elements, or bytes for BIN. */
+/** rpmtdCount: elements; a BIN entry counts as one element (its bytes are one value). */
 export function tagCount(td: TagData): number {
+  return td.kind === 'binary' ? 1 : td.values.length;
+}
+
+/** The entry's raw count (td->count): bytes for BIN. rpm's formatValue tests elements against this. */
+export function rawCount(td: TagData): number {
   return td.kind === 'binary' ? td.bytes.length : td.values.length;
 }
 

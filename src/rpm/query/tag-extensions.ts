@@ -168,7 +168,8 @@ function fileDeps(nameTag: number, kind: string): Extension {
         for (let k = 0; k < n; k++) {
           const dix = dict[start + k];
           if (String.fromCharCode((dix >>> 24) & 0xff) !== kind) continue;
-          const at = (dix & 0xffffff) - 1;
+          // rpm positions the set on dix-1 and then steps it once (rpmdsSetIx + rpmdsNext): entry dix.
+          const at = dix & 0xffffff;
           if (ds && at >= 0 && at < ds.names.length) deps.push(depText(ds, at));
         }
       }

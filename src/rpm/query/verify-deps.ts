@@ -76,8 +76,14 @@ class DepChecker {
     if (self) return false;
     const h = this.te.h;
     if (dep.tag !== T.OBSOLETENAME && dep.name.startsWith('/')) {
-      const fi = fileInfo(h, 'query');
-      if (fi && fi.paths.includes(dep.name)) return true;
+      const slash = dep.name.lastIndexOf('/');
+      const dir = dep.name.slice(0, slash + 1);
+      const base = dep.name.slice(slash + 1);
+      const dirs = h.strings(T.DIRNAMES);
+      const dindex = h.numbers(T.DIRINDEXES);
+      const found = h.strings(T.BASENAMES).some((b, i) => b === base && dirs[dindex[i]] !== undefined
+        && (dirs[dindex[i]] === dir || this.db.fingerprints?.sameDir(dirs[dindex[i]], dir)));
+      if (found) return true;
     }
     const provides = depSet(h, T.PROVIDENAME);
     if (!provides) return false;
