@@ -24,10 +24,16 @@ export function padField(width: string, value: string): string {
 class Renderer {
   private out = '';
 
-  constructor(private readonly h: PackageHeader) {}
+  /** @param raw rpm's HEADERGET_RAW mode (while iterating `%{*}`): no extensions, all translations */
+  constructor(private readonly h: PackageHeader, private readonly raw = false) {}
+
+  /** rpm's tagCache: each tag read once per format evaluation. */
+  private readonly cache = new Map<number, TagData | undefined>();
 
   private data(tag: number): TagData | undefined {
-    return tag < 0 ? undefined : this.h.get(tag);
+    if (tag < 0) return undefined;
+    if (!this.cache.has(tag)) this.cache.set(tag, this.raw ? this.h.rawAll(tag) : this.h.get(tag));
+    return this.cache.get(tag);
   }
 
   private value(ref: TagRef, element: number): void {
@@ -82,7 +88,22 @@ class Renderer {
  * renderQueryFormat(parseQueryFormat('%{NAME}-%{VERSION}\n'), header); // 'bash-5.2.26\n'
  */
 export function renderQueryFormat(tokens: FormatToken[], h: PackageHeader): string {
-  const r = new Renderer(h);
-  r.render(tokens, 0);
-  return r.result();
+  const first = tokens[0];
+  const lead = first?.type === 'tag' ? first : first?.type === 'array' && first.tokens[0]?.type === 'tag' ? first.tokens[0] : null;
+  if (!lead || lead.tag !== -2) {
+    const r = new Renderer(h);
+    r.render(tokens, 0);
+    return r.result();
+  }
+  // `%{*}` first (rpm's --xml): the first token alone, once per header tag, read raw.
+  const xml = lead.formatterName === 'xml';
+  let out = xml ? '<rpmHeader>\n' : '';
+  for (const tag of h.allTags()) {
+    const token: FormatToken = first.type === 'tag' ? { ...lead, tag }
+      : { type: 'array', tokens: [{ ...lead, tag }, ...(first as { tokens: FormatToken[] }).tokens.slice(1)] };
+    const r = new Renderer(h, true);
+    r.render([token], 0);
+    out += r.result();
+  }
+  return xml ? `${out}</rpmHeader>\n` : out;
 }

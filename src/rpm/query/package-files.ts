@@ -21,6 +21,8 @@ const STRERROR: Record<string, string> = { ENOENT: 'No such file or directory', 
 export interface PackageFileOptions extends HeaderContext {
   /** --nosignature: no NOKEY warnings. */
   noSignature?: boolean;
+  /** Key ids already warned about in this run: rpm warns once per key (lib/package.c stashKeyid). */
+  warnedKeys: Set<string>;
 }
 
 /**
@@ -46,7 +48,10 @@ export async function queryPackageFiles(paths: string[], log: RpmLog, opt: Packa
         const packet = file.signature.binary(tag);
         const sig = packet && parsePgpSignature(packet);
         if (!sig) continue;
-        log.warning(`${arg}: Header V${sig.version} ${PUBKEY_ALGOS[sig.pubkeyAlgo] ?? 'Unknown public key algorithm'}/${HASH_ALGOS[sig.hashAlgo] ?? 'Unknown hash algorithm'} Signature, key ID ${sig.keyId.slice(-8)}: NOKEY\n`);
+        const shortId = sig.keyId.slice(-8);
+        if (opt.warnedKeys.has(shortId)) break;
+        opt.warnedKeys.add(shortId);
+        log.warning(`${arg}: Header V${sig.version} ${PUBKEY_ALGOS[sig.pubkeyAlgo] ?? 'Unknown public key algorithm'}/${HASH_ALGOS[sig.hashAlgo] ?? 'Unknown hash algorithm'} Signature, key ID ${shortId}: NOKEY\n`);
         break;
       }
     }

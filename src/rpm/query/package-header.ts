@@ -64,6 +64,24 @@ export class PackageHeader {
     return td ?? undefined;
   }
 
+  /** rpm's HEADERGET_RAW read: the stored entry, every translation of an I18N string kept. */
+  rawAll(tag: number): TagData | undefined {
+    const o = this.overlay.get(tag);
+    if (o !== undefined) return o ?? undefined;
+    const r = this.base.raw(tag);
+    return r ? decodeEntry(r) : undefined;
+  }
+
+  /**
+   * The header's tags in rpm's iteration order (headerNextTag): by number, the region
+   * tags (HEADERIMAGE, HEADERSIGNATURES, HEADERIMMUTABLE) left out.
+   */
+  allTags(): number[] {
+    const tags = new Set(this.base.tags());
+    for (const [tag, td] of this.overlay) if (td === null) tags.delete(tag); else tags.add(tag);
+    return [...tags].filter((t) => t < 61 || t > 63).sort((a, b) => a - b);
+  }
+
   /** rpm's headerGet with HEADERGET_EXT: extension tags first, then the stored entry. */
   get(tag: number): TagData | undefined {
     const ext = tagExtension(tag);

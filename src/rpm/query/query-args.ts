@@ -33,6 +33,8 @@ export interface QueryRequest {
   verifyDeps: boolean;
   verifyScripts: boolean;
   pipe: PipeFilter | null;
+  /** --nosignature: package files (-p) are read without NOKEY warnings. */
+  noSignature: boolean;
   args: string[];
 }
 
@@ -123,7 +125,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   '--verbose': { takesArg: false, handle: (st) => { st.req.verbosity++; } },
   '--quiet': { takesArg: false, handle: (st) => { st.quiet = true; } },
   '--nodigest': { takesArg: false, handle: () => undefined },
-  '--nosignature': { takesArg: false, handle: () => undefined },
+  '--nosignature': { takesArg: false, handle: (st) => { st.req.noSignature = true; } },
   '--nohdrchk': { takesArg: false, handle: () => undefined },
   '--noplugins': { takesArg: false, handle: () => undefined },
   '--version': { takesArg: false, handle: () => ({ exit: { kind: 'exit', code: 0, action: 'version' } }) },
@@ -161,7 +163,7 @@ function fresh(): ParseState {
     req: {
       mode: null, source: 'package', queryFormat: null, list: false, state: false, dump: false, include: 0, exclude: 0,
       verbosity: LogLevel.NOTICE, root: null, verifyOmit: 0, verifyFiles: true, verifyDeps: true, verifyScripts: true,
-      pipe: null, args: [],
+      pipe: null, noSignature: false, args: [],
     },
     sourceCount: 0, quiet: false, restricted: [], stuffed: [],
   };

@@ -161,6 +161,7 @@ export async function runRpmQuery(argv: string[], db: DbSource, out: QueryOutput
   // rpm compares file paths by fingerprint: on the host for queries, inside the root for -V (after chroot).
   qdb.fingerprints = new Fingerprints(new RootFs(req.mode === 'verify' ? qdb.root : '/'), byteString(cwd));
   const ctx = { db: qdb, log, cwd };
+  const fileOptions = { verbose: log.verbose, noSignature: req.noSignature, warnedKeys: new Set<string>() };
   let ec = 0;
 
   if (req.mode === 'query') {
@@ -174,7 +175,7 @@ export async function runRpmQuery(argv: string[], db: DbSource, out: QueryOutput
     }
     const show = (e: DbEntry): void => showQuery(e, req, tokens, log, now);
     if (req.source === 'rpm') {
-      ec += await queryPackageFiles(req.args, log, { verbose: log.verbose }, show);
+      ec += await queryPackageFiles(req.args, log, fileOptions, show);
     } else if (req.source === 'all') {
       const entries = selectAll(ctx, req.args);
       if (entries === null) ec = 1; else entries.forEach(show);
@@ -183,7 +184,7 @@ export async function runRpmQuery(argv: string[], db: DbSource, out: QueryOutput
         const entries = selectPackages(ctx, req.source, arg);
         if (entries) entries.forEach(show);
         // rpm reads an uninstalled `*.rpm` argument as a package file instead.
-        else if (req.source === 'package' && arg.endsWith('.rpm')) ec += await queryPackageFiles([arg], log, { verbose: log.verbose }, show);
+        else if (req.source === 'package' && arg.endsWith('.rpm')) ec += await queryPackageFiles([arg], log, fileOptions, show);
         else ec++;
       }
     }
@@ -199,7 +200,7 @@ export async function runRpmQuery(argv: string[], db: DbSource, out: QueryOutput
     // rpm keeps the last failing package's code per argument, and sums over arguments.
     const showAll = (entries: DbEntry[]): number => entries.reduce((acc, e) => { const r = verifyOne(e); return r ? r : acc; }, 0);
     if (req.source === 'rpm') {
-      ec += await queryPackageFiles(req.args, log, { verbose: log.verbose }, (e) => { verifyOne(e); });
+      ec += await queryPackageFiles(req.args, log, fileOptions, (e) => { verifyOne(e); });
     } else if (req.source === 'all') {
       const entries = selectAll(ctx, req.args);
       ec = entries === null ? 1 : showAll(entries);

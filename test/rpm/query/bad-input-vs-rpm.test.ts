@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { readRpmFile } from '../../../src/rpm/read-rpm.js';
 import { compareWithRpm } from '../../helpers/rpm-compare.js';
 import { sampleRpms } from '../../helpers/rpm-files.js';
-import { engine, installRoot, rpm } from '../../helpers/rpm-root.js';
+import { engine, installRoot, removeRoot, rpm } from '../../helpers/rpm-root.js';
 import type { InstalledRoot } from '../../helpers/rpm-root.js';
 import { testWith } from '../../helpers/tools.js';
 
@@ -86,6 +86,10 @@ testWith(t, 'options bazaar-rpm does not do are refused with one clear line and 
     assert.match(got.stderr, /^rpm: .*not supported by bazaar-rpm.*\n$/, args.join(' '));
     assert.is(got.stdout.length, 0);
   }
+});
+
+t.after(async () => {
+  if (root) removeRoot((await root).root);
 });
 
 t.run();

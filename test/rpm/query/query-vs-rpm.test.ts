@@ -79,6 +79,8 @@ const CHECKS: Array<[string, 'every' | 'main', Args]> = [
   ['-qc, -qdL, -qs --dump, --noghost --noconfig', 'every', (r) => [['-qc', ...labels(r)], ['-qdL', ...labels(r)], ['-qs', '--dump', ...labels(r)], ['-ql', '--noghost', '--noconfig', ...labels(r)]]],
   ['every dependency kind (--provides ... --enhances), plain and with -v (deptype)', 'every', (r) => [['-q', ...DEPS, ...labels(r)], ['-qRPv', ...labels(r)]]],
   ['--scripts, --triggers, --filetriggers, --changelog, --changes', 'every', (r) => [['-q', '--scripts', '--triggers', '--filetriggers', '--changelog', '--changes', ...labels(r)]]],
+  ['--xml and other %{*} formats (every tag of the installed header, read raw)', 'every', (r) => [
+    ['-q', '--xml', ...labels(r)], ['-qa', '--qf', '%{*:tagname}|%{NAME}\n'], ['-qa', '--qf', '[%{*:tagnum} %{*:arraysize} %{=NAME}\n]']]],
   ['--filesbypkg, --fileclass, --filecolor, --fileprovide, --filerequire, --filecaps', 'every', (r) => [
     ['-q', '--filesbypkg', '--fileclass', '--filecolor', '--fileprovide', '--filerequire', '--filecaps', ...labels(r)]]],
   ['combinations print in command-line order (-qil, --provides --requires -l, -qi --changelog)', 'main', (r) => [
@@ -118,6 +120,10 @@ const CHECKS: Array<[string, 'every' | 'main', Args]> = [
       + '[%{CONFLICTNEVRS}|%{OBSOLETENEVRS}|%{RECOMMENDNEVRS}|%{SUGGESTNEVRS}|%{SUPPLEMENTNEVRS}|%{ENHANCENEVRS}\n]'
       + '%{RPMTAG_NAME} %{name} %{NaMe} %{HEADERI18NTABLE} %{HEADERIMMUTABLE:arraysize}\n'],
   ]],
+  ['package files: -qp and -qip, with and without --nosignature (NOKEY warnings once per key)', 'every', (r) => {
+    const files = (r as InstalledRoot).installed;
+    return [['-qp', ...files, '/nonexistent.rpm'], ['-qip', '--nosignature', ...files], ['-q', '--provides', '-p', '--nosignature', ...files]];
+  }],
   ['--last and --dupes', 'main', (r) => [['-qa', '--last'], ['-qa', '--dupes'], ['-q', '--last', ...labels(r).slice(0, 5), 'nosuch']]],
 ];
 
