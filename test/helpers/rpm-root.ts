@@ -70,9 +70,19 @@ export interface InstalledRoot {
  */
 export async function installRoot(paths: string[], options: { justdb: boolean; prefix?: string }): Promise<InstalledRoot> {
   const root = mkdtempSync(join(tmpdir(), `bazaar-rpmq-${options.prefix ?? 'root'}-`));
-  let r = rpm(['--root', root, '--initdb']);
+  const r = rpm(['--root', root, '--initdb']);
   if (r.status !== 0) throw new Error(`rpm --initdb failed: ${r.stderr}`);
-  r = rpm(['-i', '--root', root, ...INSTALL_FLAGS, ...(options.justdb ? ['--justdb'] : []), ...paths]);
+  rpmInstall(root, paths, options.justdb ? ['--justdb'] : []);
+  return describeRoot(root, paths);
+}
+
+/** One more `rpm -i` transaction into an existing root (extra flags such as --excludedocs). */
+export function rpmInstall(root: string, paths: string[], extra: string[] = []): void {
+  rpm(['-i', '--root', root, ...INSTALL_FLAGS, ...extra, ...paths]);
+}
+
+/** What rpm's database in `root` holds, as the engine's InstalledPackages (headers read from `paths`). */
+export async function describeRoot(root: string, paths: string[]): Promise<InstalledRoot> {
   const read = new Map<string, { file: string; pkg: RpmPackageFile }>();
   for (const file of paths) {
     const pkg = await readPackage(file);

@@ -141,6 +141,7 @@ function verifyFile(fi: FileInfo, i: number, fs: RootFs, accounts: Accounts, omi
       const target = fs.readlink(fn);
       if (!fi.links || target !== fi.links[i]) v |= Verify.LINKTO;
     } catch {
+      // rpm: an unreadable link is "?" in the link column.
       v |= Verify.READLINKFAIL | Verify.LINKTO;
     }
   }

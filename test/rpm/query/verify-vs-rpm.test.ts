@@ -15,7 +15,7 @@ import * as assert from 'uvu/assert';
 import { compareWithRpm } from '../../helpers/rpm-compare.js';
 import { corpusDir, testWith } from '../../helpers/tools.js';
 import { sampleRpms } from '../../helpers/rpm-files.js';
-import { installAll, readPackage, removeRoot, rpm } from '../../helpers/rpm-root.js';
+import { describeRoot, installAll, readPackage, removeRoot, rpm, rpmInstall } from '../../helpers/rpm-root.js';
 import type { InstalledRoot } from '../../helpers/rpm-root.js';
 
 const t = suite('rpm -V: the engine answers as rpm 4.18');
@@ -56,13 +56,21 @@ function damage(root: string): void {
   appendFileSync(p('/etc/group'), 'bob:x:2345:\n');
 }
 
+/**
+ * The roots: everything but bash-5.2.26-alt2 in one transaction; then bash-5.2.26-alt2
+ * in a second one with --excludedocs, so that rpm records file states other than normal
+ * (its docs "not installed"); then the damage.
+ */
 function verifyRoot(): Promise<InstalledRoot[]> {
   made ??= (async () => {
     const files: string[] = [];
     for (const f of [...sampleRpms(), ...CORPUS.map((c) => join(corpusDir, 'rpms', c))]) {
       if ((await readPackage(f)).header.has(1044)) files.push(f);
     }
-    const roots = await installAll(files, { justdb: false, prefix: 'verify' });
+    const later = files.filter((f) => f.endsWith('bash-5.2.26-alt2.x86_64.rpm'));
+    const roots = await installAll(files.filter((f) => !later.includes(f)), { justdb: false, prefix: 'verify' });
+    rpmInstall(roots[0].root, later, ['--excludedocs']);
+    roots[0] = await describeRoot(roots[0].root, [...roots[0].installed, ...later]);
     damage(roots[0].root);
     return roots;
   })();
@@ -74,7 +82,10 @@ const COMMAND_LINES: string[][] = [
   ['-Vv', 'webapp', 'rpm-file-attrs', 'rpm-hardlinks'], ['-Vc', '-a'], ['-Vd', '-a'], ['-V', '--nomtime', '--nosize', '--nomd5', '-a'],
   ['-V', '--nouser', '--nogroup', '--nomode', '--nolinkto', '--nordev', '-a'], ['-V', '--noghost', '--noconfig', '-a'],
   ['-Vf', '/etc/webapp/webapp.conf', '/usr/bin/webapp-manage', '/bin/sh', '/nonexistent'], ['-V', '--whatprovides', 'webserver'],
-  ['-Va', 'name=web*'], ['-V', 'lighttpd', 'webserver', 'legacy-reporter'],
+  ['-Va', 'name=web*'], ['-V', 'lighttpd', 'webserver', 'legacy-reporter'], ['-Vv', 'bash'],
+  // Queries on this root: the file states a real install records.
+  ['-qsa'], ['-qa', '--qf', '[%{FILESTATES:fstate} %{FILENAMES}\n]'], ['-qf', '/etc/bashrc', '/usr/share/doc/bash-5.2.26/NEWS'],
+  ['-q', '--path', '/etc/bashrc', '/usr/share/doc/bash-5.2.26/NEWS'], ['-q', '--whatprovides', '/etc/bashrc'],
 ];
 
 testWith(t, '-V on damaged files, every option: rpm\'s lines and exit codes', ['rpm', 'corpus'], async () => {
@@ -100,6 +111,7 @@ testWith(t, 'the damage is seen: rpm itself reports each kind (so the comparison
   ]) {
     assert.match(out, expected);
   }
+  assert.match(rpm(['--root', r.root, '-qs', 'bash']).stdout.toString('utf8'), /^not installed \/usr\/share\/doc\/bash-5\.2\.26\/NEWS$/m);
 });
 
 t.after(async () => {
