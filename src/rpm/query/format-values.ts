@@ -124,9 +124,9 @@ export const FORMATTERS: Record<string, Formatter> = {
       let type = 'SIGNATURE';
       if (td.kind === 'binary') bytes = td.bytes;
       else {
-        const s = td.values[ix] ?? '';
-        if (!/^[A-Za-z0-9+/=\s]*$/.test(s)) return '(not base64)';
-        bytes = Buffer.from(s, 'base64');
+        const decoded = base64Decode(td.values[ix] ?? '');
+        if (!decoded) return '(not base64)';
+        bytes = decoded;
         type = 'PUBLIC KEY BLOCK';
       }
       return `-----BEGIN PGP ${type}-----\nVersion: rpm-4.18.0\n\n${base64Lines(bytes)}=${crc24(bytes)}\n-----END PGP ${type}-----\n`;
@@ -172,6 +172,40 @@ export const FORMATTERS: Record<string, Formatter> = {
   tagname: { accepts: 'any', format: (_td, _ix, tag) => tagDisplayName(tag) },
   tagnum: { accepts: 'any', format: (_td, _ix, tag) => String(tag >>> 0) },
 };
+
+const B64_VALUES = [62, -1, -1, -1, 63, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -2, -1, -1, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+  12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1, -1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41,
+  42, 43, 44, 45, 46, 47, 48, 49, 50, 51];
+const b64 = (c: number): number => B64_VALUES[(c - 43) & 0xff] ?? -1;
+
+/**
+ * rpm's rpmBase64Decode (rpmio/base64.c): control characters and bytes >= 0x80 are
+ * skipped, anything else outside the alphabet (or a length not a multiple of 4) fails,
+ * and `=` is padding. null where rpm fails.
+ */
+function base64Decode(s: string): Uint8Array | null {
+  let count = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 32 && c < 128) { if (b64(c) === -1) return null; count++; }
+  }
+  if (count % 4) return null;
+  const out: number[] = [];
+  let quad = 0;
+  let cur = 0;
+  for (let i = 0; i < s.length; i++) {
+    const f = b64(s.charCodeAt(i));
+    if (f < 0) continue;
+    switch (quad) {
+      case 0: cur = (f & 0x3f) << 2; break;
+      case 1: out.push((cur | ((f & 0x30) >> 4)) & 0xff); cur = (f & 0x0f) << 4; break;
+      case 2: out.push((cur | ((f & 0x3c) >> 2)) & 0xff); cur = (f & 0x03) << 6; break;
+      case 3: out.push((cur | (f & 0x3f)) & 0xff); break;
+    }
+    quad = (quad + 1) % 4;
+  }
+  return Uint8Array.from(out);
+}
 
 /** OpenPGP armor checksum (RFC 4880 §6.1), base64 of the 24-bit CRC. */
 function crc24(bytes: Uint8Array): string {

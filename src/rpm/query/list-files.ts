@@ -4,7 +4,7 @@
  * `-c`/`-d`/`-L`/`-A` inclusion and `--noghost`/`--noconfig` exclusion filters.
  */
 import { strftimeC } from './c-time.js';
-import { fileInfo, fileState } from './file-info.js';
+import { DIGEST_LENGTHS, fileInfo, fileState } from './file-info.js';
 import type { FileInfo } from './file-info.js';
 import type { PackageHeader } from './package-header.js';
 import { permsString } from './perms-string.js';
@@ -26,8 +26,7 @@ const STATE_WORDS: Record<number, string> = {
 };
 
 function digestHex(fi: FileInfo, i: number): string {
-  const lengths: Record<number, number> = { 1: 16, 2: 20, 3: 20, 8: 32, 9: 48, 10: 64, 11: 28 };
-  const len = lengths[fi.digestAlgo] ?? 16;
+  const len = DIGEST_LENGTHS[fi.digestAlgo] ?? 16;
   if (!fi.digests) return '';
   // rpm round-trips digests through binary: an empty one becomes zeros; a malformed list, none at all.
   if (fi.digests.some((d) => d !== '' && (d.length !== 2 * len || !/^[0-9a-fA-F]*$/.test(d)))) return '';

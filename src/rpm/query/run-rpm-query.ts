@@ -12,7 +12,7 @@ import { parseQueryArgs } from './query-args.js';
 import type { QueryRequest } from './query-args.js';
 import { QueryDb } from './query-db.js';
 import type { DbEntry } from './query-db.js';
-import { LogLevel, RpmLog } from './query-output.js';
+import { RpmLog } from './query-output.js';
 import type { QueryOutput } from './query-output.js';
 import { applyPipe } from './rpmpopt-aliases.js';
 import { RootFs } from './root-fs.js';
@@ -218,4 +218,3 @@ export async function runRpmQuery(argv: string[], db: DbSource, out: QueryOutput
   return Math.min(ec, 254);
 }
 
-export { LogLevel };

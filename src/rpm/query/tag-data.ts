@@ -61,11 +61,6 @@ export function numberAt(td: TagData | undefined, i: number): bigint {
   return td?.kind === 'number' ? (td.values[i] ?? 0n) : 0n;
 }
 
-/** rpmtdGetString at one index (undefined for non-strings). */
-export function stringAt(td: TagData | undefined, i: number): string | undefined {
-  return td?.kind === 'string' ? td.values[i] : undefined;
-}
-
 /** Decodes raw header bytes of one entry (see RpmHeader.raw) into TagData. */
 export function decodeEntry(raw: { type: number; count: number; bytes: Uint8Array }): TagData | undefined {
   const { type, count, bytes } = raw;

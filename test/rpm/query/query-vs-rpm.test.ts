@@ -119,6 +119,8 @@ const CHECKS: Array<[string, 'every' | 'main', Args]> = [
     ['-qa', '--qf', '%{ORIGFILENAMES}|%{FILECAPS}|%{FILELANGS}|%{VERIFYSCRIPT}|%{POSTIN}|%{POSTINPROG}|%{CHANGELOGNAME}|%{DISTTAG}|%{VCS}|%{BUGURL}\n'
       + '[%{CONFLICTNEVRS}|%{OBSOLETENEVRS}|%{RECOMMENDNEVRS}|%{SUGGESTNEVRS}|%{SUPPLEMENTNEVRS}|%{ENHANCENEVRS}\n]'
       + '%{RPMTAG_NAME} %{name} %{NaMe} %{HEADERI18NTABLE} %{HEADERIMMUTABLE:arraysize}\n'],
+    ['-qa', '--qf', '%{SIGMD5:armor}|%{NAME:expand}|%{NAME:armor}|%{SIZE:armor}|%{SIGMD5:xml}|%-020{ARCH}|%0-5{EPOCHNUM}|%{INSTALLTID:hex}\n'],
+    ['-qa', '-v', '--qf', '%|VERBOSE?{v}:{q}|[%{=NAME} %{FILENAMES} %{=FILESIZES}\n]'],
   ]],
   ['package files: -qp and -qip, with and without --nosignature (NOKEY warnings once per key)', 'every', (r) => {
     const files = (r as InstalledRoot).installed;
