@@ -126,6 +126,8 @@ const CHECKS: Array<[string, 'every' | 'main', Args]> = [
     const files = (r as InstalledRoot).installed;
     return [['-qp', ...files, '/nonexistent.rpm'], ['-qip', '--nosignature', ...files], ['-q', '--provides', '-p', '--nosignature', ...files]];
   }],
+  ['-V dependency checks over every package (--nofiles: a database-only root; --noscripts: rpm would run %verifyscripts)', 'every', (r) => [
+    ['-Va', '--nofiles', '--noscripts'], ['-V', '--nofiles', '--noscripts', ...labels(r).slice(0, 20), 'nosuch']]],
   ['--last and --dupes', 'main', (r) => [['-qa', '--last'], ['-qa', '--dupes'], ['-q', '--last', ...labels(r).slice(0, 5), 'nosuch']]],
 ];
 
