@@ -136,6 +136,21 @@ export class RpmHeader {
 
   number(tag: number): number | undefined { return this.numbers(tag)?.[0]; }
 
+  /**
+   * An entry's type, count and undecoded bytes: exactly `count` values for fixed-size
+   * types, everything from the entry's offset to the end of the data store for string
+   * types (the caller walks `count` NUL-terminated strings). For consumers that must
+   * reproduce rpm's bytes exactly (non-UTF-8 strings, INT64 beyond 2^53).
+   */
+  raw(tag: number): { type: number; count: number; bytes: Uint8Array } | undefined {
+    const e = this.entries.get(tag);
+    if (!e) return undefined;
+    const fixed = TYPE_SIZE[e.type];
+    const isString = e.type === TagType.STRING || e.type >= TagType.STRING_ARRAY;
+    const end = isString ? this.data.length : e.offset + fixed * e.count;
+    return { type: e.type, count: e.count, bytes: this.data.subarray(e.offset, end) };
+  }
+
   /** BIN data, or the raw bytes of any entry of fixed-size type. */
   binary(tag: number): Uint8Array | undefined {
     const e = this.entries.get(tag);
