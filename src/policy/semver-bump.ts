@@ -10,7 +10,8 @@
  *   whose version went down, or an unversioned provide that became versioned (rpm lets
  *   `Provides: foo` satisfy `Requires: foo >= 9`; `Provides: foo = 1` no longer does);
  * - **minor**: something was added, or a versioned provide went up;
- * - **patch**: the Provides are the same.
+ * - **patch**: the Provides are the same, or only rebuilt (a later release of the same
+ *   version).
  *
  * (The one third-party import in src/policy: the `semver` package reads the layer
  * versions, so that bazaar and every npm-style tool agree on what `^1.2` means.)
@@ -29,7 +30,9 @@ export type BumpReason =
   | { kind: 'version-decreased'; name: string; from: string; to: string }
   | { kind: 'became-versioned'; name: string; to: string }
   | { kind: 'added'; name: string; soname: boolean }
-  | { kind: 'version-increased'; name: string; from: string; to: string };
+  | { kind: 'version-increased'; name: string; from: string; to: string }
+  /** The same epoch and version, a later release: a rebuild, which promises nothing new. */
+  | { kind: 'rebuilt'; name: string; from: string; to: string };
 
 export interface RequiredBump {
   bump: Bump;
@@ -43,6 +46,7 @@ const SEVERITY: Record<BumpReason['kind'], Bump> = {
   'became-versioned': 'major',
   'added': 'minor',
   'version-increased': 'minor',
+  'rebuilt': 'patch',
 };
 const RANK: Record<Bump, number> = { patch: 0, minor: 1, major: 2 };
 
@@ -106,7 +110,10 @@ export function requiredBump(options: { previous: readonly Dependency[]; next: r
     }
     const c = compareEvr(is.evr, was.evr);
     if (c < 0) reasons.push({ kind: 'version-decreased', name, from: was.text, to: is.text });
-    else if (c > 0) reasons.push({ kind: 'version-increased', name, from: was.text, to: is.text });
+    else if (c > 0) {
+      const rebuild = (is.evr.epoch ?? 0) === (was.evr.epoch ?? 0) && is.evr.version === was.evr.version;
+      reasons.push({ kind: rebuild ? 'rebuilt' : 'version-increased', name, from: was.text, to: is.text });
+    }
   }
   for (const name of after.keys()) {
     if (!before.has(name)) reasons.push({ kind: 'added', name, soname: isSoname(name) });
@@ -159,6 +166,7 @@ function describe(r: BumpReason): string {
     case 'became-versioned': return `${r.name} became versioned (= ${r.to})`;
     case 'added': return `${r.soname ? 'soname' : 'capability'} ${r.name} was added`;
     case 'version-increased': return `${r.name} went up from ${r.from} to ${r.to}`;
+    case 'rebuilt': return `${r.name} was rebuilt (${r.from} to ${r.to})`;
   }
 }
 
