@@ -1,73 +1,124 @@
 #!/usr/bin/env node
 /**
- * `bazaar-rpm`: rpm's query options answered from a bazaar store, so scripts written
- * against `rpm -q` work on a VA whose package database is the store. Today it reads the
- * store's packages; with images it will read the image's snippets.
+ * `bazaar-rpm`: rpm on a Virtual Appliance, whose package database is the image's
+ * snippets (never an rpmdb file). Queries and verification answer byte for byte as rpm
+ * does (src/rpm/query, docs/rpm-query.md), from
  *
- *   bazaar-rpm -qa                     every package
- *   bazaar-rpm -q NAME|NEVRA...        the NEVRA of each
- *   bazaar-rpm -ql NAME                its files
- *   bazaar-rpm -qR|--requires NAME     its requires (also --provides, --conflicts,
- *                                      --obsoletes, --recommends, --suggests,
- *                                      --supplements, --enhances)
+ *   bazaar-rpm [--root DIR] -q...        the snippets of a checked-out image at DIR
+ *                                        (default /: the running VA)
+ *   bazaar-rpm --image NAME -q...        the snippets of an image in the store
  *
- * Output is byte for byte what `rpm -q` prints for the same package; exit codes as rpm's
- * (1 when a package is not installed, i.e. not in the store).
+ * and `-i`, `-U`, `-F`, `-e` with --image change the image through the resolver and its
+ * policies: the packages go into its private layer, as a new image version and a commit.
  */
 import { BazaarError } from '../errors.js';
-import { DEPENDENCY_KINDS, formatDependency } from '../rpm/dependency.js';
-import type { DependencyKind } from '../rpm/dependency.js';
+import { treeReader } from '../image/compose-tree.js';
+import { imageDb } from '../image/image-db.js';
+import { changeImage } from '../image/image-ops.js';
+import { imageId, loadImage } from '../image/images.js';
+import { installOrder, rootDb, snippetPackage } from '../image/snippet-db.js';
+import { runRpmQuery } from '../rpm/query/index.js';
+import type { InstalledDb } from '../rpm/query/index.js';
 import { Store } from '../store/store.js';
+import { version } from './dispatch.js';
 
-const USAGE = 'usage: bazaar-rpm [--store DIR] -qa | -q [-l|-R|--provides|--requires|...] PACKAGE...';
+const INSTALL_MODES: Record<string, 'install' | 'upgrade' | 'freshen' | 'erase'> = { i: 'install', U: 'upgrade', F: 'freshen', e: 'erase' };
+const LONG_MODES: Record<string, 'install' | 'upgrade' | 'freshen' | 'erase'> = { '--install': 'install', '--upgrade': 'upgrade', '--freshen': 'freshen', '--erase': 'erase' };
 
-async function run(argv: string[]): Promise<number> {
-  let storeDir = process.env.BAZAAR_STORE ?? './bazaar-store';
-  let query = false;
-  let all = false;
-  let list = false;
-  let deps: DependencyKind | null = null;
-  const names: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--store') storeDir = argv[++i] ?? '';
-    else if (a === '-q' || a === '--query') query = true;
-    else if (a === '-qa' || a === '-a' || a === '--all') { query = query || a === '-qa'; all = true; }
-    else if (a === '-ql' || a === '-l' || a === '--list') { query = query || a === '-ql'; list = true; }
-    else if (a === '-qR' || a === '-R') { query = query || a === '-qR'; deps = 'requires'; }
-    else if (a.startsWith('--') && (DEPENDENCY_KINDS as readonly string[]).includes(a.slice(2))) deps = a.slice(2) as DependencyKind;
-    else if (a.startsWith('-')) { process.stderr.write(`bazaar-rpm: unknown option ${a}\n${USAGE}\n`); return 2; }
-    else names.push(a);
-  }
-  if (!query || (!all && names.length === 0)) { process.stderr.write(`${USAGE}\n`); return 2; }
-  const store = await Store.open(storeDir);
-  if (all) {
-    for (const p of await store.list()) process.stdout.write(`${p.nevra}\n`);
-    return 0;
-  }
-  let status = 0;
-  for (const name of names) {
-    let id;
-    try {
-      id = (await store.read((snap) => store.findPackage(snap, name))).build.manifest;
-    } catch (err) {
-      if (err instanceof BazaarError && (err.code === 'ERR_PACKAGE_NOT_FOUND' || err.code === 'ERR_PACKAGE_AMBIGUOUS')) {
-        process.stdout.write(`package ${name} is not installed\n`);
-        status = 1;
-        continue;
-      }
-      throw err;
+/** The mode the first mode option names: a query/verify (the engine's), or a package change. */
+function modeOf(argv: string[]): 'install' | 'upgrade' | 'freshen' | 'erase' | null {
+  for (const a of argv) {
+    if (LONG_MODES[a]) return LONG_MODES[a];
+    if (a === '--') break;
+    if (/^-[a-zA-Z]+$/.test(a)) {
+      const first = a[1];
+      if (first === 'q' || first === 'V') return null;
+      if (INSTALL_MODES[first]) return INSTALL_MODES[first];
     }
-    const m = await store.manifest(id);
-    const lines = list ? (m.files.length ? m.files.map((f) => f.path) : ['(contains no files)'])
-      : deps ? m[deps].map(formatDependency)
-      : [m.nevra.replace(/-\d+:/, '-')];
-    for (const line of lines) process.stdout.write(`${line}\n`);
   }
-  return status;
+  return null;
 }
 
+/** Takes bazaar's own options (--store, --image) out of argv. */
+function bazaarOptions(argv: string[]): { rest: string[]; store: string; image: string | null } {
+  const rest: string[] = [];
+  let store = process.env.BAZAAR_STORE ?? './bazaar-store';
+  let image: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--store' || a === '--image') {
+      const v = argv[++i];
+      if (v === undefined) throw new BazaarError('ERR_USAGE', `${a} needs a value`);
+      if (a === '--store') store = v; else image = v;
+    } else if (a.startsWith('--store=')) store = a.slice(8);
+    else if (a.startsWith('--image=')) image = a.slice(8);
+    else rest.push(a);
+  }
+  return { rest, store, image };
+}
+
+async function imageQueryDb(storeDir: string, name: string): Promise<InstalledDb> {
+  const store = await Store.open(storeDir);
+  const db = await store.read(async (view) => {
+    const loaded = await loadImage(store.objects, await imageId(view, name));
+    return imageDb(store.objects, loaded.trees, treeReader(store.objects));
+  });
+  const packages = installOrder(db).map((p) => snippetPackage(p.snippet, p.header));
+  return { packages: () => packages, root: '/' };
+}
+
+async function change(mode: 'install' | 'upgrade' | 'freshen' | 'erase', argv: string[], storeDir: string, image: string | null): Promise<number> {
+  if (image === null) {
+    process.stderr.write("bazaar-rpm: installing and erasing change an image in the store: give --image NAME (a checked-out directory is a copy)\n");
+    return 1;
+  }
+  const verbose = argv.some((a) => /^-[a-zA-Z]*v/.test(a) || a === '--verbose');
+  const args = argv.filter((a) => !a.startsWith('-'));
+  const unsupported = argv.filter((a) => a.startsWith('-') && !/^-[iUFevh]+$/.test(a) && !['--install', '--upgrade', '--freshen', '--erase', '--verbose', '--hash', '--quiet'].includes(a));
+  if (unsupported.length) { process.stderr.write(`bazaar-rpm: ${unsupported.join(' ')}: not supported when changing an image (the resolver and the image's policies decide)\n`); return 1; }
+  if (args.length === 0) { process.stderr.write(`bazaar-rpm: no packages given for ${mode === 'erase' ? 'erase' : 'install'}\n`); return 1; }
+  const store = await Store.open(storeDir);
+  // Package files are added to the store first, then installed by their NEVRA.
+  const files = args.filter((a) => a.endsWith('.rpm'));
+  const names = args.filter((a) => !a.endsWith('.rpm'));
+  if (files.length && mode !== 'erase') for (const r of await store.add(files)) names.push(r.nevra);
+  if (mode === 'install') {
+    // rpm -i of what is installed already is refused, naming it
+    const installed = await store.read(async (view) => (await loadImage(store.objects, await imageId(view, image))).db);
+    const there = names.map((n) => installed.find((p) => p.snippet.name === n || p.snippet.nevra === n)).filter((p) => p !== undefined);
+    if (there.length) { for (const p of there) process.stderr.write(`\tpackage ${p.snippet.nevra} is already installed\n`); return 1; }
+  }
+  const r = await changeImage(store, image, mode === 'erase' ? { erase: names } : mode === 'install' ? { install: names } : { upgrade: names, ...(mode === 'upgrade' ? { install: names } : {}) },
+    { strictErase: mode === 'erase' });
+  if (verbose) for (const line of [...r.installed.map((n) => `installed ${n}`), ...r.removed.map((n) => `erased ${n}`)]) process.stdout.write(`${line}\n`);
+  return 0;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { rest, store, image } = bazaarOptions(argv);
+  const mode = modeOf(rest);
+  if (mode !== null) return change(mode, rest, store, image);
+  const out = {
+    stdout: (c: string | Uint8Array): void => { process.stdout.write(c); },
+    stderr: (s: string): void => { process.stderr.write(s); },
+  };
+  const db = image === null ? (root: string) => rootDb(root) : await imageQueryDb(store, image);
+  return runRpmQuery(rest, db, out, { progName: 'rpm', bazaarVersion: version() });
+}
+
+// `bazaar-rpm -qa | head`: the reader went away; that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 run(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => {
-  process.stderr.write(`bazaar-rpm: ${err instanceof BazaarError ? err.message : (err as Error).stack}\n`);
-  process.exitCode = err instanceof BazaarError ? 2 : 70;
+  if (err instanceof BazaarError) {
+    const head = err.code === 'ERR_NO_SOLUTION' ? `error: Failed dependencies:\n\t${err.message}` : `error: ${err.message.split('\n')[0]}`;
+    process.stderr.write(`${head}\n`);
+    process.exitCode = err.code === 'ERR_USAGE' ? 1 : 1;
+    return;
+  }
+  process.stderr.write(`bazaar-rpm: internal error: ${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 70;
 });

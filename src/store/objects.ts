@@ -92,6 +92,13 @@ class StagingWriter implements ObjectWriter {
 }
 
 export class ObjectStore {
+  /**
+   * Small objects staged from memory (`stage`), readable before their transaction commits
+   * (a layer's trees are read back while it is composed); counted, since two writers may
+   * stage the same object.
+   */
+  private readonly pending = new Map<ObjectId, { data: Buffer; count: number }>();
+
   constructor(readonly backend: ObjectBackend) {}
 
   has(id: ObjectId): boolean { return this.backend.has(id); }
@@ -123,14 +130,34 @@ export class ObjectStore {
   async stage(data: Buffer, options: { rewrite?: boolean } = {}): Promise<StagedObject> {
     const w = new StagingWriter(this.backend, false, options.rewrite === true);
     await w.write(data);
-    return w.finish();
+    const s = await w.finish();
+    if (s.slot !== null) {
+      const p = this.pending.get(s.id);
+      if (p) p.count++; else this.pending.set(s.id, { data, count: 1 });
+    }
+    return s;
+  }
+
+  private settle(staged: readonly StagedObject[]): void {
+    for (const s of staged) {
+      const p = s.slot === null ? undefined : this.pending.get(s.id);
+      if (p && --p.count === 0) this.pending.delete(s.id);
+    }
   }
 
   /** Makes staged objects durable and visible (see ObjectBackend.commit). */
-  commit(staged: Iterable<StagedObject>): Promise<void> { return this.backend.commit([...staged]); }
+  async commit(staged: Iterable<StagedObject>): Promise<void> {
+    const list = [...staged];
+    await this.backend.commit(list);
+    this.settle(list);
+  }
 
   /** Drops staged objects (they never became visible). */
-  discard(staged: Iterable<StagedObject>): Promise<void> { return this.backend.discard([...staged]); }
+  async discard(staged: Iterable<StagedObject>): Promise<void> {
+    const list = [...staged];
+    await this.backend.discard(list);
+    this.settle(list);
+  }
 
   /** Writes one object and makes it visible at once. */
   async put(data: Buffer): Promise<ObjectId> {
@@ -143,7 +170,11 @@ export class ObjectStore {
   async *stream(id: ObjectId): AsyncGenerator<Buffer> {
     const hash = createHash('sha256');
     const source = await this.backend.readStream(id);
-    if (source === null) throw objectNotFound(id);
+    if (source === null) {
+      const p = this.pending.get(id);
+      if (p) { yield p.data; return; }
+      throw objectNotFound(id);
+    }
     try {
       for await (const frame of decompressFrames(source)) {
         hash.update(frame);

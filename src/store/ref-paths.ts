@@ -42,3 +42,9 @@ export function buildOfPath(path: string): { name: string; key: string } | null 
   if (!key.startsWith(`${name}-`)) return null;
   return { name, key };
 }
+
+/** An image branch's entry for the image as it stands now. */
+export const IMAGE_CURRENT = 'current';
+/** A published version's entry in an image or layer branch. */
+export function versionPath(version: string): string { return `versions/${version}`; }
+export const VERSIONS_DIR = 'versions';

@@ -19,6 +19,12 @@ import { pinKind } from './pin.js';
 import type { PinObject } from './pin.js';
 import { treeKind } from './tree.js';
 import type { TreeObject } from './tree.js';
+import { layerKind } from './layer.js';
+import type { LayerObject } from './layer.js';
+import { imageKind } from './image.js';
+import type { ImageObject } from './image.js';
+import { snippetKind } from './snippet.js';
+import type { SnippetObject } from './snippet.js';
 
 export type { KindName, KindRef } from './kind.js';
 
@@ -29,11 +35,15 @@ export interface KindValues {
   build: BuildRecord;
   channel: ChannelSettingsObject;
   pin: PinObject;
+  layer: LayerObject;
+  image: ImageObject;
+  snippet: SnippetObject;
 }
 export type JsonKindName = keyof KindValues;
 
 export const KINDS: { [K in JsonKindName]: Kind<KindValues[K]> } = {
   tree: treeKind, package: packageKind, build: buildKind, channel: channelKind, pin: pinKind,
+  layer: layerKind, image: imageKind, snippet: snippetKind,
 };
 
 /** Blobs are raw bytes: no parsing, no references. */

@@ -1,0 +1,122 @@
+import { BazaarError } from '../../errors.js';
+import { cherryPick, diffImage, imageLog, rollbackImage } from '../../image/image-history.js';
+import { changeImage, createImage, listImages, showImage, upgradeImageLayer } from '../../image/image-ops.js';
+import type { ChangeResult } from '../../image/image-change.js';
+import { expectArgs } from '../command.js';
+import type { Command, CommandInput, CommandOutput } from '../command.js';
+
+const SUBCOMMANDS = 'create|install|remove|upgrade|upgrade-layer|ls|show|log|diff|rollback|cherry-pick';
+
+function list(v: string | boolean | string[] | undefined): string[] {
+  return v === undefined || typeof v === 'boolean' ? [] : Array.isArray(v) ? v : [v];
+}
+
+function changeText(r: ChangeResult): string {
+  if (r.installed.length === 0 && r.removed.length === 0) return `image ${r.name}@${r.version}: nothing to do`;
+  return [...r.installed.map((n) => `+ ${n}`), ...r.removed.map((n) => `- ${n}`), `image ${r.name}@${r.version}\t${r.id}`].join('\n');
+}
+
+async function run(input: CommandInput): Promise<CommandOutput> {
+  const [sub, ...rest] = input.positionals;
+  const store = await input.openStore();
+  const channel = input.options.channel as string | undefined;
+  const message = input.options.message as string | undefined;
+  switch (sub) {
+    case 'create': {
+      expectArgs(rest, 1, 1, 'bazaar image create NAME@VERSION --layer L@RANGE... [--channel C]');
+      const r = await createImage(store, rest[0] as string, list(input.options.layer), channel ? { channel } : {});
+      return { exitCode: 0, json: r, text: `created image ${r.name}@${r.version}\t${r.id}\n${r.layers.map((l) => `  ${l.private ? '(private)' : `${l.name}@${l.version}`}\t${l.id}`).join('\n')}` };
+    }
+    case 'install':
+    case 'remove':
+    case 'upgrade': {
+      const [name, ...pkgs] = rest;
+      if (!name || (sub !== 'upgrade' && pkgs.length === 0)) throw new BazaarError('ERR_USAGE', `bazaar image ${sub} NAME PKG...${sub === 'install' ? ' [--channel C]' : ''}`);
+      const change = sub === 'install' ? { install: pkgs } : sub === 'remove' ? { erase: pkgs } : { upgrade: pkgs.length ? pkgs : 'all' as const };
+      const r = await changeImage(store, name, change, { ...(channel ? { channel } : {}), ...(message ? { message } : {}) });
+      return { exitCode: 0, json: r, text: changeText(r) };
+    }
+    case 'upgrade-layer': {
+      expectArgs(rest, 2, 2, 'bazaar image upgrade-layer NAME L@RANGE');
+      const r = await upgradeImageLayer(store, rest[0] as string, rest[1] as string);
+      return { exitCode: 0, json: r, text: `image ${r.name}@${r.version}: ${r.layer} ${r.from} -> ${r.to}\t${r.id}` };
+    }
+    case 'ls': {
+      expectArgs(rest, 0, 0, 'bazaar image ls');
+      const all = await store.read((s) => listImages(store, s));
+      return { exitCode: 0, json: all, text: all.map((i) => `${i.name}@${i.version}\t${i.layers.filter((l) => !l.private).map((l) => `${l.name}@${l.version}`).join(' ')}\t${i.packages.length} packages`).join('\n') };
+    }
+    case 'show': {
+      expectArgs(rest, 1, 1, 'bazaar image show NAME[@VERSION]');
+      const i = await store.read((s) => showImage(store, s, rest[0] as string));
+      return {
+        exitCode: 0, json: i,
+        text: [`${i.name}@${i.version}\t${i.id}`, ...(i.parent ? [`parent: ${i.parent} (${i.policy})`] : []), ...(i.channel ? [`channel: ${i.channel}`] : []), 'layers:',
+          ...i.layers.map((l) => `  ${l.private ? '(private)' : `${l.name}@${l.version}${l.range ? ` (${l.range})` : ''}`}\t${l.id}`), `packages (${i.packages.length}):`, ...i.packages.map((p) => `  ${p}`)].join('\n'),
+      };
+    }
+    case 'log': {
+      expectArgs(rest, 1, 1, 'bazaar image log NAME');
+      const log = await store.read((s) => imageLog(store, s, rest[0] as string));
+      return { exitCode: 0, json: log, text: log.map((e) => [`commit ${e.commit}  (${e.version})`, `Date:   ${e.time}`, '', ...e.message.split('\n').filter((l) => l && !l.startsWith('Jobs: ') && !l.startsWith('image ')).map((l) => `    ${l}`)].join('\n')).join('\n\n') };
+    }
+    case 'diff': {
+      expectArgs(rest, 3, 3, 'bazaar image diff NAME A B (versions, HEAD~N or commits)');
+      const d = await store.read((s) => diffImage(store, s, rest[0] as string, rest[1] as string, rest[2] as string));
+      const text = [...d.added.map((p) => `+ ${p}`), ...d.removed.map((p) => `- ${p}`), ...d.changed.map((c) => `~ ${c.from} -> ${c.to}`),
+        `files: ${d.files.added.length} added, ${d.files.removed.length} removed, ${d.files.changed.length} changed`,
+        ...d.files.added.map((f) => `  A ${f}`), ...d.files.removed.map((f) => `  D ${f}`), ...d.files.changed.map((f) => `  M ${f}`)];
+      return { exitCode: 0, json: d, text: text.join('\n') };
+    }
+    case 'rollback': {
+      expectArgs(rest, 1, 1, 'bazaar image rollback NAME [--to VERSION|COMMIT]');
+      const to = input.options.to as string | undefined;
+      const r = await rollbackImage(store, rest[0] as string, to ? { to } : {});
+      return { exitCode: 0, json: r, text: `image ${r.name}: ${r.from} -> ${r.version}\t${r.id}` };
+    }
+    case 'cherry-pick': {
+      expectArgs(rest, 2, 2, 'bazaar image cherry-pick NAME [IMAGE:]COMMIT');
+      const r = await cherryPick(store, rest[0] as string, rest[1] as string);
+      return { exitCode: 0, json: r, text: `${changeText(r)}\n(picked from ${r.from})` };
+    }
+    default:
+      throw new BazaarError('ERR_USAGE', sub === undefined ? `name a subcommand: bazaar image ${SUBCOMMANDS}` : `unknown subcommand '${sub}': bazaar image ${SUBCOMMANDS}`);
+  }
+}
+
+export const image: Command = {
+  name: 'image',
+  usage: `bazaar image ${SUBCOMMANDS} ...`,
+  help: `An image (a Virtual Appliance) is a stack of layers, lowest first, each following a
+semver range, topped by its private layer. Its package database is the union of its
+layers' snippets. Every change publishes a new image version in one commit.
+
+  image create NAME@VERSION --layer L@RANGE... [--channel C]
+                                  a new image on these layers (each at the highest version
+                                  its range admits); C is where it installs from
+  image install NAME PKG... [--channel C]
+  image remove NAME PKG...
+  image upgrade NAME [PKG...]     through the resolver over the whole image; what comes goes
+                                  into the private layer, what goes from a shared layer is
+                                  hidden by whiteouts in the private layer (no PKG: all)
+  image upgrade-layer NAME L@RANGE
+                                  follow another version of one of its layers
+  image ls | show NAME[@VERSION]  (--json: name, version, id, layers, packages, parent, policy)
+  image log NAME                  its history
+  image diff NAME A B             packages added, removed, changed; files changed
+  image rollback NAME [--to V]    make an earlier state current again (default: the previous)
+  image cherry-pick NAME [IMAGE:]COMMIT
+                                  run the package change of another image's commit here
+
+Example:
+  bazaar image create webapp@1.0.0 --layer base@^1.0 --channel sample
+  bazaar image install webapp webapp
+  bazaar image show --json webapp`,
+  options: {
+    layer: { type: 'string', multiple: true, describe: 'create: a layer (L@RANGE), lowest first; repeat the option' },
+    channel: { type: 'string', describe: 'create, install, upgrade: the channel packages come from' },
+    to: { type: 'string', describe: 'rollback: the version, HEAD~N or commit to return to' },
+    message: { type: 'string', short: 'm', describe: 'why: recorded in the commit message' },
+  },
+  run,
+};

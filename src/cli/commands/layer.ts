@@ -1,0 +1,103 @@
+import { BazaarError } from '../../errors.js';
+import { createLayer, listLayers, showLayer } from '../../image/layer-ops.js';
+import type { LayerContentRequest, LayerResult } from '../../image/layer-ops.js';
+import { upgradeLayer } from '../../image/layer-upgrade.js';
+import { expectArgs } from '../command.js';
+import type { Command, CommandInput, CommandOutput } from '../command.js';
+
+const SUBCOMMANDS = 'create|check-version|ls|show|upgrade';
+
+function list(v: string | boolean | string[] | undefined): string[] {
+  return v === undefined || typeof v === 'boolean' ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** `--package a b c`: parseArgs gives the first to the option, the rest as positionals. */
+function contentOf(input: CommandInput, rest: string[]): LayerContentRequest {
+  const packages = list(input.options.package);
+  const resolve = list(input.options.resolve);
+  if (packages.length) packages.push(...rest); else if (resolve.length) resolve.push(...rest);
+  else if (rest.length) throw new BazaarError('ERR_USAGE', `unexpected arguments ${rest.join(' ')}: name packages with --package NEVRA... or --resolve NAME...`);
+  const channel = input.options.channel as string | undefined;
+  return { ...(packages.length ? { packages } : {}), ...(resolve.length ? { resolve } : {}), ...(channel ? { channel } : {}) };
+}
+
+function checkText(r: LayerResult): string[] {
+  const c = r.check;
+  if (c.previous === null && c.ok) return [`${r.name}@${r.version}: the first version; any version will do`];
+  const reasons = c.reasons.map((x) => `  ${x.kind} ${x.name}${'from' in x ? ` (${x.from} -> ${x.to})` : ''}`);
+  return [`${r.name}@${r.version} after ${c.previous ?? 'nothing'}: needs a ${c.required} bump, makes ${c.actual ?? 'no'} bump: ${c.ok ? 'ok' : 'understated'}`, ...reasons];
+}
+
+async function run(input: CommandInput): Promise<CommandOutput> {
+  const [sub, ...rest] = input.positionals;
+  const store = await input.openStore();
+  switch (sub) {
+    case 'create':
+    case 'check-version': {
+      const [ref, ...more] = rest;
+      if (!ref) throw new BazaarError('ERR_USAGE', `name the layer: bazaar layer ${sub} NAME@VERSION --package NEVRA... | --resolve NAME... --channel C`);
+      const dryRun = sub === 'check-version';
+      const r = await createLayer(store, ref, contentOf(input, more), { force: input.options.force === true, dryRun });
+      const text = dryRun ? checkText(r) : [`published layer ${r.name}@${r.version}\t${r.id}`, ...(r.check.ok ? [] : [`forced: a ${r.check.required} bump was required`]), ...r.packages.map((p) => `+ ${p}`)];
+      return { exitCode: dryRun && !r.check.ok ? 1 : 0, json: r, text: text.join('\n') };
+    }
+    case 'ls': {
+      expectArgs(rest, 0, 0, 'bazaar layer ls');
+      const layers = await store.read((s) => listLayers(s));
+      return { exitCode: 0, json: layers, text: layers.map((l) => `${l.name}\t${l.versions.join(' ')}`).join('\n') };
+    }
+    case 'show': {
+      expectArgs(rest, 1, 1, 'bazaar layer show NAME[@RANGE]');
+      const l = await store.read((s) => showLayer(store, s, rest[0] as string));
+      return { exitCode: 0, json: l, text: [`${l.name}@${l.version}\t${l.id}\t(${l.source})`, ...l.packages.map((p) => `  ${p}`)].join('\n') };
+    }
+    case 'upgrade': {
+      expectArgs(rest, 1, 1, 'bazaar layer upgrade NAME@VERSION --to NAME@VERSION [--force]');
+      const to = input.options.to as string | undefined;
+      if (!to) throw new BazaarError('ERR_USAGE', 'say where to: bazaar layer upgrade base@1.0.0 --to base@1.1.0');
+      const r = await upgradeLayer(store, rest[0] as string, to, { force: input.options.force === true });
+      const text = [...r.moved.map((m) => `moved image ${m.image} ${m.from} -> ${m.to} (private layer unchanged: ${m.private})`),
+        ...r.skipped.map((s) => `left alone: image ${s.image}: ${s.reason}`), `${r.moved.length} image${r.moved.length === 1 ? '' : 's'} moved to ${r.layer}@${r.to}`];
+      return { exitCode: r.skipped.some((s) => !s.reason.startsWith('follows')) ? 1 : 0, json: r, text: text.join('\n') };
+    }
+    default:
+      throw new BazaarError('ERR_USAGE', sub === undefined ? `name a subcommand: bazaar layer ${SUBCOMMANDS}` : `unknown subcommand '${sub}': bazaar layer ${SUBCOMMANDS}`);
+  }
+}
+
+export const layer: Command = {
+  name: 'layer',
+  usage: `bazaar layer ${SUBCOMMANDS} ...`,
+  help: `Layers are versioned (name@semver), immutable once published, and shared by images.
+
+  layer create NAME@VERSION --package NEVRA... [--channel C] [--force]
+                                  a layer of these builds (of the store, or of channel C)
+  layer create NAME@VERSION --resolve NAME... --channel C [--force]
+                                  these packages and their dependencies, resolved in C
+  layer check-version NAME@VERSION (same content options)
+                                  the bump this content needs after the previous version,
+                                  and why; exit 1 when VERSION understates it
+  layer ls                        every layer and its versions
+  layer show NAME[@RANGE]         one version (the highest a range admits): its packages
+  layer upgrade NAME@V --to NAME@W [--force]
+                                  move every image on V whose range admits W to W, in one
+                                  commit; images whose packages would break are listed and
+                                  left alone (unless --force); private layers stay as they are
+
+Each package of a layer has a snippet at var/lib/bazaar/db/<name>-<epoch>:<version>-<release>.<arch>.json
+(its rpm header, as rpm's database keeps it). Publishing checks the version: removing a
+provide or a package needs a major bump, adding one a minor, a rebuild a patch
+(docs/versioning-policy.md#rule-layer-bump); --force records an understated version.
+
+Example:
+  bazaar layer create base@1.0.0 --resolve bash coreutils --channel sample
+  bazaar layer check-version base@1.1.0 --resolve bash coreutils lighttpd --channel sample`,
+  options: {
+    package: { type: 'string', multiple: true, describe: 'create: builds to put in the layer (NEVRA, name, build id)' },
+    resolve: { type: 'string', multiple: true, describe: 'create: names to install with their dependencies (needs --channel)' },
+    channel: { type: 'string', describe: 'create: the channel to take or resolve packages from' },
+    force: { type: 'boolean', describe: 'create: publish an understated version (recorded); upgrade: move breaking images too' },
+    to: { type: 'string', describe: 'upgrade: the new version (NAME@VERSION)' },
+  },
+  run,
+};

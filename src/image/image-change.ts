@@ -1,0 +1,171 @@
+/**
+ * Installing, removing and upgrading packages in an image: the resolver works over the
+ * image's whole package set (every layer's snippets) against the image's channel, and the
+ * result goes into the image's private layer, never into a shared one. A package of a
+ * shared layer that the image removes or replaces is hidden by whiteouts in the private
+ * layer (its snippet and the files no remaining package owns), so the shared layer itself
+ * stays untouched. Every change publishes a new image version (one commit).
+ */
+import { BazaarError } from '../errors.js';
+import { renderProblem } from '../resolver/explain.js';
+import type { Job } from '../resolver/job.js';
+import type { ConstraintGenerator } from '../resolver/constraint.js';
+import { Pool } from '../resolver/provides-index.js';
+import { resolve } from '../resolver/solve.js';
+import type { PackageSource } from '../resolver/source.js';
+import { formatNevraWithEpoch } from '../rpm/nevra.js';
+import { FileFlag } from '../rpm/tags.js';
+import type { BuildRecord } from '../store/kinds/build.js';
+import { SNIPPET_DIR, snippetName } from '../store/kinds/snippet.js';
+import { kindOfMode } from '../store/kinds/tree.js';
+import type { ObjectId } from '../store/layout.js';
+import type { StagedObject } from '../store/objects.js';
+import type { Store } from '../store/store.js';
+import type { Transaction } from '../store/transaction.js';
+import { imageDb, installedMeta, installedRecord } from './image-db.js';
+import { treeReader } from './compose-tree.js';
+import { stageKind } from '../store/kinds/index.js';
+import type { InstalledPackage } from './image-db.js';
+import { MULTIVERSION, checkUnique, commitImage, imageBump, layerLabel, nextVersion } from './images.js';
+import type { LoadedImage } from './images.js';
+import { buildLayerTree, rpmNevra } from './layer-content.js';
+import type { LayerBuild } from './layer-content.js';
+
+export interface ImageChange {
+  install?: string[];
+  erase?: string[];
+  /** Names to move to their newest build, or 'all'. */
+  upgrade?: string[] | 'all';
+}
+
+export interface ChangeResult {
+  name: string;
+  version: string;
+  id: ObjectId;
+  installed: string[];
+  removed: string[];
+  /** The private layer's id: the same object when nothing private changed. */
+  private: ObjectId;
+}
+
+/**
+ * The jobs of a change as a commit trailer (`Jobs: install webapp; erase foo`), so that
+ * cherry-pick can run the same request against another image.
+ */
+export function formatJobs(change: ImageChange): string {
+  const parts = [
+    ...(change.install ?? []).map((n) => `install ${n}`), ...(change.erase ?? []).map((n) => `erase ${n}`),
+    ...(change.upgrade === 'all' ? ['upgrade-all'] : (change.upgrade ?? []).map((n) => `upgrade ${n}`)),
+  ];
+  return `Jobs: ${parts.join('; ')}`;
+}
+
+/** The change a commit message's `Jobs:` trailer records, or null. */
+export function parseJobs(message: string): ImageChange | null {
+  const line = message.split('\n').find((l) => l.startsWith('Jobs: '));
+  if (!line) return null;
+  const change: ImageChange = { install: [], erase: [], upgrade: [] };
+  for (const part of line.slice(6).split('; ').filter(Boolean)) {
+    const [verb, name] = part.split(' ');
+    if (verb === 'install' && name) change.install?.push(name);
+    else if (verb === 'erase' && name) change.erase?.push(name);
+    else if (verb === 'upgrade' && name) (change.upgrade as string[]).push(name);
+    else if (verb === 'upgrade-all') change.upgrade = 'all';
+    else return null;
+  }
+  return change;
+}
+
+/** What the resolver decided, mapped back to store builds and installed packages. */
+export interface ChangePlan { add: LayerBuild[]; remove: InstalledPackage[] }
+
+/** Where a build of the universe lives in the store: its build record, by build id. */
+export type RecordOf = (buildId: string, key: string) => Promise<{ record: BuildRecord; recordId: ObjectId } | null>;
+
+/**
+ * Runs the resolver over an image's package set. `constraints` are the linked-image
+ * policies (their causes explain a refusal). ERR_NO_SOLUTION with the resolver's chain.
+ */
+export async function planChange(loaded: LoadedImage, universe: PackageSource, change: ImageChange, recordOf: RecordOf, constraints: ConstraintGenerator[] = []): Promise<ChangePlan> {
+  const byKey = new Map(loaded.db.map((p) => [formatNevraWithEpoch({ ...p.snippet }), p]));
+  const pool = new Pool(universe, { installed: loaded.db.map(installedRecord) });
+  const jobs: Job[] = [
+    ...(change.install ?? []).map((name): Job => ({ kind: 'install', name })),
+    ...(change.erase ?? []).map((name): Job => ({ kind: 'erase', name })),
+    ...(change.upgrade === 'all' ? [{ kind: 'upgradeAll' } as Job] : (change.upgrade ?? []).map((name): Job => ({ kind: 'upgrade', name }))),
+  ];
+  const multiversion = [...new Set(loaded.db.map((p) => p.snippet.name).filter((n) => MULTIVERSION.test(n)))];
+  const res = resolve(pool, { jobs, constraints, multiversion });
+  if (!res.ok) {
+    const problems = res.problems.map((c) => renderProblem(pool, c));
+    throw new BazaarError('ERR_NO_SOLUTION', `image ${loaded.image.name}: ${problems[0].split('\n')[0].replace(/^problem: /, '')}`, { data: { image: loaded.image.name, problems } });
+  }
+  const add: LayerBuild[] = [];
+  for (const id of res.install) {
+    const r = pool.packages[id].record;
+    const found = await recordOf(r.buildId ?? '', formatNevraWithEpoch(r));
+    if (!found) throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `${formatNevraWithEpoch(r)} is in the channel's metadata but not in the store`, { data: { nevra: formatNevraWithEpoch(r) } });
+    add.push(found);
+  }
+  const remove: InstalledPackage[] = [];
+  for (const id of res.erase) {
+    const p = byKey.get(formatNevraWithEpoch(pool.packages[id].record));
+    if (p) remove.push(p);
+  }
+  return { add, remove };
+}
+
+/** Paths (no leading slash) of a package's non-directory files. */
+function filesOf(p: InstalledPackage): string[] {
+  return installedMeta(p).files.filter((f) => !(f.flags & FileFlag.GHOST) && kindOfMode(f.mode) !== 'dir' && f.path !== '/').map((f) => f.path.slice(1));
+}
+
+/**
+ * Applies a plan: the image's next private layer (its packages, minus what goes, plus what
+ * comes; whiteouts for what goes from the layers below) and the next image version.
+ */
+export async function applyPlan(store: Store, tx: Transaction, loaded: LoadedImage, plan: ChangePlan, message: string): Promise<ChangeResult> {
+  const privateIndex = loaded.trees.length - 1;
+  const gone = new Set(plan.remove.map((p) => p.blob));
+  const keep = loaded.db.filter((p) => !gone.has(p.blob));
+  const privateKept: LayerBuild[] = [];
+  for (const p of keep.filter((x) => x.layer === privateIndex)) {
+    const entry = loaded.privateLayer.packages.find((x) => x.build === p.snippet.build);
+    if (!entry?.record) throw new BazaarError('ERR_STORE_DAMAGED', `the private layer of ${loaded.image.name} lists no build record for ${p.snippet.nevra}`);
+    privateKept.push({ record: await store.build(entry.record), recordId: entry.record, snippet: p.blob });
+  }
+  // what the image keeps or gains owns its paths: no whiteout may hide them
+  const owned = new Set<string>();
+  for (const p of keep) for (const f of filesOf(p)) owned.add(f);
+  for (const b of plan.add) {
+    const m = await store.manifest(b.record.manifest);
+    for (const f of m.files) owned.add(f.path.slice(1));
+    owned.add(`${SNIPPET_DIR}/${snippetName(b.record)}`);
+  }
+  const whiteouts = new Set(loaded.privateLayer.whiteouts ?? []);
+  for (const p of plan.remove.filter((x) => x.layer !== privateIndex)) {
+    whiteouts.add(`${SNIPPET_DIR}/${p.file}`);
+    for (const f of filesOf(p)) whiteouts.add(f);
+  }
+  for (const w of [...whiteouts]) if (owned.has(w)) whiteouts.delete(w);
+  const staged: StagedObject[] = [];
+  const builds = [...privateKept, ...plan.add];
+  const content = await buildLayerTree(store.objects, builds, { whiteouts: [...whiteouts].sort(), installTime: Math.floor(store.now() / 1000), staged });
+  tx.stage(...staged);
+  const installed = plan.add.map((b) => rpmNevra(b.record));
+  const removed = plan.remove.map((p) => p.snippet.nevra);
+  // the new image's database, for its version bump and the uniqueness check
+  const trees = [...loaded.trees.slice(0, -1), content.tree];
+  const next = { ...loaded, trees, db: await imageDb(store.objects, trees, treeReader(store.objects)) };
+  checkUnique(next, (i) => layerLabel(loaded.image, i));
+  const version = await nextVersion(tx, loaded.image.name, loaded.image.version, imageBump(loaded.db, next.db));
+  const privateLayer = await stageKind(store.objects, 'layer', {
+    name: loaded.image.name, version, tree: content.tree, packages: content.packages, source: 'private', ...(whiteouts.size ? { whiteouts: [...whiteouts].sort() } : {}),
+  });
+  const privateId = content.tree === loaded.privateLayer.tree ? loaded.image.private : privateLayer.id;
+  if (privateId === privateLayer.id) tx.stage(privateLayer); else await store.objects.discard([privateLayer]);
+  const { kind: _k, v: _v, ...rest } = loaded.image;
+  const id = await commitImage(store.objects, tx, { ...rest, version, private: privateId }, message);
+  return { name: loaded.image.name, version, id, installed, removed, private: privateId };
+}
+

@@ -1,0 +1,142 @@
+/**
+ * The image operations build tools and the CLI call: create an image from layers, install,
+ * remove and upgrade packages in it, move it to another version of one of its layers,
+ * show and list images. Each write is one transaction: the new image version or nothing.
+ */
+import { BazaarError } from '../errors.js';
+import { parseLayerRef } from '../policy/layer-ref.js';
+import { channelSource } from '../resolver/catalog-source.js';
+import type { BranchView } from '../store/branch-view.js';
+import { channelSettings } from '../store/channels.js';
+import { stageKind } from '../store/kinds/index.js';
+import type { ObjectId } from '../store/layout.js';
+import { channelBranch, imageBranch } from '../store/ref-paths.js';
+import type { Store } from '../store/store.js';
+import type { Transaction } from '../store/transaction.js';
+import { treeReader } from './compose-tree.js';
+import { imageDb } from './image-db.js';
+import { applyPlan, formatJobs, planChange } from './image-change.js';
+import type { ChangeResult, ImageChange, RecordOf } from './image-change.js';
+import { checkUnique, commitImage, describeImage, imageId, imageNames, layerLabel, loadImage, resolveLayerRefs } from './images.js';
+import { buildLayerTree } from './layer-content.js';
+import { parseVersionRef, pickLayer } from './layers.js';
+
+/** Finds a universe build's record through a channel's index (the record the channel serves). */
+export function recordsOfChannel(store: Store, view: BranchView, channel: string): RecordOf {
+  let index: Awaited<ReturnType<Store['index']>> | null = null;
+  return async (buildId, key) => {
+    index ??= await store.index(view, channelBranch(channel));
+    const hit = index.get(key);
+    if (!hit || hit.header !== buildId) return null;
+    return { record: await store.build(hit.value), recordId: hit.value };
+  };
+}
+
+/**
+ * Creates an image `name@version` from layers (`L@RANGE`, lowest first, each resolved to
+ * the highest published version its range admits) and an empty private layer.
+ *
+ * @example
+ * await createImage(store, 'webapp@1.0.0', ['base@^1.0'], { channel: 'sample' });
+ */
+export async function createImage(store: Store, ref: string, layers: readonly string[], options: { channel?: string } = {}): Promise<ReturnType<typeof describeImage>> {
+  const { name, version } = parseVersionRef(ref, 'image');
+  return store.write(async (tx) => {
+    if (tx.head(imageBranch(name)) !== null) throw new BazaarError('ERR_IMAGE', `image ${name} exists; change it with 'bazaar image install|remove|upgrade-layer ${name} ...'`, { data: { image: name } });
+    if (options.channel) await channelSettings(store, tx, options.channel);
+    const refs = await resolveLayerRefs(store.objects, tx, layers);
+    const staged: Parameters<Transaction['stage']> = [];
+    const empty = await buildLayerTree(store.objects, [], { installTime: 0, staged });
+    const priv = await stageKind(store.objects, 'layer', { name, version, tree: empty.tree, packages: [], source: 'private' });
+    tx.stage(...staged, priv);
+    const image = { name, version, layers: refs, private: priv.id, ...(options.channel ? { channel: options.channel } : {}) };
+    const get = treeReader(store.objects);
+    const trees: ObjectId[] = [];
+    for (const l of refs) trees.push((await pickLayer(store.objects, tx, l.name, l.version)).layer.tree);
+    trees.push(empty.tree);
+    const db = await imageDb(store.objects, trees, get);
+    checkUnique({ db, image: { ...image, kind: 'image', v: 1 } }, (i) => layerLabel({ ...image, kind: 'image', v: 1 }, i));
+    const id = await commitImage(store.objects, tx, image, `create image ${name}@${version} from ${refs.map((l) => `${l.name}@${l.version}`).join(', ') || 'no layers'}`);
+    return describeImage(await loadImage(store.objects, id, get));
+  });
+}
+
+/**
+ * As `rpm -e` does: an erase that would take installed packages along (they need what
+ * goes) is refused, naming them, instead of removing them too.
+ */
+function refuseDependents(plan: Awaited<ReturnType<typeof planChange>>, change: ImageChange): void {
+  const asked = new Set(change.erase ?? []);
+  const dragged = plan.remove.filter((p) => !asked.has(p.snippet.name) && !asked.has(p.snippet.nevra));
+  if (dragged.length) {
+    const gone = plan.remove.filter((p) => !dragged.includes(p)).map((p) => p.snippet.name).join(', ');
+    throw new BazaarError('ERR_NO_SOLUTION', dragged.map((p) => `${gone} is needed by (installed) ${p.snippet.nevra}`).join('\n\t'), { data: { needed: gone, by: dragged.map((p) => p.snippet.nevra) } });
+  }
+}
+
+/** The channel an image change takes packages from: the one given, else the image's own. */
+function channelOf(imageChannel: string | undefined, given: string | undefined, image: string): string {
+  const channel = given ?? imageChannel;
+  if (!channel) throw new BazaarError('ERR_USAGE', `image ${image} has no channel to install from; give --channel NAME (or create it with --channel)`, { data: { image } });
+  return channel;
+}
+
+/**
+ * Installs, removes or upgrades packages in an image through the resolver (image-change.ts).
+ *
+ * @example
+ * await changeImage(store, 'webapp', { install: ['webapp'] });
+ */
+export async function changeImage(store: Store, name: string, change: ImageChange, options: { channel?: string; message?: string; strictErase?: boolean } = {}): Promise<ChangeResult> {
+  return store.write(async (tx) => {
+    const loaded = await loadImage(store.objects, await imageId(tx, name));
+    const channel = channelOf(loaded.image.channel, options.channel, name);
+    const universe = await channelSource(store, tx, channel);
+    const plan = await planChange(loaded, universe, change, recordsOfChannel(store, tx, channel));
+    if (options.strictErase) refuseDependents(plan, change);
+    if (plan.add.length === 0 && plan.remove.length === 0) {
+      return { name, version: loaded.image.version, id: loaded.id, installed: [], removed: [], private: loaded.image.private };
+    }
+    const what = [...plan.add.map((b) => `install ${b.record.nevra}`), ...plan.remove.map((p) => `remove ${p.snippet.nevra}`)];
+    const headline = options.message ?? what.slice(0, 3).join(', ') + (what.length > 3 ? ` and ${what.length - 3} more` : '');
+    return applyPlan(store, tx, loaded, plan, `${headline}\n\n${what.join('\n')}\n\n${formatJobs(change)}`);
+  });
+}
+
+/**
+ * Moves an image to another version of one of its layers (`L@RANGE`: the highest version
+ * the range admits), re-resolving its package set. Its private layer is the same object.
+ *
+ * @example
+ * await upgradeImageLayer(store, 'webapp', 'base@^1.1');
+ */
+export async function upgradeImageLayer(store: Store, name: string, layerRef: string): Promise<{ name: string; version: string; id: ObjectId; layer: string; from: string; to: string }> {
+  const { name: layerName, range } = parseLayerRef(layerRef);
+  return store.write(async (tx) => {
+    const loaded = await loadImage(store.objects, await imageId(tx, name));
+    const at = loaded.image.layers.findIndex((l) => l.name === layerName);
+    if (at < 0) throw new BazaarError('ERR_IMAGE', `image ${name} has no layer ${layerName} (it has ${loaded.image.layers.map((l) => l.name).join(', ') || 'none'})`, { data: { image: name, layer: layerName } });
+    const picked = await pickLayer(store.objects, tx, layerName, range);
+    const from = loaded.image.layers[at].version;
+    const { moveImageLayer } = await import('./layer-upgrade.js');
+    const r = await moveImageLayer(store, tx, loaded, at, { name: layerName, range, version: picked.version, id: picked.id }, {});
+    if ('problem' in r) throw new BazaarError('ERR_NO_SOLUTION', `image ${name} cannot move to ${layerName}@${picked.version}: ${r.problem}`, { data: { image: name } });
+    return { name, version: r.version, id: r.id, layer: layerName, from, to: picked.version };
+  });
+}
+
+/** An image as `image show --json` prints it (`name` or `name@version`). */
+export async function showImage(store: Store, view: BranchView, ref: string): Promise<ReturnType<typeof describeImage>> {
+  const at = ref.lastIndexOf('@');
+  const name = at < 0 ? ref : ref.slice(0, at);
+  const version = at < 0 ? undefined : ref.slice(at + 1);
+  return describeImage(await loadImage(store.objects, await imageId(view, name, version)));
+}
+
+/** Every image with its version and layers. */
+export async function listImages(store: Store, view: BranchView): Promise<Array<ReturnType<typeof describeImage>>> {
+  const get = treeReader(store.objects);
+  const out = [];
+  for (const name of imageNames(view)) out.push(describeImage(await loadImage(store.objects, await imageId(view, name), get)));
+  return out;
+}

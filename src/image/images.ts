@@ -1,0 +1,135 @@
+/**
+ * Images (Virtual Appliances), kept in the branch `images/<name>`: `current` points at the
+ * image as it stands, `versions/<version>` at every version ever published (kinds/image.ts).
+ * An image is its layers, lowest first, each following a semver range, then its private
+ * layer, where everything installed in this image goes. Every change is one commit that
+ * publishes a new image version; the version moves by what the change does to the
+ * image's Provides (docs/versioning-policy.md#rule-layer-bump).
+ */
+import semver from 'semver';
+import { BazaarError } from '../errors.js';
+import { parseLayerRef } from '../policy/layer-ref.js';
+import { requiredBump } from '../policy/semver-bump.js';
+import type { Bump } from '../policy/semver-bump.js';
+import type { Dependency } from '../rpm/dependency.js';
+import type { BranchView } from '../store/branch-view.js';
+import { readKind, stageKind } from '../store/kinds/index.js';
+import type { ImageLayerRef, ImageObject } from '../store/kinds/image.js';
+import type { LayerObject } from '../store/kinds/layer.js';
+import type { ObjectId } from '../store/layout.js';
+import type { ObjectStore } from '../store/objects.js';
+import { IMAGE_CURRENT, IMAGE_PREFIX, VERSIONS_DIR, imageBranch, versionPath } from '../store/ref-paths.js';
+import type { Transaction } from '../store/transaction.js';
+import { treeReader } from './compose-tree.js';
+import type { GetTree } from './compose-tree.js';
+import { imageDb, installedMeta } from './image-db.js';
+import type { InstalledPackage, SnippetCache } from './image-db.js';
+import { pickLayer } from './layers.js';
+
+export interface LoadedImage {
+  image: ImageObject;
+  id: ObjectId;
+  layers: LayerObject[];
+  privateLayer: LayerObject;
+  /** Layer trees, lowest first, the private layer last. */
+  trees: ObjectId[];
+  db: InstalledPackage[];
+}
+
+/** Names that may be installed in several versions at once (kernels), as rpm's installonly. */
+export const MULTIVERSION = /^kernel($|-)/;
+
+export function imageNames(view: BranchView): string[] {
+  return view.branches(IMAGE_PREFIX).map((b) => b.slice(IMAGE_PREFIX.length)).sort();
+}
+
+/** The image object `name` points at (its current version, or `version`). */
+export async function imageId(view: BranchView, name: string, version?: string): Promise<ObjectId> {
+  const branch = imageBranch(name);
+  if (view.head(branch) === null) throw new BazaarError('ERR_IMAGE', `no image ${name}; 'bazaar image ls' lists them, 'bazaar image create ${name}@1.0.0 --layer ...' makes one`, { data: { image: name } });
+  const id = await view.read(branch, version === undefined ? IMAGE_CURRENT : versionPath(version));
+  if (id === null) {
+    const known = [...(await view.list(branch, VERSIONS_DIR)).values.keys()].sort(semver.compare);
+    throw new BazaarError('ERR_IMAGE', `image ${name} has no version ${version}; it has ${known.join(', ')}`, { data: { image: name, version } });
+  }
+  return id;
+}
+
+/** An image with its layers and package database. */
+export async function loadImage(objects: ObjectStore, id: ObjectId, get: GetTree = treeReader(objects), cache?: SnippetCache): Promise<LoadedImage> {
+  const image = await readKind(objects, id, 'image');
+  const layers: LayerObject[] = [];
+  for (const l of image.layers) layers.push(await readKind(objects, l.id, 'layer'));
+  const privateLayer = await readKind(objects, image.private, 'layer');
+  const trees = [...layers.map((l) => l.tree), privateLayer.tree];
+  return { image, id, layers, privateLayer, trees, db: await imageDb(objects, trees, get, cache) };
+}
+
+/** Refuses a package set holding one name twice (but kernels), naming both layers. */
+export function checkUnique(loaded: Pick<LoadedImage, 'db' | 'image'>, layerName: (i: number) => string): void {
+  const seen = new Map<string, InstalledPackage>();
+  for (const p of loaded.db) {
+    if (MULTIVERSION.test(p.snippet.name)) continue;
+    const other = seen.get(p.snippet.name);
+    if (other) {
+      throw new BazaarError('ERR_IMAGE', `${p.snippet.name} would be installed twice in image ${loaded.image.name}: ${other.snippet.nevra} (${layerName(other.layer)}) and ${p.snippet.nevra} (${layerName(p.layer)})`, { data: { image: loaded.image.name, name: p.snippet.name } });
+    }
+    seen.set(p.snippet.name, p);
+  }
+}
+
+/** The name of layer `i` of an image, for messages. */
+export function layerLabel(image: ImageObject, i: number): string {
+  return i < image.layers.length ? `layer ${image.layers[i].name}@${image.layers[i].version}` : `the private layer of ${image.name}`;
+}
+
+/** Everything an image's packages provide. */
+export function imageProvides(db: readonly InstalledPackage[]): Dependency[] {
+  return db.flatMap((p) => installedMeta(p).provides);
+}
+
+/** The next version after `current` for a change of this size, skipping versions already published. */
+export async function nextVersion(view: BranchView, name: string, current: string, bump: Bump): Promise<string> {
+  const taken = new Set((await view.list(imageBranch(name), VERSIONS_DIR)).values.keys());
+  let v = semver.inc(current, bump) as string;
+  while (taken.has(v)) v = semver.inc(v, 'patch') as string;
+  return v;
+}
+
+/** The bump a change of an image's package set requires. */
+export function imageBump(before: readonly InstalledPackage[], after: readonly InstalledPackage[]): Bump {
+  return requiredBump({ previous: imageProvides(before), next: imageProvides(after) }).bump;
+}
+
+/** Publishes `image` (a new version) as the image's current state, in one commit. */
+export async function commitImage(objects: ObjectStore, tx: Transaction, image: Omit<ImageObject, 'kind' | 'v'>, message: string): Promise<ObjectId> {
+  const staged = await stageKind(objects, 'image', image);
+  tx.stage(staged);
+  await tx.update(imageBranch(image.name), [{ path: IMAGE_CURRENT, id: staged.id }, { path: versionPath(image.version), id: staged.id }], `${message}\n\nimage ${image.name}@${image.version}`);
+  return staged.id;
+}
+
+/** Resolves `L@RANGE` references to the layer versions they pick. */
+export async function resolveLayerRefs(objects: ObjectStore, view: BranchView, refs: readonly string[]): Promise<ImageLayerRef[]> {
+  const out: ImageLayerRef[] = [];
+  for (const ref of refs) {
+    const { name, range } = parseLayerRef(ref);
+    const picked = await pickLayer(objects, view, name, range);
+    out.push({ name, range, version: picked.version, id: picked.id });
+  }
+  return out;
+}
+
+/** What `image show --json` prints: the contract other tools read. */
+export function describeImage(loaded: LoadedImage): {
+  name: string; version: string; id: ObjectId; layers: Array<{ name: string; version: string; id: ObjectId; range?: string; private?: true }>;
+  packages: string[]; parent: string | null; policy: string | null; channel: string | null;
+} {
+  const i = loaded.image;
+  return {
+    name: i.name, version: i.version, id: loaded.id,
+    layers: [...i.layers.map((l) => ({ name: l.name, version: l.version, id: l.id, range: l.range })), { name: i.name, version: loaded.privateLayer.version, id: i.private, private: true as const }],
+    packages: loaded.db.map((p) => `${p.snippet.name}-${p.snippet.epoch}:${p.snippet.version}-${p.snippet.release}.${p.snippet.arch}`).sort(),
+    parent: i.parent?.name ?? null, policy: i.parent?.policy ?? null, channel: i.channel ?? null,
+  };
+}

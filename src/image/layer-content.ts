@@ -1,0 +1,97 @@
+/**
+ * What goes into a layer built from packages: each package's files (its manifest's tree),
+ * one snippet per package in var/lib/bazaar/db/, and, in an image's private layer,
+ * whiteouts for what the image removed from the layers below. Everything is staged; the
+ * caller commits it with the layer, or discards it.
+ */
+import { formatNevra } from '../rpm/nevra.js';
+import { canonicalJson } from '../store/canonical-json.js';
+import { servedVariant } from '../store/kinds/build.js';
+import type { BuildRecord } from '../store/kinds/build.js';
+import { signatureHeaderOf } from '../store/rpm-blob.js';
+import type { LayerPackage } from '../store/kinds/layer.js';
+import { SNIPPET_DIR, encodeSnippet, snippetName } from '../store/kinds/snippet.js';
+import { insertPath, writeTrees } from '../store/kinds/tree.js';
+import type { PathNode, TreeObject } from '../store/kinds/tree.js';
+import { objectIdOf } from '../store/layout.js';
+import type { ObjectId } from '../store/layout.js';
+import type { ObjectStore, StagedObject } from '../store/objects.js';
+import { composeTrees, treeReader } from './compose-tree.js';
+import type { TreePart } from './compose-tree.js';
+
+/** A build to put in a layer: its record, and its snippet blob when it already has one (kept as it was). */
+export interface LayerBuild { record: BuildRecord; recordId: ObjectId; snippet?: ObjectId }
+
+export interface LayerContent { tree: ObjectId; packages: LayerPackage[]; snippets: Map<string, ObjectId> }
+
+/** rpm's -qa spelling of a build: name-version-release.arch, no epoch. */
+export function rpmNevra(b: { name: string; version: string; release: string; arch: string }): string {
+  return formatNevra({ ...b, epoch: null });
+}
+
+/** A whiteout entry, as overlayfs writes one: a character device 0/0. */
+const WHITEOUT: PathNode['entry'] = { kind: 'char', mode: 0o020000, user: '0', group: '0', rdev: 0, whiteout: true };
+
+/**
+ * Stages tree objects and reads trees back, the ones staged here included (they are not
+ * in the store until the transaction commits).
+ */
+export function treeStager(objects: ObjectStore, staged: StagedObject[]): { put: (tree: TreeObject) => Promise<ObjectId>; get: (id: ObjectId) => Promise<TreeObject> } {
+  const mine = new Map<ObjectId, TreeObject>();
+  const read = treeReader(objects);
+  return {
+    async put(tree) {
+      const bytes = Buffer.from(canonicalJson(tree));
+      const id = objectIdOf(bytes);
+      if (!mine.has(id) && !objects.has(id)) staged.push(await objects.stage(bytes));
+      mine.set(id, tree);
+      return id;
+    },
+    get: (id) => { const t = mine.get(id); return t ? Promise.resolve(t) : read(id); },
+  };
+}
+
+/**
+ * Builds a layer's tree from builds (their files and snippets) plus `whiteouts` (paths,
+ * no leading slash, deleted from the layers below).
+ */
+export async function buildLayerTree(objects: ObjectStore, builds: readonly LayerBuild[], options: { whiteouts?: readonly string[]; installTime: number; staged: StagedObject[] }): Promise<LayerContent> {
+  const { put, get } = treeStager(objects, options.staged);
+  const parts: TreePart[] = [];
+  const snippets = new Map<string, ObjectId>();
+  const snippetRoot = new Map<string, PathNode>();
+  const packages: LayerPackage[] = [];
+  for (const b of builds) {
+    const r = b.record;
+    const manifest = await objects.read(r.manifest).then((x) => JSON.parse(x.toString('utf8')) as { tree: ObjectId });
+    parts.push({ id: manifest.tree, label: `package ${r.nevra}` });
+    const file = snippetName(r);
+    let blob = b.snippet;
+    let size: number;
+    if (blob !== undefined) size = (await objects.read(blob)).length;
+    else {
+      const header = await objects.read(r.header);
+      const signature = await signatureHeaderOf(objects, servedVariant(r).rpm);
+      const bytes = encodeSnippet({
+        name: r.name, epoch: r.epoch ?? 0, version: r.version, release: r.release, arch: r.arch, nevra: rpmNevra(r),
+        build: r.header, installtime: options.installTime, header: header.toString('base64'), signature: signature.toString('base64'),
+      });
+      const s = await objects.stage(bytes);
+      if (s.slot !== null) options.staged.push(s);
+      blob = s.id;
+      size = bytes.length;
+    }
+    snippets.set(file, blob);
+    insertPath(snippetRoot, `${SNIPPET_DIR}/${file}`, { kind: 'file', mode: 0o100644, user: 'root', group: 'root', size, id: blob });
+    packages.push({ nevra: rpmNevra(r), build: r.header, record: b.recordId });
+  }
+  if (snippetRoot.size) parts.push({ id: await writeTrees(snippetRoot, put), label: 'the package database' });
+  if (options.whiteouts?.length) {
+    const root = new Map<string, PathNode>();
+    for (const p of options.whiteouts) insertPath(root, p, { ...WHITEOUT });
+    parts.push({ id: await writeTrees(root, put), label: 'the removals' });
+  }
+  const tree = parts.length ? await composeTrees(parts, get, put) : await put({ kind: 'tree', v: 1, entries: [] });
+  packages.sort((a, b) => (a.nevra < b.nevra ? -1 : a.nevra > b.nevra ? 1 : 0));
+  return { tree, packages, snippets };
+}

@@ -1,0 +1,122 @@
+/**
+ * The layer operations build tools and the CLI call: build a layer from packages (named,
+ * or resolved with their dependencies from a channel), check a version before publishing
+ * it, list and show layers.
+ */
+import semver from 'semver';
+import { BazaarError } from '../errors.js';
+import { renderProblem } from '../resolver/explain.js';
+import type { Job } from '../resolver/job.js';
+import { Pool } from '../resolver/provides-index.js';
+import { resolve } from '../resolver/solve.js';
+import { channelSource } from '../resolver/catalog-source.js';
+import { formatNevraWithEpoch } from '../rpm/nevra.js';
+import type { BranchView } from '../store/branch-view.js';
+import { findBuild } from '../store/builds.js';
+import { channelBranch, PACKAGES_BRANCH } from '../store/ref-paths.js';
+import type { ObjectId } from '../store/layout.js';
+import type { StagedObject } from '../store/objects.js';
+import type { Store } from '../store/store.js';
+import type { Transaction } from '../store/transaction.js';
+import { treeReader } from './compose-tree.js';
+import { imageDb } from './image-db.js';
+import { recordsOfChannel } from './image-ops.js';
+import { buildLayerTree } from './layer-content.js';
+import type { LayerBuild } from './layer-content.js';
+import { checkVersion, layerNames, layerVersions, parseVersionRef, pickLayer, publishLayer } from './layers.js';
+import type { VersionCheck } from './layers.js';
+
+export interface LayerContentRequest {
+  /** Builds of the store: NEVRA, name with one build, build id. */
+  packages?: string[];
+  /** Names to install, with their dependencies, from `channel`. */
+  resolve?: string[];
+  channel?: string;
+}
+
+export interface LayerResult { name: string; version: string; id: ObjectId | null; packages: string[]; check: VersionCheck }
+
+/** The builds a request names, in `view`. */
+async function requestedBuilds(store: Store, view: BranchView, req: LayerContentRequest): Promise<LayerBuild[]> {
+  const named = req.packages ?? [];
+  const wanted = req.resolve ?? [];
+  if (named.length === 0 && wanted.length === 0) throw new BazaarError('ERR_USAGE', 'name the layer\'s content: --package NEVRA... or --resolve NAME... --channel C');
+  if (named.length && wanted.length) throw new BazaarError('ERR_USAGE', 'give either --package or --resolve, not both');
+  const out: LayerBuild[] = [];
+  if (named.length) {
+    const branch = req.channel ? channelBranch(req.channel) : PACKAGES_BRANCH;
+    for (const ref of named) {
+      const e = await findBuild(view, store.objects, branch, ref, req.channel ? `channel ${req.channel}` : 'the store', "'bazaar ls' lists what is there");
+      out.push({ record: await store.build(e.value), recordId: e.value });
+    }
+    return out;
+  }
+  if (!req.channel) throw new BazaarError('ERR_USAGE', '--resolve needs --channel C: the channel to resolve from');
+  const universe = await channelSource(store, view, req.channel);
+  const pool = new Pool(universe);
+  const res = resolve(pool, { jobs: wanted.map((name): Job => ({ kind: 'install', name })) });
+  if (!res.ok) {
+    const problems = res.problems.map((c) => renderProblem(pool, c));
+    throw new BazaarError('ERR_NO_SOLUTION', problems[0].split('\n')[0].replace(/^problem: /, ''), { data: { problems } });
+  }
+  const recordOf = recordsOfChannel(store, view, req.channel);
+  for (const id of res.install) {
+    const r = pool.packages[id].record;
+    const found = await recordOf(r.buildId ?? '', formatNevraWithEpoch(r));
+    if (!found) throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `${formatNevraWithEpoch(r)} is not in channel ${req.channel}`);
+    out.push(found);
+  }
+  return out;
+}
+
+/**
+ * Builds a layer from packages and publishes it as `name@version` (or, with `dryRun`,
+ * only says what publishing would need: `bazaar layer check-version`).
+ *
+ * @example
+ * await createLayer(store, 'base@1.0.0', { resolve: ['bash', 'coreutils'], channel: 'sample' });
+ */
+export async function createLayer(store: Store, ref: string, req: LayerContentRequest, options: { force?: boolean; dryRun?: boolean } = {}): Promise<LayerResult> {
+  const { name, version } = parseVersionRef(ref, 'layer');
+  const staged: StagedObject[] = [];
+  try {
+    return await store.write(async (tx: Transaction) => {
+      const builds = await requestedBuilds(store, tx, req);
+      const content = await buildLayerTree(store.objects, builds, { installTime: Math.floor(store.now() / 1000), staged });
+      const packages = content.packages.map((p) => p.nevra);
+      if (options.dryRun) {
+        const check = await checkVersion(store.objects, tx, name, version, content.tree);
+        await store.objects.discard(staged);
+        return { name, version, id: null, packages, check };
+      }
+      tx.stage(...staged);
+      const { id, check } = await publishLayer(store.objects, tx, { name, version, tree: content.tree, packages: content.packages, source: 'packages' }, options);
+      return { name, version, id, packages, check };
+    });
+  } catch (err) {
+    await store.objects.discard(staged);
+    throw err;
+  }
+}
+
+/** Every layer with its published versions (highest first). */
+export async function listLayers(view: BranchView): Promise<Array<{ name: string; versions: string[] }>> {
+  const out = [];
+  for (const name of layerNames(view).sort()) out.push({ name, versions: [...(await layerVersions(view, name)).keys()].sort(semver.rcompare) });
+  return out;
+}
+
+/** A layer as `layer show --json` prints it (`name@range`: the version it picks). */
+export async function showLayer(store: Store, view: BranchView, ref: string): Promise<{
+  name: string; version: string; id: ObjectId; source: string; tree: ObjectId; packages: string[]; forced: unknown; parent: null; policy: null;
+}> {
+  const at = ref.indexOf('@');
+  const name = at < 0 ? ref : ref.slice(0, at);
+  const picked = await pickLayer(store.objects, view, name, at < 0 ? '*' : ref.slice(at + 1));
+  const db = await imageDb(store.objects, [picked.layer.tree], treeReader(store.objects));
+  return {
+    name, version: picked.version, id: picked.id, source: picked.layer.source, tree: picked.layer.tree,
+    packages: db.map((p) => `${p.snippet.name}-${p.snippet.epoch}:${p.snippet.version}-${p.snippet.release}.${p.snippet.arch}`).sort(),
+    forced: picked.layer.forced ?? null, parent: null, policy: null,
+  };
+}
