@@ -22,6 +22,8 @@ export interface TableCell {
   local: Uint8Array;
   /** First overflow page, 0 when the payload is all local. */
   overflow: number;
+  /** File offset of the pointer to the first overflow page (when there is one). */
+  overflowAt: number;
   /** File offset of the cell (for error messages). */
   offset: number;
 }
@@ -99,6 +101,7 @@ export async function* tableCells(db: SqliteFile, root: number): AsyncGenerator<
         size: size.value,
         local: page.subarray(rowid.next, rowid.next + local),
         overflow: spills ? view.getUint32(rowid.next + local) : 0,
+        overflowAt: base + rowid.next + local,
         offset: base + off,
       };
     }
@@ -121,7 +124,7 @@ export async function cellPayload(db: SqliteFile, cell: TableCell, limit: number
   out.set(cell.local, 0);
   let filled = cell.local.length;
   let next = cell.overflow;
-  let from = cell.offset;
+  let from = cell.overflowAt;
   const seen = new Set<number>();
   while (filled < cell.size) {
     if (next === 0) throw file.corrupt(from, `the overflow chain of row ${cell.rowid} ends after ${filled} of ${cell.size} bytes`, { rowid: cell.rowid });

@@ -16,7 +16,7 @@ const SCHEMA_ROW_MAX = 1024 * 1024;
 const SCHEMA_ROWS_MAX = 100_000;
 
 /** Root page of the `Packages` table, from the sqlite_schema table. */
-async function packagesRoot(db: SqliteFile): Promise<number> {
+export async function packagesRoot(db: SqliteFile): Promise<number> {
   let rows = 0;
   for await (const cell of tableCells(db, 1)) {
     if (++rows > SCHEMA_ROWS_MAX) throw db.file.corrupt(cell.offset, `the schema has more than ${SCHEMA_ROWS_MAX} rows`);
