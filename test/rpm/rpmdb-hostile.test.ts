@@ -133,6 +133,15 @@ testWith(t, 'sqlite: a B-tree page pointing back at its own tree', ['rpm'], asyn
   await refused(root, file);
 });
 
+testWith(t, 'sqlite: a hot rollback journal, and a WAL that is not one, are refused by name', ['rpm'], async () => {
+  let { root, file } = sqliteCopy();
+  writeFileSync(`${file}-journal`, Buffer.from([0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7, 0, 0, 0, 0]));
+  await refused(root, file, /hot rollback journal/);
+  ({ root, file } = sqliteCopy());
+  writeFileSync(`${file}-wal`, Buffer.alloc(64, 0x41));
+  await refused(root, `${file}-wal`, /bad magic/);
+});
+
 testWith(t, 'BerkeleyDB: truncated, an overflow page out of range, a loop in an overflow chain', ['rpm', 'db5.3_load'], async () => {
   const make = (): { root: string; file: string } => {
     const root = bdbRoot('hostile-bdb', sampleDb().blobs);
