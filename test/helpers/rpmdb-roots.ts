@@ -5,7 +5,7 @@
  * has no ndb backend, so nothing here can write one independently).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adler32 } from '../../src/rpm/rpmdb/ndb-packages.js';
@@ -15,8 +15,14 @@ export const DBPATH = '/var/lib/rpm';
 const BASE = ['--dbpath', DBPATH];
 const INSTALL_FLAGS = ['--nodeps', '--noscripts', '--notriggers', '--nosignature', '--nodigest', '--ignorearch', '--ignoreos', '--replacefiles', '--replacepkgs', '--oldpackage'];
 
+const made: string[] = [];
+process.on('exit', () => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
+
+/** A fresh temporary directory, removed when the test process exits. */
 export function tempRoot(label: string): string {
-  return mkdtempSync(join(tmpdir(), `bazaar-rpmdb-${label}-`));
+  const dir = mkdtempSync(join(tmpdir(), `bazaar-rpmdb-${label}-`));
+  made.push(dir);
+  return dir;
 }
 
 function run(cmd: string, args: string[], input?: string | Buffer): { status: number; stdout: Buffer; stderr: string } {

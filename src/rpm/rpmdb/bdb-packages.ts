@@ -9,8 +9,8 @@
  * whose items are key/value pairs, each either on the page (H_KEYDATA) or in a chain of
  * overflow pages (H_OFFPAGE). Layouts from Berkeley DB's dbinc/db_page.h.
  *
- * All buckets are walked first, keeping only where each value lives, so that headers are
- * yielded in hnum order and any page reached twice (a loop, or two chains sharing pages)
+ * All buckets are walked first, keeping only where each value lives (no page stays in
+ * memory), so that headers are yielded in hnum order and any page reached twice (a loop, or two chains sharing pages)
  * is reported before a header is handed out.
  */
 import type { DbRecord } from './db-record.js';
@@ -45,8 +45,11 @@ interface Page { bytes: Uint8Array; view: DataView; base: number }
 
 interface ValueRef {
   hnum: number;
-  /** Inline value bytes, or the overflow chain's first page and total length. */
-  inline?: Uint8Array;
+  /**
+   * Where an on-page value's bytes are in the file (re-read when yielded, so that the
+   * walk keeps no page in memory), or the overflow chain's first page and total length.
+   */
+  inline?: { at: number; length: number };
   overflow?: { page: number; length: number };
   offset: number;
 }
@@ -189,7 +192,7 @@ async function collectValues(db: BdbHash, maxBucket: number, spares: number[]): 
         if (hnums.has(hnum)) throw db.file.corrupt(base + koff, `header number ${hnum} appears twice`, { page: n, hnum });
         hnums.add(hnum);
         if (bytes[voff] === H_KEYDATA) {
-          refs.push({ hnum, inline: bytes.subarray(voff + 1, voff + vlen), offset: base + voff });
+          refs.push({ hnum, inline: { at: base + voff + 1, length: vlen - 1 }, offset: base + voff });
         } else if (bytes[voff] === H_OFFPAGE && vlen === HOFFPAGE_SIZE) {
           const length = db.u32(view, voff + 8);
           if (length > BLOB_MAX || length > db.file.size) throw db.file.corrupt(base + voff, `header #${hnum} claims ${length} bytes, more than ${length > BLOB_MAX ? `the limit of ${BLOB_MAX}` : 'the file holds'}`, { hnum });
@@ -211,7 +214,9 @@ export async function* bdbPackages(path: string): AsyncGenerator<DbRecord> {
   try {
     const refs = await collectValues(db, maxBucket, spares);
     for (const ref of refs) {
-      const blob = ref.inline ?? await db.overflow(ref.overflow!.page, ref.overflow!.length, ref.offset, ref.hnum);
+      const blob = ref.inline
+        ? await db.file.read(ref.inline.at, ref.inline.length, `value of header #${ref.hnum}`)
+        : await db.overflow(ref.overflow!.page, ref.overflow!.length, ref.offset, ref.hnum);
       yield { hnum: ref.hnum, blob, offset: ref.offset };
     }
   } finally {
