@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark, each against its peer on the same input in the same
  * run, printing ratios. See each module for what it measures.
  */
+import { benchReaders } from './readers.js';
 import { benchResolver } from './resolver.js';
 import { benchRpmmd } from './rpmmd.js';
 import { benchStore } from './store.js';
@@ -10,6 +11,7 @@ import { benchVercmp } from './vercmp.js';
 const only = process.argv[2];
 const benches: Array<[string, () => Promise<unknown>]> = [
   ['store', () => benchStore()],
+  ['readers', () => benchReaders()],
   ['vercmp', () => benchVercmp()],
   ['resolver', async () => console.log((await benchResolver()).text)],
   ['rpmmd', () => benchRpmmd()],

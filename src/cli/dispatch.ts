@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BazaarError, isInputError } from '../errors.js';
-import { Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import type { Command, CommandOutput } from './command.js';
 import { commands } from './commands/index.js';
 import { createProgress } from './progress.js';
@@ -136,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
       stdin: process.stdin,
       stdout: process.stdout,
       emit: (chunk) => { process.stdout.write(chunk); },
-      openStore: () => Store.open(storeDir, { onNotice: notice }),
+      openStore: async (): Promise<Store> => (await import('../store/store.js')).Store.open(storeDir, { onNotice: notice }),
       notice,
     });
     print(out, json);

@@ -16,6 +16,7 @@ import type { BuildRecord } from './kinds/build.js';
 import { isObjectId, objectIdOf } from './layout.js';
 import type { ObjectId } from './layout.js';
 import type { ObjectStore } from './objects.js';
+import type { IndexedBuild, PackageIndex } from './package-index.js';
 import { buildOfPath, buildPath, namePath } from './ref-paths.js';
 
 /** A build as a branch lists it: its name and key from the path, the value it points at. */
@@ -89,14 +90,34 @@ function candidatesOf(ref: string): Candidate[] {
 }
 
 /**
- * Every build of a branch that `ref` names (see the module comment), without reading
- * records except for a build id. An exact key match wins over looser readings.
+ * The package index of the branch being searched: `loaded` when one is in memory (a
+ * long-lived reader: every lookup is then a map access), `load` to read or build it
+ * (needed for lookups by build id).
  */
-export async function matchBuilds(view: BranchView, objects: ObjectStore, branch: string, ref: string): Promise<BuildEntry[]> {
-  if (isObjectId(ref)) return byBuildId(view, objects, branch, ref);
+export interface IndexSource { loaded(): PackageIndex | null; load(): Promise<PackageIndex> }
+
+const fromIndex = (b: IndexedBuild): BuildEntry => ({ name: b.name, key: b.key, nevra: nevraOfKey(b.key), value: b.value });
+
+/**
+ * Every build of a branch that `ref` names (see the module comment), without reading
+ * records. An exact key match wins over looser readings.
+ */
+export async function matchBuilds(view: BranchView, branch: string, ref: string, index?: IndexSource): Promise<BuildEntry[]> {
+  const mem = index?.loaded() ?? null;
+  if (isObjectId(ref)) {
+    if (!index) return [];
+    const idx = mem ?? (await index.load());
+    return idx.builds.filter((b) => b.header === ref || b.value === ref).map(fromIndex);
+  }
+  const at = async (name: string, key: string): Promise<BuildEntry | null> => {
+    if (mem) { const b = mem.get(key); return b ? fromIndex(b) : null; }
+    return entryAt(view, branch, name, key);
+  };
+  const named = async (name: string): Promise<BuildEntry[]> => (mem ? mem.named(name).map(fromIndex) : entriesNamed(view, branch, name));
+  // The common case first: a whole NEVRA, whose key (epoch 0 when none is written) exists.
   const exact = parseNevra(ref);
-  if (exact && exact.epoch !== null) {
-    const hit = await entryAt(view, branch, exact.name, nevraKey(exact));
+  if (exact) {
+    const hit = await at(exact.name, nevraKey(exact));
     if (hit) return [hit];
   }
   const found = new Map<string, BuildEntry>();
@@ -104,24 +125,13 @@ export async function matchBuilds(view: BranchView, objects: ObjectStore, branch
   for (const c of candidatesOf(ref)) {
     if (c.name === '') continue;
     let list = byName.get(c.name);
-    if (!list) { list = await entriesNamed(view, branch, c.name); byName.set(c.name, list); }
+    if (!list) { list = await named(c.name); byName.set(c.name, list); }
     for (const e of list) {
       const k = parseNevra(e.key);
       if (k && c.test(k)) found.set(e.key, e);
     }
   }
   return [...found.values()];
-}
-
-/** Builds whose build id (header digest) or record id is `id`: looked up through the index of ids. */
-async function byBuildId(view: BranchView, objects: ObjectStore, branch: string, id: ObjectId): Promise<BuildEntry[]> {
-  const out: BuildEntry[] = [];
-  for (const e of await allEntries(view, branch)) {
-    if (e.value === id) { out.push(e); continue; }
-    const b = await readKind(objects, e.value, 'build').catch(() => null);
-    if (b && b.header === id) out.push(e);
-  }
-  return out;
 }
 
 /** The build id of an .rpm file (its header digest), or null when `ref` is not a file. */
@@ -140,9 +150,9 @@ export async function buildIdOfFile(ref: string): Promise<ObjectId | null> {
  * The one build `ref` names in a branch; ERR_PACKAGE_NOT_FOUND (with `hint`) or
  * ERR_PACKAGE_AMBIGUOUS (listing the candidates) otherwise.
  */
-export async function findBuild(view: BranchView, objects: ObjectStore, branch: string, ref: string, where: string, hint: string): Promise<BuildEntry> {
+export async function findBuild(view: BranchView, branch: string, ref: string, where: string, hint: string, index?: IndexSource): Promise<BuildEntry> {
   const fileId = await buildIdOfFile(ref);
-  const matches = await matchBuilds(view, objects, branch, fileId ?? ref);
+  const matches = await matchBuilds(view, branch, fileId ?? ref, index);
   if (matches.length === 1) return matches[0];
   if (matches.length > 1) {
     throw new BazaarError('ERR_PACKAGE_AMBIGUOUS', `${ref} names ${matches.length} builds in ${where} (${matches.map((b) => b.nevra).join(', ')}); give the full NEVRA`, { data: { ref, where, candidates: matches.map((b) => b.nevra) } });

@@ -134,7 +134,7 @@ export async function addBuildsToChannel(store: Store, tx: Transaction, name: st
 /** Builds of the store named by `refs` (NEVRA, name with one build, build id, .rpm path). */
 async function storeBuilds(store: Store, view: BranchView, refs: readonly string[]): Promise<BuildEntry[]> {
   const out: BuildEntry[] = [];
-  for (const ref of refs) out.push(await findBuild(view, store.objects, PACKAGES_BRANCH, ref, 'the store', "'bazaar ls' lists what is there"));
+  for (const ref of refs) out.push(await findBuild(view, PACKAGES_BRANCH, ref, 'the store', "'bazaar ls' lists what is there", store.indexSource(view, PACKAGES_BRANCH)));
   return out;
 }
 
@@ -154,7 +154,7 @@ export async function addToChannel(store: Store, name: string, refs: string[], o
 }
 
 export function findInChannel(store: Store, view: BranchView, name: string, ref: string): Promise<BuildEntry> {
-  return findBuild(view, store.objects, channelBranch(name), ref, `channel ${name}`, `'bazaar channel ls ${name}' lists it`);
+  return findBuild(view, channelBranch(name), ref, `channel ${name}`, `'bazaar channel ls ${name}' lists it`, store.indexSource(view, channelBranch(name)));
 }
 
 /**

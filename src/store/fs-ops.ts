@@ -11,7 +11,6 @@
  * Synchronous calls on purpose where the store makes thousands of small changes: a
  * thread-pool round trip costs more than the call itself.
  */
-import { execFile } from 'node:child_process';
 import {
   closeSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, unlinkSync, writeSync,
 } from 'node:fs';
@@ -75,6 +74,8 @@ export function fsyncPath(path: string): void {
  */
 export async function syncFilesystem(root: string, fallback: () => void): Promise<void> {
   fsEvent();
+  // child_process (and the net and stream modules it loads) only when a writer commits
+  const { execFile } = await import('node:child_process');
   const ok = await new Promise<boolean>((resolve) => {
     execFile('sync', ['-f', root], (err) => resolve(err === null));
   });

@@ -99,6 +99,12 @@ export class ObjectStore {
    */
   private readonly pending = new Map<ObjectId, { data: Buffer; count: number }>();
 
+  /**
+   * Parsed small typed objects (records, settings, images, layers) by id: immutable, so a
+   * long-lived reader parses each once. Bounded; kinds.ts decides what goes in.
+   */
+  readonly parsed = new Map<ObjectId, unknown>();
+
   constructor(readonly backend: ObjectBackend) {}
 
   has(id: ObjectId): boolean { return this.backend.has(id); }

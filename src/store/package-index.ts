@@ -63,6 +63,19 @@ export class PackageIndex {
 
   get(key: string): IndexedBuild | undefined { return this.byKey.get(key); }
 
+  private byNameMap: Map<string, IndexedBuild[]> | null = null;
+  /** Every build of one name. */
+  named(name: string): IndexedBuild[] {
+    if (!this.byNameMap) {
+      this.byNameMap = new Map();
+      for (const b of this.builds) {
+        const list = this.byNameMap.get(b.name);
+        if (list) list.push(b); else this.byNameMap.set(b.name, [b]);
+      }
+    }
+    return this.byNameMap.get(name) ?? [];
+  }
+
   /** Builds whose build id is `id`. */
   byHeader(id: string): IndexedBuild[] {
     if (!this.byHeaderMap) {

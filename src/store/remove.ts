@@ -20,7 +20,7 @@ import type { Store } from './store.js';
  */
 export async function removePackage(store: Store, ref: string, options: { message?: string } = {}): Promise<{ nevra: string; id: ObjectId; commit: string }> {
   return store.write(async (tx) => {
-    const b = await findBuild(tx, store.objects, PACKAGES_BRANCH, ref, 'the store', "'bazaar ls' lists what is there");
+    const b = await findBuild(tx, PACKAGES_BRANCH, ref, 'the store', "'bazaar ls' lists what is there", store.indexSource(tx, PACKAGES_BRANCH));
     const record = await readKind(store.objects, b.value, 'build');
     const path = buildPath(b.name, b.key);
     const holders = [

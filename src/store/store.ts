@@ -13,7 +13,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
 import { allEntries, buildIdOfFile, findBuild, readBuild } from './builds.js';
-import type { BuildEntry, StoredBuild } from './builds.js';
+import type { BuildEntry, IndexSource, StoredBuild } from './builds.js';
 import type { AddOptions, AddPath, AddResult } from './add-packages.js';
 import type { BranchView } from './branch-view.js';
 import { FsObjectBackend } from './fs-object-backend.js';
@@ -185,9 +185,24 @@ export class Store {
   /** The package index of a branch as a view sees it (packages by default). */
   index(view: BranchView, branch = PACKAGES_BRANCH): Promise<PackageIndex> { return this.indexOf(view.head(branch)); }
 
+  /** Indexes in memory, by commit: a long-lived reader looks up by map access. */
+  private readonly indexes = new Map<string, PackageIndex>();
+
   /** The package index of one commit of a package-like branch (null: empty). */
-  indexOf(commit: string | null): Promise<PackageIndex> {
-    return PackageIndex.forCommit({ root: this.dir, repo: this.repo, objects: this.objects, onNotice: (l) => this.notice(l) }, commit);
+  async indexOf(commit: string | null): Promise<PackageIndex> {
+    if (commit === null) return PackageIndex.empty();
+    const hit = this.indexes.get(commit);
+    if (hit) return hit;
+    const index = await PackageIndex.forCommit({ root: this.dir, repo: this.repo, objects: this.objects, onNotice: (l) => this.notice(l) }, commit);
+    if (this.indexes.size >= 16) this.indexes.delete(this.indexes.keys().next().value as string);
+    this.indexes.set(commit, index);
+    return index;
+  }
+
+  /** The index lookups of a branch may use: the one in memory if any, else loaded on demand (by build id). */
+  indexSource(view: BranchView, branch: string): IndexSource {
+    const commit = view.head(branch);
+    return { loaded: () => (commit === null ? PackageIndex.empty() : this.indexes.get(commit) ?? null), load: () => this.indexOf(commit) };
   }
 
   /** A build record by its object id. */
@@ -198,7 +213,7 @@ export class Store {
 
   /** The one build `ref` names in the store (see builds.ts for the accepted spellings). */
   async findPackage(view: BranchView, ref: string): Promise<StoredBuild> {
-    const entry = await findBuild(view, this.objects, PACKAGES_BRANCH, ref, 'the store', "'bazaar ls' lists what is there");
+    const entry = await findBuild(view, PACKAGES_BRANCH, ref, 'the store', "'bazaar ls' lists what is there", this.indexSource(view, PACKAGES_BRANCH));
     return readBuild(this.objects, entry);
   }
 

@@ -79,7 +79,7 @@ export class Transaction extends BranchView {
   async commit(): Promise<StoreState> {
     if (!this.dirty) return this.base;
     await syncFilesystem(this.root, () => { /* the object backend fsyncs its own files below */ });
-    await this.objects.backend.commit(this.staged);
+    await this.objects.commit(this.staged);
     const next: StoreState = { seq: this.base.seq + 1, time: this.now(), heads: { ...this.heads } };
     if (!(await this.stateBackend.commit(next))) throw new StateConflict();
     // The git refs mirror the state for git tools: the changed branches, and any a crash

@@ -69,6 +69,9 @@ function treeOrder(a: GitTreeEntry, b: GitTreeEntry): number {
 export class GitRepo {
   /** Parsed objects by oid: trees and value blobs recur across commits. Bounded. */
   private readonly cache = new Map<string, { type: GitObjectType; body: Buffer }>();
+  /** Parsed trees and commits (immutable, so safe to share): lookups re-read the same few. */
+  private readonly trees = new Map<string, GitTreeEntry[]>();
+  private readonly commits = new Map<string, GitCommit>();
   private readonly isoCache = {};
 
   constructor(readonly gitdir: string, private readonly tmpRoot: string) {}
@@ -138,6 +141,15 @@ export class GitRepo {
   async readBlob(oid: string): Promise<Buffer> { return this.typed(oid, 'blob'); }
 
   async readTree(oid: string): Promise<GitTreeEntry[]> {
+    const hit = this.trees.get(oid);
+    if (hit) return hit;
+    const entries = await this.parseTree(oid);
+    if (this.trees.size > 20_000) this.trees.clear();
+    this.trees.set(oid, entries);
+    return entries;
+  }
+
+  private async parseTree(oid: string): Promise<GitTreeEntry[]> {
     const body = await this.typed(oid, 'tree');
     const out: GitTreeEntry[] = [];
     let pos = 0;
@@ -152,6 +164,15 @@ export class GitRepo {
   }
 
   async readCommit(oid: string): Promise<GitCommit> {
+    const hit = this.commits.get(oid);
+    if (hit) return hit;
+    const c = await this.parseCommit(oid);
+    if (this.commits.size > 20_000) this.commits.clear();
+    this.commits.set(oid, c);
+    return c;
+  }
+
+  private async parseCommit(oid: string): Promise<GitCommit> {
     const text = (await this.typed(oid, 'commit')).toString('utf8');
     const split = text.indexOf('\n\n');
     const head = split < 0 ? text : text.slice(0, split);

@@ -67,9 +67,20 @@ export function decodeKind<K extends JsonKindName>(bytes: Buffer, id: ObjectId, 
   return KINDS[kind].parse(value as Record<string, unknown>, id) as KindValues[K];
 }
 
-/** Reads, verifies and validates an object of `kind`. */
+/** Kinds small enough to keep parsed (manifests and trees can be large, and are many). */
+const CACHED: ReadonlySet<JsonKindName> = new Set(['build', 'channel', 'pin', 'layer', 'image']);
+const CACHE_MAX = 50_000;
+
+/** Reads, verifies and validates an object of `kind` (small kinds are parsed once per process). */
 export async function readKind<K extends JsonKindName>(objects: ObjectStore, id: ObjectId, kind: K): Promise<KindValues[K]> {
-  return decodeKind(await objects.read(id), id, kind);
+  const hit = objects.parsed.get(id) as { kind: string } | undefined;
+  if (hit && hit.kind === kind) return hit as KindValues[K];
+  const value = decodeKind(await objects.read(id), id, kind);
+  if (CACHED.has(kind)) {
+    if (objects.parsed.size >= CACHE_MAX) objects.parsed.clear();
+    objects.parsed.set(id, value);
+  }
+  return value;
 }
 
 /** The references of a JSON value of `kind`. */

@@ -1,0 +1,140 @@
+/**
+ * One store, many readers (the issue's benchmark), on a generated store of 20,000+
+ * package builds:
+ *
+ *   1. a cold CLI lookup (`bazaar show NAME`) beyond Node's own start-up (`node -e 0`),
+ *      median of runs; goal: under 50 ms;
+ *   2. in-process lookups by name, by NEVRA and by provide, per second, alone and while
+ *      another process adds packages in a loop; goal: microseconds each, no slower with
+ *      the writer;
+ *   3. fsck and gc CPU time on a 3,000-package store with 5 commits and with 100 commits
+ *      (one package changed per commit); goal: within 1.5x of each other;
+ *   4. `resolve --channel` on the 20,000-build channel, warm; goal: under a second.
+ *
+ *   node dist/bench/readers.js [--builds N] [--keep DIR]
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { channelBranch } from '../src/store/ref-paths.js';
+import { Store } from '../src/store/store.js';
+import { makePackageRpm } from '../test/helpers/make-rpm.js';
+
+const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const arg = (name: string, fallback: string): string => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] as string : fallback; };
+
+/** Package files: `names` names, some with a second version; each provides a soname the next requires. */
+function generate(dir: string, names: number, offset = 0): string[] {
+  mkdirSync(dir, { recursive: true });
+  const files: string[] = [];
+  for (let i = offset; i < offset + names; i++) {
+    const name = `pkg${String(i).padStart(6, '0')}`;
+    const versions = i % 3 === 0 ? ['1.0', '1.1'] : ['1.0'];
+    for (const version of versions) {
+      const file = join(dir, `${name}-${version}-alt1.x86_64.rpm`);
+      writeFileSync(file, makePackageRpm({
+        name, version, release: 'alt1', arch: 'x86_64', sourcerpm: `${name}-${version}-alt1.src.rpm`,
+        provides: [{ name, flags: 8, version: `${version}-alt1` }, { name: `lib${name}.so.1()(64bit)` }],
+        requires: i > offset && i % 10 !== 0 ? [{ name: `libpkg${String(i - 1).padStart(6, '0')}.so.1()(64bit)` }] : [],
+      }));
+      files.push(file);
+    }
+  }
+  return files;
+}
+
+function cpuMs(args: string[]): { ms: number; cpu: number; status: number | null } {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, CLI, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const ms = performance.now() - t0;
+  const [u, s] = (r.stderr.trim().split('\n').pop() ?? '0 0').split(' ').map(Number);
+  return { ms, cpu: (u + s) * 1000, status: r.status };
+}
+
+async function buildStore(dir: string, files: string[], batch: number, channel?: string): Promise<Store> {
+  const store = await Store.init(dir);
+  if (channel) { const { createChannel } = await import('../src/store/channels.js'); await createChannel(store, channel); }
+  for (let i = 0; i < files.length; i += batch) await store.add(files.slice(i, i + batch), channel ? { channel } : {});
+  return store;
+}
+
+function rate(n: number, ms: number): string { return `${Math.round(n / (ms / 1000)).toLocaleString('en')}/s (${((ms * 1000) / n).toFixed(1)} µs each)`; }
+
+export async function benchReaders(): Promise<void> {
+  const names = Number(arg('--builds', '20000')) * 3 / 4; // a third of the names have two versions
+  const keep = arg('--keep', '');
+  const work = keep || mkdtempSync(join(tmpdir(), 'bazaar-bench-readers-'));
+  const bigDir = join(work, 'big');
+  let big: Store;
+  const t0 = performance.now();
+  if (existsSync(join(bigDir, 'bazaar-store.json'))) big = await Store.open(bigDir);
+  else big = await buildStore(bigDir, generate(join(work, 'rpms'), names), 1000, 'big');
+  const builds = await big.read(async (s) => (await big.index(s)).builds.length);
+  console.log(`store of ${builds.toLocaleString('en')} builds ready in ${((performance.now() - t0) / 1000).toFixed(0)} s (${bigDir})`);
+
+  // 1. cold CLI lookup
+  const node = median(Array.from({ length: 7 }, () => { const t = performance.now(); spawnSync(process.execPath, ['-e', '0']); return performance.now() - t; }));
+  const target = `pkg${String(Math.floor(names / 2)).padStart(6, '0')}`;
+  const show = median(Array.from({ length: 7 }, () => cpuMs(['show', '--store', bigDir, `${target}-1.0-alt1.x86_64`]).ms));
+  const beyond = show - node;
+  console.log(`cold 'bazaar show NAME': ${show.toFixed(0)} ms, node start-up ${node.toFixed(0)} ms: ${beyond.toFixed(0)} ms beyond start-up (goal < 50 ms: ${beyond < 50 ? 'met' : 'NOT met'})`);
+
+  // 2. in-process lookups, alone and under a writer
+  const lookups = async (label: string): Promise<number[]> => big.read(async (snap) => {
+    const index = await big.index(snap);
+    const n = 2000;
+    const pick = (i: number): string => `pkg${String((i * 7919) % names).padStart(6, '0')}`;
+    let t = performance.now();
+    for (let i = 0; i < n; i++) await big.findPackage(snap, pick(i) + '-1.0-alt1.x86_64');
+    const byNevra = performance.now() - t;
+    t = performance.now();
+    for (let i = 0; i < n; i++) await big.findPackage(snap, pick(i) + '.x86_64').catch(() => null);
+    const byName = performance.now() - t;
+    t = performance.now();
+    for (let i = 0; i < n * 50; i++) index.whatProvides(`lib${pick(i)}.so.1()(64bit)`);
+    const byProvide = performance.now() - t;
+    console.log(`${label}: by NEVRA ${rate(n, byNevra)}, by name ${rate(n, byName)}, by provide ${rate(n * 50, byProvide)}`);
+    return [byNevra / n, byName / n, byProvide / (n * 50)];
+  });
+  const alone = await lookups('in-process lookups, alone');
+  const extra = generate(join(work, 'extra'), 300, names + 1000);
+  let writing = true;
+  const writer = (async () => {
+    for (let i = 0; writing; i = (i + 30) % extra.length) {
+      await new Promise<void>((resolve) => spawn(process.execPath, [CLI, 'add', '--store', bigDir, ...extra.slice(i, i + 30)], { stdio: 'ignore' }).on('close', () => resolve()));
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 500));
+  const busy = await lookups('in-process lookups, with a writer adding');
+  writing = false;
+  await writer;
+  const slow = Math.max(...busy.map((b, i) => b / alone[i]));
+  console.log(`slowdown under a writer: ${slow.toFixed(2)}x (goal: not slowed; on 2 cores the writer takes one)`);
+
+  // 3. fsck and gc CPU time: 5 commits vs 100 commits over 3,000 packages
+  const small = generate(join(work, 'small-rpms'), 2250, 2_000_000);
+  const five = await buildStore(join(work, 'five'), small, Math.ceil(small.length / 5));
+  const hundred = await buildStore(join(work, 'hundred'), small, Math.ceil(small.length / 5));
+  const singles = generate(join(work, 'singles'), 95, 3_000_000);
+  for (const f of singles) await hundred.add([f]);
+  const history = await hundred.read(async (s) => (await s.log('packages')).length);
+  const f5 = cpuMs(['fsck', '--store', five.dir]);
+  const f100 = cpuMs(['fsck', '--store', hundred.dir]);
+  const g5 = cpuMs(['gc', '--store', five.dir]);
+  const g100 = cpuMs(['gc', '--store', hundred.dir]);
+  console.log(`fsck CPU: ${f5.cpu.toFixed(0)} ms (5 commits) vs ${f100.cpu.toFixed(0)} ms (${history} commits): ${(f100.cpu / f5.cpu).toFixed(2)}x (goal <= 1.5x: ${f100.cpu / f5.cpu <= 1.5 ? 'met' : 'NOT met'})`);
+  console.log(`gc CPU:   ${g5.cpu.toFixed(0)} ms (5 commits) vs ${g100.cpu.toFixed(0)} ms (${history} commits): ${(g100.cpu / g5.cpu).toFixed(2)}x (goal <= 1.5x: ${g100.cpu / g5.cpu <= 1.5 ? 'met' : 'NOT met'})`);
+
+  // 4. resolve --channel, cold then warm
+  const want = `pkg${String(names - 1).padStart(6, '0')}`;
+  const cold = cpuMs(['resolve', '--store', bigDir, '--channel', 'big', '--install', want]);
+  const warm = median(Array.from({ length: 3 }, () => cpuMs(['resolve', '--store', bigDir, '--channel', 'big', '--install', want]).ms));
+  const head = await big.read(async (s) => s.head(channelBranch('big')));
+  console.log(`resolve --channel on ${builds.toLocaleString('en')} builds: cold ${(cold.ms / 1000).toFixed(1)} s (builds the universe cache of ${head?.slice(0, 12)}), warm ${warm.toFixed(0)} ms (goal < 1000 ms: ${warm < 1000 ? 'met' : 'NOT met'})`);
+  if (!keep) rmSync(work, { recursive: true, force: true });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await benchReaders();
