@@ -12,10 +12,11 @@ import type { Job } from '../resolver/job.js';
 import type { ConstraintGenerator } from '../resolver/constraint.js';
 import { Pool } from '../resolver/provides-index.js';
 import { resolve } from '../resolver/solve.js';
-import type { PackageSource } from '../resolver/source.js';
+import type { PackageRecord, PackageSource } from '../resolver/source.js';
 import { formatNevraWithEpoch } from '../rpm/nevra.js';
 import { FileFlag } from '../rpm/tags.js';
 import type { BuildRecord } from '../store/kinds/build.js';
+import type { ImageObject } from '../store/kinds/image.js';
 import { SNIPPET_DIR, snippetName } from '../store/kinds/snippet.js';
 import { kindOfMode } from '../store/kinds/tree.js';
 import type { ObjectId } from '../store/layout.js';
@@ -82,26 +83,42 @@ export interface ChangePlan { add: LayerBuild[]; remove: InstalledPackage[] }
 /** Where a build of the universe lives in the store: its build record, by build id. */
 export type RecordOf = (buildId: string, key: string) => Promise<{ record: BuildRecord; recordId: ObjectId } | null>;
 
+export interface PlanOptions {
+  /** Linked-image policies and parent dependencies (link-policy.ts). */
+  constraints?: ConstraintGenerator[];
+  /**
+   * Packages the image has without holding them: the parent's under a partial policy,
+   * and the provider of bazaar(parent). They satisfy dependencies and are never added
+   * to or removed from the image.
+   */
+  virtual?: PackageRecord[];
+  /** Installed packages may be replaced or removed when a policy requires it (sync, link). */
+  allowUninstall?: boolean;
+}
+
 /**
  * Runs the resolver over an image's package set. `constraints` are the linked-image
  * policies (their causes explain a refusal). ERR_NO_SOLUTION with the resolver's chain.
  */
-export async function planChange(loaded: LoadedImage, universe: PackageSource, change: ImageChange, recordOf: RecordOf, constraints: ConstraintGenerator[] = []): Promise<ChangePlan> {
+export async function planChange(loaded: LoadedImage, universe: PackageSource, change: ImageChange, recordOf: RecordOf, options: PlanOptions = {}): Promise<ChangePlan> {
   const byKey = new Map(loaded.db.map((p) => [formatNevraWithEpoch({ ...p.snippet }), p]));
-  const pool = new Pool(universe, { installed: loaded.db.map(installedRecord) });
+  const virtual = new Set(options.virtual ?? []);
+  const pool = new Pool(universe, { installed: [...loaded.db.map(installedRecord), ...virtual] });
   const jobs: Job[] = [
     ...(change.install ?? []).map((name): Job => ({ kind: 'install', name })),
     ...(change.erase ?? []).map((name): Job => ({ kind: 'erase', name })),
     ...(change.upgrade === 'all' ? [{ kind: 'upgradeAll' } as Job] : (change.upgrade ?? []).map((name): Job => ({ kind: 'upgrade', name }))),
   ];
   const multiversion = [...new Set(loaded.db.map((p) => p.snippet.name).filter((n) => MULTIVERSION.test(n)))];
-  const res = resolve(pool, { jobs, constraints, multiversion });
+  const res = resolve(pool, { jobs, constraints: options.constraints ?? [], multiversion, allowUninstall: options.allowUninstall ?? false });
   if (!res.ok) {
     const problems = res.problems.map((c) => renderProblem(pool, c));
     throw new BazaarError('ERR_NO_SOLUTION', `image ${loaded.image.name}: ${problems[0].split('\n')[0].replace(/^problem: /, '')}`, { data: { image: loaded.image.name, problems } });
   }
+  const isVirtual = (id: number): boolean => virtual.has(pool.packages[id].record);
   const add: LayerBuild[] = [];
   for (const id of res.install) {
+    if (isVirtual(id)) continue;
     const r = pool.packages[id].record;
     const found = await recordOf(r.buildId ?? '', formatNevraWithEpoch(r));
     if (!found) throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `${formatNevraWithEpoch(r)} is in the channel's metadata but not in the store`, { data: { nevra: formatNevraWithEpoch(r) } });
@@ -109,6 +126,9 @@ export async function planChange(loaded: LoadedImage, universe: PackageSource, c
   }
   const remove: InstalledPackage[] = [];
   for (const id of res.erase) {
+    if (isVirtual(id)) {
+      throw new BazaarError('ERR_POLICY_VIOLATION', `image ${loaded.image.name}: ${pool.nevra(id)} comes from the parent image (a partial policy) and cannot be removed here`, { data: { image: loaded.image.name } });
+    }
     const p = byKey.get(formatNevraWithEpoch(pool.packages[id].record));
     if (p) remove.push(p);
   }
@@ -124,7 +144,7 @@ function filesOf(p: InstalledPackage): string[] {
  * Applies a plan: the image's next private layer (its packages, minus what goes, plus what
  * comes; whiteouts for what goes from the layers below) and the next image version.
  */
-export async function applyPlan(store: Store, tx: Transaction, loaded: LoadedImage, plan: ChangePlan, message: string): Promise<ChangeResult> {
+export async function applyPlan(store: Store, tx: Transaction, loaded: LoadedImage, plan: ChangePlan, message: string, patch: Partial<Pick<ImageObject, 'parent'>> & { unlink?: boolean } = {}): Promise<ChangeResult> {
   const privateIndex = loaded.trees.length - 1;
   const gone = new Set(plan.remove.map((p) => p.blob));
   const keep = loaded.db.filter((p) => !gone.has(p.blob));
@@ -164,8 +184,9 @@ export async function applyPlan(store: Store, tx: Transaction, loaded: LoadedIma
   });
   const privateId = content.tree === loaded.privateLayer.tree ? loaded.image.private : privateLayer.id;
   if (privateId === privateLayer.id) tx.stage(privateLayer); else await store.objects.discard([privateLayer]);
-  const { kind: _k, v: _v, ...rest } = loaded.image;
-  const id = await commitImage(store.objects, tx, { ...rest, version, private: privateId }, message);
+  const { kind: _k, v: _v, parent: oldParent, ...rest } = loaded.image;
+  const parent = patch.unlink ? undefined : patch.parent ?? oldParent;
+  const id = await commitImage(store.objects, tx, { ...rest, version, private: privateId, ...(parent ? { parent } : {}) }, message);
   return { name: loaded.image.name, version, id, installed, removed, private: privateId };
 }
 

@@ -18,7 +18,12 @@ import type { GetTree } from './compose-tree.js';
 import { parseJobs } from './image-change.js';
 import type { ChangeResult } from './image-change.js';
 import { changeImage } from './image-ops.js';
+import semver from 'semver';
+import { parseLinkPolicy } from '../policy/linked-image.js';
+import type { Transaction } from '../store/transaction.js';
 import { imageId, loadImage } from './images.js';
+import { linkRules, violations } from './link-policy.js';
+import { childrenOf } from './links.js';
 
 export interface ImageLogEntry { commit: string; time: string; version: string; message: string }
 
@@ -128,16 +133,43 @@ export async function diffImage(store: Store, view: BranchView, name: string, a:
  * @example
  * await rollbackImage(store, 'webapp', { to: '1.0.0' });
  */
-export async function rollbackImage(store: Store, name: string, options: { to?: string } = {}): Promise<{ name: string; version: string; id: ObjectId; from: string }> {
+export async function rollbackImage(store: Store, name: string, options: { to?: string } = {}): Promise<{ name: string; version: string; id: ObjectId; from: string; children: Array<{ image: string; version: string }> }> {
   return store.write(async (tx) => {
     const current = await imageId(tx, name);
     const id = await imageAt(tx, name, options.to ?? 'HEAD~1');
     const from = (await readKind(store.objects, current, 'image')).version;
     const image = await readKind(store.objects, id, 'image');
-    if (id === current) return { name, version: image.version, id, from };
+    if (id === current) return { name, version: image.version, id, from, children: [] };
     await tx.update(imageBranch(name), [{ path: IMAGE_CURRENT, id }], `roll back image ${name} from ${from} to ${image.version}\n\nimage ${name}@${image.version}`);
-    return { name, version: image.version, id, from };
+    return { name, version: image.version, id, from, children: await rollbackMirrors(store, tx, name) };
   });
+}
+
+/**
+ * A parent rolled back takes its mirror children back too: each to its latest version
+ * that complies with the parent as it now is. A child with no such version is left as
+ * it is, and audit reports it.
+ */
+async function rollbackMirrors(store: Store, tx: Transaction, parent: string): Promise<Array<{ image: string; version: string }>> {
+  const out: Array<{ image: string; version: string }> = [];
+  const get = treeReader(store.objects);
+  const parentNow = await loadImage(store.objects, await imageId(tx, parent), get);
+  for (const child of await childrenOf(store, tx, parent, get)) {
+    const link = child.image.parent;
+    if (!link || parseLinkPolicy(link.policy).kind !== 'mirror') continue;
+    const rules = await linkRules(store, tx, link.policy, parentNow);
+    if (violations(rules, child).length === 0) continue;
+    const versions = [...(await tx.list(imageBranch(child.image.name), VERSIONS_DIR)).values].sort((a, b) => semver.rcompare(a[0], b[0]));
+    for (const [version, vid] of versions) {
+      const candidate = await loadImage(store.objects, vid, get);
+      if (candidate.image.parent?.name !== parent || violations(rules, candidate).length) continue;
+      await tx.update(imageBranch(child.image.name), [{ path: IMAGE_CURRENT, id: vid }], `roll back image ${child.image.name} to ${version} with its parent ${parent}\n\nimage ${child.image.name}@${version}`);
+      out.push({ image: child.image.name, version });
+      out.push(...(await rollbackMirrors(store, tx, child.image.name)));
+      break;
+    }
+  }
+  return out;
 }
 
 /** The commit a reference names in any image's history: `IMAGE:REV` or a commit (prefix). */

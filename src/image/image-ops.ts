@@ -16,6 +16,9 @@ import type { Transaction } from '../store/transaction.js';
 import { treeReader } from './compose-tree.js';
 import { imageDb } from './image-db.js';
 import { applyPlan, formatJobs, planChange } from './image-change.js';
+import { linkConstraints, withParentBuilds } from './link-policy.js';
+import { carryChildren, recordsAnywhere, rulesOf } from './links.js';
+import type { FamilyResult } from './links.js';
 import type { ChangeResult, ImageChange, RecordOf } from './image-change.js';
 import { checkUnique, commitImage, describeImage, imageId, imageNames, layerLabel, loadImage, resolveLayerRefs } from './images.js';
 import { buildLayerTree } from './layer-content.js';
@@ -87,19 +90,29 @@ function channelOf(imageChannel: string | undefined, given: string | undefined, 
  * @example
  * await changeImage(store, 'webapp', { install: ['webapp'] });
  */
-export async function changeImage(store: Store, name: string, change: ImageChange, options: { channel?: string; message?: string; strictErase?: boolean } = {}): Promise<ChangeResult> {
+export async function changeImage(store: Store, name: string, change: ImageChange, options: { channel?: string; message?: string; strictErase?: boolean; skipChildren?: boolean } = {}): Promise<ChangeResult & { children: FamilyResult[] }> {
   return store.write(async (tx) => {
     const loaded = await loadImage(store.objects, await imageId(tx, name));
     const channel = channelOf(loaded.image.channel, options.channel, name);
-    const universe = await channelSource(store, tx, channel);
-    const plan = await planChange(loaded, universe, change, recordsOfChannel(store, tx, channel));
+    const rules = await rulesOf(store, tx, loaded);
+    // partial: a child's copy of what the parent has goes without the resolver; the parent's satisfies its dependents
+    const direct = rules?.policy.kind === 'partial'
+      ? loaded.db.filter((p) => (change.erase ?? []).includes(p.snippet.name) && rules.inGroup(p.snippet.name) && rules.parent.db.some((q) => q.snippet.name === p.snippet.name))
+      : [];
+    const base = direct.length ? { ...loaded, db: loaded.db.filter((p) => !direct.includes(p)) } : loaded;
+    const rest = direct.length ? { ...change, erase: (change.erase ?? []).filter((n) => !direct.some((p) => p.snippet.name === n)) } : change;
+    const { constraints, virtual, extra } = linkConstraints(rules, base);
+    const universe = withParentBuilds(await channelSource(store, tx, channel), extra);
+    const plan = await planChange(base, universe, rest, recordsAnywhere(store, tx, channel), { constraints, virtual });
+    plan.remove.push(...direct);
     if (options.strictErase) refuseDependents(plan, change);
     if (plan.add.length === 0 && plan.remove.length === 0) {
-      return { name, version: loaded.image.version, id: loaded.id, installed: [], removed: [], private: loaded.image.private };
+      return { name, version: loaded.image.version, id: loaded.id, installed: [], removed: [], private: loaded.image.private, children: [] };
     }
     const what = [...plan.add.map((b) => `install ${b.record.nevra}`), ...plan.remove.map((p) => `remove ${p.snippet.nevra}`)];
     const headline = options.message ?? what.slice(0, 3).join(', ') + (what.length > 3 ? ` and ${what.length - 3} more` : '');
-    return applyPlan(store, tx, loaded, plan, `${headline}\n\n${what.join('\n')}\n\n${formatJobs(change)}`);
+    const r = await applyPlan(store, tx, loaded, plan, `${headline}\n\n${what.join('\n')}\n\n${formatJobs(change)}`);
+    return { ...r, children: await carryChildren(store, tx, r.id, options) };
   });
 }
 
@@ -121,6 +134,7 @@ export async function upgradeImageLayer(store: Store, name: string, layerRef: st
     const { moveImageLayer } = await import('./layer-upgrade.js');
     const r = await moveImageLayer(store, tx, loaded, at, { name: layerName, range, version: picked.version, id: picked.id }, {});
     if ('problem' in r) throw new BazaarError('ERR_NO_SOLUTION', `image ${name} cannot move to ${layerName}@${picked.version}: ${r.problem}`, { data: { image: name } });
+    await carryChildren(store, tx, r.id);
     return { name, version: r.version, id: r.id, layer: layerName, from, to: picked.version };
   });
 }

@@ -66,7 +66,7 @@ export interface LayerUpgradeResult {
  * @example
  * await upgradeLayer(store, 'base@1.0.0', 'base@1.1.0');
  */
-export async function upgradeLayer(store: Store, fromRef: string, toRef: string, options: { force?: boolean } = {}): Promise<LayerUpgradeResult> {
+export async function upgradeLayer(store: Store, fromRef: string, toRef: string, options: { force?: boolean; skipChildren?: boolean } = {}): Promise<LayerUpgradeResult> {
   const from = parseVersionRef(fromRef, 'layer');
   const to = parseVersionRef(toRef, 'layer');
   if (from.name !== to.name) throw new BazaarError('ERR_USAGE', `--to names layer ${to.name}, not ${from.name}`);
@@ -76,6 +76,7 @@ export async function upgradeLayer(store: Store, fromRef: string, toRef: string,
     const result: LayerUpgradeResult = { layer: from.name, from: from.version, to: to.version, moved: [], skipped: [] };
     const cache: SnippetCache = new Map();
     const get = treeReader(store.objects);
+    const movedIds: ObjectId[] = [];
     for (const name of imageNames(tx)) {
       const loaded = await loadImage(store.objects, await imageId(tx, name), get, cache);
       const at = loaded.image.layers.findIndex((l) => l.name === from.name && l.version === from.version);
@@ -84,8 +85,11 @@ export async function upgradeLayer(store: Store, fromRef: string, toRef: string,
       if (!semver.satisfies(to.version, range)) { result.skipped.push({ image: name, reason: `follows ${from.name}@${range}, which does not admit ${to.version}` }); continue; }
       const r = await moveImageLayer(store, tx, loaded, at, { name: to.name, range, version: to.version, id: target.id }, { force: options.force, cache });
       if ('problem' in r) result.skipped.push({ image: name, reason: r.problem });
-      else result.moved.push({ image: name, from: loaded.image.version, to: r.version, private: loaded.image.private });
+      else { result.moved.push({ image: name, from: loaded.image.version, to: r.version, private: loaded.image.private }); movedIds.push(r.id); }
     }
+    // linked children follow their moved parents, in the same transaction (or nothing moves)
+    const { carryChildren } = await import('./links.js');
+    for (const id of movedIds) await carryChildren(store, tx, id, { skipChildren: options.skipChildren });
     return result;
   });
 }

@@ -14,6 +14,7 @@ import { checkChannelName } from '../policy/channel-name.js';
 export const PACKAGES_BRANCH = 'packages';
 export const PINS_BRANCH = 'pins';
 export const TREES_BRANCH = 'trees';
+export const GROUPS_BRANCH = 'groups';
 export const CHANNEL_PREFIX = 'channels/';
 export const LAYER_PREFIX = 'layers/';
 export const IMAGE_PREFIX = 'images/';

@@ -33,8 +33,8 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       const [name, ...pkgs] = rest;
       if (!name || (sub !== 'upgrade' && pkgs.length === 0)) throw new BazaarError('ERR_USAGE', `bazaar image ${sub} NAME PKG...${sub === 'install' ? ' [--channel C]' : ''}`);
       const change = sub === 'install' ? { install: pkgs } : sub === 'remove' ? { erase: pkgs } : { upgrade: pkgs.length ? pkgs : 'all' as const };
-      const r = await changeImage(store, name, change, { ...(channel ? { channel } : {}), ...(message ? { message } : {}) });
-      return { exitCode: 0, json: r, text: changeText(r) };
+      const r = await changeImage(store, name, change, { ...(channel ? { channel } : {}), ...(message ? { message } : {}), skipChildren: input.options['skip-children'] === true });
+      return { exitCode: 0, json: r, text: [changeText(r), ...r.children.map((c) => `  carried child ${c.image}@${c.version}${c.installed.length || c.removed.length ? `: ${[...c.installed.map((n) => `+${n}`), ...c.removed.map((n) => `-${n}`)].join(' ')}` : ''}`)].join('\n') };
     }
     case 'upgrade-layer': {
       expectArgs(rest, 2, 2, 'bazaar image upgrade-layer NAME L@RANGE');
@@ -117,6 +117,7 @@ Example:
     channel: { type: 'string', describe: 'create, install, upgrade: the channel packages come from' },
     to: { type: 'string', describe: 'rollback: the version, HEAD~N or commit to return to' },
     message: { type: 'string', short: 'm', describe: 'why: recorded in the commit message' },
+    'skip-children': { type: 'boolean', describe: 'install, remove, upgrade: leave linked children out of sync (audit shows them)' },
   },
   run,
 };

@@ -55,7 +55,7 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       expectArgs(rest, 1, 1, 'bazaar layer upgrade NAME@VERSION --to NAME@VERSION [--force]');
       const to = input.options.to as string | undefined;
       if (!to) throw new BazaarError('ERR_USAGE', 'say where to: bazaar layer upgrade base@1.0.0 --to base@1.1.0');
-      const r = await upgradeLayer(store, rest[0] as string, to, { force: input.options.force === true });
+      const r = await upgradeLayer(store, rest[0] as string, to, { force: input.options.force === true, skipChildren: input.options['skip-children'] === true });
       const text = [...r.moved.map((m) => `moved image ${m.image} ${m.from} -> ${m.to} (private layer unchanged: ${m.private})`),
         ...r.skipped.map((s) => `left alone: image ${s.image}: ${s.reason}`), `${r.moved.length} image${r.moved.length === 1 ? '' : 's'} moved to ${r.layer}@${r.to}`];
       return { exitCode: r.skipped.some((s) => !s.reason.startsWith('follows')) ? 1 : 0, json: r, text: text.join('\n') };
@@ -98,6 +98,7 @@ Example:
     channel: { type: 'string', describe: 'create: the channel to take or resolve packages from' },
     force: { type: 'boolean', describe: 'create: publish an understated version (recorded); upgrade: move breaking images too' },
     to: { type: 'string', describe: 'upgrade: the new version (NAME@VERSION)' },
+    'skip-children': { type: 'boolean', describe: 'upgrade: leave linked children of moved images out of sync' },
   },
   run,
 };

@@ -13,6 +13,7 @@ import type { Kind, KindRef } from './kind.js';
 
 export interface ImageLayerRef { name: string; range: string; version: string; id: ObjectId }
 
+/** A link to a parent image: its name and the content policy (`sync:minimal`). */
 export interface ImageParent { name: string; policy: string }
 
 export interface ImageObject {

@@ -23,6 +23,8 @@ import { layerKind } from './layer.js';
 import type { LayerObject } from './layer.js';
 import { imageKind } from './image.js';
 import type { ImageObject } from './image.js';
+import { groupKind } from './group.js';
+import type { GroupObject } from './group.js';
 import { snippetKind } from './snippet.js';
 import type { SnippetObject } from './snippet.js';
 
@@ -38,12 +40,13 @@ export interface KindValues {
   layer: LayerObject;
   image: ImageObject;
   snippet: SnippetObject;
+  group: GroupObject;
 }
 export type JsonKindName = keyof KindValues;
 
 export const KINDS: { [K in JsonKindName]: Kind<KindValues[K]> } = {
   tree: treeKind, package: packageKind, build: buildKind, channel: channelKind, pin: pinKind,
-  layer: layerKind, image: imageKind, snippet: snippetKind,
+  layer: layerKind, image: imageKind, snippet: snippetKind, group: groupKind,
 };
 
 /** Blobs are raw bytes: no parsing, no references. */
@@ -68,7 +71,7 @@ export function decodeKind<K extends JsonKindName>(bytes: Buffer, id: ObjectId, 
 }
 
 /** Kinds small enough to keep parsed (manifests and trees can be large, and are many). */
-const CACHED: ReadonlySet<JsonKindName> = new Set(['build', 'channel', 'pin', 'layer', 'image']);
+const CACHED: ReadonlySet<JsonKindName> = new Set(['build', 'channel', 'pin', 'layer', 'image', 'group']);
 const CACHE_MAX = 50_000;
 
 /** Reads, verifies and validates an object of `kind` (small kinds are parsed once per process). */

@@ -1,0 +1,112 @@
+import { BazaarError } from '../../errors.js';
+import { audit, linkImage, linkTree, setLinkPolicy, syncImage, unlinkImage } from '../../image/links.js';
+import type { LinkNode } from '../../image/links.js';
+import type { ChangeResult } from '../../image/image-change.js';
+import { expectArgs } from '../command.js';
+import type { Command } from '../command.js';
+
+function changed(r: ChangeResult | null, what: string): { exitCode: number; json: unknown; text: string } {
+  if (!r) return { exitCode: 0, json: null, text: `${what}: already in compliance` };
+  return { exitCode: 0, json: r, text: [...r.installed.map((n) => `+ ${n}`), ...r.removed.map((n) => `- ${n}`), `image ${r.name}@${r.version}\t${r.id}`].join('\n') };
+}
+
+function tree(nodes: LinkNode[], depth = 0): string[] {
+  return nodes.flatMap((n) => [`${'  '.repeat(depth)}${n.image}@${n.version}${n.policy ? `  (${n.policy})` : ''}`, ...tree(n.children, depth + 1)]);
+}
+
+export const link: Command = {
+  name: 'link',
+  usage: 'bazaar link CHILD PARENT --policy POLICY:GROUP | link ls | link set-policy CHILD POLICY:GROUP',
+  help: `Links a child image (a VA) to its parent (its host) under a content policy over a
+package group (docs/linked-images.md):
+
+  sync:G      a package of G may be in the child only when the parent has it, at the
+              parent's exact build; packages outside G are free
+  mirror:G    the child's G packages are exactly the parent's, at the same builds
+  partial:G   the parent's G packages satisfy the child's dependencies without being
+              installed in it; a package in both is the same build
+
+Groups: minimal, core-os, all, or your own ('bazaar group'). A package requiring
+bazaar(parent) may be in a child only at a build its parent has, whatever the policy.
+
+  link CHILD PARENT --policy P:G   link (bringing the child into compliance in the same
+                                   commit, or changing nothing)
+  link ls                          the tree of links, with policies
+  link set-policy CHILD P:G        another policy (compliance as for link)
+
+Updating a parent carries its children along in the same transaction, or is refused
+naming what blocks ('--skip-children' on the update leaves them out of sync).
+
+Example:
+  bazaar link webapp host --policy sync:minimal
+  bazaar link ls`,
+  options: { policy: { type: 'string', describe: 'the content policy: sync|mirror|partial : minimal|core-os|all|GROUP' } },
+  async run({ positionals, options, openStore }) {
+    const store = await openStore();
+    const [first, ...rest] = positionals;
+    if (first === 'ls') {
+      expectArgs(rest, 0, 0, 'bazaar link ls');
+      const nodes = await store.read((s) => linkTree(store, s));
+      return { exitCode: 0, json: nodes, text: tree(nodes).join('\n') };
+    }
+    if (first === 'set-policy') {
+      expectArgs(rest, 2, 2, 'bazaar link set-policy CHILD POLICY:GROUP');
+      return changed(await setLinkPolicy(store, rest[0] as string, rest[1] as string), rest[0] as string);
+    }
+    expectArgs(positionals, 2, 2, 'bazaar link CHILD PARENT --policy POLICY:GROUP');
+    const policy = options.policy as string | undefined;
+    if (!policy) throw new BazaarError('ERR_USAGE', 'give the link a content policy: --policy sync:minimal (or mirror:..., partial:...)');
+    return changed(await linkImage(store, first as string, rest[0] as string, policy), first as string);
+  },
+};
+
+export const unlink: Command = {
+  name: 'unlink',
+  usage: 'bazaar unlink CHILD',
+  help: `Unlinks a child image from its parent, as a new version of the child; its packages
+stay as they are.
+
+Example:
+  bazaar unlink webapp`,
+  options: {},
+  async run({ positionals, openStore }) {
+    expectArgs(positionals, 1, 1, 'bazaar unlink CHILD');
+    return changed(await unlinkImage(await openStore(), positionals[0] as string), positionals[0] as string);
+  },
+};
+
+export const auditCommand: Command = {
+  name: 'audit',
+  usage: 'bazaar audit [CHILD] [--json]',
+  help: `Lists every violation of every linked image's content policy and parent
+dependencies (or of one image): exit 1 if there is any, 0 when all comply.
+'bazaar sync CHILD' repairs a child.
+
+Example:
+  bazaar audit --json | jq '.[] | select(.violations | length > 0) | .image'`,
+  options: {},
+  async run({ positionals, openStore }) {
+    expectArgs(positionals, 0, 1, 'bazaar audit [CHILD]');
+    const store = await openStore();
+    const entries = await store.read((s) => audit(store, s, positionals[0]));
+    const bad = entries.filter((e) => e.violations.length);
+    const text = entries.map((e) => [`${e.image} -> ${e.parent}@${e.parentVersion} (${e.policy}): ${e.violations.length ? `${e.violations.length} violation${e.violations.length === 1 ? '' : 's'}` : 'complies'}`,
+      ...e.violations.map((v) => `  ${v.message}`)].join('\n'));
+    return { exitCode: bad.length ? 1 : 0, json: entries, text: text.join('\n') || 'no linked images' };
+  },
+};
+
+export const sync: Command = {
+  name: 'sync',
+  usage: 'bazaar sync CHILD',
+  help: `Brings a linked child back into compliance with its parent through the resolver
+(after an update with --skip-children, or anything audit reports), as a new version.
+
+Example:
+  bazaar audit || bazaar sync webapp`,
+  options: {},
+  async run({ positionals, openStore }) {
+    expectArgs(positionals, 1, 1, 'bazaar sync CHILD');
+    return changed(await syncImage(await openStore(), positionals[0] as string), positionals[0] as string);
+  },
+};

@@ -1,0 +1,220 @@
+/**
+ * Linked images: a child image (a VA) follows its parent (its host) under a content
+ * policy (policy/linked-image.ts, link-policy.ts). Linking brings the child into
+ * compliance in the same step, or fails and changes nothing; an update of a parent
+ * carries its children (and theirs) along in the same transaction, each child getting a
+ * new version, or the whole update is refused naming every child and package that
+ * blocks it; `skipChildren` leaves them out of sync on purpose, which audit then shows.
+ */
+import { BazaarError } from '../errors.js';
+import { formatLinkPolicy, parseLinkPolicy } from '../policy/linked-image.js';
+import type { Violation } from '../policy/linked-image.js';
+import { channelSource } from '../resolver/catalog-source.js';
+import { MemorySource } from '../resolver/memory-source.js';
+import type { BranchView } from '../store/branch-view.js';
+import type { ImageParent } from '../store/kinds/image.js';
+import type { ObjectId } from '../store/layout.js';
+import type { Store } from '../store/store.js';
+import type { Transaction } from '../store/transaction.js';
+import { treeReader } from './compose-tree.js';
+import type { GetTree } from './compose-tree.js';
+import { applyPlan, planChange } from './image-change.js';
+import type { ChangeResult, ImageChange, RecordOf } from './image-change.js';
+import { imageId, imageNames, loadImage } from './images.js';
+import type { LoadedImage } from './images.js';
+import { linkConstraints, linkRules, violations, withParentBuilds } from './link-policy.js';
+import type { LinkRules } from './link-policy.js';
+
+/** The images linked to `parent`, by name. */
+export async function childrenOf(store: Store, view: BranchView, parent: string, get: GetTree = treeReader(store.objects)): Promise<LoadedImage[]> {
+  const out: LoadedImage[] = [];
+  for (const name of imageNames(view)) {
+    const image = await loadImage(store.objects, await imageId(view, name), get);
+    if (image.image.parent?.name === parent) out.push(image);
+  }
+  return out;
+}
+
+/** The rules of an image's link, against its parent's current state (null: not linked). */
+export async function rulesOf(store: Store, view: BranchView, child: LoadedImage, parentNow?: LoadedImage): Promise<LinkRules | null> {
+  const link = child.image.parent;
+  if (!link) return null;
+  const parent = parentNow ?? (await loadImage(store.objects, await imageId(view, link.name)));
+  return linkRules(store, view, link.policy, parent);
+}
+
+/** What brings a child into compliance: the names to install (at the parent's builds) and to erase. */
+function complianceChange(found: readonly Violation[], rules: LinkRules): ImageChange {
+  const install = new Set<string>();
+  const erase = new Set<string>();
+  const parentHas = new Set(rules.parent.db.map((p) => p.snippet.name));
+  for (const v of found) {
+    if (v.kind === 'not-in-parent' || (v.kind === 'parent-dependency' && !parentHas.has(v.name))) erase.add(v.name);
+    else install.add(v.name);
+  }
+  return { install: [...install], erase: [...erase] };
+}
+
+/** Finds a build's record: in the child's channel, else anywhere in the store (a parent's build). */
+export function recordsAnywhere(store: Store, view: BranchView, channel: string | undefined): RecordOf {
+  const inChannel = channel ? import('./image-ops.js').then((m) => m.recordsOfChannel(store, view, channel)) : null;
+  return async (buildId, key) => {
+    const hit = inChannel ? await (await inChannel)(buildId, key) : null;
+    if (hit) return hit;
+    const found = (await store.index(view)).byHeader(buildId)[0];
+    return found ? { record: await store.build(found.value), recordId: found.value } : null;
+  };
+}
+
+/**
+ * Brings `child` into compliance with its link (against `parentNow`), in `tx`: null when it
+ * complies already, else the change made. ERR_NO_SOLUTION when it cannot be done.
+ */
+export async function bringIntoCompliance(store: Store, tx: Transaction, child: LoadedImage, rules: LinkRules, why: string, link: ImageParent): Promise<ChangeResult | null> {
+  const found = violations(rules, child);
+  const linked = child.image.parent;
+  if (found.length === 0 && linked?.name === link.name && linked.policy === link.policy) return null;
+  const { constraints, virtual, extra } = linkConstraints(rules, child);
+  const universe = child.image.channel ? await channelSource(store, tx, child.image.channel) : new MemorySource([], 'no channel');
+  const change = complianceChange(found, rules);
+  const plan = found.length === 0 ? { add: [], remove: [] }
+    : await planChange(child, withParentBuilds(universe, extra), change, recordsAnywhere(store, tx, child.image.channel), { constraints, virtual, allowUninstall: true });
+  const what = [...plan.add.map((b) => `install ${b.record.nevra}`), ...plan.remove.map((p) => `remove ${p.snippet.nevra}`)];
+  return applyPlan(store, tx, child, plan, `${why}${what.length ? `\n\n${what.join('\n')}` : ''}`, { parent: link });
+}
+
+export interface FamilyResult { image: string; version: string; id: ObjectId; installed: string[]; removed: string[] }
+
+/**
+ * After `parent` changed (in `tx`), brings each linked child along, and theirs, each as a
+ * new version. All or nothing: ERR_POLICY_VIOLATION naming every child and package that
+ * blocks. With `skipChildren`, nothing is done (audit shows the children out of sync).
+ */
+export async function carryChildren(store: Store, tx: Transaction, parentId: ObjectId, options: { skipChildren?: boolean } = {}): Promise<FamilyResult[]> {
+  if (options.skipChildren) return [];
+  const get = treeReader(store.objects);
+  const parent = await loadImage(store.objects, parentId, get);
+  const out: FamilyResult[] = [];
+  const blockers: string[] = [];
+  for (const child of await childrenOf(store, tx, parent.image.name, get)) {
+    const link = child.image.parent as ImageParent;
+    try {
+      const rules = await linkRules(store, tx, link.policy, parent);
+      const r = await bringIntoCompliance(store, tx, child, rules, `follow parent ${parent.image.name}@${parent.image.version} (${link.policy})`, link);
+      if (!r) continue;
+      out.push({ image: r.name, version: r.version, id: r.id, installed: r.installed, removed: r.removed });
+      out.push(...(await carryChildren(store, tx, r.id)));
+    } catch (err) {
+      if (!(err instanceof BazaarError) || !['ERR_NO_SOLUTION', 'ERR_POLICY_VIOLATION', 'ERR_FILE_CONFLICT', 'ERR_IMAGE'].includes(err.code)) throw err;
+      blockers.push(`child ${child.image.name} (${link.policy}): ${err.message.replace(/^image \S+: /, '')}`);
+    }
+  }
+  if (blockers.length) {
+    throw new BazaarError('ERR_POLICY_VIOLATION', `the update of ${parent.image.name} cannot carry its linked children: ${blockers.join('; ')}; fix them, or pass --skip-children to leave them out of sync`, { data: { image: parent.image.name, blockers } });
+  }
+  return out;
+}
+
+/** Refuses a link that would make a cycle (an image its own ancestor). */
+async function checkNoCycle(store: Store, view: BranchView, child: string, parent: string): Promise<void> {
+  let at: string | undefined = parent;
+  for (let depth = 0; at !== undefined && depth < 64; depth++) {
+    if (at === child) throw new BazaarError('ERR_USAGE', `linking ${child} under ${parent} would make ${child} its own ancestor`, { data: { child, parent } });
+    at = (await loadImage(store.objects, await imageId(view, at))).image.parent?.name;
+  }
+}
+
+/**
+ * Links `child` under `parent` with a content policy, bringing the child into compliance
+ * in the same commit, or changing nothing.
+ *
+ * @example
+ * await linkImage(store, 'webapp', 'host', 'sync:minimal');
+ */
+export async function linkImage(store: Store, child: string, parent: string, policyText: string): Promise<ChangeResult> {
+  const policy = formatLinkPolicy(parseLinkPolicy(policyText));
+  return store.write(async (tx) => {
+    const c = await loadImage(store.objects, await imageId(tx, child));
+    const p = await loadImage(store.objects, await imageId(tx, parent));
+    await checkNoCycle(store, tx, child, parent);
+    const rules = await linkRules(store, tx, policy, p);
+    const link: ImageParent = { name: parent, policy };
+    const r = await bringIntoCompliance(store, tx, { ...c, image: { ...c.image, parent: undefined } }, rules, `link ${child} to ${parent} (${policy})`, link);
+    return r as ChangeResult;
+  });
+}
+
+/** Changes the policy of a link (bringing the child into compliance with it). */
+export async function setLinkPolicy(store: Store, child: string, policyText: string): Promise<ChangeResult> {
+  const policy = formatLinkPolicy(parseLinkPolicy(policyText));
+  return store.write(async (tx) => {
+    const c = await loadImage(store.objects, await imageId(tx, child));
+    if (!c.image.parent) throw new BazaarError('ERR_USAGE', `image ${child} is not linked; 'bazaar link ${child} PARENT --policy ${policy}' links it`);
+    const p = await loadImage(store.objects, await imageId(tx, c.image.parent.name));
+    const rules = await linkRules(store, tx, policy, p);
+    const link: ImageParent = { name: c.image.parent.name, policy };
+    return (await bringIntoCompliance(store, tx, { ...c, image: { ...c.image, parent: undefined } }, rules, `set policy of ${child} to ${policy}`, link)) as ChangeResult;
+  });
+}
+
+/** Unlinks a child (its packages stay as they are), as a new version. */
+export async function unlinkImage(store: Store, child: string): Promise<ChangeResult> {
+  return store.write(async (tx) => {
+    const c = await loadImage(store.objects, await imageId(tx, child));
+    if (!c.image.parent) throw new BazaarError('ERR_USAGE', `image ${child} is not linked`);
+    return applyPlan(store, tx, c, { add: [], remove: [] }, `unlink ${child} from ${c.image.parent.name}`, { unlink: true });
+  });
+}
+
+/** Brings a child back into compliance (after --skip-children, or a policy change). */
+export async function syncImage(store: Store, child: string): Promise<ChangeResult | null> {
+  return store.write(async (tx) => {
+    const c = await loadImage(store.objects, await imageId(tx, child));
+    const rules = await rulesOf(store, tx, c);
+    if (!rules || !c.image.parent) throw new BazaarError('ERR_USAGE', `image ${child} is not linked to a parent; nothing to sync with`);
+    const r = await bringIntoCompliance(store, tx, c, rules, `sync ${child} with ${c.image.parent.name} (${c.image.parent.policy})`, { name: c.image.parent.name, policy: c.image.parent.policy });
+    if (r) await carryChildren(store, tx, r.id);
+    return r;
+  });
+}
+
+export interface AuditEntry { image: string; parent: string; policy: string; parentVersion: string; violations: Violation[] }
+
+/**
+ * Every violation of every linked image (or of one).
+ *
+ * @example
+ * (await store.read((s) => audit(store, s))).filter((a) => a.violations.length);
+ */
+export async function audit(store: Store, view: BranchView, only?: string): Promise<AuditEntry[]> {
+  const get = treeReader(store.objects);
+  const loaded = new Map<string, LoadedImage>();
+  const load = async (name: string): Promise<LoadedImage> => {
+    let l = loaded.get(name);
+    if (!l) { l = await loadImage(store.objects, await imageId(view, name), get); loaded.set(name, l); }
+    return l;
+  };
+  const out: AuditEntry[] = [];
+  for (const name of only ? [only] : imageNames(view)) {
+    const child = await load(name);
+    const link = child.image.parent;
+    if (!link) { if (only) throw new BazaarError('ERR_USAGE', `image ${name} is not linked to a parent`); continue; }
+    const parent = await load(link.name);
+    const rules = await linkRules(store, view, link.policy, parent);
+    out.push({ image: name, parent: link.name, policy: link.policy, parentVersion: parent.image.version, violations: violations(rules, child) });
+  }
+  return out;
+}
+
+export interface LinkNode { image: string; version: string; policy: string | null; children: LinkNode[] }
+
+/** The forest of links: every image with no parent at the root, children under it. */
+export async function linkTree(store: Store, view: BranchView): Promise<LinkNode[]> {
+  const get = treeReader(store.objects);
+  const all = await Promise.all(imageNames(view).map(async (n) => (await loadImage(store.objects, await imageId(view, n), get)).image));
+  const node = (name: string): LinkNode => {
+    const i = all.find((x) => x.name === name);
+    return { image: name, version: i?.version ?? '', policy: i?.parent?.policy ?? null, children: all.filter((x) => x.parent?.name === name).map((x) => node(x.name)) };
+  };
+  return all.filter((i) => !i.parent || !all.some((x) => x.name === i.parent?.name)).map((i) => node(i.name));
+}
