@@ -13,7 +13,7 @@ import type { ConstraintGenerator } from '../resolver/constraint.js';
 import { Pool } from '../resolver/provides-index.js';
 import { resolve } from '../resolver/solve.js';
 import type { PackageRecord, PackageSource } from '../resolver/source.js';
-import { formatNevraWithEpoch } from '../rpm/nevra.js';
+import { formatNevraWithEpoch, parseNevra } from '../rpm/nevra.js';
 import { FileFlag } from '../rpm/tags.js';
 import type { BuildRecord } from '../store/kinds/build.js';
 import type { ImageObject } from '../store/kinds/image.js';
@@ -102,10 +102,12 @@ export interface PlanOptions {
  */
 export async function planChange(loaded: LoadedImage, universe: PackageSource, change: ImageChange, recordOf: RecordOf, options: PlanOptions = {}): Promise<ChangePlan> {
   const byKey = new Map(loaded.db.map((p) => [formatNevraWithEpoch({ ...p.snippet }), p]));
-  const virtual = new Set(options.virtual ?? []);
+  // a name asked for by install is wanted in the image itself, not just through the parent
+  const asked = new Set((change.install ?? []).map((text) => installJob(text).name));
+  const virtual = new Set((options.virtual ?? []).filter((r) => !asked.has(r.name)));
   const pool = new Pool(universe, { installed: [...loaded.db.map(installedRecord), ...virtual] });
   const jobs: Job[] = [
-    ...(change.install ?? []).map((name): Job => ({ kind: 'install', name })),
+    ...(change.install ?? []).map(installJob),
     ...(change.erase ?? []).map((name): Job => ({ kind: 'erase', name })),
     ...(change.upgrade === 'all' ? [{ kind: 'upgradeAll' } as Job] : (change.upgrade ?? []).map((name): Job => ({ kind: 'upgrade', name }))),
   ];
@@ -133,6 +135,16 @@ export async function planChange(loaded: LoadedImage, universe: PackageSource, c
     if (p) remove.push(p);
   }
   return { add, remove };
+}
+
+/**
+ * An install request: a name (the best build), or a whole NEVRA (that build: the name at
+ * exactly that epoch, version and release).
+ */
+export function installJob(text: string): Extract<Job, { kind: 'install' }> {
+  const n = parseNevra(text);
+  if (!n) return { kind: 'install', name: text };
+  return { kind: 'install', name: n.name, flags: '=', evr: `${n.epoch ?? 0}:${n.version}-${n.release}` };
 }
 
 /** Paths (no leading slash) of a package's non-directory files. */

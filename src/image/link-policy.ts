@@ -61,6 +61,7 @@ export function linkConstraints(rules: LinkRules | null, child: LoadedImage): { 
   const parentBuilds = new Map<string, string>(rules.parent.db.map((p) => [p.snippet.build, p.snippet.nevra]));
   const parentByName = new Map<string, InstalledPackage[]>();
   for (const p of rules.parent.db) parentByName.set(p.snippet.name, [...(parentByName.get(p.snippet.name) ?? []), p]);
+  const parentHas = (name: string): string => (parentByName.get(name) ?? []).map((p) => p.snippet.nevra).join(', ') || `it has no ${name}`;
   const hint = `the parent ${parentName} decides these packages; change them there, or relink with another policy ('bazaar link set-policy ${child.image.name} ...')`;
   const generator: ConstraintGenerator = {
     name: label,
@@ -71,7 +72,7 @@ export function linkConstraints(rules: LinkRules | null, child: LoadedImage): { 
         const build = q.record.buildId ?? '';
         if (build.startsWith('virtual:')) continue;
         if (q.record.requires.some((d) => d.name === PARENT_DEPENDENCY) && !parentBuilds.has(build)) {
-          out.push({ anyOf: [{ pkg: q.id, installed: false }], cause: { kind: 'policy', policy: PARENT_DEPENDENCY, message: `${pool.nevra(q.id)} requires ${PARENT_DEPENDENCY}: it may be here only at a build the parent ${parentName} has`, hint, pkgs: [q.id] } });
+          out.push({ anyOf: [{ pkg: q.id, installed: false }], cause: { kind: 'policy', policy: PARENT_DEPENDENCY, message: `${pool.nevra(q.id)} requires ${PARENT_DEPENDENCY}: it may be here only at a build the parent ${parentName} has (${parentHas(q.record.name)})`, hint, pkgs: [q.id] } });
         }
         if (!rules.inGroup(q.name) || parentBuilds.has(build)) continue;
         const theirs = parentByName.get(q.name) ?? [];
@@ -93,7 +94,10 @@ export function linkConstraints(rules: LinkRules | null, child: LoadedImage): { 
   };
   const have = new Set(child.db.map((p) => p.snippet.name));
   if (rules.policy.kind === 'partial') {
-    for (const p of rules.parent.db) if (rules.inGroup(p.snippet.name) && !have.has(p.snippet.name)) virtual.push(installedRecord(p));
+    // the parent's copy satisfies the child's needs; its own needs are the parent's business
+    for (const p of rules.parent.db) {
+      if (rules.inGroup(p.snippet.name) && !have.has(p.snippet.name)) virtual.push({ ...installedRecord(p), requires: [], conflicts: [], obsoletes: [] });
+    }
   }
   // the parent's builds can be chosen for the child (the exact builds sync and mirror ask for)
   const extra = rules.parent.db.map(installedRecord);

@@ -79,6 +79,12 @@ export async function bringIntoCompliance(store: Store, tx: Transaction, child: 
   const change = complianceChange(found, rules);
   const plan = found.length === 0 ? { add: [], remove: [] }
     : await planChange(child, withParentBuilds(universe, extra), change, recordsAnywhere(store, tx, child.image.channel), { constraints, virtual, allowUninstall: true });
+  // compliance may replace or remove the packages it names, never take others along
+  const named = new Set([...(change.install ?? []), ...(change.erase ?? [])]);
+  const dragged = plan.remove.filter((p) => !named.has(p.snippet.name));
+  if (dragged.length) {
+    throw new BazaarError('ERR_POLICY_VIOLATION', `image ${child.image.name}: complying with ${link.policy} would break ${dragged.map((p) => p.snippet.nevra).join(', ')} (they need ${[...named].join(', ')})`, { data: { image: child.image.name, breaks: dragged.map((p) => p.snippet.nevra) } });
+  }
   const what = [...plan.add.map((b) => `install ${b.record.nevra}`), ...plan.remove.map((p) => `remove ${p.snippet.nevra}`)];
   return applyPlan(store, tx, child, plan, `${why}${what.length ? `\n\n${what.join('\n')}` : ''}`, { parent: link });
 }
