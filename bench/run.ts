@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark, each against its peer on the same input in the same
  * run, printing ratios. See each module for what it measures.
  */
+import { benchLinked } from './linked.js';
 import { benchReaders } from './readers.js';
 import { benchResolver } from './resolver.js';
 import { benchRpmmd } from './rpmmd.js';
@@ -15,6 +16,7 @@ const benches: Array<[string, () => Promise<unknown>]> = [
   ['vercmp', () => benchVercmp()],
   ['resolver', async () => console.log((await benchResolver()).text)],
   ['rpmmd', () => benchRpmmd()],
+  ['linked', () => benchLinked()],
 ];
 for (const [name, run] of benches) {
   if (only && only !== name) continue;

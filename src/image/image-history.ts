@@ -23,6 +23,7 @@ import { parseLinkPolicy } from '../policy/linked-image.js';
 import type { Transaction } from '../store/transaction.js';
 import { imageId, loadImage } from './images.js';
 import { linkRules, violations } from './link-policy.js';
+import { imagePackages } from './image-packages.js';
 import { childrenOf } from './links.js';
 
 export interface ImageLogEntry { commit: string; time: string; version: string; message: string }
@@ -154,15 +155,15 @@ async function rollbackMirrors(store: Store, tx: Transaction, parent: string): P
   const out: Array<{ image: string; version: string }> = [];
   const get = treeReader(store.objects);
   const parentNow = await loadImage(store.objects, await imageId(tx, parent), get);
-  for (const child of await childrenOf(store, tx, parent, get)) {
+  for (const child of await childrenOf(tx, store.objects, parent)) {
     const link = child.image.parent;
     if (!link || parseLinkPolicy(link.policy).kind !== 'mirror') continue;
     const rules = await linkRules(store, tx, link.policy, parentNow);
-    if (violations(rules, child).length === 0) continue;
+    if (violations(rules, await imagePackages(store, child.id, async () => (await loadImage(store.objects, child.id, get)).db)).length === 0) continue;
     const versions = [...(await tx.list(imageBranch(child.image.name), VERSIONS_DIR)).values].sort((a, b) => semver.rcompare(a[0], b[0]));
     for (const [version, vid] of versions) {
-      const candidate = await loadImage(store.objects, vid, get);
-      if (candidate.image.parent?.name !== parent || violations(rules, candidate).length) continue;
+      if ((await readKind(store.objects, vid, 'image')).parent?.name !== parent) continue;
+      if (violations(rules, await imagePackages(store, vid, async () => (await loadImage(store.objects, vid, get)).db)).length) continue;
       await tx.update(imageBranch(child.image.name), [{ path: IMAGE_CURRENT, id: vid }], `roll back image ${child.image.name} to ${version} with its parent ${parent}\n\nimage ${child.image.name}@${version}`);
       out.push({ image: child.image.name, version });
       out.push(...(await rollbackMirrors(store, tx, child.image.name)));

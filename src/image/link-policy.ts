@@ -16,6 +16,8 @@ import type { PackageRecord, PackageSource } from '../resolver/source.js';
 import type { BranchView } from '../store/branch-view.js';
 import type { Store } from '../store/store.js';
 import { groupMembers } from './groups.js';
+import { policyPackageOf } from './image-packages.js';
+import type { ImagePackage } from './image-packages.js';
 import { installedMeta, installedRecord } from './image-db.js';
 import type { InstalledPackage } from './image-db.js';
 import type { LoadedImage } from './images.js';
@@ -38,18 +40,21 @@ export interface LinkRules {
   policy: LinkPolicy;
   parent: LoadedImage;
   inGroup: (name: string) => boolean;
+  /** The parent's packages as the policy sees them. */
+  parentPackages: PolicyPackage[];
 }
 
 /** The rules of `child`'s link to `parent` (its policy, its group over the parent's packages). */
 export async function linkRules(store: Store, view: BranchView, policyText: string, parent: LoadedImage): Promise<LinkRules> {
   const policy = parseLinkPolicy(policyText);
   const group = await groupMembers(store, view, policy.group);
-  return { policy, parent, inGroup: groupMembership(policy.group, group.members, parent.db.map(policyPackage)) };
+  const parentPackages = parent.db.map(policyPackage);
+  return { policy, parent, parentPackages, inGroup: groupMembership(policy.group, group.members, parentPackages) };
 }
 
-/** What the child violates now. */
-export function violations(rules: LinkRules, child: LoadedImage): Violation[] {
-  return linkViolations({ policy: rules.policy, inGroup: rules.inGroup, parent: rules.parent.db.map(policyPackage), child: child.db.map(policyPackage), parentName: rules.parent.image.name });
+/** What the child (its packages: image-packages.ts) violates now. */
+export function violations(rules: LinkRules, child: readonly ImagePackage[]): Violation[] {
+  return linkViolations({ policy: rules.policy, inGroup: rules.inGroup, parent: rules.parentPackages, child: child.map(policyPackageOf), parentName: rules.parent.image.name });
 }
 
 /** The resolver's view of a link, for an operation on the child (see the module comment). */

@@ -12,25 +12,29 @@ import type { Violation } from '../policy/linked-image.js';
 import { channelSource } from '../resolver/catalog-source.js';
 import { MemorySource } from '../resolver/memory-source.js';
 import type { BranchView } from '../store/branch-view.js';
-import type { ImageParent } from '../store/kinds/image.js';
+import type { ImageObject, ImageParent } from '../store/kinds/image.js';
+import { readKind } from '../store/kinds/index.js';
 import type { ObjectId } from '../store/layout.js';
 import type { Store } from '../store/store.js';
 import type { Transaction } from '../store/transaction.js';
 import { treeReader } from './compose-tree.js';
-import type { GetTree } from './compose-tree.js';
 import { applyPlan, planChange } from './image-change.js';
 import type { ChangeResult, ImageChange, RecordOf } from './image-change.js';
 import { imageId, imageNames, loadImage } from './images.js';
 import type { LoadedImage } from './images.js';
+import type { SnippetCache } from './image-db.js';
+import { imagePackages, packagesOfDb } from './image-packages.js';
 import { linkConstraints, linkRules, violations, withParentBuilds } from './link-policy.js';
 import type { LinkRules } from './link-policy.js';
 
 /** The images linked to `parent`, by name. */
-export async function childrenOf(store: Store, view: BranchView, parent: string, get: GetTree = treeReader(store.objects)): Promise<LoadedImage[]> {
-  const out: LoadedImage[] = [];
+export async function childrenOf(view: BranchView, objects: Store['objects'], parent: string): Promise<Array<{ id: ObjectId; image: ImageObject }>> {
+  const out: Array<{ id: ObjectId; image: ImageObject }> = [];
   for (const name of imageNames(view)) {
-    const image = await loadImage(store.objects, await imageId(view, name), get);
-    if (image.image.parent?.name === parent) out.push(image);
+    // the image object alone says whose child it is; package sets are read only where needed
+    const id = await imageId(view, name);
+    const image = await readKind(objects, id, 'image');
+    if (image.parent?.name === parent) out.push({ id, image });
   }
   return out;
 }
@@ -71,7 +75,7 @@ export function recordsAnywhere(store: Store, view: BranchView, channel: string 
  * complies already, else the change made. ERR_NO_SOLUTION when it cannot be done.
  */
 export async function bringIntoCompliance(store: Store, tx: Transaction, child: LoadedImage, rules: LinkRules, why: string, link: ImageParent): Promise<ChangeResult | null> {
-  const found = violations(rules, child);
+  const found = violations(rules, packagesOfDb(child.db));
   const linked = child.image.parent;
   if (found.length === 0 && linked?.name === link.name && linked.policy === link.policy) return null;
   const { constraints, virtual, extra } = linkConstraints(rules, child);
@@ -102,17 +106,21 @@ export async function carryChildren(store: Store, tx: Transaction, parentId: Obj
   const parent = await loadImage(store.objects, parentId, get);
   const out: FamilyResult[] = [];
   const blockers: string[] = [];
-  for (const child of await childrenOf(store, tx, parent.image.name, get)) {
-    const link = child.image.parent as ImageParent;
+  const rulesByPolicy = new Map<string, LinkRules>();
+  for (const { id, image } of await childrenOf(tx, store.objects, parent.image.name)) {
+    const link = image.parent as ImageParent;
     try {
-      const rules = await linkRules(store, tx, link.policy, parent);
+      let rules = rulesByPolicy.get(link.policy);
+      if (!rules) { rules = await linkRules(store, tx, link.policy, parent); rulesByPolicy.set(link.policy, rules); }
+      if (violations(rules, await imagePackages(store, id, async () => (await loadImage(store.objects, id, get)).db)).length === 0) continue;
+      const child = await loadImage(store.objects, id, get);
       const r = await bringIntoCompliance(store, tx, child, rules, `follow parent ${parent.image.name}@${parent.image.version} (${link.policy})`, link);
       if (!r) continue;
       out.push({ image: r.name, version: r.version, id: r.id, installed: r.installed, removed: r.removed });
       out.push(...(await carryChildren(store, tx, r.id)));
     } catch (err) {
       if (!(err instanceof BazaarError) || !['ERR_NO_SOLUTION', 'ERR_POLICY_VIOLATION', 'ERR_FILE_CONFLICT', 'ERR_IMAGE'].includes(err.code)) throw err;
-      blockers.push(`child ${child.image.name} (${link.policy}): ${err.message.replace(/^image \S+: /, '')}`);
+      blockers.push(`child ${image.name} (${link.policy}): ${err.message.replace(/^image \S+: /, '')}`);
     }
   }
   if (blockers.length) {
@@ -137,7 +145,7 @@ async function checkNoCycle(store: Store, view: BranchView, child: string, paren
  * @example
  * await linkImage(store, 'webapp', 'host', 'sync:minimal');
  */
-export async function linkImage(store: Store, child: string, parent: string, policyText: string): Promise<ChangeResult> {
+export async function linkImage(store: Store, child: string, parent: string, policyText: string): Promise<ChangeResult & { children: FamilyResult[] }> {
   const policy = formatLinkPolicy(parseLinkPolicy(policyText));
   return store.write(async (tx) => {
     const c = await loadImage(store.objects, await imageId(tx, child));
@@ -145,13 +153,13 @@ export async function linkImage(store: Store, child: string, parent: string, pol
     await checkNoCycle(store, tx, child, parent);
     const rules = await linkRules(store, tx, policy, p);
     const link: ImageParent = { name: parent, policy };
-    const r = await bringIntoCompliance(store, tx, { ...c, image: { ...c.image, parent: undefined } }, rules, `link ${child} to ${parent} (${policy})`, link);
-    return r as ChangeResult;
+    const r = await bringIntoCompliance(store, tx, { ...c, image: { ...c.image, parent: undefined } }, rules, `link ${child} to ${parent} (${policy})`, link) as ChangeResult;
+    return { ...r, children: await carryChildren(store, tx, r.id) };
   });
 }
 
 /** Changes the policy of a link (bringing the child into compliance with it). */
-export async function setLinkPolicy(store: Store, child: string, policyText: string): Promise<ChangeResult> {
+export async function setLinkPolicy(store: Store, child: string, policyText: string): Promise<ChangeResult & { children: FamilyResult[] }> {
   const policy = formatLinkPolicy(parseLinkPolicy(policyText));
   return store.write(async (tx) => {
     const c = await loadImage(store.objects, await imageId(tx, child));
@@ -159,28 +167,28 @@ export async function setLinkPolicy(store: Store, child: string, policyText: str
     const p = await loadImage(store.objects, await imageId(tx, c.image.parent.name));
     const rules = await linkRules(store, tx, policy, p);
     const link: ImageParent = { name: c.image.parent.name, policy };
-    return (await bringIntoCompliance(store, tx, { ...c, image: { ...c.image, parent: undefined } }, rules, `set policy of ${child} to ${policy}`, link)) as ChangeResult;
+    const r = await bringIntoCompliance(store, tx, { ...c, image: { ...c.image, parent: undefined } }, rules, `set policy of ${child} to ${policy}`, link) as ChangeResult;
+    return { ...r, children: await carryChildren(store, tx, r.id) };
   });
 }
 
 /** Unlinks a child (its packages stay as they are), as a new version. */
-export async function unlinkImage(store: Store, child: string): Promise<ChangeResult> {
+export async function unlinkImage(store: Store, child: string): Promise<ChangeResult & { children: FamilyResult[] }> {
   return store.write(async (tx) => {
     const c = await loadImage(store.objects, await imageId(tx, child));
     if (!c.image.parent) throw new BazaarError('ERR_USAGE', `image ${child} is not linked`);
-    return applyPlan(store, tx, c, { add: [], remove: [] }, `unlink ${child} from ${c.image.parent.name}`, { unlink: true });
+    return { ...(await applyPlan(store, tx, c, { add: [], remove: [] }, `unlink ${child} from ${c.image.parent.name}`, { unlink: true })), children: [] };
   });
 }
 
 /** Brings a child back into compliance (after --skip-children, or a policy change). */
-export async function syncImage(store: Store, child: string): Promise<ChangeResult | null> {
+export async function syncImage(store: Store, child: string): Promise<(ChangeResult & { children: FamilyResult[] }) | null> {
   return store.write(async (tx) => {
     const c = await loadImage(store.objects, await imageId(tx, child));
     const rules = await rulesOf(store, tx, c);
     if (!rules || !c.image.parent) throw new BazaarError('ERR_USAGE', `image ${child} is not linked to a parent; nothing to sync with`);
     const r = await bringIntoCompliance(store, tx, c, rules, `sync ${child} with ${c.image.parent.name} (${c.image.parent.policy})`, { name: c.image.parent.name, policy: c.image.parent.policy });
-    if (r) await carryChildren(store, tx, r.id);
-    return r;
+    return r ? { ...r, children: await carryChildren(store, tx, r.id) } : null;
   });
 }
 
@@ -194,19 +202,24 @@ export interface AuditEntry { image: string; parent: string; policy: string; par
  */
 export async function audit(store: Store, view: BranchView, only?: string): Promise<AuditEntry[]> {
   const get = treeReader(store.objects);
+  const snippets: SnippetCache = new Map();
   const loaded = new Map<string, LoadedImage>();
   const load = async (name: string): Promise<LoadedImage> => {
     let l = loaded.get(name);
-    if (!l) { l = await loadImage(store.objects, await imageId(view, name), get); loaded.set(name, l); }
+    if (!l) { l = await loadImage(store.objects, await imageId(view, name), get, snippets); loaded.set(name, l); }
     return l;
   };
+  const rulesByLink = new Map<string, LinkRules>();
   const out: AuditEntry[] = [];
   for (const name of only ? [only] : imageNames(view)) {
-    const child = await load(name);
-    const link = child.image.parent;
+    const id = await imageId(view, name);
+    const link = (await readKind(store.objects, id, 'image')).parent;
     if (!link) { if (only) throw new BazaarError('ERR_USAGE', `image ${name} is not linked to a parent`); continue; }
     const parent = await load(link.name);
-    const rules = await linkRules(store, view, link.policy, parent);
+    const key = `${link.policy} ${parent.id}`;
+    let rules = rulesByLink.get(key);
+    if (!rules) { rules = await linkRules(store, view, link.policy, parent); rulesByLink.set(key, rules); }
+    const child = await imagePackages(store, id, async () => (await loadImage(store.objects, id, get, snippets)).db);
     out.push({ image: name, parent: link.name, policy: link.policy, parentVersion: parent.image.version, violations: violations(rules, child) });
   }
   return out;

@@ -137,7 +137,9 @@ export function linkViolations(o: { policy: LinkPolicy; inGroup: (name: string) 
   if (o.policy.kind === 'mirror') {
     for (const p of o.parent) {
       if (!o.inGroup(p.name) || childBuilds.has(p.build)) continue;
-      if (o.child.some((c) => c.name === p.name)) continue; // reported above as another build
+      // a child build of this name that the parent lacks was reported above as another
+      // build; with only parent builds of it (an install-only kernel), this one is missing
+      if (o.child.some((c) => c.name === p.name && !parentBuilds.has(c.build))) continue;
       out.push({ kind: 'missing', name: p.name, parent: p.nevra, message: `${label}: the parent ${o.parentName} has ${p.nevra}, which the child must have too` });
     }
   }

@@ -9,6 +9,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
 import { removeFile, removeTree } from './fs-ops.js';
+import { pruneDerived } from './derived-cache.js';
 import { cacheDir } from './layout.js';
 import { scanTmp } from './fsck.js';
 import { readLeases } from './leases.js';
@@ -75,6 +76,7 @@ export async function gc(store: Store, choice: RetentionChoice = {}): Promise<Gc
     report.stray.push(...tmp.stray);
     for (const dead of readLeases(store.dir).dead) removeFile(dead);
     pruneCaches(store.dir, new Set(roots.filter((r) => r.head).map((r) => r.commit)));
+    pruneDerived(store.dir, (id) => reach.reached.has(id));
     return report;
   });
 }

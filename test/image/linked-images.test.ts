@@ -196,6 +196,45 @@ t('rolling a parent back rolls its mirror children back too', () => {
   assert.is(run(s, ['audit']).status, 0);
 });
 
+t('chains: a grandchild follows its parent when a policy change moves the parent; link ls, show --json, unlink', () => {
+  const s = host();
+  ok(s, ['link', 'va', 'host', '--policy', 'sync:minimal']);
+  ok(s, ['image', 'create', 'gc@1.0.0', '--layer', 'base@~1.0.0', '--channel', 's']);
+  ok(s, ['image', 'upgrade-layer', 'gc', 'base@1.0.0']);
+  ok(s, ['link', 'gc', 'va', '--policy', 'sync:all']);
+  assert.ok(has(s, 'gc', 'bash-0:5.2.26-alt1.x86_64'));
+  const out = JSON.parse(ok(s, ['link', 'set-policy', '--json', 'va', 'mirror:all']));
+  assert.ok(has(s, 'va', 'bash-0:5.2.26-alt2.x86_64'), 'mirror:all moved the child to the host\'s bash');
+  assert.equal(out.children.map((c: { image: string }) => c.image), ['gc']);
+  assert.ok(has(s, 'gc', 'bash-0:5.2.26-alt2.x86_64'), 'the grandchild followed in the same step');
+  assert.is(run(s, ['audit']).status, 0);
+  const tree = JSON.parse(ok(s, ['link', 'ls', '--json']));
+  assert.equal(tree.map((n: { image: string }) => n.image), ['host']);
+  assert.is(tree[0].children[0].image, 'va');
+  assert.is(tree[0].children[0].policy, 'mirror:all');
+  assert.is(tree[0].children[0].children[0].image, 'gc');
+  const gc = JSON.parse(ok(s, ['image', 'show', '--json', 'gc']));
+  assert.is(gc.parent, 'va');
+  assert.is(gc.policy, 'sync:all');
+  refused(s, ['link', 'host', 'gc', '--policy', 'sync:all'], 'its own ancestor');
+  const before = packages(s, 'gc');
+  ok(s, ['unlink', 'gc']);
+  assert.equal(packages(s, 'gc'), before, 'unlinking keeps the packages');
+  assert.is(JSON.parse(ok(s, ['image', 'show', '--json', 'gc'])).parent, null);
+});
+
+t('a link the child cannot comply with is refused naming what would break, and changes nothing', () => {
+  const s = host();
+  ok(s, ['group', 'set', 'webstack', 'libssl*']);
+  ok(s, ['image', 'install', 'va', 'openssl-3.1.4-alt1.x86_64']);
+  const before = shown(s, 'va').version;
+  ok(s, ['image', 'remove', 'host', 'lighttpd']);
+  ok(s, ['image', 'remove', 'host', 'libssl3']);
+  refused(s, ['link', 'va', 'host', '--policy', 'sync:webstack'], 'openssl-3.1.4-alt1.x86_64');
+  assert.is(shown(s, 'va').version, before);
+  assert.is(JSON.parse(ok(s, ['image', 'show', '--json', 'va'])).parent, null);
+});
+
 t('bazaar(parent): a package requiring it installs freely without a parent, and in a child only at a build the parent has', () => {
   const s = host();
   const dir = tempDir('parent-dep');

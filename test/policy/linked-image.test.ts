@@ -74,6 +74,9 @@ t('sync: in the group, only what the parent has at its builds; outside the group
 t('mirror: the group is exactly the parent\'s; partial: what both have is the same build, the rest is free', () => {
   assert.equal(kinds('mirror:all', [bash2, grep], [bash2]), ['missing:grep']);
   assert.equal(kinds('mirror:all', [bash2, grep], [bash1, grep]), ['other-build:bash'], 'another build is reported once, not also as missing');
+  const k60 = pkg('kernel-6.6-60.x86_64'), k63 = pkg('kernel-6.6-63.x86_64');
+  assert.equal(kinds('mirror:all', [k60, k63], [k60]), ['missing:kernel'], 'an install-only package: each of the parent\'s builds is wanted');
+  assert.equal(kinds('mirror:all', [k60, k63], [k60, k63]), []);
   assert.equal(kinds('partial:all', [bash2, grep], [mine]), [], 'partial: the child need not hold the parent\'s packages and may have its own');
   assert.equal(kinds('partial:all', [bash2], [bash1]), ['other-build:bash']);
 });

@@ -1,7 +1,7 @@
 import { BazaarError } from '../../errors.js';
 import { cherryPick, diffImage, imageLog, rollbackImage } from '../../image/image-history.js';
 import { changeImage, createImage, listImages, showImage, upgradeImageLayer } from '../../image/image-ops.js';
-import type { ChangeResult } from '../../image/image-change.js';
+import { changeText, familyText } from '../change-text.js';
 import { expectArgs } from '../command.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
 
@@ -11,10 +11,6 @@ function list(v: string | boolean | string[] | undefined): string[] {
   return v === undefined || typeof v === 'boolean' ? [] : Array.isArray(v) ? v : [v];
 }
 
-function changeText(r: ChangeResult): string {
-  if (r.installed.length === 0 && r.removed.length === 0) return `image ${r.name}@${r.version}: nothing to do`;
-  return [...r.installed.map((n) => `+ ${n}`), ...r.removed.map((n) => `- ${n}`), `image ${r.name}@${r.version}\t${r.id}`].join('\n');
-}
 
 async function run(input: CommandInput): Promise<CommandOutput> {
   const [sub, ...rest] = input.positionals;
@@ -34,7 +30,7 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       if (!name || (sub !== 'upgrade' && pkgs.length === 0)) throw new BazaarError('ERR_USAGE', `bazaar image ${sub} NAME PKG...${sub === 'install' ? ' [--channel C]' : ''}`);
       const change = sub === 'install' ? { install: pkgs } : sub === 'remove' ? { erase: pkgs } : { upgrade: pkgs.length ? pkgs : 'all' as const };
       const r = await changeImage(store, name, change, { ...(channel ? { channel } : {}), ...(message ? { message } : {}), skipChildren: input.options['skip-children'] === true });
-      return { exitCode: 0, json: r, text: [changeText(r), ...r.children.map((c) => `  carried child ${c.image}@${c.version}${c.installed.length || c.removed.length ? `: ${[...c.installed.map((n) => `+${n}`), ...c.removed.map((n) => `-${n}`)].join(' ')}` : ''}`)].join('\n') };
+      return { exitCode: 0, json: r, text: familyText(r) };
     }
     case 'upgrade-layer': {
       expectArgs(rest, 2, 2, 'bazaar image upgrade-layer NAME L@RANGE');

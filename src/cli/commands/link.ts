@@ -1,13 +1,14 @@
 import { BazaarError } from '../../errors.js';
 import { audit, linkImage, linkTree, setLinkPolicy, syncImage, unlinkImage } from '../../image/links.js';
 import type { LinkNode } from '../../image/links.js';
-import type { ChangeResult } from '../../image/image-change.js';
+import { familyText } from '../change-text.js';
+import type { FamilyChange } from '../change-text.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
 
-function changed(r: ChangeResult | null, what: string): { exitCode: number; json: unknown; text: string } {
+function changed(r: FamilyChange | null, what: string): { exitCode: number; json: unknown; text: string } {
   if (!r) return { exitCode: 0, json: null, text: `${what}: already in compliance` };
-  return { exitCode: 0, json: r, text: [...r.installed.map((n) => `+ ${n}`), ...r.removed.map((n) => `- ${n}`), `image ${r.name}@${r.version}\t${r.id}`].join('\n') };
+  return { exitCode: 0, json: r, text: familyText(r, true) };
 }
 
 function tree(nodes: LinkNode[], depth = 0): string[] {
