@@ -21,9 +21,14 @@ let native: Promise<ZstdNative> | null = null;
  * small objects never pays.
  */
 function zstdNative(): Promise<ZstdNative> {
-  native ??= import('@mongodb-js/zstd');
+  native ??= import('@mongodb-js/zstd').then((m) => { nativeLoaded = true; return m; });
   return native;
 }
+/** Once the binding is loaded every frame decodes natively: fzstd costs 0.5-3 ms a frame even for 1 KiB ones (bench/checkout.ts). */
+let nativeLoaded = false;
+
+/** Loads the native decoder now, for a caller about to read many objects (a checkout). */
+export async function loadNativeZstd(): Promise<void> { await zstdNative(); }
 
 /** Frames smaller than this (compressed) decode in pure JS, synchronously; larger ones natively. */
 const JS_DECODE_MAX = 256 << 10;
@@ -80,7 +85,7 @@ function declaredSize(frame: Buffer): number {
 
 export async function decompressFrame(frame: Buffer): Promise<Buffer> {
   if (declaredSize(frame) > 2 * FRAME_SIZE) throw corrupt(`a zstd frame declares ${declaredSize(frame)} bytes, more than bazaar ever writes in one frame`);
-  if (frame.length <= JS_DECODE_MAX) {
+  if (frame.length <= JS_DECODE_MAX && !nativeLoaded) {
     const out = decompressJs(frame);
     return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
   }
