@@ -2,7 +2,8 @@
  * The checkout cache: uncompressed copies of file objects that hardlink checkouts link
  * to (docs/checkout.md#the-checkout-cache). Derived data, deletable at any time:
  *
- *   <store>/cache/checkout/v1/<2 hex>/<62 hex>-<mode octal>-<uid>-<gid>-<mtime>[-<xattrs>]
+ *   <store>/cache/checkout/v1/files/<2 hex>/<62 hex>-<mode octal>-<uid>-<gid>-<mtime>[-<xattrs>]
+ *   <store>/cache/checkout/v1/trees/<2 hex>/<62 hex>    tree objects, uncompressed (tree-cache.ts)
  *
  * One name per inode: the content id plus everything that lives on the inode (mode,
  * owner, mtime, and a digest of the extended attributes), so two files that differ in
@@ -18,7 +19,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, createReadStream, fchmodSync, fchownSync, futimesSync, lstatSync, openSync, readdirSync } from 'node:fs';
-import type { BigIntStats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { isErrno } from '../errors.js';
@@ -47,6 +48,8 @@ export interface CacheFile {
 }
 
 export function checkoutCacheDir(storeDir: string): string { return join(cacheDir(storeDir), 'checkout', CHECKOUT_CACHE_VERSION); }
+export function checkoutFilesDir(storeDir: string): string { return join(checkoutCacheDir(storeDir), 'files'); }
+export function checkoutTreesDir(storeDir: string): string { return join(checkoutCacheDir(storeDir), 'trees'); }
 
 /** A digest of a set of attributes, independent of their order. */
 function xattrDigest(xattrs: Record<string, string>): string {
@@ -55,14 +58,14 @@ function xattrDigest(xattrs: Record<string, string>): string {
   return h.digest('hex').slice(0, 16);
 }
 
-/** The cache entry's path: the only builder of these names. */
-export function cachePath(storeDir: string, f: CacheFile): string {
+/** The cache entry's path (`top`: checkoutFilesDir of the store): the only builder of these names. */
+export function cachePath(top: string, f: CacheFile): string {
   const hex = f.id.slice(7);
   const x = f.xattrs && Object.keys(f.xattrs).length ? `-${xattrDigest(f.xattrs)}` : '';
-  return join(checkoutCacheDir(storeDir), hex.slice(0, 2), `${hex.slice(2)}-${f.perm.toString(8)}-${f.uid}-${f.gid}-${f.mtime}${x}`);
+  return `${top}/${hex.slice(0, 2)}/${hex.slice(2)}-${f.perm.toString(8)}-${f.uid}-${f.gid}-${f.mtime}${x}`;
 }
 
-const TMP_PREFIX = '.tmp-';
+export const TMP_PREFIX = '.tmp-';
 
 async function contentHash(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -70,8 +73,9 @@ async function contentHash(path: string): Promise<string> {
   return `sha256:${h.digest('hex')}`;
 }
 
-function matches(st: BigIntStats, f: CacheFile): boolean {
-  return st.isFile() && st.size === BigInt(f.size) && Number(st.mode & 0o7777n) === f.perm && st.uid === BigInt(f.uid) && st.gid === BigInt(f.gid) && st.mtimeNs === BigInt(f.mtime) * 1_000_000_000n;
+/** The stat check: size, mode, owner, and a time of whole seconds (a write sets one with nanoseconds). */
+function matches(st: Stats, f: CacheFile): boolean {
+  return st.isFile() && st.size === f.size && (st.mode & 0o7777) === f.perm && st.uid === f.uid && st.gid === f.gid && st.mtimeMs === f.mtime * 1000;
 }
 
 export interface CacheStats { created: number; reused: number; replaced: number }
@@ -89,8 +93,8 @@ export class CheckoutCache {
   /** Messages for the caller (damaged entries replaced, attributes that failed). */
   readonly notes: string[] = [];
 
-  constructor(private readonly objects: ObjectStore, private readonly storeDir: string, private readonly options: { verify: 'stat' | 'full'; chown: boolean }) {
-    this.dir = checkoutCacheDir(storeDir);
+  constructor(private readonly objects: ObjectStore, storeDir: string, private readonly options: { verify: 'stat' | 'full'; chown: boolean }) {
+    this.dir = checkoutFilesDir(storeDir);
   }
 
   get pendingCount(): number { return this.pending.length; }
@@ -99,11 +103,25 @@ export class CheckoutCache {
   isReady(final: string): boolean { return !this.pendingFinals.has(final) && !this.failed.has(final); }
 
   /**
+   * The path of an intact entry for `f` when one exists and passes the 'stat' check, else
+   * null (then `get`). Synchronous: the common case of a warm cache costs one lstat.
+   */
+  ready(f: CacheFile): string | null {
+    if (this.options.verify !== 'stat') return null;
+    const final = cachePath(this.dir, f);
+    if (this.pendingFinals.has(final) || this.failed.has(final) || this.inflight.has(final)) return null;
+    const st = lstatSync(final, { throwIfNoEntry: false });
+    if (!st || !matches(st, f)) return null;
+    this.stats.reused++;
+    return final;
+  }
+
+  /**
    * The path of the cache entry for `f`, created (or replaced, when damaged) if needed.
    * It may still wait for its attributes (`isReady`); `flush` finishes those.
    */
   async get(f: CacheFile): Promise<string> {
-    const final = cachePath(this.storeDir, f);
+    const final = cachePath(this.dir, f);
     if (this.pendingFinals.has(final) || this.failed.has(final)) return final;
     let p = this.inflight.get(final);
     if (!p) {
@@ -115,7 +133,7 @@ export class CheckoutCache {
   }
 
   private async ensure(f: CacheFile, final: string): Promise<void> {
-    const st = lstatSync(final, { bigint: true, throwIfNoEntry: false });
+    const st = lstatSync(final, { throwIfNoEntry: false });
     if (st) {
       if (matches(st, f) && (this.options.verify === 'stat' || (await contentHash(final)) === f.id)) {
         this.stats.reused++;
@@ -186,32 +204,36 @@ export class CheckoutCache {
 }
 
 /**
- * Deletes cache entries no checkout shares any more (link count 1) and temp files left by
- * processes that are gone. Hardlinked checkouts keep their inodes whatever happens here.
+ * Deletes file entries no checkout shares any more (link count 1, `removed`), every cached
+ * tree (`trees`: the next checkout decodes them again), and temp files left by processes
+ * that are gone.
+ * Hardlinked checkouts keep their inodes whatever happens here.
  */
-export function pruneCheckoutCache(storeDir: string): { removed: number; bytes: number } {
-  const top = checkoutCacheDir(storeDir);
+export function pruneCheckoutCache(storeDir: string): { removed: number; trees: number; bytes: number } {
   let removed = 0;
+  let trees = 0;
   let bytes = 0;
-  let subdirs: string[];
-  try { subdirs = readdirSync(top); } catch (err) { if (isErrno(err, 'ENOENT')) return { removed, bytes }; throw err; }
-  for (const sub of subdirs) {
-    for (const name of readdirSync(join(top, sub))) {
-      const p = join(top, sub, name);
-      const st = lstatSync(p, { throwIfNoEntry: false });
-      if (!st) continue;
-      if (name.startsWith(TMP_PREFIX)) {
-        const pid = Number(name.slice(TMP_PREFIX.length).split('-')[0]);
-        if (pid === process.pid || isAlive(pid)) continue;
-      } else if (st.nlink > 1) {
-        continue;
+  for (const [top, keepLinked] of [[checkoutFilesDir(storeDir), true], [checkoutTreesDir(storeDir), false]] as const) {
+    let subdirs: string[];
+    try { subdirs = readdirSync(top); } catch (err) { if (isErrno(err, 'ENOENT')) continue; throw err; }
+    for (const sub of subdirs) {
+      for (const name of readdirSync(join(top, sub))) {
+        const p = join(top, sub, name);
+        const st = lstatSync(p, { throwIfNoEntry: false });
+        if (!st) continue;
+        if (name.startsWith(TMP_PREFIX)) {
+          const pid = Number(name.slice(TMP_PREFIX.length).split('-')[0]);
+          if (pid === process.pid || isAlive(pid)) continue;
+        } else if (keepLinked && st.nlink > 1) {
+          continue;
+        }
+        removeFile(p);
+        if (keepLinked) removed++; else trees++;
+        bytes += st.size;
       }
-      removeFile(p);
-      removed++;
-      bytes += st.size;
     }
   }
-  return { removed, bytes };
+  return { removed, trees, bytes };
 }
 
 function isAlive(pid: number): boolean {

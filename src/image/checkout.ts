@@ -11,6 +11,7 @@ import { materialiseTree } from './materialise-tree.js';
 import type { CheckoutMode, CheckoutProgress, CheckoutResult } from './materialise-tree.js';
 import { mergedTree } from './merged-tree.js';
 import { OwnerIds } from './owner-ids.js';
+import { TreeCache } from './tree-cache.js';
 
 export type { CheckoutMode, CheckoutProgress, CheckoutResult } from './materialise-tree.js';
 
@@ -55,5 +56,5 @@ export async function checkout(store: CheckoutStore, layerRoots: readonly Object
     throw new BazaarError('ERR_USAGE', `verifyCache is 'stat' or 'full', not ${JSON.stringify(options.verifyCache)}`);
   }
   const ctx = { objects: store.objects, storeDir: store.dir, owners: new OwnerIds(store.objects, layerRoots) };
-  return materialiseTree(ctx, mergedTree(store.objects, layerRoots), dir, options);
+  return materialiseTree(ctx, mergedTree(store.objects, layerRoots, { trees: new TreeCache(store.objects, store.dir) }), dir, options);
 }

@@ -16,6 +16,7 @@ import type { OverlayExport } from './export-overlay.js';
 import { exportSquashfs } from './export-squashfs.js';
 import type { SquashfsExport } from './export-squashfs.js';
 import { mergedLayerEntries } from './merged-layer-entries.js';
+import { TreeCache } from './tree-cache.js';
 import { writeLayerArchive } from './write-layer-archive.js';
 
 export type ExportFormat = 'dir' | 'tar.zst' | 'overlay' | 'squashfs';
@@ -51,7 +52,7 @@ export async function exportImage(store: CheckoutStore, layerRoots: readonly Obj
       return { format: 'dir', checkout: await checkout(store, layerRoots, options.out, { mode: 'copy', signal: options.signal }) };
     case 'tar.zst': {
       const skipped: string[] = [];
-      const { bytes } = await writeLayerArchive(mergedLayerEntries(store.objects, layerRoots, (p) => skipped.push(p)), options.out, { compression: 'zstd', signal: options.signal });
+      const { bytes } = await writeLayerArchive(mergedLayerEntries(store.objects, layerRoots, { trees: new TreeCache(store.objects, store.dir), onSkip: (p) => skipped.push(p) }), options.out, { compression: 'zstd', signal: options.signal });
       return { format: 'tar.zst', bytes, skipped };
     }
     case 'overlay':

@@ -19,6 +19,7 @@ import type { CheckoutResult } from './materialise-tree.js';
 import { layerTree } from './merged-tree.js';
 import type { MergedEntry } from './merged-tree.js';
 import { OwnerIds } from './owner-ids.js';
+import { TreeCache } from './tree-cache.js';
 
 export interface OverlayExport {
   /** Layer directories, lowest first. */
@@ -63,13 +64,14 @@ export async function exportOverlay(store: CheckoutStore, layerRoots: readonly O
   const target = openTarget(out);
   if (/[,:\\]/.test(target.dir)) throw new BazaarError('ERR_BAD_INPUT', `cannot export overlay directories to ${out}: ',', ':' and '\\' separate overlay mount options`);
   const owners = new OwnerIds(store.objects, layerRoots);
+  const trees = new TreeCache(store.objects, store.dir);
   const layers = dirNames.map((n) => join(target.dir, 'layers', n));
   const [upper, work, merged] = ['upper', 'work', 'merged'].map((d) => join(target.dir, d));
   const results: CheckoutResult[] = [];
   try {
     mkdirSync(join(target.dir, 'layers'));
     for (let i = 0; i < layerRoots.length; i++) {
-      const entries = withShownImplicitDirs(store.objects, layerRoots.slice(0, i + 1), layerTree(store.objects, layerRoots[i]));
+      const entries = withShownImplicitDirs(store.objects, layerRoots.slice(0, i + 1), layerTree(store.objects, layerRoots[i], { trees }));
       results.push(await materialiseTree({ objects: store.objects, storeDir: store.dir, owners }, entries, layers[i], { mode: 'copy', overlay: true, signal }));
     }
     for (const d of [upper, work, merged]) mkdirSync(d, 0o755);

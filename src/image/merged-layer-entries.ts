@@ -12,16 +12,17 @@ import type { ObjectStore } from '../store/objects.js';
 import { TYPE_BITS } from './layer-entry.js';
 import type { LayerEntry } from './layer-entry.js';
 import { mergedTree } from './merged-tree.js';
+import type { WalkOptions } from './merged-tree.js';
 import { OwnerIds } from './owner-ids.js';
 import { EMPTY_BLOB } from './write-blob-file.js';
 
-export async function* mergedLayerEntries(objects: ObjectStore, layerRoots: readonly ObjectId[], onSkip: (path: string) => void = () => {}): AsyncGenerator<LayerEntry> {
+export async function* mergedLayerEntries(objects: ObjectStore, layerRoots: readonly ObjectId[], options: WalkOptions & { onSkip?: (path: string) => void } = {}): AsyncGenerator<LayerEntry> {
   const owners = new OwnerIds(objects, layerRoots);
   const firstOfGroup = new Map<string, string>();
   yield { path: '.', kind: 'dir', mode: TYPE_BITS.dir | 0o755, uid: 0, gid: 0, size: 0, mtime: 0, xattrs: {} };
-  for await (const m of mergedTree(objects, layerRoots)) {
+  for await (const m of mergedTree(objects, layerRoots, options)) {
     const e = m.entry;
-    if (e.kind === 'socket') { onSkip(m.path); continue; }
+    if (e.kind === 'socket') { options.onSkip?.(m.path); continue; }
     if (!owners.loaded && (OwnerIds.isName(e.user) || OwnerIds.isName(e.group))) await owners.load();
     const { uid, gid } = owners.ids(e.user, e.group);
     const xattrs: Record<string, Buffer> = {};
