@@ -6,6 +6,7 @@
 import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
+import { encodePathBytes } from './path-bytes.js';
 
 export interface CheckoutTarget {
   /** Absolute path. */
@@ -42,6 +43,15 @@ export function openTarget(dir: string): CheckoutTarget {
 /** The absolute path of a tree path (bytes, `a/b`) inside the target. */
 export function targetPath(t: CheckoutTarget, rel: Buffer): Buffer {
   return Buffer.concat([t.bytes, Buffer.from('/'), rel]);
+}
+
+/**
+ * The absolute path of a tree path (`a/b`, path-bytes.ts's strings) for fs calls: a plain
+ * string when it is text (node encodes it as the same UTF-8 bytes, without a Buffer per
+ * call), its bytes when it holds escaped non-UTF-8 bytes.
+ */
+export function targetFsPath(t: CheckoutTarget, rel: string): string | Buffer {
+  return /[\ud800-\udfff]/.test(rel) ? targetPath(t, encodePathBytes(rel)) : `${t.dir}/${rel}`;
 }
 
 /** The finished checkout's root gets the usual mode of an image root, if the checkout made it. */

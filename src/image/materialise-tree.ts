@@ -19,18 +19,19 @@
  */
 import { closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, chmodSync, openSync, symlinkSync } from 'node:fs';
 import { BazaarError, isErrno } from '../errors.js';
+import { loadNativeZstd } from '../store/codec.js';
 import type { ObjectStore } from '../store/objects.js';
+import { TaskPool } from '../store/task-pool.js';
 import type { TreeEntry } from '../store/kinds/tree.js';
 import { CheckoutCache } from './checkout-cache.js';
 import type { CacheFile, CacheStats } from './checkout-cache.js';
-import { clearTarget, finishTarget, openTarget, targetPath } from './checkout-target.js';
+import { clearTarget, finishTarget, openTarget, targetFsPath } from './checkout-target.js';
 import type { CheckoutTarget } from './checkout-target.js';
 import type { MergedEntry } from './merged-tree.js';
 import { escapeOverlayXattr } from './overlay-xattrs.js';
 import { OwnerIds } from './owner-ids.js';
 import { encodePathBytes } from './path-bytes.js';
 import { SpecialFiles } from './special-files.js';
-import { TaskPool } from '../store/task-pool.js';
 import { writeBlobFile } from './write-blob-file.js';
 import { XattrRestore } from './xattr-restore.js';
 
@@ -79,9 +80,13 @@ export interface MaterialiseOptions {
 
 export interface MaterialiseContext { objects: ObjectStore; storeDir: string; owners: OwnerIds }
 
-interface FileJob { full: Buffer; rel: Buffer; file: CacheFile }
+interface FileJob { full: string | Buffer; file: CacheFile }
 /** A file that waits for its cache entry's attributes, or for the first name of its group. */
-interface Deferred extends FileJob { source: Buffer | string; viaCache: boolean }
+interface Deferred extends FileJob { source: string | Buffer; viaCache: boolean }
+
+function samePath(a: string | Buffer, b: string | Buffer): boolean {
+  return typeof a === 'string' && typeof b === 'string' ? a === b : Buffer.from(a).equals(Buffer.from(b));
+}
 
 function xattrsOf(e: TreeEntry, overlay: boolean): Record<string, string> | undefined {
   if (!overlay) return e.xattrs && Object.keys(e.xattrs).length ? e.xattrs : undefined;
@@ -98,12 +103,13 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
   const self = { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
   const overlay = options.overlay === true;
   const target: CheckoutTarget = openTarget(dir);
+  await loadNativeZstd(); // thousands of reads: the native decoder from the first one
   const restore = new XattrRestore(target.dir);
   const specials = new SpecialFiles(target.dir);
   const cache = options.mode === 'hardlink' ? new CheckoutCache(objects, ctx.storeDir, { verify: options.verifyCache ?? 'stat', chown: asRoot }) : null;
   const pool = new TaskPool(PARALLEL);
-  const dirs: Array<{ full: Buffer; uid: number; gid: number; perm: number; mtime: number }> = [];
-  const groups = new Map<string, Buffer>();
+  const dirs: Array<{ full: string | Buffer; uid: number; gid: number; perm: number; mtime: number }> = [];
+  const groups = new Map<string, string | Buffer>();
   const deferred: Deferred[] = [];
   let canLink = cache !== null && lstatSync(ctx.storeDir).dev === lstatSync(target.dir).dev;
   if (cache && !canLink) result.notes.push('the target is not on the file system of the store: files were copied, not linked');
@@ -124,11 +130,11 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
       closeSync(fd);
     }
     result.copies++;
-    if (file.xattrs) await restore.add(job.rel, file.xattrs);
+    if (file.xattrs) await restore.add(encodePathBytes(file.path), file.xattrs);
   };
 
   /** link(2), or false when this file system refuses it here (then the caller copies). */
-  const tryLink = (source: Buffer | string, full: Buffer): boolean => {
+  const tryLink = (source: string | Buffer, full: string | Buffer): boolean => {
     try {
       linkSync(source, full);
       return true;
@@ -169,8 +175,7 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
     for await (const m of entries) {
       options.signal?.throwIfAborted();
       const e = m.entry;
-      const rel = encodePathBytes(m.path);
-      const full = targetPath(target, rel);
+      const full = targetFsPath(target, m.path);
       if (e.whiteout) {
         if (!overlay) continue; // the merged walk never gives one; a raw layer outside an overlay export keeps none
         specials.whiteout(full);
@@ -189,17 +194,17 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
           mkdirSync(full, 0o700);
           dirs.push({ full, uid, gid, perm, mtime });
           result.dirs++;
-          if (xattrs) await restore.add(rel, xattrs);
+          if (xattrs) await restore.add(encodePathBytes(m.path), xattrs);
           break;
         case 'symlink':
           symlinkSync(encodePathBytes(e.target ?? ''), full);
           if (asRoot) lchownSync(full, uid, gid);
           lutimesSync(full, mtime, mtime);
           result.symlinks++;
-          if (xattrs) await restore.add(rel, xattrs);
+          if (xattrs) await restore.add(encodePathBytes(m.path), xattrs);
           break;
         case 'fifo':
-          specials.fifo({ full, perm, uid, gid, mtime, chown: asRoot, after: xattrs ? () => restore.add(rel, xattrs) : undefined });
+          specials.fifo({ full, perm, uid, gid, mtime, chown: asRoot, after: xattrs ? () => restore.add(encodePathBytes(m.path), xattrs) : undefined });
           result.fifos++;
           break;
         case 'char': case 'block': case 'socket':
@@ -209,9 +214,12 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
           const size = e.size ?? 0;
           result.files++;
           result.bytes += size;
-          const job: FileJob = { full, rel, file: { id: e.id!, size, perm, uid, gid, mtime, xattrs, path: m.path } };
+          const job: FileJob = { full, file: { id: e.id!, size, perm, uid, gid, mtime, xattrs, path: m.path } };
           if (e.linkTo === undefined) {
-            await pool.add(() => placeFile(job));
+            // A warm cache entry is linked at once; anything else (writing) overlaps in the pool.
+            const ready = cache && canLink && (asRoot || !xattrs) ? cache.ready(job.file) : null;
+            if (ready !== null && tryLink(ready, full)) result.cacheLinks++;
+            else await pool.add(() => placeFile(job));
             break;
           }
           // Hardlinks within a layer: the first name met is placed, the others link to it.
@@ -220,7 +228,7 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
           if (first === undefined) {
             await placeFile(job);
             groups.set(key, full);
-          } else if (deferred.some((d) => d.full.equals(first))) {
+          } else if (deferred.some((d) => samePath(d.full, first))) {
             deferred.push({ ...job, source: first, viaCache: false });
           } else if (tryLink(first, full)) {
             result.links++;

@@ -14,7 +14,7 @@ import { BazaarError, isErrno } from '../errors.js';
 /** Names per mkfifo call, far below ARG_MAX. */
 const PER_CALL = 512;
 
-export interface FifoSpec { full: Buffer; perm: number; uid: number; gid: number; mtime: number; chown: boolean; after?: () => Promise<void> }
+export interface FifoSpec { full: string | Buffer; perm: number; uid: number; gid: number; mtime: number; chown: boolean; after?: () => Promise<void> }
 
 function run(cmd: string, args: string[], cwd: string): void {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
@@ -27,12 +27,12 @@ function run(cmd: string, args: string[], cwd: string): void {
 
 export class SpecialFiles {
   private readonly fifos: FifoSpec[] = [];
-  private readonly whiteouts: Buffer[] = [];
+  private readonly whiteouts: Array<string | Buffer> = [];
 
   constructor(private readonly root: string) {}
 
   fifo(spec: FifoSpec): void { this.fifos.push(spec); }
-  whiteout(full: Buffer): void { this.whiteouts.push(full); }
+  whiteout(full: string | Buffer): void { this.whiteouts.push(full); }
 
   /** Creates everything queued, then runs each fifo's `after` (its attributes). */
   async create(): Promise<void> {

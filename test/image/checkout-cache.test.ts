@@ -4,12 +4,13 @@
  * (by stat, and by re-hashing with verifyCache: 'full') and replaced rather than linked,
  * attributes on cached files, pruning, and an abort leaving nothing behind.
  */
+import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkout } from '../../src/image/index.js';
-import { checkoutCacheDir, pruneCheckoutCache } from '../../src/image/checkout-cache.js';
+import { checkoutFilesDir, checkoutTreesDir, pruneCheckoutCache } from '../../src/image/checkout-cache.js';
 import { isBazaarError } from '../../src/errors.js';
 import type { ObjectId } from '../../src/store/layout.js';
 import type { Store } from '../../src/store/store.js';
@@ -45,7 +46,7 @@ const fresh = (): string => `${tempDir('cache-out')}/tree`;
 /** Every inode in the cache, by the file name's attributes part. */
 function cacheInodes(store: Store): Set<number> {
   const out = new Set<number>();
-  const top = checkoutCacheDir(store.dir);
+  const top = checkoutFilesDir(store.dir);
   for (const sub of readdirSync(top)) for (const n of readdirSync(join(top, sub))) out.add(ino(join(top, sub, n)));
   return out;
 }
@@ -118,6 +119,19 @@ t("damage that keeps size and time passes 'stat' but not verifyCache: 'full'", a
   assert.is(readFileSync(`${careful}/b`, 'utf8'), 'alpha\n');
 });
 
+t('a cached tree that does not hash to its id is read from the store again', async () => {
+  const { store, root, src } = await layer();
+  await checkout(store, [root], fresh(), { mode: 'copy' }); // the root tree is cached now
+  const hex = root.slice(7);
+  const cached = join(checkoutTreesDir(store.dir), hex.slice(0, 2), hex.slice(2));
+  // A valid tree, but another one: only the hash can tell.
+  writeFileSync(cached, JSON.stringify({ kind: 'tree', v: 1, entries: [{ name: 'planted', kind: 'file', mode: 0o100644, user: '0', group: '0', size: 0 }] }));
+  const out = fresh();
+  await checkout(store, [root], out, { mode: 'hardlink' });
+  assert.equal(snap(out), snap(src));
+  assert.is(createHash('sha256').update(readFileSync(cached)).digest('hex'), hex, 'replaced by the real tree');
+});
+
 t('pruning removes entries no checkout links to any more', async () => {
   const store = await newStore();
   const src = tempDir('prune-src');
@@ -125,9 +139,10 @@ t('pruning removes entries no checkout links to any more', async () => {
   const root = await importDir(store, src);
   const out = fresh();
   await checkout(store, [root], out, { mode: 'hardlink' });
-  assert.equal(pruneCheckoutCache(store.dir), { removed: 0, bytes: 0 }, 'still linked');
+  const first = pruneCheckoutCache(store.dir);
+  assert.equal([first.removed, first.trees], [0, 1], 'the file is still linked; the cached root tree goes');
   run('rm', ['-rf', out]);
-  assert.equal(pruneCheckoutCache(store.dir), { removed: 1, bytes: 8 });
+  assert.equal(pruneCheckoutCache(store.dir), { removed: 1, trees: 0, bytes: 8 });
 });
 
 t('an aborted checkout removes what it wrote', async () => {
