@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark, each against its peer on the same input in the same
  * run, printing ratios. See each module for what it measures.
  */
+import { benchCheckout } from './checkout.js';
 import { benchResolver } from './resolver.js';
 import { benchRpmmd } from './rpmmd.js';
 import { benchStore } from './store.js';
@@ -13,6 +14,7 @@ const benches: Array<[string, () => Promise<unknown>]> = [
   ['vercmp', () => benchVercmp()],
   ['resolver', async () => console.log((await benchResolver()).text)],
   ['rpmmd', () => benchRpmmd()],
+  ['checkout', () => benchCheckout()],
 ];
 for (const [name, run] of benches) {
   if (only && only !== name) continue;
