@@ -58,6 +58,7 @@ async function* withShownImplicitDirs(objects: ObjectStore, stack: readonly Obje
 
 export async function exportOverlay(store: CheckoutStore, layerRoots: readonly ObjectId[], out: string, names: readonly string[] | undefined, signal?: AbortSignal): Promise<OverlayExport> {
   const dirNames = names ? [...names] : layerRoots.map((_, i) => String(i));
+  if (layerRoots.length === 0) throw new BazaarError('ERR_USAGE', 'an overlay needs at least one layer');
   if (dirNames.length !== layerRoots.length) throw new BazaarError('ERR_USAGE', `names has ${dirNames.length} entries for ${layerRoots.length} layers`);
   dirNames.forEach(checkName);
   if (new Set(dirNames).size !== dirNames.length) throw new BazaarError('ERR_USAGE', 'layer directory names must differ');

@@ -20,6 +20,7 @@
 import { closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, chmodSync, openSync, symlinkSync } from 'node:fs';
 import { BazaarError, isErrno } from '../errors.js';
 import { loadNativeZstd } from '../store/codec.js';
+import type { ObjectId } from '../store/layout.js';
 import type { ObjectStore } from '../store/objects.js';
 import { TaskPool } from '../store/task-pool.js';
 import type { TreeEntry } from '../store/kinds/tree.js';
@@ -35,8 +36,8 @@ import { SpecialFiles } from './special-files.js';
 import { writeBlobFile } from './write-blob-file.js';
 import { XattrRestore } from './xattr-restore.js';
 
-/** Files written concurrently (large ones decompress on the thread pool meanwhile). */
-const PARALLEL = 8;
+/** Files written concurrently while their frames decompress on the thread pool (more was no faster on 2 cores, bench/checkout.ts). */
+const PARALLEL = 4;
 /** Cache entries with attributes wait for one setfattr per this many. */
 const XATTR_BATCH = 256;
 const PROGRESS_EVERY = 256;
@@ -80,6 +81,7 @@ export interface MaterialiseOptions {
 
 export interface MaterialiseContext { objects: ObjectStore; storeDir: string; owners: OwnerIds }
 
+/** `file.id` is absent only in a damaged tree: writeBlobFile says so (or writes an empty file). */
 interface FileJob { full: string | Buffer; file: CacheFile }
 /** A file that waits for its cache entry's attributes, or for the first name of its group. */
 interface Deferred extends FileJob { source: string | Buffer; viaCache: boolean }
@@ -151,7 +153,7 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
 
   /** Places one file: a link to the cache (hardlink mode), a copy, or deferred. */
   const placeFile = async (job: FileJob): Promise<void> => {
-    if (cache && canLink && (asRoot || !job.file.xattrs)) {
+    if (cache && canLink && job.file.id !== undefined && (asRoot || !job.file.xattrs)) {
       const final = await cache.get(job.file);
       if (!cache.isReady(final) && !cache.failed.has(final)) { deferred.push({ ...job, source: final, viaCache: true }); return; }
       if (!cache.failed.has(final) && tryLink(final, job.full)) { result.cacheLinks++; return; }
@@ -214,10 +216,10 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
           const size = e.size ?? 0;
           result.files++;
           result.bytes += size;
-          const job: FileJob = { full, file: { id: e.id!, size, perm, uid, gid, mtime, xattrs, path: m.path } };
+          const job: FileJob = { full, file: { id: e.id as ObjectId, size, perm, uid, gid, mtime, xattrs, path: m.path } };
           if (e.linkTo === undefined) {
             // A warm cache entry is linked at once; anything else (writing) overlaps in the pool.
-            const ready = cache && canLink && (asRoot || !xattrs) ? cache.ready(job.file) : null;
+            const ready = cache && canLink && e.id !== undefined && (asRoot || !xattrs) ? cache.ready(job.file) : null;
             if (ready !== null && tryLink(ready, full)) result.cacheLinks++;
             else await pool.add(() => placeFile(job));
             break;

@@ -132,9 +132,11 @@ t('an existing empty target is filled, and emptied again on failure (its own mod
   const dir = tempDir('hostile-empty');
   mkdirSync(`${dir}/t`, 0o750);
   const bad = await rawTree([{ name: 'ok', ...(await blob('x')) }, { name: 'zz', kind: 'file', size: 3 }]);
-  const err = await refused(() => checkout(store, [bad], `${dir}/t`, { mode: 'copy' }));
-  assert.match(err.message, /without a content object/);
-  assert.equal(readdirSync(`${dir}/t`), []);
+  for (const mode of ['copy', 'hardlink'] as const) {
+    const err = await refused(() => checkout(store, [bad], `${dir}/t`, { mode }));
+    assert.match(err.message, /without a content object/);
+    assert.equal(readdirSync(`${dir}/t`), []);
+  }
 });
 
 t('bad arguments are usage errors', async () => {
