@@ -41,6 +41,8 @@ const PARALLEL = 4;
 /** Cache entries with attributes wait for one setfattr per this many. */
 const XATTR_BATCH = 256;
 const PROGRESS_EVERY = 256;
+/** Errors that make the checkout cache unusable (a store of another user, read-only, full): copy instead. */
+const UNWRITABLE = ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT'];
 
 export type CheckoutMode = 'hardlink' | 'copy';
 
@@ -154,7 +156,16 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
   /** Places one file: a link to the cache (hardlink mode), a copy, or deferred. */
   const placeFile = async (job: FileJob): Promise<void> => {
     if (cache && canLink && job.file.id !== undefined && (asRoot || !job.file.xattrs)) {
-      const final = await cache.get(job.file);
+      let final: string;
+      try {
+        final = await cache.get(job.file);
+      } catch (err) {
+        const code = UNWRITABLE.find((c) => isErrno(err, c));
+        if (!code) throw err;
+        note(`the checkout cache is not writable here (${code}): files were copied, not linked`);
+        canLink = false;
+        return copyFile(job);
+      }
       if (!cache.isReady(final) && !cache.failed.has(final)) { deferred.push({ ...job, source: final, viaCache: true }); return; }
       if (!cache.failed.has(final) && tryLink(final, job.full)) { result.cacheLinks++; return; }
     }

@@ -51,9 +51,9 @@ export class TreeCache {
 
   private store(path: string, bytes: Buffer): void {
     const dir = dirname(path);
-    if (!this.dirsMade.has(dir)) { makeDir(dir); this.dirsMade.add(dir); }
     const tmp = join(dir, `${TMP_PREFIX}${process.pid}-${threadId}-${randomBytes(6).toString('hex')}`);
     try {
+      if (!this.dirsMade.has(dir)) { makeDir(dir); this.dirsMade.add(dir); }
       createFile(tmp, bytes);
       renameFile(tmp, path);
     } catch (err) {
