@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark, each against its peer on the same input in the same
  * run, printing ratios. See each module for what it measures.
  */
+import { benchCheckout } from './checkout.js';
 import { benchLinked } from './linked.js';
 import { benchReaders } from './readers.js';
 import { benchResolver } from './resolver.js';
@@ -17,6 +18,7 @@ const benches: Array<[string, () => Promise<unknown>]> = [
   ['resolver', async () => console.log((await benchResolver()).text)],
   ['rpmmd', () => benchRpmmd()],
   ['linked', () => benchLinked()],
+  ['checkout', () => benchCheckout()],
 ];
 for (const [name, run] of benches) {
   if (only && only !== name) continue;

@@ -35,6 +35,8 @@ function zstdNative(): ZstdNative {
   }
   return native;
 }
+/** Loads the native codec now, for a caller about to read many objects (a checkout). */
+export async function loadNativeZstd(): Promise<void> { zstdNative(); }
 
 /** Uncompressed bytes per frame. */
 export const FRAME_SIZE = 1 << 20;

@@ -39,6 +39,13 @@ export interface TreeEntry {
   whiteout?: boolean;
   /** Overlay opaque directory: nothing of the layers below shows through it. */
   opaque?: boolean;
+  /**
+   * Hardlinks within one layer (non-directories): every name of the inode carries the
+   * layer-root-relative path of its first name in tree order (the first one its own), and
+   * each is a complete entry with the same blob and metadata, so a reader that ignores
+   * this field gets copies. docs/checkout.md#hardlinks.
+   */
+  linkTo?: string;
 }
 
 export interface TreeObject { kind: 'tree'; v: number; entries: TreeEntry[] }
@@ -69,6 +76,7 @@ export const treeKind: Kind<TreeObject> = {
       if (typeof entry.kind !== 'string' || !ENTRY_KINDS.has(entry.kind)) throw invalid(id, 'tree', `entry ${entry.name} has no valid kind`);
       if (prev !== null && !(prev < entry.name)) throw invalid(id, 'tree', `entries are not sorted (${entry.name})`);
       if ((entry.kind === 'file' || entry.kind === 'dir') && entry.id !== undefined && typeof entry.id !== 'string') throw invalid(id, 'tree', `entry ${entry.name} has a bad id`);
+      if (entry.linkTo !== undefined && (entry.kind === 'dir' || typeof entry.linkTo !== 'string' || !entry.linkTo.split('/').every(isEntryName))) throw invalid(id, 'tree', `entry ${entry.name} has a bad linkTo`);
       prev = entry.name;
     }
     return { kind: 'tree', v: typeof value.v === 'number' ? value.v : 0, entries: entries as TreeEntry[] };
