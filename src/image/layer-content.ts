@@ -93,5 +93,29 @@ export async function buildLayerTree(objects: ObjectStore, builds: readonly Laye
   }
   const tree = parts.length ? await composeTrees(parts, get, put) : await put({ kind: 'tree', v: 1, entries: [] });
   packages.sort((a, b) => (a.nevra < b.nevra ? -1 : a.nevra > b.nevra ? 1 : 0));
+  await dropUnreached(objects, tree, get, options.staged);
   return { tree, packages, snippets };
+}
+
+/**
+ * Discards what was staged but is not part of the final tree (the separate trees of the
+ * parts before they were composed), so a layer commits no object that nothing refers to.
+ */
+async function dropUnreached(objects: ObjectStore, root: ObjectId, get: (id: ObjectId) => Promise<TreeObject>, staged: StagedObject[]): Promise<void> {
+  const stagedIds = new Set(staged.map((s) => s.id));
+  const reached = new Set<ObjectId>();
+  const walk = async (id: ObjectId): Promise<void> => {
+    if (reached.has(id)) return;
+    reached.add(id);
+    for (const e of (await get(id)).entries) {
+      if (e.id === undefined || !stagedIds.has(e.id)) continue; // objects already in the store are not ours to drop
+      if (e.kind === 'dir') await walk(e.id); else reached.add(e.id);
+    }
+  };
+  await walk(root);
+  const unreached = staged.filter((s) => !reached.has(s.id));
+  if (unreached.length === 0) return;
+  await objects.discard(unreached);
+  const keep = staged.filter((s) => reached.has(s.id));
+  staged.splice(0, staged.length, ...keep);
 }

@@ -69,12 +69,12 @@ export interface VersionCheck extends Omit<LayerVersionCheck, 'ok'> { ok: boolea
  * What publishing `name@version` with this content needs: the previous version (the
  * highest below it), the bump required by the Provides change and the one made.
  */
-export async function checkVersion(objects: ObjectStore, view: BranchView, name: string, version: string, tree: ObjectId): Promise<VersionCheck> {
+export async function checkVersion(objects: ObjectStore, view: BranchView, name: string, version: string, tree: ObjectId, cache?: SnippetCache): Promise<VersionCheck> {
   const versions = await layerVersions(view, name);
   if (versions.has(version)) throw new BazaarError('ERR_LAYER', `layer ${name}@${version} is already published, and published layers never change; publish a new version`, { data: { layer: name, version } });
   const lower = [...versions.keys()].filter((v) => semver.lt(v, version)).sort(semver.rcompare);
   const higher = [...versions.keys()].filter((v) => semver.gt(v, version));
-  const next = await layerProvides(objects, tree);
+  const next = await layerProvides(objects, tree, cache);
   if (lower.length === 0) {
     const { reasons } = requiredBump({ previous: [], next });
     if (higher.length) return { ok: false, previous: null, required: 'major', actual: null, reasons, message: `${version} is older than every published version of ${name} (${higher.sort(semver.compare).join(', ')})` };
@@ -97,8 +97,8 @@ export async function checkVersion(objects: ObjectStore, view: BranchView, name:
  * Publishes a layer version in `tx`. An understated version is refused
  * (ERR_POLICY_VIOLATION with the reasons) unless `force`, which records it in the layer.
  */
-export async function publishLayer(objects: ObjectStore, tx: Transaction, layer: Omit<LayerObject, 'kind' | 'v' | 'forced'>, options: { force?: boolean } = {}): Promise<{ id: ObjectId; check: VersionCheck }> {
-  const check = await checkVersion(objects, tx, layer.name, layer.version, layer.tree);
+export async function publishLayer(objects: ObjectStore, tx: Transaction, layer: Omit<LayerObject, 'kind' | 'v' | 'forced'>, options: { force?: boolean; snippets?: SnippetCache } = {}): Promise<{ id: ObjectId; check: VersionCheck }> {
+  const check = await checkVersion(objects, tx, layer.name, layer.version, layer.tree, options.snippets);
   if (!check.ok && !options.force) {
     throw new BazaarError('ERR_POLICY_VIOLATION', `${check.message}; publish with --force to record it anyway`, { data: { layer: layer.name, version: layer.version, required: check.required, reasons: check.reasons } });
   }

@@ -40,11 +40,13 @@ export const hasCorpus = (): boolean => existsSync(corpusDir);
 
 /**
  * Registers `fn` as a test when every requirement holds, else as a skipped test whose
- * name and reason are printed. Requirements are tool names, `python:module` or `corpus`.
+ * name and reason are printed. Requirements are tool names, `python:module`, `corpus` or
+ * `root` (running as uid 0: owners and device nodes).
  */
 export function testWith(suite: Test, name: string, needs: string[], fn: () => void | Promise<void>): void {
   const missing = needs.filter((n) => {
     if (n === 'corpus') return !hasCorpus();
+    if (n === 'root') return process.getuid?.() !== 0;
     if (n.startsWith('python:')) return !hasPythonModule(n.slice(7));
     return !hasTool(n);
   });

@@ -1,16 +1,31 @@
 import { BazaarError } from '../../errors.js';
 import { cherryPick, diffImage, imageLog, rollbackImage } from '../../image/image-history.js';
+import { checkoutImage, exportImageRef } from '../../image/image-materialise.js';
 import { changeImage, createImage, listImages, showImage, upgradeImageLayer } from '../../image/image-ops.js';
+import type { CheckoutResult } from '../../image/checkout.js';
 import { changeText, familyText } from '../change-text.js';
 import { expectArgs } from '../command.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
 
-const SUBCOMMANDS = 'create|install|remove|upgrade|upgrade-layer|ls|show|log|diff|rollback|cherry-pick';
+const SUBCOMMANDS = 'create|install|remove|upgrade|upgrade-layer|ls|show|log|diff|rollback|cherry-pick|checkout|export';
+const EXPORT_FORMATS = ['dir', 'tar.zst', 'overlay', 'squashfs'] as const;
 
 function list(v: string | boolean | string[] | undefined): string[] {
   return v === undefined || typeof v === 'boolean' ? [] : Array.isArray(v) ? v : [v];
 }
 
+
+function checkoutText(r: CheckoutResult): string {
+  const skipped = r.skipped.length ? `; skipped ${r.skipped.length} device node${r.skipped.length === 1 ? '' : 's'} or socket${r.skipped.length === 1 ? '' : 's'} (${r.skipped.slice(0, 3).map((x) => x.path).join(', ')}${r.skipped.length > 3 ? ', ...' : ''})` : '';
+  return `${r.files} files (${r.bytes} bytes), ${r.dirs} directories, ${r.symlinks} symlinks${r.cacheLinks ? `, ${r.cacheLinks} linked from the checkout cache` : ''}${skipped}`;
+}
+
+/** The export format an output name implies: `.tar.zst`, `.squashfs`/`.sqfs`, else a directory. */
+function formatOf(out: string): string {
+  if (out.endsWith('.tar.zst')) return 'tar.zst';
+  if (out.endsWith('.squashfs') || out.endsWith('.sqfs')) return 'squashfs';
+  return 'dir';
+}
 
 async function run(input: CommandInput): Promise<CommandOutput> {
   const [sub, ...rest] = input.positionals;
@@ -75,6 +90,29 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       const r = await cherryPick(store, rest[0] as string, rest[1] as string);
       return { exitCode: 0, json: r, text: `${changeText(r)}\n(picked from ${r.from})` };
     }
+    case 'checkout': {
+      expectArgs(rest, 2, 2, 'bazaar image checkout NAME[@VERSION] DIR [--hardlink]');
+      const mode = input.options.hardlink === true ? 'hardlink' as const : 'copy' as const;
+      input.progress.start(`checking out ${rest[0]}`, 0);
+      let seen = 0;
+      const r = await checkoutImage(store, rest[0] as string, rest[1] as string, {
+        mode, onProgress: (p) => { input.progress.tick(p.entries - seen); seen = p.entries; },
+      }).finally(() => input.progress.done());
+      return { exitCode: 0, json: { ...r.image, dir: rest[1], mode, ...r.result }, text: [`checked out ${r.image.name}@${r.image.version} into ${rest[1]} (${mode})`, checkoutText(r.result), ...r.result.notes.map((n) => `note: ${n}`)].join('\n') };
+    }
+    case 'export': {
+      expectArgs(rest, 2, 2, `bazaar image export NAME[@VERSION] OUT --format ${EXPORT_FORMATS.join('|')}`);
+      const format = (input.options.format as string | undefined) ?? formatOf(rest[1] as string);
+      if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new BazaarError('ERR_USAGE', `--format is ${EXPORT_FORMATS.join(', ')}, not '${format}'`);
+      const r = await exportImageRef(store, rest[0] as string, { format: format as typeof EXPORT_FORMATS[number], out: rest[1] as string });
+      const res = r.result;
+      const text = [`exported ${r.image.name}@${r.image.version} to ${rest[1]} (${format})`];
+      if (res.format === 'dir') text.push(checkoutText(res.checkout));
+      if (res.format === 'tar.zst') text.push(`${res.bytes} bytes${res.skipped.length ? `; left out (sockets): ${res.skipped.join(', ')}` : ''}`);
+      if (res.format === 'overlay') text.push(...res.layers.map((l) => `  layer ${l}`), `mount it with:\n  ${res.mount}`);
+      if (res.format === 'squashfs') text.push(`${res.bytes} bytes, ${res.devices} device nodes`, ...res.notes.map((n) => `note: ${n}`));
+      return { exitCode: 0, json: { ...r.image, out: rest[1], ...res }, text: text.join('\n') };
+    }
     default:
       throw new BazaarError('ERR_USAGE', sub === undefined ? `name a subcommand: bazaar image ${SUBCOMMANDS}` : `unknown subcommand '${sub}': bazaar image ${SUBCOMMANDS}`);
   }
@@ -103,17 +141,32 @@ layers' snippets. Every change publishes a new image version in one commit.
   image rollback NAME [--to V]    make an earlier state current again (default: the previous)
   image cherry-pick NAME [IMAGE:]COMMIT
                                   run the package change of another image's commit here
+  image checkout NAME[@VERSION] DIR [--hardlink]
+                                  the image's merged filesystem into DIR (absent or empty):
+                                  upper layers win, whiteouts delete; owners, modes, times,
+                                  xattrs and hardlinks as stored; device nodes are skipped
+                                  and listed. --hardlink links files from the store's
+                                  checkout cache: fast and small, but the tree must be
+                                  treated as read-only (docs/checkout.md)
+  image export NAME[@VERSION] OUT [--format dir|tar.zst|overlay|squashfs]
+                                  OUT as a directory, a deterministic .tar.zst, one directory
+                                  per layer with the overlay mount command, or a squashfs
+                                  (needs mksquashfs); the format follows OUT's suffix
 
 Example:
   bazaar image create webapp@1.0.0 --layer base@^1.0 --channel sample
   bazaar image install webapp webapp
-  bazaar image show --json webapp`,
+  bazaar image show --json webapp
+  bazaar image checkout webapp /srv/webapp
+  bazaar image export webapp webapp.tar.zst`,
   options: {
     layer: { type: 'string', multiple: true, describe: 'create: a layer (L@RANGE), lowest first; repeat the option' },
     channel: { type: 'string', describe: 'create, install, upgrade: the channel packages come from' },
     to: { type: 'string', describe: 'rollback: the version, HEAD~N or commit to return to' },
     message: { type: 'string', short: 'm', describe: 'why: recorded in the commit message' },
     'skip-children': { type: 'boolean', describe: 'install, remove, upgrade: leave linked children out of sync (audit shows them)' },
+    hardlink: { type: 'boolean', describe: 'checkout: hard links into the checkout cache instead of copies (read-only tree)' },
+    format: { type: 'string', describe: 'export: dir, tar.zst, overlay or squashfs (default: from OUT\'s suffix)' },
   },
   run,
 };

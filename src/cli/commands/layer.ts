@@ -1,11 +1,13 @@
 import { BazaarError } from '../../errors.js';
+import { importLayer, importRpmdbLayer } from '../../image/layer-import.js';
+import type { ImportLayerResult } from '../../image/layer-import.js';
 import { createLayer, listLayers, showLayer } from '../../image/layer-ops.js';
 import type { LayerContentRequest, LayerResult } from '../../image/layer-ops.js';
 import { upgradeLayer } from '../../image/layer-upgrade.js';
 import { expectArgs } from '../command.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
 
-const SUBCOMMANDS = 'create|check-version|ls|show|upgrade';
+const SUBCOMMANDS = 'create|check-version|import|import-rpmdb|ls|show|upgrade';
 
 function list(v: string | boolean | string[] | undefined): string[] {
   return v === undefined || typeof v === 'boolean' ? [] : Array.isArray(v) ? v : [v];
@@ -21,7 +23,7 @@ function contentOf(input: CommandInput, rest: string[]): LayerContentRequest {
   return { ...(packages.length ? { packages } : {}), ...(resolve.length ? { resolve } : {}), ...(channel ? { channel } : {}) };
 }
 
-function checkText(r: LayerResult): string[] {
+function checkText(r: Pick<LayerResult, 'name' | 'version' | 'check'>): string[] {
   const c = r.check;
   if (c.previous === null && c.ok) return [`${r.name}@${r.version}: the first version; any version will do`];
   const reasons = c.reasons.map((x) => `  ${x.kind} ${x.name}${'from' in x ? ` (${x.from} -> ${x.to})` : ''}`);
@@ -40,6 +42,28 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       const r = await createLayer(store, ref, contentOf(input, more), { force: input.options.force === true, dryRun });
       const text = dryRun ? checkText(r) : [`published layer ${r.name}@${r.version}\t${r.id}`, ...(r.check.ok ? [] : [`forced: a ${r.check.required} bump was required`]), ...r.packages.map((p) => `+ ${p}`)];
       return { exitCode: dryRun && !r.check.ok ? 1 : 0, json: r, text: text.join('\n') };
+    }
+    case 'import':
+    case 'import-rpmdb': {
+      const usage = sub === 'import' ? 'bazaar layer import NAME@VERSION DIR|FILE.tar.zst [--force] [--dry-run]' : 'bazaar layer import-rpmdb NAME@VERSION ROOT [--dbpath P] [--force] [--dry-run]';
+      expectArgs(rest, 2, 2, usage);
+      const [ref, from] = rest as [string, string];
+      const xattrs = input.options.xattrs as 'all' | 'visible' | 'none' | undefined;
+      const options = { force: input.options.force === true, dryRun: input.options['dry-run'] === true, ...(xattrs ? { xattrs } : {}) };
+      input.progress.start(`importing ${from}`, 0);
+      let n = 0;
+      const onEntry = (): void => { if (++n % 256 === 0) input.progress.tick(256); };
+      let r: ImportLayerResult;
+      try {
+        r = sub === 'import'
+          ? await importLayer(store, ref, from, { ...options, onEntry })
+          : await importRpmdbLayer(store, ref, from, { ...options, onEntry, ...(input.options.dbpath ? { dbpath: input.options.dbpath as string } : {}) });
+      } finally {
+        input.progress.done();
+      }
+      const head = options.dryRun ? checkText(r) : [`published layer ${r.name}@${r.version}\t${r.id}`, ...(r.check.ok ? [] : [`forced: a ${r.check.required} bump was required`])];
+      const text = [...head, `${r.files} files, ${r.bytes} bytes, ${r.packages.length} package${r.packages.length === 1 ? '' : 's'}`, ...r.packages.map((p) => `+ ${p}`)];
+      return { exitCode: options.dryRun && !r.check.ok ? 1 : 0, json: r, text: text.join('\n') };
     }
     case 'ls': {
       expectArgs(rest, 0, 0, 'bazaar layer ls');
@@ -77,6 +101,16 @@ export const layer: Command = {
   layer check-version NAME@VERSION (same content options)
                                   the bump this content needs after the previous version,
                                   and why; exit 1 when VERSION understates it
+  layer import NAME@VERSION DIR|FILE.tar.zst [--force] [--dry-run]
+                                  an overlay upper directory or a layer archive (.tar.zst,
+                                  .tar.gz, .tar) as a layer: overlayfs whiteouts (char 0/0,
+                                  trusted.overlay.opaque) and OCI ones (.wh.NAME, .wh..wh..opq)
+                                  delete from the layers below; owners, modes, links and
+                                  xattrs are kept; snippets it holds are its packages
+  layer import-rpmdb NAME@VERSION ROOT [--dbpath P] [--force] [--dry-run]
+                                  an installed system as a layer: its files (not its rpm
+                                  database) and one snippet per package its database holds
+                                  (sqlite, BerkeleyDB or ndb)
   layer ls                        every layer and its versions
   layer show NAME[@RANGE]         one version (the highest a range admits): its packages
   layer upgrade NAME@V --to NAME@W [--force]
@@ -91,13 +125,18 @@ provide or a package needs a major bump, adding one a minor, a rebuild a patch
 
 Example:
   bazaar layer create base@1.0.0 --resolve bash coreutils --channel sample
-  bazaar layer check-version base@1.1.0 --resolve bash coreutils lighttpd --channel sample`,
+  bazaar layer check-version base@1.1.0 --resolve bash coreutils lighttpd --channel sample
+  bazaar layer import va1-rw@1.0.0 /srv/va1/.rw/upper
+  bazaar layer import-rpmdb fedora-root@1.0.0 /mnt/fedora`,
   options: {
     package: { type: 'string', multiple: true, describe: 'create: builds to put in the layer (NEVRA, name, build id)' },
     resolve: { type: 'string', multiple: true, describe: 'create: names to install with their dependencies (needs --channel)' },
     channel: { type: 'string', describe: 'create: the channel to take or resolve packages from' },
     force: { type: 'boolean', describe: 'create: publish an understated version (recorded); upgrade: move breaking images too' },
     to: { type: 'string', describe: 'upgrade: the new version (NAME@VERSION)' },
+    'dry-run': { type: 'boolean', describe: 'import, import-rpmdb: print the version check only, publish nothing' },
+    xattrs: { type: 'string', describe: "import, import-rpmdb from a directory: which extended attributes to read: all (needs root; the default as root), visible (user.*, the default otherwise) or none" },
+    dbpath: { type: 'string', describe: 'import-rpmdb: the rpm database directory as seen inside ROOT (default: searched as rpm does)' },
     'skip-children': { type: 'boolean', describe: 'upgrade: leave linked children of moved images out of sync' },
   },
   run,
