@@ -2,7 +2,10 @@
 // Runs every compiled uvu test file (dist/test/**/*.test.js) in its own process, and
 // closes with one plain line `N passed, N failed, N skipped` that CI reads, after
 // listing by name every test that was skipped (a missing oracle tool, a missing corpus).
-import { spawnSync } from 'node:child_process';
+// Files run BAZAAR_TEST_JOBS at a time (default: one per core, at most 4), the slow
+// ones (crash and concurrency trials) first so the two cores finish together.
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -17,14 +20,36 @@ const files = [];
   }
 })(root);
 
+/** Files known to take minutes: started first. */
+const SLOW = /(crash|concurrency|damage|roundtrip|show-vs-rpm|linked-images|integrity|channel|images)\.test\.js$/;
+files.sort((a, b) => Number(SLOW.test(b)) - Number(SLOW.test(a)));
+const jobs = Math.max(1, Number(process.env.BAZAAR_TEST_JOBS) || Math.min(4, availableParallelism()));
+
+function runFile(file) {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [file], { env: { ...process.env, FORCE_COLOR: '0' } });
+    const chunks = [];
+    child.stdout.on('data', (c) => chunks.push(c));
+    child.stderr.on('data', (c) => chunks.push(c));
+    child.on('close', (status) => done({ status, out: Buffer.concat(chunks).toString('utf8') }));
+  });
+}
+
 let passed = 0, failed = 0, skipped = 0;
 const skips = [];
 const failures = [];
-for (const file of files) {
+let next = 0;
+async function worker() {
+  while (next < files.length) {
+    const file = files[next++];
+    await runOne(file);
+  }
+}
+async function runOne(file) {
   const rel = relative(root, file);
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, [file], { encoding: 'utf8', maxBuffer: 256 << 20, env: { ...process.env, FORCE_COLOR: '0' } });
-  const out = `${r.stdout}${r.stderr}`;
+  const r = await runFile(file);
+  const out = r.out;
   const num = (label) => Number((out.match(new RegExp(`${label}:\\s+(\\d+)`)) ?? [])[1] ?? 0);
   const total = num('Total'), ok = num('Passed'), skip = num('Skipped');
   for (const m of out.matchAll(/^SKIPPED (.*)$/gm)) skips.push(`${rel}: ${m[1]}`);
@@ -35,6 +60,7 @@ for (const file of files) {
   console.log(`${bad ? 'FAIL' : 'ok  '} ${rel} (${ok} passed${skip ? `, ${skip} skipped` : ''}${bad ? `, ${bad} failed` : ''}, ${secs}s)`);
   if (bad) failures.push(`--- ${rel}\n${out}`);
 }
+await Promise.all(Array.from({ length: jobs }, worker));
 for (const f of failures) console.log(f);
 if (skips.length) {
   console.log('\nSkipped, by name:');
