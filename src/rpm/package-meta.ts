@@ -26,6 +26,8 @@ export interface PackageFile {
   /** Files sharing an inode within the package are hard links of one another. */
   inode: number;
   device: number;
+  /** File capabilities as rpm keeps them (`cap_net_raw=ep`); absent when the file has none. */
+  caps?: string;
 }
 
 export interface PackageMeta {
@@ -139,9 +141,10 @@ function fileList(h: RpmHeader, where: string): PackageFile[] {
   const rdevs = col(h.numbers(Tag.FILERDEVS), 0, Tag.FILERDEVS);
   const inodes = col(h.numbers(Tag.FILEINODES), 0, Tag.FILEINODES);
   const devices = col(h.numbers(Tag.FILEDEVICES), 0, Tag.FILEDEVICES);
+  const caps = col(h.strings(Tag.FILECAPS), '', Tag.FILECAPS);
   return paths.map((path, i) => ({
     path, mode: modes[i], size: sizes[i], digest: digests[i], linkto: links[i], user: users[i], group: groups[i],
-    flags: flags[i], mtime: mtimes[i], rdev: rdevs[i], inode: inodes[i], device: devices[i],
+    flags: flags[i], mtime: mtimes[i], rdev: rdevs[i], inode: inodes[i], device: devices[i], ...(caps[i] ? { caps: caps[i] } : {}),
   }));
 }
 

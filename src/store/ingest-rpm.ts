@@ -17,6 +17,7 @@ import { walkPayload } from '../rpm/walk-payload.js';
 import { fileChunks } from './file-chunks.js';
 import { encodeKind } from './kinds/index.js';
 import type { ManifestFile, PackageManifest } from './kinds/package.js';
+import { fileCapsXattr } from '../rpm/file-caps.js';
 import { insertPath, kindOfMode, writeTrees } from './kinds/tree.js';
 import type { PathNode } from './kinds/tree.js';
 import { objectIdOf } from './layout.js';
@@ -79,6 +80,9 @@ function buildTree(files: ManifestFile[]): Map<string, PathNode> {
     if (kind === 'file') { entry.size = f.size; entry.id = f.id; }
     if (kind === 'symlink') entry.target = f.linkto;
     if (kind === 'char' || kind === 'block') entry.rdev = f.rdev;
+    // rpm -i sets file capabilities as this attribute; a checkout must too
+    const caps = kind === 'file' && f.caps ? fileCapsXattr(f.caps) : null;
+    if (caps) entry.xattrs = { 'security.capability': caps.toString('base64') };
     insertPath(root, f.path, entry);
   }
   return root;

@@ -4,6 +4,7 @@
  * root `/` this is plain file access. Paths are byte strings (see tag-data.ts): file
  * names in headers are bytes, and so are the names on disk.
  */
+import { spawnSync } from 'node:child_process';
 import { closeSync, lstatSync, openSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { byteString } from './tag-data.js';
@@ -21,6 +22,17 @@ function errno(code: string, path: string): NodeJS.ErrnoException {
 }
 
 export class RootFs {
+  /**
+   * The file's `security.capability` attribute: its bytes, null when it has none, or
+   * undefined when it cannot be read here (no getfattr): then capabilities go unchecked.
+   */
+  capability(path: string): Buffer | null | undefined {
+    const r = spawnSync('getfattr', ['-h', '--only-values', '-n', 'security.capability', '--', this.hostPath(path, false)]);
+    if (r.error) return undefined;
+    if (r.status === 0) return r.stdout;
+    return /No such attribute|No data available/.test(r.stderr.toString()) ? null : undefined;
+  }
+
   /** The root as a byte string, without a trailing slash ('' for `/`). */
   private readonly base: string;
 

@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
+import { sameFileCaps } from '../file-caps.js';
 import { fileInfo, fileState } from './file-info.js';
 import type { FileInfo } from './file-info.js';
 import { fileFlagsString, Verify, verifyString } from './format-values.js';
@@ -158,6 +159,16 @@ function verifyFile(fi: FileInfo, i: number, fs: RootFs, accounts: Accounts, omi
     else if (isDev(metaType) && isDev(type) && (sb.rdev & 0xffffn) !== BigInt((fi.rdevs ? fi.rdevs[i] : 0) & 0xffff)) v |= Verify.RDEV;
   }
   if ((flags & Verify.MTIME) && sb.mtimeMs / 1000n !== BigInt(fi.mtimes ? fi.mtimes[i] : 0)) v |= Verify.MTIME;
+  // capabilities the header gives a file must be on it (rpm sets them as it installs)
+  const caps = fi.caps ? fi.caps[i] : '';
+  if ((flags & Verify.CAPS) && caps) {
+    const got = fs.capability(fn);
+    try {
+      if (got !== undefined && (got === null || !sameFileCaps(got, caps))) v |= Verify.CAPS;
+    } catch {
+      v |= Verify.CAPS; // capabilities the header states unreadably cannot verify
+    }
+  }
   if ((flags & Verify.USER) && sb.uid !== metaUid) v |= Verify.USER;
   if ((flags & Verify.GROUP) && sb.gid !== metaGid) v |= Verify.GROUP;
   return { result: v };
