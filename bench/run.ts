@@ -3,6 +3,7 @@
  * run, printing ratios. See each module for what it measures.
  */
 import { benchCheckout } from './checkout.js';
+import { benchImages } from './images.js';
 import { benchLinked } from './linked.js';
 import { benchReaders } from './readers.js';
 import { benchResolver } from './resolver.js';
@@ -19,6 +20,7 @@ const benches: Array<[string, () => Promise<unknown>]> = [
   ['rpmmd', () => benchRpmmd()],
   ['linked', () => benchLinked()],
   ['checkout', () => benchCheckout()],
+  ['images', () => benchImages()],
 ];
 for (const [name, run] of benches) {
   if (only && only !== name) continue;

@@ -1,0 +1,67 @@
+/**
+ * Images over one shared base (issue 9's benchmark):
+ *
+ *   1. space: N images on base@1.0.0, each with its own private package; the store's
+ *      allocated size grows by the private layers and image objects only, never by another
+ *      copy of the base (goal: the base counted once);
+ *   2. a shared layer upgrade: `layer upgrade base@1.0.0 --to base@1.0.1` moves all N
+ *      images in one commit, each re-resolved, private layers untouched (goal: seconds).
+ *
+ *   node dist/bench/images.js [--images N]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { changeImage, createImage } from '../src/image/image-ops.js';
+import { createLayer } from '../src/image/layer-ops.js';
+import { upgradeLayer } from '../src/image/layer-upgrade.js';
+import { addToChannel, createChannel } from '../src/store/channels.js';
+import { Store } from '../src/store/store.js';
+
+const SAMPLE = fileURLToPath(new URL('../../repos/sample/RPMS', import.meta.url));
+const arg = (name: string, fallback: string): string => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] as string : fallback; };
+const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+const BASE = ['filesystem', 'setup', 'libc6-2.38-alt2.x86_64', 'coreutils', 'grep', 'sed', 'passwd', 'etcskel', 'zlib-1.3.1-alt1.x86_64', 'libssl3', 'ca-certificates'];
+const PRIVATE = ['lighttpd', 'webserver', 'va-watchdog', 'va-monitor'];
+
+function rpmsUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => { const p = join(dir, n); return statSync(p).isDirectory() ? rpmsUnder(p) : p.endsWith('.rpm') && !p.includes('.i586.') ? [p] : []; });
+}
+
+/** Allocated bytes under `dir` (du -sk), without the derived caches. */
+function allocated(dir: string): number {
+  const r = spawnSync('du', ['-sk', '--exclude=cache', dir], { encoding: 'utf8' });
+  return Number(r.stdout.split('\t')[0]) * 1024;
+}
+const mb = (n: number): string => `${(n / 1e6).toFixed(2)} MB`;
+
+export async function benchImages(): Promise<void> {
+  const n = Number(arg('--images', '100'));
+  const dir = join(mkdtempSync(join(tmpdir(), 'bazaar-bench-images-')), 'store');
+  const store = await Store.init(dir);
+  await store.add(rpmsUnder(SAMPLE));
+  await createChannel(store, 's');
+  await addToChannel(store, 's', [...BASE, 'bash-5.2.26-alt1.x86_64', 'bash-5.2.26-alt2.x86_64', ...PRIVATE, 'pyrt-3.12.4-alt1.x86_64', 'pyrt-libs-3.12.4-alt1.x86_64', 'openssl-3.1.4-alt1.x86_64']);
+  const packagesOnly = allocated(dir);
+  await createLayer(store, 'base@1.0.0', { packages: [...BASE, 'bash-5.2.26-alt1.x86_64'] });
+  const withBase = allocated(dir);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const name = `va${String(i).padStart(3, '0')}`;
+    await createImage(store, `${name}@1.0.0`, ['base@^1.0'], { channel: 's' });
+    await changeImage(store, name, { install: [PRIVATE[i % PRIVATE.length] as string] });
+  }
+  const built = performance.now() - t0;
+  const withImages = allocated(dir);
+  const perImage = (withImages - withBase) / n;
+  console.log(`space: packages ${mb(packagesOnly)}, + base layer ${mb(withBase - packagesOnly)}, + ${n} images with a private package each ${mb(withImages - withBase)} (${(perImage / 1024).toFixed(1)} KiB per image: its private layer, snippets and image objects; the base is stored once: ${((withImages - withBase) / Math.max(1, withBase - packagesOnly)).toFixed(2)}x of one base layer for all ${n}); built in ${secs(built)}`);
+  await createLayer(store, 'base@1.0.1', { packages: [...BASE, 'bash-5.2.26-alt2.x86_64'] });
+  const t1 = performance.now();
+  const r = await upgradeLayer(store, 'base@1.0.0', 'base@1.0.1', {});
+  const upgrade = performance.now() - t1;
+  console.log(`layer upgrade base 1.0.0 -> 1.0.1 (bash alt1 -> alt2) for ${n} images: ${secs(upgrade)}, ${r.moved.length} moved, ${r.skipped.length} left alone, in one commit; goal: seconds -> ${(upgrade / 1000).toFixed(2)} s for ${n}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await benchImages();
