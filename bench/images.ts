@@ -56,7 +56,8 @@ export async function benchImages(): Promise<void> {
   const built = performance.now() - t0;
   const withImages = allocated(dir);
   const perImage = (withImages - withBase) / n;
-  console.log(`space: packages ${mb(packagesOnly)}, + base layer ${mb(withBase - packagesOnly)}, + ${n} images with a private package each ${mb(withImages - withBase)} (${(perImage / 1024).toFixed(1)} KiB per image: its private layer, snippets and image objects; the base is stored once: ${((withImages - withBase) / Math.max(1, withBase - packagesOnly)).toFixed(2)}x of one base layer for all ${n}); built in ${secs(built)}`);
+  const base = withBase;
+  console.log(`space (du, allocated): packages ${mb(packagesOnly)}, base layer over them ${mb(withBase - packagesOnly)}; ${n} images on that base with one private package each add ${mb(withImages - withBase)}, ${(perImage / 1024).toFixed(1)} KiB per image (${(100 * perImage / base).toFixed(1)}% of the base with its packages; a copy per image would be 100%): the base is stored once; built in ${secs(built)}`);
   await createLayer(store, 'base@1.0.1', { packages: [...BASE, 'bash-5.2.26-alt2.x86_64'] });
   const t1 = performance.now();
   const r = await upgradeLayer(store, 'base@1.0.0', 'base@1.0.1', {});

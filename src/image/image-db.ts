@@ -29,7 +29,22 @@ export interface InstalledPackage {
 /** Decoded snippets by blob: images sharing a layer read its snippets once. */
 export type SnippetCache = Map<ObjectId, { snippet: SnippetObject; header: Buffer }>;
 
-export async function imageDb(objects: ObjectStore, layers: readonly ObjectId[], get: GetTree, cache: SnippetCache = new Map()): Promise<InstalledPackage[]> {
+/**
+ * Every caller without its own cache shares one per object store: snippets are immutable
+ * (content-addressed, verified when first read), and sharing their header buffers lets
+ * installedMeta parse each header once per process. Bounded: cleared when it grows past
+ * SHARED_SNIPPETS_MAX.
+ */
+const sharedSnippets = new WeakMap<ObjectStore, SnippetCache>();
+const SHARED_SNIPPETS_MAX = 8192;
+function snippetCacheOf(objects: ObjectStore): SnippetCache {
+  let c = sharedSnippets.get(objects);
+  if (!c) { c = new Map(); sharedSnippets.set(objects, c); }
+  if (c.size > SHARED_SNIPPETS_MAX) c.clear();
+  return c;
+}
+
+export async function imageDb(objects: ObjectStore, layers: readonly ObjectId[], get: GetTree, cache: SnippetCache = snippetCacheOf(objects)): Promise<InstalledPackage[]> {
   const out: InstalledPackage[] = [];
   for (const [file, { entry, layer }] of await mergedDir(layers, SNIPPET_DIR, get)) {
     if (entry.kind !== 'file' || !entry.id || !file.endsWith('.json')) continue;

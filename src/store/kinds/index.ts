@@ -73,13 +73,28 @@ export function decodeKind<K extends JsonKindName>(bytes: Buffer, id: ObjectId, 
 /** Kinds small enough to keep parsed (manifests and trees can be large, and are many). */
 const CACHED: ReadonlySet<JsonKindName> = new Set(['build', 'channel', 'pin', 'layer', 'image', 'group']);
 const CACHE_MAX = 50_000;
+/**
+ * Trees up to this many entries are kept parsed too (frozen: callers build new trees, never
+ * change one they read): images sharing layers walk the same directories again and again.
+ */
+const CACHED_TREE_ENTRIES = 1024;
+
+function cacheable(kind: JsonKindName, value: unknown): boolean {
+  if (CACHED.has(kind)) return true;
+  if (kind !== 'tree') return false;
+  const entries = (value as { entries: object[] }).entries;
+  if (entries.length > CACHED_TREE_ENTRIES) return false;
+  for (const e of entries) Object.freeze(e);
+  Object.freeze(entries);
+  return true;
+}
 
 /** Reads, verifies and validates an object of `kind` (small kinds are parsed once per process). */
 export async function readKind<K extends JsonKindName>(objects: ObjectStore, id: ObjectId, kind: K): Promise<KindValues[K]> {
   const hit = objects.parsed.get(id) as { kind: string } | undefined;
   if (hit && hit.kind === kind) return hit as KindValues[K];
   const value = decodeKind(await objects.read(id), id, kind);
-  if (CACHED.has(kind)) {
+  if (cacheable(kind, value)) {
     if (objects.parsed.size >= CACHE_MAX) objects.parsed.clear();
     objects.parsed.set(id, value);
   }
