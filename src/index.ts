@@ -44,3 +44,23 @@ export { retentionRoots } from './store/retention.js';
 export type { RetentionChoice } from './store/retention.js';
 export { readStoreConfig } from './store/config.js';
 export type { StoreConfig } from './store/config.js';
+
+// Layers and images (docs/images.md), linked images (docs/linked-images.md)
+export { createLayer, listLayers, showLayer } from './image/layer-ops.js';
+export type { LayerContentRequest, LayerResult } from './image/layer-ops.js';
+export { importLayer, importRpmdbLayer } from './image/layer-import.js';
+export type { ImportLayerResult, ImportOptions } from './image/layer-import.js';
+export { upgradeLayer } from './image/layer-upgrade.js';
+export { createImage, changeImage, upgradeImageLayer, showImage, listImages } from './image/image-ops.js';
+export { imageLog, diffImage, rollbackImage, cherryPick } from './image/image-history.js';
+export { checkoutImage, exportImageRef, imageStack } from './image/image-materialise.js';
+export { checkout, exportImage, pruneCheckoutCache, readLayerArchive, readLayerDirectory, writeLayerArchive } from './image/index.js';
+export type { CheckoutOptions, CheckoutResult, ExportFormat, ExportResult, LayerEntry } from './image/index.js';
+export { linkImage, unlinkImage, setLinkPolicy, syncImage, audit, linkTree } from './image/links.js';
+export type { AuditEntry, FamilyResult } from './image/links.js';
+export { listGroups, groupMembers, setGroup } from './image/groups.js';
+// Installed systems and rpm-md repositories
+export { readRpmdb, findRpmdb } from './rpm/rpmdb/index.js';
+export type { InstalledHeader, RpmdbLocation } from './rpm/rpmdb/index.js';
+export { writeRepository, repoPackageFromFile } from './rpmmd/write/index.js';
+export { readRepository } from './rpmmd/index.js';
