@@ -11,10 +11,12 @@
  * No peer exists (IPS never shipped content policies), so the figures stand against the
  * issue's goals.
  *
- *   node dist/bench/linked.js [--children N] [--keep DIR] [--build-only]
+ *   node dist/bench/linked.js [--children N] [--keep DIR] [--build-only] [--from DIR]
+ *
+ * `--from DIR` measures on a copy of a store built earlier with `--keep DIR --build-only`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +42,12 @@ function rpmsUnder(dir: string): string[] {
 }
 
 export async function benchLinked(): Promise<void> {
+  const from = arg('--from', '');
+  if (from) {
+    const dir = join(mkdtempSync(join(tmpdir(), 'bazaar-bench-linked-')), 'store');
+    cpSync(join(from, 'store'), dir, { recursive: true });
+    return measure(await Store.open(dir), dir);
+  }
   const children = Number(arg('--children', '200'));
   const dir = join(arg('--keep', '') || mkdtempSync(join(tmpdir(), 'bazaar-bench-linked-')), 'store');
   const store = await Store.init(dir);
@@ -58,7 +66,10 @@ export async function benchLinked(): Promise<void> {
   }
   console.log(`host with ${children} linked children (${POLICIES.join(', ')} in turn) built in ${secs(performance.now() - t0)} (${dir})`);
   if (process.argv.includes('--build-only')) return;
+  await measure(store, dir);
+}
 
+async function measure(store: Store, dir: string): Promise<void> {
   const warm: number[] = [];
   let entries = 0;
   for (let i = 0; i < 5; i++) {
