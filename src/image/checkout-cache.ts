@@ -204,12 +204,17 @@ export class CheckoutCache {
 }
 
 /**
- * Deletes file entries no checkout shares any more (link count 1, `removed`), every cached
- * tree (`trees`: the next checkout decodes them again), and temp files left by processes
- * that are gone.
- * Hardlinked checkouts keep their inodes whatever happens here.
+ * Deletes file entries no checkout shares any more (link count 1, `removed`), cached trees
+ * (`trees`: the next checkout decodes them again), and temp files left by processes that
+ * are gone. Hardlinked checkouts keep their inodes whatever happens here.
+ *
+ * `olderThanMs` spares entries whose inode changed more recently (ctime: creating, renaming
+ * and linking an entry all set it), so a checkout running now never loses an entry between
+ * writing it and linking it; `bazaar gc` passes an hour, tests 0.
  */
-export function pruneCheckoutCache(storeDir: string): { removed: number; trees: number; bytes: number } {
+export function pruneCheckoutCache(storeDir: string, options: { olderThanMs?: number } = {}): { removed: number; trees: number; bytes: number } {
+  const olderThanMs = options.olderThanMs ?? 0;
+  const now = Date.now();
   let removed = 0;
   let trees = 0;
   let bytes = 0;
@@ -224,7 +229,7 @@ export function pruneCheckoutCache(storeDir: string): { removed: number; trees: 
         if (name.startsWith(TMP_PREFIX)) {
           const pid = Number(name.slice(TMP_PREFIX.length).split('-')[0]);
           if (pid === process.pid || isAlive(pid)) continue;
-        } else if (keepLinked && st.nlink > 1) {
+        } else if ((keepLinked && st.nlink > 1) || now - st.ctimeMs < olderThanMs) {
           continue;
         }
         removeFile(p);
