@@ -108,8 +108,12 @@ async function publishEntries(store: Store, ref: string, source: LayerSource, en
 export async function importLayer(store: Store, ref: string, from: string, options: ImportOptions = {}): Promise<ImportLayerResult> {
   let isDir: boolean;
   try {
-    isDir = statSync(from).isDirectory();
+    const st = statSync(from);
+    isDir = st.isDirectory();
+    // a device or FIFO would be read forever (or block): only files and directories are layers
+    if (!isDir && !st.isFile()) throw new BazaarError('ERR_USAGE', `${from}: not a regular file or a directory; give an overlay upper directory or a .tar.zst/.tar.gz/.tar layer archive`);
   } catch (err) {
+    if (err instanceof BazaarError) throw err;
     throw new BazaarError('ERR_USAGE', `${from}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'}); give an overlay upper directory or a .tar.zst/.tar.gz/.tar layer archive`);
   }
   const entries = isDir ? () => readLayerDirectory(from, { xattrs: options.xattrs ?? defaultXattrs() }) : () => readLayerArchive(from);

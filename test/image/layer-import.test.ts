@@ -71,6 +71,10 @@ testWith(t, 'a hostile archive (a path escaping the root) is refused in one line
   const missing = bazaar(['layer', 'import', '--store', store, 'x@1.0.0', join(dir, 'no-such.tar.zst')]);
   assert.is(missing.status, 2);
   assert.match(missing.stderr, /cannot read \(ENOENT\)/);
+  // a device is not an archive (reading /dev/zero would never end)
+  const device = bazaar(['layer', 'import', '--store', store, 'x@1.0.0', '/dev/zero']);
+  assert.is(device.status, 2);
+  assert.match(device.stderr, /not a regular file or a directory/);
 });
 
 t.run();
