@@ -1,0 +1,62 @@
+/**
+ * The bazaar repository server as a hono app, independent of any listener: tests call
+ * `app.request(...)` in-process, serve.ts puts it on a socket. Every read goes through
+ * `store.read` (a lock-free snapshot), so the CLI can write to the same store meanwhile;
+ * writes go through the same library calls as the CLI.
+ *
+ *   /repo/<channel>/...        rpm-md repositories for stock clients (routes/repo.ts)
+ *   /v1/channels, /v1/packages, /v1/objects, /v1/images, /v1/layers   the JSON API
+ *   POST /v1/packages          authenticated uploads (routes/upload.ts)
+ */
+import { readFileSync } from 'node:fs';
+import { Hono } from 'hono';
+import type { Store } from '../store/store.js';
+import { TokenCheck } from './auth.js';
+import { errorBody, errorResponse } from './http-error.js';
+import { RepoCache } from './repo-cache.js';
+import { channelRoutes } from './routes/channels.js';
+import { imageRoutes, layerRoutes } from './routes/images.js';
+import { objectRoutes } from './routes/objects.js';
+import { packageRoutes } from './routes/packages.js';
+import { repoRoutes } from './routes/repo.js';
+import { uploadRoutes } from './routes/upload.js';
+
+export interface AppOptions {
+  /** Where one-line notices and internal errors go (the server's stderr). */
+  log?: (line: string) => void;
+  /** Largest accepted upload; default 1 GiB. */
+  maxUploadBytes?: number;
+  /** Require a token with scope `read` for reads too (default: reads are open). */
+  privateReads?: boolean;
+}
+
+export const DEFAULT_MAX_UPLOAD = 1 << 30;
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export function createApp(store: Store, options: AppOptions = {}): Hono {
+  const log = options.log ?? (() => {});
+  const tokens = new TokenCheck(store.dir);
+  const cache = new RepoCache(store, log);
+  const app = new Hono();
+
+  if (options.privateReads) {
+    app.use('*', async (c, next) => {
+      if (c.req.method === 'GET' || c.req.method === 'HEAD') tokens.check(c.req.header('Authorization'), 'read');
+      await next();
+    });
+  }
+
+  app.get('/', (c) => c.json({ service: 'bazaar', version: VERSION, api: '/v1/', repositories: '/repo/' }));
+  app.route('/repo', repoRoutes(store, cache));
+  app.route('/v1/channels', channelRoutes(store));
+  app.route('/v1/packages', uploadRoutes(store, tokens, { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD }));
+  app.route('/v1/packages', packageRoutes(store));
+  app.route('/v1/objects', objectRoutes(store));
+  app.route('/v1/images', imageRoutes(store));
+  app.route('/v1/layers', layerRoutes(store));
+
+  app.notFound((c) => c.json(errorBody('ERR_NOT_FOUND', `no route ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
+  app.onError((err, c) => errorResponse(err, c, log));
+  return app;
+}
