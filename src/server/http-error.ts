@@ -41,7 +41,11 @@ export function notFound(what: string): BazaarError {
 
 /** hono's onError: typed errors as their status, the rest as 500 (logged). */
 export function errorResponse(err: Error, c: Context, log: (line: string) => void): Response {
-  if (err instanceof BazaarError) return c.json(errorBody(err.code, err.message), statusOf(err));
+  if (err instanceof BazaarError) {
+    const status = statusOf(err);
+    if (status === 401) c.header('WWW-Authenticate', 'Bearer realm="bazaar"');
+    return c.json(errorBody(err.code, err.message), status);
+  }
   log(`internal error on ${c.req.method} ${new URL(c.req.url).pathname}: ${err.stack ?? err.message}`);
   return c.json(errorBody('ERR_INTERNAL', 'internal server error'), 500);
 }
