@@ -38,7 +38,8 @@ export function createApp(store: Store, options: AppOptions = {}): Hono {
   const log = options.log ?? (() => {});
   const tokens = new TokenCheck(store.dir);
   const cache = new RepoCache(store, log);
-  const app = new Hono();
+  // strict: false — `/repo/sample` and `/repo/sample/` are one route, as clients write both.
+  const app = new Hono({ strict: false });
 
   if (options.privateReads) {
     app.use('*', async (c, next) => {
