@@ -14,6 +14,7 @@ import type { Store } from '../store/store.js';
 import { TokenCheck } from './auth.js';
 import { errorBody, errorResponse } from './http-error.js';
 import { RepoCache } from './repo-cache.js';
+import { SnapshotPool } from './snapshots.js';
 import { channelRoutes } from './routes/channels.js';
 import { imageRoutes, layerRoutes } from './routes/images.js';
 import { objectRoutes } from './routes/objects.js';
@@ -38,6 +39,7 @@ export function createApp(store: Store, options: AppOptions = {}): Hono {
   const log = options.log ?? (() => {});
   const tokens = new TokenCheck(store.dir);
   const cache = new RepoCache(store, log);
+  const reads = new SnapshotPool(store);
   // strict: false — `/repo/sample` and `/repo/sample/` are one route, as clients write both.
   const app = new Hono({ strict: false });
 
@@ -49,13 +51,13 @@ export function createApp(store: Store, options: AppOptions = {}): Hono {
   }
 
   app.get('/', (c) => c.json({ service: 'bazaar', version: VERSION, api: '/v1/', repositories: '/repo/' }));
-  app.route('/repo', repoRoutes(store, cache));
-  app.route('/v1/channels', channelRoutes(store));
-  app.route('/v1/packages', uploadRoutes(store, tokens, { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD }));
-  app.route('/v1/packages', packageRoutes(store));
+  app.route('/repo', repoRoutes(store, reads, cache));
+  app.route('/v1/channels', channelRoutes(store, reads));
+  app.route('/v1/packages', uploadRoutes(store, reads, tokens, { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD }));
+  app.route('/v1/packages', packageRoutes(store, reads));
   app.route('/v1/objects', objectRoutes(store));
-  app.route('/v1/images', imageRoutes(store));
-  app.route('/v1/layers', layerRoutes(store));
+  app.route('/v1/images', imageRoutes(store, reads));
+  app.route('/v1/layers', layerRoutes(store, reads));
 
   app.notFound((c) => c.json(errorBody('ERR_NOT_FOUND', `no route ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
   app.onError((err, c) => errorResponse(err, c, log));

@@ -29,6 +29,7 @@ import { servedVariant } from '../store/kinds/build.js';
 import type { BuildRecord } from '../store/kinds/build.js';
 import { cacheDir } from '../store/layout.js';
 import type { ObjectId } from '../store/layout.js';
+import { channelBranch } from '../store/ref-paths.js';
 import { signatureHeaderOf } from '../store/rpm-blob.js';
 import type { Snapshot } from '../store/snapshot.js';
 import type { Store } from '../store/store.js';
@@ -104,9 +105,11 @@ export class RepoCache {
 
   /** The generation of the channel's state in `view`, generated (once) if not cached. */
   async generation(view: Snapshot, channel: string): Promise<RepoGeneration> {
-    const { commit } = await channelSettings(this.store, view, channel);
+    // The channel's head is in the snapshot's state: a known generation costs no git read.
+    const head = view.head(channelBranch(channel));
     const known = this.current.get(channel);
-    if (known && known.commit === commit && statSafe(join(known.dir, 'packages.json'))) return known;
+    if (head !== null && known && known.commit === head) return known;
+    const { commit } = await channelSettings(this.store, view, channel);
     const dir = join(rpmmdCacheDir(this.store.dir, channel), commit);
     const found = loadGeneration(channel, commit, dir);
     if (found) return this.remember(found);
@@ -118,6 +121,9 @@ export class RepoCache {
     }
     return this.remember(await pending);
   }
+
+  /** Forgets the generation in memory (its directory was deleted: `bazaar reindex` clears cache/). */
+  forget(channel: string): void { this.current.delete(channel); }
 
   private remember(gen: RepoGeneration): RepoGeneration {
     const before = this.current.get(gen.channel);

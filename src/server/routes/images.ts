@@ -22,6 +22,7 @@ import { isObjectId } from '../../store/layout.js';
 import type { ObjectId } from '../../store/layout.js';
 import { VERSIONS_DIR, imageBranch } from '../../store/ref-paths.js';
 import type { Store } from '../../store/store.js';
+import type { Reads } from '../snapshots.js';
 import { notFound } from '../http-error.js';
 import { webStream } from '../send.js';
 
@@ -41,19 +42,19 @@ async function sendLayer(c: Context, store: Store, layerId: ObjectId, filename: 
   return new Response(webStream(archive), { status: 200, headers });
 }
 
-export function imageRoutes(store: Store): Hono {
+export function imageRoutes(store: Store, reads: Reads): Hono {
   const app = new Hono();
-  app.get('/', async (c) => c.json(await store.read((view) => listImages(store, view))));
-  app.get('/:name', async (c) => c.json(await store.read((view) => showImage(store, view, c.req.param('name')))));
-  app.get('/:name/versions', async (c) => c.json(await store.read(async (view) => {
+  app.get('/', async (c) => c.json(await reads.read((view) => listImages(store, view))));
+  app.get('/:name', async (c) => c.json(await reads.read((view) => showImage(store, view, c.req.param('name')))));
+  app.get('/:name/versions', async (c) => c.json(await reads.read(async (view) => {
     const name = c.req.param('name');
     await imageId(view, name);
     const { values } = await view.list(imageBranch(name), VERSIONS_DIR);
     return [...values].map(([version, id]) => ({ version, id })).sort((a, b) => (semver.valid(a.version) && semver.valid(b.version) ? semver.rcompare(a.version, b.version) : a.version < b.version ? 1 : -1));
   })));
-  app.get('/:name/versions/:version', async (c) => c.json(await store.read((view) => showImage(store, view, `${c.req.param('name')}@${c.req.param('version')}`))));
-  app.get('/:name/history', async (c) => c.json(await store.read((view) => imageLog(store, view, c.req.param('name')))));
-  app.get('/:name/children', async (c) => c.json(await store.read(async (view) => {
+  app.get('/:name/versions/:version', async (c) => c.json(await reads.read((view) => showImage(store, view, `${c.req.param('name')}@${c.req.param('version')}`))));
+  app.get('/:name/history', async (c) => c.json(await reads.read((view) => imageLog(store, view, c.req.param('name')))));
+  app.get('/:name/children', async (c) => c.json(await reads.read(async (view) => {
     const name = c.req.param('name');
     await imageId(view, name);
     return (await childrenOf(view, store.objects, name)).map(({ id, image }) => ({ name: image.name, version: image.version, id, policy: image.parent?.policy ?? null }));
@@ -61,20 +62,20 @@ export function imageRoutes(store: Store): Hono {
   return app;
 }
 
-export function layerRoutes(store: Store): Hono {
+export function layerRoutes(store: Store, reads: Reads): Hono {
   const app = new Hono();
-  app.get('/', async (c) => c.json(await store.read((view) => listLayers(view))));
+  app.get('/', async (c) => c.json(await reads.read((view) => listLayers(view))));
   /** Any layer object by id (an image's private layer has no name to look up). */
   app.get('/by-id/:id/archive.tar.zst', async (c) => {
     const id = c.req.param('id');
     if (!isObjectId(id)) throw new BazaarError('ERR_BAD_INPUT', `'${id.slice(0, 80)}' is not an object id (sha256:<64 hex digits>)`);
     return sendLayer(c, store, id, `${id.slice(7, 19)}.tar.zst`);
   });
-  app.get('/:name', async (c) => c.json(await store.read((view) => showLayer(store, view, c.req.param('name')))));
-  app.get('/:name/:version', async (c) => c.json(await store.read((view) => showLayer(store, view, `${c.req.param('name')}@${c.req.param('version')}`))));
+  app.get('/:name', async (c) => c.json(await reads.read((view) => showLayer(store, view, c.req.param('name')))));
+  app.get('/:name/:version', async (c) => c.json(await reads.read((view) => showLayer(store, view, `${c.req.param('name')}@${c.req.param('version')}`))));
   app.get('/:name/:version/archive.tar.zst', async (c) => {
     const { name, version } = c.req.param();
-    const id = await store.read(async (view) => (await layerVersions(view, name)).get(version));
+    const id = await reads.read(async (view) => (await layerVersions(view, name)).get(version));
     if (!id) throw notFound(`no version ${version} of layer ${name}; GET /v1/layers lists them`);
     return sendLayer(c, store, id, `${name}-${version}.tar.zst`);
   });

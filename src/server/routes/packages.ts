@@ -10,6 +10,7 @@ import { channelSettings } from '../../store/channels.js';
 import type { IndexedBuild } from '../../store/package-index.js';
 import { packageDetails, packageVersions } from '../../store/package-details.js';
 import type { Store } from '../../store/store.js';
+import type { Reads } from '../snapshots.js';
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
@@ -33,7 +34,7 @@ function decodeCursor(text: string): { name: string; key: string } {
   throw new BazaarError('ERR_BAD_INPUT', 'cursor is not one this server gave out');
 }
 
-export function packageRoutes(store: Store): Hono {
+export function packageRoutes(store: Store, reads: Reads): Hono {
   const app = new Hono();
 
   app.get('/', async (c) => {
@@ -42,7 +43,7 @@ export function packageRoutes(store: Store): Hono {
     const offset = intParam(q.offset, 'offset', 0);
     if (q.cursor !== undefined && q.offset !== undefined) throw new BazaarError('ERR_BAD_INPUT', 'give offset or cursor, not both');
     const after = q.cursor === undefined ? null : decodeCursor(q.cursor);
-    return c.json(await store.read(async (view) => {
+    return c.json(await reads.read(async (view) => {
       const index = q.channel === undefined ? await store.index(view) : await store.indexOf((await channelSettings(store, view, q.channel)).commit);
       let builds: IndexedBuild[] = q.provides !== undefined ? index.whatProvides(q.provides) : q.name !== undefined ? index.named(q.name) : index.builds;
       if (q.name !== undefined) builds = builds.filter((b) => b.name === q.name);
@@ -63,10 +64,10 @@ export function packageRoutes(store: Store): Hono {
 
   app.get('/:name/versions', async (c) => {
     const channel = c.req.query('channel');
-    return c.json(await store.read((view) => packageVersions(store, view, c.req.param('name'), channel)));
+    return c.json(await reads.read((view) => packageVersions(store, view, c.req.param('name'), channel)));
   });
 
-  app.get('/:ref', async (c) => c.json(await store.read(async (view) => (await packageDetails(store, view, c.req.param('ref'))).json)));
+  app.get('/:ref', async (c) => c.json(await reads.read(async (view) => (await packageDetails(store, view, c.req.param('ref'))).json)));
 
   return app;
 }

@@ -13,6 +13,7 @@ import { BazaarError } from '../../errors.js';
 import { channelSettings } from '../../store/channels.js';
 import { tmpPath } from '../../store/layout.js';
 import type { Store } from '../../store/store.js';
+import type { Reads } from '../snapshots.js';
 import type { TokenCheck } from '../auth.js';
 
 /** The sha-256 a Digest or Content-Digest header asks for (base64), or null when neither names one. */
@@ -58,7 +59,7 @@ async function receive(body: ReadableStream<Uint8Array> | null, path: string, li
   return { size, sha256: hash.digest('base64') };
 }
 
-export function uploadRoutes(store: Store, tokens: TokenCheck, options: { maxUploadBytes: number }): Hono {
+export function uploadRoutes(store: Store, reads: Reads, tokens: TokenCheck, options: { maxUploadBytes: number }): Hono {
   const app = new Hono();
   app.post('/', tokens.require((c) => {
     const channel = c.req.query('channel');
@@ -66,7 +67,7 @@ export function uploadRoutes(store: Store, tokens: TokenCheck, options: { maxUpl
   }), async (c) => {
     const channel = c.req.query('channel');
     // An unknown channel is refused before a byte is read, as `bazaar add --channel` does.
-    if (channel !== undefined) await store.read((view) => channelSettings(store, view, channel));
+    if (channel !== undefined) await reads.read((view) => channelSettings(store, view, channel));
     const declared = c.req.header('Content-Length');
     if (declared !== undefined && Number(declared) > options.maxUploadBytes) {
       throw new BazaarError('ERR_TOO_LARGE', `the upload (${declared} bytes) is larger than this server's limit of ${options.maxUploadBytes} bytes`, { data: { limit: options.maxUploadBytes } });
