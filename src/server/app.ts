@@ -17,6 +17,7 @@ import { RepoCache } from './repo-cache.js';
 import { SnapshotPool } from './snapshots.js';
 import { channelRoutes } from './routes/channels.js';
 import { imageRoutes, layerRoutes } from './routes/images.js';
+import { channelWriteRoutes, imageWriteRoutes } from './routes/manage.js';
 import { objectRoutes } from './routes/objects.js';
 import { packageRoutes } from './routes/packages.js';
 import { repoRoutes } from './routes/repo.js';
@@ -52,10 +53,12 @@ export function createApp(store: Store, options: AppOptions = {}): Hono {
 
   app.get('/', (c) => c.json({ service: 'bazaar', version: VERSION, api: '/v1/', repositories: '/repo/' }));
   app.route('/repo', repoRoutes(store, reads, cache));
+  app.route('/v1/channels', channelWriteRoutes(store, tokens));
   app.route('/v1/channels', channelRoutes(store, reads));
   app.route('/v1/packages', uploadRoutes(store, reads, tokens, { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD }));
   app.route('/v1/packages', packageRoutes(store, reads));
   app.route('/v1/objects', objectRoutes(store));
+  app.route('/v1/images', imageWriteRoutes(store, reads, tokens));
   app.route('/v1/images', imageRoutes(store, reads));
   app.route('/v1/layers', layerRoutes(store, reads));
 
