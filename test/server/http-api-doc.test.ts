@@ -24,6 +24,8 @@ testWith(t, 'every example of docs/http-api.md runs against a live server', ['cu
   assert.match(out, /^libc6-6:2\.38-alt2\.i586\tsha256:/m, 'bazaar push');
   assert.match(out, '[{"name":"va","version":"1.0.1"', 'linked children (linking made va 1.0.1)');
   assert.match(out, /^[1-9]\d*$/m, 'counts');
+  assert.match(out, '{"name":"testing","settings":{"order":"alt"}}', 'a channel created over HTTP');
+  assert.match(out, '{"name":"db","version":"1.1.0"}', 'an image changed over HTTP');
 });
 
 t.run();

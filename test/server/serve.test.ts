@@ -5,7 +5,8 @@
  * never a token; SIGTERM stops it cleanly (exit 0).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CLI } from '../helpers/cli.js';
@@ -83,6 +84,24 @@ t('serve refuses a bad port and a store that is not one, with one line and exit 
   const none = await runAsync(process.execPath, [CLI, 'serve', '--port', '0', '--store', '/nonexistent']);
   assert.is(none.status, 2);
   assert.match(none.stderr, /is not a bazaar store/);
+});
+
+t('the store\'s config.json {"server": {"privateReads": true}} makes reads need a token', async () => {
+  const store = sampleStore(base, 'server-config');
+  writeFileSync(join(store, 'config.json'), JSON.stringify({ server: { privateReads: true } }));
+  const reader = cli(['token', 'create', '--scope', 'read'], store).trim();
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--store', store], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  try {
+    let out = '';
+    const url = await new Promise<string>((resolve) => child.stdout.on('data', (d: Buffer) => { out += d.toString(); const m = /at (http:\S+)\n/.exec(out); if (m) resolve(m[1]); }));
+    assert.is((await fetch(`${url}v1/channels`)).status, 401);
+    assert.is((await fetch(`${url}repo/sample/repodata/repomd.xml`)).status, 401);
+    assert.is((await fetch(`${url}v1/channels`, { headers: { Authorization: `Bearer ${reader}` } })).status, 200);
+  } finally {
+    child.kill('SIGTERM');
+    assert.is(await exited, 0);
+  }
 });
 
 t.run();

@@ -1,5 +1,6 @@
 import { BazaarError } from '../../errors.js';
 import { serve as startServer } from '../../server/serve.js';
+import { readStoreConfig } from '../../store/config.js';
 import type { Store } from '../../store/store.js';
 import { expectArgs } from '../command.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
@@ -26,7 +27,8 @@ export async function serveUntilSignal(store: Store, input: Pick<CommandInput, '
   const running = await startServer(store, {
     host: (options.host as string | undefined) ?? '127.0.0.1',
     port: portOf(options.port as string | undefined),
-    privateReads: options.private === true,
+    // --private, or the store's config.json {"server": {"privateReads": true}}
+    privateReads: options.private === true || (await readStoreConfig(store.dir)).server.privateReads,
     ...(options['max-upload'] === undefined ? {} : { maxUploadBytes: sizeOf(options['max-upload'] as string) }),
     log: (line) => input.notice(line),
   });
@@ -57,6 +59,9 @@ one line per request on stderr (method, path, status, bytes, milliseconds):
   /repo/CHANNEL/           every channel as an rpm-md repository for dnf, yum, zypper
   /v1/...                  the JSON API: channels, packages, objects, images, layers
   POST /v1/packages        uploads, with a bearer token ('bazaar token create')
+
+Reads are open unless --private is given or the store's config.json says
+{"server": {"privateReads": true}}; then they need a token with scope read.
 
 The server only reads through the store's lock-free snapshots, so 'bazaar add' and the
 other commands keep working on the same store meanwhile. See docs/http-api.md.
