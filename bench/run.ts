@@ -7,7 +7,7 @@ import { benchLinked } from './linked.js';
 import { benchReaders } from './readers.js';
 import { benchResolver } from './resolver.js';
 import { benchRpmmd } from './rpmmd.js';
-import { benchServer } from './server.js';
+import { benchGeneration, benchServer } from './server.js';
 import { benchStore } from './store.js';
 import { benchVercmp } from './vercmp.js';
 
@@ -20,7 +20,7 @@ const benches: Array<[string, () => Promise<unknown>]> = [
   ['rpmmd', () => benchRpmmd()],
   ['linked', () => benchLinked()],
   ['checkout', () => benchCheckout()],
-  ['server', () => benchServer()],
+  ['server', async () => { await benchServer(); await benchGeneration(); }],
 ];
 for (const [name, run] of benches) {
   if (only && only !== name) continue;

@@ -14,7 +14,7 @@
  * interleaved; printed: requests/s, MB/s, mean and p99 latency, and the ratio
  * bazaar/nginx of requests/s (the issue's goal: at least 0.5). Timing output only.
  *
- *   node dist/bench/server.js [--seconds 5] [--connections 32]
+ *   node dist/bench/server.js [--seconds 5] [--connections 32] [--packages 5000] [--runs 3]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -164,7 +164,91 @@ export async function benchServer(options: { seconds?: number; connections?: num
   }
 }
 
+
+/**
+ * rpm-md generation by the server (RepoCache: headers read from the store, the writer,
+ * the publish with its fsyncs) against `createrepo_c --no-database` on the same .rpm
+ * files, for repos/sample and for `packages` generated ones (test/helpers/make-rpm.ts;
+ * no files, since they carry no payload, but dependencies, provides and changelogs).
+ * "cold": the first generation in a fresh process, the signature headers not yet cached;
+ * "warm": later generations of another commit, as a running server regenerates.
+ */
+export async function benchGeneration(options: { packages?: number; runs?: number; log?: (line: string) => void } = {}): Promise<Array<{ input: string; packages: number; createrepoMs: number; coldMs: number; warmMs: number; ratio: number }>> {
+  const n = options.packages ?? 5000;
+  const runs = options.runs ?? 3;
+  const log = options.log ?? ((l: string) => console.log(l));
+  if (spawnSync('sh', ['-c', 'command -v createrepo_c']).status !== 0) { log('generation bench skipped: createrepo_c is not installed'); return []; }
+  const { RepoCache } = await import('../src/server/repo-cache.js');
+  const { publishChannel } = await import('../src/store/channels.js');
+  const { makePackageRpm } = await import('../test/helpers/make-rpm.js');
+  const { layOut } = await import('../test/helpers/createrepo.js');
+  const work = mkdtempSync(join(tmpdir(), 'bazaar-bench-gen-'));
+  const rows = [];
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  try {
+    const inputs: Array<[string, string[]]> = [['repos/sample', filesUnder(join(root, 'repos/sample'), (f) => f.endsWith('.rpm'))]];
+    const gen = join(work, 'generated');
+    mkdirSync(gen);
+    const files: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const f = join(gen, `pkg${i}-1.${i % 10}-alt1.rpm`);
+      writeFileSync(f, makePackageRpm({
+        name: `pkg${i}`, version: `1.${i % 10}`, release: 'alt1', arch: i % 3 ? 'x86_64' : 'noarch', summary: `Package number ${i}`,
+        description: `A package for the generation benchmark, number ${i}.`, license: 'GPL-2.0-or-later', group: 'Development/Other',
+        requires: [{ name: 'libc.so.6()(64bit)' }, { name: `pkg${(i + 1) % n}`, flags: 12, version: '1.0' }],
+        provides: [{ name: `libpkg${i}.so.1()(64bit)` }],
+        changelogs: Array.from({ length: 3 + (i % 8) }, (_, k) => ({ time: 1700000000 - k * 86400, name: `Packager ${k} <p${k}@example.org> 1.${k}-alt1`, text: `- change ${k}` })),
+      }));
+      files.push(f);
+    }
+    inputs.push([`${n} generated packages`, files]);
+    for (const [input, rpms] of inputs) {
+      const storeDir = join(work, `store-${rows.length}`);
+      const store = await Store.init(storeDir);
+      const t0 = performance.now();
+      const added = await store.add(rpms);
+      log(`(${input}: ${added.length} packages added to a store in ${(performance.now() - t0).toFixed(0)} ms)`);
+      await createChannel(store, 'c');
+      const keys = added.map((a) => a.nevra);
+      await publishChannel(store, 'c', keys);
+      // createrepo_c on the same files, laid out as a repository
+      const repo = join(work, `repo-${rows.length}`);
+      mkdirSync(repo);
+      layOut(repo, rpms, rpms.length && rpms[0].startsWith(gen) ? gen : join(root, 'repos/sample'));
+      const crTimes: number[] = [];
+      const warm: number[] = [];
+      let cold = 0;
+      for (let r = 0; r < runs; r++) {
+        spawnSync('sync');
+        rmSync(join(repo, 'repodata'), { recursive: true, force: true });
+        const c0 = performance.now();
+        const cr = spawnSync('createrepo_c', ['-q', '--no-database', repo], { env: { ...process.env, LC_ALL: 'C' } });
+        crTimes.push(performance.now() - c0);
+        if (cr.status !== 0) throw new Error(`createrepo_c: ${cr.stderr}`);
+        spawnSync('sync');
+        // a fresh process's cache on the first run; afterwards a new commit of the channel, as after a publish
+        if (r > 0) await publishChannel(store, 'c', r % 2 ? keys.slice(1) : keys);
+        const cache = new RepoCache(store);
+        const g0 = performance.now();
+        await store.read((view) => cache.generation(view, 'c'));
+        const ms = performance.now() - g0;
+        if (r === 0) cold = ms; else warm.push(ms);
+      }
+      const row = { input, packages: added.length, createrepoMs: median(crTimes), coldMs: cold, warmMs: median(warm.length ? warm : [cold]), ratio: 0 };
+      row.ratio = row.createrepoMs / row.warmMs;
+      rows.push(row);
+    }
+    log(`${'input'.padEnd(26)} ${'packages'.padStart(8)} ${'createrepo_c'.padStart(12)} ${'bazaar cold'.padStart(11)} ${'bazaar warm'.padStart(11)} ratio`);
+    for (const r of rows) log(`${r.input.padEnd(26)} ${String(r.packages).padStart(8)} ${r.createrepoMs.toFixed(0).padStart(9)} ms ${r.coldMs.toFixed(0).padStart(8)} ms ${r.warmMs.toFixed(0).padStart(8)} ms ${r.ratio.toFixed(2)}x (goal 2x: ${r.ratio >= 2 ? 'met' : 'not met'})`);
+    return rows;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const arg = (name: string): number | undefined => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : undefined; };
-  benchServer({ seconds: arg('--seconds'), connections: arg('--connections') }).catch((err: unknown) => { console.error(err); process.exitCode = 1; });
+  benchServer({ seconds: arg('--seconds'), connections: arg('--connections') })
+    .then(() => benchGeneration({ packages: arg('--packages'), runs: arg('--runs') }))
+    .catch((err: unknown) => { console.error(err); process.exitCode = 1; });
 }

@@ -31,6 +31,7 @@ import { cacheDir } from '../store/layout.js';
 import type { ObjectId } from '../store/layout.js';
 import { channelBranch } from '../store/ref-paths.js';
 import { signatureHeaderOf } from '../store/rpm-blob.js';
+import { TaskPool } from '../store/task-pool.js';
 import type { Snapshot } from '../store/snapshot.js';
 import type { Store } from '../store/store.js';
 
@@ -151,18 +152,26 @@ export class RepoCache {
     const started = Date.now();
     const index = await this.store.indexOf(commit);
     const packages = new Map<string, RepoFile>();
-    const inputs: RepoPackage[] = [];
+    const records = await Promise.all(index.builds.map((b) => readKind(this.store.objects, b.value, 'build')));
+    const hrefs: string[] = [];
     const taken = new Set<string>();
-    for (const b of index.builds) {
-      const record = await readKind(this.store.objects, b.value, 'build');
+    for (const record of records) {
       let href = packageHref(record);
       // Two builds differing only in epoch would share a file name: the later gets its epoch written.
       if (taken.has(href)) href = `Packages/${record.name}-${record.epoch ?? 0}:${record.version}-${record.release}.${record.arch}.rpm`;
       taken.add(href);
+      hrefs.push(href);
       const variant = servedVariant(record);
       packages.set(href, { rpm: variant.rpm, size: variant.size });
-      inputs.push(await repoPackageOf(this.store, record, href));
     }
+    // Headers are read (decompressed, verified) several at a time: the native decoder runs
+    // on the thread pool, so one at a time would leave it and the cores mostly idle.
+    const inputs: RepoPackage[] = new Array(records.length);
+    const pool = new TaskPool(16);
+    for (let i = 0; i < records.length; i++) {
+      await pool.add(async () => { inputs[i] = await repoPackageOf(this.store, records[i], hrefs[i]); });
+    }
+    await pool.drain();
     inputs.sort(createrepoOrder);
     const parent = rpmmdCacheDir(this.store.dir, channel);
     await mkdir(parent, { recursive: true });
