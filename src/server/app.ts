@@ -30,6 +30,8 @@ export interface AppOptions {
   maxUploadBytes?: number;
   /** Require a token with scope `read` for reads too (default: reads are open). */
   privateReads?: boolean;
+  /** The snapshots reads share (serve.ts passes its own, to drop its lease on stopping). */
+  snapshots?: SnapshotPool;
 }
 
 export const DEFAULT_MAX_UPLOAD = 1 << 30;
@@ -40,7 +42,7 @@ export function createApp(store: Store, options: AppOptions = {}): Hono {
   const log = options.log ?? (() => {});
   const tokens = new TokenCheck(store.dir);
   const cache = new RepoCache(store, log);
-  const reads = new SnapshotPool(store);
+  const reads = options.snapshots ?? new SnapshotPool(store);
   // strict: false — `/repo/sample` and `/repo/sample/` are one route, as clients write both.
   const app = new Hono({ strict: false });
 

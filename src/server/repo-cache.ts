@@ -21,7 +21,10 @@ import { RpmHeader } from '../rpm/header.js';
 import { LEAD_SIZE } from '../rpm/read-rpm.js';
 import { createrepoOrder } from '../rpmmd/write/createrepo-order.js';
 import type { RepoPackage } from '../rpmmd/write/repo-package.js';
+import { formatPackage } from '../rpmmd/write/format-package.js';
+import type { Formatted } from '../rpmmd/write/format-package.js';
 import { writeRepository } from '../rpmmd/write/write-repository.js';
+import type { FormattedPackage } from '../rpmmd/write/write-repository.js';
 import { channelSettings } from '../store/channels.js';
 import { readDerived, writeDerived } from '../store/derived-cache.js';
 import { readKind } from '../store/kinds/index.js';
@@ -48,6 +51,35 @@ export interface RepoGeneration {
 
 /** Derived-cache kind for a stored .rpm's signature header (read from its first zstd frame once). */
 const SIGNATURE_KIND = 'rpm-signature';
+/**
+ * Derived-cache kind for a build record's rpm-md fragments; the version changes with the
+ * writer's output (a bazaar whose writer formats differently must not reuse them).
+ */
+const FRAGMENTS_KIND = 'rpmmd-fragments';
+const FRAGMENTS_VERSION = 1;
+
+/** Fragments in memory, least recently used dropped first, bounded by their length. */
+class FragmentCache {
+  private readonly map = new Map<string, Formatted>();
+  private size = 0;
+  constructor(private readonly max: number) {}
+  private static sizeOf(f: Formatted): number { return f.skipped !== undefined ? f.skipped.length : f.primary.length + f.filelists.length + f.other.length; }
+  get(key: string): Formatted | undefined {
+    const hit = this.map.get(key);
+    if (hit) { this.map.delete(key); this.map.set(key, hit); }
+    return hit;
+  }
+  set(key: string, f: Formatted): void {
+    if (this.map.has(key)) return;
+    this.map.set(key, f);
+    this.size += FragmentCache.sizeOf(f);
+    for (const [k, v] of this.map) {
+      if (this.size <= this.max) break;
+      this.map.delete(k);
+      this.size -= FragmentCache.sizeOf(v);
+    }
+  }
+}
 
 export function rpmmdCacheDir(storeDir: string, channel: string): string { return join(cacheDir(storeDir), 'rpmmd', channel); }
 
@@ -101,6 +133,8 @@ export class RepoCache {
   private readonly building = new Map<string, Promise<RepoGeneration>>();
   /** The newest generation known per channel (its files are read from disk each time). */
   private readonly current = new Map<string, RepoGeneration>();
+  /** Formatted fragments by record id and href, bounded by their size. */
+  private readonly formatted = new FragmentCache(64 << 20);
 
   constructor(private readonly store: Store, private readonly onNotice: (line: string) => void = () => {}) {}
 
@@ -164,12 +198,13 @@ export class RepoCache {
       const variant = servedVariant(record);
       packages.set(href, { rpm: variant.rpm, size: variant.size });
     }
-    // Headers are read (decompressed, verified) several at a time: the native decoder runs
-    // on the thread pool, so one at a time would leave it and the cores mostly idle.
-    const inputs: RepoPackage[] = new Array(records.length);
+    // Each build's three XML fragments are derived data of its record (and href): kept in
+    // memory and under cache/derived, a regeneration formats only the builds it has not
+    // seen. Headers are read a few at a time: the native decoder runs on the thread pool.
+    const inputs: FormattedPackage[] = new Array(records.length);
     const pool = new TaskPool(16);
     for (let i = 0; i < records.length; i++) {
-      await pool.add(async () => { inputs[i] = await repoPackageOf(this.store, records[i], hrefs[i]); });
+      await pool.add(async () => { inputs[i] = await this.fragments(index.builds[i].value, records[i], hrefs[i]); });
     }
     await pool.drain();
     inputs.sort(createrepoOrder);
@@ -196,6 +231,22 @@ export class RepoCache {
     const gen = loadGeneration(channel, commit, dir);
     if (!gen) throw new BazaarError('ERR_STORE_DAMAGED', `the rpm-md cache for channel ${channel} vanished as it was written (${dir})`);
     return gen;
+  }
+
+  /** One build's fragments: from memory, from cache/derived (checked), or formatted now and kept. */
+  private async fragments(recordId: ObjectId, record: BuildRecord, href: string): Promise<FormattedPackage> {
+    const key = `${recordId} ${href}`;
+    const hit = this.formatted.get(key);
+    if (hit) return { href, formatted: hit };
+    const stored = readDerived(this.store.dir, FRAGMENTS_KIND, recordId);
+    if (stored !== null) {
+      const entry = JSON.parse(stored) as { v: number; href: string; formatted: Formatted };
+      if (entry.v === FRAGMENTS_VERSION && entry.href === href) { this.formatted.set(key, entry.formatted); return { href, formatted: entry.formatted }; }
+    }
+    const formatted = formatPackage(await repoPackageOf(this.store, record, href), undefined);
+    writeDerived(this.store.dir, FRAGMENTS_KIND, recordId, JSON.stringify({ v: FRAGMENTS_VERSION, href, formatted }));
+    this.formatted.set(key, formatted);
+    return { href, formatted };
   }
 
   /**

@@ -10,6 +10,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Store } from '../store/store.js';
 import { createApp } from './app.js';
 import type { AppOptions } from './app.js';
+import { SnapshotPool } from './snapshots.js';
 
 export interface ServeOptions extends AppOptions {
   host?: string;
@@ -53,7 +54,8 @@ function logged(listener: (req: IncomingMessage, res: ServerResponse) => void, l
 export async function serve(store: Store, options: ServeOptions = {}): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(`bazaar serve: ${line}\n`));
   const logRequest = options.logRequest ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const app = createApp(store, { ...options, log });
+  const snapshots = new SnapshotPool(store);
+  const app = createApp(store, { ...options, log, snapshots });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   const listener = server.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void;
   server.removeAllListeners('request');
@@ -72,7 +74,7 @@ export async function serve(store: Store, options: ServeOptions = {}): Promise<R
     close: (graceMs = 10_000) => new Promise<void>((resolve) => {
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       timer.unref();
-      server.close(() => { clearTimeout(timer); resolve(); });
+      server.close(() => { clearTimeout(timer); snapshots.close(); resolve(); });
       server.closeIdleConnections();
     }),
   };

@@ -5,7 +5,7 @@
  * never a token; SIGTERM stops it cleanly (exit 0).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -65,6 +65,8 @@ t('serve --port 0: CLI writes while it serves are seen by the next request; push
     child.kill('SIGTERM');
     assert.is(await exited, 0, stderr);
     assert.match(stderr, 'SIGTERM: finishing the requests in flight, then stopping');
+    const leases = existsSync(join(store, 'readers')) ? readdirSync(join(store, 'readers')) : [];
+    assert.not.ok(leases.some((l) => l.startsWith(`${child.pid}-`)), `the server dropped its reader lease: ${leases.join(' ')}`);
     const lines = stderr.split('\n').filter((l) => /^(GET|POST|HEAD) /.test(l));
     assert.ok(lines.some((l) => /^GET \/v1\/channels\/sample 200 \d+ \d+\.\dms$/.test(l)), stderr);
     assert.ok(lines.some((l) => /^POST \/v1\/packages 201 \d+ \d+\.\dms$/.test(l)), 'the query string is not logged');
