@@ -34,5 +34,6 @@ export const commands: CommandEntry[] = [
   { name: 'serve', summary: 'serve the store over HTTP: rpm-md repositories, the JSON API, uploads', load: async () => (await import('./serve.js')).serve },
   { name: 'token', summary: 'API tokens for the server: create (printed once), ls, revoke', load: async () => (await import('./token.js')).token },
   { name: 'push', summary: 'upload .rpm files to a bazaar server ($BAZAAR_TOKEN)', load: async () => (await import('./push.js')).push },
+  { name: 'pull', summary: "download an image's files from a bazaar server (.tar.zst or a directory)", load: async () => (await import('./pull.js')).pull },
   { name: 'demo', summary: 'seed a store from repos/sample and summarise it (npm start)', load: async () => (await import('./demo.js')).demo },
 ];

@@ -11,6 +11,7 @@ import { BazaarError } from '../../errors.js';
 import { imageLog } from '../../image/image-history.js';
 import { listImages, showImage } from '../../image/image-ops.js';
 import { imageId } from '../../image/images.js';
+import { imageStack } from '../../image/image-materialise.js';
 import { listLayers, showLayer } from '../../image/layer-ops.js';
 import { layerVersions } from '../../image/layers.js';
 import { childrenOf } from '../../image/links.js';
@@ -29,7 +30,12 @@ import { webStream } from '../send.js';
 /** Streams a layer object's tree as `.tar.zst`; the layer id is the ETag (the archive is a function of it). */
 async function sendLayer(c: Context, store: Store, layerId: ObjectId, filename: string): Promise<Response> {
   const layer = await readKind(store.objects, layerId, 'layer');
-  const etag = `"${layerId}"`;
+  return sendTrees(c, store, [layer.tree], layerId, filename);
+}
+
+/** The merged filesystem of layer trees (lowest first) as `.tar.zst`, written as it is sent; `tag` (an object id it is a function of) is the ETag. */
+function sendTrees(c: Context, store: Store, trees: ObjectId[], tag: ObjectId, filename: string): Response {
+  const etag = `"${tag}"`;
   const headers = {
     'Content-Type': 'application/zstd',
     'Content-Disposition': `attachment; filename="${filename.replace(/["\\]/g, '_')}"`,
@@ -38,7 +44,9 @@ async function sendLayer(c: Context, store: Store, layerId: ObjectId, filename: 
   };
   if ((c.req.header('If-None-Match') ?? '').split(',').map((s) => s.trim()).includes(etag)) return new Response(null, { status: 304, headers });
   if (c.req.method === 'HEAD') return new Response(null, { status: 200, headers });
-  const archive = zstdFrames(writeTar(mergedLayerEntries(store.objects, [layer.tree])));
+  // The snapshot is released when the headers go out; the objects an archive reads are
+  // immutable and kept by the retention window meanwhile.
+  const archive = zstdFrames(writeTar(mergedLayerEntries(store.objects, trees)));
   return new Response(webStream(archive), { status: 200, headers });
 }
 
@@ -52,6 +60,13 @@ export function imageRoutes(store: Store, reads: Reads): Hono {
     const { values } = await view.list(imageBranch(name), VERSIONS_DIR);
     return [...values].map(([version, id]) => ({ version, id })).sort((a, b) => (semver.valid(a.version) && semver.valid(b.version) ? semver.rcompare(a.version, b.version) : a.version < b.version ? 1 : -1));
   })));
+  /** The image's merged filesystem, as `bazaar image export NAME OUT.tar.zst` writes it. */
+  const archive = (ref: (c: Context) => string) => async (c: Context): Promise<Response> => {
+    const stack = await reads.read((view) => imageStack(store, view, ref(c)));
+    return sendTrees(c, store, stack.trees, stack.id, `${stack.name}-${stack.version}.tar.zst`);
+  };
+  app.get('/:name/archive.tar.zst', archive((c) => c.req.param('name') as string));
+  app.get('/:name/versions/:version/archive.tar.zst', archive((c) => `${c.req.param('name')}@${c.req.param('version')}`));
   app.get('/:name/versions/:version', async (c) => c.json(await reads.read((view) => showImage(store, view, `${c.req.param('name')}@${c.req.param('version')}`))));
   app.get('/:name/history', async (c) => c.json(await reads.read((view) => imageLog(store, view, c.req.param('name')))));
   app.get('/:name/children', async (c) => c.json(await reads.read(async (view) => {
