@@ -22,6 +22,7 @@ import { objectRoutes } from './routes/objects.js';
 import { packageRoutes } from './routes/packages.js';
 import { repoRoutes } from './routes/repo.js';
 import { uploadRoutes } from './routes/upload.js';
+import { webRoutes } from './web/pages.js';
 
 export interface AppOptions {
   /** Where one-line notices and internal errors go (the server's stderr). */
@@ -53,7 +54,9 @@ export function createApp(store: Store, options: AppOptions = {}): Hono {
     });
   }
 
-  app.get('/', (c) => c.json({ service: 'bazaar', version: VERSION, api: '/v1/', repositories: '/repo/' }));
+  // A browser asking for / gets the pages; any other client the service description.
+  app.get('/', (c) => ((c.req.header('Accept') ?? '').includes('text/html') ? c.redirect('/ui/') : c.json({ service: 'bazaar', version: VERSION, api: '/v1/', repositories: '/repo/', ui: '/ui/' })));
+  app.route('/ui', webRoutes(store, reads));
   app.route('/repo', repoRoutes(store, reads, cache));
   app.route('/v1/channels', channelWriteRoutes(store, tokens));
   app.route('/v1/channels', channelRoutes(store, reads));
