@@ -9,7 +9,8 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CLI } from '../helpers/cli.js';
+import { CLI, tempDir } from '../helpers/cli.js';
+import { sampleRpms } from '../helpers/rpm-files.js';
 import { binaryRpms, cli, nevraOf, runAsync, sampleStore } from '../helpers/server.js';
 
 const t = suite('server: bazaar serve');
@@ -76,6 +77,23 @@ t('serve --port 0: CLI writes while it serves are seen by the next request; push
     assert.not.match(stderr, token.slice(4), 'no token in the log');
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
+
+t('bazaar demo --serve seeds a store from repos/sample, publishes channel sample and serves it', async () => {
+  const store = join(tempDir('demo-serve'), 'store');
+  const child = spawn(process.execPath, [CLI, 'demo', '--serve', '--port', '0', '--store', store], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  try {
+    let out = '';
+    const url = await new Promise<string>((resolve) => child.stdout.on('data', (d: Buffer) => { out += d.toString(); const m = /at (http:\S+)\n/.exec(out); if (m) resolve(m[1]); }));
+    assert.match(out, /package builds of \d+ names from repos\/sample/, 'the summary comes first');
+    const channel = await (await fetch(`${url}v1/channels/sample`)).json() as { packages: unknown[] };
+    assert.is(channel.packages.length, sampleRpms().length, 'every sample package is in channel sample');
+    assert.is((await fetch(`${url}repo/sample/repodata/repomd.xml`)).status, 200);
+  } finally {
+    child.kill('SIGTERM');
+    assert.is(await exited, 0);
   }
 });
 
