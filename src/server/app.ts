@@ -19,6 +19,7 @@ import { channelRoutes } from './routes/channels.js';
 import { imageRoutes, layerRoutes } from './routes/images.js';
 import { channelWriteRoutes, imageWriteRoutes } from './routes/manage.js';
 import { objectRoutes } from './routes/objects.js';
+import { overlayRoutes } from './routes/overlay.js';
 import { packageRoutes } from './routes/packages.js';
 import { repoRoutes } from './routes/repo.js';
 import { uploadRoutes } from './routes/upload.js';
@@ -63,6 +64,9 @@ export function createApp(store: Store, options: AppOptions = {}): Hono {
   app.route('/v1/packages', uploadRoutes(store, reads, tokens, { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD }));
   app.route('/v1/packages', packageRoutes(store, reads));
   app.route('/v1/objects', objectRoutes(store));
+  const overlays = overlayRoutes(store, reads, tokens, { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD, log });
+  app.route('/v1/images', overlays.images);
+  app.route('/v1/jobs', overlays.jobs);
   app.route('/v1/images', imageWriteRoutes(store, reads, tokens));
   app.route('/v1/images', imageRoutes(store, reads));
   app.route('/v1/layers', layerRoutes(store, reads));

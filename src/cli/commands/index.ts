@@ -35,5 +35,6 @@ export const commands: CommandEntry[] = [
   { name: 'token', summary: 'API tokens for the server: create (printed once), ls, revoke', load: async () => (await import('./token.js')).token },
   { name: 'push', summary: 'upload .rpm files to a bazaar server ($BAZAAR_TOKEN)', load: async () => (await import('./push.js')).push },
   { name: 'pull', summary: "download an image's files from a bazaar server (.tar.zst or a directory)", load: async () => (await import('./pull.js')).pull },
+  { name: 'upload-overlay', summary: "send a VA's overlay changes to a server, baked into a new layer and image version", load: async () => (await import('./upload-overlay.js')).uploadOverlay },
   { name: 'demo', summary: 'seed a store from repos/sample and summarise it (npm start); --serve then serves it', load: async () => (await import('./demo.js')).demo },
 ];

@@ -31,7 +31,7 @@ export function expectedDigest(digest: string | undefined, contentDigest: string
 }
 
 /** Streams `body` into `path`, at most `limit` bytes; returns its size and sha256 (base64). */
-async function receive(body: ReadableStream<Uint8Array> | null, path: string, limit: number): Promise<{ size: number; sha256: string }> {
+export async function receive(body: ReadableStream<Uint8Array> | null, path: string, limit: number): Promise<{ size: number; sha256: string }> {
   const fh = await open(path, 'wx', 0o600);
   const hash = createHash('sha256');
   let size = 0;
