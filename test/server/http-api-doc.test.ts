@@ -26,6 +26,8 @@ testWith(t, 'every example of docs/http-api.md runs against a live server', ['cu
   assert.match(out, /^[1-9]\d*$/m, 'counts');
   assert.match(out, '{"name":"testing","settings":{"order":"alt"}}', 'a channel created over HTTP');
   assert.match(out, 'pulled web@1.0.0 (sha256:', 'bazaar pull');
+  assert.match(out, /^baked into va1-rw@1\.0\.1: image va1@/m, 'bazaar upload-overlay');
+  assert.match(out, '{"status":"done","layer":"1.0.2"}', 'an overlay job polled with curl');
   assert.match(out, /^bash-5\.2\.26-alt1\.x86_64\nbash-5\.2\.26-alt2\.x86_64$/m, 'the package page lists both builds');
   assert.match(out, '{"name":"db","version":"1.1.0"}', 'an image changed over HTTP');
 });
