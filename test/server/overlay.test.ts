@@ -12,7 +12,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CLI, tempDir } from '../helpers/cli.js';
 import { storeSnapshot } from '../helpers/store-snapshot.js';
-import { END, dir as tarDir, file as tarFile } from '../helpers/tar-craft.js';
+import { END, chardev, dir as tarDir, file as tarFile } from '../helpers/tar-craft.js';
 import { appFor, binaryRpms, cli, runAsync, sampleStore } from '../helpers/server.js';
 
 const t = suite('server: overlay uploads');
@@ -82,6 +82,7 @@ t('hostile or misdirected overlays are 4xx before any job; the store unchanged',
   const cases: Array<[string, string, Buffer, number, RegExp]> = [
     ['a .. component', '/v1/images/web/overlay', tar(tarDir('srv/'), tarFile('srv/../../escape', 'x')), 400, /'\.\.' component/],
     ['an absolute path', '/v1/images/web/overlay', tar(tarFile('/etc/evil', 'x')), 400, /absolute path/],
+    ['a device node', '/v1/images/web/overlay', tar(tarDir('dev/'), chardev('dev/mem', 1, 1)), 400, /dev\/mem: a device node is not allowed/],
     ['not a tar', '/v1/images/web/overlay', Buffer.from('hello, this is no archive at all'.repeat(40)), 400, /./],
     ['an image without the layer', '/v1/images/plain/overlay', tar(tarFile('a', 'x')), 400, /has no layer plain-rw/],
     ['an unknown image', '/v1/images/nosuch/overlay', tar(tarFile('a', 'x')), 404, /no image nosuch/],
@@ -97,7 +98,7 @@ t('hostile or misdirected overlays are 4xx before any job; the store unchanged',
   assert.is((await post('/v1/images/web/overlay', tar(tarFile('a', 'x')), false)).status, 401);
   assert.is((await app.request('/v1/jobs/0123456789abcdef')).status, 404);
   // and a good one through the same app: a job that finishes
-  const res = await post('/v1/images/web/overlay', tar(tarDir('srv/'), tarFile('srv/ok', 'fine\n')));
+  const res = await post('/v1/images/web/overlay', tar(tarDir('srv/'), tarFile('srv/ok', 'fine\n'), chardev('srv/gone', 0, 0)));
   assert.is(res.status, 202);
   const { job } = await res.json() as { job: { id: string; url: string } };
   let state: { status: string; result?: { layer: { version: string } } } = { status: 'queued' };

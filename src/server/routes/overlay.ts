@@ -8,8 +8,8 @@
  *
  * The archive is received like an .rpm upload (temp file in tmp/, size limit, digest
  * header) and read through once before answering: an entry that would escape the layer
- * (`..`, an absolute path), a broken tar, or a root marked opaque is a 400 and nothing is
- * queued. The baking is a job, run one at a time: the layer's next version is the
+ * (`..`, an absolute path), a device node (other than an overlayfs whiteout), a broken
+ * tar, or a root marked opaque is a 400 and nothing is queued. The baking is a job, run one at a time: the layer's next version is the
  * smallest bump its content needs (patch, else what the version check asks), published
  * with `importLayer` — the code of `bazaar layer import` — and the image moved to it
  * with `upgradeImageLayer` (`bazaar image upgrade-layer`). Jobs live in the server's
@@ -102,6 +102,8 @@ export function overlayRoutes(store: Store, reads: Reads, tokens: TokenCheck, op
         for await (const e of readLayerArchive(tmp)) {
           entries++;
           if (e.path === '.' && e.opaque) throw new BazaarError('ERR_BAD_INPUT', 'the overlay\'s root directory is opaque (it would hide every layer below it)');
+          // A VA's changes have no business creating devices (overlayfs whiteouts, char 0/0, are not devices).
+          if ((e.kind === 'char' || e.kind === 'block') && !e.whiteout) throw new BazaarError('ERR_BAD_INPUT', `${e.path}: a device node is not allowed in an overlay upload`);
         }
       } catch (err) {
         if (err instanceof BazaarError) throw new BazaarError(err.code === 'ERR_LAYER' || err.code === 'ERR_BAD_INPUT' ? err.code : 'ERR_BAD_INPUT', err.message.split(tmp).join('the upload'), { cause: err });
