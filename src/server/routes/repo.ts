@@ -8,6 +8,7 @@ import { closeSync, createReadStream, existsSync, fstatSync, openSync, readFileS
 import { join } from 'node:path';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
+import { isErrno } from '../../errors.js';
 import { channelNames } from '../../store/channels.js';
 import type { Store } from '../../store/store.js';
 import type { Reads } from '../snapshots.js';
@@ -70,7 +71,11 @@ export function repoRoutes(store: Store, reads: Reads, cache: RepoCache): Hono {
     }
     if (path === null) throw notFound(`no ${file} in the rpm-md metadata of channel ${channel}`);
     // Opened before answering: a generation pruned meanwhile is still read whole.
-    const fd = openSync(path, 'r');
+    let fd: number;
+    try { fd = openSync(path, 'r'); } catch (err) {
+      if (isErrno(err, 'ENOENT')) throw notFound(`no ${file} in the rpm-md metadata of channel ${channel} (pruned just now)`);
+      throw err;
+    }
     const { size } = fstatSync(fd);
     if (size <= SMALL) {
       // A generation's files never change (its directory is named by the channel commit):
