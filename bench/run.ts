@@ -8,6 +8,7 @@ import { benchLinked } from './linked.js';
 import { benchReaders } from './readers.js';
 import { benchResolver } from './resolver.js';
 import { benchRpmmd } from './rpmmd.js';
+import { benchGeneration, benchServer } from './server.js';
 import { benchStore } from './store.js';
 import { benchVercmp } from './vercmp.js';
 
@@ -21,6 +22,7 @@ const benches: Array<[string, () => Promise<unknown>]> = [
   ['linked', () => benchLinked()],
   ['checkout', () => benchCheckout()],
   ['images', () => benchImages()],
+  ['server', async () => { await benchServer(); await benchGeneration(); }],
 ];
 for (const [name, run] of benches) {
   if (only && only !== name) continue;

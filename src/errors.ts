@@ -34,7 +34,12 @@ export type ErrorCode =
   | 'ERR_FILE_CONFLICT'
   | 'ERR_IMAGE'
   | 'ERR_LAYER'
-  | 'ERR_POLICY_VIOLATION';
+  | 'ERR_POLICY_VIOLATION'
+  | 'ERR_NOT_FOUND'
+  | 'ERR_UNAUTHORIZED'
+  | 'ERR_FORBIDDEN'
+  | 'ERR_TOO_LARGE'
+  | 'ERR_TOKEN';
 
 export class BazaarError extends Error {
   readonly code: ErrorCode;
@@ -62,6 +67,7 @@ const INPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'ERR_RPM_DIGEST_MISMATCH', 'ERR_RPM_SIGNATURE_CORRUPT', 'ERR_RPM_PAYLOAD', 'ERR_RPM_UNSUPPORTED',
   'ERR_PACKAGE_NOT_FOUND', 'ERR_PACKAGE_AMBIGUOUS', 'ERR_NEVRA_CONFLICT', 'ERR_STORE_NOT_FOUND',
   'ERR_VERSION', 'ERR_REPO', 'ERR_CHANNEL', 'ERR_PACKAGE_IN_USE', 'ERR_IMAGE', 'ERR_LAYER',
+  'ERR_NOT_FOUND', 'ERR_UNAUTHORIZED', 'ERR_FORBIDDEN', 'ERR_TOO_LARGE', 'ERR_TOKEN',
 ]);
 
 export function isInputError(err: unknown): boolean {

@@ -1,7 +1,9 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { channelNames, createChannel, publishChannel } from '../../store/channels.js';
 import { Store } from '../../store/store.js';
+import { SERVE_OPTIONS, serveUntilSignal } from './serve.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
 
@@ -20,15 +22,21 @@ function rpmsUnder(dir: string): string[] {
 
 export const demo: Command = {
   name: 'demo',
-  usage: 'bazaar demo [--store DIR] [--json]',
+  usage: 'bazaar demo [--store DIR] [--json] [--serve [--port 8080] [--host H]]',
   help: `Creates the store if needed, adds every package of the embedded sample distribution
 (repos/sample), and prints a summary: packages, coexisting versions, objects and the
 space that content deduplication saved.
 
+With --serve it then puts every package into the channel 'sample' (created if
+missing) and serves the store like 'bazaar serve' (the channel is an rpm-md repository
+at /repo/sample/), printing the summary and the URL.
+
 Example:
-  bazaar demo --store /tmp/demo && bazaar show --store /tmp/demo webserver`,
-  options: {},
-  async run({ positionals, storeDir, progress, notice }) {
+  bazaar demo --store /tmp/demo && bazaar show --store /tmp/demo webserver
+  bazaar demo --serve --port 0`,
+  options: { serve: { type: 'boolean', describe: 'then serve the store (see bazaar serve)' }, ...SERVE_OPTIONS },
+  async run(input) {
+    const { positionals, storeDir, progress, notice } = input;
     expectArgs(positionals, 0, 0, 'bazaar demo [--store DIR]');
     const store = await Store.init(storeDir, { onNotice: notice });
     const files = rpmsUnder(SAMPLE);
@@ -42,15 +50,17 @@ Example:
     const usage = await store.diskUsage();
     const rpmBytes = files.reduce((sum, f) => sum + statSync(f).size, 0);
     const summary = { store: storeDir, packages: packages.length, names: byName.size, coexisting: multi, objects: usage.objects, storeBytes: usage.bytes, rpmBytes };
-    return {
-      exitCode: 0,
-      json: summary,
-      text: [
-        `store ${storeDir}: ${packages.length} package builds of ${byName.size} names from repos/sample`,
-        `coexisting versions: ${multi.join(', ') || 'none'}`,
-        `${usage.objects} objects, ${usage.bytes} bytes on disk for ${rpmBytes} bytes of .rpm files (originals included)`,
-        `next: npx bazaar ls --store ${storeDir}; npx bazaar show --store ${storeDir} webserver`,
-      ].join('\n'),
-    };
+    const text = [
+      `store ${storeDir}: ${packages.length} package builds of ${byName.size} names from repos/sample`,
+      `coexisting versions: ${multi.join(', ') || 'none'}`,
+      `${usage.objects} objects, ${usage.bytes} bytes on disk for ${rpmBytes} bytes of .rpm files (originals included)`,
+      `next: npx bazaar ls --store ${storeDir}; npx bazaar show --store ${storeDir} webserver`,
+    ].join('\n');
+    if (input.options.serve !== true) return { exitCode: 0, json: summary, text };
+    const exists = await store.read(async (view) => channelNames(view).includes('sample'));
+    if (!exists) await createChannel(store, 'sample', { message: 'bazaar demo --serve' });
+    await publishChannel(store, 'sample', packages.map((p) => p.key), { message: 'bazaar demo --serve: every sample package' });
+    if (input.emit) input.emit(`${text}\n`); else notice(text);
+    return serveUntilSignal(store, input);
   },
 };

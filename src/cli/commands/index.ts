@@ -31,5 +31,10 @@ export const commands: CommandEntry[] = [
   { name: 'reindex', summary: 'rebuild the derived indexes from the history', load: async () => (await import('./reindex.js')).reindex },
   { name: 'resolve', summary: 'solve install/erase/upgrade jobs against a repository and explain failures', load: async () => (await import('./resolve.js')).resolveCommand },
   { name: 'vercmp', summary: 'compare two [E:]V[-R] versions as rpm does (-1, 0, 1)', load: async () => (await import('./vercmp.js')).vercmp },
-  { name: 'demo', summary: 'seed a store from repos/sample and summarise it (npm start)', load: async () => (await import('./demo.js')).demo },
+  { name: 'serve', summary: 'serve the store over HTTP: rpm-md repositories, the JSON API, uploads', load: async () => (await import('./serve.js')).serve },
+  { name: 'token', summary: 'API tokens for the server: create (printed once), ls, revoke', load: async () => (await import('./token.js')).token },
+  { name: 'push', summary: 'upload .rpm files to a bazaar server ($BAZAAR_TOKEN)', load: async () => (await import('./push.js')).push },
+  { name: 'pull', summary: "download an image's files from a bazaar server (.tar.zst or a directory)", load: async () => (await import('./pull.js')).pull },
+  { name: 'upload-overlay', summary: "send a VA's overlay changes to a server, baked into a new layer and image version", load: async () => (await import('./upload-overlay.js')).uploadOverlay },
+  { name: 'demo', summary: 'seed a store from repos/sample and summarise it (npm start); --serve then serves it', load: async () => (await import('./demo.js')).demo },
 ];

@@ -1,5 +1,6 @@
 import { formatDependency } from '../../rpm/dependency.js';
 import { servedVariant } from '../../store/kinds/build.js';
+import { packageDetails } from '../../store/package-details.js';
 import type { BuildRecord } from '../../store/kinds/build.js';
 import type { PackageManifest } from '../../store/kinds/package.js';
 import { expectArgs } from '../command.js';
@@ -47,16 +48,8 @@ Example:
     expectArgs(positionals, 1, 1, 'bazaar show PKG');
     const store = await openStore();
     return store.read(async (snap) => {
-      const found = await store.findPackage(snap, positionals[0]);
-      const b = found.build;
-      const m = await store.manifest(b.manifest);
-      const { kind: _kind, v: _v, rpm: _rpm, rpmSize: _size, header: _header, ...rest } = m;
-      const served = servedVariant(b);
-      return {
-        exitCode: 0,
-        json: { ...rest, id: b.header, rpm: served.rpm, rpmSize: served.size, variants: b.variants, manifest: b.manifest, record: found.value },
-        text: describe(m, b),
-      };
+      const { json, manifest, build } = await packageDetails(store, snap, positionals[0]);
+      return { exitCode: 0, json, text: describe(manifest, build) };
     });
   },
 };

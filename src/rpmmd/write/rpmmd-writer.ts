@@ -15,6 +15,7 @@ import { gzip } from './compressor.js';
 import type { Compressor } from './compressor.js';
 import { FILELISTS_TAIL, filelistsHead, filelistsPackage } from './filelists-xml.js';
 import { formatPackage } from './format-package.js';
+import type { Formatted } from './format-package.js';
 import type { MdPackage } from './md-package.js';
 import { MetadataFile } from './metadata-file.js';
 import type { MetadataFileInfo } from './metadata-file.js';
@@ -88,10 +89,18 @@ export class RpmmdWriter {
    * ERR_BAD_INPUT for a record that is not a usable RepoPackage.
    */
   async add(pkg: RepoPackage): Promise<boolean> {
-    checkRepoPackage(pkg, this.seen++);
-    const f = formatPackage(pkg, this.changelogLimit);
+    checkRepoPackage(pkg, this.seen);
+    return this.addFormatted(pkg.href, formatPackage(pkg, this.changelogLimit));
+  }
+
+  /**
+   * Writes one package formatted earlier by `formatPackage` with this writer's
+   * changelog limit (a caller that caches the fragments of unchanged packages).
+   */
+  async addFormatted(href: string, f: Formatted): Promise<boolean> {
+    this.seen++;
     if (f.skipped !== undefined) {
-      this.skipped.push({ href: pkg.href, reason: f.skipped });
+      this.skipped.push({ href, reason: f.skipped });
       return false;
     }
     const texts = [f.primary, f.filelists, f.other];

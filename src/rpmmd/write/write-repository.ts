@@ -3,6 +3,7 @@
  * as `createrepo_c --no-database` would write it for the same .rpm files (the same XML
  * bytes; with `gzipExact` the same files; see docs/rpmmd.md), regenerated atomically.
  */
+import type { Formatted } from './format-package.js';
 import { mkdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { BazaarError } from '../../errors.js';
@@ -15,6 +16,9 @@ import type { RepomdRecord } from './repomd-xml.js';
 import type { RepoPackage } from './repo-package.js';
 import { RpmmdWriter } from './rpmmd-writer.js';
 import type { DocumentType, SkippedPackage } from './rpmmd-writer.js';
+
+/** A package formatted earlier (`formatPackage`, same changelog limit): its fragments are written as they are. */
+export interface FormattedPackage { href: string; formatted: Formatted }
 
 export interface WriteRepositoryOptions {
   /** Default `gzip` (createrepo_c's default format); `gzipExact` for createrepo_c's very bytes. */
@@ -62,7 +66,7 @@ function toRecord(type: DocumentType, info: MetadataFileInfo, compressed: boolea
  *   const { packages, skipped } = await writeRepository(pkgs, dir, { revision: '42' });
  */
 export async function writeRepository(
-  packages: Iterable<RepoPackage> | AsyncIterable<RepoPackage>,
+  packages: Iterable<RepoPackage | FormattedPackage> | AsyncIterable<RepoPackage | FormattedPackage>,
   outDir: string,
   options: WriteRepositoryOptions = {},
 ): Promise<WriteRepositoryResult> {
@@ -83,7 +87,7 @@ export async function writeRepository(
     writer = new RpmmdWriter(staging, { compressor, changelogLimit: options.changelogLimit, count });
     for await (const pkg of packages) {
       options.signal?.throwIfAborted();
-      await writer.add(pkg);
+      if ('formatted' in pkg) await writer.addFormatted(pkg.href, pkg.formatted); else await writer.add(pkg);
     }
     const docs = await writer.finish();
     writer = undefined;

@@ -1,0 +1,256 @@
+/**
+ * The repository server's download speed against nginx serving the same files from disk,
+ * in one run, with the same client (wrk) on loopback:
+ *
+ * - bazaar: `bazaar serve` (a child process, its request log to /dev/null) on a store of
+ *   repos/sample's x86_64 and noarch packages in the channel `sample`; repomd.xml comes
+ *   from the rpm-md cache (a file), the .rpm streams from the store's zstd object,
+ *   decompressed and verified per request.
+ * - nginx: the same repodata/ and the same .rpm bytes (downloaded from bazaar) under a
+ *   temp root, `worker_processes 1` (bazaar is one Node thread), sendfile on, access log
+ *   off, started as a child with a config written to a temp dir.
+ *
+ * Each URL gets `wrk -t1 -c<connections> -d<seconds>s --latency`, bazaar and nginx
+ * interleaved; printed: requests/s, MB/s, mean and p99 latency, and the ratio
+ * bazaar/nginx of requests/s (the issue's goal: at least 0.5). Timing output only.
+ *
+ *   node dist/bench/server.js [--seconds 5] [--connections 32] [--packages 5000] [--runs 3]
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { rpmmdCacheDir } from '../src/server/repo-cache.js';
+import { addToChannel, createChannel } from '../src/store/channels.js';
+import { Store } from '../src/store/store.js';
+import { filesUnder } from '../test/helpers/rpm-files.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = join(root, 'dist/src/cli/main.js');
+const GOAL = 0.5;
+
+export interface ServerBenchRow { url: string; server: 'bazaar' | 'nginx'; rps: number; mbps: number; meanMs: number; p99Ms: number; errors: number }
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => resolve(port)); });
+  });
+}
+
+/** wrk's time with unit ('812.00us', '1.20ms', '2.01s') in milliseconds. */
+function ms(text: string): number {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text);
+  if (!m) return NaN;
+  return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 } as Record<string, number>)[m[2]];
+}
+
+function bytesOf(text: string): number {
+  const m = /^([\d.]+)(B|KB|MB|GB)$/.exec(text);
+  if (!m) return NaN;
+  return Number(m[1]) * ({ B: 1, KB: 1 << 10, MB: 1 << 20, GB: 1 << 30 } as Record<string, number>)[m[2]];
+}
+
+function wrk(url: string, seconds: number, connections: number): Omit<ServerBenchRow, 'url' | 'server'> {
+  const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`wrk ${url}: ${r.stderr}`);
+  const out = r.stdout;
+  const latency = /Latency\s+(\S+)\s+(\S+)\s+(\S+)/.exec(out);
+  const p99 = /99%\s+(\S+)/.exec(out);
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    mbps: bytesOf(/Transfer\/sec:\s+(\S+)/.exec(out)?.[1] ?? '') / (1 << 20),
+    meanMs: ms(latency?.[1] ?? ''),
+    p99Ms: ms(p99?.[1] ?? ''),
+    errors: Number(errors?.[1] ?? 0) + (socket ? socket.slice(1).reduce((s, x) => s + Number(x), 0) : 0),
+  };
+}
+
+async function waitFor(url: string, child: ChildProcess, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode})`);
+    try { if ((await fetch(url)).ok) return; } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} did not answer ${url}`);
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) { resolve(); return; }
+    child.once('close', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+export async function benchServer(options: { seconds?: number; connections?: number; log?: (line: string) => void } = {}): Promise<ServerBenchRow[]> {
+  const seconds = options.seconds ?? 5;
+  const connections = options.connections ?? 32;
+  const log = options.log ?? ((l: string) => console.log(l));
+  for (const tool of ['wrk', 'nginx']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) { log(`server bench skipped: ${tool} is not installed`); return []; }
+  }
+  const work = mkdtempSync(join(tmpdir(), 'bazaar-bench-server-'));
+  const children: ChildProcess[] = [];
+  try {
+    const storeDir = join(work, 'store');
+    const store = await Store.init(storeDir);
+    const files = filesUnder(join(root, 'repos/sample/RPMS'), (f) => f.endsWith('.rpm')).filter((f) => /\/(x86_64|noarch)\//.test(f));
+    const added = await store.add(files);
+    await createChannel(store, 'sample');
+    await addToChannel(store, 'sample', added.map((a) => a.nevra));
+
+    const bazaarPort = await freePort();
+    const bazaar = spawn(process.execPath, [CLI, 'serve', '--port', String(bazaarPort), '--store', storeDir], { stdio: 'ignore' });
+    children.push(bazaar);
+    const bazaarUrl = `http://127.0.0.1:${bazaarPort}/repo/sample/`;
+    await waitFor(`${bazaarUrl}repodata/repomd.xml`, bazaar, 'bazaar serve');
+
+    // nginx's root: the very repodata/ bazaar serves and the .rpm bytes bazaar sends.
+    const www = join(work, 'www');
+    const repo = join(www, 'repo', 'sample');
+    const [commit] = readdirSync(rpmmdCacheDir(storeDir, 'sample')).filter((n) => !n.startsWith('.'));
+    cpSync(join(rpmmdCacheDir(storeDir, 'sample'), commit, 'repodata'), join(repo, 'repodata'), { recursive: true });
+    mkdirSync(join(repo, 'Packages'));
+    const rpm = 'Packages/webserver-1.24.0-alt1.x86_64.rpm';
+    writeFileSync(join(repo, rpm), Buffer.from(await (await fetch(`${bazaarUrl}${rpm}`)).arrayBuffer()));
+    for (const d of [work, www, join(www, 'repo'), repo, join(repo, 'repodata'), join(repo, 'Packages')]) chmodSync(d, 0o755);
+    const nginxPort = await freePort();
+    const conf = join(work, 'nginx.conf');
+    writeFileSync(conf, [
+      'worker_processes 1;', `pid ${join(work, 'nginx.pid')};`, `error_log ${join(work, 'nginx-error.log')};`,
+      'events { worker_connections 1024; }',
+      'http {',
+      '  access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;',
+      `  client_body_temp_path ${work}/ngx-body; proxy_temp_path ${work}/ngx-proxy; fastcgi_temp_path ${work}/ngx-fcgi; uwsgi_temp_path ${work}/ngx-uwsgi; scgi_temp_path ${work}/ngx-scgi;`,
+      '  types { application/xml xml; application/x-rpm rpm; application/gzip gz; }',
+      `  server { listen 127.0.0.1:${nginxPort}; root ${www}; }`,
+      '}', '',
+    ].join('\n'));
+    const nginx = spawn('nginx', ['-c', conf, '-p', work, '-g', 'daemon off;'], { stdio: 'ignore' });
+    children.push(nginx);
+    const nginxUrl = `http://127.0.0.1:${nginxPort}/repo/sample/`;
+    await waitFor(`${nginxUrl}repodata/repomd.xml`, nginx, 'nginx');
+
+    log(`machine: ${readdirSync('/sys/devices/system/cpu').filter((d) => /^cpu\d+$/.test(d)).length} cpus, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    log(`wrk -t1 -c${connections} -d${seconds}s on loopback; nginx 1 worker, bazaar 1 Node process`);
+    const rows: ServerBenchRow[] = [];
+    for (const path of ['repodata/repomd.xml', rpm]) {
+      // interleaved, nginx first so that neither always runs on a warmer machine
+      for (const [server, url] of [['nginx', nginxUrl], ['bazaar', bazaarUrl]] as const) {
+        rows.push({ url: path, server, ...wrk(`${url}${path}`, seconds, connections) });
+      }
+    }
+    log(`${'url'.padEnd(44)} ${'server'.padEnd(7)} ${'req/s'.padStart(9)} ${'MB/s'.padStart(7)} ${'mean ms'.padStart(8)} ${'p99 ms'.padStart(8)} errors`);
+    for (const r of rows) {
+      log(`${r.url.padEnd(44)} ${r.server.padEnd(7)} ${r.rps.toFixed(0).padStart(9)} ${r.mbps.toFixed(1).padStart(7)} ${r.meanMs.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${r.errors}`);
+    }
+    for (const path of ['repodata/repomd.xml', rpm]) {
+      const n = rows.find((r) => r.url === path && r.server === 'nginx') as ServerBenchRow;
+      const b = rows.find((r) => r.url === path && r.server === 'bazaar') as ServerBenchRow;
+      const ratio = b.rps / n.rps;
+      log(`${path}: bazaar/nginx = ${ratio.toFixed(2)} of the requests/s (goal ${GOAL}: ${ratio >= GOAL ? 'met' : 'not met'})`);
+    }
+    return rows;
+  } finally {
+    await Promise.all(children.map(stop));
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+
+/**
+ * rpm-md generation by the server (RepoCache: headers read from the store, the writer,
+ * the publish with its fsyncs) against `createrepo_c --no-database` on the same .rpm
+ * files, for repos/sample and for `packages` generated ones (test/helpers/make-rpm.ts;
+ * no files, since they carry no payload, but dependencies, provides and changelogs).
+ * "cold": the first generation of a store, nothing cached yet (every header read from the
+ * store, every package formatted); "warm": a running server regenerating after a commit
+ * (one package changed: its fragments come from memory or cache/derived).
+ */
+export async function benchGeneration(options: { packages?: number; runs?: number; log?: (line: string) => void } = {}): Promise<Array<{ input: string; packages: number; createrepoMs: number; coldMs: number; warmMs: number; ratio: number }>> {
+  const n = options.packages ?? 5000;
+  const runs = options.runs ?? 3;
+  const log = options.log ?? ((l: string) => console.log(l));
+  if (spawnSync('sh', ['-c', 'command -v createrepo_c']).status !== 0) { log('generation bench skipped: createrepo_c is not installed'); return []; }
+  const { RepoCache } = await import('../src/server/repo-cache.js');
+  const { publishChannel } = await import('../src/store/channels.js');
+  const { makePackageRpm } = await import('../test/helpers/make-rpm.js');
+  const { layOut } = await import('../test/helpers/createrepo.js');
+  const work = mkdtempSync(join(tmpdir(), 'bazaar-bench-gen-'));
+  const rows = [];
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  try {
+    const inputs: Array<[string, string[]]> = [['repos/sample', filesUnder(join(root, 'repos/sample'), (f) => f.endsWith('.rpm'))]];
+    const gen = join(work, 'generated');
+    mkdirSync(gen);
+    const files: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const f = join(gen, `pkg${i}-1.${i % 10}-alt1.rpm`);
+      writeFileSync(f, makePackageRpm({
+        name: `pkg${i}`, version: `1.${i % 10}`, release: 'alt1', arch: i % 3 ? 'x86_64' : 'noarch', summary: `Package number ${i}`,
+        description: `A package for the generation benchmark, number ${i}.`, license: 'GPL-2.0-or-later', group: 'Development/Other',
+        requires: [{ name: 'libc.so.6()(64bit)' }, { name: `pkg${(i + 1) % n}`, flags: 12, version: '1.0' }],
+        provides: [{ name: `libpkg${i}.so.1()(64bit)` }],
+        changelogs: Array.from({ length: 3 + (i % 8) }, (_, k) => ({ time: 1700000000 - k * 86400, name: `Packager ${k} <p${k}@example.org> 1.${k}-alt1`, text: `- change ${k}` })),
+      }));
+      files.push(f);
+    }
+    inputs.push([`${n} generated packages`, files]);
+    for (const [input, rpms] of inputs) {
+      const storeDir = join(work, `store-${rows.length}`);
+      const store = await Store.init(storeDir);
+      const t0 = performance.now();
+      const added = await store.add(rpms);
+      log(`(${input}: ${added.length} packages added to a store in ${(performance.now() - t0).toFixed(0)} ms)`);
+      await createChannel(store, 'c');
+      const keys = added.map((a) => a.nevra);
+      await publishChannel(store, 'c', keys);
+      // createrepo_c on the same files, laid out as a repository
+      const repo = join(work, `repo-${rows.length}`);
+      mkdirSync(repo);
+      layOut(repo, rpms, rpms.length && rpms[0].startsWith(gen) ? gen : join(root, 'repos/sample'));
+      const crTimes: number[] = [];
+      const warm: number[] = [];
+      let cold = 0;
+      const running = new RepoCache(store);
+      for (let r = 0; r < runs + 1; r++) {
+        spawnSync('sync');
+        rmSync(join(repo, 'repodata'), { recursive: true, force: true });
+        const c0 = performance.now();
+        const cr = spawnSync('createrepo_c', ['-q', '--no-database', repo], { env: { ...process.env, LC_ALL: 'C' } });
+        crTimes.push(performance.now() - c0);
+        if (cr.status !== 0) throw new Error(`createrepo_c: ${cr.stderr}`);
+        spawnSync('sync');
+        // a fresh process's cache on the first run; afterwards a new commit of the channel, as after a publish
+        if (r > 0) await publishChannel(store, 'c', r % 2 ? keys.slice(1) : keys);
+        const cache = r === 0 ? new RepoCache(store) : running;
+        const g0 = performance.now();
+        await store.read((view) => cache.generation(view, 'c'));
+        const ms = performance.now() - g0;
+        if (r === 0) cold = ms; else warm.push(ms);
+      }
+      const row = { input, packages: added.length, createrepoMs: median(crTimes), coldMs: cold, warmMs: median(warm.length ? warm : [cold]), ratio: 0 };
+      row.ratio = row.createrepoMs / row.warmMs;
+      rows.push(row);
+    }
+    log(`${'input'.padEnd(26)} ${'packages'.padStart(8)} ${'createrepo_c'.padStart(12)} ${'bazaar cold'.padStart(11)} ${'bazaar warm'.padStart(11)} ratio`);
+    for (const r of rows) log(`${r.input.padEnd(26)} ${String(r.packages).padStart(8)} ${r.createrepoMs.toFixed(0).padStart(9)} ms ${r.coldMs.toFixed(0).padStart(8)} ms ${r.warmMs.toFixed(0).padStart(8)} ms ${r.ratio.toFixed(2)}x (goal 2x: ${r.ratio >= 2 ? 'met' : 'not met'})`);
+    return rows;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const arg = (name: string): number | undefined => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : undefined; };
+  benchServer({ seconds: arg('--seconds'), connections: arg('--connections') })
+    .then(() => benchGeneration({ packages: arg('--packages'), runs: arg('--runs') }))
+    .catch((err: unknown) => { console.error(err); process.exitCode = 1; });
+}

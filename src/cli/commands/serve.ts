@@ -1,0 +1,78 @@
+import { BazaarError } from '../../errors.js';
+import { serve as startServer } from '../../server/serve.js';
+import { readStoreConfig } from '../../store/config.js';
+import type { Store } from '../../store/store.js';
+import { expectArgs } from '../command.js';
+import type { Command, CommandInput, CommandOutput } from '../command.js';
+
+function portOf(text: string | undefined): number {
+  if (text === undefined) return 8080;
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new BazaarError('ERR_USAGE', `--port is a number from 0 to 65535 (0: any free port), not '${text}'`);
+  return Number(text);
+}
+
+function sizeOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)([KMG]?)$/i.exec(text);
+  if (!m) throw new BazaarError('ERR_USAGE', `--max-upload is a size such as 500M or 2G, not '${text}'`);
+  return Number(m[1]) * ({ '': 1, K: 1 << 10, M: 1 << 20, G: 1 << 30 } as Record<string, number>)[m[2].toUpperCase()];
+}
+
+/**
+ * Serves `store` until SIGTERM or SIGINT, printing its URL first (on stdout, so a script
+ * or test can read the port that --port 0 picked). Shared with `bazaar demo --serve`.
+ */
+export async function serveUntilSignal(store: Store, input: Pick<CommandInput, 'options' | 'emit' | 'notice' | 'storeDir'>): Promise<CommandOutput> {
+  const { options } = input;
+  const running = await startServer(store, {
+    host: (options.host as string | undefined) ?? '127.0.0.1',
+    port: portOf(options.port as string | undefined),
+    // --private, or the store's config.json {"server": {"privateReads": true}}
+    privateReads: options.private === true || (await readStoreConfig(store.dir)).server.privateReads,
+    ...(options['max-upload'] === undefined ? {} : { maxUploadBytes: sizeOf(options['max-upload'] as string) }),
+    log: (line) => input.notice(line),
+  });
+  const line = `bazaar serving ${input.storeDir} at ${running.url}\n`;
+  if (input.emit) input.emit(line); else input.notice(line.trim());
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  input.notice(`${signal}: finishing the requests in flight, then stopping`);
+  await running.close();
+  return { exitCode: 0, json: { url: running.url, stopped: signal }, text: '' };
+}
+
+export const SERVE_OPTIONS = {
+  host: { type: 'string', describe: 'address to listen on (default 127.0.0.1)' },
+  port: { type: 'string', describe: 'port (default 8080; 0 picks a free one)' },
+  'max-upload': { type: 'string', describe: 'largest accepted upload (default 1G; e.g. 500M)' },
+  private: { type: 'boolean', describe: 'reads need a token with scope read too' },
+} as const;
+
+export const serve: Command = {
+  name: 'serve',
+  usage: 'bazaar serve [--host 127.0.0.1] [--port 8080] [--store DIR] [--private] [--max-upload SIZE]',
+  help: `Serves the store over HTTP until SIGTERM or SIGINT, printing its URL on stdout and
+one line per request on stderr (method, path, status, bytes, milliseconds):
+
+  /repo/CHANNEL/           every channel as an rpm-md repository for dnf, yum, zypper
+  /v1/...                  the JSON API: channels, packages, objects, images, layers
+  POST /v1/packages        uploads, with a bearer token ('bazaar token create')
+
+Reads are open unless --private is given or the store's config.json says
+{"server": {"privateReads": true}}; then they need a token with scope read.
+
+The server only reads through the store's lock-free snapshots, so 'bazaar add' and the
+other commands keep working on the same store meanwhile. See docs/http-api.md.
+
+Example:
+  bazaar serve --store ./bazaar-store --port 0
+  dnf --repofrompath=b,http://127.0.0.1:8080/repo/sample --repo b install webserver`,
+  options: SERVE_OPTIONS,
+  async run(input) {
+    expectArgs(input.positionals, 0, 0, 'bazaar serve [--host H] [--port P]');
+    portOf(input.options.port as string | undefined);
+    return serveUntilSignal(await input.openStore(), input);
+  },
+};

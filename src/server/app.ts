@@ -1,0 +1,77 @@
+/**
+ * The bazaar repository server as a hono app, independent of any listener: tests call
+ * `app.request(...)` in-process, serve.ts puts it on a socket. Every read goes through
+ * `store.read` (a lock-free snapshot), so the CLI can write to the same store meanwhile;
+ * writes go through the same library calls as the CLI.
+ *
+ *   /repo/<channel>/...        rpm-md repositories for stock clients (routes/repo.ts)
+ *   /v1/channels, /v1/packages, /v1/objects, /v1/images, /v1/layers   the JSON API
+ *   POST /v1/packages          authenticated uploads (routes/upload.ts)
+ */
+import { readFileSync } from 'node:fs';
+import { Hono } from 'hono';
+import type { Store } from '../store/store.js';
+import { TokenCheck } from './auth.js';
+import { errorBody, errorResponse } from './http-error.js';
+import { RepoCache } from './repo-cache.js';
+import { SnapshotPool } from './snapshots.js';
+import { channelRoutes } from './routes/channels.js';
+import { imageRoutes, layerRoutes } from './routes/images.js';
+import { channelWriteRoutes, imageWriteRoutes } from './routes/manage.js';
+import { objectRoutes } from './routes/objects.js';
+import { overlayRoutes } from './routes/overlay.js';
+import { packageRoutes } from './routes/packages.js';
+import { repoRoutes } from './routes/repo.js';
+import { uploadRoutes } from './routes/upload.js';
+import { webRoutes } from './web/pages.js';
+
+export interface AppOptions {
+  /** Where one-line notices and internal errors go (the server's stderr). */
+  log?: (line: string) => void;
+  /** Largest accepted upload; default 1 GiB. */
+  maxUploadBytes?: number;
+  /** Require a token with scope `read` for reads too (default: reads are open). */
+  privateReads?: boolean;
+  /** The snapshots reads share (serve.ts passes its own, to drop its lease on stopping). */
+  snapshots?: SnapshotPool;
+}
+
+export const DEFAULT_MAX_UPLOAD = 1 << 30;
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export function createApp(store: Store, options: AppOptions = {}): Hono {
+  const log = options.log ?? (() => {});
+  const tokens = new TokenCheck(store.dir);
+  const cache = new RepoCache(store, log);
+  const reads = options.snapshots ?? new SnapshotPool(store);
+  // strict: false — `/repo/sample` and `/repo/sample/` are one route, as clients write both.
+  const app = new Hono({ strict: false });
+
+  if (options.privateReads) {
+    app.use('*', async (c, next) => {
+      if (c.req.method === 'GET' || c.req.method === 'HEAD') tokens.check(c.req.header('Authorization'), 'read');
+      await next();
+    });
+  }
+
+  // A browser asking for / gets the pages; any other client the service description.
+  app.get('/', (c) => ((c.req.header('Accept') ?? '').includes('text/html') ? c.redirect('/ui/') : c.json({ service: 'bazaar', version: VERSION, api: '/v1/', repositories: '/repo/', ui: '/ui/' })));
+  app.route('/ui', webRoutes(store, reads));
+  app.route('/repo', repoRoutes(store, reads, cache));
+  app.route('/v1/channels', channelWriteRoutes(store, tokens));
+  app.route('/v1/channels', channelRoutes(store, reads));
+  app.route('/v1/packages', uploadRoutes(store, reads, tokens, { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD }));
+  app.route('/v1/packages', packageRoutes(store, reads));
+  app.route('/v1/objects', objectRoutes(store));
+  const overlays = overlayRoutes(store, reads, tokens, { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD, log });
+  app.route('/v1/images', overlays.images);
+  app.route('/v1/jobs', overlays.jobs);
+  app.route('/v1/images', imageWriteRoutes(store, reads, tokens));
+  app.route('/v1/images', imageRoutes(store, reads));
+  app.route('/v1/layers', layerRoutes(store, reads));
+
+  app.notFound((c) => c.json(errorBody('ERR_NOT_FOUND', `no route ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
+  app.onError((err, c) => errorResponse(err, c, log));
+  return app;
+}

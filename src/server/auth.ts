@@ -1,0 +1,42 @@
+/**
+ * Bearer tokens (src/store/tokens.ts) for the routes that need them: 401 when no token or
+ * an unknown one is presented, 403 when the token lacks the scope. The token file is
+ * re-read when it changes, so `bazaar token revoke` takes effect on the next request.
+ */
+import { statSync } from 'node:fs';
+import type { Context, MiddlewareHandler } from 'hono';
+import { BazaarError } from '../errors.js';
+import { findToken, grants, readTokens, tokensPath } from '../store/tokens.js';
+import type { TokenRecord } from '../store/tokens.js';
+
+export class TokenCheck {
+  private cached: { stamp: string; tokens: TokenRecord[] } | null = null;
+
+  constructor(private readonly root: string) {}
+
+  private tokens(): TokenRecord[] {
+    let stamp = 'none';
+    try { const s = statSync(tokensPath(this.root)); stamp = `${s.mtimeMs}:${s.size}:${s.ino}`; } catch { /* no file: no tokens */ }
+    if (this.cached?.stamp !== stamp) this.cached = { stamp, tokens: readTokens(this.root) };
+    return this.cached.tokens;
+  }
+
+  /** The token record allowed `need`, or a 401/403 error. */
+  check(authorization: string | undefined, need: string): TokenRecord {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!m) throw new BazaarError('ERR_UNAUTHORIZED', `this needs a bearer token with scope ${need} (Authorization: Bearer TOKEN; 'bazaar token create' makes one)`);
+    const record = findToken(this.tokens(), m[1]);
+    if (!record) throw new BazaarError('ERR_UNAUTHORIZED', 'the bearer token is unknown or revoked');
+    if (!grants(record.scopes, need)) throw new BazaarError('ERR_FORBIDDEN', `token ${record.id}${record.name ? ` (${record.name})` : ''} lacks scope ${need}`, { data: { token: record.id, need } });
+    return record;
+  }
+
+  /** Middleware requiring the scope `need(c)` names. */
+  require(need: (c: Context) => string): MiddlewareHandler {
+    return async (c, next) => {
+      const record = this.check(c.req.header('Authorization'), need(c));
+      c.set('token' as never, record.id as never);
+      await next();
+    };
+  }
+}

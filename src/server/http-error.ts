@@ -1,0 +1,51 @@
+/**
+ * BazaarError → HTTP: one status per error code and a JSON body
+ * `{"error": {"code", "message"}}` with the message's first line. Anything that is not a
+ * BazaarError is a bug or an I/O failure: 500 with a generic message (the details go to
+ * the server's log, not to the client).
+ */
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { BazaarError } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
+
+const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
+  ERR_BAD_INPUT: 400, ERR_USAGE: 400, ERR_REPO: 400, ERR_VERSION: 400, ERR_TOKEN: 400,
+  ERR_RPM_NOT_RPM: 400, ERR_RPM_TRUNCATED: 400, ERR_RPM_HEADER_CORRUPT: 400, ERR_RPM_DIGEST_MISMATCH: 400,
+  ERR_RPM_SIGNATURE_CORRUPT: 400, ERR_RPM_PAYLOAD: 400, ERR_RPM_UNSUPPORTED: 400,
+  ERR_UNAUTHORIZED: 401, ERR_FORBIDDEN: 403,
+  ERR_NOT_FOUND: 404, ERR_PACKAGE_NOT_FOUND: 404, ERR_STORE_OBJECT_NOT_FOUND: 404,
+  ERR_PACKAGE_AMBIGUOUS: 409, ERR_NEVRA_CONFLICT: 409, ERR_PACKAGE_IN_USE: 409, ERR_POLICY_VIOLATION: 409,
+  ERR_NO_SOLUTION: 409, ERR_FILE_CONFLICT: 409,
+  ERR_TOO_LARGE: 413,
+  ERR_STORE_LOCKED: 503,
+};
+
+/** Codes whose "no such thing" messages are 404s and whose other messages are bad input. */
+const NAMED = /^no (channel|image|layer|version|build) /;
+
+export function statusOf(err: BazaarError): ContentfulStatusCode {
+  const direct = STATUS[err.code];
+  if (direct) return direct;
+  if (err.code === 'ERR_CHANNEL' || err.code === 'ERR_IMAGE' || err.code === 'ERR_LAYER') return NAMED.test(err.message) ? 404 : 400;
+  return 500;
+}
+
+export function errorBody(code: string, message: string): { error: { code: string; message: string } } {
+  return { error: { code, message: message.split('\n')[0] } };
+}
+
+export function notFound(what: string): BazaarError {
+  return new BazaarError('ERR_NOT_FOUND', what);
+}
+
+/** hono's onError: typed errors as their status, the rest as 500 (logged). */
+export function errorResponse(err: Error, c: Context, log: (line: string) => void): Response {
+  if (err instanceof BazaarError) {
+    const status = statusOf(err);
+    if (status === 401) c.header('WWW-Authenticate', 'Bearer realm="bazaar"');
+    return c.json(errorBody(err.code, err.message), status);
+  }
+  log(`internal error on ${c.req.method} ${new URL(c.req.url).pathname}: ${err.stack ?? err.message}`);
+  return c.json(errorBody('ERR_INTERNAL', 'internal server error'), 500);
+}

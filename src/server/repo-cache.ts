@@ -1,0 +1,280 @@
+/**
+ * Channels as rpm-md repositories: the metadata of a channel's state, generated from the
+ * headers the store keeps (never from the .rpm files) and cached as derived data under
+ * `<store>/cache/rpmmd/<channel>/<commit>/`:
+ *
+ *   repodata/repomd.xml, repodata/<sha256>-{primary,filelists,other}.xml.gz
+ *   packages.json   {href: {rpm, size}}: which stored .rpm each `location href` names
+ *
+ * A generation is written into a temp directory beside it and renamed into place whole,
+ * so a reader sees all of one generation or none of it; the commit in the name makes an
+ * entry immutable (a new channel state is a new directory). The generation a new one
+ * replaces is kept, so a client that read the old repomd.xml a moment ago still finds
+ * its documents; older ones are deleted.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BazaarError, isErrno } from '../errors.js';
+import { RpmHeader } from '../rpm/header.js';
+import { LEAD_SIZE } from '../rpm/read-rpm.js';
+import { createrepoOrder } from '../rpmmd/write/createrepo-order.js';
+import type { RepoPackage } from '../rpmmd/write/repo-package.js';
+import { formatPackage } from '../rpmmd/write/format-package.js';
+import type { Formatted } from '../rpmmd/write/format-package.js';
+import { writeRepository } from '../rpmmd/write/write-repository.js';
+import type { FormattedPackage } from '../rpmmd/write/write-repository.js';
+import { channelSettings } from '../store/channels.js';
+import { readDerived, writeDerived } from '../store/derived-cache.js';
+import { readKind } from '../store/kinds/index.js';
+import { servedVariant } from '../store/kinds/build.js';
+import type { BuildRecord } from '../store/kinds/build.js';
+import { cacheDir } from '../store/layout.js';
+import type { ObjectId } from '../store/layout.js';
+import { channelBranch } from '../store/ref-paths.js';
+import { signatureHeaderOf } from '../store/rpm-blob.js';
+import { TaskPool } from '../store/task-pool.js';
+import type { Snapshot } from '../store/snapshot.js';
+import type { Store } from '../store/store.js';
+
+/** The `.rpm` behind one `location href`. */
+export interface RepoFile { rpm: ObjectId; size: number }
+
+/** One generated repository: where its files are and which .rpm each href names. */
+export interface RepoGeneration {
+  channel: string;
+  commit: string;
+  dir: string;
+  packages: Map<string, RepoFile>;
+}
+
+/** Derived-cache kind for a stored .rpm's signature header (read from its first zstd frame once). */
+const SIGNATURE_KIND = 'rpm-signature';
+/**
+ * Derived-cache kind for a build record's rpm-md fragments; the version changes with the
+ * writer's output (a bazaar whose writer formats differently must not reuse them).
+ */
+const FRAGMENTS_KIND = 'rpmmd-fragments';
+const FRAGMENTS_VERSION = 1;
+
+/** Fragments in memory, least recently used dropped first, bounded by their length. */
+class FragmentCache {
+  private readonly map = new Map<string, Formatted>();
+  private size = 0;
+  constructor(private readonly max: number) {}
+  private static sizeOf(f: Formatted): number { return f.skipped !== undefined ? f.skipped.length : f.primary.length + f.filelists.length + f.other.length; }
+  get(key: string): Formatted | undefined {
+    const hit = this.map.get(key);
+    if (hit) { this.map.delete(key); this.map.set(key, hit); }
+    return hit;
+  }
+  set(key: string, f: Formatted): void {
+    if (this.map.has(key)) return;
+    this.map.set(key, f);
+    this.size += FragmentCache.sizeOf(f);
+    for (const [k, v] of this.map) {
+      if (this.size <= this.max) break;
+      this.map.delete(k);
+      this.size -= FragmentCache.sizeOf(v);
+    }
+  }
+}
+
+export function rpmmdCacheDir(storeDir: string, channel: string): string { return join(cacheDir(storeDir), 'rpmmd', channel); }
+
+/** `Packages/<name>-<version>-<release>.<arch>.rpm`, the file name rpmbuild gives the package. */
+export function packageHref(r: Pick<BuildRecord, 'name' | 'version' | 'release' | 'arch'>): string {
+  return `Packages/${r.name}-${r.version}-${r.release}.${r.arch}.rpm`;
+}
+
+async function signatureOf(store: Store, rpm: ObjectId): Promise<Buffer> {
+  const cached = readDerived(store.dir, SIGNATURE_KIND, rpm);
+  if (cached !== null) return Buffer.from(cached, 'base64');
+  const sig = await signatureHeaderOf(store.objects, rpm);
+  writeDerived(store.dir, SIGNATURE_KIND, rpm, sig.toString('base64'));
+  return sig;
+}
+
+/**
+ * The writer's input for one build, from what the store keeps: the header blob, the
+ * served variant's size, id (its sha256 is the file's) and time added, and its signature
+ * header, whose length places the main header in the file.
+ */
+export async function repoPackageOf(store: Store, record: BuildRecord, href: string): Promise<RepoPackage> {
+  const variant = servedVariant(record);
+  const headerBytes = await store.objects.read(record.header);
+  const sigBytes = await signatureOf(store, variant.rpm);
+  const headerStart = LEAD_SIZE + sigBytes.length + ((8 - (sigBytes.length % 8)) % 8);
+  return {
+    header: new RpmHeader(headerBytes, `${record.nevra}: header`),
+    signature: new RpmHeader(sigBytes, `${record.nevra}: signature header`),
+    href,
+    size: variant.size,
+    checksum: { type: 'sha256', hex: variant.rpm.slice('sha256:'.length) },
+    headerStart,
+    headerEnd: headerStart + headerBytes.length,
+    fileTime: variant.added,
+  };
+}
+
+function loadGeneration(channel: string, commit: string, dir: string): RepoGeneration | null {
+  let text: string;
+  try { text = readFileSync(join(dir, 'packages.json'), 'utf8'); } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
+    throw err;
+  }
+  const raw = JSON.parse(text) as Record<string, RepoFile>;
+  return { channel, commit, dir, packages: new Map(Object.entries(raw)) };
+}
+
+export class RepoCache {
+  /** Generations in progress, by channel: one writer per channel in this process. */
+  private readonly building = new Map<string, Promise<RepoGeneration>>();
+  /** The newest generation known per channel (its files are read from disk each time). */
+  private readonly current = new Map<string, RepoGeneration>();
+  /** Formatted fragments by record id and href, bounded by their size. */
+  private readonly formatted = new FragmentCache(64 << 20);
+
+  constructor(private readonly store: Store, private readonly onNotice: (line: string) => void = () => {}) {}
+
+  /** The generation of the channel's state in `view`, generated (once) if not cached. */
+  async generation(view: Snapshot, channel: string): Promise<RepoGeneration> {
+    // The channel's head is in the snapshot's state: a known generation costs no git read.
+    const head = view.head(channelBranch(channel));
+    const known = this.current.get(channel);
+    if (head !== null && known && known.commit === head) return known;
+    const { commit } = await channelSettings(this.store, view, channel);
+    const dir = join(rpmmdCacheDir(this.store.dir, channel), commit);
+    const found = loadGeneration(channel, commit, dir);
+    if (found) return this.remember(found);
+    const key = `${channel}\0${commit}`;
+    let pending = this.building.get(key);
+    if (!pending) {
+      pending = this.generate(channel, commit, dir).finally(() => this.building.delete(key));
+      this.building.set(key, pending);
+    }
+    return this.remember(await pending);
+  }
+
+  /** Forgets the generation in memory (its directory was deleted: `bazaar reindex` clears cache/). */
+  forget(channel: string): void { this.current.delete(channel); }
+
+  private remember(gen: RepoGeneration): RepoGeneration {
+    const before = this.current.get(gen.channel);
+    if (!before || before.commit !== gen.commit) {
+      this.current.set(gen.channel, gen);
+      if (before) this.prune(gen.channel, [gen.commit, before.commit]);
+    }
+    return gen;
+  }
+
+  /** Deletes the channel's generations other than `keep` (and stale temp dirs of dead writers). */
+  private prune(channel: string, keep: string[]): void {
+    const root = rpmmdCacheDir(this.store.dir, channel);
+    let names: string[];
+    try { names = readdirSync(root); } catch { return; }
+    for (const name of names) {
+      if (keep.includes(name)) continue;
+      const tmp = /^\.tmp-(\d+)-/.exec(name);
+      if (tmp && processAlive(Number(tmp[1]))) continue;
+      rm(join(root, name), { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
+  private async generate(channel: string, commit: string, dir: string): Promise<RepoGeneration> {
+    const started = Date.now();
+    const index = await this.store.indexOf(commit);
+    const packages = new Map<string, RepoFile>();
+    const records = await Promise.all(index.builds.map((b) => readKind(this.store.objects, b.value, 'build')));
+    const hrefs: string[] = [];
+    const taken = new Set<string>();
+    for (const record of records) {
+      let href = packageHref(record);
+      // Two builds differing only in epoch would share a file name: the later gets its epoch written.
+      if (taken.has(href)) href = `Packages/${record.name}-${record.epoch ?? 0}:${record.version}-${record.release}.${record.arch}.rpm`;
+      taken.add(href);
+      hrefs.push(href);
+      const variant = servedVariant(record);
+      packages.set(href, { rpm: variant.rpm, size: variant.size });
+    }
+    // Each build's three XML fragments are derived data of its record (and href): kept in
+    // memory and under cache/derived, a regeneration formats only the builds it has not
+    // seen. Headers are read a few at a time: the native decoder runs on the thread pool.
+    const inputs: FormattedPackage[] = new Array(records.length);
+    const pool = new TaskPool(16);
+    for (let i = 0; i < records.length; i++) {
+      await pool.add(async () => { inputs[i] = await this.fragments(index.builds[i].value, records[i], hrefs[i]); });
+    }
+    await pool.drain();
+    inputs.sort(createrepoOrder);
+    const parent = rpmmdCacheDir(this.store.dir, channel);
+    await mkdir(parent, { recursive: true });
+    const tmp = join(parent, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      // The channel's commit time would do as revision too; the commit itself says which state it is.
+      const result = await writeRepository(inputs, tmp, { revision: commit });
+      await writeFile(join(tmp, 'packages.json'), JSON.stringify(Object.fromEntries(packages)), { flag: 'wx' });
+      try {
+        await rename(tmp, dir);
+      } catch (err) {
+        // Another process published this very generation first: theirs is as good as ours.
+        if (!(isErrno(err, 'ENOTEMPTY') || isErrno(err, 'EEXIST'))) throw err;
+        await rm(tmp, { recursive: true, force: true });
+      }
+      if (result.skipped.length) this.onNotice(`channel ${channel}: ${result.skipped.length} package(s) left out of the metadata, as createrepo_c would: ${result.skipped.map((s) => s.href).join(', ')}`);
+      this.onNotice(`channel ${channel}: rpm-md for ${commit.slice(0, 12)} generated (${inputs.length} packages, ${Date.now() - started} ms)`);
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
+    const gen = loadGeneration(channel, commit, dir);
+    if (!gen) throw new BazaarError('ERR_STORE_DAMAGED', `the rpm-md cache for channel ${channel} vanished as it was written (${dir})`);
+    return gen;
+  }
+
+  /** One build's fragments: from memory, from cache/derived (checked), or formatted now and kept. */
+  private async fragments(recordId: ObjectId, record: BuildRecord, href: string): Promise<FormattedPackage> {
+    const key = `${recordId} ${href}`;
+    const hit = this.formatted.get(key);
+    if (hit) return { href, formatted: hit };
+    const stored = readDerived(this.store.dir, FRAGMENTS_KIND, recordId);
+    if (stored !== null) {
+      const entry = JSON.parse(stored) as { v: number; href: string; formatted: Formatted };
+      if (entry.v === FRAGMENTS_VERSION && entry.href === href) { this.formatted.set(key, entry.formatted); return { href, formatted: entry.formatted }; }
+    }
+    const formatted = formatPackage(await repoPackageOf(this.store, record, href), undefined);
+    writeDerived(this.store.dir, FRAGMENTS_KIND, recordId, JSON.stringify({ v: FRAGMENTS_VERSION, href, formatted }));
+    this.formatted.set(key, formatted);
+    return { href, formatted };
+  }
+
+  /**
+   * The path of a repodata file: in the current generation, else in the one it replaced
+   * (a client that read the previous repomd.xml). Null when neither has it.
+   */
+  repodataFile(gen: RepoGeneration, name: string): string | null {
+    if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.')) return null;
+    const here = join(gen.dir, 'repodata', name);
+    if (statSafe(here)) return here;
+    if (name === 'repomd.xml') return null;
+    const root = rpmmdCacheDir(this.store.dir, gen.channel);
+    let names: string[];
+    try { names = readdirSync(root); } catch { return null; }
+    for (const n of names) {
+      if (n.startsWith('.')) continue;
+      const p = join(root, n, 'repodata', name);
+      if (statSafe(p)) return p;
+    }
+    return null;
+  }
+}
+
+function statSafe(path: string): boolean {
+  try { return statSync(path).isFile(); } catch { return false; }
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try { process.kill(pid, 0); return true; } catch (err) { return isErrno(err, 'EPERM'); }
+}

@@ -1,0 +1,98 @@
+/**
+ * `/v1/images` and `/v1/layers`: images (what `bazaar image show --json` prints), their
+ * published versions, history and linked children; layers and their versions; a layer's
+ * files as a `.tar.zst` archive, written as it is sent (tar entries from the store,
+ * compressed frame by frame), never staged on disk or held in memory.
+ */
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import semver from 'semver';
+import { BazaarError } from '../../errors.js';
+import { imageLog } from '../../image/image-history.js';
+import { listImages, showImage } from '../../image/image-ops.js';
+import { imageId } from '../../image/images.js';
+import { imageStack } from '../../image/image-materialise.js';
+import { listLayers, showLayer } from '../../image/layer-ops.js';
+import { layerVersions } from '../../image/layers.js';
+import { childrenOf } from '../../image/links.js';
+import { mergedLayerEntries } from '../../image/merged-layer-entries.js';
+import { writeTar } from '../../image/tar-writer.js';
+import { zstdFrames } from '../../image/zstd-frames.js';
+import { readKind } from '../../store/kinds/index.js';
+import { isObjectId } from '../../store/layout.js';
+import type { ObjectId } from '../../store/layout.js';
+import { VERSIONS_DIR, imageBranch } from '../../store/ref-paths.js';
+import type { Store } from '../../store/store.js';
+import type { Reads } from '../snapshots.js';
+import { notFound } from '../http-error.js';
+import { webStream } from '../send.js';
+
+/** Streams a layer object's tree as `.tar.zst`; the layer id is the ETag (the archive is a function of it). */
+async function sendLayer(c: Context, store: Store, layerId: ObjectId, filename: string): Promise<Response> {
+  const layer = await readKind(store.objects, layerId, 'layer');
+  return sendTrees(c, store, [layer.tree], layerId, filename);
+}
+
+/** The merged filesystem of layer trees (lowest first) as `.tar.zst`, written as it is sent; `tag` (an object id it is a function of) is the ETag. */
+function sendTrees(c: Context, store: Store, trees: ObjectId[], tag: ObjectId, filename: string): Response {
+  const etag = `"${tag}"`;
+  const headers = {
+    'Content-Type': 'application/zstd',
+    'Content-Disposition': `attachment; filename="${filename.replace(/["\\]/g, '_')}"`,
+    ETag: etag,
+    'Cache-Control': 'public, max-age=31536000, immutable',
+  };
+  if ((c.req.header('If-None-Match') ?? '').split(',').map((s) => s.trim()).includes(etag)) return new Response(null, { status: 304, headers });
+  if (c.req.method === 'HEAD') return new Response(null, { status: 200, headers });
+  // The snapshot is released when the headers go out; the objects an archive reads are
+  // immutable and kept by the retention window meanwhile.
+  const archive = zstdFrames(writeTar(mergedLayerEntries(store.objects, trees)));
+  return new Response(webStream(archive), { status: 200, headers });
+}
+
+export function imageRoutes(store: Store, reads: Reads): Hono {
+  const app = new Hono();
+  app.get('/', async (c) => c.json(await reads.read((view) => listImages(store, view))));
+  app.get('/:name', async (c) => c.json(await reads.read((view) => showImage(store, view, c.req.param('name')))));
+  app.get('/:name/versions', async (c) => c.json(await reads.read(async (view) => {
+    const name = c.req.param('name');
+    await imageId(view, name);
+    const { values } = await view.list(imageBranch(name), VERSIONS_DIR);
+    return [...values].map(([version, id]) => ({ version, id })).sort((a, b) => (semver.valid(a.version) && semver.valid(b.version) ? semver.rcompare(a.version, b.version) : a.version < b.version ? 1 : -1));
+  })));
+  /** The image's merged filesystem, as `bazaar image export NAME OUT.tar.zst` writes it. */
+  const archive = (ref: (c: Context) => string) => async (c: Context): Promise<Response> => {
+    const stack = await reads.read((view) => imageStack(store, view, ref(c)));
+    return sendTrees(c, store, stack.trees, stack.id, `${stack.name}-${stack.version}.tar.zst`);
+  };
+  app.get('/:name/archive.tar.zst', archive((c) => c.req.param('name') as string));
+  app.get('/:name/versions/:version/archive.tar.zst', archive((c) => `${c.req.param('name')}@${c.req.param('version')}`));
+  app.get('/:name/versions/:version', async (c) => c.json(await reads.read((view) => showImage(store, view, `${c.req.param('name')}@${c.req.param('version')}`))));
+  app.get('/:name/history', async (c) => c.json(await reads.read((view) => imageLog(store, view, c.req.param('name')))));
+  app.get('/:name/children', async (c) => c.json(await reads.read(async (view) => {
+    const name = c.req.param('name');
+    await imageId(view, name);
+    return (await childrenOf(view, store.objects, name)).map(({ id, image }) => ({ name: image.name, version: image.version, id, policy: image.parent?.policy ?? null }));
+  })));
+  return app;
+}
+
+export function layerRoutes(store: Store, reads: Reads): Hono {
+  const app = new Hono();
+  app.get('/', async (c) => c.json(await reads.read((view) => listLayers(view))));
+  /** Any layer object by id (an image's private layer has no name to look up). */
+  app.get('/by-id/:id/archive.tar.zst', async (c) => {
+    const id = c.req.param('id');
+    if (!isObjectId(id)) throw new BazaarError('ERR_BAD_INPUT', `'${id.slice(0, 80)}' is not an object id (sha256:<64 hex digits>)`);
+    return sendLayer(c, store, id, `${id.slice(7, 19)}.tar.zst`);
+  });
+  app.get('/:name', async (c) => c.json(await reads.read((view) => showLayer(store, view, c.req.param('name')))));
+  app.get('/:name/:version', async (c) => c.json(await reads.read((view) => showLayer(store, view, `${c.req.param('name')}@${c.req.param('version')}`))));
+  app.get('/:name/:version/archive.tar.zst', async (c) => {
+    const { name, version } = c.req.param();
+    const id = await reads.read(async (view) => (await layerVersions(view, name)).get(version));
+    if (!id) throw notFound(`no version ${version} of layer ${name}; GET /v1/layers lists them`);
+    return sendLayer(c, store, id, `${name}-${version}.tar.zst`);
+  });
+  return app;
+}

@@ -1,0 +1,87 @@
+/**
+ * Changing channels, images and links over HTTP: each route is one library call, the
+ * same one the CLI command makes, so the rules (and the all-or-nothing commits) are the
+ * library's. Channels need `publish:<channel>` (creating and deleting one: `admin`);
+ * images and links need `admin`.
+ *
+ *   POST   /v1/channels                   {"name", "order"?, "message"?}          create
+ *   POST   /v1/channels/<name>/add        {"packages": [ref...], "message"?}       add builds
+ *   POST   /v1/channels/<name>/remove     {"packages": [ref...], "message"?}       remove builds
+ *   PUT    /v1/channels/<name>            {"packages": [ref...], "message"?}       publish exactly this set
+ *   DELETE /v1/channels/<name>                                                      delete
+ *   POST   /v1/images                     {"ref": "name@version", "layers": [...], "channel"?}
+ *   POST   /v1/images/<name>/install      {"packages": [...], "channel"?, "message"?}
+ *   POST   /v1/images/<name>/remove       {"packages": [...], "message"?}
+ *   PUT    /v1/images/<name>/link         {"parent", "policy"}                     link (or change the policy)
+ *   DELETE /v1/images/<name>/link                                                  unlink
+ */
+import { Hono } from 'hono';
+import { BazaarError } from '../../errors.js';
+import { changeImage, createImage } from '../../image/image-ops.js';
+import { imageId } from '../../image/images.js';
+import { linkImage, setLinkPolicy, unlinkImage } from '../../image/links.js';
+import { addToChannel, createChannel, deleteChannel, publishChannel, removeFromChannel } from '../../store/channels.js';
+import { readKind } from '../../store/kinds/index.js';
+import type { Store } from '../../store/store.js';
+import type { TokenCheck } from '../auth.js';
+import { JsonBody } from '../json-body.js';
+import type { Reads } from '../snapshots.js';
+
+const message = (b: JsonBody): { message?: string } => { const m = b.optStr('message'); return m === undefined ? {} : { message: m }; };
+
+export function channelWriteRoutes(store: Store, tokens: TokenCheck): Hono {
+  const app = new Hono();
+  const admin = tokens.require(() => 'admin');
+  const publish = tokens.require((c) => `publish:${c.req.param('name')}`);
+  app.post('/', admin, async (c) => {
+    const b = await JsonBody.of(c);
+    const order = b.optStr('order');
+    if (order !== undefined && order !== 'rpm' && order !== 'alt') throw new BazaarError('ERR_BAD_INPUT', `"order" is rpm or alt, not '${order}'`);
+    return c.json(await createChannel(store, b.str('name'), { ...(order ? { order } : {}), ...message(b) }), 201);
+  });
+  app.post('/:name/add', publish, async (c) => {
+    const b = await JsonBody.of(c);
+    return c.json(await addToChannel(store, c.req.param('name'), b.strings('packages'), message(b)));
+  });
+  app.post('/:name/remove', publish, async (c) => {
+    const b = await JsonBody.of(c);
+    return c.json(await removeFromChannel(store, c.req.param('name'), b.strings('packages'), message(b)));
+  });
+  app.put('/:name', publish, async (c) => {
+    const b = await JsonBody.of(c);
+    return c.json(await publishChannel(store, c.req.param('name'), b.strings('packages', { min: 0 }), message(b)));
+  });
+  app.delete('/:name', admin, async (c) => c.json(await deleteChannel(store, c.req.param('name'))));
+  return app;
+}
+
+export function imageWriteRoutes(store: Store, reads: Reads, tokens: TokenCheck): Hono {
+  const app = new Hono();
+  // Per route, not app.use: this app shares its mount point with the read routes.
+  const admin = tokens.require(() => 'admin');
+  app.post('/', admin, async (c) => {
+    const b = await JsonBody.of(c);
+    const channel = b.optStr('channel');
+    return c.json(await createImage(store, b.str('ref'), b.strings('layers'), channel ? { channel } : {}), 201);
+  });
+  app.post('/:name/install', admin, async (c) => {
+    const b = await JsonBody.of(c);
+    const channel = b.optStr('channel');
+    return c.json(await changeImage(store, c.req.param('name'), { install: b.strings('packages') }, { ...(channel ? { channel } : {}), ...message(b) }));
+  });
+  app.post('/:name/remove', admin, async (c) => {
+    const b = await JsonBody.of(c);
+    return c.json(await changeImage(store, c.req.param('name'), { erase: b.strings('packages') }, message(b)));
+  });
+  app.put('/:name/link', admin, async (c) => {
+    const b = await JsonBody.of(c);
+    const name = c.req.param('name');
+    const parent = b.str('parent');
+    // An image already linked to this parent changes its policy; otherwise it is linked.
+    const current = await reads.read(async (view) => (await readKind(store.objects, await imageId(view, name), 'image')).parent ?? null);
+    if (current && current.name === parent) return c.json(await setLinkPolicy(store, name, b.str('policy')));
+    return c.json(await linkImage(store, name, parent, b.str('policy')));
+  });
+  app.delete('/:name/link', admin, async (c) => c.json(await unlinkImage(store, c.req.param('name'))));
+  return app;
+}

@@ -1,0 +1,131 @@
+/**
+ * The net-boot workflow: a VA sends its overlay upper directory as a layer archive, and
+ * the server bakes it into a new version of one of the image's layers (by default
+ * `<image>-rw`) and a new image version following it.
+ *
+ *   POST /v1/images/<name>/overlay[?layer=L]   body: .tar.zst (.tar.gz, .tar)   → 202 {"job"}
+ *   GET  /v1/jobs/<id>                          → {"id", "status", "result" | "error"}
+ *
+ * The archive is received like an .rpm upload (temp file in tmp/, size limit, digest
+ * header) and read through once before answering: an entry that would escape the layer
+ * (`..`, an absolute path), a device node (other than an overlayfs whiteout), a broken
+ * tar, or a root marked opaque is a 400 and nothing is queued. The baking is a job, run one at a time: the layer's next version is the
+ * smallest bump its content needs (patch, else what the version check asks), published
+ * with `importLayer` — the code of `bazaar layer import` — and the image moved to it
+ * with `upgradeImageLayer` (`bazaar image upgrade-layer`). Jobs live in the server's
+ * memory: a restarted server has forgotten them (what they published stays published).
+ */
+import { randomBytes } from 'node:crypto';
+import { unlink } from 'node:fs/promises';
+import { Hono } from 'hono';
+import semver from 'semver';
+import { BazaarError } from '../../errors.js';
+import { upgradeImageLayer } from '../../image/image-ops.js';
+import { imageId, loadImage } from '../../image/images.js';
+import { importLayer } from '../../image/layer-import.js';
+import { layerVersions } from '../../image/layers.js';
+import { readLayerArchive } from '../../image/read-layer.js';
+import { tmpPath } from '../../store/layout.js';
+import type { Store } from '../../store/store.js';
+import type { TokenCheck } from '../auth.js';
+import { notFound } from '../http-error.js';
+import type { Reads } from '../snapshots.js';
+import { expectedDigest, receive } from './upload.js';
+
+export interface Job {
+  id: string;
+  kind: 'overlay';
+  image: string;
+  layer: string;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  created: string;
+  result?: { layer: { name: string; version: string; id: string | null; files: number }; image: { name: string; version: string; id: string } };
+  error?: { code: string; message: string };
+}
+
+const JOBS_KEPT = 1000;
+
+export function overlayRoutes(store: Store, reads: Reads, tokens: TokenCheck, options: { maxUploadBytes: number; log: (line: string) => void }): { images: Hono; jobs: Hono } {
+  const jobs = new Map<string, Job>();
+  let queue: Promise<void> = Promise.resolve();
+
+  /** The smallest version after the layer's highest that its content may take. */
+  async function nextVersion(layer: string, archive: string): Promise<string> {
+    const versions = [...(await reads.read((view) => layerVersions(view, layer))).keys()].sort(semver.rcompare);
+    const current = versions[0] ?? '0.0.0';
+    const patch = semver.inc(current, 'patch') as string;
+    const dry = await importLayer(store, `${layer}@${patch}`, archive, { dryRun: true });
+    if (dry.check.ok) return patch;
+    return semver.inc(current, dry.check.required === 'major' ? 'major' : 'minor') as string;
+  }
+
+  async function bake(job: Job, archive: string): Promise<void> {
+    job.status = 'running';
+    try {
+      const version = await nextVersion(job.layer, archive);
+      const layer = await importLayer(store, `${job.layer}@${version}`, archive);
+      const image = await upgradeImageLayer(store, job.image, `${job.layer}@${version}`);
+      job.result = { layer: { name: job.layer, version, id: layer.id, files: layer.files }, image: { name: image.name, version: image.version, id: image.id } };
+      job.status = 'done';
+      options.log(`job ${job.id}: overlay baked into ${job.layer}@${version} and ${image.name}@${image.version}`);
+    } catch (err) {
+      job.status = 'failed';
+      job.error = err instanceof BazaarError ? { code: err.code, message: err.message.split('\n')[0] } : { code: 'ERR_INTERNAL', message: 'internal error (see the server log)' };
+      options.log(`job ${job.id} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    } finally {
+      await unlink(archive).catch(() => undefined);
+    }
+  }
+
+  const images = new Hono();
+  images.post('/:name/overlay', tokens.require(() => 'admin'), async (c) => {
+    const name = c.req.param('name');
+    const layer = c.req.query('layer') ?? `${name}-rw`;
+    // Which image and layer, before a byte is read: the image must follow that layer.
+    await reads.read(async (view) => {
+      const loaded = await loadImage(store.objects, await imageId(view, name));
+      if (!loaded.image.layers.some((l) => l.name === layer)) {
+        throw new BazaarError('ERR_IMAGE', `image ${name} has no layer ${layer} to bake an overlay into (it has ${loaded.image.layers.map((l) => l.name).join(', ') || 'none'}); name one with ?layer=`, { data: { image: name, layer } });
+      }
+    });
+    const declared = c.req.header('Content-Length');
+    if (declared !== undefined && Number(declared) > options.maxUploadBytes) throw new BazaarError('ERR_TOO_LARGE', `the upload (${declared} bytes) is larger than this server's limit of ${options.maxUploadBytes} bytes`);
+    const want = expectedDigest(c.req.header('Digest'), c.req.header('Content-Digest'));
+    const tmp = tmpPath(store.dir);
+    let queued = false;
+    try {
+      const got = await receive(c.req.raw.body, tmp, options.maxUploadBytes);
+      if (got.size === 0) throw new BazaarError('ERR_BAD_INPUT', 'the request has no body: send the overlay as a .tar.zst');
+      if (want !== null && want !== got.sha256) throw new BazaarError('ERR_BAD_INPUT', `the upload's sha-256 is ${got.sha256}, the digest header says ${want}`);
+      let entries = 0;
+      try {
+        for await (const e of readLayerArchive(tmp)) {
+          entries++;
+          if (e.path === '.' && e.opaque) throw new BazaarError('ERR_BAD_INPUT', 'the overlay\'s root directory is opaque (it would hide every layer below it)');
+          // A VA's changes have no business creating devices (overlayfs whiteouts, char 0/0, are not devices).
+          if ((e.kind === 'char' || e.kind === 'block') && !e.whiteout) throw new BazaarError('ERR_BAD_INPUT', `${e.path}: a device node is not allowed in an overlay upload`);
+        }
+      } catch (err) {
+        if (err instanceof BazaarError) throw new BazaarError(err.code === 'ERR_LAYER' || err.code === 'ERR_BAD_INPUT' ? err.code : 'ERR_BAD_INPUT', err.message.split(tmp).join('the upload'), { cause: err });
+        throw err;
+      }
+      const job: Job = { id: randomBytes(8).toString('hex'), kind: 'overlay', image: name, layer, status: 'queued', created: new Date().toISOString() };
+      jobs.set(job.id, job);
+      if (jobs.size > JOBS_KEPT) jobs.delete(jobs.keys().next().value as string);
+      queue = queue.then(() => bake(job, tmp));
+      queued = true;
+      options.log(`job ${job.id}: overlay for ${name} (${got.size} bytes, ${entries} entries) queued`);
+      return c.json({ job: { id: job.id, status: job.status, url: `/v1/jobs/${job.id}` } }, 202);
+    } finally {
+      if (!queued) await unlink(tmp).catch(() => undefined);
+    }
+  });
+
+  const jobRoutes = new Hono();
+  jobRoutes.get('/:id', (c) => {
+    const job = jobs.get(c.req.param('id'));
+    if (!job) throw notFound(`no job ${c.req.param('id').slice(0, 40)} on this server (jobs are kept in memory until it restarts)`);
+    return c.json(job);
+  });
+  return { images, jobs: jobRoutes };
+}

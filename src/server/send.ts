@@ -1,0 +1,151 @@
+/**
+ * Sending stored bytes: objects (and the .rpm files of rpm-md repositories) stream from
+ * the store, verified as they are read, never held whole in memory. An object's id is its
+ * ETag (its content can never change), so `If-None-Match` is answered with 304; a
+ * single `Range` is served by streaming up to its end; a client that accepts zstd gets
+ * the stored frames as they are (a standard zstd stream; the trailer is a skippable
+ * frame), which costs the server no decompression.
+ */
+import type { Context } from 'hono';
+import { BazaarError } from '../errors.js';
+import type { ObjectId } from '../store/layout.js';
+import type { Store } from '../store/store.js';
+
+/** A web stream over an async iterable, closing the iterator when the client goes away. */
+export function webStream(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const it = source[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { value, done } = await it.next();
+        if (done) controller.close(); else controller.enqueue(value);
+      } catch (err) {
+        controller.error(err);
+      }
+    },
+    async cancel() { await it.return?.(); },
+  }, { highWaterMark: 1 });
+}
+
+/** Bytes [start, end] (inclusive) of a stream of chunks. */
+async function* slice(source: AsyncIterable<Buffer>, start: number, end: number): AsyncGenerator<Buffer> {
+  let pos = 0;
+  for await (const chunk of source) {
+    const from = Math.max(start - pos, 0);
+    const to = Math.min(end + 1 - pos, chunk.length);
+    if (from < to) yield chunk.subarray(from, to);
+    pos += chunk.length;
+    if (pos > end) return;
+  }
+}
+
+/** `bytes=a-b`, `bytes=a-`, `bytes=-n` against `size`: the inclusive range, 'unsatisfiable', or null (ignored: not one plain range). */
+export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+  if (header === undefined) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return null;
+  if (m[1] === '') {
+    const n = Number(m[2]);
+    if (n === 0) return 'unsatisfiable';
+    return { start: Math.max(size - n, 0), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (start >= size || end < start) return 'unsatisfiable';
+  return { start, end };
+}
+
+/** Whether an If-None-Match header names this ETag (or `*`). */
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(',').map((s) => s.trim().replace(/^W\//, '')).some((t) => t === '*' || t === etag);
+}
+
+/** Uncompressed sizes of objects seen, by id (ids are immutable, so an entry never goes stale). */
+const sizes = new Map<ObjectId, number>();
+const SIZES_MAX = 10_000;
+
+/** An object's uncompressed size: counted once by reading it through (verified), then remembered. */
+export async function objectSize(store: Store, id: ObjectId): Promise<number> {
+  const known = sizes.get(id);
+  if (known !== undefined) return known;
+  let n = 0;
+  for await (const chunk of store.objects.stream(id)) n += chunk.length;
+  if (sizes.size >= SIZES_MAX) sizes.delete(sizes.keys().next().value as ObjectId);
+  sizes.set(id, n);
+  return n;
+}
+
+export interface SendOptions {
+  /** The uncompressed size when the caller knows it (an .rpm's size is in its build record). */
+  size?: number;
+  type?: string;
+  /** `Content-Disposition` file name. */
+  filename?: string;
+}
+
+const notFound = (id: ObjectId): BazaarError => new BazaarError('ERR_STORE_OBJECT_NOT_FOUND', `no object ${id} in the store`, { data: { id } });
+
+/**
+ * The object's chunks as a body. The first two chunks (frames of at most 1 MiB) are read
+ * before answering: an object of one frame — most .rpm files — is then complete and
+ * verified, and goes out as one buffer (no stream machinery, and damage is a clean 500
+ * rather than a cut connection); a larger one streams on, holding one frame at a time.
+ */
+async function objectBody(store: Store, id: ObjectId): Promise<Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>> {
+  const it = store.objects.stream(id)[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return new Uint8Array(0);
+  const second = await it.next();
+  if (second.done) return first.value as Uint8Array<ArrayBuffer>;
+  async function* rest(): AsyncGenerator<Buffer> {
+    yield first.value as Buffer;
+    yield second.value as Buffer;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  return webStream(rest());
+}
+
+export async function sendObject(c: Context, store: Store, id: ObjectId, options: SendOptions = {}): Promise<Response> {
+  const etag = `"${id}"`;
+  const headers: Record<string, string> = {
+    ETag: etag,
+    'Content-Type': options.type ?? 'application/octet-stream',
+    'Cache-Control': 'public, max-age=31536000, immutable',
+    'Accept-Ranges': 'bytes',
+    Vary: 'Accept-Encoding',
+  };
+  if (options.filename) headers['Content-Disposition'] = `attachment; filename="${options.filename.replace(/["\\]/g, '_')}"`;
+  if (matches(c.req.header('If-None-Match'), etag)) return new Response(null, { status: 304, headers });
+  const head = c.req.method === 'HEAD';
+  const rangeHeader = c.req.header('Range');
+  const acceptsZstd = /(^|,)\s*zstd\s*(;\s*q=(?!0(\.0*)?\s*(,|$))[\d.]+)?\s*(,|$)/i.test(c.req.header('Accept-Encoding') ?? '');
+  if (acceptsZstd && rangeHeader === undefined) {
+    const stored = store.objects.backend.storedSize(id);
+    if (stored === null) throw notFound(id);
+    headers['Content-Encoding'] = 'zstd';
+    headers['Content-Length'] = String(stored);
+    if (head) return new Response(null, { status: 200, headers });
+    const raw = await store.objects.backend.readStream(id);
+    if (raw === null) throw notFound(id);
+    return new Response(webStream(raw), { status: 200, headers });
+  }
+  const size = options.size ?? await objectSize(store, id);
+  const range = parseRange(rangeHeader, size);
+  if (range === 'unsatisfiable') {
+    return new Response(null, { status: 416, headers: { ...headers, 'Content-Range': `bytes */${size}` } });
+  }
+  if (range) {
+    headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
+    headers['Content-Length'] = String(range.end - range.start + 1);
+    if (head) return new Response(null, { status: 206, headers });
+    return new Response(webStream(slice(store.objects.stream(id), range.start, range.end)), { status: 206, headers });
+  }
+  headers['Content-Length'] = String(size);
+  if (head) return new Response(null, { status: 200, headers });
+  return new Response(await objectBody(store, id), { status: 200, headers });
+}

@@ -1,0 +1,81 @@
+/**
+ * The app on a socket (`@hono/node-server`): one log line per request (method, path
+ * without the query, status, body bytes, ms; headers, and so tokens, are never logged),
+ * and a graceful stop: no new connections, in-flight requests finish (up to a grace
+ * period, then their connections are closed).
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Store } from '../store/store.js';
+import { createApp } from './app.js';
+import type { AppOptions } from './app.js';
+import { SnapshotPool } from './snapshots.js';
+
+export interface ServeOptions extends AppOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** One line per request; default: standard error. */
+  logRequest?: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  server: Server;
+  /** Stops accepting, lets requests in flight finish (at most `graceMs`), then resolves. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Counts the body bytes a response writes, and logs the request when it is done. */
+function logged(listener: (req: IncomingMessage, res: ServerResponse) => void, log: (line: string) => void): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const started = process.hrtime.bigint();
+    let bytes = 0;
+    const count = (chunk: unknown, encoding?: unknown): void => {
+      if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk, typeof encoding === 'string' ? encoding as BufferEncoding : 'utf8');
+      else if (chunk instanceof Uint8Array) bytes += chunk.length;
+    };
+    const write = res.write.bind(res) as (...a: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
+    res.write = ((chunk: unknown, ...rest: unknown[]) => { count(chunk, rest[0]); return write(chunk, ...rest); }) as typeof res.write;
+    res.end = ((chunk?: unknown, ...rest: unknown[]) => { if (chunk !== undefined && typeof chunk !== 'function') count(chunk, rest[0]); return end(chunk, ...rest); }) as typeof res.end;
+    const done = (): void => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const path = (req.url ?? '/').split('?')[0];
+      log(`${req.method} ${path} ${res.statusCode} ${bytes} ${ms.toFixed(1)}ms${res.writableFinished ? '' : ' (aborted)'}`);
+    };
+    res.once('close', done);
+    listener(req, res);
+  };
+}
+
+export async function serve(store: Store, options: ServeOptions = {}): Promise<RunningServer> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`bazaar serve: ${line}\n`));
+  const logRequest = options.logRequest ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const snapshots = new SnapshotPool(store);
+  const app = createApp(store, { ...options, log, snapshots });
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const listener = server.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void;
+  server.removeAllListeners('request');
+  server.on('request', logged(listener, logRequest));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, host, () => { server.off('error', reject); resolve(); });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${port}/`,
+    port,
+    server,
+    close: (graceMs = 10_000) => new Promise<void>((resolve) => {
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      timer.unref();
+      server.close(() => { clearTimeout(timer); snapshots.close(); resolve(); });
+      server.closeIdleConnections();
+    }),
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * One store snapshot shared by the requests that arrive while the store's state is the
+ * same. `store.read` opens a snapshot per call — a reader lease written and removed, the
+ * state listed twice — which is most of the cost of a small request; a server answering
+ * thousands of requests a second between two commits can share one. Each request still
+ * checks the newest state (a directory listing and one small file), so it sees every
+ * commit made before it arrived; a snapshot is closed (its lease dropped) once the state
+ * has moved on and its last request has finished.
+ */
+import { statSync } from 'node:fs';
+import { BazaarError } from '../errors.js';
+import { stateDir } from '../store/layout.js';
+import type { Snapshot } from '../store/snapshot.js';
+import type { Store } from '../store/store.js';
+
+/** What routes read through: `store.read`'s contract. */
+export interface Reads { read<T>(fn: (view: Snapshot) => Promise<T>): Promise<T> }
+
+/** Far more than a file-time tick (jiffies: 1-10 ms), far less than a person notices. */
+const TICK_MARGIN_MS = 100;
+
+interface Shared { snap: Snapshot; users: number; stale: boolean }
+
+export class SnapshotPool {
+  private current: Shared | null = null;
+  /** The state directory as last seen, and the newest state then. */
+  private seen: { mtimeMs: number; ino: number; seq: number } | null = null;
+
+  constructor(private readonly store: Store) {}
+
+  /**
+   * The newest state's number. Every commit adds a file to the state directory, so an
+   * unchanged directory (same inode and mtime) means no commit since it was last read —
+   * provided that mtime is old enough that a later commit cannot share its timestamp
+   * (the kernel's clock for file times ticks every few ms): a recent one is read again.
+   */
+  private latestSeq(): number {
+    let st: { mtimeMs: number; ino: number } | null = null;
+    try { st = statSync(stateDir(this.store.dir)); } catch { /* no state yet: read it below */ }
+    const seen = this.seen;
+    if (st && seen && st.ino === seen.ino && st.mtimeMs === seen.mtimeMs && Date.now() - st.mtimeMs > TICK_MARGIN_MS) return seen.seq;
+    const seq = this.store.states.latest().seq;
+    this.seen = st ? { mtimeMs: st.mtimeMs, ino: st.ino, seq } : null;
+    return seq;
+  }
+
+  private acquire(): Shared {
+    const seq = this.latestSeq();
+    const cur = this.current;
+    if (cur && cur.snap.state.seq >= seq) { cur.users++; return cur; }
+    if (cur) { cur.stale = true; if (cur.users === 0) cur.snap.close(); }
+    const next: Shared = { snap: this.store.snapshot(), users: 1, stale: false };
+    this.current = next;
+    return next;
+  }
+
+  private release(s: Shared): void {
+    s.users--;
+    if (s.stale && s.users === 0) s.snap.close();
+  }
+
+  /** Runs `fn` on the shared snapshot of the newest state; once again on a fresh one should an object it reads have been collected meanwhile (as store.read does). */
+  async read<T>(fn: (view: Snapshot) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const s = this.acquire();
+      try {
+        return await fn(s.snap);
+      } catch (err) {
+        const vanished = err instanceof BazaarError && (err.code === 'ERR_STORE_OBJECT_NOT_FOUND' || (err.code === 'ERR_STORE_DAMAGED' && err.data.problem === 'is missing'));
+        if (!vanished || attempt > 0 || this.latestSeq() === s.snap.state.seq) throw err;
+      } finally {
+        this.release(s);
+      }
+    }
+  }
+
+  /** Drops the lease of the snapshot kept (the server is stopping). */
+  close(): void {
+    if (this.current && this.current.users === 0) this.current.snap.close();
+    this.current = null;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * What `bazaar show --json` and the server's `/v1/packages/<ref>` answer for one package,
+ * and what `bazaar versions --json` and `/v1/packages/<name>/versions` answer for a
+ * name: one function each, so the CLI and the HTTP API cannot drift apart.
+ */
+import { BazaarError } from '../errors.js';
+import { sortNewestFirst } from '../policy/versioning.js';
+import type { Build, OrderOptions } from '../policy/versioning.js';
+import type { BranchView } from './branch-view.js';
+import { entriesNamed } from './builds.js';
+import { channelSettings, channelsHolding, orderOf } from './channels.js';
+import { servedVariant } from './kinds/build.js';
+import type { BuildRecord } from './kinds/build.js';
+import type { PackageManifest } from './kinds/package.js';
+import { listPins } from './pins.js';
+import { PACKAGES_BRANCH } from './ref-paths.js';
+import type { Store } from './store.js';
+
+/** One package as `show --json` prints it, plus the manifest and record it came from (for the text form). */
+export async function packageDetails(store: Store, view: BranchView, ref: string): Promise<{ json: Record<string, unknown>; manifest: PackageManifest; build: BuildRecord }> {
+  const found = await store.findPackage(view, ref);
+  const b = found.build;
+  const m = await store.manifest(b.manifest);
+  const { kind: _kind, v: _v, rpm: _rpm, rpmSize: _size, header: _header, ...rest } = m;
+  const served = servedVariant(b);
+  return {
+    json: { ...rest, id: b.header, rpm: served.rpm, rpmSize: served.size, variants: b.variants, manifest: b.manifest, record: found.value },
+    manifest: m,
+    build: b,
+  };
+}
+
+export interface VersionRow { nevra: string; id: string; channels: string[]; pinned: boolean; pinReason?: string }
+
+/** Every stored build of `name`, newest first (by `channel`'s order when given), with the channels holding each and its pin. */
+export async function packageVersions(store: Store, view: BranchView, name: string, channel?: string): Promise<VersionRow[]> {
+  const order: OrderOptions = channel === undefined ? {} : orderOf((await channelSettings(store, view, channel)).settings);
+  const stored = await entriesNamed(view, PACKAGES_BRANCH, name);
+  if (stored.length === 0) throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `no build of ${name} in the store; 'bazaar ls' lists what is there`, { data: { name } });
+  const builds: Array<Build & { nevra: string; key: string }> = [];
+  for (const p of stored) {
+    const r = await store.build(p.value);
+    builds.push({ name, epoch: r.epoch, version: r.version, release: r.release, arch: r.arch, id: r.header, disttag: r.disttag, buildtime: r.buildtime, nevra: r.nevra, key: p.key });
+  }
+  const holding = await channelsHolding(store, view);
+  const pins = new Map((await listPins(store, view)).map((p) => [p.key, p]));
+  return sortNewestFirst(builds, order).map((b) => ({
+    nevra: b.nevra, id: b.id,
+    channels: (holding.get(b.key) ?? []).map((h) => h.channel),
+    pinned: pins.has(b.key), ...(pins.has(b.key) ? { pinReason: pins.get(b.key)?.reason ?? '' } : {}),
+  }));
+}
