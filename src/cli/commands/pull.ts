@@ -6,18 +6,8 @@ import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BazaarError, isErrno } from '../../errors.js';
-import type { ErrorCode } from '../../errors.js';
 import type { Command } from '../command.js';
-
-/** The server's `{"error": {...}}` (or its status) as a BazaarError. */
-async function serverError(res: Response, what: string): Promise<BazaarError> {
-  const text = await res.text();
-  try {
-    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    if (body.error?.code && body.error.message) return new BazaarError(body.error.code as ErrorCode, `${what}: ${body.error.message} (HTTP ${res.status})`);
-  } catch { /* not ours */ }
-  return new BazaarError('ERR_BAD_INPUT', `${what}: the server answered HTTP ${res.status}`);
-}
+import { serverError } from '../server-error.js';
 
 /** Refuses a directory target that exists and is not empty (nothing is overwritten). */
 function checkEmptyDir(dir: string): void {

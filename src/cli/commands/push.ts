@@ -3,23 +3,13 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { BazaarError } from '../../errors.js';
-import type { ErrorCode } from '../../errors.js';
 import type { Command } from '../command.js';
+import { serverError } from '../server-error.js';
 
 async function sha256Base64(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   return hash.digest('base64');
-}
-
-/** The server's `{"error": {"code", "message"}}` as a BazaarError naming the file. */
-async function serverError(res: Response, file: string): Promise<BazaarError> {
-  const text = await res.text();
-  try {
-    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    if (body.error?.code && body.error.message) return new BazaarError(body.error.code as ErrorCode, `${file}: ${body.error.message} (HTTP ${res.status})`);
-  } catch { /* not ours: said below */ }
-  return new BazaarError('ERR_BAD_INPUT', `${file}: the server answered HTTP ${res.status}: ${text.slice(0, 200).split('\n')[0]}`);
 }
 
 export const push: Command = {

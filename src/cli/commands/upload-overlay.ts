@@ -8,17 +8,9 @@ import type { ErrorCode } from '../../errors.js';
 import { readLayerDirectory } from '../../image/read-layer.js';
 import { writeLayerArchive } from '../../image/write-layer-archive.js';
 import type { Command } from '../command.js';
+import { serverError } from '../server-error.js';
 
 interface Job { id: string; status: string; result?: { layer: { name: string; version: string }; image: { name: string; version: string; id: string } }; error?: { code: string; message: string } }
-
-async function failure(res: Response, what: string): Promise<BazaarError> {
-  const text = await res.text();
-  try {
-    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    if (body.error?.code && body.error.message) return new BazaarError(body.error.code as ErrorCode, `${what}: ${body.error.message} (HTTP ${res.status})`);
-  } catch { /* not ours */ }
-  return new BazaarError('ERR_BAD_INPUT', `${what}: the server answered HTTP ${res.status}`);
-}
 
 export const uploadOverlay: Command = {
   name: 'upload-overlay',
@@ -63,14 +55,14 @@ Example:
       } catch (err) {
         throw new BazaarError('ERR_BAD_INPUT', `cannot reach ${base.origin}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`, { cause: err });
       }
-      if (res.status !== 202) throw await failure(res, from);
+      if (res.status !== 202) throw await serverError(res, from);
       let job = (await res.json() as { job: Job }).job;
       if (options['no-wait'] === true) return { exitCode: 0, json: job, text: `job ${job.id} ${job.status}` };
       for (const started = Date.now(); job.status === 'queued' || job.status === 'running';) {
         if (Date.now() - started > 30 * 60_000) throw new BazaarError('ERR_BAD_INPUT', `job ${job.id} is still ${job.status} after 30 minutes`);
         await new Promise((r) => setTimeout(r, 200));
         const poll = await fetch(new URL(`v1/jobs/${job.id}`, base), { headers: auth });
-        if (!poll.ok) throw await failure(poll, `job ${job.id}`);
+        if (!poll.ok) throw await serverError(poll, `job ${job.id}`);
         job = await poll.json() as Job;
       }
       if (job.status === 'failed') throw new BazaarError((job.error?.code ?? 'ERR_BAD_INPUT') as ErrorCode, `job ${job.id}: ${job.error?.message ?? 'failed'}`);
