@@ -14,6 +14,7 @@ const CAPS = ['chown', 'dac_override', 'dac_read_search', 'fowner', 'fsetid', 'k
   'sys_rawio', 'sys_chroot', 'sys_ptrace', 'sys_pacct', 'sys_admin', 'sys_boot', 'sys_nice', 'sys_resource', 'sys_time',
   'sys_tty_config', 'mknod', 'lease', 'audit_write', 'audit_control', 'setfcap', 'mac_override', 'mac_admin', 'syslog',
   'wake_alarm', 'block_suspend', 'audit_read', 'perfmon', 'bpf', 'checkpoint_restore'];
+/** `all`: every capability the kernel defines (libcap's cap_max_bits on current kernels). */
 const ALL = (1n << BigInt(CAPS.length)) - 1n;
 const VFS_CAP_REVISION_2 = 0x02000000;
 const VFS_CAP_FLAGS_EFFECTIVE = 0x1;
@@ -34,8 +35,10 @@ export function parseCaps(text: string): FileCaps {
     if (m[1] === '' || m[1].toLowerCase() === 'all') bits = ALL;
     else {
       for (const name of m[1].toLowerCase().split(',')) {
-        const n = CAPS.indexOf(name.replace(/^cap_/, ''));
-        if (n < 0) throw bad(text, `unknown capability ${name}`);
+        // libcap also reads numbers (`cap_41`, `41`) for capabilities newer than its table
+        const bare = name.replace(/^cap_/, '');
+        const n = /^\d{1,2}$/.test(bare) ? Number(bare) : CAPS.indexOf(bare);
+        if (n < 0 || n > 63) throw bad(text, `unknown capability ${name}`);
         bits |= 1n << BigInt(n);
       }
     }
