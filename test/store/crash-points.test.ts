@@ -61,8 +61,12 @@ for (const cmd of COMMANDS) {
     for (let k = 1; k <= events; k++) {
       const dir = join(tempDir('crash'), 'store');
       cpSync(start, dir, { recursive: true });
-      const killed = cli(dir, cmd.args, { BAZAAR_FAULT_AT: String(k) });
-      assert.is(killed.signal, 'SIGKILL', `${cmd.name} was killed at event ${k}/${events}: ${killed.stderr}`);
+      const killed = cli(dir, cmd.args, { BAZAAR_FAULT_AT: String(k), BAZAAR_FAULT_COUNT: '1' });
+      // git object ids carry the time, so whether a loose-object directory must be made
+      // first varies: a run may finish in fewer events than the counted one (and says so)
+      const ran = Number(/fs-events: (\d+)/.exec(killed.stderr)?.[1] ?? Infinity);
+      if (killed.signal !== 'SIGKILL' && ran < k) assert.is(killed.status, 0, killed.stderr);
+      else assert.is(killed.signal, 'SIGKILL', `${cmd.name} was killed at event ${k}/${events}: ${killed.stderr}`);
       const store = await Store.open(dir);
       const fsck = await store.fsck();
       assert.ok(fsck.ok, `fsck after a kill at event ${k}/${events} of ${cmd.name}: ${JSON.stringify([fsck.problems, fsck.history, fsck.state])}`);
