@@ -46,8 +46,21 @@ export interface IndexContext {
   onNotice?: (line: string) => void;
 }
 
+/** Builds under each of their keys, in index order (built on first use: most commands ask one kind of lookup). */
+function groupBuilds(builds: readonly IndexedBuild[], keysOf: (b: IndexedBuild) => Iterable<string>): Map<string, IndexedBuild[]> {
+  const out = new Map<string, IndexedBuild[]>();
+  for (const b of builds) {
+    for (const k of keysOf(b)) {
+      const list = out.get(k);
+      if (list) list.push(b); else out.set(k, [b]);
+    }
+  }
+  return out;
+}
+
 export class PackageIndex {
   private readonly byKey = new Map<string, IndexedBuild>();
+  private byNameMap: Map<string, IndexedBuild[]> | null = null;
   private byHeaderMap: Map<string, IndexedBuild[]> | null = null;
   private providesMap: Map<string, IndexedBuild[]> | null = null;
 
@@ -63,42 +76,21 @@ export class PackageIndex {
 
   get(key: string): IndexedBuild | undefined { return this.byKey.get(key); }
 
-  private byNameMap: Map<string, IndexedBuild[]> | null = null;
   /** Every build of one name. */
   named(name: string): IndexedBuild[] {
-    if (!this.byNameMap) {
-      this.byNameMap = new Map();
-      for (const b of this.builds) {
-        const list = this.byNameMap.get(b.name);
-        if (list) list.push(b); else this.byNameMap.set(b.name, [b]);
-      }
-    }
+    this.byNameMap ??= groupBuilds(this.builds, (b) => [b.name]);
     return this.byNameMap.get(name) ?? [];
   }
 
   /** Builds whose build id is `id`. */
   byHeader(id: string): IndexedBuild[] {
-    if (!this.byHeaderMap) {
-      this.byHeaderMap = new Map();
-      for (const b of this.builds) {
-        const list = this.byHeaderMap.get(b.header);
-        if (list) list.push(b); else this.byHeaderMap.set(b.header, [b]);
-      }
-    }
+    this.byHeaderMap ??= groupBuilds(this.builds, (b) => [b.header]);
     return this.byHeaderMap.get(id) ?? [];
   }
 
   /** Builds that provide a capability (by name, any version). */
   whatProvides(capability: string): IndexedBuild[] {
-    if (!this.providesMap) {
-      this.providesMap = new Map();
-      for (const b of this.builds) {
-        for (const p of new Set(b.provides)) {
-          const list = this.providesMap.get(p);
-          if (list) list.push(b); else this.providesMap.set(p, [b]);
-        }
-      }
-    }
+    this.providesMap ??= groupBuilds(this.builds, (b) => new Set(b.provides));
     return this.providesMap.get(capability) ?? [];
   }
 
