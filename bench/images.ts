@@ -10,25 +10,18 @@
  *   node dist/bench/images.js [--images N]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { changeImage, createImage } from '../src/image/image-ops.js';
 import { createLayer } from '../src/image/layer-ops.js';
 import { upgradeLayer } from '../src/image/layer-upgrade.js';
 import { addToChannel, createChannel } from '../src/store/channels.js';
 import { Store } from '../src/store/store.js';
+import { option, sampleRpms, secs } from './sample-setup.js';
 
-const SAMPLE = fileURLToPath(new URL('../../repos/sample/RPMS', import.meta.url));
-const arg = (name: string, fallback: string): string => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] as string : fallback; };
-const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const BASE = ['filesystem', 'setup', 'libc6-2.38-alt2.x86_64', 'coreutils', 'grep', 'sed', 'passwd', 'etcskel', 'zlib-1.3.1-alt1.x86_64', 'libssl3', 'ca-certificates'];
 const PRIVATE = ['lighttpd', 'webserver', 'va-watchdog', 'va-monitor'];
-
-function rpmsUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => { const p = join(dir, n); return statSync(p).isDirectory() ? rpmsUnder(p) : p.endsWith('.rpm') && !p.includes('.i586.') ? [p] : []; });
-}
 
 /** Allocated bytes under `dir` (du -sk), without the derived caches. */
 function allocated(dir: string): number {
@@ -38,10 +31,10 @@ function allocated(dir: string): number {
 const mb = (n: number): string => `${(n / 1e6).toFixed(2)} MB`;
 
 export async function benchImages(): Promise<void> {
-  const n = Number(arg('--images', '100'));
+  const n = Number(option('--images', '100'));
   const dir = join(mkdtempSync(join(tmpdir(), 'bazaar-bench-images-')), 'store');
   const store = await Store.init(dir);
-  await store.add(rpmsUnder(SAMPLE));
+  await store.add(sampleRpms());
   await createChannel(store, 's');
   await addToChannel(store, 's', [...BASE, 'bash-5.2.26-alt1.x86_64', 'bash-5.2.26-alt2.x86_64', ...PRIVATE, 'pyrt-3.12.4-alt1.x86_64', 'pyrt-libs-3.12.4-alt1.x86_64', 'openssl-3.1.4-alt1.x86_64']);
   const packagesOnly = allocated(dir);

@@ -16,7 +16,7 @@
  * `--from DIR` measures on a copy of a store built earlier with `--keep DIR --build-only`.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,11 +25,9 @@ import { createLayer } from '../src/image/layer-ops.js';
 import { audit, linkImage } from '../src/image/links.js';
 import { addToChannel, createChannel } from '../src/store/channels.js';
 import { Store } from '../src/store/store.js';
+import { option, sampleRpms, secs } from './sample-setup.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const SAMPLE = fileURLToPath(new URL('../../repos/sample/RPMS', import.meta.url));
-const arg = (name: string, fallback: string): string => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] as string : fallback; };
-const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const POLICIES = ['sync:minimal', 'sync:core-os', 'mirror:minimal', 'mirror:core-os', 'partial:minimal', 'partial:core-os', 'sync:all', 'mirror:all'];
@@ -37,22 +35,18 @@ const CHANNEL = ['filesystem', 'setup', 'libc6-2.38-alt2.x86_64', 'bash-5.2.26-a
   'zlib-1.3.1-alt1.x86_64', 'libssl3', 'ca-certificates', 'core-os-11.0-alt1.noarch', 'core-os-11.1-alt1.noarch', 'lighttpd', 'webserver', 'va-supervisor-agent',
   'kernel-image-std-def-6.6.63-alt1.x86_64', 'kernel-image-std-def-6.6.60-alt1.x86_64'];
 
-function rpmsUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => { const p = join(dir, n); return statSync(p).isDirectory() ? rpmsUnder(p) : p.endsWith('.rpm') && !p.includes('.i586.') ? [p] : []; });
-}
-
 export async function benchLinked(): Promise<void> {
-  const from = arg('--from', '');
+  const from = option('--from', '');
   if (from) {
     const dir = join(mkdtempSync(join(tmpdir(), 'bazaar-bench-linked-')), 'store');
     cpSync(join(from, 'store'), dir, { recursive: true });
     return measure(await Store.open(dir), dir);
   }
-  const children = Number(arg('--children', '200'));
-  const dir = join(arg('--keep', '') || mkdtempSync(join(tmpdir(), 'bazaar-bench-linked-')), 'store');
+  const children = Number(option('--children', '200'));
+  const dir = join(option('--keep', '') || mkdtempSync(join(tmpdir(), 'bazaar-bench-linked-')), 'store');
   const store = await Store.init(dir);
   const t0 = performance.now();
-  await store.add(rpmsUnder(SAMPLE));
+  await store.add(sampleRpms());
   await createChannel(store, 's');
   await addToChannel(store, 's', CHANNEL);
   await createLayer(store, 'base@1.0.0', { packages: ['filesystem', 'setup', 'libc6-2.38-alt2.x86_64', 'bash-5.2.26-alt1.x86_64'] });
