@@ -10,7 +10,7 @@ import { checkout } from './checkout.js';
 import type { CheckoutOptions, CheckoutResult } from './checkout.js';
 import { exportImage } from './export-image.js';
 import type { ExportImageOptions, ExportResult } from './export-image.js';
-import { imageId, loadImage } from './images.js';
+import { imageIdOfRef, loadImage } from './images.js';
 
 export interface ImageStack {
   name: string; version: string; id: ObjectId;
@@ -22,9 +22,7 @@ export interface ImageStack {
 
 /** `NAME[@VERSION]` to the image's layer stack. */
 export async function imageStack(store: Store, view: BranchView, ref: string): Promise<ImageStack> {
-  const at = ref.lastIndexOf('@');
-  const name = at < 0 ? ref : ref.slice(0, at);
-  const id = await imageId(view, name, at < 0 ? undefined : ref.slice(at + 1));
+  const { name, id } = await imageIdOfRef(view, ref);
   const loaded = await loadImage(store.objects, id);
   const labels = [...loaded.layers.map((l) => `${l.name}@${l.version}`), 'private'];
   return { name, version: loaded.image.version, id, trees: loaded.trees, labels };

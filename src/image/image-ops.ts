@@ -20,7 +20,7 @@ import { linkConstraints, withParentBuilds } from './link-policy.js';
 import { carryChildren, recordsAnywhere, rulesOf } from './links.js';
 import type { FamilyResult } from './links.js';
 import type { ChangeResult, ImageChange, RecordOf } from './image-change.js';
-import { checkUnique, commitImage, describeImage, imageId, imageNames, layerLabel, loadImage, resolveLayerRefs } from './images.js';
+import { checkUnique, commitImage, describeImage, imageId, imageIdOfRef, imageNames, layerLabel, loadImage, resolveLayerRefs } from './images.js';
 import { buildLayerTree } from './layer-content.js';
 import { parseVersionRef, pickLayer } from './layers.js';
 
@@ -141,10 +141,7 @@ export async function upgradeImageLayer(store: Store, name: string, layerRef: st
 
 /** An image as `image show --json` prints it (`name` or `name@version`). */
 export async function showImage(store: Store, view: BranchView, ref: string): Promise<ReturnType<typeof describeImage>> {
-  const at = ref.lastIndexOf('@');
-  const name = at < 0 ? ref : ref.slice(0, at);
-  const version = at < 0 ? undefined : ref.slice(at + 1);
-  return describeImage(await loadImage(store.objects, await imageId(view, name, version)));
+  return describeImage(await loadImage(store.objects, (await imageIdOfRef(view, ref)).id));
 }
 
 /** Every image with its version and layers. */

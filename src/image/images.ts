@@ -55,6 +55,13 @@ export async function imageId(view: BranchView, name: string, version?: string):
   return id;
 }
 
+/** The image object `NAME[@VERSION]` names (no version: the current one). */
+export async function imageIdOfRef(view: BranchView, ref: string): Promise<{ name: string; id: ObjectId }> {
+  const at = ref.lastIndexOf('@');
+  const name = at < 0 ? ref : ref.slice(0, at);
+  return { name, id: await imageId(view, name, at < 0 ? undefined : ref.slice(at + 1)) };
+}
+
 /** An image with its layers and package database. */
 export async function loadImage(objects: ObjectStore, id: ObjectId, get: GetTree = treeReader(objects), cache?: SnippetCache): Promise<LoadedImage> {
   const image = await readKind(objects, id, 'image');
