@@ -18,7 +18,7 @@ import type { Store } from '../store/store.js';
 import type { Transaction } from '../store/transaction.js';
 import { treeReader } from './compose-tree.js';
 import { imageDb, installedRecord } from './image-db.js';
-import type { InstalledPackage, SnippetCache } from './image-db.js';
+import type { InstalledPackage } from './image-db.js';
 import { MULTIVERSION, checkUnique, commitImage, imageBump, imageId, imageNames, layerLabel, loadImage, nextVersion } from './images.js';
 import type { LoadedImage } from './images.js';
 import { parseVersionRef, pickLayer } from './layers.js';
@@ -32,11 +32,11 @@ export function consistencyProblem(db: readonly InstalledPackage[]): string | nu
 }
 
 /** Moves one image to a new version of its layer `at`, in `tx`; the problem instead when it would break. */
-export async function moveImageLayer(store: Store, tx: Transaction, loaded: LoadedImage, at: number, to: ImageLayerRef, options: { force?: boolean; cache?: SnippetCache }): Promise<{ version: string; id: ObjectId } | { problem: string }> {
+export async function moveImageLayer(store: Store, tx: Transaction, loaded: LoadedImage, at: number, to: ImageLayerRef, options: { force?: boolean }): Promise<{ version: string; id: ObjectId } | { problem: string }> {
   const layer = await pickLayer(store.objects, tx, to.name, to.version);
   const trees = [...loaded.trees];
   trees[at] = layer.layer.tree;
-  const db = await imageDb(store.objects, trees, treeReader(store.objects), options.cache);
+  const db = await imageDb(store.objects, trees, treeReader(store.objects));
   const label = (i: number): string => (i === at ? `layer ${to.name}@${to.version}` : layerLabel(loaded.image, i));
   let problem: string | null = null;
   try { checkUnique({ db, image: loaded.image }, label); } catch (err) { if (err instanceof BazaarError) problem = err.message; else throw err; }
@@ -74,16 +74,15 @@ export async function upgradeLayer(store: Store, fromRef: string, toRef: string,
     await pickLayer(store.objects, tx, from.name, from.version);
     const target = await pickLayer(store.objects, tx, to.name, to.version);
     const result: LayerUpgradeResult = { layer: from.name, from: from.version, to: to.version, moved: [], skipped: [] };
-    const cache: SnippetCache = new Map();
     const get = treeReader(store.objects);
     const movedIds: ObjectId[] = [];
     for (const name of imageNames(tx)) {
-      const loaded = await loadImage(store.objects, await imageId(tx, name), get, cache);
+      const loaded = await loadImage(store.objects, await imageId(tx, name), get);
       const at = loaded.image.layers.findIndex((l) => l.name === from.name && l.version === from.version);
       if (at < 0) continue;
       const range = loaded.image.layers[at].range;
       if (!semver.satisfies(to.version, range)) { result.skipped.push({ image: name, reason: `follows ${from.name}@${range}, which does not admit ${to.version}` }); continue; }
-      const r = await moveImageLayer(store, tx, loaded, at, { name: to.name, range, version: to.version, id: target.id }, { force: options.force, cache });
+      const r = await moveImageLayer(store, tx, loaded, at, { name: to.name, range, version: to.version, id: target.id }, { force: options.force });
       if ('problem' in r) result.skipped.push({ image: name, reason: r.problem });
       else { result.moved.push({ image: name, from: loaded.image.version, to: r.version, private: loaded.image.private }); movedIds.push(r.id); }
     }

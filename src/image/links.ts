@@ -22,7 +22,6 @@ import { applyPlan, planChange } from './image-change.js';
 import type { ChangeResult, ImageChange, RecordOf } from './image-change.js';
 import { imageId, imageNames, loadImage } from './images.js';
 import type { LoadedImage } from './images.js';
-import type { SnippetCache } from './image-db.js';
 import { imagePackages, packagesOfDb } from './image-packages.js';
 import { linkConstraints, linkRules, violations, withParentBuilds } from './link-policy.js';
 import type { LinkRules } from './link-policy.js';
@@ -112,8 +111,11 @@ export async function carryChildren(store: Store, tx: Transaction, parentId: Obj
     try {
       let rules = rulesByPolicy.get(link.policy);
       if (!rules) { rules = await linkRules(store, tx, link.policy, parent); rulesByPolicy.set(link.policy, rules); }
-      if (violations(rules, await imagePackages(store, id, async () => (await loadImage(store.objects, id, get)).db)).length === 0) continue;
-      const child = await loadImage(store.objects, id, get);
+      // the summary spares loading compliant children; one loaded to make it is kept
+      let loaded: LoadedImage | undefined;
+      const load = async (): Promise<LoadedImage> => (loaded ??= await loadImage(store.objects, id, get));
+      if (violations(rules, await imagePackages(store, id, async () => (await load()).db)).length === 0) continue;
+      const child = await load();
       const r = await bringIntoCompliance(store, tx, child, rules, `follow parent ${parent.image.name}@${parent.image.version} (${link.policy})`, link);
       if (!r) continue;
       out.push({ image: r.name, version: r.version, id: r.id, installed: r.installed, removed: r.removed });
@@ -202,11 +204,10 @@ export interface AuditEntry { image: string; parent: string; policy: string; par
  */
 export async function audit(store: Store, view: BranchView, only?: string): Promise<AuditEntry[]> {
   const get = treeReader(store.objects);
-  const snippets: SnippetCache = new Map();
   const loaded = new Map<string, LoadedImage>();
   const load = async (name: string): Promise<LoadedImage> => {
     let l = loaded.get(name);
-    if (!l) { l = await loadImage(store.objects, await imageId(view, name), get, snippets); loaded.set(name, l); }
+    if (!l) { l = await loadImage(store.objects, await imageId(view, name), get); loaded.set(name, l); }
     return l;
   };
   const rulesByLink = new Map<string, LinkRules>();
@@ -219,7 +220,7 @@ export async function audit(store: Store, view: BranchView, only?: string): Prom
     const key = `${link.policy} ${parent.id}`;
     let rules = rulesByLink.get(key);
     if (!rules) { rules = await linkRules(store, view, link.policy, parent); rulesByLink.set(key, rules); }
-    const child = await imagePackages(store, id, async () => (await loadImage(store.objects, id, get, snippets)).db);
+    const child = await imagePackages(store, id, async () => (await loadImage(store.objects, id, get)).db);
     out.push({ image: name, parent: link.name, policy: link.policy, parentVersion: parent.image.version, violations: violations(rules, child) });
   }
   return out;
