@@ -1,8 +1,13 @@
 /**
- * Objects on the local disk, the embedded default: `objects/ab/<62 hex>`. Slots are temp
- * files in the store's `tmp/` (same filesystem, so the final rename is atomic). A commit
- * makes the staged bytes durable with one syncfs, renames them into place and fsyncs the
- * directories it touched, so an object under its final name always has durable content.
+ * Objects on the local disk, the embedded default. Large objects are files of their own,
+ * `objects/ab/<62 hex>` ("loose"); small ones are written together, one pack per commit,
+ * under `objects/pack/` (object-packs.ts), so that thousands of small objects cost one
+ * file, not a disk block and a rename each. Loose slots are temp files in the store's
+ * `tmp/` (same filesystem, so the final rename is atomic); small slots wait in memory
+ * until their commit writes the pack there. A commit makes the staged bytes durable with
+ * one syncfs, renames them into place and fsyncs the directories it touched, so an object
+ * under its final name always has durable content. A read looks for a loose copy first
+ * (a repair writes loose), then in the packs.
  */
 import { fsyncSync, openSync, closeSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -10,12 +15,36 @@ import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isErrno } from '../errors.js';
 import { createFile, fsEvent, fsyncPath, makeDir, removeFile, renameFile, syncFilesystem } from './fs-ops.js';
-import { objectIdFromPath, objectPath, objectsDir, tmpDir, tmpPath } from './layout.js';
+import { PackSet, PackWriter, packsDir } from './object-packs.js';
+import type { PackFile, PackedLocation } from './object-packs.js';
+import { STORE_LAYOUT_VERSION, markerPath, objectIdFromPath, objectPath, objectsDir, tmpDir, tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';
 import type { ListedObject, ObjectBackend, StagedObject, WriteSlot } from './object-backend.js';
 
 /** Encoded bytes above this are streamed rather than read whole. */
 const WHOLE_READ_MAX = 4 << 20;
+
+/** Encoded objects up to this size go into packs. */
+export const PACK_OBJECT_MAX = 64 << 10;
+/** Small staged objects held in memory at most; beyond it they are written loose. */
+const PACK_MEMORY_MAX = 64 << 20;
+/** More packs than this and a commit merges the small ones (see mergePacks). */
+const PACKS_MAX = 12;
+const MEM_SLOT = 'mem:';
+
+/**
+ * Marks a layout-2 store as holding packs (layout 3), before its first pack appears: a
+ * bazaar that predates packs then refuses the store instead of missing its objects.
+ */
+function markLayoutWithPacks(root: string): void {
+  let marker: { layout?: unknown };
+  try { marker = JSON.parse(readFileSync(markerPath(root), 'utf8')); } catch { return; }
+  if (marker.layout === STORE_LAYOUT_VERSION) return;
+  const tmp = tmpPath(root);
+  createFile(tmp, `${JSON.stringify({ ...marker, layout: STORE_LAYOUT_VERSION })}\n`, { sync: true });
+  renameFile(tmp, markerPath(root));
+  fsyncPath(root);
+}
 
 /** One buffer as an async iterable. */
 async function* once(b: Buffer): AsyncGenerator<Buffer> { yield b; }
@@ -23,14 +52,18 @@ async function* once(b: Buffer): AsyncGenerator<Buffer> { yield b; }
 class FileSlot implements WriteSlot {
   private file: FileHandle | null = null;
 
-  constructor(readonly token: string) {}
+  /** `memory`: takes a whole small object and returns its token, or null to write a file. */
+  constructor(public token: string, private readonly memory: { hold(chunk: Uint8Array): string | null; release(token: string): void } | null) {}
 
   async append(chunk: Uint8Array): Promise<void> {
     if (this.file === null) { fsEvent(); this.file = await open(this.token, 'wx'); }
     await this.file.write(chunk);
   }
 
-  writeWhole(chunk: Uint8Array): void { createFile(this.token, chunk); }
+  writeWhole(chunk: Uint8Array): void {
+    const mem = this.memory?.hold(chunk) ?? null;
+    if (mem !== null) this.token = mem; else createFile(this.token, chunk);
+  }
 
   async close(): Promise<void> {
     await this.file?.close();
@@ -40,39 +73,84 @@ class FileSlot implements WriteSlot {
   async abort(): Promise<void> {
     await this.file?.close().catch(() => { /* already failing: the close error adds nothing */ });
     this.file = null;
-    removeFile(this.token);
+    if (this.token.startsWith(MEM_SLOT)) this.memory?.release(this.token); else removeFile(this.token);
   }
 }
 
 export class FsObjectBackend implements ObjectBackend {
   readonly label: string;
+  readonly packs: PackSet;
+  /** Small staged objects by memory token, until their commit packs them. */
+  private readonly held = new Map<string, Buffer>();
+  private heldBytes = 0;
+  private nextToken = 0;
+  private readonly memory = {
+    hold: (chunk: Uint8Array): string | null => {
+      if (chunk.length > PACK_OBJECT_MAX || this.heldBytes + chunk.length > PACK_MEMORY_MAX) return null;
+      const token = `${MEM_SLOT}${this.nextToken++}`;
+      this.held.set(token, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+      this.heldBytes += chunk.length;
+      return token;
+    },
+    release: (token: string): void => {
+      const b = this.held.get(token);
+      if (b) { this.heldBytes -= b.length; this.held.delete(token); }
+    },
+  };
 
-  constructor(readonly root: string) { this.label = objectsDir(root); }
+  constructor(readonly root: string) {
+    this.label = objectsDir(root);
+    this.packs = new PackSet(packsDir(objectsDir(root)));
+  }
 
   path(id: ObjectId): string { return objectPath(this.root, id); }
 
-  has(id: ObjectId): boolean {
+  private looseSize(id: ObjectId): number | null {
     try {
-      statSync(this.path(id));
-      return true;
-    } catch (err) {
-      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return false;
-      throw err;
-    }
-  }
-
-  readWhole(id: ObjectId): Buffer | null {
-    try {
-      return readFileSync(this.path(id));
+      return statSync(this.path(id)).size;
     } catch (err) {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
       throw err;
     }
   }
 
+  /** Where an object is: its loose file, or its place in a pack; null when absent. */
+  locate(id: ObjectId): { path: string; offset: number; length: number } | null {
+    const size = this.looseSize(id);
+    if (size !== null) return { path: this.path(id), offset: 0, length: size };
+    const at = this.packs.find(id);
+    return at ? { path: at.pack.path, offset: at.offset, length: at.length } : null;
+  }
+
+  has(id: ObjectId): boolean { return this.locate(id) !== null; }
+
+  private readPacked(id: ObjectId): Buffer | null {
+    // a gc may replace the pack between lookup and read: look again once
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const at: PackedLocation | null = this.packs.find(id);
+      if (at === null) return null;
+      const bytes = at.pack.read(at.offset, at.length);
+      if (bytes !== null) return bytes;
+      this.packs.refresh();
+    }
+    return null;
+  }
+
+  readWhole(id: ObjectId): Buffer | null {
+    try {
+      return readFileSync(this.path(id));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return this.readPacked(id);
+      throw err;
+    }
+  }
+
   async readStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null> {
-    const size = this.storedSize(id);
-    if (size === null) return null;
+    const size = this.looseSize(id);
+    if (size === null) {
+      const packed = this.readPacked(id);
+      return packed === null ? null : once(packed);
+    }
     if (size <= WHOLE_READ_MAX) {
       const whole = this.readWhole(id);
       return whole === null ? null : once(whole);
@@ -87,32 +165,43 @@ export class FsObjectBackend implements ObjectBackend {
     return fh.createReadStream({ highWaterMark: 256 << 10 }) as AsyncIterable<Buffer>;
   }
 
-  storedSize(id: ObjectId): number | null {
-    try {
-      return statSync(this.path(id)).size;
-    } catch (err) {
-      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
-      throw err;
-    }
-  }
+  storedSize(id: ObjectId): number | null { return this.locate(id)?.length ?? null; }
 
-  async createSlot(): Promise<WriteSlot> {
+  async createSlot(options: { loose?: boolean } = {}): Promise<WriteSlot> {
     // A deleted tmp/ is re-created rather than failing every write.
     try { statSync(tmpDir(this.root)); } catch (err) { if (isErrno(err, 'ENOENT')) makeDir(tmpDir(this.root)); else throw err; }
-    return new FileSlot(tmpPath(this.root));
+    return new FileSlot(tmpPath(this.root), options.loose ? null : this.memory);
   }
 
-  async commit(staged: readonly StagedObject[]): Promise<void> {
+  async commit(staged: readonly StagedObject[]): Promise<boolean> {
     const fresh = staged.filter((s) => s.slot !== null);
-    if (fresh.length === 0) return;
-    await syncFilesystem(this.root, () => {
-      for (const s of fresh) {
-        const fd = openSync(s.slot as string, 'r+');
+    if (fresh.length === 0) return false;
+    const loose = fresh.filter((s) => !(s.slot as string).startsWith(MEM_SLOT));
+    const small = fresh.filter((s) => (s.slot as string).startsWith(MEM_SLOT));
+    let pack: { tmp: string; name: string } | null = null;
+    if (small.length) {
+      const writer = new PackWriter(tmpPath(this.root));
+      try {
+        for (const s of small) {
+          const bytes = this.held.get(s.slot as string);
+          if (bytes === undefined) throw new Error(`slot ${s.slot} was never written or already committed`);
+          writer.add(s.id, bytes);
+        }
+      } catch (err) {
+        writer.abandon();
+        removeFile(writer.tmpPath);
+        throw err;
+      }
+      pack = { tmp: writer.tmpPath, name: writer.finish() };
+    }
+    const synced = await syncFilesystem(this.root, () => {
+      for (const path of [...loose.map((s) => s.slot as string), ...(pack ? [pack.tmp] : [])]) {
+        const fd = openSync(path, 'r+');
         try { fsyncSync(fd); } finally { closeSync(fd); }
       }
     });
     const dirs = new Set<string>();
-    for (const s of fresh) {
+    for (const s of loose) {
       const final = this.path(s.id);
       const dir = dirname(final);
       if (!dirs.has(dir)) { makeDir(dir); dirs.add(dir); }
@@ -120,20 +209,120 @@ export class FsObjectBackend implements ObjectBackend {
       // repair replaces a damaged object.
       renameFile(s.slot as string, final);
     }
+    if (pack) {
+      const dir = this.packDir();
+      renameFile(pack.tmp, join(dir, pack.name));
+      dirs.add(dir);
+      this.packs.added(join(dir, pack.name));
+    }
     for (const dir of dirs) fsyncPath(dir);
+    for (const s of small) this.memory.release(s.slot as string);
+    if (pack && this.packs.list().length > PACKS_MAX) await this.mergePacks();
+    return synced;
+  }
+
+  /** The pack directory, created (and the store marked as one with packs) on first need. */
+  private packDir(): string {
+    const dir = this.packs.dir;
+    try { statSync(dir); } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+      markLayoutWithPacks(this.root);
+      makeDir(dir);
+      fsyncPath(objectsDir(this.root));
+    }
+    return dir;
+  }
+
+  /**
+   * Keeps the number of packs logarithmic in the objects, as git's geometric repack does:
+   * the smallest packs are merged until each remaining pack is at least twice the size of
+   * all smaller ones together, so an object is copied O(log n) times over its life.
+   */
+  private async mergePacks(): Promise<void> {
+    const packs = this.packs.list().filter((p) => p.exists()).sort((a, b) => a.size - b.size);
+    let cut = 0;
+    let below = 0;
+    for (let i = 0; i < packs.length; i++) {
+      if (packs[i].size < 2 * below) cut = i + 1;
+      below += packs[i].size;
+    }
+    cut = Math.max(cut, 2);
+    await this.rewritePacks(packs.slice(0, cut), () => true);
+  }
+
+  /**
+   * Replaces `packs` with one pack of the objects `keep` accepts (no new pack when none is
+   * kept). The new pack is durable and in place before any old one is removed, so a
+   * crash at any point leaves every object in at least one pack.
+   */
+  private async rewritePacks(packs: PackFile[], keep: (id: ObjectId) => boolean): Promise<void> {
+    if (packs.length === 0) return;
+    const writer = new PackWriter(tmpPath(this.root));
+    let name: string;
+    try {
+      for (const p of packs) {
+        for (const e of p.entries()) {
+          if (!keep(e.id)) continue;
+          const bytes = p.read(e.offset, e.length);
+          if (bytes === null) throw new Error(`pack ${p.path} vanished while it was rewritten`);
+          writer.add(e.id, bytes);
+        }
+      }
+      name = writer.finish({ sync: true });
+    } catch (err) {
+      writer.abandon();
+      removeFile(writer.tmpPath);
+      throw err;
+    }
+    const dir = this.packDir();
+    const target = join(dir, name);
+    if (writer.count > 0) {
+      renameFile(writer.tmpPath, target);
+      fsyncPath(dir);
+      this.packs.added(target);
+    } else {
+      removeFile(writer.tmpPath);
+    }
+    for (const p of packs) {
+      if (p.path === target) continue;
+      removeFile(p.path);
+      this.packs.removed(p.path);
+    }
+    fsyncPath(dir);
   }
 
   async discard(staged: readonly StagedObject[]): Promise<void> {
-    for (const s of staged) if (s.slot) removeFile(s.slot);
+    for (const s of staged) {
+      if (!s.slot) continue;
+      if (s.slot.startsWith(MEM_SLOT)) this.memory.release(s.slot); else removeFile(s.slot);
+    }
   }
 
-  async delete(id: ObjectId): Promise<void> { removeFile(this.path(id)); }
+  async delete(id: ObjectId): Promise<void> { await this.deleteAll([id]); }
+
+  /** Loose objects are unlinked; each pack holding some is rewritten without them. */
+  async deleteAll(ids: readonly ObjectId[]): Promise<void> {
+    const doomed = new Set(ids);
+    for (const id of ids) removeFile(this.path(id));
+    // a pack with a damaged index is left alone: what it holds is in doubt until a repair
+    const touched = this.packs.list().filter((p) => p.exists() && p.damage === null && [...p.entries()].some((e) => doomed.has(e.id)));
+    for (const p of touched) await this.rewritePacks([p], (id) => !doomed.has(id));
+  }
+
+  /** Packs whose index is damaged: each is rewritten from its entries (fsck --repair). */
+  async repairPacks(): Promise<string[]> {
+    const damaged = this.packs.list().filter((p) => p.exists() && p.damage !== null);
+    for (const p of damaged) await this.rewritePacks([p], () => true);
+    return damaged.map((p) => p.path);
+  }
 
   async *list(): AsyncGenerator<ListedObject> {
     const top = objectsDir(this.root);
     let dirs: string[];
     try { dirs = readdirSync(top); } catch (err) { if (isErrno(err, 'ENOENT')) return; throw err; }
+    const loose = new Set<ObjectId>();
     for (const dir of dirs.sort()) {
+      if (dir === 'pack') continue;
       const sub = join(top, dir);
       let names: string[];
       try {
@@ -146,8 +335,16 @@ export class FsObjectBackend implements ObjectBackend {
       }
       for (const name of names.sort()) {
         const id = /^[0-9a-f]{2}$/.test(dir) ? objectIdFromPath(dir, name) : null;
+        if (id) loose.add(id);
         yield id ? { id } : { stray: join(sub, name) };
       }
+    }
+    this.packs.refresh();
+    for (const stray of this.packs.strays()) yield { stray };
+    for (const p of this.packs.list()) {
+      if (!p.exists()) continue;
+      if (p.damage !== null) yield { damagedPack: p.path, problem: p.damage };
+      for (const e of p.entries()) if (!loose.has(e.id)) { loose.add(e.id); yield { id: e.id }; }
     }
   }
 }

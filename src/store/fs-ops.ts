@@ -71,8 +71,9 @@ export function fsyncPath(path: string): void {
  * syncfs(2) of the filesystem holding `root`, through coreutils' `sync -f` (node has no
  * binding): one call makes every write so far durable, as ostree does per transaction
  * instead of an fsync per object. Where `sync -f` fails, `fallback` fsyncs what it must.
+ * True when the whole filesystem was synced (not only what the fallback covers).
  */
-export async function syncFilesystem(root: string, fallback: () => void): Promise<void> {
+export async function syncFilesystem(root: string, fallback: () => void): Promise<boolean> {
   fsEvent();
   // child_process (and the net and stream modules it loads) only when a writer commits
   const { execFile } = await import('node:child_process');
@@ -80,4 +81,5 @@ export async function syncFilesystem(root: string, fallback: () => void): Promis
     execFile('sync', ['-f', root], (err) => resolve(err === null));
   });
   if (!ok) fallback();
+  return ok;
 }

@@ -110,6 +110,7 @@ async function check(store: Store, state: StoreState, damaged: StateProblem[], o
   const ids: ObjectId[] = [];
   for await (const entry of store.objects.list()) {
     if ('stray' in entry) report.stray.push(entry.stray);
+    else if ('damagedPack' in entry) report.state.push({ what: `pack ${entry.damagedPack}`, problem: `${entry.problem} (its objects were found by walking it); 'bazaar fsck --repair' rewrites it` });
     else ids.push(entry.id);
   }
   for (const id of ids) {

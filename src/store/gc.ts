@@ -16,6 +16,7 @@ import { readLeases } from './leases.js';
 import { Reachability } from './reachability.js';
 import { retentionRoots } from './retention.js';
 import type { RetentionChoice } from './retention.js';
+import type { ObjectId } from './layout.js';
 import type { Store } from './store.js';
 
 export interface GcReport {
@@ -64,13 +65,17 @@ export async function gc(store: Store, choice: RetentionChoice = {}): Promise<Gc
       kept: 0, deleted: 0, freedBytes: 0, tempsRemoved: 0, retentionDays, now: new Date(now).toISOString(), expired: expiredTrash,
       damage: reach.problems().map((p) => `${p.id} (${p.what}): ${p.problem}`), stray: [],
     };
+    const doomed: ObjectId[] = [];
     for await (const entry of store.objects.list()) {
       if ('stray' in entry) { report.stray.push(entry.stray); continue; }
+      if ('damagedPack' in entry) { report.damage.push(`pack ${entry.damagedPack}: ${entry.problem}; left as it is until 'bazaar fsck --repair' rewrites it`); continue; }
       if (reach.reached.has(entry.id)) { report.kept++; continue; }
       report.freedBytes += store.objects.diskSize(entry.id);
-      await store.objects.delete(entry.id);
-      report.deleted++;
+      doomed.push(entry.id);
     }
+    // at once: a pack holding several of them is rewritten once
+    await store.objects.deleteAll(doomed);
+    report.deleted = doomed.length;
     const tmp = scanTmp(store.dir);
     for (const t of tmp.stale) { removeFile(t); report.tempsRemoved++; }
     report.stray.push(...tmp.stray);

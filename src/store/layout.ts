@@ -1,8 +1,9 @@
 /**
  * The store's on-disk layout, and the only functions that build paths inside it.
  *
- *   <store>/bazaar-store.json   {"layout": 2}: what this directory is, and its version
+ *   <store>/bazaar-store.json   {"layout": 3}: what this directory is, and its version
  *   <store>/objects/ab/<62 hex> zstd-compressed objects named by the sha256 of their bytes
+ *   <store>/objects/pack/       small objects, many per file (object-packs.ts)
  *   <store>/tmp/                objects being written (<pid>-<random>.tmp)
  *   <store>/refs.git/           a bare git repository: the history of every branch
  *   <store>/state/<seq>         the heads of every branch, one immutable file per commit
@@ -14,7 +15,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
-export const STORE_LAYOUT_VERSION = 2;
+/** 3: small objects may live in packs (objects/pack/); layout 2 stores are read as they are. */
+export const STORE_LAYOUT_VERSION = 3;
 export const MARKER_FILE = 'bazaar-store.json';
 
 export type ObjectId = `sha256:${string}`;

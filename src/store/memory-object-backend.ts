@@ -33,7 +33,7 @@ export class MemoryObjectBackend implements ObjectBackend {
     };
   }
 
-  async commit(staged: readonly StagedObject[]): Promise<void> {
+  async commit(staged: readonly StagedObject[]): Promise<boolean> {
     for (const s of staged) {
       if (s.slot === null) continue;
       const parts = this.slots.get(s.slot);
@@ -41,6 +41,7 @@ export class MemoryObjectBackend implements ObjectBackend {
       this.objects.set(s.id, Buffer.concat(parts));
       this.slots.delete(s.slot);
     }
+    return false;
   }
 
   async discard(staged: readonly StagedObject[]): Promise<void> {
@@ -48,6 +49,7 @@ export class MemoryObjectBackend implements ObjectBackend {
   }
 
   async delete(id: ObjectId): Promise<void> { this.objects.delete(id); }
+  async deleteAll(ids: readonly ObjectId[]): Promise<void> { for (const id of ids) this.objects.delete(id); }
 
   async *list(): AsyncGenerator<ListedObject> {
     for (const id of [...this.objects.keys()].sort()) yield { id };

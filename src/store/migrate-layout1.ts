@@ -41,7 +41,7 @@ export async function migrateLayout1(store: Store): Promise<void> {
     rmSync(legacyIndexDir(store.dir), { recursive: true, force: true });
   };
   if (store.states.list().length > 0) { finish(); return; }
-  store.notice('migrating the store to layout 2 (once): build records keyed on the rpm header');
+  store.notice(`migrating the store to layout ${STORE_LAYOUT_VERSION} (once): build records keyed on the rpm header`);
   const heads: Record<string, string> = {};
   for (const branch of store.repo.listRefs('heads')) {
     const ref = store.repo.readRef(`heads/${branch}`);

@@ -24,8 +24,11 @@ export interface WriteSlot {
   abort(): Promise<void>;
 }
 
-/** One entry of a listing: an object id, or something in the object area that is not one. */
-export type ListedObject = { id: ObjectId } | { stray: string };
+/**
+ * One entry of a listing: an object id, something in the object area that is not one, or
+ * a container of objects (a pack) whose own index is damaged.
+ */
+export type ListedObject = { id: ObjectId } | { stray: string } | { damagedPack: string; problem: string };
 
 export interface ObjectBackend {
   /** A label for messages: the directory or bucket. */
@@ -37,10 +40,19 @@ export interface ObjectBackend {
   readStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null>;
   /** Size of the encoded bytes; null when absent. */
   storedSize(id: ObjectId): number | null;
-  createSlot(): Promise<WriteSlot>;
-  /** Makes written slots durable, then visible under their ids (replacing what is there). */
-  commit(staged: readonly StagedObject[]): Promise<void>;
+  /** `loose`: the object must not share a container with others (a repair's copy). */
+  createSlot(options?: { loose?: boolean }): Promise<WriteSlot>;
+  /**
+   * Makes written slots durable, then visible under their ids (replacing what is there).
+   * True when doing so made every write to the store's filesystem so far durable (one
+   * syncfs), so that a transaction needs no second one for its history.
+   */
+  commit(staged: readonly StagedObject[]): Promise<boolean>;
   discard(staged: readonly StagedObject[]): Promise<void>;
   delete(id: ObjectId): Promise<void>;
+  /** Deletes many at once (cheaper where objects share containers). */
+  deleteAll(ids: readonly ObjectId[]): Promise<void>;
+  /** Rewrites damaged containers from what they still hold; returns what was rewritten. */
+  repairPacks?(): Promise<string[]>;
   list(): AsyncIterable<ListedObject>;
 }

@@ -60,7 +60,7 @@ class StagingWriter implements ObjectWriter {
   }
 
   private async flushFrame(data: Buffer): Promise<void> {
-    this.slot ??= await this.backend.createSlot();
+    this.slot ??= await this.backend.createSlot({ loose: this.rewrite });
     await this.slot.append(await this.encoder.frame(data));
   }
 
@@ -71,7 +71,7 @@ class StagingWriter implements ObjectWriter {
       if (this.slot === null) {
         // One frame: a single write instead of open/write/write/close.
         const frame = await this.encoder.frame(Buffer.concat(this.frame));
-        this.slot = await this.backend.createSlot();
+        this.slot = await this.backend.createSlot({ loose: this.rewrite });
         this.slot.writeWhole(Buffer.concat([frame, this.encoder.trailer()]));
       } else {
         if (this.frameBytes > 0) await this.flushFrame(Buffer.concat(this.frame));
@@ -151,11 +151,12 @@ export class ObjectStore {
     }
   }
 
-  /** Makes staged objects durable and visible (see ObjectBackend.commit). */
-  async commit(staged: Iterable<StagedObject>): Promise<void> {
+  /** Makes staged objects durable and visible (see ObjectBackend.commit for the result). */
+  async commit(staged: Iterable<StagedObject>): Promise<boolean> {
     const list = [...staged];
-    await this.backend.commit(list);
+    const synced = await this.backend.commit(list);
     this.settle(list);
+    return synced;
   }
 
   /** Drops staged objects (they never became visible). */
@@ -217,6 +218,7 @@ export class ObjectStore {
   }
 
   delete(id: ObjectId): Promise<void> { return this.backend.delete(id); }
+  deleteAll(ids: readonly ObjectId[]): Promise<void> { return this.backend.deleteAll(ids); }
 
   /** Every object (and stray entry) in the object area, in no particular order. */
   list(): AsyncIterable<ListedObject> { return this.backend.list(); }

@@ -58,6 +58,7 @@ export async function repair(store: Store, options: RepairOptions = {}): Promise
   const unrepaired: string[] = [];
   await withLock(store.dir, () => repairState(store, repaired), store.lockOptions());
   await store.write(async (tx) => {
+    for (const pack of await store.objects.backend.repairPacks?.() ?? []) repaired.push(`pack ${pack}: its index was damaged; rewritten from the objects it holds`);
     const before = await fsck(store);
     for (const branch of tx.branches()) {
       if (store.repo.readRef(`heads/${branch}`) === tx.head(branch)) continue;

@@ -115,8 +115,8 @@ export class Store {
       await withLock(dir, () => migrateLayout1(store), store.lockOptions());
       return store;
     }
-    if (marker.layout !== STORE_LAYOUT_VERSION) {
-      throw new BazaarError('ERR_STORE_LAYOUT', `${dir} has store layout ${String(marker.layout)}; this bazaar reads layouts 1 and ${STORE_LAYOUT_VERSION}`);
+    if (marker.layout !== STORE_LAYOUT_VERSION && marker.layout !== 2) {
+      throw new BazaarError('ERR_STORE_LAYOUT', `${dir} has store layout ${String(marker.layout)}; this bazaar reads layouts 1 to ${STORE_LAYOUT_VERSION}`);
     }
     return store;
   }

@@ -78,8 +78,9 @@ export class Transaction extends BranchView {
   /** Commits everything (see the module comment); returns the new state (or the base if nothing changed). */
   async commit(): Promise<StoreState> {
     if (!this.dirty) return this.base;
-    await syncFilesystem(this.root, () => { /* the object backend fsyncs its own files below */ });
-    await this.objects.commit(this.staged);
+    // One syncfs per transaction: the object backend's, which also covers the history
+    // written before it; a transaction with no new object (or a backend that cannot) syncs here.
+    if (!(await this.objects.commit(this.staged))) await syncFilesystem(this.root, () => { /* the object backend fsynced its own files */ });
     const next: StoreState = { seq: this.base.seq + 1, time: this.now(), heads: { ...this.heads } };
     if (!(await this.stateBackend.commit(next))) throw new StateConflict();
     // The git refs mirror the state for git tools: the changed branches, and any a crash

@@ -13,12 +13,11 @@ import { bazaar, bazaarBytes, freshStore } from '../helpers/cli.js';
 import { sampleRpms } from '../helpers/rpm-files.js';
 import { storeSnapshot } from '../helpers/store-snapshot.js';
 import { testWith } from '../helpers/tools.js';
+import { storedIds } from '../helpers/stored-objects.js';
 
 const t = suite('dedup, gc, reindex');
 
-function objectCount(dir: string): number {
-  return readdirSync(join(dir, 'objects')).reduce((n, sub) => n + readdirSync(join(dir, 'objects', sub)).length, 0);
-}
+async function objectCount(dir: string): Promise<number> { return (await storedIds(dir)).length; }
 
 t('the same content is stored once: across packages, and on re-adding', async () => {
   const dir = freshStore('dedup');
@@ -40,11 +39,11 @@ t('the same content is stored once: across packages, and on re-adding', async ()
   const shared = [...owners].filter(([, o]) => o.size > 1);
   assert.ok(shared.length > 0, 'some file content (COPYING texts) is shared between packages');
   assert.ok(new Set(named).size < named.length);
-  const before = objectCount(dir);
+  const before = await objectCount(dir);
   const snapshot = storeSnapshot(dir);
   const again = bazaar(['add', '--store', dir, ...sampleRpms()]);
   assert.is(again.status, 0, again.stderr);
-  assert.is(objectCount(dir), before, 're-adding adds no object');
+  assert.is(await objectCount(dir), before, 're-adding adds no object');
   assert.equal(storeSnapshot(dir), snapshot, 'nor any ref or state');
   assert.equal(again.stdout.trim().split('\n').map((l) => l.split('\t')[1]).sort(), added.map((a) => a.id).sort(), 'same ids');
 });
@@ -55,7 +54,7 @@ t('a rebuild with identical files adds only its own rpm, manifest and changed co
   assert.ok(alt1 && alt2);
   const store = await Store.open(dir);
   const [a] = await store.add([alt1]);
-  const before = objectCount(dir);
+  const before = await objectCount(dir);
   const [b] = await store.add([alt2]);
   const ba = (await store.read((s) => store.findPackage(s, a.id))).build;
   const bb = (await store.read((s) => store.findPackage(s, b.id))).build;
@@ -63,7 +62,7 @@ t('a rebuild with identical files adds only its own rpm, manifest and changed co
   const mb = await store.manifest(bb.manifest);
   const sharedFiles = mb.files.filter((f) => f.id && ma.files.some((g) => g.id === f.id)).length;
   assert.ok(sharedFiles > 0, 'alt2 shares file content with alt1');
-  const newObjects = objectCount(dir) - before;
+  const newObjects = await objectCount(dir) - before;
   // its own header, .rpm, record and manifest, and the files alt1 does not have
   const distinctNew = new Set([bb.header, bb.manifest, bb.variants[0].rpm, 'record', ...mb.files.filter((f) => f.id && !ma.files.some((g) => g.id === f.id)).map((f) => f.id)]);
   assert.ok(newObjects <= distinctNew.size + 8, `${newObjects} new objects for ${distinctNew.size} new contents (+ trees)`);
@@ -76,11 +75,11 @@ t('gc deletes unreferenced objects and dead processes\' temp files, and nothing 
   const orphan = await store.objects.put(Buffer.from('nobody references me'));
   const stale = join(tmpDir(dir), '999999999-abcdef.tmp');
   writeFileSync(stale, 'left by a killed process');
-  const before = objectCount(dir);
+  const before = await objectCount(dir);
   const r = JSON.parse(bazaar(['gc', '--json', '--store', dir]).stdout);
   assert.is(r.deleted, 1);
   assert.is(r.tempsRemoved, 1);
-  assert.is(objectCount(dir), before - 1);
+  assert.is(await objectCount(dir), before - 1);
   assert.is(await store.objects.has(orphan), false);
   assert.is(bazaar(['fsck', '--store', dir]).status, 0);
   assert.is(JSON.parse(bazaar(['gc', '--json', '--store', dir]).stdout).deleted, 0, 'a second gc finds nothing');

@@ -3,12 +3,11 @@
  * read; every broken package, random truncation and random garbage is refused by `add`
  * with exit 2 and a one-line reason, and the store is byte-for-byte unchanged.
  */
-import { appendFileSync, copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { objectPath } from '../../src/store/layout.js';
-import type { ObjectId } from '../../src/store/layout.js';
+import { flipStoredBit, removeStored, replaceStored, storedBytes, storedIds } from '../helpers/stored-objects.js';
 import { bazaar, freshStore, tempDir } from '../helpers/cli.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 import { corpusBadRpms, corpusRpms, sampleRpms } from '../helpers/rpm-files.js';
@@ -25,11 +24,6 @@ function seeded(): string {
   return dir;
 }
 
-function allObjects(dir: string): ObjectId[] {
-  const out: ObjectId[] = [];
-  for (const sub of readdirSync(join(dir, 'objects'))) for (const name of readdirSync(join(dir, 'objects', sub))) out.push(`sha256:${sub}${name}`);
-  return out;
-}
 
 /** Asserts `add` refuses `file`: exit 2, one line on stderr, and nothing changed. */
 function assertRefused(store: string, file: string, label: string): void {
@@ -42,19 +36,15 @@ function assertRefused(store: string, file: string, label: string): void {
   assert.equal(storeSnapshot(store), before, `${label}: store unchanged`);
 }
 
-t('a flipped byte in any object: fsck exits 1 naming it, reads fail clearly', () => {
+t('a flipped byte in any object, loose or packed: fsck exits 1 naming it, reads fail clearly', async () => {
   const dir = seeded();
   assert.is(bazaar(['fsck', '--store', dir]).status, 0);
-  const ids = allObjects(dir);
+  const ids = await storedIds(dir);
   assert.ok(ids.length > 20);
   for (let trial = 0; trial < 6; trial++) {
     const id = ids[Math.floor(rand() * ids.length)];
-    const path = objectPath(dir, id);
-    const original = readFileSync(path);
-    const damaged = Buffer.from(original);
-    const at = Math.floor(rand() * damaged.length);
-    damaged[at] ^= 1 << Math.floor(rand() * 8);
-    writeFileSync(path, damaged);
+    const at = rand();
+    const undo = flipStoredBit(dir, id, at, Math.floor(rand() * 8));
     const fsck = bazaar(['fsck', '--store', dir]);
     assert.is(fsck.status, 1, `fsck after flipping byte ${at} of ${id}`);
     assert.match(fsck.stdout, `damaged ${id}`);
@@ -62,15 +52,15 @@ t('a flipped byte in any object: fsck exits 1 naming it, reads fail clearly', ()
     assert.is(cat.status, 1);
     assert.match(cat.stderr, id);
     assert.is(cat.stderr.trim().split('\n').length, 1);
-    writeFileSync(path, original);
+    undo();
   }
   assert.is(bazaar(['fsck', '--store', dir]).status, 0, 'clean again once repaired');
 });
 
-t('an object replaced by other valid content is a digest mismatch', () => {
+t('an object replaced by other valid content is a digest mismatch', async () => {
   const dir = seeded();
-  const [a, b] = allObjects(dir);
-  copyFileSync(objectPath(dir, b), objectPath(dir, a));
+  const [a, b] = await storedIds(dir);
+  replaceStored(dir, a, storedBytes(dir, b));
   const fsck = bazaar(['fsck', '--store', dir, '--json']);
   assert.is(fsck.status, 1);
   const report = JSON.parse(fsck.stdout);
@@ -78,11 +68,11 @@ t('an object replaced by other valid content is a digest mismatch', () => {
   assert.match(report.problems[0].problem, 'hashes to');
 });
 
-t('a missing object is named by fsck with what references it', () => {
+t('a missing object is named by fsck with what references it', async () => {
   const dir = seeded();
   const [first] = JSON.parse(bazaar(['ls', '--json', '--store', dir]).stdout);
   const shown = JSON.parse(bazaar(['show', '--json', '--store', dir, first.nevra]).stdout);
-  writeFileSync(objectPath(dir, shown.rpm), ''); // truncate to nothing
+  await removeStored(dir, shown.rpm);
   const fsck = bazaar(['fsck', '--store', dir]);
   assert.is(fsck.status, 1);
   assert.match(fsck.stdout, shown.rpm);

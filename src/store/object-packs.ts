@@ -1,0 +1,277 @@
+/**
+ * Packs: many small objects in one file, as git packs loose objects. A store of tens of
+ * thousands of packages holds about fifteen objects under 4 KiB per package; one file
+ * each costs a disk block each (most of the space) and a create, rename and fsync each
+ * (most of the ingest time).
+ *
+ *   <store>/objects/pack/<sha256 of the index>.pack
+ *
+ *   "BZPK" u32 version
+ *   per object:  id (32 bytes) u32 length, then its encoded bytes (codec.ts: zstd frames
+ *                and the CRC trailer, exactly as a loose object file holds them)
+ *   index:       per object, sorted by id: id (32) u64 offset u32 length
+ *   footer:      u64 index offset, u32 count, sha256 of the index (32), "BZPK"
+ *
+ * A pack is written whole in tmp/ and renamed into place, so it appears complete or not
+ * at all; it is never changed after. Reading verifies every object as a loose one is
+ * verified (CRC, then sha256 of the content). A pack whose index does not match its
+ * checksum is damage: its objects are still found by walking the entries (each names
+ * itself), and `fsck --repair` or the next gc rewrites it.
+ */
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { isErrno } from '../errors.js';
+import { fsEvent } from './fs-ops.js';
+import type { ObjectId } from './layout.js';
+
+const MAGIC = Buffer.from('BZPK');
+const VERSION = 1;
+const HEADER_SIZE = 8;
+const ENTRY_HEADER = 36;
+const RECORD = 44;
+const FOOTER = 48;
+
+export function packsDir(objectsDir: string): string { return join(objectsDir, 'pack'); }
+
+const idBytes = (id: ObjectId): Buffer => Buffer.from(id.slice(7), 'hex');
+const idOf = (bytes: Buffer): ObjectId => `sha256:${bytes.toString('hex')}`;
+
+/** Where an object's encoded bytes lie in a pack. */
+export interface PackedLocation { pack: PackFile; offset: number; length: number }
+
+/**
+ * Writes a new pack in tmp/ entry by entry (memory holds the index only), for the caller
+ * to make durable and rename into the pack directory. Duplicate ids are kept once.
+ */
+export class PackWriter {
+  private readonly fd: number;
+  private readonly records: Array<{ id: Buffer; offset: number; length: number }> = [];
+  private readonly seen = new Set<string>();
+  private offset = 0;
+
+  constructor(readonly tmpPath: string) {
+    fsEvent();
+    this.fd = openSync(tmpPath, 'wx', 0o644);
+    this.write(Buffer.concat([MAGIC, u32(VERSION)]));
+  }
+
+  get count(): number { return this.records.length; }
+
+  private write(buf: Buffer): void {
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    this.offset += buf.length;
+  }
+
+  add(id: ObjectId, encoded: Buffer): void {
+    if (this.seen.has(id)) return;
+    this.seen.add(id);
+    const key = idBytes(id);
+    this.write(Buffer.concat([key, u32(encoded.length)]));
+    this.records.push({ id: key, offset: this.offset, length: encoded.length });
+    this.write(encoded);
+  }
+
+  /** Writes the index and footer, optionally fsyncs, closes; returns the pack's file name. */
+  finish(options: { sync?: boolean } = {}): string {
+    try {
+      this.records.sort((a, b) => Buffer.compare(a.id, b.id));
+      const index = Buffer.alloc(this.records.length * RECORD);
+      this.records.forEach((r, i) => {
+        r.id.copy(index, i * RECORD);
+        index.writeBigUInt64LE(BigInt(r.offset), i * RECORD + 32);
+        index.writeUInt32LE(r.length, i * RECORD + 40);
+      });
+      const digest = createHash('sha256').update(index).digest();
+      const footer = Buffer.alloc(FOOTER);
+      footer.writeBigUInt64LE(BigInt(this.offset), 0);
+      footer.writeUInt32LE(this.records.length, 8);
+      digest.copy(footer, 12);
+      MAGIC.copy(footer, 44);
+      this.write(Buffer.concat([index, footer]));
+      if (options.sync) { fsEvent(); fsyncSync(this.fd); }
+      return `${digest.toString('hex')}.pack`;
+    } finally {
+      closeSync(this.fd);
+    }
+  }
+
+  /** Closes without finishing (the caller removes the temp file). */
+  abandon(): void { try { closeSync(this.fd); } catch { /* already closed */ } }
+}
+
+function u32(n: number): Buffer { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; }
+
+function readAt(fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, buf, got, length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got === length ? buf : buf.subarray(0, got);
+}
+
+/** One pack file: its index, read on first lookup. */
+export class PackFile {
+  private index: Buffer | null = null;
+  /** Why the index cannot be trusted (the entries were walked instead); null when sound. */
+  damage: string | null = null;
+  size = 0;
+
+  constructor(readonly path: string) {}
+
+  private load(): Buffer {
+    if (this.index) return this.index;
+    const fd = openSync(this.path, 'r');
+    try {
+      this.size = fstatSync(fd).size;
+      this.index = this.readIndex(fd) ?? this.walkEntries(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return this.index;
+  }
+
+  private readIndex(fd: number): Buffer | null {
+    if (this.size < HEADER_SIZE + FOOTER) { this.damage = 'the file is shorter than a pack'; return null; }
+    const head = readAt(fd, 0, HEADER_SIZE);
+    const footer = readAt(fd, this.size - FOOTER, FOOTER);
+    if (!head.subarray(0, 4).equals(MAGIC) || head.readUInt32LE(4) !== VERSION || !footer.subarray(44).equals(MAGIC)) {
+      this.damage = 'its header or footer is not a bazaar pack\'s';
+      return null;
+    }
+    const at = Number(footer.readBigUInt64LE(0));
+    const count = footer.readUInt32LE(8);
+    if (at + count * RECORD + FOOTER !== this.size) { this.damage = 'its footer does not match its size'; return null; }
+    const index = readAt(fd, at, count * RECORD);
+    if (!createHash('sha256').update(index).digest().equals(footer.subarray(12, 44))) {
+      this.damage = 'its index does not match its checksum';
+      return null;
+    }
+    return index;
+  }
+
+  /** Rebuilds an index from the self-naming entries (a damaged index or footer). */
+  private walkEntries(fd: number): Buffer {
+    const records: Buffer[] = [];
+    let pos = HEADER_SIZE;
+    while (pos + ENTRY_HEADER <= this.size) {
+      const h = readAt(fd, pos, ENTRY_HEADER);
+      const length = h.readUInt32LE(32);
+      if (pos + ENTRY_HEADER + length > this.size) break;
+      const r = Buffer.alloc(RECORD);
+      h.copy(r, 0, 0, 32);
+      r.writeBigUInt64LE(BigInt(pos + ENTRY_HEADER), 32);
+      r.writeUInt32LE(length, 40);
+      records.push(r);
+      pos += ENTRY_HEADER + length;
+      // the index starts where entries stop: an "entry" there would hold garbage ids,
+      // which reads reject by their hash; stop at the first zstd-less body
+      if (length < 4 || readAt(fd, pos - length, 4).readUInt32LE(0) !== 0xfd2fb528) { records.pop(); break; }
+    }
+    records.sort((a, b) => Buffer.compare(a.subarray(0, 32), b.subarray(0, 32)));
+    return Buffer.concat(records);
+  }
+
+  /** Where `id` lies in this pack, or null. */
+  find(id: ObjectId): PackedLocation | null {
+    const index = this.load();
+    const key = idBytes(id);
+    let lo = 0;
+    let hi = index.length / RECORD - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const c = Buffer.compare(index.subarray(mid * RECORD, mid * RECORD + 32), key);
+      if (c === 0) return { pack: this, offset: Number(index.readBigUInt64LE(mid * RECORD + 32)), length: index.readUInt32LE(mid * RECORD + 40) };
+      if (c < 0) lo = mid + 1; else hi = mid - 1;
+    }
+    return null;
+  }
+
+  /** Every object in the pack, with where it lies. */
+  *entries(): Generator<{ id: ObjectId; offset: number; length: number }> {
+    const index = this.load();
+    for (let at = 0; at < index.length; at += RECORD) {
+      yield { id: idOf(index.subarray(at, at + 32)), offset: Number(index.readBigUInt64LE(at + 32)), length: index.readUInt32LE(at + 40) };
+    }
+  }
+
+  /** Number of objects; loads the index. */
+  count(): number { return this.load().length / RECORD; }
+
+  /** Loads the index now; false when the file is gone. */
+  exists(): boolean {
+    try { this.load(); return true; } catch (err) { if (isErrno(err, 'ENOENT')) return false; throw err; }
+  }
+
+  /** The encoded bytes at a location; null when the pack file is gone. */
+  read(offset: number, length: number): Buffer | null {
+    let fd: number;
+    try { fd = openSync(this.path, 'r'); } catch (err) { if (isErrno(err, 'ENOENT')) return null; throw err; }
+    try { return readAt(fd, offset, length); } finally { closeSync(fd); }
+  }
+}
+
+/**
+ * The packs of one object area, listed when first needed and again whenever the pack
+ * directory changes (a writer added a pack, gc replaced one): a lookup that misses checks
+ * the directory's mtime before saying "absent".
+ */
+export class PackSet {
+  private packs: PackFile[] = [];
+  private seenMtime = -1;
+
+  constructor(readonly dir: string) {}
+
+  /** Re-lists the packs if the directory changed; true when it did. */
+  refresh(): boolean {
+    let mtime: number;
+    try { mtime = statSync(this.dir).mtimeMs; } catch (err) { if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) mtime = 0; else throw err; }
+    if (mtime === this.seenMtime) return false;
+    this.seenMtime = mtime;
+    const byPath = new Map(this.packs.map((p) => [p.path, p]));
+    let names: string[] = [];
+    try { names = readdirSync(this.dir); } catch (err) { if (!isErrno(err, 'ENOENT') && !isErrno(err, 'ENOTDIR')) throw err; }
+    this.packs = names.filter((n) => /^[0-9a-f]{64}\.pack$/.test(n)).sort().map((n) => byPath.get(join(this.dir, n)) ?? new PackFile(join(this.dir, n)));
+    return true;
+  }
+
+  /** The packs as last listed (listing them if never done). */
+  list(): PackFile[] {
+    if (this.seenMtime === -1) this.refresh();
+    return this.packs;
+  }
+
+  /** Names in the pack directory that are not packs (reported as strays). */
+  strays(): string[] {
+    try { return readdirSync(this.dir).filter((n) => !/^[0-9a-f]{64}\.pack$/.test(n)).map((n) => join(this.dir, n)); } catch { return []; }
+  }
+
+  /** Where `id` is packed, or null; a pack deleted since it was listed is skipped. */
+  find(id: ObjectId): PackedLocation | null {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      for (const p of this.list()) {
+        try {
+          const at = p.find(id);
+          if (at) return at;
+        } catch (err) {
+          if (!isErrno(err, 'ENOENT')) throw err;
+        }
+      }
+      if (!this.refresh()) return null;
+    }
+    return null;
+  }
+
+  /** Records a pack this process just renamed into place. */
+  added(path: string): void {
+    this.list();
+    if (!this.packs.some((p) => p.path === path)) this.packs.push(new PackFile(path));
+  }
+
+  /** Forgets a pack this process just deleted. */
+  removed(path: string): void { this.packs = this.packs.filter((p) => p.path !== path); }
+}

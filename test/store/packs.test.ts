@@ -1,0 +1,104 @@
+/**
+ * Packs of small objects (src/store/object-packs.ts): one file per commit instead of one
+ * per object, merged so their number stays small, verified on read like loose objects,
+ * rewritten by gc without its garbage, healed by `fsck --repair` when the index is
+ * damaged, and safe against kill -9 at every filesystem event of a commit that merges.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { FsObjectBackend } from '../../src/store/fs-object-backend.js';
+import type { ObjectId } from '../../src/store/layout.js';
+import { Store } from '../../src/store/store.js';
+import { CLI, bazaar, freshStore, tempDir } from '../helpers/cli.js';
+import { sampleRpms } from '../helpers/rpm-files.js';
+import { storedIds } from '../helpers/stored-objects.js';
+
+const t = suite('packs');
+const packFiles = (dir: string): string[] => { try { return readdirSync(join(dir, 'objects', 'pack')).filter((n) => n.endsWith('.pack')); } catch { return []; } };
+const looseFiles = (dir: string): number => readdirSync(join(dir, 'objects')).filter((d) => d !== 'pack').reduce((n, d) => n + readdirSync(join(dir, 'objects', d)).length, 0);
+
+t('the small objects of one add share one pack; large ones stay loose; the store says layout 3', async () => {
+  const dir = freshStore('packs-one');
+  const r = bazaar(['add', '--store', dir, ...sampleRpms()]);
+  assert.is(r.status, 0, r.stderr);
+  const ids = await storedIds(dir);
+  assert.is(packFiles(dir).length, 1, 'one commit, one pack');
+  assert.ok(looseFiles(dir) < ids.length / 10, `${looseFiles(dir)} loose files for ${ids.length} objects`);
+  assert.is(JSON.parse(readFileSync(join(dir, 'bazaar-store.json'), 'utf8')).layout, 3);
+  const store = await Store.open(dir);
+  for (const id of ids) assert.is(await store.objects.check(id), null, id);
+});
+
+t('packs are merged as commits add them: their number stays bounded and every object stays', async () => {
+  const dir = freshStore('packs-merge');
+  const store = await Store.open(dir);
+  const ids: ObjectId[] = [];
+  for (let i = 0; i < 40; i++) ids.push(await store.objects.put(Buffer.from(`object number ${i}\n`)));
+  assert.ok(packFiles(dir).length <= 13, `${packFiles(dir).length} packs after 40 commits`);
+  const fresh = await Store.open(dir);
+  for (const id of ids) assert.ok((await fresh.objects.read(id)).toString().startsWith('object number'));
+  assert.equal((await storedIds(dir)).sort(), [...ids].sort());
+});
+
+t('a damaged pack index: objects still read, fsck names the pack, --repair rewrites it', async () => {
+  const dir = freshStore('packs-index');
+  assert.is(bazaar(['add', '--store', dir, ...sampleRpms().slice(0, 6)]).status, 0);
+  const [pack] = packFiles(dir);
+  const path = join(dir, 'objects', 'pack', pack);
+  const bytes = readFileSync(path);
+  bytes[bytes.length - 60] ^= 0x40; // inside the index, before the footer
+  writeFileSync(path, bytes);
+  const ls = bazaar(['ls', '--store', dir]);
+  assert.is(ls.status, 0, ls.stderr);
+  const fsck = bazaar(['fsck', '--store', dir]);
+  assert.is(fsck.status, 1);
+  assert.match(fsck.stdout, pack);
+  assert.match(fsck.stdout, 'index does not match its checksum');
+  const repair = bazaar(['fsck', '--repair', '--store', dir]);
+  assert.is(repair.status, 0, repair.stdout + repair.stderr);
+  assert.match(repair.stdout, 'rewritten');
+  assert.is(bazaar(['fsck', '--store', dir]).status, 0);
+  assert.not.ok(packFiles(dir).includes(pack), 'the damaged pack is gone');
+});
+
+t('a loose copy is read before a packed one (how a repair replaces a damaged packed object)', async () => {
+  const dir = freshStore('packs-loose-first');
+  const store = await Store.open(dir);
+  const id = await store.objects.put(Buffer.from('packed first'));
+  const backend = store.objects.backend as FsObjectBackend;
+  assert.match(backend.locate(id)!.path, '/pack/');
+  const w = store.objects.writer({ rewrite: true });
+  await w.write(Buffer.from('packed first'));
+  await store.objects.commit([await w.finish()]);
+  assert.not.match(backend.locate(id)!.path, '/pack/');
+  assert.is((await store.objects.read(id)).toString(), 'packed first');
+});
+
+t('kill -9 at every filesystem event of an add whose commit merges packs: fsck clean, no object lost', async () => {
+  const start = freshStore('packs-crash');
+  const rpms = sampleRpms();
+  // one pack per add, up to the limit, so the next add merges
+  for (let i = 0; packFiles(start).length < 12; i++) assert.is(bazaar(['add', '--store', start, rpms[i]]).status, 0);
+  const held = new Set(await storedIds(start));
+  const args = ['add', rpms[rpms.length - 1], '--store'];
+  const probe = join(tempDir('packs-probe'), 'store');
+  cpSync(start, probe, { recursive: true });
+  const counted = spawnSync(process.execPath, [CLI, ...args, probe], { encoding: 'utf8', env: { ...process.env, BAZAAR_FAULT_COUNT: '1' } });
+  assert.is(counted.status, 0, counted.stderr);
+  assert.ok(packFiles(probe).length < 12, 'the counted run merged packs');
+  const events = Number(/fs-events: (\d+)/.exec(counted.stderr)?.[1]);
+  for (let k = 1; k <= events; k++) {
+    const dir = join(tempDir('packs-crash'), 'store');
+    cpSync(start, dir, { recursive: true });
+    spawnSync(process.execPath, [CLI, ...args, dir], { encoding: 'utf8', env: { ...process.env, BAZAAR_FAULT_AT: String(k) } });
+    const fsck = await (await Store.open(dir)).fsck();
+    assert.ok(fsck.ok, `fsck after a kill at event ${k}/${events}: ${JSON.stringify([fsck.problems, fsck.state])}`);
+    const now = new Set(await storedIds(dir));
+    assert.equal([...held].filter((id) => !now.has(id)), [], `no object lost after a kill at event ${k}`);
+  }
+});
+
+t.run();
