@@ -46,6 +46,22 @@ function markLayoutWithPacks(root: string): void {
   fsyncPath(root);
 }
 
+/** Runs `create` (a file in `dir`, tmp/); if the directory was deleted meanwhile, makes it and runs it again. */
+function retryInFreshDirSync<T>(dir: string, create: () => T): T {
+  try { return create(); } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+    makeDir(dir);
+    return create();
+  }
+}
+async function retryInFreshDir<T>(dir: string, create: () => Promise<T>): Promise<T> {
+  try { return await create(); } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+    makeDir(dir);
+    return create();
+  }
+}
+
 /** One buffer as an async iterable. */
 async function* once(b: Buffer): AsyncGenerator<Buffer> { yield b; }
 
@@ -56,13 +72,13 @@ class FileSlot implements WriteSlot {
   constructor(public token: string, private readonly memory: { hold(chunk: Uint8Array): string | null; release(token: string): void } | null) {}
 
   async append(chunk: Uint8Array): Promise<void> {
-    if (this.file === null) { fsEvent(); this.file = await open(this.token, 'wx'); }
+    if (this.file === null) { fsEvent(); this.file = await retryInFreshDir(dirname(this.token), () => open(this.token, 'wx')); }
     await this.file.write(chunk);
   }
 
   writeWhole(chunk: Uint8Array): void {
     const mem = this.memory?.hold(chunk) ?? null;
-    if (mem !== null) this.token = mem; else createFile(this.token, chunk);
+    if (mem !== null) this.token = mem; else void retryInFreshDirSync(dirname(this.token), () => createFile(this.token, chunk));
   }
 
   async close(): Promise<void> {
@@ -167,9 +183,15 @@ export class FsObjectBackend implements ObjectBackend {
 
   storedSize(id: ObjectId): number | null { return this.locate(id)?.length ?? null; }
 
+  private tmpChecked = false;
+
   async createSlot(options: { loose?: boolean } = {}): Promise<WriteSlot> {
-    // A deleted tmp/ is re-created rather than failing every write.
-    try { statSync(tmpDir(this.root)); } catch (err) { if (isErrno(err, 'ENOENT')) makeDir(tmpDir(this.root)); else throw err; }
+    // A deleted tmp/ is re-created rather than failing every write: here once per process
+    // (a stat per object was a tenth of an import's system time), later by the retries.
+    if (!this.tmpChecked) {
+      try { statSync(tmpDir(this.root)); } catch (err) { if (isErrno(err, 'ENOENT')) makeDir(tmpDir(this.root)); else throw err; }
+      this.tmpChecked = true;
+    }
     return new FileSlot(tmpPath(this.root), options.loose ? null : this.memory);
   }
 
@@ -180,7 +202,7 @@ export class FsObjectBackend implements ObjectBackend {
     const small = fresh.filter((s) => (s.slot as string).startsWith(MEM_SLOT));
     let pack: { tmp: string; name: string } | null = null;
     if (small.length) {
-      const writer = new PackWriter(tmpPath(this.root));
+      const writer = retryInFreshDirSync(tmpDir(this.root), () => new PackWriter(tmpPath(this.root)));
       try {
         for (const s of small) {
           const bytes = this.held.get(s.slot as string);
@@ -257,7 +279,7 @@ export class FsObjectBackend implements ObjectBackend {
    */
   private async rewritePacks(packs: PackFile[], keep: (id: ObjectId) => boolean): Promise<void> {
     if (packs.length === 0) return;
-    const writer = new PackWriter(tmpPath(this.root));
+    const writer = retryInFreshDirSync(tmpDir(this.root), () => new PackWriter(tmpPath(this.root)));
     let name: string;
     try {
       for (const p of packs) {

@@ -13,7 +13,7 @@ import type { PackageFile, PackageMeta } from '../rpm/package-meta.js';
 import { readRpmFile } from '../rpm/read-rpm.js';
 import type { FilePath, RpmPackageFile } from '../rpm/read-rpm.js';
 import { FileFlag, SigTag } from '../rpm/tags.js';
-import { walkPayload } from '../rpm/walk-payload.js';
+import { digestMismatch, walkPayload } from '../rpm/walk-payload.js';
 import { fileChunks } from './file-chunks.js';
 import { encodeKind } from './kinds/index.js';
 import type { ManifestFile, PackageManifest } from './kinds/package.js';
@@ -127,14 +127,17 @@ export async function prepareRpm(objects: ObjectStore, path: FilePath, options: 
   // at most FINISH_PARALLEL are in flight, each holding at most one frame.
   const pool = new TaskPool(FINISH_PARALLEL);
   try {
-    const rpmId = await sha256File(path, rpm.size);
-    rpmStaged = await objects.stageFile(path, rpm.size, { expect: rpmId, rewrite: rewrite.has(rpmId) });
+    // One pass over the .rpm (hash and stage together) unless a repair must know first
+    // whether this copy is the damaged one it replaces.
+    const rpmId = rewrite.size ? await sha256File(path, rpm.size) : undefined;
+    rpmStaged = await objects.stageFile(path, rpm.size, rpmId ? { expect: rpmId, rewrite: rewrite.has(rpmId) } : {});
     const headerBytes = Buffer.from(rpm.header.bytes);
     const header = objectIdOf(headerBytes);
     blobStaged.push(await objects.stage(headerBytes, { rewrite: rewrite.has(header) }));
     const files: ManifestFile[] = meta.files.map((f) => ({ ...f }));
     const sha256Digests = meta.fileDigestAlgo === 'sha256';
     const walk = await walkPayload(rpm, meta, {
+      checksSha256: true,
       async file(index, file) {
         const expect = sha256Digests && file.digest ? (`sha256:${file.digest.toLowerCase()}` as ObjectId) : undefined;
         const w = objects.writer({ ...(expect ? { expect } : {}), rewrite: expect !== undefined && rewrite.has(expect) });
@@ -143,6 +146,7 @@ export async function prepareRpm(objects: ObjectStore, path: FilePath, options: 
           end: () => pool.add(async () => {
             const s = await w.finish();
             blobStaged.push(s);
+            if (expect && s.id !== expect) throw digestMismatch(String(path), file, 'sha256', s.id.slice(7));
             files[index].id = s.id;
           }),
         };
@@ -163,7 +167,7 @@ export async function prepareRpm(objects: ObjectStore, path: FilePath, options: 
     metaStaged.push(await objects.stage(manifestBytes, { rewrite: rewrite.has(objectIdOf(manifestBytes)) }));
     await pool.drain();
     return {
-      path, meta: rest, name: meta.name, nevra: meta.nevra, key: nevraKey(meta), header, rpm: rpmId, rpmSize: rpm.size,
+      path, meta: rest, name: meta.name, nevra: meta.nevra, key: nevraKey(meta), header, rpm: rpmStaged.id, rpmSize: rpm.size,
       signatures: signaturesOf(rpm), manifest: objectIdOf(manifestBytes), rpmStaged, blobStaged, metaStaged,
     };
   } catch (err) {
