@@ -8,7 +8,8 @@ import { formatNevra } from '../rpm/nevra.js';
 import { canonicalJson } from '../store/canonical-json.js';
 import { servedVariant } from '../store/kinds/build.js';
 import type { BuildRecord } from '../store/kinds/build.js';
-import { signatureHeaderOf } from '../store/rpm-blob.js';
+import { signatureHeaderOf, unpackStoredRpm } from '../store/rpm-blob.js';
+import type { PackageManifest } from '../store/kinds/package.js';
 import type { LayerPackage } from '../store/kinds/layer.js';
 import { SNIPPET_DIR, encodeSnippet, snippetName } from '../store/kinds/snippet.js';
 import { insertPath, writeTrees } from '../store/kinds/tree.js';
@@ -61,9 +62,18 @@ export async function buildLayerTree(objects: ObjectStore, builds: readonly Laye
   const snippets = new Map<string, ObjectId>();
   const snippetRoot = new Map<string, PathNode>();
   const packages: LayerPackage[] = [];
+  const unpacked = new Set<ObjectId>();
   for (const b of builds) {
     const r = b.record;
-    const manifest = await objects.read(r.manifest).then((x) => JSON.parse(x.toString('utf8')) as { tree: ObjectId });
+    const manifest = await objects.read(r.manifest).then((x) => JSON.parse(x.toString('utf8')) as Pick<PackageManifest, 'tree' | 'files'>);
+    // A package added without unpacking keeps its files in its .rpm until a layer needs them: now.
+    if (manifest.files.some((f) => f.id !== undefined && !unpacked.has(f.id) && !objects.has(f.id))) {
+      for (const s of await unpackStoredRpm(objects, servedVariant(r).rpm)) {
+        if (unpacked.has(s.id)) { await objects.discard([s]); continue; }
+        unpacked.add(s.id);
+        options.staged.push(s);
+      }
+    }
     parts.push({ id: manifest.tree, label: `package ${r.nevra}` });
     const file = snippetName(r);
     let blob = b.snippet;
@@ -93,7 +103,8 @@ export async function buildLayerTree(objects: ObjectStore, builds: readonly Laye
   }
   const tree = parts.length ? await composeTrees(parts, get, put) : await put({ kind: 'tree', v: 1, entries: [] });
   packages.sort((a, b) => (a.nevra < b.nevra ? -1 : a.nevra > b.nevra ? 1 : 0));
-  await dropUnreached(objects, tree, get, options.staged);
+  // the unpacked files are kept as they are: the drop does not descend into stored trees
+  await dropUnreached(objects, tree, get, options.staged, unpacked);
   return { tree, packages, snippets };
 }
 
@@ -101,7 +112,7 @@ export async function buildLayerTree(objects: ObjectStore, builds: readonly Laye
  * Discards what was staged but is not part of the final tree (the separate trees of the
  * parts before they were composed), so a layer commits no object that nothing refers to.
  */
-async function dropUnreached(objects: ObjectStore, root: ObjectId, get: (id: ObjectId) => Promise<TreeObject>, staged: StagedObject[]): Promise<void> {
+async function dropUnreached(objects: ObjectStore, root: ObjectId, get: (id: ObjectId) => Promise<TreeObject>, staged: StagedObject[], keep: ReadonlySet<ObjectId>): Promise<void> {
   const stagedIds = new Set(staged.map((s) => s.id));
   const reached = new Set<ObjectId>();
   const walk = async (id: ObjectId): Promise<void> => {
@@ -113,9 +124,9 @@ async function dropUnreached(objects: ObjectStore, root: ObjectId, get: (id: Obj
     }
   };
   await walk(root);
-  const unreached = staged.filter((s) => !reached.has(s.id));
+  const unreached = staged.filter((s) => !reached.has(s.id) && !keep.has(s.id));
   if (unreached.length === 0) return;
   await objects.discard(unreached);
-  const keep = staged.filter((s) => reached.has(s.id));
-  staged.splice(0, staged.length, ...keep);
+  const kept = staged.filter((s) => reached.has(s.id) || keep.has(s.id));
+  staged.splice(0, staged.length, ...kept);
 }

@@ -33,6 +33,8 @@ export interface AddOptions {
   onProgress?: (done: number, total: number, path: string) => void;
   /** Also put every added build (new or already stored) in this channel, in the same commit. */
   channel?: string;
+  /** Store every file as an object now, not when a layer first needs it (ingest-rpm.ts). */
+  unpack?: boolean;
 }
 
 /** Adds .rpm files to `store` (see the module comment). */
@@ -41,7 +43,7 @@ export async function addPackages(store: Store, paths: AddPath[], options: AddOp
   if (options.channel !== undefined) await store.read((snap) => requireChannel(store, snap, options.channel as string));
   const rewrite = new Set(readDamage(store.dir).map((d) => d.id));
   for (let attempt = 0; ; attempt++) {
-    const prepared = await prepareAll(store, paths, rewrite, options.onProgress);
+    const prepared = await prepareAll(store, paths, rewrite, options);
     const used = new Set<StagedObject>();
     try {
       return await store.write(async (tx) => {
@@ -68,7 +70,7 @@ export async function addPackages(store: Store, paths: AddPath[], options: AddOp
  * a failure, everything staged is discarded and the failure of the first failing path
  * (in the order given, so the message does not depend on timing) is thrown.
  */
-async function prepareAll(store: Store, paths: AddPath[], rewrite: ReadonlySet<ObjectId>, onProgress?: AddOptions['onProgress']): Promise<PreparedPackage[]> {
+async function prepareAll(store: Store, paths: AddPath[], rewrite: ReadonlySet<ObjectId>, options: AddOptions): Promise<PreparedPackage[]> {
   const out: Array<PreparedPackage | undefined> = new Array(paths.length);
   const failures: Array<{ index: number; err: unknown }> = [];
   let next = 0;
@@ -77,8 +79,8 @@ async function prepareAll(store: Store, paths: AddPath[], rewrite: ReadonlySet<O
     while (failures.length === 0 && next < paths.length) {
       const index = next++;
       try {
-        out[index] = await prepareRpm(store.objects, paths[index], { rewrite });
-        onProgress?.(++done, paths.length, String(paths[index]));
+        out[index] = await prepareRpm(store.objects, paths[index], { rewrite, unpack: options.unpack });
+        options.onProgress?.(++done, paths.length, String(paths[index]));
       } catch (err) {
         failures.push({ index, err });
       }

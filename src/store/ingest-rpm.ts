@@ -50,6 +50,12 @@ export interface PreparedPackage {
 export interface PrepareOptions {
   /** Objects to write even if they exist (known to be damaged: a re-add heals them). */
   rewrite?: ReadonlySet<ObjectId>;
+  /**
+   * Store every file of the payload as an object now. Without it, files are hashed (their
+   * ids go into the manifest and trees) but stay in the .rpm until a layer first needs
+   * them (unpackRpm): a package then costs about its .rpm. A repair always unpacks.
+   */
+  unpack?: boolean;
 }
 
 const FINISH_PARALLEL = 8;
@@ -114,6 +120,54 @@ export function checkPaths(files: PackageFile[], isSource: boolean, where: strin
   }
 }
 
+/**
+ * Walks the payload (checking every file against the header) and sets each regular
+ * file's object id in `files`; with `unpack`, also stages each file's content.
+ */
+async function stagePayloadFiles(objects: ObjectStore, rpm: RpmPackageFile, meta: PackageMeta, pool: TaskPool, staged: StagedObject[], files: ManifestFile[], options: { unpack: boolean; rewrite: ReadonlySet<ObjectId> }): Promise<void> {
+  const sha256Digests = meta.fileDigestAlgo === 'sha256';
+  const walk = await walkPayload(rpm, meta, {
+    checksSha256: true,
+    async file(index, file) {
+      const expect = sha256Digests && file.digest ? (`sha256:${file.digest.toLowerCase()}` as ObjectId) : undefined;
+      const w = objects.writer({ ...(expect ? { expect } : {}), rewrite: expect !== undefined && options.rewrite.has(expect), hashOnly: !options.unpack });
+      return {
+        write: (chunk) => w.write(chunk),
+        end: () => pool.add(async () => {
+          const s = await w.finish();
+          // only hashed: nothing staged, and nothing to require of the store at commit
+          if (options.unpack) staged.push(s);
+          if (expect && s.id !== expect) throw digestMismatch(String(rpm.path), file, 'sha256', s.id.slice(7));
+          files[index].id = s.id;
+        }),
+      };
+    },
+  });
+  await pool.drain();
+  for (const { index, sameAs } of walk.links) files[index].id = files[sameAs].id;
+}
+
+/**
+ * Stages the files of an .rpm (a stored package's, copied to `path`) that the store does
+ * not hold yet: how a layer gets the files of a package added without unpacking. The
+ * caller commits them with the layer, or discards them.
+ */
+export async function unpackRpm(objects: ObjectStore, path: FilePath): Promise<StagedObject[]> {
+  const rpm = await readRpmFile(path);
+  const meta = packageMeta(rpm.header, String(path));
+  checkPaths(meta.files, meta.isSource, String(path));
+  const staged: StagedObject[] = [];
+  const pool = new TaskPool(FINISH_PARALLEL);
+  try {
+    await stagePayloadFiles(objects, rpm, meta, pool, staged, meta.files.map((f) => ({ ...f })), { unpack: true, rewrite: new Set() });
+    return staged.filter((s) => s.slot !== null);
+  } catch (err) {
+    await pool.settle();
+    await objects.discard(staged);
+    throw err;
+  }
+}
+
 /** Reads, checks and stages one package. On any error nothing stays staged. */
 export async function prepareRpm(objects: ObjectStore, path: FilePath, options: PrepareOptions = {}): Promise<PreparedPackage> {
   const rewrite = options.rewrite ?? new Set<ObjectId>();
@@ -135,25 +189,7 @@ export async function prepareRpm(objects: ObjectStore, path: FilePath, options: 
     const header = objectIdOf(headerBytes);
     blobStaged.push(await objects.stage(headerBytes, { rewrite: rewrite.has(header) }));
     const files: ManifestFile[] = meta.files.map((f) => ({ ...f }));
-    const sha256Digests = meta.fileDigestAlgo === 'sha256';
-    const walk = await walkPayload(rpm, meta, {
-      checksSha256: true,
-      async file(index, file) {
-        const expect = sha256Digests && file.digest ? (`sha256:${file.digest.toLowerCase()}` as ObjectId) : undefined;
-        const w = objects.writer({ ...(expect ? { expect } : {}), rewrite: expect !== undefined && rewrite.has(expect) });
-        return {
-          write: (chunk) => w.write(chunk),
-          end: () => pool.add(async () => {
-            const s = await w.finish();
-            blobStaged.push(s);
-            if (expect && s.id !== expect) throw digestMismatch(String(path), file, 'sha256', s.id.slice(7));
-            files[index].id = s.id;
-          }),
-        };
-      },
-    });
-    await pool.drain();
-    for (const { index, sameAs } of walk.links) files[index].id = files[sameAs].id;
+    await stagePayloadFiles(objects, rpm, meta, pool, blobStaged, files, { unpack: options.unpack === true || rewrite.size > 0, rewrite });
     for (const f of files) if (f.size === 0 && kindOfMode(f.mode) === 'file' && !(f.flags & FileFlag.GHOST) && !f.id) {
       // Empty regular files carry no payload bytes in some packages' cpio; they are still content.
       const s = await objects.stage(Buffer.alloc(0));

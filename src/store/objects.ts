@@ -110,13 +110,15 @@ export class ObjectStore {
   has(id: ObjectId): boolean { return this.backend.has(id); }
 
   /**
-   * A writer that stages a new object. With `expect`, an id the caller already knows
+   * A writer that stages a new object (`hashOnly`: that only tells its id). With `expect`, an id the caller already knows
    * (e.g. a sha256 file digest from an rpm header): if that object exists, nothing is
    * compressed or written, and the bytes are only hashed. `rewrite` stages the bytes even
    * when the object exists (a repair replaces a damaged copy).
    */
-  writer(options: { expect?: ObjectId; rewrite?: boolean } = {}): ObjectWriter {
-    const known = !options.rewrite && options.expect !== undefined && this.backend.has(options.expect);
+  writer(options: { expect?: ObjectId; rewrite?: boolean; hashOnly?: boolean } = {}): ObjectWriter {
+    // hashOnly: the caller wants the id, not a copy (a package's files stay in its .rpm
+    // until a layer needs them)
+    const known = options.hashOnly === true || (!options.rewrite && options.expect !== undefined && this.backend.has(options.expect));
     return new StagingWriter(this.backend, known, options.rewrite === true);
   }
 

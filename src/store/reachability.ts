@@ -55,6 +55,8 @@ export class Reachability {
   readonly pruned = new Set<ObjectId>();
   /** JSON objects read and verified during the walk (fsck need not read them again). */
   readonly verified = new Set<ObjectId>();
+  /** Trees and blobs reached so far only below a package (see visit). */
+  private readonly onlyUnpacked = new Set<ObjectId>();
   private readonly seen: WalkSeen = { trees: new Set(), blobs: new Set() };
   private readonly seenOld: WalkSeen = { trees: new Set(), blobs: new Set() };
 
@@ -109,15 +111,27 @@ export class Reachability {
     await this.follow(id, kind, bytes, root);
   }
 
-  private async visit(id: ObjectId, kind: KindName, parent: ObjectId, label: string, segment: boolean, root: Root): Promise<void> {
-    if (this.reached.has(id)) return;
+  /**
+   * `unpacked`: reached only through a package, whose file contents may still be in its
+   * .rpm: an absent blob there is no damage. Reached again through a layer, the same
+   * tree or blob must be whole, so it is checked again.
+   */
+  private async visit(id: ObjectId, kind: KindName, parent: ObjectId, label: string, segment: boolean, root: Root, unpacked: boolean): Promise<void> {
+    if (this.reached.has(id)) {
+      if (unpacked || !this.onlyUnpacked.delete(id)) return;
+      if (!isJsonKind(kind)) { if (!this.objects.has(id)) this.missing(id, kind, root); return; }
+      const again = await this.readOrReport(id, kind, parent, label, root, segment);
+      if (again !== null) await this.follow(id, kind, again, root, false);
+      return;
+    }
+    if (unpacked) this.onlyUnpacked.add(id);
     if (!isJsonKind(kind)) {
       this.reached.set(id, { kind, parent, label, segment, branch: root.branch, live: root.live });
-      if (!this.objects.has(id)) this.missing(id, kind, root);
+      if (!unpacked && !this.objects.has(id)) this.missing(id, kind, root);
       return;
     }
     const bytes = await this.readOrReport(id, kind, parent, label, root, segment);
-    if (bytes !== null) await this.follow(id, kind, bytes, root);
+    if (bytes !== null) await this.follow(id, kind, bytes, root, unpacked);
   }
 
   private async readOrReport(id: ObjectId, kind: KindName, parent: ObjectId | null, label: string, root: Root, segment = false): Promise<Buffer | null> {
@@ -134,7 +148,7 @@ export class Reachability {
     }
   }
 
-  private async follow<K extends JsonKindName>(id: ObjectId, kind: K, bytes: Buffer, root: Root): Promise<void> {
+  private async follow<K extends JsonKindName>(id: ObjectId, kind: K, bytes: Buffer, root: Root, unpacked = false): Promise<void> {
     let value: KindValues[K];
     try {
       value = KINDS[kind].parse(JSON.parse(bytes.toString('utf8')), id) as KindValues[K];
@@ -145,7 +159,7 @@ export class Reachability {
     }
     const title = titleOf(kind, value);
     if (title) this.reached.get(id)!.title = title;
-    for (const ref of refsOf(kind, value)) await this.visit(ref.id, ref.kind, id, ref.label, ref.segment === true, root);
+    for (const ref of refsOf(kind, value)) await this.visit(ref.id, ref.kind, id, ref.label, ref.segment === true, root, unpacked || ref.unpacked === true);
   }
 
   private missing(id: ObjectId, kind: KindName, root: Root): void {

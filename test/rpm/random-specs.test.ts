@@ -87,7 +87,7 @@ testWith(t, 'random specs built with rpmbuild agree with rpm -qp and read back b
     built.push(...rpmbuild(name, randomSpec(name), [`_binary_payload ${payloads[i % payloads.length]}`]));
   }
   const dir = freshStore('random');
-  const add = bazaar(['add', '--json', '--store', dir, ...built]);
+  const add = bazaar(['add', '--unpack', '--json', '--store', dir, ...built]);
   assert.is(add.status, 0, add.stderr);
   const store = await Store.open(dir);
   for (const a of JSON.parse(add.stdout) as Array<{ nevra: string; path: string; id: string }>) {

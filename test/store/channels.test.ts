@@ -38,7 +38,7 @@ const find = (store: Store, ref: string): Promise<{ id: ObjectId; manifest: Obje
 
 async function storeWith(nevras: string[]): Promise<Store> {
   const store = await Store.open(freshStore('channels'));
-  await store.add(nevras.map(rpm));
+  await store.add(nevras.map(rpm), { unpack: true }); // the file objects are counted below
   return store;
 }
 

@@ -65,7 +65,7 @@ async function addable(): Promise<string[]> {
 
 async function seeded(): Promise<string> {
   const dir = freshStore('many-readers');
-  assert.is(bazaar(['add', '--store', dir, ...BASE.map(fileOf)]).status, 0);
+  assert.is(bazaar(['add', '--unpack', '--store', dir, ...BASE.map(fileOf)]).status, 0); // file objects a reader keeps
   assert.is(bazaar(['channel', 'create', '--store', dir, 'pub']).status, 0);
   assert.is(bazaar(['channel', 'publish', '--store', dir, 'pub', ...SET_A]).status, 0);
   return dir;

@@ -62,7 +62,7 @@ async function roundTrip(files: string[]): Promise<void> {
   for (const g of groups) {
     const dir = freshStore('roundtrip');
     const store = await Store.open(dir);
-    const added = await store.add(g.files);
+    const added = await store.add(g.files, { unpack: true });
     for (const a of added) {
       const b = (await store.read((s) => store.findPackage(s, a.id))).build;
       const m = await store.manifest(b.manifest);

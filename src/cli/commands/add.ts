@@ -4,10 +4,13 @@ import type { Command } from '../command.js';
 
 export const add: Command = {
   name: 'add',
-  usage: 'bazaar add FILE.rpm... [--channel NAME] [--store DIR] [--json]',
+  usage: 'bazaar add FILE.rpm... [--channel NAME] [--unpack] [--store DIR] [--json]',
   help: `Reads each package, checks its header, payload and file digests, and stores the
-original .rpm, its header, every file it contains and a package manifest. Content
-already in the store is not stored again. Prints "NEVRA<TAB>build id" per package; the
+original .rpm, its header and a package manifest that names every file it contains by
+the sha256 of its content. The files themselves stay in the .rpm until an image layer
+first needs them (then they are stored once, as objects of their own), so a package
+costs about the size of its .rpm; --unpack stores them now. Content already in the
+store is not stored again. Prints "NEVRA<TAB>build id" per package; the
 build id is the sha256 of the rpm header (rpm's SHA256HEADER), so a re-signed .rpm of a
 stored build is the same build: it is kept as another signature variant.
 
@@ -20,13 +23,16 @@ channel is refused before anything is read.
 
 Example:
   bazaar add repos/sample/RPMS/*/*.rpm --channel sample`,
-  options: { channel: { type: 'string', describe: 'also add the packages to this channel' } },
+  options: {
+    channel: { type: 'string', describe: 'also add the packages to this channel' },
+    unpack: { type: 'boolean', describe: 'store every file as an object now, not when a layer first needs it' },
+  },
   async run({ positionals, options, openStore, progress }) {
     if (positionals.length === 0) throw new BazaarError('ERR_USAGE', 'name at least one .rpm file: bazaar add FILE.rpm...');
     const store = await openStore();
     progress.start('adding', positionals.length);
     const channel = options.channel as string | undefined;
-    const results = await store.add(positionals.map(argPath), { onProgress: (_d, _t, path) => progress.tick(1, path), ...(channel === undefined ? {} : { channel }) });
+    const results = await store.add(positionals.map(argPath), { onProgress: (_d, _t, path) => progress.tick(1, path), unpack: options.unpack === true, ...(channel === undefined ? {} : { channel }) });
     progress.done();
     return { exitCode: 0, json: results, text: results.map((r) => `${r.nevra}\t${r.id}`).join('\n') };
   },

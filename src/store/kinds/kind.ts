@@ -18,7 +18,11 @@ export type KindName = 'blob' | 'tree' | 'package' | 'build' | 'channel' | 'pin'
  * the referrer ("file /usr/bin/bash", "rpm variant 2"); `segment` marks a label that is
  * one component of a path (tree entries), so messages can rebuild whole paths.
  */
-export interface KindRef { id: ObjectId; kind: KindName; label: string; segment?: boolean }
+/**
+ * A reference from one object to another. `unpacked`: file contents at or below it may
+ * be absent, as a package's files are until a layer needs them (they are in its .rpm).
+ */
+export interface KindRef { id: ObjectId; kind: KindName; label: string; segment?: boolean; unpacked?: boolean }
 
 export interface Kind<T> {
   readonly name: KindName;

@@ -47,8 +47,8 @@ export const packageKind: Kind<PackageManifest> = {
   },
   refs(m) {
     const out: KindRef[] = [];
-    for (const f of m.files) if (f.id) out.push({ id: f.id, kind: 'blob', label: `file ${f.path}` });
-    out.push({ id: m.tree, kind: 'tree', label: 'files' });
+    for (const f of m.files) if (f.id) out.push({ id: f.id, kind: 'blob', label: `file ${f.path}`, unpacked: true });
+    out.push({ id: m.tree, kind: 'tree', label: 'files', unpacked: true });
     if (m.header) out.push({ id: m.header, kind: 'blob', label: 'header' });
     if (m.rpm) out.push({ id: m.rpm, kind: 'blob', label: '.rpm file' });
     return out;
