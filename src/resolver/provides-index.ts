@@ -81,7 +81,7 @@ export class Pool {
         if (known !== undefined) { this.markInstalled(known); return; }
       }
       const id = this.packages.length;
-      const evr: Evr = r; // a record is an Evr: one object less per package at load
+      const evr: Evr = { epoch: r.epoch, version: r.version, release: r.release };
       const archScore = installed ? Math.max(1, score(r.arch)) : score(r.arch);
       let group = archScore === 0 ? NO_GROUP : this.byName.get(r.name);
       const first = !group;
