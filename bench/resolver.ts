@@ -180,7 +180,7 @@ export async function benchResolver(options: { singles?: number; fives?: number;
       line('load, cold (bazaar parse primary.xml.gz + index vs libsolv parse):', coldMs, L.load.parse_ms, 0,
         `   (libsolv parse + index ${L.load.load_ms.toFixed(0)} ms)`),
       line('load, warm (universe cache + index + JIT warm-up vs libsolv .solv load + index):', warmMs, solvMs, 0,
-        `   (bazaar ${loadMs.toFixed(0)} + ${warmUpMs.toFixed(0)} ms; libsolv add_solv ${S.solv_load_ms.toFixed(0)} + ${S.solv_index_ms.toFixed(0)} ms)`),
+        `   (bazaar cache + index ${loadMs.toFixed(0)} ms, ratio ${r3(loadMs / solvMs)} without the warm-up, + warm-up ${warmUpMs.toFixed(0)} ms; libsolv add_solv ${S.solv_load_ms.toFixed(0)} + index ${S.solv_index_ms.toFixed(0)} ms)`),
       line('solve per job, p95:', bp, lp, 3, `   (median: bazaar ${bm.toFixed(3)} ms, libsolv ${lm.toFixed(3)} ms, ratio ${out.solve.medianRatio}, lead ${out.solve.medianRatio < 1 ? 'kept' : 'LOST'})`),
       `  (same jobs right after the cold load, before any warm-up: median ${out.solve.coldJitMedianMs} ms, p95 ${out.solve.coldJitP95Ms} ms)`,
       `  verdicts: bazaar ${solvable} solvable, libsolv ${L.rounds[0].solvable} solvable`,
