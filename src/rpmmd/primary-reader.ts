@@ -8,7 +8,7 @@
  * A purpose-built scanner instead of a general XML parser: primary.xml is
  * machine-written (createrepo_c, libsolv, our own server), has no CDATA, no DTD and no
  * raw `<` in text, and we need a dozen tags out of it. Complete `<package>` blocks are
- * cut from the decoded text as it streams and scanned with one regular expression, so
+ * cut from the decompressed bytes as they stream, then decoded and scanned, so
  * memory holds one chunk plus the records, never the whole document, and no parser
  * dependency is added (see docs/resolver.md#design).
  */
