@@ -1,13 +1,20 @@
 /**
- * Resolver benchmark, side by side with libsolv (python3-solv via solve_libsolv.py --bench)
- * in one run, on the Debian-derived universe:
+ * Resolver benchmark, side by side with libsolv (python3-solv) in one run, on the
+ * Debian-derived universe. Each line prints bazaar, libsolv, the ratio and the goal of
+ * issue 12 (ratio <= 1) as met or NOT met:
  *
- * - load: bazaar's cold parse of primary.xml.gz + index vs libsolv's parse + index, and
- *   bazaar's warm start (universe cache + index) vs libsolv's parse alone;
+ * - cold load: bazaar's parse of primary.xml.gz + index vs libsolv's parse
+ *   (solve_libsolv.py --bench `parse_ms`);
+ * - warm load: bazaar's universe cache + index + JIT warm-up vs libsolv's own `.solv`
+ *   load + index (the same repository written with `repo.write`, read back with
+ *   `add_solv`, then addfileprovides + createwhatprovides; best of the rounds);
  * - solve: per-job median and p95 over the same jobs (make_jobs.py, fixed seed), each
  *   solver timing only its own solve (repository already loaded). bazaar's figures are
  *   taken on the warm pool, after the JIT warm-up that the warm load includes; the
  *   figures of the same jobs straight after the cold load are printed too.
+ *
+ * A missing peer (/usr/bin/python3 or its `solv` module) fails the benchmark: a skipped
+ * peer would print ratios that compare nothing.
  *
  * Run alone: `node dist/bench/resolver.js [--singles N] [--fives N] [--seed S] [--rounds R]`; the bench runner calls
  * `benchResolver()`.
@@ -28,10 +35,58 @@ const corpus = process.env.BAZAAR_CORPUS ?? join(here, '../../../shared/corpus/'
 const tools = join(here, '../../../shared/tools/');
 const PY = '/usr/bin/python3';
 
+/**
+ * libsolv's warm start: the repository as its own `.solv` file, read back `rounds` times
+ * in fresh pools (pool setup as solve_libsolv.py's load_pool). Prints JSON.
+ */
+const SOLV_LOAD_PY = `
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import solv
+from solve_libsolv import load_pool
+repo_dir, out, rounds = sys.argv[2], sys.argv[3], int(sys.argv[4])
+pool, _ = load_pool(repo_dir)
+f = solv.xfopen(out, "w")
+next(pool.repos_iter()).write(f)
+f.close()
+best = None
+for _ in range(rounds):
+    p = solv.Pool()
+    p.setdisttype(solv.Pool.DISTTYPE_RPM)
+    p.setarch("x86_64")
+    r = p.add_repo("universe")
+    t0 = time.perf_counter()
+    f = solv.xfopen(out)
+    if not r.add_solv(f):
+        raise SystemExit("add_solv failed: " + p.errstr)
+    f.close()
+    t1 = time.perf_counter()
+    p.addfileprovides()
+    p.createwhatprovides()
+    t2 = time.perf_counter()
+    if best is None or t2 - t0 < best[0] + best[1]:
+        best = (t1 - t0, t2 - t1, r.nsolvables)
+print(json.dumps({"solv_load_ms": best[0] * 1e3, "solv_index_ms": best[1] * 1e3, "solvables": best[2]}))
+`;
+
+/** Throws unless /usr/bin/python3 can import libsolv's bindings: the peer is not optional. */
+function requireLibsolv(): void {
+  const r = spawnSync(PY, ['-c', 'import solv'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    throw new Error(`resolver benchmark: libsolv peer missing: ${PY} -c 'import solv' failed (${r.error?.message ?? r.stderr.trim()}); install python3-solv`);
+  }
+}
+
+/** `name  bazaar X ms   libsolv Y ms   ratio R   goal <= 1 met|NOT met` */
+function line(label: string, bazaar: number, libsolv: number, digits: number, note = ''): string {
+  const ratio = r3(bazaar / libsolv);
+  return `  ${label}  bazaar ${bazaar.toFixed(digits)} ms   libsolv ${libsolv.toFixed(digits)} ms   ratio ${ratio}   goal <= 1 ${ratio <= 1 ? 'met' : 'NOT met'}${note}`;
+}
+
 export interface ResolverBench {
   jobs: number;
   seed: number;
-  load: { bazaarColdMs: number; bazaarWarmMs: number; bazaarWarmUpMs: number; libsolvLoadMs: number; libsolvParseMs: number; coldRatio: number; warmRatio: number };
+  load: { bazaarColdMs: number; bazaarWarmMs: number; bazaarWarmUpMs: number; libsolvLoadMs: number; libsolvParseMs: number; libsolvSolvLoadMs: number; libsolvSolvIndexMs: number; coldRatio: number; warmRatio: number };
   solve: { bazaarMedianMs: number; bazaarP95Ms: number; libsolvMedianMs: number; libsolvP95Ms: number; medianRatio: number; p95Ratio: number; coldJitMedianMs: number; coldJitP95Ms: number };
   verdicts: { bazaarSolvable: number; libsolvSolvable: number };
   text: string;
@@ -56,6 +111,7 @@ export async function benchResolver(options: { singles?: number; fives?: number;
   const fives = options.fives ?? 100;
   const seed = options.seed ?? 4242;
   const rounds = options.rounds ?? 3;
+  requireLibsolv();
   const dir = mkdtempSync(join(tmpdir(), 'bazaar-bench-'));
   try {
     const jobsFile = join(dir, 'jobs.txt');
@@ -70,6 +126,10 @@ export async function benchResolver(options: { singles?: number; fives?: number;
     const lib = spawnSync(PY, [join(tools, 'solve_libsolv.py'), repo, jobsFile, '--bench', '--repeat', String(rounds)], { encoding: 'utf8', maxBuffer: 64 << 20 });
     if (lib.status !== 0) throw new Error(`solve_libsolv.py --bench failed: ${lib.stderr}`);
     const L = JSON.parse(lib.stdout) as { load: { parse_ms: number; load_ms: number }; rounds: Array<{ median_ms: number; p95_ms: number; solvable: number }> };
+    const solvRun = spawnSync(PY, ['-c', SOLV_LOAD_PY, tools, repo, join(dir, 'universe.solv'), String(Math.max(3, rounds))], { encoding: 'utf8' });
+    if (solvRun.status !== 0) throw new Error(`libsolv .solv load failed: ${solvRun.error?.message ?? solvRun.stderr}`);
+    const S = JSON.parse(solvRun.stdout) as { solv_load_ms: number; solv_index_ms: number; solvables: number };
+    const solvMs = S.solv_load_ms + S.solv_index_ms;
 
     const solveAll = (pool: Pool): { times: number[]; solvable: number } => {
       const times: number[] = [];
@@ -110,17 +170,18 @@ export async function benchResolver(options: { singles?: number; fives?: number;
     const out: ResolverBench = {
       jobs: jobs.length,
       seed,
-      load: { bazaarColdMs: r3(coldMs), bazaarWarmMs: r3(warmMs), bazaarWarmUpMs: r3(warmUpMs), libsolvLoadMs: r3(L.load.load_ms), libsolvParseMs: r3(L.load.parse_ms), coldRatio: r3(coldMs / L.load.load_ms), warmRatio: r3(warmMs / L.load.parse_ms) },
+      load: { bazaarColdMs: r3(coldMs), bazaarWarmMs: r3(warmMs), bazaarWarmUpMs: r3(warmUpMs), libsolvLoadMs: r3(L.load.load_ms), libsolvParseMs: r3(L.load.parse_ms), libsolvSolvLoadMs: r3(S.solv_load_ms), libsolvSolvIndexMs: r3(S.solv_index_ms), coldRatio: r3(coldMs / L.load.parse_ms), warmRatio: r3(warmMs / solvMs) },
       solve: { bazaarMedianMs: r3(bm), bazaarP95Ms: r3(bp), libsolvMedianMs: lm, libsolvP95Ms: lp, medianRatio: r3(bm / lm), p95Ratio: r3(bp / lp), coldJitMedianMs: r3(median(coldRun.times)), coldJitP95Ms: r3(pct(coldRun.times, 95)) },
       verdicts: { bazaarSolvable: solvable, libsolvSolvable: L.rounds[0].solvable },
       text: '',
     };
     out.text = [
       `resolver on universe-debian (63,440 packages), ${jobs.length} jobs (${singles}×1 + ${fives}×5, seed ${seed}), best of ${rounds} rounds each; ratio = bazaar / libsolv, < 1 is faster`,
-      `  load, cold (parse primary.xml.gz + index):  bazaar ${coldMs.toFixed(0)} ms   libsolv ${L.load.load_ms.toFixed(0)} ms   ratio ${out.load.coldRatio}`,
-      `  load, warm (universe cache + index ${loadMs.toFixed(0)} ms + JIT warm-up ${warmUpMs.toFixed(0)} ms) vs libsolv parse:  bazaar ${warmMs.toFixed(0)} ms   libsolv ${L.load.parse_ms.toFixed(0)} ms   ratio ${out.load.warmRatio}`,
-      `  solve per job, median:  bazaar ${bm.toFixed(3)} ms   libsolv ${lm.toFixed(3)} ms   ratio ${out.solve.medianRatio}`,
-      `  solve per job, p95:     bazaar ${bp.toFixed(3)} ms   libsolv ${lp.toFixed(3)} ms   ratio ${out.solve.p95Ratio}`,
+      line('load, cold (bazaar parse primary.xml.gz + index vs libsolv parse):', coldMs, L.load.parse_ms, 0,
+        `   (libsolv parse + index ${L.load.load_ms.toFixed(0)} ms)`),
+      line('load, warm (universe cache + index + JIT warm-up vs libsolv .solv load + index):', warmMs, solvMs, 0,
+        `   (bazaar cache + index ${loadMs.toFixed(0)} ms, ratio ${r3(loadMs / solvMs)} without the warm-up, + warm-up ${warmUpMs.toFixed(0)} ms; libsolv add_solv ${S.solv_load_ms.toFixed(0)} + index ${S.solv_index_ms.toFixed(0)} ms)`),
+      line('solve per job, p95:', bp, lp, 3, `   (median: bazaar ${bm.toFixed(3)} ms, libsolv ${lm.toFixed(3)} ms, ratio ${out.solve.medianRatio}, lead ${out.solve.medianRatio < 1 ? 'kept' : 'LOST'})`),
       `  (same jobs right after the cold load, before any warm-up: median ${out.solve.coldJitMedianMs} ms, p95 ${out.solve.coldJitP95Ms} ms)`,
       `  verdicts: bazaar ${solvable} solvable, libsolv ${L.rounds[0].solvable} solvable`,
     ].join('\n');

@@ -158,24 +158,27 @@ export function decodePackageDeps(ints: Int32Array, at: number, pool: Pool, id: 
   const r = pool.packages[id].record;
   let i = at;
   const list = (): number[] => { const n = ints[i++]; const xs = new Array<number>(n); for (let k = 0; k < n; k++) xs[k] = ints[i++]; return xs; };
-  const entry = (): { providers: number[]; cnf: number[][] | null } => {
-    if (ints[i] !== -2) return { providers: list(), cnf: null };
+  // built directly, not by spreading a { providers, cnf } object: the same shape as
+  // computeDeps' entries (rules.ts reads both) and no intermediate object
+  const entry = (dep: Dependency): ReqEntry => {
+    if (ints[i] !== -2) return { dep, providers: list(), cnf: null };
     i++;
     const providers = list();
     const nc = ints[i++];
     const cnf: number[][] = new Array(nc);
     for (let k = 0; k < nc; k++) cnf[k] = list();
-    return { providers, cnf };
+    return { dep, providers, cnf };
   };
   const nReq = ints[i++];
   const req: Array<ReqEntry | null> = new Array(nReq);
+  const requires = r.requires;
   for (let k = 0; k < nReq; k++) {
     if (ints[i] === -1) { i++; req[k] = null; continue; }
-    req[k] = { dep: r.requires[k], ...entry() };
+    req[k] = entry(requires[k]);
   }
   const nCon = ints[i++];
   const con: ConEntry[] = new Array(nCon);
-  for (let k = 0; k < nCon; k++) con[k] = { dep: r.conflicts[k], ...entry() };
+  for (let k = 0; k < nCon; k++) con[k] = entry(r.conflicts[k]);
   const nObs = ints[i++];
   const obs: ObsEntry[] = new Array(nObs);
   for (let k = 0; k < nObs; k++) obs[k] = { dep: r.obsoletes[k], matches: list() };

@@ -84,7 +84,9 @@ export class Pool {
       const evr: Evr = { epoch: r.epoch, version: r.version, release: r.release };
       const archScore = installed ? Math.max(1, score(r.arch)) : score(r.arch);
       let group = archScore === 0 ? NO_GROUP : this.byName.get(r.name);
-      if (!group) this.byName.set(r.name, (group = []));
+      const first = !group;
+      // sized for the usual single build: an empty array grows to 17 slots on its first push
+      if (!group) this.byName.set(r.name, (group = [id]));
       const p: PoolPackage = { id, record: r, name: r.name, evr, arch: r.arch, archScore, installed: false, group };
       this.packages.push(p);
       if (installed) { this.markInstalled(id); seen?.set(formatNevra(r), id); }
@@ -94,7 +96,7 @@ export class Pool {
         if (other) other.push(id); else this.otherArchByName.set(r.name, [id]);
         return;
       }
-      group.push(id);
+      if (!first) group.push(id);
     };
     for (const r of source.packages()) add(r, false);
     const repoCount = this.packages.length;

@@ -1,25 +1,36 @@
 /**
  * A compact, versioned on-disk snapshot of a universe for warm starts: parsing XML is
  * the slow part of loading, so the store keeps this next to a channel and loads it
- * instead. Two files in the cache directory:
+ * instead. One file, `universe.v4.bin`, little-endian int32 sections then the strings:
  *
- * - `universe.v3.strings`: every distinct string (names, EVRs, paths), newline-separated
- *   (rpm-md strings never contain a newline; one that does is refused at save time);
- * - `universe.v3.bin`: little-endian int32s: `magic nStrings nPackages nDeps`, the
- *   table of distinct dependencies as triples `name flags evr` (string indices; flags
- *   code | pre << 3), then per package
- *   `name epoch version release arch location buildId disttag buildtime nProv nReq nCon
- *   nObs nFiles` (buildId, disttag and buildtime as strings, '' when absent) followed by
- *   that many dependency-table indices and file string indices. A dependency shared by
- *   thousands of packages ("libc6 >= 2.34") is one object after loading;
- * - `universe.v3.deps`: the pool's dependency answers for the x86_64 system (see
- *   package-deps.ts encodePackageDeps), so a warm start does no provider search: a
- *   header `magic arch-string-index n`, n offsets, then the data.
+ * - header (HEADER ints): magic, crc32 of every byte after the first 8, byte length,
+ *   nStrings, nHot, nPackages, nDeps, pkgInts length, prebuilt arch (string index, -1
+ *   for none), prebuilt data length, string bytes length, 1 when every string is ASCII;
+ * - string starts (nStrings + 1) into the string bytes, where every string ends with a
+ *   newline (rpm-md strings never hold one; one that does is refused at save time). The
+ *   first nHot strings are the names, EVR parts and arches every package needs at load:
+ *   they are decoded in one piece, every other string only when first asked for;
+ * - the table of distinct dependencies as triples `name flags evr` (flags code | pre << 3):
+ *   a dependency shared by thousands of packages ("libc6 >= 2.34") is one object;
+ * - per package its start in pkgInts, then pkgInts: `name epoch version release arch
+ *   location buildId disttag buildtime nProv nReq nCon nObs nFiles` (buildId, disttag,
+ *   buildtime as strings, '' when absent; a location `~i` is string i followed by the
+ *   conventional `name-version-release.arch.rpm`, which most repositories use and which
+ *   would otherwise be a third of the strings), then that many dependency indices and files;
+ * - the pool's dependency answers for the x86_64 system (package-deps.ts
+ *   encodePackageDeps): per package an offset, then the data, so a warm start does no
+ *   provider search.
  *
- * The version is in the file names, so a format change never misreads an old cache.
+ * Loading builds one small record per package whose dependency lists and files are
+ * decoded on first use: a warm start touches a few thousand of 60,000 packages.
+ *
+ * The version is in the file name, so an older cache is never misread (it is simply not
+ * found, and rebuilt); the checksum turns a damaged file into ERR_REPO, which the store
+ * answers by rebuilding (catalog-source.ts) instead of solving on wrong data.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { Dependency, DependencyFlags } from '../rpm/dependency.js';
 import { BazaarError, isErrno } from '../errors.js';
 import { MemorySource } from './memory-source.js';
@@ -27,15 +38,17 @@ import type { PackageRecord, PackageSource } from './source.js';
 import { encodePackageDeps } from './package-deps.js';
 import { Pool, type IndexedSource } from './provides-index.js';
 
-const MAGIC = 0x425a5533; // "BZU3"
+const MAGIC = 0x425a5534; // "BZU4"
+const HEADER = 12;
+const FILE = 'universe.v4.bin';
+/** files of earlier formats, removed when a new cache is written */
+const OLD_FILES = ['universe.v3.strings', 'universe.v3.bin', 'universe.v3.deps'];
 const FLAGS: DependencyFlags[] = ['', '=', '<', '>', '<=', '>=', '<>', '<>='];
-const STRINGS = 'universe.v3.strings';
-const BIN = 'universe.v3.bin';
-const DEPS = 'universe.v3.deps';
-const DEPS_MAGIC = 0x425a4431; // "BZD1"
 const CACHE_ARCH = 'x86_64';
+/** ints per package ahead of its lists */
+const FIXED = 14;
 
-/** Writes the snapshot of `source` into `dir` (atomically per file). */
+/** Writes the snapshot of `source` into `dir` (atomically). */
 export async function saveUniverseCache(dir: string, source: PackageSource): Promise<void> {
   const table = new Map<string, number>();
   const strs: string[] = [];
@@ -48,8 +61,12 @@ export async function saveUniverseCache(dir: string, source: PackageSource): Pro
     return i;
   };
   const pkgs = source.packages();
+  // the strings every record needs at load come first (see nHot)
+  for (const p of pkgs) { s(p.name); s(p.version); s(p.release); s(p.arch); }
+  const nHot = strs.length;
   const depTable: number[] = [];
   const depIndex = new Map<string, number>();
+  const starts: number[] = [];
   const ints: number[] = [];
   const deps = (list: Dependency[]): void => {
     for (const d of list) {
@@ -62,15 +79,20 @@ export async function saveUniverseCache(dir: string, source: PackageSource): Pro
       ints.push(k);
     }
   };
+  const location = (p: PackageRecord): number => {
+    const loc = p.location ?? '';
+    const file = fileName(p);
+    return loc.endsWith(file) ? ~s(loc.slice(0, loc.length - file.length)) : s(loc);
+  };
   for (const p of pkgs) {
-    ints.push(s(p.name), p.epoch, s(p.version), s(p.release), s(p.arch), s(p.location ?? ''),
+    starts.push(ints.length);
+    ints.push(s(p.name), p.epoch, s(p.version), s(p.release), s(p.arch), location(p),
       s(p.buildId ?? ''), s(p.disttag ?? ''), s(p.buildtime === undefined ? '' : String(p.buildtime)),
       p.provides.length, p.requires.length, p.conflicts.length, p.obsoletes.length, p.files.length);
     deps(p.provides); deps(p.requires); deps(p.conflicts); deps(p.obsoletes);
     for (const f of p.files) ints.push(s(f));
   }
   const pool = new Pool(source, { arch: CACHE_ARCH });
-  const depInts: number[] = [DEPS_MAGIC, s(CACHE_ARCH), pkgs.length];
   const offsets: number[] = [];
   const data: number[] = [];
   for (let id = 0; id < pkgs.length; id++) {
@@ -78,77 +100,170 @@ export async function saveUniverseCache(dir: string, source: PackageSource): Pro
     if (pool.packages[id].archScore === 0) { data.push(-1); continue; }
     encodePackageDeps(pool.deps(id), data);
   }
-  for (const o of offsets) depInts.push(o);
-  const header = [MAGIC, strs.length, pkgs.length, depIndex.size];
+  const arch = s(CACHE_ARCH);
+
+  const joined = strs.join('\n') + '\n';
+  const text = Buffer.from(joined, 'utf8');
+  const strStarts = new Array<number>(strs.length + 1);
+  strStarts[0] = 0;
+  for (let i = 0; i < strs.length; i++) strStarts[i + 1] = strStarts[i] + Buffer.byteLength(strs[i]) + 1;
+  const sections = [strStarts, depTable, starts, ints, offsets, data];
+  const nInts = HEADER + sections.reduce((a, x) => a + x.length, 0);
+  const bytes = new Uint8Array(nInts * 4 + text.length);
+  const out = new Int32Array(bytes.buffer, 0, nInts);
+  out.set([MAGIC, 0, bytes.length, strs.length, nHot, pkgs.length, depIndex.size, ints.length, arch, data.length, text.length,
+    text.length === joined.length ? 1 : 0]); // as many bytes as characters: all ASCII
+  let at = HEADER;
+  for (const x of sections) { out.set(x, at); at += x.length; }
+  bytes.set(text, nInts * 4);
+  out[1] = crc32(bytes.subarray(8)) | 0;
+
   await mkdir(dir, { recursive: true });
-  const tmp = `.tmp-${process.pid}`;
-  await writeFile(join(dir, STRINGS + tmp), strs.join('\n'));
-  const bin = new Int32Array(header.length + depTable.length + ints.length);
-  bin.set(header, 0);
-  bin.set(depTable, header.length);
-  bin.set(ints, header.length + depTable.length);
-  await writeFile(join(dir, BIN + tmp), new Uint8Array(bin.buffer));
-  const depBuf = new Int32Array(depInts.length + data.length);
-  depBuf.set(depInts, 0);
-  depBuf.set(data, depInts.length);
-  await writeFile(join(dir, DEPS + tmp), new Uint8Array(depBuf.buffer));
-  await rename(join(dir, DEPS + tmp), join(dir, DEPS));
-  await rename(join(dir, STRINGS + tmp), join(dir, STRINGS));
-  await rename(join(dir, BIN + tmp), join(dir, BIN));
+  const tmp = join(dir, `${FILE}.tmp-${process.pid}`);
+  await writeFile(tmp, bytes);
+  await rename(tmp, join(dir, FILE));
+  await Promise.all(OLD_FILES.map((f) => rm(join(dir, f), { force: true })));
 }
 
-/** Loads a snapshot written by saveUniverseCache. */
+/** rpm's conventional file name of a package. */
+function fileName(p: { name: string; version: string; release: string; arch: string }): string {
+  return `${p.name}-${p.version}-${p.release}.${p.arch}.rpm`;
+}
+
+/** The decoded file: strings and dependencies made on first use, shared by every record. */
+class Universe {
+  readonly strs: Array<string | undefined>;
+  private readonly deps: Array<Dependency | undefined>;
+  private readonly strStarts: Int32Array;
+  private readonly depTable: Int32Array;
+  readonly ints: Int32Array;
+  private readonly text: Buffer;
+  private readonly encoding: 'latin1' | 'utf8';
+
+  constructor(ints: Int32Array, text: Buffer, nStrings: number, nHot: number, nDeps: number, pkgInts: Int32Array, ascii: boolean) {
+    this.strStarts = ints.subarray(HEADER, HEADER + nStrings + 1);
+    this.depTable = ints.subarray(HEADER + nStrings + 1, HEADER + nStrings + 1 + 3 * nDeps);
+    this.ints = pkgInts;
+    this.text = text;
+    this.encoding = ascii ? 'latin1' : 'utf8';
+    this.strs = new Array<string | undefined>(nStrings).fill(undefined);
+    this.deps = new Array<Dependency | undefined>(nDeps).fill(undefined);
+    const hot = nHot ? text.toString(this.encoding, 0, this.strStarts[nHot] - 1).split('\n') : [];
+    for (let i = 0; i < nHot; i++) this.strs[i] = hot[i];
+  }
+
+  str(i: number): string {
+    let x = this.strs[i];
+    if (x === undefined) this.strs[i] = x = this.text.toString(this.encoding, this.strStarts[i], this.strStarts[i + 1] - 1);
+    return x;
+  }
+
+  dep(k: number): Dependency {
+    let d = this.deps[k];
+    if (!d) {
+      const t = this.depTable; const f = t[3 * k + 1];
+      const name = this.str(t[3 * k]); const flags = FLAGS[f & 7]; const evr = this.str(t[3 * k + 2]);
+      d = f & 8 ? { name, flags, evr, pre: true } : { name, flags, evr };
+      this.deps[k] = d;
+    }
+    return d;
+  }
+
+  /** `count` dependencies (or, with `files`, strings) listed at `at` in pkgInts */
+  depList(at: number, count: number): Dependency[] {
+    const out = new Array<Dependency>(count);
+    for (let k = 0; k < count; k++) out[k] = this.dep(this.ints[at + k]);
+    return out;
+  }
+
+  strList(at: number, count: number): string[] {
+    const out = new Array<string>(count);
+    for (let k = 0; k < count; k++) out[k] = this.str(this.ints[at + k]);
+    return out;
+  }
+}
+
+/** A PackageRecord whose lists and optional fields are decoded on first read. */
+class CachedRecord implements PackageRecord {
+  readonly name: string;
+  readonly epoch: number;
+  readonly version: string;
+  readonly release: string;
+  readonly arch: string;
+  private lists: Array<Dependency[] | undefined> | null = null;
+  private fileList: string[] | null = null;
+
+  constructor(private readonly u: Universe, private readonly at: number) {
+    const x = u.ints;
+    this.name = u.str(x[at]); this.epoch = x[at + 1]; this.version = u.str(x[at + 2]);
+    this.release = u.str(x[at + 3]); this.arch = u.str(x[at + 4]);
+  }
+
+  /** list k (0 provides … 3 obsoletes) */
+  private list(k: number): Dependency[] {
+    const lists = this.lists ??= new Array<Dependency[] | undefined>(4).fill(undefined);
+    let l = lists[k];
+    if (!l) {
+      const x = this.u.ints;
+      let start = this.at + FIXED;
+      for (let j = 0; j < k; j++) start += x[this.at + 9 + j];
+      lists[k] = l = this.u.depList(start, x[this.at + 9 + k]);
+    }
+    return l;
+  }
+
+  get provides(): Dependency[] { return this.list(0); }
+  get requires(): Dependency[] { return this.list(1); }
+  get conflicts(): Dependency[] { return this.list(2); }
+  get obsoletes(): Dependency[] { return this.list(3); }
+  get files(): string[] {
+    if (!this.fileList) {
+      const x = this.u.ints; const a = this.at;
+      this.fileList = this.u.strList(a + FIXED + x[a + 9] + x[a + 10] + x[a + 11] + x[a + 12], x[a + 13]);
+    }
+    return this.fileList;
+  }
+
+  private opt(k: number): string | undefined { return this.u.str(this.u.ints[this.at + k]) || undefined; }
+  get location(): string | undefined {
+    const i = this.u.ints[this.at + 5];
+    return i < 0 ? this.u.str(~i) + fileName(this) : this.opt(5);
+  }
+  get buildId(): string | undefined { return this.opt(6); }
+  get disttag(): string | undefined { return this.opt(7); }
+  get buildtime(): number | undefined { const t = this.opt(8); return t === undefined ? undefined : Number(t); }
+}
+
+/** Loads a snapshot written by saveUniverseCache; ERR_REPO when absent, of another format or damaged. */
 export async function loadUniverseCache(dir: string): Promise<PackageSource> {
-  let text: string;
+  const path = join(dir, FILE);
   let buf: Buffer;
-  let depsBuf: Buffer | null;
   try {
-    [text, buf, depsBuf] = await Promise.all([readFile(join(dir, STRINGS), 'utf8'), readFile(join(dir, BIN)),
-      readFile(join(dir, DEPS)).catch((err: unknown) => { if (isErrno(err, 'ENOENT')) return null; throw err; })]);
+    buf = await readFile(path);
   } catch (err) {
-    if (isErrno(err, 'ENOENT')) throw new BazaarError('ERR_REPO', `${dir} holds no universe cache (${STRINGS}, ${BIN})`, { cause: err });
+    if (isErrno(err, 'ENOENT')) throw new BazaarError('ERR_REPO', `${dir} holds no universe cache (${FILE})`, { cause: err });
     throw err;
   }
-  const ints = new Int32Array(buf.buffer, buf.byteOffset, buf.byteLength >> 2);
-  if (ints[0] !== MAGIC) throw new BazaarError('ERR_REPO', `${join(dir, BIN)} is not a bazaar universe cache`);
-  const strs = text.split('\n');
-  if (strs.length !== ints[1]) throw new BazaarError('ERR_REPO', `${dir}: universe cache files do not belong together`);
-  const n = ints[2];
-  const nDeps = ints[3];
-  const table: Dependency[] = new Array(nDeps);
-  for (let k = 0, j = 4; k < nDeps; k++, j += 3) {
-    const f = ints[j + 1];
-    table[k] = f & 8 ? { name: strs[ints[j]], flags: FLAGS[f & ~8], evr: strs[ints[j + 2]], pre: true } : { name: strs[ints[j]], flags: FLAGS[f & ~8], evr: strs[ints[j + 2]] };
-  }
-  let i = 4 + 3 * nDeps;
-  const deps = (count: number): Dependency[] => {
-    const out: Dependency[] = new Array(count);
-    for (let k = 0; k < count; k++) out[k] = table[ints[i++]];
-    return out;
-  };
+  if (buf.byteOffset % 4 !== 0) buf = Buffer.from(buf); // an Int32Array view needs alignment
+  const damaged = (why: string): BazaarError => new BazaarError('ERR_REPO', `${path} is damaged (${why}); it will be rebuilt`);
+  if (buf.length < HEADER * 4) throw damaged('truncated');
+  const head = new Int32Array(buf.buffer, buf.byteOffset, HEADER);
+  if (head[0] !== MAGIC) throw new BazaarError('ERR_REPO', `${path} is not a bazaar universe cache of this version`);
+  if (head[2] !== buf.length) throw damaged('wrong length');
+  if ((crc32(buf.subarray(8)) | 0) !== head[1]) throw damaged('checksum mismatch');
+  const [, , , nStrings, nHot, n, nDeps, nPkgInts, archStr, nData, nText, ascii] = head;
+  const nInts = HEADER + (nStrings + 1) + 3 * nDeps + n + nPkgInts + n + nData;
+  if (nInts * 4 + nText !== buf.length) throw damaged('sections do not add up');
+  const ints = new Int32Array(buf.buffer, buf.byteOffset, nInts);
+  let at = HEADER + nStrings + 1 + 3 * nDeps;
+  const starts = ints.subarray(at, at += n);
+  const pkgInts = ints.subarray(at, at += nPkgInts);
+  const offsets = ints.subarray(at, at += n);
+  const data = ints.subarray(at, at += nData);
+  const u = new Universe(ints, buf.subarray(nInts * 4), nStrings, nHot, nDeps, pkgInts, ascii === 1);
   const list: PackageRecord[] = new Array(n);
-  for (let k = 0; k < n; k++) {
-    const name = strs[ints[i]]; const epoch = ints[i + 1]; const version = strs[ints[i + 2]]; const release = strs[ints[i + 3]];
-    const arch = strs[ints[i + 4]]; const location = strs[ints[i + 5]];
-    const buildId = strs[ints[i + 6]]; const disttag = strs[ints[i + 7]]; const buildtime = strs[ints[i + 8]];
-    const np = ints[i + 9]; const nr = ints[i + 10]; const nc = ints[i + 11]; const no = ints[i + 12]; const nf = ints[i + 13];
-    i += 14;
-    const provides = deps(np); const requires = deps(nr); const conflicts = deps(nc); const obsoletes = deps(no);
-    const files: string[] = new Array(nf);
-    for (let f = 0; f < nf; f++) files[f] = strs[ints[i++]];
-    const rec: PackageRecord = { name, epoch, version, release, arch, provides, requires, conflicts, obsoletes, files };
-    if (location) rec.location = location;
-    if (buildId) rec.buildId = buildId;
-    if (disttag) rec.disttag = disttag;
-    if (buildtime) rec.buildtime = Number(buildtime);
-    list[k] = rec;
-  }
+  for (let k = 0; k < n; k++) list[k] = new CachedRecord(u, starts[k]);
   const source: IndexedSource = new MemorySource(list, dir);
-  if (depsBuf) {
-    const d = new Int32Array(depsBuf.buffer, depsBuf.byteOffset, depsBuf.byteLength >> 2);
-    if (d[0] === DEPS_MAGIC && d[2] === n) {
-      source.prebuiltDeps = { arch: strs[d[1]], offsets: d.subarray(3, 3 + n), data: d.subarray(3 + n) };
-    }
-  }
+  if (archStr >= 0) source.prebuiltDeps = { arch: u.str(archStr), offsets, data };
   return source;
 }

@@ -8,7 +8,7 @@
  * A purpose-built scanner instead of a general XML parser: primary.xml is
  * machine-written (createrepo_c, libsolv, our own server), has no CDATA, no DTD and no
  * raw `<` in text, and we need a dozen tags out of it. Complete `<package>` blocks are
- * cut from the decoded text as it streams and scanned with one regular expression, so
+ * cut from the decompressed bytes as they stream, then decoded and scanned, so
  * memory holds one chunk plus the records, never the whole document, and no parser
  * dependency is added (see docs/resolver.md#design).
  */
@@ -16,13 +16,19 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { StringDecoder } from 'node:string_decoder';
+import { isAscii } from 'node:buffer';
 import type { Dependency, DependencyFlags } from '../rpm/dependency.js';
 import { decompressStream, sniffCompression } from '../compress/decompress-stream.js';
 import { BazaarError, isErrno } from '../errors.js';
 import type { PackageRecord } from '../resolver/source.js';
 import { decodeXmlText, ownString } from './xml-text.js';
 
+const PACKAGE_END = Buffer.from('</package>');
+/**
+ * Bytes decoded to one string at a time: small enough for V8's young generation. A
+ * string of a whole 1 MiB chunk goes to the large-object space, fresh memory each time.
+ */
+const PIECE = 48 << 10;
 const FLAGS: Record<string, DependencyFlags> = { EQ: '=', LT: '<', GT: '>', LE: '<=', GE: '>=' };
 type DepSection = 'provides' | 'requires' | 'conflicts' | 'obsoletes';
 const SECTIONS: Record<string, DepSection | null> = {
@@ -44,6 +50,30 @@ function tagEnd(text: string, lt: number): number {
     if (n % 2 === 0) return gt;
     gt = text.indexOf('>', gt + 1);
   }
+}
+
+/** End of the tag name starting at `from` (before `to`, the tag's `>`). */
+function nameEnd(text: string, from: number, to: number): number {
+  let ne = from;
+  while (ne < to) {
+    const c = text.charCodeAt(ne);
+    if (c === 0x20 || c === 0x2f || c === 0x0a || c === 0x09 || c === 0x0d) break;
+    ne++;
+  }
+  return ne;
+}
+
+/** The tags this reader acts on, most frequent first; any other tag is ''. */
+const TAGS = ['rpm:entry', 'package', 'name', 'arch', 'version', 'location', 'format', 'file', ...Object.keys(SECTIONS)];
+
+/**
+ * The tag named by text[from, to) as one of TAGS, without slicing: a new string per tag
+ * (millions of them) was a good part of the garbage collected during a parse.
+ */
+function tagName(text: string, from: number, to: number): string {
+  const len = to - from;
+  for (const t of TAGS) if (t.length === len && text.startsWith(t, from)) return t;
+  return '';
 }
 
 /**
@@ -98,19 +128,14 @@ export class PrimaryScanner {
       if (gt < 0) break;
       i = gt + 1;
       if (c1 === 0x2f /* / */) {
-        const tag = text.slice(lt + 2, gt).trim();
+        const tag = tagName(text, lt + 2, nameEnd(text, lt + 2, gt));
         if (tag === 'package') this.finish();
         else if (tag === 'format') this.inFormat = false;
         else if (tag in SECTIONS) this.section = null;
         continue;
       }
-      let ne = lt + 1;
-      while (ne < gt) {
-        const c = text.charCodeAt(ne);
-        if (c === 0x20 || c === 0x2f || c === 0x0a || c === 0x09 || c === 0x0d) break;
-        ne++;
-      }
-      const tag = text.slice(lt + 1, ne);
+      const ne = nameEnd(text, lt + 1, gt);
+      const tag = tagName(text, lt + 1, ne);
       const selfClosing = text.charCodeAt(gt - 1) === 0x2f;
       const cur = this.cur;
       switch (tag) {
@@ -129,7 +154,7 @@ export class PrimaryScanner {
             if (flags !== '') evr = ownString(`${a.epoch ? `${a.epoch}:` : ''}${a.ver}${a.rel ? `-${a.rel}` : ''}`);
             const pre = a.pre;
             dep = pre === '1' || pre === 'true' ? { name, flags, evr, pre: true } : { name, flags, evr };
-            this.interned.set(key, dep);
+            this.interned.set(ownString(key), dep); // a slice would keep the whole piece alive
           }
           sec.push(dep);
           break;
@@ -189,15 +214,24 @@ export class PrimaryScanner {
  */
 export async function readPrimary(file: string, onPackage: (p: PackageRecord) => void): Promise<number> {
   const scanner = new PrimaryScanner(onPackage);
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
+  // The decompressed bytes are cut after a `</package>` (ASCII, so never inside a UTF-8
+  // sequence) and each piece decoded whole: an ASCII piece, nearly all of them, as
+  // latin1, several times cheaper than UTF-8 decoding, and no string concatenation of
+  // whole chunks (a StringDecoder plus `rest + chunk` cost more than the scan itself).
+  const scanBytes = (b: Buffer): void => { if (b.length) scanner.scan(b.toString(isAscii(b) ? 'latin1' : 'utf8')); };
+  let rest: Buffer = Buffer.alloc(0);
   const feed = (chunk: Buffer): void => {
-    const text = rest + decoder.write(chunk);
-    const end = text.lastIndexOf('</package>');
-    if (end < 0) { rest = text; return; }
-    const cut = end + '</package>'.length;
-    scanner.scan(text.slice(0, cut));
-    rest = text.slice(cut);
+    const first = chunk.indexOf(PACKAGE_END);
+    if (first < 0) { rest = Buffer.concat([rest, chunk]); return; }
+    const last = chunk.lastIndexOf(PACKAGE_END) + PACKAGE_END.length;
+    scanBytes(Buffer.concat([rest, chunk.subarray(0, first + PACKAGE_END.length)]));
+    for (let from = first + PACKAGE_END.length; from < last;) {
+      const next = chunk.indexOf(PACKAGE_END, from + PIECE);
+      const cut = next < 0 || next + PACKAGE_END.length > last ? last : next + PACKAGE_END.length;
+      scanBytes(chunk.subarray(from, cut));
+      from = cut;
+    }
+    rest = Buffer.from(chunk.subarray(last)); // a copy: the chunk's memory may be reused
   };
   try {
     const head = Buffer.alloc(8);
@@ -211,7 +245,7 @@ export async function readPrimary(file: string, onPackage: (p: PackageRecord) =>
     const piping = pipeline(src, dec);
     for await (const out of dec as AsyncIterable<Buffer>) feed(out);
     await piping;
-    scanner.scan(rest + decoder.end());
+    scanBytes(rest);
   } catch (err) {
     if (err instanceof BazaarError) throw err;
     if (isErrno(err, 'ENOENT')) throw new BazaarError('ERR_REPO', `${file} does not exist`, { cause: err, data: { file } });

@@ -3,6 +3,8 @@
  * (`bazaar resolve --channel`): rich dependencies, alternatives, file dependencies,
  * epochs, exact incorporation requirements, and the packages broken on purpose.
  */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bazaar, freshStore } from '../helpers/cli.js';
@@ -56,6 +58,21 @@ t('a conflict is explained: the chain and the conflicting pair', () => {
   const text = r.out!.problems!.join('\n');
   assert.match(text, 'lighttpd');
   assert.match(text, 'conflicts with webserver');
+});
+
+t('a damaged universe cache is rebuilt, and the answer is the same', () => {
+  const before = resolve('webapp');
+  assert.is(before.status, 0, before.stderr);
+  const root = join(store, 'cache', 'universe');
+  const caches = readdirSync(root).map((c) => join(root, c, 'universe.v4.bin'));
+  assert.ok(caches.length > 0, 'a resolve leaves a cache behind');
+  const good = caches.map((f) => readFileSync(f));
+  caches.forEach((f, i) => { const bad = Buffer.from(good[i]); bad[bad.length >> 1] ^= 0xff; writeFileSync(f, bad); });
+  const after = resolve('webapp');
+  assert.is(after.status, 0, after.stderr);
+  assert.equal(after.out, before.out);
+  assert.match(after.stderr, 'rebuilding it');
+  caches.forEach((f, i) => assert.ok(readFileSync(f).equals(good[i]), 'rewritten as it was'));
 });
 
 t('an unknown channel is bad input', () => {

@@ -1,5 +1,5 @@
 /** The warm-start cache: same records back, same answers with and without prebuilt deps. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -11,9 +11,18 @@ import { resolve } from '../../src/resolver/solve.js';
 import { loadUniverseCache, saveUniverseCache } from '../../src/resolver/universe-cache.js';
 import { isBazaarError } from '../../src/errors.js';
 import { corpusDir, testWith } from '../helpers/tools.js';
+import type { PackageRecord } from '../../src/resolver/source.js';
 import { records } from './scenario.js';
 
 const t = suite('universe cache');
+
+/** The record's fields as a plain object (a cached record decodes its lists on first read). */
+const plain = (r: PackageRecord): PackageRecord => {
+  const { name, epoch, version, release, arch, provides, requires, conflicts, obsoletes, files, location, buildId, disttag, buildtime } = r;
+  const out: PackageRecord = { name, epoch, version, release, arch, provides, requires, conflicts, obsoletes, files };
+  return Object.assign(out, location === undefined ? {} : { location }, buildId === undefined ? {} : { buildId },
+    disttag === undefined ? {} : { disttag }, buildtime === undefined ? {} : { buildtime });
+};
 
 t('round-trips records, including rich deps, pre bits and files', async () => {
   const src = new MemorySource(records([
@@ -21,20 +30,63 @@ t('round-trips records, including rich deps, pre bits and files', async () => {
     ['b-1-1.noarch', { provides: ['d = 1'], conflicts: ['c'] }],
     ['c-2-1.noarch'],
   ]));
+  Object.assign(src.packages()[1], { location: 'Packages/b/b-1-1.noarch.rpm', buildId: 'sha256:00ff', disttag: 'sisyphus+1', buildtime: 1700000000 });
+  Object.assign(src.packages()[2], { location: 'elsewhere/c.rpm', files: ['/usr/share/ü/ünïcode'] });
   const dir = mkdtempSync(join(tmpdir(), 'bazaar-cache-'));
   try {
     await saveUniverseCache(dir, src);
     const back = await loadUniverseCache(dir);
-    assert.equal(back.packages(), src.packages());
+    assert.equal(back.packages().map(plain), src.packages().map(plain));
     assert.ok((back as IndexedSource).prebuiltDeps, 'dependency answers are stored');
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
-t('a directory without a cache is ERR_REPO', async () => {
+const rejects = async (dir: string, why: RegExp): Promise<void> => {
+  await loadUniverseCache(dir).then(() => assert.unreachable(), (err) => {
+    assert.ok(isBazaarError(err, 'ERR_REPO'), String(err));
+    assert.match((err as Error).message, why);
+  });
+};
+
+t('a directory without a cache, or with only an older format, is ERR_REPO', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bazaar-cache-'));
   try {
-    writeFileSync(join(dir, 'universe.v1.bin'), 'junk');
-    await loadUniverseCache(dir).then(() => assert.unreachable(), (err) => assert.ok(isBazaarError(err, 'ERR_REPO')));
+    writeFileSync(join(dir, 'universe.v3.bin'), 'junk');
+    writeFileSync(join(dir, 'universe.v3.strings'), 'junk');
+    await rejects(dir, /holds no universe cache/);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+t('writing a cache removes the files of the older format', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-cache-'));
+  try {
+    writeFileSync(join(dir, 'universe.v3.bin'), 'junk');
+    await saveUniverseCache(dir, new MemorySource(records([['a-1-1.noarch']])));
+    assert.throws(() => readFileSync(join(dir, 'universe.v3.bin')));
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+t('any damaged byte, a truncation or another magic is ERR_REPO, never a wrong record', async () => {
+  const src = new MemorySource(records([['a-1-1.x86_64', { requires: ['b'] }], ['b-1-1.noarch']]));
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-cache-'));
+  try {
+    await saveUniverseCache(dir, src);
+    const file = join(dir, 'universe.v4.bin');
+    const good = readFileSync(file);
+    for (let at = 4; at < good.length; at++) {
+      const bad = Buffer.from(good);
+      bad[at] ^= 0x10;
+      writeFileSync(file, bad);
+      await rejects(dir, /damaged/);
+    }
+    writeFileSync(file, good.subarray(0, good.length - 1));
+    await rejects(dir, /damaged/);
+    const other = Buffer.from(good);
+    other[0] ^= 1;
+    writeFileSync(file, other);
+    await rejects(dir, /not a bazaar universe cache/);
+    writeFileSync(file, good);
+    assert.equal((await loadUniverseCache(dir)).packages().map(plain), src.packages().map(plain));
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 

@@ -99,6 +99,33 @@ for (const [tool, ext, args] of [['zstd', 'zst', ['-q', '-c']], ['xz', 'xz', ['-
   });
 }
 
+t('a multi-megabyte primary: pieces cut between packages, multi-byte text anywhere, a package larger than a chunk', async () => {
+  // 1 MiB decompressed chunks are cut into pieces at </package>: every record must come
+  // through whole wherever the cuts and the non-ASCII characters fall
+  const want: Array<{ name: string; version: string; files: string[] }> = [];
+  const body: string[] = [];
+  for (let i = 0; i < 4000; i++) {
+    const files = i === 1234
+      ? Array.from({ length: 80000 }, (_, k) => `/usr/share/big/ünï-${k}`) // > 2 MiB: a whole chunk inside one package
+      : [`/usr/lib/p${i}/${i % 7 === 0 ? 'dätä-€' : 'data'}-${'x'.repeat(i % 300)}`];
+    want.push({ name: `p${i}`, version: `${i}.0`, files });
+    body.push(`<package type="rpm"><name>p${i}</name><arch>x86_64</arch><version epoch="0" ver="${i}.0" rel="1"/>`
+      + `<summary>${i % 5 === 0 ? 'résumé ✓ ' : ''}${'s'.repeat(i % 500)}</summary><format>`
+      + `<rpm:requires><rpm:entry name="lib${i % 50}" flags="GE" epoch="0" ver="1"/></rpm:requires>`
+      + `${files.map((f) => `<file>${f}</file>`).join('')}</format></package>`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-rpmmd-'));
+  try {
+    writeFileSync(join(dir, 'p.xml.gz'), gzipSync(`<?xml version="1.0"?><metadata packages="4000">\n${body.join('\n')}\n</metadata>\n`));
+    const got = await readAll(join(dir, 'p.xml.gz'));
+    assert.is(got.length, want.length);
+    got.forEach((p, i) => {
+      assert.equal({ name: p.name, version: p.version, files: p.files }, want[i], p.name);
+      assert.equal(p.requires, [{ name: `lib${i % 50}`, flags: '>=', evr: '0:1' }]);
+    });
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
 t('repomd.xml locates the primary; a missing repository is ERR_REPO', async () => {
   const entries = parseRepomd('<repomd><data type="other"><location href="o.xml"/></data><data type="primary"><location href="repodata/p.xml.zst"/></data></repomd>');
   assert.equal(entries, [{ type: 'other', href: 'o.xml' }, { type: 'primary', href: 'repodata/p.xml.zst' }]);
