@@ -51,13 +51,16 @@ class StagingWriter implements ObjectWriter {
     this.frame.push(chunk);
     this.frameBytes += chunk.length;
     while (this.frameBytes >= FRAME_SIZE) {
-      const all = Buffer.concat(this.frame);
+      const all = this.joined(); // a copy per MiB was a fifth of a large file's import
       await this.flushFrame(all.subarray(0, FRAME_SIZE));
       const rest = all.subarray(FRAME_SIZE);
       this.frame = rest.length ? [rest] : [];
       this.frameBytes = rest.length;
     }
   }
+
+  /** The pending chunks as one buffer; a single chunk (a file read frame by frame) is not copied. */
+  private joined(): Buffer { return this.frame.length === 1 ? this.frame[0] : Buffer.concat(this.frame); }
 
   private async flushFrame(data: Buffer): Promise<void> {
     this.slot ??= await this.backend.createSlot({ loose: this.rewrite });
@@ -70,11 +73,11 @@ class StagingWriter implements ObjectWriter {
     try {
       if (this.slot === null) {
         // One frame: a single write instead of open/write/write/close.
-        const frame = await this.encoder.frame(Buffer.concat(this.frame));
+        const frame = await this.encoder.frame(this.joined());
         this.slot = await this.backend.createSlot({ loose: this.rewrite });
         this.slot.writeWhole(Buffer.concat([frame, this.encoder.trailer()]));
       } else {
-        if (this.frameBytes > 0) await this.flushFrame(Buffer.concat(this.frame));
+        if (this.frameBytes > 0) await this.flushFrame(this.joined());
         await this.slot.append(this.encoder.trailer());
         await this.slot.close();
       }
