@@ -83,7 +83,7 @@ class FileSlot implements WriteSlot {
 
   writeWhole(chunk: Uint8Array): void {
     const mem = this.memory?.hold(chunk) ?? null;
-    if (mem !== null) this.token = mem; else void retryInFreshDirSync(dirname(this.token), () => createFile(this.token, chunk));
+    if (mem !== null) this.token = mem; else retryInFreshDirSync(dirname(this.token), () => createFile(this.token, chunk));
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,8 @@
 /**
- * Packs: many small objects in one file, as git packs loose objects. A store of tens of
- * thousands of packages holds about fifteen objects under 4 KiB per package; one file
- * each costs a disk block each (most of the space) and a create, rename and fsync each
- * (most of the ingest time).
+ * Packs: many small objects in one file, as git packs loose objects. A store of packages
+ * is mostly objects under 4 KiB (headers, manifests, trees, small files); one file each
+ * cost a disk block each (most of the space) and a create, rename and fsync each (most
+ * of the ingest time).
  *
  *   <store>/objects/pack/<sha256 of the index>.pack
  *
@@ -168,8 +168,8 @@ export class PackFile {
       r.writeUInt32LE(length, 40);
       records.push(r);
       pos += ENTRY_HEADER + length;
-      // the index starts where entries stop: an "entry" there would hold garbage ids,
-      // which reads reject by their hash; stop at the first zstd-less body
+      // every object starts with a zstd frame; what does not is the index: stop there
+      // (a garbage entry that slips through is rejected by its hash when read)
       if (length < 4 || readAt(fd, pos - length, 4).readUInt32LE(0) !== 0xfd2fb528) { records.pop(); break; }
     }
     records.sort((a, b) => Buffer.compare(a.subarray(0, 32), b.subarray(0, 32)));
