@@ -11,6 +11,7 @@
  * interrupted in between finishes by writing the marker.
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { withStoredCopy } from './rpm-blob.js';
 import { BazaarError } from '../errors.js';
 import { readRpmFile } from '../rpm/read-rpm.js';
 import { BranchView } from './branch-view.js';
@@ -27,10 +28,8 @@ import type { Store } from './store.js';
 
 /** Branch names under refs/heads of the legacy repository (loose refs; layout 1 never packed them). */
 
-async function readRpmBlob(store: Store, id: ObjectId): Promise<ReturnType<typeof readRpmFile>> {
-  const tmp = tmpPath(store.dir);
-  writeFileSync(tmp, await store.objects.read(id));
-  try { return await readRpmFile(tmp); } finally { rmSync(tmp, { force: true }); }
+function readRpmBlob(store: Store, id: ObjectId): ReturnType<typeof readRpmFile> {
+  return withStoredCopy(store.objects, id, tmpPath(store.dir), readRpmFile);
 }
 
 export async function migrateLayout1(store: Store): Promise<void> {

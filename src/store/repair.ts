@@ -17,7 +17,6 @@
  *   or `--reset-ref BRANCH`, which moves the branch back to its last good state and says
  *   which commits that drops. Nothing is dropped without being asked for.
  */
-import { rmSync, writeFileSync } from 'node:fs';
 import { BazaarError } from '../errors.js';
 import { BranchView } from './branch-view.js';
 import { readDamage, writeDamage } from './damage.js';
@@ -31,6 +30,7 @@ import type { BuildRecord } from './kinds/build.js';
 import { statePath, tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';
 import { readIndexFile } from './package-index.js';
+import { withStoredCopy } from './rpm-blob.js';
 import { Reachability } from './reachability.js';
 import { retentionRoots } from './retention.js';
 import { CHANNEL_PREFIX, PACKAGES_BRANCH, PINS_BRANCH, buildPath } from './ref-paths.js';
@@ -225,9 +225,7 @@ async function repairObjects(store: Store, tx: Transaction, report: FsckReport, 
       unrepaired.push(`${record.nevra}: no intact .rpm of it is left to rebuild ${[...ids].join(', ')} from; add the original .rpm again ('bazaar add FILE.rpm') to heal it`);
       continue;
     }
-    const tmp = tmpPath(store.dir);
-    writeFileSync(tmp, await store.objects.read(source));
-    try {
+    await withStoredCopy(store.objects, source, tmpPath(store.dir), async (tmp) => {
       const p = await prepareRpm(store.objects, tmp, { rewrite: new Set(ids) });
       const keep = [...p.blobStaged, ...p.metaStaged].filter((s) => s.slot !== null && (ids.has(s.id) || (p.manifest !== record.manifest && ids.has(record.manifest))));
       await store.objects.discard([p.rpmStaged, ...p.blobStaged, ...p.metaStaged].filter((s) => !keep.includes(s)));
@@ -241,9 +239,7 @@ async function repairObjects(store: Store, tx: Transaction, report: FsckReport, 
         fixed.add(record.manifest);
         repaired.push(`${record.nevra}: its manifest (an older format) was ${problems.get(record.manifest)?.problem === 'missing' ? 'missing' : 'damaged'}; rebuilt it from its .rpm as a new manifest`);
       }
-    } finally {
-      rmSync(tmp, { force: true });
-    }
+    });
     const done = [...ids].filter((id) => fixed.has(id));
     if (done.length) repaired.push(`${record.nevra}: re-created ${done.length} object${done.length === 1 ? '' : 's'} from its .rpm (${done.map((id) => problems.get(id)?.what ?? id).join('; ')})`);
   }

@@ -3,10 +3,10 @@
  * whole object (the first zstd frame holds the first MiB, which always covers it), and
  * the files of one that was added without unpacking.
  */
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { unpackRpm } from './ingest-rpm.js';
 import type { StagedObject } from './objects.js';
 import { HEADER_INTRO_SIZE, headerSize } from '../rpm/header.js';
@@ -34,19 +34,31 @@ export async function signatureHeaderOf(objects: ObjectStore, rpm: ObjectId): Pr
 }
 
 /**
+ * Runs `use` on a copy of a stored object (an .rpm: the readers take a file) written to
+ * `path`, streamed and verified as it is read; the copy is removed afterwards.
+ */
+export async function withStoredCopy<T>(objects: ObjectStore, id: ObjectId, path: string, use: (path: string) => Promise<T>): Promise<T> {
+  try {
+    const out = await open(path, 'wx');
+    try {
+      for await (const chunk of objects.stream(id)) await out.write(chunk);
+    } finally {
+      await out.close();
+    }
+    return await use(path);
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
+/**
  * Stages the files of a stored .rpm that the store does not hold yet (see ingest-rpm.ts,
- * `unpack`). The .rpm is streamed to a private temp file (verified as it is read), read
- * from there and removed.
+ * `unpack`), read from a private temp copy.
  */
 export async function unpackStoredRpm(objects: ObjectStore, rpm: ObjectId): Promise<StagedObject[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bazaar-unpack-'));
   try {
-    const path = join(dir, 'package.rpm');
-    const out = createWriteStream(path);
-    for await (const chunk of objects.stream(rpm)) if (!out.write(chunk)) await once(out, 'drain');
-    out.end();
-    await once(out, 'close');
-    return await unpackRpm(objects, path);
+    return await withStoredCopy(objects, rpm, join(dir, 'package.rpm'), (path) => unpackRpm(objects, path));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
