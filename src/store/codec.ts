@@ -40,7 +40,7 @@ export async function loadNativeZstd(): Promise<void> { zstdNative(); }
 
 /** Uncompressed bytes per frame. */
 export const FRAME_SIZE = 1 << 20;
-const ZSTD_MAGIC = 0xfd2fb528;
+export const ZSTD_MAGIC = 0xfd2fb528;
 
 /** Skippable-frame magic (0x184D2A50-5F are reserved for them); "B" for bazaar. */
 const TRAILER_MAGIC = 0x184d2a5b;

@@ -46,25 +46,29 @@ function markLayoutWithPacks(root: string): void {
   fsyncPath(root);
 }
 
-/** Runs `create` (a file in `dir`, tmp/); if the directory was deleted meanwhile, makes it and runs it again. */
+/**
+ * Runs `create` (a file in `dir`, tmp/); if the directory was deleted meanwhile (under a
+ * long-running process), makes it and runs it again.
+ */
 function retryInFreshDirSync<T>(dir: string, create: () => T): T {
-  try { return create(); } catch (err) {
-    if (!isErrno(err, 'ENOENT')) throw err;
-    makeDir(dir);
-    return create();
-  }
+  try { return create(); } catch (err) { remakeIfGone(dir, err); return create(); }
 }
 async function retryInFreshDir<T>(dir: string, create: () => Promise<T>): Promise<T> {
-  try { return await create(); } catch (err) {
-    if (!isErrno(err, 'ENOENT')) throw err;
-    makeDir(dir);
-    return create();
-  }
+  try { return await create(); } catch (err) { remakeIfGone(dir, err); return create(); }
+}
+function remakeIfGone(dir: string, err: unknown): void {
+  if (!isErrno(err, 'ENOENT')) throw err;
+  makeDir(dir);
 }
 
 /** A pack removed (by a concurrent rewrite) while it was being copied. */
 class PackVanished extends Error {
   constructor(path: string) { super(`pack ${path} vanished while it was rewritten`); }
+}
+
+function holdsAny(pack: PackFile, ids: ReadonlySet<ObjectId>): boolean {
+  for (const e of pack.entries()) if (ids.has(e.id)) return true;
+  return false;
 }
 
 /** One buffer as an async iterable. */
@@ -207,7 +211,7 @@ export class FsObjectBackend implements ObjectBackend {
     const small = fresh.filter((s) => (s.slot as string).startsWith(MEM_SLOT));
     let pack: { tmp: string; name: string } | null = null;
     if (small.length) {
-      const writer = retryInFreshDirSync(tmpDir(this.root), () => new PackWriter(tmpPath(this.root)));
+      const writer = this.packWriter();
       try {
         for (const s of small) {
           const bytes = this.held.get(s.slot as string);
@@ -215,8 +219,7 @@ export class FsObjectBackend implements ObjectBackend {
           writer.add(s.id, bytes);
         }
       } catch (err) {
-        writer.abandon();
-        removeFile(writer.tmpPath);
+        writer.discard();
         throw err;
       }
       pack = { tmp: writer.tmpPath, name: writer.finish() };
@@ -251,6 +254,8 @@ export class FsObjectBackend implements ObjectBackend {
     }
     return synced;
   }
+
+  private packWriter(): PackWriter { return retryInFreshDirSync(tmpDir(this.root), () => new PackWriter(tmpPath(this.root))); }
 
   /** The pack directory, created (and the store marked as one with packs) on first need. */
   private packDir(): string {
@@ -288,7 +293,7 @@ export class FsObjectBackend implements ObjectBackend {
    */
   private async rewritePacks(packs: PackFile[], keep: (id: ObjectId) => boolean): Promise<void> {
     if (packs.length === 0) return;
-    const writer = retryInFreshDirSync(tmpDir(this.root), () => new PackWriter(tmpPath(this.root)));
+    const writer = this.packWriter();
     let name: string;
     try {
       for (const p of packs) {
@@ -301,8 +306,7 @@ export class FsObjectBackend implements ObjectBackend {
       }
       name = writer.finish({ sync: true });
     } catch (err) {
-      writer.abandon();
-      removeFile(writer.tmpPath);
+      writer.discard();
       throw err;
     }
     const dir = this.packDir();
@@ -329,14 +333,12 @@ export class FsObjectBackend implements ObjectBackend {
     }
   }
 
-  async delete(id: ObjectId): Promise<void> { await this.deleteAll([id]); }
-
   /** Loose objects are unlinked; each pack holding some is rewritten without them. */
   async deleteAll(ids: readonly ObjectId[]): Promise<void> {
     const doomed = new Set(ids);
     for (const id of ids) removeFile(this.path(id));
     // a pack with a damaged index is left alone: what it holds is in doubt until a repair
-    const touched = this.packs.list().filter((p) => p.exists() && p.damage === null && [...p.entries()].some((e) => doomed.has(e.id)));
+    const touched = this.packs.list().filter((p) => p.exists() && p.damage === null && holdsAny(p, doomed));
     for (const p of touched) {
       // merged away meanwhile (a commit outside the lock): its garbage waits for the next gc
       try { await this.rewritePacks([p], (id) => !doomed.has(id)); } catch (err) { if (!(err instanceof PackVanished)) throw err; }

@@ -48,7 +48,6 @@ export class MemoryObjectBackend implements ObjectBackend {
     for (const s of staged) if (s.slot) this.slots.delete(s.slot);
   }
 
-  async delete(id: ObjectId): Promise<void> { this.objects.delete(id); }
   async deleteAll(ids: readonly ObjectId[]): Promise<void> { for (const id of ids) this.objects.delete(id); }
 
   async *list(): AsyncGenerator<ListedObject> {

@@ -49,8 +49,7 @@ export interface ObjectBackend {
    */
   commit(staged: readonly StagedObject[]): Promise<boolean>;
   discard(staged: readonly StagedObject[]): Promise<void>;
-  delete(id: ObjectId): Promise<void>;
-  /** Deletes many at once (cheaper where objects share containers). */
+  /** Deletes objects, all at once (cheaper where objects share containers). */
   deleteAll(ids: readonly ObjectId[]): Promise<void>;
   /** Rewrites damaged containers from what they still hold; returns what was rewritten. */
   repairPacks?(): Promise<string[]>;

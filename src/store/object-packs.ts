@@ -22,7 +22,8 @@ import { closeSync, fstatSync, fsyncSync, openSync, readSync, readdirSync, statS
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { isErrno } from '../errors.js';
-import { fsEvent } from './fs-ops.js';
+import { ZSTD_MAGIC } from './codec.js';
+import { fsEvent, removeFile } from './fs-ops.js';
 import type { ObjectId } from './layout.js';
 
 const MAGIC = Buffer.from('BZPK');
@@ -34,8 +35,22 @@ const FOOTER = 48;
 
 export function packsDir(objectsDir: string): string { return join(objectsDir, 'pack'); }
 
+const PACK_NAME = /^[0-9a-f]{64}\.pack$/;
+
 const idBytes = (id: ObjectId): Buffer => Buffer.from(id.slice(7), 'hex');
 const idOf = (bytes: Buffer): ObjectId => `sha256:${bytes.toString('hex')}`;
+
+/** Writes one index record (id, offset, length) at record number `i`. */
+function putRecord(index: Buffer, i: number, id: Buffer, offset: number, length: number): void {
+  id.copy(index, i * RECORD, 0, 32);
+  index.writeBigUInt64LE(BigInt(offset), i * RECORD + 32);
+  index.writeUInt32LE(length, i * RECORD + 40);
+}
+
+/** Where record number `i` says its object lies. */
+function recordAt(index: Buffer, i: number): { offset: number; length: number } {
+  return { offset: Number(index.readBigUInt64LE(i * RECORD + 32)), length: index.readUInt32LE(i * RECORD + 40) };
+}
 
 /** Where an object's encoded bytes lie in a pack. */
 export interface PackedLocation { pack: PackFile; offset: number; length: number }
@@ -78,11 +93,7 @@ export class PackWriter {
     try {
       this.records.sort((a, b) => Buffer.compare(a.id, b.id));
       const index = Buffer.alloc(this.records.length * RECORD);
-      this.records.forEach((r, i) => {
-        r.id.copy(index, i * RECORD);
-        index.writeBigUInt64LE(BigInt(r.offset), i * RECORD + 32);
-        index.writeUInt32LE(r.length, i * RECORD + 40);
-      });
+      this.records.forEach((r, i) => putRecord(index, i, r.id, r.offset, r.length));
       const digest = createHash('sha256').update(index).digest();
       const footer = Buffer.alloc(FOOTER);
       footer.writeBigUInt64LE(BigInt(this.offset), 0);
@@ -97,8 +108,11 @@ export class PackWriter {
     }
   }
 
-  /** Closes without finishing (the caller removes the temp file). */
-  abandon(): void { try { closeSync(this.fd); } catch { /* already closed */ } }
+  /** Closes without finishing and removes the temp file. */
+  discard(): void {
+    try { closeSync(this.fd); } catch { /* already closed */ }
+    removeFile(this.tmpPath);
+  }
 }
 
 function u32(n: number): Buffer { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; }
@@ -163,14 +177,12 @@ export class PackFile {
       const length = h.readUInt32LE(32);
       if (pos + ENTRY_HEADER + length > this.size) break;
       const r = Buffer.alloc(RECORD);
-      h.copy(r, 0, 0, 32);
-      r.writeBigUInt64LE(BigInt(pos + ENTRY_HEADER), 32);
-      r.writeUInt32LE(length, 40);
+      putRecord(r, 0, h, pos + ENTRY_HEADER, length);
       records.push(r);
       pos += ENTRY_HEADER + length;
       // every object starts with a zstd frame; what does not is the index: stop there
       // (a garbage entry that slips through is rejected by its hash when read)
-      if (length < 4 || readAt(fd, pos - length, 4).readUInt32LE(0) !== 0xfd2fb528) { records.pop(); break; }
+      if (length < 4 || readAt(fd, pos - length, 4).readUInt32LE(0) !== ZSTD_MAGIC) { records.pop(); break; }
     }
     records.sort((a, b) => Buffer.compare(a.subarray(0, 32), b.subarray(0, 32)));
     return Buffer.concat(records);
@@ -185,7 +197,7 @@ export class PackFile {
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const c = Buffer.compare(index.subarray(mid * RECORD, mid * RECORD + 32), key);
-      if (c === 0) return { pack: this, offset: Number(index.readBigUInt64LE(mid * RECORD + 32)), length: index.readUInt32LE(mid * RECORD + 40) };
+      if (c === 0) return { pack: this, ...recordAt(index, mid) };
       if (c < 0) lo = mid + 1; else hi = mid - 1;
     }
     return null;
@@ -194,13 +206,8 @@ export class PackFile {
   /** Every object in the pack, with where it lies. */
   *entries(): Generator<{ id: ObjectId; offset: number; length: number }> {
     const index = this.load();
-    for (let at = 0; at < index.length; at += RECORD) {
-      yield { id: idOf(index.subarray(at, at + 32)), offset: Number(index.readBigUInt64LE(at + 32)), length: index.readUInt32LE(at + 40) };
-    }
+    for (let i = 0; i < index.length / RECORD; i++) yield { id: idOf(index.subarray(i * RECORD, i * RECORD + 32)), ...recordAt(index, i) };
   }
-
-  /** Number of objects; loads the index. */
-  count(): number { return this.load().length / RECORD; }
 
   /** Loads the index now; false when the file is gone. */
   exists(): boolean {
@@ -235,7 +242,7 @@ export class PackSet {
     const byPath = new Map(this.packs.map((p) => [p.path, p]));
     let names: string[] = [];
     try { names = readdirSync(this.dir); } catch (err) { if (!isErrno(err, 'ENOENT') && !isErrno(err, 'ENOTDIR')) throw err; }
-    this.packs = names.filter((n) => /^[0-9a-f]{64}\.pack$/.test(n)).sort().map((n) => byPath.get(join(this.dir, n)) ?? new PackFile(join(this.dir, n)));
+    this.packs = names.filter((n) => PACK_NAME.test(n)).sort().map((n) => byPath.get(join(this.dir, n)) ?? new PackFile(join(this.dir, n)));
     return true;
   }
 
@@ -247,7 +254,7 @@ export class PackSet {
 
   /** Names in the pack directory that are not packs (reported as strays). */
   strays(): string[] {
-    try { return readdirSync(this.dir).filter((n) => !/^[0-9a-f]{64}\.pack$/.test(n)).map((n) => join(this.dir, n)); } catch { return []; }
+    try { return readdirSync(this.dir).filter((n) => !PACK_NAME.test(n)).map((n) => join(this.dir, n)); } catch { return []; }
   }
 
   /** Where `id` is packed, or null; a pack deleted since it was listed is skipped. */

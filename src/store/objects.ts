@@ -222,7 +222,7 @@ export class ObjectStore {
     }
   }
 
-  delete(id: ObjectId): Promise<void> { return this.backend.delete(id); }
+  delete(id: ObjectId): Promise<void> { return this.backend.deleteAll([id]); }
   deleteAll(ids: readonly ObjectId[]): Promise<void> { return this.backend.deleteAll(ids); }
 
   /** Every object (and stray entry) in the object area, in no particular order. */
