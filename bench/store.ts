@@ -24,17 +24,9 @@ import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { packageMeta } from '../src/rpm/package-meta.js';
 import { readRpmFile } from '../src/rpm/read-rpm.js';
+import { corpusRpms, sampleRpms } from '../test/helpers/rpm-files.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const corpus = process.env.BAZAAR_CORPUS ?? join(root, '../shared/corpus/');
-function rpmsUnder(dir: string): string[] {
-  let names: string[];
-  try { names = readdirSync(dir); } catch { return []; }
-  return names.sort().flatMap((n) => (statSync(join(dir, n)).isDirectory() ? rpmsUnder(join(dir, n)) : /\.rpm(-v3)?$/.test(n) ? [join(dir, n)] : []));
-}
-const sampleRpms = (): string[] => rpmsUnder(join(root, 'repos/sample'));
-const corpusRpms = (): string[] => rpmsUnder(join(corpus, 'rpms'));
 
 export interface StoreBenchRow {
   input: string; files: number; bytes: number;
