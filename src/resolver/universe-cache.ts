@@ -169,7 +169,7 @@ class Universe {
     return d;
   }
 
-  /** `count` dependencies (or, with `files`, strings) listed at `at` in pkgInts */
+  /** `count` dependencies listed at `at` in pkgInts (strList: strings) */
   depList(at: number, count: number): Dependency[] {
     const out = new Array<Dependency>(count);
     for (let k = 0; k < count; k++) out[k] = this.dep(this.ints[at + k]);
@@ -199,17 +199,17 @@ class CachedRecord implements PackageRecord {
     this.release = u.str(x[at + 3]); this.arch = u.str(x[at + 4]);
   }
 
-  /** list k (0 provides … 3 obsoletes) */
+  /** Where list k (0 provides … 3 obsoletes, 4 files) starts in pkgInts, and its length. */
+  private span(k: number): [number, number] {
+    const x = this.u.ints;
+    let start = this.at + FIXED;
+    for (let j = 0; j < k; j++) start += x[this.at + 9 + j];
+    return [start, x[this.at + 9 + k]];
+  }
+
   private list(k: number): Dependency[] {
     const lists = this.lists ??= new Array<Dependency[] | undefined>(4).fill(undefined);
-    let l = lists[k];
-    if (!l) {
-      const x = this.u.ints;
-      let start = this.at + FIXED;
-      for (let j = 0; j < k; j++) start += x[this.at + 9 + j];
-      lists[k] = l = this.u.depList(start, x[this.at + 9 + k]);
-    }
-    return l;
+    return lists[k] ??= this.u.depList(...this.span(k));
   }
 
   get provides(): Dependency[] { return this.list(0); }
@@ -217,11 +217,7 @@ class CachedRecord implements PackageRecord {
   get conflicts(): Dependency[] { return this.list(2); }
   get obsoletes(): Dependency[] { return this.list(3); }
   get files(): string[] {
-    if (!this.fileList) {
-      const x = this.u.ints; const a = this.at;
-      this.fileList = this.u.strList(a + FIXED + x[a + 9] + x[a + 10] + x[a + 11] + x[a + 12], x[a + 13]);
-    }
-    return this.fileList;
+    return this.fileList ??= this.u.strList(...this.span(4));
   }
 
   private opt(k: number): string | undefined { return this.u.str(this.u.ints[this.at + k]) || undefined; }
