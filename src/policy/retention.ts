@@ -21,6 +21,16 @@ export interface RetentionOptions {
   retentionDays: number;
   /** The current time in milliseconds (injectable so tests and what-if runs need no clock tricks). */
   now: number;
+  /**
+   * An earlier gc's horizon (seconds): states replaced before it were collected then, so
+   * a wider window now cannot bring them back and must not count them as kept.
+   */
+  prunedBefore?: number;
+}
+
+/** The replacement time (seconds) below which states are not kept. */
+export function retentionCutoff(options: RetentionOptions): number {
+  return Math.max(options.now / 1000 - checkRetentionDays(options.retentionDays) * 86_400, options.prunedBefore ?? -Infinity);
 }
 
 /**
@@ -46,7 +56,7 @@ export function checkRetentionDays(days: unknown): number {
  * // ['c2', 'c1'] while t2 is less than 30 days ago, then ['c2']
  */
 export function retainedStates(history: readonly HistoryState[], options: RetentionOptions): string[] {
-  const cutoff = options.now / 1000 - checkRetentionDays(options.retentionDays) * 86_400;
+  const cutoff = retentionCutoff(options);
   const kept: string[] = [];
   history.forEach((state, i) => {
     const replacedAt = i === 0 ? Infinity : (history[i - 1] as HistoryState).timestamp;

@@ -44,14 +44,23 @@ export class SnapshotPool {
     return seq;
   }
 
-  private acquire(): Shared {
+  /** A snapshot being opened: requests that arrive meanwhile wait for the same one. */
+  private opening: Promise<Shared> | null = null;
+
+  private async acquire(): Promise<Shared> {
     const seq = this.latestSeq();
     const cur = this.current;
     if (cur && cur.snap.state.seq >= seq) { cur.users++; return cur; }
-    if (cur) { cur.stale = true; if (cur.users === 0) cur.snap.close(); }
-    const next: Shared = { snap: this.store.snapshot(), users: 1, stale: false };
-    this.current = next;
-    return next;
+    this.opening ??= this.store.snapshot().then((snap) => {
+      const old = this.current;
+      if (old) { old.stale = true; if (old.users === 0) old.snap.close(); }
+      const next: Shared = { snap, users: 0, stale: false };
+      this.current = next;
+      return next;
+    }).finally(() => { this.opening = null; });
+    const s = await this.opening;
+    s.users++;
+    return s;
   }
 
   private release(s: Shared): void {
@@ -62,7 +71,7 @@ export class SnapshotPool {
   /** Runs `fn` on the shared snapshot of the newest state; once again on a fresh one should an object it reads have been collected meanwhile (as store.read does). */
   async read<T>(fn: (view: Snapshot) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const s = this.acquire();
+      const s = await this.acquire();
       try {
         return await fn(s.snap);
       } catch (err) {

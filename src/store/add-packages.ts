@@ -49,7 +49,7 @@ export async function addPackages(store: Store, paths: AddPath[], options: AddOp
       return await store.write(async (tx) => {
         used.clear();
         if (options.channel !== undefined) await requireChannel(store, tx, options.channel);
-        const { results, builds } = await applyPrepared(store, tx, prepared, used, rewrite);
+        const { results, builds } = await applyPrepared(store, tx, prepared, used, rewrite, options.unpack === true);
         if (options.channel !== undefined) {
           await addBuildsToChannel(store, tx, options.channel, builds, `add ${results.length} package${results.length === 1 ? '' : 's'} from files`);
         }
@@ -95,7 +95,7 @@ async function prepareAll(store: Store, paths: AddPath[], rewrite: ReadonlySet<O
 }
 
 /** Turns prepared packages into build records in `tx`; `used` collects what gets committed. */
-async function applyPrepared(store: Store, tx: Transaction, prepared: PreparedPackage[], used: Set<StagedObject>, rewrite: ReadonlySet<ObjectId>): Promise<{ results: AddResult[]; builds: BuildEntry[] }> {
+async function applyPrepared(store: Store, tx: Transaction, prepared: PreparedPackage[], used: Set<StagedObject>, rewrite: ReadonlySet<ObjectId>, unpack: boolean): Promise<{ results: AddResult[]; builds: BuildEntry[] }> {
   const records = new Map<string, { record: BuildRecord; changed: boolean; value: ObjectId | null }>();
   const results: AddResult[] = [];
   const use = (...s: StagedObject[]): void => { for (const x of s) { used.add(x); tx.stage(x); } };
@@ -122,9 +122,10 @@ async function applyPrepared(store: Store, tx: Transaction, prepared: PreparedPa
       results.push({ nevra: p.nevra, id: p.header, path: String(p.path), added: true });
       continue;
     }
-    // The same build again: heal what was missing or known damaged (staged with a slot).
+    // The same build again: heal what was missing or known damaged (staged with a slot):
+    // its header, and the files fsck found damaged or missing; other files stay in the .rpm.
     records.set(p.key, current);
-    use(...p.blobStaged.filter((s) => s.slot !== null));
+    use(...p.blobStaged.filter((s) => s.slot !== null && (s.id === p.header || rewrite.has(s.id) || unpack)));
     if (p.manifest === current.record.manifest) {
       use(...p.metaStaged.filter((s) => s.slot !== null));
     } else if (!store.objects.has(current.record.manifest) || rewrite.has(current.record.manifest)) {

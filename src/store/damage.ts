@@ -1,7 +1,9 @@
 /**
- * What the last fsck found damaged, remembered in `cache/damage.json` so that a later
- * `bazaar add` of the original .rpm rewrites those objects instead of trusting their ids
- * (a damaged object still exists under its name, so plain deduplication would keep it).
+ * What the last fsck found damaged or missing, remembered in `cache/damage.json` so that
+ * a later `bazaar add` of the original .rpm rewrites those objects instead of trusting
+ * their ids (a damaged object still exists under its name, so plain deduplication would
+ * keep it), and restores the missing ones among its files (and no others: a package's
+ * files stay in its .rpm until a layer needs them).
  * Derived data: absent or unreadable means "nothing known", and the next fsck rewrites it.
  */
 import { readFileSync } from 'node:fs';

@@ -17,7 +17,8 @@ import { isErrno } from '../errors.js';
 import { createFile, fsEvent, fsyncPath, makeDir, removeFile, renameFile, syncFilesystem } from './fs-ops.js';
 import { PackSet, PackWriter, packsDir } from './object-packs.js';
 import type { PackFile, PackedLocation } from './object-packs.js';
-import { STORE_LAYOUT_VERSION, markerPath, objectIdFromPath, objectPath, objectsDir, tmpDir, tmpPath } from './layout.js';
+import { raiseLayout } from './layout-marker.js';
+import { objectIdFromPath, objectPath, objectsDir, tmpDir, tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';
 import type { ListedObject, ObjectBackend, StagedObject, WriteSlot } from './object-backend.js';
 
@@ -31,20 +32,6 @@ const PACK_MEMORY_MAX = 64 << 20;
 /** More packs than this and a commit merges the small ones (see mergePacks). */
 const PACKS_MAX = 12;
 const MEM_SLOT = 'mem:';
-
-/**
- * Marks a layout-2 store as holding packs (layout 3), before its first pack appears: a
- * bazaar that predates packs then refuses the store instead of missing its objects.
- */
-function markLayoutWithPacks(root: string): void {
-  let marker: { layout?: unknown };
-  try { marker = JSON.parse(readFileSync(markerPath(root), 'utf8')); } catch { return; }
-  if (marker.layout === STORE_LAYOUT_VERSION) return;
-  const tmp = tmpPath(root);
-  createFile(tmp, `${JSON.stringify({ ...marker, layout: STORE_LAYOUT_VERSION })}\n`, { sync: true });
-  renameFile(tmp, markerPath(root));
-  fsyncPath(root);
-}
 
 /**
  * Runs `create` (a file in `dir`, tmp/); if the directory was deleted meanwhile (under a
@@ -262,7 +249,7 @@ export class FsObjectBackend implements ObjectBackend {
     const dir = this.packs.dir;
     try { statSync(dir); } catch (err) {
       if (!isErrno(err, 'ENOENT')) throw err;
-      markLayoutWithPacks(this.root);
+      raiseLayout(this.root, 3); // before the first pack: a bazaar older than packs refuses the store
       makeDir(dir);
       fsyncPath(objectsDir(this.root));
     }

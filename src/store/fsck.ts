@@ -7,7 +7,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BazaarError, isErrno } from '../errors.js';
+import { isErrno } from '../errors.js';
 import { BranchView } from './branch-view.js';
 import { writeDamage } from './damage.js';
 import { tmpDir, tmpOwner } from './layout.js';
@@ -18,10 +18,10 @@ import { Reachability } from './reachability.js';
 import type { HistoryProblem, ObjectProblem } from './reachability.js';
 import { retentionRoots } from './retention.js';
 import type { RetentionChoice } from './retention.js';
-import type { StateBackend, StoreState } from './state-backend.js';
+import type { StateProblem, StoreStateReading } from './state-witness.js';
 import type { Store } from './store.js';
 
-export interface StateProblem { what: string; problem: string }
+export type { StateProblem } from './state-witness.js';
 
 export interface FsckReport {
   ok: boolean;
@@ -31,9 +31,9 @@ export interface FsckReport {
   problems: ObjectProblem[];
   /** Branch history that cannot be read. */
   history: HistoryProblem[];
-  /** The state and the git refs that mirror it. */
+  /** The state's two witnesses (state files, git record and refs) where they disagree. */
   state: StateProblem[];
-  /** Not damage: a git ref a crash left behind the state (the next write updates it). */
+  /** Not damage: a git record a crash left one behind the state (the next write brings it up). */
   notes: string[];
   /** Entries in objects/ or tmp/ that the store did not write (reported, never touched). */
   stray: string[];
@@ -42,22 +42,6 @@ export interface FsckReport {
   pruned: number;
   /** The state checked (its sequence number). */
   seq: number;
-}
-
-/** The newest state that reads, and the damaged ones above it. */
-export function usableState(states: StateBackend): { state: StoreState; damaged: StateProblem[] } {
-  const damaged: StateProblem[] = [];
-  const seqs = states.list();
-  for (let i = seqs.length - 1; i >= 0; i--) {
-    try {
-      const s = states.read(seqs[i]);
-      if (s) return { state: s, damaged };
-    } catch (err) {
-      if (!(err instanceof BazaarError) || err.code !== 'ERR_STORE_DAMAGED') throw err;
-      damaged.push({ what: `state ${seqs[i]}`, problem: err.message });
-    }
-  }
-  return { state: { seq: 0, time: 0, heads: {} }, damaged };
 }
 
 /** Temp files of dead processes, and tmp/ entries that are not ours. */
@@ -78,33 +62,28 @@ export function scanTmp(root: string): { stale: string[]; stray: string[] } {
 }
 
 export async function fsck(store: Store, options: RetentionChoice & { onProgress?: (done: number, total: number) => void } = {}): Promise<FsckReport> {
-  const { state, damaged } = usableState(store.states);
+  const reading = await store.readState();
   // A lease keeps a concurrent gc from collecting what this state reaches while we look.
-  const lease = Lease.take(store.dir, state.seq);
+  const lease = Lease.take(store.dir, reading.state.seq);
   try {
-    return await check(store, state, damaged, options);
+    return await check(store, reading, options);
   } finally {
     lease.release();
   }
 }
 
-async function check(store: Store, state: StoreState, damaged: StateProblem[], options: RetentionChoice & { onProgress?: (done: number, total: number) => void }): Promise<FsckReport> {
+async function check(store: Store, reading: StoreStateReading, options: RetentionChoice & { onProgress?: (done: number, total: number) => void }): Promise<FsckReport> {
+  const state = reading.state;
   const view = new BranchView(store.repo, state.heads);
-  const report: FsckReport = { ok: true, objects: 0, problems: [], history: [], state: [...damaged], notes: [], stray: [], unreferenced: 0, staleTemps: 0, pruned: 0, seq: state.seq };
+  const report: FsckReport = { ok: true, objects: 0, problems: [], history: [], state: [...reading.damage], notes: [...reading.notes], stray: [], unreferenced: 0, staleTemps: 0, pruned: 0, seq: state.seq };
 
-  for (const branch of view.branches()) {
-    const mirror = store.repo.readRef(`heads/${branch}`);
-    if (mirror === state.heads[branch]) continue;
-    if (mirror === 'garbage') report.state.push({ what: `git ref refs/heads/${branch}`, problem: 'is unreadable' });
-    else report.notes.push(`git ref refs/heads/${branch} ${mirror === null ? 'is missing' : `points at ${mirror.slice(0, 12)}`}, behind the state (${state.heads[branch].slice(0, 12)}): a write was interrupted after its commit; the next write updates it`);
-  }
-
-  const { roots, unreadable } = await retentionRoots(store.dir, view, store.states, options, true);
+  const { roots, unreadable } = await retentionRoots(store.dir, view, store.states, { ...options, horizon: state.prunedBefore }, true);
   for (const u of unreadable) report.history.push({ branch: u.branch, commit: u.commit, problem: u.problem });
   const reach = new Reachability(store.objects);
-  // Missing from a current state is damage; from an older one, it is what a gc pruned
-  // (gc may run with any window, so fsck cannot tell a pruned object from a lost one there).
-  await reach.walk(view, roots.map((r) => ({ ...r, live: r.head === true })));
+  // Missing from a state gc keeps is damage (gc would refuse over it); from one older
+  // than gc's horizon, it is what a gc collected. A store no gc has recorded a horizon
+  // in yet (an older bazaar's) is judged on its heads only, as that bazaar did.
+  await reach.walk(view, roots.map((r) => ({ ...r, strict: state.prunedBefore === undefined ? r.head === true : r.live })));
   for (const h of reach.historyProblems) if (!report.history.some((x) => x.branch === h.branch && x.problem === h.problem)) report.history.push(h);
 
   const ids: ObjectId[] = [];
@@ -128,7 +107,7 @@ async function check(store: Store, state: StoreState, damaged: StateProblem[], o
   report.stray.push(...tmp.stray);
   report.ok = report.problems.length === 0 && report.history.length === 0 && report.state.length === 0;
   try {
-    writeDamage(store.dir, report.problems.filter((p) => p.problem !== 'missing').map((p) => ({ id: p.id, problem: p.problem })));
+    writeDamage(store.dir, report.problems.map((p) => ({ id: p.id, problem: p.problem })));
   } catch { /* a read-only store: the list only speeds up healing */ }
   return report;
 }

@@ -11,6 +11,7 @@ import { BazaarError, isErrno } from '../errors.js';
 import { removeFile, removeTree } from './fs-ops.js';
 import { pruneDerived } from './derived-cache.js';
 import { cacheDir } from './layout.js';
+import { raiseLayout } from './layout-marker.js';
 import { scanTmp } from './fsck.js';
 import { readLeases } from './leases.js';
 import { Reachability } from './reachability.js';
@@ -45,14 +46,17 @@ function pruneCaches(root: string, keep: ReadonlySet<string>): void {
 
 export async function gc(store: Store, choice: RetentionChoice = {}): Promise<GcReport> {
   return store.write(async (tx) => {
-    const { roots, retentionDays, now, expiredTrash, unreadable } = await retentionRoots(store.dir, tx, store.states, choice);
+    const legacy = tx.horizon === undefined;
+    const { roots, retentionDays, now, cutoff, expiredTrash, unreadable } = await retentionRoots(store.dir, tx, store.states, { ...choice, horizon: tx.horizon });
     if (unreadable.length) {
       const u = unreadable[0];
       throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: the history of ${u.branch} cannot be read (${u.problem}), so what it keeps is unknown; 'bazaar fsck --repair' says how to repair it`, { data: { branch: u.branch } });
     }
     for (const branch of expiredTrash) tx.setHead(branch, null);
     const reach = new Reachability(store.objects);
-    await reach.walk(tx, roots.filter((r) => !expiredTrash.includes(r.branch)));
+    // A store whose gcs recorded no horizon yet (an older bazaar's) may hold states an
+    // earlier gc pruned with a smaller window: only its heads must be whole.
+    await reach.walk(tx, roots.filter((r) => !expiredTrash.includes(r.branch)).map((r) => ({ ...r, strict: legacy ? r.head === true : r.live })));
     if (reach.historyProblems.length) {
       const h = reach.historyProblems[0];
       throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: ${h.branch} at ${h.commit.slice(0, 12)} cannot be read (${h.problem}); 'bazaar fsck --repair' says how to repair it`, { data: { branch: h.branch } });
@@ -61,27 +65,36 @@ export async function gc(store: Store, choice: RetentionChoice = {}): Promise<Gc
     if (hiding) {
       throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: ${hiding.what} (${hiding.kind} ${hiding.id}) is ${hiding.problem === 'missing' ? 'missing' : 'damaged'}, so what it refers to is unknown; run 'bazaar fsck --repair' first`, { data: { id: hiding.id } });
     }
-    const report: GcReport = {
+    // The horizon: states replaced before it are collected now. Kept states that an
+    // earlier gc already emptied (a legacy store) move it past them.
+    if (legacy) raiseLayout(store.dir, 4); // a bazaar that predates the horizon would call the state damaged
+    tx.setHorizon(Math.floor(Math.max(cutoff, ...reach.incomplete.map((r) => r.replacedAt ?? 0))));
+    const r: GcReport = {
       kept: 0, deleted: 0, freedBytes: 0, tempsRemoved: 0, retentionDays, now: new Date(now).toISOString(), expired: expiredTrash,
       damage: reach.problems().map((p) => `${p.id} (${p.what}): ${p.problem}`), stray: [],
     };
     const doomed: ObjectId[] = [];
     for await (const entry of store.objects.list()) {
-      if ('stray' in entry) { report.stray.push(entry.stray); continue; }
-      if ('damagedPack' in entry) { report.damage.push(`pack ${entry.damagedPack}: ${entry.problem}; left as it is until 'bazaar fsck --repair' rewrites it`); continue; }
-      if (reach.reached.has(entry.id)) { report.kept++; continue; }
-      report.freedBytes += store.objects.diskSize(entry.id);
+      if ('stray' in entry) { r.stray.push(entry.stray); continue; }
+      if ('damagedPack' in entry) { r.damage.push(`pack ${entry.damagedPack}: ${entry.problem}; left as it is until 'bazaar fsck --repair' rewrites it`); continue; }
+      if (reach.reached.has(entry.id)) { r.kept++; continue; }
+      r.freedBytes += store.objects.diskSize(entry.id);
       doomed.push(entry.id);
     }
-    // at once: a pack holding several of them is rewritten once
-    await store.objects.deleteAll(doomed);
-    report.deleted = doomed.length;
-    const tmp = scanTmp(store.dir);
-    for (const t of tmp.stale) { removeFile(t); report.tempsRemoved++; }
-    report.stray.push(...tmp.stray);
-    for (const dead of readLeases(store.dir).dead) removeFile(dead);
-    pruneCaches(store.dir, new Set(roots.filter((r) => r.head).map((r) => r.commit)));
-    pruneDerived(store.dir, (id) => reach.reached.has(id));
-    return report;
+    const keepCaches = new Set(roots.filter((x) => x.head).map((x) => x.commit));
+    // Deleting starts only once the state that no longer reaches them (with its horizon
+    // and without the expired trash) is the commit point: a kill during the deletions
+    // leaves a state whose history says they were collected, never one that misses them.
+    tx.whenCommitted(async () => {
+      await store.objects.deleteAll(doomed); // at once: a pack holding several of them is rewritten once
+      r.deleted = doomed.length;
+      const tmp = scanTmp(store.dir);
+      for (const t of tmp.stale) { removeFile(t); r.tempsRemoved++; }
+      r.stray.push(...tmp.stray);
+      for (const dead of readLeases(store.dir).dead) removeFile(dead);
+      pruneCaches(store.dir, keepCaches);
+      pruneDerived(store.dir, (id) => reach.reached.has(id));
+    });
+    return r;
   });
 }

@@ -1,7 +1,7 @@
 /**
  * The store's on-disk layout, and the only functions that build paths inside it.
  *
- *   <store>/bazaar-store.json   {"layout": 3}: what this directory is, and its version
+ *   <store>/bazaar-store.json   {"layout": 4}: what this directory is, and its version
  *   <store>/objects/ab/<62 hex> zstd-compressed objects named by the sha256 of their bytes
  *   <store>/objects/pack/       small objects, many per file (object-packs.ts)
  *   <store>/tmp/                objects being written (<pid>-<random>.tmp)
@@ -15,8 +15,12 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
-/** 3: small objects may live in packs (objects/pack/); layout 2 stores are read as they are. */
-export const STORE_LAYOUT_VERSION = 3;
+/**
+ * 3: small objects may live in packs (objects/pack/); 4: states may record gc's horizon
+ * (`prunedBefore`). Layout 2 and 3 stores are read as they are and raised when a writer
+ * first needs it (layout-marker.ts).
+ */
+export const STORE_LAYOUT_VERSION = 4;
 export const MARKER_FILE = 'bazaar-store.json';
 
 export type ObjectId = `sha256:${string}`;

@@ -21,10 +21,12 @@ import { buildOfPath } from './ref-paths.js';
 
 /**
  * One state of one branch. `live`: gc keeps what it reaches (a head, a state inside the
- * retention window, a leased state). `head`: a current state (or a leased one), where a
- * missing object is damage; missing from older states, it is what some gc pruned.
+ * retention window, a leased state). `head`: a current state (or a leased one).
+ * `strict`: a missing object is damage (default: `live`); missing from a state that is
+ * not strict, it is what some gc pruned, and the root is noted as `incomplete`.
+ * `replacedAt`: when the next commit replaced this state (seconds; none for a head).
  */
-export interface Root { branch: string; commit: string; live: boolean; head?: boolean }
+export interface Root { branch: string; commit: string; live: boolean; head?: boolean; strict?: boolean; replacedAt?: number }
 
 export interface ObjectProblem {
   id: ObjectId;
@@ -38,6 +40,8 @@ export interface ObjectProblem {
 }
 
 export interface HistoryProblem { branch: string; commit: string; problem: string }
+
+const isStrict = (root: Root): boolean => root.strict ?? root.live;
 
 interface Reached { kind: KindName; parent: ObjectId | null; label: string; segment: boolean; branch: string; live: boolean; title?: string }
 
@@ -53,6 +57,8 @@ export class Reachability {
   readonly historyProblems: HistoryProblem[] = [];
   /** Objects missing only from states outside the retention window (gc pruned them). */
   readonly pruned = new Set<ObjectId>();
+  /** Kept states that are not strict and miss objects (an earlier gc pruned them). */
+  readonly incomplete: Root[] = [];
   /** JSON objects read and verified during the walk (fsck need not read them again). */
   readonly verified = new Set<ObjectId>();
   /** Trees and blobs reached so far only below a package (see visit). */
@@ -104,7 +110,7 @@ export class Reachability {
       if (typeof declared !== 'string' || !(declared in KINDS)) throw new Error(`no kind ${String(declared)}`);
       kind = declared as JsonKindName;
     } catch {
-      this.problem(id, 'blob', 'it is not a typed object a branch can hold', root.live);
+      this.problem(id, 'blob', 'it is not a typed object a branch can hold', isStrict(root));
       return;
     }
     this.reached.get(id)!.kind = kind;
@@ -143,7 +149,7 @@ export class Reachability {
     } catch (err) {
       if (!(err instanceof BazaarError)) throw err;
       if (err.code === 'ERR_STORE_OBJECT_NOT_FOUND') this.missing(id, kind, root);
-      else this.problem(id, kind, err.message.replace(`object ${id} is damaged: `, ''), root.live);
+      else this.problem(id, kind, err.message.replace(`object ${id} is damaged: `, ''), isStrict(root));
       return null;
     }
   }
@@ -154,7 +160,7 @@ export class Reachability {
       value = KINDS[kind].parse(JSON.parse(bytes.toString('utf8')), id) as KindValues[K];
     } catch (err) {
       if (!(err instanceof BazaarError)) throw err;
-      this.problem(id, kind, err.message.replace(`object ${id} is `, ''), root.live);
+      this.problem(id, kind, err.message.replace(`object ${id} is `, ''), isStrict(root));
       return;
     }
     const title = titleOf(kind, value);
@@ -163,8 +169,9 @@ export class Reachability {
   }
 
   private missing(id: ObjectId, kind: KindName, root: Root): void {
-    if (root.live) this.problem(id, kind, 'missing', true);
-    else this.pruned.add(id);
+    if (isStrict(root)) { this.problem(id, kind, 'missing', true); return; }
+    this.pruned.add(id);
+    if (root.live && !this.incomplete.includes(root)) this.incomplete.push(root);
   }
 
   private problem(id: ObjectId, kind: KindName, problem: string, live: boolean): void {

@@ -2,9 +2,11 @@
  * `bazaar fsck --repair`: re-creates what is damaged or missing from whatever still holds
  * it, and says plainly what cannot be repaired and what that costs.
  *
- * - A damaged newest state: the git refs that mirror each state hold its heads; the
- *   newest state that agrees with readable history becomes current again.
- * - A git ref that disagrees with the state: rewritten from the state.
+ * - The state's two witnesses disagreeing (state-witness.ts): the one that is ahead wins.
+ *   Lost or damaged newest state files are restored from the git record, byte for byte;
+ *   a lagging, missing or damaged git record and refs are rewritten from the state. A
+ *   commit the losing witness names that the winner does not reach is kept as a
+ *   `trash/` branch (restorable for the retention window), never dropped.
  * - A missing or damaged object of a package (a file, a tree, the header, the manifest):
  *   re-created from an intact .rpm variant of the build, which holds every file. A
  *   layout-1 manifest cannot be re-created byte for byte: the build gets a new manifest
@@ -20,7 +22,7 @@
 import { BazaarError } from '../errors.js';
 import { BranchView } from './branch-view.js';
 import { readDamage, writeDamage } from './damage.js';
-import { fsck, usableState } from './fsck.js';
+import { fsck } from './fsck.js';
 import type { FsckReport } from './fsck.js';
 import { renameFile } from './fs-ops.js';
 import { readValue, updateTree } from './history/branch-tree.js';
@@ -32,11 +34,11 @@ import type { ObjectId } from './layout.js';
 import { readIndexFile } from './package-index.js';
 import { withStoredCopy } from './rpm-blob.js';
 import { Reachability } from './reachability.js';
-import { retentionRoots } from './retention.js';
 import { CHANNEL_PREFIX, PACKAGES_BRANCH, PINS_BRANCH, buildPath } from './ref-paths.js';
 import type { Store } from './store.js';
 import type { Transaction } from './transaction.js';
-import { withLock } from './lock.js';
+import { TRASH_PREFIX, retentionRoots } from './retention.js';
+import { reachableCommits, recordState } from './state-witness.js';
 
 export interface RepairOptions {
   /** Branches to move back to their last good state (or to cut history below damage). */
@@ -56,15 +58,10 @@ export interface RepairReport {
 export async function repair(store: Store, options: RepairOptions = {}): Promise<RepairReport> {
   const repaired: string[] = [];
   const unrepaired: string[] = [];
-  await withLock(store.dir, () => repairState(store, repaired), store.lockOptions());
+  await store.write((tx) => repairState(store, tx, repaired), { damagedState: 'repairing' });
   await store.write(async (tx) => {
     for (const pack of await store.objects.backend.repairPacks?.() ?? []) repaired.push(`pack ${pack}: its index was damaged; rewritten from the objects it holds`);
     const before = await fsck(store);
-    for (const branch of tx.branches()) {
-      if (store.repo.readRef(`heads/${branch}`) === tx.head(branch)) continue;
-      store.repo.setRef(`heads/${branch}`, tx.head(branch));
-      repaired.push(`rewrote git ref refs/heads/${branch} from the store state`);
-    }
     await repairHistory(store, tx, before, options, repaired, unrepaired);
     await repairObjects(store, tx, before, repaired, unrepaired);
   });
@@ -73,34 +70,46 @@ export async function repair(store: Store, options: RepairOptions = {}): Promise
   return { repaired, unrepaired, after };
 }
 
-/** Damaged newest states: set aside; the mirror refs say what the last one held. */
-async function repairState(store: Store, repaired: string[]): Promise<void> {
-  const { state, damaged } = usableState(store.states);
-  if (damaged.length === 0) return;
-  const mirror: Record<string, string> = {};
-  let mirrorUsable = true;
-  for (const branch of new Set([...Object.keys(state.heads), ...listMirror(store)])) {
-    const ref = store.repo.readRef(`heads/${branch}`);
-    if (ref === 'garbage') { mirrorUsable = false; break; }
-    if (ref === null) continue;
-    try { await store.repo.readCommit(ref); } catch { mirrorUsable = false; break; }
-    mirror[branch] = ref;
-  }
-  const newest = Math.max(...store.states.list());
-  for (const d of damaged) {
-    const seq = Number(/state (\d+)/.exec(d.what)?.[1]);
+/**
+ * The state's witnesses, made to agree again from the one ahead (see the module comment).
+ * `tx` is based on the winner; it commits only when a lost commit is kept under trash/.
+ */
+async function repairState(store: Store, tx: Transaction, repaired: string[]): Promise<void> {
+  const reading = await store.readState();
+  if (reading.damage.length === 0) return;
+  const winner = reading.state;
+  for (const seq of reading.damagedFiles) {
     renameFile(statePath(store.dir, seq), `${statePath(store.dir, seq)}.damaged`);
+    repaired.push(`state ${seq} was damaged: set aside as ${statePath(store.dir, seq)}.damaged`);
   }
-  const sameAsGood = mirrorUsable && JSON.stringify(Object.entries(mirror).sort()) === JSON.stringify(Object.entries(state.heads).sort());
-  if (mirrorUsable && !sameAsGood) {
-    await store.states.commit({ seq: newest + 1, time: store.now(), heads: mirror });
-    repaired.push(`state ${damaged.map((d) => d.what).join(', ')} was damaged: restored its heads from the git refs that mirror it`);
-  } else {
-    repaired.push(`state ${damaged.map((d) => d.what).join(', ')} was damaged: set aside; state ${state.seq} is current${mirrorUsable ? '' : ' (the git refs could not say more)'}`);
+  // What the losing witness names, gathered before the refs are rewritten.
+  const losing: Array<{ branch: string; commit: string; witness: string }> = [];
+  const lose = (heads: Record<string, string> | undefined, witness: string): void => {
+    for (const [branch, commit] of Object.entries(heads ?? {})) if (winner.heads[branch] !== commit) losing.push({ branch, commit, witness });
+  };
+  lose(reading.source === 'git' ? reading.file?.heads : reading.recorded?.heads, reading.source === 'git' ? `state file ${reading.file?.seq}` : 'the git record');
+  for (const branch of store.repo.listRefs('heads')) {
+    const ref = store.repo.readRef(`heads/${branch}`);
+    if (ref !== null && ref !== 'garbage' && winner.heads[branch] !== ref) losing.push({ branch, commit: ref, witness: `git ref refs/heads/${branch}` });
+  }
+  if (reading.source === 'git') {
+    if (!(await store.states.commit(winner))) throw new BazaarError('ERR_STORE_LOCKED', `state ${winner.seq} appeared while it was being restored; run the repair again`);
+    repaired.push(`state ${winner.seq} was ${reading.file === null ? 'missing (no state file read)' : `missing (the newest state file was ${reading.file.seq})`}: restored from its git record`);
+  }
+  await recordState(store.repo, winner);
+  if (reading.source === 'state') repaired.push(`rewrote the git record of the state and the branch refs from state ${winner.seq}`);
+  const kept = await reachableCommits(store.repo, Object.values(winner.heads));
+  const stamp = Math.floor(store.now() / 1000);
+  const saved = new Set<string>();
+  for (const l of losing) {
+    if (kept.has(l.commit) || saved.has(l.commit) || !(await store.repo.exists(l.commit))) continue;
+    saved.add(l.commit);
+    const trash = `${TRASH_PREFIX}${stamp}/recovered/${l.branch}`;
+    tx.setHead(trash, l.commit);
+    tx.commitTree(trash, (await store.repo.readCommit(l.commit)).tree, `recovered by fsck --repair: ${l.witness} named ${l.commit} for ${l.branch}, which state ${winner.seq} does not reach`);
+    repaired.push(`${l.branch}: commit ${l.commit.slice(0, 12)} named by ${l.witness} is not in state ${winner.seq}; kept as ${trash} for the retention window`);
   }
 }
-
-function listMirror(store: Store): string[] { return store.repo.listRefs('heads'); }
 
 /** Damaged history: rebuild trees from the package index; otherwise reset when asked. */
 async function repairHistory(store: Store, tx: Transaction, report: FsckReport, options: RepairOptions, repaired: string[], unrepaired: string[]): Promise<void> {
@@ -197,7 +206,7 @@ async function repairObjects(store: Store, tx: Transaction, report: FsckReport, 
   const problems = new Map(report.problems.map((p) => [p.id, p]));
   if (problems.size === 0) return;
   const view = new BranchView(store.repo, tx.allHeads());
-  const { roots } = await retentionRoots(store.dir, view, store.states, {}, false);
+  const { roots } = await retentionRoots(store.dir, view, store.states, { horizon: tx.horizon }, false);
   const reach = new Reachability(store.objects);
   await reach.walk(view, roots);
   // each damaged object, by the build records that reach it

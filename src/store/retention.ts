@@ -5,7 +5,7 @@
  * before their states stop counting.
  */
 import { BazaarError } from '../errors.js';
-import { retainedStates } from '../policy/retention.js';
+import { retainedStates, retentionCutoff } from '../policy/retention.js';
 import type { BranchView } from './branch-view.js';
 import { readStoreConfig } from './config.js';
 import { readLeases } from './leases.js';
@@ -19,12 +19,16 @@ export interface RetentionChoice {
   retentionDays?: number;
   /** The current time in ms; injectable for tests and what-if runs. */
   now?: number;
+  /** gc's recorded horizon (the state's `prunedBefore`): what an earlier gc collected. */
+  horizon?: number;
 }
 
 export interface RootsResult {
   roots: Root[];
   retentionDays: number;
   now: number;
+  /** The replacement time (seconds) below which states are not kept: the horizon a gc records. */
+  cutoff: number;
   /** Trash heads older than the window (gc drops them from the state). */
   expiredTrash: string[];
   /** Branches whose history could not be read (fsck reports them; gc refuses). */
@@ -41,6 +45,8 @@ export interface RootsResult {
 export async function retentionRoots(root: string, view: BranchView, states: StateBackend, choice: RetentionChoice = {}, all = false): Promise<RootsResult> {
   const retentionDays = choice.retentionDays ?? (await readStoreConfig(root)).retention.days;
   const now = choice.now ?? Date.now();
+  const window = { retentionDays, now, prunedBefore: choice.horizon };
+  const cutoff = retentionCutoff(window);
   const roots: Root[] = [];
   const expiredTrash: string[] = [];
   const unreadable: RootsResult['unreadable'] = [];
@@ -55,13 +61,15 @@ export async function retentionRoots(root: string, view: BranchView, states: Sta
       roots.push({ branch, commit: head, live: true, head: true });
       continue;
     }
-    if (branch.startsWith(TRASH_PREFIX) && history[0].timestamp * 1000 < now - retentionDays * 86_400_000) {
+    if (branch.startsWith(TRASH_PREFIX) && history[0].timestamp < cutoff) {
       expiredTrash.push(branch);
       if (all) for (const c of history) roots.push({ branch, commit: c.oid, live: false, head: false });
       continue;
     }
-    const keep = new Set(retainedStates(history, { retentionDays, now }));
-    history.forEach((c, i) => { if (keep.has(c.oid) || all) roots.push({ branch, commit: c.oid, live: keep.has(c.oid), head: i === 0 }); });
+    const keep = new Set(retainedStates(history, window));
+    history.forEach((c, i) => {
+      if (keep.has(c.oid) || all) roots.push({ branch, commit: c.oid, live: keep.has(c.oid), head: i === 0, replacedAt: i === 0 ? undefined : history[i - 1].timestamp });
+    });
   }
   const seen = new Set(roots.map((r) => `${r.branch} ${r.commit}`));
   for (const lease of readLeases(root).live) {
@@ -75,5 +83,5 @@ export async function retentionRoots(root: string, view: BranchView, states: Sta
       if (!seen.has(key)) { seen.add(key); roots.push({ branch, commit, live: true, head: true }); }
     }
   }
-  return { roots, retentionDays, now, expiredTrash, unreadable };
+  return { roots, retentionDays, now, cutoff, expiredTrash, unreadable };
 }

@@ -8,6 +8,8 @@ import { BranchView } from './branch-view.js';
 import type { GitRepo } from './history/git-repo.js';
 import { Lease } from './leases.js';
 import type { StateBackend, StoreState } from './state-backend.js';
+import { readStoreState } from './state-witness.js';
+import type { StoreStateReading } from './state-witness.js';
 
 export class Snapshot extends BranchView {
   private constructor(repo: GitRepo, readonly state: StoreState, private readonly lease: Lease | null) {
@@ -15,18 +17,21 @@ export class Snapshot extends BranchView {
   }
 
   /**
-   * Opens a snapshot of the newest state. With `root`, a lease is written there first and
-   * the state checked again (see leases.ts); without, the caller needs no gc protection
-   * (a writer under the lock, or a read-only store).
+   * Opens a snapshot of the newest state (of either witness: state-witness.ts; damage is
+   * told to `onDamage`, and the reader goes on with the witness that is ahead). With
+   * `root`, a lease is written there first and the state checked again (see leases.ts);
+   * without, the caller needs no gc protection (a writer under the lock, or a read-only store).
    */
-  static open(repo: GitRepo, states: StateBackend, root: string | null): Snapshot {
-    let state = states.latest();
+  static async open(repo: GitRepo, states: StateBackend, root: string | null, onDamage?: (reading: StoreStateReading) => void): Promise<Snapshot> {
+    let reading = await readStoreState(states, repo);
+    if (reading.damage.length) onDamage?.(reading);
+    let state = reading.state;
     if (root === null) return new Snapshot(repo, state, null);
     const lease = Lease.take(root, state.seq);
     for (let attempt = 0; attempt < 10; attempt++) {
-      const now = states.latest();
-      if (now.seq === state.seq) return new Snapshot(repo, state, lease);
-      state = now;
+      reading = await readStoreState(states, repo);
+      if (reading.state.seq === state.seq) return new Snapshot(repo, state, lease);
+      state = reading.state;
       lease.set(state.seq);
     }
     return new Snapshot(repo, state, lease);

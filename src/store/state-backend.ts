@@ -18,6 +18,12 @@ export interface StoreState {
   time: number;
   /** Branch name → commit id (40 hex). A branch that does not exist has no entry. */
   heads: Record<string, string>;
+  /**
+   * gc's horizon (seconds since the epoch): history replaced before it was collected on
+   * purpose, so what it reached may be gone without being damage. Absent until the
+   * first gc that records it (see retention.ts).
+   */
+  prunedBefore?: number;
 }
 
 export interface StateBackend {
@@ -38,27 +44,31 @@ export const EMPTY_STATE: StoreState = Object.freeze({ seq: 0, time: 0, heads: O
 
 function checksum(state: StoreState): string {
   const heads = Object.keys(state.heads).sort().map((k) => `${k}\u0000${state.heads[k]}`).join('\n');
-  return createHash('sha256').update(`${state.seq}\n${state.time}\n${heads}`).digest('hex');
+  const horizon = state.prunedBefore === undefined ? '' : `\npruned ${state.prunedBefore}`;
+  return createHash('sha256').update(`${state.seq}\n${state.time}\n${heads}${horizon}`).digest('hex');
 }
 
 /** The bytes of a state record: JSON with a checksum, so a damaged record is never believed. */
 export function encodeState(state: StoreState): string {
   const heads: Record<string, string> = {};
   for (const k of Object.keys(state.heads).sort()) heads[k] = state.heads[k];
-  return `${JSON.stringify({ seq: state.seq, time: state.time, heads, sum: checksum(state) })}\n`;
+  const horizon = state.prunedBefore === undefined ? {} : { prunedBefore: state.prunedBefore };
+  return `${JSON.stringify({ seq: state.seq, time: state.time, heads, ...horizon, sum: checksum(state) })}\n`;
 }
 
 /** Parses a state record; ERR_STORE_DAMAGED naming `where` when it is not a valid one. */
 export function decodeState(text: string, where: string, expectSeq?: number): StoreState {
   const bad = (why: string): BazaarError => new BazaarError('ERR_STORE_DAMAGED', `store state ${where} is damaged: ${why}`, { data: { state: where } });
-  let raw: { seq?: unknown; time?: unknown; heads?: unknown; sum?: unknown };
+  let raw: { seq?: unknown; time?: unknown; heads?: unknown; prunedBefore?: unknown; sum?: unknown };
   try { raw = JSON.parse(text); } catch { throw bad('it is not JSON'); }
   if (raw === null || typeof raw !== 'object') throw bad('it is not a state record');
   if (!Number.isSafeInteger(raw.seq) || !Number.isFinite(raw.time) || raw.heads === null || typeof raw.heads !== 'object') throw bad('fields are missing');
   for (const [k, v] of Object.entries(raw.heads as Record<string, unknown>)) {
     if (typeof v !== 'string' || !/^[0-9a-f]{40}$/.test(v) || k === '') throw bad(`head of ${k} is not a commit id`);
   }
+  if (raw.prunedBefore !== undefined && !Number.isSafeInteger(raw.prunedBefore)) throw bad('its gc horizon is not a time');
   const state: StoreState = { seq: raw.seq as number, time: raw.time as number, heads: raw.heads as Record<string, string> };
+  if (raw.prunedBefore !== undefined) state.prunedBefore = raw.prunedBefore as number;
   if (raw.sum !== checksum(state)) throw bad('its checksum does not match (a changed byte)');
   if (expectSeq !== undefined && state.seq !== expectSeq) throw bad(`it says seq ${state.seq}`);
   return state;

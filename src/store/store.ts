@@ -36,6 +36,8 @@ import { CHANNEL_PREFIX, PACKAGES_BRANCH, PINS_BRANCH, TREES_BRANCH } from './re
 import { Snapshot } from './snapshot.js';
 import type { StateBackend } from './state-backend.js';
 import { StateConflict, Transaction, conflictError } from './transaction.js';
+import { readStoreState, stateDamageError } from './state-witness.js';
+import type { StoreStateReading } from './state-witness.js';
 
 export type { AddOptions, AddPath, AddResult } from './add-packages.js';
 
@@ -115,7 +117,7 @@ export class Store {
       await withLock(dir, () => migrateLayout1(store), store.lockOptions());
       return store;
     }
-    if (marker.layout !== STORE_LAYOUT_VERSION && marker.layout !== 2) {
+    if (marker.layout !== STORE_LAYOUT_VERSION && marker.layout !== 2 && marker.layout !== 3) {
       throw new BazaarError('ERR_STORE_LAYOUT', `${dir} has store layout ${String(marker.layout)}; this bazaar reads layouts 1 to ${STORE_LAYOUT_VERSION}`);
     }
     return store;
@@ -128,7 +130,19 @@ export class Store {
   }
 
   /** A leased snapshot of the newest state; close it when done (see snapshot.ts). */
-  snapshot(): Snapshot { return Snapshot.open(this.repo, this.states, this.dir); }
+  snapshot(): Promise<Snapshot> { return Snapshot.open(this.repo, this.states, this.dir, (r) => this.stateNotice(r)); }
+
+  /** The newest state as both witnesses tell it (state-witness.ts). */
+  readState(): Promise<StoreStateReading> { return readStoreState(this.states, this.repo); }
+
+  private toldDamage = false;
+  /** Tells the user once per process that reads go on from the witness that is ahead. */
+  private stateNotice(reading: StoreStateReading): void {
+    if (this.toldDamage) return;
+    this.toldDamage = true;
+    const d = reading.damage[0];
+    this.notice(`the store's state is damaged (${d.what} ${d.problem}); reading state ${reading.state.seq}${reading.source === 'git' ? ' from its git record' : ''}; fsck --repair restores it`);
+  }
 
   /**
    * Runs `fn` on a snapshot. Should an object it reads have been collected meanwhile (its
@@ -137,12 +151,12 @@ export class Store {
    */
   async read<T>(fn: (view: Snapshot) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const snap = this.snapshot();
+      const snap = await this.snapshot();
       try {
         return await fn(snap);
       } catch (err) {
         const vanished = err instanceof BazaarError && (err.code === 'ERR_STORE_OBJECT_NOT_FOUND' || (err.code === 'ERR_STORE_DAMAGED' && err.data.problem === 'is missing'));
-        if (!vanished || attempt > 0 || this.states.latest().seq === snap.state.seq) throw err;
+        if (!vanished || attempt > 0 || (await this.readState()).state.seq === snap.state.seq) throw err;
       } finally {
         snap.close();
       }
@@ -152,12 +166,17 @@ export class Store {
   /**
    * Runs `fn` in a transaction under the writers' lock and commits it. Should another
    * writer commit meanwhile (possible only if the lock was removed by hand), `fn` runs
-   * again on the new state; nothing is ever overwritten.
+   * again on the new state; nothing is ever overwritten. While the state's two witnesses
+   * disagree (state-witness.ts) it refuses: a write would build on a state that may have
+   * lost commits, and a deleting one would delete what they reached. Only repair passes
+   * `damagedState: 'repairing'`.
    */
-  async write<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  async write<T>(fn: (tx: Transaction) => Promise<T>, options: { damagedState?: 'refuse' | 'repairing' } = {}): Promise<T> {
     return withLock(this.dir, async () => {
       for (let attempt = 0; attempt < 3; attempt++) {
-        const tx = new Transaction(this.repo, this.states.latest(), this.objects, this.states, this.dir, this.now);
+        const reading = await this.readState();
+        if (reading.damage.length && options.damagedState !== 'repairing') throw stateDamageError(reading);
+        const tx = new Transaction(this.repo, reading.state, this.objects, this.states, this.dir, this.now);
         // Readers find the package index of the new state ready (it is derived: best effort).
         tx.afterCommit(async (state) => {
           for (const branch of tx.changedBranches()) {

@@ -8,7 +8,10 @@
  *   1. one syncfs: staged object bytes and every git object written are durable;
  *   2. staged objects are renamed into place (their directories fsynced);
  *   3. the next state is written (temp, fsync, link, fsync directory): the commit point;
- *   4. afterwards, best effort: git refs mirror the state for git tools; old states go.
+ *   4. the git witness of the state (branch refs, then the state record; state-witness.ts),
+ *      best effort: a kill here leaves it one behind, which the next write brings up;
+ *   5. steps that must run after the commit and under the lock (gc's deletions), then
+ *      derived data, best effort.
  */
 import { BazaarError } from '../errors.js';
 import { BranchView } from './branch-view.js';
@@ -18,6 +21,7 @@ import type { BranchChange } from './history/branch-tree.js';
 import type { GitRepo } from './history/git-repo.js';
 import type { ObjectStore, StagedObject } from './objects.js';
 import type { StateBackend, StoreState } from './state-backend.js';
+import { recordState } from './state-witness.js';
 
 /** States kept besides those live readers lease (for repair and debugging). */
 const STATES_KEPT = 32;
@@ -31,10 +35,25 @@ export class Transaction extends BranchView {
   private readonly staged: StagedObject[] = [];
   private readonly changed = new Set<string>();
   private readonly after: Array<(state: StoreState) => Promise<void> | void> = [];
+  private readonly committed: Array<(state: StoreState) => Promise<void> | void> = [];
+  private prunedBefore: number | undefined;
+  /** Set at the commit point: from then on nothing staged may be discarded. */
+  private committedAs: StoreState | null = null;
 
   constructor(repo: GitRepo, readonly base: StoreState, private readonly objects: ObjectStore,
     private readonly stateBackend: StateBackend, private readonly root: string, private readonly now: () => number) {
     super(repo, { ...base.heads });
+    this.prunedBefore = base.prunedBefore;
+  }
+
+  /** gc's horizon as this transaction will commit it (see StoreState.prunedBefore). */
+  get horizon(): number | undefined { return this.prunedBefore; }
+
+  /** Moves gc's horizon forward (never back). */
+  setHorizon(seconds: number): void {
+    if (this.prunedBefore !== undefined && seconds <= this.prunedBefore) return;
+    this.prunedBefore = seconds;
+    this.changed.add('');
   }
 
   /** Objects to make visible with this transaction. */
@@ -44,7 +63,7 @@ export class Transaction extends BranchView {
   get dirty(): boolean { return this.changed.size > 0 || this.staged.some((s) => s.slot !== null); }
 
   /** Branches this transaction moved. */
-  changedBranches(): string[] { return [...this.changed].sort(); }
+  changedBranches(): string[] { return [...this.changed].filter((b) => b !== '').sort(); }
 
   /**
    * Applies `changes` to a branch as one commit (the branch is created if new); returns
@@ -75,29 +94,41 @@ export class Transaction extends BranchView {
   /** Runs after a successful commit (derived data such as indexes); failures are ignored. */
   afterCommit(fn: (state: StoreState) => Promise<void> | void): void { this.after.push(fn); }
 
+  /**
+   * Runs after a successful commit, still under the writers' lock, before derived data;
+   * a failure is the caller's (the commit stands). For what may only happen once the new
+   * state is durable: gc deletes what the old state reached only after the new one that
+   * no longer reaches it (and its horizon) is the commit point.
+   */
+  whenCommitted(fn: (state: StoreState) => Promise<void> | void): void { this.committed.push(fn); }
+
   /** Commits everything (see the module comment); returns the new state (or the base if nothing changed). */
   async commit(): Promise<StoreState> {
-    if (!this.dirty) return this.base;
+    if (!this.dirty) {
+      for (const fn of this.committed) await fn(this.base);
+      return this.base;
+    }
     // One syncfs per transaction: the object backend's, which also covers the history
     // written before it; a transaction with no new object (or a backend that cannot) syncs here.
     if (!(await this.objects.commit(this.staged))) await syncFilesystem(this.root, () => { /* the object backend fsynced its own files */ });
     const next: StoreState = { seq: this.base.seq + 1, time: this.now(), heads: { ...this.heads } };
+    if (this.prunedBefore !== undefined) next.prunedBefore = this.prunedBefore;
     if (!(await this.stateBackend.commit(next))) throw new StateConflict();
-    // The git refs mirror the state for git tools: the changed branches, and any a crash
-    // after an earlier commit left behind.
-    for (const branch of new Set([...this.changed, ...Object.keys(next.heads)])) {
-      const want = next.heads[branch] ?? null;
-      if (!this.changed.has(branch) && this.repo.readRef(`heads/${branch}`) === want) continue;
-      try { this.repo.setRef(`heads/${branch}`, want); } catch { /* a mirror only: the state is the truth */ }
-    }
+    this.committedAs = next;
+    // The git witness: a failure leaves it behind, which fsck reports and repair restores.
+    try { await recordState(this.repo, next); } catch { /* the state file is the commit point */ }
+    for (const fn of this.committed) await fn(next);
     for (const fn of this.after) {
       try { await fn(next); } catch { /* derived data: rebuilt on demand when missing */ }
     }
     return next;
   }
 
-  /** Drops what was staged (called when the transaction fails). */
-  async abort(): Promise<void> { await this.objects.discard(this.staged); }
+  /** The state this transaction committed, or null before its commit point. */
+  get committedState(): StoreState | null { return this.committedAs; }
+
+  /** Drops what was staged (called when the transaction fails); nothing once it committed. */
+  async abort(): Promise<void> { if (this.committedAs === null) await this.objects.discard(this.staged); }
 
   /** Old states to forget after a commit: all but the last few and those live readers lease. */
   static pruneStates(stateBackend: StateBackend, newest: number, leased: readonly number[]): void {

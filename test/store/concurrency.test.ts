@@ -162,7 +162,7 @@ testWith(t, '8 readers loop while one process adds 150+ packages, one republishe
 t('a long-lived reader holding a snapshot: other processes add, list, show and change channels; gc keeps what it reads', async () => {
   const dir = await seeded();
   const store = await Store.open(dir);
-  const snap = store.snapshot();
+  const snap = await store.snapshot();
   try {
     const before = await store.index(snap);
     const bashAlt1 = await store.findPackage(snap, 'bash-5.2.26-alt1.x86_64');

@@ -33,16 +33,22 @@ async function seen(dir: string): Promise<string> {
 function base(): string {
   const dir = freshStore('crash-base');
   for (const args of [['add', file('filesystem-2.3.21-alt1.x86_64'), file('setup-2.2.9-alt1.noarch'), file('etcskel-5.0-alt1.noarch')], ['channel', 'create', 'c'],
-    ['channel', 'add', 'c', 'setup', 'etcskel'], ['channel', 'remove', 'c', 'etcskel'], ['rm', 'etcskel']]) {
+    ['channel', 'add', 'c', 'setup', 'etcskel'], ['channel', 'remove', 'c', 'etcskel'], ['rm', 'etcskel'],
+    // a deleted channel: its trash branch expires in a gc with a window of 0
+    ['channel', 'create', 'old'], ['channel', 'add', 'old', 'filesystem'], ['channel', 'delete', 'old']]) {
     const r = cli(dir, args);
     assert.is(r.status, 0, r.stderr);
   }
   return dir;
 }
 
-const COMMANDS: Array<{ name: string; args: string[] }> = [
+/**
+ * `then`: a command that must succeed on whatever a kill left (gc with the default window
+ * after one with a window of 0 must not mistake what that one collected for damage).
+ */
+const COMMANDS: Array<{ name: string; args: string[]; then?: string[] }> = [
   { name: 'add --channel', args: ['add', file('sed-4.9-alt1.x86_64'), '--channel', 'c'] },
-  { name: 'gc --retention-days 0', args: ['gc', '--retention-days', '0'] },
+  { name: 'gc --retention-days 0', args: ['gc', '--retention-days', '0'], then: ['gc'] },
   { name: 'reindex', args: ['reindex'] },
   { name: 'rm', args: ['rm', 'filesystem'] },
 ];
@@ -72,6 +78,14 @@ for (const cmd of COMMANDS) {
       assert.ok(fsck.ok, `fsck after a kill at event ${k}/${events} of ${cmd.name}: ${JSON.stringify([fsck.problems, fsck.history, fsck.state])}`);
       const now = await seen(dir);
       assert.ok(now === before || now === after, `after a kill at event ${k} of ${cmd.name}: the state before or after, got ${now}`);
+      if (cmd.then && (k % 3 === 0 || k === events)) {
+        const then = cli(dir, cmd.then);
+        assert.is(then.status, 0, `${cmd.then.join(' ')} after a kill at event ${k} of ${cmd.name}: ${then.stderr}`);
+        const clean = await store.fsck();
+        assert.ok(clean.ok && clean.problems.length === 0, `fsck after ${cmd.then.join(' ')}: ${JSON.stringify(clean.problems)}`);
+        assert.is(await seen(dir), now);
+        continue;
+      }
       if ((k % 4 === 0 || k === events) && now === before) {
         const again = cli(dir, cmd.args);
         assert.is(again.status, 0, `${cmd.name} again after a kill at event ${k}: ${again.stderr}`);

@@ -5,9 +5,11 @@
  * - every command meets the damaged store with exit 0, 1 or 2 and at most one line on
  *   stderr (never 70, never a stack trace);
  * - fsck exits 1 naming the damage (0 where nothing is damaged);
- * - gc deletes nothing that the store reached before the damage;
+ * - gc deletes nothing that the store reached before the damage (and refuses outright
+ *   where the damage hides what the store holds: a lost state);
  * - after `fsck --repair` (with the step it names: re-adding the original .rpm, or
- *   --reset-ref) fsck is clean and ls, the channel and the pins read as before.
+ *   --reset-ref) fsck is clean, and the store equals its pristine copy: `ls --json`,
+ *   the channel, the pins, `image ls --json`, `layer ls --json` and the set of objects.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,6 +47,9 @@ function baseStore(): string {
   ok(['channel', 'add', 'c', 'bash-5.2.26-alt2.x86_64']);
   ok(['pin', 'bash-5.2.26-alt1.x86_64', '--reason', 'kept for a VA']);
   ok(['add', file(PKGS[6])]);
+  ok(['channel', 'add', 'c', 'setup']);
+  ok(['layer', 'create', 'base@1.0.0', '--resolve', 'bash', '--channel', 'c']);
+  ok(['image', 'create', 'web@1.0.0', '--layer', 'base@^1.0', '--channel', 'c']);
   return base;
 }
 
@@ -54,9 +59,9 @@ function copy(): string {
   return dir;
 }
 
-/** What the user sees: listing, the channel, the pins. */
+/** What the user sees: listing, the channel, the pins, images and layers. */
 function view(dir: string): string[] {
-  return [cli(dir, ['ls']).stdout, cli(dir, ['channel', 'ls', 'c']).stdout, cli(dir, ['pin']).stdout];
+  return [['ls', '--json'], ['channel', 'ls', 'c'], ['pin'], ['image', 'ls', '--json'], ['layer', 'ls', '--json']].map((args) => cli(dir, args).stdout);
 }
 
 function state(dir: string): { seq: number; heads: Record<string, string> } {
@@ -100,11 +105,70 @@ interface Case {
   damage(dir: string): void | Promise<void>;
   /** fsck's exit code on the damaged store and what its output must name. */
   fsck: { status: number; names?: Array<string | RegExp> };
+  /** gc must refuse (exit 1, nothing deleted), not only keep what was reached. */
+  gcRefuses?: boolean;
+  /** Reads answer from the witness that is ahead: the store reads as before the damage. */
+  readsAsBefore?: boolean;
   /** Steps after the damage: extra args for the repair, and re-adding files. */
   repair?: { resetRef?: string; readd?: string[] };
 }
 
+const stateFile = (d: string, seq: number): string => join(d, 'state', String(seq).padStart(12, '0'));
+const recordRef = (d: string): string => join(d, 'refs.git/refs/bazaar/state');
+
 const CASES: Case[] = [
+  {
+    name: 'state/ deleted (the git record still names every branch)',
+    damage: (d) => rmSync(join(d, 'state'), { recursive: true, force: true }),
+    fsck: { status: 1, names: [/state: state \d+ is missing: no state file reads/] },
+    gcRefuses: true,
+    readsAsBefore: true,
+  },
+  {
+    name: 'the newest state file deleted (the last commit must not roll back)',
+    damage: (d) => rmSync(stateFile(d, state(d).seq), { force: true }),
+    fsck: { status: 1, names: [/state: state \d+ is missing: the newest state file that reads is \d+/] },
+    gcRefuses: true,
+    readsAsBefore: true,
+  },
+  {
+    name: 'the three newest state files deleted',
+    damage: (d) => { const s = state(d).seq; for (const q of [s, s - 1, s - 2]) rmSync(stateFile(d, q), { force: true }); },
+    fsck: { status: 1, names: [/state \d+ is missing/] },
+    gcRefuses: true,
+    readsAsBefore: true,
+  },
+  {
+    name: 'every git ref deleted (the state files still hold the heads)',
+    damage: (d) => rmSync(join(d, 'refs.git', 'refs'), { recursive: true, force: true }),
+    fsck: { status: 1, names: ['the git record of the state is missing', 'git ref refs/heads/packages is missing'] },
+    gcRefuses: true,
+    readsAsBefore: true,
+  },
+  {
+    name: 'the git record of the state moved two states back (a restored backup of the refs)',
+    damage: (d) => {
+      const grand = parentOf(d, parentOf(d, readFileSync(recordRef(d), 'utf8').trim()));
+      writeFileSync(recordRef(d), `${grand}\n`);
+    },
+    fsck: { status: 1, names: [/the git record of the state is at state \d+, behind the state/] },
+    gcRefuses: true,
+    readsAsBefore: true,
+  },
+  {
+    name: 'a garbage git record of the state',
+    damage: (d) => writeFileSync(recordRef(d), 'garbage\n'),
+    fsck: { status: 1, names: ['the git record of the state (refs/bazaar/state) cannot be read'] },
+    gcRefuses: true,
+    readsAsBefore: true,
+  },
+  {
+    name: 'a garbage newest state file and a garbage git record (the branch refs are ahead)',
+    damage: (d) => { writeFileSync(stateFile(d, state(d).seq), '{"seq": 9, garbage'); writeFileSync(recordRef(d), 'garbage\n'); },
+    fsck: { status: 1, names: [/state \d+ is damaged/, /state \d+ is missing: .* the git refs are ahead of it/] },
+    gcRefuses: true,
+    readsAsBefore: true,
+  },
   {
     name: 'a garbage branch ref (the git mirror of the state)',
     damage: (d) => writeFileSync(join(d, 'refs.git/refs/heads/packages'), 'garbage\n'),
@@ -202,6 +266,7 @@ for (const c of CASES) {
     const before = view(dir);
     const objectsBefore = await allObjects(dir);
     await c.damage(dir);
+    if (c.readsAsBefore) assert.equal(view(dir), before, 'reads answer as before the damage (from the witness ahead)');
     walk(dir, c.name, c.readsOnly);
     const fsck = cli(dir, ['fsck']);
     assert.is(fsck.status, c.fsck.status, `fsck: ${fsck.stdout}${fsck.stderr}`);
@@ -214,6 +279,10 @@ for (const c of CASES) {
     const objectsAfterGc = await allObjects(dir);
     const lost = [...objectsBefore].filter((id) => damaged.has(id) && !objectsAfterGc.has(id));
     assert.equal(lost, [], 'gc deleted nothing the store held before the damage');
+    if (c.gcRefuses) {
+      assert.is(gc.status, 1, `gc refuses: ${gc.stdout}${gc.stderr}`);
+      assert.equal([...objectsAfterGc].sort(), [...damaged].sort(), 'gc deleted nothing at all');
+    }
     for (const nevra of c.repair?.readd ?? []) {
       const r = cli(dir, ['add', file(nevra)]);
       assert.is(r.status, 0, `re-adding ${nevra}: ${r.stderr}`);
@@ -222,7 +291,11 @@ for (const c of CASES) {
     assert.is(repair.status, 0, `fsck --repair:\n${repair.stdout}${repair.stderr}`);
     const after = cli(dir, ['fsck']);
     assert.is(after.status, 0, `fsck after repair: ${after.stdout}`);
-    assert.equal(view(dir), before, 'ls, the channel and the pins read as before the damage');
+    assert.equal(view(dir), before, 'ls, the channel, the pins, images and layers read as before the damage');
+    const objectsAfter = await allObjects(dir);
+    const extra = [...objectsAfter].filter((id) => !objectsBefore.has(id));
+    const missing = [...objectsBefore].filter((id) => !objectsAfter.has(id));
+    assert.equal({ extra, missing }, { extra: [], missing: [] }, `the object set equals the pristine store's: ${extra.map((id) => cli(dir, ['cat', id]).stdout.slice(0, 200)).join(' | ')}`);
   });
 }
 
@@ -234,6 +307,88 @@ t('without its step, a repair that would drop something says so and drops nothin
   assert.is(r.status, 1);
   assert.match(r.stdout, "not repaired: channels/c: older history is damaged (the current state reads); 'bazaar fsck --repair --reset-ref channels/c'");
   assert.is(state(dir).heads['channels/c'], c, 'the branch was not moved');
+});
+
+t('a write on a store whose newest state file was lost refuses, and starts no new history', () => {
+  const dir = copy();
+  const s = state(dir);
+  const ref = readFileSync(join(dir, 'refs.git/refs/heads/packages'), 'utf8');
+  rmSync(stateFile(dir, s.seq), { force: true });
+  for (const args of [['add', file(PKGS[5])], ['rm', 'etcskel'], ['channel', 'remove', 'c', 'setup'], ['pin', 'sed'], ['image', 'remove', 'web', 'bash']]) {
+    const r = cli(dir, args);
+    assert.is(r.status, 1, `${args.join(' ')} refuses: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, /state \d+ is missing/);
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+  assert.is(readFileSync(join(dir, 'refs.git/refs/heads/packages'), 'utf8'), ref, 'the packages branch did not start over');
+  assert.equal(readdirSync(join(dir, 'state')).filter((n) => stateSeqOf(n) !== null).map(Number).sort((a, b) => a - b).pop(), s.seq - 1, 'no state was written');
+  const repair = cli(dir, ['fsck', '--repair']);
+  assert.is(repair.status, 0, repair.stdout + repair.stderr);
+  assert.match(repair.stdout, `state ${s.seq} was missing (the newest state file was ${s.seq - 1}): restored from its git record`);
+  assert.equal(state(dir), { seq: s.seq, heads: s.heads }, 'the lost state is back, byte for byte');
+  assert.is(cli(dir, ['rm', 'etcskel']).status, 0, 'writes work again');
+});
+
+t('a state file and its git record that differ at the same seq: the state file stands, the commit only the record names is kept under trash/', async () => {
+  const dir = copy();
+  const s = state(dir);
+  const { encodeState } = await import('../../src/store/state-backend.js');
+  const raw = JSON.parse(readFileSync(stateFile(dir, s.seq), 'utf8'));
+  const head = s.heads.packages;
+  const older = parentOf(dir, head);
+  rmSync(stateFile(dir, s.seq), { force: true });
+  writeFileSync(stateFile(dir, s.seq), encodeState({ seq: raw.seq, time: raw.time, heads: { ...raw.heads, packages: older } }));
+  const fsck = cli(dir, ['fsck']);
+  assert.is(fsck.status, 1);
+  assert.match(fsck.stdout, `state: state ${s.seq} differs from its git record`);
+  const repair = cli(dir, ['fsck', '--repair']);
+  assert.is(repair.status, 0, repair.stdout + repair.stderr);
+  assert.match(repair.stdout, new RegExp(`packages: commit ${head.slice(0, 12)} named by the git record is not in state ${s.seq}; kept as trash/\\d+/recovered/packages`));
+  const after = state(dir);
+  assert.is(after.heads.packages, older);
+  const trash = Object.entries(after.heads).find(([b]) => /^trash\/\d+\/recovered\/packages$/.test(b));
+  assert.ok(trash, 'the commit is kept on a trash branch');
+  assert.is(parentOf(dir, trash[1]), head, 'on top of the commit the record named');
+  assert.is(cli(dir, ['fsck']).status, 0);
+});
+
+t('what gc collected on purpose is never missing: gc --retention-days 0, then gc with the default window, fsck and repair', () => {
+  const dir = freshStore('gc-horizon');
+  const ok = (args: string[]): Run => { const r = cli(dir, args); assert.is(r.status, 0, `${args.join(' ')}: ${r.stdout}${r.stderr}`); return r; };
+  ok(['add', file(PKGS[5]), file(PKGS[0])]);
+  ok(['channel', 'create', 'old']);
+  ok(['channel', 'add', 'old', 'sed']);
+  ok(['channel', 'delete', 'old']);
+  ok(['rm', 'sed']);
+  const gc0 = JSON.parse(ok(['gc', '--retention-days', '0', '--json']).stdout);
+  assert.ok(gc0.deleted > 0, 'the window of 0 collected sed');
+  assert.equal(gc0.expired.length, 1, 'and the deleted channel');
+  const again = JSON.parse(ok(['gc', '--json']).stdout);
+  assert.is(again.deleted, 0);
+  const fsck = ok(['fsck']);
+  assert.not.match(fsck.stdout, /missing/);
+  ok(['gc', '--retention-days', '365']);
+  const repair = ok(['fsck', '--repair']);
+  assert.not.match(repair.stdout, /missing|not repaired/);
+  assert.is(JSON.parse(readFileSync(join(dir, 'bazaar-store.json'), 'utf8')).layout, 4, 'the horizon raised the layout');
+});
+
+t('a missing object of history inside the retention window is damage to fsck and gc alike', async () => {
+  const dir = copy();
+  // etcskel was in the store only in an older state of packages (it is removed below)
+  const r = cli(dir, ['rm', 'etcskel']);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(cli(dir, ['gc']).status, 0, 'a first gc records the horizon');
+  const manifest = JSON.parse(cli(baseStore(), ['show', '--json', 'etcskel']).stdout).manifest as ObjectId;
+  await removeStored(dir, manifest);
+  const fsck = cli(dir, ['fsck']);
+  assert.is(fsck.status, 1, fsck.stdout);
+  assert.match(fsck.stdout, `missing ${manifest}`);
+  const gc = cli(dir, ['gc']);
+  assert.is(gc.status, 1, 'gc refuses: what that manifest reaches is unknown');
+  const repair = cli(dir, ['fsck', '--repair']);
+  assert.is(repair.status, 0, repair.stdout);
+  assert.is(cli(dir, ['fsck']).status, 0);
 });
 
 t.run();

@@ -116,9 +116,9 @@ t('a store written by layout 1 opens, migrates once, keeps channels, pins and hi
   assert.is(untar.status, 0, untar.stderr.toString());
   const ls = bazaar(['ls', '--store', dir]);
   assert.is(ls.status, 0, ls.stderr);
-  assert.match(ls.stderr, 'migrating the store to layout 3', 'says it migrates');
+  assert.match(ls.stderr, 'migrating the store to layout 4', 'says it migrates');
   assert.is(ls.stdout.trim().split('\n').length, 37, 'every package of the fixture');
-  assert.is(JSON.parse(readFileSync(join(dir, 'bazaar-store.json'), 'utf8')).layout, 3);
+  assert.is(JSON.parse(readFileSync(join(dir, 'bazaar-store.json'), 'utf8')).layout, 4);
   const store = await Store.open(dir);
   await store.read(async (s) => {
     assert.equal((await readChannel(store, s, 'sample')).builds.map((b) => b.nevra).sort(), ['openssl-3.1.4-alt1.x86_64', 'webserver-1.24.0-alt1.x86_64']);

@@ -1,0 +1,224 @@
+/**
+ * The store's state has two witnesses: the state files (state-backend.ts, the commit
+ * point) and the git repository, whose branch refs and `refs/bazaar/state` record (a
+ * commit whose message is the whole state record) are written right after each commit.
+ * Either can be lost by a hand or a disk; neither may be believed alone when they differ,
+ * or a deleted state file would silently roll back a commit and let gc delete what it
+ * reached.
+ *
+ * `readStoreState` compares them and answers with the one that is ahead, plus what is
+ * wrong. Only one disagreement is normal: the git record one commit behind the newest
+ * state file, with each branch ref at either of the two, is a write killed between its
+ * commit point and the refs (the next write brings them up). Everything else is damage:
+ * fsck reports it, writers refuse, and `fsck --repair` restores the lagging witness from
+ * the one ahead (repair.ts).
+ */
+import { BazaarError } from '../errors.js';
+import type { GitRepo } from './history/git-repo.js';
+import { EMPTY_STATE, decodeState, encodeState } from './state-backend.js';
+import type { StateBackend, StoreState } from './state-backend.js';
+
+/** The git ref holding the state record (a commit; its parent is the previous record). */
+export const STATE_RECORD_REF = 'bazaar/state';
+
+export interface StateProblem { what: string; problem: string }
+
+export interface StoreStateReading {
+  /** The state to use: the newest either witness holds. */
+  state: StoreState;
+  /** Where it came from. */
+  source: 'state' | 'git';
+  /** The newest state file that reads, or null (none, or all damaged). */
+  file: StoreState | null;
+  /** Newer state files that do not read (damaged). */
+  damagedFiles: number[];
+  /** The git record, or null when absent or unreadable. */
+  recorded: StoreState | null;
+  /** Damage: the witnesses disagree, or one is missing or unreadable. */
+  damage: StateProblem[];
+  /** Not damage: an interrupted write's refs, a store last written before the record existed. */
+  notes: string[];
+}
+
+/** The newest state file that reads, and the damaged ones above it. */
+export function newestStateFile(states: StateBackend): { state: StoreState | null; damaged: Array<{ seq: number; problem: string }> } {
+  const damaged: Array<{ seq: number; problem: string }> = [];
+  const seqs = states.list();
+  for (let i = seqs.length - 1; i >= 0; i--) {
+    try {
+      const s = states.read(seqs[i]);
+      if (s) return { state: s, damaged };
+    } catch (err) {
+      if (!(err instanceof BazaarError) || err.code !== 'ERR_STORE_DAMAGED') throw err;
+      damaged.push({ seq: seqs[i], problem: err.message });
+    }
+  }
+  return { state: null, damaged };
+}
+
+/** The git record of the state: null when absent, a problem when unreadable. */
+export async function readStateRecord(repo: GitRepo): Promise<{ state: StoreState; commit: string } | null | { problem: string }> {
+  const ref = repo.readRef(STATE_RECORD_REF);
+  if (ref === null) return null;
+  if (ref === 'garbage') return { problem: 'the ref is not a commit id' };
+  try {
+    const commit = await repo.readCommit(ref);
+    const json = commit.message.slice(commit.message.indexOf('\n\n') + 2);
+    return { state: decodeState(json, `record ${ref.slice(0, 12)} (refs/${STATE_RECORD_REF})`), commit: ref };
+  } catch (err) {
+    if (!(err instanceof BazaarError) || err.code !== 'ERR_STORE_DAMAGED') throw err;
+    return { problem: err.message };
+  }
+}
+
+/**
+ * Writes the git witness of `state`: every branch ref (and no other), then the state
+ * record. A kill in between leaves the record one behind, which `readStoreState` reads
+ * as an interrupted write, not damage.
+ */
+export async function recordState(repo: GitRepo, state: StoreState): Promise<void> {
+  for (const branch of new Set([...repo.listRefs('heads'), ...Object.keys(state.heads)])) {
+    const want = state.heads[branch] ?? null;
+    if (repo.readRef(`heads/${branch}`) !== want) repo.setRef(`heads/${branch}`, want);
+  }
+  const previous = await readStateRecord(repo);
+  if (previous !== null && 'state' in previous && encodeState(previous.state) === encodeState(state)) return;
+  const parents = previous !== null && 'commit' in previous ? [previous.commit] : [];
+  const commit = repo.writeCommit({
+    tree: repo.writeTree([]), parents, message: `bazaar state ${state.seq}\n\n${encodeState(state).trimEnd()}`, timestamp: Math.floor(state.time / 1000),
+  });
+  repo.setRef(STATE_RECORD_REF, commit);
+}
+
+const short = (c: string | null | undefined): string => (c ? c.slice(0, 12) : 'nothing');
+
+function sameState(a: StoreState, b: StoreState): boolean { return encodeState(a) === encodeState(b); }
+
+/** The branch refs that differ from `heads` (allowing `alt` heads too, when given). */
+function refMismatches(repo: GitRepo, heads: Record<string, string>, alt?: Record<string, string>): StateProblem[] {
+  const out: StateProblem[] = [];
+  for (const branch of [...new Set([...repo.listRefs('heads'), ...Object.keys(heads)])].sort()) {
+    const ref = repo.readRef(`heads/${branch}`);
+    const want = heads[branch] ?? null;
+    if (ref === want || (alt && ref === (alt[branch] ?? null))) continue;
+    const what = `git ref refs/heads/${branch}`;
+    if (ref === 'garbage') out.push({ what, problem: 'is unreadable' });
+    else if (ref === null) out.push({ what, problem: `is missing; the state has it at ${short(want)}` });
+    else if (want === null) out.push({ what, problem: `points at ${short(ref)}, a branch the state does not have` });
+    else out.push({ what, problem: `points at ${short(ref)}, the state at ${short(want)}` });
+  }
+  return out;
+}
+
+/** Both witnesses, compared (see the module comment). */
+export async function readStoreState(states: StateBackend, repo: GitRepo): Promise<StoreStateReading> {
+  const { state: file, damaged } = newestStateFile(states);
+  const rec = await readStateRecord(repo);
+  const recorded = rec !== null && 'state' in rec ? rec.state : null;
+  const damage: StateProblem[] = damaged.map((d) => ({ what: `state ${d.seq}`, problem: d.problem.replace(/^store state .* is damaged: /, 'is damaged: ') }));
+  const notes: string[] = [];
+  const fileSeq = file?.seq ?? 0;
+
+  if (rec !== null && 'problem' in rec) damage.push({ what: `the git record of the state (refs/${STATE_RECORD_REF})`, problem: `cannot be read: ${rec.problem}` });
+
+  if (recorded !== null && recorded.seq > fileSeq) {
+    // The git record is ahead: state files were lost or damaged. It holds the whole record.
+    damage.push({
+      what: `state ${recorded.seq}`,
+      problem: file === null
+        ? 'is missing: no state file reads, and the git record holds it'
+        : `is missing: the newest state file that reads is ${fileSeq}, and the git record holds ${recorded.seq}`,
+    });
+    damage.push(...refMismatches(repo, recorded.heads));
+    return { state: recorded, source: 'git', file, damagedFiles: damaged.map((d) => d.seq), recorded, damage: dedupe(damage), notes };
+  }
+
+  const state = file ?? EMPTY_STATE;
+  if (recorded !== null && recorded.seq === fileSeq) {
+    if (!sameState(recorded, state)) damage.push({ what: `state ${fileSeq}`, problem: 'differs from its git record' });
+    damage.push(...refMismatches(repo, state.heads));
+  } else if (recorded !== null && recorded.seq === fileSeq - 1 && damaged.length === 0) {
+    const previous = safeRead(states, recorded.seq);
+    const mismatched = refMismatches(repo, state.heads, recorded.heads);
+    if ((previous === null || sameState(previous, recorded)) && mismatched.length === 0) {
+      notes.push(`the git record is at state ${recorded.seq}, one behind the state (${fileSeq}): a write was interrupted after its commit; the next write brings it up`);
+    } else {
+      damage.push({ what: 'the git record of the state', problem: `is at state ${recorded.seq}, behind the state (${fileSeq})` }, ...mismatched);
+    }
+  } else if (recorded !== null) {
+    damage.push({ what: 'the git record of the state', problem: `is at state ${recorded.seq}, behind the state (${fileSeq})` });
+    damage.push(...refMismatches(repo, state.heads));
+  } else {
+    // A store last written by a bazaar before the record: its refs alone witness the state
+    // (one behind after an interrupted write, as then).
+    const mismatched = refMismatches(repo, state.heads, safeRead(states, fileSeq - 1)?.heads);
+    if (rec === null && mismatched.length === 0) {
+      if (fileSeq > 0) notes.push(`the git record of the state is absent (a store last written by an older bazaar); the next write records it`);
+    } else {
+      if (rec === null) damage.push({ what: 'the git record of the state', problem: `is missing (refs/${STATE_RECORD_REF})` });
+      // Without a record, the branch refs are the git witness: ahead when they reach
+      // every head the state file names (newer commits on top, or moved to other branches).
+      const ahead = await refsAhead(repo, state);
+      if (ahead !== null) {
+        damage.push({ what: `state ${ahead.seq}`, problem: `is missing: the newest state file that reads is ${fileSeq}, and the git refs are ahead of it` });
+        return { state: ahead, source: 'git', file, damagedFiles: damaged.map((d) => d.seq), recorded, damage: dedupe(damage), notes };
+      }
+      damage.push(...mismatched);
+    }
+  }
+  return { state, source: 'state', file, damagedFiles: damaged.map((d) => d.seq), recorded, damage: dedupe(damage), notes };
+}
+
+/** The state the branch refs name, as the next state after `file`, when they are ahead of it; else null. */
+async function refsAhead(repo: GitRepo, file: StoreState): Promise<StoreState | null> {
+  const heads: Record<string, string> = {};
+  for (const branch of repo.listRefs('heads')) {
+    const ref = repo.readRef(`heads/${branch}`);
+    if (ref === 'garbage') return null;
+    if (ref !== null) heads[branch] = ref;
+  }
+  if (Object.keys(heads).length === 0 || sameHeads(heads, file.heads)) return null;
+  for (const c of Object.values(heads)) if (!(await repo.exists(c))) return null;
+  const reached = await reachableCommits(repo, Object.values(heads));
+  if (!Object.values(file.heads).every((c) => reached.has(c))) return null;
+  let time = file.time;
+  for (const c of Object.values(heads)) time = Math.max(time, (await repo.readCommit(c)).timestamp * 1000);
+  const state: StoreState = { seq: file.seq + 1, time, heads };
+  if (file.prunedBefore !== undefined) state.prunedBefore = file.prunedBefore;
+  return state;
+}
+
+function sameHeads(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+/** Every commit the heads reach (all parents); an unreadable one ends its line. */
+export async function reachableCommits(repo: GitRepo, heads: string[]): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const todo = [...heads];
+  while (todo.length) {
+    const c = todo.pop() as string;
+    if (seen.has(c)) continue;
+    seen.add(c);
+    try { todo.push(...(await repo.readCommit(c)).parents); } catch (err) {
+      if (!(err instanceof BazaarError) || err.code !== 'ERR_STORE_DAMAGED') throw err;
+    }
+  }
+  return seen;
+}
+
+function safeRead(states: StateBackend, seq: number): StoreState | null {
+  try { return states.read(seq); } catch { return null; }
+}
+
+function dedupe(list: StateProblem[]): StateProblem[] {
+  const seen = new Set<string>();
+  return list.filter((p) => { const k = `${p.what}\u0000${p.problem}`; if (seen.has(k)) return false; seen.add(k); return true; });
+}
+
+/** The error a writer (and gc) gives while the witnesses disagree. */
+export function stateDamageError(reading: StoreStateReading): BazaarError {
+  const first = reading.damage[0];
+  return new BazaarError('ERR_STORE_DAMAGED', `the store's state is damaged (${first.what} ${first.problem}); nothing was changed`, { data: { state: first.what } });
+}
