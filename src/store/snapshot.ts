@@ -23,13 +23,13 @@ export class Snapshot extends BranchView {
    * without, the caller needs no gc protection (a writer under the lock, or a read-only store).
    */
   static async open(repo: GitRepo, states: StateBackend, root: string | null, onDamage?: (reading: StoreStateReading) => void): Promise<Snapshot> {
-    let reading = await readStoreState(states, repo);
+    let reading = await readStoreState(states, repo, { quick: true });
     if (reading.damage.length) onDamage?.(reading);
     let state = reading.state;
     if (root === null) return new Snapshot(repo, state, null);
     const lease = Lease.take(root, state.seq);
     for (let attempt = 0; attempt < 10; attempt++) {
-      reading = await readStoreState(states, repo);
+      reading = await readStoreState(states, repo, { quick: true });
       if (reading.state.seq === state.seq) return new Snapshot(repo, state, lease);
       state = reading.state;
       lease.set(state.seq);

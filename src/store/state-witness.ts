@@ -76,18 +76,26 @@ export async function readStateRecord(repo: GitRepo): Promise<{ state: StoreStat
  * record. A kill in between leaves the record one behind, which `readStoreState` reads
  * as an interrupted write, not damage.
  */
-export async function recordState(repo: GitRepo, state: StoreState): Promise<void> {
-  for (const branch of new Set([...repo.listRefs('heads'), ...Object.keys(state.heads)])) {
+export async function recordState(repo: GitRepo, state: StoreState, previous?: StoreState): Promise<void> {
+  const record = await readStateRecord(repo);
+  // After a clean commit only the branches that moved need their refs written; after an
+  // interrupted one (the record is not the previous state) or a repair, every ref is checked.
+  const clean = previous !== undefined && record !== null && 'state' in record && sameState(record.state, previous);
+  const branches = clean ? changedBranches(previous, state) : [...repo.listRefs('heads'), ...Object.keys(state.heads)];
+  for (const branch of new Set(branches)) {
     const want = state.heads[branch] ?? null;
     if (repo.readRef(`heads/${branch}`) !== want) repo.setRef(`heads/${branch}`, want);
   }
-  const previous = await readStateRecord(repo);
-  if (previous !== null && 'state' in previous && encodeState(previous.state) === encodeState(state)) return;
-  const parents = previous !== null && 'commit' in previous ? [previous.commit] : [];
+  if (record !== null && 'state' in record && sameState(record.state, state)) return;
+  const parents = record !== null && 'commit' in record ? [record.commit] : [];
   const commit = repo.writeCommit({
     tree: repo.writeTree([]), parents, message: `bazaar state ${state.seq}\n\n${encodeState(state).trimEnd()}`, timestamp: Math.floor(state.time / 1000),
   });
   repo.setRef(STATE_RECORD_REF, commit);
+}
+
+function changedBranches(a: StoreState, b: StoreState): string[] {
+  return [...new Set([...Object.keys(a.heads), ...Object.keys(b.heads)])].filter((k) => a.heads[k] !== b.heads[k]);
 }
 
 const short = (c: string | null | undefined): string => (c ? c.slice(0, 12) : 'nothing');
@@ -110,8 +118,12 @@ function refMismatches(repo: GitRepo, heads: Record<string, string>, alt?: Recor
   return out;
 }
 
-/** Both witnesses, compared (see the module comment). */
-export async function readStoreState(states: StateBackend, repo: GitRepo): Promise<StoreStateReading> {
+/**
+ * Both witnesses, compared (see the module comment). `quick` (readers): when the state
+ * file and the git record agree, the branch refs (written before the record, and read by
+ * no bazaar code) are not each read; fsck and writers read them all.
+ */
+export async function readStoreState(states: StateBackend, repo: GitRepo, options: { quick?: boolean } = {}): Promise<StoreStateReading> {
   const { state: file, damaged } = newestStateFile(states);
   const rec = await readStateRecord(repo);
   const recorded = rec !== null && 'state' in rec ? rec.state : null;
@@ -136,7 +148,7 @@ export async function readStoreState(states: StateBackend, repo: GitRepo): Promi
   const state = file ?? EMPTY_STATE;
   if (recorded !== null && recorded.seq === fileSeq) {
     if (!sameState(recorded, state)) damage.push({ what: `state ${fileSeq}`, problem: 'differs from its git record' });
-    damage.push(...refMismatches(repo, state.heads));
+    if (!options.quick || damage.length) damage.push(...refMismatches(repo, state.heads));
   } else if (recorded !== null && recorded.seq === fileSeq - 1 && damaged.length === 0) {
     const previous = safeRead(states, recorded.seq);
     const mismatched = refMismatches(repo, state.heads, recorded.heads);

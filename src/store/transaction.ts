@@ -116,7 +116,7 @@ export class Transaction extends BranchView {
     if (!(await this.stateBackend.commit(next))) throw new StateConflict();
     this.committedAs = next;
     // The git witness: a failure leaves it behind, which fsck reports and repair restores.
-    try { await recordState(this.repo, next); } catch { /* the state file is the commit point */ }
+    try { await recordState(this.repo, next, this.base); } catch { /* the state file is the commit point */ }
     for (const fn of this.committed) await fn(next);
     for (const fn of this.after) {
       try { await fn(next); } catch { /* derived data: rebuilt on demand when missing */ }

@@ -1,13 +1,13 @@
 /**
  * kill -9 at every filesystem event (not at random delays): `add --channel`, `gc`,
- * `reindex`, `rm` and `fsck --repair` run with BAZAAR_FAULT_AT=k, which makes the process
+ * `reindex`, `rm` and `fsck --repair` (of a lost state file) run with BAZAAR_FAULT_AT=k, which makes the process
  * SIGKILL itself just before its kth change to the store (src/store/fs-ops.ts), for every
  * k. After each kill: fsck is clean, the store reads as exactly the state before or the
  * state after, and (every few k, to bound the run time) when it reads as before, the same
  * command then succeeds with no recovery step.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -95,5 +95,35 @@ for (const cmd of COMMANDS) {
     }
   });
 }
+
+t('kill -9 at every filesystem event of fsck --repair restoring a lost newest state file', async () => {
+  const start = base();
+  assert.is(cli(start, ['add', file('sed-4.9-alt1.x86_64'), '--channel', 'c']).status, 0);
+  const pristine = await seen(start);
+  const states = readdirSync(join(start, 'state')).sort();
+  rmSync(join(start, 'state', states[states.length - 1]));
+  const probe = join(tempDir('crash-probe'), 'store');
+  cpSync(start, probe, { recursive: true });
+  const counted = cli(probe, ['fsck', '--repair'], { BAZAAR_FAULT_COUNT: '1' });
+  assert.is(counted.status, 0, counted.stderr);
+  const events = Number(/fs-events: (\d+)/.exec(counted.stderr)?.[1]);
+  for (let k = 1; k <= events; k++) {
+    const dir = join(tempDir('crash'), 'store');
+    cpSync(start, dir, { recursive: true });
+    cli(dir, ['fsck', '--repair'], { BAZAAR_FAULT_AT: String(k) });
+    assert.is(await seen(dir), pristine, `reads give the state ahead after a kill at event ${k}/${events}`);
+    const store = await Store.open(dir);
+    const fsck = await store.fsck();
+    if (!fsck.ok) {
+      assert.equal(fsck.problems, [], 'only the state is damaged');
+      const again = cli(dir, ['fsck', '--repair']);
+      assert.is(again.status, 0, `repair again after a kill at event ${k}: ${again.stderr}`);
+      assert.ok((await (await Store.open(dir)).fsck()).ok);
+    }
+    assert.is(await seen(dir), pristine, `nothing lost after a kill at event ${k}/${events} and a repair`);
+    assert.is(cli(dir, ['gc']).status, 0);
+    assert.is(await seen(dir), pristine);
+  }
+});
 
 t.run();
