@@ -37,7 +37,8 @@ export interface GcReport {
 
 /** Derived caches of commits no current or leased state names: rebuilt from a kept one if ever needed. */
 function pruneCaches(root: string, keep: ReadonlySet<string>): void {
-  for (const [dir, commitOf] of [[join(cacheDir(root), 'index'), (n: string) => n.replace(/\.v\d+$/, '')], [join(cacheDir(root), 'universe'), (n: string) => n]] as const) {
+  const byCommitFile = (n: string): string => n.replace(/\.v\d+$/, '');
+  for (const [dir, commitOf] of [[join(cacheDir(root), 'index'), byCommitFile], [join(cacheDir(root), 'files'), byCommitFile], [join(cacheDir(root), 'universe'), (n: string) => n]] as const) {
     let names: string[];
     try { names = readdirSync(dir); } catch (err) { if (isErrno(err, 'ENOENT')) continue; throw err; }
     for (const name of names) if (/^[0-9a-f]{40}/.test(name) && !keep.has(commitOf(name))) removeTree(join(dir, name));

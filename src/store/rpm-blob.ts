@@ -3,10 +3,15 @@
  * whole object (the first zstd frame holds the first MiB, which always covers it), and
  * the files of one that was added without unpacking.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BazaarError } from '../errors.js';
+import { packageMeta } from '../rpm/package-meta.js';
+import { readRpmFile } from '../rpm/read-rpm.js';
+import { walkPayload } from '../rpm/walk-payload.js';
 import { unpackRpm } from './ingest-rpm.js';
 import type { StagedObject } from './objects.js';
 import { HEADER_INTRO_SIZE, headerSize } from '../rpm/header.js';
@@ -59,6 +64,45 @@ export async function unpackStoredRpm(objects: ObjectStore, rpm: ObjectId): Prom
   const dir = mkdtempSync(join(tmpdir(), 'bazaar-unpack-'));
   try {
     return await withStoredCopy(objects, rpm, join(dir, 'package.rpm'), (path) => unpackRpm(objects, path));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Streams one file of a stored .rpm whose content is `id` and size `size` (a package added
+ * without unpacking: its files are named in its manifest but stay in the .rpm). The .rpm
+ * is copied to a private temp directory and its whole payload walked and checked; files
+ * of that size are kept in temp files and hashed, and only bytes that hash to `id` are given.
+ */
+export async function* streamFileOfRpm(objects: ObjectStore, rpm: ObjectId, id: ObjectId, size: number): AsyncGenerator<Buffer> {
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-file-'));
+  try {
+    let found: string | null = null;
+    await withStoredCopy(objects, rpm, join(dir, 'package.rpm'), async (path) => {
+      const file = await readRpmFile(path);
+      const meta = packageMeta(file.header, `${rpm} (stored .rpm)`);
+      const none = { write: (): void => {}, end: async (): Promise<void> => {} };
+      await walkPayload(file, meta, {
+        file: async (index, f) => {
+          if (found !== null || f.size !== size) return none;
+          const candidate = join(dir, `file-${index}`);
+          const fh = await open(candidate, 'wx');
+          const h = createHash('sha256');
+          return {
+            write: async (chunk: Buffer) => { h.update(chunk); await fh.write(chunk); },
+            end: async () => {
+              await fh.close();
+              if (found === null && `sha256:${h.digest('hex')}` === id) found = candidate; else rmSync(candidate, { force: true });
+            },
+          };
+        },
+      });
+    });
+    if (found === null) throw new BazaarError('ERR_STORE_OBJECT_NOT_FOUND', `object ${id} is not in the store, nor in the .rpm ${rpm} whose manifest names it`, { data: { id } });
+    const check = createHash('sha256');
+    for await (const chunk of createReadStream(found, { highWaterMark: 1 << 20 })) { check.update(chunk as Buffer); yield chunk as Buffer; }
+    if (`sha256:${check.digest('hex')}` !== id) throw new BazaarError('ERR_STORE_OBJECT_CORRUPT', `file ${id} changed while it was read from ${rpm}`, { data: { id } });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

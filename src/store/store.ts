@@ -19,7 +19,7 @@ import type { BranchView } from './branch-view.js';
 import { FsObjectBackend } from './fs-object-backend.js';
 import { FsStateBackend } from './fs-state-backend.js';
 import { GitRepo } from './history/git-repo.js';
-import { readKind } from './kinds/index.js';
+import { askedObjectId, readAskedKind, readKind } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
 import type { PackageManifest } from './kinds/package.js';
 import { STORE_LAYOUT_VERSION, cacheDir, gitDir, markerPath, objectsDir, stateDir, tmpDir } from './layout.js';
@@ -32,6 +32,9 @@ import { readLeases } from './leases.js';
 import { withLock } from './lock.js';
 import { ObjectStore } from './objects.js';
 import { PackageIndex } from './package-index.js';
+import { buildKeyHoldingFile } from './file-locator.js';
+import { servedVariant } from './kinds/build.js';
+import { streamFileOfRpm } from './rpm-blob.js';
 import { CHANNEL_PREFIX, PACKAGES_BRANCH, PINS_BRANCH, TREES_BRANCH } from './ref-paths.js';
 import { Snapshot } from './snapshot.js';
 import type { StateBackend } from './state-backend.js';
@@ -224,11 +227,58 @@ export class Store {
     return { loaded: () => (commit === null ? PackageIndex.empty() : this.indexes.get(commit) ?? null), load: () => this.indexOf(commit) };
   }
 
-  /** A build record by its object id. */
-  build(id: ObjectId): Promise<BuildRecord> { return readKind(this.objects, id, 'build'); }
+  /**
+   * A build record: by the build id that `add` and `ls` give (its header digest) or by
+   * the record's own object id. ERR_USAGE when `id` is not an id, ERR_WRONG_KIND when it
+   * names another kind of object, ERR_PACKAGE_NOT_FOUND when no build has that header.
+   */
+  async build(id: ObjectId): Promise<BuildRecord> {
+    const record = await this.recordOfBuildId(id);
+    return record ?? readAskedKind(this.objects, id, 'build');
+  }
 
-  /** A package manifest by its object id. */
-  manifest(id: ObjectId): Promise<PackageManifest> { return readKind(this.objects, id, 'package'); }
+  /**
+   * A package manifest (header metadata, dependencies, files with their object ids): by
+   * build id (what `add` returns), by build record id, or by the manifest's own id.
+   *
+   * @example
+   * const [added] = await store.add(['webapp-2.4.1-alt1.noarch.rpm']);
+   * const manifest = await store.manifest(added.id);
+   */
+  async manifest(id: ObjectId): Promise<PackageManifest> {
+    const record = await this.recordOfBuildId(id);
+    if (record) return readKind(this.objects, record.manifest, 'package');
+    try {
+      return await readAskedKind(this.objects, id, 'package');
+    } catch (err) {
+      if (!(err instanceof BazaarError) || err.code !== 'ERR_WRONG_KIND' || err.data.declared !== 'build') throw err;
+      return readKind(this.objects, (await readKind(this.objects, id, 'build')).manifest, 'package');
+    }
+  }
+
+  /**
+   * Streams any object a view can name, verified as it is read: a stored one, or a file
+   * of a package that still stays in its .rpm (read from the .rpm, checked against its
+   * id). ERR_STORE_OBJECT_NOT_FOUND when neither holds it.
+   */
+  async *streamObject(view: BranchView, id: ObjectId): AsyncGenerator<Buffer> {
+    askedObjectId(id);
+    if (this.objects.has(id)) { yield* this.objects.stream(id); return; }
+    const index = await this.index(view);
+    const key = await buildKeyHoldingFile(this.dir, this.objects, index, id);
+    const build = key === null ? undefined : index.get(key);
+    if (!build) throw new BazaarError('ERR_STORE_OBJECT_NOT_FOUND', `object ${id} is not in the store`, { data: { id } });
+    const record = await readKind(this.objects, build.value, 'build');
+    const file = (await readKind(this.objects, record.manifest, 'package')).files.find((f) => f.id === id);
+    yield* streamFileOfRpm(this.objects, servedVariant(record).rpm, id, file?.size ?? 0);
+  }
+
+  /** The record of the build whose header digest is `id` (null: no build has it; checks the id's form). */
+  private async recordOfBuildId(id: unknown): Promise<BuildRecord | null> {
+    askedObjectId(id);
+    const matches = await this.read(async (snap) => (await this.index(snap)).builds.filter((b) => b.header === id));
+    return matches.length ? readKind(this.objects, matches[0].value, 'build') : null;
+  }
 
   /** The one build `ref` names in the store (see builds.ts for the accepted spellings). */
   async findPackage(view: BranchView, ref: string): Promise<StoredBuild> {

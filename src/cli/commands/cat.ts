@@ -9,7 +9,9 @@ export const cat: Command = {
   help: `Writes the object's uncompressed bytes to standard output. The content is checked
 against its id as it streams; on a mismatch the command fails (exit 1) naming the object.
 An id the store does not hold is bad input (exit 2). The rpm blob of a package (its
-"rpm" field in bazaar show --json) is the original .rpm file.
+"rpm" field in bazaar show --json) is the original .rpm file. Every file id that
+show --json lists can be read, also while the package's files still stay in its .rpm
+(read from the .rpm and checked against the id).
 
 With --json: {"id", "size", "json"} for a JSON object (manifests, trees, records: the
 parsed value), {"id", "size", "base64"} for any other content.
@@ -22,18 +24,28 @@ Example:
     const [id] = positionals;
     if (!isObjectId(id)) throw new BazaarError('ERR_USAGE', `'${id}' is not an object id: give sha256:<64 hex digits>`);
     const store = await openStore();
-    if (!store.objects.has(id)) throw new BazaarError('ERR_BAD_INPUT', `no object ${id} in the store`, { data: { id } });
-    if (json) {
-      const bytes = await store.objects.read(id);
-      let value: unknown;
-      try { value = JSON.parse(bytes.toString('utf8')); } catch { value = undefined; }
-      const typed = value !== null && typeof value === 'object' && !Array.isArray(value) && ('kind' in value || 'type' in value);
-      return { exitCode: 0, json: typed ? { id, size: bytes.length, json: value } : { id, size: bytes.length, base64: bytes.toString('base64') } };
+    try {
+      return await store.read(async (view) => {
+        const chunks = store.streamObject(view, id);
+        if (json) {
+          const parts: Buffer[] = [];
+          for await (const chunk of chunks) parts.push(chunk);
+          const bytes = Buffer.concat(parts);
+          let value: unknown;
+          try { value = JSON.parse(bytes.toString('utf8')); } catch { value = undefined; }
+          const typed = value !== null && typeof value === 'object' && !Array.isArray(value) && ('kind' in value || 'type' in value);
+          return { exitCode: 0, json: typed ? { id, size: bytes.length, json: value } : { id, size: bytes.length, base64: bytes.toString('base64') } };
+        }
+        for await (const chunk of chunks) {
+          if (!stdout) continue;
+          if (!stdout.write(chunk)) await new Promise((r) => stdout.once('drain', r));
+        }
+        return { exitCode: 0 };
+      });
+    } catch (err) {
+      // an id nothing holds is the caller's (exit 2); a stored object that fails its check is damage (exit 1)
+      if (err instanceof BazaarError && err.code === 'ERR_STORE_OBJECT_NOT_FOUND' && err.data.id === id) throw new BazaarError('ERR_BAD_INPUT', `no object ${id} in the store`, { data: { id } });
+      throw err;
     }
-    for await (const chunk of store.objects.stream(id)) {
-      if (!stdout) continue;
-      if (!stdout.write(chunk)) await new Promise((r) => stdout.once('drain', r));
-    }
-    return { exitCode: 0 };
   },
 };

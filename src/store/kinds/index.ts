@@ -5,13 +5,13 @@
  */
 import { BazaarError } from '../../errors.js';
 import { canonicalJson } from '../canonical-json.js';
+import { isObjectId } from '../layout.js';
 import type { ObjectId } from '../layout.js';
 import type { ObjectStore, StagedObject } from '../objects.js';
 import { buildKind } from './build.js';
 import type { BuildRecord } from './build.js';
 import { channelKind } from './channel.js';
 import type { ChannelSettingsObject } from './channel.js';
-import { invalid } from './kind.js';
 import type { Kind, KindName, KindRef } from './kind.js';
 import { packageKind } from './package.js';
 import type { PackageManifest } from './package.js';
@@ -58,16 +58,39 @@ function declaredKind(value: Record<string, unknown>): string | undefined {
   return typeof k === 'string' ? k : undefined;
 }
 
-/** Parses bytes as a JSON object of `kind`; ERR_STORE_OBJECT_CORRUPT when they are not one. */
-export function decodeKind<K extends JsonKindName>(bytes: Buffer, id: ObjectId, kind: K): KindValues[K] {
-  let value: unknown;
-  try { value = JSON.parse(bytes.toString('utf8')); } catch { throw invalid(id, kind, 'it is not JSON'); }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(id, kind, 'it is not a JSON object');
-  const declared = declaredKind(value as Record<string, unknown>);
+/**
+ * Parses bytes as a JSON object of `kind`; ERR_STORE_OBJECT_CORRUPT when they are not one
+ * (the store's own references name the kind they expect: another kind there is damage).
+ * `asked`: the id came from a caller, for whom an intact object of another kind (a blob, a
+ * build record where a manifest was asked for) is ERR_WRONG_KIND, a wrong id, not damage.
+ */
+export function decodeKind<K extends JsonKindName>(bytes: Buffer, id: ObjectId, kind: K, asked = false): KindValues[K] {
+  let value: unknown = null;
+  try { value = JSON.parse(bytes.toString('utf8')); } catch { /* a blob: reported below */ }
+  const declared = value !== null && typeof value === 'object' && !Array.isArray(value) ? declaredKind(value as Record<string, unknown>) : undefined;
   if (declared !== kind) {
-    throw new BazaarError('ERR_STORE_OBJECT_CORRUPT', `object ${id} is a ${declared ?? 'value of no kind'}, not a ${kind}`, { data: { id, kind, declared } });
+    const is = declared === undefined ? 'a blob (file content, an .rpm or its header), not a typed object' : `a ${declared}`;
+    throw new BazaarError(asked ? 'ERR_WRONG_KIND' : 'ERR_STORE_OBJECT_CORRUPT', `object ${id} is ${is}, not a ${kind}`, { data: { id, kind, declared: declared ?? 'blob' } });
   }
   return KINDS[kind].parse(value as Record<string, unknown>, id) as KindValues[K];
+}
+
+/** An object id a caller gave, checked: ERR_USAGE when it is not one (undefined, a name, a typo). */
+export function askedObjectId(id: unknown): ObjectId {
+  if (typeof id === 'string' && isObjectId(id)) return id;
+  const shown = typeof id === 'string' ? JSON.stringify(id.slice(0, 80)) : String(id);
+  throw new BazaarError('ERR_USAGE', `${shown} is not an object id (sha256: and 64 hex digits)`, { data: { id: shown } });
+}
+
+/**
+ * Reads an object of `kind` whose id a caller gave (a library user, a CLI argument, an
+ * HTTP path): an id that is not one is ERR_USAGE, one of another kind ERR_WRONG_KIND.
+ */
+export async function readAskedKind<K extends JsonKindName>(objects: ObjectStore, asked: unknown, kind: K): Promise<KindValues[K]> {
+  const id = askedObjectId(asked);
+  const hit = objects.parsed.get(id) as { kind: string } | undefined;
+  if (hit && hit.kind === kind) return hit as KindValues[K];
+  return decodeKind(await objects.read(id), id, kind, true);
 }
 
 /** Kinds small enough to keep parsed (manifests and trees can be large, and are many). */

@@ -1,0 +1,76 @@
+/**
+ * Ids a caller gives (the library, `bazaar cat`): every id bazaar prints can be read, and
+ * an id of the wrong kind or no id at all is the caller's mistake (a typed usage error,
+ * exit 2), never "corrupt" (damage, exit 1) nor a TypeError.
+ */
+import { createHash } from 'node:crypto';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { BazaarError } from '../../src/errors.js';
+import type { ObjectId } from '../../src/store/layout.js';
+import { Store } from '../../src/store/store.js';
+import { bazaar, bazaarBytes, freshStore } from '../helpers/cli.js';
+import { sampleRpms } from '../helpers/rpm-files.js';
+import { storedIds } from '../helpers/stored-objects.js';
+
+const t = suite('asked ids');
+const webapp = (): string => sampleRpms().find((f) => f.endsWith('/webapp-2.4.1-alt1.noarch.rpm')) as string;
+
+async function rejects(p: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof BazaarError, `a BazaarError, not ${String(err)}`);
+    assert.is(err.code, code, err.message);
+    assert.match(err.message, pattern);
+    return;
+  }
+  assert.unreachable('no error');
+}
+
+t("the README's library example: manifest(added.id) gives the package's manifest", async () => {
+  const store = await Store.init(freshStore('asked-readme'));
+  const [added] = await store.add([webapp()]);
+  const manifest = await store.manifest(added.id);
+  assert.is(manifest.nevra, 'webapp-2.4.1-alt1.noarch');
+  assert.ok(manifest.files.length > 0);
+  const record = await store.build(added.id);
+  assert.is(record.header, added.id, 'build(added.id) is that build');
+  assert.equal(await store.manifest(record.manifest), manifest, 'by the manifest id too');
+});
+
+t('ids of the wrong kind, unknown ids and non-ids are typed caller errors', async () => {
+  const store = await Store.init(freshStore('asked-kinds'));
+  const [added] = await store.add([webapp()]);
+  const record = await store.build(added.id);
+  const manifest = await store.manifest(added.id);
+  await rejects(store.manifest(record.variants[0].rpm), 'ERR_WRONG_KIND', /is a blob .* not a package/);
+  await rejects(store.build(record.manifest), 'ERR_WRONG_KIND', /is a package, not a build/);
+  await rejects(store.manifest(manifest.tree), 'ERR_WRONG_KIND', /is a tree, not a package/);
+  await rejects(store.manifest(`sha256:${'0'.repeat(64)}` as ObjectId), 'ERR_STORE_OBJECT_NOT_FOUND', /not in the store/);
+  for (const bad of [undefined, null, 42, '', 'webapp', 'sha256:123']) {
+    await rejects(store.manifest(bad as unknown as ObjectId), 'ERR_USAGE', /is not an object id/);
+    await rejects(store.build(bad as unknown as ObjectId), 'ERR_USAGE', /is not an object id/);
+  }
+});
+
+t('bazaar cat reads every file id show --json prints, while the files still stay in the .rpm', async () => {
+  const dir = freshStore('asked-cat');
+  assert.is(bazaar(['add', '--store', dir, webapp()]).status, 0);
+  const stored = new Set(await storedIds(dir));
+  const shown = JSON.parse(bazaar(['show', '--json', '--store', dir, 'webapp']).stdout) as { files: Array<{ path: string; id?: ObjectId; size: number }> };
+  const files = shown.files.filter((f) => f.id && f.size > 0);
+  assert.ok(files.length >= 2);
+  assert.ok(files.every((f) => !stored.has(f.id as ObjectId)), 'the files are not objects of their own yet');
+  for (const f of files) {
+    const r = bazaarBytes(['cat', '--store', dir, f.id as string]);
+    assert.is(r.status, 0, `${f.path}: ${r.stderr}`);
+    assert.is(`sha256:${createHash('sha256').update(r.stdout).digest('hex')}`, f.id, f.path);
+  }
+  assert.equal(new Set(await storedIds(dir)), stored, 'reading wrote no object');
+  const none = bazaar(['cat', '--store', dir, `sha256:${'1'.repeat(64)}`]);
+  assert.is(none.status, 2, 'an id nothing holds is bad input');
+  assert.match(none.stderr, 'no object sha256:1111');
+});
+
+t.run();
