@@ -39,6 +39,8 @@ export interface CommandOutput {
   /** Printed with --json (one JSON document), else `text` is printed. */
   json?: unknown;
   text?: string;
+  /** One-line reports for stderr (each prefixed with the command's name), with or without --json. */
+  stderr?: string[];
   /** Lines already streamed to stdout by the command through `emit` (large outputs). */
 }
 

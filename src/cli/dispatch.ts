@@ -140,6 +140,7 @@ export async function main(argv: string[]): Promise<number> {
       notice,
     });
     print(out, json);
+    for (const line of out.stderr ?? []) notice(line);
     return out.exitCode;
   } catch (err) {
     if (err instanceof BazaarError) {

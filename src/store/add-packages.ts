@@ -4,6 +4,8 @@
  * new signature variant of a stored build, or nothing (the same file again). A NEVRA
  * taken by another build refuses the whole add. Objects of a stored build that are
  * missing, or that fsck found damaged, are written again from the file: a re-add heals.
+ * With `keepGoing`, a file that cannot be added (bad, or clashing) is reported on its
+ * own and the rest are added, still in one commit.
  */
 import { statSync } from 'node:fs';
 import { BazaarError } from '../errors.js';
@@ -24,7 +26,14 @@ import type { Transaction } from './transaction.js';
 /** Packages read and staged at once. */
 const PREPARE_PARALLEL = 3;
 
-export interface AddResult { nevra: string; id: ObjectId; path: string; added: boolean }
+export interface AddResult {
+  nevra: string;
+  id: ObjectId;
+  path: string;
+  added: boolean;
+  /** With `keepGoing`: why this file was not added (nevra and id are then empty). */
+  refused?: { code: string; message: string };
+}
 
 /** A file to add: a Buffer for a name that is not valid UTF-8 (opened as given). */
 export type AddPath = string | Buffer;
@@ -35,21 +44,31 @@ export interface AddOptions {
   channel?: string;
   /** Store every file as an object now, not when a layer first needs it (ingest-rpm.ts). */
   unpack?: boolean;
+  /** Add what can be added; each file that cannot is a result with `refused` (not all or nothing). */
+  keepGoing?: boolean;
 }
+
+const refusal = (path: AddPath, err: BazaarError): AddResult => ({ nevra: '', id: '' as ObjectId, path: String(path), added: false, refused: { code: err.code, message: err.message } });
 
 /** Adds .rpm files to `store` (see the module comment). */
 export async function addPackages(store: Store, paths: AddPath[], options: AddOptions = {}): Promise<AddResult[]> {
-  for (const p of paths) checkRegularFile(p);
+  const refused = new Map<number, AddResult>();
+  paths.forEach((p, i) => {
+    try { checkRegularFile(p); } catch (err) {
+      if (!options.keepGoing || !(err instanceof BazaarError)) throw err;
+      refused.set(i, refusal(p, err));
+    }
+  });
   if (options.channel !== undefined) await store.read((snap) => requireChannel(store, snap, options.channel as string));
   const rewrite = new Set(readDamage(store.dir).map((d) => d.id));
   for (let attempt = 0; ; attempt++) {
-    const prepared = await prepareAll(store, paths, rewrite, options);
+    const prepared = await prepareAll(store, paths, rewrite, options, refused);
     const used = new Set<StagedObject>();
     try {
       return await store.write(async (tx) => {
         used.clear();
         if (options.channel !== undefined) await requireChannel(store, tx, options.channel);
-        const { results, builds } = await applyPrepared(store, tx, prepared, used, rewrite, options.unpack === true);
+        const { results, builds } = await applyPrepared(store, tx, prepared, used, rewrite, options, refused);
         if (options.channel !== undefined) {
           await addBuildsToChannel(store, tx, options.channel, builds, `add ${results.length} package${results.length === 1 ? '' : 's'} from files`);
         }
@@ -60,7 +79,7 @@ export async function addPackages(store: Store, paths: AddPath[], options: AddOp
       if (err instanceof BazaarError && err.code === 'ERR_STORE_OBJECT_NOT_FOUND' && err.data.retry && attempt < 2) continue;
       throw err;
     } finally {
-      for (const p of prepared) await store.objects.discard([p.rpmStaged, ...p.blobStaged, ...p.metaStaged].filter((s) => !used.has(s)));
+      for (const p of prepared) if (p) await store.objects.discard([p.rpmStaged, ...p.blobStaged, ...p.metaStaged].filter((s) => !used.has(s)));
     }
   }
 }
@@ -70,20 +89,22 @@ export async function addPackages(store: Store, paths: AddPath[], options: AddOp
  * a failure, everything staged is discarded and the failure of the first failing path
  * (in the order given, so the message does not depend on timing) is thrown.
  */
-async function prepareAll(store: Store, paths: AddPath[], rewrite: ReadonlySet<ObjectId>, options: AddOptions): Promise<PreparedPackage[]> {
-  const out: Array<PreparedPackage | undefined> = new Array(paths.length);
+async function prepareAll(store: Store, paths: AddPath[], rewrite: ReadonlySet<ObjectId>, options: AddOptions, refused: Map<number, AddResult>): Promise<Array<PreparedPackage | null>> {
+  const out: Array<PreparedPackage | null> = new Array(paths.length).fill(null);
   const failures: Array<{ index: number; err: unknown }> = [];
   let next = 0;
   let done = 0;
   const worker = async (): Promise<void> => {
     while (failures.length === 0 && next < paths.length) {
       const index = next++;
+      if (refused.has(index)) { options.onProgress?.(++done, paths.length, String(paths[index])); continue; }
       try {
         out[index] = await prepareRpm(store.objects, paths[index], { rewrite, unpack: options.unpack });
-        options.onProgress?.(++done, paths.length, String(paths[index]));
       } catch (err) {
-        failures.push({ index, err });
+        if (options.keepGoing && err instanceof BazaarError) refused.set(index, refusal(paths[index], err));
+        else failures.push({ index, err });
       }
+      options.onProgress?.(++done, paths.length, String(paths[index]));
     }
   };
   await Promise.all(Array.from({ length: PREPARE_PARALLEL }, worker));
@@ -91,24 +112,34 @@ async function prepareAll(store: Store, paths: AddPath[], rewrite: ReadonlySet<O
     for (const p of out) if (p) await store.objects.discard([p.rpmStaged, ...p.blobStaged, ...p.metaStaged]);
     throw failures.sort((a, b) => a.index - b.index)[0].err;
   }
-  return out as PreparedPackage[];
+  return out;
 }
 
 /** Turns prepared packages into build records in `tx`; `used` collects what gets committed. */
-async function applyPrepared(store: Store, tx: Transaction, prepared: PreparedPackage[], used: Set<StagedObject>, rewrite: ReadonlySet<ObjectId>, unpack: boolean): Promise<{ results: AddResult[]; builds: BuildEntry[] }> {
-  const records = new Map<string, { record: BuildRecord; changed: boolean; value: ObjectId | null }>();
+async function applyPrepared(store: Store, tx: Transaction, prepared: Array<PreparedPackage | null>, used: Set<StagedObject>, rewrite: ReadonlySet<ObjectId>,
+  options: AddOptions, refusedBefore: ReadonlyMap<number, AddResult>): Promise<{ results: AddResult[]; builds: BuildEntry[] }> {
+  const unpack = options.unpack === true;
+  const records = new Map<string, { record: BuildRecord; changed: boolean; value: ObjectId | null; from?: string }>();
   const results: AddResult[] = [];
   const use = (...s: StagedObject[]): void => { for (const x of s) { used.add(x); tx.stage(x); } };
-  for (const p of prepared) {
+  for (const [index, p] of prepared.entries()) {
+    if (p === null) { results.push(refusedBefore.get(index) as AddResult); continue; }
     let current = records.get(p.key);
     if (!current) {
       const entry = await entryAt(tx, PACKAGES_BRANCH, p.name, p.key);
       if (entry) current = { record: await readKind(store.objects, entry.value, 'build'), changed: false, value: entry.value };
     }
     if (current && current.record.header !== p.header) {
-      throw new BazaarError('ERR_NEVRA_CONFLICT',
-        `${p.nevra} is already in the store as build ${current.record.header}; refusing another build ${p.header} under the same NEVRA (bump the release); from ${String(p.path)}`,
-        { data: { nevra: p.nevra, existing: current.record.header, incoming: p.header, path: String(p.path) } });
+      const err = current.from !== undefined
+        ? new BazaarError('ERR_NEVRA_CONFLICT',
+          `${p.nevra}: two files of this add are different builds under the same NEVRA: ${current.from} (build ${current.record.header}) and ${String(p.path)} (build ${p.header}); add one of them`,
+          { data: { nevra: p.nevra, existing: current.record.header, incoming: p.header, path: String(p.path), clashesWith: current.from } })
+        : new BazaarError('ERR_NEVRA_CONFLICT',
+          `${p.nevra} is already in the store as build ${current.record.header}; refusing another build ${p.header} under the same NEVRA (bump the release); from ${String(p.path)}`,
+          { data: { nevra: p.nevra, existing: current.record.header, incoming: p.header, path: String(p.path) } });
+      if (!options.keepGoing) throw err;
+      results.push(refusal(p.path, err));
+      continue;
     }
     const variant = { rpm: p.rpm, size: p.rpmSize, signatures: p.signatures, added: Math.floor(store.now() / 1000) };
     if (!current) {
@@ -118,7 +149,7 @@ async function applyPrepared(store: Store, tx: Transaction, prepared: PreparedPa
         name: p.name, nevra: p.nevra, key: p.key, epoch: m.epoch, version: m.version, release: m.release, arch: m.arch,
         disttag: m.disttag, buildtime: m.buildtime, isSource: m.isSource, header: p.header, manifest: p.manifest, variants: [variant],
       };
-      records.set(p.key, { record: { ...record, kind: 'build', v: 1 }, changed: true, value: null });
+      records.set(p.key, { record: { ...record, kind: 'build', v: 1 }, changed: true, value: null, from: String(p.path) });
       results.push({ nevra: p.nevra, id: p.header, path: String(p.path), added: true });
       continue;
     }

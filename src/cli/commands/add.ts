@@ -4,7 +4,7 @@ import type { Command } from '../command.js';
 
 export const add: Command = {
   name: 'add',
-  usage: 'bazaar add FILE.rpm... [--channel NAME] [--unpack] [--store DIR] [--json]',
+  usage: 'bazaar add FILE.rpm... [--channel NAME] [--unpack] [--keep-going] [--store DIR] [--json]',
   help: `Reads each package, checks its header, payload and file digests, and stores the
 original .rpm, its header and a package manifest that names every file it contains by
 the sha256 of its content. The files themselves stay in the .rpm until an image layer
@@ -19,21 +19,36 @@ build, nothing is added and the exit code is 2. Adding a stored build again chan
 nothing, except that objects of it known to be damaged ('bazaar fsck' found them) are
 written again from the file: a re-add heals. With --channel NAME the packages (new or
 already stored) also go into that existing channel, in the same commit; an unknown
-channel is refused before anything is read.
+channel is refused before anything is read. Two files of one add that are different
+builds under the same NEVRA are named both.
+
+With --keep-going, what can be added is added (one commit) and each file that cannot
+be is reported on its own line on stderr ("refused FILE: why"); the exit code is then 1
+if any file was refused. With --json, refused files are entries with a "refused" field
+({"code", "message"}).
 
 Example:
   bazaar add repos/sample/RPMS/*/*.rpm --channel sample`,
   options: {
     channel: { type: 'string', describe: 'also add the packages to this channel' },
     unpack: { type: 'boolean', describe: 'store every file as an object now, not when a layer first needs it' },
+    'keep-going': { type: 'boolean', describe: 'add what can be added and report each file that cannot (exit 1 if any)' },
   },
   async run({ positionals, options, openStore, progress }) {
     if (positionals.length === 0) throw new BazaarError('ERR_USAGE', 'name at least one .rpm file: bazaar add FILE.rpm...');
     const store = await openStore();
     progress.start('adding', positionals.length);
     const channel = options.channel as string | undefined;
-    const results = await store.add(positionals.map(argPath), { onProgress: (_d, _t, path) => progress.tick(1, path), unpack: options.unpack === true, ...(channel === undefined ? {} : { channel }) });
+    const results = await store.add(positionals.map(argPath), {
+      onProgress: (_d, _t, path) => progress.tick(1, path), unpack: options.unpack === true, keepGoing: options['keep-going'] === true, ...(channel === undefined ? {} : { channel }),
+    });
     progress.done();
-    return { exitCode: 0, json: results, text: results.map((r) => `${r.nevra}\t${r.id}`).join('\n') };
+    const refused = results.filter((r) => r.refused);
+    return {
+      exitCode: refused.length ? 1 : 0,
+      json: results,
+      text: results.filter((r) => !r.refused).map((r) => `${r.nevra}\t${r.id}`).join('\n'),
+      stderr: refused.map((r) => (r.refused?.message.includes(r.path) ? `refused: ${r.refused.message}` : `refused ${r.path}: ${r.refused?.message}`)),
+    };
   },
 };
