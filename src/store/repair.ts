@@ -33,6 +33,7 @@ import { readIndexFile } from './package-index.js';
 import { withStoredCopy } from './rpm-blob.js';
 import { Reachability } from './reachability.js';
 import { retentionRoots } from './retention.js';
+import { checkResetRefs } from './reset-refs.js';
 import { CHANNEL_PREFIX, PACKAGES_BRANCH, PINS_BRANCH, buildPath } from './ref-paths.js';
 import type { Store } from './store.js';
 import type { Transaction } from './transaction.js';
@@ -54,6 +55,7 @@ export interface RepairReport {
 
 /** Runs fsck, repairs what it can under the writers' lock, and runs fsck again. */
 export async function repair(store: Store, options: RepairOptions = {}): Promise<RepairReport> {
+  checkResetRefs(store, options.resetRefs ?? []);
   const repaired: string[] = [];
   const unrepaired: string[] = [];
   await withLock(store.dir, () => repairState(store, repaired), store.lockOptions());
