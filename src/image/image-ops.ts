@@ -3,7 +3,7 @@
  * remove and upgrade packages in it, move it to another version of one of its layers,
  * show and list images. Each write is one transaction: the new image version or nothing.
  */
-import { BazaarError } from '../errors.js';
+import { BazaarError, isDamageError } from '../errors.js';
 import { parseLayerRef } from '../policy/layer-ref.js';
 import { formatNevraWithEpoch } from '../rpm/nevra.js';
 import { channelSource } from '../resolver/catalog-source.js';
@@ -20,9 +20,9 @@ import { applyPlan, formatJobs, planChange } from './image-change.js';
 import { linkConstraints, withParentBuilds } from './link-policy.js';
 import { carryChildren, recordsAnywhere, rulesOf } from './links.js';
 import type { FamilyResult } from './links.js';
-import type { LoadedImage } from './images.js';
+import type { DamagedImage, ImageDescription, LoadedImage } from './images.js';
 import type { ChangeResult, ImageChange, RecordOf } from './image-change.js';
-import { checkUnique, commitImage, describeImage, imageId, imageIdOfRef, imageNames, layerLabel, loadImage, resolveLayerRefs } from './images.js';
+import { checkUnique, commitImage, describeDamaged, describeImage, imageId, imageIdOfRef, imageNames, layerLabel, loadImage, resolveLayerRefs } from './images.js';
 import { buildLayerTree } from './layer-content.js';
 import { parseVersionRef, pickLayer } from './layers.js';
 
@@ -164,10 +164,20 @@ export async function showImage(store: Store, view: BranchView, ref: string): Pr
   return describeImage(await loadImage(store.objects, (await imageIdOfRef(view, ref)).id));
 }
 
-/** Every image with its version and layers. */
-export async function listImages(store: Store, view: BranchView): Promise<Array<ReturnType<typeof describeImage>>> {
+/**
+ * Every image with its version and layers. One that cannot be read (a missing or damaged
+ * object) is listed as damaged (`damaged`: why) rather than failing the whole listing.
+ */
+export async function listImages(store: Store, view: BranchView): Promise<Array<ImageDescription | DamagedImage>> {
   const get = treeReader(store.objects);
-  const out = [];
-  for (const name of imageNames(view)) out.push(describeImage(await loadImage(store.objects, await imageId(view, name), get)));
+  const out: Array<ImageDescription | DamagedImage> = [];
+  for (const name of imageNames(view)) {
+    try {
+      out.push(describeImage(await loadImage(store.objects, await imageId(view, name), get)));
+    } catch (err) {
+      if (!isDamageError(err)) throw err;
+      out.push(await describeDamaged(store.objects, view, name, err));
+    }
+  }
   return out;
 }
