@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeKind } from '../../src/store/kinds/index.js';
+import { SNIPPET_DIR } from '../../src/store/kinds/snippet.js';
 import type { ObjectId } from '../../src/store/layout.js';
 import { Store } from '../../src/store/store.js';
 import { bazaar, freshStore, tempDir } from '../helpers/cli.js';
@@ -59,21 +60,24 @@ function copyOf(): string {
   return dir;
 }
 
-/** The layer object of `ref` and every object its tree reaches (trees and blobs). */
-async function layerObjects(dir: string, ref: string): Promise<{ id: ObjectId; tree: ObjectId; blobs: ObjectId[]; trees: ObjectId[] }> {
+/** The layer object of `ref`, every object its tree reaches (trees and blobs), and which blobs are its snippets. */
+async function layerObjects(dir: string, ref: string): Promise<{ id: ObjectId; tree: ObjectId; blobs: ObjectId[]; trees: ObjectId[]; snippets: ObjectId[] }> {
   const shown = json<{ id: ObjectId; tree: ObjectId }>(['layer', 'show', '--store', dir, ref]);
   const store = await Store.open(dir);
   const trees: ObjectId[] = [];
   const blobs: ObjectId[] = [];
-  const walk = async (id: ObjectId): Promise<void> => {
+  const snippets: ObjectId[] = [];
+  const walk = async (id: ObjectId, path: string): Promise<void> => {
     trees.push(id);
     for (const e of decodeKind(await store.objects.read(id), id, 'tree').entries) {
       if (e.id === undefined) continue;
-      if (e.kind === 'dir') await walk(e.id); else if (!blobs.includes(e.id)) blobs.push(e.id);
+      if (e.kind === 'dir') { await walk(e.id, `${path}${e.name}/`); continue; }
+      if (!blobs.includes(e.id)) blobs.push(e.id);
+      if (path === `${SNIPPET_DIR}/`) snippets.push(e.id);
     }
   };
-  await walk(shown.tree);
-  return { id: shown.id, tree: shown.tree, blobs, trees };
+  await walk(shown.tree, '');
+  return { id: shown.id, tree: shown.tree, blobs, trees, snippets };
 }
 
 /** What must hold after a restore: fsck clean, the listings and object set of the pristine store. */
@@ -138,10 +142,7 @@ t('other content under a published version is refused in one line; the store is 
 
 t('layer create of a published version restores its lost snippet (the install time read from an intact one)', async () => {
   const dir = copyOf();
-  const objects = await layerObjects(dir, 'base@1.0.0');
-  const store = await Store.open(dir);
-  const snippets: ObjectId[] = [];
-  for (const id of objects.blobs) if ((await store.objects.read(id)).subarray(0, 1).toString() === '{') snippets.push(id);
+  const { snippets } = await layerObjects(dir, 'base@1.0.0');
   assert.is(snippets.length, 2, 'one snippet per package');
   await removeStored(dir, snippets[0] as ObjectId);
   assert.is(bazaar(['fsck', '--store', dir]).status, 1);
@@ -150,14 +151,11 @@ t('layer create of a published version restores its lost snippet (the install ti
   await assertWhole(dir);
 });
 
-t('layer create of a forced version whose layer object and trees are all lost: made again, forced record and install time included', async () => {
+t('layer create of a forced version whose layer object, root tree and snippet are lost: made again, forced record and install time included', async () => {
   const dir = copyOf();
   const objects = await layerObjects(dir, 'base@1.0.1');
-  const store = await Store.open(dir);
-  const snippet: ObjectId[] = [];
-  for (const id of objects.blobs) if ((await store.objects.read(id)).subarray(0, 1).toString() === '{') snippet.push(id);
-  // the layer object, its trees and its snippet: nothing of it says when it was built but its commit
-  const lost = [objects.id, ...objects.trees.filter((id) => id === objects.tree), ...snippet];
+  // the layer object, its root tree and its snippet: nothing of it says when it was built but its commit
+  const lost = [objects.id, objects.tree, ...objects.snippets];
   for (const id of lost) await removeStored(dir, id);
   assert.is(bazaar(['fsck', '--store', dir]).status, 1);
   assert.is(bazaar(['layer', 'create', '--store', dir, 'base@1.0.1', '--package', 'sed']).status, 2, 'other packages are other content');
