@@ -75,6 +75,13 @@ export function isInputError(err: unknown): boolean {
   return err instanceof BazaarError && INPUT_CODES.has(err.code);
 }
 
+/** Codes that mean stored data is damaged or missing (what fsck reports), not a bad request. */
+const DAMAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['ERR_STORE_DAMAGED', 'ERR_STORE_OBJECT_CORRUPT', 'ERR_STORE_OBJECT_NOT_FOUND', 'ERR_STORE_DIGEST_MISMATCH']);
+
+export function isDamageError(err: unknown): err is BazaarError {
+  return err instanceof BazaarError && DAMAGE_CODES.has(err.code);
+}
+
 /** Narrow errno match, pnpm style: anything else is rethrown by the caller. */
 export function isErrno(err: unknown, code: string): boolean {
   return err instanceof Error && 'code' in err && (err as NodeJS.ErrnoException).code === code;

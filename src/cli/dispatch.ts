@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { BazaarError, isInputError } from '../errors.js';
+import { BazaarError, isDamageError, isInputError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { Command, CommandOutput } from './command.js';
 import { commands } from './commands/index.js';
@@ -16,9 +16,6 @@ const COMMON_OPTIONS = {
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-/** Codes that mean the store is damaged: the message says where to look next. */
-const DAMAGE_CODES = new Set(['ERR_STORE_DAMAGED', 'ERR_STORE_OBJECT_CORRUPT', 'ERR_STORE_OBJECT_NOT_FOUND']);
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -124,7 +121,12 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const json = options.json === true;
-  const storeDir = (options.store as string | undefined) ?? process.env.BAZAAR_STORE ?? './bazaar-store';
+  // an empty --store is a mistake (an unset variable), never the current directory; an empty BAZAAR_STORE is unset
+  if (options.store === '') {
+    process.stderr.write(`bazaar ${cmd.name}: --store needs a directory, not an empty string\n`);
+    return 2;
+  }
+  const storeDir = (options.store as string | undefined) ?? (process.env.BAZAAR_STORE || './bazaar-store');
   const notice = (line: string): void => { process.stderr.write(`bazaar ${cmd.name}: ${line}\n`); };
   try {
     const out = await cmd.run({
@@ -145,7 +147,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof BazaarError) {
       let message = err.message.split('\n')[0];
-      if (DAMAGE_CODES.has(err.code) && cmd.name !== 'fsck') message += "; 'bazaar fsck' lists all damage and 'bazaar fsck --repair' repairs what it can";
+      // damage: the message says where to look next
+      if (isDamageError(err) && cmd.name !== 'fsck') message += "; 'bazaar fsck' lists all damage and 'bazaar fsck --repair' repairs what it can";
       if (json) process.stdout.write(`${JSON.stringify({ error: { ...err.toJSON(), message } })}\n`);
       process.stderr.write(`bazaar ${cmd.name}: ${message}\n`);
       return isInputError(err) ? 2 : 1;

@@ -42,7 +42,7 @@ function modeOf(argv: string[]): 'install' | 'upgrade' | 'freshen' | 'erase' | n
 /** Takes bazaar's own options (--store, --image) out of argv. */
 function bazaarOptions(argv: string[]): { rest: string[]; store: string; image: string | null } {
   const rest: string[] = [];
-  let store = process.env.BAZAAR_STORE ?? './bazaar-store';
+  let store = process.env.BAZAAR_STORE || './bazaar-store';
   let image: string | null = null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -54,6 +54,7 @@ function bazaarOptions(argv: string[]): { rest: string[]; store: string; image: 
     else if (a.startsWith('--image=')) image = a.slice(8);
     else rest.push(a);
   }
+  if (store === '') throw new BazaarError('ERR_USAGE', '--store needs a directory, not an empty string');
   return { rest, store, image };
 }
 

@@ -13,6 +13,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { BazaarError } from '../errors.js';
 import type { ObjectId } from '../store/layout.js';
 import type { CheckoutStore } from './checkout.js';
+import { checkOutputFile } from './output-file.js';
 import { checkout } from './checkout.js';
 import type { CheckoutResult } from './checkout.js';
 import { findTool } from './find-tool.js';
@@ -28,6 +29,7 @@ const PSEUDO_SAFE = /^[\x21-\x7e]+$/;
 export async function exportSquashfs(store: CheckoutStore, layerRoots: readonly ObjectId[], out: string, signal?: AbortSignal): Promise<SquashfsExport> {
   const tool = findTool('mksquashfs');
   if (!tool) throw new BazaarError('ERR_USAGE', 'exporting squashfs needs mksquashfs, which is not installed (Debian: apt-get install squashfs-tools)');
+  checkOutputFile(out);
   const final = resolve(out);
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const tree = join(dirname(final), `.${basename(final)}.tree-${tag}`);

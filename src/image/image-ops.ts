@@ -3,8 +3,9 @@
  * remove and upgrade packages in it, move it to another version of one of its layers,
  * show and list images. Each write is one transaction: the new image version or nothing.
  */
-import { BazaarError } from '../errors.js';
+import { BazaarError, isDamageError } from '../errors.js';
 import { parseLayerRef } from '../policy/layer-ref.js';
+import { formatNevraWithEpoch } from '../rpm/nevra.js';
 import { channelSource } from '../resolver/catalog-source.js';
 import type { BranchView } from '../store/branch-view.js';
 import { channelSettings } from '../store/channels.js';
@@ -19,8 +20,9 @@ import { applyPlan, formatJobs, planChange } from './image-change.js';
 import { linkConstraints, withParentBuilds } from './link-policy.js';
 import { carryChildren, recordsAnywhere, rulesOf } from './links.js';
 import type { FamilyResult } from './links.js';
+import type { DamagedImage, ImageDescription, LoadedImage } from './images.js';
 import type { ChangeResult, ImageChange, RecordOf } from './image-change.js';
-import { checkUnique, commitImage, describeImage, imageId, imageIdOfRef, imageNames, layerLabel, loadImage, resolveLayerRefs } from './images.js';
+import { checkUnique, commitImage, describeDamaged, describeImage, imageId, imageIdOfRef, imageNames, layerLabel, loadImage, resolveLayerRefs } from './images.js';
 import { buildLayerTree } from './layer-content.js';
 import { parseVersionRef, pickLayer } from './layers.js';
 
@@ -44,6 +46,8 @@ export function recordsOfChannel(store: Store, view: BranchView, channel: string
  */
 export async function createImage(store: Store, ref: string, layers: readonly string[], options: { channel?: string } = {}): Promise<ReturnType<typeof describeImage>> {
   const { name, version } = parseVersionRef(ref, 'image');
+  // an image of no layer would be its private layer alone: nothing to install into or share
+  if (layers.length === 0) throw new BazaarError('ERR_USAGE', `image ${name} needs at least one layer (L@RANGE, lowest first)`, { data: { image: name } });
   return store.write(async (tx) => {
     if (tx.head(imageBranch(name)) !== null) throw new BazaarError('ERR_IMAGE', `image ${name} exists; change it with 'bazaar image install|remove|upgrade-layer ${name} ...'`, { data: { image: name } });
     if (options.channel) await channelSettings(store, tx, options.channel);
@@ -59,7 +63,7 @@ export async function createImage(store: Store, ref: string, layers: readonly st
     trees.push(empty.tree);
     const db = await imageDb(store.objects, trees, get);
     checkUnique({ db, image: { ...image, kind: 'image', v: 1 } }, (i) => layerLabel({ ...image, kind: 'image', v: 1 }, i));
-    const id = await commitImage(store.objects, tx, image, `create image ${name}@${version} from ${refs.map((l) => `${l.name}@${l.version}`).join(', ') || 'no layers'}`);
+    const id = await commitImage(store.objects, tx, image, `create image ${name}@${version} from ${refs.map((l) => `${l.name}@${l.version}`).join(', ')}`);
     return describeImage(await loadImage(store.objects, id, get));
   });
 }
@@ -74,6 +78,21 @@ function refuseDependents(plan: Awaited<ReturnType<typeof planChange>>, change: 
   if (dragged.length) {
     const gone = plan.remove.filter((p) => !dragged.includes(p)).map((p) => p.snippet.name).join(', ');
     throw new BazaarError('ERR_NO_SOLUTION', dragged.map((p) => `${gone} is needed by (installed) ${p.snippet.nevra}`).join('\n\t'), { data: { needed: gone, by: dragged.map((p) => p.snippet.nevra) } });
+  }
+}
+
+/**
+ * Refuses erasing a name no package of the image has (rpm -e: "package X is not
+ * installed"), which would otherwise be a silent no-op; a NEVRA of an installed package
+ * is told its name (erasing takes names).
+ */
+function refuseNotInstalled(loaded: LoadedImage, erase: readonly string[]): void {
+  const names = new Set(loaded.db.map((p) => p.snippet.name));
+  for (const text of erase) {
+    if (names.has(text)) continue;
+    const spelled = loaded.db.find((p) => p.snippet.nevra === text || formatNevraWithEpoch({ ...p.snippet }) === text);
+    const hint = spelled ? `; name the package to remove: ${spelled.snippet.name}` : '';
+    throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `package ${text} is not installed in image ${loaded.image.name}${hint}`, { data: { image: loaded.image.name, package: text } });
   }
 }
 
@@ -93,6 +112,7 @@ function channelOf(imageChannel: string | undefined, given: string | undefined, 
 export async function changeImage(store: Store, name: string, change: ImageChange, options: { channel?: string; message?: string; strictErase?: boolean; skipChildren?: boolean } = {}): Promise<ChangeResult & { children: FamilyResult[] }> {
   return store.write(async (tx) => {
     const loaded = await loadImage(store.objects, await imageId(tx, name));
+    refuseNotInstalled(loaded, change.erase ?? []);
     const channel = channelOf(loaded.image.channel, options.channel, name);
     const rules = await rulesOf(store, tx, loaded);
     // partial: a child's copy of what the parent has goes without the resolver; the parent's satisfies its dependents
@@ -144,10 +164,20 @@ export async function showImage(store: Store, view: BranchView, ref: string): Pr
   return describeImage(await loadImage(store.objects, (await imageIdOfRef(view, ref)).id));
 }
 
-/** Every image with its version and layers. */
-export async function listImages(store: Store, view: BranchView): Promise<Array<ReturnType<typeof describeImage>>> {
+/**
+ * Every image with its version and layers. One that cannot be read (a missing or damaged
+ * object) is listed as damaged (`damaged`: why) rather than failing the whole listing.
+ */
+export async function listImages(store: Store, view: BranchView): Promise<Array<ImageDescription | DamagedImage>> {
   const get = treeReader(store.objects);
-  const out = [];
-  for (const name of imageNames(view)) out.push(describeImage(await loadImage(store.objects, await imageId(view, name), get)));
+  const out: Array<ImageDescription | DamagedImage> = [];
+  for (const name of imageNames(view)) {
+    try {
+      out.push(describeImage(await loadImage(store.objects, await imageId(view, name), get)));
+    } catch (err) {
+      if (!isDamageError(err)) throw err;
+      out.push(await describeDamaged(store.objects, view, name, err));
+    }
+  }
   return out;
 }

@@ -7,7 +7,7 @@
  * image's Provides (docs/versioning-policy.md#rule-layer-bump).
  */
 import semver from 'semver';
-import { BazaarError } from '../errors.js';
+import { BazaarError, isDamageError } from '../errors.js';
 import { parseLayerRef } from '../policy/layer-ref.js';
 import { requiredBump } from '../policy/semver-bump.js';
 import type { Bump } from '../policy/semver-bump.js';
@@ -127,16 +127,42 @@ export async function resolveLayerRefs(objects: ObjectStore, view: BranchView, r
   return out;
 }
 
-/** What `image show --json` prints: the contract other tools read. */
-export function describeImage(loaded: LoadedImage): {
+export interface ImageDescription {
   name: string; version: string; id: ObjectId; layers: Array<{ name: string; version: string; id: ObjectId; range?: string; private?: true }>;
   packages: string[]; parent: string | null; policy: string | null; channel: string | null;
-} {
+}
+
+/** What `image show --json` prints: the contract other tools read. */
+export function describeImage(loaded: LoadedImage): ImageDescription {
   const i = loaded.image;
   return {
     name: i.name, version: i.version, id: loaded.id,
     layers: [...i.layers.map((l) => ({ name: l.name, version: l.version, id: l.id, range: l.range })), { name: i.name, version: loaded.privateLayer.version, id: i.private, private: true as const }],
     packages: loaded.db.map((p) => `${p.snippet.name}-${p.snippet.epoch}:${p.snippet.version}-${p.snippet.release}.${p.snippet.arch}`).sort(),
     parent: i.parent?.name ?? null, policy: i.parent?.policy ?? null, channel: i.channel ?? null,
+  };
+}
+
+/**
+ * An image that cannot be read whole, as a listing shows it: what of it still reads (its
+ * id, version, layers and link from the image object, when that is intact) and `damaged`,
+ * why not; no packages (its package database is what could not be read).
+ */
+export interface DamagedImage extends Omit<ImageDescription, 'version' | 'id'> { version: string | null; id: ObjectId | null; damaged: string }
+
+export async function describeDamaged(objects: ObjectStore, view: BranchView, name: string, why: BazaarError): Promise<DamagedImage> {
+  let id: ObjectId | null = null;
+  let image: ImageObject | null = null;
+  try {
+    id = await imageId(view, name);
+    image = await readKind(objects, id, 'image');
+  } catch (err) {
+    if (!isDamageError(err)) throw err;
+  }
+  return {
+    name, version: image?.version ?? null, id,
+    layers: (image?.layers ?? []).map((l) => ({ name: l.name, version: l.version, id: l.id, range: l.range })),
+    packages: [], parent: image?.parent?.name ?? null, policy: image?.parent?.policy ?? null, channel: image?.channel ?? null,
+    damaged: why.message.split('\n')[0],
   };
 }

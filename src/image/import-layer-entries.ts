@@ -34,6 +34,8 @@ export interface ImportLayerOptions {
   /** Called with each entry's path once it is taken in. */
   onEntry?: (path: string) => void;
   signal?: AbortSignal;
+  /** Objects to write even though the store has them: damaged copies this content replaces. */
+  rewrite?: ReadonlySet<ObjectId>;
 }
 
 export interface ImportedLayer {
@@ -143,7 +145,7 @@ export async function importLayerEntries(objects: ObjectStore, entries: AsyncIte
           bytes += e.size;
           // Content is read now (an archive's is gone once the next entry is asked for);
           // compressing the last frame and writing the object overlap with what follows.
-          const w: ObjectWriter = objects.writer();
+          const w: ObjectWriter = objects.writer(options.rewrite ? { rewrite: options.rewrite } : {});
           writer = w;
           let got = 0;
           if (e.size > 0 && !e.content) throw bad(e.path, `${e.size} bytes of content, but nothing to read them from`);
@@ -171,7 +173,7 @@ export async function importLayerEntries(objects: ObjectStore, entries: AsyncIte
       for (const p of members) Object.assign(nodeAt.get(p)!.entry, origin, { linkTo: leader });
     }
 
-    const rootId = await writeTrees(root, (tree) => stageJson(objects, pool, staged, tree));
+    const rootId = await writeTrees(root, (tree) => stageJson(objects, pool, staged, tree, options.rewrite));
     await pool.drain();
     return { root: rootId, staged, files, bytes, rootOpaque };
   } catch (err) {

@@ -37,14 +37,15 @@ const WHITEOUT: PathNode['entry'] = { kind: 'char', mode: 0o020000, user: '0', g
  * Stages tree objects and reads trees back, the ones staged here included (they are not
  * in the store until the transaction commits).
  */
-export function treeStager(objects: ObjectStore, staged: StagedObject[]): { put: (tree: TreeObject) => Promise<ObjectId>; get: (id: ObjectId) => Promise<TreeObject> } {
+export function treeStager(objects: ObjectStore, staged: StagedObject[], rewrite?: ReadonlySet<ObjectId>): { put: (tree: TreeObject) => Promise<ObjectId>; get: (id: ObjectId) => Promise<TreeObject> } {
   const mine = new Map<ObjectId, TreeObject>();
   const read = treeReader(objects);
   return {
     async put(tree) {
       const bytes = Buffer.from(canonicalJson(tree));
       const id = objectIdOf(bytes);
-      if (!mine.has(id) && !objects.has(id)) staged.push(await objects.stage(bytes));
+      const again = rewrite?.has(id) === true;
+      if (!mine.has(id) && (again || !objects.has(id))) staged.push(await objects.stage(bytes, { rewrite: again }));
       mine.set(id, tree);
       return id;
     },
@@ -54,10 +55,12 @@ export function treeStager(objects: ObjectStore, staged: StagedObject[]): { put:
 
 /**
  * Builds a layer's tree from builds (their files and snippets) plus `whiteouts` (paths,
- * no leading slash, deleted from the layers below).
+ * no leading slash, deleted from the layers below). Objects in `rewrite` are staged even
+ * though the store has them (damaged copies this content replaces); `restoring`: a
+ * published layer built again, whose stored trees may reach lost objects staged here.
  */
-export async function buildLayerTree(objects: ObjectStore, builds: readonly LayerBuild[], options: { whiteouts?: readonly string[]; installTime: number; staged: StagedObject[] }): Promise<LayerContent> {
-  const { put, get } = treeStager(objects, options.staged);
+export async function buildLayerTree(objects: ObjectStore, builds: readonly LayerBuild[], options: { whiteouts?: readonly string[]; installTime: number; staged: StagedObject[]; rewrite?: ReadonlySet<ObjectId>; restoring?: boolean }): Promise<LayerContent> {
+  const { put, get } = treeStager(objects, options.staged, options.rewrite);
   const parts: TreePart[] = [];
   const snippets = new Map<string, ObjectId>();
   const snippetRoot = new Map<string, PathNode>();
@@ -86,7 +89,7 @@ export async function buildLayerTree(objects: ObjectStore, builds: readonly Laye
         name: r.name, epoch: r.epoch ?? 0, version: r.version, release: r.release, arch: r.arch, nevra: rpmNevra(r),
         build: r.header, installtime: options.installTime, header: header.toString('base64'), signature: signature.toString('base64'),
       });
-      const s = await objects.stage(bytes);
+      const s = await objects.stage(bytes, { rewrite: options.rewrite?.has(objectIdOf(bytes)) === true });
       if (s.slot !== null) options.staged.push(s);
       blob = s.id;
       size = bytes.length;
@@ -104,22 +107,26 @@ export async function buildLayerTree(objects: ObjectStore, builds: readonly Laye
   const tree = parts.length ? await composeTrees(parts, get, put) : await put({ kind: 'tree', v: 1, entries: [] });
   packages.sort((a, b) => (a.nevra < b.nevra ? -1 : a.nevra > b.nevra ? 1 : 0));
   // the unpacked files are kept as they are: the drop does not descend into stored trees
-  await dropUnreached(objects, tree, get, options.staged, unpacked);
+  await dropUnreached(objects, tree, get, options.staged, unpacked, options.restoring === true);
   return { tree, packages, snippets };
 }
 
 /**
  * Discards what was staged but is not part of the final tree (the separate trees of the
  * parts before they were composed), so a layer commits no object that nothing refers to.
+ * A tree the store has is not walked (what it reaches is there), unless `throughStored`:
+ * a restore, where it may reach a lost object staged again here.
  */
-async function dropUnreached(objects: ObjectStore, root: ObjectId, get: (id: ObjectId) => Promise<TreeObject>, staged: StagedObject[], keep: ReadonlySet<ObjectId>): Promise<void> {
+async function dropUnreached(objects: ObjectStore, root: ObjectId, get: (id: ObjectId) => Promise<TreeObject>, staged: StagedObject[], keep: ReadonlySet<ObjectId>, throughStored: boolean): Promise<void> {
   const stagedIds = new Set(staged.map((s) => s.id));
   const reached = new Set<ObjectId>();
   const walk = async (id: ObjectId): Promise<void> => {
     if (reached.has(id)) return;
     reached.add(id);
     for (const e of (await get(id)).entries) {
-      if (e.id === undefined || !stagedIds.has(e.id)) continue; // objects already in the store are not ours to drop
+      if (e.id === undefined) continue;
+      if (e.kind === 'dir' && throughStored) { await walk(e.id); continue; }
+      if (!stagedIds.has(e.id)) continue; // objects already in the store are not ours to drop
       if (e.kind === 'dir') await walk(e.id); else reached.add(e.id);
     }
   };

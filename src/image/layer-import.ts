@@ -3,7 +3,8 @@
  * archive (`bazaar layer import`, the net-boot workflow's `.rw` changes), and an installed
  * system whose rpm database becomes snippets (`bazaar layer import-rpmdb`). Both publish
  * through the same semver check as `layer create`: the Provides of the snippets in the
- * layer decide the bump. docs/layers.md#importing.
+ * layer decide the bump (docs/images.md#layers, docs/overlay-import.md). Importing the
+ * content of a published version again restores its lost objects (layer-restore.ts).
  */
 import { createHash } from 'node:crypto';
 import { realpathSync, statSync } from 'node:fs';
@@ -23,7 +24,9 @@ import type { SnippetCache } from './image-db.js';
 import { importLayerEntries } from './import-layer-entries.js';
 import { TYPE_BITS } from './layer-entry.js';
 import type { LayerEntry } from './layer-entry.js';
-import { checkVersion, parseVersionRef, publishLayer } from './layers.js';
+import { checkVersion, layerVersions, parseVersionRef, publishLayer } from './layers.js';
+import { restoreLayer } from './layer-restore.js';
+import type { BuiltLayer } from './layer-restore.js';
 import type { VersionCheck } from './layers.js';
 import { readLayerArchive, readLayerDirectory } from './read-layer.js';
 import type { XattrMode } from './xattrs.js';
@@ -32,7 +35,11 @@ export interface ImportLayerResult {
   name: string; version: string; id: ObjectId | null; tree: ObjectId;
   /** The packages whose snippets the layer holds (as rpm -qa prints them). */
   packages: string[];
-  files: number; bytes: number; check: VersionCheck;
+  files: number; bytes: number;
+  /** The version check; null when the version was published already with this content (see `restored`). */
+  check: VersionCheck | null;
+  /** When the version was published already with this content: the objects of it written again (missing or damaged; none when it was whole). */
+  restored?: ObjectId[];
 }
 
 export interface ImportOptions {
@@ -66,32 +73,51 @@ async function* keepSnippets(entries: AsyncIterable<LayerEntry>, cache: SnippetC
   }
 }
 
-/** Builds the layer from `entries` and publishes it (or, dry, checks its version). */
+/**
+ * Builds the layer from `entries` and publishes it (or, dry, checks its version). A version
+ * published already is restored when this is its content (layer-restore.ts), else refused.
+ */
 async function publishEntries(store: Store, ref: string, source: LayerSource, entries: () => AsyncIterable<LayerEntry>, options: ImportOptions): Promise<ImportLayerResult> {
   const { name, version } = parseVersionRef(ref, 'layer');
   return store.write(async (tx) => {
     // Snippet blobs are staged, not yet readable: their content is kept aside (small, one
     // per package) for the package list and the version check.
     const snippets: SnippetCache = new Map();
-    const imported = await importLayerEntries(store.objects, keepSnippets(entries(), snippets), options.onEntry ? { onEntry: options.onEntry } : {});
-    try {
-      if (imported.rootOpaque) {
-        throw new BazaarError('ERR_BAD_INPUT', 'the layer\'s root directory is opaque (it would hide every layer below it); a layer of an image adds to the layers below, so import its content without the opaque marker');
-      }
-      const db = await imageDb(store.objects, [imported.root], treeReader(store.objects), snippets);
-      const packages: LayerPackage[] = db.map((p) => ({ nevra: p.snippet.nevra, build: p.snippet.build }))
-        .sort((a, b) => (a.nevra < b.nevra ? -1 : a.nevra > b.nevra ? 1 : 0));
-      const base = { name, version, tree: imported.root, packages: packages.map((p) => p.nevra), files: imported.files, bytes: imported.bytes };
-      if (options.dryRun) {
-        const check = await checkVersion(store.objects, tx, name, version, imported.root, snippets);
+    let counts = { files: 0, bytes: 0 };
+    const build = async (rewrite?: ReadonlySet<ObjectId>): Promise<BuiltLayer> => {
+      const imported = await importLayerEntries(store.objects, keepSnippets(entries(), snippets), { ...(options.onEntry ? { onEntry: options.onEntry } : {}), ...(rewrite ? { rewrite } : {}) });
+      try {
+        if (imported.rootOpaque) {
+          throw new BazaarError('ERR_BAD_INPUT', 'the layer\'s root directory is opaque (it would hide every layer below it); a layer of an image adds to the layers below, so import its content without the opaque marker');
+        }
+        const db = await imageDb(store.objects, [imported.root], treeReader(store.objects), snippets);
+        const packages: LayerPackage[] = db.map((p) => ({ nevra: p.snippet.nevra, build: p.snippet.build }))
+          .sort((a, b) => (a.nevra < b.nevra ? -1 : a.nevra > b.nevra ? 1 : 0));
+        counts = { files: imported.files, bytes: imported.bytes };
+        return { layer: { name, version, tree: imported.root, packages, source }, staged: imported.staged };
+      } catch (err) {
         await store.objects.discard(imported.staged);
-        return { ...base, id: null, check };
+        throw err;
       }
-      tx.stage(...imported.staged);
-      const { id, check } = await publishLayer(store.objects, tx, { name, version, tree: imported.root, packages, source }, { force: options.force === true, snippets });
-      return { ...base, id, check };
+    };
+    const published = (await layerVersions(tx, name)).get(version);
+    const built = await build();
+    const base = () => ({ name, version, tree: built.layer.tree, packages: built.layer.packages.map((p) => p.nevra), ...counts });
+    if (published !== undefined) {
+      const r = await restoreLayer(store.objects, tx, published, built, build, { dryRun: options.dryRun === true, snippets });
+      return { ...base(), id: r.id, check: null, restored: r.restored };
+    }
+    try {
+      if (options.dryRun) {
+        const check = await checkVersion(store.objects, tx, name, version, built.layer.tree, snippets);
+        await store.objects.discard(built.staged);
+        return { ...base(), id: null, check };
+      }
+      tx.stage(...built.staged);
+      const { id, check } = await publishLayer(store.objects, tx, built.layer, { force: options.force === true, snippets });
+      return { ...base(), id, check };
     } catch (err) {
-      await store.objects.discard(imported.staged);
+      await store.objects.discard(built.staged);
       throw err;
     }
   });

@@ -4,7 +4,7 @@
  * it, list and show layers.
  */
 import semver from 'semver';
-import { BazaarError } from '../errors.js';
+import { BazaarError, isDamageError } from '../errors.js';
 import { renderProblem } from '../resolver/explain.js';
 import type { Job } from '../resolver/job.js';
 import { Pool } from '../resolver/provides-index.js';
@@ -13,18 +13,24 @@ import { channelSource } from '../resolver/catalog-source.js';
 import { formatNevraWithEpoch } from '../rpm/nevra.js';
 import type { BranchView } from '../store/branch-view.js';
 import { findBuild } from '../store/builds.js';
-import { channelBranch, PACKAGES_BRANCH } from '../store/ref-paths.js';
+import { channelBranch, layerBranch, PACKAGES_BRANCH } from '../store/ref-paths.js';
 import type { ObjectId } from '../store/layout.js';
 import type { StagedObject } from '../store/objects.js';
+import { readKind } from '../store/kinds/index.js';
+import type { LayerObject, LayerPackage } from '../store/kinds/layer.js';
+import { SNIPPET_DIR, decodeSnippet } from '../store/kinds/snippet.js';
 import type { Store } from '../store/store.js';
 import type { Transaction } from '../store/transaction.js';
 import { treeReader } from './compose-tree.js';
 import { imageDb } from './image-db.js';
 import { recordsOfChannel } from './image-ops.js';
-import { buildLayerTree } from './layer-content.js';
+import { buildLayerTree, rpmNevra } from './layer-content.js';
 import type { LayerBuild } from './layer-content.js';
 import { checkVersion, layerNames, layerVersions, parseVersionRef, pickLayer, publishLayer } from './layers.js';
 import type { VersionCheck } from './layers.js';
+import { isPublishedContent, otherContent, restoreLayer } from './layer-restore.js';
+import type { BuiltLayer, RebuildLayer } from './layer-restore.js';
+import { mergedDir } from './merged-dir.js';
 
 export interface LayerContentRequest {
   /** Builds of the store: NEVRA, name with one build, build id. */
@@ -34,7 +40,13 @@ export interface LayerContentRequest {
   channel?: string;
 }
 
-export interface LayerResult { name: string; version: string; id: ObjectId | null; packages: string[]; check: VersionCheck }
+export interface LayerResult {
+  name: string; version: string; id: ObjectId | null; packages: string[];
+  /** The version check; null when the version was published already with this content (see `restored`). */
+  check: VersionCheck | null;
+  /** When the version was published already with this content: the objects of it written again (missing or damaged; none when it was whole). */
+  restored?: ObjectId[];
+}
 
 /** The builds a request names, in `view`. */
 async function requestedBuilds(store: Store, view: BranchView, req: LayerContentRequest): Promise<LayerBuild[]> {
@@ -71,32 +83,90 @@ async function requestedBuilds(store: Store, view: BranchView, req: LayerContent
 
 /**
  * Builds a layer from packages and publishes it as `name@version` (or, with `dryRun`,
- * only says what publishing would need: `bazaar layer check-version`).
+ * only says what publishing would need: `bazaar layer check-version`). A version published
+ * already is restored when these are its packages (layer-restore.ts), else refused.
  *
  * @example
  * await createLayer(store, 'base@1.0.0', { resolve: ['bash', 'coreutils'], channel: 'sample' });
  */
 export async function createLayer(store: Store, ref: string, req: LayerContentRequest, options: { force?: boolean; dryRun?: boolean } = {}): Promise<LayerResult> {
   const { name, version } = parseVersionRef(ref, 'layer');
-  const staged: StagedObject[] = [];
-  try {
-    return await store.write(async (tx: Transaction) => {
-      const builds = await requestedBuilds(store, tx, req);
-      const content = await buildLayerTree(store.objects, builds, { installTime: Math.floor(store.now() / 1000), staged });
-      const packages = content.packages.map((p) => p.nevra);
-      if (options.dryRun) {
-        const check = await checkVersion(store.objects, tx, name, version, content.tree);
+  return store.write(async (tx: Transaction) => {
+    const builds = await requestedBuilds(store, tx, req);
+    const published = (await layerVersions(tx, name)).get(version);
+    const builder = (installTime: number) => async (rewrite?: ReadonlySet<ObjectId>): Promise<BuiltLayer> => {
+      const staged: StagedObject[] = [];
+      try {
+        const content = await buildLayerTree(store.objects, builds, { installTime, staged, restoring: published !== undefined, ...(rewrite ? { rewrite } : {}) });
+        return { layer: { name, version, tree: content.tree, packages: content.packages, source: 'packages' }, staged };
+      } catch (err) {
         await store.objects.discard(staged);
-        return { name, version, id: null, packages, check };
+        throw err;
       }
-      tx.stage(...staged);
-      const { id, check } = await publishLayer(store.objects, tx, { name, version, tree: content.tree, packages: content.packages, source: 'packages' }, options);
-      return { name, version, id, packages, check };
-    });
-  } catch (err) {
-    await store.objects.discard(staged);
-    throw err;
+    };
+    const nevras = (b: BuiltLayer): string[] => b.layer.packages.map((p) => p.nevra);
+    if (published !== undefined) {
+      const { built, rebuild } = await rebuildPublished(store, tx, published, name, version, builds, builder);
+      const r = await restoreLayer(store.objects, tx, published, built, rebuild, { dryRun: options.dryRun === true });
+      return { name, version, id: r.id, packages: nevras(built), check: null, restored: r.restored };
+    }
+    const built = await builder(Math.floor(store.now() / 1000))();
+    try {
+      if (options.dryRun) {
+        const check = await checkVersion(store.objects, tx, name, version, built.layer.tree);
+        await store.objects.discard(built.staged);
+        return { name, version, id: null, packages: nevras(built), check };
+      }
+      tx.stage(...built.staged);
+      const { id, check } = await publishLayer(store.objects, tx, built.layer, options);
+      return { name, version, id, packages: nevras(built), check };
+    } catch (err) {
+      await store.objects.discard(built.staged);
+      throw err;
+    }
+  });
+}
+
+/** How long before its publishing commit a layer's packages may have been "installed" (its content built). */
+const BUILD_SECONDS = 120;
+
+/**
+ * The times a published package layer's snippets may record as their install time: the
+ * one an intact snippet of it holds, else every second from its publishing commit back
+ * BUILD_SECONDS (its content was built just before).
+ */
+async function installTimes(store: Store, view: BranchView, layer: LayerObject | null, name: string, version: string): Promise<number[]> {
+  if (layer) {
+    try {
+      for (const { entry } of (await mergedDir([layer.tree], SNIPPET_DIR, treeReader(store.objects))).values()) {
+        if (entry.kind !== 'file' || !entry.id) continue;
+        try { return [decodeSnippet(await store.objects.read(entry.id), entry.name).installtime]; } catch (err) { if (!isDamageError(err)) throw err; }
+      }
+    } catch (err) { if (!isDamageError(err)) throw err; }
   }
+  const commit = (await view.log(layerBranch(name))).find((c) => c.message.startsWith(`publish layer ${name}@${version} `));
+  return commit ? Array.from({ length: BUILD_SECONDS + 1 }, (_, i) => commit.timestamp - i) : [];
+}
+
+/**
+ * The published package layer `id` built again from `builds`. Its snippets record when it
+ * was built, so only a build at that time is the same content (installTimes). Refused as
+ * other content when its packages are others, or no such time makes it again.
+ */
+async function rebuildPublished(store: Store, view: BranchView, id: ObjectId, name: string, version: string, builds: readonly LayerBuild[], builder: (installTime: number) => RebuildLayer): Promise<{ built: BuiltLayer; rebuild: RebuildLayer }> {
+  let layer: LayerObject | null = null;
+  try { layer = await readKind(store.objects, id, 'layer'); } catch (err) { if (!isDamageError(err)) throw err; }
+  const key = (p: LayerPackage): string => `${p.nevra} ${p.build} ${p.record ?? ''}`;
+  const wanted = builds.map((b) => key({ nevra: rpmNevra(b.record), build: b.record.header, record: b.recordId })).sort();
+  if (layer && layer.packages.map(key).sort().join('\n') !== wanted.join('\n')) throw otherContent({ name, version });
+  for (const time of await installTimes(store, view, layer, name, version)) {
+    const rebuild = builder(time);
+    const built = await rebuild();
+    let same = false;
+    try { same = await isPublishedContent(store.objects, view, id, built.layer); } finally { if (!same) await store.objects.discard(built.staged); }
+    if (same) return { built, rebuild };
+  }
+  throw new BazaarError('ERR_LAYER', `layer ${name}@${version} is already published, and these packages do not make it again (${layer ? 'when they were installed is lost with its objects' : 'its layer object is lost: they may be others, or when they were installed is lost too'}); publish a new version`, { data: { layer: name, version } });
 }
 
 /** Every layer with its published versions (highest first). */

@@ -72,6 +72,11 @@ export interface VersionCheck extends Omit<LayerVersionCheck, 'ok'> { ok: boolea
 export async function checkVersion(objects: ObjectStore, view: BranchView, name: string, version: string, tree: ObjectId, cache?: SnippetCache): Promise<VersionCheck> {
   const versions = await layerVersions(view, name);
   if (versions.has(version)) throw new BazaarError('ERR_LAYER', `layer ${name}@${version} is already published, and published layers never change; publish a new version`, { data: { layer: name, version } });
+  return checkAgainst(objects, versions, name, version, tree, cache);
+}
+
+/** The version check against the published `versions` (which do not hold `version`). */
+export async function checkAgainst(objects: ObjectStore, versions: ReadonlyMap<string, ObjectId>, name: string, version: string, tree: ObjectId, cache?: SnippetCache): Promise<VersionCheck> {
   const lower = [...versions.keys()].filter((v) => semver.lt(v, version)).sort(semver.rcompare);
   const higher = [...versions.keys()].filter((v) => semver.gt(v, version));
   const next = await layerProvides(objects, tree, cache);
@@ -93,6 +98,11 @@ export async function checkVersion(objects: ObjectStore, view: BranchView, name:
   }
 }
 
+/** What a layer object records of a version published below the bump it needed (nothing when it was not). */
+export function forcedBy(check: VersionCheck): Pick<LayerObject, 'forced'> {
+  return check.ok ? {} : { forced: { required: check.required, reasons: check.reasons.map((r) => `${r.kind} ${r.name}`) } };
+}
+
 /**
  * Publishes a layer version in `tx`. An understated version is refused
  * (ERR_POLICY_VIOLATION with the reasons) unless `force`, which records it in the layer.
@@ -102,8 +112,7 @@ export async function publishLayer(objects: ObjectStore, tx: Transaction, layer:
   if (!check.ok && !options.force) {
     throw new BazaarError('ERR_POLICY_VIOLATION', `${check.message}; publish with --force to record it anyway`, { data: { layer: layer.name, version: layer.version, required: check.required, reasons: check.reasons } });
   }
-  const forced = check.ok ? {} : { forced: { required: check.required, reasons: check.reasons.map((r) => `${r.kind} ${r.name}`) } };
-  const staged = await stageKind(objects, 'layer', { ...layer, ...forced });
+  const staged = await stageKind(objects, 'layer', { ...layer, ...forcedBy(check) });
   tx.stage(staged);
   const summary = `${layer.packages.length} package${layer.packages.length === 1 ? '' : 's'}`;
   await tx.update(layerBranch(layer.name), [{ path: versionPath(layer.version), id: staged.id }],

@@ -6,7 +6,7 @@
  * new version, or the whole update is refused naming every child and package that
  * blocks it; `skipChildren` leaves them out of sync on purpose, which audit then shows.
  */
-import { BazaarError } from '../errors.js';
+import { BazaarError, isDamageError } from '../errors.js';
 import { formatLinkPolicy, parseLinkPolicy } from '../policy/linked-image.js';
 import type { Violation } from '../policy/linked-image.js';
 import { channelSource } from '../resolver/catalog-source.js';
@@ -26,13 +26,25 @@ import { imagePackages, packagesOfDb } from './image-packages.js';
 import { linkConstraints, linkRules, violations, withParentBuilds } from './link-policy.js';
 import type { LinkRules } from './link-policy.js';
 
-/** The images linked to `parent`, by name. */
-export async function childrenOf(view: BranchView, objects: Store['objects'], parent: string): Promise<Array<{ id: ObjectId; image: ImageObject }>> {
+/**
+ * The images linked to `parent`, by name. An image whose object cannot be read fails the
+ * call (a write must not leave a child behind), unless the reader passes `onDamaged`: then
+ * it is told of it (whether it is a child cannot be known) and the rest are listed.
+ */
+export async function childrenOf(view: BranchView, objects: Store['objects'], parent: string, onDamaged?: (name: string, err: BazaarError) => void): Promise<Array<{ id: ObjectId; image: ImageObject }>> {
   const out: Array<{ id: ObjectId; image: ImageObject }> = [];
   for (const name of imageNames(view)) {
     // the image object alone says whose child it is; package sets are read only where needed
-    const id = await imageId(view, name);
-    const image = await readKind(objects, id, 'image');
+    let id: ObjectId;
+    let image: ImageObject;
+    try {
+      id = await imageId(view, name);
+      image = await readKind(objects, id, 'image');
+    } catch (err) {
+      if (!onDamaged || !isDamageError(err)) throw err;
+      onDamaged(name, err);
+      continue;
+    }
     if (image.parent?.name === parent) out.push({ id, image });
   }
   return out;
@@ -226,15 +238,24 @@ export async function audit(store: Store, view: BranchView, only?: string): Prom
   return out;
 }
 
-export interface LinkNode { image: string; version: string; policy: string | null; children: LinkNode[] }
+/** One image in the tree of links; `damaged` (why) when its image object cannot be read: then it stands at the root, its link unknown. */
+export interface LinkNode { image: string; version: string; policy: string | null; children: LinkNode[]; damaged?: string }
 
 /** The forest of links: every image with no parent at the root, children under it. */
 export async function linkTree(store: Store, view: BranchView): Promise<LinkNode[]> {
-  const get = treeReader(store.objects);
-  const all = await Promise.all(imageNames(view).map(async (n) => (await loadImage(store.objects, await imageId(view, n), get)).image));
-  const node = (name: string): LinkNode => {
-    const i = all.find((x) => x.name === name);
-    return { image: name, version: i?.version ?? '', policy: i?.parent?.policy ?? null, children: all.filter((x) => x.parent?.name === name).map((x) => node(x.name)) };
+  // the image objects alone say who links to whom: package sets are not read
+  const read = async (name: string): Promise<{ name: string; image: ImageObject | null; damaged?: string }> => {
+    try {
+      return { name, image: await readKind(store.objects, await imageId(view, name), 'image') };
+    } catch (err) {
+      if (!isDamageError(err)) throw err;
+      return { name, image: null, damaged: err.message.split('\n')[0] };
+    }
   };
-  return all.filter((i) => !i.parent || !all.some((x) => x.name === i.parent?.name)).map((i) => node(i.name));
+  const all = await Promise.all(imageNames(view).map(read));
+  const node = (x: (typeof all)[number]): LinkNode => ({
+    image: x.name, version: x.image?.version ?? '', policy: x.image?.parent?.policy ?? null,
+    children: all.filter((c) => c.image?.parent?.name === x.name).map(node), ...(x.damaged ? { damaged: x.damaged } : {}),
+  });
+  return all.filter((x) => !x.image?.parent || !all.some((p) => p.name === x.image?.parent?.name)).map(node);
 }

@@ -1,7 +1,8 @@
 /**
  * Writes a layer archive file (`.tar.zst` or `.tar`) the store's way: into a temp file in
  * the same directory, fsync, then rename over the final name, so a reader never sees a
- * partial archive; on failure or abort the temp file is removed.
+ * partial archive; on failure or abort the temp file is removed. Only a regular file is
+ * ever replaced (output-file.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { BazaarError, isErrno } from '../errors.js';
 import type { LayerEntry } from './layer-entry.js';
+import { checkOutputFile } from './output-file.js';
 import { writeTar } from './tar-writer.js';
 import type { WriteTarOptions } from './tar-writer.js';
 import { zstdFrames } from './zstd-frames.js';
@@ -28,6 +30,7 @@ export interface WriteLayerArchiveOptions extends WriteTarOptions {
 export async function writeLayerArchive(entries: AsyncIterable<LayerEntry> | Iterable<LayerEntry>, file: string, options: WriteLayerArchiveOptions = {}): Promise<{ bytes: number }> {
   const compression = options.compression ?? 'zstd';
   if (compression !== 'zstd' && compression !== 'none') throw new BazaarError('ERR_USAGE', `compression is 'zstd' or 'none', not ${JSON.stringify(compression)}`);
+  checkOutputFile(file);
   const tmp = join(dirname(file), `.${basename(file)}.tmp-${process.pid}-${threadId}-${randomBytes(4).toString('hex')}`);
   const fh = await open(tmp, 'wx');
   let bytes = 0;

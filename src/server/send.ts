@@ -2,7 +2,8 @@
  * Sending stored bytes: objects (and the .rpm files of rpm-md repositories) stream from
  * the store, verified as they are read, never held whole in memory. An object's id is its
  * ETag (its content can never change), so `If-None-Match` is answered with 304; a
- * single `Range` is served by streaming up to its end; a client that accepts zstd gets
+ * single valid `Range` is served by streaming up to its end (any other, or one an
+ * `If-Range` does not match, is ignored: 200, the whole body); a client that accepts zstd gets
  * the stored frames as they are (a standard zstd stream; the trailer is a skippable
  * frame), which costs the server no decompression.
  */
@@ -39,20 +40,38 @@ async function* slice(source: AsyncIterable<Buffer>, start: number, end: number)
   }
 }
 
-/** `bytes=a-b`, `bytes=a-`, `bytes=-n` against `size`: the inclusive range, 'unsatisfiable', or null (ignored: not one plain range). */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+/** One range as a client asked for it: `bytes=a-b`, `bytes=a-` (no last) or `bytes=-n` (no first: the last n bytes). */
+export interface RangeSpec { first: number | null; last: number | null }
+
+/**
+ * The one valid range a Range header asks for, or null: the header is ignored and the whole
+ * body sent (200), as RFC 9110 (14.2) lets a server do with anything but one valid range:
+ * several ranges, another unit, a malformed one, and an invalid one such as `bytes=5-3`
+ * (last before first). The unit is case-insensitive (14.1).
+ */
+export function rangeSpec(header: string | undefined): RangeSpec | null {
   if (header === undefined) return null;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  const m = /^bytes=(\d*)-(\d*)$/i.exec(header.trim());
   if (!m || (m[1] === '' && m[2] === '')) return null;
-  if (m[1] === '') {
-    const n = Number(m[2]);
-    if (n === 0) return 'unsatisfiable';
-    return { start: Math.max(size - n, 0), end: size - 1 };
+  const first = m[1] === '' ? null : Number(m[1]);
+  const last = m[2] === '' ? null : Number(m[2]);
+  if (first !== null && last !== null && last < first) return null;
+  return { first, last };
+}
+
+/** A valid range against `size`: the inclusive bytes, or 'unsatisfiable' (answered 416). */
+export function satisfy(spec: RangeSpec, size: number): { start: number; end: number } | 'unsatisfiable' {
+  if (spec.first === null) {
+    const n = spec.last as number;
+    return n === 0 ? 'unsatisfiable' : { start: Math.max(size - n, 0), end: size - 1 };
   }
-  const start = Number(m[1]);
-  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (start >= size || end < start) return 'unsatisfiable';
-  return { start, end };
+  if (spec.first >= size) return 'unsatisfiable';
+  return { start: spec.first, end: spec.last === null ? size - 1 : Math.min(spec.last, size - 1) };
+}
+
+/** Whether a Range header may be honoured: without If-Range, or when If-Range names this ETag (a date never does: no Last-Modified is sent). */
+function rangeApplies(ifRange: string | undefined, etag: string): boolean {
+  return ifRange === undefined || ifRange.trim() === etag;
 }
 
 /** Whether an If-None-Match header names this ETag (or `*`). */
@@ -122,9 +141,9 @@ export async function sendObject(c: Context, store: Store, id: ObjectId, options
   if (options.filename) headers['Content-Disposition'] = `attachment; filename="${options.filename.replace(/["\\]/g, '_')}"`;
   if (matches(c.req.header('If-None-Match'), etag)) return new Response(null, { status: 304, headers });
   const head = c.req.method === 'HEAD';
-  const rangeHeader = c.req.header('Range');
+  const spec = rangeApplies(c.req.header('If-Range'), etag) ? rangeSpec(c.req.header('Range')) : null;
   const acceptsZstd = /(^|,)\s*zstd\s*(;\s*q=(?!0(\.0*)?\s*(,|$))[\d.]+)?\s*(,|$)/i.test(c.req.header('Accept-Encoding') ?? '');
-  if (acceptsZstd && rangeHeader === undefined) {
+  if (acceptsZstd && spec === null) {
     const stored = store.objects.backend.storedSize(id);
     if (stored === null) throw notFound(id);
     headers['Content-Encoding'] = 'zstd';
@@ -135,7 +154,7 @@ export async function sendObject(c: Context, store: Store, id: ObjectId, options
     return new Response(webStream(raw), { status: 200, headers });
   }
   const size = options.size ?? await objectSize(store, id);
-  const range = parseRange(rangeHeader, size);
+  const range = spec === null ? null : satisfy(spec, size);
   if (range === 'unsatisfiable') {
     return new Response(null, { status: 416, headers: { ...headers, 'Content-Range': `bytes */${size}` } });
   }

@@ -40,9 +40,13 @@ class StagingWriter implements ObjectWriter {
 
   /**
    * `knownExisting`: the caller knows the object exists, so only hash. `rewrite`: write
-   * the bytes even when an object of that id exists (a repair replaces a damaged copy).
+   * the bytes even when an object of that id exists (a repair replaces a damaged copy);
+   * a set: when the id, known once hashed, is in it.
    */
-  constructor(private readonly backend: ObjectBackend, private readonly knownExisting: boolean, private readonly rewrite = false) {}
+  constructor(private readonly backend: ObjectBackend, private readonly knownExisting: boolean, private readonly rewrite: boolean | ReadonlySet<ObjectId> = false) {}
+
+  /** Whether the object `id` is to be written even if it exists (and then loose: reads prefer a loose copy to a packed one). */
+  private rewrites(id: ObjectId): boolean { return this.rewrite === true || (this.rewrite !== false && this.rewrite.has(id)); }
 
   async write(chunk: Buffer): Promise<void> {
     this.hash.update(chunk);
@@ -63,18 +67,20 @@ class StagingWriter implements ObjectWriter {
   private joined(): Buffer { return this.frame.length === 1 ? this.frame[0] : Buffer.concat(this.frame); }
 
   private async flushFrame(data: Buffer): Promise<void> {
-    this.slot ??= await this.backend.createSlot({ loose: this.rewrite });
+    // the id is not known yet: a rewrite set writes every large object loose
+    this.slot ??= await this.backend.createSlot({ loose: this.rewrite !== false });
     await this.slot.append(await this.encoder.frame(data));
   }
 
   async finish(): Promise<StagedObject> {
     const id = `sha256:${this.hash.digest('hex')}` as ObjectId;
-    if (this.knownExisting || (!this.rewrite && this.slot === null && this.backend.has(id))) return { id, slot: null, size: this.size };
+    const rewrite = this.rewrites(id);
+    if (this.knownExisting || (!rewrite && this.slot === null && this.backend.has(id))) return { id, slot: null, size: this.size };
     try {
       if (this.slot === null) {
         // One frame: a single write instead of open/write/write/close.
         const frame = await this.encoder.frame(this.joined());
-        this.slot = await this.backend.createSlot({ loose: this.rewrite });
+        this.slot = await this.backend.createSlot({ loose: rewrite });
         this.slot.writeWhole(Buffer.concat([frame, this.encoder.trailer()]));
       } else {
         if (this.frameBytes > 0) await this.flushFrame(this.joined());
@@ -118,11 +124,13 @@ export class ObjectStore {
    * compressed or written, and the bytes are only hashed. `rewrite` stages the bytes even
    * when the object exists (a repair replaces a damaged copy).
    */
-  writer(options: { expect?: ObjectId; rewrite?: boolean; hashOnly?: boolean } = {}): ObjectWriter {
+  writer(options: { expect?: ObjectId; rewrite?: boolean | ReadonlySet<ObjectId>; hashOnly?: boolean } = {}): ObjectWriter {
     // hashOnly: the caller wants the id, not a copy (a package's files stay in its .rpm
     // until a layer needs them)
-    const known = options.hashOnly === true || (!options.rewrite && options.expect !== undefined && this.backend.has(options.expect));
-    return new StagingWriter(this.backend, known, options.rewrite === true);
+    const rewrite = options.rewrite ?? false;
+    const rewritesExpected = rewrite === true || (rewrite !== false && options.expect !== undefined && rewrite.has(options.expect));
+    const known = options.hashOnly === true || (!rewritesExpected && options.expect !== undefined && this.backend.has(options.expect));
+    return new StagingWriter(this.backend, known, rewrite);
   }
 
   /** Stages a file's content as one object (see `writer` for the options). */
@@ -180,13 +188,12 @@ export class ObjectStore {
 
   /** Streams an object's bytes; throws (naming it) if it is missing or its bytes do not hash to its id. */
   async *stream(id: ObjectId): AsyncGenerator<Buffer> {
+    // staged bytes first: they hash to the id by construction, and replace a damaged copy
+    const p = this.pending.get(id);
+    if (p) { yield p.data; return; }
     const hash = createHash('sha256');
     const source = await this.backend.readStream(id);
-    if (source === null) {
-      const p = this.pending.get(id);
-      if (p) { yield p.data; return; }
-      throw objectNotFound(id);
-    }
+    if (source === null) throw objectNotFound(id);
     try {
       for await (const frame of decompressFrames(source)) {
         hash.update(frame);

@@ -34,6 +34,7 @@ import type { ObjectId } from './layout.js';
 import { readIndexFile } from './package-index.js';
 import { withStoredCopy } from './rpm-blob.js';
 import { Reachability } from './reachability.js';
+import { checkResetRefs } from './reset-refs.js';
 import { CHANNEL_PREFIX, PACKAGES_BRANCH, PINS_BRANCH, buildPath } from './ref-paths.js';
 import type { Store } from './store.js';
 import type { Transaction } from './transaction.js';
@@ -56,6 +57,7 @@ export interface RepairReport {
 
 /** Runs fsck, repairs what it can under the writers' lock, and runs fsck again. */
 export async function repair(store: Store, options: RepairOptions = {}): Promise<RepairReport> {
+  checkResetRefs(store, options.resetRefs ?? []);
   const repaired: string[] = [];
   const unrepaired: string[] = [];
   await store.write((tx) => repairState(store, tx, repaired), { damagedState: 'repairing' });
@@ -256,7 +258,11 @@ async function repairObjects(store: Store, tx: Transaction, report: FsckReport, 
   for (const p of problems.values()) {
     if (fixed.has(p.id)) continue;
     if (ancestorRecord(reach, p.id) !== null && unrepaired.some((u) => u.includes(p.id))) continue;
-    unrepaired.push(`${p.id} (${p.what}): ${p.problem}; nothing in the store holds it${p.kind === 'blob' ? '' : ` ('bazaar fsck --repair --reset-ref ${p.branches[0] ?? 'BRANCH'}' would drop what needs it)`}`);
+    const layer = /^layers\/(.+)$/.exec(p.branches[0] ?? '')?.[1];
+    const step = layer !== undefined
+      ? `; importing the layer's directory or archive again ('bazaar layer import ${layer}@VERSION DIR'), or creating it again from the same packages, restores it`
+      : p.kind === 'blob' ? '' : ` ('bazaar fsck --repair --reset-ref ${p.branches[0] ?? 'BRANCH'}' would drop what needs it)`;
+    unrepaired.push(`${p.id} (${p.what}): ${p.problem}; nothing in the store holds it${step}`);
   }
   writeDamage(store.dir, readDamage(store.dir).filter((d) => !fixed.has(d.id)));
 }

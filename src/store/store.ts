@@ -9,7 +9,7 @@
  * Package operations (add, lookups) live here; channels, pins, images and the rest are
  * modules that take a snapshot or a transaction.
  */
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
 import { allEntries, buildIdOfFile, findBuild, readBuild } from './builds.js';
@@ -74,6 +74,23 @@ function makeStoreDir(dir: string): void {
   }
 }
 
+/** An empty path is a mistake (an unset variable), never the current directory. */
+function refuseEmptyPath(dir: string): void {
+  if (dir === '') throw new BazaarError('ERR_USAGE', 'the store directory is an empty string; name a directory');
+}
+
+/** Refuses a directory holding anything but `lost+found` (a store is created only in an empty one). */
+function refuseForeignContent(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n !== 'lost+found');
+  } catch (err) {
+    throw new BazaarError('ERR_BAD_INPUT', `cannot create a store at ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+  if (names.length === 0) return;
+  throw new BazaarError('ERR_BAD_INPUT', `${dir} is not empty and is not a bazaar store (it holds ${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}); create the store in an empty or new directory`, { data: { dir } });
+}
+
 export class Store {
   readonly objects: ObjectStore;
   readonly states: StateBackend;
@@ -87,9 +104,15 @@ export class Store {
     this.now = options.now ?? Date.now;
   }
 
-  /** Creates a store in `dir` (which may exist and be empty); idempotent on an existing store. */
+  /**
+   * Creates a store in `dir` (which may exist and be empty, or hold only `lost+found`, as a
+   * fresh file system does); idempotent on an existing store. Any other directory is refused:
+   * a store's gc and repair would treat its files as their own.
+   */
   static async init(dir: string, options: StoreOptions = {}): Promise<Store> {
+    refuseEmptyPath(dir);
     makeStoreDir(dir);
+    if (!existsSync(markerPath(dir))) refuseForeignContent(dir);
     try {
       writeFileSync(markerPath(dir), `${JSON.stringify({ layout: STORE_LAYOUT_VERSION })}\n`, { flag: 'wx' });
     } catch (err) {
@@ -107,6 +130,7 @@ export class Store {
 
   /** Opens an existing store (migrating a layout-1 store once); a clear error if `dir` is not one. */
   static async open(dir: string, options: StoreOptions = {}): Promise<Store> {
+    refuseEmptyPath(dir);
     let marker: { layout?: unknown };
     try {
       marker = JSON.parse(readFileSync(markerPath(dir), 'utf8'));

@@ -1,3 +1,4 @@
+import { BazaarError } from '../../errors.js';
 import { repair } from '../../store/repair.js';
 import type { FsckReport } from '../../store/fsck.js';
 import { expectArgs } from '../command.js';
@@ -53,6 +54,7 @@ Example:
   },
   async run({ positionals, options, openStore, progress }) {
     expectArgs(positionals, 0, 0, 'bazaar fsck [--repair [--reset-ref BRANCH]]');
+    if (options['reset-ref'] !== undefined && !options.repair) throw new BazaarError('ERR_USAGE', '--reset-ref moves a branch back, which only --repair does: bazaar fsck --repair --reset-ref BRANCH');
     const store = await openStore();
     if (options.repair) {
       const resetRefs = (options['reset-ref'] as string[] | undefined) ?? [];

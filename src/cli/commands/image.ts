@@ -5,6 +5,7 @@ import { changeImage, createImage, listImages, showImage, upgradeImageLayer } fr
 import type { CheckoutResult } from '../../image/checkout.js';
 import { changeText, familyText } from '../change-text.js';
 import { expectArgs } from '../command.js';
+import { damagedNotice } from '../damage-text.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
 
 const SUBCOMMANDS = 'create|install|remove|upgrade|upgrade-layer|ls|show|log|diff|rollback|cherry-pick|checkout|export';
@@ -35,7 +36,9 @@ async function run(input: CommandInput): Promise<CommandOutput> {
   switch (sub) {
     case 'create': {
       expectArgs(rest, 1, 1, 'bazaar image create NAME@VERSION --layer L@RANGE... [--channel C]');
-      const r = await createImage(store, rest[0] as string, list(input.options.layer), channel ? { channel } : {});
+      const layers = list(input.options.layer);
+      if (layers.length === 0) throw new BazaarError('ERR_USAGE', 'name the image\'s layers, lowest first: bazaar image create NAME@VERSION --layer L@RANGE... [--channel C]');
+      const r = await createImage(store, rest[0] as string, layers, channel ? { channel } : {});
       return { exitCode: 0, json: r, text: `created image ${r.name}@${r.version}\t${r.id}\n${r.layers.map((l) => `  ${l.private ? '(private)' : `${l.name}@${l.version}`}\t${l.id}`).join('\n')}` };
     }
     case 'install':
@@ -55,7 +58,13 @@ async function run(input: CommandInput): Promise<CommandOutput> {
     case 'ls': {
       expectArgs(rest, 0, 0, 'bazaar image ls');
       const all = await store.read((s) => listImages(store, s));
-      return { exitCode: 0, json: all, text: all.map((i) => `${i.name}@${i.version}\t${i.layers.filter((l) => !l.private).map((l) => `${l.name}@${l.version}`).join(' ')}\t${i.packages.length} packages`).join('\n') };
+      // a damaged image is listed, marked, and makes the listing exit 1 (a problem found)
+      const damaged = all.filter((i) => 'damaged' in i);
+      if (damaged.length) input.notice(damagedNotice(damaged.map((i) => i.name)));
+      return {
+        exitCode: damaged.length ? 1 : 0, json: all,
+        text: all.map((i) => `${i.name}@${i.version ?? '?'}\t${i.layers.filter((l) => !l.private).map((l) => `${l.name}@${l.version}`).join(' ')}\t${'damaged' in i ? `DAMAGED: ${i.damaged}` : `${i.packages.length} packages`}`).join('\n'),
+      };
     }
     case 'show': {
       expectArgs(rest, 1, 1, 'bazaar image show NAME[@VERSION]');

@@ -23,12 +23,25 @@ function contentOf(input: CommandInput, rest: string[]): LayerContentRequest {
   return { ...(packages.length ? { packages } : {}), ...(resolve.length ? { resolve } : {}), ...(channel ? { channel } : {}) };
 }
 
-function checkText(r: Pick<LayerResult, 'name' | 'version' | 'check'>): string[] {
-  const c = r.check;
+function checkText(r: Pick<LayerResult, 'name' | 'version'>, c: NonNullable<LayerResult['check']>): string[] {
   if (c.previous === null && c.ok) return [`${r.name}@${r.version}: the first version; any version will do`];
   const reasons = c.reasons.map((x) => `  ${x.kind} ${x.name}${'from' in x ? ` (${x.from} -> ${x.to})` : ''}`);
   return [`${r.name}@${r.version} after ${c.previous ?? 'nothing'}: needs a ${c.required} bump, makes ${c.actual ?? 'no'} bump: ${c.ok ? 'ok' : 'understated'}`, ...reasons];
 }
+
+/** The first lines of create and import: the version check (dry), what was published, or what was restored of a version published already. */
+function headText(r: Pick<LayerResult, 'name' | 'version' | 'id' | 'check' | 'restored'>, dryRun: boolean): string[] {
+  if (r.check === null) {
+    const n = r.restored?.length ?? 0;
+    const what = n === 0 ? 'it is whole, nothing to restore' : `${dryRun ? 'would restore' : 'restored'} ${n} lost or damaged object${n === 1 ? '' : 's'}`;
+    return [`layer ${r.name}@${r.version} is published with this content: ${what}\t${r.id}`];
+  }
+  if (dryRun) return checkText(r, r.check);
+  return [`published layer ${r.name}@${r.version}\t${r.id}`, ...(r.check.ok ? [] : [`forced: a ${r.check.required} bump was required`])];
+}
+
+/** Exit 1 when a dry run finds the version understated. */
+const exitOf = (r: Pick<LayerResult, 'check'>, dryRun: boolean): number => (dryRun && r.check !== null && !r.check.ok ? 1 : 0);
 
 async function run(input: CommandInput): Promise<CommandOutput> {
   const [sub, ...rest] = input.positionals;
@@ -40,8 +53,8 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       if (!ref) throw new BazaarError('ERR_USAGE', `name the layer: bazaar layer ${sub} NAME@VERSION --package NEVRA... | --resolve NAME... --channel C`);
       const dryRun = sub === 'check-version';
       const r = await createLayer(store, ref, contentOf(input, more), { force: input.options.force === true, dryRun });
-      const text = dryRun ? checkText(r) : [`published layer ${r.name}@${r.version}\t${r.id}`, ...(r.check.ok ? [] : [`forced: a ${r.check.required} bump was required`]), ...r.packages.map((p) => `+ ${p}`)];
-      return { exitCode: dryRun && !r.check.ok ? 1 : 0, json: r, text: text.join('\n') };
+      const text = [...headText(r, dryRun), ...(dryRun ? [] : r.packages.map((p) => `+ ${p}`))];
+      return { exitCode: exitOf(r, dryRun), json: r, text: text.join('\n') };
     }
     case 'import':
     case 'import-rpmdb': {
@@ -61,9 +74,8 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       } finally {
         input.progress.done();
       }
-      const head = options.dryRun ? checkText(r) : [`published layer ${r.name}@${r.version}\t${r.id}`, ...(r.check.ok ? [] : [`forced: a ${r.check.required} bump was required`])];
-      const text = [...head, `${r.files} files, ${r.bytes} bytes, ${r.packages.length} package${r.packages.length === 1 ? '' : 's'}`, ...r.packages.map((p) => `+ ${p}`)];
-      return { exitCode: options.dryRun && !r.check.ok ? 1 : 0, json: r, text: text.join('\n') };
+      const text = [...headText(r, options.dryRun), `${r.files} files, ${r.bytes} bytes, ${r.packages.length} package${r.packages.length === 1 ? '' : 's'}`, ...r.packages.map((p) => `+ ${p}`)];
+      return { exitCode: exitOf(r, options.dryRun), json: r, text: text.join('\n') };
     }
     case 'ls': {
       expectArgs(rest, 0, 0, 'bazaar layer ls');
@@ -117,6 +129,10 @@ export const layer: Command = {
                                   move every image on V whose range admits W to W, in one
                                   commit; images whose packages would break are listed and
                                   left alone (unless --force); private layers stay as they are
+
+A published version never changes. Creating or importing it again with the same content
+restores its objects should they be lost or damaged (the version stays as it is); other
+content is refused.
 
 Each package of a layer has a snippet at var/lib/bazaar/db/<name>-<epoch>:<version>-<release>.<arch>.json
 (its rpm header, as rpm's database keeps it). Publishing checks the version: removing a

@@ -4,6 +4,7 @@ import type { LinkNode } from '../../image/links.js';
 import { familyText } from '../change-text.js';
 import type { FamilyChange } from '../change-text.js';
 import { expectArgs } from '../command.js';
+import { damagedNotice } from '../damage-text.js';
 import type { Command } from '../command.js';
 
 function changed(r: FamilyChange | null, what: string): { exitCode: number; json: unknown; text: string } {
@@ -12,7 +13,11 @@ function changed(r: FamilyChange | null, what: string): { exitCode: number; json
 }
 
 function tree(nodes: LinkNode[], depth = 0): string[] {
-  return nodes.flatMap((n) => [`${'  '.repeat(depth)}${n.image}@${n.version}${n.policy ? `  (${n.policy})` : ''}`, ...tree(n.children, depth + 1)]);
+  return nodes.flatMap((n) => [`${'  '.repeat(depth)}${n.image}@${n.damaged ? '?' : n.version}${n.policy ? `  (${n.policy})` : ''}${n.damaged ? `  DAMAGED: ${n.damaged}` : ''}`, ...tree(n.children, depth + 1)]);
+}
+
+function damagedIn(nodes: LinkNode[]): string[] {
+  return nodes.flatMap((n) => [...(n.damaged ? [n.image] : []), ...damagedIn(n.children)]);
 }
 
 export const link: Command = {
@@ -42,13 +47,16 @@ Example:
   bazaar link webapp host --policy sync:minimal
   bazaar link ls`,
   options: { policy: { type: 'string', describe: 'the content policy: sync|mirror|partial : minimal|core-os|all|GROUP' } },
-  async run({ positionals, options, openStore }) {
+  async run({ positionals, options, openStore, notice }) {
     const store = await openStore();
     const [first, ...rest] = positionals;
     if (first === 'ls') {
       expectArgs(rest, 0, 0, 'bazaar link ls');
       const nodes = await store.read((s) => linkTree(store, s));
-      return { exitCode: 0, json: nodes, text: tree(nodes).join('\n') };
+      // as image ls: a damaged image is listed, marked, and the listing exits 1
+      const damaged = damagedIn(nodes);
+      if (damaged.length) notice(damagedNotice(damaged));
+      return { exitCode: damaged.length ? 1 : 0, json: nodes, text: tree(nodes).join('\n') };
     }
     if (first === 'set-policy') {
       expectArgs(rest, 2, 2, 'bazaar link set-policy CHILD POLICY:GROUP');

@@ -6,6 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BazaarError, isErrno } from '../../errors.js';
+import { checkOutputFile } from '../../image/output-file.js';
 import type { Command } from '../command.js';
 import { serverError } from '../server-error.js';
 
@@ -41,7 +42,7 @@ Example:
     const name = at < 0 ? ref : ref.slice(0, at);
     const path = at < 0 ? `v1/images/${encodeURIComponent(name)}/archive.tar.zst` : `v1/images/${encodeURIComponent(name)}/versions/${encodeURIComponent(ref.slice(at + 1))}/archive.tar.zst`;
     const toFile = out.endsWith('.tar.zst');
-    if (!toFile) checkEmptyDir(out);
+    if (toFile) checkOutputFile(out); else checkEmptyDir(out);
     const token = process.env.BAZAAR_TOKEN;
     let res: Response;
     try {

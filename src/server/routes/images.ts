@@ -72,7 +72,10 @@ export function imageRoutes(store: Store, reads: Reads): Hono {
   app.get('/:name/children', async (c) => c.json(await reads.read(async (view) => {
     const name = c.req.param('name');
     await imageId(view, name);
-    return (await childrenOf(view, store.objects, name)).map(({ id, image }) => ({ name: image.name, version: image.version, id, policy: image.parent?.policy ?? null }));
+    // an image that cannot be read is listed as damaged: whether it is a child cannot be known
+    const damaged: Array<{ name: string; damaged: string }> = [];
+    const children = await childrenOf(view, store.objects, name, (n, err) => damaged.push({ name: n, damaged: err.message.split('\n')[0] }));
+    return [...children.map(({ id, image }) => ({ name: image.name, version: image.version, id, policy: image.parent?.policy ?? null })), ...damaged];
   })));
   return app;
 }

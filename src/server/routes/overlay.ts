@@ -55,7 +55,8 @@ export function overlayRoutes(store: Store, reads: Reads, tokens: TokenCheck, op
     const current = versions[0] ?? '0.0.0';
     const patch = semver.inc(current, 'patch') as string;
     const dry = await importLayer(store, `${layer}@${patch}`, archive, { dryRun: true });
-    if (dry.check.ok) return patch;
+    // never a published version (the highest's next patch): the check is there
+    if (dry.check === null || dry.check.ok) return patch;
     return semver.inc(current, dry.check.required === 'major' ? 'major' : 'minor') as string;
   }
 

@@ -18,7 +18,7 @@ import type { PackageManifest } from '../../store/kinds/package.js';
 import type { Store } from '../../store/store.js';
 import type { Reads } from '../snapshots.js';
 import { errorResponse, statusOf } from '../http-error.js';
-import { BazaarError } from '../../errors.js';
+import { BazaarError, isDamageError } from '../../errors.js';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -56,7 +56,7 @@ ${channels.map((ch) => html`<tr><td><a href="/ui/channels/${enc(ch.name)}">${ch.
 </table>
 <h2>Images</h2>
 <table><tr><th>image</th><th>version</th><th>layers</th><th>parent</th></tr>
-${images.map((i) => html`<tr><td><a href="/ui/images/${enc(i.name)}">${i.name}</a></td><td>${i.version}</td><td>${i.layers.filter((l) => !l.private).map((l) => html`<span class="tag">${l.name}@${l.version}</span>`)}</td><td>${i.parent ?? '—'}</td></tr>`)}
+${images.map((i) => html`<tr><td><a href="/ui/images/${enc(i.name)}">${i.name}</a>${'damaged' in i ? html` <span class="bad">damaged: ${i.damaged}</span>` : ''}</td><td>${i.version ?? '?'}</td><td>${i.layers.filter((l) => !l.private).map((l) => html`<span class="tag">${l.name}@${l.version}</span>`)}</td><td>${i.parent ?? '—'}</td></tr>`)}
 </table>`));
   });
 
@@ -106,10 +106,11 @@ ${m.files.map((f) => html`<tr class="mono"><td>${f.mode.toString(8).padStart(7, 
 
   app.get('/images/:name', async (c) => {
     const name = c.req.param('name');
+    const unreadable: string[] = [];
     const d = await reads.read(async (view) => ({
       image: await showImage(store, view, name),
       history: await imageLog(store, view, name),
-      children: await childrenOf(view, store.objects, name),
+      children: await childrenOf(view, store.objects, name, (n) => unreadable.push(n)),
       audit: await audit(store, view, name).catch(() => []),
     }));
     const state = d.image.parent === null ? html`<p>not linked to a parent</p>`
@@ -126,6 +127,7 @@ ${d.image.layers.map((l) => html`<tr><td>${l.private ? 'private' : l.name}</td><
 <p>${d.image.packages.map((p) => html`<span class="tag">${p}</span> `)}</p>
 <h2>Linked children</h2>
 ${d.children.length ? html`<ul>${d.children.map((ch) => html`<li><a href="/ui/images/${enc(ch.image.name)}">${ch.image.name}</a>@${ch.image.version} (${ch.image.parent?.policy ?? ''})</li>`)}</ul>` : html`<p>none</p>`}
+${unreadable.length ? html`<p class="bad">damaged, so not known whether linked here: ${unreadable.map((n) => html`<a href="/ui/images/${enc(n)}">${n}</a> `)}</p>` : ''}
 <h2>History</h2>
 <table><tr><th>time</th><th>version</th><th>change</th></tr>${d.history.map((e) => html`<tr><td>${e.time}</td><td>${e.version}</td><td>${e.message.split('\n')[0]}</td></tr>`)}</table>`));
   });
@@ -133,7 +135,7 @@ ${d.children.length ? html`<ul>${d.children.map((ch) => html`<li><a href="/ui/im
   // Errors as a page too (escaped, like everything on it), with the API's status.
   app.onError((err, c) => {
     if (!(err instanceof BazaarError)) return errorResponse(err, c, () => undefined);
-    return c.html(page('Not here', html`<p class="bad">${err.message.split('\n')[0]}</p>`), statusOf(err));
+    return c.html(page(isDamageError(err) ? 'Damaged' : 'Not here', html`<p class="bad">${err.message.split('\n')[0]}</p>`), statusOf(err));
   });
 
   return app;
