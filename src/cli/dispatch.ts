@@ -98,6 +98,11 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === undefined) {
+    const unknownOption = lead.find((a, i) => !['--store', '--json', '--help', '-h'].includes(a) && lead[i - 1] !== '--store');
+    if (unknownOption !== undefined) {
+      process.stderr.write(`bazaar: unknown option ${unknownOption.slice(0, 80)}; 'bazaar --help' lists the commands and options\n`);
+      return 2;
+    }
     const helpAsked = lead.includes('--help') || lead.includes('-h');
     process.stdout.write(`${topHelp()}\n`);
     return helpAsked ? 0 : 2;

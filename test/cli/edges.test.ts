@@ -108,6 +108,20 @@ t('option errors in bazaar\'s words; --version, help CMD, and common options bef
   const before = bazaar(['--store', dir, '--json', 'ls', 'sed']);
   assert.is(before.status, 0, before.stderr);
   assert.is(JSON.parse(before.stdout)[0].nevra, 'sed-1:4.9-alt1.x86_64');
+  const frob = fails(['--frobnicate'], 2, "bazaar: unknown option --frobnicate; 'bazaar --help' lists the commands and options");
+  assert.not.match(frob, 'Usage');
+  fails(['--store', dir, '--frobnicate'], 2, 'unknown option --frobnicate');
+});
+
+t('demo without --serve makes the channel sample the README names', () => {
+  const dir = join(tempDir('demo'), 'store');
+  const r = bazaar(['demo', '--json', '--store', dir]);
+  assert.is(r.status, 0, r.stderr);
+  const summary = JSON.parse(r.stdout) as { packages: number; channel: string };
+  assert.is(summary.channel, 'sample');
+  const channel = bazaar(['channel', 'ls', '--json', '--store', dir, 'sample']);
+  assert.is(channel.status, 0, channel.stderr);
+  assert.is((JSON.parse(channel.stdout) as { packages: unknown[] }).packages.length, summary.packages, 'every sample package');
 });
 
 t('channel names differing only in case are refused; delete and rename keep history', () => {

@@ -24,12 +24,12 @@ export const demo: Command = {
   name: 'demo',
   usage: 'bazaar demo [--store DIR] [--json] [--serve [--port 8080] [--host H]]',
   help: `Creates the store if needed, adds every package of the embedded sample distribution
-(repos/sample), and prints a summary: packages, coexisting versions, objects and the
-space that content deduplication saved.
+(repos/sample), puts every one into the channel 'sample' (created if missing), and
+prints a summary: packages, coexisting versions, objects and the space that content
+deduplication saved.
 
-With --serve it then puts every package into the channel 'sample' (created if
-missing) and serves the store like 'bazaar serve' (the channel is an rpm-md repository
-at /repo/sample/), printing the summary and the URL.
+With --serve it then serves the store like 'bazaar serve' (the channel is an rpm-md
+repository at /repo/sample/), printing the summary and the URL.
 
 Example:
   bazaar demo --store /tmp/demo && bazaar show --store /tmp/demo webserver
@@ -54,12 +54,13 @@ Example:
       `store ${storeDir}: ${packages.length} package builds of ${byName.size} names from repos/sample`,
       `coexisting versions: ${multi.join(', ') || 'none'}`,
       `${usage.objects} objects, ${usage.bytes} bytes on disk for ${rpmBytes} bytes of .rpm files (originals included)`,
-      `next: npx bazaar ls --store ${storeDir}; npx bazaar show --store ${storeDir} webserver`,
+      `channel sample: every one of them`,
+      `next: npx bazaar ls --store ${storeDir}; npx bazaar show --store ${storeDir} webserver; npx bazaar channel ls --store ${storeDir} sample`,
     ].join('\n');
-    if (input.options.serve !== true) return { exitCode: 0, json: summary, text };
     const exists = await store.read(async (view) => channelNames(view).includes('sample'));
-    if (!exists) await createChannel(store, 'sample', { message: 'bazaar demo --serve' });
-    await publishChannel(store, 'sample', packages.map((p) => p.key), { message: 'bazaar demo --serve: every sample package' });
+    if (!exists) await createChannel(store, 'sample', { message: 'bazaar demo' });
+    await publishChannel(store, 'sample', packages.map((p) => p.key), { message: 'bazaar demo: every sample package' });
+    if (input.options.serve !== true) return { exitCode: 0, json: { ...summary, channel: 'sample' }, text };
     if (input.emit) input.emit(`${text}\n`); else notice(text);
     return serveUntilSignal(store, input);
   },
