@@ -2,13 +2,14 @@ import { BazaarError } from '../../errors.js';
 import { cherryPick, diffImage, imageLog, rollbackImage } from '../../image/image-history.js';
 import { checkoutImage, exportImageRef } from '../../image/image-materialise.js';
 import { changeImage, createImage, listImages, showImage, upgradeImageLayer } from '../../image/image-ops.js';
+import { deleteImage, renameImage } from '../../image/image-lifecycle.js';
 import type { CheckoutResult } from '../../image/checkout.js';
 import { changeText, familyText } from '../change-text.js';
 import { expectArgs } from '../command.js';
 import { damagedNotice } from '../damage-text.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
 
-const SUBCOMMANDS = 'create|install|remove|upgrade|upgrade-layer|ls|show|log|diff|rollback|cherry-pick|checkout|export';
+const SUBCOMMANDS = 'create|install|remove|upgrade|upgrade-layer|ls|show|log|diff|rollback|cherry-pick|checkout|export|delete|rename';
 const EXPORT_FORMATS = ['dir', 'tar.zst', 'overlay', 'squashfs'] as const;
 
 function list(v: string | boolean | string[] | undefined): string[] {
@@ -122,6 +123,16 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       if (res.format === 'squashfs') text.push(`${res.bytes} bytes, ${res.devices} device nodes`, ...res.notes.map((n) => `note: ${n}`));
       return { exitCode: 0, json: { ...r.image, out: rest[1], ...res }, text: text.join('\n') };
     }
+    case 'delete': {
+      expectArgs(rest, 1, 1, 'bazaar image delete NAME');
+      const r = await deleteImage(store, rest[0] as string);
+      return { exitCode: 0, json: r, text: `deleted image ${r.name} (its history stays as ${r.trash} for the retention window)` };
+    }
+    case 'rename': {
+      expectArgs(rest, 2, 2, 'bazaar image rename OLD NEW');
+      const r = await renameImage(store, rest[0] as string, rest[1] as string);
+      return { exitCode: 0, json: r, text: `renamed image ${r.from} to ${r.name} (${r.versions} version${r.versions === 1 ? '' : 's'}, history kept)` };
+    }
     default:
       throw new BazaarError('ERR_USAGE', sub === undefined ? `name a subcommand: bazaar image ${SUBCOMMANDS}` : `unknown subcommand '${sub}': bazaar image ${SUBCOMMANDS}`);
   }
@@ -161,6 +172,10 @@ layers' snippets. Every change publishes a new image version in one commit.
                                   OUT as a directory, a deterministic .tar.zst, one directory
                                   per layer with the overlay mount command, or a squashfs
                                   (needs mksquashfs); the format follows OUT's suffix
+  image delete NAME               delete it (its history is kept for the retention window);
+                                  refused while children are linked to it
+  image rename OLD NEW            rename it, keeping its history and versions; refused while
+                                  children are linked to it
 
 Example:
   bazaar image create webapp@1.0.0 --layer base@^1.0 --channel sample

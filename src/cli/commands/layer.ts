@@ -4,10 +4,11 @@ import type { ImportLayerResult } from '../../image/layer-import.js';
 import { createLayer, listLayers, showLayer } from '../../image/layer-ops.js';
 import type { LayerContentRequest, LayerResult } from '../../image/layer-ops.js';
 import { upgradeLayer } from '../../image/layer-upgrade.js';
+import { deleteLayer } from '../../image/image-lifecycle.js';
 import { expectArgs } from '../command.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
 
-const SUBCOMMANDS = 'create|check-version|import|import-rpmdb|ls|show|upgrade';
+const SUBCOMMANDS = 'create|check-version|import|import-rpmdb|ls|show|upgrade|delete';
 
 function list(v: string | boolean | string[] | undefined): string[] {
   return v === undefined || typeof v === 'boolean' ? [] : Array.isArray(v) ? v : [v];
@@ -96,6 +97,11 @@ async function run(input: CommandInput): Promise<CommandOutput> {
         ...r.skipped.map((s) => `left alone: image ${s.image}: ${s.reason}`), `${r.moved.length} image${r.moved.length === 1 ? '' : 's'} moved to ${r.layer}@${r.to}`];
       return { exitCode: r.skipped.some((s) => !s.reason.startsWith('follows')) ? 1 : 0, json: r, text: text.join('\n') };
     }
+    case 'delete': {
+      expectArgs(rest, 1, 1, 'bazaar layer delete NAME');
+      const r = await deleteLayer(store, rest[0] as string);
+      return { exitCode: 0, json: r, text: `deleted layer ${r.name} (its history stays as ${r.trash} for the retention window)` };
+    }
     default:
       throw new BazaarError('ERR_USAGE', sub === undefined ? `name a subcommand: bazaar layer ${SUBCOMMANDS}` : `unknown subcommand '${sub}': bazaar layer ${SUBCOMMANDS}`);
   }
@@ -129,6 +135,8 @@ export const layer: Command = {
                                   move every image on V whose range admits W to W, in one
                                   commit; images whose packages would break are listed and
                                   left alone (unless --force); private layers stay as they are
+  layer delete NAME               delete every version (its history is kept for the retention
+                                  window); refused while any image version is built on it
 
 A published version never changes. Creating or importing it again with the same content
 restores its objects should they be lost or damaged (the version stays as it is); other
