@@ -1,7 +1,8 @@
 /**
  * Extended attributes in-process (xattr-calls.ts, xattr-paths.ts, xattrs.ts,
  * xattr-writer.ts), judged by getfattr/setfattr as the oracle: symlinks never followed,
- * names that are not UTF-8, a file system without xattrs, and no system tool needed.
+ * names that are not UTF-8, a file system without xattrs; and with no tool on PATH at all
+ * (attributes made and read back with the in-process calls themselves).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import * as assert from 'uvu/assert';
 import { checkout, importLayerEntries, readLayerDirectory } from '../../src/image/index.js';
 import type { LayerEntry } from '../../src/image/index.js';
 import { isBazaarError } from '../../src/errors.js';
+import { getXattr, listXattrs, setXattr } from '../../src/image/xattr-calls.js';
 import { tempDir } from '../helpers/cli.js';
 import { importDir, memoryStore } from '../helpers/checkout-fixtures.js';
 import { collect, run } from '../helpers/layer-fixtures.js';
@@ -81,6 +83,32 @@ testWith(t, 'names that are not UTF-8: read in-process through aliases (a file o
   assert.is(oracle(out, 'dir-*/in'), 'user.i=0x0200');
   assert.is(oracle(out, 'file-*'), 'user.f=0xff00');
   assert.equal(readdirSync(out).filter((n) => n.startsWith('.bazaar')), [], 'no alias left in the checkout');
+});
+
+testWith(t, 'with no tool on PATH at all: attributes go from a directory through a layer into a checkout (user.* on files and dirs, a symlink\'s trusted.*)', ['root'], async () => {
+  const src = tempDir('xa-notool');
+  mkdirSync(join(src, 'd'));
+  writeFileSync(join(src, 'd/f'), 'x');
+  symlinkSync('d/f', join(src, 'l'));
+  setXattr(join(src, 'd'), 'user.dir', Buffer.from('D'));
+  setXattr(join(src, 'd/f'), 'user.bin', Buffer.of(0, 0xff));
+  setXattr(join(src, 'l'), 'trusted.on-link', Buffer.from('L'));
+  const path = process.env.PATH;
+  process.env.PATH = '/nonexistent';
+  try {
+    const store = memoryStore();
+    const root = await importDir(store, src);
+    const out = join(tempDir('xa-notool-co'), 'co');
+    const r = await checkout(store, [root], out, { mode: 'copy' });
+    assert.equal(r.notes, []);
+    const attrs = (p: string): Record<string, string> => Object.fromEntries(listXattrs(join(out, p)).map((n) => [n, getXattr(join(out, p), n)!.toString('hex')]));
+    assert.equal(attrs('d'), { 'user.dir': '44' });
+    assert.equal(attrs('d/f'), { 'user.bin': '00ff' });
+    assert.equal(attrs('l'), { 'trusted.on-link': '4c' });
+    assert.equal(listXattrs(join(out, 'd/f')).filter((n) => n.startsWith('trusted.')), [], 'the link\'s attribute did not reach its target');
+  } finally {
+    process.env.PATH = path;
+  }
 });
 
 testWith(t, 'a file system without xattr support (ramfs): a directory on it reads as having none, a checkout onto it notes what it could not set', ['root', 'unshare', 'mount', 'setfattr'], async () => {
