@@ -53,8 +53,10 @@ async function runOne(file) {
   const num = (label) => Number((out.match(new RegExp(`${label}:\\s+(\\d+)`)) ?? [])[1] ?? 0);
   const total = num('Total'), ok = num('Passed'), skip = num('Skipped');
   for (const m of out.matchAll(/^SKIPPED (.*)$/gm)) skips.push(`${rel}: ${m[1]}`);
-  // uvu's Total counts run tests only (skipped ones are not in it)
-  const bad = r.status !== 0 || total === 0 ? Math.max(1, total - ok) : total - ok;
+  // uvu's Total counts run tests only (skipped ones are not in it): a file whose every
+  // test was skipped by name (a missing tool) ran none and passed; one that reports
+  // neither ran nothing it should have
+  const bad = r.status !== 0 || total + skip === 0 ? Math.max(1, total - ok) : total - ok;
   passed += ok; skipped += skip; failed += bad;
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   console.log(`${bad ? 'FAIL' : 'ok  '} ${rel} (${ok} passed${skip ? `, ${skip} skipped` : ''}${bad ? `, ${bad} failed` : ''}, ${secs}s)`);

@@ -28,7 +28,7 @@ import { cacheDir } from '../store/layout.js';
 import type { ObjectId } from '../store/layout.js';
 import type { ObjectStore } from '../store/objects.js';
 import { writeBlobFile } from './write-blob-file.js';
-import { XattrRestore } from './xattr-restore.js';
+import { XattrWriter } from './xattr-writer.js';
 
 export const CHECKOUT_CACHE_VERSION = 'v1';
 
@@ -85,7 +85,7 @@ export class CheckoutCache {
   readonly dir: string;
   private readonly dirsMade = new Set<string>();
   private readonly inflight = new Map<string, Promise<void>>();
-  /** Entries written but waiting for their attributes (set in one setfattr per batch). */
+  /** Entries written but waiting for their attributes (set a batch at a time, flush()). */
   private pending: Array<{ tmp: string; final: string; xattrs: Record<string, string> }> = [];
   private readonly pendingFinals = new Set<string>();
   /** Entries whose attributes could not be set: the caller copies those files instead. */
@@ -175,21 +175,21 @@ export class CheckoutCache {
     this.stats.created++;
   }
 
-  /** Sets the attributes of every pending entry with one setfattr, then makes them visible. */
+  /** Sets the attributes of every pending entry, then makes them visible. */
   async flush(): Promise<void> {
     const batch = this.pending.splice(0);
     if (batch.length === 0) return;
-    const restore = new XattrRestore(this.dir);
+    const writer = new XattrWriter(this.dir);
     try {
-      for (const p of batch) await restore.add(Buffer.from(relative(this.dir, p.tmp)), p.xattrs);
+      for (const p of batch) writer.add(Buffer.from(relative(this.dir, p.tmp)), p.xattrs);
     } catch (err) {
-      restore.kill();
+      writer.abort();
       this.pending.push(...batch); // abort() removes them
       throw err;
     }
-    const result = await restore.close();
-    const ok = !result.missingTool && result.failureCount === 0;
-    if (!ok && this.notes.length < 20) this.notes.push(`extended attributes could not be set in the checkout cache (${result.missingTool ? 'setfattr is not installed' : result.failures[0]}); ${batch.length} files copied instead`);
+    const result = writer.close();
+    const ok = result.failureCount === 0;
+    if (!ok && this.notes.length < 20) this.notes.push(`extended attributes could not be set in the checkout cache (${result.failures[0]}); ${batch.length} files copied instead`);
     for (const p of batch) {
       this.pendingFinals.delete(p.final);
       if (ok) { renameFile(p.tmp, p.final); this.stats.created++; } else { removeFile(p.tmp); this.failed.add(p.final); }

@@ -2,7 +2,7 @@
  * A directory on disk (an overlay upper dir, an unpacked layer) as a layer source: the
  * root first, then each directory's entries sorted by name bytes (an OCI `.wh..wh..opq`
  * first), parents before their children. Names are read as bytes (path-bytes.ts), hardlinks found by (dev, ino), and
- * extended attributes come from one getfattr run over the whole tree (xattrs.ts).
+ * extended attributes read per file (xattrs.ts; a hardlink's come with its first name).
  */
 import { createReadStream, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
@@ -12,6 +12,7 @@ import type { LayerEntryKind } from './layer-entry.js';
 import { badLayer } from './layer-path.js';
 import { decodePathBytes, quotePath } from './path-bytes.js';
 import type { SourceEntry } from './source-entry.js';
+import type { XattrReader } from './xattrs.js';
 
 const KIND_BY_TYPE = new Map<number, Exclude<LayerEntryKind, 'hardlink'>>(
   Object.entries(TYPE_BITS).map(([k, v]) => [v, k as Exclude<LayerEntryKind, 'hardlink'>]),
@@ -53,8 +54,8 @@ function fileContent(full: Buffer, size: number, where: string): () => AsyncIter
 }
 
 export interface DirectorySourceOptions {
-  /** Attributes per path (latin1 byte string relative to the root, `.` for the root); none when null. */
-  xattrs: Map<string, Map<string, Buffer>> | null;
+  /** Reads each file's attributes; none when null. */
+  xattrs: Pick<XattrReader, 'read'> | null;
 }
 
 export async function* directorySourceEntries(dir: string, options: DirectorySourceOptions): AsyncGenerator<SourceEntry> {
@@ -69,12 +70,8 @@ export async function* directorySourceEntries(dir: string, options: DirectorySou
     const kind = KIND_BY_TYPE.get(mode & 0o170000);
     if (!kind) throw badLayer(where, `unknown file type (mode ${mode.toString(8)})`);
     const path = rel ? decodePathBytes(rel) : '.';
-    const key = rel ? rel.toString('latin1') : '.';
     const mtime = st.mtimeNs > 0n ? Number(st.mtimeNs / 1_000_000_000n) : 0; // before 1970: 0
-    const e: SourceEntry = {
-      where, path, kind, mode, uid: Number(st.uid), gid: Number(st.gid), size: 0, mtime,
-      xattrs: options.xattrs?.get(key) ?? noXattrs,
-    };
+    const e: SourceEntry = { where, path, kind, mode, uid: Number(st.uid), gid: Number(st.gid), size: 0, mtime, xattrs: noXattrs };
     // Hardlinks: any non-directory with other names, except overlayfs whiteouts, which
     // share one inode (kernel 5.8+ links every whiteout to one in the work dir).
     const whiteout = kind === 'char' && st.rdev === 0n;
@@ -84,6 +81,7 @@ export async function* directorySourceEntries(dir: string, options: DirectorySou
       if (first !== undefined) return { ...e, kind: 'hardlink', mode: mode & 0o7777, linkTo: first };
       firstPathOfInode.set(inode, path);
     }
+    if (options.xattrs) e.xattrs = options.xattrs.read(full, kind === 'dir', where);
     if (kind === 'file') { e.size = Number(st.size); e.content = fileContent(full, e.size, where); }
     if (kind === 'symlink') e.target = decodePathBytes(fsCall(where, () => readlinkSync(full, { encoding: 'buffer' })));
     if (kind === 'char' || kind === 'block') e.rdev = Number(st.rdev);

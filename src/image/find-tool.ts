@@ -1,6 +1,7 @@
 /**
  * Finds a program on PATH without running a shell: the image readers pick a native tool
- * when present (zstd, getfattr) and say which Debian package provides it when not.
+ * when present (zstd; getfattr for the one case xattrs.ts cannot read in-process) and say
+ * which Debian package provides it when not.
  */
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';

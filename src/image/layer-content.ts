@@ -1,5 +1,6 @@
 /**
- * What goes into a layer built from packages: each package's files (its manifest's tree),
+ * What goes into a layer built from packages: each package's files (its manifest's tree,
+ * its hard-link sets marked: package-hardlinks.ts),
  * one snippet per package in var/lib/bazaar/db/, and, in an image's private layer,
  * whiteouts for what the image removed from the layers below. Everything is staged; the
  * caller commits it with the layer, or discards it.
@@ -19,6 +20,7 @@ import type { ObjectId } from '../store/layout.js';
 import type { ObjectStore, StagedObject } from '../store/objects.js';
 import { composeTrees, treeReader } from './compose-tree.js';
 import type { TreePart } from './compose-tree.js';
+import { withHardLinks } from './package-hardlinks.js';
 
 /** A build to put in a layer: its record, and its snippet blob when it already has one (kept as it was). */
 export interface LayerBuild { record: BuildRecord; recordId: ObjectId; snippet?: ObjectId }
@@ -77,7 +79,7 @@ export async function buildLayerTree(objects: ObjectStore, builds: readonly Laye
         options.staged.push(s);
       }
     }
-    parts.push({ id: manifest.tree, label: `package ${r.nevra}` });
+    parts.push({ id: await withHardLinks(manifest.tree, manifest.files, get, put), label: `package ${r.nevra}` });
     const file = snippetName(r);
     let blob = b.snippet;
     let size: number;

@@ -8,7 +8,7 @@
  * directory before anything in it, and nothing ever beneath a non-directory (the walk
  * descends only into directories, and refuses names that are not one component).
  * Files are created with O_EXCL, symlinks are never followed (lchown, lutimes,
- * `setfattr -h`), and hardlinks point only at files this checkout created or at the
+ * lsetxattr), and hardlinks point only at files this checkout created or at the
  * store's checkout cache.
  *
  * Order of metadata: content, owner, then mode (chown clears setuid), time; extended
@@ -34,11 +34,11 @@ import { OwnerIds } from './owner-ids.js';
 import { encodePathBytes } from './path-bytes.js';
 import { SpecialFiles } from './special-files.js';
 import { writeBlobFile } from './write-blob-file.js';
-import { XattrRestore } from './xattr-restore.js';
+import { XattrWriter } from './xattr-writer.js';
 
 /** Files written concurrently while their frames decompress on the thread pool (more was no faster on 2 cores, bench/checkout.ts). */
 const PARALLEL = 4;
-/** Cache entries with attributes wait for one setfattr per this many. */
+/** Cache entries with attributes are finished (attributes set, renamed into place) this many at a time. */
 const XATTR_BATCH = 256;
 const PROGRESS_EVERY = 256;
 /** Errors that make the checkout cache unusable (a store of another user, read-only, full): copy instead. */
@@ -108,7 +108,7 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
   const overlay = options.overlay === true;
   const target: CheckoutTarget = openTarget(dir);
   await loadNativeZstd(); // thousands of reads: the native decoder from the first one
-  const restore = new XattrRestore(target.dir);
+  const xattrWriter = new XattrWriter(target.dir);
   const specials = new SpecialFiles(target.dir);
   const cache = options.mode === 'hardlink' ? new CheckoutCache(objects, ctx.storeDir, { verify: options.verifyCache ?? 'stat', chown: asRoot }) : null;
   const pool = new TaskPool(PARALLEL);
@@ -134,7 +134,7 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
       closeSync(fd);
     }
     result.copies++;
-    if (file.xattrs) await restore.add(encodePathBytes(file.path), file.xattrs);
+    if (file.xattrs) xattrWriter.add(encodePathBytes(file.path), file.xattrs);
   };
 
   /** link(2), or false when this file system refuses it here (then the caller copies). */
@@ -207,17 +207,17 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
           mkdirSync(full, 0o700);
           dirs.push({ full, uid, gid, perm, mtime });
           result.dirs++;
-          if (xattrs) await restore.add(encodePathBytes(m.path), xattrs);
+          if (xattrs) xattrWriter.add(encodePathBytes(m.path), xattrs);
           break;
         case 'symlink':
           symlinkSync(encodePathBytes(e.target ?? ''), full);
           if (asRoot) lchownSync(full, uid, gid);
           lutimesSync(full, mtime, mtime);
           result.symlinks++;
-          if (xattrs) await restore.add(encodePathBytes(m.path), xattrs);
+          if (xattrs) xattrWriter.add(encodePathBytes(m.path), xattrs);
           break;
         case 'fifo':
-          specials.fifo({ full, perm, uid, gid, mtime, chown: asRoot, after: xattrs ? () => restore.add(encodePathBytes(m.path), xattrs) : undefined });
+          specials.fifo({ full, perm, uid, gid, mtime, chown: asRoot, after: xattrs ? () => xattrWriter.add(encodePathBytes(m.path), xattrs) : undefined });
           result.fifos++;
           break;
         case 'char': case 'block': case 'socket':
@@ -259,9 +259,8 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
     await pool.drain();
     if (cache) { await cache.flush(); await runDeferred(true); }
     await specials.create();
-    const xr = await restore.close();
-    if (xr.missingTool) note(`extended attributes of ${xr.files} entries were not set: setfattr is not installed (Debian: apt-get install attr)`);
-    else if (xr.failureCount) {
+    const xr = xattrWriter.close();
+    if (xr.failureCount) {
       if (overlay) throw new BazaarError('ERR_USAGE', `overlay export: extended attributes could not be set (${xr.failures[0]}); overlayfs markers (trusted.overlay.*) need root`);
       note(`${xr.failureCount} extended attributes could not be set (${xr.failures[0]})${asRoot ? '' : '; only root may set trusted.* and security.*'}`);
     }
@@ -273,7 +272,7 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
     }
     finishTarget(target);
   } catch (err) {
-    restore.kill();
+    xattrWriter.abort();
     await pool.settle();
     cache?.abort();
     clearTarget(target);

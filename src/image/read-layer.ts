@@ -14,7 +14,7 @@ import { badLayer } from './layer-path.js';
 import { overlayEntries } from './overlay-entries.js';
 import { tarSourceEntries } from './tar-source.js';
 import { readTar } from './tar-reader.js';
-import { readTreeXattrs } from './xattrs.js';
+import { XattrReader } from './xattrs.js';
 import type { XattrMode } from './xattrs.js';
 
 export type ReadLayerArchiveOptions = ArchiveInputOptions;
@@ -61,6 +61,10 @@ export async function* readLayerDirectory(dir: string, options: ReadLayerDirecto
     throw err;
   }
   if (!statSync(root).isDirectory()) throw badLayer(dir, 'is not a directory');
-  const xattrs = mode === 'none' ? null : await readTreeXattrs(root, mode);
-  yield* overlayEntries(directorySourceEntries(root, { xattrs }));
+  const xattrs = mode === 'none' ? null : new XattrReader(mode, dir);
+  try {
+    yield* overlayEntries(directorySourceEntries(root, { xattrs }));
+  } finally {
+    xattrs?.close();
+  }
 }

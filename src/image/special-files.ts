@@ -14,7 +14,7 @@ import { BazaarError, isErrno } from '../errors.js';
 /** Names per mkfifo call, far below ARG_MAX. */
 const PER_CALL = 512;
 
-export interface FifoSpec { full: string | Buffer; perm: number; uid: number; gid: number; mtime: number; chown: boolean; after?: () => Promise<void> }
+export interface FifoSpec { full: string | Buffer; perm: number; uid: number; gid: number; mtime: number; chown: boolean; after?: () => void }
 
 function run(cmd: string, args: string[], cwd: string): void {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
@@ -48,7 +48,7 @@ export class SpecialFiles {
         if (f.chown) lchownSync(f.full, f.uid, f.gid);
         chmodSync(f.full, f.perm); // a fifo is not opened by chmod; the path is one we just made
         lutimesSync(f.full, f.mtime, f.mtime);
-        await f.after?.();
+        f.after?.();
       }
       let inode = '';
       let n = 0;

@@ -17,6 +17,7 @@ import { ByteReader } from './byte-reader.js';
 import { finishCpioEntry, nextCpioEntry } from './cpio.js';
 import type { PackageFile, PackageMeta } from './package-meta.js';
 import type { RpmPackageFile } from './read-rpm.js';
+import { hardLinkSets } from './hardlink-sets.js';
 import { DIGEST_ALGOS, FileFlag, SigTag, Tag } from './tags.js';
 
 const S_IFMT = 0o170000;
@@ -98,20 +99,12 @@ function digestTap(rpm: RpmPackageFile): { tap: Transform; check(): void } {
 }
 
 /**
- * For files in hard-link sets (same inode and device), the index of the set member whose
- * entry carries the bytes: the last one, as rpm writes them.
+ * For files in hard-link sets, the index of the set member whose entry carries the bytes:
+ * the last one, as rpm writes them.
  */
 function hardLinkCarriers(files: PackageFile[]): Map<number, number> {
-  const sets = new Map<string, number[]>();
-  files.forEach((f, i) => {
-    if ((f.mode & S_IFMT) !== S_IFREG || (f.flags & FileFlag.GHOST)) return;
-    const key = `${f.device}:${f.inode}`;
-    const set = sets.get(key);
-    if (set) set.push(i); else sets.set(key, [i]);
-  });
   const carriers = new Map<number, number>();
-  for (const set of sets.values()) {
-    if (set.length < 2) continue;
+  for (const set of hardLinkSets(files)) {
     for (const i of set) carriers.set(i, set[set.length - 1]);
   }
   return carriers;

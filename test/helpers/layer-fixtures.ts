@@ -106,9 +106,13 @@ function getfattrTree(root: string): Map<string, Record<string, string>> {
   return out;
 }
 
-/** Everything lstat and getfattr say about a tree; keys are paths as latin1 byte strings. */
-export function snapshotTree(root: string): Map<string, Node> {
-  const xattrs = getfattrTree(root);
+/**
+ * Everything lstat and getfattr say about a tree; keys are paths as latin1 byte strings.
+ * `xattrs: false` for a test that compares no attributes: no getfattr is run, every
+ * node's `xattrs` is empty.
+ */
+export function snapshotTree(root: string, options: { xattrs?: boolean } = {}): Map<string, Node> {
+  const xattrs = options.xattrs === false ? new Map<string, Record<string, string>>() : getfattrTree(root);
   const out = new Map<string, Node>();
   const inodes = new Map<string, string[]>();
   const kinds: Record<number, string> = { 0o100000: 'file', 0o040000: 'dir', 0o120000: 'symlink', 0o020000: 'char', 0o060000: 'block', 0o010000: 'fifo' };

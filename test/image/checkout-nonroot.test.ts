@@ -13,7 +13,7 @@ import type { CheckoutResult } from '../../src/image/checkout.js';
 import { tempDir } from '../helpers/cli.js';
 import { importDir, newStore } from '../helpers/checkout-fixtures.js';
 import { fixTimes, run } from '../helpers/layer-fixtures.js';
-import { hasTool, projectRoot } from '../helpers/tools.js';
+import { projectRoot, testWith } from '../helpers/tools.js';
 
 const t = suite('checkout-nonroot');
 const NOBODY = 65534;
@@ -34,10 +34,7 @@ function asNobody(storeDir: string, root: string, targets: Array<{ dir: string; 
   return JSON.parse(r.stdout) as CheckoutResult[];
 }
 
-const usable = process.getuid?.() === 0 && hasTool('setfattr') && hasTool('getfattr');
-if (!usable) console.log('SKIPPED checkout-nonroot (needs root, to drop to nobody, and setfattr/getfattr)');
-
-(usable ? t : t.skip)('as nobody: no owners, no trusted.* attributes, a copy where the cache is not writable, each said once', async () => {
+testWith(t, 'as nobody: no owners, no trusted.* attributes, a copy where the cache is not writable, each said once', ['root', 'setfattr', 'getfattr'], async () => {
   const src = tempDir('nonroot-src');
   writeFileSync(`${src}/owned`, 'owned by 1234\n');
   run('chown', ['1234:1234', `${src}/owned`]);

@@ -16,7 +16,7 @@ import type { CheckoutStore } from '../../src/image/checkout.js';
 import { tempDir } from '../helpers/cli.js';
 import { canMountOverlay, importDir, memoryStore, snap, withOverlay } from '../helpers/checkout-fixtures.js';
 import { fixTimes } from '../helpers/layer-fixtures.js';
-import { hasTool } from '../helpers/tools.js';
+import { hasTool, testWith } from '../helpers/tools.js';
 
 const t = suite('merge-semantics');
 
@@ -77,13 +77,13 @@ async function sharedStore(): Promise<CheckoutStore> {
   return store;
 }
 
-const usable = hasTool('setfattr') && process.getuid?.() === 0;
-const mount = usable && canMountOverlay();
-if (!usable) console.log('SKIPPED merge-semantics table (needs root, mknod and setfattr for whiteouts and opaque markers)');
-else if (!mount) console.log('SKIPPED merge-semantics: the kernel oracle (needs overlayfs mounts: root with CAP_SYS_ADMIN); checked against the table only');
+/** Whiteouts and opaque markers are made with mknod and setfattr (as root); snap() reads attributes with getfattr. */
+const TOOLS = ['root', 'mknod', 'setfattr', 'getfattr'];
+const mount = hasTool('setfattr') && process.getuid?.() === 0 && canMountOverlay();
+if (!mount) console.log('SKIPPED merge-semantics: the kernel oracle (needs overlayfs mounts: root with CAP_SYS_ADMIN); checked against the table only');
 
 for (const c of CASES) {
-  (usable ? t : t.skip)(c.name, async () => {
+  testWith(t, c.name, TOOLS, async () => {
     const dirs = buildLayers(c);
     const store = await sharedStore();
     const roots: ObjectId[] = [];

@@ -57,7 +57,7 @@ testWith(t, 'GNU tar ustar (names split into the prefix field) and v7 archives',
     run('sh', ['-c', `mkdir -p ${dir}/${deep} && echo hi > ${dir}/${deep}/${leaf} && ln -s ${leaf} ${dir}/${deep}/l && chmod 1755 ${dir}/${deep}`]);
     const out = `${tempDir(format)}/${format}.tar`;
     run('tar', [`--format=${format}`, '-cf', out, '-C', dir, '.']);
-    assert.equal(withoutXattrs(await treeOf(out)), withoutXattrs(snapshotTree(dir)), format);
+    assert.equal(withoutXattrs(await treeOf(out)), Object.fromEntries(snapshotTree(dir, { xattrs: false })), format);
   }
 });
 

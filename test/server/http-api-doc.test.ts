@@ -3,9 +3,12 @@
  * `bazaar serve --port 0`, call every documented route with curl (-f: a 4xx or 5xx fails
  * the run), upload with a token, and stop the server.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runDocBlocks } from '../helpers/doc-blocks.js';
+import { tempDir } from '../helpers/cli.js';
 import { testWith } from '../helpers/tools.js';
 
 const t = suite('server: docs/http-api.md');
@@ -30,6 +33,24 @@ testWith(t, 'every example of docs/http-api.md runs against a live server', ['cu
   assert.match(out, '{"status":"done","layer":"1.0.2"}', 'an overlay job polled with curl');
   assert.match(out, /^bash-5\.2\.26-alt1\.x86_64\nbash-5\.2\.26-alt2\.x86_64$/m, 'the package page lists both builds');
   assert.match(out, '{"name":"db","version":"1.1.0"}', 'an image changed over HTTP');
+});
+
+t('a document whose step fails still stops the server its blocks started', () => {
+  const doc = join(tempDir('doc-fails'), 'fails.md');
+  writeFileSync(doc, [
+    '```sh', 'bazaar init --store store >/dev/null', 'bazaar serve --port 0 --store store > serve.out 2>&1 &', 'echo "server $!"',
+    'until grep -q http serve.out; do sleep 0.1; done', 'false', 'echo not reached', '```', ''].join('\n'));
+  const r = runDocBlocks(doc);
+  const pid = Number(/^server (\d+)$/m.exec(r.stdout)?.[1]);
+  const alive = (): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
+  try {
+    assert.is.not(r.status, 0, 'the failing step fails the run');
+    assert.not.match(r.stdout, 'not reached');
+    assert.ok(pid > 0, r.stdout + r.stderr);
+    assert.not.ok(alive(), `bazaar serve (pid ${pid}) is still running after the run ended`);
+  } finally {
+    if (pid > 0 && alive()) process.kill(pid, 'SIGKILL');
+  }
 });
 
 t.run();
