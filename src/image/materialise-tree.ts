@@ -22,6 +22,8 @@ import { BazaarError, isErrno } from '../errors.js';
 import { loadNativeZstd } from '../store/codec.js';
 import type { ObjectId } from '../store/layout.js';
 import type { ObjectStore } from '../store/objects.js';
+import { treeReader } from './compose-tree.js';
+import { DirTimes } from './dir-times.js';
 import { TaskPool } from '../store/task-pool.js';
 import type { TreeEntry } from '../store/kinds/tree.js';
 import { CheckoutCache } from './checkout-cache.js';
@@ -109,6 +111,7 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
   const target: CheckoutTarget = openTarget(dir);
   await loadNativeZstd(); // thousands of reads: the native decoder from the first one
   const xattrWriter = new XattrWriter(target.dir);
+  const dirTimes = new DirTimes(treeReader(objects));
   const specials = new SpecialFiles(target.dir);
   const cache = options.mode === 'hardlink' ? new CheckoutCache(objects, ctx.storeDir, { verify: options.verifyCache ?? 'stat', chown: asRoot }) : null;
   const pool = new TaskPool(PARALLEL);
@@ -199,7 +202,7 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
       if (asRoot && !owners.loaded && (OwnerIds.isName(e.user) || OwnerIds.isName(e.group))) await owners.load();
       const { uid, gid } = asRoot ? owners.ids(e.user, e.group) : self;
       const perm = e.mode & 0o7777;
-      const mtime = e.mtime ?? 0;
+      const mtime = await dirTimes.of(e);
       const xattrs = xattrsOf(e, overlay);
 
       switch (e.kind) {

@@ -9,6 +9,8 @@
  */
 import type { ObjectId } from '../store/layout.js';
 import type { ObjectStore } from '../store/objects.js';
+import { treeReader } from './compose-tree.js';
+import { DirTimes } from './dir-times.js';
 import { TYPE_BITS } from './layer-entry.js';
 import type { LayerEntry } from './layer-entry.js';
 import { mergedTree } from './merged-tree.js';
@@ -19,6 +21,7 @@ import { EMPTY_BLOB } from './write-blob-file.js';
 export async function* mergedLayerEntries(objects: ObjectStore, layerRoots: readonly ObjectId[], options: WalkOptions & { onSkip?: (path: string) => void } = {}): AsyncGenerator<LayerEntry> {
   const owners = new OwnerIds(objects, layerRoots);
   const firstOfGroup = new Map<string, string>();
+  const dirTimes = new DirTimes(treeReader(objects));
   yield { path: '.', kind: 'dir', mode: TYPE_BITS.dir | 0o755, uid: 0, gid: 0, size: 0, mtime: 0, xattrs: {} };
   for await (const m of mergedTree(objects, layerRoots, options)) {
     const e = m.entry;
@@ -27,7 +30,7 @@ export async function* mergedLayerEntries(objects: ObjectStore, layerRoots: read
     const { uid, gid } = owners.ids(e.user, e.group);
     const xattrs: Record<string, Buffer> = {};
     for (const [k, v] of Object.entries(e.xattrs ?? {})) xattrs[k] = Buffer.from(v, 'base64');
-    const out: LayerEntry = { path: m.path, kind: e.kind, mode: TYPE_BITS[e.kind] | (e.mode & 0o7777), uid, gid, size: 0, mtime: e.mtime ?? 0, xattrs };
+    const out: LayerEntry = { path: m.path, kind: e.kind, mode: TYPE_BITS[e.kind] | (e.mode & 0o7777), uid, gid, size: 0, mtime: await dirTimes.of(e), xattrs };
     if (e.linkTo !== undefined) {
       const key = `${m.layer}\0${e.linkTo}`;
       const first = firstOfGroup.get(key);
