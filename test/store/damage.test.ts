@@ -110,7 +110,7 @@ interface Case {
   /** Reads answer from the witness that is ahead: the store reads as before the damage. */
   readsAsBefore?: boolean;
   /** Steps after the damage: extra args for the repair, and re-adding files. */
-  repair?: { resetRef?: string; readd?: string[] };
+  repair?: { resetRef?: string; readd?: string[]; run?: string[][] };
 }
 
 const stateFile = (d: string, seq: number): string => join(d, 'state', String(seq).padStart(12, '0'));
@@ -241,6 +241,21 @@ const CASES: Case[] = [
     repair: { readd: ['sed-4.9-alt1.x86_64'] },
   },
   {
+    name: 'a lost layer object and a lost snippet (healed by creating the layer again from the same packages)',
+    damage: async (d) => {
+      const layer = JSON.parse(cli(d, ['image', 'show', '--json', 'web']).stdout).layers[0].id as ObjectId;
+      const tree = JSON.parse(cli(d, ['cat', '--json', layer]).stdout).json.tree as ObjectId;
+      const root = JSON.parse(cli(d, ['cat', '--json', tree]).stdout).json.entries as Array<{ name: string; id: ObjectId }>;
+      const snippet = await findSnippet(d, root.find((e) => e.name === 'var')?.id as ObjectId);
+      await removeStored(d, layer);
+      await removeStored(d, snippet);
+    },
+    // what only the lost layer object reached (its tree, the snippet) is out of sight until it is back
+    fsck: { status: 1, names: [/missing sha256:[0-9a-f]{64} \(layer\): layer base@1\.0\.0 of image web@1\.0\.0/] },
+    gcRefuses: true,
+    repair: { run: [['layer', 'create', 'base@1.0.0', '--resolve', 'bash', '--channel', 'c']] },
+  },
+  {
     name: 'tmp/ deleted',
     damage: (d) => rmSync(join(d, 'tmp'), { recursive: true, force: true }),
     fsck: { status: 0 },
@@ -259,6 +274,17 @@ const CASES: Case[] = [
 ];
 
 function baseStoreLazy(): string { return baseStore(); }
+
+/** The first snippet under a layer's var/ tree (var/lib/bazaar/db/*.json). */
+async function findSnippet(dir: string, varTree: ObjectId): Promise<ObjectId> {
+  let at = varTree;
+  for (const name of ['lib', 'bazaar', 'db']) {
+    const entries = JSON.parse(cli(dir, ['cat', '--json', at]).stdout).json.entries as Array<{ name: string; id: ObjectId }>;
+    at = entries.find((e) => e.name === name)?.id as ObjectId;
+  }
+  const dbEntries = JSON.parse(cli(dir, ['cat', '--json', at]).stdout).json.entries as Array<{ name: string; id: ObjectId }>;
+  return dbEntries[0].id;
+}
 
 for (const c of CASES) {
   t(c.name, async () => {
@@ -286,6 +312,10 @@ for (const c of CASES) {
     for (const nevra of c.repair?.readd ?? []) {
       const r = cli(dir, ['add', file(nevra)]);
       assert.is(r.status, 0, `re-adding ${nevra}: ${r.stderr}`);
+    }
+    for (const args of c.repair?.run ?? []) {
+      const r = cli(dir, args);
+      assert.is(r.status, 0, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
     }
     const repair = cli(dir, ['fsck', '--repair', ...(c.repair?.resetRef ? ['--reset-ref', c.repair.resetRef] : [])]);
     assert.is(repair.status, 0, `fsck --repair:\n${repair.stdout}${repair.stderr}`);
