@@ -6,7 +6,8 @@
  *
  *   bazaar-rpm [--root DIR] -q...        the snippets of a checked-out image at DIR
  *                                        (default /: the running VA)
- *   bazaar-rpm --image NAME -q...        the snippets of an image in the store
+ *   bazaar-rpm --image NAME -q...        the snippets of an image in the store; -V and
+ *                                        file lookups read the image's stored tree
  *
  * and `-i`, `-U`, `-F`, `-e` with --image change the image through the resolver and its
  * policies: the packages go into its private layer, as a new image version and a commit.
@@ -14,6 +15,7 @@
 import { BazaarError } from '../errors.js';
 import { treeReader } from '../image/compose-tree.js';
 import { imageDb } from '../image/image-db.js';
+import { ImageTree } from '../image/image-tree.js';
 import { changeImage } from '../image/image-ops.js';
 import { imageId, loadImage } from '../image/images.js';
 import { installOrder, rootDb, snippetPackage } from '../image/snippet-db.js';
@@ -57,14 +59,15 @@ function bazaarOptions(argv: string[]): { rest: string[]; store: string; image: 
   return { rest, store, image };
 }
 
+/** An image's packages, and its stored files for -V and file queries (never the host's). */
 async function imageQueryDb(storeDir: string, name: string): Promise<InstalledDb> {
   const store = await Store.open(storeDir);
-  const db = await store.read(async (view) => {
+  const { db, trees } = await store.read(async (view) => {
     const loaded = await loadImage(store.objects, await imageId(view, name));
-    return imageDb(store.objects, loaded.trees, treeReader(store.objects));
+    return { db: await imageDb(store.objects, loaded.trees, treeReader(store.objects)), trees: loaded.trees };
   });
   const packages = installOrder(db).map((p) => snippetPackage(p.snippet, p.header));
-  return { packages: () => packages, root: '/' };
+  return { packages: () => packages, root: '/', openFiles: () => ImageTree.open(store.objects, trees) };
 }
 
 async function change(mode: 'install' | 'upgrade' | 'freshen' | 'erase', argv: string[], storeDir: string, image: string | null): Promise<number> {

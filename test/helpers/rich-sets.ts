@@ -24,6 +24,8 @@ export interface RichSetOptions {
   count?: number;
   /** Give packages files (default true); make-rpm writes no payload for them. */
   files?: boolean;
+  /** File paths the dependencies name (default: the ones the set's packages may own). */
+  paths?: string[];
 }
 
 export function richSet(rand: () => number, setIndex: number, options: RichSetOptions = {}): PackageSpec[] {
@@ -31,13 +33,14 @@ export function richSet(rand: () => number, setIndex: number, options: RichSetOp
   const count = options.count ?? 3 + Math.floor(rand() * 4);
   const names = Array.from({ length: count }, (_, i) => `r${setIndex}p${i}`);
   const caps = ['capa', 'capb', 'capc', 'capd', 'cape'];
-  const paths = ['/opt/rich/f0', '/opt/rich/f1', '/opt/rich/sub/f2'];
+  const owned = ['/opt/rich/f0', '/opt/rich/f1', '/opt/rich/sub/f2'];
+  const paths = options.paths ?? owned;
   const versions = ['1', '2', '3'];
   const atom = (): string => {
     const r = rand();
     if (r < 0.45) return rand() < 0.3 ? `${pick(caps)} ${pick(SENSES)[0]} ${pick(versions)}` : pick(caps);
     if (r < 0.65) return rand() < 0.3 ? `${pick(names)} ${pick(SENSES)[0]} ${pick(versions)}-1` : pick(names);
-    if (options.files !== false && r < 0.85) return pick(paths);
+    if (r < 0.85) return pick(paths);
     if (r < 0.92) return 'nosuchcap';
     return pick(['rpmlib(RichDependencies)', 'rpmlib(NoSuchFeature)']);
   };
@@ -72,7 +75,7 @@ export function richSet(rand: () => number, setIndex: number, options: RichSetOp
     const version = pick(versions);
     const provides: DepSpec[] = [{ name, flags: EQUAL, version: `${version}-1` }];
     for (let k = Math.floor(rand() * 4); k > 0; k--) provides.push(rand() < 0.4 ? { name: pick(caps), flags: EQUAL, version: pick(versions) } : { name: pick(caps) });
-    const files: FileSpec[] = options.files === false ? [] : paths.filter(() => rand() < 0.3).map((path) => ({ path, size: 0 }));
+    const files: FileSpec[] = options.files === false ? [] : owned.filter(() => rand() < 0.3).map((path) => ({ path, size: 0 }));
     const reqFlags = (): number => (rand() < 0.1 ? SCRIPT_PRE : rand() < 0.05 ? MISSINGOK : 0);
     return {
       name, version, release: '1', buildtime: 1700000000 + i,

@@ -29,7 +29,7 @@ export interface PackageFileOptions extends HeaderContext {
  * Reads each package file and calls `show` with it; returns how many could not be read
  * (rpm adds that to the exit code).
  */
-export async function queryPackageFiles(paths: string[], log: RpmLog, opt: PackageFileOptions, show: (e: DbEntry) => void): Promise<number> {
+export async function queryPackageFiles(paths: string[], log: RpmLog, opt: PackageFileOptions, show: (e: DbEntry) => void | Promise<void>): Promise<number> {
   let errors = 0;
   for (const arg of paths) {
     const path = Buffer.from(arg, 'latin1').toString('utf8');
@@ -57,7 +57,7 @@ export async function queryPackageFiles(paths: string[], log: RpmLog, opt: Packa
     }
     const h = installedHeader({ header: file.header, signature: file.signature }, 0, opt);
     if (!file.header.has(T.HEADERIMMUTABLE)) log.warning(`RPM v3 packages are deprecated: ${nevraOf(h)}\n`);
-    show({ h, instance: 0 });
+    await show({ h, instance: 0 });
   }
   return errors;
 }

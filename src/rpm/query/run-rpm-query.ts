@@ -16,6 +16,7 @@ import { RpmLog } from './query-output.js';
 import type { QueryOutput } from './query-output.js';
 import { applyPipe } from './rpmpopt-aliases.js';
 import { RootFs } from './root-fs.js';
+import type { InstallTree } from './install-tree.js';
 import { selectAll, selectPackages } from './select-packages.js';
 import { byteString, toBytes } from './tag-data.js';
 import { allTagNames, tagByName } from './tag-table.js';
@@ -158,9 +159,13 @@ export async function runRpmQuery(argv: string[], db: DbSource, out: QueryOutput
   }
   const qdb = await QueryDb.load(installed, { verbose: log.verbose });
   const cwd = options.cwd ?? process.cwd();
-  // rpm compares file paths by fingerprint: on the host for queries, inside the root for -V (after chroot).
-  qdb.fingerprints = new Fingerprints(new RootFs(req.mode === 'verify' ? qdb.root : '/'), byteString(cwd));
-  const ctx = { db: qdb, log, cwd };
+  // rpm compares file paths by fingerprint: on the host for queries, inside the root for -V
+  // (after chroot); an image's files are its stored tree for both.
+  const needsFiles = req.mode === 'verify' || req.source === 'path' || req.source === 'path-all' || req.source === 'whatprovides';
+  let files: InstallTree | null = null;
+  if (installed.openFiles) { if (needsFiles) files = await installed.openFiles(); } else files = new RootFs(req.mode === 'verify' ? qdb.root : '/');
+  if (files) qdb.fingerprints = new Fingerprints(files, byteString(cwd));
+  const ctx = { db: qdb, log, cwd, files };
   const fileOptions = { verbose: log.verbose, noSignature: req.noSignature, warnedKeys: new Set<string>() };
   let ec = 0;
 
@@ -189,25 +194,29 @@ export async function runRpmQuery(argv: string[], db: DbSource, out: QueryOutput
       }
     }
   } else {
-    const fs = new RootFs(qdb.root);
-    const accounts = new Accounts(fs);
-    const verifyOne = (e: DbEntry): number => {
+    const tree = files!;
+    const accounts = req.verifyFiles ? await Accounts.load(tree) : null;
+    const verifyOne = async (e: DbEntry): Promise<number> => {
       let rc = 0;
       if (req.verifyDeps) { const r = verifyDependencies(qdb, e, log); if (r) rc = r; }
-      if (req.verifyFiles) { const r = verifyFiles(e.h, qdb, fs, accounts, log, { omit: req.verifyOmit, include: req.include, exclude: req.exclude }); if (r) rc = r; }
+      if (accounts) { const r = await verifyFiles(e.h, qdb, tree, accounts, log, { omit: req.verifyOmit, include: req.include, exclude: req.exclude }); if (r) rc = r; }
       return rc;
     };
     // rpm keeps the last failing package's code per argument, and sums over arguments.
-    const showAll = (entries: DbEntry[]): number => entries.reduce((acc, e) => { const r = verifyOne(e); return r ? r : acc; }, 0);
+    const showAll = async (entries: DbEntry[]): Promise<number> => {
+      let acc = 0;
+      for (const e of entries) { const r = await verifyOne(e); if (r) acc = r; }
+      return acc;
+    };
     if (req.source === 'rpm') {
-      ec += await queryPackageFiles(req.args, log, fileOptions, (e) => { verifyOne(e); });
+      ec += await queryPackageFiles(req.args, log, fileOptions, async (e) => { await verifyOne(e); });
     } else if (req.source === 'all') {
       const entries = selectAll(ctx, req.args);
-      ec = entries === null ? 1 : showAll(entries);
+      ec = entries === null ? 1 : await showAll(entries);
     } else {
       for (const arg of req.args) {
         const entries = selectPackages(ctx, req.source, arg);
-        ec += entries === null ? 1 : showAll(entries);
+        ec += entries === null ? 1 : await showAll(entries);
       }
     }
   }
