@@ -82,7 +82,8 @@ export class QueryDb {
     if (map) return map;
     map = new Map();
     for (const entry of this.entries) {
-      const td = entry.h.raw(tag);
+      // an I18N tag (GROUP) is indexed as rpm indexed it when installing: untranslated
+      const td = entry.h.rawUntranslated(tag);
       let values: string[];
       if (!td || (td.kind === 'string' ? td.values.length : td.kind === 'number' ? td.values.length : 1) === 0) {
         if (tag !== T.GROUP) continue;

@@ -24,6 +24,7 @@ import { verifyDependencies } from './verify-deps.js';
 import { Accounts, verifyFiles } from './verify-files.js';
 import { queryPackageFiles } from './package-files.js';
 import { Fingerprints } from './fingerprint.js';
+import { localeFrom } from './i18n.js';
 
 export type { QueryOutput } from './query-output.js';
 
@@ -39,6 +40,11 @@ export interface RunRpmQueryOptions {
   cwd?: string;
   /** "Now" in seconds, for -lv's choice between time and year. Default the clock. */
   now?: () => number;
+  /**
+   * The environment whose LANGUAGE, LC_ALL, LC_MESSAGES and LANG choose the translation
+   * of I18N strings (SUMMARY, DESCRIPTION, GROUP), as rpm's getenv does. Default process.env.
+   */
+  env?: Record<string, string | undefined>;
 }
 
 /** The installed database, or how to open the one under a `--root`. */
@@ -157,7 +163,8 @@ export async function runRpmQuery(argv: string[], db: DbSource, out: QueryOutput
       return 1;
     }
   }
-  const qdb = await QueryDb.load(installed, { verbose: log.verbose });
+  const lang = localeFrom(options.env ?? process.env);
+  const qdb = await QueryDb.load(installed, { verbose: log.verbose, lang });
   const cwd = options.cwd ?? process.cwd();
   // rpm compares file paths by fingerprint: on the host for queries, inside the root for -V
   // (after chroot); an image's files are its stored tree for both.
@@ -166,7 +173,7 @@ export async function runRpmQuery(argv: string[], db: DbSource, out: QueryOutput
   if (installed.openFiles) { if (needsFiles) files = await installed.openFiles(); } else files = new RootFs(req.mode === 'verify' ? qdb.root : '/');
   if (files) qdb.fingerprints = new Fingerprints(files, byteString(cwd));
   const ctx = { db: qdb, log, cwd, files };
-  const fileOptions = { verbose: log.verbose, noSignature: req.noSignature, warnedKeys: new Set<string>() };
+  const fileOptions = { verbose: log.verbose, lang, noSignature: req.noSignature, warnedKeys: new Set<string>() };
   let ec = 0;
 
   if (req.mode === 'query') {
