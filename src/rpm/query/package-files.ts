@@ -23,6 +23,8 @@ export interface PackageFileOptions extends HeaderContext {
   noSignature?: boolean;
   /** Key ids already warned about in this run: rpm warns once per key (lib/package.c stashKeyid). */
   warnedKeys: Set<string>;
+  /** Where a package file argument is read (a byte string); default: as given. -V under --root reads inside the root, as rpm after chroot. */
+  locate?: (arg: string) => string;
 }
 
 /**
@@ -32,7 +34,15 @@ export interface PackageFileOptions extends HeaderContext {
 export async function queryPackageFiles(paths: string[], log: RpmLog, opt: PackageFileOptions, show: (e: DbEntry) => void | Promise<void>): Promise<number> {
   let errors = 0;
   for (const arg of paths) {
-    const path = Buffer.from(arg, 'latin1').toString('utf8');
+    let path: string;
+    try {
+      path = Buffer.from(opt.locate ? opt.locate(arg) : arg, 'latin1').toString('utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'ENOENT';
+      log.error(`open of ${arg} failed: ${STRERROR[code] ?? code}\n`);
+      errors++;
+      continue;
+    }
     let file;
     try {
       file = await readRpmFile(path);

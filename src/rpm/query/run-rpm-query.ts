@@ -216,7 +216,14 @@ export async function runRpmQuery(argv: string[], db: DbSource, out: QueryOutput
       return acc;
     };
     if (req.source === 'rpm') {
-      ec += await queryPackageFiles(req.args, log, fileOptions, async (e) => { await verifyOne(e); });
+      // rpm chroots before it opens the files (relative names from the same working directory, inside
+      // the root); an image has no such root: its files are read where they are
+      const locate = !installed.openFiles && tree instanceof RootFs && qdb.root.replace(/\/+$/, '') !== ''
+        ? (arg: string): string => tree.hostPath(arg.startsWith('/') ? arg : `${byteString(cwd)}/${arg}`, true) : undefined;
+      let failed = 0;
+      // as rpmgiShowMatches: the last failing package's code, plus the files that could not be read
+      ec += await queryPackageFiles(req.args, log, { ...fileOptions, locate }, async (e) => { const r = await verifyOne(e); if (r) failed = r; });
+      ec += failed;
     } else if (req.source === 'all') {
       const entries = selectAll(ctx, req.args);
       ec = entries === null ? 1 : await showAll(entries);
