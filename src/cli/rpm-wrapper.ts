@@ -128,7 +128,10 @@ async function run(argv: string[]): Promise<number> {
     stdout: (c: string | Uint8Array): void => { process.stdout.write(c); },
     stderr: (s: string): void => { process.stderr.write(s); },
   };
-  const db = image === null ? (root: string) => rootDb(root) : await imageQueryDb(store, image);
+  const db = image === null ? (root: string) => rootDb(root) : async (root: string) => {
+    if (root.replace(/\/+$/, '') !== '') throw new BazaarError('ERR_USAGE', `--root ${root} and --image ${image} name two systems: give one (--root reads a checked-out image, --image one in the store)`);
+    return imageQueryDb(store, image);
+  };
   return runRpmQuery(rest, db, out, { progName: 'rpm', bazaarVersion: version() });
 }
 

@@ -102,6 +102,9 @@ testWith(t, 'an image whose stored tree matches: nothing printed, exit 0, whatev
   assert.is(r.stdout, '', 'no line: the host\'s / is not looked at');
   assert.is(r.status, 0);
   assert.equal(compareAll(store, 'clean', root, FEW), []);
+  const both = wrapper(store, 'clean', ['--root', root, '-Va']);
+  assert.is(both.status, 1);
+  assert.match(both.stderr, /^error: --root \S+ and --image clean name two systems: give one .*\n$/);
 });
 
 testWith(t, 'an overlay layer that changes, retargets, chmods, chowns and whites out packaged files: rpm\'s lines', ['rpm'], () => {
