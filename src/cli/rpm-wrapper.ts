@@ -6,17 +6,23 @@
  *
  *   bazaar-rpm [--root DIR] -q...        the snippets of a checked-out image at DIR
  *                                        (default /: the running VA)
- *   bazaar-rpm --image NAME -q...        the snippets of an image in the store
+ *   bazaar-rpm --image NAME -q...        the snippets of an image in the store; -V and
+ *                                        file lookups read the image's stored tree
  *
  * and `-i`, `-U`, `-F`, `-e` with --image change the image through the resolver and its
  * policies: the packages go into its private layer, as a new image version and a commit.
  */
 import { BazaarError } from '../errors.js';
-import { treeReader } from '../image/compose-tree.js';
-import { imageDb } from '../image/image-db.js';
+import { ImageTree } from '../image/image-tree.js';
 import { changeImage } from '../image/image-ops.js';
 import { imageId, loadImage } from '../image/images.js';
-import { installOrder, rootDb, snippetPackage } from '../image/snippet-db.js';
+import { installOrder, installedPackages, rootDb, snippetPackage } from '../image/snippet-db.js';
+import { installedHeader } from '../rpm/query/index.js';
+import { nevraOf } from '../rpm/query/nevra-strings.js';
+import type { PackageHeader } from '../rpm/query/package-header.js';
+import { readRpmFile } from '../rpm/read-rpm.js';
+import { transactionColor } from '../rpm/transaction-color.js';
+import { freshens, installProblems } from './rpm-install-checks.js';
 import { runRpmQuery } from '../rpm/query/index.js';
 import type { InstalledDb } from '../rpm/query/index.js';
 import { Store } from '../store/store.js';
@@ -58,14 +64,15 @@ function bazaarOptions(argv: string[]): { rest: string[]; store: string; image: 
   return { rest, store, image };
 }
 
+/** An image's packages, and its stored files for -V and file queries (never the host's). */
 async function imageQueryDb(storeDir: string, name: string): Promise<InstalledDb> {
   const store = await Store.open(storeDir);
-  const db = await store.read(async (view) => {
+  const { db, trees } = await store.read(async (view) => {
     const loaded = await loadImage(store.objects, await imageId(view, name));
-    return imageDb(store.objects, loaded.trees, treeReader(store.objects));
+    return { db: loaded.db, trees: loaded.trees };
   });
-  const packages = installOrder(db).map((p) => snippetPackage(p.snippet, p.header));
-  return { packages: () => packages, root: '/' };
+  const packages = installedPackages(db);
+  return { packages: () => packages, root: '/', openFiles: () => ImageTree.open(store.objects, trees) };
 }
 
 async function change(mode: 'install' | 'upgrade' | 'freshen' | 'erase', argv: string[], storeDir: string, image: string | null): Promise<number> {
@@ -79,18 +86,37 @@ async function change(mode: 'install' | 'upgrade' | 'freshen' | 'erase', argv: s
   if (unsupported.length) { process.stderr.write(`bazaar-rpm: ${unsupported.join(' ')}: not supported when changing an image (the resolver and the image's policies decide)\n`); return 1; }
   if (args.length === 0) { process.stderr.write(`bazaar-rpm: no packages given for ${mode === 'erase' ? 'erase' : 'install'}\n`); return 1; }
   const store = await Store.open(storeDir);
-  // Package files are added to the store first, then installed by their NEVRA.
-  const files = args.filter((a) => a.endsWith('.rpm'));
+  const db = installOrder((await store.read(async (view) => loadImage(store.objects, await imageId(view, image)))).db);
+  const installed = db.map((p, i) => installedHeader(snippetPackage(p.snippet, p.header, 0), i + 1, { verbose: false }));
+  const tscolor = transactionColor(db.map((p) => p.snippet.arch));
+  // Package files are added to the store first, then installed by their NEVRA; rpm's checks come first.
+  let files = args.filter((a) => a.endsWith('.rpm'));
   const names = args.filter((a) => !a.endsWith('.rpm'));
-  if (files.length && mode !== 'erase') for (const r of await store.add(files)) names.push(r.nevra);
+  if (files.length && mode !== 'erase') {
+    const given = new Map<string, PackageHeader>();
+    for (const f of files) given.set(f, installedHeader(await readRpmFile(f), 0, { verbose: false }));
+    if (mode === 'freshen') files = files.filter((f) => freshens(given.get(f)!, installed, tscolor));
+    else {
+      const unique = [...new Map([...given.values()].map((h) => [nevraOf(h), h])).values()];
+      const { lines, elements } = installProblems(mode, unique, installed, tscolor);
+      if (lines.length) { for (const l of lines) process.stderr.write(`\t${l}\n`); return elements; }
+    }
+    for (const r of await store.add(files)) names.push(r.nevra);
+  }
+  if (names.length === 0) return 0; // -F of nothing newer: rpm skips them silently
   if (mode === 'install') {
     // rpm -i of what is installed already is refused, naming it
-    const installed = await store.read(async (view) => (await loadImage(store.objects, await imageId(view, image))).db);
-    const there = names.map((n) => installed.find((p) => p.snippet.name === n || p.snippet.nevra === n)).filter((p) => p !== undefined);
-    if (there.length) { for (const p of there) process.stderr.write(`\tpackage ${p.snippet.nevra} is already installed\n`); return 1; }
+    const there = names.map((n) => db.findIndex((p) => p.snippet.name === n || p.snippet.nevra === n)).filter((i) => i >= 0);
+    if (there.length) { for (const i of there) process.stderr.write(`\tpackage ${nevraOf(installed[i])} is already installed\n`); return there.length; }
   }
   const r = await changeImage(store, image, mode === 'erase' ? { erase: names } : mode === 'install' ? { install: names } : { upgrade: names, ...(mode === 'upgrade' ? { install: names } : {}) },
     { strictErase: mode === 'erase' });
+  if (mode === 'upgrade' && r.installed.length === 0 && r.removed.length === 0) {
+    // -U of names whose best build is installed: nothing to do is rpm's "already installed"
+    const there = names.map((n) => db.findIndex((p) => p.snippet.name === n || p.snippet.nevra === n)).filter((i) => i >= 0);
+    for (const i of there) process.stderr.write(`\tpackage ${nevraOf(installed[i])} is already installed\n`);
+    if (there.length) return there.length;
+  }
   if (verbose) for (const line of [...r.installed.map((n) => `installed ${n}`), ...r.removed.map((n) => `erased ${n}`)]) process.stdout.write(`${line}\n`);
   return 0;
 }
@@ -103,7 +129,10 @@ async function run(argv: string[]): Promise<number> {
     stdout: (c: string | Uint8Array): void => { process.stdout.write(c); },
     stderr: (s: string): void => { process.stderr.write(s); },
   };
-  const db = image === null ? (root: string) => rootDb(root) : await imageQueryDb(store, image);
+  const db = image === null ? (root: string) => rootDb(root) : async (root: string) => {
+    if (root.replace(/\/+$/, '') !== '') throw new BazaarError('ERR_USAGE', `--root ${root} and --image ${image} name two systems: give one (--root reads a checked-out image, --image one in the store)`);
+    return imageQueryDb(store, image);
+  };
   return runRpmQuery(rest, db, out, { progName: 'rpm', bazaarVersion: version() });
 }
 

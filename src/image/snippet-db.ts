@@ -8,15 +8,26 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
 import { RpmHeader } from '../rpm/header.js';
+import { transactionColor } from '../rpm/transaction-color.js';
 import type { InstalledDb, InstalledPackage } from '../rpm/query/index.js';
 import { SNIPPET_DIR, decodeSnippet } from '../store/kinds/snippet.js';
 import type { SnippetObject } from '../store/kinds/snippet.js';
 
-/** One snippet as the query engine's installed package. */
-export function snippetPackage(s: SnippetObject, header: Buffer): InstalledPackage {
-  const pkg: InstalledPackage = { header: new RpmHeader(header, s.nevra), installTime: s.installtime };
+/** One snippet as the query engine's installed package; `installColor` is its system's transaction colour (installedPackages). */
+export function snippetPackage(s: SnippetObject, header: Buffer, installColor: number): InstalledPackage {
+  const pkg: InstalledPackage = { header: new RpmHeader(header, s.nevra), installTime: s.installtime, installColor };
   if (s.signature) pkg.signature = new RpmHeader(Buffer.from(s.signature, 'base64'), `${s.nevra} signature`);
   return pkg;
+}
+
+/**
+ * A system's snippets as the query engine's installed packages, in install order, each
+ * with the INSTALLCOLOR rpm records: the transaction colour of the system's platform
+ * (3 for an x86_64 system, its noarch and i586 packages included).
+ */
+export function installedPackages<T extends { snippet: SnippetObject; header: Buffer }>(list: T[]): InstalledPackage[] {
+  const color = transactionColor(list.map((p) => p.snippet.arch));
+  return installOrder(list).map((p) => snippetPackage(p.snippet, p.header, color));
 }
 
 /** Install order: by install time, then by NEVRA. */
@@ -39,6 +50,6 @@ export function rootDb(root: string): InstalledDb {
     const { headerBytes, ...snippet } = s;
     return { snippet, header: headerBytes };
   });
-  const packages = installOrder(list).map((x) => snippetPackage(x.snippet, x.header));
+  const packages = installedPackages(list);
   return { packages: () => packages, root };
 }

@@ -19,20 +19,20 @@ export const RPM_ENV = { ...process.env, LC_ALL: 'C', LANG: 'C', LANGUAGE: '' };
 
 export interface RpmRun { status: number; stdout: Buffer; stderr: string }
 
-/** Runs stock rpm. */
-export function rpm(args: string[]): RpmRun {
-  const r = spawnSync('rpm', args, { env: RPM_ENV, maxBuffer: 256 << 20 });
+/** Runs stock rpm (in `env`, default RPM_ENV). */
+export function rpm(args: string[], env: NodeJS.ProcessEnv = RPM_ENV): RpmRun {
+  const r = spawnSync('rpm', args, { env, maxBuffer: 256 << 20 });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
 }
 
 /** Runs the engine the same way. */
-export async function engine(args: string[], packages: InstalledPackage[], root: string): Promise<RpmRun> {
+export async function engine(args: string[], packages: InstalledPackage[], root: string, env: NodeJS.ProcessEnv = RPM_ENV): Promise<RpmRun> {
   const out: Buffer[] = [];
   let err = '';
   const status = await runRpmQuery(args, { packages: () => packages, root }, {
     stdout: (c) => out.push(Buffer.from(c)),
     stderr: (s) => { err += s; },
-  });
+  }, { env });
   return { status, stdout: Buffer.concat(out), stderr: err };
 }
 

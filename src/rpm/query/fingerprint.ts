@@ -4,15 +4,16 @@
  * longest *existing* directory prefix (symlinks followed), the rest of the directory, and
  * the base name; so `/lib/tls` and `/usr/lib/tls` are one file where `/lib` links to
  * `/usr/lib`. rpm stats on the host for queries, even under --root, and inside the root
- * for -V (which chroots first); the caller picks the RootFs accordingly.
+ * for -V (which chroots first); the caller picks the InstallTree accordingly (an image's
+ * stored tree for both, as rpm running inside it would).
  */
-import type { RootFs } from './root-fs.js';
+import type { InstallTree } from './install-tree.js';
 
 export class Fingerprints {
   private readonly dirs = new Map<string, string>();
 
   /** @param cwd rpm takes relative directories (a bare `-qf ''` has one) from the working directory */
-  constructor(private readonly fs: RootFs, private readonly cwd: string) {}
+  constructor(private readonly fs: InstallTree, private readonly cwd: string) {}
 
   /** The fingerprint of a directory (with its trailing slash) as a comparable string. */
   private dir(dir: string): string {

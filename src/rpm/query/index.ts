@@ -7,3 +7,5 @@ export { parseQueryFormat, FormatError } from './format-parser.js';
 export type { FormatToken } from './format-parser.js';
 export { renderQueryFormat } from './format-render.js';
 export { installedHeader, PackageHeader } from './package-header.js';
+export { RootFs } from './root-fs.js';
+export type { FileStat, InstallTree } from './install-tree.js';

@@ -4,6 +4,7 @@
  * from (bazaar's per-package snippets, rpm files, a test) is the caller's business.
  */
 import type { RpmHeader } from '../header.js';
+import type { InstallTree } from './install-tree.js';
 
 /**
  * One installed package: its immutable main header as the package file carries it, plus
@@ -46,6 +47,13 @@ export interface InstalledDb {
   packages(): Iterable<InstalledPackage> | AsyncIterable<InstalledPackage>;
   /** The root the packages are installed under (`/` on a running system); -V and -qf look here. */
   root: string;
+  /**
+   * The files the packages are installed as, when they are not under `root` on this
+   * machine (an image in bazaar's store): -V, -f and file lookups read these instead, for
+   * queries too (as rpm running inside that system would), and never the host. Opened
+   * only when a command needs files.
+   */
+  openFiles?: () => InstallTree | Promise<InstallTree>;
 }
 
 /**

@@ -23,16 +23,26 @@ export interface PackageFileOptions extends HeaderContext {
   noSignature?: boolean;
   /** Key ids already warned about in this run: rpm warns once per key (lib/package.c stashKeyid). */
   warnedKeys: Set<string>;
+  /** Where a package file argument is read (a byte string); default: as given. -V under --root reads inside the root, as rpm after chroot. */
+  locate?: (arg: string) => string;
 }
 
 /**
  * Reads each package file and calls `show` with it; returns how many could not be read
  * (rpm adds that to the exit code).
  */
-export async function queryPackageFiles(paths: string[], log: RpmLog, opt: PackageFileOptions, show: (e: DbEntry) => void): Promise<number> {
+export async function queryPackageFiles(paths: string[], log: RpmLog, opt: PackageFileOptions, show: (e: DbEntry) => void | Promise<void>): Promise<number> {
   let errors = 0;
   for (const arg of paths) {
-    const path = Buffer.from(arg, 'latin1').toString('utf8');
+    let path: string;
+    try {
+      path = Buffer.from(opt.locate ? opt.locate(arg) : arg, 'latin1').toString('utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'ENOENT';
+      log.error(`open of ${arg} failed: ${STRERROR[code] ?? code}\n`);
+      errors++;
+      continue;
+    }
     let file;
     try {
       file = await readRpmFile(path);
@@ -57,7 +67,7 @@ export async function queryPackageFiles(paths: string[], log: RpmLog, opt: Packa
     }
     const h = installedHeader({ header: file.header, signature: file.signature }, 0, opt);
     if (!file.header.has(T.HEADERIMMUTABLE)) log.warning(`RPM v3 packages are deprecated: ${nevraOf(h)}\n`);
-    show({ h, instance: 0 });
+    await show({ h, instance: 0 });
   }
   return errors;
 }

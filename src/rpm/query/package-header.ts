@@ -14,9 +14,13 @@ import { T } from './tag-numbers.js';
 import { tagType } from './tag-table.js';
 import type { InstalledPackage } from './installed-db.js';
 import { legacyRetrofits } from './legacy-retrofit.js';
+import { pickTranslation } from './i18n.js';
 
-/** Rendering context that extension tags depend on (rpm's global verbosity). */
-export interface HeaderContext { verbose: boolean }
+/**
+ * What reads of a header depend on besides the header: rpm's global verbosity (extension
+ * tags), and the locale list I18N strings are translated for (i18n.ts; null: none set).
+ */
+export interface HeaderContext { verbose: boolean; lang?: string | null }
 
 export class PackageHeader {
   private readonly cache = new Map<number, TagData | null>();
@@ -45,22 +49,36 @@ export class PackageHeader {
     return this.base.has(tag);
   }
 
+  /** The stored entry, or the overlay's. */
+  private decoded(tag: number): TagData | null {
+    const o = this.overlay.get(tag);
+    if (o !== undefined) return o;
+    const r = this.base.raw(tag);
+    return r ? decodeEntry(r) ?? null : null;
+  }
+
   /**
-   * rpm's headerGet without extensions: the stored entry, I18N strings reduced to their
-   * first (untranslated, C locale) value as rpm does outside a translated locale.
+   * rpm's headerGet without extensions: the stored entry, an I18N string reduced to the
+   * one translation the context's locale picks (copyI18NEntry; the first, C, without one).
    */
   raw(tag: number): TagData | undefined {
     let td = this.cache.get(tag);
     if (td === undefined) {
-      const o = this.overlay.get(tag);
-      if (o !== undefined) td = o;
-      else {
-        const r = this.base.raw(tag);
-        td = r ? decodeEntry(r) ?? null : null;
+      td = this.decoded(tag);
+      if (td?.kind === 'string' && td.type === TagType.I18NSTRING) {
+        const table = this.decoded(T.HEADERI18NTABLE);
+        const value = pickTranslation(td.values, table?.kind === 'string' ? table.values : [], this.context.lang ?? null);
+        td = { kind: 'string', type: TagType.STRING, values: td.values.length ? [value] : [] };
       }
-      if (td?.kind === 'string' && td.type === TagType.I18NSTRING) td = { kind: 'string', type: TagType.STRING, values: td.values.slice(0, 1) };
       this.cache.set(tag, td);
     }
+    return td ?? undefined;
+  }
+
+  /** As `raw`, but an I18N string untranslated (its first value): what rpm indexed when it installed under C. */
+  rawUntranslated(tag: number): TagData | undefined {
+    const td = this.decoded(tag);
+    if (td?.kind === 'string' && td.type === TagType.I18NSTRING) return { kind: 'string', type: TagType.STRING, values: td.values.slice(0, 1) };
     return td ?? undefined;
   }
 

@@ -5,8 +5,9 @@
  * sorted as rpm sorts its index sets (header instance, then entry), and are not
  * deduplicated: a package that requires `/bin/sh` twice is listed twice, as rpm lists it.
  */
-import { isRich, parseRichDep } from '../../resolver/rich-dep.js';
+import { isRich } from '../../resolver/rich-dep.js';
 import type { RichNode } from '../../resolver/rich-dep.js';
+import { parseRpmRich } from './rich-parse.js';
 import type { Fingerprints } from './fingerprint.js';
 import type { InstalledDb } from './installed-db.js';
 import { installedHeader } from './package-header.js';
@@ -27,7 +28,7 @@ const RICH_INDEXED = new Set<number>([T.REQUIRENAME, T.CONFLICTNAME, T.SUGGESTNA
  */
 export function richIndexKeys(text: string): string[] {
   let tree: RichNode;
-  try { tree = parseRichDep(text); } catch { return []; /* rpm indexes nothing of an unparsable expression */ }
+  try { tree = parseRpmRich(text); } catch { return []; /* rpm indexes nothing of an unparsable expression */ }
   const keys: string[] = [];
   const walk = (n: RichNode, neg: boolean): void => {
     switch (n.op) {
@@ -81,7 +82,8 @@ export class QueryDb {
     if (map) return map;
     map = new Map();
     for (const entry of this.entries) {
-      const td = entry.h.raw(tag);
+      // an I18N tag (GROUP) is indexed as rpm indexed it when installing: untranslated
+      const td = entry.h.rawUntranslated(tag);
       let values: string[];
       if (!td || (td.kind === 'string' ? td.values.length : td.kind === 'number' ? td.values.length : 1) === 0) {
         if (tag !== T.GROUP) continue;
@@ -102,6 +104,11 @@ export class QueryDb {
     }
     this.indexes.set(tag, map);
     return map;
+  }
+
+  /** Every key of rpm's index for `tag` (rpmdbIndexKeyIteratorInit), rich atoms included (`!`-prefixed where negated). */
+  keys(tag: number): Iterable<string> {
+    return this.index(tag).keys();
   }
 
   /** rpm's indexGet(tag, key): the hits, sorted by instance then entry. */

@@ -5,23 +5,16 @@
  * names in headers are bytes, and so are the names on disk.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, lstatSync, openSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, lstatSync, openSync, readFileSync, readlinkSync, readSync, realpathSync, statSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
+import { errnoError, resolveInRoot } from './install-tree.js';
+import type { InstallTree } from './install-tree.js';
 import { byteString } from './tag-data.js';
-
-/** Follow at most this many links, as Linux's MAXSYMLINKS. */
-const MAX_SYMLINKS = 40;
 
 const bytes = (p: string): Buffer => Buffer.from(p, 'latin1');
 
-function errno(code: string, path: string): NodeJS.ErrnoException {
-  const messages: Record<string, string> = { ELOOP: 'Too many levels of symbolic links', ENOTDIR: 'Not a directory', ENOENT: 'No such file or directory' };
-  const err: NodeJS.ErrnoException = new Error(`${code}: ${messages[code] ?? code}, ${path}`);
-  err.code = code;
-  return err;
-}
-
-export class RootFs {
+export class RootFs implements InstallTree {
   /**
    * The file's `security.capability` attribute: its bytes, null when it has none, or
    * undefined when it cannot be read here (no getfattr): then capabilities go unchecked.
@@ -46,36 +39,20 @@ export class RootFs {
    * Throws ENOENT / ENOTDIR / ELOOP errors as the kernel would.
    */
   hostPath(path: string, followLast: boolean): string {
-    if (path === '') throw errno('ENOENT', path); // as the kernel answers for an empty name
+    if (path === '') throw errnoError('ENOENT', path); // as the kernel answers for an empty name
     if (this.base === '') return path;
-    const pending = path.split('/').filter((c) => c !== '' && c !== '.');
-    const done: string[] = [];
-    let links = 0;
-    while (pending.length > 0) {
-      const c = pending.shift()!;
-      if (c === '..') { done.pop(); continue; }
-      const isLast = pending.length === 0;
-      const host = `${this.base}/${[...done, c].join('/')}`;
-      if (isLast && !followLast) { done.push(c); break; }
+    const inRoot = resolveInRoot(path, followLast, (p) => {
       let st;
       try {
-        st = lstatSync(bytes(host));
+        st = lstatSync(bytes(`${this.base}${p}`));
       } catch (err) {
-        // A missing last component is the caller's ENOENT to meet; missing parents are ours.
-        if (isLast) { done.push(c); break; }
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
         throw err;
       }
-      if (st.isSymbolicLink()) {
-        if (++links > MAX_SYMLINKS) throw errno('ELOOP', path);
-        const target = readlinkSync(bytes(host), { encoding: 'latin1' });
-        if (target.startsWith('/')) done.length = 0;
-        pending.unshift(...target.split('/').filter((x) => x !== '' && x !== '.'));
-        continue;
-      }
-      if (!isLast && !st.isDirectory()) throw errno('ENOTDIR', path);
-      done.push(c);
-    }
-    return `${this.base}/${done.join('/')}`;
+      if (st.isSymbolicLink()) return { kind: 'symlink', target: readlinkSync(bytes(`${this.base}${p}`), { encoding: 'latin1' }) };
+      return { kind: st.isDirectory() ? 'dir' : 'other' };
+    });
+    return inRoot === '/' ? `${this.base}/` : `${this.base}${inRoot}`;
   }
 
   lstat(path: string): BigIntStats {
@@ -91,23 +68,31 @@ export class RootFs {
     return readlinkSync(bytes(this.hostPath(path, false)), { encoding: 'latin1' });
   }
 
-  /** Feeds the file's content to `sink` in chunks (for digests). */
-  readChunks(path: string, sink: (chunk: Buffer) => void): void {
+  realpath(path: string): string {
+    if (this.base === '') return byteString(realpathSync(bytes(path)));
+    const host = this.hostPath(path, true);
+    lstatSync(bytes(host)); // a missing last component fails as realpath(3) does
+    return host.slice(this.base.length) || '/';
+  }
+
+  async digest(path: string, algo: string): Promise<string> {
+    const hash = createHash(algo);
     const fd = openSync(bytes(this.hostPath(path, true)), 'r');
     try {
       const buf = Buffer.allocUnsafe(1 << 20);
       for (;;) {
         const n = readSync(fd, buf, 0, buf.length, null);
         if (n <= 0) break;
-        sink(buf.subarray(0, n));
+        hash.update(buf.subarray(0, n));
       }
     } finally {
       closeSync(fd);
     }
+    return hash.digest('hex');
   }
 
   /** A text file inside the root as a byte string (/etc/passwd, /etc/group); null when absent. */
-  readText(path: string): string | null {
+  async readText(path: string): Promise<string | null> {
     try {
       return readFileSync(bytes(this.hostPath(path, true)), 'latin1');
     } catch (err) {

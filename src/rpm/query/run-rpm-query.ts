@@ -16,6 +16,7 @@ import { RpmLog } from './query-output.js';
 import type { QueryOutput } from './query-output.js';
 import { applyPipe } from './rpmpopt-aliases.js';
 import { RootFs } from './root-fs.js';
+import type { InstallTree } from './install-tree.js';
 import { selectAll, selectPackages } from './select-packages.js';
 import { byteString, toBytes } from './tag-data.js';
 import { allTagNames, tagByName } from './tag-table.js';
@@ -23,6 +24,7 @@ import { verifyDependencies } from './verify-deps.js';
 import { Accounts, verifyFiles } from './verify-files.js';
 import { queryPackageFiles } from './package-files.js';
 import { Fingerprints } from './fingerprint.js';
+import { localeFrom } from './i18n.js';
 
 export type { QueryOutput } from './query-output.js';
 
@@ -38,6 +40,11 @@ export interface RunRpmQueryOptions {
   cwd?: string;
   /** "Now" in seconds, for -lv's choice between time and year. Default the clock. */
   now?: () => number;
+  /**
+   * The environment whose LANGUAGE, LC_ALL, LC_MESSAGES and LANG choose the translation
+   * of I18N strings (SUMMARY, DESCRIPTION, GROUP), as rpm's getenv does. Default process.env.
+   */
+  env?: Record<string, string | undefined>;
 }
 
 /** The installed database, or how to open the one under a `--root`. */
@@ -156,12 +163,17 @@ export async function runRpmQuery(argv: string[], db: DbSource, out: QueryOutput
       return 1;
     }
   }
-  const qdb = await QueryDb.load(installed, { verbose: log.verbose });
+  const lang = localeFrom(options.env ?? process.env);
+  const qdb = await QueryDb.load(installed, { verbose: log.verbose, lang });
   const cwd = options.cwd ?? process.cwd();
-  // rpm compares file paths by fingerprint: on the host for queries, inside the root for -V (after chroot).
-  qdb.fingerprints = new Fingerprints(new RootFs(req.mode === 'verify' ? qdb.root : '/'), byteString(cwd));
-  const ctx = { db: qdb, log, cwd };
-  const fileOptions = { verbose: log.verbose, noSignature: req.noSignature, warnedKeys: new Set<string>() };
+  // rpm compares file paths by fingerprint: on the host for queries, inside the root for -V
+  // (after chroot); an image's files are its stored tree for both.
+  const needsFiles = req.mode === 'verify' || req.source === 'path' || req.source === 'path-all' || req.source === 'whatprovides';
+  let files: InstallTree | null = null;
+  if (installed.openFiles) { if (needsFiles) files = await installed.openFiles(); } else files = new RootFs(req.mode === 'verify' ? qdb.root : '/');
+  if (files) qdb.fingerprints = new Fingerprints(files, byteString(cwd));
+  const ctx = { db: qdb, log, cwd, files };
+  const fileOptions = { verbose: log.verbose, lang, noSignature: req.noSignature, warnedKeys: new Set<string>() };
   let ec = 0;
 
   if (req.mode === 'query') {
@@ -189,25 +201,36 @@ export async function runRpmQuery(argv: string[], db: DbSource, out: QueryOutput
       }
     }
   } else {
-    const fs = new RootFs(qdb.root);
-    const accounts = new Accounts(fs);
-    const verifyOne = (e: DbEntry): number => {
+    const tree = files!;
+    const accounts = req.verifyFiles ? await Accounts.load(tree) : null;
+    const verifyOne = async (e: DbEntry): Promise<number> => {
       let rc = 0;
       if (req.verifyDeps) { const r = verifyDependencies(qdb, e, log); if (r) rc = r; }
-      if (req.verifyFiles) { const r = verifyFiles(e.h, qdb, fs, accounts, log, { omit: req.verifyOmit, include: req.include, exclude: req.exclude }); if (r) rc = r; }
+      if (accounts) { const r = await verifyFiles(e.h, qdb, tree, accounts, log, { omit: req.verifyOmit, include: req.include, exclude: req.exclude }); if (r) rc = r; }
       return rc;
     };
     // rpm keeps the last failing package's code per argument, and sums over arguments.
-    const showAll = (entries: DbEntry[]): number => entries.reduce((acc, e) => { const r = verifyOne(e); return r ? r : acc; }, 0);
+    const showAll = async (entries: DbEntry[]): Promise<number> => {
+      let acc = 0;
+      for (const e of entries) { const r = await verifyOne(e); if (r) acc = r; }
+      return acc;
+    };
     if (req.source === 'rpm') {
-      ec += await queryPackageFiles(req.args, log, fileOptions, (e) => { verifyOne(e); });
+      // rpm chroots before it opens the files (relative names from the same working directory, inside
+      // the root); an image has no such root: its files are read where they are
+      const locate = !installed.openFiles && tree instanceof RootFs && qdb.root.replace(/\/+$/, '') !== ''
+        ? (arg: string): string => tree.hostPath(arg.startsWith('/') ? arg : `${byteString(cwd)}/${arg}`, true) : undefined;
+      let failed = 0;
+      // as rpmgiShowMatches: the last failing package's code, plus the files that could not be read
+      ec += await queryPackageFiles(req.args, log, { ...fileOptions, locate }, async (e) => { const r = await verifyOne(e); if (r) failed = r; });
+      ec += failed;
     } else if (req.source === 'all') {
       const entries = selectAll(ctx, req.args);
-      ec = entries === null ? 1 : showAll(entries);
+      ec = entries === null ? 1 : await showAll(entries);
     } else {
       for (const arg of req.args) {
         const entries = selectPackages(ctx, req.source, arg);
-        ec += entries === null ? 1 : showAll(entries);
+        ec += entries === null ? 1 : await showAll(entries);
       }
     }
   }

@@ -4,14 +4,13 @@
  * and the other index lookups. Each returns the matches in rpm's order, or null after
  * logging rpm's message for "nothing found" (which costs the exit code one).
  */
-import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { cleanPath } from './clean-path.js';
 import { stringValue } from './format-values.js';
 import { matchLabel } from './label-match.js';
 import type { DbEntry, IndexHit, QueryDb } from './query-db.js';
 import type { RpmLog } from './query-output.js';
-import { RootFs } from './root-fs.js';
+import type { InstallTree } from './install-tree.js';
 import { patternMatcher } from './rpm-pattern.js';
 import type { Matcher } from './rpm-pattern.js';
 import { byteString, fromBytes } from './tag-data.js';
@@ -44,19 +43,27 @@ export interface SelectContext {
   log: RpmLog;
   /** The working directory relative `-f` arguments are taken from (a host path). */
   cwd: string;
+  /**
+   * Where queries ask whether a path exists and resolve `.`-only arguments: the host's
+   * `/` even under --root (rpm does not chroot to query), an image's tree for an image.
+   * null when the command names no files (then nothing here reads any).
+   */
+  files: InstallTree | null;
 }
 
 const hits = (list: IndexHit[]): DbEntry[] | null => (list.length ? list.map((h) => h.entry) : null);
 
 /** `-f` / `--path` / `--whatprovides PATH`: the packages owning a file. */
 function byPath(ctx: SelectContext, arg: string, installedOnly: boolean): DbEntry[] | null {
+  const files = ctx.files;
+  if (!files) throw new Error('a file lookup without the files opened');
   let fn: string;
   if (/^[./]*$/.test(arg)) {
     // rpm resolves an argument of only dots and slashes with realpath(3), on the host
     // even under --root (it does not chroot to query); so do we.
     fn = arg;
     // realpath("") fails (ENOENT), and rpm then keeps the empty argument.
-    if (arg !== '') try { fn = byteString(realpathSync(resolve(ctx.cwd, arg))); } catch { /* rpm keeps the argument when realpath fails */ }
+    if (arg !== '') try { fn = files.realpath(byteString(resolve(ctx.cwd, arg))); } catch { /* rpm keeps the argument when realpath fails */ }
   } else if (!arg.startsWith('/')) {
     fn = `${byteString(ctx.cwd)}/${arg}`;
   } else {
@@ -67,7 +74,7 @@ function byPath(ctx: SelectContext, arg: string, installedOnly: boolean): DbEntr
   if (found) return found;
   try {
     // rpm does not chroot to query: whether the path exists is asked of the host, as here.
-    new RootFs('/').lstat(fn);
+    files.lstat(fn);
     ctx.log.notice(`file ${fn} is not owned by any package\n`);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';

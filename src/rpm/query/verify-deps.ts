@@ -1,22 +1,32 @@
 /**
  * `rpm -V`'s dependency check (lib/verify.c verifyDependencies, lib/depends.c rpmtsCheck,
- * unsatisfiedDepend, rpmdbProvides, checkInstDeps; lib/rpmal.c): the installed package
- * put in a transaction of its own and checked against the installed database:
+ * unsatisfiedDepend, unsatisfiedDependSet, rpmdbProvides, checkInstDeps,
+ * checkInstFileDeps; lib/rpmal.c): the installed package put in a transaction of its own
+ * and checked against the installed database, in rpmtsCheck's order:
  *
- * - its Requires must be met by itself, the database's installed files and provides, or
- *   rpmlib(); install-time-only requirements (Requires(pre) and kin) are not checked;
- * - its Conflicts and Obsoletes must match no other installed package;
- * - no other installed package may conflict with its provides or files, or obsolete it.
+ * 1. its Requires, Conflicts and Obsoletes (install-time-only requirements skipped);
+ * 2. for each of its provides: installed Conflicts on it, then installed rich Requires
+ *    in which it stands in a negated place (`(a if PROVIDE else b)`, `(a unless PROVIDE)`):
+ *    providing it can break them;
+ * 3. installed Obsoletes of its name;
+ * 4. for each of its files: installed Conflicts on the path, then installed rich Requires
+ *    with the path negated (paths compared by fingerprint).
  *
  * Problems print as rpm prints them: `Unsatisfied dependencies for NEVRA:` then one
- * `\tX is needed by (installed) NEVRA` line per distinct problem. Not done: rpm's
- * negated rich-requirement index (`(a unless b)` against installed packages) and its
- * file fingerprints (a file dependency through a symlinked directory).
+ * `\tX is needed by (installed) NEVRA` line per distinct problem.
+ *
+ * rpm's quirks kept on purpose: the atoms of a rich dependency belong to no package (rpm
+ * gives them instance 0), so a rich Conflicts is never excused for matching its own
+ * package, and an installed package's rich atoms are checked as rpm checks an added
+ * package's. Not kept: rpm's per-check cache of database answers (it can only differ
+ * where the uncached answer excuses a self-conflict, which the order of rpm's checks
+ * never reaches) and dependency colours (every colour is in x86_64's rainbow).
  */
 import { rangesOverlap } from '../../policy/dependency-range.js';
-import { isRich, parseRichDep } from '../../resolver/rich-dep.js';
+import { isRich } from '../../resolver/rich-dep.js';
 import type { RichNode } from '../../resolver/rich-dep.js';
-import { depSet, depText, formatDep } from './dep-set.js';
+import { parseRpmRich } from './rich-parse.js';
+import { depSet, depText } from './dep-set.js';
 import type { DepSet } from './dep-set.js';
 import { fileInfo } from './file-info.js';
 import { evrString, nevraOf } from './nevra-strings.js';
@@ -35,6 +45,9 @@ const RPMLIB_PROVIDES: ReadonlyArray<readonly [string, string]> = [
   ['rpmlib(ScriptletInterpreterArgs)', '4.0.3-1'], ['rpmlib(TildeInVersions)', '4.10.0-1'], ['rpmlib(VersionedDependencies)', '3.0.3-1'],
 ];
 
+/** The package being verified, as a member of rpm's added-package set (never a database instance). */
+const ADDED = -1;
+
 /** One dependency being checked: rpm's rpmds positioned on an entry. */
 interface Dep {
   tag: number;
@@ -43,42 +56,47 @@ interface Dep {
   /** null when the header has no version (or flags) array: rpm then always overlaps. */
   evr: string | null;
   hasArrays: boolean;
-  /** The package the dependency belongs to (for rpm's self-conflict / self-obsolete rules). */
-  owner: DbEntry;
+  /** rpmdsInstance: the database instance of the header it comes from; 0 for a rich atom. */
+  instance: number;
+  /** One of the verified package's own dependency sets (rpmal's filter for self-conflicts). */
+  own: boolean;
 }
 
-function depAt(owner: DbEntry, ds: DepSet, i: number): Dep {
+function depAt(entry: DbEntry, ds: DepSet, i: number, own: boolean): Dep {
   return {
     tag: ds.tag, name: ds.names[i], flags: ds.flags ? ds.flags[i] : 0, evr: ds.versions ? ds.versions[i] : null,
-    hasArrays: ds.versions !== null && ds.flags !== null, owner,
+    hasArrays: ds.versions !== null && ds.flags !== null, instance: entry.instance, own,
   };
 }
 
 /** rpm's rpmdsCompare on two positioned dependencies of the same name. */
-function overlap(a: { flags: number; evr: string | null; hasArrays: boolean }, b: Dep): boolean {
+function overlap(a: { flags: number; evr: string | null; hasArrays: boolean }, b: { flags: number; evr: string | null; hasArrays: boolean }): boolean {
   if (!a.hasArrays || !b.hasArrays) return true;
   if (!(a.flags & SENSE_MASK) || !(b.flags & SENSE_MASK)) return true;
   if (!a.evr || !b.evr) return true;
   return rangesOverlap({ sense: a.flags, evr: a.evr }, { sense: b.flags, evr: b.evr });
 }
 
+/** rpm's "this" dependency of a package: `N = [E:]V-R`. */
+function thisDep(e: DbEntry): { flags: number; evr: string; hasArrays: boolean } {
+  return { flags: Sense.EQUAL, evr: evrString(e.h), hasArrays: true };
+}
+
+const splitPath = (path: string): [dir: string, base: string] => {
+  const slash = path.lastIndexOf('/');
+  return [path.slice(0, slash + 1), path.slice(slash + 1)];
+};
+
 class DepChecker {
   constructor(private readonly db: QueryDb, private readonly te: DbEntry) {}
 
-  /** rpm's "this" dependency of a package: `N = [E:]V-R`. */
-  private thisDep(e: DbEntry): { flags: number; evr: string; hasArrays: boolean } {
-    return { flags: Sense.EQUAL, evr: evrString(e.h), hasArrays: true };
-  }
-
-  /** rpmalAllSatisfiesDepend: does the package being verified satisfy `dep` itself? */
+  /** rpmalAllSatisfiesDepend: does the package being verified, as an added package, satisfy `dep`? */
   private addedSatisfies(dep: Dep): boolean {
-    const self = dep.owner === this.te && (dep.tag === T.CONFLICTNAME || dep.tag === T.OBSOLETENAME);
-    if (self) return false;
+    // rpm excuses only the package's own Conflicts/Obsoletes sets, never a rich atom of them.
+    if (dep.own && (dep.tag === T.CONFLICTNAME || dep.tag === T.OBSOLETENAME)) return false;
     const h = this.te.h;
     if (dep.tag !== T.OBSOLETENAME && dep.name.startsWith('/')) {
-      const slash = dep.name.lastIndexOf('/');
-      const dir = dep.name.slice(0, slash + 1);
-      const base = dep.name.slice(slash + 1);
+      const [dir, base] = splitPath(dep.name);
       const dirs = h.strings(T.DIRNAMES);
       const dindex = h.numbers(T.DIRINDEXES);
       const found = h.strings(T.BASENAMES).some((b, i) => b === base && dirs[dindex[i]] !== undefined
@@ -90,59 +108,73 @@ class DepChecker {
     for (let i = 0; i < provides.names.length; i++) {
       if (provides.names[i] !== dep.name) continue;
       if (dep.tag === T.OBSOLETENAME) {
-        if (provides.names[i] === h.string(T.NAME) && overlap(this.thisDep(this.te), dep)) return true;
-      } else if (overlap(depAt(this.te, provides, i), dep)) return true;
+        if (provides.names[i] === h.string(T.NAME) && overlap(thisDep(this.te), dep)) return true;
+      } else if (overlap(depAt(this.te, provides, i, true), dep)) return true;
     }
     return false;
   }
 
-  /** rpmdbProvides: does some installed package satisfy `dep`? */
-  private dbProvides(dep: Dep): boolean {
-    const selfExcluded = dep.tag === T.CONFLICTNAME || dep.tag === T.OBSOLETENAME;
+  /** rpmdbProvides: the installed packages (instances) satisfying `dep`; `all` false stops at the first. */
+  private dbProviders(dep: Dep, all: boolean): number[] {
+    const out: number[] = [];
+    const selfExcused = (instance: number): boolean => dep.instance !== 0 && instance === dep.instance;
     if (dep.tag !== T.OBSOLETENAME && dep.name.startsWith('/')) {
       for (const hit of this.db.findFile(dep.name, true)) {
-        if (dep.tag === T.CONFLICTNAME && hit.entry.instance === dep.owner.instance) continue;
-        return true;
+        if (dep.tag === T.CONFLICTNAME && selfExcused(hit.entry.instance)) continue;
+        out.push(hit.entry.instance);
+        if (!all) return out;
       }
     }
     if (dep.tag === T.OBSOLETENAME) {
-      return this.db.lookup(T.NAME, dep.name).some((hit) => hit.entry.instance !== dep.owner.instance && overlap(this.thisDep(hit.entry), dep));
+      for (const hit of this.db.lookup(T.NAME, dep.name)) {
+        if (selfExcused(hit.entry.instance) || !overlap(thisDep(hit.entry), dep)) continue;
+        out.push(hit.entry.instance);
+        if (!all) return out;
+      }
+      return out;
     }
     for (const hit of this.db.lookup(T.PROVIDENAME, dep.name)) {
-      if (selfExcluded && hit.entry.instance === dep.owner.instance) continue;
+      if (dep.tag === T.CONFLICTNAME && selfExcused(hit.entry.instance)) continue;
       const ds = depSet(hit.entry.h, T.PROVIDENAME);
-      const provide = ds ? depAt(hit.entry, ds, hit.index) : { flags: 0, evr: null, hasArrays: false };
-      if (overlap(provide, dep)) return true;
+      const provide = ds ? depAt(hit.entry, ds, hit.index, false) : { flags: 0, evr: null, hasArrays: false };
+      if (!overlap(provide, dep)) continue;
+      out.push(hit.entry.instance);
+      if (!all) return out;
     }
-    return false;
+    return out;
   }
 
-  /** rpm's unsatisfiedDepend for a dependency of an installed package. */
+  /** rpm's unsatisfiedDepend: true when `dep` is not satisfied. */
   unsatisfied(dep: Dep): boolean {
     if (dep.flags & Sense.RPMLIB) {
       const ok = RPMLIB_PROVIDES.some(([n, evr]) => n === dep.name && overlap({ flags: Sense.EQUAL, evr, hasArrays: true }, dep));
       return ok ? false : !(dep.flags & Sense.MISSINGOK);
     }
-    if (isTransientReq(dep.flags)) return false;
+    // rpm skips install-time requirements of installed packages; a rich atom counts as being added.
+    if (dep.instance !== 0 && isTransientReq(dep.flags)) return false;
     if (isRich(dep.name)) {
       let tree: RichNode;
       try {
-        tree = parseRichDep(dep.name);
+        tree = parseRpmRich(dep.name);
       } catch {
         // A parse error counts as unsatisfied for requires, satisfied for conflicts; an installed package's reverses that.
-        return dep.tag === T.CONFLICTNAME;
+        const unsatisfied = dep.tag !== T.CONFLICTNAME;
+        return dep.instance !== 0 ? !unsatisfied : unsatisfied;
       }
       return !this.richHolds(tree, dep);
     }
     if (!(dep.flags & Sense.PRETRANS) && this.addedSatisfies(dep)) return false;
-    if (this.dbProvides(dep)) return false;
+    if (this.dbProviders(dep, false).length) return false;
     return !(dep.flags & Sense.MISSINGOK);
   }
 
+  /** An atom of a rich dependency as rpmdsParseRichDep makes it: instance 0, the parent's non-sense flags. */
   private atom(node: Extract<RichNode, { op: 'atom' }>, parent: Dep): Dep {
     const d = node.dep;
     const sense = (d.flags.includes('<') ? Sense.LESS : 0) | (d.flags.includes('>') ? Sense.GREATER : 0) | (d.flags.includes('=') ? Sense.EQUAL : 0);
-    return { tag: parent.tag, name: d.name, flags: sense | (parent.flags & ~(SENSE_MASK | Sense.MISSINGOK)), evr: d.evr, hasArrays: true, owner: parent.owner };
+    let flags = sense | (parent.flags & ~(SENSE_MASK | Sense.MISSINGOK));
+    if (parent.tag === T.REQUIRENAME && d.name.length > 7 && d.name.startsWith('rpmlib(')) flags |= Sense.RPMLIB;
+    return { tag: parent.tag, name: d.name, flags, evr: d.evr || null, hasArrays: true, instance: 0, own: false };
   }
 
   private richHolds(n: RichNode, parent: Dep): boolean {
@@ -160,18 +192,17 @@ class DepChecker {
     }
   }
 
-  /** rpm's unsatisfiedDependSet: the packages (by instance) providing a with/without/or expression. */
+  /**
+   * rpm's unsatisfiedDependSet: the packages providing a with/without/or expression,
+   * database instances and ADDED (the verified package as added, a member of its own).
+   * Other operators are unsupported in set mode: rpm answers the empty set.
+   */
   private richSet(n: RichNode, parent: Dep): Set<number> {
     if (n.op === 'atom') {
       const dep = this.atom(n, parent);
-      const out = new Set<number>();
-      if (dep.flags & Sense.RPMLIB) return out;
-      if (dep.name.startsWith('/')) for (const hit of this.db.findFile(dep.name, true)) out.add(hit.entry.instance);
-      for (const hit of this.db.lookup(T.PROVIDENAME, dep.name)) {
-        const ds = depSet(hit.entry.h, T.PROVIDENAME);
-        if (ds && overlap(depAt(hit.entry, ds, hit.index), dep)) out.add(hit.entry.instance);
-      }
-      if (!(dep.flags & Sense.PRETRANS) && this.addedSatisfies(dep)) out.add(this.te.instance);
+      if (dep.flags & Sense.RPMLIB) return new Set();
+      const out = new Set(this.dbProviders(dep, true));
+      if (!(dep.flags & Sense.PRETRANS) && this.addedSatisfies(dep)) out.add(ADDED);
       return out;
     }
     if (n.op === 'with' || n.op === 'without' || n.op === 'or') {
@@ -186,6 +217,8 @@ class DepChecker {
   }
 }
 
+const VERBS: Record<number, string> = { [T.REQUIRENAME]: 'is needed by', [T.CONFLICTNAME]: 'conflicts with', [T.OBSOLETENAME]: 'is obsoleted by' };
+
 /**
  * Checks one installed package's dependencies and prints rpm's problem lines. Returns the
  * number of distinct problems (rpm's return value, which becomes the exit code).
@@ -193,67 +226,78 @@ class DepChecker {
 export function verifyDependencies(db: QueryDb, te: DbEntry, log: RpmLog): number {
   const check = new DepChecker(db, te);
   const problems: string[] = [];
-  const add = (text: string): void => { if (!problems.includes(text)) problems.push(text); };
-  const nevra = nevraOf(te.h);
-  const installed = (e: DbEntry): string => (e.instance ? '(installed) ' : '');
-  const own: Array<[number, boolean, string]> = [[T.REQUIRENAME, true, 'is needed by'], [T.CONFLICTNAME, false, 'conflicts with'], [T.OBSOLETENAME, false, 'is obsoleted by']];
-  for (const [tag, problemWhenUnsatisfied, verb] of own) {
+  const problem = (ds: DepSet, i: number, owner: DbEntry): void => {
+    const text = `${depText(ds, i)} ${VERBS[ds.tag]} ${owner.instance ? '(installed) ' : ''}${nevraOf(owner.h)}`;
+    if (!problems.includes(text)) problems.push(text);
+  };
+  /**
+   * rpm's checkInstDeps: the installed `tag` dependencies indexed under `key` (an atom
+   * name, `!`-prefixed for negated rich atoms), each compared with `against` when given
+   * and not rich; a Requires is a problem when unsatisfied, the others when satisfied.
+   */
+  const checkInstalled = (tag: number, key: string, against: Dep | null): void => {
+    for (const hit of db.lookup(tag, key)) {
+      if (tag !== T.REQUIRENAME && hit.entry.instance === te.instance) continue;
+      const ds = depSet(hit.entry.h, tag);
+      if (!ds) continue;
+      const dep = depAt(hit.entry, ds, hit.index, false);
+      if (against && !isRich(dep.name) && !overlap(dep, against)) continue;
+      if (check.unsatisfied(dep) === (tag === T.REQUIRENAME)) problem(ds, hit.index, hit.entry);
+    }
+  };
+
+  for (const tag of [T.REQUIRENAME, T.CONFLICTNAME, T.OBSOLETENAME]) {
     const ds = depSet(te.h, tag);
-    if (!ds) continue;
-    ds.names.forEach((_, i) => {
-      if (check.unsatisfied(depAt(te, ds, i)) === problemWhenUnsatisfied) add(`${depText(ds, i)} ${verb} ${installed(te)}${nevra}`);
+    ds?.names.forEach((_, i) => {
+      if (check.unsatisfied(depAt(te, ds, i, true)) === (tag === T.REQUIRENAME)) problem(ds, i, te);
     });
   }
   if (!te.h.isSource()) {
     const provides = depSet(te.h, T.PROVIDENAME);
     provides?.names.forEach((name, i) => {
-      const provide = depAt(te, provides, i);
-      for (const hit of db.lookup(T.CONFLICTNAME, name)) {
-        if (hit.entry.instance === te.instance) continue;
-        const ds = depSet(hit.entry.h, T.CONFLICTNAME);
-        if (!ds) continue;
-        const conflict = depAt(hit.entry, ds, hit.index);
-        const match = isRich(conflict.name) || overlap(conflict, provide);
-        if (match && !check.unsatisfied(conflict)) add(`${depText(ds, hit.index)} conflicts with ${installed(hit.entry)}${nevraOf(hit.entry.h)}`);
-      }
+      const provide = depAt(te, provides, i, true);
+      checkInstalled(T.CONFLICTNAME, name, provide);
+      checkInstalled(T.REQUIRENAME, `!${name}`, provide);
     });
     const name = te.h.string(T.NAME);
-    if (name !== undefined) {
-      const self: Dep = { tag: T.NAME, name, flags: Sense.EQUAL, evr: evrString(te.h), hasArrays: true, owner: te };
-      for (const hit of db.lookup(T.OBSOLETENAME, name)) {
-        if (hit.entry.instance === te.instance) continue;
-        const ds = depSet(hit.entry.h, T.OBSOLETENAME);
-        if (!ds) continue;
-        const obsolete = depAt(hit.entry, ds, hit.index);
-        if (overlap(obsolete, self) && !check.unsatisfied(obsolete)) add(`${depText(ds, hit.index)} is obsoleted by ${installed(hit.entry)}${nevraOf(hit.entry.h)}`);
-      }
-    }
-    fileConflicts(db, te, check, add, installed);
+    if (name !== undefined) checkInstalled(T.OBSOLETENAME, name, { tag: T.NAME, name, ...thisDep(te), instance: te.instance, own: true });
+    fileChecks(db, te, checkInstalled);
   }
   if (problems.length) {
-    log.notice(`Unsatisfied dependencies for ${nevra}:\n`);
+    log.notice(`Unsatisfied dependencies for ${nevraOf(te.h)}:\n`);
     for (const p of problems) log.notice(`\t${p}\n`);
   }
   return problems.length;
 }
 
-/** Installed packages' conflicts on file paths the verified package owns. */
-function fileConflicts(db: QueryDb, te: DbEntry, check: DepChecker, add: (t: string) => void, installed: (e: DbEntry) => string): void {
-  const byPath = new Map<string, Array<[DbEntry, DepSet, number]>>();
-  for (const e of db.entries) {
-    if (e.instance === te.instance) continue;
-    const ds = depSet(e.h, T.CONFLICTNAME);
-    ds?.names.forEach((n, i) => {
-      if (!n.startsWith('/')) return;
-      const list = byPath.get(n);
-      if (list) list.push([e, ds, i]); else byPath.set(n, [[e, ds, i]]);
-    });
-  }
-  if (byPath.size === 0) return;
-  const fi = fileInfo(te.h, 'query');
-  for (const path of fi?.paths ?? []) {
-    for (const [e, ds, i] of byPath.get(path) ?? []) {
-      if (!check.unsatisfied(depAt(e, ds, i))) add(`${formatDep(ds.names[i], ds.flags ? ds.flags[i] : 0, ds.versions ? ds.versions[i] : null)} conflicts with ${installed(e)}${nevraOf(e.h)}`);
+/**
+ * rpm's checkInstFileDeps over every file of the verified package: the installed
+ * Conflicts naming a path (plain or as a rich atom), then the installed rich Requires
+ * naming it negated, where the path is the file's (directories by fingerprint).
+ */
+function fileChecks(db: QueryDb, te: DbEntry, checkInstalled: (tag: number, key: string, against: null) => void): void {
+  const byBase = (keys: Iterable<string>, negated: boolean): Map<string, string[]> => {
+    const out = new Map<string, string[]>();
+    for (const key of keys) {
+      if (key.startsWith('!') !== negated) continue;
+      const path = negated ? key.slice(1) : key;
+      if (!path.startsWith('/')) continue;
+      const [dir, base] = splitPath(path);
+      const dirs = out.get(base);
+      if (!dirs) out.set(base, [dir]); else if (!dirs.includes(dir)) dirs.push(dir);
+    }
+    return out;
+  };
+  const conflicts = byBase(db.keys(T.CONFLICTNAME), false);
+  const requiresNot = byBase(db.keys(T.REQUIRENAME), true);
+  if (conflicts.size === 0 && requiresNot.size === 0) return;
+  for (const path of fileInfo(te.h, 'query')?.paths ?? []) {
+    const [dir, base] = splitPath(path);
+    for (const [hash, tag, prefix] of [[conflicts, T.CONFLICTNAME, ''], [requiresNot, T.REQUIRENAME, '!']] as const) {
+      for (const other of hash.get(base) ?? []) {
+        if (other !== dir && !db.fingerprints?.sameDir(dir, other)) continue;
+        checkInstalled(tag, `${prefix}${other}${base}`, null);
+      }
     }
   }
 }

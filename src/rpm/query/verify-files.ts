@@ -4,12 +4,12 @@
  * per-file verify flags, file-state and %ghost/%config rules and its output lines
  * (`S.5....T.  c /etc/foo`, `missing   d /usr/share/doc/x`).
  *
- * Not checked, unlike rpm: POSIX ACLs (rpm flags a file with a non-trivial ACL as `M`)
- * and file capabilities (`P`; Node cannot read the security.capability attribute), so a
- * changed ACL or capability goes unreported. SELinux contexts rpm 4.18 no longer checks.
+ * The files are read through an InstallTree: a directory (capabilities read with
+ * getfattr, unchecked without it) or an image's stored tree.
+ *
+ * Not checked, unlike rpm: POSIX ACLs (rpm flags a file with a non-trivial ACL as `M`),
+ * so a changed ACL goes unreported. SELinux contexts rpm 4.18 no longer checks.
  */
-import { createHash } from 'node:crypto';
-import type { BigIntStats } from 'node:fs';
 import { sameFileCaps } from '../file-caps.js';
 import { fileInfo, fileState } from './file-info.js';
 import type { FileInfo } from './file-info.js';
@@ -17,7 +17,7 @@ import { fileFlagsString, Verify, verifyString } from './format-values.js';
 import type { PackageHeader } from './package-header.js';
 import type { QueryDb } from './query-db.js';
 import type { RpmLog } from './query-output.js';
-import type { RootFs } from './root-fs.js';
+import type { FileStat, InstallTree } from './install-tree.js';
 import { FileState } from './tag-numbers.js';
 
 /** rpm's hash algorithm numbers to node crypto names. */
@@ -39,10 +39,11 @@ const STRERROR: Record<string, string> = {
 
 /** User and group names to ids as seen inside the root (its /etc/passwd and /etc/group). */
 export class Accounts {
-  private users: Map<string, bigint> | null = null;
-  private groups: Map<string, bigint> | null = null;
+  private constructor(private readonly users: Map<string, bigint>, private readonly groups: Map<string, bigint>) {}
 
-  constructor(private readonly fs: RootFs) {}
+  static async load(fs: InstallTree): Promise<Accounts> {
+    return new Accounts(Accounts.parse(await fs.readText('/etc/passwd')), Accounts.parse(await fs.readText('/etc/group')));
+  }
 
   private static parse(text: string | null): Map<string, bigint> {
     const map = new Map<string, bigint>();
@@ -56,13 +57,11 @@ export class Accounts {
   /** rpmugUid: `root` is 0 without lookup; undefined when unknown. */
   uid(name: string): bigint | undefined {
     if (name === 'root') return 0n;
-    this.users ??= Accounts.parse(this.fs.readText('/etc/passwd'));
     return this.users.get(name);
   }
 
   gid(name: string): bigint | undefined {
     if (name === 'root') return 0n;
-    this.groups ??= Accounts.parse(this.fs.readText('/etc/group'));
     return this.groups.get(name);
   }
 }
@@ -77,7 +76,7 @@ export interface VerifyFilesOptions {
 interface FileResult { result: number; errnoCode?: string }
 
 /** rpm's rpmfilesVerify for file `i`. */
-function verifyFile(fi: FileInfo, i: number, fs: RootFs, accounts: Accounts, omit: number): FileResult {
+async function verifyFile(fi: FileInfo, i: number, fs: InstallTree, accounts: Accounts, omit: number): Promise<FileResult> {
   const attrs = fi.flags ? fi.flags[i] : 0;
   let flags = fi.verifyFlags ? fi.verifyFlags[i] : 0;
   const fn = fi.paths[i];
@@ -87,7 +86,7 @@ function verifyFile(fi: FileInfo, i: number, fs: RootFs, accounts: Accounts, omi
     case FileState.WRONGCOLOR: flags &= ~(Verify.FILEDIGEST | Verify.FILESIZE | Verify.MTIME | Verify.RDEV); break;
     default: break;
   }
-  let sb: BigIntStats;
+  let sb: FileStat;
   try {
     sb = fs.lstat(fn);
   } catch (err) {
@@ -128,9 +127,7 @@ function verifyFile(fi: FileInfo, i: number, fs: RootFs, accounts: Accounts, omi
     if (want === undefined) v |= Verify.FILEDIGEST;
     else {
       try {
-        const hash = createHash(algo);
-        fs.readChunks(fn, (c) => hash.update(c));
-        if (hash.digest('hex') !== want.toLowerCase()) v |= Verify.FILEDIGEST;
+        if (await fs.digest(fn, algo) !== want.toLowerCase()) v |= Verify.FILEDIGEST;
       } catch {
         // rpm: a file it cannot read is "?" in the digest column, not an error.
         v |= Verify.READFAIL | Verify.FILEDIGEST;
@@ -191,7 +188,7 @@ function stateWord(state: number, verbose: boolean): string | null {
  * Verifies the files of one installed package and prints rpm's lines. Returns 1 when
  * something did not verify (a missing %ghost or %missingok file does not count), else 0.
  */
-export function verifyFiles(h: PackageHeader, db: QueryDb, fs: RootFs, accounts: Accounts, log: RpmLog, opt: VerifyFilesOptions): number {
+export async function verifyFiles(h: PackageHeader, db: QueryDb, fs: InstallTree, accounts: Accounts, log: RpmLog, opt: VerifyFilesOptions): Promise<number> {
   const fi = fileInfo(h, 'verify');
   if (!fi) return 1;
   let all = 0;
@@ -199,7 +196,7 @@ export function verifyFiles(h: PackageHeader, db: QueryDb, fs: RootFs, accounts:
     const attrs = fi.flags ? fi.flags[i] : 0;
     if (opt.include && !(opt.include & attrs)) continue;
     if (opt.exclude & attrs) continue;
-    const r = verifyFile(fi, i, fs, accounts, opt.omit);
+    const r = await verifyFile(fi, i, fs, accounts, opt.omit);
     let result = r.result;
     // Timestamps of files shared by several packages cannot all be right: rpm lets them be.
     if ((result & Verify.MTIME) && db.findFile(fi.paths[i], false).length > 1) result &= ~Verify.MTIME;

@@ -8,7 +8,7 @@
  * Left out: rpm-scriptlets (it has a %verifyscript, which rpm runs inside the root;
  * bazaar runs no scriptlets) and the source packages (rpm installs no database entry).
  */
-import { appendFileSync, chmodSync, chownSync, mkdirSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, chownSync, mkdirSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -52,6 +52,9 @@ function damage(root: string): void {
   mkdirSync(p(`${attrs}/dir/normal`));
   chmodSync(p(`${attrs}/normal`), 0o4755);
   // A user and group the header names appear now: the files (owned by root) no longer match.
+  // a package file inside the root, for -Vp (rpm opens it after chroot)
+  mkdirSync(p('/pkgs'));
+  copyFileSync(sampleRpms().find((f) => f.endsWith('/webapp-2.4.1-alt1.noarch.rpm'))!, p('/pkgs/webapp.rpm'));
   appendFileSync(p('/etc/passwd'), 'jane:x:1234:1234::/home/jane:/bin/sh\n');
   appendFileSync(p('/etc/group'), 'bob:x:2345:\n');
 }
@@ -83,6 +86,8 @@ const COMMAND_LINES: string[][] = [
   ['-V', '--nouser', '--nogroup', '--nomode', '--nolinkto', '--nordev', '-a'], ['-V', '--noghost', '--noconfig', '-a'],
   ['-Vf', '/etc/webapp/webapp.conf', '/usr/bin/webapp-manage', '/bin/sh', '/nonexistent'], ['-V', '--whatprovides', 'webserver'],
   ['-Va', 'name=web*'], ['-V', 'lighttpd', 'webserver', 'legacy-reporter'], ['-Vv', 'bash'],
+  ['-Vp', '--nosignature', '/pkgs/webapp.rpm'], ['-Vp', '--nosignature', 'pkgs/webapp.rpm', '/nonexistent.rpm', '/pkgs/webapp.rpm'],
+  ['-Vp', '--nosignature', '--nofiles', '/pkgs/webapp.rpm', '/etc/../pkgs/webapp.rpm'], ['-Vp', '--nosignature', sampleRpms()[0]],
   // Queries on this root: the file states a real install records.
   ['-qsa'], ['-qa', '--qf', '[%{FILESTATES:fstate} %{FILENAMES}\n]'], ['-qf', '/etc/bashrc', '/usr/share/doc/bash-5.2.26/NEWS'],
   ['-q', '--path', '/etc/bashrc', '/usr/share/doc/bash-5.2.26/NEWS'], ['-q', '--whatprovides', '/etc/bashrc'],
