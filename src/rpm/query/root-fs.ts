@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, openSync, readFileSync, readlinkSync, readSync, realpathSync, statSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { getXattr } from '../../image/xattr-calls.js';
 import { errnoError, resolveInRoot } from './install-tree.js';
 import type { InstallTree } from './install-tree.js';
 import { byteString } from './tag-data.js';
@@ -17,10 +19,17 @@ const bytes = (p: string): Buffer => Buffer.from(p, 'latin1');
 export class RootFs implements InstallTree {
   /**
    * The file's `security.capability` attribute: its bytes, null when it has none, or
-   * undefined when it cannot be read here (no getfattr): then capabilities go unchecked.
+   * undefined when it cannot be read here: then capabilities go unchecked. Read
+   * in-process (lgetxattr); a path that is not UTF-8, which the binding cannot carry,
+   * asks getfattr when it is installed.
    */
   capability(path: string): Buffer | null | undefined {
-    const r = spawnSync('getfattr', ['-h', '--only-values', '-n', 'security.capability', '--', this.hostPath(path, false)]);
+    const host = this.hostPath(path, false);
+    const raw = bytes(host);
+    if (isUtf8(raw)) {
+      try { return getXattr(raw.toString('utf8'), 'security.capability'); } catch { return undefined; }
+    }
+    const r = spawnSync('getfattr', ['-h', '--only-values', '-n', 'security.capability', '--', host]);
     if (r.error) return undefined;
     if (r.status === 0) return r.stdout;
     return /No such attribute|No data available/.test(r.stderr.toString()) ? null : undefined;
