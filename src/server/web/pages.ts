@@ -44,7 +44,7 @@ function depsTable(m: PackageManifest): Html {
   return rows.length ? html`<table><tr><th>kind</th><th>dependency</th></tr>${rows}</table>` : html`<p>none</p>`;
 }
 
-export function webRoutes(store: Store, reads: Reads): Hono {
+export function webRoutes(store: Store, reads: Reads, log: (line: string) => void = () => {}): Hono {
   const app = new Hono();
 
   app.get('/', async (c) => {
@@ -132,7 +132,7 @@ ${d.children.length ? html`<ul>${d.children.map((ch) => html`<li><a href="/ui/im
 
   // Errors as a page too (escaped, like everything on it), with the API's status.
   app.onError((err, c) => {
-    if (!(err instanceof BazaarError)) return errorResponse(err, c, () => undefined);
+    if (!(err instanceof BazaarError)) return errorResponse(err, c, log);
     return c.html(page('Not here', html`<p class="bad">${err.message.split('\n')[0]}</p>`), statusOf(err));
   });
 
