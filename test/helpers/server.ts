@@ -1,5 +1,6 @@
 /** Servers for tests: the hono app in-process, or on a real socket, on a sample store. */
 import { spawn } from 'node:child_process';
+import { createConnection } from 'node:net';
 import { basename } from 'node:path';
 import { createApp } from '../../src/server/app.js';
 import type { AppOptions } from '../../src/server/app.js';
@@ -53,5 +54,41 @@ export function runAsync(cmd: string, args: string[], options: { env?: NodeJS.Pr
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout, stderr }));
     child.stdin.end(options.input);
+  });
+}
+
+export interface RawResponse { status: number; head: string; body: Buffer; ms: number }
+
+/**
+ * One request written byte for byte on a fresh connection (`Connection: close`): the
+ * path, method and headers exactly as given — dot segments, NUL, bytes that are not
+ * UTF-8 — which fetch and http.request would normalise or refuse. Status 0: the server
+ * closed without a status line; a request still unanswered after `timeoutMs` rejects.
+ */
+export function rawHttp(port: number, method: string | Buffer, path: string | Buffer, options: { headers?: Array<[string, string | Buffer]>; body?: Buffer; end?: boolean; timeoutMs?: number } = {}): Promise<RawResponse> {
+  const started = Date.now();
+  const headers: Array<[string, string | Buffer]> = [['Host', `127.0.0.1:${port}`], ['Connection', 'close'], ...(options.headers ?? [])];
+  if (options.body && !headers.some(([k]) => /^(content-length|transfer-encoding)$/i.test(k))) headers.push(['Content-Length', String(options.body.length)]);
+  const head = Buffer.concat([Buffer.from(method), Buffer.from(' '), Buffer.from(path), Buffer.from(' HTTP/1.1\r\n'),
+    ...headers.map(([k, v]) => Buffer.concat([Buffer.from(`${k}: `), Buffer.from(v), Buffer.from('\r\n')])), Buffer.from('\r\n')]);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`no answer within ${options.timeoutMs ?? 10_000} ms: ${String(method)} ${String(path).slice(0, 200)}`)); }, options.timeoutMs ?? 10_000);
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    // The server may answer (413, 400) and close before reading a whole body: that is an answer.
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      const all = Buffer.concat(chunks);
+      const split = all.indexOf('\r\n\r\n');
+      const headText = (split < 0 ? all : all.subarray(0, split)).toString('latin1');
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(headText);
+      resolve({ status: m ? Number(m[1]) : 0, head: headText, body: split < 0 ? Buffer.alloc(0) : all.subarray(split + 4), ms: Date.now() - started });
+    });
+    socket.write(head);
+    if (options.body) socket.write(options.body);
+    // Ending the sending side says no more bytes come: a short body is then seen as truncated.
+    if (options.end) socket.end();
   });
 }

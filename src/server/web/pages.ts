@@ -86,7 +86,10 @@ ${rows.map((r) => html`<tr><td><a href="/ui/packages/${enc(name)}/${enc(r.nevra)
   });
 
   app.get('/packages/:name/:ref', async (c) => {
-    const { json, manifest } = await reads.read((view) => packageDetails(store, view, c.req.param('ref')));
+    const { name, ref } = c.req.param();
+    const { json, manifest } = await reads.read((view) => packageDetails(store, view, ref));
+    // The page of a build lives under its own name only.
+    if (manifest.name !== name) throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `no package ${ref} named ${name}`);
     const m = manifest;
     return c.html(page(m.nevra, html`
 <p>${m.summary}</p>
