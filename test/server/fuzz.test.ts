@@ -206,6 +206,36 @@ async function start(name: string, extra: string[]): Promise<Server> {
 
 const STACK = /\n\s+at |TypeError|RangeError|SyntaxError|ReferenceError|ERR_INTERNAL|node:internal/;
 
+t('what the fuzz found, one request each: no hang on a backtracking glob, no 500 for a cut body or a non-layer id, a 400 that reaches a client still sending', async () => {
+  const server = await start('findings', []);
+  try {
+    const admin: [string, string] = ['Authorization', `Bearer ${tokens.admin}`];
+    const glob = await rawHttp(server.port, 'GET', `/v1/packages?glob=${'*a'.repeat(40)}x`, { timeoutMs: 5000 });
+    assert.is(glob.status, 200);
+    assert.ok(glob.ms < 3000, `${glob.ms} ms for a glob of 40 stars`);
+    assert.is((JSON.parse(glob.body.toString()) as { total: number }).total, 0);
+    assert.is((await rawHttp(server.port, 'GET', '/v1/packages?glob=%5Bz-a%5D')).status, 200, '[z-a] matches nothing');
+    const notLayer = await rawHttp(server.port, 'GET', `/v1/layers/by-id/${shown.manifest}/archive.tar.zst`);
+    assert.is(notLayer.status, 404, notLayer.body.toString());
+    assert.match(notLayer.body.toString(), 'is not a layer');
+    // A JSON body cut short: the client stops sending (the server cannot answer it, but it must not call that its own fault)
+    await rawHttp(server.port, 'POST', '/v1/channels/sample/add', { headers: [admin, ['Content-Length', '100']], body: Buffer.from('{"packages'), end: true, keepAlive: true });
+    for (let i = 0; i < 20; i++) {
+      const bad = await rawHttp(server.port, 'POST', '/v1/channels', { headers: [admin, ['Content-Length', '-1']], body: Buffer.alloc(1 << 20, 120), keepAlive: true });
+      assert.is(bad.status, 400, `a bad Content-Length, try ${i}: the answer arrives while the body is still being sent`);
+      assert.match(bad.body.toString(), /^\{"error":\{"code":"ERR_BAD_INPUT","message":"the request is not one HTTP\/1\.1 allows \(HPE_INVALID_CONTENT_LENGTH\)"\}\}$/);
+    }
+    const nul = await rawHttp(server.port, 'GET', Buffer.from('/v1/packages/a\0b'));
+    assert.is(nul.status, 400);
+    assert.match(nul.body.toString(), '"code":"ERR_BAD_INPUT"');
+  } finally {
+    const closed = new Promise((resolve) => server.child.on('close', resolve));
+    server.child.kill('SIGTERM');
+    await closed;
+  }
+  assert.not.match(server.stderr(), /internal error| 5\d\d \d/, server.stderr());
+});
+
 t(`${TOTAL} random requests over ${ROUTES.length} routes, default and --private: no 500, no trace, no hang; the store whole after`, async () => {
   const servers = [await start('default', []), await start('private', ['--private'])];
   const statuses = new Map<number, number>();
