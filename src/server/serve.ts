@@ -61,6 +61,8 @@ type InFlight = WeakMap<object, { req: IncomingMessage; res: ServerResponse }>;
 /** How long a connection whose bytes could not be read is kept after its answer, to drain. */
 const DRAIN_MS = 5_000;
 
+const answered = new WeakSet<Duplex>();
+
 /**
  * A request Node's parser refuses (a bad method, a NUL in the path, headers over 16 KiB, a
  * broken chunk) gets Node's own status with a one-line JSON body, and the connection is
@@ -69,8 +71,6 @@ const DRAIN_MS = 5_000;
  * complete one being answered (a Content-Length too short) wait for that answer; a request
  * whose body can never complete (the client stopped sending) is dropped, as Node does.
  */
-const answered = new WeakSet<Duplex>();
-
 function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, inFlight: InFlight): void {
   // Bytes still arriving on a connection being ended raise this again: it is answered once, then drained.
   if (answered.has(socket)) return;
