@@ -223,17 +223,31 @@ if (hasTool('strace')) {
   });
   t.after(async () => {
     for (const s of servers) await stop(s);
-    console.log(`hostile references: ${requests} requests over ${ROUTES.length} routes, ${HOSTILE.length} values, 2 modes`);
+    console.log(`hostile references: ${requests} requests over ${ROUTES.length} routes taking references and 6 taking none, ${HOSTILE.length} values, 2 modes`);
   });
 }
 
 for (const [route, probes] of ROUTES) testWith(t, route, ['strace'], () => tryRoute(route, probes));
+
+testWith(t, 'the routes that take no reference (/, /repo/, lists, /ui/) ignore a hostile query string and name no path outside the store', ['strace'], async () => {
+  for (const s of servers) {
+    for (const route of ['/', '/repo/', '/v1/channels', '/v1/images', '/v1/layers', '/ui/']) {
+      for (const v of HOSTILE) {
+        const res = await rawHttp(s.port, 'GET', `${route}?${query({ name: v, ref: v, channel: v, file: v })}`, { headers: [['Authorization', `Bearer ${s.token}`]] });
+        assert.is(res.status, 200, `${s.name}: ${route} ?${v.slice(0, 60)}`);
+        requests++;
+      }
+    }
+    assert.equal([...new Set((await namedPaths(s)).filter(outside))], [], `${s.name}: the server named paths outside the store`);
+  }
+});
 
 testWith(t, 'under --private, no token: every route is a 401 before anything is looked up', ['strace'], async () => {
   const s = servers.find((x) => x.name === 'private') as Traced;
   for (const [, probes] of ROUTES) {
     for (const p of probes(HOSTILE[0] as string).filter((x) => x.method === 'GET')) {
       assert.is((await rawHttp(s.port, 'GET', p.path)).status, 401, p.path);
+      requests++;
     }
   }
   assert.equal([...new Set((await namedPaths(s)).filter(outside))], []);
