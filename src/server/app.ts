@@ -30,8 +30,14 @@ export interface AppOptions {
   log?: (line: string) => void;
   /** Largest accepted upload; default 1 GiB. */
   maxUploadBytes?: number;
-  /** Require a token with scope `read` for reads too (default: reads are open). */
+  /** Require a token with scope `read` for reads too (default: reads are open); see `readScope`. */
   privateReads?: boolean;
+  /**
+   * The URL clients reach the server at (`bazaar serve --public-url`), for the absolute
+   * `baseurl`s of `/repo/`; without it they are paths from the server's root. Never taken
+   * from a request's Host header, which the client writes.
+   */
+  publicUrl?: string;
   /** The snapshots reads share (serve.ts passes its own, to drop its lease on stopping). */
   snapshots?: SnapshotPool;
 }
@@ -40,9 +46,21 @@ export const DEFAULT_MAX_UPLOAD = 1 << 30;
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
+/**
+ * The scope a read of `path` needs under private reads: the routes of one channel (its
+ * rpm-md repository, `/v1/channels/<name>...`) need `read:<name>`, which a token that
+ * publishes to it also grants (tokens.ts); everything else needs `read`. The name is
+ * decoded as the router decodes the parameter, so both see the same channel.
+ */
+export function readScope(path: string): string {
+  const m = /^\/(?:repo|v1\/channels)\/([^/]+)/.exec(path);
+  if (!m) return 'read';
+  try { return `read:${decodeURIComponent(m[1])}`; } catch { return 'read'; }
+}
+
 export function createApp(store: Store, options: AppOptions = {}): Hono {
   const log = options.log ?? (() => {});
-  const tokens = new TokenCheck(store.dir);
+  const tokens = new TokenCheck(store.dir, log);
   const cache = new RepoCache(store, log);
   const reads = options.snapshots ?? new SnapshotPool(store);
   // strict: false — `/repo/sample` and `/repo/sample/` are one route, as clients write both.
@@ -50,15 +68,15 @@ export function createApp(store: Store, options: AppOptions = {}): Hono {
 
   if (options.privateReads) {
     app.use('*', async (c, next) => {
-      if (c.req.method === 'GET' || c.req.method === 'HEAD') tokens.check(c.req.header('Authorization'), 'read');
+      if (c.req.method === 'GET' || c.req.method === 'HEAD') tokens.check(c.req.header('Authorization'), readScope(c.req.path));
       await next();
     });
   }
 
   // A browser asking for / gets the pages; any other client the service description.
   app.get('/', (c) => ((c.req.header('Accept') ?? '').includes('text/html') ? c.redirect('/ui/') : c.json({ service: 'bazaar', version: VERSION, api: '/v1/', repositories: '/repo/', ui: '/ui/' })));
-  app.route('/ui', webRoutes(store, reads));
-  app.route('/repo', repoRoutes(store, reads, cache));
+  app.route('/ui', webRoutes(store, reads, log));
+  app.route('/repo', repoRoutes(store, reads, cache, options.publicUrl));
   app.route('/v1/channels', channelWriteRoutes(store, tokens));
   app.route('/v1/channels', channelRoutes(store, reads));
   app.route('/v1/packages', uploadRoutes(store, reads, tokens, { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD }));

@@ -1,33 +1,44 @@
 /**
  * Bearer tokens (src/store/tokens.ts) for the routes that need them: 401 when no token or
  * an unknown one is presented, 403 when the token lacks the scope. The token file is
- * re-read when it changes, so `bazaar token revoke` takes effect on the next request.
+ * re-read when it changes, so `bazaar token revoke` takes effect on the next request; a
+ * malformed one refuses every token (503, its details in the server's log only).
  */
 import { statSync } from 'node:fs';
 import type { Context, MiddlewareHandler } from 'hono';
 import { BazaarError } from '../errors.js';
-import { findToken, grants, readTokens, tokensPath } from '../store/tokens.js';
+import { describeNeed, findToken, grants, readTokens, tokensPath } from '../store/tokens.js';
 import type { TokenRecord } from '../store/tokens.js';
 
 export class TokenCheck {
-  private cached: { stamp: string; tokens: TokenRecord[] } | null = null;
+  private cached: { stamp: string; tokens: TokenRecord[] | BazaarError } | null = null;
 
-  constructor(private readonly root: string) {}
+  constructor(private readonly root: string, private readonly log: (line: string) => void = () => {}) {}
 
   private tokens(): TokenRecord[] {
     let stamp = 'none';
     try { const s = statSync(tokensPath(this.root)); stamp = `${s.mtimeMs}:${s.size}:${s.ino}`; } catch { /* no file: no tokens */ }
-    if (this.cached?.stamp !== stamp) this.cached = { stamp, tokens: readTokens(this.root) };
+    if (this.cached?.stamp !== stamp) {
+      let tokens: TokenRecord[] | BazaarError;
+      try { tokens = readTokens(this.root); } catch (err) {
+        if (!(err instanceof BazaarError)) throw err;
+        // Logged once per version of the file; clients are not told the store's paths.
+        this.log(`no token can be checked: ${err.message}`);
+        tokens = new BazaarError('ERR_STORE_DAMAGED', "the server's token file is damaged, so no token can be checked; its operator sees why in the server's log or with 'bazaar token ls'", { cause: err });
+      }
+      this.cached = { stamp, tokens };
+    }
+    if (this.cached.tokens instanceof BazaarError) throw this.cached.tokens;
     return this.cached.tokens;
   }
 
   /** The token record allowed `need`, or a 401/403 error. */
   check(authorization: string | undefined, need: string): TokenRecord {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (!m) throw new BazaarError('ERR_UNAUTHORIZED', `this needs a bearer token with scope ${need} (Authorization: Bearer TOKEN; 'bazaar token create' makes one)`);
+    if (!m) throw new BazaarError('ERR_UNAUTHORIZED', `this needs a bearer token with scope ${describeNeed(need)} (Authorization: Bearer TOKEN; 'bazaar token create' makes one)`);
     const record = findToken(this.tokens(), m[1]);
     if (!record) throw new BazaarError('ERR_UNAUTHORIZED', 'the bearer token is unknown or revoked');
-    if (!grants(record.scopes, need)) throw new BazaarError('ERR_FORBIDDEN', `token ${record.id}${record.name ? ` (${record.name})` : ''} lacks scope ${need}`, { data: { token: record.id, need } });
+    if (!grants(record.scopes, need)) throw new BazaarError('ERR_FORBIDDEN', `token ${record.id}${record.name ? ` (${record.name})` : ''} lacks scope ${describeNeed(need)}`, { data: { token: record.id, need } });
     return record;
   }
 

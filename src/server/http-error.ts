@@ -1,34 +1,37 @@
 /**
  * BazaarError → HTTP: one status per error code and a JSON body
- * `{"error": {"code", "message"}}` with the message's first line. Anything that is not a
- * BazaarError is a bug or an I/O failure: 500 with a generic message (the details go to
- * the server's log, not to the client).
+ * `{"error": {"code", "message"}}` with the message's first line. A store the server
+ * cannot read (locked, damaged, missing) is a 503: the operator has something to fix
+ * (`bazaar fsck` names it), the request was fine. Anything that is not a BazaarError is a
+ * bug: 500 with a generic message (the details go to the server's log, not the client).
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { BazaarError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 
-const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
+/** Every code's status (a new code must be given one); `named`: 404 for "no ..." messages, else 400. */
+const STATUS: Record<ErrorCode, ContentfulStatusCode | 'named'> = {
   ERR_BAD_INPUT: 400, ERR_USAGE: 400, ERR_WRONG_KIND: 400, ERR_REPO: 400, ERR_VERSION: 400, ERR_TOKEN: 400,
   ERR_RPM_NOT_RPM: 400, ERR_RPM_TRUNCATED: 400, ERR_RPM_HEADER_CORRUPT: 400, ERR_RPM_DIGEST_MISMATCH: 400,
   ERR_RPM_SIGNATURE_CORRUPT: 400, ERR_RPM_PAYLOAD: 400, ERR_RPM_UNSUPPORTED: 400,
   ERR_UNAUTHORIZED: 401, ERR_FORBIDDEN: 403,
   ERR_NOT_FOUND: 404, ERR_PACKAGE_NOT_FOUND: 404, ERR_STORE_OBJECT_NOT_FOUND: 404,
+  ERR_CHANNEL: 'named', ERR_IMAGE: 'named', ERR_LAYER: 'named',
   ERR_PACKAGE_AMBIGUOUS: 409, ERR_NEVRA_CONFLICT: 409, ERR_PACKAGE_IN_USE: 409, ERR_POLICY_VIOLATION: 409,
   ERR_NO_SOLUTION: 409, ERR_FILE_CONFLICT: 409,
   ERR_TOO_LARGE: 413,
-  ERR_STORE_LOCKED: 503,
+  ERR_STORE_LOCKED: 503, ERR_STORE_NOT_FOUND: 503, ERR_STORE_LAYOUT: 503, ERR_STORE_REF: 503, ERR_STORE_DAMAGED: 503,
+  ERR_STORE_OBJECT_CORRUPT: 503, ERR_STORE_DIGEST_MISMATCH: 503,
 };
 
-/** Codes whose "no such thing" messages are 404s and whose other messages are bad input. */
+/** Messages of the `named` codes that say a thing does not exist. */
 const NAMED = /^no (channel|image|layer|version|build) /;
 
 export function statusOf(err: BazaarError): ContentfulStatusCode {
-  const direct = STATUS[err.code];
-  if (direct) return direct;
-  if (err.code === 'ERR_CHANNEL' || err.code === 'ERR_IMAGE' || err.code === 'ERR_LAYER') return NAMED.test(err.message) ? 404 : 400;
-  return 500;
+  const status = STATUS[err.code] ?? 500;
+  if (status === 'named') return NAMED.test(err.message) ? 404 : 400;
+  return status;
 }
 
 export function errorBody(code: string, message: string): { error: { code: string; message: string } } {

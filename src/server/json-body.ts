@@ -14,7 +14,11 @@ export class JsonBody {
   static async of(c: Context): Promise<JsonBody> {
     const declared = Number(c.req.header('Content-Length') ?? 0);
     if (declared > MAX_JSON) throw new BazaarError('ERR_TOO_LARGE', `a JSON body is at most ${MAX_JSON} bytes`);
-    const text = await c.req.text();
+    let text: string;
+    try { text = await c.req.text(); } catch (err) {
+      // The client went away mid-body (or sent a broken chunked one): bad input, not a server fault.
+      throw new BazaarError('ERR_BAD_INPUT', `the body broke off (${(err as Error).message})`, { cause: err });
+    }
     if (Buffer.byteLength(text) > MAX_JSON) throw new BazaarError('ERR_TOO_LARGE', `a JSON body is at most ${MAX_JSON} bytes`);
     let value: unknown;
     try { value = JSON.parse(text); } catch (err) {

@@ -1,14 +1,18 @@
 /**
  * The app on a socket (`@hono/node-server`): one log line per request (method, path
- * without the query, status, body bytes, ms; headers, and so tokens, are never logged),
- * and a graceful stop: no new connections, in-flight requests finish (up to a grace
- * period, then their connections are closed).
+ * without the query, status — `-` when the client went away before an answer —, body
+ * bytes, ms; headers, and so tokens, are never logged), requests Node cannot parse
+ * answered and ended gracefully, and a graceful stop: no new connections, in-flight
+ * requests finish (up to a grace period, then their connections are closed).
  */
+import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Store } from '../store/store.js';
 import { createApp } from './app.js';
+import { errorBody } from './http-error.js';
 import type { AppOptions } from './app.js';
 import { SnapshotPool } from './snapshots.js';
 
@@ -44,11 +48,45 @@ function logged(listener: (req: IncomingMessage, res: ServerResponse) => void, l
     const done = (): void => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const path = (req.url ?? '/').split('?')[0];
-      log(`${req.method} ${path} ${res.statusCode} ${bytes} ${ms.toFixed(1)}ms${res.writableFinished ? '' : ' (aborted)'}`);
+      log(`${req.method} ${path} ${res.headersSent ? res.statusCode : '-'} ${bytes} ${ms.toFixed(1)}ms${res.writableFinished ? '' : ' (aborted)'}`);
     };
     res.once('close', done);
     listener(req, res);
   };
+}
+
+/** The request each connection is answering, for `answerClientError`. */
+type InFlight = WeakMap<object, { req: IncomingMessage; res: ServerResponse }>;
+
+/** How long a connection whose bytes could not be read is kept after its answer, to drain. */
+const DRAIN_MS = 5_000;
+
+const answered = new WeakSet<Duplex>();
+
+/**
+ * A request Node's parser refuses (a bad method, a NUL in the path, headers over 16 KiB, a
+ * broken chunk) gets Node's own status with a one-line JSON body, and the connection is
+ * ended gracefully, its unread bytes drained for a moment: Node's default resets it, and a
+ * client still sending its body loses the answer. Bytes that are no request after a
+ * complete one being answered (a Content-Length too short) wait for that answer; a request
+ * whose body can never complete (the client stopped sending) is dropped, as Node does.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, inFlight: InFlight): void {
+  // Bytes still arriving on a connection being ended raise this again: it is answered once, then drained.
+  if (answered.has(socket)) return;
+  answered.add(socket);
+  socket.on('error', () => undefined);
+  const current = inFlight.get(socket);
+  if (!socket.writable || (current && !current.res.writableEnded && !current.req.complete)) { socket.destroy(); return; }
+  if (current && !current.res.writableEnded) {
+    current.res.once('close', () => socket.end());
+  } else {
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const body = JSON.stringify(errorBody('ERR_BAD_INPUT', `the request is not one HTTP/1.1 allows (${err.code ?? 'a parse error'})`));
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.resume();
+  socket.once('finish', () => setTimeout(() => socket.destroy(), DRAIN_MS).unref());
 }
 
 export async function serve(store: Store, options: ServeOptions = {}): Promise<RunningServer> {
@@ -59,7 +97,14 @@ export async function serve(store: Store, options: ServeOptions = {}): Promise<R
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   const listener = server.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void;
   server.removeAllListeners('request');
-  server.on('request', logged(listener, logRequest));
+  const inFlight: InFlight = new WeakMap();
+  const answer = logged(listener, logRequest);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    inFlight.set(req.socket, { req, res });
+    res.once('close', () => { if (inFlight.get(req.socket)?.res === res) inFlight.delete(req.socket); });
+    answer(req, res);
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, inFlight));
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,15 +1,18 @@
 /**
  * Finding builds in a package-like branch (`packages`, a channel, the pins) by the ways
  * packagers name them: `name`, `name.arch`, `name-version`, `name-version-release`,
- * `name-[epoch:]version-release.arch`, the build id that `bazaar ls` prints (the header
- * digest, `sha256:...`), or an .rpm file's path (as `rpm -qp` takes one). Lookups by name
- * read only the trees on that name's path (ref-paths.ts), so they cost the same in a
- * store of 40 builds or 60,000.
+ * `name-[epoch:]version-release.arch`, or the build id that `bazaar ls` prints (the header
+ * digest, `sha256:...`). That grammar is closed: a reference is never read as a file's
+ * path, because the server passes references that clients wrote (the CLI, which takes an
+ * .rpm path as `rpm -qp` does, turns it into its build id with `buildIdOfFile` first).
+ * Lookups by name read only the trees on that name's path (ref-paths.ts), so they cost
+ * the same in a store of 40 builds or 60,000.
  */
 import { stat } from 'node:fs/promises';
 import { BazaarError, isErrno } from '../errors.js';
 import { nevraKey, nevraOfKey, parseNevra } from '../rpm/nevra.js';
 import { readRpmFile } from '../rpm/read-rpm.js';
+import type { FilePath } from '../rpm/read-rpm.js';
 import type { BranchView } from './branch-view.js';
 import { readKind } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
@@ -134,28 +137,45 @@ export async function matchBuilds(view: BranchView, branch: string, ref: string,
   return [...found.values()];
 }
 
-/** The build id of an .rpm file (its header digest), or null when `ref` is not a file. */
-export async function buildIdOfFile(ref: string): Promise<ObjectId | null> {
-  if (!ref.endsWith('.rpm') && !ref.includes('/')) return null;
-  try {
-    if (!(await stat(ref)).isFile()) return null;
-  } catch (err) {
-    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
-    throw err;
-  }
-  return objectIdOf((await readRpmFile(ref)).header.bytes);
+/** Longer than any NEVRA a packager writes; a longer reference is refused unread. */
+const MAX_REF = 1024;
+
+/**
+ * Refuses what no package reference can be: empty, overlong, or holding a `/` (a name is
+ * one git tree entry; a path is never looked up) or a control character (NUL included).
+ * Returns the reference.
+ */
+export function checkPackageRef(ref: string): string {
+  if (ref !== '' && ref.length <= MAX_REF && !/[/\x00-\x1f\x7f]/.test(ref) && ref !== '.' && ref !== '..') return ref;
+  const shown = JSON.stringify(ref.length > 80 ? `${ref.slice(0, 80)}...` : ref);
+  throw new BazaarError('ERR_BAD_INPUT', `${shown} is not a package reference: give a name, name.arch, name-version[-release], name-[epoch:]version-release.arch or a build id (sha256:...)`, { data: { ref: ref.slice(0, MAX_REF) } });
 }
 
 /**
- * The one build `ref` names in a branch; ERR_PACKAGE_NOT_FOUND (with `hint`) or
- * ERR_PACKAGE_AMBIGUOUS (listing the candidates) otherwise.
+ * The build id (header digest) of the .rpm file at `path`, as `rpm -qp` names a package
+ * by its file; null when no file is there. For callers that were given a path by their
+ * own user (the CLI): nothing that reads references calls it.
+ */
+export async function buildIdOfFile(path: FilePath): Promise<ObjectId | null> {
+  try {
+    if (!(await stat(path)).isFile()) return null;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
+    throw new BazaarError('ERR_BAD_INPUT', `cannot read ${String(path)}: ${(err as Error).message}`, { cause: err });
+  }
+  return objectIdOf((await readRpmFile(path)).header.bytes);
+}
+
+/**
+ * The one build `ref` names in a branch; ERR_BAD_INPUT when `ref` is not a reference
+ * (checkPackageRef), ERR_PACKAGE_NOT_FOUND (with `hint`) or ERR_PACKAGE_AMBIGUOUS
+ * (listing the candidates) otherwise.
  */
 export async function findBuild(view: BranchView, branch: string, ref: string, where: string, hint: string, index?: IndexSource): Promise<BuildEntry> {
-  const fileId = await buildIdOfFile(ref);
-  const matches = await matchBuilds(view, branch, fileId ?? ref, index);
+  const matches = await matchBuilds(view, branch, checkPackageRef(ref), index);
   if (matches.length === 1) return matches[0];
   if (matches.length > 1) {
     throw new BazaarError('ERR_PACKAGE_AMBIGUOUS', `${ref} names ${matches.length} builds in ${where} (${matches.map((b) => b.nevra).join(', ')}); give the full NEVRA`, { data: { ref, where, candidates: matches.map((b) => b.nevra) } });
   }
-  throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `no package ${fileId ? `built like ${ref} (${fileId})` : ref} in ${where}; ${hint}`, { data: { ref, where } });
+  throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `no package ${ref} in ${where}; ${hint}`, { data: { ref, where } });
 }

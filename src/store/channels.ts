@@ -131,7 +131,7 @@ export async function addBuildsToChannel(store: Store, tx: Transaction, name: st
   return { commit, added: list.filter((b) => !updated.includes(b.nevra)).map((b) => b.nevra), removed: [], unchanged, updated };
 }
 
-/** Builds of the store named by `refs` (NEVRA, name with one build, build id, .rpm path). */
+/** Builds of the store named by `refs` (NEVRA, name with one build, build id: builds.ts). */
 async function storeBuilds(store: Store, view: BranchView, refs: readonly string[]): Promise<BuildEntry[]> {
   const out: BuildEntry[] = [];
   for (const ref of refs) out.push(await findBuild(view, PACKAGES_BRANCH, ref, 'the store', "'bazaar ls' lists what is there", store.indexSource(view, PACKAGES_BRANCH)));

@@ -7,7 +7,7 @@ import { BazaarError } from '../errors.js';
 import { sortNewestFirst } from '../policy/versioning.js';
 import type { Build, OrderOptions } from '../policy/versioning.js';
 import type { BranchView } from './branch-view.js';
-import { entriesNamed } from './builds.js';
+import { checkPackageRef, entriesNamed } from './builds.js';
 import { channelSettings, channelsHolding, orderOf } from './channels.js';
 import { servedVariant } from './kinds/build.js';
 import type { BuildRecord } from './kinds/build.js';
@@ -35,7 +35,7 @@ export interface VersionRow { nevra: string; id: string; channels: string[]; pin
 /** Every stored build of `name`, newest first (by `channel`'s order when given), with the channels holding each and its pin. */
 export async function packageVersions(store: Store, view: BranchView, name: string, channel?: string): Promise<VersionRow[]> {
   const order: OrderOptions = channel === undefined ? {} : orderOf((await channelSettings(store, view, channel)).settings);
-  const stored = await entriesNamed(view, PACKAGES_BRANCH, name);
+  const stored = await entriesNamed(view, PACKAGES_BRANCH, checkPackageRef(name));
   if (stored.length === 0) throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `no build of ${name} in the store; 'bazaar ls' lists what is there`, { data: { name } });
   const builds: Array<Build & { nevra: string; key: string }> = [];
   for (const p of stored) {

@@ -15,6 +15,7 @@ import { BazaarError, isErrno } from '../errors.js';
 import { allEntries, buildIdOfFile, findBuild, readBuild } from './builds.js';
 import type { BuildEntry, IndexSource, StoredBuild } from './builds.js';
 import type { AddOptions, AddPath, AddResult } from './add-packages.js';
+import type { FilePath } from '../rpm/read-rpm.js';
 import type { BranchView } from './branch-view.js';
 import { FsObjectBackend } from './fs-object-backend.js';
 import { FsStateBackend } from './fs-state-backend.js';
@@ -374,8 +375,8 @@ export class Store {
     return { objects, bytes };
   }
 
-  /** The build id of an .rpm file, without adding it. */
-  static buildIdOfFile(path: string): Promise<ObjectId | null> { return buildIdOfFile(path); }
+  /** The build id of an .rpm file, without adding it; null when no file is there. */
+  static buildIdOfFile(path: FilePath): Promise<ObjectId | null> { return buildIdOfFile(path); }
 
   /** Every build entry of a branch (records not read). */
   static entries(view: BranchView, branch: string): Promise<BuildEntry[]> { return allEntries(view, branch); }

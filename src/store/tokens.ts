@@ -6,7 +6,8 @@
  *   {"tokens":[{"id":"3f2a9c1b","name":"ci","scopes":["publish:sisyphus"],"sha256":"...","created":"2026-..."}]}
  *
  * Scopes: `read` (reads, when the server requires a token for them), `publish:<channel>`
- * (upload packages into that channel; `publish:*` any channel, or none), `admin` (all).
+ * (upload packages into that channel, and read it; `publish:*` any channel, or none),
+ * `admin` (all).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -34,18 +35,33 @@ export function checkScope(scope: string): string {
 
 const hashOf = (token: string): string => createHash('sha256').update(token).digest('hex');
 
+/** What `tokens.json` may hold: a malformed file is damage, named, never half-read. */
+function checkRecord(value: unknown, index: number, file: string): TokenRecord {
+  const bad = (what: string): BazaarError => new BazaarError('ERR_STORE_DAMAGED', `${file}: token ${index + 1} ${what}; fix or remove that entry (a token whose entry is lost is revoked)`, { data: { file, token: index + 1 } });
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw bad('is not an object');
+  const r = value as Record<string, unknown>;
+  if (typeof r.id !== 'string' || !/^[0-9a-f]{8}$/.test(r.id)) throw bad('has no id (8 hex digits)');
+  if (typeof r.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(r.sha256)) throw bad('has no sha256 (64 hex digits)');
+  if (!Array.isArray(r.scopes) || r.scopes.some((x) => typeof x !== 'string')) throw bad('has no list of scopes');
+  if (r.name !== undefined && typeof r.name !== 'string') throw bad('has a name that is not a string');
+  if (r.created !== undefined && typeof r.created !== 'string') throw bad('has a creation time that is not a string');
+  return { id: r.id, name: (r.name as string | undefined) ?? '', scopes: r.scopes as string[], sha256: r.sha256, created: (r.created as string | undefined) ?? '' };
+}
+
 export function readTokens(root: string): TokenRecord[] {
+  const file = tokensPath(root);
   let text: string;
-  try { text = readFileSync(tokensPath(root), 'utf8'); } catch (err) {
+  try { text = readFileSync(file, 'utf8'); } catch (err) {
     if (isErrno(err, 'ENOENT')) return [];
-    throw err;
+    throw new BazaarError('ERR_STORE_DAMAGED', `cannot read ${file}: ${(err as Error).message}`, { cause: err, data: { file } });
   }
-  let value: { tokens?: unknown };
+  let value: unknown;
   try { value = JSON.parse(text); } catch (err) {
-    throw new BazaarError('ERR_STORE_DAMAGED', `${tokensPath(root)} is not JSON: ${(err as Error).message}`, { cause: err });
+    throw new BazaarError('ERR_STORE_DAMAGED', `${file} is not JSON: ${(err as Error).message}`, { cause: err, data: { file } });
   }
-  if (!Array.isArray(value.tokens)) throw new BazaarError('ERR_STORE_DAMAGED', `${tokensPath(root)} has no token list`);
-  return value.tokens as TokenRecord[];
+  const list = value !== null && typeof value === 'object' ? (value as { tokens?: unknown }).tokens : undefined;
+  if (!Array.isArray(list)) throw new BazaarError('ERR_STORE_DAMAGED', `${file} has no token list ({"tokens": [...]})`, { data: { file } });
+  return list.map((t, i) => checkRecord(t, i, file));
 }
 
 async function updateTokens<T>(root: string, fn: (tokens: TokenRecord[]) => T): Promise<T> {
@@ -59,23 +75,44 @@ async function updateTokens<T>(root: string, fn: (tokens: TokenRecord[]) => T): 
   });
 }
 
-/** Creates a token; the returned `token` is the only time its secret exists outside the caller. */
+/** Token names: printable, one line (they are shown in `token ls` columns), at most 100 characters. */
+function checkName(name: string): string {
+  if (name.length <= 100 && !/[\x00-\x1f\x7f]/.test(name)) return name;
+  throw new BazaarError('ERR_TOKEN', 'a token name is at most 100 printable characters, on one line', { data: { name: name.slice(0, 100) } });
+}
+
+/**
+ * Creates a token; the returned `token` is the only time its secret exists outside the
+ * caller. A name is unique (it is what `revoke` takes), and no other token's id.
+ */
 export async function createToken(root: string, scopes: string[], name = ''): Promise<{ token: string; record: TokenRecord }> {
   if (scopes.length === 0) throw new BazaarError('ERR_TOKEN', 'a token needs at least one scope: --scope read|admin|publish:CHANNEL');
   const clean = [...new Set(scopes.map(checkScope))].sort();
-  const id = randomBytes(4).toString('hex');
-  const token = `${TOKEN_PREFIX}${id}_${randomBytes(24).toString('base64url')}`;
-  const record: TokenRecord = { id, name, scopes: clean, sha256: hashOf(token), created: new Date().toISOString() };
-  await updateTokens(root, (tokens) => { tokens.push(record); });
-  return { token, record };
+  checkName(name);
+  return updateTokens(root, (tokens) => {
+    const taken = name === '' ? undefined : tokens.find((t) => t.name === name || t.id === name);
+    if (taken) throw new BazaarError('ERR_TOKEN', `a token named ${name} exists (${taken.id}); choose another name or revoke it first`, { data: { name, token: taken.id } });
+    let id: string;
+    do id = randomBytes(4).toString('hex'); while (tokens.some((t) => t.id === id || t.name === id));
+    const token = `${TOKEN_PREFIX}${id}_${randomBytes(24).toString('base64url')}`;
+    const record: TokenRecord = { id, name, scopes: clean, sha256: hashOf(token), created: new Date().toISOString() };
+    tokens.push(record);
+    return { token, record };
+  });
 }
 
-/** Revokes the tokens whose id or name is `which`; ERR_TOKEN when none is. */
+/**
+ * Revokes the token whose id is `which`, else the one named `which`; ERR_TOKEN when none
+ * is, or when several share that name (a file written before names were unique): then
+ * revoke each by id.
+ */
 export async function revokeToken(root: string, which: string): Promise<TokenRecord[]> {
   return updateTokens(root, (tokens) => {
-    const gone = tokens.filter((t) => t.id === which || (t.name !== '' && t.name === which));
+    const byId = tokens.filter((t) => t.id === which);
+    const gone = byId.length ? byId : tokens.filter((t) => t.name !== '' && t.name === which);
     if (gone.length === 0) throw new BazaarError('ERR_TOKEN', `no token with id or name '${which}'; 'bazaar token ls' lists them`, { data: { token: which } });
-    for (const g of gone) tokens.splice(tokens.indexOf(g), 1);
+    if (gone.length > 1) throw new BazaarError('ERR_TOKEN', `${gone.length} tokens are named ${which} (${gone.map((t) => t.id).join(', ')}); revoke each by its id`, { data: { token: which, ids: gone.map((t) => t.id) } });
+    tokens.splice(tokens.indexOf(gone[0]), 1);
     return gone;
   });
 }
@@ -90,9 +127,20 @@ export function findToken(tokens: readonly TokenRecord[], presented: string): To
   return null;
 }
 
-/** Whether `scopes` grant `need` (`admin` grants everything, `publish:*` every publish). */
+/**
+ * Whether `scopes` grant `need`: `admin` grants everything, `publish:*` every publish,
+ * `read` every read. Reading one channel (`read:<channel>`: its rpm-md repository and its
+ * `/v1/channels/<channel>` routes) is also granted by `publish:<channel>` and `publish:*`,
+ * so a CI token can check what it published; nothing else is.
+ */
 export function grants(scopes: readonly string[], need: string): boolean {
   if (scopes.includes('admin') || scopes.includes(need)) return true;
-  if (need.startsWith('publish:') && scopes.includes('publish:*')) return true;
-  return need === 'read' && scopes.some((s) => s.startsWith('publish:'));
+  if (need.startsWith('publish:')) return scopes.includes('publish:*');
+  if (need.startsWith('read:')) return scopes.includes('read') || scopes.includes('publish:*') || scopes.includes(`publish:${need.slice('read:'.length)}`);
+  return false;
+}
+
+/** A need as the scopes that grant it, for messages: `read or publish:sample`. */
+export function describeNeed(need: string): string {
+  return need.startsWith('read:') ? `read or publish:${need.slice('read:'.length)}` : need;
 }

@@ -76,6 +76,20 @@ t('show accepts the id ls prints, N-V-R, N-V, N.A and an .rpm path', () => {
   fails(['show', '--store', dir, 'bash-5.2.26'], 2, 'bash-5.2.26-alt1.x86_64, bash-5.2.26-alt2.x86_64');
   const other = sampleRpms().find((f) => f.endsWith('.src.rpm')) as string;
   assert.is(bazaar(['show', '--store', dir, other]).status, 0, 'a source rpm path names its stored source build');
+  // The CLI reads the file (the library's references have no paths): a relative path
+  // works, a missing one or an unreadable one is one line, exit 2, and a stored-nowhere
+  // .rpm is named by its path and build id.
+  const relative = spawnSync(process.execPath, [CLI, 'show', '--json', '--store', dir, `./${file.split('/').pop() as string}`], { cwd: file.slice(0, file.lastIndexOf('/')), encoding: 'utf8' });
+  assert.is(relative.status, 0, relative.stderr);
+  assert.is(JSON.parse(relative.stdout).id, id);
+  fails(['show', '--store', dir, join(dir, 'no-such.rpm')], 2, 'no-such.rpm: no such .rpm file');
+  fails(['show', '--store', dir, 'a/b'], 2, 'a/b: no such .rpm file');
+  const loop = join(tempDir('loop'), 'loop.rpm');
+  symlinkSync(loop, loop);
+  fails(['show', '--store', dir, loop], 2, /cannot read .*loop\.rpm/);
+  fails(['show', '--store', dir, 'a\u0001b'], 2, 'is not a package reference');
+  const alone = freshStore('show-file');
+  fails(['show', '--store', alone, file], 2, new RegExp(`no package ${file.replace(/[.+]/g, '\\$&')} \\(build ${id}\\) in the store`));
 });
 
 t('cat --json prints JSON; a missing object and a missing package are both "not there", exit 2', () => {

@@ -110,7 +110,7 @@ t('refused uploads: 401, 403, bad digest, not an rpm, truncated, too large, unkn
   assert.is((await app.request('/v1/channels/sample')).status, 200, 'the server still answers');
 });
 
-t('--private: reads need a token with read (or any publish) scope', async () => {
+t('--private: reads need a token with read scope', async () => {
   const store = sampleStore(base, 'server-private');
   const reader = cli(['token', 'create', '--scope', 'read'], store).trim();
   const { app } = await appFor(store, { privateReads: true });

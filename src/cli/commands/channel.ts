@@ -8,6 +8,7 @@ import {
 import type { ChannelChange } from '../../store/channels.js';
 import { servedVariant } from '../../store/kinds/build.js';
 import { expectArgs } from '../command.js';
+import { withPackageArgs } from '../package-args.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
 
 const SUBCOMMANDS = 'create|add|remove|publish|restore|ls|log|diff|delete|rename';
@@ -61,7 +62,7 @@ async function run({ positionals, options, openStore, stdin }: CommandInput): Pr
     case 'remove': {
       const name = needName(rest, `${sub} NAME PKG...`);
       const fn = sub === 'add' ? addToChannel : removeFromChannel;
-      const r = await fn(store, name, rest.slice(1), message ? { message } : {});
+      const r = await withPackageArgs(rest.slice(1), (refs) => fn(store, name, refs, message ? { message } : {}));
       return { exitCode: 0, json: r, text: changeText(r) };
     }
     case 'publish': {
@@ -71,7 +72,7 @@ async function run({ positionals, options, openStore, stdin }: CommandInput): Pr
       if (refs.length === 0 && options.empty !== true) {
         throw new BazaarError('ERR_USAGE', `publishing ${name} with no packages would empty it; pass --empty if that is meant`);
       }
-      const r = await publishChannel(store, name, refs, message ? { message } : {});
+      const r = await withPackageArgs(refs, (ids) => publishChannel(store, name, ids, message ? { message } : {}));
       return { exitCode: 0, json: r, text: changeText({ ...r, unchanged: [] }) };
     }
     case 'restore': {

@@ -6,6 +6,7 @@ import type { LayerContentRequest, LayerResult } from '../../image/layer-ops.js'
 import { upgradeLayer } from '../../image/layer-upgrade.js';
 import { deleteLayer } from '../../image/image-lifecycle.js';
 import { expectArgs } from '../command.js';
+import { withPackageArgs } from '../package-args.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
 
 const SUBCOMMANDS = 'create|check-version|import|import-rpmdb|ls|show|upgrade|delete';
@@ -53,7 +54,8 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       const [ref, ...more] = rest;
       if (!ref) throw new BazaarError('ERR_USAGE', `name the layer: bazaar layer ${sub} NAME@VERSION --package NEVRA... | --resolve NAME... --channel C`);
       const dryRun = sub === 'check-version';
-      const r = await createLayer(store, ref, contentOf(input, more), { force: input.options.force === true, dryRun });
+      const content = contentOf(input, more);
+      const r = await withPackageArgs(content.packages ?? [], (packages) => createLayer(store, ref, { ...content, ...(packages.length ? { packages } : {}) }, { force: input.options.force === true, dryRun }));
       const text = [...headText(r, dryRun), ...(dryRun ? [] : r.packages.map((p) => `+ ${p}`))];
       return { exitCode: exitOf(r, dryRun), json: r, text: text.join('\n') };
     }

@@ -1,5 +1,6 @@
 import { listPins, pinPackage, unpinPackage } from '../../store/pins.js';
 import { expectArgs } from '../command.js';
+import { withPackageArgs } from '../package-args.js';
 import type { Command } from '../command.js';
 
 export const pin: Command = {
@@ -20,7 +21,7 @@ Example:
       const rows = await Promise.all(pins.map(async (p) => ({ nevra: p.nevra, id: (await store.build(p.build).catch(() => null))?.header ?? p.build, reason: p.reason })));
       return { exitCode: 0, json: rows, text: rows.map((p) => `${p.nevra}\t${p.id}${p.reason ? `\t${p.reason}` : ''}`).join('\n') };
     }
-    const r = await pinPackage(store, positionals[0] as string, (options.reason as string | undefined) ?? '');
+    const r = await withPackageArgs(positionals, ([ref]) => pinPackage(store, ref as string, (options.reason as string | undefined) ?? ''));
     return { exitCode: 0, json: r, text: `pinned ${r.nevra}\t${r.id}` };
   },
 };
@@ -36,7 +37,8 @@ Example:
   options: {},
   async run({ positionals, openStore }) {
     expectArgs(positionals, 1, 1, 'bazaar unpin PKG');
-    const r = await unpinPackage(await openStore(), positionals[0] as string);
+    const store = await openStore();
+    const r = await withPackageArgs(positionals, ([ref]) => unpinPackage(store, ref as string));
     return { exitCode: 0, json: r, text: `unpinned ${r.nevra}\t${r.id}` };
   },
 };

@@ -1,5 +1,6 @@
 import { removePackage } from '../../store/remove.js';
 import { expectArgs } from '../command.js';
+import { withPackageArgs } from '../package-args.js';
 import type { Command } from '../command.js';
 
 export const rm: Command = {
@@ -16,7 +17,8 @@ Example:
   async run({ positionals, options, openStore }) {
     expectArgs(positionals, 1, 1, 'bazaar rm PKG');
     const message = options.message as string | undefined;
-    const r = await removePackage(await openStore(), positionals[0] as string, message ? { message } : {});
+    const store = await openStore();
+    const r = await withPackageArgs(positionals, ([ref]) => removePackage(store, ref as string, message ? { message } : {}));
     return { exitCode: 0, json: r, text: `removed ${r.nevra}\t${r.id}` };
   },
 };

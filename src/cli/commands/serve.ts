@@ -18,6 +18,17 @@ function sizeOf(text: string | undefined): number | undefined {
   return Number(m[1]) * ({ '': 1, K: 1 << 10, M: 1 << 20, G: 1 << 30 } as Record<string, number>)[m[2].toUpperCase()];
 }
 
+/** `--public-url`: an http(s) URL without credentials, query or fragment (a base for `/repo/` URLs). */
+function publicUrlOf(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  let url: URL | null = null;
+  try { url = new URL(text); } catch { /* refused below */ }
+  if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.search || url.hash) {
+    throw new BazaarError('ERR_USAGE', `--public-url is the http(s) URL clients reach the server at, such as https://pkgs.example.org/, not '${text}'`);
+  }
+  return url.href;
+}
+
 /**
  * Serves `store` until SIGTERM or SIGINT, printing its URL first (on stdout, so a script
  * or test can read the port that --port 0 picked). Shared with `bazaar demo --serve`.
@@ -30,6 +41,7 @@ export async function serveUntilSignal(store: Store, input: Pick<CommandInput, '
     // --private, or the store's config.json {"server": {"privateReads": true}}
     privateReads: options.private === true || (await readStoreConfig(store.dir)).server.privateReads,
     ...(options['max-upload'] === undefined ? {} : { maxUploadBytes: sizeOf(options['max-upload'] as string) }),
+    ...(options['public-url'] === undefined ? {} : { publicUrl: publicUrlOf(options['public-url'] as string) }),
     log: (line) => input.notice(line),
   });
   const line = `bazaar serving ${input.storeDir} at ${running.url}\n`;
@@ -47,12 +59,13 @@ export const SERVE_OPTIONS = {
   host: { type: 'string', describe: 'address to listen on (default 127.0.0.1)' },
   port: { type: 'string', describe: 'port (default 8080; 0 picks a free one)' },
   'max-upload': { type: 'string', describe: 'largest accepted upload (default 1G; e.g. 500M)' },
-  private: { type: 'boolean', describe: 'reads need a token with scope read too' },
+  private: { type: 'boolean', describe: 'reads need a token with scope read too (or publish:C, for channel C)' },
+  'public-url': { type: 'string', describe: 'the URL clients reach the server at, for the baseurls of /repo/ (default: paths from the root)' },
 } as const;
 
 export const serve: Command = {
   name: 'serve',
-  usage: 'bazaar serve [--host 127.0.0.1] [--port 8080] [--store DIR] [--private] [--max-upload SIZE]',
+  usage: 'bazaar serve [--host 127.0.0.1] [--port 8080] [--store DIR] [--private] [--max-upload SIZE] [--public-url URL]',
   help: `Serves the store over HTTP until SIGTERM or SIGINT, printing its URL on stdout and
 one line per request on stderr (method, path, status, bytes, milliseconds):
 
@@ -61,7 +74,10 @@ one line per request on stderr (method, path, status, bytes, milliseconds):
   POST /v1/packages        uploads, with a bearer token ('bazaar token create')
 
 Reads are open unless --private is given or the store's config.json says
-{"server": {"privateReads": true}}; then they need a token with scope read.
+{"server": {"privateReads": true}}; then they need a token with scope read (a
+publish:CHANNEL token reads that channel's repository and /v1/channels/CHANNEL).
+--public-url names the URL clients reach the server at (behind a proxy, say): GET
+/repo/ lists absolute baseurls under it, else paths from the server's root.
 
 The server only reads through the store's lock-free snapshots, so 'bazaar add' and the
 other commands keep working on the same store meanwhile. See docs/http-api.md.
@@ -73,6 +89,7 @@ Example:
   async run(input) {
     expectArgs(input.positionals, 0, 0, 'bazaar serve [--host H] [--port P]');
     portOf(input.options.port as string | undefined);
+    publicUrlOf(input.options['public-url'] as string | undefined);
     return serveUntilSignal(await input.openStore(), input);
   },
 };

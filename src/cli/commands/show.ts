@@ -4,6 +4,7 @@ import { packageDetails } from '../../store/package-details.js';
 import type { BuildRecord } from '../../store/kinds/build.js';
 import type { PackageManifest } from '../../store/kinds/package.js';
 import { expectArgs } from '../command.js';
+import { withPackageArgs } from '../package-args.js';
 import type { Command } from '../command.js';
 
 function describe(m: PackageManifest, b: BuildRecord): string {
@@ -47,9 +48,9 @@ Example:
   async run({ positionals, openStore }) {
     expectArgs(positionals, 1, 1, 'bazaar show PKG');
     const store = await openStore();
-    return store.read(async (snap) => {
-      const { json, manifest, build } = await packageDetails(store, snap, positionals[0]);
+    return withPackageArgs(positionals, ([ref]) => store.read(async (snap) => {
+      const { json, manifest, build } = await packageDetails(store, snap, ref as string);
       return { exitCode: 0, json, text: describe(manifest, build) };
-    });
+    }));
   },
 };

@@ -7,7 +7,7 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import semver from 'semver';
-import { BazaarError } from '../../errors.js';
+import { BazaarError, isBazaarError } from '../../errors.js';
 import { imageLog } from '../../image/image-history.js';
 import { listImages, showImage } from '../../image/image-ops.js';
 import { imageId } from '../../image/images.js';
@@ -87,7 +87,13 @@ export function layerRoutes(store: Store, reads: Reads): Hono {
   app.get('/by-id/:id/archive.tar.zst', async (c) => {
     const id = c.req.param('id');
     if (!isObjectId(id)) throw new BazaarError('ERR_BAD_INPUT', `'${id.slice(0, 80)}' is not an object id (sha256:<64 hex digits>)`);
-    return sendLayer(c, store, id, `${id.slice(7, 19)}.tar.zst`);
+    try {
+      return await sendLayer(c, store, id, `${id.slice(7, 19)}.tar.zst`);
+    } catch (err) {
+      // The client named the id: an object of another kind (a package, an .rpm) is no layer, not damage.
+      if (isBazaarError(err, 'ERR_STORE_OBJECT_CORRUPT')) throw notFound(`no layer ${id}: that object is not a layer (or is damaged: 'bazaar fsck' says which)`);
+      throw err;
+    }
   });
   app.get('/:name', async (c) => c.json(await reads.read((view) => showLayer(store, view, c.req.param('name')))));
   app.get('/:name/:version', async (c) => c.json(await reads.read((view) => showLayer(store, view, `${c.req.param('name')}@${c.req.param('version')}`))));

@@ -6,6 +6,7 @@
 import { Hono } from 'hono';
 import { BazaarError } from '../../errors.js';
 import { globMatch } from '../../policy/glob.js';
+import { checkPackageRef } from '../../store/builds.js';
 import { channelSettings } from '../../store/channels.js';
 import type { IndexedBuild } from '../../store/package-index.js';
 import { packageDetails, packageVersions } from '../../store/package-details.js';
@@ -43,6 +44,7 @@ export function packageRoutes(store: Store, reads: Reads): Hono {
     const offset = intParam(q.offset, 'offset', 0);
     if (q.cursor !== undefined && q.offset !== undefined) throw new BazaarError('ERR_BAD_INPUT', 'give offset or cursor, not both');
     const after = q.cursor === undefined ? null : decodeCursor(q.cursor);
+    if (q.name !== undefined) checkPackageRef(q.name);
     return c.json(await reads.read(async (view) => {
       const index = q.channel === undefined ? await store.index(view) : await store.indexOf((await channelSettings(store, view, q.channel)).commit);
       let builds: IndexedBuild[] = q.provides !== undefined ? index.whatProvides(q.provides) : q.name !== undefined ? index.named(q.name) : index.builds;

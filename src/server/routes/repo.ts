@@ -45,13 +45,18 @@ function send(c: Context, bytes: Buffer, type: string, cacheControl: string): Re
   return new Response(c.req.method === 'HEAD' ? null : bytes as Uint8Array<ArrayBuffer>, { status: 200, headers });
 }
 
-export function repoRoutes(store: Store, reads: Reads, cache: RepoCache): Hono {
+/**
+ * `publicUrl` (`bazaar serve --public-url`) makes the `baseurl`s of `GET /repo/` absolute;
+ * without it they are paths from the server's root, never built from the Host header.
+ */
+export function repoRoutes(store: Store, reads: Reads, cache: RepoCache, publicUrl?: string): Hono {
   const app = new Hono();
   const smallFiles = new SmallFiles(64 << 20);
+  const root = publicUrl === undefined ? '/' : new URL(publicUrl.endsWith('/') ? publicUrl : `${publicUrl}/`).href;
 
   app.get('/', async (c) => {
     const names = await reads.read(async (view) => channelNames(view));
-    return c.json({ repositories: names.map((n) => ({ channel: n, baseurl: `${new URL(c.req.url).origin}/repo/${n}/` })) });
+    return c.json({ repositories: names.map((n) => ({ channel: n, baseurl: `${root}repo/${n}/` })) });
   });
 
   app.get('/:channel/repodata/:file', async (c) => {

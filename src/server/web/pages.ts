@@ -44,7 +44,7 @@ function depsTable(m: PackageManifest): Html {
   return rows.length ? html`<table><tr><th>kind</th><th>dependency</th></tr>${rows}</table>` : html`<p>none</p>`;
 }
 
-export function webRoutes(store: Store, reads: Reads): Hono {
+export function webRoutes(store: Store, reads: Reads, log: (line: string) => void = () => {}): Hono {
   const app = new Hono();
 
   app.get('/', async (c) => {
@@ -86,7 +86,10 @@ ${rows.map((r) => html`<tr><td><a href="/ui/packages/${enc(name)}/${enc(r.nevra)
   });
 
   app.get('/packages/:name/:ref', async (c) => {
-    const { json, manifest } = await reads.read((view) => packageDetails(store, view, c.req.param('ref')));
+    const { name, ref } = c.req.param();
+    const { json, manifest } = await reads.read((view) => packageDetails(store, view, ref));
+    // The page of a build lives under its own name only.
+    if (manifest.name !== name) throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `no package ${ref} named ${name}`);
     const m = manifest;
     return c.html(page(m.nevra, html`
 <p>${m.summary}</p>
@@ -134,7 +137,7 @@ ${unreadable.length ? html`<p class="bad">damaged, so not known whether linked h
 
   // Errors as a page too (escaped, like everything on it), with the API's status.
   app.onError((err, c) => {
-    if (!(err instanceof BazaarError)) return errorResponse(err, c, () => undefined);
+    if (!(err instanceof BazaarError)) return errorResponse(err, c, log);
     return c.html(page(isDamageError(err) ? 'Damaged' : 'Not here', html`<p class="bad">${err.message.split('\n')[0]}</p>`), statusOf(err));
   });
 
