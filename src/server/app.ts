@@ -17,7 +17,7 @@ import { RepoCache } from './repo-cache.js';
 import { SnapshotPool } from './snapshots.js';
 import { channelRoutes } from './routes/channels.js';
 import { imageRoutes, layerRoutes } from './routes/images.js';
-import { channelWriteRoutes, imageWriteRoutes } from './routes/manage.js';
+import { channelWriteRoutes, imageWriteRoutes, layerWriteRoutes } from './routes/manage.js';
 import { objectRoutes } from './routes/objects.js';
 import { overlayRoutes } from './routes/overlay.js';
 import { packageRoutes } from './routes/packages.js';
@@ -81,12 +81,13 @@ export function createApp(store: Store, options: AppOptions = {}): Hono {
   app.route('/v1/channels', channelRoutes(store, reads));
   app.route('/v1/packages', uploadRoutes(store, reads, tokens, { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD }));
   app.route('/v1/packages', packageRoutes(store, reads));
-  app.route('/v1/objects', objectRoutes(store));
+  app.route('/v1/objects', objectRoutes(store, reads));
   const overlays = overlayRoutes(store, reads, tokens, { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD, log });
   app.route('/v1/images', overlays.images);
   app.route('/v1/jobs', overlays.jobs);
   app.route('/v1/images', imageWriteRoutes(store, reads, tokens));
   app.route('/v1/images', imageRoutes(store, reads));
+  app.route('/v1/layers', layerWriteRoutes(store, tokens));
   app.route('/v1/layers', layerRoutes(store, reads));
 
   app.notFound((c) => c.json(errorBody('ERR_NOT_FOUND', `no route ${c.req.method} ${new URL(c.req.url).pathname}`), 404));

@@ -79,6 +79,7 @@ const ROUTES: Array<[string, string, 'none' | 'json' | 'rpm' | 'tar']> = [
   ['POST', '/v1/packages', 'rpm'], ['POST', '/v1/channels', 'json'], ['POST', '/v1/channels/:channel/add', 'json'], ['POST', '/v1/channels/:channel/remove', 'json'],
   ['PUT', '/v1/channels/:channel', 'json'], ['DELETE', '/v1/channels/:channel', 'none'], ['POST', '/v1/images', 'json'], ['POST', '/v1/images/:name/install', 'json'],
   ['POST', '/v1/images/:name/remove', 'json'], ['PUT', '/v1/images/:name/link', 'json'], ['DELETE', '/v1/images/:name/link', 'none'], ['POST', '/v1/images/:name/overlay', 'tar'],
+  ['DELETE', '/v1/images/:name', 'none'], ['POST', '/v1/images/:name/rename', 'json'], ['DELETE', '/v1/layers/:name', 'none'],
 ];
 
 const QUERY_KEYS = ['limit', 'offset', 'cursor', 'channel', 'name', 'glob', 'provides', 'from', 'to', 'layer', 'x'];
@@ -109,7 +110,7 @@ function jsonBody(): Buffer {
   if (shape === 2) return Buffer.from(`${'['.repeat(50_000)}${']'.repeat(50_000)}`);
   if (shape === 3) return Buffer.from(JSON.stringify({ packages: ['x'.repeat(1_100_000)] }));
   const body: Record<string, unknown> = {};
-  for (const key of ['name', 'order', 'message', 'packages', 'ref', 'layers', 'channel', 'parent', 'policy', 'constructor', '__proto__']) if (chance(0.4)) body[key] = value();
+  for (const key of ['name', 'order', 'message', 'packages', 'ref', 'layers', 'channel', 'parent', 'policy', 'to', 'constructor', '__proto__']) if (chance(0.4)) body[key] = value();
   const text = Buffer.from(JSON.stringify(body));
   return chance(0.15) ? text.subarray(0, int(text.length)) : text;
 }

@@ -115,6 +115,9 @@ const ROUTES: Array<[string, (v: string) => Probe[]]> = [
   ['POST /v1/images/:name/remove', (v) => [...segments(v).map((s) => send('POST', `/v1/images/${s}/remove`, { packages: ['bash'] })), { ...send('POST', '/v1/images/web/remove', { packages: [v] }), ok: noChange }]],
   ['PUT /v1/images/:name/link', (v) => [...segments(v).map((s) => send('PUT', `/v1/images/${s}/link`, { parent: 'web', policy: 'sync:minimal' })), send('PUT', '/v1/images/va/link', { parent: v, policy: 'sync:minimal' }), send('PUT', '/v1/images/va/link', { parent: 'web', policy: v })]],
   ['DELETE /v1/images/:name/link', (v) => segments(v).map((s) => ({ method: 'DELETE', path: `/v1/images/${s}/link` }))],
+  ['DELETE /v1/images/:name', (v) => segments(v).map((s) => ({ method: 'DELETE', path: `/v1/images/${s}` }))],
+  ['POST /v1/images/:name/rename', (v) => [...segments(v).map((s) => send('POST', `/v1/images/${s}/rename`, { to: 'fresh' })), send('POST', '/v1/images/va/rename', { to: v })]],
+  ['DELETE /v1/layers/:name', (v) => segments(v).map((s) => ({ method: 'DELETE', path: `/v1/layers/${s}` }))],
   ['POST /v1/images/:name/overlay', (v) => [...segments(v).map((s) => ({ method: 'POST', path: `/v1/images/${s}/overlay`, body: Buffer.from('not a tar') })), { method: 'POST', path: `/v1/images/web/overlay?${query({ layer: v })}`, body: Buffer.from('not a tar') }]],
 ];
 

@@ -89,4 +89,36 @@ t('images: create, install, remove, link, change the policy, unlink (admin); wha
   assert.is((await app.request('/v1/images')).status, 200, 'reads stay open: the write routes guard only themselves');
 });
 
+t('images and layers: rename and delete (admin), refused while another image depends on them', async () => {
+  assert.is((await call('POST', '/v1/images', admin, { ref: 'p@1.0.0', layers: ['base@^1.0'] })).status, 201);
+  assert.is((await call('POST', '/v1/images', admin, { ref: 'c@1.0.0', layers: ['base@^1.0'] })).status, 201);
+  assert.is((await call('PUT', '/v1/images/c/link', admin, { parent: 'p', policy: 'sync:minimal' })).status, 200);
+  await refused('DELETE', '/v1/images/p', null, undefined, 401, 'ERR_UNAUTHORIZED');
+  await refused('DELETE', '/v1/images/p', publisher, undefined, 403, 'ERR_FORBIDDEN');
+  await refused('DELETE', '/v1/images/p', admin, undefined, 400, 'ERR_IMAGE');
+  await refused('POST', '/v1/images/p/rename', admin, { to: 'q' }, 400, 'ERR_IMAGE');
+  await refused('POST', '/v1/images/c/rename', admin, { to: 'Not A Name' }, 400, 'ERR_USAGE');
+  await refused('DELETE', '/v1/images/nosuch', admin, undefined, 404, 'ERR_IMAGE');
+  await refused('DELETE', '/v1/layers/base', admin, undefined, 400, 'ERR_LAYER');
+  const renamed = await call('POST', '/v1/images/c/rename', admin, { to: 'child' });
+  assert.is(renamed.status, 200, JSON.stringify(renamed.json));
+  assert.is(cliJson<{ parent: unknown }>(['image', 'show', 'child']).parent, 'p', 'the renamed child keeps its link');
+  assert.is((await call('DELETE', '/v1/images/child/link', admin)).status, 200);
+  for (const name of ['p', 'child']) assert.is((await call('DELETE', `/v1/images/${name}`, admin)).status, 200, name);
+  const images = cliJson<Array<{ name: string; layers: Array<{ name: string }> }>>(['image', 'ls']);
+  assert.ok(!images.some((i) => i.name === 'p' || i.name === 'child'));
+  if (!images.some((i) => i.layers.some((l) => l.name === 'base'))) assert.is((await call('DELETE', '/v1/layers/base', admin)).status, 200);
+});
+
+t('GET /v1/objects of a file that stays in its package\'s .rpm gives its bytes, checked against the id', async () => {
+  const shown = cliJson<{ files: Array<{ id?: string; size: number }> }>(['show', 'webserver']);
+  const file = shown.files.find((f) => f.id && f.size > 0) as { id: string; size: number };
+  const res = await app.request(`/v1/objects/${file.id}`);
+  assert.is(res.status, 200);
+  const body = Buffer.from(await res.arrayBuffer());
+  assert.is(body.length, file.size);
+  assert.is(`sha256:${(await import('node:crypto')).createHash('sha256').update(body).digest('hex')}`, file.id);
+  assert.is((await app.request(`/v1/objects/sha256:${'2'.repeat(64)}`)).status, 404);
+});
+
 t.run();

@@ -16,6 +16,7 @@
  *   DELETE /v1/images/<name>/link                                                  unlink
  */
 import { Hono } from 'hono';
+import { deleteImage, deleteLayer, renameImage } from '../../image/image-lifecycle.js';
 import { BazaarError } from '../../errors.js';
 import { changeImage, createImage } from '../../image/image-ops.js';
 import { imageId } from '../../image/images.js';
@@ -83,5 +84,16 @@ export function imageWriteRoutes(store: Store, reads: Reads, tokens: TokenCheck)
     return c.json(await linkImage(store, name, parent, b.str('policy')));
   });
   app.delete('/:name/link', admin, async (c) => c.json(await unlinkImage(store, c.req.param('name'))));
+  app.delete('/:name', admin, async (c) => c.json(await deleteImage(store, c.req.param('name'))));
+  app.post('/:name/rename', admin, async (c) => {
+    const b = await JsonBody.of(c);
+    return c.json(await renameImage(store, c.req.param('name'), b.str('to')));
+  });
+  return app;
+}
+
+export function layerWriteRoutes(store: Store, tokens: TokenCheck): Hono {
+  const app = new Hono();
+  app.delete('/:name', tokens.require(() => 'admin'), async (c) => c.json(await deleteLayer(store, c.req.param('name'))));
   return app;
 }
