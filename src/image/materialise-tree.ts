@@ -20,6 +20,7 @@
 import { closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, chmodSync, openSync, symlinkSync } from 'node:fs';
 import { BazaarError, isErrno } from '../errors.js';
 import { loadNativeZstd } from '../store/codec.js';
+import { unwritableCode } from '../store/fs-ops.js';
 import type { ObjectId } from '../store/layout.js';
 import type { ObjectStore } from '../store/objects.js';
 import { TaskPool } from '../store/task-pool.js';
@@ -41,8 +42,6 @@ const PARALLEL = 4;
 /** Cache entries with attributes wait for one setfattr per this many. */
 const XATTR_BATCH = 256;
 const PROGRESS_EVERY = 256;
-/** Errors that make the checkout cache unusable (a store of another user, read-only, full): copy instead. */
-const UNWRITABLE = ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT'];
 
 export type CheckoutMode = 'hardlink' | 'copy';
 
@@ -160,7 +159,8 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
       try {
         final = await cache.get(job.file);
       } catch (err) {
-        const code = UNWRITABLE.find((c) => isErrno(err, c));
+        // a store of another user, read-only or full: its checkout cache is unusable, copy instead
+        const code = unwritableCode(err);
         if (!code) throw err;
         note(`the checkout cache is not writable here (${code}): files were copied, not linked`);
         canLink = false;

@@ -120,8 +120,13 @@ export async function saveUniverseCache(dir: string, source: PackageSource): Pro
 
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `${FILE}.tmp-${process.pid}`);
-  await writeFile(tmp, bytes);
-  await rename(tmp, join(dir, FILE));
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, join(dir, FILE));
+  } catch (err) {
+    await rm(tmp, { force: true }); // a full disk leaves no partial file behind
+    throw err;
+  }
   await Promise.all(OLD_FILES.map((f) => rm(join(dir, f), { force: true })));
 }
 

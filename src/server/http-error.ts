@@ -18,7 +18,7 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   ERR_PACKAGE_AMBIGUOUS: 409, ERR_NEVRA_CONFLICT: 409, ERR_PACKAGE_IN_USE: 409, ERR_POLICY_VIOLATION: 409,
   ERR_NO_SOLUTION: 409, ERR_FILE_CONFLICT: 409,
   ERR_TOO_LARGE: 413,
-  ERR_STORE_LOCKED: 503,
+  ERR_STORE_LOCKED: 503, ERR_NO_SPACE: 503,
 };
 
 /** Codes whose "no such thing" messages are 404s and whose other messages are bad input. */

@@ -23,7 +23,7 @@ import { readKind } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
 import type { PackageManifest } from './kinds/package.js';
 import { STORE_LAYOUT_VERSION, cacheDir, gitDir, markerPath, objectsDir, stateDir, tmpDir } from './layout.js';
-import { removeTree } from './fs-ops.js';
+import { noSpaceError, removeTree } from './fs-ops.js';
 import type { FsckReport } from './fsck.js';
 import type { GcReport } from './gc.js';
 import type { RetentionChoice } from './retention.js';
@@ -92,11 +92,15 @@ export class Store {
       if (isErrno(err, 'ENOTDIR') || isErrno(err, 'EACCES') || isErrno(err, 'EROFS')) {
         throw new BazaarError('ERR_BAD_INPUT', `cannot create a store at ${dir}: ${(err as Error).message}`, { cause: err });
       }
-      throw err;
+      throw noSpaceError(err, dir);
     }
-    for (const d of [objectsDir(dir), tmpDir(dir), stateDir(dir)]) mkdirSync(d, { recursive: true });
     const store = new Store(dir, options);
-    await store.repo.init();
+    try {
+      for (const d of [objectsDir(dir), tmpDir(dir), stateDir(dir)]) mkdirSync(d, { recursive: true });
+      await store.repo.init();
+    } catch (err) {
+      throw noSpaceError(err, dir);
+    }
     return store;
   }
 
@@ -255,13 +259,18 @@ export class Store {
     return { root: imported.root, files: imported.files, bytes: imported.bytes };
   }
 
-  /** Deletes every derived cache (indexes, universe caches) and rebuilds the package indexes of the current state. */
+  /**
+   * Deletes every derived cache (indexes, universe caches) and rebuilds the package indexes
+   * of the current state; fails (ERR_NO_SPACE on a full disk) when they cannot be saved,
+   * the store's content untouched either way.
+   */
   async reindex(): Promise<{ packages: number; channels: number }> {
     removeTree(cacheDir(this.dir));
     return this.read(async (snap) => {
+      const ctx = { root: this.dir, repo: this.repo, objects: this.objects, onNotice: (l: string) => this.notice(l), mustSave: true };
       const channels = snap.branches(CHANNEL_PREFIX);
-      for (const c of channels) await this.index(snap, c);
-      return { packages: (await this.index(snap)).builds.length, channels: channels.length };
+      for (const c of channels) await PackageIndex.forCommit(ctx, snap.head(c));
+      return { packages: (await PackageIndex.forCommit(ctx, snap.head(PACKAGES_BRANCH))).builds.length, channels: channels.length };
     });
   }
 
