@@ -19,6 +19,7 @@ import { findTool } from './find-tool.js';
 import { lookupMergedPath } from './lookup-merged-path.js';
 import { rdevMajor, rdevMinor } from './layer-entry.js';
 import { OwnerIds } from './owner-ids.js';
+import { checkOutputFile, outputFileError } from './output-file.js';
 
 export interface SquashfsExport { bytes: number; checkout: CheckoutResult; devices: number; notes: string[] }
 
@@ -28,13 +29,17 @@ const PSEUDO_SAFE = /^[\x21-\x7e]+$/;
 export async function exportSquashfs(store: CheckoutStore, layerRoots: readonly ObjectId[], out: string, signal?: AbortSignal): Promise<SquashfsExport> {
   const tool = findTool('mksquashfs');
   if (!tool) throw new BazaarError('ERR_USAGE', 'exporting squashfs needs mksquashfs, which is not installed (Debian: apt-get install squashfs-tools)');
+  checkOutputFile(out);
   const final = resolve(out);
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const tree = join(dirname(final), `.${basename(final)}.tree-${tag}`);
   const tmp = join(dirname(final), `.${basename(final)}.tmp-${tag}`);
   const pseudo = join(dirname(final), `.${basename(final)}.pseudo-${tag}`);
   try {
-    const result = await checkout(store, layerRoots, tree, { mode: 'copy', signal });
+    const result = await checkout(store, layerRoots, tree, { mode: 'copy', signal }).catch((err: unknown) => {
+      // the tree is our temp directory beside `out`: a failure to make it is a failure to write `out`
+      throw err instanceof BazaarError && err.data.dir === tree ? new BazaarError(err.code, err.message.replace(`cannot check out into ${tree}`, `cannot write ${out}`), { data: { out }, cause: err }) : err;
+    });
     lutimesSync(tree, 0, 0);
     const notes = result.notes.filter((n) => !n.includes('device nodes'));
     // Devices go in as pseudo definitions: "path type mode uid gid major minor".
@@ -59,7 +64,7 @@ export async function exportSquashfs(store: CheckoutStore, layerRoots: readonly 
       const why = r.error?.message ?? (r.stderr.split('\n').find(Boolean) || `exit status ${r.status}`);
       throw new BazaarError('ERR_BAD_INPUT', `mksquashfs failed: ${why}`);
     }
-    renameSync(tmp, final);
+    try { renameSync(tmp, final); } catch (err) { throw outputFileError(out, err); }
     return { bytes: statSync(final).size, checkout: result, devices: lines.length, notes };
   } finally {
     for (const p of [tree, tmp, pseudo]) rmSync(p, { recursive: true, force: true });

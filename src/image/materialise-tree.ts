@@ -27,7 +27,7 @@ import { TaskPool } from '../store/task-pool.js';
 import type { TreeEntry } from '../store/kinds/tree.js';
 import { CheckoutCache } from './checkout-cache.js';
 import type { CacheFile, CacheStats } from './checkout-cache.js';
-import { clearTarget, finishTarget, openTarget, targetFsPath } from './checkout-target.js';
+import { clearTarget, finishTarget, openTarget, targetError, targetFsPath } from './checkout-target.js';
 import type { CheckoutTarget } from './checkout-target.js';
 import type { MergedEntry } from './merged-tree.js';
 import { escapeOverlayXattr } from './overlay-xattrs.js';
@@ -277,7 +277,7 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
     await pool.settle();
     cache?.abort();
     clearTarget(target);
-    throw err;
+    throw targetError(target, err);
   }
   options.onProgress?.({ entries: count, files: result.files, bytes: result.bytes });
   if (cache) { result.notes.push(...cache.notes); result.cache = { ...cache.stats }; }

@@ -11,6 +11,7 @@ import { BazaarError, isErrno } from '../errors.js';
 import type { LayerEntry } from './layer-entry.js';
 import { writeTar } from './tar-writer.js';
 import type { WriteTarOptions } from './tar-writer.js';
+import { checkOutputFile, outputFileError } from './output-file.js';
 import { zstdFrames } from './zstd-frames.js';
 
 export interface WriteLayerArchiveOptions extends WriteTarOptions {
@@ -28,8 +29,10 @@ export interface WriteLayerArchiveOptions extends WriteTarOptions {
 export async function writeLayerArchive(entries: AsyncIterable<LayerEntry> | Iterable<LayerEntry>, file: string, options: WriteLayerArchiveOptions = {}): Promise<{ bytes: number }> {
   const compression = options.compression ?? 'zstd';
   if (compression !== 'zstd' && compression !== 'none') throw new BazaarError('ERR_USAGE', `compression is 'zstd' or 'none', not ${JSON.stringify(compression)}`);
+  checkOutputFile(file);
   const tmp = join(dirname(file), `.${basename(file)}.tmp-${process.pid}-${threadId}-${randomBytes(4).toString('hex')}`);
-  const fh = await open(tmp, 'wx');
+  let fh;
+  try { fh = await open(tmp, 'wx'); } catch (err) { throw outputFileError(file, err); }
   let bytes = 0;
   try {
     const tar = writeTar(entries, options);
@@ -46,6 +49,6 @@ export async function writeLayerArchive(entries: AsyncIterable<LayerEntry> | Ite
   } catch (err) {
     await fh.close().catch(() => {}); // may be closed already; the unlink below is what matters
     await unlink(tmp).catch((e: unknown) => { if (!isErrno(e, 'ENOENT')) throw e; });
-    throw err;
+    throw outputFileError(file, err);
   }
 }
