@@ -136,12 +136,13 @@ export async function matchBuilds(view: BranchView, branch: string, ref: string,
 
 /** The build id of an .rpm file (its header digest), or null when `ref` is not a file. */
 export async function buildIdOfFile(ref: string): Promise<ObjectId | null> {
-  if (!ref.endsWith('.rpm') && !ref.includes('/')) return null;
+  if ((!ref.endsWith('.rpm') && !ref.includes('/')) || ref.includes('\0')) return null; // no file name holds a NUL
   try {
     if (!(await stat(ref)).isFile()) return null;
   } catch (err) {
     if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
-    throw err;
+    // a symlink loop, a name too long, a directory we may not enter
+    throw new BazaarError('ERR_BAD_INPUT', `${ref}: cannot read it as an .rpm file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err, data: { ref } });
   }
   return objectIdOf((await readRpmFile(ref)).header.bytes);
 }
