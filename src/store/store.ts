@@ -22,7 +22,7 @@ import { GitRepo } from './history/git-repo.js';
 import { readKind } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
 import type { PackageManifest } from './kinds/package.js';
-import { STORE_LAYOUT_VERSION, cacheDir, gitDir, markerPath, objectsDir, stateDir, tmpDir } from './layout.js';
+import { STORE_LAYOUT_VERSION, cacheDir, gitDir, markerPath, objectsDir, readersDir, stateDir, tmpDir } from './layout.js';
 import { noSpaceError, removeTree } from './fs-ops.js';
 import type { FsckReport } from './fsck.js';
 import type { GcReport } from './gc.js';
@@ -65,6 +65,20 @@ function makeStoreDir(dir: string): void {
     try { mkdirSync(p); } catch (err) {
       if (isErrno(err, 'EEXIST')) continue;
       throw new BazaarError('ERR_BAD_INPUT', `cannot create a store at ${dir}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+/**
+ * The scratch directories beside the store's content (temp files, leases, derived caches)
+ * must be directories when present (or symlinks to one): a file where tmp/ belongs would
+ * otherwise fail deep inside every command. Cheap (three stat calls), so every open checks.
+ */
+function checkScratchDirs(dir: string): void {
+  for (const path of [tmpDir(dir), readersDir(dir), cacheDir(dir)]) {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st && !st.isDirectory()) {
+      throw new BazaarError('ERR_STORE_LAYOUT', `${path} is not a directory; bazaar keeps only scratch files there (nothing the store needs): move it away and run the command again`, { data: { path } });
     }
   }
 }
@@ -113,6 +127,7 @@ export class Store {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw new BazaarError('ERR_STORE_NOT_FOUND', `${dir} is not a bazaar store; create one with 'bazaar init --store ${dir}'`, { data: { dir } });
       throw new BazaarError('ERR_STORE_LAYOUT', `${markerPath(dir)} is unreadable: ${(err as Error).message}`, { cause: err });
     }
+    checkScratchDirs(dir);
     const store = new Store(dir, options);
     if (marker.layout === 1) {
       const { migrateLayout1 } = await import('./migrate-layout1.js');
