@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { BazaarError, isInputError } from '../errors.js';
+import { BazaarError, isInputError, oneLine } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { Command, CommandOutput } from './command.js';
 import { commands } from './commands/index.js';
@@ -102,7 +102,7 @@ export async function main(argv: string[], io: MainStreams = process): Promise<n
   if (name === 'help') {
     const target = args[0] === undefined ? undefined : commands.find((c) => c.name === args[0]);
     if (args[0] !== undefined && !target) {
-      stderr.write(`bazaar: unknown command '${args[0]}'. Run 'bazaar --help' to see the commands.\n`);
+      stderr.write(`${oneLine(`bazaar: unknown command '${args[0]}'. Run 'bazaar --help' to see the commands.`)}\n`);
       return 2;
     }
     stdout.write(`${target ? commandHelp(await target.load()) : topHelp()}\n`);
@@ -115,7 +115,7 @@ export async function main(argv: string[], io: MainStreams = process): Promise<n
   }
   const entry = commands.find((c) => c.name === name);
   if (!entry) {
-    stderr.write(`bazaar: unknown command '${name}'. Run 'bazaar --help' to see the commands.\n`);
+    stderr.write(`${oneLine(`bazaar: unknown command '${name}'. Run 'bazaar --help' to see the commands.`)}\n`);
     return 2;
   }
   const cmd = await entry.load();
@@ -129,7 +129,7 @@ export async function main(argv: string[], io: MainStreams = process): Promise<n
   try {
     parsed = parseArgs({ args: [...lead, ...args], options: { ...COMMON_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true });
   } catch (err) {
-    stderr.write(`bazaar ${cmd.name}: ${usageMessage(err as Error, cmd)}\n`);
+    stderr.write(`bazaar ${cmd.name}: ${oneLine(usageMessage(err as Error, cmd))}\n`);
     return 2;
   }
   const options = parsed.values as Record<string, string | boolean | string[] | undefined>;
@@ -157,7 +157,7 @@ export async function main(argv: string[], io: MainStreams = process): Promise<n
     return out.exitCode;
   } catch (err) {
     if (err instanceof BazaarError) {
-      let message = err.message.split('\n')[0];
+      let message = oneLine(err.message);
       if (DAMAGE_CODES.has(err.code) && cmd.name !== 'fsck') message += "; 'bazaar fsck' lists all damage and 'bazaar fsck --repair' repairs what it can";
       if (json) stdout.write(`${JSON.stringify({ error: { ...err.toJSON(), message } })}\n`);
       stderr.write(`bazaar ${cmd.name}: ${message}\n`);

@@ -6,7 +6,7 @@
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { BazaarError } from '../errors.js';
+import { BazaarError, oneLine } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 
 const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
@@ -18,7 +18,7 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   ERR_PACKAGE_AMBIGUOUS: 409, ERR_NEVRA_CONFLICT: 409, ERR_PACKAGE_IN_USE: 409, ERR_POLICY_VIOLATION: 409,
   ERR_NO_SOLUTION: 409, ERR_FILE_CONFLICT: 409,
   ERR_TOO_LARGE: 413,
-  ERR_STORE_LOCKED: 503, ERR_NO_SPACE: 503,
+  ERR_STORE_LOCKED: 503, ERR_NO_SPACE: 503, ERR_STORE_LAYOUT: 503,
 };
 
 /** Codes whose "no such thing" messages are 404s and whose other messages are bad input. */
@@ -32,7 +32,7 @@ export function statusOf(err: BazaarError): ContentfulStatusCode {
 }
 
 export function errorBody(code: string, message: string): { error: { code: string; message: string } } {
-  return { error: { code, message: message.split('\n')[0] } };
+  return { error: { code, message: oneLine(message) } };
 }
 
 export function notFound(what: string): BazaarError {

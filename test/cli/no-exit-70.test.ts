@@ -1,7 +1,7 @@
 /**
  * Issue 16, item 6: inputs that were exit 70 (an internal error and its stack trace) are
  * one line, exit 1 or 2, and leave the store as it was. A symlink loop or a NUL byte in a
- * reference; `image export` into a missing directory, into /proc or below a file; `serve`
+ * reference; `image export` or `pull` into a missing directory, into /proc or below a file; `serve`
  * on an address that is none; the store's scratch directories (tmp/, readers/, cache/)
  * replaced by a file and its lock by a directory or a FIFO; output to a full device.
  * (Damaged payloads: test/rpm/payload-damage.test.ts; a 40 KB glob: test/policy/glob.test.ts;
@@ -16,7 +16,7 @@ import { CLI, tempDir } from '../helpers/cli.js';
 import { misbehaviour, runInProcess } from '../helpers/in-process.js';
 import type { InProcessRun } from '../helpers/in-process.js';
 import { sampleRpms } from '../helpers/rpm-files.js';
-import { appFor } from '../helpers/server.js';
+import { appFor, listening } from '../helpers/server.js';
 import { storeSnapshot } from '../helpers/store-snapshot.js';
 import { hasTool } from '../helpers/tools.js';
 
@@ -89,7 +89,7 @@ t('image export into a missing directory, /proc, a directory or below a file: on
   const formats = ['dir', 'tar.zst', 'overlay', ...(hasTool('mksquashfs') ? ['squashfs'] : [])];
   for (const format of formats) {
     for (const [out, message] of [
-      ['/nonexistent-bazaar/dir/out', /does not exist/],
+      [join(tempDir('exp-missing'), 'no', 'out'), /does not exist/],
       ['/proc/out', /cannot (write|check out into) \/proc\/out/],
       ['/etc/passwd/out', /not a directory/i],
       ...(format === 'tar.zst' || format === 'squashfs' ? [['/proc', /cannot write \/proc: it is a directory/], [tempDir('exp-dir'), /it is a directory/]] : []),
@@ -100,6 +100,18 @@ t('image export into a missing directory, /proc, a directory or below a file: on
   const parent = tempDir('exp-none');
   refused(await runInProcess(['image', 'export', 'q', join(parent, 'no', 'q.tar.zst'), '--format', 'tar.zst', '--store', store]), 2, /does not exist/, 'a missing parent');
   assert.not.ok(existsSync(join(parent, 'no')), 'nothing was made');
+});
+
+t('pull into a missing directory, /proc or below a file: one line, exit 2, before downloading', async () => {
+  const server = await listening(await baseStore());
+  try {
+    const missing = join(tempDir('pull-missing'), 'no');
+    for (const [out, message] of [[join(missing, 'q.tar.zst'), /its directory \S+\/no does not exist/], ['/proc/q.tar.zst', /cannot write \/proc\/q\.tar\.zst/], ['/etc/passwd/q', /\/etc\/passwd\/q is below something that is not a directory/]] as Array<[string, RegExp]>) {
+      refused(await runInProcess(['pull', server.url, 'q', out]), 2, message, `pull to ${out}`);
+    }
+  } finally {
+    await server.close();
+  }
 });
 
 t('serve on an address that is none, a port in use, an empty host: one line, exit 2, at once', async () => {
