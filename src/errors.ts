@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'ERR_STORE_LOCKED'
   | 'ERR_STORE_REF'
   | 'ERR_STORE_DAMAGED'
+  | 'ERR_NO_SPACE'
   | 'ERR_RPM_NOT_RPM'
   | 'ERR_RPM_TRUNCATED'
   | 'ERR_RPM_HEADER_CORRUPT'
@@ -80,6 +81,38 @@ const DAMAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['ERR_STORE_DAMA
 
 export function isDamageError(err: unknown): err is BazaarError {
   return err instanceof BazaarError && DAMAGE_CODES.has(err.code);
+}
+
+/**
+ * A message as one line for a terminal or an HTTP body: its first line, with any very long
+ * unbroken run (a 100 KB argument echoed back) cut to its start and its length.
+ */
+export function oneLine(message: string): string {
+  return message.split('\n')[0].replace(/\S{201,}/g, (run) => `${run.slice(0, 80)}... (${run.length} characters)`);
+}
+
+/** How a path is named in a one-line message: a very long one is cut. */
+export function shownPath(path: string): string {
+  if (path === '') return '""';
+  return path.length > 200 ? `${path.slice(0, 200)}... (${path.length} characters)` : path;
+}
+
+const PATH_PROBLEMS: Record<string, string> = {
+  ENOENT: 'does not exist', EISDIR: 'is a directory', ENOTDIR: 'is below something that is not a directory',
+  EEXIST: 'exists and is not a directory', ELOOP: 'is a symlink loop', ENAMETOOLONG: 'is too long a name',
+  EACCES: 'is not accessible (permission denied)', EPERM: 'is not accessible (operation not permitted)',
+};
+
+/**
+ * A failure to reach a path the user named (missing, a directory where a file belongs,
+ * a symlink loop, a name too long, not permitted) as ERR_BAD_INPUT in one line naming it,
+ * `what` saying what it was for ("jobs file"); any other error as it is.
+ */
+export function pathError(err: unknown, path: string, what?: string): unknown {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const problem = typeof code === 'string' ? PATH_PROBLEMS[code] : undefined;
+  if (problem === undefined) return err;
+  return new BazaarError('ERR_BAD_INPUT', `${what ? `${what} ` : ''}${shownPath(path)} ${problem}`, { cause: err, data: { path } });
 }
 
 /** Narrow errno match, pnpm style: anything else is rethrown by the caller. */

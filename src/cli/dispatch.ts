@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { BazaarError, isDamageError, isInputError } from '../errors.js';
+import { BazaarError, isDamageError, isInputError, oneLine } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { Command, CommandOutput } from './command.js';
 import { commands } from './commands/index.js';
@@ -51,9 +51,9 @@ function commandHelp(cmd: Command): string {
     'Common options: --store DIR, --json, --help'].join('\n');
 }
 
-function print(out: CommandOutput, json: boolean): void {
-  if (json && out.json !== undefined) process.stdout.write(`${JSON.stringify(out.json, null, 2)}\n`);
-  else if (out.text !== undefined && out.text !== '') process.stdout.write(out.text.endsWith('\n') ? out.text : `${out.text}\n`);
+function print(out: CommandOutput, json: boolean, stdout: NodeJS.WritableStream): void {
+  if (json && out.json !== undefined) stdout.write(`${JSON.stringify(out.json, null, 2)}\n`);
+  else if (out.text !== undefined && out.text !== '') stdout.write(out.text.endsWith('\n') ? out.text : `${out.text}\n`);
 }
 
 /** node's parseArgs messages, in bazaar's words (they quote options and suggest `--`). */
@@ -80,21 +80,29 @@ function leadingOptions(argv: string[]): { lead: string[]; rest: string[] } {
   return { lead, rest: argv.slice(i) };
 }
 
+/** Where an invocation reads and writes: the process's streams, or a test's. */
+export interface MainStreams {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
 /** Runs one CLI invocation and returns its exit code (exported for in-process tests). */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], io: MainStreams = process): Promise<number> {
+  const { stdout, stderr } = io;
   const { lead, rest } = leadingOptions(argv);
   if (lead.includes('--version') || lead.includes('-V')) {
-    process.stdout.write(`bazaar ${version()}\n`);
+    stdout.write(`bazaar ${version()}\n`);
     return 0;
   }
   const [name, ...args] = rest;
   if (name === 'help') {
     const target = args[0] === undefined ? undefined : commands.find((c) => c.name === args[0]);
     if (args[0] !== undefined && !target) {
-      process.stderr.write(`bazaar: unknown command '${args[0]}'. Run 'bazaar --help' to see the commands.\n`);
+      stderr.write(`${oneLine(`bazaar: unknown command '${args[0]}'. Run 'bazaar --help' to see the commands.`)}\n`);
       return 2;
     }
-    process.stdout.write(`${target ? commandHelp(await target.load()) : topHelp()}\n`);
+    stdout.write(`${target ? commandHelp(await target.load()) : topHelp()}\n`);
     return 0;
   }
   if (name === undefined) {
@@ -104,58 +112,64 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const helpAsked = lead.includes('--help') || lead.includes('-h');
-    process.stdout.write(`${topHelp()}\n`);
+    stdout.write(`${topHelp()}\n`);
     return helpAsked ? 0 : 2;
   }
   const entry = commands.find((c) => c.name === name);
   if (!entry) {
-    process.stderr.write(`bazaar: unknown command '${name}'. Run 'bazaar --help' to see the commands.\n`);
+    stderr.write(`${oneLine(`bazaar: unknown command '${name}'. Run 'bazaar --help' to see the commands.`)}\n`);
     return 2;
   }
   const cmd = await entry.load();
+  // A process's arguments cannot hold NUL (execve); an in-process caller's can, and no
+  // name, path or option value means anything with one.
+  if (argv.some((a) => a.includes('\0'))) {
+    stderr.write(`bazaar ${cmd.name}: an argument holds a NUL byte, which no name or path can\n`);
+    return 2;
+  }
   let parsed;
   try {
     parsed = parseArgs({ args: [...lead, ...args], options: { ...COMMON_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true });
   } catch (err) {
-    process.stderr.write(`bazaar ${cmd.name}: ${usageMessage(err as Error, cmd)}\n`);
+    stderr.write(`bazaar ${cmd.name}: ${oneLine(usageMessage(err as Error, cmd))}\n`);
     return 2;
   }
   const options = parsed.values as Record<string, string | boolean | string[] | undefined>;
   if (options.help) {
-    process.stdout.write(`${commandHelp(cmd)}\n`);
+    stdout.write(`${commandHelp(cmd)}\n`);
     return 0;
   }
   const json = options.json === true;
   // an empty --store is a mistake (an unset variable), never the current directory; an empty BAZAAR_STORE is unset
   if (options.store === '') {
-    process.stderr.write(`bazaar ${cmd.name}: --store needs a directory, not an empty string\n`);
+    stderr.write(`bazaar ${cmd.name}: --store needs a directory, not an empty string\n`);
     return 2;
   }
   const storeDir = (options.store as string | undefined) ?? (process.env.BAZAAR_STORE || './bazaar-store');
-  const notice = (line: string): void => { process.stderr.write(`bazaar ${cmd.name}: ${line}\n`); };
+  const notice = (line: string): void => { stderr.write(`bazaar ${cmd.name}: ${line}\n`); };
   try {
     const out = await cmd.run({
       positionals: parsed.positionals,
       options,
       storeDir,
       json,
-      progress: createProgress(!json && process.stderr.isTTY === true),
-      stdin: process.stdin,
-      stdout: process.stdout,
-      emit: (chunk) => { process.stdout.write(chunk); },
+      progress: createProgress(!json && stderr.isTTY === true),
+      stdin: io.stdin,
+      stdout,
+      emit: (chunk) => { stdout.write(chunk); },
       openStore: async (): Promise<Store> => (await import('../store/store.js')).Store.open(storeDir, { onNotice: notice }),
       notice,
     });
-    print(out, json);
+    print(out, json, stdout);
     for (const line of out.stderr ?? []) notice(line);
     return out.exitCode;
   } catch (err) {
     if (err instanceof BazaarError) {
-      let message = err.message.split('\n')[0];
+      let message = oneLine(err.message);
       // damage: the message says where to look next
       if (isDamageError(err) && cmd.name !== 'fsck') message += "; 'bazaar fsck' lists all damage and 'bazaar fsck --repair' repairs what it can";
-      if (json) process.stdout.write(`${JSON.stringify({ error: { ...err.toJSON(), message } })}\n`);
-      process.stderr.write(`bazaar ${cmd.name}: ${message}\n`);
+      if (json) stdout.write(`${JSON.stringify({ error: { ...err.toJSON(), message } })}\n`);
+      stderr.write(`bazaar ${cmd.name}: ${message}\n`);
       return isInputError(err) ? 2 : 1;
     }
     throw err;

@@ -8,6 +8,10 @@
  * - xz, lzma (legacy "lzma_alone"), bzip2: the system's `xz` / `bzip2` programs as
  *   child processes. They are native, stream in bounded memory and cover the legacy lzma
  *   format that no maintained npm package streams; see docs/store.md#payload-decoders.
+ *
+ * Whatever a decoder says about bad input ("incorrect data check", "Compressed data is
+ * corrupt") reaches the caller as one typed error, which the caller may word (an rpm
+ * payload is a bad package, ERR_RPM_PAYLOAD), never as the library's raw error.
  */
 import { spawn } from 'node:child_process';
 import { Duplex, PassThrough, Transform } from 'node:stream';
@@ -28,26 +32,44 @@ export function sniffCompression(head: Uint8Array): CompressionKind | null {
   return null;
 }
 
-function zstdStream(): Transform {
+/** What a decoder's complaint about its input becomes: `message` says "<kind> data is corrupt: why". */
+export type CorruptError = (message: string, cause: unknown) => Error;
+
+const badData: CorruptError = (message, cause) => new BazaarError('ERR_BAD_INPUT', message, { cause });
+
+function complaint(kind: string, cause: unknown): string {
+  return `${kind} data is corrupt: ${(cause as Error)?.message ?? cause}`;
+}
+
+function zstdStream(corrupt: CorruptError): Transform {
   let decoder: Decompress;
   const t = new Transform({
     transform(chunk: Buffer, _enc, cb) {
-      try { decoder.push(chunk); cb(); } catch (err) { cb(corrupt('zstd', err)); }
+      try { decoder.push(chunk); cb(); } catch (err) { cb(corrupt(complaint('zstd', err), err)); }
     },
     flush(cb) {
-      try { decoder.push(new Uint8Array(0), true); cb(); } catch (err) { cb(corrupt('zstd', err)); }
+      try { decoder.push(new Uint8Array(0), true); cb(); } catch (err) { cb(corrupt(complaint('zstd', err), err)); }
     },
   });
   decoder = new Decompress((data) => { t.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength)); });
   return t;
 }
 
-function corrupt(kind: string, cause: unknown): BazaarError {
-  return new BazaarError('ERR_BAD_INPUT', `${kind} data is corrupt: ${(cause as Error)?.message ?? cause}`, { cause });
+/** zlib's gunzip, its errors about the data (code Z_DATA_ERROR, Z_BUF_ERROR...) reworded by `corrupt`. */
+function gunzipStream(corrupt: CorruptError): Duplex {
+  const z = createGunzip();
+  // zlib reports bad data by destroying the stream with its error: _destroy is where a
+  // stream implementation decides what error it ends with
+  const destroy = z._destroy.bind(z);
+  z._destroy = (err, cb) => destroy(err, (e) => {
+    const zlibError = typeof (e as NodeJS.ErrnoException | null)?.code === 'string' && (e as NodeJS.ErrnoException).code!.startsWith('Z_');
+    cb(zlibError ? corrupt(complaint('gzip', e), e) : e);
+  });
+  return z;
 }
 
 /** Wraps `prog args` (reading stdin, writing stdout) as a duplex stream. */
-function toolStream(kind: string, prog: string, args: string[]): Duplex {
+function toolStream(kind: string, prog: string, args: string[], corrupt: CorruptError): Duplex {
   const child = spawn(prog, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { if (stderr.length < 2000) stderr += d.toString(); });
@@ -55,7 +77,7 @@ function toolStream(kind: string, prog: string, args: string[]): Duplex {
   child.on('error', (err) => {
     failure = (err as NodeJS.ErrnoException).code === 'ENOENT'
       ? new BazaarError('ERR_RPM_UNSUPPORTED', `${kind} data needs the '${prog}' program, which is not installed (Debian: apt-get install ${prog === 'xz' ? 'xz-utils' : prog})`)
-      : err;
+      : new BazaarError('ERR_RPM_UNSUPPORTED', `${kind} data needs the '${prog}' program, which could not be run: ${err.message}`, { cause: err });
   });
   const duplex = new Duplex({
     write(chunk, _enc, cb) {
@@ -72,20 +94,23 @@ function toolStream(kind: string, prog: string, args: string[]): Duplex {
   child.stdout.on('data', (d: Buffer) => { if (!duplex.push(d)) child.stdout.pause(); });
   child.on('close', (code) => {
     if (failure) duplex.destroy(failure);
-    else if (code !== 0) duplex.destroy(corrupt(kind, new Error(stderr.trim().split('\n')[0] || `${prog} exited ${code}`)));
+    else if (code !== 0) {
+      const why = new Error(stderr.trim().split('\n')[0] || `${prog} exited ${code}`);
+      duplex.destroy(corrupt(complaint(kind, why), why));
+    }
     else duplex.push(null);
   });
   return duplex;
 }
 
-/** A transform stream that decompresses `kind`. */
-export function decompressStream(kind: CompressionKind): Duplex {
+/** A transform stream that decompresses `kind`; corrupt input fails it with `corrupt`'s error. */
+export function decompressStream(kind: CompressionKind, corrupt: CorruptError = badData): Duplex {
   switch (kind) {
     case 'none': return new PassThrough();
-    case 'gzip': return createGunzip();
-    case 'zstd': return zstdStream();
-    case 'xz': return toolStream('xz', 'xz', ['-dc', '--format=xz', '-T1']);
-    case 'lzma': return toolStream('lzma', 'xz', ['-dc', '--format=lzma']);
-    case 'bzip2': return toolStream('bzip2', 'bzip2', ['-dc']);
+    case 'gzip': return gunzipStream(corrupt);
+    case 'zstd': return zstdStream(corrupt);
+    case 'xz': return toolStream('xz', 'xz', ['-dc', '--format=xz', '-T1'], corrupt);
+    case 'lzma': return toolStream('lzma', 'xz', ['-dc', '--format=lzma'], corrupt);
+    case 'bzip2': return toolStream('bzip2', 'bzip2', ['-dc'], corrupt);
   }
 }

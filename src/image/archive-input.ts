@@ -1,14 +1,13 @@
 /**
  * Turns a layer archive (a file path or a byte stream) into the uncompressed tar stream,
  * recognising the compression from its first bytes rather than the file name: `.tar.zst`
- * (zstd-decode.ts), `.tar.gz` (node's zlib) or a plain `.tar`.
+ * (zstd-decode.ts), `.tar.gz` (node's zlib, through decompress-stream.ts) or a plain `.tar`.
  */
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { BazaarError } from '../errors.js';
-import { sniffCompression } from '../compress/decompress-stream.js';
+import { decompressStream, sniffCompression } from '../compress/decompress-stream.js';
 import { zstdDecode } from './zstd-decode.js';
 import type { ZstdDecoder } from './zstd-decode.js';
 
@@ -58,17 +57,8 @@ async function peek(chunks: AsyncIterable<Uint8Array>, n: number): Promise<{ hea
 }
 
 async function* gunzip(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const out = pipeline(Readable.from(chunks, { objectMode: false }), createGunzip(), () => {});
-  try {
-    for await (const chunk of out) yield chunk as Buffer;
-  } catch (err) {
-    if (err instanceof BazaarError) throw err;
-    const e = err as NodeJS.ErrnoException;
-    if (typeof e.code === 'string' && e.code.startsWith('Z_')) {
-      throw new BazaarError('ERR_BAD_INPUT', `gzip data is corrupt: ${e.message}`, { cause: err });
-    }
-    throw err;
-  }
+  const out = pipeline(Readable.from(chunks, { objectMode: false }), decompressStream('gzip'), () => {});
+  for await (const chunk of out) yield chunk as Buffer;
 }
 
 /**

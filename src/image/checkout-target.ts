@@ -3,9 +3,10 @@
  * so nobody else can enter or race it meanwhile) or an empty directory. Never a symlink:
  * the checkout creates every component below it itself and follows no link.
  */
-import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
+import { noSpaceError } from '../store/fs-ops.js';
 import { encodePathBytes } from './path-bytes.js';
 
 export interface CheckoutTarget {
@@ -23,12 +24,14 @@ function refuse(dir: string, why: string): BazaarError {
 
 export function openTarget(dir: string): CheckoutTarget {
   const abs = resolve(dir);
-  const st = lstatSync(abs, { throwIfNoEntry: false });
+  let st;
+  try { st = lstatSync(abs, { throwIfNoEntry: false }); } catch (err) { throw refuse(dir, (err as Error).message); } // ENOTDIR, ELOOP
   if (!st) {
     try {
       mkdirSync(abs, 0o700);
     } catch (err) {
-      if (isErrno(err, 'ENOENT')) throw refuse(dir, 'its parent directory does not exist');
+      // ENOENT with the parent there: a directory nothing can be made in (/proc)
+      if (isErrno(err, 'ENOENT') && !existsSync(dirname(abs))) throw refuse(dir, 'its parent directory does not exist');
       if (isErrno(err, 'EEXIST')) throw refuse(dir, 'it appeared while the checkout started');
       throw refuse(dir, (err as Error).message);
     }
@@ -57,6 +60,18 @@ export function targetFsPath(t: CheckoutTarget, rel: string): string | Buffer {
 /** The finished checkout's root gets the usual mode of an image root, if the checkout made it. */
 export function finishTarget(t: CheckoutTarget): void {
   if (t.created) chmodSync(t.dir, 0o755);
+}
+
+/**
+ * A failure writing into the target, in one line naming it (a full disk is ERR_NO_SPACE);
+ * the store's own errors, and errors about other paths, pass as they are.
+ */
+export function targetError(t: CheckoutTarget, err: unknown): unknown {
+  if (err instanceof BazaarError) return err;
+  if (isErrno(err, 'ENOSPC') || isErrno(err, 'EDQUOT')) return noSpaceError(err, t.dir);
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.code !== 'string' || !/^E[A-Z]+$/.test(e.code) || (e.path !== undefined && !String(e.path).startsWith(t.dir))) return err;
+  return refuse(t.dir, `${e.message.replace(/^[A-Z]+: /, '')}`);
 }
 
 /** Undoes a failed checkout: the target as it was (absent, or empty). */

@@ -12,7 +12,7 @@ import { BazaarError } from '../errors.js';
 import type { ObjectId } from '../store/layout.js';
 import type { ObjectStore } from '../store/objects.js';
 import type { CheckoutStore } from './checkout.js';
-import { clearTarget, finishTarget, openTarget } from './checkout-target.js';
+import { clearTarget, finishTarget, openTarget, targetError } from './checkout-target.js';
 import { lookupMergedPath } from './lookup-merged-path.js';
 import { materialiseTree } from './materialise-tree.js';
 import type { CheckoutResult } from './materialise-tree.js';
@@ -79,7 +79,7 @@ export async function exportOverlay(store: CheckoutStore, layerRoots: readonly O
     finishTarget(target);
   } catch (err) {
     clearTarget(target);
-    throw err;
+    throw targetError(target, err);
   }
   // redirect_dir and metacopy off: the upper dir stays importable as a layer (docs/overlay-import.md).
   const options = `lowerdir=${[...layers].reverse().join(':')},upperdir=${upper},workdir=${work},redirect_dir=off,metacopy=off`;

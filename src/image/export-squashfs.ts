@@ -13,13 +13,13 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { BazaarError } from '../errors.js';
 import type { ObjectId } from '../store/layout.js';
 import type { CheckoutStore } from './checkout.js';
-import { checkOutputFile } from './output-file.js';
 import { checkout } from './checkout.js';
 import type { CheckoutResult } from './checkout.js';
 import { findTool } from './find-tool.js';
 import { lookupMergedPath } from './lookup-merged-path.js';
 import { rdevMajor, rdevMinor } from './layer-entry.js';
 import { OwnerIds } from './owner-ids.js';
+import { checkOutputFile, outputFileError } from './output-file.js';
 
 export interface SquashfsExport { bytes: number; checkout: CheckoutResult; devices: number; notes: string[] }
 
@@ -36,7 +36,10 @@ export async function exportSquashfs(store: CheckoutStore, layerRoots: readonly 
   const tmp = join(dirname(final), `.${basename(final)}.tmp-${tag}`);
   const pseudo = join(dirname(final), `.${basename(final)}.pseudo-${tag}`);
   try {
-    const result = await checkout(store, layerRoots, tree, { mode: 'copy', signal });
+    const result = await checkout(store, layerRoots, tree, { mode: 'copy', signal }).catch((err: unknown) => {
+      // the tree is our temp directory beside `out`: a failure to make it is a failure to write `out`
+      throw err instanceof BazaarError && err.data.dir === tree ? new BazaarError(err.code, err.message.replace(`cannot check out into ${tree}`, `cannot write ${out}`), { data: { out }, cause: err }) : err;
+    });
     lutimesSync(tree, 0, 0);
     const notes = result.notes.filter((n) => !n.includes('device nodes'));
     // Devices go in as pseudo definitions: "path type mode uid gid major minor".
@@ -61,7 +64,7 @@ export async function exportSquashfs(store: CheckoutStore, layerRoots: readonly 
       const why = r.error?.message ?? (r.stderr.split('\n').find(Boolean) || `exit status ${r.status}`);
       throw new BazaarError('ERR_BAD_INPUT', `mksquashfs failed: ${why}`);
     }
-    renameSync(tmp, final);
+    try { renameSync(tmp, final); } catch (err) { throw outputFileError(out, err); }
     return { bytes: statSync(final).size, checkout: result, devices: lines.length, notes };
   } finally {
     for (const p of [tree, tmp, pseudo]) rmSync(p, { recursive: true, force: true });

@@ -20,6 +20,7 @@
 import { closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, chmodSync, openSync, symlinkSync } from 'node:fs';
 import { BazaarError, isErrno } from '../errors.js';
 import { loadNativeZstd } from '../store/codec.js';
+import { unwritableCode } from '../store/fs-ops.js';
 import type { ObjectId } from '../store/layout.js';
 import type { ObjectStore } from '../store/objects.js';
 import { treeReader } from './compose-tree.js';
@@ -28,7 +29,7 @@ import { TaskPool } from '../store/task-pool.js';
 import type { TreeEntry } from '../store/kinds/tree.js';
 import { CheckoutCache } from './checkout-cache.js';
 import type { CacheFile, CacheStats } from './checkout-cache.js';
-import { clearTarget, finishTarget, openTarget, targetFsPath } from './checkout-target.js';
+import { clearTarget, finishTarget, openTarget, targetError, targetFsPath } from './checkout-target.js';
 import type { CheckoutTarget } from './checkout-target.js';
 import type { MergedEntry } from './merged-tree.js';
 import { escapeOverlayXattr } from './overlay-xattrs.js';
@@ -43,8 +44,6 @@ const PARALLEL = 4;
 /** Cache entries with attributes are finished (attributes set, renamed into place) this many at a time. */
 const XATTR_BATCH = 256;
 const PROGRESS_EVERY = 256;
-/** Errors that make the checkout cache unusable (a store of another user, read-only, full): copy instead. */
-const UNWRITABLE = ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT'];
 
 export type CheckoutMode = 'hardlink' | 'copy';
 
@@ -163,7 +162,8 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
       try {
         final = await cache.get(job.file);
       } catch (err) {
-        const code = UNWRITABLE.find((c) => isErrno(err, c));
+        // a store of another user, read-only or full: its checkout cache is unusable, copy instead
+        const code = unwritableCode(err);
         if (!code) throw err;
         note(`the checkout cache is not writable here (${code}): files were copied, not linked`);
         canLink = false;
@@ -279,7 +279,7 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
     await pool.settle();
     cache?.abort();
     clearTarget(target);
-    throw err;
+    throw targetError(target, err);
   }
   options.onProgress?.({ entries: count, files: result.files, bytes: result.bytes });
   if (cache) { result.notes.push(...cache.notes); result.cache = { ...cache.stats }; }

@@ -1,15 +1,23 @@
 /**
- * Output files (an exported or pulled `.tar.zst`, a squashfs) are written beside their
- * final name and renamed over it. A rename replaces whatever is there: right for a
- * regular file (an older export), wrong for a FIFO or device someone reads from, a socket,
- * a symlink (replaced, not followed) or a directory. Those are refused before any work.
+ * A file an export or a pull writes (a .tar.zst, a squashfs): made beside its final name
+ * and renamed over it. A rename replaces whatever is there: right for a regular file (an
+ * older export), wrong for a directory, a FIFO or device someone reads from, a socket or
+ * a symlink (replaced, not followed). So its directory must exist, and the name must be
+ * absent or a regular file; checked before any work. Any failure writing it is told in
+ * one line naming the path (ERR_BAD_INPUT; a full disk is ERR_NO_SPACE), never as a raw errno.
  */
-import { lstatSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { BazaarError } from '../errors.js';
+import { dirname, resolve } from 'node:path';
+import { BazaarError, isErrno } from '../errors.js';
+import { noSpaceError } from '../store/fs-ops.js';
+
+function refuse(out: string, why: string, cause?: unknown): BazaarError {
+  return new BazaarError('ERR_BAD_INPUT', `cannot write ${out}: ${why}`, { data: { out }, cause });
+}
 
 function kindOf(st: Stats): string {
-  if (st.isDirectory()) return 'a directory';
+  if (st.isDirectory()) return 'a directory (give a file name)';
   if (st.isSymbolicLink()) return 'a symbolic link';
   if (st.isFIFO()) return 'a FIFO';
   if (st.isSocket()) return 'a socket';
@@ -17,10 +25,27 @@ function kindOf(st: Stats): string {
   return 'not a regular file';
 }
 
-/** Refuses (ERR_USAGE) an output path that exists and is not a regular file; absent is fine. */
-export function checkOutputFile(path: string): void {
+/** Refuses an output path that cannot be written as a file, or that is something other than a regular file. */
+export function checkOutputFile(out: string): void {
+  const dir = dirname(resolve(out));
   let st: Stats | undefined;
-  try { st = lstatSync(path, { throwIfNoEntry: false }); } catch { return; /* unreachable parents: the write itself reports them */ }
-  if (st === undefined || st.isFile()) return;
-  throw new BazaarError('ERR_USAGE', `${path} is ${kindOf(st)}; an output file only ever replaces a regular file: give another path`, { data: { path } });
+  try { st = statSync(dir, { throwIfNoEntry: false }); } catch (err) { throw outputFileError(out, err); }
+  if (!st) throw refuse(out, `its directory ${dir} does not exist`);
+  if (!st.isDirectory()) throw refuse(out, `${dir} is not a directory`);
+  let here: Stats | undefined;
+  try { here = lstatSync(out, { throwIfNoEntry: false }); } catch (err) { throw outputFileError(out, err); }
+  if (here === undefined || here.isFile()) return;
+  throw refuse(out, `it is ${kindOf(here)}; an output file only ever replaces a regular file: give another path`);
+}
+
+/** A failure writing the output file, in one line. */
+export function outputFileError(out: string, err: unknown): unknown {
+  if (err instanceof BazaarError) return err;
+  if (isErrno(err, 'ENOSPC') || isErrno(err, 'EDQUOT')) return noSpaceError(err, dirname(resolve(out)));
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+    const text = (err as Error).message.replace(/^[A-Z]+: /, '').replace(/,.*$/, '');
+    return refuse(out, `${text} (${code})`, err);
+  }
+  return err;
 }

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { isErrno } from '../errors.js';
-import { createFile, makeDir, removeFile, renameFile } from '../store/fs-ops.js';
+import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../store/fs-ops.js';
 import type { ObjectId } from '../store/layout.js';
 import type { ObjectStore } from '../store/objects.js';
 import { decodeKind } from '../store/kinds/index.js';
@@ -59,7 +59,7 @@ export class TreeCache {
     } catch (err) {
       removeFile(tmp);
       // A read-only or full cache only costs speed: the walk goes on from the store.
-      if (!isErrno(err, 'EROFS') && !isErrno(err, 'ENOSPC') && !isErrno(err, 'EACCES') && !isErrno(err, 'EDQUOT')) throw err;
+      if (unwritableCode(err) === null) throw err;
     }
   }
 }

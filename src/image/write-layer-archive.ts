@@ -10,9 +10,9 @@ import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { BazaarError, isErrno } from '../errors.js';
 import type { LayerEntry } from './layer-entry.js';
-import { checkOutputFile } from './output-file.js';
 import { writeTar } from './tar-writer.js';
 import type { WriteTarOptions } from './tar-writer.js';
+import { checkOutputFile, outputFileError } from './output-file.js';
 import { zstdFrames } from './zstd-frames.js';
 
 export interface WriteLayerArchiveOptions extends WriteTarOptions {
@@ -32,7 +32,8 @@ export async function writeLayerArchive(entries: AsyncIterable<LayerEntry> | Ite
   if (compression !== 'zstd' && compression !== 'none') throw new BazaarError('ERR_USAGE', `compression is 'zstd' or 'none', not ${JSON.stringify(compression)}`);
   checkOutputFile(file);
   const tmp = join(dirname(file), `.${basename(file)}.tmp-${process.pid}-${threadId}-${randomBytes(4).toString('hex')}`);
-  const fh = await open(tmp, 'wx');
+  let fh;
+  try { fh = await open(tmp, 'wx'); } catch (err) { throw outputFileError(file, err); }
   let bytes = 0;
   try {
     const tar = writeTar(entries, options);
@@ -49,6 +50,6 @@ export async function writeLayerArchive(entries: AsyncIterable<LayerEntry> | Ite
   } catch (err) {
     await fh.close().catch(() => {}); // may be closed already; the unlink below is what matters
     await unlink(tmp).catch((e: unknown) => { if (!isErrno(e, 'ENOENT')) throw e; });
-    throw err;
+    throw outputFileError(file, err);
   }
 }

@@ -10,7 +10,7 @@
  * See docs/resolver.md#installed-set.
  */
 import { readFile } from 'node:fs/promises';
-import { BazaarError, isErrno } from '../errors.js';
+import { BazaarError, pathError } from '../errors.js';
 import { parseNevra } from './memory-source.js';
 import { formatNevraWithEpoch as formatNevra } from '../rpm/nevra.js';
 import type { PackageRecord, PackageSource } from './source.js';
@@ -45,9 +45,6 @@ export function parseInstalled(text: string, universe: PackageSource | null, ori
 
 export async function readInstalled(file: string, universe: PackageSource | null): Promise<PackageRecord[]> {
   let text: string;
-  try { text = await readFile(file, 'utf8'); } catch (err) {
-    if (isErrno(err, 'ENOENT')) throw new BazaarError('ERR_BAD_INPUT', `installed set ${file} does not exist`, { cause: err });
-    throw err;
-  }
+  try { text = await readFile(file, 'utf8'); } catch (err) { throw pathError(err, file, 'installed set'); }
   return parseInstalled(text, universe, file);
 }

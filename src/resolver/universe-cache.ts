@@ -32,7 +32,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Dependency, DependencyFlags } from '../rpm/dependency.js';
-import { BazaarError, isErrno } from '../errors.js';
+import { BazaarError, isErrno, pathError } from '../errors.js';
 import { MemorySource } from './memory-source.js';
 import type { PackageRecord, PackageSource } from './source.js';
 import { encodePackageDeps } from './package-deps.js';
@@ -120,8 +120,13 @@ export async function saveUniverseCache(dir: string, source: PackageSource): Pro
 
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `${FILE}.tmp-${process.pid}`);
-  await writeFile(tmp, bytes);
-  await rename(tmp, join(dir, FILE));
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, join(dir, FILE));
+  } catch (err) {
+    await rm(tmp, { force: true }); // a full disk leaves no partial file behind
+    throw err;
+  }
   await Promise.all(OLD_FILES.map((f) => rm(join(dir, f), { force: true })));
 }
 
@@ -238,7 +243,7 @@ export async function loadUniverseCache(dir: string): Promise<PackageSource> {
     buf = await readFile(path);
   } catch (err) {
     if (isErrno(err, 'ENOENT')) throw new BazaarError('ERR_REPO', `${dir} holds no universe cache (${FILE})`, { cause: err });
-    throw err;
+    throw pathError(err, path, 'universe cache');
   }
   if (buf.byteOffset % 4 !== 0) buf = Buffer.from(buf); // an Int32Array view needs alignment
   const damaged = (why: string): BazaarError => new BazaarError('ERR_REPO', `${path} is damaged (${why}); it will be rebuilt`);

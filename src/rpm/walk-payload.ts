@@ -12,7 +12,7 @@ import { open } from 'node:fs/promises';
 import { Transform, pipeline } from 'node:stream';
 import { decompressStream, sniffCompression } from '../compress/decompress-stream.js';
 import type { CompressionKind } from '../compress/decompress-stream.js';
-import { BazaarError } from '../errors.js';
+import { BazaarError, isBazaarError } from '../errors.js';
 import { ByteReader } from './byte-reader.js';
 import { finishCpioEntry, nextCpioEntry } from './cpio.js';
 import type { PackageFile, PackageMeta } from './package-meta.js';
@@ -53,8 +53,8 @@ export interface PayloadWalk {
   compression: CompressionKind;
 }
 
-function payloadError(where: string, message: string, data: Record<string, unknown> = {}): BazaarError {
-  return new BazaarError('ERR_RPM_PAYLOAD', `${where}: ${message}`, { data });
+function payloadError(where: string, message: string, data: Record<string, unknown> = {}, cause?: unknown): BazaarError {
+  return new BazaarError('ERR_RPM_PAYLOAD', `${where}: ${message}`, { data, cause });
 }
 
 async function sniffPayload(rpm: RpmPackageFile): Promise<CompressionKind> {
@@ -118,7 +118,9 @@ export async function walkPayload(rpm: RpmPackageFile, meta: PackageMeta, sink: 
   meta.files.forEach((f, i) => byPath.set(f.path.replace(/^\/+/, ''), i));
   const linkCarriers = hardLinkCarriers(meta.files);
   const { tap, check } = digestTap(rpm);
-  const decoded = pipeline(createReadStream(rpm.path, { start: rpm.payloadOffset, highWaterMark: 1 << 20 }), tap, decompressStream(compression), () => {});
+  // a decoder's complaint (a flipped bit: "incorrect data check") is a bad package
+  const decoder = decompressStream(compression, (message, cause) => payloadError(where, `the payload's ${message}`, {}, cause));
+  const decoded = pipeline(createReadStream(rpm.path, { start: rpm.payloadOffset, highWaterMark: 1 << 20 }), tap, decoder, () => {});
   const reader = new ByteReader(decoded as AsyncIterable<Buffer>);
   const seen = new Set<number>();
   const stored = new Set<number>();
@@ -174,6 +176,8 @@ export async function walkPayload(rpm: RpmPackageFile, meta: PackageMeta, sink: 
     for await (const _ of decoded as AsyncIterable<Buffer>) { /* discard */ }
   } catch (err) {
     decoded.destroy();
+    // the cpio reader knows offsets, not files: say which package
+    if (isBazaarError(err, 'ERR_RPM_PAYLOAD') && !err.message.startsWith(`${where}: `)) throw payloadError(where, err.message, err.data, err);
     throw err;
   }
   check();

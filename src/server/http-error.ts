@@ -7,7 +7,7 @@
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { BazaarError } from '../errors.js';
+import { BazaarError, oneLine } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 
 /** Every code's status (a new code must be given one); `named`: 404 for "no ..." messages, else 400. */
@@ -21,7 +21,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode | 'named'> = {
   ERR_PACKAGE_AMBIGUOUS: 409, ERR_NEVRA_CONFLICT: 409, ERR_PACKAGE_IN_USE: 409, ERR_POLICY_VIOLATION: 409,
   ERR_NO_SOLUTION: 409, ERR_FILE_CONFLICT: 409,
   ERR_TOO_LARGE: 413,
-  ERR_STORE_LOCKED: 503, ERR_STORE_NOT_FOUND: 503, ERR_STORE_LAYOUT: 503, ERR_STORE_REF: 503, ERR_STORE_DAMAGED: 503,
+  ERR_STORE_LOCKED: 503, ERR_NO_SPACE: 503, ERR_STORE_NOT_FOUND: 503, ERR_STORE_LAYOUT: 503, ERR_STORE_REF: 503, ERR_STORE_DAMAGED: 503,
   ERR_STORE_OBJECT_CORRUPT: 503, ERR_STORE_DIGEST_MISMATCH: 503,
 };
 
@@ -35,7 +35,7 @@ export function statusOf(err: BazaarError): ContentfulStatusCode {
 }
 
 export function errorBody(code: string, message: string): { error: { code: string; message: string } } {
-  return { error: { code, message: message.split('\n')[0] } };
+  return { error: { code, message: oneLine(message) } };
 }
 
 export function notFound(what: string): BazaarError {

@@ -10,6 +10,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
+import { BazaarError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { createApp } from './app.js';
 import { errorBody } from './http-error.js';
@@ -89,6 +90,18 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, inFlight:
   socket.once('finish', () => setTimeout(() => socket.destroy(), DRAIN_MS).unref());
 }
 
+/** Why the socket could not be opened, in one line that says what to change (ERR_USAGE). */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): BazaarError {
+  const why: Record<string, string> = {
+    EADDRINUSE: `port ${port} is in use on ${host}; pick another with --port (0: any free port)`,
+    EADDRNOTAVAIL: `${host} is not an address of this machine; use one of its addresses with --host (default 127.0.0.1)`,
+    EACCES: `port ${port} needs privileges on ${host}; pick a port above 1023 with --port`,
+    ENOTFOUND: `${host} is not an address or a name that resolves; give --host an address of this machine`,
+    EAI_AGAIN: `${host} could not be resolved (no answer from DNS); give --host an address of this machine`,
+  };
+  return new BazaarError('ERR_USAGE', `cannot listen on ${host}:${port}: ${why[err.code ?? ''] ?? err.message}`, { cause: err, data: { host, port } });
+}
+
 export async function serve(store: Store, options: ServeOptions = {}): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(`bazaar serve: ${line}\n`));
   const logRequest = options.logRequest ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -106,15 +119,21 @@ export async function serve(store: Store, options: ServeOptions = {}): Promise<R
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, inFlight));
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8080, host, () => { server.off('error', reject); resolve(); });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = options.port ?? 8080;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => { server.off('error', reject); resolve(); });
+    });
+  } catch (err) {
+    snapshots.close();
+    throw listenError(err as NodeJS.ErrnoException, host, port);
+  }
+  const bound = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shownHost}:${port}/`,
-    port,
+    url: `http://${shownHost}:${bound}/`,
+    port: bound,
     server,
     close: (graceMs = 10_000) => new Promise<void>((resolve) => {
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);

@@ -157,11 +157,13 @@ export function checkPackageRef(ref: string): string {
  * own user (the CLI): nothing that reads references calls it.
  */
 export async function buildIdOfFile(path: FilePath): Promise<ObjectId | null> {
+  if (String(path).includes('\0')) return null; // no file name holds a NUL
   try {
     if (!(await stat(path)).isFile()) return null;
   } catch (err) {
     if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
-    throw new BazaarError('ERR_BAD_INPUT', `cannot read ${String(path)}: ${(err as Error).message}`, { cause: err });
+    // a symlink loop, a name too long, a directory we may not enter
+    throw new BazaarError('ERR_BAD_INPUT', `${String(path)}: cannot read it as an .rpm file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err, data: { path: String(path) } });
   }
   return objectIdOf((await readRpmFile(path)).header.bytes);
 }

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../errors.js';
-import { createFile, makeDir, removeFile, renameFile } from './fs-ops.js';
+import { createFile, makeDir, removeFile, renameFile, unwritableCode } from './fs-ops.js';
 import { cacheDir, tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';
 
@@ -37,7 +37,7 @@ export function writeDerived(root: string, kind: string, id: ObjectId, body: str
     createFile(tmp, `${MAGIC} ${sum(body)}\n${body}`);
     try { renameFile(tmp, entryPath(root, kind, id)); } catch (err) { removeFile(tmp); throw err; }
   } catch (err) {
-    if (!(isErrno(err, 'EACCES') || isErrno(err, 'EROFS') || isErrno(err, 'EPERM') || isErrno(err, 'ENOSPC'))) throw err;
+    if (unwritableCode(err) === null) throw err;
   }
 }
 

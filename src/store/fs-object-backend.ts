@@ -14,7 +14,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isErrno } from '../errors.js';
-import { createFile, fsEvent, fsyncPath, makeDir, removeFile, renameFile, syncFilesystem } from './fs-ops.js';
+import { createFile, fsEvent, fsyncPath, makeDir, noSpaceError, removeFile, renameFile, syncFilesystem, unwritableCode } from './fs-ops.js';
 import { PackSet, PackWriter, packsDir } from './object-packs.js';
 import type { PackFile, PackedLocation } from './object-packs.js';
 import { raiseLayout } from './layout-marker.js';
@@ -68,8 +68,12 @@ class FileSlot implements WriteSlot {
   constructor(public token: string, private readonly memory: { hold(chunk: Uint8Array): string | null; release(token: string): void } | null) {}
 
   async append(chunk: Uint8Array): Promise<void> {
-    if (this.file === null) { fsEvent(); this.file = await retryInFreshDir(dirname(this.token), () => open(this.token, 'wx')); }
-    await this.file.write(chunk);
+    try {
+      if (this.file === null) { fsEvent(); this.file = await retryInFreshDir(dirname(this.token), () => open(this.token, 'wx')); }
+      await this.file.write(chunk);
+    } catch (err) {
+      throw noSpaceError(err, dirname(this.token));
+    }
   }
 
   writeWhole(chunk: Uint8Array): void {
@@ -78,8 +82,9 @@ class FileSlot implements WriteSlot {
   }
 
   async close(): Promise<void> {
-    await this.file?.close();
+    const file = this.file;
     this.file = null;
+    try { await file?.close(); } catch (err) { throw noSpaceError(err, dirname(this.token)); }
   }
 
   async abort(): Promise<void> {
@@ -205,11 +210,11 @@ export class FsObjectBackend implements ObjectBackend {
           if (bytes === undefined) throw new Error(`slot ${s.slot} was never written or already committed`);
           writer.add(s.id, bytes);
         }
+        pack = { tmp: writer.tmpPath, name: writer.finish() };
       } catch (err) {
         writer.discard();
         throw err;
       }
-      pack = { tmp: writer.tmpPath, name: writer.finish() };
     }
     const synced = await syncFilesystem(this.root, () => {
       for (const path of [...loose.map((s) => s.slot as string), ...(pack ? [pack.tmp] : [])]) {
@@ -235,9 +240,9 @@ export class FsObjectBackend implements ObjectBackend {
     for (const dir of dirs) fsyncPath(dir);
     for (const s of small) this.memory.release(s.slot as string);
     if (pack && this.packs.list().length > PACKS_MAX) {
-      // housekeeping after the commit: a pack a concurrent gc replaced meanwhile just
-      // leaves the merge for the next commit
-      try { await this.mergePacks(); } catch (err) { if (!isErrno(err, 'ENOENT') && !(err instanceof PackVanished)) throw err; }
+      // housekeeping after the commit: a pack a concurrent gc replaced meanwhile, or a
+      // disk too full for the merged copy, just leaves the merge for the next commit
+      try { await this.mergePacks(); } catch (err) { if (!isErrno(err, 'ENOENT') && !(err instanceof PackVanished) && unwritableCode(err) === null) throw err; }
     }
     return synced;
   }

@@ -8,7 +8,7 @@
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
-import { BazaarError } from '../errors.js';
+import { BazaarError, pathError, shownPath } from '../errors.js';
 import type { ObjectId } from './layout.js';
 import type { ObjectStore, StagedObject } from './objects.js';
 import { stageJson } from './stage-json.js';
@@ -70,7 +70,10 @@ export async function importTree(objects: ObjectStore, dir: string, onFile?: (pa
     await objects.discard(staged);
     // An unreadable or vanished file is bad input, named by its path.
     const e = err as NodeJS.ErrnoException;
-    if (e && typeof e.code === 'string' && e.path) throw new BazaarError('ERR_BAD_INPUT', `${e.path}: cannot read (${e.code})`, { cause: err });
+    if (e && typeof e.code === 'string' && e.path !== undefined) {
+      const typed = pathError(err, e.path);
+      throw typed !== err ? typed : new BazaarError('ERR_BAD_INPUT', `${shownPath(e.path)}: cannot read (${e.code})`, { cause: err });
+    }
     throw err;
   }
 }

@@ -11,7 +11,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { isErrno } from '../errors.js';
-import { createFile, makeDir, removeFile, renameFile } from './fs-ops.js';
+import { createFile, makeDir, removeFile, renameFile, unwritableCode } from './fs-ops.js';
 import { leasePath, readersDir, tmpPath } from './layout.js';
 import { processAlive, selfId } from './process-id.js';
 import type { ProcessId } from './process-id.js';
@@ -40,7 +40,7 @@ export class Lease {
       renameFile(tmp, this.path);
       return true;
     } catch (err) {
-      if (isErrno(err, 'EACCES') || isErrno(err, 'EROFS') || isErrno(err, 'EPERM') || isErrno(err, 'ENOENT')) return false;
+      if (unwritableCode(err) !== null || isErrno(err, 'ENOENT')) return false;
       throw err;
     }
   }

@@ -10,7 +10,7 @@
  * lock record (empty, garbage) is taken over once it is a few seconds old. A lock held
  * from another host is waited for, and the message names that host.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { BazaarError, isErrno } from '../errors.js';
 import { createFile, linkFile, makeDir, removeFile, renameFile } from './fs-ops.js';
@@ -63,6 +63,10 @@ function breakStale(path: string, content: string): boolean {
   return true;
 }
 
+function notALockFile(path: string): BazaarError {
+  return new BazaarError('ERR_STORE_LAYOUT', `${path} is not a lock file; when no bazaar command is writing to the store, remove it and run the command again`, { data: { path } });
+}
+
 /** Runs `fn` holding the store lock. */
 export async function withLock<T>(root: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
   const path = lockPath(root);
@@ -81,6 +85,9 @@ export async function withLock<T>(root: string, fn: () => Promise<T>, options: L
       } catch (err) {
         if (!isErrno(err, 'EEXIST')) throw err;
       }
+      // a directory or a FIFO made by hand is no lock (and reading a FIFO would block)
+      const kind = lstatSync(path, { throwIfNoEntry: false });
+      if (kind && !kind.isFile()) throw notALockFile(path);
       let holder = '';
       try { holder = readFileSync(path, 'utf8'); } catch (err) { if (isErrno(err, 'ENOENT')) continue; throw err; }
       if (breakStale(path, holder)) continue;

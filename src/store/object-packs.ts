@@ -20,10 +20,10 @@
  */
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, readdirSync, statSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isErrno } from '../errors.js';
 import { ZSTD_MAGIC } from './codec.js';
-import { fsEvent, removeFile } from './fs-ops.js';
+import { fsEvent, noSpaceError, removeFile } from './fs-ops.js';
 import type { ObjectId } from './layout.js';
 
 const MAGIC = Buffer.from('BZPK');
@@ -66,16 +66,29 @@ export class PackWriter {
   private offset = 0;
 
   constructor(readonly tmpPath: string) {
-    fsEvent();
-    this.fd = openSync(tmpPath, 'wx', 0o644);
-    this.write(Buffer.concat([MAGIC, u32(VERSION)]));
+    try {
+      fsEvent();
+      this.fd = openSync(tmpPath, 'wx', 0o644);
+    } catch (err) {
+      throw noSpaceError(err, dirname(tmpPath));
+    }
+    try {
+      this.write(Buffer.concat([MAGIC, u32(VERSION)]));
+    } catch (err) {
+      this.discard();
+      throw err;
+    }
   }
 
   get count(): number { return this.records.length; }
 
   private write(buf: Buffer): void {
-    let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    try {
+      let off = 0;
+      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    } catch (err) {
+      throw noSpaceError(err, dirname(this.tmpPath));
+    }
     this.offset += buf.length;
   }
 
@@ -101,7 +114,7 @@ export class PackWriter {
       digest.copy(footer, 12);
       MAGIC.copy(footer, 44);
       this.write(Buffer.concat([index, footer]));
-      if (options.sync) { fsEvent(); fsyncSync(this.fd); }
+      if (options.sync) { fsEvent(false); try { fsyncSync(this.fd); } catch (err) { throw noSpaceError(err, dirname(this.tmpPath)); } }
       return `${digest.toString('hex')}.pack`;
     } finally {
       closeSync(this.fd);

@@ -148,8 +148,14 @@ export class ObjectStore {
   /** Stages `data` as one object (`rewrite`: even if it exists, to replace a damaged copy). */
   async stage(data: Buffer, options: { rewrite?: boolean } = {}): Promise<StagedObject> {
     const w = new StagingWriter(this.backend, false, options.rewrite === true);
-    await w.write(data);
-    const s = await w.finish();
+    let s: StagedObject;
+    try {
+      await w.write(data);
+      s = await w.finish();
+    } catch (err) {
+      await w.abort(); // a failed write (a full disk) leaves no temp file
+      throw err;
+    }
     if (s.slot !== null) {
       const p = this.pending.get(s.id);
       if (p) p.count++; else this.pending.set(s.id, { data, count: 1 });

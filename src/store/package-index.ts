@@ -14,7 +14,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
 import { nevraOfKey } from '../rpm/nevra.js';
-import { createFile, makeDir, removeFile, renameFile } from './fs-ops.js';
+import { createFile, makeDir, removeFile, renameFile, unwritableCode } from './fs-ops.js';
 import { diffTrees, readValue } from './history/branch-tree.js';
 import type { GitRepo } from './history/git-repo.js';
 import { readKind } from './kinds/index.js';
@@ -44,6 +44,8 @@ export interface IndexContext {
   objects: ObjectStore;
   /** Told when an index is built or rebuilt (one line). */
   onNotice?: (line: string) => void;
+  /** Fail when the index cannot be saved (reindex), rather than keep it in memory only. */
+  mustSave?: boolean;
 }
 
 /** Builds under each of their keys, in index order (built on first use: most commands ask one kind of lookup). */
@@ -125,7 +127,7 @@ export class PackageIndex {
     }
     const list = [...builds.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const extraList = [...extras].sort();
-    if (!list.some((b) => 'incomplete' in b)) writeIndexFile(ctx.root, commit, list, extraList);
+    if (!list.some((b) => 'incomplete' in b)) writeIndexFile(ctx.root, commit, list, extraList, ctx.mustSave === true);
     return new PackageIndex(commit, list.map(({ name, key, nevra, value, header, provides }) => ({ name, key, nevra, value, header, provides })), extraList);
   }
 }
@@ -188,7 +190,7 @@ export function readIndexFile(root: string, commit: string): { builds: IndexedBu
   return { builds, extras };
 }
 
-function writeIndexFile(root: string, commit: string, builds: IndexedBuild[], extras: Array<[string, ObjectId]>): void {
+function writeIndexFile(root: string, commit: string, builds: IndexedBuild[], extras: Array<[string, ObjectId]>, mustSave: boolean): void {
   const rows = [...builds.map((b) => JSON.stringify([b.name, b.key, b.nevra, b.value, b.header, b.provides])), ...extras.map((e) => JSON.stringify(e))];
   const body = `${MAGIC} ${commit}\n${rows.map((r) => `${r}\n`).join('')}`;
   const path = packageIndexPath(root, commit);
@@ -198,7 +200,7 @@ function writeIndexFile(root: string, commit: string, builds: IndexedBuild[], ex
     createFile(tmp, `${body}#sum ${checksum(body)}\n`);
     try { renameFile(tmp, path); } catch (err) { removeFile(tmp); throw err; }
   } catch (err) {
-    // A reader on a read-only store keeps its index in memory only.
-    if (!(isErrno(err, 'EACCES') || isErrno(err, 'EROFS') || isErrno(err, 'EPERM'))) throw err;
+    // A reader on a read-only or full store keeps its index in memory only.
+    if (mustSave || unwritableCode(err) === null) throw err;
   }
 }

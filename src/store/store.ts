@@ -23,8 +23,8 @@ import { GitRepo } from './history/git-repo.js';
 import { askedObjectId, readAskedKind, readKind } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
 import type { PackageManifest } from './kinds/package.js';
-import { STORE_LAYOUT_VERSION, cacheDir, gitDir, markerPath, objectsDir, stateDir, tmpDir } from './layout.js';
-import { removeTree } from './fs-ops.js';
+import { STORE_LAYOUT_VERSION, cacheDir, gitDir, markerPath, objectsDir, readersDir, stateDir, tmpDir } from './layout.js';
+import { noSpaceError, removeTree } from './fs-ops.js';
 import type { FsckReport } from './fsck.js';
 import type { GcReport } from './gc.js';
 import type { RetentionChoice } from './retention.js';
@@ -92,6 +92,20 @@ function refuseForeignContent(dir: string): void {
   throw new BazaarError('ERR_BAD_INPUT', `${dir} is not empty and is not a bazaar store (it holds ${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}); create the store in an empty or new directory`, { data: { dir } });
 }
 
+/**
+ * The scratch directories beside the store's content (temp files, leases, derived caches)
+ * must be directories when present (or symlinks to one): a file where tmp/ belongs would
+ * otherwise fail deep inside every command. Cheap (three stat calls), so every open checks.
+ */
+function checkScratchDirs(dir: string): void {
+  for (const path of [tmpDir(dir), readersDir(dir), cacheDir(dir)]) {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st && !st.isDirectory()) {
+      throw new BazaarError('ERR_STORE_LAYOUT', `${path} is not a directory; bazaar keeps only scratch files there (nothing the store needs): move it away and run the command again`, { data: { path } });
+    }
+  }
+}
+
 export class Store {
   readonly objects: ObjectStore;
   readonly states: StateBackend;
@@ -121,11 +135,15 @@ export class Store {
       if (isErrno(err, 'ENOTDIR') || isErrno(err, 'EACCES') || isErrno(err, 'EROFS')) {
         throw new BazaarError('ERR_BAD_INPUT', `cannot create a store at ${dir}: ${(err as Error).message}`, { cause: err });
       }
-      throw err;
+      throw noSpaceError(err, dir);
     }
-    for (const d of [objectsDir(dir), tmpDir(dir), stateDir(dir)]) mkdirSync(d, { recursive: true });
     const store = new Store(dir, options);
-    await store.repo.init();
+    try {
+      for (const d of [objectsDir(dir), tmpDir(dir), stateDir(dir)]) mkdirSync(d, { recursive: true });
+      await store.repo.init();
+    } catch (err) {
+      throw noSpaceError(err, dir);
+    }
     return store;
   }
 
@@ -139,6 +157,7 @@ export class Store {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw new BazaarError('ERR_STORE_NOT_FOUND', `${dir} is not a bazaar store; create one with 'bazaar init --store ${dir}'`, { data: { dir } });
       throw new BazaarError('ERR_STORE_LAYOUT', `${markerPath(dir)} is unreadable: ${(err as Error).message}`, { cause: err });
     }
+    checkScratchDirs(dir);
     const store = new Store(dir, options);
     if (marker.layout === 1) {
       const { migrateLayout1 } = await import('./migrate-layout1.js');
@@ -349,13 +368,18 @@ export class Store {
     return { root: imported.root, files: imported.files, bytes: imported.bytes };
   }
 
-  /** Deletes every derived cache (indexes, universe caches) and rebuilds the package indexes of the current state. */
+  /**
+   * Deletes every derived cache (indexes, universe caches) and rebuilds the package indexes
+   * of the current state; fails (ERR_NO_SPACE on a full disk) when they cannot be saved,
+   * the store's content untouched either way.
+   */
   async reindex(): Promise<{ packages: number; channels: number }> {
     removeTree(cacheDir(this.dir));
     return this.read(async (snap) => {
+      const ctx = { root: this.dir, repo: this.repo, objects: this.objects, onNotice: (l: string) => this.notice(l), mustSave: true };
       const channels = snap.branches(CHANNEL_PREFIX);
-      for (const c of channels) await this.index(snap, c);
-      return { packages: (await this.index(snap)).builds.length, channels: channels.length };
+      for (const c of channels) await PackageIndex.forCommit(ctx, snap.head(c));
+      return { packages: (await PackageIndex.forCommit(ctx, snap.head(PACKAGES_BRANCH))).builds.length, channels: channels.length };
     });
   }
 

@@ -5,10 +5,11 @@ import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BazaarError, isErrno } from '../../errors.js';
-import { checkOutputFile } from '../../image/output-file.js';
+import { BazaarError, isErrno, pathError } from '../../errors.js';
 import type { Command } from '../command.js';
 import { serverError } from '../server-error.js';
+import { checkOutputFile, outputFileError } from '../../image/output-file.js';
+import { serverUrl, urlSegment } from '../server-url.js';
 
 /** Refuses a directory target that exists and is not empty (nothing is overwritten). */
 function checkEmptyDir(dir: string): void {
@@ -16,7 +17,7 @@ function checkEmptyDir(dir: string): void {
     if (!statSync(dir).isDirectory()) throw new BazaarError('ERR_USAGE', `${dir} exists and is not a directory`);
     if (readdirSync(dir).length) throw new BazaarError('ERR_USAGE', `${dir} is not empty; pull into an absent or empty directory`);
   } catch (err) {
-    if (!isErrno(err, 'ENOENT')) throw err;
+    if (!isErrno(err, 'ENOENT')) throw pathError(err, dir);
   }
 }
 
@@ -36,11 +37,10 @@ Example:
   async run({ positionals }) {
     if (positionals.length !== 3) throw new BazaarError('ERR_USAGE', 'usage: bazaar pull URL IMAGE[@VERSION] OUT.tar.zst|DIR');
     const [url, ref, out] = positionals as [string, string, string];
-    let base: URL;
-    try { base = new URL(url.endsWith('/') ? url : `${url}/`); } catch { throw new BazaarError('ERR_USAGE', `'${url}' is not a URL`); }
+    const base = serverUrl(url);
     const at = ref.lastIndexOf('@');
     const name = at < 0 ? ref : ref.slice(0, at);
-    const path = at < 0 ? `v1/images/${encodeURIComponent(name)}/archive.tar.zst` : `v1/images/${encodeURIComponent(name)}/versions/${encodeURIComponent(ref.slice(at + 1))}/archive.tar.zst`;
+    const path = at < 0 ? `v1/images/${urlSegment(name, 'image name')}/archive.tar.zst` : `v1/images/${urlSegment(name, 'image name')}/versions/${urlSegment(ref.slice(at + 1), 'version')}/archive.tar.zst`;
     const toFile = out.endsWith('.tar.zst');
     if (toFile) checkOutputFile(out); else checkEmptyDir(out);
     const token = process.env.BAZAAR_TOKEN;
@@ -55,17 +55,18 @@ Example:
     const etag = res.headers.get('etag')?.replace(/"/g, '') ?? null;
     if (toFile) {
       const tmp = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-      const fh = await open(tmp, 'wx');
+      const fh = await open(tmp, 'wx').catch((err: unknown) => { throw outputFileError(out, err); });
       try {
         await pipeline(body, fh.createWriteStream());
         renameSync(tmp, out);
       } catch (err) {
         rmSync(tmp, { force: true });
-        throw new BazaarError('ERR_BAD_INPUT', `${ref}: the download broke off: ${(err as Error).message}`, { cause: err });
+        const written = outputFileError(out, err); // a full disk, a directory in the way
+        throw written !== err ? written : new BazaarError('ERR_BAD_INPUT', `${ref}: the download broke off: ${(err as Error).message}`, { cause: err });
       }
       return { exitCode: 0, json: { image: ref, id: etag, out }, text: `pulled ${ref} (${etag}) to ${out}` };
     }
-    mkdirSync(out, { recursive: true });
+    try { mkdirSync(out, { recursive: true }); } catch (err) { throw pathError(err, out); }
     const tar = spawn('tar', ['--zstd', '-x', '-p', '--numeric-owner', '-f', '-', '-C', out], { stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
     tar.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });

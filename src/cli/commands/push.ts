@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { BazaarError } from '../../errors.js';
+import { BazaarError, pathError, shownPath } from '../../errors.js';
 import type { Command } from '../command.js';
 import { serverError } from '../server-error.js';
+import { serverUrl } from '../server-url.js';
 
 async function sha256Base64(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -27,15 +28,20 @@ Example:
   async run({ positionals, options }) {
     const [url, ...files] = positionals;
     if (url === undefined || files.length === 0) throw new BazaarError('ERR_USAGE', 'usage: bazaar push URL FILE.rpm... [--channel NAME]');
-    let base: URL;
-    try { base = new URL(url.endsWith('/') ? url : `${url}/`); } catch { throw new BazaarError('ERR_USAGE', `'${url}' is not a URL`); }
+    const base = serverUrl(url);
     const token = process.env.BAZAAR_TOKEN;
     const target = new URL('v1/packages', base);
     if (options.channel !== undefined) target.searchParams.set('channel', options.channel as string);
     const out: Array<{ file: string; nevra: string; id: string; added: boolean }> = [];
     for (const file of files) {
       let size: number;
-      try { size = (await stat(file)).size; } catch (err) { throw new BazaarError('ERR_BAD_INPUT', `cannot read ${file}: ${(err as Error).message}`, { cause: err }); }
+      try {
+        const st = await stat(file);
+        if (!st.isFile()) throw new BazaarError('ERR_BAD_INPUT', `${shownPath(file)} is not a file`);
+        size = st.size;
+      } catch (err) {
+        throw pathError(err, file);
+      }
       const digest = await sha256Base64(file);
       let res: Response;
       try {

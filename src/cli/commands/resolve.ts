@@ -3,7 +3,7 @@
  * cached universe), or many install jobs from a file, one JSON line each.
  */
 import { readFile } from 'node:fs/promises';
-import { BazaarError, isErrno } from '../../errors.js';
+import { BazaarError, pathError } from '../../errors.js';
 import { readRepository } from '../../rpmmd/read-repository.js';
 import { loadUniverseCache, saveUniverseCache } from '../../resolver/universe-cache.js';
 import { readInstalled } from '../../resolver/installed.js';
@@ -40,10 +40,7 @@ async function openUniverse(input: CommandInput): Promise<PackageSource> {
 /** Runs a jobs file: one line per job, names to install into an empty system. */
 async function runJobs(pool: Pool, file: string): Promise<string> {
   let text: string;
-  try { text = await readFile(file, 'utf8'); } catch (err) {
-    if (isErrno(err, 'ENOENT')) throw new BazaarError('ERR_BAD_INPUT', `jobs file ${file} does not exist`, { cause: err });
-    throw err;
-  }
+  try { text = await readFile(file, 'utf8'); } catch (err) { throw pathError(err, file, 'jobs file'); }
   const out: string[] = [];
   // many jobs: pay V8's compile-on-use once up front rather than in the first jobs' "ms"
   if (text.length > 2000) warmUp(pool);
@@ -97,7 +94,7 @@ epoch. See docs/resolver.md.`,
   async run(input: CommandInput): Promise<CommandOutput> {
     const source = await openUniverse(input);
     const cacheOut = input.options['write-cache'] as string | undefined;
-    if (cacheOut) await saveUniverseCache(cacheOut, source);
+    if (cacheOut) await saveUniverseCache(cacheOut, source).catch((err: unknown) => { throw pathError(err, cacheOut, 'cache directory'); });
     const installedFile = input.options.installed as string | undefined;
     const installed = installedFile ? await readInstalled(installedFile, source) : [];
     const pool = new Pool(source, { arch: (input.options.arch as string | undefined) ?? 'x86_64', installed });

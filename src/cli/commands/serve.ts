@@ -11,6 +11,13 @@ function portOf(text: string | undefined): number {
   return Number(text);
 }
 
+/** The address to listen on; an empty one would listen on every address, which nobody types on purpose. */
+function hostOf(text: string | undefined): string {
+  if (text === undefined) return '127.0.0.1';
+  if (text.trim() === '') throw new BazaarError('ERR_USAGE', "--host needs an address (127.0.0.1, or 0.0.0.0 for every IPv4 address)");
+  return text;
+}
+
 function sizeOf(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const m = /^(\d+)([KMG]?)$/i.exec(text);
@@ -36,7 +43,7 @@ function publicUrlOf(text: string | undefined): string | undefined {
 export async function serveUntilSignal(store: Store, input: Pick<CommandInput, 'options' | 'emit' | 'notice' | 'storeDir'>): Promise<CommandOutput> {
   const { options } = input;
   const running = await startServer(store, {
-    host: (options.host as string | undefined) ?? '127.0.0.1',
+    host: hostOf(options.host as string | undefined),
     port: portOf(options.port as string | undefined),
     // --private, or the store's config.json {"server": {"privateReads": true}}
     privateReads: options.private === true || (await readStoreConfig(store.dir)).server.privateReads,
@@ -90,6 +97,7 @@ Example:
     expectArgs(input.positionals, 0, 0, 'bazaar serve [--host H] [--port P]');
     portOf(input.options.port as string | undefined);
     publicUrlOf(input.options['public-url'] as string | undefined);
+    hostOf(input.options.host as string | undefined);
     return serveUntilSignal(await input.openStore(), input);
   },
 };

@@ -3,12 +3,13 @@ import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { BazaarError } from '../../errors.js';
+import { BazaarError, pathError } from '../../errors.js';
 import type { ErrorCode } from '../../errors.js';
 import { readLayerDirectory } from '../../image/read-layer.js';
 import { writeLayerArchive } from '../../image/write-layer-archive.js';
 import type { Command } from '../command.js';
 import { serverError } from '../server-error.js';
+import { serverUrl, urlSegment } from '../server-url.js';
 
 interface Job { id: string; status: string; result?: { layer: { name: string; version: string }; image: { name: string; version: string; id: string } }; error?: { code: string; message: string } }
 
@@ -31,17 +32,16 @@ Example:
   async run({ positionals, options }) {
     if (positionals.length !== 3) throw new BazaarError('ERR_USAGE', 'usage: bazaar upload-overlay URL IMAGE DIR|FILE.tar.zst [--layer L]');
     const [url, image, from] = positionals as [string, string, string];
-    let base: URL;
-    try { base = new URL(url.endsWith('/') ? url : `${url}/`); } catch { throw new BazaarError('ERR_USAGE', `'${url}' is not a URL`); }
+    const base = serverUrl(url);
     let isDir: boolean;
-    try { isDir = statSync(from).isDirectory(); } catch (err) { throw new BazaarError('ERR_BAD_INPUT', `cannot read ${from}: ${(err as Error).message}`, { cause: err }); }
+    try { isDir = statSync(from).isDirectory(); } catch (err) { throw pathError(err, from); }
     const work = isDir ? mkdtempSync(join(tmpdir(), 'bazaar-overlay-')) : null;
     try {
       const file = work ? join(work, 'overlay.tar.zst') : from;
       if (work) await writeLayerArchive(readLayerDirectory(from), file);
       const hash = createHash('sha256');
       for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-      const target = new URL(`v1/images/${encodeURIComponent(image)}/overlay`, base);
+      const target = new URL(`v1/images/${urlSegment(image, 'image name')}/overlay`, base);
       if (options.layer !== undefined) target.searchParams.set('layer', options.layer as string);
       const token = process.env.BAZAAR_TOKEN;
       const auth: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};

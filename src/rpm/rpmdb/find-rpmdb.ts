@@ -8,7 +8,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BazaarError, isErrno } from '../../errors.js';
+import { BazaarError, isErrno, pathError } from '../../errors.js';
 import type { RpmdbFormat } from './db-file.js';
 import { readDbMacros } from './rpm-macros.js';
 import { resolveInRoot } from './root-path.js';
@@ -34,7 +34,7 @@ async function isFile(path: string): Promise<boolean> {
     return (await stat(path)).isFile();
   } catch (err) {
     if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return false;
-    throw err;
+    throw pathError(err, path);
   }
 }
 
@@ -48,7 +48,7 @@ export async function findRpmdb(root: string, dbpath?: string): Promise<RpmdbLoc
     if (!(await stat(root)).isDirectory()) throw new BazaarError('ERR_BAD_INPUT', `${root}: not a directory`, { data: { root } });
   } catch (err) {
     if (isErrno(err, 'ENOENT')) throw new BazaarError('ERR_BAD_INPUT', `${root}: no such directory`, { data: { root } });
-    throw err;
+    throw pathError(err, root);
   }
   const macros = dbpath === undefined ? await readDbMacros(root) : {};
   const dbpaths = dbpath !== undefined ? [dbpath] : [...new Set([...(macros.dbpath ? [macros.dbpath] : []), ...DEFAULT_DBPATHS])];

@@ -27,7 +27,7 @@ export async function resolveInRoot(root: string, path: string): Promise<string 
     try {
       isLink = (await lstat(here)).isSymbolicLink();
     } catch (err) {
-      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR') || isErrno(err, 'ENAMETOOLONG')) return null;
       throw err;
     }
     if (!isLink) { done.push(part); continue; }
