@@ -17,7 +17,7 @@ function refuse(out: string, why: string, cause?: unknown): BazaarError {
 }
 
 function kindOf(st: Stats): string {
-  if (st.isDirectory()) return 'a directory (give a file name)';
+  if (st.isDirectory()) return 'a directory';
   if (st.isSymbolicLink()) return 'a symbolic link';
   if (st.isFIFO()) return 'a FIFO';
   if (st.isSocket()) return 'a socket';

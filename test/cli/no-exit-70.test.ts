@@ -56,7 +56,7 @@ t('a reference that is a symlink loop: one line, exit 2', async () => {
   symlinkSync('LOOP.rpm', join(dir, 'LOOP.rpm'));
   for (const ref of [join(dir, 'LOOP'), join(dir, 'LOOP.rpm'), `${join(dir, 'LOOP')}/x.rpm`]) {
     for (const args of [['show', ref], ['versions', ref], ['pin', ref], ['rm', ref], ['add', ref]]) {
-      refused(await runInProcess([...args, '--store', store]), 2, /ELOOP|too many symbolic links|cannot read it|no package|no build/, `${args.join(' ')}`);
+      refused(await runInProcess([...args, '--store', store]), 2, /ELOOP|too many symbolic links|cannot read it|no package|no build|is not a package reference/, `${args.join(' ')}`);
     }
   }
   const child = spawnSync(process.execPath, [CLI, 'show', join(dir, 'LOOP.rpm'), '--store', store], { encoding: 'utf8' });

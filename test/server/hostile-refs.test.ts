@@ -75,6 +75,8 @@ const emptyPage = (status: number, body: string): boolean => status === 200 && (
 const noChange = (status: number, body: string): boolean => status === 200 && (JSON.parse(body) as { removed: string[] }).removed.length === 0;
 /** A channel may be called `evil.rpm`: only the names that cannot be channels are hostile to POST /v1/channels. */
 const notChannelName = (v: string): boolean => !/^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/.test(v) || v.includes('..');
+/** A hostile value that is also a fine image name (`evil.rpm`) is a rename that may succeed. */
+const notImageName = (v: string): boolean => !/^[a-z0-9][a-z0-9._-]*$/.test(v);
 
 /** Every route that takes a string from the client, with the probes that put a hostile value in each string. */
 const ROUTES: Array<[string, (v: string) => Probe[]]> = [
@@ -116,7 +118,7 @@ const ROUTES: Array<[string, (v: string) => Probe[]]> = [
   ['PUT /v1/images/:name/link', (v) => [...segments(v).map((s) => send('PUT', `/v1/images/${s}/link`, { parent: 'web', policy: 'sync:minimal' })), send('PUT', '/v1/images/va/link', { parent: v, policy: 'sync:minimal' }), send('PUT', '/v1/images/va/link', { parent: 'web', policy: v })]],
   ['DELETE /v1/images/:name/link', (v) => segments(v).map((s) => ({ method: 'DELETE', path: `/v1/images/${s}/link` }))],
   ['DELETE /v1/images/:name', (v) => segments(v).map((s) => ({ method: 'DELETE', path: `/v1/images/${s}` }))],
-  ['POST /v1/images/:name/rename', (v) => [...segments(v).map((s) => send('POST', `/v1/images/${s}/rename`, { to: 'fresh' })), send('POST', '/v1/images/va/rename', { to: v })]],
+  ['POST /v1/images/:name/rename', (v) => [...segments(v).map((s) => send('POST', `/v1/images/${s}/rename`, { to: 'fresh' })), ...(notImageName(v) ? [send('POST', '/v1/images/va/rename', { to: v })] : [])]],
   ['DELETE /v1/layers/:name', (v) => segments(v).map((s) => ({ method: 'DELETE', path: `/v1/layers/${s}` }))],
   ['POST /v1/images/:name/overlay', (v) => [...segments(v).map((s) => ({ method: 'POST', path: `/v1/images/${s}/overlay`, body: Buffer.from('not a tar') })), { method: 'POST', path: `/v1/images/web/overlay?${query({ layer: v })}`, body: Buffer.from('not a tar') }]],
 ];
