@@ -19,6 +19,7 @@ import { channelRoutes } from './routes/channels.js';
 import { imageRoutes, layerRoutes } from './routes/images.js';
 import { channelWriteRoutes, imageWriteRoutes, layerWriteRoutes } from './routes/manage.js';
 import { objectRoutes } from './routes/objects.js';
+import { queryGuard } from './query-guard.js';
 import { overlayRoutes } from './routes/overlay.js';
 import { packageRoutes } from './routes/packages.js';
 import { repoRoutes } from './routes/repo.js';
@@ -77,6 +78,7 @@ export function createApp(store: Store, options: AppOptions = {}): Hono {
   app.get('/', (c) => ((c.req.header('Accept') ?? '').includes('text/html') ? c.redirect('/ui/') : c.json({ service: 'bazaar', version: VERSION, api: '/v1/', repositories: '/repo/', ui: '/ui/' })));
   app.route('/ui', webRoutes(store, reads, log));
   app.route('/repo', repoRoutes(store, reads, cache, options.publicUrl));
+  app.use('/v1/*', queryGuard());
   app.route('/v1/channels', channelWriteRoutes(store, tokens));
   app.route('/v1/channels', channelRoutes(store, reads));
   app.route('/v1/packages', uploadRoutes(store, reads, tokens, { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD }));

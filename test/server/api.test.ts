@@ -178,4 +178,12 @@ t('unknown routes and bad input are JSON errors; the server answers the next req
   assert.is((await app.request('/v1/channels')).status, 200);
 });
 
+t('a query parameter a route does not take is a 400 naming it, never a filter silently ignored', async () => {
+  assert.match(await getError('/v1/packages?file=/bin/bash', 400, 'ERR_BAD_INPUT'), 'unknown query parameter "file" for GET /v1/packages; it takes channel, name, glob, provides, limit, offset, cursor');
+  assert.match(await getError('/v1/channels?verbose=1', 400, 'ERR_BAD_INPUT'), 'it takes none');
+  assert.match(await getError('/v1/packages/bash/versions?chanel=sample', 400, 'ERR_BAD_INPUT'), '"chanel"');
+  assert.is((await app.request('/v1/packages?glob=bash*&limit=5')).status, 200, 'the parameters a route takes still work');
+  assert.is((await app.request('/repo/?utm=x')).status, 200, 'rpm-md clients and browsers may add their own');
+});
+
 t.run();
