@@ -58,6 +58,7 @@ export { checkout, exportImage, pruneCheckoutCache, readLayerArchive, readLayerD
 export type { CheckoutOptions, CheckoutResult, ExportFormat, ExportResult, LayerEntry } from './image/index.js';
 export { linkImage, unlinkImage, setLinkPolicy, syncImage, audit, linkTree } from './image/links.js';
 export type { AuditEntry, FamilyResult } from './image/links.js';
+export { isBroken } from './image/link-judge.js';
 export { listGroups, groupMembers, setGroup } from './image/groups.js';
 // Installed systems and rpm-md repositories
 export { readRpmdb, findRpmdb } from './rpm/rpmdb/index.js';

@@ -14,7 +14,8 @@ import { channelBranch, imageBranch } from '../store/ref-paths.js';
 import type { Store } from '../store/store.js';
 import type { Transaction } from '../store/transaction.js';
 import { treeReader } from './compose-tree.js';
-import { imageDb } from './image-db.js';
+import { imageDb, installedMeta } from './image-db.js';
+import { checkFamilies } from './link-judge.js';
 import { applyPlan, formatJobs, planChange } from './image-change.js';
 import { linkConstraints, withParentBuilds } from './link-policy.js';
 import { carryChildren, recordsAnywhere, rulesOf } from './links.js';
@@ -97,7 +98,7 @@ export async function changeImage(store: Store, name: string, change: ImageChang
     const rules = await rulesOf(store, tx, loaded);
     // partial: a child's copy of what the parent has goes without the resolver; the parent's satisfies its dependents
     const direct = rules?.policy.kind === 'partial'
-      ? loaded.db.filter((p) => (change.erase ?? []).includes(p.snippet.name) && rules.inGroup(p.snippet.name) && rules.parent.db.some((q) => q.snippet.name === p.snippet.name))
+      ? loaded.db.filter((p) => (change.erase ?? []).includes(p.snippet.name) && rules.member(installedMeta(p)) && rules.parent.db.some((q) => q.snippet.name === p.snippet.name))
       : [];
     const base = direct.length ? { ...loaded, db: loaded.db.filter((p) => !direct.includes(p)) } : loaded;
     const rest = direct.length ? { ...change, erase: (change.erase ?? []).filter((n) => !direct.some((p) => p.snippet.name === n)) } : change;
@@ -112,7 +113,9 @@ export async function changeImage(store: Store, name: string, change: ImageChang
     const what = [...plan.add.map((b) => `install ${b.record.nevra}`), ...plan.remove.map((p) => `remove ${p.snippet.nevra}`)];
     const headline = options.message ?? what.slice(0, 3).join(', ') + (what.length > 3 ? ` and ${what.length - 3} more` : '');
     const r = await applyPlan(store, tx, loaded, plan, `${headline}\n\n${what.join('\n')}\n\n${formatJobs(change)}`);
-    return { ...r, children: await carryChildren(store, tx, r.id, options) };
+    const children = await carryChildren(store, tx, r.id, { ...options, previous: loaded.id });
+    await checkFamilies(store, tx, [name], `the change of ${name}`, options);
+    return { ...r, children };
   });
 }
 
@@ -134,7 +137,8 @@ export async function upgradeImageLayer(store: Store, name: string, layerRef: st
     const { moveImageLayer } = await import('./layer-upgrade.js');
     const r = await moveImageLayer(store, tx, loaded, at, { name: layerName, range, version: picked.version, id: picked.id }, {});
     if ('problem' in r) throw new BazaarError('ERR_NO_SOLUTION', `image ${name} cannot move to ${layerName}@${picked.version}: ${r.problem}`, { data: { image: name } });
-    await carryChildren(store, tx, r.id);
+    await carryChildren(store, tx, r.id, { previous: loaded.id });
+    await checkFamilies(store, tx, [name], `moving ${name} to ${layerName}@${picked.version}`);
     return { name, version: r.version, id: r.id, layer: layerName, from, to: picked.version };
   });
 }

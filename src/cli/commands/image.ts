@@ -82,7 +82,7 @@ async function run(input: CommandInput): Promise<CommandOutput> {
     case 'rollback': {
       expectArgs(rest, 1, 1, 'bazaar image rollback NAME [--to VERSION|COMMIT]');
       const to = input.options.to as string | undefined;
-      const r = await rollbackImage(store, rest[0] as string, to ? { to } : {});
+      const r = await rollbackImage(store, rest[0] as string, { ...(to ? { to } : {}), skipChildren: input.options['skip-children'] === true });
       return { exitCode: 0, json: r, text: `image ${r.name}: ${r.from} -> ${r.version}\t${r.id}` };
     }
     case 'cherry-pick': {
@@ -138,7 +138,9 @@ layers' snippets. Every change publishes a new image version in one commit.
   image ls | show NAME[@VERSION]  (--json: name, version, id, layers, packages, parent, policy)
   image log NAME                  its history
   image diff NAME A B             packages added, removed, changed; files changed
-  image rollback NAME [--to V]    make an earlier state current again (default: the previous)
+  image rollback NAME [--to V] [--skip-children]
+                                  make an earlier state current again (default: the
+                                  previous); linked children follow as after any change
   image cherry-pick NAME [IMAGE:]COMMIT
                                   run the package change of another image's commit here
   image checkout NAME[@VERSION] DIR [--hardlink]
@@ -164,7 +166,7 @@ Example:
     channel: { type: 'string', describe: 'create, install, upgrade: the channel packages come from' },
     to: { type: 'string', describe: 'rollback: the version, HEAD~N or commit to return to' },
     message: { type: 'string', short: 'm', describe: 'why: recorded in the commit message' },
-    'skip-children': { type: 'boolean', describe: 'install, remove, upgrade: leave linked children out of sync (audit shows them)' },
+    'skip-children': { type: 'boolean', describe: 'install, remove, upgrade, rollback: leave linked children out of sync (audit shows them)' },
     hardlink: { type: 'boolean', describe: 'checkout: hard links into the checkout cache instead of copies (read-only tree)' },
     format: { type: 'string', describe: 'export: dir, tar.zst, overlay or squashfs (default: from OUT\'s suffix)' },
   },
