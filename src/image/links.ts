@@ -157,6 +157,33 @@ export async function carryChildren(store: Store, tx: Transaction, parentId: Obj
   return out;
 }
 
+/**
+ * After group `group` changed (in `tx`), the children linked under a policy over it
+ * follow: each brought into compliance and kept whole (and its own children carried), or
+ * ERR_POLICY_VIOLATION naming every child that blocks.
+ */
+export async function followGroup(store: Store, tx: Transaction, group: string): Promise<FamilyResult[]> {
+  const out: FamilyResult[] = [];
+  const blockers: string[] = [];
+  const following: string[] = [];
+  for (const name of imageNames(tx)) {
+    const c = await loadImage(store.objects, await imageId(tx, name));
+    const link = c.image.parent;
+    if (!link || parseLinkPolicy(link.policy).group !== group) continue;
+    following.push(name);
+    try {
+      const r = await bringIntoCompliance(store, tx, c, await rulesOf(store, tx, c) as LinkRules, `follow group ${group} (${link.policy})`, link);
+      if (!r) continue;
+      out.push({ image: r.name, version: r.version, id: r.id, installed: r.installed, removed: r.removed }, ...(await carryChildren(store, tx, r.id)));
+    } catch (err) {
+      blockers.push(blocker(err, name, link.policy));
+    }
+  }
+  if (blockers.length) throw new BazaarError('ERR_POLICY_VIOLATION', `changing group ${group} cannot carry the children linked over it: ${blockers.join('; ')}`, { data: { group, blockers } });
+  await checkFamilies(store, tx, following, `changing group ${group}`);
+  return out;
+}
+
 /** Refuses a link that would make a cycle (an image its own ancestor). */
 async function checkNoCycle(store: Store, view: BranchView, child: string, parent: string): Promise<void> {
   let at: string | undefined = parent;

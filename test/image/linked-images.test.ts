@@ -374,4 +374,20 @@ t('issue 17, beside it: a layer upgrade moves a partial child judged with what i
   assert.is(run(s, ['audit']).status, 0);
 });
 
+testWith(t, 'issue 17, beside it: redefining the group a partial child follows keeps the child whole (it was left without libssl3)', ['rpm'], () => {
+  const s = host();
+  ok(s, ['group', 'set', 'webstack', 'lighttpd', 'libssl*']);
+  ok(s, ['link', 'va', 'host', '--policy', 'partial:webstack']);
+  ok(s, ['image', 'install', 'va', 'openssl-3.1.4-alt1.x86_64']);
+  assert.not.ok(has(s, 'va', 'libssl3-0:3.1.4-alt1.x86_64'), 'libssl3 is the host\'s');
+  const r = run(s, ['group', 'set', 'webstack', 'lighttpd']);
+  if (r.status === 0) {
+    const verdict = rpmOnImage(s, 'va');
+    assert.ok(verdict.ok, `va holds what the host no longer gives it: ${verdict.problems.join('; ')}`);
+  } else {
+    assert.match(r.stderr, 'va');
+  }
+  assert.is(run(s, ['audit']).status, 0);
+});
+
 t.run();
