@@ -24,6 +24,7 @@ import type { ObjectId } from '../store/layout.js';
 import type { StagedObject } from '../store/objects.js';
 import type { Store } from '../store/store.js';
 import type { Transaction } from '../store/transaction.js';
+import { fileConflicts } from './file-conflicts.js';
 import { imageDb, installedMeta, installedRecord } from './image-db.js';
 import { treeReader } from './compose-tree.js';
 import { stageKind } from '../store/kinds/index.js';
@@ -224,6 +225,10 @@ export async function applyPlan(store: Store, tx: Transaction, loaded: LoadedIma
   const trees = [...loaded.trees.slice(0, -1), content.tree];
   const next = { ...loaded, trees, db: await imageDb(store.objects, trees, treeReader(store.objects)) };
   checkUnique(next, (i) => layerLabel(loaded.image, i));
+  // the resolver knows dependencies, not files: what comes may not clash with a lower layer's files
+  const coming = new Set(plan.add.map((b) => b.record.header));
+  const clashes = fileConflicts(next.db, (p) => coming.has(p.snippet.build));
+  if (clashes.length) throw new BazaarError('ERR_FILE_CONFLICT', `image ${loaded.image.name}: ${clashes.join('; ')}`, { data: { image: loaded.image.name, conflicts: clashes } });
   const version = await nextVersion(tx, loaded.image.name, loaded.image.version, imageBump(loaded.db, next.db));
   const privateLayer = await stageKind(store.objects, 'layer', {
     name: loaded.image.name, version, tree: content.tree, packages: content.packages, source: 'private', ...(whiteouts.size ? { whiteouts: [...whiteouts].sort() } : {}),

@@ -58,3 +58,9 @@ export async function imageClosure(store: Store, id: ObjectId, rules: LinkRules 
   memory.set(`${id} ${key}`, problems);
   return problems;
 }
+
+/** The problems an image was not created with --nodeps despite (those on record are accepted, not news). */
+export function unaccepted(problems: readonly SetProblem[], image: { nodeps?: string[] }): SetProblem[] {
+  const accepted = new Set(image.nodeps ?? []);
+  return problems.filter((p) => !accepted.has(p.text));
+}

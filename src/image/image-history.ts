@@ -25,7 +25,7 @@ import { imageId, loadImage } from './images.js';
 import { linkRules, violations } from './link-policy.js';
 import { imagePackages } from './image-packages.js';
 import { carryChildren, childrenOf } from './links.js';
-import { imageClosure } from './image-closure.js';
+import { imageClosure, unaccepted } from './image-closure.js';
 import type { InstalledPackage } from './image-db.js';
 import { checkFamilies } from './link-judge.js';
 
@@ -176,7 +176,7 @@ async function rollbackMirrors(store: Store, tx: Transaction, parent: string): P
     for (const [version, vid] of versions) {
       if ((await readKind(store.objects, vid, 'image')).parent?.name !== parent) continue;
       const db = async (): Promise<InstalledPackage[]> => (await loadImage(store.objects, vid, get)).db;
-      if (violations(rules, await imagePackages(store, vid, db)).length || (await imageClosure(store, vid, rules, db)).length) continue;
+      if (violations(rules, await imagePackages(store, vid, db)).length || unaccepted(await imageClosure(store, vid, rules, db), child.image).length) continue;
       await tx.update(imageBranch(child.image.name), [{ path: IMAGE_CURRENT, id: vid }], `roll back image ${child.image.name} to ${version} with its parent ${parent}\n\nimage ${child.image.name}@${version}`);
       out.push({ image: child.image.name, version });
       out.push(...(await rollbackMirrors(store, tx, child.image.name)));

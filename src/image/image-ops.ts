@@ -15,9 +15,10 @@ import type { Store } from '../store/store.js';
 import type { Transaction } from '../store/transaction.js';
 import { treeReader } from './compose-tree.js';
 import { imageDb, installedMeta } from './image-db.js';
+import { imageSetProblems, setRefusal } from './image-check.js';
 import { checkFamilies } from './link-judge.js';
 import { applyPlan, formatJobs, planChange } from './image-change.js';
-import { linkConstraints, withParentBuilds } from './link-policy.js';
+import { linkConstraints, outsidePackages, withParentBuilds } from './link-policy.js';
 import { carryChildren, recordsAnywhere, rulesOf } from './links.js';
 import type { FamilyResult } from './links.js';
 import type { ChangeResult, ImageChange, RecordOf } from './image-change.js';
@@ -38,12 +39,17 @@ export function recordsOfChannel(store: Store, view: BranchView, channel: string
 
 /**
  * Creates an image `name@version` from layers (`L@RANGE`, lowest first, each resolved to
- * the highest published version its range admits) and an empty private layer.
+ * the highest published version its range admits) and an empty private layer. Its
+ * packages must hold together as `rpm -i` of all of them would check (requirements,
+ * conflicts, file conflicts between layers), or it is refused with the reasons; `nodeps`
+ * creates it anyway with them recorded (`image show` and `audit` list them), for an
+ * image to look at rather than to change: the resolver refuses changes to a set that
+ * does not hold.
  *
  * @example
  * await createImage(store, 'webapp@1.0.0', ['base@^1.0'], { channel: 'sample' });
  */
-export async function createImage(store: Store, ref: string, layers: readonly string[], options: { channel?: string } = {}): Promise<ReturnType<typeof describeImage>> {
+export async function createImage(store: Store, ref: string, layers: readonly string[], options: { channel?: string; nodeps?: boolean } = {}): Promise<ReturnType<typeof describeImage>> {
   const { name, version } = parseVersionRef(ref, 'image');
   return store.write(async (tx) => {
     if (tx.head(imageBranch(name)) !== null) throw new BazaarError('ERR_IMAGE', `image ${name} exists; change it with 'bazaar image install|remove|upgrade-layer ${name} ...'`, { data: { image: name } });
@@ -53,13 +59,17 @@ export async function createImage(store: Store, ref: string, layers: readonly st
     const empty = await buildLayerTree(store.objects, [], { installTime: 0, staged });
     const priv = await stageKind(store.objects, 'layer', { name, version, tree: empty.tree, packages: [], source: 'private' });
     tx.stage(...staged, priv);
-    const image = { name, version, layers: refs, private: priv.id, ...(options.channel ? { channel: options.channel } : {}) };
+    const settings = { name, version, layers: refs, private: priv.id, ...(options.channel ? { channel: options.channel } : {}) };
     const get = treeReader(store.objects);
     const trees: ObjectId[] = [];
     for (const l of refs) trees.push((await pickLayer(store.objects, tx, l.name, l.version)).layer.tree);
     trees.push(empty.tree);
     const db = await imageDb(store.objects, trees, get);
-    checkUnique({ db, image: { ...image, kind: 'image', v: 1 } }, (i) => layerLabel({ ...image, kind: 'image', v: 1 }, i));
+    checkUnique({ db, image: { ...settings, kind: 'image', v: 1 } }, (i) => layerLabel({ ...settings, kind: 'image', v: 1 }, i));
+    const problems = imageSetProblems(db, outsidePackages(null, new Set()));
+    const refusal = setRefusal(`image ${name}@${version}`, problems, 'its layers must complete each other (a layer published with --nodeps needs one below it that provides what it lacks), or pass --nodeps to create it anyway with these recorded');
+    if (refusal && (!options.nodeps || problems.files.length)) throw refusal;
+    const image = { ...settings, ...(problems.dependencies.length ? { nodeps: problems.dependencies } : {}) };
     const id = await commitImage(store.objects, tx, image, `create image ${name}@${version} from ${refs.map((l) => `${l.name}@${l.version}`).join(', ') || 'no layers'}`);
     return describeImage(await loadImage(store.objects, id, get));
   });

@@ -14,8 +14,8 @@ import type { ObjectId } from '../store/layout.js';
 import type { Store } from '../store/store.js';
 import type { Transaction } from '../store/transaction.js';
 import { treeReader } from './compose-tree.js';
-import { imageDb, installedRecord } from './image-db.js';
-import { setProblems } from '../resolver/consistency.js';
+import { imageDb } from './image-db.js';
+import { imageSetProblems } from './image-check.js';
 import { checkFamilies } from './link-judge.js';
 import { outsidePackages } from './link-policy.js';
 import { carryChildren, rulesOf } from './links.js';
@@ -26,7 +26,7 @@ import { parseVersionRef, pickLayer } from './layers.js';
 /**
  * Moves one image to a new version of its layer `at`, in `tx`; the problem instead when
  * the moved image would not hold together (a name twice, an unmet requirement or a
- * conflict, with what its link gives it).
+ * conflict with what its link gives it, a file conflict between its layers).
  */
 export async function moveImageLayer(store: Store, tx: Transaction, loaded: LoadedImage, at: number, to: ImageLayerRef, options: { force?: boolean }): Promise<{ version: string; id: ObjectId } | { problem: string }> {
   const layer = await pickLayer(store.objects, tx, to.name, to.version);
@@ -37,8 +37,10 @@ export async function moveImageLayer(store: Store, tx: Transaction, loaded: Load
   let problem: string | null = null;
   try { checkUnique({ db, image: loaded.image }, label); } catch (err) { if (err instanceof BazaarError) problem = err.message; else throw err; }
   if (problem === null) {
-    const found = setProblems(db.map(installedRecord), outsidePackages(await rulesOf(store, tx, loaded), new Set(db.map((p) => p.snippet.name))));
-    if (found.length) problem = found.map((p) => p.text).join('; ');
+    const found = imageSetProblems(db, outsidePackages(await rulesOf(store, tx, loaded), new Set(db.map((p) => p.snippet.name))));
+    const accepted = new Set(loaded.image.nodeps ?? []);
+    const all = [...found.dependencies.filter((d) => !accepted.has(d)), ...found.files];
+    if (all.length) problem = all.join('; ');
   }
   if (problem !== null && !options.force) return { problem };
   const layers = loaded.image.layers.map((l, i) => (i === at ? { ...l, version: to.version, id: to.id } : l));

@@ -18,12 +18,13 @@ import { readKind } from '../store/kinds/index.js';
 import type { ObjectId } from '../store/layout.js';
 import type { Store } from '../store/store.js';
 import { treeReader } from './compose-tree.js';
-import { imageClosure } from './image-closure.js';
+import { imageClosure, unaccepted } from './image-closure.js';
 import { imagePackages } from './image-packages.js';
 import { imageId, imageNames, loadImage } from './images.js';
 import type { LoadedImage } from './images.js';
 import { linkRules, violations } from './link-policy.js';
 import type { LinkRules } from './link-policy.js';
+import { layerNames, layerVersions } from './layers.js';
 
 export interface AuditEntry {
   kind: 'image';
@@ -39,6 +40,8 @@ export interface AuditEntry {
   /** Facts worth knowing that break nothing: a group the parent has no package of. */
   notes: string[];
 }
+
+export interface LayerAuditEntry { kind: 'layer'; layer: string; version: string; nodeps: string[] }
 
 /** Whether an entry reports something broken (what makes audit exit 1). */
 export const isBroken = (e: AuditEntry): boolean => e.violations.length > 0 || e.dependencies.length > 0;
@@ -97,8 +100,9 @@ export class FamilyJudge {
     const link = image.parent;
     const parent = link ? await this.parent(link.name) : null;
     const rules = link && parent ? await this.rulesFor(link.policy, parent) : null;
-    const dependencies = await imageClosure(this.store, id, rules, load);
-    const notes: string[] = [];
+    const closure = await imageClosure(this.store, id, rules, load);
+    const dependencies = unaccepted(closure, image);
+    const notes = closure.filter((p) => !dependencies.includes(p)).map((p) => `accepted with --nodeps when it was created: ${p.text}`);
     const base = { kind: 'image' as const, image: name, version: image.version, dependencies };
     if (!link || !parent || !rules) return { ...base, parent: null, policy: null, parentVersion: null, violations: [], notes };
     if (rules.groupEmpty) notes.unshift(`group ${rules.policy.group} is empty in the parent ${link.name}@${parent.image.version} (it has no package of it): ${rules.policy.kind === 'partial' ? 'the child gets nothing of it from there, and holds what it needs itself' : 'the child may hold none of it'}`);
@@ -125,6 +129,18 @@ export async function audit(store: Store, view: BranchView, only?: string): Prom
   for (const name of only ? [only] : imageNames(view)) {
     const e = await judge.judge(name);
     if (only || e.parent !== null || isBroken(e)) out.push(e);
+  }
+  return out;
+}
+
+/** Every layer published with --nodeps, with the problems it was published despite. */
+export async function layerExceptions(store: Store, view: BranchView): Promise<LayerAuditEntry[]> {
+  const out: LayerAuditEntry[] = [];
+  for (const name of layerNames(view).sort()) {
+    for (const [version, id] of [...(await layerVersions(view, name))].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      const layer = await readKind(store.objects, id, 'layer');
+      if (layer.nodeps?.length) out.push({ kind: 'layer', layer: name, version, nodeps: layer.nodeps });
+    }
   }
   return out;
 }

@@ -22,7 +22,7 @@ import { applyPlan, planChange } from './image-change.js';
 import type { ChangeResult, ImageChange, RecordOf } from './image-change.js';
 import { imageId, imageNames, loadImage } from './images.js';
 import type { LoadedImage } from './images.js';
-import { imageClosure } from './image-closure.js';
+import { imageClosure, unaccepted } from './image-closure.js';
 import { imagePackages, packagesOfDb } from './image-packages.js';
 import { checkFamilies } from './link-judge.js';
 import { linkConstraints, linkRules, violations, withParentBuilds } from './link-policy.js';
@@ -80,7 +80,7 @@ export function recordsAnywhere(store: Store, view: BranchView, channel: string 
  */
 export async function bringIntoCompliance(store: Store, tx: Transaction, child: LoadedImage, rules: LinkRules, why: string, link: ImageParent): Promise<ChangeResult | null> {
   const found = violations(rules, packagesOfDb(child.db));
-  const broken = await imageClosure(store, child.id, rules, async () => child.db);
+  const broken = unaccepted(await imageClosure(store, child.id, rules, async () => child.db), child.image);
   const linked = child.image.parent;
   if (found.length === 0 && broken.length === 0 && linked?.name === link.name && linked.policy === link.policy) return null;
   const { constraints, virtual, extra } = linkConstraints(rules, child);
@@ -141,7 +141,7 @@ export async function carryChildren(store: Store, tx: Transaction, parentId: Obj
       let loaded: LoadedImage | undefined;
       const load = async (): Promise<LoadedImage> => (loaded ??= await loadImage(store.objects, id, get));
       const found = violations(rules, await imagePackages(store, id, async () => (await load()).db));
-      if (found.length === 0 && (await imageClosure(store, id, rules, async () => (await load()).db)).length === 0) continue;
+      if (found.length === 0 && unaccepted(await imageClosure(store, id, rules, async () => (await load()).db), image).length === 0) continue;
       const child = await load();
       const r = await bringIntoCompliance(store, tx, child, rules, `follow parent ${parent.image.name}@${parent.image.version} (${link.policy})`, link);
       if (!r) continue;
@@ -241,7 +241,7 @@ export async function unlinkImage(store: Store, child: string): Promise<ChangeRe
     const c = await loadImage(store.objects, await imageId(tx, child));
     if (!c.image.parent) throw new BazaarError('ERR_USAGE', `image ${child} is not linked`);
     const alone = { ...c, image: { ...c.image, parent: undefined } };
-    const plan = (await imageClosure(store, c.id, null, async () => c.db)).length === 0 ? { add: [], remove: [] }
+    const plan = unaccepted(await imageClosure(store, c.id, null, async () => c.db), c.image).length === 0 ? { add: [], remove: [] }
       : await planChange(alone, c.image.channel ? await channelSource(store, tx, c.image.channel) : new MemorySource([], 'no channel'), {}, recordsAnywhere(store, tx, c.image.channel), { virtual: linkConstraints(null, c).virtual });
     const what = [...plan.add.map((b) => `install ${b.record.nevra}`), ...plan.remove.map((p) => `remove ${p.snippet.nevra}`)];
     const r = await applyPlan(store, tx, c, plan, `unlink ${child} from ${c.image.parent.name}${what.length ? `\n\n${what.join('\n')}` : ''}`, { unlink: true });
@@ -263,8 +263,8 @@ export async function syncImage(store: Store, child: string): Promise<(ChangeRes
   });
 }
 
-export { audit } from './link-judge.js';
-export type { AuditEntry } from './link-judge.js';
+export { audit, layerExceptions } from './link-judge.js';
+export type { AuditEntry, LayerAuditEntry } from './link-judge.js';
 
 export interface LinkNode { image: string; version: string; policy: string | null; children: LinkNode[] }
 

@@ -27,6 +27,11 @@ function formatOf(out: string): string {
   return 'dir';
 }
 
+/** An image created with --nodeps says so, with what it was created despite. */
+function nodepsText(nodeps: string[] | null): string[] {
+  return nodeps?.length ? [`created with --nodeps despite: ${nodeps.join('; ')}`] : [];
+}
+
 async function run(input: CommandInput): Promise<CommandOutput> {
   const [sub, ...rest] = input.positionals;
   const store = await input.openStore();
@@ -35,8 +40,8 @@ async function run(input: CommandInput): Promise<CommandOutput> {
   switch (sub) {
     case 'create': {
       expectArgs(rest, 1, 1, 'bazaar image create NAME@VERSION --layer L@RANGE... [--channel C]');
-      const r = await createImage(store, rest[0] as string, list(input.options.layer), channel ? { channel } : {});
-      return { exitCode: 0, json: r, text: `created image ${r.name}@${r.version}\t${r.id}\n${r.layers.map((l) => `  ${l.private ? '(private)' : `${l.name}@${l.version}`}\t${l.id}`).join('\n')}` };
+      const r = await createImage(store, rest[0] as string, list(input.options.layer), { ...(channel ? { channel } : {}), nodeps: input.options.nodeps === true });
+      return { exitCode: 0, json: r, text: [`created image ${r.name}@${r.version}\t${r.id}`, ...r.layers.map((l) => `  ${l.private ? '(private)' : `${l.name}@${l.version}`}\t${l.id}`), ...nodepsText(r.nodeps)].join('\n') };
     }
     case 'install':
     case 'remove':
@@ -62,7 +67,7 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       const i = await store.read((s) => showImage(store, s, rest[0] as string));
       return {
         exitCode: 0, json: i,
-        text: [`${i.name}@${i.version}\t${i.id}`, ...(i.parent ? [`parent: ${i.parent} (${i.policy})`] : []), ...(i.channel ? [`channel: ${i.channel}`] : []), 'layers:',
+        text: [`${i.name}@${i.version}\t${i.id}`, ...(i.parent ? [`parent: ${i.parent} (${i.policy})`] : []), ...(i.channel ? [`channel: ${i.channel}`] : []), ...nodepsText(i.nodeps), 'layers:',
           ...i.layers.map((l) => `  ${l.private ? '(private)' : `${l.name}@${l.version}${l.range ? ` (${l.range})` : ''}`}\t${l.id}`), `packages (${i.packages.length}):`, ...i.packages.map((p) => `  ${p}`)].join('\n'),
       };
     }
@@ -125,9 +130,12 @@ export const image: Command = {
 semver range, topped by its private layer. Its package database is the union of its
 layers' snippets. Every change publishes a new image version in one commit.
 
-  image create NAME@VERSION --layer L@RANGE... [--channel C]
+  image create NAME@VERSION --layer L@RANGE... [--channel C] [--nodeps]
                                   a new image on these layers (each at the highest version
-                                  its range admits); C is where it installs from
+                                  its range admits); C is where it installs from. Its
+                                  packages must hold together as rpm -i would check them,
+                                  or --nodeps creates it with the problems recorded (an
+                                  image to look at: installs into it stay refused)
   image install NAME PKG... [--channel C]
   image remove NAME PKG...
   image upgrade NAME [PKG...]     through the resolver over the whole image; what comes goes
@@ -166,6 +174,7 @@ Example:
     channel: { type: 'string', describe: 'create, install, upgrade: the channel packages come from' },
     to: { type: 'string', describe: 'rollback: the version, HEAD~N or commit to return to' },
     message: { type: 'string', short: 'm', describe: 'why: recorded in the commit message' },
+    nodeps: { type: 'boolean', describe: 'create: an image whose packages do not hold together (the problems are recorded; image show and audit list them)' },
     'skip-children': { type: 'boolean', describe: 'install, remove, upgrade, rollback: leave linked children out of sync (audit shows them)' },
     hardlink: { type: 'boolean', describe: 'checkout: hard links into the checkout cache instead of copies (read-only tree)' },
     format: { type: 'string', describe: 'export: dir, tar.zst, overlay or squashfs (default: from OUT\'s suffix)' },
