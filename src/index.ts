@@ -56,8 +56,9 @@ export { imageLog, diffImage, rollbackImage, cherryPick } from './image/image-hi
 export { checkoutImage, exportImageRef, imageStack } from './image/image-materialise.js';
 export { checkout, exportImage, pruneCheckoutCache, readLayerArchive, readLayerDirectory, writeLayerArchive } from './image/index.js';
 export type { CheckoutOptions, CheckoutResult, ExportFormat, ExportResult, LayerEntry } from './image/index.js';
-export { linkImage, unlinkImage, setLinkPolicy, syncImage, audit, linkTree } from './image/links.js';
-export type { AuditEntry, FamilyResult } from './image/links.js';
+export { linkImage, unlinkImage, setLinkPolicy, syncImage, audit, layerExceptions, linkTree } from './image/links.js';
+export type { AuditEntry, FamilyResult, LayerAuditEntry } from './image/links.js';
+export { isBroken } from './image/link-judge.js';
 export { listGroups, groupMembers, setGroup } from './image/groups.js';
 // Installed systems and rpm-md repositories
 export { readRpmdb, findRpmdb } from './rpm/rpmdb/index.js';

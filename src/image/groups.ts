@@ -35,7 +35,10 @@ export async function listGroups(store: Store, view: BranchView): Promise<GroupI
 }
 
 /**
- * Sets a group's members (names and glob patterns), as one commit.
+ * Sets a group's members (names and glob patterns), as one commit. The children linked
+ * under a policy over the group follow, as they follow a change of their parent: brought
+ * into compliance and kept whole, each as a new version, or the change is refused naming
+ * the child and package.
  *
  * @example
  * await setGroup(store, 'webstack', ['lighttpd', 'webapp*']);
@@ -48,6 +51,9 @@ export async function setGroup(store: Store, name: string, members: readonly str
     const staged = await stageKind(store.objects, 'group', { name, members: [...members] });
     tx.stage(staged);
     await tx.update(GROUPS_BRANCH, [{ path: name, id: staged.id }], `set group ${name}: ${members.join(' ')}`);
+    // links.ts reads groups: imported when needed, not at load
+    const { followGroup } = await import('./links.js');
+    await followGroup(store, tx, name);
     return { name, members: [...members], kind: 'configured' as const };
   });
 }

@@ -10,6 +10,7 @@ import { BazaarError } from '../errors.js';
 import { renderProblem } from '../resolver/explain.js';
 import type { Job } from '../resolver/job.js';
 import type { ConstraintGenerator } from '../resolver/constraint.js';
+import { MemorySource } from '../resolver/memory-source.js';
 import { Pool } from '../resolver/provides-index.js';
 import { resolve } from '../resolver/solve.js';
 import type { PackageRecord, PackageSource } from '../resolver/source.js';
@@ -23,6 +24,7 @@ import type { ObjectId } from '../store/layout.js';
 import type { StagedObject } from '../store/objects.js';
 import type { Store } from '../store/store.js';
 import type { Transaction } from '../store/transaction.js';
+import { fileConflicts } from './file-conflicts.js';
 import { imageDb, installedMeta, installedRecord } from './image-db.js';
 import { treeReader } from './compose-tree.js';
 import { stageKind } from '../store/kinds/index.js';
@@ -77,8 +79,12 @@ export function parseJobs(message: string): ImageChange | null {
   return change;
 }
 
-/** What the resolver decided, mapped back to store builds and installed packages. */
-export interface ChangePlan { add: LayerBuild[]; remove: InstalledPackage[] }
+/**
+ * What the resolver decided, mapped back to store builds and installed packages.
+ * `replaced`: the snippet blobs of removed packages that an added package replaces (a
+ * newer build of the name, or one obsoleting it), as opposed to removed outright.
+ */
+export interface ChangePlan { add: LayerBuild[]; remove: InstalledPackage[]; replaced?: Set<ObjectId> }
 
 /** Where a build of the universe lives in the store: its build record, by build id. */
 export type RecordOf = (buildId: string, key: string) => Promise<{ record: BuildRecord; recordId: ObjectId } | null>;
@@ -96,6 +102,26 @@ export interface PlanOptions {
   allowUninstall?: boolean;
 }
 
+/** `universe` without the given builds (the same order of builds, when it has one). */
+function withoutBuilds(universe: PackageSource, builds: ReadonlySet<string>): PackageSource {
+  if (builds.size === 0 || !universe.packages().some((r) => r.buildId !== undefined && builds.has(r.buildId))) return universe;
+  const kept = new MemorySource(universe.packages().filter((r) => r.buildId === undefined || !builds.has(r.buildId)), universe.label);
+  return universe.compare ? Object.assign(kept, { compare: universe.compare.bind(universe) }) : kept;
+}
+
+/** What the image has without holding it stays: nothing here may remove, replace or obsolete the parent's packages. */
+function keepVirtual(virtual: ReadonlySet<PackageRecord>, image: string): ConstraintGenerator {
+  return {
+    name: 'parent packages',
+    generate(pool) {
+      return pool.packages.filter((p) => p.installed && virtual.has(p.record)).map((p) => ({
+        anyOf: [{ pkg: p.id, installed: true }],
+        cause: { kind: 'policy' as const, policy: 'parent', message: `${pool.nevra(p.id)} is the parent's, seen by ${image} without being installed in it: nothing here may remove, replace or obsolete it`, pkgs: [p.id] },
+      }));
+    },
+  };
+}
+
 /**
  * Runs the resolver over an image's package set. `constraints` are the linked-image
  * policies (their causes explain a refusal). ERR_NO_SOLUTION with the resolver's chain.
@@ -105,14 +131,19 @@ export async function planChange(loaded: LoadedImage, universe: PackageSource, c
   // a name asked for by install is wanted in the image itself, not just through the parent
   const asked = new Set((change.install ?? []).map((text) => installJob(text).name));
   const virtual = new Set((options.virtual ?? []).filter((r) => !asked.has(r.name)));
-  const pool = new Pool(universe, { installed: [...loaded.db.map(installedRecord), ...virtual] });
+  // a virtual package is the parent's build, seen from here: the universe's copy of that
+  // build (the channel's, or the parent's added by withParentBuilds) would stand in for
+  // it in the pool with its own requirements, so it is left out of this plan's universe
+  const virtualBuilds = new Set([...virtual].map((r) => r.buildId).filter((b): b is string => b !== undefined));
+  const pool = new Pool(withoutBuilds(universe, virtualBuilds), { installed: [...loaded.db.map(installedRecord), ...virtual] });
+  const constraints = [...(options.constraints ?? []), keepVirtual(virtual, loaded.image.name)];
   const jobs: Job[] = [
     ...(change.install ?? []).map(installJob),
     ...(change.erase ?? []).map((name): Job => ({ kind: 'erase', name })),
     ...(change.upgrade === 'all' ? [{ kind: 'upgradeAll' } as Job] : (change.upgrade ?? []).map((name): Job => ({ kind: 'upgrade', name }))),
   ];
   const multiversion = [...new Set(loaded.db.map((p) => p.snippet.name).filter((n) => MULTIVERSION.test(n)))];
-  const res = resolve(pool, { jobs, constraints: options.constraints ?? [], multiversion, allowUninstall: options.allowUninstall ?? false });
+  const res = resolve(pool, { jobs, constraints, multiversion, allowUninstall: options.allowUninstall ?? false });
   if (!res.ok) {
     const problems = res.problems.map((c) => renderProblem(pool, c));
     throw new BazaarError('ERR_NO_SOLUTION', `image ${loaded.image.name}: ${problems[0].split('\n')[0].replace(/^problem: /, '')}`, { data: { image: loaded.image.name, problems } });
@@ -127,14 +158,18 @@ export async function planChange(loaded: LoadedImage, universe: PackageSource, c
     add.push(found);
   }
   const remove: InstalledPackage[] = [];
+  const replaced = new Set<ObjectId>();
+  const comes = res.install.filter((id) => !isVirtual(id));
   for (const id of res.erase) {
     if (isVirtual(id)) {
       throw new BazaarError('ERR_POLICY_VIOLATION', `image ${loaded.image.name}: ${pool.nevra(id)} comes from the parent image (a partial policy) and cannot be removed here`, { data: { image: loaded.image.name } });
     }
     const p = byKey.get(formatNevraWithEpoch(pool.packages[id].record));
-    if (p) remove.push(p);
+    if (!p) continue;
+    remove.push(p);
+    if (comes.some((q) => pool.packages[q].name === p.snippet.name || pool.deps(q).obs.some((o) => o.matches.includes(id)))) replaced.add(p.blob);
   }
-  return { add, remove };
+  return { add, remove, replaced };
 }
 
 /**
@@ -190,6 +225,10 @@ export async function applyPlan(store: Store, tx: Transaction, loaded: LoadedIma
   const trees = [...loaded.trees.slice(0, -1), content.tree];
   const next = { ...loaded, trees, db: await imageDb(store.objects, trees, treeReader(store.objects)) };
   checkUnique(next, (i) => layerLabel(loaded.image, i));
+  // the resolver knows dependencies, not files: what comes may not clash with a lower layer's files
+  const coming = new Set(plan.add.map((b) => b.record.header));
+  const clashes = fileConflicts(next.db, (p) => coming.has(p.snippet.build));
+  if (clashes.length) throw new BazaarError('ERR_FILE_CONFLICT', `image ${loaded.image.name}: ${clashes.join('; ')}`, { data: { image: loaded.image.name, conflicts: clashes } });
   const version = await nextVersion(tx, loaded.image.name, loaded.image.version, imageBump(loaded.db, next.db));
   const privateLayer = await stageKind(store.objects, 'layer', {
     name: loaded.image.name, version, tree: content.tree, packages: content.packages, source: 'private', ...(whiteouts.size ? { whiteouts: [...whiteouts].sort() } : {}),

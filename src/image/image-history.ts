@@ -24,7 +24,10 @@ import type { Transaction } from '../store/transaction.js';
 import { imageId, loadImage } from './images.js';
 import { linkRules, violations } from './link-policy.js';
 import { imagePackages } from './image-packages.js';
-import { childrenOf } from './links.js';
+import { carryChildren, childrenOf } from './links.js';
+import { imageClosure, unaccepted } from './image-closure.js';
+import type { InstalledPackage } from './image-db.js';
+import { checkFamilies } from './link-judge.js';
 
 export interface ImageLogEntry { commit: string; time: string; version: string; message: string }
 
@@ -129,12 +132,16 @@ export async function diffImage(store: Store, view: BranchView, name: string, a:
 /**
  * Makes a past state of an image current again (`to`: a version, commit or HEAD~N;
  * default: the state before the current one), as one new commit: the identical image
- * object, layers and private layer included.
+ * object, layers and private layer included. Its linked children follow: mirror children
+ * go back to their latest version that complies and holds together, the others are
+ * carried along as after any change of their parent; the rollback is refused, naming
+ * them, when a child (or the image itself, against its own parent) would be left
+ * violating its link or broken. `skipChildren` leaves the children as they are.
  *
  * @example
  * await rollbackImage(store, 'webapp', { to: '1.0.0' });
  */
-export async function rollbackImage(store: Store, name: string, options: { to?: string } = {}): Promise<{ name: string; version: string; id: ObjectId; from: string; children: Array<{ image: string; version: string }> }> {
+export async function rollbackImage(store: Store, name: string, options: { to?: string; skipChildren?: boolean } = {}): Promise<{ name: string; version: string; id: ObjectId; from: string; children: Array<{ image: string; version: string }> }> {
   return store.write(async (tx) => {
     const current = await imageId(tx, name);
     const id = await imageAt(tx, name, options.to ?? 'HEAD~1');
@@ -142,14 +149,19 @@ export async function rollbackImage(store: Store, name: string, options: { to?: 
     const image = await readKind(store.objects, id, 'image');
     if (id === current) return { name, version: image.version, id, from, children: [] };
     await tx.update(imageBranch(name), [{ path: IMAGE_CURRENT, id }], `roll back image ${name} from ${from} to ${image.version}\n\nimage ${name}@${image.version}`);
-    return { name, version: image.version, id, from, children: await rollbackMirrors(store, tx, name) };
+    const mirrored = options.skipChildren ? [] : await rollbackMirrors(store, tx, name);
+    const carried = await carryChildren(store, tx, id, { skipChildren: options.skipChildren, previous: current });
+    // the children of a mirror child taken back follow it as they follow any change
+    for (const m of mirrored) carried.push(...(await carryChildren(store, tx, await imageId(tx, m.image))));
+    await checkFamilies(store, tx, [name], `rolling ${name} back to ${image.version}`, options);
+    return { name, version: image.version, id, from, children: [...mirrored, ...carried.map((c) => ({ image: c.image, version: c.version }))] };
   });
 }
 
 /**
  * A parent rolled back takes its mirror children back too: each to its latest version
- * that complies with the parent as it now is. A child with no such version is left as
- * it is, and audit reports it.
+ * that complies with the parent as it now is and holds together. A child with no such
+ * version is carried along afterwards (rollbackImage), or blocks the rollback.
  */
 async function rollbackMirrors(store: Store, tx: Transaction, parent: string): Promise<Array<{ image: string; version: string }>> {
   const out: Array<{ image: string; version: string }> = [];
@@ -163,7 +175,8 @@ async function rollbackMirrors(store: Store, tx: Transaction, parent: string): P
     const versions = [...(await tx.list(imageBranch(child.image.name), VERSIONS_DIR)).values].sort((a, b) => semver.rcompare(a[0], b[0]));
     for (const [version, vid] of versions) {
       if ((await readKind(store.objects, vid, 'image')).parent?.name !== parent) continue;
-      if (violations(rules, await imagePackages(store, vid, async () => (await loadImage(store.objects, vid, get)).db)).length) continue;
+      const db = async (): Promise<InstalledPackage[]> => (await loadImage(store.objects, vid, get)).db;
+      if (violations(rules, await imagePackages(store, vid, db)).length || unaccepted(await imageClosure(store, vid, rules, db), child.image).length) continue;
       await tx.update(imageBranch(child.image.name), [{ path: IMAGE_CURRENT, id: vid }], `roll back image ${child.image.name} to ${version} with its parent ${parent}\n\nimage ${child.image.name}@${version}`);
       out.push({ image: child.image.name, version });
       out.push(...(await rollbackMirrors(store, tx, child.image.name)));

@@ -15,9 +15,11 @@ import { channelBranch, imageBranch } from '../store/ref-paths.js';
 import type { Store } from '../store/store.js';
 import type { Transaction } from '../store/transaction.js';
 import { treeReader } from './compose-tree.js';
-import { imageDb } from './image-db.js';
+import { imageDb, installedMeta } from './image-db.js';
+import { imageSetProblems, setRefusal } from './image-check.js';
+import { checkFamilies } from './link-judge.js';
 import { applyPlan, formatJobs, planChange } from './image-change.js';
-import { linkConstraints, withParentBuilds } from './link-policy.js';
+import { linkConstraints, outsidePackages, withParentBuilds } from './link-policy.js';
 import { carryChildren, recordsAnywhere, rulesOf } from './links.js';
 import type { FamilyResult } from './links.js';
 import type { DamagedImage, ImageDescription, LoadedImage } from './images.js';
@@ -39,12 +41,17 @@ export function recordsOfChannel(store: Store, view: BranchView, channel: string
 
 /**
  * Creates an image `name@version` from layers (`L@RANGE`, lowest first, each resolved to
- * the highest published version its range admits) and an empty private layer.
+ * the highest published version its range admits) and an empty private layer. Its
+ * packages must hold together as `rpm -i` of all of them would check (requirements,
+ * conflicts, file conflicts between layers), or it is refused with the reasons; `nodeps`
+ * creates it anyway with them recorded (`image show` and `audit` list them), for an
+ * image to look at rather than to change: the resolver refuses changes to a set that
+ * does not hold.
  *
  * @example
  * await createImage(store, 'webapp@1.0.0', ['base@^1.0'], { channel: 'sample' });
  */
-export async function createImage(store: Store, ref: string, layers: readonly string[], options: { channel?: string } = {}): Promise<ReturnType<typeof describeImage>> {
+export async function createImage(store: Store, ref: string, layers: readonly string[], options: { channel?: string; nodeps?: boolean } = {}): Promise<ReturnType<typeof describeImage>> {
   const { name, version } = parseVersionRef(ref, 'image');
   // an image of no layer would be its private layer alone: nothing to install into or share
   if (layers.length === 0) throw new BazaarError('ERR_USAGE', `image ${name} needs at least one layer (L@RANGE, lowest first)`, { data: { image: name } });
@@ -56,13 +63,17 @@ export async function createImage(store: Store, ref: string, layers: readonly st
     const empty = await buildLayerTree(store.objects, [], { installTime: 0, staged });
     const priv = await stageKind(store.objects, 'layer', { name, version, tree: empty.tree, packages: [], source: 'private' });
     tx.stage(...staged, priv);
-    const image = { name, version, layers: refs, private: priv.id, ...(options.channel ? { channel: options.channel } : {}) };
+    const settings = { name, version, layers: refs, private: priv.id, ...(options.channel ? { channel: options.channel } : {}) };
     const get = treeReader(store.objects);
     const trees: ObjectId[] = [];
     for (const l of refs) trees.push((await pickLayer(store.objects, tx, l.name, l.version)).layer.tree);
     trees.push(empty.tree);
     const db = await imageDb(store.objects, trees, get);
-    checkUnique({ db, image: { ...image, kind: 'image', v: 1 } }, (i) => layerLabel({ ...image, kind: 'image', v: 1 }, i));
+    checkUnique({ db, image: { ...settings, kind: 'image', v: 1 } }, (i) => layerLabel({ ...settings, kind: 'image', v: 1 }, i));
+    const problems = imageSetProblems(db, outsidePackages(null, new Set()));
+    const refusal = setRefusal(`image ${name}@${version}`, problems, 'its layers must complete each other (a layer published with --nodeps needs one below it that provides what it lacks), or pass --nodeps to create it anyway with these recorded');
+    if (refusal && (!options.nodeps || problems.files.length)) throw refusal;
+    const image = { ...settings, ...(problems.dependencies.length ? { nodeps: problems.dependencies } : {}) };
     const id = await commitImage(store.objects, tx, image, `create image ${name}@${version} from ${refs.map((l) => `${l.name}@${l.version}`).join(', ')}`);
     return describeImage(await loadImage(store.objects, id, get));
   });
@@ -117,7 +128,7 @@ export async function changeImage(store: Store, name: string, change: ImageChang
     const rules = await rulesOf(store, tx, loaded);
     // partial: a child's copy of what the parent has goes without the resolver; the parent's satisfies its dependents
     const direct = rules?.policy.kind === 'partial'
-      ? loaded.db.filter((p) => (change.erase ?? []).includes(p.snippet.name) && rules.inGroup(p.snippet.name) && rules.parent.db.some((q) => q.snippet.name === p.snippet.name))
+      ? loaded.db.filter((p) => (change.erase ?? []).includes(p.snippet.name) && rules.member(installedMeta(p)) && rules.parent.db.some((q) => q.snippet.name === p.snippet.name))
       : [];
     const base = direct.length ? { ...loaded, db: loaded.db.filter((p) => !direct.includes(p)) } : loaded;
     const rest = direct.length ? { ...change, erase: (change.erase ?? []).filter((n) => !direct.some((p) => p.snippet.name === n)) } : change;
@@ -132,7 +143,9 @@ export async function changeImage(store: Store, name: string, change: ImageChang
     const what = [...plan.add.map((b) => `install ${b.record.nevra}`), ...plan.remove.map((p) => `remove ${p.snippet.nevra}`)];
     const headline = options.message ?? what.slice(0, 3).join(', ') + (what.length > 3 ? ` and ${what.length - 3} more` : '');
     const r = await applyPlan(store, tx, loaded, plan, `${headline}\n\n${what.join('\n')}\n\n${formatJobs(change)}`);
-    return { ...r, children: await carryChildren(store, tx, r.id, options) };
+    const children = await carryChildren(store, tx, r.id, { ...options, previous: loaded.id });
+    await checkFamilies(store, tx, [name], `the change of ${name}`, options);
+    return { ...r, children };
   });
 }
 
@@ -154,7 +167,8 @@ export async function upgradeImageLayer(store: Store, name: string, layerRef: st
     const { moveImageLayer } = await import('./layer-upgrade.js');
     const r = await moveImageLayer(store, tx, loaded, at, { name: layerName, range, version: picked.version, id: picked.id }, {});
     if ('problem' in r) throw new BazaarError('ERR_NO_SOLUTION', `image ${name} cannot move to ${layerName}@${picked.version}: ${r.problem}`, { data: { image: name } });
-    await carryChildren(store, tx, r.id);
+    await carryChildren(store, tx, r.id, { previous: loaded.id });
+    await checkFamilies(store, tx, [name], `moving ${name} to ${layerName}@${picked.version}`);
     return { name, version: r.version, id: r.id, layer: layerName, from, to: picked.version };
   });
 }

@@ -129,7 +129,7 @@ export async function resolveLayerRefs(objects: ObjectStore, view: BranchView, r
 
 export interface ImageDescription {
   name: string; version: string; id: ObjectId; layers: Array<{ name: string; version: string; id: ObjectId; range?: string; private?: true }>;
-  packages: string[]; parent: string | null; policy: string | null; channel: string | null;
+  packages: string[]; parent: string | null; policy: string | null; channel: string | null; nodeps: string[] | null;
 }
 
 /** What `image show --json` prints: the contract other tools read. */
@@ -139,7 +139,7 @@ export function describeImage(loaded: LoadedImage): ImageDescription {
     name: i.name, version: i.version, id: loaded.id,
     layers: [...i.layers.map((l) => ({ name: l.name, version: l.version, id: l.id, range: l.range })), { name: i.name, version: loaded.privateLayer.version, id: i.private, private: true as const }],
     packages: loaded.db.map((p) => `${p.snippet.name}-${p.snippet.epoch}:${p.snippet.version}-${p.snippet.release}.${p.snippet.arch}`).sort(),
-    parent: i.parent?.name ?? null, policy: i.parent?.policy ?? null, channel: i.channel ?? null,
+    parent: i.parent?.name ?? null, policy: i.parent?.policy ?? null, channel: i.channel ?? null, nodeps: i.nodeps ?? null,
   };
 }
 
@@ -162,7 +162,7 @@ export async function describeDamaged(objects: ObjectStore, view: BranchView, na
   return {
     name, version: image?.version ?? null, id,
     layers: (image?.layers ?? []).map((l) => ({ name: l.name, version: l.version, id: l.id, range: l.range })),
-    packages: [], parent: image?.parent?.name ?? null, policy: image?.parent?.policy ?? null, channel: image?.channel ?? null,
+    packages: [], parent: image?.parent?.name ?? null, policy: image?.parent?.policy ?? null, channel: image?.channel ?? null, nodeps: image?.nodeps ?? null,
     damaged: why.message.split('\n')[0],
   };
 }

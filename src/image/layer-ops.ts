@@ -9,7 +9,9 @@ import { renderProblem } from '../resolver/explain.js';
 import type { Job } from '../resolver/job.js';
 import { Pool } from '../resolver/provides-index.js';
 import { resolve } from '../resolver/solve.js';
-import { channelSource } from '../resolver/catalog-source.js';
+import { channelSource, recordOf } from '../resolver/catalog-source.js';
+import { setProblems } from '../resolver/consistency.js';
+import type { PackageRecord } from '../resolver/source.js';
 import { formatNevraWithEpoch } from '../rpm/nevra.js';
 import type { BranchView } from '../store/branch-view.js';
 import { findBuild } from '../store/builds.js';
@@ -46,6 +48,8 @@ export interface LayerResult {
   check: VersionCheck | null;
   /** When the version was published already with this content: the objects of it written again (missing or damaged; none when it was whole). */
   restored?: ObjectId[];
+  /** With --nodeps: the problems published despite. */
+  nodeps?: string[];
 }
 
 /** The builds a request names, in `view`. */
@@ -82,23 +86,45 @@ async function requestedBuilds(store: Store, view: BranchView, req: LayerContent
 }
 
 /**
+ * What `rpm -i` of a layer's packages, alone, would refuse: unmet requirements, conflicts,
+ * obsoletes (file conflicts are refused when the tree is built, compose-tree.ts).
+ */
+async function layerProblems(store: Store, builds: readonly LayerBuild[]): Promise<string[]> {
+  const records: PackageRecord[] = [];
+  for (const b of builds) {
+    const r = await recordOf(store, b.recordId);
+    if (r) records.push(r);
+  }
+  return setProblems(records).map((p) => p.text);
+}
+
+/**
  * Builds a layer from packages and publishes it as `name@version` (or, with `dryRun`,
- * only says what publishing would need: `bazaar layer check-version`). A version published
- * already is restored when these are its packages (layer-restore.ts), else refused.
+ * only says what publishing would need: `bazaar layer check-version`). The packages must
+ * hold together as `rpm -i` of them would check it, or the layer is refused with the
+ * reasons; `nodeps` publishes it anyway and records them in the layer (a layer meant to
+ * sit on another that provides what it needs), where `layer show` and `audit` show them.
+ * A version published already is restored when these are its packages (layer-restore.ts), else refused.
  *
  * @example
  * await createLayer(store, 'base@1.0.0', { resolve: ['bash', 'coreutils'], channel: 'sample' });
  */
-export async function createLayer(store: Store, ref: string, req: LayerContentRequest, options: { force?: boolean; dryRun?: boolean } = {}): Promise<LayerResult> {
+export async function createLayer(store: Store, ref: string, req: LayerContentRequest, options: { force?: boolean; dryRun?: boolean; nodeps?: boolean } = {}): Promise<LayerResult> {
   const { name, version } = parseVersionRef(ref, 'layer');
   return store.write(async (tx: Transaction) => {
     const builds = await requestedBuilds(store, tx, req);
     const published = (await layerVersions(tx, name)).get(version);
+    const problems = await layerProblems(store, builds);
+    // a published version is rebuilt as it was (with the problems it was published despite)
+    if (problems.length && !options.nodeps && published === undefined) {
+      throw new BazaarError('ERR_NO_SOLUTION', `layer ${name}@${version} would not hold together (rpm -i of its packages would say: ${problems.join('; ')}); add what they need, or pass --nodeps to publish it anyway with these recorded`, { data: { layer: name, version, problems } });
+    }
+    const nodeps = problems.length ? { nodeps: problems } : {};
     const builder = (installTime: number) => async (rewrite?: ReadonlySet<ObjectId>): Promise<BuiltLayer> => {
       const staged: StagedObject[] = [];
       try {
         const content = await buildLayerTree(store.objects, builds, { installTime, staged, restoring: published !== undefined, ...(rewrite ? { rewrite } : {}) });
-        return { layer: { name, version, tree: content.tree, packages: content.packages, source: 'packages' }, staged };
+        return { layer: { name, version, tree: content.tree, packages: content.packages, source: 'packages', ...nodeps }, staged };
       } catch (err) {
         await store.objects.discard(staged);
         throw err;
@@ -108,18 +134,18 @@ export async function createLayer(store: Store, ref: string, req: LayerContentRe
     if (published !== undefined) {
       const { built, rebuild } = await rebuildPublished(store, tx, published, name, version, builds, builder);
       const r = await restoreLayer(store.objects, tx, published, built, rebuild, { dryRun: options.dryRun === true });
-      return { name, version, id: r.id, packages: nevras(built), check: null, restored: r.restored };
+      return { name, version, id: r.id, packages: nevras(built), check: null, restored: r.restored, ...nodeps };
     }
     const built = await builder(Math.floor(store.now() / 1000))();
     try {
       if (options.dryRun) {
         const check = await checkVersion(store.objects, tx, name, version, built.layer.tree);
         await store.objects.discard(built.staged);
-        return { name, version, id: null, packages: nevras(built), check };
+        return { name, version, id: null, packages: nevras(built), check, ...nodeps };
       }
       tx.stage(...built.staged);
       const { id, check } = await publishLayer(store.objects, tx, built.layer, options);
-      return { name, version, id, packages: nevras(built), check };
+      return { name, version, id, packages: nevras(built), check, ...nodeps };
     } catch (err) {
       await store.objects.discard(built.staged);
       throw err;
@@ -178,7 +204,7 @@ export async function listLayers(view: BranchView): Promise<Array<{ name: string
 
 /** A layer as `layer show --json` prints it (`name@range`: the version it picks). */
 export async function showLayer(store: Store, view: BranchView, ref: string): Promise<{
-  name: string; version: string; id: ObjectId; source: string; tree: ObjectId; packages: string[]; forced: unknown; parent: null; policy: null;
+  name: string; version: string; id: ObjectId; source: string; tree: ObjectId; packages: string[]; forced: unknown; nodeps: string[] | null; parent: null; policy: null;
 }> {
   const at = ref.indexOf('@');
   const name = at < 0 ? ref : ref.slice(0, at);
@@ -187,6 +213,6 @@ export async function showLayer(store: Store, view: BranchView, ref: string): Pr
   return {
     name, version: picked.version, id: picked.id, source: picked.layer.source, tree: picked.layer.tree,
     packages: db.map((p) => `${p.snippet.name}-${p.snippet.epoch}:${p.snippet.version}-${p.snippet.release}.${p.snippet.arch}`).sort(),
-    forced: picked.layer.forced ?? null, parent: null, policy: null,
+    forced: picked.layer.forced ?? null, nodeps: picked.layer.nodeps ?? null, parent: null, policy: null,
   };
 }

@@ -8,30 +8,26 @@
  */
 import semver from 'semver';
 import { BazaarError } from '../errors.js';
-import { renderProblem } from '../resolver/explain.js';
-import { MemorySource } from '../resolver/memory-source.js';
-import { Pool } from '../resolver/provides-index.js';
-import { resolve } from '../resolver/solve.js';
-import type { ImageLayerRef } from '../store/kinds/image.js';
+import type { ImageLayerRef, ImageObject } from '../store/kinds/image.js';
+import { readKind } from '../store/kinds/index.js';
 import type { ObjectId } from '../store/layout.js';
 import type { Store } from '../store/store.js';
 import type { Transaction } from '../store/transaction.js';
 import { treeReader } from './compose-tree.js';
-import { imageDb, installedRecord } from './image-db.js';
-import type { InstalledPackage } from './image-db.js';
-import { MULTIVERSION, checkUnique, commitImage, imageBump, imageId, imageNames, layerLabel, loadImage, nextVersion } from './images.js';
+import { imageDb } from './image-db.js';
+import { imageSetProblems } from './image-check.js';
+import { checkFamilies } from './link-judge.js';
+import { outsidePackages } from './link-policy.js';
+import { carryChildren, rulesOf } from './links.js';
+import { checkUnique, commitImage, imageBump, imageId, imageNames, layerLabel, loadImage, nextVersion } from './images.js';
 import type { LoadedImage } from './images.js';
 import { parseVersionRef, pickLayer } from './layers.js';
 
-/** Whether a package set holds together on its own (every requirement met, no conflict); the problem when not. */
-export function consistencyProblem(db: readonly InstalledPackage[]): string | null {
-  const pool = new Pool(new MemorySource([], 'image'), { installed: db.map(installedRecord) });
-  const multiversion = [...new Set(db.map((p) => p.snippet.name).filter((n) => MULTIVERSION.test(n)))];
-  const res = resolve(pool, { jobs: [], multiversion });
-  return res.ok ? null : renderProblem(pool, res.causes).split('\n').slice(0, 3).join('; ');
-}
-
-/** Moves one image to a new version of its layer `at`, in `tx`; the problem instead when it would break. */
+/**
+ * Moves one image to a new version of its layer `at`, in `tx`; the problem instead when
+ * the moved image would not hold together (a name twice, an unmet requirement or a
+ * conflict with what its link gives it, a file conflict between its layers).
+ */
 export async function moveImageLayer(store: Store, tx: Transaction, loaded: LoadedImage, at: number, to: ImageLayerRef, options: { force?: boolean }): Promise<{ version: string; id: ObjectId } | { problem: string }> {
   const layer = await pickLayer(store.objects, tx, to.name, to.version);
   const trees = [...loaded.trees];
@@ -40,7 +36,12 @@ export async function moveImageLayer(store: Store, tx: Transaction, loaded: Load
   const label = (i: number): string => (i === at ? `layer ${to.name}@${to.version}` : layerLabel(loaded.image, i));
   let problem: string | null = null;
   try { checkUnique({ db, image: loaded.image }, label); } catch (err) { if (err instanceof BazaarError) problem = err.message; else throw err; }
-  problem ??= consistencyProblem(db);
+  if (problem === null) {
+    const found = imageSetProblems(db, outsidePackages(await rulesOf(store, tx, loaded), new Set(db.map((p) => p.snippet.name))));
+    const accepted = new Set(loaded.image.nodeps ?? []);
+    const all = [...found.dependencies.filter((d) => !accepted.has(d)), ...found.files];
+    if (all.length) problem = all.join('; ');
+  }
   if (problem !== null && !options.force) return { problem };
   const layers = loaded.image.layers.map((l, i) => (i === at ? { ...l, version: to.version, id: to.id } : l));
   const version = await nextVersion(tx, loaded.image.name, loaded.image.version, imageBump(loaded.db, db));
@@ -59,9 +60,19 @@ export interface LayerUpgradeResult {
   skipped: Array<{ image: string; reason: string }>;
 }
 
+/** How many ancestors an image has (parents are moved before their children, so a child is judged against its parent as moved). */
+async function depthOf(store: Store, tx: Transaction, image: ImageObject): Promise<number> {
+  let depth = 0;
+  for (let at = image.parent?.name; at !== undefined && depth < 64; depth++) at = (await readKind(store.objects, await imageId(tx, at), 'image')).parent?.name;
+  return depth;
+}
+
 /**
  * Moves every image on `from` (`base@1.0.0`) whose range admits `to` (`base@1.1.0`), all
- * in one transaction. Images that would break are listed and left alone unless `force`.
+ * in one transaction, parents before their children. Images that would break are listed
+ * and left alone unless `force`. Linked children of moved images are carried along; the
+ * upgrade is refused whole when one would be left violating its link or broken (with
+ * `force`, audit reports what is left broken).
  *
  * @example
  * await upgradeLayer(store, 'base@1.0.0', 'base@1.1.0');
@@ -75,8 +86,10 @@ export async function upgradeLayer(store: Store, fromRef: string, toRef: string,
     const target = await pickLayer(store.objects, tx, to.name, to.version);
     const result: LayerUpgradeResult = { layer: from.name, from: from.version, to: to.version, moved: [], skipped: [] };
     const get = treeReader(store.objects);
-    const movedIds: ObjectId[] = [];
-    for (const name of imageNames(tx)) {
+    const moved: Array<{ id: ObjectId; previous: ObjectId; name: string }> = [];
+    const order: Array<{ name: string; depth: number }> = [];
+    for (const name of imageNames(tx)) order.push({ name, depth: await depthOf(store, tx, await readKind(store.objects, await imageId(tx, name), 'image')) });
+    for (const { name } of order.sort((a, b) => a.depth - b.depth || (a.name < b.name ? -1 : 1))) {
       const loaded = await loadImage(store.objects, await imageId(tx, name), get);
       const at = loaded.image.layers.findIndex((l) => l.name === from.name && l.version === from.version);
       if (at < 0) continue;
@@ -84,11 +97,11 @@ export async function upgradeLayer(store: Store, fromRef: string, toRef: string,
       if (!semver.satisfies(to.version, range)) { result.skipped.push({ image: name, reason: `follows ${from.name}@${range}, which does not admit ${to.version}` }); continue; }
       const r = await moveImageLayer(store, tx, loaded, at, { name: to.name, range, version: to.version, id: target.id }, { force: options.force });
       if ('problem' in r) result.skipped.push({ image: name, reason: r.problem });
-      else { result.moved.push({ image: name, from: loaded.image.version, to: r.version, private: loaded.image.private }); movedIds.push(r.id); }
+      else { result.moved.push({ image: name, from: loaded.image.version, to: r.version, private: loaded.image.private }); moved.push({ id: r.id, previous: loaded.id, name }); }
     }
     // linked children follow their moved parents, in the same transaction (or nothing moves)
-    const { carryChildren } = await import('./links.js');
-    for (const id of movedIds) await carryChildren(store, tx, id, { skipChildren: options.skipChildren });
+    for (const m of moved) await carryChildren(store, tx, await imageId(tx, m.name), { skipChildren: options.skipChildren, previous: m.previous });
+    if (!options.force) await checkFamilies(store, tx, moved.map((m) => m.name), `moving to ${from.name}@${to.version}`, { skipChildren: options.skipChildren });
     return result;
   });
 }

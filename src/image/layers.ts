@@ -116,6 +116,6 @@ export async function publishLayer(objects: ObjectStore, tx: Transaction, layer:
   tx.stage(staged);
   const summary = `${layer.packages.length} package${layer.packages.length === 1 ? '' : 's'}`;
   await tx.update(layerBranch(layer.name), [{ path: versionPath(layer.version), id: staged.id }],
-    `publish layer ${layer.name}@${layer.version} (${layer.source}, ${summary})${check.ok ? '' : `\n\nforced: a ${check.required} bump was required`}\n\n${layer.packages.map((p) => `+ ${p.nevra}`).join('\n')}`);
+    `publish layer ${layer.name}@${layer.version} (${layer.source}, ${summary})${check.ok ? '' : `\n\nforced: a ${check.required} bump was required`}${layer.nodeps ? `\n\npublished with --nodeps despite:\n${layer.nodeps.join('\n')}` : ''}\n\n${layer.packages.map((p) => `+ ${p.nevra}`).join('\n')}`);
   return { id: staged.id, check };
 }

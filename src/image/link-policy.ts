@@ -8,8 +8,9 @@
  * holding them. For any image, a provider of bazaar(parent) that is there without being
  * installed, so the requirement is met trivially where there is no parent (as in IPS).
  */
-import { groupMembership, linkViolations, parseLinkPolicy, PARENT_DEPENDENCY } from '../policy/linked-image.js';
+import { groupMember, groupMembership, linkViolations, parseLinkPolicy, PARENT_DEPENDENCY } from '../policy/linked-image.js';
 import type { LinkPolicy, PolicyPackage, Violation } from '../policy/linked-image.js';
+import type { Dependency } from '../rpm/dependency.js';
 import type { ConstraintClause, ConstraintGenerator } from '../resolver/constraint.js';
 import { MemorySource } from '../resolver/memory-source.js';
 import type { PackageRecord, PackageSource } from '../resolver/source.js';
@@ -40,8 +41,12 @@ export interface LinkRules {
   policy: LinkPolicy;
   parent: LoadedImage;
   inGroup: (name: string) => boolean;
+  /** Membership of a package: by name, or as a core-os incorporation (policy/linked-image.ts). */
+  member: (p: { name: string; provides: readonly Dependency[] }) => boolean;
   /** The parent's packages as the policy sees them. */
   parentPackages: PolicyPackage[];
+  /** The parent has no package of the group: reported, never read as "nothing to follow". */
+  groupEmpty: boolean;
 }
 
 /** The rules of `child`'s link to `parent` (its policy, its group over the parent's packages). */
@@ -49,7 +54,25 @@ export async function linkRules(store: Store, view: BranchView, policyText: stri
   const policy = parseLinkPolicy(policyText);
   const group = await groupMembers(store, view, policy.group);
   const parentPackages = parent.db.map(policyPackage);
-  return { policy, parent, parentPackages, inGroup: groupMembership(policy.group, group.members, parentPackages) };
+  const inGroup = groupMembership(policy.group, group.members, parentPackages);
+  const member = groupMember(policy, inGroup);
+  return { policy, parent, parentPackages, inGroup, member, groupEmpty: !parentPackages.some(member) };
+}
+
+/**
+ * What a child has without holding it: the provider of bazaar(parent), and under a
+ * partial link the parent's group packages it has no package of the name of. They are
+ * as if installed in the child (they satisfy its needs, its packages may not conflict
+ * with or obsolete them), but their own needs are the parent's business, so they come
+ * without requirements. `childNames`: the names the child holds.
+ */
+export function outsidePackages(rules: LinkRules | null, childNames: ReadonlySet<string>): PackageRecord[] {
+  const out = [parentDependencyProvider()];
+  if (rules?.policy.kind !== 'partial') return out;
+  for (const p of rules.parent.db) {
+    if (rules.member(installedMeta(p)) && !childNames.has(p.snippet.name)) out.push({ ...installedRecord(p), requires: [] });
+  }
+  return out;
 }
 
 /** What the child (its packages: image-packages.ts) violates now. */
@@ -59,7 +82,7 @@ export function violations(rules: LinkRules, child: readonly ImagePackage[]): Vi
 
 /** The resolver's view of a link, for an operation on the child (see the module comment). */
 export function linkConstraints(rules: LinkRules | null, child: LoadedImage): { constraints: ConstraintGenerator[]; virtual: PackageRecord[]; extra: PackageRecord[] } {
-  const virtual = [parentDependencyProvider()];
+  const virtual = outsidePackages(rules, new Set(child.db.map((p) => p.snippet.name)));
   if (rules === null) return { constraints: [], virtual, extra: [] };
   const label = `${rules.policy.kind}:${rules.policy.group}`;
   const parentName = rules.parent.image.name;
@@ -79,7 +102,7 @@ export function linkConstraints(rules: LinkRules | null, child: LoadedImage): { 
         if (q.record.requires.some((d) => d.name === PARENT_DEPENDENCY) && !parentBuilds.has(build)) {
           out.push({ anyOf: [{ pkg: q.id, installed: false }], cause: { kind: 'policy', policy: PARENT_DEPENDENCY, message: `${pool.nevra(q.id)} requires ${PARENT_DEPENDENCY}: it may be here only at a build the parent ${parentName} has (${parentHas(q.record.name)})`, hint, pkgs: [q.id] } });
         }
-        if (!rules.inGroup(q.name) || parentBuilds.has(build)) continue;
+        if (!rules.member(q.record) || parentBuilds.has(build)) continue;
         const theirs = parentByName.get(q.name) ?? [];
         if (theirs.length === 0 && rules.policy.kind === 'partial') continue;
         const why = theirs.length === 0
@@ -89,7 +112,7 @@ export function linkConstraints(rules: LinkRules | null, child: LoadedImage): { 
       }
       if (rules.policy.kind === 'mirror') {
         for (const p of rules.parent.db) {
-          if (!rules.inGroup(p.snippet.name)) continue;
+          if (!rules.member(installedMeta(p))) continue;
           const q = pool.packages.find((x) => x.record.buildId === p.snippet.build && x.archScore > 0);
           out.push({ anyOf: q ? [{ pkg: q.id, installed: true }] : [], cause: { kind: 'policy', policy: label, message: `the parent ${parentName} has ${p.snippet.nevra}, so the child must have it too`, hint, pkgs: q ? [q.id] : [] } });
         }
@@ -97,13 +120,6 @@ export function linkConstraints(rules: LinkRules | null, child: LoadedImage): { 
       return out;
     },
   };
-  const have = new Set(child.db.map((p) => p.snippet.name));
-  if (rules.policy.kind === 'partial') {
-    // the parent's copy satisfies the child's needs; its own needs are the parent's business
-    for (const p of rules.parent.db) {
-      if (rules.inGroup(p.snippet.name) && !have.has(p.snippet.name)) virtual.push({ ...installedRecord(p), requires: [], conflicts: [], obsoletes: [] });
-    }
-  }
   // the parent's builds can be chosen for the child (the exact builds sync and mirror ask for)
   const extra = rules.parent.db.map(installedRecord);
   return { constraints: [generator], virtual, extra };

@@ -22,7 +22,9 @@ import { applyPlan, planChange } from './image-change.js';
 import type { ChangeResult, ImageChange, RecordOf } from './image-change.js';
 import { imageId, imageNames, loadImage } from './images.js';
 import type { LoadedImage } from './images.js';
+import { imageClosure, unaccepted } from './image-closure.js';
 import { imagePackages, packagesOfDb } from './image-packages.js';
+import { checkFamilies } from './link-judge.js';
 import { linkConstraints, linkRules, violations, withParentBuilds } from './link-policy.js';
 import type { LinkRules } from './link-policy.js';
 
@@ -82,64 +84,115 @@ export function recordsAnywhere(store: Store, view: BranchView, channel: string 
 }
 
 /**
- * Brings `child` into compliance with its link (against `parentNow`), in `tx`: null when it
- * complies already, else the change made. ERR_NO_SOLUTION when it cannot be done.
+ * Brings `child` into compliance with its link (against `parentNow`), in `tx`, and keeps
+ * it whole: what the link no longer gives it (a partial parent that dropped or moved a
+ * package the child needs) is installed in it from its channel, within the policy. Null
+ * when it complies and holds together already, else the change made. Refused
+ * (ERR_POLICY_VIOLATION, ERR_NO_SOLUTION) naming the packages that would break.
  */
 export async function bringIntoCompliance(store: Store, tx: Transaction, child: LoadedImage, rules: LinkRules, why: string, link: ImageParent): Promise<ChangeResult | null> {
   const found = violations(rules, packagesOfDb(child.db));
+  const broken = unaccepted(await imageClosure(store, child.id, rules, async () => child.db), child.image);
   const linked = child.image.parent;
-  if (found.length === 0 && linked?.name === link.name && linked.policy === link.policy) return null;
+  if (found.length === 0 && broken.length === 0 && linked?.name === link.name && linked.policy === link.policy) return null;
   const { constraints, virtual, extra } = linkConstraints(rules, child);
   const universe = child.image.channel ? await channelSource(store, tx, child.image.channel) : new MemorySource([], 'no channel');
   const change = complianceChange(found, rules);
-  const plan = found.length === 0 ? { add: [], remove: [] }
+  // no job but the violations: the resolver keeps what is installed, so an unmet need pulls a provider in
+  const plan = found.length === 0 && broken.length === 0 ? { add: [], remove: [] }
     : await planChange(child, withParentBuilds(universe, extra), change, recordsAnywhere(store, tx, child.image.channel), { constraints, virtual, allowUninstall: true });
-  // compliance may replace or remove the packages it names, never take others along
+  // compliance may replace or remove the packages it names, and replace others (a build
+  // the parent replaced by an obsoleting package follows it), never take others along
   const named = new Set([...(change.install ?? []), ...(change.erase ?? [])]);
-  const dragged = plan.remove.filter((p) => !named.has(p.snippet.name));
+  const dragged = plan.remove.filter((p) => !named.has(p.snippet.name) && !plan.replaced?.has(p.blob));
   if (dragged.length) {
-    throw new BazaarError('ERR_POLICY_VIOLATION', `image ${child.image.name}: complying with ${link.policy} would break ${dragged.map((p) => p.snippet.nevra).join(', ')} (they need ${[...named].join(', ')})`, { data: { image: child.image.name, breaks: dragged.map((p) => p.snippet.nevra) } });
+    const what = dragged.map((p) => p.snippet.nevra).join(', ');
+    const needs = [...(named.size ? [`they need ${[...named].join(', ')}`] : []), ...broken.map((b) => b.text)].join('; ');
+    throw new BazaarError('ERR_POLICY_VIOLATION', `image ${child.image.name}: ${found.length ? `complying with ${link.policy}` : `staying whole under ${link.policy}`} would break ${what} (${needs})`, { data: { image: child.image.name, breaks: dragged.map((p) => p.snippet.nevra) } });
   }
   const what = [...plan.add.map((b) => `install ${b.record.nevra}`), ...plan.remove.map((p) => `remove ${p.snippet.nevra}`)];
   return applyPlan(store, tx, child, plan, `${why}${what.length ? `\n\n${what.join('\n')}` : ''}`, { parent: link });
+}
+
+/** Why a child cannot follow, for the refusal naming every child that blocks (other errors go on up). */
+function blocker(err: unknown, child: string, policy: string): string {
+  if (!(err instanceof BazaarError) || !['ERR_NO_SOLUTION', 'ERR_POLICY_VIOLATION', 'ERR_FILE_CONFLICT', 'ERR_IMAGE'].includes(err.code)) throw err;
+  return `child ${child} (${policy}): ${err.message.replace(/^image \S+: /, '')}`;
 }
 
 export interface FamilyResult { image: string; version: string; id: ObjectId; installed: string[]; removed: string[] }
 
 /**
  * After `parent` changed (in `tx`), brings each linked child along, and theirs, each as a
- * new version. All or nothing: ERR_POLICY_VIOLATION naming every child and package that
- * blocks. With `skipChildren`, nothing is done (audit shows the children out of sync).
+ * new version: into compliance with its policy, and whole (what the parent no longer
+ * gives it is installed in it, within the policy). All or nothing: ERR_POLICY_VIOLATION
+ * naming every child and package that blocks. With `skipChildren`, nothing is done
+ * (audit shows the children out of sync). `previous`: the parent before the change, to
+ * report a group the change leaves empty.
  */
-export async function carryChildren(store: Store, tx: Transaction, parentId: ObjectId, options: { skipChildren?: boolean } = {}): Promise<FamilyResult[]> {
+export async function carryChildren(store: Store, tx: Transaction, parentId: ObjectId, options: { skipChildren?: boolean; previous?: ObjectId } = {}): Promise<FamilyResult[]> {
   if (options.skipChildren) return [];
   const get = treeReader(store.objects);
   const parent = await loadImage(store.objects, parentId, get);
   const out: FamilyResult[] = [];
   const blockers: string[] = [];
   const rulesByPolicy = new Map<string, LinkRules>();
+  const before = options.previous && options.previous !== parentId ? await loadImage(store.objects, options.previous, get) : null;
   for (const { id, image } of await childrenOf(tx, store.objects, parent.image.name)) {
     const link = image.parent as ImageParent;
     try {
       let rules = rulesByPolicy.get(link.policy);
-      if (!rules) { rules = await linkRules(store, tx, link.policy, parent); rulesByPolicy.set(link.policy, rules); }
-      // the summary spares loading compliant children; one loaded to make it is kept
+      if (!rules) {
+        rules = await linkRules(store, tx, link.policy, parent);
+        rulesByPolicy.set(link.policy, rules);
+        if (rules.groupEmpty && before && !(await linkRules(store, tx, link.policy, before)).groupEmpty) {
+          store.notice(`${parent.image.name}@${parent.image.version} has no package of group ${rules.policy.group} any more: its children linked ${link.policy} get nothing of it from there (audit notes it)`);
+        }
+      }
+      // the summary and the closure verdict spare loading children that need nothing; one loaded to make them is kept
       let loaded: LoadedImage | undefined;
       const load = async (): Promise<LoadedImage> => (loaded ??= await loadImage(store.objects, id, get));
-      if (violations(rules, await imagePackages(store, id, async () => (await load()).db)).length === 0) continue;
+      const found = violations(rules, await imagePackages(store, id, async () => (await load()).db));
+      if (found.length === 0 && unaccepted(await imageClosure(store, id, rules, async () => (await load()).db), image).length === 0) continue;
       const child = await load();
       const r = await bringIntoCompliance(store, tx, child, rules, `follow parent ${parent.image.name}@${parent.image.version} (${link.policy})`, link);
       if (!r) continue;
       out.push({ image: r.name, version: r.version, id: r.id, installed: r.installed, removed: r.removed });
       out.push(...(await carryChildren(store, tx, r.id)));
     } catch (err) {
-      if (!(err instanceof BazaarError) || !['ERR_NO_SOLUTION', 'ERR_POLICY_VIOLATION', 'ERR_FILE_CONFLICT', 'ERR_IMAGE'].includes(err.code)) throw err;
-      blockers.push(`child ${image.name} (${link.policy}): ${err.message.replace(/^image \S+: /, '')}`);
+      blockers.push(blocker(err, image.name, link.policy));
     }
   }
   if (blockers.length) {
     throw new BazaarError('ERR_POLICY_VIOLATION', `the update of ${parent.image.name} cannot carry its linked children: ${blockers.join('; ')}; fix them, or pass --skip-children to leave them out of sync`, { data: { image: parent.image.name, blockers } });
   }
+  return out;
+}
+
+/**
+ * After group `group` changed (in `tx`), the children linked under a policy over it
+ * follow: each brought into compliance and kept whole (and its own children carried), or
+ * ERR_POLICY_VIOLATION naming every child that blocks.
+ */
+export async function followGroup(store: Store, tx: Transaction, group: string): Promise<FamilyResult[]> {
+  const out: FamilyResult[] = [];
+  const blockers: string[] = [];
+  const following: string[] = [];
+  for (const name of imageNames(tx)) {
+    const c = await loadImage(store.objects, await imageId(tx, name));
+    const link = c.image.parent;
+    if (!link || parseLinkPolicy(link.policy).group !== group) continue;
+    following.push(name);
+    try {
+      const r = await bringIntoCompliance(store, tx, c, await rulesOf(store, tx, c) as LinkRules, `follow group ${group} (${link.policy})`, link);
+      if (!r) continue;
+      out.push({ image: r.name, version: r.version, id: r.id, installed: r.installed, removed: r.removed }, ...(await carryChildren(store, tx, r.id)));
+    } catch (err) {
+      blockers.push(blocker(err, name, link.policy));
+    }
+  }
+  if (blockers.length) throw new BazaarError('ERR_POLICY_VIOLATION', `changing group ${group} cannot carry the children linked over it: ${blockers.join('; ')}`, { data: { group, blockers } });
+  await checkFamilies(store, tx, following, `changing group ${group}`);
   return out;
 }
 
@@ -168,7 +221,9 @@ export async function linkImage(store: Store, child: string, parent: string, pol
     const rules = await linkRules(store, tx, policy, p);
     const link: ImageParent = { name: parent, policy };
     const r = await bringIntoCompliance(store, tx, { ...c, image: { ...c.image, parent: undefined } }, rules, `link ${child} to ${parent} (${policy})`, link) as ChangeResult;
-    return { ...r, children: await carryChildren(store, tx, r.id) };
+    const children = await carryChildren(store, tx, r.id);
+    await checkFamilies(store, tx, [child], `linking ${child} to ${parent}`);
+    return { ...r, children };
   });
 }
 
@@ -182,16 +237,28 @@ export async function setLinkPolicy(store: Store, child: string, policyText: str
     const rules = await linkRules(store, tx, policy, p);
     const link: ImageParent = { name: c.image.parent.name, policy };
     const r = await bringIntoCompliance(store, tx, { ...c, image: { ...c.image, parent: undefined } }, rules, `set policy of ${child} to ${policy}`, link) as ChangeResult;
-    return { ...r, children: await carryChildren(store, tx, r.id) };
+    const children = await carryChildren(store, tx, r.id);
+    await checkFamilies(store, tx, [child], `setting the policy of ${child} to ${policy}`);
+    return { ...r, children };
   });
 }
 
-/** Unlinks a child (its packages stay as they are), as a new version. */
+/**
+ * Unlinks a child, as a new version. Its packages stay as they are, and what its parent
+ * gave it (a partial link) is installed in it from its channel, so that it stays whole;
+ * refused, naming the package, when that cannot be done.
+ */
 export async function unlinkImage(store: Store, child: string): Promise<ChangeResult & { children: FamilyResult[] }> {
   return store.write(async (tx) => {
     const c = await loadImage(store.objects, await imageId(tx, child));
     if (!c.image.parent) throw new BazaarError('ERR_USAGE', `image ${child} is not linked`);
-    return { ...(await applyPlan(store, tx, c, { add: [], remove: [] }, `unlink ${child} from ${c.image.parent.name}`, { unlink: true })), children: [] };
+    const alone = { ...c, image: { ...c.image, parent: undefined } };
+    const plan = unaccepted(await imageClosure(store, c.id, null, async () => c.db), c.image).length === 0 ? { add: [], remove: [] }
+      : await planChange(alone, c.image.channel ? await channelSource(store, tx, c.image.channel) : new MemorySource([], 'no channel'), {}, recordsAnywhere(store, tx, c.image.channel), { virtual: linkConstraints(null, c).virtual });
+    const what = [...plan.add.map((b) => `install ${b.record.nevra}`), ...plan.remove.map((p) => `remove ${p.snippet.nevra}`)];
+    const r = await applyPlan(store, tx, c, plan, `unlink ${child} from ${c.image.parent.name}${what.length ? `\n\n${what.join('\n')}` : ''}`, { unlink: true });
+    await checkFamilies(store, tx, [child], `unlinking ${child}`);
+    return { ...r, children: [] };
   });
 }
 
@@ -202,41 +269,14 @@ export async function syncImage(store: Store, child: string): Promise<(ChangeRes
     const rules = await rulesOf(store, tx, c);
     if (!rules || !c.image.parent) throw new BazaarError('ERR_USAGE', `image ${child} is not linked to a parent; nothing to sync with`);
     const r = await bringIntoCompliance(store, tx, c, rules, `sync ${child} with ${c.image.parent.name} (${c.image.parent.policy})`, { name: c.image.parent.name, policy: c.image.parent.policy });
-    return r ? { ...r, children: await carryChildren(store, tx, r.id) } : null;
+    const children = r ? await carryChildren(store, tx, r.id) : [];
+    await checkFamilies(store, tx, [child], `syncing ${child}`);
+    return r ? { ...r, children } : null;
   });
 }
 
-export interface AuditEntry { image: string; parent: string; policy: string; parentVersion: string; violations: Violation[] }
-
-/**
- * Every violation of every linked image (or of one).
- *
- * @example
- * (await store.read((s) => audit(store, s))).filter((a) => a.violations.length);
- */
-export async function audit(store: Store, view: BranchView, only?: string): Promise<AuditEntry[]> {
-  const get = treeReader(store.objects);
-  const loaded = new Map<string, LoadedImage>();
-  const load = async (name: string): Promise<LoadedImage> => {
-    let l = loaded.get(name);
-    if (!l) { l = await loadImage(store.objects, await imageId(view, name), get); loaded.set(name, l); }
-    return l;
-  };
-  const rulesByLink = new Map<string, LinkRules>();
-  const out: AuditEntry[] = [];
-  for (const name of only ? [only] : imageNames(view)) {
-    const id = await imageId(view, name);
-    const link = (await readKind(store.objects, id, 'image')).parent;
-    if (!link) { if (only) throw new BazaarError('ERR_USAGE', `image ${name} is not linked to a parent`); continue; }
-    const parent = await load(link.name);
-    const key = `${link.policy} ${parent.id}`;
-    let rules = rulesByLink.get(key);
-    if (!rules) { rules = await linkRules(store, view, link.policy, parent); rulesByLink.set(key, rules); }
-    const child = await imagePackages(store, id, async () => (await loadImage(store.objects, id, get)).db);
-    out.push({ image: name, parent: link.name, policy: link.policy, parentVersion: parent.image.version, violations: violations(rules, child) });
-  }
-  return out;
-}
+export { audit, layerExceptions } from './link-judge.js';
+export type { AuditEntry, LayerAuditEntry } from './link-judge.js';
 
 /** One image in the tree of links; `damaged` (why) when its image object cannot be read: then it stands at the root, its link unknown. */
 export interface LinkNode { image: string; version: string; policy: string | null; children: LinkNode[]; damaged?: string }

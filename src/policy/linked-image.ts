@@ -60,6 +60,11 @@ function provides(p: PolicyPackage, dep: Dependency): boolean {
   return p.name === dep.name || p.provides.some((d) => d.name === dep.name) || (dep.name.startsWith('/') && p.files.includes(dep.name));
 }
 
+/** Whether a package is a core-os incorporation: it provides `bazaar(install-hold) = core-os`. */
+export function isCoreOsIncorporation(p: { provides: readonly Dependency[] }): boolean {
+  return p.provides.some((d) => d.name === INSTALL_HOLD && d.evr === 'core-os');
+}
+
 /**
  * The names in the core-os incorporation of a package set: every package providing
  * `bazaar(install-hold) = core-os`, and what it requires, transitively, by what the set's
@@ -67,7 +72,7 @@ function provides(p: PolicyPackage, dep: Dependency): boolean {
  */
 export function coreOsNames(packages: readonly PolicyPackage[]): Set<string> {
   const out = new Set<string>();
-  const todo = packages.filter((p) => p.provides.some((d) => d.name === INSTALL_HOLD && d.evr === 'core-os'));
+  const todo = packages.filter(isCoreOsIncorporation);
   while (todo.length) {
     const p = todo.pop() as PolicyPackage;
     if (out.has(p.name)) continue;
@@ -83,6 +88,9 @@ export function coreOsNames(packages: readonly PolicyPackage[]): Set<string> {
 /**
  * Membership in a group, decided over the parent's packages (core-os is what the parent's
  * incorporation holds). `members` are a configured group's names and glob patterns.
+ * An incorporation itself is of group core-os wherever it is, even when the parent has
+ * none (groupMember): a parent that drops its incorporation empties the group, and the
+ * child's copy must still answer to the policy, not be read as outside it.
  */
 export function groupMembership(group: string, members: readonly string[] | null, parent: readonly PolicyPackage[]): (name: string) => boolean {
   if (group === 'all') return () => true;
@@ -91,6 +99,11 @@ export function groupMembership(group: string, members: readonly string[] | null
   const exact = new Set(members.filter((m) => !isGlob(m)));
   const globs = members.filter(isGlob);
   return (n) => exact.has(n) || globs.some((g) => globMatch(g, n));
+}
+
+/** A package's membership: by name (groupMembership), or, for core-os, by being an incorporation. */
+export function groupMember(policy: LinkPolicy, inGroup: (name: string) => boolean): (p: { name: string; provides: readonly Dependency[] }) => boolean {
+  return (p) => inGroup(p.name) || (policy.group === 'core-os' && isCoreOsIncorporation(p));
 }
 
 export type ViolationKind = 'not-in-parent' | 'other-build' | 'missing' | 'parent-dependency';
@@ -120,11 +133,12 @@ export function linkViolations(o: { policy: LinkPolicy; inGroup: (name: string) 
   for (const p of o.parent) parentByName.set(p.name, [...(parentByName.get(p.name) ?? []), p]);
   const parentBuilds = new Set(o.parent.map((p) => p.build));
   const childBuilds = new Set(o.child.map((p) => p.build));
+  const member = groupMember(o.policy, o.inGroup);
   for (const c of o.child) {
     if (c.requires.some((d) => d.name === PARENT_DEPENDENCY) && !parentBuilds.has(c.build)) {
       out.push({ kind: 'parent-dependency', name: c.name, child: c.nevra, message: `${c.nevra} requires ${PARENT_DEPENDENCY}: the parent ${o.parentName} must have this very build, and does not` });
     }
-    if (!o.inGroup(c.name)) continue;
+    if (!member(c)) continue;
     const theirs = parentByName.get(c.name) ?? [];
     if (parentBuilds.has(c.build)) continue;
     if (theirs.length === 0) {
@@ -136,7 +150,7 @@ export function linkViolations(o: { policy: LinkPolicy; inGroup: (name: string) 
   }
   if (o.policy.kind === 'mirror') {
     for (const p of o.parent) {
-      if (!o.inGroup(p.name) || childBuilds.has(p.build)) continue;
+      if (!member(p) || childBuilds.has(p.build)) continue;
       // a child build of this name that the parent lacks was reported above as another
       // build; with only parent builds of it (an install-only kernel), this one is missing
       if (o.child.some((c) => c.name === p.name && !parentBuilds.has(c.build))) continue;

@@ -37,7 +37,8 @@ function orderedBy(order: OrderOptions): (a: PackageRecord, b: PackageRecord) =>
   );
 }
 
-async function recordOf(store: Store, value: ObjectId): Promise<PackageRecord | null> {
+/** A store build (its build record's id) as the resolver sees it; null for a source package. */
+export async function recordOf(store: Store, value: ObjectId): Promise<PackageRecord | null> {
   const b = await store.build(value);
   if (b.isSource) return null;
   const m = await store.manifest(b.manifest);

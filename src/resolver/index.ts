@@ -9,6 +9,7 @@ export type { Cause, CauseKind } from './cause.js';
 export type { ConstraintGenerator, ConstraintClause } from './constraint.js';
 export { exactBuild, equalSet } from './constraint.js';
 export { resolve, type ResolveRequest, type Resolution } from './solve.js';
+export { setProblems, type SetProblem } from './consistency.js';
 export { explainCause, explainProblem, renderProblem } from './explain.js';
 export { installOrder } from './order.js';
 export { parseInstalled, readInstalled } from './installed.js';

@@ -15,6 +15,10 @@ testWith(t, 'every example of the images document does what it says', ['tar', 'z
   assert.match(r.stdout, 'private layer unchanged');
   assert.match(r.stdout, /^bash-5\.2\.26-alt2\.x86_64\nbash-5\.2\.26-alt1\.x86_64$/m);
   assert.match(r.stdout, 'bash verifies');
+  assert.match(r.stdout, 'lighttpd and webserver conflict');
+  assert.match(r.stdout, 'published with --nodeps despite: /bin/sh is needed by lighttpd-1.4.76-alt1.x86_64');
+  assert.match(r.stdout, 'base does not give lighttpd its libssl');
+  assert.match(r.stdout, /layer lt@1\.0\.0: published with --nodeps despite\n {2}\S/);
 });
 
 t.run();

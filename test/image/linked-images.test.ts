@@ -15,6 +15,9 @@ import * as assert from 'uvu/assert';
 import { CLI, freshStore, tempDir } from '../helpers/cli.js';
 import { makePackageRpm } from '../helpers/make-rpm.js';
 import { sampleRpms } from '../helpers/rpm-files.js';
+import { nevraOfFiles, rpmWouldInstall } from '../helpers/rpm-set.js';
+import type { RpmVerdict } from '../helpers/rpm-set.js';
+import { testWith } from '../helpers/tools.js';
 
 const t = suite('linked images');
 
@@ -255,6 +258,136 @@ t('bazaar(parent): a package requiring it installs freely without a parent, and 
   assert.ok(has(s, 'host', 'agent-0:1.0-2.noarch'));
   assert.ok(has(s, 'va', 'agent-0:1.0-2.noarch'), 'the parent\'s upgrade carried the child along');
   assert.is(run(s, ['audit', 'va']).status, 0);
+});
+
+/** The issue's own steps: the sample store, channel s, base@1.0.0, host with core-os, va3 partial:core-os with va-supervisor-agent. */
+function issueStore(): string {
+  const s = freshStore('linked-issue17');
+  ok(s, ['add', ...sampleRpms().filter((f) => /RPMS\/(x86_64|noarch)\//.test(f))]);
+  ok(s, ['channel', 'create', 's']);
+  ok(s, ['channel', 'add', 's', 'filesystem', 'setup', 'libc6-2.38-alt2.x86_64', 'bash-5.2.26-alt2.x86_64', 'coreutils', 'grep', 'sed', 'passwd', 'etcskel', 'zlib-1.3.1-alt1.x86_64', 'libssl3', 'ca-certificates', 'core-os-11.1-alt1.noarch', 'lighttpd', 'webserver', 'va-supervisor-agent', 'kernel-image-std-def-6.6.63-alt1.x86_64']);
+  ok(s, ['layer', 'create', 'base@1.0.0', '--package', 'filesystem', 'setup', 'libc6-2.38-alt2.x86_64', 'bash-5.2.26-alt1.x86_64']);
+  ok(s, ['image', 'create', 'host@1.0.0', '--layer', 'base@^1.0', '--channel', 's']);
+  ok(s, ['image', 'install', 'host', 'core-os']);
+  ok(s, ['image', 'create', 'va3@1.0.0', '--layer', 'base@^1.0', '--channel', 's']);
+  ok(s, ['link', 'va3', 'host', '--policy', 'partial:core-os']);
+  ok(s, ['image', 'install', 'va3', 'va-supervisor-agent']);
+  return s;
+}
+
+/** rpm's verdict on an image's packages installed together (the files of repos/sample). */
+function rpmOnImage(store: string, image: string): RpmVerdict {
+  const files = nevraOfFiles(sampleRpms().filter((f) => /RPMS\/(x86_64|noarch)\//.test(f)));
+  return rpmWouldInstall(packages(store, image).map((p) => files.get(p) as string));
+}
+
+testWith(t, 'issue 17: the host dropping core-os carries its partial:core-os child whole (or is refused naming it); never a broken child behind exit 0', ['rpm'], () => {
+  const s = issueStore();
+  const r = run(s, ['image', 'remove', 'host', 'core-os']);
+  if (r.status === 0) {
+    assert.not.ok(has(s, 'host', 'core-os-0:11.1-alt1.noarch'), 'the host moved on');
+    const verdict = rpmOnImage(s, 'va3');
+    assert.ok(verdict.ok, `va3 holds together on its own now that the host gives it nothing: ${verdict.problems.join('; ')}`);
+    assert.match(r.stderr, 'group core-os', 'the emptied group is reported');
+  } else {
+    assert.match(r.stderr, 'va3');
+    assert.match(r.stderr, /va-supervisor-agent|core-os/);
+    assert.ok(has(s, 'host', 'core-os-0:11.1-alt1.noarch'), 'a refused change changes nothing');
+  }
+  const audit = run(s, ['audit', '--json']);
+  assert.is(audit.status, 0, audit.stdout);
+  const entry = JSON.parse(audit.stdout).find((e: { image?: string }) => e.image === 'va3');
+  assert.equal(entry.dependencies, []);
+  assert.ok(entry.notes.some((n: string) => n.includes('group core-os is empty')), 'audit notes the empty group');
+});
+
+testWith(t, 'issue 17: with --skip-children the child is left broken on purpose, and audit says so (exit 1, the unmet dependencies listed), never "complies"', ['rpm'], () => {
+  const s = issueStore();
+  ok(s, ['image', 'remove', 'host', '--skip-children', 'core-os']);
+  const verdict = rpmOnImage(s, 'va3');
+  assert.not.ok(verdict.ok, 'rpm agrees the child lacks what it needs');
+  const audit = run(s, ['audit']);
+  assert.is(audit.status, 1, audit.stdout);
+  assert.not.match(audit.stdout, 'complies');
+  assert.match(audit.stdout, 'core-os >= 11.0 is needed by va-supervisor-agent-3.2.0-alt1.noarch');
+  for (const line of verdict.problems) assert.match(audit.stdout, line, `audit lists what rpm lists: ${line}`);
+  const json = JSON.parse(run(s, ['audit', '--json']).stdout).find((e: { image?: string }) => e.image === 'va3');
+  assert.ok(json.dependencies.length >= 2);
+  ok(s, ['sync', 'va3']);
+  assert.is(run(s, ['audit', 'va3']).status, 0, 'sync makes the child whole again');
+  assert.ok(rpmOnImage(s, 'va3').ok);
+});
+
+t('issue 17: a mirror:core-os child does not keep core-os once the host drops it', () => {
+  const s = issueStore();
+  ok(s, ['image', 'create', 'va2@1.0.0', '--layer', 'base@^1.0', '--channel', 's']);
+  ok(s, ['link', 'va2', 'host', '--policy', 'mirror:core-os']);
+  assert.ok(has(s, 'va2', 'core-os-0:11.1-alt1.noarch'));
+  const r = run(s, ['image', 'remove', 'host', 'core-os']);
+  assert.is(r.status, 0, r.stderr);
+  assert.not.ok(has(s, 'va2', 'core-os-0:11.1-alt1.noarch'), 'the incorporation is of group core-os even where the host has none: the mirror child follows');
+  const audit = run(s, ['audit', 'va2']);
+  assert.is(audit.status, 0, audit.stdout);
+  assert.match(audit.stdout, 'group core-os is empty');
+});
+
+testWith(t, 'issue 17, beside it: rolling the host back to before core-os carries the partial child whole (it was left broken behind exit 0)', ['rpm'], () => {
+  const s = issueStore();
+  const r = run(s, ['image', 'rollback', 'host']);
+  if (r.status !== 0) { assert.match(r.stderr, 'va3'); return; }
+  assert.not.ok(has(s, 'host', 'core-os-0:11.1-alt1.noarch'));
+  const verdict = rpmOnImage(s, 'va3');
+  assert.ok(verdict.ok, verdict.problems.join('; '));
+  assert.is(run(s, ['audit']).status, 0);
+});
+
+testWith(t, 'issue 17, beside it: unlinking a partial child, or moving it to a policy that gives it nothing, keeps it whole', ['rpm'], () => {
+  const s = issueStore();
+  ok(s, ['unlink', 'va3']);
+  assert.ok(rpmOnImage(s, 'va3').ok, 'unlinked, va3 holds what the host gave it');
+  const t2 = issueStore();
+  const r = run(t2, ['link', 'set-policy', 'va3', 'sync:minimal']);
+  if (r.status === 0) assert.ok(rpmOnImage(t2, 'va3').ok, 'under sync:minimal va3 holds what it needs itself');
+  else assert.match(r.stderr, /va3|va-supervisor-agent/);
+  assert.is(run(t2, ['audit']).status, 0);
+});
+
+t('issue 17, beside it: a child moved alone to a layer version its link forbids is refused, naming it and the package', () => {
+  const s = host();
+  ok(s, ['image', 'create', 'h2@1.0.0', '--layer', 'base@~1.0.0', '--channel', 's']);
+  ok(s, ['image', 'upgrade-layer', 'h2', 'base@1.0.0']);
+  ok(s, ['group', 'set', 'shells', 'bash']);
+  ok(s, ['link', 'va', 'h2', '--policy', 'sync:shells']);
+  const before = shown(s, 'va').version;
+  refused(s, ['image', 'upgrade-layer', 'va', 'base@1.0.1'], 'va', 'bash');
+  assert.is(shown(s, 'va').version, before, 'nothing changed');
+  assert.is(run(s, ['audit']).status, 0);
+});
+
+t('issue 17, beside it: a layer upgrade moves a partial child judged with what its parent gives it (it was left alone as broken)', () => {
+  const s = host();
+  ok(s, ['link', 'va', 'host', '--policy', 'partial:core-os']);
+  ok(s, ['image', 'install', 'va', 'va-supervisor-agent']);
+  const up = run(s, ['layer', 'upgrade', '--json', 'base@1.0.0', '--to', 'base@1.0.1']);
+  assert.is(up.status, 0, up.stdout + up.stderr);
+  assert.equal(JSON.parse(up.stdout).moved.map((m: { image: string }) => m.image).sort(), ['host', 'va']);
+  assert.is(run(s, ['audit']).status, 0);
+});
+
+testWith(t, 'issue 17, beside it: redefining the group a partial child follows keeps the child whole (it was left without libssl3)', ['rpm'], () => {
+  const s = host();
+  ok(s, ['group', 'set', 'webstack', 'lighttpd', 'libssl*']);
+  ok(s, ['link', 'va', 'host', '--policy', 'partial:webstack']);
+  ok(s, ['image', 'install', 'va', 'openssl-3.1.4-alt1.x86_64']);
+  assert.not.ok(has(s, 'va', 'libssl3-0:3.1.4-alt1.x86_64'), 'libssl3 is the host\'s');
+  const r = run(s, ['group', 'set', 'webstack', 'lighttpd']);
+  if (r.status === 0) {
+    const verdict = rpmOnImage(s, 'va');
+    assert.ok(verdict.ok, `va holds what the host no longer gives it: ${verdict.problems.join('; ')}`);
+  } else {
+    assert.match(r.stderr, 'va');
+  }
+  assert.is(run(s, ['audit']).status, 0);
 });
 
 t.run();

@@ -29,6 +29,11 @@ function formatOf(out: string): string {
   return 'dir';
 }
 
+/** An image created with --nodeps says so, with what it was created despite. */
+function nodepsText(nodeps: string[] | null): string[] {
+  return nodeps?.length ? [`created with --nodeps despite: ${nodeps.join('; ')}`] : [];
+}
+
 async function run(input: CommandInput): Promise<CommandOutput> {
   const [sub, ...rest] = input.positionals;
   const store = await input.openStore();
@@ -37,10 +42,8 @@ async function run(input: CommandInput): Promise<CommandOutput> {
   switch (sub) {
     case 'create': {
       expectArgs(rest, 1, 1, 'bazaar image create NAME@VERSION --layer L@RANGE... [--channel C]');
-      const layers = list(input.options.layer);
-      if (layers.length === 0) throw new BazaarError('ERR_USAGE', 'name the image\'s layers, lowest first: bazaar image create NAME@VERSION --layer L@RANGE... [--channel C]');
-      const r = await createImage(store, rest[0] as string, layers, channel ? { channel } : {});
-      return { exitCode: 0, json: r, text: `created image ${r.name}@${r.version}\t${r.id}\n${r.layers.map((l) => `  ${l.private ? '(private)' : `${l.name}@${l.version}`}\t${l.id}`).join('\n')}` };
+      const r = await createImage(store, rest[0] as string, list(input.options.layer), { ...(channel ? { channel } : {}), nodeps: input.options.nodeps === true });
+      return { exitCode: 0, json: r, text: [`created image ${r.name}@${r.version}\t${r.id}`, ...r.layers.map((l) => `  ${l.private ? '(private)' : `${l.name}@${l.version}`}\t${l.id}`), ...nodepsText(r.nodeps)].join('\n') };
     }
     case 'install':
     case 'remove':
@@ -72,7 +75,7 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       const i = await store.read((s) => showImage(store, s, rest[0] as string));
       return {
         exitCode: 0, json: i,
-        text: [`${i.name}@${i.version}\t${i.id}`, ...(i.parent ? [`parent: ${i.parent} (${i.policy})`] : []), ...(i.channel ? [`channel: ${i.channel}`] : []), 'layers:',
+        text: [`${i.name}@${i.version}\t${i.id}`, ...(i.parent ? [`parent: ${i.parent} (${i.policy})`] : []), ...(i.channel ? [`channel: ${i.channel}`] : []), ...nodepsText(i.nodeps), 'layers:',
           ...i.layers.map((l) => `  ${l.private ? '(private)' : `${l.name}@${l.version}${l.range ? ` (${l.range})` : ''}`}\t${l.id}`), `packages (${i.packages.length}):`, ...i.packages.map((p) => `  ${p}`)].join('\n'),
       };
     }
@@ -92,7 +95,7 @@ async function run(input: CommandInput): Promise<CommandOutput> {
     case 'rollback': {
       expectArgs(rest, 1, 1, 'bazaar image rollback NAME [--to VERSION|COMMIT]');
       const to = input.options.to as string | undefined;
-      const r = await rollbackImage(store, rest[0] as string, to ? { to } : {});
+      const r = await rollbackImage(store, rest[0] as string, { ...(to ? { to } : {}), skipChildren: input.options['skip-children'] === true });
       return { exitCode: 0, json: r, text: `image ${r.name}: ${r.from} -> ${r.version}\t${r.id}` };
     }
     case 'cherry-pick': {
@@ -145,9 +148,12 @@ export const image: Command = {
 semver range, topped by its private layer. Its package database is the union of its
 layers' snippets. Every change publishes a new image version in one commit.
 
-  image create NAME@VERSION --layer L@RANGE... [--channel C]
+  image create NAME@VERSION --layer L@RANGE... [--channel C] [--nodeps]
                                   a new image on these layers (each at the highest version
-                                  its range admits); C is where it installs from
+                                  its range admits); C is where it installs from. Its
+                                  packages must hold together as rpm -i would check them,
+                                  or --nodeps creates it with the problems recorded (an
+                                  image to look at: installs into it stay refused)
   image install NAME PKG... [--channel C]
   image remove NAME PKG...
   image upgrade NAME [PKG...]     through the resolver over the whole image; what comes goes
@@ -158,7 +164,9 @@ layers' snippets. Every change publishes a new image version in one commit.
   image ls | show NAME[@VERSION]  (--json: name, version, id, layers, packages, parent, policy)
   image log NAME                  its history
   image diff NAME A B             packages added, removed, changed; files changed
-  image rollback NAME [--to V]    make an earlier state current again (default: the previous)
+  image rollback NAME [--to V] [--skip-children]
+                                  make an earlier state current again (default: the
+                                  previous); linked children follow as after any change
   image cherry-pick NAME [IMAGE:]COMMIT
                                   run the package change of another image's commit here
   image checkout NAME[@VERSION] DIR [--hardlink]
@@ -188,7 +196,8 @@ Example:
     channel: { type: 'string', describe: 'create, install, upgrade: the channel packages come from' },
     to: { type: 'string', describe: 'rollback: the version, HEAD~N or commit to return to' },
     message: { type: 'string', short: 'm', describe: 'why: recorded in the commit message' },
-    'skip-children': { type: 'boolean', describe: 'install, remove, upgrade: leave linked children out of sync (audit shows them)' },
+    nodeps: { type: 'boolean', describe: 'create: an image whose packages do not hold together (the problems are recorded; image show and audit list them)' },
+    'skip-children': { type: 'boolean', describe: 'install, remove, upgrade, rollback: leave linked children out of sync (audit shows them)' },
     hardlink: { type: 'boolean', describe: 'checkout: hard links into the checkout cache instead of copies (read-only tree)' },
     format: { type: 'string', describe: 'export: dir, tar.zst, overlay or squashfs (default: from OUT\'s suffix)' },
   },

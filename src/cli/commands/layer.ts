@@ -45,6 +45,11 @@ function headText(r: Pick<LayerResult, 'name' | 'version' | 'id' | 'check' | 're
 /** Exit 1 when a dry run finds the version understated. */
 const exitOf = (r: Pick<LayerResult, 'check'>, dryRun: boolean): number => (dryRun && r.check !== null && !r.check.ok ? 1 : 0);
 
+/** A layer published with --nodeps says so, with what it was published despite. */
+function nodepsText(nodeps: string[] | undefined): string[] {
+  return nodeps?.length ? [`published with --nodeps despite: ${nodeps.join('; ')}`] : [];
+}
+
 async function run(input: CommandInput): Promise<CommandOutput> {
   const [sub, ...rest] = input.positionals;
   const store = await input.openStore();
@@ -55,8 +60,8 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       if (!ref) throw new BazaarError('ERR_USAGE', `name the layer: bazaar layer ${sub} NAME@VERSION --package NEVRA... | --resolve NAME... --channel C`);
       const dryRun = sub === 'check-version';
       const content = contentOf(input, more);
-      const r = await withPackageArgs(content.packages ?? [], (packages) => createLayer(store, ref, { ...content, ...(packages.length ? { packages } : {}) }, { force: input.options.force === true, dryRun }));
-      const text = [...headText(r, dryRun), ...(dryRun ? [] : r.packages.map((p) => `+ ${p}`))];
+      const r = await withPackageArgs(content.packages ?? [], (packages) => createLayer(store, ref, { ...content, ...(packages.length ? { packages } : {}) }, { force: input.options.force === true, dryRun, nodeps: input.options.nodeps === true }));
+      const text = [...headText(r, dryRun), ...(dryRun ? [] : [...nodepsText(r.nodeps), ...r.packages.map((p) => `+ ${p}`)])];
       return { exitCode: exitOf(r, dryRun), json: r, text: text.join('\n') };
     }
     case 'import':
@@ -88,7 +93,7 @@ async function run(input: CommandInput): Promise<CommandOutput> {
     case 'show': {
       expectArgs(rest, 1, 1, 'bazaar layer show NAME[@RANGE]');
       const l = await store.read((s) => showLayer(store, s, rest[0] as string));
-      return { exitCode: 0, json: l, text: [`${l.name}@${l.version}\t${l.id}\t(${l.source})`, ...l.packages.map((p) => `  ${p}`)].join('\n') };
+      return { exitCode: 0, json: l, text: [`${l.name}@${l.version}\t${l.id}\t(${l.source})`, ...nodepsText(l.nodeps ?? undefined), ...l.packages.map((p) => `  ${p}`)].join('\n') };
     }
     case 'upgrade': {
       expectArgs(rest, 1, 1, 'bazaar layer upgrade NAME@VERSION --to NAME@VERSION [--force]');
@@ -114,8 +119,12 @@ export const layer: Command = {
   usage: `bazaar layer ${SUBCOMMANDS} ...`,
   help: `Layers are versioned (name@semver), immutable once published, and shared by images.
 
-  layer create NAME@VERSION --package NEVRA... [--channel C] [--force]
-                                  a layer of these builds (of the store, or of channel C)
+  layer create NAME@VERSION --package NEVRA... [--channel C] [--force] [--nodeps]
+                                  a layer of these builds (of the store, or of channel C);
+                                  they must hold together as rpm -i of them would check
+                                  (requirements, conflicts, file conflicts), or --nodeps
+                                  publishes it with the problems recorded (layer show and
+                                  audit list them): a layer that sits on another
   layer create NAME@VERSION --resolve NAME... --channel C [--force]
                                   these packages and their dependencies, resolved in C
   layer check-version NAME@VERSION (same content options)
@@ -159,6 +168,7 @@ Example:
     resolve: { type: 'string', multiple: true, describe: 'create: names to install with their dependencies (needs --channel)' },
     channel: { type: 'string', describe: 'create: the channel to take or resolve packages from' },
     force: { type: 'boolean', describe: 'create: publish an understated version (recorded); upgrade: move breaking images too' },
+    nodeps: { type: 'boolean', describe: "create: publish packages that do not hold together on their own (the problems are recorded in the layer)" },
     to: { type: 'string', describe: 'upgrade: the new version (NAME@VERSION)' },
     'dry-run': { type: 'boolean', describe: 'import, import-rpmdb: print the version check only, publish nothing' },
     xattrs: { type: 'string', describe: "import, import-rpmdb from a directory: which extended attributes to read: all (needs root; the default as root), visible (user.*, the default otherwise) or none" },

@@ -1,5 +1,6 @@
 import { BazaarError } from '../../errors.js';
-import { audit, linkImage, linkTree, setLinkPolicy, syncImage, unlinkImage } from '../../image/links.js';
+import { isBroken, problemLines } from '../../image/link-judge.js';
+import { audit, layerExceptions, linkImage, linkTree, setLinkPolicy, syncImage, unlinkImage } from '../../image/links.js';
 import type { LinkNode } from '../../image/links.js';
 import { familyText } from '../change-text.js';
 import type { FamilyChange } from '../change-text.js';
@@ -84,24 +85,34 @@ Example:
   },
 };
 
+const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
 export const auditCommand: Command = {
   name: 'audit',
-  usage: 'bazaar audit [CHILD] [--json]',
-  help: `Lists every violation of every linked image's content policy and parent
-dependencies (or of one image): exit 1 if there is any, 0 when all comply.
-'bazaar sync CHILD' repairs a child.
+  usage: 'bazaar audit [IMAGE] [--json]',
+  help: `Judges every linked image against its link: the violations of its content policy
+and parent dependencies, and whether it holds together with what its parent gives it
+(every requirement met, no conflict, as rpm -i would check). Images without a parent are
+listed when they do not hold together, and layers published with --nodeps with what
+they were published despite. Exit 1 if any image has a violation or an unmet
+dependency, 0 when all comply and hold together. 'bazaar sync CHILD' repairs a child.
 
 Example:
   bazaar audit --json | jq '.[] | select(.violations | length > 0) | .image'`,
   options: {},
   async run({ positionals, openStore }) {
-    expectArgs(positionals, 0, 1, 'bazaar audit [CHILD]');
+    expectArgs(positionals, 0, 1, 'bazaar audit [IMAGE]');
     const store = await openStore();
-    const entries = await store.read((s) => audit(store, s, positionals[0]));
-    const bad = entries.filter((e) => e.violations.length);
-    const text = entries.map((e) => [`${e.image} -> ${e.parent}@${e.parentVersion} (${e.policy}): ${e.violations.length ? `${e.violations.length} violation${e.violations.length === 1 ? '' : 's'}` : 'complies'}`,
-      ...e.violations.map((v) => `  ${v.message}`)].join('\n'));
-    return { exitCode: bad.length ? 1 : 0, json: entries, text: text.join('\n') || 'no linked images' };
+    const { entries, layers } = await store.read(async (s) => ({ entries: await audit(store, s, positionals[0]), layers: positionals[0] ? [] : await layerExceptions(store, s) }));
+    const text = [
+      ...entries.map((e) => {
+        const head = e.parent ? `${e.image} -> ${e.parent}@${e.parentVersion} (${e.policy})` : `${e.image} (no parent)`;
+        const verdict = isBroken(e) ? [e.violations.length ? count(e.violations.length, 'violation') : '', e.dependencies.length ? count(e.dependencies.length, 'unmet dependency', 'unmet dependencies') : ''].filter(Boolean).join(', ') : e.parent ? 'complies, and holds together' : 'holds together';
+        return [`${head}: ${verdict}`, ...problemLines(e).map((l) => `  ${l}`), ...e.notes.map((n) => `  note: ${n}`)].join('\n');
+      }),
+      ...layers.map((l) => [`layer ${l.layer}@${l.version}: published with --nodeps despite`, ...l.nodeps.map((n) => `  ${n}`)].join('\n')),
+    ];
+    return { exitCode: entries.some(isBroken) ? 1 : 0, json: [...entries, ...layers], text: text.join('\n') || 'no linked images' };
   },
 };
 

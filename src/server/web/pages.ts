@@ -9,6 +9,7 @@ import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import { imageLog } from '../../image/image-history.js';
 import { listImages, showImage } from '../../image/image-ops.js';
+import { isBroken } from '../../image/link-judge.js';
 import { audit, childrenOf } from '../../image/links.js';
 import { formatDependency } from '../../rpm/dependency.js';
 import { channelLog, listChannels } from '../../store/channel-history.js';
@@ -117,9 +118,9 @@ ${m.files.map((f) => html`<tr class="mono"><td>${f.mode.toString(8).padStart(7, 
       audit: await audit(store, view, name).catch(() => []),
     }));
     const state = d.image.parent === null ? html`<p>not linked to a parent</p>`
-      : d.audit.length === 0 || d.audit.every((a) => a.violations.length === 0) ? html`<p class="ok">linked to <a href="/ui/images/${enc(d.image.parent)}">${d.image.parent}</a> (${d.image.policy}): in compliance</p>`
-        : html`<p class="bad">linked to <a href="/ui/images/${enc(d.image.parent)}">${d.image.parent}</a> (${d.image.policy}): ${d.audit.flatMap((a) => a.violations).length} violation(s)</p>
-<ul>${d.audit.flatMap((a) => a.violations).map((v) => html`<li>${v.kind}: ${v.name}</li>`)}</ul>`;
+      : d.audit.length === 0 || !d.audit.some(isBroken) ? html`<p class="ok">linked to <a href="/ui/images/${enc(d.image.parent)}">${d.image.parent}</a> (${d.image.policy}): in compliance, and whole</p>`
+        : html`<p class="bad">linked to <a href="/ui/images/${enc(d.image.parent)}">${d.image.parent}</a> (${d.image.policy}): ${d.audit.flatMap((a) => a.violations).length} violation(s), ${d.audit.flatMap((a) => a.dependencies).length} unmet dependency(ies)</p>
+<ul>${d.audit.flatMap((a) => a.violations).map((v) => html`<li>${v.kind}: ${v.name}</li>`)}${d.audit.flatMap((a) => a.dependencies).map((p) => html`<li>${p.text}</li>`)}</ul>`;
     return c.html(page(`Image ${name}@${d.image.version}`, html`
 <h2>Audit</h2>${state}
 <h2>Layers (lowest first)</h2>

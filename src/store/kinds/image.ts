@@ -27,6 +27,11 @@ export interface ImageObject {
   /** The channel `image install` takes packages from by default. */
   channel?: string;
   parent?: ImageParent;
+  /**
+   * Created with `--nodeps`: what `rpm -i` of its packages reported then (unmet
+   * requirements, conflicts), accepted on purpose; `image show` and `audit` list them.
+   */
+  nodeps?: string[];
 }
 
 export const imageKind: Kind<ImageObject> = {
@@ -43,6 +48,7 @@ export const imageKind: Kind<ImageObject> = {
       const p = value.parent as Partial<ImageParent> | null;
       if (p === null || typeof p !== 'object' || typeof p.name !== 'string' || typeof p.policy !== 'string') throw invalid(id, 'image', 'its parent is malformed');
     }
+    if (value.nodeps !== undefined && !(Array.isArray(value.nodeps) && value.nodeps.every((x) => typeof x === 'string'))) throw invalid(id, 'image', 'its nodeps list is malformed');
     return { ...(value as unknown as ImageObject), kind: 'image', v: value.v as number };
   },
   refs(i) {

@@ -36,6 +36,11 @@ export interface LayerObject {
   /** When the version was published below the bump its content needs (`--force`): why. */
   forced?: { required: string; reasons: string[] };
   /**
+   * Published with `--nodeps`: the problems `rpm -i` of its packages alone reports
+   * (unmet requirements, conflicts), accepted on purpose; `layer show` and `audit` list them.
+   */
+  nodeps?: string[];
+  /**
    * A private layer's removals from the layers below (paths, no leading slash): also in
    * its tree as whiteouts; listed so the next version of the layer can be rebuilt.
    */
@@ -54,6 +59,7 @@ export const layerKind: Kind<LayerObject> = {
       const x = p as Partial<LayerPackage> | null;
       if (x === null || typeof x !== 'object' || typeof x.nevra !== 'string' || typeof x.build !== 'string') throw invalid(id, 'layer', 'a package entry is malformed');
     }
+    if (value.nodeps !== undefined && !(Array.isArray(value.nodeps) && value.nodeps.every((x) => typeof x === 'string'))) throw invalid(id, 'layer', 'its nodeps list is malformed');
     return { ...(value as unknown as LayerObject), kind: 'layer', v: value.v as number };
   },
   refs(l) {
