@@ -132,9 +132,9 @@ async function baseFixture(): Promise<Fixture> {
   await ok(['add', file('filesystem-2.3.21-alt1.x86_64'), file('setup-2.2.9-alt1.noarch'), file('etcskel-5.0-alt1.noarch'), file('sed-4.9-alt1.x86_64')]);
   await ok(['channel', 'create', 'c']);
   await ok(['channel', 'add', 'c', 'filesystem', 'setup', 'etcskel', 'sed']);
-  await ok(['layer', 'create', 'q@1.0.0', '--package', 'etcskel']);
-  await ok(['image', 'create', 'q@1.0.0', '--layer', 'q@1']);
-  await ok(['image', 'create', 'kid@1.0.0', '--layer', 'q@1']);
+  await ok(['layer', 'create', 'q@1.0.0', '--nodeps', '--package', 'etcskel']);
+  await ok(['image', 'create', 'q@1.0.0', '--nodeps', '--layer', 'q@1']);
+  await ok(['image', 'create', 'kid@1.0.0', '--nodeps', '--layer', 'q@1']);
   await ok(['group', 'set', 'g', 'sed']);
   await ok(['token', 'create', '--scope', 'read', '--name', 'r']);
   const tree = join(scratch, 'tree');

@@ -36,7 +36,7 @@ let base = '';
 async function baseStore(): Promise<string> {
   if (base) return base;
   base = join(tempDir('no70'), 'store');
-  for (const args of [['init'], ['add', file('etcskel-5.0-alt1.noarch'), file('setup-2.2.9-alt1.noarch')], ['layer', 'create', 'q@1.0.0', '--package', 'etcskel'], ['image', 'create', 'q@1.0.0', '--layer', 'q@1']]) {
+  for (const args of [['init'], ['add', file('etcskel-5.0-alt1.noarch'), file('setup-2.2.9-alt1.noarch')], ['layer', 'create', 'q@1.0.0', '--nodeps', '--package', 'etcskel'], ['image', 'create', 'q@1.0.0', '--nodeps', '--layer', 'q@1']]) {
     const r = await runInProcess([...args, '--store', base]);
     assert.is(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
   }

@@ -46,8 +46,8 @@ function sampleStore(): string {
   ok(['add', '--store', sample, ...files]);
   ok(['channel', 'create', '--store', sample, 'sample']);
   ok(['channel', 'add', '--store', sample, 'sample', 'filesystem', 'sed']);
-  ok(['layer', 'create', '--store', sample, 'base@1.0.0', '--package', 'filesystem', 'sed']);
-  ok(['image', 'create', '--store', sample, 'web@1.0.0', '--layer', 'base@1', '--channel', 'sample']);
+  ok(['layer', 'create', '--store', sample, 'base@1.0.0', '--nodeps', '--package', 'filesystem', 'sed']);
+  ok(['image', 'create', '--store', sample, 'web@1.0.0', '--nodeps', '--layer', 'base@1', '--channel', 'sample']);
   return sample;
 }
 

@@ -178,7 +178,7 @@ testWith(t, 'seeded random rich-dependency sets on the base: -V, -Va, --nofiles 
     // their sets (issue 17, defect 4), this one is published as a recorded exception
     const create = ['layer', 'create', '--store', store, `rich${s}@1.0.0`, '--package', ...nvras];
     if (bazaar(create).status !== 0) ok([...create, '--nodeps']);
-    ok(['image', 'create', '--store', store, `rich${s}@1.0.0`, '--layer', 'base@^1.0', '--layer', `rich${s}@^1.0`]);
+    ok(['image', 'create', '--store', store, `rich${s}@1.0.0`, '--nodeps', '--layer', 'base@^1.0', '--layer', `rich${s}@^1.0`]);
     const root = oracleRoot(store, `rich${s}`);
     roots.push(root);
     const names = set.map((f) => rpm(['-qp', '--nosignature', '--nodigest', '--qf', '%{NAME}', f]).stdout.toString('utf8'));

@@ -31,13 +31,13 @@ function pristineStore(): string {
   pristine = freshStore('damaged-listing');
   const files = sampleRpms().filter((f) => /\/(filesystem-2|sed-4)/.test(f) && !f.endsWith('.src.rpm'));
   ok(['add', '--store', pristine, ...files]);
-  ok(['layer', 'create', '--store', pristine, 'base@1.0.0', '--package', 'filesystem', 'sed']);
+  ok(['layer', 'create', '--store', pristine, 'base@1.0.0', '--nodeps', '--package', 'filesystem', 'sed']);
   const upper = tempDir('upper');
   mkdirSync(join(upper, 'etc'));
   writeFileSync(join(upper, 'etc/motd'), 'welcome\n');
   ok(['layer', 'import', '--store', pristine, '--xattrs', 'none', 'va-rw@1.0.0', upper]);
-  ok(['image', 'create', '--store', pristine, 'web@1.0.0', '--layer', 'base@1', '--layer', 'va-rw@1']);
-  ok(['image', 'create', '--store', pristine, 'plain@1.0.0', '--layer', 'base@1']);
+  ok(['image', 'create', '--store', pristine, 'web@1.0.0', '--nodeps', '--layer', 'base@1', '--layer', 'va-rw@1']);
+  ok(['image', 'create', '--store', pristine, 'plain@1.0.0', '--nodeps', '--layer', 'base@1']);
   ok(['link', '--store', pristine, 'plain', 'web', '--policy', 'sync:minimal']);
   return pristine;
 }

@@ -42,8 +42,8 @@ async function baseStore(): Promise<string> {
   await ok(base, ['channel', 'create', 'c']);
   await ok(base, ['channel', 'add', 'c', 'filesystem', 'setup', 'etcskel']);
   await ok(base, ['pin', 'setup']);
-  await ok(base, ['layer', 'create', 'q@1.0.0', '--package', 'etcskel']);
-  await ok(base, ['image', 'create', 'q@1.0.0', '--layer', 'q@1']);
+  await ok(base, ['layer', 'create', 'q@1.0.0', '--nodeps', '--package', 'etcskel']);
+  await ok(base, ['image', 'create', 'q@1.0.0', '--nodeps', '--layer', 'q@1']);
   await ok(base, ['token', 'create', '--scope', 'read', '--name', 'r']);
   return base;
 }
@@ -108,8 +108,8 @@ const WRITERS: Array<{ name: string; args: string[] }> = [
   { name: 'channel rename', args: ['channel', 'rename', 'c', 'e'] },
   { name: 'pin', args: ['pin', 'sed'] },
   { name: 'rm', args: ['rm', 'sed'] },
-  { name: 'layer create', args: ['layer', 'create', 'z@1.0.0', '--package', 'sed'] },
-  { name: 'image create', args: ['image', 'create', 'z@1.0.0', '--layer', 'q@1'] },
+  { name: 'layer create', args: ['layer', 'create', 'z@1.0.0', '--nodeps', '--package', 'sed'] },
+  { name: 'image create', args: ['image', 'create', 'z@1.0.0', '--nodeps', '--layer', 'q@1'] },
   { name: 'group set', args: ['group', 'set', 'g', 'sed', 'lib*'] },
   { name: 'token create', args: ['token', 'create', '--scope', 'admin'] },
   { name: 'import-tree', args: ['import-tree', 'TREE', '--name', 'src'] },

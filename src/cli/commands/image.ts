@@ -42,7 +42,9 @@ async function run(input: CommandInput): Promise<CommandOutput> {
   switch (sub) {
     case 'create': {
       expectArgs(rest, 1, 1, 'bazaar image create NAME@VERSION --layer L@RANGE... [--channel C]');
-      const r = await createImage(store, rest[0] as string, list(input.options.layer), { ...(channel ? { channel } : {}), nodeps: input.options.nodeps === true });
+      const layers = list(input.options.layer);
+      if (layers.length === 0) throw new BazaarError('ERR_USAGE', 'name the image\'s layers, lowest first: bazaar image create NAME@VERSION --layer L@RANGE... [--channel C]');
+      const r = await createImage(store, rest[0] as string, layers, { ...(channel ? { channel } : {}), nodeps: input.options.nodeps === true });
       return { exitCode: 0, json: r, text: [`created image ${r.name}@${r.version}\t${r.id}`, ...r.layers.map((l) => `  ${l.private ? '(private)' : `${l.name}@${l.version}`}\t${l.id}`), ...nodepsText(r.nodeps)].join('\n') };
     }
     case 'install':
