@@ -14,7 +14,7 @@ import { MemorySource } from '../resolver/memory-source.js';
 import { Pool } from '../resolver/provides-index.js';
 import { resolve } from '../resolver/solve.js';
 import type { PackageRecord, PackageSource } from '../resolver/source.js';
-import { formatNevraWithEpoch, parseNevra } from '../rpm/nevra.js';
+import { displayNevra, formatNevraWithEpoch, parseNevra } from '../rpm/nevra.js';
 import { FileFlag } from '../rpm/tags.js';
 import type { BuildRecord } from '../store/kinds/build.js';
 import type { ImageObject } from '../store/kinds/image.js';
@@ -31,7 +31,7 @@ import { stageKind } from '../store/kinds/index.js';
 import type { InstalledPackage } from './image-db.js';
 import { MULTIVERSION, checkUnique, commitImage, imageBump, layerLabel, nextVersion } from './images.js';
 import type { LoadedImage } from './images.js';
-import { buildLayerTree, rpmNevra } from './layer-content.js';
+import { buildLayerTree } from './layer-content.js';
 import type { LayerBuild } from './layer-content.js';
 
 export interface ImageChange {
@@ -85,6 +85,33 @@ export function parseJobs(message: string): ImageChange | null {
  * newer build of the name, or one obsoleting it), as opposed to removed outright.
  */
 export interface ChangePlan { add: LayerBuild[]; remove: InstalledPackage[]; replaced?: Set<ObjectId> }
+
+/**
+ * A plan as the lines of its commit message, each build once: what comes (`+`) and what
+ * goes (`-`), what `change` asked for first, then what the resolver pulled in or took
+ * along, marked so. Without `change` (a child carried along, an unlink) nothing was asked.
+ */
+export function planLines(plan: ChangePlan, change?: ImageChange): string[] {
+  const upgradeAll = change?.upgrade === 'all';
+  const askedIn = new Set([...(change?.install ?? []), ...(Array.isArray(change?.upgrade) ? change.upgrade : [])]);
+  const askedOut = new Set(change?.erase ?? []);
+  const adds = plan.add.map((b) => ({ asked: change !== undefined && (upgradeAll || askedIn.has(b.record.name) || askedIn.has(b.record.nevra)), line: `+ ${displayNevra(b.record)}` }));
+  const removes = plan.remove.map((p) => ({ asked: askedOut.has(p.snippet.name) || askedOut.has(p.snippet.nevra), line: `- ${displayNevra(p.snippet)}` }));
+  const mark = (x: { asked: boolean; line: string }, why: string): string => (x.asked || change === undefined ? x.line : `${x.line} (${why})`);
+  return [...new Set([
+    ...adds.filter((x) => x.asked).map((x) => x.line), ...removes.filter((x) => x.asked).map((x) => x.line),
+    ...adds.filter((x) => !x.asked).map((x) => mark(x, 'pulled in')), ...removes.filter((x) => !x.asked).map((x) => mark(x, 'taken along')),
+  ])];
+}
+
+/** The first line of a change's commit: what was asked (`install lighttpd; remove core-os`). */
+export function askedLine(change: ImageChange): string {
+  return [
+    ...(change.install?.length ? [`install ${change.install.join(', ')}`] : []),
+    ...(change.erase?.length ? [`remove ${change.erase.join(', ')}`] : []),
+    ...(change.upgrade === 'all' ? ['upgrade all'] : change.upgrade?.length ? [`upgrade ${change.upgrade.join(', ')}`] : []),
+  ].join('; ');
+}
 
 /** Where a build of the universe lives in the store: its build record, by build id. */
 export type RecordOf = (buildId: string, key: string) => Promise<{ record: BuildRecord; recordId: ObjectId } | null>;
@@ -219,8 +246,8 @@ export async function applyPlan(store: Store, tx: Transaction, loaded: LoadedIma
   const builds = [...privateKept, ...plan.add];
   const content = await buildLayerTree(store.objects, builds, { whiteouts: [...whiteouts].sort(), installTime: Math.floor(store.now() / 1000), staged });
   tx.stage(...staged);
-  const installed = plan.add.map((b) => rpmNevra(b.record));
-  const removed = plan.remove.map((p) => p.snippet.nevra);
+  const installed = plan.add.map((b) => displayNevra(b.record));
+  const removed = plan.remove.map((p) => displayNevra(p.snippet));
   // the new image's database, for its version bump and the uniqueness check
   const trees = [...loaded.trees.slice(0, -1), content.tree];
   const next = { ...loaded, trees, db: await imageDb(store.objects, trees, treeReader(store.objects)) };

@@ -6,6 +6,7 @@
  * cherry-pick (the package request one commit made, run against another image through
  * the resolver).
  */
+import { displayNevra } from '../rpm/nevra.js';
 import { BazaarError } from '../errors.js';
 import type { BranchView } from '../store/branch-view.js';
 import { readKind } from '../store/kinds/index.js';
@@ -111,7 +112,7 @@ export async function diffImage(store: Store, view: BranchView, name: string, a:
   const get = treeReader(store.objects);
   const before = await loadImage(store.objects, await imageAt(view, name, a), get);
   const after = await loadImage(store.objects, await imageAt(view, name, b), get);
-  const byName = (db: typeof before.db): Map<string, string> => new Map(db.map((p) => [`${p.snippet.name}.${p.snippet.arch}`, p.snippet.nevra]));
+  const byName = (db: typeof before.db): Map<string, string> => new Map(db.map((p) => [`${p.snippet.name}.${p.snippet.arch}`, displayNevra(p.snippet)]));
   const x = byName(before.db);
   const y = byName(after.db);
   const fx = await mergedFiles(before.trees, get);

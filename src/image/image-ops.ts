@@ -18,7 +18,7 @@ import { treeReader } from './compose-tree.js';
 import { imageDb, installedMeta } from './image-db.js';
 import { imageSetProblems, setRefusal } from './image-check.js';
 import { checkFamilies } from './link-judge.js';
-import { applyPlan, formatJobs, planChange } from './image-change.js';
+import { applyPlan, askedLine, formatJobs, planChange, planLines } from './image-change.js';
 import { linkConstraints, outsidePackages, withParentBuilds } from './link-policy.js';
 import { carryChildren, recordsAnywhere, rulesOf } from './links.js';
 import type { FamilyResult } from './links.js';
@@ -140,9 +140,8 @@ export async function changeImage(store: Store, name: string, change: ImageChang
     if (plan.add.length === 0 && plan.remove.length === 0) {
       return { name, version: loaded.image.version, id: loaded.id, installed: [], removed: [], private: loaded.image.private, children: [] };
     }
-    const what = [...plan.add.map((b) => `install ${b.record.nevra}`), ...plan.remove.map((p) => `remove ${p.snippet.nevra}`)];
-    const headline = options.message ?? what.slice(0, 3).join(', ') + (what.length > 3 ? ` and ${what.length - 3} more` : '');
-    const r = await applyPlan(store, tx, loaded, plan, `${headline}\n\n${what.join('\n')}\n\n${formatJobs(change)}`);
+    const headline = options.message ?? askedLine(change);
+    const r = await applyPlan(store, tx, loaded, plan, `${headline}\n\n${planLines(plan, change).join('\n')}\n\n${formatJobs(change)}`);
     const children = await carryChildren(store, tx, r.id, { ...options, previous: loaded.id });
     await checkFamilies(store, tx, [name], `the change of ${name}`, options);
     return { ...r, children };

@@ -7,6 +7,7 @@
  * image's Provides (docs/versioning-policy.md#rule-layer-bump).
  */
 import semver from 'semver';
+import { displayNevra } from '../rpm/nevra.js';
 import { BazaarError, isDamageError } from '../errors.js';
 import { parseLayerRef } from '../policy/layer-ref.js';
 import { requiredBump } from '../policy/semver-bump.js';
@@ -138,7 +139,7 @@ export function describeImage(loaded: LoadedImage): ImageDescription {
   return {
     name: i.name, version: i.version, id: loaded.id,
     layers: [...i.layers.map((l) => ({ name: l.name, version: l.version, id: l.id, range: l.range })), { name: i.name, version: loaded.privateLayer.version, id: i.private, private: true as const }],
-    packages: loaded.db.map((p) => `${p.snippet.name}-${p.snippet.epoch}:${p.snippet.version}-${p.snippet.release}.${p.snippet.arch}`).sort(),
+    packages: loaded.db.map((p) => displayNevra(p.snippet)).sort(),
     parent: i.parent?.name ?? null, policy: i.parent?.policy ?? null, channel: i.channel ?? null, nodeps: i.nodeps ?? null,
   };
 }

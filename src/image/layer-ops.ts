@@ -12,7 +12,7 @@ import { resolve } from '../resolver/solve.js';
 import { channelSource, recordOf } from '../resolver/catalog-source.js';
 import { setProblems } from '../resolver/consistency.js';
 import type { PackageRecord } from '../resolver/source.js';
-import { formatNevraWithEpoch } from '../rpm/nevra.js';
+import { displayNevra, formatNevraWithEpoch } from '../rpm/nevra.js';
 import type { BranchView } from '../store/branch-view.js';
 import { findBuild } from '../store/builds.js';
 import { channelBranch, layerBranch, PACKAGES_BRANCH } from '../store/ref-paths.js';
@@ -130,22 +130,23 @@ export async function createLayer(store: Store, ref: string, req: LayerContentRe
         throw err;
       }
     };
-    const nevras = (b: BuiltLayer): string[] => b.layer.packages.map((p) => p.nevra);
+    // what the layer holds, as bazaar spells a build (the layer object keeps rpm's N-V-R.A)
+    const packages = builds.map((b) => displayNevra(b.record)).sort();
     if (published !== undefined) {
       const { built, rebuild } = await rebuildPublished(store, tx, published, name, version, builds, builder);
       const r = await restoreLayer(store.objects, tx, published, built, rebuild, { dryRun: options.dryRun === true });
-      return { name, version, id: r.id, packages: nevras(built), check: null, restored: r.restored, ...nodeps };
+      return { name, version, id: r.id, packages, check: null, restored: r.restored, ...nodeps };
     }
     const built = await builder(Math.floor(store.now() / 1000))();
     try {
       if (options.dryRun) {
         const check = await checkVersion(store.objects, tx, name, version, built.layer.tree);
         await store.objects.discard(built.staged);
-        return { name, version, id: null, packages: nevras(built), check, ...nodeps };
+        return { name, version, id: null, packages, check, ...nodeps };
       }
       tx.stage(...built.staged);
       const { id, check } = await publishLayer(store.objects, tx, built.layer, options);
-      return { name, version, id, packages: nevras(built), check, ...nodeps };
+      return { name, version, id, packages, check, ...nodeps };
     } catch (err) {
       await store.objects.discard(built.staged);
       throw err;
@@ -212,7 +213,7 @@ export async function showLayer(store: Store, view: BranchView, ref: string): Pr
   const db = await imageDb(store.objects, [picked.layer.tree], treeReader(store.objects));
   return {
     name, version: picked.version, id: picked.id, source: picked.layer.source, tree: picked.layer.tree,
-    packages: db.map((p) => `${p.snippet.name}-${p.snippet.epoch}:${p.snippet.version}-${p.snippet.release}.${p.snippet.arch}`).sort(),
+    packages: db.map((p) => displayNevra(p.snippet)).sort(),
     forced: picked.layer.forced ?? null, nodeps: picked.layer.nodeps ?? null, parent: null, policy: null,
   };
 }

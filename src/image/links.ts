@@ -18,7 +18,7 @@ import type { ObjectId } from '../store/layout.js';
 import type { Store } from '../store/store.js';
 import type { Transaction } from '../store/transaction.js';
 import { treeReader } from './compose-tree.js';
-import { applyPlan, planChange } from './image-change.js';
+import { applyPlan, planChange, planLines } from './image-change.js';
 import type { ChangeResult, ImageChange, RecordOf } from './image-change.js';
 import { imageId, imageNames, loadImage } from './images.js';
 import type { LoadedImage } from './images.js';
@@ -110,7 +110,7 @@ export async function bringIntoCompliance(store: Store, tx: Transaction, child: 
     const needs = [...(named.size ? [`they need ${[...named].join(', ')}`] : []), ...broken.map((b) => b.text)].join('; ');
     throw new BazaarError('ERR_POLICY_VIOLATION', `image ${child.image.name}: ${found.length ? `complying with ${link.policy}` : `staying whole under ${link.policy}`} would break ${what} (${needs})`, { data: { image: child.image.name, breaks: dragged.map((p) => p.snippet.nevra) } });
   }
-  const what = [...plan.add.map((b) => `install ${b.record.nevra}`), ...plan.remove.map((p) => `remove ${p.snippet.nevra}`)];
+  const what = planLines(plan);
   return applyPlan(store, tx, child, plan, `${why}${what.length ? `\n\n${what.join('\n')}` : ''}`, { parent: link });
 }
 
@@ -255,7 +255,7 @@ export async function unlinkImage(store: Store, child: string): Promise<ChangeRe
     const alone = { ...c, image: { ...c.image, parent: undefined } };
     const plan = unaccepted(await imageClosure(store, c.id, null, async () => c.db), c.image).length === 0 ? { add: [], remove: [] }
       : await planChange(alone, c.image.channel ? await channelSource(store, tx, c.image.channel) : new MemorySource([], 'no channel'), {}, recordsAnywhere(store, tx, c.image.channel), { virtual: linkConstraints(null, c).virtual });
-    const what = [...plan.add.map((b) => `install ${b.record.nevra}`), ...plan.remove.map((p) => `remove ${p.snippet.nevra}`)];
+    const what = planLines(plan);
     const r = await applyPlan(store, tx, c, plan, `unlink ${child} from ${c.image.parent.name}${what.length ? `\n\n${what.join('\n')}` : ''}`, { unlink: true });
     await checkFamilies(store, tx, [child], `unlinking ${child}`);
     return { ...r, children: [] };

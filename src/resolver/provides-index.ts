@@ -10,7 +10,7 @@ import { parseEvr, type Evr } from '../policy/evr.js';
 import { archScorer } from './arch.js';
 import { compareEvr, flagBits, rangesOverlap } from './overlap.js';
 import { isRich, parseRichDep, richSet, type RichNode } from './rich-dep.js';
-import { formatNevraWithEpoch as formatNevra } from '../rpm/nevra.js';
+import { displayNevra, formatNevraWithEpoch as formatNevra } from '../rpm/nevra.js';
 import type { PackageRecord, PackageSource } from './source.js';
 import { computePackageDeps, decodePackageDeps, type PackageDeps } from './package-deps.js';
 
@@ -193,7 +193,11 @@ export class Pool {
     return out;
   }
 
-  nevra(id: number): string { return formatNevra(this.packages[id].record); }
+  /** A package as bazaar prints it to people (displayNevra: the epoch when not 0). */
+  nevra(id: number): string { return displayNevra(this.packages[id].record); }
+
+  /** A package's key (`name-epoch:version-release.arch`, the epoch always): the machine-readable outputs' spelling. */
+  key(id: number): string { return formatNevra(this.packages[id].record); }
 
   private obsoletersMemo: Map<string, number[]> | null = null;
 

@@ -45,6 +45,17 @@ export function formatNevra(p: { name: string; epoch: number | null; version: st
   return `${p.name}-${p.epoch === null ? '' : `${p.epoch}:`}${p.version}-${p.release}.${p.arch}`;
 }
 
+/**
+ * The one spelling bazaar prints a build in, everywhere but rpm's own lines:
+ * `name-[epoch:]version-release.arch`, the epoch only when it is not 0, as dnf prints it
+ * (`bash-5.2.26-alt2.x86_64`, `libc6-6:2.38-alt2.x86_64`). bazaar-rpm prints what rpm
+ * prints (`name-version-release.arch`); keys and snippet names write the epoch always
+ * (docs/versioning-policy.md#spelling).
+ */
+export function displayNevra(p: { name: string; epoch?: number | null; version: string; release: string; arch: string }): string {
+  return `${p.name}-${p.epoch ? `${p.epoch}:` : ''}${p.version}-${p.release}.${p.arch}`;
+}
+
 /** `name-E:V-R.A`, the epoch always written. */
 export function formatNevraWithEpoch(p: { name: string; epoch: number | null; version: string; release: string; arch: string }): string {
   return `${p.name}-${p.epoch ?? 0}:${p.version}-${p.release}.${p.arch}`;
@@ -53,7 +64,7 @@ export function formatNevraWithEpoch(p: { name: string; epoch: number | null; ve
 /** The lookup key of a build: `formatNevraWithEpoch`, so epoch 0 and no epoch are one key. */
 export function nevraKey(n: Nevra): string { return formatNevraWithEpoch(n); }
 
-/** `name-[E:]V-R.A` from a key, the epoch left out when 0 (as rpm prints most NEVRAs). */
+/** `displayNevra` of a key: the epoch left out when 0. */
 export function nevraOfKey(key: string): string {
   return key.replace(/-0:([^-:]*-[^-]*)$/, '-$1');
 }

@@ -47,12 +47,12 @@ t('install prints the transaction in order; --json gives data; failure exits 1 w
     makeRepo(dir);
     const ok = cli(['--repo', dir, '--install', 'app']);
     assert.is(ok.status, 0, ok.stderr);
-    assert.match(ok.stdout, /install \(3, in order\):\n {2}shell-0:5-1.x86_64\n {2}lib-0:2.0-1.x86_64\n {2}app-0:1.0-1.x86_64/);
+    assert.match(ok.stdout, /install \(3, in order\):\n {2}shell-5-1.x86_64\n {2}lib-2.0-1.x86_64\n {2}app-1.0-1.x86_64/);
     const js = JSON.parse(cli(['--repo', dir, '--install', 'app', '--json']).stdout);
     assert.equal(js.install, ['shell-0:5-1.x86_64', 'lib-0:2.0-1.x86_64', 'app-0:1.0-1.x86_64']);
     const bad = cli(['--repo', dir, '--install', 'broken']);
     assert.is(bad.status, 1);
-    assert.match(bad.stdout, /broken-0:1-1.noarch requires nothing-here, but nothing provides it/);
+    assert.match(bad.stdout, /broken-1-1.noarch requires nothing-here, but nothing provides it/);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 

@@ -40,6 +40,6 @@ export function run(suite: Test, name: string, factory: (records: PackageRecord[
     const pool = new Pool(await factory(fixture()));
     const res = resolve(pool, { jobs: [{ kind: 'install', name: 'app' }] });
     assert.ok(res.ok);
-    if (res.ok) assert.equal(res.install.map((id) => pool.nevra(id)).sort(), ['app-1:2.0-1.x86_64', 'lib-0:2.1-3.x86_64', 'setup-0:1-1.noarch', 'tui-0:1-1.noarch']);
+    if (res.ok) assert.equal(res.install.map((id) => pool.key(id)).sort(), ['app-1:2.0-1.x86_64', 'lib-0:2.1-3.x86_64', 'setup-0:1-1.noarch', 'tui-0:1-1.noarch']);
   });
 }

@@ -6,6 +6,7 @@
  * need the `rpm` tool (testWith(..., ['rpm'], ...)).
  */
 import { spawnSync } from 'node:child_process';
+import { nevraOfKey } from '../../src/rpm/nevra.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,12 +46,13 @@ export function rpmWouldInstall(files: readonly string[], present: readonly stri
   }
 }
 
-/** `name-epoch:version-release.arch` (as `image show --json` spells packages) of each file. */
+/** `name-[epoch:]version-release.arch` (as `image show --json` spells packages: the epoch when not 0) of each file. */
 export function nevraOfFiles(files: readonly string[]): Map<string, string> {
   const r = spawnSync('rpm', ['-qp', ...QUERY, '--qf', '%{NAME}-%{EPOCHNUM}:%{VERSION}-%{RELEASE}.%{ARCH}\n', ...files], { env: RPM_ENV, encoding: 'utf8' });
   const names = r.stdout.split('\n').filter(Boolean);
   if (names.length !== files.length) throw new Error(`rpm -qp named ${names.length} of ${files.length} files: ${r.stderr}`);
-  return new Map(names.map((n, i) => [n, files[i] as string]));
+  // as bazaar prints a build: the epoch when not 0
+  return new Map(names.map((n, i) => [nevraOfKey(n), files[i] as string]));
 }
 
 const depsRead = new Map<string, { name: string; provides: string[]; requires: string[]; files: string[] }>();

@@ -60,7 +60,7 @@ function assertImageLs(store: string, why: RegExp, readable: boolean): void {
   assert.equal(all.map((i) => i.name), ['plain', 'web']);
   const [plain, web] = all as [Listed, Listed];
   assert.is(plain.damaged, undefined);
-  assert.equal(plain.packages, ['filesystem-0:2.3.21-alt1.x86_64', 'sed-1:4.9-alt1.x86_64']);
+  assert.equal(plain.packages, ['filesystem-2.3.21-alt1.x86_64', 'sed-1:4.9-alt1.x86_64']);
   assert.match(web.damaged ?? '', why);
   assert.equal(web.packages, []);
   if (readable) {

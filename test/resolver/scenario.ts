@@ -30,9 +30,9 @@ export function solve(u: Universe, jobs: Job[], opts: { installed?: Universe; ar
   if (!res.ok) return { ok: false, install: [], erase: [], order: [], problem: res.problems.map((c) => renderProblem(pool, c)).join('\n'), pool };
   return {
     ok: true,
-    install: res.install.map((id) => pool.nevra(id)).sort(),
-    erase: res.erase.map((id) => pool.nevra(id)).sort(),
-    order: installOrder(pool, res.install).map((id) => pool.nevra(id)),
+    install: res.install.map((id) => pool.key(id)).sort(),
+    erase: res.erase.map((id) => pool.key(id)).sort(),
+    order: installOrder(pool, res.install).map((id) => pool.key(id)),
     problem: '',
     pool,
   };

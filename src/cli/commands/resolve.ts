@@ -51,7 +51,7 @@ async function runJobs(pool: Pool, file: string): Promise<string> {
     const t0 = performance.now();
     const res = resolve(pool, { jobs: names.map((name): Job => ({ kind: 'install', name })) });
     const ms = Math.round((performance.now() - t0) * 1000) / 1000;
-    if (res.ok) out.push(JSON.stringify({ job: names, ok: true, install: res.install.map((id) => pool.nevra(id)).sort(), ms }));
+    if (res.ok) out.push(JSON.stringify({ job: names, ok: true, install: res.install.map((id) => pool.key(id)).sort(), ms }));
     else out.push(JSON.stringify({ job: names, ok: false, problems: res.problems.map((c) => renderProblem(pool, c)), ms }));
   }
   return out.join('\n');
@@ -125,18 +125,23 @@ epoch. See docs/resolver.md.`,
       const problems = res.problems.map((c) => renderProblem(pool, c));
       return { exitCode: 1, json: { ok: false, problems }, text: problems.join('\n') };
     }
-    const order = installOrder(pool, res.install).map((id) => pool.nevra(id));
-    const erase = res.erase.map((id) => pool.nevra(id)).sort();
-    // an erased build whose name is installed anew is an upgrade (or downgrade): show it so
-    const upgrade = res.erase.flatMap((old) => {
-      const to = res.install.find((id) => pool.packages[id].name === pool.packages[old].name);
-      return to === undefined ? [] : [{ from: pool.nevra(old), to: pool.nevra(to) }];
+    // --json in keys (the epoch always: what tools compare), the text as bazaar prints builds
+    const spell = (as: (id: number) => string): { order: string[]; erase: string[]; upgrade: Array<{ from: string; to: string }> } => ({
+      order: installOrder(pool, res.install).map(as),
+      erase: res.erase.map(as).sort(),
+      // an erased build whose name is installed anew is an upgrade (or downgrade): show it so
+      upgrade: res.erase.flatMap((old) => {
+        const to = res.install.find((id) => pool.packages[id].name === pool.packages[old].name);
+        return to === undefined ? [] : [{ from: as(old), to: as(to) }];
+      }),
     });
+    const keys = spell((id) => pool.key(id));
+    const { order, erase, upgrade } = spell((id) => pool.nevra(id));
     const text = [
       order.length ? `install (${order.length}, in order):\n${order.map((n) => `  ${n}`).join('\n')}` : 'nothing to install',
       ...(upgrade.length ? [`of which upgrades (${upgrade.length}):\n${upgrade.map((u) => `  ${u.from} -> ${u.to}`).join('\n')}`] : []),
       ...(erase.length ? [`erase (${erase.length}):\n${erase.map((n) => `  ${n}`).join('\n')}`] : []),
     ].join('\n');
-    return { exitCode: 0, json: { ok: true, install: order, erase, upgrade }, text };
+    return { exitCode: 0, json: { ok: true, install: keys.order, erase: keys.erase, upgrade: keys.upgrade }, text };
   },
 };
