@@ -33,6 +33,11 @@ export interface CheckoutOptions {
   verifyCache?: 'stat' | 'full';
 }
 
+/** A checkout's progress as the entry count exports report. */
+export function entryCounter(onProgress: ((entries: number) => void) | undefined): ((p: CheckoutProgress) => void) | undefined {
+  return onProgress && ((p) => onProgress(p.entries));
+}
+
 /** Checks the arguments every public entry point of checkout and export shares. */
 export function checkLayerRoots(layerRoots: unknown): asserts layerRoots is ObjectId[] {
   if (!Array.isArray(layerRoots) || !layerRoots.every((r) => typeof r === 'string' && isObjectId(r))) {

@@ -9,7 +9,7 @@
  */
 import { BazaarError } from '../errors.js';
 import type { ObjectId } from '../store/layout.js';
-import { checkLayerRoots, checkout } from './checkout.js';
+import { checkLayerRoots, checkout, entryCounter } from './checkout.js';
 import type { CheckoutResult, CheckoutStore } from './checkout.js';
 import { exportOverlay } from './export-overlay.js';
 import type { OverlayExport } from './export-overlay.js';
@@ -18,6 +18,18 @@ import type { SquashfsExport } from './export-squashfs.js';
 import { mergedLayerEntries } from './merged-layer-entries.js';
 import { TreeCache } from './tree-cache.js';
 import { writeLayerArchive } from './write-layer-archive.js';
+
+const PROGRESS_EVERY = 256;
+
+/** Passes `entries` through, reporting how many went by. */
+async function* counted<T>(entries: AsyncIterable<T>, onProgress: ((entries: number) => void) | undefined): AsyncGenerator<T> {
+  let n = 0;
+  for await (const e of entries) {
+    yield e;
+    if (++n % PROGRESS_EVERY === 0) onProgress?.(n);
+  }
+  onProgress?.(n);
+}
 
 export type ExportFormat = 'dir' | 'tar.zst' | 'overlay' | 'squashfs';
 
@@ -28,6 +40,8 @@ export interface ExportImageOptions {
   /** overlay: the layer directories' names, lowest first (default 0, 1, ...). */
   names?: string[];
   signal?: AbortSignal;
+  /** Called with the number of entries written so far, every few hundred entries and at the end. */
+  onProgress?: (entries: number) => void;
 }
 
 export type ExportResult =
@@ -49,16 +63,16 @@ export async function exportImage(store: CheckoutStore, layerRoots: readonly Obj
   if (options.names !== undefined && options.format !== 'overlay') throw new BazaarError('ERR_USAGE', 'names applies to the overlay format only');
   switch (options.format) {
     case 'dir':
-      return { format: 'dir', checkout: await checkout(store, layerRoots, options.out, { mode: 'copy', signal: options.signal }) };
+      return { format: 'dir', checkout: await checkout(store, layerRoots, options.out, { mode: 'copy', signal: options.signal, onProgress: entryCounter(options.onProgress) }) };
     case 'tar.zst': {
       const skipped: string[] = [];
-      const { bytes } = await writeLayerArchive(mergedLayerEntries(store.objects, layerRoots, { trees: new TreeCache(store.objects, store.dir), onSkip: (p) => skipped.push(p) }), options.out, { compression: 'zstd', signal: options.signal });
+      const { bytes } = await writeLayerArchive(counted(mergedLayerEntries(store.objects, layerRoots, { trees: new TreeCache(store.objects, store.dir), onSkip: (p) => skipped.push(p) }), options.onProgress), options.out, { compression: 'zstd', signal: options.signal });
       return { format: 'tar.zst', bytes, skipped };
     }
     case 'overlay':
-      return { format: 'overlay', ...(await exportOverlay(store, layerRoots, options.out, options.names, options.signal)) };
+      return { format: 'overlay', ...(await exportOverlay(store, layerRoots, options.out, options.names, options.signal, options.onProgress)) };
     case 'squashfs':
-      return { format: 'squashfs', ...(await exportSquashfs(store, layerRoots, options.out, options.signal)) };
+      return { format: 'squashfs', ...(await exportSquashfs(store, layerRoots, options.out, options.signal, options.onProgress)) };
     default:
       throw new BazaarError('ERR_USAGE', `export format is 'dir', 'tar.zst', 'overlay' or 'squashfs', not ${JSON.stringify((options as { format?: unknown }).format)}`);
   }

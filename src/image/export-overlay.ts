@@ -56,7 +56,7 @@ async function* withShownImplicitDirs(objects: ObjectStore, stack: readonly Obje
   }
 }
 
-export async function exportOverlay(store: CheckoutStore, layerRoots: readonly ObjectId[], out: string, names: readonly string[] | undefined, signal?: AbortSignal): Promise<OverlayExport> {
+export async function exportOverlay(store: CheckoutStore, layerRoots: readonly ObjectId[], out: string, names: readonly string[] | undefined, signal?: AbortSignal, onProgress?: (entries: number) => void): Promise<OverlayExport> {
   const dirNames = names ? [...names] : layerRoots.map((_, i) => String(i));
   if (layerRoots.length === 0) throw new BazaarError('ERR_USAGE', 'an overlay needs at least one layer');
   if (dirNames.length !== layerRoots.length) throw new BazaarError('ERR_USAGE', `names has ${dirNames.length} entries for ${layerRoots.length} layers`);
@@ -71,9 +71,12 @@ export async function exportOverlay(store: CheckoutStore, layerRoots: readonly O
   const results: CheckoutResult[] = [];
   try {
     mkdirSync(join(target.dir, 'layers'));
+    let before = 0, inLayer = 0;
     for (let i = 0; i < layerRoots.length; i++) {
+      before += inLayer; inLayer = 0;
+      const base = before;
       const entries = withShownImplicitDirs(store.objects, layerRoots.slice(0, i + 1), layerTree(store.objects, layerRoots[i], { trees }));
-      results.push(await materialiseTree({ objects: store.objects, storeDir: store.dir, owners }, entries, layers[i], { mode: 'copy', overlay: true, signal }));
+      results.push(await materialiseTree({ objects: store.objects, storeDir: store.dir, owners }, entries, layers[i], { mode: 'copy', overlay: true, signal, onProgress: (p) => { inLayer = p.entries; onProgress?.(base + p.entries); } }));
     }
     for (const d of [upper, work, merged]) mkdirSync(d, 0o755);
     finishTarget(target);

@@ -13,7 +13,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { BazaarError } from '../errors.js';
 import type { ObjectId } from '../store/layout.js';
 import type { CheckoutStore } from './checkout.js';
-import { checkout } from './checkout.js';
+import { checkout, entryCounter } from './checkout.js';
 import type { CheckoutResult } from './checkout.js';
 import { findTool } from './find-tool.js';
 import { lookupMergedPath } from './lookup-merged-path.js';
@@ -26,7 +26,7 @@ export interface SquashfsExport { bytes: number; checkout: CheckoutResult; devic
 /** A pseudo-file path mksquashfs 4.5 reads unambiguously: printable ASCII, no space, quote or backslash. */
 const PSEUDO_SAFE = /^[\x21-\x7e]+$/;
 
-export async function exportSquashfs(store: CheckoutStore, layerRoots: readonly ObjectId[], out: string, signal?: AbortSignal): Promise<SquashfsExport> {
+export async function exportSquashfs(store: CheckoutStore, layerRoots: readonly ObjectId[], out: string, signal?: AbortSignal, onProgress?: (entries: number) => void): Promise<SquashfsExport> {
   const tool = findTool('mksquashfs');
   if (!tool) throw new BazaarError('ERR_USAGE', 'exporting squashfs needs mksquashfs, which is not installed (Debian: apt-get install squashfs-tools)');
   checkOutputFile(out);
@@ -36,7 +36,7 @@ export async function exportSquashfs(store: CheckoutStore, layerRoots: readonly 
   const tmp = join(dirname(final), `.${basename(final)}.tmp-${tag}`);
   const pseudo = join(dirname(final), `.${basename(final)}.pseudo-${tag}`);
   try {
-    const result = await checkout(store, layerRoots, tree, { mode: 'copy', signal }).catch((err: unknown) => {
+    const result = await checkout(store, layerRoots, tree, { mode: 'copy', signal, onProgress: entryCounter(onProgress) }).catch((err: unknown) => {
       // the tree is our temp directory beside `out`: a failure to make it is a failure to write `out`
       throw err instanceof BazaarError && err.data.dir === tree ? new BazaarError(err.code, err.message.replace(`cannot check out into ${tree}`, `cannot write ${out}`), { data: { out }, cause: err }) : err;
     });

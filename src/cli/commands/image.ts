@@ -119,7 +119,12 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       expectArgs(rest, 2, 2, `bazaar image export NAME[@VERSION] OUT --format ${EXPORT_FORMATS.join('|')}`);
       const format = (input.options.format as string | undefined) ?? formatOf(rest[1] as string);
       if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new BazaarError('ERR_USAGE', `--format is ${EXPORT_FORMATS.join(', ')}, not '${format}'`);
-      const r = await exportImageRef(store, rest[0] as string, { format: format as typeof EXPORT_FORMATS[number], out: rest[1] as string });
+      input.progress.start(`exporting ${rest[0]}`, 0);
+      let seen = 0;
+      const r = await exportImageRef(store, rest[0] as string, {
+        format: format as typeof EXPORT_FORMATS[number], out: rest[1] as string,
+        onProgress: (entries) => { input.progress.tick(entries - seen); seen = entries; },
+      }).finally(() => input.progress.done());
       const res = r.result;
       const text = [`exported ${r.image.name}@${r.image.version} to ${rest[1]} (${format})`];
       if (res.format === 'dir') text.push(checkoutText(res.checkout));
