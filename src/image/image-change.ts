@@ -172,6 +172,11 @@ export async function planChange(loaded: LoadedImage, universe: PackageSource, c
   const multiversion = [...new Set(loaded.db.map((p) => p.snippet.name).filter((n) => MULTIVERSION.test(n)))];
   const res = resolve(pool, { jobs, constraints, multiversion, allowUninstall: options.allowUninstall ?? false });
   if (!res.ok) {
+    // a name nothing in the channel is called or provides is not found (404), not a conflict (409)
+    const unknown = [...new Set(res.problems.flat().flatMap((c) => (c.kind === 'noCandidates' && c.job.kind === 'install' && !c.job.flags && c.otherArches.length === 0 ? [c.job.name] : [])))];
+    if (unknown.length) {
+      throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `image ${loaded.image.name}: no package named or providing ${unknown.join(', ')} in its channel; 'bazaar ls' lists what the store holds`, { data: { image: loaded.image.name, packages: unknown } });
+    }
     const problems = res.problems.map((c) => renderProblem(pool, c));
     throw new BazaarError('ERR_NO_SOLUTION', `image ${loaded.image.name}: ${problems[0].split('\n')[0].replace(/^problem: /, '')}`, { data: { image: loaded.image.name, problems } });
   }
