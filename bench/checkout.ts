@@ -21,12 +21,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { checkout } from '../src/image/checkout.js';
-import { checkoutCacheDir } from '../src/image/checkout-cache.js';
-import { importLayerEntries } from '../src/image/import-layer-entries.js';
-import { whiteoutEntry } from '../src/image/layer-entry.js';
-import type { LayerEntry } from '../src/image/layer-entry.js';
-import { readLayerDirectory } from '../src/image/read-layer.js';
+import { checkout } from '../src/checkout/checkout.js';
+import { checkoutCacheDir } from '../src/checkout/checkout-cache.js';
+import { importLayerEntries } from '../src/layer/import-layer-entries.js';
+import { whiteoutEntry } from '../src/archive/layer-entry.js';
+import type { LayerEntry } from '../src/archive/layer-entry.js';
+import { readLayerDirectory } from '../src/archive/read-layer.js';
 import type { ObjectId } from '../src/store/layout.js';
 import { Store } from '../src/store/store.js';
 

@@ -1,6 +1,6 @@
 /** How an image change, and the children it carried along, read on a terminal. */
-import type { ChangeResult } from '../image/image-change.js';
-import type { FamilyResult } from '../image/links.js';
+import type { ChangeResult } from '../image/index.js';
+import type { FamilyResult } from '../linked/index.js';
 
 export type FamilyChange = ChangeResult & { children: FamilyResult[] };
 

@@ -4,7 +4,7 @@
  * `main.ts` prints it (text or `--json`) and maps errors to exit codes.
  */
 import { BazaarError } from '../errors.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/index.js';
 
 export type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string; describe: string }>;
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BazaarError, isDamageError, isInputError, oneLine } from '../errors.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/index.js';
 import type { Command, CommandOutput } from './command.js';
 import { commands } from './commands/index.js';
 import { createProgress } from './progress.js';
@@ -157,7 +157,7 @@ export async function main(argv: string[], io: MainStreams = process): Promise<n
       stdin: io.stdin,
       stdout,
       emit: (chunk) => { stdout.write(chunk); },
-      openStore: async (): Promise<Store> => (await import('../store/store.js')).Store.open(storeDir, { onNotice: notice }),
+      openStore: async (): Promise<Store> => (await import('../store/index.js')).Store.open(storeDir, { onNotice: notice }),
       notice,
     });
     print(out, json, stdout);

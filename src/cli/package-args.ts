@@ -6,8 +6,8 @@
  * clients). An argument is a file when it ends in `.rpm` or holds a `/` and names a file.
  */
 import { BazaarError } from '../errors.js';
-import type { ObjectId } from '../store/layout.js';
-import { Store } from '../store/store.js';
+import type { ObjectId } from '../store/index.js';
+import { Store } from '../store/index.js';
 import { argPath } from './arg-path.js';
 
 /** The build id of the .rpm file `arg` names, or null when it is not a file argument. */

@@ -19,13 +19,9 @@
  * - `-F` installs only packages that upgrade an installed build of their name and arch,
  *   and silently skips the others.
  */
-import { rangesOverlap } from '../policy/dependency-range.js';
-import { depSet } from '../rpm/query/dep-set.js';
-import { fileInfo, fileState } from '../rpm/query/file-info.js';
-import type { FileInfo } from '../rpm/query/file-info.js';
-import { evrString, nevraOf } from '../rpm/query/nevra-strings.js';
-import type { PackageHeader } from '../rpm/query/package-header.js';
-import { FileState, Sense, T } from '../rpm/query/tag-numbers.js';
+import { rangesOverlap } from '../policy/index.js';
+import { depSet, evrString, fileInfo, fileState, FileState, nevraOf, Sense, T } from '../rpm-query/index.js';
+import type { FileInfo, PackageHeader } from '../rpm-query/index.js';
 
 const EQUAL = Sense.EQUAL;
 

@@ -13,19 +13,13 @@
  * policies: the packages go into its private layer, as a new image version and a commit.
  */
 import { BazaarError } from '../errors.js';
-import { ImageTree } from '../image/image-tree.js';
-import { changeImage } from '../image/image-ops.js';
-import { imageId, loadImage } from '../image/images.js';
-import { installOrder, installedPackages, rootDb, snippetPackage } from '../image/snippet-db.js';
-import { installedHeader } from '../rpm/query/index.js';
-import { nevraOf } from '../rpm/query/nevra-strings.js';
-import type { PackageHeader } from '../rpm/query/package-header.js';
-import { readRpmFile } from '../rpm/read-rpm.js';
-import { transactionColor } from '../rpm/transaction-color.js';
+import { ImageTree, installedHeader, installedPackages, installOrder, nevraOf, rootDb, runRpmQuery, snippetPackage } from '../rpm-query/index.js';
+import { changeImage } from '../api/index.js';
+import { imageId, loadImage } from '../image/index.js';
+import type { InstalledDb, PackageHeader } from '../rpm-query/index.js';
+import { readRpmFile, transactionColor } from '../rpm/index.js';
 import { freshens, installProblems } from './rpm-install-checks.js';
-import { runRpmQuery } from '../rpm/query/index.js';
-import type { InstalledDb } from '../rpm/query/index.js';
-import { Store } from '../store/store.js';
+import { Store } from '../store/index.js';
 import { version } from './dispatch.js';
 
 const INSTALL_MODES: Record<string, 'install' | 'upgrade' | 'freshen' | 'erase'> = { i: 'install', U: 'upgrade', F: 'freshen', e: 'erase' };

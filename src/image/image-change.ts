@@ -7,32 +7,18 @@
  * stays untouched. Every change publishes a new image version (one commit).
  */
 import { BazaarError } from '../errors.js';
-import { renderProblem } from '../resolver/explain.js';
-import type { Job } from '../resolver/job.js';
-import type { ConstraintGenerator } from '../resolver/constraint.js';
-import { MemorySource } from '../resolver/memory-source.js';
-import { Pool } from '../resolver/provides-index.js';
-import { resolve } from '../resolver/solve.js';
-import type { PackageRecord, PackageSource } from '../resolver/source.js';
-import { displayNevra, formatNevraWithEpoch, parseNevra } from '../rpm/nevra.js';
-import { FileFlag } from '../rpm/tags.js';
-import type { BuildRecord } from '../store/kinds/build.js';
-import type { ImageObject } from '../store/kinds/image.js';
-import { SNIPPET_DIR, snippetName } from '../store/kinds/snippet.js';
-import { kindOfMode } from '../store/kinds/tree.js';
-import type { ObjectId } from '../store/layout.js';
-import type { StagedObject } from '../store/objects.js';
-import type { Store } from '../store/store.js';
-import type { Transaction } from '../store/transaction.js';
-import { fileConflicts } from './file-conflicts.js';
-import { imageDb, installedMeta, installedRecord } from './image-db.js';
-import { treeReader } from './compose-tree.js';
-import { stageKind } from '../store/kinds/index.js';
-import type { InstalledPackage } from './image-db.js';
+import { MemorySource, Pool, renderProblem, resolve } from '../resolver/index.js';
+import type { ConstraintGenerator, Job, PackageRecord, PackageSource } from '../resolver/index.js';
+import { displayNevra, FileFlag, formatNevraWithEpoch, parseNevra } from '../rpm/index.js';
+import type { BranchView, BuildRecord, ImageObject, ObjectId, StagedObject, Store, Transaction } from '../store/index.js';
+import { channelBranch, kindOfMode, SNIPPET_DIR, snippetName, stageKind } from '../store/index.js';
+import { fileConflicts, imageDb, installedMeta, installedRecord } from '../pkgdb/index.js';
+import { treeReader } from '../stack/index.js';
+import type { InstalledPackage } from '../pkgdb/index.js';
 import { MULTIVERSION, checkUnique, commitImage, imageBump, layerLabel, nextVersion } from './images.js';
 import type { LoadedImage } from './images.js';
-import { buildLayerTree } from './layer-content.js';
-import type { LayerBuild } from './layer-content.js';
+import { buildLayerTree } from '../layer/index.js';
+import type { LayerBuild } from '../layer/index.js';
 
 export interface ImageChange {
   install?: string[];
@@ -146,6 +132,17 @@ function keepVirtual(virtual: ReadonlySet<PackageRecord>, image: string): Constr
         cause: { kind: 'policy' as const, policy: 'parent', message: `${pool.nevra(p.id)} is the parent's, seen by ${image} without being installed in it: nothing here may remove, replace or obsolete it`, pkgs: [p.id] },
       }));
     },
+  };
+}
+
+/** Finds a universe build's record through a channel's index (the record the channel serves). */
+export function recordsOfChannel(store: Store, view: BranchView, channel: string): RecordOf {
+  let index: Awaited<ReturnType<Store['index']>> | null = null;
+  return async (buildId, key) => {
+    index ??= await store.index(view, channelBranch(channel));
+    const hit = index.get(key);
+    if (!hit || hit.header !== buildId) return null;
+    return { record: await store.build(hit.value), recordId: hit.value };
   };
 }
 

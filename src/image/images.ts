@@ -7,25 +7,18 @@
  * image's Provides (docs/versioning-policy.md#rule-layer-bump).
  */
 import semver from 'semver';
-import { displayNevra } from '../rpm/nevra.js';
+import { displayNevra } from '../rpm/index.js';
 import { BazaarError, isDamageError } from '../errors.js';
-import { parseLayerRef } from '../policy/layer-ref.js';
-import { requiredBump } from '../policy/semver-bump.js';
-import type { Bump } from '../policy/semver-bump.js';
-import type { Dependency } from '../rpm/dependency.js';
-import type { BranchView } from '../store/branch-view.js';
-import { readKind, stageKind } from '../store/kinds/index.js';
-import type { ImageLayerRef, ImageObject } from '../store/kinds/image.js';
-import type { LayerObject } from '../store/kinds/layer.js';
-import type { ObjectId } from '../store/layout.js';
-import type { ObjectStore } from '../store/objects.js';
-import { IMAGE_CURRENT, IMAGE_PREFIX, VERSIONS_DIR, imageBranch, versionPath } from '../store/ref-paths.js';
-import type { Transaction } from '../store/transaction.js';
-import { treeReader } from './compose-tree.js';
-import type { GetTree } from './compose-tree.js';
-import { imageDb, installedMeta } from './image-db.js';
-import type { InstalledPackage, SnippetCache } from './image-db.js';
-import { pickLayer } from './layers.js';
+import { parseLayerRef, requiredBump } from '../policy/index.js';
+import type { Bump } from '../policy/index.js';
+import type { Dependency } from '../rpm/index.js';
+import type { BranchView, ImageLayerRef, ImageObject, LayerObject, ObjectId, ObjectStore, Transaction } from '../store/index.js';
+import { IMAGE_CURRENT, IMAGE_PREFIX, imageBranch, readKind, stageKind, versionPath, VERSIONS_DIR } from '../store/index.js';
+import { treeReader } from '../stack/index.js';
+import type { GetTree } from '../stack/index.js';
+import { imageDb, installedMeta } from '../pkgdb/index.js';
+import type { InstalledPackage, SnippetCache } from '../pkgdb/index.js';
+import { pickLayer } from '../layer/index.js';
 
 export interface LoadedImage {
   image: ImageObject;

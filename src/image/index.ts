@@ -1,28 +1,5 @@
-/** Layer formats: overlay upper dirs and tar archives in, tar archives out (docs/overlay-import.md). */
-export { readLayerArchive, readLayerDirectory } from './read-layer.js';
-export type { ReadLayerArchiveOptions, ReadLayerDirectoryOptions } from './read-layer.js';
-export type { ArchiveSource } from './archive-input.js';
-export { writeTar } from './tar-writer.js';
-export type { WriteTarOptions } from './tar-writer.js';
-export { writeLayerArchive } from './write-layer-archive.js';
-export type { WriteLayerArchiveOptions } from './write-layer-archive.js';
-export { zstdFrames } from './zstd-frames.js';
-export { readTar } from './tar-reader.js';
-export type { TarEntry, TarEntryType } from './tar-reader.js';
-export { makeRdev, rdevMajor, rdevMinor } from './layer-entry.js';
-export type { LayerEntry, LayerEntryKind } from './layer-entry.js';
-export { decodePathBytes, encodePathBytes } from './path-bytes.js';
-export { compareLayerPaths } from './layer-path.js';
-export type { XattrMode } from './xattrs.js';
-export { importLayerEntries } from './import-layer-entries.js';
-export type { ImportLayerOptions, ImportedLayer } from './import-layer-entries.js';
-export { mergedTree, layerTree } from './merged-tree.js';
-export type { MergedEntry } from './merged-tree.js';
-export { writeMergedTree } from './write-merged-tree.js';
-export type { MergedTreeObjects } from './write-merged-tree.js';
-export { lookupMergedPath } from './lookup-merged-path.js';
-export { checkout } from './checkout.js';
-export type { CheckoutMode, CheckoutOptions, CheckoutProgress, CheckoutResult, CheckoutStore } from './checkout.js';
-export { pruneCheckoutCache } from './checkout-cache.js';
-export { exportImage } from './export-image.js';
-export type { ExportFormat, ExportImageOptions, ExportResult } from './export-image.js';
+/** The image folder's public surface: what the rest of bazaar may use (docs/architecture.md). */
+export { applyPlan, askedLine, formatJobs, parseJobs, planChange, planLines, recordsOfChannel } from './image-change.js';
+export type { ChangeResult, ImageChange, RecordOf } from './image-change.js';
+export { checkUnique, commitImage, describeDamaged, describeImage, imageBump, imageId, imageIdOfRef, imageNames, layerLabel, loadImage, nextVersion, resolveLayerRefs } from './images.js';
+export type { DamagedImage, ImageDescription, LoadedImage } from './images.js';

@@ -20,7 +20,7 @@
  *    both `>`.
  * The relation is symmetric: which side is the provide does not matter.
  */
-import type { Dependency, DependencyFlags } from '../rpm/dependency.js';
+import type { Dependency, DependencyFlags } from '../rpm/index.js';
 import { splitEvr } from './evr.js';
 import { rpmvercmp } from './rpmvercmp.js';
 

@@ -14,6 +14,7 @@ export { compareBuilds, newestBuild, checkPublishIdentity, checkUpgrade, obsolet
 export type { Build, VersionOrder, OrderOptions } from './versioning.js';
 export { parseLayerRef, pickLayerVersion } from './layer-ref.js';
 export type { LayerRef } from './layer-ref.js';
-export { retainedStates, checkRetentionDays, DEFAULT_RETENTION_DAYS } from './retention.js';
+export { checkRetentionDays, DEFAULT_RETENTION_DAYS, retainedStates, retentionCutoff } from './retention.js';
 export type { HistoryState, RetentionOptions } from './retention.js';
 export { checkChannelName } from './channel-name.js';
+export { globMatch, isGlob } from './glob.js';

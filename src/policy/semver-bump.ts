@@ -18,7 +18,7 @@
  */
 import semver from 'semver';
 import { BazaarError } from '../errors.js';
-import type { Dependency } from '../rpm/dependency.js';
+import type { Dependency } from '../rpm/index.js';
 import { compareEvr, parseEvr } from './evr.js';
 import type { Evr } from './evr.js';
 

@@ -12,16 +12,11 @@
  */
 import { statSync } from 'node:fs';
 import { BazaarError } from '../errors.js';
-import { compareBuilds } from '../policy/versioning.js';
-import type { OrderOptions } from '../policy/versioning.js';
-import { nevraKey } from '../rpm/nevra.js';
-import type { BranchView } from '../store/branch-view.js';
-import { channelSettings, orderOf } from '../store/channels.js';
-import { diffTrees } from '../store/history/branch-tree.js';
-import { universeCacheDir } from '../store/layout.js';
-import type { ObjectId } from '../store/layout.js';
-import { buildOfPath, channelBranch } from '../store/ref-paths.js';
-import type { Store } from '../store/store.js';
+import { compareBuilds } from '../policy/index.js';
+import type { OrderOptions } from '../policy/index.js';
+import { nevraKey } from '../rpm/index.js';
+import type { BranchView, ObjectId, Store } from '../store/index.js';
+import { buildOfPath, channelBranch, channelSettings, diffTrees, orderOf, universeCacheDir } from '../store/index.js';
 import { loadUniverseCache, saveUniverseCache } from './universe-cache.js';
 import { MemorySource } from './memory-source.js';
 import type { PackageRecord, PackageSource } from './source.js';

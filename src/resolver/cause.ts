@@ -4,7 +4,7 @@
  * A closed union: explain.ts renders it with one exhaustive switch, so a new cause does
  * not compile until it is explained.
  */
-import type { Dependency } from '../rpm/dependency.js';
+import type { Dependency } from '../rpm/index.js';
 import type { Job } from './job.js';
 
 export type Cause =

@@ -12,8 +12,7 @@
  * The answers come from the resolver's own dependency tables (package-deps.ts), so the
  * checker and the solver never disagree on what satisfies what.
  */
-import { formatDependency } from '../rpm/dependency.js';
-import { formatNevra } from '../rpm/nevra.js';
+import { formatDependency, formatNevra } from '../rpm/index.js';
 import { MemorySource } from './memory-source.js';
 import { Pool } from './provides-index.js';
 import type { PackageRecord } from './source.js';

@@ -5,7 +5,7 @@
  * The switch over `Cause` is exhaustive: a new kind of cause does not compile until it
  * is explained here.
  */
-import { formatDependency } from '../rpm/dependency.js';
+import { formatDependency } from '../rpm/index.js';
 import type { Cause } from './cause.js';
 import { formatJob } from './job.js';
 import type { Pool } from './provides-index.js';

@@ -1,6 +1,6 @@
 /** The resolver's public surface (re-exports only). See docs/resolver.md. */
 export type { PackageRecord, PackageSource } from './source.js';
-export { formatNevraWithEpoch as formatNevra } from '../rpm/nevra.js';
+export { formatNevraWithEpoch as formatNevra } from '../rpm/index.js';
 export { MemorySource, pkg, parseDependency, parseNevra } from './memory-source.js';
 export { Pool, type PoolPackage, type PoolOptions } from './provides-index.js';
 export type { Job } from './job.js';
@@ -15,3 +15,4 @@ export { installOrder } from './order.js';
 export { parseInstalled, readInstalled } from './installed.js';
 export { warmUp } from './warm-up.js';
 export { saveUniverseCache, loadUniverseCache } from './universe-cache.js';
+export { channelSource, recordOf } from './catalog-source.js';

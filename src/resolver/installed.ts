@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { BazaarError, pathError } from '../errors.js';
 import { parseNevra } from './memory-source.js';
-import { formatNevraWithEpoch as formatNevra } from '../rpm/nevra.js';
+import { formatNevraWithEpoch as formatNevra } from '../rpm/index.js';
 import type { PackageRecord, PackageSource } from './source.js';
 
 export function parseInstalled(text: string, universe: PackageSource | null, origin = 'installed set'): PackageRecord[] {

@@ -2,7 +2,7 @@
  * What a caller asks of the resolver. Names select packages by name (any compatible
  * arch), as libsolv's SELECTION_NAME does; an optional range narrows the versions.
  */
-import type { DependencyFlags } from '../rpm/dependency.js';
+import type { DependencyFlags } from '../rpm/index.js';
 
 export type Job =
   /** Some package of this name (in range) must be installed; an installed one counts. */

@@ -2,9 +2,9 @@
  * In-memory `PackageSource` for tests, tools and examples, plus a compact builder so a
  * scenario reads like a spec file: `pkg('foo-1.0-1.x86_64', { requires: ['bar >= 2'] })`.
  */
-import type { Dependency, DependencyFlags } from '../rpm/dependency.js';
+import type { Dependency, DependencyFlags } from '../rpm/index.js';
 import { BazaarError } from '../errors.js';
-import { parseNevra as parseNevraText } from '../rpm/nevra.js';
+import { parseNevra as parseNevraText } from '../rpm/index.js';
 import type { PackageRecord, PackageSource } from './source.js';
 
 export class MemorySource implements PackageSource {

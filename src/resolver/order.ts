@@ -6,7 +6,7 @@
  * remaining ties break by name-EVR so the order is deterministic.
  */
 import type { Pool } from './provides-index.js';
-import { richAtoms } from './rich-dep.js';
+import { richAtoms } from '../rpm/index.js';
 
 export function installOrder(pool: Pool, ids: readonly number[]): number[] {
   const set = new Set(ids);

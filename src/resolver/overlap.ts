@@ -14,10 +14,8 @@
  * compares the same provide EVRs millions of times, so it parses them once. Both are
  * checked against rpm itself (test/resolver/overlap.test.ts, test/policy/dependency-range.test.ts).
  */
-import type { DependencyFlags } from '../rpm/dependency.js';
-import { compareEvr, parseEvr, type Evr } from '../policy/evr.js';
-import { rpmvercmp } from '../policy/rpmvercmp.js';
-import { flagsToSense } from '../policy/dependency-range.js';
+import type { DependencyFlags } from '../rpm/index.js';
+import { compareEvr, type Evr, flagsToSense, parseEvr, rpmvercmp } from '../policy/index.js';
 
 const LESS = 2;
 const GREATER = 4;

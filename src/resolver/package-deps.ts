@@ -8,11 +8,11 @@
  * A rich literal is encoded as a signed integer: `id + 1` means "package id installed",
  * `-(id + 1)` means "not installed".
  */
-import type { Dependency } from '../rpm/dependency.js';
+import type { Dependency } from '../rpm/index.js';
 import { BazaarError } from '../errors.js';
 import { evrInRange } from './overlap.js';
 import type { Pool } from './provides-index.js';
-import { richAtoms, type RichNode } from './rich-dep.js';
+import { richAtoms, type RichNode } from '../rpm/index.js';
 
 /** Upper bound on clauses one rich dependency may expand to (distribution of `or`). */
 const MAX_RICH_CLAUSES = 4096;

@@ -5,12 +5,11 @@
  * answers are memoised per dependency string because a universe asks the same few
  * thousand questions again and again.
  */
-import type { Dependency } from '../rpm/dependency.js';
-import { parseEvr, type Evr } from '../policy/evr.js';
+import type { Dependency } from '../rpm/index.js';
+import { parseEvr, type Evr } from '../policy/index.js';
 import { archScorer } from './arch.js';
 import { compareEvr, flagBits, rangesOverlap } from './overlap.js';
-import { isRich, parseRichDep, richSet, type RichNode } from './rich-dep.js';
-import { displayNevra, formatNevraWithEpoch as formatNevra } from '../rpm/nevra.js';
+import { displayNevra, formatNevraWithEpoch as formatNevra, isRich, parseRichDep, type RichNode, richSet } from '../rpm/index.js';
 import type { PackageRecord, PackageSource } from './source.js';
 import { computePackageDeps, decodePackageDeps, type PackageDeps } from './package-deps.js';
 

@@ -7,7 +7,7 @@
 import type { Cause } from './cause.js';
 import type { ConstraintGenerator } from './constraint.js';
 import type { Job } from './job.js';
-import { PackagePolicy } from './policy.js';
+import { PackagePolicy } from './branching.js';
 import type { Pool } from './provides-index.js';
 import { buildProblem, type Problem } from './rules.js';
 import { CdclSolver, type Brancher } from './sat/cdcl.js';

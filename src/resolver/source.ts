@@ -3,7 +3,7 @@
  * (catalog-source.ts); `memory-source.ts` holds plain records for tests and tools,
  * and the rpm-md reader produces records of exactly this shape.
  */
-import type { Dependency } from '../rpm/dependency.js';
+import type { Dependency } from '../rpm/index.js';
 
 /** One package build as the resolver needs it: identity plus dependency lists. */
 export interface PackageRecord {

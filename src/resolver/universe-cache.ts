@@ -31,7 +31,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { Dependency, DependencyFlags } from '../rpm/dependency.js';
+import type { Dependency, DependencyFlags } from '../rpm/index.js';
 import { BazaarError, isErrno, pathError } from '../errors.js';
 import { MemorySource } from './memory-source.js';
 import type { PackageRecord, PackageSource } from './source.js';

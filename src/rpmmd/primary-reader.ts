@@ -17,10 +17,10 @@ import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { isAscii } from 'node:buffer';
-import type { Dependency, DependencyFlags } from '../rpm/dependency.js';
-import { decompressStream, sniffCompression } from '../compress/decompress-stream.js';
+import type { Dependency, DependencyFlags } from '../rpm/index.js';
+import { decompressStream, sniffCompression } from '../compress/index.js';
 import { BazaarError, isErrno } from '../errors.js';
-import type { PackageRecord } from '../resolver/source.js';
+import type { PackageRecord } from '../resolver/index.js';
 import { decodeXmlText, ownString } from './xml-text.js';
 
 const PACKAGE_END = Buffer.from('</package>');

@@ -1,6 +1,6 @@
 /** An rpm-md repository directory as a `PackageSource`. */
-import type { PackageRecord, PackageSource } from '../resolver/source.js';
-import { MemorySource } from '../resolver/memory-source.js';
+import type { PackageRecord, PackageSource } from '../resolver/index.js';
+import { MemorySource } from '../resolver/index.js';
 import { readPrimary } from './primary-reader.js';
 import { primaryPath } from './repomd.js';
 

@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/index.js';
 import { TokenCheck } from './auth.js';
 import { errorBody, errorResponse } from './http-error.js';
 import { RepoCache } from './repo-cache.js';

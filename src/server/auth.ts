@@ -7,8 +7,8 @@
 import { statSync } from 'node:fs';
 import type { Context, MiddlewareHandler } from 'hono';
 import { BazaarError } from '../errors.js';
-import { describeNeed, findToken, grants, readTokens, tokensPath } from '../store/tokens.js';
-import type { TokenRecord } from '../store/tokens.js';
+import { describeNeed, findToken, grants, readTokens, tokensPath } from '../store/index.js';
+import type { TokenRecord } from '../store/index.js';
 
 export class TokenCheck {
   private cached: { stamp: string; tokens: TokenRecord[] | BazaarError } | null = null;

@@ -17,26 +17,11 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
-import { RpmHeader } from '../rpm/header.js';
-import { LEAD_SIZE } from '../rpm/read-rpm.js';
-import { createrepoOrder } from '../rpmmd/write/createrepo-order.js';
-import type { RepoPackage } from '../rpmmd/write/repo-package.js';
-import { formatPackage } from '../rpmmd/write/format-package.js';
-import type { Formatted } from '../rpmmd/write/format-package.js';
-import { writeRepository } from '../rpmmd/write/write-repository.js';
-import type { FormattedPackage } from '../rpmmd/write/write-repository.js';
-import { channelSettings } from '../store/channels.js';
-import { readDerived, writeDerived } from '../store/derived-cache.js';
-import { readKind } from '../store/kinds/index.js';
-import { servedVariant } from '../store/kinds/build.js';
-import type { BuildRecord } from '../store/kinds/build.js';
-import { cacheDir } from '../store/layout.js';
-import type { ObjectId } from '../store/layout.js';
-import { channelBranch } from '../store/ref-paths.js';
-import { signatureHeaderOf } from '../store/rpm-blob.js';
-import { TaskPool } from '../store/task-pool.js';
-import type { Snapshot } from '../store/snapshot.js';
-import type { Store } from '../store/store.js';
+import { LEAD_SIZE, RpmHeader } from '../rpm/index.js';
+import { createrepoOrder, formatPackage, writeRepository } from '../rpmmd/index.js';
+import type { Formatted, FormattedPackage, RepoPackage } from '../rpmmd/index.js';
+import { cacheDir, channelBranch, channelSettings, readDerived, readKind, servedVariant, signatureHeaderOf, TaskPool, writeDerived } from '../store/index.js';
+import type { BuildRecord, ObjectId, Snapshot, Store } from '../store/index.js';
 
 /** The `.rpm` behind one `location href`. */
 export interface RepoFile { rpm: ObjectId; size: number }

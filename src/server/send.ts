@@ -9,8 +9,7 @@
  */
 import type { Context } from 'hono';
 import { BazaarError } from '../errors.js';
-import type { ObjectId } from '../store/layout.js';
-import type { Store } from '../store/store.js';
+import type { ObjectId, Store } from '../store/index.js';
 
 /** A web stream over an async iterable, closing the iterator when the client goes away. */
 export function webStream(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {

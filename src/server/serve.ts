@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { BazaarError } from '../errors.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/index.js';
 import { createApp } from './app.js';
 import { errorBody } from './http-error.js';
 import type { AppOptions } from './app.js';

@@ -9,9 +9,8 @@
  */
 import { statSync } from 'node:fs';
 import { BazaarError } from '../errors.js';
-import { stateDir } from '../store/layout.js';
-import type { Snapshot } from '../store/snapshot.js';
-import type { Store } from '../store/store.js';
+import { stateDir } from '../store/index.js';
+import type { Snapshot, Store } from '../store/index.js';
 
 /** What routes read through: `store.read`'s contract. */
 export interface Reads { read<T>(fn: (view: Snapshot) => Promise<T>): Promise<T> }

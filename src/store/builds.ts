@@ -10,9 +10,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { BazaarError, isErrno } from '../errors.js';
-import { nevraKey, nevraOfKey, parseNevra } from '../rpm/nevra.js';
-import { readRpmFile } from '../rpm/read-rpm.js';
-import type { FilePath } from '../rpm/read-rpm.js';
+import { nevraKey, nevraOfKey, parseNevra, readRpmFile } from '../rpm/index.js';
+import type { FilePath } from '../rpm/index.js';
 import type { BranchView } from './branch-view.js';
 import { readKind } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';

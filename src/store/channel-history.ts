@@ -4,7 +4,7 @@
  * diff`), and restoring a past state as a new commit. Reading takes a snapshot, no lock.
  */
 import { BazaarError } from '../errors.js';
-import { nevraOfKey } from '../rpm/nevra.js';
+import { nevraOfKey } from '../rpm/index.js';
 import type { BranchView } from './branch-view.js';
 import { entryAt } from './builds.js';
 import type { BuildEntry } from './builds.js';

@@ -12,9 +12,8 @@
  * build.
  */
 import { BazaarError } from '../errors.js';
-import { checkChannelName } from '../policy/channel-name.js';
-import { sortNewestFirst } from '../policy/versioning.js';
-import type { Build, OrderOptions, VersionOrder } from '../policy/versioning.js';
+import { checkChannelName, sortNewestFirst } from '../policy/index.js';
+import type { Build, OrderOptions, VersionOrder } from '../policy/index.js';
 import type { BranchView } from './branch-view.js';
 import { findBuild } from './builds.js';
 import type { BuildEntry } from './builds.js';

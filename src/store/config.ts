@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { BazaarError, isErrno } from '../errors.js';
-import { DEFAULT_RETENTION_DAYS, checkRetentionDays } from '../policy/retention.js';
+import { DEFAULT_RETENTION_DAYS, checkRetentionDays } from '../policy/index.js';
 import { configPath } from './layout.js';
 
 export interface StoreConfig { retention: { days: number }; server: { privateReads: boolean } }

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../errors.js';
-import { createFile, makeDir, removeFile, renameFile } from './fs-ops.js';
+import { createFile, makeDir, removeFile, renameFile } from '../fs/index.js';
 import { cacheDir, isObjectId, tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';
 

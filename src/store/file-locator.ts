@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isErrno } from '../errors.js';
 import { readDerived, writeDerived } from './derived-cache.js';
-import { createFile, makeDir, removeFile, renameFile } from './fs-ops.js';
+import { createFile, makeDir, removeFile, renameFile } from '../fs/index.js';
 import { readKind } from './kinds/index.js';
 import { cacheDir, tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';

@@ -14,7 +14,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isErrno } from '../errors.js';
-import { createFile, fsEvent, fsyncPath, makeDir, noSpaceError, removeFile, renameFile, syncFilesystem, unwritableCode } from './fs-ops.js';
+import { createFile, fsEvent, fsyncPath, makeDir, noSpaceError, removeFile, renameFile, syncFilesystem, unwritableCode } from '../fs/index.js';
 import { PackSet, PackWriter, packsDir } from './object-packs.js';
 import type { PackFile, PackedLocation } from './object-packs.js';
 import { raiseLayout } from './layout-marker.js';

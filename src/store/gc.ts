@@ -8,7 +8,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
-import { removeFile, removeTree } from './fs-ops.js';
+import { removeFile, removeTree } from '../fs/index.js';
 import { pruneDerived } from './derived-cache.js';
 import { cacheDir } from './layout.js';
 import { raiseLayout } from './layout-marker.js';

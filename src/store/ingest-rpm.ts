@@ -7,17 +7,11 @@
  */
 import { createHash } from 'node:crypto';
 import { BazaarError } from '../errors.js';
-import { nevraKey } from '../rpm/nevra.js';
-import { packageMeta } from '../rpm/package-meta.js';
-import type { PackageFile, PackageMeta } from '../rpm/package-meta.js';
-import { readRpmFile } from '../rpm/read-rpm.js';
-import type { FilePath, RpmPackageFile } from '../rpm/read-rpm.js';
-import { FileFlag, SigTag } from '../rpm/tags.js';
-import { digestMismatch, walkPayload } from '../rpm/walk-payload.js';
+import { digestMismatch, fileCapsXattr, FileFlag, nevraKey, packageMeta, readRpmFile, SigTag, walkPayload } from '../rpm/index.js';
+import type { FilePath, PackageFile, PackageMeta, RpmPackageFile } from '../rpm/index.js';
 import { fileChunks } from './file-chunks.js';
 import { encodeKind } from './kinds/index.js';
 import type { ManifestFile, PackageManifest } from './kinds/package.js';
-import { fileCapsXattr } from '../rpm/file-caps.js';
 import { insertPath, kindOfMode, writeTrees } from './kinds/tree.js';
 import type { PathNode } from './kinds/tree.js';
 import { objectIdOf } from './layout.js';

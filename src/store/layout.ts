@@ -26,6 +26,9 @@ export const MARKER_FILE = 'bazaar-store.json';
 export type ObjectId = `sha256:${string}`;
 const ID_PATTERN = /^sha256:[0-9a-f]{64}$/;
 
+/** sha256 of no bytes: an empty file needs no read. */
+export const EMPTY_BLOB: ObjectId = 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
 export function isObjectId(text: string): text is ObjectId {
   return ID_PATTERN.test(text);
 }

@@ -13,11 +13,11 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { withStoredCopy } from './rpm-blob.js';
 import { BazaarError } from '../errors.js';
-import { readRpmFile } from '../rpm/read-rpm.js';
+import { readRpmFile } from '../rpm/index.js';
 import { BranchView } from './branch-view.js';
 import { allEntries as branchEntries, updateTree } from './history/branch-tree.js';
 import { signaturesOf } from './ingest-rpm.js';
-import { makeDir } from './fs-ops.js';
+import { makeDir } from '../fs/index.js';
 import { readKind, stageKind } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
 import { STORE_LAYOUT_VERSION, legacyIndexDir, markerPath, objectIdOf, tmpDir, tmpPath } from './layout.js';

@@ -22,8 +22,8 @@ import { closeSync, fstatSync, fsyncSync, openSync, readSync, readdirSync, statS
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { isErrno } from '../errors.js';
-import { ZSTD_MAGIC } from './codec.js';
-import { fsEvent, noSpaceError, removeFile } from './fs-ops.js';
+import { ZSTD_MAGIC } from '../compress/index.js';
+import { fsEvent, noSpaceError, removeFile } from '../fs/index.js';
 import type { ObjectId } from './layout.js';
 
 const MAGIC = Buffer.from('BZPK');

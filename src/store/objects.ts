@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import { BazaarError } from '../errors.js';
-import { FRAME_SIZE, FrameEncoder, decompressFrames } from './codec.js';
+import { FRAME_SIZE, FrameEncoder, decompressFrames } from '../compress/index.js';
 import { fileChunks } from './file-chunks.js';
 import type { ObjectId } from './layout.js';
 import type { ListedObject, ObjectBackend, StagedObject, WriteSlot } from './object-backend.js';

@@ -4,8 +4,8 @@
  * name: one function each, so the CLI and the HTTP API cannot drift apart.
  */
 import { BazaarError } from '../errors.js';
-import { sortNewestFirst } from '../policy/versioning.js';
-import type { Build, OrderOptions } from '../policy/versioning.js';
+import { sortNewestFirst } from '../policy/index.js';
+import type { Build, OrderOptions } from '../policy/index.js';
 import type { BranchView } from './branch-view.js';
 import { checkPackageRef, entriesNamed } from './builds.js';
 import { channelSettings, channelsHolding, orderOf } from './channels.js';

@@ -9,7 +9,7 @@
  * so a problem is reported as the package, channel, pin or path it belongs to.
  */
 import { BazaarError } from '../errors.js';
-import { nevraOfKey } from '../rpm/nevra.js';
+import { nevraOfKey } from '../rpm/index.js';
 import type { BranchView } from './branch-view.js';
 import { walkNew } from './history/branch-tree.js';
 import type { WalkSeen } from './history/branch-tree.js';

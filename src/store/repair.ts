@@ -24,7 +24,7 @@ import { BranchView } from './branch-view.js';
 import { readDamage, writeDamage } from './damage.js';
 import { fsck } from './fsck.js';
 import type { FsckReport } from './fsck.js';
-import { renameFile } from './fs-ops.js';
+import { renameFile } from '../fs/index.js';
 import { readValue, updateTree } from './history/branch-tree.js';
 import { prepareRpm } from './ingest-rpm.js';
 import { readKind, stageKind } from './kinds/index.js';

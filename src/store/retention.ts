@@ -5,7 +5,7 @@
  * before their states stop counting.
  */
 import { BazaarError } from '../errors.js';
-import { retainedStates, retentionCutoff } from '../policy/retention.js';
+import { retainedStates, retentionCutoff } from '../policy/index.js';
 import type { BranchView } from './branch-view.js';
 import { readStoreConfig } from './config.js';
 import { readLeases } from './leases.js';

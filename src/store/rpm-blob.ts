@@ -9,15 +9,10 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BazaarError } from '../errors.js';
-import { packageMeta } from '../rpm/package-meta.js';
-import { readRpmFile } from '../rpm/read-rpm.js';
-import { walkPayload } from '../rpm/walk-payload.js';
+import { HEADER_INTRO_SIZE, headerSize, LEAD_SIZE, packageMeta, readRpmFile, walkPayload } from '../rpm/index.js';
 import { unpackRpm } from './ingest-rpm.js';
-import type { StagedObject } from './objects.js';
-import { HEADER_INTRO_SIZE, headerSize } from '../rpm/header.js';
-import { LEAD_SIZE } from '../rpm/read-rpm.js';
+import type { ObjectStore, StagedObject } from './objects.js';
 import type { ObjectId } from './layout.js';
-import type { ObjectStore } from './objects.js';
 
 /** The signature header bytes of a stored .rpm (verified as the object is read). */
 export async function signatureHeaderOf(objects: ObjectStore, rpm: ObjectId): Promise<Buffer> {

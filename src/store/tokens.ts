@@ -13,8 +13,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
-import { checkChannelName } from '../policy/channel-name.js';
-import { createFile, removeFile, renameFile } from './fs-ops.js';
+import { checkChannelName } from '../policy/index.js';
+import { createFile, removeFile, renameFile } from '../fs/index.js';
 import { tmpPath } from './layout.js';
 import { withLock } from './lock.js';
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BazaarError } from '../../src/errors.js';
-import { createImage } from '../../src/image/image-ops.js';
+import { createImage } from '../../src/api/image-ops.js';
 import { Store } from '../../src/store/store.js';
 import { CLI, bazaar, freshStore, tempDir } from '../helpers/cli.js';
 import { sampleRpms } from '../helpers/rpm-files.js';

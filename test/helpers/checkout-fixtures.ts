@@ -7,9 +7,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readLayerArchive, readLayerDirectory } from '../../src/image/index.js';
-import type { CheckoutStore } from '../../src/image/checkout.js';
-import { importLayerEntries } from '../../src/image/import-layer-entries.js';
+import { readLayerArchive, readLayerDirectory } from '../../src/archive/read-layer.js';
+import type { CheckoutStore } from '../../src/checkout/checkout.js';
+import { importLayerEntries } from '../../src/layer/import-layer-entries.js';
 import { MemoryObjectBackend } from '../../src/store/memory-object-backend.js';
 import { ObjectStore } from '../../src/store/objects.js';
 import type { ObjectId } from '../../src/store/layout.js';

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import {
   chmodSync, linkSync, lchownSync, lstatSync, lutimesSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync,
 } from 'node:fs';
-import type { LayerEntry } from '../../src/image/layer-entry.js';
-import { encodePathBytes } from '../../src/image/path-bytes.js';
+import type { LayerEntry } from '../../src/archive/layer-entry.js';
+import { encodePathBytes } from '../../src/fs/path-bytes.js';
 
 /** Fixed times so trees made at different moments compare equal. */
 export const MTIME = 1_700_000_000;

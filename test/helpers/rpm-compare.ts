@@ -2,7 +2,7 @@
  * Runs one command line through stock rpm and through the query engine over the same
  * root and reports every difference in stdout (bytes), stderr (text) and exit status.
  */
-import type { InstalledPackage } from '../../src/rpm/query/installed-db.js';
+import type { InstalledPackage } from '../../src/rpm-query/installed-db.js';
 import { engine, rpm } from './rpm-root.js';
 import type { RpmRun } from './rpm-root.js';
 

@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { InstalledPackage } from '../../src/rpm/query/installed-db.js';
-import { runRpmQuery } from '../../src/rpm/query/run-rpm-query.js';
+import type { InstalledPackage } from '../../src/rpm-query/installed-db.js';
+import { runRpmQuery } from '../../src/rpm-query/run-rpm-query.js';
 import { readRpmFile } from '../../src/rpm/read-rpm.js';
 import type { RpmPackageFile } from '../../src/rpm/read-rpm.js';
 

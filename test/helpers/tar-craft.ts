@@ -2,9 +2,9 @@
  * Hand-made tar archives for tests, including broken ones: headers built field by field,
  * then poked at, with the checksum recomputed (or deliberately not).
  */
-import { formatPaxRecord } from '../../src/image/pax.js';
-import { BLOCK_SIZE, formatHeader } from '../../src/image/tar-header.js';
-import type { HeaderFields } from '../../src/image/tar-header.js';
+import { formatPaxRecord } from '../../src/archive/pax.js';
+import { BLOCK_SIZE, formatHeader } from '../../src/archive/tar-header.js';
+import type { HeaderFields } from '../../src/archive/tar-header.js';
 
 const EMPTY = Buffer.alloc(0);
 

@@ -9,8 +9,8 @@ import { appendFileSync, existsSync, readFileSync, readdirSync, statSync, utimes
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkout } from '../../src/image/index.js';
-import { checkoutFilesDir, checkoutTreesDir, pruneCheckoutCache } from '../../src/image/checkout-cache.js';
+import { checkout } from '../../src/checkout/checkout.js';
+import { checkoutFilesDir, checkoutTreesDir, pruneCheckoutCache } from '../../src/checkout/checkout-cache.js';
 import { isBazaarError } from '../../src/errors.js';
 import type { ObjectId } from '../../src/store/layout.js';
 import type { Store } from '../../src/store/store.js';

@@ -9,8 +9,9 @@ import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from '
 import { dirname } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkout, exportImage } from '../../src/image/index.js';
-import type { CheckoutStore } from '../../src/image/checkout.js';
+import { checkout } from '../../src/checkout/checkout.js';
+import { exportImage } from '../../src/checkout/export-image.js';
+import type { CheckoutStore } from '../../src/checkout/checkout.js';
 import { isBazaarError } from '../../src/errors.js';
 import { canonicalJson } from '../../src/store/canonical-json.js';
 import type { ObjectId } from '../../src/store/layout.js';

@@ -9,7 +9,7 @@ import { chmodSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { CheckoutResult } from '../../src/image/checkout.js';
+import type { CheckoutResult } from '../../src/checkout/checkout.js';
 import { tempDir } from '../helpers/cli.js';
 import { importDir, newStore } from '../helpers/checkout-fixtures.js';
 import { fixTimes, run } from '../helpers/layer-fixtures.js';

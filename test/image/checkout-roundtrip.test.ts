@@ -7,9 +7,11 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkout, readLayerDirectory, writeLayerArchive } from '../../src/image/index.js';
-import type { LayerEntry } from '../../src/image/index.js';
-import { importLayerEntries } from '../../src/image/import-layer-entries.js';
+import { checkout } from '../../src/checkout/checkout.js';
+import { readLayerDirectory } from '../../src/archive/read-layer.js';
+import { writeLayerArchive } from '../../src/archive/write-layer-archive.js';
+import type { LayerEntry } from '../../src/archive/layer-entry.js';
+import { importLayerEntries } from '../../src/layer/import-layer-entries.js';
 import { readKind } from '../../src/store/kinds/index.js';
 import type { TreeEntry } from '../../src/store/kinds/tree.js';
 import { tempDir } from '../helpers/cli.js';

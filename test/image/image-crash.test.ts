@@ -9,7 +9,7 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { listImages } from '../../src/image/image-ops.js';
+import { listImages } from '../../src/api/image-ops.js';
 import { Store } from '../../src/store/store.js';
 import { CLI, freshStore, tempDir } from '../helpers/cli.js';
 import { sampleRpms } from '../helpers/rpm-files.js';

@@ -5,11 +5,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BazaarError } from '../../src/errors.js';
-import { deleteImage, deleteLayer, renameImage } from '../../src/image/image-lifecycle.js';
-import { changeImage, createImage, listImages, showImage } from '../../src/image/image-ops.js';
-import { imageLog } from '../../src/image/image-history.js';
-import { createLayer, listLayers } from '../../src/image/layer-ops.js';
-import { linkImage, unlinkImage, linkTree } from '../../src/image/links.js';
+import { deleteImage, deleteLayer, renameImage } from '../../src/api/image-lifecycle.js';
+import { changeImage, createImage, listImages, showImage } from '../../src/api/image-ops.js';
+import { imageLog } from '../../src/api/image-history.js';
+import { createLayer, listLayers } from '../../src/api/layer-ops.js';
+import { linkImage, unlinkImage, linkTree } from '../../src/linked/links.js';
 import { addToChannel, createChannel } from '../../src/store/channels.js';
 import { Store } from '../../src/store/store.js';
 import { freshStore } from '../helpers/cli.js';

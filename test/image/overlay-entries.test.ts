@@ -9,8 +9,10 @@ import { lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compareLayerPaths, readLayerArchive, readLayerDirectory, writeTar } from '../../src/image/index.js';
-import type { LayerEntry } from '../../src/image/index.js';
+import { compareLayerPaths } from '../../src/archive/layer-path.js';
+import { readLayerArchive, readLayerDirectory } from '../../src/archive/read-layer.js';
+import { writeTar } from '../../src/archive/tar-writer.js';
+import type { LayerEntry } from '../../src/archive/layer-entry.js';
 import { isBazaarError } from '../../src/errors.js';
 import { projectRoot } from '../helpers/tools.js';
 import { tempDir } from '../helpers/cli.js';
@@ -288,7 +290,7 @@ testWith(t, 'xattrs are read in-process (no getfattr on PATH); without CAP_SYS_A
     process.env.PATH = path;
   }
   assert.equal((await collect(readLayerDirectory(d, { xattrs: 'none' }))).map((e) => e.path), ['.', 'o']);
-  const script = `import('${projectRoot}dist/src/image/index.js').then(async (m) => {
+  const script = `import('${projectRoot}dist/src/index.js').then(async (m) => {
     const out = [];
     try { for await (const e of m.readLayerDirectory(process.argv[1])) out.push(e); } catch (err) { console.log(err.code, err.message); }
     for await (const e of m.readLayerDirectory(process.argv[1], { xattrs: 'visible' })) if (e.path === 'o') console.log('visible opaque', e.opaque ?? false);

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readLayerArchive } from '../../src/image/index.js';
+import { readLayerArchive } from '../../src/archive/read-layer.js';
 import { isBazaarError } from '../../src/errors.js';
 import { archive, chardev, dir, file, fixChecksum, hardlink, header, pax, symlink, END } from '../helpers/tar-craft.js';
 import { hasTool, testWith } from '../helpers/tools.js';

@@ -1,8 +1,8 @@
 /** Names as bytes (surrogateescape), the one normal form of layer paths, and tree order. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compareLayerPaths, normaliseLayerPath } from '../../src/image/layer-path.js';
-import { decodePathBytes, encodePathBytes } from '../../src/image/path-bytes.js';
+import { compareLayerPaths, normaliseLayerPath } from '../../src/archive/layer-path.js';
+import { decodePathBytes, encodePathBytes } from '../../src/fs/path-bytes.js';
 import { isBazaarError } from '../../src/errors.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 

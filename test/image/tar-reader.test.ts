@@ -6,7 +6,8 @@
 import { createReadStream } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readLayerArchive, readTar } from '../../src/image/index.js';
+import { readLayerArchive } from '../../src/archive/read-layer.js';
+import { readTar } from '../../src/archive/tar-reader.js';
 import { tempDir } from '../helpers/cli.js';
 import { collect, entriesToTree, makeRichTree, run, snapshotTree } from '../helpers/layer-fixtures.js';
 import type { Node } from '../helpers/layer-fixtures.js';

@@ -6,8 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readLayerArchive, readLayerDirectory, writeLayerArchive, writeTar, zstdFrames } from '../../src/image/index.js';
-import type { LayerEntry } from '../../src/image/index.js';
+import { readLayerArchive, readLayerDirectory } from '../../src/archive/read-layer.js';
+import { writeLayerArchive } from '../../src/archive/write-layer-archive.js';
+import { writeTar } from '../../src/archive/tar-writer.js';
+import { zstdFrames } from '../../src/compress/zstd-frames.js';
+import type { LayerEntry } from '../../src/archive/layer-entry.js';
 import { isBazaarError } from '../../src/errors.js';
 import { tempDir } from '../helpers/cli.js';
 import { collect, makeRichTree, run, snapshotTree } from '../helpers/layer-fixtures.js';

@@ -9,10 +9,12 @@ import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkout, importLayerEntries, readLayerDirectory } from '../../src/image/index.js';
-import type { LayerEntry } from '../../src/image/index.js';
+import { checkout } from '../../src/checkout/checkout.js';
+import { importLayerEntries } from '../../src/layer/import-layer-entries.js';
+import { readLayerDirectory } from '../../src/archive/read-layer.js';
+import type { LayerEntry } from '../../src/archive/layer-entry.js';
 import { isBazaarError } from '../../src/errors.js';
-import { getXattr, listXattrs, setXattr } from '../../src/image/xattr-calls.js';
+import { getXattr, listXattrs, setXattr } from '../../src/fs/xattr-calls.js';
 import { tempDir } from '../helpers/cli.js';
 import { importDir, memoryStore } from '../helpers/checkout-fixtures.js';
 import { collect, run } from '../helpers/layer-fixtures.js';
@@ -116,7 +118,7 @@ testWith(t, 'a file system without xattr support (ramfs): a directory on it read
   writeFileSync(join(src, 'f'), 'x');
   sh('setfattr -n user.tag -v 1 f', src);
   const mnt = tempDir('xa-ramfs');
-  const script = `import('${projectRoot}dist/src/image/index.js').then(async (m) => {
+  const script = `import('${projectRoot}dist/src/index.js').then(async (m) => {
     const { memoryStore, importDir } = await import('${projectRoot}dist/test/helpers/checkout-fixtures.js');
     const fs = await import('node:fs');
     fs.writeFileSync(process.argv[2] + '/plain', 'p');

@@ -3,8 +3,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isBazaarError } from '../../src/errors.js';
 import { globMatch } from '../../src/policy/glob.js';
-import { coreOsNames, groupMembership, linkViolations, parseLinkPolicy } from '../../src/policy/linked-image.js';
-import type { PolicyPackage } from '../../src/policy/linked-image.js';
+import { coreOsNames, groupMembership, linkViolations, parseLinkPolicy } from '../../src/linked/linked-image.js';
+import type { PolicyPackage } from '../../src/linked/linked-image.js';
 import type { Dependency } from '../../src/rpm/dependency.js';
 
 const t = suite('linked-image policy');

@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Dependency } from '../../src/rpm/dependency.js';
 import { overlaps } from '../../src/resolver/overlap.js';
-import { isRich, parseRichDep, evalRich } from '../../src/resolver/rich-dep.js';
+import { isRich, parseRichDep, evalRich } from '../../src/rpm/rich-dep.js';
 import { formatNevraWithEpoch as formatNevra } from '../../src/rpm/nevra.js';
 import type { PackageRecord } from '../../src/resolver/source.js';
 import { pkg } from '../../src/resolver/memory-source.js';

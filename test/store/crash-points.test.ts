@@ -1,7 +1,7 @@
 /**
  * kill -9 at every filesystem event (not at random delays): `add --channel`, `gc`,
  * `reindex`, `rm` and `fsck --repair` (of a lost state file) run with BAZAAR_FAULT_AT=k, which makes the process
- * SIGKILL itself just before its kth change to the store (src/store/fs-ops.ts), for every
+ * SIGKILL itself just before its kth change to the store (src/fs/fs-ops.ts), for every
  * k. After each kill: fsck is clean, the store reads as exactly the state before or the
  * state after, and (every few k, to bound the run time) when it reads as before, the same
  * command then succeeds with no recovery step.

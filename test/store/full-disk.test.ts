@@ -1,6 +1,6 @@
 /**
  * A full disk (issue 16, item 6). Every writer is run with the disk "filling up" at each
- * of its filesystem changes in turn (src/store/fs-ops.ts: from the kth change on, every
+ * of its filesystem changes in turn (src/fs/fs-ops.ts: from the kth change on, every
  * change that needs space fails with ENOSPC, as a disk that fills would): it either
  * finishes (the failure hit only derived data) or exits 1 with one line saying the disk
  * is full, and then the store reads exactly as before, keeps every object it had and no
@@ -13,7 +13,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { failWritesFrom, fsEventCount } from '../../src/store/fs-ops.js';
+import { failWritesFrom, fsEventCount } from '../../src/fs/fs-ops.js';
 import { Store } from '../../src/store/store.js';
 import { createApp } from '../../src/server/app.js';
 import { CLI, tempDir } from '../helpers/cli.js';

@@ -1,5 +1,5 @@
 import { BazaarError } from '../../errors.js';
-import { isObjectId } from '../../store/layout.js';
+import { isObjectId } from '../../store/index.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
 

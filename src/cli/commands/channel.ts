@@ -1,12 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { BazaarError } from '../../errors.js';
-import { channelLog, diffChannel, listChannels, restoreChannel } from '../../store/channel-history.js';
-import type { ChannelDiff } from '../../store/channel-history.js';
 import {
-  addToChannel, channelBuilds, createChannel, deleteChannel, publishChannel, readChannel, removeFromChannel, renameChannel,
-} from '../../store/channels.js';
-import type { ChannelChange } from '../../store/channels.js';
-import { servedVariant } from '../../store/kinds/build.js';
+  addToChannel, channelBuilds, channelLog, createChannel, deleteChannel, diffChannel, listChannels, publishChannel, readChannel, removeFromChannel, renameChannel, restoreChannel, servedVariant,
+} from '../../store/index.js';
+import type { ChannelChange, ChannelDiff } from '../../store/index.js';
 import { expectArgs } from '../command.js';
 import { withPackageArgs } from '../package-args.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';

@@ -1,8 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { channelNames, createChannel, publishChannel } from '../../store/channels.js';
-import { Store } from '../../store/store.js';
+import { channelNames, createChannel, publishChannel, Store } from '../../store/index.js';
 import { SERVE_OPTIONS, serveUntilSignal } from './serve.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';

@@ -1,6 +1,6 @@
 import { BazaarError } from '../../errors.js';
-import { repair } from '../../store/repair.js';
-import type { FsckReport } from '../../store/fsck.js';
+import { repair } from '../../store/index.js';
+import type { FsckReport } from '../../store/index.js';
 import { expectArgs } from '../command.js';
 import type { Command, Progress } from '../command.js';
 

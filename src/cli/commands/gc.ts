@@ -1,5 +1,5 @@
 import { BazaarError } from '../../errors.js';
-import { pruneCheckoutCache } from '../../image/checkout-cache.js';
+import { pruneCheckoutCache } from '../../checkout/index.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
 

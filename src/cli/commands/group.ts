@@ -1,5 +1,5 @@
 import { BazaarError } from '../../errors.js';
-import { groupMembers, listGroups, setGroup } from '../../image/groups.js';
+import { groupMembers, listGroups, setGroup } from '../../linked/index.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
 

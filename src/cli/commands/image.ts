@@ -1,9 +1,8 @@
 import { BazaarError } from '../../errors.js';
-import { cherryPick, diffImage, imageLog, rollbackImage } from '../../image/image-history.js';
-import { checkoutImage, exportImageRef } from '../../image/image-materialise.js';
-import { changeImage, createImage, listImages, showImage, upgradeImageLayer } from '../../image/image-ops.js';
-import { deleteImage, renameImage } from '../../image/image-lifecycle.js';
-import type { CheckoutResult } from '../../image/checkout.js';
+import {
+  changeImage, checkoutImage, cherryPick, createImage, deleteImage, diffImage, exportImageRef, imageLog, listImages, renameImage, rollbackImage, showImage, upgradeImageLayer,
+} from '../../api/index.js';
+import type { CheckoutResult } from '../../checkout/index.js';
 import { changeText, familyText } from '../change-text.js';
 import { expectArgs } from '../command.js';
 import { damagedNotice } from '../damage-text.js';

@@ -1,4 +1,4 @@
-import { Store } from '../../store/store.js';
+import { Store } from '../../store/index.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
 

@@ -1,10 +1,8 @@
 import { BazaarError } from '../../errors.js';
-import { importLayer, importRpmdbLayer } from '../../image/layer-import.js';
-import type { ImportLayerResult } from '../../image/layer-import.js';
-import { createLayer, listLayers, showLayer } from '../../image/layer-ops.js';
-import type { LayerContentRequest, LayerResult } from '../../image/layer-ops.js';
-import { upgradeLayer } from '../../image/layer-upgrade.js';
-import { deleteLayer } from '../../image/image-lifecycle.js';
+import { importLayer, importRpmdbLayer } from '../../layer/index.js';
+import type { ImportLayerResult } from '../../layer/index.js';
+import { createLayer, deleteLayer, listLayers, showLayer, upgradeLayer } from '../../api/index.js';
+import type { LayerContentRequest, LayerResult } from '../../api/index.js';
 import { expectArgs } from '../command.js';
 import { withPackageArgs } from '../package-args.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';

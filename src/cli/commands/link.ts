@@ -1,7 +1,6 @@
 import { BazaarError } from '../../errors.js';
-import { isBroken, problemLines } from '../../image/link-judge.js';
-import { audit, layerExceptions, linkImage, linkTree, setLinkPolicy, syncImage, unlinkImage } from '../../image/links.js';
-import type { LinkNode } from '../../image/links.js';
+import { audit, isBroken, layerExceptions, linkImage, linkTree, problemLines, setLinkPolicy, syncImage, unlinkImage } from '../../linked/index.js';
+import type { LinkNode } from '../../linked/index.js';
 import { familyText } from '../change-text.js';
 import type { FamilyChange } from '../change-text.js';
 import { expectArgs } from '../command.js';

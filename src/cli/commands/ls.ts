@@ -1,4 +1,4 @@
-import { globMatch } from '../../policy/glob.js';
+import { globMatch } from '../../policy/index.js';
 import type { Command } from '../command.js';
 
 export const ls: Command = {

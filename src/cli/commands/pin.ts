@@ -1,4 +1,4 @@
-import { listPins, pinPackage, unpinPackage } from '../../store/pins.js';
+import { listPins, pinPackage, unpinPackage } from '../../store/index.js';
 import { expectArgs } from '../command.js';
 import { withPackageArgs } from '../package-args.js';
 import type { Command } from '../command.js';

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { BazaarError, isErrno, pathError } from '../../errors.js';
 import type { Command } from '../command.js';
 import { serverError } from '../server-error.js';
-import { checkOutputFile, outputFileError } from '../../image/output-file.js';
+import { checkOutputFile, outputFileError } from '../../fs/index.js';
 import { serverUrl, urlSegment } from '../server-url.js';
 
 /** Refuses a directory target that exists and is not empty (nothing is overwritten). */

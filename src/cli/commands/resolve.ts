@@ -4,17 +4,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { BazaarError, pathError } from '../../errors.js';
-import { readRepository } from '../../rpmmd/read-repository.js';
-import { loadUniverseCache, saveUniverseCache } from '../../resolver/universe-cache.js';
-import { readInstalled } from '../../resolver/installed.js';
-import type { Job } from '../../resolver/job.js';
-import { Pool } from '../../resolver/provides-index.js';
-import { resolve } from '../../resolver/solve.js';
-import { renderProblem } from '../../resolver/explain.js';
-import { installOrder } from '../../resolver/order.js';
-import { warmUp } from '../../resolver/warm-up.js';
-import type { PackageSource } from '../../resolver/source.js';
-import { channelSource } from '../../resolver/catalog-source.js';
+import { readRepository } from '../../rpmmd/index.js';
+import {
+  channelSource, installOrder, loadUniverseCache, Pool, readInstalled, renderProblem, resolve, saveUniverseCache, warmUp,
+} from '../../resolver/index.js';
+import type { Job, PackageSource } from '../../resolver/index.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
 
 function strings(v: string | boolean | string[] | undefined): string[] {

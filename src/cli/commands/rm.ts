@@ -1,4 +1,4 @@
-import { removePackage } from '../../store/remove.js';
+import { removePackage } from '../../store/index.js';
 import { expectArgs } from '../command.js';
 import { withPackageArgs } from '../package-args.js';
 import type { Command } from '../command.js';

@@ -1,7 +1,7 @@
 import { BazaarError } from '../../errors.js';
-import { serve as startServer } from '../../server/serve.js';
-import { readStoreConfig } from '../../store/config.js';
-import type { Store } from '../../store/store.js';
+import { serve as startServer } from '../../server/index.js';
+import { readStoreConfig } from '../../store/index.js';
+import type { Store } from '../../store/index.js';
 import { expectArgs } from '../command.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
 

@@ -1,8 +1,6 @@
-import { formatDependency } from '../../rpm/dependency.js';
-import { servedVariant } from '../../store/kinds/build.js';
-import { packageDetails } from '../../store/package-details.js';
-import type { BuildRecord } from '../../store/kinds/build.js';
-import type { PackageManifest } from '../../store/kinds/package.js';
+import { formatDependency } from '../../rpm/index.js';
+import { packageDetails, servedVariant } from '../../store/index.js';
+import type { BuildRecord, PackageManifest } from '../../store/index.js';
 import { expectArgs } from '../command.js';
 import { withPackageArgs } from '../package-args.js';
 import type { Command } from '../command.js';

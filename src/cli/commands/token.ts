@@ -1,5 +1,5 @@
 import { BazaarError } from '../../errors.js';
-import { createToken, readTokens, revokeToken } from '../../store/tokens.js';
+import { createToken, readTokens, revokeToken } from '../../store/index.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
 

@@ -5,8 +5,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { BazaarError, isBazaarError } from '../../errors.js';
-import { compareAltBuilds } from '../../policy/alt-compare.js';
-import { compareEvrRanges, evrTextProblem, parseEvr } from '../../policy/evr.js';
+import { compareAltBuilds, compareEvrRanges, evrTextProblem, parseEvr } from '../../policy/index.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
 
 /** Compares `text[a0, a1)` with `text[b0, b1)`. */

@@ -1,4 +1,4 @@
-import { packageVersions } from '../../store/package-details.js';
+import { packageVersions } from '../../store/index.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
 

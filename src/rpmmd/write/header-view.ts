@@ -11,8 +11,8 @@
  * are layered on top with `setStrings` / `setNumbers` / `delete` (see read-retrofits.ts),
  * the bytes themselves are never touched.
  */
-import type { RpmHeader } from '../../rpm/header.js';
-import { TagType } from '../../rpm/tags.js';
+import type { RpmHeader } from '../../rpm/index.js';
+import { TagType } from '../../rpm/index.js';
 
 /** A string whose char codes are bytes (0..255): `Buffer#toString('latin1')` of the bytes. */
 export type ByteString = string;

@@ -7,7 +7,7 @@
  * rpmvercmp; a name without parentheses loses to one with. Returns 0 (same), 1 (first
  * is higher) or 2 (second is higher), and -1 when neither has a closing parenthesis.
  */
-import { rpmvercmp } from '../../policy/rpmvercmp.js';
+import { rpmvercmp } from '../../policy/index.js';
 import type { ByteString } from './header-view.js';
 
 const isDigit = (s: ByteString, i: number): boolean => { const c = s.charCodeAt(i); return c >= 0x30 && c <= 0x39; };

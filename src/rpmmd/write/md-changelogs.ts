@@ -8,7 +8,7 @@
  *   the entry before it, the entries already taken that carry that time (and the ones
  *   pushed onto the next seconds by it) move one second later each.
  */
-import { Tag } from '../../rpm/tags.js';
+import { Tag } from '../../rpm/index.js';
 import type { ByteString, HeaderView } from './header-view.js';
 
 export interface MdChangelog { author: ByteString; date: number; text: ByteString }

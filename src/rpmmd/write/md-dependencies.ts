@@ -17,7 +17,7 @@
  *   recommends; of the `libc.so.6*` requires only the highest is kept, and goes last;
  * - old weak tags: STRONG suggests are recommends, STRONG enhances are supplements.
  */
-import { Tag } from '../../rpm/tags.js';
+import { Tag } from '../../rpm/index.js';
 import { splitEvr } from './evr-split.js';
 import type { ByteString, HeaderView } from './header-view.js';
 import { compareLibcDependency } from './libc-compare.js';

@@ -5,7 +5,7 @@
  * FILEMODES must be there, and rpm refuses the extension (no files at all) when the
  * directory indexes disagree with the names (lib/tagexts.c fnTag).
  */
-import { FileFlag, Tag } from '../../rpm/tags.js';
+import { FileFlag, Tag } from '../../rpm/index.js';
 import type { ByteString, HeaderView } from './header-view.js';
 
 export type MdFileType = '' | 'dir' | 'ghost';

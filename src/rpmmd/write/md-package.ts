@@ -4,7 +4,7 @@
  * src/dumper_thread.c): every value primary, filelists and other need, with strings
  * still as header bytes. The three XML writers only format this.
  */
-import { Tag, TagType } from '../../rpm/tags.js';
+import { Tag, TagType } from '../../rpm/index.js';
 import type { ByteString, HeaderView } from './header-view.js';
 import { DEFAULT_CHANGELOG_LIMIT, mdChangelogs } from './md-changelogs.js';
 import type { MdChangelog } from './md-changelogs.js';

@@ -11,8 +11,8 @@
  * - an old flat file list (OLDFILENAMES) becomes BASENAMES / DIRNAMES / DIRINDEXES;
  * - a header without an immutable region (rpm v3) gets `Provides: name = [E:]V-R`.
  */
-import type { RpmHeader } from '../../rpm/header.js';
-import { SigTag, Tag, TagType } from '../../rpm/tags.js';
+import type { RpmHeader } from '../../rpm/index.js';
+import { SigTag, Tag, TagType } from '../../rpm/index.js';
 import { HeaderView } from './header-view.js';
 import type { ByteString } from './header-view.js';
 

@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, relative, sep } from 'node:path';
 import { BazaarError } from '../../errors.js';
-import { readRpmFile } from '../../rpm/read-rpm.js';
+import { readRpmFile } from '../../rpm/index.js';
 import type { RepoPackage } from './repo-package.js';
 
 export interface RepoPackageFromFileOptions {

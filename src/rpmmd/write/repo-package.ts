@@ -17,7 +17,7 @@
  * `repoPackageFromFile` (repo-package-from-file.ts) fills all of them from a .rpm file.
  */
 import { BazaarError } from '../../errors.js';
-import { RpmHeader } from '../../rpm/header.js';
+import { RpmHeader } from '../../rpm/index.js';
 
 export interface RepoPackage {
   /** The main header. */

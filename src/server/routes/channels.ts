@@ -1,9 +1,7 @@
 /** `/v1/channels`: the channels, one channel's builds, its history and diffs (what `bazaar channel ls|log|diff --json` print). */
 import { Hono } from 'hono';
-import { channelLog, diffChannel, listChannels } from '../../store/channel-history.js';
-import { channelBuilds, readChannel } from '../../store/channels.js';
-import { servedVariant } from '../../store/kinds/build.js';
-import type { Store } from '../../store/store.js';
+import { channelBuilds, channelLog, diffChannel, listChannels, readChannel, servedVariant } from '../../store/index.js';
+import type { Store } from '../../store/index.js';
 import type { Reads } from '../snapshots.js';
 
 export function channelRoutes(store: Store, reads: Reads): Hono {

@@ -16,14 +16,12 @@
  *   DELETE /v1/images/<name>/link                                                  unlink
  */
 import { Hono } from 'hono';
-import { deleteImage, deleteLayer, renameImage } from '../../image/image-lifecycle.js';
+import { changeImage, createImage, deleteImage, deleteLayer, renameImage } from '../../api/index.js';
 import { BazaarError } from '../../errors.js';
-import { changeImage, createImage } from '../../image/image-ops.js';
-import { imageId } from '../../image/images.js';
-import { linkImage, setLinkPolicy, unlinkImage } from '../../image/links.js';
-import { addToChannel, createChannel, deleteChannel, publishChannel, removeFromChannel } from '../../store/channels.js';
-import { readKind } from '../../store/kinds/index.js';
-import type { Store } from '../../store/store.js';
+import { imageId } from '../../image/index.js';
+import { linkImage, setLinkPolicy, unlinkImage } from '../../linked/index.js';
+import { addToChannel, createChannel, deleteChannel, publishChannel, readKind, removeFromChannel } from '../../store/index.js';
+import type { Store } from '../../store/index.js';
 import type { TokenCheck } from '../auth.js';
 import { JsonBody } from '../json-body.js';
 import type { Reads } from '../snapshots.js';

@@ -6,8 +6,8 @@
  */
 import { Hono } from 'hono';
 import { BazaarError } from '../../errors.js';
-import { isObjectId } from '../../store/layout.js';
-import type { Store } from '../../store/store.js';
+import { isObjectId } from '../../store/index.js';
+import type { Store } from '../../store/index.js';
 import { sendObject, webStream } from '../send.js';
 import type { Reads } from '../snapshots.js';
 

@@ -5,12 +5,9 @@
  */
 import { Hono } from 'hono';
 import { BazaarError } from '../../errors.js';
-import { globMatch } from '../../policy/glob.js';
-import { checkPackageRef } from '../../store/builds.js';
-import { channelSettings } from '../../store/channels.js';
-import type { IndexedBuild } from '../../store/package-index.js';
-import { packageDetails, packageVersions } from '../../store/package-details.js';
-import type { Store } from '../../store/store.js';
+import { globMatch } from '../../policy/index.js';
+import { channelSettings, checkPackageRef, packageDetails, packageVersions } from '../../store/index.js';
+import type { IndexedBuild, Store } from '../../store/index.js';
 import type { Reads } from '../snapshots.js';
 
 export const DEFAULT_LIMIT = 100;

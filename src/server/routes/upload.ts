@@ -10,9 +10,8 @@ import { createHash } from 'node:crypto';
 import { open, unlink } from 'node:fs/promises';
 import { Hono } from 'hono';
 import { BazaarError } from '../../errors.js';
-import { channelSettings } from '../../store/channels.js';
-import { tmpPath } from '../../store/layout.js';
-import type { Store } from '../../store/store.js';
+import { channelSettings, tmpPath } from '../../store/index.js';
+import type { Store } from '../../store/index.js';
 import type { Reads } from '../snapshots.js';
 import type { TokenCheck } from '../auth.js';
 

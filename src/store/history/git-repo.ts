@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import type * as Git from 'isomorphic-git';
 import { BazaarError, isErrno } from '../../errors.js';
-import { createFile, makeDir, removeFile, renameFile } from '../fs-ops.js';
+import { createFile, makeDir, removeFile, renameFile } from '../../fs/index.js';
 import { tmpPath } from '../layout.js';
 
 export type GitObjectType = 'blob' | 'tree' | 'commit' | 'tag';

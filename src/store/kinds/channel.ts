@@ -4,7 +4,7 @@
  *
  *   {"kind":"channel","v":1,"order":"alt","priorityBranch":"p11"}
  */
-import type { VersionOrder } from '../../policy/versioning.js';
+import type { VersionOrder } from '../../policy/index.js';
 import { fields, invalid } from './kind.js';
 import type { Kind } from './kind.js';
 

@@ -1,5 +1,5 @@
 /**
- * Package groups for linked-image content policies (policy/linked-image.ts): a name and
+ * Package groups for linked-image content policies (linked/linked-image.ts): a name and
  * its members, package names and glob patterns. Kept in the branch `groups` (one entry
  * per group), so their changes have history like everything else.
  *

@@ -6,7 +6,7 @@
  * (build.ts). Version 2 refers to the header blob; version 0 (layout 1) referred to the
  * .rpm file itself, which build records now hold as variants.
  */
-import type { PackageFile, PackageMeta } from '../../rpm/package-meta.js';
+import type { PackageFile, PackageMeta } from '../../rpm/index.js';
 import type { ObjectId } from '../layout.js';
 import { fields, invalid } from './kind.js';
 import type { Kind, KindRef } from './kind.js';

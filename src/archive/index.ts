@@ -1,0 +1,8 @@
+/** The archive folder's public surface: what the rest of bazaar may use (docs/architecture.md). */
+export { TYPE_BITS, rdevMajor, rdevMinor } from './layer-entry.js';
+export type { LayerEntry } from './layer-entry.js';
+export { escapeOverlayXattr } from './overlay-xattrs.js';
+export { readLayerArchive, readLayerDirectory } from './read-layer.js';
+export { writeTar } from './tar-writer.js';
+export { writeLayerArchive } from './write-layer-archive.js';
+export type { XattrMode } from './xattrs.js';

@@ -1,0 +1,9 @@
+/** The layer folder's public surface: what the rest of bazaar may use (docs/architecture.md). */
+export { buildLayerTree, rpmNevra } from './layer-content.js';
+export type { LayerBuild } from './layer-content.js';
+export { importLayer, importRpmdbLayer } from './layer-import.js';
+export type { ImportLayerResult, ImportOptions } from './layer-import.js';
+export { isPublishedContent, otherContent, restoreLayer } from './layer-restore.js';
+export type { BuiltLayer, RebuildLayer } from './layer-restore.js';
+export { checkVersion, layerNames, layerVersions, parseVersionRef, pickLayer, publishLayer } from './layers.js';
+export type { VersionCheck } from './layers.js';
