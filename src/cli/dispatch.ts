@@ -108,7 +108,7 @@ export async function main(argv: string[], io: MainStreams = process): Promise<n
   if (name === undefined) {
     const unknownOption = lead.find((a, i) => !['--store', '--json', '--help', '-h'].includes(a) && lead[i - 1] !== '--store');
     if (unknownOption !== undefined) {
-      process.stderr.write(`bazaar: unknown option ${unknownOption.slice(0, 80)}; 'bazaar --help' lists the commands and options\n`);
+      stderr.write(`bazaar: unknown option ${unknownOption.slice(0, 80)}; 'bazaar --help' lists the commands and options\n`);
       return 2;
     }
     const helpAsked = lead.includes('--help') || lead.includes('-h');

@@ -7,12 +7,12 @@
  * The host: base@1.0.0 (filesystem, setup, libc6, bash alt1) with core-os 11.1 (which
  * moves bash to alt2), lighttpd and kernel 6.6.63 installed.
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CLI, freshStore, tempDir } from '../helpers/cli.js';
+import { freshStore, tempDir } from '../helpers/cli.js';
+import { bazaarFast } from '../helpers/cli-fast.js';
 import { makePackageRpm } from '../helpers/make-rpm.js';
 import { sampleRpms } from '../helpers/rpm-files.js';
 import { nevraOfFiles, rpmWouldInstall } from '../helpers/rpm-set.js';
@@ -22,10 +22,8 @@ import { testWith } from '../helpers/tools.js';
 const t = suite('linked images');
 
 interface Run { status: number | null; stdout: string; stderr: string }
-const run = (store: string, args: string[]): Run => {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, BAZAAR_STORE: store } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-};
+/** The CLI's dispatch in a worker thread (cli-fast.ts): what is tested is what the commands do to the store. */
+const run = (store: string, args: string[]): Run => bazaarFast(args, { env: { BAZAAR_STORE: store } });
 const ok = (store: string, args: string[]): string => { const r = run(store, args); assert.is(r.status, 0, `${args.join(' ')}: ${r.stderr}`); return r.stdout; };
 const refused = (store: string, args: string[], ...says: string[]): void => {
   const r = run(store, args);
