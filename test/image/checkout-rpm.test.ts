@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bazaar, freshStore, tempDir } from '../helpers/cli.js';
+import { bazaarFast } from '../helpers/cli-fast.js';
 import { sampleRpms } from '../helpers/rpm-files.js';
 import { corpusDir, projectRoot, testWith } from '../helpers/tools.js';
 
@@ -23,7 +24,7 @@ function sh(cmd: string, args: string[]): { status: number; stdout: string; stde
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 const ok = (args: string[]): string => {
-  const r = bazaar(args);
+  const r = bazaarFast(args);
   assert.is(r.status, 0, `bazaar ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 };

@@ -7,11 +7,11 @@
  * complete each other, or whose layers' packages own one path differently, is refused
  * instead of created stuck; an install whose files clash with a lower layer's is refused.
  */
-import { spawnSync } from 'node:child_process';
 import { basename } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CLI, freshStore } from '../helpers/cli.js';
+import { freshStore } from '../helpers/cli.js';
+import { bazaarFast } from '../helpers/cli-fast.js';
 import { sampleRpms } from '../helpers/rpm-files.js';
 import { rpmbuild } from '../helpers/rpmbuild.js';
 import { rpmWouldInstall } from '../helpers/rpm-set.js';
@@ -21,7 +21,7 @@ const t = suite('layer and image consistency');
 
 interface Run { status: number | null; stdout: string; stderr: string }
 const run = (store: string, args: string[]): Run => {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, BAZAAR_STORE: store } });
+  const r = bazaarFast(args, { env: { BAZAAR_STORE: store } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 const ok = (store: string, args: string[]): string => { const r = run(store, args); assert.is(r.status, 0, `${args.join(' ')}: ${r.stderr}`); return r.stdout; };

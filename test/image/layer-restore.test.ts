@@ -14,6 +14,7 @@ import { SNIPPET_DIR } from '../../src/store/kinds/snippet.js';
 import type { ObjectId } from '../../src/store/layout.js';
 import { Store } from '../../src/store/store.js';
 import { bazaar, freshStore, tempDir } from '../helpers/cli.js';
+import { bazaarFast } from '../helpers/cli-fast.js';
 import { sampleRpms } from '../helpers/rpm-files.js';
 import { storeSnapshot } from '../helpers/store-snapshot.js';
 import { flipStoredBit, removeStored, storedIds } from '../helpers/stored-objects.js';
@@ -21,7 +22,7 @@ import { flipStoredBit, removeStored, storedIds } from '../helpers/stored-object
 const t = suite('layer restore');
 
 const ok = (args: string[]): string => {
-  const r = bazaar(args);
+  const r = bazaarFast(args);
   assert.is(r.status, 0, `bazaar ${args.join(' ')}: ${r.stdout}${r.stderr}`);
   return r.stdout;
 };
