@@ -4,7 +4,7 @@
  * show and list images. Each write is one transaction: the new image version or nothing.
  */
 import { BazaarError, isDamageError } from '../errors.js';
-import { parseLayerRef } from '../policy/index.js';
+import { buildLayerTree, parseLayerRef, parseVersionRef, pickLayer } from '../layer/index.js';
 import { formatNevraWithEpoch } from '../rpm/index.js';
 import { channelSource } from '../resolver/index.js';
 import type { BranchView, ObjectId, Store, Transaction } from '../store/index.js';
@@ -17,7 +17,6 @@ import {
 } from '../image/index.js';
 import type { FamilyResult } from '../linked/index.js';
 import type { ChangeResult, DamagedImage, ImageChange, ImageDescription, LoadedImage } from '../image/index.js';
-import { buildLayerTree, parseVersionRef, pickLayer } from '../layer/index.js';
 import { moveImageLayer } from './layer-upgrade.js';
 
 /**

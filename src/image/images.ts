@@ -9,8 +9,8 @@
 import semver from 'semver';
 import { displayNevra } from '../rpm/index.js';
 import { BazaarError, isDamageError } from '../errors.js';
-import { parseLayerRef, requiredBump } from '../policy/index.js';
-import type { Bump } from '../policy/index.js';
+import { parseLayerRef, pickLayer, requiredBump } from '../layer/index.js';
+import type { Bump } from '../layer/index.js';
 import type { Dependency } from '../rpm/index.js';
 import type { BranchView, ImageLayerRef, ImageObject, LayerObject, ObjectId, ObjectStore, Transaction } from '../store/index.js';
 import { IMAGE_CURRENT, IMAGE_PREFIX, imageBranch, readKind, stageKind, versionPath, VERSIONS_DIR } from '../store/index.js';
@@ -18,7 +18,6 @@ import { treeReader } from '../stack/index.js';
 import type { GetTree } from '../stack/index.js';
 import { imageDb, installedMeta } from '../pkgdb/index.js';
 import type { InstalledPackage, SnippetCache } from '../pkgdb/index.js';
-import { pickLayer } from '../layer/index.js';
 
 export interface LoadedImage {
   image: ImageObject;

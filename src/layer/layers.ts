@@ -8,8 +8,9 @@
  */
 import semver from 'semver';
 import { BazaarError } from '../errors.js';
-import { checkLayerVersion, pickLayerVersion, requiredBump } from '../policy/index.js';
-import type { BumpReason, LayerVersionCheck } from '../policy/index.js';
+import { checkLayerVersion, requiredBump } from './semver-bump.js';
+import { pickLayerVersion } from './layer-ref.js';
+import type { BumpReason, LayerVersionCheck } from './semver-bump.js';
 import type { Dependency } from '../rpm/index.js';
 import type { BranchView, LayerObject, ObjectId, ObjectStore, Transaction } from '../store/index.js';
 import { LAYER_PREFIX, layerBranch, readKind, stageKind, versionPath, VERSIONS_DIR } from '../store/index.js';

@@ -8,12 +8,8 @@ export {
 export type { SenseRange } from './dependency-range.js';
 export { compareAltBuilds, compareDisttags, disttagBranch } from './alt-compare.js';
 export type { AltBuild, AltCompareOptions } from './alt-compare.js';
-export { requiredBump, actualBump, checkLayerVersion, isSoname } from './semver-bump.js';
-export type { Bump, BumpReason, RequiredBump, LayerVersionCheck } from './semver-bump.js';
 export { compareBuilds, newestBuild, checkPublishIdentity, checkUpgrade, obsoletesBuild, sortNewestFirst } from './versioning.js';
 export type { Build, VersionOrder, OrderOptions } from './versioning.js';
-export { parseLayerRef, pickLayerVersion } from './layer-ref.js';
-export type { LayerRef } from './layer-ref.js';
 export { checkRetentionDays, DEFAULT_RETENTION_DAYS, retainedStates, retentionCutoff } from './retention.js';
 export type { HistoryState, RetentionOptions } from './retention.js';
 export { checkChannelName } from './channel-name.js';

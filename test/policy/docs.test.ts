@@ -9,6 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as library from '../../src/index.js';
 import * as policy from '../../src/policy/index.js';
+import * as layerRules from '../../src/layer/index.js';
 import type { Dependency } from '../../src/rpm/dependency.js';
 import { oracleLabelCompare } from '../helpers/python-rpm-oracle.js';
 import { projectRoot, testWith } from '../helpers/tools.js';
@@ -83,7 +84,7 @@ t('rule-layer-semver: every semver-examples row holds', () => {
   assert.ok(rows.length >= 6);
   for (const row of rows) {
     const [prev, next, bump] = row.split(/\s+/) as [string, string, string];
-    assert.is(policy.actualBump(prev, next) ?? 'none', bump, row);
+    assert.is(layerRules.actualBump(prev, next) ?? 'none', bump, row);
   }
 });
 
@@ -94,8 +95,8 @@ t('rule-layer-semver: every range-examples row holds', () => {
     const cols = row.split(/\s+/);
     const range = cols[0] as string;
     const picks = cols[cols.length - 1] as string;
-    const ref = policy.parseLayerRef(`base@${range}`);
-    assert.is(policy.pickLayerVersion(cols.slice(1, -1), ref.range) ?? 'none', picks, row);
+    const ref = layerRules.parseLayerRef(`base@${range}`);
+    assert.is(layerRules.pickLayerVersion(cols.slice(1, -1), ref.range) ?? 'none', picks, row);
   }
 });
 
@@ -108,7 +109,7 @@ t('rule-layer-bump: every bump-examples row holds', () => {
   }));
   for (const row of rows) {
     const [prev, next, want] = row.split('|') as [string, string, string];
-    assert.is(policy.requiredBump({ previous: list(prev), next: list(next) }).bump, want.trim(), row);
+    assert.is(layerRules.requiredBump({ previous: list(prev), next: list(next) }).bump, want.trim(), row);
   }
 });
 
@@ -141,9 +142,9 @@ t('every rule has an anchor, an enforcer, and a test named after it', () => {
     assert.ok(names.length > 0, `${r.id} names a function`);
     if (r.planned) continue;
     for (const n of names) {
-      // An enforcer is a policy function, a library export, or a method of the Store.
-      const found = [policy, library, library.Store.prototype].some((m) => typeof (m as Record<string, unknown>)[n] === 'function');
-      assert.ok(found, `${r.id}: ${n} is exported by src/policy or the library, or is a Store method`);
+      // An enforcer is a policy function, a layer version rule, a library export, or a method of the Store.
+      const found = [policy, layerRules, library, library.Store.prototype].some((m) => typeof (m as Record<string, unknown>)[n] === 'function');
+      assert.ok(found, `${r.id}: ${n} is exported by src/policy, src/layer or the library, or is a Store method`);
     }
     assert.ok(named.has(r.id), `${r.id} has a test whose name starts with '${r.id}:'`);
   }

@@ -19,8 +19,8 @@
 import semver from 'semver';
 import { BazaarError } from '../errors.js';
 import type { Dependency } from '../rpm/index.js';
-import { compareEvr, parseEvr } from './evr.js';
-import type { Evr } from './evr.js';
+import { compareEvr, parseEvr } from '../policy/index.js';
+import type { Evr } from '../policy/index.js';
 
 export type Bump = 'major' | 'minor' | 'patch';
 
