@@ -24,10 +24,10 @@ function start(): { worker: Worker; port: MessageChannel['port2'] } {
 }
 
 /** Runs `bazaar args` (env: variables to set for the run, e.g. BAZAAR_STORE) and waits for it. */
-export function bazaarFast(args: string[], options: { env?: Record<string, string | undefined>; input?: string } = {}): CliResult {
+export function bazaarFast(args: string[], options: { env?: Record<string, string | undefined>; input?: string; program?: 'bazaar' | 'bazaar-rpm' } = {}): CliResult {
   const { worker: w, port: p } = start();
   const flag = new Int32Array(new SharedArrayBuffer(4));
-  w.postMessage({ args, env: options.env ?? {}, stdin: options.input, flag });
+  w.postMessage({ args, env: options.env ?? {}, stdin: options.input, program: options.program, flag });
   if (Atomics.wait(flag, 0, 0, 600_000) === 'timed-out') throw new Error(`bazaar ${args.join(' ')}: no answer in 10 minutes`);
   const got = receiveMessageOnPort(p);
   if (!got) throw new Error(`bazaar ${args.join(' ')}: the worker posted no answer`);
@@ -35,4 +35,9 @@ export function bazaarFast(args: string[], options: { env?: Record<string, strin
   if (r.status === 'threw') return { status: 70, stdout: r.stdout, stderr: `${r.stderr}${r.error ?? ''}` };
   if (r.status === 'timeout') throw new Error(`bazaar ${args.join(' ')}: did not finish`);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `bazaar-rpm args` the same way (src/cli/rpm-main.ts in the worker). */
+export function bazaarRpmFast(args: string[], options: { env?: Record<string, string | undefined> } = {}): CliResult {
+  return bazaarFast(args, { ...options, program: 'bazaar-rpm' });
 }
