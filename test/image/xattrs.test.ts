@@ -125,7 +125,8 @@ testWith(t, 'a file system without xattr support (ramfs): a directory on it read
     for await (const e of m.readLayerDirectory(process.argv[2])) if (e.path === 'plain') console.log('read', JSON.stringify(Object.keys(e.xattrs)));
     const store = memoryStore();
     const root = await importDir(store, process.argv[1]);
-    const r = await m.checkout(store, [root], process.argv[2] + '/co', { mode: 'copy' });
+    const { checkout } = await import('${projectRoot}dist/src/checkout/index.js');
+    const r = await checkout(store, [root], process.argv[2] + '/co', { mode: 'copy' });
     console.log('notes', JSON.stringify(r.notes));
   })`;
   const r = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t ramfs none "$2" && exec "$0" -e "$1" "$3" "$2"', process.execPath, script, mnt, src], { encoding: 'utf8' });
