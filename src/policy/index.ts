@@ -1,7 +1,6 @@
 /** The versioning policy (docs/versioning-policy.md): pure functions, no I/O. */
 export { rpmvercmp, altRpmvercmp } from './rpmvercmp.js';
-export { parseEvr, formatEvr, compareEvr, splitEvr, labelCompare, compareEvrText, compareEvrRanges, evrTextProblem } from './evr.js';
-export type { Evr, EvrText } from './evr.js';
+export { compareEvr, labelCompare, compareEvrText, compareEvrRanges, evrTextProblem } from './evr.js';
 export {
   rangesOverlap, dependencyOverlaps, providesSatisfies, flagsToSense, SENSE_LESS, SENSE_GREATER, SENSE_EQUAL,
 } from './dependency-range.js';

@@ -18,9 +18,9 @@
  */
 import semver from 'semver';
 import { BazaarError } from '../errors.js';
-import type { Dependency } from '../rpm/index.js';
-import { compareEvr, parseEvr } from './evr.js';
-import type { Evr } from './evr.js';
+import { parseEvr } from '../rpm/index.js';
+import type { Dependency, Evr } from '../rpm/index.js';
+import { compareEvr } from './evr.js';
 
 export type Bump = 'major' | 'minor' | 'patch';
 

@@ -6,10 +6,9 @@
  * thousand questions again and again.
  */
 import type { Dependency } from '../rpm/index.js';
-import { parseEvr, type Evr } from '../policy/index.js';
 import { archScorer } from './arch.js';
 import { compareEvr, flagBits, rangesOverlap } from './overlap.js';
-import { displayNevra, formatNevraWithEpoch as formatNevra, isRich, parseRichDep, type RichNode, richSet } from '../rpm/index.js';
+import { displayNevra, type Evr, formatNevraWithEpoch as formatNevra, isRich, parseEvr, parseRichDep, type RichNode, richSet } from '../rpm/index.js';
 import type { PackageRecord, PackageSource } from './source.js';
 import { computePackageDeps, decodePackageDeps, type PackageDeps } from './package-deps.js';
 
