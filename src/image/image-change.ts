@@ -9,7 +9,7 @@
 import { BazaarError } from '../errors.js';
 import { MemorySource, Pool, renderProblem, resolve } from '../resolver/index.js';
 import type { ConstraintGenerator, Job, PackageRecord, PackageSource } from '../resolver/index.js';
-import { displayNevra, FileFlag, formatNevraWithEpoch, parseNevra } from '../rpm/index.js';
+import { displayNevra, FileFlag, formatEvrWithEpoch, formatNevraWithEpoch, parseNevra } from '../rpm/index.js';
 import type { BranchView, BuildRecord, ImageObject, ObjectId, StagedObject, Store, Transaction } from '../store/index.js';
 import { channelBranch, kindOfMode, SNIPPET_DIR, snippetName, stageKind } from '../store/index.js';
 import { fileConflicts, imageDb, installedMeta, installedRecord } from '../pkgdb/index.js';
@@ -208,7 +208,7 @@ export async function planChange(loaded: LoadedImage, universe: PackageSource, c
 export function installJob(text: string): Extract<Job, { kind: 'install' }> {
   const n = parseNevra(text);
   if (!n) return { kind: 'install', name: text };
-  return { kind: 'install', name: n.name, flags: '=', evr: `${n.epoch ?? 0}:${n.version}-${n.release}` };
+  return { kind: 'install', name: n.name, flags: '=', evr: formatEvrWithEpoch(n) };
 }
 
 /** Paths (no leading slash) of a package's non-directory files. */
