@@ -16,4 +16,6 @@ export type { LayerRef } from './layer-ref.js';
 export { checkRetentionDays, DEFAULT_RETENTION_DAYS, retainedStates, retentionCutoff } from './retention.js';
 export type { HistoryState, RetentionOptions } from './retention.js';
 export { checkChannelName } from './channel-name.js';
+export { commitsNamed, parseRevision, readRevision } from './revision.js';
+export type { Revision } from './revision.js';
 export { globMatch, isGlob } from './glob.js';
