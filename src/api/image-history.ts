@@ -53,7 +53,7 @@ export async function imageAt(view: BranchView, name: string, ref: string): Prom
   const id = found.length === 1 ? await view.read(branch, IMAGE_CURRENT, found[0].oid) : null;
   if (!id) {
     const versions = [...(await view.list(branch, VERSIONS_DIR)).values.keys()];
-    throw new BazaarError('ERR_IMAGE', `'${ref}' is not a version (${versions.join(', ')}), HEAD~N or commit of image ${name}; 'bazaar image log ${name}' lists them`, { data: { image: name, ref } });
+    throw new BazaarError('ERR_IMAGE', `'${ref}' is not a version (${versions.join(', ')}), HEAD~N or commit of image ${name}`, { data: { image: name, ref }, reason: 'bad-revision' });
   }
   return id;
 }
@@ -187,7 +187,8 @@ async function findCommit(view: BranchView, ref: string): Promise<{ image: strin
     for (const image of images) for (const c of commitsNamed(await view.log(imageBranch(image)), named)) found.push({ image, commit: c.oid, message: c.message });
   }
   if (found.length !== 1) {
-    throw new BazaarError('ERR_IMAGE', found.length ? `'${ref}' names ${found.length} commits (${found.map((f) => `${f.image}:${f.commit.slice(0, 12)}`).join(', ')}); give IMAGE:COMMIT` : `no image commit '${ref}'; 'bazaar image log NAME' lists them`, { data: { ref } });
+    if (found.length === 0) throw new BazaarError('ERR_IMAGE', `no image commit '${ref}'`, { data: { ref }, reason: 'no-image-commit' });
+    throw new BazaarError('ERR_IMAGE', `'${ref}' names ${found.length} commits (${found.map((f) => `${f.image}:${f.commit.slice(0, 12)}`).join(', ')}); give IMAGE:COMMIT`, { data: { ref } });
   }
   return found[0];
 }

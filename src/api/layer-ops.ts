@@ -46,7 +46,7 @@ async function requestedBuilds(store: Store, view: BranchView, req: LayerContent
   if (named.length) {
     const branch = req.channel ? channelBranch(req.channel) : PACKAGES_BRANCH;
     for (const ref of named) {
-      const e = await findBuild(view, branch, ref, req.channel ? `channel ${req.channel}` : 'the store', "'bazaar ls' lists what is there", store.indexSource(view, branch));
+      const e = await findBuild(view, branch, ref, req.channel ? { channel: req.channel } : 'store', store.indexSource(view, branch));
       out.push({ record: await store.build(e.value), recordId: e.value });
     }
     return out;

@@ -19,6 +19,7 @@ import { imageId, loadImage } from '../image/index.js';
 import type { InstalledDb, PackageHeader } from '../rpm-query/index.js';
 import { readRpmFile, transactionColor } from '../rpm/index.js';
 import { freshens, installProblems } from './rpm-install-checks.js';
+import { withHint } from './error-hints.js';
 import { Store } from '../store/index.js';
 import { version } from './dispatch.js';
 
@@ -138,7 +139,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 run(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => {
   if (err instanceof BazaarError) {
-    const head = err.code === 'ERR_NO_SOLUTION' ? `error: Failed dependencies:\n\t${err.message}` : `error: ${err.message.split('\n')[0]}`;
+    const head = err.code === 'ERR_NO_SOLUTION' ? `error: Failed dependencies:\n\t${err.message}` : `error: ${withHint(err).split('\n')[0]}`;
     process.stderr.write(`${head}\n`);
     process.exitCode = err.code === 'ERR_USAGE' ? 1 : 1;
     return;

@@ -172,7 +172,7 @@ export async function planChange(loaded: LoadedImage, universe: PackageSource, c
     // a name nothing in the channel is called or provides is not found (404), not a conflict (409)
     const unknown = [...new Set(res.problems.flat().flatMap((c) => (c.kind === 'noCandidates' && c.job.kind === 'install' && !c.job.flags && c.otherArches.length === 0 ? [c.job.name] : [])))];
     if (unknown.length) {
-      throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `image ${loaded.image.name}: no package named or providing ${unknown.join(', ')} in its channel; 'bazaar ls' lists what the store holds`, { data: { image: loaded.image.name, packages: unknown } });
+      throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `image ${loaded.image.name}: no package named or providing ${unknown.join(', ')} in its channel`, { data: { image: loaded.image.name, packages: unknown }, reason: 'no-provider' });
     }
     const problems = res.problems.map((c) => renderProblem(pool, c));
     throw new BazaarError('ERR_NO_SOLUTION', `image ${loaded.image.name}: ${problems[0].split('\n')[0].replace(/^problem: /, '')}`, { data: { image: loaded.image.name, problems } });

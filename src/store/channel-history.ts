@@ -89,7 +89,7 @@ export async function resolveChannelRev(view: BranchView, name: string, rev: str
   if (parsed?.kind === 'head' && parsed.back === history.length) return null;
   const found = parsed ? commitsNamed(history, parsed) : [];
   if (found.length === 1) return found[0].oid;
-  throw new BazaarError('ERR_CHANNEL', `'${rev}' is not a state of channel ${name} (${history.length} commits): give HEAD, HEAD~N or a commit id from 'bazaar channel log ${name}'`, { data: { channel: name, rev } });
+  throw new BazaarError('ERR_CHANNEL', `'${rev}' is not a state of channel ${name} (${history.length} commits): give HEAD, HEAD~N or a commit id`, { data: { channel: name, rev }, reason: 'bad-revision' });
 }
 
 /**

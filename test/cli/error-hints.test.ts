@@ -2,11 +2,18 @@
  * The CLI's hints: core messages say what is wrong, and the CLI appends what to run next
  * (src/cli/error-hints.ts). Each refusal below prints, word for word, the line the CLI
  * printed when the hint was still part of the core message, so moving the hints out of
- * the library changed nothing a user sees.
+ * the library changed nothing a user sees; one line changed on purpose: `layer create
+ * --channel C` with a package C lacks named `bazaar ls` (the store's listing) and now
+ * names C's, as `channel remove` always did.
  */
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { BazaarError } from '../../src/errors.js';
+import { Store } from '../../src/store/store.js';
+import { findBuild } from '../../src/store/builds.js';
+import { projectRoot } from '../helpers/tools.js';
 import { freshStore, tempDir } from '../helpers/cli.js';
 import { runInProcess } from '../helpers/in-process.js';
 import { sampleRpms } from '../helpers/rpm-files.js';
@@ -51,6 +58,31 @@ t('a missing channel, package, build, image, layer, group or token: the CLI name
   await says(['link', 'set-policy', 'va', 'sync:nosuch'], 2, "bazaar link: no group nosuch; 'bazaar group ls' lists them, 'bazaar group set nosuch NAME|GLOB...' defines it");
   await says(['group', 'show', 'nosuch'], 2, "bazaar group: no group nosuch; 'bazaar group ls' lists them, 'bazaar group set nosuch NAME|GLOB...' defines it");
   await says(['token', 'revoke', 'nosuch'], 2, "bazaar token: no token with id or name 'nosuch'; 'bazaar token ls' lists them");
+});
+
+t('a package missing from a channel: the channel listing is the hint, for layer create --channel too', async () => {
+  await says(['layer', 'create', 'l@1.0.0', '--package', 'nosuch', '--channel', 'sample'], 2, "bazaar layer: no package nosuch in channel sample; 'bazaar channel ls sample' lists it");
+  await says(['layer', 'create', 'l@1.0.0', '--package', 'nosuch'], 2, "bazaar layer: no package nosuch in the store; 'bazaar ls' lists what is there");
+});
+
+t('bazaar-rpm appends its hint to a root without a package database', () => {
+  const root = tempDir('error-hints-root');
+  const r = spawnSync(process.execPath, [join(projectRoot, 'dist/src/cli/rpm-wrapper.js'), '--root', root, '-qa'], { encoding: 'utf8' });
+  assert.is(r.stderr, `error: ${root} holds no bazaar package database (var/lib/bazaar/db); check an image out there with 'bazaar image checkout', or use --image NAME\n`);
+  assert.is(r.status, 1);
+});
+
+t('the library says only what is wrong: no CLI command in its messages, the reason and facts in data', async () => {
+  const dir = join(tempDir('error-hints-lib'), 'none');
+  await Store.open(dir).then(() => assert.unreachable(), (err: BazaarError) => {
+    assert.is(err.message, `${dir} is not a bazaar store`);
+    assert.equal(err.data, { dir, reason: 'no-store' });
+  });
+  const store = await Store.open(await sampleStore());
+  await store.read((view) => findBuild(view, 'channels/sample', 'nosuch', { channel: 'sample' })).then(() => assert.unreachable(), (err: BazaarError) => {
+    assert.is(err.message, 'no package nosuch in channel sample');
+    assert.equal(err.data, { ref: 'nosuch', where: 'channel sample', scope: 'channel', channel: 'sample', reason: 'no-package' });
+  });
 });
 
 t('an unknown image install names what the store holds', async () => {
