@@ -11,9 +11,9 @@ export type {
   AddOptions, AddResult, BuildRecord, BuildVariant, ChannelBuild, ChannelChange, ChannelDiff, ChannelLogEntry, ChannelSettings, ChannelState, ChannelSummary, FsckReport, GcReport, ObjectBackend, ObjectId, PackageManifest, Pin, RepairOptions, RepairReport, RetentionChoice, Snapshot, StateBackend, StoreConfig, StoreOptions, StoreState, Transaction,
 } from './store/index.js';
 export { BazaarError, isBazaarError } from './errors.js';
-export { findRpmdb, formatNevra, formatNevraWithEpoch, nevraKey, packageMeta, parseNevra, readRpmdb, readRpmFile } from './rpm/index.js';
+export { findRpmdb, formatEvr, formatNevra, formatNevraWithEpoch, nevraKey, packageMeta, parseEvr, parseNevra, readRpmdb, readRpmFile } from './rpm/index.js';
 export type { Dependency, DependencyFlags, DependencyKind, InstalledHeader, PackageFile, PackageMeta, RpmdbLocation } from './rpm/index.js';
-export { compareEvr, formatEvr, parseEvr, rpmvercmp } from './policy/index.js';
+export { compareEvr, rpmvercmp } from './policy/index.js';
 
 // Channels, pins, layers, images and linked images (docs/library.md): one checked options object each
 export {

@@ -36,7 +36,7 @@ export async function createImage(store: Store, ref: string, layers: readonly st
   // an image of no layer would be its private layer alone: nothing to install into or share
   if (layers.length === 0) throw new BazaarError('ERR_USAGE', `image ${name} needs at least one layer (L@RANGE, lowest first)`, { data: { image: name } });
   return store.write(async (tx) => {
-    if (tx.head(imageBranch(name)) !== null) throw new BazaarError('ERR_IMAGE', `image ${name} exists; change it with 'bazaar image install|remove|upgrade-layer ${name} ...'`, { data: { image: name } });
+    if (tx.head(imageBranch(name)) !== null) throw new BazaarError('ERR_IMAGE', `image ${name} exists`, { data: { image: name }, reason: 'image-exists' });
     if (options.channel) await channelSettings(store, tx, options.channel);
     const refs = await resolveLayerRefs(store.objects, tx, layers);
     const staged: Parameters<Transaction['stage']> = [];

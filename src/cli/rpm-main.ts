@@ -18,6 +18,7 @@ import { imageId, loadImage } from '../image/index.js';
 import type { InstalledDb, PackageHeader } from '../rpm-query/index.js';
 import { readRpmFile, transactionColor } from '../rpm/index.js';
 import { freshens, installProblems } from './rpm-install-checks.js';
+import { withHint } from './error-hints.js';
 import { Store } from '../store/index.js';
 import { version } from './dispatch.js';
 import type { MainStreams } from './dispatch.js';
@@ -140,7 +141,7 @@ export async function rpmMain(argv: string[], io: MainStreams = process): Promis
     return await run(argv, io);
   } catch (err) {
     if (!(err instanceof BazaarError)) throw err;
-    const head = err.code === 'ERR_NO_SOLUTION' ? `error: Failed dependencies:\n\t${err.message}` : `error: ${err.message.split('\n')[0]}`;
+    const head = err.code === 'ERR_NO_SOLUTION' ? `error: Failed dependencies:\n\t${err.message}` : `error: ${withHint(err).split('\n')[0]}`;
     io.stderr.write(`${head}\n`);
     return 1;
   }

@@ -39,7 +39,7 @@ export function imageNames(view: BranchView): string[] {
 /** The image object `name` points at (its current version, or `version`). */
 export async function imageId(view: BranchView, name: string, version?: string): Promise<ObjectId> {
   const branch = imageBranch(name);
-  if (view.head(branch) === null) throw new BazaarError('ERR_IMAGE', `no image ${name}; 'bazaar image ls' lists them, 'bazaar image create ${name}@1.0.0 --layer ...' makes one`, { data: { image: name } });
+  if (view.head(branch) === null) throw new BazaarError('ERR_IMAGE', `no image ${name}`, { data: { image: name }, reason: 'no-image' });
   const id = await view.read(branch, version === undefined ? IMAGE_CURRENT : versionPath(version));
   if (id === null) {
     const known = [...(await view.list(branch, VERSIONS_DIR)).values.keys()].sort(semver.compare);

@@ -1,5 +1,5 @@
 /** The layer folder's public surface: what the rest of bazaar may use (docs/architecture.md). */
-export { buildLayerTree, rpmNevra } from './layer-content.js';
+export { buildLayerTree } from './layer-content.js';
 export type { LayerBuild } from './layer-content.js';
 export { importLayer, importRpmdbLayer } from './layer-import.js';
 export type { ImportLayerResult, ImportOptions } from './layer-import.js';

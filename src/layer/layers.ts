@@ -43,10 +43,10 @@ export function layerNames(view: BranchView): string[] {
 /** The version a reference picks (`base@^1.2`: the highest admitted), with its object. */
 export async function pickLayer(objects: ObjectStore, view: BranchView, name: string, range: string): Promise<{ version: string; id: ObjectId; layer: LayerObject }> {
   const versions = await layerVersions(view, name);
-  if (versions.size === 0) throw new BazaarError('ERR_LAYER', `no layer ${name}; 'bazaar layer ls' lists them`, { data: { layer: name } });
+  if (versions.size === 0) throw new BazaarError('ERR_LAYER', `no layer ${name}`, { data: { layer: name }, reason: 'no-layer' });
   const version = pickLayerVersion([...versions.keys()], range);
   if (version === null) {
-    throw new BazaarError('ERR_LAYER', `no version of layer ${name} satisfies ${range} (published: ${[...versions.keys()].sort(semver.compare).join(', ')})`, { data: { layer: name, range } });
+    throw new BazaarError('ERR_LAYER', `no version of layer ${name} satisfies ${range} (published: ${[...versions.keys()].sort(semver.compare).join(', ')})`, { data: { layer: name, range }, reason: 'no-layer-version' });
   }
   const id = versions.get(version) as ObjectId;
   return { version, id, layer: await readKind(objects, id, 'layer') };

@@ -18,9 +18,9 @@
  */
 import semver from 'semver';
 import { BazaarError } from '../errors.js';
-import type { Dependency } from '../rpm/index.js';
-import { compareEvr, parseEvr } from '../policy/index.js';
-import type { Evr } from '../policy/index.js';
+import { parseEvr } from '../rpm/index.js';
+import type { Dependency, Evr } from '../rpm/index.js';
+import { compareEvr } from '../policy/index.js';
 
 export type Bump = 'major' | 'minor' | 'patch';
 

@@ -17,7 +17,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
-import { LEAD_SIZE, RpmHeader } from '../rpm/index.js';
+import { formatNevraWithEpoch, formatNvra, LEAD_SIZE, RpmHeader } from '../rpm/index.js';
 import { createrepoOrder, formatPackage, writeRepository } from '../rpmmd/index.js';
 import type { Formatted, FormattedPackage, RepoPackage } from '../rpmmd/index.js';
 import { cacheDir, channelBranch, channelSettings, readDerived, readKind, servedVariant, signatureHeaderOf, TaskPool, writeDerived } from '../store/index.js';
@@ -70,7 +70,7 @@ export function rpmmdCacheDir(storeDir: string, channel: string): string { retur
 
 /** `Packages/<name>-<version>-<release>.<arch>.rpm`, the file name rpmbuild gives the package. */
 export function packageHref(r: Pick<BuildRecord, 'name' | 'version' | 'release' | 'arch'>): string {
-  return `Packages/${r.name}-${r.version}-${r.release}.${r.arch}.rpm`;
+  return `Packages/${formatNvra(r)}.rpm`;
 }
 
 async function signatureOf(store: Store, rpm: ObjectId): Promise<Buffer> {
@@ -177,7 +177,7 @@ export class RepoCache {
     for (const record of records) {
       let href = packageHref(record);
       // Two builds differing only in epoch would share a file name: the later gets its epoch written.
-      if (taken.has(href)) href = `Packages/${record.name}-${record.epoch ?? 0}:${record.version}-${record.release}.${record.arch}.rpm`;
+      if (taken.has(href)) href = `Packages/${formatNevraWithEpoch(record)}.rpm`;
       taken.add(href);
       hrefs.push(href);
       const variant = servedVariant(record);

@@ -51,7 +51,7 @@ export async function gc(store: Store, choice: RetentionChoice = {}): Promise<Gc
     const { roots, retentionDays, now, cutoff, expiredTrash, unreadable } = await retentionRoots(store.dir, tx, store.states, { ...choice, horizon: tx.horizon });
     if (unreadable.length) {
       const u = unreadable[0];
-      throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: the history of ${u.branch} cannot be read (${u.problem}), so what it keeps is unknown; 'bazaar fsck --repair' says how to repair it`, { data: { branch: u.branch } });
+      throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: the history of ${u.branch} cannot be read (${u.problem}), so what it keeps is unknown`, { data: { branch: u.branch }, reason: 'history-unreadable' });
     }
     for (const branch of expiredTrash) tx.setHead(branch, null);
     const reach = new Reachability(store.objects);
@@ -60,11 +60,11 @@ export async function gc(store: Store, choice: RetentionChoice = {}): Promise<Gc
     await reach.walk(tx, roots.filter((r) => !expiredTrash.includes(r.branch)).map((r) => ({ ...r, strict: legacy ? r.head === true : r.live })));
     if (reach.historyProblems.length) {
       const h = reach.historyProblems[0];
-      throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: ${h.branch} at ${h.commit.slice(0, 12)} cannot be read (${h.problem}); 'bazaar fsck --repair' says how to repair it`, { data: { branch: h.branch } });
+      throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: ${h.branch} at ${h.commit.slice(0, 12)} cannot be read (${h.problem})`, { data: { branch: h.branch }, reason: 'history-unreadable' });
     }
     const hiding = reach.problems().find((p) => p.kind !== 'blob');
     if (hiding) {
-      throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: ${hiding.what} (${hiding.kind} ${hiding.id}) is ${hiding.problem === 'missing' ? 'missing' : 'damaged'}, so what it refers to is unknown; run 'bazaar fsck --repair' first`, { data: { id: hiding.id } });
+      throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: ${hiding.what} (${hiding.kind} ${hiding.id}) is ${hiding.problem === 'missing' ? 'missing' : 'damaged'}, so what it refers to is unknown`, { data: { id: hiding.id }, reason: 'root-damaged' });
     }
     // The horizon: states replaced before it are collected now. Kept states that an
     // earlier gc already emptied (a legacy store) move it past them.

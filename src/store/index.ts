@@ -1,6 +1,7 @@
 /** The store folder's public surface: what the rest of bazaar may use (docs/architecture.md). */
 export type { BranchView } from './branch-view.js';
 export { checkPackageRef, findBuild } from './builds.js';
+export type { BuildScope } from './builds.js';
 export { canonicalJson } from './canonical-json.js';
 export { channelLog, diffChannel, listChannels, resolveChannelRev, restoreChannel } from './channel-history.js';
 export type { ChannelDiff, ChannelLogEntry, ChannelSummary } from './channel-history.js';

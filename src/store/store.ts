@@ -154,7 +154,7 @@ export class Store {
     try {
       marker = JSON.parse(readFileSync(markerPath(dir), 'utf8'));
     } catch (err) {
-      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw new BazaarError('ERR_STORE_NOT_FOUND', `${dir} is not a bazaar store; create one with 'bazaar init --store ${dir}'`, { data: { dir } });
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw new BazaarError('ERR_STORE_NOT_FOUND', `${dir} is not a bazaar store`, { data: { dir }, reason: 'no-store' });
       throw new BazaarError('ERR_STORE_LAYOUT', `${markerPath(dir)} is unreadable: ${(err as Error).message}`, { cause: err });
     }
     checkScratchDirs(dir);
@@ -326,7 +326,7 @@ export class Store {
 
   /** The one build `ref` names in the store (see builds.ts for the accepted spellings). */
   async findPackage(view: BranchView, ref: string): Promise<StoredBuild> {
-    const entry = await findBuild(view, PACKAGES_BRANCH, ref, 'the store', "'bazaar ls' lists what is there", this.indexSource(view, PACKAGES_BRANCH));
+    const entry = await findBuild(view, PACKAGES_BRANCH, ref, 'store', this.indexSource(view, PACKAGES_BRANCH));
     return readBuild(this.objects, entry);
   }
 

@@ -11,6 +11,7 @@ import * as library from '../../src/index.js';
 import * as policy from '../../src/policy/index.js';
 import * as layerRules from '../../src/layer/index.js';
 import * as storeApi from '../../src/store/index.js';
+import { parseEvr } from '../../src/rpm/nevra.js';
 import type { Dependency } from '../../src/rpm/dependency.js';
 import { oracleLabelCompare } from '../helpers/python-rpm-oracle.js';
 import { projectRoot, testWith } from '../helpers/tools.js';
@@ -48,7 +49,7 @@ t('rule-alt-release-conventions: every evr-examples row holds in its order(s)', 
   for (const r of rows) {
     if (r.mode !== 'alt') assert.is(policy.compareEvrText(r.left, r.right), r.want, `rpm order: ${r.left} vs ${r.right}`);
     if (r.mode !== 'rpm') {
-      const got = policy.compareAltBuilds(policy.parseEvr(r.left), policy.parseEvr(r.right), { honorBuildtime: false });
+      const got = policy.compareAltBuilds(parseEvr(r.left), parseEvr(r.right), { honorBuildtime: false });
       assert.is(got, r.want, `ALT order: ${r.left} vs ${r.right}`);
     }
   }
@@ -64,7 +65,7 @@ t('rule-alt-mode: every alt-build-examples row holds', () => {
   const rows = blocks('alt-build-examples');
   assert.ok(rows.length >= 10);
   const side = (evr: string, dt: string, bt: string): policy.AltBuild => ({
-    ...policy.parseEvr(evr), disttag: dt === '-' ? null : dt, buildtime: bt === '-' ? null : Number(bt),
+    ...parseEvr(evr), disttag: dt === '-' ? null : dt, buildtime: bt === '-' ? null : Number(bt),
   });
   for (const row of rows) {
     const c = row.split(/\s+/);

@@ -106,7 +106,7 @@ export function overlayRoutes(store: Store, reads: Reads, tokens: TokenCheck, op
           if ((e.kind === 'char' || e.kind === 'block') && !e.whiteout) throw new BazaarError('ERR_BAD_INPUT', `${e.path}: a device node is not allowed in an overlay upload`);
         }
       } catch (err) {
-        if (err instanceof BazaarError) throw new BazaarError(err.code === 'ERR_LAYER' || err.code === 'ERR_BAD_INPUT' ? err.code : 'ERR_BAD_INPUT', err.message.split(tmp).join('the upload'), { cause: err });
+        if (err instanceof BazaarError) throw new BazaarError(err.code === 'ERR_LAYER' || err.code === 'ERR_BAD_INPUT' ? err.code : 'ERR_BAD_INPUT', err.message.split(tmp).join('the upload'), { data: err.data, cause: err });
         throw err;
       }
       const job: Job = { id: randomBytes(8).toString('hex'), kind: 'overlay', image: name, layer, status: 'queued', created: new Date().toISOString() };
