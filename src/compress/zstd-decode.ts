@@ -14,7 +14,8 @@ import { pipeline } from 'node:stream/promises';
 import { Decompress } from 'fzstd';
 import { BazaarError, isErrno } from '../errors.js';
 import { findTool } from '../fs/index.js';
-import { MAX_WINDOW, ZstdFormatError, ZstdFrameWalker } from './zstd-frame-walker.js';
+import { MAX_WINDOW } from './zstd-frame.js';
+import { ZstdFormatError, ZstdFrameWalker } from './zstd-frame-walker.js';
 
 export type ZstdDecoder = 'auto' | 'tool' | 'js';
 
