@@ -3,6 +3,5 @@ export { FRAME_SIZE, FrameEncoder, decompressFrames, loadNativeZstd } from './co
 export { decompressStream, sniffCompression } from './decompress-stream.js';
 export type { CompressionKind } from './decompress-stream.js';
 export { zstdDecode } from './zstd-decode.js';
-export type { ZstdDecoder } from './zstd-decode.js';
 export { ZSTD_MAGIC, isSkippableMagic } from './zstd-frame.js';
 export { zstdFrames } from './zstd-frames.js';

@@ -1,12 +1,17 @@
 /**
  * compress's zstd owners: the one frame parser read against the zstd program's own view of
- * its frames, and the one window limit on the store's frames too.
+ * its frames, the one window limit on the store's frames too, and the one stream decoder
+ * in bounded memory behind decompressStream (RPM payloads, rpm-md) as behind layer archives.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FrameEncoder, decompressFrames, frameLength } from '../../src/compress/codec.js';
+import { decompressStream } from '../../src/compress/decompress-stream.js';
 import { MAX_WINDOW, parseFrameHeader } from '../../src/compress/zstd-frame.js';
 import { isBazaarError } from '../../src/errors.js';
 import { testWith } from '../helpers/tools.js';
@@ -18,6 +23,24 @@ const zstd = (args: string[], input: Buffer): Buffer => {
   if (r.status !== 0) throw new Error(`zstd ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 };
+
+// First in the file: the process's peak RSS is still that of loading it.
+testWith(t, 'a zstd bomb through decompressStream (RPM payloads, rpm-md) streams in bounded memory', ['zstd'], async () => {
+  const size = 512 << 20;
+  const bomb = spawnSync('sh', ['-c', `head -c ${size} /dev/zero | zstd -q -c`], { maxBuffer: 1 << 30 }).stdout;
+  assert.ok(bomb.length < 64 << 10, `${bomb.length} bytes`);
+  const peak = process.resourceUsage().maxRSS;
+  const dec = decompressStream('zstd');
+  dec.end(bomb); // one write: all of the input at once
+  let bytes = 0;
+  for await (const chunk of dec) {
+    bytes += (chunk as Buffer).length;
+    await new Promise((r) => setImmediate(r)); // a slow reader
+  }
+  const grew = (process.resourceUsage().maxRSS - peak) >> 10;
+  assert.is(bytes, size);
+  assert.ok(grew < 160, `peak RSS grew by ${grew} MiB while streaming ${size >> 20} MiB`);
+});
 
 testWith(t, 'the frame parser reads what zstd -lv says of its frames: window, content size, checksum, length', ['zstd'], () => {
   const data = Buffer.concat([randomBytes(3000), Buffer.alloc(300_000, 7), randomBytes(5000)]);
@@ -40,6 +63,14 @@ testWith(t, 'the frame parser reads what zstd -lv says of its frames: window, co
       assert.is(frameLength(frame.subarray(0, frame.length - 1)), 0, `${what}: not yet whole`);
     }
   }
+});
+
+t('the product runs no zstd program: it decodes in process (system tools are the tests\' oracles)', () => {
+  const src = fileURLToPath(new URL('../../../src/', import.meta.url));
+  const files = readdirSync(src, { recursive: true }).map(String).filter((f) => f.endsWith('.ts'));
+  assert.ok(files.length > 100);
+  const runsZstd = files.filter((f) => /(spawn|spawnSync|execFile|execFileSync|findTool)\(\s*['"]zstd['"]/.test(readFileSync(join(src, f), 'utf8')));
+  assert.equal(runsZstd, []);
 });
 
 t('a store frame asking for a window above the limit is damage, not a decoder failure', async () => {
