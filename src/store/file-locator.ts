@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isErrno } from '../errors.js';
-import { readDerived, writeDerived } from './derived-cache.js';
+import { readDerived, writeDerived } from './caches/derived-entries.js';
 import { createFile, makeDir, removeFile, renameFile } from '../fs/index.js';
 import { readKind } from './kinds/index.js';
 import { cacheDir, tmpPath } from './layout.js';

@@ -9,7 +9,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
 import { removeFile, removeTree } from '../fs/index.js';
-import { pruneDerived } from './derived-cache.js';
+import { pruneDerived } from './caches/derived-entries.js';
 import { cacheDir } from './layout.js';
 import { raiseLayout } from './layout-marker.js';
 import { scanTmp } from './fsck.js';

@@ -8,7 +8,7 @@ export { addToChannel, channelBuilds, channelNames, channelSettings, createChann
 export type { ChannelBuild, ChannelChange, ChannelSettings, ChannelState } from './channels.js';
 export { readStoreConfig } from './config.js';
 export type { StoreConfig } from './config.js';
-export { readDerived, writeDerived } from './derived-cache.js';
+export { readDerived, writeDerived } from './caches/derived-entries.js';
 export type { FsckReport } from './fsck.js';
 export type { GcReport } from './gc.js';
 export { diffTrees } from './history/branch-tree.js';

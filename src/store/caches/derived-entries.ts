@@ -8,10 +8,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { isErrno } from '../errors.js';
-import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../fs/index.js';
-import { cacheDir, tmpPath } from './layout.js';
-import type { ObjectId } from './layout.js';
+import { isErrno } from '../../errors.js';
+import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../../fs/index.js';
+import { cacheDir, tmpPath } from '../layout.js';
+import type { ObjectId } from '../layout.js';
 
 const MAGIC = 'bazaar-derived 1';
 
