@@ -7,7 +7,7 @@
  *   const manifest = await store.manifest(added.id);
  */
 export {
-  addToChannel, channelBuilds, channelLog, channelNames, createChannel, deleteChannel, diffChannel, isObjectId, listChannels, listPins, MemoryObjectBackend, MemoryStateBackend, pinPackage, publishChannel, readChannel, readStoreConfig, removeFromChannel, removePackage, renameChannel, repair, resolveChannelRev, restoreChannel, retentionRoots, servedVariant, Store, unpinPackage,
+  addToChannel, channelBuilds, channelLog, channelNames, createChannel, deleteChannel, diffChannel, isObjectId, listChannels, listPins, MemoryObjectBackend, MemoryStateBackend, pinPackage, pruneCheckoutCache, publishChannel, readChannel, readStoreConfig, removeFromChannel, removePackage, renameChannel, repair, resolveChannelRev, restoreChannel, retentionRoots, servedVariant, Store, unpinPackage,
 } from './store/index.js';
 export type {
   AddOptions, AddResult, BuildRecord, BuildVariant, ChannelBuild, ChannelChange, ChannelDiff, ChannelLogEntry, ChannelSettings, ChannelState, ChannelSummary, FsckReport, GcReport, ObjectBackend, ObjectId, PackageManifest, Pin, RepairOptions, RepairReport, RetentionChoice, Snapshot, StateBackend, StoreConfig, StoreOptions, StoreState, Transaction,
@@ -24,7 +24,7 @@ export {
 export type { LayerContentRequest, LayerResult } from './api/index.js';
 export { importLayer, importRpmdbLayer } from './layer/index.js';
 export type { ImportLayerResult, ImportOptions } from './layer/index.js';
-export { checkout, exportImage, pruneCheckoutCache } from './checkout/index.js';
+export { checkout, exportImage } from './checkout/index.js';
 export type { CheckoutOptions, CheckoutResult, ExportFormat, ExportResult } from './checkout/index.js';
 export { readLayerArchive, readLayerDirectory, writeLayerArchive } from './archive/index.js';
 export type { LayerEntry } from './archive/index.js';

@@ -20,7 +20,7 @@ import { BazaarError, isErrno } from '../errors.js';
 import { LEAD_SIZE, RpmHeader } from '../rpm/index.js';
 import { createrepoOrder, formatPackage, writeRepository } from '../rpmmd/index.js';
 import type { Formatted, FormattedPackage, RepoPackage } from '../rpmmd/index.js';
-import { cacheDir, channelBranch, channelSettings, readDerived, readKind, servedVariant, signatureHeaderOf, TaskPool, writeDerived } from '../store/index.js';
+import { CACHE_TMP_PREFIX, channelBranch, channelSettings, pruneRpmmd, readDerived, readKind, rpmmdCacheDir, rpmmdGenerationDir, servedVariant, signatureHeaderOf, TaskPool, writeDerived } from '../store/index.js';
 import type { BuildRecord, ObjectId, Snapshot, Store } from '../store/index.js';
 
 /** The `.rpm` behind one `location href`. */
@@ -65,8 +65,6 @@ class FragmentCache {
     }
   }
 }
-
-export function rpmmdCacheDir(storeDir: string, channel: string): string { return join(cacheDir(storeDir), 'rpmmd', channel); }
 
 /** `Packages/<name>-<version>-<release>.<arch>.rpm`, the file name rpmbuild gives the package. */
 export function packageHref(r: Pick<BuildRecord, 'name' | 'version' | 'release' | 'arch'>): string {
@@ -130,7 +128,7 @@ export class RepoCache {
     const known = this.current.get(channel);
     if (head !== null && known && known.commit === head) return known;
     const { commit } = await channelSettings(this.store, view, channel);
-    const dir = join(rpmmdCacheDir(this.store.dir, channel), commit);
+    const dir = rpmmdGenerationDir(this.store.dir, channel, commit);
     const found = loadGeneration(channel, commit, dir);
     if (found) return this.remember(found);
     const key = `${channel}\0${commit}`;
@@ -156,15 +154,7 @@ export class RepoCache {
 
   /** Deletes the channel's generations other than `keep` (and stale temp dirs of dead writers). */
   private prune(channel: string, keep: string[]): void {
-    const root = rpmmdCacheDir(this.store.dir, channel);
-    let names: string[];
-    try { names = readdirSync(root); } catch { return; }
-    for (const name of names) {
-      if (keep.includes(name)) continue;
-      const tmp = /^\.tmp-(\d+)-/.exec(name);
-      if (tmp && processAlive(Number(tmp[1]))) continue;
-      rm(join(root, name), { recursive: true, force: true }).catch(() => undefined);
-    }
+    try { pruneRpmmd(this.store.dir, channel, keep); } catch { /* derived: what is left is pruned by the next gc */ }
   }
 
   private async generate(channel: string, commit: string, dir: string): Promise<RepoGeneration> {
@@ -195,7 +185,7 @@ export class RepoCache {
     inputs.sort(createrepoOrder);
     const parent = rpmmdCacheDir(this.store.dir, channel);
     await mkdir(parent, { recursive: true });
-    const tmp = join(parent, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const tmp = join(parent, `${CACHE_TMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
       // The channel's commit time would do as revision too; the commit itself says which state it is.
       const result = await writeRepository(inputs, tmp, { revision: commit });
@@ -257,9 +247,4 @@ export class RepoCache {
 
 function statSafe(path: string): boolean {
   try { return statSync(path).isFile(); } catch { return false; }
-}
-
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try { process.kill(pid, 0); return true; } catch (err) { return isErrno(err, 'EPERM'); }
 }

@@ -9,6 +9,8 @@ export type { ChannelBuild, ChannelChange, ChannelSettings, ChannelState } from 
 export { readStoreConfig } from './config.js';
 export type { StoreConfig } from './config.js';
 export { readDerived, writeDerived } from './caches/derived-entries.js';
+export { CACHE_TMP_PREFIX, checkoutCacheDir, checkoutFilesDir, checkoutTreesDir, rpmmdCacheDir, rpmmdGenerationDir, universeCacheDir } from './caches/paths.js';
+export { pruneCheckoutCache, pruneRpmmd } from './caches/prune.js';
 export type { FsckReport } from './fsck.js';
 export type { GcReport } from './gc.js';
 export { diffTrees } from './history/branch-tree.js';
@@ -23,7 +25,7 @@ export type { SnippetObject } from './kinds/snippet.js';
 export { compareTreePaths, joinTreePath } from './kinds/tree-order.js';
 export { insertPath, isEntryName, kindOfMode, writeTrees } from './kinds/tree.js';
 export type { PathNode, TreeEntry, TreeObject } from './kinds/tree.js';
-export { EMPTY_BLOB, cacheDir, isObjectId, objectIdOf, stateDir, tmpPath, universeCacheDir } from './layout.js';
+export { EMPTY_BLOB, isObjectId, objectIdOf, stateDir, tmpPath } from './layout.js';
 export type { ObjectId } from './layout.js';
 export { MemoryObjectBackend } from './memory-object-backend.js';
 export { MemoryStateBackend } from './memory-state-backend.js';

@@ -18,7 +18,8 @@ import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../
 import { diffTrees, readValue } from './history/branch-tree.js';
 import type { GitRepo } from './history/git-repo.js';
 import { readKind } from './kinds/index.js';
-import { packageIndexPath, tmpPath } from './layout.js';
+import { packageIndexPath } from './caches/paths.js';
+import { tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';
 import type { ObjectStore } from './objects.js';
 import { buildOfPath } from './ref-paths.js';
