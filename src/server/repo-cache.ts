@@ -5,6 +5,8 @@
  *
  *   repodata/repomd.xml, repodata/<sha256>-{primary,filelists,other}.xml.gz
  *   packages.json   {href: {rpm, size}}: which stored .rpm each `location href` names
+ *   sums            the seal: every file's sha256 and size, checked before a generation
+ *                   is first served by a process (a damaged one is generated again)
  *
  * A generation is written into a temp directory beside it and renamed into place whole,
  * so a reader sees all of one generation or none of it; the commit in the name makes an
@@ -20,7 +22,7 @@ import { BazaarError, isErrno } from '../errors.js';
 import { LEAD_SIZE, RpmHeader } from '../rpm/index.js';
 import { createrepoOrder, formatPackage, writeRepository } from '../rpmmd/index.js';
 import type { Formatted, FormattedPackage, RepoPackage } from '../rpmmd/index.js';
-import { CACHE_TMP_PREFIX, channelBranch, channelSettings, pruneRpmmd, readDerived, readKind, rpmmdCacheDir, rpmmdGenerationDir, servedVariant, signatureHeaderOf, TaskPool, writeDerived } from '../store/index.js';
+import { CACHE_TMP_PREFIX, channelBranch, channelSettings, checkSealedDir, pruneRpmmd, readDerived, readKind, rpmmdCacheDir, rpmmdGenerationDir, sealDir, servedVariant, signatureHeaderOf, TaskPool, writeDerived } from '../store/index.js';
 import type { BuildRecord, ObjectId, Snapshot, Store } from '../store/index.js';
 
 /** The `.rpm` behind one `location href`. */
@@ -101,6 +103,7 @@ export async function repoPackageOf(store: Store, record: BuildRecord, href: str
   };
 }
 
+/** The generation in `dir`, whose seal was checked (or which was just written). */
 function loadGeneration(channel: string, commit: string, dir: string): RepoGeneration | null {
   let text: string;
   try { text = readFileSync(join(dir, 'packages.json'), 'utf8'); } catch (err) {
@@ -129,7 +132,7 @@ export class RepoCache {
     if (head !== null && known && known.commit === head) return known;
     const { commit } = await channelSettings(this.store, view, channel);
     const dir = rpmmdGenerationDir(this.store.dir, channel, commit);
-    const found = loadGeneration(channel, commit, dir);
+    const found = await this.checked(channel, commit, dir);
     if (found) return this.remember(found);
     const key = `${channel}\0${commit}`;
     let pending = this.building.get(key);
@@ -138,6 +141,22 @@ export class RepoCache {
       this.building.set(key, pending);
     }
     return this.remember(await pending);
+  }
+
+  /**
+   * The generation in `dir` when its seal checks (store/caches/sealed-dir.ts); one that
+   * does not (damaged, or written before generations were sealed) is moved out of the way
+   * and removed, to be generated again: never served.
+   */
+  private async checked(channel: string, commit: string, dir: string): Promise<RepoGeneration | null> {
+    const seal = await checkSealedDir(dir);
+    if (seal === 'ok') return loadGeneration(channel, commit, dir);
+    if (seal === 'absent') return null;
+    if (seal === 'damaged') this.onNotice(`channel ${channel}: the cached rpm-md of ${commit.slice(0, 12)} was damaged; generating it again`);
+    const aside = join(rpmmdCacheDir(this.store.dir, channel), `${CACHE_TMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
+    try { await rename(dir, aside); } catch (err) { if (!isErrno(err, 'ENOENT')) throw err; }
+    await rm(aside, { recursive: true, force: true });
+    return null;
   }
 
   /** Forgets the generation in memory (its directory was deleted: `bazaar reindex` clears cache/). */
@@ -190,6 +209,7 @@ export class RepoCache {
       // The channel's commit time would do as revision too; the commit itself says which state it is.
       const result = await writeRepository(inputs, tmp, { revision: commit });
       await writeFile(join(tmp, 'packages.json'), JSON.stringify(Object.fromEntries(packages)), { flag: 'wx' });
+      await sealDir(tmp);
       try {
         await rename(tmp, dir);
       } catch (err) {
