@@ -9,9 +9,11 @@ export const gc: Command = {
 channels, pins, images, layers), from every older state replaced less than the
 retention window ago (retention.days in <store>/config.json, default 180), and from the
 states live readers are reading; deletes the rest, plus temp files left by processes
-that are gone, and checkout-cache entries no checkout links to any more (untouched for
-an hour; docs/checkout.md#the-checkout-cache). History itself is never rewritten. When a kept state cannot be read in
-full, gc deletes nothing and says which repair comes first.
+that are gone, checkout-cache entries no checkout links to any more (untouched for
+an hour; docs/checkout.md#the-checkout-cache) and the derived caches nothing kept needs,
+the rpm-md of deleted and renamed channels included (docs/store.md#derived-data).
+History itself is never rewritten. When a kept state cannot be read in full, gc deletes
+nothing and says which repair comes first.
 See docs/versioning-policy.md#rule-retention.
 
 Example:
