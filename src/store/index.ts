@@ -10,7 +10,7 @@ export { readStoreConfig } from './config.js';
 export type { StoreConfig } from './config.js';
 export { readDerived, writeDerived } from './caches/derived-entries.js';
 export { fromNearestCached } from './caches/nearest-cached.js';
-export { CACHE_TMP_PREFIX, checkoutCacheDir, checkoutFilesDir, checkoutTreesDir, rpmmdCacheDir, rpmmdGenerationDir, universeCacheDir } from './caches/paths.js';
+export { CACHE_TMP_PREFIX, checkoutFilesDir, checkoutTreesDir, rpmmdCacheDir, rpmmdGenerationDir, universeCacheDir } from './caches/paths.js';
 export { pruneCheckoutCache, pruneRpmmd } from './caches/prune.js';
 export { checkSealedDir, sealDir } from './caches/sealed-dir.js';
 export type { FsckReport } from './fsck.js';

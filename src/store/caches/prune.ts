@@ -28,7 +28,7 @@ export interface CacheKeep {
 export const CACHE_GRACE_MS = 60 * 60 * 1000;
 
 function names(dir: string): string[] {
-  try { return readdirSync(dir); } catch (err) { if (isErrno(err, 'ENOENT')) return []; throw err; }
+  try { return readdirSync(dir); } catch (err) { if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return []; throw err; }
 }
 
 /** Whether a cache temp entry belongs to a process that still runs (this one included); false for other names. */
@@ -58,7 +58,7 @@ export function pruneCaches(root: string, keep: CacheKeep): void {
     const head = keep.channels.get(channel);
     if (head === undefined) { pruneRpmmd(root, channel, []); continue; }
     const others = names(rpmmdCacheDir(root, channel)).filter((n) => n !== head && !n.startsWith('.'));
-    const newest = others.map((n) => ({ n, at: lstatSync(join(rpmmdCacheDir(root, channel), n)).mtimeMs })).sort((a, b) => b.at - a.at)[0];
+    const newest = others.map((n) => ({ n, at: lstatSync(join(rpmmdCacheDir(root, channel), n), { throwIfNoEntry: false })?.mtimeMs ?? 0 })).sort((a, b) => b.at - a.at)[0];
     pruneRpmmd(root, channel, newest ? [head, newest.n] : [head], { now: keep.now, graceMs: CACHE_GRACE_MS });
   }
 }
@@ -81,7 +81,7 @@ export function pruneRpmmd(root: string, channel: string, keep: readonly string[
   if (left === 0) {
     fsEvent(false);
     // not removeTree: a writer may have begun a new generation meanwhile
-    try { rmdirSync(dir); } catch (err) { if (!isErrno(err, 'ENOENT') && !isErrno(err, 'ENOTEMPTY')) throw err; }
+    try { rmdirSync(dir); } catch (err) { if (!isErrno(err, 'ENOENT') && !isErrno(err, 'ENOTEMPTY') && !isErrno(err, 'ENOTDIR')) throw err; }
   }
 }
 
