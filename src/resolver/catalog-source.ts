@@ -8,7 +8,8 @@
  *
  * The universe of each channel commit is cached (`cache/universe/<commit>/`, derived):
  * a warm start loads it instead of reading every manifest, and a new commit's universe is
- * made from its parent's by reading only the builds the commit changed.
+ * made from its nearest cached ancestor's by reading only the builds changed since
+ * (store's fromNearestCached, as the package index is).
  */
 import { statSync } from 'node:fs';
 import { BazaarError } from '../errors.js';
@@ -16,7 +17,7 @@ import { compareBuilds } from '../policy/index.js';
 import type { OrderOptions } from '../policy/index.js';
 import { nevraKey } from '../rpm/index.js';
 import type { BranchView, ObjectId, Store } from '../store/index.js';
-import { buildOfPath, channelBranch, channelSettings, diffTrees, orderOf, universeCacheDir } from '../store/index.js';
+import { buildOfPath, channelSettings, fromNearestCached, orderOf, universeCacheDir } from '../store/index.js';
 import { loadUniverseCache, saveUniverseCache } from './universe-cache.js';
 import { MemorySource } from './memory-source.js';
 import type { PackageRecord, PackageSource } from './source.js';
@@ -73,18 +74,12 @@ export async function channelSource(store: Store, view: BranchView, channel: str
     }
   }
   // From the nearest cached ancestor, reading only what changed since.
-  let base: { commit: string; records: readonly PackageRecord[] } | null = null;
-  let at: string | undefined = (await view.repo.readCommit(commit)).parents[0];
-  for (let i = 0; at !== undefined && i < ANCESTOR_SEARCH; i++) {
-    if (hasCache(store, at)) {
-      try { base = { commit: at, records: (await loadUniverseCache(universeCacheDir(store.dir, at))).packages() }; break; } catch { /* rebuilt below */ }
-    }
-    at = (await view.repo.readCommit(at)).parents[0];
-  }
-  const byKey = new Map((base?.records ?? []).map((r) => [nevraKey(r), r]));
-  const fromTree = base ? (await view.repo.readCommit(base.commit)).tree : null;
-  const toTree = await view.tree(channelBranch(channel), commit);
-  for (const change of await diffTrees(view.repo, fromTree, toTree)) {
+  const { base, changes } = await fromNearestCached(view.repo, commit, ANCESTOR_SEARCH, async (at) => {
+    if (!hasCache(store, at)) return null;
+    try { return (await loadUniverseCache(universeCacheDir(store.dir, at))).packages(); } catch { return null; /* rebuilt below */ }
+  });
+  const byKey = new Map((base?.entry ?? []).map((r) => [nevraKey(r), r]));
+  for (const change of changes) {
     const where = buildOfPath(change.path);
     if (!where) continue;
     byKey.delete(where.key);

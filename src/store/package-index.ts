@@ -7,18 +7,20 @@
  * cache costs a rebuild, never a wrong answer (the file carries a checksum).
  *
  * Building is incremental: from the nearest ancestor commit that has an index, only the
- * builds the trees' diff names are read. A store's first index is built from scratch.
+ * builds the trees' diff names are read (caches/nearest-cached.ts). A store's first index is built from scratch.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
 import { nevraOfKey } from '../rpm/index.js';
 import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../fs/index.js';
-import { diffTrees, readValue } from './history/branch-tree.js';
+import { fromNearestCached } from './caches/nearest-cached.js';
+import { packageIndexPath } from './caches/paths.js';
+import { readValue } from './history/branch-tree.js';
 import type { GitRepo } from './history/git-repo.js';
 import { readKind } from './kinds/index.js';
-import { packageIndexPath, tmpPath } from './layout.js';
+import { tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';
 import type { ObjectStore } from './objects.js';
 import { buildOfPath } from './ref-paths.js';
@@ -102,21 +104,14 @@ export class PackageIndex {
     const cached = readIndexFile(ctx.root, commit);
     if (cached === 'damaged') ctx.onNotice?.(`the package index of ${commit.slice(0, 12)} was damaged; rebuilding it`);
     else if (cached) return new PackageIndex(commit, cached.builds, cached.extras);
-    let base: { commit: string; builds: IndexedBuild[] } | null = null;
-    let at: string | undefined = (await ctx.repo.readCommit(commit)).parents[0];
-    for (let i = 0; at !== undefined && i < ANCESTOR_SEARCH; i++) {
-      if (hasIndexFile(ctx.root, at)) {
-        const b = readIndexFile(ctx.root, at);
-        if (b && b !== 'damaged') { base = { commit: at, builds: b.builds }; break; }
-      }
-      at = (await ctx.repo.readCommit(at)).parents[0];
-    }
+    const { base, changes, tree: toTree } = await fromNearestCached(ctx.repo, commit, ANCESTOR_SEARCH, (at) => {
+      const b = readIndexFile(ctx.root, at);
+      return b && b !== 'damaged' ? b.builds : null;
+    });
     if (!base) ctx.onNotice?.(`building the package index of ${commit.slice(0, 12)} (first use; later ones are incremental)`);
-    const builds = new Map<string, IndexedBuild & { incomplete?: true }>((base?.builds ?? []).map((b) => [b.key, b]));
-    const fromTree = base ? (await ctx.repo.readCommit(base.commit)).tree : null;
-    const toTree = (await ctx.repo.readCommit(commit)).tree;
+    const builds = new Map<string, IndexedBuild & { incomplete?: true }>((base?.entry ?? []).map((b) => [b.key, b]));
     const extras = new Map<string, ObjectId>();
-    for (const change of await diffTrees(ctx.repo, fromTree, toTree)) {
+    for (const change of changes) {
       const where = buildOfPath(change.path);
       if (!where) continue;
       if (change.after === null) { builds.delete(where.key); continue; }
@@ -157,10 +152,6 @@ async function indexEntry(objects: ObjectStore, name: string, key: string, value
     if (!(err instanceof BazaarError)) throw err;
     return { name, key, nevra: record.nevra, value, header: record.header, provides: [], incomplete: true };
   }
-}
-
-function hasIndexFile(root: string, commit: string): boolean {
-  try { statSync(packageIndexPath(root, commit)); return true; } catch { return false; }
 }
 
 function checksum(body: string): string { return createHash('sha256').update(body).digest('hex'); }

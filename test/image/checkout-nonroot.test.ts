@@ -22,7 +22,7 @@ const NOBODY = 65534;
 function asNobody(storeDir: string, root: string, targets: Array<{ dir: string; mode: 'copy' | 'hardlink' }>): CheckoutResult[] {
   const script = `
     process.setgid(${NOBODY}); process.setuid(${NOBODY});
-    const { checkout } = await import(${JSON.stringify(join(projectRoot, 'dist/src/image/checkout.js'))});
+    const { checkout } = await import(${JSON.stringify(join(projectRoot, 'dist/src/checkout/checkout.js'))});
     const { ObjectStore } = await import(${JSON.stringify(join(projectRoot, 'dist/src/store/objects.js'))});
     const { FsObjectBackend } = await import(${JSON.stringify(join(projectRoot, 'dist/src/store/fs-object-backend.js'))});
     const store = { objects: new ObjectStore(new FsObjectBackend(${JSON.stringify(storeDir)})), dir: ${JSON.stringify(storeDir)} };

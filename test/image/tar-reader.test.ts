@@ -25,8 +25,8 @@ const source = (): string => {
 
 const withoutXattrs = (m: Map<string, Node>): Record<string, Node> => Object.fromEntries([...m].map(([k, n]) => [k, { ...n, xattrs: {} }]));
 
-async function treeOf(archivePath: string, options: { zstd?: 'tool' | 'js' } = {}): Promise<Map<string, Node>> {
-  return entriesToTree(await collect(readLayerArchive(archivePath, options), { names: false }));
+async function treeOf(archivePath: string): Promise<Map<string, Node>> {
+  return entriesToTree(await collect(readLayerArchive(archivePath), { names: false }));
 }
 
 testWith(t, 'GNU tar --format=pax --xattrs: every entry, mode, owner, link, device and xattr', ['tar', ...TREE_TOOLS], async () => {
@@ -62,15 +62,14 @@ testWith(t, 'GNU tar ustar (names split into the prefix field) and v7 archives',
   }
 });
 
-testWith(t, '.tar.gz, and .tar.zst through the zstd program and through fzstd, read the same', ['tar', 'zstd', ...TREE_TOOLS], async () => {
+testWith(t, '.tar.gz and .tar.zst (the zstd program\'s, -19) read the same as the .tar', ['tar', 'zstd', ...TREE_TOOLS], async () => {
   const dir = tempDir('comp');
   const out = `${dir}/a.tar`;
   run('tar', ['--xattrs', '--xattrs-include=*', '--format=pax', '-cf', out, '-C', source(), '.']);
   run('sh', ['-c', `gzip -k ${out} && zstd -q -19 -k ${out}`]);
   const want = await collect(readLayerArchive(out));
   assert.equal(await collect(readLayerArchive(`${out}.gz`)), want);
-  assert.equal(await collect(readLayerArchive(`${out}.zst`, { zstd: 'tool' })), want);
-  assert.equal(await collect(readLayerArchive(`${out}.zst`, { zstd: 'js' })), want);
+  assert.equal(await collect(readLayerArchive(`${out}.zst`)), want);
   assert.equal(await collect(readLayerArchive(createReadStream(`${out}.zst`))), want, 'from a stream');
 });
 

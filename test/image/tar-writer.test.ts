@@ -96,7 +96,7 @@ testWith(t, 'the archive reads back to the entries it was written from', ['tar',
   assert.equal(await collect(readLayerArchive(out)), await collect(readLayerDirectory(source())));
 });
 
-testWith(t, 'a .tar.zst of many small frames is one zstd stream to zstd -d and to both our decoders', ['zstd'], async () => {
+testWith(t, 'a .tar.zst of many small frames is one zstd stream to zstd -d and to our decoder', ['zstd'], async () => {
   const big = Buffer.alloc(300_000);
   for (let i = 0; i < big.length; i++) big[i] = (i * 7919) % 251;
   const entries: LayerEntry[] = [
@@ -111,10 +111,8 @@ testWith(t, 'a .tar.zst of many small frames is one zstd stream to zstd -d and t
   assert.ok(run('zstd', ['-dc'], { input: zst }).equals(tar));
   const file = `${tempDir('frames')}/x.tar.zst`;
   await writeLayerArchive(entries, file);
-  for (const zstd of ['tool', 'js'] as const) {
-    const back = await collect(readLayerArchive((async function* () { yield zst; })(), { zstd }));
-    assert.is(back[1].sha256, (await collect(readLayerArchive(file)))[1].sha256, zstd);
-  }
+  const back = await collect(readLayerArchive((async function* () { yield zst; })()));
+  assert.is(back[1].sha256, (await collect(readLayerArchive(file)))[1].sha256);
   assert.ok(readFileSync(file).length < tar.length);
 });
 
