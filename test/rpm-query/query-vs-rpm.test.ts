@@ -15,13 +15,13 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readRpmFile } from '../../../src/rpm/read-rpm.js';
-import { compareWithRpm, rpmLines, utf8Safe } from '../../helpers/rpm-compare.js';
-import type { Root } from '../../helpers/rpm-compare.js';
-import { corpusRpms, sampleRpms } from '../../helpers/rpm-files.js';
-import { engine, installAll, removeRoot, rpm } from '../../helpers/rpm-root.js';
-import type { InstalledRoot } from '../../helpers/rpm-root.js';
-import { testWith } from '../../helpers/tools.js';
+import { readRpmFile } from '../../src/rpm/read-rpm.js';
+import { compareWithRpm, rpmLines, utf8Safe } from '../helpers/rpm-compare.js';
+import type { Root } from '../helpers/rpm-compare.js';
+import { corpusRpms, sampleRpms } from '../helpers/rpm-files.js';
+import { engine, installAll, removeRoot, rpm } from '../helpers/rpm-root.js';
+import type { InstalledRoot } from '../helpers/rpm-root.js';
+import { testWith } from '../helpers/tools.js';
 
 const t = suite('rpm -q: the engine answers as rpm 4.18');
 

@@ -1,9 +1,9 @@
 /** The engine's tag table is rpm's: every name, number and type `rpm -v --querytags` lists. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { allTagNames, tagByName, tagDisplayName } from '../../../src/rpm-query/tag-table.js';
-import { rpm } from '../../helpers/rpm-root.js';
-import { testWith } from '../../helpers/tools.js';
+import { allTagNames, tagByName, tagDisplayName } from '../../src/rpm-query/tag-table.js';
+import { rpm } from '../helpers/rpm-root.js';
+import { testWith } from '../helpers/tools.js';
 
 const t = suite('tag table');
 

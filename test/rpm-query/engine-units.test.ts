@@ -5,20 +5,20 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { strftimeC } from '../../../src/rpm-query/c-time.js';
-import { cleanPath } from '../../../src/rpm-query/clean-path.js';
-import { fileFlagsString, verifyString, Verify } from '../../../src/rpm-query/format-values.js';
-import { FormatError, parseQueryFormat } from '../../../src/rpm-query/format-parser.js';
-import { padField } from '../../../src/rpm-query/format-render.js';
-import { memoryDb } from '../../../src/rpm-query/installed-db.js';
-import type { InstalledPackage } from '../../../src/rpm-query/installed-db.js';
-import { permsString } from '../../../src/rpm-query/perms-string.js';
-import { applyPipe } from '../../../src/rpm-query/rpmpopt-aliases.js';
-import { fnmatch, mireRegexText, patternMatcher } from '../../../src/rpm-query/rpm-pattern.js';
-import { runRpmQuery } from '../../../src/rpm-query/run-rpm-query.js';
-import { T } from '../../../src/rpm-query/tag-numbers.js';
-import { readRpmFile } from '../../../src/rpm/read-rpm.js';
-import { sampleRpms } from '../../helpers/rpm-files.js';
+import { strftimeC } from '../../src/rpm-query/c-time.js';
+import { cleanPath } from '../../src/rpm-query/clean-path.js';
+import { fileFlagsString, verifyString, Verify } from '../../src/rpm-query/format-values.js';
+import { FormatError, parseQueryFormat } from '../../src/rpm-query/format-parser.js';
+import { padField } from '../../src/rpm-query/format-render.js';
+import { memoryDb } from '../../src/rpm-query/installed-db.js';
+import type { InstalledPackage } from '../../src/rpm-query/installed-db.js';
+import { permsString } from '../../src/rpm-query/perms-string.js';
+import { applyPipe } from '../../src/rpm-query/rpmpopt-aliases.js';
+import { fnmatch, mireRegexText, patternMatcher } from '../../src/rpm-query/rpm-pattern.js';
+import { runRpmQuery } from '../../src/rpm-query/run-rpm-query.js';
+import { T } from '../../src/rpm-query/tag-numbers.js';
+import { readRpmFile } from '../../src/rpm/read-rpm.js';
+import { sampleRpms } from '../helpers/rpm-files.js';
 
 const t = suite('query engine units');
 

@@ -10,12 +10,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TagType } from '../../../src/rpm/tags.js';
-import { tempDir } from '../../helpers/cli.js';
-import { makePackageRpm } from '../../helpers/make-rpm.js';
-import { engine, installRoot, removeRoot, rpm } from '../../helpers/rpm-root.js';
-import type { InstalledRoot } from '../../helpers/rpm-root.js';
-import { corpusDir, testWith } from '../../helpers/tools.js';
+import { TagType } from '../../src/rpm/tags.js';
+import { tempDir } from '../helpers/cli.js';
+import { makePackageRpm } from '../helpers/make-rpm.js';
+import { engine, installRoot, removeRoot, rpm } from '../helpers/rpm-root.js';
+import type { InstalledRoot } from '../helpers/rpm-root.js';
+import { corpusDir, testWith } from '../helpers/tools.js';
 
 const t = suite('I18N strings: the locale\'s translation, as rpm picks it');
 const I18N_RPM = 'rpm-rs/RPMS/v6/rpm-i18n-1.0-1.noarch.rpm';

@@ -6,12 +6,12 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readRpmFile } from '../../../src/rpm/read-rpm.js';
-import { compareWithRpm } from '../../helpers/rpm-compare.js';
-import { sampleRpms } from '../../helpers/rpm-files.js';
-import { engine, installRoot, removeRoot, rpm } from '../../helpers/rpm-root.js';
-import type { InstalledRoot } from '../../helpers/rpm-root.js';
-import { testWith } from '../../helpers/tools.js';
+import { readRpmFile } from '../../src/rpm/read-rpm.js';
+import { compareWithRpm } from '../helpers/rpm-compare.js';
+import { sampleRpms } from '../helpers/rpm-files.js';
+import { engine, installRoot, removeRoot, rpm } from '../helpers/rpm-root.js';
+import type { InstalledRoot } from '../helpers/rpm-root.js';
+import { testWith } from '../helpers/tools.js';
 
 const t = suite('bad input: rpm\'s errors and exit codes');
 

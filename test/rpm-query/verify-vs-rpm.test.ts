@@ -12,11 +12,11 @@ import { appendFileSync, chmodSync, copyFileSync, chownSync, mkdirSync, rmSync, 
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compareWithRpm } from '../../helpers/rpm-compare.js';
-import { corpusDir, testWith } from '../../helpers/tools.js';
-import { sampleRpms } from '../../helpers/rpm-files.js';
-import { describeRoot, installAll, readPackage, removeRoot, rpm, rpmInstall } from '../../helpers/rpm-root.js';
-import type { InstalledRoot } from '../../helpers/rpm-root.js';
+import { compareWithRpm } from '../helpers/rpm-compare.js';
+import { corpusDir, testWith } from '../helpers/tools.js';
+import { sampleRpms } from '../helpers/rpm-files.js';
+import { describeRoot, installAll, readPackage, removeRoot, rpm, rpmInstall } from '../helpers/rpm-root.js';
+import type { InstalledRoot } from '../helpers/rpm-root.js';
 
 const t = suite('rpm -V: the engine answers as rpm 4.18');
 
