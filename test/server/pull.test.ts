@@ -4,13 +4,17 @@
  * directory that matches `bazaar image checkout` of the same image.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CLI, tempDir } from '../helpers/cli.js';
 import { binaryRpms, cli, runAsync, sampleStore } from '../helpers/server.js';
 import { testWith } from '../helpers/tools.js';
+import { archive, file, symlink } from '../helpers/tar-craft.js';
+import { zstdFrames } from '../../src/compress/zstd-frames.js';
 
 const t = suite('server: image archives and bazaar pull');
 
@@ -57,6 +61,44 @@ testWith(t, 'pull to .tar.zst is image export; pull to a directory is image chec
   } finally {
     child.kill('SIGTERM');
     await exited;
+  }
+});
+
+
+/** A server that answers every request with `body` as an image archive. */
+async function fakeServer(body: Buffer): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((_req, res) => { res.writeHead(200, { 'Content-Type': 'application/zstd', ETag: '"sha256:0"' }); res.end(body); });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((done) => server.close(() => done())) };
+}
+
+async function zstd(tar: Buffer): Promise<Buffer> {
+  const out: Buffer[] = [];
+  for await (const f of zstdFrames((async function* () { yield tar; })())) out.push(f);
+  return Buffer.concat(out);
+}
+
+testWith(t, 'a hostile archive from a server is refused by the tar reader: nothing written outside DIR, DIR not made, no scratch left', [], async () => {
+  const hostile: Array<[string, Buffer]> = [
+    ['a path climbing out', archive(file('../escaped', 'x'))],
+    ['an absolute path', archive(file('/tmp/bazaar-pull-escaped', 'x'))],
+    ['a write through a symlink', archive(symlink('up', '..'), file('up/escaped', 'x'))],
+    ['a truncated archive', archive(file('ok', 'x')).subarray(0, 700)],
+  ];
+  for (const [what, tar] of hostile) {
+    const work = tempDir('pull-hostile');
+    const server = await fakeServer(await zstd(tar));
+    try {
+      const r = await runAsync(process.execPath, [CLI, 'pull', server.url, 'web', join(work, 'out')]);
+      assert.is(r.status, 2, `${what}: exit ${r.status}: ${r.stderr}`);
+      assert.is(r.stderr.trim().split('\n').length, 1, `${what}: one line: ${r.stderr}`);
+      assert.not.match(r.stderr, /\n\s+at /);
+      assert.equal(readdirSync(work), [], `${what}: nothing left beside DIR (no DIR, no scratch store)`);
+      assert.not.ok(existsSync(join(work, '..', 'escaped')) || existsSync('/tmp/bazaar-pull-escaped'), `${what}: nothing outside`);
+    } finally {
+      await server.close();
+    }
   }
 });
 

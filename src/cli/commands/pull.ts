@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BazaarError, isErrno, pathError } from '../../errors.js';
@@ -10,6 +9,8 @@ import type { Command } from '../command.js';
 import { serverError } from '../server-error.js';
 import { checkOutputFile, outputFileError } from '../../fs/index.js';
 import { serverUrl, urlSegment } from '../server-url.js';
+import { checkoutImage, createImage, importLayer } from '../../library/index.js';
+import { Store } from '../../store/index.js';
 
 /** Refuses a directory target that exists and is not empty (nothing is overwritten). */
 function checkEmptyDir(dir: string): void {
@@ -21,14 +22,28 @@ function checkEmptyDir(dir: string): void {
   }
 }
 
+/** Streams `body` into `out` through a temp file renamed into place: never a partial file. */
+async function download(body: Readable, out: string, tmp: string, ref: string): Promise<void> {
+  const fh = await open(tmp, 'wx').catch((err: unknown) => { throw outputFileError(out, err); });
+  try {
+    await pipeline(body, fh.createWriteStream());
+    renameSync(tmp, out);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    const written = outputFileError(out, err); // a full disk, a directory in the way
+    throw written !== err ? written : new BazaarError('ERR_BAD_INPUT', `${ref}: the download broke off: ${(err as Error).message}`, { cause: err });
+  }
+}
+
 export const pull: Command = {
   name: 'pull',
   usage: 'bazaar pull URL IMAGE[@VERSION] OUT.tar.zst|DIR',
   help: `Downloads an image's merged filesystem from a bazaar server
 (GET URL/v1/images/IMAGE[/versions/VERSION]/archive.tar.zst): into OUT.tar.zst (written to
 a temp file and renamed: never a partial archive), or unpacked into DIR (absent or
-empty) by GNU tar with numeric owners and modes kept, as 'bazaar image export' and
-'image checkout' would write them locally. $BAZAAR_TOKEN is sent when set (servers
+empty) by bazaar's own tar reader, owners, modes, times and attributes kept, as 'bazaar
+image export' and 'image checkout' would write them locally (device nodes, which a
+checkout cannot make, are noted). $BAZAAR_TOKEN is sent when set (servers
 with private reads).
 
 Example:
@@ -53,33 +68,26 @@ Example:
     if (res.status !== 200 || !res.body) throw await serverError(res, ref);
     const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
     const etag = res.headers.get('etag')?.replace(/"/g, '') ?? null;
+    const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
     if (toFile) {
-      const tmp = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-      const fh = await open(tmp, 'wx').catch((err: unknown) => { throw outputFileError(out, err); });
-      try {
-        await pipeline(body, fh.createWriteStream());
-        renameSync(tmp, out);
-      } catch (err) {
-        rmSync(tmp, { force: true });
-        const written = outputFileError(out, err); // a full disk, a directory in the way
-        throw written !== err ? written : new BazaarError('ERR_BAD_INPUT', `${ref}: the download broke off: ${(err as Error).message}`, { cause: err });
-      }
+      await download(body, out, join(dirname(out), `.${basename(out)}.tmp-${tag}`), ref);
       return { exitCode: 0, json: { image: ref, id: etag, out }, text: `pulled ${ref} (${etag}) to ${out}` };
     }
-    try { mkdirSync(out, { recursive: true }); } catch (err) { throw pathError(err, out); }
-    const tar = spawn('tar', ['--zstd', '-x', '-p', '--numeric-owner', '-f', '-', '-C', out], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    tar.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
-    const exited = new Promise<number | null>((resolve, reject) => { tar.on('error', reject); tar.on('close', resolve); });
+    // Into a directory: the archive goes through bazaar's own tar reader (every path checked,
+    // nothing written outside DIR) into a scratch store beside DIR, then is checked out as
+    // 'image checkout' writes; nothing of the server's bytes reaches a system tool.
+    const scratch = join(dirname(resolve(out)), `.${basename(out)}.pull-${tag}`);
     try {
-      await pipeline(body, tar.stdin);
-    } catch (err) {
-      tar.kill();
-      await exited.catch(() => null);
-      throw new BazaarError('ERR_BAD_INPUT', `${ref}: the download broke off: ${(err as Error).message}`, { cause: err });
+      try { mkdirSync(scratch); } catch (err) { throw pathError(err, dirname(resolve(out))); }
+      const archive = join(scratch, 'image.tar.zst');
+      await download(body, archive, `${archive}.tmp`, ref);
+      const store = await Store.init(join(scratch, 'store'));
+      await importLayer(store, { layer: 'pulled@1.0.0', from: archive });
+      await createImage(store, { image: 'pulled@1.0.0', layers: ['pulled@1.0.0'], nodeps: true });
+      const { result } = await checkoutImage(store, { image: 'pulled', dir: out, mode: 'copy' });
+      return { exitCode: 0, json: { image: ref, id: etag, out, files: result.files, skipped: result.skipped }, text: [`pulled ${ref} (${etag}) into ${out}`, ...result.notes.map((n) => `note: ${n}`)].join('\n') };
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
     }
-    const code = await exited.catch((err: Error) => { throw new BazaarError('ERR_BAD_INPUT', `cannot run tar (GNU tar with zstd): ${err.message}`); });
-    if (code !== 0) throw new BazaarError('ERR_BAD_INPUT', `${ref}: tar refused the archive: ${stderr.trim().split('\n')[0]}`);
-    return { exitCode: 0, json: { image: ref, id: etag, out }, text: `pulled ${ref} (${etag}) into ${out}` };
   },
 };
