@@ -16,7 +16,7 @@ import { compareBuilds } from '../policy/index.js';
 import type { OrderOptions } from '../policy/index.js';
 import { nevraKey } from '../rpm/index.js';
 import type { BranchView, ObjectId, Store } from '../store/index.js';
-import { buildOfPath, channelBranch, channelSettings, diffTrees, orderOf, universeCacheDir } from '../store/index.js';
+import { buildOfPath, channelSettings, orderOf, universeCacheDir } from '../store/index.js';
 import { loadUniverseCache, saveUniverseCache } from './universe-cache.js';
 import { MemorySource } from './memory-source.js';
 import type { PackageRecord, PackageSource } from './source.js';
@@ -73,18 +73,12 @@ export async function channelSource(store: Store, view: BranchView, channel: str
     }
   }
   // From the nearest cached ancestor, reading only what changed since.
-  let base: { commit: string; records: readonly PackageRecord[] } | null = null;
-  let at: string | undefined = (await view.repo.readCommit(commit)).parents[0];
-  for (let i = 0; at !== undefined && i < ANCESTOR_SEARCH; i++) {
-    if (hasCache(store, at)) {
-      try { base = { commit: at, records: (await loadUniverseCache(universeCacheDir(store.dir, at))).packages() }; break; } catch { /* rebuilt below */ }
-    }
-    at = (await view.repo.readCommit(at)).parents[0];
-  }
-  const byKey = new Map((base?.records ?? []).map((r) => [nevraKey(r), r]));
-  const fromTree = base ? (await view.repo.readCommit(base.commit)).tree : null;
-  const toTree = await view.tree(channelBranch(channel), commit);
-  for (const change of await diffTrees(view.repo, fromTree, toTree)) {
+  const walk = await view.changeWalk(commit, async (at): Promise<readonly PackageRecord[] | null> => {
+    if (!hasCache(store, at)) return null;
+    try { return (await loadUniverseCache(universeCacheDir(store.dir, at))).packages(); } catch { return null; /* rebuilt below */ }
+  }, ANCESTOR_SEARCH);
+  const byKey = new Map((walk.base?.value ?? []).map((r) => [nevraKey(r), r]));
+  for (const change of walk.changes) {
     const where = buildOfPath(change.path);
     if (!where) continue;
     byKey.delete(where.key);

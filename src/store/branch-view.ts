@@ -4,7 +4,8 @@
  * immutable git objects, so it needs no lock.
  */
 import type { ObjectId } from './layout.js';
-import { allEntries, listDir, readPath } from './history/branch-tree.js';
+import { allEntries, changeWalk, listDir, readPath } from './history/branch-tree.js';
+import type { ChangeWalk } from './history/branch-tree.js';
 import type { GitCommit, GitRepo } from './history/git-repo.js';
 
 export class BranchView {
@@ -37,6 +38,15 @@ export class BranchView {
   /** Every `path -> id` of a branch. */
   async entries(branch: string, commit?: string): Promise<Map<string, ObjectId>> {
     return allEntries(this.repo, await this.tree(branch, commit));
+  }
+
+  /**
+   * What changed on the way to `commit` from its nearest first-parent ancestor (at most
+   * `depth` back) for which `usable` gives a value: the change walk of derived data kept
+   * by commit (history/branch-tree.ts).
+   */
+  changeWalk<T>(commit: string, usable: (ancestor: string) => Promise<T | null> | T | null, depth: number): Promise<ChangeWalk<T>> {
+    return changeWalk(this.repo, commit, usable, depth);
   }
 
   /** A branch's commits, newest first (empty when it does not exist). */

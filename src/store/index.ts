@@ -11,7 +11,6 @@ export type { StoreConfig } from './config.js';
 export { readDerived, writeDerived } from './derived-cache.js';
 export type { FsckReport } from './fsck.js';
 export type { GcReport } from './gc.js';
-export { diffTrees } from './history/branch-tree.js';
 export { servedVariant } from './kinds/build.js';
 export type { BuildRecord, BuildVariant } from './kinds/build.js';
 export type { ImageLayerRef, ImageObject, ImageParent } from './kinds/image.js';
