@@ -13,6 +13,8 @@ export class MemoryStateBackend implements StateBackend {
     return seqs.length ? (this.states.get(seqs[seqs.length - 1]) as StoreState) : EMPTY_STATE;
   }
 
+  latestSeq(): number { return this.latest().seq; }
+
   read(seq: number): StoreState | null { return this.states.get(seq) ?? null; }
 
   async commit(next: StoreState): Promise<boolean> {

@@ -30,6 +30,12 @@ export interface StateBackend {
   readonly label: string;
   /** The newest state; the empty state (seq 0) when none was ever written. */
   latest(): StoreState;
+  /**
+   * The newest state's number (`latest().seq`), as cheaply as the backend can tell it: a
+   * server asks on every request (fs-state-backend.ts answers from the state directory's
+   * inode and mtime while they are unchanged).
+   */
+  latestSeq(): number;
   /** A given state, or null when it is gone (pruned) or never was. */
   read(seq: number): StoreState | null;
   /** Writes `next` (whose seq is the latest's + 1); false when another writer took that seq. */

@@ -179,6 +179,12 @@ export class Store {
   /** A leased snapshot of the newest state; close it when done (see snapshot.ts). */
   snapshot(): Promise<Snapshot> { return Snapshot.open(this.repo, this.states, this.dir, (r) => this.stateNotice(r)); }
 
+  /**
+   * The newest state's number, cheaply (the state backend's latestSeq): enough to tell
+   * whether a snapshot is still the newest without opening another.
+   */
+  latestSeq(): number { return this.states.latestSeq(); }
+
   /** The newest state as both witnesses tell it (state-witness.ts). */
   readState(): Promise<StoreStateReading> { return readStoreState(this.states, this.repo); }
 
