@@ -25,7 +25,7 @@ import { threadId } from 'node:worker_threads';
 import { isErrno } from '../errors.js';
 import { fsEvent, makeDir, removeFile, renameFile, XattrWriter } from '../fs/index.js';
 import { cacheDir } from '../store/index.js';
-import type { ObjectId, ObjectStore } from '../store/index.js';
+import type { ObjectId, ObjectReader } from '../store/index.js';
 import { writeBlobFile } from './write-blob-file.js';
 
 export const CHECKOUT_CACHE_VERSION = 'v1';
@@ -91,7 +91,7 @@ export class CheckoutCache {
   /** Messages for the caller (damaged entries replaced, attributes that failed). */
   readonly notes: string[] = [];
 
-  constructor(private readonly objects: ObjectStore, storeDir: string, private readonly options: { verify: 'stat' | 'full'; chown: boolean }) {
+  constructor(private readonly objects: ObjectReader, storeDir: string, private readonly options: { verify: 'stat' | 'full'; chown: boolean }) {
     this.dir = checkoutFilesDir(storeDir);
   }
 

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { isErrno } from '../errors.js';
 import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../fs/index.js';
-import type { ObjectId, ObjectStore, TreeObject } from '../store/index.js';
+import type { ObjectId, ObjectReader, TreeObject } from '../store/index.js';
 import { decodeKind } from '../store/index.js';
 import { TMP_PREFIX, checkoutTreesDir } from './checkout-cache.js';
 
@@ -21,7 +21,7 @@ export class TreeCache {
   private readonly dir: string;
   private readonly dirsMade = new Set<string>();
 
-  constructor(private readonly objects: ObjectStore, storeDir: string) {
+  constructor(private readonly objects: ObjectReader, storeDir: string) {
     this.dir = checkoutTreesDir(storeDir);
   }
 
@@ -41,7 +41,7 @@ export class TreeCache {
       if (!isErrno(err, 'ENOENT')) throw err;
     }
     if (bytes !== null && `sha256:${createHash('sha256').update(bytes).digest('hex')}` === id) return decodeKind(bytes, id, 'tree');
-    bytes = await this.objects.read(id);
+    bytes = await this.objects.readBytes(id);
     const tree = decodeKind(bytes, id, 'tree'); // only a valid tree is cached
     this.store(path, bytes);
     return tree;

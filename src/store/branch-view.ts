@@ -1,15 +1,24 @@
 /**
  * Reading branches as of a fixed set of heads: the common part of a reader's snapshot
  * (snapshot.ts) and a writer's transaction (transaction.ts). Everything here reads
- * immutable git objects, so it needs no lock.
+ * immutable git objects, so it needs no lock. A view reads the store's objects too
+ * (object-reader.ts); the git repository stays behind it.
  */
 import type { ObjectId } from './layout.js';
 import { allEntries, changeWalk, listDir, readPath } from './history/branch-tree.js';
 import type { ChangeWalk } from './history/branch-tree.js';
 import type { GitCommit, GitRepo } from './history/git-repo.js';
+import { ObjectReading } from './object-reader.js';
+import type { ObjectStore } from './objects.js';
 
-export class BranchView {
-  constructor(readonly repo: GitRepo, protected readonly heads: Record<string, string>) {}
+let repoOfView: (view: BranchView) => GitRepo;
+
+export class BranchView extends ObjectReading {
+  constructor(objects: ObjectStore, protected readonly repo: GitRepo, protected readonly heads: Record<string, string>) {
+    super(objects);
+  }
+
+  static { repoOfView = (view) => view.repo; }
 
   /** The commit a branch points at, or null when the branch does not exist. */
   head(branch: string): string | null { return this.heads[branch] ?? null; }
@@ -55,3 +64,6 @@ export class BranchView {
     return at === null ? [] : this.repo.log(at, limit);
   }
 }
+
+/** The git repository behind a view: for the store's own modules (not exported from index.ts). */
+export function repoOf(view: BranchView): GitRepo { return repoOfView(view); }

@@ -20,7 +20,7 @@ import type { BranchView } from './branch-view.js';
 import { FsObjectBackend } from './fs-object-backend.js';
 import { FsStateBackend } from './fs-state-backend.js';
 import { GitRepo } from './history/git-repo.js';
-import { askedObjectId, readAskedKind, readKind } from './kinds/index.js';
+import { askedObjectId } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
 import type { PackageManifest } from './kinds/package.js';
 import { STORE_LAYOUT_VERSION, cacheDir, gitDir, markerPath, objectsDir, readersDir, stateDir, tmpDir } from './layout.js';
@@ -31,6 +31,7 @@ import type { RetentionChoice } from './retention.js';
 import type { ObjectId } from './layout.js';
 import { readLeases } from './leases.js';
 import { withLock } from './lock.js';
+import { ObjectReading } from './object-reader.js';
 import { ObjectStore } from './objects.js';
 import { PackageIndex } from './package-index.js';
 import { buildKeyHoldingFile } from './file-locator.js';
@@ -106,17 +107,43 @@ function checkScratchDirs(dir: string): void {
   }
 }
 
-export class Store {
-  readonly objects: ObjectStore;
-  readonly states: StateBackend;
-  readonly repo: GitRepo;
+/** What the store's own modules reach behind its door (`internals`; not exported from index.ts). */
+export interface StoreInternals {
+  objects: ObjectStore;
+  states: StateBackend;
+  repo: GitRepo;
+  /** The newest state as both witnesses tell it (state-witness.ts). */
+  readState(): Promise<StoreStateReading>;
+  lockOptions(): { onWait: (holder: string) => void };
+}
+
+let internalsOfStore: (store: Store) => StoreInternals;
+
+/**
+ * A store: its public members are all the rest of bazaar and build tools get of it
+ * (docs/store.md#the-store-api): `dir`, `now`, `notice`; views (`snapshot`, `read`,
+ * `latestSeq`) and writes (`write`); its objects as an ObjectReader (`has`, `stream`,
+ * `readBytes`, `readKind`, `storedSize`, `storedStream`); packages (`add`, `build`,
+ * `manifest`, `findPackage`, `list`, `index`, `indexOf`, `indexSource`, `streamObject`,
+ * `entries`, `buildIdOfFile`); `importTree`, `reindex`, `fsck`, `gc`, `diskUsage`. Its
+ * objects, state and history are private: new objects are staged by a Transaction.
+ */
+export class Store extends ObjectReading {
+  private readonly states: StateBackend;
+  private readonly repo: GitRepo;
   readonly now: () => number;
 
   private constructor(readonly dir: string, private readonly options: StoreOptions) {
-    this.objects = new ObjectStore(new FsObjectBackend(dir));
+    super(new ObjectStore(new FsObjectBackend(dir)));
     this.states = new FsStateBackend(dir);
     this.repo = new GitRepo(gitDir(dir), dir);
     this.now = options.now ?? Date.now;
+  }
+
+  static {
+    internalsOfStore = (s) => ({
+      objects: s.objects, states: s.states, repo: s.repo, readState: () => s.readState(), lockOptions: () => s.lockOptions(),
+    });
   }
 
   /**
@@ -172,12 +199,12 @@ export class Store {
 
   notice(line: string): void { this.options.onNotice?.(line); }
 
-  lockOptions(): { onWait: (holder: string) => void } {
+  private lockOptions(): { onWait: (holder: string) => void } {
     return { onWait: (holder) => this.notice(`waiting for another writer (${holder})`) };
   }
 
   /** A leased snapshot of the newest state; close it when done (see snapshot.ts). */
-  snapshot(): Promise<Snapshot> { return Snapshot.open(this.repo, this.states, this.dir, (r) => this.stateNotice(r)); }
+  snapshot(): Promise<Snapshot> { return Snapshot.open(this.objects, this.repo, this.states, this.dir, (r) => this.stateNotice(r)); }
 
   /**
    * The newest state's number, cheaply (the state backend's latestSeq): enough to tell
@@ -186,7 +213,7 @@ export class Store {
   latestSeq(): number { return this.states.latestSeq(); }
 
   /** The newest state as both witnesses tell it (state-witness.ts). */
-  readState(): Promise<StoreStateReading> { return readStoreState(this.states, this.repo); }
+  private readState(): Promise<StoreStateReading> { return readStoreState(this.states, this.repo); }
 
   private toldDamage = false;
   /** Tells the user once per process that reads go on from the witness that is ahead. */
@@ -229,7 +256,7 @@ export class Store {
       for (let attempt = 0; attempt < 3; attempt++) {
         const reading = await this.readState();
         if (reading.damage.length && options.damagedState !== 'repairing') throw stateDamageError(reading);
-        const tx = new Transaction(this.repo, reading.state, this.objects, this.states, this.dir, this.now);
+        const tx = new Transaction(this.objects, this.repo, reading.state, this.states, this.dir, this.now);
         // Readers find the package index of the new state ready (it is derived: best effort).
         tx.afterCommit(async (state) => {
           for (const branch of tx.changedBranches()) {
@@ -284,7 +311,7 @@ export class Store {
    */
   async build(id: ObjectId): Promise<BuildRecord> {
     const record = await this.recordOfBuildId(id);
-    return record ?? readAskedKind(this.objects, id, 'build');
+    return record ?? this.objects.readAskedKind(id, 'build');
   }
 
   /**
@@ -297,12 +324,12 @@ export class Store {
    */
   async manifest(id: ObjectId): Promise<PackageManifest> {
     const record = await this.recordOfBuildId(id);
-    if (record) return readKind(this.objects, record.manifest, 'package');
+    if (record) return this.objects.readKind(record.manifest, 'package');
     try {
-      return await readAskedKind(this.objects, id, 'package');
+      return await this.objects.readAskedKind(id, 'package');
     } catch (err) {
       if (!(err instanceof BazaarError) || err.code !== 'ERR_WRONG_KIND' || err.data.declared !== 'build') throw err;
-      return readKind(this.objects, (await readKind(this.objects, id, 'build')).manifest, 'package');
+      return this.objects.readKind((await this.objects.readKind(id, 'build')).manifest, 'package');
     }
   }
 
@@ -318,8 +345,8 @@ export class Store {
     const key = await buildKeyHoldingFile(this.dir, this.objects, index, id);
     const build = key === null ? undefined : index.get(key);
     if (!build) throw new BazaarError('ERR_STORE_OBJECT_NOT_FOUND', `object ${id} is not in the store`, { data: { id } });
-    const record = await readKind(this.objects, build.value, 'build');
-    const file = (await readKind(this.objects, record.manifest, 'package')).files.find((f) => f.id === id);
+    const record = await this.objects.readKind(build.value, 'build');
+    const file = (await this.objects.readKind(record.manifest, 'package')).files.find((f) => f.id === id);
     yield* streamFileOfRpm(this.objects, servedVariant(record).rpm, id, file?.size ?? 0);
   }
 
@@ -327,7 +354,7 @@ export class Store {
   private async recordOfBuildId(id: unknown): Promise<BuildRecord | null> {
     askedObjectId(id);
     const matches = await this.read(async (snap) => (await this.index(snap)).builds.filter((b) => b.header === id));
-    return matches.length ? readKind(this.objects, matches[0].value, 'build') : null;
+    return matches.length ? this.objects.readKind(matches[0].value, 'build') : null;
   }
 
   /** The one build `ref` names in the store (see builds.ts for the accepted spellings). */
@@ -401,7 +428,7 @@ export class Store {
   async diskUsage(): Promise<{ objects: number; bytes: number }> {
     let objects = 0;
     let bytes = 0;
-    for await (const e of this.objects.list()) if ('id' in e) { objects++; bytes += this.objects.diskSize(e.id); }
+    for await (const e of this.objects.list()) if ('id' in e) { objects++; bytes += this.objects.storedSize(e.id) ?? 0; }
     return { objects, bytes };
   }
 
@@ -412,3 +439,5 @@ export class Store {
   static entries(view: BranchView, branch: string): Promise<BuildEntry[]> { return allEntries(view, branch); }
 }
 
+/** The objects, state and history behind a store: for the store's own modules (and tests of them). */
+export function internals(store: Store): StoreInternals { return internalsOfStore(store); }

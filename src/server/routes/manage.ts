@@ -20,7 +20,7 @@ import { changeImage, createImage, deleteImage, deleteLayer, renameImage } from 
 import { BazaarError } from '../../errors.js';
 import { imageId } from '../../image/index.js';
 import { linkImage, setLinkPolicy, unlinkImage } from '../../linked/index.js';
-import { addToChannel, createChannel, deleteChannel, publishChannel, readKind, removeFromChannel } from '../../store/index.js';
+import { addToChannel, createChannel, deleteChannel, publishChannel, removeFromChannel } from '../../store/index.js';
 import type { Store } from '../../store/index.js';
 import type { TokenCheck } from '../auth.js';
 import { JsonBody } from '../json-body.js';
@@ -77,7 +77,7 @@ export function imageWriteRoutes(store: Store, reads: Reads, tokens: TokenCheck)
     const name = c.req.param('name');
     const parent = b.str('parent');
     // An image already linked to this parent changes its policy; otherwise it is linked.
-    const current = await reads.read(async (view) => (await readKind(store.objects, await imageId(view, name), 'image')).parent ?? null);
+    const current = await reads.read(async (view) => (await store.readKind(await imageId(view, name), 'image')).parent ?? null);
     if (current && current.name === parent) return c.json(await setLinkPolicy(store, name, b.str('policy')));
     return c.json(await linkImage(store, name, parent, b.str('policy')));
   });
