@@ -78,7 +78,7 @@ export async function channelSource(store: Store, view: BranchView, channel: str
     try { return (await loadUniverseCache(universeCacheDir(store.dir, at))).packages(); } catch { return null; /* rebuilt below */ }
   }, ANCESTOR_SEARCH);
   const byKey = new Map((walk.base?.value ?? []).map((r) => [nevraKey(r), r]));
-  for (const change of walk.changes) {
+  for (const change of (await walk.diff()).changes) {
     const where = buildOfPath(change.path);
     if (!where) continue;
     byKey.delete(where.key);

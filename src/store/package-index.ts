@@ -15,7 +15,7 @@ import { dirname } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
 import { nevraOfKey } from '../rpm/index.js';
 import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../fs/index.js';
-import { diffTrees, readValue } from './history/branch-tree.js';
+import { changeWalk, readValue } from './history/branch-tree.js';
 import type { GitRepo } from './history/git-repo.js';
 import { packageIndexPath, tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';
@@ -101,21 +101,16 @@ export class PackageIndex {
     const cached = readIndexFile(ctx.root, commit);
     if (cached === 'damaged') ctx.onNotice?.(`the package index of ${commit.slice(0, 12)} was damaged; rebuilding it`);
     else if (cached) return new PackageIndex(commit, cached.builds, cached.extras);
-    let base: { commit: string; builds: IndexedBuild[] } | null = null;
-    let at: string | undefined = (await ctx.repo.readCommit(commit)).parents[0];
-    for (let i = 0; at !== undefined && i < ANCESTOR_SEARCH; i++) {
-      if (hasIndexFile(ctx.root, at)) {
-        const b = readIndexFile(ctx.root, at);
-        if (b && b !== 'damaged') { base = { commit: at, builds: b.builds }; break; }
-      }
-      at = (await ctx.repo.readCommit(at)).parents[0];
-    }
-    if (!base) ctx.onNotice?.(`building the package index of ${commit.slice(0, 12)} (first use; later ones are incremental)`);
-    const builds = new Map<string, IndexedBuild & { incomplete?: true }>((base?.builds ?? []).map((b) => [b.key, b]));
-    const fromTree = base ? (await ctx.repo.readCommit(base.commit)).tree : null;
-    const toTree = (await ctx.repo.readCommit(commit)).tree;
+    const walk = await changeWalk(ctx.repo, commit, (at) => {
+      if (!hasIndexFile(ctx.root, at)) return null;
+      const b = readIndexFile(ctx.root, at);
+      return b && b !== 'damaged' ? b.builds : null;
+    }, ANCESTOR_SEARCH);
+    if (!walk.base) ctx.onNotice?.(`building the package index of ${commit.slice(0, 12)} (first use; later ones are incremental)`);
+    const builds = new Map<string, IndexedBuild & { incomplete?: true }>((walk.base?.value ?? []).map((b) => [b.key, b]));
+    const { tree: toTree, changes } = await walk.diff();
     const extras = new Map<string, ObjectId>();
-    for (const change of await diffTrees(ctx.repo, fromTree, toTree)) {
+    for (const change of changes) {
       const where = buildOfPath(change.path);
       if (!where) continue;
       if (change.after === null) { builds.delete(where.key); continue; }

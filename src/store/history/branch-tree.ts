@@ -142,8 +142,14 @@ export async function diffTrees(repo: GitRepo, a: string | null, b: string | nul
   return out.sort((l, r) => (l.path < r.path ? -1 : l.path > r.path ? 1 : 0));
 }
 
-/** What the change walk found: the ancestor it starts from (null: none), the tree of `commit`, and the changes between them. */
-export interface ChangeWalk<T> { base: { commit: string; value: T } | null; tree: string; changes: BranchDiffEntry[] }
+/**
+ * What the change walk found: the ancestor it starts from (null: none), and `diff` for
+ * the tree of `commit` and the changes to it from the ancestor's.
+ */
+export interface ChangeWalk<T> {
+  base: { commit: string; value: T } | null;
+  diff(): Promise<{ tree: string; changes: BranchDiffEntry[] }>;
+}
 
 /**
  * The change walk of derived data kept by commit (an index, a universe): `commit`'s
@@ -160,9 +166,15 @@ export async function changeWalk<T>(repo: GitRepo, commit: string, usable: (ance
     if (value !== null) { base = { commit: at, value }; break; }
     at = (await repo.readCommit(at)).parents[0];
   }
-  const fromTree = base ? (await repo.readCommit(base.commit)).tree : null;
-  const tree = (await repo.readCommit(commit)).tree;
-  return { base, tree, changes: await diffTrees(repo, fromTree, tree) };
+  const from = base;
+  return {
+    base,
+    async diff() {
+      const fromTree = from ? (await repo.readCommit(from.commit)).tree : null;
+      const tree = (await repo.readCommit(commit)).tree;
+      return { tree, changes: await diffTrees(repo, fromTree, tree) };
+    },
+  };
 }
 
 export interface WalkSeen { trees: Set<string>; blobs: Set<string> }
