@@ -7,7 +7,7 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { BazaarError, isErrno } from '../errors.js';
-import { createFile, fsyncPath, linkFile, makeDir, removeFile } from '../fs/index.js';
+import { createFile, fsyncPath, linkFile, makeDir, removeFile, renameFile } from '../fs/index.js';
 import { stateDir, statePath, stateSeqOf, tmpDir, tmpPath } from './layout.js';
 import { EMPTY_STATE, decodeState, encodeState } from './state-backend.js';
 import type { StateBackend, StoreState } from './state-backend.js';
@@ -16,6 +16,7 @@ import type { StateBackend, StoreState } from './state-backend.js';
 const TICK_MARGIN_MS = 100;
 
 export class FsStateBackend implements StateBackend {
+  readonly kind = 'files';
   readonly label: string;
   /** The state directory as last seen, and the newest state then (latestSeq). */
   private seen: { mtimeMs: number; ino: number; seq: number } | null = null;
@@ -84,5 +85,12 @@ export class FsStateBackend implements StateBackend {
     const seqs = this.list();
     const newest = seqs[seqs.length - 1];
     for (const seq of seqs) if (seq < keepFrom && seq !== newest) removeFile(statePath(this.root, seq));
+  }
+
+  /** Renames the file to `<seq>.damaged` (not a state file's name, so no longer listed). */
+  setAside(seq: number): string {
+    const aside = `${statePath(this.root, seq)}.damaged`;
+    renameFile(statePath(this.root, seq), aside);
+    return aside;
   }
 }

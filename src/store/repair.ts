@@ -24,12 +24,11 @@ import { BranchView } from './branch-view.js';
 import { readDamage, writeDamage } from './damage.js';
 import { fsck } from './fsck.js';
 import type { FsckReport } from './fsck.js';
-import { renameFile } from '../fs/index.js';
 import { readValue, updateTree } from './history/branch-tree.js';
 import { prepareRpm } from './ingest-rpm.js';
 import { stageKind } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
-import { statePath, tmpPath } from './layout.js';
+import { tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';
 import { readIndexFile } from './package-index.js';
 import { withStoredCopy } from './rpm-blob.js';
@@ -82,10 +81,7 @@ async function repairState(store: Store, tx: Transaction, repaired: string[]): P
   const reading = await internals(store).readState();
   if (reading.damage.length === 0) return;
   const winner = reading.state;
-  for (const seq of reading.damagedFiles) {
-    renameFile(statePath(store.dir, seq), `${statePath(store.dir, seq)}.damaged`);
-    repaired.push(`state ${seq} was damaged: set aside as ${statePath(store.dir, seq)}.damaged`);
-  }
+  for (const seq of reading.damagedFiles) repaired.push(`state ${seq} was damaged: set aside as ${states.setAside(seq)}`);
   // What the losing witness names, gathered before the refs are rewritten.
   const losing: Array<{ branch: string; commit: string; witness: string }> = [];
   const lose = (heads: Record<string, string> | undefined, witness: string): void => {

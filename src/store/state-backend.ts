@@ -27,6 +27,12 @@ export interface StoreState {
 }
 
 export interface StateBackend {
+  /**
+   * What keeps the state: 'files' (fs-state-backend.ts, the default), 'memory', ...; a
+   * store's marker records it (store-backends.ts).
+   */
+  readonly kind: string;
+  /** A label for messages: the directory, database or 'memory'. */
   readonly label: string;
   /** The newest state; the empty state (seq 0) when none was ever written. */
   latest(): StoreState;
@@ -44,6 +50,11 @@ export interface StateBackend {
   list(): number[];
   /** Forgets states older than `keepFrom` (never the latest). */
   prune(keepFrom: number): void;
+  /**
+   * Moves the record of state `seq`, found damaged, out of the way (`read` and `list` no
+   * longer see it; it is kept for a person to look at); returns where it went.
+   */
+  setAside(seq: number): string;
 }
 
 export const EMPTY_STATE: StoreState = Object.freeze({ seq: 0, time: 0, heads: Object.freeze({}) as Record<string, string> });
