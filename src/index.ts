@@ -10,7 +10,7 @@ export {
   addToChannel, channelBuilds, channelLog, channelNames, createChannel, deleteChannel, diffChannel, isObjectId, listChannels, listPins, MemoryObjectBackend, MemoryStateBackend, pinPackage, publishChannel, readChannel, readStoreConfig, removeFromChannel, removePackage, renameChannel, repair, resolveChannelRev, restoreChannel, retentionRoots, servedVariant, Store, unpinPackage,
 } from './store/index.js';
 export type {
-  AddOptions, AddResult, BuildRecord, BuildVariant, ChannelBuild, ChannelChange, ChannelDiff, ChannelLogEntry, ChannelSettings, ChannelState, ChannelSummary, FsckReport, GcReport, ObjectBackend, ObjectId, PackageManifest, Pin, RepairOptions, RepairReport, RetentionChoice, Snapshot, StateBackend, StoreConfig, StoreOptions, StoreState, Transaction,
+  AddOptions, AddResult, BuildRecord, BuildVariant, ChannelBuild, ChannelChange, ChannelDiff, ChannelLogEntry, ChannelSettings, ChannelState, ChannelSummary, FsckReport, GcReport, ObjectBackend, ObjectId, ObjectReader, ObjectStager, PackageManifest, Pin, RepairOptions, RepairReport, RetentionChoice, Snapshot, StateBackend, StoreConfig, StoreOptions, StoreState, Transaction,
 } from './store/index.js';
 export { BazaarError, isBazaarError } from './errors.js';
 export { findRpmdb, formatNevra, formatNevraWithEpoch, nevraKey, packageMeta, parseNevra, readRpmdb, readRpmFile } from './rpm/index.js';

@@ -17,8 +17,6 @@ import type { BuildEntry, IndexSource, StoredBuild } from './builds.js';
 import type { AddOptions, AddPath, AddResult } from './add-packages.js';
 import type { FilePath } from '../rpm/index.js';
 import type { BranchView } from './branch-view.js';
-import { FsObjectBackend } from './fs-object-backend.js';
-import { FsStateBackend } from './fs-state-backend.js';
 import { GitRepo } from './history/git-repo.js';
 import { askedObjectId } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
@@ -40,13 +38,17 @@ import { streamFileOfRpm } from './rpm-blob.js';
 import { CHANNEL_PREFIX, PACKAGES_BRANCH, PINS_BRANCH, TREES_BRANCH } from './ref-paths.js';
 import { Snapshot } from './snapshot.js';
 import type { StateBackend } from './state-backend.js';
+import type { ObjectBackend } from './object-backend.js';
+import { checkKinds, chooseBackends, recordedKinds } from './store-backends.js';
+import type { StoreBackends } from './store-backends.js';
 import { StateConflict, Transaction, conflictError } from './transaction.js';
 import { readStoreState, stateDamageError } from './state-witness.js';
 import type { StoreStateReading } from './state-witness.js';
 
 export type { AddOptions, AddPath, AddResult } from './add-packages.js';
 
-export interface StoreOptions {
+/** `objectBackend`, `stateBackend`: where objects and the state live (files by default; store-backends.ts). */
+export interface StoreOptions extends StoreBackends {
   /** One-line notices for the user (an index being built, a stale lock taken over). */
   onNotice?: (line: string) => void;
   /** The clock (ms); injectable for tests. */
@@ -133,9 +135,9 @@ export class Store extends ObjectReading {
   private readonly repo: GitRepo;
   readonly now: () => number;
 
-  private constructor(readonly dir: string, private readonly options: StoreOptions) {
-    super(new ObjectStore(new FsObjectBackend(dir)));
-    this.states = new FsStateBackend(dir);
+  private constructor(readonly dir: string, private readonly options: StoreOptions, backends: { objects: ObjectBackend; states: StateBackend }) {
+    super(new ObjectStore(backends.objects));
+    this.states = backends.states;
     this.repo = new GitRepo(gitDir(dir), dir);
     this.now = options.now ?? Date.now;
   }
@@ -155,8 +157,9 @@ export class Store extends ObjectReading {
     refuseEmptyPath(dir);
     makeStoreDir(dir);
     if (!existsSync(markerPath(dir))) refuseForeignContent(dir);
+    const backends = chooseBackends(dir, options);
     try {
-      writeFileSync(markerPath(dir), `${JSON.stringify({ layout: STORE_LAYOUT_VERSION })}\n`, { flag: 'wx' });
+      writeFileSync(markerPath(dir), `${JSON.stringify({ layout: STORE_LAYOUT_VERSION, ...recordedKinds(backends) })}\n`, { flag: 'wx' });
     } catch (err) {
       if (isErrno(err, 'EEXIST')) return Store.open(dir, options);
       if (isErrno(err, 'ENOTDIR') || isErrno(err, 'EACCES') || isErrno(err, 'EROFS')) {
@@ -164,9 +167,10 @@ export class Store extends ObjectReading {
       }
       throw noSpaceError(err, dir);
     }
-    const store = new Store(dir, options);
+    const store = new Store(dir, options, backends);
     try {
-      for (const d of [objectsDir(dir), tmpDir(dir), stateDir(dir)]) mkdirSync(d, { recursive: true });
+      const dirs = [...(options.objectBackend ? [] : [objectsDir(dir)]), tmpDir(dir), ...(options.stateBackend ? [] : [stateDir(dir)])];
+      for (const d of dirs) mkdirSync(d, { recursive: true });
       await store.repo.init();
     } catch (err) {
       throw noSpaceError(err, dir);
@@ -177,7 +181,7 @@ export class Store extends ObjectReading {
   /** Opens an existing store (migrating a layout-1 store once); a clear error if `dir` is not one. */
   static async open(dir: string, options: StoreOptions = {}): Promise<Store> {
     refuseEmptyPath(dir);
-    let marker: { layout?: unknown };
+    let marker: { layout?: unknown; objects?: unknown; states?: unknown };
     try {
       marker = JSON.parse(readFileSync(markerPath(dir), 'utf8'));
     } catch (err) {
@@ -185,7 +189,9 @@ export class Store extends ObjectReading {
       throw new BazaarError('ERR_STORE_LAYOUT', `${markerPath(dir)} is unreadable: ${(err as Error).message}`, { cause: err });
     }
     checkScratchDirs(dir);
-    const store = new Store(dir, options);
+    const backends = chooseBackends(dir, options);
+    checkKinds(dir, marker, backends);
+    const store = new Store(dir, options, backends);
     if (marker.layout === 1) {
       const { migrateLayout1 } = await import('./migrate-layout1.js');
       await withLock(dir, () => migrateLayout1(store), store.lockOptions());
