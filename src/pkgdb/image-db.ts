@@ -27,7 +27,7 @@ export interface InstalledPackage {
 export type SnippetCache = Map<ObjectId, { snippet: SnippetObject; header: Buffer }>;
 
 /**
- * Every caller without its own cache shares one per object store: snippets are immutable
+ * Every caller without its own cache shares one per store (the reader it passes): snippets are immutable
  * (content-addressed, verified when first read), and sharing their header buffers lets
  * installedMeta parse each header once per process. Bounded: cleared when it grows past
  * SHARED_SNIPPETS_MAX.

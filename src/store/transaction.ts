@@ -34,9 +34,9 @@ export class StateConflict extends Error {
 }
 
 /**
- * Also the stager of its objects (object-reader.ts): `stageBytes`, `writer` and `stageKind(tx, ...)`
- * write objects no reader sees yet; `stage` hands them to this transaction's commit, and
- * `discard` drops the ones it will not commit.
+ * A transaction stages its objects too (ObjectStager, object-reader.ts): `stageBytes`,
+ * `writer` and `stageKind(tx, ...)` write objects no reader sees yet; `stage` hands them
+ * to this transaction's commit, and `discard` drops the ones it will not commit.
  */
 export class Transaction extends BranchView implements ObjectStager {
   private readonly staged: StagedObject[] = [];
