@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkout } from '../src/checkout/checkout.js';
-import { checkoutCacheDir } from '../src/checkout/checkout-cache.js';
+import { checkoutCacheDir } from '../src/store/caches/paths.js';
 import { importLayerEntries } from '../src/layer/import-layer-entries.js';
 import { whiteoutEntry } from '../src/archive/layer-entry.js';
 import type { LayerEntry } from '../src/archive/layer-entry.js';

@@ -23,7 +23,7 @@ import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { rpmmdCacheDir } from '../src/server/repo-cache.js';
+import { rpmmdCacheDir } from '../src/store/caches/paths.js';
 import { addToChannel, createChannel } from '../src/store/channels.js';
 import { Store } from '../src/store/store.js';
 import { filesUnder } from '../test/helpers/rpm-files.js';

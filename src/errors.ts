@@ -43,15 +43,38 @@ export type ErrorCode =
   | 'ERR_TOO_LARGE'
   | 'ERR_TOKEN';
 
+/**
+ * What a refusal is about, where a code covers more than one case: `data.reason`, stable
+ * like the codes. The HTTP status of ERR_CHANNEL, ERR_IMAGE and ERR_LAYER follows it
+ * (404 for a `missing` reason, a thing named that does not exist; else 400), and so does
+ * the hint the CLI adds (src/cli/error-hints.ts): the message says what is wrong, the CLI
+ * what to run next.
+ */
+const REASONS = {
+  'no-channel': 'missing', 'no-image': 'missing', 'no-image-commit': 'missing', 'no-layer': 'missing', 'no-layer-version': 'missing',
+  'no-package': 'missing', 'no-provider': 'missing', 'no-package-db': 'missing', 'no-group': 'missing', 'no-token': 'missing', 'no-store': 'missing',
+  'bad-revision': 'refused', 'image-exists': 'refused', 'has-children': 'refused', 'not-linked': 'refused', 'in-use': 'refused',
+  'history-unreadable': 'damaged', 'root-damaged': 'damaged',
+} as const satisfies Record<string, 'missing' | 'refused' | 'damaged'>;
+
+export type ErrorReason = keyof typeof REASONS;
+
 export class BazaarError extends Error {
   readonly code: ErrorCode;
   readonly data: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, options: { data?: Record<string, unknown>; cause?: unknown } = {}) {
+  /** `reason` is kept as `data.reason` (see ErrorReason), so it travels wherever `data` does. */
+  constructor(code: ErrorCode, message: string, options: { data?: Record<string, unknown>; cause?: unknown; reason?: ErrorReason } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'BazaarError';
     this.code = code;
-    this.data = options.data ?? {};
+    this.data = options.reason === undefined ? options.data ?? {} : { ...options.data, reason: options.reason };
+  }
+
+  /** The case within the code, when it has several (ErrorReason). */
+  get reason(): ErrorReason | undefined {
+    const r = this.data.reason;
+    return typeof r === 'string' && Object.hasOwn(REASONS, r) ? r as ErrorReason : undefined;
   }
 
   toJSON(): { code: ErrorCode; message: string; data: Record<string, unknown> } {
@@ -61,6 +84,12 @@ export class BazaarError extends Error {
 
 export function isBazaarError(err: unknown, code?: ErrorCode): err is BazaarError {
   return err instanceof BazaarError && (code === undefined || err.code === code);
+}
+
+/** Whether the error says a thing named does not exist (a `missing` reason: no channel X, no image X, ...). */
+export function isMissing(err: unknown): boolean {
+  const reason = err instanceof BazaarError ? err.reason : undefined;
+  return reason !== undefined && REASONS[reason] === 'missing';
 }
 
 /** Errors that mean "the input was bad" map to exit code 2; the rest found a problem (1). */

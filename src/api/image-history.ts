@@ -8,6 +8,7 @@
  */
 import { displayNevra } from '../rpm/index.js';
 import { BazaarError } from '../errors.js';
+import { commitsNamed, readRevision } from '../policy/index.js';
 import type { BranchView, ObjectId, Store, Transaction, TreeEntry } from '../store/index.js';
 import { IMAGE_CURRENT, IMAGE_PREFIX, imageBranch, versionPath, VERSIONS_DIR } from '../store/index.js';
 import { treeReader } from '../stack/index.js';
@@ -47,13 +48,12 @@ export async function imageAt(view: BranchView, name: string, ref: string): Prom
   await imageId(view, name);
   const byVersion = await view.read(branch, versionPath(ref)).catch(() => null);
   if (byVersion) return byVersion;
-  const history = await view.log(branch);
-  const back = /^HEAD(?:~(\d+))?$/.exec(ref);
-  const commit = back ? history[Number(back[1] ?? 0)]?.oid : /^[0-9a-f]{4,40}$/.test(ref) ? (history.filter((c) => c.oid.startsWith(ref)).length === 1 ? history.find((c) => c.oid.startsWith(ref))?.oid : undefined) : undefined;
-  const id = commit ? await view.read(branch, IMAGE_CURRENT, commit) : null;
+  const named = readRevision(ref);
+  const found = named ? commitsNamed(await view.log(branch), named) : [];
+  const id = found.length === 1 ? await view.read(branch, IMAGE_CURRENT, found[0].oid) : null;
   if (!id) {
     const versions = [...(await view.list(branch, VERSIONS_DIR)).values.keys()];
-    throw new BazaarError('ERR_IMAGE', `'${ref}' is not a version (${versions.join(', ')}), HEAD~N or commit of image ${name}; 'bazaar image log ${name}' lists them`, { data: { image: name, ref } });
+    throw new BazaarError('ERR_IMAGE', `'${ref}' is not a version (${versions.join(', ')}), HEAD~N or commit of image ${name}`, { data: { image: name, ref }, reason: 'bad-revision' });
   }
   return id;
 }
@@ -182,14 +182,13 @@ async function findCommit(view: BranchView, ref: string): Promise<{ image: strin
   const images = colon > 0 ? [ref.slice(0, colon)] : view.branches(IMAGE_PREFIX).map((b) => b.slice(IMAGE_PREFIX.length));
   const rev = colon > 0 ? ref.slice(colon + 1) : ref;
   const found: Array<{ image: string; commit: string; message: string }> = [];
-  for (const image of images) {
-    const history = await view.log(imageBranch(image));
-    const back = /^HEAD(?:~(\d+))?$/.exec(rev);
-    const hits = back ? [history[Number(back[1] ?? 0)]].filter(Boolean) : history.filter((c) => c.oid.startsWith(rev));
-    for (const c of hits) found.push({ image, commit: c.oid, message: c.message });
+  const named = readRevision(rev); // not a revision: no commit, refused below
+  if (named) {
+    for (const image of images) for (const c of commitsNamed(await view.log(imageBranch(image)), named)) found.push({ image, commit: c.oid, message: c.message });
   }
   if (found.length !== 1) {
-    throw new BazaarError('ERR_IMAGE', found.length ? `'${ref}' names ${found.length} commits (${found.map((f) => `${f.image}:${f.commit.slice(0, 12)}`).join(', ')}); give IMAGE:COMMIT` : `no image commit '${ref}'; 'bazaar image log NAME' lists them`, { data: { ref } });
+    if (found.length === 0) throw new BazaarError('ERR_IMAGE', `no image commit '${ref}'`, { data: { ref }, reason: 'no-image-commit' });
+    throw new BazaarError('ERR_IMAGE', `'${ref}' names ${found.length} commits (${found.map((f) => `${f.image}:${f.commit.slice(0, 12)}`).join(', ')}); give IMAGE:COMMIT`, { data: { ref } });
   }
   return found[0];
 }

@@ -31,7 +31,7 @@ async function refuseWithChildren(store: Store, view: BranchView, name: string, 
   const children = await childrenOf(view, store, name);
   if (children.length) {
     const names = children.map((c) => c.image.name).sort();
-    throw new BazaarError('ERR_IMAGE', `cannot ${doing} image ${name}: ${names.join(', ')} ${names.length === 1 ? 'is a child' : 'are children'} linked to it; 'bazaar unlink CHILD' first`, { data: { image: name, children: names } });
+    throw new BazaarError('ERR_IMAGE', `cannot ${doing} image ${name}: ${names.join(', ')} ${names.length === 1 ? 'is a child' : 'are children'} linked to it`, { data: { image: name, children: names }, reason: 'has-children' });
   }
 }
 
@@ -98,7 +98,7 @@ export async function renameImage(store: Store, from: string, to: string): Promi
 export async function deleteLayer(store: Store, name: string): Promise<{ name: string; trash: string }> {
   checkName(name, 'layer');
   return store.write(async (tx) => {
-    if (tx.head(layerBranch(name)) === null) throw new BazaarError('ERR_LAYER', `no layer ${name}; 'bazaar layer ls' lists them`, { data: { layer: name } });
+    if (tx.head(layerBranch(name)) === null) throw new BazaarError('ERR_LAYER', `no layer ${name}`, { data: { layer: name }, reason: 'no-layer' });
     const users: string[] = [];
     for (const image of imageNames(tx)) {
       for (const [version, id] of (await tx.list(imageBranch(image), VERSIONS_DIR)).values) {

@@ -4,7 +4,7 @@
  * show and list images. Each write is one transaction: the new image version or nothing.
  */
 import { BazaarError, isDamageError } from '../errors.js';
-import { parseLayerRef } from '../policy/index.js';
+import { buildLayerTree, parseLayerRef, parseVersionRef, pickLayer } from '../layer/index.js';
 import { formatNevraWithEpoch } from '../rpm/index.js';
 import { channelSource } from '../resolver/index.js';
 import type { BranchView, ObjectId, Store, Transaction } from '../store/index.js';
@@ -17,7 +17,6 @@ import {
 } from '../image/index.js';
 import type { FamilyResult } from '../linked/index.js';
 import type { ChangeResult, DamagedImage, ImageChange, ImageDescription, LoadedImage } from '../image/index.js';
-import { buildLayerTree, parseVersionRef, pickLayer } from '../layer/index.js';
 import { moveImageLayer } from './layer-upgrade.js';
 
 /**
@@ -37,7 +36,7 @@ export async function createImage(store: Store, ref: string, layers: readonly st
   // an image of no layer would be its private layer alone: nothing to install into or share
   if (layers.length === 0) throw new BazaarError('ERR_USAGE', `image ${name} needs at least one layer (L@RANGE, lowest first)`, { data: { image: name } });
   return store.write(async (tx) => {
-    if (tx.head(imageBranch(name)) !== null) throw new BazaarError('ERR_IMAGE', `image ${name} exists; change it with 'bazaar image install|remove|upgrade-layer ${name} ...'`, { data: { image: name } });
+    if (tx.head(imageBranch(name)) !== null) throw new BazaarError('ERR_IMAGE', `image ${name} exists`, { data: { image: name }, reason: 'image-exists' });
     if (options.channel) await channelSettings(store, tx, options.channel);
     const refs = await resolveLayerRefs(store, tx, layers);
     const staged: Parameters<Transaction['stage']> = [];

@@ -7,14 +7,14 @@ import semver from 'semver';
 import { BazaarError, isDamageError } from '../errors.js';
 import { channelSource, Pool, recordOf, renderProblem, resolve, setProblems } from '../resolver/index.js';
 import type { Job, PackageRecord } from '../resolver/index.js';
-import { displayNevra, formatNevraWithEpoch } from '../rpm/index.js';
+import { displayNevra, formatNevraWithEpoch, formatNvra } from '../rpm/index.js';
 import type { BranchView, LayerObject, LayerPackage, ObjectId, StagedObject, Store, Transaction } from '../store/index.js';
 import { channelBranch, decodeSnippet, findBuild, layerBranch, PACKAGES_BRANCH, SNIPPET_DIR } from '../store/index.js';
 import { mergedDir, treeReader } from '../stack/index.js';
 import { imageDb } from '../pkgdb/index.js';
 import { recordsOfChannel } from '../image/index.js';
 import {
-  buildLayerTree, checkVersion, isPublishedContent, layerNames, layerVersions, otherContent, parseVersionRef, pickLayer, publishLayer, restoreLayer, rpmNevra,
+  buildLayerTree, checkVersion, isPublishedContent, layerNames, layerVersions, otherContent, parseVersionRef, pickLayer, publishLayer, restoreLayer,
 } from '../layer/index.js';
 import type { BuiltLayer, LayerBuild, RebuildLayer, VersionCheck } from '../layer/index.js';
 
@@ -46,7 +46,7 @@ async function requestedBuilds(store: Store, view: BranchView, req: LayerContent
   if (named.length) {
     const branch = req.channel ? channelBranch(req.channel) : PACKAGES_BRANCH;
     for (const ref of named) {
-      const e = await findBuild(view, branch, ref, req.channel ? `channel ${req.channel}` : 'the store', "'bazaar ls' lists what is there", store.indexSource(view, branch));
+      const e = await findBuild(view, branch, ref, req.channel ? { channel: req.channel } : 'store', store.indexSource(view, branch));
       out.push({ record: await store.build(e.value), recordId: e.value });
     }
     return out;
@@ -168,7 +168,7 @@ async function rebuildPublished(store: Store, view: Transaction, id: ObjectId, n
   let layer: LayerObject | null = null;
   try { layer = await store.readKind(id, 'layer'); } catch (err) { if (!isDamageError(err)) throw err; }
   const key = (p: LayerPackage): string => `${p.nevra} ${p.build} ${p.record ?? ''}`;
-  const wanted = builds.map((b) => key({ nevra: rpmNevra(b.record), build: b.record.header, record: b.recordId })).sort();
+  const wanted = builds.map((b) => key({ nevra: formatNvra(b.record), build: b.record.header, record: b.recordId })).sort();
   if (layer && layer.packages.map(key).sort().join('\n') !== wanted.join('\n')) throw otherContent({ name, version });
   for (const time of await installTimes(store, view, layer, name, version)) {
     const rebuild = builder(time);

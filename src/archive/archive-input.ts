@@ -1,20 +1,14 @@
 /**
  * Turns a layer archive (a file path or a byte stream) into the uncompressed tar stream,
  * recognising the compression from its first bytes rather than the file name: `.tar.zst`
- * (zstd-decode.ts), `.tar.gz` (node's zlib, through decompress-stream.ts) or a plain `.tar`.
+ * (compress's zstd decoder), `.tar.gz` (node's zlib, through decompress-stream.ts) or a plain `.tar`.
  */
 import { createReadStream } from 'node:fs';
 import { pipeline, Readable } from 'node:stream';
 import { BazaarError } from '../errors.js';
-import { decompressStream, sniffCompression, zstdDecode } from '../compress/index.js';
-import type { ZstdDecoder } from '../compress/index.js';
+import { decompressStream, isSkippableMagic, sniffCompression, zstdDecode } from '../compress/index.js';
 
 export type ArchiveSource = string | AsyncIterable<Uint8Array>;
-
-export interface ArchiveInputOptions {
-  /** How to decode zstd: the `zstd` program when present ('auto'), always it, or fzstd in process. */
-  zstd?: ZstdDecoder;
-}
 
 const asBuffer = (c: Uint8Array): Buffer => (Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength));
 
@@ -63,12 +57,12 @@ async function* gunzip(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
  * The uncompressed tar bytes of `source`. Refuses compressions other than zstd and gzip
  * by name, so a `.tar.xz` is not misread as a broken tar.
  */
-export async function tarChunks(source: ArchiveSource, options: ArchiveInputOptions = {}): Promise<AsyncIterable<Buffer>> {
+export async function tarChunks(source: ArchiveSource): Promise<AsyncIterable<Buffer>> {
   const input = typeof source === 'string' ? fileChunks(source) : source;
   const { head, all, close } = await peek(input, 6);
   const kind = sniffCompression(head);
   // The lzma_alone magic (5d 00 00) is loose enough to match a tar whose first name is "]".
-  if (kind === 'zstd' || (head.length >= 4 && (head.readUInt32LE(0) & 0xfffffff0) === 0x184d2a50)) return zstdDecode(all, options.zstd);
+  if (kind === 'zstd' || (head.length >= 4 && isSkippableMagic(head.readUInt32LE(0)))) return zstdDecode(all);
   if (kind === 'gzip') return gunzip(all);
   if (kind === 'xz' || kind === 'bzip2') {
     await close();

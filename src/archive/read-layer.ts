@@ -7,7 +7,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import { BazaarError } from '../errors.js';
 import { tarChunks } from './archive-input.js';
-import type { ArchiveInputOptions, ArchiveSource } from './archive-input.js';
+import type { ArchiveSource } from './archive-input.js';
 import { directorySourceEntries } from './directory-source.js';
 import type { LayerEntry } from './layer-entry.js';
 import { badLayer } from './layer-path.js';
@@ -16,8 +16,6 @@ import { tarSourceEntries } from './tar-source.js';
 import { readTar } from './tar-reader.js';
 import { XattrReader } from './xattrs.js';
 import type { XattrMode } from './xattrs.js';
-
-export type ReadLayerArchiveOptions = ArchiveInputOptions;
 
 /**
  * Reads a layer archive. A file's content must be read (or not) before asking for the
@@ -29,11 +27,8 @@ export type ReadLayerArchiveOptions = ArchiveInputOptions;
  *     else if (e.content) await store.put(e.content());
  *   }
  */
-export async function* readLayerArchive(source: ArchiveSource, options: ReadLayerArchiveOptions = {}): AsyncGenerator<LayerEntry> {
-  if (options.zstd !== undefined && !['auto', 'tool', 'js'].includes(options.zstd)) {
-    throw new BazaarError('ERR_USAGE', `zstd is 'auto', 'tool' or 'js', not ${JSON.stringify(options.zstd)}`);
-  }
-  const chunks = await tarChunks(source, options);
+export async function* readLayerArchive(source: ArchiveSource): AsyncGenerator<LayerEntry> {
+  const chunks = await tarChunks(source);
   yield* overlayEntries(tarSourceEntries(readTar(chunks)));
 }
 

@@ -1,6 +1,7 @@
 /**
  * The checkout cache: uncompressed copies of file objects that hardlink checkouts link
- * to (docs/checkout.md#the-checkout-cache). Derived data, deletable at any time:
+ * to (docs/checkout.md#the-checkout-cache). Derived data, deletable at any time; its
+ * directories are the store's (store/caches/paths.ts), and so is its pruning (gc):
  *
  *   <store>/cache/checkout/v1/files/<2 hex>/<62 hex>-<mode octal>-<uid>-<gid>-<mtime>[-<xattrs>]
  *   <store>/cache/checkout/v1/trees/<2 hex>/<62 hex>    tree objects, uncompressed (tree-cache.ts)
@@ -18,17 +19,14 @@
  * replaced, never linked.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, fchmodSync, fchownSync, futimesSync, lstatSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, createReadStream, fchmodSync, fchownSync, futimesSync, lstatSync, openSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { isErrno } from '../errors.js';
 import { fsEvent, makeDir, removeFile, renameFile, XattrWriter } from '../fs/index.js';
-import { cacheDir } from '../store/index.js';
+import { CACHE_TMP_PREFIX, checkoutFilesDir } from '../store/index.js';
 import type { ObjectId, ObjectReader } from '../store/index.js';
 import { writeBlobFile } from './write-blob-file.js';
-
-export const CHECKOUT_CACHE_VERSION = 'v1';
 
 /** What a cache entry holds: content and every inode attribute. */
 export interface CacheFile {
@@ -45,10 +43,6 @@ export interface CacheFile {
   path: string;
 }
 
-export function checkoutCacheDir(storeDir: string): string { return join(cacheDir(storeDir), 'checkout', CHECKOUT_CACHE_VERSION); }
-export function checkoutFilesDir(storeDir: string): string { return join(checkoutCacheDir(storeDir), 'files'); }
-export function checkoutTreesDir(storeDir: string): string { return join(checkoutCacheDir(storeDir), 'trees'); }
-
 /** A digest of a set of attributes, independent of their order. */
 function xattrDigest(xattrs: Record<string, string>): string {
   const h = createHash('sha256');
@@ -62,8 +56,6 @@ export function cachePath(top: string, f: CacheFile): string {
   const x = f.xattrs && Object.keys(f.xattrs).length ? `-${xattrDigest(f.xattrs)}` : '';
   return `${top}/${hex.slice(0, 2)}/${hex.slice(2)}-${f.perm.toString(8)}-${f.uid}-${f.gid}-${f.mtime}${x}`;
 }
-
-export const TMP_PREFIX = '.tmp-';
 
 async function contentHash(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -150,7 +142,7 @@ export class CheckoutCache {
       makeDir(dir);
       this.dirsMade.add(dir);
     }
-    const tmp = join(dir, `${TMP_PREFIX}${process.pid}-${threadId}-${randomBytes(6).toString('hex')}`);
+    const tmp = join(dir, `${CACHE_TMP_PREFIX}${process.pid}-${threadId}-${randomBytes(6).toString('hex')}`);
     fsEvent();
     const fd = openSync(tmp, 'wx', 0o600);
     try {
@@ -198,53 +190,5 @@ export class CheckoutCache {
   abort(): void {
     for (const p of this.pending.splice(0)) removeFile(p.tmp);
     this.pendingFinals.clear();
-  }
-}
-
-/**
- * Deletes file entries no checkout shares any more (link count 1, `removed`), cached trees
- * (`trees`: the next checkout decodes them again), and temp files left by processes that
- * are gone. Hardlinked checkouts keep their inodes whatever happens here.
- *
- * `olderThanMs` spares entries whose inode changed more recently (ctime: creating, renaming
- * and linking an entry all set it), so a checkout running now never loses an entry between
- * writing it and linking it; `bazaar gc` passes an hour, tests 0.
- */
-export function pruneCheckoutCache(storeDir: string, options: { olderThanMs?: number } = {}): { removed: number; trees: number; bytes: number } {
-  const olderThanMs = options.olderThanMs ?? 0;
-  const now = Date.now();
-  let removed = 0;
-  let trees = 0;
-  let bytes = 0;
-  for (const [top, keepLinked] of [[checkoutFilesDir(storeDir), true], [checkoutTreesDir(storeDir), false]] as const) {
-    let subdirs: string[];
-    try { subdirs = readdirSync(top); } catch (err) { if (isErrno(err, 'ENOENT')) continue; throw err; }
-    for (const sub of subdirs) {
-      for (const name of readdirSync(join(top, sub))) {
-        const p = join(top, sub, name);
-        const st = lstatSync(p, { throwIfNoEntry: false });
-        if (!st) continue;
-        if (name.startsWith(TMP_PREFIX)) {
-          const pid = Number(name.slice(TMP_PREFIX.length).split('-')[0]);
-          if (pid === process.pid || isAlive(pid)) continue;
-        } else if ((keepLinked && st.nlink > 1) || now - st.ctimeMs < olderThanMs) {
-          continue;
-        }
-        removeFile(p);
-        if (keepLinked) removed++; else trees++;
-        bytes += st.size;
-      }
-    }
-  }
-  return { removed, trees, bytes };
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return !isErrno(err, 'ESRCH'); // EPERM: alive, someone else's
   }
 }

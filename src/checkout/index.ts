@@ -1,6 +1,5 @@
 /** The checkout folder's public surface: what the rest of bazaar may use (docs/architecture.md). */
-export { pruneCheckoutCache } from './checkout-cache.js';
 export { checkout } from './checkout.js';
-export type { CheckoutOptions, CheckoutResult } from './checkout.js';
+export type { CheckoutMode, CheckoutOptions, CheckoutProgress, CheckoutResult } from './checkout.js';
 export { exportImage } from './export-image.js';
 export type { ExportFormat, ExportImageOptions, ExportResult } from './export-image.js';

@@ -14,8 +14,7 @@ import { threadId } from 'node:worker_threads';
 import { isErrno } from '../errors.js';
 import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../fs/index.js';
 import type { ObjectId, ObjectReader, TreeObject } from '../store/index.js';
-import { decodeKind } from '../store/index.js';
-import { TMP_PREFIX, checkoutTreesDir } from './checkout-cache.js';
+import { CACHE_TMP_PREFIX, checkoutTreesDir, decodeKind } from '../store/index.js';
 
 export class TreeCache {
   private readonly dir: string;
@@ -49,7 +48,7 @@ export class TreeCache {
 
   private store(path: string, bytes: Buffer): void {
     const dir = dirname(path);
-    const tmp = join(dir, `${TMP_PREFIX}${process.pid}-${threadId}-${randomBytes(6).toString('hex')}`);
+    const tmp = join(dir, `${CACHE_TMP_PREFIX}${process.pid}-${threadId}-${randomBytes(6).toString('hex')}`);
     try {
       if (!this.dirsMade.has(dir)) { makeDir(dir); this.dirsMade.add(dir); }
       createFile(tmp, bytes);

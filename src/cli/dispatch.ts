@@ -9,6 +9,7 @@ import { BazaarError, isDamageError, isInputError, oneLine } from '../errors.js'
 import type { Store } from '../store/index.js';
 import type { Command, CommandOutput } from './command.js';
 import { commands } from './commands/index.js';
+import { withHint } from './error-hints.js';
 import { createProgress } from './progress.js';
 
 const COMMON_OPTIONS = {
@@ -108,7 +109,7 @@ export async function main(argv: string[], io: MainStreams = process): Promise<n
   if (name === undefined) {
     const unknownOption = lead.find((a, i) => !['--store', '--json', '--help', '-h'].includes(a) && lead[i - 1] !== '--store');
     if (unknownOption !== undefined) {
-      process.stderr.write(`bazaar: unknown option ${unknownOption.slice(0, 80)}; 'bazaar --help' lists the commands and options\n`);
+      stderr.write(`bazaar: unknown option ${unknownOption.slice(0, 80)}; 'bazaar --help' lists the commands and options\n`);
       return 2;
     }
     const helpAsked = lead.includes('--help') || lead.includes('-h');
@@ -165,7 +166,7 @@ export async function main(argv: string[], io: MainStreams = process): Promise<n
     return out.exitCode;
   } catch (err) {
     if (err instanceof BazaarError) {
-      let message = oneLine(err.message);
+      let message = oneLine(withHint(err));
       // damage: the message says where to look next
       if (isDamageError(err) && cmd.name !== 'fsck') message += "; 'bazaar fsck' lists all damage and 'bazaar fsck --repair' repairs what it can";
       if (json) stdout.write(`${JSON.stringify({ error: { ...err.toJSON(), message } })}\n`);

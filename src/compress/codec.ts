@@ -12,6 +12,7 @@
 import { createRequire } from 'node:module';
 import { crc32 } from 'node:zlib';
 import { BazaarError } from '../errors.js';
+import { MAX_WINDOW, ZSTD_MAGIC, frameHeaderLength, isSkippableMagic, parseBlockHeader, parseFrameHeader } from './zstd-frame.js';
 
 interface ZstdNative { compress(data: Buffer, level?: number): Promise<Buffer>; decompress(data: Buffer): Promise<Buffer> }
 let native: ZstdNative | null = null;
@@ -40,7 +41,6 @@ export async function loadNativeZstd(): Promise<void> { zstdNative(); }
 
 /** Uncompressed bytes per frame. */
 export const FRAME_SIZE = 1 << 20;
-export const ZSTD_MAGIC = 0xfd2fb528;
 
 /** Skippable-frame magic (0x184D2A50-5F are reserved for them); "B" for bazaar. */
 const TRAILER_MAGIC = 0x184d2a5b;
@@ -66,30 +66,16 @@ export class FrameEncoder {
 }
 
 /**
- * The content size a zstd frame header declares (or its window size when it declares
- * none), so that a damaged header cannot make a decoder allocate gigabytes: bazaar writes
- * frames of at most FRAME_SIZE bytes, so anything larger is damage.
+ * Decodes one of the store's own frames, whole. Its header is checked first, so that a
+ * damaged one cannot make the decoder allocate gigabytes: bazaar writes frames of at most
+ * FRAME_SIZE bytes, so a frame declaring more content (or, declaring none, a larger
+ * window), or a window above MAX_WINDOW, is damage.
  */
-function declaredSize(frame: Buffer): number {
-  const fhd = frame[4];
-  const singleSegment = (fhd >> 5) & 1;
-  const dictSize = [0, 1, 2, 4][fhd & 3];
-  const fcsCode = fhd >> 6;
-  const fcsSize = [singleSegment ? 1 : 0, 2, 4, 8][fcsCode];
-  const at = 5 + (singleSegment ? 0 : 1) + dictSize;
-  if (fcsSize === 0) {
-    const wd = frame[5];
-    const windowLog = 10 + (wd >> 3);
-    return 2 ** windowLog + (2 ** windowLog / 8) * (wd & 7);
-  }
-  if (fcsSize === 1) return frame[at];
-  if (fcsSize === 2) return frame.readUInt16LE(at) + 256;
-  if (fcsSize === 4) return frame.readUInt32LE(at);
-  return Number(frame.readBigUInt64LE(at));
-}
-
 export async function decompressFrame(frame: Buffer): Promise<Buffer> {
-  if (declaredSize(frame) > 2 * FRAME_SIZE) throw corrupt(`a zstd frame declares ${declaredSize(frame)} bytes, more than bazaar ever writes in one frame`);
+  const header = parseFrameHeader(frame);
+  const declared = header.contentSize ?? header.window;
+  if (declared > 2 * FRAME_SIZE) throw corrupt(`a zstd frame declares ${declared} bytes, more than bazaar ever writes in one frame`);
+  if (header.window > MAX_WINDOW) throw corrupt(`a zstd frame asks for a ${header.window}-byte window (limit ${MAX_WINDOW})`);
   const codec = zstdNative();
   return codec.decompress(frame);
 }
@@ -106,30 +92,23 @@ function corrupt(message: string): BazaarError {
 export function frameLength(buf: Buffer): number {
   if (buf.length < 4) return 0;
   const magic = buf.readUInt32LE(0);
-  if ((magic & 0xfffffff0) === 0x184d2a50) {
+  if (isSkippableMagic(magic)) {
     if (buf.length < 8) return 0;
     const n = 8 + buf.readUInt32LE(4);
     return buf.length >= n ? n : 0;
   }
   if (magic !== ZSTD_MAGIC) throw corrupt('not a zstd frame');
-  if (buf.length < 5) return 0;
-  const fhd = buf[4];
-  const singleSegment = (fhd >> 5) & 1;
-  const checksum = (fhd >> 2) & 1;
-  const dictSize = [0, 1, 2, 4][fhd & 3];
-  const fcsSize = [singleSegment ? 1 : 0, 2, 4, 8][fhd >> 6];
-  let pos = 5 + (singleSegment ? 0 : 1) + dictSize + fcsSize;
+  if (buf.length < 5 || buf.length < frameHeaderLength(buf[4])) return 0;
+  const header = parseFrameHeader(buf);
+  let pos = header.length;
   for (;;) {
     if (buf.length < pos + 3) return 0;
-    const bh = buf[pos] | (buf[pos + 1] << 8) | (buf[pos + 2] << 16);
-    const last = bh & 1;
-    const type = (bh >> 1) & 3;
-    const size = bh >>> 3;
-    if (type === 3) throw corrupt('reserved zstd block type');
-    pos += 3 + (type === 1 ? 1 : size);
-    if (last) break;
+    const block = parseBlockHeader(buf, pos);
+    if (block.type === 3) throw corrupt('reserved zstd block type');
+    pos += 3 + block.body;
+    if (block.last) break;
   }
-  pos += checksum ? 4 : 0;
+  pos += header.checksum ? 4 : 0;
   return buf.length >= pos ? pos : 0;
 }
 

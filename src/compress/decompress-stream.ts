@@ -3,8 +3,8 @@
  * one function so callers never care which library or tool does the work.
  *
  * - gzip: node's zlib (in process).
- * - zstd: fzstd, a pure-JS streaming decoder (Node 20's zlib has no zstd, and
- *   @mongodb-js/zstd 1.2.2 only decodes whole buffers).
+ * - zstd: zstd-decode.ts, the one zstd stream decoder (in process, window limit,
+ *   bounded memory).
  * - xz, lzma (legacy "lzma_alone"), bzip2: the system's `xz` / `bzip2` programs as
  *   child processes. They are native, stream in bounded memory and cover the legacy lzma
  *   format that no maintained npm package streams; see docs/store.md#payload-decoders.
@@ -14,10 +14,11 @@
  * payload is a bad package, ERR_RPM_PAYLOAD), never as the library's raw error.
  */
 import { spawn } from 'node:child_process';
-import { Duplex, PassThrough, Transform } from 'node:stream';
+import { Duplex, PassThrough } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { Decompress } from 'fzstd';
 import { BazaarError } from '../errors.js';
+import { badData, zstdDecodeStream } from './zstd-decode.js';
+import type { CorruptError } from './zstd-decode.js';
 
 export type CompressionKind = 'none' | 'gzip' | 'zstd' | 'xz' | 'lzma' | 'bzip2';
 
@@ -32,27 +33,8 @@ export function sniffCompression(head: Uint8Array): CompressionKind | null {
   return null;
 }
 
-/** What a decoder's complaint about its input becomes: `message` says "<kind> data is corrupt: why". */
-export type CorruptError = (message: string, cause: unknown) => Error;
-
-const badData: CorruptError = (message, cause) => new BazaarError('ERR_BAD_INPUT', message, { cause });
-
 function complaint(kind: string, cause: unknown): string {
   return `${kind} data is corrupt: ${(cause as Error)?.message ?? cause}`;
-}
-
-function zstdStream(corrupt: CorruptError): Transform {
-  let decoder: Decompress;
-  const t = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      try { decoder.push(chunk); cb(); } catch (err) { cb(corrupt(complaint('zstd', err), err)); }
-    },
-    flush(cb) {
-      try { decoder.push(new Uint8Array(0), true); cb(); } catch (err) { cb(corrupt(complaint('zstd', err), err)); }
-    },
-  });
-  decoder = new Decompress((data) => { t.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength)); });
-  return t;
 }
 
 /** zlib's gunzip, its errors about the data (code Z_DATA_ERROR, Z_BUF_ERROR...) reworded by `corrupt`. */
@@ -108,7 +90,7 @@ export function decompressStream(kind: CompressionKind, corrupt: CorruptError = 
   switch (kind) {
     case 'none': return new PassThrough();
     case 'gzip': return gunzipStream(corrupt);
-    case 'zstd': return zstdStream(corrupt);
+    case 'zstd': return zstdDecodeStream(corrupt);
     case 'xz': return toolStream('xz', 'xz', ['-dc', '--format=xz', '-T1'], corrupt);
     case 'lzma': return toolStream('lzma', 'xz', ['-dc', '--format=lzma'], corrupt);
     case 'bzip2': return toolStream('bzip2', 'bzip2', ['-dc'], corrupt);

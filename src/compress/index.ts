@@ -1,7 +1,7 @@
 /** The compress folder's public surface: what the rest of bazaar may use (docs/architecture.md). */
-export { FRAME_SIZE, FrameEncoder, ZSTD_MAGIC, decompressFrames, loadNativeZstd } from './codec.js';
+export { FRAME_SIZE, FrameEncoder, decompressFrames, loadNativeZstd } from './codec.js';
 export { decompressStream, sniffCompression } from './decompress-stream.js';
 export type { CompressionKind } from './decompress-stream.js';
 export { zstdDecode } from './zstd-decode.js';
-export type { ZstdDecoder } from './zstd-decode.js';
+export { ZSTD_MAGIC, isSkippableMagic } from './zstd-frame.js';
 export { zstdFrames } from './zstd-frames.js';

@@ -9,14 +9,10 @@
  *   and a slice boundary is the only place we can apply backpressure;
  * - a stream that ends inside a frame is reported as truncated, with the offset.
  */
+import { MAX_BLOCK, MAX_WINDOW, ZSTD_MAGIC, frameHeaderLength, isSkippableMagic, parseBlockHeader, parseFrameHeader } from './zstd-frame.js';
 
-/** zstd's own default decoding limit (ZSTD_WINDOWLOG_LIMIT_DEFAULT = 27 in zstd.h), as the `zstd` CLI enforces. */
-export const MAX_WINDOW = 1 << 27;
 /** Output one slice may produce at most, plus one block. */
 export const SLICE_OUTPUT = 4 << 20;
-/** RFC 8878 §3.1.1.2: Block_Maximum_Size is min(Window_Size, 128 KiB). */
-const MAX_BLOCK = 128 << 10;
-const ZSTD_MAGIC = 0xfd2fb528;
 
 export class ZstdFormatError extends Error {}
 
@@ -89,7 +85,7 @@ export class ZstdFrameWalker {
       case 'magic': {
         const magic = h.readUInt32LE(0);
         if (magic === ZSTD_MAGIC) { this.state = 'frameHeader'; this.want = 5; return 0; }
-        if ((magic & 0xfffffff0) === 0x184d2a50) { this.state = 'skippableHeader'; this.want = 8; return 0; }
+        if (isSkippableMagic(magic)) { this.state = 'skippableHeader'; this.want = 8; return 0; }
         throw new ZstdFormatError(`not a zstd frame at byte ${at - 4} (bad magic number)`);
       }
       case 'skippableHeader': {
@@ -99,40 +95,25 @@ export class ZstdFrameWalker {
         return 0;
       }
       case 'frameHeader': {
-        const fhd = h[4];
-        const single = (fhd >> 5) & 1;
-        const dictBytes = [0, 1, 2, 4][fhd & 3];
-        const fcsBytes = [single, 2, 4, 8][fhd >> 6];
-        const full = 5 + (single ? 0 : 1) + dictBytes + fcsBytes;
+        const full = frameHeaderLength(h[4]);
         if (this.want < full) { this.want = full; return 0; }
-        if (fhd & 0x08) throw new ZstdFormatError(`zstd frame header at byte ${at - full} sets a reserved bit`);
-        if (dictBytes && h.readUIntLE(5 + (single ? 0 : 1), dictBytes) !== 0) throw new ZstdFormatError('zstd frame needs a dictionary (not supported)');
-        let window: number;
-        if (single) {
-          const p = 5 + dictBytes;
-          window = fcsBytes === 8 ? h.readUInt32LE(p) + h.readUInt32LE(p + 4) * 2 ** 32 : h.readUIntLE(p, fcsBytes) + (fcsBytes === 2 ? 256 : 0);
-        } else {
-          const wd = h[5];
-          const base = 2 ** (10 + (wd >> 3));
-          window = base + (base / 8) * (wd & 7);
-        }
-        if (window > MAX_WINDOW) throw new ZstdFormatError(`zstd frame at byte ${at - full} asks for a ${window}-byte window (limit ${MAX_WINDOW})`);
-        this.blockLimit = Math.min(window, MAX_BLOCK);
-        this.hasChecksum = ((fhd >> 2) & 1) === 1;
+        const frame = parseFrameHeader(h);
+        if (frame.reservedBit) throw new ZstdFormatError(`zstd frame header at byte ${at - full} sets a reserved bit`);
+        if (frame.dictionaryId !== 0) throw new ZstdFormatError('zstd frame needs a dictionary (not supported)');
+        if (frame.window > MAX_WINDOW) throw new ZstdFormatError(`zstd frame at byte ${at - full} asks for a ${frame.window}-byte window (limit ${MAX_WINDOW})`);
+        this.blockLimit = Math.min(frame.window, MAX_BLOCK);
+        this.hasChecksum = frame.checksum;
         this.expect('blockHeader', 3);
         return 0;
       }
       case 'blockHeader': {
-        const bh = h[0] | (h[1] << 8) | (h[2] << 16);
-        this.lastBlock = (bh & 1) === 1;
-        const type = (bh >> 1) & 3;
-        const size = bh >>> 3;
-        if (type === 3) throw new ZstdFormatError(`zstd block at byte ${at - 3} has the reserved type`);
-        if (size > this.blockLimit) throw new ZstdFormatError(`zstd block at byte ${at - 3} is larger than the format allows`);
+        const block = parseBlockHeader(h);
+        this.lastBlock = block.last;
+        if (block.type === 3) throw new ZstdFormatError(`zstd block at byte ${at - 3} has the reserved type`);
+        if (block.size > this.blockLimit) throw new ZstdFormatError(`zstd block at byte ${at - 3} is larger than the format allows`);
         this.afterSkip = this.lastBlock ? (this.hasChecksum ? 'checksum' : 'magic') : 'blockHeader';
-        const body = type === 1 ? 1 : size;
-        if (body === 0) this.endSkip(); else this.expect('skip', body);
-        return type === 2 ? this.blockLimit : Math.max(size, 1);
+        if (block.body === 0) this.endSkip(); else this.expect('skip', block.body);
+        return block.type === 2 ? this.blockLimit : Math.max(block.size, 1);
       }
       case 'skip':
         throw new Error('unreachable: skip has no header');

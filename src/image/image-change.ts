@@ -9,7 +9,7 @@
 import { BazaarError } from '../errors.js';
 import { MemorySource, Pool, renderProblem, resolve } from '../resolver/index.js';
 import type { ConstraintGenerator, Job, PackageRecord, PackageSource } from '../resolver/index.js';
-import { displayNevra, FileFlag, formatNevraWithEpoch, parseNevra } from '../rpm/index.js';
+import { displayNevra, FileFlag, formatEvrWithEpoch, formatNevraWithEpoch, parseNevra } from '../rpm/index.js';
 import type { BranchView, BuildRecord, ImageObject, ObjectId, StagedObject, Store, Transaction } from '../store/index.js';
 import { channelBranch, kindOfMode, SNIPPET_DIR, snippetName, stageKind } from '../store/index.js';
 import { fileConflicts, imageDb, installedMeta, installedRecord } from '../pkgdb/index.js';
@@ -172,7 +172,7 @@ export async function planChange(loaded: LoadedImage, universe: PackageSource, c
     // a name nothing in the channel is called or provides is not found (404), not a conflict (409)
     const unknown = [...new Set(res.problems.flat().flatMap((c) => (c.kind === 'noCandidates' && c.job.kind === 'install' && !c.job.flags && c.otherArches.length === 0 ? [c.job.name] : [])))];
     if (unknown.length) {
-      throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `image ${loaded.image.name}: no package named or providing ${unknown.join(', ')} in its channel; 'bazaar ls' lists what the store holds`, { data: { image: loaded.image.name, packages: unknown } });
+      throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `image ${loaded.image.name}: no package named or providing ${unknown.join(', ')} in its channel`, { data: { image: loaded.image.name, packages: unknown }, reason: 'no-provider' });
     }
     const problems = res.problems.map((c) => renderProblem(pool, c));
     throw new BazaarError('ERR_NO_SOLUTION', `image ${loaded.image.name}: ${problems[0].split('\n')[0].replace(/^problem: /, '')}`, { data: { image: loaded.image.name, problems } });
@@ -208,7 +208,7 @@ export async function planChange(loaded: LoadedImage, universe: PackageSource, c
 export function installJob(text: string): Extract<Job, { kind: 'install' }> {
   const n = parseNevra(text);
   if (!n) return { kind: 'install', name: text };
-  return { kind: 'install', name: n.name, flags: '=', evr: `${n.epoch ?? 0}:${n.version}-${n.release}` };
+  return { kind: 'install', name: n.name, flags: '=', evr: formatEvrWithEpoch(n) };
 }
 
 /** Paths (no leading slash) of a package's non-directory files. */

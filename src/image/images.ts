@@ -9,8 +9,8 @@
 import semver from 'semver';
 import { displayNevra } from '../rpm/index.js';
 import { BazaarError, isDamageError } from '../errors.js';
-import { parseLayerRef, requiredBump } from '../policy/index.js';
-import type { Bump } from '../policy/index.js';
+import { parseLayerRef, pickLayer, requiredBump } from '../layer/index.js';
+import type { Bump } from '../layer/index.js';
 import type { Dependency } from '../rpm/index.js';
 import type { BranchView, ImageLayerRef, ImageObject, LayerObject, ObjectId, ObjectReader, Transaction } from '../store/index.js';
 import { IMAGE_CURRENT, IMAGE_PREFIX, imageBranch, stageKind, versionPath, VERSIONS_DIR } from '../store/index.js';
@@ -18,7 +18,6 @@ import { treeReader } from '../stack/index.js';
 import type { GetTree } from '../stack/index.js';
 import { imageDb, installedMeta } from '../pkgdb/index.js';
 import type { InstalledPackage, SnippetCache } from '../pkgdb/index.js';
-import { pickLayer } from '../layer/index.js';
 
 export interface LoadedImage {
   image: ImageObject;
@@ -40,7 +39,7 @@ export function imageNames(view: BranchView): string[] {
 /** The image object `name` points at (its current version, or `version`). */
 export async function imageId(view: BranchView, name: string, version?: string): Promise<ObjectId> {
   const branch = imageBranch(name);
-  if (view.head(branch) === null) throw new BazaarError('ERR_IMAGE', `no image ${name}; 'bazaar image ls' lists them, 'bazaar image create ${name}@1.0.0 --layer ...' makes one`, { data: { image: name } });
+  if (view.head(branch) === null) throw new BazaarError('ERR_IMAGE', `no image ${name}`, { data: { image: name }, reason: 'no-image' });
   const id = await view.read(branch, version === undefined ? IMAGE_CURRENT : versionPath(version));
   if (id === null) {
     const known = [...(await view.list(branch, VERSIONS_DIR)).values.keys()].sort(semver.compare);

@@ -5,7 +5,7 @@
  * whiteouts for what the image removed from the layers below. Everything is staged; the
  * caller commits it with the layer, or discards it.
  */
-import { formatNevra } from '../rpm/index.js';
+import { formatNvra } from '../rpm/index.js';
 import {
   canonicalJson, encodeSnippet, insertPath, objectIdOf, servedVariant, signatureHeaderOf, SNIPPET_DIR, snippetName, unpackStoredRpm, writeTrees,
 } from '../store/index.js';
@@ -18,11 +18,6 @@ import { withHardLinks } from './package-hardlinks.js';
 export interface LayerBuild { record: BuildRecord; recordId: ObjectId; snippet?: ObjectId }
 
 export interface LayerContent { tree: ObjectId; packages: LayerPackage[]; snippets: Map<string, ObjectId> }
-
-/** rpm's -qa spelling of a build: name-version-release.arch, no epoch. */
-export function rpmNevra(b: { name: string; version: string; release: string; arch: string }): string {
-  return formatNevra({ ...b, epoch: null });
-}
 
 /** A whiteout entry, as overlayfs writes one: a character device 0/0. */
 const WHITEOUT: PathNode['entry'] = { kind: 'char', mode: 0o020000, user: '0', group: '0', rdev: 0, whiteout: true };
@@ -80,7 +75,7 @@ export async function buildLayerTree(objects: ObjectStager, builds: readonly Lay
       const header = await objects.readBytes(r.header);
       const signature = await signatureHeaderOf(objects, servedVariant(r).rpm);
       const bytes = encodeSnippet({
-        name: r.name, epoch: r.epoch ?? 0, version: r.version, release: r.release, arch: r.arch, nevra: rpmNevra(r),
+        name: r.name, epoch: r.epoch ?? 0, version: r.version, release: r.release, arch: r.arch, nevra: formatNvra(r),
         build: r.header, installtime: options.installTime, header: header.toString('base64'), signature: signature.toString('base64'),
       });
       const s = await objects.stageBytes(bytes, { rewrite: options.rewrite?.has(objectIdOf(bytes)) === true });
@@ -90,7 +85,7 @@ export async function buildLayerTree(objects: ObjectStager, builds: readonly Lay
     }
     snippets.set(file, blob);
     insertPath(snippetRoot, `${SNIPPET_DIR}/${file}`, { kind: 'file', mode: 0o100644, user: 'root', group: 'root', size, id: blob });
-    packages.push({ nevra: rpmNevra(r), build: r.header, record: b.recordId });
+    packages.push({ nevra: formatNvra(r), build: r.header, record: b.recordId });
   }
   if (snippetRoot.size) parts.push({ id: await writeTrees(snippetRoot, put), label: 'the package database' });
   if (options.whiteouts?.length) {

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { realpathSync, statSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { BazaarError } from '../errors.js';
-import { packageMeta, readRpmdb, RpmHeader } from '../rpm/index.js';
+import { formatNvra, packageMeta, readRpmdb, RpmHeader } from '../rpm/index.js';
 import type { RpmdbLocation } from '../rpm/index.js';
 import type { LayerPackage, LayerSource, ObjectId, Store } from '../store/index.js';
 import { SNIPPET_DIR, decodeSnippet, encodeSnippet, snippetName } from '../store/index.js';
@@ -145,7 +145,7 @@ function snippetEntry(header: Uint8Array, installTime: number, where: string): L
   const meta = packageMeta(new RpmHeader(Buffer.from(header.buffer, header.byteOffset, header.byteLength), 'header'), where);
   const s = { name: meta.name, epoch: meta.epoch ?? 0, version: meta.version, release: meta.release, arch: meta.arch };
   const bytes = encodeSnippet({
-    ...s, nevra: `${meta.name}-${meta.version}-${meta.release}.${meta.arch}`,
+    ...s, nevra: formatNvra(meta),
     build: `sha256:${createHash('sha256').update(header).digest('hex')}` as ObjectId,
     installtime: installTime, header: Buffer.from(header).toString('base64'),
   });

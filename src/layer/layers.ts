@@ -8,8 +8,9 @@
  */
 import semver from 'semver';
 import { BazaarError } from '../errors.js';
-import { checkLayerVersion, pickLayerVersion, requiredBump } from '../policy/index.js';
-import type { BumpReason, LayerVersionCheck } from '../policy/index.js';
+import { checkLayerVersion, requiredBump } from './semver-bump.js';
+import { pickLayerVersion } from './layer-ref.js';
+import type { BumpReason, LayerVersionCheck } from './semver-bump.js';
 import type { Dependency } from '../rpm/index.js';
 import type { BranchView, LayerObject, ObjectId, ObjectReader, Transaction } from '../store/index.js';
 import { LAYER_PREFIX, layerBranch, stageKind, versionPath, VERSIONS_DIR } from '../store/index.js';
@@ -42,10 +43,10 @@ export function layerNames(view: BranchView): string[] {
 /** The version a reference picks (`base@^1.2`: the highest admitted), with its object. */
 export async function pickLayer(objects: ObjectReader, view: BranchView, name: string, range: string): Promise<{ version: string; id: ObjectId; layer: LayerObject }> {
   const versions = await layerVersions(view, name);
-  if (versions.size === 0) throw new BazaarError('ERR_LAYER', `no layer ${name}; 'bazaar layer ls' lists them`, { data: { layer: name } });
+  if (versions.size === 0) throw new BazaarError('ERR_LAYER', `no layer ${name}`, { data: { layer: name }, reason: 'no-layer' });
   const version = pickLayerVersion([...versions.keys()], range);
   if (version === null) {
-    throw new BazaarError('ERR_LAYER', `no version of layer ${name} satisfies ${range} (published: ${[...versions.keys()].sort(semver.compare).join(', ')})`, { data: { layer: name, range } });
+    throw new BazaarError('ERR_LAYER', `no version of layer ${name} satisfies ${range} (published: ${[...versions.keys()].sort(semver.compare).join(', ')})`, { data: { layer: name, range }, reason: 'no-layer-version' });
   }
   const id = versions.get(version) as ObjectId;
   return { version, id, layer: await objects.readKind(id, 'layer') };

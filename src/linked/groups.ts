@@ -23,7 +23,7 @@ export async function groupMembers(store: Store, view: BranchView, name: string)
   const id = await view.read(GROUPS_BRANCH, name);
   if (id !== null) return { name, members: (await store.readKind(id, 'group')).members, kind: 'configured' };
   if (name === 'minimal') return { name, members: DEFAULT_MINIMAL, kind: 'default' };
-  throw new BazaarError('ERR_USAGE', `no group ${name}; 'bazaar group ls' lists them, 'bazaar group set ${name} NAME|GLOB...' defines it`, { data: { group: name } });
+  throw new BazaarError('ERR_USAGE', `no group ${name}`, { data: { group: name }, reason: 'no-group' });
 }
 
 /** Every group: the built-in ones, then the configured ones. */

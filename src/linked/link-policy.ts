@@ -88,7 +88,7 @@ export function linkConstraints(rules: LinkRules | null, child: LoadedImage): { 
   const parentByName = new Map<string, InstalledPackage[]>();
   for (const p of rules.parent.db) parentByName.set(p.snippet.name, [...(parentByName.get(p.snippet.name) ?? []), p]);
   const parentHas = (name: string): string => (parentByName.get(name) ?? []).map((p) => p.snippet.nevra).join(', ') || `it has no ${name}`;
-  const hint = `the parent ${parentName} decides these packages; change them there, or relink with another policy ('bazaar link set-policy ${child.image.name} ...')`;
+  const hint = `the parent ${parentName} decides these packages; change them there, or relink ${child.image.name} with another policy`;
   const generator: ConstraintGenerator = {
     name: label,
     generate(pool) {

@@ -95,7 +95,7 @@ export function coreOsNames(packages: readonly PolicyPackage[]): Set<string> {
 export function groupMembership(group: string, members: readonly string[] | null, parent: readonly PolicyPackage[]): (name: string) => boolean {
   if (group === 'all') return () => true;
   if (group === 'core-os') { const names = coreOsNames(parent); return (n) => names.has(n); }
-  if (members === null) throw new BazaarError('ERR_USAGE', `no group ${group}; 'bazaar group ls' lists them, 'bazaar group set ${group} NAME|GLOB...' defines it`, { data: { group } });
+  if (members === null) throw new BazaarError('ERR_USAGE', `no group ${group}`, { data: { group }, reason: 'no-group' });
   const exact = new Set(members.filter((m) => !isGlob(m)));
   const globs = members.filter(isGlob);
   return (n) => exact.has(n) || globs.some((g) => globMatch(g, n));

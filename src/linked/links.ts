@@ -224,7 +224,7 @@ export async function setLinkPolicy(store: Store, child: string, policyText: str
   const policy = formatLinkPolicy(parseLinkPolicy(policyText));
   return store.write(async (tx) => {
     const c = await loadImage(store, await imageId(tx, child));
-    if (!c.image.parent) throw new BazaarError('ERR_USAGE', `image ${child} is not linked; 'bazaar link ${child} PARENT --policy ${policy}' links it`);
+    if (!c.image.parent) throw new BazaarError('ERR_USAGE', `image ${child} is not linked`, { data: { image: child, policy }, reason: 'not-linked' });
     const p = await loadImage(store, await imageId(tx, c.image.parent.name));
     const rules = await linkRules(store, tx, policy, p);
     const link: ImageParent = { name: c.image.parent.name, policy };

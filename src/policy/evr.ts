@@ -1,87 +1,13 @@
 /**
- * Epoch-version-release values and their order, as rpm defines them.
- * See docs/versioning-policy.md#rpm-ordering.
+ * The order of epoch-version-release values, as rpm defines it (their text, parsed and
+ * spelled, is rpm/nevra.ts's). See docs/versioning-policy.md#rpm-ordering.
  */
 import { BazaarError } from '../errors.js';
+import { splitEvr } from '../rpm/index.js';
+import type { Evr, EvrText } from '../rpm/index.js';
 import { compareSegments, rpmvercmp } from './rpmvercmp.js';
 
-export interface Evr {
-  /** null when the package or dependency does not state an epoch (compares as 0). */
-  epoch: number | null;
-  version: string;
-  /** null when not stated: for dependency ranges that means "any release". */
-  release: string | null;
-}
-
-/**
- * An EVR split exactly as rpm's `parseEVR()` splits it, every part kept as text. The
- * epoch stays a digit string so that any epoch, however long, compares as rpm compares
- * it (rpm compares epochs of EVR strings with rpmvercmp, not as machine integers).
- */
-export interface EvrText {
-  /** The leading digits before the first `:`, `"0"` for an empty `:` prefix, else null. */
-  epoch: string | null;
-  version: string;
-  /** Everything after the last `-`, possibly `""`; null when there is no `-`. */
-  release: string | null;
-}
-
 function isDigitCode(c: number): boolean { return c >= 0x30 && c <= 0x39; }
-
-/**
- * Splits `[E:]V[-R]` the way rpm's `parseEVR()` does: an epoch is the run of leading
- * digits when a `:` follows it (`:1.0` has epoch 0), the release is what follows the
- * last `-`. Anything else stays in the version, `:` and `-` included (`a:1` is a version).
- *
- * @example
- * splitEvr('2:1.0-alt1'); // { epoch: '2', version: '1.0', release: 'alt1' }
- * splitEvr('1.0');        // { epoch: null, version: '1.0', release: null }
- */
-export function splitEvr(text: string): EvrText {
-  let s = 0;
-  while (s < text.length && isDigitCode(text.charCodeAt(s))) s++;
-  let epoch: string | null = null;
-  let vstart = 0;
-  if (text.charCodeAt(s) === 0x3a /* : */) {
-    epoch = s === 0 ? '0' : text.slice(0, s);
-    vstart = s + 1;
-  }
-  const dash = text.lastIndexOf('-');
-  if (dash >= vstart) return { epoch, version: text.slice(vstart, dash), release: text.slice(dash + 1) };
-  return { epoch, version: text.slice(vstart), release: null };
-}
-
-/**
- * Parses `[E:]V[-R]` the way rpm's parseEVR does (last `-` splits the release). Epochs
- * are integers in package headers (32 bits); an epoch too large to be held exactly is
- * refused rather than silently rounded.
- *
- * @example
- * parseEvr('1:2.0-alt1'); // { epoch: 1, version: '2.0', release: 'alt1' }
- */
-export function parseEvr(text: string): Evr {
-  const t = splitEvr(text);
-  let epoch: number | null = null;
-  if (t.epoch !== null) {
-    epoch = Number(t.epoch);
-    if (!Number.isSafeInteger(epoch)) {
-      throw new BazaarError('ERR_VERSION', `epoch of '${text}' is too large (rpm epochs are 32-bit integers)`, { data: { evr: text } });
-    }
-  }
-  return { epoch, version: t.version, release: t.release };
-}
-
-/**
- * `E:V-R` with the epoch left out when null, exactly as rpm prints dependency EVRs.
- *
- * @example
- * formatEvr({ epoch: null, version: '1.0', release: 'alt1' }); // '1.0-alt1'
- */
-export function formatEvr(evr: Evr): string {
-  const e = evr.epoch === null ? '' : `${evr.epoch}:`;
-  const r = evr.release === null ? '' : `-${evr.release}`;
-  return `${e}${evr.version}${r}`;
-}
 
 function compareEpoch(a: number | null, b: number | null): -1 | 0 | 1 {
   const x = a ?? 0;

@@ -10,7 +10,7 @@ import { compareAltBuilds } from './alt-compare.js';
 import type { AltCompareOptions } from './alt-compare.js';
 import { rangesOverlap, flagsToSense } from './dependency-range.js';
 import { compareEvr } from './evr.js';
-import { formatNevra, formatNevraWithEpoch } from '../rpm/index.js';
+import { formatEvr, formatNevra, formatNevraWithEpoch } from '../rpm/index.js';
 
 /** How a channel orders builds: upstream rpm's labelCompare (default) or ALT's rpm. */
 export type VersionOrder = 'rpm' | 'alt';
@@ -111,8 +111,7 @@ export function checkUpgrade(options: { installed: Build; candidate: Build; allo
  * obsoletesBuild([{ name: 'foo-old', flags: '<', evr: '2.0' }], installedFooOld1_5); // true
  */
 export function obsoletesBuild(obsoletes: readonly Dependency[], installed: Build): boolean {
-  const evr = `${installed.epoch === null ? '' : `${installed.epoch}:`}${installed.version}-${installed.release}`;
-  const self = { sense: flagsToSense('='), evr };
+  const self = { sense: flagsToSense('='), evr: formatEvr(installed) };
   return obsoletes.some((o) => o.name === installed.name && rangesOverlap({ sense: flagsToSense(o.flags), evr: o.evr }, self));
 }
 

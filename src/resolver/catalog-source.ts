@@ -8,7 +8,8 @@
  *
  * The universe of each channel commit is cached (`cache/universe/<commit>/`, derived):
  * a warm start loads it instead of reading every manifest, and a new commit's universe is
- * made from its parent's by reading only the builds the commit changed.
+ * made from its nearest cached ancestor's by reading only the builds changed since
+ * (store's fromNearestCached, as the package index is).
  */
 import { statSync } from 'node:fs';
 import { BazaarError } from '../errors.js';
@@ -73,12 +74,12 @@ export async function channelSource(store: Store, view: BranchView, channel: str
     }
   }
   // From the nearest cached ancestor, reading only what changed since.
-  const walk = await view.changeWalk(commit, async (at): Promise<readonly PackageRecord[] | null> => {
+  const { base, changes } = await view.fromNearestCached(commit, ANCESTOR_SEARCH, async (at) => {
     if (!hasCache(store, at)) return null;
     try { return (await loadUniverseCache(universeCacheDir(store.dir, at))).packages(); } catch { return null; /* rebuilt below */ }
-  }, ANCESTOR_SEARCH);
-  const byKey = new Map((walk.base?.value ?? []).map((r) => [nevraKey(r), r]));
-  for (const change of (await walk.diff()).changes) {
+  });
+  const byKey = new Map((base?.entry ?? []).map((r) => [nevraKey(r), r]));
+  for (const change of changes) {
     const where = buildOfPath(change.path);
     if (!where) continue;
     byKey.delete(where.key);

@@ -12,7 +12,7 @@
  * The answers come from the resolver's own dependency tables (package-deps.ts), so the
  * checker and the solver never disagree on what satisfies what.
  */
-import { formatDependency, formatNevra } from '../rpm/index.js';
+import { formatDependency, formatNvra } from '../rpm/index.js';
 import { MemorySource } from './memory-source.js';
 import { Pool } from './provides-index.js';
 import type { PackageRecord } from './source.js';
@@ -26,9 +26,6 @@ export interface SetProblem {
   /** The line rpm would print: `X is needed by NEVRA`, `X conflicts with NEVRA`. */
   text: string;
 }
-
-/** rpm's spelling of a member in problem lines: no epoch. */
-function rpmName(r: PackageRecord): string { return formatNevra({ ...r, epoch: null }); }
 
 /** A clause over signed literals (every pool package is present): true when it names a present package. */
 const holds = (clause: readonly number[]): boolean => clause.some((l) => l > 0);
@@ -47,8 +44,8 @@ export function setProblems(members: readonly PackageRecord[], outside: readonly
   const isMember = new Set(members);
   const out: SetProblem[] = [];
   const add = (kind: SetProblem['kind'], r: PackageRecord, dependency: string, verb: string): void => {
-    const text = `${dependency} ${verb} ${rpmName(r)}`;
-    if (!out.some((p) => p.text === text)) out.push({ kind, package: rpmName(r), dependency, text });
+    const text = `${dependency} ${verb} ${formatNvra(r)}`;
+    if (!out.some((p) => p.text === text)) out.push({ kind, package: formatNvra(r), dependency, text });
   };
   const member = (q: number): boolean => isMember.has(pool.packages[q].record);
   // the same build listed twice is one pool package: its first listing speaks for it

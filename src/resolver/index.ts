@@ -1,7 +1,6 @@
 /** The resolver's public surface (re-exports only). See docs/resolver.md. */
 export type { PackageRecord, PackageSource } from './source.js';
-export { formatNevraWithEpoch as formatNevra } from '../rpm/index.js';
-export { MemorySource, pkg, parseDependency, parseNevra } from './memory-source.js';
+export { MemorySource, pkg, parseDependency, recordNevra } from './memory-source.js';
 export { Pool, type PoolPackage, type PoolOptions } from './provides-index.js';
 export type { Job } from './job.js';
 export { formatJob } from './job.js';

@@ -11,18 +11,18 @@
  */
 import { readFile } from 'node:fs/promises';
 import { BazaarError, pathError } from '../errors.js';
-import { parseNevra } from './memory-source.js';
-import { formatNevraWithEpoch as formatNevra } from '../rpm/index.js';
+import { recordNevra } from './memory-source.js';
+import { formatEvrWithEpoch, formatNevraWithEpoch } from '../rpm/index.js';
 import type { PackageRecord, PackageSource } from './source.js';
 
 export function parseInstalled(text: string, universe: PackageSource | null, origin = 'installed set'): PackageRecord[] {
   const byNevra = new Map<string, PackageRecord>();
-  if (universe) for (const p of universe.packages()) byNevra.set(formatNevra(p), p);
+  if (universe) for (const p of universe.packages()) byNevra.set(formatNevraWithEpoch(p), p);
   const fromNevra = (s: string): PackageRecord => {
-    const id = parseNevra(s);
-    const known = byNevra.get(formatNevra(id));
+    const id = recordNevra(s);
+    const known = byNevra.get(formatNevraWithEpoch(id));
     if (known) return known;
-    return { ...id, provides: [{ name: id.name, flags: '=', evr: `${id.epoch}:${id.version}-${id.release}` }], requires: [], conflicts: [], obsoletes: [], files: [] };
+    return { ...id, provides: [{ name: id.name, flags: '=', evr: formatEvrWithEpoch(id) }], requires: [], conflicts: [], obsoletes: [], files: [] };
   };
   const trimmed = text.trimStart();
   if (trimmed.startsWith('[')) {

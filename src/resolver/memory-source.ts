@@ -4,7 +4,7 @@
  */
 import type { Dependency, DependencyFlags } from '../rpm/index.js';
 import { BazaarError } from '../errors.js';
-import { parseNevra as parseNevraText } from '../rpm/index.js';
+import { formatEvrWithEpoch, parseNevra } from '../rpm/index.js';
 import type { PackageRecord, PackageSource } from './source.js';
 
 export class MemorySource implements PackageSource {
@@ -46,17 +46,21 @@ export function parseDependency(text: string, pre = false): Dependency {
   throw new BazaarError('ERR_BAD_INPUT', `cannot parse dependency '${text}'`);
 }
 
-/** Splits `name-[epoch:]version-release.arch` (epoch 0 when absent); ERR_BAD_INPUT when it is not one. */
-export function parseNevra(nevra: string): { name: string; epoch: number; version: string; release: string; arch: string } {
-  const n = parseNevraText(nevra.trim());
+/**
+ * A record's identity from `name-[epoch:]version-release.arch` (rpm/nevra.ts's parseNevra):
+ * surrounding blanks ignored, epoch 0 when absent (a PackageRecord's epoch is a number),
+ * ERR_BAD_INPUT when the text is not a NEVRA (where parseNevra gives null).
+ */
+export function recordNevra(nevra: string): { name: string; epoch: number; version: string; release: string; arch: string } {
+  const n = parseNevra(nevra.trim());
   if (!n) throw new BazaarError('ERR_BAD_INPUT', `'${nevra}' is not name-[epoch:]version-release.arch`);
   return { ...n, epoch: n.epoch ?? 0 };
 }
 
 /** Builds one record; the self-provide `name = E:V-R` is added as rpm does. */
 export function pkg(nevra: string, spec: PkgSpec = {}): PackageRecord {
-  const id = parseNevra(nevra);
-  const self: Dependency = { name: id.name, flags: '=', evr: `${id.epoch}:${id.version}-${id.release}` };
+  const id = recordNevra(nevra);
+  const self: Dependency = { name: id.name, flags: '=', evr: formatEvrWithEpoch(id) };
   return {
     ...id,
     provides: [self, ...(spec.provides ?? []).map((d) => parseDependency(d))],

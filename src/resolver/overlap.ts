@@ -15,7 +15,8 @@
  * checked against rpm itself (test/resolver/overlap.test.ts, test/policy/dependency-range.test.ts).
  */
 import type { DependencyFlags } from '../rpm/index.js';
-import { compareEvr, type Evr, flagsToSense, parseEvr, rpmvercmp } from '../policy/index.js';
+import { compareEvr, flagsToSense, rpmvercmp } from '../policy/index.js';
+import { parseEvr, type Evr } from '../rpm/index.js';
 
 const LESS = 2;
 const GREATER = 4;

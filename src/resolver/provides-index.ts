@@ -6,10 +6,9 @@
  * thousand questions again and again.
  */
 import type { Dependency } from '../rpm/index.js';
-import { parseEvr, type Evr } from '../policy/index.js';
 import { archScorer } from './arch.js';
 import { compareEvr, flagBits, rangesOverlap } from './overlap.js';
-import { displayNevra, formatNevraWithEpoch as formatNevra, isRich, parseRichDep, type RichNode, richSet } from '../rpm/index.js';
+import { displayNevra, type Evr, formatEvr, formatEvrWithEpoch, formatNevraWithEpoch, isRich, parseEvr, parseRichDep, type RichNode, richSet } from '../rpm/index.js';
 import type { PackageRecord, PackageSource } from './source.js';
 import { computePackageDeps, decodePackageDeps, type PackageDeps } from './package-deps.js';
 
@@ -75,8 +74,8 @@ export class Pool {
     const add = (r: PackageRecord, installed: boolean): void => {
       if (installed) {
         // an installed package that is also in the repository is one package, installed
-        if (!seen) seen = new Map(this.packages.map((p) => [formatNevra(p.record), p.id]));
-        const known = seen.get(formatNevra(r));
+        if (!seen) seen = new Map(this.packages.map((p) => [formatNevraWithEpoch(p.record), p.id]));
+        const known = seen.get(formatNevraWithEpoch(r));
         if (known !== undefined) { this.markInstalled(known); return; }
       }
       const id = this.packages.length;
@@ -88,7 +87,7 @@ export class Pool {
       if (!group) this.byName.set(r.name, (group = [id]));
       const p: PoolPackage = { id, record: r, name: r.name, evr, arch: r.arch, archScore, installed: false, group };
       this.packages.push(p);
-      if (installed) { this.markInstalled(id); seen?.set(formatNevra(r), id); }
+      if (installed) { this.markInstalled(id); seen?.set(formatNevraWithEpoch(r), id); }
       if (archScore === 0) {
         // never a candidate: keep it out of the indexes, but remember it for messages
         const other = this.otherArchByName.get(r.name);
@@ -122,10 +121,10 @@ export class Pool {
       const r = p.record;
       const id = p.id;
       let self = false;
-      const selfEvr = `${r.epoch}:${r.version}-${r.release}`;
+      const selfEvr = formatEvrWithEpoch(r);
       for (const d of r.provides) {
         this.addProvide(d.name, id, flagBits(d.flags), d.evr);
-        if (d.name === r.name && d.flags === '=' && (d.evr === selfEvr || (r.epoch === 0 && d.evr === `${r.version}-${r.release}`))) self = true;
+        if (d.name === r.name && d.flags === '=' && (d.evr === selfEvr || (r.epoch === 0 && d.evr === formatEvr({ epoch: null, version: r.version, release: r.release })))) self = true;
       }
       // rpm and libsolv always treat a package as providing its own name = EVR
       if (!self) this.addProvide(r.name, id, 8, selfEvr);
@@ -196,7 +195,7 @@ export class Pool {
   nevra(id: number): string { return displayNevra(this.packages[id].record); }
 
   /** A package's key (`name-epoch:version-release.arch`, the epoch always): the machine-readable outputs' spelling. */
-  key(id: number): string { return formatNevra(this.packages[id].record); }
+  key(id: number): string { return formatNevraWithEpoch(this.packages[id].record); }
 
   private obsoletersMemo: Map<string, number[]> | null = null;
 

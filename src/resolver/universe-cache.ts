@@ -31,6 +31,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { formatNvra } from '../rpm/index.js';
 import type { Dependency, DependencyFlags } from '../rpm/index.js';
 import { BazaarError, isErrno, pathError } from '../errors.js';
 import { MemorySource } from './memory-source.js';
@@ -132,7 +133,7 @@ export async function saveUniverseCache(dir: string, source: PackageSource): Pro
 
 /** rpm's conventional file name of a package. */
 function fileName(p: { name: string; version: string; release: string; arch: string }): string {
-  return `${p.name}-${p.version}-${p.release}.${p.arch}.rpm`;
+  return `${formatNvra(p)}.rpm`;
 }
 
 /** The decoded file: strings and dependencies made on first use, shared by every record. */

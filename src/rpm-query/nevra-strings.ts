@@ -1,7 +1,9 @@
 /**
  * rpm's getNEVRA (lib/tagexts.c): the NEVRA family of extension tags, built from the
- * header exactly as rpm builds them. Byte strings in and out.
+ * header exactly as rpm builds them (the spelling is rpm/nevra.ts's formatNevraParts).
+ * Byte strings in and out.
  */
+import { formatNevraParts } from '../rpm/index.js';
 import type { PackageHeader } from './package-header.js';
 import { T } from './tag-numbers.js';
 
@@ -12,29 +14,15 @@ export const NevraPart = { NAME: 1, EPOCH: 2, VERSION: 4, RELEASE: 8, ARCH: 16 }
  * The epoch appears only when the header has one; a source package without ARCH gets `.src`.
  */
 export function nevraString(h: PackageHeader, parts: number): string {
-  let out = '';
-  if (parts & NevraPart.NAME) {
-    const v = h.string(T.NAME);
-    if (v !== undefined) out += `${v}-`;
-  }
-  if (parts & NevraPart.EPOCH) {
-    const e = h.raw(T.EPOCH);
-    if (e?.kind === 'number' && e.values.length === 1) out += `${e.values[0]}:`;
-  }
-  if (parts & NevraPart.VERSION) {
-    const v = h.string(T.VERSION);
-    if (v !== undefined) out += `${v}-`;
-  }
-  if (parts & NevraPart.RELEASE) {
-    const v = h.string(T.RELEASE);
-    if (v !== undefined) out += v;
-  }
-  if (parts & NevraPart.ARCH) {
-    let v = h.string(T.ARCH);
-    if (v === undefined && h.isSource()) v = 'src';
-    if (v !== undefined) out += `.${v}`;
-  }
-  return out;
+  const e = parts & NevraPart.EPOCH ? h.raw(T.EPOCH) : undefined;
+  const arch = parts & NevraPart.ARCH ? h.string(T.ARCH) ?? (h.isSource() ? 'src' : undefined) : undefined;
+  return formatNevraParts({
+    name: parts & NevraPart.NAME ? h.string(T.NAME) : undefined,
+    epoch: e?.kind === 'number' && e.values.length === 1 ? e.values[0] : undefined,
+    version: parts & NevraPart.VERSION ? h.string(T.VERSION) : undefined,
+    release: parts & NevraPart.RELEASE ? h.string(T.RELEASE) : undefined,
+    arch,
+  });
 }
 
 /** `[E:]V-R` (rpm's EVR tag). */

@@ -40,7 +40,7 @@ export function rootDb(root: string): InstalledDb {
   let names: string[];
   try { names = readdirSync(dir); } catch (err) {
     if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) {
-      throw new BazaarError('ERR_BAD_INPUT', `${root} holds no bazaar package database (${SNIPPET_DIR}); check an image out there with 'bazaar image checkout', or use --image NAME`, { data: { root } });
+      throw new BazaarError('ERR_BAD_INPUT', `${root} holds no bazaar package database (${SNIPPET_DIR})`, { data: { root }, reason: 'no-package-db' });
     }
     throw err;
   }

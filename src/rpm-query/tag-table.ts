@@ -1,7 +1,7 @@
 /**
  * rpm 4.18's tag names (lib/rpmtag.h, as `rpm -v --querytags` lists them): name, number
  * and entry type. Aliases (`N`, `PROVIDES`, `FILEMD5S`...) are rows of their own, as in
- * rpm's table. test/rpm/query/tag-table.test.ts checks this list against the installed
+ * rpm's table. test/rpm-query/tag-table.test.ts checks this list against the installed
  * rpm, so a newer rpm's additions show up as a failing test, not a silent gap.
  */
 import { TagType } from '../rpm/index.js';

@@ -4,7 +4,8 @@ export type { Dependency, DependencyFlags, DependencyKind } from './dependency.j
 export { fileCapsXattr, sameFileCaps } from './file-caps.js';
 export { hardLinkSets } from './hardlink-sets.js';
 export { HEADER_INTRO_SIZE, RpmHeader, headerSize } from './header.js';
-export { displayNevra, formatNevra, formatNevraWithEpoch, nevraKey, nevraOfKey, parseNevra } from './nevra.js';
+export { displayNevra, formatEvr, formatEvrWithEpoch, formatNevra, formatNevraParts, formatNevraWithEpoch, formatNvra, nevraKey, nevraOfKey, parseEvr, parseNevra, splitEvr } from './nevra.js';
+export type { Evr, EvrText } from './nevra.js';
 export { packageMeta } from './package-meta.js';
 export type { PackageFile, PackageMeta } from './package-meta.js';
 export { LEAD_SIZE, readRpmFile } from './read-rpm.js';

@@ -6,7 +6,7 @@ import { BazaarError } from '../errors.js';
 import { DEPENDENCY_KINDS, senseToFlags } from './dependency.js';
 import type { Dependency, DependencyKind } from './dependency.js';
 import type { RpmHeader } from './header.js';
-import { formatNevra } from './nevra.js';
+import { formatEvr, formatNevra } from './nevra.js';
 import { DIGEST_ALGOS, Tag } from './tags.js';
 
 export interface PackageFile {
@@ -174,8 +174,7 @@ export function packageMeta(h: RpmHeader, where: string): PackageMeta {
   const arch = isSource ? 'src' : buildArch;
   const deps = Object.fromEntries(DEPENDENCY_KINDS.map((k) => [k, toDeps(rawDeps(h, DEP_TAGS[k], where))])) as Record<DependencyKind, Dependency[]>;
   if (!h.has(Tag.HEADERIMMUTABLE) && !isSource) {
-    const evr = `${epoch === null ? '' : `${epoch}:`}${version}-${release}`;
-    deps.provides = toDeps(retrofitProvides(h, rawDeps(h, DEP_TAGS.provides, where), { name, evr }));
+    deps.provides = toDeps(retrofitProvides(h, rawDeps(h, DEP_TAGS.provides, where), { name, evr: formatEvr({ epoch, version, release }) }));
   }
   // Old SUSE packages carry weak dependencies in two tags, split by RPMSENSE_STRONG.
   const oldSuggests = rawDeps(h, [Tag.OLDSUGGESTSNAME, Tag.OLDSUGGESTSFLAGS, Tag.OLDSUGGESTSVERSION], where);

@@ -17,6 +17,7 @@ import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { isAscii } from 'node:buffer';
+import { formatEvr } from '../rpm/index.js';
 import type { Dependency, DependencyFlags } from '../rpm/index.js';
 import { decompressStream, sniffCompression } from '../compress/index.js';
 import { BazaarError, isErrno } from '../errors.js';
@@ -151,7 +152,7 @@ export class PrimaryScanner {
             const name = a.name;
             const flags = a.flags ? FLAGS[a.flags] ?? '' : '';
             let evr = '';
-            if (flags !== '') evr = ownString(`${a.epoch ? `${a.epoch}:` : ''}${a.ver}${a.rel ? `-${a.rel}` : ''}`);
+            if (flags !== '') evr = ownString(formatEvr({ epoch: a.epoch || null, version: a.ver, release: a.rel || null }));
             const pre = a.pre;
             dep = pre === '1' || pre === 'true' ? { name, flags, evr, pre: true } : { name, flags, evr };
             this.interned.set(ownString(key), dep); // a slice would keep the whole piece alive

@@ -24,7 +24,7 @@ export class TokenCheck {
         if (!(err instanceof BazaarError)) throw err;
         // Logged once per version of the file; clients are not told the store's paths.
         this.log(`no token can be checked: ${err.message}`);
-        tokens = new BazaarError('ERR_STORE_DAMAGED', "the server's token file is damaged, so no token can be checked; its operator sees why in the server's log or with 'bazaar token ls'", { cause: err });
+        tokens = new BazaarError('ERR_STORE_DAMAGED', "the server's token file is damaged, so no token can be checked; its operator sees why in the server's log", { cause: err });
       }
       this.cached = { stamp, tokens };
     }
@@ -35,7 +35,7 @@ export class TokenCheck {
   /** The token record allowed `need`, or a 401/403 error. */
   check(authorization: string | undefined, need: string): TokenRecord {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (!m) throw new BazaarError('ERR_UNAUTHORIZED', `this needs a bearer token with scope ${describeNeed(need)} (Authorization: Bearer TOKEN; 'bazaar token create' makes one)`);
+    if (!m) throw new BazaarError('ERR_UNAUTHORIZED', `this needs a bearer token with scope ${describeNeed(need)} (Authorization: Bearer TOKEN; the server's operator makes tokens)`);
     const record = findToken(this.tokens(), m[1]);
     if (!record) throw new BazaarError('ERR_UNAUTHORIZED', 'the bearer token is unknown or revoked');
     if (!grants(record.scopes, need)) throw new BazaarError('ERR_FORBIDDEN', `token ${record.id}${record.name ? ` (${record.name})` : ''} lacks scope ${describeNeed(need)}`, { data: { token: record.id, need } });

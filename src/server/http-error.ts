@@ -1,17 +1,19 @@
 /**
- * BazaarError → HTTP: one status per error code and a JSON body
- * `{"error": {"code", "message"}}` with the message's first line. A store the server
+ * BazaarError → HTTP: one status per error code (never the message's words) and a JSON
+ * body `{"error": {"code", "message"}}` with the message's first line. ERR_CHANNEL,
+ * ERR_IMAGE and ERR_LAYER cover both a bad request and a thing named that does not exist;
+ * the error's reason (errors.ts: isMissing) tells them apart. A store the server
  * cannot read (locked, damaged, missing) is a 503: the operator has something to fix
  * (`bazaar fsck` names it), the request was fine. Anything that is not a BazaarError is a
  * bug: 500 with a generic message (the details go to the server's log, not the client).
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { BazaarError, oneLine } from '../errors.js';
+import { BazaarError, isMissing, oneLine } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 
-/** Every code's status (a new code must be given one); `named`: 404 for "no ..." messages, else 400. */
-const STATUS: Record<ErrorCode, ContentfulStatusCode | 'named'> = {
+/** Every code's status (a new code must be given one); `named`: 404 when the reason is a missing thing, else 400. */
+export const HTTP_STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode | 'named'>> = {
   ERR_BAD_INPUT: 400, ERR_USAGE: 400, ERR_WRONG_KIND: 400, ERR_REPO: 400, ERR_VERSION: 400, ERR_TOKEN: 400,
   ERR_RPM_NOT_RPM: 400, ERR_RPM_TRUNCATED: 400, ERR_RPM_HEADER_CORRUPT: 400, ERR_RPM_DIGEST_MISMATCH: 400,
   ERR_RPM_SIGNATURE_CORRUPT: 400, ERR_RPM_PAYLOAD: 400, ERR_RPM_UNSUPPORTED: 400,
@@ -25,12 +27,9 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode | 'named'> = {
   ERR_STORE_OBJECT_CORRUPT: 503, ERR_STORE_DIGEST_MISMATCH: 503,
 };
 
-/** Messages of the `named` codes that say a thing does not exist. */
-const NAMED = /^no (channel|image|layer|version|build) /;
-
 export function statusOf(err: BazaarError): ContentfulStatusCode {
-  const status = STATUS[err.code] ?? 500;
-  if (status === 'named') return NAMED.test(err.message) ? 404 : 400;
+  const status = HTTP_STATUS[err.code] ?? 500;
+  if (status === 'named') return isMissing(err) ? 404 : 400;
   return status;
 }
 

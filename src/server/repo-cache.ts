@@ -5,6 +5,8 @@
  *
  *   repodata/repomd.xml, repodata/<sha256>-{primary,filelists,other}.xml.gz
  *   packages.json   {href: {rpm, size}}: which stored .rpm each `location href` names
+ *   sums            the seal: every file's sha256 and size, checked before a generation
+ *                   is first served by a process (a damaged one is generated again)
  *
  * A generation is written into a temp directory beside it and renamed into place whole,
  * so a reader sees all of one generation or none of it; the commit in the name makes an
@@ -17,10 +19,10 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
-import { LEAD_SIZE, RpmHeader } from '../rpm/index.js';
+import { formatNevraWithEpoch, formatNvra, LEAD_SIZE, RpmHeader } from '../rpm/index.js';
 import { createrepoOrder, formatPackage, writeRepository } from '../rpmmd/index.js';
 import type { Formatted, FormattedPackage, RepoPackage } from '../rpmmd/index.js';
-import { cacheDir, channelBranch, channelSettings, readDerived, servedVariant, signatureHeaderOf, TaskPool, writeDerived } from '../store/index.js';
+import { CACHE_TMP_PREFIX, channelBranch, channelSettings, checkSealedDir, pruneRpmmd, readDerived, rpmmdCacheDir, rpmmdGenerationDir, sealDir, servedVariant, signatureHeaderOf, TaskPool, writeDerived } from '../store/index.js';
 import type { BuildRecord, ObjectId, Snapshot, Store } from '../store/index.js';
 
 /** The `.rpm` behind one `location href`. */
@@ -66,11 +68,9 @@ class FragmentCache {
   }
 }
 
-export function rpmmdCacheDir(storeDir: string, channel: string): string { return join(cacheDir(storeDir), 'rpmmd', channel); }
-
 /** `Packages/<name>-<version>-<release>.<arch>.rpm`, the file name rpmbuild gives the package. */
 export function packageHref(r: Pick<BuildRecord, 'name' | 'version' | 'release' | 'arch'>): string {
-  return `Packages/${r.name}-${r.version}-${r.release}.${r.arch}.rpm`;
+  return `Packages/${formatNvra(r)}.rpm`;
 }
 
 async function signatureOf(store: Store, rpm: ObjectId): Promise<Buffer> {
@@ -103,6 +103,7 @@ export async function repoPackageOf(store: Store, record: BuildRecord, href: str
   };
 }
 
+/** The generation in `dir`, whose seal was checked (or which was just written). */
 function loadGeneration(channel: string, commit: string, dir: string): RepoGeneration | null {
   let text: string;
   try { text = readFileSync(join(dir, 'packages.json'), 'utf8'); } catch (err) {
@@ -130,8 +131,8 @@ export class RepoCache {
     const known = this.current.get(channel);
     if (head !== null && known && known.commit === head) return known;
     const { commit } = await channelSettings(this.store, view, channel);
-    const dir = join(rpmmdCacheDir(this.store.dir, channel), commit);
-    const found = loadGeneration(channel, commit, dir);
+    const dir = rpmmdGenerationDir(this.store.dir, channel, commit);
+    const found = await this.checked(channel, commit, dir);
     if (found) return this.remember(found);
     const key = `${channel}\0${commit}`;
     let pending = this.building.get(key);
@@ -140,6 +141,22 @@ export class RepoCache {
       this.building.set(key, pending);
     }
     return this.remember(await pending);
+  }
+
+  /**
+   * The generation in `dir` when its seal checks (store/caches/sealed-dir.ts); one that
+   * does not (damaged, or written before generations were sealed) is moved out of the way
+   * and removed, to be generated again: never served.
+   */
+  private async checked(channel: string, commit: string, dir: string): Promise<RepoGeneration | null> {
+    const seal = await checkSealedDir(dir);
+    if (seal === 'ok') return loadGeneration(channel, commit, dir);
+    if (seal === 'absent') return null;
+    if (seal === 'damaged') this.onNotice(`channel ${channel}: the cached rpm-md of ${commit.slice(0, 12)} was damaged; generating it again`);
+    const aside = join(rpmmdCacheDir(this.store.dir, channel), `${CACHE_TMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
+    try { await rename(dir, aside); } catch (err) { if (!isErrno(err, 'ENOENT')) throw err; }
+    await rm(aside, { recursive: true, force: true });
+    return null;
   }
 
   /** Forgets the generation in memory (its directory was deleted: `bazaar reindex` clears cache/). */
@@ -156,15 +173,7 @@ export class RepoCache {
 
   /** Deletes the channel's generations other than `keep` (and stale temp dirs of dead writers). */
   private prune(channel: string, keep: string[]): void {
-    const root = rpmmdCacheDir(this.store.dir, channel);
-    let names: string[];
-    try { names = readdirSync(root); } catch { return; }
-    for (const name of names) {
-      if (keep.includes(name)) continue;
-      const tmp = /^\.tmp-(\d+)-/.exec(name);
-      if (tmp && processAlive(Number(tmp[1]))) continue;
-      rm(join(root, name), { recursive: true, force: true }).catch(() => undefined);
-    }
+    try { pruneRpmmd(this.store.dir, channel, keep); } catch { /* derived: what is left is pruned by the next gc */ }
   }
 
   private async generate(channel: string, commit: string, dir: string): Promise<RepoGeneration> {
@@ -177,7 +186,7 @@ export class RepoCache {
     for (const record of records) {
       let href = packageHref(record);
       // Two builds differing only in epoch would share a file name: the later gets its epoch written.
-      if (taken.has(href)) href = `Packages/${record.name}-${record.epoch ?? 0}:${record.version}-${record.release}.${record.arch}.rpm`;
+      if (taken.has(href)) href = `Packages/${formatNevraWithEpoch(record)}.rpm`;
       taken.add(href);
       hrefs.push(href);
       const variant = servedVariant(record);
@@ -195,11 +204,12 @@ export class RepoCache {
     inputs.sort(createrepoOrder);
     const parent = rpmmdCacheDir(this.store.dir, channel);
     await mkdir(parent, { recursive: true });
-    const tmp = join(parent, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const tmp = join(parent, `${CACHE_TMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
       // The channel's commit time would do as revision too; the commit itself says which state it is.
       const result = await writeRepository(inputs, tmp, { revision: commit });
       await writeFile(join(tmp, 'packages.json'), JSON.stringify(Object.fromEntries(packages)), { flag: 'wx' });
+      await sealDir(tmp);
       try {
         await rename(tmp, dir);
       } catch (err) {
@@ -257,9 +267,4 @@ export class RepoCache {
 
 function statSafe(path: string): boolean {
   try { return statSync(path).isFile(); } catch { return false; }
-}
-
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try { process.kill(pid, 0); return true; } catch (err) { return isErrno(err, 'EPERM'); }
 }

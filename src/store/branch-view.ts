@@ -5,8 +5,9 @@
  * (object-reader.ts); the git repository stays behind it.
  */
 import type { ObjectId } from './layout.js';
-import { allEntries, changeWalk, listDir, readPath } from './history/branch-tree.js';
-import type { ChangeWalk } from './history/branch-tree.js';
+import { fromNearestCached } from './caches/nearest-cached.js';
+import type { FromNearestCached } from './caches/nearest-cached.js';
+import { allEntries, listDir, readPath } from './history/branch-tree.js';
 import type { GitCommit, GitRepo } from './history/git-repo.js';
 import { ObjectReading } from './object-reader.js';
 import type { ObjectStore } from './objects.js';
@@ -50,12 +51,12 @@ export class BranchView extends ObjectReading {
   }
 
   /**
-   * What changed on the way to `commit` from its nearest first-parent ancestor (at most
-   * `depth` back) for which `usable` gives a value: the change walk of derived data kept
-   * by commit (history/branch-tree.ts).
+   * The change walk of derived data kept by commit (caches/nearest-cached.ts): `commit`'s
+   * nearest first-parent ancestor (at most `limit` back) whose entry `load` gives, and
+   * what changed from its tree to `commit`'s.
    */
-  changeWalk<T>(commit: string, usable: (ancestor: string) => Promise<T | null> | T | null, depth: number): Promise<ChangeWalk<T>> {
-    return changeWalk(this.repo, commit, usable, depth);
+  fromNearestCached<T>(commit: string, limit: number, load: (ancestor: string) => T | null | Promise<T | null>): Promise<FromNearestCached<T>> {
+    return fromNearestCached(this.repo, commit, limit, load);
   }
 
   /** A branch's commits, newest first (empty when it does not exist). */

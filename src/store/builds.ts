@@ -166,16 +166,22 @@ export async function buildIdOfFile(path: FilePath): Promise<ObjectId | null> {
   return objectIdOf((await readRpmFile(path)).header.bytes);
 }
 
+/** Where a reference is looked up: the store's packages, its pins, or a channel's builds. */
+export type BuildScope = 'store' | 'pins' | { channel: string };
+
 /**
- * The one build `ref` names in a branch; ERR_BAD_INPUT when `ref` is not a reference
- * (checkPackageRef), ERR_PACKAGE_NOT_FOUND (with `hint`) or ERR_PACKAGE_AMBIGUOUS
- * (listing the candidates) otherwise.
+ * The one build `ref` names in a branch (`scope` says which, for messages);
+ * ERR_BAD_INPUT when `ref` is not a reference (checkPackageRef), ERR_PACKAGE_NOT_FOUND
+ * (reason `no-package`, `data.scope`) or ERR_PACKAGE_AMBIGUOUS (listing the candidates)
+ * otherwise.
  */
-export async function findBuild(view: BranchView, branch: string, ref: string, where: string, hint: string, index?: IndexSource): Promise<BuildEntry> {
+export async function findBuild(view: BranchView, branch: string, ref: string, scope: BuildScope, index?: IndexSource): Promise<BuildEntry> {
+  const where = scope === 'store' ? 'the store' : scope === 'pins' ? 'the pins' : `channel ${scope.channel}`;
   const matches = await matchBuilds(view, branch, checkPackageRef(ref), index);
   if (matches.length === 1) return matches[0];
   if (matches.length > 1) {
     throw new BazaarError('ERR_PACKAGE_AMBIGUOUS', `${ref} names ${matches.length} builds in ${where} (${matches.map((b) => b.nevra).join(', ')}); give the full NEVRA`, { data: { ref, where, candidates: matches.map((b) => b.nevra) } });
   }
-  throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `no package ${ref} in ${where}; ${hint}`, { data: { ref, where } });
+  const scopeData = typeof scope === 'string' ? { scope } : { scope: 'channel', channel: scope.channel };
+  throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `no package ${ref} in ${where}`, { data: { ref, where, ...scopeData }, reason: 'no-package' });
 }

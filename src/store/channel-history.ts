@@ -4,6 +4,7 @@
  * diff`), and restoring a past state as a new commit. Reading takes a snapshot, no lock.
  */
 import { BazaarError } from '../errors.js';
+import { commitsNamed, readRevision } from '../policy/index.js';
 import { nevraOfKey } from '../rpm/index.js';
 import { repoOf } from './branch-view.js';
 import type { BranchView } from './branch-view.js';
@@ -78,21 +79,17 @@ export async function channelLog(store: Store, view: BranchView, name: string): 
 }
 
 /**
- * A commit of a channel named by `HEAD`, `HEAD~N` or a (prefix of a) commit id; `HEAD~N`
- * past the first commit is the empty state before the channel existed (null).
+ * A commit of a channel named by a revision (`HEAD`, `HEAD~N` or a (prefix of a) commit
+ * id: policy/revision.ts); the one just past the first commit is the empty state before
+ * the channel existed (null).
  */
 export async function resolveChannelRev(view: BranchView, name: string, rev: string): Promise<string | null> {
   const history = await view.log(channelBranch(name));
-  const back = /^HEAD(?:~(\d+))?$/.exec(rev);
-  if (back) {
-    const n = Number(back[1] ?? 0);
-    if (n === history.length) return null;
-    if (n < history.length) return history[n].oid;
-  } else if (/^[0-9a-f]{4,40}$/.test(rev)) {
-    const found = history.filter((c) => c.oid.startsWith(rev));
-    if (found.length === 1) return found[0].oid;
-  }
-  throw new BazaarError('ERR_CHANNEL', `'${rev}' is not a state of channel ${name} (${history.length} commits): give HEAD, HEAD~N or a commit id from 'bazaar channel log ${name}'`, { data: { channel: name, rev } });
+  const parsed = readRevision(rev);
+  if (parsed?.kind === 'head' && parsed.back === history.length) return null;
+  const found = parsed ? commitsNamed(history, parsed) : [];
+  if (found.length === 1) return found[0].oid;
+  throw new BazaarError('ERR_CHANNEL', `'${rev}' is not a state of channel ${name} (${history.length} commits): give HEAD, HEAD~N or a commit id`, { data: { channel: name, rev }, reason: 'bad-revision' });
 }
 
 /**

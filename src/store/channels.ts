@@ -39,7 +39,7 @@ export function commitMessage(what: string, why: string | undefined, details: st
 }
 
 function noChannel(name: string): BazaarError {
-  return new BazaarError('ERR_CHANNEL', `no channel ${name}; 'bazaar channel ls' lists them, 'bazaar channel create ${name}' makes it`, { data: { channel: name } });
+  return new BazaarError('ERR_CHANNEL', `no channel ${name}`, { data: { channel: name }, reason: 'no-channel' });
 }
 
 /** A channel's settings at a commit (default: its head); ERR_CHANNEL if it does not exist. */
@@ -133,7 +133,7 @@ export async function addBuildsToChannel(store: Store, tx: Transaction, name: st
 /** Builds of the store named by `refs` (NEVRA, name with one build, build id: builds.ts). */
 async function storeBuilds(store: Store, view: BranchView, refs: readonly string[]): Promise<BuildEntry[]> {
   const out: BuildEntry[] = [];
-  for (const ref of refs) out.push(await findBuild(view, PACKAGES_BRANCH, ref, 'the store', "'bazaar ls' lists what is there", store.indexSource(view, PACKAGES_BRANCH)));
+  for (const ref of refs) out.push(await findBuild(view, PACKAGES_BRANCH, ref, 'store', store.indexSource(view, PACKAGES_BRANCH)));
   return out;
 }
 
@@ -153,7 +153,7 @@ export async function addToChannel(store: Store, name: string, refs: string[], o
 }
 
 export function findInChannel(store: Store, view: BranchView, name: string, ref: string): Promise<BuildEntry> {
-  return findBuild(view, channelBranch(name), ref, `channel ${name}`, `'bazaar channel ls ${name}' lists it`, store.indexSource(view, channelBranch(name)));
+  return findBuild(view, channelBranch(name), ref, { channel: name }, store.indexSource(view, channelBranch(name)));
 }
 
 /**

@@ -7,15 +7,13 @@
  * Derived data: absent or unreadable means "nothing known", and the next fsck rewrites it.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { isErrno } from '../errors.js';
 import { createFile, makeDir, removeFile, renameFile } from '../fs/index.js';
-import { cacheDir, isObjectId, tmpPath } from './layout.js';
+import { cacheDir, damagePath } from './caches/paths.js';
+import { isObjectId, tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';
 
 export interface KnownDamage { id: ObjectId; problem: string }
-
-function damagePath(root: string): string { return join(cacheDir(root), 'damage.json'); }
 
 export function readDamage(root: string): KnownDamage[] {
   try {

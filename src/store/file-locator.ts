@@ -8,18 +8,17 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { isErrno } from '../errors.js';
-import { readDerived, writeDerived } from './derived-cache.js';
+import { readDerived, writeDerived } from './caches/derived-entries.js';
 import { createFile, makeDir, removeFile, renameFile } from '../fs/index.js';
-import { cacheDir, tmpPath } from './layout.js';
+import { tmpPath } from './layout.js';
+import { fileLocatorPath } from './caches/paths.js';
 import type { ObjectId } from './layout.js';
 import type { ObjectStore } from './objects.js';
 import type { PackageIndex } from './package-index.js';
 
 const MAGIC = 'bazaar-file-locator 1';
-
-export function fileLocatorPath(root: string, commit: string): string { return join(cacheDir(root), 'files', `${commit}.v1`); }
 
 /** Sorted `<file hex> <build key>` rows of one commit. */
 type Rows = string[];

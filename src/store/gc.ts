@@ -5,12 +5,11 @@
  * read in full (damaged history, a damaged manifest or tree), it cannot tell what that
  * state reaches, so it deletes nothing and says which repair step comes first.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { BazaarError, isErrno } from '../errors.js';
-import { removeFile, removeTree } from '../fs/index.js';
-import { pruneDerived } from './derived-cache.js';
-import { cacheDir } from './layout.js';
+import { BazaarError } from '../errors.js';
+import { removeFile } from '../fs/index.js';
+import { CACHE_GRACE_MS, pruneCaches, pruneCheckoutCache } from './caches/prune.js';
+import { channelNames } from './channels.js';
+import { channelBranch } from './ref-paths.js';
 import { raiseLayout } from './layout-marker.js';
 import { scanTmp } from './fsck.js';
 import { readLeases } from './leases.js';
@@ -34,26 +33,26 @@ export interface GcReport {
   damage: string[];
   /** Entries of objects/ and tmp/ not written by the store: left alone. */
   stray: string[];
-}
-
-/** Derived caches of commits no current or leased state names: rebuilt from a kept one if ever needed. */
-function pruneCaches(root: string, keep: ReadonlySet<string>): void {
-  const byCommitFile = (n: string): string => n.replace(/\.v\d+$/, '');
-  for (const [dir, commitOf] of [[join(cacheDir(root), 'index'), byCommitFile], [join(cacheDir(root), 'files'), byCommitFile], [join(cacheDir(root), 'universe'), (n: string) => n]] as const) {
-    let names: string[];
-    try { names = readdirSync(dir); } catch (err) { if (isErrno(err, 'ENOENT')) continue; throw err; }
-    for (const name of names) if (/^[0-9a-f]{40}/.test(name) && !keep.has(commitOf(name))) removeTree(join(dir, name));
-  }
+  /** The checkout cache's entries no checkout links to any more, untouched for an hour (caches/prune.ts). */
+  checkoutCache: { removed: number; trees: number; bytes: number };
 }
 
 export async function gc(store: Store, choice: RetentionChoice = {}): Promise<GcReport> {
+  const r = await collect(store, choice);
+  // Outside the writers' lock, as it concerns no state: a checkout running meanwhile keeps
+  // what it wrote in the last hour.
+  r.checkoutCache = pruneCheckoutCache(store.dir, { olderThanMs: CACHE_GRACE_MS, now: store.now() });
+  return r;
+}
+
+async function collect(store: Store, choice: RetentionChoice): Promise<GcReport> {
   const { objects, states } = internals(store);
   return store.write(async (tx) => {
     const legacy = tx.horizon === undefined;
     const { roots, retentionDays, now, cutoff, expiredTrash, unreadable } = await retentionRoots(store.dir, tx, states, { ...choice, horizon: tx.horizon });
     if (unreadable.length) {
       const u = unreadable[0];
-      throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: the history of ${u.branch} cannot be read (${u.problem}), so what it keeps is unknown; 'bazaar fsck --repair' says how to repair it`, { data: { branch: u.branch } });
+      throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: the history of ${u.branch} cannot be read (${u.problem}), so what it keeps is unknown`, { data: { branch: u.branch }, reason: 'history-unreadable' });
     }
     for (const branch of expiredTrash) tx.setHead(branch, null);
     const reach = new Reachability(objects);
@@ -62,11 +61,11 @@ export async function gc(store: Store, choice: RetentionChoice = {}): Promise<Gc
     await reach.walk(tx, roots.filter((r) => !expiredTrash.includes(r.branch)).map((r) => ({ ...r, strict: legacy ? r.head === true : r.live })));
     if (reach.historyProblems.length) {
       const h = reach.historyProblems[0];
-      throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: ${h.branch} at ${h.commit.slice(0, 12)} cannot be read (${h.problem}); 'bazaar fsck --repair' says how to repair it`, { data: { branch: h.branch } });
+      throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: ${h.branch} at ${h.commit.slice(0, 12)} cannot be read (${h.problem})`, { data: { branch: h.branch }, reason: 'history-unreadable' });
     }
     const hiding = reach.problems().find((p) => p.kind !== 'blob');
     if (hiding) {
-      throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: ${hiding.what} (${hiding.kind} ${hiding.id}) is ${hiding.problem === 'missing' ? 'missing' : 'damaged'}, so what it refers to is unknown; run 'bazaar fsck --repair' first`, { data: { id: hiding.id } });
+      throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: ${hiding.what} (${hiding.kind} ${hiding.id}) is ${hiding.problem === 'missing' ? 'missing' : 'damaged'}, so what it refers to is unknown`, { data: { id: hiding.id }, reason: 'root-damaged' });
     }
     // The horizon: states replaced before it are collected now. Kept states that an
     // earlier gc already emptied (a legacy store) move it past them.
@@ -75,6 +74,7 @@ export async function gc(store: Store, choice: RetentionChoice = {}): Promise<Gc
     const r: GcReport = {
       kept: 0, deleted: 0, freedBytes: 0, tempsRemoved: 0, retentionDays, now: new Date(now).toISOString(), expired: expiredTrash,
       damage: reach.problems().map((p) => `${p.id} (${p.what}): ${p.problem}`), stray: [],
+      checkoutCache: { removed: 0, trees: 0, bytes: 0 },
     };
     const doomed: ObjectId[] = [];
     for await (const entry of objects.list()) {
@@ -84,7 +84,8 @@ export async function gc(store: Store, choice: RetentionChoice = {}): Promise<Gc
       r.freedBytes += objects.storedSize(entry.id) ?? 0;
       doomed.push(entry.id);
     }
-    const keepCaches = new Set(roots.filter((x) => x.head).map((x) => x.commit));
+    const keepCommits = new Set(roots.filter((x) => x.head).map((x) => x.commit));
+    const channels = new Map(channelNames(tx).map((c) => [c, tx.head(channelBranch(c)) as string]));
     // Deleting starts only once the state that no longer reaches them (with its horizon
     // and without the expired trash) is the commit point: a kill during the deletions
     // leaves a state whose history says they were collected, never one that misses them.
@@ -95,8 +96,7 @@ export async function gc(store: Store, choice: RetentionChoice = {}): Promise<Gc
       for (const t of tmp.stale) { removeFile(t); r.tempsRemoved++; }
       r.stray.push(...tmp.stray);
       for (const dead of readLeases(store.dir).dead) removeFile(dead);
-      pruneCaches(store.dir, keepCaches);
-      pruneDerived(store.dir, (id) => reach.reached.has(id));
+      pruneCaches(store.dir, { commits: keepCommits, objects: (id) => reach.reached.has(id), channels, now: store.now() });
     });
     return r;
   });

@@ -1,6 +1,7 @@
 /** The store folder's public surface: what the rest of bazaar may use (docs/architecture.md). */
 export type { BranchView } from './branch-view.js';
 export { checkPackageRef, findBuild } from './builds.js';
+export type { BuildScope } from './builds.js';
 export { canonicalJson } from './canonical-json.js';
 export { channelLog, diffChannel, listChannels, resolveChannelRev, restoreChannel } from './channel-history.js';
 export type { ChannelDiff, ChannelLogEntry, ChannelSummary } from './channel-history.js';
@@ -8,7 +9,10 @@ export { addToChannel, channelBuilds, channelNames, channelSettings, createChann
 export type { ChannelBuild, ChannelChange, ChannelSettings, ChannelState } from './channels.js';
 export { readStoreConfig } from './config.js';
 export type { StoreConfig } from './config.js';
-export { readDerived, writeDerived } from './derived-cache.js';
+export { readDerived, writeDerived } from './caches/derived-entries.js';
+export { CACHE_TMP_PREFIX, checkoutFilesDir, checkoutTreesDir, rpmmdCacheDir, rpmmdGenerationDir, universeCacheDir } from './caches/paths.js';
+export { pruneCheckoutCache, pruneRpmmd } from './caches/prune.js';
+export { checkSealedDir, sealDir } from './caches/sealed-dir.js';
 export type { FsckReport } from './fsck.js';
 export type { GcReport } from './gc.js';
 export { servedVariant } from './kinds/build.js';
@@ -22,7 +26,7 @@ export type { SnippetObject } from './kinds/snippet.js';
 export { compareTreePaths, joinTreePath } from './kinds/tree-order.js';
 export { insertPath, isEntryName, kindOfMode, writeTrees } from './kinds/tree.js';
 export type { PathNode, TreeEntry, TreeObject } from './kinds/tree.js';
-export { EMPTY_BLOB, cacheDir, isObjectId, objectIdOf, tmpPath, universeCacheDir } from './layout.js';
+export { EMPTY_BLOB, isObjectId, objectIdOf, tmpPath } from './layout.js';
 export type { ObjectId } from './layout.js';
 export { MemoryObjectBackend } from './memory-object-backend.js';
 export { MemoryStateBackend } from './memory-state-backend.js';

@@ -8,7 +8,8 @@
  *   <store>/refs.git/           a bare git repository: the history of every branch
  *   <store>/state/<seq>         the heads of every branch, one immutable file per commit
  *   <store>/readers/            leases of live readers (the state each one reads)
- *   <store>/cache/              derived data (indexes, universe caches): deletable
+ *   <store>/cache/              derived data (indexes, universe caches): deletable; its
+ *                               paths are built in caches/paths.ts
  *   <store>/lock                held while a writer changes the state
  *   <store>/config.json         optional settings
  */
@@ -69,12 +70,6 @@ export function stateSeqOf(name: string): number | null { return /^\d{12}$/.test
 
 export function readersDir(root: string): string { return join(root, 'readers'); }
 export function leasePath(root: string, name: string): string { return join(root, 'readers', name); }
-
-export function cacheDir(root: string): string { return join(root, 'cache'); }
-/** The package index of one commit of the packages branch (derived; see package-index.ts). */
-export function packageIndexPath(root: string, commit: string): string { return join(root, 'cache', 'index', `${commit}.v1`); }
-/** The resolver's universe cache of one commit of a channel (derived). */
-export function universeCacheDir(root: string, commit: string): string { return join(root, 'cache', 'universe', commit); }
 
 /** Layout 1 kept a LevelDB index here; it is derived data, removed on migration. */
 export function legacyIndexDir(root: string): string { return join(root, 'index'); }

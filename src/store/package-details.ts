@@ -36,7 +36,7 @@ export interface VersionRow { nevra: string; id: string; channels: string[]; pin
 export async function packageVersions(store: Store, view: BranchView, name: string, channel?: string): Promise<VersionRow[]> {
   const order: OrderOptions = channel === undefined ? {} : orderOf((await channelSettings(store, view, channel)).settings);
   const stored = await entriesNamed(view, PACKAGES_BRANCH, checkPackageRef(name));
-  if (stored.length === 0) throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `no build of ${name} in the store; 'bazaar ls' lists what is there`, { data: { name } });
+  if (stored.length === 0) throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `no build of ${name} in the store`, { data: { name, scope: 'store' }, reason: 'no-package' });
   const builds: Array<Build & { nevra: string; key: string }> = [];
   for (const p of stored) {
     const r = await store.build(p.value);

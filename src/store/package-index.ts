@@ -7,17 +7,19 @@
  * cache costs a rebuild, never a wrong answer (the file carries a checksum).
  *
  * Building is incremental: from the nearest ancestor commit that has an index, only the
- * builds the trees' diff names are read. A store's first index is built from scratch.
+ * builds the trees' diff names are read (caches/nearest-cached.ts). A store's first index is built from scratch.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
 import { nevraOfKey } from '../rpm/index.js';
 import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../fs/index.js';
-import { changeWalk, readValue } from './history/branch-tree.js';
+import { fromNearestCached } from './caches/nearest-cached.js';
+import { packageIndexPath } from './caches/paths.js';
+import { readValue } from './history/branch-tree.js';
 import type { GitRepo } from './history/git-repo.js';
-import { packageIndexPath, tmpPath } from './layout.js';
+import { tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';
 import type { ObjectStore } from './objects.js';
 import { buildOfPath } from './ref-paths.js';
@@ -101,14 +103,12 @@ export class PackageIndex {
     const cached = readIndexFile(ctx.root, commit);
     if (cached === 'damaged') ctx.onNotice?.(`the package index of ${commit.slice(0, 12)} was damaged; rebuilding it`);
     else if (cached) return new PackageIndex(commit, cached.builds, cached.extras);
-    const walk = await changeWalk(ctx.repo, commit, (at) => {
-      if (!hasIndexFile(ctx.root, at)) return null;
+    const { base, changes, tree: toTree } = await fromNearestCached(ctx.repo, commit, ANCESTOR_SEARCH, (at) => {
       const b = readIndexFile(ctx.root, at);
       return b && b !== 'damaged' ? b.builds : null;
-    }, ANCESTOR_SEARCH);
-    if (!walk.base) ctx.onNotice?.(`building the package index of ${commit.slice(0, 12)} (first use; later ones are incremental)`);
-    const builds = new Map<string, IndexedBuild & { incomplete?: true }>((walk.base?.value ?? []).map((b) => [b.key, b]));
-    const { tree: toTree, changes } = await walk.diff();
+    });
+    if (!base) ctx.onNotice?.(`building the package index of ${commit.slice(0, 12)} (first use; later ones are incremental)`);
+    const builds = new Map<string, IndexedBuild & { incomplete?: true }>((base?.entry ?? []).map((b) => [b.key, b]));
     const extras = new Map<string, ObjectId>();
     for (const change of changes) {
       const where = buildOfPath(change.path);
@@ -151,10 +151,6 @@ async function indexEntry(objects: ObjectStore, name: string, key: string, value
     if (!(err instanceof BazaarError)) throw err;
     return { name, key, nevra: record.nevra, value, header: record.header, provides: [], incomplete: true };
   }
-}
-
-function hasIndexFile(root: string, commit: string): boolean {
-  try { statSync(packageIndexPath(root, commit)); return true; } catch { return false; }
 }
 
 function checksum(body: string): string { return createHash('sha256').update(body).digest('hex'); }

@@ -38,7 +38,7 @@ export async function listPins(store: Store, view: BranchView): Promise<Pin[]> {
  */
 export async function pinPackage(store: Store, ref: string, reason = ''): Promise<{ nevra: string; id: ObjectId; commit: string }> {
   return store.write(async (tx) => {
-    const b = await findBuild(tx, PACKAGES_BRANCH, ref, 'the store', "'bazaar ls' lists what is there", store.indexSource(tx, PACKAGES_BRANCH));
+    const b = await findBuild(tx, PACKAGES_BRANCH, ref, 'store', store.indexSource(tx, PACKAGES_BRANCH));
     const record = await store.readKind(b.value, 'build');
     const pin = await stageKind(tx, 'pin', { build: b.value, nevra: record.nevra, reason });
     tx.stage(pin);
@@ -56,7 +56,7 @@ export async function pinPackage(store: Store, ref: string, reason = ''): Promis
  */
 export async function unpinPackage(store: Store, ref: string): Promise<{ nevra: string; id: ObjectId; commit: string }> {
   return store.write(async (tx) => {
-    const found = await findBuild(tx, PINS_BRANCH, ref, 'the pins', "'bazaar pin' lists them", store.indexSource(tx, PINS_BRANCH));
+    const found = await findBuild(tx, PINS_BRANCH, ref, 'pins', store.indexSource(tx, PINS_BRANCH));
     const record = await store.readKind(found.value, 'pin');
     const commit = await tx.update(PINS_BRANCH, [{ path: buildPath(found.name, found.key), id: null }], `unpin ${record.nevra}`);
     const build = record.build ? await store.readKind(record.build, 'build').catch(() => null) : null;

@@ -19,7 +19,7 @@ import type { Store } from './store.js';
  */
 export async function removePackage(store: Store, ref: string, options: { message?: string } = {}): Promise<{ nevra: string; id: ObjectId; commit: string }> {
   return store.write(async (tx) => {
-    const b = await findBuild(tx, PACKAGES_BRANCH, ref, 'the store', "'bazaar ls' lists what is there", store.indexSource(tx, PACKAGES_BRANCH));
+    const b = await findBuild(tx, PACKAGES_BRANCH, ref, 'store', store.indexSource(tx, PACKAGES_BRANCH));
     const record = await store.readKind(b.value, 'build');
     const path = buildPath(b.name, b.key);
     const holders = [
@@ -27,7 +27,7 @@ export async function removePackage(store: Store, ref: string, options: { messag
       ...((await tx.read(PINS_BRANCH, path)) !== null ? ['a pin'] : []),
     ];
     if (holders.length > 0) {
-      throw new BazaarError('ERR_PACKAGE_IN_USE', `${record.nevra} is held by ${holders.join(', ')}; remove it from there first ('bazaar channel remove', 'bazaar unpin')`, { data: { nevra: record.nevra, holders } });
+      throw new BazaarError('ERR_PACKAGE_IN_USE', `${record.nevra} is held by ${holders.join(', ')}; remove it from there first`, { data: { nevra: record.nevra, holders }, reason: 'in-use' });
     }
     const commit = await tx.update(PACKAGES_BRANCH, [{ path, id: null }],
       `rm ${record.nevra}${options.message ? `\n\n${options.message}` : ''}\n\n${record.nevra} ${record.header}`);

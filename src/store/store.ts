@@ -21,7 +21,8 @@ import { GitRepo } from './history/git-repo.js';
 import { askedObjectId } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
 import type { PackageManifest } from './kinds/package.js';
-import { STORE_LAYOUT_VERSION, cacheDir, gitDir, markerPath, objectsDir, readersDir, stateDir, tmpDir } from './layout.js';
+import { cacheDir } from './caches/paths.js';
+import { STORE_LAYOUT_VERSION, gitDir, markerPath, objectsDir, readersDir, stateDir, tmpDir } from './layout.js';
 import { noSpaceError, removeTree } from '../fs/index.js';
 import type { FsckReport } from './fsck.js';
 import type { GcReport } from './gc.js';
@@ -185,7 +186,7 @@ export class Store extends ObjectReading {
     try {
       marker = JSON.parse(readFileSync(markerPath(dir), 'utf8'));
     } catch (err) {
-      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw new BazaarError('ERR_STORE_NOT_FOUND', `${dir} is not a bazaar store; create one with 'bazaar init --store ${dir}'`, { data: { dir } });
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw new BazaarError('ERR_STORE_NOT_FOUND', `${dir} is not a bazaar store`, { data: { dir }, reason: 'no-store' });
       throw new BazaarError('ERR_STORE_LAYOUT', `${markerPath(dir)} is unreadable: ${(err as Error).message}`, { cause: err });
     }
     checkScratchDirs(dir);
@@ -365,7 +366,7 @@ export class Store extends ObjectReading {
 
   /** The one build `ref` names in the store (see builds.ts for the accepted spellings). */
   async findPackage(view: BranchView, ref: string): Promise<StoredBuild> {
-    const entry = await findBuild(view, PACKAGES_BRANCH, ref, 'the store', "'bazaar ls' lists what is there", this.indexSource(view, PACKAGES_BRANCH));
+    const entry = await findBuild(view, PACKAGES_BRANCH, ref, 'store', this.indexSource(view, PACKAGES_BRANCH));
     return readBuild(this.objects, entry);
   }
 

@@ -110,7 +110,7 @@ export async function revokeToken(root: string, which: string): Promise<TokenRec
   return updateTokens(root, (tokens) => {
     const byId = tokens.filter((t) => t.id === which);
     const gone = byId.length ? byId : tokens.filter((t) => t.name !== '' && t.name === which);
-    if (gone.length === 0) throw new BazaarError('ERR_TOKEN', `no token with id or name '${which}'; 'bazaar token ls' lists them`, { data: { token: which } });
+    if (gone.length === 0) throw new BazaarError('ERR_TOKEN', `no token with id or name '${which}'`, { data: { token: which }, reason: 'no-token' });
     if (gone.length > 1) throw new BazaarError('ERR_TOKEN', `${gone.length} tokens are named ${which} (${gone.map((t) => t.id).join(', ')}); revoke each by its id`, { data: { token: which, ids: gone.map((t) => t.id) } });
     tokens.splice(tokens.indexOf(gone[0]), 1);
     return gone;

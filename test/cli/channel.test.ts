@@ -8,6 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bazaar, bazaarAsync, freshStore, tempDir } from '../helpers/cli.js';
 import type { CliResult } from '../helpers/cli.js';
+import { bazaarFast } from '../helpers/cli-fast.js';
 import { storeContentSnapshot } from '../helpers/store-snapshot.js';
 import { projectRoot } from '../helpers/tools.js';
 
@@ -17,7 +18,7 @@ const OPENSSL = ['openssl-1.1.1w-alt1.x86_64', 'openssl-3.1.4-alt1.x86_64'];
 const BASH = ['bash-5.2.26-alt1.x86_64', 'bash-5.2.26-alt2.x86_64'];
 
 function ok(args: string[], store: string, input?: string): CliResult {
-  const r = bazaar([...args, '--store', store], input === undefined ? {} : { input: Buffer.from(input) });
+  const r = bazaarFast([...args, '--store', store], input === undefined ? {} : { input });
   assert.is(r.status, 0, `bazaar ${args.join(' ')}: ${r.stderr}`);
   return r;
 }

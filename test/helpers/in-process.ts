@@ -6,6 +6,7 @@
  */
 import { Readable, Writable } from 'node:stream';
 import { main } from '../../src/cli/dispatch.js';
+import { rpmMain } from '../../src/cli/rpm-main.js';
 
 export interface InProcessRun {
   /** The exit code, `threw` (the executable's internal error, exit 70) or `timeout` (a hang). */
@@ -30,7 +31,7 @@ class Collector extends Writable {
  * `stopWhen`: once stdout matches it (a server's "bazaar serving ..."), the run is sent
  * SIGTERM as `serve` expects (the listeners are called; this process is not signalled).
  */
-export async function runInProcess(args: string[], options: { stdin?: string; timeoutMs?: number; stopWhen?: RegExp } = {}): Promise<InProcessRun> {
+export async function runInProcess(args: string[], options: { stdin?: string; timeoutMs?: number; stopWhen?: RegExp; program?: 'bazaar' | 'bazaar-rpm' } = {}): Promise<InProcessRun> {
   const stdout = new Collector();
   const stderr = new Collector();
   const stdin = Readable.from([Buffer.from(options.stdin ?? '')]);
@@ -41,7 +42,8 @@ export async function runInProcess(args: string[], options: { stdin?: string; ti
     const stop = options.stopWhen;
     poll = setInterval(() => { if (stop.test(stdout.text())) { clearInterval(poll); process.emit('SIGTERM'); } }, 20);
   }
-  const run = main(args, { stdin, stdout, stderr }).then(
+  const entry = options.program === 'bazaar-rpm' ? rpmMain : main;
+  const run = entry(args, { stdin, stdout, stderr }).then(
     (status): Pick<InProcessRun, 'status' | 'error'> => ({ status }),
     (error: unknown): Pick<InProcessRun, 'status' | 'error'> => ({ status: 'threw', error }),
   );

@@ -7,14 +7,15 @@ import type { AppOptions } from '../../src/server/app.js';
 import { serve } from '../../src/server/serve.js';
 import type { RunningServer } from '../../src/server/serve.js';
 import { Store } from '../../src/store/store.js';
-import { bazaar, freshStore } from './cli.js';
+import { freshStore } from './cli.js';
+import { bazaarFast } from './cli-fast.js';
 import { sampleRpms } from './rpm-files.js';
 
 export const binaryRpms = (): string[] => sampleRpms().filter((f) => /\/(x86_64|noarch)\//.test(f));
 export const nevraOf = (file: string): string => basename(file, '.rpm');
 
 export function cli(args: string[], store: string): string {
-  const r = bazaar([...args, '--store', store]);
+  const r = bazaarFast([...args, '--store', store]);
   if (r.status !== 0) throw new Error(`bazaar ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return r.stdout;
 }

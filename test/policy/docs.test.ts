@@ -9,6 +9,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as library from '../../src/index.js';
 import * as policy from '../../src/policy/index.js';
+import * as layerRules from '../../src/layer/index.js';
+import * as storeApi from '../../src/store/index.js';
+import { parseEvr } from '../../src/rpm/nevra.js';
 import type { Dependency } from '../../src/rpm/dependency.js';
 import { oracleLabelCompare } from '../helpers/python-rpm-oracle.js';
 import { projectRoot, testWith } from '../helpers/tools.js';
@@ -46,7 +49,7 @@ t('rule-alt-release-conventions: every evr-examples row holds in its order(s)', 
   for (const r of rows) {
     if (r.mode !== 'alt') assert.is(policy.compareEvrText(r.left, r.right), r.want, `rpm order: ${r.left} vs ${r.right}`);
     if (r.mode !== 'rpm') {
-      const got = policy.compareAltBuilds(policy.parseEvr(r.left), policy.parseEvr(r.right), { honorBuildtime: false });
+      const got = policy.compareAltBuilds(parseEvr(r.left), parseEvr(r.right), { honorBuildtime: false });
       assert.is(got, r.want, `ALT order: ${r.left} vs ${r.right}`);
     }
   }
@@ -62,7 +65,7 @@ t('rule-alt-mode: every alt-build-examples row holds', () => {
   const rows = blocks('alt-build-examples');
   assert.ok(rows.length >= 10);
   const side = (evr: string, dt: string, bt: string): policy.AltBuild => ({
-    ...policy.parseEvr(evr), disttag: dt === '-' ? null : dt, buildtime: bt === '-' ? null : Number(bt),
+    ...parseEvr(evr), disttag: dt === '-' ? null : dt, buildtime: bt === '-' ? null : Number(bt),
   });
   for (const row of rows) {
     const c = row.split(/\s+/);
@@ -83,7 +86,7 @@ t('rule-layer-semver: every semver-examples row holds', () => {
   assert.ok(rows.length >= 6);
   for (const row of rows) {
     const [prev, next, bump] = row.split(/\s+/) as [string, string, string];
-    assert.is(policy.actualBump(prev, next) ?? 'none', bump, row);
+    assert.is(layerRules.actualBump(prev, next) ?? 'none', bump, row);
   }
 });
 
@@ -94,8 +97,8 @@ t('rule-layer-semver: every range-examples row holds', () => {
     const cols = row.split(/\s+/);
     const range = cols[0] as string;
     const picks = cols[cols.length - 1] as string;
-    const ref = policy.parseLayerRef(`base@${range}`);
-    assert.is(policy.pickLayerVersion(cols.slice(1, -1), ref.range) ?? 'none', picks, row);
+    const ref = layerRules.parseLayerRef(`base@${range}`);
+    assert.is(layerRules.pickLayerVersion(cols.slice(1, -1), ref.range) ?? 'none', picks, row);
   }
 });
 
@@ -108,7 +111,7 @@ t('rule-layer-bump: every bump-examples row holds', () => {
   }));
   for (const row of rows) {
     const [prev, next, want] = row.split('|') as [string, string, string];
-    assert.is(policy.requiredBump({ previous: list(prev), next: list(next) }).bump, want.trim(), row);
+    assert.is(layerRules.requiredBump({ previous: list(prev), next: list(next) }).bump, want.trim(), row);
   }
 });
 
@@ -141,9 +144,9 @@ t('every rule has an anchor, an enforcer, and a test named after it', () => {
     assert.ok(names.length > 0, `${r.id} names a function`);
     if (r.planned) continue;
     for (const n of names) {
-      // An enforcer is a policy function, a library export, or a method of the Store.
-      const found = [policy, library, library.Store.prototype].some((m) => typeof (m as Record<string, unknown>)[n] === 'function');
-      assert.ok(found, `${r.id}: ${n} is exported by src/policy or the library, or is a Store method`);
+      // An enforcer is a policy function, a layer version rule, a library export, or a method of the Store.
+      const found = [policy, layerRules, storeApi, library, library.Store.prototype].some((m) => typeof (m as Record<string, unknown>)[n] === 'function');
+      assert.ok(found, `${r.id}: ${n} is exported by src/policy, src/layer, src/store or the library, or is a Store method`);
     }
     assert.ok(named.has(r.id), `${r.id} has a test whose name starts with '${r.id}:'`);
   }

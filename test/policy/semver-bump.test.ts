@@ -2,8 +2,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isBazaarError } from '../../src/errors.js';
-import { parseLayerRef, pickLayerVersion } from '../../src/policy/layer-ref.js';
-import { actualBump, checkLayerVersion, isSoname, requiredBump } from '../../src/policy/semver-bump.js';
+import { parseLayerRef, pickLayerVersion } from '../../src/layer/layer-ref.js';
+import { actualBump, checkLayerVersion, isSoname, requiredBump } from '../../src/layer/semver-bump.js';
 import type { Dependency } from '../../src/rpm/dependency.js';
 
 const t = suite('semver-bump');

@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isBazaarError } from '../../src/errors.js';
-import { parseEvr } from '../../src/policy/evr.js';
+import { parseEvr } from '../../src/rpm/nevra.js';
 import { checkPublishIdentity, checkUpgrade, compareBuilds, newestBuild, obsoletesBuild } from '../../src/policy/versioning.js';
 import type { Build } from '../../src/policy/versioning.js';
 

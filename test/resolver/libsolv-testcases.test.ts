@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MemorySource, parseNevra } from '../../src/resolver/memory-source.js';
+import { MemorySource, recordNevra } from '../../src/resolver/memory-source.js';
 import { Pool } from '../../src/resolver/provides-index.js';
 import { resolve } from '../../src/resolver/solve.js';
 import { formatNevraWithEpoch as formatNevra } from '../../src/rpm/nevra.js';
@@ -26,7 +26,7 @@ function files(): string[] {
     .flatMap((d) => readdirSync(join(root, d.name)).filter((f) => f.endsWith('.t')).map((f) => join(root, d.name, f))).sort();
 }
 
-const canon = (s: string): string => formatNevra(parseNevra(s.replace(/@.*$/, '')));
+const canon = (s: string): string => formatNevra(recordNevra(s.replace(/@.*$/, '')));
 
 /** Does every member's requirement hold inside `set`, with no conflict? (plain deps) */
 function consistent(pool: Pool, set: number[]): string[] {

@@ -5,7 +5,8 @@
  * compression the samples hold (gzip through zlib, zstd through fzstd, xz, lzma and
  * bzip2 through their programs), bits flipped at several places, the end (where the
  * checksums are) included: `add` exits 2 with one line naming the file, the store is
- * unchanged, and an upload of the same bytes is a 400.
+ * unchanged, and an upload of the same bytes is a 400. A zstd payload asking for a window
+ * above the limit layer archives have is refused the same way, before it is allocated.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -48,6 +49,37 @@ const PLACES = [{ fraction: 0.3 }, { fraction: 0.6 }, { back: 8 }, { back: 4 }, 
 t('every payload compression of the samples is covered', async () => {
   const kinds = [...(await samples()).keys()].sort();
   assert.equal(kinds, ['bzip2', 'gzip', 'lzma', 'xz', 'zstd'], 'the samples hold each format the decoders handle');
+});
+
+// Early in the file: the process's peak RSS is still that of loading it.
+t('a zstd payload asking for a window above the limit is refused before any is allocated (add and upload)', async () => {
+  const { file, payloadOffset } = (await samples()).get('zstd')!;
+  const b = Buffer.from(readFileSync(file));
+  assert.is(b.readUInt32LE(payloadOffset), 0xfd2fb528);
+  assert.is(b[payloadOffset + 4] & 0x20, 0, 'the frame has a window descriptor (not single-segment)');
+  b[payloadOffset + 5] = (28 - 10) << 3; // window log 28: 256 MiB, twice zstd's default limit
+  const bad = join(tempDir('payload-window'), 'window.rpm');
+  writeFileSync(bad, b);
+  const store = freshStore('payload-window');
+  const before = storeSnapshot(store);
+  const peak = process.resourceUsage().maxRSS;
+  const r = await runInProcess(['add', bad, '--store', store]);
+  const grew = (process.resourceUsage().maxRSS - peak) >> 10;
+  assert.is(misbehaviour(r), null);
+  assert.is(r.status, 2, r.stderr);
+  assert.is(r.stderr, `bazaar add: ${bad}: the payload's zstd data is corrupt: zstd frame at byte 0 asks for a 268435456-byte window (limit 134217728)\n`);
+  assert.ok(grew < 64, `peak RSS grew by ${grew} MiB: the window was allocated`);
+  assert.equal(storeSnapshot(store), before);
+
+  const token = cli(['token', 'create', '--scope', 'admin'], store).trim();
+  const { app } = await appFor(store);
+  const withToken = storeSnapshot(store);
+  const res = await app.request('/v1/packages', { method: 'POST', body: b, headers: { Authorization: `Bearer ${token}` } });
+  const body = await res.json() as { error: { code: string; message: string } };
+  assert.is(res.status, 400, JSON.stringify(body));
+  assert.is(body.error.code, 'ERR_RPM_PAYLOAD');
+  assert.match(body.error.message, /^the upload: the payload's zstd data is corrupt: .*window \(limit 134217728\)$/);
+  assert.equal(storeSnapshot(store), withToken);
 });
 
 t('add of a package with a flipped payload bit: exit 2, one line naming it, the store unchanged', async () => {

@@ -1,14 +1,15 @@
 /**
  * `bazaar show --json` against `rpm -qp` on every corpus package and every package of
- * repos/sample: NEVRA fields, all eight dependency kinds, and the file tags.
+ * repos/sample: NEVRA fields, all eight dependency kinds, and the file tags. `show` runs
+ * in-process (the CLI's own dispatch): what is compared is its output, not a node start.
  */
-import { spawn } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { nevraKey } from '../../src/rpm/nevra.js';
 import { packageMeta } from '../../src/rpm/package-meta.js';
 import { readRpmFile } from '../../src/rpm/read-rpm.js';
-import { CLI, bazaar, freshStore } from '../helpers/cli.js';
+import { bazaar, freshStore } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { compareWithRpm } from '../helpers/compare-show.js';
 import type { ShownPackage } from '../helpers/compare-show.js';
 import { rpmAlias, rpmSays } from '../helpers/rpm-oracle.js';
@@ -17,15 +18,11 @@ import { testWith } from '../helpers/tools.js';
 
 const t = suite('show --json agrees with rpm -qp');
 
-function showJson(store: string, ref: string): Promise<ShownPackage> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'show', '--json', '--store', store, ref]);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(Buffer.concat(out).toString('utf8'))) : reject(new Error(`show ${ref}: ${Buffer.concat(err)}`))));
-  });
+/** `bazaar show --json` run in this process: the same dispatch, without a node start per package. */
+async function showJson(store: string, ref: string): Promise<ShownPackage> {
+  const r = await runInProcess(['show', '--json', '--store', store, ref]);
+  if (r.status !== 0) throw new Error(`show ${ref}: exit ${String(r.status)}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as ShownPackage;
 }
 
 /**

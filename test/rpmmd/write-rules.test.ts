@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RpmHeader } from '../../src/rpm/header.js';
 import { createrepoOrder } from '../../src/rpmmd/write/createrepo-order.js';
-import { splitEvr } from '../../src/rpmmd/write/evr-split.js';
+import { crStrToEvr } from '../../src/rpmmd/write/evr-split.js';
 import { filelistsPackage } from '../../src/rpmmd/write/filelists-xml.js';
 import { HeaderView } from '../../src/rpmmd/write/header-view.js';
 import { compareLibcDependency } from '../../src/rpmmd/write/libc-compare.js';
@@ -46,7 +46,7 @@ t('cr_str_to_evr: epoch, version and release as createrepo_c splits them', () =>
     ['1.0-2:3', null, '3', null, true],
   ];
   for (const [input, epoch, version, release, bad] of table) {
-    assert.equal(splitEvr(input), { epoch, version, release, bad }, JSON.stringify(input));
+    assert.equal(crStrToEvr(input), { epoch, version, release, bad }, JSON.stringify(input));
   }
 });
 

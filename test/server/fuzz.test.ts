@@ -7,8 +7,8 @@
  * client never saw), no stack trace in a body, an answer within a bounded time, the
  * server alive at the end and the store whole (`bazaar fsck` exits 0). The count of
  * requests is printed; BAZAAR_FUZZ_REQUESTS sets it, BAZAAR_SEED replays a run,
- * BAZAAR_FUZZ_DEBUG prints each bad request whole. Not tried here: bit flips in an
- * uploaded .rpm's payload (a gzip one is still a 500: issue 16 item 6, another part).
+ * BAZAAR_FUZZ_DEBUG prints each bad request whole. Bit flips in an uploaded .rpm's
+ * payload, of every compressor, are tried in test/rpm/payload-damage.test.ts.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rpmmdCacheDir } from '../../src/server/repo-cache.js';
+import { rpmmdCacheDir } from '../../src/store/caches/paths.js';
 import { DOC_TYPES, createrepo, documentDiff, firstDifference, readRepodata } from '../helpers/createrepo.js';
 import { binaryRpms, appFor, cli, listening, nevraOf, runAsync, sampleStore } from '../helpers/server.js';
 import { testWith } from '../helpers/tools.js';

@@ -9,6 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { flipStoredBit, removeStored, replaceStored, storedBytes, storedIds } from '../helpers/stored-objects.js';
 import { bazaar, freshStore, tempDir } from '../helpers/cli.js';
+import { bazaarFast } from '../helpers/cli-fast.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 import { corpusBadRpms, corpusRpms, sampleRpms } from '../helpers/rpm-files.js';
 import { storeSnapshot } from '../helpers/store-snapshot.js';
@@ -25,10 +26,13 @@ function seeded(): string {
 }
 
 
-/** Asserts `add` refuses `file`: exit 2, one line on stderr, and nothing changed. */
+/**
+ * Asserts `add` refuses `file`: exit 2, one line on stderr, and nothing changed. `add`
+ * runs in the test worker (cli-fast.ts): the same dispatch, without a node start per file.
+ */
 function assertRefused(store: string, file: string, label: string): void {
   const before = storeSnapshot(store);
-  const r = bazaar(['add', '--store', store, file]);
+  const r = bazaarFast(['add', '--store', store, file]);
   assert.is(r.status, 2, `${label}: exit ${r.status} (${r.stderr.trim()})`);
   const lines = r.stderr.trim().split('\n');
   assert.is(lines.length, 1, `${label}: one-line reason, got ${r.stderr}`);

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { BazaarError } from '../../errors.js';
+import { channelBuilds, readChannel, servedVariant } from '../../store/index.js';
 import {
-  addToChannel, channelBuilds, channelLog, createChannel, deleteChannel, diffChannel, listChannels, publishChannel, readChannel, removeFromChannel, renameChannel, restoreChannel, servedVariant,
-} from '../../store/index.js';
+  addToChannel, channelLog, createChannel, deleteChannel, diffChannel, listChannels, publishToChannel, removeFromChannel, renameChannel, restoreChannel,
+} from '../../library/index.js';
 import type { ChannelChange, ChannelDiff } from '../../store/index.js';
 import { expectArgs } from '../command.js';
 import { withPackageArgs } from '../package-args.js';
@@ -52,14 +53,14 @@ async function run({ positionals, options, openStore, stdin }: CommandInput): Pr
       const mode = (options.mode as string | undefined) ?? 'rpm';
       if (mode !== 'rpm' && mode !== 'alt') throw new BazaarError('ERR_USAGE', `--mode is rpm or alt, not '${mode}'`);
       const priorityBranch = options['priority-branch'] as string | undefined;
-      const r = await createChannel(store, rest[0] as string, { order: mode, ...(priorityBranch ? { priorityBranch } : {}), ...(message ? { message } : {}) });
+      const r = await createChannel(store, { channel: rest[0] as string, order: mode, ...(priorityBranch ? { priorityBranch } : {}), ...(message ? { message } : {}) });
       return { exitCode: 0, json: r, text: `created channel ${r.name} (order ${r.settings.order})\ncommit ${r.commit}` };
     }
     case 'add':
     case 'remove': {
       const name = needName(rest, `${sub} NAME PKG...`);
       const fn = sub === 'add' ? addToChannel : removeFromChannel;
-      const r = await withPackageArgs(rest.slice(1), (refs) => fn(store, name, refs, message ? { message } : {}));
+      const r = await withPackageArgs(rest.slice(1), (packages) => fn(store, { channel: name, packages, ...(message ? { message } : {}) }));
       return { exitCode: 0, json: r, text: changeText(r) };
     }
     case 'publish': {
@@ -69,19 +70,19 @@ async function run({ positionals, options, openStore, stdin }: CommandInput): Pr
       if (refs.length === 0 && options.empty !== true) {
         throw new BazaarError('ERR_USAGE', `publishing ${name} with no packages would empty it; pass --empty if that is meant`);
       }
-      const r = await withPackageArgs(refs, (ids) => publishChannel(store, name, ids, message ? { message } : {}));
+      const r = await withPackageArgs(refs, (packages) => publishToChannel(store, { channel: name, packages, ...(message ? { message } : {}) }));
       return { exitCode: 0, json: r, text: changeText({ ...r, unchanged: [] }) };
     }
     case 'restore': {
       expectArgs(rest, 2, 2, 'bazaar channel restore NAME REV (HEAD~N or a commit id)');
       const [name, rev] = rest as [string, string];
-      const r = await restoreChannel(store, name, rev, message ? { message } : {});
+      const r = await restoreChannel(store, { channel: name, rev, ...(message ? { message } : {}) });
       return { exitCode: 0, json: r, text: changeText({ ...r, unchanged: [] }) };
     }
     case 'ls': {
       expectArgs(rest, 0, 1, 'bazaar channel ls [NAME]');
       if (rest.length === 0) {
-        const all = await store.read((snap) => listChannels(store, snap));
+        const all = await listChannels(store);
         return { exitCode: 0, json: all, text: all.map((c) => `${c.name}\t${c.settings.order}\t${c.builds} packages\t${c.updated}`).join('\n') };
       }
       return store.read(async (snap) => {
@@ -93,7 +94,7 @@ async function run({ positionals, options, openStore, stdin }: CommandInput): Pr
     }
     case 'log': {
       expectArgs(rest, 1, 1, 'bazaar channel log NAME');
-      const log = await store.read((snap) => channelLog(store, snap, rest[0] as string));
+      const log = await channelLog(store, { channel: rest[0] as string });
       // The message's what and why; its detail lines (NEVRA and id) become the +/- list.
       const said = (m: string): string[] => m.split('\n').filter((l) => l.trim() !== '' && !/^[+-] /.test(l));
       const text = log.map((e) => [`commit ${e.to}`, `Date:   ${e.time}`, '', ...said(e.message).map((l) => `    ${l}`),
@@ -102,17 +103,17 @@ async function run({ positionals, options, openStore, stdin }: CommandInput): Pr
     }
     case 'diff': {
       expectArgs(rest, 1, 3, 'bazaar channel diff NAME [FROM [TO]]');
-      const d = await store.read((snap) => diffChannel(store, snap, rest[0] as string, rest[1], rest[2]));
+      const d = await diffChannel(store, { channel: rest[0] as string, ...(rest[1] ? { from: rest[1] } : {}), ...(rest[2] ? { to: rest[2] } : {}) });
       return { exitCode: 0, json: d, text: diffText(d).join('\n') };
     }
     case 'delete': {
       expectArgs(rest, 1, 1, 'bazaar channel delete NAME');
-      const r = await deleteChannel(store, rest[0] as string, message ? { message } : {});
+      const r = await deleteChannel(store, { channel: rest[0] as string, ...(message ? { message } : {}) });
       return { exitCode: 0, json: r, text: `deleted channel ${r.name} (its history stays as ${r.trash} for the retention window)` };
     }
     case 'rename': {
       expectArgs(rest, 2, 2, 'bazaar channel rename OLD NEW');
-      const r = await renameChannel(store, rest[0] as string, rest[1] as string);
+      const r = await renameChannel(store, { channel: rest[0] as string, to: rest[1] as string });
       return { exitCode: 0, json: r, text: `renamed channel ${rest[0]} to ${r.name}\ncommit ${r.commit}` };
     }
     default:

@@ -1,7 +1,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { channelNames, createChannel, publishChannel, Store } from '../../store/index.js';
+import { channelNames, Store } from '../../store/index.js';
+import { createChannel, publishToChannel } from '../../library/index.js';
 import { SERVE_OPTIONS, serveUntilSignal } from './serve.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
@@ -57,8 +58,8 @@ Example:
       `next: npx bazaar ls --store ${storeDir}; npx bazaar show --store ${storeDir} webserver; npx bazaar channel ls --store ${storeDir} sample`,
     ].join('\n');
     const exists = await store.read(async (view) => channelNames(view).includes('sample'));
-    if (!exists) await createChannel(store, 'sample', { message: 'bazaar demo' });
-    await publishChannel(store, 'sample', packages.map((p) => p.key), { message: 'bazaar demo: every sample package' });
+    if (!exists) await createChannel(store, { channel: 'sample', message: 'bazaar demo' });
+    await publishToChannel(store, { channel: 'sample', packages: packages.map((p) => p.key), message: 'bazaar demo: every sample package' });
     if (input.options.serve !== true) return { exitCode: 0, json: { ...summary, channel: 'sample' }, text };
     if (input.emit) input.emit(`${text}\n`); else notice(text);
     return serveUntilSignal(store, input);

@@ -1,10 +1,6 @@
 import { BazaarError } from '../../errors.js';
-import { pruneCheckoutCache } from '../../checkout/index.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
-
-/** Checkout-cache entries touched this recently may be about to be linked by a running checkout. */
-const CHECKOUT_CACHE_GRACE_MS = 60 * 60 * 1000;
 
 export const gc: Command = {
   name: 'gc',
@@ -13,9 +9,11 @@ export const gc: Command = {
 channels, pins, images, layers), from every older state replaced less than the
 retention window ago (retention.days in <store>/config.json, default 180), and from the
 states live readers are reading; deletes the rest, plus temp files left by processes
-that are gone, and checkout-cache entries no checkout links to any more (untouched for
-an hour; docs/checkout.md#the-checkout-cache). History itself is never rewritten. When a kept state cannot be read in
-full, gc deletes nothing and says which repair comes first.
+that are gone, checkout-cache entries no checkout links to any more (untouched for
+an hour; docs/checkout.md#the-checkout-cache) and the derived caches nothing kept needs,
+the rpm-md of deleted and renamed channels included (docs/store.md#derived-data).
+History itself is never rewritten. When a kept state cannot be read in full, gc deletes
+nothing and says which repair comes first.
 See docs/versioning-policy.md#rule-retention.
 
 Example:
@@ -27,7 +25,7 @@ Example:
     if (days !== undefined && !/^\d+$/.test(days)) throw new BazaarError('ERR_USAGE', `--retention-days takes a whole number of days, not '${days}'`);
     const store = await openStore();
     const r = await store.gc(days === undefined ? {} : { retentionDays: Number(days) });
-    const checkoutCache = pruneCheckoutCache(store.dir, { olderThanMs: CHECKOUT_CACHE_GRACE_MS });
+    const { checkoutCache } = r;
     const lines = [
       `kept ${r.kept} objects, deleted ${r.deleted} (${r.freedBytes} bytes), removed ${r.tempsRemoved} stale temp files`,
       ...(checkoutCache.removed + checkoutCache.trees ? [`checkout cache: removed ${checkoutCache.removed} unlinked files and ${checkoutCache.trees} trees (${checkoutCache.bytes} bytes)`] : []),
@@ -35,6 +33,6 @@ Example:
       ...r.damage.map((d) => `damage (nothing it hides; 'bazaar fsck --repair'): ${d}`),
       ...r.stray.map((s) => `left alone: ${s} (not written by bazaar)`),
     ];
-    return { exitCode: 0, json: { ...r, checkoutCache }, text: lines.join('\n') };
+    return { exitCode: 0, json: r, text: lines.join('\n') };
   },
 };

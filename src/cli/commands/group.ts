@@ -1,5 +1,6 @@
 import { BazaarError } from '../../errors.js';
-import { groupMembers, listGroups, setGroup } from '../../linked/index.js';
+import { groupMembers } from '../../linked/index.js';
+import { listGroups, setGroup } from '../../library/index.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
 
@@ -30,7 +31,7 @@ Example:
     const store = await openStore();
     if (sub === 'ls') {
       expectArgs(rest, 0, 0, 'bazaar group ls');
-      const all = await store.read((s) => listGroups(store, s));
+      const all = await listGroups(store);
       return { exitCode: 0, json: all, text: all.map((g) => `${g.name}\t${g.members ? g.members.join(' ') : `(${g.kind})`}${g.kind === 'default' ? '\t(default)' : ''}`).join('\n') };
     }
     if (sub === 'show') {
@@ -41,7 +42,7 @@ Example:
     if (sub === 'set') {
       const [name, ...members] = rest;
       if (!name) throw new BazaarError('ERR_USAGE', 'bazaar group set NAME PKG|GLOB...');
-      const g = await setGroup(store, name, members);
+      const g = await setGroup(store, { group: name, members });
       return { exitCode: 0, json: g, text: `group ${g.name}: ${(g.members ?? []).join(' ')}` };
     }
     throw new BazaarError('ERR_USAGE', sub === undefined ? 'name a subcommand: bazaar group ls|show|set' : `unknown subcommand '${sub}': bazaar group ls|show|set`);

@@ -1,7 +1,8 @@
 import { BazaarError } from '../../errors.js';
 import {
-  changeImage, checkoutImage, cherryPick, createImage, deleteImage, diffImage, exportImageRef, imageLog, listImages, renameImage, rollbackImage, showImage, upgradeImageLayer,
-} from '../../api/index.js';
+  checkoutImage, cherryPick, createImage, deleteImage, diffImage, exportImage, imageLog, installPackages, listImages, removePackages, renameImage, rollbackImage,
+  showImage, upgradeImageLayer, upgradePackages,
+} from '../../library/index.js';
 import type { CheckoutResult } from '../../checkout/index.js';
 import { changeText, familyText } from '../change-text.js';
 import { expectArgs } from '../command.js';
@@ -43,7 +44,7 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       expectArgs(rest, 1, 1, 'bazaar image create NAME@VERSION --layer L@RANGE... [--channel C]');
       const layers = list(input.options.layer);
       if (layers.length === 0) throw new BazaarError('ERR_USAGE', 'name the image\'s layers, lowest first: bazaar image create NAME@VERSION --layer L@RANGE... [--channel C]');
-      const r = await createImage(store, rest[0] as string, layers, { ...(channel ? { channel } : {}), nodeps: input.options.nodeps === true });
+      const r = await createImage(store, { image: rest[0] as string, layers, ...(channel ? { channel } : {}), nodeps: input.options.nodeps === true });
       return { exitCode: 0, json: r, text: [`created image ${r.name}@${r.version}\t${r.id}`, ...r.layers.map((l) => `  ${l.private ? '(private)' : `${l.name}@${l.version}`}\t${l.id}`), ...nodepsText(r.nodeps)].join('\n') };
     }
     case 'install':
@@ -51,18 +52,19 @@ async function run(input: CommandInput): Promise<CommandOutput> {
     case 'upgrade': {
       const [name, ...pkgs] = rest;
       if (!name || (sub !== 'upgrade' && pkgs.length === 0)) throw new BazaarError('ERR_USAGE', `bazaar image ${sub} NAME PKG...${sub === 'install' ? ' [--channel C]' : ''}`);
-      const change = sub === 'install' ? { install: pkgs } : sub === 'remove' ? { erase: pkgs } : { upgrade: pkgs.length ? pkgs : 'all' as const };
-      const r = await changeImage(store, name, change, { ...(channel ? { channel } : {}), ...(message ? { message } : {}), skipChildren: input.options['skip-children'] === true });
+      const change = { image: name, ...(channel ? { channel } : {}), ...(message ? { message } : {}), skipChildren: input.options['skip-children'] === true };
+      const r = sub === 'install' ? await installPackages(store, { ...change, packages: pkgs })
+        : sub === 'remove' ? await removePackages(store, { ...change, packages: pkgs }) : await upgradePackages(store, { ...change, packages: pkgs });
       return { exitCode: 0, json: r, text: familyText(r) };
     }
     case 'upgrade-layer': {
       expectArgs(rest, 2, 2, 'bazaar image upgrade-layer NAME L@RANGE');
-      const r = await upgradeImageLayer(store, rest[0] as string, rest[1] as string);
+      const r = await upgradeImageLayer(store, { image: rest[0] as string, layer: rest[1] as string });
       return { exitCode: 0, json: r, text: `image ${r.name}@${r.version}: ${r.layer} ${r.from} -> ${r.to}\t${r.id}` };
     }
     case 'ls': {
       expectArgs(rest, 0, 0, 'bazaar image ls');
-      const all = await store.read((s) => listImages(store, s));
+      const all = await listImages(store);
       // a damaged image is listed, marked, and makes the listing exit 1 (a problem found)
       const damaged = all.filter((i) => 'damaged' in i);
       if (damaged.length) input.notice(damagedNotice(damaged.map((i) => i.name)));
@@ -73,7 +75,7 @@ async function run(input: CommandInput): Promise<CommandOutput> {
     }
     case 'show': {
       expectArgs(rest, 1, 1, 'bazaar image show NAME[@VERSION]');
-      const i = await store.read((s) => showImage(store, s, rest[0] as string));
+      const i = await showImage(store, { image: rest[0] as string });
       return {
         exitCode: 0, json: i,
         text: [`${i.name}@${i.version}\t${i.id}`, ...(i.parent ? [`parent: ${i.parent} (${i.policy})`] : []), ...(i.channel ? [`channel: ${i.channel}`] : []), ...nodepsText(i.nodeps), 'layers:',
@@ -82,12 +84,12 @@ async function run(input: CommandInput): Promise<CommandOutput> {
     }
     case 'log': {
       expectArgs(rest, 1, 1, 'bazaar image log NAME');
-      const log = await store.read((s) => imageLog(store, s, rest[0] as string));
+      const log = await imageLog(store, { image: rest[0] as string });
       return { exitCode: 0, json: log, text: log.map((e) => [`commit ${e.commit}  (${e.version})`, `Date:   ${e.time}`, '', ...e.message.split('\n').filter((l) => l && !l.startsWith('Jobs: ') && !l.startsWith('image ')).map((l) => `    ${l}`)].join('\n')).join('\n\n') };
     }
     case 'diff': {
       expectArgs(rest, 3, 3, 'bazaar image diff NAME A B (versions, HEAD~N or commits)');
-      const d = await store.read((s) => diffImage(store, s, rest[0] as string, rest[1] as string, rest[2] as string));
+      const d = await diffImage(store, { image: rest[0] as string, from: rest[1] as string, to: rest[2] as string });
       const text = [...d.added.map((p) => `+ ${p}`), ...d.removed.map((p) => `- ${p}`), ...d.changed.map((c) => `~ ${c.from} -> ${c.to}`),
         `files: ${d.files.added.length} added, ${d.files.removed.length} removed, ${d.files.changed.length} changed`,
         ...d.files.added.map((f) => `  A ${f}`), ...d.files.removed.map((f) => `  D ${f}`), ...d.files.changed.map((f) => `  M ${f}`)];
@@ -96,12 +98,12 @@ async function run(input: CommandInput): Promise<CommandOutput> {
     case 'rollback': {
       expectArgs(rest, 1, 1, 'bazaar image rollback NAME [--to VERSION|COMMIT]');
       const to = input.options.to as string | undefined;
-      const r = await rollbackImage(store, rest[0] as string, { ...(to ? { to } : {}), skipChildren: input.options['skip-children'] === true });
+      const r = await rollbackImage(store, { image: rest[0] as string, ...(to ? { to } : {}), skipChildren: input.options['skip-children'] === true });
       return { exitCode: 0, json: r, text: `image ${r.name}: ${r.from} -> ${r.version}\t${r.id}` };
     }
     case 'cherry-pick': {
       expectArgs(rest, 2, 2, 'bazaar image cherry-pick NAME [IMAGE:]COMMIT');
-      const r = await cherryPick(store, rest[0] as string, rest[1] as string);
+      const r = await cherryPick(store, { image: rest[0] as string, commit: rest[1] as string });
       return { exitCode: 0, json: r, text: `${changeText(r)}\n(picked from ${r.from})` };
     }
     case 'checkout': {
@@ -109,8 +111,8 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       const mode = input.options.hardlink === true ? 'hardlink' as const : 'copy' as const;
       input.progress.start(`checking out ${rest[0]}`, 0);
       let seen = 0;
-      const r = await checkoutImage(store, rest[0] as string, rest[1] as string, {
-        mode, onProgress: (p) => { input.progress.tick(p.entries - seen); seen = p.entries; },
+      const r = await checkoutImage(store, {
+        image: rest[0] as string, dir: rest[1] as string, mode, onProgress: (p) => { input.progress.tick(p.entries - seen); seen = p.entries; },
       }).finally(() => input.progress.done());
       return { exitCode: 0, json: { ...r.image, dir: rest[1], mode, ...r.result }, text: [`checked out ${r.image.name}@${r.image.version} into ${rest[1]} (${mode})`, checkoutText(r.result), ...r.result.notes.map((n) => `note: ${n}`)].join('\n') };
     }
@@ -120,8 +122,8 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new BazaarError('ERR_USAGE', `--format is ${EXPORT_FORMATS.join(', ')}, not '${format}'`);
       input.progress.start(`exporting ${rest[0]}`, 0);
       let seen = 0;
-      const r = await exportImageRef(store, rest[0] as string, {
-        format: format as typeof EXPORT_FORMATS[number], out: rest[1] as string,
+      const r = await exportImage(store, {
+        image: rest[0] as string, format: format as typeof EXPORT_FORMATS[number], out: rest[1] as string,
         onProgress: (entries) => { input.progress.tick(entries - seen); seen = entries; },
       }).finally(() => input.progress.done());
       const res = r.result;
@@ -134,12 +136,12 @@ async function run(input: CommandInput): Promise<CommandOutput> {
     }
     case 'delete': {
       expectArgs(rest, 1, 1, 'bazaar image delete NAME');
-      const r = await deleteImage(store, rest[0] as string);
+      const r = await deleteImage(store, { image: rest[0] as string });
       return { exitCode: 0, json: r, text: `deleted image ${r.name} (its history stays as ${r.trash} for the retention window)` };
     }
     case 'rename': {
       expectArgs(rest, 2, 2, 'bazaar image rename OLD NEW');
-      const r = await renameImage(store, rest[0] as string, rest[1] as string);
+      const r = await renameImage(store, { image: rest[0] as string, to: rest[1] as string });
       return { exitCode: 0, json: r, text: `renamed image ${r.from} to ${r.name} (${r.versions} version${r.versions === 1 ? '' : 's'}, history kept)` };
     }
     default:

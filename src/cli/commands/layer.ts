@@ -1,7 +1,6 @@
 import { BazaarError } from '../../errors.js';
-import { importLayer, importRpmdbLayer } from '../../layer/index.js';
 import type { ImportLayerResult } from '../../layer/index.js';
-import { createLayer, deleteLayer, listLayers, showLayer, upgradeLayer } from '../../api/index.js';
+import { createLayer, deleteLayer, importInstalledRoot, importLayer, listLayers, showLayer, upgradeLayer } from '../../library/index.js';
 import type { LayerContentRequest, LayerResult } from '../../api/index.js';
 import { expectArgs } from '../command.js';
 import { withPackageArgs } from '../package-args.js';
@@ -58,7 +57,7 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       if (!ref) throw new BazaarError('ERR_USAGE', `name the layer: bazaar layer ${sub} NAME@VERSION --package NEVRA... | --resolve NAME... --channel C`);
       const dryRun = sub === 'check-version';
       const content = contentOf(input, more);
-      const r = await withPackageArgs(content.packages ?? [], (packages) => createLayer(store, ref, { ...content, ...(packages.length ? { packages } : {}) }, { force: input.options.force === true, dryRun, nodeps: input.options.nodeps === true }));
+      const r = await withPackageArgs(content.packages ?? [], (packages) => createLayer(store, { layer: ref, ...content, ...(packages.length ? { packages } : {}), force: input.options.force === true, dryRun, nodeps: input.options.nodeps === true }));
       const text = [...headText(r, dryRun), ...(dryRun ? [] : [...nodepsText(r.nodeps), ...r.packages.map((p) => `+ ${p}`)])];
       return { exitCode: exitOf(r, dryRun), json: r, text: text.join('\n') };
     }
@@ -75,8 +74,8 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       let r: ImportLayerResult;
       try {
         r = sub === 'import'
-          ? await importLayer(store, ref, from, { ...options, onEntry })
-          : await importRpmdbLayer(store, ref, from, { ...options, onEntry, ...(input.options.dbpath ? { dbpath: input.options.dbpath as string } : {}) });
+          ? await importLayer(store, { layer: ref, from, ...options, onEntry })
+          : await importInstalledRoot(store, { layer: ref, from, ...options, onEntry, ...(input.options.dbpath ? { dbpath: input.options.dbpath as string } : {}) });
       } finally {
         input.progress.done();
       }
@@ -85,26 +84,26 @@ async function run(input: CommandInput): Promise<CommandOutput> {
     }
     case 'ls': {
       expectArgs(rest, 0, 0, 'bazaar layer ls');
-      const layers = await store.read((s) => listLayers(s));
+      const layers = await listLayers(store);
       return { exitCode: 0, json: layers, text: layers.map((l) => `${l.name}\t${l.versions.join(' ')}`).join('\n') };
     }
     case 'show': {
       expectArgs(rest, 1, 1, 'bazaar layer show NAME[@RANGE]');
-      const l = await store.read((s) => showLayer(store, s, rest[0] as string));
+      const l = await showLayer(store, { layer: rest[0] as string });
       return { exitCode: 0, json: l, text: [`${l.name}@${l.version}\t${l.id}\t(${l.source})`, ...nodepsText(l.nodeps ?? undefined), ...l.packages.map((p) => `  ${p}`)].join('\n') };
     }
     case 'upgrade': {
       expectArgs(rest, 1, 1, 'bazaar layer upgrade NAME@VERSION --to NAME@VERSION [--force]');
       const to = input.options.to as string | undefined;
       if (!to) throw new BazaarError('ERR_USAGE', 'say where to: bazaar layer upgrade base@1.0.0 --to base@1.1.0');
-      const r = await upgradeLayer(store, rest[0] as string, to, { force: input.options.force === true, skipChildren: input.options['skip-children'] === true });
+      const r = await upgradeLayer(store, { from: rest[0] as string, to, force: input.options.force === true, skipChildren: input.options['skip-children'] === true });
       const text = [...r.moved.map((m) => `moved image ${m.image} ${m.from} -> ${m.to} (private layer unchanged: ${m.private})`),
         ...r.skipped.map((s) => `left alone: image ${s.image}: ${s.reason}`), `${r.moved.length} image${r.moved.length === 1 ? '' : 's'} moved to ${r.layer}@${r.to}`];
       return { exitCode: r.skipped.some((s) => !s.reason.startsWith('follows')) ? 1 : 0, json: r, text: text.join('\n') };
     }
     case 'delete': {
       expectArgs(rest, 1, 1, 'bazaar layer delete NAME');
-      const r = await deleteLayer(store, rest[0] as string);
+      const r = await deleteLayer(store, { layer: rest[0] as string });
       return { exitCode: 0, json: r, text: `deleted layer ${r.name} (its history stays as ${r.trash} for the retention window)` };
     }
     default:

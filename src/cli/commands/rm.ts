@@ -1,4 +1,4 @@
-import { removePackage } from '../../store/index.js';
+import { removePackage } from '../../library/index.js';
 import { expectArgs } from '../command.js';
 import { withPackageArgs } from '../package-args.js';
 import type { Command } from '../command.js';
@@ -18,7 +18,7 @@ Example:
     expectArgs(positionals, 1, 1, 'bazaar rm PKG');
     const message = options.message as string | undefined;
     const store = await openStore();
-    const r = await withPackageArgs(positionals, ([ref]) => removePackage(store, ref as string, message ? { message } : {}));
+    const r = await withPackageArgs(positionals, ([ref]) => removePackage(store, { package: ref as string, ...(message ? { message } : {}) }));
     return { exitCode: 0, json: r, text: `removed ${r.nevra}\t${r.id}` };
   },
 };

@@ -5,7 +5,8 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { BazaarError, isBazaarError } from '../../errors.js';
-import { compareAltBuilds, compareEvrRanges, evrTextProblem, parseEvr } from '../../policy/index.js';
+import { compareAltBuilds, compareEvrRanges, evrTextProblem } from '../../policy/index.js';
+import { parseEvr } from '../../rpm/index.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
 
 /** Compares `text[a0, a1)` with `text[b0, b1)`. */

@@ -6,10 +6,14 @@
  *   ("0" when there is no `:` or nothing before it; `bad` when it is not a number);
  * - the version runs to the first `-` after the epoch, the release is the rest
  *   (null when empty).
+ *
+ * Not rpm's split (rpm/nevra.ts's splitEvr, which the version order uses): rpm's release
+ * starts after the last `-` and a non-numeric epoch stays in the version; rpm-md writes
+ * what createrepo_c writes.
  */
 import type { ByteString } from './header-view.js';
 
-export interface SplitEvr {
+export interface CrEvr {
   epoch: ByteString | null;
   version: ByteString | null;
   release: ByteString | null;
@@ -30,7 +34,7 @@ function strtolEnd(s: ByteString): number {
   return i === digits ? 0 : i;
 }
 
-export function splitEvr(s: ByteString | undefined): SplitEvr {
+export function crStrToEvr(s: ByteString | undefined): CrEvr {
   if (!s) return { epoch: null, version: null, release: null, bad: false };
   let epoch: ByteString | null = null;
   let bad = false;

@@ -18,7 +18,7 @@
  * - old weak tags: STRONG suggests are recommends, STRONG enhances are supplements.
  */
 import { Tag } from '../../rpm/index.js';
-import { splitEvr } from './evr-split.js';
+import { crStrToEvr } from './evr-split.js';
 import type { ByteString, HeaderView } from './header-view.js';
 import { compareLibcDependency } from './libc-compare.js';
 import { isPrimaryPath } from './primary-path.js';
@@ -102,7 +102,7 @@ export function mdDependencies(h: HeaderView, ownsFile: (path: ByteString) => bo
         const last = lastRequire.get(name);
         if (last && last.flags === flags && last.version === version && last.pre === pre) continue;
       }
-      const evr = splitEvr(version);
+      const evr = crStrToEvr(version);
       if (version && evr.bad) continue; // "Bad epoch in version string": skipped with a warning
       const dep: MdDependency = { name, flags, epoch: evr.epoch, version: evr.version, release: evr.release, pre: false };
       switch (kind) {

@@ -12,7 +12,7 @@
  * - a header without an immutable region (rpm v3) gets `Provides: name = [E:]V-R`.
  */
 import type { RpmHeader } from '../../rpm/index.js';
-import { SigTag, Tag, TagType } from '../../rpm/index.js';
+import { formatNevraParts, SigTag, Tag, TagType } from '../../rpm/index.js';
 import { HeaderView } from './header-view.js';
 import type { ByteString } from './header-view.js';
 
@@ -90,11 +90,9 @@ function compressFilelist(h: HeaderView): void {
 }
 
 /** headerGetAsString(RPMTAG_EVR): `[E:][V-]R`, each part only when present. */
-function evrString(h: HeaderView): ByteString {
+function evrTag(h: HeaderView): ByteString {
   const epoch = h.numbers(Tag.EPOCH);
-  const version = h.string(Tag.VERSION);
-  const release = h.string(Tag.RELEASE);
-  return `${epoch && epoch.length === 1 ? `${epoch[0]}:` : ''}${version !== undefined ? `${version}-` : ''}${release ?? ''}`;
+  return formatNevraParts({ epoch: epoch?.length === 1 ? epoch[0] : undefined, version: h.string(Tag.VERSION), release: h.string(Tag.RELEASE) });
 }
 
 /**
@@ -107,7 +105,7 @@ function evrString(h: HeaderView): ByteString {
 function providePackageNVR(h: HeaderView): void {
   const name = h.string(Tag.NAME);
   if (name === undefined) return;
-  const evr = evrString(h);
+  const evr = evrTag(h);
   const names = h.strings(Tag.PROVIDENAME);
   let versions = h.strings(Tag.PROVIDEVERSION);
   let flags = h.numbers(Tag.PROVIDEFLAGS);

@@ -85,7 +85,7 @@ export function layerRoutes(store: Store, reads: Reads): Hono {
       return await sendLayer(c, store, id, `${id.slice(7, 19)}.tar.zst`);
     } catch (err) {
       // The client named the id: an object of another kind (a package, an .rpm) is no layer, not damage.
-      if (isBazaarError(err, 'ERR_STORE_OBJECT_CORRUPT')) throw notFound(`no layer ${id}: that object is not a layer (or is damaged: 'bazaar fsck' says which)`);
+      if (isBazaarError(err, 'ERR_STORE_OBJECT_CORRUPT')) throw notFound(`no layer ${id}: that object is not a layer (or is damaged)`);
       throw err;
     }
   });

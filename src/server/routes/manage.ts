@@ -16,11 +16,12 @@
  *   DELETE /v1/images/<name>/link                                                  unlink
  */
 import { Hono } from 'hono';
-import { changeImage, createImage, deleteImage, deleteLayer, renameImage } from '../../api/index.js';
 import { BazaarError } from '../../errors.js';
 import { imageId } from '../../image/index.js';
-import { linkImage, setLinkPolicy, unlinkImage } from '../../linked/index.js';
-import { addToChannel, createChannel, deleteChannel, publishChannel, removeFromChannel } from '../../store/index.js';
+import {
+  addToChannel, createChannel, createImage, deleteChannel, deleteImage, deleteLayer, installPackages, linkImage, publishToChannel, removeFromChannel, removePackages,
+  renameImage, setLinkPolicy, unlinkImage,
+} from '../../library/index.js';
 import type { Store } from '../../store/index.js';
 import type { TokenCheck } from '../auth.js';
 import { JsonBody } from '../json-body.js';
@@ -36,21 +37,21 @@ export function channelWriteRoutes(store: Store, tokens: TokenCheck): Hono {
     const b = await JsonBody.of(c);
     const order = b.optStr('order');
     if (order !== undefined && order !== 'rpm' && order !== 'alt') throw new BazaarError('ERR_BAD_INPUT', `"order" is rpm or alt, not '${order}'`);
-    return c.json(await createChannel(store, b.str('name'), { ...(order ? { order } : {}), ...message(b) }), 201);
+    return c.json(await createChannel(store, { channel: b.str('name'), ...(order ? { order } : {}), ...message(b) }), 201);
   });
   app.post('/:name/add', publish, async (c) => {
     const b = await JsonBody.of(c);
-    return c.json(await addToChannel(store, c.req.param('name'), b.strings('packages'), message(b)));
+    return c.json(await addToChannel(store, { channel: c.req.param('name'), packages: b.strings('packages'), ...message(b) }));
   });
   app.post('/:name/remove', publish, async (c) => {
     const b = await JsonBody.of(c);
-    return c.json(await removeFromChannel(store, c.req.param('name'), b.strings('packages'), message(b)));
+    return c.json(await removeFromChannel(store, { channel: c.req.param('name'), packages: b.strings('packages'), ...message(b) }));
   });
   app.put('/:name', publish, async (c) => {
     const b = await JsonBody.of(c);
-    return c.json(await publishChannel(store, c.req.param('name'), b.strings('packages', { min: 0 }), message(b)));
+    return c.json(await publishToChannel(store, { channel: c.req.param('name'), packages: b.strings('packages', { min: 0 }), ...message(b) }));
   });
-  app.delete('/:name', admin, async (c) => c.json(await deleteChannel(store, c.req.param('name'))));
+  app.delete('/:name', admin, async (c) => c.json(await deleteChannel(store, { channel: c.req.param('name') })));
   return app;
 }
 
@@ -61,16 +62,16 @@ export function imageWriteRoutes(store: Store, reads: Reads, tokens: TokenCheck)
   app.post('/', admin, async (c) => {
     const b = await JsonBody.of(c);
     const channel = b.optStr('channel');
-    return c.json(await createImage(store, b.str('ref'), b.strings('layers'), channel ? { channel } : {}), 201);
+    return c.json(await createImage(store, { image: b.str('ref'), layers: b.strings('layers'), ...(channel ? { channel } : {}) }), 201);
   });
   app.post('/:name/install', admin, async (c) => {
     const b = await JsonBody.of(c);
     const channel = b.optStr('channel');
-    return c.json(await changeImage(store, c.req.param('name'), { install: b.strings('packages') }, { ...(channel ? { channel } : {}), ...message(b) }));
+    return c.json(await installPackages(store, { image: c.req.param('name'), packages: b.strings('packages'), ...(channel ? { channel } : {}), ...message(b) }));
   });
   app.post('/:name/remove', admin, async (c) => {
     const b = await JsonBody.of(c);
-    return c.json(await changeImage(store, c.req.param('name'), { erase: b.strings('packages') }, message(b)));
+    return c.json(await removePackages(store, { image: c.req.param('name'), packages: b.strings('packages'), ...message(b) }));
   });
   app.put('/:name/link', admin, async (c) => {
     const b = await JsonBody.of(c);
@@ -78,20 +79,20 @@ export function imageWriteRoutes(store: Store, reads: Reads, tokens: TokenCheck)
     const parent = b.str('parent');
     // An image already linked to this parent changes its policy; otherwise it is linked.
     const current = await reads.read(async (view) => (await store.readKind(await imageId(view, name), 'image')).parent ?? null);
-    if (current && current.name === parent) return c.json(await setLinkPolicy(store, name, b.str('policy')));
-    return c.json(await linkImage(store, name, parent, b.str('policy')));
+    if (current && current.name === parent) return c.json(await setLinkPolicy(store, { child: name, policy: b.str('policy') }));
+    return c.json(await linkImage(store, { child: name, parent, policy: b.str('policy') }));
   });
-  app.delete('/:name/link', admin, async (c) => c.json(await unlinkImage(store, c.req.param('name'))));
-  app.delete('/:name', admin, async (c) => c.json(await deleteImage(store, c.req.param('name'))));
+  app.delete('/:name/link', admin, async (c) => c.json(await unlinkImage(store, { child: c.req.param('name') })));
+  app.delete('/:name', admin, async (c) => c.json(await deleteImage(store, { image: c.req.param('name') })));
   app.post('/:name/rename', admin, async (c) => {
     const b = await JsonBody.of(c);
-    return c.json(await renameImage(store, c.req.param('name'), b.str('to')));
+    return c.json(await renameImage(store, { image: c.req.param('name'), to: b.str('to') }));
   });
   return app;
 }
 
 export function layerWriteRoutes(store: Store, tokens: TokenCheck): Hono {
   const app = new Hono();
-  app.delete('/:name', tokens.require(() => 'admin'), async (c) => c.json(await deleteLayer(store, c.req.param('name'))));
+  app.delete('/:name', tokens.require(() => 'admin'), async (c) => c.json(await deleteLayer(store, { layer: c.req.param('name') })));
   return app;
 }

@@ -20,9 +20,9 @@ import { unlink } from 'node:fs/promises';
 import { Hono } from 'hono';
 import semver from 'semver';
 import { BazaarError } from '../../errors.js';
-import { upgradeImageLayer } from '../../api/index.js';
+import { importLayer, upgradeImageLayer } from '../../library/index.js';
 import { imageId, loadImage } from '../../image/index.js';
-import { importLayer, layerVersions } from '../../layer/index.js';
+import { layerVersions } from '../../layer/index.js';
 import { readLayerArchive } from '../../archive/index.js';
 import { tmpPath } from '../../store/index.js';
 import type { Store } from '../../store/index.js';
@@ -53,7 +53,7 @@ export function overlayRoutes(store: Store, reads: Reads, tokens: TokenCheck, op
     const versions = [...(await reads.read((view) => layerVersions(view, layer))).keys()].sort(semver.rcompare);
     const current = versions[0] ?? '0.0.0';
     const patch = semver.inc(current, 'patch') as string;
-    const dry = await importLayer(store, `${layer}@${patch}`, archive, { dryRun: true });
+    const dry = await importLayer(store, { layer: `${layer}@${patch}`, from: archive, dryRun: true });
     // never a published version (the highest's next patch): the check is there
     if (dry.check === null || dry.check.ok) return patch;
     return semver.inc(current, dry.check.required === 'major' ? 'major' : 'minor') as string;
@@ -63,8 +63,8 @@ export function overlayRoutes(store: Store, reads: Reads, tokens: TokenCheck, op
     job.status = 'running';
     try {
       const version = await nextVersion(job.layer, archive);
-      const layer = await importLayer(store, `${job.layer}@${version}`, archive);
-      const image = await upgradeImageLayer(store, job.image, `${job.layer}@${version}`);
+      const layer = await importLayer(store, { layer: `${job.layer}@${version}`, from: archive });
+      const image = await upgradeImageLayer(store, { image: job.image, layer: `${job.layer}@${version}` });
       job.result = { layer: { name: job.layer, version, id: layer.id, files: layer.files }, image: { name: image.name, version: image.version, id: image.id } };
       job.status = 'done';
       options.log(`job ${job.id}: overlay baked into ${job.layer}@${version} and ${image.name}@${image.version}`);
@@ -106,7 +106,7 @@ export function overlayRoutes(store: Store, reads: Reads, tokens: TokenCheck, op
           if ((e.kind === 'char' || e.kind === 'block') && !e.whiteout) throw new BazaarError('ERR_BAD_INPUT', `${e.path}: a device node is not allowed in an overlay upload`);
         }
       } catch (err) {
-        if (err instanceof BazaarError) throw new BazaarError(err.code === 'ERR_LAYER' || err.code === 'ERR_BAD_INPUT' ? err.code : 'ERR_BAD_INPUT', err.message.split(tmp).join('the upload'), { cause: err });
+        if (err instanceof BazaarError) throw new BazaarError(err.code === 'ERR_LAYER' || err.code === 'ERR_BAD_INPUT' ? err.code : 'ERR_BAD_INPUT', err.message.split(tmp).join('the upload'), { data: err.data, cause: err });
         throw err;
       }
       const job: Job = { id: randomBytes(8).toString('hex'), kind: 'overlay', image: name, layer, status: 'queued', created: new Date().toISOString() };

@@ -142,41 +142,6 @@ export async function diffTrees(repo: GitRepo, a: string | null, b: string | nul
   return out.sort((l, r) => (l.path < r.path ? -1 : l.path > r.path ? 1 : 0));
 }
 
-/**
- * What the change walk found: the ancestor it starts from (null: none), and `diff` for
- * the tree of `commit` and the changes to it from the ancestor's.
- */
-export interface ChangeWalk<T> {
-  base: { commit: string; value: T } | null;
-  diff(): Promise<{ tree: string; changes: BranchDiffEntry[] }>;
-}
-
-/**
- * The change walk of derived data kept by commit (an index, a universe): `commit`'s
- * nearest first-parent ancestor, at most `depth` back, for which `usable` gives a value
- * (its data, when that is at hand and sound), and the changes from that ancestor's tree
- * to `commit`'s; with none, every entry of `commit` is a change from nothing. The caller
- * resumes from the ancestor's data and reads only what changed.
- */
-export async function changeWalk<T>(repo: GitRepo, commit: string, usable: (ancestor: string) => Promise<T | null> | T | null, depth: number): Promise<ChangeWalk<T>> {
-  let base: ChangeWalk<T>['base'] = null;
-  let at: string | undefined = (await repo.readCommit(commit)).parents[0];
-  for (let i = 0; at !== undefined && i < depth; i++) {
-    const value = await usable(at);
-    if (value !== null) { base = { commit: at, value }; break; }
-    at = (await repo.readCommit(at)).parents[0];
-  }
-  const from = base;
-  return {
-    base,
-    async diff() {
-      const fromTree = from ? (await repo.readCommit(from.commit)).tree : null;
-      const tree = (await repo.readCommit(commit)).tree;
-      return { tree, changes: await diffTrees(repo, fromTree, tree) };
-    },
-  };
-}
-
 export interface WalkSeen { trees: Set<string>; blobs: Set<string> }
 
 /**

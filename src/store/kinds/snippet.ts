@@ -16,6 +16,7 @@
  *    "nevra":"bash-5.2.26-alt1.x86_64","build":"sha256:<header digest>","installtime":1732233600,"header":"jq3oAQ..."}
  */
 import { BazaarError } from '../../errors.js';
+import { formatNevraWithEpoch } from '../../rpm/index.js';
 import { canonicalJson } from '../canonical-json.js';
 import { isObjectId, objectIdOf } from '../layout.js';
 import type { ObjectId } from '../layout.js';
@@ -50,7 +51,7 @@ export interface SnippetObject {
 
 /** The snippet's file name in SNIPPET_DIR: `<name>-<epoch>:<version>-<release>.<arch>.json`. */
 export function snippetName(s: { name: string; epoch: number | null; version: string; release: string; arch: string }): string {
-  return `${s.name}-${s.epoch ?? 0}:${s.version}-${s.release}.${s.arch}.json`;
+  return `${formatNevraWithEpoch(s)}.json`;
 }
 
 export const snippetKind: Kind<SnippetObject> = {

@@ -1,0 +1,123 @@
+/**
+ * Pruning every derived cache family (paths.ts lists them): gc calls `pruneCaches` once it
+ * has committed, and `pruneCheckoutCache` after; the server prunes a channel's rpm-md as
+ * it publishes a new generation. Nothing here can lose data: every entry is rebuilt from
+ * the objects and the history when it is needed again.
+ */
+import { lstatSync, readdirSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { isErrno } from '../../errors.js';
+import { fsEvent, removeFile, removeTree } from '../../fs/index.js';
+import type { ObjectId } from '../layout.js';
+import { processAlive } from '../process-id.js';
+import { CACHE_TMP_PREFIX, COMMIT_KEYED_DIRS, cacheDir, cacheTmpOwner, checkoutFilesDir, checkoutTreesDir, rpmmdCacheDir } from './paths.js';
+
+/** What gc keeps: the caches of these commits, objects and channels. */
+export interface CacheKeep {
+  /** Commits the kept states name (heads and leased states). */
+  commits: ReadonlySet<string>;
+  /** Objects gc kept. */
+  objects: (id: ObjectId) => boolean;
+  /** The channels of the current state, each with its head commit. */
+  channels: ReadonlyMap<string, string>;
+  /** The store's clock (ms). */
+  now: number;
+}
+
+/** gc leaves cache entries touched this recently: a running checkout or client may be about to use them. */
+export const CACHE_GRACE_MS = 60 * 60 * 1000;
+
+function names(dir: string): string[] {
+  try { return readdirSync(dir); } catch (err) { if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return []; throw err; }
+}
+
+/** Whether a cache temp entry belongs to a process that still runs (this one included); false for other names. */
+function liveTmp(name: string): boolean {
+  const pid = cacheTmpOwner(name);
+  return pid !== null && pid > 0 && (pid === process.pid || processAlive({ pid, start: 0 }));
+}
+
+/** Prunes every family but the checkout cache (see pruneCheckoutCache) to what `keep` names. */
+export function pruneCaches(root: string, keep: CacheKeep): void {
+  // Caches of commits no current or leased state names: rebuilt from a kept one if ever needed.
+  for (const family of COMMIT_KEYED_DIRS) {
+    const dir = join(cacheDir(root), family);
+    for (const name of names(dir)) if (/^[0-9a-f]{40}/.test(name) && !keep.commits.has(name.replace(/\.v\d+$/, ''))) removeTree(join(dir, name));
+  }
+  // Derived entries of objects gc deleted.
+  const derived = join(cacheDir(root), 'derived');
+  for (const kind of names(derived)) {
+    for (const name of names(join(derived, kind))) {
+      if (!/^[0-9a-f]{64}$/.test(name) || !keep.objects(`sha256:${name}`)) removeFile(join(derived, kind, name));
+    }
+  }
+  // rpm-md: all of a channel that is gone (deleted, renamed); of a live one, what the
+  // server itself would have let go (pruneRpmmd), once untouched for the grace period.
+  const rpmmd = join(cacheDir(root), 'rpmmd');
+  for (const channel of names(rpmmd)) {
+    const head = keep.channels.get(channel);
+    if (head === undefined) { pruneRpmmd(root, channel, []); continue; }
+    const others = names(rpmmdCacheDir(root, channel)).filter((n) => n !== head && !n.startsWith('.'));
+    const newest = others.map((n) => ({ n, at: lstatSync(join(rpmmdCacheDir(root, channel), n), { throwIfNoEntry: false })?.mtimeMs ?? 0 })).sort((a, b) => b.at - a.at)[0];
+    pruneRpmmd(root, channel, newest ? [head, newest.n] : [head], { now: keep.now, graceMs: CACHE_GRACE_MS });
+  }
+}
+
+/**
+ * Deletes a channel's rpm-md generations other than `keep` (and the temp directories of
+ * writers that are gone); the channel's directory too when nothing is left in it.
+ * `graceMs` spares generations written more recently than that.
+ */
+export function pruneRpmmd(root: string, channel: string, keep: readonly string[], options: { now?: number; graceMs?: number } = {}): void {
+  const dir = rpmmdCacheDir(root, channel);
+  const now = options.now ?? Date.now();
+  let left = 0;
+  for (const name of names(dir)) {
+    const path = join(dir, name);
+    if (keep.includes(name) || liveTmp(name)) { left++; continue; }
+    if (options.graceMs && now - (lstatSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0) < options.graceMs) { left++; continue; }
+    removeTree(path);
+  }
+  if (left === 0) {
+    fsEvent(false);
+    // not removeTree: a writer may have begun a new generation meanwhile
+    try { rmdirSync(dir); } catch (err) { if (!isErrno(err, 'ENOENT') && !isErrno(err, 'ENOTEMPTY') && !isErrno(err, 'ENOTDIR')) throw err; }
+  }
+}
+
+/**
+ * Deletes checkout-cache file entries no checkout shares any more (link count 1,
+ * `removed`), cached trees (`trees`: the next checkout decodes them again), and temp files
+ * left by processes that are gone. Hardlinked checkouts keep their inodes whatever
+ * happens here.
+ *
+ * `olderThanMs` spares entries whose inode changed more recently (ctime: creating, renaming
+ * and linking an entry all set it), so a checkout running now never loses an entry between
+ * writing it and linking it; gc passes CACHE_GRACE_MS, tests 0. `now`: the clock to measure
+ * it by (gc's is the store's).
+ */
+export function pruneCheckoutCache(root: string, options: { olderThanMs?: number; now?: number } = {}): { removed: number; trees: number; bytes: number } {
+  const olderThanMs = options.olderThanMs ?? 0;
+  const now = options.now ?? Date.now();
+  let removed = 0;
+  let trees = 0;
+  let bytes = 0;
+  for (const [top, keepLinked] of [[checkoutFilesDir(root), true], [checkoutTreesDir(root), false]] as const) {
+    for (const sub of names(top)) {
+      for (const name of readdirSync(join(top, sub))) {
+        const p = join(top, sub, name);
+        const st = lstatSync(p, { throwIfNoEntry: false });
+        if (!st) continue;
+        if (name.startsWith(CACHE_TMP_PREFIX)) {
+          if (liveTmp(name)) continue;
+        } else if ((keepLinked && st.nlink > 1) || now - st.ctimeMs < olderThanMs) {
+          continue;
+        }
+        removeFile(p);
+        if (keepLinked) removed++; else trees++;
+        bytes += st.size;
+      }
+    }
+  }
+  return { removed, trees, bytes };
+}
