@@ -28,7 +28,7 @@ import { whiteoutEntry } from '../src/archive/layer-entry.js';
 import type { LayerEntry } from '../src/archive/layer-entry.js';
 import { readLayerDirectory } from '../src/archive/read-layer.js';
 import type { ObjectId } from '../src/store/layout.js';
-import { Store } from '../src/store/store.js';
+import { Store, internals } from '../src/store/store.js';
 
 const SELF = new URL(import.meta.url).pathname;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -87,8 +87,9 @@ async function* whiteouts(trees: string[]): AsyncGenerator<LayerEntry> {
 }
 
 async function importLayer(store: Store, entries: AsyncIterable<LayerEntry>): Promise<ObjectId> {
-  const layer = await importLayerEntries(store.objects, entries);
-  await store.objects.commit(layer.staged);
+  const { objects } = internals(store);
+  const layer = await importLayerEntries(objects, entries);
+  await objects.commit(layer.staged);
   return layer.root;
 }
 

@@ -10,7 +10,7 @@ import { displayNevra } from '../rpm/index.js';
 import { BazaarError } from '../errors.js';
 import { commitsNamed, readRevision } from '../policy/index.js';
 import type { BranchView, ObjectId, Store, Transaction, TreeEntry } from '../store/index.js';
-import { IMAGE_CURRENT, IMAGE_PREFIX, imageBranch, readKind, versionPath, VERSIONS_DIR } from '../store/index.js';
+import { IMAGE_CURRENT, IMAGE_PREFIX, imageBranch, versionPath, VERSIONS_DIR } from '../store/index.js';
 import { treeReader } from '../stack/index.js';
 import type { GetTree } from '../stack/index.js';
 import { imageId, loadImage, parseJobs } from '../image/index.js';
@@ -33,7 +33,7 @@ export async function imageLog(store: Store, view: BranchView, name: string): Pr
   const out: ImageLogEntry[] = [];
   for (const c of await view.log(imageBranch(name))) {
     const id = await view.read(imageBranch(name), IMAGE_CURRENT, c.oid);
-    const version = id ? (await readKind(store.objects, id, 'image')).version : '';
+    const version = id ? (await store.readKind(id, 'image')).version : '';
     out.push({ commit: c.oid, time: new Date(c.timestamp * 1000).toISOString(), version, message: c.message });
   }
   return out;
@@ -98,9 +98,9 @@ export interface ImageDiff {
  * await store.read((s) => diffImage(store, s, 'webapp', '1.0.0', '1.0.1'));
  */
 export async function diffImage(store: Store, view: BranchView, name: string, a: string, b: string): Promise<ImageDiff> {
-  const get = treeReader(store.objects);
-  const before = await loadImage(store.objects, await imageAt(view, name, a), get);
-  const after = await loadImage(store.objects, await imageAt(view, name, b), get);
+  const get = treeReader(store);
+  const before = await loadImage(store, await imageAt(view, name, a), get);
+  const after = await loadImage(store, await imageAt(view, name, b), get);
   const byName = (db: typeof before.db): Map<string, string> => new Map(db.map((p) => [`${p.snippet.name}.${p.snippet.arch}`, displayNevra(p.snippet)]));
   const x = byName(before.db);
   const y = byName(after.db);
@@ -135,8 +135,8 @@ export async function rollbackImage(store: Store, name: string, options: { to?: 
   return store.write(async (tx) => {
     const current = await imageId(tx, name);
     const id = await imageAt(tx, name, options.to ?? 'HEAD~1');
-    const from = (await readKind(store.objects, current, 'image')).version;
-    const image = await readKind(store.objects, id, 'image');
+    const from = (await store.readKind(current, 'image')).version;
+    const image = await store.readKind(id, 'image');
     if (id === current) return { name, version: image.version, id, from, children: [] };
     await tx.update(imageBranch(name), [{ path: IMAGE_CURRENT, id }], `roll back image ${name} from ${from} to ${image.version}\n\nimage ${name}@${image.version}`);
     const mirrored = options.skipChildren ? [] : await rollbackMirrors(store, tx, name);
@@ -155,17 +155,17 @@ export async function rollbackImage(store: Store, name: string, options: { to?: 
  */
 async function rollbackMirrors(store: Store, tx: Transaction, parent: string): Promise<Array<{ image: string; version: string }>> {
   const out: Array<{ image: string; version: string }> = [];
-  const get = treeReader(store.objects);
-  const parentNow = await loadImage(store.objects, await imageId(tx, parent), get);
-  for (const child of await childrenOf(tx, store.objects, parent)) {
+  const get = treeReader(store);
+  const parentNow = await loadImage(store, await imageId(tx, parent), get);
+  for (const child of await childrenOf(tx, store, parent)) {
     const link = child.image.parent;
     if (!link || parseLinkPolicy(link.policy).kind !== 'mirror') continue;
     const rules = await linkRules(store, tx, link.policy, parentNow);
-    if (violations(rules, await imagePackages(store, child.id, async () => (await loadImage(store.objects, child.id, get)).db)).length === 0) continue;
+    if (violations(rules, await imagePackages(store, child.id, async () => (await loadImage(store, child.id, get)).db)).length === 0) continue;
     const versions = [...(await tx.list(imageBranch(child.image.name), VERSIONS_DIR)).values].sort((a, b) => semver.rcompare(a[0], b[0]));
     for (const [version, vid] of versions) {
-      if ((await readKind(store.objects, vid, 'image')).parent?.name !== parent) continue;
-      const db = async (): Promise<InstalledPackage[]> => (await loadImage(store.objects, vid, get)).db;
+      if ((await store.readKind(vid, 'image')).parent?.name !== parent) continue;
+      const db = async (): Promise<InstalledPackage[]> => (await loadImage(store, vid, get)).db;
       if (violations(rules, await imagePackages(store, vid, db)).length || unaccepted(await imageClosure(store, vid, rules, db), child.image).length) continue;
       await tx.update(imageBranch(child.image.name), [{ path: IMAGE_CURRENT, id: vid }], `roll back image ${child.image.name} to ${version} with its parent ${parent}\n\nimage ${child.image.name}@${version}`);
       out.push({ image: child.image.name, version });

@@ -7,7 +7,7 @@
  */
 import { BazaarError } from '../errors.js';
 import type { BranchView, ObjectId, Store, Transaction } from '../store/index.js';
-import { IMAGE_CURRENT, imageBranch, layerBranch, readKind, stageKind, TRASH_PREFIX, versionPath, VERSIONS_DIR } from '../store/index.js';
+import { IMAGE_CURRENT, imageBranch, layerBranch, stageKind, TRASH_PREFIX, versionPath, VERSIONS_DIR } from '../store/index.js';
 import { imageId, imageNames } from '../image/index.js';
 import { childrenOf } from '../linked/index.js';
 
@@ -28,7 +28,7 @@ async function toTrash(store: Store, tx: Transaction, branch: string, message: s
 
 /** Refuses while linked children name `name` as their parent. */
 async function refuseWithChildren(store: Store, view: BranchView, name: string, doing: string): Promise<void> {
-  const children = await childrenOf(view, store.objects, name);
+  const children = await childrenOf(view, store, name);
   if (children.length) {
     const names = children.map((c) => c.image.name).sort();
     throw new BazaarError('ERR_IMAGE', `cannot ${doing} image ${name}: ${names.join(', ')} ${names.length === 1 ? 'is a child' : 'are children'} linked to it`, { data: { image: name, children: names }, reason: 'has-children' });
@@ -71,11 +71,11 @@ export async function renameImage(store: Store, from: string, to: string): Promi
     const renamed = new Map<ObjectId, ObjectId>();
     const changes: Array<{ path: string; id: ObjectId | null }> = [];
     for (const [version, id] of (await tx.list(oldBranch, VERSIONS_DIR)).values) {
-      const image = await readKind(store.objects, id, 'image');
-      const { kind: _pk, v: _pv, ...priv } = await readKind(store.objects, image.private, 'layer');
-      const privStaged = await stageKind(store.objects, 'layer', { ...priv, name: to });
+      const image = await store.readKind(id, 'image');
+      const { kind: _pk, v: _pv, ...priv } = await store.readKind(image.private, 'layer');
+      const privStaged = await stageKind(tx, 'layer', { ...priv, name: to });
       const { kind: _k, v: _v, ...rest } = image;
-      const staged = await stageKind(store.objects, 'image', { ...rest, name: to, private: privStaged.id });
+      const staged = await stageKind(tx, 'image', { ...rest, name: to, private: privStaged.id });
       tx.stage(privStaged, staged);
       renamed.set(id, staged.id);
       changes.push({ path: versionPath(version), id: staged.id });
@@ -102,7 +102,7 @@ export async function deleteLayer(store: Store, name: string): Promise<{ name: s
     const users: string[] = [];
     for (const image of imageNames(tx)) {
       for (const [version, id] of (await tx.list(imageBranch(image), VERSIONS_DIR)).values) {
-        const obj = await readKind(store.objects, id, 'image');
+        const obj = await store.readKind(id, 'image');
         if (obj.layers.some((l) => l.name === name)) users.push(`${image}@${version}`);
       }
     }

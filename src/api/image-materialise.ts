@@ -19,7 +19,7 @@ export interface ImageStack {
 /** `NAME[@VERSION]` to the image's layer stack. */
 export async function imageStack(store: Store, view: BranchView, ref: string): Promise<ImageStack> {
   const { name, id } = await imageIdOfRef(view, ref);
-  const loaded = await loadImage(store.objects, id);
+  const loaded = await loadImage(store, id);
   const labels = [...loaded.layers.map((l) => `${l.name}@${l.version}`), 'private'];
   return { name, version: loaded.image.version, id, trees: loaded.trees, labels };
 }

@@ -38,24 +38,24 @@ export async function createImage(store: Store, ref: string, layers: readonly st
   return store.write(async (tx) => {
     if (tx.head(imageBranch(name)) !== null) throw new BazaarError('ERR_IMAGE', `image ${name} exists`, { data: { image: name }, reason: 'image-exists' });
     if (options.channel) await channelSettings(store, tx, options.channel);
-    const refs = await resolveLayerRefs(store.objects, tx, layers);
+    const refs = await resolveLayerRefs(store, tx, layers);
     const staged: Parameters<Transaction['stage']> = [];
-    const empty = await buildLayerTree(store.objects, [], { installTime: 0, staged });
-    const priv = await stageKind(store.objects, 'layer', { name, version, tree: empty.tree, packages: [], source: 'private' });
+    const empty = await buildLayerTree(tx, [], { installTime: 0, staged });
+    const priv = await stageKind(tx, 'layer', { name, version, tree: empty.tree, packages: [], source: 'private' });
     tx.stage(...staged, priv);
     const settings = { name, version, layers: refs, private: priv.id, ...(options.channel ? { channel: options.channel } : {}) };
-    const get = treeReader(store.objects);
+    const get = treeReader(store);
     const trees: ObjectId[] = [];
-    for (const l of refs) trees.push((await pickLayer(store.objects, tx, l.name, l.version)).layer.tree);
+    for (const l of refs) trees.push((await pickLayer(store, tx, l.name, l.version)).layer.tree);
     trees.push(empty.tree);
-    const db = await imageDb(store.objects, trees, get);
+    const db = await imageDb(store, trees, get);
     checkUnique({ db, image: { ...settings, kind: 'image', v: 1 } }, (i) => layerLabel({ ...settings, kind: 'image', v: 1 }, i));
     const problems = imageSetProblems(db, outsidePackages(null, new Set()));
     const refusal = setRefusal(`image ${name}@${version}`, problems, 'its layers must complete each other (a layer published with --nodeps needs one below it that provides what it lacks), or pass --nodeps to create it anyway with these recorded');
     if (refusal && (!options.nodeps || problems.files.length)) throw refusal;
     const image = { ...settings, ...(problems.dependencies.length ? { nodeps: problems.dependencies } : {}) };
-    const id = await commitImage(store.objects, tx, image, `create image ${name}@${version} from ${refs.map((l) => `${l.name}@${l.version}`).join(', ')}`);
-    return describeImage(await loadImage(store.objects, id, get));
+    const id = await commitImage(tx, image, `create image ${name}@${version} from ${refs.map((l) => `${l.name}@${l.version}`).join(', ')}`);
+    return describeImage(await loadImage(store, id, get));
   });
 }
 
@@ -102,7 +102,7 @@ function channelOf(imageChannel: string | undefined, given: string | undefined, 
  */
 export async function changeImage(store: Store, name: string, change: ImageChange, options: { channel?: string; message?: string; strictErase?: boolean; skipChildren?: boolean } = {}): Promise<ChangeResult & { children: FamilyResult[] }> {
   return store.write(async (tx) => {
-    const loaded = await loadImage(store.objects, await imageId(tx, name));
+    const loaded = await loadImage(store, await imageId(tx, name));
     refuseNotInstalled(loaded, change.erase ?? []);
     const channel = channelOf(loaded.image.channel, options.channel, name);
     const rules = await rulesOf(store, tx, loaded);
@@ -138,10 +138,10 @@ export async function changeImage(store: Store, name: string, change: ImageChang
 export async function upgradeImageLayer(store: Store, name: string, layerRef: string): Promise<{ name: string; version: string; id: ObjectId; layer: string; from: string; to: string }> {
   const { name: layerName, range } = parseLayerRef(layerRef);
   return store.write(async (tx) => {
-    const loaded = await loadImage(store.objects, await imageId(tx, name));
+    const loaded = await loadImage(store, await imageId(tx, name));
     const at = loaded.image.layers.findIndex((l) => l.name === layerName);
     if (at < 0) throw new BazaarError('ERR_IMAGE', `image ${name} has no layer ${layerName} (it has ${loaded.image.layers.map((l) => l.name).join(', ') || 'none'})`, { data: { image: name, layer: layerName } });
-    const picked = await pickLayer(store.objects, tx, layerName, range);
+    const picked = await pickLayer(store, tx, layerName, range);
     const from = loaded.image.layers[at].version;
     const r = await moveImageLayer(store, tx, loaded, at, { name: layerName, range, version: picked.version, id: picked.id }, {});
     if ('problem' in r) throw new BazaarError('ERR_NO_SOLUTION', `image ${name} cannot move to ${layerName}@${picked.version}: ${r.problem}`, { data: { image: name } });
@@ -153,7 +153,7 @@ export async function upgradeImageLayer(store: Store, name: string, layerRef: st
 
 /** An image as `image show --json` prints it (`name` or `name@version`). */
 export async function showImage(store: Store, view: BranchView, ref: string): Promise<ReturnType<typeof describeImage>> {
-  return describeImage(await loadImage(store.objects, (await imageIdOfRef(view, ref)).id));
+  return describeImage(await loadImage(store, (await imageIdOfRef(view, ref)).id));
 }
 
 /**
@@ -161,14 +161,14 @@ export async function showImage(store: Store, view: BranchView, ref: string): Pr
  * object) is listed as damaged (`damaged`: why) rather than failing the whole listing.
  */
 export async function listImages(store: Store, view: BranchView): Promise<Array<ImageDescription | DamagedImage>> {
-  const get = treeReader(store.objects);
+  const get = treeReader(store);
   const out: Array<ImageDescription | DamagedImage> = [];
   for (const name of imageNames(view)) {
     try {
-      out.push(describeImage(await loadImage(store.objects, await imageId(view, name), get)));
+      out.push(describeImage(await loadImage(store, await imageId(view, name), get)));
     } catch (err) {
       if (!isDamageError(err)) throw err;
-      out.push(await describeDamaged(store.objects, view, name, err));
+      out.push(await describeDamaged(store, view, name, err));
     }
   }
   return out;

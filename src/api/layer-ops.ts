@@ -9,7 +9,7 @@ import { channelSource, Pool, recordOf, renderProblem, resolve, setProblems } fr
 import type { Job, PackageRecord } from '../resolver/index.js';
 import { displayNevra, formatNevraWithEpoch, formatNvra } from '../rpm/index.js';
 import type { BranchView, LayerObject, LayerPackage, ObjectId, StagedObject, Store, Transaction } from '../store/index.js';
-import { channelBranch, decodeSnippet, findBuild, layerBranch, PACKAGES_BRANCH, readKind, SNIPPET_DIR } from '../store/index.js';
+import { channelBranch, decodeSnippet, findBuild, layerBranch, PACKAGES_BRANCH, SNIPPET_DIR } from '../store/index.js';
 import { mergedDir, treeReader } from '../stack/index.js';
 import { imageDb } from '../pkgdb/index.js';
 import { recordsOfChannel } from '../image/index.js';
@@ -107,10 +107,10 @@ export async function createLayer(store: Store, ref: string, req: LayerContentRe
     const builder = (installTime: number) => async (rewrite?: ReadonlySet<ObjectId>): Promise<BuiltLayer> => {
       const staged: StagedObject[] = [];
       try {
-        const content = await buildLayerTree(store.objects, builds, { installTime, staged, restoring: published !== undefined, ...(rewrite ? { rewrite } : {}) });
+        const content = await buildLayerTree(tx, builds, { installTime, staged, restoring: published !== undefined, ...(rewrite ? { rewrite } : {}) });
         return { layer: { name, version, tree: content.tree, packages: content.packages, source: 'packages', ...nodeps }, staged };
       } catch (err) {
-        await store.objects.discard(staged);
+        await tx.discard(staged);
         throw err;
       }
     };
@@ -118,21 +118,21 @@ export async function createLayer(store: Store, ref: string, req: LayerContentRe
     const packages = builds.map((b) => displayNevra(b.record)).sort();
     if (published !== undefined) {
       const { built, rebuild } = await rebuildPublished(store, tx, published, name, version, builds, builder);
-      const r = await restoreLayer(store.objects, tx, published, built, rebuild, { dryRun: options.dryRun === true });
+      const r = await restoreLayer(store, tx, published, built, rebuild, { dryRun: options.dryRun === true });
       return { name, version, id: r.id, packages, check: null, restored: r.restored, ...nodeps };
     }
     const built = await builder(Math.floor(store.now() / 1000))();
     try {
       if (options.dryRun) {
-        const check = await checkVersion(store.objects, tx, name, version, built.layer.tree);
-        await store.objects.discard(built.staged);
+        const check = await checkVersion(store, tx, name, version, built.layer.tree);
+        await tx.discard(built.staged);
         return { name, version, id: null, packages, check, ...nodeps };
       }
       tx.stage(...built.staged);
-      const { id, check } = await publishLayer(store.objects, tx, built.layer, options);
+      const { id, check } = await publishLayer(store, tx, built.layer, options);
       return { name, version, id, packages, check, ...nodeps };
     } catch (err) {
-      await store.objects.discard(built.staged);
+      await tx.discard(built.staged);
       throw err;
     }
   });
@@ -149,9 +149,9 @@ const BUILD_SECONDS = 120;
 async function installTimes(store: Store, view: BranchView, layer: LayerObject | null, name: string, version: string): Promise<number[]> {
   if (layer) {
     try {
-      for (const { entry } of (await mergedDir([layer.tree], SNIPPET_DIR, treeReader(store.objects))).values()) {
+      for (const { entry } of (await mergedDir([layer.tree], SNIPPET_DIR, treeReader(store))).values()) {
         if (entry.kind !== 'file' || !entry.id) continue;
-        try { return [decodeSnippet(await store.objects.read(entry.id), entry.name).installtime]; } catch (err) { if (!isDamageError(err)) throw err; }
+        try { return [decodeSnippet(await store.readBytes(entry.id), entry.name).installtime]; } catch (err) { if (!isDamageError(err)) throw err; }
       }
     } catch (err) { if (!isDamageError(err)) throw err; }
   }
@@ -164,9 +164,9 @@ async function installTimes(store: Store, view: BranchView, layer: LayerObject |
  * was built, so only a build at that time is the same content (installTimes). Refused as
  * other content when its packages are others, or no such time makes it again.
  */
-async function rebuildPublished(store: Store, view: BranchView, id: ObjectId, name: string, version: string, builds: readonly LayerBuild[], builder: (installTime: number) => RebuildLayer): Promise<{ built: BuiltLayer; rebuild: RebuildLayer }> {
+async function rebuildPublished(store: Store, view: Transaction, id: ObjectId, name: string, version: string, builds: readonly LayerBuild[], builder: (installTime: number) => RebuildLayer): Promise<{ built: BuiltLayer; rebuild: RebuildLayer }> {
   let layer: LayerObject | null = null;
-  try { layer = await readKind(store.objects, id, 'layer'); } catch (err) { if (!isDamageError(err)) throw err; }
+  try { layer = await store.readKind(id, 'layer'); } catch (err) { if (!isDamageError(err)) throw err; }
   const key = (p: LayerPackage): string => `${p.nevra} ${p.build} ${p.record ?? ''}`;
   const wanted = builds.map((b) => key({ nevra: formatNvra(b.record), build: b.record.header, record: b.recordId })).sort();
   if (layer && layer.packages.map(key).sort().join('\n') !== wanted.join('\n')) throw otherContent({ name, version });
@@ -174,7 +174,7 @@ async function rebuildPublished(store: Store, view: BranchView, id: ObjectId, na
     const rebuild = builder(time);
     const built = await rebuild();
     let same = false;
-    try { same = await isPublishedContent(store.objects, view, id, built.layer); } finally { if (!same) await store.objects.discard(built.staged); }
+    try { same = await isPublishedContent(store, view, id, built.layer); } finally { if (!same) await view.discard(built.staged); }
     if (same) return { built, rebuild };
   }
   throw new BazaarError('ERR_LAYER', `layer ${name}@${version} is already published, and these packages do not make it again (${layer ? 'when they were installed is lost with its objects' : 'its layer object is lost: they may be others, or when they were installed is lost too'}); publish a new version`, { data: { layer: name, version } });
@@ -193,8 +193,8 @@ export async function showLayer(store: Store, view: BranchView, ref: string): Pr
 }> {
   const at = ref.indexOf('@');
   const name = at < 0 ? ref : ref.slice(0, at);
-  const picked = await pickLayer(store.objects, view, name, at < 0 ? '*' : ref.slice(at + 1));
-  const db = await imageDb(store.objects, [picked.layer.tree], treeReader(store.objects));
+  const picked = await pickLayer(store, view, name, at < 0 ? '*' : ref.slice(at + 1));
+  const db = await imageDb(store, [picked.layer.tree], treeReader(store));
   return {
     name, version: picked.version, id: picked.id, source: picked.layer.source, tree: picked.layer.tree,
     packages: db.map((p) => displayNevra(p.snippet)).sort(),

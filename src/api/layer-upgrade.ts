@@ -9,7 +9,6 @@
 import semver from 'semver';
 import { BazaarError } from '../errors.js';
 import type { ImageLayerRef, ImageObject, ObjectId, Store, Transaction } from '../store/index.js';
-import { readKind } from '../store/index.js';
 import { treeReader } from '../stack/index.js';
 import { imageDb, imageSetProblems } from '../pkgdb/index.js';
 import { carryChildren, checkFamilies, outsidePackages, rulesOf } from '../linked/index.js';
@@ -23,10 +22,10 @@ import { parseVersionRef, pickLayer } from '../layer/index.js';
  * conflict with what its link gives it, a file conflict between its layers).
  */
 export async function moveImageLayer(store: Store, tx: Transaction, loaded: LoadedImage, at: number, to: ImageLayerRef, options: { force?: boolean }): Promise<{ version: string; id: ObjectId } | { problem: string }> {
-  const layer = await pickLayer(store.objects, tx, to.name, to.version);
+  const layer = await pickLayer(store, tx, to.name, to.version);
   const trees = [...loaded.trees];
   trees[at] = layer.layer.tree;
-  const db = await imageDb(store.objects, trees, treeReader(store.objects));
+  const db = await imageDb(store, trees, treeReader(store));
   const label = (i: number): string => (i === at ? `layer ${to.name}@${to.version}` : layerLabel(loaded.image, i));
   let problem: string | null = null;
   try { checkUnique({ db, image: loaded.image }, label); } catch (err) { if (err instanceof BazaarError) problem = err.message; else throw err; }
@@ -40,7 +39,7 @@ export async function moveImageLayer(store: Store, tx: Transaction, loaded: Load
   const layers = loaded.image.layers.map((l, i) => (i === at ? { ...l, version: to.version, id: to.id } : l));
   const version = await nextVersion(tx, loaded.image.name, loaded.image.version, imageBump(loaded.db, db));
   const { kind: _k, v: _v, ...rest } = loaded.image;
-  const id = await commitImage(store.objects, tx, { ...rest, version, layers },
+  const id = await commitImage(tx, { ...rest, version, layers },
     `upgrade layer ${to.name} ${loaded.image.layers[at].version} -> ${to.version}${problem ? `\n\nforced despite: ${problem}` : ''}`);
   return { version, id };
 }
@@ -57,7 +56,7 @@ export interface LayerUpgradeResult {
 /** How many ancestors an image has (parents are moved before their children, so a child is judged against its parent as moved). */
 async function depthOf(store: Store, tx: Transaction, image: ImageObject): Promise<number> {
   let depth = 0;
-  for (let at = image.parent?.name; at !== undefined && depth < 64; depth++) at = (await readKind(store.objects, await imageId(tx, at), 'image')).parent?.name;
+  for (let at = image.parent?.name; at !== undefined && depth < 64; depth++) at = (await store.readKind(await imageId(tx, at), 'image')).parent?.name;
   return depth;
 }
 
@@ -76,15 +75,15 @@ export async function upgradeLayer(store: Store, fromRef: string, toRef: string,
   const to = parseVersionRef(toRef, 'layer');
   if (from.name !== to.name) throw new BazaarError('ERR_USAGE', `--to names layer ${to.name}, not ${from.name}`);
   return store.write(async (tx) => {
-    await pickLayer(store.objects, tx, from.name, from.version);
-    const target = await pickLayer(store.objects, tx, to.name, to.version);
+    await pickLayer(store, tx, from.name, from.version);
+    const target = await pickLayer(store, tx, to.name, to.version);
     const result: LayerUpgradeResult = { layer: from.name, from: from.version, to: to.version, moved: [], skipped: [] };
-    const get = treeReader(store.objects);
+    const get = treeReader(store);
     const moved: Array<{ id: ObjectId; previous: ObjectId; name: string }> = [];
     const order: Array<{ name: string; depth: number }> = [];
-    for (const name of imageNames(tx)) order.push({ name, depth: await depthOf(store, tx, await readKind(store.objects, await imageId(tx, name), 'image')) });
+    for (const name of imageNames(tx)) order.push({ name, depth: await depthOf(store, tx, await store.readKind(await imageId(tx, name), 'image')) });
     for (const { name } of order.sort((a, b) => a.depth - b.depth || (a.name < b.name ? -1 : 1))) {
-      const loaded = await loadImage(store.objects, await imageId(tx, name), get);
+      const loaded = await loadImage(store, await imageId(tx, name), get);
       const at = loaded.image.layers.findIndex((l) => l.name === from.name && l.version === from.version);
       if (at < 0) continue;
       const range = loaded.image.layers[at].range;

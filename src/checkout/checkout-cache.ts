@@ -25,7 +25,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { fsEvent, makeDir, removeFile, renameFile, XattrWriter } from '../fs/index.js';
 import { CACHE_TMP_PREFIX, checkoutFilesDir } from '../store/index.js';
-import type { ObjectId, ObjectStore } from '../store/index.js';
+import type { ObjectId, ObjectReader } from '../store/index.js';
 import { writeBlobFile } from './write-blob-file.js';
 
 /** What a cache entry holds: content and every inode attribute. */
@@ -83,7 +83,7 @@ export class CheckoutCache {
   /** Messages for the caller (damaged entries replaced, attributes that failed). */
   readonly notes: string[] = [];
 
-  constructor(private readonly objects: ObjectStore, storeDir: string, private readonly options: { verify: 'stat' | 'full'; chown: boolean }) {
+  constructor(private readonly objects: ObjectReader, storeDir: string, private readonly options: { verify: 'stat' | 'full'; chown: boolean }) {
     this.dir = checkoutFilesDir(storeDir);
   }
 

@@ -5,7 +5,7 @@
  */
 import { BazaarError } from '../errors.js';
 import { isObjectId } from '../store/index.js';
-import type { ObjectId, ObjectStore } from '../store/index.js';
+import type { ObjectId, ObjectReader } from '../store/index.js';
 import { materialiseTree } from './materialise-tree.js';
 import type { CheckoutMode, CheckoutProgress, CheckoutResult } from './materialise-tree.js';
 import { mergedTree, OwnerIds } from '../stack/index.js';
@@ -13,8 +13,8 @@ import { TreeCache } from './tree-cache.js';
 
 export type { CheckoutMode, CheckoutProgress, CheckoutResult } from './materialise-tree.js';
 
-/** What a checkout needs of a store: its objects, and its directory (for the checkout cache). */
-export interface CheckoutStore { objects: ObjectStore; dir: string }
+/** What a checkout needs of a store: to read its objects, and its directory (for the checkout cache). */
+export interface CheckoutStore extends ObjectReader { dir: string }
 
 export interface CheckoutOptions {
   /**
@@ -58,6 +58,6 @@ export async function checkout(store: CheckoutStore, layerRoots: readonly Object
   if (options.verifyCache !== undefined && options.verifyCache !== 'stat' && options.verifyCache !== 'full') {
     throw new BazaarError('ERR_USAGE', `verifyCache is 'stat' or 'full', not ${JSON.stringify(options.verifyCache)}`);
   }
-  const ctx = { objects: store.objects, storeDir: store.dir, owners: new OwnerIds(store.objects, layerRoots) };
-  return materialiseTree(ctx, mergedTree(store.objects, layerRoots, { trees: new TreeCache(store.objects, store.dir) }), dir, options);
+  const ctx = { objects: store, storeDir: store.dir, owners: new OwnerIds(store, layerRoots) };
+  return materialiseTree(ctx, mergedTree(store, layerRoots, { trees: new TreeCache(store, store.dir) }), dir, options);
 }

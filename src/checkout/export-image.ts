@@ -66,7 +66,7 @@ export async function exportImage(store: CheckoutStore, layerRoots: readonly Obj
       return { format: 'dir', checkout: await checkout(store, layerRoots, options.out, { mode: 'copy', signal: options.signal, onProgress: entryCounter(options.onProgress) }) };
     case 'tar.zst': {
       const skipped: string[] = [];
-      const { bytes } = await writeLayerArchive(counted(mergedLayerEntries(store.objects, layerRoots, { trees: new TreeCache(store.objects, store.dir), onSkip: (p) => skipped.push(p) }), options.onProgress), options.out, { compression: 'zstd', signal: options.signal });
+      const { bytes } = await writeLayerArchive(counted(mergedLayerEntries(store, layerRoots, { trees: new TreeCache(store, store.dir), onSkip: (p) => skipped.push(p) }), options.onProgress), options.out, { compression: 'zstd', signal: options.signal });
       return { format: 'tar.zst', bytes, skipped };
     }
     case 'overlay':

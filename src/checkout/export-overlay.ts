@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BazaarError } from '../errors.js';
-import type { ObjectId, ObjectStore } from '../store/index.js';
+import type { ObjectId, ObjectReader } from '../store/index.js';
 import type { CheckoutStore } from './checkout.js';
 import { clearTarget, finishTarget, openTarget, targetError } from './checkout-target.js';
 import { layerTree, lookupMergedPath, OwnerIds } from '../stack/index.js';
@@ -45,7 +45,7 @@ function checkName(name: string): void {
  * An implicit directory (a parent the layer has no entry for) gets the metadata the merged
  * view shows for it (merged-tree.ts): overlayfs shows the topmost directory's own inode.
  */
-async function* withShownImplicitDirs(objects: ObjectStore, stack: readonly ObjectId[], entries: AsyncIterable<MergedEntry>): AsyncGenerator<MergedEntry> {
+async function* withShownImplicitDirs(objects: ObjectReader, stack: readonly ObjectId[], entries: AsyncIterable<MergedEntry>): AsyncGenerator<MergedEntry> {
   for await (const m of entries) {
     if (m.entry.kind !== 'dir' || !m.entry.implicit) { yield m; continue; }
     const shown = await lookupMergedPath(objects, stack, m.path);
@@ -61,8 +61,8 @@ export async function exportOverlay(store: CheckoutStore, layerRoots: readonly O
   if (new Set(dirNames).size !== dirNames.length) throw new BazaarError('ERR_USAGE', 'layer directory names must differ');
   const target = openTarget(out);
   if (/[,:\\]/.test(target.dir)) throw new BazaarError('ERR_BAD_INPUT', `cannot export overlay directories to ${out}: ',', ':' and '\\' separate overlay mount options`);
-  const owners = new OwnerIds(store.objects, layerRoots);
-  const trees = new TreeCache(store.objects, store.dir);
+  const owners = new OwnerIds(store, layerRoots);
+  const trees = new TreeCache(store, store.dir);
   const layers = dirNames.map((n) => join(target.dir, 'layers', n));
   const [upper, work, merged] = ['upper', 'work', 'merged'].map((d) => join(target.dir, d));
   const results: CheckoutResult[] = [];
@@ -72,8 +72,8 @@ export async function exportOverlay(store: CheckoutStore, layerRoots: readonly O
     for (let i = 0; i < layerRoots.length; i++) {
       before += inLayer; inLayer = 0;
       const base = before;
-      const entries = withShownImplicitDirs(store.objects, layerRoots.slice(0, i + 1), layerTree(store.objects, layerRoots[i], { trees }));
-      results.push(await materialiseTree({ objects: store.objects, storeDir: store.dir, owners }, entries, layers[i], { mode: 'copy', overlay: true, signal, onProgress: (p) => { inLayer = p.entries; onProgress?.(base + p.entries); } }));
+      const entries = withShownImplicitDirs(store, layerRoots.slice(0, i + 1), layerTree(store, layerRoots[i], { trees }));
+      results.push(await materialiseTree({ objects: store, storeDir: store.dir, owners }, entries, layers[i], { mode: 'copy', overlay: true, signal, onProgress: (p) => { inLayer = p.entries; onProgress?.(base + p.entries); } }));
     }
     for (const d of [upper, work, merged]) mkdirSync(d, 0o755);
     finishTarget(target);

@@ -40,12 +40,12 @@ export async function exportSquashfs(store: CheckoutStore, layerRoots: readonly 
     lutimesSync(tree, 0, 0);
     const notes = result.notes.filter((n) => !n.includes('device nodes'));
     // Devices go in as pseudo definitions: "path type mode uid gid major minor".
-    const owners = new OwnerIds(store.objects, layerRoots);
+    const owners = new OwnerIds(store, layerRoots);
     const lines: string[] = [];
     for (const s of result.skipped) {
       if (s.kind === 'socket') { notes.push(`socket ${s.path} left out (squashfs could hold it, a checkout cannot make it)`); continue; }
       if (!PSEUDO_SAFE.test(s.path)) { notes.push(`device ${JSON.stringify(s.path)} left out: its name cannot be written in a mksquashfs pseudo file`); continue; }
-      const e = (await lookupMergedPath(store.objects, layerRoots, s.path))!;
+      const e = (await lookupMergedPath(store, layerRoots, s.path))!;
       if (!owners.loaded && (OwnerIds.isName(e.user) || OwnerIds.isName(e.group))) await owners.load();
       const { uid, gid } = owners.ids(e.user, e.group);
       lines.push(`${s.path} ${s.kind === 'char' ? 'c' : 'b'} ${(e.mode & 0o7777).toString(8)} ${uid} ${gid} ${rdevMajor(e.rdev ?? 0)} ${rdevMinor(e.rdev ?? 0)}`);

@@ -21,7 +21,7 @@ import { closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, l
 import { BazaarError, isErrno } from '../errors.js';
 import { loadNativeZstd } from '../compress/index.js';
 import { encodePathBytes, SpecialFiles, unwritableCode, XattrWriter } from '../fs/index.js';
-import type { ObjectId, ObjectStore, TreeEntry } from '../store/index.js';
+import type { ObjectId, ObjectReader, TreeEntry } from '../store/index.js';
 import { DirTimes, OwnerIds, treeReader } from '../stack/index.js';
 import { TaskPool } from '../store/index.js';
 import { CheckoutCache } from './checkout-cache.js';
@@ -75,7 +75,7 @@ export interface MaterialiseOptions {
   overlay?: boolean;
 }
 
-export interface MaterialiseContext { objects: ObjectStore; storeDir: string; owners: OwnerIds }
+export interface MaterialiseContext { objects: ObjectReader; storeDir: string; owners: OwnerIds }
 
 /** `file.id` is absent only in a damaged tree: writeBlobFile says so (or writes an empty file). */
 interface FileJob { full: string | Buffer; file: CacheFile }

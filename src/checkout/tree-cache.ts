@@ -13,14 +13,14 @@ import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { isErrno } from '../errors.js';
 import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../fs/index.js';
-import type { ObjectId, ObjectStore, TreeObject } from '../store/index.js';
+import type { ObjectId, ObjectReader, TreeObject } from '../store/index.js';
 import { CACHE_TMP_PREFIX, checkoutTreesDir, decodeKind } from '../store/index.js';
 
 export class TreeCache {
   private readonly dir: string;
   private readonly dirsMade = new Set<string>();
 
-  constructor(private readonly objects: ObjectStore, storeDir: string) {
+  constructor(private readonly objects: ObjectReader, storeDir: string) {
     this.dir = checkoutTreesDir(storeDir);
   }
 
@@ -40,7 +40,7 @@ export class TreeCache {
       if (!isErrno(err, 'ENOENT')) throw err;
     }
     if (bytes !== null && `sha256:${createHash('sha256').update(bytes).digest('hex')}` === id) return decodeKind(bytes, id, 'tree');
-    bytes = await this.objects.read(id);
+    bytes = await this.objects.readBytes(id);
     const tree = decodeKind(bytes, id, 'tree'); // only a valid tree is cached
     this.store(path, bytes);
     return tree;

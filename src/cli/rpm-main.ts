@@ -63,11 +63,11 @@ function bazaarOptions(argv: string[]): { rest: string[]; store: string; image: 
 async function imageQueryDb(storeDir: string, name: string): Promise<InstalledDb> {
   const store = await Store.open(storeDir);
   const { db, trees } = await store.read(async (view) => {
-    const loaded = await loadImage(store.objects, await imageId(view, name));
+    const loaded = await loadImage(store, await imageId(view, name));
     return { db: loaded.db, trees: loaded.trees };
   });
   const packages = installedPackages(db);
-  return { packages: () => packages, root: '/', openFiles: () => ImageTree.open(store.objects, trees) };
+  return { packages: () => packages, root: '/', openFiles: () => ImageTree.open(store, trees) };
 }
 
 async function change(io: MainStreams, mode: 'install' | 'upgrade' | 'freshen' | 'erase', argv: string[], storeDir: string, image: string | null): Promise<number> {
@@ -81,7 +81,7 @@ async function change(io: MainStreams, mode: 'install' | 'upgrade' | 'freshen' |
   if (unsupported.length) { io.stderr.write(`bazaar-rpm: ${unsupported.join(' ')}: not supported when changing an image (the resolver and the image's policies decide)\n`); return 1; }
   if (args.length === 0) { io.stderr.write(`bazaar-rpm: no packages given for ${mode === 'erase' ? 'erase' : 'install'}\n`); return 1; }
   const store = await Store.open(storeDir);
-  const db = installOrder((await store.read(async (view) => loadImage(store.objects, await imageId(view, image)))).db);
+  const db = installOrder((await store.read(async (view) => loadImage(store, await imageId(view, image)))).db);
   const installed = db.map((p, i) => installedHeader(snippetPackage(p.snippet, p.header, 0), i + 1, { verbose: false }));
   const tscolor = transactionColor(db.map((p) => p.snippet.arch));
   // Package files are added to the store first, then installed by their NEVRA; rpm's checks come first.

@@ -246,27 +246,27 @@ export async function applyPlan(store: Store, tx: Transaction, loaded: LoadedIma
   for (const w of [...whiteouts]) if (owned.has(w)) whiteouts.delete(w);
   const staged: StagedObject[] = [];
   const builds = [...privateKept, ...plan.add];
-  const content = await buildLayerTree(store.objects, builds, { whiteouts: [...whiteouts].sort(), installTime: Math.floor(store.now() / 1000), staged });
+  const content = await buildLayerTree(tx, builds, { whiteouts: [...whiteouts].sort(), installTime: Math.floor(store.now() / 1000), staged });
   tx.stage(...staged);
   const installed = plan.add.map((b) => displayNevra(b.record));
   const removed = plan.remove.map((p) => displayNevra(p.snippet));
   // the new image's database, for its version bump and the uniqueness check
   const trees = [...loaded.trees.slice(0, -1), content.tree];
-  const next = { ...loaded, trees, db: await imageDb(store.objects, trees, treeReader(store.objects)) };
+  const next = { ...loaded, trees, db: await imageDb(store, trees, treeReader(store)) };
   checkUnique(next, (i) => layerLabel(loaded.image, i));
   // the resolver knows dependencies, not files: what comes may not clash with a lower layer's files
   const coming = new Set(plan.add.map((b) => b.record.header));
   const clashes = fileConflicts(next.db, (p) => coming.has(p.snippet.build));
   if (clashes.length) throw new BazaarError('ERR_FILE_CONFLICT', `image ${loaded.image.name}: ${clashes.join('; ')}`, { data: { image: loaded.image.name, conflicts: clashes } });
   const version = await nextVersion(tx, loaded.image.name, loaded.image.version, imageBump(loaded.db, next.db));
-  const privateLayer = await stageKind(store.objects, 'layer', {
+  const privateLayer = await stageKind(tx, 'layer', {
     name: loaded.image.name, version, tree: content.tree, packages: content.packages, source: 'private', ...(whiteouts.size ? { whiteouts: [...whiteouts].sort() } : {}),
   });
   const privateId = content.tree === loaded.privateLayer.tree ? loaded.image.private : privateLayer.id;
-  if (privateId === privateLayer.id) tx.stage(privateLayer); else await store.objects.discard([privateLayer]);
+  if (privateId === privateLayer.id) tx.stage(privateLayer); else await tx.discard([privateLayer]);
   const { kind: _k, v: _v, parent: oldParent, ...rest } = loaded.image;
   const parent = patch.unlink ? undefined : patch.parent ?? oldParent;
-  const id = await commitImage(store.objects, tx, { ...rest, version, private: privateId, ...(parent ? { parent } : {}) }, message);
+  const id = await commitImage(tx, { ...rest, version, private: privateId, ...(parent ? { parent } : {}) }, message);
   return { name: loaded.image.name, version, id, installed, removed, private: privateId };
 }
 

@@ -12,8 +12,8 @@ import { BazaarError, isDamageError } from '../errors.js';
 import { parseLayerRef, pickLayer, requiredBump } from '../layer/index.js';
 import type { Bump } from '../layer/index.js';
 import type { Dependency } from '../rpm/index.js';
-import type { BranchView, ImageLayerRef, ImageObject, LayerObject, ObjectId, ObjectStore, Transaction } from '../store/index.js';
-import { IMAGE_CURRENT, IMAGE_PREFIX, imageBranch, readKind, stageKind, versionPath, VERSIONS_DIR } from '../store/index.js';
+import type { BranchView, ImageLayerRef, ImageObject, LayerObject, ObjectId, ObjectReader, Transaction } from '../store/index.js';
+import { IMAGE_CURRENT, IMAGE_PREFIX, imageBranch, stageKind, versionPath, VERSIONS_DIR } from '../store/index.js';
 import { treeReader } from '../stack/index.js';
 import type { GetTree } from '../stack/index.js';
 import { imageDb, installedMeta } from '../pkgdb/index.js';
@@ -56,11 +56,11 @@ export async function imageIdOfRef(view: BranchView, ref: string): Promise<{ nam
 }
 
 /** An image with its layers and package database. */
-export async function loadImage(objects: ObjectStore, id: ObjectId, get: GetTree = treeReader(objects), cache?: SnippetCache): Promise<LoadedImage> {
-  const image = await readKind(objects, id, 'image');
+export async function loadImage(objects: ObjectReader, id: ObjectId, get: GetTree = treeReader(objects), cache?: SnippetCache): Promise<LoadedImage> {
+  const image = await objects.readKind(id, 'image');
   const layers: LayerObject[] = [];
-  for (const l of image.layers) layers.push(await readKind(objects, l.id, 'layer'));
-  const privateLayer = await readKind(objects, image.private, 'layer');
+  for (const l of image.layers) layers.push(await objects.readKind(l.id, 'layer'));
+  const privateLayer = await objects.readKind(image.private, 'layer');
   const trees = [...layers.map((l) => l.tree), privateLayer.tree];
   return { image, id, layers, privateLayer, trees, db: await imageDb(objects, trees, get, cache) };
 }
@@ -102,15 +102,15 @@ export function imageBump(before: readonly InstalledPackage[], after: readonly I
 }
 
 /** Publishes `image` (a new version) as the image's current state, in one commit. */
-export async function commitImage(objects: ObjectStore, tx: Transaction, image: Omit<ImageObject, 'kind' | 'v'>, message: string): Promise<ObjectId> {
-  const staged = await stageKind(objects, 'image', image);
+export async function commitImage(tx: Transaction, image: Omit<ImageObject, 'kind' | 'v'>, message: string): Promise<ObjectId> {
+  const staged = await stageKind(tx, 'image', image);
   tx.stage(staged);
   await tx.update(imageBranch(image.name), [{ path: IMAGE_CURRENT, id: staged.id }, { path: versionPath(image.version), id: staged.id }], `${message}\n\nimage ${image.name}@${image.version}`);
   return staged.id;
 }
 
 /** Resolves `L@RANGE` references to the layer versions they pick. */
-export async function resolveLayerRefs(objects: ObjectStore, view: BranchView, refs: readonly string[]): Promise<ImageLayerRef[]> {
+export async function resolveLayerRefs(objects: ObjectReader, view: BranchView, refs: readonly string[]): Promise<ImageLayerRef[]> {
   const out: ImageLayerRef[] = [];
   for (const ref of refs) {
     const { name, range } = parseLayerRef(ref);
@@ -143,12 +143,12 @@ export function describeImage(loaded: LoadedImage): ImageDescription {
  */
 export interface DamagedImage extends Omit<ImageDescription, 'version' | 'id'> { version: string | null; id: ObjectId | null; damaged: string }
 
-export async function describeDamaged(objects: ObjectStore, view: BranchView, name: string, why: BazaarError): Promise<DamagedImage> {
+export async function describeDamaged(objects: ObjectReader, view: BranchView, name: string, why: BazaarError): Promise<DamagedImage> {
   let id: ObjectId | null = null;
   let image: ImageObject | null = null;
   try {
     id = await imageId(view, name);
-    image = await readKind(objects, id, 'image');
+    image = await objects.readKind(id, 'image');
   } catch (err) {
     if (!isDamageError(err)) throw err;
   }

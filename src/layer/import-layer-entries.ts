@@ -17,7 +17,7 @@
  * written once every entry of its directory is known.
  */
 import { BazaarError } from '../errors.js';
-import type { ObjectId, ObjectStore, ObjectWriter, PathNode, StagedObject } from '../store/index.js';
+import type { ObjectId, ObjectStager, ObjectWriter, PathNode, StagedObject } from '../store/index.js';
 import { compareTreePaths, isEntryName, stageJson, TaskPool, writeTrees } from '../store/index.js';
 import type { LayerEntry } from '../archive/index.js';
 import { quotePath } from '../fs/index.js';
@@ -76,10 +76,10 @@ function splitPath(path: string): string[] {
  * or discards it. On any error, what was staged is discarded before the error is rethrown.
  *
  * @example
- *   const layer = await importLayerEntries(store.objects, readLayerArchive('va1-rw.tar.zst'));
+ *   const layer = await importLayerEntries(store, readLayerArchive('va1-rw.tar.zst'));
  *   await store.write(async (tx) => { tx.stage(...layer.staged); await tx.update(...); });
  */
-export async function importLayerEntries(objects: ObjectStore, entries: AsyncIterable<LayerEntry>, options: ImportLayerOptions = {}): Promise<ImportedLayer> {
+export async function importLayerEntries(objects: ObjectStager, entries: AsyncIterable<LayerEntry>, options: ImportLayerOptions = {}): Promise<ImportedLayer> {
   const staged: StagedObject[] = [];
   const pool = new TaskPool(PARALLEL);
   const root = new Map<string, PathNode>();

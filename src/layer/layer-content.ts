@@ -9,7 +9,7 @@ import { formatNvra } from '../rpm/index.js';
 import {
   canonicalJson, encodeSnippet, insertPath, objectIdOf, servedVariant, signatureHeaderOf, SNIPPET_DIR, snippetName, unpackStoredRpm, writeTrees,
 } from '../store/index.js';
-import type { BuildRecord, LayerPackage, ObjectId, ObjectStore, PackageManifest, PathNode, StagedObject, TreeObject } from '../store/index.js';
+import type { BuildRecord, LayerPackage, ObjectId, ObjectStager, PackageManifest, PathNode, StagedObject, TreeObject } from '../store/index.js';
 import { composeTrees, treeReader } from '../stack/index.js';
 import type { TreePart } from '../stack/index.js';
 import { withHardLinks } from './package-hardlinks.js';
@@ -26,7 +26,7 @@ const WHITEOUT: PathNode['entry'] = { kind: 'char', mode: 0o020000, user: '0', g
  * Stages tree objects and reads trees back, the ones staged here included (they are not
  * in the store until the transaction commits).
  */
-export function treeStager(objects: ObjectStore, staged: StagedObject[], rewrite?: ReadonlySet<ObjectId>): { put: (tree: TreeObject) => Promise<ObjectId>; get: (id: ObjectId) => Promise<TreeObject> } {
+export function treeStager(objects: ObjectStager, staged: StagedObject[], rewrite?: ReadonlySet<ObjectId>): { put: (tree: TreeObject) => Promise<ObjectId>; get: (id: ObjectId) => Promise<TreeObject> } {
   const mine = new Map<ObjectId, TreeObject>();
   const read = treeReader(objects);
   return {
@@ -34,7 +34,7 @@ export function treeStager(objects: ObjectStore, staged: StagedObject[], rewrite
       const bytes = Buffer.from(canonicalJson(tree));
       const id = objectIdOf(bytes);
       const again = rewrite?.has(id) === true;
-      if (!mine.has(id) && (again || !objects.has(id))) staged.push(await objects.stage(bytes, { rewrite: again }));
+      if (!mine.has(id) && (again || !objects.has(id))) staged.push(await objects.stageBytes(bytes, { rewrite: again }));
       mine.set(id, tree);
       return id;
     },
@@ -48,7 +48,7 @@ export function treeStager(objects: ObjectStore, staged: StagedObject[], rewrite
  * though the store has them (damaged copies this content replaces); `restoring`: a
  * published layer built again, whose stored trees may reach lost objects staged here.
  */
-export async function buildLayerTree(objects: ObjectStore, builds: readonly LayerBuild[], options: { whiteouts?: readonly string[]; installTime: number; staged: StagedObject[]; rewrite?: ReadonlySet<ObjectId>; restoring?: boolean }): Promise<LayerContent> {
+export async function buildLayerTree(objects: ObjectStager, builds: readonly LayerBuild[], options: { whiteouts?: readonly string[]; installTime: number; staged: StagedObject[]; rewrite?: ReadonlySet<ObjectId>; restoring?: boolean }): Promise<LayerContent> {
   const { put, get } = treeStager(objects, options.staged, options.rewrite);
   const parts: TreePart[] = [];
   const snippets = new Map<string, ObjectId>();
@@ -57,7 +57,7 @@ export async function buildLayerTree(objects: ObjectStore, builds: readonly Laye
   const unpacked = new Set<ObjectId>();
   for (const b of builds) {
     const r = b.record;
-    const manifest = await objects.read(r.manifest).then((x) => JSON.parse(x.toString('utf8')) as Pick<PackageManifest, 'tree' | 'files'>);
+    const manifest = await objects.readBytes(r.manifest).then((x) => JSON.parse(x.toString('utf8')) as Pick<PackageManifest, 'tree' | 'files'>);
     // A package added without unpacking keeps its files in its .rpm until a layer needs them: now.
     if (manifest.files.some((f) => f.id !== undefined && !unpacked.has(f.id) && !objects.has(f.id))) {
       for (const s of await unpackStoredRpm(objects, servedVariant(r).rpm)) {
@@ -70,15 +70,15 @@ export async function buildLayerTree(objects: ObjectStore, builds: readonly Laye
     const file = snippetName(r);
     let blob = b.snippet;
     let size: number;
-    if (blob !== undefined) size = (await objects.read(blob)).length;
+    if (blob !== undefined) size = (await objects.readBytes(blob)).length;
     else {
-      const header = await objects.read(r.header);
+      const header = await objects.readBytes(r.header);
       const signature = await signatureHeaderOf(objects, servedVariant(r).rpm);
       const bytes = encodeSnippet({
         name: r.name, epoch: r.epoch ?? 0, version: r.version, release: r.release, arch: r.arch, nevra: formatNvra(r),
         build: r.header, installtime: options.installTime, header: header.toString('base64'), signature: signature.toString('base64'),
       });
-      const s = await objects.stage(bytes, { rewrite: options.rewrite?.has(objectIdOf(bytes)) === true });
+      const s = await objects.stageBytes(bytes, { rewrite: options.rewrite?.has(objectIdOf(bytes)) === true });
       if (s.slot !== null) options.staged.push(s);
       blob = s.id;
       size = bytes.length;
@@ -106,7 +106,7 @@ export async function buildLayerTree(objects: ObjectStore, builds: readonly Laye
  * A tree the store has is not walked (what it reaches is there), unless `throughStored`:
  * a restore, where it may reach a lost object staged again here.
  */
-async function dropUnreached(objects: ObjectStore, root: ObjectId, get: (id: ObjectId) => Promise<TreeObject>, staged: StagedObject[], keep: ReadonlySet<ObjectId>, throughStored: boolean): Promise<void> {
+async function dropUnreached(objects: ObjectStager, root: ObjectId, get: (id: ObjectId) => Promise<TreeObject>, staged: StagedObject[], keep: ReadonlySet<ObjectId>, throughStored: boolean): Promise<void> {
   const stagedIds = new Set(staged.map((s) => s.id));
   const reached = new Set<ObjectId>();
   const walk = async (id: ObjectId): Promise<void> => {

@@ -79,18 +79,18 @@ async function publishEntries(store: Store, ref: string, source: LayerSource, en
     const snippets: SnippetCache = new Map();
     let counts = { files: 0, bytes: 0 };
     const build = async (rewrite?: ReadonlySet<ObjectId>): Promise<BuiltLayer> => {
-      const imported = await importLayerEntries(store.objects, keepSnippets(entries(), snippets), { ...(options.onEntry ? { onEntry: options.onEntry } : {}), ...(rewrite ? { rewrite } : {}) });
+      const imported = await importLayerEntries(tx, keepSnippets(entries(), snippets), { ...(options.onEntry ? { onEntry: options.onEntry } : {}), ...(rewrite ? { rewrite } : {}) });
       try {
         if (imported.rootOpaque) {
           throw new BazaarError('ERR_BAD_INPUT', 'the layer\'s root directory is opaque (it would hide every layer below it); a layer of an image adds to the layers below, so import its content without the opaque marker');
         }
-        const db = await imageDb(store.objects, [imported.root], treeReader(store.objects), snippets);
+        const db = await imageDb(store, [imported.root], treeReader(store), snippets);
         const packages: LayerPackage[] = db.map((p) => ({ nevra: p.snippet.nevra, build: p.snippet.build }))
           .sort((a, b) => (a.nevra < b.nevra ? -1 : a.nevra > b.nevra ? 1 : 0));
         counts = { files: imported.files, bytes: imported.bytes };
         return { layer: { name, version, tree: imported.root, packages, source }, staged: imported.staged };
       } catch (err) {
-        await store.objects.discard(imported.staged);
+        await tx.discard(imported.staged);
         throw err;
       }
     };
@@ -98,20 +98,20 @@ async function publishEntries(store: Store, ref: string, source: LayerSource, en
     const built = await build();
     const base = () => ({ name, version, tree: built.layer.tree, packages: built.layer.packages.map((p) => p.nevra), ...counts });
     if (published !== undefined) {
-      const r = await restoreLayer(store.objects, tx, published, built, build, { dryRun: options.dryRun === true, snippets });
+      const r = await restoreLayer(store, tx, published, built, build, { dryRun: options.dryRun === true, snippets });
       return { ...base(), id: r.id, check: null, restored: r.restored };
     }
     try {
       if (options.dryRun) {
-        const check = await checkVersion(store.objects, tx, name, version, built.layer.tree, snippets);
-        await store.objects.discard(built.staged);
+        const check = await checkVersion(store, tx, name, version, built.layer.tree, snippets);
+        await tx.discard(built.staged);
         return { ...base(), id: null, check };
       }
       tx.stage(...built.staged);
-      const { id, check } = await publishLayer(store.objects, tx, built.layer, { force: options.force === true, snippets });
+      const { id, check } = await publishLayer(store, tx, built.layer, { force: options.force === true, snippets });
       return { ...base(), id, check };
     } catch (err) {
-      await store.objects.discard(built.staged);
+      await tx.discard(built.staged);
       throw err;
     }
   });

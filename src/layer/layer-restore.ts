@@ -8,8 +8,8 @@
  * untouched, becomes whole. Other content under a published version is refused.
  */
 import { BazaarError, isDamageError } from '../errors.js';
-import type { BranchView, LayerObject, ObjectId, ObjectStore, StagedObject, Transaction, TreeObject } from '../store/index.js';
-import { decodeKind, encodeKind, objectIdOf, readKind } from '../store/index.js';
+import type { BranchView, LayerObject, ObjectId, ObjectReader, ObjectStager, StagedObject, Transaction, TreeObject } from '../store/index.js';
+import { decodeKind, encodeKind, objectIdOf } from '../store/index.js';
 import type { SnippetCache } from '../pkgdb/index.js';
 import { checkAgainst, forcedBy, layerVersions } from './layers.js';
 
@@ -34,9 +34,9 @@ export interface RestoreResult {
  * object as published when it reads, else made again from `layer` (with the `forced`
  * record its version check gives, if any), which must hash to `id`.
  */
-async function publishedBytes(objects: ObjectStore, view: BranchView, id: ObjectId, layer: LayerFields, cache?: SnippetCache): Promise<Buffer | null> {
+async function publishedBytes(objects: ObjectReader, view: BranchView, id: ObjectId, layer: LayerFields, cache?: SnippetCache): Promise<Buffer | null> {
   let published: LayerObject | null = null;
-  try { published = await readKind(objects, id, 'layer'); } catch (err) { if (!isDamageError(err)) throw err; }
+  try { published = await objects.readKind(id, 'layer'); } catch (err) { if (!isDamageError(err)) throw err; }
   const candidates: Array<Omit<LayerObject, 'kind' | 'v'>> = [];
   if (published) {
     candidates.push({ ...layer, ...(published.forced ? { forced: published.forced } : {}) });
@@ -57,7 +57,7 @@ async function publishedBytes(objects: ObjectStore, view: BranchView, id: Object
 }
 
 /** Whether `layer` is the content of the published version `id` (its object read, or made again). */
-export async function isPublishedContent(objects: ObjectStore, view: BranchView, id: ObjectId, layer: LayerFields, cache?: SnippetCache): Promise<boolean> {
+export async function isPublishedContent(objects: ObjectReader, view: BranchView, id: ObjectId, layer: LayerFields, cache?: SnippetCache): Promise<boolean> {
   return (await publishedBytes(objects, view, id, layer, cache)) !== null;
 }
 
@@ -75,7 +75,7 @@ const freshIds = (staged: readonly StagedObject[]): Set<ObjectId> => new Set(sta
  * does not read them again; trees are read every round (a rewritten tree may reach
  * objects its damaged copy hid).
  */
-async function unreadable(objects: ObjectStore, root: ObjectId, fresh: ReadonlySet<ObjectId>, intact: Set<ObjectId>, replaced: Set<ObjectId>): Promise<ObjectId[]> {
+async function unreadable(objects: ObjectStager, root: ObjectId, fresh: ReadonlySet<ObjectId>, intact: Set<ObjectId>, replaced: Set<ObjectId>): Promise<ObjectId[]> {
   const bad: ObjectId[] = [];
   const seen = new Set<ObjectId>();
   const walk = async (id: ObjectId): Promise<void> => {
@@ -83,7 +83,7 @@ async function unreadable(objects: ObjectStore, root: ObjectId, fresh: ReadonlyS
     seen.add(id);
     let tree: TreeObject;
     // read, not readKind: a parsed copy cached in this process would hide a lost object
-    try { tree = decodeKind(await objects.read(id), id, 'tree'); } catch (err) {
+    try { tree = decodeKind(await objects.readBytes(id), id, 'tree'); } catch (err) {
       if (!isDamageError(err)) throw err;
       bad.push(id);
       return;
@@ -108,7 +108,7 @@ async function unreadable(objects: ObjectStore, root: ObjectId, fresh: ReadonlyS
  * no branch moves. Takes over `first.staged` (discarded on failure). `snippets`: the
  * content of snippets the build staged (not readable before the commit).
  */
-export async function restoreLayer(objects: ObjectStore, tx: Transaction, id: ObjectId, first: BuiltLayer, rebuild: RebuildLayer, options: { dryRun?: boolean; snippets?: SnippetCache } = {}): Promise<RestoreResult> {
+export async function restoreLayer(objects: ObjectReader, tx: Transaction, id: ObjectId, first: BuiltLayer, rebuild: RebuildLayer, options: { dryRun?: boolean; snippets?: SnippetCache } = {}): Promise<RestoreResult> {
   const { name, version, tree } = first.layer;
   let staged = first.staged;
   try {
@@ -118,27 +118,27 @@ export async function restoreLayer(objects: ObjectStore, tx: Transaction, id: Ob
     const intact = new Set<ObjectId>();
     const replaced = new Set<ObjectId>();
     for (;;) {
-      const bad = await unreadable(objects, tree, freshIds(staged), intact, replaced);
+      const bad = await unreadable(tx, tree, freshIds(staged), intact, replaced);
       if (bad.length === 0) break;
       const kept = bad.filter((x) => rewrite.has(x));
       if (kept.length) {
         throw new BazaarError('ERR_STORE_DAMAGED', `layer ${name}@${version}: ${kept.length} of its objects are damaged and not made by its content (${kept.slice(0, 3).join(', ')}${kept.length > 3 ? ', ...' : ''}): they are its packages' own, which a repair re-creates from the packages' .rpm files`, { data: { layer: name, version, objects: kept } });
       }
       for (const x of bad) rewrite.add(x);
-      await objects.discard(staged);
+      await tx.discard(staged);
       staged = [];
       const again = await rebuild(rewrite);
       staged = again.staged;
       if (again.layer.tree !== tree) throw new BazaarError('ERR_BAD_INPUT', `layer ${name}@${version}: its content changed while it was read; import it again`, { data: { layer: name, version } });
     }
-    const problem = await objects.check(id);
-    if (problem !== null) { staged.push(await objects.stage(bytes, { rewrite: problem !== 'missing' })); rewrite.add(id); }
+    const problem = await tx.check(id);
+    if (problem !== null) { staged.push(await tx.stageBytes(bytes, { rewrite: problem !== 'missing' })); rewrite.add(id); }
     // a large object is written whatever the store holds (its id is known only at its end): restored only if missing or damaged
     const restored = [...freshIds(staged)].filter((x) => rewrite.has(x) || replaced.has(x) || !objects.has(x));
-    if (options.dryRun) await objects.discard(staged); else tx.stage(...staged);
+    if (options.dryRun) await tx.discard(staged); else tx.stage(...staged);
     return { id, restored };
   } catch (err) {
-    await objects.discard(staged);
+    await tx.discard(staged);
     throw err;
   }
 }

@@ -12,8 +12,8 @@ import { checkLayerVersion, requiredBump } from './semver-bump.js';
 import { pickLayerVersion } from './layer-ref.js';
 import type { BumpReason, LayerVersionCheck } from './semver-bump.js';
 import type { Dependency } from '../rpm/index.js';
-import type { BranchView, LayerObject, ObjectId, ObjectStore, Transaction } from '../store/index.js';
-import { LAYER_PREFIX, layerBranch, readKind, stageKind, versionPath, VERSIONS_DIR } from '../store/index.js';
+import type { BranchView, LayerObject, ObjectId, ObjectReader, Transaction } from '../store/index.js';
+import { LAYER_PREFIX, layerBranch, stageKind, versionPath, VERSIONS_DIR } from '../store/index.js';
 import { treeReader } from '../stack/index.js';
 import { imageDb, installedMeta } from '../pkgdb/index.js';
 import type { SnippetCache } from '../pkgdb/index.js';
@@ -41,7 +41,7 @@ export function layerNames(view: BranchView): string[] {
 }
 
 /** The version a reference picks (`base@^1.2`: the highest admitted), with its object. */
-export async function pickLayer(objects: ObjectStore, view: BranchView, name: string, range: string): Promise<{ version: string; id: ObjectId; layer: LayerObject }> {
+export async function pickLayer(objects: ObjectReader, view: BranchView, name: string, range: string): Promise<{ version: string; id: ObjectId; layer: LayerObject }> {
   const versions = await layerVersions(view, name);
   if (versions.size === 0) throw new BazaarError('ERR_LAYER', `no layer ${name}`, { data: { layer: name }, reason: 'no-layer' });
   const version = pickLayerVersion([...versions.keys()], range);
@@ -49,11 +49,11 @@ export async function pickLayer(objects: ObjectStore, view: BranchView, name: st
     throw new BazaarError('ERR_LAYER', `no version of layer ${name} satisfies ${range} (published: ${[...versions.keys()].sort(semver.compare).join(', ')})`, { data: { layer: name, range }, reason: 'no-layer-version' });
   }
   const id = versions.get(version) as ObjectId;
-  return { version, id, layer: await readKind(objects, id, 'layer') };
+  return { version, id, layer: await objects.readKind(id, 'layer') };
 }
 
 /** Everything the packages of a layer (its snippets) provide. */
-export async function layerProvides(objects: ObjectStore, tree: ObjectId, cache?: SnippetCache): Promise<Dependency[]> {
+export async function layerProvides(objects: ObjectReader, tree: ObjectId, cache?: SnippetCache): Promise<Dependency[]> {
   const db = await imageDb(objects, [tree], treeReader(objects), cache);
   return db.flatMap((p) => installedMeta(p).provides);
 }
@@ -64,14 +64,14 @@ export interface VersionCheck extends Omit<LayerVersionCheck, 'ok'> { ok: boolea
  * What publishing `name@version` with this content needs: the previous version (the
  * highest below it), the bump required by the Provides change and the one made.
  */
-export async function checkVersion(objects: ObjectStore, view: BranchView, name: string, version: string, tree: ObjectId, cache?: SnippetCache): Promise<VersionCheck> {
+export async function checkVersion(objects: ObjectReader, view: BranchView, name: string, version: string, tree: ObjectId, cache?: SnippetCache): Promise<VersionCheck> {
   const versions = await layerVersions(view, name);
   if (versions.has(version)) throw new BazaarError('ERR_LAYER', `layer ${name}@${version} is already published, and published layers never change; publish a new version`, { data: { layer: name, version } });
   return checkAgainst(objects, versions, name, version, tree, cache);
 }
 
 /** The version check against the published `versions` (which do not hold `version`). */
-export async function checkAgainst(objects: ObjectStore, versions: ReadonlyMap<string, ObjectId>, name: string, version: string, tree: ObjectId, cache?: SnippetCache): Promise<VersionCheck> {
+export async function checkAgainst(objects: ObjectReader, versions: ReadonlyMap<string, ObjectId>, name: string, version: string, tree: ObjectId, cache?: SnippetCache): Promise<VersionCheck> {
   const lower = [...versions.keys()].filter((v) => semver.lt(v, version)).sort(semver.rcompare);
   const higher = [...versions.keys()].filter((v) => semver.gt(v, version));
   const next = await layerProvides(objects, tree, cache);
@@ -81,7 +81,7 @@ export async function checkAgainst(objects: ObjectStore, versions: ReadonlyMap<s
     return { ok: true, previous: null, required: 'patch', actual: null, reasons: [] };
   }
   const previous = lower[0];
-  const prevLayer = await readKind(objects, versions.get(previous) as ObjectId, 'layer');
+  const prevLayer = await objects.readKind(versions.get(previous) as ObjectId, 'layer');
   const previousProvides = await layerProvides(objects, prevLayer.tree);
   try {
     const r = checkLayerVersion({ name, previous, next: version, previousProvides, nextProvides: next });
@@ -102,12 +102,12 @@ export function forcedBy(check: VersionCheck): Pick<LayerObject, 'forced'> {
  * Publishes a layer version in `tx`. An understated version is refused
  * (ERR_POLICY_VIOLATION with the reasons) unless `force`, which records it in the layer.
  */
-export async function publishLayer(objects: ObjectStore, tx: Transaction, layer: Omit<LayerObject, 'kind' | 'v' | 'forced'>, options: { force?: boolean; snippets?: SnippetCache } = {}): Promise<{ id: ObjectId; check: VersionCheck }> {
+export async function publishLayer(objects: ObjectReader, tx: Transaction, layer: Omit<LayerObject, 'kind' | 'v' | 'forced'>, options: { force?: boolean; snippets?: SnippetCache } = {}): Promise<{ id: ObjectId; check: VersionCheck }> {
   const check = await checkVersion(objects, tx, layer.name, layer.version, layer.tree, options.snippets);
   if (!check.ok && !options.force) {
     throw new BazaarError('ERR_POLICY_VIOLATION', `${check.message}; publish with --force to record it anyway`, { data: { layer: layer.name, version: layer.version, required: check.required, reasons: check.reasons } });
   }
-  const staged = await stageKind(objects, 'layer', { ...layer, ...forcedBy(check) });
+  const staged = await stageKind(tx, 'layer', { ...layer, ...forcedBy(check) });
   tx.stage(staged);
   const summary = `${layer.packages.length} package${layer.packages.length === 1 ? '' : 's'}`;
   await tx.update(layerBranch(layer.name), [{ path: versionPath(layer.version), id: staged.id }],

@@ -8,7 +8,7 @@
 import { BazaarError } from '../errors.js';
 import { BUILTIN_GROUPS } from './linked-image.js';
 import type { BranchView, Store } from '../store/index.js';
-import { GROUPS_BRANCH, readKind } from '../store/index.js';
+import { GROUPS_BRANCH } from '../store/index.js';
 
 export const DEFAULT_MINIMAL = ['filesystem', 'setup', 'libc6', 'kernel-image-*'];
 
@@ -21,7 +21,7 @@ export const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 export async function groupMembers(store: Store, view: BranchView, name: string): Promise<GroupInfo> {
   if (name === 'core-os' || name === 'all') return { name, members: null, kind: 'computed' };
   const id = await view.read(GROUPS_BRANCH, name);
-  if (id !== null) return { name, members: (await readKind(store.objects, id, 'group')).members, kind: 'configured' };
+  if (id !== null) return { name, members: (await store.readKind(id, 'group')).members, kind: 'configured' };
   if (name === 'minimal') return { name, members: DEFAULT_MINIMAL, kind: 'default' };
   throw new BazaarError('ERR_USAGE', `no group ${name}`, { data: { group: name }, reason: 'no-group' });
 }

@@ -13,7 +13,6 @@ import { BazaarError } from '../errors.js';
 import type { Violation } from './linked-image.js';
 import type { SetProblem } from '../resolver/index.js';
 import type { BranchView, ImageObject, ObjectId, Store } from '../store/index.js';
-import { readKind } from '../store/index.js';
 import { treeReader } from '../stack/index.js';
 import { imageClosure, unaccepted } from './image-closure.js';
 import { imagePackages } from './image-packages.js';
@@ -50,7 +49,7 @@ export class FamilyJudge {
   private readonly rules = new Map<string, Promise<LinkRules>>();
 
   constructor(private readonly store: Store, private readonly view: BranchView) {
-    this.get = treeReader(store.objects);
+    this.get = treeReader(store);
   }
 
   /** Every image's current object, read once. */
@@ -59,7 +58,7 @@ export class FamilyJudge {
       const out = new Map<string, { id: ObjectId; image: ImageObject }>();
       for (const name of imageNames(this.view)) {
         const id = await imageId(this.view, name);
-        out.set(name, { id, image: await readKind(this.store.objects, id, 'image') });
+        out.set(name, { id, image: await this.store.readKind(id, 'image') });
       }
       this.objects = out;
     }
@@ -79,7 +78,7 @@ export class FamilyJudge {
 
   private parent(name: string): Promise<LoadedImage> {
     let p = this.parents.get(name);
-    if (!p) { p = this.object(name).then((o) => loadImage(this.store.objects, o.id, this.get)); this.parents.set(name, p); }
+    if (!p) { p = this.object(name).then((o) => loadImage(this.store, o.id, this.get)); this.parents.set(name, p); }
     return p;
   }
 
@@ -93,7 +92,7 @@ export class FamilyJudge {
   /** One image, as it stands in the view. */
   async judge(name: string): Promise<AuditEntry> {
     const { id, image } = await this.object(name);
-    const load = async (): Promise<LoadedImage['db']> => (await loadImage(this.store.objects, id, this.get)).db;
+    const load = async (): Promise<LoadedImage['db']> => (await loadImage(this.store, id, this.get)).db;
     const link = image.parent;
     const parent = link ? await this.parent(link.name) : null;
     const rules = link && parent ? await this.rulesFor(link.policy, parent) : null;
@@ -135,7 +134,7 @@ export async function layerExceptions(store: Store, view: BranchView): Promise<L
   const out: LayerAuditEntry[] = [];
   for (const name of layerNames(view).sort()) {
     for (const [version, id] of [...(await layerVersions(view, name))].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-      const layer = await readKind(store.objects, id, 'layer');
+      const layer = await store.readKind(id, 'layer');
       if (layer.nodeps?.length) out.push({ kind: 'layer', layer: name, version, nodeps: layer.nodeps });
     }
   }

@@ -10,8 +10,7 @@ import { BazaarError, isDamageError } from '../errors.js';
 import { formatLinkPolicy, parseLinkPolicy } from './linked-image.js';
 import type { Violation } from './linked-image.js';
 import { channelSource, MemorySource } from '../resolver/index.js';
-import type { BranchView, ImageObject, ImageParent, ObjectId, Store, Transaction } from '../store/index.js';
-import { readKind } from '../store/index.js';
+import type { BranchView, ImageObject, ImageParent, ObjectId, ObjectReader, Store, Transaction } from '../store/index.js';
 import { treeReader } from '../stack/index.js';
 import { applyPlan, imageId, imageNames, loadImage, planChange, planLines, recordsOfChannel } from '../image/index.js';
 import type { ChangeResult, ImageChange, LoadedImage, RecordOf } from '../image/index.js';
@@ -26,7 +25,7 @@ import type { LinkRules } from './link-policy.js';
  * call (a write must not leave a child behind), unless the reader passes `onDamaged`: then
  * it is told of it (whether it is a child cannot be known) and the rest are listed.
  */
-export async function childrenOf(view: BranchView, objects: Store['objects'], parent: string, onDamaged?: (name: string, err: BazaarError) => void): Promise<Array<{ id: ObjectId; image: ImageObject }>> {
+export async function childrenOf(view: BranchView, objects: ObjectReader, parent: string, onDamaged?: (name: string, err: BazaarError) => void): Promise<Array<{ id: ObjectId; image: ImageObject }>> {
   const out: Array<{ id: ObjectId; image: ImageObject }> = [];
   for (const name of imageNames(view)) {
     // the image object alone says whose child it is; package sets are read only where needed
@@ -34,7 +33,7 @@ export async function childrenOf(view: BranchView, objects: Store['objects'], pa
     let image: ImageObject;
     try {
       id = await imageId(view, name);
-      image = await readKind(objects, id, 'image');
+      image = await objects.readKind(id, 'image');
     } catch (err) {
       if (!onDamaged || !isDamageError(err)) throw err;
       onDamaged(name, err);
@@ -49,7 +48,7 @@ export async function childrenOf(view: BranchView, objects: Store['objects'], pa
 export async function rulesOf(store: Store, view: BranchView, child: LoadedImage, parentNow?: LoadedImage): Promise<LinkRules | null> {
   const link = child.image.parent;
   if (!link) return null;
-  const parent = parentNow ?? (await loadImage(store.objects, await imageId(view, link.name)));
+  const parent = parentNow ?? (await loadImage(store, await imageId(view, link.name)));
   return linkRules(store, view, link.policy, parent);
 }
 
@@ -125,13 +124,13 @@ export interface FamilyResult { image: string; version: string; id: ObjectId; in
  */
 export async function carryChildren(store: Store, tx: Transaction, parentId: ObjectId, options: { skipChildren?: boolean; previous?: ObjectId } = {}): Promise<FamilyResult[]> {
   if (options.skipChildren) return [];
-  const get = treeReader(store.objects);
-  const parent = await loadImage(store.objects, parentId, get);
+  const get = treeReader(store);
+  const parent = await loadImage(store, parentId, get);
   const out: FamilyResult[] = [];
   const blockers: string[] = [];
   const rulesByPolicy = new Map<string, LinkRules>();
-  const before = options.previous && options.previous !== parentId ? await loadImage(store.objects, options.previous, get) : null;
-  for (const { id, image } of await childrenOf(tx, store.objects, parent.image.name)) {
+  const before = options.previous && options.previous !== parentId ? await loadImage(store, options.previous, get) : null;
+  for (const { id, image } of await childrenOf(tx, store, parent.image.name)) {
     const link = image.parent as ImageParent;
     try {
       let rules = rulesByPolicy.get(link.policy);
@@ -144,7 +143,7 @@ export async function carryChildren(store: Store, tx: Transaction, parentId: Obj
       }
       // the summary and the closure verdict spare loading children that need nothing; one loaded to make them is kept
       let loaded: LoadedImage | undefined;
-      const load = async (): Promise<LoadedImage> => (loaded ??= await loadImage(store.objects, id, get));
+      const load = async (): Promise<LoadedImage> => (loaded ??= await loadImage(store, id, get));
       const found = violations(rules, await imagePackages(store, id, async () => (await load()).db));
       if (found.length === 0 && unaccepted(await imageClosure(store, id, rules, async () => (await load()).db), image).length === 0) continue;
       const child = await load();
@@ -172,7 +171,7 @@ export async function followGroup(store: Store, tx: Transaction, group: string):
   const blockers: string[] = [];
   const following: string[] = [];
   for (const name of imageNames(tx)) {
-    const c = await loadImage(store.objects, await imageId(tx, name));
+    const c = await loadImage(store, await imageId(tx, name));
     const link = c.image.parent;
     if (!link || parseLinkPolicy(link.policy).group !== group) continue;
     following.push(name);
@@ -194,7 +193,7 @@ async function checkNoCycle(store: Store, view: BranchView, child: string, paren
   let at: string | undefined = parent;
   for (let depth = 0; at !== undefined && depth < 64; depth++) {
     if (at === child) throw new BazaarError('ERR_USAGE', `linking ${child} under ${parent} would make ${child} its own ancestor`, { data: { child, parent } });
-    at = (await loadImage(store.objects, await imageId(view, at))).image.parent?.name;
+    at = (await loadImage(store, await imageId(view, at))).image.parent?.name;
   }
 }
 
@@ -208,8 +207,8 @@ async function checkNoCycle(store: Store, view: BranchView, child: string, paren
 export async function linkImage(store: Store, child: string, parent: string, policyText: string): Promise<ChangeResult & { children: FamilyResult[] }> {
   const policy = formatLinkPolicy(parseLinkPolicy(policyText));
   return store.write(async (tx) => {
-    const c = await loadImage(store.objects, await imageId(tx, child));
-    const p = await loadImage(store.objects, await imageId(tx, parent));
+    const c = await loadImage(store, await imageId(tx, child));
+    const p = await loadImage(store, await imageId(tx, parent));
     await checkNoCycle(store, tx, child, parent);
     const rules = await linkRules(store, tx, policy, p);
     const link: ImageParent = { name: parent, policy };
@@ -224,9 +223,9 @@ export async function linkImage(store: Store, child: string, parent: string, pol
 export async function setLinkPolicy(store: Store, child: string, policyText: string): Promise<ChangeResult & { children: FamilyResult[] }> {
   const policy = formatLinkPolicy(parseLinkPolicy(policyText));
   return store.write(async (tx) => {
-    const c = await loadImage(store.objects, await imageId(tx, child));
+    const c = await loadImage(store, await imageId(tx, child));
     if (!c.image.parent) throw new BazaarError('ERR_USAGE', `image ${child} is not linked`, { data: { image: child, policy }, reason: 'not-linked' });
-    const p = await loadImage(store.objects, await imageId(tx, c.image.parent.name));
+    const p = await loadImage(store, await imageId(tx, c.image.parent.name));
     const rules = await linkRules(store, tx, policy, p);
     const link: ImageParent = { name: c.image.parent.name, policy };
     const r = await bringIntoCompliance(store, tx, { ...c, image: { ...c.image, parent: undefined } }, rules, `set policy of ${child} to ${policy}`, link) as ChangeResult;
@@ -243,7 +242,7 @@ export async function setLinkPolicy(store: Store, child: string, policyText: str
  */
 export async function unlinkImage(store: Store, child: string): Promise<ChangeResult & { children: FamilyResult[] }> {
   return store.write(async (tx) => {
-    const c = await loadImage(store.objects, await imageId(tx, child));
+    const c = await loadImage(store, await imageId(tx, child));
     if (!c.image.parent) throw new BazaarError('ERR_USAGE', `image ${child} is not linked`);
     const alone = { ...c, image: { ...c.image, parent: undefined } };
     const plan = unaccepted(await imageClosure(store, c.id, null, async () => c.db), c.image).length === 0 ? { add: [], remove: [] }
@@ -258,7 +257,7 @@ export async function unlinkImage(store: Store, child: string): Promise<ChangeRe
 /** Brings a child back into compliance (after --skip-children, or a policy change). */
 export async function syncImage(store: Store, child: string): Promise<(ChangeResult & { children: FamilyResult[] }) | null> {
   return store.write(async (tx) => {
-    const c = await loadImage(store.objects, await imageId(tx, child));
+    const c = await loadImage(store, await imageId(tx, child));
     const rules = await rulesOf(store, tx, c);
     if (!rules || !c.image.parent) throw new BazaarError('ERR_USAGE', `image ${child} is not linked to a parent; nothing to sync with`);
     const r = await bringIntoCompliance(store, tx, c, rules, `sync ${child} with ${c.image.parent.name} (${c.image.parent.policy})`, { name: c.image.parent.name, policy: c.image.parent.policy });
@@ -279,7 +278,7 @@ export async function linkTree(store: Store, view: BranchView): Promise<LinkNode
   // the image objects alone say who links to whom: package sets are not read
   const read = async (name: string): Promise<{ name: string; image: ImageObject | null; damaged?: string }> => {
     try {
-      return { name, image: await readKind(store.objects, await imageId(view, name), 'image') };
+      return { name, image: await store.readKind(await imageId(view, name), 'image') };
     } catch (err) {
       if (!isDamageError(err)) throw err;
       return { name, image: null, damaged: err.message.split('\n')[0] };

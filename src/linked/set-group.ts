@@ -23,7 +23,7 @@ export async function setGroup(store: Store, name: string, members: readonly str
   if (name === 'core-os' || name === 'all') throw new BazaarError('ERR_USAGE', `group ${name} is computed (${name === 'all' ? 'every package' : 'what the core-os incorporation requires'}); it cannot be set`);
   if (members.length === 0) throw new BazaarError('ERR_USAGE', `give group ${name} at least one package name or glob pattern`);
   return store.write(async (tx) => {
-    const staged = await stageKind(store.objects, 'group', { name, members: [...members] });
+    const staged = await stageKind(tx, 'group', { name, members: [...members] });
     tx.stage(staged);
     await tx.update(GROUPS_BRANCH, [{ path: name, id: staged.id }], `set group ${name}: ${members.join(' ')}`);
     await followGroup(store, tx, name);

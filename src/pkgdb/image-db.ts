@@ -7,7 +7,7 @@
 import { packageMeta, RpmHeader } from '../rpm/index.js';
 import type { PackageMeta } from '../rpm/index.js';
 import { SNIPPET_DIR, decodeSnippet } from '../store/index.js';
-import type { ObjectId, ObjectStore, SnippetObject } from '../store/index.js';
+import type { ObjectId, ObjectReader, SnippetObject } from '../store/index.js';
 import type { PackageRecord } from '../resolver/index.js';
 import type { GetTree } from '../stack/index.js';
 import { mergedDir } from '../stack/index.js';
@@ -27,27 +27,27 @@ export interface InstalledPackage {
 export type SnippetCache = Map<ObjectId, { snippet: SnippetObject; header: Buffer }>;
 
 /**
- * Every caller without its own cache shares one per object store: snippets are immutable
+ * Every caller without its own cache shares one per store (the reader it passes): snippets are immutable
  * (content-addressed, verified when first read), and sharing their header buffers lets
  * installedMeta parse each header once per process. Bounded: cleared when it grows past
  * SHARED_SNIPPETS_MAX.
  */
-const sharedSnippets = new WeakMap<ObjectStore, SnippetCache>();
+const sharedSnippets = new WeakMap<ObjectReader, SnippetCache>();
 const SHARED_SNIPPETS_MAX = 8192;
-function snippetCacheOf(objects: ObjectStore): SnippetCache {
+function snippetCacheOf(objects: ObjectReader): SnippetCache {
   let c = sharedSnippets.get(objects);
   if (!c) { c = new Map(); sharedSnippets.set(objects, c); }
   if (c.size > SHARED_SNIPPETS_MAX) c.clear();
   return c;
 }
 
-export async function imageDb(objects: ObjectStore, layers: readonly ObjectId[], get: GetTree, cache: SnippetCache = snippetCacheOf(objects)): Promise<InstalledPackage[]> {
+export async function imageDb(objects: ObjectReader, layers: readonly ObjectId[], get: GetTree, cache: SnippetCache = snippetCacheOf(objects)): Promise<InstalledPackage[]> {
   const out: InstalledPackage[] = [];
   for (const [file, { entry, layer }] of await mergedDir(layers, SNIPPET_DIR, get)) {
     if (entry.kind !== 'file' || !entry.id || !file.endsWith('.json')) continue;
     let hit = cache.get(entry.id);
     if (!hit) {
-      const s = decodeSnippet(await objects.read(entry.id), `${SNIPPET_DIR}/${file}`);
+      const s = decodeSnippet(await objects.readBytes(entry.id), `${SNIPPET_DIR}/${file}`);
       const { headerBytes, ...snippet } = s;
       hit = { snippet, header: headerBytes };
       cache.set(entry.id, hit);

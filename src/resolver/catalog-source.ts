@@ -17,7 +17,7 @@ import { compareBuilds } from '../policy/index.js';
 import type { OrderOptions } from '../policy/index.js';
 import { nevraKey } from '../rpm/index.js';
 import type { BranchView, ObjectId, Store } from '../store/index.js';
-import { buildOfPath, channelSettings, fromNearestCached, orderOf, universeCacheDir } from '../store/index.js';
+import { buildOfPath, channelSettings, orderOf, universeCacheDir } from '../store/index.js';
 import { loadUniverseCache, saveUniverseCache } from './universe-cache.js';
 import { MemorySource } from './memory-source.js';
 import type { PackageRecord, PackageSource } from './source.js';
@@ -74,7 +74,7 @@ export async function channelSource(store: Store, view: BranchView, channel: str
     }
   }
   // From the nearest cached ancestor, reading only what changed since.
-  const { base, changes } = await fromNearestCached(view.repo, commit, ANCESTOR_SEARCH, async (at) => {
+  const { base, changes } = await view.fromNearestCached(commit, ANCESTOR_SEARCH, async (at) => {
     if (!hasCache(store, at)) return null;
     try { return (await loadUniverseCache(universeCacheDir(store.dir, at))).packages(); } catch { return null; /* rebuilt below */ }
   });

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { errnoError, resolveInRoot } from './install-tree.js';
 import type { FileStat, InstallTree } from './install-tree.js';
-import type { ObjectId, ObjectStore, TreeEntry } from '../store/index.js';
+import type { ObjectId, ObjectReader, TreeEntry } from '../store/index.js';
 import { TYPE_BITS } from '../archive/index.js';
 import { mergedTree, OwnerIds } from '../stack/index.js';
 import { encodePathBytes } from '../fs/index.js';
@@ -25,10 +25,10 @@ const ROOT: TreeEntry = { name: '', kind: 'dir', mode: 0o040755, user: '0', grou
 
 export class ImageTree implements InstallTree {
   /** Byte path to entry and its inode number (its position in the walk). */
-  private constructor(private readonly objects: ObjectStore, private readonly entries: Map<string, { entry: TreeEntry; ino: bigint }>, private readonly owners: OwnerIds) {}
+  private constructor(private readonly objects: ObjectReader, private readonly entries: Map<string, { entry: TreeEntry; ino: bigint }>, private readonly owners: OwnerIds) {}
 
   /** Reads the metadata of every entry of the layers (lowest first). */
-  static async open(objects: ObjectStore, layerRoots: readonly ObjectId[]): Promise<ImageTree> {
+  static async open(objects: ObjectReader, layerRoots: readonly ObjectId[]): Promise<ImageTree> {
     const entries = new Map<string, { entry: TreeEntry; ino: bigint }>([['/', { entry: ROOT, ino: 1n }]]);
     let names = false;
     for await (const m of mergedTree(objects, layerRoots)) {
@@ -95,7 +95,7 @@ export class ImageTree implements InstallTree {
     let found;
     try { found = this.entry(path, true); } catch { return null; }
     if (found.entry.kind !== 'file') return null;
-    return found.entry.id ? (await this.objects.read(found.entry.id)).toString('latin1') : '';
+    return found.entry.id ? (await this.objects.readBytes(found.entry.id)).toString('latin1') : '';
   }
 
   capability(path: string): Buffer | null {

@@ -22,7 +22,7 @@ import { BazaarError, isErrno } from '../errors.js';
 import { formatNevraWithEpoch, formatNvra, LEAD_SIZE, RpmHeader } from '../rpm/index.js';
 import { createrepoOrder, formatPackage, writeRepository } from '../rpmmd/index.js';
 import type { Formatted, FormattedPackage, RepoPackage } from '../rpmmd/index.js';
-import { CACHE_TMP_PREFIX, channelBranch, channelSettings, checkSealedDir, pruneRpmmd, readDerived, readKind, rpmmdCacheDir, rpmmdGenerationDir, sealDir, servedVariant, signatureHeaderOf, TaskPool, writeDerived } from '../store/index.js';
+import { CACHE_TMP_PREFIX, channelBranch, channelSettings, checkSealedDir, pruneRpmmd, readDerived, rpmmdCacheDir, rpmmdGenerationDir, sealDir, servedVariant, signatureHeaderOf, TaskPool, writeDerived } from '../store/index.js';
 import type { BuildRecord, ObjectId, Snapshot, Store } from '../store/index.js';
 
 /** The `.rpm` behind one `location href`. */
@@ -76,7 +76,7 @@ export function packageHref(r: Pick<BuildRecord, 'name' | 'version' | 'release' 
 async function signatureOf(store: Store, rpm: ObjectId): Promise<Buffer> {
   const cached = readDerived(store.dir, SIGNATURE_KIND, rpm);
   if (cached !== null) return Buffer.from(cached, 'base64');
-  const sig = await signatureHeaderOf(store.objects, rpm);
+  const sig = await signatureHeaderOf(store, rpm);
   writeDerived(store.dir, SIGNATURE_KIND, rpm, sig.toString('base64'));
   return sig;
 }
@@ -88,7 +88,7 @@ async function signatureOf(store: Store, rpm: ObjectId): Promise<Buffer> {
  */
 export async function repoPackageOf(store: Store, record: BuildRecord, href: string): Promise<RepoPackage> {
   const variant = servedVariant(record);
-  const headerBytes = await store.objects.read(record.header);
+  const headerBytes = await store.readBytes(record.header);
   const sigBytes = await signatureOf(store, variant.rpm);
   const headerStart = LEAD_SIZE + sigBytes.length + ((8 - (sigBytes.length % 8)) % 8);
   return {
@@ -180,7 +180,7 @@ export class RepoCache {
     const started = Date.now();
     const index = await this.store.indexOf(commit);
     const packages = new Map<string, RepoFile>();
-    const records = await Promise.all(index.builds.map((b) => readKind(this.store.objects, b.value, 'build')));
+    const records = await Promise.all(index.builds.map((b) => this.store.readKind(b.value, 'build')));
     const hrefs: string[] = [];
     const taken = new Set<string>();
     for (const record of records) {

@@ -88,7 +88,7 @@ export async function objectSize(store: Store, id: ObjectId): Promise<number> {
   const known = sizes.get(id);
   if (known !== undefined) return known;
   let n = 0;
-  for await (const chunk of store.objects.stream(id)) n += chunk.length;
+  for await (const chunk of store.stream(id)) n += chunk.length;
   if (sizes.size >= SIZES_MAX) sizes.delete(sizes.keys().next().value as ObjectId);
   sizes.set(id, n);
   return n;
@@ -111,7 +111,7 @@ const notFound = (id: ObjectId): BazaarError => new BazaarError('ERR_STORE_OBJEC
  * rather than a cut connection); a larger one streams on, holding one frame at a time.
  */
 async function objectBody(store: Store, id: ObjectId): Promise<Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>> {
-  const it = store.objects.stream(id)[Symbol.asyncIterator]();
+  const it = store.stream(id)[Symbol.asyncIterator]();
   const first = await it.next();
   if (first.done) return new Uint8Array(0);
   const second = await it.next();
@@ -143,12 +143,12 @@ export async function sendObject(c: Context, store: Store, id: ObjectId, options
   const spec = rangeApplies(c.req.header('If-Range'), etag) ? rangeSpec(c.req.header('Range')) : null;
   const acceptsZstd = /(^|,)\s*zstd\s*(;\s*q=(?!0(\.0*)?\s*(,|$))[\d.]+)?\s*(,|$)/i.test(c.req.header('Accept-Encoding') ?? '');
   if (acceptsZstd && spec === null) {
-    const stored = store.objects.backend.storedSize(id);
+    const stored = store.storedSize(id);
     if (stored === null) throw notFound(id);
     headers['Content-Encoding'] = 'zstd';
     headers['Content-Length'] = String(stored);
     if (head) return new Response(null, { status: 200, headers });
-    const raw = await store.objects.backend.readStream(id);
+    const raw = await store.storedStream(id);
     if (raw === null) throw notFound(id);
     return new Response(webStream(raw), { status: 200, headers });
   }
@@ -161,7 +161,7 @@ export async function sendObject(c: Context, store: Store, id: ObjectId, options
     headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
     headers['Content-Length'] = String(range.end - range.start + 1);
     if (head) return new Response(null, { status: 206, headers });
-    return new Response(webStream(slice(store.objects.stream(id), range.start, range.end)), { status: 206, headers });
+    return new Response(webStream(slice(store.stream(id), range.start, range.end)), { status: 206, headers });
   }
   headers['Content-Length'] = String(size);
   if (head) return new Response(null, { status: 200, headers });

@@ -7,41 +7,21 @@
  * commit made before it arrived; a snapshot is closed (its lease dropped) once the state
  * has moved on and its last request has finished.
  */
-import { statSync } from 'node:fs';
 import { BazaarError } from '../errors.js';
-import { stateDir } from '../store/index.js';
 import type { Snapshot, Store } from '../store/index.js';
 
 /** What routes read through: `store.read`'s contract. */
 export interface Reads { read<T>(fn: (view: Snapshot) => Promise<T>): Promise<T> }
 
-/** Far more than a file-time tick (jiffies: 1-10 ms), far less than a person notices. */
-const TICK_MARGIN_MS = 100;
-
 interface Shared { snap: Snapshot; users: number; stale: boolean }
 
 export class SnapshotPool {
   private current: Shared | null = null;
-  /** The state directory as last seen, and the newest state then. */
-  private seen: { mtimeMs: number; ino: number; seq: number } | null = null;
 
   constructor(private readonly store: Store) {}
 
-  /**
-   * The newest state's number. Every commit adds a file to the state directory, so an
-   * unchanged directory (same inode and mtime) means no commit since it was last read —
-   * provided that mtime is old enough that a later commit cannot share its timestamp
-   * (the kernel's clock for file times ticks every few ms): a recent one is read again.
-   */
-  private latestSeq(): number {
-    let st: { mtimeMs: number; ino: number } | null = null;
-    try { st = statSync(stateDir(this.store.dir)); } catch { /* no state yet: read it below */ }
-    const seen = this.seen;
-    if (st && seen && st.ino === seen.ino && st.mtimeMs === seen.mtimeMs && Date.now() - st.mtimeMs > TICK_MARGIN_MS) return seen.seq;
-    const seq = this.store.states.latest().seq;
-    this.seen = st ? { mtimeMs: st.mtimeMs, ino: st.ino, seq } : null;
-    return seq;
-  }
+  /** The newest state's number, as cheaply as the store can tell it (Store.latestSeq). */
+  private latestSeq(): number { return this.store.latestSeq(); }
 
   /** A snapshot being opened: requests that arrive meanwhile wait for the same one. */
   private opening: Promise<Shared> | null = null;

@@ -9,8 +9,7 @@
  * layer of many packages costs the trees where they overlap, not all of them again.
  */
 import { BazaarError } from '../errors.js';
-import { readKind } from '../store/index.js';
-import type { ObjectId, TreeEntry, TreeObject } from '../store/index.js';
+import type { ObjectId, ObjectReader, TreeEntry, TreeObject } from '../store/index.js';
 
 /** A tree and what it stands for in messages ("package bash-5.2-alt1.x86_64"). */
 export interface TreePart { id: ObjectId; label: string }
@@ -61,11 +60,11 @@ export async function composeTrees(parts: readonly TreePart[], get: GetTree, put
 }
 
 /** A GetTree over the store that reads each tree once. */
-export function treeReader(objects: Parameters<typeof readKind>[0]): GetTree {
+export function treeReader(objects: ObjectReader): GetTree {
   const cache = new Map<ObjectId, Promise<TreeObject>>();
   return (id) => {
     let t = cache.get(id);
-    if (!t) { t = readKind(objects, id, 'tree'); cache.set(id, t); }
+    if (!t) { t = objects.readKind(id, 'tree'); cache.set(id, t); }
     return t;
   };
 }

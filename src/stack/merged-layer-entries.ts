@@ -7,7 +7,7 @@
  * the store, verified, when the writer asks for it. Sockets, which tar cannot hold, are
  * left out and reported through `onSkip`.
  */
-import type { ObjectId, ObjectStore } from '../store/index.js';
+import type { ObjectId, ObjectReader } from '../store/index.js';
 import { treeReader } from './compose-tree.js';
 import { DirTimes } from './dir-times.js';
 import { TYPE_BITS } from '../archive/index.js';
@@ -17,7 +17,7 @@ import type { WalkOptions } from './merged-tree.js';
 import { OwnerIds } from './owner-ids.js';
 import { EMPTY_BLOB } from '../store/index.js';
 
-export async function* mergedLayerEntries(objects: ObjectStore, layerRoots: readonly ObjectId[], options: WalkOptions & { onSkip?: (path: string) => void } = {}): AsyncGenerator<LayerEntry> {
+export async function* mergedLayerEntries(objects: ObjectReader, layerRoots: readonly ObjectId[], options: WalkOptions & { onSkip?: (path: string) => void } = {}): AsyncGenerator<LayerEntry> {
   const owners = new OwnerIds(objects, layerRoots);
   const firstOfGroup = new Map<string, string>();
   const dirTimes = new DirTimes(treeReader(objects));

@@ -19,8 +19,8 @@
  * each directory on the current path, the tree objects of the layers that take part in it.
  */
 import { BazaarError } from '../errors.js';
-import type { ObjectId, ObjectStore, TreeEntry, TreeObject } from '../store/index.js';
-import { isEntryName, joinTreePath, readKind } from '../store/index.js';
+import type { ObjectId, ObjectReader, TreeEntry, TreeObject } from '../store/index.js';
+import { isEntryName, joinTreePath } from '../store/index.js';
 import { quotePath } from '../fs/index.js';
 
 export interface MergedEntry {
@@ -62,8 +62,8 @@ class TreeReader {
   private readonly ahead = new Map<ObjectId, Promise<TreeObject>>();
   private readonly load: (id: ObjectId) => Promise<TreeObject>;
 
-  constructor(objects: ObjectStore, cache?: TreeSource) {
-    this.load = cache ? (id) => cache.read(id) : (id) => readKind(objects, id, 'tree');
+  constructor(objects: ObjectReader, cache?: TreeSource) {
+    this.load = cache ? (id) => cache.read(id) : (id) => objects.readKind(id, 'tree');
   }
 
   prefetch(id: ObjectId): void {
@@ -138,7 +138,7 @@ function readAhead(trees: TreeReader, frame: Frame, raw: boolean): void {
   }
 }
 
-async function* walk(objects: ObjectStore, roots: Source[], raw: boolean, options: WalkOptions): AsyncGenerator<MergedEntry> {
+async function* walk(objects: ObjectReader, roots: Source[], raw: boolean, options: WalkOptions): AsyncGenerator<MergedEntry> {
   const trees = new TreeReader(objects, options.trees);
   const frames: Frame[] = [await openFrame(trees, '', 0, roots)];
   while (frames.length) {
@@ -169,14 +169,14 @@ async function* walk(objects: ObjectStore, roots: Source[], raw: boolean, option
  * order; whiteouts and opaque markers are applied, never shown.
  *
  * @example
- *   for await (const e of mergedTree(store.objects, [base, runtime, app])) console.log(e.path, e.entry.kind);
+ *   for await (const e of mergedTree(store, [base, runtime, app])) console.log(e.path, e.entry.kind);
  */
-export function mergedTree(objects: ObjectStore, layerRoots: readonly ObjectId[], options: WalkOptions = {}): AsyncGenerator<MergedEntry> {
+export function mergedTree(objects: ObjectReader, layerRoots: readonly ObjectId[], options: WalkOptions = {}): AsyncGenerator<MergedEntry> {
   const roots = layerRoots.map((id, layer) => ({ layer, entry: { name: '', kind: 'dir', mode: 0o040755, user: '0', group: '0', id } as TreeEntry }));
   return walk(objects, roots.reverse(), false, options);
 }
 
 /** One layer's own tree as stored, whiteouts and opaque flags included, in the same order. */
-export function layerTree(objects: ObjectStore, root: ObjectId, options: WalkOptions = {}): AsyncGenerator<MergedEntry> {
+export function layerTree(objects: ObjectReader, root: ObjectId, options: WalkOptions = {}): AsyncGenerator<MergedEntry> {
   return walk(objects, [{ layer: 0, entry: { name: '', kind: 'dir', mode: 0o040755, user: '0', group: '0', id: root } }], true, options);
 }

@@ -5,7 +5,7 @@
  * installs into a root. A name the image does not know becomes root (0), as rpm does
  * ("user X does not exist - using root"), and is reported once.
  */
-import type { ObjectId, ObjectStore } from '../store/index.js';
+import type { ObjectId, ObjectReader } from '../store/index.js';
 import { lookupMergedPath } from './lookup-merged-path.js';
 
 const NUMERIC = /^\d{1,10}$/;
@@ -28,7 +28,7 @@ export class OwnerIds {
   /** Names the image does not define, as `user NAME` / `group NAME`. */
   readonly unknown = new Set<string>();
 
-  constructor(private readonly objects: ObjectStore, private readonly layerRoots: readonly ObjectId[]) {}
+  constructor(private readonly objects: ObjectReader, private readonly layerRoots: readonly ObjectId[]) {}
 
   /** True when `name` is not a number, so the tables must be loaded before `ids`. */
   static isName(name: string): boolean { return !NUMERIC.test(name); }
@@ -39,7 +39,7 @@ export class OwnerIds {
   async load(): Promise<void> {
     const read = async (path: string): Promise<Map<string, number>> => {
       const e = await lookupMergedPath(this.objects, this.layerRoots, path);
-      return e?.kind === 'file' && e.id ? parseIdFile((await this.objects.read(e.id)).toString('utf8')) : new Map();
+      return e?.kind === 'file' && e.id ? parseIdFile((await this.objects.readBytes(e.id)).toString('utf8')) : new Map();
     };
     this.users = await read('etc/passwd');
     this.groups = await read('etc/group');

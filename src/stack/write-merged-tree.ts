@@ -7,7 +7,7 @@
  *
  * Memory: the entries of one directory per depth level, as in merged-tree.ts.
  */
-import type { ObjectId, ObjectStore, StagedObject, TreeEntry } from '../store/index.js';
+import type { ObjectId, ObjectStager, StagedObject, TreeEntry } from '../store/index.js';
 import { stageJson, TaskPool } from '../store/index.js';
 import { mergedTree } from './merged-tree.js';
 
@@ -25,10 +25,10 @@ export interface MergedTreeObjects {
  * (gc then collects it).
  *
  * @example
- *   const merged = await writeMergedTree(store.objects, [base, app]);
- *   await store.objects.commit(merged.staged);
+ *   const merged = await writeMergedTree(store, [base, app]);
+ *   await store.commit(merged.staged);
  */
-export async function writeMergedTree(objects: ObjectStore, layerRoots: readonly ObjectId[]): Promise<MergedTreeObjects> {
+export async function writeMergedTree(objects: ObjectStager, layerRoots: readonly ObjectId[]): Promise<MergedTreeObjects> {
   const staged: StagedObject[] = [];
   const pool = new TaskPool(PARALLEL);
   /** Open directories, root first: the entries gathered so far and the entry that will hold the id. */

@@ -15,11 +15,12 @@ import { addBuildsToChannel, requireChannel } from './channels.js';
 import { readDamage } from './damage.js';
 import { prepareRpm } from './ingest-rpm.js';
 import type { PreparedPackage } from './ingest-rpm.js';
-import { readKind, stageKind } from './kinds/index.js';
+import { stageKind } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
 import type { ObjectId } from './layout.js';
 import type { StagedObject } from './objects.js';
 import { PACKAGES_BRANCH, buildPath } from './ref-paths.js';
+import { internals } from './store.js';
 import type { Store } from './store.js';
 import type { Transaction } from './transaction.js';
 
@@ -79,7 +80,7 @@ export async function addPackages(store: Store, paths: AddPath[], options: AddOp
       if (err instanceof BazaarError && err.code === 'ERR_STORE_OBJECT_NOT_FOUND' && err.data.retry && attempt < 2) continue;
       throw err;
     } finally {
-      for (const p of prepared) if (p) await store.objects.discard([p.rpmStaged, ...p.blobStaged, ...p.metaStaged].filter((s) => !used.has(s)));
+      for (const p of prepared) if (p) await internals(store).objects.discard([p.rpmStaged, ...p.blobStaged, ...p.metaStaged].filter((s) => !used.has(s)));
     }
   }
 }
@@ -99,7 +100,7 @@ async function prepareAll(store: Store, paths: AddPath[], rewrite: ReadonlySet<O
       const index = next++;
       if (refused.has(index)) { options.onProgress?.(++done, paths.length, String(paths[index])); continue; }
       try {
-        out[index] = await prepareRpm(store.objects, paths[index], { rewrite, unpack: options.unpack });
+        out[index] = await prepareRpm(internals(store).objects, paths[index], { rewrite, unpack: options.unpack });
       } catch (err) {
         if (options.keepGoing && err instanceof BazaarError) refused.set(index, refusal(paths[index], err));
         else failures.push({ index, err });
@@ -109,7 +110,7 @@ async function prepareAll(store: Store, paths: AddPath[], rewrite: ReadonlySet<O
   };
   await Promise.all(Array.from({ length: PREPARE_PARALLEL }, worker));
   if (failures.length) {
-    for (const p of out) if (p) await store.objects.discard([p.rpmStaged, ...p.blobStaged, ...p.metaStaged]);
+    for (const p of out) if (p) await internals(store).objects.discard([p.rpmStaged, ...p.blobStaged, ...p.metaStaged]);
     throw failures.sort((a, b) => a.index - b.index)[0].err;
   }
   return out;
@@ -127,7 +128,7 @@ async function applyPrepared(store: Store, tx: Transaction, prepared: Array<Prep
     let current = records.get(p.key);
     if (!current) {
       const entry = await entryAt(tx, PACKAGES_BRANCH, p.name, p.key);
-      if (entry) current = { record: await readKind(store.objects, entry.value, 'build'), changed: false, value: entry.value };
+      if (entry) current = { record: await store.readKind(entry.value, 'build'), changed: false, value: entry.value };
     }
     if (current && current.record.header !== p.header) {
       const err = current.from !== undefined
@@ -159,7 +160,7 @@ async function applyPrepared(store: Store, tx: Transaction, prepared: Array<Prep
     use(...p.blobStaged.filter((s) => s.slot !== null && (s.id === p.header || rewrite.has(s.id) || unpack)));
     if (p.manifest === current.record.manifest) {
       use(...p.metaStaged.filter((s) => s.slot !== null));
-    } else if (!store.objects.has(current.record.manifest) || rewrite.has(current.record.manifest)) {
+    } else if (!store.has(current.record.manifest) || rewrite.has(current.record.manifest)) {
       // A manifest of an older format that is gone: the build takes this one instead.
       use(...p.metaStaged.filter((s) => s.slot !== null));
       current.record = { ...current.record, manifest: p.manifest };
@@ -178,7 +179,7 @@ async function applyPrepared(store: Store, tx: Transaction, prepared: Array<Prep
   }
   // Objects we deduplicated against must still exist (a gc may have run before the lock).
   for (const s of used) {
-    if (s.slot === null && !store.objects.has(s.id)) {
+    if (s.slot === null && !store.has(s.id)) {
       throw new BazaarError('ERR_STORE_OBJECT_NOT_FOUND', `object ${s.id} vanished while adding`, { data: { retry: true } });
     }
   }
@@ -189,7 +190,7 @@ async function applyPrepared(store: Store, tx: Transaction, prepared: Array<Prep
     let id = value as ObjectId;
     if (changed) {
       const { kind: _kind, v: _v, ...fields } = record;
-      const staged = await stageKind(store.objects, 'build', fields);
+      const staged = await stageKind(tx, 'build', fields);
       use(staged);
       id = staged.id;
       changes.push({ path: buildPath(record.name, record.key), id });

@@ -1,14 +1,25 @@
 /**
  * Reading branches as of a fixed set of heads: the common part of a reader's snapshot
  * (snapshot.ts) and a writer's transaction (transaction.ts). Everything here reads
- * immutable git objects, so it needs no lock.
+ * immutable git objects, so it needs no lock. A view reads the store's objects too
+ * (object-reader.ts); the git repository stays behind it.
  */
 import type { ObjectId } from './layout.js';
+import { fromNearestCached } from './caches/nearest-cached.js';
+import type { FromNearestCached } from './caches/nearest-cached.js';
 import { allEntries, listDir, readPath } from './history/branch-tree.js';
 import type { GitCommit, GitRepo } from './history/git-repo.js';
+import { ObjectReading } from './object-reader.js';
+import type { ObjectStore } from './objects.js';
 
-export class BranchView {
-  constructor(readonly repo: GitRepo, protected readonly heads: Record<string, string>) {}
+let repoOfView: (view: BranchView) => GitRepo;
+
+export class BranchView extends ObjectReading {
+  constructor(objects: ObjectStore, protected readonly repo: GitRepo, protected readonly heads: Record<string, string>) {
+    super(objects);
+  }
+
+  static { repoOfView = (view) => view.repo; }
 
   /** The commit a branch points at, or null when the branch does not exist. */
   head(branch: string): string | null { return this.heads[branch] ?? null; }
@@ -39,9 +50,21 @@ export class BranchView {
     return allEntries(this.repo, await this.tree(branch, commit));
   }
 
+  /**
+   * The change walk of derived data kept by commit (caches/nearest-cached.ts): `commit`'s
+   * nearest first-parent ancestor (at most `limit` back) whose entry `load` gives, and
+   * what changed from its tree to `commit`'s.
+   */
+  fromNearestCached<T>(commit: string, limit: number, load: (ancestor: string) => T | null | Promise<T | null>): Promise<FromNearestCached<T>> {
+    return fromNearestCached(this.repo, commit, limit, load);
+  }
+
   /** A branch's commits, newest first (empty when it does not exist). */
   async log(branch: string, limit?: number): Promise<GitCommit[]> {
     const at = this.head(branch);
     return at === null ? [] : this.repo.log(at, limit);
   }
 }
+
+/** The git repository behind a view: for the store's own modules (not exported from index.ts). */
+export function repoOf(view: BranchView): GitRepo { return repoOfView(view); }

@@ -13,7 +13,6 @@ import { BazaarError, isErrno } from '../errors.js';
 import { nevraKey, nevraOfKey, parseNevra, readRpmFile } from '../rpm/index.js';
 import type { FilePath } from '../rpm/index.js';
 import type { BranchView } from './branch-view.js';
-import { readKind } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
 import { isObjectId, objectIdOf } from './layout.js';
 import type { ObjectId } from './layout.js';
@@ -55,7 +54,7 @@ export async function allEntries(view: BranchView, branch: string, commit?: stri
 
 /** Reads the record an entry points at. */
 export async function readBuild(objects: ObjectStore, entry: BuildEntry): Promise<StoredBuild> {
-  return { ...entry, build: await readKind(objects, entry.value, 'build') };
+  return { ...entry, build: await objects.readKind(entry.value, 'build') };
 }
 
 /** How a reference narrows the builds of one candidate name. */

@@ -6,13 +6,13 @@
 import { BazaarError } from '../errors.js';
 import { commitsNamed, readRevision } from '../policy/index.js';
 import { nevraOfKey } from '../rpm/index.js';
+import { repoOf } from './branch-view.js';
 import type { BranchView } from './branch-view.js';
 import { entryAt } from './builds.js';
 import type { BuildEntry } from './builds.js';
 import { channelNames, channelSettings, publishBuilds, readChannel } from './channels.js';
 import type { ChannelChange, ChannelSettings } from './channels.js';
 import { diffTrees } from './history/branch-tree.js';
-import { readKind } from './kinds/index.js';
 import { PACKAGES_BRANCH, buildOfPath, channelBranch } from './ref-paths.js';
 import type { Store } from './store.js';
 
@@ -31,7 +31,7 @@ export async function listChannels(store: Store, view: BranchView): Promise<Chan
   const out: ChannelSummary[] = [];
   for (const name of channelNames(view)) {
     const state = await readChannel(store, view, name);
-    const last = await view.repo.readCommit(state.commit);
+    const last = await repoOf(view).readCommit(state.commit);
     out.push({ name, settings: state.settings, builds: state.builds.length, head: state.commit, updated: new Date(last.timestamp * 1000).toISOString() });
   }
   return out;
@@ -42,7 +42,7 @@ async function compare(view: BranchView, before: string | null, after: string | 
   const added: string[] = [];
   const removed: string[] = [];
   const byKey = new Map<string, { before: boolean; after: boolean }>();
-  for (const d of await diffTrees(view.repo, before, after)) {
+  for (const d of await diffTrees(repoOf(view), before, after)) {
     const b = buildOfPath(d.path);
     if (!b) continue;
     const e = byKey.get(b.key) ?? { before: false, after: false };
@@ -104,8 +104,8 @@ export async function diffChannel(store: Store, view: BranchView, name: string, 
   const a = await resolveChannelRev(view, name, from);
   const b = await resolveChannelRev(view, name, to);
   if (b === null) throw new BazaarError('ERR_CHANNEL', `'${to}' is before channel ${name} existed; diff to a state of it`);
-  const ta = a === null ? null : (await view.repo.readCommit(a)).tree;
-  const tb = (await view.repo.readCommit(b)).tree;
+  const ta = a === null ? null : (await repoOf(view).readCommit(a)).tree;
+  const tb = (await repoOf(view).readCommit(b)).tree;
   return { from: a, to: b, ...(await compare(view, ta, tb)) };
 }
 
@@ -129,8 +129,8 @@ export async function restoreChannel(store: Store, name: string, rev: string, op
     for (const b of past.builds) {
       const now = await entryAt(tx, PACKAGES_BRANCH, b.name, b.key);
       if (now === null) { missing.push(b.nevra); continue; }
-      const current = await readKind(store.objects, now.value, 'build');
-      const past = await readKind(store.objects, b.value, 'build').catch(() => null);
+      const current = await store.readKind(now.value, 'build');
+      const past = await store.readKind(b.value, 'build').catch(() => null);
       // The past record itself when it is the same build (it says which variant was served);
       // a layout-1 state names a manifest: the store's record of that manifest.
       if (past !== null && past.header === current.header) builds.push(b);

@@ -17,7 +17,7 @@ import type { Build, OrderOptions, VersionOrder } from '../policy/index.js';
 import type { BranchView } from './branch-view.js';
 import { findBuild } from './builds.js';
 import type { BuildEntry } from './builds.js';
-import { readKind, stageKind } from './kinds/index.js';
+import { stageKind } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
 import type { ObjectId } from './layout.js';
 import { CHANNEL_PREFIX, CHANNEL_SETTINGS_PATH, PACKAGES_BRANCH, buildPath, channelBranch } from './ref-paths.js';
@@ -49,7 +49,7 @@ export async function channelSettings(store: Store, view: BranchView, name: stri
   if (at === null) throw noChannel(name);
   const id = await view.read(branch, CHANNEL_SETTINGS_PATH, at);
   if (id === null) throw new BazaarError('ERR_STORE_DAMAGED', `channel ${name} at ${at} has no ${CHANNEL_SETTINGS_PATH} entry`, { data: { channel: name } });
-  const raw = await readKind(store.objects, id, 'channel');
+  const raw = await store.readKind(id, 'channel');
   return { commit: at, settings: { order: raw.order, ...(raw.priorityBranch ? { priorityBranch: raw.priorityBranch } : {}) } };
 }
 
@@ -99,7 +99,7 @@ export async function createChannel(store: Store, name: string, options: Partial
   const settings: ChannelSettings = { order, ...(options.priorityBranch ? { priorityBranch: options.priorityBranch } : {}) };
   return store.write(async (tx) => {
     checkNewName(tx, name);
-    const staged = await stageKind(store.objects, 'channel', settings);
+    const staged = await stageKind(tx, 'channel', settings);
     tx.stage(staged);
     const commit = await tx.update(channelBranch(name), [{ path: CHANNEL_SETTINGS_PATH, id: staged.id }],
       commitMessage(`create channel ${name} (order ${order}${settings.priorityBranch ? `, priority branch ${settings.priorityBranch}` : ''})`, options.message, []));
@@ -216,7 +216,7 @@ export async function publishChannel(store: Store, name: string, refs: string[],
 export async function channelBuilds(store: Store, state: ChannelState): Promise<Array<Build & { nevra: string; record: BuildRecord }>> {
   const builds: Array<Build & { nevra: string; record: BuildRecord }> = [];
   for (const b of state.builds) {
-    const r = await readKind(store.objects, b.value, 'build');
+    const r = await store.readKind(b.value, 'build');
     builds.push({ name: r.name, epoch: r.epoch, version: r.version, release: r.release, arch: r.arch, id: r.header, disttag: r.disttag, buildtime: r.buildtime, nevra: r.nevra, record: r });
   }
   return sortNewestFirst(builds, orderOf(state.settings));

@@ -12,7 +12,6 @@ import { dirname } from 'node:path';
 import { isErrno } from '../errors.js';
 import { readDerived, writeDerived } from './caches/derived-entries.js';
 import { createFile, makeDir, removeFile, renameFile } from '../fs/index.js';
-import { readKind } from './kinds/index.js';
 import { tmpPath } from './layout.js';
 import { fileLocatorPath } from './caches/paths.js';
 import type { ObjectId } from './layout.js';
@@ -58,8 +57,8 @@ async function buildLocator(root: string, objects: ObjectStore, index: PackageIn
     let ids = readDerived(root, 'files', b.value);
     if (ids === null) {
       try {
-        const record = await readKind(objects, b.value, 'build');
-        const manifest = await readKind(objects, record.manifest, 'package');
+        const record = await objects.readKind(b.value, 'build');
+        const manifest = await objects.readKind(record.manifest, 'package');
         ids = [...new Set(manifest.files.flatMap((f) => (f.id ? [f.id.slice('sha256:'.length)] : [])))].join('\n');
       } catch {
         continue; // damage (fsck names it): its files are not found here

@@ -95,6 +95,7 @@ class FileSlot implements WriteSlot {
 }
 
 export class FsObjectBackend implements ObjectBackend {
+  readonly kind = 'files';
   readonly label: string;
   readonly packs: PackSet;
   /** Small staged objects by memory token, until their commit packs them. */

@@ -5,15 +5,21 @@
  * the directory. The newest file is the state. Readers list the directory and read the
  * newest, never taking a lock.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { BazaarError, isErrno } from '../errors.js';
-import { createFile, fsyncPath, linkFile, makeDir, removeFile } from '../fs/index.js';
+import { createFile, fsyncPath, linkFile, makeDir, removeFile, renameFile } from '../fs/index.js';
 import { stateDir, statePath, stateSeqOf, tmpDir, tmpPath } from './layout.js';
 import { EMPTY_STATE, decodeState, encodeState } from './state-backend.js';
 import type { StateBackend, StoreState } from './state-backend.js';
 
+/** Far more than a file-time tick (jiffies: 1-10 ms), far less than a person notices. */
+const TICK_MARGIN_MS = 100;
+
 export class FsStateBackend implements StateBackend {
+  readonly kind = 'files';
   readonly label: string;
+  /** The state directory as last seen, and the newest state then (latestSeq). */
+  private seen: { mtimeMs: number; ino: number; seq: number } | null = null;
 
   constructor(readonly root: string) { this.label = stateDir(root); }
 
@@ -33,6 +39,22 @@ export class FsStateBackend implements StateBackend {
       // pruned between the listing and the read: list again
     }
     throw new BazaarError('ERR_STORE_DAMAGED', `store state ${stateDir(this.root)} keeps vanishing while read`);
+  }
+
+  /**
+   * Every commit adds a file to the state directory, so an unchanged directory (same inode
+   * and mtime) means no commit since it was last read — provided that mtime is old enough
+   * that a later commit cannot share its timestamp (the kernel's clock for file times
+   * ticks every few ms): a recent one is read again.
+   */
+  latestSeq(): number {
+    let st: { mtimeMs: number; ino: number } | null = null;
+    try { st = statSync(stateDir(this.root)); } catch { /* no state yet: read it below */ }
+    const seen = this.seen;
+    if (st && seen && st.ino === seen.ino && st.mtimeMs === seen.mtimeMs && Date.now() - st.mtimeMs > TICK_MARGIN_MS) return seen.seq;
+    const seq = this.latest().seq;
+    this.seen = st ? { mtimeMs: st.mtimeMs, ino: st.ino, seq } : null;
+    return seq;
   }
 
   read(seq: number): StoreState | null {
@@ -63,5 +85,12 @@ export class FsStateBackend implements StateBackend {
     const seqs = this.list();
     const newest = seqs[seqs.length - 1];
     for (const seq of seqs) if (seq < keepFrom && seq !== newest) removeFile(statePath(this.root, seq));
+  }
+
+  /** Renames the file to `<seq>.damaged` (not a state file's name, so no longer listed). */
+  setAside(seq: number): string {
+    const aside = `${statePath(this.root, seq)}.damaged`;
+    renameFile(statePath(this.root, seq), aside);
+    return aside;
   }
 }

@@ -19,6 +19,7 @@ import type { HistoryProblem, ObjectProblem } from './reachability.js';
 import { retentionRoots } from './retention.js';
 import type { RetentionChoice } from './retention.js';
 import type { StateProblem, StoreStateReading } from './state-witness.js';
+import { internals } from './store.js';
 import type { Store } from './store.js';
 
 export type { StateProblem } from './state-witness.js';
@@ -62,7 +63,7 @@ export function scanTmp(root: string): { stale: string[]; stray: string[] } {
 }
 
 export async function fsck(store: Store, options: RetentionChoice & { onProgress?: (done: number, total: number) => void } = {}): Promise<FsckReport> {
-  const reading = await store.readState();
+  const reading = await internals(store).readState();
   // A lease keeps a concurrent gc from collecting what this state reaches while we look.
   const lease = Lease.take(store.dir, reading.state.seq);
   try {
@@ -73,13 +74,14 @@ export async function fsck(store: Store, options: RetentionChoice & { onProgress
 }
 
 async function check(store: Store, reading: StoreStateReading, options: RetentionChoice & { onProgress?: (done: number, total: number) => void }): Promise<FsckReport> {
+  const { objects, states, repo } = internals(store);
   const state = reading.state;
-  const view = new BranchView(store.repo, state.heads);
+  const view = new BranchView(objects, repo, state.heads);
   const report: FsckReport = { ok: true, objects: 0, problems: [], history: [], state: [...reading.damage], notes: [...reading.notes], stray: [], unreferenced: 0, staleTemps: 0, pruned: 0, seq: state.seq };
 
-  const { roots, unreadable } = await retentionRoots(store.dir, view, store.states, { ...options, horizon: state.prunedBefore }, true);
+  const { roots, unreadable } = await retentionRoots(store.dir, view, states, { ...options, horizon: state.prunedBefore }, true);
   for (const u of unreadable) report.history.push({ branch: u.branch, commit: u.commit, problem: u.problem });
-  const reach = new Reachability(store.objects);
+  const reach = new Reachability(objects);
   // Missing from a state gc keeps is damage (gc would refuse over it); from one older
   // than gc's horizon, it is what a gc collected. A store no gc has recorded a horizon
   // in yet (an older bazaar's) is judged on its heads only, as that bazaar did.
@@ -87,7 +89,7 @@ async function check(store: Store, reading: StoreStateReading, options: Retentio
   for (const h of reach.historyProblems) if (!report.history.some((x) => x.branch === h.branch && x.problem === h.problem)) report.history.push(h);
 
   const ids: ObjectId[] = [];
-  for await (const entry of store.objects.list()) {
+  for await (const entry of objects.list()) {
     if ('stray' in entry) report.stray.push(entry.stray);
     else if ('damagedPack' in entry) report.state.push({ what: `pack ${entry.damagedPack}`, problem: `${entry.problem} (its objects were found by walking it); 'bazaar fsck --repair' rewrites it` });
     else ids.push(entry.id);
@@ -97,7 +99,7 @@ async function check(store: Store, reading: StoreStateReading, options: Retentio
     options.onProgress?.(report.objects, ids.length);
     if (!reach.reached.has(id)) report.unreferenced++;
     if (reach.verified.has(id) || reach.objectProblems.has(id)) continue;
-    const problem = await store.objects.check(id);
+    const problem = await objects.check(id);
     if (problem !== null) reach.reportDamage(id, problem);
   }
   report.problems = reach.problems();

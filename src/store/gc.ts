@@ -17,6 +17,7 @@ import { Reachability } from './reachability.js';
 import { retentionRoots } from './retention.js';
 import type { RetentionChoice } from './retention.js';
 import type { ObjectId } from './layout.js';
+import { internals } from './store.js';
 import type { Store } from './store.js';
 
 export interface GcReport {
@@ -45,15 +46,16 @@ export async function gc(store: Store, choice: RetentionChoice = {}): Promise<Gc
 }
 
 async function collect(store: Store, choice: RetentionChoice): Promise<GcReport> {
+  const { objects, states } = internals(store);
   return store.write(async (tx) => {
     const legacy = tx.horizon === undefined;
-    const { roots, retentionDays, now, cutoff, expiredTrash, unreadable } = await retentionRoots(store.dir, tx, store.states, { ...choice, horizon: tx.horizon });
+    const { roots, retentionDays, now, cutoff, expiredTrash, unreadable } = await retentionRoots(store.dir, tx, states, { ...choice, horizon: tx.horizon });
     if (unreadable.length) {
       const u = unreadable[0];
       throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: the history of ${u.branch} cannot be read (${u.problem}), so what it keeps is unknown`, { data: { branch: u.branch }, reason: 'history-unreadable' });
     }
     for (const branch of expiredTrash) tx.setHead(branch, null);
-    const reach = new Reachability(store.objects);
+    const reach = new Reachability(objects);
     // A store whose gcs recorded no horizon yet (an older bazaar's) may hold states an
     // earlier gc pruned with a smaller window: only its heads must be whole.
     await reach.walk(tx, roots.filter((r) => !expiredTrash.includes(r.branch)).map((r) => ({ ...r, strict: legacy ? r.head === true : r.live })));
@@ -75,11 +77,11 @@ async function collect(store: Store, choice: RetentionChoice): Promise<GcReport>
       checkoutCache: { removed: 0, trees: 0, bytes: 0 },
     };
     const doomed: ObjectId[] = [];
-    for await (const entry of store.objects.list()) {
+    for await (const entry of objects.list()) {
       if ('stray' in entry) { r.stray.push(entry.stray); continue; }
       if ('damagedPack' in entry) { r.damage.push(`pack ${entry.damagedPack}: ${entry.problem}; left as it is until 'bazaar fsck --repair' rewrites it`); continue; }
       if (reach.reached.has(entry.id)) { r.kept++; continue; }
-      r.freedBytes += store.objects.diskSize(entry.id);
+      r.freedBytes += objects.storedSize(entry.id) ?? 0;
       doomed.push(entry.id);
     }
     const keepCommits = new Set(roots.filter((x) => x.head).map((x) => x.commit));
@@ -88,7 +90,7 @@ async function collect(store: Store, choice: RetentionChoice): Promise<GcReport>
     // and without the expired trash) is the commit point: a kill during the deletions
     // leaves a state whose history says they were collected, never one that misses them.
     tx.whenCommitted(async () => {
-      await store.objects.deleteAll(doomed); // at once: a pack holding several of them is rewritten once
+      await objects.deleteAll(doomed); // at once: a pack holding several of them is rewritten once
       r.deleted = doomed.length;
       const tmp = scanTmp(store.dir);
       for (const t of tmp.stale) { removeFile(t); r.tempsRemoved++; }

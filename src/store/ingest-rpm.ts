@@ -16,6 +16,7 @@ import { insertPath, kindOfMode, writeTrees } from './kinds/tree.js';
 import type { PathNode } from './kinds/tree.js';
 import { objectIdOf } from './layout.js';
 import type { ObjectId } from './layout.js';
+import type { ObjectStager } from './object-reader.js';
 import type { ObjectStore, StagedObject } from './objects.js';
 import { stageJson } from './stage-json.js';
 import { TaskPool } from './task-pool.js';
@@ -118,7 +119,7 @@ export function checkPaths(files: PackageFile[], isSource: boolean, where: strin
  * Walks the payload (checking every file against the header) and sets each regular
  * file's object id in `files`; with `unpack`, also stages each file's content.
  */
-async function stagePayloadFiles(objects: ObjectStore, rpm: RpmPackageFile, meta: PackageMeta, pool: TaskPool, staged: StagedObject[], files: ManifestFile[], options: { unpack: boolean; rewrite: ReadonlySet<ObjectId> }): Promise<void> {
+async function stagePayloadFiles(objects: ObjectStager, rpm: RpmPackageFile, meta: PackageMeta, pool: TaskPool, staged: StagedObject[], files: ManifestFile[], options: { unpack: boolean; rewrite: ReadonlySet<ObjectId> }): Promise<void> {
   const sha256Digests = meta.fileDigestAlgo === 'sha256';
   const walk = await walkPayload(rpm, meta, {
     checksSha256: true,
@@ -146,7 +147,7 @@ async function stagePayloadFiles(objects: ObjectStore, rpm: RpmPackageFile, meta
  * not hold yet: how a layer gets the files of a package added without unpacking. The
  * caller commits them with the layer, or discards them.
  */
-export async function unpackRpm(objects: ObjectStore, path: FilePath): Promise<StagedObject[]> {
+export async function unpackRpm(objects: ObjectStager, path: FilePath): Promise<StagedObject[]> {
   const rpm = await readRpmFile(path);
   const meta = packageMeta(rpm.header, String(path));
   checkPaths(meta.files, meta.isSource, String(path));
@@ -181,12 +182,12 @@ export async function prepareRpm(objects: ObjectStore, path: FilePath, options: 
     rpmStaged = await objects.stageFile(path, rpm.size, rpmId ? { expect: rpmId, rewrite: rewrite.has(rpmId) } : {});
     const headerBytes = Buffer.from(rpm.header.bytes);
     const header = objectIdOf(headerBytes);
-    blobStaged.push(await objects.stage(headerBytes, { rewrite: rewrite.has(header) }));
+    blobStaged.push(await objects.stageBytes(headerBytes, { rewrite: rewrite.has(header) }));
     const files: ManifestFile[] = meta.files.map((f) => ({ ...f }));
     await stagePayloadFiles(objects, rpm, meta, pool, blobStaged, files, { unpack: options.unpack === true || rewrite.size > 0, rewrite });
     for (const f of files) if (f.size === 0 && kindOfMode(f.mode) === 'file' && !(f.flags & FileFlag.GHOST) && !f.id) {
       // Empty regular files carry no payload bytes in some packages' cpio; they are still content.
-      const s = await objects.stage(Buffer.alloc(0));
+      const s = await objects.stageBytes(Buffer.alloc(0));
       blobStaged.push(s);
       f.id = s.id;
     }
@@ -194,7 +195,7 @@ export async function prepareRpm(objects: ObjectStore, path: FilePath, options: 
     const tree = await writeTrees(buildTree(files), putJson);
     const { files: _drop, ...rest } = meta;
     const manifestBytes = encodeKind('package', { ...rest, header, tree, files } as Omit<PackageManifest, 'kind' | 'v'>);
-    metaStaged.push(await objects.stage(manifestBytes, { rewrite: rewrite.has(objectIdOf(manifestBytes)) }));
+    metaStaged.push(await objects.stageBytes(manifestBytes, { rewrite: rewrite.has(objectIdOf(manifestBytes)) }));
     await pool.drain();
     return {
       path, meta: rest, name: meta.name, nevra: meta.nevra, key: nevraKey(meta), header, rpm: rpmStaged.id, rpmSize: rpm.size,

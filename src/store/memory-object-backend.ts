@@ -7,6 +7,7 @@ import type { ObjectId } from './layout.js';
 import type { ListedObject, ObjectBackend, StagedObject, WriteSlot } from './object-backend.js';
 
 export class MemoryObjectBackend implements ObjectBackend {
+  readonly kind = 'memory';
   readonly label = 'memory';
   private readonly objects = new Map<ObjectId, Buffer>();
   private readonly slots = new Map<string, Buffer[]>();

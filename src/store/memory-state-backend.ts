@@ -1,28 +1,49 @@
-/** The state in memory: the StateBackend contract without a disk (tests, tools). */
-import { EMPTY_STATE } from './state-backend.js';
+/**
+ * The state in memory: the StateBackend contract without a disk (tests, tools). Records
+ * are kept encoded, as the file backend keeps them, so a stored state is a copy that
+ * nothing can change afterwards and a damaged one is refused as the file's would be.
+ */
+import { EMPTY_STATE, decodeState, encodeState } from './state-backend.js';
 import type { StateBackend, StoreState } from './state-backend.js';
 
 export class MemoryStateBackend implements StateBackend {
+  readonly kind = 'memory';
   readonly label = 'memory';
-  private readonly states = new Map<number, StoreState>();
+  private readonly records = new Map<number, string>();
+  private readonly asideRecords = new Map<number, string>();
 
-  list(): number[] { return [...this.states.keys()].sort((a, b) => a - b); }
+  list(): number[] { return [...this.records.keys()].sort((a, b) => a - b); }
 
   latest(): StoreState {
     const seqs = this.list();
-    return seqs.length ? (this.states.get(seqs[seqs.length - 1]) as StoreState) : EMPTY_STATE;
+    return seqs.length ? (this.read(seqs[seqs.length - 1]) as StoreState) : EMPTY_STATE;
   }
 
-  read(seq: number): StoreState | null { return this.states.get(seq) ?? null; }
+  latestSeq(): number { return this.latest().seq; }
+
+  read(seq: number): StoreState | null {
+    const text = this.records.get(seq);
+    return text === undefined ? null : decodeState(text, `memory state ${seq}`, seq);
+  }
 
   async commit(next: StoreState): Promise<boolean> {
-    if (this.states.has(next.seq)) return false;
-    this.states.set(next.seq, { seq: next.seq, time: next.time, heads: { ...next.heads } });
+    if (this.records.has(next.seq)) return false;
+    this.records.set(next.seq, encodeState(next));
     return true;
   }
 
   prune(keepFrom: number): void {
     const seqs = this.list();
-    for (const seq of seqs) if (seq < keepFrom && seq !== seqs[seqs.length - 1]) this.states.delete(seq);
+    for (const seq of seqs) if (seq < keepFrom && seq !== seqs[seqs.length - 1]) this.records.delete(seq);
   }
+
+  setAside(seq: number): string {
+    const text = this.records.get(seq);
+    if (text !== undefined) this.asideRecords.set(seq, text);
+    this.records.delete(seq);
+    return `memory state ${seq} (set aside)`;
+  }
+
+  /** Test hook: overwrite a state's stored record (damage). */
+  corrupt(seq: number, text: string): void { this.records.set(seq, text); }
 }

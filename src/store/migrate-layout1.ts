@@ -18,43 +18,45 @@ import { BranchView } from './branch-view.js';
 import { allEntries as branchEntries, updateTree } from './history/branch-tree.js';
 import { signaturesOf } from './ingest-rpm.js';
 import { makeDir } from '../fs/index.js';
-import { readKind, stageKind } from './kinds/index.js';
+import { stageKind } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
 import { STORE_LAYOUT_VERSION, legacyIndexDir, markerPath, objectIdOf, tmpDir, tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';
 import type { StagedObject } from './objects.js';
 import { CHANNEL_PREFIX, CHANNEL_SETTINGS_PATH, PACKAGES_BRANCH, PINS_BRANCH, buildOfPath, buildPath } from './ref-paths.js';
+import { internals } from './store.js';
 import type { Store } from './store.js';
 
 /** Branch names under refs/heads of the legacy repository (loose refs; layout 1 never packed them). */
 
 function readRpmBlob(store: Store, id: ObjectId): ReturnType<typeof readRpmFile> {
-  return withStoredCopy(store.objects, id, tmpPath(store.dir), readRpmFile);
+  return withStoredCopy(internals(store).objects, id, tmpPath(store.dir), readRpmFile);
 }
 
 export async function migrateLayout1(store: Store): Promise<void> {
+  const { objects, repo, states } = internals(store);
   const finish = (): void => {
     const tmp = `${markerPath(store.dir)}.tmp`;
     writeFileSync(tmp, `${JSON.stringify({ layout: STORE_LAYOUT_VERSION })}\n`);
     renameSync(tmp, markerPath(store.dir));
     rmSync(legacyIndexDir(store.dir), { recursive: true, force: true });
   };
-  if (store.states.list().length > 0) { finish(); return; }
+  if (states.list().length > 0) { finish(); return; }
   store.notice(`migrating the store to layout ${STORE_LAYOUT_VERSION} (once): build records keyed on the rpm header`);
   const heads: Record<string, string> = {};
-  for (const branch of store.repo.listRefs('heads')) {
-    const ref = store.repo.readRef(`heads/${branch}`);
+  for (const branch of repo.listRefs('heads')) {
+    const ref = repo.readRef(`heads/${branch}`);
     if (ref === 'garbage') throw new BazaarError('ERR_STORE_DAMAGED', `cannot migrate: refs/heads/${branch} is unreadable; restore it from a backup`, { data: { branch } });
     if (ref !== null) heads[branch] = ref;
   }
-  const view = new BranchView(store.repo, heads);
+  const view = new BranchView(objects, repo, heads);
   const staged: StagedObject[] = [];
   const time = Math.floor(store.now() / 1000);
   const message = 'migrate to store layout 2\n\nBuild records keyed on the rpm header digest; paths fanned out by name.';
   const next: Record<string, string> = { ...heads };
   const commit = async (branch: string, changes: Array<{ path: string; id: ObjectId }>): Promise<void> => {
-    const tree = (await updateTree(store.repo, null, changes)) ?? store.repo.writeTree([]);
-    next[branch] = store.repo.writeCommit({ tree, parents: heads[branch] ? [heads[branch]] : [], message, timestamp: time });
+    const tree = (await updateTree(repo, null, changes)) ?? repo.writeTree([]);
+    next[branch] = repo.writeCommit({ tree, parents: heads[branch] ? [heads[branch]] : [], message, timestamp: time });
   };
   makeDir(tmpDir(store.dir));
 
@@ -62,22 +64,22 @@ export async function migrateLayout1(store: Store): Promise<void> {
   const records = new Map<ObjectId, ObjectId>();
   if (heads[PACKAGES_BRANCH]) {
     const changes: Array<{ path: string; id: ObjectId }> = [];
-    for (const [path, manifestId] of await branchEntries(store.repo, (await store.repo.readCommit(heads[PACKAGES_BRANCH])).tree)) {
+    for (const [path, manifestId] of await branchEntries(repo, (await repo.readCommit(heads[PACKAGES_BRANCH])).tree)) {
       const where = buildOfPath(path);
       if (!where) continue;
       try {
-        const m = await readKind(store.objects, manifestId, 'package');
+        const m = await store.readKind(manifestId, 'package');
         if (!m.rpm) throw new Error('the manifest names no .rpm');
         const rpm = await readRpmBlob(store, m.rpm);
         const headerBytes = Buffer.from(rpm.header.bytes);
         const header = objectIdOf(headerBytes);
-        staged.push(await store.objects.stage(headerBytes));
+        staged.push(await objects.stageBytes(headerBytes));
         const record: Omit<BuildRecord, 'kind' | 'v'> = {
           name: m.name, nevra: m.nevra, key: where.key, epoch: m.epoch, version: m.version, release: m.release, arch: m.arch,
           disttag: m.disttag ?? null, buildtime: m.buildtime, isSource: m.isSource, header, manifest: manifestId,
           variants: [{ rpm: m.rpm, size: m.rpmSize ?? rpm.size, signatures: signaturesOf(rpm), added: time }],
         };
-        const s = await stageKind(store.objects, 'build', record);
+        const s = await stageKind(objects, 'build', record);
         staged.push(s);
         records.set(manifestId, s.id);
         changes.push({ path: buildPath(where.name, where.key), id: s.id });
@@ -106,21 +108,21 @@ export async function migrateLayout1(store: Store): Promise<void> {
     const changes: Array<{ path: string; id: ObjectId }> = [];
     for (const [path, pinId] of await view.entries(PINS_BRANCH)) {
       const where = buildOfPath(path);
-      const pin = await readKind(store.objects, pinId, 'pin');
+      const pin = await store.readKind(pinId, 'pin');
       const record = pin.package ? records.get(pin.package) : undefined;
       if (!where || !record) { store.notice(`pin ${path} names a build that was not migrated; it is dropped`); continue; }
-      const s = await stageKind(store.objects, 'pin', { build: record, nevra: pin.nevra, reason: pin.reason });
+      const s = await stageKind(objects, 'pin', { build: record, nevra: pin.nevra, reason: pin.reason });
       staged.push(s);
       changes.push({ path: buildPath(where.name, where.key), id: s.id });
     }
     await commit(PINS_BRANCH, changes);
   }
 
-  await store.objects.commit(staged);
-  if (!(await store.states.commit({ seq: 1, time: store.now(), heads: next }))) {
+  await objects.commit(staged);
+  if (!(await states.commit({ seq: 1, time: store.now(), heads: next }))) {
     throw new BazaarError('ERR_STORE_LOCKED', 'another process migrated the store at the same time; run the command again');
   }
-  for (const [branch, oid] of Object.entries(next)) store.repo.setRef(`heads/${branch}`, oid);
+  for (const [branch, oid] of Object.entries(next)) repo.setRef(`heads/${branch}`, oid);
   finish();
   for (const [branch, oid] of Object.entries(next)) {
     if (branch === PACKAGES_BRANCH || branch.startsWith(CHANNEL_PREFIX)) await store.indexOf(oid).catch(() => null);

@@ -31,6 +31,11 @@ export interface WriteSlot {
 export type ListedObject = { id: ObjectId } | { stray: string } | { damagedPack: string; problem: string };
 
 export interface ObjectBackend {
+  /**
+   * What keeps the bytes: 'files' (fs-object-backend.ts, the default), 'memory', ...; a
+   * store's marker records it (store-backends.ts).
+   */
+  readonly kind: string;
   /** A label for messages: the directory or bucket. */
   readonly label: string;
   has(id: ObjectId): boolean;

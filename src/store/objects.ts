@@ -9,7 +9,10 @@ import type { Hash } from 'node:crypto';
 import { BazaarError } from '../errors.js';
 import { FRAME_SIZE, FrameEncoder, decompressFrames } from '../compress/index.js';
 import { fileChunks } from './file-chunks.js';
+import { ParsedObjects, askedObjectId, decodeKind } from './kinds/index.js';
+import type { JsonKindName, KindValues } from './kinds/index.js';
 import type { ObjectId } from './layout.js';
+import type { ObjectStager } from './object-reader.js';
 import type { ListedObject, ObjectBackend, StagedObject, WriteSlot } from './object-backend.js';
 
 export type { StagedObject } from './object-backend.js';
@@ -100,7 +103,8 @@ class StagingWriter implements ObjectWriter {
   }
 }
 
-export class ObjectStore {
+/** The store's objects: a reader and a stager (object-reader.ts) over a backend, and what only the store itself may do (commit, delete, list). */
+export class ObjectStore implements ObjectStager {
   /**
    * Small objects staged from memory (`stage`), readable before their transaction commits
    * (a layer's trees are read back while it is composed); counted, since two writers may
@@ -108,11 +112,8 @@ export class ObjectStore {
    */
   private readonly pending = new Map<ObjectId, { data: Buffer; count: number }>();
 
-  /**
-   * Parsed small typed objects (records, settings, images, layers) by id: immutable, so a
-   * long-lived reader parses each once. Bounded; kinds.ts decides what goes in.
-   */
-  readonly parsed = new Map<ObjectId, unknown>();
+  /** Small typed objects parsed once per process (kinds/index.ts). */
+  private readonly parsed = new ParsedObjects();
 
   constructor(readonly backend: ObjectBackend) {}
 
@@ -146,7 +147,7 @@ export class ObjectStore {
   }
 
   /** Stages `data` as one object (`rewrite`: even if it exists, to replace a damaged copy). */
-  async stage(data: Buffer, options: { rewrite?: boolean } = {}): Promise<StagedObject> {
+  async stageBytes(data: Buffer, options: { rewrite?: boolean } = {}): Promise<StagedObject> {
     const w = new StagingWriter(this.backend, false, options.rewrite === true);
     let s: StagedObject;
     try {
@@ -187,7 +188,7 @@ export class ObjectStore {
 
   /** Writes one object and makes it visible at once. */
   async put(data: Buffer): Promise<ObjectId> {
-    const s = await this.stage(data);
+    const s = await this.stageBytes(data);
     await this.commit([s]);
     return s.id;
   }
@@ -217,10 +218,24 @@ export class ObjectStore {
   }
 
   /** The whole object, verified. For large objects prefer `stream`. */
-  async read(id: ObjectId): Promise<Buffer> {
+  async readBytes(id: ObjectId): Promise<Buffer> {
     const parts: Buffer[] = [];
     for await (const part of this.stream(id)) parts.push(part);
     return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  /** Reads, verifies and validates an object of `kind` (small kinds are parsed once per process). */
+  async readKind<K extends JsonKindName>(id: ObjectId, kind: K): Promise<KindValues[K]> {
+    return this.parsed.get(id, kind) ?? this.parsed.keep(id, kind, decodeKind(await this.readBytes(id), id, kind));
+  }
+
+  /**
+   * Reads an object of `kind` whose id a caller gave (a library user, a CLI argument, an
+   * HTTP path): an id that is not one is ERR_USAGE, one of another kind ERR_WRONG_KIND.
+   */
+  async readAskedKind<K extends JsonKindName>(asked: unknown, kind: K): Promise<KindValues[K]> {
+    const id = askedObjectId(asked);
+    return this.parsed.get(id, kind) ?? decodeKind(await this.readBytes(id), id, kind, true);
   }
 
   /** null when the object is intact, else what is wrong with it ('missing' when absent). */
@@ -241,6 +256,9 @@ export class ObjectStore {
   /** Every object (and stray entry) in the object area, in no particular order. */
   list(): AsyncIterable<ListedObject> { return this.backend.list(); }
 
-  /** Size of the stored (compressed) bytes, 0 when absent. */
-  diskSize(id: ObjectId): number { return this.backend.storedSize(id) ?? 0; }
+  /** Size of the stored (compressed) bytes; null when absent. */
+  storedSize(id: ObjectId): number | null { return this.backend.storedSize(id); }
+
+  /** The stored bytes as they are (a standard zstd stream), unverified; null when absent. */
+  storedStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null> { return this.backend.readStream(id); }
 }

@@ -19,7 +19,6 @@ import { fromNearestCached } from './caches/nearest-cached.js';
 import { packageIndexPath } from './caches/paths.js';
 import { readValue } from './history/branch-tree.js';
 import type { GitRepo } from './history/git-repo.js';
-import { readKind } from './kinds/index.js';
 import { tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';
 import type { ObjectStore } from './objects.js';
@@ -135,10 +134,10 @@ export class PackageIndex {
 async function indexEntry(objects: ObjectStore, name: string, key: string, value: ObjectId): Promise<IndexedBuild & { incomplete?: true }> {
   let record;
   try {
-    record = await readKind(objects, value, 'build');
+    record = await objects.readKind(value, 'build');
   } catch (err) {
     // A layout-1 entry of old history points at a manifest, not a record.
-    const m = await readKind(objects, value, 'package').catch(() => null);
+    const m = await objects.readKind(value, 'package').catch(() => null);
     if (m) return { name, key, nevra: m.nevra, value, header: '', provides: m.provides.map((d) => d.name) };
     if (!(err instanceof BazaarError)) throw err;
     // Another kind (a pin record) is a complete entry; an unreadable object is not.
@@ -146,7 +145,7 @@ async function indexEntry(objects: ObjectStore, name: string, key: string, value
     return { name, key, nevra: nevraOfKey(key), value, header: '', provides: [], ...(otherKind ? {} : { incomplete: true as const }) };
   }
   try {
-    const provides = (await readKind(objects, record.manifest, 'package')).provides.map((d) => d.name);
+    const provides = (await objects.readKind(record.manifest, 'package')).provides.map((d) => d.name);
     return { name, key, nevra: record.nevra, value, header: record.header, provides };
   } catch (err) {
     if (!(err instanceof BazaarError)) throw err;

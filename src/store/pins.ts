@@ -7,7 +7,7 @@
  */
 import type { BranchView } from './branch-view.js';
 import { allEntries, findBuild } from './builds.js';
-import { readKind, stageKind } from './kinds/index.js';
+import { stageKind } from './kinds/index.js';
 import type { ObjectId } from './layout.js';
 import { PACKAGES_BRANCH, PINS_BRANCH, buildPath } from './ref-paths.js';
 import type { Store } from './store.js';
@@ -23,7 +23,7 @@ export interface Pin { name: string; key: string; nevra: string; build: ObjectId
 export async function listPins(store: Store, view: BranchView): Promise<Pin[]> {
   const out: Pin[] = [];
   for (const e of await allEntries(view, PINS_BRANCH)) {
-    const record = await readKind(store.objects, e.value, 'pin');
+    const record = await store.readKind(e.value, 'pin');
     out.push({ name: e.name, key: e.key, nevra: record.nevra, build: (record.build ?? record.package) as ObjectId, reason: record.reason, pin: e.value });
   }
   return out;
@@ -39,8 +39,8 @@ export async function listPins(store: Store, view: BranchView): Promise<Pin[]> {
 export async function pinPackage(store: Store, ref: string, reason = ''): Promise<{ nevra: string; id: ObjectId; commit: string }> {
   return store.write(async (tx) => {
     const b = await findBuild(tx, PACKAGES_BRANCH, ref, 'store', store.indexSource(tx, PACKAGES_BRANCH));
-    const record = await readKind(store.objects, b.value, 'build');
-    const pin = await stageKind(store.objects, 'pin', { build: b.value, nevra: record.nevra, reason });
+    const record = await store.readKind(b.value, 'build');
+    const pin = await stageKind(tx, 'pin', { build: b.value, nevra: record.nevra, reason });
     tx.stage(pin);
     const commit = await tx.update(PINS_BRANCH, [{ path: buildPath(b.name, b.key), id: pin.id }],
       `pin ${record.nevra}${reason ? `\n\n${reason}` : ''}\n\n${record.nevra} ${record.header}`);
@@ -57,9 +57,9 @@ export async function pinPackage(store: Store, ref: string, reason = ''): Promis
 export async function unpinPackage(store: Store, ref: string): Promise<{ nevra: string; id: ObjectId; commit: string }> {
   return store.write(async (tx) => {
     const found = await findBuild(tx, PINS_BRANCH, ref, 'pins', store.indexSource(tx, PINS_BRANCH));
-    const record = await readKind(store.objects, found.value, 'pin');
+    const record = await store.readKind(found.value, 'pin');
     const commit = await tx.update(PINS_BRANCH, [{ path: buildPath(found.name, found.key), id: null }], `unpin ${record.nevra}`);
-    const build = record.build ? await readKind(store.objects, record.build, 'build').catch(() => null) : null;
+    const build = record.build ? await store.readKind(record.build, 'build').catch(() => null) : null;
     return { nevra: record.nevra, id: (build?.header ?? record.build ?? record.package) as ObjectId, commit };
   });
 }

@@ -10,6 +10,7 @@
  */
 import { BazaarError } from '../errors.js';
 import { nevraOfKey } from '../rpm/index.js';
+import { repoOf } from './branch-view.js';
 import type { BranchView } from './branch-view.js';
 import { walkNew } from './history/branch-tree.js';
 import type { WalkSeen } from './history/branch-tree.js';
@@ -76,13 +77,13 @@ export class Reachability {
   private async walkRoot(view: BranchView, root: Root): Promise<void> {
     let tree: string;
     try {
-      tree = (await view.repo.readCommit(root.commit)).tree;
+      tree = (await repoOf(view).readCommit(root.commit)).tree;
     } catch (err) {
       this.historyProblem(root, err);
       return;
     }
     try {
-      await walkNew(view.repo, tree, root.live ? this.seen : this.seenOld, async (path, id) => {
+      await walkNew(repoOf(view), tree, root.live ? this.seen : this.seenOld, async (path, id) => {
         if (!root.live && this.reached.has(id)) return;
         await this.visitValue(id, root, valueLabel(root.branch, path));
       });
@@ -143,7 +144,7 @@ export class Reachability {
   private async readOrReport(id: ObjectId, kind: KindName, parent: ObjectId | null, label: string, root: Root, segment = false): Promise<Buffer | null> {
     this.reached.set(id, { kind, parent, label, segment, branch: root.branch, live: root.live });
     try {
-      const bytes = await this.objects.read(id);
+      const bytes = await this.objects.readBytes(id);
       this.verified.add(id);
       return bytes;
     } catch (err) {

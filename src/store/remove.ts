@@ -7,7 +7,6 @@
 import { BazaarError } from '../errors.js';
 import { findBuild } from './builds.js';
 import { channelsHolding } from './channels.js';
-import { readKind } from './kinds/index.js';
 import type { ObjectId } from './layout.js';
 import { PACKAGES_BRANCH, PINS_BRANCH, buildPath } from './ref-paths.js';
 import type { Store } from './store.js';
@@ -21,7 +20,7 @@ import type { Store } from './store.js';
 export async function removePackage(store: Store, ref: string, options: { message?: string } = {}): Promise<{ nevra: string; id: ObjectId; commit: string }> {
   return store.write(async (tx) => {
     const b = await findBuild(tx, PACKAGES_BRANCH, ref, 'store', store.indexSource(tx, PACKAGES_BRANCH));
-    const record = await readKind(store.objects, b.value, 'build');
+    const record = await store.readKind(b.value, 'build');
     const path = buildPath(b.name, b.key);
     const holders = [
       ...((await channelsHolding(store, tx)).get(b.key) ?? []).map((h) => `channel ${h.channel}`),

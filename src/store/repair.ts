@@ -24,18 +24,18 @@ import { BranchView } from './branch-view.js';
 import { readDamage, writeDamage } from './damage.js';
 import { fsck } from './fsck.js';
 import type { FsckReport } from './fsck.js';
-import { renameFile } from '../fs/index.js';
 import { readValue, updateTree } from './history/branch-tree.js';
 import { prepareRpm } from './ingest-rpm.js';
-import { readKind, stageKind } from './kinds/index.js';
+import { stageKind } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
-import { statePath, tmpPath } from './layout.js';
+import { tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';
 import { readIndexFile } from './package-index.js';
 import { withStoredCopy } from './rpm-blob.js';
 import { Reachability } from './reachability.js';
 import { checkResetRefs } from './reset-refs.js';
 import { CHANNEL_PREFIX, PACKAGES_BRANCH, PINS_BRANCH, buildPath } from './ref-paths.js';
+import { internals } from './store.js';
 import type { Store } from './store.js';
 import type { Transaction } from './transaction.js';
 import { TRASH_PREFIX, retentionRoots } from './retention.js';
@@ -62,7 +62,7 @@ export async function repair(store: Store, options: RepairOptions = {}): Promise
   const unrepaired: string[] = [];
   await store.write((tx) => repairState(store, tx, repaired), { damagedState: 'repairing' });
   await store.write(async (tx) => {
-    for (const pack of await store.objects.backend.repairPacks?.() ?? []) repaired.push(`pack ${pack}: its index was damaged; rewritten from the objects it holds`);
+    for (const pack of await internals(store).objects.backend.repairPacks?.() ?? []) repaired.push(`pack ${pack}: its index was damaged; rewritten from the objects it holds`);
     const before = await fsck(store);
     await repairHistory(store, tx, before, options, repaired, unrepaired);
     await repairObjects(store, tx, before, repaired, unrepaired);
@@ -77,44 +77,43 @@ export async function repair(store: Store, options: RepairOptions = {}): Promise
  * `tx` is based on the winner; it commits only when a lost commit is kept under trash/.
  */
 async function repairState(store: Store, tx: Transaction, repaired: string[]): Promise<void> {
-  const reading = await store.readState();
+  const { repo, states } = internals(store);
+  const reading = await internals(store).readState();
   if (reading.damage.length === 0) return;
   const winner = reading.state;
-  for (const seq of reading.damagedFiles) {
-    renameFile(statePath(store.dir, seq), `${statePath(store.dir, seq)}.damaged`);
-    repaired.push(`state ${seq} was damaged: set aside as ${statePath(store.dir, seq)}.damaged`);
-  }
+  for (const seq of reading.damagedFiles) repaired.push(`state ${seq} was damaged: set aside as ${states.setAside(seq)}`);
   // What the losing witness names, gathered before the refs are rewritten.
   const losing: Array<{ branch: string; commit: string; witness: string }> = [];
   const lose = (heads: Record<string, string> | undefined, witness: string): void => {
     for (const [branch, commit] of Object.entries(heads ?? {})) if (winner.heads[branch] !== commit) losing.push({ branch, commit, witness });
   };
   lose(reading.source === 'git' ? reading.file?.heads : reading.recorded?.heads, reading.source === 'git' ? `state file ${reading.file?.seq}` : 'the git record');
-  for (const branch of store.repo.listRefs('heads')) {
-    const ref = store.repo.readRef(`heads/${branch}`);
+  for (const branch of repo.listRefs('heads')) {
+    const ref = repo.readRef(`heads/${branch}`);
     if (ref !== null && ref !== 'garbage' && winner.heads[branch] !== ref) losing.push({ branch, commit: ref, witness: `git ref refs/heads/${branch}` });
   }
   if (reading.source === 'git') {
-    if (!(await store.states.commit(winner))) throw new BazaarError('ERR_STORE_LOCKED', `state ${winner.seq} appeared while it was being restored; run the repair again`);
+    if (!(await states.commit(winner))) throw new BazaarError('ERR_STORE_LOCKED', `state ${winner.seq} appeared while it was being restored; run the repair again`);
     repaired.push(`state ${winner.seq} was ${reading.file === null ? 'missing (no state file read)' : `missing (the newest state file was ${reading.file.seq})`}: restored from its git record`);
   }
-  await recordState(store.repo, winner);
+  await recordState(repo, winner);
   if (reading.source === 'state') repaired.push(`rewrote the git record of the state and the branch refs from state ${winner.seq}`);
-  const kept = await reachableCommits(store.repo, Object.values(winner.heads));
+  const kept = await reachableCommits(repo, Object.values(winner.heads));
   const stamp = Math.floor(store.now() / 1000);
   const saved = new Set<string>();
   for (const l of losing) {
-    if (kept.has(l.commit) || saved.has(l.commit) || !(await store.repo.exists(l.commit))) continue;
+    if (kept.has(l.commit) || saved.has(l.commit) || !(await repo.exists(l.commit))) continue;
     saved.add(l.commit);
     const trash = `${TRASH_PREFIX}${stamp}/recovered/${l.branch}`;
     tx.setHead(trash, l.commit);
-    tx.commitTree(trash, (await store.repo.readCommit(l.commit)).tree, `recovered by fsck --repair: ${l.witness} named ${l.commit} for ${l.branch}, which state ${winner.seq} does not reach`);
+    tx.commitTree(trash, (await repo.readCommit(l.commit)).tree, `recovered by fsck --repair: ${l.witness} named ${l.commit} for ${l.branch}, which state ${winner.seq} does not reach`);
     repaired.push(`${l.branch}: commit ${l.commit.slice(0, 12)} named by ${l.witness} is not in state ${winner.seq}; kept as ${trash} for the retention window`);
   }
 }
 
 /** Damaged history: rebuild trees from the package index; otherwise reset when asked. */
 async function repairHistory(store: Store, tx: Transaction, report: FsckReport, options: RepairOptions, repaired: string[], unrepaired: string[]): Promise<void> {
+  const { repo } = internals(store);
   const branches = [...new Set(report.history.map((h) => h.branch))];
   for (const branch of branches) {
     const head = tx.head(branch);
@@ -129,8 +128,8 @@ async function repairHistory(store: Store, tx: Transaction, report: FsckReport, 
         unrepaired.push(`${branch}: no readable state of it is left; nothing to reset to`);
       } else if (good.commit === head) {
         // the head reads: the damage is older; cut the history below the head
-        const tree = (await store.repo.readCommit(head)).tree;
-        tx.setHead(branch, store.repo.writeCommit({ tree, parents: [], message: `history before ${head} dropped: it was damaged (bazaar fsck --repair --reset-ref)`, timestamp: Math.floor(store.now() / 1000) }));
+        const tree = (await repo.readCommit(head)).tree;
+        tx.setHead(branch, repo.writeCommit({ tree, parents: [], message: `history before ${head} dropped: it was damaged (bazaar fsck --repair --reset-ref)`, timestamp: Math.floor(store.now() / 1000) }));
         repaired.push(`${branch}: history below ${head.slice(0, 12)} was damaged and is dropped, as asked; the current content is unchanged`);
       } else {
         tx.setHead(branch, good.commit);
@@ -153,32 +152,34 @@ async function repairHistory(store: Store, tx: Transaction, report: FsckReport, 
  * (from older states): 'commit'. null when there is no index of that commit.
  */
 async function rebuildFromIndex(store: Store, tx: Transaction, branch: string, commit: string): Promise<'trees' | 'commit' | null> {
+  const { repo, states } = internals(store);
   const index = readIndexFile(store.dir, commit);
   if (!index || index === 'damaged') return null;
   const changes = [...index.builds.map((b) => ({ path: buildPath(b.name, b.key), id: b.value })), ...index.extras.map(([path, id]) => ({ path, id }))];
-  const rebuilt = (await updateTree(store.repo, null, changes)) ?? store.repo.writeTree([]);
+  const rebuilt = (await updateTree(repo, null, changes)) ?? repo.writeTree([]);
   let tree: string | null = null;
-  try { tree = (await store.repo.readCommit(commit)).tree; } catch { /* the commit itself is damaged */ }
+  try { tree = (await repo.readCommit(commit)).tree; } catch { /* the commit itself is damaged */ }
   if (tree !== null) return tree === rebuilt && (await readable(store, commit)) ? 'trees' : null;
   let parent: string | null = null;
-  for (const seq of store.states.list().reverse()) {
+  for (const seq of states.list().reverse()) {
     let c: string | undefined;
-    try { c = store.states.read(seq)?.heads[branch]; } catch { continue; }
+    try { c = states.read(seq)?.heads[branch]; } catch { continue; }
     if (c && c !== commit && (await readable(store, c))) { parent = c; break; }
   }
-  tx.setHead(branch, store.repo.writeCommit({ tree: rebuilt, parents: parent ? [parent] : [], message: `repair: commit ${commit} was damaged; its content is rebuilt from the package index`, timestamp: Math.floor(store.now() / 1000) }));
+  tx.setHead(branch, repo.writeCommit({ tree: rebuilt, parents: parent ? [parent] : [], message: `repair: commit ${commit} was damaged; its content is rebuilt from the package index`, timestamp: Math.floor(store.now() / 1000) }));
   return 'commit';
 }
 
 /** Whether a commit and its whole tree read. */
 async function readable(store: Store, commit: string): Promise<boolean> {
+  const { repo } = internals(store);
   try {
     const walk = async (oid: string): Promise<void> => {
-      for (const e of await store.repo.readTree(oid)) {
-        if (e.mode === '40000') await walk(e.oid); else await readValue(store.repo, e.oid);
+      for (const e of await repo.readTree(oid)) {
+        if (e.mode === '40000') await walk(e.oid); else await readValue(repo, e.oid);
       }
     };
-    await walk((await store.repo.readCommit(commit)).tree);
+    await walk((await repo.readCommit(commit)).tree);
     return true;
   } catch (err) {
     if (err instanceof BazaarError && err.code === 'ERR_STORE_DAMAGED') return false;
@@ -188,15 +189,16 @@ async function readable(store: Store, commit: string): Promise<boolean> {
 
 /** The newest state of a branch that reads in full: from its first-parent chain, then older state files. */
 async function lastGood(store: Store, view: BranchView, branch: string): Promise<{ commit: string; when: string } | null> {
-  const when = async (c: string): Promise<string> => new Date((await store.repo.readCommit(c)).timestamp * 1000).toISOString();
+  const { repo, states } = internals(store);
+  const when = async (c: string): Promise<string> => new Date((await repo.readCommit(c)).timestamp * 1000).toISOString();
   let at: string | undefined = view.head(branch) ?? undefined;
   for (let i = 0; at !== undefined && i < 1000; i++) {
     if (await readable(store, at)) return { commit: at, when: await when(at) };
-    try { at = (await store.repo.readCommit(at)).parents[0]; } catch { break; }
+    try { at = (await repo.readCommit(at)).parents[0]; } catch { break; }
   }
-  for (const seq of store.states.list().reverse()) {
+  for (const seq of states.list().reverse()) {
     let heads: Record<string, string>;
-    try { heads = store.states.read(seq)?.heads ?? {}; } catch { continue; }
+    try { heads = states.read(seq)?.heads ?? {}; } catch { continue; }
     const c = heads[branch];
     if (c && (await readable(store, c))) return { commit: c, when: await when(c) };
   }
@@ -205,17 +207,18 @@ async function lastGood(store: Store, view: BranchView, branch: string): Promise
 
 /** Missing or damaged objects: from an intact .rpm variant of the build that reaches them. */
 async function repairObjects(store: Store, tx: Transaction, report: FsckReport, repaired: string[], unrepaired: string[]): Promise<void> {
+  const { objects, repo, states } = internals(store);
   const problems = new Map(report.problems.map((p) => [p.id, p]));
   if (problems.size === 0) return;
-  const view = new BranchView(store.repo, tx.allHeads());
-  const { roots } = await retentionRoots(store.dir, view, store.states, { horizon: tx.horizon }, false);
-  const reach = new Reachability(store.objects);
+  const view = new BranchView(objects, repo, tx.allHeads());
+  const { roots } = await retentionRoots(store.dir, view, states, { horizon: tx.horizon }, false);
+  const reach = new Reachability(objects);
   await reach.walk(view, roots);
   // each damaged object, by the build records that reach it
   const byRecord = new Map<ObjectId, Set<ObjectId>>();
   for (const id of problems.keys()) {
     if (!reach.reached.has(id)) {
-      await store.objects.delete(id);
+      await objects.delete(id);
       repaired.push(`deleted ${id}: damaged, and nothing reaches it`);
       problems.delete(id);
       continue;
@@ -230,21 +233,21 @@ async function repairObjects(store: Store, tx: Transaction, report: FsckReport, 
   const moved = new Map<ObjectId, ObjectId>();
   for (const [recordId, ids] of byRecord) {
     let record: BuildRecord;
-    try { record = await readKind(store.objects, recordId, 'build'); } catch { continue; }
+    try { record = await store.readKind(recordId, 'build'); } catch { continue; }
     const source = await intactVariant(store, record, problems);
     if (source === null) {
       unrepaired.push(`${record.nevra}: no intact .rpm of it is left to rebuild ${[...ids].join(', ')} from; add the original .rpm again ('bazaar add FILE.rpm') to heal it`);
       continue;
     }
-    await withStoredCopy(store.objects, source, tmpPath(store.dir), async (tmp) => {
-      const p = await prepareRpm(store.objects, tmp, { rewrite: new Set(ids) });
+    await withStoredCopy(objects, source, tmpPath(store.dir), async (tmp) => {
+      const p = await prepareRpm(objects, tmp, { rewrite: new Set(ids) });
       const keep = [...p.blobStaged, ...p.metaStaged].filter((s) => s.slot !== null && (ids.has(s.id) || (p.manifest !== record.manifest && ids.has(record.manifest))));
-      await store.objects.discard([p.rpmStaged, ...p.blobStaged, ...p.metaStaged].filter((s) => !keep.includes(s)));
+      await objects.discard([p.rpmStaged, ...p.blobStaged, ...p.metaStaged].filter((s) => !keep.includes(s)));
       tx.stage(...keep);
       for (const s of keep) if (ids.has(s.id)) fixed.add(s.id);
       if (ids.has(record.manifest) && p.manifest !== record.manifest) {
         const { kind: _k, v: _v, ...rest } = record;
-        const staged = await stageKind(store.objects, 'build', { ...rest, manifest: p.manifest });
+        const staged = await stageKind(objects, 'build', { ...rest, manifest: p.manifest });
         tx.stage(staged);
         moved.set(recordId, staged.id);
         fixed.add(record.manifest);
@@ -283,7 +286,7 @@ function ancestorRecord(reach: Reachability, id: ObjectId): ObjectId | null {
 async function intactVariant(store: Store, record: BuildRecord, problems: Map<ObjectId, unknown>): Promise<ObjectId | null> {
   for (const v of [...record.variants].reverse()) {
     if (problems.has(v.rpm)) continue;
-    if ((await store.objects.check(v.rpm)) === null) return v.rpm;
+    if ((await internals(store).objects.check(v.rpm)) === null) return v.rpm;
   }
   return null;
 }
@@ -298,10 +301,10 @@ async function moveRecords(store: Store, tx: Transaction, moved: Map<ObjectId, O
   }
   const pinChanges: Array<{ path: string; id: ObjectId }> = [];
   for (const [path, id] of await tx.entries(PINS_BRANCH)) {
-    const pin = await readKind(store.objects, id, 'pin');
+    const pin = await store.readKind(id, 'pin');
     const to = pin.build ? moved.get(pin.build) : undefined;
     if (!to) continue;
-    const staged = await stageKind(store.objects, 'pin', { build: to, nevra: pin.nevra, reason: pin.reason });
+    const staged = await stageKind(tx, 'pin', { build: to, nevra: pin.nevra, reason: pin.reason });
     tx.stage(staged);
     pinChanges.push({ path, id: staged.id });
   }

@@ -4,14 +4,16 @@
  * mistake, refused rather than silently doing nothing.
  */
 import { BazaarError } from '../errors.js';
+import { internals } from './store.js';
 import type { Store } from './store.js';
 
 /** Every branch any kept state or git ref names (a damaged state is skipped: repair is for damage). */
 function knownBranches(store: Store): Set<string> {
-  const known = new Set(store.repo.listRefs('heads'));
-  for (const seq of store.states.list()) {
+  const { repo, states } = internals(store);
+  const known = new Set(repo.listRefs('heads'));
+  for (const seq of states.list()) {
     try {
-      for (const b of Object.keys(store.states.read(seq)?.heads ?? {})) known.add(b);
+      for (const b of Object.keys(states.read(seq)?.heads ?? {})) known.add(b);
     } catch { /* a damaged state names nothing */ }
   }
   return known;

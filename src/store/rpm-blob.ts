@@ -11,11 +11,12 @@ import { join } from 'node:path';
 import { BazaarError } from '../errors.js';
 import { HEADER_INTRO_SIZE, headerSize, LEAD_SIZE, packageMeta, readRpmFile, walkPayload } from '../rpm/index.js';
 import { unpackRpm } from './ingest-rpm.js';
-import type { ObjectStore, StagedObject } from './objects.js';
+import type { ObjectReader, ObjectStager } from './object-reader.js';
+import type { StagedObject } from './objects.js';
 import type { ObjectId } from './layout.js';
 
 /** The signature header bytes of a stored .rpm (verified as the object is read). */
-export async function signatureHeaderOf(objects: ObjectStore, rpm: ObjectId): Promise<Buffer> {
+export async function signatureHeaderOf(objects: ObjectReader, rpm: ObjectId): Promise<Buffer> {
   const parts: Buffer[] = [];
   let have = 0;
   let need = LEAD_SIZE + HEADER_INTRO_SIZE;
@@ -37,7 +38,7 @@ export async function signatureHeaderOf(objects: ObjectStore, rpm: ObjectId): Pr
  * Runs `use` on a copy of a stored object (an .rpm: the readers take a file) written to
  * `path`, streamed and verified as it is read; the copy is removed afterwards.
  */
-export async function withStoredCopy<T>(objects: ObjectStore, id: ObjectId, path: string, use: (path: string) => Promise<T>): Promise<T> {
+export async function withStoredCopy<T>(objects: ObjectReader, id: ObjectId, path: string, use: (path: string) => Promise<T>): Promise<T> {
   try {
     const out = await open(path, 'wx');
     try {
@@ -55,7 +56,7 @@ export async function withStoredCopy<T>(objects: ObjectStore, id: ObjectId, path
  * Stages the files of a stored .rpm that the store does not hold yet (see ingest-rpm.ts,
  * `unpack`), read from a private temp copy.
  */
-export async function unpackStoredRpm(objects: ObjectStore, rpm: ObjectId): Promise<StagedObject[]> {
+export async function unpackStoredRpm(objects: ObjectStager, rpm: ObjectId): Promise<StagedObject[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bazaar-unpack-'));
   try {
     return await withStoredCopy(objects, rpm, join(dir, 'package.rpm'), (path) => unpackRpm(objects, path));
@@ -70,7 +71,7 @@ export async function unpackStoredRpm(objects: ObjectStore, rpm: ObjectId): Prom
  * is copied to a private temp directory and its whole payload walked and checked; files
  * of that size are kept in temp files and hashed, and only bytes that hash to `id` are given.
  */
-export async function* streamFileOfRpm(objects: ObjectStore, rpm: ObjectId, id: ObjectId, size: number): AsyncGenerator<Buffer> {
+export async function* streamFileOfRpm(objects: ObjectReader, rpm: ObjectId, id: ObjectId, size: number): AsyncGenerator<Buffer> {
   const dir = mkdtempSync(join(tmpdir(), 'bazaar-file-'));
   try {
     let found: string | null = null;

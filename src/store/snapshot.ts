@@ -7,13 +7,14 @@
 import { BranchView } from './branch-view.js';
 import type { GitRepo } from './history/git-repo.js';
 import { Lease } from './leases.js';
+import type { ObjectStore } from './objects.js';
 import type { StateBackend, StoreState } from './state-backend.js';
 import { readStoreState } from './state-witness.js';
 import type { StoreStateReading } from './state-witness.js';
 
 export class Snapshot extends BranchView {
-  private constructor(repo: GitRepo, readonly state: StoreState, private readonly lease: Lease | null) {
-    super(repo, state.heads);
+  private constructor(objects: ObjectStore, repo: GitRepo, readonly state: StoreState, private readonly lease: Lease | null) {
+    super(objects, repo, state.heads);
   }
 
   /**
@@ -22,19 +23,19 @@ export class Snapshot extends BranchView {
    * `root`, a lease is written there first and the state checked again (see leases.ts);
    * without, the caller needs no gc protection (a writer under the lock, or a read-only store).
    */
-  static async open(repo: GitRepo, states: StateBackend, root: string | null, onDamage?: (reading: StoreStateReading) => void): Promise<Snapshot> {
+  static async open(objects: ObjectStore, repo: GitRepo, states: StateBackend, root: string | null, onDamage?: (reading: StoreStateReading) => void): Promise<Snapshot> {
     let reading = await readStoreState(states, repo, { quick: true });
     if (reading.damage.length) onDamage?.(reading);
     let state = reading.state;
-    if (root === null) return new Snapshot(repo, state, null);
+    if (root === null) return new Snapshot(objects, repo, state, null);
     const lease = Lease.take(root, state.seq);
     for (let attempt = 0; attempt < 10; attempt++) {
       reading = await readStoreState(states, repo, { quick: true });
-      if (reading.state.seq === state.seq) return new Snapshot(repo, state, lease);
+      if (reading.state.seq === state.seq) return new Snapshot(objects, repo, state, lease);
       state = reading.state;
       lease.set(state.seq);
     }
-    return new Snapshot(repo, state, lease);
+    return new Snapshot(objects, repo, state, lease);
   }
 
   /** Lets gc collect what only this snapshot reached. The snapshot must not be used after. */

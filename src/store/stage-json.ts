@@ -1,7 +1,8 @@
 import { canonicalJson } from './canonical-json.js';
 import { objectIdOf } from './layout.js';
 import type { ObjectId } from './layout.js';
-import type { ObjectStore, StagedObject } from './objects.js';
+import type { ObjectStager } from './object-reader.js';
+import type { StagedObject } from './objects.js';
 import type { TaskPool } from './task-pool.js';
 
 /**
@@ -9,9 +10,9 @@ import type { TaskPool } from './task-pool.js';
  * once (the hash of its bytes), so a parent tree need not wait for the write. Ids in
  * `rewrite` are written even if they exist (a repair replaces damaged copies).
  */
-export async function stageJson(objects: ObjectStore, pool: TaskPool, staged: StagedObject[], value: unknown, rewrite?: ReadonlySet<ObjectId>): Promise<ObjectId> {
+export async function stageJson(objects: ObjectStager, pool: TaskPool, staged: StagedObject[], value: unknown, rewrite?: ReadonlySet<ObjectId>): Promise<ObjectId> {
   const bytes = Buffer.from(canonicalJson(value));
   const id = objectIdOf(bytes);
-  await pool.add(async () => { staged.push(await objects.stage(bytes, { rewrite: rewrite?.has(id) ?? false })); });
+  await pool.add(async () => { staged.push(await objects.stageBytes(bytes, { rewrite: rewrite?.has(id) ?? false })); });
   return id;
 }

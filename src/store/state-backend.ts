@@ -27,9 +27,21 @@ export interface StoreState {
 }
 
 export interface StateBackend {
+  /**
+   * What keeps the state: 'files' (fs-state-backend.ts, the default), 'memory', ...; a
+   * store's marker records it (store-backends.ts).
+   */
+  readonly kind: string;
+  /** A label for messages: the directory, database or 'memory'. */
   readonly label: string;
   /** The newest state; the empty state (seq 0) when none was ever written. */
   latest(): StoreState;
+  /**
+   * The newest state's number (`latest().seq`), as cheaply as the backend can tell it: a
+   * server asks on every request (fs-state-backend.ts answers from the state directory's
+   * inode and mtime while they are unchanged).
+   */
+  latestSeq(): number;
   /** A given state, or null when it is gone (pruned) or never was. */
   read(seq: number): StoreState | null;
   /** Writes `next` (whose seq is the latest's + 1); false when another writer took that seq. */
@@ -38,6 +50,11 @@ export interface StateBackend {
   list(): number[];
   /** Forgets states older than `keepFrom` (never the latest). */
   prune(keepFrom: number): void;
+  /**
+   * Moves the record of state `seq`, found damaged, out of the way (`read` and `list` no
+   * longer see it; it is kept for a person to look at); returns where it went.
+   */
+  setAside(seq: number): string;
 }
 
 export const EMPTY_STATE: StoreState = Object.freeze({ seq: 0, time: 0, heads: Object.freeze({}) as Record<string, string> });

@@ -17,10 +17,8 @@ import type { BuildEntry, IndexSource, StoredBuild } from './builds.js';
 import type { AddOptions, AddPath, AddResult } from './add-packages.js';
 import type { FilePath } from '../rpm/index.js';
 import type { BranchView } from './branch-view.js';
-import { FsObjectBackend } from './fs-object-backend.js';
-import { FsStateBackend } from './fs-state-backend.js';
 import { GitRepo } from './history/git-repo.js';
-import { askedObjectId, readAskedKind, readKind } from './kinds/index.js';
+import { askedObjectId } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
 import type { PackageManifest } from './kinds/package.js';
 import { cacheDir } from './caches/paths.js';
@@ -32,6 +30,7 @@ import type { RetentionChoice } from './retention.js';
 import type { ObjectId } from './layout.js';
 import { readLeases } from './leases.js';
 import { withLock } from './lock.js';
+import { ObjectReading } from './object-reader.js';
 import { ObjectStore } from './objects.js';
 import { PackageIndex } from './package-index.js';
 import { buildKeyHoldingFile } from './file-locator.js';
@@ -40,13 +39,17 @@ import { streamFileOfRpm } from './rpm-blob.js';
 import { CHANNEL_PREFIX, PACKAGES_BRANCH, PINS_BRANCH, TREES_BRANCH } from './ref-paths.js';
 import { Snapshot } from './snapshot.js';
 import type { StateBackend } from './state-backend.js';
+import type { ObjectBackend } from './object-backend.js';
+import { checkKinds, chooseBackends, recordedKinds } from './store-backends.js';
+import type { StoreBackends } from './store-backends.js';
 import { StateConflict, Transaction, conflictError } from './transaction.js';
 import { readStoreState, stateDamageError } from './state-witness.js';
 import type { StoreStateReading } from './state-witness.js';
 
 export type { AddOptions, AddPath, AddResult } from './add-packages.js';
 
-export interface StoreOptions {
+/** `objectBackend`, `stateBackend`: where objects and the state live (files by default; store-backends.ts). */
+export interface StoreOptions extends StoreBackends {
   /** One-line notices for the user (an index being built, a stale lock taken over). */
   onNotice?: (line: string) => void;
   /** The clock (ms); injectable for tests. */
@@ -107,17 +110,43 @@ function checkScratchDirs(dir: string): void {
   }
 }
 
-export class Store {
-  readonly objects: ObjectStore;
-  readonly states: StateBackend;
-  readonly repo: GitRepo;
+/** What the store's own modules reach behind its door (`internals`; not exported from index.ts). */
+export interface StoreInternals {
+  objects: ObjectStore;
+  states: StateBackend;
+  repo: GitRepo;
+  /** The newest state as both witnesses tell it (state-witness.ts). */
+  readState(): Promise<StoreStateReading>;
+  lockOptions(): { onWait: (holder: string) => void };
+}
+
+let internalsOfStore: (store: Store) => StoreInternals;
+
+/**
+ * A store: its public members are all the rest of bazaar and build tools get of it
+ * (docs/store.md#the-store-api): `dir`, `now`, `notice`; views (`snapshot`, `read`,
+ * `latestSeq`) and writes (`write`); its objects as an ObjectReader (`has`, `stream`,
+ * `readBytes`, `readKind`, `storedSize`, `storedStream`); packages (`add`, `build`,
+ * `manifest`, `findPackage`, `list`, `index`, `indexOf`, `indexSource`, `streamObject`,
+ * `entries`, `buildIdOfFile`); `importTree`, `reindex`, `fsck`, `gc`, `diskUsage`. Its
+ * objects, state and history are private: new objects are staged by a Transaction.
+ */
+export class Store extends ObjectReading {
+  private readonly states: StateBackend;
+  private readonly repo: GitRepo;
   readonly now: () => number;
 
-  private constructor(readonly dir: string, private readonly options: StoreOptions) {
-    this.objects = new ObjectStore(new FsObjectBackend(dir));
-    this.states = new FsStateBackend(dir);
+  private constructor(readonly dir: string, private readonly options: StoreOptions, backends: { objects: ObjectBackend; states: StateBackend }) {
+    super(new ObjectStore(backends.objects));
+    this.states = backends.states;
     this.repo = new GitRepo(gitDir(dir), dir);
     this.now = options.now ?? Date.now;
+  }
+
+  static {
+    internalsOfStore = (s) => ({
+      objects: s.objects, states: s.states, repo: s.repo, readState: () => s.readState(), lockOptions: () => s.lockOptions(),
+    });
   }
 
   /**
@@ -129,8 +158,9 @@ export class Store {
     refuseEmptyPath(dir);
     makeStoreDir(dir);
     if (!existsSync(markerPath(dir))) refuseForeignContent(dir);
+    const backends = chooseBackends(dir, options);
     try {
-      writeFileSync(markerPath(dir), `${JSON.stringify({ layout: STORE_LAYOUT_VERSION })}\n`, { flag: 'wx' });
+      writeFileSync(markerPath(dir), `${JSON.stringify({ layout: STORE_LAYOUT_VERSION, ...recordedKinds(backends) })}\n`, { flag: 'wx' });
     } catch (err) {
       if (isErrno(err, 'EEXIST')) return Store.open(dir, options);
       if (isErrno(err, 'ENOTDIR') || isErrno(err, 'EACCES') || isErrno(err, 'EROFS')) {
@@ -138,9 +168,10 @@ export class Store {
       }
       throw noSpaceError(err, dir);
     }
-    const store = new Store(dir, options);
+    const store = new Store(dir, options, backends);
     try {
-      for (const d of [objectsDir(dir), tmpDir(dir), stateDir(dir)]) mkdirSync(d, { recursive: true });
+      const dirs = [...(options.objectBackend ? [] : [objectsDir(dir)]), tmpDir(dir), ...(options.stateBackend ? [] : [stateDir(dir)])];
+      for (const d of dirs) mkdirSync(d, { recursive: true });
       await store.repo.init();
     } catch (err) {
       throw noSpaceError(err, dir);
@@ -151,7 +182,7 @@ export class Store {
   /** Opens an existing store (migrating a layout-1 store once); a clear error if `dir` is not one. */
   static async open(dir: string, options: StoreOptions = {}): Promise<Store> {
     refuseEmptyPath(dir);
-    let marker: { layout?: unknown };
+    let marker: { layout?: unknown; objects?: unknown; states?: unknown };
     try {
       marker = JSON.parse(readFileSync(markerPath(dir), 'utf8'));
     } catch (err) {
@@ -159,7 +190,9 @@ export class Store {
       throw new BazaarError('ERR_STORE_LAYOUT', `${markerPath(dir)} is unreadable: ${(err as Error).message}`, { cause: err });
     }
     checkScratchDirs(dir);
-    const store = new Store(dir, options);
+    const backends = chooseBackends(dir, options);
+    checkKinds(dir, marker, backends);
+    const store = new Store(dir, options, backends);
     if (marker.layout === 1) {
       const { migrateLayout1 } = await import('./migrate-layout1.js');
       await withLock(dir, () => migrateLayout1(store), store.lockOptions());
@@ -173,15 +206,21 @@ export class Store {
 
   notice(line: string): void { this.options.onNotice?.(line); }
 
-  lockOptions(): { onWait: (holder: string) => void } {
+  private lockOptions(): { onWait: (holder: string) => void } {
     return { onWait: (holder) => this.notice(`waiting for another writer (${holder})`) };
   }
 
   /** A leased snapshot of the newest state; close it when done (see snapshot.ts). */
-  snapshot(): Promise<Snapshot> { return Snapshot.open(this.repo, this.states, this.dir, (r) => this.stateNotice(r)); }
+  snapshot(): Promise<Snapshot> { return Snapshot.open(this.objects, this.repo, this.states, this.dir, (r) => this.stateNotice(r)); }
+
+  /**
+   * The newest state's number, cheaply (the state backend's latestSeq): enough to tell
+   * whether a snapshot is still the newest without opening another.
+   */
+  latestSeq(): number { return this.states.latestSeq(); }
 
   /** The newest state as both witnesses tell it (state-witness.ts). */
-  readState(): Promise<StoreStateReading> { return readStoreState(this.states, this.repo); }
+  private readState(): Promise<StoreStateReading> { return readStoreState(this.states, this.repo); }
 
   private toldDamage = false;
   /** Tells the user once per process that reads go on from the witness that is ahead. */
@@ -224,7 +263,7 @@ export class Store {
       for (let attempt = 0; attempt < 3; attempt++) {
         const reading = await this.readState();
         if (reading.damage.length && options.damagedState !== 'repairing') throw stateDamageError(reading);
-        const tx = new Transaction(this.repo, reading.state, this.objects, this.states, this.dir, this.now);
+        const tx = new Transaction(this.objects, this.repo, reading.state, this.states, this.dir, this.now);
         // Readers find the package index of the new state ready (it is derived: best effort).
         tx.afterCommit(async (state) => {
           for (const branch of tx.changedBranches()) {
@@ -279,7 +318,7 @@ export class Store {
    */
   async build(id: ObjectId): Promise<BuildRecord> {
     const record = await this.recordOfBuildId(id);
-    return record ?? readAskedKind(this.objects, id, 'build');
+    return record ?? this.objects.readAskedKind(id, 'build');
   }
 
   /**
@@ -292,12 +331,12 @@ export class Store {
    */
   async manifest(id: ObjectId): Promise<PackageManifest> {
     const record = await this.recordOfBuildId(id);
-    if (record) return readKind(this.objects, record.manifest, 'package');
+    if (record) return this.objects.readKind(record.manifest, 'package');
     try {
-      return await readAskedKind(this.objects, id, 'package');
+      return await this.objects.readAskedKind(id, 'package');
     } catch (err) {
       if (!(err instanceof BazaarError) || err.code !== 'ERR_WRONG_KIND' || err.data.declared !== 'build') throw err;
-      return readKind(this.objects, (await readKind(this.objects, id, 'build')).manifest, 'package');
+      return this.objects.readKind((await this.objects.readKind(id, 'build')).manifest, 'package');
     }
   }
 
@@ -313,8 +352,8 @@ export class Store {
     const key = await buildKeyHoldingFile(this.dir, this.objects, index, id);
     const build = key === null ? undefined : index.get(key);
     if (!build) throw new BazaarError('ERR_STORE_OBJECT_NOT_FOUND', `object ${id} is not in the store`, { data: { id } });
-    const record = await readKind(this.objects, build.value, 'build');
-    const file = (await readKind(this.objects, record.manifest, 'package')).files.find((f) => f.id === id);
+    const record = await this.objects.readKind(build.value, 'build');
+    const file = (await this.objects.readKind(record.manifest, 'package')).files.find((f) => f.id === id);
     yield* streamFileOfRpm(this.objects, servedVariant(record).rpm, id, file?.size ?? 0);
   }
 
@@ -322,7 +361,7 @@ export class Store {
   private async recordOfBuildId(id: unknown): Promise<BuildRecord | null> {
     askedObjectId(id);
     const matches = await this.read(async (snap) => (await this.index(snap)).builds.filter((b) => b.header === id));
-    return matches.length ? readKind(this.objects, matches[0].value, 'build') : null;
+    return matches.length ? this.objects.readKind(matches[0].value, 'build') : null;
   }
 
   /** The one build `ref` names in the store (see builds.ts for the accepted spellings). */
@@ -396,7 +435,7 @@ export class Store {
   async diskUsage(): Promise<{ objects: number; bytes: number }> {
     let objects = 0;
     let bytes = 0;
-    for await (const e of this.objects.list()) if ('id' in e) { objects++; bytes += this.objects.diskSize(e.id); }
+    for await (const e of this.objects.list()) if ('id' in e) { objects++; bytes += this.objects.storedSize(e.id) ?? 0; }
     return { objects, bytes };
   }
 
@@ -407,3 +446,5 @@ export class Store {
   static entries(view: BranchView, branch: string): Promise<BuildEntry[]> { return allEntries(view, branch); }
 }
 
+/** The objects, state and history behind a store: for the store's own modules (and tests of them). */
+export function internals(store: Store): StoreInternals { return internalsOfStore(store); }

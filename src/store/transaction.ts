@@ -19,7 +19,9 @@ import { syncFilesystem } from '../fs/index.js';
 import { emptyTree, updateTree } from './history/branch-tree.js';
 import type { BranchChange } from './history/branch-tree.js';
 import type { GitRepo } from './history/git-repo.js';
-import type { ObjectStore, StagedObject } from './objects.js';
+import type { ObjectId } from './layout.js';
+import type { ObjectStager } from './object-reader.js';
+import type { ObjectStore, ObjectWriter, StagedObject } from './objects.js';
 import type { StateBackend, StoreState } from './state-backend.js';
 import { recordState } from './state-witness.js';
 
@@ -31,7 +33,12 @@ export class StateConflict extends Error {
   constructor() { super('another writer changed the store state meanwhile'); }
 }
 
-export class Transaction extends BranchView {
+/**
+ * A transaction stages its objects too (ObjectStager, object-reader.ts): `stageBytes`,
+ * `writer` and `stageKind(tx, ...)` write objects no reader sees yet; `stage` hands them
+ * to this transaction's commit, and `discard` drops the ones it will not commit.
+ */
+export class Transaction extends BranchView implements ObjectStager {
   private readonly staged: StagedObject[] = [];
   private readonly changed = new Set<string>();
   private readonly after: Array<(state: StoreState) => Promise<void> | void> = [];
@@ -40,11 +47,16 @@ export class Transaction extends BranchView {
   /** Set at the commit point: from then on nothing staged may be discarded. */
   private committedAs: StoreState | null = null;
 
-  constructor(repo: GitRepo, readonly base: StoreState, private readonly objects: ObjectStore,
+  constructor(objects: ObjectStore, repo: GitRepo, readonly base: StoreState,
     private readonly stateBackend: StateBackend, private readonly root: string, private readonly now: () => number) {
-    super(repo, { ...base.heads });
+    super(objects, repo, { ...base.heads });
     this.prunedBefore = base.prunedBefore;
   }
+
+  stageBytes(data: Buffer, options: { rewrite?: boolean } = {}): Promise<StagedObject> { return this.objects.stageBytes(data, options); }
+  writer(options: { expect?: ObjectId; rewrite?: boolean | ReadonlySet<ObjectId>; hashOnly?: boolean } = {}): ObjectWriter { return this.objects.writer(options); }
+  discard(staged: Iterable<StagedObject>): Promise<void> { return this.objects.discard(staged); }
+  check(id: ObjectId): Promise<string | null> { return this.objects.check(id); }
 
   /** gc's horizon as this transaction will commit it (see StoreState.prunedBefore). */
   get horizon(): number | undefined { return this.prunedBefore; }

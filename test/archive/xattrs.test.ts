@@ -46,8 +46,8 @@ testWith(t, 'a symlink\'s own trusted.* attribute is read and written on the lin
     yield { path: '.', kind: 'dir', mode: 0o40755, uid: 0, gid: 0, size: 0, mtime: 0, xattrs: {} };
     yield { path: 'l', kind: 'symlink', mode: 0o120777, uid: 0, gid: 0, size: 0, mtime: 0, target: 'nowhere', xattrs: { 'user.x': Buffer.from('1') } };
   };
-  const layer = await importLayerEntries(store.objects, entries());
-  await store.objects.commit(layer.staged);
+  const layer = await importLayerEntries(store, entries());
+  await store.commit(layer.staged);
   const out2 = join(tempDir('xa-link-co2'), 'co');
   const r2 = await checkout(store, [layer.root], out2, { mode: 'copy' });
   assert.ok(r2.notes.some((n) => /^1 extended attributes could not be set \("l": user\.x: Operation not permitted \(EPERM\)\)/.test(n)), r2.notes.join('\n'));

@@ -11,25 +11,25 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkout } from '../../src/checkout/checkout.js';
 import { exportImage } from '../../src/checkout/export-image.js';
-import type { CheckoutStore } from '../../src/checkout/checkout.js';
 import { isBazaarError } from '../../src/errors.js';
 import { canonicalJson } from '../../src/store/canonical-json.js';
 import type { ObjectId } from '../../src/store/layout.js';
 import type { TreeEntry } from '../../src/store/kinds/tree.js';
 import { tempDir } from '../helpers/cli.js';
 import { memoryStore } from '../helpers/checkout-fixtures.js';
+import type { MemoryStore } from '../helpers/checkout-fixtures.js';
 
 const t = suite('checkout-hostile');
-const store: CheckoutStore = memoryStore();
+const store: MemoryStore = memoryStore();
 
 /** Stores a tree object as given: no validation, no sorting (objects.put does not parse). */
 async function rawTree(entries: Array<Partial<TreeEntry> & { name: string }>): Promise<ObjectId> {
   const full = entries.map((e) => ({ kind: 'file', mode: 0o100644, user: '0', group: '0', ...e }));
-  return store.objects.put(Buffer.from(canonicalJson({ kind: 'tree', v: 1, entries: full })));
+  return store.put(Buffer.from(canonicalJson({ kind: 'tree', v: 1, entries: full })));
 }
 
 async function blob(text: string): Promise<{ id: ObjectId; size: number }> {
-  return { id: await store.objects.put(Buffer.from(text)), size: Buffer.byteLength(text) };
+  return { id: await store.put(Buffer.from(text)), size: Buffer.byteLength(text) };
 }
 
 /** A target inside a fresh parent; the parent must hold only the target afterwards. */

@@ -12,10 +12,9 @@ import { readLayerDirectory } from '../../src/archive/read-layer.js';
 import { writeLayerArchive } from '../../src/archive/write-layer-archive.js';
 import type { LayerEntry } from '../../src/archive/layer-entry.js';
 import { importLayerEntries } from '../../src/layer/import-layer-entries.js';
-import { readKind } from '../../src/store/kinds/index.js';
 import type { TreeEntry } from '../../src/store/kinds/tree.js';
 import { tempDir } from '../helpers/cli.js';
-import { importArchive, importDir, newStore, snap } from '../helpers/checkout-fixtures.js';
+import { importArchive, importDir, newStore, objectsOf, snap } from '../helpers/checkout-fixtures.js';
 import { makeRichTree, run } from '../helpers/layer-fixtures.js';
 import { hasTool, testWith } from '../helpers/tools.js';
 
@@ -82,9 +81,9 @@ t('hardlink groups name their first member in tree order, whatever order the str
     yield link('a-later', 'z/first-in-stream');
     yield link('m', 'z/first-in-stream');
   }
-  const layer = await importLayerEntries(store.objects, stream());
-  await store.objects.commit(layer.staged);
-  const top = (await readKind(store.objects, layer.root, 'tree')).entries;
+  const layer = await importLayerEntries(objectsOf(store), stream());
+  await objectsOf(store).commit(layer.staged);
+  const top = (await store.readKind(layer.root, 'tree')).entries;
   const byName = new Map<string, TreeEntry>(top.map((e) => [e.name, e]));
   assert.is(byName.get('a-later')!.linkTo, 'a-later');
   assert.is(byName.get('m')!.linkTo, 'a-later');
@@ -108,10 +107,10 @@ t("owner names resolve through the image's own /etc/passwd and /etc/group; unkno
   writeFileSync(`${dir}/ghost`, 'y');
   const base = await importDir(store, dir);
   // A package-style tree: owners by name, as ingest-rpm stores them.
-  const tree = await readKind(store.objects, base, 'tree');
+  const tree = await store.readKind(base, 'tree');
   const named = tree.entries.map((e) => (e.name === 'owned' ? { ...e, user: 'svc', group: 'staff' } : e.name === 'ghost' ? { ...e, user: 'ghost', group: 'svc' } : e));
   const { encodeKind } = await import('../../src/store/kinds/index.js');
-  const root = await store.objects.put(encodeKind('tree', { entries: named }));
+  const root = await objectsOf(store).put(encodeKind('tree', { entries: named }));
   const out = `${tempDir('co-names-out')}/tree`;
   const r = await checkout(store, [root], out, { mode: 'copy' });
   assert.equal([statSync(`${out}/owned`).uid, statSync(`${out}/owned`).gid], [123, 50]);

@@ -95,6 +95,46 @@ t('each third-party library is imported only in its home', () => {
   assert.equal([...stray.map((i) => `${i.from} imports ${i.spec}`), ...required], []);
 });
 
+/**
+ * Uses of `objects`, `states` or `repo` that name a member of one of the store's classes
+ * (Store, a view, the object reader), found by TypeScript's checker: `r.objects` of an fsck
+ * report or `fi.states` of rpm's file info are other things of the same name.
+ */
+function storeInternalsUsed(): { outside: string[]; inside: number } {
+  const config = ts.getParsedCommandLineOfConfigFile(join(projectRoot, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+  const program = ts.createProgram(files, { ...config?.options, noEmit: true });
+  const checker = program.getTypeChecker();
+  const hidden = new Set(['objects', 'states', 'repo']);
+  const storeDir = join(SRC, 'store') + '/';
+  const ofStoreClass = (receiver: ts.Expression, name: string): boolean => {
+    const member = checker.getPropertyOfType(checker.getApparentType(checker.getTypeAtLocation(receiver)), name);
+    const classMember = (d: ts.Declaration): boolean => ts.isClassDeclaration(d.parent) || (ts.isParameter(d) && ts.isConstructorDeclaration(d.parent));
+    return (member?.declarations ?? []).some((d) => d.getSourceFile().fileName.startsWith(storeDir) && classMember(d));
+  };
+  const outside: string[] = [];
+  let inside = 0;
+  for (const f of files) {
+    const sf = program.getSourceFile(f)!;
+    const visit = (n: ts.Node): void => {
+      const name = ts.isPropertyAccessExpression(n) ? n.name.text
+        : ts.isElementAccessExpression(n) && ts.isStringLiteralLike(n.argumentExpression) ? n.argumentExpression.text : null;
+      if (name !== null && hidden.has(name) && ofStoreClass((n as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression, name)) {
+        if (f.startsWith(storeDir)) inside++;
+        else outside.push(`${relative(SRC, f)}:${sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1}: ${n.getText(sf)}`);
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+  }
+  return { outside, inside };
+}
+
+t('nothing outside src/store reaches the objects, state or history behind a store or a view', () => {
+  const { outside, inside } = storeInternalsUsed();
+  assert.ok(inside > 0, 'the check sees the store\'s own uses (it would see others)');
+  assert.equal(outside, [], 'use the store\'s operations (ObjectReader, a Transaction\'s staging, latestSeq, fromNearestCached)');
+});
+
 t('nothing below the edges writes to the terminal or knows the CLI', () => {
   const core = files.map((f) => relative(SRC, f)).filter((f) => !/^(cli|server)\//.test(f));
   // comments (examples) aside; fs-ops.ts prints its event count for the crash tests when asked to

@@ -8,12 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readLayerArchive, readLayerDirectory } from '../../src/archive/read-layer.js';
-import type { CheckoutStore } from '../../src/checkout/checkout.js';
 import { importLayerEntries } from '../../src/layer/import-layer-entries.js';
 import { MemoryObjectBackend } from '../../src/store/memory-object-backend.js';
 import { ObjectStore } from '../../src/store/objects.js';
 import type { ObjectId } from '../../src/store/layout.js';
-import { Store } from '../../src/store/store.js';
+import { Store, internals } from '../../src/store/store.js';
 import { tempDir } from './cli.js';
 import { snapshotTree } from './layer-fixtures.js';
 import type { Node } from './layer-fixtures.js';
@@ -22,24 +21,32 @@ export async function newStore(): Promise<Store> {
   return Store.init(join(tempDir('co-store'), 'store'));
 }
 
+/** Objects the tests write and commit directly (no transaction), with a directory for the checkout cache: a CheckoutStore. */
+export type MemoryStore = ObjectStore & { dir: string };
+
 /**
  * Objects in memory (no syncfs per commit) and a directory for the checkout cache: enough
  * for checkout, export and import, and much faster for tests that make many small layers.
  */
-export function memoryStore(): CheckoutStore {
-  return { objects: new ObjectStore(new MemoryObjectBackend()), dir: tempDir('co-mem') };
+export function memoryStore(): MemoryStore {
+  return Object.assign(new ObjectStore(new MemoryObjectBackend()), { dir: tempDir('co-mem') });
+}
+
+/** The ObjectStore behind a test's store (a Store's own, reached as the store's modules do). */
+export function objectsOf(store: Store | MemoryStore): ObjectStore {
+  return store instanceof Store ? internals(store).objects : store;
 }
 
 /** Imports a directory (an overlayfs-style layer) and commits its objects; returns the root tree id. */
-export async function importDir(store: CheckoutStore, dir: string): Promise<ObjectId> {
-  const layer = await importLayerEntries(store.objects, readLayerDirectory(dir));
-  await store.objects.commit(layer.staged);
+export async function importDir(store: Store | MemoryStore, dir: string): Promise<ObjectId> {
+  const layer = await importLayerEntries(objectsOf(store), readLayerDirectory(dir));
+  await objectsOf(store).commit(layer.staged);
   return layer.root;
 }
 
-export async function importArchive(store: CheckoutStore, file: string): Promise<ObjectId> {
-  const layer = await importLayerEntries(store.objects, readLayerArchive(file));
-  await store.objects.commit(layer.staged);
+export async function importArchive(store: Store | MemoryStore, file: string): Promise<ObjectId> {
+  const layer = await importLayerEntries(objectsOf(store), readLayerArchive(file));
+  await objectsOf(store).commit(layer.staged);
   return layer.root;
 }
 

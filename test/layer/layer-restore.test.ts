@@ -70,7 +70,7 @@ async function layerObjects(dir: string, ref: string): Promise<{ id: ObjectId; t
   const snippets: ObjectId[] = [];
   const walk = async (id: ObjectId, path: string): Promise<void> => {
     trees.push(id);
-    for (const e of decodeKind(await store.objects.read(id), id, 'tree').entries) {
+    for (const e of decodeKind(await store.readBytes(id), id, 'tree').entries) {
       if (e.id === undefined) continue;
       if (e.kind === 'dir') { await walk(e.id, `${path}${e.name}/`); continue; }
       if (!blobs.includes(e.id)) blobs.push(e.id);

@@ -93,7 +93,7 @@ testWith(t, 'random specs built with rpmbuild agree with rpm -qp and read back b
   for (const a of JSON.parse(add.stdout) as Array<{ nevra: string; path: string; id: string }>) {
     const shown = JSON.parse(bazaar(['show', '--json', '--store', dir, a.nevra]).stdout);
     assert.equal(compareWithRpm(a.path, shown), [], a.path);
-    for (const f of shown.files) if (f.id) assert.is(f.size, (await store.objects.read(f.id)).length);
+    for (const f of shown.files) if (f.id) assert.is(f.size, (await store.readBytes(f.id)).length);
   }
 });
 

@@ -14,9 +14,9 @@ import { checkout } from '../../src/checkout/checkout.js';
 import { mergedTree } from '../../src/stack/merged-tree.js';
 import { writeMergedTree } from '../../src/stack/write-merged-tree.js';
 import type { ObjectId } from '../../src/store/layout.js';
-import type { CheckoutStore } from '../../src/checkout/checkout.js';
 import { tempDir } from '../helpers/cli.js';
 import { canMountOverlay, importDir, memoryStore, snap, withOverlay } from '../helpers/checkout-fixtures.js';
+import type { MemoryStore } from '../helpers/checkout-fixtures.js';
 import { fixTimes } from '../helpers/layer-fixtures.js';
 import { hasTool, testWith } from '../helpers/tools.js';
 
@@ -72,9 +72,9 @@ function describe(root: string): Record<string, string> {
   return out;
 }
 
-let store: CheckoutStore | undefined;
+let store: MemoryStore | undefined;
 /** One store for every case (objects are content-addressed, cases cannot disturb each other), in memory. */
-async function sharedStore(): Promise<CheckoutStore> {
+async function sharedStore(): Promise<MemoryStore> {
   store ??= memoryStore();
   return store;
 }
@@ -94,11 +94,11 @@ for (const c of CASES) {
     await checkout(store, roots, out, { mode: 'copy' });
     assert.equal(describe(out), c.expect, 'the table');
     const walked: string[] = [];
-    for await (const m of mergedTree(store.objects, roots)) walked.push(m.path);
+    for await (const m of mergedTree(store, roots)) walked.push(m.path);
     assert.equal(walked, Object.keys(c.expect).sort(), 'the walk gives the same paths, in order');
     if (mount) withOverlay(dirs, (merged) => assert.equal(snap(out), snap(merged), 'the kernel'));
-    const flat = await writeMergedTree(store.objects, roots);
-    await store.objects.commit(flat.staged);
+    const flat = await writeMergedTree(store, roots);
+    await store.commit(flat.staged);
     const flatOut = `${tempDir('merge-flat')}/tree`;
     await checkout(store, [flat.root], flatOut, { mode: 'copy' });
     assert.equal(snap(flatOut), snap(out), 'the single merged tree');

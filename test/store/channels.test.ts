@@ -17,7 +17,7 @@ import { listPins, pinPackage, unpinPackage } from '../../src/store/pins.js';
 import { Reachability } from '../../src/store/reachability.js';
 import { removePackage } from '../../src/store/remove.js';
 import { retentionRoots } from '../../src/store/retention.js';
-import { Store } from '../../src/store/store.js';
+import { Store, internals } from '../../src/store/store.js';
 import type { Snapshot } from '../../src/store/snapshot.js';
 import { freshStore } from '../helpers/cli.js';
 import { storeContentSnapshot } from '../helpers/store-snapshot.js';
@@ -64,7 +64,7 @@ async function objectsOf(store: Store, record: ObjectId): Promise<Set<ObjectId>>
   for (const f of m.files) if (f.id) out.add(f.id);
   const walk = async (tree: ObjectId): Promise<void> => {
     out.add(tree);
-    const value = JSON.parse((await store.objects.read(tree)).toString('utf8')) as { entries: Array<{ id?: ObjectId; kind: string }> };
+    const value = JSON.parse((await store.readBytes(tree)).toString('utf8')) as { entries: Array<{ id?: ObjectId; kind: string }> };
     for (const e of value.entries) if (e.id) { if (e.kind === 'dir') await walk(e.id); else out.add(e.id); }
   };
   await walk(m.tree);
@@ -189,12 +189,12 @@ t('rule-retention: gc keeps a build removed from channel and store while history
   const inWindow = await store.gc({ now: Date.now() + 29 * DAY });
   assert.is(inWindow.retentionDays, 30, 'the window comes from config.json');
   assert.is(inWindow.deleted, 0);
-  for (const id of oldObjects) assert.ok(await store.objects.has(id), `${id} kept inside the window`);
+  for (const id of oldObjects) assert.ok(await store.has(id), `${id} kept inside the window`);
 
   const after = await store.gc({ now: Date.now() + 31 * DAY });
   assert.is(after.deleted, unique.length, 'exactly the unshared objects of the old build');
-  for (const id of unique) assert.not.ok(await store.objects.has(id), `${id} deleted after the window`);
-  for (const id of keptObjects) assert.ok(await store.objects.has(id), `${id} (alt2, incl. files shared with alt1) kept`);
+  for (const id of unique) assert.not.ok(await store.has(id), `${id} deleted after the window`);
+  for (const id of keptObjects) assert.ok(await store.has(id), `${id} (alt2, incl. files shared with alt1) kept`);
   const fsck = await store.fsck();
   assert.equal([fsck.problems, fsck.history], [[], []], 'pruned history is not damage');
   assert.ok(fsck.ok);
@@ -208,7 +208,7 @@ t('rule-retention: --retention-days overrides the config; 0 keeps current states
   await addToChannel(store, 'sample', OPENSSL);
   await removeFromChannel(store, 'sample', [OPENSSL[0] as string]);
   await removePackage(store, OPENSSL[0] as string);
-  const { roots } = await rd(store, (s) => retentionRoots(store.dir, s, store.states, { retentionDays: 0 }));
+  const { roots } = await rd(store, (s) => retentionRoots(store.dir, s, internals(store).states, { retentionDays: 0 }));
   assert.ok(roots.every((r) => r.live), 'only kept states');
   assert.equal(roots.map((r) => r.branch).sort(), ['channels/sample', 'packages']);
   assert.ok((await store.gc({ retentionDays: 1 })).deleted === 0);
@@ -226,8 +226,8 @@ t('rule-image-pins: a pin reaches its build for gc, and rm refuses a pinned buil
   assert.equal((await rd(store, (s) => listPins(store, s))).map((p) => [p.nevra, p.reason]), [[BASH[0], 'core-os 11.0 requires it']]);
   await rejects(removePackage(store, BASH[0] as string), 'ERR_PACKAGE_IN_USE');
   await rd(store, async (s) => {
-    const pinsOnly = (await retentionRoots(store.dir, s, store.states, { retentionDays: 0 })).roots.filter((r) => r.branch === 'pins');
-    const reach = new Reachability(store.objects);
+    const pinsOnly = (await retentionRoots(store.dir, s, internals(store).states, { retentionDays: 0 })).roots.filter((r) => r.branch === 'pins');
+    const reach = new Reachability(internals(store).objects);
     await reach.walk(s, pinsOnly);
     assert.equal(reach.problems(), []);
     for (const id of await objectsOf(store, pinned.record)) assert.ok(reach.reached.has(id), `the pin alone reaches ${id}`);

@@ -11,7 +11,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FsObjectBackend } from '../../src/store/fs-object-backend.js';
 import type { ObjectId } from '../../src/store/layout.js';
-import { Store } from '../../src/store/store.js';
+import { Store, internals } from '../../src/store/store.js';
 import { CLI, bazaar, freshStore, tempDir } from '../helpers/cli.js';
 import { sampleRpms } from '../helpers/rpm-files.js';
 import { storedIds } from '../helpers/stored-objects.js';
@@ -29,17 +29,17 @@ t('the small objects of one add share one pack; large ones stay loose; the store
   assert.ok(looseFiles(dir) < ids.length / 10, `${looseFiles(dir)} loose files for ${ids.length} objects`);
   assert.is(JSON.parse(readFileSync(join(dir, 'bazaar-store.json'), 'utf8')).layout, 4);
   const store = await Store.open(dir);
-  for (const id of ids) assert.is(await store.objects.check(id), null, id);
+  for (const id of ids) assert.is(await internals(store).objects.check(id), null, id);
 });
 
 t('packs are merged as commits add them: their number stays bounded and every object stays', async () => {
   const dir = freshStore('packs-merge');
   const store = await Store.open(dir);
   const ids: ObjectId[] = [];
-  for (let i = 0; i < 40; i++) ids.push(await store.objects.put(Buffer.from(`object number ${i}\n`)));
+  for (let i = 0; i < 40; i++) ids.push(await internals(store).objects.put(Buffer.from(`object number ${i}\n`)));
   assert.ok(packFiles(dir).length <= 13, `${packFiles(dir).length} packs after 40 commits`);
   const fresh = await Store.open(dir);
-  for (const id of ids) assert.ok((await fresh.objects.read(id)).toString().startsWith('object number'));
+  for (const id of ids) assert.ok((await fresh.readBytes(id)).toString().startsWith('object number'));
   assert.equal((await storedIds(dir)).sort(), [...ids].sort());
 });
 
@@ -67,14 +67,14 @@ t('a damaged pack index: objects still read, fsck names the pack, --repair rewri
 t('a loose copy is read before a packed one (how a repair replaces a damaged packed object)', async () => {
   const dir = freshStore('packs-loose-first');
   const store = await Store.open(dir);
-  const id = await store.objects.put(Buffer.from('packed first'));
-  const backend = store.objects.backend as FsObjectBackend;
+  const id = await internals(store).objects.put(Buffer.from('packed first'));
+  const backend = internals(store).objects.backend as FsObjectBackend;
   assert.match(backend.locate(id)!.path, '/pack/');
-  const w = store.objects.writer({ rewrite: true });
+  const w = internals(store).objects.writer({ rewrite: true });
   await w.write(Buffer.from('packed first'));
-  await store.objects.commit([await w.finish()]);
+  await internals(store).objects.commit([await w.finish()]);
   assert.not.match(backend.locate(id)!.path, '/pack/');
-  assert.is((await store.objects.read(id)).toString(), 'packed first');
+  assert.is((await store.readBytes(id)).toString(), 'packed first');
 });
 
 t('kill -9 at every filesystem event of an add whose commit merges packs: fsck clean, no object lost', async () => {

@@ -33,7 +33,7 @@ function extract(rpmPath: string): string {
 const trees = new Map<string, TreeObject>();
 async function readTree(store: Store, id: ObjectId): Promise<TreeObject> {
   let tree = trees.get(id);
-  if (!tree) { tree = JSON.parse((await store.objects.read(id)).toString()) as TreeObject; trees.set(id, tree); }
+  if (!tree) { tree = JSON.parse((await store.readBytes(id)).toString()) as TreeObject; trees.set(id, tree); }
   return tree;
 }
 
@@ -78,7 +78,7 @@ async function roundTrip(files: string[]): Promise<void> {
         const type = f.mode & 0o170000;
         if (type === 0o100000) {
           assert.ok(f.id, `${a.nevra} ${f.path} has a blob`);
-          const bytes = await store.objects.read(f.id!);
+          const bytes = await store.readBytes(f.id!);
           assert.ok(existsSync(onDisk), `${f.path} extracted by rpm`);
           assert.ok(bytes.equals(readFileSync(onDisk)), `${a.nevra} ${f.path} reads back byte-identical`);
           const entry = await treeLookup(store, m.tree, f.path);

@@ -15,7 +15,7 @@ import { childrenOf } from '../../linked/index.js';
 import { mergedLayerEntries } from '../../stack/index.js';
 import { writeTar } from '../../archive/index.js';
 import { zstdFrames } from '../../compress/index.js';
-import { imageBranch, isObjectId, readKind, VERSIONS_DIR } from '../../store/index.js';
+import { imageBranch, isObjectId, VERSIONS_DIR } from '../../store/index.js';
 import type { ObjectId, Store } from '../../store/index.js';
 import type { Reads } from '../snapshots.js';
 import { notFound } from '../http-error.js';
@@ -23,7 +23,7 @@ import { webStream } from '../send.js';
 
 /** Streams a layer object's tree as `.tar.zst`; the layer id is the ETag (the archive is a function of it). */
 async function sendLayer(c: Context, store: Store, layerId: ObjectId, filename: string): Promise<Response> {
-  const layer = await readKind(store.objects, layerId, 'layer');
+  const layer = await store.readKind(layerId, 'layer');
   return sendTrees(c, store, [layer.tree], layerId, filename);
 }
 
@@ -40,7 +40,7 @@ function sendTrees(c: Context, store: Store, trees: ObjectId[], tag: ObjectId, f
   if (c.req.method === 'HEAD') return new Response(null, { status: 200, headers });
   // The snapshot is released when the headers go out; the objects an archive reads are
   // immutable and kept by the retention window meanwhile.
-  const archive = zstdFrames(writeTar(mergedLayerEntries(store.objects, trees)));
+  const archive = zstdFrames(writeTar(mergedLayerEntries(store, trees)));
   return new Response(webStream(archive), { status: 200, headers });
 }
 
@@ -68,7 +68,7 @@ export function imageRoutes(store: Store, reads: Reads): Hono {
     await imageId(view, name);
     // an image that cannot be read is listed as damaged: whether it is a child cannot be known
     const damaged: Array<{ name: string; damaged: string }> = [];
-    const children = await childrenOf(view, store.objects, name, (n, err) => damaged.push({ name: n, damaged: err.message.split('\n')[0] }));
+    const children = await childrenOf(view, store, name, (n, err) => damaged.push({ name: n, damaged: err.message.split('\n')[0] }));
     return [...children.map(({ id, image }) => ({ name: image.name, version: image.version, id, policy: image.parent?.policy ?? null })), ...damaged];
   })));
   return app;

@@ -22,7 +22,6 @@ import {
   addToChannel, createChannel, createImage, deleteChannel, deleteImage, deleteLayer, installPackages, linkImage, publishToChannel, removeFromChannel, removePackages,
   renameImage, setLinkPolicy, unlinkImage,
 } from '../../library/index.js';
-import { readKind } from '../../store/index.js';
 import type { Store } from '../../store/index.js';
 import type { TokenCheck } from '../auth.js';
 import { JsonBody } from '../json-body.js';
@@ -79,7 +78,7 @@ export function imageWriteRoutes(store: Store, reads: Reads, tokens: TokenCheck)
     const name = c.req.param('name');
     const parent = b.str('parent');
     // An image already linked to this parent changes its policy; otherwise it is linked.
-    const current = await reads.read(async (view) => (await readKind(store.objects, await imageId(view, name), 'image')).parent ?? null);
+    const current = await reads.read(async (view) => (await store.readKind(await imageId(view, name), 'image')).parent ?? null);
     if (current && current.name === parent) return c.json(await setLinkPolicy(store, { child: name, policy: b.str('policy') }));
     return c.json(await linkImage(store, { child: name, parent, policy: b.str('policy') }));
   });

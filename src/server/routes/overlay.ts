@@ -83,7 +83,7 @@ export function overlayRoutes(store: Store, reads: Reads, tokens: TokenCheck, op
     const layer = c.req.query('layer') ?? `${name}-rw`;
     // Which image and layer, before a byte is read: the image must follow that layer.
     await reads.read(async (view) => {
-      const loaded = await loadImage(store.objects, await imageId(view, name));
+      const loaded = await loadImage(store, await imageId(view, name));
       if (!loaded.image.layers.some((l) => l.name === layer)) {
         throw new BazaarError('ERR_IMAGE', `image ${name} has no layer ${layer} to bake an overlay into (it has ${loaded.image.layers.map((l) => l.name).join(', ') || 'none'}); name one with ?layer=`, { data: { image: name, layer } });
       }

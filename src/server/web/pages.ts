@@ -109,7 +109,7 @@ ${m.files.map((f) => html`<tr class="mono"><td>${f.mode.toString(8).padStart(7, 
     const d = await reads.read(async (view) => ({
       image: await showImage(store, view, name),
       history: await imageLog(store, view, name),
-      children: await childrenOf(view, store.objects, name, (n) => unreadable.push(n)),
+      children: await childrenOf(view, store, name, (n) => unreadable.push(n)),
       audit: await audit(store, view, name).catch(() => []),
     }));
     const state = d.image.parent === null ? html`<p>not linked to a parent</p>`

@@ -7,7 +7,8 @@ import { BazaarError } from '../../errors.js';
 import { canonicalJson } from '../canonical-json.js';
 import { isObjectId } from '../layout.js';
 import type { ObjectId } from '../layout.js';
-import type { ObjectStore, StagedObject } from '../objects.js';
+import type { ObjectStager } from '../object-reader.js';
+import type { StagedObject } from '../objects.js';
 import { buildKind } from './build.js';
 import type { BuildRecord } from './build.js';
 import { channelKind } from './channel.js';
@@ -82,17 +83,6 @@ export function askedObjectId(id: unknown): ObjectId {
   throw new BazaarError('ERR_USAGE', `${shown} is not an object id (sha256: and 64 hex digits)`, { data: { id: shown } });
 }
 
-/**
- * Reads an object of `kind` whose id a caller gave (a library user, a CLI argument, an
- * HTTP path): an id that is not one is ERR_USAGE, one of another kind ERR_WRONG_KIND.
- */
-export async function readAskedKind<K extends JsonKindName>(objects: ObjectStore, asked: unknown, kind: K): Promise<KindValues[K]> {
-  const id = askedObjectId(asked);
-  const hit = objects.parsed.get(id) as { kind: string } | undefined;
-  if (hit && hit.kind === kind) return hit as KindValues[K];
-  return decodeKind(await objects.read(id), id, kind, true);
-}
-
 /** Kinds small enough to keep parsed (manifests and trees can be large, and are many). */
 const CACHED: ReadonlySet<JsonKindName> = new Set(['build', 'channel', 'pin', 'layer', 'image', 'group']);
 const CACHE_MAX = 50_000;
@@ -112,16 +102,28 @@ function cacheable(kind: JsonKindName, value: unknown): boolean {
   return true;
 }
 
-/** Reads, verifies and validates an object of `kind` (small kinds are parsed once per process). */
-export async function readKind<K extends JsonKindName>(objects: ObjectStore, id: ObjectId, kind: K): Promise<KindValues[K]> {
-  const hit = objects.parsed.get(id) as { kind: string } | undefined;
-  if (hit && hit.kind === kind) return hit as KindValues[K];
-  const value = decodeKind(await objects.read(id), id, kind);
-  if (cacheable(kind, value)) {
-    if (objects.parsed.size >= CACHE_MAX) objects.parsed.clear();
-    objects.parsed.set(id, value);
+/**
+ * Parsed small typed objects (records, settings, images, layers, small trees) by id:
+ * immutable, so a long-lived reader parses each once. Bounded; `cacheable` decides what
+ * goes in. One per ObjectStore (objects.ts), whose `readKind` reads through it.
+ */
+export class ParsedObjects {
+  private readonly parsed = new Map<ObjectId, unknown>();
+
+  /** The parsed object `id` when it was read before as a `kind`. */
+  get<K extends JsonKindName>(id: ObjectId, kind: K): KindValues[K] | undefined {
+    const hit = this.parsed.get(id) as { kind: string } | undefined;
+    return hit && hit.kind === kind ? hit as KindValues[K] : undefined;
   }
-  return value;
+
+  /** Keeps `value` (just read and validated as `kind`) when its kind is kept; returns it. */
+  keep<K extends JsonKindName>(id: ObjectId, kind: K, value: KindValues[K]): KindValues[K] {
+    if (cacheable(kind, value)) {
+      if (this.parsed.size >= CACHE_MAX) this.parsed.clear();
+      this.parsed.set(id, value);
+    }
+    return value;
+  }
 }
 
 /** The references of a JSON value of `kind`. */
@@ -140,6 +142,6 @@ export function encodeKind<K extends JsonKindName>(kind: K, value: Omit<KindValu
 }
 
 /** Stages a value of `kind`; returns the staged object (its id is the hash of the bytes). */
-export function stageKind<K extends JsonKindName>(objects: ObjectStore, kind: K, value: Omit<KindValues[K], 'kind' | 'v'>): Promise<StagedObject> {
-  return objects.stage(encodeKind(kind, value));
+export function stageKind<K extends JsonKindName>(objects: ObjectStager, kind: K, value: Omit<KindValues[K], 'kind' | 'v'>): Promise<StagedObject> {
+  return objects.stageBytes(encodeKind(kind, value));
 }
