@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { setProblems } from '../resolver/index.js';
 import type { SetProblem } from '../resolver/index.js';
-import { readDerived, writeDerived } from '../store/index.js';
+import { readDerived, StoreMemory, writeDerived } from '../store/index.js';
 import type { ObjectId, Store } from '../store/index.js';
 import { installedRecord } from '../pkgdb/index.js';
 import type { InstalledPackage } from '../pkgdb/index.js';
@@ -21,8 +21,7 @@ import type { LinkRules } from './link-policy.js';
 const KIND = 'image-closure';
 /** Bumped when the checker changes what it reports: older entries are then recomputed. */
 const CHECKER = 'closure 1';
-const MEMORY_LIMIT = 4096;
-const memory = new Map<string, SetProblem[]>();
+const memory = new StoreMemory<string, SetProblem[]>(4096);
 
 function parse(body: string, key: string): SetProblem[] | null {
   try {
@@ -45,7 +44,7 @@ export async function imageClosure(store: Store, id: ObjectId, rules: LinkRules 
   const names = new Set((await imagePackages(store, id, load)).map((p) => p.name));
   const outside = outsidePackages(rules, names);
   const key = createHash('sha256').update([CHECKER, ...outside.map((r) => r.buildId ?? '').sort()].join('\n')).digest('hex');
-  const remembered = memory.get(`${id} ${key}`);
+  const remembered = memory.get(store, `${id} ${key}`);
   if (remembered) return remembered;
   const body = readDerived(store.dir, KIND, id);
   let problems = body === null ? null : parse(body, key);
@@ -53,8 +52,7 @@ export async function imageClosure(store: Store, id: ObjectId, rules: LinkRules 
     problems = setProblems((await load()).map(installedRecord), outside);
     writeDerived(store.dir, KIND, id, JSON.stringify({ key, problems }));
   }
-  if (memory.size >= MEMORY_LIMIT) memory.delete(memory.keys().next().value as string);
-  memory.set(`${id} ${key}`, problems);
+  memory.set(store, `${id} ${key}`, problems);
   return problems;
 }
 

@@ -8,7 +8,7 @@
  */
 import { INSTALL_HOLD, isCoreOsIncorporation, PARENT_DEPENDENCY } from './linked-image.js';
 import type { PolicyPackage } from './linked-image.js';
-import { readDerived, writeDerived } from '../store/index.js';
+import { readDerived, StoreMemory, writeDerived } from '../store/index.js';
 import type { ObjectId, Store } from '../store/index.js';
 import { installedMeta } from '../pkgdb/index.js';
 import type { InstalledPackage } from '../pkgdb/index.js';
@@ -16,8 +16,7 @@ import type { InstalledPackage } from '../pkgdb/index.js';
 export interface ImagePackage { name: string; nevra: string; build: string; parentDependency: boolean; incorporation: boolean }
 
 const KIND = 'image-packages';
-const MEMORY_LIMIT = 4096;
-const memory = new Map<ObjectId, ImagePackage[]>();
+const memory = new StoreMemory<ObjectId, ImagePackage[]>(4096);
 
 export function packagesOfDb(db: readonly InstalledPackage[]): ImagePackage[] {
   return db.map((p) => {
@@ -26,9 +25,8 @@ export function packagesOfDb(db: readonly InstalledPackage[]): ImagePackage[] {
   });
 }
 
-function remember(id: ObjectId, packages: ImagePackage[]): void {
-  if (memory.size >= MEMORY_LIMIT) memory.delete(memory.keys().next().value as ObjectId);
-  memory.set(id, packages);
+function remember(store: Store, id: ObjectId, packages: ImagePackage[]): void {
+  memory.set(store, id, packages);
 }
 
 function parse(body: string): ImagePackage[] | null {
@@ -45,7 +43,7 @@ function parse(body: string): ImagePackage[] | null {
 
 /** An image's packages: from memory, the derived cache, or `db()` (then recorded). */
 export async function imagePackages(store: Store, id: ObjectId, db: () => Promise<readonly InstalledPackage[]>): Promise<ImagePackage[]> {
-  const known = memory.get(id);
+  const known = memory.get(store, id);
   if (known) return known;
   const body = readDerived(store.dir, KIND, id);
   let packages = body === null ? null : parse(body);
@@ -53,7 +51,7 @@ export async function imagePackages(store: Store, id: ObjectId, db: () => Promis
     packages = packagesOfDb(await db());
     writeDerived(store.dir, KIND, id, JSON.stringify(packages.map((p) => [p.name, p.nevra, p.build, p.parentDependency, p.incorporation])));
   }
-  remember(id, packages);
+  remember(store, id, packages);
   return packages;
 }
 

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isErrno } from '../errors.js';
+import { StoreMemory } from './caches/store-memory.js';
 import { readDerived, writeDerived } from './caches/derived-entries.js';
 import { createFile, makeDir, removeFile, renameFile } from '../fs/index.js';
 import { tmpPath } from './layout.js';
@@ -23,15 +24,14 @@ const MAGIC = 'bazaar-file-locator 1';
 /** Sorted `<file hex> <build key>` rows of one commit. */
 type Rows = string[];
 
-const memory = new Map<string, Rows>();
+const memory = new StoreMemory<string, Rows>(4);
 const sum = (body: string): string => createHash('sha256').update(body).digest('hex');
 
 /** The key of the build of `index` whose manifest lists file `id`, or null. */
 export async function buildKeyHoldingFile(root: string, objects: ObjectStore, index: PackageIndex, id: ObjectId): Promise<string | null> {
   if (index.commit === null) return null;
-  const rows = memory.get(index.commit) ?? readLocator(root, index.commit) ?? (await buildLocator(root, objects, index));
-  if (memory.size >= 4) memory.delete(memory.keys().next().value as string);
-  memory.set(index.commit, rows);
+  const rows = memory.get(objects, index.commit) ?? readLocator(root, index.commit) ?? (await buildLocator(root, objects, index));
+  memory.set(objects, index.commit, rows);
   const hex = id.slice('sha256:'.length);
   let lo = 0;
   let hi = rows.length;

@@ -54,3 +54,4 @@ export { TaskPool } from './task-pool.js';
 export { createToken, describeNeed, findToken, grants, readTokens, revokeToken, tokensPath } from './tokens.js';
 export type { TokenRecord } from './tokens.js';
 export type { Transaction } from './transaction.js';
+export { StoreMemory } from './caches/store-memory.js';

@@ -21,6 +21,7 @@ import { stateSeqOf } from '../../src/store/layout.js';
 import { flipStoredBit, removeStored, storedIds } from '../helpers/stored-objects.js';
 import type { ObjectId } from '../../src/store/layout.js';
 import { CLI, freshStore, tempDir } from '../helpers/cli.js';
+import { bazaarFast } from '../helpers/cli-fast.js';
 import { sampleRpms } from '../helpers/rpm-files.js';
 
 const t = suite('damage');
@@ -61,7 +62,8 @@ function copy(): string {
 
 /** What the user sees: listing, the channel, the pins, images and layers. */
 function view(dir: string): string[] {
-  return [['ls', '--json'], ['channel', 'ls', 'c'], ['pin'], ['image', 'ls', '--json'], ['layer', 'ls', '--json']].map((args) => cli(dir, args).stdout);
+  // in the test worker, each run a fresh open of the store (as the sweep below)
+  return [['ls', '--json'], ['channel', 'ls', 'c'], ['pin'], ['image', 'ls', '--json'], ['layer', 'ls', '--json']].map((args) => bazaarFast([...args, '--store', dir]).stdout);
 }
 
 function state(dir: string): { seq: number; heads: Record<string, string> } {
@@ -90,7 +92,9 @@ function walk(dir: string, label: string, readsOnly = false): void {
   cpSync(dir, scratch, { recursive: true });
   for (const args of [...READS(rpmId), ...(readsOnly ? [] : WRITES)]) {
     const real = args.map((a) => (a === 'SED' ? file(PKGS[5]) : a));
-    const r = cli(scratch, real);
+    // the sweep runs the CLI's dispatch in the test worker (cli-fast.ts): each run opens the
+    // store afresh, with caches of its own (StoreMemory), as a new process would
+    const r = bazaarFast([...real, '--store', scratch]);
     assert.ok(r.status === 0 || r.status === 1 || r.status === 2, `${label}: ${args.join(' ')} exits ${r.status}: ${r.stderr}`);
     const lines = r.stderr.split('\n').filter((l) => l && !/building the package index|rebuilding it/.test(l));
     assert.ok(lines.length <= 1, `${label}: ${args.join(' ')}: one line, got:\n${r.stderr}`);
