@@ -72,12 +72,16 @@ function splitPath(path: string): string[] {
 }
 
 /**
- * Stages a layer entry stream as a store tree; the caller commits `staged` with its refs
- * or discards it. On any error, what was staged is discarded before the error is rethrown.
+ * Stages a layer entry stream as a store tree in a transaction; the caller commits
+ * `staged` with its refs or discards it. On any error, what was staged is discarded before
+ * the error is rethrown.
  *
  * @example
- *   const layer = await importLayerEntries(store, readLayerArchive('va1-rw.tar.zst'));
- *   await store.write(async (tx) => { tx.stage(...layer.staged); await tx.update(...); });
+ *   await store.write(async (tx) => {
+ *     const layer = await importLayerEntries(tx, readLayerArchive('va1-rw.tar.zst'));
+ *     tx.stage(...layer.staged);
+ *     await tx.update(...);
+ *   });
  */
 export async function importLayerEntries(objects: ObjectStager, entries: AsyncIterable<LayerEntry>, options: ImportLayerOptions = {}): Promise<ImportedLayer> {
   const staged: StagedObject[] = [];

@@ -20,13 +20,12 @@ export interface MergedTreeObjects {
 }
 
 /**
- * Stages the merged tree of `layerRoots` (lowest first) and returns its root id. Nothing is
- * visible until the caller commits `staged`, with a ref or, for a throwaway view, alone
- * (gc then collects it).
+ * Stages the merged tree of `layerRoots` (lowest first) in a transaction and returns its
+ * root id. Nothing is visible until the transaction commits `staged`, with a ref or, for a
+ * throwaway view, alone (gc then collects it).
  *
  * @example
- *   const merged = await writeMergedTree(store, [base, app]);
- *   await store.commit(merged.staged);
+ *   await store.write(async (tx) => { const merged = await writeMergedTree(tx, [base, app]); tx.stage(...merged.staged); });
  */
 export async function writeMergedTree(objects: ObjectStager, layerRoots: readonly ObjectId[]): Promise<MergedTreeObjects> {
   const staged: StagedObject[] = [];

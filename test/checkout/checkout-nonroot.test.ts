@@ -25,7 +25,7 @@ function asNobody(storeDir: string, root: string, targets: Array<{ dir: string; 
     const { checkout } = await import(${JSON.stringify(join(projectRoot, 'dist/src/checkout/checkout.js'))});
     const { ObjectStore } = await import(${JSON.stringify(join(projectRoot, 'dist/src/store/objects.js'))});
     const { FsObjectBackend } = await import(${JSON.stringify(join(projectRoot, 'dist/src/store/fs-object-backend.js'))});
-    const store = { objects: new ObjectStore(new FsObjectBackend(${JSON.stringify(storeDir)})), dir: ${JSON.stringify(storeDir)} };
+    const store = Object.assign(new ObjectStore(new FsObjectBackend(${JSON.stringify(storeDir)})), { dir: ${JSON.stringify(storeDir)} });
     const out = [];
     for (const t of ${JSON.stringify(targets)}) out.push(await checkout(store, [${JSON.stringify(root)}], t.dir, { mode: t.mode }));
     console.log(JSON.stringify(out));`;
