@@ -94,8 +94,8 @@ export function applyPaxRecords(records: PaxRecord[], into: PaxAttributes): void
         } else if (key.startsWith('SCHILY.acl.')) {
           throw new PaxFormatError(`ACLs in text form (${key}) are not supported; archive with --no-acls and --xattrs so they travel as system.posix_acl_* attributes`);
         }
-        // Any other keyword (atime, ctime, comment, hdrcharset, SCHILY.dev/ino/nlink, ...)
-        // does not change the layer: POSIX lets a reader ignore it.
+      // Any other keyword (atime, ctime, comment, hdrcharset, SCHILY.dev/ino/nlink, ...)
+      // does not change the layer: POSIX lets a reader ignore it.
     }
   }
 }

@@ -95,7 +95,7 @@ export async function* readTar(input: AsyncIterable<Uint8Array>): AsyncGenerator
   const r = new ChunkReader(input);
   const globals = emptyPaxAttributes();
   try {
-    for (;;) {
+    for (; ;) {
       const offset = r.offset;
       const local: PaxAttributes = { ...globals, xattrs: new Map(globals.xattrs), libarchiveXattrs: new Map(globals.libarchiveXattrs) };
       let gnuName: Buffer | undefined;
@@ -103,7 +103,7 @@ export async function* readTar(input: AsyncIterable<Uint8Array>): AsyncGenerator
       let extended = false;
       let h: RawHeader;
       // Extension headers, then the entry's own header.
-      for (;;) {
+      for (; ;) {
         const at = r.offset;
         const block = await r.read(BLOCK_SIZE);
         if (block.length < BLOCK_SIZE) {

@@ -101,7 +101,7 @@ export function frameLength(buf: Buffer): number {
   if (buf.length < 5 || buf.length < frameHeaderLength(buf[4])) return 0;
   const header = parseFrameHeader(buf);
   let pos = header.length;
-  for (;;) {
+  for (; ;) {
     if (buf.length < pos + 3) return 0;
     const block = parseBlockHeader(buf, pos);
     if (block.type === 3) throw corrupt('reserved zstd block type');
@@ -122,7 +122,7 @@ export async function* decompressFrames(chunks: AsyncIterable<Buffer>): AsyncGen
   let sawTrailer = false;
   for await (const chunk of chunks) {
     pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    for (;;) {
+    for (; ;) {
       const n = frameLength(pending);
       if (n === 0) break;
       const frame = pending.subarray(0, n);

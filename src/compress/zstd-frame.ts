@@ -52,7 +52,7 @@ export function parseFrameHeader(h: Buffer): FrameHeader {
   const fcsAt = dictAt + dictBytes;
   const contentSize = fcsBytes === 0 ? null
     : fcsBytes === 8 ? h.readUInt32LE(fcsAt) + h.readUInt32LE(fcsAt + 4) * 2 ** 32
-    : h.readUIntLE(fcsAt, fcsBytes) + (fcsBytes === 2 ? 256 : 0);
+      : h.readUIntLE(fcsAt, fcsBytes) + (fcsBytes === 2 ? 256 : 0);
   let window: number;
   if (single) {
     window = contentSize as number;

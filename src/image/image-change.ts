@@ -269,4 +269,3 @@ export async function applyPlan(store: Store, tx: Transaction, loaded: LoadedIma
   const id = await commitImage(tx, { ...rest, version, private: privateId, ...(parent ? { parent } : {}) }, message);
   return { name: loaded.image.name, version, id, installed, removed, private: privateId };
 }
-

@@ -117,7 +117,7 @@ export async function restoreLayer(objects: ObjectReader, tx: Transaction, id: O
     const rewrite = new Set<ObjectId>();
     const intact = new Set<ObjectId>();
     const replaced = new Set<ObjectId>();
-    for (;;) {
+    for (; ;) {
       const bad = await unreadable(tx, tree, freshIds(staged), intact, replaced);
       if (bad.length === 0) break;
       const kept = bad.filter((x) => rewrite.has(x));

@@ -32,4 +32,3 @@ export async function listGroups(store: Store, view: BranchView): Promise<GroupI
   const names = [...new Set([...BUILTIN_GROUPS, ...configured.sort()])];
   return Promise.all(names.map((n) => groupMembers(store, view, n)));
 }
-

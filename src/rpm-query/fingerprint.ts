@@ -21,7 +21,7 @@ export class Fingerprints {
     if (fp !== undefined) return fp;
     let prefix = dir.startsWith('/') ? dir : `${this.cwd}/${dir}`;
     const full = prefix;
-    for (;;) {
+    for (; ;) {
       try {
         const st = this.fs.stat(prefix === '' ? '/' : prefix);
         fp = `${st.dev}:${st.ino}:${full.slice(prefix.length)}`;

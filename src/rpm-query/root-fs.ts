@@ -89,7 +89,7 @@ export class RootFs implements InstallTree {
     const fd = openSync(bytes(this.hostPath(path, true)), 'r');
     try {
       const buf = Buffer.allocUnsafe(1 << 20);
-      for (;;) {
+      for (; ;) {
         const n = readSync(fd, buf, 0, buf.length, null);
         if (n <= 0) break;
         hash.update(buf.subarray(0, n));

@@ -240,4 +240,3 @@ export async function runRpmQuery(argv: string[], db: DbSource, out: QueryOutput
   }
   return Math.min(ec, 254);
 }
-

@@ -145,7 +145,7 @@ function fileClass(h: PackageHeader): TagData | undefined {
     const mode = (fi.modes ? fi.modes[i] : 0) & 0o170000;
     out.push(mode === 0o060000 ? 'block special' : mode === 0o020000 ? 'character special' : mode === 0o040000 ? 'directory'
       : mode === 0o010000 ? 'fifo (named pipe)' : mode === 0o140000 ? 'socket'
-      : mode === 0o120000 ? `symbolic link to \`${fi.links ? fi.links[i] : '(null)'}'` : '');
+        : mode === 0o120000 ? `symbolic link to \`${fi.links ? fi.links[i] : '(null)'}'` : '');
   }
   return stringData(out);
 }
@@ -229,4 +229,3 @@ const EXTENSIONS = new Map<number, Extension>([
 export function tagExtension(tag: number): Extension | undefined {
   return EXTENSIONS.get(tag);
 }
-

@@ -60,7 +60,7 @@ class Parser {
     this.i++;
     let left = this.operand();
     let seenOp: string | null = null;
-    for (;;) {
+    for (; ;) {
       this.ws();
       if (this.i >= this.s.length) this.fail('missing )');
       if (this.s[this.i] === ')') break;

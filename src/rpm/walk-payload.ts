@@ -127,7 +127,7 @@ export async function walkPayload(rpm: RpmPackageFile, meta: PackageMeta, sink: 
   const placeholders: number[] = [];
   const short = (): Error => payloadError(where, 'payload ends in the middle of a file');
   try {
-    for (;;) {
+    for (; ;) {
       const entry = await nextCpioEntry(reader);
       if (!entry) break;
       const index = entry.fileIndex ?? byPath.get(entry.name);

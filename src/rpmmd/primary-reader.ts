@@ -41,7 +41,7 @@ const SECTIONS: Record<string, DepSection | null> = {
 /** Index of the `>` closing the tag opened at `lt`, skipping `>` inside quoted values. */
 function tagEnd(text: string, lt: number): number {
   let gt = text.indexOf('>', lt);
-  for (;;) {
+  for (; ;) {
     if (gt < 0) return -1;
     const q = text.indexOf('"', lt);
     if (q < 0 || q > gt) return gt;

@@ -119,7 +119,7 @@ async function objectBody(store: Store, id: ObjectId): Promise<Uint8Array<ArrayB
   async function* rest(): AsyncGenerator<Buffer> {
     yield first.value as Buffer;
     yield second.value as Buffer;
-    for (;;) {
+    for (; ;) {
       const r = await it.next();
       if (r.done) return;
       yield r.value;

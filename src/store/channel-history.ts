@@ -72,8 +72,10 @@ export async function channelLog(store: Store, view: BranchView, name: string): 
   const out: ChannelLogEntry[] = [];
   for (let i = 0; i < history.length; i++) {
     const parent = history[i + 1];
-    out.push({ from: parent?.oid ?? null, to: history[i].oid, time: new Date(history[i].timestamp * 1000).toISOString(), message: history[i].message,
-      ...(await compare(view, parent?.tree ?? null, history[i].tree)) });
+    out.push({
+      from: parent?.oid ?? null, to: history[i].oid, time: new Date(history[i].timestamp * 1000).toISOString(), message: history[i].message,
+      ...(await compare(view, parent?.tree ?? null, history[i].tree))
+    });
   }
   return out;
 }

@@ -78,7 +78,7 @@ export async function withLock<T>(root: string, fn: () => Promise<T>, options: L
   let delay = 5;
   let told = false;
   try {
-    for (;;) {
+    for (; ;) {
       try {
         linkFile(tmp, path);
         break;

@@ -42,12 +42,12 @@ function rpmInstalled(files: string[]): string {
 
 /** Per-package queries: byte for byte and the same exit code (only the install time differs). */
 const PER_PACKAGE = [['-qi'], ['-qlv'], ['-qc'], ['-qd'], ['-qR'], ['-q', '--provides'], ['-q', '--conflicts'], ['-q', '--obsoletes'],
-  ['-q', '--recommends'], ['-q', '--suggests'], ['-q', '--supplements'], ['-q', '--enhances'], ['-q', '--scripts'], ['-q', '--changelog'],
-  ['-q', '--qf', '[%{FILENAMES} %{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILEDIGESTS}\n]'],
-  ['-q', '--qf', '%{NAME} %{EPOCHNUM} %{BUILDTIME:date} %{SIZE} [%{REQUIRENAME} %{REQUIREFLAGS:depflags} %{REQUIREVERSION}, ]\n'], ['-q']];
+['-q', '--recommends'], ['-q', '--suggests'], ['-q', '--supplements'], ['-q', '--enhances'], ['-q', '--scripts'], ['-q', '--changelog'],
+['-q', '--qf', '[%{FILENAMES} %{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILEDIGESTS}\n]'],
+['-q', '--qf', '%{NAME} %{EPOCHNUM} %{BUILDTIME:date} %{SIZE} [%{REQUIRENAME} %{REQUIREFLAGS:depflags} %{REQUIREVERSION}, ]\n'], ['-q']];
 /** Multi-package answers: the same set (rpm lists in its install-transaction order, bazaar in its own: docs/rpm-query.md). */
 const ACROSS = [['-qa'], ['-qa', 'se*'], ['-q', '--whatprovides', '/bin/sh'], ['-q', '--whatrequires', 'libc.so.6()(64bit)'], ['-qf', '/bin/sed', '/etc/passwd', '/bin'],
-  ['-qf', '/no/such/file'], ['-q', 'no-such-package'], ['-q', 'bash-5.2.26'], ['-q', 'sed-4.9-alt1.x86_64'], ['-q', '--whatprovides', 'nothing-gives-this']];
+['-qf', '/no/such/file'], ['-q', 'no-such-package'], ['-q', 'bash-5.2.26'], ['-q', 'sed-4.9-alt1.x86_64'], ['-q', '--whatprovides', 'nothing-gives-this']];
 const INSTALL_DATE_ALL = /^Install Date: .*$/gm;
 
 /** Between them: scriptlets, config and doc files, users, weak and versioned dependencies, an epoch. */

@@ -106,11 +106,13 @@ function missing(): PackageSpec[] {
       name: 'big-sizes', version: '1', release: '1',
       extra: [{ tag: 5009, type: TagType.INT64, value: [2 ** 40 + 7] }],
     },
-    { name: 'i18n', version: '1', release: '1', extra: [
-      { tag: 100, type: TagType.STRING_ARRAY, value: ['C', 'de'] },
-      { tag: 1004, type: TagType.I18NSTRING, value: ['English', 'Deutsch'] },
-      { tag: 1016, type: TagType.I18NSTRING, value: ['Group', 'Gruppe'] },
-    ] },
+    {
+      name: 'i18n', version: '1', release: '1', extra: [
+        { tag: 100, type: TagType.STRING_ARRAY, value: ['C', 'de'] },
+        { tag: 1004, type: TagType.I18NSTRING, value: ['English', 'Deutsch'] },
+        { tag: 1016, type: TagType.I18NSTRING, value: ['Group', 'Gruppe'] },
+      ]
+    },
     { name: 'array-name', version: '1', release: '1', extra: [{ tag: 1020, type: TagType.STRING_ARRAY, value: ['u1', 'u2'] }] },
     { name: 'empty-strings', version: '1', release: '1', summary: '', description: '', url: '', vendor: '', packager: '', license: '' },
   ];
@@ -140,8 +142,10 @@ function controls(): PackageSpec[] {
     { name: 'ctl-file', version: '1', release: '1', files: [{ path: '/usr/share/a\x01b' }] },
     { name: 'ctl-changelog', version: '1', release: '1', changelogs: [{ time: 1, name: 'x', text: 'esc\x1b[0m' }] },
     // skipped requires and changelogs past the limit are never checked
-    { name: 'ctl-hidden', version: '1', release: '1', requires: [{ name: 'rpmlib(x\x02)' }],
-      changelogs: Array.from({ length: 11 }, (_, i) => ({ time: 100 - i, name: 'x', text: i === 10 ? 'late\x03' : 'ok' })) },
+    {
+      name: 'ctl-hidden', version: '1', release: '1', requires: [{ name: 'rpmlib(x\x02)' }],
+      changelogs: Array.from({ length: 11 }, (_, i) => ({ time: 100 - i, name: 'x', text: i === 10 ? 'late\x03' : 'ok' }))
+    },
   ];
 }
 

@@ -91,7 +91,7 @@ export function rawHttp(port: number, method: string | Buffer, path: string | Bu
   const headers: Array<[string, string | Buffer]> = [...(has('host') ? [] : [['Host', `127.0.0.1:${port}`] as [string, string]]), ...(options.keepAlive ? [] : [['Connection', 'close'] as [string, string]]), ...given];
   if (options.body && !headers.some(([k]) => /^(content-length|transfer-encoding)$/i.test(k))) headers.push(['Content-Length', String(options.body.length)]);
   const head = Buffer.concat([Buffer.from(method), Buffer.from(' '), Buffer.from(path), Buffer.from(' HTTP/1.1\r\n'),
-    ...headers.map(([k, v]) => Buffer.concat([Buffer.from(`${k}: `), Buffer.from(v), Buffer.from('\r\n')])), Buffer.from('\r\n')]);
+  ...headers.map(([k, v]) => Buffer.concat([Buffer.from(`${k}: `), Buffer.from(v), Buffer.from('\r\n')])), Buffer.from('\r\n')]);
   const headRequest = Buffer.from(method).toString('latin1') === 'HEAD';
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -33,7 +33,7 @@ class Parser {
   }
 
   skipMisc(): void {
-    for (;;) {
+    for (; ;) {
       const m = /^\s*/.exec(this.s.slice(this.pos, this.pos + 1000))!;
       this.pos += m[0].length;
       if (this.s.startsWith('<!--', this.pos)) {
@@ -50,7 +50,7 @@ class Parser {
     const name = NAME.exec(this.s.slice(this.pos, this.pos + 200))?.[0] ?? this.fail('expected a name');
     this.pos += name.length;
     const el: XmlElement = { name, attrs: [], children: [] };
-    for (;;) {
+    for (; ;) {
       const ws = /^\s*/.exec(this.s.slice(this.pos, this.pos + 100))![0].length;
       this.pos += ws;
       if (this.s.startsWith('/>', this.pos)) { this.pos += 2; return el; }
@@ -67,7 +67,7 @@ class Parser {
       el.attrs.push([attr, this.decode(this.s.slice(this.pos, end).replace(/[\t\n\r]/g, ' '))]);
       this.pos = end + 1;
     }
-    for (;;) {
+    for (; ;) {
       const lt = this.s.indexOf('<', this.pos);
       if (lt < 0) this.fail(`unclosed <${name}>`);
       if (lt > this.pos) el.children.push(this.decode(this.s.slice(this.pos, lt).replace(/\r\n?/g, '\n')));

@@ -170,8 +170,10 @@ t('bad input: missing tags, odd strings and a 100,000-file package give well-for
     const pkgs = [
       pkg({ name: 'bare', version: '1', release: '1', omit: [1004, 1005, 1007, 1014, 1016, 1022, 1006, 1009, 1044, 100] }, 1),
       pkg({ name: 'no-version', version: '1', release: '1', omit: [1001, 1002] }, 2),
-      pkg({ name: 'odd', version: '1', release: '1', summary: Buffer.from([0xff, 0xfe, 0x3c, 0x26, 0xc0, 0x80, 0xed, 0xa0, 0x80]), description: 'tab\there\r\nline',
-        requires: [{ name: Buffer.from([0x22, 0x3c, 0xe9]) }], changelogs: [{ time: 1, name: Buffer.from([0xf4, 0x90, 0x80, 0x80]), text: Buffer.from([0xef, 0xbf, 0xbf]) }] }, 3),
+      pkg({
+        name: 'odd', version: '1', release: '1', summary: Buffer.from([0xff, 0xfe, 0x3c, 0x26, 0xc0, 0x80, 0xed, 0xa0, 0x80]), description: 'tab\there\r\nline',
+        requires: [{ name: Buffer.from([0x22, 0x3c, 0xe9]) }], changelogs: [{ time: 1, name: Buffer.from([0xf4, 0x90, 0x80, 0x80]), text: Buffer.from([0xef, 0xbf, 0xbf]) }]
+      }, 3),
       pkg({ name: 'ctl', version: '1', release: '1', files: [{ path: '/usr/bin/a\x1fb' }] }, 4),
       pkg({ name: 'huge', version: '1', release: '1', files }, 5),
       pkg({ name: 'dirs-without-names', version: '1', release: '1', files: [{ path: '/a/b' }], omit: [1117] }, 6),

@@ -76,7 +76,7 @@ t('packages: by name, glob and provide; limit/offset and cursor pages cover ever
   }
   const byCursor: string[] = [];
   let url = '/v1/packages?limit=5';
-  for (;;) {
+  for (; ;) {
     const page = await getJson<Page>(url);
     byCursor.push(...page.items.map((i) => i.nevra));
     if (page.next === null) break;

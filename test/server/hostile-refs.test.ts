@@ -86,7 +86,7 @@ const ROUTES: Array<[string, (v: string) => Probe[]]> = [
   ['GET /v1/channels/:name/log', (v) => segments(v).map((s) => get(`/v1/channels/${s}/log`))],
   ['GET /v1/channels/:name/diff', (v) => [...segments(v).map((s) => get(`/v1/channels/${s}/diff`)), get(`/v1/channels/sample/diff?${query({ from: v })}`), get(`/v1/channels/sample/diff?${query({ to: v })}`)]],
   ['GET /v1/packages?filters', (v) => [get(`/v1/packages?${query({ channel: v })}`), get(`/v1/packages?${query({ name: v })}`, emptyPage), get(`/v1/packages?${query({ cursor: v })}`),
-    get(`/v1/packages?${query({ limit: v })}`), get(`/v1/packages?${query({ offset: v })}`), get(`/v1/packages?${query({ glob: v })}`, emptyPage), get(`/v1/packages?${query({ provides: v })}`, emptyPage)]],
+  get(`/v1/packages?${query({ limit: v })}`), get(`/v1/packages?${query({ offset: v })}`), get(`/v1/packages?${query({ glob: v })}`, emptyPage), get(`/v1/packages?${query({ provides: v })}`, emptyPage)]],
   ['GET /v1/packages/:ref', (v) => segments(v).map((s) => get(`/v1/packages/${s}`))],
   ['GET /v1/packages/:name/versions', (v) => [...segments(v).map((s) => get(`/v1/packages/${s}/versions`)), get(`/v1/packages/bash/versions?${query({ channel: v })}`)]],
   ['GET /v1/objects/:id', (v) => segments(v).map((s) => get(`/v1/objects/${s}`))],

@@ -80,7 +80,7 @@ t('while a writer holds the lock, every read answers (and a writer waits)', asyn
     void writer.then(() => { writerDone = true; });
     const shown = JSON.parse(bazaar(['show', '--json', '--store', dir, 'bash-5.2.26-alt1.x86_64']).stdout);
     for (const args of [['ls', '--json'], ['show', 'bash-5.2.26-alt1.x86_64'], ['cat', shown.rpm], ['resolve', '--channel', 'pub', '--install', 'bash'],
-      ['channel', 'ls', 'pub'], ['channel', 'log', 'pub'], ['versions', 'bash'], ['fsck']]) {
+    ['channel', 'ls', 'pub'], ['channel', 'log', 'pub'], ['versions', 'bash'], ['fsck']]) {
       const r = await run([...args, '--store', dir], 30_000);
       assert.is(r.status, 0, `${args.join(' ')} answered under a held lock: ${r.stderr}`);
     }
@@ -168,7 +168,7 @@ t('a long-lived reader holding a snapshot: other processes add, list, show and c
     const bashAlt1 = await store.findPackage(snap, 'bash-5.2.26-alt1.x86_64');
     const more = sampleRpms().filter((f) => /\/(sed|grep|zlib)-/.test(f));
     for (const args of [['add', ...more], ['ls'], ['show', 'sed-4.9-alt1.x86_64'], ['channel', 'add', 'pub', 'sed-4.9-alt1.x86_64'], ['channel', 'remove', 'pub', 'sed-4.9-alt1.x86_64'],
-      ['channel', 'remove', 'pub', 'bash-5.2.26-alt1.x86_64'], ['rm', 'bash-5.2.26-alt1.x86_64'], ['gc', '--retention-days', '0']]) {
+    ['channel', 'remove', 'pub', 'bash-5.2.26-alt1.x86_64'], ['rm', 'bash-5.2.26-alt1.x86_64'], ['gc', '--retention-days', '0']]) {
       const r = await run([...args, '--store', dir], 60_000);
       assert.is(r.status, 0, `${args.join(' ')} while a reader holds a snapshot: ${r.stderr}`);
     }

@@ -33,9 +33,9 @@ async function seen(dir: string): Promise<string> {
 function base(): string {
   const dir = freshStore('crash-base');
   for (const args of [['add', file('filesystem-2.3.21-alt1.x86_64'), file('setup-2.2.9-alt1.noarch'), file('etcskel-5.0-alt1.noarch')], ['channel', 'create', 'c'],
-    ['channel', 'add', 'c', 'setup', 'etcskel'], ['channel', 'remove', 'c', 'etcskel'], ['rm', 'etcskel'],
-    // a deleted channel: its trash branch expires in a gc with a window of 0
-    ['channel', 'create', 'old'], ['channel', 'add', 'old', 'filesystem'], ['channel', 'delete', 'old']]) {
+  ['channel', 'add', 'c', 'setup', 'etcskel'], ['channel', 'remove', 'c', 'etcskel'], ['rm', 'etcskel'],
+  // a deleted channel: its trash branch expires in a gc with a window of 0
+  ['channel', 'create', 'old'], ['channel', 'add', 'old', 'filesystem'], ['channel', 'delete', 'old']]) {
     const r = cli(dir, args);
     assert.is(r.status, 0, r.stderr);
   }

@@ -98,7 +98,7 @@ async function run({ positionals, options, openStore, stdin }: CommandInput): Pr
       // The message's what and why; its detail lines (NEVRA and id) become the +/- list.
       const said = (m: string): string[] => m.split('\n').filter((l) => l.trim() !== '' && !/^[+-] /.test(l));
       const text = log.map((e) => [`commit ${e.to}`, `Date:   ${e.time}`, '', ...said(e.message).map((l) => `    ${l}`),
-        ...diffText(e).map((l) => `    ${l}`)].join('\n')).join('\n\n');
+      ...diffText(e).map((l) => `    ${l}`)].join('\n')).join('\n\n');
       return { exitCode: 0, json: log, text };
     }
     case 'diff': {

@@ -13,9 +13,9 @@ function reportLines(r: FsckReport): string[] {
     ...r.stray.map((s) => `stray: ${s} (not written by bazaar; left alone)`),
     ...r.notes.map((n) => `note: ${n}`),
     `${r.objects} objects checked, ${bad === 0 ? 'no damage' : `${bad} problem${bad === 1 ? '' : 's'}`}` +
-      `${r.unreferenced ? `, ${r.unreferenced} unreferenced (bazaar gc removes them)` : ''}` +
-      `${r.staleTemps ? `, ${r.staleTemps} stale temp files` : ''}` +
-      `${r.pruned ? `, ${r.pruned} objects of old history pruned by gc (not damage)` : ''}`,
+    `${r.unreferenced ? `, ${r.unreferenced} unreferenced (bazaar gc removes them)` : ''}` +
+    `${r.staleTemps ? `, ${r.staleTemps} stale temp files` : ''}` +
+    `${r.pruned ? `, ${r.pruned} objects of old history pruned by gc (not damage)` : ''}`,
   ];
 }
 

@@ -79,7 +79,7 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       return {
         exitCode: 0, json: i,
         text: [`${i.name}@${i.version}\t${i.id}`, ...(i.parent ? [`parent: ${i.parent} (${i.policy})`] : []), ...(i.channel ? [`channel: ${i.channel}`] : []), ...nodepsText(i.nodeps), 'layers:',
-          ...i.layers.map((l) => `  ${l.private ? '(private)' : `${l.name}@${l.version}${l.range ? ` (${l.range})` : ''}`}\t${l.id}`), `packages (${i.packages.length}):`, ...i.packages.map((p) => `  ${p}`)].join('\n'),
+        ...i.layers.map((l) => `  ${l.private ? '(private)' : `${l.name}@${l.version}${l.range ? ` (${l.range})` : ''}`}\t${l.id}`), `packages (${i.packages.length}):`, ...i.packages.map((p) => `  ${p}`)].join('\n'),
       };
     }
     case 'log': {
@@ -91,8 +91,8 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       expectArgs(rest, 3, 3, 'bazaar image diff NAME A B (versions, HEAD~N or commits)');
       const d = await diffImage(store, { image: rest[0] as string, from: rest[1] as string, to: rest[2] as string });
       const text = [...d.added.map((p) => `+ ${p}`), ...d.removed.map((p) => `- ${p}`), ...d.changed.map((c) => `~ ${c.from} -> ${c.to}`),
-        `files: ${d.files.added.length} added, ${d.files.removed.length} removed, ${d.files.changed.length} changed`,
-        ...d.files.added.map((f) => `  A ${f}`), ...d.files.removed.map((f) => `  D ${f}`), ...d.files.changed.map((f) => `  M ${f}`)];
+      `files: ${d.files.added.length} added, ${d.files.removed.length} removed, ${d.files.changed.length} changed`,
+      ...d.files.added.map((f) => `  A ${f}`), ...d.files.removed.map((f) => `  D ${f}`), ...d.files.changed.map((f) => `  M ${f}`)];
       return { exitCode: 0, json: d, text: text.join('\n') };
     }
     case 'rollback': {

@@ -98,7 +98,7 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       if (!to) throw new BazaarError('ERR_USAGE', 'say where to: bazaar layer upgrade base@1.0.0 --to base@1.1.0');
       const r = await upgradeLayer(store, { from: rest[0] as string, to, force: input.options.force === true, skipChildren: input.options['skip-children'] === true });
       const text = [...r.moved.map((m) => `moved image ${m.image} ${m.from} -> ${m.to} (private layer unchanged: ${m.private})`),
-        ...r.skipped.map((s) => `left alone: image ${s.image}: ${s.reason}`), `${r.moved.length} image${r.moved.length === 1 ? '' : 's'} moved to ${r.layer}@${r.to}`];
+      ...r.skipped.map((s) => `left alone: image ${s.image}: ${s.reason}`), `${r.moved.length} image${r.moved.length === 1 ? '' : 's'} moved to ${r.layer}@${r.to}`];
       return { exitCode: r.skipped.some((s) => !s.reason.startsWith('follows')) ? 1 : 0, json: r, text: text.join('\n') };
     }
     case 'delete': {

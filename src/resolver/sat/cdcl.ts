@@ -209,7 +209,7 @@ export class CdclSolver {
       if (val === -1) return { sat: false, core: this.core(ci) };
       if (val === 0) this.enqueue(c[0], ci);
     }
-    for (;;) {
+    for (; ;) {
       const confl = this.propagate();
       if (confl >= 0) {
         this.conflicts++;

@@ -37,7 +37,7 @@ export async function receive(body: ReadableStream<Uint8Array> | null, path: str
   try {
     if (body) {
       const reader = body.getReader();
-      for (;;) {
+      for (; ;) {
         let r: ReadableStreamReadResult<Uint8Array>;
         try { r = await reader.read(); } catch (err) {
           throw new BazaarError('ERR_BAD_INPUT', `the upload broke off after ${size} bytes (${(err as Error).message})`, { cause: err });
