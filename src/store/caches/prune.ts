@@ -110,7 +110,8 @@ export function pruneCheckoutCache(root: string, options: { olderThanMs?: number
         if (!st) continue;
         if (name.startsWith(CACHE_TMP_PREFIX)) {
           if (liveTmp(name)) continue;
-        } else if ((keepLinked && st.nlink > 1) || now - st.ctimeMs < olderThanMs) {
+        } else if ((keepLinked && st.nlink > 1) || (olderThanMs > 0 && now - st.ctimeMs < olderThanMs)) {
+          // no grace asked: a ctime a fraction of a millisecond past Date.now() is not 'recent'
           continue;
         }
         removeFile(p);
