@@ -12,6 +12,8 @@ export interface InProcessRun {
   /** The exit code, `threw` (the executable's internal error, exit 70) or `timeout` (a hang). */
   status: number | 'threw' | 'timeout';
   stdout: string;
+  /** stdout as the bytes written (`bazaar cat`). */
+  stdoutBytes?: Buffer;
   stderr: string;
   error?: unknown;
 }
@@ -23,7 +25,8 @@ class Collector extends Writable {
     this.chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
     cb();
   }
-  text(): string { return Buffer.concat(this.chunks).toString('utf8'); }
+  bytes(): Buffer { return Buffer.concat(this.chunks); }
+  text(): string { return this.bytes().toString('utf8'); }
 }
 
 /**
@@ -50,7 +53,7 @@ export async function runInProcess(args: string[], options: { stdin?: string; ti
   const r = await Promise.race([run, timeout]);
   clearTimeout(timer);
   clearInterval(poll);
-  return { ...r, stdout: stdout.text(), stderr: stderr.text() };
+  return { ...r, stdout: stdout.text(), stdoutBytes: stdout.bytes(), stderr: stderr.text() };
 }
 
 /** Notices a command may print before its answer (not errors). */
