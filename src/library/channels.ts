@@ -14,7 +14,7 @@ import {
 } from '../store/index.js';
 import type { VersionOrder } from '../policy/index.js';
 import type { Store } from '../store/index.js';
-import { checkOptions } from './check-options.js';
+import { checkChoice, checkOptions } from './check-options.js';
 import { checkStore } from './store-arg.js';
 
 type Result<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
@@ -24,6 +24,7 @@ const withMessage = (m: string | undefined): { message?: string } => (m ? { mess
 export async function createChannel(store: Store, options: { channel: string; order?: VersionOrder; priorityBranch?: string; message?: string }): Promise<Result<typeof createOp>> {
   const s = checkStore('createChannel', store);
   const o = checkOptions<typeof options>('createChannel', options, { channel: 'string', order: 'string?', priorityBranch: 'string?', message: 'string?' });
+  checkChoice('createChannel', 'order', o.order, ['rpm', 'alt']);
   return createOp(s, o.channel, { ...(o.order ? { order: o.order } : {}), ...(o.priorityBranch ? { priorityBranch: o.priorityBranch } : {}), ...withMessage(o.message) });
 }
 

@@ -62,3 +62,10 @@ function describeValue(v: unknown): string {
   if (typeof v === 'string') return v === '' ? 'an empty string' : JSON.stringify(v.slice(0, 40));
   return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v).slice(0, 40)}`;
 }
+
+/** Checks that option `name` of `fn`, when given, is one of `choices`. */
+export function checkChoice(fn: string, name: string, value: string | undefined, choices: readonly string[]): void {
+  if (value !== undefined && !choices.includes(value)) {
+    throw new BazaarError('ERR_USAGE', `${fn}: ${name} is ${choices.map((c) => `'${c}'`).join(', ')}, not ${JSON.stringify(value)}`, { data: { function: fn, option: name } });
+  }
+}

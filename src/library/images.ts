@@ -14,7 +14,7 @@ import {
 } from '../api/index.js';
 import type { CheckoutMode, CheckoutProgress, ExportFormat } from '../checkout/index.js';
 import type { Store } from '../store/index.js';
-import { checkOptions } from './check-options.js';
+import { checkChoice, checkOptions } from './check-options.js';
 import { checkStore } from './store-arg.js';
 
 type Result<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
@@ -105,6 +105,7 @@ export async function cherryPick(store: Store, options: { image: string; commit:
 export async function checkoutImage(store: Store, options: { image: string; dir: string; mode?: CheckoutMode; onProgress?: (p: CheckoutProgress) => void; signal?: AbortSignal }): Promise<Result<typeof checkoutImageOp>> {
   const s = checkStore('checkoutImage', store);
   const o = checkOptions<typeof options>('checkoutImage', options, { image: 'string', dir: 'string', mode: 'string?', onProgress: 'function?', signal: 'signal?' });
+  checkChoice('checkoutImage', 'mode', o.mode, ['copy', 'hardlink']);
   return checkoutImageOp(s, o.image, o.dir, { mode: o.mode ?? 'copy', ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.signal ? { signal: o.signal } : {}) });
 }
 
@@ -112,6 +113,7 @@ export async function checkoutImage(store: Store, options: { image: string; dir:
 export async function exportImage(store: Store, options: { image: string; out: string; format: ExportFormat; onProgress?: (entries: number) => void; signal?: AbortSignal }): Promise<Result<typeof exportImageRef>> {
   const s = checkStore('exportImage', store);
   const o = checkOptions<typeof options>('exportImage', options, { image: 'string', out: 'string', format: 'string', onProgress: 'function?', signal: 'signal?' });
+  checkChoice('exportImage', 'format', o.format, ['dir', 'tar.zst', 'overlay', 'squashfs']);
   return exportImageRef(s, o.image, { format: o.format, out: o.out, ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.signal ? { signal: o.signal } : {}) });
 }
 

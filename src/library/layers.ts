@@ -12,9 +12,8 @@ import {
   createLayer as createLayerOp, deleteLayer as deleteLayerOp, listLayers as listLayersOp, showLayer as showLayerOp, upgradeLayer as upgradeLayerOp,
 } from '../api/index.js';
 import { importLayer as importLayerOp, importRpmdbLayer } from '../layer/index.js';
-import { BazaarError } from '../errors.js';
 import type { Store } from '../store/index.js';
-import { checkOptions } from './check-options.js';
+import { checkChoice, checkOptions } from './check-options.js';
 import { checkStore } from './store-arg.js';
 
 type Result<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
@@ -36,7 +35,7 @@ export async function createLayer(store: Store, options: { layer: string; packag
 const IMPORT = { layer: 'string', from: 'string', force: 'boolean?', dryRun: 'boolean?', xattrs: 'string?', onEntry: 'function?' } as const;
 interface ImportArgs { layer: string; from: string; force?: boolean; dryRun?: boolean; xattrs?: XattrChoice; onEntry?: (path: string) => void }
 function importOptions(fn: string, o: ImportArgs): { force: boolean; dryRun: boolean; xattrs?: XattrChoice; onEntry?: (path: string) => void } {
-  if (o.xattrs !== undefined && !['all', 'visible', 'none'].includes(o.xattrs)) throw new BazaarError('ERR_USAGE', `${fn}: xattrs must be 'all', 'visible' or 'none', not ${JSON.stringify(o.xattrs)}`, { data: { function: fn, option: 'xattrs' } });
+  checkChoice(fn, 'xattrs', o.xattrs, ['all', 'visible', 'none']);
   return { force: o.force === true, dryRun: o.dryRun === true, ...(o.xattrs ? { xattrs: o.xattrs } : {}), ...(o.onEntry ? { onEntry: o.onEntry } : {}) };
 }
 

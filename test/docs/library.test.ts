@@ -71,6 +71,8 @@ t('a wrong kind of value is refused before anything runs, and the store is uncha
   assert.is(e.message, 'createImage: layers must be a list of non-empty strings, not "base@^1.0"');
   const f = await refusal(() => library.checkoutImage(store, { image: 'x', dir: '/tmp/x', mode: 'hardlink', onProgress: 5 as unknown as () => void }));
   assert.is(f.message, 'checkoutImage: onProgress must be a function, not number 5');
+  const g = await refusal(() => library.exportImage(store, { image: 'x', out: '/tmp/x.zip', format: 'zip' as 'dir' }));
+  assert.is(g.message, "exportImage: format is 'dir', 'tar.zst', 'overlay', 'squashfs', not \"zip\"", 'a choice is checked before the image is looked up');
   assert.is((await store.list()).length, before);
   assert.equal((await library.listImages(store)), []);
 });
