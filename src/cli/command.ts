@@ -57,6 +57,8 @@ export interface Command {
 export interface Progress {
   start(label: string, total: number): void;
   tick(n?: number, detail?: string): void;
+  /** Sets the count reached, for work that reports a running total (a checkout's entries). */
+  reach(count: number): void;
   done(): void;
 }
 

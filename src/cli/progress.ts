@@ -5,7 +5,7 @@
 import type { Progress } from './command.js';
 
 export function createProgress(enabled: boolean): Progress {
-  if (!enabled) return { start() {}, tick() {}, done() {} };
+  if (!enabled) return { start() {}, tick() {}, reach() {}, done() {} };
   let label = '';
   let total = 0;
   let current = 0;
@@ -25,6 +25,7 @@ export function createProgress(enabled: boolean): Progress {
   return {
     start(l, t) { label = l; total = t; current = 0; draw(); },
     tick(n = 1, detail) { current += n; draw(detail); },
+    reach(count) { current = count; draw(); },
     done() { process.stderr.write('\r\x1b[K'); },
   };
 }

@@ -15,9 +15,9 @@ import {
 import type { VersionOrder } from '../policy/index.js';
 import type { Store } from '../store/index.js';
 import { checkChoice, checkOptions } from './check-options.js';
+import type { Result } from './check-options.js';
 import { checkStore } from './store-arg.js';
 
-type Result<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
 const withMessage = (m: string | undefined): { message?: string } => (m ? { message: m } : {});
 
 /** A new, empty channel; `order` is 'rpm' (default) or 'alt' (ALT's disttag order, `priorityBranch` first). */

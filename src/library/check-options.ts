@@ -13,6 +13,9 @@ export type OptionKind =
 
 export type OptionSpec = Record<string, OptionKind>;
 
+/** What a library operation resolves to: the result of the operation it checks and calls. */
+export type Result<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
+
 const DESCRIBE: Record<string, string> = {
   string: 'a non-empty string', strings: 'a list of non-empty strings', boolean: 'true or false', function: 'a function',
   signal: 'an AbortSignal', object: 'an object', number: 'a number',

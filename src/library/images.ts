@@ -15,9 +15,9 @@ import {
 import type { CheckoutMode, CheckoutProgress, ExportFormat } from '../checkout/index.js';
 import type { Store } from '../store/index.js';
 import { checkChoice, checkOptions } from './check-options.js';
+import type { Result } from './check-options.js';
 import { checkStore } from './store-arg.js';
 
-type Result<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
 
 /** A new image `name@version` on layers (`L@RANGE`, lowest first), installing from `channel`. */
 export async function createImage(store: Store, options: { image: string; layers: string[]; channel?: string; nodeps?: boolean }): Promise<Result<typeof createImageOp>> {

@@ -14,9 +14,9 @@ import {
 import { importLayer as importLayerOp, importRpmdbLayer } from '../layer/index.js';
 import type { Store } from '../store/index.js';
 import { checkChoice, checkOptions } from './check-options.js';
+import type { Result } from './check-options.js';
 import { checkStore } from './store-arg.js';
 
-type Result<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
 type XattrChoice = 'all' | 'visible' | 'none';
 
 /**

@@ -13,9 +13,9 @@ import {
 } from '../linked/index.js';
 import type { Store } from '../store/index.js';
 import { checkOptions } from './check-options.js';
+import type { Result } from './check-options.js';
 import { checkStore } from './store-arg.js';
 
-type Result<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
 
 /** Links `child` to `parent` under `policy`, bringing the child into compliance as a new version. */
 export async function linkImage(store: Store, options: { child: string; parent: string; policy: string }): Promise<Result<typeof linkImageOp>> {

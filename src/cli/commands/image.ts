@@ -110,9 +110,8 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       expectArgs(rest, 2, 2, 'bazaar image checkout NAME[@VERSION] DIR [--hardlink]');
       const mode = input.options.hardlink === true ? 'hardlink' as const : 'copy' as const;
       input.progress.start(`checking out ${rest[0]}`, 0);
-      let seen = 0;
       const r = await checkoutImage(store, {
-        image: rest[0] as string, dir: rest[1] as string, mode, onProgress: (p) => { input.progress.tick(p.entries - seen); seen = p.entries; },
+        image: rest[0] as string, dir: rest[1] as string, mode, onProgress: (p) => input.progress.reach(p.entries),
       }).finally(() => input.progress.done());
       return { exitCode: 0, json: { ...r.image, dir: rest[1], mode, ...r.result }, text: [`checked out ${r.image.name}@${r.image.version} into ${rest[1]} (${mode})`, checkoutText(r.result), ...r.result.notes.map((n) => `note: ${n}`)].join('\n') };
     }
@@ -121,10 +120,9 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       const format = (input.options.format as string | undefined) ?? formatOf(rest[1] as string);
       if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new BazaarError('ERR_USAGE', `--format is ${EXPORT_FORMATS.join(', ')}, not '${format}'`);
       input.progress.start(`exporting ${rest[0]}`, 0);
-      let seen = 0;
       const r = await exportImage(store, {
         image: rest[0] as string, format: format as typeof EXPORT_FORMATS[number], out: rest[1] as string,
-        onProgress: (entries) => { input.progress.tick(entries - seen); seen = entries; },
+        onProgress: (entries) => input.progress.reach(entries),
       }).finally(() => input.progress.done());
       const res = r.result;
       const text = [`exported ${r.image.name}@${r.image.version} to ${rest[1]} (${format})`];
