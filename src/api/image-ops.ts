@@ -151,6 +151,26 @@ export async function upgradeImageLayer(store: Store, name: string, layerRef: st
   });
 }
 
+/**
+ * Puts layer `layerRef` (`L@RANGE`) on top of image `name`'s shared layers (under its
+ * private layer), as a new image version: how a VA's first overlay upload gets its
+ * `<image>-rw` layer. Refused when the image already follows that layer or would not
+ * hold together.
+ */
+export async function addImageLayer(store: Store, name: string, layerRef: string): Promise<{ name: string; version: string; id: ObjectId; layer: string; to: string }> {
+  const { name: layerName, range } = parseLayerRef(layerRef);
+  return store.write(async (tx) => {
+    const loaded = await loadImage(store, await imageId(tx, name));
+    if (loaded.image.layers.some((l) => l.name === layerName)) throw new BazaarError('ERR_IMAGE', `image ${name} already has layer ${layerName}: move it with bazaar image upgrade-layer ${name} ${layerName}@VERSION`, { data: { image: name, layer: layerName } });
+    const picked = await pickLayer(store, tx, layerName, range);
+    const r = await moveImageLayer(store, tx, loaded, loaded.image.layers.length, { name: layerName, range, version: picked.version, id: picked.id }, { insert: true });
+    if ('problem' in r) throw new BazaarError('ERR_NO_SOLUTION', `image ${name} cannot take layer ${layerName}@${picked.version}: ${r.problem}`, { data: { image: name } });
+    await carryChildren(store, tx, r.id, { previous: loaded.id });
+    await checkFamilies(store, tx, [name], `adding ${layerName}@${picked.version} to ${name}`);
+    return { name, version: r.version, id: r.id, layer: layerName, to: picked.version };
+  });
+}
+
 /** An image as `image show --json` prints it (`name` or `name@version`). */
 export async function showImage(store: Store, view: BranchView, ref: string): Promise<ReturnType<typeof describeImage>> {
   return describeImage(await loadImage(store, (await imageIdOfRef(view, ref)).id));

@@ -17,16 +17,18 @@ import type { LoadedImage } from '../image/index.js';
 import { parseVersionRef, pickLayer } from '../layer/index.js';
 
 /**
- * Moves one image to a new version of its layer `at`, in `tx`; the problem instead when
- * the moved image would not hold together (a name twice, an unmet requirement or a
- * conflict with what its link gives it, a file conflict between its layers).
+ * Moves one image to a new version of its layer `at` (or, with `insert`, puts layer `to`
+ * into its stack at `at`), in `tx`; the problem instead when the moved image would not
+ * hold together (a name twice, an unmet requirement or a conflict with what its link
+ * gives it, a file conflict between its layers).
  */
-export async function moveImageLayer(store: Store, tx: Transaction, loaded: LoadedImage, at: number, to: ImageLayerRef, options: { force?: boolean }): Promise<{ version: string; id: ObjectId } | { problem: string }> {
+export async function moveImageLayer(store: Store, tx: Transaction, loaded: LoadedImage, at: number, to: ImageLayerRef, options: { force?: boolean; insert?: boolean }): Promise<{ version: string; id: ObjectId } | { problem: string }> {
   const layer = await pickLayer(store, tx, to.name, to.version);
+  const insert = options.insert === true;
   const trees = [...loaded.trees];
-  trees[at] = layer.layer.tree;
+  trees.splice(at, insert ? 0 : 1, layer.layer.tree);
   const db = await imageDb(store, trees, treeReader(store));
-  const label = (i: number): string => (i === at ? `layer ${to.name}@${to.version}` : layerLabel(loaded.image, i));
+  const label = (i: number): string => (i === at ? `layer ${to.name}@${to.version}` : layerLabel(loaded.image, insert && i > at ? i - 1 : i));
   let problem: string | null = null;
   try { checkUnique({ db, image: loaded.image }, label); } catch (err) { if (err instanceof BazaarError) problem = err.message; else throw err; }
   if (problem === null) {
@@ -36,11 +38,12 @@ export async function moveImageLayer(store: Store, tx: Transaction, loaded: Load
     if (all.length) problem = all.join('; ');
   }
   if (problem !== null && !options.force) return { problem };
-  const layers = loaded.image.layers.map((l, i) => (i === at ? { ...l, version: to.version, id: to.id } : l));
+  const layers = [...loaded.image.layers];
+  layers.splice(at, insert ? 0 : 1, insert ? { name: to.name, range: to.range, version: to.version, id: to.id } : { ...loaded.image.layers[at], version: to.version, id: to.id });
   const version = await nextVersion(tx, loaded.image.name, loaded.image.version, imageBump(loaded.db, db));
   const { kind: _k, v: _v, ...rest } = loaded.image;
-  const id = await commitImage(tx, { ...rest, version, layers },
-    `upgrade layer ${to.name} ${loaded.image.layers[at].version} -> ${to.version}${problem ? `\n\nforced despite: ${problem}` : ''}`);
+  const what = insert ? `add layer ${to.name}@${to.version}` : `upgrade layer ${to.name} ${loaded.image.layers[at].version} -> ${to.version}`;
+  const id = await commitImage(tx, { ...rest, version, layers }, `${what}${problem ? `\n\nforced despite: ${problem}` : ''}`);
   return { version, id };
 }
 

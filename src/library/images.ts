@@ -8,7 +8,7 @@
  *   const web = await showImage(store, { image: 'web' });
  */
 import {
-  changeImage, checkoutImage as checkoutImageOp, cherryPick as cherryPickOp, createImage as createImageOp, deleteImage as deleteImageOp, diffImage as diffImageOp,
+  addImageLayer as addImageLayerOp, changeImage, checkoutImage as checkoutImageOp, cherryPick as cherryPickOp, createImage as createImageOp, deleteImage as deleteImageOp, diffImage as diffImageOp,
   exportImageRef, imageLog as imageLogOp, listImages as listImagesOp, renameImage as renameImageOp, rollbackImage as rollbackImageOp,
   showImage as showImageOp, upgradeImageLayer as upgradeImageLayerOp,
 } from '../api/index.js';
@@ -115,6 +115,13 @@ export async function exportImage(store: Store, options: { image: string; out: s
   const o = checkOptions<typeof options>('exportImage', options, { image: 'string', out: 'string', format: 'string', onProgress: 'function?', signal: 'signal?' });
   checkChoice('exportImage', 'format', o.format, ['dir', 'tar.zst', 'overlay', 'squashfs']);
   return exportImageRef(s, o.image, { format: o.format, out: o.out, ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+}
+
+/** Puts layer `L@RANGE` on top of the image's shared layers, as a new image version. */
+export async function addImageLayer(store: Store, options: { image: string; layer: string }): Promise<Result<typeof addImageLayerOp>> {
+  const s = checkStore('addImageLayer', store);
+  const o = checkOptions<typeof options>('addImageLayer', options, { image: 'string', layer: 'string' });
+  return addImageLayerOp(s, o.image, o.layer);
 }
 
 /** Deletes an image (its history kept under trash/ for the retention window). */

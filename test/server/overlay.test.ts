@@ -2,7 +2,9 @@
  * The net-boot workflow: a VA's overlay upper directory, sent with `bazaar upload-overlay`,
  * becomes the next version of the image's rw layer and a new image version (checked out,
  * it holds the VA's files); hostile archives (`..`, absolute paths, not a tar), a missing
- * token, an image without the layer are refused before any job, the store unchanged.
+ * token, a layer the image does not follow are refused before any job, the store
+ * unchanged; an image without `<image>-rw` gets it on top of its layers at its first upload,
+ * without the mount points bazaar's /init makes.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readLayerArchive } from '../../src/archive/index.js';
 import { CLI, tempDir } from '../helpers/cli.js';
 import { storeSnapshot } from '../helpers/store-snapshot.js';
 import { END, chardev, dir as tarDir, file as tarFile } from '../helpers/tar-craft.js';
@@ -84,7 +87,7 @@ t('hostile or misdirected overlays are 4xx before any job; the store unchanged',
     ['an absolute path', '/v1/images/web/overlay', tar(tarFile('/etc/evil', 'x')), 400, /absolute path/],
     ['a device node', '/v1/images/web/overlay', tar(tarDir('dev/'), chardev('dev/mem', 1, 1)), 400, /dev\/mem: a device node is not allowed/],
     ['not a tar', '/v1/images/web/overlay', Buffer.from('hello, this is no archive at all'.repeat(40)), 400, /./],
-    ['an image without the layer', '/v1/images/plain/overlay', tar(tarFile('a', 'x')), 400, /has no layer plain-rw/],
+    ['a layer the image does not follow', '/v1/images/plain/overlay?layer=extra', tar(tarFile('a', 'x')), 400, /has no layer extra/],
     ['an unknown image', '/v1/images/nosuch/overlay', tar(tarFile('a', 'x')), 404, /no image nosuch/],
   ];
   for (const [what, path, body, status, message] of cases) {
@@ -108,6 +111,33 @@ t('hostile or misdirected overlays are 4xx before any job; the store unchanged',
   }
   assert.is(state.status, 'done', JSON.stringify(state));
   assert.is(state.result?.layer.version, '1.0.1');
+});
+
+t('an image without <image>-rw gets it on top of its layers at the first upload; /init\'s mount points are not baked', async () => {
+  const { store, token } = setup();
+  const { app } = await appFor(store);
+  const body = gzipSync(Buffer.concat([
+    tarDir('dev/'), tarDir('etc/'), tarFile('etc/va-state', 'booted\n'), tarDir('proc/'), tarDir('run/'), tarDir('run/bazaar/'), tarDir('run/bazaar/rw/'),
+    tarFile('run/bazaar/rw/x', 'x'), tarDir('sys/'), END,
+  ]));
+  const res = await app.request('/v1/images/plain/overlay', { method: 'POST', body: new Uint8Array(body), headers: { Authorization: `Bearer ${token}` } });
+  assert.is(res.status, 202, await res.clone().text());
+  const { job } = await res.json() as { job: { url: string } };
+  let state: { status: string; result?: { layer: { name?: string; version: string }; image: { version: string } } } = { status: 'queued' };
+  for (let i = 0; i < 300 && (state.status === 'queued' || state.status === 'running'); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    state = await (await app.request(job.url)).json() as typeof state;
+  }
+  assert.is(state.status, 'done', JSON.stringify(state));
+  const shown = JSON.parse(cli(['image', 'show', 'plain', '--json'], store)) as { layers: Array<{ name: string; version: string }> };
+  assert.equal(shown.layers.map((l) => l.name), ['base', 'plain-rw', 'plain'], 'the rw layer is on top of the shared ones, under the private one');
+  const archive = join(tempDir('plain-rw'), 'layer.tar.zst');
+  const got = await app.request(`/v1/layers/plain-rw/${state.result?.layer.version}/archive.tar.zst`);
+  assert.is(got.status, 200);
+  writeFileSync(archive, Buffer.from(await got.arrayBuffer()));
+  const paths: string[] = [];
+  for await (const e of readLayerArchive(archive)) paths.push(e.path);
+  assert.equal(paths.filter((p) => p !== '.'), ['etc', 'etc/va-state'], 'the VA\'s own change only: no proc, sys, dev, run, run/bazaar');
 });
 
 t.run();

@@ -1,7 +1,7 @@
 import { BazaarError } from '../../errors.js';
 import {
   checkoutImage, cherryPick, createImage, deleteImage, diffImage, exportImage, imageLog, installPackages, listImages, removePackages, renameImage, rollbackImage,
-  showImage, upgradeImageLayer, upgradePackages,
+  showImage, upgradeImageLayer, upgradePackages, addImageLayer,
 } from '../../library/index.js';
 import type { CheckoutResult } from '../../checkout/index.js';
 import { changeText, familyText } from '../change-text.js';
@@ -9,7 +9,7 @@ import { expectArgs } from '../command.js';
 import { damagedNotice } from '../damage-text.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
 
-const SUBCOMMANDS = 'create|install|remove|upgrade|upgrade-layer|ls|show|log|diff|rollback|cherry-pick|checkout|export|delete|rename';
+const SUBCOMMANDS = 'create|install|remove|upgrade|upgrade-layer|add-layer|ls|show|log|diff|rollback|cherry-pick|checkout|export|delete|rename';
 const EXPORT_FORMATS = ['dir', 'tar.zst', 'overlay', 'squashfs'] as const;
 
 function list(v: string | boolean | string[] | undefined): string[] {
@@ -61,6 +61,11 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       expectArgs(rest, 2, 2, 'bazaar image upgrade-layer NAME L@RANGE');
       const r = await upgradeImageLayer(store, { image: rest[0] as string, layer: rest[1] as string });
       return { exitCode: 0, json: r, text: `image ${r.name}@${r.version}: ${r.layer} ${r.from} -> ${r.to}\t${r.id}` };
+    }
+    case 'add-layer': {
+      expectArgs(rest, 2, 2, 'bazaar image add-layer NAME L@RANGE');
+      const r = await addImageLayer(store, { image: rest[0] as string, layer: rest[1] as string });
+      return { exitCode: 0, json: r, text: `image ${r.name}@${r.version}: added ${r.layer}@${r.to} on top of its layers\t${r.id}` };
     }
     case 'ls': {
       expectArgs(rest, 0, 0, 'bazaar image ls');
@@ -167,6 +172,8 @@ layers' snippets. Every change publishes a new image version in one commit.
                                   hidden by whiteouts in the private layer (no PKG: all)
   image upgrade-layer NAME L@RANGE
                                   follow another version of one of its layers
+  image add-layer NAME L@RANGE    put another layer on top of its layers (under the
+                                  private layer), e.g. a VA's NAME-rw
   image ls | show NAME[@VERSION]  (--json: name, version, id, layers, packages, parent, policy)
   image log NAME                  its history
   image diff NAME A B             packages added, removed, changed; files changed

@@ -1,7 +1,9 @@
 /**
  * The net-boot workflow: a VA sends its overlay upper directory as a layer archive, and
  * the server bakes it into a new version of one of the image's layers (by default
- * `<image>-rw`) and a new image version following it.
+ * `<image>-rw`, put on top of the image's layers at the first upload) and a new image
+ * version following it. The mount points bazaar's /init makes are left out
+ * (boot/boot-mounts.ts).
  *
  *   POST /v1/images/<name>/overlay[?layer=L]   body: .tar.zst (.tar.gz, .tar)   → 202 {"job"}
  *   GET  /v1/jobs/<id>                          → {"id", "status", "result" | "error"}
@@ -20,10 +22,11 @@ import { unlink } from 'node:fs/promises';
 import { Hono } from 'hono';
 import semver from 'semver';
 import { BazaarError } from '../../errors.js';
-import { importLayer, upgradeImageLayer } from '../../library/index.js';
+import { addImageLayer, importLayer, upgradeImageLayer } from '../../library/index.js';
+import { withoutBootMounts } from '../../boot/index.js';
 import { imageId, loadImage } from '../../image/index.js';
 import { layerVersions } from '../../layer/index.js';
-import { readLayerArchive } from '../../archive/index.js';
+import { readLayerArchive, writeLayerArchive } from '../../archive/index.js';
 import { tmpPath } from '../../store/index.js';
 import type { Store } from '../../store/index.js';
 import type { TokenCheck } from '../auth.js';
@@ -59,12 +62,18 @@ export function overlayRoutes(store: Store, reads: Reads, tokens: TokenCheck, op
     return semver.inc(current, dry.check.required === 'major' ? 'major' : 'minor') as string;
   }
 
-  async function bake(job: Job, archive: string): Promise<void> {
+  async function bake(job: Job, upload: string): Promise<void> {
     job.status = 'running';
+    const archive = `${upload}.baked`;
     try {
+      // /init's mount points are not the VA's changes (boot/boot-mounts.ts)
+      await writeLayerArchive(withoutBootMounts(readLayerArchive(upload)), archive, { compression: 'none' });
       const version = await nextVersion(job.layer, archive);
       const layer = await importLayer(store, { layer: `${job.layer}@${version}`, from: archive });
-      const image = await upgradeImageLayer(store, { image: job.image, layer: `${job.layer}@${version}` });
+      const follows = await reads.read(async (view) => (await loadImage(store, await imageId(view, job.image))).image.layers.some((l) => l.name === job.layer));
+      const image = follows
+        ? await upgradeImageLayer(store, { image: job.image, layer: `${job.layer}@${version}` })
+        : await addImageLayer(store, { image: job.image, layer: `${job.layer}@${version}` });
       job.result = { layer: { name: job.layer, version, id: layer.id, files: layer.files }, image: { name: image.name, version: image.version, id: image.id } };
       job.status = 'done';
       options.log(`job ${job.id}: overlay baked into ${job.layer}@${version} and ${image.name}@${image.version}`);
@@ -73,6 +82,7 @@ export function overlayRoutes(store: Store, reads: Reads, tokens: TokenCheck, op
       job.error = err instanceof BazaarError ? { code: err.code, message: err.message.split('\n')[0] } : { code: 'ERR_INTERNAL', message: 'internal error (see the server log)' };
       options.log(`job ${job.id} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
     } finally {
+      await unlink(upload).catch(() => undefined);
       await unlink(archive).catch(() => undefined);
     }
   }
@@ -84,8 +94,9 @@ export function overlayRoutes(store: Store, reads: Reads, tokens: TokenCheck, op
     // Which image and layer, before a byte is read: the image must follow that layer.
     await reads.read(async (view) => {
       const loaded = await loadImage(store, await imageId(view, name));
-      if (!loaded.image.layers.some((l) => l.name === layer)) {
-        throw new BazaarError('ERR_IMAGE', `image ${name} has no layer ${layer} to bake an overlay into (it has ${loaded.image.layers.map((l) => l.name).join(', ') || 'none'}); name one with ?layer=`, { data: { image: name, layer } });
+      // the default <image>-rw is put on top of the image's layers at its first upload
+      if (!loaded.image.layers.some((l) => l.name === layer) && layer !== `${name}-rw`) {
+        throw new BazaarError('ERR_IMAGE', `image ${name} has no layer ${layer} to bake an overlay into (it has ${loaded.image.layers.map((l) => l.name).join(', ') || 'none'}); name one with ?layer=, or leave it out for ${name}-rw`, { data: { image: name, layer } });
       }
     });
     const declared = c.req.header('Content-Length');
