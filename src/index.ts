@@ -19,7 +19,7 @@ export { compareEvr, rpmvercmp } from './policy/index.js';
 export {
   addToChannel, channelLog, createChannel, deleteChannel, diffChannel, listChannels, listPins, pinPackage, publishToChannel, removeFromChannel, removePackage,
   renameChannel, restoreChannel, showChannel, unpinPackage,
-  auditImages, checkoutImage, cherryPick, createImage, createLayer, deleteImage, deleteLayer, diffImage, exportImage, imageLog, importInstalledRoot, importLayer,
+  addImageLayer, auditImages, bootImage, checkoutImage, cherryPick, createImage, createLayer, deleteImage, deleteLayer, diffImage, exportImage, imageLog, importInstalledRoot, importLayer,
   installPackages, linkedImages, linkImage, listGroups, listImages, listLayers, setGroup, removePackages, renameImage, rollbackImage, setLinkPolicy, showImage, showLayer, syncImage,
   unlinkImage, upgradeImageLayer, upgradeLayer, upgradePackages,
 } from './library/index.js';

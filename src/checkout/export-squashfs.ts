@@ -1,10 +1,15 @@
 /**
- * An image as a squashfs file: a copy checkout in a temp directory beside `out`, packed by
- * `mksquashfs` (Debian package squashfs-tools) into a temp file that is renamed to `out`.
- * Owners, modes, times and extended attributes come from the checkout; device nodes,
- * which a checkout cannot make, are added as mksquashfs pseudo definitions, so the
- * squashfs holds them after all. `-mkfs-time 0` and a root time of 0 keep two exports of
- * the same image identical.
+ * An image, or one raw layer, as a squashfs file: a copy checkout in a temp directory
+ * beside `out`, packed by `mksquashfs` (Debian package squashfs-tools) into a temp file
+ * that is renamed to `out`. Owners, modes, times and extended attributes come from the
+ * checkout; device nodes, which a checkout cannot make, are added as mksquashfs pseudo
+ * definitions, so the squashfs holds them after all. `-mkfs-time 0` and a root time of 0
+ * keep two exports of the same image identical.
+ *
+ * A raw layer (`layerSquashfs`, the net-boot layers of docs/netboot.md) keeps its
+ * whiteouts and opaque directories as overlayfs writes them, so the kernel can stack it
+ * over the layers below; it depends on nothing but the layer (owners from its own
+ * passwd, else numeric), so a layer shared by many images packs to the same bytes.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +20,9 @@ import type { ObjectId } from '../store/index.js';
 import type { CheckoutResult, CheckoutStore } from './checkout.js';
 import { checkout, entryCounter } from './checkout.js';
 import { checkOutputFile, findTool, outputFileError } from '../fs/index.js';
-import { lookupMergedPath, OwnerIds } from '../stack/index.js';
+import { layerTree, lookupMergedPath, OwnerIds } from '../stack/index.js';
+import { materialiseTree } from './materialise-tree.js';
+import { TreeCache } from './tree-cache.js';
 import { rdevMajor, rdevMinor } from '../archive/index.js';
 
 export interface SquashfsExport { bytes: number; checkout: CheckoutResult; devices: number; notes: string[] }
@@ -24,6 +31,17 @@ export interface SquashfsExport { bytes: number; checkout: CheckoutResult; devic
 const PSEUDO_SAFE = /^[\x21-\x7e]+$/;
 
 export async function exportSquashfs(store: CheckoutStore, layerRoots: readonly ObjectId[], out: string, signal?: AbortSignal, onProgress?: (entries: number) => void): Promise<SquashfsExport> {
+  return packSquashfs(store, layerRoots, out, signal, (tree) => checkout(store, layerRoots, tree, { mode: 'copy', signal, onProgress: entryCounter(onProgress) }));
+}
+
+/** One layer's own tree (not merged with any below), whiteouts kept, as a squashfs. Needs root (whiteouts are devices). */
+export async function layerSquashfs(store: CheckoutStore, layerRoot: ObjectId, out: string, signal?: AbortSignal): Promise<SquashfsExport> {
+  const owners = new OwnerIds(store, [layerRoot]);
+  const trees = new TreeCache(store, store.dir);
+  return packSquashfs(store, [layerRoot], out, signal, (tree) => materialiseTree({ objects: store, storeDir: store.dir, owners }, layerTree(store, layerRoot, { trees }), tree, { mode: 'copy', overlay: true, signal }));
+}
+
+async function packSquashfs(store: CheckoutStore, layerRoots: readonly ObjectId[], out: string, signal: AbortSignal | undefined, materialise: (tree: string) => Promise<CheckoutResult>): Promise<SquashfsExport> {
   const tool = findTool('mksquashfs');
   if (!tool) throw new BazaarError('ERR_USAGE', 'exporting squashfs needs mksquashfs, which is not installed (Debian: apt-get install squashfs-tools)');
   checkOutputFile(out);
@@ -33,7 +51,7 @@ export async function exportSquashfs(store: CheckoutStore, layerRoots: readonly 
   const tmp = join(dirname(final), `.${basename(final)}.tmp-${tag}`);
   const pseudo = join(dirname(final), `.${basename(final)}.pseudo-${tag}`);
   try {
-    const result = await checkout(store, layerRoots, tree, { mode: 'copy', signal, onProgress: entryCounter(onProgress) }).catch((err: unknown) => {
+    const result = await materialise(tree).catch((err: unknown) => {
       // the tree is our temp directory beside `out`: a failure to make it is a failure to write `out`
       throw err instanceof BazaarError && err.data.dir === tree ? new BazaarError(err.code, err.message.replace(`cannot check out into ${tree}`, `cannot write ${out}`), { data: { out }, cause: err }) : err;
     });

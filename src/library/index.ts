@@ -1,8 +1,9 @@
 /** The library's operations for build tools (docs/library.md): checked options, typed errors. The CLI and the server call these. */
 export {
-  checkoutImage, cherryPick, createImage, deleteImage, diffImage, exportImage, imageLog, installPackages, listImages, removePackages, renameImage,
+  addImageLayer, checkoutImage, cherryPick, createImage, deleteImage, diffImage, exportImage, imageLog, installPackages, listImages, removePackages, renameImage,
   rollbackImage, showImage, upgradeImageLayer, upgradePackages,
 } from './images.js';
+export { bootImage } from './boot.js';
 export { createLayer, deleteLayer, importInstalledRoot, importLayer, listLayers, showLayer, upgradeLayer } from './layers.js';
 export { auditImages, linkedImages, linkImage, listGroups, setGroup, setLinkPolicy, syncImage, unlinkImage } from './links.js';
 export {

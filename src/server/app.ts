@@ -7,6 +7,7 @@
  *   /repo/<channel>/...        rpm-md repositories for stock clients (routes/repo.ts)
  *   /v1/channels, /v1/packages, /v1/objects, /v1/images, /v1/layers   the JSON API
  *   POST /v1/packages          authenticated uploads (routes/upload.ts)
+ *   /boot/...                  boot sets for net-booted VAs (routes/boot.ts)
  */
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
@@ -15,6 +16,7 @@ import { TokenCheck } from './auth.js';
 import { errorBody, errorResponse } from './http-error.js';
 import { RepoCache } from './repo-cache.js';
 import { SnapshotPool } from './snapshots.js';
+import { bootRoutes } from './routes/boot.js';
 import { channelRoutes } from './routes/channels.js';
 import { imageRoutes, layerRoutes } from './routes/images.js';
 import { channelWriteRoutes, imageWriteRoutes, layerWriteRoutes } from './routes/manage.js';
@@ -78,6 +80,7 @@ export function createApp(store: Store, options: AppOptions = {}): Hono {
   app.get('/', (c) => ((c.req.header('Accept') ?? '').includes('text/html') ? c.redirect('/ui/') : c.json({ service: 'bazaar', version: VERSION, api: '/v1/', repositories: '/repo/', ui: '/ui/' })));
   app.route('/ui', webRoutes(store, reads, log));
   app.route('/repo', repoRoutes(store, reads, cache, options.publicUrl));
+  app.route('/boot', bootRoutes(store, reads, options.publicUrl, log));
   app.use('/v1/*', queryGuard());
   app.route('/v1/channels', channelWriteRoutes(store, tokens));
   app.route('/v1/channels', channelRoutes(store, reads));

@@ -7,6 +7,7 @@
  * the stored frames as they are (a standard zstd stream; the trailer is a skippable
  * frame), which costs the server no decompression.
  */
+import { createReadStream } from 'node:fs';
 import type { Context } from 'hono';
 import { BazaarError } from '../errors.js';
 import type { ObjectId, Store } from '../store/index.js';
@@ -166,4 +167,28 @@ export async function sendObject(c: Context, store: Store, id: ObjectId, options
   headers['Content-Length'] = String(size);
   if (head) return new Response(null, { status: 200, headers });
   return new Response(await objectBody(store, id), { status: 200, headers });
+}
+
+/**
+ * A file of a derived cache (a boot set's squashfs or initrd) whose sha256 the cache has
+ * checked: ETag `"sha256:<hex>"` as for objects, 304, ranges, streamed from disk.
+ */
+export function sendFile(c: Context, path: string, sha256: string, size: number, options: { type?: string; cache?: string } = {}): Response {
+  const etag = `"sha256:${sha256}"`;
+  const headers: Record<string, string> = {
+    ETag: etag,
+    'Content-Type': options.type ?? 'application/octet-stream',
+    'Cache-Control': options.cache ?? 'public, max-age=31536000, immutable',
+    'Accept-Ranges': 'bytes',
+  };
+  if (matches(c.req.header('If-None-Match'), etag)) return new Response(null, { status: 304, headers });
+  const spec = rangeApplies(c.req.header('If-Range'), etag) ? rangeSpec(c.req.header('Range')) : null;
+  const range = spec === null ? null : satisfy(spec, size);
+  if (range === 'unsatisfiable') return new Response(null, { status: 416, headers: { ...headers, 'Content-Range': `bytes */${size}` } });
+  const [start, end] = range ? [range.start, range.end] : [0, size - 1];
+  if (range) headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
+  headers['Content-Length'] = String(size === 0 ? 0 : end - start + 1);
+  const status = range ? 206 : 200;
+  if (c.req.method === 'HEAD' || size === 0) return new Response(null, { status, headers });
+  return new Response(webStream(createReadStream(path, { start, end }) as AsyncIterable<Uint8Array>), { status, headers });
 }

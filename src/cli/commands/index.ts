@@ -19,6 +19,7 @@ export const commands: CommandEntry[] = [
   { name: 'channel', summary: 'create channels, add and remove builds, publish, log, diff', load: async () => (await import('./channel.js')).channel },
   { name: 'layer', summary: 'versioned layers: create from packages, import an overlay dir or an installed system, check a version, list, show, upgrade the images on them', load: async () => (await import('./layer.js')).layer },
   { name: 'image', summary: 'images (VAs): create from layers, install/remove/upgrade, show, log, diff, rollback, cherry-pick, checkout, export', load: async () => (await import('./image.js')).image },
+  { name: 'boot', summary: "an image version's boot set (kernel, initrd, one squashfs per layer, boot.json) for net-booted VAs", load: async () => (await import('./boot.js')).boot },
   { name: 'link', summary: 'link a child image to its parent under a content policy; link ls, set-policy', load: async () => (await import('./link.js')).link },
   { name: 'unlink', summary: 'unlink a child image from its parent', load: async () => (await import('./link.js')).unlink },
   { name: 'audit', summary: 'list every linked image\'s policy violations (exit 1 if any)', load: async () => (await import('./link.js')).auditCommand },

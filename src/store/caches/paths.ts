@@ -48,5 +48,13 @@ export function cacheTmpOwner(name: string): number | null {
 export function rpmmdCacheDir(root: string, channel: string): string { return join(root, 'cache', 'rpmmd', channel); }
 export function rpmmdGenerationDir(root: string, channel: string, commit: string): string { return join(rpmmdCacheDir(root, channel), commit); }
 
+/**
+ * Boot sets (boot/boot-cache.ts, docs/netboot.md): `layers/<tree>.squashfs` per layer
+ * tree, `initrd/<key>.img` per kernel-and-busybox, `sets/<image>.json` per image version
+ * (what its boot set is made of); each file with a `.json` record of its sha256.
+ */
+export const BOOT_CACHE_VERSION = 'v1';
+export function bootCacheDir(root: string): string { return join(root, 'cache', 'boot', BOOT_CACHE_VERSION); }
+
 /** What the last fsck found damaged (damage.ts): not derived from objects, but as deletable. */
 export function damagePath(root: string): string { return join(root, 'cache', 'damage.json'); }

@@ -4,13 +4,13 @@
  * it publishes a new generation. Nothing here can lose data: every entry is rebuilt from
  * the objects and the history when it is needed again.
  */
-import { lstatSync, readdirSync, rmdirSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../../errors.js';
 import { fsEvent, removeFile, removeTree } from '../../fs/index.js';
 import type { ObjectId } from '../layout.js';
 import { processAlive } from '../process-id.js';
-import { CACHE_TMP_PREFIX, COMMIT_KEYED_DIRS, cacheDir, cacheTmpOwner, checkoutFilesDir, checkoutTreesDir, rpmmdCacheDir } from './paths.js';
+import { bootCacheDir, CACHE_TMP_PREFIX, COMMIT_KEYED_DIRS, cacheDir, cacheTmpOwner, checkoutFilesDir, checkoutTreesDir, rpmmdCacheDir } from './paths.js';
 
 /** What gc keeps: the caches of these commits, objects and channels. */
 export interface CacheKeep {
@@ -51,6 +51,7 @@ export function pruneCaches(root: string, keep: CacheKeep): void {
       if (!/^[0-9a-f]{64}$/.test(name) || !keep.objects(`sha256:${name}`)) removeFile(join(derived, kind, name));
     }
   }
+  pruneBootSets(root, keep);
   // rpm-md: all of a channel that is gone (deleted, renamed); of a live one, what the
   // server itself would have let go (pruneRpmmd), once untouched for the grace period.
   const rpmmd = join(cacheDir(root), 'rpmmd');
@@ -60,6 +61,35 @@ export function pruneCaches(root: string, keep: CacheKeep): void {
     const others = names(rpmmdCacheDir(root, channel)).filter((n) => n !== head && !n.startsWith('.'));
     const newest = others.map((n) => ({ n, at: lstatSync(join(rpmmdCacheDir(root, channel), n), { throwIfNoEntry: false })?.mtimeMs ?? 0 })).sort((a, b) => b.at - a.at)[0];
     pruneRpmmd(root, channel, newest ? [head, newest.n] : [head], { now: keep.now, graceMs: CACHE_GRACE_MS });
+  }
+}
+
+/**
+ * Boot sets (paths.ts bootCacheDir): the record of an image version gc deleted goes, then
+ * every squashfs and initrd no remaining record uses (`uses`), once untouched for the
+ * grace period (a server may be building a set that names it), and temp files of writers
+ * that are gone.
+ */
+function pruneBootSets(root: string, keep: CacheKeep): void {
+  const dir = bootCacheDir(root);
+  const used = new Set<string>();
+  for (const name of names(join(dir, 'sets'))) {
+    const m = /^([0-9a-f]{64})\.json$/.exec(name);
+    if (m && keep.objects(`sha256:${m[1]}`)) {
+      try {
+        const uses = (JSON.parse(readFileSync(join(dir, 'sets', name), 'utf8')) as { uses?: unknown }).uses;
+        if (Array.isArray(uses)) { for (const u of uses) if (typeof u === 'string') used.add(u); continue; }
+      } catch { /* unreadable: dropped, rebuilt on the next request */ }
+    }
+    if (!liveTmp(name)) removeFile(join(dir, 'sets', name));
+  }
+  for (const family of ['layers', 'initrd']) {
+    for (const name of names(join(dir, family))) {
+      const path = join(dir, family, name);
+      if (liveTmp(name) || used.has(`${family}/${name.replace(/\.json$/, '')}`)) continue;
+      if (cacheTmpOwner(name) === null && keep.now - (lstatSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0) < CACHE_GRACE_MS) continue;
+      removeTree(path); // a killed squashfs build leaves its temp tree here
+    }
   }
 }
 
