@@ -19,9 +19,11 @@ import { projectRoot, testWith } from '../helpers/tools.js';
 const t = suite('netboot /init script');
 const INIT = join(projectRoot, 'src/boot/init.sh');
 const PROBE = join(projectRoot, 'test/netboot/va-probe-init.sh');
+/** busybox on PATH, or BAZAAR_BUSYBOX (e.g. the static one of the Debian fixture): /init's own shell and applets. */
+const BUSYBOX = process.env.BAZAAR_BUSYBOX ?? 'busybox';
 const SHELLS: Array<{ name: string; argv: string[]; needs: string[] }> = [
   { name: 'sh', argv: ['sh'], needs: ['sh'] },
-  { name: 'busybox sh', argv: ['busybox', 'sh'], needs: ['busybox'] },
+  { name: 'busybox sh', argv: [BUSYBOX, 'sh'], needs: [BUSYBOX] },
 ];
 
 /** `body` run after init.sh's functions are defined, with a `die` that only prints and exits 3. */
