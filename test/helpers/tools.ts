@@ -39,21 +39,29 @@ export const toolsDir = fileURLToPath(new URL('../../../../shared/tools/', impor
 export const hasCorpus = (): boolean => existsSync(corpusDir);
 
 /**
- * Registers `fn` as a test when every requirement holds, else as a skipped test whose
- * name and reason are printed. Requirements are tool names, `python:module`, `corpus` or
- * `root` (running as uid 0: owners and device nodes).
+ * The requirements of `needs` that do not hold here: tool names, `python:module`, `corpus`
+ * or `root` (running as uid 0: owners and device nodes).
  */
-export function testWith(suite: Test, name: string, needs: string[], fn: () => void | Promise<void>): void {
-  const missing = needs.filter((n) => {
+export function missingNeeds(needs: string[]): string[] {
+  return needs.filter((n) => {
     if (n === 'corpus') return !hasCorpus();
     if (n === 'root') return process.getuid?.() !== 0;
     if (n.startsWith('python:')) return !hasPythonModule(n.slice(7));
     return !hasTool(n);
   });
+}
+
+/** Registers `fn` as a test when nothing is `missing`, else as a skipped test whose name and reason are printed. */
+export function testUnless(suite: Test, name: string, missing: string[], fn: () => void | Promise<void>): void {
   if (missing.length === 0) {
     suite(name, fn);
   } else {
     console.log(`SKIPPED ${name} (needs ${missing.join(', ')})`);
     suite.skip(name, fn);
   }
+}
+
+/** Registers `fn` as a test when every requirement of `needs` holds (missingNeeds), else skips it by name. */
+export function testWith(suite: Test, name: string, needs: string[], fn: () => void | Promise<void>): void {
+  testUnless(suite, name, missingNeeds(needs), fn);
 }
