@@ -23,7 +23,10 @@ const BUSYBOX_PATHS = ['/bin/busybox', '/usr/bin/busybox', '/sbin/busybox', '/us
 
 /** bazaar's /init, shipped beside the compiled code's sources (src/boot/init.sh). */
 export function initScript(): Buffer {
-  return readFileSync(fileURLToPath(new URL('../../../src/boot/init.sh', import.meta.url)));
+  const path = fileURLToPath(new URL('../../../src/boot/init.sh', import.meta.url));
+  try { return readFileSync(path); } catch (err) {
+    throw new BazaarError('ERR_BAD_INPUT', `bazaar's /init (${path}) cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): this installation of bazaar is incomplete`, { cause: err });
+  }
 }
 
 const PT_INTERP = 3;
