@@ -105,4 +105,3 @@ export async function publishEntries(store: Store, ref: string, source: LayerSou
     }
   });
 }
-

@@ -6,9 +6,8 @@
  * (Debian's packages and kernel) when present; synthetic trees otherwise. Bad images are
  * refused in one line, exit 2, the store unchanged.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -100,7 +99,7 @@ function smallTree(): { dir: string; pseudo: string[] } {
   mkdirSync(join(dir, 'var/empty'), { recursive: true });
   writeFileSync(join(dir, 'etc/motd'), 'a live system\n');
   writeFileSync(join(dir, 'usr/bin/tool'), Buffer.alloc(300_000, 7)); // more than two squashfs blocks, zeros too
-  spawnSync('chmod', ['4755', join(dir, 'usr/bin/tool')]);
+  chmodSync(join(dir, 'usr/bin/tool'), 0o4755);
   linkSync(join(dir, 'usr/bin/tool'), join(dir, 'usr/bin/tool-again'));
   symlinkSync('../etc/motd', join(dir, 'usr/motd-link'));
   fixTimes(dir);
