@@ -11,3 +11,4 @@ export { parseLayerRef, pickLayerVersion } from './layer-ref.js';
 export type { LayerRef } from './layer-ref.js';
 export { actualBump, checkLayerVersion, isSoname, requiredBump } from './semver-bump.js';
 export type { Bump, BumpReason, LayerVersionCheck, RequiredBump } from './semver-bump.js';
+export type { LiveImageChoice, LiveImport } from './live-import.js';

@@ -1,7 +1,8 @@
 /**
  * Layers that do not come from the store's packages: an overlay upper directory or a layer
- * archive (`bazaar layer import`, the net-boot workflow's `.rw` changes), and an installed
- * system whose rpm database becomes snippets (`bazaar layer import-rpmdb`). Both publish
+ * archive (`bazaar layer import`, the net-boot workflow's `.rw` changes) or a live
+ * system's squashfs or ISO image (live-import.ts), and an installed system whose rpm
+ * database becomes snippets (`bazaar layer import-rpmdb`). All publish
  * through the same semver check as `layer create`: the Provides of the snippets in the
  * layer decide the bump (docs/images.md#layers, docs/overlay-import.md). Importing the
  * content of a published version again restores its lost objects (layer-restore.ts).
@@ -9,134 +10,72 @@
 import { createHash } from 'node:crypto';
 import { realpathSync, statSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
-import { BazaarError } from '../errors.js';
+import { BazaarError, isBazaarError } from '../errors.js';
 import { formatNvra, packageMeta, readRpmdb, RpmHeader } from '../rpm/index.js';
 import type { RpmdbLocation } from '../rpm/index.js';
-import type { LayerPackage, LayerSource, ObjectId, Store } from '../store/index.js';
-import { SNIPPET_DIR, decodeSnippet, encodeSnippet, snippetName } from '../store/index.js';
-import { treeReader } from '../stack/index.js';
-import { imageDb } from '../pkgdb/index.js';
-import type { SnippetCache } from '../pkgdb/index.js';
-import { importLayerEntries } from './import-layer-entries.js';
-import { readLayerArchive, readLayerDirectory, TYPE_BITS } from '../archive/index.js';
-import type { LayerEntry, XattrMode } from '../archive/index.js';
-import { checkVersion, layerVersions, parseVersionRef, publishLayer } from './layers.js';
-import { restoreLayer } from './layer-restore.js';
-import type { BuiltLayer } from './layer-restore.js';
-import type { VersionCheck } from './layers.js';
+import type { ObjectId, Store } from '../store/index.js';
+import { SNIPPET_DIR, encodeSnippet, snippetName } from '../store/index.js';
+import { imageFormatOf, readLayerArchive, readLayerDirectory, TYPE_BITS } from '../archive/index.js';
+import type { ImageFormat, LayerEntry, XattrMode } from '../archive/index.js';
+import { importLiveImage } from './live-import.js';
+import type { LiveImageChoice, LiveImport } from './live-import.js';
+import { publishEntries } from './publish-entries.js';
+import type { ImportLayerResult, ImportOptions } from './publish-entries.js';
 
-export interface ImportLayerResult {
-  name: string; version: string; id: ObjectId | null; tree: ObjectId;
-  /** The packages whose snippets the layer holds (as rpm -qa prints them). */
-  packages: string[];
-  files: number; bytes: number;
-  /** The version check; null when the version was published already with this content (see `restored`). */
-  check: VersionCheck | null;
-  /** When the version was published already with this content: the objects of it written again (missing or damaged; none when it was whole). */
-  restored?: ObjectId[];
-}
-
-export interface ImportOptions {
-  force?: boolean;
-  /** Only compute the version check (`--dry-run`); nothing is published. */
-  dryRun?: boolean;
-  /** Which extended attributes to read from a directory; default 'all' as root, else 'visible'. */
-  xattrs?: XattrMode;
-  onEntry?: (path: string) => void;
-}
+export type { ImportLayerResult, ImportOptions } from './publish-entries.js';
 
 function defaultXattrs(): XattrMode {
   return process.getuid?.() === 0 ? 'all' : 'visible';
 }
 
-/** A snippet larger than this is not one bazaar or rpm would write (rpm caps a header at 256 MiB; real ones are far below). */
-const SNIPPET_MAX = 64 << 20;
+/** What `bazaar layer import` reads, for the messages refusing something else. */
+const IMPORTABLE = 'an overlay upper directory, a .tar.zst/.tar.gz/.tar layer archive, a squashfs or an ISO image';
 
-/** Passes `entries` through, keeping each snippet file's content (decoded) in `cache`. */
-async function* keepSnippets(entries: AsyncIterable<LayerEntry>, cache: SnippetCache): AsyncIterable<LayerEntry> {
-  for await (const e of entries) {
-    const dir = e.path.slice(0, e.path.lastIndexOf('/'));
-    if (dir !== SNIPPET_DIR || e.kind !== 'file' || !e.content || !e.path.endsWith('.json')) { yield e; continue; }
-    if (e.size > SNIPPET_MAX) throw new BazaarError('ERR_BAD_INPUT', `${e.path}: ${e.size} bytes is too large for a package snippet`);
-    const parts: Buffer[] = [];
-    for await (const chunk of e.content()) parts.push(chunk);
-    const bytes = Buffer.concat(parts);
-    const s = decodeSnippet(bytes, e.path);
-    cache.set(`sha256:${createHash('sha256').update(bytes).digest('hex')}` as ObjectId, { snippet: s, header: s.headerBytes });
-    yield { ...e, content: async function* () { yield bytes; } };
+/**
+ * A layer archive's entries; when not even its first entry can be read, the error says
+ * what else the file could have been (a squashfs or an ISO is recognised before this).
+ */
+async function* archiveEntries(from: string): AsyncGenerator<LayerEntry> {
+  let first = true;
+  try {
+    for await (const e of readLayerArchive(from)) {
+      first = false;
+      yield e;
+    }
+  } catch (err) {
+    if (!first || !isBazaarError(err, 'ERR_BAD_INPUT') || /cannot read \(/.test(err.message)) throw err;
+    throw new BazaarError('ERR_BAD_INPUT', `${from}: not ${IMPORTABLE} (read as a tar archive: ${err.message})`, { data: { ...err.data, path: from }, cause: err });
   }
 }
 
 /**
- * Builds the layer from `entries` and publishes it (or, dry, checks its version). A version
- * published already is restored when this is its content (layer-restore.ts), else refused.
- */
-async function publishEntries(store: Store, ref: string, source: LayerSource, entries: () => AsyncIterable<LayerEntry>, options: ImportOptions): Promise<ImportLayerResult> {
-  const { name, version } = parseVersionRef(ref, 'layer');
-  return store.write(async (tx) => {
-    // Snippet blobs are staged, not yet readable: their content is kept aside (small, one
-    // per package) for the package list and the version check.
-    const snippets: SnippetCache = new Map();
-    let counts = { files: 0, bytes: 0 };
-    const build = async (rewrite?: ReadonlySet<ObjectId>): Promise<BuiltLayer> => {
-      const imported = await importLayerEntries(tx, keepSnippets(entries(), snippets), { ...(options.onEntry ? { onEntry: options.onEntry } : {}), ...(rewrite ? { rewrite } : {}) });
-      try {
-        if (imported.rootOpaque) {
-          throw new BazaarError('ERR_BAD_INPUT', 'the layer\'s root directory is opaque (it would hide every layer below it); a layer of an image adds to the layers below, so import its content without the opaque marker');
-        }
-        const db = await imageDb(store, [imported.root], treeReader(store), snippets);
-        const packages: LayerPackage[] = db.map((p) => ({ nevra: p.snippet.nevra, build: p.snippet.build }))
-          .sort((a, b) => (a.nevra < b.nevra ? -1 : a.nevra > b.nevra ? 1 : 0));
-        counts = { files: imported.files, bytes: imported.bytes };
-        return { layer: { name, version, tree: imported.root, packages, source }, staged: imported.staged };
-      } catch (err) {
-        await tx.discard(imported.staged);
-        throw err;
-      }
-    };
-    const published = (await layerVersions(tx, name)).get(version);
-    const built = await build();
-    const base = () => ({ name, version, tree: built.layer.tree, packages: built.layer.packages.map((p) => p.nevra), ...counts });
-    if (published !== undefined) {
-      const r = await restoreLayer(store, tx, published, built, build, { dryRun: options.dryRun === true, snippets });
-      return { ...base(), id: r.id, check: null, restored: r.restored };
-    }
-    try {
-      if (options.dryRun) {
-        const check = await checkVersion(store, tx, name, version, built.layer.tree, snippets);
-        await tx.discard(built.staged);
-        return { ...base(), id: null, check };
-      }
-      tx.stage(...built.staged);
-      const { id, check } = await publishLayer(store, tx, built.layer, { force: options.force === true, snippets });
-      return { ...base(), id, check };
-    } catch (err) {
-      await tx.discard(built.staged);
-      throw err;
-    }
-  });
-}
-
-/**
- * Publishes an overlay upper directory or a layer archive (`.tar.zst`, `.tar.gz`, `.tar`)
- * as `name@version`: whiteouts delete from the layers below, snippets it carries (what
- * bazaar-rpm wrote on the VA) are its packages.
+ * Publishes an overlay upper directory, a layer archive (`.tar.zst`, `.tar.gz`, `.tar`)
+ * or a live system's squashfs or ISO image (live-import.ts) as `name@version`: whiteouts
+ * delete from the layers below, snippets it carries (what bazaar-rpm wrote on the VA)
+ * are its packages. The kind of file is told by its first bytes, not its name.
  *
  * @example
  *   await importLayer(store, 'va1-rw@1.0.0', '/srv/va1/.rw/upper');
+ *   await importLayer(store, 'alt-live@10.4.0', 'alt-p10-live.iso');
  */
-export async function importLayer(store: Store, ref: string, from: string, options: ImportOptions = {}): Promise<ImportLayerResult> {
+export async function importLayer(store: Store, ref: string, from: string, options: ImportOptions & LiveImageChoice = {}): Promise<ImportLayerResult & { live?: LiveImport }> {
   let isDir: boolean;
+  let format: ImageFormat | null = null;
   try {
     const st = statSync(from);
     isDir = st.isDirectory();
     // a device or FIFO would be read forever (or block): only files and directories are layers
-    if (!isDir && !st.isFile()) throw new BazaarError('ERR_USAGE', `${from}: not a regular file or a directory; give an overlay upper directory or a .tar.zst/.tar.gz/.tar layer archive`);
+    if (!isDir && !st.isFile()) throw new BazaarError('ERR_USAGE', `${from}: not a regular file or a directory; give ${IMPORTABLE}`);
+    if (!isDir) format = imageFormatOf(from);
   } catch (err) {
     if (err instanceof BazaarError) throw err;
-    throw new BazaarError('ERR_USAGE', `${from}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'}); give an overlay upper directory or a .tar.zst/.tar.gz/.tar layer archive`);
+    throw new BazaarError('ERR_USAGE', `${from}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'}); give ${IMPORTABLE}`);
   }
-  const entries = isDir ? () => readLayerDirectory(from, { xattrs: options.xattrs ?? defaultXattrs() }) : () => readLayerArchive(from);
+  if (format !== null) return importLiveImage(store, ref, from, format, options);
+  for (const o of ['squashfs', 'kernel'] as const) {
+    if (options[o] !== undefined) throw new BazaarError('ERR_USAGE', `--${o} picks a member of an ISO image; ${from} is not one`);
+  }
+  const entries = isDir ? () => readLayerDirectory(from, { xattrs: options.xattrs ?? defaultXattrs() }) : () => archiveEntries(from);
   return publishEntries(store, ref, 'overlay', entries, options);
 }
 

@@ -1,8 +1,8 @@
 /**
  * Layers for build tools (docs/library.md): build one from packages, import one from an
- * overlay upper directory, a layer archive or an rpm-installed root, show, list, move the
- * images on a layer to its next version, delete; each takes the store and one checked
- * options object.
+ * overlay upper directory, a layer archive, a live squashfs or ISO image or an
+ * rpm-installed root, show, list, move the images on a layer to its next version, delete;
+ * each takes the store and one checked options object.
  *
  * @example
  *   await createLayer(store, { layer: 'base@1.0.0', resolve: ['bash'], channel: 'sample' });
@@ -39,11 +39,16 @@ function importOptions(fn: string, o: ImportArgs): { force: boolean; dryRun: boo
   return { force: o.force === true, dryRun: o.dryRun === true, ...(o.xattrs ? { xattrs: o.xattrs } : {}), ...(o.onEntry ? { onEntry: o.onEntry } : {}) };
 }
 
-/** A layer version from a directory (an overlay upper dir: whiteouts honoured) or a .tar/.tar.zst layer archive. */
-export async function importLayer(store: Store, options: ImportArgs): Promise<Result<typeof importLayerOp>> {
+/**
+ * A layer version from a directory (an overlay upper dir: whiteouts honoured), a
+ * .tar/.tar.zst layer archive, or a live system's squashfs or ISO image (its squashfs
+ * member, `squashfs` naming it when there are several, and its kernel, `kernel` naming it
+ * when there are several).
+ */
+export async function importLayer(store: Store, options: ImportArgs & { squashfs?: string; kernel?: string }): Promise<Result<typeof importLayerOp>> {
   const s = checkStore('importLayer', store);
-  const o = checkOptions<ImportArgs>('importLayer', options, IMPORT);
-  return importLayerOp(s, o.layer, o.from, importOptions('importLayer', o));
+  const o = checkOptions<typeof options>('importLayer', options, { ...IMPORT, squashfs: 'string?', kernel: 'string?' });
+  return importLayerOp(s, o.layer, o.from, { ...importOptions('importLayer', o), ...(o.squashfs !== undefined ? { squashfs: o.squashfs } : {}), ...(o.kernel !== undefined ? { kernel: o.kernel } : {}) });
 }
 
 /** A layer version from an rpm-installed root: its files, and its rpm database as snippets. */

@@ -34,11 +34,6 @@ export function netbootRpms(): string[] | null {
   return cached;
 }
 
-/** The fixture's kernel package (linux-image-*), or null when the fixture is absent. */
-export function netbootKernelRpm(): string | null {
-  return netbootRpms()?.find((r) => /\/linux-image-[^/]*\.rpm$/.test(r)) ?? null;
-}
-
 /** What a test that needs the fixture prints when it is absent. */
 const FIXTURE_NEED = 'the netboot fixture (scripts/netboot-fixture.sh .cache/netboot, or BAZAAR_NETBOOT_FIXTURE)';
 

@@ -1,5 +1,5 @@
 import { BazaarError } from '../../errors.js';
-import type { ImportLayerResult } from '../../layer/index.js';
+import type { ImportLayerResult, LiveImport } from '../../layer/index.js';
 import { createLayer, deleteLayer, importInstalledRoot, importLayer, listLayers, showLayer, upgradeLayer } from '../../library/index.js';
 import type { LayerContentRequest, LayerResult } from '../../api/index.js';
 import { expectArgs } from '../command.js';
@@ -42,6 +42,15 @@ function headText(r: Pick<LayerResult, 'name' | 'version' | 'id' | 'check' | 're
 /** Exit 1 when a dry run finds the version understated. */
 const exitOf = (r: Pick<LayerResult, 'check'>, dryRun: boolean): number => (dryRun && r.check !== null && !r.check.ok ? 1 : 0);
 
+/** What a live image import took: the ISO's squashfs member, and the kernel the layer boots. */
+function liveText(live: LiveImport | undefined): string[] {
+  if (!live) return [];
+  const k = live.kernel;
+  const kernel = k === null ? 'no kernel (the image has no /boot/vmlinuz-*: it cannot boot alone)'
+    : k.from === 'squashfs' ? `kernel /${k.path} (the squashfs's own)` : `kernel /${k.path} (the ISO's ${k.from})`;
+  return [...(live.squashfs !== null ? [`squashfs: the ISO's ${live.squashfs}`] : []), kernel];
+}
+
 /** A layer published with --nodeps says so, with what it was published despite. */
 function nodepsText(nodeps: string[] | undefined): string[] {
   return nodeps?.length ? [`published with --nodeps despite: ${nodeps.join('; ')}`] : [];
@@ -63,23 +72,25 @@ async function run(input: CommandInput): Promise<CommandOutput> {
     }
     case 'import':
     case 'import-rpmdb': {
-      const usage = sub === 'import' ? 'bazaar layer import NAME@VERSION DIR|FILE.tar.zst [--force] [--dry-run]' : 'bazaar layer import-rpmdb NAME@VERSION ROOT [--dbpath P] [--force] [--dry-run]';
+      const usage = sub === 'import' ? 'bazaar layer import NAME@VERSION DIR|FILE.tar.zst|FILE.squashfs|FILE.iso [--squashfs PATH] [--kernel PATH] [--force] [--dry-run]' : 'bazaar layer import-rpmdb NAME@VERSION ROOT [--dbpath P] [--force] [--dry-run]';
       expectArgs(rest, 2, 2, usage);
       const [ref, from] = rest as [string, string];
       const xattrs = input.options.xattrs as 'all' | 'visible' | 'none' | undefined;
       const options = { force: input.options.force === true, dryRun: input.options['dry-run'] === true, ...(xattrs ? { xattrs } : {}) };
+      const members = { ...(typeof input.options.squashfs === 'string' ? { squashfs: input.options.squashfs } : {}), ...(typeof input.options.kernel === 'string' ? { kernel: input.options.kernel } : {}) };
+      if (sub === 'import-rpmdb' && Object.keys(members).length) throw new BazaarError('ERR_USAGE', `--squashfs and --kernel pick members of an ISO image: ${usage}`);
       input.progress.start(`importing ${from}`, 0);
       let n = 0;
       const onEntry = (): void => { if (++n % 256 === 0) input.progress.tick(256); };
-      let r: ImportLayerResult;
+      let r: ImportLayerResult & { live?: LiveImport };
       try {
         r = sub === 'import'
-          ? await importLayer(store, { layer: ref, from, ...options, onEntry })
+          ? await importLayer(store, { layer: ref, from, ...options, ...members, onEntry })
           : await importInstalledRoot(store, { layer: ref, from, ...options, onEntry, ...(input.options.dbpath ? { dbpath: input.options.dbpath as string } : {}) });
       } finally {
         input.progress.done();
       }
-      const text = [...headText(r, options.dryRun), `${r.files} files, ${r.bytes} bytes, ${r.packages.length} package${r.packages.length === 1 ? '' : 's'}`, ...r.packages.map((p) => `+ ${p}`)];
+      const text = [...headText(r, options.dryRun), ...liveText(r.live), `${r.files} files, ${r.bytes} bytes, ${r.packages.length} package${r.packages.length === 1 ? '' : 's'}`, ...r.packages.map((p) => `+ ${p}`)];
       return { exitCode: exitOf(r, options.dryRun), json: r, text: text.join('\n') };
     }
     case 'ls': {
@@ -133,6 +144,11 @@ export const layer: Command = {
                                   trusted.overlay.opaque) and OCI ones (.wh.NAME, .wh..wh..opq)
                                   delete from the layers below; owners, modes, links and
                                   xattrs are kept; snippets it holds are its packages
+  layer import NAME@VERSION FILE.squashfs|FILE.iso [--squashfs PATH] [--kernel PATH]
+                                  a live system as a layer: a squashfs (read by sqfs2tar), or
+                                  an ISO's squashfs member (--squashfs when it has several)
+                                  with the ISO's vmlinuz kept as /boot/vmlinuz-<release>
+                                  unless the squashfs has its own
   layer import-rpmdb NAME@VERSION ROOT [--dbpath P] [--force] [--dry-run]
                                   an installed system as a layer: its files (not its rpm
                                   database) and one snippet per package its database holds
@@ -168,6 +184,8 @@ Example:
     nodeps: { type: 'boolean', describe: "create: publish packages that do not hold together on their own (the problems are recorded in the layer)" },
     to: { type: 'string', describe: 'upgrade: the new version (NAME@VERSION)' },
     'dry-run': { type: 'boolean', describe: 'import, import-rpmdb: print the version check only, publish nothing' },
+    squashfs: { type: 'string', describe: "import of an ISO: the squashfs member that is the layer (when it holds several)" },
+    kernel: { type: 'string', describe: "import of an ISO: the vmlinuz member the layer gets as /boot/vmlinuz-<release> (when it holds different ones)" },
     xattrs: { type: 'string', describe: "import, import-rpmdb from a directory: which extended attributes to read: all (needs root; the default as root), visible (user.*, the default otherwise) or none" },
     dbpath: { type: 'string', describe: 'import-rpmdb: the rpm database directory as seen inside ROOT (default: searched as rpm does)' },
     'skip-children': { type: 'boolean', describe: 'upgrade: leave linked children of moved images out of sync' },
