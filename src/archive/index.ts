@@ -6,7 +6,7 @@ export { readLayerArchive, readLayerDirectory } from './read-layer.js';
 export { writeTar } from './tar-writer.js';
 export { writeLayerArchive } from './write-layer-archive.js';
 export type { XattrMode } from './xattrs.js';
-export { bzImageRelease } from './bzimage.js';
+export { BZIMAGE_HEADER_BYTES, bzImageRelease } from './bzimage.js';
 export { imageFormatOf } from './image-format.js';
 export type { ImageFormat } from './image-format.js';
 export { isoMemberPath, scanIso } from './iso-scan.js';

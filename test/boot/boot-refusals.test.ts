@@ -2,16 +2,15 @@
  * Boot sets that cannot be made are refused in one line (exit 2, HTTP 4xx) and leave the
  * store and the target as they were: an image without a kernel, one whose
  * `/boot/vmlinuz-*` is not a kernel, one with two kernels, a target that is not empty.
- * The parts the builder reads kernels and modules with are checked on bytes made here:
- * the bzImage header's release string, an ELF module's `.modinfo`, the cpio writer
- * (listed back by cpio(1) where it is installed).
+ * The parts the builder reads modules with are checked on bytes made here: an ELF
+ * module's `.modinfo`, the cpio writer (listed back by cpio(1) where it is installed);
+ * the bzImage reader is archive/bzimage.ts's (test/layer/live-import.test.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kernelRelease } from '../../src/boot/kernel-image.js';
 import { readModuleInfo } from '../../src/boot/module-info.js';
 import { writeCpio } from '../../src/boot/cpio-writer.js';
 import { tempDir } from '../helpers/cli.js';
@@ -79,18 +78,6 @@ t('the server answers the same refusals with a 4xx and lists what can boot', asy
   const list = await (await app.request('/boot/')).json() as { images: unknown[]; notBootable: Array<{ name: string; why: string }> };
   assert.equal(list.images, [], 'no sample image can boot');
   assert.equal(list.notBootable.map((n) => n.name).sort(), ['fakekernel', 'nokernel', 'twokernels']);
-});
-
-t('a bzImage header gives the kernel release; anything else gives none', () => {
-  const head = Buffer.alloc(0x400);
-  head.write('HdrS', 0x202, 'latin1');
-  head.writeUInt16LE(0x100, 0x20e);
-  head.write('6.1.0-57-cloud-amd64 (debian-kernel@lists.debian.org) #1 SMP\0', 0x300, 'latin1');
-  assert.is(kernelRelease(head), '6.1.0-57-cloud-amd64');
-  assert.is(kernelRelease(Buffer.from('sample vmlinuz 6.6.60\n')), null);
-  const hostile = Buffer.from(head);
-  hostile.write('../../x y\0', 0x300, 'latin1');
-  assert.is(kernelRelease(hostile), null, 'a release that is not a plain name is refused (it becomes a path)');
 });
 
 /** A minimal 64-bit little-endian ELF with one `.modinfo` section holding `fields`. */

@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, ftruncateSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -237,6 +237,33 @@ testWithNetboot(t, 'an unreachable server without a cache, a corrupt squashfs fr
   closeSync(fd);
   const damaged = await boot(set, { layerDisks: false, disks: [{ file: corrupt, readonly: true }, { file: join(set.dir, set.json.layers[1]), readonly: true }] });
   oneError(damaged, /bazaar-init: error: (no layer disk: \/dev\/vda holds no squashfs|layer 00 \(\/dev\/vda\) does not mount as squashfs)/, 'a damaged layer disk');
+});
+
+testWithNetboot(t, 'a layer imported from a live ISO (xorriso over a squashfs of the real userspace, and the kernel) boots with the VA\'s layer on top', [...NEEDS, 'xorriso', 'sqfs2tar', 'bsdtar'], async () => {
+  const { store } = setup();
+  cli(['image', 'create', 'base-only@1.0.0', '--layer', 'base@^1.0'], store);
+  const work = tempDir('live-iso');
+  const tree = join(work, 'tree');
+  cli(['image', 'checkout', 'base-only', tree], store);
+  const kernels = readdirSync(join(tree, 'boot')).filter((n) => n.startsWith('vmlinuz-'));
+  assert.is(kernels.length, 1);
+  const iso = join(work, 'iso');
+  mkdirSync(join(iso, 'boot'), { recursive: true });
+  renameSync(join(tree, 'boot', kernels[0]), join(iso, 'boot/vmlinuz')); // the kernel beside the squashfs, as a live ISO has it
+  for (const [cmd, args] of [
+    ['mksquashfs', [tree, join(iso, 'live'), '-noappend', '-quiet', '-comp', 'zstd']],
+    ['xorriso', ['-as', 'mkisofs', '-quiet', '-R', '-J', '-o', join(work, 'live.iso'), iso]],
+  ] as const) {
+    const r = await runAsync(cmd, [...args]);
+    assert.is(r.status, 0, `${cmd}: ${r.stderr}`);
+  }
+  const imported = bazaarFast(['layer', 'import', 'live@1.0.0', join(work, 'live.iso'), '--store', store]);
+  assert.is(imported.status, 0, imported.stderr);
+  cli(['image', 'create', 'va-live@1.0.0', '--layer', 'live@^1.0', '--layer', 'probe-alpha@^1.0'], store);
+  const set = bootSetOf(store, 'va-live');
+  assert.equal(set.json.layers, ['layers/00-live@1.0.0.squashfs', 'layers/01-probe-alpha@1.0.0.squashfs']);
+  const r = await boot(set);
+  assert.equal(vaLines(r), ['VA-MARKER alpha', 'VA-SEEN none', 'VA-WRITABLE yes'], r.console.slice(-3000));
 });
 
 testWithNetboot(t, 'an image of real packages without busybox: bazaar boot exits 2 in one line', NEEDS, () => {
