@@ -5,6 +5,7 @@
 import { benchCheckout } from './checkout.js';
 import { benchImages } from './images.js';
 import { benchLinked } from './linked.js';
+import { benchNetboot } from './netboot.js';
 import { benchReaders } from './readers.js';
 import { benchResolver } from './resolver.js';
 import { benchRpmmd } from './rpmmd.js';
@@ -23,6 +24,7 @@ const benches: Array<[string, () => Promise<unknown>]> = [
   ['checkout', () => benchCheckout()],
   ['images', () => benchImages()],
   ['server', async () => { await benchServer(); await benchGeneration(); }],
+  ['netboot', () => benchNetboot()],
 ];
 for (const [name, run] of benches) {
   if (only && only !== name) continue;
