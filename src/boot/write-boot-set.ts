@@ -33,10 +33,16 @@ async function checkTarget(dir: string): Promise<void> {
 export async function writeBootSet(store: Store, ref: string, dir: string, options: WriteBootSetOptions = {}): Promise<BootSet & { dir: string }> {
   const final = resolve(dir);
   await checkTarget(final);
-  const set = await bootSet(store, ref, options);
   const tmp = join(dirname(final), `.${basename(final)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  // before the build, which may take a while: a DIR that cannot be written fails now.
+  // Not recursive: DIR's parent must exist (and node's recursive mkdir spins on /proc paths).
+  try { await mkdir(tmp); } catch (err) {
+    const why = pathError(err, dirname(final), 'its parent directory');
+    throw why instanceof BazaarError ? new BazaarError(why.code, `cannot write a boot set to ${dir}: ${why.message}`, { cause: err }) : why;
+  }
   try {
-    try { await mkdir(join(tmp, 'layers'), { recursive: true }); } catch (err) { throw pathError(err, dirname(final)); }
+    const set = await bootSet(store, ref, options);
+    await mkdir(join(tmp, 'layers'));
     await pipeline(Readable.from(store.stream(set.kernel.id)), createWriteStream(join(tmp, 'vmlinuz'), { flags: 'wx' }));
     await copyFile(set.initrd.path, join(tmp, 'initrd.img'), constants.COPYFILE_FICLONE);
     for (const l of set.layers) {

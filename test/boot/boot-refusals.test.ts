@@ -58,6 +58,15 @@ t('bazaar boot refuses an image it cannot boot in one line, exit 2, writing noth
   assert.is(r.status, 2);
   assert.match(r.stderr, /is not empty \(give a new or empty directory\)/);
   assert.equal(readdirSync(full), ['keep']);
+  for (const [target, message] of [
+    [join(tempDir('boot-deep'), 'no/such/parent'), /cannot write a boot set to \S+: its parent directory \S+\/no\/such does not exist/],
+    ['/proc/self/boot-set', /cannot write a boot set to \/proc\/self\/boot-set: its parent directory \/proc\/self /],
+  ] as const) {
+    const r = bazaarFast(['boot', 'nokernel', target, '--store', s]);
+    assert.is(r.status, 2, r.stderr);
+    assert.match(r.stderr, message);
+    assert.is(r.stderr.trim().split('\n').length, 1);
+  }
   assert.equal(storeSnapshot(s), before, 'the store is unchanged');
 });
 
