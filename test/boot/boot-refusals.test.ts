@@ -7,7 +7,7 @@
  * the bzImage reader is archive/bzimage.ts's (test/layer/live-import.test.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -137,6 +137,26 @@ testWith(t, 'the cpio archive lists back with cpio(1): modes, a device node, a s
   const x = spawnSync('cpio', ['-id', '--quiet', '--no-absolute-filenames', '-F', file, 'bin/busybox'], { cwd: join(dir, 'out'), encoding: 'utf8' });
   assert.is(x.status, 0, x.stderr);
   assert.ok(existsSync(join(dir, 'out/bin/busybox')));
+});
+
+t('gc prunes the boot sets of image versions it deleted, and the files no kept set names; a kept set keeps its files', () => {
+  const s = sample();
+  const keptId = (JSON.parse(cli(['image', 'show', 'nokernel', '--json'], s)) as { id: string }).id.slice('sha256:'.length);
+  const gone = 'f'.repeat(64);
+  const dir = join(s, 'cache/boot/v1');
+  for (const d of ['sets', 'layers', 'initrd']) mkdirSync(join(dir, d), { recursive: true });
+  const file = (rel: string) => { writeFileSync(join(dir, rel), 'x'); writeFileSync(join(dir, `${rel}.json`), '{"sha256":"00","size":1}'); };
+  file('layers/kept.squashfs'); file('initrd/kept.img'); file('layers/orphan.squashfs'); file('layers/of-gone.squashfs');
+  writeFileSync(join(dir, 'sets', `${keptId}.json`), JSON.stringify({ uses: ['layers/kept.squashfs', 'initrd/kept.img'] }));
+  writeFileSync(join(dir, 'sets', `${gone}.json`), JSON.stringify({ uses: ['layers/of-gone.squashfs'] }));
+  mkdirSync(join(dir, 'layers', '..tmp-999999999-dead.tree-x')); // a killed build's temp tree
+  const old = new Date(Date.now() - 3 * 3600_000);
+  for (const d of ['layers', 'initrd']) for (const n of readdirSync(join(dir, d))) utimesSync(join(dir, d, n), old, old);
+  const r = bazaarFast(['gc', '--store', s]);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(readdirSync(join(dir, 'sets')), [`${keptId}.json`], 'the set of a version gc does not keep is gone');
+  assert.equal(readdirSync(join(dir, 'layers')).sort(), ['kept.squashfs', 'kept.squashfs.json']);
+  assert.equal(readdirSync(join(dir, 'initrd')).sort(), ['kept.img', 'kept.img.json']);
 });
 
 t.run();
