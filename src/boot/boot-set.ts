@@ -144,10 +144,12 @@ export function bootJson(set: BootSet): string {
 
 /**
  * `boot.ipxe`: boots the same set by URL. Relative names resolve against the script's own
- * URL; the layers' URL for /init is `url` when known, else iPXE's `${cwduri}` (the directory the
- * script came from).
+ * URL. The set's URL for /init is `url` when known; else the script's own URL, which /init
+ * takes as naming its directory: iPXE's `${cwuri}` where it has it, else `${filename}`, the
+ * boot file DHCP named (the iPXE that QEMU and many firmwares ship predates `${cwuri}`).
  */
 export function bootIpxe(set: BootSet, url?: string): string {
-  const base = url ?? '${cwduri}';
-  return `#!ipxe\n# ${set.image.name}@${set.image.version} (${set.image.id})\nkernel vmlinuz initrd=initrd.img ${set.cmdline} bazaar.url=${base}\ninitrd initrd.img\nboot\n`;
+  const find = url ? [`set bazaar-url ${url}`] : ['isset ${cwuri} && set bazaar-url ${cwuri} || set bazaar-url ${filename}'];
+  return ['#!ipxe', `# ${set.image.name}@${set.image.version} (${set.image.id})`, ...find,
+    `kernel vmlinuz initrd=initrd.img ${set.cmdline} bazaar.url=\${bazaar-url}`, 'initrd initrd.img', 'boot', ''].join('\n');
 }

@@ -186,7 +186,9 @@ fetch() { # URL FILE
 # With bazaar.url: boot.json, then each layer (from the cache when it has it by sha256).
 # A server that cannot be reached falls back on the cache's last boot.json.
 net_layers() {
+  # the set's URL, or a file in it: iPXE's ${cwuri} is the URL of boot.ipxe itself
   base=${url%/}
+  case $base in */boot.ipxe|*/boot.json) base=${base%/*} ;; esac
   [ -z "$cache" ] || open_cache
   json=$RUN/boot.json
   if net_up && fetch "$base/boot.json" $json; then

@@ -19,14 +19,16 @@ export const GUEST_SERVER = 'http://10.0.2.100';
 export interface VmDisk { file: string; readonly?: boolean }
 
 export interface BootOptions {
-  kernel: string;
-  initrd: string;
+  /** Without kernel and initrd, the machine boots from the network: QEMU's iPXE firmware runs `net.bootfile`. */
+  kernel?: string;
+  initrd?: string;
   /** The kernel command line (the caller gives console=ttyS0 panic=10 itself). */
-  append: string;
+  append?: string;
   /** virtio disks in order: /dev/vda, /dev/vdb, ... */
   disks?: VmDisk[];
   /** A server on 127.0.0.1:port, reached by the guest at 10.0.2.100:80; else no NIC. */
-  net?: { port: number };
+  /** `bootfile`: the URL QEMU's DHCP hands the firmware (iPXE fetches and runs it). */
+  net?: { port: number; bootfile?: string };
   timeoutMs: number;
   memoryMb?: number;
   /** Console texts whose first appearance is timed (ms from QEMU's start) in `seenAt`. */
@@ -50,11 +52,12 @@ const optValue = (s: string): string => s.replaceAll(',', ',,');
 /** The argument vector of a boot (reported by tests when a boot goes wrong). */
 export function qemuArgs(o: BootOptions): string[] {
   const args = ['-accel', 'tcg', '-m', String(o.memoryMb ?? 1024), '-nographic', '-no-reboot', '-serial', 'stdio', '-monitor', 'none',
-    '-kernel', o.kernel, '-initrd', o.initrd, '-append', o.append];
+    ...(o.kernel ? ['-kernel', o.kernel, '-initrd', o.initrd ?? '', '-append', o.append ?? ''] : ['-boot', 'n'])];
   for (const d of o.disks ?? []) args.push('-drive', `file=${optValue(d.file)},format=raw,if=virtio${d.readonly ? ',readonly=on' : ''}`);
   if (o.net) {
     if (!Number.isInteger(o.net.port) || o.net.port <= 0 || o.net.port > 65535) throw new Error(`bootVm: bad port ${o.net.port}`);
-    args.push('-netdev', `user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:nc 127.0.0.1 ${o.net.port}`, '-device', 'virtio-net-pci,netdev=n0');
+    const bootfile = o.net.bootfile ? `,bootfile=${optValue(o.net.bootfile)}` : '';
+    args.push('-netdev', `user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:nc 127.0.0.1 ${o.net.port}${bootfile}`, '-device', 'virtio-net-pci,netdev=n0');
   } else {
     args.push('-nic', 'none');
   }

@@ -179,6 +179,19 @@ testWithNetboot(t, 'the overlay goes back with upload-overlay; the next version 
   }
 });
 
+testWithNetboot(t, 'boot.ipxe boots the same set by URL: QEMU\'s own iPXE firmware, given it as the DHCP boot file, fetches kernel and initrd, and /init the layers', NEEDS, async () => {
+  const { store } = setup();
+  const server = await listening(store);
+  try {
+    const r = await bootVm({ net: { port: server.port, bootfile: `${GUEST_SERVER}/boot/va-beta/latest/boot.ipxe` }, timeoutMs: BOOT_MS, marks: ['VA-MARKER'] });
+    assert.not.ok(r.timedOut, r.console.slice(-3000));
+    assert.equal(vaLines(r), ['VA-MARKER beta', 'VA-SEEN none', 'VA-WRITABLE yes'], r.console.slice(-3000));
+    for (const file of ['boot.ipxe', 'vmlinuz', 'initrd.img', 'boot.json']) assert.ok(server.requests.some((l) => l.startsWith(`GET /boot/va-beta/latest/${file} 200`)), `${file} fetched:\n${server.requests.join('\n')}`);
+  } finally {
+    await server.close();
+  }
+});
+
 testWithNetboot(t, 'with the server stopped, a VA that booted once with bazaar.cache= boots again from its cache', NEEDS, async () => {
   const { store } = setup();
   const set = bootSetOf(store, 'va-beta');
