@@ -3,5 +3,5 @@ export { keyMatches, readPublicKeys } from './keys.js';
 export type { PgpKey, VerifyingKey } from './keys.js';
 export { ALGORITHMS, HASHES, PgpFormatError, parseSignature } from './packets.js';
 export type { Signature } from './packets.js';
-export { verifyDetached } from './verify.js';
+export { SignatureCheck, verifyDetached } from './verify.js';
 export type { VerifyResult } from './verify.js';

@@ -39,22 +39,6 @@ async function signatureBytes(signature: Buffer | string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Feeds the signed data to the hash, canonicalising line ends to CRLF for a text signature. */
-async function hashData(data: Buffer | AsyncIterable<Buffer>, sinks: (Hash | Verify)[], text: boolean): Promise<void> {
-  let lastCR = false;
-  const feed = (chunk: Buffer): void => {
-    let c = chunk;
-    if (text) {
-      const s = c.toString('latin1').replace(/\r?\n/g, '\r\n');
-      c = Buffer.from(lastCR && s.startsWith('\r\n') ? s.slice(1) : s, 'latin1');
-      lastCR = chunk.length > 0 ? chunk[chunk.length - 1] === 0x0d : lastCR;
-    }
-    for (const s of sinks) s.update(c);
-  };
-  if (Buffer.isBuffer(data)) feed(data);
-  else for await (const chunk of data) feed(chunk);
-}
-
 const fixed = (b: Buffer, size: number): Buffer => (b.length >= size ? b.subarray(b.length - size) : Buffer.concat([Buffer.alloc(size - b.length), b]));
 
 /** The public-key check of a digest (RSA, EdDSA) or of a streamed verifier (DSA, ECDSA). */
@@ -78,34 +62,73 @@ function checkValue(sig: Signature, key: VerifyingKey, digest: Buffer, verifier:
 }
 
 /**
- * Checks a detached signature over `data` with `keys` (the signer must be one of them, or
- * one of their subkeys). Never throws for a bad or malformed signature: the result says why.
+ * One signature checked as its data streams by: `update` with each chunk, then `finish`.
+ * The hash's first two bytes are compared before any key is looked for (as rpm does), so
+ * data that does not match is `bad` even when the key is not at hand.
+ */
+export class SignatureCheck {
+  readonly signature: Signature;
+  private readonly hash: Hash | null;
+  private readonly verifier: Verify | null;
+  private readonly text: boolean;
+  private lastCR = false;
+
+  /** Throws PgpFormatError when `packet` is not a readable signature packet. */
+  constructor(packet: Buffer, private readonly keys: readonly PgpKey[]) {
+    this.signature = parseSignature(packet);
+    const name = HASHES[this.signature.hashAlgorithm]?.node;
+    this.hash = name ? createHash(name) : null;
+    this.verifier = name && (this.signature.publicKeyAlgorithm === 17 || this.signature.publicKeyAlgorithm === 19) ? createVerify(name) : null;
+    this.text = this.signature.type === 1;
+  }
+
+  update(chunk: Buffer): void {
+    let c = chunk;
+    if (this.text) { // canonical text: line ends hashed as CRLF
+      const s = c.toString('latin1').replace(/\r?\n/g, '\r\n');
+      c = Buffer.from(this.lastCR && s.startsWith('\r\n') ? s.slice(1) : s, 'latin1');
+      if (chunk.length > 0) this.lastCR = chunk[chunk.length - 1] === 0x0d;
+    }
+    this.hash?.update(c);
+    this.verifier?.update(c);
+  }
+
+  finish(): VerifyResult {
+    const sig = this.signature;
+    const result = (status: VerifyResult['status'], reason?: string): VerifyResult => ({ ok: status === 'ok', keyId: sig.keyId, status, signature: sig, ...(reason ? { reason } : {}) });
+    if (sig.type !== 0 && sig.type !== 1) return result('invalid', `signature type 0x${sig.type.toString(16).padStart(2, '0')} is not a document signature`);
+    if (!this.hash) return result('unsupported', `hash algorithm ${sig.hashAlgorithm} is not supported`);
+    this.hash.update(sig.trailer);
+    this.verifier?.update(sig.trailer);
+    const digest = this.hash.digest();
+    const mismatch = `signature by key ${sig.keyId} does not match the data`;
+    if (!digest.subarray(0, 2).equals(sig.hashPrefix)) return result('bad', mismatch);
+    const key = sig.keyId === null ? undefined : this.keys.flatMap((k) => k.verifying).find((v) => v.keyId === sig.keyId);
+    if (!key) return result('nokey', sig.keyId ? `key ${sig.keyId} is not among the trusted keys` : 'the signature names no key');
+    const family = (a: number): number => (a === 3 ? 1 : a === 27 ? 22 : a);
+    if (family(key.algorithm) !== family(sig.publicKeyAlgorithm)) return result('bad', `key ${sig.keyId} is not of the signature's algorithm`);
+    let good: boolean;
+    try { good = checkValue(sig, key, digest, this.verifier); } catch { good = false; }
+    return good ? result('ok') : result('bad', mismatch);
+  }
+}
+
+const invalid = (err: Error): VerifyResult => ({ ok: false, keyId: null, status: /not supported/.test(err.message) ? 'unsupported' : 'invalid', reason: `invalid OpenPGP signature: ${err.message}` });
+
+/**
+ * Checks a detached signature (binary or armored) over `data` with `keys` (the signer must
+ * be one of them, or one of their subkeys). Never throws for a bad or malformed
+ * signature: the result says why.
  */
 export async function verifyDetached(data: Buffer | AsyncIterable<Buffer>, signature: Buffer | string, keys: readonly PgpKey[]): Promise<VerifyResult> {
-  let sig: Signature;
+  let check: SignatureCheck;
   try {
-    sig = parseSignature(await signatureBytes(signature));
+    check = new SignatureCheck(await signatureBytes(signature), keys);
   } catch (err) {
-    const known = err instanceof PgpFormatError || (err instanceof Error && /armor/i.test(err.message));
-    if (!known) throw err;
-    return { ok: false, keyId: null, status: /not supported/.test(err.message) ? 'unsupported' : 'invalid', reason: `invalid OpenPGP signature: ${err.message}` };
+    if (err instanceof PgpFormatError || (err instanceof Error && /armor/i.test(err.message))) return invalid(err);
+    throw err;
   }
-  const result = (status: VerifyResult['status'], reason?: string): VerifyResult => ({ ok: status === 'ok', keyId: sig.keyId, status, signature: sig, ...(reason ? { reason } : {}) });
-  if (sig.type !== 0 && sig.type !== 1) return result('invalid', `signature type 0x${sig.type.toString(16).padStart(2, '0')} is not a document signature`);
-  const hashName = HASHES[sig.hashAlgorithm]?.node;
-  if (!hashName) return result('unsupported', `hash algorithm ${sig.hashAlgorithm} is not supported`);
-  const key = sig.keyId === null ? undefined : keys.flatMap((k) => k.verifying).find((v) => v.keyId === sig.keyId);
-  if (!key) return result('nokey', sig.keyId ? `key ${sig.keyId} is not among the trusted keys` : 'the signature names no key');
-  const family = (a: number): number => (a === 3 ? 1 : a === 27 ? 22 : a);
-  if (family(key.algorithm) !== family(sig.publicKeyAlgorithm)) return result('bad', `key ${sig.keyId} is not of the signature's algorithm`);
-  const hash = createHash(hashName);
-  const verifier = sig.publicKeyAlgorithm === 17 || sig.publicKeyAlgorithm === 19 ? createVerify(hashName) : null;
-  const sinks = verifier ? [hash, verifier] : [hash];
-  await hashData(data, sinks, sig.type === 1);
-  for (const s of sinks) s.update(sig.trailer);
-  const digest = hash.digest();
-  if (!digest.subarray(0, 2).equals(sig.hashPrefix)) return result('bad', `signature by key ${sig.keyId} does not match the data`);
-  let good: boolean;
-  try { good = checkValue(sig, key, digest, verifier); } catch { good = false; }
-  return good ? result('ok') : result('bad', `signature by key ${sig.keyId} does not match the data`);
+  if (Buffer.isBuffer(data)) check.update(data);
+  else for await (const chunk of data) check.update(chunk);
+  return check.finish();
 }
