@@ -111,7 +111,12 @@ export async function readPublicKeys(data: Buffer | string, source = 'the key fi
   const text = typeof data === 'string' ? data : data.subarray(0, 64).toString('latin1').includes('-----BEGIN PGP') ? data.toString('utf8') : null;
   let keys: openpgp.Key[];
   try {
-    keys = text !== null ? await openpgp.readKeys({ armoredKeys: text }) : await openpgp.readKeys({ binaryKeys: data as Buffer });
+    if (text === null) keys = await openpgp.readKeys({ binaryKeys: data as Buffer });
+    else {
+      // readKeys reads one armored block; an exported keyring file often holds several
+      const blocks = text.match(/-----BEGIN PGP (PUBLIC|PRIVATE) KEY BLOCK-----[\s\S]*?-----END PGP \1 KEY BLOCK-----/g) ?? [text];
+      keys = (await Promise.all(blocks.map((armoredKeys) => openpgp.readKeys({ armoredKeys })))).flat();
+    }
   } catch (err) {
     throw new BazaarError('ERR_KEY', `${source} is not an OpenPGP public key: ${(err as Error).message.split('\n')[0]}`, { cause: err, data: { source } });
   }
