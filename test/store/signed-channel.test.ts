@@ -99,6 +99,8 @@ testWith(t, 'key import|ls|rm; a channel requiring signatures on add, channel ad
     assert.is(run('channel', 'set', 'signed', '--require-signature', 'maybe').status, 2);
     assert.is(run('add', '--channel', 'plain', epsilon).status, 0, 'a channel without the rule takes anything');
 
+    refused(['channel', 'publish', 'signed', 'alpha', 'epsilon'], /epsilon-1\.0-1\.noarch is not signed/); // publish goes through the rule too
+
     // removing the key: the same package is now refused
     assert.match(run('key', 'rm', kit.ed.keyId.slice(-8)).stdout, `removed ${kit.ed.keyId}`);
     refused(['channel', 'add', 'signed', 'beta'], new RegExp(`signed by key ${kit.stranger.keyId}`));
