@@ -87,6 +87,18 @@ testWith(t, 'key import|ls|rm; a channel requiring signatures on add, channel ad
     assert.is(r2.status, 201, await r2.clone().text());
     assert.match(run('channel', 'ls', 'signed').stdout, 'gamma-1.0-1.noarch');
 
+    // over HTTP: create a channel that requires signatures, lift and restore the rule (admin)
+    const admin = cli(['token', 'create', '--scope', 'admin'], store).trim();
+    const json = async (method: string, path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const r = await app.request(path, { method, body: JSON.stringify(body), headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' } });
+      return { status: r.status, body: await r.json() as Record<string, unknown> };
+    };
+    const made = await json('POST', '/v1/channels', { name: 'web-signed', requireSignature: true });
+    assert.equal([made.status, made.body.settings], [201, { order: 'rpm', requireSignature: true }]);
+    assert.equal((await json('PATCH', '/v1/channels/web-signed', { requireSignature: false })).body.settings, { order: 'rpm' });
+    assert.is((await json('PATCH', '/v1/channels/web-signed', { requireSignature: 'yes' })).status, 400);
+    assert.is((await json('PATCH', '/v1/channels/nowhere', { requireSignature: true })).status, 404);
+
     // the rule lifted and restored
     assert.match(run('channel', 'set', 'signed', '--require-signature', 'off').stdout, 'signed: signatures not required');
     assert.is(run('channel', 'create', 'plain').status, 0);
