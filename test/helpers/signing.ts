@@ -2,7 +2,7 @@
  * Package signing for tests, with the real tools: keys made by `gpg --batch
  * --quick-gen-key` (RSA and ed25519) in a temp GNUPGHOME, packages built by rpmbuild and
  * signed by `rpmsign --addsign`, and `rpmkeys` over an rpm database holding the trusted
- * keys (the oracle). Needs: gpg, rpmbuild, rpmsign, rpmkeys (SIGNING_TOOLS).
+ * keys (the oracle; RSA, EdDSA and DSA are trusted). Needs: gpg, rpmbuild, rpmsign, rpmkeys (SIGNING_TOOLS).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,9 +18,10 @@ export interface SigningKit {
   dir: string;
   rsa: TestKey;
   ed: TestKey;
+  dsa: TestKey;
   /** A key that is never trusted: its signatures are rpm's NOKEY. */
   stranger: TestKey;
-  /** An rpm database holding `rsa` and `ed` (rpmkeys --dbpath). */
+  /** An rpm database holding `rsa`, `ed` and `dsa` (rpmkeys --dbpath). */
   dbpath: string;
   /** A copy of `rpm` at `out`, signed by `key` with rpmsign. */
   sign(rpm: string, key: TestKey, out: string): string;
@@ -57,15 +58,16 @@ export function signingKit(): SigningKit {
   };
   const rsa = makeKey('rsa-signer', 'rsa2048');
   const ed = makeKey('ed-signer', 'ed25519');
+  const dsa = makeKey('dsa-signer', 'dsa2048');
   const stranger = makeKey('stranger', 'ed25519');
   const dbpath = join(dir, 'rpmdb');
   const emptyDb = join(dir, 'rpmdb-empty');
   mkdirSync(dbpath);
   mkdirSync(emptyDb);
-  for (const k of [rsa, ed]) must(run('rpmkeys', ['--dbpath', dbpath, '--import', k.file], env), 'rpmkeys --import');
+  for (const k of [rsa, ed, dsa]) must(run('rpmkeys', ['--dbpath', dbpath, '--import', k.file], env), 'rpmkeys --import');
   const gpgPath = run('sh', ['-c', 'command -v gpg'], env).stdout.trim();
   return {
-    dir, rsa, ed, stranger, dbpath,
+    dir, rsa, ed, dsa, stranger, dbpath,
     sign(rpm, key, out) {
       copyFileSync(rpm, out);
       must(run('rpmsign', ['--define', `__gpg ${gpgPath}`, '--define', `_gpg_name ${key.email}`, '--define', `_gpg_path ${home}`, '--addsign', out], env), `rpmsign ${out}`);

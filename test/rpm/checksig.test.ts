@@ -1,7 +1,7 @@
 /**
  * `bazaar verify` agrees with `rpmkeys --checksig` (the oracle, over an rpm database
- * holding the same trusted keys): on packages signed in the test by rpmsign with RSA and
- * EdDSA keys made by gpg (good, signed by a key nobody trusts, unsigned, one bit flipped
+ * holding the same trusted keys): on packages signed in the test by rpmsign with RSA,
+ * EdDSA and DSA keys made by gpg (good, signed by a key nobody trusts, unsigned, one bit flipped
  * in the header, in the payload, in the signature), in the one-line verdict byte for byte,
  * in every -v line, and in the exit code; and on every package of the corpus.
  */
@@ -36,13 +36,13 @@ function ours(results: Awaited<ReturnType<typeof verifyPackages>>, verbose: bool
   }).join('');
 }
 
-testWith(t, 'signed in the test (RSA, EdDSA): good, untrusted key, unsigned, a bit flipped in header, payload, signature: the verdicts, -v lines and exit codes of rpmkeys', SIGNING_TOOLS, async () => {
+testWith(t, 'signed in the test (RSA, EdDSA, DSA): good, untrusted key, unsigned, a bit flipped in header, payload, signature: the verdicts, -v lines and exit codes of rpmkeys', SIGNING_TOOLS, async () => {
   const kit = signingKit();
   try {
     const dir = tempDir('checksig');
     const [base] = unsignedPackages(['sigtest']) as [string];
     const files: string[] = [];
-    for (const [name, key] of [['rsa', kit.rsa], ['ed', kit.ed]] as const) {
+    for (const [name, key] of [['rsa', kit.rsa], ['ed', kit.ed], ['dsa', kit.dsa]] as const) {
       const good = kit.sign(base, key, join(dir, `${name}-good.rpm`));
       files.push(good, flipped(good, 'header', join(dir, `${name}-header.rpm`)), flipped(good, 'payload', join(dir, `${name}-payload.rpm`)),
         flipped(good, 'signature', join(dir, `${name}-signature.rpm`)));
@@ -51,6 +51,7 @@ testWith(t, 'signed in the test (RSA, EdDSA): good, untrusted key, unsigned, a b
     const store = freshStore('checksig');
     bazaarFast(['key', 'import', kit.rsa.file, '--store', store]);
     bazaarFast(['key', 'import', kit.ed.file, '--store', store]);
+    bazaarFast(['key', 'import', kit.dsa.file, '--store', store]);
     const results = await verifyPackages(await Store.open(store), { files });
     assert.is(ours(results, false), oracle(kit, files, false), 'the one-line verdicts, byte for byte');
     assert.is(ours(results, true), oracle(kit, files, true), 'every -v line');
@@ -58,6 +59,8 @@ testWith(t, 'signed in the test (RSA, EdDSA): good, untrusted key, unsigned, a b
     const verdict = (suffix: string): string | undefined => results.find((r) => r.target.endsWith(suffix))?.verdict;
     assert.is(verdict('rsa-good.rpm'), 'digests signatures OK');
     assert.is(verdict('ed-good.rpm'), 'digests signatures OK');
+    assert.is(verdict('dsa-good.rpm'), 'digests signatures OK');
+    assert.is(verdict('dsa-signature.rpm'), 'digests SIGNATURES NOT OK');
     assert.is(verdict('stranger.rpm'), 'digests SIGNATURES NOT OK');
     assert.is(verdict('sigtest-1.0-1.noarch.rpm'), 'digests OK');
     assert.is(verdict('rsa-header.rpm'), 'DIGESTS SIGNATURES NOT OK');
