@@ -34,6 +34,7 @@ export const commands: CommandEntry[] = [
   { name: 'vercmp', summary: 'compare two [E:]V[-R] versions as rpm does (-1, 0, 1)', load: async () => (await import('./vercmp.js')).vercmp },
   { name: 'serve', summary: 'serve the store over HTTP: rpm-md repositories, the JSON API, uploads', load: async () => (await import('./serve.js')).serve },
   { name: 'token', summary: 'API tokens for the server: create (printed once), ls, revoke', load: async () => (await import('./token.js')).token },
+  { name: 'key', summary: 'OpenPGP keys: generate the repository signing key, export its public key', load: async () => (await import('./key.js')).key },
   { name: 'push', summary: 'upload .rpm files to a bazaar server ($BAZAAR_TOKEN)', load: async () => (await import('./push.js')).push },
   { name: 'pull', summary: "download an image's files from a bazaar server (.tar.zst or a directory)", load: async () => (await import('./pull.js')).pull },
   { name: 'upload-overlay', summary: "send a VA's overlay changes to a server, baked into a new layer and image version", load: async () => (await import('./upload-overlay.js')).uploadOverlay },
