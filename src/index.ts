@@ -22,7 +22,7 @@ export {
   addImageLayer, auditImages, bootImage, checkoutImage, cherryPick, createImage, createLayer, deleteImage, deleteLayer, diffImage, exportImage, imageLog, importInstalledRoot, importLayer,
   installPackages, linkedImages, linkImage, listGroups, listImages, listLayers, setGroup, removePackages, renameImage, rollbackImage, setLinkPolicy, showImage, showLayer, syncImage,
   unlinkImage, upgradeImageLayer, upgradeLayer, upgradePackages,
-  exportSigningKey, generateSigningKey, listSigningKeys,
+  exportSigningKey, generateSigningKey,
 } from './library/index.js';
 export type { SigningKeySummary } from './library/index.js';
 export type { CheckoutMode, CheckoutProgress, CheckoutResult, ExportFormat, ExportResult } from './checkout/index.js';

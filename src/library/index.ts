@@ -10,5 +10,5 @@ export {
   addToChannel, channelLog, createChannel, deleteChannel, diffChannel, listChannels, listPins, pinPackage, publishToChannel, removeFromChannel, removePackage,
   renameChannel, restoreChannel, showChannel, unpinPackage,
 } from './channels.js';
-export { exportSigningKey, generateSigningKey, listSigningKeys, RepositorySigner } from './signing-keys.js';
-export type { ActiveSigningKey, SigningKeySummary } from './signing-keys.js';
+export { exportSigningKey, generateSigningKey } from './signing-keys.js';
+export type { SigningKeySummary } from './signing-keys.js';

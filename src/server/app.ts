@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
-import { RepositorySigner } from '../library/index.js';
+import { RepositorySigner } from './repo-signer.js';
 import type { Store } from '../store/index.js';
 import { TokenCheck } from './auth.js';
 import { errorBody, errorResponse } from './http-error.js';
