@@ -1,5 +1,5 @@
 /**
- * Repository signing keys (docs/signing.md): `generateSigningKey` makes the store's key
+ * Repository signing keys (docs/repo-signing.md): `generateSigningKey` makes the store's key
  * that signs every served channel's repomd.xml, `exportSigningKey` gives its public key
  * (what a client's `gpgkey=` names). Which key signs is the server's choice
  * (server/repo-signer.ts).

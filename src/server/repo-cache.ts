@@ -4,7 +4,7 @@
  * `<store>/cache/rpmmd/<channel>/<commit>/`:
  *
  *   repodata/repomd.xml, repodata/<sha256>-{primary,filelists,other}.xml.gz
- *   repodata/repomd.xml.asc, repodata/repomd.xml.key   with a signing key (docs/signing.md):
+ *   repodata/repomd.xml.asc, repodata/repomd.xml.key   with a signing key (docs/repo-signing.md):
  *                   the detached signature of that repomd.xml and the public key
  *   packages.json   {href: {rpm, size}}: which stored .rpm each `location href` names
  *   sums            the seal: every file's sha256 and size, checked before a generation

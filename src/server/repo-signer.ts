@@ -1,5 +1,5 @@
 /**
- * Which repository signing key signs the served repomd.xml files (docs/signing.md): the
+ * Which repository signing key signs the served repomd.xml files (docs/repo-signing.md): the
  * one named (`bazaar serve --signing-key NAME`), else the store's newest by creation time
  * (rotation: generate a new key, hand clients both public keys, and it signs from then
  * on); none when the store has no signing key. Looked up again whenever the keys

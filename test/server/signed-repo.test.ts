@@ -1,5 +1,5 @@
 /**
- * Signed repositories (docs/signing.md): `bazaar key generate|export`, and every served
+ * Signed repositories (docs/repo-signing.md): `bazaar key generate|export`, and every served
  * channel's repodata/repomd.xml.asc and repomd.xml.key, judged by the stock tools: gpg
  * --verify accepts the signature of the served repomd.xml, and Debian's dnf with
  * gpgcheck=1 repo_gpgcheck=1 installs packages signed by rpmsign from a bazaar channel,

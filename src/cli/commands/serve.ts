@@ -89,7 +89,7 @@ publish:CHANNEL token reads that channel's repository and /v1/channels/CHANNEL).
 /repo/ lists absolute baseurls under it, else paths from the server's root.
 With a repository signing key in the store ('bazaar key generate'), every repodata/
 also has repomd.xml.asc and repomd.xml.key, signed by the newest key or the one
---signing-key names (docs/signing.md).
+--signing-key names (docs/repo-signing.md).
 
 The server only reads through the store's lock-free snapshots, so 'bazaar add' and the
 other commands keep working on the same store meanwhile. See docs/http-api.md.
