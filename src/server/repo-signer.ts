@@ -7,6 +7,7 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { BazaarError, isBazaarError } from '../errors.js';
 import { loadSigningKey, signDetached } from '../pgp/index.js';
 import type { SigningKey } from '../pgp/index.js';
 import { checkSigningKeyName, readSigningKey, signingKeyNames, signingKeysDir } from '../store/index.js';
@@ -21,8 +22,15 @@ export interface ActiveSigningKey {
   sign(data: Uint8Array): Promise<string>;
 }
 
+/** A stored key that is no key (damaged, edited, protected) is the store's damage: 503, never an unsigned repository. */
 async function load(root: string, name: string): Promise<SigningKey> {
-  return loadSigningKey(readSigningKey(root, name).secretArmored, `signing key ${name} (${join(signingKeysDir(root), `${name}.asc`)})`);
+  const file = join(signingKeysDir(root), `${name}.asc`);
+  try {
+    return await loadSigningKey(readSigningKey(root, name).secretArmored, file);
+  } catch (err) {
+    if (isBazaarError(err, 'ERR_BAD_INPUT')) throw new BazaarError('ERR_STORE_DAMAGED', `cannot sign the repositories with signing key ${name}: ${err.message}`, { cause: err, data: { key: name, file } });
+    throw err;
+  }
 }
 
 const active = (name: string, key: SigningKey): ActiveSigningKey => ({

@@ -168,7 +168,7 @@ testWith(t, 'every served repomd.xml has a detached signature gpg --verify accep
   assert.ok(gpgVerify(publicKey, asc4, repomd4).ok, 'the named key signs');
 });
 
-testWith(t, 'no route serves the secret key: repo paths, dot segments, encoded slashes, the API and the pages', ['gpg'], async () => {
+testWith(t, 'no route serves the secret key (repo paths, dot segments, encoded slashes, the API, the pages); a missing or damaged key is refused, never unsigned', ['gpg'], async () => {
   const store = sampleStore(sampleRpms().filter((f) => /\/etcskel-/.test(f)), 'signed-secret');
   cli(['key', 'generate', 'repo'], store);
   const secret = readFileSync(join(signingKeysDir(store), 'repo.asc'), 'utf8');
@@ -194,6 +194,17 @@ testWith(t, 'no route serves the secret key: repo paths, dot segments, encoded s
   } finally {
     await server.close();
   }
+  // A named key that is not there: refused before listening.
+  const refused = await listening(store, { signingKey: 'nosuch' }).then(() => null, (err: Error) => err);
+  assert.match(refused?.message ?? 'it listened', /the store has no signing key named nosuch/);
+  // A damaged key file: the repositories answer 503 naming it, never unsigned, never 500.
+  writeFileSync(join(signingKeysDir(store), 'repo.asc'), secret.replace(/^([A-Za-z0-9+/]{40,})$/m, (l) => l.split('').reverse().join('')));
+  const { app } = await appFor(store);
+  const res = await app.request('/repo/sample/repodata/repomd.xml');
+  const body = await res.text();
+  assert.is(res.status, 503, body);
+  assert.match(body, /cannot sign the repositories with signing key repo: .*repo\.asc/);
+  assert.not.match(body, /PRIVATE KEY|\n\s+at /);
 });
 
 /** One byte of every repomd.xml changed on its way from bazaar to the client; everything else passed on. */
