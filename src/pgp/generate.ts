@@ -26,11 +26,11 @@ function userIdOf(text: string): { name?: string; email?: string } {
   return m ? { ...(m[1] ? { name: m[1] } : {}), email: m[2] } : { name: text.trim() };
 }
 
-export async function generateSigningKey(options: { userId: string; algorithm?: SigningAlgorithm; date?: Date }): Promise<GeneratedKey> {
+export async function generateSigningKey(options: { userId: string; algorithm?: SigningAlgorithm }): Promise<GeneratedKey> {
   const algorithm = options.algorithm ?? 'ed25519';
   if (!SIGNING_ALGORITHMS.includes(algorithm)) throw new BazaarError('ERR_BAD_INPUT', `'${String(algorithm)}' is not a signing key algorithm: use ${SIGNING_ALGORITHMS.join(' or ')}`);
   const kind = algorithm === 'ed25519' ? { type: 'ecc' as const, curve: 'curve25519Legacy' as const } : { type: 'rsa' as const, rsaBits: 4096 };
-  const { privateKey } = await generateKey({ ...kind, userIDs: [userIdOf(options.userId)], subkeys: [], format: 'armored', ...(options.date ? { date: options.date } : {}) });
+  const { privateKey } = await generateKey({ ...kind, userIDs: [userIdOf(options.userId)], subkeys: [], format: 'armored' });
   const info = await loadSigningKey(privateKey);
   return { ...info.info, secretArmored: privateKey };
 }

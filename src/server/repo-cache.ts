@@ -22,12 +22,12 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
-import type { ActiveSigningKey, RepositorySigner } from './repo-signer.js';
 import { formatNevraWithEpoch, formatNvra, LEAD_SIZE, RpmHeader } from '../rpm/index.js';
 import { createrepoOrder, formatPackage, writeRepository } from '../rpmmd/index.js';
 import type { Formatted, FormattedPackage, RepoPackage } from '../rpmmd/index.js';
 import { CACHE_TMP_PREFIX, channelBranch, channelSettings, checkSealedDir, pruneRpmmd, readDerived, rpmmdCacheDir, rpmmdGenerationDir, sealDir, servedVariant, signatureHeaderOf, TaskPool, writeDerived } from '../store/index.js';
 import type { BuildRecord, ObjectId, Snapshot, Store } from '../store/index.js';
+import type { ActiveSigningKey, RepositorySigner } from './repo-signer.js';
 
 /** The `.rpm` behind one `location href`. */
 export interface RepoFile { rpm: ObjectId; size: number }

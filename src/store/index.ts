@@ -10,7 +10,7 @@ export type { ChannelBuild, ChannelChange, ChannelSettings, ChannelState } from 
 export { readStoreConfig } from './config.js';
 export type { StoreConfig } from './config.js';
 export { readDerived, writeDerived } from './caches/derived-entries.js';
-export { bootCacheDir, CACHE_TMP_PREFIX, cacheTmpOwner, checkoutFilesDir, checkoutTreesDir, rpmmdCacheDir, rpmmdGenerationDir, rpmmdGenerationName, universeCacheDir } from './caches/paths.js';
+export { bootCacheDir, CACHE_TMP_PREFIX, cacheTmpOwner, checkoutFilesDir, checkoutTreesDir, rpmmdCacheDir, rpmmdGenerationDir, universeCacheDir } from './caches/paths.js';
 export { pruneCheckoutCache, pruneRpmmd } from './caches/prune.js';
 export { checkSealedDir, sealDir } from './caches/sealed-dir.js';
 export type { FsckReport } from './fsck.js';
