@@ -18,13 +18,14 @@ export { compareEvr, rpmvercmp } from './policy/index.js';
 // Channels, pins, layers, images and linked images (docs/library.md): one checked options object each
 export {
   addToChannel, channelLog, createChannel, deleteChannel, diffChannel, listChannels, listPins, pinPackage, publishToChannel, removeFromChannel, removePackage,
-  renameChannel, restoreChannel, showChannel, unpinPackage,
+  renameChannel, restoreChannel, setChannelSignatureRule, showChannel, unpinPackage,
+  importKeys, listKeys, removeKey, verifyPackages,
   addImageLayer, auditImages, bootImage, checkoutImage, cherryPick, createImage, createLayer, deleteImage, deleteLayer, diffImage, exportImage, imageLog, importInstalledRoot, importLayer,
   installPackages, linkedImages, linkImage, listGroups, listImages, listLayers, setGroup, removePackages, renameImage, rollbackImage, setLinkPolicy, showImage, showLayer, syncImage,
   unlinkImage, upgradeImageLayer, upgradeLayer, upgradePackages,
   exportSigningKey, generateSigningKey,
 } from './library/index.js';
-export type { SigningKeySummary } from './library/index.js';
+export type { KeyInfo, PackageVerdict, SigningKeySummary } from './library/index.js';
 export type { CheckoutMode, CheckoutProgress, CheckoutResult, ExportFormat, ExportResult } from './checkout/index.js';
 export type { AuditEntry, FamilyResult, LayerAuditEntry } from './linked/index.js';
 export { isBroken } from './linked/index.js';

@@ -32,13 +32,13 @@ export async function generateSigningKey(store: Store, options: { name: string; 
   const o = checkOptions<typeof options>('generateSigningKey', options, { name: 'string', algorithm: 'string?', userId: 'string?' });
   checkSigningKeyName(o.name);
   checkChoice('generateSigningKey', 'algorithm', o.algorithm, SIGNING_ALGORITHMS);
-  if (signingKeyNames(s.dir).includes(o.name)) throw new BazaarError('ERR_BAD_INPUT', `a signing key named ${o.name} exists; choose another name (clients that trust it would refuse a new one under the same name)`, { data: { key: o.name } });
+  if (signingKeyNames(s.dir).includes(o.name)) throw new BazaarError('ERR_KEY', `a signing key named ${o.name} exists; choose another name (clients that trust it would refuse a new one under the same name)`, { data: { key: o.name } });
   const key = await makeKey({ userId: o.userId ?? `${o.name} (bazaar repository signing key)`, ...(o.algorithm ? { algorithm: o.algorithm } : {}) });
   await writeSigningKey(s.dir, { name: o.name, secretArmored: key.secretArmored, publicArmored: key.publicArmored });
   return summary(o.name, key);
 }
 
-/** The armored public key of signing key `name` (ERR_NOT_FOUND when there is none). */
+/** The armored public key of signing key `name` (ERR_KEY, reason no-signing-key, when there is none). */
 export async function exportSigningKey(store: Store, options: { name: string }): Promise<string> {
   const s = checkStore('exportSigningKey', store);
   const o = checkOptions<typeof options>('exportSigningKey', options, { name: 'string' });

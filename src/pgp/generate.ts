@@ -20,7 +20,7 @@ export interface GeneratedKey extends SigningKeyInfo {
 /** `Name <email>` or a plain name, as gpg's --quick-gen-key takes a user id. */
 function userIdOf(text: string): { name?: string; email?: string } {
   if (text.trim() === '' || text.length > 200 || /[\x00-\x1f\x7f]/.test(text)) {
-    throw new BazaarError('ERR_BAD_INPUT', 'a user id is one line of at most 200 printable characters, such as "Repository Team <team@example.org>"');
+    throw new BazaarError('ERR_KEY', 'a user id is one line of at most 200 printable characters, such as "Repository Team <team@example.org>"');
   }
   const m = /^(.*?)\s*<([^<>\s]+@[^<>\s]+)>$/.exec(text.trim());
   return m ? { ...(m[1] ? { name: m[1] } : {}), email: m[2] } : { name: text.trim() };
@@ -28,7 +28,7 @@ function userIdOf(text: string): { name?: string; email?: string } {
 
 export async function generateSigningKey(options: { userId: string; algorithm?: SigningAlgorithm }): Promise<GeneratedKey> {
   const algorithm = options.algorithm ?? 'ed25519';
-  if (!SIGNING_ALGORITHMS.includes(algorithm)) throw new BazaarError('ERR_BAD_INPUT', `'${String(algorithm)}' is not a signing key algorithm: use ${SIGNING_ALGORITHMS.join(' or ')}`);
+  if (!SIGNING_ALGORITHMS.includes(algorithm)) throw new BazaarError('ERR_KEY', `'${String(algorithm)}' is not a signing key algorithm: use ${SIGNING_ALGORITHMS.join(' or ')}`);
   const kind = algorithm === 'ed25519' ? { type: 'ecc' as const, curve: 'curve25519Legacy' as const } : { type: 'rsa' as const, rsaBits: 4096 };
   const { privateKey } = await generateKey({ ...kind, userIDs: [userIdOf(options.userId)], subkeys: [], format: 'armored' });
   const info = await loadSigningKey(privateKey);

@@ -28,15 +28,15 @@ function algorithmName(algorithm: string, bits?: number, curve?: string): string
 /** A parsed secret key, kept to sign many times without parsing it again. */
 export interface SigningKey { info: SigningKeyInfo; key: PrivateKey }
 
-/** Reads an armored, unprotected secret key; ERR_BAD_INPUT when it is not one (`what` names the file). */
+/** Reads an armored, unprotected secret key; ERR_KEY when it is not one (`what` names the file). */
 export async function loadSigningKey(armored: string, what = 'the signing key'): Promise<SigningKey> {
   let key: PrivateKey;
   try {
     key = await readPrivateKey({ armoredKey: armored });
   } catch (err) {
-    throw new BazaarError('ERR_BAD_INPUT', `${what} is not an armored OpenPGP secret key (${(err as Error).message.split('\n')[0]})`, { cause: err });
+    throw new BazaarError('ERR_KEY', `${what} is not an armored OpenPGP secret key (${(err as Error).message.split('\n')[0]})`, { cause: err });
   }
-  if (!key.isDecrypted()) throw new BazaarError('ERR_BAD_INPUT', `${what} is protected by a passphrase; the server signs unattended, so a repository signing key has none`);
+  if (!key.isDecrypted()) throw new BazaarError('ERR_KEY', `${what} is protected by a passphrase; the server signs unattended, so a repository signing key has none`);
   const { algorithm, bits, curve } = key.getAlgorithmInfo();
   return {
     key,

@@ -25,10 +25,11 @@ export interface ActiveSigningKey {
 /** A stored key that is no key (damaged, edited, protected) is the store's damage: 503, never an unsigned repository. */
 async function load(root: string, name: string): Promise<SigningKey> {
   const file = join(signingKeysDir(root), `${name}.asc`);
+  const { secretArmored } = readSigningKey(root, name);
   try {
-    return await loadSigningKey(readSigningKey(root, name).secretArmored, file);
+    return await loadSigningKey(secretArmored, file);
   } catch (err) {
-    if (isBazaarError(err, 'ERR_BAD_INPUT')) throw new BazaarError('ERR_STORE_DAMAGED', `cannot sign the repositories with signing key ${name}: ${err.message}`, { cause: err, data: { key: name, file } });
+    if (isBazaarError(err, 'ERR_KEY')) throw new BazaarError('ERR_STORE_DAMAGED', `cannot sign the repositories with signing key ${name}: ${err.message}`, { cause: err, data: { key: name, file } });
     throw err;
   }
 }
@@ -45,7 +46,7 @@ export class RepositorySigner {
     if (name !== undefined) checkSigningKeyName(name);
   }
 
-  /** The key that signs now, or null; ERR_NOT_FOUND when the named key is not in the store. */
+  /** The key that signs now, or null; ERR_KEY (no-signing-key) when the named key is not in the store. */
   async current(): Promise<ActiveSigningKey | null> {
     // A new key is renamed into the directory, which changes its mtime: one stat per request.
     const st = statSync(signingKeysDir(this.root), { throwIfNoEntry: false });

@@ -7,11 +7,15 @@
  * With `keepGoing`, a file that cannot be added (bad, or clashing) is reported on its
  * own and the rest are added, still in one commit.
  */
-import { statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { BazaarError } from '../errors.js';
+import { checksig } from '../rpm/index.js';
+import type { ChecksigResult } from '../rpm/index.js';
 import { entryAt } from './builds.js';
 import type { BuildEntry } from './builds.js';
-import { addBuildsToChannel, requireChannel } from './channels.js';
+import { addBuildsToChannel, channelSettings, requireChannel } from './channels.js';
+import { readKeyring } from './keyring.js';
+import type { KnownVerdicts } from './signed-builds.js';
 import { readDamage } from './damage.js';
 import { prepareRpm } from './ingest-rpm.js';
 import type { PreparedPackage } from './ingest-rpm.js';
@@ -60,10 +64,11 @@ export async function addPackages(store: Store, paths: AddPath[], options: AddOp
       refused.set(i, refusal(p, err));
     }
   });
-  if (options.channel !== undefined) await store.read((snap) => requireChannel(store, snap, options.channel as string));
+  const into = options.channel === undefined ? null : (await store.read((snap) => channelSettings(store, snap, options.channel as string))).settings;
   const rewrite = new Set(readDamage(store.dir).map((d) => d.id));
   for (let attempt = 0; ; attempt++) {
     const prepared = await prepareAll(store, paths, rewrite, options, refused);
+    const known = into?.requireSignature ? await judgeFiles(store, prepared) : undefined;
     const used = new Set<StagedObject>();
     try {
       return await store.write(async (tx) => {
@@ -71,7 +76,7 @@ export async function addPackages(store: Store, paths: AddPath[], options: AddOp
         if (options.channel !== undefined) await requireChannel(store, tx, options.channel);
         const { results, builds } = await applyPrepared(store, tx, prepared, used, rewrite, options, refused);
         if (options.channel !== undefined) {
-          await addBuildsToChannel(store, tx, options.channel, builds, `add ${results.length} package${results.length === 1 ? '' : 's'} from files`);
+          await addBuildsToChannel(store, tx, options.channel, builds, `add ${results.length} package${results.length === 1 ? '' : 's'} from files`, known);
         }
         return results;
       });
@@ -83,6 +88,17 @@ export async function addPackages(store: Store, paths: AddPath[], options: AddOp
       for (const p of prepared) if (p) await internals(store).objects.discard([p.rpmStaged, ...p.blobStaged, ...p.metaStaged].filter((s) => !used.has(s)));
     }
   }
+}
+
+/**
+ * The signature verdicts of the files being added, by .rpm object id, for a channel that
+ * requires signatures: the files' objects are staged, not yet readable from the store.
+ */
+async function judgeFiles(store: Store, prepared: ReadonlyArray<PreparedPackage | null>): Promise<KnownVerdicts> {
+  const keys = await readKeyring(store.dir);
+  const known = new Map<ObjectId, ChecksigResult>();
+  for (const p of prepared) if (p && !known.has(p.rpm)) known.set(p.rpm, await checksig(createReadStream(p.path), keys, String(p.path)));
+  return known;
 }
 
 /**

@@ -20,12 +20,19 @@ import type { BuildEntry } from './builds.js';
 import { stageKind } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
 import type { ObjectId } from './layout.js';
+import { requireSignedBuilds } from './signed-builds.js';
+import type { KnownVerdicts } from './signed-builds.js';
 import { CHANNEL_PREFIX, CHANNEL_SETTINGS_PATH, PACKAGES_BRANCH, buildPath, channelBranch } from './ref-paths.js';
 import type { Store } from './store.js';
 import { TRASH_PREFIX } from './retention.js';
 import type { Transaction } from './transaction.js';
 
-export interface ChannelSettings { order: VersionOrder; priorityBranch?: string }
+export interface ChannelSettings {
+  order: VersionOrder;
+  priorityBranch?: string;
+  /** Only builds whose served .rpm is signed by a trusted key may enter (signed-builds.ts). */
+  requireSignature?: boolean;
+}
 /** A build in a channel: `value` is its build record. */
 export type ChannelBuild = BuildEntry;
 export interface ChannelState { name: string; commit: string; settings: ChannelSettings; builds: ChannelBuild[] }
@@ -50,7 +57,7 @@ export async function channelSettings(store: Store, view: BranchView, name: stri
   const id = await view.read(branch, CHANNEL_SETTINGS_PATH, at);
   if (id === null) throw new BazaarError('ERR_STORE_DAMAGED', `channel ${name} at ${at} has no ${CHANNEL_SETTINGS_PATH} entry`, { data: { channel: name } });
   const raw = await store.readKind(id, 'channel');
-  return { commit: at, settings: { order: raw.order, ...(raw.priorityBranch ? { priorityBranch: raw.priorityBranch } : {}) } };
+  return { commit: at, settings: { order: raw.order, ...(raw.priorityBranch ? { priorityBranch: raw.priorityBranch } : {}), ...(raw.requireSignature ? { requireSignature: true } : {}) } };
 }
 
 /** The channel's settings and builds at a commit (default: its head); ERR_CHANNEL if it does not exist. */
@@ -96,14 +103,35 @@ export async function createChannel(store: Store, name: string, options: Partial
   const order = options.order ?? 'rpm';
   if (order !== 'rpm' && order !== 'alt') throw new BazaarError('ERR_CHANNEL', `a channel's order is rpm or alt, not '${String(order)}'`);
   if (options.priorityBranch !== undefined && order !== 'alt') throw new BazaarError('ERR_CHANNEL', 'a priority branch only means something in an alt-order channel');
-  const settings: ChannelSettings = { order, ...(options.priorityBranch ? { priorityBranch: options.priorityBranch } : {}) };
+  const settings: ChannelSettings = { order, ...(options.priorityBranch ? { priorityBranch: options.priorityBranch } : {}), ...(options.requireSignature ? { requireSignature: true } : {}) };
   return store.write(async (tx) => {
     checkNewName(tx, name);
     const staged = await stageKind(tx, 'channel', settings);
     tx.stage(staged);
     const commit = await tx.update(channelBranch(name), [{ path: CHANNEL_SETTINGS_PATH, id: staged.id }],
-      commitMessage(`create channel ${name} (order ${order}${settings.priorityBranch ? `, priority branch ${settings.priorityBranch}` : ''})`, options.message, []));
+      commitMessage(`create channel ${name} (order ${order}${settings.priorityBranch ? `, priority branch ${settings.priorityBranch}` : ''}${settings.requireSignature ? ', signatures required' : ''})`, options.message, []));
     return { name, commit, settings };
+  });
+}
+
+/**
+ * Turns a channel's signature requirement on or off, as one commit. Turning it on does not
+ * judge the builds the channel already holds: it governs what enters from now on.
+ *
+ * @example
+ * await setChannelSignatureRule(store, 'stable', true);
+ */
+export async function setChannelSignatureRule(store: Store, name: string, required: boolean, options: { message?: string } = {}): Promise<{ name: string; commit: string; settings: ChannelSettings; changed: boolean }> {
+  return store.write(async (tx) => {
+    const { commit: head, settings: old } = await channelSettings(store, tx, name);
+    if ((old.requireSignature === true) === required) return { name, commit: head, settings: old, changed: false };
+    const { requireSignature: _, ...rest } = old;
+    const settings: ChannelSettings = { ...rest, ...(required ? { requireSignature: true } : {}) };
+    const staged = await stageKind(tx, 'channel', settings);
+    tx.stage(staged);
+    const commit = await tx.update(channelBranch(name), [{ path: CHANNEL_SETTINGS_PATH, id: staged.id }],
+      commitMessage(`${name}: signatures ${required ? 'required' : 'no longer required'}`, options.message, []));
+    return { name, commit, settings, changed: true };
   });
 }
 
@@ -112,8 +140,8 @@ export async function createChannel(store: Store, name: string, options: Partial
  * the same record is left as it is; one it holds with an older record of the same build
  * (fewer signature variants) is updated to the store's record.
  */
-export async function addBuildsToChannel(store: Store, tx: Transaction, name: string, builds: readonly BuildEntry[], why?: string): Promise<ChannelChange> {
-  await requireChannel(store, tx, name);
+export async function addBuildsToChannel(store: Store, tx: Transaction, name: string, builds: readonly BuildEntry[], why?: string, known?: KnownVerdicts): Promise<ChannelChange> {
+  const { settings } = await channelSettings(store, tx, name);
   const branch = channelBranch(name);
   const fresh = new Map<string, BuildEntry>();
   const unchanged: string[] = [];
@@ -125,6 +153,7 @@ export async function addBuildsToChannel(store: Store, tx: Transaction, name: st
     fresh.set(pathOf(b), b);
   }
   const list = [...fresh.values()];
+  if (settings.requireSignature) await requireSignedBuilds(store.dir, tx, name, list, known);
   const commit = list.length === 0 ? (tx.head(branch) as string) : await tx.update(branch, list.map((b) => ({ path: pathOf(b), id: b.value })),
     commitMessage(`add ${plural(list.length, 'package')} to ${name}`, why, list.map((b) => `+ ${b.nevra} ${b.value}`)));
   return { commit, added: list.filter((b) => !updated.includes(b.nevra)).map((b) => b.nevra), removed: [], unchanged, updated };
@@ -180,12 +209,13 @@ export async function removeFromChannel(store: Store, name: string, refs: string
  * Publishes a channel as a whole: its content becomes exactly `builds` in one commit of
  * `tx`, so readers see the old set or the new one, never a mix.
  */
-export async function publishBuilds(store: Store, tx: Transaction, name: string, builds: readonly BuildEntry[], why: string | undefined): Promise<ChannelChange> {
+export async function publishBuilds(store: Store, tx: Transaction, name: string, builds: readonly BuildEntry[], why: string | undefined, known?: KnownVerdicts): Promise<ChannelChange> {
   const state = await readChannel(store, tx, name);
   const wanted = new Map(builds.map((b) => [pathOf(b), b]));
   const current = new Map(state.builds.map((b) => [pathOf(b), b]));
   const added = [...wanted.values()].filter((b) => current.get(pathOf(b))?.value !== b.value);
   const removed = [...current.values()].filter((b) => !wanted.has(pathOf(b)));
+  if (state.settings.requireSignature) await requireSignedBuilds(store.dir, tx, name, added, known);
   const changes = [...removed.map((b) => ({ path: pathOf(b), id: null })), ...added.map((b) => ({ path: pathOf(b), id: b.value }))];
   const commit = changes.length === 0 ? state.commit : await tx.update(channelBranch(name), changes,
     commitMessage(`publish ${name}: ${plural(wanted.size, 'package')} (+${added.length} -${removed.length})`, why,

@@ -25,7 +25,7 @@ const publicPath = (root: string, name: string): string => join(signingKeysDir(r
 
 export function checkSigningKeyName(name: string): string {
   if (NAME.test(name) && !name.endsWith('.pub') && !name.includes('..')) return name;
-  throw new BazaarError('ERR_BAD_INPUT', `'${name}' is not a signing key name: use up to 64 letters, digits, '.', '_', '-', starting with a letter or digit (e.g. repo-2026)`, { data: { key: name } });
+  throw new BazaarError('ERR_KEY', `'${name}' is not a signing key name: use up to 64 letters, digits, '.', '_', '-', starting with a letter or digit (e.g. repo-2026)`, { data: { key: name } });
 }
 
 function readText(path: string): string | null {
@@ -35,12 +35,12 @@ function readText(path: string): string | null {
   }
 }
 
-/** Stores a new key; ERR_BAD_INPUT when one of that name exists (a key is never replaced: clients trust it). */
+/** Stores a new key; ERR_KEY when one of that name exists (a key is never replaced: clients trust it). */
 export async function writeSigningKey(root: string, key: StoredSigningKey): Promise<void> {
   checkSigningKeyName(key.name);
   await withLock(root, async () => {
     if (readText(secretPath(root, key.name)) !== null) {
-      throw new BazaarError('ERR_BAD_INPUT', `a signing key named ${key.name} exists; choose another name (clients that trust it would refuse a new one under the same name)`, { data: { key: key.name } });
+      throw new BazaarError('ERR_KEY', `a signing key named ${key.name} exists; choose another name (clients that trust it would refuse a new one under the same name)`, { data: { key: key.name } });
     }
     makeDir(signingKeysDir(root));
     const pub = tmpPath(root);
@@ -57,11 +57,11 @@ export async function writeSigningKey(root: string, key: StoredSigningKey): Prom
   });
 }
 
-/** The key named `name`, or ERR_NOT_FOUND. */
+/** The key named `name`, or ERR_KEY (reason no-signing-key). */
 export function readSigningKey(root: string, name: string): StoredSigningKey {
   checkSigningKeyName(name);
   const secretArmored = readText(secretPath(root, name));
-  if (secretArmored === null) throw new BazaarError('ERR_NOT_FOUND', `the store has no signing key named ${name}`, { data: { key: name } });
+  if (secretArmored === null) throw new BazaarError('ERR_KEY', `the store has no signing key named ${name}`, { data: { key: name }, reason: 'no-signing-key' });
   const publicArmored = readText(publicPath(root, name));
   if (publicArmored === null) throw new BazaarError('ERR_STORE_DAMAGED', `the signing key ${name} has lost its public half (${publicPath(root, name)})`, { data: { key: name } });
   return { name, secretArmored, publicArmored };
