@@ -6,26 +6,29 @@
  * and refuses when a proxy changes one byte of repomd.xml.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { signingKeysDir } from '../../src/store/signing-keys.js';
 import { freshStore, tempDir } from '../helpers/cli.js';
 import { bazaarFast } from '../helpers/cli-fast.js';
 import { sampleRpms } from '../helpers/rpm-files.js';
+import { SIGNING_TOOLS, signingKit } from '../helpers/signing.js';
 import { appFor, cli, listening, rawHttp, runAsync, sampleStore } from '../helpers/server.js';
 import { testWith } from '../helpers/tools.js';
 
 const t = suite('server: signed repositories');
 
 /** gpg in its own home: the oracle for signatures. */
-function gpgHome(): { home: string; gpg: (args: string[], input?: Buffer | string) => { status: number; stdout: string; stderr: string } } {
+function gpgHome(): { home: string; gpg: (args: string[], input?: Buffer | string) => { status: number; stdout: string; stderr: string }; close: () => void } {
   const home = tempDir('gnupg');
   return {
     home,
+    /** Stops the gpg-agent gpg may have started for this home, and removes it. */
+    close: () => { spawnSync('gpgconf', ['--homedir', home, '--kill', 'all']); rmSync(home, { recursive: true, force: true }); },
     gpg: (args, input) => {
       const r = spawnSync('gpg', ['--homedir', home, '--batch', '--no-tty', ...args], { input, env: { ...process.env, LC_ALL: 'C' } });
       return { status: r.status ?? -1, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
@@ -35,7 +38,7 @@ function gpgHome(): { home: string; gpg: (args: string[], input?: Buffer | strin
 
 /** gpg --verify of `data` against `signature`, with only `publicKey` trusted. */
 function gpgVerify(publicKey: string, signature: Buffer, data: Buffer): { ok: boolean; text: string } {
-  const { home, gpg } = gpgHome();
+  const { home, gpg, close } = gpgHome();
   try {
     const imported = gpg(['--import'], publicKey);
     assert.is(imported.status, 0, `gpg --import: ${imported.stderr}`);
@@ -44,7 +47,7 @@ function gpgVerify(publicKey: string, signature: Buffer, data: Buffer): { ok: bo
     const r = gpg(['--verify', join(home, 'data.asc'), join(home, 'data')]);
     return { ok: r.status === 0 && /Good signature/.test(r.stderr), text: r.stderr };
   } finally {
-    rmSync(home, { recursive: true, force: true });
+    close();
   }
 }
 
@@ -78,7 +81,7 @@ testWith(t, 'key generate stores the secret key mode 0600 beside its public key;
   assert.match(exported.stdout, /^-----BEGIN PGP PUBLIC KEY BLOCK-----/);
   assert.not.match(exported.stdout, /PRIVATE/);
   // gpg reads the exported key as the key generate described, a signing-only Ed25519 key.
-  const { home, gpg } = gpgHome();
+  const { gpg, close } = gpgHome();
   try {
     assert.is(gpg(['--import'], exported.stdout).status, 0);
     const listed = gpg(['--with-colons', '--list-keys']).stdout;
@@ -87,7 +90,7 @@ testWith(t, 'key generate stores the secret key mode 0600 beside its public key;
     assert.ok(listed.includes('Repository Team <team@example.org>'), listed);
     assert.is(gpg(['--list-secret-keys']).stdout, '', 'no secret key travelled with the export');
   } finally {
-    rmSync(home, { recursive: true, force: true });
+    close();
   }
   // Refused, exit 2, one line, and the store as it was.
   const before = snapshotDir(store);
@@ -238,26 +241,12 @@ async function tamperingProxy(upstream: string): Promise<{ url: string; tampered
   };
 }
 
-testWith(t, 'dnf with gpgcheck=1 repo_gpgcheck=1 installs rpmsign-signed packages from a signed channel; a changed repomd.xml is refused', ['dnf', 'gpg', 'rpmsign', 'rpm'], async () => {
-  const work = tempDir('signed-dnf');
-  const gnupg = join(work, 'gnupg');
-  mkdirSync(gnupg, { mode: 0o700 });
-  const gpg = (args: string[]): string => {
-    const r = spawnSync('gpg', ['--homedir', gnupg, '--batch', '--no-tty', ...args], { env: { ...process.env, LC_ALL: 'C' } });
-    assert.is(r.status, 0, `gpg ${args.join(' ')}: ${r.stderr.toString()}`);
-    return r.stdout.toString('utf8');
-  };
+testWith(t, 'dnf with gpgcheck=1 repo_gpgcheck=1 installs rpmsign-signed packages from a signed channel; a changed repomd.xml is refused', ['dnf', 'rpm', ...SIGNING_TOOLS], async () => {
   // The packager's key (gpg) signs the packages; the store's key (bazaar) signs the metadata.
-  gpg(['--passphrase', '', '--quick-gen-key', 'Packager <packager@example.org>', 'ed25519', 'sign', 'never']);
-  writeFileSync(join(work, 'packager.asc'), gpg(['--armor', '--export', 'packager@example.org']));
-  const rpms = sampleRpms().filter((f) => /\/(etcskel-5\.0|filesystem-2\.3\.21)-/.test(f)).map((f) => {
-    const copy = join(work, f.split('/').pop() as string);
-    copyFileSync(f, copy);
-    return copy;
-  });
+  const kit = signingKit();
+  const work = tempDir('signed-dnf');
+  const rpms = sampleRpms().filter((f) => /\/(etcskel-5\.0|filesystem-2\.3\.21)-/.test(f)).map((f) => kit.sign(f, kit.ed, join(work, basename(f))));
   assert.is(rpms.length, 2);
-  const signed = spawnSync('rpmsign', ['--define', '__gpg /usr/bin/gpg', '--define', `_gpg_path ${gnupg}`, '--define', '_gpg_name packager@example.org', '--addsign', ...rpms], { env: { ...process.env, LC_ALL: 'C' } });
-  assert.is(signed.status, 0, `rpmsign: ${signed.stderr.toString()}`);
   const store = sampleStore(rpms, 'signed-dnf-store');
   cli(['key', 'generate', 'repo'], store);
 
@@ -269,7 +258,7 @@ testWith(t, 'dnf with gpgcheck=1 repo_gpgcheck=1 installs rpmsign-signed package
     writeFileSync(join(root, 'dnf.conf'), '[main]\ninstall_weak_deps=0\nkeepcache=0\n');
     writeFileSync(join(root, 'repos', 'b.repo'), [
       '[b]', 'name=bazaar', `baseurl=${baseurl}repo/sample`, 'gpgcheck=1', `repo_gpgcheck=${repoGpgcheck ? 1 : 0}`,
-      `gpgkey=file://${join(work, 'packager.asc')} ${baseurl}repo/sample/repodata/repomd.xml.key`, '',
+      `gpgkey=file://${kit.ed.file} ${baseurl}repo/sample/repodata/repomd.xml.key`, '',
     ].join('\n'));
     const r = await runAsync('dnf', [
       '-y', `--installroot=${join(root, 'install')}`, '--releasever=1', `--config=${join(root, 'dnf.conf')}`, `--setopt=reposdir=${join(root, 'repos')}`,
@@ -285,7 +274,7 @@ testWith(t, 'dnf with gpgcheck=1 repo_gpgcheck=1 installs rpmsign-signed package
     assert.is(good.status, 0, `dnf install: ${good.out}`);
     assert.equal(await installed(good.root), ['etcskel', 'filesystem']);
     // Both keys were needed and imported: the packager's into the root's rpmdb, the repository's for the metadata.
-    assert.match(good.out, /Importing GPG key[\s\S]*Packager <packager@example\.org>/);
+    assert.match(good.out, /Importing GPG key[\s\S]*ed-signer <ed-signer@bazaar\.test>/);
     assert.match(good.out, /Importing GPG key[\s\S]*repo \(bazaar repository signing key\)/);
     assert.ok(server.requests.some((l) => /^GET \/repo\/sample\/repodata\/repomd\.xml\.asc 200 /.test(l)), server.requests.join('\n'));
     // The .rpm bazaar serves is the one rpmsign signed: rpmkeys, with the packager's key only, says so.
@@ -293,7 +282,7 @@ testWith(t, 'dnf with gpgcheck=1 repo_gpgcheck=1 installs rpmsign-signed package
     writeFileSync(served, Buffer.from(await (await fetch(`${server.url}repo/sample/Packages/etcskel-5.0-alt1.noarch.rpm`)).arrayBuffer()));
     const keyring = join(work, 'keyring');
     mkdirSync(keyring);
-    assert.is((await runAsync('rpmkeys', ['--root', keyring, '--import', join(work, 'packager.asc')])).status, 0);
+    assert.is((await runAsync('rpmkeys', ['--root', keyring, '--import', kit.ed.file])).status, 0);
     const checked = await runAsync('rpmkeys', ['--root', keyring, '--checksig', served]);
     assert.match(checked.stdout, /digests signatures OK/, checked.stdout + checked.stderr);
 
@@ -309,6 +298,7 @@ testWith(t, 'dnf with gpgcheck=1 repo_gpgcheck=1 installs rpmsign-signed package
   } finally {
     await proxy.close();
     await server.close();
+    kit.close();
     rmSync(work, { recursive: true, force: true });
   }
 });
