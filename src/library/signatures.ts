@@ -7,7 +7,7 @@
  *   const [r] = await verifyPackages(store, { files: ['foo-1.0-1.x86_64.rpm'] });
  *   r.ok; // false when a digest or signature fails, or a signing key is not trusted
  */
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { BazaarError } from '../errors.js';
 import { readPublicKeys } from '../pgp/index.js';
 import type { PgpKey } from '../pgp/index.js';
@@ -23,7 +23,21 @@ export interface KeyInfo { id: string; fingerprint: string; userIds: string[]; a
 
 const info = (k: PgpKey): KeyInfo => ({ id: k.keyId, fingerprint: k.fingerprint, userIds: k.userIds, algorithm: k.algorithm, created: k.created.toISOString() });
 
+/** Larger than any public key file (a key with thousands of certifications is a few MiB). */
+const KEY_FILE_MAX = 16 * 1024 * 1024;
+
+/** A regular file, opened as given: FIFOs and devices are refused before a read could block or run forever. */
+function regularFile(file: string, max?: number): string | null {
+  let st;
+  try { st = statSync(file); } catch (err) { return `${file}: cannot open: ${(err as Error).message}`; }
+  if (!st.isFile()) return `${file}: ${st.isDirectory() ? 'a directory' : 'not a regular file'}`;
+  if (max !== undefined && st.size > max) return `${file}: ${st.size} bytes is larger than any key file (at most ${max})`;
+  return null;
+}
+
 function readKeyFile(file: string): Buffer {
+  const problem = regularFile(file, KEY_FILE_MAX);
+  if (problem) throw new BazaarError('ERR_BAD_INPUT', problem, { data: { file } });
   try { return readFileSync(file); } catch (err) {
     throw new BazaarError('ERR_BAD_INPUT', `${file}: cannot read: ${(err as Error).message}`, { cause: err, data: { file } });
   }
@@ -48,6 +62,11 @@ export async function removeKey(store: Store, options: { key: string }): Promise
   const s = checkStore('removeKey', store);
   const o = checkOptions<typeof options>('removeKey', options, { key: 'string' });
   return info(await removeOp(s.dir, o.key));
+}
+
+/** The file's bytes; a read error (the file vanished, EIO) ends the stream as a truncation would. */
+async function* readStream(file: string): AsyncGenerator<Buffer> {
+  try { for await (const chunk of createReadStream(file)) yield chunk as Buffer; } catch { /* checksig sees the bytes read so far */ }
 }
 
 export interface PackageVerdict {
@@ -75,10 +94,9 @@ export async function verifyPackages(store: Store, options: { files?: string[]; 
   for (const f of o.keyFiles ?? []) keys.push(...await readPublicKeys(readKeyFile(f), f));
   const out: PackageVerdict[] = [];
   for (const file of o.files ?? []) {
-    const stream = createReadStream(file);
-    const opened = await new Promise<Error | null>((resolve) => { stream.once('open', () => resolve(null)); stream.once('error', resolve); });
-    if (opened) { out.push({ target: file, ok: false, verdict: 'NOT OK', items: [], signatures: [], error: `${file}: cannot open: ${opened.message}` }); continue; }
-    out.push({ target: file, ...await checksig(stream, keys, file) });
+    const problem = regularFile(file);
+    if (problem) { out.push({ target: file, ok: false, verdict: 'NOT OK', items: [], signatures: [], error: problem }); continue; }
+    out.push({ target: file, ...await checksig(readStream(file), keys, file) });
   }
   for (const ref of o.packages ?? []) {
     const found = await s.read((snap) => s.findPackage(snap, ref));

@@ -13,7 +13,7 @@ import { checksig } from '../rpm/index.js';
 import type { ChecksigResult } from '../rpm/index.js';
 import { entryAt } from './builds.js';
 import type { BuildEntry } from './builds.js';
-import { addBuildsToChannel, channelSettings, requireChannel } from './channels.js';
+import { channelSettings, commitChannelAdd, planChannelAdd, requireChannel } from './channels.js';
 import { readKeyring } from './keyring.js';
 import type { KnownVerdicts } from './signed-builds.js';
 import { readDamage } from './damage.js';
@@ -74,10 +74,11 @@ export async function addPackages(store: Store, paths: AddPath[], options: AddOp
       return await store.write(async (tx) => {
         used.clear();
         if (options.channel !== undefined) await requireChannel(store, tx, options.channel);
-        const { results, builds } = await applyPrepared(store, tx, prepared, used, rewrite, options, refused);
-        if (options.channel !== undefined) {
-          await addBuildsToChannel(store, tx, options.channel, builds, `add ${results.length} package${results.length === 1 ? '' : 's'} from files`, known);
-        }
+        const { results, builds, commitPackages } = await applyPrepared(store, tx, prepared, used, rewrite, options, refused);
+        // the channel's checks come before anything is written, so a refusal leaves no trace
+        const plan = options.channel === undefined ? null : await planChannelAdd(store, tx, options.channel, builds, known);
+        await commitPackages();
+        if (plan) await commitChannelAdd(tx, plan, `add ${results.length} package${results.length === 1 ? '' : 's'} from files`);
         return results;
       });
     } catch (err) {
@@ -132,9 +133,9 @@ async function prepareAll(store: Store, paths: AddPath[], rewrite: ReadonlySet<O
   return out;
 }
 
-/** Turns prepared packages into build records in `tx`; `used` collects what gets committed. */
+/** Turns prepared packages into build records in `tx` (`commitPackages` writes them); `used` collects what gets committed. */
 async function applyPrepared(store: Store, tx: Transaction, prepared: Array<PreparedPackage | null>, used: Set<StagedObject>, rewrite: ReadonlySet<ObjectId>,
-  options: AddOptions, refusedBefore: ReadonlyMap<number, AddResult>): Promise<{ results: AddResult[]; builds: BuildEntry[] }> {
+  options: AddOptions, refusedBefore: ReadonlyMap<number, AddResult>): Promise<{ results: AddResult[]; builds: BuildEntry[]; commitPackages: () => Promise<void> }> {
   const unpack = options.unpack === true;
   const records = new Map<string, { record: BuildRecord; changed: boolean; value: ObjectId | null; from?: string }>();
   const results: AddResult[] = [];
@@ -214,10 +215,10 @@ async function applyPrepared(store: Store, tx: Transaction, prepared: Array<Prep
     }
     builds.push({ name: record.name, key: record.key, nevra: record.nevra, value: id });
   }
-  if (changes.length) {
-    await tx.update(PACKAGES_BRANCH, changes, `add ${changes.length} package${changes.length === 1 ? '' : 's'}\n\n${lines.join('\n')}`);
-  }
-  return { results, builds };
+  const commitPackages = async (): Promise<void> => {
+    if (changes.length) await tx.update(PACKAGES_BRANCH, changes, `add ${changes.length} package${changes.length === 1 ? '' : 's'}\n\n${lines.join('\n')}`);
+  };
+  return { results, builds, commitPackages };
 }
 
 /** A path `add` may read: a regular file (FIFOs, sockets and devices are refused before opening). */

@@ -135,12 +135,15 @@ export async function setChannelSignatureRule(store: Store, name: string, requir
   });
 }
 
+/** A channel change worked out and checked, not yet written (planChannelAdd, then commitChannelAdd). */
+export interface ChannelAddPlan { name: string; list: BuildEntry[]; unchanged: string[]; updated: string[] }
+
 /**
- * Puts stored builds into a channel as one commit in `tx`. A build the channel holds with
- * the same record is left as it is; one it holds with an older record of the same build
- * (fewer signature variants) is updated to the store's record.
+ * Works out which builds would change the channel and checks that it may take them (its
+ * signature rule: signed-builds.ts), writing nothing: a caller that also writes other
+ * branches plans first, so a refusal leaves no trace.
  */
-export async function addBuildsToChannel(store: Store, tx: Transaction, name: string, builds: readonly BuildEntry[], why?: string, known?: KnownVerdicts): Promise<ChannelChange> {
+export async function planChannelAdd(store: Store, tx: Transaction, name: string, builds: readonly BuildEntry[], known?: KnownVerdicts): Promise<ChannelAddPlan> {
   const { settings } = await channelSettings(store, tx, name);
   const branch = channelBranch(name);
   const fresh = new Map<string, BuildEntry>();
@@ -154,9 +157,26 @@ export async function addBuildsToChannel(store: Store, tx: Transaction, name: st
   }
   const list = [...fresh.values()];
   if (settings.requireSignature) await requireSignedBuilds(store.dir, tx, name, list, known);
+  return { name, list, unchanged, updated };
+}
+
+/** Writes a planned channel change as one commit in `tx`. */
+export async function commitChannelAdd(tx: Transaction, plan: ChannelAddPlan, why?: string): Promise<ChannelChange> {
+  const { name, list, unchanged, updated } = plan;
+  const branch = channelBranch(name);
   const commit = list.length === 0 ? (tx.head(branch) as string) : await tx.update(branch, list.map((b) => ({ path: pathOf(b), id: b.value })),
     commitMessage(`add ${plural(list.length, 'package')} to ${name}`, why, list.map((b) => `+ ${b.nevra} ${b.value}`)));
   return { commit, added: list.filter((b) => !updated.includes(b.nevra)).map((b) => b.nevra), removed: [], unchanged, updated };
+}
+
+/**
+ * Puts stored builds into a channel as one commit in `tx`. A build the channel holds with
+ * the same record is left as it is; one it holds with an older record of the same build
+ * (fewer signature variants) is updated to the store's record. A channel that requires
+ * signatures refuses (ERR_SIGNATURE) a build its keyring does not vouch for.
+ */
+export async function addBuildsToChannel(store: Store, tx: Transaction, name: string, builds: readonly BuildEntry[], why?: string, known?: KnownVerdicts): Promise<ChannelChange> {
+  return commitChannelAdd(tx, await planChannelAdd(store, tx, name, builds, known), why);
 }
 
 /** Builds of the store named by `refs` (NEVRA, name with one build, build id: builds.ts). */

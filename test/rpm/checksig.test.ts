@@ -6,6 +6,7 @@
  * in every -v line, and in the exit code; and on every package of the corpus.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -87,6 +88,37 @@ testWith(t, 'every corpus package: the verdicts and -v lines of rpmkeys with no 
   assert.is(ours(results, true), oracle(null, files, true, emptyDb));
   assert.ok(results.some((r) => r.items.some((i) => /^Header V3 RSA/.test(i.description))), 'v3 signatures are among them');
   assert.ok(results.some((r) => r.items.some((i) => /EdDSA/.test(i.description))), 'EdDSA signatures are among them');
+});
+
+testWith(t, 'hostile input: truncated at every part, empty, a directory, a device; key files that are not keys: one line each, exit 1 or 2, no key stored', ['rpmbuild', 'rpmkeys'], async () => {
+  const dir = tempDir('checksig-hostile');
+  const [base] = unsignedPackages(['hostile']) as [string];
+  const bytes = readFileSync(base);
+  const emptyDb = tempDir('rpmdb-empty');
+  const cuts = [0, 50, 96, 120, 400, 1000, 2000, bytes.length - 100, bytes.length - 1];
+  const files = cuts.map((n) => { const f = join(dir, `cut-${n}.rpm`); writeFileSync(f, bytes.subarray(0, n)); return f; });
+  const store = freshStore('checksig-hostile');
+  const results = await verifyPackages(await Store.open(store), { files });
+  assert.is(ours(results, false), oracle(null, files, false, emptyDb), 'what rpmkeys says of each truncation');
+  assert.ok(results.every((r) => !r.ok), 'every cut is NOT OK');
+  for (const args of [[dir], ['/dev/zero'], files.slice(0, 2)]) {
+    const r = bazaarFast(['verify', ...args, '--store', store]);
+    assert.is(r.status, 1, args.join(' '));
+    assert.is(r.stdout, args.map((a) => `${a}: NOT OK\n`).join(''));
+    assert.is(r.stderr.trim().split('\n').length, args.length, 'one line each on stderr');
+    assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+  const sparse = join(dir, 'huge.asc');
+  writeFileSync(sparse, ''); truncateSync(sparse, 17 * 1024 * 1024);
+  const garbage = join(dir, 'garbage.asc');
+  writeFileSync(garbage, '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBF\n-----END PGP PUBLIC KEY BLOCK-----\n');
+  for (const f of [dir, '/dev/zero', sparse, garbage, base, join(dir, 'absent.asc')]) {
+    const r = bazaarFast(['key', 'import', f, '--store', store]);
+    assert.is(r.status, 2, f);
+    assert.is(r.stderr.trim().split('\n').length, 1, `${f}: one line: ${r.stderr}`);
+    assert.not.match(r.stderr, /\n\s+at /);
+  }
+  assert.is(bazaarFast(['key', 'ls', '--store', store]).stdout, '', 'no key stored');
 });
 
 t.run();
