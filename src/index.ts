@@ -23,8 +23,9 @@ export {
   addImageLayer, auditImages, bootImage, checkoutImage, cherryPick, createImage, createLayer, deleteImage, deleteLayer, diffImage, exportImage, imageLog, importInstalledRoot, importLayer,
   installPackages, linkedImages, linkImage, listGroups, listImages, listLayers, setGroup, removePackages, renameImage, rollbackImage, setLinkPolicy, showImage, showLayer, syncImage,
   unlinkImage, upgradeImageLayer, upgradeLayer, upgradePackages,
+  exportSigningKey, generateSigningKey,
 } from './library/index.js';
-export type { KeyInfo, PackageVerdict } from './library/index.js';
+export type { KeyInfo, PackageVerdict, SigningKeySummary } from './library/index.js';
 export type { CheckoutMode, CheckoutProgress, CheckoutResult, ExportFormat, ExportResult } from './checkout/index.js';
 export type { AuditEntry, FamilyResult, LayerAuditEntry } from './linked/index.js';
 export { isBroken } from './linked/index.js';

@@ -12,3 +12,5 @@ export {
 } from './channels.js';
 export { importKeys, listKeys, removeKey, verifyPackages } from './signatures.js';
 export type { KeyInfo, PackageVerdict } from './signatures.js';
+export { exportSigningKey, generateSigningKey } from './signing-keys.js';
+export type { SigningKeySummary } from './signing-keys.js';

@@ -5,3 +5,7 @@ export { ALGORITHMS, HASHES, PgpFormatError, parseSignature, readPacket } from '
 export type { Signature } from './packets.js';
 export { SignatureCheck, verifyDetached } from './verify.js';
 export type { VerifyResult } from './verify.js';
+export { generateSigningKey, SIGNING_ALGORITHMS } from './generate.js';
+export type { GeneratedKey, SigningAlgorithm } from './generate.js';
+export { loadSigningKey, signDetached } from './sign.js';
+export type { SigningKey, SigningKeyInfo } from './sign.js';

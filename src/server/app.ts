@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
+import { RepositorySigner } from './repo-signer.js';
 import type { Store } from '../store/index.js';
 import { TokenCheck } from './auth.js';
 import { errorBody, errorResponse } from './http-error.js';
@@ -41,6 +42,11 @@ export interface AppOptions {
    * from a request's Host header, which the client writes.
    */
   publicUrl?: string;
+  /**
+   * The repository signing key that signs every channel's repomd.xml (`bazaar serve
+   * --signing-key`); default: the store's newest signing key, none when it has none.
+   */
+  signingKey?: string;
   /** The snapshots reads share (serve.ts passes its own, to drop its lease on stopping). */
   snapshots?: SnapshotPool;
 }
@@ -64,7 +70,7 @@ export function readScope(path: string): string {
 export function createApp(store: Store, options: AppOptions = {}): Hono {
   const log = options.log ?? (() => {});
   const tokens = new TokenCheck(store.dir, log);
-  const cache = new RepoCache(store, log);
+  const cache = new RepoCache(store, log, new RepositorySigner(store.dir, options.signingKey));
   const reads = options.snapshots ?? new SnapshotPool(store);
   // strict: false — `/repo/sample` and `/repo/sample/` are one route, as clients write both.
   const app = new Hono({ strict: false });

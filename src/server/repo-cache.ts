@@ -4,10 +4,13 @@
  * `<store>/cache/rpmmd/<channel>/<commit>/`:
  *
  *   repodata/repomd.xml, repodata/<sha256>-{primary,filelists,other}.xml.gz
+ *   repodata/repomd.xml.asc, repodata/repomd.xml.key   with a signing key (docs/repo-signing.md):
+ *                   the detached signature of that repomd.xml and the public key
  *   packages.json   {href: {rpm, size}}: which stored .rpm each `location href` names
  *   sums            the seal: every file's sha256 and size, checked before a generation
  *                   is first served by a process (a damaged one is generated again)
  *
+ * A signed generation's directory is `<commit>.<keyid>` (another key, another directory).
  * A generation is written into a temp directory beside it and renamed into place whole,
  * so a reader sees all of one generation or none of it; the commit in the name makes an
  * entry immutable (a new channel state is a new directory). The generation a new one
@@ -17,13 +20,14 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
 import { formatNevraWithEpoch, formatNvra, LEAD_SIZE, RpmHeader } from '../rpm/index.js';
 import { createrepoOrder, formatPackage, writeRepository } from '../rpmmd/index.js';
 import type { Formatted, FormattedPackage, RepoPackage } from '../rpmmd/index.js';
 import { CACHE_TMP_PREFIX, channelBranch, channelSettings, checkSealedDir, pruneRpmmd, readDerived, rpmmdCacheDir, rpmmdGenerationDir, sealDir, servedVariant, signatureHeaderOf, TaskPool, writeDerived } from '../store/index.js';
 import type { BuildRecord, ObjectId, Snapshot, Store } from '../store/index.js';
+import type { ActiveSigningKey, RepositorySigner } from './repo-signer.js';
 
 /** The `.rpm` behind one `location href`. */
 export interface RepoFile { rpm: ObjectId; size: number }
@@ -32,6 +36,8 @@ export interface RepoFile { rpm: ObjectId; size: number }
 export interface RepoGeneration {
   channel: string;
   commit: string;
+  /** The key id that signed its repomd.xml, or null. */
+  signedBy: string | null;
   dir: string;
   packages: Map<string, RepoFile>;
 }
@@ -104,14 +110,14 @@ export async function repoPackageOf(store: Store, record: BuildRecord, href: str
 }
 
 /** The generation in `dir`, whose seal was checked (or which was just written). */
-function loadGeneration(channel: string, commit: string, dir: string): RepoGeneration | null {
+function loadGeneration(channel: string, commit: string, signedBy: string | null, dir: string): RepoGeneration | null {
   let text: string;
   try { text = readFileSync(join(dir, 'packages.json'), 'utf8'); } catch (err) {
     if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
     throw err;
   }
   const raw = JSON.parse(text) as Record<string, RepoFile>;
-  return { channel, commit, dir, packages: new Map(Object.entries(raw)) };
+  return { channel, commit, signedBy, dir, packages: new Map(Object.entries(raw)) };
 }
 
 export class RepoCache {
@@ -122,23 +128,26 @@ export class RepoCache {
   /** Formatted fragments by record id and href, bounded by their size. */
   private readonly formatted = new FragmentCache(64 << 20);
 
-  constructor(private readonly store: Store, private readonly onNotice: (line: string) => void = () => {}) {}
+  /** `signer`: the key that signs each generation's repomd.xml, when the store has one. */
+  constructor(private readonly store: Store, private readonly onNotice: (line: string) => void = () => {}, private readonly signer?: RepositorySigner) {}
 
   /** The generation of the channel's state in `view`, generated (once) if not cached. */
   async generation(view: Snapshot, channel: string): Promise<RepoGeneration> {
     // The channel's head is in the snapshot's state: a known generation costs no git read.
     const head = view.head(channelBranch(channel));
+    const key = (await this.signer?.current()) ?? null;
+    const signedBy = key?.keyId ?? null;
     const known = this.current.get(channel);
-    if (head !== null && known && known.commit === head) return known;
+    if (head !== null && known && known.commit === head && known.signedBy === signedBy) return known;
     const { commit } = await channelSettings(this.store, view, channel);
-    const dir = rpmmdGenerationDir(this.store.dir, channel, commit);
-    const found = await this.checked(channel, commit, dir);
+    const dir = rpmmdGenerationDir(this.store.dir, channel, commit, signedBy);
+    const found = await this.checked(channel, commit, signedBy, dir);
     if (found) return this.remember(found);
-    const key = `${channel}\0${commit}`;
-    let pending = this.building.get(key);
+    const building = `${channel}\0${basename(dir)}`;
+    let pending = this.building.get(building);
     if (!pending) {
-      pending = this.generate(channel, commit, dir).finally(() => this.building.delete(key));
-      this.building.set(key, pending);
+      pending = this.generate(channel, commit, key, dir).finally(() => this.building.delete(building));
+      this.building.set(building, pending);
     }
     return this.remember(await pending);
   }
@@ -148,9 +157,9 @@ export class RepoCache {
    * does not (damaged, or written before generations were sealed) is moved out of the way
    * and removed, to be generated again: never served.
    */
-  private async checked(channel: string, commit: string, dir: string): Promise<RepoGeneration | null> {
+  private async checked(channel: string, commit: string, signedBy: string | null, dir: string): Promise<RepoGeneration | null> {
     const seal = await checkSealedDir(dir);
-    if (seal === 'ok') return loadGeneration(channel, commit, dir);
+    if (seal === 'ok') return loadGeneration(channel, commit, signedBy, dir);
     if (seal === 'absent') return null;
     if (seal === 'damaged') this.onNotice(`channel ${channel}: the cached rpm-md of ${commit.slice(0, 12)} was damaged; generating it again`);
     const aside = join(rpmmdCacheDir(this.store.dir, channel), `${CACHE_TMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -164,9 +173,9 @@ export class RepoCache {
 
   private remember(gen: RepoGeneration): RepoGeneration {
     const before = this.current.get(gen.channel);
-    if (!before || before.commit !== gen.commit) {
+    if (!before || before.dir !== gen.dir) {
       this.current.set(gen.channel, gen);
-      if (before) this.prune(gen.channel, [gen.commit, before.commit]);
+      if (before) this.prune(gen.channel, [basename(gen.dir), basename(before.dir)]);
     }
     return gen;
   }
@@ -176,7 +185,7 @@ export class RepoCache {
     try { pruneRpmmd(this.store.dir, channel, keep); } catch { /* derived: what is left is pruned by the next gc */ }
   }
 
-  private async generate(channel: string, commit: string, dir: string): Promise<RepoGeneration> {
+  private async generate(channel: string, commit: string, key: ActiveSigningKey | null, dir: string): Promise<RepoGeneration> {
     const started = Date.now();
     const index = await this.store.indexOf(commit);
     const packages = new Map<string, RepoFile>();
@@ -208,6 +217,7 @@ export class RepoCache {
     try {
       // The channel's commit time would do as revision too; the commit itself says which state it is.
       const result = await writeRepository(inputs, tmp, { revision: commit });
+      if (key) await signRepomd(result.repodata, key);
       await writeFile(join(tmp, 'packages.json'), JSON.stringify(Object.fromEntries(packages)), { flag: 'wx' });
       await sealDir(tmp);
       try {
@@ -218,12 +228,12 @@ export class RepoCache {
         await rm(tmp, { recursive: true, force: true });
       }
       if (result.skipped.length) this.onNotice(`channel ${channel}: ${result.skipped.length} package(s) left out of the metadata, as createrepo_c would: ${result.skipped.map((s) => s.href).join(', ')}`);
-      this.onNotice(`channel ${channel}: rpm-md for ${commit.slice(0, 12)} generated (${inputs.length} packages, ${Date.now() - started} ms)`);
+      this.onNotice(`channel ${channel}: rpm-md for ${commit.slice(0, 12)} generated (${inputs.length} packages${key ? `, signed by ${key.name} ${key.keyId}` : ''}, ${Date.now() - started} ms)`);
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
       throw err;
     }
-    const gen = loadGeneration(channel, commit, dir);
+    const gen = loadGeneration(channel, commit, key?.keyId ?? null, dir);
     if (!gen) throw new BazaarError('ERR_STORE_DAMAGED', `the rpm-md cache for channel ${channel} vanished as it was written (${dir})`);
     return gen;
   }
@@ -252,7 +262,8 @@ export class RepoCache {
     if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.')) return null;
     const here = join(gen.dir, 'repodata', name);
     if (statSafe(here)) return here;
-    if (name === 'repomd.xml') return null;
+    // These three change together: another generation's would not match this repomd.xml.
+    if (UNIQUE_PER_GENERATION.has(name)) return null;
     const root = rpmmdCacheDir(this.store.dir, gen.channel);
     let names: string[];
     try { names = readdirSync(root); } catch { return null; }
@@ -263,6 +274,19 @@ export class RepoCache {
     }
     return null;
   }
+}
+
+/** Files that have one name in every generation (the documents are named by their checksum). */
+export const UNIQUE_PER_GENERATION: ReadonlySet<string> = new Set(['repomd.xml', 'repomd.xml.asc', 'repomd.xml.key']);
+
+/**
+ * `repomd.xml.asc`, the detached signature of the exact bytes of `repomd.xml`, and
+ * `repomd.xml.key`, the public key (dnf's `repo_gpgcheck`, zypper's `repo_gpgcheck`).
+ */
+async function signRepomd(repodata: string, key: ActiveSigningKey): Promise<void> {
+  const repomd = readFileSync(join(repodata, 'repomd.xml'));
+  await writeFile(join(repodata, 'repomd.xml.asc'), await key.sign(repomd), { flag: 'wx' });
+  await writeFile(join(repodata, 'repomd.xml.key'), key.publicArmored, { flag: 'wx' });
 }
 
 function statSafe(path: string): boolean {

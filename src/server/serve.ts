@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { BazaarError } from '../errors.js';
+import { exportSigningKey } from '../library/index.js';
 import type { Store } from '../store/index.js';
 import { createApp } from './app.js';
 import { errorBody } from './http-error.js';
@@ -103,6 +104,8 @@ function listenError(err: NodeJS.ErrnoException, host: string, port: number): Ba
 }
 
 export async function serve(store: Store, options: ServeOptions = {}): Promise<RunningServer> {
+  // A signing key named but not in the store: refused before listening, not on the first request.
+  if (options.signingKey !== undefined) await exportSigningKey(store, { name: options.signingKey });
   const log = options.log ?? ((line: string) => process.stderr.write(`bazaar serve: ${line}\n`));
   const logRequest = options.logRequest ?? ((line: string) => process.stderr.write(`${line}\n`));
   const snapshots = new SnapshotPool(store);

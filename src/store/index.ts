@@ -54,6 +54,8 @@ export type { StoreBackends } from './store-backends.js';
 export { TaskPool } from './task-pool.js';
 export { createToken, describeNeed, findToken, grants, readTokens, revokeToken, tokensPath } from './tokens.js';
 export type { TokenRecord } from './tokens.js';
+export { checkSigningKeyName, readSigningKey, signingKeyNames, signingKeysDir, writeSigningKey } from './signing-keys.js';
+export type { StoredSigningKey } from './signing-keys.js';
 export type { Transaction } from './transaction.js';
 export { StoreMemory } from './caches/store-memory.js';
 export { storedVerdict, untrustedReason } from './signed-builds.js';

@@ -55,7 +55,7 @@ const HOSTILE: Array<[string, string]> = [
 function placeholders(fx: Fixture): Record<string, string> {
   return {
     RPM: fx.rpm, DIR: fx.tree, PKG: 'sed', NAME: 'sed', GLOB: 'se*', ID: fx.id, CH: 'c', NEWCH: 'n1', REV: 'HEAD', LAYERV: 'z@1.0.0',
-    LAYER: 'q', RANGE: 'q@1', IMAGE: 'q', IMAGEV: 'w@1.0.0', V: '1.0.0', COMMIT: 'HEAD', OUT: join(scratch, 'out', String(outs++)),
+    LAYER: 'q', RANGE: 'q@1', KEY: 'k', NEWKEY: 'k2', IMAGE: 'q', IMAGEV: 'w@1.0.0', V: '1.0.0', COMMIT: 'HEAD', OUT: join(scratch, 'out', String(outs++)),
     URL: 'http://127.0.0.1:1/', G: 'g', POLICY: 'sync:all', CHILD: 'kid', PARENT: 'q', A: '1.0-alt1', B: '1.1-alt1', TOKEN: 'r',
   };
 }
@@ -111,6 +111,8 @@ const FORMS: Form[] = [
   { words: ['token', 'create'], args: [], needs: ['--scope', 'read'] },
   { words: ['token', 'ls'], args: [] },
   { words: ['token', 'revoke'], args: ['TOKEN'] },
+  { words: ['key', 'generate'], args: ['NEWKEY'] },
+  { words: ['key', 'export'], args: ['KEY'] },
   { words: ['push'], args: ['URL', 'RPM'] },
   { words: ['pull'], args: ['URL', 'IMAGE', 'OUT'] },
   { words: ['upload-overlay'], args: ['URL', 'IMAGE', 'DIR'] },
@@ -137,6 +139,7 @@ async function baseFixture(): Promise<Fixture> {
   await ok(['image', 'create', 'kid@1.0.0', '--nodeps', '--layer', 'q@1']);
   await ok(['group', 'set', 'g', 'sed']);
   await ok(['token', 'create', '--scope', 'read', '--name', 'r']);
+  await ok(['key', 'generate', 'k']);
   const tree = join(scratch, 'tree');
   mkdirSync(join(tree, 'etc'), { recursive: true });
   writeFileSync(join(tree, 'etc', 'motd'), 'hello\n');

@@ -102,6 +102,28 @@ t('gc removes the rpm-md of channels deleted or renamed; of a live one, generati
   assert.match(renamed.primary.toString(), '<name>sed</name>', 'the renamed channel is served under its new name');
 });
 
+t('gc keeps signed rpm-md generations (<commit>.<keyid>) as it keeps unsigned ones: the head\'s and the one before', async () => {
+  const dir = freshStore('rpmmd-gc-signed');
+  const store = await Store.open(dir);
+  const rpms = binaries().filter((f) => /\/(sed|grep)-/.test(f));
+  await store.add(rpms);
+  await createChannel(store, 'c');
+  await addToChannel(store, 'c', [nevraOf(rpms[0])]);
+  const first = (await store.read(async (s) => s.head(channelBranch('c')))) as string;
+  await served((await appFor(dir)).app, 'c'); // unsigned
+  assert.is(bazaar(['key', 'generate', 'repo', '--store', dir]).status, 0);
+  await served((await appFor(dir)).app, 'c'); // signed
+  await addToChannel(store, 'c', [nevraOf(rpms[1])]);
+  const head = (await store.read(async (s) => s.head(channelBranch('c')))) as string;
+  await served((await appFor(dir)).app, 'c'); // signed, by a server that saw none of the others (it prunes none)
+  const names = readdirSync(rpmmdCacheDir(dir, 'c')).sort();
+  const keyId = names.find((n) => n.startsWith(`${head}.`))?.slice(head.length + 1) as string;
+  assert.match(keyId, /^[0-9a-f]{16}$/, names.join(' '));
+  assert.equal(names, [first, `${first}.${keyId}`, `${head}.${keyId}`].sort(), 'three generations, two of them signed');
+  await (await Store.open(dir, { now: () => Date.now() + 2 * 3600_000 })).gc();
+  assert.equal(readdirSync(rpmmdCacheDir(dir, 'c')).sort(), [`${first}.${keyId}`, `${head}.${keyId}`].sort(), 'the head\'s and the newest before it stay');
+});
+
 t('library gc prunes the checkout cache as bazaar gc does', async () => {
   const checkedOut = async (): Promise<Store> => {
     const store = await newStore();

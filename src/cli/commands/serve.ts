@@ -49,6 +49,7 @@ export async function serveUntilSignal(store: Store, input: Pick<CommandInput, '
     privateReads: options.private === true || (await readStoreConfig(store.dir)).server.privateReads,
     ...(options['max-upload'] === undefined ? {} : { maxUploadBytes: sizeOf(options['max-upload'] as string) }),
     ...(options['public-url'] === undefined ? {} : { publicUrl: publicUrlOf(options['public-url'] as string) }),
+    ...(options['signing-key'] === undefined ? {} : { signingKey: options['signing-key'] as string }),
     log: (line) => input.notice(line),
   });
   const line = `bazaar serving ${input.storeDir} at ${running.url}\n`;
@@ -68,11 +69,12 @@ export const SERVE_OPTIONS = {
   'max-upload': { type: 'string', describe: 'largest accepted upload (default 1G; e.g. 500M)' },
   private: { type: 'boolean', describe: 'reads need a token with scope read too (or publish:C, for channel C)' },
   'public-url': { type: 'string', describe: 'the URL clients reach the server at, for the baseurls of /repo/ (default: paths from the root)' },
+  'signing-key': { type: 'string', describe: "the signing key ('bazaar key generate') that signs each repomd.xml (default: the newest; none: unsigned)" },
 } as const;
 
 export const serve: Command = {
   name: 'serve',
-  usage: 'bazaar serve [--host 127.0.0.1] [--port 8080] [--store DIR] [--private] [--max-upload SIZE] [--public-url URL]',
+  usage: 'bazaar serve [--host 127.0.0.1] [--port 8080] [--store DIR] [--private] [--max-upload SIZE] [--public-url URL] [--signing-key NAME]',
   help: `Serves the store over HTTP until SIGTERM or SIGINT, printing its URL on stdout and
 one line per request on stderr (method, path, status, bytes, milliseconds):
 
@@ -85,6 +87,9 @@ Reads are open unless --private is given or the store's config.json says
 publish:CHANNEL token reads that channel's repository and /v1/channels/CHANNEL).
 --public-url names the URL clients reach the server at (behind a proxy, say): GET
 /repo/ lists absolute baseurls under it, else paths from the server's root.
+With a repository signing key in the store ('bazaar key generate'), every repodata/
+also has repomd.xml.asc and repomd.xml.key, signed by the newest key or the one
+--signing-key names (docs/repo-signing.md).
 
 The server only reads through the store's lock-free snapshots, so 'bazaar add' and the
 other commands keep working on the same store meanwhile. See docs/http-api.md.

@@ -13,8 +13,11 @@ import { channelNames } from '../../store/index.js';
 import type { Store } from '../../store/index.js';
 import type { Reads } from '../snapshots.js';
 import { notFound } from '../http-error.js';
+import { UNIQUE_PER_GENERATION } from '../repo-cache.js';
 import type { RepoCache } from '../repo-cache.js';
 import { sendObject, webStream } from '../send.js';
+
+const TYPES: Array<[string, string]> = [['.xml', 'application/xml'], ['.gz', 'application/gzip'], ['.asc', 'application/pgp-signature'], ['.key', 'application/pgp-keys']];
 
 /** Repodata files up to this size are read whole and kept; larger ones stream from disk. */
 const SMALL = 1 << 20;
@@ -62,9 +65,9 @@ export function repoRoutes(store: Store, reads: Reads, cache: RepoCache, publicU
   app.get('/:channel/repodata/:file', async (c) => {
     const { channel, file } = c.req.param();
     let gen = await reads.read((view) => cache.generation(view, channel));
-    const type = file.endsWith('.xml') ? 'application/xml' : file.endsWith('.gz') ? 'application/gzip' : 'application/octet-stream';
-    // repomd.xml changes with the channel; the documents are named by their checksum.
-    const cacheControl = file === 'repomd.xml' ? 'no-cache' : 'public, max-age=31536000, immutable';
+    const type = TYPES.find(([suffix]) => file.endsWith(suffix))?.[1] ?? 'application/octet-stream';
+    // repomd.xml (and its signature and key) change with the channel; the documents are named by their checksum.
+    const cacheControl = UNIQUE_PER_GENERATION.has(file) ? 'no-cache' : 'public, max-age=31536000, immutable';
     const small = smallFiles.get(join(gen.dir, 'repodata', file));
     if (small) return send(c, small, type, cacheControl);
     let path = cache.repodataFile(gen, file);

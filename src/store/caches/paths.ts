@@ -44,9 +44,16 @@ export function cacheTmpOwner(name: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** The rpm-md the server generates for a channel, one directory per channel commit (server/repo-cache.ts). */
+/**
+ * The rpm-md the server generates for a channel, one directory per channel commit
+ * (server/repo-cache.ts): `<commit>`, or `<commit>.<keyid>` when signed by that key (a
+ * new signing key makes a new directory, never a change to a sealed one).
+ */
 export function rpmmdCacheDir(root: string, channel: string): string { return join(root, 'cache', 'rpmmd', channel); }
-export function rpmmdGenerationDir(root: string, channel: string, commit: string): string { return join(rpmmdCacheDir(root, channel), commit); }
+export function rpmmdGenerationName(commit: string, signedBy: string | null): string { return signedBy === null ? commit : `${commit}.${signedBy}`; }
+export function rpmmdGenerationDir(root: string, channel: string, commit: string, signedBy: string | null = null): string { return join(rpmmdCacheDir(root, channel), rpmmdGenerationName(commit, signedBy)); }
+/** The channel commit a generation directory is of. */
+export function rpmmdGenerationCommit(name: string): string { return name.split('.')[0]; }
 
 /**
  * Boot sets (boot/boot-cache.ts, docs/netboot.md): `layers/<tree>.squashfs` per layer

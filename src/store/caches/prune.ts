@@ -10,7 +10,7 @@ import { isErrno } from '../../errors.js';
 import { fsEvent, removeFile, removeTree } from '../../fs/index.js';
 import type { ObjectId } from '../layout.js';
 import { processAlive } from '../process-id.js';
-import { bootCacheDir, CACHE_TMP_PREFIX, COMMIT_KEYED_DIRS, cacheDir, cacheTmpOwner, checkoutFilesDir, checkoutTreesDir, rpmmdCacheDir } from './paths.js';
+import { bootCacheDir, CACHE_TMP_PREFIX, COMMIT_KEYED_DIRS, cacheDir, cacheTmpOwner, checkoutFilesDir, checkoutTreesDir, rpmmdCacheDir, rpmmdGenerationCommit } from './paths.js';
 
 /** What gc keeps: the caches of these commits, objects and channels. */
 export interface CacheKeep {
@@ -58,9 +58,12 @@ export function pruneCaches(root: string, keep: CacheKeep): void {
   for (const channel of names(rpmmd)) {
     const head = keep.channels.get(channel);
     if (head === undefined) { pruneRpmmd(root, channel, []); continue; }
-    const others = names(rpmmdCacheDir(root, channel)).filter((n) => n !== head && !n.startsWith('.'));
+    // The head's generations, signed or not (rpmmdGenerationName), and the newest other one.
+    const all = names(rpmmdCacheDir(root, channel)).filter((n) => !n.startsWith('.'));
+    const heads = all.filter((n) => rpmmdGenerationCommit(n) === head);
+    const others = all.filter((n) => rpmmdGenerationCommit(n) !== head);
     const newest = others.map((n) => ({ n, at: lstatSync(join(rpmmdCacheDir(root, channel), n), { throwIfNoEntry: false })?.mtimeMs ?? 0 })).sort((a, b) => b.at - a.at)[0];
-    pruneRpmmd(root, channel, newest ? [head, newest.n] : [head], { now: keep.now, graceMs: CACHE_GRACE_MS });
+    pruneRpmmd(root, channel, newest ? [...heads, newest.n] : heads, { now: keep.now, graceMs: CACHE_GRACE_MS });
   }
 }
 
