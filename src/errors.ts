@@ -41,7 +41,8 @@ export type ErrorCode =
   | 'ERR_UNAUTHORIZED'
   | 'ERR_FORBIDDEN'
   | 'ERR_TOO_LARGE'
-  | 'ERR_TOKEN';
+  | 'ERR_TOKEN'
+  | 'ERR_UPSTREAM';
 
 /**
  * What a refusal is about, where a code covers more than one case: `data.reason`, stable

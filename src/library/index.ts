@@ -10,3 +10,5 @@ export {
   addToChannel, channelLog, createChannel, deleteChannel, diffChannel, listChannels, listPins, pinPackage, publishToChannel, removeFromChannel, removePackage,
   renameChannel, restoreChannel, showChannel, unpinPackage,
 } from './channels.js';
+export { addMirror, listMirrors, removeMirror, syncMirror } from './mirrors.js';
+export type { MirrorInfo } from './mirrors.js';
