@@ -43,7 +43,8 @@ export type ErrorCode =
   | 'ERR_TOO_LARGE'
   | 'ERR_TOKEN'
   | 'ERR_KEY'
-  | 'ERR_SIGNATURE';
+  | 'ERR_SIGNATURE'
+  | 'ERR_UPSTREAM';
 
 /**
  * What a refusal is about, where a code covers more than one case: `data.reason`, stable

@@ -1,5 +1,7 @@
 export { readRepository } from './read-repository.js';
 export { readPrimary, PrimaryScanner } from './primary-reader.js';
+export type { PrimaryPackage, ReadPrimaryOptions } from './primary-reader.js';
+export type { RepomdEntry } from './repomd.js';
 export { parseRepomd, primaryPath } from './repomd.js';
 export { createrepoOrder } from './write/createrepo-order.js';
 export { formatPackage } from './write/format-package.js';

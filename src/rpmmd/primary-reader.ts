@@ -65,7 +65,7 @@ function nameEnd(text: string, from: number, to: number): number {
 }
 
 /** The tags this reader acts on, most frequent first; any other tag is ''. */
-const TAGS = ['rpm:entry', 'package', 'name', 'arch', 'version', 'location', 'format', 'file', ...Object.keys(SECTIONS)];
+const TAGS = ['rpm:entry', 'package', 'name', 'arch', 'version', 'location', 'format', 'file', ...Object.keys(SECTIONS), 'checksum', 'size'];
 
 /**
  * The tag named by text[from, to) as one of TAGS, without slicing: a new string per tag
@@ -81,11 +81,11 @@ function tagName(text: string, from: number, to: number): string {
  * Reads the attributes of the tag text between `from` and `to` in one pass into `out`
  * (a reused object: only the keys this reader asks for matter, and each call resets them).
  */
-const ATTRS = { name: '', flags: '', epoch: '', ver: '', rel: '', pre: '', href: '' };
+const ATTRS = { name: '', flags: '', epoch: '', ver: '', rel: '', pre: '', href: '', type: '', package: '' };
 type AttrName = keyof typeof ATTRS;
 function readAttrs(text: string, from: number, to: number): typeof ATTRS {
   const out = ATTRS;
-  out.name = ''; out.flags = ''; out.epoch = ''; out.ver = ''; out.rel = ''; out.pre = ''; out.href = '';
+  out.name = ''; out.flags = ''; out.epoch = ''; out.ver = ''; out.rel = ''; out.pre = ''; out.href = ''; out.type = ''; out.package = '';
   let k = from;
   while (k < to) {
     const eq = text.indexOf('=', k);
@@ -101,15 +101,25 @@ function readAttrs(text: string, from: number, to: number): typeof ATTRS {
   return out;
 }
 
+/**
+ * A package as primary.xml lists it, with what a mirror checks a download against:
+ * `checksum` (`<checksum type=...>`, the algorithm as primary names it) and `packageSize`
+ * (`<size package=...>`). Read only when asked (`checksums`): the resolver needs neither.
+ */
+export interface PrimaryPackage extends PackageRecord {
+  checksum?: { type: string; value: string };
+  packageSize?: number;
+}
+
 /** Scans complete `<package>` elements in `text`, calling `emit` for each. */
 export class PrimaryScanner {
-  private cur: PackageRecord | null = null;
+  private cur: PrimaryPackage | null = null;
   private section: Dependency[] | null = null;
   private inFormat = false;
   private readonly interned = new Map<string, Dependency>();
   count = 0;
 
-  constructor(private readonly emit: (p: PackageRecord) => void) {}
+  constructor(private readonly emit: (p: PrimaryPackage) => void, private readonly checksums = false) {}
 
   scan(text: string): void {
     let i = 0;
@@ -185,6 +195,17 @@ export class PrimaryScanner {
         case 'format':
           this.inFormat = !selfClosing;
           break;
+        case 'checksum':
+          if (cur && this.checksums && !selfClosing) {
+            cur.checksum = { type: readAttrs(text, ne, gt).type, value: text.slice(gt + 1, text.indexOf('<', gt)).trim().toLowerCase() };
+          }
+          break;
+        case 'size':
+          if (cur && this.checksums) {
+            const size = readAttrs(text, ne, selfClosing ? gt - 1 : gt).package;
+            if (/^\d+$/.test(size)) cur.packageSize = Number(size);
+          }
+          break;
         case 'file':
           if (cur && this.inFormat && !selfClosing) cur.files.push(decodeXmlText(text.slice(gt + 1, text.indexOf('<', gt))));
           break;
@@ -209,12 +230,21 @@ export class PrimaryScanner {
   }
 }
 
+export interface ReadPrimaryOptions {
+  /** Also read each package's checksum and size (PrimaryPackage). */
+  checksums?: boolean;
+  /** Refuse a document that decompresses to more bytes than this (a gzip bomb). */
+  maxBytes?: number;
+}
+
 /**
  * Streams a primary.xml file (any supported compression) and calls `onPackage` for each
  * package in document order. Resolves with the package count.
  */
-export async function readPrimary(file: string, onPackage: (p: PackageRecord) => void): Promise<number> {
-  const scanner = new PrimaryScanner(onPackage);
+export async function readPrimary(file: string, onPackage: (p: PrimaryPackage) => void, options: ReadPrimaryOptions = {}): Promise<number> {
+  const scanner = new PrimaryScanner(onPackage, options.checksums === true);
+  const maxBytes = options.maxBytes ?? Infinity;
+  let expanded = 0;
   // The decompressed bytes are cut after a `</package>` (ASCII, so never inside a UTF-8
   // sequence) and each piece decoded whole: an ASCII piece, nearly all of them, as
   // latin1, several times cheaper than UTF-8 decoding, and no string concatenation of
@@ -244,7 +274,15 @@ export async function readPrimary(file: string, onPackage: (p: PackageRecord) =>
     const dec = kind === 'gzip' ? createGunzip({ chunkSize: 1 << 20 }) : decompressStream(kind);
     const src = createReadStream(file, { highWaterMark: 1 << 20 });
     const piping = pipeline(src, dec);
-    for await (const out of dec as AsyncIterable<Buffer>) feed(out);
+    piping.catch(() => {}); // awaited below; a throw out of the loop must not leave it unhandled
+    for await (const out of dec as AsyncIterable<Buffer>) {
+      expanded += out.length;
+      if (expanded > maxBytes) {
+        src.destroy();
+        throw new BazaarError('ERR_REPO', `${file} decompresses to more than ${maxBytes} bytes; refusing it`, { data: { file, maxBytes } });
+      }
+      feed(out);
+    }
     await piping;
     scanBytes(rest);
   } catch (err) {

@@ -13,9 +13,10 @@
  */
 import { BazaarError } from '../errors.js';
 import { checkChannelName, sortNewestFirst } from '../policy/index.js';
+import { nevraOfKey } from '../rpm/index.js';
 import type { Build, OrderOptions, VersionOrder } from '../policy/index.js';
 import type { BranchView } from './branch-view.js';
-import { findBuild } from './builds.js';
+import { entryAt, findBuild } from './builds.js';
 import type { BuildEntry } from './builds.js';
 import { stageKind } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
@@ -136,14 +137,14 @@ export async function setChannelSignatureRule(store: Store, name: string, requir
 }
 
 /** A channel change worked out and checked, not yet written (planChannelAdd, then commitChannelAdd). */
-export interface ChannelAddPlan { name: string; list: BuildEntry[]; unchanged: string[]; updated: string[] }
+export interface ChannelAddPlan { name: string; list: BuildEntry[]; gone: BuildEntry[]; unchanged: string[]; updated: string[]; total: number }
 
 /**
  * Works out which builds would change the channel and checks that it may take them (its
  * signature rule: signed-builds.ts), writing nothing: a caller that also writes other
  * branches plans first, so a refusal leaves no trace.
  */
-export async function planChannelAdd(store: Store, tx: Transaction, name: string, builds: readonly BuildEntry[], known?: KnownVerdicts): Promise<ChannelAddPlan> {
+export async function planChannelAdd(store: Store, tx: Transaction, name: string, builds: readonly BuildEntry[], known?: KnownVerdicts, exact = false): Promise<ChannelAddPlan> {
   const { settings } = await channelSettings(store, tx, name);
   const branch = channelBranch(name);
   const fresh = new Map<string, BuildEntry>();
@@ -156,27 +157,51 @@ export async function planChannelAdd(store: Store, tx: Transaction, name: string
     fresh.set(pathOf(b), b);
   }
   const list = [...fresh.values()];
+  const wanted = new Set(builds.map(pathOf));
+  const gone = exact ? (await readChannel(store, tx, name)).builds.filter((b) => !wanted.has(pathOf(b))) : [];
   if (settings.requireSignature) await requireSignedBuilds(store.dir, tx, name, list, known);
-  return { name, list, unchanged, updated };
+  return { name, list, gone, unchanged, updated, total: builds.length };
 }
 
 /** Writes a planned channel change as one commit in `tx`. */
 export async function commitChannelAdd(tx: Transaction, plan: ChannelAddPlan, why?: string): Promise<ChannelChange> {
-  const { name, list, unchanged, updated } = plan;
+  const { name, list, gone, unchanged, updated } = plan;
   const branch = channelBranch(name);
-  const commit = list.length === 0 ? (tx.head(branch) as string) : await tx.update(branch, list.map((b) => ({ path: pathOf(b), id: b.value })),
-    commitMessage(`add ${plural(list.length, 'package')} to ${name}`, why, list.map((b) => `+ ${b.nevra} ${b.value}`)));
-  return { commit, added: list.filter((b) => !updated.includes(b.nevra)).map((b) => b.nevra), removed: [], unchanged, updated };
+  const changes = [...gone.map((b) => ({ path: pathOf(b), id: null })), ...list.map((b) => ({ path: pathOf(b), id: b.value }))];
+  const what = gone.length ? `publish ${name}: ${plural(plan.total, 'package')} (+${list.length} -${gone.length})` : `add ${plural(list.length, 'package')} to ${name}`;
+  const commit = changes.length === 0 ? (tx.head(branch) as string) : await tx.update(branch, changes,
+    commitMessage(what, why, [...list.map((b) => `+ ${b.nevra} ${b.value}`), ...gone.map((b) => `- ${b.nevra} ${b.value}`)]));
+  return { commit, added: list.filter((b) => !updated.includes(b.nevra)).map((b) => b.nevra), removed: gone.map((b) => b.nevra), unchanged, updated };
 }
 
 /**
  * Puts stored builds into a channel as one commit in `tx`. A build the channel holds with
  * the same record is left as it is; one it holds with an older record of the same build
  * (fewer signature variants) is updated to the store's record. A channel that requires
- * signatures refuses (ERR_SIGNATURE) a build its keyring does not vouch for.
+ * signatures refuses (ERR_SIGNATURE) a build its keyring does not vouch for. With `exact`
+ * (a mirror's sync), the builds the channel holds that are not among `builds` leave it in
+ * the same commit: the channel becomes exactly `builds`.
  */
-export async function addBuildsToChannel(store: Store, tx: Transaction, name: string, builds: readonly BuildEntry[], why?: string, known?: KnownVerdicts): Promise<ChannelChange> {
-  return commitChannelAdd(tx, await planChannelAdd(store, tx, name, builds, known), why);
+export async function addBuildsToChannel(store: Store, tx: Transaction, name: string, builds: readonly BuildEntry[], why?: string, options: { known?: KnownVerdicts; exact?: boolean } = {}): Promise<ChannelChange> {
+  return commitChannelAdd(tx, await planChannelAdd(store, tx, name, builds, options.known, options.exact === true), why);
+}
+
+/**
+ * Makes a channel exactly the stored builds named by NEVRA key, in one commit, through
+ * `addBuildsToChannel` (so every rule of adding to a channel applies). A key the store
+ * does not hold is refused and nothing changes.
+ */
+export async function publishBuildKeys(store: Store, name: string, keys: ReadonlyArray<{ name: string; key: string }>, why: string): Promise<ChannelChange> {
+  return store.write(async (tx) => {
+    await requireChannel(store, tx, name);
+    const builds: BuildEntry[] = [];
+    for (const k of keys) {
+      const entry = await entryAt(tx, PACKAGES_BRANCH, k.name, k.key);
+      if (!entry) throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `${nevraOfKey(k.key)} is not in the store`, { data: { nevra: nevraOfKey(k.key) }, reason: 'no-package' });
+      builds.push(entry);
+    }
+    return addBuildsToChannel(store, tx, name, builds, why, { exact: true });
+  });
 }
 
 /** Builds of the store named by `refs` (NEVRA, name with one build, build id: builds.ts). */

@@ -5,7 +5,7 @@ export type { BuildScope } from './builds.js';
 export { canonicalJson } from './canonical-json.js';
 export { channelLog, diffChannel, listChannels, resolveChannelRev, restoreChannel } from './channel-history.js';
 export type { ChannelDiff, ChannelLogEntry, ChannelSummary } from './channel-history.js';
-export { addToChannel, channelBuilds, channelNames, channelSettings, createChannel, deleteChannel, orderOf, publishChannel, readChannel, removeFromChannel, renameChannel, setChannelSignatureRule } from './channels.js';
+export { addToChannel, channelBuilds, channelNames, channelSettings, createChannel, deleteChannel, orderOf, publishBuildKeys, publishChannel, readChannel, removeFromChannel, renameChannel, setChannelSignatureRule } from './channels.js';
 export type { ChannelBuild, ChannelChange, ChannelSettings, ChannelState } from './channels.js';
 export { readStoreConfig } from './config.js';
 export { importKeys, readKeyring, removeKey, trustedKeysDir } from './keyring.js';
@@ -29,6 +29,8 @@ export { insertPath, isEntryName, kindOfMode, writeTrees } from './kinds/tree.js
 export type { PathNode, TreeEntry, TreeObject } from './kinds/tree.js';
 export { EMPTY_BLOB, isObjectId, objectIdOf, tmpPath } from './layout.js';
 export type { ObjectId } from './layout.js';
+export { MIRROR_POLICIES, checkMirrorName, checkMirrorUrl, defineMirror, findMirror, mirrorsPath, readMirrors, recordMirrorSync, undefineMirror } from './mirrors.js';
+export type { MirrorPolicy, MirrorRecord, MirrorSyncRecord } from './mirrors.js';
 export { MemoryObjectBackend } from './memory-object-backend.js';
 export { MemoryStateBackend } from './memory-state-backend.js';
 export type { ObjectBackend } from './object-backend.js';

@@ -25,6 +25,7 @@ export const commands: CommandEntry[] = [
   { name: 'audit', summary: 'list every linked image\'s policy violations (exit 1 if any)', load: async () => (await import('./link.js')).auditCommand },
   { name: 'sync', summary: 'bring a linked child back into compliance with its parent', load: async () => (await import('./link.js')).sync },
   { name: 'group', summary: 'package groups for content policies: ls, show, set', load: async () => (await import('./group.js')).group },
+  { name: 'mirror', summary: 'mirror an rpm-md repository into a channel: add, sync, ls, rm', load: async () => (await import('./mirror.js')).mirror },
   { name: 'pin', summary: 'keep a build through gc (no argument: list the pins)', load: async () => (await import('./pin.js')).pin },
   { name: 'unpin', summary: 'remove a pin (the build stays in the store)', load: async () => (await import('./pin.js')).unpin },
   { name: 'fsck', summary: 'verify every object, the history and the state; --repair fixes what it can', load: async () => (await import('./fsck.js')).fsck },
