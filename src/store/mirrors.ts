@@ -10,12 +10,12 @@
  *     "key":"-----BEGIN PGP PUBLIC KEY BLOCK-----...","created":"2026-...",
  *     "last":{"repomd":"sha256:...","commit":"...","synced":"2026-...","packages":1234}}]}
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BazaarError, isErrno } from '../errors.js';
+import { BazaarError } from '../errors.js';
 import { checkChannelName } from '../policy/index.js';
 import { createFile, removeFile, renameFile } from '../fs/index.js';
 import { tmpPath } from './layout.js';
+import { readJsonList } from './json-list-file.js';
 import { withLock } from './lock.js';
 
 export type MirrorPolicy = 'immediate' | 'on-demand';
@@ -73,19 +73,7 @@ function checkRecord(value: unknown, index: number, file: string): MirrorRecord 
 
 /** Every mirror definition (none when the file does not exist); a malformed file is damage, named. */
 export function readMirrors(root: string): MirrorRecord[] {
-  const file = mirrorsPath(root);
-  let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch (err) {
-    if (isErrno(err, 'ENOENT')) return [];
-    throw new BazaarError('ERR_STORE_DAMAGED', `cannot read ${file}: ${(err as Error).message}`, { cause: err, data: { file } });
-  }
-  let value: unknown;
-  try { value = JSON.parse(text); } catch (err) {
-    throw new BazaarError('ERR_STORE_DAMAGED', `${file} is not JSON: ${(err as Error).message}`, { cause: err, data: { file } });
-  }
-  const list = value !== null && typeof value === 'object' ? (value as { mirrors?: unknown }).mirrors : undefined;
-  if (!Array.isArray(list)) throw new BazaarError('ERR_STORE_DAMAGED', `${file} has no mirror list ({"mirrors": [...]})`, { data: { file } });
-  return list.map((m, i) => checkRecord(m, i, file));
+  return readJsonList(mirrorsPath(root), 'mirrors', 'mirror', checkRecord);
 }
 
 /** The definition of mirror `name`; ERR_NOT_FOUND when there is none. */

@@ -10,12 +10,12 @@
  * `admin` (all).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BazaarError, isErrno } from '../errors.js';
+import { BazaarError } from '../errors.js';
 import { checkChannelName } from '../policy/index.js';
 import { createFile, removeFile, renameFile } from '../fs/index.js';
 import { tmpPath } from './layout.js';
+import { readJsonList } from './json-list-file.js';
 import { withLock } from './lock.js';
 
 export interface TokenRecord { id: string; name: string; scopes: string[]; sha256: string; created: string }
@@ -49,19 +49,7 @@ function checkRecord(value: unknown, index: number, file: string): TokenRecord {
 }
 
 export function readTokens(root: string): TokenRecord[] {
-  const file = tokensPath(root);
-  let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch (err) {
-    if (isErrno(err, 'ENOENT')) return [];
-    throw new BazaarError('ERR_STORE_DAMAGED', `cannot read ${file}: ${(err as Error).message}`, { cause: err, data: { file } });
-  }
-  let value: unknown;
-  try { value = JSON.parse(text); } catch (err) {
-    throw new BazaarError('ERR_STORE_DAMAGED', `${file} is not JSON: ${(err as Error).message}`, { cause: err, data: { file } });
-  }
-  const list = value !== null && typeof value === 'object' ? (value as { tokens?: unknown }).tokens : undefined;
-  if (!Array.isArray(list)) throw new BazaarError('ERR_STORE_DAMAGED', `${file} has no token list ({"tokens": [...]})`, { data: { file } });
-  return list.map((t, i) => checkRecord(t, i, file));
+  return readJsonList(tokensPath(root), 'tokens', 'token', checkRecord);
 }
 
 async function updateTokens<T>(root: string, fn: (tokens: TokenRecord[]) => T): Promise<T> {
