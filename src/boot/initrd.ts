@@ -22,9 +22,13 @@ export const BOOT_MODULES = ['virtio_pci', 'virtio_blk', 'virtio_net', 'af_packe
 const BUSYBOX_PATHS = ['/bin/busybox', '/usr/bin/busybox', '/sbin/busybox', '/usr/sbin/busybox', '/bin/busybox.static'];
 
 /** bazaar's /init, shipped beside the compiled code's sources (src/boot/init.sh). */
+let script: Buffer | null = null;
+
+/** Read once per process: every boot.json request checks its set was built with it. */
 export function initScript(): Buffer {
+  if (script) return script;
   const path = fileURLToPath(new URL('../../../src/boot/init.sh', import.meta.url));
-  try { return readFileSync(path); } catch (err) {
+  try { return (script = readFileSync(path)); } catch (err) {
     throw new BazaarError('ERR_BAD_INPUT', `bazaar's /init (${path}) cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): this installation of bazaar is incomplete`, { cause: err });
   }
 }
