@@ -42,6 +42,8 @@ export type ErrorCode =
   | 'ERR_FORBIDDEN'
   | 'ERR_TOO_LARGE'
   | 'ERR_TOKEN'
+  | 'ERR_KEY'
+  | 'ERR_SIGNATURE'
   | 'ERR_UPSTREAM';
 
 /**
@@ -53,8 +55,9 @@ export type ErrorCode =
  */
 const REASONS = {
   'no-channel': 'missing', 'no-image': 'missing', 'no-image-commit': 'missing', 'no-layer': 'missing', 'no-layer-version': 'missing',
-  'no-package': 'missing', 'no-provider': 'missing', 'no-package-db': 'missing', 'no-group': 'missing', 'no-token': 'missing', 'no-store': 'missing',
+  'no-package': 'missing', 'no-provider': 'missing', 'no-package-db': 'missing', 'no-group': 'missing', 'no-token': 'missing', 'no-store': 'missing', 'no-key': 'missing',
   'bad-revision': 'refused', 'image-exists': 'refused', 'has-children': 'refused', 'not-linked': 'refused', 'in-use': 'refused', 'not-bootable': 'refused',
+  'unsigned': 'refused', 'untrusted-key': 'refused', 'bad-signature': 'refused',
   'history-unreadable': 'damaged', 'root-damaged': 'damaged',
 } as const satisfies Record<string, 'missing' | 'refused' | 'damaged'>;
 
@@ -100,6 +103,7 @@ const INPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'ERR_PACKAGE_NOT_FOUND', 'ERR_PACKAGE_AMBIGUOUS', 'ERR_NEVRA_CONFLICT', 'ERR_STORE_NOT_FOUND',
   'ERR_VERSION', 'ERR_REPO', 'ERR_CHANNEL', 'ERR_PACKAGE_IN_USE', 'ERR_IMAGE', 'ERR_LAYER',
   'ERR_NOT_FOUND', 'ERR_UNAUTHORIZED', 'ERR_FORBIDDEN', 'ERR_TOO_LARGE', 'ERR_TOKEN', 'ERR_WRONG_KIND',
+  'ERR_KEY', 'ERR_SIGNATURE',
 ]);
 
 export function isInputError(err: unknown): boolean {

@@ -18,11 +18,13 @@ export { compareEvr, rpmvercmp } from './policy/index.js';
 // Channels, pins, layers, images and linked images (docs/library.md): one checked options object each
 export {
   addToChannel, channelLog, createChannel, deleteChannel, diffChannel, listChannels, listPins, pinPackage, publishToChannel, removeFromChannel, removePackage,
-  renameChannel, restoreChannel, showChannel, unpinPackage,
+  renameChannel, restoreChannel, setChannelSignatureRule, showChannel, unpinPackage,
+  importKeys, listKeys, removeKey, verifyPackages,
   addImageLayer, auditImages, bootImage, checkoutImage, cherryPick, createImage, createLayer, deleteImage, deleteLayer, diffImage, exportImage, imageLog, importInstalledRoot, importLayer,
   installPackages, linkedImages, linkImage, listGroups, listImages, listLayers, setGroup, removePackages, renameImage, rollbackImage, setLinkPolicy, showImage, showLayer, syncImage,
   unlinkImage, upgradeImageLayer, upgradeLayer, upgradePackages,
 } from './library/index.js';
+export type { KeyInfo, PackageVerdict } from './library/index.js';
 // Mirrors of rpm-md repositories (docs/mirrors.md)
 export { addMirror, listMirrors, removeMirror, syncMirror } from './library/index.js';
 export type { MirrorInfo } from './library/index.js';

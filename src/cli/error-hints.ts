@@ -24,6 +24,9 @@ const HINTS: Partial<Record<ErrorReason, Hint>> = {
   'has-children': () => "; 'bazaar unlink CHILD' first",
   'not-linked': (d) => `; 'bazaar link ${String(d.image)} PARENT --policy ${String(d.policy)}' links it`,
   'in-use': () => " ('bazaar channel remove', 'bazaar unpin')",
+  'no-key': () => "; 'bazaar key ls' lists the trusted keys",
+  'unsigned': (d) => `; sign it (rpmsign --addsign) or add it elsewhere ('bazaar channel set ${String(d.channel)} --require-signature off' lifts the rule)`,
+  'untrusted-key': () => "; 'bazaar key import FILE.asc' trusts the signer's public key",
   'history-unreadable': () => "; 'bazaar fsck --repair' says how to repair it",
   'root-damaged': () => "; run 'bazaar fsck --repair' first",
 };

@@ -10,7 +10,7 @@
 import {
   addToChannel as addOp, channelLog as channelLogOp, createChannel as createOp, deleteChannel as deleteOp, diffChannel as diffOp, listChannels as listOp,
   listPins as listPinsOp, pinPackage as pinOp, publishChannel as publishOp, readChannel, removeFromChannel as removeOp, removePackage as removePackageOp,
-  renameChannel as renameOp, restoreChannel as restoreOp, unpinPackage as unpinOp,
+  renameChannel as renameOp, restoreChannel as restoreOp, setChannelSignatureRule as setRuleOp, unpinPackage as unpinOp,
 } from '../store/index.js';
 import type { VersionOrder } from '../policy/index.js';
 import type { Store } from '../store/index.js';
@@ -21,11 +21,21 @@ import { checkStore } from './store-arg.js';
 const withMessage = (m: string | undefined): { message?: string } => (m ? { message: m } : {});
 
 /** A new, empty channel; `order` is 'rpm' (default) or 'alt' (ALT's disttag order, `priorityBranch` first). */
-export async function createChannel(store: Store, options: { channel: string; order?: VersionOrder; priorityBranch?: string; message?: string }): Promise<Result<typeof createOp>> {
+export async function createChannel(store: Store, options: { channel: string; order?: VersionOrder; priorityBranch?: string; requireSignature?: boolean; message?: string }): Promise<Result<typeof createOp>> {
   const s = checkStore('createChannel', store);
-  const o = checkOptions<typeof options>('createChannel', options, { channel: 'string', order: 'string?', priorityBranch: 'string?', message: 'string?' });
+  const o = checkOptions<typeof options>('createChannel', options, { channel: 'string', order: 'string?', priorityBranch: 'string?', requireSignature: 'boolean?', message: 'string?' });
   checkChoice('createChannel', 'order', o.order, ['rpm', 'alt']);
-  return createOp(s, o.channel, { ...(o.order ? { order: o.order } : {}), ...(o.priorityBranch ? { priorityBranch: o.priorityBranch } : {}), ...withMessage(o.message) });
+  return createOp(s, o.channel, { ...(o.order ? { order: o.order } : {}), ...(o.priorityBranch ? { priorityBranch: o.priorityBranch } : {}), ...(o.requireSignature ? { requireSignature: true } : {}), ...withMessage(o.message) });
+}
+
+/**
+ * Makes the channel take only packages signed by a trusted key (`requireSignature: true`:
+ * adds, uploads and syncs of other packages are refused), or lifts that rule.
+ */
+export async function setChannelSignatureRule(store: Store, options: { channel: string; requireSignature: boolean; message?: string }): Promise<Result<typeof setRuleOp>> {
+  const s = checkStore('setChannelSignatureRule', store);
+  const o = checkOptions<typeof options>('setChannelSignatureRule', options, { channel: 'string', requireSignature: 'boolean', message: 'string?' });
+  return setRuleOp(s, o.channel, o.requireSignature, withMessage(o.message));
 }
 
 const CHANGE = { channel: 'string', packages: 'strings', message: 'string?' } as const;

@@ -9,7 +9,7 @@ import { BazaarError } from '../errors.js';
 
 /** What an option must be; a trailing `?` makes it optional. */
 export type OptionKind =
-  | 'string' | 'string?' | 'strings' | 'strings?' | 'boolean?' | 'function?' | 'signal?' | 'object?' | 'number?';
+  | 'string' | 'string?' | 'strings' | 'strings?' | 'boolean' | 'boolean?' | 'function?' | 'signal?' | 'object?' | 'number?';
 
 export type OptionSpec = Record<string, OptionKind>;
 

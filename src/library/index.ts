@@ -8,7 +8,9 @@ export { createLayer, deleteLayer, importInstalledRoot, importLayer, listLayers,
 export { auditImages, linkedImages, linkImage, listGroups, setGroup, setLinkPolicy, syncImage, unlinkImage } from './links.js';
 export {
   addToChannel, channelLog, createChannel, deleteChannel, diffChannel, listChannels, listPins, pinPackage, publishToChannel, removeFromChannel, removePackage,
-  renameChannel, restoreChannel, showChannel, unpinPackage,
+  renameChannel, restoreChannel, setChannelSignatureRule, showChannel, unpinPackage,
 } from './channels.js';
+export { importKeys, listKeys, removeKey, verifyPackages } from './signatures.js';
+export type { KeyInfo, PackageVerdict } from './signatures.js';
 export { addMirror, listMirrors, removeMirror, syncMirror } from './mirrors.js';
 export type { MirrorInfo } from './mirrors.js';

@@ -22,6 +22,7 @@ import { removeFile } from '../fs/index.js';
 import { fetchToFile } from './fetch-upstream.js';
 import { DEFAULT_LIMITS, fetchPackages, fetchRepomd } from './upstream-metadata.js';
 import type { MirrorLimits, UpstreamPackage } from './upstream-metadata.js';
+import { verifyRepomd } from './verify-repomd.js';
 
 /** Downloads at once: enough to keep a link busy, few enough to be a polite client. */
 const PARALLEL = 4;
@@ -141,6 +142,7 @@ export async function syncMirror(store: Store, name: string, options: SyncOption
   const limits = limitsOf(options);
   const head = await store.read(async (view) => { await channelSettings(store, view, mirror.channel); return view.head(channelBranch(mirror.channel)); });
   const repomd = await fetchRepomd(mirror.url, limits);
+  if (mirror.key !== undefined) await verifyRepomd(repomd, mirror.key, limits);
   const base = { mirror: name, channel: mirror.channel, downloaded: 0, bytes: 0, added: [], removed: [] };
   if (mirror.last && mirror.last.repomd === repomd.digest && mirror.last.commit === head) {
     return { ...base, commit: head, packages: mirror.last.packages, unchanged: true };

@@ -48,6 +48,16 @@ export class ByteReader {
     for await (const _ of this.chunks(n, onShort)) { /* discard */ }
   }
 
+  /** Yields every byte left, as it comes. */
+  async *rest(): AsyncGenerator<Buffer> {
+    while (this.pending.length > 0 || (await this.fill())) {
+      const out = this.pending;
+      this.pending = Buffer.alloc(0);
+      this.position += out.length;
+      yield out;
+    }
+  }
+
   /** True when no byte is left. */
   async atEnd(): Promise<boolean> {
     return this.pending.length === 0 && !(await this.fill());

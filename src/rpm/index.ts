@@ -1,4 +1,6 @@
 /** The rpm folder's public surface: what the rest of bazaar may use (docs/architecture.md). */
+export { checksig } from './checksig.js';
+export type { ChecksigItem, ChecksigResult } from './checksig.js';
 export { formatDependency } from './dependency.js';
 export type { Dependency, DependencyFlags, DependencyKind } from './dependency.js';
 export { fileCapsXattr, sameFileCaps } from './file-caps.js';

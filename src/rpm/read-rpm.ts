@@ -45,7 +45,8 @@ async function readAt(fh: FileHandle, offset: number, length: number, what: stri
   return buf;
 }
 
-function parseLead(buf: Buffer, path: FilePath): RpmLead {
+/** The 96-byte lead, checked: ERR_RPM_NOT_RPM or ERR_RPM_UNSUPPORTED when it is not one rpm reads. */
+export function parseLead(buf: Buffer, path: FilePath): RpmLead {
   for (let i = 0; i < 4; i++) {
     if (buf[i] !== LEAD_MAGIC[i]) throw new BazaarError('ERR_RPM_NOT_RPM', `${path}: not an RPM package (no rpm lead magic)`, { data: { path } });
   }

@@ -38,6 +38,18 @@ export class JsonBody {
     return this.value[key] === undefined ? undefined : this.str(key);
   }
 
+  optBool(key: string): boolean | undefined {
+    const v = this.value[key];
+    if (v !== undefined && typeof v !== 'boolean') throw new BazaarError('ERR_BAD_INPUT', `"${key}" must be true or false`);
+    return v;
+  }
+
+  bool(key: string): boolean {
+    const v = this.optBool(key);
+    if (v === undefined) throw new BazaarError('ERR_BAD_INPUT', `"${key}" must be true or false`);
+    return v;
+  }
+
   strings(key: string, { min = 1 } = {}): string[] {
     const v = this.value[key];
     if (!Array.isArray(v) || v.length < min || v.some((x) => typeof x !== 'string' || x === '')) {

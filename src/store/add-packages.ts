@@ -7,11 +7,15 @@
  * With `keepGoing`, a file that cannot be added (bad, or clashing) is reported on its
  * own and the rest are added, still in one commit.
  */
-import { statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { BazaarError } from '../errors.js';
+import { checksig } from '../rpm/index.js';
+import type { ChecksigResult } from '../rpm/index.js';
 import { entryAt } from './builds.js';
 import type { BuildEntry } from './builds.js';
-import { addBuildsToChannel, requireChannel } from './channels.js';
+import { channelSettings, commitChannelAdd, planChannelAdd, requireChannel } from './channels.js';
+import { readKeyring } from './keyring.js';
+import type { KnownVerdicts } from './signed-builds.js';
 import { readDamage } from './damage.js';
 import { prepareRpm } from './ingest-rpm.js';
 import type { PreparedPackage } from './ingest-rpm.js';
@@ -60,19 +64,21 @@ export async function addPackages(store: Store, paths: AddPath[], options: AddOp
       refused.set(i, refusal(p, err));
     }
   });
-  if (options.channel !== undefined) await store.read((snap) => requireChannel(store, snap, options.channel as string));
+  const into = options.channel === undefined ? null : (await store.read((snap) => channelSettings(store, snap, options.channel as string))).settings;
   const rewrite = new Set(readDamage(store.dir).map((d) => d.id));
   for (let attempt = 0; ; attempt++) {
     const prepared = await prepareAll(store, paths, rewrite, options, refused);
+    const known = into?.requireSignature ? await judgeFiles(store, prepared) : undefined;
     const used = new Set<StagedObject>();
     try {
       return await store.write(async (tx) => {
         used.clear();
         if (options.channel !== undefined) await requireChannel(store, tx, options.channel);
-        const { results, builds } = await applyPrepared(store, tx, prepared, used, rewrite, options, refused);
-        if (options.channel !== undefined) {
-          await addBuildsToChannel(store, tx, options.channel, builds, `add ${results.length} package${results.length === 1 ? '' : 's'} from files`);
-        }
+        const { results, builds, commitPackages } = await applyPrepared(store, tx, prepared, used, rewrite, options, refused);
+        // the channel's checks come before anything is written, so a refusal leaves no trace
+        const plan = options.channel === undefined ? null : await planChannelAdd(store, tx, options.channel, builds, known);
+        await commitPackages();
+        if (plan) await commitChannelAdd(tx, plan, `add ${results.length} package${results.length === 1 ? '' : 's'} from files`);
         return results;
       });
     } catch (err) {
@@ -83,6 +89,17 @@ export async function addPackages(store: Store, paths: AddPath[], options: AddOp
       for (const p of prepared) if (p) await internals(store).objects.discard([p.rpmStaged, ...p.blobStaged, ...p.metaStaged].filter((s) => !used.has(s)));
     }
   }
+}
+
+/**
+ * The signature verdicts of the files being added, by .rpm object id, for a channel that
+ * requires signatures: the files' objects are staged, not yet readable from the store.
+ */
+async function judgeFiles(store: Store, prepared: ReadonlyArray<PreparedPackage | null>): Promise<KnownVerdicts> {
+  const keys = await readKeyring(store.dir);
+  const known = new Map<ObjectId, ChecksigResult>();
+  for (const p of prepared) if (p && !known.has(p.rpm)) known.set(p.rpm, await checksig(createReadStream(p.path), keys, String(p.path)));
+  return known;
 }
 
 /**
@@ -116,9 +133,9 @@ async function prepareAll(store: Store, paths: AddPath[], rewrite: ReadonlySet<O
   return out;
 }
 
-/** Turns prepared packages into build records in `tx`; `used` collects what gets committed. */
+/** Turns prepared packages into build records in `tx` (`commitPackages` writes them); `used` collects what gets committed. */
 async function applyPrepared(store: Store, tx: Transaction, prepared: Array<PreparedPackage | null>, used: Set<StagedObject>, rewrite: ReadonlySet<ObjectId>,
-  options: AddOptions, refusedBefore: ReadonlyMap<number, AddResult>): Promise<{ results: AddResult[]; builds: BuildEntry[] }> {
+  options: AddOptions, refusedBefore: ReadonlyMap<number, AddResult>): Promise<{ results: AddResult[]; builds: BuildEntry[]; commitPackages: () => Promise<void> }> {
   const unpack = options.unpack === true;
   const records = new Map<string, { record: BuildRecord; changed: boolean; value: ObjectId | null; from?: string }>();
   const results: AddResult[] = [];
@@ -198,10 +215,10 @@ async function applyPrepared(store: Store, tx: Transaction, prepared: Array<Prep
     }
     builds.push({ name: record.name, key: record.key, nevra: record.nevra, value: id });
   }
-  if (changes.length) {
-    await tx.update(PACKAGES_BRANCH, changes, `add ${changes.length} package${changes.length === 1 ? '' : 's'}\n\n${lines.join('\n')}`);
-  }
-  return { results, builds };
+  const commitPackages = async (): Promise<void> => {
+    if (changes.length) await tx.update(PACKAGES_BRANCH, changes, `add ${changes.length} package${changes.length === 1 ? '' : 's'}\n\n${lines.join('\n')}`);
+  };
+  return { results, builds, commitPackages };
 }
 
 /** A path `add` may read: a regular file (FIFOs, sockets and devices are refused before opening). */

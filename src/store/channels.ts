@@ -21,12 +21,19 @@ import type { BuildEntry } from './builds.js';
 import { stageKind } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
 import type { ObjectId } from './layout.js';
+import { requireSignedBuilds } from './signed-builds.js';
+import type { KnownVerdicts } from './signed-builds.js';
 import { CHANNEL_PREFIX, CHANNEL_SETTINGS_PATH, PACKAGES_BRANCH, buildPath, channelBranch } from './ref-paths.js';
 import type { Store } from './store.js';
 import { TRASH_PREFIX } from './retention.js';
 import type { Transaction } from './transaction.js';
 
-export interface ChannelSettings { order: VersionOrder; priorityBranch?: string }
+export interface ChannelSettings {
+  order: VersionOrder;
+  priorityBranch?: string;
+  /** Only builds whose served .rpm is signed by a trusted key may enter (signed-builds.ts). */
+  requireSignature?: boolean;
+}
 /** A build in a channel: `value` is its build record. */
 export type ChannelBuild = BuildEntry;
 export interface ChannelState { name: string; commit: string; settings: ChannelSettings; builds: ChannelBuild[] }
@@ -51,7 +58,7 @@ export async function channelSettings(store: Store, view: BranchView, name: stri
   const id = await view.read(branch, CHANNEL_SETTINGS_PATH, at);
   if (id === null) throw new BazaarError('ERR_STORE_DAMAGED', `channel ${name} at ${at} has no ${CHANNEL_SETTINGS_PATH} entry`, { data: { channel: name } });
   const raw = await store.readKind(id, 'channel');
-  return { commit: at, settings: { order: raw.order, ...(raw.priorityBranch ? { priorityBranch: raw.priorityBranch } : {}) } };
+  return { commit: at, settings: { order: raw.order, ...(raw.priorityBranch ? { priorityBranch: raw.priorityBranch } : {}), ...(raw.requireSignature ? { requireSignature: true } : {}) } };
 }
 
 /** The channel's settings and builds at a commit (default: its head); ERR_CHANNEL if it does not exist. */
@@ -97,26 +104,52 @@ export async function createChannel(store: Store, name: string, options: Partial
   const order = options.order ?? 'rpm';
   if (order !== 'rpm' && order !== 'alt') throw new BazaarError('ERR_CHANNEL', `a channel's order is rpm or alt, not '${String(order)}'`);
   if (options.priorityBranch !== undefined && order !== 'alt') throw new BazaarError('ERR_CHANNEL', 'a priority branch only means something in an alt-order channel');
-  const settings: ChannelSettings = { order, ...(options.priorityBranch ? { priorityBranch: options.priorityBranch } : {}) };
+  const settings: ChannelSettings = { order, ...(options.priorityBranch ? { priorityBranch: options.priorityBranch } : {}), ...(options.requireSignature ? { requireSignature: true } : {}) };
   return store.write(async (tx) => {
     checkNewName(tx, name);
     const staged = await stageKind(tx, 'channel', settings);
     tx.stage(staged);
     const commit = await tx.update(channelBranch(name), [{ path: CHANNEL_SETTINGS_PATH, id: staged.id }],
-      commitMessage(`create channel ${name} (order ${order}${settings.priorityBranch ? `, priority branch ${settings.priorityBranch}` : ''})`, options.message, []));
+      commitMessage(`create channel ${name} (order ${order}${settings.priorityBranch ? `, priority branch ${settings.priorityBranch}` : ''}${settings.requireSignature ? ', signatures required' : ''})`, options.message, []));
     return { name, commit, settings };
   });
 }
 
 /**
- * Puts stored builds into a channel as one commit in `tx`. A build the channel holds with
- * the same record is left as it is; one it holds with an older record of the same build
- * (fewer signature variants) is updated to the store's record. With `exact` (a mirror's
- * sync), the builds the channel holds that are not among `builds` leave it in the same
- * commit: the channel becomes exactly `builds`.
+ * Turns a channel's signature requirement on or off, as one commit. Turning it on does not
+ * judge the builds the channel already holds: it governs what enters from now on.
+ *
+ * @example
+ * await setChannelSignatureRule(store, 'stable', true);
  */
-export async function addBuildsToChannel(store: Store, tx: Transaction, name: string, builds: readonly BuildEntry[], why?: string, options: { exact?: boolean } = {}): Promise<ChannelChange> {
-  await requireChannel(store, tx, name);
+export async function setChannelSignatureRule(store: Store, name: string, required: boolean, options: { message?: string } = {}): Promise<{ name: string; commit: string; settings: ChannelSettings; changed: boolean }> {
+  return store.write(async (tx) => {
+    const { commit: head, settings: old } = await channelSettings(store, tx, name);
+    if ((old.requireSignature === true) === required) return { name, commit: head, settings: old, changed: false };
+    const { requireSignature: _, ...rest } = old;
+    const settings: ChannelSettings = { ...rest, ...(required ? { requireSignature: true } : {}) };
+    const staged = await stageKind(tx, 'channel', settings);
+    tx.stage(staged);
+    const commit = await tx.update(channelBranch(name), [{ path: CHANNEL_SETTINGS_PATH, id: staged.id }],
+      commitMessage(`${name}: signatures ${required ? 'required' : 'no longer required'}`, options.message, []));
+    return { name, commit, settings, changed: true };
+  });
+}
+
+/** A channel change worked out and checked, not yet written (planChannelAdd, then commitChannelAdd). */
+export interface ChannelAddPlan {
+  name: string; list: BuildEntry[]; unchanged: string[]; updated: string[];
+  /** With `exact`: the builds the channel holds that are not among those given, leaving it. */
+  gone: BuildEntry[]; total: number;
+}
+
+/**
+ * Works out which builds would change the channel and checks that it may take them (its
+ * signature rule: signed-builds.ts), writing nothing: a caller that also writes other
+ * branches plans first, so a refusal leaves no trace.
+ */
+export async function planChannelAdd(store: Store, tx: Transaction, name: string, builds: readonly BuildEntry[], known?: KnownVerdicts, options: { exact?: boolean } = {}): Promise<ChannelAddPlan> {
+  const { settings } = await channelSettings(store, tx, name);
   const branch = channelBranch(name);
   const fresh = new Map<string, BuildEntry>();
   const unchanged: string[] = [];
@@ -128,30 +161,47 @@ export async function addBuildsToChannel(store: Store, tx: Transaction, name: st
     fresh.set(pathOf(b), b);
   }
   const list = [...fresh.values()];
+  if (settings.requireSignature) await requireSignedBuilds(store.dir, tx, name, list, known);
   const wanted = new Set(builds.map(pathOf));
   const gone = options.exact ? (await readChannel(store, tx, name)).builds.filter((b) => !wanted.has(pathOf(b))) : [];
+  return { name, list, unchanged, updated, gone, total: builds.length };
+}
+
+/** Writes a planned channel change as one commit in `tx`. */
+export async function commitChannelAdd(tx: Transaction, plan: ChannelAddPlan, why?: string): Promise<ChannelChange> {
+  const { name, list, unchanged, updated, gone } = plan;
+  const branch = channelBranch(name);
   const changes = [...gone.map((b) => ({ path: pathOf(b), id: null })), ...list.map((b) => ({ path: pathOf(b), id: b.value }))];
-  const what = gone.length ? `publish ${name}: ${plural(builds.length, 'package')} (+${list.length} -${gone.length})` : `add ${plural(list.length, 'package')} to ${name}`;
+  const what = gone.length ? `publish ${name}: ${plural(plan.total, 'package')} (+${list.length} -${gone.length})` : `add ${plural(list.length, 'package')} to ${name}`;
   const commit = changes.length === 0 ? (tx.head(branch) as string) : await tx.update(branch, changes,
     commitMessage(what, why, [...list.map((b) => `+ ${b.nevra} ${b.value}`), ...gone.map((b) => `- ${b.nevra} ${b.value}`)]));
   return { commit, added: list.filter((b) => !updated.includes(b.nevra)).map((b) => b.nevra), removed: gone.map((b) => b.nevra), unchanged, updated };
 }
 
 /**
- * Makes a channel exactly the stored builds named by NEVRA key, in one commit, through
- * `addBuildsToChannel` (so every rule of adding to a channel applies). A key the store
- * does not hold is refused and nothing changes.
+ * Puts stored builds into a channel as one commit in `tx`. A build the channel holds with
+ * the same record is left as it is; one it holds with an older record of the same build
+ * (fewer signature variants) is updated to the store's record. A channel that requires
+ * signatures refuses (ERR_SIGNATURE) a build its keyring does not vouch for.
+ */
+export async function addBuildsToChannel(store: Store, tx: Transaction, name: string, builds: readonly BuildEntry[], why?: string, known?: KnownVerdicts): Promise<ChannelChange> {
+  return commitChannelAdd(tx, await planChannelAdd(store, tx, name, builds, known), why);
+}
+
+/**
+ * Makes a channel exactly the stored builds named by NEVRA key (a mirror's sync), in one
+ * commit, through the channel-add path (planChannelAdd: its signature rule applies to
+ * what enters). A key the store does not hold is refused and nothing changes.
  */
 export async function publishBuildKeys(store: Store, name: string, keys: ReadonlyArray<{ name: string; key: string }>, why: string): Promise<ChannelChange> {
   return store.write(async (tx) => {
-    await requireChannel(store, tx, name);
     const builds: BuildEntry[] = [];
     for (const k of keys) {
       const entry = await entryAt(tx, PACKAGES_BRANCH, k.name, k.key);
       if (!entry) throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `${nevraOfKey(k.key)} is not in the store`, { data: { nevra: nevraOfKey(k.key) }, reason: 'no-package' });
       builds.push(entry);
     }
-    return addBuildsToChannel(store, tx, name, builds, why, { exact: true });
+    return commitChannelAdd(tx, await planChannelAdd(store, tx, name, builds, undefined, { exact: true }), why);
   });
 }
 
@@ -205,12 +255,13 @@ export async function removeFromChannel(store: Store, name: string, refs: string
  * Publishes a channel as a whole: its content becomes exactly `builds` in one commit of
  * `tx`, so readers see the old set or the new one, never a mix.
  */
-export async function publishBuilds(store: Store, tx: Transaction, name: string, builds: readonly BuildEntry[], why: string | undefined): Promise<ChannelChange> {
+export async function publishBuilds(store: Store, tx: Transaction, name: string, builds: readonly BuildEntry[], why: string | undefined, known?: KnownVerdicts): Promise<ChannelChange> {
   const state = await readChannel(store, tx, name);
   const wanted = new Map(builds.map((b) => [pathOf(b), b]));
   const current = new Map(state.builds.map((b) => [pathOf(b), b]));
   const added = [...wanted.values()].filter((b) => current.get(pathOf(b))?.value !== b.value);
   const removed = [...current.values()].filter((b) => !wanted.has(pathOf(b)));
+  if (state.settings.requireSignature) await requireSignedBuilds(store.dir, tx, name, added, known);
   const changes = [...removed.map((b) => ({ path: pathOf(b), id: null })), ...added.map((b) => ({ path: pathOf(b), id: b.value }))];
   const commit = changes.length === 0 ? state.commit : await tx.update(channelBranch(name), changes,
     commitMessage(`publish ${name}: ${plural(wanted.size, 'package')} (+${added.length} -${removed.length})`, why,

@@ -5,9 +5,10 @@ export type { BuildScope } from './builds.js';
 export { canonicalJson } from './canonical-json.js';
 export { channelLog, diffChannel, listChannels, resolveChannelRev, restoreChannel } from './channel-history.js';
 export type { ChannelDiff, ChannelLogEntry, ChannelSummary } from './channel-history.js';
-export { addToChannel, channelBuilds, channelNames, channelSettings, createChannel, deleteChannel, orderOf, publishBuildKeys, publishChannel, readChannel, removeFromChannel, renameChannel } from './channels.js';
+export { addToChannel, channelBuilds, channelNames, channelSettings, createChannel, deleteChannel, orderOf, publishBuildKeys, publishChannel, readChannel, removeFromChannel, renameChannel, setChannelSignatureRule } from './channels.js';
 export type { ChannelBuild, ChannelChange, ChannelSettings, ChannelState } from './channels.js';
 export { readStoreConfig } from './config.js';
+export { importKeys, readKeyring, removeKey, trustedKeysDir } from './keyring.js';
 export type { StoreConfig } from './config.js';
 export { readDerived, writeDerived } from './caches/derived-entries.js';
 export { bootCacheDir, CACHE_TMP_PREFIX, cacheTmpOwner, checkoutFilesDir, checkoutTreesDir, rpmmdCacheDir, rpmmdGenerationDir, universeCacheDir } from './caches/paths.js';
@@ -57,3 +58,5 @@ export { createToken, describeNeed, findToken, grants, readTokens, revokeToken, 
 export type { TokenRecord } from './tokens.js';
 export type { Transaction } from './transaction.js';
 export { StoreMemory } from './caches/store-memory.js';
+export { storedVerdict, untrustedReason } from './signed-builds.js';
+export type { KnownVerdicts } from './signed-builds.js';

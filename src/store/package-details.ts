@@ -12,7 +12,9 @@ import { channelSettings, channelsHolding, orderOf } from './channels.js';
 import { servedVariant } from './kinds/build.js';
 import type { BuildRecord } from './kinds/build.js';
 import type { PackageManifest } from './kinds/package.js';
+import { readKeyring } from './keyring.js';
 import { listPins } from './pins.js';
+import { storedVerdict } from './signed-builds.js';
 import { PACKAGES_BRANCH } from './ref-paths.js';
 import type { Store } from './store.js';
 
@@ -24,10 +26,26 @@ export async function packageDetails(store: Store, view: BranchView, ref: string
   const { kind: _kind, v: _v, rpm: _rpm, rpmSize: _size, header: _header, ...rest } = m;
   const served = servedVariant(b);
   return {
-    json: { ...rest, id: b.header, rpm: served.rpm, rpmSize: served.size, variants: b.variants, manifest: b.manifest, record: found.value },
+    json: { ...rest, id: b.header, rpm: served.rpm, rpmSize: served.size, variants: await judgedVariants(store, b), manifest: b.manifest, record: found.value },
     manifest: m,
     build: b,
   };
+}
+
+/**
+ * The build's variants, each with its signatures judged with the store's trusted keys
+ * (`signers`: key id, rpm's description, rpm's status, whether it verifies) and rpm's
+ * one-line verdict on the whole .rpm.
+ */
+async function judgedVariants(store: Store, b: BuildRecord): Promise<Array<Record<string, unknown>>> {
+  const keys = await readKeyring(store.dir);
+  const out: Array<Record<string, unknown>> = [];
+  for (const v of b.variants) {
+    const verdict = await storedVerdict(store, v.rpm, keys);
+    const signers = verdict.signatures.map((s) => ({ keyId: s.keyId ?? null, signature: s.description, status: s.status, verified: s.status === 'OK' }));
+    out.push({ ...v, signers, verdict: verdict.verdict });
+  }
+  return out;
 }
 
 export interface VersionRow { nevra: string; id: string; channels: string[]; pinned: boolean; pinReason?: string }

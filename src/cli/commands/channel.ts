@@ -3,13 +3,14 @@ import { BazaarError } from '../../errors.js';
 import { channelBuilds, readChannel, servedVariant } from '../../store/index.js';
 import {
   addToChannel, channelLog, createChannel, deleteChannel, diffChannel, listChannels, publishToChannel, removeFromChannel, renameChannel, restoreChannel,
+  setChannelSignatureRule,
 } from '../../library/index.js';
 import type { ChannelChange, ChannelDiff } from '../../store/index.js';
 import { expectArgs } from '../command.js';
 import { withPackageArgs } from '../package-args.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
 
-const SUBCOMMANDS = 'create|add|remove|publish|restore|ls|log|diff|delete|rename';
+const SUBCOMMANDS = 'create|set|add|remove|publish|restore|ls|log|diff|delete|rename';
 
 function changeText(c: ChannelChange): string {
   const lines = [...c.added.map((n) => `+ ${n}`), ...c.updated.map((n) => `~ ${n} (now its store record: new signature variant)`), ...c.removed.map((n) => `- ${n}`), ...c.unchanged.map((n) => `= ${n} (already there)`)];
@@ -49,12 +50,22 @@ async function run({ positionals, options, openStore, stdin }: CommandInput): Pr
   const store = await openStore();
   switch (sub) {
     case 'create': {
-      expectArgs(rest, 1, 1, 'bazaar channel create NAME [--mode rpm|alt]');
+      expectArgs(rest, 1, 1, 'bazaar channel create NAME [--mode rpm|alt] [--require-signature]');
       const mode = (options.mode as string | undefined) ?? 'rpm';
       if (mode !== 'rpm' && mode !== 'alt') throw new BazaarError('ERR_USAGE', `--mode is rpm or alt, not '${mode}'`);
       const priorityBranch = options['priority-branch'] as string | undefined;
-      const r = await createChannel(store, { channel: rest[0] as string, order: mode, ...(priorityBranch ? { priorityBranch } : {}), ...(message ? { message } : {}) });
-      return { exitCode: 0, json: r, text: `created channel ${r.name} (order ${r.settings.order})\ncommit ${r.commit}` };
+      const signed = options['require-signature'] === true;
+      const r = await createChannel(store, { channel: rest[0] as string, order: mode, ...(priorityBranch ? { priorityBranch } : {}), ...(signed ? { requireSignature: true } : {}), ...(message ? { message } : {}) });
+      return { exitCode: 0, json: r, text: `created channel ${r.name} (order ${r.settings.order}${signed ? ', signatures required' : ''})\ncommit ${r.commit}` };
+    }
+    case 'set': {
+      const usage = 'bazaar channel set NAME --require-signature on|off';
+      expectArgs(rest, 2, 2, usage);
+      const [name, value] = rest as [string, string];
+      if (options['require-signature'] !== true || (value !== 'on' && value !== 'off')) throw new BazaarError('ERR_USAGE', `usage: ${usage}`);
+      const r = await setChannelSignatureRule(store, { channel: name, requireSignature: value === 'on', ...(message ? { message } : {}) });
+      const now = r.settings.requireSignature ? 'signatures required' : 'signatures not required';
+      return { exitCode: 0, json: r, text: r.changed ? `${r.name}: ${now}\ncommit ${r.commit}` : `${r.name}: ${now} already` };
     }
     case 'add':
     case 'remove': {
@@ -127,7 +138,12 @@ export const channel: Command = {
   help: `A channel is a named, versioned set of builds from the store; it may hold several
 versions of one name. Every change is one commit in the channel's history.
 
-  channel create NAME [--mode rpm|alt] [--priority-branch B]   new, empty channel; its order is fixed
+  channel create NAME [--mode rpm|alt] [--priority-branch B] [--require-signature]
+                                 new, empty channel; its order is fixed
+  channel set NAME --require-signature on|off
+                                 take only packages signed by a trusted key ('bazaar key'), or
+                                 any; adds, pushes, uploads and mirror syncs into the channel
+                                 of others are refused (exit 2, naming the key)
   channel add NAME PKG...        add stored builds (NEVRA, or a name with one build), one commit
   channel remove NAME PKG...     take builds out (they stay in the store), one commit
   channel publish NAME [PKG...] [--from FILE]
@@ -154,6 +170,7 @@ Example:
   options: {
     mode: { type: 'string', describe: 'create: rpm (default, upstream rpm order) or alt (ALT\'s rpm order)' },
     'priority-branch': { type: 'string', describe: 'create, alt mode: builds from this disttag branch win (e.g. p11)' },
+    'require-signature': { type: 'boolean', describe: 'create: take only packages signed by a trusted key; set: followed by on or off' },
     from: { type: 'string', describe: 'publish: read NEVRAs from FILE (one per line, - for stdin)' },
     empty: { type: 'boolean', describe: 'publish: allow publishing an empty channel' },
     message: { type: 'string', short: 'm', describe: 'why: recorded in the commit message' },

@@ -38,7 +38,9 @@ build with the same header).
 With --json: one object whose dependency lists read {name, flags, evr} exactly as
 rpm -qp --requires prints them, whose files carry path, mode, size, digest, linkto,
 user, group and flags (rpm's numeric file flags), plus "id" (the build id), "rpm" (the
-.rpm served: the most recent signed variant), "variants" and "manifest".
+.rpm served: the most recent signed variant), "variants" (each .rpm of the build with
+"signers": every signature's key id, rpm's description and status, and "verified",
+checked with the store's trusted keys ('bazaar key'), and rpm's "verdict") and "manifest".
 
 Example:
   bazaar show --json webserver | jq '.requires'`,

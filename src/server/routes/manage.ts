@@ -23,8 +23,8 @@ import { Hono } from 'hono';
 import { BazaarError } from '../../errors.js';
 import { imageId } from '../../image/index.js';
 import {
-  addMirror, addToChannel, createChannel, createImage, deleteChannel, deleteImage, deleteLayer, installPackages, linkImage, publishToChannel, removeFromChannel, removePackages,
-  listMirrors, removeMirror, renameImage, setLinkPolicy, syncMirror, unlinkImage,
+  addMirror, addToChannel, createChannel, createImage, deleteChannel, deleteImage, deleteLayer, installPackages, linkImage, listMirrors, publishToChannel, removeFromChannel,
+  removeMirror, removePackages, renameImage, setChannelSignatureRule, setLinkPolicy, syncMirror, unlinkImage,
 } from '../../library/index.js';
 import type { Store } from '../../store/index.js';
 import type { TokenCheck } from '../auth.js';
@@ -41,7 +41,13 @@ export function channelWriteRoutes(store: Store, tokens: TokenCheck): Hono {
     const b = await JsonBody.of(c);
     const order = b.optStr('order');
     if (order !== undefined && order !== 'rpm' && order !== 'alt') throw new BazaarError('ERR_BAD_INPUT', `"order" is rpm or alt, not '${order}'`);
-    return c.json(await createChannel(store, { channel: b.str('name'), ...(order ? { order } : {}), ...message(b) }), 201);
+    const signed = b.optBool('requireSignature');
+    return c.json(await createChannel(store, { channel: b.str('name'), ...(order ? { order } : {}), ...(signed ? { requireSignature: true } : {}), ...message(b) }), 201);
+  });
+  // the channel's settings that may change: whether it takes only signed packages
+  app.patch('/:name', admin, async (c) => {
+    const b = await JsonBody.of(c);
+    return c.json(await setChannelSignatureRule(store, { channel: c.req.param('name'), requireSignature: b.bool('requireSignature'), ...message(b) }));
   });
   app.post('/:name/add', publish, async (c) => {
     const b = await JsonBody.of(c);

@@ -1,14 +1,15 @@
 /**
- * Channel settings, fixed when the channel is created: how it orders builds.
- * See docs/versioning-policy.md#rule-channels.
+ * Channel settings: how it orders builds (fixed when the channel is created), and whether
+ * it takes only packages signed by a trusted key (`requireSignature`, absent when off;
+ * `bazaar channel set` changes it). See docs/versioning-policy.md#rule-channels.
  *
- *   {"kind":"channel","v":1,"order":"alt","priorityBranch":"p11"}
+ *   {"kind":"channel","v":1,"order":"alt","priorityBranch":"p11","requireSignature":true}
  */
 import type { VersionOrder } from '../../policy/index.js';
 import { fields, invalid } from './kind.js';
 import type { Kind } from './kind.js';
 
-export interface ChannelSettingsObject { kind: 'channel'; v: number; order: VersionOrder; priorityBranch?: string }
+export interface ChannelSettingsObject { kind: 'channel'; v: number; order: VersionOrder; priorityBranch?: string; requireSignature?: boolean }
 
 export const channelKind: Kind<ChannelSettingsObject> = {
   name: 'channel',
@@ -18,7 +19,9 @@ export const channelKind: Kind<ChannelSettingsObject> = {
     const order = f.str('order');
     if (order !== 'rpm' && order !== 'alt') throw invalid(id, 'channel', `order ${order} is neither rpm nor alt`);
     const priorityBranch = f.optStr('priorityBranch');
-    return { kind: 'channel', v: typeof value.v === 'number' ? value.v : 0, order, ...(priorityBranch ? { priorityBranch } : {}) };
+    const requireSignature = value.requireSignature;
+    if (requireSignature !== undefined && typeof requireSignature !== 'boolean') throw invalid(id, 'channel', 'requireSignature is not true or false');
+    return { kind: 'channel', v: typeof value.v === 'number' ? value.v : 0, order, ...(priorityBranch ? { priorityBranch } : {}), ...(requireSignature ? { requireSignature: true } : {}) };
   },
   refs: () => [],
 };
