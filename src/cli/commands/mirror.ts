@@ -72,8 +72,8 @@ Example:
         const text = r.unchanged
           ? `mirror ${r.mirror}: upstream unchanged, channel ${r.channel} has its ${r.packages} packages\ncommit ${r.commit}`
           : [...r.added.map((n) => `+ ${n}`), ...r.removed.map((n) => `- ${n}`),
-            `mirror ${r.mirror}: ${r.packages} packages upstream, ${r.downloaded} downloaded (${r.bytes} bytes), +${r.added.length} -${r.removed.length} in channel ${r.channel}`,
-            `commit ${r.commit}`].join('\n');
+          `mirror ${r.mirror}: ${r.packages} packages upstream, ${r.downloaded} downloaded (${r.bytes} bytes), +${r.added.length} -${r.removed.length} in channel ${r.channel}`,
+          `commit ${r.commit}`].join('\n');
         return { exitCode: 0, json: r, text };
       }
       case 'ls': {
