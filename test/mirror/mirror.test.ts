@@ -161,6 +161,27 @@ testWith(t, 'the library: addMirror checks its channel and URL; syncMirror retur
   }
 });
 
+testWith(t, 'a package stating epoch 0 is the NEVRA primary names without one (it was refused as another package)', NEEDS, async () => {
+  const root = tempDir('mirror-epoch');
+  const src = join(root, 'src');
+  execFileSync('mkdir', ['-p', src]);
+  const file = join(src, 'zero-1.0-alt1.noarch.rpm');
+  writeFileSync(file, makePackageRpm({ name: 'zero', epoch: 0, version: '1.0', release: 'alt1', arch: 'noarch', sourcerpm: 'zero-1.0-alt1.src.rpm' }));
+  const up = join(root, 'up');
+  makeRepo(up, [file]);
+  const server = await pythonUpstream(up);
+  try {
+    const dir = freshStore('mirror-epoch');
+    cli(['channel', 'create', 'm'], dir);
+    cli(['mirror', 'add', 'up', server.url, '--channel', 'm'], dir);
+    const r = bazaarFast(['mirror', 'sync', 'up', '--json', '--store', dir]);
+    assert.is(r.status, 0, r.stderr);
+    assert.is((await channelSet(dir, 'm')).length, 1);
+  } finally {
+    await server.stop();
+  }
+});
+
 testWith(t, 'over HTTP: /v1/mirrors needs an admin token; define, sync, list, forget', NEEDS, async () => {
   const root = tempDir('mirror-http');
   const up = join(root, 'up');
