@@ -5,6 +5,7 @@
 import { benchCheckout } from './checkout.js';
 import { benchImages } from './images.js';
 import { benchLinked } from './linked.js';
+import { benchMirror } from './mirror.js';
 import { benchNetboot } from './netboot.js';
 import { benchReaders } from './readers.js';
 import { benchResolver } from './resolver.js';
@@ -25,6 +26,7 @@ const benches: Array<[string, () => Promise<unknown>]> = [
   ['images', () => benchImages()],
   ['server', async () => { await benchServer(); await benchGeneration(); }],
   ['netboot', () => benchNetboot()],
+  ['mirror', () => benchMirror()],
 ];
 for (const [name, run] of benches) {
   if (only && only !== name) continue;

@@ -46,31 +46,41 @@ async function fetchBody(url: string, limits: FetchLimits, onChunk: (chunk: Uint
   let idle = setTimeout(() => stop(`no data for ${limits.idleMs / 1000} s`), limits.idleMs);
   const onOuter = (): void => stop('cancelled');
   signal?.addEventListener('abort', onOuter);
+  if (signal?.aborted) stop('cancelled');
+  // Every wait races the abort: a body read that undici abandons on abort would
+  // otherwise wait forever, with no timer left to end it.
+  const aborted = new Promise<never>((_r, reject) => abort.signal.addEventListener('abort', () => reject(new Error(why || 'aborted'))));
+  aborted.catch(() => {});
+  const race = <T>(p: Promise<T>): Promise<T> => { p.catch(() => {}); return Promise.race([p, aborted]); };
   let current = url;
   try {
     let res: Response;
     for (let hops = 0; ; hops++) {
       try {
-        res = await fetch(current, { redirect: 'manual', signal: abort.signal, headers: { 'accept-encoding': 'identity' } });
+        res = await race(fetch(current, { redirect: 'manual', signal: abort.signal, headers: { 'accept-encoding': 'identity' } }));
       } catch (err) {
         throw upstreamError(current, why || `cannot connect: ${causeText(err)}`, err);
       }
       if (res.status < 300 || res.status >= 400) break;
       const location = res.headers.get('location');
-      await res.body?.cancel();
+      void res.body?.cancel().catch(() => {});
       if (!location) throw upstreamError(current, `HTTP ${res.status} redirect without a Location`);
       const next = new URL(location, current);
       if (next.origin !== origin) throw upstreamError(current, `redirects to ${next.origin}, another host; a mirror reads only from ${origin}`);
       if (hops >= MAX_REDIRECTS) throw upstreamError(url, `more than ${MAX_REDIRECTS} redirects`);
       current = next.href;
     }
-    if (!res.ok) { await res.body?.cancel(); throw upstreamError(current, `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`); }
+    if (!res.ok) { void res.body?.cancel().catch(() => {}); throw upstreamError(current, `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`); }
     const declared = res.headers.get('content-length');
     const expected = declared !== null && /^\d+$/.test(declared) ? Number(declared) : null;
-    if (expected !== null && expected > limits.maxBytes) { await res.body?.cancel(); throw upstreamError(current, `${expected} bytes is more than the ${limits.maxBytes} allowed`); }
+    if (expected !== null && expected > limits.maxBytes) { void res.body?.cancel().catch(() => {}); throw upstreamError(current, `${expected} bytes is more than the ${limits.maxBytes} allowed`); }
     let got = 0;
+    const reader = res.body?.getReader();
     try {
-      for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
+      for (; ;) {
+        if (!reader) break;
+        const { done, value: chunk } = await race(reader.read());
+        if (done) break;
         got += chunk.length;
         if (got > limits.maxBytes) { stop(''); throw upstreamError(current, `the body is longer than the ${limits.maxBytes} bytes allowed`); }
         clearTimeout(idle);
@@ -78,6 +88,7 @@ async function fetchBody(url: string, limits: FetchLimits, onChunk: (chunk: Uint
         await onChunk(chunk);
       }
     } catch (err) {
+      reader?.cancel().catch(() => {});
       if (err instanceof BazaarError) throw err;
       throw upstreamError(current, why || `the transfer broke off after ${got} bytes: ${causeText(err)}`, err);
     }

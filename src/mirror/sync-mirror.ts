@@ -19,14 +19,17 @@ import { BazaarError } from '../errors.js';
 import { channelBranch, channelSettings, findMirror, publishBuildKeys, recordMirrorSync, tmpPath } from '../store/index.js';
 import type { ChannelChange, MirrorRecord, Store } from '../store/index.js';
 import { removeFile } from '../fs/index.js';
+import { nevraKey, parseNevra } from '../rpm/index.js';
 import { fetchToFile } from './fetch-upstream.js';
 import { DEFAULT_LIMITS, fetchPackages, fetchRepomd } from './upstream-metadata.js';
 import type { MirrorLimits, UpstreamPackage } from './upstream-metadata.js';
+import { verifyRepomd } from './verify-repomd.js';
 
 /** Downloads at once: enough to keep a link busy, few enough to be a polite client. */
 const PARALLEL = 4;
 /** At most this many downloads go into one add (one commit): what a kill can cost. */
 const BATCH = 256;
+const MIN_BATCH = 64;
 
 export interface SyncOptions {
   /** Called after each download: done, total, the package's NEVRA. */
@@ -103,12 +106,15 @@ async function downloadAndAdd(store: Store, wanted: readonly UpstreamPackage[], 
   };
   const adder = async (): Promise<void> => {
     while (downloading || ready.length) {
-      if (!ready.length) { await new Promise<void>((r) => { wake = r; }); continue; }
+      // A batch of at least MIN_BATCH (each add is a commit: one per file would cost more
+      // than the adding), or what is left once the downloads are over.
+      if (ready.length < MIN_BATCH && downloading && failure === null) { await new Promise<void>((r) => { wake = r; }); continue; }
       const batch = ready.splice(0, BATCH);
       try {
         const results = await store.add(batch.map((b) => b.path));
         results.forEach((r, i) => {
-          if (r.nevra !== batch[i].pkg.nevra) {
+          const got = parseNevra(r.nevra);
+          if (!got || nevraKey(got) !== batch[i].pkg.key) {
             throw new BazaarError('ERR_UPSTREAM', `${batch[i].pkg.url}: is ${r.nevra}, but the upstream's primary.xml says ${batch[i].pkg.nevra}`, { data: { url: batch[i].pkg.url } });
           }
         });
@@ -141,6 +147,7 @@ export async function syncMirror(store: Store, name: string, options: SyncOption
   const limits = limitsOf(options);
   const head = await store.read(async (view) => { await channelSettings(store, view, mirror.channel); return view.head(channelBranch(mirror.channel)); });
   const repomd = await fetchRepomd(mirror.url, limits);
+  if (mirror.key !== undefined) await verifyRepomd(repomd, mirror.key, limits);
   const base = { mirror: name, channel: mirror.channel, downloaded: 0, bytes: 0, added: [], removed: [] };
   if (mirror.last && mirror.last.repomd === repomd.digest && mirror.last.commit === head) {
     return { ...base, commit: head, packages: mirror.last.packages, unchanged: true };

@@ -20,7 +20,7 @@ import { SnapshotPool } from './snapshots.js';
 import { bootRoutes } from './routes/boot.js';
 import { channelRoutes } from './routes/channels.js';
 import { imageRoutes, layerRoutes } from './routes/images.js';
-import { channelWriteRoutes, imageWriteRoutes, layerWriteRoutes } from './routes/manage.js';
+import { channelWriteRoutes, imageWriteRoutes, layerWriteRoutes, mirrorRoutes } from './routes/manage.js';
 import { objectRoutes } from './routes/objects.js';
 import { queryGuard } from './query-guard.js';
 import { overlayRoutes } from './routes/overlay.js';
@@ -89,6 +89,7 @@ export function createApp(store: Store, options: AppOptions = {}): Hono {
   app.route('/boot', bootRoutes(store, reads, options.publicUrl, log));
   app.use('/v1/*', queryGuard());
   app.route('/v1/channels', channelWriteRoutes(store, tokens));
+  app.route('/v1/mirrors', mirrorRoutes(store, tokens));
   app.route('/v1/channels', channelRoutes(store, reads));
   app.route('/v1/packages', uploadRoutes(store, reads, tokens, { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD }));
   app.route('/v1/packages', packageRoutes(store, reads));

@@ -9,6 +9,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { addMirror, createChannel, listMirrors, showChannel, syncMirror } from '../../src/index.js';
 import { Store } from '../../src/store/store.js';
+import { createToken } from '../../src/store/tokens.js';
+import { appFor } from '../helpers/server.js';
 import { CLI, freshStore, tempDir } from '../helpers/cli.js';
 import { bazaarFast } from '../helpers/cli-fast.js';
 import { makePackageRpm } from '../helpers/make-rpm.js';
@@ -154,6 +156,60 @@ testWith(t, 'the library: addMirror checks its channel and URL; syncMirror retur
     const r = await syncMirror(store, { name: 'up', onProgress: () => { ticks++; } });
     assert.equal({ packages: r.packages, downloaded: r.downloaded, added: r.added.length, ticks }, { packages: 5, downloaded: 5, added: 5, ticks: 5 });
     await rejects(() => syncMirror(store, { name: 'nope' }), /no mirror nope/);
+  } finally {
+    await server.stop();
+  }
+});
+
+testWith(t, 'a package stating epoch 0 is the NEVRA primary names without one (it was refused as another package)', NEEDS, async () => {
+  const root = tempDir('mirror-epoch');
+  const src = join(root, 'src');
+  execFileSync('mkdir', ['-p', src]);
+  const file = join(src, 'zero-1.0-alt1.noarch.rpm');
+  writeFileSync(file, makePackageRpm({ name: 'zero', epoch: 0, version: '1.0', release: 'alt1', arch: 'noarch', sourcerpm: 'zero-1.0-alt1.src.rpm' }));
+  const up = join(root, 'up');
+  makeRepo(up, [file]);
+  const server = await pythonUpstream(up);
+  try {
+    const dir = freshStore('mirror-epoch');
+    cli(['channel', 'create', 'm'], dir);
+    cli(['mirror', 'add', 'up', server.url, '--channel', 'm'], dir);
+    const r = bazaarFast(['mirror', 'sync', 'up', '--json', '--store', dir]);
+    assert.is(r.status, 0, r.stderr);
+    assert.is((await channelSet(dir, 'm')).length, 1);
+  } finally {
+    await server.stop();
+  }
+});
+
+testWith(t, 'over HTTP: /v1/mirrors needs an admin token; define, sync, list, forget', NEEDS, async () => {
+  const root = tempDir('mirror-http');
+  const up = join(root, 'up');
+  makeRepo(up, binaryRpms().slice(0, 4));
+  const server = await pythonUpstream(up);
+  try {
+    const dir = freshStore('mirror-http');
+    cli(['channel', 'create', 'm'], dir);
+    const admin = (await createToken(dir, ['admin'])).token;
+    const publisher = (await createToken(dir, ['publish:m'])).token;
+    const { app } = await appFor(dir);
+    const call = (method: string, path: string, token: string | null, body?: unknown): Promise<Response> => Promise.resolve(app.request(path, {
+      method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}),
+    }));
+    const def = { name: 'up', url: server.url, channel: 'm' };
+    assert.is((await call('POST', '/v1/mirrors', null, def)).status, 401);
+    assert.is((await call('POST', '/v1/mirrors', publisher, def)).status, 403);
+    assert.is((await call('POST', '/v1/mirrors', admin, { ...def, channel: 'none' })).status, 404);
+    assert.is((await call('POST', '/v1/mirrors', admin, def)).status, 201);
+    const sync = await call('POST', '/v1/mirrors/up/sync', admin);
+    assert.is(sync.status, 200);
+    assert.is((await sync.json() as { downloaded: number }).downloaded, 4);
+    assert.equal(await channelSet(dir, 'm'), upstreamSet(up));
+    const list = await (await call('GET', '/v1/mirrors', admin)).json() as Array<{ name: string; key: boolean }>;
+    assert.equal(list.map((m) => [m.name, m.key]), [['up', false]]);
+    assert.is((await call('POST', '/v1/mirrors/nope/sync', admin)).status, 404);
+    assert.is((await call('DELETE', '/v1/mirrors/up', admin)).status, 200);
+    assert.equal(await (await call('GET', '/v1/mirrors', admin)).json(), []);
   } finally {
     await server.stop();
   }

@@ -14,13 +14,17 @@
  *   POST   /v1/images/<name>/remove       {"packages": [...], "message"?}
  *   PUT    /v1/images/<name>/link         {"parent", "policy"}                     link (or change the policy)
  *   DELETE /v1/images/<name>/link                                                  unlink
+ *   GET    /v1/mirrors                                                             list (admin)
+ *   POST   /v1/mirrors                    {"name", "url", "channel", "policy"?, "key"?}  define (admin)
+ *   POST   /v1/mirrors/<name>/sync                                                 sync, answered when done (admin)
+ *   DELETE /v1/mirrors/<name>                                                      forget (admin)
  */
 import { Hono } from 'hono';
 import { BazaarError } from '../../errors.js';
 import { imageId } from '../../image/index.js';
 import {
-  addToChannel, createChannel, createImage, deleteChannel, deleteImage, deleteLayer, installPackages, linkImage, publishToChannel, removeFromChannel, removePackages, setChannelSignatureRule,
-  renameImage, setLinkPolicy, unlinkImage,
+  addMirror, addToChannel, createChannel, createImage, deleteChannel, deleteImage, deleteLayer, installPackages, linkImage, listMirrors, publishToChannel, removeFromChannel,
+  removeMirror, removePackages, renameImage, setChannelSignatureRule, setLinkPolicy, syncMirror, unlinkImage,
 } from '../../library/index.js';
 import type { Store } from '../../store/index.js';
 import type { TokenCheck } from '../auth.js';
@@ -100,5 +104,21 @@ export function imageWriteRoutes(store: Store, reads: Reads, tokens: TokenCheck)
 export function layerWriteRoutes(store: Store, tokens: TokenCheck): Hono {
   const app = new Hono();
   app.delete('/:name', tokens.require(() => 'admin'), async (c) => c.json(await deleteLayer(store, { layer: c.req.param('name') })));
+  return app;
+}
+
+/** Mirrors: every route needs `admin` (a sync writes a channel from another server's content). */
+export function mirrorRoutes(store: Store, tokens: TokenCheck): Hono {
+  const app = new Hono();
+  app.use('*', tokens.require(() => 'admin'));
+  app.get('/', async (c) => c.json(await listMirrors(store)));
+  app.post('/', async (c) => {
+    const b = await JsonBody.of(c);
+    const policy = b.optStr('policy');
+    const key = b.optStr('key');
+    return c.json(await addMirror(store, { name: b.str('name'), url: b.str('url'), channel: b.str('channel'), ...(policy ? { policy } : {}), ...(key ? { key } : {}) }), 201);
+  });
+  app.post('/:name/sync', async (c) => c.json(await syncMirror(store, { name: c.req.param('name') })));
+  app.delete('/:name', async (c) => c.json(await removeMirror(store, { name: c.req.param('name') })));
   return app;
 }
