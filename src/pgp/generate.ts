@@ -4,7 +4,7 @@
  * its secret half mode 0600 (store/signing-keys.ts). Ed25519 by default (gpg 2.1+, rpm
  * 4.13+, dnf, zypper); RSA 4096 for clients whose gpg predates Ed25519.
  */
-import { generateKey } from 'openpgp';
+import { openpgpLib } from './openpgp-lib.js';
 import { BazaarError } from '../errors.js';
 import { loadSigningKey } from './sign.js';
 import type { SigningKeyInfo } from './sign.js';
@@ -30,7 +30,7 @@ export async function generateSigningKey(options: { userId: string; algorithm?: 
   const algorithm = options.algorithm ?? 'ed25519';
   if (!SIGNING_ALGORITHMS.includes(algorithm)) throw new BazaarError('ERR_KEY', `'${String(algorithm)}' is not a signing key algorithm: use ${SIGNING_ALGORITHMS.join(' or ')}`);
   const kind = algorithm === 'ed25519' ? { type: 'ecc' as const, curve: 'curve25519Legacy' as const } : { type: 'rsa' as const, rsaBits: 4096 };
-  const { privateKey } = await generateKey({ ...kind, userIDs: [userIdOf(options.userId)], subkeys: [], format: 'armored' });
+  const { privateKey } = await (await openpgpLib()).generateKey({ ...kind, userIDs: [userIdOf(options.userId)], subkeys: [], format: 'armored' });
   const info = await loadSigningKey(privateKey);
   return { ...info.info, secretArmored: privateKey };
 }

@@ -4,8 +4,9 @@
  * Key ids are 16 hex digits, lowercase; fingerprints 40 (v4) or 64 (v6) hex digits.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import * as openpgp from 'openpgp';
+import type * as openpgp from 'openpgp';
 import { BazaarError } from '../errors.js';
+import { openpgpLib } from './openpgp-lib.js';
 import { ALGORITHMS } from './packets.js';
 
 /** A key or subkey that can check signatures: its OpenPGP algorithm id and node:crypto key. */
@@ -110,12 +111,13 @@ function toPgpKey(key: openpgp.Key): PgpKey {
 export async function readPublicKeys(data: Buffer | string, source = 'the key file'): Promise<PgpKey[]> {
   const text = typeof data === 'string' ? data : data.subarray(0, 64).toString('latin1').includes('-----BEGIN PGP') ? data.toString('utf8') : null;
   let keys: openpgp.Key[];
+  const { readKeys } = await openpgpLib();
   try {
-    if (text === null) keys = await openpgp.readKeys({ binaryKeys: data as Buffer });
+    if (text === null) keys = await readKeys({ binaryKeys: data as Buffer });
     else {
       // readKeys reads one armored block; an exported keyring file often holds several
       const blocks = text.match(/-----BEGIN PGP (PUBLIC|PRIVATE) KEY BLOCK-----[\s\S]*?-----END PGP \1 KEY BLOCK-----/g) ?? [text];
-      keys = (await Promise.all(blocks.map((armoredKeys) => openpgp.readKeys({ armoredKeys })))).flat();
+      keys = (await Promise.all(blocks.map((armoredKeys) => readKeys({ armoredKeys })))).flat();
     }
   } catch (err) {
     throw new BazaarError('ERR_KEY', `${source} is not an OpenPGP public key: ${(err as Error).message.split('\n')[0]}`, { cause: err, data: { source } });

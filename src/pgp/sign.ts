@@ -2,9 +2,9 @@
  * Detached OpenPGP signatures over exact bytes (a repomd.xml), as `gpg --detach-sign
  * --armor` makes them: binary mode, so a verifier hashes the file as it was served.
  */
-import { createMessage, readPrivateKey, sign } from 'openpgp';
 import type { PrivateKey } from 'openpgp';
 import { BazaarError } from '../errors.js';
+import { openpgpLib } from './openpgp-lib.js';
 
 export interface SigningKeyInfo {
   /** The key id, 16 hex digits, lower case (as gpg --keyid-format long shows it). */
@@ -32,7 +32,7 @@ export interface SigningKey { info: SigningKeyInfo; key: PrivateKey }
 export async function loadSigningKey(armored: string, what = 'the signing key'): Promise<SigningKey> {
   let key: PrivateKey;
   try {
-    key = await readPrivateKey({ armoredKey: armored });
+    key = await (await openpgpLib()).readPrivateKey({ armoredKey: armored });
   } catch (err) {
     throw new BazaarError('ERR_KEY', `${what} is not an armored OpenPGP secret key (${(err as Error).message.split('\n')[0]})`, { cause: err });
   }
@@ -53,6 +53,7 @@ export async function loadSigningKey(armored: string, what = 'the signing key'):
 
 /** The ASCII-armored detached signature of `data` (repomd.xml.asc). */
 export async function signDetached(data: Uint8Array, key: SigningKey): Promise<string> {
+  const { createMessage, sign } = await openpgpLib();
   const message = await createMessage({ binary: data });
   return sign({ message, signingKeys: key.key, detached: true, format: 'armored' });
 }

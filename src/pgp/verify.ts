@@ -5,8 +5,8 @@
  * public-key operation is node:crypto's: RSA PKCS#1 v1.5, DSA, ECDSA, Ed25519.
  */
 import { constants, createHash, createVerify, publicDecrypt, verify as cryptoVerify, type Hash, type Verify } from 'node:crypto';
-import * as openpgp from 'openpgp';
 import type { PgpKey, VerifyingKey } from './keys.js';
+import { openpgpLib } from './openpgp-lib.js';
 import { HASHES, PgpFormatError, parseSignature, type Signature } from './packets.js';
 
 export interface VerifyResult {
@@ -32,7 +32,7 @@ const DIGEST_INFO: Record<string, string> = {
 async function signatureBytes(signature: Buffer | string): Promise<Buffer> {
   const text = typeof signature === 'string' ? signature : signature.subarray(0, 64).toString('latin1').includes('-----BEGIN PGP') ? signature.toString('utf8') : null;
   if (text === null) return signature as Buffer;
-  const { data } = await openpgp.unarmor(text);
+  const { data } = await (await openpgpLib()).unarmor(text);
   if (data instanceof Uint8Array) return Buffer.from(data);
   const chunks: Uint8Array[] = [];
   for await (const c of data as AsyncIterable<Uint8Array>) chunks.push(c);

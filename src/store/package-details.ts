@@ -18,15 +18,22 @@ import { storedVerdict } from './signed-builds.js';
 import { PACKAGES_BRANCH } from './ref-paths.js';
 import type { Store } from './store.js';
 
-/** One package as `show --json` prints it, plus the manifest and record it came from (for the text form). */
-export async function packageDetails(store: Store, view: BranchView, ref: string): Promise<{ json: Record<string, unknown>; manifest: PackageManifest; build: BuildRecord }> {
+/**
+ * One package as `show --json` prints it, plus the manifest and record it came from (for
+ * the text form, which passes `judge: false`: judging every variant's signatures reads
+ * each whole .rpm, and the text form does not print them; `json.variants` then lacks
+ * `signers` and `verdict`).
+ */
+export async function packageDetails(store: Store, view: BranchView, ref: string, options: { judge?: boolean } = {}): Promise<{ json: Record<string, unknown>; manifest: PackageManifest; build: BuildRecord }> {
   const found = await store.findPackage(view, ref);
   const b = found.build;
-  const m = await store.manifest(b.manifest);
+  // The record names its manifest's object id: read it as such (store.manifest also
+  // accepts a build id, which costs a whole package-index read to rule out).
+  const m = await store.readKind(b.manifest, 'package');
   const { kind: _kind, v: _v, rpm: _rpm, rpmSize: _size, header: _header, ...rest } = m;
   const served = servedVariant(b);
   return {
-    json: { ...rest, id: b.header, rpm: served.rpm, rpmSize: served.size, variants: await judgedVariants(store, b), manifest: b.manifest, record: found.value },
+    json: { ...rest, id: b.header, rpm: served.rpm, rpmSize: served.size, variants: options.judge === false ? b.variants : await judgedVariants(store, b), manifest: b.manifest, record: found.value },
     manifest: m,
     build: b,
   };

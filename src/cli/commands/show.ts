@@ -45,11 +45,11 @@ checked with the store's trusted keys ('bazaar key'), and rpm's "verdict") and "
 Example:
   bazaar show --json webserver | jq '.requires'`,
   options: {},
-  async run({ positionals, openStore }) {
+  async run({ positionals, openStore, json: asJson }) {
     expectArgs(positionals, 1, 1, 'bazaar show PKG');
     const store = await openStore();
     return withPackageArgs(positionals, ([ref]) => store.read(async (snap) => {
-      const { json, manifest, build } = await packageDetails(store, snap, ref as string);
+      const { json, manifest, build } = await packageDetails(store, snap, ref as string, { judge: asJson });
       return { exitCode: 0, json, text: describe(manifest, build) };
     }));
   },
