@@ -28,7 +28,7 @@ import { addToChannel, createChannel } from '../src/store/channels.js';
 import { Store } from '../src/store/store.js';
 import { option, sampleRpms, secs } from './sample-setup.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../bin/bazaar.js', import.meta.url));
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const POLICIES = ['sync:minimal', 'sync:core-os', 'mirror:minimal', 'mirror:core-os', 'partial:minimal', 'partial:core-os', 'sync:all', 'mirror:all'];

@@ -21,7 +21,7 @@ import { corpusRpms } from '../test/helpers/rpm-files.js';
 import { makeRepo, pythonUpstream } from '../test/helpers/upstream.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(root, 'dist/src/cli/main.js');
+const CLI = join(root, 'dist/bin/bazaar.js');
 const has = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 

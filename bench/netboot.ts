@@ -23,7 +23,7 @@ import { serve } from '../src/server/serve.js';
 import { Store } from '../src/store/store.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(root, 'dist/src/cli/main.js');
+const CLI = join(root, 'dist/bin/bazaar.js');
 const has = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mb = (n: number): string => `${(n / (1 << 20)).toFixed(1)} MiB`;

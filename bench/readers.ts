@@ -22,7 +22,7 @@ import { channelBranch } from '../src/store/ref-paths.js';
 import { Store } from '../src/store/store.js';
 import { makePackageRpm } from '../test/helpers/make-rpm.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../bin/bazaar.js', import.meta.url));
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const arg = (name: string, fallback: string): string => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] as string : fallback; };
 

@@ -29,7 +29,7 @@ import { Store } from '../src/store/store.js';
 import { filesUnder } from '../test/helpers/rpm-files.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(root, 'dist/src/cli/main.js');
+const CLI = join(root, 'dist/bin/bazaar.js');
 const GOAL = 0.5;
 
 export interface ServerBenchRow { url: string; server: 'bazaar' | 'nginx'; rps: number; mbps: number; meanMs: number; p99Ms: number; errors: number }

@@ -26,7 +26,7 @@ import { packageMeta } from '../src/rpm/package-meta.js';
 import { readRpmFile } from '../src/rpm/read-rpm.js';
 import { corpusRpms, sampleRpms } from '../test/helpers/rpm-files.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../bin/bazaar.js', import.meta.url));
 
 export interface StoreBenchRow {
   input: string; files: number; bytes: number;

@@ -14,7 +14,7 @@ export interface VercmpBenchResult {
   lines: number;
   runs: number;
   seed: number;
-  /** Median wall time of `node dist/src/cli/main.js vercmp --batch`, in ms. */
+  /** Median wall time of `node dist/bin/bazaar.js vercmp --batch`, in ms. */
   bazaarMs: number;
   /** Median wall time of one python3 process doing rpm.ver + rpm.labelCompare per line, in ms. */
   rpmMs: number | null;
@@ -62,7 +62,7 @@ export async function benchVercmp(options: { lines?: number; runs?: number; seed
     if (evrTextProblem(a) === null && evrTextProblem(b) === null) pairs.push([a, b]);
   }
   const input = `${pairs.map(([a, b]) => `${a}\t${b}`).join('\n')}\n`;
-  const main = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+  const main = fileURLToPath(new URL('../bin/bazaar.js', import.meta.url));
 
   const lib: number[] = [];
   for (let i = 0; i < runs; i++) {

@@ -6,7 +6,6 @@
  * version with the same kernel and busybox shares one initrd, byte for byte.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { BazaarError } from '../errors.js';
 import { writeCpio } from './cpio-writer.js';
@@ -14,6 +13,7 @@ import type { CpioEntry } from './cpio-writer.js';
 import type { ImageFiles } from './image-files.js';
 import type { KernelImage } from './kernel-image.js';
 import { moduleClosure } from './module-closure.js';
+import { packageFile } from '../package-files.js';
 
 /** What a virtio boot from squashfs layers under overlayfs, over the network and with a disk cache, needs. */
 export const BOOT_MODULES = ['virtio_pci', 'virtio_blk', 'virtio_net', 'af_packet', 'squashfs', 'overlay', 'loop', 'ext4'] as const;
@@ -27,7 +27,7 @@ let script: Buffer | null = null;
 /** Read once per process: every boot.json request checks its set was built with it. */
 export function initScript(): Buffer {
   if (script) return script;
-  const path = fileURLToPath(new URL('../../../src/boot/init.sh', import.meta.url));
+  const path = packageFile('src/boot/init.sh');
   try { return (script = readFileSync(path)); } catch (err) {
     throw new BazaarError('ERR_BAD_INPUT', `bazaar's /init (${path}) cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): this installation of bazaar is incomplete`, { cause: err });
   }

@@ -3,7 +3,6 @@
  * file is the only place that prints it. Exit codes: 0 ok, 1 the operation found a problem,
  * 2 bad usage or bad input.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BazaarError, isDamageError, isInputError, oneLine } from '../errors.js';
 import type { Store } from '../store/index.js';
@@ -11,6 +10,7 @@ import type { Command, CommandOutput } from './command.js';
 import { commands } from './commands/index.js';
 import { withHint } from './error-hints.js';
 import { createProgress } from './progress.js';
+import { packageVersion } from '../package-files.js';
 
 const COMMON_OPTIONS = {
   store: { type: 'string' },
@@ -19,8 +19,7 @@ const COMMON_OPTIONS = {
 } as const;
 
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  return packageVersion();
 }
 
 function topHelp(): string {

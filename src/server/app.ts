@@ -9,7 +9,6 @@
  *   POST /v1/packages          authenticated uploads (routes/upload.ts)
  *   /boot/...                  boot sets for net-booted VAs (routes/boot.ts)
  */
-import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import { RepositorySigner } from './repo-signer.js';
 import type { Store } from '../store/index.js';
@@ -28,6 +27,7 @@ import { packageRoutes } from './routes/packages.js';
 import { repoRoutes } from './routes/repo.js';
 import { uploadRoutes } from './routes/upload.js';
 import { webRoutes } from './web/pages.js';
+import { packageVersion } from '../package-files.js';
 
 export interface AppOptions {
   /** Where one-line notices and internal errors go (the server's stderr). */
@@ -53,7 +53,7 @@ export interface AppOptions {
 
 export const DEFAULT_MAX_UPLOAD = 1 << 30;
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = packageVersion();
 
 /**
  * The scope a read of `path` needs under private reads: the routes of one channel (its

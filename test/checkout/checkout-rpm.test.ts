@@ -15,7 +15,7 @@ import { sampleRpms } from '../helpers/rpm-files.js';
 import { corpusDir, projectRoot, testWith } from '../helpers/tools.js';
 
 const t = suite('checkout-rpm');
-const WRAPPER = join(projectRoot, 'dist/src/cli/rpm-wrapper.js');
+const WRAPPER = join(projectRoot, 'dist/bin/bazaar-rpm.js');
 const DBPATH = '/var/lib/rpm';
 const PACKAGES = /\/(setup-2\.2\.9|filesystem-2|bash-5\.2\.26-alt2|coreutils-9\.4-alt1\.x86_64|sed-4|libc6-2\.38-alt2\.x86_64|webserver-1|webapp-2\.4\.1-alt1\.noarch)/;
 

@@ -67,7 +67,7 @@ t('a package missing from a channel: the channel listing is the hint, for layer 
 
 t('bazaar-rpm appends its hint to a root without a package database', () => {
   const root = tempDir('error-hints-root');
-  const r = spawnSync(process.execPath, [join(projectRoot, 'dist/src/cli/rpm-wrapper.js'), '--root', root, '-qa'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(projectRoot, 'dist/bin/bazaar-rpm.js'), '--root', root, '-qa'], { encoding: 'utf8' });
   assert.is(r.stderr, `error: ${root} holds no bazaar package database (var/lib/bazaar/db); check an image out there with 'bazaar image checkout', or use --image NAME\n`);
   assert.is(r.status, 1);
 });

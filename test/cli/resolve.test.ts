@@ -39,7 +39,7 @@ ${pkgXml('broken', '1', 'noarch', { requires: ['nothing-here'] })}
   writeFileSync(join(dir, 'repodata/repomd.xml'), '<repomd><data type="primary"><location href="repodata/primary.xml.gz"/></data></repomd>');
 }
 
-const cli = (args: string[]) => spawnSync(process.execPath, [join(projectRoot, 'dist/src/cli/main.js'), 'resolve', ...args], { encoding: 'utf8' });
+const cli = (args: string[]) => spawnSync(process.execPath, [join(projectRoot, 'dist/bin/bazaar.js'), 'resolve', ...args], { encoding: 'utf8' });
 
 t('install prints the transaction in order; --json gives data; failure exits 1 with the chain', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bazaar-cli-'));

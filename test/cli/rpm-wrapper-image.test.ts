@@ -21,7 +21,7 @@ import { seededRandom } from '../helpers/seeded-random.js';
 import { corpusDir, projectRoot, testWith } from '../helpers/tools.js';
 
 const t = suite('bazaar-rpm --image -V: the stored tree, as rpm -V sees a checkout of it');
-const WRAPPER = join(projectRoot, 'dist/src/cli/rpm-wrapper.js');
+const WRAPPER = join(projectRoot, 'dist/bin/bazaar-rpm.js');
 const BASE = ['filesystem-2.3.21-alt1.x86_64', 'setup-2.2.9-alt1.noarch', 'libc6-2.38-alt2.x86_64', 'bash-5.2.26-alt2.x86_64'];
 const CORPUS = ['rpm-rs/RPMS/v6/rpm-file-attrs-1.0-1.noarch.rpm', 'rpm-rs/RPMS/v6/rpm-file-types-1.0-1.noarch.rpm', 'rpm-rs/RPMS/v6/rpm-hardlinks-1.0-1.noarch.rpm', 'rpm/RPMS/capstest-1.0-1.noarch.rpm'];
 /** Every -V option, compared on the changed image; the others get FEW. */

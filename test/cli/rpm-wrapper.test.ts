@@ -14,7 +14,7 @@ import { installRoot, removeRoot, rpm } from '../helpers/rpm-root.js';
 import { projectRoot, testWith } from '../helpers/tools.js';
 
 const t = suite('bazaar-rpm');
-const WRAPPER = join(projectRoot, 'dist/src/cli/rpm-wrapper.js');
+const WRAPPER = join(projectRoot, 'dist/bin/bazaar-rpm.js');
 const run = (cmd: string, args: string[]): { status: number | null; stdout: string } => {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, LANG: 'C' } });
   return { status: r.status, stdout: r.stdout };

@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { projectRoot } from '../helpers/tools.js';
 
-const bin = join(projectRoot, 'dist/src/cli/main.js');
+const bin = join(projectRoot, 'dist/bin/bazaar.js');
 function bazaar(args: string[], input = ''): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { input, encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };

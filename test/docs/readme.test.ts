@@ -24,7 +24,7 @@ function scratch(): { dir: string; env: NodeJS.ProcessEnv } {
   const bin = join(dir, '.bin');
   mkdirSync(bin);
   writeFileSync(join(bin, 'bazaar'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`, { mode: 0o755 });
-  writeFileSync(join(bin, 'bazaar-rpm'), `#!/bin/sh\nexec "${process.execPath}" "${join(CLI, '..', 'rpm-wrapper.js')}" "$@"\n`, { mode: 0o755 });
+  writeFileSync(join(bin, 'bazaar-rpm'), `#!/bin/sh\nexec "${process.execPath}" "${join(CLI, '..', 'bazaar-rpm.js')}" "$@"\n`, { mode: 0o755 });
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
   delete env.BAZAAR_STORE;
   return { dir, env };
@@ -35,7 +35,7 @@ t('the quick start: npm start is demo --serve, which seeds the store, makes chan
   assert.match(quick, /^npm install && npm start\s/m);
   assert.match(quick, /^npm test\s/m);
   const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  assert.is(pkg.scripts.start, 'node dist/src/cli/main.js demo --serve');
+  assert.is(pkg.scripts.start, 'node dist/bin/bazaar.js demo --serve');
   assert.match(pkg.scripts.test, /node scripts\/run-tests\.mjs/);
   // npm start, as npm runs it, on a scratch store and a free port (8080 may be taken here)
   const store = join(tempDir('readme-start'), 'bazaar-store');

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from './tools.js';
 
-export const CLI = join(projectRoot, 'dist/src/cli/main.js');
+/** The executables as installed: the bundles `npm run build` writes (scripts/bundle.mjs). */
+export const CLI = join(projectRoot, 'dist/bin/bazaar.js');
+export const RPM_WRAPPER = join(projectRoot, 'dist/bin/bazaar-rpm.js');
 
 export interface CliResult { status: number; stdout: string; stderr: string }
 

@@ -23,7 +23,7 @@ export function runDocBlocks(doc: string, env: Record<string, string> = {}): Doc
   mkdirSync(bin);
   // `bazaar` on PATH, as after `npm install -g`.
   writeFileSync(join(bin, 'bazaar'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`, { mode: 0o755 });
-  writeFileSync(join(bin, 'bazaar-rpm'), `#!/bin/sh\nexec "${process.execPath}" "${join(CLI, '..', 'rpm-wrapper.js')}" "$@"\n`, { mode: 0o755 });
+  writeFileSync(join(bin, 'bazaar-rpm'), `#!/bin/sh\nexec "${process.execPath}" "${join(CLI, '..', 'bazaar-rpm.js')}" "$@"\n`, { mode: 0o755 });
   const r = spawnSync('bash', ['-c', ['set -e', STOP_JOBS, ...blocks].join('\n')], {
     cwd: work, encoding: 'utf8', maxBuffer: 64 << 20,
     env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, SAMPLE: join(projectRoot, 'repos/sample'), ...env },

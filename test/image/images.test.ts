@@ -15,7 +15,7 @@ import { sampleRpms } from '../helpers/rpm-files.js';
 import { projectRoot } from '../helpers/tools.js';
 
 const t = suite('images');
-const RPM = join(projectRoot, 'dist/src/cli/rpm-wrapper.js');
+const RPM = join(projectRoot, 'dist/bin/bazaar-rpm.js');
 
 interface Run { status: number | null; stdout: string; stderr: string }
 function run(bin: string, args: string[], store: string): Run {

@@ -58,7 +58,7 @@ testWith(t, `rule-evr-order: bazaar vercmp --batch agrees with rpm.labelCompare 
   const keep = pairs.map((_, i) => i).filter((i) => !Number.isNaN(all[i]));
   const want = keep.map((i) => all[i] as number);
   const input = `${keep.map((i) => `${pairs[i]![0]}\t${pairs[i]![1]}`).join('\n')}\n`;
-  const r = spawnSync(process.execPath, [join(projectRoot, 'dist/src/cli/main.js'), 'vercmp', '--batch'], { input, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, [join(projectRoot, 'dist/bin/bazaar.js'), 'vercmp', '--batch'], { input, encoding: 'utf8', maxBuffer: 1 << 28 });
   assert.is(r.status, 0, r.stderr);
   const got = r.stdout.split('\n');
   assert.is(got.pop(), '', 'output ends with a newline');

@@ -28,7 +28,7 @@ testWith(t, 'every name of every corpus repository: same verdict as libsolv, ans
       writeFileSync(jobs, names.join('\n') + '\n');
       const lib = spawnSync(PY, [join(toolsDir, 'solve_libsolv.py'), repo, jobs], { encoding: 'utf8', maxBuffer: 64 << 20 });
       assert.is(lib.status, 0, lib.stderr);
-      const ours = spawnSync(process.execPath, [join(projectRoot, 'dist/src/cli/main.js'), 'resolve', '--repo', repo, '--jobs', jobs], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      const ours = spawnSync(process.execPath, [join(projectRoot, 'dist/bin/bazaar.js'), 'resolve', '--repo', repo, '--jobs', jobs], { encoding: 'utf8', maxBuffer: 64 << 20 });
       assert.is(ours.status, 0, ours.stderr);
       const a = lib.stdout.trim().split('\n').map((l) => JSON.parse(l) as { job: string; ok: boolean });
       const b = ours.stdout.trim().split('\n').map((l) => JSON.parse(l) as { job: string[]; ok: boolean; install?: string[] });

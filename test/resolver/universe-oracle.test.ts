@@ -34,7 +34,7 @@ testWith(t, 'verdicts equal libsolv on random single and five-package jobs; answ
     const five = run(PY, [join(toolsDir, 'make_jobs.py'), repo, '-n', '50', '-k', '5', '--seed', String(seed + 1)]);
     writeFileSync(jobs, single + five);
     const libsolv = run(PY, [join(toolsDir, 'solve_libsolv.py'), repo, jobs]).trim().split('\n').map((l) => JSON.parse(l) as Line);
-    const ours = run(process.execPath, [join(projectRoot, 'dist/src/cli/main.js'), 'resolve', '--repo', repo, '--jobs', jobs])
+    const ours = run(process.execPath, [join(projectRoot, 'dist/bin/bazaar.js'), 'resolve', '--repo', repo, '--jobs', jobs])
       .trim().split('\n').map((l) => JSON.parse(l) as Line);
     assert.is(ours.length, 200);
     assert.is(libsolv.length, 200);

@@ -67,7 +67,7 @@ testWith(t, 'every corpus build whose header several files share adds as one bui
     if (lastSigned) assert.is(servedVariant(inChannel).rpm, objectIdOf(readFileSync(lastSigned)), 'the channel serves the latest signed variant');
     // every variant reads back byte-identical
     for (const f of g.files) {
-      const cat = spawnSync(process.execPath, [join(projectRoot, 'dist/src/cli/main.js'), 'cat', '--store', store.dir, objectIdOf(readFileSync(f))], { maxBuffer: 64 << 20 });
+      const cat = spawnSync(process.execPath, [join(projectRoot, 'dist/bin/bazaar.js'), 'cat', '--store', store.dir, objectIdOf(readFileSync(f))], { maxBuffer: 64 << 20 });
       assert.ok(cat.stdout.equals(readFileSync(f)), `${f} comes back byte for byte`);
     }
     assert.ok((await store.fsck()).ok);

@@ -1,14 +1,14 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { channelNames, Store } from '../../store/index.js';
 import { createChannel, publishToChannel } from '../../library/index.js';
 import { SERVE_OPTIONS, serveUntilSignal } from './serve.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
+import { packageFile } from '../../package-files.js';
 
 /** The sample distribution shipped with the project (repos/sample). */
-const SAMPLE = fileURLToPath(new URL('../../../../repos/sample/', import.meta.url));
+const SAMPLE = packageFile('repos/sample/');
 
 function rpmsUnder(dir: string): string[] {
   const out: string[] = [];
