@@ -115,6 +115,12 @@ export async function benchCheckout(options: { trees?: string[]; runs?: number; 
   const trees = options.trees ?? ['/usr/lib/python3', '/usr/lib/gcc', '/usr/lib/python3.11'];
   const work = mkdtempSync(join(tmpdir(), 'bazaar-bench-co-'));
   try {
+    // The child runs bundled, as the bazaar executable does (scripts/bundle.mjs).
+    const { bundleFiles } = (await import(new URL('../../scripts/bundle.mjs', import.meta.url).href)) as { bundleFiles(entries: Record<string, string>, outdir: string): Promise<void> };
+    // Inside the project, so that it finds node_modules (the native zstd and xattr addons).
+    const bin = new URL('../bench-bin', import.meta.url).pathname;
+    await bundleFiles({ 'checkout-child': SELF }, bin);
+    const child = join(bin, 'checkout-child.js');
     const store = await Store.init(join(work, 'store'));
     const single = [await importLayer(store, allTrees(trees))];
     const stacked = [single[0], await importLayer(store, rewrites(trees)), await importLayer(store, whiteouts(trees))];
@@ -128,7 +134,7 @@ export async function benchCheckout(options: { trees?: string[]; runs?: number; 
       const bare = ostreeRepo(join(work, `ostree-bare-user-${roots.length}`), 'bare-user', merged);
       const archive = ostreeRepo(join(work, `ostree-archive-${roots.length}`), 'archive', merged);
       rmSync(merged, { recursive: true, force: true });
-      const ours = (mode: string): [string, string[]] => [process.execPath, [SELF, '--child', mode, store.dir, out, ...roots]];
+      const ours = (mode: string): [string, string[]] => [process.execPath, [child, '--child', mode, store.dir, out, ...roots]];
 
       const oHard = timed(runs, out, 'ostree', ['checkout', `--repo=${bare}`, '-U', 'bench', out]);
       const cold = timed(1, out, ...ours('hardlink'), () => rmSync(cache, { recursive: true, force: true }));
