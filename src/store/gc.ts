@@ -35,6 +35,8 @@ export interface GcReport {
   stray: string[];
   /** The checkout cache's entries no checkout links to any more, untouched for an hour (caches/prune.ts). */
   checkoutCache: { removed: number; trees: number; bytes: number };
+  /** The history's loose git objects moved into packs, and the packs written (history/git-pack.ts). */
+  history: { packed: number; packs: number };
 }
 
 export async function gc(store: Store, choice: RetentionChoice = {}): Promise<GcReport> {
@@ -46,7 +48,7 @@ export async function gc(store: Store, choice: RetentionChoice = {}): Promise<Gc
 }
 
 async function collect(store: Store, choice: RetentionChoice): Promise<GcReport> {
-  const { objects, states } = internals(store);
+  const { objects, states, repo } = internals(store);
   return store.write(async (tx) => {
     const legacy = tx.horizon === undefined;
     const { roots, retentionDays, now, cutoff, expiredTrash, unreadable } = await retentionRoots(store.dir, tx, states, { ...choice, horizon: tx.horizon });
@@ -74,7 +76,7 @@ async function collect(store: Store, choice: RetentionChoice): Promise<GcReport>
     const r: GcReport = {
       kept: 0, deleted: 0, freedBytes: 0, tempsRemoved: 0, retentionDays, now: new Date(now).toISOString(), expired: expiredTrash,
       damage: reach.problems().map((p) => `${p.id} (${p.what}): ${p.problem}`), stray: [],
-      checkoutCache: { removed: 0, trees: 0, bytes: 0 },
+      checkoutCache: { removed: 0, trees: 0, bytes: 0 }, history: { packed: 0, packs: 0 },
     };
     const doomed: ObjectId[] = [];
     for await (const entry of objects.list()) {
@@ -97,6 +99,7 @@ async function collect(store: Store, choice: RetentionChoice): Promise<GcReport>
       r.stray.push(...tmp.stray);
       for (const dead of readLeases(store.dir).dead) removeFile(dead);
       pruneCaches(store.dir, { commits: keepCommits, objects: (id) => reach.reached.has(id), channels, now: store.now() });
+      r.history = repo.packLoose();
     });
     return r;
   });

@@ -29,6 +29,7 @@ Example:
     const lines = [
       `kept ${r.kept} objects, deleted ${r.deleted} (${r.freedBytes} bytes), removed ${r.tempsRemoved} stale temp files`,
       ...(checkoutCache.removed + checkoutCache.trees ? [`checkout cache: removed ${checkoutCache.removed} unlinked files and ${checkoutCache.trees} trees (${checkoutCache.bytes} bytes)`] : []),
+      ...(r.history.packed ? [`history: packed ${r.history.packed} loose git objects into ${r.history.packs} pack${r.history.packs === 1 ? '' : 's'}`] : []),
       ...r.expired.map((b) => `expired ${b} (deleted more than the retention window ago)`),
       ...r.damage.map((d) => `damage (nothing it hides; 'bazaar fsck --repair'): ${d}`),
       ...r.stray.map((s) => `left alone: ${s} (not written by bazaar)`),

@@ -2,11 +2,13 @@
  * The store's history: a bare git repository (`refs.git`) of commits, trees and blobs,
  * readable by stock git and isomorphic-git alike.
  *
- * Loose objects are read and written here directly (inflate, sha1 check, parse), because
- * the store reads tens of thousands of small trees per fsck and isomorphic-git's per-call
- * cost (a FileSystem wrapper, a gitdir discovery and a pack-index probe per object) made
- * that the slowest part of every walk. isomorphic-git creates the repository and reads
- * objects that are not loose (after a `git gc` by hand, they are in packs).
+ * Objects are read and written here directly (inflate, sha1 check, parse), because the
+ * store reads tens of thousands of small trees per fsck and isomorphic-git's per-call cost
+ * (a FileSystem wrapper, a gitdir discovery and a pack-index probe per object) made that
+ * the slowest part of every walk. Commits write loose objects; `bazaar gc` packs them
+ * (`packLoose`, git-pack.ts), so the history is a few files, not one per object.
+ * isomorphic-git creates the repository and reads what git-pack.ts does not (deltas in a
+ * pack made by a `git gc` run by hand).
  *
  * Writes go to a temp file and are renamed into place without an fsync: the transaction
  * makes them durable with one syncfs before the state that references them is written
@@ -21,8 +23,10 @@ import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import type * as Git from 'isomorphic-git';
 import { BazaarError, isErrno } from '../../errors.js';
-import { createFile, makeDir, removeFile, renameFile } from '../../fs/index.js';
+import { createFile, fsyncPath, makeDir, removeFile, renameFile } from '../../fs/index.js';
 import { tmpPath } from '../layout.js';
+import { PACK_LIMIT, PackSet, writePack } from './git-pack.js';
+import type { PackInput } from './git-pack.js';
 
 export type GitObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 
@@ -73,8 +77,11 @@ export class GitRepo {
   private readonly trees = new Map<string, GitTreeEntry[]>();
   private readonly commits = new Map<string, GitCommit>();
   private readonly isoCache = {};
+  private readonly packs: PackSet;
 
-  constructor(readonly gitdir: string, private readonly tmpRoot: string) {}
+  constructor(readonly gitdir: string, private readonly tmpRoot: string) {
+    this.packs = new PackSet(join(gitdir, 'objects', 'pack'));
+  }
 
   async init(): Promise<void> {
     const git = await loadGit();
@@ -88,32 +95,32 @@ export class GitRepo {
     if (!OID.test(oid)) throw historyDamage(oid, 'is not a git object id');
     const hit = this.cache.get(oid);
     if (hit) return hit;
-    let file: Buffer | null = null;
-    try { file = readFileSync(this.loosePath(oid)); } catch (err) { if (!isErrno(err, 'ENOENT')) throw err; }
-    let obj: { type: GitObjectType; body: Buffer };
-    if (file !== null) {
-      let raw: Buffer;
-      try { raw = inflateSync(file); } catch (err) { throw historyDamage(oid, 'cannot be inflated (damaged)', err); }
-      if (createHash('sha1').update(raw).digest('hex') !== oid) throw historyDamage(oid, 'does not hash to its id (damaged)');
-      const nul = raw.indexOf(0);
-      const m = nul > 0 ? /^(blob|tree|commit|tag) (\d+)$/.exec(raw.subarray(0, nul).toString('latin1')) : null;
-      if (!m || Number(m[2]) !== raw.length - nul - 1) throw historyDamage(oid, 'has a malformed header (damaged)');
-      obj = { type: m[1] as GitObjectType, body: raw.subarray(nul + 1) };
-    } else {
-      obj = await this.readPacked(oid);
-    }
+    const obj = this.readLoose(oid) ?? await this.readPacked(oid);
     if (this.cache.size > 50_000) this.cache.clear();
     this.cache.set(oid, obj);
     return obj;
   }
 
-  private async readPacked(oid: string): Promise<{ type: GitObjectType; body: Buffer }> {
-    try {
-      statSync(join(this.gitdir, 'objects', 'pack'));
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) throw historyDamage(oid, 'is missing');
+  /** A loose object, verified; null when there is no loose file. */
+  private readLoose(oid: string): { type: GitObjectType; body: Buffer } | null {
+    let file: Buffer;
+    try { file = readFileSync(this.loosePath(oid)); } catch (err) {
+      if (isErrno(err, 'ENOENT')) return null;
       throw err;
     }
+    let raw: Buffer;
+    try { raw = inflateSync(file); } catch (err) { throw historyDamage(oid, 'cannot be inflated (damaged)', err); }
+    if (createHash('sha1').update(raw).digest('hex') !== oid) throw historyDamage(oid, 'does not hash to its id (damaged)');
+    const nul = raw.indexOf(0);
+    const m = nul > 0 ? /^(blob|tree|commit|tag) (\d+)$/.exec(raw.subarray(0, nul).toString('latin1')) : null;
+    if (!m || Number(m[2]) !== raw.length - nul - 1) throw historyDamage(oid, 'has a malformed header (damaged)');
+    return { type: m[1] as GitObjectType, body: raw.subarray(nul + 1) };
+  }
+
+  private async readPacked(oid: string): Promise<{ type: GitObjectType; body: Buffer }> {
+    const own = this.packs.read(oid);
+    if (own === undefined) throw historyDamage(oid, 'is missing');
+    if (own !== null) return own;
     const git = await loadGit();
     try {
       const r = await git.readObject({ fs, gitdir: this.gitdir, oid, format: 'content', cache: this.isoCache });
@@ -234,6 +241,52 @@ export class GitRepo {
       at = c.parents[0];
     }
     return out;
+  }
+
+  /**
+   * Moves every loose object into packs (at most PACK_LIMIT bytes each), then deletes the
+   * loose copies: the packs are durable and visible before any loose file goes, so a
+   * reader (or a kill) at any moment finds each object in one place or both. A loose
+   * object that does not verify is left where it is, for fsck to report.
+   */
+  packLoose(): { packed: number; packs: number } {
+    const objectsDir = join(this.gitdir, 'objects');
+    const packDir = join(objectsDir, 'pack');
+    const loose: string[] = [];
+    for (const fan of readdirSync(objectsDir)) {
+      if (!/^[0-9a-f]{2}$/.test(fan)) continue;
+      for (const rest of readdirSync(join(objectsDir, fan))) if (/^[0-9a-f]{38}$/.test(rest)) loose.push(fan + rest);
+    }
+    if (loose.length === 0) return { packed: 0, packs: 0 };
+    makeDir(packDir);
+    const done: string[] = [];
+    let batch: PackInput[] = [];
+    let bytes = 0;
+    let packs = 0;
+    const flush = (): void => {
+      if (batch.length === 0) return;
+      writePack(packDir, this.tmpRoot, batch);
+      packs++;
+      done.push(...batch.map((b) => b.oid));
+      batch = [];
+      bytes = 0;
+    };
+    for (const oid of loose) {
+      if (this.packs.has(oid)) { done.push(oid); continue; }
+      let obj: { type: GitObjectType; body: Buffer } | null;
+      try { obj = this.readLoose(oid); } catch (err) { if (err instanceof BazaarError) continue; throw err; }
+      if (obj === null) continue;
+      batch.push({ oid, ...obj });
+      bytes += obj.body.length;
+      if (bytes >= PACK_LIMIT) flush();
+    }
+    flush();
+    fsyncPath(packDir);
+    for (const oid of done) removeFile(this.loosePath(oid));
+    for (const fan of new Set(done.map((o) => o.slice(0, 2)))) {
+      try { fs.rmdirSync(join(objectsDir, fan)); } catch (err) { if (!isErrno(err, 'ENOTEMPTY') && !isErrno(err, 'ENOENT')) throw err; }
+    }
+    return { packed: done.length, packs };
   }
 
   /** Points `refs/<name>` at a commit (a mirror of the store state for git tools). */

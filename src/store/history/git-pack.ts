@@ -1,0 +1,241 @@
+/**
+ * Git packfiles for the store's history: a writer (gc packs the loose objects, so 100,000
+ * commits, trees and value blobs are two files, not 100,000) and a reader of the packs it
+ * writes. Format: git's pack v2 and index v2 (gitformat-pack(5)), objects stored whole
+ * (no deltas: the bodies are small and a pack stays readable without a base lookup), so
+ * stock git reads, verifies (`git verify-pack`, `git fsck`) and can repack them.
+ *
+ * The reader verifies as the loose reader does: an index whose checksum is wrong, an
+ * entry that does not inflate to its declared size, or a body that does not hash to its
+ * id is damage (ERR_STORE_DAMAGED naming the pack), never a different answer. Objects in
+ * a pack this reader does not take (deltas from a `git gc` run by hand) answer null, and
+ * the caller asks isomorphic-git.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32, deflateSync, inflateSync } from 'node:zlib';
+import { BazaarError, isErrno } from '../../errors.js';
+import { createFile, removeFile, renameFile } from '../../fs/index.js';
+import { tmpPath } from '../layout.js';
+
+export type PackedType = 'commit' | 'tree' | 'blob' | 'tag';
+const TYPE_CODE: Record<PackedType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
+const CODE_TYPE: Record<number, PackedType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
+const IDX_MAGIC = Buffer.from([0xff, 0x74, 0x4f, 0x63]);
+
+function packDamage(pack: string, problem: string, cause?: unknown): BazaarError {
+  return new BazaarError('ERR_STORE_DAMAGED', `history pack ${pack} ${problem}`, { data: { pack, problem }, cause });
+}
+
+/** The entry header: type and size, 4 bits then 7 per byte. */
+function entryHeader(type: PackedType, size: number): Buffer {
+  const bytes: number[] = [];
+  let c = (TYPE_CODE[type] << 4) | (size & 0x0f);
+  let rest = Math.floor(size / 16);
+  while (rest > 0) { bytes.push(c | 0x80); c = rest & 0x7f; rest = Math.floor(rest / 128); }
+  bytes.push(c);
+  return Buffer.from(bytes);
+}
+
+export interface PackInput { oid: string; type: PackedType; body: Buffer }
+
+/** A pack's entries are built in memory and written whole: packs are cut at this size. */
+export const PACK_LIMIT = 64 << 20;
+
+/**
+ * Writes `objects` as one pack and its index into `packDir` (temp files in `tmpRoot`,
+ * fsynced, then renamed: the .pack first and the .idx last, since git and this reader
+ * see a pack only through its index). Returns the pack's name (`pack-<sha1>`).
+ */
+export function writePack(packDir: string, tmpRoot: string, objects: readonly PackInput[]): string {
+  const entries: Array<{ oid: Buffer; offset: number; crc: number }> = [];
+  const head = Buffer.alloc(12);
+  head.write('PACK', 0, 'latin1'); head.writeUInt32BE(2, 4); head.writeUInt32BE(objects.length, 8);
+  const parts: Buffer[] = [head];
+  let offset = head.length;
+  for (const o of objects) {
+    const entry = Buffer.concat([entryHeader(o.type, o.body.length), deflateSync(o.body, { level: 1 })]);
+    entries.push({ oid: Buffer.from(o.oid, 'hex'), offset, crc: crc32(entry) });
+    parts.push(entry);
+    offset += entry.length;
+  }
+  const packSum = createHash('sha1');
+  for (const b of parts) packSum.update(b);
+  const sum = packSum.digest();
+  parts.push(sum);
+  entries.sort((a, b) => Buffer.compare(a.oid, b.oid));
+  const name = `pack-${sum.toString('hex')}`;
+  const packTmp = tmpPath(tmpRoot);
+  const idxTmp = tmpPath(tmpRoot);
+  try {
+    createFile(packTmp, Buffer.concat(parts), { sync: true, mode: 0o444 });
+    createFile(idxTmp, indexBytes(entries, sum), { sync: true, mode: 0o444 });
+    renameFile(packTmp, join(packDir, `${name}.pack`));
+    renameFile(idxTmp, join(packDir, `${name}.idx`));
+  } finally {
+    removeFile(packTmp);
+    removeFile(idxTmp);
+  }
+  return name;
+}
+
+function indexBytes(entries: ReadonlyArray<{ oid: Buffer; offset: number; crc: number }>, packSum: Buffer): Buffer {
+  const n = entries.length;
+  const large = entries.filter((e) => e.offset >= 0x80000000);
+  const buf = Buffer.alloc(8 + 1024 + n * 28 + large.length * 8 + 40);
+  IDX_MAGIC.copy(buf, 0); buf.writeUInt32BE(2, 4);
+  let pos = 8;
+  for (let b = 0, k = 0; b < 256; b++) {
+    while (k < n && entries[k].oid[0] <= b) k++;
+    buf.writeUInt32BE(k, pos); pos += 4;
+  }
+  for (const e of entries) { e.oid.copy(buf, pos); pos += 20; }
+  for (const e of entries) { buf.writeUInt32BE(e.crc >>> 0, pos); pos += 4; }
+  let li = 0;
+  for (const e of entries) { buf.writeUInt32BE(e.offset < 0x80000000 ? e.offset : (0x80000000 | li++) >>> 0, pos); pos += 4; }
+  for (const e of large) { buf.writeBigUInt64BE(BigInt(e.offset), pos); pos += 8; }
+  packSum.copy(buf, pos); pos += 20;
+  createHash('sha1').update(buf.subarray(0, pos)).digest().copy(buf, pos);
+  return buf;
+}
+
+/** One pack's index, loaded and checked whole. */
+class PackIndex {
+  readonly count: number;
+  private readonly sorted: number[];
+
+  private constructor(readonly name: string, readonly packPath: string, private readonly idx: Buffer, readonly packSize: number) {
+    this.count = idx.readUInt32BE(8 + 255 * 4);
+    this.sorted = Array.from({ length: this.count }, (_, i) => this.offsetAt(i)).sort((a, b) => a - b);
+  }
+
+  static load(dir: string, name: string): PackIndex {
+    const idx = readFileSync(join(dir, `${name}.idx`));
+    const packPath = join(dir, `${name}.pack`);
+    let packSize: number;
+    try { packSize = statSync(packPath).size; } catch (err) {
+      if (isErrno(err, 'ENOENT')) throw packDamage(name, 'has an index but no .pack');
+      throw err;
+    }
+    if (idx.length < 8 + 1024 + 40 || !idx.subarray(0, 4).equals(IDX_MAGIC) || idx.readUInt32BE(4) !== 2) throw packDamage(name, 'has an index that is not a git v2 pack index');
+    const body = idx.subarray(0, idx.length - 20);
+    if (!createHash('sha1').update(body).digest().equals(idx.subarray(idx.length - 20))) throw packDamage(name, 'has a damaged index (its checksum does not match)');
+    const n = idx.readUInt32BE(8 + 255 * 4);
+    if (idx.length < 8 + 1024 + n * 28 + 40) throw packDamage(name, 'has a truncated index');
+    return new PackIndex(name, packPath, idx, packSize);
+  }
+
+  private offsetAt(i: number): number {
+    const small = this.idx.readUInt32BE(8 + 1024 + this.count * 24 + i * 4);
+    if (!(small & 0x80000000)) return small;
+    return Number(this.idx.readBigUInt64BE(8 + 1024 + this.count * 28 + (small & 0x7fffffff) * 8));
+  }
+
+  /** The object's offset in the pack, or -1. */
+  find(oid: Buffer): number {
+    const first = oid[0];
+    let lo = first === 0 ? 0 : this.idx.readUInt32BE(8 + (first - 1) * 4);
+    let hi = this.idx.readUInt32BE(8 + first * 4);
+    const base = 8 + 1024;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = this.idx.compare(oid, 0, 20, base + mid * 20, base + mid * 20 + 20);
+      if (c === 0) return this.offsetAt(mid);
+      if (c > 0) hi = mid; else lo = mid + 1;
+    }
+    return -1;
+  }
+
+  /** Every object id in the pack. */
+  *oids(): Generator<string> {
+    for (let i = 0; i < this.count; i++) yield this.idx.toString('hex', 8 + 1024 + i * 20, 8 + 1024 + i * 20 + 20);
+  }
+
+  /** Where the entry at `offset` ends: the next entry, or the pack's trailer. */
+  endOf(offset: number): number {
+    let lo = 0, hi = this.sorted.length;
+    while (lo < hi) { const mid = (lo + hi) >>> 1; if (this.sorted[mid] <= offset) lo = mid + 1; else hi = mid; }
+    return lo < this.sorted.length ? this.sorted[lo] : this.packSize - 20;
+  }
+}
+
+/** The packs of one repository, their indexes loaded when the pack directory changes. */
+export class PackSet {
+  private packs: PackIndex[] = [];
+  private seen = '';
+
+  constructor(private readonly dir: string) {}
+
+  private refresh(): void {
+    let stamp: string;
+    try { const s = statSync(this.dir); stamp = `${s.ino}:${s.mtimeMs}`; } catch (err) {
+      if (isErrno(err, 'ENOENT')) { this.packs = []; this.seen = ''; return; }
+      throw err;
+    }
+    if (stamp === this.seen) return;
+    const names = readdirSync(this.dir).filter((f) => f.endsWith('.idx')).map((f) => f.slice(0, -4)).sort();
+    this.packs = names.map((n) => PackIndex.load(this.dir, n));
+    this.seen = stamp;
+  }
+
+  /** Names of the packs (`pack-<sha1>`). */
+  names(): string[] { this.refresh(); return this.packs.map((p) => p.name); }
+
+  /** Whether a pack holds `oid` (not verified). */
+  has(oid: string): boolean {
+    this.refresh();
+    const key = Buffer.from(oid, 'hex');
+    return this.packs.some((p) => p.find(key) >= 0);
+  }
+
+  /**
+   * The object, verified; undefined when no pack holds it; null when a pack holds it in a
+   * form this reader does not take (a delta).
+   */
+  read(oid: string): { type: PackedType; body: Buffer } | null | undefined {
+    this.refresh();
+    const key = Buffer.from(oid, 'hex');
+    for (const p of this.packs) {
+      const offset = p.find(key);
+      if (offset >= 0) return readEntry(p, offset, oid);
+    }
+    return undefined;
+  }
+
+  /** Every object id in every pack (duplicates possible across packs). */
+  *oids(): Generator<string> {
+    this.refresh();
+    for (const p of this.packs) yield* p.oids();
+  }
+}
+
+function readEntry(p: PackIndex, offset: number, oid: string): { type: PackedType; body: Buffer } | null {
+  const end = p.endOf(offset);
+  if (offset < 12 || end <= offset || end > p.packSize) throw packDamage(p.name, `has an index entry for ${oid} outside the pack`);
+  const fd = openSync(p.packPath, 'r');
+  let entry: Buffer;
+  try {
+    if (fstatSync(fd).size !== p.packSize) throw packDamage(p.name, 'changed size while it was read');
+    entry = Buffer.alloc(end - offset);
+    if (readSync(fd, entry, 0, entry.length, offset) !== entry.length) throw packDamage(p.name, `is truncated at ${oid}`);
+  } finally { closeSync(fd); }
+  let c = entry[0];
+  const code = (c >> 4) & 7;
+  let size = c & 0x0f;
+  let shift = 4, i = 1;
+  while (c & 0x80) {
+    if (i >= entry.length || shift > 49) throw packDamage(p.name, `has a malformed entry header for ${oid}`);
+    c = entry[i++];
+    size += (c & 0x7f) * 2 ** shift;
+    shift += 7;
+  }
+  const type = CODE_TYPE[code];
+  if (!type) { if (code === 6 || code === 7) return null; throw packDamage(p.name, `has an entry of unknown type ${code} for ${oid}`); }
+  let body: Buffer;
+  try { body = inflateSync(entry.subarray(i)); } catch (err) { throw packDamage(p.name, `cannot inflate ${oid} (damaged)`, err); }
+  if (body.length !== size) throw packDamage(p.name, `holds ${oid} with ${body.length} bytes, its header says ${size} (damaged)`);
+  const sum = createHash('sha1').update(`${type} ${size}\u0000`).update(body).digest('hex');
+  if (sum !== oid) throw packDamage(p.name, `holds an object that does not hash to ${oid} (damaged)`);
+  return { type, body };
+}

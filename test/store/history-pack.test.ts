@@ -1,0 +1,114 @@
+/**
+ * gc packs the history's loose git objects (src/store/history/git-pack.ts): afterwards
+ * the history is a few files, every read answers as before, stock git verifies the packs
+ * (the oracle), later commits and a second gc add packs, and a damaged pack or index is
+ * reported by fsck as damage, never read as another answer. (kill -9 at every change of
+ * a gc, packing included: test/store/crash-points.test.ts.)
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { bazaar, freshStore } from '../helpers/cli.js';
+import { sampleRpms } from '../helpers/rpm-files.js';
+import { testWith } from '../helpers/tools.js';
+
+const t = suite('history packs');
+
+const objectsDir = (store: string): string => join(store, 'refs.git', 'objects');
+const looseCount = (store: string): number => readdirSync(objectsDir(store)).filter((d) => /^[0-9a-f]{2}$/.test(d)).reduce((n, d) => n + readdirSync(join(objectsDir(store), d)).length, 0);
+const packs = (store: string, ext = '.pack'): string[] => {
+  try { return readdirSync(join(objectsDir(store), 'pack')).filter((f) => f.endsWith(ext)).map((f) => join(objectsDir(store), 'pack', f)); } catch { return []; }
+};
+
+function run(args: string[]): string {
+  const r = bazaar(args);
+  assert.is(r.status, 0, `bazaar ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** A store with history: adds, a channel with a few commits, a removal. */
+function storeWithHistory(): { store: string; views: () => string } {
+  const store = freshStore('history-pack');
+  const rpms = sampleRpms();
+  run(['add', ...rpms.slice(0, 6), '--store', store]);
+  run(['channel', 'create', 'c', '--store', store]);
+  for (const f of rpms.slice(0, 4)) run(['channel', 'add', 'c', f, '--store', store]);
+  run(['channel', 'remove', 'c', rpms[0], '--store', store]);
+  const views = (): string => JSON.stringify([
+    run(['ls', '--json', '--store', store]),
+    run(['channel', 'log', 'c', '--json', '--store', store]),
+    run(['channel', 'diff', 'c', 'HEAD~3', 'HEAD', '--json', '--store', store]),
+  ]);
+  return { store, views };
+}
+
+t('gc moves every loose history object into a pack; every read answers as before; fsck is clean', () => {
+  const { store, views } = storeWithHistory();
+  const before = views();
+  const loose = looseCount(store);
+  assert.ok(loose > 20, `history to pack (${loose} loose objects)`);
+  const report = JSON.parse(run(['gc', '--json', '--store', store])) as { history: { packed: number; packs: number } };
+  assert.ok(report.history.packed >= loose, 'every loose object, and what gc itself committed');
+  assert.is(report.history.packs, 1);
+  assert.is(looseCount(store), 0);
+  assert.is(packs(store).length, 1);
+  assert.is(views(), before);
+  assert.is(bazaar(['fsck', '--store', store]).status, 0);
+  // later commits write loose objects again; a second gc packs only those
+  run(['channel', 'add', 'c', sampleRpms()[5], '--store', store]);
+  const fresh = looseCount(store);
+  assert.ok(fresh > 0);
+  const second = JSON.parse(run(['gc', '--json', '--store', store])) as { history: { packed: number; packs: number } };
+  assert.ok(second.history.packed >= fresh && second.history.packed < loose, 'only the new loose objects');
+  assert.is(packs(store).length, 2);
+  assert.ok(run(['channel', 'log', 'c', '--store', store]).split('\n').length > before.length / 1000);
+  assert.is(bazaar(['fsck', '--store', store]).status, 0);
+});
+
+testWith(t, 'stock git verifies the packs gc writes (git fsck --full, git verify-pack)', ['git'], () => {
+  const { store } = storeWithHistory();
+  run(['gc', '--store', store]);
+  const gitDir = join(store, 'refs.git');
+  const fsck = spawnSync('git', ['--git-dir', gitDir, 'fsck', '--full', '--strict'], { encoding: 'utf8' });
+  assert.is(fsck.status, 0, fsck.stderr);
+  for (const idx of packs(store, '.idx')) {
+    const verify = spawnSync('git', ['--git-dir', gitDir, 'verify-pack', '-v', idx], { encoding: 'utf8' });
+    assert.is(verify.status, 0, verify.stderr);
+    assert.match(verify.stdout, /non delta: \d+ objects/);
+  }
+  // and git reads every ref's history from them
+  const log = spawnSync('git', ['--git-dir', gitDir, 'log', '--oneline', '--all'], { encoding: 'utf8' });
+  assert.is(log.status, 0, log.stderr);
+  assert.ok(log.stdout.trim().split('\n').length >= 6);
+});
+
+for (const [what, ext, at] of [['a byte of the pack', '.pack', 0.5], ['a byte of the index', '.idx', 0.6]] as const) {
+  t(`${what} flipped: fsck reports the history damaged (exit 1), every read answers as before or refuses`, () => {
+    const { store } = storeWithHistory();
+    run(['gc', '--store', store]);
+    const reads = [['ls', '--json'], ['channel', 'log', 'c', '--json'], ['channel', 'ls', '--json']];
+    const before = reads.map((args) => run([...args, '--store', store]));
+    const file = packs(store, ext)[0];
+    const bytes = readFileSync(file);
+    bytes[Math.floor(bytes.length * at)] ^= 0x40;
+    writeFileSync(file, bytes);
+    const fsck = bazaar(['fsck', '--store', store]);
+    assert.is(fsck.status, 1, fsck.stdout + fsck.stderr);
+    assert.match(fsck.stdout + fsck.stderr, /history|pack/);
+    // each read answers as before or refuses in one line: never another answer
+    let refused = 0;
+    reads.forEach((args, i) => {
+      const r = bazaar([...args, '--store', store]);
+      if (r.status === 0) { assert.is(r.stdout, before[i], `${args.join(' ')} answers as before`); return; }
+      refused++;
+      assert.not.match(r.stderr, /internal error/);
+      // the error's one line (a notice about the state may precede it), no stack trace
+      assert.ok(r.stderr.trim().split('\n').every((l) => l.startsWith('bazaar ')), r.stderr);
+    });
+    if (ext === '.idx') assert.ok(refused >= 1, 'reads that need the history are refused');
+  });
+}
+
+t.run();
