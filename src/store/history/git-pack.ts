@@ -194,11 +194,16 @@ export class PackSet {
    * form this reader does not take (a delta).
    */
   read(oid: string): { type: PackedType; body: Buffer } | null | undefined {
-    this.refresh();
     const key = Buffer.from(oid, 'hex');
-    for (const p of this.packs) {
-      const offset = p.find(key);
-      if (offset >= 0) return readEntry(p, offset, oid);
+    // Twice: a directory's mtime is coarse, so a pack renamed in within the same tick as
+    // the last look is only seen by looking again (gc deletes the loose copy just after).
+    for (const again of [false, true]) {
+      if (again) this.seen = '';
+      this.refresh();
+      for (const p of this.packs) {
+        const offset = p.find(key);
+        if (offset >= 0) return readEntry(p, offset, oid);
+      }
     }
     return undefined;
   }
