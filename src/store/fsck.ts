@@ -87,6 +87,8 @@ async function check(store: Store, reading: StoreStateReading, options: Retentio
   // in yet (an older bazaar's) is judged on its heads only, as that bazaar did.
   await reach.walk(view, roots.map((r) => ({ ...r, strict: state.prunedBefore === undefined ? r.head === true : r.live })));
   for (const h of reach.historyProblems) if (!report.history.some((x) => x.branch === h.branch && x.problem === h.problem)) report.history.push(h);
+  // Packed history holds objects no kept state reaches too: each pack is verified whole.
+  for (const problem of repo.checkPacks()) report.history.push({ branch: 'refs.git', commit: '', problem });
 
   const ids: ObjectId[] = [];
   for await (const entry of objects.list()) {

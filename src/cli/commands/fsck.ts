@@ -8,7 +8,7 @@ function reportLines(r: FsckReport): string[] {
   const bad = r.problems.length + r.history.length + r.state.length;
   return [
     ...r.state.map((p) => `state: ${p.what} ${p.problem}`),
-    ...r.history.map((h) => `history: ${h.branch} at ${h.commit.slice(0, 12)}: ${h.problem}`),
+    ...r.history.map((h) => (h.commit ? `history: ${h.branch} at ${h.commit.slice(0, 12)}: ${h.problem}` : `history: ${h.problem}`)),
     ...r.problems.map((p) => `${p.problem === 'missing' ? 'missing' : 'damaged'} ${p.id} (${p.kind}): ${p.what}${p.problem === 'missing' ? '' : `: ${p.problem}`}`),
     ...r.stray.map((s) => `stray: ${s} (not written by bazaar; left alone)`),
     ...r.notes.map((n) => `note: ${n}`),

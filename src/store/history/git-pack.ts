@@ -152,6 +152,9 @@ class PackIndex {
     for (let i = 0; i < this.count; i++) yield this.idx.toString('hex', 8 + 1024 + i * 20, 8 + 1024 + i * 20 + 20);
   }
 
+  /** The pack checksum the index records. */
+  packSum(): Buffer { return this.idx.subarray(this.idx.length - 40, this.idx.length - 20); }
+
   /** Where the entry at `offset` ends: the next entry, or the pack's trailer. */
   endOf(offset: number): number {
     let lo = 0, hi = this.sorted.length;
@@ -206,6 +209,32 @@ export class PackSet {
       }
     }
     return undefined;
+  }
+
+  /**
+   * Verifies every pack whole (fsck): its index, its own checksum, and every object it
+   * holds. One line per damaged pack.
+   */
+  check(): string[] {
+    let names: string[];
+    try { names = readdirSync(this.dir).filter((f) => f.endsWith('.idx')).map((f) => f.slice(0, -4)).sort(); } catch (err) {
+      if (isErrno(err, 'ENOENT')) return [];
+      throw err;
+    }
+    const problems: string[] = [];
+    for (const name of names) {
+      try {
+        const p = PackIndex.load(this.dir, name);
+        const pack = readFileSync(p.packPath);
+        const sum = pack.subarray(pack.length - 20);
+        if (!createHash('sha1').update(pack.subarray(0, pack.length - 20)).digest().equals(sum) || !p.packSum().equals(sum)) throw packDamage(name, 'does not match its checksum (damaged)');
+        for (const oid of p.oids()) readEntry(p, p.find(Buffer.from(oid, 'hex')), oid);
+      } catch (err) {
+        if (!(err instanceof BazaarError)) throw err;
+        problems.push(err.message);
+      }
+    }
+    return problems;
   }
 
   /** Every object id in every pack (duplicates possible across packs). */

@@ -289,6 +289,9 @@ export class GitRepo {
     return { packed: done.length, packs };
   }
 
+  /** Problems of the history's packs, one line each (fsck verifies them whole). */
+  checkPacks(): string[] { return this.packs.check(); }
+
   /** Points `refs/<name>` at a commit (a mirror of the store state for git tools). */
   setRef(name: string, oid: string | null): void {
     const path = join(this.gitdir, 'refs', ...name.split('/'));
