@@ -1,0 +1,168 @@
+/**
+ * On-demand mirrors (docs/mirrors.md#on-demand): a sync keeps the upstream's metadata and
+ * downloads no .rpm; each is fetched, checked and added on first use (stock dnf through
+ * `bazaar serve`, `bazaar cat`, `bazaar show`), once. The upstream is createrepo_c's
+ * repository on python's http.server, whose access log counts the downloads.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { fetchOnFirstUse, showChannel, syncMirror } from '../../src/index.js';
+import { Store } from '../../src/store/store.js';
+import { freshStore, tempDir } from '../helpers/cli.js';
+import { bazaarFast } from '../helpers/cli-fast.js';
+import { appFor, binaryRpms, listening, runAsync } from '../helpers/server.js';
+import { testWith } from '../helpers/tools.js';
+import { makeRepo, pythonUpstream } from '../helpers/upstream.js';
+
+const t = suite('mirror: on-demand');
+const NEEDS = ['createrepo_c', 'python3', 'rpm'];
+
+function cli(args: string[], store: string): string {
+  const r = bazaarFast([...args, '--store', store]);
+  assert.is(r.status, 0, `bazaar ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+const stored = (store: string): string[] => (JSON.parse(cli(['ls', '--json'], store)) as Array<{ nevra: string }>).map((p) => p.nevra).sort();
+
+/** An on-demand mirror `up` of `files` into channel m of a fresh store, synced. */
+async function onDemand(prefix: string, files: string[]): Promise<{ dir: string; up: string; server: Awaited<ReturnType<typeof pythonUpstream>> }> {
+  const up = join(tempDir(prefix), 'up');
+  makeRepo(up, files);
+  const server = await pythonUpstream(up);
+  const dir = freshStore(prefix);
+  cli(['channel', 'create', 'm'], dir);
+  cli(['mirror', 'add', 'up', server.url, '--channel', 'm', '--policy', 'on-demand'], dir);
+  return { dir, up, server };
+}
+
+testWith(t, 'a sync reads metadata only; stock dnf installs a package and its deps through bazaar, each .rpm fetched once; a second installroot fetches nothing', [...NEEDS, 'dnf'], async () => {
+  const files = binaryRpms().filter((f) => /\/(etcskel-5\.0|filesystem-2\.3\.21|sed-4\.9|grep-3\.11|zlib)-/.test(f));
+  assert.ok(files.length >= 5, files.join(' '));
+  const { dir, up, server } = await onDemand('ondemand-dnf', files);
+  let bazaar: Awaited<ReturnType<typeof listening>> | null = null;
+  try {
+    const sync = JSON.parse(cli(['mirror', 'sync', 'up', '--json'], dir));
+    assert.equal({ packages: sync.packages, downloaded: sync.downloaded }, { packages: files.length, downloaded: 0 });
+    assert.equal(server.rpmRequests(), [], 'no .rpm downloaded at sync');
+    assert.ok(server.requests().every((p) => p.startsWith('/repodata/')), server.requests().join(' '));
+    assert.ok(server.requests().some((p) => /filelists\.xml/.test(p)), 'every document repomd lists is kept');
+    assert.equal(stored(dir), [], 'nothing stored but metadata');
+    assert.is(bazaarFast(['fsck', '--store', dir]).status, 0);
+    // Nothing new upstream: repomd.xml only, the channel as it was.
+    const before = server.requests().length;
+    const again = JSON.parse(cli(['mirror', 'sync', 'up', '--json'], dir));
+    assert.is(again.unchanged, true);
+    assert.equal(server.requests().slice(before), ['/repodata/repomd.xml']);
+
+    bazaar = await listening(dir);
+    const work = tempDir('ondemand-dnf-roots');
+    const dnf = async (name: string): Promise<{ status: number | null; out: string; root: string }> => {
+      const root = join(work, name);
+      for (const d of ['install', 'cache', 'log', 'persist', 'repos']) mkdirSync(join(root, d), { recursive: true });
+      writeFileSync(join(root, 'dnf.conf'), '[main]\ninstall_weak_deps=0\nkeepcache=0\n');
+      writeFileSync(join(root, 'repos', 'b.repo'), ['[b]', 'name=bazaar', `baseurl=${(bazaar as { url: string }).url}repo/m`, 'gpgcheck=0', ''].join('\n'));
+      const r = await runAsync('dnf', [
+        '-y', `--installroot=${join(root, 'install')}`, '--releasever=1', `--config=${join(root, 'dnf.conf')}`, `--setopt=reposdir=${join(root, 'repos')}`,
+        `--setopt=cachedir=${join(root, 'cache')}`, `--setopt=logdir=${join(root, 'log')}`, `--setopt=persistdir=${join(root, 'persist')}`,
+        '--setopt=tsflags=noscripts', '--noplugins', '--repo=b', 'install', 'etcskel',
+      ], { env: { ...process.env, LC_ALL: 'C.UTF-8' } });
+      return { status: r.status, out: `${r.stdout}\n${r.stderr}`, root: join(root, 'install') };
+    };
+    const installed = async (root: string): Promise<string[]> => (await runAsync('rpm', ['--root', root, '-qa', '--qf', '%{NAME}\\n'])).stdout.split('\n').filter(Boolean).sort();
+    const first = await dnf('first');
+    assert.is(first.status, 0, first.out);
+    assert.equal(await installed(first.root), ['etcskel', 'filesystem']);
+    const fetched = server.rpmRequests().sort();
+    assert.equal(fetched, ['/etcskel-5.0-alt1.noarch.rpm', `/${basename(files.find((f) => /filesystem-/.test(f)) as string)}`].sort(), 'exactly the installed packages, once each');
+    assert.equal(stored(dir).map((n) => n.replace(/-\d.*/, '')), ['etcskel', 'filesystem'], 'fetched packages are stored builds');
+    // dnf checked every byte against the upstream's checksums: the .rpm served is the upstream's file.
+    const served = Buffer.from(await (await fetch(`${bazaar.url}repo/m/etcskel-5.0-alt1.noarch.rpm`)).arrayBuffer());
+    assert.is(createHash('sha256').update(served).digest('hex'), sha256(join(up, 'etcskel-5.0-alt1.noarch.rpm')));
+
+    const second = await dnf('second');
+    assert.is(second.status, 0, second.out);
+    assert.equal(await installed(second.root), ['etcskel', 'filesystem']);
+    assert.equal(server.rpmRequests().sort(), fetched, 'the second installroot fetched nothing more from the upstream');
+    const channel = await showChannel(await Store.open(dir), { channel: 'm' });
+    assert.is(channel.builds.length, 2, 'the channel holds what was fetched');
+    const fsck = bazaarFast(['fsck', '--store', dir]);
+    assert.is(fsck.status, 0, fsck.stdout + fsck.stderr);
+  } finally {
+    await bazaar?.close();
+    await server.stop();
+  }
+});
+
+testWith(t, 'a tampered .rpm upstream is refused at first use: 502 from the server, one line from cat and show, nothing stored, fsck clean', NEEDS, async () => {
+  const files = binaryRpms().filter((f) => /\/(etcskel-5\.0|sed-4\.9)-/.test(f));
+  const { dir, up, server } = await onDemand('ondemand-tamper', files);
+  try {
+    cli(['mirror', 'sync', 'up'], dir);
+    const file = join(up, 'etcskel-5.0-alt1.noarch.rpm');
+    const sum = sha256(file);
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 10] ^= 0xff;
+    writeFileSync(file, bytes);
+
+    const { app } = await appFor(dir);
+    const res = await app.request('/repo/m/etcskel-5.0-alt1.noarch.rpm');
+    const body = await res.text();
+    assert.is(res.status, 502, body);
+    assert.match(body, /checksum mismatch/);
+    assert.ok(body.includes(`${server.url}etcskel-5.0-alt1.noarch.rpm`), body);
+
+    for (const args of [['cat', `sha256:${sum}`], ['show', 'etcskel']]) {
+      const r = bazaarFast([...args, '--store', dir]);
+      assert.is(r.status, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, /etcskel-5\.0-alt1\.noarch\.rpm: checksum mismatch/);
+      assert.not.match(r.stderr, /\n\s+at /);
+    }
+    assert.equal(stored(dir), [], 'nothing that does not verify is stored');
+    const fsck = bazaarFast(['fsck', '--store', dir]);
+    assert.is(fsck.status, 0, fsck.stdout + fsck.stderr);
+
+    // The control: the intact package is fetched by `cat` (its id is the upstream's sha256) and then stored.
+    const sed = files.find((f) => /sed-/.test(f)) as string;
+    const cat = bazaarFast(['cat', `sha256:${sha256(join(up, basename(sed)))}`, '--store', dir]);
+    assert.is(cat.status, 0, cat.stderr);
+    assert.equal(stored(dir).map((n) => n.replace(/-\d.*/, '')), ['sed']);
+  } finally {
+    await server.stop();
+  }
+});
+
+testWith(t, 'concurrent first uses of one package share one fetch; show fetches by name; the library answers for a channel', NEEDS, async () => {
+  const files = binaryRpms().filter((f) => /\/(etcskel-5\.0|filesystem-2\.3\.21|sed-4\.9)-/.test(f));
+  const { dir, server } = await onDemand('ondemand-share', files);
+  try {
+    const store = await Store.open(dir);
+    await syncMirror(store, { name: 'up' });
+    const { app } = await appFor(dir);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => app.request('/repo/m/etcskel-5.0-alt1.noarch.rpm')));
+    assert.equal(answers.map((r) => r.status), [200, 200, 200, 200, 200, 200]);
+    const bodies = await Promise.all(answers.map(async (r) => Buffer.from(await r.arrayBuffer()).length));
+    assert.is(new Set(bodies).size, 1);
+    assert.equal(server.rpmRequests(), ['/etcskel-5.0-alt1.noarch.rpm'], 'one download for six first uses');
+    assert.is((await app.request('/repo/m/nosuch-1-1.noarch.rpm')).status, 404);
+
+    const shown = bazaarFast(['show', 'filesystem', '--json', '--store', dir]);
+    assert.is(shown.status, 0, shown.stderr);
+    assert.match(JSON.parse(shown.stdout).nevra, /^filesystem-/);
+    const uses = await fetchOnFirstUse(store, { channel: 'm', packages: ['filesystem', 'sed'] });
+    assert.equal(uses.map((u) => [u.nevra.replace(/-\d.*/, ''), u.fetched]), [['filesystem', false], ['sed', true]]);
+    assert.is(server.rpmRequests().length, 3, 'each package fetched once in all');
+    try { await fetchOnFirstUse(store, { channel: 'm', packages: ['nosuch'] }); assert.unreachable('no such package'); } catch (err) {
+      assert.match((err as Error).message, /no package nosuch in channel m/);
+    }
+  } finally {
+    await server.stop();
+  }
+});
+
+t.run();
