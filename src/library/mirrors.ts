@@ -106,3 +106,29 @@ function keyOf(ref: string, upstream: ReadonlyArray<{ name: string; key: string 
   if (keys.size === 0) throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `no package ${ref} in channel ${channel}`, { data: { ref, channel, scope: 'channel' }, reason: 'no-package' });
   throw new BazaarError('ERR_PACKAGE_AMBIGUOUS', `${ref} names ${keys.size} packages in channel ${channel}; give the full NEVRA`, { data: { ref, channel, candidates: [...keys] } });
 }
+
+/**
+ * Runs `op` (a layer build, an image change); when it picked packages an on-demand
+ * mirror's metadata knows but the store lacks (ERR_PACKAGE_NOT_FOUND, reason
+ * `not-fetched`), fetches them (fetchOnFirstUse, outside `op`'s transaction) and runs it
+ * again: the second run finds them stored. A fetch that fails is its one-line error.
+ */
+export async function withFirstUse<T>(store: Store, op: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try { return await op(); } catch (err) {
+      if (!(err instanceof BazaarError) || err.reason !== 'not-fetched' || !Array.isArray(err.data.keys) || attempt >= 3) throw err;
+      const keys = err.data.keys as string[];
+      const channel = typeof err.data.channel === 'string' ? err.data.channel : await onDemandChannelOf(store, keys[0]);
+      if (channel === null) throw err;
+      await fetchOp(store, channel, keys);
+    }
+  }
+}
+
+/** The on-demand channel whose upstream lists NEVRA key `key`, or null. */
+async function onDemandChannelOf(store: Store, key: string): Promise<string | null> {
+  return store.read(async (view) => {
+    for (const channel of channelNames(view)) if ((await channelUpstream(store, view, channel))?.get(key)) return channel;
+    return null;
+  });
+}

@@ -20,6 +20,7 @@ import { channelBranch, channelSettings, channelUpstream, findMirror, publishBui
 import type { ChannelChange, MirrorRecord, Store } from '../store/index.js';
 import { createFile, removeFile } from '../fs/index.js';
 import { nevraKey, parseNevra } from '../rpm/index.js';
+import { encodeRecordLines } from '../resolver/index.js';
 import { fetchToFile } from './fetch-upstream.js';
 import { DEFAULT_LIMITS, fetchDocuments, fetchPackages, fetchRepomd } from './upstream-metadata.js';
 import type { MirrorLimits, UpstreamPackage, UpstreamRepomd } from './upstream-metadata.js';
@@ -178,13 +179,15 @@ async function syncOnDemand(store: Store, mirror: MirrorRecord, repomd: Upstream
     const repomdFile = tmp();
     createFile(repomdFile, repomd.bytes);
     const primaryFile = tmp();
-    const packages = await fetchPackages(mirror.url, repomd, primaryFile, limits, { keep: true });
+    const packages = await fetchPackages(mirror.url, repomd, primaryFile, limits, { keep: true, records: true });
     const documents = await fetchDocuments(mirror.url, repomd, tmp, limits);
     const change = await publishUpstream(store, mirror.channel, {
       url: mirror.url,
       repomd: repomdFile,
       metadata: [{ type: 'primary', href: repomd.primary.href, path: primaryFile }, ...documents],
       packages: packages.map((p) => ({ name: p.name, key: p.key, href: p.href, checksum: p.checksum, size: p.size })),
+      // Source packages are not installable: the resolver never sees them.
+      records: encodeRecordLines(packages.flatMap((p) => (p.record && p.record.arch !== 'src' && p.record.arch !== 'nosrc' ? [p.record] : []))),
     }, `on-demand sync of mirror ${mirror.name} from ${mirror.url}`);
     await recordMirrorSync(store.dir, mirror.name, { repomd: repomd.digest, commit: change.commit, synced: new Date(store.now()).toISOString(), packages: packages.length });
     return { mirror: mirror.name, channel: mirror.channel, commit: change.commit, packages: packages.length, downloaded: 0, bytes: 0, unchanged: false, added: change.added, removed: change.removed };

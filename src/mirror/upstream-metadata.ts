@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { nevraKey, nevraOfKey } from '../rpm/index.js';
 import { parseRepomd, readPrimary } from '../rpmmd/index.js';
 import type { PrimaryPackage, RepomdEntry } from '../rpmmd/index.js';
+import type { PackageRecord } from '../resolver/index.js';
 import { removeFile } from '../fs/index.js';
 import { digestOf, fetchBytes, fetchToFile, upstreamError } from './fetch-upstream.js';
 import type { FetchLimits } from './fetch-upstream.js';
@@ -41,6 +42,8 @@ export interface UpstreamPackage {
   url: string;
   checksum: { type: string; value: string };
   size: number | null;
+  /** What primary says of it for the resolver (fetchPackages with `records`). */
+  record?: PackageRecord;
 }
 
 export interface UpstreamRepomd { url: string; bytes: Buffer; digest: string; primary: RepomdEntry; entries: RepomdEntry[] }
@@ -76,7 +79,7 @@ function checkHref(where: string, href: string): void {
  * Downloads the primary into `tmp` (removed after, unless `keep`), checks it, and returns its packages.
  * Every location is checked before anything is downloaded, so a hostile primary stores nothing.
  */
-export async function fetchPackages(base: string, repomd: UpstreamRepomd, tmp: string, limits: MirrorLimits, options: { keep?: boolean } = {}): Promise<UpstreamPackage[]> {
+export async function fetchPackages(base: string, repomd: UpstreamRepomd, tmp: string, limits: MirrorLimits, options: { keep?: boolean; records?: boolean } = {}): Promise<UpstreamPackage[]> {
   const url = new URL(repomd.primary.href, base).href;
   const sum = repomd.primary.checksum as { type: string; value: string };
   const out: UpstreamPackage[] = [];
@@ -91,7 +94,9 @@ export async function fetchPackages(base: string, repomd: UpstreamRepomd, tmp: s
       if (!p.checksum || !p.checksum.value || !digestOf(p.checksum.type)) throw upstreamError(url, `${nevraOfKey(key)} has no checksum bazaar can check`);
       if (seen.has(key)) throw upstreamError(url, `lists ${nevraOfKey(key)} twice`);
       seen.add(key);
-      out.push({ name: p.name, key, nevra: nevraOfKey(key), href: p.location, url: new URL(p.location, base).href, checksum: p.checksum, size: p.packageSize ?? null });
+      const pkg: UpstreamPackage = { name: p.name, key, nevra: nevraOfKey(key), href: p.location, url: new URL(p.location, base).href, checksum: p.checksum, size: p.packageSize ?? null };
+      if (options.records) pkg.record = { name: p.name, epoch: p.epoch, version: p.version, release: p.release, arch: p.arch, provides: p.provides, requires: p.requires, conflicts: p.conflicts, obsoletes: p.obsoletes, files: p.files };
+      out.push(pkg);
     }, { checksums: true, maxBytes: cap });
   } catch (err) {
     removeFile(tmp);

@@ -114,10 +114,10 @@ export interface UpstreamFile { type: string; href: string; path: string }
 /**
  * Publishes an on-demand sync in one commit of the channel: `.upstream` names the
  * metadata (`repomd`, `metadata`: files downloaded and checked by the caller, staged
- * here) and `packages`, and the channel's builds become exactly the upstream packages
+ * here), `packages` and `records` (the resolver's view of them), and the channel's builds become exactly the upstream packages
  * the store already holds (through the channel-add path: its signature rule applies).
  */
-export async function publishUpstream(store: Store, name: string, input: { url: string; repomd: string; metadata: readonly UpstreamFile[]; packages: readonly UpstreamEntry[] }, why: string): Promise<ChannelChange & { upstream: ObjectId }> {
+export async function publishUpstream(store: Store, name: string, input: { url: string; repomd: string; metadata: readonly UpstreamFile[]; packages: readonly UpstreamEntry[]; records: Buffer }, why: string): Promise<ChannelChange & { upstream: ObjectId }> {
   return store.write(async (tx) => {
     await requireChannel(store, tx, name);
     const stageFile = async (path: string): Promise<ObjectId> => {
@@ -129,8 +129,9 @@ export async function publishUpstream(store: Store, name: string, input: { url: 
     const metadata = [];
     for (const m of input.metadata) metadata.push({ type: m.type, href: m.href, blob: await stageFile(m.path) });
     const list = await tx.stageBytes(encodeUpstreamPackages(input.packages));
-    tx.stage(list);
-    const staged = await stageKind(tx, 'upstream', { url: input.url, repomd, metadata, packages: list.id, count: input.packages.length });
+    const records = await tx.stageBytes(input.records);
+    tx.stage(list, records);
+    const staged = await stageKind(tx, 'upstream', { url: input.url, repomd, metadata, packages: list.id, records: records.id, count: input.packages.length });
     tx.stage(staged);
     const builds = await storedUpstreamBuilds(store, tx, input.packages);
     const plan = await planChannelAdd(store, tx, name, builds, undefined, true);

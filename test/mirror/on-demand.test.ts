@@ -165,4 +165,34 @@ testWith(t, 'concurrent first uses of one package share one fetch; show fetches 
   }
 });
 
+testWith(t, 'a layer build that picks packages known only by the metadata fetches them once; an upstream that is gone is one line, nothing stored', NEEDS, async () => {
+  const files = binaryRpms().filter((f) => /\/(etcskel-5\.0|filesystem-2\.3\.21|sed-4\.9)-/.test(f));
+  const { dir, server } = await onDemand('ondemand-layer', files);
+  let stopped = false;
+  try {
+    cli(['mirror', 'sync', 'up'], dir);
+    const resolved = bazaarFast(['resolve', '--channel', 'm', 'etcskel', '--store', dir]);
+    assert.is(resolved.status, 0, resolved.stderr);
+    assert.match(resolved.stdout, /filesystem/, 'the resolver sees the packages known by the metadata');
+    assert.equal(server.rpmRequests(), [], 'resolving needs no .rpm');
+    const made = JSON.parse(cli(['layer', 'create', 'base@1.0.0', '--resolve', 'etcskel', '--channel', 'm', '--json'], dir)) as { packages: string[] };
+    assert.equal(made.packages.map((n) => n.replace(/-\d.*/, '')), ['etcskel', 'filesystem']);
+    assert.equal(server.rpmRequests().sort(), ['/etcskel-5.0-alt1.noarch.rpm', `/${basename(files.find((f) => /filesystem-/.test(f)) as string)}`].sort());
+    cli(['layer', 'create', 'base@1.0.1', '--resolve', 'etcskel', '--channel', 'm', '--force'], dir);
+    assert.is(server.rpmRequests().length, 2, 'a second build fetches nothing');
+
+    await server.stop();
+    stopped = true;
+    const r = bazaarFast(['layer', 'create', 'tools@1.0.0', '--package', 'sed', '--channel', 'm', '--store', dir]);
+    assert.is(r.status, 1, r.stdout + r.stderr);
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /sed-4\.9[^ ]*\.rpm: cannot connect/);
+    assert.not.ok(stored(dir).some((n) => n.startsWith('sed-')), 'nothing stored');
+    const fsck = bazaarFast(['fsck', '--store', dir]);
+    assert.is(fsck.status, 0, fsck.stdout + fsck.stderr);
+  } finally {
+    if (!stopped) await server.stop();
+  }
+});
+
 t.run();

@@ -6,10 +6,11 @@
  *
  *   {"kind":"upstream","v":1,"url":"http://mirror/f40/","repomd":"sha256:...",
  *    "metadata":[{"type":"primary","href":"repodata/...-primary.xml.gz","blob":"sha256:..."}],
- *    "packages":"sha256:...","count":1234}
+ *    "packages":"sha256:...","records":"sha256:...","count":1234}
  *
  * `packages` is a blob of JSON lines, one per package: [name, key, href, checksum type,
- * checksum hex, size or null] (upstream-packages.ts reads it).
+ * checksum hex, size or null] (store/upstream.ts reads it); `records` the resolver's view
+ * of each, as primary.xml gives it (resolver/record-lines.ts).
  */
 import type { ObjectId } from '../layout.js';
 import { fields, invalid } from './kind.js';
@@ -17,7 +18,7 @@ import type { Kind, KindRef } from './kind.js';
 
 export interface UpstreamDocument { type: string; href: string; blob: ObjectId }
 
-export interface UpstreamObject { kind: 'upstream'; v: number; url: string; repomd: ObjectId; metadata: UpstreamDocument[]; packages: ObjectId; count: number }
+export interface UpstreamObject { kind: 'upstream'; v: number; url: string; repomd: ObjectId; metadata: UpstreamDocument[]; packages: ObjectId; records: ObjectId; count: number }
 
 export const upstreamKind: Kind<UpstreamObject> = {
   name: 'upstream',
@@ -29,13 +30,14 @@ export const upstreamKind: Kind<UpstreamObject> = {
       const g = fields(d as Record<string, unknown>, id, 'upstream');
       return { type: g.str('type'), href: g.str('href'), blob: g.objectId('blob') };
     });
-    return { kind: 'upstream', v: typeof value.v === 'number' ? value.v : 0, url: f.str('url'), repomd: f.objectId('repomd'), metadata, packages: f.objectId('packages'), count: f.num('count') };
+    return { kind: 'upstream', v: typeof value.v === 'number' ? value.v : 0, url: f.str('url'), repomd: f.objectId('repomd'), metadata, packages: f.objectId('packages'), records: f.objectId('records'), count: f.num('count') };
   },
   refs(u): KindRef[] {
     return [
       { id: u.repomd, kind: 'blob', label: 'upstream repomd.xml' },
       ...u.metadata.map((d) => ({ id: d.blob, kind: 'blob' as const, label: `upstream ${d.href}` })),
       { id: u.packages, kind: 'blob', label: 'upstream package list' },
+      { id: u.records, kind: 'blob', label: 'upstream package records' },
     ];
   },
   title: (u) => `upstream ${u.url}`,
