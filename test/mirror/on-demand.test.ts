@@ -4,6 +4,7 @@
  * `bazaar serve`, `bazaar cat`, `bazaar show`), once. The upstream is createrepo_c's
  * repository on python's http.server, whose access log counts the downloads.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -11,17 +12,25 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fetchOnFirstUse, showChannel, syncMirror } from '../../src/index.js';
 import { Store } from '../../src/store/store.js';
-import { freshStore, tempDir } from '../helpers/cli.js';
+import { CLI, freshStore, tempDir } from '../helpers/cli.js';
 import { bazaarFast } from '../helpers/cli-fast.js';
 import { appFor, binaryRpms, listening, runAsync } from '../helpers/server.js';
 import { testWith } from '../helpers/tools.js';
-import { makeRepo, pythonUpstream } from '../helpers/upstream.js';
+import { makeRepo, nodeUpstream, pythonUpstream } from '../helpers/upstream.js';
+import { SIGNING_TOOLS, signingKit } from '../helpers/signing.js';
 
 const t = suite('mirror: on-demand');
 const NEEDS = ['createrepo_c', 'python3', 'rpm'];
 
 function cli(args: string[], store: string): string {
   const r = bazaarFast([...args, '--store', store]);
+  assert.is(r.status, 0, `bazaar ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** `bazaar` in a child process without blocking the event loop (an in-process upstream must answer meanwhile). */
+async function cliAsync(args: string[], store: string): Promise<string> {
+  const r = await runAsync(process.execPath, [CLI, ...args, '--store', store]);
   assert.is(r.status, 0, `bazaar ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }
@@ -192,6 +201,91 @@ testWith(t, 'a layer build that picks packages known only by the metadata fetche
     assert.is(fsck.status, 0, fsck.stdout + fsck.stderr);
   } finally {
     if (!stopped) await server.stop();
+  }
+});
+
+testWith(t, 'a channel that requires signatures: first use of an unsigned package is refused (422, exit 2), nothing stored; a signed one is taken', [...NEEDS, ...SIGNING_TOOLS], async () => {
+  const kit = signingKit();
+  try {
+    const work = tempDir('ondemand-sig');
+    const [plain, other] = binaryRpms().filter((f) => /\/(etcskel-5\.0|sed-4\.9)-/.test(f));
+    const signed = kit.sign(other, kit.rsa, join(work, basename(other)));
+    const up = join(work, 'up');
+    makeRepo(up, [plain, signed]);
+    const server = await pythonUpstream(up);
+    try {
+      const dir = freshStore('ondemand-sig');
+      cli(['key', 'import', kit.rsa.file], dir);
+      cli(['channel', 'create', 'm', '--require-signature'], dir);
+      cli(['mirror', 'add', 'up', server.url, '--channel', 'm', '--policy', 'on-demand'], dir);
+      cli(['mirror', 'sync', 'up'], dir);
+      const { app } = await appFor(dir);
+      const refused = await app.request(`/repo/m/${basename(plain)}`);
+      assert.is(refused.status, 422, await refused.text());
+      const r = bazaarFast(['cat', `sha256:${sha256(join(up, basename(plain)))}`, '--store', dir]);
+      assert.is(r.status, 2, r.stderr);
+      assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, /channel m takes only packages signed by a trusted key: etcskel-5\.0-alt1\.noarch is not signed/);
+      assert.equal(stored(dir), [], 'the refused package is not stored');
+      assert.is((await app.request(`/repo/m/${basename(signed)}`)).status, 200);
+      assert.equal(stored(dir).map((n) => n.replace(/-\d.*/, '')), ['sed']);
+      assert.is(bazaarFast(['fsck', '--store', dir]).status, 0);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    kit.close();
+  }
+});
+
+testWith(t, 'kill -9 during a first use leaves fsck clean and nothing half-stored; gc keeps the metadata; an upstream update costs metadata only', NEEDS, async () => {
+  const files = binaryRpms().filter((f) => /\/(etcskel-5\.0|sed-4\.9)-/.test(f));
+  const up = join(tempDir('ondemand-kill'), 'up');
+  makeRepo(up, files);
+  const sed = basename(files.find((f) => /sed-/.test(f)) as string);
+  // The .rpm trickles out: the first use is still downloading when it is killed.
+  const server = await nodeUpstream(up, {
+    [`/${sed}`]: (_req, res) => {
+      const bytes = readFileSync(join(up, sed));
+      res.writeHead(200, { 'content-length': bytes.length });
+      res.write(bytes.subarray(0, 100));
+      setTimeout(() => res.end(bytes.subarray(100)), 3000);
+    },
+  });
+  try {
+    const dir = freshStore('ondemand-kill');
+    await cliAsync(['channel', 'create', 'm'], dir);
+    await cliAsync(['mirror', 'add', 'up', server.url, '--channel', 'm', '--policy', 'on-demand'], dir);
+    await cliAsync(['mirror', 'sync', 'up'], dir);
+    await cliAsync(['gc'], dir);
+    const child = spawn(process.execPath, [CLI, 'cat', `sha256:${sha256(join(up, sed))}`, '--store', dir], { stdio: 'ignore' });
+    const exit = new Promise((resolve) => child.on('exit', resolve));
+    for (let i = 0; i < 100 && !server.rpmRequests().length; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(server.rpmRequests(), [`/${sed}`], 'the download began');
+    child.kill('SIGKILL');
+    await exit;
+    assert.equal(stored(dir), []);
+    const fsck = bazaarFast(['fsck', '--store', dir]);
+    assert.is(fsck.status, 0, fsck.stdout + fsck.stderr);
+    // After gc: the metadata is still there and serves.
+    const { app } = await appFor(dir);
+    assert.is((await app.request('/repo/m/repodata/repomd.xml')).status, 200);
+    assert.is((await app.request('/repo/m/etcskel-5.0-alt1.noarch.rpm')).status, 200);
+
+    // The upstream adds a package: a sync reads the new metadata, downloads no .rpm, and keeps what was fetched.
+    const more = binaryRpms().find((f) => /\/grep-3\.11/.test(f)) as string;
+    makeRepo(up, [more], true);
+    const before = server.rpmRequests().length;
+    const sync = JSON.parse(await cliAsync(['mirror', 'sync', 'up', '--json'], dir));
+    assert.equal({ packages: sync.packages, downloaded: sync.downloaded, removed: sync.removed }, { packages: 3, downloaded: 0, removed: [] });
+    assert.is(server.rpmRequests().length, before);
+    const { app: fresh } = await appFor(dir);
+    const primary = await (await fresh.request('/repo/m/repodata/repomd.xml')).text();
+    assert.ok(primary === readFileSync(join(up, 'repodata', 'repomd.xml'), 'utf8'), 'the served repomd.xml is the upstream\'s');
+    assert.equal(stored(dir).map((n) => n.replace(/-\d.*/, '')), ['etcskel']);
+    assert.is(bazaarFast(['fsck', '--store', dir]).status, 0);
+  } finally {
+    await server.stop();
   }
 });
 
