@@ -6,13 +6,14 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fetchOnFirstUse, showChannel, syncMirror } from '../../src/index.js';
 import { Store } from '../../src/store/store.js';
 import { CLI, freshStore, tempDir } from '../helpers/cli.js';
+import { dnfInstall, installedNames } from '../helpers/dnf-root.js';
 import { bazaarFast } from '../helpers/cli-fast.js';
 import { appFor, binaryRpms, listening, runAsync } from '../helpers/server.js';
 import { testWith } from '../helpers/tools.js';
@@ -70,19 +71,8 @@ testWith(t, 'a sync reads metadata only; stock dnf installs a package and its de
 
     bazaar = await listening(dir);
     const work = tempDir('ondemand-dnf-roots');
-    const dnf = async (name: string): Promise<{ status: number | null; out: string; root: string }> => {
-      const root = join(work, name);
-      for (const d of ['install', 'cache', 'log', 'persist', 'repos']) mkdirSync(join(root, d), { recursive: true });
-      writeFileSync(join(root, 'dnf.conf'), '[main]\ninstall_weak_deps=0\nkeepcache=0\n');
-      writeFileSync(join(root, 'repos', 'b.repo'), ['[b]', 'name=bazaar', `baseurl=${(bazaar as { url: string }).url}repo/m`, 'gpgcheck=0', ''].join('\n'));
-      const r = await runAsync('dnf', [
-        '-y', `--installroot=${join(root, 'install')}`, '--releasever=1', `--config=${join(root, 'dnf.conf')}`, `--setopt=reposdir=${join(root, 'repos')}`,
-        `--setopt=cachedir=${join(root, 'cache')}`, `--setopt=logdir=${join(root, 'log')}`, `--setopt=persistdir=${join(root, 'persist')}`,
-        '--setopt=tsflags=noscripts', '--noplugins', '--repo=b', 'install', 'etcskel',
-      ], { env: { ...process.env, LC_ALL: 'C.UTF-8' } });
-      return { status: r.status, out: `${r.stdout}\n${r.stderr}`, root: join(root, 'install') };
-    };
-    const installed = async (root: string): Promise<string[]> => (await runAsync('rpm', ['--root', root, '-qa', '--qf', '%{NAME}\\n'])).stdout.split('\n').filter(Boolean).sort();
+    const dnf = (name: string): ReturnType<typeof dnfInstall> => dnfInstall(join(work, name), [`baseurl=${(bazaar as { url: string }).url}repo/m`, 'gpgcheck=0'], ['etcskel']);
+    const installed = installedNames;
     const first = await dnf('first');
     assert.is(first.status, 0, first.out);
     assert.equal(await installed(first.root), ['etcskel', 'filesystem']);
