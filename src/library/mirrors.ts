@@ -82,8 +82,13 @@ export async function fetchKnownPackage(store: Store, options: { rpm?: string; r
     for (const channel of channelNames(view)) {
       const list = await channelUpstream(s, view, channel);
       if (!list) continue;
-      const entry = o.rpm !== undefined ? list.withRpm(o.rpm as ObjectId) : o.ref !== undefined ? list.entries.find((e) => matchesRef(e, o.ref as string)) : undefined;
-      if (entry) return { channel, key: entry.key };
+      if (o.rpm !== undefined) {
+        const entry = list.withRpm(o.rpm as ObjectId);
+        if (entry) return { channel, key: entry.key };
+      } else if (o.ref !== undefined && list.entries.some((e) => matchesRef(e, o.ref as string))) {
+        // One package, or the refusal a reference naming several gets.
+        return { channel, key: keyOf(o.ref, list.entries, [], channel) };
+      }
     }
     return null;
   });

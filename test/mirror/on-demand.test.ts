@@ -98,7 +98,7 @@ testWith(t, 'a sync reads metadata only; stock dnf installs a package and its de
 });
 
 testWith(t, 'a tampered .rpm upstream is refused at first use: 502 from the server, one line from cat and show, nothing stored, fsck clean', NEEDS, async () => {
-  const files = binaryRpms().filter((f) => /\/(etcskel-5\.0|sed-4\.9)-/.test(f));
+  const files = binaryRpms().filter((f) => /\/(etcskel-5\.0|sed-4\.9|grep-3\.11)-/.test(f));
   const { dir, up, server } = await onDemand('ondemand-tamper', files);
   try {
     cli(['mirror', 'sync', 'up'], dir);
@@ -122,6 +122,13 @@ testWith(t, 'a tampered .rpm upstream is refused at first use: 502 from the serv
       assert.match(r.stderr, /etcskel-5\.0-alt1\.noarch\.rpm: checksum mismatch/);
       assert.not.match(r.stderr, /\n\s+at /);
     }
+    // Longer than primary's size: refused by its Content-Length, before a byte is kept.
+    const grep = join(up, basename(files.find((f) => /grep-/.test(f)) as string));
+    writeFileSync(grep, Buffer.concat([readFileSync(grep), Buffer.alloc(4096)]));
+    const long = await app.request(`/repo/m/${basename(grep)}`);
+    const longBody = await long.text();
+    assert.is(long.status, 502, longBody);
+    assert.match(longBody, /bytes is more than the \d+ allowed/);
     assert.equal(stored(dir), [], 'nothing that does not verify is stored');
     const fsck = bazaarFast(['fsck', '--store', dir]);
     assert.is(fsck.status, 0, fsck.stdout + fsck.stderr);
