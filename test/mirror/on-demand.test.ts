@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fetchOnFirstUse, showChannel, syncMirror } from '../../src/index.js';
+import { createImage, createLayer, fetchOnFirstUse, installPackages, showChannel, syncMirror } from '../../src/index.js';
 import { Store } from '../../src/store/store.js';
 import { CLI, freshStore, tempDir } from '../helpers/cli.js';
 import { dnfInstall, installedNames } from '../helpers/dnf-root.js';
@@ -281,6 +281,26 @@ testWith(t, 'kill -9 during a first use leaves fsck clean and nothing half-store
     assert.ok(primary === readFileSync(join(up, 'repodata', 'repomd.xml'), 'utf8'), 'the served repomd.xml is the upstream\'s');
     assert.equal(stored(dir).map((n) => n.replace(/-\d.*/, '')), ['etcskel']);
     assert.is(bazaarFast(['fsck', '--store', dir]).status, 0);
+  } finally {
+    await server.stop();
+  }
+});
+
+testWith(t, 'an image change that installs packages known only by the metadata fetches each once, then installs them', NEEDS, async () => {
+  const { dir, server } = await onDemand('ondemand-image', binaryRpms());
+  try {
+    const store = await Store.open(dir);
+    await syncMirror(store, { name: 'up' });
+    await createLayer(store, { layer: 'base@1.0.0', resolve: ['etcskel'], channel: 'm' });
+    await createImage(store, { image: 'web@1.0.0', layers: ['base@^1.0'], channel: 'm' });
+    const before = server.rpmRequests().length;
+    const r = await installPackages(store, { image: 'web', packages: ['sed'] });
+    assert.ok(r.installed.some((n) => n.startsWith('sed-')), r.installed.join(' '));
+    const fetched = server.rpmRequests().slice(before).map((p) => p.slice(1, -'.rpm'.length)).sort();
+    assert.equal(fetched, r.installed.map((n) => n.replace(/-\d+:/, '-')).sort(), 'exactly the packages installed, each once');
+    assert.equal(server.rpmRequests().length, new Set(server.rpmRequests()).size, 'no .rpm fetched twice');
+    const fsck = bazaarFast(['fsck', '--store', dir]);
+    assert.is(fsck.status, 0, fsck.stdout + fsck.stderr);
   } finally {
     await server.stop();
   }
