@@ -56,6 +56,7 @@ export type ErrorCode =
 const REASONS = {
   'no-channel': 'missing', 'no-image': 'missing', 'no-image-commit': 'missing', 'no-layer': 'missing', 'no-layer-version': 'missing',
   'no-package': 'missing', 'no-provider': 'missing', 'no-package-db': 'missing', 'no-group': 'missing', 'no-token': 'missing', 'no-store': 'missing', 'no-key': 'missing', 'no-signing-key': 'missing',
+  'not-fetched': 'missing',
   'bad-revision': 'refused', 'image-exists': 'refused', 'has-children': 'refused', 'not-linked': 'refused', 'in-use': 'refused', 'not-bootable': 'refused',
   'unsigned': 'refused', 'untrusted-key': 'refused', 'bad-signature': 'refused',
   'history-unreadable': 'damaged', 'root-damaged': 'damaged',

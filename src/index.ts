@@ -27,9 +27,9 @@ export {
 } from './library/index.js';
 export type { KeyInfo, PackageVerdict, SigningKeySummary } from './library/index.js';
 // Mirrors of rpm-md repositories (docs/mirrors.md)
-export { addMirror, listMirrors, removeMirror, syncMirror } from './library/index.js';
+export { addMirror, fetchKnownPackage, fetchOnFirstUse, listMirrors, removeMirror, syncMirror } from './library/index.js';
 export type { MirrorInfo } from './library/index.js';
-export type { MirrorLimits, SyncResult } from './mirror/index.js';
+export type { FirstUse, MirrorLimits, SyncResult } from './mirror/index.js';
 export type { CheckoutMode, CheckoutProgress, CheckoutResult, ExportFormat, ExportResult } from './checkout/index.js';
 export type { AuditEntry, FamilyResult, LayerAuditEntry } from './linked/index.js';
 export { isBroken } from './linked/index.js';

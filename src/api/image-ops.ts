@@ -114,7 +114,7 @@ export async function changeImage(store: Store, name: string, change: ImageChang
     const rest = direct.length ? { ...change, erase: (change.erase ?? []).filter((n) => !direct.some((p) => p.snippet.name === n)) } : change;
     const { constraints, virtual, extra } = linkConstraints(rules, base);
     const universe = withParentBuilds(await channelSource(store, tx, channel), extra);
-    const plan = await planChange(base, universe, rest, recordsAnywhere(store, tx, channel), { constraints, virtual });
+    const plan = await planChange(base, universe, rest, recordsAnywhere(store, tx, channel), { constraints, virtual, channel });
     plan.remove.push(...direct);
     if (options.strictErase) refuseDependents(plan, change);
     if (plan.add.length === 0 && plan.remove.length === 0) {

@@ -7,12 +7,12 @@ import semver from 'semver';
 import { BazaarError, isDamageError } from '../errors.js';
 import { channelSource, Pool, recordOf, renderProblem, resolve, setProblems } from '../resolver/index.js';
 import type { Job, PackageRecord } from '../resolver/index.js';
-import { displayNevra, formatNevraWithEpoch, formatNvra } from '../rpm/index.js';
+import { displayNevra, formatNevraWithEpoch, formatNvra, nevraOfKey } from '../rpm/index.js';
 import type { BranchView, LayerObject, LayerPackage, ObjectId, StagedObject, Store, Transaction } from '../store/index.js';
-import { channelBranch, decodeSnippet, findBuild, layerBranch, PACKAGES_BRANCH, SNIPPET_DIR } from '../store/index.js';
+import { channelBranch, channelUpstream, decodeSnippet, findBuild, layerBranch, PACKAGES_BRANCH, SNIPPET_DIR } from '../store/index.js';
 import { mergedDir, treeReader } from '../stack/index.js';
 import { imageDb } from '../pkgdb/index.js';
-import { recordsOfChannel } from '../image/index.js';
+import { notFetched, recordsOfChannel } from '../image/index.js';
 import {
   buildLayerTree, checkVersion, isPublishedContent, layerNames, layerVersions, otherContent, parseVersionRef, pickLayer, publishLayer, restoreLayer,
 } from '../layer/index.js';
@@ -45,10 +45,19 @@ async function requestedBuilds(store: Store, view: BranchView, req: LayerContent
   const out: LayerBuild[] = [];
   if (named.length) {
     const branch = req.channel ? channelBranch(req.channel) : PACKAGES_BRANCH;
+    const unfetched: string[] = [];
     for (const ref of named) {
-      const e = await findBuild(view, branch, ref, req.channel ? { channel: req.channel } : 'store', store.indexSource(view, branch));
+      let e;
+      try { e = await findBuild(view, branch, ref, req.channel ? { channel: req.channel } : 'store', store.indexSource(view, branch)); } catch (err) {
+        // Known by an on-demand mirror's metadata only: fetched by the caller, then built.
+        const key = req.channel && err instanceof BazaarError && err.code === 'ERR_PACKAGE_NOT_FOUND' ? await upstreamKeyOf(store, view, req.channel, ref) : null;
+        if (key === null) throw err;
+        unfetched.push(key);
+        continue;
+      }
       out.push({ record: await store.build(e.value), recordId: e.value });
     }
+    if (unfetched.length) throw notFetched(unfetched, req.channel);
     return out;
   }
   if (!req.channel) throw new BazaarError('ERR_USAGE', '--resolve needs --channel C: the channel to resolve from');
@@ -60,13 +69,20 @@ async function requestedBuilds(store: Store, view: BranchView, req: LayerContent
     throw new BazaarError('ERR_NO_SOLUTION', problems[0].split('\n')[0].replace(/^problem: /, ''), { data: { problems } });
   }
   const recordOf = recordsOfChannel(store, view, req.channel);
+  const unfetched: string[] = [];
   for (const id of res.install) {
     const r = pool.packages[id].record;
     const found = await recordOf(r.buildId ?? '', formatNevraWithEpoch(r));
-    if (!found) throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `${formatNevraWithEpoch(r)} is not in channel ${req.channel}`);
-    out.push(found);
+    if (found) out.push(found); else unfetched.push(formatNevraWithEpoch(r));
   }
+  if (unfetched.length) throw notFetched(unfetched, req.channel);
   return out;
+}
+
+/** The NEVRA key of the one package of the channel's upstream that `ref` names (its key, NEVRA or name), or null. */
+async function upstreamKeyOf(store: Store, view: BranchView, channel: string, ref: string): Promise<string | null> {
+  const hits = ((await channelUpstream(store, view, channel))?.entries ?? []).filter((e) => e.key === ref || nevraOfKey(e.key) === ref || e.name === ref);
+  return hits.length === 1 ? hits[0].key : null;
 }
 
 /**

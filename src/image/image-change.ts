@@ -9,7 +9,7 @@
 import { BazaarError } from '../errors.js';
 import { MemorySource, Pool, renderProblem, resolve } from '../resolver/index.js';
 import type { ConstraintGenerator, Job, PackageRecord, PackageSource } from '../resolver/index.js';
-import { displayNevra, FileFlag, formatEvrWithEpoch, formatNevraWithEpoch, parseNevra } from '../rpm/index.js';
+import { displayNevra, FileFlag, formatEvrWithEpoch, formatNevraWithEpoch, nevraOfKey, parseNevra } from '../rpm/index.js';
 import type { BranchView, BuildRecord, ImageObject, ObjectId, StagedObject, Store, Transaction } from '../store/index.js';
 import { channelBranch, kindOfMode, SNIPPET_DIR, snippetName, stageKind } from '../store/index.js';
 import { fileConflicts, imageDb, installedMeta, installedRecord } from '../pkgdb/index.js';
@@ -113,6 +113,8 @@ export interface PlanOptions {
   virtual?: PackageRecord[];
   /** Installed packages may be replaced or removed when a policy requires it (sync, link). */
   allowUninstall?: boolean;
+  /** The channel the universe is of (named when a package picked is not fetched yet). */
+  channel?: string;
 }
 
 /** `universe` without the given builds (the same order of builds, when it has one). */
@@ -179,13 +181,14 @@ export async function planChange(loaded: LoadedImage, universe: PackageSource, c
   }
   const isVirtual = (id: number): boolean => virtual.has(pool.packages[id].record);
   const add: LayerBuild[] = [];
+  const unfetched: string[] = [];
   for (const id of res.install) {
     if (isVirtual(id)) continue;
     const r = pool.packages[id].record;
     const found = await recordOf(r.buildId ?? '', formatNevraWithEpoch(r));
-    if (!found) throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `${formatNevraWithEpoch(r)} is in the channel's metadata but not in the store`, { data: { nevra: formatNevraWithEpoch(r) } });
-    add.push(found);
+    if (found) add.push(found); else unfetched.push(formatNevraWithEpoch(r));
   }
+  if (unfetched.length) throw notFetched(unfetched, options.channel);
   const remove: InstalledPackage[] = [];
   const replaced = new Set<ObjectId>();
   const comes = res.install.filter((id) => !isVirtual(id));
@@ -268,4 +271,15 @@ export async function applyPlan(store: Store, tx: Transaction, loaded: LoadedIma
   const parent = patch.unlink ? undefined : patch.parent ?? oldParent;
   const id = await commitImage(tx, { ...rest, version, private: privateId, ...(parent ? { parent } : {}) }, message);
   return { name: loaded.image.name, version, id, installed, removed, private: privateId };
+}
+
+/**
+ * The packages a plan picked that are known by an on-demand mirror's metadata only
+ * (`keys`: NEVRA keys): the library fetches them (docs/mirrors.md#on-demand) and plans
+ * again; anything else reports it as it stands.
+ */
+export function notFetched(keys: readonly string[], channel: string | undefined): BazaarError {
+  const shown = keys.slice(0, 5).map(nevraOfKey).join(', ') + (keys.length > 5 ? ` and ${keys.length - 5} more` : '');
+  return new BazaarError('ERR_PACKAGE_NOT_FOUND', `${shown} ${keys.length === 1 ? 'is' : 'are'} known by ${channel ? `channel ${channel}'s` : 'the channel\'s'} upstream metadata but not fetched yet`,
+    { data: { keys: [...keys], ...(channel ? { channel } : {}) }, reason: 'not-fetched' });
 }

@@ -16,6 +16,7 @@ import type { CheckoutMode, CheckoutProgress, ExportFormat } from '../checkout/i
 import type { Store } from '../store/index.js';
 import { checkChoice, checkOptions } from './check-options.js';
 import type { Result } from './check-options.js';
+import { withFirstUse } from './mirrors.js';
 import { checkStore } from './store-arg.js';
 
 
@@ -23,7 +24,7 @@ import { checkStore } from './store-arg.js';
 export async function createImage(store: Store, options: { image: string; layers: string[]; channel?: string; nodeps?: boolean }): Promise<Result<typeof createImageOp>> {
   const s = checkStore('createImage', store);
   const o = checkOptions<typeof options>('createImage', options, { image: 'string', layers: 'strings', channel: 'string?', nodeps: 'boolean?' });
-  return createImageOp(s, o.image, o.layers, { ...(o.channel ? { channel: o.channel } : {}), nodeps: o.nodeps === true });
+  return withFirstUse(s, () => createImageOp(s, o.image, o.layers, { ...(o.channel ? { channel: o.channel } : {}), nodeps: o.nodeps === true }));
 }
 
 interface ChangeOptions { image: string; channel?: string; message?: string; skipChildren?: boolean }
@@ -36,7 +37,7 @@ function changeOptions(o: ChangeOptions): { channel?: string; message?: string; 
 export async function installPackages(store: Store, options: ChangeOptions & { packages: string[] }): Promise<Result<typeof changeImage>> {
   const s = checkStore('installPackages', store);
   const o = checkOptions<typeof options>('installPackages', options, { ...CHANGE, packages: 'strings' });
-  return changeImage(s, o.image, { install: o.packages }, changeOptions(o));
+  return withFirstUse(s, () => changeImage(s, o.image, { install: o.packages }, changeOptions(o)));
 }
 
 /** Removes packages (refused while an installed package needs them), as a new image version. */
@@ -50,14 +51,14 @@ export async function removePackages(store: Store, options: ChangeOptions & { pa
 export async function upgradePackages(store: Store, options: ChangeOptions & { packages?: string[] }): Promise<Result<typeof changeImage>> {
   const s = checkStore('upgradePackages', store);
   const o = checkOptions<typeof options>('upgradePackages', options, { ...CHANGE, packages: 'strings?' });
-  return changeImage(s, o.image, { upgrade: o.packages?.length ? o.packages : 'all' }, changeOptions(o));
+  return withFirstUse(s, () => changeImage(s, o.image, { upgrade: o.packages?.length ? o.packages : 'all' }, changeOptions(o)));
 }
 
 /** Follows another version of one of the image's layers (`layer`: `L@RANGE`). */
 export async function upgradeImageLayer(store: Store, options: { image: string; layer: string }): Promise<Result<typeof upgradeImageLayerOp>> {
   const s = checkStore('upgradeImageLayer', store);
   const o = checkOptions<typeof options>('upgradeImageLayer', options, { image: 'string', layer: 'string' });
-  return upgradeImageLayerOp(s, o.image, o.layer);
+  return withFirstUse(s, () => upgradeImageLayerOp(s, o.image, o.layer));
 }
 
 /** One image (`NAME` or `NAME@VERSION`): its layers, packages, link. */

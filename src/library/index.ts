@@ -14,5 +14,5 @@ export { importKeys, listKeys, removeKey, verifyPackages } from './signatures.js
 export type { KeyInfo, PackageVerdict } from './signatures.js';
 export { exportSigningKey, generateSigningKey } from './signing-keys.js';
 export type { SigningKeySummary } from './signing-keys.js';
-export { addMirror, listMirrors, removeMirror, syncMirror } from './mirrors.js';
+export { addMirror, fetchKnownPackage, fetchOnFirstUse, listMirrors, removeMirror, syncMirror } from './mirrors.js';
 export type { MirrorInfo } from './mirrors.js';

@@ -15,6 +15,7 @@ import { importLayer as importLayerOp, importRpmdbLayer } from '../layer/index.j
 import type { Store } from '../store/index.js';
 import { checkChoice, checkOptions } from './check-options.js';
 import type { Result } from './check-options.js';
+import { withFirstUse } from './mirrors.js';
 import { checkStore } from './store-arg.js';
 
 type XattrChoice = 'all' | 'visible' | 'none';
@@ -29,7 +30,7 @@ export async function createLayer(store: Store, options: { layer: string; packag
   const s = checkStore('createLayer', store);
   const o = checkOptions<typeof options>('createLayer', options, { layer: 'string', packages: 'strings?', resolve: 'strings?', channel: 'string?', force: 'boolean?', dryRun: 'boolean?', nodeps: 'boolean?' });
   const content = { ...(o.packages ? { packages: o.packages } : {}), ...(o.resolve ? { resolve: o.resolve } : {}), ...(o.channel ? { channel: o.channel } : {}) };
-  return createLayerOp(s, o.layer, content, { force: o.force === true, dryRun: o.dryRun === true, nodeps: o.nodeps === true });
+  return withFirstUse(s, () => createLayerOp(s, o.layer, content, { force: o.force === true, dryRun: o.dryRun === true, nodeps: o.nodeps === true }));
 }
 
 const IMPORT = { layer: 'string', from: 'string', force: 'boolean?', dryRun: 'boolean?', xattrs: 'string?', onEntry: 'function?' } as const;

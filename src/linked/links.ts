@@ -70,6 +70,8 @@ export function recordsAnywhere(store: Store, view: BranchView, channel: string 
   return async (buildId, key) => {
     const hit = inChannel ? await inChannel(buildId, key) : null;
     if (hit) return hit;
+    // No build id: an on-demand mirror's package not fetched yet, stored nowhere.
+    if (!buildId) return null;
     const found = (await store.index(view)).byHeader(buildId)[0];
     return found ? { record: await store.build(found.value), recordId: found.value } : null;
   };

@@ -16,13 +16,14 @@
  * Upstream failures are one ERR_UPSTREAM line naming the URL; what was stored stays.
  */
 import { BazaarError } from '../errors.js';
-import { channelBranch, channelSettings, findMirror, publishBuildKeys, recordMirrorSync, tmpPath } from '../store/index.js';
+import { channelBranch, channelSettings, channelUpstream, findMirror, publishBuildKeys, publishUpstream, recordMirrorSync, tmpPath } from '../store/index.js';
 import type { ChannelChange, MirrorRecord, Store } from '../store/index.js';
-import { removeFile } from '../fs/index.js';
+import { createFile, removeFile } from '../fs/index.js';
 import { nevraKey, parseNevra } from '../rpm/index.js';
+import { encodeRecordLines } from '../resolver/index.js';
 import { fetchToFile } from './fetch-upstream.js';
-import { DEFAULT_LIMITS, fetchPackages, fetchRepomd } from './upstream-metadata.js';
-import type { MirrorLimits, UpstreamPackage } from './upstream-metadata.js';
+import { DEFAULT_LIMITS, fetchDocuments, fetchPackages, fetchRepomd } from './upstream-metadata.js';
+import type { MirrorLimits, UpstreamPackage, UpstreamRepomd } from './upstream-metadata.js';
 import { verifyRepomd } from './verify-repomd.js';
 
 /** Downloads at once: enough to keep a link busy, few enough to be a polite client. */
@@ -143,19 +144,54 @@ function limitsOf(options: SyncOptions): MirrorLimits {
 /** Syncs mirror `name` (see the module comment). */
 export async function syncMirror(store: Store, name: string, options: SyncOptions = {}): Promise<SyncResult> {
   const mirror: MirrorRecord = findMirror(store.dir, name);
-  if (mirror.policy !== 'immediate') throw new BazaarError('ERR_BAD_INPUT', `mirror ${name} has policy ${mirror.policy}; this bazaar syncs immediate mirrors only`, { data: { mirror: name } });
   const limits = limitsOf(options);
-  const head = await store.read(async (view) => { await channelSettings(store, view, mirror.channel); return view.head(channelBranch(mirror.channel)); });
+  const { head, upstream } = await store.read(async (view) => {
+    await channelSettings(store, view, mirror.channel);
+    return { head: view.head(channelBranch(mirror.channel)), upstream: (await channelUpstream(store, view, mirror.channel))?.upstream ?? null };
+  });
   const repomd = await fetchRepomd(mirror.url, limits);
   if (mirror.key !== undefined) await verifyRepomd(repomd, mirror.key, limits);
   const base = { mirror: name, channel: mirror.channel, downloaded: 0, bytes: 0, added: [], removed: [] };
-  if (mirror.last && mirror.last.repomd === repomd.digest && mirror.last.commit === head) {
+  // An on-demand channel moves with each first use: its `.upstream` says which repomd it holds.
+  const same = mirror.policy === 'on-demand' ? upstream?.repomd === repomd.digest && upstream.url === mirror.url : mirror.last?.commit === head && upstream === null;
+  if (mirror.last && mirror.last.repomd === repomd.digest && same && head !== null) {
     return { ...base, commit: head, packages: mirror.last.packages, unchanged: true };
   }
+  if (mirror.policy === 'on-demand') return syncOnDemand(store, mirror, repomd, limits);
   const packages = await fetchPackages(mirror.url, repomd, tmpPath(store.dir), limits);
   const wanted = await missingFrom(store, packages);
   const bytes = wanted.length ? await downloadAndAdd(store, wanted, limits, options) : 0;
   const change: ChannelChange = await publishBuildKeys(store, mirror.channel, packages, `sync of mirror ${name} from ${mirror.url}`);
   await recordMirrorSync(store.dir, name, { repomd: repomd.digest, commit: change.commit, synced: new Date(store.now()).toISOString(), packages: packages.length });
   return { ...base, commit: change.commit, packages: packages.length, downloaded: wanted.length, bytes, unchanged: false, added: change.added, removed: change.removed };
+}
+
+/**
+ * An on-demand sync: the metadata now (repomd.xml, primary and every document repomd
+ * lists, each checked), no .rpm; one commit makes `.upstream` name it and the channel hold
+ * the upstream packages the store already has. The rest are fetched on first use
+ * (fetch-on-first-use.ts).
+ */
+async function syncOnDemand(store: Store, mirror: MirrorRecord, repomd: UpstreamRepomd, limits: MirrorLimits): Promise<SyncResult> {
+  const files: string[] = [];
+  const tmp = (): string => { const p = tmpPath(store.dir); files.push(p); return p; };
+  try {
+    const repomdFile = tmp();
+    createFile(repomdFile, repomd.bytes);
+    const primaryFile = tmp();
+    const packages = await fetchPackages(mirror.url, repomd, primaryFile, limits, { keep: true, records: true });
+    const documents = await fetchDocuments(mirror.url, repomd, tmp, limits);
+    const change = await publishUpstream(store, mirror.channel, {
+      url: mirror.url,
+      repomd: repomdFile,
+      metadata: [{ type: 'primary', href: repomd.primary.href, path: primaryFile }, ...documents],
+      packages: packages.map((p) => ({ name: p.name, key: p.key, href: p.href, checksum: p.checksum, size: p.size })),
+      // Source packages are not installable: the resolver never sees them.
+      records: encodeRecordLines(packages.flatMap((p) => (p.record && p.record.arch !== 'src' && p.record.arch !== 'nosrc' ? [p.record] : []))),
+    }, `on-demand sync of mirror ${mirror.name} from ${mirror.url}`);
+    await recordMirrorSync(store.dir, mirror.name, { repomd: repomd.digest, commit: change.commit, synced: new Date(store.now()).toISOString(), packages: packages.length });
+    return { mirror: mirror.name, channel: mirror.channel, commit: change.commit, packages: packages.length, downloaded: 0, bytes: 0, unchanged: false, added: change.added, removed: change.removed };
+  } finally {
+    for (const f of files) removeFile(f);
+  }
 }

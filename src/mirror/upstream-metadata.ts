@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { nevraKey, nevraOfKey } from '../rpm/index.js';
 import { parseRepomd, readPrimary } from '../rpmmd/index.js';
 import type { PrimaryPackage, RepomdEntry } from '../rpmmd/index.js';
+import type { PackageRecord } from '../resolver/index.js';
 import { removeFile } from '../fs/index.js';
 import { digestOf, fetchBytes, fetchToFile, upstreamError } from './fetch-upstream.js';
 import type { FetchLimits } from './fetch-upstream.js';
@@ -41,9 +42,11 @@ export interface UpstreamPackage {
   url: string;
   checksum: { type: string; value: string };
   size: number | null;
+  /** What primary says of it for the resolver (fetchPackages with `records`). */
+  record?: PackageRecord;
 }
 
-export interface UpstreamRepomd { url: string; bytes: Buffer; digest: string; primary: RepomdEntry }
+export interface UpstreamRepomd { url: string; bytes: Buffer; digest: string; primary: RepomdEntry; entries: RepomdEntry[] }
 
 /** Fetches and checks `BASE/repodata/repomd.xml`. */
 export async function fetchRepomd(base: string, limits: MirrorLimits): Promise<UpstreamRepomd> {
@@ -59,7 +62,7 @@ export async function fetchRepomd(base: string, limits: MirrorLimits): Promise<U
   if (!primary) throw upstreamError(url, 'lists no primary metadata');
   if (!primary.checksum || !digestOf(primary.checksum.type)) throw upstreamError(url, 'gives the primary metadata no checksum bazaar can check');
   checkHref(url, primary.href);
-  return { url, bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, primary };
+  return { url, bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, primary, entries };
 }
 
 /**
@@ -73,10 +76,10 @@ function checkHref(where: string, href: string): void {
 }
 
 /**
- * Downloads the primary into `tmp` (removed after), checks it, and returns its packages.
+ * Downloads the primary into `tmp` (removed after, unless `keep`), checks it, and returns its packages.
  * Every location is checked before anything is downloaded, so a hostile primary stores nothing.
  */
-export async function fetchPackages(base: string, repomd: UpstreamRepomd, tmp: string, limits: MirrorLimits): Promise<UpstreamPackage[]> {
+export async function fetchPackages(base: string, repomd: UpstreamRepomd, tmp: string, limits: MirrorLimits, options: { keep?: boolean; records?: boolean } = {}): Promise<UpstreamPackage[]> {
   const url = new URL(repomd.primary.href, base).href;
   const sum = repomd.primary.checksum as { type: string; value: string };
   const out: UpstreamPackage[] = [];
@@ -91,13 +94,47 @@ export async function fetchPackages(base: string, repomd: UpstreamRepomd, tmp: s
       if (!p.checksum || !p.checksum.value || !digestOf(p.checksum.type)) throw upstreamError(url, `${nevraOfKey(key)} has no checksum bazaar can check`);
       if (seen.has(key)) throw upstreamError(url, `lists ${nevraOfKey(key)} twice`);
       seen.add(key);
-      out.push({ name: p.name, key, nevra: nevraOfKey(key), href: p.location, url: new URL(p.location, base).href, checksum: p.checksum, size: p.packageSize ?? null });
+      const pkg: UpstreamPackage = { name: p.name, key, nevra: nevraOfKey(key), href: p.location, url: new URL(p.location, base).href, checksum: p.checksum, size: p.packageSize ?? null };
+      if (options.records) pkg.record = { name: p.name, epoch: p.epoch, version: p.version, release: p.release, arch: p.arch, provides: p.provides, requires: p.requires, conflicts: p.conflicts, obsoletes: p.obsoletes, files: p.files };
+      out.push(pkg);
     }, { checksums: true, maxBytes: cap });
   } catch (err) {
+    removeFile(tmp);
     if ((err as { code?: string }).code === 'ERR_REPO') throw upstreamError(url, (err as Error).message.replace(`${tmp} `, '').replace(tmp, 'primary'), err);
     throw err;
-  } finally {
-    removeFile(tmp);
+  }
+  if (!options.keep) removeFile(tmp);
+  return out;
+}
+
+/** Documents repomd.xml may list, at most (a real repository lists about ten). */
+const MAX_DOCUMENTS = 64;
+
+/**
+ * Downloads every document repomd.xml lists but the primary (filelists, other, comps,
+ * updateinfo...), each checked against repomd's checksum and within the primary's limits,
+ * into temp files `tmpOf()` gives; on a failure the ones downloaded are removed.
+ */
+export async function fetchDocuments(base: string, repomd: UpstreamRepomd, tmpOf: () => string, limits: MirrorLimits): Promise<Array<{ type: string; href: string; path: string }>> {
+  const others = repomd.entries.filter((e) => e !== repomd.primary);
+  if (repomd.entries.length > MAX_DOCUMENTS) throw upstreamError(repomd.url, `lists ${repomd.entries.length} documents, more than the ${MAX_DOCUMENTS} a mirror takes`);
+  const hrefs = new Set<string>();
+  for (const e of repomd.entries) {
+    checkHref(repomd.url, e.href);
+    if (!e.checksum || !digestOf(e.checksum.type)) throw upstreamError(repomd.url, `gives ${e.href} no checksum bazaar can check`);
+    if (hrefs.has(e.href)) throw upstreamError(repomd.url, `lists ${e.href} twice`);
+    hrefs.add(e.href);
+  }
+  const out: Array<{ type: string; href: string; path: string }> = [];
+  try {
+    for (const e of others) {
+      const path = tmpOf();
+      await fetchToFile(new URL(e.href, base).href, path, e.checksum as { type: string; value: string }, { ...limits.primary, maxBytes: Math.min(limits.primary.maxBytes, e.size ?? Infinity) });
+      out.push({ type: e.type, href: e.href, path });
+    }
+  } catch (err) {
+    for (const d of out) removeFile(d.path);
+    throw err;
   }
   return out;
 }

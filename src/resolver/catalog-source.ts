@@ -17,9 +17,10 @@ import { compareBuilds } from '../policy/index.js';
 import type { OrderOptions } from '../policy/index.js';
 import { nevraKey } from '../rpm/index.js';
 import type { BranchView, ObjectId, Store } from '../store/index.js';
-import { buildOfPath, channelSettings, orderOf, universeCacheDir } from '../store/index.js';
+import { buildOfPath, channelBranch, channelSettings, channelUpstream, orderOf, universeCacheDir } from '../store/index.js';
 import { loadUniverseCache, saveUniverseCache } from './universe-cache.js';
 import { MemorySource } from './memory-source.js';
+import { decodeRecordLines } from './record-lines.js';
 import type { PackageRecord, PackageSource } from './source.js';
 
 /** How far back a cached ancestor is looked for before reading the whole channel. */
@@ -73,7 +74,17 @@ export async function channelSource(store: Store, view: BranchView, channel: str
       store.notice(`the universe cache of channel ${channel} was unreadable; rebuilding it`);
     }
   }
-  // From the nearest cached ancestor, reading only what changed since.
+  const upstream = await channelUpstream(store, view, channel);
+  const byKey = upstream ? await onDemandRecords(store, view, channel, upstream.upstream.records) : await changedSinceCached(store, view, commit);
+  const records = [...byKey.keys()].sort().map((k) => byKey.get(k) as PackageRecord);
+  if (records.length === 0) throw new BazaarError('ERR_CHANNEL', `channel ${channel} holds no installable package`);
+  const source = withOrder(records);
+  try { await saveUniverseCache(universeCacheDir(store.dir, commit), source); } catch { /* derived: a read-only store rebuilds each time */ }
+  return source;
+}
+
+/** The universe from the nearest cached ancestor's, reading only the builds changed since. */
+async function changedSinceCached(store: Store, view: BranchView, commit: string): Promise<Map<string, PackageRecord>> {
   const { base, changes } = await view.fromNearestCached(commit, ANCESTOR_SEARCH, async (at) => {
     if (!hasCache(store, at)) return null;
     try { return (await loadUniverseCache(universeCacheDir(store.dir, at))).packages(); } catch { return null; /* rebuilt below */ }
@@ -88,9 +99,19 @@ export async function channelSource(store: Store, view: BranchView, channel: str
       if (rec) byKey.set(where.key, rec);
     }
   }
-  const records = [...byKey.keys()].sort().map((k) => byKey.get(k) as PackageRecord);
-  if (records.length === 0) throw new BazaarError('ERR_CHANNEL', `channel ${channel} holds no installable package`);
-  const source = withOrder(records);
-  try { await saveUniverseCache(universeCacheDir(store.dir, commit), source); } catch { /* derived: a read-only store rebuilds each time */ }
-  return source;
+  return byKey;
+}
+
+/**
+ * An on-demand mirror's channel: every upstream package as its primary.xml describes it
+ * (no build id: not stored yet), each one the channel holds as its stored build says.
+ * A package picked without a build id is fetched before it is used (docs/mirrors.md).
+ */
+async function onDemandRecords(store: Store, view: BranchView, channel: string, records: ObjectId): Promise<Map<string, PackageRecord>> {
+  const byKey = new Map(decodeRecordLines(await store.readBytes(records), records).map((r) => [nevraKey(r), r]));
+  for (const b of (await store.index(view, channelBranch(channel))).builds) {
+    const rec = await recordOf(store, b.value);
+    if (rec) byKey.set(b.key, rec); else byKey.delete(b.key);
+  }
+  return byKey;
 }

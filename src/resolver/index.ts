@@ -15,3 +15,4 @@ export { parseInstalled, readInstalled } from './installed.js';
 export { warmUp } from './warm-up.js';
 export { saveUniverseCache, loadUniverseCache } from './universe-cache.js';
 export { channelSource, recordOf } from './catalog-source.js';
+export { decodeRecordLines, encodeRecordLines } from './record-lines.js';

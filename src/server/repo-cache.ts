@@ -25,8 +25,8 @@ import { BazaarError, isErrno } from '../errors.js';
 import { formatNevraWithEpoch, formatNvra, LEAD_SIZE, RpmHeader } from '../rpm/index.js';
 import { createrepoOrder, formatPackage, writeRepository } from '../rpmmd/index.js';
 import type { Formatted, FormattedPackage, RepoPackage } from '../rpmmd/index.js';
-import { CACHE_TMP_PREFIX, channelBranch, channelSettings, checkSealedDir, pruneRpmmd, readDerived, rpmmdCacheDir, rpmmdGenerationDir, sealDir, servedVariant, signatureHeaderOf, TaskPool, writeDerived } from '../store/index.js';
-import type { BuildRecord, ObjectId, Snapshot, Store } from '../store/index.js';
+import { CACHE_TMP_PREFIX, channelBranch, channelSettings, channelUpstream, checkSealedDir, pruneRpmmd, readDerived, rpmmdCacheDir, rpmmdGenerationDir, sealDir, servedVariant, signatureHeaderOf, TaskPool, writeDerived } from '../store/index.js';
+import type { BuildRecord, ObjectId, Snapshot, Store, UpstreamPackages } from '../store/index.js';
 import type { ActiveSigningKey, RepositorySigner } from './repo-signer.js';
 
 /** The `.rpm` behind one `location href`. */
@@ -35,7 +35,12 @@ export interface RepoFile { rpm: ObjectId; size: number }
 /** One generated repository: where its files are and which .rpm each href names. */
 export interface RepoGeneration {
   channel: string;
+  /** The channel commit it is of (an on-demand channel's: its `.upstream`, `upstream-<hex>`). */
   commit: string;
+  /** The channel head it was last found current for (an on-demand channel moves with each first use, its metadata does not). */
+  head: string;
+  /** An on-demand mirror's channel: the upstream's package list (its .rpm files fetched on first use). */
+  upstream: UpstreamPackages | null;
   /** The key id that signed its repomd.xml, or null. */
   signedBy: string | null;
   dir: string;
@@ -110,14 +115,14 @@ export async function repoPackageOf(store: Store, record: BuildRecord, href: str
 }
 
 /** The generation in `dir`, whose seal was checked (or which was just written). */
-function loadGeneration(channel: string, commit: string, signedBy: string | null, dir: string): RepoGeneration | null {
+function loadGeneration(channel: string, commit: string, signedBy: string | null, dir: string, head: string, upstream: UpstreamPackages | null): RepoGeneration | null {
   let text: string;
   try { text = readFileSync(join(dir, 'packages.json'), 'utf8'); } catch (err) {
     if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
     throw err;
   }
   const raw = JSON.parse(text) as Record<string, RepoFile>;
-  return { channel, commit, signedBy, dir, packages: new Map(Object.entries(raw)) };
+  return { channel, commit, head, upstream, signedBy, dir, packages: new Map(Object.entries(raw)) };
 }
 
 export class RepoCache {
@@ -138,15 +143,18 @@ export class RepoCache {
     const key = (await this.signer?.current()) ?? null;
     const signedBy = key?.keyId ?? null;
     const known = this.current.get(channel);
-    if (head !== null && known && known.commit === head && known.signedBy === signedBy) return known;
-    const { commit } = await channelSettings(this.store, view, channel);
+    if (head !== null && known && known.head === head && known.signedBy === signedBy) return known;
+    const { commit: at } = await channelSettings(this.store, view, channel);
+    const upstream = await channelUpstream(this.store, view, channel);
+    const commit = upstream ? `upstream-${upstream.id.slice('sha256:'.length)}` : at;
     const dir = rpmmdGenerationDir(this.store.dir, channel, commit, signedBy);
-    const found = await this.checked(channel, commit, signedBy, dir);
+    if (known && known.dir === dir) { known.head = at; return known; }
+    const found = await this.checked(channel, commit, signedBy, dir, at, upstream);
     if (found) return this.remember(found);
     const building = `${channel}\0${basename(dir)}`;
     let pending = this.building.get(building);
     if (!pending) {
-      pending = this.generate(channel, commit, key, dir).finally(() => this.building.delete(building));
+      pending = (upstream ? this.copyUpstream(channel, commit, at, upstream, key, dir) : this.generate(channel, commit, key, dir)).finally(() => this.building.delete(building));
       this.building.set(building, pending);
     }
     return this.remember(await pending);
@@ -157,9 +165,9 @@ export class RepoCache {
    * does not (damaged, or written before generations were sealed) is moved out of the way
    * and removed, to be generated again: never served.
    */
-  private async checked(channel: string, commit: string, signedBy: string | null, dir: string): Promise<RepoGeneration | null> {
+  private async checked(channel: string, commit: string, signedBy: string | null, dir: string, head: string, upstream: UpstreamPackages | null): Promise<RepoGeneration | null> {
     const seal = await checkSealedDir(dir);
-    if (seal === 'ok') return loadGeneration(channel, commit, signedBy, dir);
+    if (seal === 'ok') return loadGeneration(channel, commit, signedBy, dir, head, upstream);
     if (seal === 'absent') return null;
     if (seal === 'damaged') this.onNotice(`channel ${channel}: the cached rpm-md of ${commit.slice(0, 12)} was damaged; generating it again`);
     const aside = join(rpmmdCacheDir(this.store.dir, channel), `${CACHE_TMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -219,23 +227,46 @@ export class RepoCache {
       const result = await writeRepository(inputs, tmp, { revision: commit });
       if (key) await signRepomd(result.repodata, key);
       await writeFile(join(tmp, 'packages.json'), JSON.stringify(Object.fromEntries(packages)), { flag: 'wx' });
-      await sealDir(tmp);
-      try {
-        await rename(tmp, dir);
-      } catch (err) {
-        // Another process published this very generation first: theirs is as good as ours.
-        if (!(isErrno(err, 'ENOTEMPTY') || isErrno(err, 'EEXIST'))) throw err;
-        await rm(tmp, { recursive: true, force: true });
-      }
+      await publishGeneration(tmp, dir);
       if (result.skipped.length) this.onNotice(`channel ${channel}: ${result.skipped.length} package(s) left out of the metadata, as createrepo_c would: ${result.skipped.map((s) => s.href).join(', ')}`);
       this.onNotice(`channel ${channel}: rpm-md for ${commit.slice(0, 12)} generated (${inputs.length} packages${key ? `, signed by ${key.name} ${key.keyId}` : ''}, ${Date.now() - started} ms)`);
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
       throw err;
     }
-    const gen = loadGeneration(channel, commit, key?.keyId ?? null, dir);
-    if (!gen) throw new BazaarError('ERR_STORE_DAMAGED', `the rpm-md cache for channel ${channel} vanished as it was written (${dir})`);
-    return gen;
+    return loaded(channel, commit, key, dir, commit, null);
+  }
+
+  /**
+   * An on-demand mirror's channel: the upstream's repomd.xml and the documents it lists,
+   * byte for byte as its sync checked them (their .rpm files are fetched on first use and
+   * checked against the same checksums), signed like any other generation.
+   */
+  private async copyUpstream(channel: string, commit: string, head: string, list: UpstreamPackages, key: ActiveSigningKey | null, dir: string): Promise<RepoGeneration> {
+    const parent = rpmmdCacheDir(this.store.dir, channel);
+    await mkdir(parent, { recursive: true });
+    const tmp = join(parent, `${CACHE_TMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
+    const repodata = join(tmp, 'repodata');
+    try {
+      await mkdir(repodata, { recursive: true });
+      await writeFile(join(repodata, 'repomd.xml'), await this.store.readBytes(list.upstream.repomd), { flag: 'wx' });
+      const left: string[] = [];
+      for (const d of list.upstream.metadata) {
+        // The route serves repodata/<name>: a document elsewhere cannot be served.
+        const name = d.href.startsWith('repodata/') ? d.href.slice('repodata/'.length) : '';
+        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || UNIQUE_PER_GENERATION.has(name)) { left.push(d.href); continue; }
+        await writeFile(join(repodata, name), await this.store.readBytes(d.blob), { flag: 'wx' });
+      }
+      if (key) await signRepomd(repodata, key);
+      await writeFile(join(tmp, 'packages.json'), '{}', { flag: 'wx' });
+      await publishGeneration(tmp, dir);
+      if (left.length) this.onNotice(`channel ${channel}: upstream document(s) outside repodata/ not served: ${left.join(', ')}`);
+      this.onNotice(`channel ${channel}: rpm-md of its upstream ${list.upstream.url} (${list.entries.length} packages, on demand${key ? `, signed by ${key.name} ${key.keyId}` : ''})`);
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
+    return loaded(channel, commit, key, dir, head, list);
   }
 
   /** One build's fragments: from memory, from cache/derived (checked), or formatted now and kept. */
@@ -274,6 +305,24 @@ export class RepoCache {
     }
     return null;
   }
+}
+
+/** Seals a generation written in `tmp` and renames it into place whole. */
+async function publishGeneration(tmp: string, dir: string): Promise<void> {
+  await sealDir(tmp);
+  try {
+    await rename(tmp, dir);
+  } catch (err) {
+    // Another process published this very generation first: theirs is as good as ours.
+    if (!(isErrno(err, 'ENOTEMPTY') || isErrno(err, 'EEXIST'))) throw err;
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+function loaded(channel: string, commit: string, key: ActiveSigningKey | null, dir: string, head: string, upstream: UpstreamPackages | null): RepoGeneration {
+  const gen = loadGeneration(channel, commit, key?.keyId ?? null, dir, head, upstream);
+  if (!gen) throw new BazaarError('ERR_STORE_DAMAGED', `the rpm-md cache for channel ${channel} vanished as it was written (${dir})`);
+  return gen;
 }
 
 /** Files that have one name in every generation (the documents are named by their checksum). */

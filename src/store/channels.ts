@@ -23,7 +23,7 @@ import type { BuildRecord } from './kinds/build.js';
 import type { ObjectId } from './layout.js';
 import { requireSignedBuilds } from './signed-builds.js';
 import type { KnownVerdicts } from './signed-builds.js';
-import { CHANNEL_PREFIX, CHANNEL_SETTINGS_PATH, PACKAGES_BRANCH, buildPath, channelBranch } from './ref-paths.js';
+import { CHANNEL_PREFIX, CHANNEL_SETTINGS_PATH, PACKAGES_BRANCH, UPSTREAM_PATH, buildPath, channelBranch } from './ref-paths.js';
 import type { Store } from './store.js';
 import { TRASH_PREFIX } from './retention.js';
 import type { Transaction } from './transaction.js';
@@ -164,10 +164,10 @@ export async function planChannelAdd(store: Store, tx: Transaction, name: string
 }
 
 /** Writes a planned channel change as one commit in `tx`. */
-export async function commitChannelAdd(tx: Transaction, plan: ChannelAddPlan, why?: string): Promise<ChannelChange> {
+export async function commitChannelAdd(tx: Transaction, plan: ChannelAddPlan, why?: string, extras: ReadonlyArray<{ path: string; id: ObjectId | null }> = []): Promise<ChannelChange> {
   const { name, list, gone, unchanged, updated } = plan;
   const branch = channelBranch(name);
-  const changes = [...gone.map((b) => ({ path: pathOf(b), id: null })), ...list.map((b) => ({ path: pathOf(b), id: b.value }))];
+  const changes = [...gone.map((b) => ({ path: pathOf(b), id: null })), ...list.map((b) => ({ path: pathOf(b), id: b.value })), ...extras];
   const what = gone.length ? `publish ${name}: ${plural(plan.total, 'package')} (+${list.length} -${gone.length})` : `add ${plural(list.length, 'package')} to ${name}`;
   const commit = changes.length === 0 ? (tx.head(branch) as string) : await tx.update(branch, changes,
     commitMessage(what, why, [...list.map((b) => `+ ${b.nevra} ${b.value}`), ...gone.map((b) => `- ${b.nevra} ${b.value}`)]));
@@ -200,7 +200,9 @@ export async function publishBuildKeys(store: Store, name: string, keys: Readonl
       if (!entry) throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `${nevraOfKey(k.key)} is not in the store`, { data: { nevra: nevraOfKey(k.key) }, reason: 'no-package' });
       builds.push(entry);
     }
-    return addBuildsToChannel(store, tx, name, builds, why, { exact: true });
+    // A channel that was an on-demand mirror's stops being one: its builds are all stored now.
+    const extras = (await tx.read(channelBranch(name), UPSTREAM_PATH)) === null ? [] : [{ path: UPSTREAM_PATH, id: null }];
+    return commitChannelAdd(tx, await planChannelAdd(store, tx, name, builds, undefined, true), why, extras);
   });
 }
 

@@ -31,6 +31,8 @@ export { EMPTY_BLOB, isObjectId, objectIdOf, tmpPath } from './layout.js';
 export type { ObjectId } from './layout.js';
 export { MIRROR_POLICIES, checkMirrorName, checkMirrorUrl, defineMirror, findMirror, mirrorsPath, readMirrors, recordMirrorSync, undefineMirror } from './mirrors.js';
 export type { MirrorPolicy, MirrorRecord, MirrorSyncRecord } from './mirrors.js';
+export { channelUpstream, isUpstreamBuild, notUpstream, publishUpstream, upstreamRpmOf, UpstreamPackages } from './upstream.js';
+export type { UpstreamEntry, UpstreamFile, UpstreamObject } from './upstream.js';
 export { MemoryObjectBackend } from './memory-object-backend.js';
 export { MemoryStateBackend } from './memory-state-backend.js';
 export type { ObjectBackend } from './object-backend.js';

@@ -20,6 +20,8 @@ export const LAYER_PREFIX = 'layers/';
 export const IMAGE_PREFIX = 'images/';
 /** A channel's settings entry; build paths always contain a `/`, so it cannot clash. */
 export const CHANNEL_SETTINGS_PATH = '.channel';
+/** An on-demand mirror's upstream (kinds/upstream.ts), in its channel's branch. */
+export const UPSTREAM_PATH = '.upstream';
 
 export function channelBranch(name: string): string { return `${CHANNEL_PREFIX}${checkChannelName(name)}`; }
 export function layerBranch(name: string): string { return `${LAYER_PREFIX}${name}`; }

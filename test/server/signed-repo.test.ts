@@ -19,6 +19,7 @@ import { sampleRpms } from '../helpers/rpm-files.js';
 import { SIGNING_TOOLS, signingKit } from '../helpers/signing.js';
 import { appFor, cli, listening, rawHttp, runAsync, sampleStore } from '../helpers/server.js';
 import { testWith } from '../helpers/tools.js';
+import { dnfInstall, installedNames } from '../helpers/dnf-root.js';
 
 const t = suite('server: signed repositories');
 
@@ -252,23 +253,11 @@ testWith(t, 'dnf with gpgcheck=1 repo_gpgcheck=1 installs rpmsign-signed package
 
   const server = await listening(store);
   const proxy = await tamperingProxy(server.url);
-  const dnf = async (name: string, baseurl: string, repoGpgcheck: boolean): Promise<{ status: number | null; out: string; root: string }> => {
-    const root = join(work, name);
-    for (const d of ['install', 'cache', 'log', 'persist', 'repos']) mkdirSync(join(root, d), { recursive: true });
-    writeFileSync(join(root, 'dnf.conf'), '[main]\ninstall_weak_deps=0\nkeepcache=0\n');
-    writeFileSync(join(root, 'repos', 'b.repo'), [
-      '[b]', 'name=bazaar', `baseurl=${baseurl}repo/sample`, 'gpgcheck=1', `repo_gpgcheck=${repoGpgcheck ? 1 : 0}`,
-      `gpgkey=file://${kit.ed.file} ${baseurl}repo/sample/repodata/repomd.xml.key`, '',
-    ].join('\n'));
-    const r = await runAsync('dnf', [
-      '-y', `--installroot=${join(root, 'install')}`, '--releasever=1', `--config=${join(root, 'dnf.conf')}`, `--setopt=reposdir=${join(root, 'repos')}`,
-      `--setopt=cachedir=${join(root, 'cache')}`, `--setopt=logdir=${join(root, 'log')}`, `--setopt=persistdir=${join(root, 'persist')}`,
-      '--setopt=tsflags=noscripts', '--noplugins', '--repo=b', 'install', 'etcskel',
-    ], { env: { ...process.env, LC_ALL: 'C.UTF-8' } });
-    return { status: r.status, out: `${r.stdout}\n${r.stderr}`, root: join(root, 'install') };
-  };
+  const dnf = (name: string, baseurl: string, repoGpgcheck: boolean): ReturnType<typeof dnfInstall> => dnfInstall(join(work, name), [
+    `baseurl=${baseurl}repo/sample`, 'gpgcheck=1', `repo_gpgcheck=${repoGpgcheck ? 1 : 0}`, `gpgkey=file://${kit.ed.file} ${baseurl}repo/sample/repodata/repomd.xml.key`,
+  ], ['etcskel']);
   // Packages, not the gpg-pubkey entries of the keys dnf imported.
-  const installed = async (root: string): Promise<string[]> => (await runAsync('rpm', ['--root', root, '-qa', '--qf', '%{NAME}\\n'])).stdout.split('\n').filter((n) => n && n !== 'gpg-pubkey').sort();
+  const installed = installedNames;
   try {
     const good = await dnf('good', server.url, true);
     assert.is(good.status, 0, `dnf install: ${good.out}`);

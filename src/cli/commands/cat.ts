@@ -1,4 +1,5 @@
 import { BazaarError } from '../../errors.js';
+import { fetchKnownPackage } from '../../library/index.js';
 import { isObjectId } from '../../store/index.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
@@ -11,7 +12,9 @@ against its id as it streams; on a mismatch the command fails (exit 1) naming th
 An id the store does not hold is bad input (exit 2). The rpm blob of a package (its
 "rpm" field in bazaar show --json) is the original .rpm file. Every file id that
 show --json lists can be read, also while the package's files still stay in its .rpm
-(read from the .rpm and checked against the id).
+(read from the .rpm and checked against the id). The .rpm of a package an on-demand
+mirror's metadata lists (its sha256 checksum) is fetched from the upstream first,
+checked and added (docs/mirrors.md).
 
 With --json: {"id", "size", "json"} for a JSON object (manifests, trees, records: the
 parsed value), {"id", "size", "base64"} for any other content.
@@ -24,6 +27,8 @@ Example:
     const [id] = positionals;
     if (!isObjectId(id)) throw new BazaarError('ERR_USAGE', `'${id}' is not an object id: give sha256:<64 hex digits>`);
     const store = await openStore();
+    // The .rpm of an on-demand mirror's package is fetched on first use (its id is primary's sha256).
+    if (!store.has(id)) await fetchKnownPackage(store, { rpm: id });
     try {
       return await store.read(async (view) => {
         const chunks = store.streamObject(view, id);

@@ -5,7 +5,7 @@ import type { MirrorInfo } from '../../library/index.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
 
-const ADD = 'bazaar mirror add NAME URL --channel C [--policy immediate] [--key FILE.asc]';
+const ADD = 'bazaar mirror add NAME URL --channel C [--policy immediate|on-demand] [--key FILE.asc]';
 
 async function readKey(file: string): Promise<string> {
   try { return await readFile(file, 'utf8'); } catch (err) {
@@ -22,7 +22,7 @@ export const mirror: Command = {
 from an upstream repository (its base URL: the directory holding repodata/); each sync
 makes the channel equal to the upstream's package set, as one commit.
 
-  mirror add NAME URL --channel C [--policy immediate] [--key FILE.asc]
+  mirror add NAME URL --channel C [--policy immediate|on-demand] [--key FILE.asc]
   mirror sync NAME   reads repodata/repomd.xml (and repomd.xml.asc, checked with the
                      mirror's key, when it has one) and primary.xml, downloads only the
                      .rpm files the store lacks, 4 at a time, checks each against
@@ -30,6 +30,10 @@ makes the channel equal to the upstream's package set, as one commit.
                      the channel. A sync killed midway keeps what it had added; the next
                      one downloads only the rest. Nothing new upstream: only repomd.xml
                      is read.
+                     With --policy on-demand a sync reads the metadata only (repomd.xml,
+                     primary and every document repomd lists) and downloads no .rpm:
+                     each is fetched, checked and added on first use (a download from
+                     'bazaar serve', 'bazaar cat', 'bazaar show'), then kept.
   mirror ls          name, channel, policy, URL, key, last sync
   mirror rm NAME     forgets the mirror (its channel and builds stay)
 
@@ -43,7 +47,7 @@ Example:
   bazaar mirror sync fedora`,
   options: {
     channel: { type: 'string', describe: 'the channel a sync fills (it must exist)' },
-    policy: { type: 'string', describe: 'immediate (every .rpm is fetched at sync)' },
+    policy: { type: 'string', describe: 'immediate (every .rpm is fetched at sync, the default) or on-demand (metadata at sync, each .rpm on first use)' },
     key: { type: 'string', describe: "an armored OpenPGP public key that must sign the upstream's repomd.xml" },
   },
   async run({ positionals, options, openStore, progress }) {

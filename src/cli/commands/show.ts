@@ -1,3 +1,5 @@
+import { BazaarError } from '../../errors.js';
+import { fetchKnownPackage } from '../../library/index.js';
 import { formatDependency } from '../../rpm/index.js';
 import { packageDetails, servedVariant } from '../../store/index.js';
 import type { BuildRecord, PackageManifest } from '../../store/index.js';
@@ -33,7 +35,8 @@ export const show: Command = {
 PKG is any of: name-[epoch:]version-release.arch (an epoch of 0 may be left out),
 name-version-release, name-version, name.arch, a bare name (when it names one build),
 the build id 'bazaar ls' prints, or the path of an .rpm file (rpm -qp style: the stored
-build with the same header).
+build with the same header). A package the store lacks that an on-demand mirror's
+metadata lists is fetched from the upstream first, checked and added (docs/mirrors.md).
 
 With --json: one object whose dependency lists read {name, flags, evr} exactly as
 rpm -qp --requires prints them, whose files carry path, mode, size, digest, linkto,
@@ -48,9 +51,16 @@ Example:
   async run({ positionals, openStore, json: asJson }) {
     expectArgs(positionals, 1, 1, 'bazaar show PKG');
     const store = await openStore();
-    return withPackageArgs(positionals, ([ref]) => store.read(async (snap) => {
-      const { json, manifest, build } = await packageDetails(store, snap, ref as string, { judge: asJson });
+    const details = (ref: string) => store.read(async (snap) => {
+      const { json, manifest, build } = await packageDetails(store, snap, ref, { judge: asJson });
       return { exitCode: 0, json, text: describe(manifest, build) };
-    }));
+    });
+    return withPackageArgs(positionals, async ([ref]) => {
+      try { return await details(ref as string); } catch (err) {
+        // Known only by an on-demand mirror's metadata: fetched now, then shown.
+        if (!(err instanceof BazaarError && err.code === 'ERR_PACKAGE_NOT_FOUND') || !(await fetchKnownPackage(store, { ref: ref as string }))) throw err;
+        return details(ref as string);
+      }
+    });
   },
 };

@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { isErrno } from '../../errors.js';
+import { fetchOnFirstUse } from '../../library/index.js';
 import { channelNames } from '../../store/index.js';
 import type { Store } from '../../store/index.js';
 import type { Reads } from '../snapshots.js';
 import { notFound } from '../http-error.js';
 import { UNIQUE_PER_GENERATION } from '../repo-cache.js';
-import type { RepoCache } from '../repo-cache.js';
+import type { RepoCache, RepoGeneration } from '../repo-cache.js';
 import { sendObject, webStream } from '../send.js';
 
 const TYPES: Array<[string, string]> = [['.xml', 'application/xml'], ['.gz', 'application/gzip'], ['.asc', 'application/pgp-signature'], ['.key', 'application/pgp-keys']];
@@ -98,13 +99,34 @@ export function repoRoutes(store: Store, reads: Reads, cache: RepoCache, publicU
     return new Response(webStream(createReadStream('', { fd, highWaterMark: 1 << 16 })), { status: 200, headers });
   });
 
+  /**
+   * An on-demand mirror's channel serves its upstream's hrefs: a package not stored yet
+   * is fetched, checked and added first (docs/mirrors.md#on-demand); an upstream that
+   * fails or does not verify is a 502.
+   */
+  const fromUpstream = async (c: Context, gen: RepoGeneration, href: string): Promise<Response> => {
+    const entry = gen.upstream?.atHref(href);
+    if (!entry) throw notFound(`channel ${gen.channel} has no ${href}`);
+    const [use] = await fetchOnFirstUse(store, { channel: gen.channel, packages: [entry.key] });
+    return sendObject(c, store, use.rpm, { ...(entry.size === null ? {} : { size: entry.size }), type: 'application/x-rpm', filename: href.slice(href.lastIndexOf('/') + 1) });
+  };
+
   app.get('/:channel/Packages/:file', async (c) => {
     const { channel, file } = c.req.param();
     const gen = await reads.read((view) => cache.generation(view, channel));
     const href = `Packages/${file}`;
+    if (gen.upstream) return fromUpstream(c, gen, href);
     const hit = gen.packages.get(href);
     if (!hit) throw notFound(`channel ${channel} has no ${href}`);
     return sendObject(c, store, hit.rpm, { size: hit.size, type: 'application/x-rpm', filename: file });
+  });
+
+  // An upstream's packages may be anywhere below its base (createrepo_c keeps them where they are).
+  app.get('/:channel/:href{.+}', async (c) => {
+    const { channel, href } = c.req.param();
+    const gen = await reads.read((view) => cache.generation(view, channel));
+    if (!gen.upstream) throw notFound(`channel ${channel} has no ${href.slice(0, 200)}`);
+    return fromUpstream(c, gen, href);
   });
 
   return app;

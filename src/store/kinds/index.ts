@@ -28,6 +28,8 @@ import { groupKind } from './group.js';
 import type { GroupObject } from './group.js';
 import { snippetKind } from './snippet.js';
 import type { SnippetObject } from './snippet.js';
+import { upstreamKind } from './upstream.js';
+import type { UpstreamObject } from './upstream.js';
 
 export type { KindName, KindRef } from './kind.js';
 
@@ -42,12 +44,13 @@ export interface KindValues {
   image: ImageObject;
   snippet: SnippetObject;
   group: GroupObject;
+  upstream: UpstreamObject;
 }
 export type JsonKindName = keyof KindValues;
 
 export const KINDS: { [K in JsonKindName]: Kind<KindValues[K]> } = {
   tree: treeKind, package: packageKind, build: buildKind, channel: channelKind, pin: pinKind,
-  layer: layerKind, image: imageKind, snippet: snippetKind, group: groupKind,
+  layer: layerKind, image: imageKind, snippet: snippetKind, group: groupKind, upstream: upstreamKind,
 };
 
 /** Blobs are raw bytes: no parsing, no references. */
@@ -84,7 +87,7 @@ export function askedObjectId(id: unknown): ObjectId {
 }
 
 /** Kinds small enough to keep parsed (manifests and trees can be large, and are many). */
-const CACHED: ReadonlySet<JsonKindName> = new Set(['build', 'channel', 'pin', 'layer', 'image', 'group']);
+const CACHED: ReadonlySet<JsonKindName> = new Set(['build', 'channel', 'pin', 'layer', 'image', 'group', 'upstream']);
 const CACHE_MAX = 50_000;
 /**
  * Trees up to this many entries are kept parsed too (frozen: callers build new trees, never

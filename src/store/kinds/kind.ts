@@ -11,7 +11,7 @@ import { BazaarError } from '../../errors.js';
 import { isObjectId } from '../layout.js';
 import type { ObjectId } from '../layout.js';
 
-export type KindName = 'blob' | 'tree' | 'package' | 'build' | 'channel' | 'pin' | 'layer' | 'image' | 'snippet' | 'group';
+export type KindName = 'blob' | 'tree' | 'package' | 'build' | 'channel' | 'pin' | 'layer' | 'image' | 'snippet' | 'group' | 'upstream';
 
 /**
  * A reference from one object to another. `label` says what the referred object is to
