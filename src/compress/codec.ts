@@ -8,6 +8,11 @@
  * holding the CRC-32 of every byte before it, so any flipped bit in the file is found,
  * even one that zstd would decode to the same content (a frame header flag, say). Note: @mongodb-js/zstd 1.2.2 ignores the
  * level argument and always compresses at zstd's default level (3).
+ *
+ * An object whose first frame zstd shrinks by less than RAW_SAVING (an .rpm, a squashfs:
+ * already compressed) is stored raw instead: an empty skippable frame as a marker, the
+ * content as it is, and the same CRC trailer. Its content then lies in the file byte for
+ * byte, so a server can send it from there without decoding anything (storedLayout).
  */
 import { createRequire } from 'node:module';
 import { crc32 } from 'node:zlib';
@@ -46,12 +51,53 @@ export const FRAME_SIZE = 1 << 20;
 const TRAILER_MAGIC = 0x184d2a5b;
 const TRAILER_SIZE = 12;
 
-/** Compresses frames one at a time and tracks the CRC-32 that the trailer records. */
+/**
+ * Skippable-frame magic of the raw marker: an object that starts with these 8 bytes (the
+ * magic and a zero length) holds its content as it is, up to the trailer.
+ */
+export const RAW_MAGIC = 0x184d2a5c;
+export const RAW_HEADER_SIZE = 8;
+const RAW_HEADER = Buffer.alloc(RAW_HEADER_SIZE);
+RAW_HEADER.writeUInt32LE(RAW_MAGIC, 0);
+/** Bytes after an object's content: the CRC trailer. */
+export const TRAILER_BYTES = TRAILER_SIZE;
+
+/**
+ * zstd must save at least this share of the first frame, or the object is stored raw: a
+ * few percent of an .rpm is not worth decompressing it on every download.
+ */
+export const RAW_SAVING = 0.03;
+
+/** How an object's bytes are laid out, from its first RAW_HEADER_SIZE bytes. */
+export function storedLayout(head: Buffer): 'raw' | 'zstd' {
+  return head.length >= RAW_HEADER_SIZE && head.subarray(0, RAW_HEADER_SIZE).equals(RAW_HEADER) ? 'raw' : 'zstd';
+}
+
+/**
+ * Compresses frames one at a time and tracks the CRC-32 that the trailer records. With
+ * `rawWhenIncompressible` (the store's objects), the first frame decides: if zstd saves
+ * less than RAW_SAVING of it, this and every later piece is written as it is, after the
+ * raw marker (and not compressed at all: no time spent on what does not shrink).
+ */
 export class FrameEncoder {
   private crc = 0;
+  private layout: 'undecided' | 'raw' | 'zstd';
+
+  constructor(options: { rawWhenIncompressible?: boolean } = {}) {
+    this.layout = options.rawWhenIncompressible ? 'undecided' : 'zstd';
+  }
 
   async frame(data: Buffer): Promise<Buffer> {
-    const out = await zstdNative().compress(data, 3);
+    let out: Buffer;
+    if (this.layout === 'raw') {
+      out = data;
+    } else {
+      out = await zstdNative().compress(data, 3);
+      if (this.layout === 'undecided') {
+        this.layout = out.length > data.length * (1 - RAW_SAVING) ? 'raw' : 'zstd';
+        if (this.layout === 'raw') out = Buffer.concat([RAW_HEADER, data]);
+      }
+    }
     this.crc = crc32(out, this.crc);
     return out;
   }
@@ -110,6 +156,54 @@ export function frameLength(buf: Buffer): number {
   }
   pos += header.checksum ? 4 : 0;
   return buf.length >= pos ? pos : 0;
+}
+
+/** The layout of stored bytes, read from their start, and the same bytes again as a stream. */
+export async function peekLayout(chunks: AsyncIterable<Buffer>): Promise<{ layout: 'raw' | 'zstd'; stream: AsyncGenerator<Buffer> }> {
+  const it = chunks[Symbol.asyncIterator]();
+  let head: Buffer = Buffer.alloc(0);
+  let done = false;
+  while (head.length < RAW_HEADER_SIZE && !done) {
+    const r = await it.next();
+    if (r.done) done = true; else head = head.length ? Buffer.concat([head, r.value]) : r.value;
+  }
+  const stream = (async function* (): AsyncGenerator<Buffer> {
+    try {
+      if (head.length) yield head;
+      if (done) return;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    } finally {
+      if (!done) await it.return?.();
+    }
+  })();
+  return { layout: storedLayout(head), stream };
+}
+
+/**
+ * An object's content from its stored bytes, either layout: zstd frames decoded one at a
+ * time, or raw content passed through (the last TRAILER_SIZE bytes held back for the CRC
+ * check). Throws ERR_STORE_OBJECT_CORRUPT on a bad CRC, a truncation or bad frames.
+ */
+export async function* decodeStored(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const { layout, stream: rest } = await peekLayout(chunks);
+  if (layout === 'zstd') { yield* decompressFrames(rest); return; }
+  // The marker and the content are under the CRC; the marker is not content.
+  let crc = 0;
+  let skip = RAW_HEADER_SIZE;
+  let tail: Buffer = Buffer.alloc(0);
+  for await (const chunk of rest) {
+    const all = tail.length ? Buffer.concat([tail, chunk]) : chunk;
+    const cut = all.length - TRAILER_SIZE;
+    if (cut <= 0) { tail = Buffer.from(all); continue; }
+    crc = crc32(all.subarray(0, cut), crc);
+    tail = Buffer.from(all.subarray(cut));
+    const from = Math.min(skip, cut);
+    skip -= from;
+    if (from < cut) yield all.subarray(from, cut);
+  }
+  if (skip > 0) throw corrupt('object ends in its raw marker (truncated?)');
+  if (tail.length !== TRAILER_SIZE || tail.readUInt32LE(0) !== TRAILER_MAGIC || tail.readUInt32LE(4) !== 4) throw corrupt('object has no integrity trailer (truncated?)');
+  if (tail.readUInt32LE(8) !== crc >>> 0) throw corrupt('its bytes on disk do not match their CRC-32 (a flipped bit)');
 }
 
 /**

@@ -9,6 +9,7 @@
  *   POST /v1/packages          authenticated uploads (routes/upload.ts)
  *   /boot/...                  boot sets for net-booted VAs (routes/boot.ts)
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono } from 'hono';
 import { RepositorySigner } from './repo-signer.js';
 import type { Store } from '../store/index.js';
@@ -24,7 +25,9 @@ import { objectRoutes } from './routes/objects.js';
 import { queryGuard } from './query-guard.js';
 import { overlayRoutes } from './routes/overlay.js';
 import { packageRoutes } from './routes/packages.js';
-import { repoRoutes } from './routes/repo.js';
+import { RepoDownloads, repoRoutes } from './routes/repo.js';
+import { writeAnswer } from './send.js';
+import type { RequestView } from './send.js';
 import { uploadRoutes } from './routes/upload.js';
 import { webRoutes } from './web/pages.js';
 import { packageVersion } from '../package-files.js';
@@ -67,7 +70,23 @@ export function readScope(path: string): string {
   try { return `read:${decodeURIComponent(m[1])}`; } catch { return 'read'; }
 }
 
-export function createApp(store: Store, options: AppOptions = {}): Hono {
+export function createApp(store: Store, options: AppOptions = {}): Hono { return buildApp(store, options).app; }
+
+/**
+ * Answers a download on Node's response when all it needs is in memory (see
+ * RepoDownloads.quick), before the router: true when answered. The routes answer the same
+ * requests the same way (they call `quick` first too), only through more machinery.
+ */
+export type QuickPath = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+function nodeView(req: IncomingMessage): RequestView {
+  return {
+    method: req.method ?? 'GET',
+    header: (name) => { const v = req.headers[name.toLowerCase()]; return Array.isArray(v) ? v.join(', ') : v; },
+  };
+}
+
+export function buildApp(store: Store, options: AppOptions = {}): { app: Hono; quick: QuickPath } {
   const log = options.log ?? (() => {});
   const tokens = new TokenCheck(store.dir, log);
   const cache = new RepoCache(store, log, new RepositorySigner(store.dir, options.signingKey));
@@ -85,7 +104,8 @@ export function createApp(store: Store, options: AppOptions = {}): Hono {
   // A browser asking for / gets the pages; any other client the service description.
   app.get('/', (c) => ((c.req.header('Accept') ?? '').includes('text/html') ? c.redirect('/ui/') : c.json({ service: 'bazaar', version: VERSION, api: '/v1/', repositories: '/repo/', ui: '/ui/' })));
   app.route('/ui', webRoutes(store, reads, log));
-  app.route('/repo', repoRoutes(store, reads, cache, options.publicUrl));
+  const downloads = new RepoDownloads(store, reads, cache);
+  app.route('/repo', repoRoutes(reads, downloads, options.publicUrl));
   app.route('/boot', bootRoutes(store, reads, options.publicUrl, log));
   app.use('/v1/*', queryGuard());
   app.route('/v1/channels', channelWriteRoutes(store, tokens));
@@ -104,5 +124,20 @@ export function createApp(store: Store, options: AppOptions = {}): Hono {
 
   app.notFound((c) => c.json(errorBody('ERR_NOT_FOUND', `no route ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
   app.onError((err, c) => errorResponse(err, c, log));
-  return app;
+
+  const quick: QuickPath = (req, res) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.url?.startsWith('/repo/')) return false;
+    const path = req.url.split('?')[0];
+    const view = nodeView(req);
+    // under private reads, a request the token check refuses goes the long way, to be refused there
+    if (options.privateReads) { try { tokens.check(view.header('Authorization'), readScope(path)); } catch { return false; } }
+    try {
+      const a = downloads.quick(view, path.slice('/repo'.length));
+      return a !== null && writeAnswer(res, a);
+    } catch (err) {
+      if (res.headersSent) throw err;
+      return false; // the router answers it, and reports what went wrong as it does for any request
+    }
+  };
+  return { app, quick };
 }

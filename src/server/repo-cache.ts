@@ -132,12 +132,34 @@ export class RepoCache {
   private readonly current = new Map<string, RepoGeneration>();
   /** Formatted fragments by record id and href, bounded by their size. */
   private readonly formatted = new FragmentCache(64 << 20);
+  /**
+   * The generation last served per channel, with the store state and signing keys it was
+   * found for: while neither has changed it is the channel's generation (`known`).
+   */
+  private readonly served = new Map<string, { seq: number; keys: string; gen: RepoGeneration }>();
 
   /** `signer`: the key that signs each generation's repomd.xml, when the store has one. */
   constructor(private readonly store: Store, private readonly onNotice: (line: string) => void = () => {}, private readonly signer?: RepositorySigner) {}
 
   /** The generation of the channel's state in `view`, generated (once) if not cached. */
   async generation(view: Snapshot, channel: string): Promise<RepoGeneration> {
+    const keys = this.signer?.stamp() ?? '';
+    const gen = await this.find(view, channel);
+    this.served.set(channel, { seq: view.state.seq, keys, gen });
+    return gen;
+  }
+
+  /**
+   * The channel's generation without waiting, when the store's state and its signing keys
+   * are those it was last found for (a stat of each); null otherwise (call `generation`).
+   */
+  known(channel: string): RepoGeneration | null {
+    const s = this.served.get(channel);
+    if (!s || s.seq !== this.store.latestSeq() || s.keys !== (this.signer?.stamp() ?? '')) return null;
+    return s.gen;
+  }
+
+  private async find(view: Snapshot, channel: string): Promise<RepoGeneration> {
     // The channel's head is in the snapshot's state: a known generation costs no git read.
     const head = view.head(channelBranch(channel));
     const key = (await this.signer?.current()) ?? null;
@@ -177,7 +199,7 @@ export class RepoCache {
   }
 
   /** Forgets the generation in memory (its directory was deleted: `bazaar reindex` clears cache/). */
-  forget(channel: string): void { this.current.delete(channel); }
+  forget(channel: string): void { this.current.delete(channel); this.served.delete(channel); }
 
   private remember(gen: RepoGeneration): RepoGeneration {
     const before = this.current.get(gen.channel);

@@ -48,9 +48,7 @@ export class RepositorySigner {
 
   /** The key that signs now, or null; ERR_KEY (no-signing-key) when the named key is not in the store. */
   async current(): Promise<ActiveSigningKey | null> {
-    // A new key is renamed into the directory, which changes its mtime: one stat per request.
-    const st = statSync(signingKeysDir(this.root), { throwIfNoEntry: false });
-    const stamp = st ? `${st.ino}:${st.mtimeMs}` : 'none';
+    const stamp = this.stamp();
     if (this.active === null || stamp !== this.seen) {
       this.seen = stamp;
       const choosing = this.choose();
@@ -58,6 +56,12 @@ export class RepositorySigner {
       choosing.catch(() => { if (this.active === choosing) this.active = null; });
     }
     return this.active;
+  }
+
+  /** The keys directory as it is now: a new key is renamed into it, which changes its mtime (one stat). */
+  stamp(): string {
+    const st = statSync(signingKeysDir(this.root), { throwIfNoEntry: false });
+    return st ? `${st.ino}:${st.mtimeMs}` : 'none';
   }
 
   private async choose(): Promise<ActiveSigningKey | null> {

@@ -1,16 +1,25 @@
 /**
- * Sending stored bytes: objects (and the .rpm files of rpm-md repositories) stream from
- * the store, verified as they are read, never held whole in memory. An object's id is its
- * ETag (its content can never change), so `If-None-Match` is answered with 304; a
- * single valid `Range` is served by streaming up to its end (any other, or one an
- * `If-Range` does not match, is ignored: 200, the whole body); a client that accepts zstd gets
- * the stored frames as they are (a standard zstd stream; the trailer is a skippable
- * frame), which costs the server no decompression.
+ * Sending stored bytes, one way for everything that is downloaded (.rpm files, repodata,
+ * objects, boot sets' kernels, initrds and layer squashfs): a `Sendable` says what is sent
+ * (ETag, size, type) and where its bytes are (in memory, a range of a file, or a verified
+ * stream); `answer` applies the request's conditions to it. The ETag is the content's
+ * sha256 (it can never change), so `If-None-Match` is answered with 304; a single valid
+ * `Range` is served (any other, or one an `If-Range` does not match, is ignored: 200, the
+ * whole body); HEAD gets the headers only. The answer goes out as a fetch Response (the
+ * hono routes) or straight onto Node's response (serve.ts's download path, fast-path.ts).
+ *
+ * Objects: one the store keeps raw (an .rpm: zstd did not shrink it) is sent from its file
+ * as it lies, checked once per process (`verifiedFile`); small ones are kept in memory,
+ * verified, so a hot .rpm costs no read at all; a compressed one is decompressed and
+ * verified as it streams, and a client that accepts zstd gets its stored frames as they
+ * are (a standard zstd stream; the trailer is a skippable frame).
  */
-import { createReadStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import type { Context } from 'hono';
-import { BazaarError } from '../errors.js';
-import type { ObjectId, Store } from '../store/index.js';
+import { BazaarError, isErrno } from '../errors.js';
+import type { ContentFile, ObjectId, Store } from '../store/index.js';
 
 /** A web stream over an async iterable, closing the iterator when the client goes away. */
 export function webStream(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
@@ -75,24 +84,223 @@ function rangeApplies(ifRange: string | undefined, etag: string): boolean {
 }
 
 /** Whether an If-None-Match header names this ETag (or `*`). */
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+export function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
   return ifNoneMatch.split(',').map((s) => s.trim().replace(/^W\//, '')).some((t) => t === '*' || t === etag);
 }
 
-/** Uncompressed sizes of objects seen, by id (ids are immutable, so an entry never goes stale). */
-const sizes = new Map<ObjectId, number>();
-const SIZES_MAX = 10_000;
+/** What a request is, as far as sending needs it: a hono request or Node's IncomingMessage. */
+export interface RequestView { method: string; header(name: string): string | undefined }
 
-/** An object's uncompressed size: counted once by reading it through (verified), then remembered. */
-export async function objectSize(store: Store, id: ObjectId): Promise<number> {
-  const known = sizes.get(id);
-  if (known !== undefined) return known;
-  let n = 0;
-  for await (const chunk of store.stream(id)) n += chunk.length;
-  if (sizes.size >= SIZES_MAX) sizes.delete(sizes.keys().next().value as ObjectId);
-  sizes.set(id, n);
-  return n;
+export function viewOf(c: Context): RequestView { return { method: c.req.method, header: (n) => c.req.header(n) }; }
+
+/** Where the bytes of a Sendable are: in memory, bytes [offset, offset + size) of a file, or a stream from the start. */
+export type Bytes = Buffer | { path: string; offset: number } | { stream: () => AsyncIterable<Buffer> };
+
+export interface Sendable {
+  /** Quoted: `"sha256:<hex>"`. */
+  etag: string;
+  size: number;
+  bytes: Bytes;
+  type?: string;
+  cache?: string;
+  /** `Content-Disposition` file name. */
+  filename?: string;
+  /** Sent `Vary: Accept-Encoding` (objects, whose zstd form a client may ask for). */
+  vary?: boolean;
+}
+
+/** An answer, before it is written: a body in memory, a file range (inclusive) or a stream. */
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: null | Buffer | { path: string; start: number; end: number } | AsyncIterable<Buffer>;
+}
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+function baseHeaders(s: Pick<Sendable, 'etag' | 'type' | 'cache' | 'filename' | 'vary'>): Record<string, string> {
+  const headers: Record<string, string> = {
+    ETag: s.etag,
+    'Content-Type': s.type ?? 'application/octet-stream',
+    'Cache-Control': s.cache ?? IMMUTABLE,
+    'Accept-Ranges': 'bytes',
+  };
+  if (s.vary) headers.Vary = 'Accept-Encoding';
+  if (s.filename) headers['Content-Disposition'] = `attachment; filename="${s.filename.replace(/["\\]/g, '_')}"`;
+  return headers;
+}
+
+/** The request's conditions (If-None-Match, If-Range, Range) and method applied to `s`. */
+export function answer(req: RequestView, s: Sendable): Answer {
+  const headers = baseHeaders(s);
+  if (matches(req.header('If-None-Match'), s.etag)) return { status: 304, headers, body: null };
+  const spec = rangeApplies(req.header('If-Range'), s.etag) ? rangeSpec(req.header('Range')) : null;
+  const range = spec === null ? null : satisfy(spec, s.size);
+  if (range === 'unsatisfiable') return { status: 416, headers: { ...headers, 'Content-Range': `bytes */${s.size}` }, body: null };
+  const [start, end] = range ? [range.start, range.end] : [0, s.size - 1];
+  if (range) headers['Content-Range'] = `bytes ${start}-${end}/${s.size}`;
+  headers['Content-Length'] = String(end - start + 1);
+  const status = range ? 206 : 200;
+  if (req.method === 'HEAD' || end < start) return { status, headers, body: null };
+  const b = s.bytes;
+  if (Buffer.isBuffer(b)) return { status, headers, body: range ? b.subarray(start, end + 1) : b };
+  if ('path' in b) return { status, headers, body: { path: b.path, start: b.offset + start, end: b.offset + end } };
+  return { status, headers, body: range ? slice(b.stream(), start, end) : b.stream() };
+}
+
+/** An answer as a fetch Response (hono routes). */
+export function toResponse(a: Answer): Response {
+  const b = a.body;
+  const body = b === null ? null
+    : Buffer.isBuffer(b) ? b as Uint8Array<ArrayBuffer>
+      : 'path' in b ? webStream(createReadStream(b.path, { start: b.start, end: b.end, highWaterMark: 256 << 10 }) as AsyncIterable<Uint8Array>)
+        : webStream(b);
+  return new Response(body, { status: a.status, headers: a.headers });
+}
+
+/**
+ * An answer written onto Node's response (serve.ts's download path): a buffer in one
+ * write, a file range piped from an fd opened before the headers go out (so a file pruned
+ * meanwhile is still read whole); false when that file is gone (the caller answers
+ * another way).
+ */
+export function writeAnswer(res: ServerResponse, a: Answer): boolean {
+  const b = a.body;
+  if (b !== null && !Buffer.isBuffer(b) && 'path' in b) {
+    let fd: number;
+    try { fd = openSync(b.path, 'r'); } catch (err) { if (isErrno(err, 'ENOENT')) return false; throw err; }
+    res.writeHead(a.status, a.headers);
+    const file = createReadStream('', { fd, start: b.start, end: b.end, highWaterMark: 256 << 10 });
+    file.on('error', () => res.destroy());
+    res.on('close', () => file.destroy());
+    file.pipe(res);
+    return true;
+  }
+  res.writeHead(a.status, a.headers);
+  if (b === null || Buffer.isBuffer(b)) { res.end(b ?? undefined); return true; }
+  (async () => {
+    for await (const chunk of b) if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+    res.end();
+  })().catch(() => res.destroy());
+  return true;
+}
+
+/** Objects up to this size are kept in memory once verified (most .rpm files, every pack member). */
+const HOT_OBJECT_MAX = 1 << 20;
+
+/** Verified objects' bytes in memory, least recently used dropped first, bounded by their size. */
+class HotObjects {
+  private readonly map = new Map<ObjectId, Buffer>();
+  private bytes = 0;
+  constructor(private readonly max: number) {}
+  get(id: ObjectId): Buffer | undefined {
+    const hit = this.map.get(id);
+    if (hit) { this.map.delete(id); this.map.set(id, hit); }
+    return hit;
+  }
+  set(id: ObjectId, data: Buffer): void {
+    if (this.map.has(id) || data.length > this.max) return;
+    this.map.set(id, data);
+    this.bytes += data.length;
+    for (const [k, v] of this.map) {
+      if (this.bytes <= this.max) break;
+      this.map.delete(k);
+      this.bytes -= v.length;
+    }
+  }
+}
+
+/**
+ * What a server process knows of a store's objects: verified small objects in memory,
+ * and the raw files it has checked (by path, offset, inode, size and mtime: a file
+ * replaced, by a repair say, is checked again). Ids name content in any store, but an
+ * object's presence is the store's: one per store.
+ */
+export class ServedObjects {
+  private readonly hot = new HotObjects(64 << 20);
+  private readonly checked = new Set<string>();
+  private readonly checking = new Map<string, Promise<boolean>>();
+  /** Uncompressed sizes of objects seen (ids are immutable: an entry never goes stale). */
+  private readonly sizes = new Map<ObjectId, number>();
+
+  constructor(readonly store: Store) {}
+
+  private static of = new WeakMap<Store, ServedObjects>();
+  static for(store: Store): ServedObjects {
+    let s = ServedObjects.of.get(store);
+    if (!s) { s = new ServedObjects(store); ServedObjects.of.set(store, s); }
+    return s;
+  }
+
+  /** The bytes of `id` known without waiting: in memory, or a raw file already checked; null otherwise. */
+  known(id: ObjectId): Bytes | null {
+    const hot = this.hot.get(id);
+    if (hot) return hot;
+    const file = this.store.contentFile(id);
+    return file !== null && this.checked.has(fileKey(file)) ? { path: file.path, offset: file.offset } : null;
+  }
+
+  /**
+   * The bytes of `id` to send, and its size: from memory, from its raw file (its content
+   * hashed once per process first), else a verified stream. ERR_STORE_OBJECT_NOT_FOUND
+   * when absent, ERR_STORE_OBJECT_CORRUPT when its raw file does not hash to it.
+   */
+  async bytes(id: ObjectId, size?: number): Promise<{ bytes: Bytes; size: number }> {
+    const hot = this.hot.get(id);
+    if (hot) return { bytes: hot, size: hot.length };
+    const file = this.store.contentFile(id);
+    if (file !== null) {
+      if (file.size <= HOT_OBJECT_MAX) {
+        const data = await this.store.readBytes(id);
+        this.hot.set(id, data);
+        return { bytes: data, size: data.length };
+      }
+      const key = fileKey(file);
+      if (!this.checked.has(key)) {
+        let p = this.checking.get(key);
+        if (!p) { p = hashesTo(file, id).finally(() => this.checking.delete(key)); this.checking.set(key, p); }
+        if (!await p) throw new BazaarError('ERR_STORE_OBJECT_CORRUPT', `object ${id} is damaged: its content hashes to something else (bazaar fsck names it)`, { data: { id } });
+        this.checked.add(key);
+      }
+      return { bytes: { path: file.path, offset: file.offset }, size: file.size };
+    }
+    if (!this.store.has(id)) throw new BazaarError('ERR_STORE_OBJECT_NOT_FOUND', `no object ${id} in the store`, { data: { id } });
+    const n = size ?? this.sizes.get(id) ?? await this.countSize(id);
+    if (n <= HOT_OBJECT_MAX) {
+      const data = await this.store.readBytes(id);
+      this.hot.set(id, data);
+      return { bytes: data, size: data.length };
+    }
+    return { bytes: { stream: () => this.store.stream(id) }, size: n };
+  }
+
+  /** An object's uncompressed size: counted once by reading it through (verified), then remembered. */
+  private async countSize(id: ObjectId): Promise<number> {
+    let n = 0;
+    for await (const chunk of this.store.stream(id)) n += chunk.length;
+    if (this.sizes.size >= 10_000) this.sizes.delete(this.sizes.keys().next().value as ObjectId);
+    this.sizes.set(id, n);
+    return n;
+  }
+}
+
+/** A raw file's identity for `checked`: a new inode, size or mtime is checked again. */
+function fileKey(file: ContentFile): string {
+  let fd: number;
+  try { fd = openSync(file.path, 'r'); } catch { return `${file.path}\0gone`; }
+  try {
+    const st = fstatSync(fd);
+    return `${file.path}\0${file.offset}\0${file.size}\0${st.ino}\0${st.size}\0${st.mtimeMs}`;
+  } finally { closeSync(fd); }
+}
+
+async function hashesTo(file: ContentFile, id: ObjectId): Promise<boolean> {
+  const hash = createHash('sha256');
+  if (file.size > 0) {
+    for await (const chunk of createReadStream(file.path, { start: file.offset, end: file.offset + file.size - 1, highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  }
+  return `sha256:${hash.digest('hex')}` === id;
 }
 
 export interface SendOptions {
@@ -103,70 +311,35 @@ export interface SendOptions {
   filename?: string;
 }
 
-const notFound = (id: ObjectId): BazaarError => new BazaarError('ERR_STORE_OBJECT_NOT_FOUND', `no object ${id} in the store`, { data: { id } });
+const ACCEPTS_ZSTD = /(^|,)\s*zstd\s*(;\s*q=(?!0(\.0*)?\s*(,|$))[\d.]+)?\s*(,|$)/i;
 
 /**
- * The object's chunks as a body. The first two chunks (frames of at most 1 MiB) are read
- * before answering: an object of one frame — most .rpm files — is then complete and
- * verified, and goes out as one buffer (no stream machinery, and damage is a clean 500
- * rather than a cut connection); a larger one streams on, holding one frame at a time.
+ * Whether an object's stored zstd frames may answer the request: its Accept-Encoding
+ * takes zstd (with a q above 0) and it asks for no range that applies (frames have no ranges).
  */
-async function objectBody(store: Store, id: ObjectId): Promise<Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>> {
-  const it = store.stream(id)[Symbol.asyncIterator]();
-  const first = await it.next();
-  if (first.done) return new Uint8Array(0);
-  const second = await it.next();
-  if (second.done) return first.value as Uint8Array<ArrayBuffer>;
-  async function* rest(): AsyncGenerator<Buffer> {
-    yield first.value as Buffer;
-    yield second.value as Buffer;
-    for (; ;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
+export function wantsZstd(req: RequestView, etag: string): boolean {
+  if (!ACCEPTS_ZSTD.test(req.header('Accept-Encoding') ?? '')) return false;
+  return !rangeApplies(req.header('If-Range'), etag) || rangeSpec(req.header('Range')) === null;
+}
+
+/** The answer for object `id`: ETag, 304, ranges and HEAD as `answer` does, and its stored zstd frames to a client that accepts zstd. */
+export async function objectAnswer(req: RequestView, store: Store, id: ObjectId, options: SendOptions = {}): Promise<Answer> {
+  const meta = { etag: `"${id}"`, type: options.type, filename: options.filename, vary: true };
+  if (matches(req.header('If-None-Match'), meta.etag)) return { status: 304, headers: baseHeaders(meta), body: null };
+  if (wantsZstd(req, meta.etag)) {
+    const stored = await store.storedStream(id); // null for an object stored raw: its content is sent as it is
+    if (stored !== null) {
+      const headers = { ...baseHeaders(meta), 'Content-Encoding': 'zstd', 'Content-Length': String(store.storedSize(id)) };
+      if (req.method === 'HEAD') { await (stored as AsyncGenerator<Buffer>).return?.(undefined); return { status: 200, headers, body: null }; }
+      return { status: 200, headers, body: stored };
     }
   }
-  return webStream(rest());
+  const { bytes, size } = await ServedObjects.for(store).bytes(id, options.size);
+  return answer(req, { ...meta, size, bytes });
 }
 
 export async function sendObject(c: Context, store: Store, id: ObjectId, options: SendOptions = {}): Promise<Response> {
-  const etag = `"${id}"`;
-  const headers: Record<string, string> = {
-    ETag: etag,
-    'Content-Type': options.type ?? 'application/octet-stream',
-    'Cache-Control': 'public, max-age=31536000, immutable',
-    'Accept-Ranges': 'bytes',
-    Vary: 'Accept-Encoding',
-  };
-  if (options.filename) headers['Content-Disposition'] = `attachment; filename="${options.filename.replace(/["\\]/g, '_')}"`;
-  if (matches(c.req.header('If-None-Match'), etag)) return new Response(null, { status: 304, headers });
-  const head = c.req.method === 'HEAD';
-  const spec = rangeApplies(c.req.header('If-Range'), etag) ? rangeSpec(c.req.header('Range')) : null;
-  const acceptsZstd = /(^|,)\s*zstd\s*(;\s*q=(?!0(\.0*)?\s*(,|$))[\d.]+)?\s*(,|$)/i.test(c.req.header('Accept-Encoding') ?? '');
-  if (acceptsZstd && spec === null) {
-    const stored = store.storedSize(id);
-    if (stored === null) throw notFound(id);
-    headers['Content-Encoding'] = 'zstd';
-    headers['Content-Length'] = String(stored);
-    if (head) return new Response(null, { status: 200, headers });
-    const raw = await store.storedStream(id);
-    if (raw === null) throw notFound(id);
-    return new Response(webStream(raw), { status: 200, headers });
-  }
-  const size = options.size ?? await objectSize(store, id);
-  const range = spec === null ? null : satisfy(spec, size);
-  if (range === 'unsatisfiable') {
-    return new Response(null, { status: 416, headers: { ...headers, 'Content-Range': `bytes */${size}` } });
-  }
-  if (range) {
-    headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
-    headers['Content-Length'] = String(range.end - range.start + 1);
-    if (head) return new Response(null, { status: 206, headers });
-    return new Response(webStream(slice(store.stream(id), range.start, range.end)), { status: 206, headers });
-  }
-  headers['Content-Length'] = String(size);
-  if (head) return new Response(null, { status: 200, headers });
-  return new Response(await objectBody(store, id), { status: 200, headers });
+  return toResponse(await objectAnswer(viewOf(c), store, id, options));
 }
 
 /**
@@ -174,21 +347,5 @@ export async function sendObject(c: Context, store: Store, id: ObjectId, options
  * checked: ETag `"sha256:<hex>"` as for objects, 304, ranges, streamed from disk.
  */
 export function sendFile(c: Context, path: string, sha256: string, size: number, options: { type?: string; cache?: string } = {}): Response {
-  const etag = `"sha256:${sha256}"`;
-  const headers: Record<string, string> = {
-    ETag: etag,
-    'Content-Type': options.type ?? 'application/octet-stream',
-    'Cache-Control': options.cache ?? 'public, max-age=31536000, immutable',
-    'Accept-Ranges': 'bytes',
-  };
-  if (matches(c.req.header('If-None-Match'), etag)) return new Response(null, { status: 304, headers });
-  const spec = rangeApplies(c.req.header('If-Range'), etag) ? rangeSpec(c.req.header('Range')) : null;
-  const range = spec === null ? null : satisfy(spec, size);
-  if (range === 'unsatisfiable') return new Response(null, { status: 416, headers: { ...headers, 'Content-Range': `bytes */${size}` } });
-  const [start, end] = range ? [range.start, range.end] : [0, size - 1];
-  if (range) headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
-  headers['Content-Length'] = String(size === 0 ? 0 : end - start + 1);
-  const status = range ? 206 : 200;
-  if (c.req.method === 'HEAD' || size === 0) return new Response(null, { status, headers });
-  return new Response(webStream(createReadStream(path, { start, end }) as AsyncIterable<Uint8Array>), { status, headers });
+  return toResponse(answer(viewOf(c), { etag: `"sha256:${sha256}"`, size, bytes: { path, offset: 0 }, ...options }));
 }

@@ -13,7 +13,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { BazaarError } from '../errors.js';
 import { exportSigningKey } from '../library/index.js';
 import type { Store } from '../store/index.js';
-import { createApp } from './app.js';
+import { buildApp } from './app.js';
 import { errorBody } from './http-error.js';
 import type { AppOptions } from './app.js';
 import { SnapshotPool } from './snapshots.js';
@@ -109,12 +109,13 @@ export async function serve(store: Store, options: ServeOptions = {}): Promise<R
   const log = options.log ?? ((line: string) => process.stderr.write(`bazaar serve: ${line}\n`));
   const logRequest = options.logRequest ?? ((line: string) => process.stderr.write(`${line}\n`));
   const snapshots = new SnapshotPool(store);
-  const app = createApp(store, { ...options, log, snapshots });
+  const { app, quick } = buildApp(store, { ...options, log, snapshots });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-  const listener = server.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void;
+  const router = server.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void;
   server.removeAllListeners('request');
   const inFlight: InFlight = new WeakMap();
-  const answer = logged(listener, logRequest);
+  // downloads whose bytes are in memory (or a checked file) skip the router: a static file server's path
+  const answer = logged((req, res) => { if (!quick(req, res)) router(req, res); }, logRequest);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     inFlight.set(req.socket, { req, res });
     res.once('close', () => { if (inFlight.get(req.socket)?.res === res) inFlight.delete(req.socket); });

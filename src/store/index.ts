@@ -37,7 +37,7 @@ export { MemoryObjectBackend } from './memory-object-backend.js';
 export { MemoryStateBackend } from './memory-state-backend.js';
 export type { ObjectBackend } from './object-backend.js';
 export type { ObjectReader, ObjectStager } from './object-reader.js';
-export type { ObjectWriter, StagedObject } from './objects.js';
+export type { ContentFile, ObjectWriter, StagedObject } from './objects.js';
 export { packageDetails, packageVersions } from './package-details.js';
 export type { IndexedBuild } from './package-index.js';
 export { listPins, pinPackage, unpinPackage } from './pins.js';

@@ -45,6 +45,11 @@ export interface ObjectBackend {
   readStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null>;
   /** Size of the encoded bytes; null when absent. */
   storedSize(id: ObjectId): number | null;
+  /**
+   * Where the encoded bytes lie in a local file (a loose file, or a range of a pack), for
+   * a reader that sends them itself; absent for a backend that keeps no files.
+   */
+  locate?(id: ObjectId): { path: string; offset: number; length: number } | null;
   /** `loose`: the object must not share a container with others (a repair's copy). */
   createSlot(options?: { loose?: boolean }): Promise<WriteSlot>;
   /**

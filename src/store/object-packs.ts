@@ -7,8 +7,9 @@
  *   <store>/objects/pack/<sha256 of the index>.pack
  *
  *   "BZPK" u32 version
- *   per object:  id (32 bytes) u32 length, then its encoded bytes (codec.ts: zstd frames
- *                and the CRC trailer, exactly as a loose object file holds them)
+ *   per object:  id (32 bytes) u32 length, then its encoded bytes (codec.ts: zstd frames,
+ *                or the raw marker and content, and the CRC trailer, exactly as a loose
+ *                object file holds them)
  *   index:       per object, sorted by id: id (32) u64 offset u32 length
  *   footer:      u64 index offset, u32 count, sha256 of the index (32), "BZPK"
  *
@@ -22,7 +23,7 @@ import { closeSync, fstatSync, fsyncSync, openSync, readSync, readdirSync, statS
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { isErrno } from '../errors.js';
-import { ZSTD_MAGIC } from '../compress/index.js';
+import { RAW_MAGIC, ZSTD_MAGIC } from '../compress/index.js';
 import { fsEvent, noSpaceError, removeFile } from '../fs/index.js';
 import type { ObjectId } from './layout.js';
 
@@ -193,9 +194,10 @@ export class PackFile {
       putRecord(r, 0, h, pos + ENTRY_HEADER, length);
       records.push(r);
       pos += ENTRY_HEADER + length;
-      // every object starts with a zstd frame; what does not is the index: stop there
-      // (a garbage entry that slips through is rejected by its hash when read)
-      if (length < 4 || readAt(fd, pos - length, 4).readUInt32LE(0) !== ZSTD_MAGIC) { records.pop(); break; }
+      // every object starts with a zstd frame or the raw marker; what does not is the
+      // index: stop there (a garbage entry that slips through is rejected by its hash when read)
+      const magic = length < 4 ? 0 : readAt(fd, pos - length, 4).readUInt32LE(0);
+      if (magic !== ZSTD_MAGIC && magic !== RAW_MAGIC) { records.pop(); break; }
     }
     records.sort((a, b) => Buffer.compare(a.subarray(0, 32), b.subarray(0, 32)));
     return Buffer.concat(records);

@@ -10,7 +10,7 @@
  */
 import type { JsonKindName, KindValues } from './kinds/index.js';
 import type { ObjectId } from './layout.js';
-import type { ObjectStore, ObjectWriter, StagedObject } from './objects.js';
+import type { ContentFile, ObjectStore, ObjectWriter, StagedObject } from './objects.js';
 
 export interface ObjectReader {
   /** Whether the object is stored (or staged in this process and not yet committed). */
@@ -28,9 +28,16 @@ export interface ObjectReader {
   storedSize(id: ObjectId): number | null;
   /**
    * The object as stored, a standard zstd stream, not verified here (for an HTTP client
-   * that decompresses it itself); null when absent.
+   * that decompresses it itself); null when absent or stored raw (then its content is
+   * what it would send anyway).
    */
   storedStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null>;
+  /**
+   * Where an object stored raw (zstd hardly shrank it: an .rpm) lies as plain bytes in a
+   * file, not verified here (for a server that sends it itself and checks it once); null
+   * when absent, compressed, or not in a file.
+   */
+  contentFile(id: ObjectId): ContentFile | null;
 }
 
 /**
@@ -63,6 +70,7 @@ export class ObjectReading implements ObjectReader {
   readKind<K extends JsonKindName>(id: ObjectId, kind: K): Promise<KindValues[K]> { return this.objects.readKind(id, kind); }
   storedSize(id: ObjectId): number | null { return this.objects.storedSize(id); }
   storedStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null> { return this.objects.storedStream(id); }
+  contentFile(id: ObjectId): ContentFile | null { return this.objects.contentFile(id); }
 }
 
 /** The ObjectStore behind a store or view: for the store's own modules (not exported from index.ts). */

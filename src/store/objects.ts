@@ -5,9 +5,10 @@
  * every read re-hashes and fails, naming the object, on any mismatch.
  */
 import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { Hash } from 'node:crypto';
-import { BazaarError } from '../errors.js';
-import { FRAME_SIZE, FrameEncoder, decompressFrames } from '../compress/index.js';
+import { BazaarError, isErrno } from '../errors.js';
+import { FRAME_SIZE, FrameEncoder, RAW_HEADER_SIZE, TRAILER_BYTES, decodeStored, peekLayout, storedLayout } from '../compress/index.js';
 import { fileChunks } from './file-chunks.js';
 import { ParsedObjects, askedObjectId, decodeKind } from './kinds/index.js';
 import type { JsonKindName, KindValues } from './kinds/index.js';
@@ -16,6 +17,9 @@ import type { ObjectStager } from './object-reader.js';
 import type { ListedObject, ObjectBackend, StagedObject, WriteSlot } from './object-backend.js';
 
 export type { StagedObject } from './object-backend.js';
+
+/** An object's content as plain bytes in a file: [offset, offset + size) of `path`. */
+export interface ContentFile { path: string; offset: number; size: number }
 
 /** Receives an object's bytes; `finish` stages it and tells its id. */
 export interface ObjectWriter {
@@ -39,7 +43,8 @@ class StagingWriter implements ObjectWriter {
   private frameBytes = 0;
   private size = 0;
   private slot: WriteSlot | null = null;
-  private readonly encoder = new FrameEncoder();
+  // an object zstd hardly shrinks is stored raw (codec.ts), so it can be sent as it lies
+  private readonly encoder = new FrameEncoder({ rawWhenIncompressible: true });
 
   /**
    * `knownExisting`: the caller knows the object exists, so only hash. `rewrite`: write
@@ -202,7 +207,7 @@ export class ObjectStore implements ObjectStager {
     const source = await this.backend.readStream(id);
     if (source === null) throw objectNotFound(id);
     try {
-      for await (const frame of decompressFrames(source)) {
+      for await (const frame of decodeStored(source)) {
         hash.update(frame);
         yield frame;
       }
@@ -259,6 +264,31 @@ export class ObjectStore implements ObjectStager {
   /** Size of the stored (compressed) bytes; null when absent. */
   storedSize(id: ObjectId): number | null { return this.backend.storedSize(id); }
 
-  /** The stored bytes as they are (a standard zstd stream), unverified; null when absent. */
-  storedStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null> { return this.backend.readStream(id); }
+  /** The stored bytes as they are (a standard zstd stream), unverified; null when absent or stored raw. */
+  async storedStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null> {
+    const source = await this.backend.readStream(id);
+    if (source === null) return null;
+    const { layout, stream } = await peekLayout(source);
+    if (layout === 'zstd') return stream;
+    await stream.return(undefined);
+    return null;
+  }
+
+  /**
+   * Where an object stored raw lies as plain bytes: its content is bytes
+   * [offset, offset + size) of the file `path` (a loose file, or a pack). Unverified: it
+   * is for a server that sends the bytes itself and decides when to check them
+   * (docs/store.md, Objects). null when the object is absent, stored compressed, or kept
+   * by a backend without files.
+   */
+  contentFile(id: ObjectId): ContentFile | null {
+    const at = this.backend.locate?.(id) ?? null;
+    if (at === null || at.length < RAW_HEADER_SIZE + TRAILER_BYTES) return null;
+    const head = Buffer.alloc(RAW_HEADER_SIZE);
+    let fd: number;
+    try { fd = openSync(at.path, 'r'); } catch (err) { if (isErrno(err, 'ENOENT')) return null; throw err; }
+    try { readSync(fd, head, 0, RAW_HEADER_SIZE, at.offset); } finally { closeSync(fd); }
+    if (storedLayout(head) !== 'raw') return null;
+    return { path: at.path, offset: at.offset + RAW_HEADER_SIZE, size: at.length - RAW_HEADER_SIZE - TRAILER_BYTES };
+  }
 }

@@ -19,7 +19,7 @@ import { imageBranch, isObjectId, VERSIONS_DIR } from '../../store/index.js';
 import type { ObjectId, Store } from '../../store/index.js';
 import type { Reads } from '../snapshots.js';
 import { notFound } from '../http-error.js';
-import { webStream } from '../send.js';
+import { matches, webStream } from '../send.js';
 
 /** Streams a layer object's tree as `.tar.zst`; the layer id is the ETag (the archive is a function of it). */
 async function sendLayer(c: Context, store: Store, layerId: ObjectId, filename: string): Promise<Response> {
@@ -36,7 +36,8 @@ function sendTrees(c: Context, store: Store, trees: ObjectId[], tag: ObjectId, f
     ETag: etag,
     'Cache-Control': 'public, max-age=31536000, immutable',
   };
-  if ((c.req.header('If-None-Match') ?? '').split(',').map((s) => s.trim()).includes(etag)) return new Response(null, { status: 304, headers });
+  // made as it is sent, so no size and no ranges; its ETag is checked as any download's
+  if (matches(c.req.header('If-None-Match'), etag)) return new Response(null, { status: 304, headers });
   if (c.req.method === 'HEAD') return new Response(null, { status: 200, headers });
   // The snapshot is released when the headers go out; the objects an archive reads are
   // immutable and kept by the retention window meanwhile.

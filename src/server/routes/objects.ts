@@ -8,7 +8,7 @@ import { Hono } from 'hono';
 import { BazaarError } from '../../errors.js';
 import { isObjectId } from '../../store/index.js';
 import type { Store } from '../../store/index.js';
-import { sendObject, webStream } from '../send.js';
+import { matches, sendObject, webStream } from '../send.js';
 import type { Reads } from '../snapshots.js';
 
 export function objectRoutes(store: Store, reads: Reads): Hono {
@@ -19,7 +19,7 @@ export function objectRoutes(store: Store, reads: Reads): Hono {
     if (store.has(id)) return sendObject(c, store, id);
     const etag = `"${id}"`;
     const headers = { ETag: etag, 'Content-Type': 'application/octet-stream', 'Cache-Control': 'public, max-age=31536000, immutable' };
-    if (c.req.header('If-None-Match')?.split(',').some((t) => t.trim() === etag)) return new Response(null, { status: 304, headers });
+    if (matches(c.req.header('If-None-Match'), etag)) return new Response(null, { status: 304, headers });
     // The .rpm is read and checked whole before the first byte: under this snapshot's lease.
     const body = await reads.read(async (view) => {
       const chunks = store.streamObject(view, id)[Symbol.asyncIterator]();

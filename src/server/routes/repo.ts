@@ -5,6 +5,7 @@
  * `location href` the metadata names, byte-identical to what was added.
  */
 import { closeSync, createReadStream, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
@@ -16,67 +17,93 @@ import type { Reads } from '../snapshots.js';
 import { notFound } from '../http-error.js';
 import { UNIQUE_PER_GENERATION } from '../repo-cache.js';
 import type { RepoCache, RepoGeneration } from '../repo-cache.js';
-import { sendObject, webStream } from '../send.js';
+import { ServedObjects, answer, objectAnswer, toResponse, viewOf, wantsZstd } from '../send.js';
+import type { Answer, RequestView } from '../send.js';
 
 const TYPES: Array<[string, string]> = [['.xml', 'application/xml'], ['.gz', 'application/gzip'], ['.asc', 'application/pgp-signature'], ['.key', 'application/pgp-keys']];
 
 /** Repodata files up to this size are read whole and kept; larger ones stream from disk. */
 const SMALL = 1 << 20;
 
+/** A repodata file in memory, with its ETag (the sha256 of its bytes). */
+interface SmallFile { bytes: Buffer; etag: string }
+
 /** Small repodata files by path, least recently used dropped first; bounded by bytes. */
 class SmallFiles {
-  private readonly map = new Map<string, Buffer>();
+  private readonly map = new Map<string, SmallFile>();
   private bytes = 0;
   constructor(private readonly max: number) {}
-  get(path: string): Buffer | undefined {
+  get(path: string): SmallFile | undefined {
     const hit = this.map.get(path);
     if (hit) { this.map.delete(path); this.map.set(path, hit); }
     return hit;
   }
-  set(path: string, data: Buffer): void {
-    this.map.set(path, data);
-    this.bytes += data.length;
+  set(path: string, bytes: Buffer): SmallFile {
+    const f = { bytes, etag: `"sha256:${createHash('sha256').update(bytes).digest('hex')}"` };
+    this.map.set(path, f);
+    this.bytes += bytes.length;
     for (const [k, v] of this.map) {
       if (this.bytes <= this.max) break;
       this.map.delete(k);
-      this.bytes -= v.length;
+      this.bytes -= v.bytes.length;
     }
+    return f;
   }
 }
 
-function send(c: Context, bytes: Buffer, type: string, cacheControl: string): Response {
-  const headers = { 'Content-Type': type, 'Content-Length': String(bytes.length), 'Cache-Control': cacheControl };
-  return new Response(c.req.method === 'HEAD' ? null : bytes as Uint8Array<ArrayBuffer>, { status: 200, headers });
-}
+const typeOf = (file: string): string => TYPES.find(([suffix]) => file.endsWith(suffix))?.[1] ?? 'application/octet-stream';
+// repomd.xml (and its signature and key) change with the channel; the documents are named by their checksum.
+const cacheOf = (file: string): string => (UNIQUE_PER_GENERATION.has(file) ? 'no-cache' : 'public, max-age=31536000, immutable');
 
 /**
- * `publicUrl` (`bazaar serve --public-url`) makes the `baseurl`s of `GET /repo/` absolute;
- * without it they are paths from the server's root, never built from the Host header.
+ * The downloads of `/repo/<channel>/`: repodata files and .rpm files. `quick` answers
+ * without waiting when all it needs is in memory (the channel's generation for the
+ * current state, the file's bytes or a checked raw file): serve.ts calls it before the
+ * router, and the routes call it first too, so both answer the same way. Otherwise the
+ * routes' async path generates, reads and checks, filling what `quick` uses.
  */
-export function repoRoutes(store: Store, reads: Reads, cache: RepoCache, publicUrl?: string): Hono {
-  const app = new Hono();
-  const smallFiles = new SmallFiles(64 << 20);
-  const root = publicUrl === undefined ? '/' : new URL(publicUrl.endsWith('/') ? publicUrl : `${publicUrl}/`).href;
+export class RepoDownloads {
+  private readonly smallFiles = new SmallFiles(64 << 20);
+  private readonly objects: ServedObjects;
 
-  app.get('/', async (c) => {
-    const names = await reads.read(async (view) => channelNames(view));
-    return c.json({ repositories: names.map((n) => ({ channel: n, baseurl: `${root}repo/${n}/` })) });
-  });
+  constructor(private readonly store: Store, private readonly reads: Reads, private readonly cache: RepoCache) {
+    this.objects = ServedObjects.for(store);
+  }
 
-  app.get('/:channel/repodata/:file', async (c) => {
-    const { channel, file } = c.req.param();
-    let gen = await reads.read((view) => cache.generation(view, channel));
-    const type = TYPES.find(([suffix]) => file.endsWith(suffix))?.[1] ?? 'application/octet-stream';
-    // repomd.xml (and its signature and key) change with the channel; the documents are named by their checksum.
-    const cacheControl = UNIQUE_PER_GENERATION.has(file) ? 'no-cache' : 'public, max-age=31536000, immutable';
-    const small = smallFiles.get(join(gen.dir, 'repodata', file));
-    if (small) return send(c, small, type, cacheControl);
-    let path = cache.repodataFile(gen, file);
+  /** The answer for `/repo/<rest>` when everything it needs is in memory, else null. */
+  quick(req: RequestView, rest: string): Answer | null {
+    const m = /^\/([^/]+)\/(Packages|repodata)\/([^/]+)$/.exec(rest);
+    if (!m) return null;
+    let channel: string;
+    let file: string;
+    try { channel = decodeURIComponent(m[1]); file = decodeURIComponent(m[3]); } catch { return null; }
+    const gen = this.cache.known(channel);
+    if (gen === null) return null;
+    if (m[2] === 'repodata') {
+      const small = this.smallFiles.get(join(gen.dir, 'repodata', file));
+      return small ? this.repodataAnswer(req, file, small) : null;
+    }
+    const hit = gen.packages.get(`Packages/${file}`);
+    // a client that takes zstd may get an object's stored frames: the async path decides
+    if (!hit || wantsZstd(req, `"${hit.rpm}"`)) return null;
+    const bytes = this.objects.known(hit.rpm);
+    return bytes && answer(req, { etag: `"${hit.rpm}"`, size: hit.size, bytes, type: 'application/x-rpm', filename: file, vary: true });
+  }
+
+  private repodataAnswer(req: RequestView, file: string, small: SmallFile): Answer {
+    return answer(req, { etag: small.etag, size: small.bytes.length, bytes: small.bytes, type: typeOf(file), cache: cacheOf(file) });
+  }
+
+  async repodata(req: RequestView, channel: string, file: string): Promise<Answer> {
+    let gen: RepoGeneration = await this.reads.read((view) => this.cache.generation(view, channel));
+    const small = this.smallFiles.get(join(gen.dir, 'repodata', file));
+    if (small) return this.repodataAnswer(req, file, small);
+    let path = this.cache.repodataFile(gen, file);
     if (path === null && !existsSync(gen.dir)) {
       // The cache was deleted under us (bazaar reindex): generate it again.
-      cache.forget(channel);
-      gen = await reads.read((view) => cache.generation(view, channel));
-      path = cache.repodataFile(gen, file);
+      this.cache.forget(channel);
+      gen = await this.reads.read((view) => this.cache.generation(view, channel));
+      path = this.cache.repodataFile(gen, file);
     }
     if (path === null) throw notFound(`no ${file} in the rpm-md metadata of channel ${channel}`);
     // Opened before answering: a generation pruned meanwhile is still read whole.
@@ -85,49 +112,75 @@ export function repoRoutes(store: Store, reads: Reads, cache: RepoCache, publicU
       if (isErrno(err, 'ENOENT')) throw notFound(`no ${file} in the rpm-md metadata of channel ${channel} (pruned just now)`);
       throw err;
     }
-    const { size } = fstatSync(fd);
-    if (size <= SMALL) {
+    let size: number;
+    try { size = fstatSync(fd).size; } catch (err) { closeSync(fd); throw err; }
+    const named = /^([0-9a-f]{64})-/.exec(file);
+    if (size <= SMALL || !named) {
       // A generation's files never change (its directory is named by the channel commit):
-      // small ones are kept in memory, sparing the file system round trips per request.
+      // they are kept in memory, sparing the file system round trips per request.
       let bytes: Buffer;
       try { bytes = readFileSync(fd); } finally { closeSync(fd); }
-      smallFiles.set(path, bytes);
-      return send(c, bytes, type, cacheControl);
+      return this.repodataAnswer(req, file, size <= SMALL ? this.smallFiles.set(path, bytes) : { bytes, etag: `"sha256:${createHash('sha256').update(bytes).digest('hex')}"` });
     }
-    const headers = { 'Content-Type': type, 'Content-Length': String(size), 'Cache-Control': cacheControl };
-    if (c.req.method === 'HEAD') { closeSync(fd); return new Response(null, { status: 200, headers }); }
-    return new Response(webStream(createReadStream('', { fd, highWaterMark: 1 << 16 })), { status: 200, headers });
-  });
+    // A large document is named by its sha256 (rpm-md's own checksum): that is its ETag.
+    const stream = (): AsyncIterable<Buffer> => createReadStream('', { fd, highWaterMark: 1 << 16 }) as AsyncIterable<Buffer>;
+    const a = answer(req, { etag: `"sha256:${named[1]}"`, size, bytes: { stream }, type: typeOf(file), cache: cacheOf(file) });
+    if (a.body === null) closeSync(fd); // HEAD, 304, 416: nothing read
+    return a;
+  }
+
+  async rpm(req: RequestView, channel: string, file: string): Promise<Answer> {
+    const gen = await this.reads.read((view) => this.cache.generation(view, channel));
+    const href = `Packages/${file}`;
+    if (gen.upstream) return this.fromUpstream(req, gen, href);
+    const hit = gen.packages.get(href);
+    if (!hit) throw notFound(`channel ${channel} has no ${href}`);
+    return objectAnswer(req, this.store, hit.rpm, { size: hit.size, type: 'application/x-rpm', filename: file });
+  }
+
+  /** An on-demand channel's package at any href of its upstream (createrepo_c keeps packages where they are). */
+  async upstreamHref(req: RequestView, channel: string, href: string): Promise<Answer> {
+    const gen = await this.reads.read((view) => this.cache.generation(view, channel));
+    if (!gen.upstream) throw notFound(`channel ${channel} has no ${href.slice(0, 200)}`);
+    return this.fromUpstream(req, gen, href);
+  }
 
   /**
    * An on-demand mirror's channel serves its upstream's hrefs: a package not stored yet
    * is fetched, checked and added first (docs/mirrors.md#on-demand); an upstream that
    * fails or does not verify is a 502.
    */
-  const fromUpstream = async (c: Context, gen: RepoGeneration, href: string): Promise<Response> => {
+  private async fromUpstream(req: RequestView, gen: RepoGeneration, href: string): Promise<Answer> {
     const entry = gen.upstream?.atHref(href);
     if (!entry) throw notFound(`channel ${gen.channel} has no ${href}`);
-    const [use] = await fetchOnFirstUse(store, { channel: gen.channel, packages: [entry.key] });
-    return sendObject(c, store, use.rpm, { ...(entry.size === null ? {} : { size: entry.size }), type: 'application/x-rpm', filename: href.slice(href.lastIndexOf('/') + 1) });
-  };
+    const [use] = await fetchOnFirstUse(this.store, { channel: gen.channel, packages: [entry.key] });
+    return objectAnswer(req, this.store, use.rpm, { ...(entry.size === null ? {} : { size: entry.size }), type: 'application/x-rpm', filename: href.slice(href.lastIndexOf('/') + 1) });
+  }
+}
 
-  app.get('/:channel/Packages/:file', async (c) => {
-    const { channel, file } = c.req.param();
-    const gen = await reads.read((view) => cache.generation(view, channel));
-    const href = `Packages/${file}`;
-    if (gen.upstream) return fromUpstream(c, gen, href);
-    const hit = gen.packages.get(href);
-    if (!hit) throw notFound(`channel ${channel} has no ${href}`);
-    return sendObject(c, store, hit.rpm, { size: hit.size, type: 'application/x-rpm', filename: file });
+/**
+ * `publicUrl` (`bazaar serve --public-url`) makes the `baseurl`s of `GET /repo/` absolute;
+ * without it they are paths from the server's root, never built from the Host header.
+ */
+export function repoRoutes(reads: Reads, downloads: RepoDownloads, publicUrl?: string): Hono {
+  const app = new Hono();
+  const root = publicUrl === undefined ? '/' : new URL(publicUrl.endsWith('/') ? publicUrl : `${publicUrl}/`).href;
+
+  app.get('/', async (c) => {
+    const names = await reads.read(async (view) => channelNames(view));
+    return c.json({ repositories: names.map((n) => ({ channel: n, baseurl: `${root}repo/${n}/` })) });
   });
-
-  // An upstream's packages may be anywhere below its base (createrepo_c keeps them where they are).
+  const download = (kind: 'repodata' | 'rpm') => async (c: Context): Promise<Response> => {
+    const { channel, file } = c.req.param() as { channel: string; file: string };
+    const req = viewOf(c);
+    const quick = downloads.quick(req, `/${encodeURIComponent(channel)}/${kind === 'rpm' ? 'Packages' : 'repodata'}/${encodeURIComponent(file)}`);
+    return toResponse(quick ?? await (kind === 'rpm' ? downloads.rpm(req, channel, file) : downloads.repodata(req, channel, file)));
+  };
+  app.get('/:channel/repodata/:file', download('repodata'));
+  app.get('/:channel/Packages/:file', download('rpm'));
   app.get('/:channel/:href{.+}', async (c) => {
     const { channel, href } = c.req.param();
-    const gen = await reads.read((view) => cache.generation(view, channel));
-    if (!gen.upstream) throw notFound(`channel ${channel} has no ${href.slice(0, 200)}`);
-    return fromUpstream(c, gen, href);
+    return toResponse(await downloads.upstreamHref(viewOf(c), channel, href));
   });
-
   return app;
 }
