@@ -10,11 +10,11 @@ import type { BranchView, ObjectId, Store, Transaction } from '../store/index.js
 import { IMAGE_CURRENT, imageBranch, layerBranch, stageKind, TRASH_PREFIX, versionPath, VERSIONS_DIR } from '../store/index.js';
 import { imageId, imageNames } from '../image/index.js';
 import { childrenOf } from '../linked/index.js';
+import { LAYER_NAME } from '../layer/index.js';
 
-const NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
 function checkName(name: string, what: 'image' | 'layer'): void {
-  if (!NAME.test(name)) throw new BazaarError('ERR_USAGE', `'${name.slice(0, 80)}' is not a ${what} name (a-z, 0-9, '.', '_', '-')`, { data: { name: name.slice(0, 80) } });
+  if (!LAYER_NAME.test(name)) throw new BazaarError('ERR_USAGE', `'${name.slice(0, 80)}' is not a ${what} name (a-z, 0-9, '.', '_', '-'; at most 100 characters)`, { data: { name: name.slice(0, 80) } });
 }
 
 /** Moves a branch under trash/ with a commit saying why; returns the trash branch. */

@@ -7,7 +7,7 @@ export { isPublishedContent, otherContent, restoreLayer } from './layer-restore.
 export type { BuiltLayer, RebuildLayer } from './layer-restore.js';
 export { checkVersion, layerNames, layerVersions, parseVersionRef, pickLayer, publishLayer } from './layers.js';
 export type { VersionCheck } from './layers.js';
-export { parseLayerRef, pickLayerVersion } from './layer-ref.js';
+export { LAYER_NAME, parseLayerRef, pickLayerVersion } from './layer-ref.js';
 export type { LayerRef } from './layer-ref.js';
 export { actualBump, checkLayerVersion, isSoname, requiredBump } from './semver-bump.js';
 export type { Bump, BumpReason, LayerVersionCheck, RequiredBump } from './semver-bump.js';

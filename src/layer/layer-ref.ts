@@ -14,8 +14,13 @@ export interface LayerRef {
   range: string;
 }
 
-/** Layer and image names: lower-case letters, digits, `.`, `_`, `-`, starting alphanumeric. */
-const NAME = /^[a-z0-9][a-z0-9._-]*$/;
+/**
+ * Layer and image names: lower-case letters, digits, `.`, `_`, `-`, starting
+ * alphanumeric, at most 100 characters (a name is a git ref's file name, at most 255
+ * bytes, as channel names are).
+ */
+export const LAYER_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+const NAME = LAYER_NAME;
 
 /**
  * Parses `name[@range]`. Throws ERR_VERSION for a malformed name or range.

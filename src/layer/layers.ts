@@ -15,6 +15,7 @@ import type { Dependency } from '../rpm/index.js';
 import type { BranchView, LayerObject, ObjectId, ObjectReader, Transaction } from '../store/index.js';
 import { LAYER_PREFIX, layerBranch, stageKind, versionPath, VERSIONS_DIR } from '../store/index.js';
 import { treeReader } from '../stack/index.js';
+import { LAYER_NAME } from './layer-ref.js';
 import { imageDb, installedMeta } from '../pkgdb/index.js';
 import type { SnippetCache } from '../pkgdb/index.js';
 
@@ -23,7 +24,7 @@ export function parseVersionRef(text: string, what: 'layer' | 'image'): { name: 
   const at = text.lastIndexOf('@');
   const name = at < 0 ? text : text.slice(0, at);
   const version = at < 0 ? '' : text.slice(at + 1);
-  if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw new BazaarError('ERR_VERSION', `'${text}': '${name}' is not a ${what} name (a-z, 0-9, '.', '_', '-')`, { data: { ref: text } });
+  if (!LAYER_NAME.test(name)) throw new BazaarError('ERR_VERSION', `'${text.slice(0, 120)}': '${name.slice(0, 100)}' is not ${what === 'image' ? 'an' : 'a'} ${what} name (a-z, 0-9, '.', '_', '-'; at most 100 characters)`, { data: { ref: text } });
   if (semver.valid(version) === null || semver.clean(version) !== version) {
     throw new BazaarError('ERR_VERSION', `'${text}': give the ${what} a semantic version, e.g. ${name}@1.0.0`, { data: { ref: text } });
   }

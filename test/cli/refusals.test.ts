@@ -3,7 +3,8 @@
  * the store unchanged: `--store ""` (not the current directory), `init` of a directory
  * holding other files, `fsck --reset-ref` without `--repair` or naming no branch, an image
  * of no layer, removing a package the image does not have, and an export or pull whose
- * output path is a FIFO, socket, symlink or directory (only a regular file is replaced).
+ * output path is a FIFO, socket, symlink or directory (only a regular file is replaced),
+ * a layer or image name too long to be a git ref.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -118,6 +119,15 @@ t('an image of no layer cannot be created (CLI, library)', async () => {
     assert.is((err as BazaarError).code, 'ERR_USAGE');
     assert.match((err as Error).message, /needs at least one layer/);
   }
+  assert.equal(storeSnapshot(store), before);
+});
+
+t('a layer or image name longer than 100 characters is refused (a git ref could not hold it; the server answered 500 to everything after one)', () => {
+  const store = sampleStore();
+  const before = storeSnapshot(store);
+  const long = 'x'.repeat(101);
+  fails(['layer', 'create', '--store', store, `${long}@1.0.0`, '--channel', 'sample', '--resolve', 'setup'], 2, /at most 100 characters/);
+  fails(['image', 'create', '--store', store, `${long}@1.0.0`, '--layer', 'base@1.0.0'], 2, /at most 100 characters/);
   assert.equal(storeSnapshot(store), before);
 });
 

@@ -264,7 +264,7 @@ t(`${TOTAL} random requests over ${ROUTES.length} routes, default and --private:
     // Alive, and answering as before.
     for (const s of servers) {
       const ok = await rawHttp(s.port, 'GET', '/v1/channels', { headers: [['Authorization', `Bearer ${tokens.read}`]] });
-      assert.is(ok.status, 200, `${s.name} still answers`);
+      assert.is(ok.status, 200, `${s.name} still answers: ${ok.body?.toString?.().slice(0, 300) ?? ''} ${s.stderr().slice(-1500)}`);
     }
   } finally {
     for (const s of servers) {

@@ -322,7 +322,8 @@ export class GitRepo {
   readRef(name: string): string | null | 'garbage' {
     let text: string;
     try { text = readFileSync(join(this.gitdir, 'refs', ...name.split('/')), 'utf8').trim(); } catch (err) {
-      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
+      // ENAMETOOLONG: no such ref can exist (a branch whose name is too long for one)
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR') || isErrno(err, 'ENAMETOOLONG')) return null;
       if (isErrno(err, 'EISDIR')) return 'garbage';
       throw err;
     }
