@@ -199,9 +199,9 @@ export async function benchServer(options: { seconds?: number; connections?: num
  * the publish with its fsyncs) against `createrepo_c --no-database` on the same .rpm
  * files, for repos/sample and for `packages` generated ones (test/helpers/make-rpm.ts;
  * no files, since they carry no payload, but dependencies, provides and changelogs).
- * "cold": the first generation of a store, nothing cached yet (every header read from the
- * store, every package formatted); "warm": a running server regenerating after a commit
- * (one package changed: its fragments come from memory or cache/derived).
+ * "cold": the first request of a fresh server process after the publish (the fragments
+ * were formatted by the add, as `bazaar add` does, and are read from their packs);
+ * "warm": a running server regenerating after a commit (one package changed).
  */
 export async function benchGeneration(options: { packages?: number; runs?: number; log?: (line: string) => void } = {}): Promise<Array<{ input: string; packages: number; createrepoMs: number; coldMs: number; warmMs: number; ratio: number }>> {
   const n = options.packages ?? 5000;
@@ -237,6 +237,7 @@ export async function benchGeneration(options: { packages?: number; runs?: numbe
       const store = await Store.init(storeDir);
       const t0 = performance.now();
       const added = await store.add(rpms);
+      await (await import('../src/server/rpmmd-fragments.js')).prepareAddedFragments(store, added); // as bazaar add does
       log(`(${input}: ${added.length} packages added to a store in ${(performance.now() - t0).toFixed(0)} ms)`);
       await createChannel(store, 'c');
       const keys = added.map((a) => a.nevra);

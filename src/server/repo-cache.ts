@@ -22,11 +22,12 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
-import { formatNevraWithEpoch, formatNvra, LEAD_SIZE, RpmHeader } from '../rpm/index.js';
 import { createrepoOrder, formatPackage, writeRepository } from '../rpmmd/index.js';
-import type { Formatted, FormattedPackage, RepoPackage } from '../rpmmd/index.js';
-import { CACHE_TMP_PREFIX, channelBranch, channelSettings, channelUpstream, checkSealedDir, pruneRpmmd, readDerived, rpmmdCacheDir, rpmmdGenerationDir, sealDir, servedVariant, signatureHeaderOf, TaskPool, writeDerived } from '../store/index.js';
-import type { BuildRecord, ObjectId, Snapshot, Store, UpstreamPackages } from '../store/index.js';
+import type { FormattedPackage } from '../rpmmd/index.js';
+import { CACHE_TMP_PREFIX, channelBranch, channelSettings, channelUpstream, checkSealedDir, pruneRpmmd, rpmmdCacheDir, rpmmdGenerationDir, sealDir } from '../store/index.js';
+import type { ObjectId, Snapshot, Store, UpstreamPackages } from '../store/index.js';
+import { decodeFragments, fragmentEntry, fragmentPacks, parseLabel, prepareFragments, repoPackageOf } from './rpmmd-fragments.js';
+import type { FragmentEntry, FragmentLabel } from './rpmmd-fragments.js';
 import type { ActiveSigningKey, RepositorySigner } from './repo-signer.js';
 
 /** The `.rpm` behind one `location href`. */
@@ -47,73 +48,6 @@ export interface RepoGeneration {
   packages: Map<string, RepoFile>;
 }
 
-/** Derived-cache kind for a stored .rpm's signature header (read from its first zstd frame once). */
-const SIGNATURE_KIND = 'rpm-signature';
-/**
- * Derived-cache kind for a build record's rpm-md fragments; the version changes with the
- * writer's output (a bazaar whose writer formats differently must not reuse them).
- */
-const FRAGMENTS_KIND = 'rpmmd-fragments';
-const FRAGMENTS_VERSION = 1;
-
-/** Fragments in memory, least recently used dropped first, bounded by their length. */
-class FragmentCache {
-  private readonly map = new Map<string, Formatted>();
-  private size = 0;
-  constructor(private readonly max: number) {}
-  private static sizeOf(f: Formatted): number { return f.skipped !== undefined ? f.skipped.length : f.primary.length + f.filelists.length + f.other.length; }
-  get(key: string): Formatted | undefined {
-    const hit = this.map.get(key);
-    if (hit) { this.map.delete(key); this.map.set(key, hit); }
-    return hit;
-  }
-  set(key: string, f: Formatted): void {
-    if (this.map.has(key)) return;
-    this.map.set(key, f);
-    this.size += FragmentCache.sizeOf(f);
-    for (const [k, v] of this.map) {
-      if (this.size <= this.max) break;
-      this.map.delete(k);
-      this.size -= FragmentCache.sizeOf(v);
-    }
-  }
-}
-
-/** `Packages/<name>-<version>-<release>.<arch>.rpm`, the file name rpmbuild gives the package. */
-export function packageHref(r: Pick<BuildRecord, 'name' | 'version' | 'release' | 'arch'>): string {
-  return `Packages/${formatNvra(r)}.rpm`;
-}
-
-async function signatureOf(store: Store, rpm: ObjectId): Promise<Buffer> {
-  const cached = readDerived(store.dir, SIGNATURE_KIND, rpm);
-  if (cached !== null) return Buffer.from(cached, 'base64');
-  const sig = await signatureHeaderOf(store, rpm);
-  writeDerived(store.dir, SIGNATURE_KIND, rpm, sig.toString('base64'));
-  return sig;
-}
-
-/**
- * The writer's input for one build, from what the store keeps: the header blob, the
- * served variant's size, id (its sha256 is the file's) and time added, and its signature
- * header, whose length places the main header in the file.
- */
-export async function repoPackageOf(store: Store, record: BuildRecord, href: string): Promise<RepoPackage> {
-  const variant = servedVariant(record);
-  const headerBytes = await store.readBytes(record.header);
-  const sigBytes = await signatureOf(store, variant.rpm);
-  const headerStart = LEAD_SIZE + sigBytes.length + ((8 - (sigBytes.length % 8)) % 8);
-  return {
-    header: new RpmHeader(headerBytes, `${record.nevra}: header`),
-    signature: new RpmHeader(sigBytes, `${record.nevra}: signature header`),
-    href,
-    size: variant.size,
-    checksum: { type: 'sha256', hex: variant.rpm.slice('sha256:'.length) },
-    headerStart,
-    headerEnd: headerStart + headerBytes.length,
-    fileTime: variant.added,
-  };
-}
-
 /** The generation in `dir`, whose seal was checked (or which was just written). */
 function loadGeneration(channel: string, commit: string, signedBy: string | null, dir: string, head: string, upstream: UpstreamPackages | null): RepoGeneration | null {
   let text: string;
@@ -130,8 +64,6 @@ export class RepoCache {
   private readonly building = new Map<string, Promise<RepoGeneration>>();
   /** The newest generation known per channel (its files are read from disk each time). */
   private readonly current = new Map<string, RepoGeneration>();
-  /** Formatted fragments by record id and href, bounded by their size. */
-  private readonly formatted = new FragmentCache(64 << 20);
   /**
    * The generation last served per channel, with the store state and signing keys it was
    * found for: while neither has changed it is the channel's generation (`known`).
@@ -218,40 +150,50 @@ export class RepoCache {
   private async generate(channel: string, commit: string, key: ActiveSigningKey | null, dir: string): Promise<RepoGeneration> {
     const started = Date.now();
     const index = await this.store.indexOf(commit);
+    // Each build's fragments come from its pack entry (rpmmd-fragments.ts): no record or
+    // header is read unless a build has none yet (then formatted now, once, and kept).
+    const packs = fragmentPacks(this.store);
+    packs.refresh();
+    const made = await prepareFragments(this.store, index.builds);
+    const label = (id: ObjectId): FragmentLabel | null => made.get(id)?.fragmentLabel ?? parseLabel(packs.label(id));
+    const items: Array<{ id: ObjectId; href: string; plain: string }> = [];
     const packages = new Map<string, RepoFile>();
-    const records = await Promise.all(index.builds.map((b) => this.store.readKind(b.value, 'build')));
-    const hrefs: string[] = [];
     const taken = new Set<string>();
-    for (const record of records) {
-      let href = packageHref(record);
+    let written = 0;
+    for (const b of index.builds) {
+      let l = label(b.value);
+      if (!l) l = (await this.remake(b.value)).fragmentLabel; // written as this generation began and damaged since
       // Two builds differing only in epoch would share a file name: the later gets its epoch written.
-      if (taken.has(href)) href = `Packages/${formatNevraWithEpoch(record)}.rpm`;
+      const href = taken.has(l.href) ? l.hrefEpoch : l.href;
       taken.add(href);
-      hrefs.push(href);
-      const variant = servedVariant(record);
-      packages.set(href, { rpm: variant.rpm, size: variant.size });
+      items.push({ id: b.value, href, plain: l.href });
+      packages.set(href, { rpm: l.rpm, size: l.size });
+      if (!l.skipped) written++;
     }
-    // Each build's three XML fragments are derived data of its record (and href): kept in
-    // memory and under cache/derived, a regeneration formats only the builds it has not
-    // seen. Headers are read a few at a time: the native decoder runs on the thread pool.
-    const inputs: FormattedPackage[] = new Array(records.length);
-    const pool = new TaskPool(16);
-    for (let i = 0; i < records.length; i++) {
-      await pool.add(async () => { inputs[i] = await this.fragments(index.builds[i].value, records[i], hrefs[i]); });
+    items.sort(createrepoOrder);
+    const store = this.store;
+    const remake = (id: ObjectId): Promise<FragmentEntry> => this.remake(id);
+    async function* inputs(): AsyncGenerator<FormattedPackage> {
+      for (const item of items) {
+        // A damaged entry is formatted again (and kept); the rare href with the epoch, in memory.
+        let formatted = made.get(item.id)?.formatted ?? decodeFragments(packs.read(item.id)) ?? (await remake(item.id)).formatted;
+        if (item.href !== item.plain) {
+          formatted = formatPackage(await repoPackageOf(store, await store.readKind(item.id, 'build'), item.href), undefined);
+        }
+        yield { href: item.href, formatted };
+      }
     }
-    await pool.drain();
-    inputs.sort(createrepoOrder);
     const parent = rpmmdCacheDir(this.store.dir, channel);
     await mkdir(parent, { recursive: true });
     const tmp = join(parent, `${CACHE_TMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
       // The channel's commit time would do as revision too; the commit itself says which state it is.
-      const result = await writeRepository(inputs, tmp, { revision: commit });
+      const result = await writeRepository(inputs(), tmp, { revision: commit, count: written });
       if (key) await signRepomd(result.repodata, key);
       await writeFile(join(tmp, 'packages.json'), JSON.stringify(Object.fromEntries(packages)), { flag: 'wx' });
       await publishGeneration(tmp, dir);
       if (result.skipped.length) this.onNotice(`channel ${channel}: ${result.skipped.length} package(s) left out of the metadata, as createrepo_c would: ${result.skipped.map((s) => s.href).join(', ')}`);
-      this.onNotice(`channel ${channel}: rpm-md for ${commit.slice(0, 12)} generated (${inputs.length} packages${key ? `, signed by ${key.name} ${key.keyId}` : ''}, ${Date.now() - started} ms)`);
+      this.onNotice(`channel ${channel}: rpm-md for ${commit.slice(0, 12)} generated (${items.length} packages, ${made.size} formatted now${key ? `, signed by ${key.name} ${key.keyId}` : ''}, ${Date.now() - started} ms)`);
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
       throw err;
@@ -291,20 +233,11 @@ export class RepoCache {
     return loaded(channel, commit, key, dir, head, list);
   }
 
-  /** One build's fragments: from memory, from cache/derived (checked), or formatted now and kept. */
-  private async fragments(recordId: ObjectId, record: BuildRecord, href: string): Promise<FormattedPackage> {
-    const key = `${recordId} ${href}`;
-    const hit = this.formatted.get(key);
-    if (hit) return { href, formatted: hit };
-    const stored = readDerived(this.store.dir, FRAGMENTS_KIND, recordId);
-    if (stored !== null) {
-      const entry = JSON.parse(stored) as { v: number; href: string; formatted: Formatted };
-      if (entry.v === FRAGMENTS_VERSION && entry.href === href) { this.formatted.set(key, entry.formatted); return { href, formatted: entry.formatted }; }
-    }
-    const formatted = formatPackage(await repoPackageOf(this.store, record, href), undefined);
-    writeDerived(this.store.dir, FRAGMENTS_KIND, recordId, JSON.stringify({ v: FRAGMENTS_VERSION, href, formatted }));
-    this.formatted.set(key, formatted);
-    return { href, formatted };
+  /** A build's fragments formatted again from its record (its entry is damaged) and written anew. */
+  private async remake(id: ObjectId): Promise<FragmentEntry> {
+    const entry = await fragmentEntry(this.store, id, await this.store.readKind(id, 'build'));
+    fragmentPacks(this.store).write([entry]);
+    return entry;
   }
 
   /**

@@ -5,6 +5,7 @@
  * what reaches it. Objects missing only from states older than the retention window are
  * what gc pruned: counted, not damage.
  */
+import { DerivedPacks, derivedPackKinds } from './caches/derived-packs.js';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../errors.js';
@@ -109,6 +110,11 @@ async function check(store: Store, reading: StoreStateReading, options: Retentio
   const tmp = scanTmp(store.dir);
   report.staleTemps = tmp.stale.length;
   report.stray.push(...tmp.stray);
+  // Derived data is not damage (never served: a reader checks each entry and recomputes a
+  // bad one), but a damaged pack entry is reported so that a failing disk is noticed.
+  for (const kind of derivedPackKinds(store.dir)) {
+    for (const d of DerivedPacks.of(store.dir, kind).check().damaged) report.notes.push(`derived cache cache/packs/${d} is damaged (never served: recomputed when next needed; 'bazaar reindex' clears it)`);
+  }
   report.ok = report.problems.length === 0 && report.history.length === 0 && report.state.length === 0;
   try {
     writeDamage(store.dir, report.problems.map((p) => ({ id: p.id, problem: p.problem })));

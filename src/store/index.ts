@@ -11,6 +11,8 @@ export { readStoreConfig } from './config.js';
 export { importKeys, readKeyring, removeKey, trustedKeysDir } from './keyring.js';
 export type { StoreConfig } from './config.js';
 export { readDerived, writeDerived } from './caches/derived-entries.js';
+export { DerivedPacks } from './caches/derived-packs.js';
+export type { PackEntry } from './caches/derived-packs.js';
 export { bootCacheDir, CACHE_TMP_PREFIX, cacheTmpOwner, checkoutFilesDir, checkoutTreesDir, rpmmdCacheDir, rpmmdGenerationDir, universeCacheDir } from './caches/paths.js';
 export { pruneCheckoutCache, pruneRpmmd } from './caches/prune.js';
 export { checkSealedDir, sealDir } from './caches/sealed-dir.js';

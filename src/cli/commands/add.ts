@@ -43,6 +43,8 @@ Example:
       onProgress: (_d, _t, path) => progress.tick(1, path), unpack: options.unpack === true, keepGoing: options['keep-going'] === true, ...(channel === undefined ? {} : { channel }),
     });
     progress.done();
+    // each new build's rpm-md fragments now, so a channel's first rpm-md request only concatenates
+    await (await import('../../server/index.js')).prepareAddedFragments(store, results);
     const refused = results.filter((r) => r.refused);
     return {
       exitCode: refused.length ? 1 : 0,

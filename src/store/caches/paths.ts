@@ -26,6 +26,9 @@ export const COMMIT_KEYED_DIRS = ['index', 'files', 'universe'] as const;
 export function derivedKindDir(root: string, kind: string): string { return join(root, 'cache', 'derived', kind); }
 export function derivedEntryPath(root: string, kind: string, id: ObjectId): string { return join(derivedKindDir(root, kind), id.slice('sha256:'.length)); }
 
+/** Derived data of many objects of one kind, packed (derived-packs.ts): rpm-md fragments per build. */
+export function derivedPacksDir(root: string, kind: string): string { return join(root, 'cache', 'packs', kind); }
+
 /** The checkout cache (checkout/checkout-cache.ts, checkout/tree-cache.ts); the version changes with its naming. */
 export const CHECKOUT_CACHE_VERSION = 'v1';
 export function checkoutCacheDir(root: string): string { return join(root, 'cache', 'checkout', CHECKOUT_CACHE_VERSION); }

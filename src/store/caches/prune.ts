@@ -10,6 +10,7 @@ import { isErrno } from '../../errors.js';
 import { fsEvent, removeFile, removeTree } from '../../fs/index.js';
 import type { ObjectId } from '../layout.js';
 import { processAlive } from '../process-id.js';
+import { DerivedPacks, derivedPackKinds } from './derived-packs.js';
 import { bootCacheDir, CACHE_TMP_PREFIX, COMMIT_KEYED_DIRS, cacheDir, cacheTmpOwner, checkoutFilesDir, checkoutTreesDir, rpmmdCacheDir, rpmmdGenerationCommit } from './paths.js';
 
 /** What gc keeps: the caches of these commits, objects and channels. */
@@ -51,6 +52,7 @@ export function pruneCaches(root: string, keep: CacheKeep): void {
       if (!/^[0-9a-f]{64}$/.test(name) || !keep.objects(`sha256:${name}`)) removeFile(join(derived, kind, name));
     }
   }
+  for (const kind of derivedPackKinds(root)) DerivedPacks.of(root, kind).prune(keep.objects);
   pruneBootSets(root, keep);
   // rpm-md: all of a channel that is gone (deleted, renamed); of a live one, what the
   // server itself would have let go (pruneRpmmd), once untouched for the grace period.

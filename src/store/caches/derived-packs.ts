@@ -1,0 +1,284 @@
+/**
+ * Derived data of many objects packed together: `cache/packs/<kind>/<stamp>.pack`, for
+ * kinds with an entry per build (rpm-md fragments), where one file per object would be
+ * tens of thousands of files at distribution scale.
+ *
+ * A pack is written once, whole (temp file, rename), and never changed:
+ *
+ *   entries' bodies, back to back
+ *   index: per entry  id (32) | offset (6) | length (4) | sha256 of the body (32) | label length (2) | label
+ *   footer (48):      "BZDPACK1" | entries (4) | index length (4) | sha256 of the index (32)
+ *
+ * The label is a small text the caller can read without the body (what a generation
+ * sorts and lists by). A reader checks the index's sha256 when it opens a pack (a pack
+ * that fails is skipped whole) and each body's sha256 when it reads it: a damaged entry
+ * is a miss, recomputed by the caller and written again (the newest pack wins), never
+ * believed. Each write is a new pack; one that finds more than MAX_PACKS merges the
+ * smaller ones into its own, so their number stays bounded. gc rewrites packs without
+ * the entries of objects it deleted (prune.ts); fsck reports damaged entries.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { isErrno } from '../../errors.js';
+import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../../fs/index.js';
+import { tmpPath } from '../layout.js';
+import type { ObjectId } from '../layout.js';
+import { cacheDir, derivedPacksDir } from './paths.js';
+
+const MAGIC = Buffer.from('BZDPACK1');
+const FOOTER = 48;
+const FIXED = 32 + 6 + 4 + 32 + 2;
+/** More packs than this in a kind and the next write merges the small ones. */
+export const MAX_PACKS = 16;
+/** Packs up to this size are merged; larger ones stay as they are (gc rewrites them). */
+const MERGE_BELOW = 64 << 20;
+
+const sha = (b: Uint8Array): Buffer => createHash('sha256').update(b).digest();
+
+export interface PackEntry { id: ObjectId; label: string; body: Buffer }
+
+interface Pack {
+  name: string;
+  fd: number;
+  size: number;
+  index: Buffer;
+  /** Where each entry's index row starts, by hex id. */
+  rows: Map<string, number>;
+}
+
+function readAt(fd: number, length: number, position: number): Buffer {
+  const b = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, b, got, length - got, position + got);
+    if (n === 0) throw new Error('short read');
+    got += n;
+  }
+  return b;
+}
+
+/** The pack in `path` with its index checked, or null when it is not a whole, sound pack. */
+function openPack(path: string, name: string): Pack | null {
+  let fd: number;
+  try { fd = openSync(path, 'r'); } catch { return null; }
+  try {
+    const size = fstatSync(fd).size;
+    if (size < FOOTER) throw new Error('short');
+    const footer = readAt(fd, FOOTER, size - FOOTER);
+    if (!footer.subarray(0, 8).equals(MAGIC)) throw new Error('magic');
+    const count = footer.readUInt32BE(8);
+    const indexLength = footer.readUInt32BE(12);
+    if (indexLength > size - FOOTER) throw new Error('index length');
+    const index = readAt(fd, indexLength, size - FOOTER - indexLength);
+    if (!sha(index).equals(footer.subarray(16, 48))) throw new Error('index sum');
+    const rows = new Map<string, number>();
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      if (at + FIXED > index.length) throw new Error('index rows');
+      rows.set(index.toString('hex', at, at + 32), at);
+      at += FIXED + index.readUInt16BE(at + FIXED - 2);
+    }
+    return { name, fd, size, index, rows };
+  } catch {
+    closeSync(fd);
+    return null;
+  }
+}
+
+/** One row of a pack's index. */
+function row(p: Pack, at: number): { offset: number; length: number; sum: Buffer; label: string } {
+  const i = p.index;
+  const labelLength = i.readUInt16BE(at + FIXED - 2);
+  return { offset: i.readUIntBE(at + 32, 6), length: i.readUInt32BE(at + 38), sum: i.subarray(at + 42, at + 74), label: i.toString('utf8', at + FIXED, at + FIXED + labelLength) };
+}
+
+/** Packs bodies and rows; the whole pack, ready to write. */
+function encodePack(entries: Iterable<PackEntry>): Buffer {
+  const bodies: Buffer[] = [];
+  const rows: Buffer[] = [];
+  let offset = 0;
+  let count = 0;
+  for (const e of entries) {
+    const label = Buffer.from(e.label, 'utf8');
+    if (label.length > 0xffff) throw new Error(`derived pack label of ${e.id} too long`);
+    const r = Buffer.allocUnsafe(FIXED + label.length);
+    Buffer.from(e.id.slice('sha256:'.length), 'hex').copy(r, 0);
+    r.writeUIntBE(offset, 32, 6);
+    r.writeUInt32BE(e.body.length, 38);
+    sha(e.body).copy(r, 42);
+    r.writeUInt16BE(label.length, 74);
+    label.copy(r, FIXED);
+    bodies.push(e.body);
+    rows.push(r);
+    offset += e.body.length;
+    count++;
+  }
+  const index = Buffer.concat(rows);
+  const footer = Buffer.alloc(FOOTER);
+  MAGIC.copy(footer, 0);
+  footer.writeUInt32BE(count, 8);
+  footer.writeUInt32BE(index.length, 12);
+  sha(index).copy(footer, 16);
+  return Buffer.concat([...bodies, index, footer]);
+}
+
+/** Pack names sort in the order they were written: the newest pack's entry wins. */
+function packName(): string {
+  return `${Date.now().toString(36).padStart(10, '0')}-${process.pid}-${Math.random().toString(36).slice(2, 10)}.pack`;
+}
+
+function packNames(dir: string): string[] {
+  try { return readdirSync(dir).filter((n) => n.endsWith('.pack')).sort(); } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return [];
+    throw err;
+  }
+}
+
+/**
+ * The packs of one kind as this process sees them: `refresh` picks up packs written by
+ * other processes (and lets go of removed ones); reads never throw on damage.
+ */
+export class DerivedPacks {
+  private static readonly open = new Map<string, DerivedPacks>();
+  private packs: Pack[] = [];
+
+  private constructor(readonly root: string, readonly kind: string) {}
+
+  /** The one instance per store directory and kind in this process. */
+  static of(root: string, kind: string): DerivedPacks {
+    const key = `${root}\0${kind}`;
+    let p = DerivedPacks.open.get(key);
+    if (!p) DerivedPacks.open.set(key, (p = new DerivedPacks(root, kind)));
+    return p;
+  }
+
+  get dir(): string { return derivedPacksDir(this.root, this.kind); }
+
+  /** Reads the directory again: new packs are opened (their index checked), gone ones closed. */
+  refresh(): void {
+    const names = packNames(this.dir);
+    const had = new Map(this.packs.map((p) => [p.name, p]));
+    const next: Pack[] = [];
+    for (const name of names) {
+      const p = had.get(name) ?? openPack(join(this.dir, name), name);
+      had.delete(name);
+      if (p) next.push(p);
+    }
+    for (const gone of had.values()) closeSync(gone.fd);
+    this.packs = next;
+  }
+
+  private find(id: ObjectId): { pack: Pack; at: number } | null {
+    const hex = id.slice('sha256:'.length);
+    for (let i = this.packs.length - 1; i >= 0; i--) {
+      const at = this.packs[i].rows.get(hex);
+      if (at !== undefined) return { pack: this.packs[i], at };
+    }
+    return null;
+  }
+
+  /** The label of `id`'s entry (from the checked index), or undefined when there is none. */
+  label(id: ObjectId): string | undefined {
+    const f = this.find(id);
+    return f ? row(f.pack, f.at).label : undefined;
+  }
+
+  /** `id`'s body, checked against its sha256; null when absent, unreadable or damaged. */
+  read(id: ObjectId): Buffer | null {
+    const f = this.find(id);
+    if (!f) return null;
+    const r = row(f.pack, f.at);
+    try {
+      const body = readAt(f.pack.fd, r.length, r.offset);
+      return sha(body).equals(r.sum) ? body : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Writes `entries` as one new pack (merging small packs into it when there are more
+   * than MAX_PACKS). Best effort, like every derived cache: false where the store
+   * cannot be written (the caller keeps what it computed in memory).
+   */
+  write(entries: PackEntry[]): boolean {
+    if (entries.length === 0) return true;
+    this.refresh();
+    let merged: Pack[] = [];
+    if (this.packs.length + 1 > MAX_PACKS) {
+      let budget = MERGE_BELOW;
+      merged = [...this.packs].sort((a, b) => a.size - b.size).filter((p) => p.size <= MERGE_BELOW && (budget -= p.size) >= 0);
+    }
+    const all = new Map<string, PackEntry>();
+    for (const p of merged) for (const e of this.entriesOf(p)) all.set(e.id, e);
+    for (const e of entries) all.set(e.id, e);
+    try {
+      makeDir(this.dir);
+      const tmp = tmpPath(this.root);
+      createFile(tmp, encodePack(all.values()));
+      try { renameFile(tmp, join(this.dir, packName())); } catch (err) { removeFile(tmp); throw err; }
+    } catch (err) {
+      if (unwritableCode(err) === null) throw err;
+      return false;
+    }
+    for (const p of merged) removeFile(join(this.dir, p.name));
+    this.refresh();
+    return true;
+  }
+
+  /** The sound entries of one pack (damaged ones left out). */
+  private *entriesOf(p: Pack): Generator<PackEntry> {
+    for (const [hex, at] of p.rows) {
+      const r = row(p, at);
+      let body: Buffer;
+      try { body = readAt(p.fd, r.length, r.offset); } catch { continue; }
+      if (sha(body).equals(r.sum)) yield { id: `sha256:${hex}`, label: r.label, body };
+    }
+  }
+
+  /** Rewrites packs without the entries `keep` refuses (gc); a pack left empty is removed. */
+  prune(keep: (id: ObjectId) => boolean): void {
+    this.refresh();
+    for (const p of this.packs) {
+      const ids = [...p.rows.keys()].map((hex): ObjectId => `sha256:${hex}`);
+      if (ids.every(keep)) continue;
+      const live = [...this.entriesOf(p)].filter((e) => keep(e.id));
+      if (live.length) {
+        const tmp = tmpPath(this.root);
+        createFile(tmp, encodePack(live));
+        try { renameFile(tmp, join(this.dir, packName())); } catch (err) { removeFile(tmp); throw err; }
+      }
+      removeFile(join(this.dir, p.name));
+    }
+    this.refresh();
+  }
+
+  /** What fsck reports: packs whose index fails, and entries whose body fails its sha256. */
+  check(): { packs: number; entries: number; damaged: string[] } {
+    const damaged: string[] = [];
+    let entries = 0;
+    const names = packNames(this.dir);
+    for (const name of names) {
+      const p = openPack(join(this.dir, name), name);
+      if (!p) { damaged.push(`${this.kind}/${name}: unreadable index`); continue; }
+      try {
+        for (const [hex, at] of p.rows) {
+          entries++;
+          const r = row(p, at);
+          let ok = false;
+          try { ok = sha(readAt(p.fd, r.length, r.offset)).equals(r.sum); } catch { /* a short read: damaged */ }
+          if (!ok) damaged.push(`${this.kind}/${name}: entry of sha256:${hex}`);
+        }
+      } finally {
+        closeSync(p.fd);
+      }
+    }
+    return { packs: names.length, entries, damaged };
+  }
+}
+
+/** Every kind that has packs under `cache/packs/`. */
+export function derivedPackKinds(root: string): string[] {
+  try { return readdirSync(join(cacheDir(root), 'packs')); } catch { return []; }
+}
