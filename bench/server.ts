@@ -237,7 +237,7 @@ export async function benchGeneration(options: { packages?: number; runs?: numbe
       const store = await Store.init(storeDir);
       const t0 = performance.now();
       const added = await store.add(rpms);
-      await (await import('../src/library/rpmmd-fragments.js')).prepareAddedFragments(store, added); // as bazaar add does
+      await (await import('../src/server/rpmmd-fragments.js')).prepareAddedFragments(store, added); // as bazaar add does
       log(`(${input}: ${added.length} packages added to a store in ${(performance.now() - t0).toFixed(0)} ms)`);
       await createChannel(store, 'c');
       const keys = added.map((a) => a.nevra);

@@ -16,5 +16,3 @@ export { exportSigningKey, generateSigningKey } from './signing-keys.js';
 export type { SigningKeySummary } from './signing-keys.js';
 export { addMirror, fetchKnownPackage, fetchOnFirstUse, listMirrors, removeMirror, syncMirror } from './mirrors.js';
 export type { MirrorInfo } from './mirrors.js';
-export { decodeFragments, fragmentEntry, fragmentPacks, packageHref, parseLabel, prepareAddedFragments, prepareFragments, repoPackageOf } from './rpmmd-fragments.js';
-export type { FragmentEntry, FragmentLabel } from './rpmmd-fragments.js';

@@ -26,8 +26,8 @@ import { createrepoOrder, formatPackage, writeRepository } from '../rpmmd/index.
 import type { FormattedPackage } from '../rpmmd/index.js';
 import { CACHE_TMP_PREFIX, channelBranch, channelSettings, channelUpstream, checkSealedDir, pruneRpmmd, rpmmdCacheDir, rpmmdGenerationDir, sealDir } from '../store/index.js';
 import type { ObjectId, Snapshot, Store, UpstreamPackages } from '../store/index.js';
-import { decodeFragments, fragmentEntry, fragmentPacks, parseLabel, prepareFragments, repoPackageOf } from '../library/index.js';
-import type { FragmentEntry, FragmentLabel } from '../library/index.js';
+import { decodeFragments, fragmentEntry, fragmentPacks, parseLabel, prepareFragments, repoPackageOf } from './rpmmd-fragments.js';
+import type { FragmentEntry, FragmentLabel } from './rpmmd-fragments.js';
 import type { ActiveSigningKey, RepositorySigner } from './repo-signer.js';
 
 /** The `.rpm` behind one `location href`. */

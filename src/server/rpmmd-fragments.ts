@@ -1,7 +1,7 @@
 /**
  * Each build's rpm-md fragments — its `<package>` in primary.xml, filelists.xml and
  * other.xml — formatted once and kept as derived data of the build record, packed
- * (store DerivedPacks, `cache/packs/rpmmd-fragments-v<N>/`; here in the library, below the server that serves them and beside `add`, which prepares them): a channel's rpm-md is then
+ * (store DerivedPacks, `cache/packs/rpmmd-fragments-v<N>/`): a channel's rpm-md is then
  * the fragments concatenated and compressed, no header decoded again.
  *
  * `prepareFragments` runs right after `add` (CLI and upload: one pack per add, about
