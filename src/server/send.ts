@@ -20,6 +20,7 @@ import type { ServerResponse } from 'node:http';
 import type { Context } from 'hono';
 import { BazaarError, isErrno } from '../errors.js';
 import type { ContentFile, ObjectId, Store } from '../store/index.js';
+import { BytesLru } from './bytes-lru.js';
 
 /** A web stream over an async iterable, closing the iterator when the client goes away. */
 export function webStream(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
@@ -189,28 +190,6 @@ export function writeAnswer(res: ServerResponse, a: Answer): boolean {
 /** Objects up to this size are kept in memory once verified (most .rpm files, every pack member). */
 const HOT_OBJECT_MAX = 1 << 20;
 
-/** Verified objects' bytes in memory, least recently used dropped first, bounded by their size. */
-class HotObjects {
-  private readonly map = new Map<ObjectId, Buffer>();
-  private bytes = 0;
-  constructor(private readonly max: number) {}
-  get(id: ObjectId): Buffer | undefined {
-    const hit = this.map.get(id);
-    if (hit) { this.map.delete(id); this.map.set(id, hit); }
-    return hit;
-  }
-  set(id: ObjectId, data: Buffer): void {
-    if (this.map.has(id) || data.length > this.max) return;
-    this.map.set(id, data);
-    this.bytes += data.length;
-    for (const [k, v] of this.map) {
-      if (this.bytes <= this.max) break;
-      this.map.delete(k);
-      this.bytes -= v.length;
-    }
-  }
-}
-
 /**
  * What a server process knows of a store's objects: verified small objects in memory,
  * and the raw files it has checked (by path, offset, inode, size and mtime: a file
@@ -218,7 +197,8 @@ class HotObjects {
  * object's presence is the store's: one per store.
  */
 export class ServedObjects {
-  private readonly hot = new HotObjects(64 << 20);
+  /** Verified objects' bytes, by id. */
+  private readonly hot = new BytesLru<ObjectId, Buffer>(64 << 20, (b) => b.length);
   private readonly checked = new Set<string>();
   private readonly checking = new Map<string, Promise<boolean>>();
   /** Uncompressed sizes of objects seen (ids are immutable: an entry never goes stale). */

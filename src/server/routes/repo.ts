@@ -19,6 +19,7 @@ import { UNIQUE_PER_GENERATION } from '../repo-cache.js';
 import type { RepoCache, RepoGeneration } from '../repo-cache.js';
 import { ServedObjects, answer, objectAnswer, toResponse, viewOf, wantsZstd } from '../send.js';
 import type { Answer, RequestView } from '../send.js';
+import { BytesLru } from '../bytes-lru.js';
 
 const TYPES: Array<[string, string]> = [['.xml', 'application/xml'], ['.gz', 'application/gzip'], ['.asc', 'application/pgp-signature'], ['.key', 'application/pgp-keys']];
 
@@ -28,27 +29,9 @@ const SMALL = 1 << 20;
 /** A repodata file in memory, with its ETag (the sha256 of its bytes). */
 interface SmallFile { bytes: Buffer; etag: string }
 
-/** Small repodata files by path, least recently used dropped first; bounded by bytes. */
-class SmallFiles {
-  private readonly map = new Map<string, SmallFile>();
-  private bytes = 0;
-  constructor(private readonly max: number) {}
-  get(path: string): SmallFile | undefined {
-    const hit = this.map.get(path);
-    if (hit) { this.map.delete(path); this.map.set(path, hit); }
-    return hit;
-  }
-  set(path: string, bytes: Buffer): SmallFile {
-    const f = { bytes, etag: `"sha256:${createHash('sha256').update(bytes).digest('hex')}"` };
-    this.map.set(path, f);
-    this.bytes += bytes.length;
-    for (const [k, v] of this.map) {
-      if (this.bytes <= this.max) break;
-      this.map.delete(k);
-      this.bytes -= v.bytes.length;
-    }
-    return f;
-  }
+/** A repodata file's bytes with its ETag. */
+function smallFile(bytes: Buffer): SmallFile {
+  return { bytes, etag: `"sha256:${createHash('sha256').update(bytes).digest('hex')}"` };
 }
 
 const typeOf = (file: string): string => TYPES.find(([suffix]) => file.endsWith(suffix))?.[1] ?? 'application/octet-stream';
@@ -63,7 +46,8 @@ const cacheOf = (file: string): string => (UNIQUE_PER_GENERATION.has(file) ? 'no
  * routes' async path generates, reads and checks, filling what `quick` uses.
  */
 export class RepoDownloads {
-  private readonly smallFiles = new SmallFiles(64 << 20);
+  /** Small repodata files by path. */
+  private readonly smallFiles = new BytesLru<string, SmallFile>(64 << 20, (f) => f.bytes.length);
   private readonly objects: ServedObjects;
 
   constructor(private readonly store: Store, private readonly reads: Reads, private readonly cache: RepoCache) {
@@ -120,7 +104,7 @@ export class RepoDownloads {
       // they are kept in memory, sparing the file system round trips per request.
       let bytes: Buffer;
       try { bytes = readFileSync(fd); } finally { closeSync(fd); }
-      return this.repodataAnswer(req, file, size <= SMALL ? this.smallFiles.set(path, bytes) : { bytes, etag: `"sha256:${createHash('sha256').update(bytes).digest('hex')}"` });
+      return this.repodataAnswer(req, file, size <= SMALL ? this.smallFiles.set(path, smallFile(bytes)) : smallFile(bytes));
     }
     // A large document is named by its sha256 (rpm-md's own checksum): that is its ETag.
     const stream = (): AsyncIterable<Buffer> => createReadStream('', { fd, highWaterMark: 1 << 16 }) as AsyncIterable<Buffer>;
