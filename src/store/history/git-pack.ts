@@ -164,11 +164,16 @@ class PackIndex {
 }
 
 /** The packs of one repository, their indexes loaded when the pack directory changes. */
-export class PackSet {
+export class GitPacks {
   private packs: PackIndex[] = [];
   private seen = '';
 
   constructor(private readonly dir: string) {}
+
+  /** The packs git and this reader see: those with an index (`pack-<sha1>`). */
+  private indexNames(): string[] {
+    return readdirSync(this.dir).filter((f) => f.endsWith('.idx')).map((f) => f.slice(0, -4)).sort();
+  }
 
   private refresh(): void {
     let stamp: string;
@@ -177,13 +182,9 @@ export class PackSet {
       throw err;
     }
     if (stamp === this.seen) return;
-    const names = readdirSync(this.dir).filter((f) => f.endsWith('.idx')).map((f) => f.slice(0, -4)).sort();
-    this.packs = names.map((n) => PackIndex.load(this.dir, n));
+    this.packs = this.indexNames().map((n) => PackIndex.load(this.dir, n));
     this.seen = stamp;
   }
-
-  /** Names of the packs (`pack-<sha1>`). */
-  names(): string[] { this.refresh(); return this.packs.map((p) => p.name); }
 
   /** Whether a pack holds `oid` (not verified). */
   has(oid: string): boolean {
@@ -217,7 +218,7 @@ export class PackSet {
    */
   check(): string[] {
     let names: string[];
-    try { names = readdirSync(this.dir).filter((f) => f.endsWith('.idx')).map((f) => f.slice(0, -4)).sort(); } catch (err) {
+    try { names = this.indexNames(); } catch (err) {
       if (isErrno(err, 'ENOENT')) return [];
       throw err;
     }
@@ -228,7 +229,8 @@ export class PackSet {
         const pack = readFileSync(p.packPath);
         const sum = pack.subarray(pack.length - 20);
         if (!createHash('sha1').update(pack.subarray(0, pack.length - 20)).digest().equals(sum) || !p.packSum().equals(sum)) throw packDamage(name, 'does not match its checksum (damaged)');
-        for (const oid of p.oids()) readEntry(p, p.find(Buffer.from(oid, 'hex')), oid);
+        if (pack.length !== p.packSize) throw packDamage(name, 'changed size while it was read');
+        for (const oid of p.oids()) readEntry(p, p.find(Buffer.from(oid, 'hex')), oid, pack);
       } catch (err) {
         if (!(err instanceof BazaarError)) throw err;
         problems.push(err.message);
@@ -237,23 +239,22 @@ export class PackSet {
     return problems;
   }
 
-  /** Every object id in every pack (duplicates possible across packs). */
-  *oids(): Generator<string> {
-    this.refresh();
-    for (const p of this.packs) yield* p.oids();
-  }
 }
 
-function readEntry(p: PackIndex, offset: number, oid: string): { type: PackedType; body: Buffer } | null {
+/** The object at `offset`, verified; `pack`: the pack's bytes when already read whole (fsck), else it is read from disk. */
+function readEntry(p: PackIndex, offset: number, oid: string, pack?: Buffer): { type: PackedType; body: Buffer } | null {
   const end = p.endOf(offset);
   if (offset < 12 || end <= offset || end > p.packSize) throw packDamage(p.name, `has an index entry for ${oid} outside the pack`);
-  const fd = openSync(p.packPath, 'r');
   let entry: Buffer;
-  try {
-    if (fstatSync(fd).size !== p.packSize) throw packDamage(p.name, 'changed size while it was read');
-    entry = Buffer.alloc(end - offset);
-    if (readSync(fd, entry, 0, entry.length, offset) !== entry.length) throw packDamage(p.name, `is truncated at ${oid}`);
-  } finally { closeSync(fd); }
+  if (pack) entry = pack.subarray(offset, end);
+  else {
+    const fd = openSync(p.packPath, 'r');
+    try {
+      if (fstatSync(fd).size !== p.packSize) throw packDamage(p.name, 'changed size while it was read');
+      entry = Buffer.alloc(end - offset);
+      if (readSync(fd, entry, 0, entry.length, offset) !== entry.length) throw packDamage(p.name, `is truncated at ${oid}`);
+    } finally { closeSync(fd); }
+  }
   let c = entry[0];
   const code = (c >> 4) & 7;
   let size = c & 0x0f;

@@ -25,7 +25,7 @@ import type * as Git from 'isomorphic-git';
 import { BazaarError, isErrno } from '../../errors.js';
 import { createFile, fsyncPath, makeDir, removeFile, renameFile } from '../../fs/index.js';
 import { tmpPath } from '../layout.js';
-import { PACK_LIMIT, PackSet, writePack } from './git-pack.js';
+import { PACK_LIMIT, GitPacks, writePack } from './git-pack.js';
 import type { PackInput } from './git-pack.js';
 
 export type GitObjectType = 'blob' | 'tree' | 'commit' | 'tag';
@@ -77,10 +77,10 @@ export class GitRepo {
   private readonly trees = new Map<string, GitTreeEntry[]>();
   private readonly commits = new Map<string, GitCommit>();
   private readonly isoCache = {};
-  private readonly packs: PackSet;
+  private readonly packs: GitPacks;
 
   constructor(readonly gitdir: string, private readonly tmpRoot: string) {
-    this.packs = new PackSet(join(gitdir, 'objects', 'pack'));
+    this.packs = new GitPacks(join(gitdir, 'objects', 'pack'));
   }
 
   async init(): Promise<void> {
