@@ -6,7 +6,8 @@
 // ones (crash and concurrency trials) first so the two cores finish together.
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const root = new URL('../dist/test/', import.meta.url).pathname;
@@ -25,13 +26,19 @@ const SLOW = /(crash|concurrency|damage|roundtrip|show-vs-rpm|linked-images|inte
 files.sort((a, b) => Number(SLOW.test(b)) - Number(SLOW.test(a)));
 const jobs = Math.max(1, Number(process.env.BAZAAR_TEST_JOBS) || Math.min(4, availableParallelism()));
 
+// Each file gets its own TMPDIR, removed when it ends: a test that fails, or a child it
+// killed, leaves no store behind (runs used to leave tens of gigabytes in /tmp).
 function runFile(file) {
+  const tmp = mkdtempSync(join(tmpdir(), 'bazaar-test-'));
   return new Promise((done) => {
-    const child = spawn(process.execPath, [file], { env: { ...process.env, FORCE_COLOR: '0' } });
+    const child = spawn(process.execPath, [file], { env: { ...process.env, FORCE_COLOR: '0', TMPDIR: tmp } });
     const chunks = [];
     child.stdout.on('data', (c) => chunks.push(c));
     child.stderr.on('data', (c) => chunks.push(c));
-    child.on('close', (status) => done({ status, out: Buffer.concat(chunks).toString('utf8') }));
+    child.on('close', (status) => {
+      rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
+      done({ status, out: Buffer.concat(chunks).toString('utf8') });
+    });
   });
 }
 
