@@ -144,7 +144,7 @@ export async function importLayerEntries(objects: ObjectStager, entries: AsyncIt
           bytes += e.size;
           // Content is read now (an archive's is gone once the next entry is asked for);
           // compressing the last frame and writing the object overlap with what follows.
-          const w: ObjectWriter = objects.writer(options.rewrite ? { rewrite: options.rewrite } : {});
+          const w: ObjectWriter = await objects.writer(options.rewrite ? { rewrite: options.rewrite } : {});
           writer = w;
           let got = 0;
           if (e.size > 0 && !e.content) throw bad(e.path, `${e.size} bytes of content, but nothing to read them from`);

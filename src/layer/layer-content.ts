@@ -34,12 +34,18 @@ export function treeStager(objects: ObjectStager, staged: StagedObject[], rewrit
       const bytes = Buffer.from(canonicalJson(tree));
       const id = objectIdOf(bytes);
       const again = rewrite?.has(id) === true;
-      if (!mine.has(id) && (again || !objects.has(id))) staged.push(await objects.stageBytes(bytes, { rewrite: again }));
+      if (!mine.has(id) && (again || !(await objects.has(id)))) staged.push(await objects.stageBytes(bytes, { rewrite: again }));
       mine.set(id, tree);
       return id;
     },
     get: (id) => { const t = mine.get(id); return t ? Promise.resolve(t) : read(id); },
   };
+}
+
+/** Whether any of `ids` is not in the store (stops at the first). */
+async function someMissing(objects: ObjectStager, ids: readonly ObjectId[]): Promise<boolean> {
+  for (const id of ids) if (!(await objects.has(id))) return true;
+  return false;
 }
 
 /**
@@ -59,7 +65,7 @@ export async function buildLayerTree(objects: ObjectStager, builds: readonly Lay
     const r = b.record;
     const manifest = await objects.readBytes(r.manifest).then((x) => JSON.parse(x.toString('utf8')) as Pick<PackageManifest, 'tree' | 'files'>);
     // A package added without unpacking keeps its files in its .rpm until a layer needs them: now.
-    if (manifest.files.some((f) => f.id !== undefined && !unpacked.has(f.id) && !objects.has(f.id))) {
+    if (await someMissing(objects, manifest.files.map((f) => f.id).filter((id): id is ObjectId => id !== undefined && !unpacked.has(id)))) {
       for (const s of await unpackStoredRpm(objects, servedVariant(r).rpm)) {
         if (unpacked.has(s.id)) { await objects.discard([s]); continue; }
         unpacked.add(s.id);

@@ -91,7 +91,7 @@ async function unreadable(objects: ObjectStager, root: ObjectId, fresh: Readonly
     for (const e of tree.entries) {
       if (e.id === undefined) continue;
       if (e.kind === 'dir') { await walk(e.id); continue; }
-      if (seen.has(e.id) || intact.has(e.id) || (fresh.has(e.id) && !objects.has(e.id))) continue;
+      if (seen.has(e.id) || intact.has(e.id) || (fresh.has(e.id) && !(await objects.has(e.id)))) continue;
       seen.add(e.id);
       if ((await objects.check(e.id)) === null) intact.add(e.id); else if (fresh.has(e.id)) replaced.add(e.id); else bad.push(e.id);
     }
@@ -134,7 +134,8 @@ export async function restoreLayer(objects: ObjectReader, tx: Transaction, id: O
     const problem = await tx.check(id);
     if (problem !== null) { staged.push(await tx.stageBytes(bytes, { rewrite: problem !== 'missing' })); rewrite.add(id); }
     // a large object is written whatever the store holds (its id is known only at its end): restored only if missing or damaged
-    const restored = [...freshIds(staged)].filter((x) => rewrite.has(x) || replaced.has(x) || !objects.has(x));
+    const restored: ObjectId[] = [];
+    for (const x of freshIds(staged)) if (rewrite.has(x) || replaced.has(x) || !(await objects.has(x))) restored.push(x);
     if (options.dryRun) await tx.discard(staged); else tx.stage(...staged);
     return { id, restored };
   } catch (err) {

@@ -87,7 +87,7 @@ export class RepoCache {
    */
   known(channel: string): RepoGeneration | null {
     const s = this.served.get(channel);
-    if (!s || s.seq !== this.store.latestSeq() || s.keys !== (this.signer?.stamp() ?? '')) return null;
+    if (!s || s.seq !== this.store.latestSeqNow() || s.keys !== (this.signer?.stamp() ?? '')) return null;
     return s.gen;
   }
 

@@ -245,7 +245,7 @@ export class ServedObjects {
       }
       return { bytes: { path: file.path, offset: file.offset }, size: file.size };
     }
-    if (!this.store.has(id)) throw new BazaarError('ERR_STORE_OBJECT_NOT_FOUND', `no object ${id} in the store`, { data: { id } });
+    if (!(await this.store.has(id))) throw new BazaarError('ERR_STORE_OBJECT_NOT_FOUND', `no object ${id} in the store`, { data: { id } });
     const n = size ?? this.sizes.get(id) ?? await this.countSize(id);
     if (n <= HOT_OBJECT_MAX) {
       const data = await this.store.readBytes(id);
@@ -309,7 +309,7 @@ export async function objectAnswer(req: RequestView, store: Store, id: ObjectId,
   if (wantsZstd(req, meta.etag)) {
     const stored = await store.storedStream(id); // null for an object stored raw: its content is sent as it is
     if (stored !== null) {
-      const headers = { ...baseHeaders(meta), 'Content-Encoding': 'zstd', 'Content-Length': String(store.storedSize(id)) };
+      const headers = { ...baseHeaders(meta), 'Content-Encoding': 'zstd', 'Content-Length': String(await store.storedSize(id)) };
       if (req.method === 'HEAD') { await (stored as AsyncGenerator<Buffer>).return?.(undefined); return { status: 200, headers, body: null }; }
       return { status: 200, headers, body: stored };
     }

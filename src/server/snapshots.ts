@@ -21,13 +21,13 @@ export class SnapshotPool {
   constructor(private readonly store: Store) {}
 
   /** The newest state's number, as cheaply as the store can tell it (Store.latestSeq). */
-  private latestSeq(): number { return this.store.latestSeq(); }
+  private latestSeq(): Promise<number> { return this.store.latestSeq(); }
 
   /** A snapshot being opened: requests that arrive meanwhile wait for the same one. */
   private opening: Promise<Shared> | null = null;
 
   private async acquire(): Promise<Shared> {
-    const seq = this.latestSeq();
+    const seq = await this.latestSeq();
     const cur = this.current;
     if (cur && cur.snap.state.seq >= seq) { cur.users++; return cur; }
     this.opening ??= this.store.snapshot().then((snap) => {
@@ -55,7 +55,7 @@ export class SnapshotPool {
         return await fn(s.snap);
       } catch (err) {
         const vanished = err instanceof BazaarError && (err.code === 'ERR_STORE_OBJECT_NOT_FOUND' || (err.code === 'ERR_STORE_DAMAGED' && err.data.problem === 'is missing'));
-        if (!vanished || attempt > 0 || this.latestSeq() === s.snap.state.seq) throw err;
+        if (!vanished || attempt > 0 || (await this.latestSeq()) === s.snap.state.seq) throw err;
       } finally {
         this.release(s);
       }

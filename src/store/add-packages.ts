@@ -177,7 +177,7 @@ async function applyPrepared(store: Store, tx: Transaction, prepared: Array<Prep
     use(...p.blobStaged.filter((s) => s.slot !== null && (s.id === p.header || rewrite.has(s.id) || unpack)));
     if (p.manifest === current.record.manifest) {
       use(...p.metaStaged.filter((s) => s.slot !== null));
-    } else if (!store.has(current.record.manifest) || rewrite.has(current.record.manifest)) {
+    } else if (!(await store.has(current.record.manifest)) || rewrite.has(current.record.manifest)) {
       // A manifest of an older format that is gone: the build takes this one instead.
       use(...p.metaStaged.filter((s) => s.slot !== null));
       current.record = { ...current.record, manifest: p.manifest };
@@ -196,7 +196,7 @@ async function applyPrepared(store: Store, tx: Transaction, prepared: Array<Prep
   }
   // Objects we deduplicated against must still exist (a gc may have run before the lock).
   for (const s of used) {
-    if (s.slot === null && !store.has(s.id)) {
+    if (s.slot === null && !(await store.has(s.id))) {
       throw new BazaarError('ERR_STORE_OBJECT_NOT_FOUND', `object ${s.id} vanished while adding`, { data: { retry: true } });
     }
   }

@@ -140,7 +140,7 @@ export class FsObjectBackend implements ObjectBackend {
     return at ? { path: at.pack.path, offset: at.offset, length: at.length } : null;
   }
 
-  has(id: ObjectId): boolean { return this.locate(id) !== null; }
+  async has(id: ObjectId): Promise<boolean> { return this.locate(id) !== null; }
 
   private readPacked(id: ObjectId): Buffer | null {
     // a gc may replace the pack between lookup and read: look again once
@@ -154,7 +154,9 @@ export class FsObjectBackend implements ObjectBackend {
     return null;
   }
 
-  readWhole(id: ObjectId): Buffer | null {
+  async readWhole(id: ObjectId): Promise<Buffer | null> { return this.readWholeNow(id); }
+
+  private readWholeNow(id: ObjectId): Buffer | null {
     try {
       return readFileSync(this.path(id));
     } catch (err) {
@@ -170,7 +172,7 @@ export class FsObjectBackend implements ObjectBackend {
       return packed === null ? null : once(packed);
     }
     if (size <= WHOLE_READ_MAX) {
-      const whole = this.readWhole(id);
+      const whole = this.readWholeNow(id);
       return whole === null ? null : once(whole);
     }
     let fh: FileHandle;
@@ -183,7 +185,7 @@ export class FsObjectBackend implements ObjectBackend {
     return fh.createReadStream({ highWaterMark: 256 << 10 }) as AsyncIterable<Buffer>;
   }
 
-  storedSize(id: ObjectId): number | null { return this.locate(id)?.length ?? null; }
+  async storedSize(id: ObjectId): Promise<number | null> { return this.locate(id)?.length ?? null; }
 
   private tmpChecked = false;
 

@@ -23,18 +23,22 @@ export class FsStateBackend implements StateBackend {
 
   constructor(readonly root: string) { this.label = stateDir(root); }
 
-  list(): number[] {
+  async list(): Promise<number[]> { return this.listNow(); }
+
+  private listNow(): number[] {
     let names: string[];
     try { names = readdirSync(stateDir(this.root)); } catch (err) { if (isErrno(err, 'ENOENT')) return []; throw err; }
     return names.map(stateSeqOf).filter((n): n is number => n !== null).sort((a, b) => a - b);
   }
 
-  latest(): StoreState {
+  async latest(): Promise<StoreState> { return this.latestNow(); }
+
+  private latestNow(): StoreState {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const seqs = this.list();
+      const seqs = this.listNow();
       if (seqs.length === 0) return EMPTY_STATE;
       const seq = seqs[seqs.length - 1];
-      const state = this.read(seq);
+      const state = this.readNow(seq);
       if (state !== null) return state;
       // pruned between the listing and the read: list again
     }
@@ -47,17 +51,21 @@ export class FsStateBackend implements StateBackend {
    * that a later commit cannot share its timestamp (the kernel's clock for file times
    * ticks every few ms): a recent one is read again.
    */
-  latestSeq(): number {
+  async latestSeq(): Promise<number> { return this.latestSeqNow(); }
+
+  latestSeqNow(): number {
     let st: { mtimeMs: number; ino: number } | null = null;
     try { st = statSync(stateDir(this.root)); } catch { /* no state yet: read it below */ }
     const seen = this.seen;
     if (st && seen && st.ino === seen.ino && st.mtimeMs === seen.mtimeMs && Date.now() - st.mtimeMs > TICK_MARGIN_MS) return seen.seq;
-    const seq = this.latest().seq;
+    const seq = this.latestNow().seq;
     this.seen = st ? { mtimeMs: st.mtimeMs, ino: st.ino, seq } : null;
     return seq;
   }
 
-  read(seq: number): StoreState | null {
+  async read(seq: number): Promise<StoreState | null> { return this.readNow(seq); }
+
+  private readNow(seq: number): StoreState | null {
     const path = statePath(this.root, seq);
     let text: string;
     try { text = readFileSync(path, 'utf8'); } catch (err) { if (isErrno(err, 'ENOENT')) return null; throw err; }
@@ -81,14 +89,14 @@ export class FsStateBackend implements StateBackend {
     return true;
   }
 
-  prune(keepFrom: number): void {
-    const seqs = this.list();
+  async prune(keepFrom: number): Promise<void> {
+    const seqs = this.listNow();
     const newest = seqs[seqs.length - 1];
     for (const seq of seqs) if (seq < keepFrom && seq !== newest) removeFile(statePath(this.root, seq));
   }
 
   /** Renames the file to `<seq>.damaged` (not a state file's name, so no longer listed). */
-  setAside(seq: number): string {
+  async setAside(seq: number): Promise<string> {
     const aside = `${statePath(this.root, seq)}.damaged`;
     renameFile(statePath(this.root, seq), aside);
     return aside;

@@ -83,7 +83,7 @@ async function collect(store: Store, choice: RetentionChoice): Promise<GcReport>
       if ('stray' in entry) { r.stray.push(entry.stray); continue; }
       if ('damagedPack' in entry) { r.damage.push(`pack ${entry.damagedPack}: ${entry.problem}; left as it is until 'bazaar fsck --repair' rewrites it`); continue; }
       if (reach.reached.has(entry.id)) { r.kept++; continue; }
-      r.freedBytes += objects.storedSize(entry.id) ?? 0;
+      r.freedBytes += (await objects.storedSize(entry.id)) ?? 0;
       doomed.push(entry.id);
     }
     const keepCommits = new Set(roots.filter((x) => x.head).map((x) => x.commit));

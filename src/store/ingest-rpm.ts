@@ -125,7 +125,7 @@ async function stagePayloadFiles(objects: ObjectStager, rpm: RpmPackageFile, met
     checksSha256: true,
     async file(index, file) {
       const expect = sha256Digests && file.digest ? (`sha256:${file.digest.toLowerCase()}` as ObjectId) : undefined;
-      const w = objects.writer({ ...(expect ? { expect } : {}), rewrite: expect !== undefined && options.rewrite.has(expect), hashOnly: !options.unpack });
+      const w = await objects.writer({ ...(expect ? { expect } : {}), rewrite: expect !== undefined && options.rewrite.has(expect), hashOnly: !options.unpack });
       return {
         write: (chunk) => w.write(chunk),
         end: () => pool.add(async () => {

@@ -13,13 +13,13 @@ export class MemoryObjectBackend implements ObjectBackend {
   private readonly slots = new Map<string, Buffer[]>();
   private next = 0;
 
-  has(id: ObjectId): boolean { return this.objects.has(id); }
-  readWhole(id: ObjectId): Buffer | null { return this.objects.get(id) ?? null; }
+  async has(id: ObjectId): Promise<boolean> { return this.objects.has(id); }
+  async readWhole(id: ObjectId): Promise<Buffer | null> { return this.objects.get(id) ?? null; }
   async readStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null> {
     const b = this.objects.get(id);
     return b === undefined ? null : (async function* one() { yield b; })();
   }
-  storedSize(id: ObjectId): number | null { return this.objects.get(id)?.length ?? null; }
+  async storedSize(id: ObjectId): Promise<number | null> { return this.objects.get(id)?.length ?? null; }
 
   async createSlot(): Promise<WriteSlot> {
     const token = `slot-${this.next++}`;
@@ -54,6 +54,9 @@ export class MemoryObjectBackend implements ObjectBackend {
   async *list(): AsyncGenerator<ListedObject> {
     for (const id of [...this.objects.keys()].sort()) yield { id };
   }
+
+  /** Test hook: an object's stored bytes, at once. */
+  stored(id: ObjectId): Buffer | null { return this.objects.get(id) ?? null; }
 
   /** Test hook: overwrite an object's stored bytes (damage). */
   corrupt(id: ObjectId, bytes: Buffer): void { this.objects.set(id, bytes); }

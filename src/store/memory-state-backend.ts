@@ -12,16 +12,16 @@ export class MemoryStateBackend implements StateBackend {
   private readonly records = new Map<number, string>();
   private readonly asideRecords = new Map<number, string>();
 
-  list(): number[] { return [...this.records.keys()].sort((a, b) => a - b); }
+  async list(): Promise<number[]> { return [...this.records.keys()].sort((a, b) => a - b); }
 
-  latest(): StoreState {
-    const seqs = this.list();
-    return seqs.length ? (this.read(seqs[seqs.length - 1]) as StoreState) : EMPTY_STATE;
+  async latest(): Promise<StoreState> {
+    const seqs = await this.list();
+    return seqs.length ? ((await this.read(seqs[seqs.length - 1])) as StoreState) : EMPTY_STATE;
   }
 
-  latestSeq(): number { return this.latest().seq; }
+  async latestSeq(): Promise<number> { return (await this.latest()).seq; }
 
-  read(seq: number): StoreState | null {
+  async read(seq: number): Promise<StoreState | null> {
     const text = this.records.get(seq);
     return text === undefined ? null : decodeState(text, `memory state ${seq}`, seq);
   }
@@ -32,12 +32,12 @@ export class MemoryStateBackend implements StateBackend {
     return true;
   }
 
-  prune(keepFrom: number): void {
-    const seqs = this.list();
+  async prune(keepFrom: number): Promise<void> {
+    const seqs = await this.list();
     for (const seq of seqs) if (seq < keepFrom && seq !== seqs[seqs.length - 1]) this.records.delete(seq);
   }
 
-  setAside(seq: number): string {
+  async setAside(seq: number): Promise<string> {
     const text = this.records.get(seq);
     if (text !== undefined) this.asideRecords.set(seq, text);
     this.records.delete(seq);

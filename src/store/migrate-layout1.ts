@@ -41,7 +41,7 @@ export async function migrateLayout1(store: Store): Promise<void> {
     renameSync(tmp, markerPath(store.dir));
     rmSync(legacyIndexDir(store.dir), { recursive: true, force: true });
   };
-  if (states.list().length > 0) { finish(); return; }
+  if ((await states.list()).length > 0) { finish(); return; }
   store.notice(`migrating the store to layout ${STORE_LAYOUT_VERSION} (once): build records keyed on the rpm header`);
   const heads: Record<string, string> = {};
   for (const branch of repo.listRefs('heads')) {

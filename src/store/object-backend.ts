@@ -38,13 +38,13 @@ export interface ObjectBackend {
   readonly kind: string;
   /** A label for messages: the directory or bucket. */
   readonly label: string;
-  has(id: ObjectId): boolean;
+  has(id: ObjectId): Promise<boolean>;
   /** The encoded bytes, whole; null when absent. For small objects. */
-  readWhole(id: ObjectId): Buffer | null;
+  readWhole(id: ObjectId): Promise<Buffer | null>;
   /** The encoded bytes as a stream; null when absent. */
   readStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null>;
   /** Size of the encoded bytes; null when absent. */
-  storedSize(id: ObjectId): number | null;
+  storedSize(id: ObjectId): Promise<number | null>;
   /**
    * Where the encoded bytes lie in a local file (a loose file, or a range of a pack), for
    * a reader that sends them itself; absent for a backend that keeps no files.

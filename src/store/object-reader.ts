@@ -14,7 +14,7 @@ import type { ContentFile, ObjectStore, ObjectWriter, StagedObject } from './obj
 
 export interface ObjectReader {
   /** Whether the object is stored (or staged in this process and not yet committed). */
-  has(id: ObjectId): boolean;
+  has(id: ObjectId): Promise<boolean>;
   /**
    * The object's bytes as they are read: ERR_STORE_OBJECT_NOT_FOUND when it is absent,
    * ERR_STORE_OBJECT_CORRUPT (at the end, naming it) when they do not hash to its id.
@@ -25,7 +25,7 @@ export interface ObjectReader {
   /** An object of a JSON kind, verified and validated (small kinds are parsed once per process). */
   readKind<K extends JsonKindName>(id: ObjectId, kind: K): Promise<KindValues[K]>;
   /** The size of the object as stored (zstd frames and their CRC trailer); null when absent. */
-  storedSize(id: ObjectId): number | null;
+  storedSize(id: ObjectId): Promise<number | null>;
   /**
    * The object as stored, a standard zstd stream, not verified here (for an HTTP client
    * that decompresses it itself); null when absent or stored raw (then its content is
@@ -49,7 +49,7 @@ export interface ObjectStager extends ObjectReader {
   /** Stages `data` as one object (`rewrite`: even when it exists, to replace a damaged copy). */
   stageBytes(data: Buffer, options?: { rewrite?: boolean }): Promise<StagedObject>;
   /** A writer that stages an object from chunks (see ObjectStore.writer for the options). */
-  writer(options?: { expect?: ObjectId; rewrite?: boolean | ReadonlySet<ObjectId>; hashOnly?: boolean }): ObjectWriter;
+  writer(options?: { expect?: ObjectId; rewrite?: boolean | ReadonlySet<ObjectId>; hashOnly?: boolean }): Promise<ObjectWriter>;
   /** Drops staged objects: they never become visible. */
   discard(staged: Iterable<StagedObject>): Promise<void>;
   /** null when the object is intact, else what is wrong with it ('missing' when absent). */
@@ -64,11 +64,11 @@ export class ObjectReading implements ObjectReader {
 
   static { objectStoreOfReader = (reader) => reader.objects; }
 
-  has(id: ObjectId): boolean { return this.objects.has(id); }
+  has(id: ObjectId): Promise<boolean> { return this.objects.has(id); }
   stream(id: ObjectId): AsyncGenerator<Buffer> { return this.objects.stream(id); }
   readBytes(id: ObjectId): Promise<Buffer> { return this.objects.readBytes(id); }
   readKind<K extends JsonKindName>(id: ObjectId, kind: K): Promise<KindValues[K]> { return this.objects.readKind(id, kind); }
-  storedSize(id: ObjectId): number | null { return this.objects.storedSize(id); }
+  storedSize(id: ObjectId): Promise<number | null> { return this.objects.storedSize(id); }
   storedStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null> { return this.objects.storedStream(id); }
   contentFile(id: ObjectId): ContentFile | null { return this.objects.contentFile(id); }
 }

@@ -83,7 +83,7 @@ class StagingWriter implements ObjectWriter {
   async finish(): Promise<StagedObject> {
     const id = `sha256:${this.hash.digest('hex')}` as ObjectId;
     const rewrite = this.rewrites(id);
-    if (this.knownExisting || (!rewrite && this.slot === null && this.backend.has(id))) return { id, slot: null, size: this.size };
+    if (this.knownExisting || (!rewrite && this.slot === null && (await this.backend.has(id)))) return { id, slot: null, size: this.size };
     try {
       if (this.slot === null) {
         // One frame: a single write instead of open/write/write/close.
@@ -122,7 +122,7 @@ export class ObjectStore implements ObjectStager {
 
   constructor(readonly backend: ObjectBackend) {}
 
-  has(id: ObjectId): boolean { return this.backend.has(id); }
+  has(id: ObjectId): Promise<boolean> { return this.backend.has(id); }
 
   /**
    * A writer that stages a new object (`hashOnly`: that only tells its id). With `expect`, an id the caller already knows
@@ -130,18 +130,18 @@ export class ObjectStore implements ObjectStager {
    * compressed or written, and the bytes are only hashed. `rewrite` stages the bytes even
    * when the object exists (a repair replaces a damaged copy).
    */
-  writer(options: { expect?: ObjectId; rewrite?: boolean | ReadonlySet<ObjectId>; hashOnly?: boolean } = {}): ObjectWriter {
+  async writer(options: { expect?: ObjectId; rewrite?: boolean | ReadonlySet<ObjectId>; hashOnly?: boolean } = {}): Promise<ObjectWriter> {
     // hashOnly: the caller wants the id, not a copy (a package's files stay in its .rpm
     // until a layer needs them)
     const rewrite = options.rewrite ?? false;
     const rewritesExpected = rewrite === true || (rewrite !== false && options.expect !== undefined && rewrite.has(options.expect));
-    const known = options.hashOnly === true || (!rewritesExpected && options.expect !== undefined && this.backend.has(options.expect));
+    const known = options.hashOnly === true || (!rewritesExpected && options.expect !== undefined && (await this.backend.has(options.expect)));
     return new StagingWriter(this.backend, known, rewrite);
   }
 
   /** Stages a file's content as one object (see `writer` for the options). */
   async stageFile(path: string | Buffer, size: number, options: { expect?: ObjectId; rewrite?: boolean } = {}): Promise<StagedObject> {
-    const w = this.writer(options);
+    const w = await this.writer(options);
     try {
       for await (const chunk of fileChunks(path, size)) await w.write(chunk);
       return await w.finish();
@@ -262,7 +262,7 @@ export class ObjectStore implements ObjectStager {
   list(): AsyncIterable<ListedObject> { return this.backend.list(); }
 
   /** Size of the stored (compressed) bytes; null when absent. */
-  storedSize(id: ObjectId): number | null { return this.backend.storedSize(id); }
+  storedSize(id: ObjectId): Promise<number | null> { return this.backend.storedSize(id); }
 
   /** The stored bytes as they are (a standard zstd stream), unverified; null when absent or stored raw. */
   async storedStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null> {

@@ -126,7 +126,7 @@ export class Reachability {
   private async visit(id: ObjectId, kind: KindName, parent: ObjectId, label: string, segment: boolean, root: Root, unpacked: boolean): Promise<void> {
     if (this.reached.has(id)) {
       if (unpacked || !this.onlyUnpacked.delete(id)) return;
-      if (!isJsonKind(kind)) { if (!this.objects.has(id)) this.missing(id, kind, root); return; }
+      if (!isJsonKind(kind)) { if (!(await this.objects.has(id))) this.missing(id, kind, root); return; }
       const again = await this.readOrReport(id, kind, parent, label, root, segment);
       if (again !== null) await this.follow(id, kind, again, root, false);
       return;
@@ -134,7 +134,7 @@ export class Reachability {
     if (unpacked) this.onlyUnpacked.add(id);
     if (!isJsonKind(kind)) {
       this.reached.set(id, { kind, parent, label, segment, branch: root.branch, live: root.live });
-      if (!unpacked && !this.objects.has(id)) this.missing(id, kind, root);
+      if (!unpacked && !(await this.objects.has(id))) this.missing(id, kind, root);
       return;
     }
     const bytes = await this.readOrReport(id, kind, parent, label, root, segment);

@@ -57,7 +57,7 @@ export interface RepairReport {
 
 /** Runs fsck, repairs what it can under the writers' lock, and runs fsck again. */
 export async function repair(store: Store, options: RepairOptions = {}): Promise<RepairReport> {
-  checkResetRefs(store, options.resetRefs ?? []);
+  await checkResetRefs(store, options.resetRefs ?? []);
   const repaired: string[] = [];
   const unrepaired: string[] = [];
   await store.write((tx) => repairState(store, tx, repaired), { damagedState: 'repairing' });
@@ -81,7 +81,7 @@ async function repairState(store: Store, tx: Transaction, repaired: string[]): P
   const reading = await internals(store).readState();
   if (reading.damage.length === 0) return;
   const winner = reading.state;
-  for (const seq of reading.damagedFiles) repaired.push(`state ${seq} was damaged: set aside as ${states.setAside(seq)}`);
+  for (const seq of reading.damagedFiles) repaired.push(`state ${seq} was damaged: set aside as ${await states.setAside(seq)}`);
   // What the losing witness names, gathered before the refs are rewritten.
   const losing: Array<{ branch: string; commit: string; witness: string }> = [];
   const lose = (heads: Record<string, string> | undefined, witness: string): void => {
@@ -161,9 +161,9 @@ async function rebuildFromIndex(store: Store, tx: Transaction, branch: string, c
   try { tree = (await repo.readCommit(commit)).tree; } catch { /* the commit itself is damaged */ }
   if (tree !== null) return tree === rebuilt && (await readable(store, commit)) ? 'trees' : null;
   let parent: string | null = null;
-  for (const seq of states.list().reverse()) {
+  for (const seq of (await states.list()).reverse()) {
     let c: string | undefined;
-    try { c = states.read(seq)?.heads[branch]; } catch { continue; }
+    try { c = (await states.read(seq))?.heads[branch]; } catch { continue; }
     if (c && c !== commit && (await readable(store, c))) { parent = c; break; }
   }
   tx.setHead(branch, repo.writeCommit({ tree: rebuilt, parents: parent ? [parent] : [], message: `repair: commit ${commit} was damaged; its content is rebuilt from the package index`, timestamp: Math.floor(store.now() / 1000) }));
@@ -196,9 +196,9 @@ async function lastGood(store: Store, view: BranchView, branch: string): Promise
     if (await readable(store, at)) return { commit: at, when: await when(at) };
     try { at = (await repo.readCommit(at)).parents[0]; } catch { break; }
   }
-  for (const seq of states.list().reverse()) {
+  for (const seq of (await states.list()).reverse()) {
     let heads: Record<string, string>;
-    try { heads = states.read(seq)?.heads ?? {}; } catch { continue; }
+    try { heads = (await states.read(seq))?.heads ?? {}; } catch { continue; }
     const c = heads[branch];
     if (c && (await readable(store, c))) return { commit: c, when: await when(c) };
   }

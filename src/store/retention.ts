@@ -74,7 +74,7 @@ export async function retentionRoots(root: string, view: BranchView, states: Sta
   const seen = new Set(roots.map((r) => `${r.branch} ${r.commit}`));
   for (const lease of readLeases(root).live) {
     let state;
-    try { state = states.read(lease.seq); } catch { continue; }
+    try { state = await states.read(lease.seq); } catch { continue; }
     if (state === null) continue;
     for (const [branch, commit] of Object.entries(state.heads)) {
       const key = `${branch} ${commit}`;

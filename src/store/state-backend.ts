@@ -35,26 +35,33 @@ export interface StateBackend {
   /** A label for messages: the directory, database or 'memory'. */
   readonly label: string;
   /** The newest state; the empty state (seq 0) when none was ever written. */
-  latest(): StoreState;
+  latest(): Promise<StoreState>;
   /**
    * The newest state's number (`latest().seq`), as cheaply as the backend can tell it: a
    * server asks on every request (fs-state-backend.ts answers from the state directory's
    * inode and mtime while they are unchanged).
    */
-  latestSeq(): number;
+  latestSeq(): Promise<number>;
+  /**
+   * The newest state's number when the backend can tell it without waiting (the file
+   * backend: a stat of the state directory; a database: the last change it notified),
+   * else null, and the caller asks `latestSeq`. For a server's path that answers from
+   * memory without a promise.
+   */
+  latestSeqNow?(): number | null;
   /** A given state, or null when it is gone (pruned) or never was. */
-  read(seq: number): StoreState | null;
+  read(seq: number): Promise<StoreState | null>;
   /** Writes `next` (whose seq is the latest's + 1); false when another writer took that seq. */
   commit(next: StoreState): Promise<boolean>;
   /** Sequence numbers of the states kept, ascending. */
-  list(): number[];
+  list(): Promise<number[]>;
   /** Forgets states older than `keepFrom` (never the latest). */
-  prune(keepFrom: number): void;
+  prune(keepFrom: number): Promise<void>;
   /**
    * Moves the record of state `seq`, found damaged, out of the way (`read` and `list` no
    * longer see it; it is kept for a person to look at); returns where it went.
    */
-  setAside(seq: number): string;
+  setAside(seq: number): Promise<string>;
 }
 
 export const EMPTY_STATE: StoreState = Object.freeze({ seq: 0, time: 0, heads: Object.freeze({}) as Record<string, string> });

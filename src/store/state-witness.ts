@@ -41,12 +41,12 @@ export interface StoreStateReading {
 }
 
 /** The newest state file that reads, and the damaged ones above it. */
-export function newestStateFile(states: StateBackend): { state: StoreState | null; damaged: Array<{ seq: number; problem: string }> } {
+export async function newestStateFile(states: StateBackend): Promise<{ state: StoreState | null; damaged: Array<{ seq: number; problem: string }> }> {
   const damaged: Array<{ seq: number; problem: string }> = [];
-  const seqs = states.list();
+  const seqs = await states.list();
   for (let i = seqs.length - 1; i >= 0; i--) {
     try {
-      const s = states.read(seqs[i]);
+      const s = await states.read(seqs[i]);
       if (s) return { state: s, damaged };
     } catch (err) {
       if (!(err instanceof BazaarError) || err.code !== 'ERR_STORE_DAMAGED') throw err;
@@ -124,7 +124,7 @@ function refMismatches(repo: GitRepo, heads: Record<string, string>, alt?: Recor
  * no bazaar code) are not each read; fsck and writers read them all.
  */
 export async function readStoreState(states: StateBackend, repo: GitRepo, options: { quick?: boolean } = {}): Promise<StoreStateReading> {
-  const { state: file, damaged } = newestStateFile(states);
+  const { state: file, damaged } = await newestStateFile(states);
   const rec = await readStateRecord(repo);
   const recorded = rec !== null && 'state' in rec ? rec.state : null;
   const damage: StateProblem[] = damaged.map((d) => ({ what: `state ${d.seq}`, problem: d.problem.replace(/^store state .* is damaged: /, 'is damaged: ') }));
@@ -150,7 +150,7 @@ export async function readStoreState(states: StateBackend, repo: GitRepo, option
     if (!sameState(recorded, state)) damage.push({ what: `state ${fileSeq}`, problem: 'differs from its git record' });
     if (!options.quick || damage.length) damage.push(...refMismatches(repo, state.heads));
   } else if (recorded !== null && recorded.seq === fileSeq - 1 && damaged.length === 0) {
-    const previous = safeRead(states, recorded.seq);
+    const previous = await safeRead(states, recorded.seq);
     const mismatched = refMismatches(repo, state.heads, recorded.heads);
     if ((previous === null || sameState(previous, recorded)) && mismatched.length === 0) {
       notes.push(`the git record is at state ${recorded.seq}, one behind the state (${fileSeq}): a write was interrupted after its commit; the next write brings it up`);
@@ -163,7 +163,7 @@ export async function readStoreState(states: StateBackend, repo: GitRepo, option
   } else {
     // A store last written by a bazaar before the record: its refs alone witness the state
     // (one behind after an interrupted write, as then).
-    const mismatched = refMismatches(repo, state.heads, safeRead(states, fileSeq - 1)?.heads);
+    const mismatched = refMismatches(repo, state.heads, (await safeRead(states, fileSeq - 1))?.heads);
     if (rec === null && mismatched.length === 0) {
       if (fileSeq > 0) notes.push(`the git record of the state is absent (a store last written by an older bazaar); the next write records it`);
     } else {
@@ -220,8 +220,8 @@ export async function reachableCommits(repo: GitRepo, heads: string[]): Promise<
   return seen;
 }
 
-function safeRead(states: StateBackend, seq: number): StoreState | null {
-  try { return states.read(seq); } catch { return null; }
+async function safeRead(states: StateBackend, seq: number): Promise<StoreState | null> {
+  try { return await states.read(seq); } catch { return null; }
 }
 
 function dedupe(list: StateProblem[]): StateProblem[] {

@@ -217,7 +217,10 @@ export class Store extends ObjectReading {
    * The newest state's number, cheaply (the state backend's latestSeq): enough to tell
    * whether a snapshot is still the newest without opening another.
    */
-  latestSeq(): number { return this.states.latestSeq(); }
+  latestSeq(): Promise<number> { return this.states.latestSeq(); }
+
+  /** The newest state's number when the state backend can tell it without waiting, else null (ask latestSeq). */
+  latestSeqNow(): number | null { return this.states.latestSeqNow?.() ?? null; }
 
   /** The newest state as both witnesses tell it (state-witness.ts). */
   private readState(): Promise<StoreStateReading> { return readStoreState(this.states, this.repo); }
@@ -276,7 +279,7 @@ export class Store extends ObjectReading {
         try {
           result = await fn(tx);
           const state = await tx.commit();
-          Transaction.pruneStates(this.states, state.seq, readLeases(this.dir).live.map((l) => l.seq));
+          await Transaction.pruneStates(this.states, state.seq, readLeases(this.dir).live.map((l) => l.seq));
         } catch (err) {
           await tx.abort();
           if (err instanceof StateConflict) continue;
@@ -347,7 +350,7 @@ export class Store extends ObjectReading {
    */
   async *streamObject(view: BranchView, id: ObjectId): AsyncGenerator<Buffer> {
     askedObjectId(id);
-    if (this.objects.has(id)) { yield* this.objects.stream(id); return; }
+    if (await this.objects.has(id)) { yield* this.objects.stream(id); return; }
     const index = await this.index(view);
     const key = await buildKeyHoldingFile(this.dir, this.objects, index, id);
     const build = key === null ? undefined : index.get(key);
@@ -435,7 +438,7 @@ export class Store extends ObjectReading {
   async diskUsage(): Promise<{ objects: number; bytes: number }> {
     let objects = 0;
     let bytes = 0;
-    for await (const e of this.objects.list()) if ('id' in e) { objects++; bytes += this.objects.storedSize(e.id) ?? 0; }
+    for await (const e of this.objects.list()) if ('id' in e) { objects++; bytes += (await this.objects.storedSize(e.id)) ?? 0; }
     return { objects, bytes };
   }
 

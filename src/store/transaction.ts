@@ -54,7 +54,7 @@ export class Transaction extends BranchView implements ObjectStager {
   }
 
   stageBytes(data: Buffer, options: { rewrite?: boolean } = {}): Promise<StagedObject> { return this.objects.stageBytes(data, options); }
-  writer(options: { expect?: ObjectId; rewrite?: boolean | ReadonlySet<ObjectId>; hashOnly?: boolean } = {}): ObjectWriter { return this.objects.writer(options); }
+  writer(options: { expect?: ObjectId; rewrite?: boolean | ReadonlySet<ObjectId>; hashOnly?: boolean } = {}): Promise<ObjectWriter> { return this.objects.writer(options); }
   discard(staged: Iterable<StagedObject>): Promise<void> { return this.objects.discard(staged); }
   check(id: ObjectId): Promise<string | null> { return this.objects.check(id); }
 
@@ -143,9 +143,9 @@ export class Transaction extends BranchView implements ObjectStager {
   async abort(): Promise<void> { if (this.committedAs === null) await this.objects.discard(this.staged); }
 
   /** Old states to forget after a commit: all but the last few and those live readers lease. */
-  static pruneStates(stateBackend: StateBackend, newest: number, leased: readonly number[]): void {
+  static async pruneStates(stateBackend: StateBackend, newest: number, leased: readonly number[]): Promise<void> {
     const keepFrom = Math.min(newest - STATES_KEPT, ...leased);
-    if (keepFrom > 0) stateBackend.prune(keepFrom);
+    if (keepFrom > 0) await stateBackend.prune(keepFrom);
   }
 }
 

@@ -30,7 +30,7 @@ run(t, 'memory', async () => {
   return {
     backend,
     damage: (id) => {
-      const b = Buffer.from(backend.readWhole(id)!);
+      const b = Buffer.from(backend.stored(id)!);
       b[Math.floor(b.length / 2)] ^= 0x10;
       backend.corrupt(id, b);
     },

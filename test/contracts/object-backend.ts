@@ -43,7 +43,7 @@ async function streamed(backend: ObjectBackend, id: ObjectId): Promise<Buffer | 
 
 async function listed(backend: ObjectBackend): Promise<string[]> {
   const out: string[] = [];
-  for await (const e of backend.list()) out.push('id' in e ? e.id : JSON.stringify(e));
+  for await (const e of (await backend.list())) out.push('id' in e ? e.id : JSON.stringify(e));
   return out.sort();
 }
 
@@ -66,27 +66,27 @@ export function run(suite: Test, name: string, factory: () => Promise<ObjectBack
     const loose = bytes('a small object a repair writes loose ', 500);
     const staged = [await written(backend, small), await written(backend, large, { chunks: 7 }), await written(backend, loose, { loose: true })];
     for (const s of staged) {
-      assert.is(backend.has(s.id), false, 'not visible before its commit');
-      assert.is(backend.readWhole(s.id), null);
-      assert.is(backend.storedSize(s.id), null);
+      assert.is((await backend.has(s.id)), false, 'not visible before its commit');
+      assert.is((await backend.readWhole(s.id)), null);
+      assert.is((await backend.storedSize(s.id)), null);
     }
     assert.equal(await listed(backend), [], 'nothing listed before the commit');
     assert.type(await backend.commit(staged), 'boolean');
     for (const [s, data] of [[staged[0], small], [staged[1], large], [staged[2], loose]] as const) {
-      assert.ok(backend.has(s.id));
-      assert.ok(backend.readWhole(s.id)?.equals(data), 'read whole as written');
+      assert.ok((await backend.has(s.id)));
+      assert.ok((await backend.readWhole(s.id))?.equals(data), 'read whole as written');
       assert.ok((await streamed(backend, s.id))?.equals(data), 'streamed as written');
-      assert.is(backend.storedSize(s.id), data.length);
+      assert.is((await backend.storedSize(s.id)), data.length);
     }
   });
 
   suite(`${name}: a missing id is absent everywhere, and a typed error when read`, async () => {
     const { backend } = await factory();
     const id = objectIdOf(Buffer.from('never written'));
-    assert.is(backend.has(id), false);
-    assert.is(backend.readWhole(id), null);
+    assert.is((await backend.has(id)), false);
+    assert.is((await backend.readWhole(id)), null);
     assert.is(await backend.readStream(id), null);
-    assert.is(backend.storedSize(id), null);
+    assert.is((await backend.storedSize(id)), null);
     const objects = new ObjectStore(backend);
     await rejects(objects.readBytes(id), 'ERR_STORE_OBJECT_NOT_FOUND');
     assert.is(await objects.check(id), 'missing');
@@ -100,7 +100,7 @@ export function run(suite: Test, name: string, factory: () => Promise<ObjectBack
     const slot = await backend.createSlot();
     await slot.append(bytes('aborted ', 100));
     await slot.abort();
-    for (const id of [a.id, b.id, objectIdOf(bytes('aborted ', 100))]) assert.is(backend.has(id), false);
+    for (const id of [a.id, b.id, objectIdOf(bytes('aborted ', 100))]) assert.is((await backend.has(id)), false);
     assert.equal(await listed(backend), []);
   });
 
@@ -111,7 +111,7 @@ export function run(suite: Test, name: string, factory: () => Promise<ObjectBack
     await backend.commit([await written(backend, data), await written(backend, data), await written(backend, big, { chunks: 2 }), await written(backend, big, { chunks: 5 })]);
     await backend.commit([await written(backend, data), await written(backend, big, { chunks: 3 })]);
     assert.equal(await listed(backend), [objectIdOf(data), objectIdOf(big)].sort(), 'each listed once');
-    assert.ok(backend.readWhole(objectIdOf(data))?.equals(data));
+    assert.ok((await backend.readWhole(objectIdOf(data)))?.equals(data));
     assert.ok((await streamed(backend, objectIdOf(big)))?.equals(big));
     const objects = new ObjectStore(backend);
     const id = await objects.put(Buffer.from('put twice'));
@@ -137,12 +137,12 @@ export function run(suite: Test, name: string, factory: () => Promise<ObjectBack
     const large = await objects.put(bytes('a large object to damage ', 2_500_000));
     for (const id of [small, large]) {
       damage(id);
-      assert.ok(backend.has(id), 'a damaged object is still there');
+      assert.ok((await backend.has(id)), 'a damaged object is still there');
       await rejects(objects.readBytes(id), 'ERR_STORE_OBJECT_CORRUPT');
       assert.match(String(await objects.check(id)), /./, 'check says what is wrong');
     }
     // a repair writes the object again, even though it exists, and its copy is read
-    const w = objects.writer({ rewrite: true });
+    const w = await objects.writer({ rewrite: true });
     await w.write(Buffer.from('an object to damage\n'.repeat(20)));
     await objects.commit([await w.finish()]);
     assert.is(await objects.check(small), null, 'the rewritten copy is read');
@@ -156,7 +156,7 @@ export function run(suite: Test, name: string, factory: () => Promise<ObjectBack
     for (let i = 0; i < 6; i++) ids.push(await objects.put(Buffer.from(`object ${i}\n`.repeat(i === 5 ? 40_000 : 3))));
     await backend.deleteAll([ids[1], ids[3], ids[5], objectIdOf(Buffer.from('never there'))]);
     assert.equal(await listed(backend), [ids[0], ids[2], ids[4]].sort());
-    for (const i of [1, 3, 5]) assert.is(backend.has(ids[i]), false);
+    for (const i of [1, 3, 5]) assert.is((await backend.has(ids[i])), false);
     for (const i of [0, 2, 4]) assert.ok((await objects.readBytes(ids[i])).equals(Buffer.from(`object ${i}\n`.repeat(3))));
   });
 

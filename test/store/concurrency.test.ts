@@ -175,7 +175,7 @@ t('a long-lived reader holding a snapshot: other processes add, list, show and c
     // the snapshot still reads its state in full, though gc ran with a window of 0
     assert.is((await store.index(snap)).builds.length, before.builds.length);
     const m = await store.manifest(bashAlt1.build.manifest);
-    for (const f of m.files) if (f.id) assert.ok(store.has(f.id), `${f.path} kept for the reader`);
+    for (const f of m.files) if (f.id) assert.ok(await store.has(f.id), `${f.path} kept for the reader`);
   } finally {
     snap.close();
   }

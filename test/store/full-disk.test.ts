@@ -74,7 +74,7 @@ async function seen(dir: string): Promise<string> {
     out.push(timeless(JSON.parse(await ok(dir, args))));
   }
   const store = await Store.open(dir);
-  const heads = internals(store).states.latest().heads;
+  const heads = (await internals(store).states.latest()).heads;
   out.push(Object.keys(heads).sort());
   // the builds of every channel, by name
   for (const c of Object.keys(heads).filter((b) => b.startsWith('channels/'))) out.push(timeless(JSON.parse(await ok(dir, ['channel', 'ls', c.slice(9), '--json']))));
@@ -90,7 +90,7 @@ async function seen(dir: string): Promise<string> {
 async function fingerprint(dir: string): Promise<string> {
   const store = await Store.open(dir);
   const beside = ['tokens.json', 'config.json'].map((f) => { try { return readFileSync(join(dir, f), 'utf8'); } catch { return null; } });
-  return JSON.stringify([internals(store).states.latest().heads, beside]);
+  return JSON.stringify([(await internals(store).states.latest()).heads, beside]);
 }
 
 /** The package ids (header digests) the store lists: time-free, unlike their records. */

@@ -42,8 +42,8 @@ t('a store over memory backends adds, reads, writes, checks and collects; nothin
   await createChannel(store, 'sample');
   await addToChannel(store, 'sample', ['etcskel']);
   assert.equal((await store.read((v) => readChannel(store, v, 'sample'))).builds.map((b) => b.nevra), ['etcskel-5.0-alt1.noarch']);
-  assert.is(states.latestSeq(), 3, 'three commits, in the memory state');
-  assert.is(store.latestSeq(), 3);
+  assert.is(await states.latestSeq(), 3, 'three commits, in the memory state');
+  assert.is(await store.latestSeq(), 3);
   const stored = [];
   for await (const e of objects.list()) stored.push(e);
   assert.ok(stored.length > 10, 'the objects are in the memory backend');
@@ -62,7 +62,7 @@ t('damage in memory is found by fsck and repaired as on disk', async () => {
   const { store, objects, states } = await memoryStore();
   const [added] = await store.add([rpm('etcskel-5.0-alt1.noarch.rpm')]);
   const header = (await store.build(added.id)).header;
-  const bytes = Buffer.from(objects.readWhole(header)!);
+  const bytes = Buffer.from((await objects.readWhole(header))!);
   bytes[bytes.length >> 1] ^= 1;
   objects.corrupt(header, bytes);
   states.corrupt(1, '{"seq":1,');

@@ -70,7 +70,7 @@ t('a loose copy is read before a packed one (how a repair replaces a damaged pac
   const id = await internals(store).objects.put(Buffer.from('packed first'));
   const backend = internals(store).objects.backend as FsObjectBackend;
   assert.match(backend.locate(id)!.path, '/pack/');
-  const w = internals(store).objects.writer({ rewrite: true });
+  const w = await internals(store).objects.writer({ rewrite: true });
   await w.write(Buffer.from('packed first'));
   await internals(store).objects.commit([await w.finish()]);
   assert.not.match(backend.locate(id)!.path, '/pack/');

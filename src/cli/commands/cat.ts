@@ -28,7 +28,7 @@ Example:
     if (!isObjectId(id)) throw new BazaarError('ERR_USAGE', `'${id}' is not an object id: give sha256:<64 hex digits>`);
     const store = await openStore();
     // The .rpm of an on-demand mirror's package is fetched on first use (its id is primary's sha256).
-    if (!store.has(id)) await fetchKnownPackage(store, { rpm: id });
+    if (!(await store.has(id))) await fetchKnownPackage(store, { rpm: id });
     try {
       return await store.read(async (view) => {
         const chunks = store.streamObject(view, id);

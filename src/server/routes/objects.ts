@@ -16,7 +16,7 @@ export function objectRoutes(store: Store, reads: Reads): Hono {
   app.get('/:id', async (c) => {
     const id = c.req.param('id');
     if (!isObjectId(id)) throw new BazaarError('ERR_BAD_INPUT', `'${id.slice(0, 80)}' is not an object id (sha256:<64 hex digits>)`);
-    if (store.has(id)) return sendObject(c, store, id);
+    if (await store.has(id)) return sendObject(c, store, id);
     const etag = `"${id}"`;
     const headers = { ETag: etag, 'Content-Type': 'application/octet-stream', 'Cache-Control': 'public, max-age=31536000, immutable' };
     if (matches(c.req.header('If-None-Match'), etag)) return new Response(null, { status: 304, headers });
