@@ -87,20 +87,31 @@ export class FrameEncoder {
     this.layout = options.rawWhenIncompressible ? 'undecided' : 'zstd';
   }
 
+  /** The next frame's bytes, counted into the trailer's CRC. */
   async frame(data: Buffer): Promise<Buffer> {
-    let out: Buffer;
-    if (this.layout === 'raw') {
-      out = data;
-    } else {
-      out = await zstdNative().compress(data, 3);
-      if (this.layout === 'undecided') {
-        this.layout = out.length > data.length * (1 - RAW_SAVING) ? 'raw' : 'zstd';
-        if (this.layout === 'raw') out = Buffer.concat([RAW_HEADER, data]);
-      }
-    }
-    this.crc = crc32(out, this.crc);
+    const out = await this.encode(data);
+    this.account(out);
     return out;
   }
+
+  /** Whether the first frame has fixed the layout, so that later frames may be encoded concurrently. */
+  get decided(): boolean { return this.layout !== 'undecided'; }
+
+  /**
+   * A frame's bytes, not yet counted: a writer that compresses several frames at once
+   * (once `decided`) calls `account` on each result in order.
+   */
+  async encode(data: Buffer): Promise<Buffer> {
+    if (this.layout === 'raw') return data;
+    let out = await zstdNative().compress(data, 3);
+    if (this.layout === 'undecided') {
+      this.layout = out.length > data.length * (1 - RAW_SAVING) ? 'raw' : 'zstd';
+      if (this.layout === 'raw') out = Buffer.concat([RAW_HEADER, data]);
+    }
+    return out;
+  }
+
+  account(out: Buffer): void { this.crc = crc32(out, this.crc); }
 
   trailer(): Buffer {
     const t = Buffer.alloc(TRAILER_SIZE);

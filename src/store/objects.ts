@@ -36,6 +36,9 @@ function damaged(id: ObjectId, why: string, cause?: unknown): BazaarError {
   return new BazaarError('ERR_STORE_OBJECT_CORRUPT', `object ${id} is damaged: ${why}`, { data: { id }, cause });
 }
 
+/** Frames compressed at once by one writer: libuv's pool has four threads; more only holds memory. */
+const FRAMES_IN_FLIGHT = 3;
+
 /** Compresses frames as they fill, hashing the uncompressed bytes. */
 class StagingWriter implements ObjectWriter {
   private readonly hash: Hash = createHash('sha256');
@@ -43,6 +46,8 @@ class StagingWriter implements ObjectWriter {
   private frameBytes = 0;
   private size = 0;
   private slot: WriteSlot | null = null;
+  /** Frames being compressed, oldest first (see flushFrame). */
+  private encoding: Array<Promise<Buffer>> = [];
   // an object zstd hardly shrinks is stored raw (codec.ts), so it can be sent as it lies
   private readonly encoder = new FrameEncoder({ rawWhenIncompressible: true });
 
@@ -77,8 +82,23 @@ class StagingWriter implements ObjectWriter {
   private async flushFrame(data: Buffer): Promise<void> {
     // the id is not known yet: a rewrite set writes every large object loose
     this.slot ??= await this.backend.createSlot({ loose: this.rewrite !== false });
-    await this.slot.append(await this.encoder.frame(data));
+    if (!this.encoder.decided) { await this.slot.append(await this.encoder.frame(data)); return; }
+    // Later frames compress on libuv's threads while this one reads and hashes the next
+    // (a large file used one core). A copy: the caller may reuse its buffer once write returns.
+    const encoding = this.encoder.encode(Buffer.from(data));
+    encoding.catch(() => {}); // awaited in order by drainOne; a failure is reported there, not as unhandled
+    this.encoding.push(encoding);
+    if (this.encoding.length >= FRAMES_IN_FLIGHT) await this.drainOne();
   }
+
+  /** Appends the oldest frame being compressed, in order. */
+  private async drainOne(): Promise<void> {
+    const out = await (this.encoding.shift() as Promise<Buffer>);
+    this.encoder.account(out);
+    await (this.slot as WriteSlot).append(out);
+  }
+
+  private async drain(): Promise<void> { while (this.encoding.length) await this.drainOne(); }
 
   async finish(): Promise<StagedObject> {
     const id = `sha256:${this.hash.digest('hex')}` as ObjectId;
@@ -92,6 +112,7 @@ class StagingWriter implements ObjectWriter {
         this.slot.writeWhole(Buffer.concat([frame, this.encoder.trailer()]));
       } else {
         if (this.frameBytes > 0) await this.flushFrame(this.joined());
+        await this.drain();
         await this.slot.append(this.encoder.trailer());
         await this.slot.close();
       }
@@ -103,6 +124,7 @@ class StagingWriter implements ObjectWriter {
   }
 
   async abort(): Promise<void> {
+    this.encoding = [];
     await this.slot?.abort();
     this.slot = null;
   }
