@@ -1,5 +1,4 @@
 import { BazaarError } from '../../errors.js';
-import { fetchKnownPackage } from '../../library/index.js';
 import { isObjectId } from '../../store/index.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
@@ -28,7 +27,8 @@ Example:
     if (!isObjectId(id)) throw new BazaarError('ERR_USAGE', `'${id}' is not an object id: give sha256:<64 hex digits>`);
     const store = await openStore();
     // The .rpm of an on-demand mirror's package is fetched on first use (its id is primary's sha256).
-    if (!(await store.has(id))) await fetchKnownPackage(store, { rpm: id });
+    // the library (the mirror and the rpm-md writer) only for a package not yet fetched
+    if (!(await store.has(id))) await (await import('../../library/index.js')).fetchKnownPackage(store, { rpm: id });
     try {
       return await store.read(async (view) => {
         const chunks = store.streamObject(view, id);

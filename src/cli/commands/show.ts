@@ -1,5 +1,4 @@
 import { BazaarError } from '../../errors.js';
-import { fetchKnownPackage } from '../../library/index.js';
 import { formatDependency } from '../../rpm/index.js';
 import { packageDetails, servedVariant } from '../../store/index.js';
 import type { BuildRecord, PackageManifest } from '../../store/index.js';
@@ -57,8 +56,12 @@ Example:
     });
     return withPackageArgs(positionals, async ([ref]) => {
       try { return await details(ref as string); } catch (err) {
-        // Known only by an on-demand mirror's metadata: fetched now, then shown.
-        if (!(err instanceof BazaarError && err.code === 'ERR_PACKAGE_NOT_FOUND') || !(await fetchKnownPackage(store, { ref: ref as string }))) throw err;
+        // Known only by an on-demand mirror's metadata: fetched now, then shown. Loaded
+        // here only: the library brings the mirror and the rpm-md writer, 600 KB of code
+        // that a `show` of a stored package would compile for nothing.
+        if (!(err instanceof BazaarError && err.code === 'ERR_PACKAGE_NOT_FOUND')) throw err;
+        const { fetchKnownPackage } = await import('../../library/index.js');
+        if (!(await fetchKnownPackage(store, { ref: ref as string }))) throw err;
         return details(ref as string);
       }
     });
