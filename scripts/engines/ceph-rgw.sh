@@ -7,6 +7,8 @@
 #                                           starts it, makes an S3 user and prints KEY=value
 #                                           lines: S3_ENDPOINT AWS_ACCESS_KEY_ID
 #                                           AWS_SECRET_ACCESS_KEY AWS_REGION CEPH_CONF RGW_PID
+#   ENGINE_OWNER_PID=PID: stop it when that process ends, however it ends (a test file killed
+#   with -9 leaves no engine behind)
 #   scripts/engines/ceph-rgw.sh stop DIR    stops every daemon it started (the OSD's data,
 #                                           in memory, goes with it)
 #
@@ -53,6 +55,15 @@ print_facts() {
   echo "RGW_PID=$(head -n 1 "$dir/run/client.rgw.a.pid")"
 }
 
+# Stops the engine when ENGINE_OWNER_PID ends (once per DIR: a restart keeps the first watcher).
+watch_owner() {
+  [ -n "${ENGINE_OWNER_PID:-}" ] || return 0
+  [ -f "$dir/watcher" ] && alive "$(cat "$dir/watcher")" && return 0
+  ( while alive "$ENGINE_OWNER_PID"; do sleep 1; done; "$self" stop "$dir" ) </dev/null >/dev/null 2>&1 &
+  echo $! >"$dir/watcher"
+}
+self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+
 case $cmd in
 start)
   for b in ceph-mon ceph-osd ceph-mgr radosgw radosgw-admin ceph monmaptool; do
@@ -66,10 +77,12 @@ start)
     alive "$osd" || fail "the cluster in $dir is stopped and its OSD kept nothing; start one in a new DIR"
     rgw=$(cat "$dir/run/client.rgw.a.pid" 2>/dev/null || echo 0)
     alive "$rgw" || start_rgw
+    watch_owner
     print_facts
     exit 0
   fi
   mkdir -p "$dir/run" "$dir/log" "$dir/mon/ceph-a" "$dir/osd/ceph-0" "$dir/mgr/ceph-x"
+  watch_owner
   mon_port=$(free_port)
   free_port >"$dir/rgw-port"
   fsid=$(cat /proc/sys/kernel/random/uuid)

@@ -7,6 +7,8 @@
 #                                           unix socket in DIR; prints the connection facts as
 #                                           KEY=value lines (PGHOST PGPORT PGUSER PGDATABASE
 #                                           DATABASE_URL PG_PID)
+#   ENGINE_OWNER_PID=PID: stop it when that process ends, however it ends (a test file killed
+#   with -9 leaves no engine behind)
 #   scripts/engines/postgres.sh stop DIR    stops it (fast shutdown); DIR is left to the caller
 #
 # Binaries from Debian's postgresql-15 (PG_BIN overrides /usr/lib/postgresql/15/bin). As
@@ -34,6 +36,15 @@ alive() {
 free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
+
+# Stops the engine when ENGINE_OWNER_PID ends (once per DIR: a restart keeps the first watcher).
+watch_owner() {
+  [ -n "${ENGINE_OWNER_PID:-}" ] || return 0
+  [ -f "$dir/watcher" ] && alive "$(cat "$dir/watcher")" && return 0
+  ( while alive "$ENGINE_OWNER_PID"; do sleep 1; done; "$self" stop "$dir" ) </dev/null >/dev/null 2>&1 &
+  echo $! >"$dir/watcher"
+}
+self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 
 case $cmd in
 start)
@@ -67,6 +78,7 @@ start)
     if grep -q 'could not bind' "$dir/server.log" 2>/dev/null && [ ! -f "$dir/data/postmaster.pid" ]; then rm -f "$dir/port"; fi
     sleep 1
   done
+  watch_owner
   echo "PGHOST=127.0.0.1"
   echo "PGPORT=$port"
   echo "PGUSER=postgres"

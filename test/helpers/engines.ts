@@ -1,14 +1,15 @@
 /**
  * The real engines an attached store runs on (docs/engines.md), started for a test file by
  * the project's scripts (scripts/engines/postgres.sh, ceph-rgw.sh): each at most once per
- * file, on loopback, in the file's TMPDIR, and stopped when the file's process exits. A
+ * file, on loopback, in the file's TMPDIR, and stopped when the file's process ends (by
+ * its exit, or by the script's watcher when it is killed). A
  * test that needs one is registered with `testWithEngine`, which skips it by name (as
  * tools.ts's `testWith` does) where the engine's binaries are not installed; CI installs
  * them (.ci/run), so nothing skips there.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Test } from 'uvu';
 import { tempDir } from './cli.js';
 import { missingNeeds, projectRoot, testUnless } from './tools.js';
@@ -32,7 +33,9 @@ export function testWithEngine(suite: Test, name: string, engine: EngineName, fn
 /** Runs the engine's script; its KEY=value lines as a record. */
 function run(engine: EngineName, cmd: 'start' | 'stop', dir: string): Promise<Record<string, string>> {
   return new Promise((resolve, reject) => {
-    execFile(script(engine), [cmd, dir], { timeout: 180_000 }, (err, stdout, stderr) => {
+    // the script stops the engine when this process ends, even by kill -9
+    const env = { ...process.env, ENGINE_OWNER_PID: String(process.pid) };
+    execFile(script(engine), [cmd, dir], { timeout: 180_000, env }, (err, stdout, stderr) => {
       if (err) { reject(new Error(`${engine} ${cmd} failed: ${stderr.trim() || err.message}`)); return; }
       const facts: Record<string, string> = {};
       for (const line of stdout.split('\n')) {
@@ -64,7 +67,7 @@ process.on('exit', () => { for (const stop of stops.splice(0)) stop(); });
 function started(engine: EngineName, dir: string): void {
   stops.push(() => {
     spawnSync(script(engine), ['stop', dir], { timeout: 60_000 });
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dirname(dir), { recursive: true, force: true });
   });
 }
 
