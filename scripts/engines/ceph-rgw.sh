@@ -116,6 +116,8 @@ mon allow pool size one = true
 mon allow pool delete = true
 mon max pg per osd = 1000
 mon warn on pool no redundancy = false
+# a killed gateway's watches expire in 5 s, not 30: until then every bucket creation waits for it
+osd client watch timeout = 5
 mgr initial modules =
 osd max object name len = 460
 osd max object namespace len = 64

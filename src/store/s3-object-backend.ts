@@ -19,7 +19,7 @@
  * LastModified renewed (`touch`: copied onto itself), so an old unreferenced object that
  * a new transaction is about to reference counts as fresh again. An object the store
  * skips writing because `has` said so is the store's to re-check under its lock before
- * its state commit (batched presence checks), since no write here renewed it.
+ * its state commit (`missing`, a batched presence check), since no write here renewed it.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -76,6 +76,8 @@ const MAX_PARTS = 10_000;
 const MEMORY_MAX = 64 << 20;
 /** Requests in flight per commit or delete. */
 const PARALLEL = 8;
+/** HEADs in flight for a presence check. */
+const PRESENCE_PARALLEL = 32;
 
 /** A 404 of any kind: no such key, no such upload. */
 function isNotFound(err: unknown): boolean {
@@ -266,6 +268,20 @@ export class S3ObjectBackend implements AsyncObjectBackend {
   }
 
   async has(id: ObjectId): Promise<boolean> { return (await this.head(id)) !== null; }
+
+  /**
+   * The ids of `ids` that are not in the bucket, asked together: HEADs in parallel (S3
+   * has no multi-key HEAD; listing a fan-out prefix costs more than a few hundred HEADs
+   * once a store is large). For a writer checking, under its lock, the objects it
+   * skipped because they were there (the grace period above).
+   */
+  async missing(ids: readonly ObjectId[]): Promise<ObjectId[]> {
+    const absent = new Set<ObjectId>();
+    const pool = new TaskPool(PRESENCE_PARALLEL);
+    for (const id of new Set(ids)) await pool.add(async () => { if (!(await this.has(id))) absent.add(id); });
+    await pool.drain();
+    return ids.filter((id) => absent.has(id));
+  }
   async storedSize(id: ObjectId): Promise<number | null> { return (await this.head(id))?.size ?? null; }
 
   async readWhole(id: ObjectId): Promise<Buffer | null> {

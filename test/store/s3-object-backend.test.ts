@@ -147,6 +147,18 @@ testWithEngine(t, 'gc grace: staging leftovers are swept only once older than th
   assert.ok((await times()) > before, 'a write that found the object renewed its LastModified');
 });
 
+testWithEngine(t, 'a batched presence check names exactly the ids that are not there', 'ceph', async () => {
+  const b = await fresh();
+  const present: ObjectId[] = [];
+  for (let i = 0; i < 50; i++) present.push(await put(b, Buffer.from(`present ${i}\n`)));
+  const absent = Array.from({ length: 30 }, (_, i) => objectIdOf(Buffer.from(`absent ${i}\n`)));
+  const asked = [...present, ...absent].sort();
+  assert.equal(await b.missing(asked), asked.filter((id) => absent.includes(id)), 'in the order asked');
+  await b.deleteAll(present.slice(0, 5));
+  assert.equal((await b.missing(present)).sort(), present.slice(0, 5).sort(), 'deleted ones are missing');
+  assert.equal(await b.missing([]), []);
+});
+
 testWithEngine(t, 'kill -9 of the gateway mid-upload, then restart: the upload is a typed error, nothing half-written is visible, what was committed is whole', 'ceph', async () => {
   const engine = await cephGateway();
   const b = await fresh();
