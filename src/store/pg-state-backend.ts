@@ -6,7 +6,8 @@
  * can race, exactly one winning, and PostgreSQL's WAL makes it whole or absent after a
  * crash. Records set aside by a repair go to `<schema>.states_aside`, kept for a person.
  * The schema is created when absent (under an advisory lock, so two hosts attaching at
- * once do not collide). Connection facts come from the URL or the standard PG* variables;
+ * once do not collide). A trigger announces each change of the newest state (NOTIFY), so
+ * that a server on any host knows it without asking (`latestSeqNow`). Connection facts come from the URL or the standard PG* variables;
  * the label names host, port, database and schema, never a password, and every failure is
  * one ERR_STORE_UNAVAILABLE line with secrets cut out (engine-error.ts).
  */
@@ -25,6 +26,7 @@ export interface AsyncStateBackend {
   readonly label: string;
   latest(): Promise<StoreState>;
   latestSeq(): Promise<number>;
+  latestSeqNow?(): number | null;
   read(seq: number): Promise<StoreState | null>;
   commit(next: StoreState): Promise<boolean>;
   list(): Promise<number[]>;
@@ -69,7 +71,14 @@ export class PgStateBackend implements AsyncStateBackend {
   private readonly states: string;
   private readonly aside: string;
   private readonly schemaSql: string[];
+  private readonly channel: string;
+  private readonly options: PgStateOptions;
   private ready: Promise<void> | null = null;
+  /** The newest seq as the last notification told it; null while not listening. */
+  private notified: number | null = null;
+  private listener: pg.Client | null = null;
+  private listening = false;
+  private closed = false;
 
   constructor(options: PgStateOptions = {}) {
     const schema = options.schema ?? 'bazaar';
@@ -77,6 +86,8 @@ export class PgStateBackend implements AsyncStateBackend {
     this.label = describe(options.url, schema);
     const password = passwordOf(options.url);
     this.secrets = password === undefined ? [] : [options.url, password, encodeURIComponent(password)];
+    this.options = options;
+    this.channel = `bazaar_state_${schema}`;
     this.states = `"${schema}".states`;
     this.aside = `"${schema}".states_aside`;
     this.pool = new pg.Pool({
@@ -92,6 +103,10 @@ export class PgStateBackend implements AsyncStateBackend {
       `CREATE SCHEMA IF NOT EXISTS "${schema}"`,
       `CREATE TABLE IF NOT EXISTS ${this.states} (seq bigint PRIMARY KEY CHECK (seq > 0), record text NOT NULL, committed_at timestamptz NOT NULL DEFAULT now())`,
       `CREATE TABLE IF NOT EXISTS ${this.aside} (id bigserial PRIMARY KEY, seq bigint NOT NULL, record text NOT NULL, set_aside_at timestamptz NOT NULL DEFAULT now())`,
+      // delivered at commit, in commit order, to every listening host
+      `CREATE OR REPLACE FUNCTION "${schema}".announce_state() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+         PERFORM pg_notify('${this.channel}', COALESCE((SELECT max(seq) FROM ${this.states}), 0)::text); RETURN NULL; END $$`,
+      `CREATE OR REPLACE TRIGGER announce_state AFTER INSERT OR DELETE ON ${this.states} FOR EACH STATEMENT EXECUTE FUNCTION "${schema}".announce_state()`,
     ];
   }
 
@@ -138,6 +153,46 @@ export class PgStateBackend implements AsyncStateBackend {
   async latestSeq(): Promise<number> {
     const r = await this.query<{ seq: string | null }>('reading the latest state number', `SELECT max(seq) AS seq FROM ${this.states}`);
     return r.rows[0].seq === null ? 0 : Number(r.rows[0].seq);
+  }
+
+  /**
+   * The newest seq as PostgreSQL last announced it, without a round trip: a server asks
+   * on every request. Null until this backend listens (the first call starts it) and
+   * whenever its connection is lost, never a number that may be stale: the caller then
+   * asks `latestSeq`. The listener reconnects by itself.
+   */
+  latestSeqNow(): number | null {
+    if (!this.listening && !this.closed) void this.listen();
+    return this.notified;
+  }
+
+  /** LISTEN first, then read the newest seq: no change can fall between the two. */
+  private async listen(): Promise<void> {
+    this.listening = true;
+    const client = new pg.Client({ ...(this.options.url === undefined ? {} : { connectionString: this.options.url }), connectionTimeoutMillis: 10_000 });
+    const lost = (): void => {
+      if (this.listener !== client) return;
+      this.listener = null;
+      this.notified = null;
+      client.end().catch(() => {});
+      if (!this.closed) setTimeout(() => { void this.listen(); }, 500).unref();
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    client.on('notification', (n) => { if (n.channel === this.channel && this.listener === client) this.notified = Number(n.payload); });
+    this.listener = client;
+    try {
+      await this.prepared();
+      await client.connect();
+      await client.query(`LISTEN "${this.channel}"`);
+      const r = await client.query<{ seq: string | null }>(`SELECT max(seq) AS seq FROM ${this.states}`);
+      // a notification may have come while the query ran; it is newer than the query's answer
+      if (this.listener === client && this.notified === null) this.notified = r.rows[0].seq === null ? 0 : Number(r.rows[0].seq);
+      // the connection is not held open by this process: a program ends when its work does
+      (client as unknown as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
+    } catch {
+      lost();
+    }
   }
 
   async read(seq: number): Promise<StoreState | null> {
@@ -194,7 +249,15 @@ export class PgStateBackend implements AsyncStateBackend {
   }
 
   /** Closes the connections (a test, a command at its end). */
-  async close(): Promise<void> { await this.pool.end(); }
+  async close(): Promise<void> {
+    this.closed = true;
+    const listener = this.listener;
+    this.listener = null;
+    this.notified = null;
+    // not awaited: its socket is unref'd, so waiting for its end would hold nothing open
+    listener?.end().catch(() => {});
+    await this.pool.end();
+  }
 
   /** Test hook: overwrites the stored record of state `seq` (damage). */
   async corrupt(seq: number, text: string): Promise<void> {

@@ -107,6 +107,33 @@ testWithEngine(t, 'kill -9 of PostgreSQL mid-commit, then restart: each state is
   assert.is(await writer.commit(big(next + 1)), true, 'and the writer that saw the crash carries on with new connections');
 });
 
+/** Polls `fn` until it gives `want` (or 5 s pass); what it gave last. */
+async function settles<T>(fn: () => T, want: T): Promise<T> {
+  let got = fn();
+  for (let i = 0; i < 100 && got !== want; i++) { await new Promise((r) => setTimeout(r, 50)); got = fn(); }
+  return got;
+}
+
+testWithEngine(t, 'latestSeqNow: a commit or set-aside by another host is announced at once; null, never stale, while PostgreSQL is down', 'postgres', async () => {
+  const engine = await postgres();
+  const schema = `notify${process.pid}`;
+  const [writer, server] = [await fresh(schema), await fresh(schema)];
+  assert.is(server.latestSeqNow(), null, 'not known before the backend listens');
+  assert.is(await settles(() => server.latestSeqNow(), 0), 0, 'then known without a query');
+  for (let seq = 1; seq <= 3; seq++) {
+    assert.is(await writer.commit(stateOf(seq)), true);
+    assert.is(await settles(() => server.latestSeqNow(), seq), seq, `state ${seq}, committed by another host, is announced`);
+  }
+  await writer.setAside(3);
+  assert.is(await settles(() => server.latestSeqNow(), 2), 2, 'a newest state set aside is announced too');
+  await engine.kill9();
+  assert.is(await settles(() => server.latestSeqNow(), null), null, 'the server is down: unknown, not a stale number');
+  await engine.restart();
+  assert.is(await settles(() => server.latestSeqNow(), 2), 2, 'known again after the restart');
+  assert.is(await writer.commit(stateOf(3, 9)), true);
+  assert.is(await settles(() => server.latestSeqNow(), 3), 3, 'and the listener, reconnected, hears new commits');
+});
+
 testWithEngine(t, 'no credential appears in an error, its data, or the label', 'postgres', async () => {
   const engine = await postgres();
   const password = 'Sekr3t-pg-Passw0rd';
