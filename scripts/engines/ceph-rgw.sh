@@ -118,9 +118,12 @@ mon max pg per osd = 1000
 mon warn on pool no redundancy = false
 # a killed gateway's watches expire in 5 s, not 30: until then every bucket creation waits for it
 osd client watch timeout = 5
+# a throwaway monitor stores little: it must not stop (crit: 5% free by default) on a full CI disk
+mon data avail warn = 2
+mon data avail crit = 1
+mon warn on insecure global id reclaim allowed = false
+# the manager runs no modules: nothing here needs them, and it starts faster
 mgr initial modules =
-osd max object name len = 460
-osd max object namespace len = 64
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:$(cat "$dir/rgw-port")
 rgw dns name = 127.0.0.1
