@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'ERR_STORE_LOCKED'
   | 'ERR_STORE_REF'
   | 'ERR_STORE_DAMAGED'
+  | 'ERR_STORE_UNAVAILABLE'
   | 'ERR_NO_SPACE'
   | 'ERR_RPM_NOT_RPM'
   | 'ERR_RPM_TRUNCATED'
