@@ -15,24 +15,7 @@ import pg from 'pg';
 import { BazaarError } from '../errors.js';
 import { engineError } from './engine-error.js';
 import { EMPTY_STATE, decodeState, encodeState } from './state-backend.js';
-import type { StoreState } from './state-backend.js';
-
-/**
- * The async StateBackend the lead is introducing on main (state-backend.ts made async);
- * TO BE REPLACED by that interface when it lands.
- */
-export interface AsyncStateBackend {
-  readonly kind: string;
-  readonly label: string;
-  latest(): Promise<StoreState>;
-  latestSeq(): Promise<number>;
-  latestSeqNow?(): number | null;
-  read(seq: number): Promise<StoreState | null>;
-  commit(next: StoreState): Promise<boolean>;
-  list(): Promise<number[]>;
-  prune(keepFrom: number): Promise<void>;
-  setAside(seq: number): Promise<string>;
-}
+import type { StateBackend, StoreState } from './state-backend.js';
 
 export interface PgStateOptions {
   /** postgresql://user[:password]@host:port/database; absent: the PG* variables. */
@@ -63,7 +46,7 @@ function passwordOf(url: string | undefined): string | undefined {
   try { const p = new URL(url).password; return p ? decodeURIComponent(p) : undefined; } catch { return undefined; }
 }
 
-export class PgStateBackend implements AsyncStateBackend {
+export class PgStateBackend implements StateBackend {
   readonly kind = 'postgresql';
   readonly label: string;
   private readonly pool: pg.Pool;

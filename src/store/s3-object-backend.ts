@@ -32,26 +32,8 @@ import { BazaarError } from '../errors.js';
 import { engineError } from './engine-error.js';
 import { isObjectId } from './layout.js';
 import type { ObjectId } from './layout.js';
-import type { ListedObject, StagedObject, WriteSlot } from './object-backend.js';
+import type { ListedObject, ObjectBackend, StagedObject, WriteSlot } from './object-backend.js';
 import { TaskPool } from './task-pool.js';
-
-/**
- * The async ObjectBackend the lead is introducing on main (object-backend.ts made async,
- * `locate` gone); TO BE REPLACED by that interface when it lands.
- */
-export interface AsyncObjectBackend {
-  readonly kind: string;
-  readonly label: string;
-  has(id: ObjectId): Promise<boolean>;
-  readWhole(id: ObjectId): Promise<Buffer | null>;
-  readStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null>;
-  storedSize(id: ObjectId): Promise<number | null>;
-  createSlot(options?: { loose?: boolean }): Promise<WriteSlot>;
-  commit(staged: readonly StagedObject[]): Promise<boolean>;
-  discard(staged: readonly StagedObject[]): Promise<void>;
-  deleteAll(ids: readonly ObjectId[]): Promise<void>;
-  list(): AsyncIterable<ListedObject>;
-}
 
 export interface S3ObjectOptions {
   bucket: string;
@@ -190,7 +172,7 @@ class S3Slot implements WriteSlot {
   }
 }
 
-export class S3ObjectBackend implements AsyncObjectBackend {
+export class S3ObjectBackend implements ObjectBackend {
   readonly kind = 's3';
   readonly label: string;
   readonly bucket: string;

@@ -5,24 +5,24 @@
  * could. The backend keeps encoded bytes under ids and never hashes; the ObjectStore over
  * it verifies, so damage and absence are checked through one as the store reads them.
  */
-import type { Test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BazaarError } from '../../src/errors.js';
 import { objectIdOf } from '../../src/store/layout.js';
 import type { ObjectId } from '../../src/store/layout.js';
 import type { ObjectBackend, StagedObject } from '../../src/store/object-backend.js';
 import { ObjectStore } from '../../src/store/objects.js';
+import type { Register } from './state-backend.js';
 
 export interface ObjectBackendUnderTest {
   backend: ObjectBackend;
   /** Changes one byte of the stored bytes of `id` (a flipped bit on disk). */
-  damage(id: ObjectId): void;
+  damage(id: ObjectId): void | Promise<void>;
 }
 
 /** Encoded bytes as a test writes them: the backend stores whatever it is given. */
-const bytes = (text: string, size = text.length): Buffer => Buffer.from(text.repeat(Math.ceil(size / text.length)).slice(0, size));
+export const bytes = (text: string, size = text.length): Buffer => Buffer.from(text.repeat(Math.ceil(size / text.length)).slice(0, size));
 
-async function written(backend: ObjectBackend, data: Buffer, options: { chunks?: number; loose?: boolean } = {}): Promise<StagedObject> {
+export async function written(backend: ObjectBackend, data: Buffer, options: { chunks?: number; loose?: boolean } = {}): Promise<StagedObject> {
   const slot = await backend.createSlot(options.loose ? { loose: true } : {});
   if (options.chunks === undefined) slot.writeWhole(data);
   else {
@@ -33,7 +33,14 @@ async function written(backend: ObjectBackend, data: Buffer, options: { chunks?:
   return { id: objectIdOf(data), slot: slot.token, size: data.length };
 }
 
-async function streamed(backend: ObjectBackend, id: ObjectId): Promise<Buffer | null> {
+/** Writes and commits `data` straight to the backend. */
+export async function put(backend: ObjectBackend, data: Buffer, options: { chunks?: number; loose?: boolean } = {}): Promise<ObjectId> {
+  const s = await written(backend, data, options);
+  await backend.commit([s]);
+  return s.id;
+}
+
+export async function streamed(backend: ObjectBackend, id: ObjectId): Promise<Buffer | null> {
   const s = await backend.readStream(id);
   if (s === null) return null;
   const parts: Buffer[] = [];
@@ -41,9 +48,9 @@ async function streamed(backend: ObjectBackend, id: ObjectId): Promise<Buffer | 
   return Buffer.concat(parts);
 }
 
-async function listed(backend: ObjectBackend): Promise<string[]> {
+export async function listed(backend: ObjectBackend): Promise<string[]> {
   const out: string[] = [];
-  for await (const e of (await backend.list())) out.push('id' in e ? e.id : JSON.stringify(e));
+  for await (const e of backend.list()) out.push('id' in e ? e.id : JSON.stringify(e));
   return out.sort();
 }
 
@@ -56,7 +63,7 @@ async function rejects(p: Promise<unknown>, code: string): Promise<void> {
   assert.unreachable(`expected ${code}`);
 }
 
-export function run(suite: Test, name: string, factory: () => Promise<ObjectBackendUnderTest>): void {
+export function run(suite: Register, name: string, factory: () => Promise<ObjectBackendUnderTest>): void {
   suite(`${name}: a written object is invisible until its commit, then read whole, streamed and sized as written`, async () => {
     const { backend } = await factory();
     assert.type(backend.kind, 'string');
@@ -66,27 +73,27 @@ export function run(suite: Test, name: string, factory: () => Promise<ObjectBack
     const loose = bytes('a small object a repair writes loose ', 500);
     const staged = [await written(backend, small), await written(backend, large, { chunks: 7 }), await written(backend, loose, { loose: true })];
     for (const s of staged) {
-      assert.is((await backend.has(s.id)), false, 'not visible before its commit');
-      assert.is((await backend.readWhole(s.id)), null);
-      assert.is((await backend.storedSize(s.id)), null);
+      assert.is(await backend.has(s.id), false, 'not visible before its commit');
+      assert.is(await backend.readWhole(s.id), null);
+      assert.is(await backend.storedSize(s.id), null);
     }
     assert.equal(await listed(backend), [], 'nothing listed before the commit');
     assert.type(await backend.commit(staged), 'boolean');
     for (const [s, data] of [[staged[0], small], [staged[1], large], [staged[2], loose]] as const) {
-      assert.ok((await backend.has(s.id)));
+      assert.ok(await backend.has(s.id));
       assert.ok((await backend.readWhole(s.id))?.equals(data), 'read whole as written');
       assert.ok((await streamed(backend, s.id))?.equals(data), 'streamed as written');
-      assert.is((await backend.storedSize(s.id)), data.length);
+      assert.is(await backend.storedSize(s.id), data.length);
     }
   });
 
   suite(`${name}: a missing id is absent everywhere, and a typed error when read`, async () => {
     const { backend } = await factory();
     const id = objectIdOf(Buffer.from('never written'));
-    assert.is((await backend.has(id)), false);
-    assert.is((await backend.readWhole(id)), null);
+    assert.is(await backend.has(id), false);
+    assert.is(await backend.readWhole(id), null);
     assert.is(await backend.readStream(id), null);
-    assert.is((await backend.storedSize(id)), null);
+    assert.is(await backend.storedSize(id), null);
     const objects = new ObjectStore(backend);
     await rejects(objects.readBytes(id), 'ERR_STORE_OBJECT_NOT_FOUND');
     assert.is(await objects.check(id), 'missing');
@@ -100,7 +107,7 @@ export function run(suite: Test, name: string, factory: () => Promise<ObjectBack
     const slot = await backend.createSlot();
     await slot.append(bytes('aborted ', 100));
     await slot.abort();
-    for (const id of [a.id, b.id, objectIdOf(bytes('aborted ', 100))]) assert.is((await backend.has(id)), false);
+    for (const id of [a.id, b.id, objectIdOf(bytes('aborted ', 100))]) assert.is(await backend.has(id), false);
     assert.equal(await listed(backend), []);
   });
 
@@ -136,8 +143,8 @@ export function run(suite: Test, name: string, factory: () => Promise<ObjectBack
     const small = await objects.put(Buffer.from('an object to damage\n'.repeat(20)));
     const large = await objects.put(bytes('a large object to damage ', 2_500_000));
     for (const id of [small, large]) {
-      damage(id);
-      assert.ok((await backend.has(id)), 'a damaged object is still there');
+      await damage(id);
+      assert.ok(await backend.has(id), 'a damaged object is still there');
       await rejects(objects.readBytes(id), 'ERR_STORE_OBJECT_CORRUPT');
       assert.match(String(await objects.check(id)), /./, 'check says what is wrong');
     }
@@ -176,7 +183,7 @@ export function run(suite: Test, name: string, factory: () => Promise<ObjectBack
     for (let i = 0; i < 6; i++) ids.push(await objects.put(Buffer.from(`object ${i}\n`.repeat(i === 5 ? 40_000 : 3))));
     await backend.deleteAll([ids[1], ids[3], ids[5], objectIdOf(Buffer.from('never there'))]);
     assert.equal(await listed(backend), [ids[0], ids[2], ids[4]].sort());
-    for (const i of [1, 3, 5]) assert.is((await backend.has(ids[i])), false);
+    for (const i of [1, 3, 5]) assert.is(await backend.has(ids[i]), false);
     for (const i of [0, 2, 4]) assert.ok((await objects.readBytes(ids[i])).equals(Buffer.from(`object ${i}\n`.repeat(3))));
   });
 

@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { BazaarError } from '../../src/errors.js';
 import { PgStateBackend } from '../../src/store/pg-state-backend.js';
 import type { StoreState } from '../../src/store/state-backend.js';
-import { run } from '../contracts/async-state-backend.js';
+import { run } from '../contracts/state-backend.js';
 import { postgres, testWithEngine } from '../helpers/engines.js';
 
 const t = suite('PgStateBackend (PostgreSQL)');

@@ -13,7 +13,7 @@ import { objectIdOf } from '../../src/store/layout.js';
 import type { ObjectId } from '../../src/store/layout.js';
 import { S3ObjectBackend } from '../../src/store/s3-object-backend.js';
 import type { S3ObjectOptions } from '../../src/store/s3-object-backend.js';
-import { bytes, listed, put, run, streamed, written } from '../contracts/async-object-backend.js';
+import { bytes, listed, put, run, streamed, written } from '../contracts/object-backend.js';
 import { cephGateway, testWithEngine } from '../helpers/engines.js';
 
 const t = suite('S3ObjectBackend (Ceph RADOS Gateway)');
