@@ -33,8 +33,17 @@ export class PackagePolicy implements Brancher {
     void trailLength;
   }
 
+  // Indexed loops and no callbacks here and in rules.ts and sat/: these run before V8 has
+  // optimised them (a process solves its first jobs in the interpreter), where an iterator
+  // or a closure per element costs several times the plain loop.
   private satisfied(s: CdclSolver, ci: number): boolean {
-    for (const l of s.clauses[ci]) if (s.litValue(l) === 1) return true;
+    const c = s.clauses[ci];
+    const value = s.value;
+    for (let k = 0; k < c.length; k++) {
+      const l = c[k];
+      const v = value[l >> 1];
+      if ((l & 1 ? -v : v) === 1) return true;
+    }
     return false;
   }
 
@@ -46,12 +55,15 @@ export class PackagePolicy implements Brancher {
   private choose(s: CdclSolver, ci: number, head: number): number {
     const c = this.problem.clauses[ci];
     const { installedVars, replacesInstalled } = this.problem;
+    const anyInstalled = installedVars.size > 0;
+    const value = s.value;
     let firstPos = -1;
     let update = -1;
     for (let k = 0; k < c.length; k++) {
       const l = c[k];
-      if (l === head || s.litValue(l) !== 0) continue;
+      if (l === head || value[l >> 1] !== 0) continue;
       if (l & 1) return l;
+      if (!anyInstalled) { if (firstPos < 0) firstPos = l; continue; }
       if (installedVars.has(l >> 1)) return l;
       if (update < 0 && replacesInstalled.has(l >> 1)) update = l;
       if (firstPos < 0) firstPos = l;
@@ -61,10 +73,13 @@ export class PackagePolicy implements Brancher {
 
   pick(s: CdclSolver): number {
     const pb = this.problem;
-    for (const ci of pb.jobClauses) {
+    const jobs = pb.jobClauses;
+    for (let j = 0; j < jobs.length; j++) {
+      const ci = jobs[j];
       if (!this.satisfied(s, ci)) { const l = this.choose(s, ci, -1); if (l >= 0) return l; }
     }
-    for (const group of pb.upgradeTo) {
+    for (let g = 0; g < pb.upgradeTo.length; g++) {
+      const group = pb.upgradeTo[g];
       if (group.some((v) => s.value[v] === 1)) continue;
       const v = group.find((x) => s.value[x] === 0);
       if (v !== undefined) return pos(v);
@@ -83,8 +98,9 @@ export class PackagePolicy implements Brancher {
     }
     // installed packages are kept only now, so a requirement above could still pick an
     // update of one of them instead of a new package (libsolv's choice rules)
-    for (const v of pb.keep) if (s.value[v] === 0) return pos(v);
-    for (const ci of pb.freeClauses) {
+    for (let k = 0; k < pb.keep.length; k++) if (s.value[pb.keep[k]] === 0) return pos(pb.keep[k]);
+    for (let k = 0; k < pb.freeClauses.length; k++) {
+      const ci = pb.freeClauses[k];
       if (!this.satisfied(s, ci)) { const l = this.choose(s, ci, -1); if (l >= 0) return l; }
     }
     while (this.free < s.nVars) {

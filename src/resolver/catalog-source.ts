@@ -14,7 +14,7 @@
 import { statSync } from 'node:fs';
 import { BazaarError } from '../errors.js';
 import { compareBuilds } from '../policy/index.js';
-import type { OrderOptions } from '../policy/index.js';
+import type { Build, OrderOptions } from '../policy/index.js';
 import { nevraKey } from '../rpm/index.js';
 import type { BranchView, ObjectId, Store } from '../store/index.js';
 import { buildOfPath, channelBranch, channelSettings, channelUpstream, orderOf, universeCacheDir } from '../store/index.js';
@@ -26,12 +26,13 @@ import type { PackageRecord, PackageSource } from './source.js';
 /** How far back a cached ancestor is looked for before reading the whole channel. */
 const ANCESTOR_SEARCH = 64;
 
+/** What compareBuilds reads of a record, field by field: a cached record's fields are getters, which a spread drops. */
+function buildOf(r: PackageRecord): Build {
+  return { name: r.name, epoch: r.epoch, version: r.version, release: r.release, arch: r.arch, id: r.buildId ?? '', disttag: r.disttag ?? null, buildtime: r.buildtime ?? null };
+}
+
 function orderedBy(order: OrderOptions): (a: PackageRecord, b: PackageRecord) => number {
-  return (a, b) => compareBuilds(
-    { ...a, id: a.buildId ?? '', disttag: a.disttag ?? null, buildtime: a.buildtime ?? null },
-    { ...b, id: b.buildId ?? '', disttag: b.disttag ?? null, buildtime: b.buildtime ?? null },
-    order,
-  );
+  return (a, b) => compareBuilds(buildOf(a), buildOf(b), order);
 }
 
 /** A store build (its build record's id) as the resolver sees it; null for a source package. */

@@ -12,7 +12,6 @@ export { setProblems, type SetProblem } from './consistency.js';
 export { explainCause, explainProblem, renderProblem } from './explain.js';
 export { installOrder } from './order.js';
 export { parseInstalled, readInstalled } from './installed.js';
-export { warmUp } from './warm-up.js';
 export { saveUniverseCache, loadUniverseCache } from './universe-cache.js';
 export { channelSource, recordOf } from './catalog-source.js';
 export { decodeRecordLines, encodeRecordLines } from './record-lines.js';

@@ -12,21 +12,40 @@ import type { Dependency } from '../rpm/index.js';
 import { BazaarError } from '../errors.js';
 import { evrInRange } from './overlap.js';
 import type { Pool } from './provides-index.js';
+import type { PackageRecord } from './source.js';
 import { richAtoms, type RichNode } from '../rpm/index.js';
 
 /** Upper bound on clauses one rich dependency may expand to (distribution of `or`). */
 const MAX_RICH_CLAUSES = 4096;
 
-export interface ReqEntry {
-  dep: Dependency;
-  /** plain: providers, best first; rich: every package an atom names */
-  providers: number[];
-  /** rich: clauses in signed-literal form; null for a plain requirement */
-  cnf: number[][] | null;
+type DepList = 'requires' | 'conflicts' | 'obsoletes';
+
+/**
+ * One requirement's (or conflict's) answer. The dependency itself is read from the record
+ * only when asked (explanations): the solver needs the integers, and a warm start would
+ * otherwise decode every dependency string of every package a job touches. One class for
+ * computed and prebuilt answers, so rules.ts sees one shape.
+ */
+export class ReqEntry {
+  constructor(
+    private readonly record: PackageRecord,
+    private readonly list: DepList,
+    private readonly k: number,
+    /** plain: providers, best first; rich: every package an atom names */
+    readonly providers: number[],
+    /** rich: clauses in signed-literal form; null for a plain requirement */
+    readonly cnf: number[][] | null,
+  ) {}
+
+  get dep(): Dependency { return this.record[this.list][this.k]; }
 }
 
-export interface ConEntry { dep: Dependency; providers: number[]; cnf: number[][] | null }
-export interface ObsEntry { dep: Dependency; matches: number[] }
+export type ConEntry = ReqEntry;
+
+export class ObsEntry {
+  constructor(private readonly record: PackageRecord, private readonly k: number, readonly matches: number[]) {}
+  get dep(): Dependency { return this.record.obsoletes[this.k]; }
+}
 
 export interface PackageDeps {
   /** indexed like record.requires; null for rpmlib() and self-satisfied requirements */
@@ -50,29 +69,27 @@ function computeDeps(pool: Pool, id: number): PackageDeps {
   const p = pool.packages[id];
   const r = p.record;
   const reachSet = new Set<number>();
-  const req: Array<ReqEntry | null> = r.requires.map((d) => {
+  const req: Array<ReqEntry | null> = r.requires.map((d, k) => {
     if (d.name.startsWith('rpmlib(')) return null;
     const rich = pool.rich(d);
     if (rich) {
       const providers = [...new Set(richAtoms(rich).flatMap((a) => pool.whatProvides(a)))];
       providers.forEach((x) => reachSet.add(x));
       const cnf = richCnf(pool, rich, false, -1).filter((c) => !c.includes(id + 1));
-      return cnf.length ? { dep: d, providers, cnf } : null;
+      return cnf.length ? new ReqEntry(r, 'requires', k, providers, cnf) : null;
     }
     const providers = pool.preferredProviders(d);
     if (providers.includes(id)) return null;
     providers.forEach((x) => reachSet.add(x));
-    return { dep: d, providers, cnf: null };
+    return new ReqEntry(r, 'requires', k, providers, null);
   });
-  const con: ConEntry[] = r.conflicts.map((d) => {
+  const con: ConEntry[] = r.conflicts.map((d, k) => {
     const rich = pool.rich(d);
-    if (rich) return { dep: d, providers: [], cnf: richCnf(pool, rich, true, id) };
-    return { dep: d, providers: pool.whatProvides(d).filter((q) => q !== id), cnf: null };
+    if (rich) return new ReqEntry(r, 'conflicts', k, [], richCnf(pool, rich, true, id));
+    return new ReqEntry(r, 'conflicts', k, pool.whatProvides(d).filter((q) => q !== id), null);
   });
-  const obs: ObsEntry[] = r.obsoletes.map((d) => ({
-    dep: d,
-    matches: (pool.byName.get(d.name) ?? []).filter((q) => q !== id && pool.packages[q].name !== p.name && evrInRange(pool.packages[q].evr, d.flags, d.evr)),
-  }));
+  const obs: ObsEntry[] = r.obsoletes.map((d, k) => new ObsEntry(r, k,
+    (pool.byName.get(d.name) ?? []).filter((q) => q !== id && pool.packages[q].name !== p.name && evrInRange(pool.packages[q].evr, d.flags, d.evr))));
   return { req, con, obs, reach: [...reachSet] };
 }
 
@@ -158,29 +175,27 @@ export function decodePackageDeps(ints: Int32Array, at: number, pool: Pool, id: 
   const r = pool.packages[id].record;
   let i = at;
   const list = (): number[] => { const n = ints[i++]; const xs = new Array<number>(n); for (let k = 0; k < n; k++) xs[k] = ints[i++]; return xs; };
-  // built directly, not by spreading a { providers, cnf } object: the same shape as
-  // computeDeps' entries (rules.ts reads both) and no intermediate object
-  const entry = (dep: Dependency): ReqEntry => {
-    if (ints[i] !== -2) return { dep, providers: list(), cnf: null };
+  const entry = (kind: DepList, k: number): ReqEntry => {
+    if (ints[i] !== -2) return new ReqEntry(r, kind, k, list(), null);
     i++;
     const providers = list();
     const nc = ints[i++];
     const cnf: number[][] = new Array(nc);
-    for (let k = 0; k < nc; k++) cnf[k] = list();
-    return { dep, providers, cnf };
+    for (let c = 0; c < nc; c++) cnf[c] = list();
+    return new ReqEntry(r, kind, k, providers, cnf);
   };
+  // the record's lists are not read here (see ReqEntry): only the integers
   const nReq = ints[i++];
   const req: Array<ReqEntry | null> = new Array(nReq);
-  const requires = r.requires;
   for (let k = 0; k < nReq; k++) {
     if (ints[i] === -1) { i++; req[k] = null; continue; }
-    req[k] = entry(requires[k]);
+    req[k] = entry('requires', k);
   }
   const nCon = ints[i++];
   const con: ConEntry[] = new Array(nCon);
-  for (let k = 0; k < nCon; k++) con[k] = entry(r.conflicts[k]);
+  for (let k = 0; k < nCon; k++) con[k] = entry('conflicts', k);
   const nObs = ints[i++];
   const obs: ObsEntry[] = new Array(nObs);
-  for (let k = 0; k < nObs; k++) obs[k] = { dep: r.obsoletes[k], matches: list() };
+  for (let k = 0; k < nObs; k++) obs[k] = new ObsEntry(r, k, list());
   return { req, con, obs, reach: list() };
 }

@@ -25,6 +25,17 @@ export interface PoolPackage {
   group: number[];
 }
 
+/** A PoolPackage whose EVR is made on first use: a warm start reads few of them. */
+class PackageEntry implements PoolPackage {
+  installed = false;
+  private evrMemo: Evr | null = null;
+  constructor(readonly id: number, readonly record: PackageRecord, readonly name: string, readonly arch: string, readonly archScore: number, readonly group: number[]) {}
+  get evr(): Evr {
+    const r = this.record;
+    return this.evrMemo ??= { epoch: r.epoch, version: r.version, release: r.release };
+  }
+}
+
 /** The (empty, never written) group of packages that cannot be installed here. */
 const NO_GROUP: number[] = [];
 
@@ -79,13 +90,12 @@ export class Pool {
         if (known !== undefined) { this.markInstalled(known); return; }
       }
       const id = this.packages.length;
-      const evr: Evr = { epoch: r.epoch, version: r.version, release: r.release };
       const archScore = installed ? Math.max(1, score(r.arch)) : score(r.arch);
       let group = archScore === 0 ? NO_GROUP : this.byName.get(r.name);
       const first = !group;
       // sized for the usual single build: an empty array grows to 17 slots on its first push
       if (!group) this.byName.set(r.name, (group = [id]));
-      const p: PoolPackage = { id, record: r, name: r.name, evr, arch: r.arch, archScore, installed: false, group };
+      const p: PoolPackage = new PackageEntry(id, r, r.name, r.arch, archScore, group);
       this.packages.push(p);
       if (installed) { this.markInstalled(id); seen?.set(formatNevraWithEpoch(r), id); }
       if (archScore === 0) {

@@ -114,10 +114,17 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
   const extra: ConstraintClause[] = (options.constraints ?? []).flatMap((g) => g.generate(pool));
   for (const c of extra) for (const l of c.anyOf) want(l.pkg);
 
-  // closure: every provider of every requirement of every reachable package
+  // closure: every provider of every requirement of every reachable package (want, inlined:
+  // the loop every job runs first, before V8 has optimised anything; see branching.ts)
   for (let qi = 0; qi < pkgOf.length; qi++) {
     const reach = pool.deps(pkgOf[qi]).reach;
-    for (let k = 0; k < reach.length; k++) want(reach[k]);
+    for (let k = 0; k < reach.length; k++) {
+      const id = reach[k];
+      if (stamps[id] === stamp) continue;
+      stamps[id] = stamp;
+      vars[id] = pkgOf.length;
+      pkgOf.push(id);
+    }
   }
 
   const n = pkgOf.length;
@@ -162,7 +169,8 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
       const lits = new Array<number>(ps.length + 1);
       lits[0] = head;
       for (let i = 0; i < ps.length; i++) lits[i + 1] = vars[ps[i]] << 1;
-      add(lits, K.Req, id, k, 0);
+      clauses.push(lits);
+      origin.push(K.Req, id, k, 0);
     }
     reqEnd[v] = clauses.length;
     for (let k = 0; k < d.con.length; k++) {
@@ -175,10 +183,12 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
         }
         continue;
       }
-      for (const q of e.providers) if (has(q)) add([head, nlit(q)], K.Con, id, k, q);
+      const ps = e.providers;
+      for (let i = 0; i < ps.length; i++) { const q = ps[i]; if (stamps[q] === stamp) add([head, nlit(q)], K.Con, id, k, q); }
     }
     for (let k = 0; k < d.obs.length; k++) {
-      for (const q of d.obs[k].matches) if (has(q)) add([head, nlit(q)], K.Obs, id, k, q);
+      const ms = d.obs[k].matches;
+      for (let i = 0; i < ms.length; i++) { const q = ms[i]; if (stamps[q] === stamp) add([head, nlit(q)], K.Obs, id, k, q); }
     }
   }
 

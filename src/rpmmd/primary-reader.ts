@@ -2,13 +2,15 @@
  * Streaming reader of rpm-md `primary.xml` (plain, gz, zst, xz, bz2: sniffed from the
  * magic bytes, decoded by compress/decompress-stream.ts).
  *
- * The scanner walks `<` to `>` with indexOf and reads only the attributes it needs,
- * because allocation (regex matches, attribute objects) was most of the parse time.
+ * The scanner walks the decompressed bytes `<` to `>` and makes a string only for a
+ * value it keeps (a name, a version, a new dependency): decoding the whole document to
+ * strings, and the garbage that made, was most of the parse time. A dependency entry
+ * seen before is found by a hash of its bytes (EntryTable).
  *
  * A purpose-built scanner instead of a general XML parser: primary.xml is
  * machine-written (createrepo_c, libsolv, our own server), has no CDATA, no DTD and no
  * raw `<` in text, and we need a dozen tags out of it. Complete `<package>` blocks are
- * cut from the decompressed bytes as they stream, then decoded and scanned, so
+ * cut from the decompressed bytes as they stream and scanned, so
  * memory holds one chunk plus the records, never the whole document, and no parser
  * dependency is added (see docs/resolver.md#design).
  */
@@ -16,89 +18,200 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { isAscii } from 'node:buffer';
 import { formatEvr } from '../rpm/index.js';
 import type { Dependency, DependencyFlags } from '../rpm/index.js';
 import { decompressStream, sniffCompression } from '../compress/index.js';
 import { BazaarError, isErrno } from '../errors.js';
 import type { PackageRecord } from '../resolver/index.js';
-import { decodeXmlText, ownString } from './xml-text.js';
+import { decodeXmlText } from './xml-text.js';
 
 const PACKAGE_END = Buffer.from('</package>');
-/**
- * Bytes decoded to one string at a time: small enough for V8's young generation. A
- * string of a whole 1 MiB chunk goes to the large-object space, fresh memory each time.
- */
-const PIECE = 48 << 10;
 const FLAGS: Record<string, DependencyFlags> = { EQ: '=', LT: '<', GT: '>', LE: '<=', GE: '>=' };
-type DepSection = 'provides' | 'requires' | 'conflicts' | 'obsoletes';
-const SECTIONS: Record<string, DepSection | null> = {
-  'rpm:provides': 'provides', 'rpm:requires': 'requires', 'rpm:conflicts': 'conflicts', 'rpm:obsoletes': 'obsoletes',
+const LT = 0x3c;
+const GT = 0x3e;
+const SLASH = 0x2f;
+const QUOT = 0x22;
+const APOS = 0x27;
+const AMP = 0x26;
+const EQUALS = 0x3d;
+
+/** Buffer's own decoders, without toString's argument handling: one call per value read. */
+interface Slices { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string }
+
+const enum Tag { Other, Entry, Package, Name, Arch, Version, Location, Format, File, Checksum, Size, Provides, Requires, Conflicts, Obsoletes, Weak }
+/** The tags this reader acts on, most frequent first; any other tag is Tag.Other. */
+const TAGS: Array<[Uint8Array, Tag]> = ([
+  ['rpm:entry', Tag.Entry], ['package', Tag.Package], ['name', Tag.Name], ['arch', Tag.Arch], ['version', Tag.Version],
+  ['location', Tag.Location], ['format', Tag.Format], ['file', Tag.File],
+  ['rpm:provides', Tag.Provides], ['rpm:requires', Tag.Requires], ['rpm:conflicts', Tag.Conflicts], ['rpm:obsoletes', Tag.Obsoletes],
   // weak dependencies are read past: the resolver ignores them, as `solve_libsolv.py` does.
-  'rpm:recommends': null, 'rpm:suggests': null, 'rpm:supplements': null, 'rpm:enhances': null,
-};
+  ['rpm:recommends', Tag.Weak], ['rpm:suggests', Tag.Weak], ['rpm:supplements', Tag.Weak], ['rpm:enhances', Tag.Weak],
+  ['checksum', Tag.Checksum], ['size', Tag.Size],
+] as Array<[string, Tag]>).map(([t, k]) => [Buffer.from(t), k]);
 
-/** Index of the `>` closing the tag opened at `lt`, skipping `>` inside quoted values. */
-function tagEnd(text: string, lt: number): number {
-  let gt = text.indexOf('>', lt);
-  for (; ;) {
-    if (gt < 0) return -1;
-    const q = text.indexOf('"', lt);
-    if (q < 0 || q > gt) return gt;
-    // count quotes between lt and gt: odd means the > is inside a value
-    let n = 0;
-    for (let k = text.indexOf('"', lt); k >= 0 && k < gt; k = text.indexOf('"', k + 1)) n++;
-    if (n % 2 === 0) return gt;
-    gt = text.indexOf('>', gt + 1);
-  }
-}
+/** TAGS by name length: a tag is compared with the few names of its length only. */
+const BY_LENGTH: Array<Array<[Uint8Array, Tag]>> = [];
+for (const t of TAGS) (BY_LENGTH[t[0].length] ??= []).push(t);
 
-/** End of the tag name starting at `from` (before `to`, the tag's `>`). */
-function nameEnd(text: string, from: number, to: number): number {
-  let ne = from;
-  while (ne < to) {
-    const c = text.charCodeAt(ne);
-    if (c === 0x20 || c === 0x2f || c === 0x0a || c === 0x09 || c === 0x0d) break;
-    ne++;
-  }
-  return ne;
-}
-
-/** The tags this reader acts on, most frequent first; any other tag is ''. */
-const TAGS = ['rpm:entry', 'package', 'name', 'arch', 'version', 'location', 'format', 'file', ...Object.keys(SECTIONS), 'checksum', 'size'];
-
-/**
- * The tag named by text[from, to) as one of TAGS, without slicing: a new string per tag
- * (millions of them) was a good part of the garbage collected during a parse.
- */
-function tagName(text: string, from: number, to: number): string {
+/** The tag named by b[from, to), compared as bytes: no string is made for a tag name. */
+function tagOf(b: Uint8Array, from: number, to: number): Tag {
   const len = to - from;
-  for (const t of TAGS) if (t.length === len && text.startsWith(t, from)) return t;
-  return '';
+  const list = BY_LENGTH[len];
+  if (list === undefined) return Tag.Other;
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i][0];
+    let k = 0;
+    while (k < len && b[from + k] === t[k]) k++;
+    if (k === len) return list[i][1];
+  }
+  return Tag.Other;
 }
 
-/**
- * Reads the attributes of the tag text between `from` and `to` in one pass into `out`
- * (a reused object: only the keys this reader asks for matter, and each call resets them).
- */
-const ATTRS = { name: '', flags: '', epoch: '', ver: '', rel: '', pre: '', href: '', type: '', package: '' };
-type AttrName = keyof typeof ATTRS;
-function readAttrs(text: string, from: number, to: number): typeof ATTRS {
-  const out = ATTRS;
-  out.name = ''; out.flags = ''; out.epoch = ''; out.ver = ''; out.rel = ''; out.pre = ''; out.href = ''; out.type = ''; out.package = '';
+const COMMENT = Buffer.from('<!--');
+const CDATA = Buffer.from('<![CDATA[');
+function startsAt(b: Uint8Array, word: Uint8Array, at: number): boolean {
+  let k = 0;
+  while (k < word.length && b[at + k] === word[k]) k++;
+  return k === word.length;
+}
+
+/** End of the tag name starting at `from`. */
+function nameEnd(b: Uint8Array, from: number): number {
+  let k = from;
+  for (; k < b.length; k++) {
+    const c = b[k];
+    if (c === 0x20 || c === SLASH || c === GT || c === 0x0a || c === 0x09 || c === 0x0d) break;
+  }
+  return k;
+}
+
+/** Index of the `>` closing a tag whose attributes start at `from`, skipping `>` inside quoted values; -1 when absent. */
+function tagEnd(b: Uint8Array, from: number): number {
+  let quote = 0;
+  for (let k = from; k < b.length; k++) {
+    const c = b[k];
+    if (quote !== 0) { if (c === quote) quote = 0; } else if (c === GT) return k; else if (c === QUOT || c === APOS) quote = c;
+  }
+  return -1;
+}
+
+/** tagEnd that also hashes the bytes it passes (FNV-1a) into `entryHash`: one pass over an entry. */
+let entryHash = 0;
+function tagEndHashed(b: Uint8Array, from: number): number {
+  let quote = 0;
+  let h = 0x811c9dc5;
+  for (let k = from; k < b.length; k++) {
+    const c = b[k];
+    if (quote !== 0) { if (c === quote) quote = 0; } else if (c === GT) { entryHash = h >>> 0; return k; } else if (c === QUOT || c === APOS) quote = c;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return -1;
+}
+
+/** Text of b[from, to): latin1 when ASCII (most values, and cheaper), else UTF-8; entities decoded. */
+function textOf(b: Uint8Array, from: number, to: number): string {
+  let high = false;
+  let amp = false;
+  for (let k = from; k < to; k++) { const c = b[k]; if (c >= 0x80) high = true; else if (c === AMP) amp = true; }
+  const s = b as unknown as Slices;
+  const x = high ? s.utf8Slice(from, to) : s.latin1Slice(from, to);
+  return amp ? decodeXmlText(x) : x;
+}
+
+/** The attributes this reader reads, as slots of `attrAt` (start, end of the value). */
+const enum A { Name, Flags, Epoch, Ver, Rel, Pre, Href, Type, Package }
+const ATTR_NAMES: Array<[Uint8Array, A]> = ([['name', A.Name], ['flags', A.Flags], ['epoch', A.Epoch], ['ver', A.Ver], ['rel', A.Rel],
+['pre', A.Pre], ['href', A.Href], ['type', A.Type], ['package', A.Package]] as Array<[string, A]>).map(([t, k]) => [Buffer.from(t), k]);
+const attrAt = new Int32Array(2 * ATTR_NAMES.length);
+
+function isSpace(c: number): boolean { return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d; }
+
+/** Finds the attributes of the tag text b[from, to) (reused slots: one tag at a time). */
+function readAttrs(b: Uint8Array, from: number, to: number): void {
+  attrAt.fill(-1);
   let k = from;
   while (k < to) {
-    const eq = text.indexOf('=', k);
-    if (eq < 0 || eq >= to) break;
-    const key = text.slice(k, eq).trim();
-    const quote = text.charCodeAt(eq + 1);
-    if (quote !== 0x22 && quote !== 0x27) break;
-    const end = text.indexOf(quote === 0x22 ? '"' : "'", eq + 2);
-    if (end < 0) break;
-    if (key in out) out[key as AttrName] = decodeXmlText(text.slice(eq + 2, end));
+    let eq = k;
+    while (eq < to && b[eq] !== EQUALS) eq++;
+    if (eq >= to) break;
+    const quote = b[eq + 1];
+    if (quote !== QUOT && quote !== APOS) break;
+    let end = eq + 2;
+    while (end < to && b[end] !== quote) end++;
+    if (end >= to) break;
+    let ks = k;
+    let ke = eq;
+    while (ks < ke && isSpace(b[ks])) ks++;
+    while (ke > ks && isSpace(b[ke - 1])) ke--;
+    for (const [name, slot] of ATTR_NAMES) {
+      if (name.length !== ke - ks) continue;
+      let j = 0;
+      while (j < name.length && b[ks + j] === name[j]) j++;
+      if (j === name.length) { attrAt[2 * slot] = eq + 2; attrAt[2 * slot + 1] = end; break; }
+    }
     k = end + 1;
   }
-  return out;
+}
+
+/** Value of an attribute found by the last readAttrs ('' when absent). */
+function attr(b: Uint8Array, slot: A): string {
+  const s = attrAt[2 * slot];
+  return s < 0 ? '' : textOf(b, s, attrAt[2 * slot + 1]);
+}
+
+/**
+ * Dependencies by the bytes of their entry tag: the same entry ("libc6 >= 2.34") recurs
+ * across thousands of packages, and is looked up by a hash of its bytes, so one shared,
+ * never-mutated Dependency is made per distinct entry and no string per repeat.
+ */
+class EntryTable {
+  private bytes = new Uint8Array(1 << 16);
+  private used = 0;
+  private slots = new Int32Array(1 << 12).fill(-1);
+  private readonly starts: number[] = [];
+  private readonly lengths: number[] = [];
+  private readonly hashes: number[] = [];
+  private readonly deps: Dependency[] = [];
+
+  find(b: Uint8Array, from: number, to: number, h: number): Dependency | undefined {
+    const mask = this.slots.length - 1;
+    const len = to - from;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const e = this.slots[i];
+      if (e < 0) return undefined;
+      if (this.hashes[e] !== h || this.lengths[e] !== len) continue;
+      const s = this.starts[e];
+      let k = 0;
+      while (k < len && this.bytes[s + k] === b[from + k]) k++;
+      if (k === len) return this.deps[e];
+    }
+  }
+
+  add(b: Uint8Array, from: number, to: number, h: number, dep: Dependency): void {
+    const len = to - from;
+    if (this.used + len > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(2 * this.bytes.length, this.used + len));
+      grown.set(this.bytes.subarray(0, this.used));
+      this.bytes = grown;
+    }
+    this.bytes.set(b.subarray(from, to), this.used);
+    const e = this.deps.length;
+    this.starts.push(this.used); this.lengths.push(len); this.hashes.push(h); this.deps.push(dep);
+    this.used += len;
+    if (2 * (e + 1) > this.slots.length) this.rehash(); else this.place(e);
+  }
+
+  private place(e: number): void {
+    const mask = this.slots.length - 1;
+    let i = this.hashes[e] & mask;
+    while (this.slots[i] >= 0) i = (i + 1) & mask;
+    this.slots[i] = e;
+  }
+
+  private rehash(): void {
+    this.slots = new Int32Array(2 * this.slots.length).fill(-1);
+    for (let e = 0; e < this.deps.length; e++) this.place(e);
+  }
 }
 
 /**
@@ -111,109 +224,124 @@ export interface PrimaryPackage extends PackageRecord {
   packageSize?: number;
 }
 
-/** Scans complete `<package>` elements in `text`, calling `emit` for each. */
+/** Scans complete `<package>` elements in the bytes it is given, calling `emit` for each. */
 export class PrimaryScanner {
   private cur: PrimaryPackage | null = null;
   private section: Dependency[] | null = null;
   private inFormat = false;
-  private readonly interned = new Map<string, Dependency>();
+  private readonly entries = new EntryTable();
   count = 0;
 
   constructor(private readonly emit: (p: PrimaryPackage) => void, private readonly checksums = false) {}
 
-  scan(text: string): void {
+  /** Text content after the tag ending at `gt`, up to the next tag. */
+  private static content(b: Uint8Array, gt: number): string {
+    let end = gt + 1;
+    while (end < b.length && b[end] !== LT) end++;
+    return textOf(b, gt + 1, end);
+  }
+
+  scan(b: Buffer): void {
+    const len = b.length;
     let i = 0;
-    const len = text.length;
     while (i < len) {
-      const lt = text.indexOf('<', i);
+      const lt = b.indexOf(LT, i); // native: most bytes are text between tags (descriptions)
       if (lt < 0) break;
-      const c1 = text.charCodeAt(lt + 1);
+      const c1 = b[lt + 1];
       if (c1 === 0x21 /* ! */ || c1 === 0x3f /* ? */) {
         // comment, CDATA or declaration: nothing we read lives there
-        const close = text.startsWith('<!--', lt) ? text.indexOf('-->', lt) + 2 : text.startsWith('<![CDATA[', lt) ? text.indexOf(']]>', lt) + 2 : text.indexOf('>', lt);
+        const close = startsAt(b, COMMENT, lt) ? b.indexOf('-->', lt) + 2 : startsAt(b, CDATA, lt) ? b.indexOf(']]>', lt) + 2 : b.indexOf(GT, lt);
         if (close < 2) break;
         i = close + 1;
         continue;
       }
-      const gt = tagEnd(text, lt);
-      if (gt < 0) break;
-      i = gt + 1;
-      if (c1 === 0x2f /* / */) {
-        const tag = tagName(text, lt + 2, nameEnd(text, lt + 2, gt));
-        if (tag === 'package') this.finish();
-        else if (tag === 'format') this.inFormat = false;
-        else if (tag in SECTIONS) this.section = null;
+      if (c1 === SLASH) {
+        const ne = nameEnd(b, lt + 2);
+        const gt = b.indexOf(GT, ne);
+        if (gt < 0) break;
+        i = gt + 1;
+        const tag = tagOf(b, lt + 2, ne);
+        if (tag === Tag.Package) this.finish();
+        else if (tag === Tag.Format) this.inFormat = false;
+        else if (tag >= Tag.Provides) this.section = null;
         continue;
       }
-      const ne = nameEnd(text, lt + 1, gt);
-      const tag = tagName(text, lt + 1, ne);
-      const selfClosing = text.charCodeAt(gt - 1) === 0x2f;
+      const ne = nameEnd(b, lt + 1);
+      const tag = tagOf(b, lt + 1, ne);
+      const gt = tag === Tag.Entry ? tagEndHashed(b, ne) : tagEnd(b, ne);
+      if (gt < 0) break;
+      i = gt + 1;
+      if (tag === Tag.Other) continue;
+      const selfClosing = b[gt - 1] === SLASH;
+      const attrsEnd = selfClosing ? gt - 1 : gt;
       const cur = this.cur;
       switch (tag) {
-        case 'rpm:entry': {
+        case Tag.Entry: {
           const sec = this.section;
           if (!sec) break;
-          // the same entry text recurs across thousands of packages ("libc6 >= 2.34"):
-          // one shared, never-mutated Dependency per distinct text
-          const key = text.slice(ne, gt);
-          let dep = this.interned.get(key);
+          const h = entryHash;
+          let dep = this.entries.find(b, ne, gt, h);
           if (!dep) {
-            const a = readAttrs(text, ne, selfClosing ? gt - 1 : gt);
-            const name = a.name;
-            const flags = a.flags ? FLAGS[a.flags] ?? '' : '';
-            let evr = '';
-            if (flags !== '') evr = ownString(formatEvr({ epoch: a.epoch || null, version: a.ver, release: a.rel || null }));
-            const pre = a.pre;
+            readAttrs(b, ne, attrsEnd);
+            const name = attr(b, A.Name);
+            const fl = attr(b, A.Flags);
+            const flags = fl && Object.hasOwn(FLAGS, fl) ? FLAGS[fl] : '';
+            const evr = flags === '' ? '' : formatEvr({ epoch: attr(b, A.Epoch) || null, version: attr(b, A.Ver), release: attr(b, A.Rel) || null });
+            const pre = attr(b, A.Pre);
             dep = pre === '1' || pre === 'true' ? { name, flags, evr, pre: true } : { name, flags, evr };
-            this.interned.set(ownString(key), dep); // a slice would keep the whole piece alive
+            this.entries.add(b, ne, gt, h, dep);
           }
           sec.push(dep);
           break;
         }
-        case 'package':
+        case Tag.Package:
           this.cur = { name: '', epoch: 0, version: '', release: '', arch: '', provides: [], requires: [], conflicts: [], obsoletes: [], files: [] };
           this.section = null;
           this.inFormat = false;
           break;
-        case 'name':
-          if (cur && !this.inFormat && !selfClosing) cur.name = decodeXmlText(text.slice(gt + 1, text.indexOf('<', gt)));
+        case Tag.Name:
+          if (cur && !this.inFormat && !selfClosing) cur.name = PrimaryScanner.content(b, gt);
           break;
-        case 'arch':
-          if (cur && !selfClosing) cur.arch = decodeXmlText(text.slice(gt + 1, text.indexOf('<', gt)));
+        case Tag.Arch:
+          if (cur && !selfClosing) cur.arch = PrimaryScanner.content(b, gt);
           break;
-        case 'version':
+        case Tag.Version:
           if (cur) {
-            const a = readAttrs(text, ne, selfClosing ? gt - 1 : gt);
-            cur.epoch = a.epoch ? Number(a.epoch) : 0;
-            cur.version = a.ver;
-            cur.release = a.rel;
+            readAttrs(b, ne, attrsEnd);
+            const epoch = attr(b, A.Epoch);
+            cur.epoch = epoch ? Number(epoch) : 0;
+            cur.version = attr(b, A.Ver);
+            cur.release = attr(b, A.Rel);
           }
           break;
-        case 'location':
-          if (cur) cur.location = readAttrs(text, ne, selfClosing ? gt - 1 : gt).href || undefined;
+        case Tag.Location:
+          if (cur) { readAttrs(b, ne, attrsEnd); cur.location = attr(b, A.Href) || undefined; }
           break;
-        case 'format':
+        case Tag.Format:
           this.inFormat = !selfClosing;
           break;
-        case 'checksum':
+        case Tag.Checksum:
           if (cur && this.checksums && !selfClosing) {
-            cur.checksum = { type: readAttrs(text, ne, gt).type, value: text.slice(gt + 1, text.indexOf('<', gt)).trim().toLowerCase() };
+            readAttrs(b, ne, attrsEnd);
+            cur.checksum = { type: attr(b, A.Type), value: PrimaryScanner.content(b, gt).trim().toLowerCase() };
           }
           break;
-        case 'size':
+        case Tag.Size:
           if (cur && this.checksums) {
-            const size = readAttrs(text, ne, selfClosing ? gt - 1 : gt).package;
+            readAttrs(b, ne, attrsEnd);
+            const size = attr(b, A.Package);
             if (/^\d+$/.test(size)) cur.packageSize = Number(size);
           }
           break;
-        case 'file':
-          if (cur && this.inFormat && !selfClosing) cur.files.push(decodeXmlText(text.slice(gt + 1, text.indexOf('<', gt))));
+        case Tag.File:
+          if (cur && this.inFormat && !selfClosing) cur.files.push(PrimaryScanner.content(b, gt));
           break;
-        default:
-          if (cur && tag in SECTIONS) {
-            const sec = SECTIONS[tag];
-            this.section = sec && !selfClosing ? cur[sec] : null;
-          }
+        case Tag.Provides: case Tag.Requires: case Tag.Conflicts: case Tag.Obsoletes:
+          if (cur) this.section = selfClosing ? null : tag === Tag.Provides ? cur.provides : tag === Tag.Requires ? cur.requires : tag === Tag.Conflicts ? cur.conflicts : cur.obsoletes;
+          break;
+        case Tag.Weak:
+          if (cur) this.section = null;
+          break;
       }
     }
   }
@@ -245,24 +373,18 @@ export async function readPrimary(file: string, onPackage: (p: PrimaryPackage) =
   const scanner = new PrimaryScanner(onPackage, options.checksums === true);
   const maxBytes = options.maxBytes ?? Infinity;
   let expanded = 0;
-  // The decompressed bytes are cut after a `</package>` (ASCII, so never inside a UTF-8
-  // sequence) and each piece decoded whole: an ASCII piece, nearly all of them, as
-  // latin1, several times cheaper than UTF-8 decoding, and no string concatenation of
-  // whole chunks (a StringDecoder plus `rest + chunk` cost more than the scan itself).
-  const scanBytes = (b: Buffer): void => { if (b.length) scanner.scan(b.toString(isAscii(b) ? 'latin1' : 'utf8')); };
+  // The decompressed bytes are scanned as bytes, cut after a `</package>` so that every
+  // package is scanned whole: no chunk is decoded to a string (only the values read
+  // are), and no chunk is copied except the tail of one package across two chunks.
+  const scanBytes = (b: Buffer): void => { if (b.length) scanner.scan(b); };
   let rest: Buffer = Buffer.alloc(0);
   const feed = (chunk: Buffer): void => {
-    const first = chunk.indexOf(PACKAGE_END);
-    if (first < 0) { rest = Buffer.concat([rest, chunk]); return; }
-    const last = chunk.lastIndexOf(PACKAGE_END) + PACKAGE_END.length;
-    scanBytes(Buffer.concat([rest, chunk.subarray(0, first + PACKAGE_END.length)]));
-    for (let from = first + PACKAGE_END.length; from < last;) {
-      const next = chunk.indexOf(PACKAGE_END, from + PIECE);
-      const cut = next < 0 || next + PACKAGE_END.length > last ? last : next + PACKAGE_END.length;
-      scanBytes(chunk.subarray(from, cut));
-      from = cut;
-    }
-    rest = Buffer.from(chunk.subarray(last)); // a copy: the chunk's memory may be reused
+    const last = chunk.lastIndexOf(PACKAGE_END);
+    if (last < 0) { rest = Buffer.concat([rest, chunk]); return; }
+    const cut = last + PACKAGE_END.length;
+    const first = chunk.indexOf(PACKAGE_END) + PACKAGE_END.length;
+    if (rest.length) { scanBytes(Buffer.concat([rest, chunk.subarray(0, first)])); scanBytes(chunk.subarray(first, cut)); } else scanBytes(chunk.subarray(0, cut));
+    rest = Buffer.from(chunk.subarray(cut)); // a copy: the chunk's memory may be reused
   };
   try {
     const head = Buffer.alloc(8);

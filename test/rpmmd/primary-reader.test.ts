@@ -77,6 +77,28 @@ t('reads identity, every dependency kind, pre, files and entities', async () => 
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
+t('entries are told apart by every byte, shared when equal, and a > inside a quoted value (either quote) stays in it', async () => {
+  // the scanner finds a repeated entry by a hash of its bytes: near-identical entries must
+  // stay distinct, equal ones in different packages come out equal
+  const entry = (name: string, ver: string): string => `<rpm:entry name="${name}" flags="GE" epoch="0" ver="${ver}"/>`;
+  const pkgXml = (n: string, reqs: string[]): string => `<package type="rpm"><name>${n}</name><arch>noarch</arch><version epoch="0" ver="1" rel="1"/>`
+    + `<format><rpm:requires>${reqs.join('')}</rpm:requires></format></package>`;
+  const xml = `<?xml version="1.0"?><metadata packages="3">
+${pkgXml('a', [entry('lib', '1.0'), entry('lib', '1.1'), entry('lib', '11.0'), entry('lib2', '1.0')])}
+${pkgXml('b', [entry('lib', '1.1'), "<rpm:entry name='x > y' flags='LT' ver='2'/>", '<rpm:entry name="q" flags="EQ" ver="a>b"/>'])}
+${pkgXml('c', [entry('lib', '1.0')])}
+</metadata>`;
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-rpmmd-'));
+  try {
+    writeFileSync(join(dir, 'p.xml'), xml);
+    const [a, b, c] = await readAll(join(dir, 'p.xml'));
+    assert.equal(a.requires.map((d) => `${d.name} ${d.evr}`), ['lib 0:1.0', 'lib 0:1.1', 'lib 0:11.0', 'lib2 0:1.0']);
+    assert.equal(b.requires, [{ name: 'lib', flags: '>=', evr: '0:1.1' }, { name: 'x > y', flags: '<', evr: '2' }, { name: 'q', flags: '=', evr: 'a>b' }]);
+    assert.equal(c.requires, [{ name: 'lib', flags: '>=', evr: '0:1.0' }]);
+    assert.is(b.requires[0], a.requires[1], 'one shared object per distinct entry');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
 t('gzip and plain give the same records; a tiny stream chunking cannot split a package wrongly', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bazaar-rpmmd-'));
   try {

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { BazaarError, pathError } from '../../errors.js';
 import { readRepository } from '../../rpmmd/index.js';
 import {
-  channelSource, installOrder, loadUniverseCache, Pool, readInstalled, renderProblem, resolve, saveUniverseCache, warmUp,
+  channelSource, installOrder, loadUniverseCache, Pool, readInstalled, renderProblem, resolve, saveUniverseCache,
 } from '../../resolver/index.js';
 import type { Job, PackageSource } from '../../resolver/index.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
@@ -36,8 +36,6 @@ async function runJobs(pool: Pool, file: string): Promise<string> {
   let text: string;
   try { text = await readFile(file, 'utf8'); } catch (err) { throw pathError(err, file, 'jobs file'); }
   const out: string[] = [];
-  // many jobs: pay V8's compile-on-use once up front rather than in the first jobs' "ms"
-  if (text.length > 2000) warmUp(pool);
   for (const line of text.split('\n')) {
     const t = line.trim();
     if (!t || t.startsWith('#')) continue;
