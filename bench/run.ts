@@ -28,8 +28,15 @@ const benches: Array<[string, () => Promise<unknown>]> = [
   ['netboot', () => benchNetboot()],
   ['mirror', () => benchMirror()],
 ];
+// `serve` is the name issue 21 gives the server's bench; an unknown name is refused, not a silent empty run
+const ALIASES: Record<string, string> = { serve: 'server' };
+const wanted = only === undefined ? undefined : ALIASES[only] ?? only;
+if (wanted !== undefined && !benches.some(([name]) => name === wanted)) {
+  console.error(`npm run bench: no benchmark '${only}'; choose one of: ${benches.map(([name]) => name).join(', ')} (or none for all)`);
+  process.exit(2);
+}
 for (const [name, run] of benches) {
-  if (only && only !== name) continue;
+  if (wanted && wanted !== name) continue;
   console.log(`\n== ${name} ==`);
   await run();
 }
