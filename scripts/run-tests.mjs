@@ -6,7 +6,7 @@
 // ones (crash and concurrency trials) first so the two cores finish together.
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
@@ -30,6 +30,7 @@ const jobs = Math.max(1, Number(process.env.BAZAAR_TEST_JOBS) || Math.min(4, ava
 // killed, leaves no store behind (runs used to leave tens of gigabytes in /tmp).
 function runFile(file) {
   const tmp = mkdtempSync(join(tmpdir(), 'bazaar-test-'));
+  chmodSync(tmp, 0o1777); // as /tmp: tests run tools as other users (nobody, postgres)
   return new Promise((done) => {
     const child = spawn(process.execPath, [file], { env: { ...process.env, FORCE_COLOR: '0', TMPDIR: tmp } });
     const chunks = [];
