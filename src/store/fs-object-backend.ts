@@ -17,6 +17,7 @@ import { isErrno } from '../errors.js';
 import { createFile, fsEvent, fsyncPath, makeDir, noSpaceError, removeFile, renameFile, syncFilesystem, unwritableCode } from '../fs/index.js';
 import { PackSet, PackWriter, packsDir } from './object-packs.js';
 import { MEM_SLOT, PackStaging } from './pack-staging.js';
+import { IdTable } from './id-table.js';
 import type { PackFile, PackedLocation } from './object-packs.js';
 import { raiseLayout } from './layout-marker.js';
 import { objectIdFromPath, objectPath, objectsDir, tmpDir, tmpPath } from './layout.js';
@@ -338,7 +339,7 @@ export class FsObjectBackend implements ObjectBackend {
     const top = objectsDir(this.root);
     let dirs: string[];
     try { dirs = readdirSync(top); } catch (err) { if (isErrno(err, 'ENOENT')) return; throw err; }
-    const loose = new Set<ObjectId>();
+    const seen = new IdTable(); // an id in two places (loose and packed, two packs) is listed once
     for (const dir of dirs.sort()) {
       if (dir === 'pack') continue;
       const sub = join(top, dir);
@@ -353,7 +354,7 @@ export class FsObjectBackend implements ObjectBackend {
       }
       for (const name of names.sort()) {
         const id = /^[0-9a-f]{2}$/.test(dir) ? objectIdFromPath(dir, name) : null;
-        if (id) loose.add(id);
+        if (id) seen.add(id);
         yield id ? { id } : { stray: join(sub, name) };
       }
     }
@@ -362,7 +363,10 @@ export class FsObjectBackend implements ObjectBackend {
     for (const p of this.packs.list()) {
       if (!p.exists()) continue;
       if (p.damage !== null) yield { damagedPack: p.path, problem: p.damage };
-      for (const e of p.entries()) if (!loose.has(e.id)) { loose.add(e.id); yield { id: e.id }; }
+      for (const e of p.entries()) {
+        const before = seen.size;
+        if (seen.add(e.id) === before) yield { id: e.id };
+      }
     }
   }
 }
