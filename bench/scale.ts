@@ -16,6 +16,9 @@
  *   BAZAAR_BENCH_SCALE=N        packages (default 10,000: a few minutes here; 60,000
  *                               takes about half an hour on 2 cores)
  *   BAZAAR_BENCH_SCALE_BATCH=B  packages per add (default 10,000)
+ *   BAZAAR_BENCH_SCALE_BEFORE=dist/bin/bazaar.js of another build (e.g. main's, built
+ *                               in a worktree): measured too, on the same packages in
+ *                               the same run, for before/after figures
  *   npm run bench -- scale
  *
  * Every child runs under /usr/bin/time (GNU time) for its CPU and maxRSS; a missing peer
@@ -102,9 +105,61 @@ const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
 const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
 
 export interface ScaleFigures {
-  packages: number; rpmBlocks: number; storeBlocks: number; objectsBlocks: number; objectFiles: number;
+  packages: number; rpmBlocks: number; storeBlocks: number; objectsBlocks: number; objectFiles: number; gcStoreBlocks: number;
   addCpuPerPkg: number[]; createrepoCpuPerPkg: number[]; addRssMb: number[];
   fsckMs: number; fsckRssMb: number; sha256Ms: number; gcMs: number; gcRssMb: number;
+  /** The same figures from BAZAAR_BENCH_SCALE_BEFORE's bazaar, when given. */
+  before?: ScaleFigures;
+}
+
+/** Adds the packages batch by batch with the bazaar at `cli`, then measures disk, fsck and gc. */
+async function measureStore(cli: string, label: string, work: string, paths: string[], rpmDir: string, rpmBlocks: number, batch: number, log: (l: string) => void, peers: Record<string, { cpuPerPkg: number[] }>): Promise<ScaleFigures> {
+  const n = paths.length;
+  const store = join(work, `store-${label}`);
+  rmSync(store, { recursive: true, force: true });
+  execFileSync(process.execPath, [cli, 'init', '--store', store]);
+  const repo = join(work, 'createrepo');
+  const f: ScaleFigures = { packages: n, rpmBlocks, storeBlocks: 0, objectsBlocks: 0, objectFiles: 0, gcStoreBlocks: 0, addCpuPerPkg: [], createrepoCpuPerPkg: [], addRssMb: [], fsckMs: 0, fsckRssMb: 0, sha256Ms: 0, gcMs: 0, gcRssMb: 0 };
+  // createrepo_c runs once per batch, the first time through
+  const peer = peers.createrepo ??= { cpuPerPkg: [] };
+  const first = peer.cpuPerPkg.length === 0;
+  if (first) mkdirSync(repo, { recursive: true });
+  log('  batch      add CPU/pkg  add peak RSS   createrepo_c --update CPU/pkg   ratio');
+  for (let from = 0, k = 0; from < n; from += batch, k++) {
+    const files = paths.slice(from, from + batch);
+    const add = timed(process.execPath, [cli, 'add', '--store', store, ...files]);
+    if (first) {
+      // createrepo_c's input: the packages so far, in one directory it updates in place
+      for (const p of files) linkSync(p, join(repo, p.slice(rpmDir.length + 1)));
+      peer.cpuPerPkg.push(timed('createrepo_c', ['--update', '--quiet', repo]).cpuMs / files.length);
+    }
+    const ours = add.cpuMs / files.length;
+    const theirs = peer.cpuPerPkg[k];
+    f.addCpuPerPkg.push(ours); f.createrepoCpuPerPkg.push(theirs); f.addRssMb.push(add.maxRssMb);
+    log(`  ${String(from + files.length).padStart(6)}   ${ours.toFixed(2).padStart(8)} ms  ${add.maxRssMb.toFixed(0).padStart(8)} MB   ${theirs.toFixed(2).padStart(20)} ms   ${(ours / theirs).toFixed(2)}x (goal: flat as the store grows)`);
+  }
+  const st = du(store);
+  const obj = du(join(store, 'objects'));
+  f.storeBlocks = st.blocks; f.objectsBlocks = obj.blocks; f.objectFiles = obj.files;
+  log(`  disk: store ${mb(st.blocks)} in ${st.files} files = ${(st.blocks / rpmBlocks).toFixed(2)}x the .rpm bytes (goal <= 1.2: ${verdict(st.blocks <= 1.2 * rpmBlocks)}); objects/ ${mb(obj.blocks)} in ${obj.files} files = ${(obj.blocks / rpmBlocks).toFixed(2)}x`);
+  for (const sub of readdirSync(store)) {
+    const p = join(store, sub);
+    if (statSync(p).isDirectory() && sub !== 'objects') { const s = du(p); if (s.blocks > 0.01 * rpmBlocks) log(`        ${sub}/ ${mb(s.blocks)} in ${s.files} files`); }
+  }
+
+  spawnSync('sync');
+  const sha = timed('sh', ['-c', `find ${rpmDir} -name '*.rpm' -print0 | xargs -0 sha256sum > /dev/null`]);
+  f.sha256Ms = sha.wallMs;
+  const fsck = timed(process.execPath, [cli, 'fsck', '--store', store]);
+  f.fsckMs = fsck.wallMs; f.fsckRssMb = fsck.maxRssMb;
+  log(`  fsck: ${(fsck.wallMs / 1000).toFixed(1)} s (${(fsck.cpuMs / 1000).toFixed(1)} s CPU), peak RSS ${fsck.maxRssMb.toFixed(0)} MB (${((fsck.maxRssMb * 1024) / n).toFixed(1)} KB per build); sha256sum of the .rpm files ${(sha.wallMs / 1000).toFixed(1)} s: ${(fsck.wallMs / sha.wallMs).toFixed(1)}x (goal <= 10: ${verdict(fsck.wallMs <= 10 * sha.wallMs)})`);
+  const gc = timed(process.execPath, [cli, 'gc', '--store', store]);
+  f.gcMs = gc.wallMs; f.gcRssMb = gc.maxRssMb;
+  f.gcStoreBlocks = du(store).blocks;
+  log(`  gc:   ${(gc.wallMs / 1000).toFixed(1)} s (${(gc.cpuMs / 1000).toFixed(1)} s CPU), peak RSS ${gc.maxRssMb.toFixed(0)} MB (${((gc.maxRssMb * 1024) / n).toFixed(1)} KB per build); the store after it: ${mb(f.gcStoreBlocks)} = ${(f.gcStoreBlocks / rpmBlocks).toFixed(2)}x the .rpm bytes (goal <= 1.2: ${verdict(f.gcStoreBlocks <= 1.2 * rpmBlocks)})`);
+  log(`  memory goal: fsck, gc and add bounded by a constant (compare KB per build across BAZAAR_BENCH_SCALE sizes; node alone is ~45 MB)`);
+  rmSync(store, { recursive: true, force: true });
+  return f;
 }
 
 export async function benchScale(options: { packages?: number; batch?: number; log?: (l: string) => void } = {}): Promise<ScaleFigures> {
@@ -126,42 +181,14 @@ export async function benchScale(options: { packages?: number; batch?: number; l
     const rpmBlocks = du(rpmDir).blocks;
     log(`${n} generated packages (5-50 files each, real payloads), ${mb(rpmBlocks)} of .rpm on disk, made in ${((performance.now() - t0) / 1000).toFixed(1)} s; adds of ${batch}`);
 
-    const store = join(work, 'store');
-    execFileSync(process.execPath, [CLI, 'init', '--store', store]);
-    const repo = join(work, 'createrepo');
-    mkdirSync(repo);
-    const f: ScaleFigures = { packages: n, rpmBlocks, storeBlocks: 0, objectsBlocks: 0, objectFiles: 0, addCpuPerPkg: [], createrepoCpuPerPkg: [], addRssMb: [], fsckMs: 0, fsckRssMb: 0, sha256Ms: 0, gcMs: 0, gcRssMb: 0 };
-    log('  batch      add CPU/pkg  add peak RSS   createrepo_c --update CPU/pkg   ratio');
-    for (let from = 0; from < n; from += batch) {
-      const files = paths.slice(from, from + batch);
-      const add = timed(process.execPath, [CLI, 'add', '--store', store, ...files]);
-      // createrepo_c's input: the packages so far, in one directory it updates in place
-      for (const p of files) linkSync(p, join(repo, p.slice(rpmDir.length + 1)));
-      const cr = timed('createrepo_c', ['--update', '--quiet', repo]);
-      const ours = add.cpuMs / files.length;
-      const peer = cr.cpuMs / files.length;
-      f.addCpuPerPkg.push(ours); f.createrepoCpuPerPkg.push(peer); f.addRssMb.push(add.maxRssMb);
-      log(`  ${String(from + files.length).padStart(6)}   ${ours.toFixed(2).padStart(8)} ms  ${add.maxRssMb.toFixed(0).padStart(8)} MB   ${peer.toFixed(2).padStart(20)} ms   ${(ours / peer).toFixed(2)}x (goal: flat)`);
+    const peers: Record<string, { cpuPerPkg: number[] }> = {};
+    log('this build:');
+    const f = await measureStore(CLI, 'bazaar', work, paths, rpmDir, rpmBlocks, batch, log, peers);
+    const before = process.env.BAZAAR_BENCH_SCALE_BEFORE;
+    if (before) {
+      log(`before (${before}), same packages, same run:`);
+      f.before = await measureStore(before, 'before', work, paths, rpmDir, rpmBlocks, batch, log, peers);
     }
-    const st = du(store);
-    const obj = du(join(store, 'objects'));
-    f.storeBlocks = st.blocks; f.objectsBlocks = obj.blocks; f.objectFiles = obj.files;
-    log(`  disk: store ${mb(st.blocks)} in ${st.files} files = ${(st.blocks / rpmBlocks).toFixed(2)}x the .rpm bytes (goal <= 1.2: ${verdict(st.blocks <= 1.2 * rpmBlocks)}); objects/ ${mb(obj.blocks)} in ${obj.files} files = ${(obj.blocks / rpmBlocks).toFixed(2)}x`);
-    for (const sub of readdirSync(store)) {
-      const p = join(store, sub);
-      if (statSync(p).isDirectory() && sub !== 'objects') { const s = du(p); if (s.blocks > 0.01 * rpmBlocks) log(`        ${sub}/ ${mb(s.blocks)} in ${s.files} files`); }
-    }
-
-    spawnSync('sync');
-    const sha = timed('sh', ['-c', `find ${rpmDir} -name '*.rpm' -print0 | xargs -0 sha256sum > /dev/null`]);
-    f.sha256Ms = sha.wallMs;
-    const fsck = timed(process.execPath, [CLI, 'fsck', '--store', store]);
-    f.fsckMs = fsck.wallMs; f.fsckRssMb = fsck.maxRssMb;
-    log(`  fsck: ${(fsck.wallMs / 1000).toFixed(1)} s, peak RSS ${fsck.maxRssMb.toFixed(0)} MB (${((fsck.maxRssMb * 1024) / n).toFixed(1)} KB per build); sha256sum of the .rpm files ${(sha.wallMs / 1000).toFixed(1)} s: ${(fsck.wallMs / sha.wallMs).toFixed(1)}x (goal <= 10: ${verdict(fsck.wallMs <= 10 * sha.wallMs)})`);
-    const gc = timed(process.execPath, [CLI, 'gc', '--store', store]);
-    f.gcMs = gc.wallMs; f.gcRssMb = gc.maxRssMb;
-    log(`  gc:   ${(gc.wallMs / 1000).toFixed(1)} s, peak RSS ${gc.maxRssMb.toFixed(0)} MB (${((gc.maxRssMb * 1024) / n).toFixed(1)} KB per build)`);
-    log(`  memory goal: fsck, gc and add bounded by a constant (compare KB per build across BAZAAR_BENCH_SCALE sizes; node alone is ~45 MB)`);
     return f;
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -95,7 +95,10 @@ export class GitRepo {
     if (!OID.test(oid)) throw historyDamage(oid, 'is not a git object id');
     const hit = this.cache.get(oid);
     if (hit) return hit;
-    const obj = this.readLoose(oid) ?? await this.readPacked(oid);
+    const read = this.readLoose(oid) ?? await this.readPacked(oid);
+    // inflateSync's result lies in a 16 KiB buffer even for a 300-byte object: cached as
+    // it is, 20,000 small trees and values held 330 MB (fsck of 10,000 builds)
+    const obj = read.body.buffer.byteLength > 2 * read.body.length + 1024 ? { type: read.type, body: Buffer.from(read.body) } : read;
     if (this.cache.size > 50_000) this.cache.clear();
     this.cache.set(oid, obj);
     return obj;
