@@ -236,14 +236,17 @@ export class PackFile {
   }
 
   /** Where `id` lies in this pack, or null. */
-  find(id: ObjectId): PackedLocation | null {
+  find(id: ObjectId): PackedLocation | null { return this.findKey(idBytes(id)); }
+
+  /** Where the object of id bytes `key` lies in this pack, or null. */
+  findKey(key: Buffer): PackedLocation | null {
     const index = this.load();
-    const key = idBytes(id);
     let lo = 0;
     let hi = index.length / RECORD - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const c = Buffer.compare(index.subarray(mid * RECORD, mid * RECORD + 32), key);
+      // compared in place: a subarray per step was a tenth of an fsck
+      const c = index.compare(key, 0, 32, mid * RECORD, mid * RECORD + 32);
       if (c === 0) return { pack: this, ...recordAt(index, mid) };
       if (c < 0) lo = mid + 1; else hi = mid - 1;
     }
@@ -306,10 +309,11 @@ export class PackSet {
 
   /** Where `id` is packed, or null; a pack deleted since it was listed is skipped. */
   find(id: ObjectId): PackedLocation | null {
+    const key = idBytes(id);
     for (let attempt = 0; attempt < 2; attempt++) {
       for (const p of this.list()) {
         try {
-          const at = p.find(id);
+          const at = p.findKey(key);
           if (at) return at;
         } catch (err) {
           if (!isErrno(err, 'ENOENT')) throw err;
