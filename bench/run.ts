@@ -10,6 +10,7 @@ import { benchNetboot } from './netboot.js';
 import { benchReaders } from './readers.js';
 import { benchResolver } from './resolver.js';
 import { benchRpmmd } from './rpmmd.js';
+import { benchScale } from './scale.js';
 import { benchGeneration, benchServer } from './server.js';
 import { benchStore } from './store.js';
 import { benchVercmp } from './vercmp.js';
@@ -27,6 +28,7 @@ const benches: Array<[string, () => Promise<unknown>]> = [
   ['server', async () => { await benchServer(); await benchGeneration(); }],
   ['netboot', () => benchNetboot()],
   ['mirror', () => benchMirror()],
+  ['scale', () => benchScale()],
 ];
 // `serve` is the name issue 21 gives the server's bench; an unknown name is refused, not a silent empty run
 const ALIASES: Record<string, string> = { serve: 'server' };

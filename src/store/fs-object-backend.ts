@@ -16,6 +16,8 @@ import { dirname, join } from 'node:path';
 import { isErrno } from '../errors.js';
 import { createFile, fsEvent, fsyncPath, makeDir, noSpaceError, removeFile, renameFile, syncFilesystem, unwritableCode } from '../fs/index.js';
 import { PackSet, PackWriter, packsDir } from './object-packs.js';
+import { MEM_SLOT, PackStaging } from './pack-staging.js';
+import { IdTable } from './id-table.js';
 import type { PackFile, PackedLocation } from './object-packs.js';
 import { raiseLayout } from './layout-marker.js';
 import { objectIdFromPath, objectPath, objectsDir, tmpDir, tmpPath } from './layout.js';
@@ -27,11 +29,8 @@ const WHOLE_READ_MAX = 4 << 20;
 
 /** Encoded objects up to this size go into packs. */
 export const PACK_OBJECT_MAX = 64 << 10;
-/** Small staged objects held in memory at most; beyond it they are written loose. */
-const PACK_MEMORY_MAX = 64 << 20;
 /** More packs than this and a commit merges the small ones (see mergePacks). */
 const PACKS_MAX = 12;
-const MEM_SLOT = 'mem:';
 
 /**
  * Runs `create` (a file in `dir`, tmp/); if the directory was deleted meanwhile (under a
@@ -64,8 +63,8 @@ async function* once(b: Buffer): AsyncGenerator<Buffer> { yield b; }
 class FileSlot implements WriteSlot {
   private file: FileHandle | null = null;
 
-  /** `memory`: takes a whole small object and returns its token, or null to write a file. */
-  constructor(public token: string, private readonly memory: { hold(chunk: Uint8Array): string | null; release(token: string): void } | null) {}
+  /** `packed`: small objects of a known id go there (pack-staging.ts) rather than into a file. */
+  constructor(public token: string, private readonly packed: { staging: PackStaging; id: ObjectId } | null) {}
 
   async append(chunk: Uint8Array): Promise<void> {
     try {
@@ -77,8 +76,8 @@ class FileSlot implements WriteSlot {
   }
 
   writeWhole(chunk: Uint8Array): void {
-    const mem = this.memory?.hold(chunk) ?? null;
-    if (mem !== null) this.token = mem; else retryInFreshDirSync(dirname(this.token), () => createFile(this.token, chunk));
+    if (this.packed !== null && chunk.length <= PACK_OBJECT_MAX) this.token = this.packed.staging.hold(this.packed.id, chunk);
+    else retryInFreshDirSync(dirname(this.token), () => createFile(this.token, chunk));
   }
 
   async close(): Promise<void> {
@@ -90,7 +89,7 @@ class FileSlot implements WriteSlot {
   async abort(): Promise<void> {
     await this.file?.close().catch(() => { /* already failing: the close error adds nothing */ });
     this.file = null;
-    if (this.token.startsWith(MEM_SLOT)) this.memory?.release(this.token); else removeFile(this.token);
+    if (this.token.startsWith(MEM_SLOT)) this.packed?.staging.release(this.token); else removeFile(this.token);
   }
 }
 
@@ -98,25 +97,13 @@ export class FsObjectBackend implements ObjectBackend {
   readonly kind = 'files';
   readonly label: string;
   readonly packs: PackSet;
-  /** Small staged objects by memory token, until their commit packs them. */
-  private readonly held = new Map<string, Buffer>();
-  private heldBytes = 0;
-  private nextToken = 0;
-  private readonly memory = {
-    hold: (chunk: Uint8Array): string | null => {
-      if (chunk.length > PACK_OBJECT_MAX || this.heldBytes + chunk.length > PACK_MEMORY_MAX) return null;
-      const token = `${MEM_SLOT}${this.nextToken++}`;
-      this.held.set(token, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
-      this.heldBytes += chunk.length;
-      return token;
-    },
-    release: (token: string): void => {
-      const b = this.held.get(token);
-      if (b) { this.heldBytes -= b.length; this.held.delete(token); }
-    },
-  };
+  /** Small staged objects, until their commit packs them. */
+  private readonly staging: PackStaging;
 
-  constructor(readonly root: string) {
+  /** `stagingMemory`: bytes of small staged objects held before they spill into a pack in tmp/. */
+  constructor(readonly root: string, options: { stagingMemory?: number } = {}) {
+    // BAZAAR_STAGING_MEMORY: how the crash tests make a small add spill
+    this.staging = new PackStaging(() => this.packWriter(), options.stagingMemory ?? (Number(process.env.BAZAAR_STAGING_MEMORY) || undefined));
     this.label = objectsDir(root);
     this.packs = new PackSet(packsDir(objectsDir(root)));
   }
@@ -125,7 +112,9 @@ export class FsObjectBackend implements ObjectBackend {
 
   private looseSize(id: ObjectId): number | null {
     try {
-      return statSync(this.path(id)).size;
+      // no exception for the usual miss (a packed object): building one per object was a
+      // tenth of an fsck
+      return statSync(this.path(id), { throwIfNoEntry: false })?.size ?? null;
     } catch (err) {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
       throw err;
@@ -189,14 +178,14 @@ export class FsObjectBackend implements ObjectBackend {
 
   private tmpChecked = false;
 
-  async createSlot(options: { loose?: boolean } = {}): Promise<WriteSlot> {
+  async createSlot(options: { loose?: boolean; id?: ObjectId } = {}): Promise<WriteSlot> {
     // A deleted tmp/ is re-created rather than failing every write: here once per process
     // (a stat per object was a tenth of an import's system time), later by the retries.
     if (!this.tmpChecked) {
       try { statSync(tmpDir(this.root)); } catch (err) { if (isErrno(err, 'ENOENT')) makeDir(tmpDir(this.root)); else throw err; }
       this.tmpChecked = true;
     }
-    return new FileSlot(tmpPath(this.root), options.loose ? null : this.memory);
+    return new FileSlot(tmpPath(this.root), options.loose || options.id === undefined ? null : { staging: this.staging, id: options.id });
   }
 
   async commit(staged: readonly StagedObject[]): Promise<boolean> {
@@ -204,27 +193,30 @@ export class FsObjectBackend implements ObjectBackend {
     if (fresh.length === 0) return false;
     const loose = fresh.filter((s) => !(s.slot as string).startsWith(MEM_SLOT));
     const small = fresh.filter((s) => (s.slot as string).startsWith(MEM_SLOT));
-    let pack: { tmp: string; name: string } | null = null;
+    const plan = this.staging.forCommit(small.map((s) => s.slot as string));
+    const packs = [...plan.whole];
     if (small.length) {
       const writer = this.packWriter();
       try {
-        for (const s of small) {
-          const bytes = this.held.get(s.slot as string);
-          if (bytes === undefined) throw new Error(`slot ${s.slot} was never written or already committed`);
-          writer.add(s.id, bytes);
-        }
-        pack = { tmp: writer.tmpPath, name: writer.finish() };
+        if (plan.copyRest(writer)) packs.push({ tmp: writer.tmpPath, name: writer.finish() }); else writer.discard();
       } catch (err) {
         writer.discard();
         throw err;
       }
     }
-    const synced = await syncFilesystem(this.root, () => {
-      for (const path of [...loose.map((s) => s.slot as string), ...(pack ? [pack.tmp] : [])]) {
-        const fd = openSync(path, 'r+');
-        try { fsyncSync(fd); } finally { closeSync(fd); }
-      }
-    });
+    let synced: boolean;
+    try {
+      synced = await syncFilesystem(this.root, () => {
+        for (const path of [...loose.map((s) => s.slot as string), ...packs.map((p) => p.tmp)]) {
+          const fd = openSync(path, 'r+');
+          try { fsyncSync(fd); } finally { closeSync(fd); }
+        }
+      });
+    } catch (err) {
+      // the pack written here goes; spill packs stay for the slots' discard
+      for (const p of packs.slice(plan.whole.length)) removeFile(p.tmp);
+      throw err;
+    }
     const dirs = new Set<string>();
     for (const s of loose) {
       const final = this.path(s.id);
@@ -234,15 +226,15 @@ export class FsObjectBackend implements ObjectBackend {
       // repair replaces a damaged object.
       renameFile(s.slot as string, final);
     }
-    if (pack) {
+    for (const pack of packs) {
       const dir = this.packDir();
       renameFile(pack.tmp, join(dir, pack.name));
       dirs.add(dir);
       this.packs.added(join(dir, pack.name));
     }
     for (const dir of dirs) fsyncPath(dir);
-    for (const s of small) this.memory.release(s.slot as string);
-    if (pack && this.packs.list().length > PACKS_MAX) {
+    plan.settle();
+    if (packs.length && this.packs.list().length > PACKS_MAX) {
       // housekeeping after the commit: a pack a concurrent gc replaced meanwhile, or a
       // disk too full for the merged copy, just leaves the merge for the next commit
       try { await this.mergePacks(); } catch (err) { if (!isErrno(err, 'ENOENT') && !(err instanceof PackVanished) && unwritableCode(err) === null) throw err; }
@@ -324,7 +316,7 @@ export class FsObjectBackend implements ObjectBackend {
   async discard(staged: readonly StagedObject[]): Promise<void> {
     for (const s of staged) {
       if (!s.slot) continue;
-      if (s.slot.startsWith(MEM_SLOT)) this.memory.release(s.slot); else removeFile(s.slot);
+      if (s.slot.startsWith(MEM_SLOT)) this.staging.release(s.slot); else removeFile(s.slot);
     }
   }
 
@@ -351,7 +343,7 @@ export class FsObjectBackend implements ObjectBackend {
     const top = objectsDir(this.root);
     let dirs: string[];
     try { dirs = readdirSync(top); } catch (err) { if (isErrno(err, 'ENOENT')) return; throw err; }
-    const loose = new Set<ObjectId>();
+    const seen = new IdTable(); // an id in two places (loose and packed, two packs) is listed once
     for (const dir of dirs.sort()) {
       if (dir === 'pack') continue;
       const sub = join(top, dir);
@@ -366,7 +358,7 @@ export class FsObjectBackend implements ObjectBackend {
       }
       for (const name of names.sort()) {
         const id = /^[0-9a-f]{2}$/.test(dir) ? objectIdFromPath(dir, name) : null;
-        if (id) loose.add(id);
+        if (id) seen.add(id);
         yield id ? { id } : { stray: join(sub, name) };
       }
     }
@@ -375,7 +367,10 @@ export class FsObjectBackend implements ObjectBackend {
     for (const p of this.packs.list()) {
       if (!p.exists()) continue;
       if (p.damage !== null) yield { damagedPack: p.path, problem: p.damage };
-      for (const e of p.entries()) if (!loose.has(e.id)) { loose.add(e.id); yield { id: e.id }; }
+      for (const e of p.entries()) {
+        const before = seen.size;
+        if (seen.add(e.id) === before) yield { id: e.id };
+      }
     }
   }
 }

@@ -13,7 +13,6 @@ import { BranchView } from './branch-view.js';
 import { writeDamage } from './damage.js';
 import { tmpDir, tmpOwner } from './layout.js';
 import { Lease } from './leases.js';
-import type { ObjectId } from './layout.js';
 import { processAlive } from './process-id.js';
 import { Reachability } from './reachability.js';
 import type { HistoryProblem, ObjectProblem } from './reachability.js';
@@ -91,22 +90,20 @@ async function check(store: Store, reading: StoreStateReading, options: Retentio
   // Packed history holds objects no kept state reaches too: each pack is verified whole.
   for (const problem of repo.checkPacks()) report.history.push({ branch: 'refs.git', commit: '', problem });
 
-  const ids: ObjectId[] = [];
+  // streamed: the listing is never held whole (a store of 60,000 builds lists millions)
   for await (const entry of objects.list()) {
-    if ('stray' in entry) report.stray.push(entry.stray);
-    else if ('damagedPack' in entry) report.state.push({ what: `pack ${entry.damagedPack}`, problem: `${entry.problem} (its objects were found by walking it); 'bazaar fsck --repair' rewrites it` });
-    else ids.push(entry.id);
-  }
-  for (const id of ids) {
+    if ('stray' in entry) { report.stray.push(entry.stray); continue; }
+    if ('damagedPack' in entry) { report.state.push({ what: `pack ${entry.damagedPack}`, problem: `${entry.problem} (its objects were found by walking it); 'bazaar fsck --repair' rewrites it` }); continue; }
+    const id = entry.id;
     report.objects++;
-    options.onProgress?.(report.objects, ids.length);
-    if (!reach.reached.has(id)) report.unreferenced++;
-    if (reach.verified.has(id) || reach.objectProblems.has(id)) continue;
+    options.onProgress?.(report.objects, 0);
+    if (!reach.reaches(id)) report.unreferenced++;
+    if (reach.settled(id)) continue;
     const problem = await objects.check(id);
     if (problem !== null) reach.reportDamage(id, problem);
   }
-  report.problems = reach.problems();
-  report.pruned = reach.pruned.size;
+  report.problems = await reach.problems();
+  report.pruned = reach.pruned;
   const tmp = scanTmp(store.dir);
   report.staleTemps = tmp.stale.length;
   report.stray.push(...tmp.stray);

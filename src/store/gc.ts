@@ -65,7 +65,8 @@ async function collect(store: Store, choice: RetentionChoice): Promise<GcReport>
       const h = reach.historyProblems[0];
       throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: ${h.branch} at ${h.commit.slice(0, 12)} cannot be read (${h.problem})`, { data: { branch: h.branch }, reason: 'history-unreadable' });
     }
-    const hiding = reach.problems().find((p) => p.kind !== 'blob');
+    const problems = await reach.problems();
+    const hiding = problems.find((p) => p.kind !== 'blob');
     if (hiding) {
       throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: ${hiding.what} (${hiding.kind} ${hiding.id}) is ${hiding.problem === 'missing' ? 'missing' : 'damaged'}, so what it refers to is unknown`, { data: { id: hiding.id }, reason: 'root-damaged' });
     }
@@ -75,14 +76,14 @@ async function collect(store: Store, choice: RetentionChoice): Promise<GcReport>
     tx.setHorizon(Math.floor(Math.max(cutoff, ...reach.incomplete.map((r) => r.replacedAt ?? 0))));
     const r: GcReport = {
       kept: 0, deleted: 0, freedBytes: 0, tempsRemoved: 0, retentionDays, now: new Date(now).toISOString(), expired: expiredTrash,
-      damage: reach.problems().map((p) => `${p.id} (${p.what}): ${p.problem}`), stray: [],
+      damage: problems.map((p) => `${p.id} (${p.what}): ${p.problem}`), stray: [],
       checkoutCache: { removed: 0, trees: 0, bytes: 0 }, history: { packed: 0, packs: 0 },
     };
     const doomed: ObjectId[] = [];
     for await (const entry of objects.list()) {
       if ('stray' in entry) { r.stray.push(entry.stray); continue; }
       if ('damagedPack' in entry) { r.damage.push(`pack ${entry.damagedPack}: ${entry.problem}; left as it is until 'bazaar fsck --repair' rewrites it`); continue; }
-      if (reach.reached.has(entry.id)) { r.kept++; continue; }
+      if (reach.reaches(entry.id)) { r.kept++; continue; }
       r.freedBytes += (await objects.storedSize(entry.id)) ?? 0;
       doomed.push(entry.id);
     }
@@ -98,7 +99,7 @@ async function collect(store: Store, choice: RetentionChoice): Promise<GcReport>
       for (const t of tmp.stale) { removeFile(t); r.tempsRemoved++; }
       r.stray.push(...tmp.stray);
       for (const dead of readLeases(store.dir).dead) removeFile(dead);
-      pruneCaches(store.dir, { commits: keepCommits, objects: (id) => reach.reached.has(id), channels, now: store.now() });
+      pruneCaches(store.dir, { commits: keepCommits, objects: (id) => reach.reaches(id), channels, now: store.now() });
       r.history = repo.packLoose();
     });
     return r;

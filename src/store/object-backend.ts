@@ -50,8 +50,12 @@ export interface ObjectBackend {
    * a reader that sends them itself; absent for a backend that keeps no files.
    */
   locate?(id: ObjectId): { path: string; offset: number; length: number } | null;
-  /** `loose`: the object must not share a container with others (a repair's copy). */
-  createSlot(options?: { loose?: boolean }): Promise<WriteSlot>;
+  /**
+   * `loose`: the object must not share a container with others (a repair's copy). `id`:
+   * the object's id, when known before its bytes are written (a small object written
+   * whole), so that it can be packed.
+   */
+  createSlot(options?: { loose?: boolean; id?: ObjectId }): Promise<WriteSlot>;
   /**
    * Makes written slots durable, then visible under their ids (replacing what is there).
    * True when doing so made every write to the store's filesystem so far durable (one

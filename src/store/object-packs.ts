@@ -57,14 +57,18 @@ function recordAt(index: Buffer, i: number): { offset: number; length: number } 
 export interface PackedLocation { pack: PackFile; offset: number; length: number }
 
 /**
- * Writes a new pack in tmp/ entry by entry (memory holds the index only), for the caller
- * to make durable and rename into the pack directory. Duplicate ids are kept once.
+ * Writes a new pack in tmp/ entry by entry, for the caller to make durable and rename
+ * into the pack directory. Memory holds only the index records, 44 bytes an object in one
+ * growing buffer (a JS object and id string per entry cost ~250 bytes: a merge of a
+ * million objects took a quarter of a GB). A duplicate id is written twice and indexed
+ * once (both copies are the object's bytes).
  */
 export class PackWriter {
   private readonly fd: number;
-  private readonly records: Array<{ id: Buffer; offset: number; length: number }> = [];
-  private readonly seen = new Set<string>();
+  private records = Buffer.allocUnsafe(1024 * RECORD);
+  private written = 0;
   private offset = 0;
+  private unique = -1;
 
   constructor(readonly tmpPath: string) {
     try {
@@ -81,7 +85,11 @@ export class PackWriter {
     }
   }
 
-  get count(): number { return this.records.length; }
+  /** Objects written (distinct ids, once finished). */
+  get count(): number { return this.unique >= 0 ? this.unique : this.written; }
+
+  /** Bytes written so far. */
+  get size(): number { return this.offset; }
 
   private write(buf: Buffer): void {
     try {
@@ -93,28 +101,52 @@ export class PackWriter {
     this.offset += buf.length;
   }
 
-  add(id: ObjectId, encoded: Buffer): void {
-    if (this.seen.has(id)) return;
-    this.seen.add(id);
+  /** Appends an object; returns where its encoded bytes lie in the pack. */
+  add(id: ObjectId, encoded: Buffer): number {
     const key = idBytes(id);
     this.write(Buffer.concat([key, u32(encoded.length)]));
-    this.records.push({ id: key, offset: this.offset, length: encoded.length });
+    if ((this.written + 1) * RECORD > this.records.length) {
+      const grown = Buffer.allocUnsafe(this.records.length * 2);
+      this.records.copy(grown, 0, 0, this.written * RECORD);
+      this.records = grown;
+    }
+    putRecord(this.records, this.written++, key, this.offset, encoded.length);
+    const at = this.offset;
     this.write(encoded);
+    return at;
   }
 
   /** Writes the index and footer, optionally fsyncs, closes; returns the pack's file name. */
   finish(options: { sync?: boolean } = {}): string {
     try {
-      this.records.sort((a, b) => Buffer.compare(a.id, b.id));
-      const index = Buffer.alloc(this.records.length * RECORD);
-      this.records.forEach((r, i) => putRecord(index, i, r.id, r.offset, r.length));
-      const digest = createHash('sha256').update(index).digest();
+      const recs = this.records;
+      const order = new Uint32Array(this.written);
+      for (let i = 0; i < order.length; i++) order[i] = i;
+      order.sort((a, b) => recs.compare(recs, b * RECORD, b * RECORD + 32, a * RECORD, a * RECORD + 32) || a - b);
+      const hash = createHash('sha256');
+      const indexAt = this.offset;
+      const chunk = Buffer.allocUnsafe(4096 * RECORD);
+      let used = 0;
+      let count = 0;
+      const flush = (): void => { const part = chunk.subarray(0, used); hash.update(part); this.write(part); used = 0; };
+      for (let i = 0; i < order.length; i++) {
+        const r = order[i] * RECORD;
+        // equal ids sort together: the first copy is indexed
+        if (i > 0 && recs.compare(recs, order[i - 1] * RECORD, order[i - 1] * RECORD + 32, r, r + 32) === 0) continue;
+        recs.copy(chunk, used, r, r + RECORD);
+        used += RECORD;
+        count++;
+        if (used === chunk.length) flush();
+      }
+      flush();
+      this.unique = count;
+      const digest = hash.digest();
       const footer = Buffer.alloc(FOOTER);
-      footer.writeBigUInt64LE(BigInt(this.offset), 0);
-      footer.writeUInt32LE(this.records.length, 8);
+      footer.writeBigUInt64LE(BigInt(indexAt), 0);
+      footer.writeUInt32LE(count, 8);
       digest.copy(footer, 12);
       MAGIC.copy(footer, 44);
-      this.write(Buffer.concat([index, footer]));
+      this.write(footer);
       if (options.sync) { fsEvent(false); try { fsyncSync(this.fd); } catch (err) { throw noSpaceError(err, dirname(this.tmpPath)); } }
       return `${digest.toString('hex')}.pack`;
     } finally {
@@ -204,14 +236,17 @@ export class PackFile {
   }
 
   /** Where `id` lies in this pack, or null. */
-  find(id: ObjectId): PackedLocation | null {
+  find(id: ObjectId): PackedLocation | null { return this.findKey(idBytes(id)); }
+
+  /** Where the object of id bytes `key` lies in this pack, or null. */
+  findKey(key: Buffer): PackedLocation | null {
     const index = this.load();
-    const key = idBytes(id);
     let lo = 0;
     let hi = index.length / RECORD - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const c = Buffer.compare(index.subarray(mid * RECORD, mid * RECORD + 32), key);
+      // compared in place: a subarray per step was a tenth of an fsck
+      const c = index.compare(key, 0, 32, mid * RECORD, mid * RECORD + 32);
       if (c === 0) return { pack: this, ...recordAt(index, mid) };
       if (c < 0) lo = mid + 1; else hi = mid - 1;
     }
@@ -274,10 +309,11 @@ export class PackSet {
 
   /** Where `id` is packed, or null; a pack deleted since it was listed is skipped. */
   find(id: ObjectId): PackedLocation | null {
+    const key = idBytes(id);
     for (let attempt = 0; attempt < 2; attempt++) {
       for (const p of this.list()) {
         try {
-          const at = p.find(id);
+          const at = p.findKey(key);
           if (at) return at;
         } catch (err) {
           if (!isErrno(err, 'ENOENT')) throw err;

@@ -108,7 +108,7 @@ class StagingWriter implements ObjectWriter {
       if (this.slot === null) {
         // One frame: a single write instead of open/write/write/close.
         const frame = await this.encoder.frame(this.joined());
-        this.slot = await this.backend.createSlot({ loose: rewrite });
+        this.slot = await this.backend.createSlot({ loose: rewrite, id });
         this.slot.writeWhole(Buffer.concat([frame, this.encoder.trailer()]));
       } else {
         if (this.frameBytes > 0) await this.flushFrame(this.joined());

@@ -19,6 +19,7 @@ import type { JsonKindName, KindName, KindValues } from './kinds/index.js';
 import type { ObjectId } from './layout.js';
 import type { ObjectStore } from './objects.js';
 import { buildOfPath } from './ref-paths.js';
+import { IdTable, grown } from './id-table.js';
 
 /**
  * One state of one branch. `live`: gc keeps what it reaches (a head, a state inside the
@@ -44,7 +45,15 @@ export interface HistoryProblem { branch: string; commit: string; problem: strin
 
 const isStrict = (root: Root): boolean => root.strict ?? root.live;
 
-interface Reached { kind: KindName; parent: ObjectId | null; label: string; segment: boolean; branch: string; live: boolean; title?: string }
+/** What the walk keeps of each object, as bits (see Reachability). */
+const LIVE = 1;
+const SEGMENT = 2;
+/** Reached so far only below a package (see visit). */
+const ONLY_UNPACKED = 4;
+/** A JSON object read and verified during the walk (fsck need not read it again). */
+const VERIFIED = 8;
+/** Missing or damaged only in states outside the retention window (gc pruned it). */
+const PRUNED = 16;
 
 /** Labels a branch value: the build it names, or its path. */
 function valueLabel(branch: string, path: string): string {
@@ -52,22 +61,71 @@ function valueLabel(branch: string, path: string): string {
   return `${branch}: ${b ? nevraOfKey(b.key) : path}`;
 }
 
+/**
+ * Per object reached: its kind, the first object that reached it, the branch, and the
+ * bits above, in typed arrays beside an IdTable: a walk costs about 55 bytes an object.
+ * Labels and titles, needed only to describe a problem, are read again from the parent
+ * objects when one is described; only branch values keep their label (their path).
+ */
 export class Reachability {
-  readonly reached = new Map<ObjectId, Reached>();
-  readonly objectProblems = new Map<ObjectId, ObjectProblem>();
+  private readonly table = new IdTable((n) => {
+    this.kinds = grown(this.kinds, n);
+    this.bits = grown(this.bits, n);
+    this.parents = grown(this.parents, n);
+    this.branchOf = grown(this.branchOf, n);
+  });
+  private kinds = new Uint8Array(this.table.capacity);
+  private bits = new Uint8Array(this.table.capacity);
+  private parents = new Int32Array(this.table.capacity);
+  private branchOf = new Uint16Array(this.table.capacity);
+  private readonly kindNames: KindName[] = [];
+  private readonly branchNames: string[] = [];
+  private readonly valueLabels = new Map<number, string>();
+  private readonly objectProblems = new Map<ObjectId, Omit<ObjectProblem, 'what'>>();
   readonly historyProblems: HistoryProblem[] = [];
   /** Objects missing only from states outside the retention window (gc pruned them). */
-  readonly pruned = new Set<ObjectId>();
+  pruned = 0;
   /** Kept states that are not strict and miss objects (an earlier gc pruned them). */
   readonly incomplete: Root[] = [];
-  /** JSON objects read and verified during the walk (fsck need not read them again). */
-  readonly verified = new Set<ObjectId>();
-  /** Trees and blobs reached so far only below a package (see visit). */
-  private readonly onlyUnpacked = new Set<ObjectId>();
   private readonly seen: WalkSeen = { trees: new Set(), blobs: new Set() };
   private readonly seenOld: WalkSeen = { trees: new Set(), blobs: new Set() };
 
   constructor(private readonly objects: ObjectStore) {}
+
+  /** Whether some kept state reaches the object. */
+  reaches(id: ObjectId): boolean { return this.table.has(id); }
+
+  /** Whether the walk read and verified the object, or found it missing or damaged. */
+  settled(id: ObjectId): boolean {
+    const i = this.table.indexOf(id);
+    return (i >= 0 && (this.bits[i] & VERIFIED) !== 0) || this.objectProblems.has(id);
+  }
+
+  /** Whether a live state reaches the object. */
+  isLive(id: ObjectId): boolean { const i = this.table.indexOf(id); return i >= 0 && (this.bits[i] & LIVE) !== 0; }
+
+  /** The nearest object of `kind` on the chain that first reached `id` (itself included), or null. */
+  ancestorOfKind(id: ObjectId, kind: KindName): ObjectId | null {
+    let i = this.table.indexOf(id);
+    for (let n = 0; i >= 0 && n < 256; n++, i = this.parents[i]) if (this.kindNames[this.kinds[i]] === kind) return this.table.idAt(i);
+    return null;
+  }
+
+  private code<T extends string>(names: T[], name: T): number {
+    let c = names.indexOf(name);
+    if (c < 0) { c = names.length; names.push(name); }
+    return c;
+  }
+
+  /** Records the first reach of `id`. */
+  private mark(id: ObjectId, kind: KindName, parent: ObjectId | null, segment: boolean, root: Root): number {
+    const i = this.table.add(id);
+    this.kinds[i] = this.code(this.kindNames, kind);
+    this.parents[i] = parent === null ? -1 : this.table.indexOf(parent);
+    this.branchOf[i] = this.code(this.branchNames, root.branch);
+    this.bits[i] = (root.live ? LIVE : 0) | (segment ? SEGMENT : 0);
+    return i;
+  }
 
   /** Walks every root; live ones first, so an object reached by both counts as live. */
   async walk(view: BranchView, roots: readonly Root[]): Promise<void> {
@@ -84,7 +142,7 @@ export class Reachability {
     }
     try {
       await walkNew(repoOf(view), tree, root.live ? this.seen : this.seenOld, async (path, id) => {
-        if (!root.live && this.reached.has(id)) return;
+        if (!root.live && this.table.has(id)) return;
         await this.visitValue(id, root, valueLabel(root.branch, path));
       });
     } catch (err) {
@@ -101,8 +159,9 @@ export class Reachability {
 
   /** A branch value: a JSON object whose kind it declares itself. */
   private async visitValue(id: ObjectId, root: Root, label: string): Promise<void> {
-    if (this.reached.has(id)) return;
-    const bytes = await this.readOrReport(id, 'build', null, label, root);
+    if (this.table.has(id)) return;
+    const bytes = await this.readOrReport(id, 'build', null, root);
+    this.valueLabels.set(this.table.indexOf(id), label);
     if (bytes === null) return;
     let kind: JsonKindName;
     try {
@@ -114,7 +173,7 @@ export class Reachability {
       this.problem(id, 'blob', 'it is not a typed object a branch can hold', isStrict(root));
       return;
     }
-    this.reached.get(id)!.kind = kind;
+    this.kinds[this.table.indexOf(id)] = this.code(this.kindNames, kind);
     await this.follow(id, kind, bytes, root);
   }
 
@@ -123,29 +182,32 @@ export class Reachability {
    * .rpm: an absent blob there is no damage. Reached again through a layer, the same
    * tree or blob must be whole, so it is checked again.
    */
-  private async visit(id: ObjectId, kind: KindName, parent: ObjectId, label: string, segment: boolean, root: Root, unpacked: boolean): Promise<void> {
-    if (this.reached.has(id)) {
-      if (unpacked || !this.onlyUnpacked.delete(id)) return;
+  private async visit(id: ObjectId, kind: KindName, parent: ObjectId, segment: boolean, root: Root, unpacked: boolean): Promise<void> {
+    const at = this.table.indexOf(id);
+    if (at >= 0) {
+      if (unpacked || (this.bits[at] & ONLY_UNPACKED) === 0) return;
+      this.bits[at] &= ~ONLY_UNPACKED;
       if (!isJsonKind(kind)) { if (!(await this.objects.has(id))) this.missing(id, kind, root); return; }
-      const again = await this.readOrReport(id, kind, parent, label, root, segment);
+      const again = await this.readOrReport(id, kind, parent, root, segment);
       if (again !== null) await this.follow(id, kind, again, root, false);
       return;
     }
-    if (unpacked) this.onlyUnpacked.add(id);
     if (!isJsonKind(kind)) {
-      this.reached.set(id, { kind, parent, label, segment, branch: root.branch, live: root.live });
-      if (!unpacked && !(await this.objects.has(id))) this.missing(id, kind, root);
+      const i = this.mark(id, kind, parent, segment, root);
+      if (unpacked) this.bits[i] |= ONLY_UNPACKED;
+      else if (!(await this.objects.has(id))) this.missing(id, kind, root);
       return;
     }
-    const bytes = await this.readOrReport(id, kind, parent, label, root, segment);
+    const bytes = await this.readOrReport(id, kind, parent, root, segment, unpacked);
     if (bytes !== null) await this.follow(id, kind, bytes, root, unpacked);
   }
 
-  private async readOrReport(id: ObjectId, kind: KindName, parent: ObjectId | null, label: string, root: Root, segment = false): Promise<Buffer | null> {
-    this.reached.set(id, { kind, parent, label, segment, branch: root.branch, live: root.live });
+  private async readOrReport(id: ObjectId, kind: KindName, parent: ObjectId | null, root: Root, segment = false, unpacked = false): Promise<Buffer | null> {
+    const i = this.mark(id, kind, parent, segment, root);
+    if (unpacked) this.bits[i] |= ONLY_UNPACKED;
     try {
       const bytes = await this.objects.readBytes(id);
-      this.verified.add(id);
+      this.bits[this.table.indexOf(id)] |= VERIFIED;
       return bytes;
     } catch (err) {
       if (!(err instanceof BazaarError)) throw err;
@@ -164,53 +226,79 @@ export class Reachability {
       this.problem(id, kind, err.message.replace(`object ${id} is `, ''), isStrict(root));
       return;
     }
-    const title = titleOf(kind, value);
-    if (title) this.reached.get(id)!.title = title;
-    for (const ref of refsOf(kind, value)) await this.visit(ref.id, ref.kind, id, ref.label, ref.segment === true, root, unpacked || ref.unpacked === true);
+    for (const ref of refsOf(kind, value)) await this.visit(ref.id, ref.kind, id, ref.segment === true, root, unpacked || ref.unpacked === true);
   }
 
   private missing(id: ObjectId, kind: KindName, root: Root): void {
     if (isStrict(root)) { this.problem(id, kind, 'missing', true); return; }
-    this.pruned.add(id);
+    this.prune(id);
     if (root.live && !this.incomplete.includes(root)) this.incomplete.push(root);
   }
 
+  private prune(id: ObjectId): void {
+    const i = this.table.indexOf(id);
+    if (i >= 0 && (this.bits[i] & PRUNED) === 0) { this.bits[i] |= PRUNED; this.pruned++; }
+  }
+
   private problem(id: ObjectId, kind: KindName, problem: string, live: boolean): void {
-    if (!live) { this.pruned.add(id); return; }
-    const r = this.reached.get(id);
-    this.objectProblems.set(id, { id, kind, problem, what: this.describe(id), branches: r ? [r.branch] : [] });
+    if (!live) { this.prune(id); return; }
+    const i = this.table.indexOf(id);
+    this.objectProblems.set(id, { id, kind, problem, branches: i >= 0 ? [this.branchNames[this.branchOf[i]]] : [] });
   }
 
   /** Records damage found later (fsck's scan of every object) against what reaches it. */
   reportDamage(id: ObjectId, problem: string): void {
-    const r = this.reached.get(id);
-    this.objectProblems.set(id, { id, kind: r?.kind ?? 'blob', problem, what: r ? this.describe(id) : 'an object no state reaches', branches: r ? [r.branch] : [] });
+    const i = this.table.indexOf(id);
+    this.objectProblems.set(id, { id, kind: i >= 0 ? this.kindNames[this.kinds[i]] : 'blob', problem, branches: i >= 0 ? [this.branchNames[this.branchOf[i]]] : [] });
   }
 
-  /** Whether a live state reaches the object. */
-  isLive(id: ObjectId): boolean { return this.reached.get(id)?.live === true; }
+  /** How the parent of object `i` names it (its label, and whether that is a path segment), and its title. */
+  private async labelOf(i: number): Promise<string | null> {
+    const p = this.parents[i];
+    if (p < 0) return this.valueLabels.get(i) ?? null;
+    const value = await this.valueAt(p);
+    const id = this.table.idAt(i);
+    return value === null ? null : refsOf(value.kind, value.value).find((r) => r.id === id)?.label ?? null;
+  }
+
+  /** The parsed value of JSON object `i`, read again (it was verified by the walk); null if unreadable. */
+  private async valueAt(i: number): Promise<{ kind: JsonKindName; value: KindValues[JsonKindName] } | null> {
+    const kind = this.kindNames[this.kinds[i]];
+    if (!isJsonKind(kind)) return null;
+    try {
+      return { kind, value: KINDS[kind].parse(JSON.parse((await this.objects.readBytes(this.table.idAt(i))).toString('utf8')), this.table.idAt(i)) as KindValues[JsonKindName] };
+    } catch {
+      return null;
+    }
+  }
+
+  private async titleAt(i: number): Promise<string | undefined> {
+    const v = await this.valueAt(i);
+    return v === null ? undefined : titleOf(v.kind, v.value);
+  }
 
   /**
    * What an object is, from the chain of objects that reached it: path segments joined
    * into a path, then the nearest titled object ("package ..."), and the branch.
    */
-  describe(id: ObjectId): string {
-    const self = this.reached.get(id);
-    if (!self) return 'an object no state reaches';
+  async describe(id: ObjectId): Promise<string> {
+    const self = this.table.indexOf(id);
+    if (self < 0) return 'an object no state reaches';
+    const kind = this.kindNames[this.kinds[self]];
+    const branch = this.branchNames[this.branchOf[self]];
     const segments: string[] = [];
     let label: string | null = null;
-    let at: ObjectId = id;
-    let r: Reached | undefined = self;
-    while (r) {
-      if (r.title && at !== id) return `${this.noun(self.kind, label, segments)} of ${r.title} (in ${self.branch})`;
-      if (r.segment) segments.unshift(r.label);
-      else label ??= r.label;
-      if (r.parent === null) break;
-      at = r.parent;
-      r = this.reached.get(at);
+    for (let i = self, n = 0; i >= 0 && n < 256; i = this.parents[i], n++) {
+      if (i !== self) {
+        const title = await this.titleAt(i);
+        if (title) return `${this.noun(kind, label, segments)} of ${title} (in ${branch})`;
+      }
+      const l = await this.labelOf(i);
+      if (l !== null) { if (this.bits[i] & SEGMENT) segments.unshift(l); else label ??= l; }
     }
-    if (self.title) return `${self.title} (in ${self.branch})`;
-    return this.noun(self.kind, label, segments);
+    const title = await this.titleAt(self);
+    if (title) return `${title} (in ${branch})`;
+    return this.noun(kind, label, segments);
   }
 
   private noun(kind: KindName, label: string | null, segments: string[]): string {
@@ -221,7 +309,9 @@ export class Reachability {
   }
 
   /** The roots' live problems, sorted, for reports. */
-  problems(): ObjectProblem[] {
-    return [...this.objectProblems.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+  async problems(): Promise<ObjectProblem[]> {
+    const out: ObjectProblem[] = [];
+    for (const p of this.objectProblems.values()) out.push({ ...p, what: await this.describe(p.id) });
+    return out.sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 }

@@ -217,7 +217,7 @@ async function repairObjects(store: Store, tx: Transaction, report: FsckReport, 
   // each damaged object, by the build records that reach it
   const byRecord = new Map<ObjectId, Set<ObjectId>>();
   for (const id of problems.keys()) {
-    if (!reach.reached.has(id)) {
+    if (!reach.reaches(id)) {
       await objects.delete(id);
       repaired.push(`deleted ${id}: damaged, and nothing reaches it`);
       problems.delete(id);
@@ -271,16 +271,7 @@ async function repairObjects(store: Store, tx: Transaction, report: FsckReport, 
 }
 
 /** The build record that reached an object first (walking up the chain), or null. */
-function ancestorRecord(reach: Reachability, id: ObjectId): ObjectId | null {
-  let at: ObjectId | null = id;
-  for (let i = 0; at !== null && i < 256; i++) {
-    const r = reach.reached.get(at);
-    if (!r) return null;
-    if (r.kind === 'build') return at;
-    at = r.parent;
-  }
-  return null;
-}
+function ancestorRecord(reach: Reachability, id: ObjectId): ObjectId | null { return reach.ancestorOfKind(id, 'build'); }
 
 /** An .rpm variant of the build that reads intact, or null. */
 async function intactVariant(store: Store, record: BuildRecord, problems: Map<ObjectId, unknown>): Promise<ObjectId | null> {

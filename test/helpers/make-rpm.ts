@@ -95,16 +95,20 @@ export interface MakeRpmOptions {
   source?: boolean;
   /** Leave the main header without an immutable region (as rpm v3 packages are). */
   noRegion?: boolean;
+  /** The payload's cpio archive, uncompressed (gzip'd here); default: an empty archive. */
+  cpio?: Buffer;
 }
 
 /** A complete .rpm file for the given main header entries. */
 export function makeRpm(entries: EntrySpec[], options: MakeRpmOptions = {}): Buffer {
   const header = options.noRegion ? buildHeaderNoRegion(entries) : buildHeader(entries);
+  const raw = options.cpio ?? PAYLOAD_RAW;
+  const payload = options.cpio ? gzipSync(options.cpio, { level: 1 }) : PAYLOAD;
   const sig = buildHeader([
-    { tag: 1000, type: TagType.INT32, value: [header.length + PAYLOAD.length] },
-    { tag: 1007, type: TagType.INT32, value: [PAYLOAD_RAW.length] },
+    { tag: 1000, type: TagType.INT32, value: [header.length + payload.length] },
+    { tag: 1007, type: TagType.INT32, value: [raw.length] },
     { tag: 273, type: TagType.STRING, value: createHash('sha256').update(header).digest('hex') },
-    { tag: 1004, type: TagType.BIN, value: createHash('md5').update(header).update(PAYLOAD).digest() },
+    { tag: 1004, type: TagType.BIN, value: createHash('md5').update(header).update(payload).digest() },
   ], REGION_SIGNATURES);
   const lead = Buffer.alloc(96);
   lead.set([0xed, 0xab, 0xee, 0xdb, 3, 0]);
@@ -114,7 +118,7 @@ export function makeRpm(entries: EntrySpec[], options: MakeRpmOptions = {}): Buf
   lead.writeUInt16BE(1, 76);
   lead.writeUInt16BE(5, 78);
   const pad = Buffer.alloc((8 - (sig.length % 8)) % 8);
-  return Buffer.concat([lead, sig, pad, header, PAYLOAD]);
+  return Buffer.concat([lead, sig, pad, header, payload]);
 }
 
 /** A header without a region entry (rpm reads it as a v3 header and retrofits it). */

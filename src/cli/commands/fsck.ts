@@ -63,6 +63,7 @@ Example:
       return { exitCode: r.after.ok ? 0 : 1, json: r, text: lines.join('\n') };
     }
     const report = await store.fsck({ onProgress: progressOf(progress) });
+    progress.done(); // the objects are streamed: no total to end on
     return { exitCode: report.ok ? 0 : 1, json: report, text: reportLines(report).join('\n') };
   },
 };

@@ -30,6 +30,13 @@ import type { PackInput } from './git-pack.js';
 
 export type GitObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 
+/**
+ * `body` in a buffer of its own size: inflateSync leaves a 300-byte tree in a 16 KiB
+ * buffer, so the read cache (50,000 entries) held 330 MB in an fsck of 10,000 builds, and
+ * gc's packing of 20,000 loose objects 400 MB.
+ */
+function compact(body: Buffer): Buffer { return body.buffer.byteLength > 2 * body.length + 1024 ? Buffer.from(body) : body; }
+
 /** A tree entry: `40000` for a subtree, `100644` for a blob. */
 export interface GitTreeEntry { mode: string; name: string; oid: string }
 
@@ -95,7 +102,8 @@ export class GitRepo {
     if (!OID.test(oid)) throw historyDamage(oid, 'is not a git object id');
     const hit = this.cache.get(oid);
     if (hit) return hit;
-    const obj = this.readLoose(oid) ?? await this.readPacked(oid);
+    const read = this.readLoose(oid) ?? await this.readPacked(oid);
+    const obj = { type: read.type, body: compact(read.body) };
     if (this.cache.size > 50_000) this.cache.clear();
     this.cache.set(oid, obj);
     return obj;
@@ -114,7 +122,7 @@ export class GitRepo {
     const nul = raw.indexOf(0);
     const m = nul > 0 ? /^(blob|tree|commit|tag) (\d+)$/.exec(raw.subarray(0, nul).toString('latin1')) : null;
     if (!m || Number(m[2]) !== raw.length - nul - 1) throw historyDamage(oid, 'has a malformed header (damaged)');
-    return { type: m[1] as GitObjectType, body: raw.subarray(nul + 1) };
+    return { type: m[1] as GitObjectType, body: compact(raw.subarray(nul + 1)) };
   }
 
   private async readPacked(oid: string): Promise<{ type: GitObjectType; body: Buffer }> {

@@ -1,0 +1,130 @@
+/**
+ * Small objects staged for a pack, until their commit: held in memory up to a limit, and
+ * past it spilled into packs in tmp/ (each a complete pack of what memory held), so a
+ * transaction of any size puts its small objects into packs with memory bounded by the
+ * limit. Loose files for them cost a disk block and an inode each: an add of 10,000
+ * packages wrote 520,986 of them, the store 7.4x its .rpm bytes on disk.
+ *
+ * A commit takes a spill pack as it is (renamed into the pack directory) when all its
+ * objects are the commit's; otherwise (objects of a concurrent transaction, or ones
+ * discarded) it copies its own out, and the spill file is removed once no slot in it is
+ * left. Spill packs are temp files (<pid>-<random>.tmp): a killed process leaves them to
+ * gc, as any temp file.
+ */
+import { removeFile } from '../fs/index.js';
+import type { ObjectId } from './layout.js';
+import { PackFile, PackWriter } from './object-packs.js';
+
+/** Small staged objects held in memory at most; past it they are spilled into a pack in tmp/. */
+export const STAGING_MEMORY_MAX = 64 << 20;
+
+export const MEM_SLOT = 'mem:';
+
+/** A pack of spilled objects in tmp/: `live` slots in it not yet committed or discarded. */
+class Spill {
+  live = 0;
+  /** A slot in it was discarded, so it holds an object no commit takes: never renamed whole. */
+  partial = false;
+  readonly file: PackFile;
+  constructor(readonly tmp: string, readonly name: string) { this.file = new PackFile(tmp); }
+}
+
+interface Held { id: ObjectId; bytes: Buffer }
+interface Spilled { id: ObjectId; spill: Spill; offset: number; length: number }
+
+/** What a commit does with its small objects: spill packs to rename whole, and the rest to copy into a new pack. */
+export interface StagedForPack {
+  /** Spill packs in tmp/ that are wholly this commit's: rename each to `objects/pack/<name>`. */
+  whole: Array<{ tmp: string; name: string }>;
+  /** Writes the commit's other small objects into `writer`; false when there are none. */
+  copyRest(writer: PackWriter): boolean;
+  /** After the commit (or its failure): forgets its slots and removes spill files no slot needs. */
+  settle(): void;
+}
+
+export class PackStaging {
+  private readonly held = new Map<string, Held>();
+  private readonly spilled = new Map<string, Spilled>();
+  private heldBytes = 0;
+  private next = 0;
+
+  /** `newWriter`: a pack writer in tmp/. */
+  constructor(private readonly newWriter: () => PackWriter, private readonly limit = STAGING_MEMORY_MAX) {}
+
+  /** Takes a small object; returns its slot token. */
+  hold(id: ObjectId, chunk: Uint8Array): string {
+    if (this.heldBytes + chunk.length > this.limit && this.held.size > 0) this.spill();
+    const token = `${MEM_SLOT}${this.next++}`;
+    this.held.set(token, { id, bytes: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length) });
+    this.heldBytes += chunk.length;
+    return token;
+  }
+
+  /** Writes everything held into one pack in tmp/ (finished, not synced: the commit syncs it). */
+  private spill(): void {
+    const writer = this.newWriter();
+    let name: string;
+    const at: Array<[string, Held, number]> = [];
+    try {
+      for (const [token, h] of this.held) at.push([token, h, writer.add(h.id, h.bytes)]);
+      name = writer.finish();
+    } catch (err) {
+      writer.discard();
+      throw err;
+    }
+    const spill = new Spill(writer.tmpPath, name);
+    for (const [token, h, offset] of at) {
+      this.spilled.set(token, { id: h.id, spill, offset, length: h.bytes.length });
+      spill.live++;
+    }
+    this.held.clear();
+    this.heldBytes = 0;
+  }
+
+  /** Drops a slot that will never be committed. */
+  release(token: string): void {
+    const h = this.held.get(token);
+    if (h) { this.heldBytes -= h.bytes.length; this.held.delete(token); return; }
+    const s = this.spilled.get(token);
+    if (!s) return;
+    this.spilled.delete(token);
+    s.spill.partial = true;
+    if (--s.spill.live === 0) removeFile(s.spill.tmp);
+  }
+
+  /** The plan for committing `tokens` (see StagedForPack). */
+  forCommit(tokens: readonly string[]): StagedForPack {
+    const mine = new Map<Spill, number>();
+    for (const t of tokens) {
+      const s = this.spilled.get(t);
+      if (s) mine.set(s.spill, (mine.get(s.spill) ?? 0) + 1);
+      else if (!this.held.has(t)) throw new Error(`slot ${t} was never written or already committed`);
+    }
+    const whole = new Set([...mine].filter(([spill, n]) => n === spill.live && !spill.partial).map(([spill]) => spill));
+    return {
+      whole: [...whole].map((s) => ({ tmp: s.tmp, name: s.name })),
+      copyRest: (writer) => {
+        let any = false;
+        for (const t of tokens) {
+          const h = this.held.get(t);
+          const s = h ? undefined : this.spilled.get(t);
+          if (s && whole.has(s.spill)) continue;
+          const bytes = h ? h.bytes : s!.spill.file.read(s!.offset, s!.length);
+          if (bytes === null || bytes.length !== (h?.bytes.length ?? s!.length)) throw new Error(`staged pack ${s!.spill.tmp} lost an object`);
+          writer.add(h ? h.id : s!.id, bytes);
+          any = true;
+        }
+        return any;
+      },
+      settle: () => {
+        for (const t of tokens) {
+          const s = this.spilled.get(t);
+          if (!s) { this.release(t); continue; }
+          this.spilled.delete(t);
+          // a whole spill was renamed away; another one goes once no slot needs it
+          if (--s.spill.live === 0 && !whole.has(s.spill)) removeFile(s.spill.tmp);
+        }
+      },
+    };
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Reading the history costs memory by the bytes read, not by the number of objects: a
+ * small loose git object's body used to stay in the 16 KiB buffer zlib inflated it into,
+ * and the read cache (and gc's packing of loose objects) held one such buffer per object.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { GitRepo } from '../../src/store/history/git-repo.js';
+import { tempDir } from '../helpers/cli.js';
+
+const t = suite('history-memory');
+
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc') as () => void;
+const buffers = (): number => { collect(); return process.memoryUsage().arrayBuffers; };
+
+t('4,000 small history objects read (and cached) hold about their own size, not 16 KiB each', async () => {
+  const dir = tempDir('history-memory');
+  const gitdir = join(dir, 'refs.git');
+  mkdirSync(join(dir, 'tmp'), { recursive: true });
+  const writer = new GitRepo(gitdir, dir);
+  await writer.init();
+  const oids: string[] = [];
+  for (let i = 0; i < 4000; i++) oids.push(writer.write('blob', Buffer.from(`value ${i} ${'x'.repeat(200)}`)));
+  const reader = new GitRepo(gitdir, dir);
+  const before = buffers();
+  for (const oid of oids) assert.ok((await reader.read(oid)).body.toString().startsWith('value '));
+  const held = buffers() - before;
+  // 4,000 x 16 KiB would be 64 MB; the bodies themselves are under 1 MB
+  assert.ok(held < 8 << 20, `${(held / 1e6).toFixed(1)} MB held for 4,000 objects of ~210 bytes`);
+});
+
+t.run();
