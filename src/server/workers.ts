@@ -19,6 +19,7 @@ import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { BazaarError } from '../errors.js';
+import { packageFile } from '../package-files.js';
 import type { Store } from '../store/index.js';
 import { LocalJobs } from './jobs.js';
 import type { Job, JobBoard, OverlayOrder } from './jobs.js';
@@ -107,14 +108,15 @@ export interface Workers {
 
 /**
  * In the primary: starts `count` workers, each running `args` (a `bazaar serve` command
- * line for one process) of the script `exec`, and answers their job messages. Resolves
+ * line for one process) of the CLI (or the script `exec`), and answers their job messages. Resolves
  * once one listens; rejects with the exit code of a worker that ended before listening.
  */
-export function startWorkers(store: Store, options: { count: number; exec: string; args: string[]; log: (line: string) => void }): Promise<Workers> {
+export function startWorkers(store: Store, options: { count: number; args: string[]; log: (line: string) => void; exec?: string }): Promise<Workers> {
   const { log } = options;
   const reads = new SnapshotPool(store);
   const jobs = new LocalJobs(store, reads, log);
-  cluster.setupPrimary({ exec: options.exec, args: options.args });
+  // the bundled CLI (package.json's bin), also when `serve` runs inside another program (a test)
+  cluster.setupPrimary({ exec: options.exec ?? packageFile('dist/bin/bazaar.js'), args: options.args });
   const listening = new Set<Worker>();
   let stopping = false;
   let stopped: (() => void) | null = null;
@@ -124,57 +126,62 @@ export function startWorkers(store: Store, options: { count: number; exec: strin
   const answer = (worker: Worker, ask: number, job: Job | null): void => {
     if (worker.isConnected()) worker.send({ bazaar: 'job-answer', ask, job } satisfies Message);
   };
+  let started = false;
+  let resolveStart: (w: Workers) => void = () => {};
+  let rejectStart: (err: Error) => void = () => {};
+  const start = new Promise<Workers>((resolve, reject) => { resolveStart = resolve; rejectStart = reject; });
+  const alive = new Set<Worker>();
+
+  // each worker's own events (not cluster's, which would outlive this server in a process that serves twice)
   const fork = (): Worker => {
     const worker = cluster.fork();
+    alive.add(worker);
     worker.on('message', (m: unknown) => {
       if (!isMessage(m)) return;
       if (m.bazaar === 'job-submit') answer(worker, m.ask, jobs.queued(m.order, m.id));
       else if (m.bazaar === 'job-get') void jobs.get(m.id).then((job) => answer(worker, m.ask, job ?? null));
     });
-    return worker;
-  };
-
-  return new Promise<Workers>((resolve, reject) => {
-    let started = false;
-    cluster.on('listening', (worker, address) => {
+    worker.on('listening', (address: { port: number }) => {
       listening.add(worker);
       if (started) return;
       started = true;
       // one worker first, so that a reason not to start (the port taken) is told once; then the others
       for (let i = 1; i < options.count; i++) fork();
-      resolve({
+      resolveStart({
         port: address.port,
         failed,
         close: (graceMs = 10_000) => new Promise<void>((done) => {
           stopping = true;
-          const left = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
-          if (left.length === 0) { reads.close(); done(); return; }
+          if (alive.size === 0) { reads.close(); done(); return; }
           stopped = () => { reads.close(); done(); };
           // one still starting may not listen for messages yet: SIGTERM (it has no request in flight)
-          for (const w of left) {
+          for (const w of alive) {
             if (listening.has(w) && w.isConnected()) w.send({ bazaar: 'stop', graceMs } satisfies Message); else w.process.kill('SIGTERM');
           }
         }),
       });
     });
-    cluster.on('exit', (worker, code, signal) => {
+    worker.on('exit', (code: number | null, signal: string | null) => {
+      alive.delete(worker);
       const wasUp = listening.delete(worker);
       if (stopping) {
-        if (Object.values(cluster.workers ?? {}).every((w) => w === undefined || w.isDead())) stopped?.();
+        if (alive.size === 0) stopped?.();
         return;
       }
       if (!wasUp) {
         // it could not start (its one-line error is on stderr): the others are stopped, and the server with them
         stopping = true;
-        for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+        for (const w of alive) w.process.kill('SIGTERM');
         reads.close();
-        if (!started) reject(Object.assign(new Error('a worker could not start'), { exitCode: code ?? 1 }));
+        if (!started) rejectStart(Object.assign(new Error('a worker could not start'), { exitCode: code ?? 1 }));
         else { log(`a worker (pid ${worker.process.pid}) could not start again (exit ${code ?? signal}); stopping`); fail(); }
         return;
       }
       log(`worker pid ${worker.process.pid} ended (${signal ?? `exit ${code}`}); starting another`);
       fork();
     });
-    fork();
-  });
+    return worker;
+  };
+  fork();
+  return start;
 }

@@ -90,10 +90,9 @@ export async function serveUntilSignal(store: Store, input: Pick<CommandInput, '
     ({ url } = running);
     close = () => running.close();
   } else {
-    const exec = process.argv[1];
     let workers;
     try {
-      workers = await startWorkers(store, { count, exec, args: workerArgs(input.storeDir, options, serveOptions), log: serveOptions.log as (line: string) => void });
+      workers = await startWorkers(store, { count, args: workerArgs(input.storeDir, options, serveOptions), log: serveOptions.log as (line: string) => void });
     } catch (err) {
       // the worker said why on stderr, in one line
       const exitCode = (err as { exitCode?: number }).exitCode ?? 1;
