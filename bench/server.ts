@@ -6,9 +6,12 @@
  *   repos/sample's x86_64 and noarch packages in the channel `sample`, and (with rpmbuild)
  *   one package of 50 MB of random bytes, which the store keeps raw; repomd.xml and the
  *   small .rpm are answered from memory, the large .rpm from its object file.
+ * - bazaar twice: with one process (`--workers 1`) and with its default number of
+ *   workers (one per core, at most 4: `bazaar serve`'s default).
  * - nginx: the same repodata/ and the same .rpm bytes (downloaded from bazaar) under a
- *   temp root, `worker_processes 1` (bazaar is one Node thread), sendfile on, access log
- *   off, started as a child with a config written to a temp dir.
+ *   temp root, with as many worker processes as the bazaar it is compared with
+ *   (`worker_processes 1`, then N), sendfile on, access log off, started as a child with
+ *   a config written to a temp dir.
  *
  * Each URL gets `wrk -t1 -c<connections> -d<seconds>s --latency`, bazaar and nginx
  * interleaved; printed: requests/s, MB/s, mean and p99 latency, and the ratio
@@ -56,7 +59,7 @@ function largeRpm(work: string, log: (line: string) => void): string | null {
   return filesUnder(join(top, 'RPMS'), (f) => f.endsWith('.rpm'))[0];
 }
 
-export interface ServerBenchRow { url: string; server: 'bazaar' | 'nginx'; rps: number; mbps: number; meanMs: number; p99Ms: number; errors: number }
+export interface ServerBenchRow { url: string; server: 'bazaar' | 'nginx'; workers: number; rps: number; mbps: number; meanMs: number; p99Ms: number; errors: number }
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -66,7 +69,7 @@ function freePort(): Promise<number> {
   });
 }
 
-/** wrk's time with unit ('812.00us', '1.20ms', '2.01s') in milliseconds. */
+/** wrk's time with unit ('812.00us', '1.20ms', '2.01s', '1.00m') in milliseconds. */
 function ms(text: string): number {
   const m = /^([\d.]+)(us|ms|s|m)$/.exec(text);
   if (!m) return NaN;
@@ -79,7 +82,7 @@ function bytesOf(text: string): number {
   return Number(m[1]) * ({ B: 1, KB: 1 << 10, MB: 1 << 20, GB: 1 << 30 } as Record<string, number>)[m[2]];
 }
 
-function wrk(url: string, seconds: number, connections: number): Omit<ServerBenchRow, 'url' | 'server'> {
+function wrk(url: string, seconds: number, connections: number): Omit<ServerBenchRow, 'url' | 'server' | 'workers'> {
   const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`wrk ${url}: ${r.stderr}`);
   const out = r.stdout;
@@ -131,11 +134,19 @@ export async function benchServer(options: { seconds?: number; connections?: num
     await createChannel(store, 'sample');
     await addToChannel(store, 'sample', added.map((a) => a.nevra));
 
-    const bazaarPort = await freePort();
-    const bazaar = spawn(process.execPath, [CLI, 'serve', '--port', String(bazaarPort), '--store', storeDir], { stdio: 'ignore' });
-    children.push(bazaar);
-    const bazaarUrl = `http://127.0.0.1:${bazaarPort}/repo/sample/`;
-    await waitFor(`${bazaarUrl}repodata/repomd.xml`, bazaar, 'bazaar serve');
+    // bazaar with one process, and with its default number of workers (bazaar serve --workers)
+    const { DEFAULT_WORKERS } = await import('../src/cli/commands/serve.js');
+    const counts = DEFAULT_WORKERS > 1 ? [1, DEFAULT_WORKERS] : [1];
+    const bazaarUrls = new Map<number, string>();
+    for (const n of counts) {
+      const port = await freePort();
+      const args = [CLI, 'serve', '--port', String(port), '--store', storeDir, ...(n === 1 ? ['--workers', '1'] : [])];
+      const bazaar = spawn(process.execPath, args, { stdio: 'ignore' });
+      children.push(bazaar);
+      bazaarUrls.set(n, `http://127.0.0.1:${port}/repo/sample/`);
+      await waitFor(`${bazaarUrls.get(n)}repodata/repomd.xml`, bazaar, 'bazaar serve');
+    }
+    const bazaarUrl = bazaarUrls.get(1) as string;
 
     // nginx's root: the very repodata/ bazaar serves and the .rpm bytes bazaar sends.
     const www = join(work, 'www');
@@ -147,44 +158,53 @@ export async function benchServer(options: { seconds?: number; connections?: num
     const largeHref = large ? `Packages/${basename(large)}` : null;
     for (const href of largeHref ? [rpm, largeHref] : [rpm]) writeFileSync(join(repo, href), Buffer.from(await (await fetch(`${bazaarUrl}${href}`)).arrayBuffer()));
     for (const d of [work, www, join(www, 'repo'), repo, join(repo, 'repodata'), join(repo, 'Packages')]) chmodSync(d, 0o755);
-    const nginxPort = await freePort();
-    const conf = join(work, 'nginx.conf');
-    writeFileSync(conf, [
-      'worker_processes 1;', `pid ${join(work, 'nginx.pid')};`, `error_log ${join(work, 'nginx-error.log')};`,
-      'events { worker_connections 1024; }',
-      'http {',
-      '  access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;',
-      `  client_body_temp_path ${work}/ngx-body; proxy_temp_path ${work}/ngx-proxy; fastcgi_temp_path ${work}/ngx-fcgi; uwsgi_temp_path ${work}/ngx-uwsgi; scgi_temp_path ${work}/ngx-scgi;`,
-      '  types { application/xml xml; application/x-rpm rpm; application/gzip gz; }',
-      `  server { listen 127.0.0.1:${nginxPort}; root ${www}; }`,
-      '}', '',
-    ].join('\n'));
-    const nginx = spawn('nginx', ['-c', conf, '-p', work, '-g', 'daemon off;'], { stdio: 'ignore' });
-    children.push(nginx);
-    const nginxUrl = `http://127.0.0.1:${nginxPort}/repo/sample/`;
-    await waitFor(`${nginxUrl}repodata/repomd.xml`, nginx, 'nginx');
+    // nginx as bazaar: one worker process, then as many as bazaar's default (worker_processes N)
+    const nginxUrls = new Map<number, string>();
+    for (const n of counts) {
+      const nginxPort = await freePort();
+      const conf = join(work, `nginx-${n}.conf`);
+      writeFileSync(conf, [
+        `worker_processes ${n};`, `pid ${join(work, `nginx-${n}.pid`)};`, `error_log ${join(work, 'nginx-error.log')};`,
+        'events { worker_connections 1024; }',
+        'http {',
+        '  access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;',
+        `  client_body_temp_path ${work}/ngx-body; proxy_temp_path ${work}/ngx-proxy; fastcgi_temp_path ${work}/ngx-fcgi; uwsgi_temp_path ${work}/ngx-uwsgi; scgi_temp_path ${work}/ngx-scgi;`,
+        '  types { application/xml xml; application/x-rpm rpm; application/gzip gz; }',
+        `  server { listen 127.0.0.1:${nginxPort}; root ${www}; }`,
+        '}', '',
+      ].join('\n'));
+      const nginx = spawn('nginx', ['-c', conf, '-p', work, '-g', 'daemon off;'], { stdio: 'ignore' });
+      children.push(nginx);
+      nginxUrls.set(n, `http://127.0.0.1:${nginxPort}/repo/sample/`);
+      await waitFor(`${nginxUrls.get(n)}repodata/repomd.xml`, nginx, 'nginx');
+    }
 
     log(`machine: ${readdirSync('/sys/devices/system/cpu').filter((d) => /^cpu\d+$/.test(d)).length} cpus, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-    log(`wrk -t1 -c${connections} -d${seconds}s on loopback; nginx 1 worker, bazaar 1 Node process`);
+    log(`wrk -t1 -c${connections} -d${seconds}s on loopback (-c${LARGE_CONNECTIONS} for the large file); each bazaar row against nginx with as many worker processes`);
     const rows: ServerBenchRow[] = [];
     const runs: Array<[string, number]> = [['repodata/repomd.xml', connections], [rpm, connections]];
     if (largeHref) runs.push([largeHref, LARGE_CONNECTIONS]);
     for (const [path, c] of runs) {
-      // interleaved, nginx first so that neither always runs on a warmer machine
-      for (const [server, url] of [['nginx', nginxUrl], ['bazaar', bazaarUrl]] as const) {
-        rows.push({ url: path, server, ...wrk(`${url}${path}`, seconds, c) });
+      for (const n of counts) {
+        // interleaved, nginx first so that neither always runs on a warmer machine
+        for (const [server, url] of [['nginx', nginxUrls.get(n)], ['bazaar', bazaarUrls.get(n)]] as const) {
+          rows.push({ url: path, server, workers: n, ...wrk(`${url}${path}`, seconds, c) });
+        }
       }
     }
-    log(`${'url'.padEnd(44)} ${'server'.padEnd(7)} ${'req/s'.padStart(9)} ${'MB/s'.padStart(7)} ${'mean ms'.padStart(8)} ${'p99 ms'.padStart(8)} errors`);
+    log(`${'url'.padEnd(44)} ${'server'.padEnd(7)} ${'workers'.padStart(7)} ${'req/s'.padStart(9)} ${'MB/s'.padStart(7)} ${'mean ms'.padStart(8)} ${'p99 ms'.padStart(8)} errors`);
     for (const r of rows) {
-      log(`${r.url.padEnd(44)} ${r.server.padEnd(7)} ${r.rps.toFixed(0).padStart(9)} ${r.mbps.toFixed(1).padStart(7)} ${r.meanMs.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${r.errors}`);
+      log(`${r.url.padEnd(44)} ${r.server.padEnd(7)} ${String(r.workers).padStart(7)} ${r.rps.toFixed(0).padStart(9)} ${r.mbps.toFixed(1).padStart(7)} ${r.meanMs.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${r.errors}`);
     }
     for (const [path] of runs) {
-      const n = rows.find((r) => r.url === path && r.server === 'nginx') as ServerBenchRow;
-      const b = rows.find((r) => r.url === path && r.server === 'bazaar') as ServerBenchRow;
-      const bytes = path === largeHref;
-      const ratio = bytes ? b.mbps / n.mbps : b.rps / n.rps;
-      log(`${path}: bazaar/nginx = ${ratio.toFixed(2)} of the ${bytes ? `MB/s (${b.mbps.toFixed(0)} against ${n.mbps.toFixed(0)}, wrk -c${LARGE_CONNECTIONS})` : 'requests/s'} (goal ${GOAL}: ${ratio >= GOAL ? 'met' : 'not met'})`);
+      for (const n of counts) {
+        const at = (server: string): ServerBenchRow => rows.find((r) => r.url === path && r.server === server && r.workers === n) as ServerBenchRow;
+        const [b, ng] = [at('bazaar'), at('nginx')];
+        const bytes = path === largeHref;
+        const ratio = bytes ? b.mbps / ng.mbps : b.rps / ng.rps;
+        const what = bytes ? `MB/s (${b.mbps.toFixed(0)} against ${ng.mbps.toFixed(0)})` : `requests/s (${b.rps.toFixed(0)} against ${ng.rps.toFixed(0)})`;
+        log(`${path}, ${n} worker${n > 1 ? `s (bazaar's default)` : ''}: bazaar/nginx = ${ratio.toFixed(2)} of the ${what} (goal ${GOAL}: ${ratio >= GOAL ? 'met' : 'not met'})`);
+      }
     }
     return rows;
   } finally {

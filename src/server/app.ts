@@ -15,6 +15,8 @@ import { RepositorySigner } from './repo-signer.js';
 import type { Store } from '../store/index.js';
 import { TokenCheck } from './auth.js';
 import { errorBody, errorResponse } from './http-error.js';
+import { LocalJobs } from './jobs.js';
+import type { JobBoard } from './jobs.js';
 import { RepoCache } from './repo-cache.js';
 import { SnapshotPool } from './snapshots.js';
 import { bootRoutes } from './routes/boot.js';
@@ -27,7 +29,7 @@ import { overlayRoutes } from './routes/overlay.js';
 import { packageRoutes } from './routes/packages.js';
 import { RepoDownloads, repoRoutes } from './routes/repo.js';
 import { writeAnswer } from './send.js';
-import type { RequestView } from './send.js';
+import type { RequestView, Sent } from './send.js';
 import { uploadRoutes } from './routes/upload.js';
 import { webRoutes } from './web/pages.js';
 import { packageVersion } from '../package-files.js';
@@ -52,6 +54,8 @@ export interface AppOptions {
   signingKey?: string;
   /** The snapshots reads share (serve.ts passes its own, to drop its lease on stopping). */
   snapshots?: SnapshotPool;
+  /** Where jobs run (a worker of `serve --workers N` passes the primary's); default: in this process. */
+  jobs?: JobBoard;
 }
 
 export const DEFAULT_MAX_UPLOAD = 1 << 30;
@@ -77,7 +81,7 @@ export function createApp(store: Store, options: AppOptions = {}): Hono { return
  * RepoDownloads.quick), before the router: true when answered. The routes answer the same
  * requests the same way (they call `quick` first too), only through more machinery.
  */
-export type QuickPath = (req: IncomingMessage, res: ServerResponse) => boolean;
+export type QuickPath = (req: IncomingMessage, res: ServerResponse, sent: Sent) => boolean;
 
 function nodeView(req: IncomingMessage): RequestView {
   return {
@@ -114,7 +118,8 @@ export function buildApp(store: Store, options: AppOptions = {}): { app: Hono; q
   app.route('/v1/packages', uploadRoutes(store, reads, tokens, { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD }));
   app.route('/v1/packages', packageRoutes(store, reads));
   app.route('/v1/objects', objectRoutes(store, reads));
-  const overlays = overlayRoutes(store, reads, tokens, { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD, log });
+  const jobs = options.jobs ?? new LocalJobs(store, reads, log);
+  const overlays = overlayRoutes(store, reads, tokens, { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD, log, jobs });
   app.route('/v1/images', overlays.images);
   app.route('/v1/jobs', overlays.jobs);
   app.route('/v1/images', imageWriteRoutes(store, reads, tokens));
@@ -125,7 +130,7 @@ export function buildApp(store: Store, options: AppOptions = {}): { app: Hono; q
   app.notFound((c) => c.json(errorBody('ERR_NOT_FOUND', `no route ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
   app.onError((err, c) => errorResponse(err, c, log));
 
-  const quick: QuickPath = (req, res) => {
+  const quick: QuickPath = (req, res, sent) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.url?.startsWith('/repo/')) return false;
     const path = req.url.split('?')[0];
     const view = nodeView(req);
@@ -133,7 +138,7 @@ export function buildApp(store: Store, options: AppOptions = {}): { app: Hono; q
     if (options.privateReads) { try { tokens.check(view.header('Authorization'), readScope(path)); } catch { return false; } }
     try {
       const a = downloads.quick(view, path.slice('/repo'.length));
-      return a !== null && writeAnswer(res, a);
+      return a !== null && writeAnswer(res, a, sent);
     } catch (err) {
       if (res.headersSent) throw err;
       return false; // the router answers it, and reports what went wrong as it does for any request

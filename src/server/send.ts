@@ -120,6 +120,9 @@ export interface Answer {
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
+/** Bytes read from a file per chunk it is sent in. */
+const FILE_CHUNK = 256 << 10;
+
 function baseHeaders(s: Pick<Sendable, 'etag' | 'type' | 'cache' | 'filename' | 'vary'>): Record<string, string> {
   const headers: Record<string, string> = {
     ETag: s.etag,
@@ -155,33 +158,37 @@ export function toResponse(a: Answer): Response {
   const b = a.body;
   const body = b === null ? null
     : Buffer.isBuffer(b) ? b as Uint8Array<ArrayBuffer>
-      : 'path' in b ? webStream(createReadStream(b.path, { start: b.start, end: b.end, highWaterMark: 256 << 10 }) as AsyncIterable<Uint8Array>)
+      : 'path' in b ? webStream(createReadStream(b.path, { start: b.start, end: b.end, highWaterMark: FILE_CHUNK }) as AsyncIterable<Uint8Array>)
         : webStream(b);
   return new Response(body, { status: a.status, headers: a.headers });
 }
+
+/** Body bytes handed to a response so far, for the request log (writeAnswer adds them; serve.ts counts the router's). */
+export interface Sent { bytes: number }
 
 /**
  * An answer written onto Node's response (serve.ts's download path): a buffer in one
  * write, a file range piped from an fd opened before the headers go out (so a file pruned
  * meanwhile is still read whole); false when that file is gone (the caller answers
- * another way).
+ * another way). The body bytes handed over are added to `sent`.
  */
-export function writeAnswer(res: ServerResponse, a: Answer): boolean {
+export function writeAnswer(res: ServerResponse, a: Answer, sent: Sent = { bytes: 0 }): boolean {
   const b = a.body;
   if (b !== null && !Buffer.isBuffer(b) && 'path' in b) {
     let fd: number;
     try { fd = openSync(b.path, 'r'); } catch (err) { if (isErrno(err, 'ENOENT')) return false; throw err; }
     res.writeHead(a.status, a.headers);
-    const file = createReadStream('', { fd, start: b.start, end: b.end, highWaterMark: 256 << 10 });
+    const file = createReadStream('', { fd, start: b.start, end: b.end, highWaterMark: FILE_CHUNK });
+    file.on('data', (chunk) => { sent.bytes += chunk.length; });
     file.on('error', () => res.destroy());
     res.on('close', () => file.destroy());
     file.pipe(res);
     return true;
   }
   res.writeHead(a.status, a.headers);
-  if (b === null || Buffer.isBuffer(b)) { res.end(b ?? undefined); return true; }
+  if (b === null || Buffer.isBuffer(b)) { if (b) sent.bytes += b.length; res.end(b ?? undefined); return true; }
   (async () => {
-    for await (const chunk of b) if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+    for await (const chunk of b) { sent.bytes += chunk.length; if (!res.write(chunk)) await new Promise((r) => res.once('drain', r)); }
     res.end();
   })().catch(() => res.destroy());
   return true;

@@ -17,6 +17,7 @@ import { buildApp } from './app.js';
 import { errorBody } from './http-error.js';
 import type { AppOptions } from './app.js';
 import { SnapshotPool } from './snapshots.js';
+import type { Sent } from './send.js';
 
 export interface ServeOptions extends AppOptions {
   host?: string;
@@ -34,31 +35,40 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Counts the body bytes a response writes, and logs the request when it is done. */
-function logged(listener: (req: IncomingMessage, res: ServerResponse) => void, log: (line: string) => void): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    const started = process.hrtime.bigint();
-    let bytes = 0;
-    const count = (chunk: unknown, encoding?: unknown): void => {
-      if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk, typeof encoding === 'string' ? encoding as BufferEncoding : 'utf8');
-      else if (chunk instanceof Uint8Array) bytes += chunk.length;
-    };
-    const write = res.write.bind(res) as (...a: unknown[]) => boolean;
-    const end = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
-    res.write = ((chunk: unknown, ...rest: unknown[]) => { count(chunk, rest[0]); return write(chunk, ...rest); }) as typeof res.write;
-    res.end = ((chunk?: unknown, ...rest: unknown[]) => { if (chunk !== undefined && typeof chunk !== 'function') count(chunk, rest[0]); return end(chunk, ...rest); }) as typeof res.end;
-    const done = (): void => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const path = (req.url ?? '/').split('?')[0];
-      log(`${req.method} ${path} ${res.headersSent ? res.statusCode : '-'} ${bytes} ${ms.toFixed(1)}ms${res.writableFinished ? '' : ' (aborted)'}`);
-    };
-    res.once('close', done);
-    listener(req, res);
+/** Wraps `res.write`/`res.end` to count the body bytes the router's answer writes. */
+function counted(res: ServerResponse, sent: Sent): void {
+  const count = (chunk: unknown, encoding?: unknown): void => {
+    if (typeof chunk === 'string') sent.bytes += Buffer.byteLength(chunk, typeof encoding === 'string' ? encoding as BufferEncoding : 'utf8');
+    else if (chunk instanceof Uint8Array) sent.bytes += chunk.length;
+  };
+  const write = res.write.bind(res) as (...a: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
+  res.write = ((chunk: unknown, ...rest: unknown[]) => { count(chunk, rest[0]); return write(chunk, ...rest); }) as typeof res.write;
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => { if (chunk !== undefined && typeof chunk !== 'function') count(chunk, rest[0]); return end(chunk, ...rest); }) as typeof res.end;
+}
+
+/**
+ * Lines written together once per turn of the event loop (and at once past 64 KiB): a
+ * busy server pays one write for many requests instead of one each. `flush` writes what
+ * is pending (the server stopping).
+ */
+export function batchedLines(write: (text: string) => void): { line: (line: string) => void; flush: () => void } {
+  let pending = '';
+  let scheduled = false;
+  const flush = (): void => { scheduled = false; if (pending) { const text = pending; pending = ''; write(text); } };
+  return {
+    line: (line) => {
+      pending += `${line}\n`;
+      if (pending.length > 65_536) flush();
+      else if (!scheduled) { scheduled = true; setImmediate(flush); }
+    },
+    flush,
   };
 }
 
-/** The request each connection is answering, for `answerClientError`. */
-type InFlight = WeakMap<object, { req: IncomingMessage; res: ServerResponse }>;
+/** The request a connection is answering, for `answerClientError` (set on the socket, not kept after its answer ends). */
+const CURRENT = Symbol('bazaar.current');
+type WithCurrent = Duplex & { [CURRENT]?: { req: IncomingMessage; res: ServerResponse } };
 
 /** How long a connection whose bytes could not be read is kept after its answer, to drain. */
 const DRAIN_MS = 5_000;
@@ -73,12 +83,12 @@ const answered = new WeakSet<Duplex>();
  * complete one being answered (a Content-Length too short) wait for that answer; a request
  * whose body can never complete (the client stopped sending) is dropped, as Node does.
  */
-function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, inFlight: InFlight): void {
+function answerClientError(err: NodeJS.ErrnoException, socket: WithCurrent): void {
   // Bytes still arriving on a connection being ended raise this again: it is answered once, then drained.
   if (answered.has(socket)) return;
   answered.add(socket);
   socket.on('error', () => undefined);
-  const current = inFlight.get(socket);
+  const current = socket[CURRENT];
   if (!socket.writable || (current && !current.res.writableEnded && !current.req.complete)) { socket.destroy(); return; }
   if (current && !current.res.writableEnded) {
     current.res.once('close', () => socket.end());
@@ -107,21 +117,27 @@ export async function serve(store: Store, options: ServeOptions = {}): Promise<R
   // A signing key named but not in the store: refused before listening, not on the first request.
   if (options.signingKey !== undefined) await exportSigningKey(store, { name: options.signingKey });
   const log = options.log ?? ((line: string) => process.stderr.write(`bazaar serve: ${line}\n`));
-  const logRequest = options.logRequest ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const batch = options.logRequest ? null : batchedLines((text) => process.stderr.write(text));
+  const logRequest = options.logRequest ?? (batch as NonNullable<typeof batch>).line;
   const snapshots = new SnapshotPool(store);
   const { app, quick } = buildApp(store, { ...options, log, snapshots });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   const router = server.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void;
   server.removeAllListeners('request');
-  const inFlight: InFlight = new WeakMap();
-  // downloads whose bytes are in memory (or a checked file) skip the router: a static file server's path
-  const answer = logged((req, res) => { if (!quick(req, res)) router(req, res); }, logRequest);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    inFlight.set(req.socket, { req, res });
-    res.once('close', () => { if (inFlight.get(req.socket)?.res === res) inFlight.delete(req.socket); });
-    answer(req, res);
+    const started = performance.now();
+    (req.socket as WithCurrent)[CURRENT] = { req, res };
+    const sent: Sent = { bytes: 0 };
+    res.once('close', () => {
+      const path = (req.url ?? '/').split('?')[0];
+      logRequest(`${req.method} ${path} ${res.headersSent ? res.statusCode : '-'} ${sent.bytes} ${(performance.now() - started).toFixed(1)}ms${res.writableFinished ? '' : ' (aborted)'}`);
+    });
+    // downloads whose bytes are in memory (or a checked file) skip the router: a static file server's path
+    if (quick(req, res, sent)) return;
+    counted(res, sent);
+    router(req, res);
   });
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, inFlight));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket));
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 8080;
   try {
@@ -142,7 +158,7 @@ export async function serve(store: Store, options: ServeOptions = {}): Promise<R
     close: (graceMs = 10_000) => new Promise<void>((resolve) => {
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       timer.unref();
-      server.close(() => { clearTimeout(timer); snapshots.close(); resolve(); });
+      server.close(() => { clearTimeout(timer); snapshots.close(); batch?.flush(); resolve(); });
       server.closeIdleConnections();
     }),
   };

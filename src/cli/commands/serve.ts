@@ -1,5 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { BazaarError } from '../../errors.js';
-import { serve as startServer } from '../../server/index.js';
+import { isServeWorker, serveWorker, serve as startServer, startWorkers } from '../../server/index.js';
+import type { ServeOptions } from '../../server/index.js';
 import { readStoreConfig } from '../../store/index.js';
 import type { Store } from '../../store/index.js';
 import { expectArgs } from '../command.js';
@@ -36,13 +38,38 @@ function publicUrlOf(text: string | undefined): string | undefined {
   return url.href;
 }
 
+/** Processes answering by default: one per core, at most 4 (each keeps its own caches in memory). */
+export const DEFAULT_WORKERS = Math.min(availableParallelism(), 4);
+
+function workersOf(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_WORKERS;
+  if (!/^\d{1,3}$/.test(text) || Number(text) < 1 || Number(text) > 256) throw new BazaarError('ERR_USAGE', `--workers is a number of processes from 1 to 256, not '${text}'`);
+  return Number(text);
+}
+
+/** The command line of one worker: this `bazaar serve` with one process, its options as given. */
+function workerArgs(storeDir: string, options: Record<string, unknown>, o: ServeOptions): string[] {
+  return [
+    'serve', '--store', storeDir, '--workers', '1', '--host', o.host as string, '--port', String(o.port),
+    ...(o.privateReads ? ['--private'] : []),
+    ...(['max-upload', 'public-url', 'signing-key'] as const).flatMap((k) => (options[k] === undefined ? [] : [`--${k}`, String(options[k])])),
+  ];
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+}
+
 /**
  * Serves `store` until SIGTERM or SIGINT, printing its URL first (on stdout, so a script
  * or test can read the port that --port 0 picked). Shared with `bazaar demo --serve`.
  */
 export async function serveUntilSignal(store: Store, input: Pick<CommandInput, 'options' | 'emit' | 'notice' | 'storeDir'>): Promise<CommandOutput> {
   const { options } = input;
-  const running = await startServer(store, {
+  const serveOptions: ServeOptions = {
     host: hostOf(options.host as string | undefined),
     port: portOf(options.port as string | undefined),
     // --private, or the store's config.json {"server": {"privateReads": true}}
@@ -51,16 +78,39 @@ export async function serveUntilSignal(store: Store, input: Pick<CommandInput, '
     ...(options['public-url'] === undefined ? {} : { publicUrl: publicUrlOf(options['public-url'] as string) }),
     ...(options['signing-key'] === undefined ? {} : { signingKey: options['signing-key'] as string }),
     log: (line) => input.notice(line),
-  });
-  const line = `bazaar serving ${input.storeDir} at ${running.url}\n`;
+  };
+  // a worker of `--workers N`: its primary prints, and tells it when to stop
+  if (isServeWorker()) { await serveWorker(store, serveOptions); return { exitCode: 0, json: { stopped: 'primary' }, text: '' }; }
+  const count = workersOf(options.workers as string | undefined);
+  let url: string;
+  let close: () => Promise<void>;
+  let failed = new Promise<void>(() => {});
+  if (count === 1) {
+    const running = await startServer(store, serveOptions);
+    ({ url } = running);
+    close = () => running.close();
+  } else {
+    let workers;
+    try {
+      workers = await startWorkers(store, { count, args: workerArgs(input.storeDir, options, serveOptions), log: serveOptions.log as (line: string) => void });
+    } catch (err) {
+      // the worker said why on stderr, in one line
+      const exitCode = (err as { exitCode?: number }).exitCode ?? 1;
+      return { exitCode, json: { error: 'a worker could not start' }, text: '' };
+    }
+    const host = serveOptions.host as string;
+    url = `http://${host.includes(':') ? `[${host}]` : host}:${workers.port}/`;
+    close = () => workers.close();
+    failed = workers.failed;
+    input.notice(`${count} worker processes answer on ${url} (--workers)`);
+  }
+  const line = `bazaar serving ${input.storeDir} at ${url}\n`;
   if (input.emit) input.emit(line); else input.notice(line.trim());
-  const signal = await new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const signal = await Promise.race([untilSignal(), failed.then(() => null)]);
+  if (signal === null) return { exitCode: 1, json: { url, stopped: 'a worker could not start' }, text: '' };
   input.notice(`${signal}: finishing the requests in flight, then stopping`);
-  await running.close();
-  return { exitCode: 0, json: { url: running.url, stopped: signal }, text: '' };
+  await close();
+  return { exitCode: 0, json: { url, stopped: signal }, text: '' };
 }
 
 export const SERVE_OPTIONS = {
@@ -70,11 +120,12 @@ export const SERVE_OPTIONS = {
   private: { type: 'boolean', describe: 'reads need a token with scope read too (or publish:C, for channel C)' },
   'public-url': { type: 'string', describe: 'the URL clients reach the server at, for the baseurls of /repo/ (default: paths from the root)' },
   'signing-key': { type: 'string', describe: "the signing key ('bazaar key generate') that signs each repomd.xml (default: the newest; none: unsigned)" },
+  workers: { type: 'string', describe: `processes answering on the port (default: one per core, at most 4; here ${DEFAULT_WORKERS})` },
 } as const;
 
 export const serve: Command = {
   name: 'serve',
-  usage: 'bazaar serve [--host 127.0.0.1] [--port 8080] [--store DIR] [--private] [--max-upload SIZE] [--public-url URL] [--signing-key NAME]',
+  usage: 'bazaar serve [--host 127.0.0.1] [--port 8080] [--store DIR] [--workers N] [--private] [--max-upload SIZE] [--public-url URL] [--signing-key NAME]',
   help: `Serves the store over HTTP until SIGTERM or SIGINT, printing its URL on stdout and
 one line per request on stderr (method, path, status, bytes, milliseconds):
 
@@ -92,7 +143,10 @@ also has repomd.xml.asc and repomd.xml.key, signed by the newest key or the one
 --signing-key names (docs/repo-signing.md).
 
 The server only reads through the store's lock-free snapshots, so 'bazaar add' and the
-other commands keep working on the same store meanwhile. See docs/http-api.md.
+other commands keep working on the same store meanwhile. --workers N answers with N
+processes on the one port (default: one per core, at most 4); each request checks the
+store's state, so every worker sees a change at once. A worker that dies is replaced.
+See docs/http-api.md.
 
 Example:
   bazaar serve --store ./bazaar-store --port 0
@@ -103,6 +157,7 @@ Example:
     portOf(input.options.port as string | undefined);
     publicUrlOf(input.options['public-url'] as string | undefined);
     hostOf(input.options.host as string | undefined);
+    workersOf(input.options.workers as string | undefined);
     return serveUntilSignal(await input.openStore(), input);
   },
 };

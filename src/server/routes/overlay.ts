@@ -15,77 +15,23 @@
  * smallest bump its content needs (patch, else what the version check asks), published
  * with `importLayer` — the code of `bazaar layer import` — and the image moved to it
  * with `upgradeImageLayer` (`bazaar image upgrade-layer`). Jobs live in the server's
- * memory: a restarted server has forgotten them (what they published stays published).
+ * memory (jobs.ts): a restarted server has forgotten them (what they published stays published).
  */
-import { randomBytes } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
 import { Hono } from 'hono';
-import semver from 'semver';
 import { BazaarError } from '../../errors.js';
-import { addImageLayer, importLayer, upgradeImageLayer } from '../../library/index.js';
-import { withoutBootMounts } from '../../boot/index.js';
 import { imageId, loadImage } from '../../image/index.js';
-import { layerVersions } from '../../layer/index.js';
-import { readLayerArchive, writeLayerArchive } from '../../archive/index.js';
+import { readLayerArchive } from '../../archive/index.js';
 import { tmpPath } from '../../store/index.js';
 import type { Store } from '../../store/index.js';
 import type { TokenCheck } from '../auth.js';
+import type { JobBoard } from '../jobs.js';
 import { notFound } from '../http-error.js';
 import type { Reads } from '../snapshots.js';
 import { expectedDigest, receive } from './upload.js';
 
-export interface Job {
-  id: string;
-  kind: 'overlay';
-  image: string;
-  layer: string;
-  status: 'queued' | 'running' | 'done' | 'failed';
-  created: string;
-  result?: { layer: { name: string; version: string; id: string | null; files: number }; image: { name: string; version: string; id: string } };
-  error?: { code: string; message: string };
-}
-
-const JOBS_KEPT = 1000;
-
-export function overlayRoutes(store: Store, reads: Reads, tokens: TokenCheck, options: { maxUploadBytes: number; log: (line: string) => void }): { images: Hono; jobs: Hono } {
-  const jobs = new Map<string, Job>();
-  let queue: Promise<void> = Promise.resolve();
-
-  /** The smallest version after the layer's highest that its content may take. */
-  async function nextVersion(layer: string, archive: string): Promise<string> {
-    const versions = [...(await reads.read((view) => layerVersions(view, layer))).keys()].sort(semver.rcompare);
-    const current = versions[0] ?? '0.0.0';
-    const patch = semver.inc(current, 'patch') as string;
-    const dry = await importLayer(store, { layer: `${layer}@${patch}`, from: archive, dryRun: true });
-    // never a published version (the highest's next patch): the check is there
-    if (dry.check === null || dry.check.ok) return patch;
-    return semver.inc(current, dry.check.required === 'major' ? 'major' : 'minor') as string;
-  }
-
-  async function bake(job: Job, upload: string): Promise<void> {
-    job.status = 'running';
-    const archive = `${upload}.baked`;
-    try {
-      // /init's mount points are not the VA's changes (boot/boot-mounts.ts)
-      await writeLayerArchive(withoutBootMounts(readLayerArchive(upload)), archive, { compression: 'none' });
-      const version = await nextVersion(job.layer, archive);
-      const layer = await importLayer(store, { layer: `${job.layer}@${version}`, from: archive });
-      const follows = await reads.read(async (view) => (await loadImage(store, await imageId(view, job.image))).image.layers.some((l) => l.name === job.layer));
-      const image = follows
-        ? await upgradeImageLayer(store, { image: job.image, layer: `${job.layer}@${version}` })
-        : await addImageLayer(store, { image: job.image, layer: `${job.layer}@${version}` });
-      job.result = { layer: { name: job.layer, version, id: layer.id, files: layer.files }, image: { name: image.name, version: image.version, id: image.id } };
-      job.status = 'done';
-      options.log(`job ${job.id}: overlay baked into ${job.layer}@${version} and ${image.name}@${image.version}`);
-    } catch (err) {
-      job.status = 'failed';
-      job.error = err instanceof BazaarError ? { code: err.code, message: err.message.split('\n')[0] } : { code: 'ERR_INTERNAL', message: 'internal error (see the server log)' };
-      options.log(`job ${job.id} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-    } finally {
-      await unlink(upload).catch(() => undefined);
-      await unlink(archive).catch(() => undefined);
-    }
-  }
+export function overlayRoutes(store: Store, reads: Reads, tokens: TokenCheck, options: { maxUploadBytes: number; log: (line: string) => void; jobs: JobBoard }): { images: Hono; jobs: Hono } {
+  const { jobs } = options;
 
   const images = new Hono();
   images.post('/:name/overlay', tokens.require(() => 'admin'), async (c) => {
@@ -120,10 +66,7 @@ export function overlayRoutes(store: Store, reads: Reads, tokens: TokenCheck, op
         if (err instanceof BazaarError) throw new BazaarError(err.code === 'ERR_LAYER' || err.code === 'ERR_BAD_INPUT' ? err.code : 'ERR_BAD_INPUT', err.message.split(tmp).join('the upload'), { data: err.data, cause: err });
         throw err;
       }
-      const job: Job = { id: randomBytes(8).toString('hex'), kind: 'overlay', image: name, layer, status: 'queued', created: new Date().toISOString() };
-      jobs.set(job.id, job);
-      if (jobs.size > JOBS_KEPT) jobs.delete(jobs.keys().next().value as string);
-      queue = queue.then(() => bake(job, tmp));
+      const job = await jobs.submit({ image: name, layer, upload: tmp });
       queued = true;
       options.log(`job ${job.id}: overlay for ${name} (${got.size} bytes, ${entries} entries) queued`);
       return c.json({ job: { id: job.id, status: job.status, url: `/v1/jobs/${job.id}` } }, 202);
@@ -133,8 +76,8 @@ export function overlayRoutes(store: Store, reads: Reads, tokens: TokenCheck, op
   });
 
   const jobRoutes = new Hono();
-  jobRoutes.get('/:id', (c) => {
-    const job = jobs.get(c.req.param('id'));
+  jobRoutes.get('/:id', async (c) => {
+    const job = await jobs.get(c.req.param('id'));
     if (!job) throw notFound(`no job ${c.req.param('id').slice(0, 40)} on this server (jobs are kept in memory until it restarts)`);
     return c.json(job);
   });

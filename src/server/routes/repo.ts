@@ -16,9 +16,9 @@ import type { Store } from '../../store/index.js';
 import type { Reads } from '../snapshots.js';
 import { notFound } from '../http-error.js';
 import { UNIQUE_PER_GENERATION } from '../repo-cache.js';
-import type { RepoCache, RepoGeneration } from '../repo-cache.js';
+import type { RepoCache, RepoFile, RepoGeneration } from '../repo-cache.js';
 import { ServedObjects, answer, objectAnswer, toResponse, viewOf, wantsZstd } from '../send.js';
-import type { Answer, RequestView } from '../send.js';
+import type { Answer, Bytes, RequestView } from '../send.js';
 import { BytesLru } from '../bytes-lru.js';
 
 const TYPES: Array<[string, string]> = [['.xml', 'application/xml'], ['.gz', 'application/gzip'], ['.asc', 'application/pgp-signature'], ['.key', 'application/pgp-keys']];
@@ -26,8 +26,11 @@ const TYPES: Array<[string, string]> = [['.xml', 'application/xml'], ['.gz', 'ap
 /** Repodata files up to this size are read whole and kept; larger ones stream from disk. */
 const SMALL = 1 << 20;
 
-/** A repodata file in memory, with its ETag (the sha256 of its bytes). */
-interface SmallFile { bytes: Buffer; etag: string }
+/** A repodata file in memory, with its ETag (the sha256 of its bytes) and, once made, a plain GET's headers. */
+interface SmallFile { bytes: Buffer; etag: string; headers?: Record<string, string> }
+
+/** A GET with no condition and no range: its answer is the same every time (200, the whole body). */
+const plainGet = (req: RequestView): boolean => req.method === 'GET' && req.header('If-None-Match') === undefined && req.header('Range') === undefined;
 
 /** A repodata file's bytes with its ETag. */
 function smallFile(bytes: Buffer): SmallFile {
@@ -64,15 +67,26 @@ export class RepoDownloads {
     const gen = this.cache.known(channel);
     if (gen === null) return null;
     if (m[2] === 'repodata') {
-      const small = this.smallFiles.get(join(gen.dir, 'repodata', file));
-      return small ? this.repodataAnswer(req, file, small) : null;
+      // the key repodata() stores it under (file names have no dot segments: join's result)
+      const small = /^[A-Za-z0-9._-]+$/.test(file) && !file.startsWith('.') ? this.smallFiles.get(`${gen.dir}/repodata/${file}`) : null;
+      if (!small) return null;
+      if (plainGet(req)) return { status: 200, headers: small.headers ??= this.repodataAnswer(req, file, small).headers, body: small.bytes };
+      return this.repodataAnswer(req, file, small);
     }
     const hit = gen.packages.get(`Packages/${file}`);
     // a client that takes zstd may get an object's stored frames: the async path decides
     if (!hit || wantsZstd(req, `"${hit.rpm}"`)) return null;
     const bytes = this.objects.known(hit.rpm);
-    return bytes && answer(req, { etag: `"${hit.rpm}"`, size: hit.size, bytes, type: 'application/x-rpm', filename: file, vary: true });
+    if (bytes === null) return null;
+    const a = plainGet(req) ? this.ready.get(hit) : undefined;
+    if (a && a.bytes === bytes) return { status: 200, headers: a.headers, body: a.body };
+    const made = answer(req, { etag: `"${hit.rpm}"`, size: hit.size, bytes, type: 'application/x-rpm', filename: file, vary: true });
+    if (plainGet(req) && made.status === 200) this.ready.set(hit, { bytes, headers: made.headers, body: made.body });
+    return made;
   }
+
+  /** A plain GET's answer for an .rpm, made once while its bytes stay where they are. */
+  private readonly ready = new WeakMap<RepoFile, { bytes: Bytes; headers: Record<string, string>; body: Answer['body'] }>();
 
   private repodataAnswer(req: RequestView, file: string, small: SmallFile): Answer {
     return answer(req, { etag: small.etag, size: small.bytes.length, bytes: small.bytes, type: typeOf(file), cache: cacheOf(file) });
