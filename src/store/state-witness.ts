@@ -163,9 +163,13 @@ export async function readStoreState(states: StateBackend, repo: GitRepo, option
   } else {
     // A store last written by a bazaar before the record: its refs alone witness the state
     // (one behind after an interrupted write, as then).
-    const mismatched = refMismatches(repo, state.heads, (await safeRead(states, fileSeq - 1))?.heads);
+    // State 1's predecessor is the empty state, which has no file: a first write killed
+    // after its commit, before its refs and record, is one behind as any other.
+    const previous = fileSeq === 1 ? EMPTY_STATE : await safeRead(states, fileSeq - 1);
+    const mismatched = refMismatches(repo, state.heads, previous?.heads);
     if (rec === null && mismatched.length === 0) {
-      if (fileSeq > 0) notes.push(`the git record of the state is absent (a store last written by an older bazaar); the next write records it`);
+      if (fileSeq === 1) notes.push('the git record of the state is absent: the first write was interrupted after its commit; the next write records it');
+      else if (fileSeq > 0) notes.push(`the git record of the state is absent (a store last written by an older bazaar); the next write records it`);
     } else {
       if (rec === null) damage.push({ what: 'the git record of the state', problem: `is missing (refs/${STATE_RECORD_REF})` });
       // Without a record, the branch refs are the git witness: ahead when they reach

@@ -27,7 +27,8 @@ function cli(dir: string, args: string[], env: Record<string, string> = {}): { s
 /** What a user sees: the builds and the channel's builds. */
 async function seen(dir: string): Promise<string> {
   const store = await Store.open(dir);
-  return store.read(async (s) => JSON.stringify([(await store.list(s)).map((b) => b.nevra), (await readChannel(store, s, 'c')).builds.map((b) => b.nevra)]));
+  const channel = async (s: Parameters<typeof readChannel>[1]): Promise<string[] | null> => (s.head('channels/c') === null ? null : (await readChannel(store, s, 'c')).builds.map((b) => b.nevra));
+  return store.read(async (s) => JSON.stringify([(await store.list(s)).map((b) => b.nevra), await channel(s)]));
 }
 
 function base(): string {
@@ -46,7 +47,9 @@ function base(): string {
  * `then`: a command that must succeed on whatever a kill left (gc with the default window
  * after one with a window of 0 must not mistake what that one collected for damage).
  */
-const COMMANDS: Array<{ name: string; args: string[]; then?: string[] }> = [
+const COMMANDS: Array<{ name: string; args: string[]; then?: string[]; fresh?: boolean }> = [
+  // a fresh store: state 1's predecessor is the empty state, which has no file
+  { name: 'the first add into a fresh store', args: ['add', file('filesystem-2.3.21-alt1.x86_64'), file('setup-2.2.9-alt1.noarch'), file('etcskel-5.0-alt1.noarch')], fresh: true },
   { name: 'add --channel', args: ['add', file('sed-4.9-alt1.x86_64'), '--channel', 'c'] },
   { name: 'gc --retention-days 0', args: ['gc', '--retention-days', '0'], then: ['gc'] },
   { name: 'reindex', args: ['reindex'] },
@@ -55,7 +58,7 @@ const COMMANDS: Array<{ name: string; args: string[]; then?: string[] }> = [
 
 for (const cmd of COMMANDS) {
   t(`kill -9 at every filesystem event of ${cmd.name}`, async () => {
-    const start = base();
+    const start = cmd.fresh ? freshStore('crash-fresh') : base();
     const before = await seen(start);
     const probe = join(tempDir('crash-probe'), 'store');
     cpSync(start, probe, { recursive: true });
