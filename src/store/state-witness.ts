@@ -58,7 +58,7 @@ export async function newestStateFile(states: StateBackend): Promise<{ state: St
 
 /** The git record of the state: null when absent, a problem when unreadable. */
 export async function readStateRecord(repo: GitRepo): Promise<{ state: StoreState; commit: string } | null | { problem: string }> {
-  const ref = repo.readRef(STATE_RECORD_REF);
+  const ref = await repo.readRef(STATE_RECORD_REF);
   if (ref === null) return null;
   if (ref === 'garbage') return { problem: 'the ref is not a commit id' };
   try {
@@ -81,17 +81,21 @@ export async function recordState(repo: GitRepo, state: StoreState, previous?: S
   // After a clean commit only the branches that moved need their refs written; after an
   // interrupted one (the record is not the previous state) or a repair, every ref is checked.
   const clean = previous !== undefined && record !== null && 'state' in record && sameState(record.state, previous);
-  const branches = clean ? changedBranches(previous, state) : [...repo.listRefs('heads'), ...Object.keys(state.heads)];
+  const branches = clean ? changedBranches(previous, state) : [...await repo.listRefs('heads'), ...Object.keys(state.heads)];
+  const updates: Array<[string, string | null]> = [];
   for (const branch of new Set(branches)) {
     const want = state.heads[branch] ?? null;
-    if (repo.readRef(`heads/${branch}`) !== want) repo.setRef(`heads/${branch}`, want);
+    if (await repo.readRef(`heads/${branch}`) !== want) updates.push([`heads/${branch}`, want]);
   }
-  if (record !== null && 'state' in record && sameState(record.state, state)) return;
-  const parents = record !== null && 'commit' in record ? [record.commit] : [];
-  const commit = repo.writeCommit({
-    tree: repo.writeTree([]), parents, message: `bazaar state ${state.seq}\n\n${encodeState(state).trimEnd()}`, timestamp: Math.floor(state.time / 1000),
-  });
-  repo.setRef(STATE_RECORD_REF, commit);
+  if (!(record !== null && 'state' in record && sameState(record.state, state))) {
+    const parents = record !== null && 'commit' in record ? [record.commit] : [];
+    const commit = repo.writeCommit({
+      tree: repo.writeTree([]), parents, message: `bazaar state ${state.seq}\n\n${encodeState(state).trimEnd()}`, timestamp: Math.floor(state.time / 1000),
+    });
+    // last: files move refs in order, so a kill leaves the record behind, never ahead
+    updates.push([STATE_RECORD_REF, commit]);
+  }
+  await repo.setRefs(updates);
 }
 
 function changedBranches(a: StoreState, b: StoreState): string[] {
@@ -103,10 +107,10 @@ const short = (c: string | null | undefined): string => (c ? c.slice(0, 12) : 'n
 function sameState(a: StoreState, b: StoreState): boolean { return encodeState(a) === encodeState(b); }
 
 /** The branch refs that differ from `heads` (allowing `alt` heads too, when given). */
-function refMismatches(repo: GitRepo, heads: Record<string, string>, alt?: Record<string, string>): StateProblem[] {
+async function refMismatches(repo: GitRepo, heads: Record<string, string>, alt?: Record<string, string>): Promise<StateProblem[]> {
   const out: StateProblem[] = [];
-  for (const branch of [...new Set([...repo.listRefs('heads'), ...Object.keys(heads)])].sort()) {
-    const ref = repo.readRef(`heads/${branch}`);
+  for (const branch of [...new Set([...await repo.listRefs('heads'), ...Object.keys(heads)])].sort()) {
+    const ref = await repo.readRef(`heads/${branch}`);
     const want = heads[branch] ?? null;
     if (ref === want || (alt && ref === (alt[branch] ?? null))) continue;
     const what = `git ref refs/heads/${branch}`;
@@ -141,17 +145,17 @@ export async function readStoreState(states: StateBackend, repo: GitRepo, option
         ? 'is missing: no state file reads, and the git record holds it'
         : `is missing: the newest state file that reads is ${fileSeq}, and the git record holds ${recorded.seq}`,
     });
-    damage.push(...refMismatches(repo, recorded.heads));
+    damage.push(...await refMismatches(repo, recorded.heads));
     return { state: recorded, source: 'git', file, damagedFiles: damaged.map((d) => d.seq), recorded, damage: dedupe(damage), notes };
   }
 
   const state = file ?? EMPTY_STATE;
   if (recorded !== null && recorded.seq === fileSeq) {
     if (!sameState(recorded, state)) damage.push({ what: `state ${fileSeq}`, problem: 'differs from its git record' });
-    if (!options.quick || damage.length) damage.push(...refMismatches(repo, state.heads));
+    if (!options.quick || damage.length) damage.push(...await refMismatches(repo, state.heads));
   } else if (recorded !== null && recorded.seq === fileSeq - 1 && damaged.length === 0) {
     const previous = await safeRead(states, recorded.seq);
-    const mismatched = refMismatches(repo, state.heads, recorded.heads);
+    const mismatched = await refMismatches(repo, state.heads, recorded.heads);
     if ((previous === null || sameState(previous, recorded)) && mismatched.length === 0) {
       notes.push(`the git record is at state ${recorded.seq}, one behind the state (${fileSeq}): a write was interrupted after its commit; the next write brings it up`);
     } else {
@@ -159,11 +163,11 @@ export async function readStoreState(states: StateBackend, repo: GitRepo, option
     }
   } else if (recorded !== null) {
     damage.push({ what: 'the git record of the state', problem: `is at state ${recorded.seq}, behind the state (${fileSeq})` });
-    damage.push(...refMismatches(repo, state.heads));
+    damage.push(...await refMismatches(repo, state.heads));
   } else {
     // A store last written by a bazaar before the record: its refs alone witness the state
     // (one behind after an interrupted write, as then).
-    const mismatched = refMismatches(repo, state.heads, (await safeRead(states, fileSeq - 1))?.heads);
+    const mismatched = await refMismatches(repo, state.heads, (await safeRead(states, fileSeq - 1))?.heads);
     if (rec === null && mismatched.length === 0) {
       if (fileSeq > 0) notes.push(`the git record of the state is absent (a store last written by an older bazaar); the next write records it`);
     } else {
@@ -184,8 +188,8 @@ export async function readStoreState(states: StateBackend, repo: GitRepo, option
 /** The state the branch refs name, as the next state after `file`, when they are ahead of it; else null. */
 async function refsAhead(repo: GitRepo, file: StoreState): Promise<StoreState | null> {
   const heads: Record<string, string> = {};
-  for (const branch of repo.listRefs('heads')) {
-    const ref = repo.readRef(`heads/${branch}`);
+  for (const branch of await repo.listRefs('heads')) {
+    const ref = await repo.readRef(`heads/${branch}`);
     if (ref === 'garbage') return null;
     if (ref !== null) heads[branch] = ref;
   }
