@@ -44,8 +44,7 @@ export async function migrateLayout1(store: Store): Promise<void> {
   if ((await states.list()).length > 0) { finish(); return; }
   store.notice(`migrating the store to layout ${STORE_LAYOUT_VERSION} (once): build records keyed on the rpm header`);
   const heads: Record<string, string> = {};
-  for (const branch of await repo.listRefs('heads')) {
-    const ref = await repo.readRef(`heads/${branch}`);
+  for (const [branch, ref] of await repo.readRefs('heads')) {
     if (ref === 'garbage') throw new BazaarError('ERR_STORE_DAMAGED', `cannot migrate: refs/heads/${branch} is unreadable; restore it from a backup`, { data: { branch } });
     if (ref !== null) heads[branch] = ref;
   }

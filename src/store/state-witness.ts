@@ -74,28 +74,36 @@ export async function readStateRecord(repo: GitRepo): Promise<{ state: StoreStat
 /**
  * Writes the git witness of `state`: every branch ref (and no other), then the state
  * record. A kill in between leaves the record one behind, which `readStoreState` reads
- * as an interrupted write, not damage.
+ * as an interrupted write, not damage. The record only moves forward: it moves from the
+ * record read here (a compare-and-swap, hosts sharing a history in a database race for
+ * it), and a newer state recorded meanwhile by another writer is left standing.
  */
 export async function recordState(repo: GitRepo, state: StoreState, previous?: StoreState): Promise<void> {
-  const record = await readStateRecord(repo);
-  // After a clean commit only the branches that moved need their refs written; after an
-  // interrupted one (the record is not the previous state) or a repair, every ref is checked.
-  const clean = previous !== undefined && record !== null && 'state' in record && sameState(record.state, previous);
-  const branches = clean ? changedBranches(previous, state) : [...await repo.listRefs('heads'), ...Object.keys(state.heads)];
-  const updates: Array<[string, string | null]> = [];
-  for (const branch of new Set(branches)) {
-    const want = state.heads[branch] ?? null;
-    if (await repo.readRef(`heads/${branch}`) !== want) updates.push([`heads/${branch}`, want]);
-  }
-  if (!(record !== null && 'state' in record && sameState(record.state, state))) {
-    const parents = record !== null && 'commit' in record ? [record.commit] : [];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const record = await readStateRecord(repo);
+    const at = record !== null && 'state' in record ? record : null;
+    if (at !== null && at.state.seq > state.seq) return;
+    // After a clean commit only the branches that moved need their refs written (its
+    // writer checked every ref against its base); after an interrupted one (the record is
+    // not the previous state), a lost race or a repair, every ref is checked.
+    const clean = attempt === 0 && previous !== undefined && at !== null && sameState(at.state, previous);
+    const refs = clean ? null : await repo.readRefs('heads');
+    const branches = refs === null ? changedBranches(previous as StoreState, state) : [...refs.keys(), ...Object.keys(state.heads)];
+    const updates: Array<[string, string | null]> = [];
+    for (const branch of new Set(branches)) {
+      const want = state.heads[branch] ?? null;
+      if (refs === null || (refs.get(branch) ?? null) !== want) updates.push([`heads/${branch}`, want]);
+    }
+    if (at !== null && sameState(at.state, state)) { await repo.setRefs(updates); return; }
     const commit = repo.writeCommit({
-      tree: repo.writeTree([]), parents, message: `bazaar state ${state.seq}\n\n${encodeState(state).trimEnd()}`, timestamp: Math.floor(state.time / 1000),
+      tree: repo.writeTree([]), parents: at ? [at.commit] : [], message: `bazaar state ${state.seq}\n\n${encodeState(state).trimEnd()}`, timestamp: Math.floor(state.time / 1000),
     });
-    // last: files move refs in order, so a kill leaves the record behind, never ahead
-    updates.push([STATE_RECORD_REF, commit]);
+    // The record moves last (files move refs in order, so a kill leaves it behind, never
+    // ahead), and only from what was read; an unreadable record (damage, a repair) is replaced.
+    const guard = record !== null && 'problem' in record ? undefined : { name: STATE_RECORD_REF, from: at?.commit ?? null, to: commit };
+    if (guard === undefined) { await repo.setRefs([...updates, [STATE_RECORD_REF, commit]]); return; }
+    if (await repo.setRefs(updates, guard)) return;
   }
-  await repo.setRefs(updates);
 }
 
 function changedBranches(a: StoreState, b: StoreState): string[] {
@@ -109,8 +117,9 @@ function sameState(a: StoreState, b: StoreState): boolean { return encodeState(a
 /** The branch refs that differ from `heads` (allowing `alt` heads too, when given). */
 async function refMismatches(repo: GitRepo, heads: Record<string, string>, alt?: Record<string, string>): Promise<StateProblem[]> {
   const out: StateProblem[] = [];
-  for (const branch of [...new Set([...await repo.listRefs('heads'), ...Object.keys(heads)])].sort()) {
-    const ref = await repo.readRef(`heads/${branch}`);
+  const refs = await repo.readRefs('heads');
+  for (const branch of [...new Set([...refs.keys(), ...Object.keys(heads)])].sort()) {
+    const ref = refs.get(branch) ?? null;
     const want = heads[branch] ?? null;
     if (ref === want || (alt && ref === (alt[branch] ?? null))) continue;
     const what = `git ref refs/heads/${branch}`;
@@ -188,8 +197,7 @@ export async function readStoreState(states: StateBackend, repo: GitRepo, option
 /** The state the branch refs name, as the next state after `file`, when they are ahead of it; else null. */
 async function refsAhead(repo: GitRepo, file: StoreState): Promise<StoreState | null> {
   const heads: Record<string, string> = {};
-  for (const branch of await repo.listRefs('heads')) {
-    const ref = await repo.readRef(`heads/${branch}`);
+  for (const [branch, ref] of await repo.readRefs('heads')) {
     if (ref === 'garbage') return null;
     if (ref !== null) heads[branch] = ref;
   }

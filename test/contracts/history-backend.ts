@@ -40,7 +40,7 @@ export function run(suite: Register, name: string, factory: () => Promise<Histor
     assert.type(backend.label, 'string');
     assert.is(await backend.read(someOid(1)), null);
     assert.is(await backend.readRef('heads/packages'), null);
-    assert.equal(await backend.listRefs('heads'), []);
+    assert.equal([...await backend.readRefs('heads')], []);
   });
 
   suite(`${name}: a write is readable at once, and by another host once a ref names it (setRefs flushes first)`, async () => {
@@ -94,14 +94,33 @@ export function run(suite: Register, name: string, factory: () => Promise<Histor
     const repo = new GitRepo(u.backend);
     const c = repo.writeCommit({ tree: repo.writeTree([]), parents: [], message: 'x', timestamp: 1 });
     await repo.setRefs([['heads/packages', c], ['heads/channels/stable', c], ['heads/channels/a', c], ['bazaar/state', c]]);
-    assert.equal(await u.backend.listRefs('heads'), ['channels/a', 'channels/stable', 'packages']);
-    assert.equal(await u.backend.listRefs('heads/channels'), ['a', 'stable']);
-    assert.equal(await u.backend.listRefs('bazaar'), ['state']);
+    assert.equal([...await u.backend.readRefs('heads')], [['channels/a', c], ['channels/stable', c], ['packages', c]]);
+    assert.equal([...(await u.backend.readRefs('heads/channels')).keys()], ['a', 'stable']);
+    assert.equal([...(await u.backend.readRefs('bazaar')).keys()], ['state']);
     await repo.setRefs([['heads/channels/a', null], ['heads/packages', c]]);
-    assert.equal(await (await u.again()).listRefs('heads'), ['channels/stable', 'packages']);
+    assert.equal(await new GitRepo(await u.again()).listRefs('heads'), ['channels/stable', 'packages']);
     assert.is(await u.backend.readRef('heads/channels/a'), null);
     await u.damageRef('heads/packages', 'not a commit id');
     assert.is(await u.backend.readRef('heads/packages'), 'garbage');
+    assert.is((await u.backend.readRefs('heads')).get('packages'), 'garbage');
+  });
+
+  suite(`${name}: a guarded move happens only from the value read (a compare-and-swap), and the other refs move only with it`, async () => {
+    const u = await factory();
+    const repo = new GitRepo(u.backend);
+    const [a, b, c] = [1, 2, 3].map((n) => repo.writeCommit({ tree: repo.writeTree([]), parents: [], message: `c${n}`, timestamp: n }));
+    const guard = (from: string | null, to: string): { name: string; from: string | null; to: string } => ({ name: 'bazaar/state', from, to });
+    assert.is(await repo.setRefs([['heads/x', a]], guard(null, a)), true, 'absent as expected');
+    assert.is(await repo.setRefs([['heads/x', b]], guard(null, b)), false, 'not absent any more');
+    assert.is(await repo.setRefs([['heads/x', c], ['heads/y', c]], guard(b, c)), false, 'not at b');
+    const other = await u.again();
+    assert.equal([...await other.readRefs('heads')], [['x', a]], 'nothing moved with a failed guard');
+    assert.is(await other.readRef('bazaar/state'), a);
+    assert.is(await repo.setRefs([['heads/x', c], ['heads/y', c]], guard(a, c)), true);
+    assert.equal([...await other.readRefs('heads')], [['x', c], ['y', c]]);
+    assert.is(await other.readRef('bazaar/state'), c);
+    // another host's commit named by a guarded move reads there (flushed before the refs)
+    assert.is((await new GitRepo(other).readCommit(c)).message, 'c3');
   });
 
   suite(`${name}: an id that is not in the history reads as missing (ERR_STORE_DAMAGED), never as empty`, async () => {

@@ -2,7 +2,8 @@
  * The HistoryBackend contract over files (refs.git, a bare repository stock git reads),
  * and over PostgreSQL (scripts/engines/postgres.sh, started once for this file; skipped
  * by name where it is not installed): plus what only PostgreSQL has to show, a
- * transaction's objects sent in one statement, hosts writing the same objects at once.
+ * transaction's objects sent in one statement, hosts writing the same objects at once,
+ * hosts racing for a guarded ref, and the state witness of writers on several hosts.
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,9 @@ import * as assert from 'uvu/assert';
 import { FsHistoryBackend } from '../../src/store/history/fs-history-backend.js';
 import { GitRepo } from '../../src/store/history/git-repo.js';
 import { PgHistoryBackend } from '../../src/store/history/pg-history-backend.js';
+import { PgStateBackend } from '../../src/store/pg-state-backend.js';
+import type { StoreState } from '../../src/store/state-backend.js';
+import { readStoreState, recordState } from '../../src/store/state-witness.js';
 import { looseFile, run } from '../contracts/history-backend.js';
 import { tempDir } from '../helpers/cli.js';
 import { postgres, testWithEngine } from '../helpers/engines.js';
@@ -37,6 +41,7 @@ run((name, fn) => t(name, fn), 'files', async () => {
 });
 
 const opened: PgHistoryBackend[] = [];
+const closing: PgStateBackend[] = [];
 let schemas = 0;
 async function pgBackend(schema: string): Promise<PgHistoryBackend> {
   const b = new PgHistoryBackend({ url: (await postgres()).url, schema });
@@ -94,6 +99,56 @@ testWithEngine(t, 'postgresql: hosts writing the same objects at once all succee
   }
 });
 
-t.after(async () => { await Promise.all(opened.splice(0).map((b) => b.close().catch(() => {}))); });
+testWithEngine(t, 'postgresql: hosts racing to move one guarded ref: exactly one wins each round', 'postgres', async () => {
+  const schema = `h${process.pid}_${schemas++}`;
+  const hosts = await Promise.all([0, 1, 2, 3].map(() => pgBackend(schema)));
+  const repos = hosts.map((h) => new GitRepo(h));
+  let at: string | null = null;
+  for (let round = 0; round < 10; round++) {
+    const commits = repos.map((r, i) => r.writeCommit({ tree: r.writeTree([]), parents: [], message: `round ${round} host ${i}`, timestamp: round }));
+    const won = await Promise.all(repos.map((r, i) => r.setRefs([[`heads/h${i}`, commits[i]]], { name: 'bazaar/state', from: at, to: commits[i] })));
+    assert.is(won.filter(Boolean).length, 1, `one winner in round ${round}: ${won}`);
+    const winner = won.indexOf(true);
+    at = commits[winner];
+    assert.is(await hosts[0].readRef('bazaar/state'), at);
+    assert.is(await hosts[1].readRef(`heads/h${winner}`), at, 'the winner\'s refs moved with it');
+  }
+});
+
+testWithEngine(t, 'postgresql: the state witness of writers on several hosts only moves forward (a late writer does not move it back)', 'postgres', async () => {
+  const schema = `h${process.pid}_${schemas++}`;
+  const url = (await postgres()).url;
+  const states = new PgStateBackend({ url, schema });
+  closing.push(states);
+  const hosts = await Promise.all([0, 1, 2].map(() => pgBackend(schema)));
+  const repos = hosts.map((h) => new GitRepo(h));
+  const head = (n: number): string => n.toString(16).padStart(40, '0');
+  const stateOf = (seq: number): StoreState => ({ seq, time: 1_700_000_000_000 + seq * 1000, heads: { packages: head(seq), [`channels/c${seq}`]: head(100 + seq) } });
+  assert.ok(await states.commit(stateOf(1)));
+  await recordState(repos[0], stateOf(1));
+  for (let seq = 2; seq <= 4; seq++) assert.ok(await states.commit(stateOf(seq)));
+  // three writers (hosts) committed states 2, 3 and 4; their witnesses land newest first
+  await recordState(repos[2], stateOf(4), stateOf(3));
+  await recordState(repos[1], stateOf(3), stateOf(2));
+  await recordState(repos[0], stateOf(2), stateOf(1));
+  let reading = await readStoreState(states, repos[1]);
+  assert.equal(reading.damage, [], 'no damage');
+  assert.is(reading.recorded?.seq, 4, 'the record stayed at the newest state');
+  // and at once, in any order
+  for (let seq = 5; seq <= 7; seq++) assert.ok(await states.commit(stateOf(seq)));
+  await Promise.all([recordState(repos[0], stateOf(5), stateOf(4)), recordState(repos[1], stateOf(6), stateOf(5)), recordState(repos[2], stateOf(7), stateOf(6))]);
+  reading = await readStoreState(states, repos[0]);
+  assert.equal(reading.damage, []);
+  assert.is(reading.recorded?.seq, 7);
+  assert.equal(Object.fromEntries(await repos[2].readRefs('heads')), stateOf(7).heads, 'the branch refs are the newest state\'s');
+  // and it still witnesses: a state row changed by hand is damage, and the record holds the state
+  await states.corrupt(7, '{"seq":7,');
+  reading = await readStoreState(states, repos[1]);
+  assert.ok(reading.damage.length > 0, 'a damaged state row is reported');
+  assert.is(reading.source, 'git');
+  assert.equal(reading.state, stateOf(7), 'and the state is read from its record');
+});
+
+t.after(async () => { await Promise.all([...opened.splice(0), ...closing.splice(0)].map((b) => b.close().catch(() => {}))); });
 
 t.run();

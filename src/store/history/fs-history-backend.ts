@@ -28,7 +28,7 @@ import { decodeObject, historyDamage, OID } from './git-object.js';
 import type { GitObject, GitObjectType } from './git-object.js';
 import { PACK_LIMIT, GitPacks, writePack } from './git-pack.js';
 import type { PackInput } from './git-pack.js';
-import type { HistoryBackend, RefValue } from './history-backend.js';
+import type { HistoryBackend, RefGuard, RefValue } from './history-backend.js';
 
 type GitApi = typeof Git;
 let gitModule: Promise<GitApi> | null = null;
@@ -153,9 +153,16 @@ export class FsHistoryBackend implements HistoryBackend {
 
   checkPacks(): string[] { return this.packs.check(); }
 
-  /** Refs are loose files (a mirror of the store state for git tools), moved in the order given. */
-  async setRefs(updates: ReadonlyArray<readonly [string, string | null]>): Promise<void> {
+  /**
+   * Refs are loose files (a mirror of the store state for git tools), moved in the order
+   * given. The guard is checked, not locked: files have one host, whose writers' lock
+   * already serializes them.
+   */
+  async setRefs(updates: ReadonlyArray<readonly [string, string | null]>, guard?: RefGuard): Promise<boolean> {
+    if (guard && (await this.readRef(guard.name)) !== guard.from) return false;
     for (const [name, oid] of updates) this.setRef(name, oid);
+    if (guard) this.setRef(guard.name, guard.to);
+    return true;
   }
 
   private setRef(name: string, oid: string | null): void {
@@ -168,7 +175,13 @@ export class FsHistoryBackend implements HistoryBackend {
   }
 
   /** Loose refs only (the store never packs its refs). */
-  async listRefs(dir: string): Promise<string[]> {
+  async readRefs(dir: string): Promise<Map<string, RefValue>> {
+    const out = new Map<string, RefValue>();
+    for (const name of this.refNames(dir)) out.set(name, await this.readRef(`${dir}/${name}`));
+    return out;
+  }
+
+  private refNames(dir: string): string[] {
     const out: string[] = [];
     const walk = (path: string, prefix: string): void => {
       let names: string[];

@@ -9,7 +9,7 @@
 import { BazaarError } from '../../errors.js';
 import { encodeObject, historyDamage, OID } from './git-object.js';
 import type { GitObject, GitObjectType } from './git-object.js';
-import type { HistoryBackend, RefValue } from './history-backend.js';
+import type { HistoryBackend, RefGuard, RefValue } from './history-backend.js';
 
 export { historyDamage } from './git-object.js';
 export type { GitObjectType } from './git-object.js';
@@ -173,17 +173,20 @@ export class GitRepo {
   checkPacks(): string[] { return this.backend.checkPacks?.() ?? []; }
 
   /** Points `refs/<name>` at a commit, or removes it (null); objects written so far are flushed first. */
-  setRef(name: string, oid: string | null): Promise<void> { return this.setRefs([[name, oid]]); }
+  async setRef(name: string, oid: string | null): Promise<void> { await this.setRefs([[name, oid]]); }
 
-  /** Moves several refs (see HistoryBackend.setRefs). */
-  async setRefs(updates: ReadonlyArray<readonly [string, string | null]>): Promise<void> {
-    if (updates.length === 0) return;
+  /** Moves several refs, objects written so far flushed first (see HistoryBackend.setRefs: false when the guard failed). */
+  async setRefs(updates: ReadonlyArray<readonly [string, string | null]>, guard?: RefGuard): Promise<boolean> {
+    if (updates.length === 0 && !guard) return true;
     await this.backend.flush();
-    await this.backend.setRefs(updates);
+    return this.backend.setRefs(updates, guard);
   }
 
-  /** Names of the refs under `refs/<dir>` (e.g. 'heads' lists branches). */
-  listRefs(dir: string): Promise<string[]> { return this.backend.listRefs(dir); }
+  /** Names of the refs under `refs/<dir>` (e.g. 'heads' lists branches), sorted. */
+  async listRefs(dir: string): Promise<string[]> { return [...(await this.backend.readRefs(dir)).keys()]; }
+
+  /** The refs under `refs/<dir>` by name, with what each holds (one query in a database). */
+  readRefs(dir: string): Promise<Map<string, RefValue>> { return this.backend.readRefs(dir); }
 
   /** What `refs/<name>` holds: a commit id, null when absent, 'garbage' when unreadable. */
   readRef(name: string): Promise<RefValue> { return this.backend.readRef(name); }

@@ -15,6 +15,9 @@ import type { GitObject, GitObjectType } from './git-object.js';
 
 export type RefValue = string | null | 'garbage';
 
+/** A ref moved only from the value it was read at (see setRefs). */
+export interface RefGuard { name: string; from: string | null; to: string }
+
 export interface HistoryBackend {
   /** 'files', 'postgresql': recorded in the store's marker when not files. */
   readonly kind: string;
@@ -33,13 +36,16 @@ export interface HistoryBackend {
   flush(): Promise<void>;
   /** What `refs/<name>` holds: a commit id, null when absent, 'garbage' when unreadable. */
   readRef(name: string): Promise<RefValue>;
-  /** Names of the refs under `refs/<dir>` (e.g. 'heads' lists branches), sorted. */
-  listRefs(dir: string): Promise<string[]>;
+  /** The refs under `refs/<dir>` by name (e.g. 'heads' gives branches), sorted by name: one query where that counts. */
+  readRefs(dir: string): Promise<Map<string, RefValue>>;
   /**
-   * Moves refs (null removes one), after flushing the objects written so far. Files apply
-   * them in the order given (a kill leaves a prefix done); a database at once.
+   * Moves refs (null removes one); the caller has flushed the objects they name. Files
+   * apply them in the order given (a kill leaves a prefix done); a database at once. With
+   * a `guard`, only while ref `guard.name` holds `guard.from`, and that ref moves to
+   * `guard.to` last: a compare-and-swap (atomic in a database, where hosts race), false
+   * when it held something else and nothing moved.
    */
-  setRefs(updates: ReadonlyArray<readonly [name: string, oid: string | null]>): Promise<void>;
+  setRefs(updates: ReadonlyArray<readonly [name: string, oid: string | null]>, guard?: RefGuard): Promise<boolean>;
   /** Packs loose objects (gc), where the backend has such a thing. */
   packLoose?(): { packed: number; packs: number };
   /** Problems of stored packs, one line each (fsck), where the backend has packs. */

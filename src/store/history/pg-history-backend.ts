@@ -14,7 +14,7 @@
  */
 import { decodeObject, OID } from './git-object.js';
 import type { GitObject, GitObjectType } from './git-object.js';
-import type { HistoryBackend, RefValue } from './history-backend.js';
+import type { HistoryBackend, RefGuard, RefValue } from './history-backend.js';
 import { PgConnection } from '../pg-connection.js';
 import type { PgOptions } from '../pg-connection.js';
 
@@ -88,23 +88,42 @@ export class PgHistoryBackend implements HistoryBackend {
     return OID.test(r.rows[0].oid) ? r.rows[0].oid : 'garbage';
   }
 
-  async listRefs(dir: string): Promise<string[]> {
+  async readRefs(dir: string): Promise<Map<string, RefValue>> {
     const prefix = `${dir}/`;
-    const r = await this.db.query<{ name: string }>(`listing refs under ${dir}`, `SELECT name FROM ${this.refs} WHERE left(name, length($1)) = $1`, [prefix]);
-    return r.rows.map((row) => row.name.slice(prefix.length)).sort();
+    const r = await this.db.query<{ name: string; oid: string }>(`reading refs under ${dir}`, `SELECT name, oid FROM ${this.refs} WHERE left(name, length($1)) = $1`, [prefix]);
+    const rows = r.rows.map((row) => [row.name.slice(prefix.length), OID.test(row.oid) ? row.oid : 'garbage'] as const);
+    return new Map(rows.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
-  /** All at once: one statement, one transaction (the last value given for a name wins). */
-  async setRefs(updates: ReadonlyArray<readonly [string, string | null]>): Promise<void> {
+  /**
+   * All at once: one statement, one transaction (the last value given for a name wins).
+   * The guard is an UPDATE of its row WHERE it holds `from` (or an INSERT when it must be
+   * absent): a host racing for the same row waits for the first and then finds it
+   * changed, so exactly one wins, and the other refs move only with it.
+   */
+  async setRefs(updates: ReadonlyArray<readonly [string, string | null]>, guard?: RefGuard): Promise<boolean> {
     const last = new Map(updates);
+    if (guard) last.delete(guard.name);
     const set = [...last].filter((u): u is [string, string] => u[1] !== null);
     const removed = [...last].filter(([, oid]) => oid === null).map(([name]) => name);
-    await this.db.query(
-      `moving ref${last.size === 1 ? '' : 's'} ${[...last.keys()].join(', ')}`,
-      `WITH removed AS (DELETE FROM ${this.refs} WHERE name = ANY($3::text[]))
-       INSERT INTO ${this.refs} (name, oid) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (name) DO UPDATE SET oid = excluded.oid`,
-      [set.map(([n]) => n), set.map(([, o]) => o), removed],
+    const params: unknown[] = [set.map(([n]) => n), set.map(([, o]) => o), removed];
+    let cas = 'SELECT 1';
+    if (guard) {
+      params.push(guard.name, guard.to);
+      if (guard.from === null) cas = `INSERT INTO ${this.refs} (name, oid) VALUES ($4::text, $5::text) ON CONFLICT (name) DO NOTHING RETURNING 1`;
+      else { params.push(guard.from); cas = `UPDATE ${this.refs} SET oid = $5::text WHERE name = $4::text AND oid = $6::text RETURNING 1`; }
+    }
+    const names = [...last.keys(), ...(guard ? [guard.name] : [])];
+    const r = await this.db.query<{ n: number }>(
+      `moving ref${names.length === 1 ? '' : 's'} ${names.join(', ')}`,
+      `WITH cas AS (${cas}),
+         removed AS (DELETE FROM ${this.refs} WHERE name = ANY($3::text[]) AND EXISTS (SELECT 1 FROM cas)),
+         moved AS (INSERT INTO ${this.refs} (name, oid) SELECT * FROM unnest($1::text[], $2::text[]) WHERE EXISTS (SELECT 1 FROM cas)
+                   ON CONFLICT (name) DO UPDATE SET oid = excluded.oid)
+       SELECT count(*)::int AS n FROM cas`,
+      params,
     );
+    return r.rows[0].n > 0;
   }
 
   async close(): Promise<void> { await this.db.end(); }
