@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { BazaarError } from '../../src/errors.js';
+import { allEntries } from '../../src/store/history/branch-tree.js';
 import { FsHistoryBackend } from '../../src/store/history/fs-history-backend.js';
 import { GitRepo } from '../../src/store/history/git-repo.js';
 import { PgHistoryBackend } from '../../src/store/history/pg-history-backend.js';
@@ -42,6 +44,7 @@ run((name, fn) => t(name, fn), 'files', async () => {
 
 const opened: PgHistoryBackend[] = [];
 const closing: PgStateBackend[] = [];
+const objectIdText = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
 let schemas = 0;
 async function pgBackend(schema: string): Promise<PgHistoryBackend> {
   const b = new PgHistoryBackend({ url: (await postgres()).url, schema });
@@ -85,6 +88,28 @@ testWithEngine(t, 'postgresql: a commit of a transaction (its commit, trees and 
   assert.is(await statements(() => repo.flush()), 1, 'and sent in one statement');
   assert.is(await statements(() => repo.flush()), 0, 'nothing is sent twice');
   assert.is((await new GitRepo(await pgBackend(backend.label.match(/schema (\w+)/)![1])).readCommit(head)).message, 'add');
+});
+
+testWithEngine(t, 'postgresql: a walk of a tree reads its entries one query per tree, not one per object; a damaged one is still named', 'postgres', async () => {
+  const schema = `h${process.pid}_${schemas++}`;
+  const writer = new GitRepo(await pgBackend(schema));
+  const values = Array.from({ length: 100 }, (_, i) => writer.writeBlob(objectIdText(i)));
+  const root = writer.writeTree([
+    { mode: '40000', name: 'a', oid: writer.writeTree(values.slice(0, 50).map((oid, i) => ({ mode: '100644', name: `p${i}`, oid }))) },
+    { mode: '40000', name: 'b', oid: writer.writeTree(values.slice(50).map((oid, i) => ({ mode: '100644', name: `p${i}`, oid }))) },
+  ]);
+  await writer.flush();
+  const reader = new GitRepo(await pgBackend(schema));
+  let entries = new Map<string, string>();
+  const sent = await statements(async () => { entries = await allEntries(reader, root); });
+  assert.is(entries.size, 100);
+  assert.is(entries.get('b/p3'), objectIdText(53));
+  assert.ok(sent <= 4, `${sent} statements for 3 trees and 100 values`);
+  const damagedAt = values[77];
+  await (await pgBackend(schema)).corrupt(damagedAt, Buffer.from(objectIdText(0)));
+  const err = await allEntries(new GitRepo(await pgBackend(schema)), root).then(() => null, (e: unknown) => e as BazaarError);
+  assert.is(err?.code, 'ERR_STORE_DAMAGED');
+  assert.match(err!.message, damagedAt);
 });
 
 testWithEngine(t, 'postgresql: hosts writing the same objects at once all succeed and agree', 'postgres', async () => {

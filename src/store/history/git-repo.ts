@@ -62,6 +62,23 @@ export class GitRepo {
     this.cache.set(oid, obj);
   }
 
+  /**
+   * Reads the objects not yet cached in one request, where the backend can (a database):
+   * a walk calls it with a tree's entries before reading them one by one. Missing or
+   * damaged ones are left for `read` to report.
+   */
+  async prefetch(oids: readonly string[]): Promise<void> {
+    if (!this.backend.readMany) return;
+    const wanted = oids.filter((oid) => !this.cache.has(oid) && OID.test(oid));
+    if (wanted.length < 2) return;
+    let found: Map<string, GitObject>;
+    try { found = await this.backend.readMany(wanted); } catch (err) {
+      if (err instanceof BazaarError && err.code === 'ERR_STORE_DAMAGED') return;
+      throw err;
+    }
+    for (const [oid, obj] of found) this.remember(oid, obj);
+  }
+
   /** Whether an object exists, without verifying it. */
   async exists(oid: string): Promise<boolean> {
     try { await this.read(oid); return true; } catch (err) {

@@ -30,6 +30,12 @@ export interface HistoryBackend {
    * oid) when what is stored does not verify.
    */
   read(oid: string): Promise<GitObject | null>;
+  /**
+   * Several objects in one request, where a round trip costs (a database): those stored,
+   * each verified; absent ones are left out. GitRepo.prefetch uses it before a walk reads
+   * a tree's entries one by one.
+   */
+  readMany?(oids: readonly string[]): Promise<Map<string, GitObject>>;
   /** Stores an object (`raw` is header and body, hashing to `oid`): readable at once, durable after flush(). */
   write(oid: string, type: GitObjectType, body: Buffer, raw: Buffer): void;
   /** Makes every write so far durable (a no-op where writes are made durable by the transaction's syncfs). */
