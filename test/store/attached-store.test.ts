@@ -52,7 +52,7 @@ function filesUnder(dir: string, prefix = ''): string[] {
   return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(dir, join(prefix, e.name)) : [join(prefix, e.name)]));
 }
 
-testWithEngine(t, 'packages added and a channel published on one host are listed, shown and fsck-clean from another; no directory holds the history', ['postgres', 'ceph'], async () => {
+testWithEngine(t, 'packages added and a channel published on one host are listed, shown and fsck-clean from another; no directory holds the history; damaged history rows are found', ['postgres', 'ceph'], async () => {
   const name = `a${process.pid}_${stores++}`;
   const first = await host(name);
   const rpms = sampleRpms();
@@ -87,6 +87,15 @@ testWithEngine(t, 'packages added and a channel published on one host are listed
     assert.is(existsSync(join(h.dir, 'state')), false, 'no state/');
     assert.equal(JSON.parse(readFileSync(join(h.dir, 'bazaar-store.json'), 'utf8')), { layout: 4, objects: 's3', states: 'postgresql', history: 'postgresql' });
   }
+  // damage in the history rows is found by fsck on a third host (one whose cache never read them)
+  const channelHead = (await internals(second.store).readState()).state.heads['channels/stable'];
+  const third = await host(name);
+  const { historyBackend } = await backendsOf(name);
+  await historyBackend.corrupt(channelHead, Buffer.from('tree 0000000000000000000000000000000000000000\n'));
+  const damaged = await third.store.fsck();
+  assert.not.ok(damaged.ok);
+  assert.ok(damaged.history.some((h) => h.branch === 'channels/stable' && (h.commit === channelHead || h.problem.includes(channelHead))), JSON.stringify(damaged.history));
+
   // the marker holds the host to the backends the store was made with
   const { objectBackend, stateBackend } = await backendsOf(name);
   const refused = await Store.open(second.dir, { objectBackend, stateBackend }).then(() => null, (err: unknown) => err as BazaarError);
