@@ -43,6 +43,13 @@ export interface StoreStateReading {
 /** The newest state file that reads, and the damaged ones above it. */
 export async function newestStateFile(states: StateBackend): Promise<{ state: StoreState | null; damaged: Array<{ seq: number; problem: string }> }> {
   const damaged: Array<{ seq: number; problem: string }> = [];
+  // the newest reads (the common case): one request where the state is in a database
+  try {
+    const newest = await states.latest();
+    return { state: newest.seq === 0 ? null : newest, damaged };
+  } catch (err) {
+    if (!(err instanceof BazaarError) || err.code !== 'ERR_STORE_DAMAGED') throw err;
+  }
   const seqs = await states.list();
   for (let i = seqs.length - 1; i >= 0; i--) {
     try {
