@@ -3,7 +3,8 @@
  * and over PostgreSQL (scripts/engines/postgres.sh, started once for this file; skipped
  * by name where it is not installed): plus what only PostgreSQL has to show, a
  * transaction's objects sent in one statement, hosts writing the same objects at once,
- * hosts racing for a guarded ref, and the state witness of writers on several hosts.
+ * hosts racing for a guarded ref, the state witness of writers on several hosts, and a
+ * store whose state and history are in PostgreSQL through a kill -9 of the server.
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BazaarError } from '../../src/errors.js';
 import { allEntries } from '../../src/store/history/branch-tree.js';
+import { createChannel, readChannel } from '../../src/store/channels.js';
+import { MemoryObjectBackend } from '../../src/store/memory-object-backend.js';
+import { Store } from '../../src/store/store.js';
+import type { StoreOptions } from '../../src/store/store.js';
+import { sampleRpms } from '../helpers/rpm-files.js';
 import { FsHistoryBackend } from '../../src/store/history/fs-history-backend.js';
 import { GitRepo } from '../../src/store/history/git-repo.js';
 import { PgHistoryBackend } from '../../src/store/history/pg-history-backend.js';
@@ -172,6 +178,52 @@ testWithEngine(t, 'postgresql: the state witness of writers on several hosts onl
   assert.ok(reading.damage.length > 0, 'a damaged state row is reported');
   assert.is(reading.source, 'git');
   assert.equal(reading.state, stateOf(7), 'and the state is read from its record');
+});
+
+testWithEngine(t, 'postgresql: kill -9 of PostgreSQL during the writes of a store whose state and history live there: every acknowledged write is there, fsck is clean from another host, and writes go on', 'postgres', async () => {
+  const engine = await postgres();
+  const schema = `h${process.pid}_${schemas++}`;
+  const objectBackend = new MemoryObjectBackend();
+  const backends = (): StoreOptions => {
+    const stateBackend = new PgStateBackend({ url: engine.url, schema });
+    const historyBackend = new PgHistoryBackend({ url: engine.url, schema });
+    closing.push(stateBackend);
+    opened.push(historyBackend);
+    return { objectBackend, stateBackend, historyBackend };
+  };
+  const store = await Store.init(join(tempDir('pg-store'), 'store'), backends());
+  await store.add([sampleRpms()[0]]);
+  const acknowledged: string[] = [];
+  let killed = false;
+  const loop = (async () => {
+    for (let i = 0; ; i++) {
+      try {
+        await createChannel(store, `c${i}`);
+        acknowledged.push(`c${i}`);
+      } catch (err) {
+        if (!killed) throw err;
+        assert.instance(err, BazaarError);
+        assert.is((err as BazaarError).code, 'ERR_STORE_UNAVAILABLE', (err as Error).message);
+        return;
+      }
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 600 + Math.floor(Math.random() * 400)));
+  killed = true;
+  await engine.kill9();
+  await loop;
+  assert.ok(acknowledged.length > 0, 'writes were acknowledged before the kill');
+  await engine.restart();
+  const other = await Store.init(join(tempDir('pg-store'), 'store'), backends());
+  const report = await other.fsck();
+  assert.ok(report.ok, JSON.stringify({ history: report.history, state: report.state, problems: report.problems }));
+  for (const name of acknowledged) assert.is((await other.read((v) => readChannel(other, v, name))).name, name, `acknowledged channel ${name} is there`);
+  await createChannel(store, 'after');
+  await createChannel(other, 'after-other');
+  const again = await store.fsck();
+  assert.ok(again.ok, JSON.stringify({ history: again.history, state: again.state }));
+  assert.equal(again.notes, [], 'the witness is up to date after the next writes');
+  assert.ok((await store.read((v) => readChannel(store, v, 'after-other'))), 'each host sees the other\'s write');
 });
 
 t.after(async () => { await Promise.all([...opened.splice(0), ...closing.splice(0)].map((b) => b.close().catch(() => {}))); });
