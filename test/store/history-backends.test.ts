@@ -25,7 +25,8 @@ import { PgStateBackend } from '../../src/store/pg-state-backend.js';
 import type { StoreState } from '../../src/store/state-backend.js';
 import { readStoreState, recordState } from '../../src/store/state-witness.js';
 import { looseFile, run } from '../contracts/history-backend.js';
-import { tempDir } from '../helpers/cli.js';
+import { freshStore, tempDir } from '../helpers/cli.js';
+import { storeSnapshot } from '../helpers/store-snapshot.js';
 import { postgres, testWithEngine } from '../helpers/engines.js';
 
 const t = suite('history backends');
@@ -46,6 +47,18 @@ run((name, fn) => t(name, fn), 'files', async () => {
     },
     damageRef: (name, text) => writeFileSync(join(gitdir, 'refs', ...name.split('/')), `${text}\n`),
   };
+});
+
+t('a store is opened only with a history backend of the kind its marker records', async () => {
+  const dir = freshStore('history-kind');
+  const before = storeSnapshot(dir);
+  // never connects: the marker is read first
+  const historyBackend = new PgHistoryBackend({ url: 'postgresql://nobody@127.0.0.1:1/none', schema: 'never' });
+  const err = await Store.open(dir, { historyBackend }).then(() => null, (e: unknown) => e as BazaarError);
+  assert.is(err?.code, 'ERR_USAGE');
+  assert.match(err!.message, 'keeps its history in files, not in postgresql: open it without historyBackend');
+  assert.equal(storeSnapshot(dir), before, 'the store is unchanged');
+  await historyBackend.close();
 });
 
 const opened: PgHistoryBackend[] = [];
