@@ -44,8 +44,7 @@ export async function migrateLayout1(store: Store): Promise<void> {
   if ((await states.list()).length > 0) { finish(); return; }
   store.notice(`migrating the store to layout ${STORE_LAYOUT_VERSION} (once): build records keyed on the rpm header`);
   const heads: Record<string, string> = {};
-  for (const branch of repo.listRefs('heads')) {
-    const ref = repo.readRef(`heads/${branch}`);
+  for (const [branch, ref] of await repo.readRefs('heads')) {
     if (ref === 'garbage') throw new BazaarError('ERR_STORE_DAMAGED', `cannot migrate: refs/heads/${branch} is unreadable; restore it from a backup`, { data: { branch } });
     if (ref !== null) heads[branch] = ref;
   }
@@ -119,10 +118,11 @@ export async function migrateLayout1(store: Store): Promise<void> {
   }
 
   await objects.commit(staged);
+  await repo.flush();
   if (!(await states.commit({ seq: 1, time: store.now(), heads: next }))) {
     throw new BazaarError('ERR_STORE_LOCKED', 'another process migrated the store at the same time; run the command again');
   }
-  for (const [branch, oid] of Object.entries(next)) repo.setRef(`heads/${branch}`, oid);
+  await repo.setRefs(Object.entries(next).map(([branch, oid]) => [`heads/${branch}`, oid]));
   finish();
   for (const [branch, oid] of Object.entries(next)) {
     if (branch === PACKAGES_BRANCH || branch.startsWith(CHANNEL_PREFIX)) await store.indexOf(oid).catch(() => null);

@@ -5,58 +5,28 @@
  * seq = latest + 1: the primary key makes it a compare-and-swap that any number of hosts
  * can race, exactly one winning, and PostgreSQL's WAL makes it whole or absent after a
  * crash. Records set aside by a repair go to `<schema>.states_aside`, kept for a person.
- * The schema is created when absent (under an advisory lock, so two hosts attaching at
- * once do not collide). A trigger announces each change of the newest state (NOTIFY), so
- * that a server on any host knows it without asking (`latestSeqNow`). Connection facts come from the URL or the standard PG* variables;
- * the label names host, port, database and schema, never a password, and every failure is
- * one ERR_STORE_UNAVAILABLE line with secrets cut out (engine-error.ts).
+ * The schema is created when absent (pg-connection.ts, shared with the history). A trigger announces each change of the newest state (NOTIFY), so
+ * that a server on any host knows it without asking (`latestSeqNow`). Connection facts,
+ * label and failures: pg-connection.ts.
  */
 import pg from 'pg';
 import { BazaarError } from '../errors.js';
-import { engineError } from './engine-error.js';
+import { PgConnection } from './pg-connection.js';
+import type { PgOptions } from './pg-connection.js';
 import { EMPTY_STATE, decodeState, encodeState } from './state-backend.js';
 import type { StateBackend, StoreState } from './state-backend.js';
 
-export interface PgStateOptions {
-  /** postgresql://user[:password]@host:port/database; absent: the PG* variables. */
-  url?: string;
-  /** The schema holding the store's tables (several stores may share a database). */
-  schema?: string;
-  /** Connections kept at most (default 4). */
-  maxConnections?: number;
-}
+export type PgStateOptions = PgOptions;
 
 const UNIQUE_VIOLATION = '23505';
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
-/** What a reader of the label may see: user, host, port and database of the URL or PG* variables. */
-function describe(url: string | undefined, schema: string): string {
-  if (url !== undefined) {
-    let u: URL;
-    try { u = new URL(url); } catch { throw new BazaarError('ERR_BAD_INPUT', 'the PostgreSQL URL is not a URL (postgresql://user@host:port/database)'); }
-    if (u.protocol !== 'postgresql:' && u.protocol !== 'postgres:') throw new BazaarError('ERR_BAD_INPUT', `the PostgreSQL URL must start with postgresql://, not ${u.protocol}//`);
-    return `postgresql://${u.username ? `${decodeURIComponent(u.username)}@` : ''}${u.host}${u.pathname} (schema ${schema})`;
-  }
-  const env = process.env;
-  return `postgresql://${env.PGUSER ? `${env.PGUSER}@` : ''}${env.PGHOST ?? 'localhost'}:${env.PGPORT ?? '5432'}/${env.PGDATABASE ?? env.PGUSER ?? ''} (schema ${schema})`;
-}
-
-function passwordOf(url: string | undefined): string | undefined {
-  if (url === undefined) return process.env.PGPASSWORD;
-  try { const p = new URL(url).password; return p ? decodeURIComponent(p) : undefined; } catch { return undefined; }
-}
 
 export class PgStateBackend implements StateBackend {
   readonly kind = 'postgresql';
   readonly label: string;
-  private readonly pool: pg.Pool;
-  private readonly secrets: (string | undefined)[];
+  private readonly db: PgConnection;
   private readonly states: string;
   private readonly aside: string;
-  private readonly schemaSql: string[];
   private readonly channel: string;
-  private readonly options: PgStateOptions;
-  private ready: Promise<void> | null = null;
   /** The newest seq as the last notification told it; null while not listening. */
   private notified: number | null = null;
   private listener: pg.Client | null = null;
@@ -65,63 +35,25 @@ export class PgStateBackend implements StateBackend {
 
   constructor(options: PgStateOptions = {}) {
     const schema = options.schema ?? 'bazaar';
-    if (!SCHEMA_NAME.test(schema)) throw new BazaarError('ERR_BAD_INPUT', `schema name ${JSON.stringify(schema)} is not a plain SQL name (lower-case letters, digits, _)`);
-    this.label = describe(options.url, schema);
-    const password = passwordOf(options.url);
-    this.secrets = password === undefined ? [] : [options.url, password, encodeURIComponent(password)];
-    this.options = options;
     this.channel = `bazaar_state_${schema}`;
-    this.states = `"${schema}".states`;
-    this.aside = `"${schema}".states_aside`;
-    this.pool = new pg.Pool({
-      ...(options.url === undefined ? {} : { connectionString: options.url }),
-      max: options.maxConnections ?? 4,
-      connectionTimeoutMillis: 10_000,
-      idleTimeoutMillis: 10_000,
-      allowExitOnIdle: true,
-    });
-    // An idle connection dropped by the server (a restart) is an event, not a crash.
-    this.pool.on('error', () => {});
-    this.schemaSql = [
-      `CREATE SCHEMA IF NOT EXISTS "${schema}"`,
-      `CREATE TABLE IF NOT EXISTS ${this.states} (seq bigint PRIMARY KEY CHECK (seq > 0), record text NOT NULL, committed_at timestamptz NOT NULL DEFAULT now())`,
-      `CREATE TABLE IF NOT EXISTS ${this.aside} (id bigserial PRIMARY KEY, seq bigint NOT NULL, record text NOT NULL, set_aside_at timestamptz NOT NULL DEFAULT now())`,
+    this.db = new PgConnection(options, (q) => [
+      `CREATE TABLE IF NOT EXISTS ${q}.states (seq bigint PRIMARY KEY CHECK (seq > 0), record text NOT NULL, committed_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE TABLE IF NOT EXISTS ${q}.states_aside (id bigserial PRIMARY KEY, seq bigint NOT NULL, record text NOT NULL, set_aside_at timestamptz NOT NULL DEFAULT now())`,
       // delivered at commit, in commit order, to every listening host
-      `CREATE OR REPLACE FUNCTION "${schema}".announce_state() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-         PERFORM pg_notify('${this.channel}', COALESCE((SELECT max(seq) FROM ${this.states}), 0)::text); RETURN NULL; END $$`,
-      `CREATE OR REPLACE TRIGGER announce_state AFTER INSERT OR DELETE ON ${this.states} FOR EACH STATEMENT EXECUTE FUNCTION "${schema}".announce_state()`,
-    ];
+      `CREATE OR REPLACE FUNCTION ${q}.announce_state() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+         PERFORM pg_notify('${this.channel}', COALESCE((SELECT max(seq) FROM ${q}.states), 0)::text); RETURN NULL; END $$`,
+      `CREATE OR REPLACE TRIGGER announce_state AFTER INSERT OR DELETE ON ${q}.states FOR EACH STATEMENT EXECUTE FUNCTION ${q}.announce_state()`,
+    ]);
+    this.label = this.db.label;
+    this.states = `${this.db.schema}.states`;
+    this.aside = `${this.db.schema}.states_aside`;
   }
 
-  /** Creates the schema when absent, once per backend (again after a failed attempt). */
-  private async prepared(): Promise<void> {
-    this.ready ??= (async () => {
-      const client = await this.pool.connect();
-      try {
-        await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.states]);
-        for (const sql of this.schemaSql) await client.query(sql);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally { client.release(); }
-    })().catch((err) => { this.ready = null; throw err; });
-    return this.ready;
+  private query<R extends pg.QueryResultRow>(what: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    return this.db.query<R>(what, sql, params);
   }
 
-  private async query<R extends pg.QueryResultRow>(what: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
-    try {
-      await this.prepared();
-      return await this.pool.query<R>(sql, params);
-    } catch (err) {
-      throw this.failed(what, err);
-    }
-  }
-
-  private failed(what: string, err: unknown): BazaarError {
-    return err instanceof BazaarError ? err : engineError(this.label, what, err, this.secrets);
-  }
+  private failed(what: string, err: unknown): BazaarError { return this.db.failed(what, err); }
 
   private decode(row: { seq: string; record: string }): StoreState {
     const seq = Number(row.seq);
@@ -152,7 +84,7 @@ export class PgStateBackend implements StateBackend {
   /** LISTEN first, then read the newest seq: no change can fall between the two. */
   private async listen(): Promise<void> {
     this.listening = true;
-    const client = new pg.Client({ ...(this.options.url === undefined ? {} : { connectionString: this.options.url }), connectionTimeoutMillis: 10_000 });
+    const client = new pg.Client(this.db.clientConfig());
     const lost = (): void => {
       if (this.listener !== client) return;
       this.listener = null;
@@ -165,7 +97,7 @@ export class PgStateBackend implements StateBackend {
     client.on('notification', (n) => { if (n.channel === this.channel && this.listener === client) this.notified = Number(n.payload); });
     this.listener = client;
     try {
-      await this.prepared();
+      await this.db.prepared();
       await client.connect();
       await client.query(`LISTEN "${this.channel}"`);
       const r = await client.query<{ seq: string | null }>(`SELECT max(seq) AS seq FROM ${this.states}`);
@@ -193,8 +125,8 @@ export class PgStateBackend implements StateBackend {
     if (!Number.isSafeInteger(next.seq) || next.seq < 1) throw new BazaarError('ERR_BAD_INPUT', `state number ${next.seq} is not a positive integer`);
     const record = encodeState(next);
     try {
-      await this.prepared();
-      const r = await this.pool.query(
+      await this.db.prepared();
+      const r = await this.db.pool.query(
         `INSERT INTO ${this.states} (seq, record) SELECT $1::bigint, $2::text WHERE COALESCE((SELECT max(seq) FROM ${this.states}), 0) = $1::bigint - 1`,
         [next.seq, record],
       );
@@ -204,7 +136,7 @@ export class PgStateBackend implements StateBackend {
       if (err instanceof BazaarError) throw err;
       let stored: { record: string }[];
       try {
-        stored = (await this.pool.query<{ record: string }>(`SELECT record FROM ${this.states} WHERE seq = $1`, [next.seq])).rows;
+        stored = (await this.db.pool.query<{ record: string }>(`SELECT record FROM ${this.states} WHERE seq = $1`, [next.seq])).rows;
       } catch {
         throw this.failed(`committing state ${next.seq} (whether it was written is not known; the next reader will see)`, err);
       }
@@ -239,7 +171,7 @@ export class PgStateBackend implements StateBackend {
     this.notified = null;
     // not awaited: its socket is unref'd, so waiting for its end would hold nothing open
     listener?.end().catch(() => {});
-    await this.pool.end();
+    await this.db.end();
   }
 
   /** Test hook: overwrites the stored record of state `seq` (damage). */

@@ -88,8 +88,7 @@ async function repairState(store: Store, tx: Transaction, repaired: string[]): P
     for (const [branch, commit] of Object.entries(heads ?? {})) if (winner.heads[branch] !== commit) losing.push({ branch, commit, witness });
   };
   lose(reading.source === 'git' ? reading.file?.heads : reading.recorded?.heads, reading.source === 'git' ? `state file ${reading.file?.seq}` : 'the git record');
-  for (const branch of repo.listRefs('heads')) {
-    const ref = repo.readRef(`heads/${branch}`);
+  for (const [branch, ref] of await repo.readRefs('heads')) {
     if (ref !== null && ref !== 'garbage' && winner.heads[branch] !== ref) losing.push({ branch, commit: ref, witness: `git ref refs/heads/${branch}` });
   }
   if (reading.source === 'git') {

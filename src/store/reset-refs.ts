@@ -10,7 +10,7 @@ import type { Store } from './store.js';
 /** Every branch any kept state or git ref names (a damaged state is skipped: repair is for damage). */
 async function knownBranches(store: Store): Promise<Set<string>> {
   const { repo, states } = internals(store);
-  const known = new Set(repo.listRefs('heads'));
+  const known = new Set(await repo.listRefs('heads'));
   for (const seq of await states.list()) {
     try {
       for (const b of Object.keys((await states.read(seq))?.heads ?? {})) known.add(b);

@@ -43,6 +43,13 @@ export interface StoreStateReading {
 /** The newest state file that reads, and the damaged ones above it. */
 export async function newestStateFile(states: StateBackend): Promise<{ state: StoreState | null; damaged: Array<{ seq: number; problem: string }> }> {
   const damaged: Array<{ seq: number; problem: string }> = [];
+  // the newest reads (the common case): one request where the state is in a database
+  try {
+    const newest = await states.latest();
+    return { state: newest.seq === 0 ? null : newest, damaged };
+  } catch (err) {
+    if (!(err instanceof BazaarError) || err.code !== 'ERR_STORE_DAMAGED') throw err;
+  }
   const seqs = await states.list();
   for (let i = seqs.length - 1; i >= 0; i--) {
     try {
@@ -58,7 +65,7 @@ export async function newestStateFile(states: StateBackend): Promise<{ state: St
 
 /** The git record of the state: null when absent, a problem when unreadable. */
 export async function readStateRecord(repo: GitRepo): Promise<{ state: StoreState; commit: string } | null | { problem: string }> {
-  const ref = repo.readRef(STATE_RECORD_REF);
+  const ref = await repo.readRef(STATE_RECORD_REF);
   if (ref === null) return null;
   if (ref === 'garbage') return { problem: 'the ref is not a commit id' };
   try {
@@ -74,24 +81,36 @@ export async function readStateRecord(repo: GitRepo): Promise<{ state: StoreStat
 /**
  * Writes the git witness of `state`: every branch ref (and no other), then the state
  * record. A kill in between leaves the record one behind, which `readStoreState` reads
- * as an interrupted write, not damage.
+ * as an interrupted write, not damage. The record only moves forward: it moves from the
+ * record read here (a compare-and-swap, hosts sharing a history in a database race for
+ * it), and a newer state recorded meanwhile by another writer is left standing.
  */
 export async function recordState(repo: GitRepo, state: StoreState, previous?: StoreState): Promise<void> {
-  const record = await readStateRecord(repo);
-  // After a clean commit only the branches that moved need their refs written; after an
-  // interrupted one (the record is not the previous state) or a repair, every ref is checked.
-  const clean = previous !== undefined && record !== null && 'state' in record && sameState(record.state, previous);
-  const branches = clean ? changedBranches(previous, state) : [...repo.listRefs('heads'), ...Object.keys(state.heads)];
-  for (const branch of new Set(branches)) {
-    const want = state.heads[branch] ?? null;
-    if (repo.readRef(`heads/${branch}`) !== want) repo.setRef(`heads/${branch}`, want);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const record = await readStateRecord(repo);
+    const at = record !== null && 'state' in record ? record : null;
+    if (at !== null && at.state.seq > state.seq) return;
+    // After a clean commit only the branches that moved need their refs written (its
+    // writer checked every ref against its base); after an interrupted one (the record is
+    // not the previous state), a lost race or a repair, every ref is checked.
+    const clean = attempt === 0 && previous !== undefined && at !== null && sameState(at.state, previous);
+    const refs = clean ? null : await repo.readRefs('heads');
+    const branches = refs === null ? changedBranches(previous as StoreState, state) : [...refs.keys(), ...Object.keys(state.heads)];
+    const updates: Array<[string, string | null]> = [];
+    for (const branch of new Set(branches)) {
+      const want = state.heads[branch] ?? null;
+      if (refs === null || (refs.get(branch) ?? null) !== want) updates.push([`heads/${branch}`, want]);
+    }
+    if (at !== null && sameState(at.state, state)) { await repo.setRefs(updates); return; }
+    const commit = repo.writeCommit({
+      tree: repo.writeTree([]), parents: at ? [at.commit] : [], message: `bazaar state ${state.seq}\n\n${encodeState(state).trimEnd()}`, timestamp: Math.floor(state.time / 1000),
+    });
+    // The record moves last (files move refs in order, so a kill leaves it behind, never
+    // ahead), and only from what was read; an unreadable record (damage, a repair) is replaced.
+    const guard = record !== null && 'problem' in record ? undefined : { name: STATE_RECORD_REF, from: at?.commit ?? null, to: commit };
+    if (guard === undefined) { await repo.setRefs([...updates, [STATE_RECORD_REF, commit]]); return; }
+    if (await repo.setRefs(updates, guard)) return;
   }
-  if (record !== null && 'state' in record && sameState(record.state, state)) return;
-  const parents = record !== null && 'commit' in record ? [record.commit] : [];
-  const commit = repo.writeCommit({
-    tree: repo.writeTree([]), parents, message: `bazaar state ${state.seq}\n\n${encodeState(state).trimEnd()}`, timestamp: Math.floor(state.time / 1000),
-  });
-  repo.setRef(STATE_RECORD_REF, commit);
 }
 
 function changedBranches(a: StoreState, b: StoreState): string[] {
@@ -103,10 +122,11 @@ const short = (c: string | null | undefined): string => (c ? c.slice(0, 12) : 'n
 function sameState(a: StoreState, b: StoreState): boolean { return encodeState(a) === encodeState(b); }
 
 /** The branch refs that differ from `heads` (allowing `alt` heads too, when given). */
-function refMismatches(repo: GitRepo, heads: Record<string, string>, alt?: Record<string, string>): StateProblem[] {
+async function refMismatches(repo: GitRepo, heads: Record<string, string>, alt?: Record<string, string>): Promise<StateProblem[]> {
   const out: StateProblem[] = [];
-  for (const branch of [...new Set([...repo.listRefs('heads'), ...Object.keys(heads)])].sort()) {
-    const ref = repo.readRef(`heads/${branch}`);
+  const refs = await repo.readRefs('heads');
+  for (const branch of [...new Set([...refs.keys(), ...Object.keys(heads)])].sort()) {
+    const ref = refs.get(branch) ?? null;
     const want = heads[branch] ?? null;
     if (ref === want || (alt && ref === (alt[branch] ?? null))) continue;
     const what = `git ref refs/heads/${branch}`;
@@ -141,17 +161,17 @@ export async function readStoreState(states: StateBackend, repo: GitRepo, option
         ? 'is missing: no state file reads, and the git record holds it'
         : `is missing: the newest state file that reads is ${fileSeq}, and the git record holds ${recorded.seq}`,
     });
-    damage.push(...refMismatches(repo, recorded.heads));
+    damage.push(...await refMismatches(repo, recorded.heads));
     return { state: recorded, source: 'git', file, damagedFiles: damaged.map((d) => d.seq), recorded, damage: dedupe(damage), notes };
   }
 
   const state = file ?? EMPTY_STATE;
   if (recorded !== null && recorded.seq === fileSeq) {
     if (!sameState(recorded, state)) damage.push({ what: `state ${fileSeq}`, problem: 'differs from its git record' });
-    if (!options.quick || damage.length) damage.push(...refMismatches(repo, state.heads));
+    if (!options.quick || damage.length) damage.push(...await refMismatches(repo, state.heads));
   } else if (recorded !== null && recorded.seq === fileSeq - 1 && damaged.length === 0) {
     const previous = await safeRead(states, recorded.seq);
-    const mismatched = refMismatches(repo, state.heads, recorded.heads);
+    const mismatched = await refMismatches(repo, state.heads, recorded.heads);
     if ((previous === null || sameState(previous, recorded)) && mismatched.length === 0) {
       notes.push(`the git record is at state ${recorded.seq}, one behind the state (${fileSeq}): a write was interrupted after its commit; the next write brings it up`);
     } else {
@@ -159,14 +179,14 @@ export async function readStoreState(states: StateBackend, repo: GitRepo, option
     }
   } else if (recorded !== null) {
     damage.push({ what: 'the git record of the state', problem: `is at state ${recorded.seq}, behind the state (${fileSeq})` });
-    damage.push(...refMismatches(repo, state.heads));
+    damage.push(...await refMismatches(repo, state.heads));
   } else {
     // A store last written by a bazaar before the record: its refs alone witness the state
     // (one behind after an interrupted write, as then).
     // State 1's predecessor is the empty state, which has no file: a first write killed
     // after its commit, before its refs and record, is one behind as any other.
     const previous = fileSeq === 1 ? EMPTY_STATE : await safeRead(states, fileSeq - 1);
-    const mismatched = refMismatches(repo, state.heads, previous?.heads);
+    const mismatched = await refMismatches(repo, state.heads, previous?.heads);
     if (rec === null && mismatched.length === 0) {
       if (fileSeq === 1) notes.push('the git record of the state is absent: the first write was interrupted after its commit; the next write records it');
       else if (fileSeq > 0) notes.push(`the git record of the state is absent (a store last written by an older bazaar); the next write records it`);
@@ -188,8 +208,7 @@ export async function readStoreState(states: StateBackend, repo: GitRepo, option
 /** The state the branch refs name, as the next state after `file`, when they are ahead of it; else null. */
 async function refsAhead(repo: GitRepo, file: StoreState): Promise<StoreState | null> {
   const heads: Record<string, string> = {};
-  for (const branch of repo.listRefs('heads')) {
-    const ref = repo.readRef(`heads/${branch}`);
+  for (const [branch, ref] of await repo.readRefs('heads')) {
     if (ref === 'garbage') return null;
     if (ref !== null) heads[branch] = ref;
   }

@@ -22,7 +22,7 @@ import { askedObjectId } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
 import type { PackageManifest } from './kinds/package.js';
 import { cacheDir } from './caches/paths.js';
-import { STORE_LAYOUT_VERSION, gitDir, markerPath, objectsDir, readersDir, stateDir, tmpDir } from './layout.js';
+import { STORE_LAYOUT_VERSION, markerPath, objectsDir, readersDir, stateDir, tmpDir } from './layout.js';
 import { noSpaceError, removeTree } from '../fs/index.js';
 import type { FsckReport } from './fsck.js';
 import type { GcReport } from './gc.js';
@@ -39,16 +39,15 @@ import { streamFileOfRpm } from './rpm-blob.js';
 import { CHANNEL_PREFIX, PACKAGES_BRANCH, PINS_BRANCH, TREES_BRANCH } from './ref-paths.js';
 import { Snapshot } from './snapshot.js';
 import type { StateBackend } from './state-backend.js';
-import type { ObjectBackend } from './object-backend.js';
 import { checkKinds, chooseBackends, recordedKinds } from './store-backends.js';
-import type { StoreBackends } from './store-backends.js';
+import type { ChosenBackends, StoreBackends } from './store-backends.js';
 import { StateConflict, Transaction, conflictError } from './transaction.js';
 import { readStoreState, stateDamageError } from './state-witness.js';
 import type { StoreStateReading } from './state-witness.js';
 
 export type { AddOptions, AddPath, AddResult } from './add-packages.js';
 
-/** `objectBackend`, `stateBackend`: where objects and the state live (files by default; store-backends.ts). */
+/** `objectBackend`, `stateBackend`, `historyBackend`: where objects, the state and the history live (files by default; store-backends.ts). */
 export interface StoreOptions extends StoreBackends {
   /** One-line notices for the user (an index being built, a stale lock taken over). */
   onNotice?: (line: string) => void;
@@ -136,10 +135,10 @@ export class Store extends ObjectReading {
   private readonly repo: GitRepo;
   readonly now: () => number;
 
-  private constructor(readonly dir: string, private readonly options: StoreOptions, backends: { objects: ObjectBackend; states: StateBackend }) {
+  private constructor(readonly dir: string, private readonly options: StoreOptions, backends: ChosenBackends) {
     super(new ObjectStore(backends.objects));
     this.states = backends.states;
-    this.repo = new GitRepo(gitDir(dir), dir);
+    this.repo = new GitRepo(backends.history);
     this.now = options.now ?? Date.now;
   }
 
@@ -182,7 +181,7 @@ export class Store extends ObjectReading {
   /** Opens an existing store (migrating a layout-1 store once); a clear error if `dir` is not one. */
   static async open(dir: string, options: StoreOptions = {}): Promise<Store> {
     refuseEmptyPath(dir);
-    let marker: { layout?: unknown; objects?: unknown; states?: unknown };
+    let marker: { layout?: unknown; objects?: unknown; states?: unknown; history?: unknown };
     try {
       marker = JSON.parse(readFileSync(markerPath(dir), 'utf8'));
     } catch (err) {

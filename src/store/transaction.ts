@@ -5,7 +5,8 @@
  * dropped and its git objects are unreferenced (harmless, and reused if written again).
  *
  * Commit order, so that a crash at any moment leaves the old state or the new one:
- *   1. one syncfs: staged object bytes and every git object written are durable;
+ *   1. one syncfs: staged object bytes and every git object written are durable (history
+ *      kept in a database is flushed to it here, one round trip);
  *   2. staged objects are renamed into place (their directories fsynced);
  *   3. the next state is written (temp, fsync, link, fsync directory): the commit point;
  *   4. the git witness of the state (branch refs, then the state record; state-witness.ts),
@@ -123,6 +124,8 @@ export class Transaction extends BranchView implements ObjectStager {
     // One syncfs per transaction: the object backend's, which also covers the history
     // written before it; a transaction with no new object (or a backend that cannot) syncs here.
     if (!(await this.objects.commit(this.staged))) await syncFilesystem(this.root, () => { /* the object backend fsynced its own files */ });
+    // History kept elsewhere (PostgreSQL) is written now, in one round trip; files were covered above.
+    await this.repo.flush();
     const next: StoreState = { seq: this.base.seq + 1, time: this.now(), heads: { ...this.heads } };
     if (this.prunedBefore !== undefined) next.prunedBefore = this.prunedBefore;
     if (!(await this.stateBackend.commit(next))) throw new StateConflict();

@@ -24,10 +24,13 @@ const NEEDS: Record<EngineName, string[]> = {
 
 const script = (engine: EngineName): string => join(projectRoot, 'scripts', 'engines', engine === 'postgres' ? 'postgres.sh' : 'ceph-rgw.sh');
 
-/** Registers `fn` as a test when `engine` can be started here, else skips it by name with the reason. */
-export function testWithEngine(suite: Test, name: string, engine: EngineName, fn: () => void | Promise<void>): void {
-  const missing = missingNeeds(NEEDS[engine]);
-  testUnless(suite, name, missing.length ? [`${engine}: ${missing.join(', ')}`] : [], fn);
+/** Registers `fn` as a test when every engine named can be started here, else skips it by name with the reason. */
+export function testWithEngine(suite: Test, name: string, engines: EngineName | EngineName[], fn: () => void | Promise<void>): void {
+  const reasons = [engines].flat().flatMap((engine) => {
+    const missing = missingNeeds(NEEDS[engine]);
+    return missing.length ? [`${engine}: ${missing.join(', ')}`] : [];
+  });
+  testUnless(suite, name, reasons, fn);
 }
 
 /** Runs the engine's script; its KEY=value lines as a record. */

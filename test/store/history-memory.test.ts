@@ -9,6 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { FsHistoryBackend } from '../../src/store/history/fs-history-backend.js';
 import { GitRepo } from '../../src/store/history/git-repo.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -22,11 +23,12 @@ t('4,000 small history objects read (and cached) hold about their own size, not 
   const dir = tempDir('history-memory');
   const gitdir = join(dir, 'refs.git');
   mkdirSync(join(dir, 'tmp'), { recursive: true });
-  const writer = new GitRepo(gitdir, dir);
+  const writer = new GitRepo(new FsHistoryBackend(gitdir, dir));
   await writer.init();
   const oids: string[] = [];
   for (let i = 0; i < 4000; i++) oids.push(writer.write('blob', Buffer.from(`value ${i} ${'x'.repeat(200)}`)));
-  const reader = new GitRepo(gitdir, dir);
+  await writer.flush();
+  const reader = new GitRepo(new FsHistoryBackend(gitdir, dir));
   const before = buffers();
   for (const oid of oids) assert.ok((await reader.read(oid)).body.toString().startsWith('value '));
   const held = buffers() - before;

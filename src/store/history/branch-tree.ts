@@ -66,7 +66,9 @@ export async function listDir(repo: GitRepo, tree: string | null, dir: string): 
 export async function allEntries(repo: GitRepo, tree: string | null): Promise<Map<string, ObjectId>> {
   const out = new Map<string, ObjectId>();
   const walk = async (oid: string, prefix: string): Promise<void> => {
-    for (const e of await repo.readTree(oid)) {
+    const entries = await repo.readTree(oid);
+    await repo.prefetch(entries.map((e) => e.oid));
+    for (const e of entries) {
       if (e.mode === TREE) await walk(e.oid, `${prefix}${e.name}/`);
       else out.set(prefix + e.name, await readValue(repo, e.oid));
     }
@@ -153,7 +155,9 @@ export async function walkNew(repo: GitRepo, tree: string, seen: WalkSeen, onVal
   const go = async (oid: string, prefix: string): Promise<void> => {
     if (seen.trees.has(oid)) return;
     seen.trees.add(oid);
-    for (const e of await repo.readTree(oid)) {
+    const entries = await repo.readTree(oid);
+    await repo.prefetch(entries.filter((e) => !(e.mode === TREE ? seen.trees : seen.blobs).has(e.oid)).map((e) => e.oid));
+    for (const e of entries) {
       if (e.mode === TREE) { await go(e.oid, `${prefix}${e.name}/`); continue; }
       if (seen.blobs.has(e.oid)) continue;
       seen.blobs.add(e.oid);

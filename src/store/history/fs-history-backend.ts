@@ -1,0 +1,209 @@
+/**
+ * The history as files: a bare git repository (`refs.git`) of loose objects and packs,
+ * readable by stock git and isomorphic-git alike.
+ *
+ * Objects are read and written here directly (inflate, sha1 check, parse), because the
+ * store reads tens of thousands of small trees per fsck and isomorphic-git's per-call cost
+ * (a FileSystem wrapper, a gitdir discovery and a pack-index probe per object) made that
+ * the slowest part of every walk. Commits write loose objects; `bazaar gc` packs them
+ * (`packLoose`, git-pack.ts), so the history is a few files, not one per object.
+ * isomorphic-git creates the repository and reads what git-pack.ts does not (deltas in a
+ * pack made by a `git gc` run by hand).
+ *
+ * Writes go to a temp file and are renamed into place without an fsync: the transaction
+ * makes them durable with one syncfs before the state that references them is written
+ * (transaction.ts), so `flush` has nothing to do. An object file that already exists is
+ * verified before it is trusted, so a crash that left a damaged copy of an unreferenced
+ * object is repaired by the next writer of the same object instead of being believed.
+ */
+import * as fs from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
+import type * as Git from 'isomorphic-git';
+import { BazaarError, isErrno } from '../../errors.js';
+import { createFile, fsyncPath, makeDir, removeFile, renameFile } from '../../fs/index.js';
+import { tmpPath } from '../layout.js';
+import { decodeObject, historyDamage, OID } from './git-object.js';
+import type { GitObject, GitObjectType } from './git-object.js';
+import { PACK_LIMIT, GitPacks, writePack } from './git-pack.js';
+import type { PackInput } from './git-pack.js';
+import type { HistoryBackend, RefGuard, RefValue } from './history-backend.js';
+
+type GitApi = typeof Git;
+let gitModule: Promise<GitApi> | null = null;
+/** isomorphic-git, loaded on first use: most commands never need it (~80 ms to load). */
+function loadGit(): Promise<GitApi> {
+  gitModule ??= import('isomorphic-git').then((m) => (m as unknown as { default: GitApi }).default);
+  return gitModule;
+}
+
+export class FsHistoryBackend implements HistoryBackend {
+  readonly kind = 'files';
+  readonly label: string;
+  private readonly isoCache = {};
+  private readonly packs: GitPacks;
+
+  constructor(readonly gitdir: string, private readonly tmpRoot: string) {
+    this.label = gitdir;
+    this.packs = new GitPacks(join(gitdir, 'objects', 'pack'));
+  }
+
+  async init(): Promise<void> {
+    const git = await loadGit();
+    await git.init({ fs, gitdir: this.gitdir, bare: true, defaultBranch: 'packages' });
+  }
+
+  private loosePath(oid: string): string { return join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)); }
+
+  async read(oid: string): Promise<GitObject | null> {
+    return this.readLoose(oid) ?? await this.readPacked(oid);
+  }
+
+  /** A loose object, verified; null when there is no loose file. */
+  private readLoose(oid: string): GitObject | null {
+    let file: Buffer;
+    try { file = readFileSync(this.loosePath(oid)); } catch (err) {
+      if (isErrno(err, 'ENOENT')) return null;
+      throw err;
+    }
+    let raw: Buffer;
+    try { raw = inflateSync(file); } catch (err) { throw historyDamage(oid, 'cannot be inflated (damaged)', err); }
+    return decodeObject(oid, raw);
+  }
+
+  private async readPacked(oid: string): Promise<GitObject | null> {
+    const own = this.packs.read(oid);
+    if (own === undefined) return null;
+    if (own !== null) return own;
+    const git = await loadGit();
+    try {
+      const r = await git.readObject({ fs, gitdir: this.gitdir, oid, format: 'content', cache: this.isoCache });
+      return { type: r.type as GitObjectType, body: Buffer.from(r.object as Uint8Array) };
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'NotFoundError') return null;
+      throw historyDamage(oid, `cannot be read (${(err as Error).message})`, err);
+    }
+  }
+
+  write(oid: string, _type: GitObjectType, _body: Buffer, raw: Buffer): void {
+    const path = this.loosePath(oid);
+    let existing: Buffer | null = null;
+    try { existing = readFileSync(path); } catch (err) { if (!isErrno(err, 'ENOENT')) throw err; }
+    if (existing !== null) {
+      let intact = false;
+      try { intact = inflateSync(existing).equals(raw); } catch { /* damaged: rewritten below */ }
+      if (intact) return;
+    }
+    makeDir(join(this.gitdir, 'objects', oid.slice(0, 2)));
+    const tmp = tmpPath(this.tmpRoot);
+    createFile(tmp, deflateSync(raw, { level: 1 }), { mode: 0o444 });
+    try { renameFile(tmp, path); } catch (err) { removeFile(tmp); throw err; }
+  }
+
+  /** Nothing: the transaction's syncfs makes the loose files durable. */
+  async flush(): Promise<void> { /* see the module comment */ }
+
+  /**
+   * Moves every loose object into packs (at most PACK_LIMIT bytes each), then deletes the
+   * loose copies: the packs are durable and visible before any loose file goes, so a
+   * reader (or a kill) at any moment finds each object in one place or both. A loose
+   * object that does not verify is left where it is, for fsck to report.
+   */
+  packLoose(): { packed: number; packs: number } {
+    const objectsDir = join(this.gitdir, 'objects');
+    const packDir = join(objectsDir, 'pack');
+    const loose: string[] = [];
+    for (const fan of readdirSync(objectsDir)) {
+      if (!/^[0-9a-f]{2}$/.test(fan)) continue;
+      for (const rest of readdirSync(join(objectsDir, fan))) if (/^[0-9a-f]{38}$/.test(rest)) loose.push(fan + rest);
+    }
+    if (loose.length === 0) return { packed: 0, packs: 0 };
+    makeDir(packDir);
+    const done: string[] = [];
+    let batch: PackInput[] = [];
+    let bytes = 0;
+    let packs = 0;
+    const flush = (): void => {
+      if (batch.length === 0) return;
+      writePack(packDir, this.tmpRoot, batch);
+      packs++;
+      done.push(...batch.map((b) => b.oid));
+      batch = [];
+      bytes = 0;
+    };
+    for (const oid of loose) {
+      if (this.packs.has(oid)) { done.push(oid); continue; }
+      let obj: GitObject | null;
+      try { obj = this.readLoose(oid); } catch (err) { if (err instanceof BazaarError) continue; throw err; }
+      if (obj === null) continue;
+      batch.push({ oid, ...obj });
+      bytes += obj.body.length;
+      if (bytes >= PACK_LIMIT) flush();
+    }
+    flush();
+    fsyncPath(packDir);
+    for (const oid of done) removeFile(this.loosePath(oid));
+    for (const fan of new Set(done.map((o) => o.slice(0, 2)))) {
+      try { fs.rmdirSync(join(objectsDir, fan)); } catch (err) { if (!isErrno(err, 'ENOTEMPTY') && !isErrno(err, 'ENOENT')) throw err; }
+    }
+    return { packed: done.length, packs };
+  }
+
+  checkPacks(): string[] { return this.packs.check(); }
+
+  /**
+   * Refs are loose files (a mirror of the store state for git tools), moved in the order
+   * given. The guard is checked, not locked: files have one host, whose writers' lock
+   * already serializes them.
+   */
+  async setRefs(updates: ReadonlyArray<readonly [string, string | null]>, guard?: RefGuard): Promise<boolean> {
+    if (guard && (await this.readRef(guard.name)) !== guard.from) return false;
+    for (const [name, oid] of updates) this.setRef(name, oid);
+    if (guard) this.setRef(guard.name, guard.to);
+    return true;
+  }
+
+  private setRef(name: string, oid: string | null): void {
+    const path = join(this.gitdir, 'refs', ...name.split('/'));
+    if (oid === null) { removeFile(path); return; }
+    makeDir(join(path, '..'));
+    const tmp = tmpPath(this.tmpRoot);
+    createFile(tmp, `${oid}\n`);
+    try { renameFile(tmp, path); } catch (err) { removeFile(tmp); throw err; }
+  }
+
+  /** Loose refs only (the store never packs its refs). */
+  async readRefs(dir: string): Promise<Map<string, RefValue>> {
+    const out = new Map<string, RefValue>();
+    for (const name of this.refNames(dir)) out.set(name, await this.readRef(`${dir}/${name}`));
+    return out;
+  }
+
+  private refNames(dir: string): string[] {
+    const out: string[] = [];
+    const walk = (path: string, prefix: string): void => {
+      let names: string[];
+      try { names = readdirSync(path); } catch (err) { if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return; throw err; }
+      for (const name of names) {
+        const p = join(path, name);
+        if (statSync(p).isDirectory()) walk(p, `${prefix}${name}/`);
+        else out.push(`${prefix}${name}`);
+      }
+    };
+    walk(join(this.gitdir, 'refs', ...dir.split('/')), '');
+    return out.sort();
+  }
+
+  async readRef(name: string): Promise<RefValue> {
+    let text: string;
+    try { text = readFileSync(join(this.gitdir, 'refs', ...name.split('/')), 'utf8').trim(); } catch (err) {
+      // ENAMETOOLONG: no such ref can exist (a branch whose name is too long for one)
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR') || isErrno(err, 'ENAMETOOLONG')) return null;
+      if (isErrno(err, 'EISDIR')) return 'garbage';
+      throw err;
+    }
+    return OID.test(text) ? text : 'garbage';
+  }
+}
