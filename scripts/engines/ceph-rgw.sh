@@ -22,14 +22,6 @@ usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
 cmd=$1
 dir=$2
 
-alive() {
-  local state
-  state=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
-  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
-}
-free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
 fail() { echo "ceph-rgw.sh: $1" >&2; for f in "$dir"/log/*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -n 15 "$f" >&2; }; done; exit 1; }
 wait_for() { # seconds, description, command...
   local limit=$1 what=$2; shift 2
@@ -55,14 +47,9 @@ print_facts() {
   echo "RGW_PID=$(head -n 1 "$dir/run/client.rgw.a.pid")"
 }
 
-# Stops the engine when ENGINE_OWNER_PID ends (once per DIR: a restart keeps the first watcher).
-watch_owner() {
-  [ -n "${ENGINE_OWNER_PID:-}" ] || return 0
-  [ -f "$dir/watcher" ] && alive "$(cat "$dir/watcher")" && return 0
-  ( while alive "$ENGINE_OWNER_PID"; do sleep 1; done; "$self" stop "$dir" ) </dev/null >/dev/null 2>&1 &
-  echo $! >"$dir/watcher"
-}
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+# shellcheck source=engine-common.sh
+. "$(dirname "$self")/engine-common.sh"
 
 case $cmd in
 start)
