@@ -15,7 +15,7 @@
  * A missing peer (ostree, rpmbuild) fails the benchmark: no ratio is better than a
  * silently missing one.
  *
- *   node dist/bench/store.js [TREE...]   (default /usr/lib/python3 and /usr/lib/gcc)
+ *   node dist/bench/store.js [TREE...]   (default /usr/lib/python3, /usr/lib/gcc and /usr/lib/python3.11)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -158,7 +158,7 @@ function packageSpace(log: (l: string) => void, work: string, label: string, rpm
 export async function benchStore(options: { trees?: string[]; runs?: number; log?: (l: string) => void } = {}): Promise<StoreBenchRow[]> {
   const log = options.log ?? console.log;
   const runs = options.runs ?? 3;
-  const trees = options.trees ?? ['/usr/lib/python3', '/usr/lib/gcc'];
+  const trees = options.trees ?? ['/usr/lib/python3', '/usr/lib/gcc', '/usr/lib/python3.11']; // python3.11: issue 21's row of a whole import-tree process
   for (const tool of ['ostree', 'rpmbuild']) if (!has(tool)) throw new Error(`the store benchmark compares against ${tool}, which is not installed (apt-get install ${tool === 'ostree' ? 'ostree' : 'rpm'})`);
   const work = mkdtempSync(join(tmpdir(), 'bazaar-bench-'));
   const rows: StoreBenchRow[] = [];
