@@ -6,9 +6,9 @@
  *   const [added] = await store.add(['repos/sample/RPMS/noarch/webapp-2.4.1-alt1.noarch.rpm']);
  *   const manifest = await store.manifest(added.id);
  */
-export { isObjectId, MemoryObjectBackend, MemoryStateBackend, readStoreConfig, repair, retentionRoots, servedVariant, Store } from './store/index.js';
+export { isObjectId, MemoryObjectBackend, MemoryStateBackend, migrateStore, readStoreConfig, repair, retentionRoots, servedVariant, Store } from './store/index.js';
 export type {
-  AddOptions, AddResult, BuildRecord, BuildVariant, ChannelBuild, ChannelChange, ChannelDiff, ChannelLogEntry, ChannelSettings, ChannelState, ChannelSummary, FsckReport, GcReport, ObjectBackend, ObjectId, ObjectReader, ObjectStager, PackageManifest, Pin, RepairOptions, RepairReport, RetentionChoice, Snapshot, StateBackend, StoreConfig, StoreOptions, StoreState, Transaction,
+  AddOptions, AddResult, BuildRecord, BuildVariant, ChannelBuild, ChannelChange, ChannelDiff, ChannelLogEntry, ChannelSettings, ChannelState, ChannelSummary, FsckReport, GcReport, MigrateOptions, MigrateProgress, MigrateReport, ObjectBackend, ObjectId, ObjectReader, ObjectStager, PackageManifest, Pin, RepairOptions, RepairReport, RetentionChoice, Snapshot, StateBackend, StoreConfig, StoreOptions, StoreState, Transaction,
 } from './store/index.js';
 export { BazaarError, isBazaarError } from './errors.js';
 export { findRpmdb, formatEvr, formatNevra, formatNevraWithEpoch, nevraKey, packageMeta, parseEvr, parseNevra, readRpmdb, readRpmFile } from './rpm/index.js';

@@ -35,6 +35,8 @@ export { MIRROR_POLICIES, checkMirrorName, checkMirrorUrl, defineMirror, findMir
 export type { MirrorPolicy, MirrorRecord, MirrorSyncRecord } from './mirrors.js';
 export { channelUpstream, isUpstreamBuild, notUpstream, publishUpstream, upstreamRpmOf, UpstreamPackages } from './upstream.js';
 export type { UpstreamEntry, UpstreamFile, UpstreamObject } from './upstream.js';
+export { migrateStore } from './migrate-store.js';
+export type { MigrateOptions, MigratePhase, MigrateProgress, MigrateReport } from './migrate-store.js';
 export { MemoryObjectBackend } from './memory-object-backend.js';
 export { MemoryStateBackend } from './memory-state-backend.js';
 export type { ObjectBackend } from './object-backend.js';

@@ -36,6 +36,26 @@ function damaged(id: ObjectId, why: string, cause?: unknown): BazaarError {
   return new BazaarError('ERR_STORE_OBJECT_CORRUPT', `object ${id} is damaged: ${why}`, { data: { id }, cause });
 }
 
+/**
+ * The content of an object from its stored bytes, checked as it passes: a frame that does
+ * not decode, or content that does not hash to `id`, is ERR_STORE_OBJECT_CORRUPT naming it.
+ */
+export async function* verifiedContent(id: ObjectId, stored: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const hash = createHash('sha256');
+  try {
+    for await (const frame of decodeStored(stored)) {
+      hash.update(frame);
+      yield frame;
+    }
+  } catch (err) {
+    if (err instanceof BazaarError && err.code === 'ERR_STORE_OBJECT_CORRUPT') throw damaged(id, err.message, err);
+    if (err instanceof BazaarError) throw err;
+    throw damaged(id, 'it cannot be decompressed', err);
+  }
+  const got = `sha256:${hash.digest('hex')}`;
+  if (got !== id) throw damaged(id, `its content hashes to ${got}`);
+}
+
 /** Frames compressed at once by one writer: libuv's pool has four threads; more only holds memory. */
 const FRAMES_IN_FLIGHT = 3;
 
@@ -225,23 +245,13 @@ export class ObjectStore implements ObjectStager {
     // staged bytes first: they hash to the id by construction, and replace a damaged copy
     const p = this.pending.get(id);
     if (p) { yield p.data; return; }
-    const hash = createHash('sha256');
     const source = await this.backend.readStream(id);
     if (source === null) throw objectNotFound(id);
     try {
-      for await (const frame of decodeStored(source)) {
-        hash.update(frame);
-        yield frame;
-      }
-    } catch (err) {
-      if (err instanceof BazaarError && err.code === 'ERR_STORE_OBJECT_CORRUPT') throw damaged(id, err.message, err);
-      if (err instanceof BazaarError) throw err;
-      throw damaged(id, 'it cannot be decompressed', err);
+      yield* verifiedContent(id, source);
     } finally {
       (source as { destroy?: () => void }).destroy?.();
     }
-    const got = `sha256:${hash.digest('hex')}`;
-    if (got !== id) throw damaged(id, `its content hashes to ${got}`);
   }
 
   /** The whole object, verified. For large objects prefer `stream`. */

@@ -136,3 +136,25 @@ export function cephGateway(): Promise<S3Engine> {
   })();
   return ceph;
 }
+
+/**
+ * Backends of a store on this file's engines: objects under the key prefix `<name>/` of
+ * `bucket` (made when absent), state and history in schema `name`. Each call is another
+ * host's set (its own connections); `close` them when done.
+ */
+export async function engineBackends(name: string, bucket = 'bazaar-tests'): Promise<{
+  objectBackend: import('../../src/store/s3-object-backend.js').S3ObjectBackend;
+  stateBackend: import('../../src/store/pg-state-backend.js').PgStateBackend;
+  historyBackend: import('../../src/store/history/pg-history-backend.js').PgHistoryBackend;
+}> {
+  const [{ S3ObjectBackend }, { PgStateBackend }, { PgHistoryBackend }] = await Promise.all([
+    import('../../src/store/s3-object-backend.js'), import('../../src/store/pg-state-backend.js'), import('../../src/store/history/pg-history-backend.js'),
+  ]);
+  const [s3, pg] = [await cephGateway(), await postgres()];
+  const objectBackend = new S3ObjectBackend({
+    bucket, endpoint: s3.endpoint, region: s3.region, prefix: `${name}/`,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
+  await objectBackend.ensureBucket();
+  return { objectBackend, stateBackend: new PgStateBackend({ url: pg.url, schema: name }), historyBackend: new PgHistoryBackend({ url: pg.url, schema: name }) };
+}

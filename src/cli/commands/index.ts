@@ -31,6 +31,7 @@ export const commands: CommandEntry[] = [
   { name: 'fsck', summary: 'verify every object, the history and the state; --repair fixes what it can', load: async () => (await import('./fsck.js')).fsck },
   { name: 'gc', summary: 'delete objects that nothing keeps (see the retention rules)', load: async () => (await import('./gc.js')).gc },
   { name: 'reindex', summary: 'rebuild the derived indexes from the history', load: async () => (await import('./reindex.js')).reindex },
+  { name: 'migrate', summary: 'copy a store into a new one (other backends), verified by fsck on both', load: async () => (await import('./migrate.js')).migrate },
   { name: 'resolve', summary: 'solve install/erase/upgrade jobs against a repository and explain failures', load: async () => (await import('./resolve.js')).resolveCommand },
   { name: 'vercmp', summary: 'compare two [E:]V[-R] versions as rpm does (-1, 0, 1)', load: async () => (await import('./vercmp.js')).vercmp },
   { name: 'serve', summary: 'serve the store over HTTP: rpm-md repositories, the JSON API, uploads', load: async () => (await import('./serve.js')).serve },
