@@ -6,7 +6,7 @@
  * sha256 (it can never change), so `If-None-Match` is answered with 304; a single valid
  * `Range` is served (any other, or one an `If-Range` does not match, is ignored: 200, the
  * whole body); HEAD gets the headers only. The answer goes out as a fetch Response (the
- * hono routes) or straight onto Node's response (serve.ts's download path, fast-path.ts).
+ * hono routes), straight onto Node's response (serve.ts), or on the connection itself (fast-connection.ts).
  *
  * Objects: one the store keeps raw (an .rpm: zstd did not shrink it) is sent from its file
  * as it lies, checked once per process (`verifiedFile`); small ones are kept in memory,
