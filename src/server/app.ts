@@ -9,7 +9,6 @@
  *   POST /v1/packages          authenticated uploads (routes/upload.ts)
  *   /boot/...                  boot sets for net-booted VAs (routes/boot.ts)
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono } from 'hono';
 import { RepositorySigner } from './repo-signer.js';
 import type { Store } from '../store/index.js';
@@ -28,8 +27,7 @@ import { queryGuard } from './query-guard.js';
 import { overlayRoutes } from './routes/overlay.js';
 import { packageRoutes } from './routes/packages.js';
 import { RepoDownloads, repoRoutes } from './routes/repo.js';
-import { writeAnswer } from './send.js';
-import type { RequestView, Sent } from './send.js';
+import type { Answer, RequestView } from './send.js';
 import { uploadRoutes } from './routes/upload.js';
 import { webRoutes } from './web/pages.js';
 import { packageVersion } from '../package-files.js';
@@ -77,18 +75,13 @@ export function readScope(path: string): string {
 export function createApp(store: Store, options: AppOptions = {}): Hono { return buildApp(store, options).app; }
 
 /**
- * Answers a download on Node's response when all it needs is in memory (see
- * RepoDownloads.quick), before the router: true when answered. The routes answer the same
- * requests the same way (they call `quick` first too), only through more machinery.
+ * The answer to a download when all it needs is in memory (see RepoDownloads.quick),
+ * before the router: `url` is the request target as sent (path and query); null when the
+ * router answers it. The routes answer the same requests the same way (they call `quick`
+ * first too), only through more machinery. serve.ts calls it from its connection layer
+ * (fast-connection.ts) and from Node's request handler.
  */
-export type QuickPath = (req: IncomingMessage, res: ServerResponse, sent: Sent) => boolean;
-
-function nodeView(req: IncomingMessage): RequestView {
-  return {
-    method: req.method ?? 'GET',
-    header: (name) => { const v = req.headers[name.toLowerCase()]; return Array.isArray(v) ? v.join(', ') : v; },
-  };
-}
+export type QuickPath = (req: RequestView, url: string) => Answer | null;
 
 export function buildApp(store: Store, options: AppOptions = {}): { app: Hono; quick: QuickPath } {
   const log = options.log ?? (() => {});
@@ -130,18 +123,16 @@ export function buildApp(store: Store, options: AppOptions = {}): { app: Hono; q
   app.notFound((c) => c.json(errorBody('ERR_NOT_FOUND', `no route ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
   app.onError((err, c) => errorResponse(err, c, log));
 
-  const quick: QuickPath = (req, res, sent) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.url?.startsWith('/repo/')) return false;
-    const path = req.url.split('?')[0];
-    const view = nodeView(req);
+  const quick: QuickPath = (view, url) => {
+    if ((view.method !== 'GET' && view.method !== 'HEAD') || !url.startsWith('/repo/')) return null;
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
     // under private reads, a request the token check refuses goes the long way, to be refused there
-    if (options.privateReads) { try { tokens.check(view.header('Authorization'), readScope(path)); } catch { return false; } }
+    if (options.privateReads) { try { tokens.check(view.header('Authorization'), readScope(path)); } catch { return null; } }
     try {
-      const a = downloads.quick(view, path.slice('/repo'.length));
-      return a !== null && writeAnswer(res, a, sent);
-    } catch (err) {
-      if (res.headersSent) throw err;
-      return false; // the router answers it, and reports what went wrong as it does for any request
+      return downloads.quick(view, path.slice('/repo'.length));
+    } catch {
+      return null; // the router answers it, and reports what went wrong as it does for any request
     }
   };
   return { app, quick };

@@ -42,7 +42,11 @@ export class RepositorySigner {
   private seen: string | null = null;
   private active: Promise<ActiveSigningKey | null> | null = null;
 
+  /** The keys directory's path, made once: `stamp` runs on every request for a channel. */
+  private readonly keysDir: string;
+
   constructor(private readonly root: string, private readonly name?: string) {
+    this.keysDir = signingKeysDir(root);
     if (name !== undefined) checkSigningKeyName(name);
   }
 
@@ -60,7 +64,7 @@ export class RepositorySigner {
 
   /** The keys directory as it is now: a new key is renamed into it, which changes its mtime (one stat). */
   stamp(): string {
-    const st = statSync(signingKeysDir(this.root), { throwIfNoEntry: false });
+    const st = statSync(this.keysDir, { throwIfNoEntry: false });
     return st ? `${st.ino}:${st.mtimeMs}` : 'none';
   }
 

@@ -6,7 +6,7 @@
  * sha256 (it can never change), so `If-None-Match` is answered with 304; a single valid
  * `Range` is served (any other, or one an `If-Range` does not match, is ignored: 200, the
  * whole body); HEAD gets the headers only. The answer goes out as a fetch Response (the
- * hono routes) or straight onto Node's response (serve.ts's download path, fast-path.ts).
+ * hono routes), straight onto Node's response (serve.ts), or on the connection itself (fast-connection.ts).
  *
  * Objects: one the store keeps raw (an .rpm: zstd did not shrink it) is sent from its file
  * as it lies, checked once per process (`verifiedFile`); small ones are kept in memory,
@@ -15,7 +15,7 @@
  * are (a standard zstd stream; the trailer is a skippable frame).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, read } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import type { Context } from 'hono';
 import { BazaarError, isErrno } from '../errors.js';
@@ -121,7 +121,7 @@ export interface Answer {
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /** Bytes read from a file per chunk it is sent in. */
-const FILE_CHUNK = 256 << 10;
+const FILE_CHUNK = 1 << 20;
 
 function baseHeaders(s: Pick<Sendable, 'etag' | 'type' | 'cache' | 'filename' | 'vary'>): Record<string, string> {
   const headers: Record<string, string> = {
@@ -168,7 +168,7 @@ export interface Sent { bytes: number }
 
 /**
  * An answer written onto Node's response (serve.ts's download path): a buffer in one
- * write, a file range piped from an fd opened before the headers go out (so a file pruned
+ * write, a file range sent from an fd opened before the headers go out (so a file pruned
  * meanwhile is still read whole); false when that file is gone (the caller answers
  * another way). The body bytes handed over are added to `sent`.
  */
@@ -178,11 +178,7 @@ export function writeAnswer(res: ServerResponse, a: Answer, sent: Sent = { bytes
     let fd: number;
     try { fd = openSync(b.path, 'r'); } catch (err) { if (isErrno(err, 'ENOENT')) return false; throw err; }
     res.writeHead(a.status, a.headers);
-    const file = createReadStream('', { fd, start: b.start, end: b.end, highWaterMark: FILE_CHUNK });
-    file.on('data', (chunk) => { sent.bytes += chunk.length; });
-    file.on('error', () => res.destroy());
-    res.on('close', () => file.destroy());
-    file.pipe(res);
+    sendRange(res, fd, b.start, b.end, sent);
     return true;
   }
   res.writeHead(a.status, a.headers);
@@ -192,6 +188,38 @@ export function writeAnswer(res: ServerResponse, a: Answer, sent: Sent = { bytes
     res.end();
   })().catch(() => res.destroy());
   return true;
+}
+
+/** Buffers a file range is read into, reused: a fresh buffer per chunk made a 50 MB download cost more in garbage collection than in copying. */
+const freeChunks: Buffer[] = [];
+const takeChunk = (): Buffer => freeChunks.pop() ?? Buffer.allocUnsafeSlow(FILE_CHUNK);
+
+/**
+ * Bytes [start, end] of `fd` onto `res`, then closed: two buffers in turn, one read while
+ * the other is written, each read into again only once the socket has taken it (its
+ * write's callback), which is also the back-pressure. A client gone ends it; the buffers
+ * go back to the pool only when every write completed.
+ */
+function sendRange(res: ServerResponse, fd: number, start: number, end: number, sent: Sent): void {
+  const chunks = [takeChunk(), takeChunk()];
+  const written: Array<Promise<boolean>> = [Promise.resolve(true), Promise.resolve(true)];
+  let gone = false;
+  const goneNow = new Promise<boolean>((resolve) => res.once('close', () => { gone = true; resolve(false); }));
+  (async () => {
+    let pos = start;
+    for (let i = 0; pos <= end; i ^= 1) {
+      if (!await Promise.race([written[i], goneNow]) || gone) return false;
+      const n = await new Promise<number>((resolve, reject) => read(fd, chunks[i], 0, Math.min(FILE_CHUNK, end + 1 - pos), pos, (err, got) => (err ? reject(err) : resolve(got))));
+      if (n === 0) throw new Error('file shorter than its object');
+      pos += n;
+      sent.bytes += n;
+      const chunk = chunks[i].subarray(0, n);
+      written[i] = new Promise<boolean>((resolve) => res.write(chunk, (err) => resolve(!err)));
+    }
+    res.end();
+    return (await Promise.all(written)).every(Boolean);
+  })().then((whole) => { if (whole) freeChunks.push(...chunks.slice(0, Math.max(0, 8 - freeChunks.length))); }, () => res.destroy())
+    .finally(() => closeSync(fd));
 }
 
 /** Objects up to this size are kept in memory once verified (most .rpm files, every pack member). */

@@ -17,7 +17,9 @@ import { buildApp } from './app.js';
 import { errorBody } from './http-error.js';
 import type { AppOptions } from './app.js';
 import { SnapshotPool } from './snapshots.js';
-import type { Sent } from './send.js';
+import { writeAnswer } from './send.js';
+import type { RequestView, Sent } from './send.js';
+import { answerDownloadsFirst } from './fast-connection.js';
 
 export interface ServeOptions extends AppOptions {
   host?: string;
@@ -33,6 +35,13 @@ export interface RunningServer {
   server: Server;
   /** Stops accepting, lets requests in flight finish (at most `graceMs`), then resolves. */
   close(graceMs?: number): Promise<void>;
+}
+
+function nodeView(req: IncomingMessage): RequestView {
+  return {
+    method: req.method ?? 'GET',
+    header: (name) => { const v = req.headers[name.toLowerCase()]; return Array.isArray(v) ? v.join(', ') : v; },
+  };
 }
 
 /** Wraps `res.write`/`res.end` to count the body bytes the router's answer writes. */
@@ -121,6 +130,15 @@ export async function serve(store: Store, options: ServeOptions = {}): Promise<R
   const logRequest = options.logRequest ?? (batch as NonNullable<typeof batch>).line;
   const snapshots = new SnapshotPool(store);
   const { app, quick } = buildApp(store, { ...options, log, snapshots });
+  /** A quick answer written on Node's response: true when answered (a file gone meanwhile is not: the router answers). */
+  const quickly = (req: IncomingMessage, res: ServerResponse, sent: Sent): boolean => {
+    const a = quick(nodeView(req), req.url ?? '/');
+    if (a === null) return false;
+    try { return writeAnswer(res, a, sent); } catch (err) {
+      if (res.headersSent) throw err;
+      return false;
+    }
+  };
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   const router = server.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void;
   server.removeAllListeners('request');
@@ -133,10 +151,12 @@ export async function serve(store: Store, options: ServeOptions = {}): Promise<R
       logRequest(`${req.method} ${path} ${res.headersSent ? res.statusCode : '-'} ${sent.bytes} ${(performance.now() - started).toFixed(1)}ms${res.writableFinished ? '' : ' (aborted)'}`);
     });
     // downloads whose bytes are in memory (or a checked file) skip the router: a static file server's path
-    if (quick(req, res, sent)) return;
+    // (those in memory on a connection fast-connection.ts still holds never reach here)
+    if (quickly(req, res, sent)) return;
     counted(res, sent);
     router(req, res);
   });
+  const fast = answerDownloadsFirst(server, quick, logRequest);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket));
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 8080;
@@ -156,10 +176,11 @@ export async function serve(store: Store, options: ServeOptions = {}): Promise<R
     port: bound,
     server,
     close: (graceMs = 10_000) => new Promise<void>((resolve) => {
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      const timer = setTimeout(() => { server.closeAllConnections(); fast.closeAll(); }, graceMs);
       timer.unref();
       server.close(() => { clearTimeout(timer); snapshots.close(); batch?.flush(); resolve(); });
       server.closeIdleConnections();
+      fast.closeIdle();
     }),
   };
 }

@@ -21,7 +21,10 @@ export class FsStateBackend implements StateBackend {
   /** The state directory as last seen, and the newest state then (latestSeq). */
   private seen: { mtimeMs: number; ino: number; seq: number } | null = null;
 
-  constructor(readonly root: string) { this.label = stateDir(root); }
+  /** The state directory's path, made once: latestSeqNow runs on every request a server answers. */
+  private readonly dir: string;
+
+  constructor(readonly root: string) { this.dir = stateDir(root); this.label = this.dir; }
 
   async list(): Promise<number[]> { return this.listNow(); }
 
@@ -54,12 +57,12 @@ export class FsStateBackend implements StateBackend {
   async latestSeq(): Promise<number> { return this.latestSeqNow(); }
 
   latestSeqNow(): number {
-    let st: { mtimeMs: number; ino: number } | null = null;
-    try { st = statSync(stateDir(this.root)); } catch { /* no state yet: read it below */ }
+    // no state yet (undefined): read it below
+    const st = statSync(this.dir, { throwIfNoEntry: false });
     const seen = this.seen;
-    if (st && seen && st.ino === seen.ino && st.mtimeMs === seen.mtimeMs && Date.now() - st.mtimeMs > TICK_MARGIN_MS) return seen.seq;
+    if (st !== undefined && seen && st.ino === seen.ino && st.mtimeMs === seen.mtimeMs && Date.now() - st.mtimeMs > TICK_MARGIN_MS) return seen.seq;
     const seq = this.latestNow().seq;
-    this.seen = st ? { mtimeMs: st.mtimeMs, ino: st.ino, seq } : null;
+    this.seen = st !== undefined ? { mtimeMs: st.mtimeMs, ino: st.ino, seq } : null;
     return seq;
   }
 

@@ -74,6 +74,15 @@ testWith(t, 'a raw-stored .rpm is sent from its file: whole, ranges, HEAD, 304; 
     const other = await fetch(url, { headers: { Range: 'bytes=0-9', 'If-Range': '"sha256:other"' } });
     assert.is(other.status, 200, 'an If-Range naming another ETag: the whole body');
     await other.arrayBuffer();
+    // across the 1 MiB buffers the file is read into, and after a client that went away mid-file
+    const across = await fetch(url, { headers: { Range: `bytes=${(1 << 20) - 5}-${(2 << 20) + 4}` } });
+    assert.ok(Buffer.from(await across.arrayBuffer()).equals(original.subarray((1 << 20) - 5, (2 << 20) + 5)), 'a range across two chunks');
+    const dropped = new AbortController();
+    const partial = await fetch(url, { signal: dropped.signal });
+    await partial.body?.getReader().read();
+    dropped.abort();
+    const again = await Promise.all([fetch(url), fetch(url)]);
+    for (const r of again) assert.ok(Buffer.from(await r.arrayBuffer()).equals(original), 'whole again, twice at once, after an aborted download');
     const head = await fetch(url, { method: 'HEAD' });
     assert.is(head.headers.get('content-length'), String(original.length));
     assert.is((await fetch(url, { headers: { 'If-None-Match': `"${id}"` } })).status, 304);

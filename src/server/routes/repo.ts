@@ -12,11 +12,11 @@ import { Hono } from 'hono';
 import { isErrno } from '../../errors.js';
 import { fetchOnFirstUse } from '../../library/index.js';
 import { channelNames } from '../../store/index.js';
-import type { Store } from '../../store/index.js';
+import type { ObjectId, Store } from '../../store/index.js';
 import type { Reads } from '../snapshots.js';
 import { notFound } from '../http-error.js';
 import { UNIQUE_PER_GENERATION } from '../repo-cache.js';
-import type { RepoCache, RepoFile, RepoGeneration } from '../repo-cache.js';
+import type { RepoCache, RepoGeneration } from '../repo-cache.js';
 import { ServedObjects, answer, objectAnswer, toResponse, viewOf, wantsZstd } from '../send.js';
 import type { Answer, Bytes, RequestView } from '../send.js';
 import { BytesLru } from '../bytes-lru.js';
@@ -57,8 +57,22 @@ export class RepoDownloads {
     this.objects = ServedObjects.for(store);
   }
 
+  /**
+   * Plain GETs' answers by path, with the generation they were made for and the object
+   * whose bytes they send (null for repodata): reused while both are current, so a hot
+   * download costs the two stats of `known` and a few lookups. Bounded by body bytes.
+   */
+  private readonly plain = new BytesLru<string, { channel: string; gen: RepoGeneration; rpm: ObjectId | null; bytes: Bytes; answer: Answer }>(64 << 20, (p) => (Buffer.isBuffer(p.answer.body) ? p.answer.body.length : 0) + 256);
+
   /** The answer for `/repo/<rest>` when everything it needs is in memory, else null. */
   quick(req: RequestView, rest: string): Answer | null {
+    if (!plainGet(req)) return this.quickly(req, rest);
+    const p = this.plain.get(rest);
+    if (p !== undefined && this.cache.known(p.channel) === p.gen && (p.rpm === null || this.objects.known(p.rpm) === p.bytes)) return p.answer;
+    return this.quickly(req, rest);
+  }
+
+  private quickly(req: RequestView, rest: string): Answer | null {
     const m = /^\/([^/]+)\/(Packages|repodata)\/([^/]+)$/.exec(rest);
     if (!m) return null;
     let channel: string;
@@ -70,23 +84,20 @@ export class RepoDownloads {
       // the key repodata() stores it under (file names have no dot segments: join's result)
       const small = /^[A-Za-z0-9._-]+$/.test(file) && !file.startsWith('.') ? this.smallFiles.get(`${gen.dir}/repodata/${file}`) : null;
       if (!small) return null;
-      if (plainGet(req)) return { status: 200, headers: small.headers ??= this.repodataAnswer(req, file, small).headers, body: small.bytes };
-      return this.repodataAnswer(req, file, small);
+      if (!plainGet(req)) return this.repodataAnswer(req, file, small);
+      const answer = { status: 200, headers: small.headers ??= this.repodataAnswer(req, file, small).headers, body: small.bytes };
+      this.plain.set(rest, { channel, gen, rpm: null, bytes: small.bytes, answer });
+      return answer;
     }
     const hit = gen.packages.get(`Packages/${file}`);
     // a client that takes zstd may get an object's stored frames: the async path decides
     if (!hit || wantsZstd(req, `"${hit.rpm}"`)) return null;
     const bytes = this.objects.known(hit.rpm);
     if (bytes === null) return null;
-    const a = plainGet(req) ? this.ready.get(hit) : undefined;
-    if (a && a.bytes === bytes) return { status: 200, headers: a.headers, body: a.body };
     const made = answer(req, { etag: `"${hit.rpm}"`, size: hit.size, bytes, type: 'application/x-rpm', filename: file, vary: true });
-    if (plainGet(req) && made.status === 200) this.ready.set(hit, { bytes, headers: made.headers, body: made.body });
+    if (plainGet(req) && made.status === 200) this.plain.set(rest, { channel, gen, rpm: hit.rpm, bytes, answer: made });
     return made;
   }
-
-  /** A plain GET's answer for an .rpm, made once while its bytes stay where they are. */
-  private readonly ready = new WeakMap<RepoFile, { bytes: Bytes; headers: Record<string, string>; body: Answer['body'] }>();
 
   private repodataAnswer(req: RequestView, file: string, small: SmallFile): Answer {
     return answer(req, { etag: small.etag, size: small.bytes.length, bytes: small.bytes, type: typeOf(file), cache: cacheOf(file) });
