@@ -23,6 +23,12 @@ import type { Answer, RequestView } from './send.js';
 
 /** A request head larger than this goes to Node (whose limit is 16 KiB: its 431). */
 const MAX_HEAD = 8 << 10;
+/**
+ * Answer bytes queued from one read: past this, the rest of the read goes to Node, which
+ * paces pipelined requests by the socket's buffer. A client that pipelines thousands of
+ * GETs of a hot file and reads nothing would otherwise have them all queued in memory.
+ */
+const MAX_QUEUED = 4 << 20;
 
 const REQUEST_LINE = /^(GET|HEAD) (\/[!-~]*) HTTP\/1\.1$/;
 /** A header line: a token, a colon, a value of visible ASCII, spaces and tabs (Node refuses less; what it would refuse goes to it). */
@@ -131,8 +137,9 @@ export function answerDownloadsFirst(server: Server, quick: QuickPath, logReques
     const onData = (buf: Buffer): void => {
       let at = 0;
       const out: Buffer[] = [];
+      let queued = 0;
       let end = false;
-      while (at < buf.length && !end) {
+      while (at < buf.length && !end && queued < MAX_QUEUED) {
         // a head not whole in this chunk (or too large) goes to Node, which waits for the rest under its timeouts
         const stop = buf.indexOf('\r\n\r\n', at, 'latin1');
         if (stop < 0 || stop - at > MAX_HEAD) break;
@@ -145,6 +152,7 @@ export function answerDownloadsFirst(server: Server, quick: QuickPath, logReques
         const body = a.body as Buffer | null;
         out.push(bytes, connectionLines(head.close, server.keepAliveTimeout));
         if (body !== null && body.length > 0) out.push(body);
+        queued += bytes.length + (body?.length ?? 0);
         at = stop + 4;
         end = head.close;
         const q = head.url.indexOf('?');
@@ -156,7 +164,9 @@ export function answerDownloadsFirst(server: Server, quick: QuickPath, logReques
         socket.uncork();
       }
       if (end) { held.delete(socket); socket.off('data', onData); socket.end(); return; }
-      if (at < buf.length) handOff(buf.subarray(at));
+      if (at < buf.length) { handOff(buf.subarray(at)); return; }
+      // the client is not reading what it asked for: read no more of its requests until it does
+      if (socket.writableNeedDrain) { socket.pause(); socket.once('drain', () => socket.resume()); }
     };
     socket.setNoDelay(true);
     if (server.keepAliveTimeout > 0) socket.setTimeout(server.keepAliveTimeout);

@@ -33,7 +33,7 @@ function exchange(port: number, parts: string[], count: number, heads: Set<numbe
     const timer = setTimeout(() => { socket.destroy(); reject(new Error(`${replies.length} of ${count} answers; unread: ${buf.toString('latin1').slice(0, 300)}`)); }, 10_000);
     socket.on('data', (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
-      for (;;) {
+      for (; ;) {
         const end = buf.indexOf('\r\n\r\n');
         if (end < 0) return;
         const [line, ...fields] = buf.subarray(0, end).toString('latin1').split('\r\n');
@@ -69,7 +69,7 @@ async function layered(): Promise<{ server: Server; port: number; node: string[]
   answerDownloadsFirst(server, (req, url) => {
     quick.push(url);
     if (!url.startsWith('/fast')) return null;
-    const body = Buffer.from(`fast ${url}`);
+    const body = url === '/fast-big' ? Buffer.alloc(1 << 20, 'b') : Buffer.from(`fast ${url}`);
     return { status: 200, headers: { 'Content-Type': 'text/plain', 'Content-Length': String(body.length) }, body: req.method === 'HEAD' ? null : body } satisfies Answer;
   }, (l) => log.push(l));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -109,6 +109,16 @@ t('heads the layer cannot read with certainty go to Node unanswered by it: malfo
       assert.ok(replies.length === count && !replies[0].body.toString().startsWith('fast'), `${what}: answered by Node (${replies[0]?.status})`);
       assert.is(s.log.length, before, `${what}: not logged by the layer`);
     }
+  } finally { s.server.close(); }
+});
+
+t('a pipelined flood of large answers is not all queued by the layer: past 4 MiB from one read, the rest goes to Node, which paces it', async () => {
+  const s = await layered();
+  try {
+    const { replies } = await exchange(s.port, [get('/fast-big').repeat(10)], 10);
+    const byLayer = replies.filter((r) => r.body.length === 1 << 20).length;
+    assert.is(byLayer, 4, 'four 1 MiB answers reach the bound');
+    assert.equal(replies.slice(4).map((r) => r.body.toString()), Array(6).fill('node /fast-big'), 'the rest answered by Node, in order');
   } finally { s.server.close(); }
 });
 
