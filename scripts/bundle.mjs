@@ -14,7 +14,8 @@
  */
 import { build, transform } from 'esbuild';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -70,9 +71,13 @@ export async function bundleExecutables(entryPoints, outdir) {
     absWorkingDir: root, entryPoints: { 'code-cache': 'dist/src/cli/code-cache.js' }, outdir: code,
     bundle: true, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning',
   });
+  // the build's id names its cache directory: the SHA-1 of every chunk, by name and content
+  const id = createHash('sha1');
+  for (const f of [...outputFiles].sort((a, b) => (a.path < b.path ? -1 : 1))) id.update(`${relative(code, f.path)}\0`).update(readFileSync(f.path));
+  const buildId = id.digest('hex').slice(0, 16);
   for (const name of Object.keys(entryPoints)) {
     const launcher = join(outdir, `${name}.js`);
-    writeFileSync(launcher, `#!/usr/bin/env node\n'use strict';\n// ${name}: its code is in code/ (scripts/bundle.mjs); code-cache.js compiles it once per version (docs/architecture.md#start-up)\nrequire('./code/code-cache.js').runBundle(__dirname + '/code/${name}.js', __dirname + '/code');\n`);
+    writeFileSync(launcher, `#!/usr/bin/env node\n'use strict';\n// ${name}: its code is in code/ (scripts/bundle.mjs); code-cache.js compiles it once per version (docs/architecture.md#start-up)\nrequire('./code/code-cache.js').runBundle(__dirname + '/code/${name}.js', __dirname + '/code', '${buildId}');\n`);
     chmodSync(launcher, 0o755);
   }
   return readdirSync(code).length;

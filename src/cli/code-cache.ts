@@ -13,7 +13,7 @@
  */
 import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -50,6 +50,19 @@ export function cacheFileBytes(payload: Buffer, sourceHash: Buffer): Buffer {
   return Buffer.concat([MAGIC, sourceHash, sha1(payload), payload]);
 }
 
+/** How many builds' caches are kept (installed versions used in turn); older ones are removed when a build writes. */
+export const KEEP_BUILDS = 8;
+
+/** Removes all but the `keep` most recently written build directories of `base`. */
+export function pruneBuilds(base: string, keep: number): void {
+  try {
+    const builds = readdirSync(base, { withFileTypes: true }).filter((e) => e.isDirectory())
+      .map((e) => ({ path: join(base, e.name), mtime: statSync(join(base, e.name)).mtimeMs }))
+      .sort((a, b) => b.mtime - a.mtime);
+    for (const old of builds.slice(keep)) rmSync(old.path, { recursive: true, force: true });
+  } catch { /* another process pruned first, or nothing to prune */ }
+}
+
 export interface LoadReport { used: number; compiled: number; written: number }
 
 interface Loaded { exports: unknown }
@@ -58,19 +71,20 @@ interface Loaded { exports: unknown }
  * Loads `entry` (a chunk under `root`) and what it requires from `root`, each compiled with
  * its cache file when one is good; the rest (node: builtins, node_modules) is Node's.
  */
-export function runBundle(entry: string, root: string, cacheDir: string | null = codeCacheDir()): LoadReport {
+export function runBundle(entry: string, root: string, build: string, cacheBase: string | null = codeCacheDir()): LoadReport {
+  // one directory per build and V8: a new version compiles afresh, and old ones are pruned
+  const cacheDir = cacheBase === null ? null : join(cacheBase, `${build}-${process.versions.v8}-${process.arch}`);
   setFlagsFromString(CLI_V8_FLAGS);
   const report: LoadReport = { used: 0, compiled: 0, written: 0 };
   const modules = new Map<string, Loaded>();
   const toWrite: { file: string; script: vm.Script; sourceHash: Buffer }[] = [];
-  const tag = `${process.versions.v8}-${process.arch}`;
 
   const load = (file: string): unknown => {
     const known = modules.get(file);
     if (known) return known.exports;
     const bytes = readFileSync(file);
     const sourceHash = sha1(bytes);
-    const cacheFile = cacheDir === null ? null : join(cacheDir, `${basename(file, '.js')}-${tag}.cache`);
+    const cacheFile = cacheDir === null ? null : join(cacheDir, `${basename(file, '.js')}.cache`);
     let cachedData: Buffer | undefined;
     if (cacheFile !== null) {
       try { cachedData = cachedPayload(readFileSync(cacheFile), sourceHash) ?? undefined; } catch { /* none yet, or unreadable: compile */ }
@@ -115,6 +129,7 @@ export function runBundle(entry: string, root: string, cacheDir: string | null =
           // a read-only or full cache directory: no cache, same behaviour
         }
       }
+      if (ready) pruneBuilds(cacheBase as string, KEEP_BUILDS);
     }
     if (process.env.BAZAAR_CODE_CACHE_REPORT === '1') process.stderr.write(`bazaar code cache: ${report.used} used, ${report.compiled} compiled, ${report.written} written\n`);
   });

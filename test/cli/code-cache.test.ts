@@ -3,11 +3,11 @@
  * damaged, foreign or unwritable cache never changes what a command answers.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cacheFileBytes, cachedPayload, codeCacheDir } from '../../src/cli/code-cache.js';
+import { KEEP_BUILDS, cacheFileBytes, cachedPayload, codeCacheDir } from '../../src/cli/code-cache.js';
 import { CLI, RPM_WRAPPER, freshStore, tempDir } from '../helpers/cli.js';
 import { makePackageRpm } from '../helpers/make-rpm.js';
 
@@ -23,7 +23,9 @@ function run(cacheDir: string, args: string[], bin = CLI): Run {
 }
 
 /** Every cache file of `dir`, rewritten by `change` (given the file and the one after it, as they were). */
-function damage(dir: string, change: (bytes: Buffer, next: Buffer) => Buffer): number {
+function damage(base: string, change: (bytes: Buffer, next: Buffer) => Buffer): number {
+  const [build] = readdirSync(base);
+  const dir = join(base, build);
   const names = readdirSync(dir).filter((n) => n.endsWith('.cache'));
   const before = names.map((n) => readFileSync(join(dir, n)));
   names.forEach((n, i) => writeFileSync(join(dir, n), change(before[i], before[(i + 1) % names.length])));
@@ -96,6 +98,18 @@ t('no cache directory to write: same answer, nothing written', () => {
   assert.is(r.report.written, 0);
   assert.equal(readdirSync(parent), ['file'], 'no cache file, no temporary left behind');
   rmSync(parent, { recursive: true, force: true });
+});
+
+t('a build that writes its cache removes all but the newest builds\' caches', () => {
+  const base = tempDir('code-cache-prune');
+  const old = Array.from({ length: KEEP_BUILDS + 2 }, (_, i) => join(base, `old${i}`));
+  old.forEach((d, i) => { mkdirSync(d); writeFileSync(join(d, 'x.cache'), 'x'); utimesSync(d, 1e9 + i, 1e9 + i); });
+  const r = run(base, ['vercmp', '1', '2']);
+  assert.is(r.stdout, '-1\n');
+  const left = readdirSync(base).sort();
+  assert.is(left.length, KEEP_BUILDS);
+  assert.ok(left.some((d) => !d.startsWith('old')), 'this build\'s cache stays');
+  assert.ok(!left.includes('old0') && !left.includes('old1') && !left.includes('old2'), `the oldest are gone: ${left.join(' ')}`);
 });
 
 t('BAZAAR_CODE_CACHE=off compiles every time; bazaar-rpm runs through the same loader', () => {
