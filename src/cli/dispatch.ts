@@ -154,7 +154,8 @@ export async function main(argv: string[], io: MainStreams = process): Promise<n
       storeDir,
       json,
       progress: createProgress(!json && stderr.isTTY === true),
-      stdin: io.stdin,
+      // read when a command asks: creating process.stdin costs a start a few ms (a tty or pipe handle)
+      get stdin() { return io.stdin; },
       stdout,
       emit: (chunk) => { stdout.write(chunk); },
       openStore: async (): Promise<Store> => (await import('../store/index.js')).Store.open(storeDir, { onNotice: notice }),

@@ -13,9 +13,9 @@
  * corrupt") reaches the caller as one typed error, which the caller may word (an rpm
  * payload is a bad package, ERR_RPM_PAYLOAD), never as the library's raw error.
  */
-import { spawn } from 'node:child_process';
 import { Duplex, PassThrough } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { childProcess } from '../lazy-builtins.js';
 import { BazaarError } from '../errors.js';
 import { badData, zstdDecodeStream } from './zstd-decode.js';
 import type { CorruptError } from './zstd-decode.js';
@@ -52,7 +52,7 @@ function gunzipStream(corrupt: CorruptError): Duplex {
 
 /** Wraps `prog args` (reading stdin, writing stdout) as a duplex stream. */
 function toolStream(kind: string, prog: string, args: string[], corrupt: CorruptError): Duplex {
-  const child = spawn(prog, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = childProcess().spawn(prog, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { if (stderr.length < 2000) stderr += d.toString(); });
   let failure: Error | null = null;

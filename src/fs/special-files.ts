@@ -6,9 +6,9 @@
  * built from JavaScript strings cannot carry) arrive intact. Whiteouts share one inode,
  * as the kernel's own do since 5.8.
  */
-import { spawnSync } from 'node:child_process';
 import { chmodSync, lchownSync, linkSync, lutimesSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { childProcess } from '../lazy-builtins.js';
 import { BazaarError, isErrno } from '../errors.js';
 
 /** Names per mkfifo call, far below ARG_MAX. */
@@ -17,7 +17,7 @@ const PER_CALL = 512;
 export interface FifoSpec { full: string | Buffer; perm: number; uid: number; gid: number; mtime: number; chown: boolean; after?: () => void }
 
 function run(cmd: string, args: string[], cwd: string): void {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
+  const r = childProcess().spawnSync(cmd, args, { cwd, encoding: 'utf8' });
   if (r.error) throw new BazaarError('ERR_USAGE', `cannot run ${cmd}: ${r.error.message}`);
   if (r.status !== 0) {
     const why = r.stderr.split('\n').find(Boolean) ?? `exit status ${r.status}`;

@@ -1,0 +1,138 @@
+/**
+ * Runs the bundled executables (dist/bin/code/, CommonJS chunks written by
+ * scripts/bundle.mjs) with V8's code cache: a chunk compiled once keeps its bytecode in a
+ * cache file, so the next start deserializes it instead of parsing and compiling again.
+ * It is what `v8-compile-cache` does, for our chunks only (docs/architecture.md#start-up).
+ *
+ * Never wrong, at worst slower: a cache file is used only when it names the exact source
+ * (the SHA-1 of the chunk's bytes) and its payload matches its own SHA-1; V8 then checks
+ * its version and flags. Anything else (absent, stale, damaged, unreadable, rejected) is
+ * a plain compile, and the cache is written anew at exit (atomically; errors ignored).
+ * SHA-1 here guards against damage and staleness, not an attacker: whoever can write the
+ * user's cache directory can already change what the user runs.
+ */
+import { isAscii } from 'node:buffer';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import vm from 'node:vm';
+
+/** The flags main.ts sets; set before any compile, so a cache made at exit matches the next start's. */
+export const CLI_V8_FLAGS = '--max-semi-space-size=64';
+
+const MAGIC = Buffer.from('BZV8CC01');
+const HEADER = MAGIC.length + 20 + 20;
+
+/** Where cache files go: $BAZAAR_CODE_CACHE ('' or 'off': none), else the user's cache directory. */
+export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  const set = env.BAZAAR_CODE_CACHE;
+  if (set !== undefined) return set === '' || set === 'off' ? null : resolve(set);
+  const base = env.XDG_CACHE_HOME || (env.HOME || homedir() ? join(env.HOME || homedir(), '.cache') : '');
+  return base ? join(base, 'bazaar', 'v8-code') : null;
+}
+
+const sha1 = (data: Buffer): Buffer => createHash('sha1').update(data).digest();
+
+/** A cache file's payload when it was made for exactly `sourceHash` and is whole; else null. */
+export function cachedPayload(file: Buffer, sourceHash: Buffer): Buffer | null {
+  if (file.length <= HEADER || !file.subarray(0, MAGIC.length).equals(MAGIC)) return null;
+  if (!file.subarray(MAGIC.length, MAGIC.length + 20).equals(sourceHash)) return null;
+  const payload = file.subarray(HEADER);
+  return file.subarray(MAGIC.length + 20, HEADER).equals(sha1(payload)) ? payload : null;
+}
+
+/** A cache file's bytes: the magic, the source's SHA-1, the payload's SHA-1, the payload. */
+export function cacheFileBytes(payload: Buffer, sourceHash: Buffer): Buffer {
+  return Buffer.concat([MAGIC, sourceHash, sha1(payload), payload]);
+}
+
+/** How many builds' caches are kept (installed versions used in turn); older ones are removed when a build writes. */
+export const KEEP_BUILDS = 8;
+
+/** Removes all but the `keep` most recently written build directories of `base`. */
+export function pruneBuilds(base: string, keep: number): void {
+  try {
+    const builds = readdirSync(base, { withFileTypes: true }).filter((e) => e.isDirectory())
+      .map((e) => ({ path: join(base, e.name), mtime: statSync(join(base, e.name)).mtimeMs }))
+      .sort((a, b) => b.mtime - a.mtime);
+    for (const old of builds.slice(keep)) rmSync(old.path, { recursive: true, force: true });
+  } catch { /* another process pruned first, or nothing to prune */ }
+}
+
+export interface LoadReport { used: number; compiled: number; written: number }
+
+interface Loaded { exports: unknown }
+
+/**
+ * Loads `entry` (a chunk under `root`) and what it requires from `root`, each compiled with
+ * its cache file when one is good; the rest (node: builtins, node_modules) is Node's.
+ */
+export function runBundle(entry: string, root: string, build: string, cacheBase: string | null = codeCacheDir()): LoadReport {
+  // one directory per build and V8: a new version compiles afresh, and old ones are pruned
+  const cacheDir = cacheBase === null ? null : join(cacheBase, `${build}-${process.versions.v8}-${process.arch}`);
+  setFlagsFromString(CLI_V8_FLAGS);
+  const report: LoadReport = { used: 0, compiled: 0, written: 0 };
+  const modules = new Map<string, Loaded>();
+  const toWrite: { file: string; script: vm.Script; sourceHash: Buffer }[] = [];
+
+  const load = (file: string): unknown => {
+    const known = modules.get(file);
+    if (known) return known.exports;
+    const bytes = readFileSync(file);
+    const sourceHash = sha1(bytes);
+    const cacheFile = cacheDir === null ? null : join(cacheDir, `${basename(file, '.js')}.cache`);
+    let cachedData: Buffer | undefined;
+    if (cacheFile !== null) {
+      try { cachedData = cachedPayload(readFileSync(cacheFile), sourceHash) ?? undefined; } catch { /* none yet, or unreadable: compile */ }
+    }
+    // A chunk's own `#!` line is no JavaScript inside the wrapper: blanked, same length.
+    // Most chunks are ASCII (esbuild escapes strings): latin1 decodes those exactly, faster.
+    const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8').replace(/^#!/, '//');
+    const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __bazaarModuleUrl) {${source}\n})`, {
+      filename: file, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    });
+    if (cachedData !== undefined && !script.cachedDataRejected) report.used++;
+    else {
+      report.compiled++;
+      if (cacheFile !== null) toWrite.push({ file: cacheFile, script, sourceHash });
+    }
+    const module: Loaded = { exports: {} };
+    modules.set(file, module);
+    const nodeRequire = createRequire(file);
+    const require = (spec: string): unknown => {
+      if (spec.startsWith('.')) {
+        const target = resolve(dirname(file), spec);
+        if (target.startsWith(root + '/') && target.endsWith('.js')) return load(target);
+      }
+      return nodeRequire(spec);
+    };
+    (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, require, module, file, dirname(file), pathToFileURL(file).href);
+    return module.exports;
+  };
+
+  process.on('exit', () => {
+    if (toWrite.length > 0) {
+      let ready = true;
+      try { mkdirSync(cacheDir as string, { recursive: true, mode: 0o700 }); } catch { ready = false; /* none: same behaviour, slower */ }
+      if (ready) for (const { file, script, sourceHash } of toWrite) {
+        const tmp = `${file}.${process.pid}.tmp`;
+        try {
+          writeFileSync(tmp, cacheFileBytes(script.createCachedData(), sourceHash), { mode: 0o600 });
+          renameSync(tmp, file);
+          report.written++;
+        } catch {
+          try { rmSync(tmp, { force: true }); } catch { /* nothing to remove */ }
+          // a read-only or full cache directory: no cache, same behaviour
+        }
+      }
+      if (ready) pruneBuilds(cacheBase as string, KEEP_BUILDS);
+    }
+    if (process.env.BAZAAR_CODE_CACHE_REPORT === '1') process.stderr.write(`bazaar code cache: ${report.used} used, ${report.compiled} compiled, ${report.written} written\n`);
+  });
+  load(resolve(entry));
+  return report;
+}

@@ -1,0 +1,130 @@
+/**
+ * The executables' V8 code cache (src/cli/code-cache.ts): used when good, and a stale,
+ * damaged, foreign or unwritable cache never changes what a command answers.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { KEEP_BUILDS, cacheFileBytes, cachedPayload, codeCacheDir } from '../../src/cli/code-cache.js';
+import { CLI, RPM_WRAPPER, freshStore, tempDir } from '../helpers/cli.js';
+import { makePackageRpm } from '../helpers/make-rpm.js';
+
+const t = suite('code cache');
+
+interface Run { status: number | null; stdout: string; stderr: string; report: { used: number; compiled: number; written: number } }
+
+function run(cacheDir: string, args: string[], bin = CLI): Run {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, BAZAAR_CODE_CACHE: cacheDir, BAZAAR_CODE_CACHE_REPORT: '1' } });
+  const m = /bazaar code cache: (\d+) used, (\d+) compiled, (\d+) written\n/.exec(r.stderr);
+  assert.ok(m, `no report in ${JSON.stringify(r.stderr)}`);
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr.replace(m[0], ''), report: { used: Number(m[1]), compiled: Number(m[2]), written: Number(m[3]) } };
+}
+
+/** Every cache file of `dir`, rewritten by `change` (given the file and the one after it, as they were). */
+function damage(base: string, change: (bytes: Buffer, next: Buffer) => Buffer): number {
+  const [build] = readdirSync(base);
+  const dir = join(base, build);
+  const names = readdirSync(dir).filter((n) => n.endsWith('.cache'));
+  const before = names.map((n) => readFileSync(join(dir, n)));
+  names.forEach((n, i) => writeFileSync(join(dir, n), change(before[i], before[(i + 1) % names.length])));
+  return names.length;
+}
+
+let store = '';
+let ref = '';
+t.before(() => {
+  store = freshStore('code-cache');
+  const rpm = join(tempDir('code-cache-rpm'), 'cc-1.0-alt1.noarch.rpm');
+  writeFileSync(rpm, makePackageRpm({ name: 'cc', version: '1.0', release: 'alt1', arch: 'noarch', provides: [{ name: 'cc-cap' }] }));
+  const added = spawnSync(process.execPath, [CLI, 'add', '--store', store, rpm], { encoding: 'utf8' });
+  assert.is(added.status, 0, added.stderr);
+  ref = 'cc-1.0-alt1.noarch';
+});
+
+t('a cache file is used only for the source it names, and only whole', () => {
+  const source = Buffer.alloc(20, 1);
+  const file = cacheFileBytes(Buffer.from('compiled code'), source);
+  assert.equal(cachedPayload(file, source), Buffer.from('compiled code'));
+  assert.is(cachedPayload(file, Buffer.alloc(20, 2)), null, 'another source (a new build of the chunk)');
+  const flipped = Buffer.from(file);
+  flipped[flipped.length - 3] ^= 0x40;
+  assert.is(cachedPayload(flipped, source), null, 'a flipped bit in the payload');
+  assert.is(cachedPayload(file.subarray(0, file.length - 1), source), null, 'truncated');
+  assert.is(cachedPayload(file.subarray(0, 30), source), null, 'cut inside the header');
+  assert.is(cachedPayload(Buffer.concat([Buffer.from('XXXXXXXX'), file.subarray(8)]), source), null, 'another magic');
+});
+
+t('the second start uses the cache the first wrote, with the same answer', () => {
+  const dir = tempDir('code-cache-dir');
+  const first = run(dir, ['show', '--store', store, ref]);
+  assert.is(first.status, 0, first.stderr);
+  assert.ok(first.stdout.startsWith('cc-1.0-alt1.noarch'), first.stdout);
+  assert.is(first.report.used, 0);
+  assert.ok(first.report.compiled > 1, 'the entry and its chunks');
+  assert.is(first.report.written, first.report.compiled);
+  const second = run(dir, ['show', '--store', store, ref]);
+  // fails when V8 rejects the cache (e.g. its flags differ between making and using it)
+  assert.equal(second.report, { used: first.report.compiled, compiled: 0, written: 0 });
+  assert.equal([second.status, second.stdout, second.stderr], [first.status, first.stdout, first.stderr]);
+});
+
+t('a damaged, truncated or foreign cache file is compiled anew and rewritten: same answer', () => {
+  const dir = tempDir('code-cache-bad');
+  const good = run(dir, ['show', '--store', store, ref]);
+  const cases: Array<[string, (b: Buffer, next: Buffer) => Buffer]> = [
+    ['bits flipped in the payload', (b) => { const c = Buffer.from(b); for (let i = 60; i < c.length; i += 97) c[i] ^= 0xff; return c; }],
+    ['truncated', (b) => b.subarray(0, Math.floor(b.length / 2))],
+    ['empty', () => Buffer.alloc(0)],
+    ['another chunk\'s', (_b, next) => next],
+  ];
+  for (const [label, change] of cases) {
+    const n = damage(dir, change);
+    const r = run(dir, ['show', '--store', store, ref]);
+    assert.equal([r.status, r.stdout, r.stderr], [good.status, good.stdout, good.stderr], label);
+    assert.equal(r.report, { used: 0, compiled: n, written: n }, label);
+    assert.is(run(dir, ['show', '--store', store, ref]).report.compiled, 0, `${label}: rewritten whole`);
+  }
+});
+
+t('no cache directory to write: same answer, nothing written', () => {
+  const parent = tempDir('code-cache-ro');
+  const blocked = join(parent, 'file');
+  writeFileSync(blocked, 'not a directory');
+  const r = run(join(blocked, 'cache'), ['show', '--store', store, ref]);
+  assert.is(r.status, 0, r.stderr);
+  assert.ok(r.stdout.startsWith('cc-1.0-alt1.noarch'));
+  assert.is(r.report.written, 0);
+  assert.equal(readdirSync(parent), ['file'], 'no cache file, no temporary left behind');
+  rmSync(parent, { recursive: true, force: true });
+});
+
+t('a build that writes its cache removes all but the newest builds\' caches', () => {
+  const base = tempDir('code-cache-prune');
+  const old = Array.from({ length: KEEP_BUILDS + 2 }, (_, i) => join(base, `old${i}`));
+  old.forEach((d, i) => { mkdirSync(d); writeFileSync(join(d, 'x.cache'), 'x'); utimesSync(d, 1e9 + i, 1e9 + i); });
+  const r = run(base, ['vercmp', '1', '2']);
+  assert.is(r.stdout, '-1\n');
+  const left = readdirSync(base).sort();
+  assert.is(left.length, KEEP_BUILDS);
+  assert.ok(left.some((d) => !d.startsWith('old')), 'this build\'s cache stays');
+  assert.ok(!left.includes('old0') && !left.includes('old1') && !left.includes('old2'), `the oldest are gone: ${left.join(' ')}`);
+});
+
+t('BAZAAR_CODE_CACHE=off compiles every time; bazaar-rpm runs through the same loader', () => {
+  assert.is(codeCacheDir({ BAZAAR_CODE_CACHE: 'off' }), null);
+  assert.is(codeCacheDir({ BAZAAR_CODE_CACHE: '' }), null);
+  assert.is(codeCacheDir({ XDG_CACHE_HOME: '/x/cache', HOME: '/home/u' }), '/x/cache/bazaar/v8-code');
+  assert.is(codeCacheDir({ HOME: '/home/u' }), '/home/u/.cache/bazaar/v8-code');
+  const off = run('off', ['vercmp', '1.0', '2.0']);
+  assert.equal([off.stdout, off.report.used, off.report.written], ['-1\n', 0, 0]);
+  const dir = tempDir('code-cache-rpm');
+  const a = run(dir, ['--version'], RPM_WRAPPER);
+  const b = run(dir, ['--version'], RPM_WRAPPER);
+  assert.is(a.status, 0, a.stderr);
+  assert.equal([b.status, b.stdout], [a.status, a.stdout]);
+  assert.ok(b.report.used > 0 && b.report.compiled === 0, JSON.stringify(b.report));
+});
+
+t.run();
