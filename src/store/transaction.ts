@@ -12,7 +12,8 @@
  *   4. the git witness of the state (branch refs, then the state record; state-witness.ts),
  *      best effort: a kill here leaves it one behind, which the next write brings up;
  *   5. steps that must run after the commit and under the lock (gc's deletions), then
- *      derived data, best effort.
+ *      derived data, best effort, then packing the history's loose objects once there
+ *      are many (history/fs-history-backend.ts), best effort too.
  */
 import { BazaarError } from '../errors.js';
 import { BranchView } from './branch-view.js';
@@ -136,6 +137,9 @@ export class Transaction extends BranchView implements ObjectStager {
     for (const fn of this.after) {
       try { await fn(next); } catch { /* derived data: rebuilt on demand when missing */ }
     }
+    // Still under the lock: a commit that leaves many loose git objects packs them (a
+    // failure, a full disk say, leaves them loose for the next commit or gc).
+    try { this.repo.packLooseIfMany(); } catch { /* loose objects are as good, only larger */ }
     return next;
   }
 

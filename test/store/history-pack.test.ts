@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bazaar, freshStore } from '../helpers/cli.js';
+import { CLI, bazaar, freshStore } from '../helpers/cli.js';
 import { sampleRpms } from '../helpers/rpm-files.js';
 import { testWith } from '../helpers/tools.js';
 
@@ -82,6 +82,56 @@ testWith(t, 'stock git verifies the packs gc writes (git fsck --full, git verify
   const log = spawnSync('git', ['--git-dir', gitDir, 'log', '--oneline', '--all'], { encoding: 'utf8' });
   assert.is(log.status, 0, log.stderr);
   assert.ok(log.stdout.trim().split('\n').length >= 6);
+});
+
+/** A command with BAZAAR_HISTORY_PACK_AT set: 1 makes every commit pack its loose objects. */
+function runPacking(args: string[]): string {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, BAZAAR_HISTORY_PACK_AT: '1' } });
+  assert.is(r.status, 0, `bazaar ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** storeWithHistory, then twelve commits that each pack what they leave loose. */
+function autoPacked(): { store: string; counts: number[]; ls: string } {
+  const { store } = storeWithHistory();
+  const ls = run(['ls', '--json', '--store', store]);
+  const counts: number[] = [];
+  const rpms = sampleRpms();
+  for (let k = 0; k < 12; k++) {
+    runPacking(['channel', k % 2 ? 'add' : 'remove', 'c', rpms[3], '--store', store]);
+    assert.is(looseCount(store), 0, `no loose object after commit ${k}`);
+    counts.push(packs(store).length);
+  }
+  return { store, counts, ls };
+}
+
+t('a commit that leaves many loose history objects packs them itself; past 8 packs the small ones are merged', () => {
+  const { store, counts, ls } = autoPacked();
+  assert.is(counts[0], 1, 'the first commit packs the whole history into one pack');
+  assert.ok(counts.every((n) => n <= 8), `packs after each commit: ${counts}`);
+  assert.ok(counts.some((n, i) => i > 0 && n < counts[i - 1]), `a merge happened: ${counts}`);
+  assert.is(packs(store, '.idx').length, packs(store).length, 'every pack has its index; merged ones are gone whole');
+  assert.is(run(['ls', '--json', '--store', store]), ls);
+  const log = JSON.parse(run(['channel', 'log', 'c', '--json', '--store', store])) as unknown[];
+  assert.ok(log.length >= 12 + 5, `the channel's whole history reads from the packs (${log.length} commits)`);
+  assert.is(bazaar(['fsck', '--store', store]).status, 0);
+  // without the setting, a small store's commits leave their objects loose (gc packs them)
+  run(['channel', 'add', 'c', sampleRpms()[0], '--store', store]);
+  assert.ok(looseCount(store) > 0);
+});
+
+testWith(t, 'stock git verifies the packs commits write and merge (git fsck --full, git verify-pack)', ['git'], () => {
+  const { store } = autoPacked();
+  const gitDir = join(store, 'refs.git');
+  const fsck = spawnSync('git', ['--git-dir', gitDir, 'fsck', '--full', '--strict'], { encoding: 'utf8' });
+  assert.is(fsck.status, 0, fsck.stderr);
+  for (const idx of packs(store, '.idx')) {
+    const verify = spawnSync('git', ['--git-dir', gitDir, 'verify-pack', '-v', idx], { encoding: 'utf8' });
+    assert.is(verify.status, 0, verify.stderr);
+  }
+  const log = spawnSync('git', ['--git-dir', gitDir, 'log', '--oneline', 'refs/heads/channels/c'], { encoding: 'utf8' });
+  assert.is(log.status, 0, log.stderr);
+  assert.ok(log.stdout.trim().split('\n').length >= 17);
 });
 
 for (const [what, ext, at] of [['a byte of the pack', '.pack', 0.5], ['a byte of the index', '.idx', 0.6]] as const) {
