@@ -28,8 +28,11 @@ t('4,000 small history objects read (and cached) hold about their own size, not 
     const writer = new GitRepo(new FsHistoryBackend(gitdir, dir));
     await writer.init();
     const written: string[] = [];
-    for (let i = 0; i < 4000; i++) written.push(writer.write('blob', Buffer.from(`value ${i} ${'x'.repeat(200)}`)));
-    await writer.flush();
+    // flushed 100 at a time: a flush of few objects writes them loose (many would be one pack)
+    for (let i = 0; i < 4000; i++) {
+      written.push(writer.write('blob', Buffer.from(`value ${i} ${'x'.repeat(200)}`)));
+      if (i % 100 === 99) await writer.flush();
+    }
     return written;
   })();
   await new Promise((r) => setTimeout(r, 50));

@@ -6,11 +6,13 @@
  * a gc, packing included: test/store/crash-points.test.ts.)
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CLI, bazaar, freshStore } from '../helpers/cli.js';
+import { FsHistoryBackend } from '../../src/store/history/fs-history-backend.js';
+import { GitRepo } from '../../src/store/history/git-repo.js';
+import { CLI, bazaar, freshStore, tempDir } from '../helpers/cli.js';
 import { sampleRpms } from '../helpers/rpm-files.js';
 import { testWith } from '../helpers/tools.js';
 
@@ -132,6 +134,28 @@ testWith(t, 'stock git verifies the packs commits write and merge (git fsck --fu
   const log = spawnSync('git', ['--git-dir', gitDir, 'log', '--oneline', 'refs/heads/channels/c'], { encoding: 'utf8' });
   assert.is(log.status, 0, log.stderr);
   assert.ok(log.stdout.trim().split('\n').length >= 17);
+});
+
+t('a flush of many objects writes one pack, of few loose files; each is readable before the flush and after, from another process\'s view', async () => {
+  const dir = tempDir('history-flush');
+  mkdirSync(join(dir, 'tmp'));
+  const store = dir; // objectsDir(store) is refs.git/objects
+  const gitdir = join(dir, 'refs.git');
+  const writer = new GitRepo(new FsHistoryBackend(gitdir, dir));
+  await writer.init();
+  const many = Array.from({ length: 300 }, (_, i) => writer.write('blob', Buffer.from(`many ${i}`)));
+  for (const oid of many) assert.ok((await writer.read(oid)).body.toString().startsWith('many '), 'readable before the flush');
+  assert.is(looseCount(store), 0);
+  await writer.flush();
+  assert.is(looseCount(store), 0, 'many objects: no loose file');
+  assert.is(packs(store).length, 1);
+  const few = Array.from({ length: 10 }, (_, i) => writer.write('blob', Buffer.from(`few ${i}`)));
+  await writer.flush();
+  assert.is(looseCount(store), 10, 'few objects: loose files');
+  assert.is(packs(store).length, 1);
+  const reader = new GitRepo(new FsHistoryBackend(gitdir, dir));
+  for (const [i, oid] of many.entries()) assert.is((await reader.read(oid)).body.toString(), `many ${i}`);
+  for (const [i, oid] of few.entries()) assert.is((await reader.read(oid)).body.toString(), `few ${i}`);
 });
 
 for (const [what, ext, at] of [['a byte of the pack', '.pack', 0.5], ['a byte of the index', '.idx', 0.6]] as const) {
