@@ -18,6 +18,7 @@ import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { BazaarError, isErrno } from '../../errors.js';
 import { createFile, removeFile, renameFile } from '../../fs/index.js';
 import { tmpPath } from '../layout.js';
+import { compact } from './git-object.js';
 
 export type PackedType = 'commit' | 'tree' | 'blob' | 'tag';
 const TYPE_CODE: Record<PackedType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
@@ -332,5 +333,6 @@ function readEntry(p: PackIndex, offset: number, oid: string, pack?: Buffer): { 
   if (body.length !== size) throw packDamage(p.name, `holds ${oid} with ${body.length} bytes, its header says ${size} (damaged)`);
   const sum = createHash('sha1').update(`${type} ${size}\u0000`).update(body).digest('hex');
   if (sum !== oid) throw packDamage(p.name, `holds an object that does not hash to ${oid} (damaged)`);
-  return { type, body };
+  // compacted: a small body must not keep zlib's 16 KiB output slab alive in a cache
+  return { type, body: compact(body) };
 }
