@@ -23,7 +23,8 @@ import { TaskPool } from './task-pool.js';
 
 export interface PreparedPackage {
   path: FilePath;
-  meta: Omit<PackageMeta, 'files'>;
+  /** What a build record takes from the header (only that: an add holds one per package until its commit). */
+  meta: Pick<PackageMeta, 'epoch' | 'version' | 'release' | 'arch' | 'disttag' | 'buildtime' | 'isSource'>;
   name: string;
   nevra: string;
   /** NEVRA with the epoch always written: its path in branches. */
@@ -198,7 +199,7 @@ export async function prepareRpm(objects: ObjectStore, path: FilePath, options: 
     metaStaged.push(await objects.stageBytes(manifestBytes, { rewrite: rewrite.has(objectIdOf(manifestBytes)) }));
     await pool.drain();
     return {
-      path, meta: rest, name: meta.name, nevra: meta.nevra, key: nevraKey(meta), header, rpm: rpmStaged.id, rpmSize: rpm.size,
+      path, meta: { epoch: meta.epoch, version: meta.version, release: meta.release, arch: meta.arch, disttag: meta.disttag, buildtime: meta.buildtime, isSource: meta.isSource }, name: meta.name, nevra: meta.nevra, key: nevraKey(meta), header, rpm: rpmStaged.id, rpmSize: rpm.size,
       signatures: signaturesOf(rpm), manifest: objectIdOf(manifestBytes), rpmStaged, blobStaged, metaStaged,
     };
   } catch (err) {

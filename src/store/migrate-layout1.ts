@@ -117,8 +117,8 @@ export async function migrateLayout1(store: Store): Promise<void> {
     await commit(PINS_BRANCH, changes);
   }
 
+  await repo.flush(); // first: the objects' syncfs covers the history's files
   await objects.commit(staged);
-  await repo.flush();
   if (!(await states.commit({ seq: 1, time: store.now(), heads: next }))) {
     throw new BazaarError('ERR_STORE_LOCKED', 'another process migrated the store at the same time; run the command again');
   }

@@ -5,14 +5,15 @@
  * dropped and its git objects are unreferenced (harmless, and reused if written again).
  *
  * Commit order, so that a crash at any moment leaves the old state or the new one:
- *   1. one syncfs: staged object bytes and every git object written are durable (history
- *      kept in a database is flushed to it here, one round trip);
+ *   1. the history is flushed (its files written; a database's rows in one round trip),
+ *      then one syncfs: staged object bytes and every git object written are durable;
  *   2. staged objects are renamed into place (their directories fsynced);
  *   3. the next state is written (temp, fsync, link, fsync directory): the commit point;
  *   4. the git witness of the state (branch refs, then the state record; state-witness.ts),
  *      best effort: a kill here leaves it one behind, which the next write brings up;
  *   5. steps that must run after the commit and under the lock (gc's deletions), then
- *      derived data, best effort.
+ *      derived data, best effort, then packing the history's loose objects once there
+ *      are many (history/fs-history-backend.ts), best effort too.
  */
 import { BazaarError } from '../errors.js';
 import { BranchView } from './branch-view.js';
@@ -121,11 +122,11 @@ export class Transaction extends BranchView implements ObjectStager {
       for (const fn of this.committed) await fn(this.base);
       return this.base;
     }
-    // One syncfs per transaction: the object backend's, which also covers the history
-    // written before it; a transaction with no new object (or a backend that cannot) syncs here.
-    if (!(await this.objects.commit(this.staged))) await syncFilesystem(this.root, () => { /* the object backend fsynced its own files */ });
-    // History kept elsewhere (PostgreSQL) is written now, in one round trip; files were covered above.
+    // The history is written out first (files: loose objects or a pack; PostgreSQL: one
+    // round trip), then one syncfs per transaction: the object backend's, which also covers
+    // the history's files; a transaction with no new object (or a backend that cannot) syncs here.
     await this.repo.flush();
+    if (!(await this.objects.commit(this.staged))) await syncFilesystem(this.root, () => { /* the object backend fsynced its own files */ });
     const next: StoreState = { seq: this.base.seq + 1, time: this.now(), heads: { ...this.heads } };
     if (this.prunedBefore !== undefined) next.prunedBefore = this.prunedBefore;
     if (!(await this.stateBackend.commit(next))) throw new StateConflict();
@@ -136,6 +137,9 @@ export class Transaction extends BranchView implements ObjectStager {
     for (const fn of this.after) {
       try { await fn(next); } catch { /* derived data: rebuilt on demand when missing */ }
     }
+    // Still under the lock: a commit that leaves many loose git objects packs them (a
+    // failure, a full disk say, leaves them loose for the next commit or gc).
+    try { this.repo.packLooseIfMany(); } catch { /* loose objects are as good, only larger */ }
     return next;
   }
 

@@ -31,13 +31,14 @@ async function seen(dir: string): Promise<string> {
   return store.read(async (s) => JSON.stringify([(await store.list(s)).map((b) => b.nevra), await channel(s)]));
 }
 
-function base(): string {
+/** `env`: what every command runs with (BAZAAR_HISTORY_PACK_AT=1: each commit packs its git objects). */
+function base(env: Record<string, string> = {}): string {
   const dir = freshStore('crash-base');
   for (const args of [['add', file('filesystem-2.3.21-alt1.x86_64'), file('setup-2.2.9-alt1.noarch'), file('etcskel-5.0-alt1.noarch')], ['channel', 'create', 'c'],
   ['channel', 'add', 'c', 'setup', 'etcskel'], ['channel', 'remove', 'c', 'etcskel'], ['rm', 'etcskel'],
   // a deleted channel: its trash branch expires in a gc with a window of 0
   ['channel', 'create', 'old'], ['channel', 'add', 'old', 'filesystem'], ['channel', 'delete', 'old']]) {
-    const r = cli(dir, args);
+    const r = cli(dir, args, env);
     assert.is(r.status, 0, r.stderr);
   }
   return dir;
@@ -47,22 +48,26 @@ function base(): string {
  * `then`: a command that must succeed on whatever a kill left (gc with the default window
  * after one with a window of 0 must not mistake what that one collected for damage).
  */
-const COMMANDS: Array<{ name: string; args: string[]; then?: string[]; fresh?: boolean }> = [
+const PACK_EVERY_COMMIT = { BAZAAR_HISTORY_PACK_AT: '1' };
+const COMMANDS: Array<{ name: string; args: string[]; then?: string[]; fresh?: boolean; env?: Record<string, string> }> = [
   // a fresh store: state 1's predecessor is the empty state, which has no file
   { name: 'the first add into a fresh store', args: ['add', file('filesystem-2.3.21-alt1.x86_64'), file('setup-2.2.9-alt1.noarch'), file('etcskel-5.0-alt1.noarch')], fresh: true },
   { name: 'add --channel', args: ['add', file('sed-4.9-alt1.x86_64'), '--channel', 'c'] },
   { name: 'gc --retention-days 0', args: ['gc', '--retention-days', '0'], then: ['gc'] },
   { name: 'reindex', args: ['reindex'] },
   { name: 'rm', args: ['rm', 'filesystem'] },
+  // its commit packs the history's loose objects and, past 8 packs, merges the small ones
+  { name: 'add --channel packing and merging the history', args: ['add', file('sed-4.9-alt1.x86_64'), '--channel', 'c'], env: PACK_EVERY_COMMIT },
 ];
 
 for (const cmd of COMMANDS) {
   t(`kill -9 at every filesystem event of ${cmd.name}`, async () => {
-    const start = cmd.fresh ? freshStore('crash-fresh') : base();
+    const env = cmd.env ?? {};
+    const start = cmd.fresh ? freshStore('crash-fresh') : base(env);
     const before = await seen(start);
     const probe = join(tempDir('crash-probe'), 'store');
     cpSync(start, probe, { recursive: true });
-    const counted = cli(probe, cmd.args, { BAZAAR_FAULT_COUNT: '1' });
+    const counted = cli(probe, cmd.args, { ...env, BAZAAR_FAULT_COUNT: '1' });
     assert.is(counted.status, 0, counted.stderr);
     const events = Number(/fs-events: (\d+)/.exec(counted.stderr)?.[1]);
     assert.ok(events > 3, `${cmd.name} makes ${events} changes`);
@@ -70,7 +75,7 @@ for (const cmd of COMMANDS) {
     for (let k = 1; k <= events; k++) {
       const dir = join(tempDir('crash'), 'store');
       cpSync(start, dir, { recursive: true });
-      const killed = cli(dir, cmd.args, { BAZAAR_FAULT_AT: String(k), BAZAAR_FAULT_COUNT: '1' });
+      const killed = cli(dir, cmd.args, { ...env, BAZAAR_FAULT_AT: String(k), BAZAAR_FAULT_COUNT: '1' });
       // git object ids carry the time, so whether a loose-object directory must be made
       // first varies: a run may finish in fewer events than the counted one (and says so)
       const ran = Number(/fs-events: (\d+)/.exec(killed.stderr)?.[1] ?? Infinity);
@@ -90,7 +95,7 @@ for (const cmd of COMMANDS) {
         continue;
       }
       if ((k % 4 === 0 || k === events) && now === before) {
-        const again = cli(dir, cmd.args);
+        const again = cli(dir, cmd.args, env);
         assert.is(again.status, 0, `${cmd.name} again after a kill at event ${k}: ${again.stderr}`);
         assert.is(await seen(dir), after);
         assert.ok((await store.fsck()).ok);

@@ -3,7 +3,7 @@
  * small loose git object's body used to stay in the 16 KiB buffer zlib inflated it into,
  * and the read cache (and gc's packing of loose objects) held one such buffer per object.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -28,8 +28,11 @@ t('4,000 small history objects read (and cached) hold about their own size, not 
     const writer = new GitRepo(new FsHistoryBackend(gitdir, dir));
     await writer.init();
     const written: string[] = [];
-    for (let i = 0; i < 4000; i++) written.push(writer.write('blob', Buffer.from(`value ${i} ${'x'.repeat(200)}`)));
-    await writer.flush();
+    // flushed 100 at a time: a flush of few objects writes them loose (many would be one pack)
+    for (let i = 0; i < 4000; i++) {
+      written.push(writer.write('blob', Buffer.from(`value ${i} ${'x'.repeat(200)}`)));
+      if (i % 100 === 99) await writer.flush();
+    }
     return written;
   })();
   await new Promise((r) => setTimeout(r, 50));
@@ -40,6 +43,27 @@ t('4,000 small history objects read (and cached) hold about their own size, not 
   // 4,000 x 16 KiB would be 64 MB; the bodies themselves are under 1 MB (a gc of the
   // writer's own buffers may land inside the count: up to about 12 MB was seen)
   assert.ok(held < 24 << 20, `${(held / 1e6).toFixed(1)} MB held for 4,000 objects of ~210 bytes`);
+});
+
+t('4,000 small history objects read from a pack hold about their own size, not 16 KiB each', async () => {
+  const dir = tempDir('history-memory-pack');
+  const gitdir = join(dir, 'refs.git');
+  mkdirSync(join(dir, 'tmp'), { recursive: true });
+  const oids = await (async (): Promise<string[]> => {
+    const writer = new GitRepo(new FsHistoryBackend(gitdir, dir));
+    await writer.init();
+    const written: string[] = [];
+    for (let i = 0; i < 4000; i++) written.push(writer.write('blob', Buffer.from(`value ${i} ${'x'.repeat(200)}`)));
+    await writer.flush(); // many objects at once: one pack
+    return written;
+  })();
+  assert.is(readdirSync(join(gitdir, 'objects', 'pack')).filter((n) => n.endsWith('.pack')).length, 1);
+  await new Promise((r) => setTimeout(r, 50));
+  const reader = new GitRepo(new FsHistoryBackend(gitdir, dir));
+  const before = buffers();
+  for (const oid of oids) assert.ok((await reader.read(oid)).body.toString().startsWith('value '));
+  const held = buffers() - before;
+  assert.ok(held < 24 << 20, `${(held / 1e6).toFixed(1)} MB held for 4,000 packed objects of ~210 bytes`);
 });
 
 t.run();

@@ -6,11 +6,13 @@
  * a gc, packing included: test/store/crash-points.test.ts.)
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bazaar, freshStore } from '../helpers/cli.js';
+import { FsHistoryBackend } from '../../src/store/history/fs-history-backend.js';
+import { GitRepo } from '../../src/store/history/git-repo.js';
+import { CLI, bazaar, freshStore, tempDir } from '../helpers/cli.js';
 import { sampleRpms } from '../helpers/rpm-files.js';
 import { testWith } from '../helpers/tools.js';
 
@@ -82,6 +84,78 @@ testWith(t, 'stock git verifies the packs gc writes (git fsck --full, git verify
   const log = spawnSync('git', ['--git-dir', gitDir, 'log', '--oneline', '--all'], { encoding: 'utf8' });
   assert.is(log.status, 0, log.stderr);
   assert.ok(log.stdout.trim().split('\n').length >= 6);
+});
+
+/** A command with BAZAAR_HISTORY_PACK_AT set: 1 makes every commit pack its loose objects. */
+function runPacking(args: string[]): string {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, BAZAAR_HISTORY_PACK_AT: '1' } });
+  assert.is(r.status, 0, `bazaar ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** storeWithHistory, then twelve commits that each pack what they leave loose. */
+function autoPacked(): { store: string; counts: number[]; ls: string } {
+  const { store } = storeWithHistory();
+  const ls = run(['ls', '--json', '--store', store]);
+  const counts: number[] = [];
+  const rpms = sampleRpms();
+  for (let k = 0; k < 12; k++) {
+    runPacking(['channel', k % 2 ? 'add' : 'remove', 'c', rpms[3], '--store', store]);
+    assert.is(looseCount(store), 0, `no loose object after commit ${k}`);
+    counts.push(packs(store).length);
+  }
+  return { store, counts, ls };
+}
+
+t('a commit that leaves many loose history objects packs them itself; past 8 packs the small ones are merged', () => {
+  const { store, counts, ls } = autoPacked();
+  assert.is(counts[0], 1, 'the first commit packs the whole history into one pack');
+  assert.ok(counts.every((n) => n <= 8), `packs after each commit: ${counts}`);
+  assert.ok(counts.some((n, i) => i > 0 && n < counts[i - 1]), `a merge happened: ${counts}`);
+  assert.is(packs(store, '.idx').length, packs(store).length, 'every pack has its index; merged ones are gone whole');
+  assert.is(run(['ls', '--json', '--store', store]), ls);
+  const log = JSON.parse(run(['channel', 'log', 'c', '--json', '--store', store])) as unknown[];
+  assert.ok(log.length >= 12 + 5, `the channel's whole history reads from the packs (${log.length} commits)`);
+  assert.is(bazaar(['fsck', '--store', store]).status, 0);
+  // without the setting, a small store's commits leave their objects loose (gc packs them)
+  run(['channel', 'add', 'c', sampleRpms()[0], '--store', store]);
+  assert.ok(looseCount(store) > 0);
+});
+
+testWith(t, 'stock git verifies the packs commits write and merge (git fsck --full, git verify-pack)', ['git'], () => {
+  const { store } = autoPacked();
+  const gitDir = join(store, 'refs.git');
+  const fsck = spawnSync('git', ['--git-dir', gitDir, 'fsck', '--full', '--strict'], { encoding: 'utf8' });
+  assert.is(fsck.status, 0, fsck.stderr);
+  for (const idx of packs(store, '.idx')) {
+    const verify = spawnSync('git', ['--git-dir', gitDir, 'verify-pack', '-v', idx], { encoding: 'utf8' });
+    assert.is(verify.status, 0, verify.stderr);
+  }
+  const log = spawnSync('git', ['--git-dir', gitDir, 'log', '--oneline', 'refs/heads/channels/c'], { encoding: 'utf8' });
+  assert.is(log.status, 0, log.stderr);
+  assert.ok(log.stdout.trim().split('\n').length >= 17);
+});
+
+t('a flush of many objects writes one pack, of few loose files; each is readable before the flush and after, from another process\'s view', async () => {
+  const dir = tempDir('history-flush');
+  mkdirSync(join(dir, 'tmp'));
+  const store = dir; // objectsDir(store) is refs.git/objects
+  const gitdir = join(dir, 'refs.git');
+  const writer = new GitRepo(new FsHistoryBackend(gitdir, dir));
+  await writer.init();
+  const many = Array.from({ length: 300 }, (_, i) => writer.write('blob', Buffer.from(`many ${i}`)));
+  for (const oid of many) assert.ok((await writer.read(oid)).body.toString().startsWith('many '), 'readable before the flush');
+  assert.is(looseCount(store), 0);
+  await writer.flush();
+  assert.is(looseCount(store), 0, 'many objects: no loose file');
+  assert.is(packs(store).length, 1);
+  const few = Array.from({ length: 10 }, (_, i) => writer.write('blob', Buffer.from(`few ${i}`)));
+  await writer.flush();
+  assert.is(looseCount(store), 10, 'few objects: loose files');
+  assert.is(packs(store).length, 1);
+  const reader = new GitRepo(new FsHistoryBackend(gitdir, dir));
+  for (const [i, oid] of many.entries()) assert.is((await reader.read(oid)).body.toString(), `many ${i}`);
+  for (const [i, oid] of few.entries()) assert.is((await reader.read(oid)).body.toString(), `few ${i}`);
 });
 
 for (const [what, ext, at] of [['a byte of the pack', '.pack', 0.5], ['a byte of the index', '.idx', 0.6]] as const) {

@@ -6,13 +6,16 @@
  * store reads tens of thousands of small trees per fsck and isomorphic-git's per-call cost
  * (a FileSystem wrapper, a gitdir discovery and a pack-index probe per object) made that
  * the slowest part of every walk. Commits write loose objects; `bazaar gc` packs them
- * (`packLoose`, git-pack.ts), so the history is a few files, not one per object.
+ * (`packLoose`, git-pack.ts), and so does a commit once about AUTO_PACK_LOOSE are loose, so
+ * the history is a few files, not one per object.
  * isomorphic-git creates the repository and reads what git-pack.ts does not (deltas in a
  * pack made by a `git gc` run by hand).
  *
- * Writes go to a temp file and are renamed into place without an fsync: the transaction
- * makes them durable with one syncfs before the state that references them is written
- * (transaction.ts), so `flush` has nothing to do. An object file that already exists is
+ * Writes are held in memory until `flush` (readable meanwhile), which writes them as loose
+ * files when few, as one pack when many; each goes to a temp file and is renamed into
+ * place. Loose files are not fsynced: the transaction flushes the history before its one
+ * syncfs, which makes them durable before the state that references them is written
+ * (transaction.ts); a pack is fsynced as it is written. An object file that already exists is
  * verified before it is trusted, so a crash that left a damaged copy of an unreferenced
  * object is repaired by the next writer of the same object instead of being believed.
  */
@@ -26,9 +29,22 @@ import { createFile, fsyncPath, makeDir, removeFile, renameFile } from '../../fs
 import { tmpPath } from '../layout.js';
 import { decodeObject, historyDamage, OID } from './git-object.js';
 import type { GitObject, GitObjectType } from './git-object.js';
-import { PACK_LIMIT, GitPacks, writePack } from './git-pack.js';
+import { PACK_LIMIT, GitPacks, removePack, writePack } from './git-pack.js';
 import type { PackInput } from './git-pack.js';
 import type { HistoryBackend, RefGuard, RefValue } from './history-backend.js';
+
+/**
+ * A commit packs the loose objects once there are about this many (git's gc.auto is
+ * 6,700): at most ~8 MiB of one-block files between packings. BAZAAR_HISTORY_PACK_AT
+ * sets it (tests: 1 packs after every commit).
+ */
+/** A flush of this many objects or more writes a pack instead of loose files. */
+const PACK_FROM = 256;
+/** Bytes of objects held before a flush: past it they are written as a pack at once. */
+const PENDING_LIMIT = 16 << 20;
+const AUTO_PACK_LOOSE = Number(process.env.BAZAAR_HISTORY_PACK_AT) || 2048;
+/** More history packs than this and a packing merges the small ones. */
+const MAX_HISTORY_PACKS = 8;
 
 type GitApi = typeof Git;
 let gitModule: Promise<GitApi> | null = null;
@@ -57,6 +73,8 @@ export class FsHistoryBackend implements HistoryBackend {
   private loosePath(oid: string): string { return join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)); }
 
   async read(oid: string): Promise<GitObject | null> {
+    const held = this.pending.get(oid);
+    if (held) return { type: held.type, body: held.body };
     return this.readLoose(oid) ?? await this.readPacked(oid);
   }
 
@@ -87,7 +105,40 @@ export class FsHistoryBackend implements HistoryBackend {
     }
   }
 
-  write(oid: string, _type: GitObjectType, _body: Buffer, raw: Buffer): void {
+  /**
+   * Objects written since the last flush, held here (and read from here) until `flush`
+   * writes them: loose files when a commit wrote a few, one pack when it wrote many (an
+   * add of 10,000 packages writes ~20,000: as loose files, 80 MB of disk blocks, and as
+   * many unlinks when they are packed). Past PENDING_LIMIT bytes they go to a pack at
+   * once, so memory stays bounded.
+   */
+  private pending = new Map<string, { type: GitObjectType; body: Buffer; raw: Buffer }>();
+  private pendingBytes = 0;
+
+  write(oid: string, type: GitObjectType, body: Buffer, raw: Buffer): void {
+    if (this.pending.has(oid) || this.packs.has(oid)) return;
+    this.pending.set(oid, { type, body, raw });
+    this.pendingBytes += raw.length;
+    if (this.pendingBytes >= PENDING_LIMIT) this.writePending();
+  }
+
+  /**
+   * Writes what `write` holds: loose files (no fsync: the transaction's syncfs, which
+   * follows, covers them) when fewer than PACK_FROM, else one pack (fsynced, renamed).
+   */
+  private writePending(): void {
+    if (this.pending.size === 0) return;
+    if (this.pending.size < PACK_FROM) {
+      for (const [oid, o] of this.pending) this.writeLoose(oid, o.raw);
+    } else {
+      makeDir(join(this.gitdir, 'objects', 'pack'));
+      writePack(join(this.gitdir, 'objects', 'pack'), this.tmpRoot, [...this.pending].map(([oid, o]) => ({ oid, type: o.type as PackInput['type'], body: o.body })));
+    }
+    this.pending.clear();
+    this.pendingBytes = 0;
+  }
+
+  private writeLoose(oid: string, raw: Buffer): void {
     const path = this.loosePath(oid);
     let existing: Buffer | null = null;
     try { existing = readFileSync(path); } catch (err) { if (!isErrno(err, 'ENOENT')) throw err; }
@@ -102,24 +153,46 @@ export class FsHistoryBackend implements HistoryBackend {
     try { renameFile(tmp, path); } catch (err) { removeFile(tmp); throw err; }
   }
 
-  /** Nothing: the transaction's syncfs makes the loose files durable. */
-  async flush(): Promise<void> { /* see the module comment */ }
+  /** Writes what is pending (writePending); the transaction's syncfs, after it, makes it durable. */
+  async flush(): Promise<void> { this.writePending(); }
+
+  /** Loose object files under one fan directory (`objects/<xx>/`). */
+  private looseIn(fan: string): string[] {
+    try { return readdirSync(join(this.gitdir, 'objects', fan)).filter((rest) => /^[0-9a-f]{38}$/.test(rest)); } catch (err) {
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return [];
+      throw err;
+    }
+  }
+
+  /**
+   * About how many loose objects there are: exact below 256 asked, else (as git's
+   * gc.auto does) sixteen fan directories counted and scaled, so a commit's check is a
+   * few directory reads, not 256.
+   */
+  private looseEstimate(ifMore: number): number {
+    const fans = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+    if (ifMore <= 256) return fans.reduce((n, fan) => n + this.looseIn(fan).length, 0);
+    return fans.slice(0, 16).reduce((n, fan) => n + this.looseIn(fan).length, 0) * 16;
+  }
 
   /**
    * Moves every loose object into packs (at most PACK_LIMIT bytes each), then deletes the
    * loose copies: the packs are durable and visible before any loose file goes, so a
    * reader (or a kill) at any moment finds each object in one place or both. A loose
-   * object that does not verify is left where it is, for fsck to report.
+   * object that does not verify is left where it is, for fsck to report. With
+   * `onlyIfMany`, only once there are about AUTO_PACK_LOOSE (a commit's packing).
+   * Past MAX_HISTORY_PACKS packs, the small ones are merged (mergePacks).
    */
-  packLoose(): { packed: number; packs: number } {
+  packLoose(options: { onlyIfMany?: boolean } = {}): { packed: number; packs: number } {
+    if (options.onlyIfMany && this.looseEstimate(AUTO_PACK_LOOSE) < AUTO_PACK_LOOSE) return { packed: 0, packs: 0 };
     const objectsDir = join(this.gitdir, 'objects');
     const packDir = join(objectsDir, 'pack');
     const loose: string[] = [];
     for (const fan of readdirSync(objectsDir)) {
       if (!/^[0-9a-f]{2}$/.test(fan)) continue;
-      for (const rest of readdirSync(join(objectsDir, fan))) if (/^[0-9a-f]{38}$/.test(rest)) loose.push(fan + rest);
+      for (const rest of this.looseIn(fan)) loose.push(fan + rest);
     }
-    if (loose.length === 0) return { packed: 0, packs: 0 };
+    if (loose.length === 0) return { packed: 0, packs: this.mergePacks() };
     makeDir(packDir);
     const done: string[] = [];
     let batch: PackInput[] = [];
@@ -148,7 +221,37 @@ export class FsHistoryBackend implements HistoryBackend {
     for (const fan of new Set(done.map((o) => o.slice(0, 2)))) {
       try { fs.rmdirSync(join(objectsDir, fan)); } catch (err) { if (!isErrno(err, 'ENOTEMPTY') && !isErrno(err, 'ENOENT')) throw err; }
     }
-    return { packed: done.length, packs };
+    return { packed: done.length, packs: packs + this.mergePacks() };
+  }
+
+  /**
+   * Keeps the number of packs small (each read looks in every pack's index): past
+   * MAX_HISTORY_PACKS, the smallest packs, together under PACK_LIMIT, are rewritten as
+   * one. The merged pack is durable and visible before the old ones are removed (index
+   * first), so a kill leaves each object in one pack or two. A pack this cannot take
+   * whole (damage, deltas) is left as it is. Returns the packs written.
+   */
+  private mergePacks(): number {
+    const packDir = join(this.gitdir, 'objects', 'pack');
+    const all = this.packs.list();
+    if (all.length <= MAX_HISTORY_PACKS) return 0;
+    const chosen: string[] = [];
+    let objects: PackInput[] = [];
+    let bytes = 0;
+    for (const p of all.sort((a, b) => a.size - b.size)) {
+      if (chosen.length >= 2 && bytes + p.size > PACK_LIMIT) break;
+      const inside = this.packs.objectsOf(p.name);
+      if (inside === null) continue;
+      chosen.push(p.name);
+      objects = objects.concat(inside);
+      bytes += p.size;
+    }
+    if (chosen.length < 2) return 0;
+    const seen = new Set<string>();
+    const merged = writePack(packDir, this.tmpRoot, objects.filter((o) => !seen.has(o.oid) && seen.add(o.oid)));
+    fsyncPath(packDir);
+    for (const name of chosen) if (name !== merged) removePack(packDir, name);
+    return 1;
   }
 
   checkPacks(): string[] { return this.packs.check(); }

@@ -28,7 +28,7 @@ export function encodeObject(type: GitObjectType, body: Buffer): { oid: string; 
  * buffer, so the read cache (50,000 entries) held 330 MB in an fsck of 10,000 builds, and
  * gc's packing of 20,000 loose objects 400 MB.
  */
-function compact(body: Buffer): Buffer { return body.buffer.byteLength > 2 * body.length + 1024 ? Buffer.from(body) : body; }
+export function compact(body: Buffer): Buffer { return body.buffer.byteLength > 2 * body.length + 1024 ? Buffer.from(body) : body; }
 
 export function decodeObject(oid: string, raw: Buffer): GitObject {
   if (createHash('sha1').update(raw).digest('hex') !== oid) throw historyDamage(oid, 'does not hash to its id (damaged)');

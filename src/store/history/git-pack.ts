@@ -12,12 +12,13 @@
  * the caller asks isomorphic-git.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { BazaarError, isErrno } from '../../errors.js';
 import { createFile, removeFile, renameFile } from '../../fs/index.js';
 import { tmpPath } from '../layout.js';
+import { compact } from './git-object.js';
 
 export type PackedType = 'commit' | 'tree' | 'blob' | 'tag';
 const TYPE_CODE: Record<PackedType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
@@ -110,12 +111,18 @@ class PackIndex {
     this.sorted = Array.from({ length: this.count }, (_, i) => this.offsetAt(i)).sort((a, b) => a - b);
   }
 
-  static load(dir: string, name: string): PackIndex {
-    const idx = readFileSync(join(dir, `${name}.idx`));
+  /** The pack's index, checked; null when a merge removed the pack since it was listed. */
+  static load(dir: string, name: string): PackIndex | null {
+    let idx: Buffer;
+    try { idx = readFileSync(join(dir, `${name}.idx`)); } catch (err) {
+      if (isErrno(err, 'ENOENT')) return null;
+      throw err;
+    }
     const packPath = join(dir, `${name}.pack`);
     let packSize: number;
     try { packSize = statSync(packPath).size; } catch (err) {
-      if (isErrno(err, 'ENOENT')) throw packDamage(name, 'has an index but no .pack');
+      // a merge removes the index first, then the pack: with the index gone too, the pack was merged away
+      if (isErrno(err, 'ENOENT')) { if (!existsSync(join(dir, `${name}.idx`))) return null; throw packDamage(name, 'has an index but no .pack'); }
       throw err;
     }
     if (idx.length < 8 + 1024 + 40 || !idx.subarray(0, 4).equals(IDX_MAGIC) || idx.readUInt32BE(4) !== 2) throw packDamage(name, 'has an index that is not a git v2 pack index');
@@ -163,6 +170,16 @@ class PackIndex {
   }
 }
 
+/**
+ * Removes a pack a merge replaced: its index first (git and this reader see a pack only
+ * through it), then the pack. A reader that still holds the index finds the pack gone and
+ * looks again.
+ */
+export function removePack(packDir: string, name: string): void {
+  removeFile(join(packDir, `${name}.idx`));
+  removeFile(join(packDir, `${name}.pack`));
+}
+
 /** The packs of one repository, their indexes loaded when the pack directory changes. */
 export class GitPacks {
   private packs: PackIndex[] = [];
@@ -182,7 +199,7 @@ export class GitPacks {
       throw err;
     }
     if (stamp === this.seen) return;
-    this.packs = this.indexNames().map((n) => PackIndex.load(this.dir, n));
+    this.packs = this.indexNames().flatMap((n) => PackIndex.load(this.dir, n) ?? []);
     this.seen = stamp;
   }
 
@@ -206,10 +223,53 @@ export class GitPacks {
       this.refresh();
       for (const p of this.packs) {
         const offset = p.find(key);
-        if (offset >= 0) return readEntry(p, offset, oid);
+        if (offset < 0) continue;
+        try { return readEntry(p, offset, oid); } catch (err) {
+          // merged away since the index was read: look again (the object is in the merged pack)
+          if (isErrno(err, 'ENOENT') && !again) break;
+          throw err;
+        }
       }
     }
     return undefined;
+  }
+
+  /** The packs there are, with their sizes (the merge picks the small ones). */
+  list(): Array<{ name: string; size: number }> {
+    let names: string[];
+    try { names = this.indexNames(); } catch (err) {
+      if (isErrno(err, 'ENOENT')) return [];
+      throw err;
+    }
+    return names.flatMap((name) => {
+      try { return [{ name, size: statSync(join(this.dir, `${name}.pack`)).size }]; } catch (err) {
+        if (isErrno(err, 'ENOENT')) return [];
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Every object of pack `name`, verified; null when the pack cannot be taken whole
+   * (damaged, gone, or holding deltas from a `git gc` run by hand): a merge leaves it be.
+   */
+  objectsOf(name: string): PackInput[] | null {
+    try {
+      const p = PackIndex.load(this.dir, name);
+      if (p === null) return null;
+      const pack = readFileSync(p.packPath);
+      if (pack.length !== p.packSize) return null;
+      const out: PackInput[] = [];
+      for (const oid of p.oids()) {
+        const o = readEntry(p, p.find(Buffer.from(oid, 'hex')), oid, pack);
+        if (o === null) return null;
+        out.push({ oid, ...o });
+      }
+      return out;
+    } catch (err) {
+      if (err instanceof BazaarError || isErrno(err, 'ENOENT')) return null;
+      throw err;
+    }
   }
 
   /**
@@ -226,6 +286,7 @@ export class GitPacks {
     for (const name of names) {
       try {
         const p = PackIndex.load(this.dir, name);
+        if (p === null) continue; // merged away meanwhile
         const pack = readFileSync(p.packPath);
         const sum = pack.subarray(pack.length - 20);
         if (!createHash('sha1').update(pack.subarray(0, pack.length - 20)).digest().equals(sum) || !p.packSum().equals(sum)) throw packDamage(name, 'does not match its checksum (damaged)');
@@ -272,5 +333,6 @@ function readEntry(p: PackIndex, offset: number, oid: string, pack?: Buffer): { 
   if (body.length !== size) throw packDamage(p.name, `holds ${oid} with ${body.length} bytes, its header says ${size} (damaged)`);
   const sum = createHash('sha1').update(`${type} ${size}\u0000`).update(body).digest('hex');
   if (sum !== oid) throw packDamage(p.name, `holds an object that does not hash to ${oid} (damaged)`);
-  return { type, body };
+  // compacted: a small body must not keep zlib's 16 KiB output slab alive in a cache
+  return { type, body: compact(body) };
 }

@@ -186,6 +186,9 @@ export class GitRepo {
   /** Packs loose objects (gc; files only). */
   packLoose(): { packed: number; packs: number } { return this.backend.packLoose?.() ?? { packed: 0, packs: 0 }; }
 
+  /** Packs loose objects once there are many (after a commit; files only). */
+  packLooseIfMany(): { packed: number; packs: number } { return this.backend.packLoose?.({ onlyIfMany: true }) ?? { packed: 0, packs: 0 }; }
+
   /** Problems of the history's packs, one line each (fsck verifies them whole). */
   checkPacks(): string[] { return this.backend.checkPacks?.() ?? []; }
 

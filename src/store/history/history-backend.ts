@@ -52,8 +52,8 @@ export interface HistoryBackend {
    * when it held something else and nothing moved.
    */
   setRefs(updates: ReadonlyArray<readonly [name: string, oid: string | null]>, guard?: RefGuard): Promise<boolean>;
-  /** Packs loose objects (gc), where the backend has such a thing. */
-  packLoose?(): { packed: number; packs: number };
+  /** Packs loose objects (gc; a commit with `onlyIfMany`: only once there are many), where the backend has such a thing. */
+  packLoose?(options?: { onlyIfMany?: boolean }): { packed: number; packs: number };
   /** Problems of stored packs, one line each (fsck), where the backend has packs. */
   checkPacks?(): string[];
   /** Releases connections (a program's end). */

@@ -1,0 +1,96 @@
+/**
+ * Packed derived data (src/store/caches/derived-packs.ts): bodies are stored deflated, so
+ * rpm-md fragments cost a fraction of their text on disk; every body reads back as
+ * written, a damaged stored byte is a miss (never another body) that check() reports, and
+ * a pack of the first format (bodies as they are) is still read and rewritten deflated by
+ * the next merge.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DerivedPacks, MAX_PACKS } from '../../src/store/caches/derived-packs.js';
+import type { PackEntry } from '../../src/store/caches/derived-packs.js';
+import { derivedPacksDir } from '../../src/store/caches/paths.js';
+import type { ObjectId } from '../../src/store/layout.js';
+import { freshStore } from '../helpers/cli.js';
+
+const t = suite('derived packs');
+const sha = (b: Buffer | string): Buffer => createHash('sha256').update(b).digest();
+const idOf = (i: number): ObjectId => `sha256:${sha(`object ${i}`).toString('hex')}`;
+
+/** XML-like text, as rpm-md fragments are. */
+function entry(i: number): PackEntry {
+  const body = Buffer.from(Array.from({ length: 40 }, (_, k) => `  <rpm:entry name="lib${i}-part${k}.so()(64bit)" flags="GE" ver="1.${k}"/>\n`).join(''));
+  return { id: idOf(i), label: JSON.stringify({ n: i }), body };
+}
+
+const packFiles = (root: string, kind: string): string[] => readdirSync(derivedPacksDir(root, kind)).filter((n) => n.endsWith('.pack'));
+
+t('bodies are stored deflated: the pack is a fraction of the text; each reads back; a flipped stored byte is a miss check() names', () => {
+  const root = freshStore('dpack');
+  const packs = DerivedPacks.of(root, 'test-kind');
+  const entries = Array.from({ length: 50 }, (_, i) => entry(i));
+  assert.ok(packs.write(entries));
+  const [name] = packFiles(root, 'test-kind');
+  const text = entries.reduce((n, e) => n + e.body.length, 0);
+  const size = statSync(join(derivedPacksDir(root, 'test-kind'), name)).size;
+  assert.ok(size < text / 3, `pack ${size} bytes for ${text} bytes of bodies`);
+  for (const e of entries) {
+    assert.ok(packs.read(e.id)?.equals(e.body), `body of ${e.id}`);
+    assert.is(packs.label(e.id), e.label);
+  }
+  assert.is(packs.read(idOf(999)), null);
+  // the first entry's stored bytes start the pack
+  const path = join(derivedPacksDir(root, 'test-kind'), name);
+  const bytes = readFileSync(path);
+  bytes[5] ^= 0x10;
+  writeFileSync(path, bytes);
+  const fresh = DerivedPacks.of(`${root}/`, 'test-kind'); // another instance: reads the file anew
+  fresh.refresh();
+  const misses = entries.filter((e) => fresh.read(e.id) === null);
+  assert.is(misses.length, 1, 'exactly the damaged entry is a miss');
+  for (const e of entries) { const b = fresh.read(e.id); if (b !== null) assert.ok(b.equals(e.body)); }
+  const report = fresh.check();
+  assert.is(report.entries, 50);
+  assert.equal(report.damaged, [`test-kind/${name}: entry of ${misses[0].id}`]);
+});
+
+/** A pack of the first format, BZDPACK1: bodies as they are. */
+function plainPack(entries: PackEntry[]): Buffer {
+  const rows: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const label = Buffer.from(e.label);
+    const r = Buffer.alloc(76 + label.length);
+    Buffer.from(e.id.slice(7), 'hex').copy(r, 0);
+    r.writeUIntBE(offset, 32, 6); r.writeUInt32BE(e.body.length, 38); sha(e.body).copy(r, 42); r.writeUInt16BE(label.length, 74); label.copy(r, 76);
+    rows.push(r);
+    offset += e.body.length;
+  }
+  const index = Buffer.concat(rows);
+  const footer = Buffer.alloc(48);
+  footer.write('BZDPACK1', 0, 'latin1'); footer.writeUInt32BE(entries.length, 8); footer.writeUInt32BE(index.length, 12); sha(index).copy(footer, 16);
+  return Buffer.concat([...entries.map((e) => e.body), index, footer]);
+}
+
+t('a pack of the first format (bodies as they are) is read, and the merge past MAX_PACKS rewrites it deflated', () => {
+  const root = freshStore('dpack-v1');
+  const dir = derivedPacksDir(root, 'old-kind');
+  mkdirSync(dir, { recursive: true });
+  const old = Array.from({ length: 20 }, (_, i) => entry(i));
+  writeFileSync(join(dir, '0000000000-1-old.pack'), plainPack(old));
+  const packs = DerivedPacks.of(root, 'old-kind');
+  packs.refresh();
+  for (const e of old) assert.ok(packs.read(e.id)?.equals(e.body));
+  assert.equal(packs.check().damaged, []);
+  for (let k = 0; k < MAX_PACKS; k++) assert.ok(packs.write([entry(100 + k)]));
+  const names = packFiles(root, 'old-kind');
+  assert.ok(names.length <= MAX_PACKS, `${names.length} packs`);
+  assert.not.ok(names.includes('0000000000-1-old.pack'), 'the old pack was merged away');
+  for (const n of names) assert.is(readFileSync(join(dir, n)).subarray(-48, -40).toString('latin1'), 'BZDPACK2');
+  for (const e of [...old, ...Array.from({ length: MAX_PACKS }, (_, k) => entry(100 + k))]) assert.ok(packs.read(e.id)?.equals(e.body), `body of ${e.id} after the merge`);
+});
+
+t.run();
