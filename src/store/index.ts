@@ -3,7 +3,7 @@ export type { BranchView } from './branch-view.js';
 export { checkPackageRef, findBuild } from './builds.js';
 export type { BuildScope } from './builds.js';
 export { canonicalJson } from './canonical-json.js';
-export { channelLog, diffChannel, listChannels, resolveChannelRev, restoreChannel } from './channel-history.js';
+export { channelCommitTime, channelLog, diffChannel, listChannels, resolveChannelRev, restoreChannel } from './channel-history.js';
 export type { ChannelDiff, ChannelLogEntry, ChannelSummary } from './channel-history.js';
 export { addToChannel, channelBuilds, channelNames, channelSettings, createChannel, deleteChannel, orderOf, publishBuildKeys, publishChannel, readChannel, removeFromChannel, renameChannel, setChannelSignatureRule } from './channels.js';
 export type { ChannelBuild, ChannelChange, ChannelSettings, ChannelState } from './channels.js';

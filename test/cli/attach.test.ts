@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CLI, freshStore, tempDir } from '../helpers/cli.js';
+import { runDocBlocks } from '../helpers/doc-blocks.js';
 import { dnfInstall, installedNames } from '../helpers/dnf-root.js';
 import { cephGateway, postgres, testWithEngine } from '../helpers/engines.js';
 import { sampleRpms } from '../helpers/rpm-files.js';
@@ -140,6 +141,17 @@ testWithEngine(t, 'a bad URL, missing credentials and an engine down: one line, 
   const noKeys = run(['ls', '--store', dir], { ...e.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' });
   assert.is(noKeys.status, 2, noKeys.stderr);
   assert.is(noKeys.stderr.trim().split('\n').length, 1, noKeys.stderr);
+});
+
+testWithEngine(t, 'docs/engines.md\'s example runs: two hosts of one store, ls from the second, fsck after its caches are deleted', ['postgres', 'ceph'], async () => {
+  const [s3, pg] = [await cephGateway(), await postgres()];
+  const r = runDocBlocks('docs/engines.md', {
+    S3_ENDPOINT: s3.endpoint, PGHOST: pg.host, PGPORT: String(pg.port), AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+  });
+  assert.is(r.blocks, 1);
+  assert.is(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /^bash-5\.2\.26-alt[12]\.x86_64/m, 'the second host lists what the first added');
+  assert.not.ok(`${r.stdout}${r.stderr}`.includes(s3.secretAccessKey), 'no secret in the output');
 });
 
 /** The bundle's chunk files a command opens (strace), to tell which modules it loaded. */
