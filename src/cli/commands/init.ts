@@ -15,8 +15,8 @@ function dirOf(input: CommandInput): string {
   return dir;
 }
 
-/** The engines named by the flags, or none (a local store); --objects and --state go together. */
-function enginesOf(options: CommandInput['options']): EngineSpec | undefined {
+/** The engines named by ENGINE_OPTIONS' flags, or none (a local store); --objects and --state go together. */
+export function enginesOf(options: CommandInput['options']): EngineSpec | undefined {
   const str = (name: string): string | undefined => options[name] as string | undefined;
   const [objects, state] = [str('objects'), str('state')];
   if (objects === undefined && state === undefined) {
@@ -32,6 +32,15 @@ function enginesOf(options: CommandInput['options']): EngineSpec | undefined {
     ...(str('schema') === undefined ? {} : { schema: str('schema') }),
   } as EngineSpec;
 }
+
+/** The flags that name an attached store's engines (init; any command that takes them reads them with enginesOf). */
+export const ENGINE_OPTIONS = {
+  objects: { type: 'string', describe: 'attached: the objects\' bucket, s3://BUCKET or s3://BUCKET/PREFIX' },
+  's3-endpoint': { type: 'string', describe: 'attached: the S3 endpoint URL (default: AWS)' },
+  's3-region': { type: 'string', describe: 'attached: the S3 region (default: $AWS_REGION, else us-east-1)' },
+  state: { type: 'string', describe: 'attached: the PostgreSQL URL of the state and history' },
+  schema: { type: 'string', describe: 'attached: the PostgreSQL schema of this store (default bazaar)' },
+} as const;
 
 export const init: Command = {
   name: 'init',
@@ -55,13 +64,7 @@ Examples:
   AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... bazaar init /srv/bazaar \\
     --objects s3://bazaar/sisyphus --s3-endpoint http://rgw.example.org:7480 \\
     --state postgresql://bazaar@db.example.org:5432/bazaar --schema sisyphus`,
-  options: {
-    objects: { type: 'string', describe: 'attached: the objects\' bucket, s3://BUCKET or s3://BUCKET/PREFIX' },
-    's3-endpoint': { type: 'string', describe: 'attached: the S3 endpoint URL (default: AWS)' },
-    's3-region': { type: 'string', describe: 'attached: the S3 region (default: $AWS_REGION, else us-east-1)' },
-    state: { type: 'string', describe: 'attached: the PostgreSQL URL of the state and history' },
-    schema: { type: 'string', describe: 'attached: the PostgreSQL schema of this store (default bazaar)' },
-  },
+  options: ENGINE_OPTIONS,
   async run(input) {
     expectArgs(input.positionals, 0, 1, USAGE);
     const dir = dirOf(input);
