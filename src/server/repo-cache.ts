@@ -24,7 +24,7 @@ import { basename, join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
 import { createrepoOrder, formatPackage, writeRepository } from '../rpmmd/index.js';
 import type { FormattedPackage } from '../rpmmd/index.js';
-import { CACHE_TMP_PREFIX, channelBranch, channelSettings, channelUpstream, checkSealedDir, pruneRpmmd, rpmmdCacheDir, rpmmdGenerationDir, sealDir } from '../store/index.js';
+import { CACHE_TMP_PREFIX, channelBranch, channelCommitTime, channelSettings, channelUpstream, checkSealedDir, pruneRpmmd, rpmmdCacheDir, rpmmdGenerationDir, sealDir } from '../store/index.js';
 import type { ObjectId, Snapshot, Store, UpstreamPackages } from '../store/index.js';
 import { decodeFragments, fragmentEntry, fragmentPacks, parseLabel, prepareFragments, repoPackageOf } from './rpmmd-fragments.js';
 import type { FragmentEntry, FragmentLabel } from './rpmmd-fragments.js';
@@ -105,10 +105,11 @@ export class RepoCache {
     if (known && known.dir === dir) { known.head = at; return known; }
     const found = await this.checked(channel, commit, signedBy, dir, at, upstream);
     if (found) return this.remember(found);
+    const time = upstream ? 0 : await channelCommitTime(view, at);
     const building = `${channel}\0${basename(dir)}`;
     let pending = this.building.get(building);
     if (!pending) {
-      pending = (upstream ? this.copyUpstream(channel, commit, at, upstream, key, dir) : this.generate(channel, commit, key, dir)).finally(() => this.building.delete(building));
+      pending = (upstream ? this.copyUpstream(channel, commit, at, upstream, key, dir) : this.generate(channel, commit, time, key, dir)).finally(() => this.building.delete(building));
       this.building.set(building, pending);
     }
     return this.remember(await pending);
@@ -147,7 +148,13 @@ export class RepoCache {
     try { pruneRpmmd(this.store.dir, channel, keep); } catch { /* derived: what is left is pruned by the next gc */ }
   }
 
-  private async generate(channel: string, commit: string, key: ActiveSigningKey | null, dir: string): Promise<RepoGeneration> {
+  /**
+   * `time`: the channel commit's, for every `<timestamp>` and document mtime (createrepo_c's
+   * --set-timestamp-to-revision), so that every server of an attached store (docs/engines.md)
+   * writes the same repomd.xml: one that a client reads from one server and its signature
+   * from another still verify together.
+   */
+  private async generate(channel: string, commit: string, time: number, key: ActiveSigningKey | null, dir: string): Promise<RepoGeneration> {
     const started = Date.now();
     const index = await this.store.indexOf(commit);
     // Each build's fragments come from its pack entry (rpmmd-fragments.ts): no record or
@@ -188,7 +195,7 @@ export class RepoCache {
     const tmp = join(parent, `${CACHE_TMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
       // The channel's commit time would do as revision too; the commit itself says which state it is.
-      const result = await writeRepository(inputs(), tmp, { revision: commit, count: written });
+      const result = await writeRepository(inputs(), tmp, { revision: commit, count: written, timestamp: time });
       if (key) await signRepomd(result.repodata, key);
       await writeFile(join(tmp, 'packages.json'), JSON.stringify(Object.fromEntries(packages)), { flag: 'wx' });
       await publishGeneration(tmp, dir);

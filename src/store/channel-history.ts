@@ -37,6 +37,11 @@ export async function listChannels(store: Store, view: BranchView): Promise<Chan
   return out;
 }
 
+/** A channel commit's time, in seconds since the epoch (the same on every host of a store). */
+export async function channelCommitTime(view: BranchView, commit: string): Promise<number> {
+  return (await repoOf(view).readCommit(commit)).timestamp;
+}
+
 /** Builds added, removed and kept under a new record between two trees. */
 async function compare(view: BranchView, before: string | null, after: string | null): Promise<{ added: string[]; removed: string[]; changed: string[] }> {
   const added: string[] = [];

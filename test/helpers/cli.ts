@@ -4,6 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { attachedStoreFlags } from './engines.js';
 import { projectRoot } from './tools.js';
 
 /** The executables as installed: the bundles `npm run build` writes (scripts/bundle.mjs). */
@@ -31,10 +32,14 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `bazaar-${prefix}-`));
 }
 
-/** A fresh, initialised store directory. */
+/**
+ * A fresh, initialised store directory; with BAZAAR_TEST_STORE=attached, a store attached
+ * to the test file's PostgreSQL and Ceph (engines.ts), so that the tests that take their
+ * stores from here run on the engines too (scripts/run-tests.mjs runs a few so).
+ */
 export function freshStore(prefix = 'store'): string {
   const dir = join(tempDir(prefix), 'store');
-  const r = bazaar(['init', '--store', dir]);
+  const r = bazaar(['init', '--store', dir, ...(process.env.BAZAAR_TEST_STORE === 'attached' ? attachedStoreFlags() : [])]);
   if (r.status !== 0) throw new Error(`bazaar init failed: ${r.stderr}`);
   return dir;
 }

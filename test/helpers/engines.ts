@@ -158,3 +158,41 @@ export async function engineBackends(name: string, bucket = 'bazaar-tests'): Pro
   await objectBackend.ensureBucket();
   return { objectBackend, stateBackend: new PgStateBackend({ url: pg.url, schema: name }), historyBackend: new PgHistoryBackend({ url: pg.url, schema: name }) };
 }
+
+/** Runs the engine's script and waits (for a caller that cannot: freshStore); its KEY=value lines. */
+function runSync(engine: EngineName, dir: string): Record<string, string> {
+  const r = spawnSync(script(engine), ['start', dir], { timeout: 180_000, encoding: 'utf8', env: { ...process.env, ENGINE_OWNER_PID: String(process.pid) } });
+  if (r.status !== 0) throw new Error(`${engine} start failed: ${(r.stderr || r.error?.message || '').trim()}`);
+  return Object.fromEntries(r.stdout.split('\n').flatMap((line) => {
+    const eq = line.indexOf('=');
+    return eq > 0 && /^[A-Z_0-9]+$/.test(line.slice(0, eq)) ? [[line.slice(0, eq), line.slice(eq + 1)]] : [];
+  }));
+}
+
+let attachedFlags: string[] | null = null;
+let attachedStores = 0;
+
+/**
+ * `bazaar init`'s flags for a new attached store of this test file (docs/engines.md): the
+ * file's PostgreSQL and Ceph, started here on first use and waited for (freshStore is
+ * synchronous), each store under a key prefix and a schema of its own. The S3 keys go
+ * into this process's environment, which the CLI's children inherit, as a user's shell
+ * would hold them. For BAZAAR_TEST_STORE=attached (scripts/run-tests.mjs).
+ */
+export function attachedStoreFlags(): string[] {
+  if (attachedFlags === null) {
+    const missing = missingNeeds([...NEEDS.postgres, ...NEEDS.ceph]);
+    if (missing.length) throw new Error(`BAZAAR_TEST_STORE=attached needs PostgreSQL and Ceph: ${missing.join(', ')} missing`);
+    const base = tempDir('engine');
+    const [pgDir, cephDir] = [join(base, 'postgres'), join(base, 'ceph')];
+    started('postgres', pgDir);
+    started('ceph', cephDir);
+    const pgFacts = runSync('postgres', pgDir);
+    const s3 = runSync('ceph', cephDir);
+    process.env.AWS_ACCESS_KEY_ID = s3.AWS_ACCESS_KEY_ID;
+    process.env.AWS_SECRET_ACCESS_KEY = s3.AWS_SECRET_ACCESS_KEY;
+    attachedFlags = ['--s3-endpoint', s3.S3_ENDPOINT, '--state', pgFacts.DATABASE_URL];
+  }
+  const n = `t${process.pid}_${attachedStores++}`;
+  return ['--objects', `s3://bazaar-test/${n}`, ...attachedFlags, '--schema', n];
+}
