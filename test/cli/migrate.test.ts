@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bazaar, bazaarAsync, freshStore, tempDir } from '../helpers/cli.js';
+import { attachedStoreFlags, testWithEngine } from '../helpers/engines.js';
 import { binaryRpms, cli, sampleStore } from '../helpers/server.js';
 import { flipStoredBit } from '../helpers/stored-objects.js';
 
@@ -27,6 +28,11 @@ cli(['import-tree', tree, '--name', 'big'], src);
 
 const listings = (dir: string): { ls: unknown; images: unknown } => ({ ls: JSON.parse(cli(['ls', '--json'], dir)), images: JSON.parse(cli(['image', 'ls', '--json'], dir)) });
 const expected = listings(src);
+/** The same, each command in its own process: one that has the S3 keys attachedStoreFlags() put into this process's environment (the in-process CLI's worker was started before). */
+const spawnedListings = (dir: string): { ls: unknown; images: unknown } => {
+  const json = (args: string[]): unknown => { const r = bazaar([...args, '--json', '--store', dir]); assert.is(r.status, 0, r.stderr); return JSON.parse(r.stdout); };
+  return { ls: json(['ls']), images: json(['image', 'ls']) };
+};
 const newDir = (label: string): string => join(tempDir(label), 'store');
 
 /** One line of error on stderr, and nothing that looks like a stack. */
@@ -58,6 +64,21 @@ t('into a new directory and back into a store made by bazaar init: the same ls a
   assert.is(summary.fsck.source.ok && summary.fsck.destination.ok, true);
   assert.is(summary.fsck.destination.objects, summary.objects.copied);
   assert.equal(listings(back), expected);
+});
+
+testWithEngine(t, 'onto S3 and PostgreSQL with bazaar init\'s flags and back: the same ls and image ls, fsck clean on every side', ['postgres', 'ceph'], () => {
+  const attached = newDir('cli-migrate-attached');
+  const up = bazaar(['migrate', src, '--to', attached, ...attachedStoreFlags()]);
+  assert.is(up.status, 0, up.stderr);
+  assert.not.match(up.stdout, 'problem');
+  assert.ok(!existsSync(join(attached, 'objects')) || readdirSync(join(attached, 'objects')).length === 0, 'the objects went to S3, not into the directory');
+  assert.equal(spawnedListings(attached), expected);
+  const back = newDir('cli-migrate-from-attached');
+  const down = bazaar(['migrate', attached, '--to', back]);
+  assert.is(down.status, 0, down.stderr);
+  assert.equal(listings(back), expected);
+  assert.is(bazaar(['fsck', '--store', back]).status, 0);
+  assert.is(bazaar(['fsck', '--store', attached]).status, 0);
 });
 
 t('kill -9 at any moment, then a second run: the copy is finished and the same', async () => {

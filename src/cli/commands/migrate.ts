@@ -2,17 +2,19 @@ import { BazaarError } from '../../errors.js';
 import { Store, migrateStore } from '../../store/index.js';
 import type { FsckReport, MigrateProgress, MigrateReport } from '../../store/index.js';
 import { expectArgs } from '../command.js';
-import type { Command, Progress } from '../command.js';
+import type { Command, CommandInput, Progress } from '../command.js';
+import { ENGINE_OPTIONS, enginesOf } from './init.js';
 
-const USAGE = 'bazaar migrate SRC --to DEST';
+const USAGE = 'bazaar migrate SRC --to DEST [--objects s3://BUCKET[/PREFIX] --s3-endpoint URL --state postgresql://...]';
 
 /**
  * The store to copy into: a store directory made by `bazaar init` and never written, or
- * a directory that does not exist yet (made here, as a local store). One place, so that
- * the engine flags `bazaar init` takes (--objects, --s3-endpoint, --state) join here.
+ * a directory that does not exist yet, made here as `bazaar init` would with the same
+ * flags (a local store without them, an attached one with --objects and --state).
  */
-function openDestination(dest: string, notice: (line: string) => void): Promise<Store> {
-  return Store.init(dest, { onNotice: notice });
+function openDestination(dest: string, input: CommandInput): Promise<Store> {
+  const engines = enginesOf(input.options);
+  return Store.init(dest, { onNotice: input.notice, ...(engines ? { engines } : {}) });
 }
 
 /** One progress bar per phase. */
@@ -57,17 +59,28 @@ is DEST = SRC. SRC is only read. A damaged object in SRC stops the copy, naming 
 before DEST has a state: DEST then lists nothing, and a later run goes on where it
 stopped (objects already copied are not copied again).
 
+With the engine flags of 'bazaar init' (--objects, --s3-endpoint, --state, --schema),
+a new DEST is made attached to S3 and PostgreSQL (docs/engines.md); SRC may be an
+attached store too, so a store goes onto the engines and back.
+
 Example:
-  bazaar migrate /srv/bazaar --to /srv/bazaar-copy && bazaar ls --store /srv/bazaar-copy`,
+  bazaar migrate /srv/bazaar --to /srv/bazaar-copy && bazaar ls --store /srv/bazaar-copy
+Example, onto the engines (the S3 keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY):
+  bazaar migrate /srv/bazaar --to /srv/bazaar-s3 --objects s3://bazaar \\
+    --s3-endpoint http://127.0.0.1:7480 --state postgresql://bazaar@db/bazaar`,
   options: {
     to: { type: 'string', describe: 'the store to copy into (new, or made by bazaar init and empty)' },
+    ...ENGINE_OPTIONS,
   },
-  async run({ positionals, options, progress, notice }) {
+  async run(input) {
+    const { positionals, options, progress, notice } = input;
     expectArgs(positionals, 1, 1, USAGE);
     const dest = options.to as string | undefined;
     if (dest === undefined) throw new BazaarError('ERR_USAGE', `migrate needs --to DEST: ${USAGE}`);
     const from = await Store.open(positionals[0], { onNotice: notice });
-    const to = await openDestination(dest, notice);
+    input.opened?.(from);
+    const to = await openDestination(dest, input);
+    input.opened?.(to);
     const report = await migrateStore(from, to, { onProgress: phases(progress) });
     progress.done();
     return { exitCode: report.ok ? 0 : 1, json: report, text: text(report) };
