@@ -21,8 +21,10 @@ export interface CommandInput {
   stdin: NodeJS.ReadableStream;
   /** Where raw output goes (`bazaar cat`); absent in-process. */
   stdout?: NodeJS.WritableStream;
-  /** Opens the store at `storeDir`, its notices going to stderr. */
+  /** Opens the store at `storeDir`, its notices going to stderr; closed when the command ends. */
   openStore(): Promise<Store>;
+  /** Hands a store the command made itself (init) to the dispatcher, which closes it when the command ends. */
+  opened?(store: Store): void;
   /** Prints one notice line to stderr (`bazaar CMD: ...`). */
   notice(line: string): void;
   /**

@@ -147,6 +147,9 @@ export async function main(argv: string[], io: MainStreams = process): Promise<n
   }
   const storeDir = (options.store as string | undefined) ?? (process.env.BAZAAR_STORE || './bazaar-store');
   const notice = (line: string): void => { stderr.write(`bazaar ${cmd.name}: ${line}\n`); };
+  // every store a command opens is closed when it ends, so that an attached store's
+  // connections do not keep the process (`bazaar serve` returns once it has stopped)
+  const opened: Store[] = [];
   try {
     const out = await cmd.run({
       positionals: parsed.positionals,
@@ -157,7 +160,12 @@ export async function main(argv: string[], io: MainStreams = process): Promise<n
       stdin: io.stdin,
       stdout,
       emit: (chunk) => { stdout.write(chunk); },
-      openStore: async (): Promise<Store> => (await import('../store/index.js')).Store.open(storeDir, { onNotice: notice }),
+      openStore: async (): Promise<Store> => {
+        const store = await (await import('../store/index.js')).Store.open(storeDir, { onNotice: notice });
+        opened.push(store);
+        return store;
+      },
+      opened: (store) => { opened.push(store); },
       notice,
     });
     print(out, json, stdout);
@@ -173,5 +181,7 @@ export async function main(argv: string[], io: MainStreams = process): Promise<n
       return isInputError(err) ? 2 : 1;
     }
     throw err;
+  } finally {
+    await Promise.allSettled(opened.map((s) => s.close()));
   }
 }

@@ -60,8 +60,9 @@ function bazaarOptions(argv: string[]): { rest: string[]; store: string; image: 
 }
 
 /** An image's packages, and its stored files for -V and file queries (never the host's). */
-async function imageQueryDb(storeDir: string, name: string): Promise<InstalledDb> {
+async function imageQueryDb(storeDir: string, name: string, opened: Store[]): Promise<InstalledDb> {
   const store = await Store.open(storeDir);
+  opened.push(store);
   const { db, trees } = await store.read(async (view) => {
     const loaded = await loadImage(store, await imageId(view, name));
     return { db: loaded.db, trees: loaded.trees };
@@ -70,7 +71,7 @@ async function imageQueryDb(storeDir: string, name: string): Promise<InstalledDb
   return { packages: () => packages, root: '/', openFiles: () => ImageTree.open(store, trees) };
 }
 
-async function change(io: MainStreams, mode: 'install' | 'upgrade' | 'freshen' | 'erase', argv: string[], storeDir: string, image: string | null): Promise<number> {
+async function change(io: MainStreams, mode: 'install' | 'upgrade' | 'freshen' | 'erase', argv: string[], storeDir: string, image: string | null, opened: Store[]): Promise<number> {
   if (image === null) {
     io.stderr.write("bazaar-rpm: installing and erasing change an image in the store: give --image NAME (a checked-out directory is a copy)\n");
     return 1;
@@ -81,6 +82,7 @@ async function change(io: MainStreams, mode: 'install' | 'upgrade' | 'freshen' |
   if (unsupported.length) { io.stderr.write(`bazaar-rpm: ${unsupported.join(' ')}: not supported when changing an image (the resolver and the image's policies decide)\n`); return 1; }
   if (args.length === 0) { io.stderr.write(`bazaar-rpm: no packages given for ${mode === 'erase' ? 'erase' : 'install'}\n`); return 1; }
   const store = await Store.open(storeDir);
+  opened.push(store);
   const db = installOrder((await store.read(async (view) => loadImage(store, await imageId(view, image)))).db);
   const installed = db.map((p, i) => installedHeader(snippetPackage(p.snippet, p.header, 0), i + 1, { verbose: false }));
   const tscolor = transactionColor(db.map((p) => p.snippet.arch));
@@ -116,17 +118,17 @@ async function change(io: MainStreams, mode: 'install' | 'upgrade' | 'freshen' |
   return 0;
 }
 
-async function run(argv: string[], io: MainStreams): Promise<number> {
+async function run(argv: string[], io: MainStreams, opened: Store[]): Promise<number> {
   const { rest, store, image } = bazaarOptions(argv);
   const mode = modeOf(rest);
-  if (mode !== null) return change(io, mode, rest, store, image);
+  if (mode !== null) return change(io, mode, rest, store, image, opened);
   const out = {
     stdout: (c: string | Uint8Array): void => { io.stdout.write(c); },
     stderr: (s: string): void => { io.stderr.write(s); },
   };
   const db = image === null ? (root: string) => rootDb(root) : async (root: string) => {
     if (root.replace(/\/+$/, '') !== '') throw new BazaarError('ERR_USAGE', `--root ${root} and --image ${image} name two systems: give one (--root reads a checked-out image, --image one in the store)`);
-    return imageQueryDb(store, image);
+    return imageQueryDb(store, image, opened);
   };
   return runRpmQuery(rest, db, out, { progName: 'rpm', bazaarVersion: version() });
 }
@@ -137,12 +139,16 @@ async function run(argv: string[], io: MainStreams): Promise<number> {
  * a bazaar error is printed in rpm's words. Only an internal error is thrown.
  */
 export async function rpmMain(argv: string[], io: MainStreams = process): Promise<number> {
+  // the stores it opens are closed at its end: an attached store's connections would hold the process
+  const opened: Store[] = [];
   try {
-    return await run(argv, io);
+    return await run(argv, io, opened);
   } catch (err) {
     if (!(err instanceof BazaarError)) throw err;
     const head = err.code === 'ERR_NO_SOLUTION' ? `error: Failed dependencies:\n\t${err.message}` : `error: ${withHint(err).split('\n')[0]}`;
     io.stderr.write(`${head}\n`);
     return 1;
+  } finally {
+    await Promise.allSettled(opened.map((s) => s.close()));
   }
 }

@@ -57,6 +57,7 @@ export type { GcFence, StateBackend, StoreState } from './state-backend.js';
 export { Store } from './store.js';
 export type { AddOptions, AddResult, StoreOptions } from './store.js';
 export type { StoreBackends } from './store-backends.js';
+export type { EngineSpec } from './engine-config.js';
 export { TaskPool } from './task-pool.js';
 export { createToken, describeNeed, findToken, grants, readTokens, revokeToken, tokensPath } from './tokens.js';
 export type { TokenRecord } from './tokens.js';

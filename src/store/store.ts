@@ -41,6 +41,8 @@ import { Snapshot } from './snapshot.js';
 import type { StateBackend } from './state-backend.js';
 import { checkKinds, chooseBackends, recordedKinds } from './store-backends.js';
 import type { ChosenBackends, StoreBackends } from './store-backends.js';
+import { describeEngines, openEngines, parseEngines, recordedEngines, sameEngines } from './engine-config.js';
+import type { EngineBackends, EngineSpec, RecordedEngines } from './engine-config.js';
 import { StateConflict, Transaction, conflictError } from './transaction.js';
 import { readStoreState, stateDamageError } from './state-witness.js';
 import type { StoreStateReading } from './state-witness.js';
@@ -53,6 +55,12 @@ export interface StoreOptions extends StoreBackends {
   onNotice?: (line: string) => void;
   /** The clock (ms); injectable for tests. */
   now?: () => number;
+  /**
+   * Init only: the engines an attached store lives on (S3 objects, PostgreSQL state and
+   * history; engine-config.ts). The marker records them without secrets, so that
+   * `Store.open(dir)` builds the same backends again; `close()` ends their connections.
+   */
+  engines?: EngineSpec;
 }
 
 /** Creates `dir` and its missing parents one by one (node's recursive mkdir loops on /proc). */
@@ -106,6 +114,23 @@ function checkScratchDirs(dir: string): void {
     if (st && !st.isDirectory()) {
       throw new BazaarError('ERR_STORE_LAYOUT', `${path} is not a directory; bazaar keeps only scratch files there (nothing the store needs): move it away and run the command again`, { data: { path } });
     }
+    // deleted with the caches (an attached store's directory may lose them at any time):
+    // made again; a store on a read-only file system is read without it
+    if (!st && path === tmpDir(dir)) {
+      try { mkdirSync(path); } catch { /* read-only: writers say so when they write */ }
+    }
+  }
+}
+
+interface Marker { layout?: unknown; objects?: unknown; states?: unknown; history?: unknown; engines?: unknown }
+
+/** The store's marker, or a clear error when `dir` is not a store. */
+function readMarker(dir: string): Marker {
+  try {
+    return JSON.parse(readFileSync(markerPath(dir), 'utf8'));
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw new BazaarError('ERR_STORE_NOT_FOUND', `${dir} is not a bazaar store`, { data: { dir }, reason: 'no-store' });
+    throw new BazaarError('ERR_STORE_LAYOUT', `${markerPath(dir)} is unreadable: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -135,7 +160,7 @@ export class Store extends ObjectReading {
   private readonly repo: GitRepo;
   readonly now: () => number;
 
-  private constructor(readonly dir: string, private readonly options: StoreOptions, backends: ChosenBackends) {
+  private constructor(readonly dir: string, private readonly options: StoreOptions, backends: ChosenBackends, private readonly owned?: EngineBackends) {
     super(new ObjectStore(backends.objects));
     this.states = backends.states;
     this.repo = new GitRepo(backends.history);
@@ -155,21 +180,56 @@ export class Store extends ObjectReading {
    */
   static async init(dir: string, options: StoreOptions = {}): Promise<Store> {
     refuseEmptyPath(dir);
+    if (options.engines) return Store.attach(dir, options.engines, options);
     makeStoreDir(dir);
     if (!existsSync(markerPath(dir))) refuseForeignContent(dir);
-    const backends = chooseBackends(dir, options);
+    return Store.create(dir, options, chooseBackends(dir, options));
+  }
+
+  /**
+   * Init on engines: the bucket and the schema are made when absent (and reached before
+   * anything is written to `dir`, so that a wrong URL or an engine down leaves nothing);
+   * on a new empty directory over engines that hold a store already, it attaches to it.
+   */
+  private static async attach(dir: string, spec: EngineSpec, options: StoreOptions): Promise<Store> {
+    const parsed = parseEngines(spec);
+    const rest = { ...options, engines: undefined };
+    if (existsSync(markerPath(dir))) {
+      const marker = readMarker(dir);
+      const recorded = recordedEngines(dir, marker.engines);
+      if (!recorded || !sameEngines(recorded, parsed.recorded)) {
+        throw new BazaarError('ERR_USAGE', `${dir} is already a store ${recorded ? `attached to ${describeEngines(recorded)}` : 'on this machine\'s disk'}; a store's engines are not changed by init: attach on a new directory`, { data: { dir } });
+      }
+      return Store.open(dir, rest, await openEngines(recorded, parsed.connectUrl));
+    }
+    const engines = await openEngines(parsed.recorded, parsed.connectUrl);
     try {
-      writeFileSync(markerPath(dir), `${JSON.stringify({ layout: STORE_LAYOUT_VERSION, ...recordedKinds(backends) })}\n`, { flag: 'wx' });
+      await engines.objectBackend.ensureBucket();
+      await engines.stateBackend.latestSeq();
+      makeStoreDir(dir);
+      if (!existsSync(markerPath(dir))) refuseForeignContent(dir);
+      if (parsed.hadPassword) options.onNotice?.('the password in the PostgreSQL URL is used by this command only and is not recorded: later commands take it from PGPASSWORD or ~/.pgpass');
+      return await Store.create(dir, rest, chooseBackends(dir, engines), parsed.recorded, engines);
     } catch (err) {
-      if (isErrno(err, 'EEXIST')) return Store.open(dir, options);
+      await engines.close();
+      throw err;
+    }
+  }
+
+  /** Writes the marker (`engines`: what an attached store records) and the store's first files; opens it when there already. */
+  private static async create(dir: string, options: StoreOptions, backends: ChosenBackends, engines?: RecordedEngines, owned?: EngineBackends): Promise<Store> {
+    try {
+      writeFileSync(markerPath(dir), `${JSON.stringify({ layout: STORE_LAYOUT_VERSION, ...recordedKinds(backends), ...(engines ? { engines } : {}) })}\n`, { flag: 'wx' });
+    } catch (err) {
+      if (isErrno(err, 'EEXIST')) return Store.open(dir, options, owned);
       if (isErrno(err, 'ENOTDIR') || isErrno(err, 'EACCES') || isErrno(err, 'EROFS')) {
         throw new BazaarError('ERR_BAD_INPUT', `cannot create a store at ${dir}: ${(err as Error).message}`, { cause: err });
       }
       throw noSpaceError(err, dir);
     }
-    const store = new Store(dir, options, backends);
+    const store = new Store(dir, options, backends, owned);
     try {
-      const dirs = [...(options.objectBackend ? [] : [objectsDir(dir)]), tmpDir(dir), ...(options.stateBackend ? [] : [stateDir(dir)])];
+      const dirs = [...(backends.objects.kind !== 'files' ? [] : [objectsDir(dir)]), tmpDir(dir), ...(backends.states.kind !== 'files' ? [] : [stateDir(dir)])];
       for (const d of dirs) mkdirSync(d, { recursive: true });
       await store.repo.init();
     } catch (err) {
@@ -178,30 +238,42 @@ export class Store extends ObjectReading {
     return store;
   }
 
-  /** Opens an existing store (migrating a layout-1 store once); a clear error if `dir` is not one. */
-  static async open(dir: string, options: StoreOptions = {}): Promise<Store> {
+  /**
+   * Opens an existing store (migrating a layout-1 store once); a clear error if `dir` is not
+   * one. An attached store's backends are made from what its marker records unless a
+   * program passes its own (`owned`: made by init, closed by this store's close()).
+   */
+  static async open(dir: string, options: StoreOptions = {}, owned?: EngineBackends): Promise<Store> {
     refuseEmptyPath(dir);
-    let marker: { layout?: unknown; objects?: unknown; states?: unknown; history?: unknown };
-    try {
-      marker = JSON.parse(readFileSync(markerPath(dir), 'utf8'));
-    } catch (err) {
-      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw new BazaarError('ERR_STORE_NOT_FOUND', `${dir} is not a bazaar store`, { data: { dir }, reason: 'no-store' });
-      throw new BazaarError('ERR_STORE_LAYOUT', `${markerPath(dir)} is unreadable: ${(err as Error).message}`, { cause: err });
-    }
+    const marker = readMarker(dir);
     checkScratchDirs(dir);
-    const backends = chooseBackends(dir, options);
-    checkKinds(dir, marker, backends);
-    const store = new Store(dir, options, backends);
-    if (marker.layout === 1) {
-      const { migrateLayout1 } = await import('./migrate-layout1.js');
-      await withLock(dir, () => migrateLayout1(store), store.lockOptions());
-      return store;
-    }
-    if (marker.layout !== STORE_LAYOUT_VERSION && marker.layout !== 2 && marker.layout !== 3) {
+    const recorded = recordedEngines(dir, marker.engines);
+    const given = options.objectBackend ?? options.stateBackend ?? options.historyBackend;
+    if (marker.layout !== 1 && marker.layout !== STORE_LAYOUT_VERSION && marker.layout !== 2 && marker.layout !== 3) {
       throw new BazaarError('ERR_STORE_LAYOUT', `${dir} has store layout ${String(marker.layout)}; this bazaar reads layouts 1 to ${STORE_LAYOUT_VERSION}`);
     }
-    return store;
+    if (!owned && recorded && !given) owned = await openEngines(recorded);
+    try {
+      const backends = chooseBackends(dir, { ...options, ...owned });
+      checkKinds(dir, marker, backends);
+      const store = new Store(dir, options, backends, owned);
+      if (marker.layout === 1) {
+        const { migrateLayout1 } = await import('./migrate-layout1.js');
+        await withLock(dir, () => migrateLayout1(store), store.lockOptions());
+      }
+      return store;
+    } catch (err) {
+      await owned?.close();
+      throw err;
+    }
   }
+
+  /**
+   * Ends the connections of the backends this store made from its recorded engines (an
+   * attached store's PostgreSQL pools and listener, its S3 client), so that a program ends
+   * promptly; nothing for a local store. Backends a program passed are its own to close.
+   */
+  async close(): Promise<void> { await this.owned?.close(); }
 
   notice(line: string): void { this.options.onNotice?.(line); }
 
