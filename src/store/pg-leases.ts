@@ -32,6 +32,8 @@ export class PgLeases implements LeaseBoard {
   /** The leases this process holds: written again on a new presence connection. */
   private readonly held = new Map<string, number>();
   private presence: Promise<pg.Client> | null = null;
+  /** Statements in flight on the presence connection. */
+  private busy = 0;
 
   constructor(private readonly db: PgConnection) {
     this.table = `${db.schema}.readers`;
@@ -47,7 +49,7 @@ export class PgLeases implements LeaseBoard {
       client.on('end', lost);
       await client.connect();
       for (const [id, seq] of this.held) await this.write(client, id, seq);
-      socketOf(client)?.unref?.();
+      if (this.busy === 0) socketOf(client)?.unref?.();
       return client;
     })().catch((err) => { this.presence = null; throw err; });
     return this.presence;
@@ -56,8 +58,9 @@ export class PgLeases implements LeaseBoard {
   /** One statement on the presence connection, its socket holding the process open meanwhile. */
   private async on(client: pg.Client, sql: string, params: unknown[]): Promise<void> {
     const socket = socketOf(client);
-    socket?.ref?.();
-    try { await client.query(sql, params); } finally { socket?.unref?.(); }
+    // statements queue on the one connection: the socket is unref'd only when none is left
+    if (this.busy++ === 0) socket?.ref?.();
+    try { await client.query(sql, params); } finally { if (--this.busy === 0) socket?.unref?.(); }
   }
 
   private async write(client: pg.Client, id: string, seq: number): Promise<void> {
@@ -104,7 +107,8 @@ export class PgLeases implements LeaseBoard {
   async close(): Promise<void> {
     const p = this.presence;
     this.presence = null;
-    if (p) await p.then((c) => c.end()).catch(() => {});
+    // not awaited: its socket is unref'd, so waiting for its end would hold nothing open
+    if (p) void p.then((c) => c.end()).catch(() => {});
   }
 
 }

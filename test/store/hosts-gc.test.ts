@@ -87,7 +87,9 @@ testWithEngine(t, 'a writer that begins after another host gc committed its stat
   (a.backends.objectBackend as DeletingS3).beforeDelete = async () => {
     // the doomed objects are there: the writer finds them present; it has 3 s to commit
     adding = b.store.add([rpms[0]]);
-    await Promise.race([adding.then(() => { finishedFirst = true; }), sleep(3000)]);
+    let done = false;
+    await Promise.race([adding.then(() => { done = true; }), sleep(3000)]);
+    finishedFirst = done;
   };
   const r = await a.store.gc({ retentionDays: 0, now: Date.now() + 60_000 });
   assert.ok(r.deleted > 0, `gc deleted the removed package's objects (${r.deleted})`);
