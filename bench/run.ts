@@ -11,6 +11,7 @@ import { benchReaders } from './readers.js';
 import { benchResolver } from './resolver.js';
 import { benchRpmmd } from './rpmmd.js';
 import { benchScale } from './scale.js';
+import { benchScaleOut } from './scale-out.js';
 import { benchGeneration, benchServer } from './server.js';
 import { benchStore } from './store.js';
 import { benchVercmp } from './vercmp.js';
@@ -29,6 +30,7 @@ const benches: Array<[string, () => Promise<unknown>]> = [
   ['netboot', () => benchNetboot()],
   ['mirror', () => benchMirror()],
   ['scale', () => benchScale()],
+  ['scale-out', () => benchScaleOut()],
 ];
 // `serve` is the name issue 21 gives the server's bench; an unknown name is refused, not a silent empty run
 const ALIASES: Record<string, string> = { serve: 'server' };

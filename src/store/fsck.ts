@@ -12,7 +12,7 @@ import { isErrno } from '../errors.js';
 import { BranchView } from './branch-view.js';
 import { writeDamage } from './damage.js';
 import { tmpDir, tmpOwner } from './layout.js';
-import { Lease } from './leases.js';
+import { leaseBoard } from './leases.js';
 import { processAlive } from './process-id.js';
 import { Reachability } from './reachability.js';
 import type { HistoryProblem, ObjectProblem } from './reachability.js';
@@ -65,7 +65,7 @@ export function scanTmp(root: string): { stale: string[]; stray: string[] } {
 export async function fsck(store: Store, options: RetentionChoice & { onProgress?: (done: number, total: number) => void } = {}): Promise<FsckReport> {
   const reading = await internals(store).readState();
   // A lease keeps a concurrent gc from collecting what this state reaches while we look.
-  const lease = Lease.take(store.dir, reading.state.seq);
+  const lease = await leaseBoard(store.dir, internals(store).states).take(reading.state.seq);
   try {
     return await check(store, reading, options);
   } finally {

@@ -12,7 +12,7 @@ import { channelNames } from './channels.js';
 import { channelBranch } from './ref-paths.js';
 import { raiseLayout } from './layout-marker.js';
 import { scanTmp } from './fsck.js';
-import { readLeases } from './leases.js';
+import { leaseBoard } from './leases.js';
 import { Reachability } from './reachability.js';
 import { retentionRoots } from './retention.js';
 import type { RetentionChoice } from './retention.js';
@@ -22,6 +22,8 @@ import type { Store } from './store.js';
 
 export interface GcReport {
   kept: number;
+  /** Of those kept, unreferenced but written within the grace period (a writer on another host may be about to name them). */
+  young: number;
   deleted: number;
   freedBytes: number;
   tempsRemoved: number;
@@ -39,7 +41,13 @@ export interface GcReport {
   history: { packed: number; packs: number };
 }
 
-export async function gc(store: Store, choice: RetentionChoice = {}): Promise<GcReport> {
+/** The retention window, and the grace period across hosts (ms; default the object backend's, 0 for files). */
+export type GcChoice = RetentionChoice & { graceMs?: number };
+
+/** Staged keys of a writer at work are never swept before this, whatever the grace period. */
+const STAGING_GRACE_MS = 3600_000;
+
+export async function gc(store: Store, choice: GcChoice = {}): Promise<GcReport> {
   const r = await collect(store, choice);
   // Outside the writers' lock, as it concerns no state: a checkout running meanwhile keeps
   // what it wrote in the last hour.
@@ -47,8 +55,12 @@ export async function gc(store: Store, choice: RetentionChoice = {}): Promise<Gc
   return r;
 }
 
-async function collect(store: Store, choice: RetentionChoice): Promise<GcReport> {
+async function collect(store: Store, choice: GcChoice): Promise<GcReport> {
   const { objects, states, repo } = internals(store);
+  const graceMs = choice.graceMs ?? objects.backend.gcGraceMs ?? 0;
+  // Across hosts the state's gc fence (state-backend.ts) is held from here to the end of
+  // the deletions: no other host commits meanwhile, and a writer that began before
+  // checks its objects again before it commits.
   return store.write(async (tx) => {
     const legacy = tx.horizon === undefined;
     const { roots, retentionDays, now, cutoff, expiredTrash, unreadable } = await retentionRoots(store.dir, tx, states, { ...choice, horizon: tx.horizon });
@@ -75,7 +87,7 @@ async function collect(store: Store, choice: RetentionChoice): Promise<GcReport>
     if (legacy) raiseLayout(store.dir, 4); // a bazaar that predates the horizon would call the state damaged
     tx.setHorizon(Math.floor(Math.max(cutoff, ...reach.incomplete.map((r) => r.replacedAt ?? 0))));
     const r: GcReport = {
-      kept: 0, deleted: 0, freedBytes: 0, tempsRemoved: 0, retentionDays, now: new Date(now).toISOString(), expired: expiredTrash,
+      kept: 0, young: 0, deleted: 0, freedBytes: 0, tempsRemoved: 0, retentionDays, now: new Date(now).toISOString(), expired: expiredTrash,
       damage: problems.map((p) => `${p.id} (${p.what}): ${p.problem}`), stray: [],
       checkoutCache: { removed: 0, trees: 0, bytes: 0 }, history: { packed: 0, packs: 0 },
     };
@@ -84,6 +96,7 @@ async function collect(store: Store, choice: RetentionChoice): Promise<GcReport>
       if ('stray' in entry) { r.stray.push(entry.stray); continue; }
       if ('damagedPack' in entry) { r.damage.push(`pack ${entry.damagedPack}: ${entry.problem}; left as it is until 'bazaar fsck --repair' rewrites it`); continue; }
       if (reach.reaches(entry.id)) { r.kept++; continue; }
+      if (graceMs > 0 && entry.modified !== undefined && entry.modified > Date.now() - graceMs) { r.kept++; r.young++; continue; }
       r.freedBytes += (await objects.storedSize(entry.id)) ?? 0;
       doomed.push(entry.id);
     }
@@ -97,11 +110,12 @@ async function collect(store: Store, choice: RetentionChoice): Promise<GcReport>
       r.deleted = doomed.length;
       const tmp = scanTmp(store.dir);
       for (const t of tmp.stale) { removeFile(t); r.tempsRemoved++; }
+      if (objects.backend.sweepStaging) r.tempsRemoved += await objects.backend.sweepStaging(Math.max(graceMs, STAGING_GRACE_MS));
       r.stray.push(...tmp.stray);
-      for (const dead of readLeases(store.dir).dead) removeFile(dead);
+      await leaseBoard(store.dir, states).sweep();
       pruneCaches(store.dir, { commits: keepCommits, objects: (id) => reach.reaches(id), channels, now: store.now() });
       r.history = repo.packLoose();
     });
     return r;
-  });
+  }, { collecting: true });
 }

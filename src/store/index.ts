@@ -17,7 +17,7 @@ export { bootCacheDir, CACHE_TMP_PREFIX, cacheTmpOwner, checkoutFilesDir, checko
 export { pruneCheckoutCache, pruneRpmmd } from './caches/prune.js';
 export { checkSealedDir, sealDir } from './caches/sealed-dir.js';
 export type { FsckReport } from './fsck.js';
-export type { GcReport } from './gc.js';
+export type { GcChoice, GcReport } from './gc.js';
 export { servedVariant } from './kinds/build.js';
 export type { BuildRecord, BuildVariant } from './kinds/build.js';
 export type { ImageLayerRef, ImageObject, ImageParent } from './kinds/image.js';
@@ -55,7 +55,7 @@ export type { RetentionChoice } from './retention.js';
 export { signatureHeaderOf, unpackStoredRpm } from './rpm-blob.js';
 export type { Snapshot } from './snapshot.js';
 export { stageJson } from './stage-json.js';
-export type { StateBackend, StoreState } from './state-backend.js';
+export type { GcFence, StateBackend, StoreState } from './state-backend.js';
 export { Store } from './store.js';
 export type { AddOptions, AddResult, StoreOptions } from './store.js';
 export type { StoreBackends } from './store-backends.js';

@@ -18,6 +18,42 @@ import type { ProcessId } from './process-id.js';
 
 export interface LeaseRecord extends ProcessId { seq: number }
 
+/** A reader's hold on a state: moved to another, or released (then gc may collect what only it reached). */
+export interface ReaderLease {
+  /** False when the lease cannot be written (a read-only store: nothing collects there either). */
+  set(seq: number): Promise<boolean>;
+  release(): void;
+}
+
+/**
+ * Where readers' leases are kept: files in `readers/` (FileLeases: the readers of one
+ * host), or rows beside the state (pg-leases.ts: the readers of every host, which gc on
+ * any host must see). A store uses its state backend's board when it has one.
+ */
+export interface LeaseBoard {
+  take(seq: number): Promise<ReaderLease>;
+  /** The states live readers lease (with repeats). */
+  live(): Promise<number[]>;
+  /** Removes the leases of readers that died. */
+  sweep(): Promise<void>;
+}
+
+/** The leases of one host, as files in the store's directory. */
+export class FileLeases implements LeaseBoard {
+  constructor(private readonly root: string) {}
+  async take(seq: number): Promise<ReaderLease> {
+    const lease = Lease.take(this.root, seq);
+    return { set: async (s) => lease.set(s), release: () => lease.release() };
+  }
+  async live(): Promise<number[]> { return readLeases(this.root).live.map((l) => l.seq); }
+  async sweep(): Promise<void> { for (const dead of readLeases(this.root).dead) removeFile(dead); }
+}
+
+/** The board of a store in `root` whose state is `states`: the state's own, else files. */
+export function leaseBoard(root: string, states: { readonly leases?: LeaseBoard }): LeaseBoard {
+  return states.leases ?? new FileLeases(root);
+}
+
 export class Lease {
   private constructor(private readonly root: string, private readonly path: string | null) {}
 

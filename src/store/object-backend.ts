@@ -25,10 +25,11 @@ export interface WriteSlot {
 }
 
 /**
- * One entry of a listing: an object id, something in the object area that is not one, or
+ * One entry of a listing: an object id (with when it was last written, ms, where the
+ * backend tells it: gc's grace period across hosts), something in the object area that is not one, or
  * a container of objects (a pack) whose own index is damaged.
  */
-export type ListedObject = { id: ObjectId } | { stray: string } | { damagedPack: string; problem: string };
+export type ListedObject = { id: ObjectId; modified?: number } | { stray: string } | { damagedPack: string; problem: string };
 
 export interface ObjectBackend {
   /**
@@ -39,6 +40,13 @@ export interface ObjectBackend {
   /** A label for messages: the directory or bucket. */
   readonly label: string;
   has(id: ObjectId): Promise<boolean>;
+  /** The ids of `ids` that are not stored, asked together (absent: one `has` each). */
+  missing?(ids: readonly ObjectId[]): Promise<ObjectId[]>;
+  /**
+   * Removes what writers that died left staged, older than `graceMs` (absent: a backend
+   * whose staging the store's tmp/ scan covers).
+   */
+  sweepStaging?(graceMs: number): Promise<number>;
   /** The encoded bytes, whole; null when absent. For small objects. */
   readWhole(id: ObjectId): Promise<Buffer | null>;
   /** The encoded bytes as a stream; null when absent. */
@@ -68,4 +76,9 @@ export interface ObjectBackend {
   /** Rewrites damaged containers from what they still hold; returns what was rewritten. */
   repairPacks?(): Promise<string[]>;
   list(): AsyncIterable<ListedObject>;
+  /**
+   * How long an unreferenced object is kept after it was last written (ms), because a
+   * writer on another host may be about to name it (docs/engines.md); absent: 0.
+   */
+  readonly gcGraceMs?: number;
 }

@@ -166,6 +166,14 @@ export class ObjectStore implements ObjectStager {
 
   has(id: ObjectId): Promise<boolean> { return this.backend.has(id); }
 
+  /** The ids of `ids` not stored, asked together where the backend can. */
+  async missing(ids: readonly ObjectId[]): Promise<ObjectId[]> {
+    if (this.backend.missing) return this.backend.missing(ids);
+    const absent: ObjectId[] = [];
+    for (const id of new Set(ids)) if (!(await this.backend.has(id))) absent.push(id);
+    return absent;
+  }
+
   /**
    * A writer that stages a new object (`hashOnly`: that only tells its id). With `expect`, an id the caller already knows
    * (e.g. a sha256 file digest from an rpm header): if that object exists, nothing is
@@ -223,6 +231,9 @@ export class ObjectStore implements ObjectStager {
     const list = [...staged];
     const synced = await this.backend.commit(list);
     this.settle(list);
+    // Visible now, so from here on as an object that was there: a transaction that lost
+    // the race for the state (another host committed first) stages them again as such.
+    for (const s of list) (s as { slot: string | null }).slot = null;
     return synced;
   }
 

@@ -12,6 +12,8 @@
 import pg from 'pg';
 import { BazaarError } from '../errors.js';
 import { PgConnection } from './pg-connection.js';
+import { PgGcFence, fenceDdl } from './pg-gc-fence.js';
+import { PgLeases, leasesDdl } from './pg-leases.js';
 import type { PgOptions } from './pg-connection.js';
 import { EMPTY_STATE, decodeState, encodeState } from './state-backend.js';
 import type { StateBackend, StoreState } from './state-backend.js';
@@ -23,6 +25,10 @@ const UNIQUE_VIOLATION = '23505';
 export class PgStateBackend implements StateBackend {
   readonly kind = 'postgresql';
   readonly label: string;
+  /** Orders gc's deletions and other hosts' commits (pg-gc-fence.ts). */
+  readonly fence: PgGcFence;
+  /** Readers' leases of every host (pg-leases.ts). */
+  readonly leases: PgLeases;
   private readonly db: PgConnection;
   private readonly states: string;
   private readonly aside: string;
@@ -43,10 +49,14 @@ export class PgStateBackend implements StateBackend {
       `CREATE OR REPLACE FUNCTION ${q}.announce_state() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
          PERFORM pg_notify('${this.channel}', COALESCE((SELECT max(seq) FROM ${q}.states), 0)::text); RETURN NULL; END $$`,
       `CREATE OR REPLACE TRIGGER announce_state AFTER INSERT OR DELETE ON ${q}.states FOR EACH STATEMENT EXECUTE FUNCTION ${q}.announce_state()`,
+      ...fenceDdl(q),
+      ...leasesDdl(q),
     ]);
     this.label = this.db.label;
     this.states = `${this.db.schema}.states`;
     this.aside = `${this.db.schema}.states_aside`;
+    this.leases = new PgLeases(this.db);
+    this.fence = new PgGcFence(this.db, this.states, (next, record, attempt) => this.settle(next, record, attempt), encodeState);
   }
 
   private query<R extends pg.QueryResultRow>(what: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
@@ -122,15 +132,22 @@ export class PgStateBackend implements StateBackend {
    * ours, byte for byte, is a success; anything else is an error, never a guess.
    */
   async commit(next: StoreState): Promise<boolean> {
-    if (!Number.isSafeInteger(next.seq) || next.seq < 1) throw new BazaarError('ERR_BAD_INPUT', `state number ${next.seq} is not a positive integer`);
     const record = encodeState(next);
-    try {
-      await this.db.prepared();
+    await this.db.prepared().catch((err) => { throw this.failed(`committing state ${next.seq}`, err); });
+    return this.settle(next, record, async () => {
       const r = await this.db.pool.query(
         `INSERT INTO ${this.states} (seq, record) SELECT $1::bigint, $2::text WHERE COALESCE((SELECT max(seq) FROM ${this.states}), 0) = $1::bigint - 1`,
         [next.seq, record],
       );
       return r.rowCount === 1;
+    });
+  }
+
+  /** Runs one commit attempt: a unique violation is a lost race; a broken connection is resolved by reading the row back. */
+  private async settle(next: StoreState, record: string, attempt: () => Promise<boolean>): Promise<boolean> {
+    if (!Number.isSafeInteger(next.seq) || next.seq < 1) throw new BazaarError('ERR_BAD_INPUT', `state number ${next.seq} is not a positive integer`);
+    try {
+      return await attempt();
     } catch (err) {
       if ((err as { code?: unknown }).code === UNIQUE_VIOLATION) return false;
       if (err instanceof BazaarError) throw err;
@@ -171,6 +188,7 @@ export class PgStateBackend implements StateBackend {
     this.notified = null;
     // not awaited: its socket is unref'd, so waiting for its end would hold nothing open
     listener?.end().catch(() => {});
+    await this.leases.close();
     await this.db.end();
   }
 

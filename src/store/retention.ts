@@ -8,7 +8,7 @@ import { BazaarError } from '../errors.js';
 import { retainedStates, retentionCutoff } from '../policy/index.js';
 import type { BranchView } from './branch-view.js';
 import { readStoreConfig } from './config.js';
-import { readLeases } from './leases.js';
+import { leaseBoard } from './leases.js';
 import type { Root } from './reachability.js';
 import type { StateBackend } from './state-backend.js';
 
@@ -72,9 +72,9 @@ export async function retentionRoots(root: string, view: BranchView, states: Sta
     });
   }
   const seen = new Set(roots.map((r) => `${r.branch} ${r.commit}`));
-  for (const lease of readLeases(root).live) {
+  for (const seq of new Set(await leaseBoard(root, states).live())) {
     let state;
-    try { state = await states.read(lease.seq); } catch { continue; }
+    try { state = await states.read(seq); } catch { continue; }
     if (state === null) continue;
     for (const [branch, commit] of Object.entries(state.heads)) {
       const key = `${branch} ${commit}`;

@@ -47,6 +47,8 @@ export interface S3ObjectOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Bytes per multipart part and per ranged read (default 8 MiB; S3's least part is 5 MiB). */
   partSize?: number;
+  /** gc's grace period (default GC_GRACE_MS; 0 in tests that force gc against writers). */
+  gcGraceMs?: number;
 }
 
 /** A day: far longer than any transaction; see the comment at the top. */
@@ -178,6 +180,8 @@ export class S3ObjectBackend implements ObjectBackend {
   readonly bucket: string;
   readonly partSize: number;
   readonly client: S3Client;
+  /** gc keeps an unreferenced object this long after its last write (see the top). */
+  readonly gcGraceMs: number;
   /** Bytes held by small slots of this backend (MEMORY_MAX). */
   memoryHeld = 0;
   private readonly prefix: string;
@@ -194,6 +198,7 @@ export class S3ObjectBackend implements ObjectBackend {
     this.bucket = options.bucket;
     this.prefix = prefix;
     this.partSize = Math.max(options.partSize ?? 8 << 20, 5 << 20);
+    this.gcGraceMs = options.gcGraceMs ?? GC_GRACE_MS;
     this.secrets = [secretAccessKey, accessKeyId];
     const endpoint = options.endpoint === undefined ? '' : options.endpoint.replace(/\/+$/, '');
     this.label = `s3://${this.bucket}/${prefix}${endpoint ? ` at ${endpoint.replace(/\/\/[^@/]*@/, '//')}` : ''}`;
@@ -439,7 +444,7 @@ export class S3ObjectBackend implements ObjectBackend {
   }
 
   async *list(): AsyncGenerator<ListedObject> {
-    for await (const o of this.listWithTimes()) yield 'id' in o ? { id: o.id } : o;
+    for await (const o of this.listWithTimes()) yield 'id' in o ? { id: o.id, modified: o.lastModified.getTime() } : o;
   }
 
   /**

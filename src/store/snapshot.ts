@@ -6,34 +6,34 @@
  */
 import { BranchView } from './branch-view.js';
 import type { GitRepo } from './history/git-repo.js';
-import { Lease } from './leases.js';
+import type { LeaseBoard, ReaderLease } from './leases.js';
 import type { ObjectStore } from './objects.js';
 import type { StateBackend, StoreState } from './state-backend.js';
 import { readStoreState } from './state-witness.js';
 import type { StoreStateReading } from './state-witness.js';
 
 export class Snapshot extends BranchView {
-  private constructor(objects: ObjectStore, repo: GitRepo, readonly state: StoreState, private readonly lease: Lease | null) {
+  private constructor(objects: ObjectStore, repo: GitRepo, readonly state: StoreState, private readonly lease: ReaderLease | null) {
     super(objects, repo, state.heads);
   }
 
   /**
    * Opens a snapshot of the newest state (of either witness: state-witness.ts; damage is
    * told to `onDamage`, and the reader goes on with the witness that is ahead). With
-   * `root`, a lease is written there first and the state checked again (see leases.ts);
+   * `leases`, a lease is written there first and the state checked again (see leases.ts);
    * without, the caller needs no gc protection (a writer under the lock, or a read-only store).
    */
-  static async open(objects: ObjectStore, repo: GitRepo, states: StateBackend, root: string | null, onDamage?: (reading: StoreStateReading) => void): Promise<Snapshot> {
+  static async open(objects: ObjectStore, repo: GitRepo, states: StateBackend, leases: LeaseBoard | null, onDamage?: (reading: StoreStateReading) => void): Promise<Snapshot> {
     let reading = await readStoreState(states, repo, { quick: true });
     if (reading.damage.length) onDamage?.(reading);
     let state = reading.state;
-    if (root === null) return new Snapshot(objects, repo, state, null);
-    const lease = Lease.take(root, state.seq);
+    if (leases === null) return new Snapshot(objects, repo, state, null);
+    const lease = await leases.take(state.seq);
     for (let attempt = 0; attempt < 10; attempt++) {
       reading = await readStoreState(states, repo, { quick: true });
       if (reading.state.seq === state.seq) return new Snapshot(objects, repo, state, lease);
       state = reading.state;
-      lease.set(state.seq);
+      await lease.set(state.seq);
     }
     return new Snapshot(objects, repo, state, lease);
   }

@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { BazaarError } from '../errors.js';
+import type { LeaseBoard } from './leases.js';
 
 export interface StoreState {
   seq: number;
@@ -62,6 +63,35 @@ export interface StateBackend {
    * longer see it; it is kept for a person to look at); returns where it went.
    */
   setAside(seq: number): Promise<string>;
+  /**
+   * The fence between gc's deletions and writers' commits on other hosts (docs/engines.md,
+   * "gc across hosts"); absent where one host's lock already orders them (files, memory).
+   */
+  readonly fence?: GcFence;
+  /** Readers' leases where every host sees them (absent: files in the store's directory, leases.ts). */
+  readonly leases?: LeaseBoard;
+}
+
+/**
+ * gc on one host decides from a state what no state reaches and deletes it; a writer on
+ * another host may meanwhile have found one of those objects present (and skipped writing
+ * it), or written one gc listed, and be about to commit a state naming it. The fence
+ * orders the two: gc holds it alone from before it reads the state until its deletions
+ * end, and moves the epoch; a writer holds it shared for its commit, and when the epoch
+ * moved since it began (a gc ran meanwhile) it checks its objects are all still there
+ * before committing, under the fence, else it starts again.
+ */
+export interface GcFence {
+  /** A writer begins: waits while a gc holds the fence; the epoch to hand to `commit`. */
+  begin(): Promise<number>;
+  /**
+   * Commits `next` as StateBackend.commit does, under the fence held shared; when a gc
+   * ran since `epoch`, only if `stillThere()` (asked under the fence) says every object the
+   * writer staged is present. False: another writer took the seq, or objects are gone.
+   */
+  commit(next: StoreState, epoch: number, stillThere: () => Promise<boolean>): Promise<boolean>;
+  /** gc: runs `fn` holding the fence alone, the epoch moved first. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 export const EMPTY_STATE: StoreState = Object.freeze({ seq: 0, time: 0, heads: Object.freeze({}) as Record<string, string> });

@@ -25,10 +25,10 @@ import { cacheDir } from './caches/paths.js';
 import { STORE_LAYOUT_VERSION, markerPath, objectsDir, readersDir, stateDir, tmpDir } from './layout.js';
 import { noSpaceError, removeTree } from '../fs/index.js';
 import type { FsckReport } from './fsck.js';
-import type { GcReport } from './gc.js';
+import type { GcChoice, GcReport } from './gc.js';
 import type { RetentionChoice } from './retention.js';
 import type { ObjectId } from './layout.js';
-import { readLeases } from './leases.js';
+import { leaseBoard } from './leases.js';
 import { withLock } from './lock.js';
 import { ObjectReading } from './object-reader.js';
 import { ObjectStore } from './objects.js';
@@ -282,7 +282,7 @@ export class Store extends ObjectReading {
   }
 
   /** A leased snapshot of the newest state; close it when done (see snapshot.ts). */
-  snapshot(): Promise<Snapshot> { return Snapshot.open(this.objects, this.repo, this.states, this.dir, (r) => this.stateNotice(r)); }
+  snapshot(): Promise<Snapshot> { return Snapshot.open(this.objects, this.repo, this.states, leaseBoard(this.dir, this.states), (r) => this.stateNotice(r)); }
 
   /**
    * The newest state's number, cheaply (the state backend's latestSeq): enough to tell
@@ -332,12 +332,19 @@ export class Store extends ObjectReading {
    * lost commits, and a deleting one would delete what they reached. Only repair passes
    * `damagedState: 'repairing'`.
    */
-  async write<T>(fn: (tx: Transaction) => Promise<T>, options: { damagedState?: 'refuse' | 'repairing' } = {}): Promise<T> {
-    return withLock(this.dir, async () => {
-      for (let attempt = 0; attempt < 3; attempt++) {
+  async write<T>(fn: (tx: Transaction) => Promise<T>, options: { damagedState?: 'refuse' | 'repairing'; collecting?: boolean } = {}): Promise<T> {
+    // Across hosts (a state with a gc fence): gc holds the fence alone for the whole
+    // transaction and its deletions; a writer begins under it (state-backend.ts GcFence).
+    const fence = this.states.fence;
+    const attempts = async (): Promise<T> => {
+      // Hosts sharing the state race for each seq (their locks are their own): more tries, spread out.
+      const tries = fence === undefined ? 3 : 30;
+      for (let attempt = 0; attempt < tries; attempt++) {
+        if (attempt > 0 && fence !== undefined) await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+        const epoch = fence === undefined || options.collecting === true ? undefined : await fence.begin();
         const reading = await this.readState();
         if (reading.damage.length && options.damagedState !== 'repairing') throw stateDamageError(reading);
-        const tx = new Transaction(this.objects, this.repo, reading.state, this.states, this.dir, this.now);
+        const tx = new Transaction(this.objects, this.repo, reading.state, this.states, this.dir, this.now, epoch);
         // Readers find the package index of the new state ready (it is derived: best effort).
         tx.afterCommit(async (state) => {
           for (const branch of tx.changedBranches()) {
@@ -350,7 +357,7 @@ export class Store extends ObjectReading {
         try {
           result = await fn(tx);
           const state = await tx.commit();
-          await Transaction.pruneStates(this.states, state.seq, readLeases(this.dir).live.map((l) => l.seq));
+          await Transaction.pruneStates(this.states, state.seq, await leaseBoard(this.dir, this.states).live());
         } catch (err) {
           await tx.abort();
           if (err instanceof StateConflict) continue;
@@ -359,7 +366,8 @@ export class Store extends ObjectReading {
         return result;
       }
       throw conflictError();
-    }, this.lockOptions());
+    };
+    return withLock(this.dir, () => (fence !== undefined && options.collecting === true ? fence.exclusive(attempts) : attempts()), this.lockOptions());
   }
 
   /** The package index of a branch as a view sees it (packages by default). */
@@ -503,7 +511,7 @@ export class Store extends ObjectReading {
   }
 
   /** Deletes what no kept state reaches (gc.ts). */
-  async gc(choice: RetentionChoice = {}): Promise<GcReport> { return (await import('./gc.js')).gc(this, choice); }
+  async gc(choice: GcChoice = {}): Promise<GcReport> { return (await import('./gc.js')).gc(this, choice); }
 
   /** Objects and their bytes on disk (compressed). */
   async diskUsage(): Promise<{ objects: number; bytes: number }> {

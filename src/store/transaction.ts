@@ -50,7 +50,9 @@ export class Transaction extends BranchView implements ObjectStager {
   private committedAs: StoreState | null = null;
 
   constructor(objects: ObjectStore, repo: GitRepo, readonly base: StoreState,
-    private readonly stateBackend: StateBackend, private readonly root: string, private readonly now: () => number) {
+    private readonly stateBackend: StateBackend, private readonly root: string, private readonly now: () => number,
+    /** The gc fence's epoch when this writer began (state-backend.ts GcFence); undefined: no fence, or gc itself. */
+    private readonly epoch?: number) {
     super(objects, repo, { ...base.heads });
     this.prunedBefore = base.prunedBefore;
   }
@@ -129,7 +131,7 @@ export class Transaction extends BranchView implements ObjectStager {
     if (!(await this.objects.commit(this.staged))) await syncFilesystem(this.root, () => { /* the object backend fsynced its own files */ });
     const next: StoreState = { seq: this.base.seq + 1, time: this.now(), heads: { ...this.heads } };
     if (this.prunedBefore !== undefined) next.prunedBefore = this.prunedBefore;
-    if (!(await this.stateBackend.commit(next))) throw new StateConflict();
+    if (!(await this.commitState(next))) throw new StateConflict();
     this.committedAs = next;
     // The git witness: a failure leaves it behind, which fsck reports and repair restores.
     try { await recordState(this.repo, next, this.base); } catch { /* the state file is the commit point */ }
@@ -141,6 +143,17 @@ export class Transaction extends BranchView implements ObjectStager {
     // failure, a full disk say, leaves them loose for the next commit or gc).
     try { this.repo.packLooseIfMany(); } catch { /* loose objects are as good, only larger */ }
     return next;
+  }
+
+  /**
+   * The commit point. Behind a gc fence, a gc that ran since this writer began may have
+   * deleted an object it found present or wrote: they are asked for again, under the
+   * fence, and a missing one makes the commit fail as a lost race (the writer starts again).
+   */
+  private commitState(next: StoreState): Promise<boolean> {
+    const fence = this.stateBackend.fence;
+    if (fence === undefined || this.epoch === undefined) return this.stateBackend.commit(next);
+    return fence.commit(next, this.epoch, async () => (await this.objects.missing(this.staged.map((s) => s.id))).length === 0);
   }
 
   /** The state this transaction committed, or null before its commit point. */

@@ -24,13 +24,17 @@ const NEEDS: Record<EngineName, string[]> = {
 
 const script = (engine: EngineName): string => join(projectRoot, 'scripts', 'engines', engine === 'postgres' ? 'postgres.sh' : 'ceph-rgw.sh');
 
-/** Registers `fn` as a test when every engine named can be started here, else skips it by name with the reason. */
-export function testWithEngine(suite: Test, name: string, engines: EngineName | EngineName[], fn: () => void | Promise<void>): void {
-  const reasons = [engines].flat().flatMap((engine) => {
+/** Why the engines named cannot be started here (what is not installed); empty when they can. */
+export function enginesMissing(engines: EngineName | EngineName[]): string[] {
+  return [engines].flat().flatMap((engine) => {
     const missing = missingNeeds(NEEDS[engine]);
     return missing.length ? [`${engine}: ${missing.join(', ')}`] : [];
   });
-  testUnless(suite, name, reasons, fn);
+}
+
+/** Registers `fn` as a test when every engine named can be started here, else skips it by name with the reason. */
+export function testWithEngine(suite: Test, name: string, engines: EngineName | EngineName[], fn: () => void | Promise<void>): void {
+  testUnless(suite, name, enginesMissing(engines), fn);
 }
 
 /** Runs the engine's script; its KEY=value lines as a record. */

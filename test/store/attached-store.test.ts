@@ -11,41 +11,17 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BazaarError } from '../../src/errors.js';
 import { addToChannel, createChannel, readChannel } from '../../src/store/channels.js';
-import { PgHistoryBackend } from '../../src/store/history/pg-history-backend.js';
 import { packageDetails } from '../../src/store/package-details.js';
-import { PgStateBackend } from '../../src/store/pg-state-backend.js';
-import { S3ObjectBackend } from '../../src/store/s3-object-backend.js';
 import { Store, internals } from '../../src/store/store.js';
-import { tempDir } from '../helpers/cli.js';
-import { cephGateway, postgres, testWithEngine } from '../helpers/engines.js';
+import { attachedHost, closeHosts, hostBackends } from '../helpers/attached-hosts.js';
+import type { HostBackends } from '../helpers/attached-hosts.js';
+import { testWithEngine } from '../helpers/engines.js';
 import { sampleRpms } from '../helpers/rpm-files.js';
 
 const t = suite('attached store (S3 objects, PostgreSQL state and history)');
-const BUCKET = 'bazaar-attached';
-const closing: Array<{ close(): void | Promise<void> }> = [];
 let stores = 0;
-let bucketMade: Promise<void> | null = null;
-
-/** The backends of one host over the attached store `name` (a key prefix and a schema of its own). */
-async function backendsOf(name: string): Promise<{ objectBackend: S3ObjectBackend; stateBackend: PgStateBackend; historyBackend: PgHistoryBackend }> {
-  const [s3, pg] = [await cephGateway(), await postgres()];
-  const objectBackend = new S3ObjectBackend({
-    bucket: BUCKET, endpoint: s3.endpoint, region: s3.region, prefix: `${name}/`,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  });
-  bucketMade ??= objectBackend.ensureBucket();
-  await bucketMade;
-  const stateBackend = new PgStateBackend({ url: pg.url, schema: name });
-  const historyBackend = new PgHistoryBackend({ url: pg.url, schema: name });
-  closing.push(objectBackend, stateBackend, historyBackend);
-  return { objectBackend, stateBackend, historyBackend };
-}
-
-/** A host: a Store made on a new empty directory over the attached store `name` (the first makes it, the next attach). */
-async function host(name: string): Promise<{ store: Store; dir: string }> {
-  const dir = join(tempDir('attached'), 'store');
-  return { store: await Store.init(dir, await backendsOf(name)), dir };
-}
+const backendsOf = (name: string): Promise<HostBackends> => hostBackends(name);
+const host = (name: string): ReturnType<typeof attachedHost> => attachedHost(name);
 
 /** Every file under `dir`, relative. */
 function filesUnder(dir: string, prefix = ''): string[] {
@@ -104,6 +80,6 @@ testWithEngine(t, 'packages added and a channel published on one host are listed
   assert.equal(filesUnder(second.dir).filter((f) => !f.startsWith('cache/') && !f.startsWith('tmp/') && !f.startsWith('readers/')), ['bazaar-store.json'], 'the second host holds only its marker and caches');
 });
 
-t.after(async () => { await Promise.all(closing.splice(0).map(async (b) => { try { await b.close(); } catch { /* gone */ } })); });
+t.after(closeHosts);
 
 t.run();
