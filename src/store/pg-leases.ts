@@ -67,7 +67,7 @@ export class PgLeases implements LeaseBoard {
     await this.on(client, `INSERT INTO ${this.table} (id, seq, session_pid, session_start, host, pid)
       SELECT $1, $2, pid, backend_start, $3, $4 FROM pg_stat_activity WHERE pid = pg_backend_pid()
       ON CONFLICT (id) DO UPDATE SET seq = EXCLUDED.seq, session_pid = EXCLUDED.session_pid, session_start = EXCLUDED.session_start`,
-    [id, seq, hostname(), process.pid]);
+      [id, seq, hostname(), process.pid]);
   }
 
   private async set(id: string, seq: number): Promise<void> {
