@@ -19,22 +19,27 @@ setFlagsFromString('--expose-gc');
 const collect = runInNewContext('gc') as () => void;
 const buffers = (): number => { collect(); return process.memoryUsage().arrayBuffers; };
 
-t('4,000 small history objects read (and cached) hold about their own size, not 16 KiB each', async () => {
-  const dir = tempDir('history-memory');
+/**
+ * 4,000 small blobs written to a new history, flushed every `flushEvery`. The writer is out
+ * of reach when this returns: what it held must not blur the reader's figure.
+ */
+async function written4000(label: string, flushEvery: number): Promise<{ dir: string; gitdir: string; oids: string[] }> {
+  const dir = tempDir(label);
   const gitdir = join(dir, 'refs.git');
   mkdirSync(join(dir, 'tmp'), { recursive: true });
-  // the writer is gone before the count starts: what it held must not blur the reader's figure
-  const oids = await (async (): Promise<string[]> => {
-    const writer = new GitRepo(new FsHistoryBackend(gitdir, dir));
-    await writer.init();
-    const written: string[] = [];
-    // flushed 100 at a time: a flush of few objects writes them loose (many would be one pack)
-    for (let i = 0; i < 4000; i++) {
-      written.push(writer.write('blob', Buffer.from(`value ${i} ${'x'.repeat(200)}`)));
-      if (i % 100 === 99) await writer.flush();
-    }
-    return written;
-  })();
+  const writer = new GitRepo(new FsHistoryBackend(gitdir, dir));
+  await writer.init();
+  const oids: string[] = [];
+  for (let i = 0; i < 4000; i++) {
+    oids.push(writer.write('blob', Buffer.from(`value ${i} ${'x'.repeat(200)}`)));
+    if (i % flushEvery === flushEvery - 1) await writer.flush();
+  }
+  return { dir, gitdir, oids };
+}
+
+t('4,000 small history objects read (and cached) hold about their own size, not 16 KiB each', async () => {
+  // flushed 100 at a time: a flush of few objects writes them loose (many would be one pack)
+  const { dir, gitdir, oids } = await written4000('history-memory', 100);
   await new Promise((r) => setTimeout(r, 50));
   const reader = new GitRepo(new FsHistoryBackend(gitdir, dir));
   const before = buffers();
@@ -46,17 +51,7 @@ t('4,000 small history objects read (and cached) hold about their own size, not 
 });
 
 t('4,000 small history objects read from a pack hold about their own size, not 16 KiB each', async () => {
-  const dir = tempDir('history-memory-pack');
-  const gitdir = join(dir, 'refs.git');
-  mkdirSync(join(dir, 'tmp'), { recursive: true });
-  const oids = await (async (): Promise<string[]> => {
-    const writer = new GitRepo(new FsHistoryBackend(gitdir, dir));
-    await writer.init();
-    const written: string[] = [];
-    for (let i = 0; i < 4000; i++) written.push(writer.write('blob', Buffer.from(`value ${i} ${'x'.repeat(200)}`)));
-    await writer.flush(); // many objects at once: one pack
-    return written;
-  })();
+  const { dir, gitdir, oids } = await written4000('history-memory-pack', 4000); // many objects at once: one pack
   assert.is(readdirSync(join(gitdir, 'objects', 'pack')).filter((n) => n.endsWith('.pack')).length, 1);
   await new Promise((r) => setTimeout(r, 50));
   const reader = new GitRepo(new FsHistoryBackend(gitdir, dir));
