@@ -121,6 +121,9 @@ export class Transaction extends BranchView implements ObjectStager {
   /** Commits everything (see the module comment); returns the new state (or the base if nothing changed). */
   async commit(): Promise<StoreState> {
     if (!this.dirty) {
+      // history written without a change of state (a repair writing back the same trees)
+      // is still written out: the history holds its objects until a flush
+      await this.repo.flush();
       for (const fn of this.committed) await fn(this.base);
       return this.base;
     }
