@@ -15,7 +15,7 @@ import type { PgConnection } from './pg-connection.js';
 import type { GcFence, StoreState } from './state-backend.js';
 
 /** The lock's key: one per schema (several stores may share a database). */
-const lockKey = (schema: string): string => `hashtext('bazaar gc ${schema.replace(/"/g, '')}')`;
+const lockKey = (schema: string): string => `hashtext('bazaar-gc ${schema.replace(/"/g, '')}')`;
 
 /** The epoch row and the two functions; `q` is the quoted schema. */
 export function fenceDdl(q: string): string[] {
