@@ -40,6 +40,12 @@ export interface ObjectBackend {
   /** A label for messages: the directory or bucket. */
   readonly label: string;
   has(id: ObjectId): Promise<boolean>;
+  /**
+   * The backend's commit itself keeps an object already stored (S3's conditional PUT),
+   * and asking first costs a request about as dear as the write: a small object is then
+   * staged without asking `has`. Absent: asking is cheap (a stat), so it is asked.
+   */
+  readonly keepsExisting?: boolean;
   /** The ids of `ids` that are not stored, asked together (absent: one `has` each). */
   missing?(ids: readonly ObjectId[]): Promise<ObjectId[]>;
   /**

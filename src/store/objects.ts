@@ -123,7 +123,8 @@ class StagingWriter implements ObjectWriter {
   async finish(): Promise<StagedObject> {
     const id = `sha256:${this.hash.digest('hex')}` as ObjectId;
     const rewrite = this.rewrites(id);
-    if (this.knownExisting || (!rewrite && this.slot === null && (await this.backend.has(id)))) return { id, slot: null, size: this.size };
+    const ask = !rewrite && this.slot === null && this.backend.keepsExisting !== true;
+    if (this.knownExisting || (ask && (await this.backend.has(id)))) return { id, slot: null, size: this.size };
     try {
       if (this.slot === null) {
         // One frame: a single write instead of open/write/write/close.

@@ -176,6 +176,8 @@ class S3Slot implements WriteSlot {
 
 export class S3ObjectBackend implements ObjectBackend {
   readonly kind = 's3';
+  /** commitOne's PUT carries If-None-Match: a HEAD before each small write would double its requests */
+  readonly keepsExisting = true;
   readonly label: string;
   readonly bucket: string;
   readonly partSize: number;
@@ -330,7 +332,13 @@ export class S3ObjectBackend implements ObjectBackend {
    * what it acknowledged, so there is nothing to sync (false).
    */
   async commit(staged: readonly StagedObject[]): Promise<boolean> {
-    const mine = staged.filter((s) => s.slot !== null).map((s) => ({ s, slot: this.slotOf(s) }));
+    const all = staged.filter((s) => s.slot !== null).map((s) => ({ s, slot: this.slotOf(s) }));
+    // the same bytes staged twice in one commit (a file two packages share) are put once:
+    // the second PUT would only meet the first's 412 and renew it
+    const ids = new Set<ObjectId>();
+    const mine = all.filter(({ s }) => !ids.has(s.id) && ids.add(s.id) !== undefined);
+    const kept = new Set(mine.map((m) => m.slot));
+    for (const { slot } of all) if (!kept.has(slot)) { this.slots.delete(slot.token); await slot.abort(); }
     for (const { slot } of mine) slot.done = true;
     const pool = new TaskPool(PARALLEL);
     for (const { s, slot } of mine) await pool.add(() => this.commitOne(s.id, slot));

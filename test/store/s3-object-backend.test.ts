@@ -159,6 +159,17 @@ testWithEngine(t, 'a batched presence check names exactly the ids that are not t
   assert.equal(await b.missing([]), []);
 });
 
+testWithEngine(t, 'one commit staging the same bytes twice puts them once (a second PUT would meet a 412 and a renewing copy); both staged, readable once committed, nothing left staged', 'ceph', async () => {
+  const b = await fresh();
+  const data = Buffer.from('the same file in two packages\n');
+  const [first, second] = [await written(b, data), await written(b, data)];
+  const log = recorded(b);
+  await b.commit([first, second]);
+  assert.equal(log.map((e) => e.op), ['PutObjectCommand'], 'one PUT, no 412 answered by a HEAD and a copy');
+  assert.ok((await b.readWhole(first.id))?.equals(data), 'readable');
+  assert.equal(await leftovers(b, `t${prefixes - 1}/`), { keys: 0, uploads: 0 });
+});
+
 testWithEngine(t, 'kill -9 of the gateway mid-upload, then restart: the upload is a typed error, nothing half-written is visible, what was committed is whole', 'ceph', async () => {
   const engine = await cephGateway();
   const b = await fresh();
