@@ -145,12 +145,12 @@ testWithEngine(t, 'a bad URL, missing credentials and an engine down: one line, 
   assert.is(noKeys.stderr.trim().split('\n').length, 1, noKeys.stderr);
 });
 
-testWithEngine(t, 'docs/engines.md\'s example runs: two hosts of one store, ls from the second, fsck after its caches are deleted', ['postgres', 'ceph'], async () => {
+testWithEngine(t, 'docs/engines.md\'s examples run: two hosts of one store, ls from the second, fsck after its caches are deleted; the store migrated back to a local one lists the same', ['postgres', 'ceph'], async () => {
   const [s3, pg] = [await cephGateway(), await postgres()];
   const r = runDocBlocks('docs/engines.md', {
     S3_ENDPOINT: s3.endpoint, PGHOST: pg.host, PGPORT: String(pg.port), AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
   });
-  assert.is(r.blocks, 1);
+  assert.is(r.blocks, 2);
   assert.is(r.status, 0, `${r.stdout}\n${r.stderr}`);
   assert.match(r.stdout, /^bash-5\.2\.26-alt[12]\.x86_64/m, 'the second host lists what the first added');
   assert.not.ok(`${r.stdout}${r.stderr}`.includes(s3.secretAccessKey), 'no secret in the output');
