@@ -172,12 +172,14 @@ async function namedPaths(s: Traced): Promise<string[]> {
 const allowed = [realpathSync(store), realpathSync(projectRoot), realpathSync(join(projectRoot, 'node_modules'))];
 /**
  * Inside the store; the server's code (a module loaded on first use); time zone data; a
- * lock owner's start time (`/proc/<pid>/stat`, process-id.ts). Nothing else.
+ * lock owner's start time (`/proc/<pid>/stat`, process-id.ts); glibc's malloc asking
+ * whether it may give memory back (`/proc/sys/vm/overcommit_memory`, read by
+ * check_may_shrink_heap whenever a heap shrinks: a large download's buffers freed). Nothing else.
  */
 function outside(path: string): boolean {
   if (path === '') return false;
   if (allowed.some((root) => path === root || path.startsWith(`${root}/`))) return false;
-  return !(path === '/etc/localtime' || path.startsWith('/usr/share/zoneinfo/') || /^\/proc\/\d+\/stat$/.test(path));
+  return !(path === '/etc/localtime' || path.startsWith('/usr/share/zoneinfo/') || /^\/proc\/\d+\/stat$/.test(path) || path === '/proc/sys/vm/overcommit_memory');
 }
 
 /** Whether the server sees another path than the one sent: dot segments (`.`, `%2e%2e`) are resolved by URL parsing first. */
