@@ -19,6 +19,8 @@ export interface AttachedSite {
   attach(): string;
   /** A CLI command with `env`; throws with its stderr when it fails. */
   run(args: string[]): string;
+  /** The same without blocking this process's event loop (a writer running beside requests in flight). */
+  runAsync(args: string[]): Promise<string>;
 }
 
 export async function attachedSite(name: string, bucket = 'bazaar-servers'): Promise<AttachedSite> {
@@ -30,8 +32,16 @@ export async function attachedSite(name: string, bucket = 'bazaar-servers'): Pro
     if (r.status !== 0) throw new Error(`bazaar ${args.slice(0, 2).join(' ')} exited ${r.status}: ${r.stderr}`);
     return r.stdout;
   };
+  const runAsync = (args: string[]): Promise<string> => new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let [out, err] = ['', ''];
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`bazaar ${args.slice(0, 2).join(' ')} exited ${code}: ${err}`))));
+  });
   return {
-    env, flags, run,
+    env, flags, run, runAsync,
     attach: () => { const dir = join(tempDir('site'), 'store'); run(['init', dir, ...flags]); return dir; },
   };
 }

@@ -29,6 +29,9 @@ testWithEngine(t, 'three servers and a CLI writer on a fourth host: concurrent u
   for (const d of dirs) servers.push(await startServer(d, site.env));
 
   const UPLOADS = 60;
+  /** How long another server may take to see a commit: PostgreSQL's NOTIFY reaching it, on a loaded machine. */
+  const NOTICED_WITHIN_MS = 2000;
+  let asksBeyondFirst = 0;
   const errors: string[] = [];
   const accepted: string[] = [];
   let requests = 0;
@@ -47,9 +50,16 @@ testWithEngine(t, 'three servers and a CLI writer on a fourth host: concurrent u
     const r = await fetch(`${servers[k].url}v1/packages?channel=hosts`, { method: 'POST', body: new Uint8Array(body), headers: { Authorization: `Bearer ${tokens[k]}`, 'Content-Length': String(body.length) } });
     if (r.status !== 201) { errors.push(`upload ${name} to server ${k}: ${r.status} ${await r.text()}`); return; }
     accepted.push(`${name}-1.0-alt1.noarch`);
-    // another server serves it at once
+    // another server serves it at once: as soon as PostgreSQL's notification of the commit
+    // reaches it (docs/engines.md: milliseconds; a request in that moment may see the state
+    // before). Asked again every 10 ms, for at most NOTICED_WITHIN_MS; the most asks is reported.
     const next = servers[(k + 1) % 3];
-    if (!(await nevrasOf(next)).includes(`${name}-1.0-alt1.noarch`)) errors.push(`${name}, accepted by server ${k}, not served by ${next.url} at once`);
+    const asked = performance.now();
+    for (let tries = 1; ; tries++) {
+      if ((await nevrasOf(next)).includes(`${name}-1.0-alt1.noarch`)) { asksBeyondFirst = Math.max(asksBeyondFirst, tries - 1); break; }
+      if (performance.now() - asked > NOTICED_WITHIN_MS) { errors.push(`${name}, accepted by server ${k}, not served by ${next.url} within ${NOTICED_WITHIN_MS} ms`); break; }
+      await new Promise((r) => setTimeout(r, 10));
+    }
   };
   const tail = (k: number): string => servers[k].stderr().split('\n').filter((l) => !/ (GET|POST|HEAD) /.test(l)).slice(-5).join(' | ');
   const lanes = Array.from({ length: 6 }, async (_, lane) => {
@@ -63,11 +73,13 @@ testWithEngine(t, 'three servers and a CLI writer on a fourth host: concurrent u
     for (let round = 0; round < 4; round++) {
       const paths = Array.from({ length: 5 }, (_, j) => { const p = join(files, `cli${round}_${j}.rpm`); writeFileSync(p, rpmOf(`cli${round}_${j}`)); return p; });
       await new Promise((r) => setTimeout(r, 50));
-      try { site.run(['add', '--channel', 'hosts', '--store', writer, ...paths]); accepted.push(...paths.map((_, j) => `cli${round}_${j}-1.0-alt1.noarch`)); } catch (err) { errors.push((err as Error).message); }
+      // not spawnSync: a blocked event loop stalls the uploads' sockets in flight (a client artefact, not the servers')
+      try { await site.runAsync(['add', '--channel', 'hosts', '--store', writer, ...paths]); accepted.push(...paths.map((_, j) => `cli${round}_${j}-1.0-alt1.noarch`)); } catch (err) { errors.push((err as Error).message); }
     }
   })();
   await Promise.all([...lanes, cliAdds]);
   assert.equal(errors, [], `${errors.length} errors of ${requests} requests`);
+  console.log(`  several servers: ${requests} requests; at most ${asksBeyondFirst} more asks before another server saw a commit (0: seen at the first)`);
   assert.ok(requests >= 2 * UPLOADS, `${requests} requests`);
   for (const s of servers) {
     const served = new Set(await nevrasOf(s));
