@@ -336,9 +336,12 @@ export class S3ObjectBackend implements ObjectBackend {
     // the same bytes staged twice in one commit (a file two packages share) are put once:
     // the second PUT would only meet the first's 412 and renew it
     const ids = new Set<ObjectId>();
-    const mine = all.filter(({ s }) => !ids.has(s.id) && ids.add(s.id) !== undefined);
-    const kept = new Set(mine.map((m) => m.slot));
-    for (const { slot } of all) if (!kept.has(slot)) { this.slots.delete(slot.token); await slot.abort(); }
+    const mine: typeof all = [];
+    for (const entry of all) {
+      if (ids.has(entry.s.id)) { this.slots.delete(entry.slot.token); await entry.slot.abort(); continue; }
+      ids.add(entry.s.id);
+      mine.push(entry);
+    }
     for (const { slot } of mine) slot.done = true;
     const pool = new TaskPool(PARALLEL);
     for (const { s, slot } of mine) await pool.add(() => this.commitOne(s.id, slot));
