@@ -99,6 +99,46 @@ ${pkgXml('c', [entry('lib', '1.0')])}
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
+t('an entry\'s EVR is formatEvr of its attributes: empty or absent epoch and release left out, entities and UTF-8 decoded', async () => {
+  // the scanner joins epoch, ver and rel from their bytes: every form must read as formatEvr writes it
+  const forms: Array<[string, string]> = [
+    ['epoch="0" ver="1.0" rel="2"', '0:1.0-2'], ['ver="1.0" rel="2"', '1.0-2'], ['epoch="" ver="1.0" rel=""', '1.0'],
+    ['epoch="3" ver="1.0"', '3:1.0'], ['ver="1.0" rel="" epoch="7"', '7:1.0'], ['epoch="1" ver="" rel="x"', '1:-x'],
+    ['ver="1&amp;2" rel="&#x3b1;"', '1&2-\u03b1'], ['epoch="0" ver="2.0\u00e9" rel="1\u00df"', '0:2.0\u00e9-1\u00df'],
+    [`ver="${'9'.repeat(400)}" rel="${'r'.repeat(300)}"`, `${'9'.repeat(400)}-${'r'.repeat(300)}`],
+  ];
+  const reqs = forms.map(([attrs], i) => `<rpm:entry name="d${i}" flags="EQ" ${attrs}/>`).join('');
+  const xml = `<?xml version="1.0"?><metadata packages="1"><package type="rpm"><name>a</name><arch>noarch</arch><version epoch="0" ver="1" rel="1"/>`
+    + `<format><rpm:requires>${reqs}</rpm:requires></format></package></metadata>`;
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-rpmmd-'));
+  try {
+    writeFileSync(join(dir, 'p.xml'), xml);
+    const [a] = await readAll(join(dir, 'p.xml'));
+    assert.equal(a.requires.map((d) => d.evr), forms.map(([, evr]) => evr));
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+t('20,000 distinct entries over 2,000 packages: every one read back, repeats shared (the entry table grows and rehashes)', async () => {
+  const pkgs: string[] = [];
+  for (let p = 0; p < 2000; p++) {
+    const reqs: string[] = [];
+    for (let k = 0; k < 10; k++) reqs.push(`<rpm:entry name="lib${(p * 10 + k) % 20000}" flags="GE" epoch="0" ver="${p}.${k}"/>`, '<rpm:entry name="libc6" flags="GE" ver="2.34"/>');
+    pkgs.push(`<package type="rpm"><name>p${p}</name><arch>x86_64</arch><version epoch="0" ver="1" rel="1"/><format><rpm:requires>${reqs.join('')}</rpm:requires></format></package>`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-rpmmd-'));
+  try {
+    writeFileSync(join(dir, 'p.xml'), `<?xml version="1.0"?><metadata packages="2000">${pkgs.join('\n')}</metadata>`);
+    const all = await readAll(join(dir, 'p.xml'));
+    assert.is(all.length, 2000);
+    for (const [p, rec] of all.entries()) {
+      assert.is(rec.requires.length, 20);
+      for (let k = 0; k < 10; k++) assert.equal(rec.requires[2 * k], { name: `lib${(p * 10 + k) % 20000}`, flags: '>=', evr: `0:${p}.${k}` });
+    }
+    assert.is(all[0].requires[1], all[1999].requires[19], 'one shared object for the repeated entry');
+    assert.equal(all[1999].requires[1], { name: 'libc6', flags: '>=', evr: '2.34' });
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
 t('gzip and plain give the same records; a tiny stream chunking cannot split a package wrongly', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bazaar-rpmmd-'));
   try {
