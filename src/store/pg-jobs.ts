@@ -15,6 +15,7 @@ import pg from 'pg';
 import { JOB_ATTEMPTS } from './job-rows.js';
 import type { ClaimedJob, JobRecord, JobRows, JobStatus } from './job-rows.js';
 import type { PgConnection } from './pg-connection.js';
+import { socketOf } from './pg-leases.js';
 
 /** Bytes per lo_put / lo_get: a statement's worth, not a whole upload in memory. */
 const CHUNK = 1 << 20;
@@ -111,9 +112,17 @@ export class PgJobs implements JobRows {
       client.on('error', lost);
       client.on('end', lost);
       await client.connect();
+      // idle between claims, it does not keep the process alive (a program that built an app and ended)
+      if (!this.claiming) socketOf(client)?.unref?.();
       return client;
     })().catch((err) => { this.claimer = null; throw err; });
     return this.claimer;
+  }
+
+  /** No claim held: the connection no longer keeps the process alive. */
+  private idle(client: pg.Client | null): void {
+    this.claiming = false;
+    if (client) socketOf(client)?.unref?.();
   }
 
   /** Ends the claiming session (its lock and claims die with it: another claim takes the job again). */
@@ -130,6 +139,7 @@ export class PgJobs implements JobRows {
     let locked = false;
     try {
       client = await this.connection();
+      socketOf(client)?.ref?.();
       locked = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [this.lockKey])).rows[0].ok;
       if (!locked) return null; // another process runs one: it claims the next when done
       const claimed = await this.next(client);
@@ -141,7 +151,7 @@ export class PgJobs implements JobRows {
       if (client) this.drop(client); // whatever it held is released with its session
       throw this.db.failed('claiming a job', err);
     } finally {
-      if (!locked) this.claiming = false;
+      if (!locked) this.idle(client);
     }
   }
 
@@ -197,7 +207,7 @@ export class PgJobs implements JobRows {
         } catch (err) {
           this.drop(client); // the job is taken again by the next claim
           throw this.db.failed(`recording the outcome of job ${record.id}`, err);
-        } finally { this.claiming = false; }
+        } finally { this.idle(client); }
       },
     };
   }
@@ -218,6 +228,7 @@ export class PgJobs implements JobRows {
   async close(): Promise<void> {
     const p = this.claimer;
     this.claimer = null;
-    if (p) await p.then((c) => c.end()).catch(() => {});
+    // not awaited: its socket is unref'd when idle, so waiting for its end would hold nothing open
+    if (p) void p.then((c) => c.end()).catch(() => {});
   }
 }

@@ -100,7 +100,7 @@ testWithEngine(t, 'a server killed with -9 while it bakes: another runs the job 
   const { dirs, tokens } = site('jk', s);
   const [a, b] = await both(dirs, s);
   // many files: on S3 each is a PUT, so the bake lasts long enough to be caught running
-  const id = await post(a, tokens[0], overlay(1500, 'killed'));
+  const id = await post(a, tokens[0], overlay(400, 'killed'));
   const running = await until(b, id, ['queued']);
   assert.is(running.last.status, 'running', `B sees A run it (${running.seen.join(' ')})`);
   a.child.kill('SIGKILL');
