@@ -38,6 +38,8 @@ export class SharedJobs implements JobBoard {
   private draining: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  /** The last claim's failure, told once. */
+  private failing: string | null = null;
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly store: Store, private readonly reads: Reads, private readonly rows: JobRows, private readonly log: (line: string) => void) {
@@ -77,9 +79,13 @@ export class SharedJobs implements JobBoard {
     while (!this.stopped) {
       let claimed: ClaimedJob | null;
       try { claimed = await this.rows.claim(); } catch (err) {
-        this.log(`jobs: ${failureLine(err)} (tried again in ${POLL_MS / 1000} s)`);
+        // once per outage, not every poll (PostgreSQL down for a minute is 30 polls)
+        const line = failureLine(err);
+        if (line !== this.failing) this.log(`jobs: ${line} (tried again every ${POLL_MS / 1000} s)`);
+        this.failing = line;
         return;
       }
+      this.failing = null;
       if (claimed === null) return;
       await this.run(claimed);
     }
