@@ -14,7 +14,7 @@ import { RepositorySigner } from './repo-signer.js';
 import type { Store } from '../store/index.js';
 import { TokenCheck } from './auth.js';
 import { errorBody, errorResponse } from './http-error.js';
-import { LocalJobs } from './jobs.js';
+import { jobBoardFor } from './jobs.js';
 import type { JobBoard } from './jobs.js';
 import { RepoCache } from './repo-cache.js';
 import { SnapshotPool } from './snapshots.js';
@@ -52,7 +52,7 @@ export interface AppOptions {
   signingKey?: string;
   /** The snapshots reads share (serve.ts passes its own, to drop its lease on stopping). */
   snapshots?: SnapshotPool;
-  /** Where jobs run (a worker of `serve --workers N` passes the primary's); default: in this process. */
+  /** Where jobs run (a worker of `serve --workers N` over a local store passes the primary's); default: jobs.ts's `jobBoardFor`. */
   jobs?: JobBoard;
 }
 
@@ -83,7 +83,7 @@ export function createApp(store: Store, options: AppOptions = {}): Hono { return
  */
 export type QuickPath = (req: RequestView, url: string) => Answer | null;
 
-export function buildApp(store: Store, options: AppOptions = {}): { app: Hono; quick: QuickPath } {
+export function buildApp(store: Store, options: AppOptions = {}): { app: Hono; quick: QuickPath; jobs: JobBoard } {
   const log = options.log ?? (() => {});
   const tokens = new TokenCheck(store.dir, log);
   const cache = new RepoCache(store, log, new RepositorySigner(store.dir, options.signingKey));
@@ -111,7 +111,7 @@ export function buildApp(store: Store, options: AppOptions = {}): { app: Hono; q
   app.route('/v1/packages', uploadRoutes(store, reads, tokens, { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD }));
   app.route('/v1/packages', packageRoutes(store, reads));
   app.route('/v1/objects', objectRoutes(store, reads));
-  const jobs = options.jobs ?? new LocalJobs(store, reads, log);
+  const jobs = options.jobs ?? jobBoardFor(store, reads, log);
   const overlays = overlayRoutes(store, reads, tokens, { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD, log, jobs });
   app.route('/v1/images', overlays.images);
   app.route('/v1/jobs', overlays.jobs);
@@ -135,5 +135,5 @@ export function buildApp(store: Store, options: AppOptions = {}): { app: Hono; q
       return null; // the router answers it, and reports what went wrong as it does for any request
     }
   };
-  return { app, quick };
+  return { app, quick, jobs };
 }

@@ -1,21 +1,18 @@
 /**
  * The server's jobs (today: baking an uploaded overlay, routes/overlay.ts), run one at a
- * time and kept in memory (the newest 1,000): a restarted server has forgotten them, what
- * they published stays published. With several workers (`bazaar serve --workers N`,
- * workers.ts) jobs run in the primary process: a worker hands over the upload it received
- * and asks the primary for a job's state, so any worker answers `GET /v1/jobs/<id>` and
- * two overlays never bake at once.
+ * time. On a local store they are kept in memory (the newest 1,000): a restarted server
+ * has forgotten them, what they published stays published. With several workers (`bazaar
+ * serve --workers N`, workers.ts) they run in the primary process: a worker hands over the
+ * upload it received and asks the primary for a job's state, so any worker answers `GET
+ * /v1/jobs/<id>` and two overlays never bake at once. On an attached store they are rows
+ * every server sees, uploads included (shared-jobs.ts, docs/engines.md "Jobs").
  */
 import { randomBytes } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
-import semver from 'semver';
-import { BazaarError } from '../errors.js';
-import { addImageLayer, importLayer, upgradeImageLayer } from '../library/index.js';
-import { withoutBootMounts } from '../boot/index.js';
-import { imageId, loadImage } from '../image/index.js';
-import { layerVersions } from '../layer/index.js';
-import { readLayerArchive, writeLayerArchive } from '../archive/index.js';
 import type { Store } from '../store/index.js';
+import { bakeOverlay, failureLine, jobError } from './bake-overlay.js';
+import type { BakeResult } from './bake-overlay.js';
+import { SharedJobs } from './shared-jobs.js';
 import type { Reads } from './snapshots.js';
 
 export interface Job {
@@ -25,7 +22,7 @@ export interface Job {
   layer: string;
   status: 'queued' | 'running' | 'done' | 'failed';
   created: string;
-  result?: { layer: { name: string; version: string; id: string | null; files: number }; image: { name: string; version: string; id: string } };
+  result?: BakeResult;
   error?: { code: string; message: string };
 }
 
@@ -37,12 +34,26 @@ export interface JobBoard {
   /** Queues the order; resolves once the job is known to every worker. */
   submit(order: OverlayOrder): Promise<Job>;
   get(id: string): Promise<Job | undefined>;
+  /** Where a job not found was looked for, for the 404's message. */
+  readonly where: string;
+  /** Stops taking jobs and waits for the one running (a stopping server). */
+  close?(): Promise<void>;
+}
+
+/** The board of a server over `store`: rows every server sees for an attached store, else this process's memory. */
+export function jobBoardFor(store: Store, reads: Reads, log: (line: string) => void): JobBoard {
+  const rows = store.jobRows();
+  return rows ? new SharedJobs(store, reads, rows, log) : new LocalJobs(store, reads, log);
 }
 
 const JOBS_KEPT = 1000;
 
+/** Where a local store's jobs are: in its server's memory. */
+export const IN_MEMORY = 'on this server (a local store\'s jobs are kept in its memory until it restarts)';
+
 /** The jobs of this process: a map and a queue. */
 export class LocalJobs implements JobBoard {
+  readonly where = IN_MEMORY;
   private readonly jobs = new Map<string, Job>();
   private queue: Promise<void> = Promise.resolve();
 
@@ -64,37 +75,17 @@ export class LocalJobs implements JobBoard {
   /** The jobs not finished yet: a stopping server waits for them. */
   async idle(): Promise<void> { await this.queue; }
 
-  /** The smallest version after the layer's highest that its content may take. */
-  private async nextVersion(layer: string, archive: string): Promise<string> {
-    const versions = [...(await this.reads.read((view) => layerVersions(view, layer))).keys()].sort(semver.rcompare);
-    const current = versions[0] ?? '0.0.0';
-    const patch = semver.inc(current, 'patch') as string;
-    const dry = await importLayer(this.store, { layer: `${layer}@${patch}`, from: archive, dryRun: true });
-    // never a published version (the highest's next patch): the check is there
-    if (dry.check === null || dry.check.ok) return patch;
-    return semver.inc(current, dry.check.required === 'major' ? 'major' : 'minor') as string;
-  }
-
   private async bake(job: Job, upload: string): Promise<void> {
-    const { store, reads } = this;
     job.status = 'running';
     const archive = `${upload}.baked`;
     try {
-      // /init's mount points are not the VA's changes (boot/boot-mounts.ts)
-      await writeLayerArchive(withoutBootMounts(readLayerArchive(upload)), archive, { compression: 'none' });
-      const version = await this.nextVersion(job.layer, archive);
-      const layer = await importLayer(store, { layer: `${job.layer}@${version}`, from: archive });
-      const follows = await reads.read(async (view) => (await loadImage(store, await imageId(view, job.image))).image.layers.some((l) => l.name === job.layer));
-      const image = follows
-        ? await upgradeImageLayer(store, { image: job.image, layer: `${job.layer}@${version}` })
-        : await addImageLayer(store, { image: job.image, layer: `${job.layer}@${version}` });
-      job.result = { layer: { name: job.layer, version, id: layer.id, files: layer.files }, image: { name: image.name, version: image.version, id: image.id } };
+      job.result = await bakeOverlay(this.store, this.reads, job, upload, archive);
       job.status = 'done';
-      this.log(`job ${job.id}: overlay baked into ${job.layer}@${version} and ${image.name}@${image.version}`);
+      this.log(`job ${job.id}: overlay baked into ${job.layer}@${job.result.layer.version} and ${job.result.image.name}@${job.result.image.version}`);
     } catch (err) {
       job.status = 'failed';
-      job.error = err instanceof BazaarError ? { code: err.code, message: err.message.split('\n')[0] } : { code: 'ERR_INTERNAL', message: 'internal error (see the server log)' };
-      this.log(`job ${job.id} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      job.error = jobError(err);
+      this.log(`job ${job.id} failed: ${failureLine(err)}`);
     } finally {
       await unlink(upload).catch(() => undefined);
       await unlink(archive).catch(() => undefined);

@@ -129,7 +129,7 @@ export async function serve(store: Store, options: ServeOptions = {}): Promise<R
   const batch = options.logRequest ? null : batchedLines((text) => process.stderr.write(text));
   const logRequest = options.logRequest ?? (batch as NonNullable<typeof batch>).line;
   const snapshots = new SnapshotPool(store);
-  const { app, quick } = buildApp(store, { ...options, log, snapshots });
+  const { app, quick, jobs } = buildApp(store, { ...options, log, snapshots });
   /** A quick answer written on Node's response: true when answered (a file gone meanwhile is not: the router answers). */
   const quickly = (req: IncomingMessage, res: ServerResponse, sent: Sent): boolean => {
     const a = quick(nodeView(req), req.url ?? '/');
@@ -166,6 +166,7 @@ export async function serve(store: Store, options: ServeOptions = {}): Promise<R
       server.listen(port, host, () => { server.off('error', reject); resolve(); });
     });
   } catch (err) {
+    await jobs.close?.();
     snapshots.close();
     throw listenError(err as NodeJS.ErrnoException, host, port);
   }
@@ -178,7 +179,8 @@ export async function serve(store: Store, options: ServeOptions = {}): Promise<R
     close: (graceMs = 10_000) => new Promise<void>((resolve) => {
       const timer = setTimeout(() => { server.closeAllConnections(); fast.closeAll(); }, graceMs);
       timer.unref();
-      server.close(() => { clearTimeout(timer); snapshots.close(); batch?.flush(); resolve(); });
+      // the job running finishes (shared jobs: one left unfinished is another server's to run again)
+      server.close(() => { clearTimeout(timer); void (jobs.close?.() ?? Promise.resolve()).finally(() => { snapshots.close(); batch?.flush(); resolve(); }); });
       server.closeIdleConnections();
       fast.closeIdle();
     }),

@@ -8,7 +8,8 @@
  * uploaded through one worker is in the next answer of every other — its rpm-md, its
  * `/v1/` records and its .rpm. rpm-md generations are written once to the store's cache
  * (a worker finding another's there uses it). What lives in memory is routed: jobs (an
- * overlay being baked) run in the primary (jobs.ts), so any worker answers for them.
+ * overlay being baked) run in the primary (jobs.ts), so any worker answers for them;
+ * an attached store's jobs are rows, which every worker uses itself (shared-jobs.ts).
  *
  * A worker that dies (killed, out of memory) is replaced by the primary at once, and the
  * others go on meanwhile; a worker that cannot start (the port is taken, the store is
@@ -21,7 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { BazaarError } from '../errors.js';
 import { packageFile } from '../package-files.js';
 import type { Store } from '../store/index.js';
-import { LocalJobs } from './jobs.js';
+import { IN_MEMORY, LocalJobs } from './jobs.js';
 import type { Job, JobBoard, OverlayOrder } from './jobs.js';
 import { SnapshotPool } from './snapshots.js';
 import { serve } from './serve.js';
@@ -41,6 +42,7 @@ export const isServeWorker = (): boolean => cluster.isWorker;
 
 /** A worker's jobs: the primary's, over the IPC channel. */
 export class PrimaryJobs implements JobBoard {
+  readonly where = IN_MEMORY;
   private readonly asks = new Map<number, (job: Job | null) => void>();
   private next = 0;
 
@@ -74,7 +76,8 @@ export async function serveWorker(store: Store, options: ServeOptions): Promise<
   // listened for first: a stop sent while this worker is still starting is not lost
   const stop = new Promise<number | undefined>((resolve) => onWorkerStop(resolve));
   try {
-    const running = await serve(store, { ...options, jobs: new PrimaryJobs() });
+    // an attached store's jobs are rows every worker (and every server) shares: no primary in between
+    const running = await serve(store, { ...options, ...(store.jobRows() ? {} : { jobs: new PrimaryJobs() }) });
     await running.close(await stop);
   } finally {
     // the channel to the primary keeps a worker alive: closed, the worker ends (with its error, if any);

@@ -35,6 +35,7 @@ export { MIRROR_POLICIES, checkMirrorName, checkMirrorUrl, defineMirror, findMir
 export type { MirrorPolicy, MirrorRecord, MirrorSyncRecord } from './mirrors.js';
 export { channelUpstream, isUpstreamBuild, notUpstream, publishUpstream, upstreamRpmOf, UpstreamPackages } from './upstream.js';
 export type { UpstreamEntry, UpstreamFile, UpstreamObject } from './upstream.js';
+export type { ClaimedJob, JobRecord, JobRows, JobStatus } from './job-rows.js';
 export { migrateStore } from './migrate-store.js';
 export type { MigrateOptions, MigratePhase, MigrateProgress, MigrateReport } from './migrate-store.js';
 export { MemoryObjectBackend } from './memory-object-backend.js';

@@ -18,7 +18,7 @@ import type { PgConnection } from './pg-connection.js';
 import type { LeaseBoard, ReaderLease } from './leases.js';
 
 /** The presence connection's socket: idle, it does not keep the process alive (a command ends when its work does). */
-function socketOf(client: pg.Client): { ref?: () => void; unref?: () => void } | undefined {
+export function socketOf(client: pg.Client): { ref?: () => void; unref?: () => void } | undefined {
   return (client as unknown as { connection?: { stream?: { ref?: () => void; unref?: () => void } } }).connection?.stream;
 }
 

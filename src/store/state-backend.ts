@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { BazaarError } from '../errors.js';
+import type { JobRows } from './job-rows.js';
 import type { LeaseBoard } from './leases.js';
 
 export interface StoreState {
@@ -70,6 +71,8 @@ export interface StateBackend {
   readonly fence?: GcFence;
   /** Readers' leases where every host sees them (absent: files in the store's directory, leases.ts). */
   readonly leases?: LeaseBoard;
+  /** Jobs every host sees (absent: a server keeps its jobs in its own memory; job-rows.ts). */
+  readonly jobs?: JobRows;
 }
 
 /**

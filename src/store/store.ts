@@ -38,6 +38,7 @@ import { servedVariant } from './kinds/build.js';
 import { streamFileOfRpm } from './rpm-blob.js';
 import { CHANNEL_PREFIX, PACKAGES_BRANCH, PINS_BRANCH, TREES_BRANCH } from './ref-paths.js';
 import { Snapshot } from './snapshot.js';
+import type { JobRows } from './job-rows.js';
 import type { StateBackend } from './state-backend.js';
 import { checkKinds, chooseBackends, recordedKinds } from './store-backends.js';
 import type { ChosenBackends, StoreBackends } from './store-backends.js';
@@ -292,6 +293,9 @@ export class Store extends ObjectReading {
 
   /** The newest state's number when the state backend can tell it without waiting, else null (ask latestSeq). */
   latestSeqNow(): number | null { return this.states.latestSeqNow?.() ?? null; }
+
+  /** Jobs every host of the store sees (an attached store's rows, pg-jobs.ts); null for a local store. */
+  jobRows(): JobRows | null { return this.states.jobs ?? null; }
 
   /** The newest state as both witnesses tell it (state-witness.ts). */
   private readState(): Promise<StoreStateReading> { return readStoreState(this.states, this.repo); }

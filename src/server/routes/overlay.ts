@@ -15,7 +15,7 @@
  * smallest bump its content needs (patch, else what the version check asks), published
  * with `importLayer` — the code of `bazaar layer import` — and the image moved to it
  * with `upgradeImageLayer` (`bazaar image upgrade-layer`). Jobs live in the server's
- * memory (jobs.ts): a restarted server has forgotten them (what they published stays published).
+ * memory for a local store, as rows every server sees for an attached one (jobs.ts).
  */
 import { unlink } from 'node:fs/promises';
 import { Hono } from 'hono';
@@ -78,7 +78,7 @@ export function overlayRoutes(store: Store, reads: Reads, tokens: TokenCheck, op
   const jobRoutes = new Hono();
   jobRoutes.get('/:id', async (c) => {
     const job = await jobs.get(c.req.param('id'));
-    if (!job) throw notFound(`no job ${c.req.param('id').slice(0, 40)} on this server (jobs are kept in memory until it restarts)`);
+    if (!job) throw notFound(`no job ${c.req.param('id').slice(0, 40)} ${jobs.where}`);
     return c.json(job);
   });
   return { images, jobs: jobRoutes };
