@@ -12,6 +12,7 @@
 import pg from 'pg';
 import { BazaarError } from '../errors.js';
 import { PgConnection } from './pg-connection.js';
+import { PgDocuments, documentsDdl } from './pg-documents.js';
 import { PgGcFence, fenceDdl } from './pg-gc-fence.js';
 import { PgLeases, leasesDdl } from './pg-leases.js';
 import type { PgOptions } from './pg-connection.js';
@@ -29,6 +30,8 @@ export class PgStateBackend implements StateBackend {
   readonly fence: PgGcFence;
   /** Readers' leases of every host (pg-leases.ts). */
   readonly leases: PgLeases;
+  /** The store's tokens, keys, mirrors and settings (pg-documents.ts). */
+  readonly documents: PgDocuments;
   private readonly db: PgConnection;
   private readonly states: string;
   private readonly aside: string;
@@ -51,11 +54,13 @@ export class PgStateBackend implements StateBackend {
       `CREATE OR REPLACE TRIGGER announce_state AFTER INSERT OR DELETE ON ${q}.states FOR EACH STATEMENT EXECUTE FUNCTION ${q}.announce_state()`,
       ...fenceDdl(q),
       ...leasesDdl(q),
+      ...documentsDdl(q, schema),
     ]);
     this.label = this.db.label;
     this.states = `${this.db.schema}.states`;
     this.aside = `${this.db.schema}.states_aside`;
     this.leases = new PgLeases(this.db);
+    this.documents = new PgDocuments(this.db, schema);
     this.fence = new PgGcFence(this.db, this.states, (next, record, attempt) => this.settle(next, record, attempt), encodeState);
   }
 
@@ -189,6 +194,7 @@ export class PgStateBackend implements StateBackend {
     // not awaited: its socket is unref'd, so waiting for its end would hold nothing open
     listener?.end().catch(() => {});
     await this.leases.close();
+    this.documents.close();
     await this.db.end();
   }
 
