@@ -32,6 +32,9 @@ export function documentsDdl(q: string, schema: string): string[] {
 
 interface Row { path: string; bytes: Buffer; mode: number }
 
+/** Carries what a change's function threw out of the transaction, untouched. */
+class Refused { constructor(readonly reason: unknown) {} }
+
 const toDocument = (r: Row): StoreDocument => ({ path: r.path, bytes: r.bytes, mode: Number(r.mode) });
 
 export class PgDocuments implements DocumentRows {
@@ -39,8 +42,10 @@ export class PgDocuments implements DocumentRows {
   private readonly table: string;
   private readonly channel: string;
   private listener: pg.Client | null = null;
-  private onChange: (() => void) | null = null;
+  /** Who follows the changes (each store opened over this backend). */
+  private readonly followers = new Set<() => void>();
   private closed = false;
+  private started = false;
 
   constructor(private readonly db: PgConnection, schema: string) {
     this.label = db.label;
@@ -65,7 +70,10 @@ export class PgDocuments implements DocumentRows {
       // one lock for the whole set: changes are rare and small, and a writer reads all of them
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`bazaar documents ${this.table}`]);
       const current = (await client.query<Row>(`SELECT path, bytes, mode FROM ${this.table} ORDER BY path`)).rows.map(toDocument);
-      const { changes, result } = await fn(current);
+      // what fn throws (a name taken, a bad key) is its own error, not the engine's
+      let outcome: { changes: DocumentChange[]; result: T };
+      try { outcome = await fn(current); } catch (err) { throw new Refused(err); }
+      const { changes, result } = outcome;
       const after = new Map(current.map((d) => [d.path, d]));
       for (const c of changes) {
         if (c.bytes === null) {
@@ -82,6 +90,7 @@ export class PgDocuments implements DocumentRows {
       return { result, after: [...after.values()] };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
+      if (err instanceof Refused) throw err.reason;
       if (err instanceof BazaarError) throw err;
       throw this.db.failed(what, err);
     } finally {
@@ -89,11 +98,15 @@ export class PgDocuments implements DocumentRows {
     }
   }
 
-  follow(onChange: () => void): void {
-    if (this.onChange || this.closed) return;
-    this.onChange = onChange;
-    void this.listen();
+  follow(onChange: () => void): () => void {
+    if (this.closed) return () => {};
+    this.followers.add(onChange);
+    // one listener for every follower, started by the first (it reconnects by itself)
+    if (!this.started) { this.started = true; void this.listen(); } else onChange();
+    return () => { this.followers.delete(onChange); };
   }
+
+  private changed(): void { for (const f of this.followers) f(); }
 
   /** LISTEN first, then tell the follower to load: no change can fall between the two. Reconnects when lost. */
   private async listen(): Promise<void> {
@@ -106,7 +119,7 @@ export class PgDocuments implements DocumentRows {
     };
     client.on('error', lost);
     client.on('end', lost);
-    client.on('notification', (n) => { if (n.channel === this.channel && this.listener === client) this.onChange?.(); });
+    client.on('notification', (n) => { if (n.channel === this.channel && this.listener === client) this.changed(); });
     this.listener = client;
     try {
       await this.db.prepared();
@@ -114,7 +127,7 @@ export class PgDocuments implements DocumentRows {
       await client.query(`LISTEN "${this.channel}"`);
       // not held open by this process: a program ends when its work does
       (client as unknown as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
-      if (this.listener === client) this.onChange?.();
+      if (this.listener === client) this.changed();
     } catch {
       lost();
     }

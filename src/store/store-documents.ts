@@ -47,8 +47,8 @@ export interface DocumentRows {
   all(): Promise<StoreDocument[]>;
   /** Runs `fn` on every document as it is, alone among the store's hosts, and writes the changes it returns, at once. */
   update<T>(fn: (current: StoreDocument[]) => Promise<{ changes: DocumentChange[]; result: T }>): Promise<{ result: T; after: StoreDocument[] }>;
-  /** Calls `onChange` whenever another host may have changed them (and once when it starts listening); false when it cannot listen. */
-  follow(onChange: () => void): void;
+  /** Calls `onChange` whenever another host may have changed them (and once when it starts listening); returns what stops it. */
+  follow(onChange: () => void): () => void;
 }
 
 function damage(name: string, err: unknown): BazaarError {
@@ -125,7 +125,7 @@ export class AttachedDocuments {
   private view: RowView;
   /** Bumped whenever what is held changes: a server's cheap test for "re-read them". */
   private generation = 0;
-  private following = false;
+  private unfollow: (() => void) | null = null;
   /** One reload at a time; another asked meanwhile runs after it (it may see a newer change). */
   private reloading: Promise<void> | null = null;
   private again = false;
@@ -152,9 +152,16 @@ export class AttachedDocuments {
 
   /** Starts following other hosts' changes (once): a server, which lives long, does. */
   follow(): void {
-    if (this.following) return;
-    this.following = true;
-    this.rows.follow(() => { void this.reload(); });
+    if (this.unfollow || this.closed) return;
+    this.unfollow = this.rows.follow(() => { void this.reload(); });
+  }
+
+  private closed = false;
+  /** Stops following (the store is closed). */
+  close(): void {
+    this.closed = true;
+    this.unfollow?.();
+    this.unfollow = null;
   }
 
   /** Loads the rows again (after a notification); a failure keeps what is held (the listener reconnects and reloads). */
@@ -186,6 +193,7 @@ export function openDocuments(root: string, docs: AttachedDocuments): () => void
   const key = resolve(root);
   open.set(key, [...(open.get(key) ?? []), docs]);
   return () => {
+    docs.close();
     const left = (open.get(key) ?? []).filter((d) => d !== docs);
     if (left.length) open.set(key, left); else open.delete(key);
   };
