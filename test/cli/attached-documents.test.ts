@@ -7,13 +7,13 @@
  * lose by deleting it); hosts adding tokens at once keep all; a damaged row is one line
  * naming it. Skipped by name where PostgreSQL or Ceph is not installed.
  */
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PgStateBackend } from '../../src/store/pg-state-backend.js';
-import { CLI, tempDir } from '../helpers/cli.js';
+import { CLI, freshStore, tempDir } from '../helpers/cli.js';
 import { postgres, testWithEngine } from '../helpers/engines.js';
 import { attachedSite, startServer } from '../helpers/attached-servers.js';
 import type { ServerProcess } from '../helpers/attached-servers.js';
@@ -121,6 +121,41 @@ testWithEngine(t, 'a damaged row is damage named in one line; a bad setting is r
   const bad = spawnSync(process.execPath, [CLI, 'config', 'set', '--store', a, 'retention.days', 'soon'], { env: site.env, encoding: 'utf8' });
   assert.is(bad.status, 2, bad.stderr);
   assert.match(site.run(['config', 'show', '--store', a]), /retention\.days\t180/, 'the default stands');
+});
+
+testWithEngine(t, 'a directory attached before the documents were rows gives its files to a store that has none; the notice says so once', ['postgres', 'ceph'], async () => {
+  const site = await attachedSite(name());
+  const [a, b] = [site.attach(), site.attach()];
+  const old = freshStore('documents-old');
+  const secret = spawnSync(process.execPath, [CLI, 'token', 'create', '--store', old, '--scope', 'admin', '--name', 'kept'], { encoding: 'utf8' }).stdout.trim();
+  assert.match(secret, /^bzr_/);
+  copyFileSync(join(old, 'tokens.json'), join(b, 'tokens.json'));
+  const first = spawnSync(process.execPath, [CLI, 'token', 'ls', '--store', b], { env: site.env, encoding: 'utf8' });
+  assert.is(first.status, 0, first.stderr);
+  assert.match(first.stdout, /\tkept\tadmin\t/);
+  assert.match(first.stderr, /were copied into postgresql:/);
+  assert.match(site.run(['token', 'ls', '--store', a]), /\tkept\tadmin\t/, 'the other host has it');
+  const again = spawnSync(process.execPath, [CLI, 'token', 'ls', '--store', b], { env: site.env, encoding: 'utf8' });
+  assert.is(again.stderr, '', 'adopted once');
+  // the store has documents now: a directory's own file is not read again
+  site.run(['token', 'revoke', '--store', a, 'kept']);
+  assert.not.match(site.run(['token', 'ls', '--store', b]), /kept/, 'revoked on a, gone on b, whatever b\'s old file says');
+});
+
+t('config set on a local store writes config.json (gc reads it); a bad value is refused and the file is unchanged', async () => {
+  const store = freshStore('documents-local');
+  const set = spawnSync(process.execPath, [CLI, 'config', 'set', '--store', store, 'retention.days', '45'], { encoding: 'utf8' });
+  assert.is(set.status, 0, set.stderr);
+  assert.equal(JSON.parse(readFileSync(join(store, 'config.json'), 'utf8')), { retention: { days: 45 } });
+  const before = readFileSync(join(store, 'config.json'));
+  for (const args of [['retention.days', '-1'], ['server.privateReads', 'yes'], ['retention.weeks', '3']]) {
+    const r = spawnSync(process.execPath, [CLI, 'config', 'set', '--store', store, ...args], { encoding: 'utf8' });
+    assert.is(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+  assert.ok(readFileSync(join(store, 'config.json')).equals(before), 'unchanged');
+  const shown = spawnSync(process.execPath, [CLI, 'config', 'show', '--store', store, '--json'], { encoding: 'utf8' });
+  assert.equal(JSON.parse(shown.stdout), { retention: { days: 45 }, server: { privateReads: false } });
 });
 
 t.after(async () => { await Promise.all(servers.splice(0).map((s) => s.stop())); });
