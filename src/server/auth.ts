@@ -1,13 +1,13 @@
 /**
  * Bearer tokens (src/store/tokens.ts) for the routes that need them: 401 when no token or
- * an unknown one is presented, 403 when the token lacks the scope. The token file is
- * re-read when it changes, so `bazaar token revoke` takes effect on the next request; a
+ * an unknown one is presented, 403 when the token lacks the scope. The tokens are re-read
+ * when they change (the file, or an attached store's rows, changed by any host), so
+ * `bazaar token revoke` takes effect on the next request; a
  * malformed one refuses every token (503, its details in the server's log only).
  */
-import { statSync } from 'node:fs';
 import type { Context, MiddlewareHandler } from 'hono';
 import { BazaarError } from '../errors.js';
-import { describeNeed, findToken, grants, readTokens, tokensPath } from '../store/index.js';
+import { describeNeed, documentStamp, findToken, grants, readTokens } from '../store/index.js';
 import type { TokenRecord } from '../store/index.js';
 
 export class TokenCheck {
@@ -16,8 +16,8 @@ export class TokenCheck {
   constructor(private readonly root: string, private readonly log: (line: string) => void = () => {}) {}
 
   private tokens(): TokenRecord[] {
-    let stamp = 'none';
-    try { const s = statSync(tokensPath(this.root)); stamp = `${s.mtimeMs}:${s.size}:${s.ino}`; } catch { /* no file: no tokens */ }
+    // the file's stat, or an attached store's rows as last loaded (another host's change reloads them)
+    const stamp = documentStamp(this.root, 'tokens.json');
     if (this.cached?.stamp !== stamp) {
       let tokens: TokenRecord[] | BazaarError;
       try { tokens = readTokens(this.root); } catch (err) {

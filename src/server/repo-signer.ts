@@ -5,12 +5,11 @@
  * on); none when the store has no signing key. Looked up again whenever the keys
  * directory changes, so a key generated while the server runs signs the next generation.
  */
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BazaarError, isBazaarError } from '../errors.js';
 import { loadSigningKey, signDetached } from '../pgp/index.js';
 import type { SigningKey } from '../pgp/index.js';
-import { checkSigningKeyName, readSigningKey, signingKeyNames, signingKeysDir } from '../store/index.js';
+import { checkSigningKeyName, documentStamp, readSigningKey, signingKeyNames, signingKeysDir } from '../store/index.js';
 
 /** The key that signs now. */
 export interface ActiveSigningKey {
@@ -42,11 +41,7 @@ export class RepositorySigner {
   private seen: string | null = null;
   private active: Promise<ActiveSigningKey | null> | null = null;
 
-  /** The keys directory's path, made once: `stamp` runs on every request for a channel. */
-  private readonly keysDir: string;
-
   constructor(private readonly root: string, private readonly name?: string) {
-    this.keysDir = signingKeysDir(root);
     if (name !== undefined) checkSigningKeyName(name);
   }
 
@@ -62,11 +57,8 @@ export class RepositorySigner {
     return this.active;
   }
 
-  /** The keys directory as it is now: a new key is renamed into it, which changes its mtime (one stat). */
-  stamp(): string {
-    const st = statSync(this.keysDir, { throwIfNoEntry: false });
-    return st ? `${st.ino}:${st.mtimeMs}` : 'none';
-  }
+  /** The keys as they are now: a new key is renamed into the directory, which changes its mtime (one stat); an attached store's rows, their generation. */
+  stamp(): string { return documentStamp(this.root, signingKeysDir('')); }
 
   private async choose(): Promise<ActiveSigningKey | null> {
     if (this.name !== undefined) return active(this.name, await load(this.root, this.name));

@@ -7,7 +7,8 @@ export { channelCommitTime, channelLog, diffChannel, listChannels, resolveChanne
 export type { ChannelDiff, ChannelLogEntry, ChannelSummary } from './channel-history.js';
 export { addToChannel, channelBuilds, channelNames, channelSettings, createChannel, deleteChannel, orderOf, publishBuildKeys, publishChannel, readChannel, removeFromChannel, renameChannel, setChannelSignatureRule } from './channels.js';
 export type { ChannelBuild, ChannelChange, ChannelSettings, ChannelState } from './channels.js';
-export { readStoreConfig } from './config.js';
+export { CONFIG_KEYS, readStoreConfig, setStoreConfig } from './config.js';
+export { documentStamp } from './store-documents.js';
 export { importKeys, readKeyring, removeKey, trustedKeysDir } from './keyring.js';
 export type { StoreConfig } from './config.js';
 export { readDerived, writeDerived } from './caches/derived-entries.js';

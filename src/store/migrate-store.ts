@@ -130,7 +130,7 @@ export async function migrateStore(from: Store, to: Store, options: MigrateOptio
         throw new BazaarError('ERR_BAD_INPUT', `${to.dir} has its own ${conflicts.join(', ')}, which differ from ${from.dir}'s: move them away to migrate (nothing was copied)`, { data: { to: to.dir, files: conflicts } });
       }
       if (made) {
-        writeStoreFiles(to.dir, files);
+        await writeStoreFiles(to.dir, files);
         await recordState(dst.repo, wanted);
         return { ...report, states: 0, alreadyCopied: true };
       }
@@ -148,7 +148,7 @@ export async function migrateStore(from: Store, to: Store, options: MigrateOptio
       // them): made durable here, before the state that names them.
       if (dst.repo.backend.kind === 'files') await syncFilesystem(to.dir, () => { /* each file was renamed into place whole */ });
       dst.repo.packLoose();
-      writeStoreFiles(to.dir, files);
+      await writeStoreFiles(to.dir, files);
       progress('files', files.length, files.length);
       if (!(await dst.states.commit(wanted))) {
         throw new BazaarError('ERR_STORE_LOCKED', `${to.dir} was written by another process during the migration; nothing of it is a copy: migrate into a new store`, { data: { to: to.dir } });

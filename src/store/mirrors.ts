@@ -1,6 +1,6 @@
 /**
- * Mirror definitions: `<store>/mirrors.json`, beside `tokens.json` and written the same
- * way (under the store lock, a temp file fsynced and renamed). A definition is
+ * Mirror definitions: the store's document `mirrors.json`, beside `tokens.json` and
+ * written the same way (store-documents.ts: a file, or a row of an attached store). A definition is
  * configuration, not content: it has no history, and what a sync brings in is in the
  * channel's history. `last` remembers the upstream's repomd.xml digest and the channel
  * commit of the last complete sync, so a sync of an unchanged upstream stops after
@@ -13,10 +13,9 @@
 import { join } from 'node:path';
 import { BazaarError } from '../errors.js';
 import { checkChannelName } from '../policy/index.js';
-import { createFile, removeFile, renameFile } from '../fs/index.js';
-import { tmpPath } from './layout.js';
-import { readJsonList } from './json-list-file.js';
-import { withLock } from './lock.js';
+import { jsonListChange, readJsonList } from './json-list-file.js';
+import { documentsOf, updateDocuments } from './store-documents.js';
+import type { DocumentView } from './store-documents.js';
 
 export type MirrorPolicy = 'immediate' | 'on-demand';
 export const MIRROR_POLICIES: readonly MirrorPolicy[] = ['immediate', 'on-demand'];
@@ -36,6 +35,7 @@ export interface MirrorRecord {
 }
 
 export function mirrorsPath(root: string): string { return join(root, 'mirrors.json'); }
+const MIRRORS = mirrorsPath('');
 
 const noMirror = (name: string): BazaarError => new BazaarError('ERR_NOT_FOUND', `no mirror ${name}`, { data: { mirror: name } });
 
@@ -72,9 +72,9 @@ function checkRecord(value: unknown, index: number, file: string): MirrorRecord 
 }
 
 /** Every mirror definition (none when the file does not exist); a malformed file is damage, named. */
-export function readMirrors(root: string): MirrorRecord[] {
-  return readJsonList(mirrorsPath(root), 'mirrors', 'mirror', checkRecord);
-}
+export function readMirrors(root: string): MirrorRecord[] { return mirrorsOf(documentsOf(root)); }
+
+const mirrorsOf = (view: DocumentView): MirrorRecord[] => readJsonList(view, MIRRORS, 'mirrors', 'mirror', checkRecord);
 
 /** The definition of mirror `name`; ERR_NOT_FOUND when there is none. */
 export function findMirror(root: string, name: string): MirrorRecord {
@@ -84,13 +84,10 @@ export function findMirror(root: string, name: string): MirrorRecord {
 }
 
 async function updateMirrors<T>(root: string, fn: (mirrors: MirrorRecord[]) => T): Promise<T> {
-  return withLock(root, async () => {
-    const mirrors = readMirrors(root);
+  return updateDocuments(root, async (view) => {
+    const mirrors = mirrorsOf(view);
     const result = fn(mirrors);
-    const tmp = tmpPath(root);
-    createFile(tmp, `${JSON.stringify({ mirrors }, null, 1)}\n`, { sync: true });
-    try { renameFile(tmp, mirrorsPath(root)); } catch (err) { removeFile(tmp); throw err; }
-    return result;
+    return { changes: [jsonListChange(MIRRORS, 'mirrors', mirrors, 0o644)], result };
   });
 }
 

@@ -12,6 +12,7 @@
 import pg from 'pg';
 import { BazaarError } from '../errors.js';
 import { PgConnection } from './pg-connection.js';
+import { PgDocuments, documentsDdl } from './pg-documents.js';
 import { PgGcFence, fenceDdl } from './pg-gc-fence.js';
 import { PgJobs, jobsDdl } from './pg-jobs.js';
 import { PgLeases, leasesDdl } from './pg-leases.js';
@@ -32,6 +33,8 @@ export class PgStateBackend implements StateBackend {
   readonly leases: PgLeases;
   /** Jobs of every host (pg-jobs.ts). */
   readonly jobs: PgJobs;
+  /** The store's tokens, keys, mirrors and settings (pg-documents.ts). */
+  readonly documents: PgDocuments;
   private readonly db: PgConnection;
   private readonly states: string;
   private readonly aside: string;
@@ -55,12 +58,14 @@ export class PgStateBackend implements StateBackend {
       ...fenceDdl(q),
       ...leasesDdl(q),
       ...jobsDdl(q),
+      ...documentsDdl(q, schema),
     ]);
     this.label = this.db.label;
     this.states = `${this.db.schema}.states`;
     this.aside = `${this.db.schema}.states_aside`;
     this.leases = new PgLeases(this.db);
     this.jobs = new PgJobs(this.db);
+    this.documents = new PgDocuments(this.db, schema);
     this.fence = new PgGcFence(this.db, this.states, (next, record, attempt) => this.settle(next, record, attempt), encodeState);
   }
 
@@ -195,6 +200,7 @@ export class PgStateBackend implements StateBackend {
     listener?.end().catch(() => {});
     await this.leases.close();
     await this.jobs.close();
+    this.documents.close();
     await this.db.end();
   }
 

@@ -45,6 +45,9 @@ import type { ChosenBackends, StoreBackends } from './store-backends.js';
 import { describeEngines, openEngines, parseEngines, recordedEngines, sameEngines } from './engine-config.js';
 import type { EngineBackends, EngineSpec, RecordedEngines } from './engine-config.js';
 import { StateConflict, Transaction, conflictError } from './transaction.js';
+import { AttachedDocuments, openDocuments } from './store-documents.js';
+import type { DocumentRows } from './store-documents.js';
+import { adoptDirectoryFiles } from './store-files.js';
 import { readStoreState, stateDamageError } from './state-witness.js';
 import type { StoreStateReading } from './state-witness.js';
 
@@ -236,6 +239,7 @@ export class Store extends ObjectReading {
     } catch (err) {
       throw noSpaceError(err, dir);
     }
+    await store.openDocuments();
     return store;
   }
 
@@ -262,6 +266,7 @@ export class Store extends ObjectReading {
         const { migrateLayout1 } = await import('./migrate-layout1.js');
         await withLock(dir, () => migrateLayout1(store), store.lockOptions());
       }
+      await store.openDocuments();
       return store;
     } catch (err) {
       await owned?.close();
@@ -274,7 +279,27 @@ export class Store extends ObjectReading {
    * attached store's PostgreSQL pools and listener, its S3 client), so that a program ends
    * promptly; nothing for a local store. Backends a program passed are its own to close.
    */
-  async close(): Promise<void> { await this.owned?.close(); }
+  async close(): Promise<void> {
+    this.closeDocuments?.();
+    this.closeDocuments = null;
+    await this.owned?.close();
+  }
+
+  private documents: AttachedDocuments | null = null;
+  private closeDocuments: (() => void) | null = null;
+
+  /**
+   * A store whose state is in PostgreSQL keeps its tokens, keys, mirrors and settings there
+   * too (store-documents.ts): loaded now, registered under its directory while it is open.
+   */
+  private async openDocuments(): Promise<void> {
+    const rows = (this.states as { readonly documents?: DocumentRows }).documents;
+    if (!rows) return;
+    this.documents = await AttachedDocuments.load(rows);
+    this.closeDocuments = openDocuments(this.dir, this.documents);
+    const adopted = await adoptDirectoryFiles(this.dir);
+    if (adopted) this.notice(`${adopted} of ${this.dir}'s files (tokens, keys, mirrors, settings) were copied into ${rows.label}, where the store keeps them from now on`);
+  }
 
   notice(line: string): void { this.options.onNotice?.(line); }
 
@@ -292,7 +317,11 @@ export class Store extends ObjectReading {
   latestSeq(): Promise<number> { return this.states.latestSeq(); }
 
   /** The newest state's number when the state backend can tell it without waiting, else null (ask latestSeq). */
-  latestSeqNow(): number | null { return this.states.latestSeqNow?.() ?? null; }
+  latestSeqNow(): number | null {
+    // a process that follows the newest state (a server) follows other hosts' tokens and keys too
+    this.documents?.follow();
+    return this.states.latestSeqNow?.() ?? null;
+  }
 
   /** Jobs every host of the store sees (an attached store's rows, pg-jobs.ts); null for a local store. */
   jobRows(): JobRows | null { return this.states.jobs ?? null; }

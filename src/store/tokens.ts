@@ -1,7 +1,8 @@
 /**
- * API tokens: `<store>/tokens.json`, written under the store lock as a temp file, fsynced
- * and renamed, like every other store file. A token is shown once when created; the file
- * keeps only its sha256, so reading the file (or a backup of it) grants nothing.
+ * API tokens: the store's document `tokens.json` (store-documents.ts: a file written under
+ * the store lock as a temp file, fsynced and renamed; a row of an attached store's
+ * database, so that every host honours it). A token is shown once when created; the
+ * document keeps only its sha256, so reading it (or a backup of it) grants nothing.
  *
  *   {"tokens":[{"id":"3f2a9c1b","name":"ci","scopes":["publish:sisyphus"],"sha256":"...","created":"2026-..."}]}
  *
@@ -13,16 +14,16 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import { BazaarError } from '../errors.js';
 import { checkChannelName } from '../policy/index.js';
-import { createFile, removeFile, renameFile } from '../fs/index.js';
-import { tmpPath } from './layout.js';
-import { readJsonList } from './json-list-file.js';
-import { withLock } from './lock.js';
+import { jsonListChange, readJsonList } from './json-list-file.js';
+import { documentsOf, updateDocuments } from './store-documents.js';
+import type { DocumentView } from './store-documents.js';
 
 export interface TokenRecord { id: string; name: string; scopes: string[]; sha256: string; created: string }
 
 export const TOKEN_PREFIX = 'bzr_';
 
 export function tokensPath(root: string): string { return join(root, 'tokens.json'); }
+const TOKENS = tokensPath('');
 
 /** Refuses a scope that is not `read`, `admin`, `publish:*` or `publish:<channel name>`. */
 export function checkScope(scope: string): string {
@@ -48,18 +49,15 @@ function checkRecord(value: unknown, index: number, file: string): TokenRecord {
   return { id: r.id, name: (r.name as string | undefined) ?? '', scopes: r.scopes as string[], sha256: r.sha256, created: (r.created as string | undefined) ?? '' };
 }
 
-export function readTokens(root: string): TokenRecord[] {
-  return readJsonList(tokensPath(root), 'tokens', 'token', checkRecord);
-}
+const tokensOf = (view: DocumentView): TokenRecord[] => readJsonList(view, TOKENS, 'tokens', 'token', checkRecord);
+
+export function readTokens(root: string): TokenRecord[] { return tokensOf(documentsOf(root)); }
 
 async function updateTokens<T>(root: string, fn: (tokens: TokenRecord[]) => T): Promise<T> {
-  return withLock(root, async () => {
-    const tokens = readTokens(root);
+  return updateDocuments(root, async (view) => {
+    const tokens = tokensOf(view);
     const result = fn(tokens);
-    const tmp = tmpPath(root);
-    createFile(tmp, `${JSON.stringify({ tokens }, null, 1)}\n`, { sync: true, mode: 0o600 });
-    try { renameFile(tmp, tokensPath(root)); } catch (err) { removeFile(tmp); throw err; }
-    return result;
+    return { changes: [jsonListChange(TOKENS, 'tokens', tokens, 0o600)], result };
   });
 }
 

@@ -6,7 +6,7 @@
  * destination that is the source, holds a state or has settings of its own is refused.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,6 +14,7 @@ import { BazaarError } from '../../src/errors.js';
 import { listImages } from '../../src/library/index.js';
 import { FsObjectBackend } from '../../src/store/fs-object-backend.js';
 import { migrateStore } from '../../src/store/migrate-store.js';
+import { readStoreFiles } from '../../src/store/store-files.js';
 import type { MigrateReport } from '../../src/store/migrate-store.js';
 import { Store } from '../../src/store/store.js';
 import { freshStore, tempDir } from '../helpers/cli.js';
@@ -37,8 +38,15 @@ cli(['import-tree', tree, '--name', 'big'], src);
 cli(['token', 'create', '--scope', 'read', '--name', 'ci'], src);
 cli(['key', 'generate', 'repo'], src);
 writeFileSync(join(src, 'config.json'), '{"retention":{"days":90}}\n');
+const trustedFile = join(tempDir('migrate-key'), 'repo.asc');
+writeFileSync(trustedFile, cli(['key', 'export', 'repo'], src));
+cli(['key', 'import', trustedFile], src);
+cli(['channel', 'create', 'upstream'], src);
+cli(['mirror', 'add', 'up', 'http://127.0.0.1:1/up/', '--channel', 'upstream'], src);
 
-const STORE_FILES = ['config.json', 'keys/signing/repo.asc', 'keys/signing/repo.pub.asc', 'tokens.json'];
+const STORE_FILES = ['config.json', ...readdirSync(join(src, 'keys/trusted')).map((n) => `keys/trusted/${n}`), 'keys/signing/repo.asc', 'keys/signing/repo.pub.asc', 'mirrors.json', 'tokens.json'].sort();
+/** The store files of `dir` as its store holds them (files, or an attached store's rows), with their modes. */
+const filesOf = (dir: string): Array<{ path: string; bytes: string; mode: number }> => readStoreFiles(dir).map((f) => ({ path: f.path, bytes: f.bytes.toString('base64'), mode: f.mode }));
 
 /** What the CLI lists of a store (as JSON). */
 function listings(dir: string): Record<string, unknown> {
@@ -185,6 +193,9 @@ testWithEngine(t, 'the sample store to S3 and PostgreSQL and back: the same list
   assert.equal((await host.list()).map((b) => b.key), (await local.list()).map((b) => b.key));
   assert.equal(await listImages(host), await listImages(local));
   assert.ok((await host.fsck()).ok);
+  // the files became rows: the other host has them, with their modes; neither directory holds them
+  assert.equal(filesOf(host.dir), filesOf(src), 'settings, mirrors, tokens and keys as rows, byte for byte');
+  for (const dir of [attachedDir, host.dir]) for (const f of STORE_FILES) assert.not.ok(existsSync(join(dir, f)), `${dir} holds no ${f}`);
 
   const backDir = newDir('migrate-back');
   const back = await migrateStore(attached, await Store.init(backDir));
@@ -193,6 +204,7 @@ testWithEngine(t, 'the sample store to S3 and PostgreSQL and back: the same list
   assert.equal(listings(backDir), expected);
   assert.equal(back.files.sort(), STORE_FILES);
   for (const f of STORE_FILES) assert.ok(readFileSync(join(backDir, f)).equals(readFileSync(join(src, f))), f);
+  for (const f of STORE_FILES) assert.is(statSync(join(backDir, f)).mode & 0o777, statSync(join(src, f)).mode & 0o777, `${f}'s mode`);
 });
 
 t.after(async () => { await Promise.all(closing.splice(0).map(async (b) => { try { await b.close(); } catch { /* gone */ } })); });

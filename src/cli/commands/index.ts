@@ -37,6 +37,7 @@ export const commands: CommandEntry[] = [
   { name: 'serve', summary: 'serve the store over HTTP: rpm-md repositories, the JSON API, uploads', load: async () => (await import('./serve.js')).serve },
   { name: 'key', summary: 'OpenPGP keys: trusted package keys (import, ls, rm), the repository signing key (generate, export)', load: async () => (await import('./key.js')).key },
   { name: 'verify', summary: "check packages' digests and signatures as rpmkeys --checksig does", load: async () => (await import('./verify.js')).verify },
+  { name: 'config', summary: "the store's settings: show, set (shared by every host of an attached store)", load: async () => (await import('./config.js')).config },
   { name: 'token', summary: 'API tokens for the server: create (printed once), ls, revoke', load: async () => (await import('./token.js')).token },
   { name: 'push', summary: 'upload .rpm files to a bazaar server ($BAZAAR_TOKEN)', load: async () => (await import('./push.js')).push },
   { name: 'pull', summary: "download an image's files from a bazaar server (.tar.zst or a directory)", load: async () => (await import('./pull.js')).pull },
