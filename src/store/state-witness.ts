@@ -9,7 +9,10 @@
  * `readStoreState` compares them and answers with the one that is ahead, plus what is
  * wrong. Only one disagreement is normal: the git record one commit behind the newest
  * state file, with each branch ref at either of the two, is a write killed between its
- * commit point and the refs (the next write brings them up). Everything else is damage:
+ * commit point and the refs (the next write brings them up); with writers on several hosts
+ * (a state with a gc fence) the record may lag by as many commits as are in flight. A
+ * reading that disagrees because a writer committed between its reads is taken again.
+ * Everything else is damage:
  * fsck reports it, writers refuse, and `fsck --repair` restores the lagging witness from
  * the one ahead (repair.ts).
  */
@@ -122,13 +125,13 @@ const short = (c: string | null | undefined): string => (c ? c.slice(0, 12) : 'n
 function sameState(a: StoreState, b: StoreState): boolean { return encodeState(a) === encodeState(b); }
 
 /** The branch refs that differ from `heads` (allowing `alt` heads too, when given). */
-async function refMismatches(repo: GitRepo, heads: Record<string, string>, alt?: Record<string, string>): Promise<StateProblem[]> {
+async function refMismatches(repo: GitRepo, heads: Record<string, string>, alts: Array<Record<string, string>> = []): Promise<StateProblem[]> {
   const out: StateProblem[] = [];
   const refs = await repo.readRefs('heads');
   for (const branch of [...new Set([...refs.keys(), ...Object.keys(heads)])].sort()) {
     const ref = refs.get(branch) ?? null;
     const want = heads[branch] ?? null;
-    if (ref === want || (alt && ref === (alt[branch] ?? null))) continue;
+    if (ref === want || alts.some((alt) => ref === (alt[branch] ?? null))) continue;
     const what = `git ref refs/heads/${branch}`;
     if (ref === 'garbage') out.push({ what, problem: 'is unreadable' });
     else if (ref === null) out.push({ what, problem: `is missing; the state has it at ${short(want)}` });
@@ -144,6 +147,29 @@ async function refMismatches(repo: GitRepo, heads: Record<string, string>, alt?:
  * no bazaar code) are not each read; fsck and writers read them all.
  */
 export async function readStoreState(states: StateBackend, repo: GitRepo, options: { quick?: boolean } = {}): Promise<StoreStateReading> {
+  // The witnesses are read one after the other, not at one instant: a writer (another
+  // host's, or a killed lock's) may commit between the reads, and its refs and record then
+  // read as ahead of the state read before them. Both are written after its state, so
+  // reading the state again tells: moved, the reading is stale and is taken again; not
+  // moved, what disagrees is damage.
+  for (let attempt = 1; ; attempt++) {
+    const reading = await readWitnesses(states, repo, options);
+    if (reading.damage.length === 0 || attempt === STALE_READINGS) return reading;
+    const { state: now } = await newestStateFile(states);
+    if ((now?.seq ?? 0) === (reading.file?.seq ?? 0)) return reading;
+  }
+}
+
+/** Readings in a row taken again because the state moved under them (writers at full speed). */
+const STALE_READINGS = 10;
+/**
+ * How far the git record may lag the state, with writers on several hosts: each moves the
+ * record after its commit, so N writers between their commit and their record leave it N
+ * behind for that moment (one host's lock allows one, the interrupted write).
+ */
+const HOSTS_IN_FLIGHT = 16;
+
+async function readWitnesses(states: StateBackend, repo: GitRepo, options: { quick?: boolean }): Promise<StoreStateReading> {
   const { state: file, damaged } = await newestStateFile(states);
   const rec = await readStateRecord(repo);
   const recorded = rec !== null && 'state' in rec ? rec.state : null;
@@ -169,11 +195,16 @@ export async function readStoreState(states: StateBackend, repo: GitRepo, option
   if (recorded !== null && recorded.seq === fileSeq) {
     if (!sameState(recorded, state)) damage.push({ what: `state ${fileSeq}`, problem: 'differs from its git record' });
     if (!options.quick || damage.length) damage.push(...await refMismatches(repo, state.heads));
-  } else if (recorded !== null && recorded.seq === fileSeq - 1 && damaged.length === 0) {
+  } else if (recorded !== null && damaged.length === 0 && (recorded.seq === fileSeq - 1 || (states.fence !== undefined && recorded.seq >= fileSeq - HOSTS_IN_FLIGHT))) {
     const previous = await safeRead(states, recorded.seq);
-    const mismatched = await refMismatches(repo, state.heads, recorded.heads);
+    // each branch ref at the head of the state, the record's, or a state between (their writers' refs)
+    const between: Array<Record<string, string>> = [recorded.heads];
+    for (let seq = recorded.seq + 1; seq < fileSeq; seq++) { const s = await safeRead(states, seq); if (s) between.push(s.heads); }
+    const mismatched = await refMismatches(repo, state.heads, between);
     if ((previous === null || sameState(previous, recorded)) && mismatched.length === 0) {
-      notes.push(`the git record is at state ${recorded.seq}, one behind the state (${fileSeq}): a write was interrupted after its commit; the next write brings it up`);
+      notes.push(fileSeq - recorded.seq === 1
+        ? `the git record is at state ${recorded.seq}, one behind the state (${fileSeq}): a write was interrupted after its commit; the next write brings it up`
+        : `the git record is at state ${recorded.seq}, ${fileSeq - recorded.seq} behind the state (${fileSeq}): writers on other hosts are between their commits and their records (or were killed there); the next write brings it up`);
     } else {
       damage.push({ what: 'the git record of the state', problem: `is at state ${recorded.seq}, behind the state (${fileSeq})` }, ...mismatched);
     }
@@ -186,7 +217,7 @@ export async function readStoreState(states: StateBackend, repo: GitRepo, option
     // State 1's predecessor is the empty state, which has no file: a first write killed
     // after its commit, before its refs and record, is one behind as any other.
     const previous = fileSeq === 1 ? EMPTY_STATE : await safeRead(states, fileSeq - 1);
-    const mismatched = await refMismatches(repo, state.heads, previous?.heads);
+    const mismatched = await refMismatches(repo, state.heads, previous ? [previous.heads] : []);
     if (rec === null && mismatched.length === 0) {
       if (fileSeq === 1) notes.push('the git record of the state is absent: the first write was interrupted after its commit; the next write records it');
       else if (fileSeq > 0) notes.push(`the git record of the state is absent (a store last written by an older bazaar); the next write records it`);

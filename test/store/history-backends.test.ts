@@ -193,6 +193,68 @@ testWithEngine(t, 'postgresql: the state witness of writers on several hosts onl
   assert.equal(reading.state, stateOf(7), 'and the state is read from its record');
 });
 
+/** The state and history of three hosts over one schema, and states named by their seq. */
+async function threeHosts(): Promise<{ states: PgStateBackend; repos: GitRepo[]; stateOf: (seq: number) => StoreState }> {
+  const schema = `h${process.pid}_${schemas++}`;
+  const states = new PgStateBackend({ url: (await postgres()).url, schema });
+  closing.push(states);
+  const repos = (await Promise.all([0, 1, 2].map(() => pgBackend(schema)))).map((h) => new GitRepo(h));
+  const head = (n: number): string => n.toString(16).padStart(40, '0');
+  const stateOf = (seq: number): StoreState => ({ seq, time: 1_700_000_000_000 + seq * 1000, heads: { packages: head(seq), [`channels/c${seq % 2}`]: head(100 + seq) } });
+  return { states, repos, stateOf };
+}
+
+testWithEngine(t, 'postgresql: a reading during which another host commits and records its state is taken again, not damage (the upload answered 503 "state N is missing")', 'postgres', async () => {
+  const { states, repos, stateOf } = await threeHosts();
+  assert.ok(await states.commit(stateOf(1)));
+  await recordState(repos[0], stateOf(1));
+  // host 1 commits and records state 2 right after this host read state 1, before it reads the record and refs
+  let between: (() => Promise<void>) | null = async () => {
+    assert.ok(await states.commit(stateOf(2)));
+    await recordState(repos[1], stateOf(2), stateOf(1));
+  };
+  const racing = new Proxy(states, {
+    get(target, prop) {
+      if (prop === 'latest') {
+        return async () => {
+          const s = await target.latest();
+          const run = between;
+          between = null;
+          if (run) await run();
+          return s;
+        };
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  for (const quick of [false, true]) {
+    if (quick) {
+      between = async () => { assert.ok(await states.commit(stateOf(3))); await recordState(repos[2], stateOf(3), stateOf(2)); };
+    }
+    const reading = await readStoreState(racing, repos[0], { quick });
+    assert.is(between, null, 'the other host wrote between the reads');
+    assert.equal(reading.damage, [], `no damage (quick: ${quick})`);
+    assert.is(reading.state.seq, quick ? 3 : 2, 'the newest state is read');
+  }
+});
+
+testWithEngine(t, 'postgresql: the state record several commits behind, while their writers on other hosts are between commit and record, is a note; a branch ref at no state between is still damage', 'postgres', async () => {
+  const { states, repos, stateOf } = await threeHosts();
+  assert.ok(await states.commit(stateOf(1)));
+  await recordState(repos[0], stateOf(1));
+  for (let seq = 2; seq <= 4; seq++) assert.ok(await states.commit(stateOf(seq)));
+  // the writer of state 3 has set its refs, not yet the record; those of 2 and 4 nothing yet
+  await repos[1].setRefs(Object.entries(stateOf(3).heads).map(([b, c]) => [`heads/${b}`, c] as [string, string]));
+  let reading = await readStoreState(states, repos[0]);
+  assert.equal(reading.damage, [], 'writers in flight are not damage');
+  assert.is(reading.state.seq, 4);
+  assert.ok(reading.notes.some((n) => n.includes('3 behind the state (4)')), reading.notes.join('; '));
+  await repos[2].setRefs([['heads/packages', 'f'.repeat(40)]]);
+  reading = await readStoreState(states, repos[0]);
+  assert.ok(reading.damage.some((d) => d.what === 'git ref refs/heads/packages'), JSON.stringify(reading.damage));
+});
+
 testWithEngine(t, 'postgresql: kill -9 of PostgreSQL during the writes of a store whose state and history live there: every acknowledged write is there, fsck is clean from another host, and writes go on', 'postgres', async () => {
   const engine = await postgres();
   const schema = `h${process.pid}_${schemas++}`;
