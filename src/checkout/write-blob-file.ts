@@ -2,17 +2,57 @@
  * A file's content from the store, written to an open file: read through ObjectReader's
  * verified stream (any byte that does not hash to the object's id fails the read), and
  * checked against the size the tree entry states.
+ *
+ * The writes (and `openNew`'s open) go through libuv's thread pool, not the main thread:
+ * creating and filling thousands of files blocks in the kernel (ext4 waits for its journal
+ * while the data of earlier files is written back), and meanwhile the main thread hashes
+ * the content of the other files in flight (bench/checkout.ts: copy mode).
  */
-import { writeSync } from 'node:fs';
+import { chmod, close, constants, copyFile, fchmod, fchown, futimes, lchown, lutimes, open, write } from 'node:fs';
 import { BazaarError } from '../errors.js';
 import { EMPTY_BLOB } from '../store/index.js';
 import type { ObjectId, ObjectReader } from '../store/index.js';
 import { quotePath } from '../fs/index.js';
 
+/** A node callback as a promise, without util.promisify's per-call wrapper objects. */
+function call<T>(fn: (cb: (err: NodeJS.ErrnoException | null, value?: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value as T))));
+}
 
-function writeAll(fd: number, chunk: Buffer): void {
+/** Creates `path` (O_EXCL: never an existing file, never through a symlink), mode 0600. */
+export function openNew(path: string | Buffer): Promise<number> {
+  return call<number>((cb) => open(path, 'wx', 0o600, cb));
+}
+
+export function closeFile(fd: number): Promise<void> {
+  return call<void>((cb) => close(fd, cb));
+}
+
+/** Owner (when `chown`), then mode (chown clears setuid/setgid), then time, as checkouts set them. */
+export async function setFileAttributes(fd: number, a: { uid: number; gid: number; perm: number; mtime: number }, chown: boolean): Promise<void> {
+  if (chown) await call<void>((cb) => fchown(fd, a.uid, a.gid, cb));
+  await call<void>((cb) => fchmod(fd, a.perm, cb));
+  await call<void>((cb) => futimes(fd, a.mtime, a.mtime, cb));
+}
+
+/**
+ * A copy of a checkout-cache entry (`source`, checked by the caller) as the new file
+ * `path`: a reflink where the file system has them (btrfs, XFS: no data is copied), else
+ * copy_file_range in the kernel (libuv's copyfile); O_EXCL, as `openNew`. Then the
+ * attributes as `setFileAttributes` sets them, by path: the file was just made in a
+ * directory of the checkout, which nobody else enters while it is being written.
+ */
+export async function copyCacheEntry(source: string, path: string | Buffer, a: { uid: number; gid: number; perm: number; mtime: number }, chown: boolean): Promise<void> {
+  await call<void>((cb) => copyFile(source, path, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE, cb));
+  if (chown) await call<void>((cb) => lchown(path, a.uid, a.gid, cb));
+  // copyfile gave it the entry's mode, which is `perm`; a chown cleared setuid/setgid
+  if (chown && (a.perm & 0o6000) !== 0) await call<void>((cb) => chmod(path, a.perm, cb));
+  await call<void>((cb) => lutimes(path, a.mtime, a.mtime, cb));
+}
+
+async function writeAll(fd: number, chunk: Buffer): Promise<void> {
   let off = 0;
-  while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+  while (off < chunk.length) off += await call<number>((cb) => write(fd, chunk, off, chunk.length - off, null, cb));
 }
 
 /** Writes object `id` (which the tree says holds `size` bytes) to `fd`; `path` names the file in messages. */
@@ -26,7 +66,7 @@ export async function writeBlobFile(objects: ObjectReader, fd: number, id: Objec
   for await (const chunk of objects.stream(id)) {
     written += chunk.length;
     if (written > size) break;
-    writeAll(fd, chunk);
+    await writeAll(fd, chunk);
   }
   if (written !== size) {
     throw new BazaarError('ERR_STORE_OBJECT_CORRUPT', `tree entry ${quotePath(path)} says ${size} bytes, but object ${id} holds ${written > size ? 'more' : written}`, { data: { path, id } });
