@@ -17,7 +17,7 @@
  * time, and a read-only directory could not be filled). That list of directories is the
  * one thing that grows with the tree, one small record each.
  */
-import { lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, chmodSync, symlinkSync } from 'node:fs';
+import { lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, chmodSync, rmSync, symlinkSync } from 'node:fs';
 import { BazaarError, isErrno } from '../errors.js';
 import { loadNativeZstd } from '../compress/index.js';
 import { encodePathBytes, SpecialFiles, unwritableCode, XattrWriter } from '../fs/index.js';
@@ -122,16 +122,29 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
 
   const note = (line: string): void => { if (!result.notes.includes(line)) result.notes.push(line); };
 
+  /**
+   * A copy of the cache entry, or false when the entry cannot be read (not as root, a file
+   * without read permission for its owner: mode 0111; or pruned meanwhile): then the
+   * caller decodes the object, as without an entry.
+   */
+  const tryCopyEntry = async (entry: string, job: FileJob): Promise<boolean> => {
+    try {
+      await copyCacheEntry(entry, job.full, job.file, asRoot);
+    } catch (err) {
+      if (!isErrno(err, 'EACCES') && !isErrno(err, 'ENOENT')) throw err;
+      rmSync(job.full, { force: true }); // this checkout's own new name, if copyfile left it
+      return false;
+    }
+    result.copies++;
+    result.cacheCopies++;
+    if (job.file.xattrs) xattrWriter.add(encodePathBytes(job.file.path), job.file.xattrs);
+    return true;
+  };
+
   const copyFile = async (job: FileJob): Promise<void> => {
     const { full, file } = job;
     const entry = copySource !== null && file.id !== undefined ? copySource.ready(file) : null;
-    if (entry !== null) {
-      await copyCacheEntry(entry, full, file, asRoot);
-      result.copies++;
-      result.cacheCopies++;
-      if (file.xattrs) xattrWriter.add(encodePathBytes(file.path), file.xattrs);
-      return;
-    }
+    if (entry !== null && await tryCopyEntry(entry, job)) return;
     const fd = await openNew(full);
     try {
       await writeBlobFile(objects, fd, file.id, file.size, file.path);
