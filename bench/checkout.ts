@@ -42,17 +42,19 @@ const SELF = new URL(import.meta.url).pathname;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const has = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 
-interface Run { ms: number; rssMB: number | null }
+interface Run { ms: number; rssMB: number | null; cpuMs: number | null }
 type Cmd = [cmd: string, args: string[], env?: NodeJS.ProcessEnv];
 
 /**
  * Runs each command `runs` times into a fresh `out`, interleaved (a, b, c, a, b, c, ...:
  * other load on the machine falls on all of them alike); per command its wall time
- * (median) and largest peak RSS (GNU time's %M).
+ * (median), CPU time (user + system, median: what a loaded machine's waiting does not
+ * inflate) and largest peak RSS (GNU time's %U, %S, %M).
  */
 function timed(runs: number, out: string, cmds: Cmd[], before?: () => void): Run[] {
   const times: number[][] = cmds.map(() => []);
   const rss: Array<number | null> = cmds.map(() => null);
+  const cpu: number[][] = cmds.map(() => []);
   const gnuTime = existsSync('/usr/bin/time');
   for (let i = 0; i < runs; i++) {
     cmds.forEach(([cmd, args, env], c) => {
@@ -60,15 +62,17 @@ function timed(runs: number, out: string, cmds: Cmd[], before?: () => void): Run
       before?.();
       spawnSync('sync');
       const t0 = performance.now();
-      const r = gnuTime ? spawnSync('/usr/bin/time', ['-f', 'maxrss=%M', cmd, ...args], { encoding: 'utf8', env }) : spawnSync(cmd, args, { encoding: 'utf8', env });
+      const r = gnuTime ? spawnSync('/usr/bin/time', ['-f', 'maxrss=%M cpu=%U+%S', cmd, ...args], { encoding: 'utf8', env }) : spawnSync(cmd, args, { encoding: 'utf8', env });
       times[c].push(performance.now() - t0);
       if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
       const m = /maxrss=(\d+)/.exec(r.stderr);
       if (m) rss[c] = Math.max(rss[c] ?? 0, Number(m[1]) / 1024);
+      const u = /cpu=([\d.]+)\+([\d.]+)/.exec(r.stderr);
+      if (u) cpu[c].push((Number(u[1]) + Number(u[2])) * 1000);
     });
   }
   rmSync(out, { recursive: true, force: true });
-  return cmds.map((_, c) => ({ ms: median(times[c]), rssMB: rss[c] }));
+  return cmds.map((_, c) => ({ ms: median(times[c]), rssMB: rss[c], cpuMs: cpu[c].length ? median(cpu[c]) : null }));
 }
 
 /** The entries of `dir` moved under `prefix` (its root becomes the directory `prefix`). */
@@ -174,7 +178,8 @@ export async function benchCheckout(options: { trees?: string[]; runs?: number; 
     const cache = checkoutCacheDir(store.dir);
     const out = join(work, 'out');
     const mb = (n: number | null): string => (n === null ? '?' : `${n.toFixed(0)} MB`);
-    const row = (label: string, r: Run, peer: Run, goal: number): string => `            ${label.padEnd(38)} ${r.ms.toFixed(0).padStart(6)} ms   peak RSS ${mb(r.rssMB)}   ratio ${(r.ms / peer.ms).toFixed(2)}x ostree (goal <= ${goal}x: ${r.ms <= goal * peer.ms ? 'met' : 'NOT met'})`;
+    const cpuOf = (r: Run): string => (r.cpuMs === null ? '' : `   cpu ${r.cpuMs.toFixed(0).padStart(5)} ms`);
+    const row = (label: string, r: Run, peer: Run, goal: number): string => `            ${label.padEnd(38)} ${r.ms.toFixed(0).padStart(6)} ms${cpuOf(r)}   peak RSS ${mb(r.rssMB)}   ratio ${(r.ms / peer.ms).toFixed(2)}x ostree (goal <= ${goal}x: ${r.ms <= goal * peer.ms ? 'met' : 'NOT met'})`;
     for (const [label, image, roots] of [['1 layer', 'one', single], ['3 layers', 'three', stacked]] as const) {
       // ostree gets what the stack merges to, as one directory.
       const merged = join(work, `merged-${roots.length}`);
@@ -193,21 +198,22 @@ export async function benchCheckout(options: { trees?: string[]; runs?: number; 
       const [oHard, warm, prevHard] = timed(runs, out, [oHardCmd, cli(bazaar, 'hardlink'), ...(before ? [cli(before, 'hardlink')] : [])]);
       const [oCopy, copy, prevCopy] = timed(runs, out, [oCopyCmd, cli(bazaar, 'copy'), ...(before ? [cli(before, 'copy')] : [])]);
       // copy mode with no checkout-cache entries to copy: every file decoded from the store
-      const [oCopy2, copyDecoded] = timed(runs, out, [oCopyCmd, cli(bazaar, 'copy')], () => rmSync(checkoutFilesDir(store.dir), { recursive: true, force: true }));
+      const [oCopy2, copyDecoded, prevDecoded] = timed(runs, out, [oCopyCmd, cli(bazaar, 'copy'), ...(before ? [cli(before, 'copy')] : [])], () => rmSync(checkoutFilesDir(store.dir), { recursive: true, force: true }));
       timed(1, out, [cli(bazaar, 'hardlink')]); // the cache again, for the in-process figures
       const hardIn = inProcess(runs, out, inproc('hardlink'));
       const copyIn = inProcess(runs, out, inproc('copy'));
 
       log(`${label}: ${made.files} files, ${(made.bytes / 1e6).toFixed(0)} MB, ${made.dirs} directories (inputs: ${trees.join(' ')}); medians of ${runs}, interleaved`);
-      log(`  hardlink  ostree checkout -U (bare-user)        ${oHard.ms.toFixed(0).padStart(6)} ms   peak RSS ${mb(oHard.rssMB)}`);
+      log(`  hardlink  ostree checkout -U (bare-user)        ${oHard.ms.toFixed(0).padStart(6)} ms${cpuOf(oHard)}   peak RSS ${mb(oHard.rssMB)}`);
       log(row(`bazaar image checkout --hardlink`, warm, oHard, 1.5));
       if (prevHard) log(row(`  before (${before})`, prevHard, oHard, 1.5));
       log(`              (the checkout alone, in-process: ${hardIn.toFixed(0)} ms; with a cold checkout cache, filling it: ${cold.ms.toFixed(0)} ms, ${(cold.ms / oCopy.ms).toFixed(2)}x ostree's copy)`);
-      log(`  copy      ostree checkout -U --disable-cache (archive) ${oCopy.ms.toFixed(0).padStart(6)} ms   peak RSS ${mb(oCopy.rssMB)}`);
+      log(`  copy      ostree checkout -U --disable-cache (archive) ${oCopy.ms.toFixed(0).padStart(6)} ms${cpuOf(oCopy)}   peak RSS ${mb(oCopy.rssMB)}`);
       log(row(`bazaar image checkout (cache entries)`, copy, oCopy, 1));
       if (prevCopy) log(row(`  before (${before})`, prevCopy, oCopy, 1));
-      log(`  copy      ostree, again (interleaved with the next row) ${oCopy2.ms.toFixed(0).padStart(6)} ms`);
+      log(`  copy      ostree, again (interleaved with the next row) ${oCopy2.ms.toFixed(0).padStart(6)} ms${cpuOf(oCopy2)}`);
       log(row(`bazaar image checkout (no cache entry)`, copyDecoded, oCopy2, 1));
+      if (prevDecoded) log(row(`  before (${before})`, prevDecoded, oCopy2, 1));
       log(`              (the checkout alone, in-process: ${copyIn.toFixed(0)} ms)`);
     }
   } finally {
