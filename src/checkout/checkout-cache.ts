@@ -144,16 +144,16 @@ export class CheckoutCache {
     }
     const tmp = join(dir, `${CACHE_TMP_PREFIX}${process.pid}-${threadId}-${randomBytes(6).toString('hex')}`);
     fsEvent();
-    const fd = await openNew(tmp);
+    const fd = openNew(tmp);
     try {
       await writeBlobFile(this.objects, fd, f.id, f.size, f.path);
-      await setFileAttributes(fd, f, this.options.chown);
+      setFileAttributes(fd, f, this.options.chown);
     } catch (err) {
-      await closeFile(fd);
+      closeFile(fd);
       removeFile(tmp);
       throw err;
     }
-    await closeFile(fd);
+    closeFile(fd);
     if (f.xattrs && Object.keys(f.xattrs).length) {
       this.pending.push({ tmp, final, xattrs: f.xattrs });
       this.pendingFinals.add(final);

@@ -145,12 +145,12 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
     const { full, file } = job;
     const entry = copySource !== null && file.id !== undefined ? copySource.ready(file) : null;
     if (entry !== null && await tryCopyEntry(entry, job)) return;
-    const fd = await openNew(full);
+    const fd = openNew(full);
     try {
       await writeBlobFile(objects, fd, file.id, file.size, file.path);
-      await setFileAttributes(fd, file, asRoot);
+      setFileAttributes(fd, file, asRoot);
     } finally {
-      await closeFile(fd);
+      closeFile(fd);
     }
     result.copies++;
     if (file.xattrs) xattrWriter.add(encodePathBytes(file.path), file.xattrs);

@@ -1,14 +1,10 @@
 /**
  * A file's content from the store, written to an open file: read through ObjectReader's
  * verified stream (any byte that does not hash to the object's id fails the read), and
- * checked against the size the tree entry states.
- *
- * The writes (and `openNew`'s open) go through libuv's thread pool, not the main thread:
- * creating and filling thousands of files blocks in the kernel (ext4 waits for its journal
- * while the data of earlier files is written back), and meanwhile the main thread hashes
- * the content of the other files in flight (bench/checkout.ts: copy mode).
+ * checked against the size the tree entry states. Or, in copy mode, a copy of a
+ * checkout-cache entry made by the kernel (`copyCacheEntry`).
  */
-import { chmod, close, constants, copyFile, fchmod, fchown, futimes, lchown, lutimes, open, write } from 'node:fs';
+import { chmod, closeSync, constants, copyFile, fchmodSync, fchownSync, futimesSync, lchown, lutimes, openSync, writeSync } from 'node:fs';
 import { BazaarError } from '../errors.js';
 import { EMPTY_BLOB } from '../store/index.js';
 import type { ObjectId, ObjectReader } from '../store/index.js';
@@ -20,19 +16,19 @@ function call<T>(fn: (cb: (err: NodeJS.ErrnoException | null, value?: T) => void
 }
 
 /** Creates `path` (O_EXCL: never an existing file, never through a symlink), mode 0600. */
-export function openNew(path: string | Buffer): Promise<number> {
-  return call<number>((cb) => open(path, 'wx', 0o600, cb));
+export function openNew(path: string | Buffer): number {
+  return openSync(path, 'wx', 0o600);
 }
 
-export function closeFile(fd: number): Promise<void> {
-  return call<void>((cb) => close(fd, cb));
+export function closeFile(fd: number): void {
+  closeSync(fd);
 }
 
 /** Owner (when `chown`), then mode (chown clears setuid/setgid), then time, as checkouts set them. */
-export async function setFileAttributes(fd: number, a: { uid: number; gid: number; perm: number; mtime: number }, chown: boolean): Promise<void> {
-  if (chown) await call<void>((cb) => fchown(fd, a.uid, a.gid, cb));
-  await call<void>((cb) => fchmod(fd, a.perm, cb));
-  await call<void>((cb) => futimes(fd, a.mtime, a.mtime, cb));
+export function setFileAttributes(fd: number, a: { uid: number; gid: number; perm: number; mtime: number }, chown: boolean): void {
+  if (chown) fchownSync(fd, a.uid, a.gid);
+  fchmodSync(fd, a.perm);
+  futimesSync(fd, a.mtime, a.mtime);
 }
 
 /**
@@ -50,9 +46,9 @@ export async function copyCacheEntry(source: string, path: string | Buffer, a: {
   await call<void>((cb) => lutimes(path, a.mtime, a.mtime, cb));
 }
 
-async function writeAll(fd: number, chunk: Buffer): Promise<void> {
+function writeAll(fd: number, chunk: Buffer): void {
   let off = 0;
-  while (off < chunk.length) off += await call<number>((cb) => write(fd, chunk, off, chunk.length - off, null, cb));
+  while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
 }
 
 /** Writes object `id` (which the tree says holds `size` bytes) to `fd`; `path` names the file in messages. */
@@ -66,7 +62,7 @@ export async function writeBlobFile(objects: ObjectReader, fd: number, id: Objec
   for await (const chunk of objects.stream(id)) {
     written += chunk.length;
     if (written > size) break;
-    await writeAll(fd, chunk);
+    writeAll(fd, chunk);
   }
   if (written !== size) {
     throw new BazaarError('ERR_STORE_OBJECT_CORRUPT', `tree entry ${quotePath(path)} says ${size} bytes, but object ${id} holds ${written > size ? 'more' : written}`, { data: { path, id } });
