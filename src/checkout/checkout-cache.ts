@@ -19,14 +19,14 @@
  * replaced, never linked.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, fchmodSync, fchownSync, futimesSync, lstatSync, openSync } from 'node:fs';
+import { createReadStream, lstatSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { fsEvent, makeDir, removeFile, renameFile, XattrWriter } from '../fs/index.js';
 import { CACHE_TMP_PREFIX, checkoutFilesDir } from '../store/index.js';
 import type { ObjectId, ObjectReader } from '../store/index.js';
-import { writeBlobFile } from './write-blob-file.js';
+import { closeFile, openNew, setFileAttributes, writeBlobFile } from './write-blob-file.js';
 
 /** What a cache entry holds: content and every inode attribute. */
 export interface CacheFile {
@@ -144,18 +144,16 @@ export class CheckoutCache {
     }
     const tmp = join(dir, `${CACHE_TMP_PREFIX}${process.pid}-${threadId}-${randomBytes(6).toString('hex')}`);
     fsEvent();
-    const fd = openSync(tmp, 'wx', 0o600);
+    const fd = openNew(tmp);
     try {
       await writeBlobFile(this.objects, fd, f.id, f.size, f.path);
-      if (this.options.chown) fchownSync(fd, f.uid, f.gid);
-      fchmodSync(fd, f.perm); // after chown, which clears setuid/setgid
-      futimesSync(fd, f.mtime, f.mtime);
+      setFileAttributes(fd, f, this.options.chown);
     } catch (err) {
-      closeSync(fd);
+      closeFile(fd);
       removeFile(tmp);
       throw err;
     }
-    closeSync(fd);
+    closeFile(fd);
     if (f.xattrs && Object.keys(f.xattrs).length) {
       this.pending.push({ tmp, final, xattrs: f.xattrs });
       this.pendingFinals.add(final);

@@ -17,7 +17,7 @@
  * time, and a read-only directory could not be filled). That list of directories is the
  * one thing that grows with the tree, one small record each.
  */
-import { closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, chmodSync, openSync, symlinkSync } from 'node:fs';
+import { lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, chmodSync, rmSync, symlinkSync } from 'node:fs';
 import { BazaarError, isErrno } from '../errors.js';
 import { loadNativeZstd } from '../compress/index.js';
 import { encodePathBytes, SpecialFiles, unwritableCode, XattrWriter } from '../fs/index.js';
@@ -30,7 +30,7 @@ import { clearTarget, finishTarget, openTarget, targetError, targetFsPath } from
 import type { CheckoutTarget } from './checkout-target.js';
 import type { MergedEntry } from '../stack/index.js';
 import { escapeOverlayXattr } from '../archive/index.js';
-import { writeBlobFile } from './write-blob-file.js';
+import { closeFile, copyCacheEntry, openNew, setFileAttributes, writeBlobFile } from './write-blob-file.js';
 
 /** Files written concurrently while their frames decompress on the thread pool (more was no faster on 2 cores, bench/checkout.ts). */
 const PARALLEL = 4;
@@ -55,6 +55,8 @@ export interface CheckoutResult {
   cacheLinks: number;
   /** Files written as copies (copy mode, or where linking failed). */
   copies: number;
+  /** copy mode: of the copies, those made from an intact checkout-cache entry (a reflink or an in-kernel copy) instead of decoding the object. */
+  cacheCopies: number;
   /** overlay export: whiteouts written. */
   whiteouts: number;
   /** Device nodes and sockets, not created (docs/checkout.md#what-is-skipped). */
@@ -96,7 +98,7 @@ function xattrsOf(e: TreeEntry, overlay: boolean): Record<string, string> | unde
 
 export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIterable<MergedEntry>, dir: string, options: MaterialiseOptions): Promise<CheckoutResult> {
   const { objects, owners } = ctx;
-  const result: CheckoutResult = { files: 0, bytes: 0, dirs: 0, symlinks: 0, fifos: 0, links: 0, cacheLinks: 0, copies: 0, whiteouts: 0, skipped: [], notes: [] };
+  const result: CheckoutResult = { files: 0, bytes: 0, dirs: 0, symlinks: 0, fifos: 0, links: 0, cacheLinks: 0, copies: 0, cacheCopies: 0, whiteouts: 0, skipped: [], notes: [] };
   const asRoot = process.geteuid?.() === 0;
   const self = { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
   const overlay = options.overlay === true;
@@ -106,6 +108,9 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
   const dirTimes = new DirTimes(treeReader(objects));
   const specials = new SpecialFiles(target.dir);
   const cache = options.mode === 'hardlink' ? new CheckoutCache(objects, ctx.storeDir, { verify: options.verifyCache ?? 'stat', chown: asRoot }) : null;
+  // Copy mode copies an intact cache entry (reflink or in-kernel copy) instead of decoding
+  // the object again; it never creates one (docs/checkout.md#the-checkout-cache).
+  const copySource = options.mode === 'copy' && !overlay ? new CheckoutCache(objects, ctx.storeDir, { verify: options.verifyCache ?? 'stat', chown: asRoot }) : null;
   const pool = new TaskPool(PARALLEL);
   const dirs: Array<{ full: string | Buffer; uid: number; gid: number; perm: number; mtime: number }> = [];
   const groups = new Map<string, string | Buffer>();
@@ -117,16 +122,35 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
 
   const note = (line: string): void => { if (!result.notes.includes(line)) result.notes.push(line); };
 
+  /**
+   * A copy of the cache entry, or false when the entry cannot be read (not as root, a file
+   * without read permission for its owner: mode 0111; or pruned meanwhile): then the
+   * caller decodes the object, as without an entry.
+   */
+  const tryCopyEntry = async (entry: string, job: FileJob): Promise<boolean> => {
+    try {
+      await copyCacheEntry(entry, job.full, job.file, asRoot);
+    } catch (err) {
+      if (!isErrno(err, 'EACCES') && !isErrno(err, 'ENOENT')) throw err;
+      rmSync(job.full, { force: true }); // this checkout's own new name, if copyfile left it
+      return false;
+    }
+    result.copies++;
+    result.cacheCopies++;
+    if (job.file.xattrs) xattrWriter.add(encodePathBytes(job.file.path), job.file.xattrs);
+    return true;
+  };
+
   const copyFile = async (job: FileJob): Promise<void> => {
     const { full, file } = job;
-    const fd = openSync(full, 'wx', 0o600);
+    const entry = copySource !== null && file.id !== undefined ? copySource.ready(file) : null;
+    if (entry !== null && await tryCopyEntry(entry, job)) return;
+    const fd = openNew(full);
     try {
       await writeBlobFile(objects, fd, file.id, file.size, file.path);
-      if (asRoot) fchownSync(fd, file.uid, file.gid);
-      fchmodSync(fd, file.perm);
-      futimesSync(fd, file.mtime, file.mtime);
+      setFileAttributes(fd, file, asRoot);
     } finally {
-      closeSync(fd);
+      closeFile(fd);
     }
     result.copies++;
     if (file.xattrs) xattrWriter.add(encodePathBytes(file.path), file.xattrs);
@@ -195,7 +219,7 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
       if (asRoot && !owners.loaded && (OwnerIds.isName(e.user) || OwnerIds.isName(e.group))) await owners.load();
       const { uid, gid } = asRoot ? owners.ids(e.user, e.group) : self;
       const perm = e.mode & 0o7777;
-      const mtime = await dirTimes.of(e);
+      const mtime = e.mtime ?? await dirTimes.of(e); // most entries carry theirs: no await
       const xattrs = xattrsOf(e, overlay);
 
       switch (e.kind) {

@@ -1,14 +1,50 @@
 /**
  * A file's content from the store, written to an open file: read through ObjectReader's
  * verified stream (any byte that does not hash to the object's id fails the read), and
- * checked against the size the tree entry states.
+ * checked against the size the tree entry states. Or, in copy mode, a copy of a
+ * checkout-cache entry made by the kernel (`copyCacheEntry`).
  */
-import { writeSync } from 'node:fs';
+import { chmod, closeSync, constants, copyFile, fchmodSync, fchownSync, futimesSync, lchown, lutimes, openSync, writeSync } from 'node:fs';
 import { BazaarError } from '../errors.js';
 import { EMPTY_BLOB } from '../store/index.js';
 import type { ObjectId, ObjectReader } from '../store/index.js';
 import { quotePath } from '../fs/index.js';
 
+/** A node callback as a promise, without util.promisify's per-call wrapper objects. */
+function call<T>(fn: (cb: (err: NodeJS.ErrnoException | null, value?: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value as T))));
+}
+
+/** Creates `path` (O_EXCL: never an existing file, never through a symlink), mode 0600. */
+export function openNew(path: string | Buffer): number {
+  return openSync(path, 'wx', 0o600);
+}
+
+export function closeFile(fd: number): void {
+  closeSync(fd);
+}
+
+/** Owner (when `chown`), then mode (chown clears setuid/setgid), then time, as checkouts set them. */
+export function setFileAttributes(fd: number, a: { uid: number; gid: number; perm: number; mtime: number }, chown: boolean): void {
+  if (chown) fchownSync(fd, a.uid, a.gid);
+  fchmodSync(fd, a.perm);
+  futimesSync(fd, a.mtime, a.mtime);
+}
+
+/**
+ * A copy of a checkout-cache entry (`source`, checked by the caller) as the new file
+ * `path`: a reflink where the file system has them (btrfs, XFS: no data is copied), else
+ * copy_file_range in the kernel (libuv's copyfile); O_EXCL, as `openNew`. Then the
+ * attributes as `setFileAttributes` sets them, by path: the file was just made in a
+ * directory of the checkout, which nobody else enters while it is being written.
+ */
+export async function copyCacheEntry(source: string, path: string | Buffer, a: { uid: number; gid: number; perm: number; mtime: number }, chown: boolean): Promise<void> {
+  await call<void>((cb) => copyFile(source, path, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE, cb));
+  if (chown) await call<void>((cb) => lchown(path, a.uid, a.gid, cb));
+  // copyfile gave it the entry's mode, which is `perm`; a chown cleared setuid/setgid
+  if (chown && (a.perm & 0o6000) !== 0) await call<void>((cb) => chmod(path, a.perm, cb));
+  await call<void>((cb) => lutimes(path, a.mtime, a.mtime, cb));
+}
 
 function writeAll(fd: number, chunk: Buffer): void {
   let off = 0;

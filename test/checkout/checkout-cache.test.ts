@@ -2,7 +2,8 @@
  * The checkout cache: hardlink checkouts share inodes with it (copy checkouts do not), a
  * second checkout reuses it, an entry per inode attribute set, damaged entries are found
  * (by stat, and by re-hashing with verifyCache: 'full') and replaced rather than linked,
- * attributes on cached files, pruning, and an abort leaving nothing behind.
+ * attributes on cached files, copy checkouts copying intact entries (never a damaged one),
+ * pruning, and an abort leaving nothing behind.
  */
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
@@ -81,6 +82,38 @@ testWith(t, 'a copy checkout shares no inode with the cache', ORACLE, async () =
   assert.equal(snap(out), snap(src));
   assert.is(r.copies, 5);
   assert.is(r.cache, undefined);
+});
+
+t('a copy checkout copies intact cache entries (no decoding) and never creates one', async () => {
+  const { src } = await layer();
+  const store = await newStore(); // its own: no cache entries yet
+  const root = await importDir(store, src);
+  const first = fresh();
+  const cold = await checkout(store, [root], first, { mode: 'copy' });
+  assert.is(cold.cacheCopies, 0, 'no entries yet: every file decoded from the store');
+  await checkout(store, [root], fresh(), { mode: 'hardlink' }); // the cache exists
+  const out = fresh();
+  const warm = await checkout(store, [root], out, { mode: 'copy' });
+  assert.is(warm.copies, 5);
+  assert.ok(warm.cacheCopies >= 4, `copied from the cache: ${warm.cacheCopies}`); // not as root, 'a' (user.tag) has no entry
+  assert.is(readFileSync(`${out}/x`, 'utf8'), 'x'.repeat(3 << 20));
+  assert.is(statSync(`${out}/suid`).mode & 0o7777, 0o4755);
+  assert.is(statSync(`${out}/ro`).mode & 0o7777, 0o444);
+  assert.is(statSync(`${out}/x`).mtimeMs, statSync(`${src}/x`).mtimeMs);
+  assert.is(statSync(`${out}/x`).nlink, 1);
+});
+
+t('a copy checkout does not copy a cache entry changed through a hardlinked checkout: it decodes the object', async () => {
+  const { store, root } = await layer();
+  const one = fresh();
+  await checkout(store, [root], one, { mode: 'hardlink' });
+  const before = await checkout(store, [root], fresh(), { mode: 'copy' });
+  appendFileSync(`${one}/x`, 'scribbled'); // the shared inode: the cache entry changes with it
+  const out = fresh();
+  const r = await checkout(store, [root], out, { mode: 'copy' });
+  assert.is(readFileSync(`${out}/x`, 'utf8'), 'x'.repeat(3 << 20));
+  assert.is(r.cacheCopies, before.cacheCopies - 1, 'x was decoded from the store');
+  await checkout(store, [root], fresh(), { mode: 'hardlink' }); // replaces the damaged entry for the tests after
 });
 
 t('a second hardlink checkout reuses the cache: same inodes, nothing created', async () => {

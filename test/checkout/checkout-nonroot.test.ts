@@ -63,4 +63,26 @@ testWith(t, 'as nobody: no owners, no trusted.* attributes, a copy where the cac
   assert.ok(hard.notes.some((n) => n.startsWith('the checkout cache is not writable here')), hard.notes.join('\n'));
 });
 
+testWith(t, "as nobody, with its own cache: a copy checkout copies the entries it can read and decodes one it cannot (mode 0111)", ['root'], async () => {
+  const src = tempDir('nonroot-own-src');
+  writeFileSync(`${src}/plain`, 'plain\n');
+  writeFileSync(`${src}/exec-only`, '#!/bin/sh\necho exec-only\n');
+  chmodSync(`${src}/exec-only`, 0o111);
+  fixTimes(src);
+  const store = await newStore();
+  const root = await importDir(store, src);
+  run('chmod', ['-R', 'a+rX', join(store.dir, '..')]);
+  run('chown', ['-R', `${NOBODY}:${NOBODY}`, store.dir]); // nobody's store: its cache entries are nobody's
+  const parent = tempDir('nonroot-own-out');
+  chmodSync(parent, 0o777);
+  const [hard, copy] = asNobody(store.dir, root, [{ dir: `${parent}/hard`, mode: 'hardlink' }, { dir: `${parent}/copy`, mode: 'copy' }]);
+  assert.is(hard.cacheLinks, 2);
+  assert.is(copy.copies, 2);
+  assert.is(copy.cacheCopies, 1, 'plain from its entry; exec-only, unreadable to its owner, decoded');
+  assert.is(readFileSync(`${parent}/copy/exec-only`, 'utf8'), '#!/bin/sh\necho exec-only\n');
+  assert.is(lstatSync(`${parent}/copy/exec-only`).mode & 0o7777, 0o111);
+  assert.is(lstatSync(`${parent}/copy/exec-only`).nlink, 1);
+  assert.is(readFileSync(`${parent}/copy/plain`, 'utf8'), 'plain\n');
+});
+
 t.run();
