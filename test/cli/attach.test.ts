@@ -63,7 +63,7 @@ function assertNoSecret(texts: string[], secrets: string[], where: string): void
   for (const text of texts) for (const s of secrets) assert.not.ok(text.includes(s), `${where} holds a secret`);
 }
 
-testWithEngine(t, 'init on two directories makes and attaches one store; every command works from either, after its caches are deleted; no secret in DIR or any output', ['postgres', 'ceph'], async () => {
+testWithEngine(t, 'init on two directories makes and attaches one store; every command works from either, after its caches are deleted and after reindex; no secret in DIR or any output', ['postgres', 'ceph'], async () => {
   const e = await engines();
   const name = `c${process.pid}_${stores++}`;
   const [a, b] = [join(tempDir('attach-a'), 'store'), join(tempDir('attach-b'), 'store')];
@@ -108,6 +108,11 @@ testWithEngine(t, 'init on two directories makes and attaches one store; every c
   assert.is(cat.status, 0, cat.stderr);
   assert.ok(cat.stdout.length > 0, 'cat gives the package');
   go(['fsck', '--store', b, '--json']);
+  // reindex rebuilds what is derived from the objects and the state (the host's cache/)
+  const reindexed = JSON.parse(go(['reindex', '--store', b, '--json'])) as { packages: number };
+  assert.is(reindexed.packages, JSON.parse(lsA).length, 'reindex indexed every package of the store');
+  assert.ok(filesUnder(b).some((f) => f.startsWith('cache/')), 'reindex wrote the host\'s cache');
+  assert.is(go(['ls', '--store', b, '--json']), lsA, 'ls after reindex');
   go(['init', b, ...e.flags(name)]); // again: nothing changes
   const other = run(['init', b, ...e.flags(`${name}x`)], e.env);
   assert.is(other.status, 2, 'init naming other engines on an attached directory is refused');
