@@ -198,6 +198,8 @@ export class FsObjectBackend implements ObjectBackend {
   async readWhole(id: ObjectId): Promise<Buffer | null> { return this.readWholeNow(id); }
 
   private async readWholeNow(id: ObjectId): Promise<Buffer | null> {
+    // a packed object (the usual case) is looked for without an exception for the loose miss
+    if (this.looseSize(id) === null) return this.readPacked(id);
     try {
       return readFileSync(this.path(id));
     } catch (err) {
