@@ -9,18 +9,21 @@
  * under its final name always has durable content. A read looks for a loose copy first
  * (a repair writes loose), then in the packs.
  */
-import { fsyncSync, openSync, closeSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { fsyncSync, openSync, closeSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { isErrno } from '../errors.js';
+import { BazaarError, isErrno } from '../errors.js';
 import { createFile, fsEvent, fsyncPath, makeDir, noSpaceError, removeFile, renameFile, syncFilesystem, unwritableCode } from '../fs/index.js';
 import { PackSet, PackWriter, packsDir } from './object-packs.js';
 import { MEM_SLOT, PackStaging } from './pack-staging.js';
 import { IdTable } from './id-table.js';
 import type { PackFile, PackedLocation } from './object-packs.js';
 import { raiseLayout } from './layout-marker.js';
-import { objectIdFromPath, objectPath, objectsDir, tmpDir, tmpPath } from './layout.js';
+import { RANGES_LAYOUT, objectIdFromPath, objectIdOf, objectPath, objectsDir, tmpDir, tmpPath } from './layout.js';
+import { RANGE_MAGIC, RANGE_RECORD_SIZE, asRawStored, isRangeRecord, parseRangeRecord, rangeContent } from './range-records.js';
+import type { RangeSource } from './range-records.js';
+import { RAW_HEADER_SIZE, TRAILER_BYTES } from '../compress/index.js';
 import type { ObjectId } from './layout.js';
 import type { ListedObject, ObjectBackend, StagedObject, WriteSlot } from './object-backend.js';
 
@@ -57,6 +60,24 @@ function holdsAny(pack: PackFile, ids: ReadonlySet<ObjectId>): boolean {
   return false;
 }
 
+/** Bytes [offset, offset + length) of a file; null when it is gone. */
+function readPart(path: string, offset: number, length: number): Buffer | null {
+  let fd: number;
+  try { fd = openSync(path, 'r'); } catch (err) { if (isErrno(err, 'ENOENT')) return null; throw err; }
+  try {
+    const buf = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, buf, got, length - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** One buffer as an async iterable. */
 async function* once(b: Buffer): AsyncGenerator<Buffer> { yield b; }
 
@@ -64,7 +85,7 @@ class FileSlot implements WriteSlot {
   private file: FileHandle | null = null;
 
   /** `packed`: small objects of a known id go there (pack-staging.ts) rather than into a file. */
-  constructor(public token: string, private readonly packed: { staging: PackStaging; id: ObjectId } | null) {}
+  constructor(public token: string, private readonly packed: { staging: PackStaging; id: ObjectId; sawRange: () => void } | null) {}
 
   async append(chunk: Uint8Array): Promise<void> {
     try {
@@ -76,8 +97,10 @@ class FileSlot implements WriteSlot {
   }
 
   writeWhole(chunk: Uint8Array): void {
-    if (this.packed !== null && chunk.length <= PACK_OBJECT_MAX) this.token = this.packed.staging.hold(this.packed.id, chunk);
-    else retryInFreshDirSync(dirname(this.token), () => createFile(this.token, chunk));
+    if (this.packed !== null && chunk.length <= PACK_OBJECT_MAX) {
+      if (isRangeRecord(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length))) this.packed.sawRange();
+      this.token = this.packed.staging.hold(this.packed.id, chunk);
+    } else retryInFreshDirSync(dirname(this.token), () => createFile(this.token, chunk));
   }
 
   async close(): Promise<void> {
@@ -95,6 +118,11 @@ class FileSlot implements WriteSlot {
 
 export class FsObjectBackend implements ObjectBackend {
   readonly kind = 'files';
+  readonly holdsRanges = true;
+  /** The marker says range records may be here (raised before the first is written). */
+  private rangesMarked = false;
+  /** A range record was staged in this process. */
+  private rangeStaged = false;
   readonly label: string;
   readonly packs: PackSet;
   /** Small staged objects, until their commit packs them. */
@@ -131,7 +159,31 @@ export class FsObjectBackend implements ObjectBackend {
 
   async has(id: ObjectId): Promise<boolean> { return this.locate(id) !== null; }
 
-  private readPacked(id: ObjectId): Buffer | null {
+  /** A packed object's stored bytes, a range record resolved (range-records.ts). */
+  private async readPacked(id: ObjectId): Promise<Buffer | null> {
+    const bytes = this.readPackedAsIs(id);
+    return bytes !== null && isRangeRecord(bytes) ? asRawStored(await this.rangeOf(id, bytes)) : bytes;
+  }
+
+  /** The content a range record names (unverified: readers hash it against the id). */
+  private async rangeOf(id: ObjectId, record: Buffer): Promise<Buffer> {
+    const r = parseRangeRecord(id, record);
+    const at = this.locate(r.source);
+    let source: RangeSource | null = null;
+    if (at !== null) {
+      const head = readPart(at.path, at.offset, 4);
+      // a record's source is stored whole: one that is a record itself is damage, never followed
+      if (head !== null && head.length === 4 && head.readUInt32LE(0) === RANGE_MAGIC) throw new BazaarError('ERR_STORE_OBJECT_CORRUPT', `object ${id} is damaged: it is stored as a range of ${r.source}, which is not stored whole`, { data: { id } });
+      source = {
+        length: at.length,
+        read: (offset, length) => (offset + length > at.length ? null : readPart(at.path, at.offset + offset, length)),
+        stream: () => this.readStream(r.source),
+      };
+    }
+    return rangeContent(id, r, source);
+  }
+
+  private readPackedAsIs(id: ObjectId): Buffer | null {
     // a gc may replace the pack between lookup and read: look again once
     for (let attempt = 0; attempt < 2; attempt++) {
       const at: PackedLocation | null = this.packs.find(id);
@@ -145,7 +197,9 @@ export class FsObjectBackend implements ObjectBackend {
 
   async readWhole(id: ObjectId): Promise<Buffer | null> { return this.readWholeNow(id); }
 
-  private readWholeNow(id: ObjectId): Buffer | null {
+  private async readWholeNow(id: ObjectId): Promise<Buffer | null> {
+    // a packed object (the usual case) is looked for without an exception for the loose miss
+    if (this.looseSize(id) === null) return this.readPacked(id);
     try {
       return readFileSync(this.path(id));
     } catch (err) {
@@ -157,11 +211,11 @@ export class FsObjectBackend implements ObjectBackend {
   async readStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null> {
     const size = this.looseSize(id);
     if (size === null) {
-      const packed = this.readPacked(id);
+      const packed = await this.readPacked(id);
       return packed === null ? null : once(packed);
     }
     if (size <= WHOLE_READ_MAX) {
-      const whole = this.readWholeNow(id);
+      const whole = await this.readWholeNow(id);
       return whole === null ? null : once(whole);
     }
     let fh: FileHandle;
@@ -174,7 +228,13 @@ export class FsObjectBackend implements ObjectBackend {
     return fh.createReadStream({ highWaterMark: 256 << 10 }) as AsyncIterable<Buffer>;
   }
 
-  async storedSize(id: ObjectId): Promise<number | null> { return this.locate(id)?.length ?? null; }
+  async storedSize(id: ObjectId): Promise<number | null> {
+    const at = this.locate(id);
+    if (at === null || at.length !== RANGE_RECORD_SIZE) return at?.length ?? null;
+    // a range record is handed on as its content stored raw (readWhole): that is its size
+    const bytes = readPart(at.path, at.offset, at.length);
+    return bytes !== null && isRangeRecord(bytes) ? RAW_HEADER_SIZE + parseRangeRecord(id, bytes).length + TRAILER_BYTES : at.length;
+  }
 
   private tmpChecked = false;
 
@@ -185,7 +245,7 @@ export class FsObjectBackend implements ObjectBackend {
       try { statSync(tmpDir(this.root)); } catch (err) { if (isErrno(err, 'ENOENT')) makeDir(tmpDir(this.root)); else throw err; }
       this.tmpChecked = true;
     }
-    return new FileSlot(tmpPath(this.root), options.loose || options.id === undefined ? null : { staging: this.staging, id: options.id });
+    return new FileSlot(tmpPath(this.root), options.loose || options.id === undefined ? null : { staging: this.staging, id: options.id, sawRange: () => { this.rangeStaged = true; } });
   }
 
   async commit(staged: readonly StagedObject[]): Promise<boolean> {
@@ -225,6 +285,10 @@ export class FsObjectBackend implements ObjectBackend {
       // Renaming over an existing copy is safe (same name, same bytes) and is how a
       // repair replaces a damaged object.
       renameFile(s.slot as string, final);
+    }
+    if (!this.rangesMarked && small.length && this.rangeStaged) {
+      raiseLayout(this.root, RANGES_LAYOUT); // before the first range record: an older bazaar would read it as damage
+      this.rangesMarked = true;
     }
     for (const pack of packs) {
       const dir = this.packDir();
@@ -323,12 +387,58 @@ export class FsObjectBackend implements ObjectBackend {
   /** Loose objects are unlinked; each pack holding some is rewritten without them. */
   async deleteAll(ids: readonly ObjectId[]): Promise<void> {
     const doomed = new Set(ids);
+    await this.storeWholeWhatNeeds(doomed);
     for (const id of ids) removeFile(this.path(id));
     // a pack with a damaged index is left alone: what it holds is in doubt until a repair
     const touched = this.packs.list().filter((p) => p.exists() && p.damage === null && holdsAny(p, doomed));
     for (const p of touched) {
       // merged away meanwhile (a commit outside the lock): its garbage waits for the next gc
       try { await this.rewritePacks([p], (id) => !doomed.has(id)); } catch (err) { if (!(err instanceof PackVanished)) throw err; }
+    }
+  }
+
+  /**
+   * Range records that stay while their source goes (a header a layer still reaches, of
+   * a build gc collects) are stored whole first: written as a new pack, durable, before
+   * their records leave their packs and before any source is deleted, so a crash at any
+   * point leaves each readable. A record whose bytes do not hash to its id stays as it is
+   * (fsck names it); `doomed` then loses the source, as it would lose a damaged object.
+   */
+  private async storeWholeWhatNeeds(doomed: Set<ObjectId>): Promise<void> {
+    const whole: Array<{ id: ObjectId; bytes: Buffer }> = [];
+    const holders: PackFile[] = [];
+    for (const p of this.packs.list()) {
+      if (!p.exists() || p.damage !== null) continue;
+      let holds = false;
+      for (const e of p.entries()) {
+        if (e.length !== RANGE_RECORD_SIZE || doomed.has(e.id)) continue;
+        const record = p.read(e.offset, e.length);
+        if (record === null || !isRangeRecord(record) || !doomed.has(parseRangeRecord(e.id, record).source)) continue;
+        const content = await this.rangeOf(e.id, record).catch(() => null);
+        if (content === null || objectIdOf(content) !== e.id) continue;
+        whole.push({ id: e.id, bytes: asRawStored(content) });
+        holds = true;
+      }
+      if (holds) holders.push(p);
+    }
+    if (whole.length === 0) return;
+    const writer = this.packWriter();
+    let name: string;
+    try {
+      for (const w of whole) writer.add(w.id, w.bytes);
+      name = writer.finish({ sync: true });
+    } catch (err) {
+      writer.discard();
+      throw err;
+    }
+    const dir = this.packDir();
+    renameFile(writer.tmpPath, join(dir, name));
+    fsyncPath(dir);
+    this.packs.added(join(dir, name));
+    const moved = new Set(whole.map((w) => w.id));
+    for (const p of holders) {
+      // the records go with what else `doomed` takes from the same pack
+      try { await this.rewritePacks([p], (id) => !moved.has(id) && !doomed.has(id)); } catch (err) { if (!(err instanceof PackVanished)) throw err; }
     }
   }
 

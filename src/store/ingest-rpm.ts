@@ -1,6 +1,7 @@
 /**
  * Turns one .rpm file into staged objects: the original file as a blob (served back
- * byte-identical), its main header as a blob (whose id is the build identity), every file
+ * byte-identical), its main header as a blob (whose id is the build identity; stored as
+ * a range of the .rpm's blob where the backend can, range-records.ts), every file
  * of its payload as a blob, its directories as trees, and a `package` manifest. Nothing
  * becomes visible here; the store commits the staged objects together with the refs, or
  * discards them.
@@ -180,10 +181,20 @@ export async function prepareRpm(objects: ObjectStore, path: FilePath, options: 
     // One pass over the .rpm (hash and stage together) unless a repair must know first
     // whether this copy is the damaged one it replaces.
     const rpmId = rewrite.size ? await sha256File(path, rpm.size) : undefined;
-    rpmStaged = await objects.stageFile(path, rpm.size, rpmId ? { expect: rpmId, rewrite: rewrite.has(rpmId) } : {});
     const headerBytes = Buffer.from(rpm.header.bytes);
     const header = objectIdOf(headerBytes);
-    blobStaged.push(await objects.stageBytes(headerBytes, { rewrite: rewrite.has(header) }));
+    // The header as the .rpm's bytes were hashed into its id: when they are the header
+    // read above, the header is stored as that range of the .rpm, not a second time.
+    const inRpm = Buffer.alloc(headerBytes.length);
+    let copied = 0;
+    const seen = (chunk: Buffer, at: number): void => {
+      const from = Math.max(rpm.headerOffset - at, 0);
+      const to = Math.min(rpm.headerOffset + headerBytes.length - at, chunk.length);
+      if (to > from) copied += chunk.copy(inRpm, at + from - rpm.headerOffset, from, to);
+    };
+    rpmStaged = await objects.stageFile(path, rpm.size, { ...(rpmId ? { expect: rpmId, rewrite: rewrite.has(rpmId) } : {}), cutAt: rpm.payloadOffset, seen });
+    const asRange = !rewrite.has(header) && copied === headerBytes.length && inRpm.equals(headerBytes);
+    blobStaged.push(asRange ? await objects.stageRange(headerBytes, rpmStaged.id, rpm.headerOffset) : await objects.stageBytes(headerBytes, { rewrite: rewrite.has(header) }));
     const files: ManifestFile[] = meta.files.map((f) => ({ ...f }));
     await stagePayloadFiles(objects, rpm, meta, pool, blobStaged, files, { unpack: options.unpack === true || rewrite.size > 0, rewrite });
     for (const f of files) if (f.size === 0 && kindOfMode(f.mode) === 'file' && !(f.flags & FileFlag.GHOST) && !f.id) {

@@ -18,10 +18,13 @@ import { join } from 'node:path';
 
 /**
  * 3: small objects may live in packs (objects/pack/); 4: states may record gc's horizon
- * (`prunedBefore`). Layout 2 and 3 stores are read as they are and raised when a writer
- * first needs it (layout-marker.ts).
+ * (`prunedBefore`); 5: packs may hold range records (range-records.ts). Layouts 2 to 4 are
+ * read as they are and raised when a writer first needs it (layout-marker.ts); a new
+ * store starts at INITIAL_LAYOUT.
  */
-export const STORE_LAYOUT_VERSION = 4;
+export const STORE_LAYOUT_VERSION = 5;
+export const INITIAL_LAYOUT = 4;
+export const RANGES_LAYOUT = 5;
 export const MARKER_FILE = 'bazaar-store.json';
 
 export type ObjectId = `sha256:${string}`;

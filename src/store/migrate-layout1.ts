@@ -20,7 +20,7 @@ import { signaturesOf } from './ingest-rpm.js';
 import { makeDir } from '../fs/index.js';
 import { stageKind } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
-import { STORE_LAYOUT_VERSION, legacyIndexDir, markerPath, objectIdOf, tmpDir, tmpPath } from './layout.js';
+import { INITIAL_LAYOUT, legacyIndexDir, markerPath, objectIdOf, tmpDir, tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';
 import type { StagedObject } from './objects.js';
 import { CHANNEL_PREFIX, CHANNEL_SETTINGS_PATH, PACKAGES_BRANCH, PINS_BRANCH, buildOfPath, buildPath } from './ref-paths.js';
@@ -37,12 +37,12 @@ export async function migrateLayout1(store: Store): Promise<void> {
   const { objects, repo, states } = internals(store);
   const finish = (): void => {
     const tmp = `${markerPath(store.dir)}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify({ layout: STORE_LAYOUT_VERSION })}\n`);
+    writeFileSync(tmp, `${JSON.stringify({ layout: INITIAL_LAYOUT })}\n`);
     renameSync(tmp, markerPath(store.dir));
     rmSync(legacyIndexDir(store.dir), { recursive: true, force: true });
   };
   if ((await states.list()).length > 0) { finish(); return; }
-  store.notice(`migrating the store to layout ${STORE_LAYOUT_VERSION} (once): build records keyed on the rpm header`);
+  store.notice(`migrating the store to layout ${INITIAL_LAYOUT} (once): build records keyed on the rpm header`);
   const heads: Record<string, string> = {};
   for (const [branch, ref] of await repo.readRefs('heads')) {
     if (ref === 'garbage') throw new BazaarError('ERR_STORE_DAMAGED', `cannot migrate: refs/heads/${branch} is unreadable; restore it from a backup`, { data: { branch } });

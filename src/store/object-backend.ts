@@ -46,6 +46,11 @@ export interface ObjectBackend {
    * staged without asking `has`. Absent: asking is cheap (a stat), so it is asked.
    */
   readonly keepsExisting?: boolean;
+  /**
+   * The backend keeps range records (range-records.ts: an object stored as a range of
+   * another's content) and resolves them on read; absent: every object is stored whole.
+   */
+  readonly holdsRanges?: boolean;
   /** The ids of `ids` that are not stored, asked together (absent: one `has` each). */
   missing?(ids: readonly ObjectId[]): Promise<ObjectId[]>;
   /**

@@ -26,6 +26,7 @@ import { isErrno } from '../errors.js';
 import { RAW_MAGIC, ZSTD_MAGIC } from '../compress/index.js';
 import { fsEvent, noSpaceError, removeFile } from '../fs/index.js';
 import type { ObjectId } from './layout.js';
+import { RANGE_MAGIC } from './range-records.js';
 
 const MAGIC = Buffer.from('BZPK');
 const VERSION = 1;
@@ -226,10 +227,10 @@ export class PackFile {
       putRecord(r, 0, h, pos + ENTRY_HEADER, length);
       records.push(r);
       pos += ENTRY_HEADER + length;
-      // every object starts with a zstd frame or the raw marker; what does not is the
+      // every object starts with a zstd frame, the raw marker or a range record's magic; what does not is the
       // index: stop there (a garbage entry that slips through is rejected by its hash when read)
       const magic = length < 4 ? 0 : readAt(fd, pos - length, 4).readUInt32LE(0);
-      if (magic !== ZSTD_MAGIC && magic !== RAW_MAGIC) { records.pop(); break; }
+      if (magic !== ZSTD_MAGIC && magic !== RAW_MAGIC && magic !== RANGE_MAGIC) { records.pop(); break; }
     }
     records.sort((a, b) => Buffer.compare(a.subarray(0, 32), b.subarray(0, 32)));
     return Buffer.concat(records);

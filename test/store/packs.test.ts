@@ -21,14 +21,14 @@ const t = suite('packs');
 const packFiles = (dir: string): string[] => { try { return readdirSync(join(dir, 'objects', 'pack')).filter((n) => n.endsWith('.pack')); } catch { return []; } };
 const looseFiles = (dir: string): number => readdirSync(join(dir, 'objects')).filter((d) => d !== 'pack').reduce((n, d) => n + readdirSync(join(dir, 'objects', d)).length, 0);
 
-t('the small objects of one add share one pack; large ones stay loose; the store says layout 4', async () => {
+t('the small objects of one add share one pack; large ones stay loose; the store says layout 5 (packs, and range records: docs/store.md#range-records)', async () => {
   const dir = freshStore('packs-one');
   const r = bazaar(['add', '--store', dir, ...sampleRpms()]);
   assert.is(r.status, 0, r.stderr);
   const ids = await storedIds(dir);
   assert.is(packFiles(dir).length, 1, 'one commit, one pack');
   assert.ok(looseFiles(dir) < ids.length / 10, `${looseFiles(dir)} loose files for ${ids.length} objects`);
-  assert.is(JSON.parse(readFileSync(join(dir, 'bazaar-store.json'), 'utf8')).layout, 4);
+  assert.is(JSON.parse(readFileSync(join(dir, 'bazaar-store.json'), 'utf8')).layout, 5);
   const store = await Store.open(dir);
   for (const id of ids) assert.is(await internals(store).objects.check(id), null, id);
 });
