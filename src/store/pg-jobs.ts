@@ -157,7 +157,7 @@ export class PgJobs implements JobRows {
 
   /** Under the lock: the oldest waiting job, marked running by this session; jobs out of attempts fail on the way. */
   private async next(client: pg.Client): Promise<{ record: JobRecord; upload: number | null } | null> {
-    for (;;) {
+    for (; ;) {
       await client.query('BEGIN');
       try {
         const r = await client.query<{ id: string; attempts: number; upload: number | null }>(`SELECT id, attempts, upload FROM ${this.table} j
