@@ -1,5 +1,4 @@
 import { BazaarError } from '../../errors.js';
-import { groupMembers } from '../../linked/index.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
 
@@ -38,6 +37,7 @@ Example:
     }
     if (sub === 'show') {
       expectArgs(rest, 1, 1, 'bazaar group show NAME');
+      const { groupMembers } = await import('../../linked/index.js');
       const g = await store.read((s) => groupMembers(store, s, rest[0] as string));
       return { exitCode: 0, json: g, text: `${g.name} (${g.kind})${g.members ? `\n${g.members.map((m) => `  ${m}`).join('\n')}` : ''}` };
     }

@@ -1,5 +1,4 @@
 import { BazaarError } from '../../errors.js';
-import { isBroken, problemLines } from '../../linked/index.js';
 import type { LinkNode } from '../../linked/index.js';
 import { familyText } from '../change-text.js';
 import type { FamilyChange } from '../change-text.js';
@@ -106,6 +105,7 @@ Example:
     expectArgs(positionals, 0, 1, 'bazaar audit [IMAGE]');
     const store = await openStore();
     const { entries, layers } = await (await library()).auditImages(store, positionals[0] ? { image: positionals[0] } : {});
+    const { isBroken, problemLines } = await import('../../linked/index.js');
     const text = [
       ...entries.map((e) => {
         const head = e.parent ? `${e.image} -> ${e.parent}@${e.parentVersion} (${e.policy})` : `${e.image} (no parent)`;
