@@ -102,15 +102,18 @@ export function runBundle(entry: string, root: string, build: string, cacheBase:
     }
     const module: Loaded = { exports: {} };
     modules.set(file, module);
-    const nodeRequire = createRequire(file);
+    let nodeRequire: NodeJS.Require | undefined; // made on a chunk's first require of a builtin or package
     const require = (spec: string): unknown => {
       if (spec.startsWith('.')) {
         const target = resolve(dirname(file), spec);
         if (target.startsWith(root + '/') && target.endsWith('.js')) return load(target);
       }
+      nodeRequire ??= createRequire(file);
       return nodeRequire(spec);
     };
-    (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, require, module, file, dirname(file), pathToFileURL(file).href);
+    // a file: URL costs a start ~3 ms (24 chunks): made only for the chunks that use import.meta.url
+    const url = source.includes('__bazaarModuleUrl') ? pathToFileURL(file).href : undefined;
+    (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, require, module, file, dirname(file), url);
     return module.exports;
   };
 

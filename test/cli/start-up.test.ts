@@ -1,6 +1,7 @@
 /**
  * What a start loads (docs/architecture.md#start-up): `bazaar show` loads neither
- * node:child_process (nor net and dgram, which it pulls in) nor process.stdin.
+ * node:child_process (nor net and dgram, which it pulls in) nor process.stdin; a
+ * command's --help loads its own module, not the library it calls when it runs.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -33,6 +34,32 @@ t('show loads no child_process and leaves stdin alone', () => {
   assert.ok(loaded.includes('NativeModule crypto'), 'the record is of a real run (objects are verified with sha256)');
   for (const m of ['NativeModule child_process', 'NativeModule dgram']) assert.not.ok(loaded.includes(m), `${m} loaded`);
   assert.ok(loaded.includes('stdin untouched'), 'process.stdin created (a tty or pipe handle: a few ms)');
+});
+
+/** The bundle's chunks a run of `args` reads (the launcher requires each one from dist/bin/code/). */
+function chunksRead(args: string[]): { names: string[]; bytes: number } {
+  const dir = tempDir('start-up-help');
+  const list = join(dir, 'chunks.txt');
+  const preload = join(dir, 'record.cjs');
+  writeFileSync(preload, [
+    "const fs = require('node:fs'); const read = fs.readFileSync; const seen = [];",
+    "fs.readFileSync = function (p, ...rest) { const r = read.call(this, p, ...rest); if (typeof p === 'string' && /[/]bin[/]code[/].*[.]js$/.test(p)) seen.push(p + '\\t' + r.length); return r; };",
+    `process.on('exit', () => fs.writeFileSync(${JSON.stringify(list)}, seen.join('\\n')));`,
+  ].join('\n'));
+  const r = spawnSync(process.execPath, ['--require', preload, CLI, ...args], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.ok(r.stdout.startsWith('Usage: bazaar '), r.stdout);
+  const rows = readFileSync(list, 'utf8').split('\n').filter(Boolean).map((l) => l.split('\t'));
+  return { names: rows.map(([p]) => (p as string).replace(/.*[/]/, '')), bytes: rows.reduce((n, [, b]) => n + Number(b), 0) };
+}
+
+t('a command\'s --help loads its module, not the library (image checkout --help read 1.2 MB of chunks)', () => {
+  for (const args of [['image', 'checkout', '--help'], ['layer', '--help'], ['channel', '--help'], ['link', '--help'], ['group', '--help'], ['pin', '--help'], ['rm', '--help'], ['audit', '--help']]) {
+    const { names, bytes } = chunksRead(args);
+    assert.ok(names.some((n) => n.startsWith(`${args[0]}-`) || n.startsWith('link-') || n.startsWith('pin-')), `${args.join(' ')}: the command's own chunk was read (${names.join(' ')})`);
+    // the store alone is ~580 KB of chunks, the library's graph 1.2 MB; a command module and the dispatcher ~60 KB
+    assert.ok(bytes < 150_000, `${args.join(' ')} read ${bytes} bytes of chunks (${names.length}): it loads more than its own module`);
+  }
 });
 
 t.run();

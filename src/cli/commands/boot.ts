@@ -1,5 +1,4 @@
 import { BazaarError } from '../../errors.js';
-import { bootImage } from '../../library/index.js';
 import type { Command } from '../command.js';
 
 export const boot: Command = {
@@ -31,6 +30,8 @@ Example: boot it in QEMU with its layers as disks
     if (input.positionals.length !== 2) throw new BazaarError('ERR_USAGE', 'usage: bazaar boot NAME[@VERSION] DIR [--url URL]');
     const [image, dir] = input.positionals as [string, string];
     const store = await input.openStore();
+    // loaded when a subcommand runs: its --help and a usage error never evaluate the library
+    const { bootImage } = await import('../../library/index.js');
     input.progress.start(`boot set of ${image}`, 0);
     const set = await bootImage(store, {
       image, dir, ...(input.options.url !== undefined ? { url: input.options.url as string } : {}),

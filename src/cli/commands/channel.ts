@@ -1,10 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { BazaarError } from '../../errors.js';
-import { channelBuilds, readChannel, servedVariant } from '../../store/index.js';
-import {
-  addToChannel, channelLog, createChannel, deleteChannel, diffChannel, listChannels, publishToChannel, removeFromChannel, renameChannel, restoreChannel,
-  setChannelSignatureRule,
-} from '../../library/index.js';
 import type { ChannelChange, ChannelDiff } from '../../store/index.js';
 import { expectArgs } from '../command.js';
 import { withPackageArgs } from '../package-args.js';
@@ -48,6 +43,8 @@ async function run({ positionals, options, openStore, stdin }: CommandInput): Pr
   const [sub, ...rest] = positionals;
   const message = options.message as string | undefined;
   const store = await openStore();
+  // loaded when a subcommand runs: its --help and a usage error never evaluate the library
+  const { addToChannel, channelLog, createChannel, deleteChannel, diffChannel, listChannels, publishToChannel, removeFromChannel, renameChannel, restoreChannel, setChannelSignatureRule } = await import('../../library/index.js');
   switch (sub) {
     case 'create': {
       expectArgs(rest, 1, 1, 'bazaar channel create NAME [--mode rpm|alt] [--require-signature]');
@@ -97,6 +94,7 @@ async function run({ positionals, options, openStore, stdin }: CommandInput): Pr
         return { exitCode: 0, json: all, text: all.map((c) => `${c.name}\t${c.settings.order}\t${c.builds} packages\t${c.updated}`).join('\n') };
       }
       return store.read(async (snap) => {
+        const { channelBuilds, readChannel, servedVariant } = await import('../../store/index.js');
         const state = await readChannel(store, snap, rest[0] as string);
         const builds = await channelBuilds(store, state);
         const rows = builds.map((b) => ({ name: b.name, nevra: b.nevra, id: b.id, rpm: servedVariant(b.record).rpm }));

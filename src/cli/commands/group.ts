@@ -1,8 +1,9 @@
 import { BazaarError } from '../../errors.js';
-import { groupMembers } from '../../linked/index.js';
-import { listGroups, setGroup } from '../../library/index.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
+
+/** The library, loaded when a subcommand runs: --help and usage errors never evaluate it. */
+const library = () => import('../../library/index.js');
 
 export const group: Command = {
   name: 'group',
@@ -31,18 +32,19 @@ Example:
     const store = await openStore();
     if (sub === 'ls') {
       expectArgs(rest, 0, 0, 'bazaar group ls');
-      const all = await listGroups(store);
+      const all = await (await library()).listGroups(store);
       return { exitCode: 0, json: all, text: all.map((g) => `${g.name}\t${g.members ? g.members.join(' ') : `(${g.kind})`}${g.kind === 'default' ? '\t(default)' : ''}`).join('\n') };
     }
     if (sub === 'show') {
       expectArgs(rest, 1, 1, 'bazaar group show NAME');
+      const { groupMembers } = await import('../../linked/index.js');
       const g = await store.read((s) => groupMembers(store, s, rest[0] as string));
       return { exitCode: 0, json: g, text: `${g.name} (${g.kind})${g.members ? `\n${g.members.map((m) => `  ${m}`).join('\n')}` : ''}` };
     }
     if (sub === 'set') {
       const [name, ...members] = rest;
       if (!name) throw new BazaarError('ERR_USAGE', 'bazaar group set NAME PKG|GLOB...');
-      const g = await setGroup(store, { group: name, members });
+      const g = await (await library()).setGroup(store, { group: name, members });
       return { exitCode: 0, json: g, text: `group ${g.name}: ${(g.members ?? []).join(' ')}` };
     }
     throw new BazaarError('ERR_USAGE', sub === undefined ? 'name a subcommand: bazaar group ls|show|set' : `unknown subcommand '${sub}': bazaar group ls|show|set`);

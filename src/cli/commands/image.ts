@@ -1,8 +1,4 @@
 import { BazaarError } from '../../errors.js';
-import {
-  checkoutImage, cherryPick, createImage, deleteImage, diffImage, exportImage, imageLog, installPackages, listImages, removePackages, renameImage, rollbackImage,
-  showImage, upgradeImageLayer, upgradePackages, addImageLayer,
-} from '../../library/index.js';
 import type { CheckoutResult } from '../../checkout/index.js';
 import { changeText, familyText } from '../change-text.js';
 import { expectArgs } from '../command.js';
@@ -37,6 +33,11 @@ function nodepsText(nodeps: string[] | null): string[] {
 async function run(input: CommandInput): Promise<CommandOutput> {
   const [sub, ...rest] = input.positionals;
   const store = await input.openStore();
+  // loaded when a subcommand runs: `image SUB --help` and a usage error never evaluate the library
+  const {
+    checkoutImage, cherryPick, createImage, deleteImage, diffImage, exportImage, imageLog, installPackages, listImages, removePackages, renameImage, rollbackImage,
+    showImage, upgradeImageLayer, upgradePackages, addImageLayer,
+  } = await import('../../library/index.js');
   const channel = input.options.channel as string | undefined;
   const message = input.options.message as string | undefined;
   switch (sub) {

@@ -1,7 +1,9 @@
 import { BazaarError } from '../../errors.js';
-import { exportSigningKey, generateSigningKey, importKeys, listKeys, removeKey } from '../../library/index.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
+
+/** The library, loaded when a subcommand runs: --help and usage errors never evaluate it. */
+const library = () => import('../../library/index.js');
 
 const SUBCOMMANDS = 'import|ls|rm|generate|export';
 
@@ -38,31 +40,31 @@ Example:
     switch (sub) {
       case 'import': {
         expectArgs(rest, 1, 1, 'bazaar key import FILE.asc');
-        const keys = await importKeys(await openStore(), { file: rest[0] as string });
+        const keys = await (await library()).importKeys(await openStore(), { file: rest[0] as string });
         return { exitCode: 0, json: keys, text: keys.map((k) => `${k.added ? 'imported' : 'updated'} ${k.id} ${k.userIds.join(', ')}`).join('\n') };
       }
       case 'ls': {
         expectArgs(rest, 0, 0, 'bazaar key ls');
-        const keys = await listKeys(await openStore());
+        const keys = await (await library()).listKeys(await openStore());
         return { exitCode: 0, json: keys, text: keys.map((k) => `${k.id}\t${k.algorithm}\t${k.created}\t${k.userIds.join(', ')}`).join('\n') };
       }
       case 'rm': {
         expectArgs(rest, 1, 1, 'bazaar key rm ID');
-        const gone = await removeKey(await openStore(), { key: rest[0] as string });
+        const gone = await (await library()).removeKey(await openStore(), { key: rest[0] as string });
         return { exitCode: 0, json: gone, text: `removed ${gone.id} ${gone.userIds.join(', ')}` };
       }
       case 'generate': {
         expectArgs(rest, 1, 1, 'bazaar key generate NAME [--algorithm ed25519|rsa4096] [--user-id "Name <mail>"]');
         const algorithm = options.algorithm as string | undefined;
         if (algorithm !== undefined && algorithm !== 'ed25519' && algorithm !== 'rsa4096') throw new BazaarError('ERR_USAGE', `--algorithm is ed25519 or rsa4096, not '${algorithm}'`);
-        const made = await generateSigningKey(await openStore(), {
+        const made = await (await library()).generateSigningKey(await openStore(), {
           name: rest[0] as string, ...(algorithm ? { algorithm } : {}), ...(options['user-id'] === undefined ? {} : { userId: options['user-id'] as string }),
         });
         return { exitCode: 0, json: made, text: `signing key ${made.name}: ${made.algorithm}, key id ${made.keyId}, fingerprint ${made.fingerprint.toUpperCase()}` };
       }
       case 'export': {
         expectArgs(rest, 1, 1, 'bazaar key export NAME');
-        const armored = await exportSigningKey(await openStore(), { name: rest[0] as string });
+        const armored = await (await library()).exportSigningKey(await openStore(), { name: rest[0] as string });
         return { exitCode: 0, json: { name: rest[0], publicKey: armored }, text: armored.trimEnd() };
       }
       default:

@@ -1,6 +1,5 @@
 import { BazaarError } from '../../errors.js';
 import type { ImportLayerResult, LiveImport } from '../../layer/index.js';
-import { createLayer, deleteLayer, importInstalledRoot, importLayer, listLayers, showLayer, upgradeLayer } from '../../library/index.js';
 import type { LayerContentRequest, LayerResult } from '../../api/index.js';
 import { expectArgs } from '../command.js';
 import { withPackageArgs } from '../package-args.js';
@@ -59,6 +58,8 @@ function nodepsText(nodeps: string[] | undefined): string[] {
 async function run(input: CommandInput): Promise<CommandOutput> {
   const [sub, ...rest] = input.positionals;
   const store = await input.openStore();
+  // loaded when a subcommand runs: its --help and a usage error never evaluate the library
+  const { createLayer, deleteLayer, importInstalledRoot, importLayer, listLayers, showLayer, upgradeLayer } = await import('../../library/index.js');
   switch (sub) {
     case 'create':
     case 'check-version': {

@@ -1,12 +1,13 @@
 import { BazaarError } from '../../errors.js';
-import { isBroken, problemLines } from '../../linked/index.js';
-import { auditImages, linkedImages, linkImage, setLinkPolicy, syncImage, unlinkImage } from '../../library/index.js';
 import type { LinkNode } from '../../linked/index.js';
 import { familyText } from '../change-text.js';
 import type { FamilyChange } from '../change-text.js';
 import { expectArgs } from '../command.js';
 import { damagedNotice } from '../damage-text.js';
 import type { Command } from '../command.js';
+
+/** The library, loaded when a subcommand runs: --help and usage errors never evaluate it. */
+const library = () => import('../../library/index.js');
 
 function changed(r: FamilyChange | null, what: string): { exitCode: number; json: unknown; text: string } {
   if (!r) return { exitCode: 0, json: null, text: `${what}: already in compliance` };
@@ -53,7 +54,7 @@ Example:
     const [first, ...rest] = positionals;
     if (first === 'ls') {
       expectArgs(rest, 0, 0, 'bazaar link ls');
-      const nodes = await linkedImages(store);
+      const nodes = await (await library()).linkedImages(store);
       // as image ls: a damaged image is listed, marked, and the listing exits 1
       const damaged = damagedIn(nodes);
       if (damaged.length) notice(damagedNotice(damaged));
@@ -61,12 +62,12 @@ Example:
     }
     if (first === 'set-policy') {
       expectArgs(rest, 2, 2, 'bazaar link set-policy CHILD POLICY:GROUP');
-      return changed(await setLinkPolicy(store, { child: rest[0] as string, policy: rest[1] as string }), rest[0] as string);
+      return changed(await (await library()).setLinkPolicy(store, { child: rest[0] as string, policy: rest[1] as string }), rest[0] as string);
     }
     expectArgs(positionals, 2, 2, 'bazaar link CHILD PARENT --policy POLICY:GROUP');
     const policy = options.policy as string | undefined;
     if (!policy) throw new BazaarError('ERR_USAGE', 'give the link a content policy: --policy sync:minimal (or mirror:..., partial:...)');
-    return changed(await linkImage(store, { child: first as string, parent: rest[0] as string, policy }), first as string);
+    return changed(await (await library()).linkImage(store, { child: first as string, parent: rest[0] as string, policy }), first as string);
   },
 };
 
@@ -81,7 +82,7 @@ Example:
   options: {},
   async run({ positionals, openStore }) {
     expectArgs(positionals, 1, 1, 'bazaar unlink CHILD');
-    return changed(await unlinkImage(await openStore(), { child: positionals[0] as string }), positionals[0] as string);
+    return changed(await (await library()).unlinkImage(await openStore(), { child: positionals[0] as string }), positionals[0] as string);
   },
 };
 
@@ -103,7 +104,8 @@ Example:
   async run({ positionals, openStore }) {
     expectArgs(positionals, 0, 1, 'bazaar audit [IMAGE]');
     const store = await openStore();
-    const { entries, layers } = await auditImages(store, positionals[0] ? { image: positionals[0] } : {});
+    const { entries, layers } = await (await library()).auditImages(store, positionals[0] ? { image: positionals[0] } : {});
+    const { isBroken, problemLines } = await import('../../linked/index.js');
     const text = [
       ...entries.map((e) => {
         const head = e.parent ? `${e.image} -> ${e.parent}@${e.parentVersion} (${e.policy})` : `${e.image} (no parent)`;
@@ -127,6 +129,6 @@ Example:
   options: {},
   async run({ positionals, openStore }) {
     expectArgs(positionals, 1, 1, 'bazaar sync CHILD');
-    return changed(await syncImage(await openStore(), { child: positionals[0] as string }), positionals[0] as string);
+    return changed(await (await library()).syncImage(await openStore(), { child: positionals[0] as string }), positionals[0] as string);
   },
 };

@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { BazaarError } from '../../errors.js';
-import { addMirror, listMirrors, removeMirror, syncMirror } from '../../library/index.js';
 import type { MirrorInfo } from '../../library/index.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
+
+/** The library, loaded when a subcommand runs: --help and usage errors never evaluate it. */
+const library = () => import('../../library/index.js');
 
 const ADD = 'bazaar mirror add NAME URL --channel C [--policy immediate|on-demand] [--key FILE.asc]';
 
@@ -61,14 +63,14 @@ Example:
         const key = keyFile === undefined ? undefined : await readKey(keyFile);
         const policy = options.policy as string | undefined;
         const store = await openStore();
-        const m = await addMirror(store, { name: rest[0] as string, url: rest[1] as string, channel, ...(policy ? { policy } : {}), ...(key ? { key } : {}) });
+        const m = await (await library()).addMirror(store, { name: rest[0] as string, url: rest[1] as string, channel, ...(policy ? { policy } : {}), ...(key ? { key } : {}) });
         return { exitCode: 0, json: m, text: `mirror ${m.name}: ${m.url} into channel ${m.channel} (${m.policy})` };
       }
       case 'sync': {
         expectArgs(rest, 1, 1, 'bazaar mirror sync NAME');
         const store = await openStore();
         let started = false;
-        const r = await syncMirror(store, {
+        const r = await (await library()).syncMirror(store, {
           name: rest[0] as string,
           onProgress: (_done, total, nevra) => { if (!started) { progress.start('downloading', total); started = true; } progress.tick(1, nevra); },
         });
@@ -82,12 +84,12 @@ Example:
       }
       case 'ls': {
         expectArgs(rest, 0, 0, 'bazaar mirror ls');
-        const rows = await listMirrors(await openStore());
+        const rows = await (await library()).listMirrors(await openStore());
         return { exitCode: 0, json: rows, text: rows.map(row).join('\n') };
       }
       case 'rm': {
         expectArgs(rest, 1, 1, 'bazaar mirror rm NAME');
-        const m = await removeMirror(await openStore(), { name: rest[0] as string });
+        const m = await (await library()).removeMirror(await openStore(), { name: rest[0] as string });
         return { exitCode: 0, json: m, text: `removed mirror ${m.name} (channel ${m.channel} stays)` };
       }
       default:

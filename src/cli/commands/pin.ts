@@ -1,7 +1,9 @@
-import { listPins, pinPackage, unpinPackage } from '../../library/index.js';
 import { expectArgs } from '../command.js';
 import { withPackageArgs } from '../package-args.js';
 import type { Command } from '../command.js';
+
+/** The library, loaded when a subcommand runs: --help and usage errors never evaluate it. */
+const library = () => import('../../library/index.js');
 
 export const pin: Command = {
   name: 'pin',
@@ -17,11 +19,11 @@ Example:
     expectArgs(positionals, 0, 1, 'bazaar pin [PKG] [--reason TEXT]');
     const store = await openStore();
     if (positionals.length === 0) {
-      const pins = await listPins(store);
+      const pins = await (await library()).listPins(store);
       const rows = await Promise.all(pins.map(async (p) => ({ nevra: p.nevra, id: (await store.build(p.build).catch(() => null))?.header ?? p.build, reason: p.reason })));
       return { exitCode: 0, json: rows, text: rows.map((p) => `${p.nevra}\t${p.id}${p.reason ? `\t${p.reason}` : ''}`).join('\n') };
     }
-    const r = await withPackageArgs(positionals, ([ref]) => pinPackage(store, { package: ref as string, ...(options.reason ? { reason: options.reason as string } : {}) }));
+    const r = await withPackageArgs(positionals, async ([ref]) => (await library()).pinPackage(store, { package: ref as string, ...(options.reason ? { reason: options.reason as string } : {}) }));
     return { exitCode: 0, json: r, text: `pinned ${r.nevra}\t${r.id}` };
   },
 };
@@ -38,7 +40,7 @@ Example:
   async run({ positionals, openStore }) {
     expectArgs(positionals, 1, 1, 'bazaar unpin PKG');
     const store = await openStore();
-    const r = await withPackageArgs(positionals, ([ref]) => unpinPackage(store, { package: ref as string }));
+    const r = await withPackageArgs(positionals, async ([ref]) => (await library()).unpinPackage(store, { package: ref as string }));
     return { exitCode: 0, json: r, text: `unpinned ${r.nevra}\t${r.id}` };
   },
 };

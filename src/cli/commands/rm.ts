@@ -1,7 +1,9 @@
-import { removePackage } from '../../library/index.js';
 import { expectArgs } from '../command.js';
 import { withPackageArgs } from '../package-args.js';
 import type { Command } from '../command.js';
+
+/** The library, loaded when a subcommand runs: --help and usage errors never evaluate it. */
+const library = () => import('../../library/index.js');
 
 export const rm: Command = {
   name: 'rm',
@@ -18,7 +20,7 @@ Example:
     expectArgs(positionals, 1, 1, 'bazaar rm PKG');
     const message = options.message as string | undefined;
     const store = await openStore();
-    const r = await withPackageArgs(positionals, ([ref]) => removePackage(store, { package: ref as string, ...(message ? { message } : {}) }));
+    const r = await withPackageArgs(positionals, async ([ref]) => (await library()).removePackage(store, { package: ref as string, ...(message ? { message } : {}) }));
     return { exitCode: 0, json: r, text: `removed ${r.nevra}\t${r.id}` };
   },
 };

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
-import { verifyPackages } from '../../library/index.js';
 import { expectArgs } from '../command.js';
 import type { Command } from '../command.js';
+
+/** The library, loaded when a subcommand runs: --help and usage errors never evaluate it. */
+const library = () => import('../../library/index.js');
 
 /** An argument names a file when it ends in .rpm or holds a `/` and exists (as rpm -qp's do), else a stored package. */
 const isFile = (arg: string): boolean => arg.includes('/') || (arg.endsWith('.rpm') && existsSync(arg));
@@ -33,7 +35,7 @@ Example:
     const files = positionals.filter(isFile);
     const packages = positionals.filter((a) => !isFile(a));
     const keyFiles = (options.keyring as string[] | undefined) ?? [];
-    const results = await verifyPackages(await openStore(), { ...(files.length ? { files } : {}), ...(packages.length ? { packages } : {}), ...(keyFiles.length ? { keyFiles } : {}) });
+    const results = await (await library()).verifyPackages(await openStore(), { ...(files.length ? { files } : {}), ...(packages.length ? { packages } : {}), ...(keyFiles.length ? { keyFiles } : {}) });
     const lines = results.map((r) => (options.verbose === true
       ? [`${r.target}:`, ...r.items.map((i) => `    ${i.description}: ${i.status}${i.message ? ` (${i.message})` : ''}`)].join('\n')
       : `${r.target}: ${r.verdict}`));
