@@ -5,10 +5,14 @@
  * follows a pin to its build, so a pinned build and its files survive any retention
  * window; `bazaar rm` refuses a pinned build.
  */
+import { BazaarError } from '../errors.js';
 import type { BranchView } from './branch-view.js';
-import { allEntries, findBuild } from './builds.js';
+import { allEntries, findBuild, matchBuilds } from './builds.js';
+import type { BuildEntry } from './builds.js';
 import { stageKind } from './kinds/index.js';
+import { isObjectId } from './layout.js';
 import type { ObjectId } from './layout.js';
+import type { Transaction } from './transaction.js';
 import { PACKAGES_BRANCH, PINS_BRANCH, buildPath } from './ref-paths.js';
 import type { Store } from './store.js';
 
@@ -49,17 +53,31 @@ export async function pinPackage(store: Store, ref: string, reason = ''): Promis
 }
 
 /**
- * Removes a pin (NEVRA, or bare name with one pinned build); the build stays in the store.
+ * Removes a pin (NEVRA, bare name with one pinned build, or build id); the build stays in the store.
  *
  * @example
  * await unpinPackage(store, 'bash-5.2.26-alt1.x86_64');
  */
 export async function unpinPackage(store: Store, ref: string): Promise<{ nevra: string; id: ObjectId; commit: string }> {
   return store.write(async (tx) => {
-    const found = await findBuild(tx, PINS_BRANCH, ref, 'pins', store.indexSource(tx, PINS_BRANCH));
+    const found = await pinOf(store, tx, ref);
     const record = await store.readKind(found.value, 'pin');
     const commit = await tx.update(PINS_BRANCH, [{ path: buildPath(found.name, found.key), id: null }], `unpin ${record.nevra}`);
     const build = record.build ? await store.readKind(record.build, 'build').catch(() => null) : null;
     return { nevra: record.nevra, id: (build?.header ?? record.build ?? record.package) as ObjectId, commit };
   });
+}
+
+/**
+ * The pin entry `ref` names. A build id (the header's, or the record's, as `pin` takes it)
+ * is found in the store, then its pin at the same path: the pins' entries hold pin
+ * records, which no build id names.
+ */
+async function pinOf(store: Store, tx: Transaction, ref: string): Promise<BuildEntry> {
+  const pins = store.indexSource(tx, PINS_BRANCH);
+  if (!isObjectId(ref)) return findBuild(tx, PINS_BRANCH, ref, 'pins', pins);
+  const build = await findBuild(tx, PACKAGES_BRANCH, ref, 'store', store.indexSource(tx, PACKAGES_BRANCH));
+  const pinned = (await matchBuilds(tx, PINS_BRANCH, build.nevra, pins)).filter((e) => e.key === build.key);
+  if (pinned.length === 1) return pinned[0];
+  throw new BazaarError('ERR_PACKAGE_NOT_FOUND', `no package ${ref} in the pins`, { data: { ref, where: 'the pins', scope: 'pins' }, reason: 'no-package' });
 }

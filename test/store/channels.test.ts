@@ -234,6 +234,13 @@ t('rule-image-pins: a pin reaches its build for gc, and rm refuses a pinned buil
   });
   await unpinPackage(store, 'bash');
   assert.equal(await rd(store, (s) => listPins(store, s)), []);
+  // by build id, as pin takes it (the header's or the record's): the pins hold pin records, not headers
+  for (const id of [pinned.id, pinned.record]) {
+    await pinPackage(store, id, 'by id');
+    assert.is((await unpinPackage(store, id)).nevra, BASH[0], `unpinned by ${id}`);
+    assert.equal(await rd(store, (s) => listPins(store, s)), []);
+    await rejects(unpinPackage(store, id), 'ERR_PACKAGE_NOT_FOUND');
+  }
   await rejects(unpinPackage(store, 'bash'), 'ERR_PACKAGE_NOT_FOUND');
   await removePackage(store, BASH[0] as string);
   assert.is((await store.gc({ retentionDays: 0 })).deleted > 0, true, 'unpinned and removed: gc may delete it');

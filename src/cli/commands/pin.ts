@@ -31,7 +31,7 @@ Example:
 export const unpin: Command = {
   name: 'unpin',
   usage: 'bazaar unpin PKG [--store DIR] [--json]',
-  help: `Removes the pin of a build (NEVRA, or a name with one pinned build). The build stays
+  help: `Removes the pin of a build (NEVRA, a name with one pinned build, or a build id). The build stays
 in the store; gc may delete it later if nothing else keeps it.
 
 Example:
