@@ -16,7 +16,7 @@
  */
 import { createRequire } from 'node:module';
 import { crc32 } from 'node:zlib';
-import { BazaarError } from '../errors.js';
+import { BazaarError, oneLine } from '../errors.js';
 import { MAX_WINDOW, ZSTD_MAGIC, frameHeaderLength, isSkippableMagic, parseBlockHeader, parseFrameHeader } from './zstd-frame.js';
 
 interface ZstdNative { compress(data: Buffer, level?: number): Promise<Buffer>; decompress(data: Buffer): Promise<Buffer> }
@@ -36,8 +36,9 @@ function zstdNative(): ZstdNative {
   try {
     native = require('@mongodb-js/zstd') as ZstdNative;
   } catch (err) {
-    // not damage: the store cannot be read at all without it
-    throw new Error(`the zstd codec (@mongodb-js/zstd) cannot be loaded: ${(err as Error).message}`);
+    // Not damage (every object would read as damaged, and a repair would set them aside):
+    // this host cannot read the store at all until bazaar's dependencies are installed.
+    throw new BazaarError('ERR_STORE_UNAVAILABLE', `the zstd codec (@mongodb-js/zstd) cannot be loaded, so no object can be read here (the store is not damaged): ${oneLine((err as Error).message)}; install bazaar's dependencies again (npm ci) where it runs`, { cause: err });
   }
   return native;
 }

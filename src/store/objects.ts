@@ -39,6 +39,18 @@ function damaged(id: ObjectId, why: string, cause?: unknown): BazaarError {
 }
 
 /**
+ * Errors of reading an object that are not its damage: what keeps this host from reading
+ * any object (the codec not installed, an engine down, a full disk). They stop a check or
+ * a walk instead of naming the object, which fsck --repair would set aside.
+ */
+const NOT_THE_OBJECTS: ReadonlySet<string> = new Set(['ERR_STORE_UNAVAILABLE', 'ERR_NO_SPACE', 'ERR_STORE_LOCKED']);
+
+/** Whether an error of reading an object says something of the object (see NOT_THE_OBJECTS). */
+export function isObjectReadProblem(err: unknown): err is BazaarError {
+  return err instanceof BazaarError && !NOT_THE_OBJECTS.has(err.code);
+}
+
+/**
  * The content of an object from its stored bytes, checked as it passes: a frame that does
  * not decode, or content that does not hash to `id`, is ERR_STORE_OBJECT_CORRUPT naming it.
  */
@@ -380,9 +392,9 @@ export class ObjectStore implements ObjectStager {
       else for await (const _ of this.stream(id)) { /* hash only */ }
       return null;
     } catch (err) {
-      if (err instanceof BazaarError && err.code === 'ERR_STORE_OBJECT_NOT_FOUND') return 'missing';
-      if (err instanceof BazaarError) return err.message.replace(`object ${id} is damaged: `, '');
-      throw err;
+      if (!isObjectReadProblem(err)) throw err;
+      if (err.code === 'ERR_STORE_OBJECT_NOT_FOUND') return 'missing';
+      return err.message.replace(`object ${id} is damaged: `, '');
     }
   }
 

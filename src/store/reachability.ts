@@ -17,6 +17,7 @@ import type { WalkSeen } from './history/branch-tree.js';
 import { KINDS, isJsonKind, refsOf, titleOf } from './kinds/index.js';
 import type { JsonKindName, KindName, KindValues } from './kinds/index.js';
 import type { ObjectId } from './layout.js';
+import { isObjectReadProblem } from './objects.js';
 import type { ObjectStore } from './objects.js';
 import { buildOfPath } from './ref-paths.js';
 import { IdTable, grown } from './id-table.js';
@@ -210,7 +211,7 @@ export class Reachability {
       this.bits[this.table.indexOf(id)] |= VERIFIED;
       return bytes;
     } catch (err) {
-      if (!(err instanceof BazaarError)) throw err;
+      if (!isObjectReadProblem(err)) throw err;
       if (err.code === 'ERR_STORE_OBJECT_NOT_FOUND') this.missing(id, kind, root);
       else this.problem(id, kind, err.message.replace(`object ${id} is damaged: `, ''), isStrict(root));
       return null;
