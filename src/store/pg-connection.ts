@@ -87,6 +87,28 @@ export class PgConnection {
     return this.ready;
   }
 
+  /**
+   * Runs `fn` in one transaction on a connection of the pool: committed when it returns,
+   * rolled back when it throws. What it throws comes out as it is (the caller words it:
+   * `failed`); a connection that cannot be had is `failed(what)` here.
+   */
+  async transaction<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      await this.prepared();
+      client = await this.pool.connect();
+    } catch (err) { throw this.failed(what, err); }
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally { client.release(); }
+  }
+
   /** One statement (after the tables exist); a failure is one ERR_STORE_UNAVAILABLE line saying `what` failed. */
   async query<R extends pg.QueryResultRow>(what: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
     try {

@@ -11,7 +11,6 @@
  * again, so that a token made or revoked on one host is honoured or refused on all.
  */
 import pg from 'pg';
-import { BazaarError } from '../errors.js';
 import type { PgConnection } from './pg-connection.js';
 import type { DocumentChange, DocumentRows, StoreDocument } from './store-documents.js';
 
@@ -60,41 +59,32 @@ export class PgDocuments implements DocumentRows {
 
   async update<T>(fn: (current: StoreDocument[]) => Promise<{ changes: DocumentChange[]; result: T }>): Promise<{ result: T; after: StoreDocument[] }> {
     const what = 'changing the store\'s documents (tokens, keys, mirrors, settings)';
-    let client: pg.PoolClient;
     try {
-      await this.db.prepared();
-      client = await this.db.pool.connect();
-    } catch (err) { throw this.db.failed(what, err); }
-    try {
-      await client.query('BEGIN');
-      // one lock for the whole set: changes are rare and small, and a writer reads all of them
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`bazaar documents ${this.table}`]);
-      const current = (await client.query<Row>(`SELECT path, bytes, mode FROM ${this.table} ORDER BY path`)).rows.map(toDocument);
-      // what fn throws (a name taken, a bad key) is its own error, not the engine's
-      let outcome: { changes: DocumentChange[]; result: T };
-      try { outcome = await fn(current); } catch (err) { throw new Refused(err); }
-      const { changes, result } = outcome;
-      const after = new Map(current.map((d) => [d.path, d]));
-      for (const c of changes) {
-        if (c.bytes === null) {
-          await client.query(`DELETE FROM ${this.table} WHERE path = $1`, [c.path]);
-          after.delete(c.path);
-        } else {
-          const mode = c.mode ?? 0o644;
-          await client.query(`INSERT INTO ${this.table} (path, bytes, mode, version) VALUES ($1, $2, $3, nextval('${this.table}_version'))
-            ON CONFLICT (path) DO UPDATE SET bytes = EXCLUDED.bytes, mode = EXCLUDED.mode, version = EXCLUDED.version, written_at = now()`, [c.path, c.bytes, mode]);
-          after.set(c.path, { path: c.path, bytes: c.bytes, mode });
+      return await this.db.transaction(what, async (client) => {
+        // one lock for the whole set: changes are rare and small, and a writer reads all of them
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`bazaar documents ${this.table}`]);
+        const current = (await client.query<Row>(`SELECT path, bytes, mode FROM ${this.table} ORDER BY path`)).rows.map(toDocument);
+        // what fn throws (a name taken, a bad key) is its own error, not the engine's
+        let outcome: { changes: DocumentChange[]; result: T };
+        try { outcome = await fn(current); } catch (err) { throw new Refused(err); }
+        const { changes, result } = outcome;
+        const after = new Map(current.map((d) => [d.path, d]));
+        for (const c of changes) {
+          if (c.bytes === null) {
+            await client.query(`DELETE FROM ${this.table} WHERE path = $1`, [c.path]);
+            after.delete(c.path);
+          } else {
+            const mode = c.mode ?? 0o644;
+            await client.query(`INSERT INTO ${this.table} (path, bytes, mode, version) VALUES ($1, $2, $3, nextval('${this.table}_version'))
+              ON CONFLICT (path) DO UPDATE SET bytes = EXCLUDED.bytes, mode = EXCLUDED.mode, version = EXCLUDED.version, written_at = now()`, [c.path, c.bytes, mode]);
+            after.set(c.path, { path: c.path, bytes: c.bytes, mode });
+          }
         }
-      }
-      await client.query('COMMIT');
-      return { result, after: [...after.values()] };
+        return { result, after: [...after.values()] };
+      });
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
       if (err instanceof Refused) throw err.reason;
-      if (err instanceof BazaarError) throw err;
       throw this.db.failed(what, err);
-    } finally {
-      client.release();
     }
   }
 

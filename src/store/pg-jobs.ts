@@ -63,38 +63,30 @@ export class PgJobs implements JobRows {
 
   async submit(job: { id: string; kind: string; order: Record<string, unknown> }, upload: AsyncIterable<Uint8Array>): Promise<JobRecord> {
     const what = `recording job ${job.id}`;
-    let client: pg.PoolClient;
     try {
-      await this.db.prepared();
-      client = await this.db.pool.connect();
+      return await this.db.transaction(what, async (client) => {
+        const oid = (await client.query<{ oid: number }>('SELECT lo_create(0) AS oid')).rows[0].oid;
+        let offset = 0;
+        let pending: Buffer[] = [];
+        let size = 0;
+        const put = async (): Promise<void> => {
+          const chunk = Buffer.concat(pending);
+          pending = [];
+          size = 0;
+          await client.query('SELECT lo_put($1, $2, $3)', [oid, offset, chunk]);
+          offset += chunk.length;
+        };
+        for await (const bytes of upload) {
+          pending.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+          size += bytes.byteLength;
+          if (size >= CHUNK) await put();
+        }
+        if (size > 0) await put();
+        const r = await client.query<Row>(`INSERT INTO ${this.table} (id, kind, job_order, status, upload) VALUES ($1, $2, $3, 'queued', $4)
+          RETURNING id, kind, job_order, status, created, attempts, result, error`, [job.id, job.kind, JSON.stringify(job.order), oid]);
+        return recordOf(r.rows[0]);
+      });
     } catch (err) { throw this.db.failed(what, err); }
-    try {
-      await client.query('BEGIN');
-      const oid = (await client.query<{ oid: number }>('SELECT lo_create(0) AS oid')).rows[0].oid;
-      let offset = 0;
-      let pending: Buffer[] = [];
-      let size = 0;
-      const put = async (): Promise<void> => {
-        const chunk = Buffer.concat(pending);
-        pending = [];
-        size = 0;
-        await client.query('SELECT lo_put($1, $2, $3)', [oid, offset, chunk]);
-        offset += chunk.length;
-      };
-      for await (const bytes of upload) {
-        pending.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-        size += bytes.byteLength;
-        if (size >= CHUNK) await put();
-      }
-      if (size > 0) await put();
-      const r = await client.query<Row>(`INSERT INTO ${this.table} (id, kind, job_order, status, upload) VALUES ($1, $2, $3, 'queued', $4)
-        RETURNING id, kind, job_order, status, created, attempts, result, error`, [job.id, job.kind, JSON.stringify(job.order), oid]);
-      await client.query('COMMIT');
-      return recordOf(r.rows[0]);
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw this.db.failed(what, err);
-    } finally { client.release(); }
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
