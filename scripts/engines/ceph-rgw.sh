@@ -136,13 +136,16 @@ CONF
   print_facts
   ;;
 stop)
-  [ -d "$dir/run" ] || exit 0
-  for name in client.rgw.a osd.0 mgr.x mon.a; do
-    pid=$(cat "$dir/run/$name.pid" 2>/dev/null || echo 0)
-    alive "$pid" && kill "$pid" 2>/dev/null || true
+  # By their pid files, and by the config path on their command lines: a test runner may
+  # remove DIR before the owner's watcher stops the cluster, and then the OSD, the manager
+  # and the gateway (which keep nothing on disk) would run on for good.
+  pids=""
+  for name in client.rgw.a osd.0 mgr.x mon.a; do pids="$pids $(cat "$dir/run/$name.pid" 2>/dev/null || true)"; done
+  for p in /proc/[0-9]*; do
+    case " $( { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null || true)" in *" -c $dir/ceph.conf "*) pids="$pids ${p#/proc/}" ;; esac
   done
-  for name in client.rgw.a osd.0 mgr.x mon.a; do
-    pid=$(cat "$dir/run/$name.pid" 2>/dev/null || echo 0)
+  for pid in $pids; do alive "$pid" && kill "$pid" 2>/dev/null || true; done
+  for pid in $pids; do
     for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
     alive "$pid" && kill -9 "$pid" 2>/dev/null || true
   done
