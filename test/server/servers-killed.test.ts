@@ -84,12 +84,18 @@ for (const engine of ['PostgreSQL', 'the S3 gateway'] as const) {
     const inFlight = Array.from({ length: 24 }, (_, i) => go(i % 2, `e${i}`));
     await new Promise((r) => setTimeout(r, 300));
     await (engine === 'PostgreSQL' ? pg.kill9() : s3.kill9Gateway());
-    await Promise.all(inFlight);
-    // while it is down: refused as unavailable, one line, never a 500
-    for (let i = 0; i < 4; i++) await go(i % 2, `down${i}`);
-    assert.ok(statuses.has(503), `uploads while ${engine} is down are refused with 503 (${[...statuses].join(' ')})`);
-    assert.equal([...statuses].filter((s) => s !== 201 && s !== 503), [], `every answer is 201 or 503 (${[...statuses].join(' ')})`);
-    await (engine === 'PostgreSQL' ? pg.restart() : s3.restartGateway());
+    try {
+      await Promise.all(inFlight);
+      // while it is down: refused as unavailable, one line, never a 500
+      for (let i = 0; i < 4; i++) await go(i % 2, `down${i}`);
+      assert.ok(statuses.has(503), `uploads while ${engine} is down are refused with 503 (${[...statuses].join(' ')})`);
+      // the servers' logs say why an answer was neither (0: no answer at all)
+      const logs = mine.map((s, i) => `server ${i} (exit ${s.child.exitCode}): ${s.stderr().slice(-1500)}`).join('\n');
+      assert.equal([...statuses].filter((s) => s !== 201 && s !== 503), [], `every answer is 201 or 503 (${[...statuses].join(' ')})\n${logs}`);
+    } finally {
+      // restarted whatever happened: a failure here must not take the next test's engine with it
+      await (engine === 'PostgreSQL' ? pg.restart() : s3.restartGateway());
+    }
     // the servers reconnect by themselves; a pooled connection may need one failed try to be dropped
     for (let i = 0; i < 4; i++) {
       for (let tries = 0; tries < 20; tries++) {
