@@ -60,8 +60,12 @@ export class PgConnection {
       idleTimeoutMillis: 10_000,
       allowExitOnIdle: true,
     });
-    // An idle connection dropped by the server (a restart) is an event, not a crash.
+    // A connection dropped by the server (a restart, kill -9) is an event, not a crash: the
+    // pool listens to its idle clients, and each client listens for itself while checked
+    // out (a transaction in flight), where nobody else does and Node would end the process.
+    // Its statements are refused anyway, and the pool drops it when it is released.
     this.pool.on('error', () => {});
+    this.pool.on('connect', (client) => { client.on('error', () => {}); });
   }
 
   /** What a connection of its own (a listener) needs. */

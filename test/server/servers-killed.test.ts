@@ -17,6 +17,9 @@ const t = suite('servers killed over an attached store');
 const servers: ServerProcess[] = [];
 const rpmOf = (name: string): Buffer => makePackageRpm({ name, version: '1.0', release: 'alt1', arch: 'noarch', summary: `${name} for the kill test` });
 
+/** Why uploads got no answer (status 0): the client's error and its cause, to tell a dropped connection from a dead server. */
+const noAnswers: string[] = [];
+
 /** The status of an upload of package `name` through `s`; 0 when no answer came. */
 async function upload(s: ServerProcess, token: string, name: string): Promise<number> {
   const body = rpmOf(name);
@@ -24,7 +27,11 @@ async function upload(s: ServerProcess, token: string, name: string): Promise<nu
     const r = await fetch(`${s.url}v1/packages?channel=k`, { method: 'POST', body: new Uint8Array(body), headers: { Authorization: `Bearer ${token}` } });
     await r.arrayBuffer();
     return r.status;
-  } catch { return 0; } // the server died: not acknowledged
+  } catch (err) { // the server died: not acknowledged
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    noAnswers.push(`${name} via ${s.url}: ${(err as Error).message}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''}`);
+    return 0;
+  }
 }
 
 testWithEngine(t, 'a server killed with -9 mid-uploads (one half sent) and started again: every acknowledged upload present, fsck clean, both servers take uploads', ['postgres', 'ceph'], async () => {
@@ -90,8 +97,10 @@ for (const engine of ['PostgreSQL', 'the S3 gateway'] as const) {
       for (let i = 0; i < 4; i++) await go(i % 2, `down${i}`);
       assert.ok(statuses.has(503), `uploads while ${engine} is down are refused with 503 (${[...statuses].join(' ')})`);
       // the servers' logs say why an answer was neither (0: no answer at all)
-      const logs = mine.map((s, i) => `server ${i} (exit ${s.child.exitCode}): ${s.stderr().slice(-1500)}`).join('\n');
+      const logs = [...noAnswers.slice(-8), ...mine.map((s, i) => `server ${i} (exit ${s.child.exitCode}): ${s.stderr().slice(-1500)}`)].join('\n');
       assert.equal([...statuses].filter((s) => s !== 201 && s !== 503), [], `every answer is 201 or 503 (${[...statuses].join(' ')})\n${logs}`);
+      // a server holding a pooled connection when PostgreSQL died once ended on an unhandled 'error' event
+      assert.equal(mine.map((s) => s.child.exitCode), [null, null], `both servers outlive the engine\n${logs}`);
     } finally {
       // restarted whatever happened: a failure here must not take the next test's engine with it
       await (engine === 'PostgreSQL' ? pg.restart() : s3.restartGateway());

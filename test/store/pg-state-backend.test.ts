@@ -8,6 +8,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BazaarError } from '../../src/errors.js';
+import { PgConnection } from '../../src/store/pg-connection.js';
 import { PgStateBackend } from '../../src/store/pg-state-backend.js';
 import type { StoreState } from '../../src/store/state-backend.js';
 import { run } from '../contracts/state-backend.js';
@@ -106,6 +107,39 @@ testWithEngine(t, 'kill -9 of PostgreSQL mid-commit, then restart: each state is
   assert.is(await reader.commit(big(next)), true, 'the next commit after the restart succeeds');
   assert.is(await writer.commit(big(next + 1)), true, 'and the writer that saw the crash carries on with new connections');
 });
+
+testWithEngine(t, 'kill -9 of PostgreSQL while a transaction holds a pooled connection (between statements, and mid-statement): the transaction fails, the process lives on, and the pool serves again after a restart', 'postgres', async () => {
+  const engine = await postgres();
+  const db = new PgConnection({ url: engine.url, schema: `held${process.pid}` }, () => []);
+  try {
+    // Before the fix the lost connection raised 'error' on a client nobody listened to (the pool listens only while it is idle), and Node ended the process.
+    const idle = await refusalOf(db.transaction('holding a connection', async (client) => {
+      await client.query('SELECT 1');
+      await engine.kill9();
+      await new Promise((r) => setTimeout(r, 500)); // the backend's goodbye arrives while no statement runs
+      return client.query('SELECT 1');
+    }));
+    assert.ok(idle.length > 0, 'the statement after the loss is refused');
+    await engine.restart();
+    const busy = await refusalOf(db.transaction('sleeping', async (client) => {
+      const sleeping = client.query('SELECT pg_sleep(20)');
+      sleeping.catch(() => undefined); // refused during the kill below, before it is returned
+      await new Promise((r) => setTimeout(r, 300));
+      await engine.kill9();
+      return sleeping;
+    }));
+    assert.ok(busy.length > 0, 'the statement running at the kill is refused');
+    await engine.restart();
+    const answer = await db.transaction('after the restart', async (client) => (await client.query('SELECT 41 + 1 AS n')).rows[0] as { n: number });
+    assert.is(answer.n, 42, 'a new connection answers');
+  } finally { await db.end(); }
+});
+
+/** The message `p` is refused with. */
+async function refusalOf(p: Promise<unknown>): Promise<string> {
+  try { await p; } catch (err) { return (err as Error).message; }
+  throw new Error('expected a refusal');
+}
 
 /** Polls `fn` until it gives `want` (or 5 s pass); what it gave last. */
 async function settles<T>(fn: () => T, want: T): Promise<T> {
