@@ -9,13 +9,13 @@
  * under its final name always has durable content. A read looks for a loose copy first
  * (a repair writes loose), then in the packs.
  */
-import { fsyncSync, openSync, closeSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import { fsyncSync, openSync, closeSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
 import { createFile, fsEvent, fsyncPath, makeDir, noSpaceError, removeFile, renameFile, syncFilesystem, unwritableCode } from '../fs/index.js';
-import { PackSet, PackWriter, packsDir } from './object-packs.js';
+import { PackSet, PackWriter, packsDir, readAt } from './object-packs.js';
 import { MEM_SLOT, PackStaging } from './pack-staging.js';
 import { IdTable } from './id-table.js';
 import type { PackFile, PackedLocation } from './object-packs.js';
@@ -64,18 +64,7 @@ function holdsAny(pack: PackFile, ids: ReadonlySet<ObjectId>): boolean {
 function readPart(path: string, offset: number, length: number): Buffer | null {
   let fd: number;
   try { fd = openSync(path, 'r'); } catch (err) { if (isErrno(err, 'ENOENT')) return null; throw err; }
-  try {
-    const buf = Buffer.allocUnsafe(length);
-    let got = 0;
-    while (got < length) {
-      const n = readSync(fd, buf, got, length - got, offset + got);
-      if (n === 0) break;
-      got += n;
-    }
-    return buf.subarray(0, got);
-  } finally {
-    closeSync(fd);
-  }
+  try { return readAt(fd, offset, length); } finally { closeSync(fd); }
 }
 
 /** One buffer as an async iterable. */

@@ -164,7 +164,8 @@ export class PackWriter {
 
 function u32(n: number): Buffer { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; }
 
-function readAt(fd: number, position: number, length: number): Buffer {
+/** Up to `length` bytes of open file `fd` from `position`: fewer only where the file ends. */
+export function readAt(fd: number, position: number, length: number): Buffer {
   const buf = Buffer.allocUnsafe(length);
   let got = 0;
   while (got < length) {
