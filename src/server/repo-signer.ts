@@ -5,11 +5,10 @@
  * on); none when the store has no signing key. Looked up again whenever the keys
  * directory changes, so a key generated while the server runs signs the next generation.
  */
-import { join } from 'node:path';
 import { BazaarError, isBazaarError } from '../errors.js';
 import { loadSigningKey, signDetached } from '../pgp/index.js';
 import type { SigningKey } from '../pgp/index.js';
-import { checkSigningKeyName, documentStamp, readSigningKey, signingKeyNames, signingKeysDir } from '../store/index.js';
+import { checkSigningKeyName, documentStamp, readSigningKey, signingKeyLocation, signingKeyNames, signingKeysDir } from '../store/index.js';
 
 /** The key that signs now. */
 export interface ActiveSigningKey {
@@ -23,7 +22,7 @@ export interface ActiveSigningKey {
 
 /** A stored key that is no key (damaged, edited, protected) is the store's damage: 503, never an unsigned repository. */
 async function load(root: string, name: string): Promise<SigningKey> {
-  const file = join(signingKeysDir(root), `${name}.asc`);
+  const file = signingKeyLocation(root, name);
   const { secretArmored } = readSigningKey(root, name);
   try {
     return await loadSigningKey(secretArmored, file);

@@ -65,7 +65,7 @@ export type { EngineSpec } from './engine-config.js';
 export { TaskPool } from './task-pool.js';
 export { createToken, describeNeed, findToken, grants, readTokens, revokeToken, tokensPath } from './tokens.js';
 export type { TokenRecord } from './tokens.js';
-export { checkSigningKeyName, readSigningKey, signingKeyNames, signingKeysDir, writeSigningKey } from './signing-keys.js';
+export { checkSigningKeyName, readSigningKey, signingKeyLocation, signingKeyNames, signingKeysDir, writeSigningKey } from './signing-keys.js';
 export type { StoredSigningKey } from './signing-keys.js';
 export type { Transaction } from './transaction.js';
 export { StoreMemory } from './caches/store-memory.js';

@@ -57,6 +57,11 @@ export function readSigningKey(root: string, name: string): StoredSigningKey {
   return { name, secretArmored, publicArmored };
 }
 
+/** Where a key's secret half is, as its reader would look: a file of a local store, a row of an attached one. */
+export function signingKeyLocation(root: string, name: string): string {
+  return documentsOf(root).name(secretPath(checkSigningKeyName(name)));
+}
+
 /** The names of the stored signing keys, sorted. */
 export function signingKeyNames(root: string): string[] {
   return documentsOf(root).list(SIGNING).filter((n) => n.endsWith('.asc') && !n.endsWith('.pub.asc')).map((n) => n.slice(0, -'.asc'.length))

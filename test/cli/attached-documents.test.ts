@@ -123,6 +123,28 @@ testWithEngine(t, 'a damaged row is damage named in one line; a bad setting is r
   assert.match(site.run(['config', 'show', '--store', a]), /retention\.days\t180/, 'the default stands');
 });
 
+testWithEngine(t, 'a damaged signing key row: the repositories answer 503 naming the row (not a file the directory never had), never unsigned', ['postgres', 'ceph'], async () => {
+  const schema = name();
+  const site = await attachedSite(schema);
+  const a = site.attach();
+  site.run(['channel', 'create', '--store', a, 'k']);
+  site.run(['key', 'generate', '--store', a, 'repo-2026']);
+  const pg = await postgres();
+  const backend = new PgStateBackend({ url: pg.url, schema });
+  try {
+    await backend.documents.corrupt('keys/signing/repo-2026.asc', Buffer.from('-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nnot a key\n-----END PGP PRIVATE KEY BLOCK-----\n'));
+  } finally { await backend.close(); }
+  const server = await startServer(a, site.env);
+  servers.push(server);
+  const res = await fetch(`${server.url}repo/k/repodata/repomd.xml`);
+  const body = await res.text();
+  assert.is(res.status, 503, body);
+  assert.match(body, new RegExp(`cannot sign the repositories with signing key repo-2026: .*keys/signing/repo-2026\\.asc in postgresql://postgres@[^ ]+ \\(schema ${schema}\\)`));
+  assert.not.match(body, new RegExp(a.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'no path in the directory, which holds no key');
+  await server.stop();
+  servers.splice(servers.indexOf(server), 1);
+});
+
 testWithEngine(t, 'a directory attached before the documents were rows gives its files to a store that has none; the notice says so once', ['postgres', 'ceph'], async () => {
   const site = await attachedSite(name());
   const [a, b] = [site.attach(), site.attach()];
