@@ -59,6 +59,8 @@ function print(out: CommandOutput, json: boolean, stdout: NodeJS.WritableStream)
 /** node's parseArgs messages, in bazaar's words (they quote options and suggest `--`). */
 function usageMessage(err: Error, cmd: Command): string {
   const unknown = /Unknown option '([^']+)'/.exec(err.message);
+  // a negative number is a value, not an option: parseArgs cannot tell, so say how to give one
+  if (unknown && /^-\d/.test(unknown[1])) return `${unknown[1]} is read as an option; a value that starts with '-' goes after '--', with the options before it (bazaar ${cmd.name} --store DIR ... -- ${unknown[1]})`;
   if (unknown) return `unknown option ${unknown[1]}; 'bazaar ${cmd.name} --help' lists the options`;
   const missing = /Option '(?:-\w, )?(--[\w-]+)(?: <value>)?' argument missing/.exec(err.message);
   if (missing) return `${missing[1]} needs a value; 'bazaar ${cmd.name} --help' shows how`;

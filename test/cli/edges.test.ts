@@ -125,6 +125,10 @@ t('option errors in bazaar\'s words; --version, help CMD, and common options bef
   const frob = fails(['--frobnicate'], 2, "bazaar: unknown option --frobnicate; 'bazaar --help' lists the commands and options");
   assert.not.match(frob, 'Usage');
   fails(['--store', dir, '--frobnicate'], 2, 'unknown option --frobnicate');
+  // a negative value is no unknown option: the message says how to give one, and the setting refuses it
+  fails(['config', 'set', 'retention.days', '-1', '--store', dir], 2, "-1 is read as an option; a value that starts with '-' goes after '--'");
+  fails(['config', 'set', '--store', dir, 'retention.days', '--', '-1'], 2, 'retention.days is a whole number of days, not "-1"');
+  assert.match(bazaar(['config', 'show', '--store', dir]).stdout, /retention\.days\t180/, 'unchanged');
 });
 
 t('demo without --serve makes the channel sample the README names', () => {
