@@ -12,7 +12,6 @@ import type { Dependency } from '../rpm/index.js';
 import { BazaarError } from '../errors.js';
 import { evrInRange } from './overlap.js';
 import type { Pool } from './provides-index.js';
-import type { PackageRecord } from './source.js';
 import { richAtoms, type RichNode } from '../rpm/index.js';
 
 /** Upper bound on clauses one rich dependency may expand to (distribution of `or`). */
@@ -28,7 +27,8 @@ type DepList = 'requires' | 'conflicts' | 'obsoletes';
  */
 export class ReqEntry {
   constructor(
-    private readonly record: PackageRecord,
+    private readonly pool: Pool,
+    private readonly id: number,
     private readonly list: DepList,
     private readonly k: number,
     /** plain: providers, best first; rich: every package an atom names */
@@ -37,14 +37,14 @@ export class ReqEntry {
     readonly cnf: number[][] | null,
   ) {}
 
-  get dep(): Dependency { return this.record[this.list][this.k]; }
+  get dep(): Dependency { return this.pool.packages[this.id].record[this.list][this.k]; }
 }
 
 export type ConEntry = ReqEntry;
 
 export class ObsEntry {
-  constructor(private readonly record: PackageRecord, private readonly k: number, readonly matches: number[]) {}
-  get dep(): Dependency { return this.record.obsoletes[this.k]; }
+  constructor(private readonly pool: Pool, private readonly id: number, private readonly k: number, readonly matches: number[]) {}
+  get dep(): Dependency { return this.pool.packages[this.id].record.obsoletes[this.k]; }
 }
 
 export interface PackageDeps {
@@ -76,19 +76,19 @@ function computeDeps(pool: Pool, id: number): PackageDeps {
       const providers = [...new Set(richAtoms(rich).flatMap((a) => pool.whatProvides(a)))];
       providers.forEach((x) => reachSet.add(x));
       const cnf = richCnf(pool, rich, false, -1).filter((c) => !c.includes(id + 1));
-      return cnf.length ? new ReqEntry(r, 'requires', k, providers, cnf) : null;
+      return cnf.length ? new ReqEntry(pool, id, 'requires', k, providers, cnf) : null;
     }
     const providers = pool.preferredProviders(d);
     if (providers.includes(id)) return null;
     providers.forEach((x) => reachSet.add(x));
-    return new ReqEntry(r, 'requires', k, providers, null);
+    return new ReqEntry(pool, id, 'requires', k, providers, null);
   });
   const con: ConEntry[] = r.conflicts.map((d, k) => {
     const rich = pool.rich(d);
-    if (rich) return new ReqEntry(r, 'conflicts', k, [], richCnf(pool, rich, true, id));
-    return new ReqEntry(r, 'conflicts', k, pool.whatProvides(d).filter((q) => q !== id), null);
+    if (rich) return new ReqEntry(pool, id, 'conflicts', k, [], richCnf(pool, rich, true, id));
+    return new ReqEntry(pool, id, 'conflicts', k, pool.whatProvides(d).filter((q) => q !== id), null);
   });
-  const obs: ObsEntry[] = r.obsoletes.map((d, k) => new ObsEntry(r, k,
+  const obs: ObsEntry[] = r.obsoletes.map((d, k) => new ObsEntry(pool, id, k,
     (pool.byName.get(d.name) ?? []).filter((q) => q !== id && pool.packages[q].name !== p.name && evrInRange(pool.packages[q].evr, d.flags, d.evr))));
   return { req, con, obs, reach: [...reachSet] };
 }
@@ -172,19 +172,18 @@ export function encodePackageDeps(d: PackageDeps, out: number[]): void {
 /** The inverse of encodePackageDeps for one package; null when nothing was stored. */
 export function decodePackageDeps(ints: Int32Array, at: number, pool: Pool, id: number): PackageDeps | null {
   if (ints[at] === -1) return null;
-  const r = pool.packages[id].record;
   let i = at;
   const list = (): number[] => { const n = ints[i++]; const xs = new Array<number>(n); for (let k = 0; k < n; k++) xs[k] = ints[i++]; return xs; };
   const entry = (kind: DepList, k: number): ReqEntry => {
-    if (ints[i] !== -2) return new ReqEntry(r, kind, k, list(), null);
+    if (ints[i] !== -2) return new ReqEntry(pool, id, kind, k, list(), null);
     i++;
     const providers = list();
     const nc = ints[i++];
     const cnf: number[][] = new Array(nc);
     for (let c = 0; c < nc; c++) cnf[c] = list();
-    return new ReqEntry(r, kind, k, providers, cnf);
+    return new ReqEntry(pool, id, kind, k, providers, cnf);
   };
-  // the record's lists are not read here (see ReqEntry): only the integers
+  // neither the record nor its lists are made here (see ReqEntry): only the integers
   const nReq = ints[i++];
   const req: Array<ReqEntry | null> = new Array(nReq);
   for (let k = 0; k < nReq; k++) {
@@ -196,6 +195,6 @@ export function decodePackageDeps(ints: Int32Array, at: number, pool: Pool, id: 
   for (let k = 0; k < nCon; k++) con[k] = entry('conflicts', k);
   const nObs = ints[i++];
   const obs: ObsEntry[] = new Array(nObs);
-  for (let k = 0; k < nObs; k++) obs[k] = new ObsEntry(r, k, list());
+  for (let k = 0; k < nObs; k++) obs[k] = new ObsEntry(pool, id, k, list());
   return { req, con, obs, reach: list() };
 }

@@ -25,11 +25,20 @@ export interface PoolPackage {
   group: number[];
 }
 
-/** A PoolPackage whose EVR is made on first use: a warm start reads few of them. */
+/**
+ * A PoolPackage whose record, name and EVR are read on first use: over a universe cache
+ * the pool makes only this small object per package at load (see Pool's constructor).
+ * One class for both kinds of source, so the solver's reads of it stay monomorphic.
+ */
 class PackageEntry implements PoolPackage {
   installed = false;
   private evrMemo: Evr | null = null;
-  constructor(readonly id: number, readonly record: PackageRecord, readonly name: string, readonly arch: string, readonly archScore: number, readonly group: number[]) {}
+  private nameMemo: string | null = null;
+  constructor(readonly id: number, private rec: PackageRecord | null, private readonly pool: Pool, readonly archScore: number, private groupMemo: number[] | null) {}
+  get record(): PackageRecord { return this.rec ??= this.pool.lazyRecord(this.id); }
+  get name(): string { return this.nameMemo ??= this.rec ? this.rec.name : this.pool.lazyName(this.id); }
+  get arch(): string { return this.record.arch; }
+  get group(): number[] { return this.groupMemo ??= this.archScore === 0 ? NO_GROUP : this.pool.lazyGroup(this.id); }
   get evr(): Evr {
     const r = this.record;
     return this.evrMemo ??= { epoch: r.epoch, version: r.version, release: r.release };
@@ -50,8 +59,57 @@ export interface PrebuiltDeps {
   data: Int32Array;
 }
 
-/** A source that may carry prebuilt answers (a loaded universe cache does). */
-export interface IndexedSource extends PackageSource { prebuiltDeps?: PrebuiltDeps }
+/**
+ * A universe the pool can read without a record per package (a loaded universe cache):
+ * names, arches and the builds of a name come from its columns, records on first use.
+ */
+export interface UniverseColumns {
+  readonly count: number;
+  record(id: number): PackageRecord;
+  /** a small integer per arch string (equal keys, equal arches) */
+  archKey(id: number): number;
+  archName(key: number): string;
+  /** names are numbered 0 … nameCount - 1 */
+  readonly nameCount: number;
+  nameId(id: number): number;
+  nameOf(id: number): string;
+  /** the number of `name`, -1 when no package has it */
+  nameIdOf(name: string): number;
+  /** every package of name number k, ids ascending */
+  idsOfName(k: number): Int32Array;
+  /** record(id).requires.length, without decoding the list */
+  requiresCount(id: number): number;
+}
+
+/** Builds of a name by name: a Map, or the columns' lookup. */
+export interface NameLookup { get(name: string): number[] | undefined }
+
+/** A source that may carry prebuilt answers and columns (a loaded universe cache does). */
+export interface IndexedSource extends PackageSource { prebuiltDeps?: PrebuiltDeps; readonly columns?: UniverseColumns }
+
+/** byName / otherArchByName over columns: a name's ids filtered by installability, made on first ask. */
+class ColumnNames implements NameLookup {
+  private readonly memo: Array<number[] | null | undefined>;
+  constructor(private readonly cols: UniverseColumns, private readonly pool: Pool, private readonly installable: boolean) {
+    this.memo = new Array<number[] | null | undefined>(cols.nameCount).fill(undefined);
+  }
+  get(name: string): number[] | undefined {
+    const k = this.cols.nameIdOf(name);
+    return k < 0 ? undefined : this.ofName(k) ?? undefined;
+  }
+  /** the list of name number k (null: none) */
+  ofName(k: number): number[] | null {
+    let out = this.memo[k];
+    if (out === undefined) {
+      const ids = this.cols.idsOfName(k);
+      const P = this.pool.packages;
+      out = null;
+      for (let i = 0; i < ids.length; i++) if ((P[ids[i]].archScore > 0) === this.installable) (out ??= []).push(ids[i]);
+      this.memo[k] = out;
+    }
+    return out;
+  }
+}
 
 export interface PoolOptions {
   /** System arch (libsolv's pool arch); default x86_64. */
@@ -60,9 +118,12 @@ export interface PoolOptions {
 
 export class Pool {
   readonly packages: PoolPackage[] = [];
-  readonly byName = new Map<string, number[]>();
+  /** installable builds by name, ids ascending (each list is those packages' `group`) */
+  readonly byName: NameLookup;
   /** packages this system cannot install (other arch, source), by name: for explanations */
-  readonly otherArchByName = new Map<string, number[]>();
+  readonly otherArchByName: NameLookup;
+  private readonly columns: UniverseColumns | null = null;
+  private readonly columnNames: ColumnNames | null = null;
   private readonly provides = new Map<string, ProvideEntry[]>();
   private readonly files = new Map<string, number[]>();
   private readonly memo = new Map<string, number[]>();
@@ -81,38 +142,77 @@ export class Pool {
       ? (a, b) => order(this.packages[a].record, this.packages[b].record)
       : (a, b) => compareEvr(this.packages[a].evr, this.packages[b].evr);
     const score = archScorer(this.arch);
-    let seen: Map<string, number> | null = null;
-    const add = (r: PackageRecord, installed: boolean): void => {
-      if (installed) {
-        // an installed package that is also in the repository is one package, installed
-        if (!seen) seen = new Map(this.packages.map((p) => [formatNevraWithEpoch(p.record), p.id]));
-        const known = seen.get(formatNevraWithEpoch(r));
-        if (known !== undefined) { this.markInstalled(known); return; }
+    const cols = (source as IndexedSource).columns;
+    if (cols && !options.installed?.length) {
+      // over columns: one small entry per package, no record, string or Map made here
+      this.columns = cols;
+      this.byName = this.columnNames = new ColumnNames(cols, this, true);
+      this.otherArchByName = new ColumnNames(cols, this, false);
+      const scores = new Map<number, number>();
+      for (let id = 0; id < cols.count; id++) {
+        const key = cols.archKey(id);
+        let s = scores.get(key);
+        if (s === undefined) scores.set(key, (s = score(cols.archName(key))));
+        this.packages.push(new PackageEntry(id, null, this, s, null));
       }
-      const id = this.packages.length;
-      const archScore = installed ? Math.max(1, score(r.arch)) : score(r.arch);
-      let group = archScore === 0 ? NO_GROUP : this.byName.get(r.name);
-      const first = !group;
-      // sized for the usual single build: an empty array grows to 17 slots on its first push
-      if (!group) this.byName.set(r.name, (group = [id]));
-      const p: PoolPackage = new PackageEntry(id, r, r.name, r.arch, archScore, group);
-      this.packages.push(p);
-      if (installed) { this.markInstalled(id); seen?.set(formatNevraWithEpoch(r), id); }
-      if (archScore === 0) {
-        // never a candidate: keep it out of the indexes, but remember it for messages
-        const other = this.otherArchByName.get(r.name);
-        if (other) other.push(id); else this.otherArchByName.set(r.name, [id]);
-        return;
+    } else {
+      const byName = new Map<string, number[]>();
+      const otherArchByName = new Map<string, number[]>();
+      this.byName = byName;
+      this.otherArchByName = otherArchByName;
+      let seen: Map<string, number> | null = null;
+      const add = (r: PackageRecord, installed: boolean): void => {
+        if (installed) {
+          // an installed package that is also in the repository is one package, installed
+          if (!seen) seen = new Map(this.packages.map((p) => [formatNevraWithEpoch(p.record), p.id]));
+          const known = seen.get(formatNevraWithEpoch(r));
+          if (known !== undefined) { this.markInstalled(known); return; }
+        }
+        const id = this.packages.length;
+        const archScore = installed ? Math.max(1, score(r.arch)) : score(r.arch);
+        let group = archScore === 0 ? NO_GROUP : byName.get(r.name);
+        const first = !group;
+        // sized for the usual single build: an empty array grows to 17 slots on its first push
+        if (!group) byName.set(r.name, (group = [id]));
+        this.packages.push(new PackageEntry(id, r, this, archScore, group));
+        if (installed) { this.markInstalled(id); seen?.set(formatNevraWithEpoch(r), id); }
+        if (archScore === 0) {
+          // never a candidate: keep it out of the indexes, but remember it for messages
+          const other = otherArchByName.get(r.name);
+          if (other) other.push(id); else otherArchByName.set(r.name, [id]);
+          return;
+        }
+        if (!first) group.push(id);
+      };
+      for (const r of source.packages()) add(r, false);
+      const repoCount = this.packages.length;
+      for (const r of options.installed ?? []) add(r, true);
+      if (this.packages.length !== repoCount) {
+        this.installedExtra = true;
       }
-      if (!first) group.push(id);
-    };
-    for (const r of source.packages()) add(r, false);
-    const repoCount = this.packages.length;
-    for (const r of options.installed ?? []) add(r, true);
+    }
     // prebuilt answers hold only while the pool has no packages beyond the source's
     const pre = (source as IndexedSource).prebuiltDeps;
-    if (pre && pre.arch === this.arch && this.packages.length === repoCount && pre.offsets.length === repoCount) this.prebuilt = pre;
+    if (pre && pre.arch === this.arch && !this.installedExtra && pre.offsets.length === this.packages.length) this.prebuilt = pre;
   }
+
+  private installedExtra = false;
+
+  /** The record of package `id` of a columns source (PackageEntry asks on first use). */
+  lazyRecord(id: number): PackageRecord {
+    if (!this.columns) throw new Error(`pool package ${id} has no record`);
+    return this.columns.record(id);
+  }
+
+  lazyName(id: number): string { return this.columns ? this.columns.nameOf(id) : this.packages[id].record.name; }
+
+  lazyGroup(id: number): number[] {
+    if (!this.columns || !this.columnNames) return this.byName.get(this.packages[id].name) ?? NO_GROUP;
+    return this.columnNames.ofName(this.columns.nameId(id)) ?? NO_GROUP;
+  }
+
+  /** How many requirements package `id` states (sortByPreference's tie-break), without decoding them when a column knows. */
+  requiresCount(id: number): number { return this.columns ? this.columns.requiresCount(id) : this.packages[id].record.requires.length; }
 
   private prebuilt: PrebuiltDeps | null = null;
 
@@ -273,7 +373,7 @@ export function sortByPreference(pool: Pool, ids: readonly number[], capability?
     const b = P[gb[0]];
     const ma = a.name === capability ? 0 : 1;
     const mb = b.name === capability ? 0 : 1;
-    return ma - mb || a.archScore - b.archScore || a.record.requires.length - b.record.requires.length || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    return ma - mb || a.archScore - b.archScore || pool.requiresCount(ga[0]) - pool.requiresCount(gb[0]) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   });
   return lists.flat();
 }

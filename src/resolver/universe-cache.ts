@@ -1,11 +1,12 @@
 /**
  * A compact, versioned on-disk snapshot of a universe for warm starts: parsing XML is
  * the slow part of loading, so the store keeps this next to a channel and loads it
- * instead. One file, `universe.v4.bin`, little-endian int32 sections then the strings:
+ * instead. One file, `universe.v5.bin`, little-endian int32 sections then the strings:
  *
  * - header (HEADER ints): magic, crc32 of every byte after the first 8, byte length,
  *   nStrings, nHot, nPackages, nDeps, pkgInts length, prebuilt arch (string index, -1
- *   for none), prebuilt data length, string bytes length, 1 when every string is ASCII;
+ *   for none), prebuilt data length, string bytes length, 1 when every string is ASCII,
+ *   nNames, name hash table size;
  * - string starts (nStrings + 1) into the string bytes, where every string ends with a
  *   newline (rpm-md strings never hold one; one that does is refused at save time). The
  *   first nHot strings are the names, EVR parts and arches every package needs at load:
@@ -19,10 +20,17 @@
  *   would otherwise be a third of the strings), then that many dependency indices and files;
  * - the pool's dependency answers for the x86_64 system (package-deps.ts
  *   encodePackageDeps): per package an offset, then the data, so a warm start does no
- *   provider search.
+ *   provider search;
+ * - the names: per distinct name its string index, an open-addressing hash table of
+ *   name ids (`nameHash`, 0 empty, else id + 1), and every package of each name in id
+ *   order (starts, then ids), then each package's name id, so the pool's "builds of
+ *   this name" needs no Map built at load.
  *
- * Loading builds one small record per package whose dependency lists and files are
- * decoded on first use: a warm start touches a few thousand of 60,000 packages.
+ * Loading decodes nothing per package: the source answers from these columns (see
+ * CachedColumns) and makes a package's record, strings and lists on first use, since a
+ * warm start touches a few thousand of 60,000 packages and every object made at load
+ * is one the garbage collector copies (the load was GC-bound with two objects per
+ * package and the eagerly decoded names).
  *
  * The version is in the file name, so an older cache is never misread (it is simply not
  * found, and rebuilt); the checksum turns a damaged file into ERR_REPO, which the store
@@ -34,16 +42,15 @@ import { crc32 } from 'node:zlib';
 import { formatNvra } from '../rpm/index.js';
 import type { Dependency, DependencyFlags } from '../rpm/index.js';
 import { BazaarError, isErrno, pathError } from '../errors.js';
-import { MemorySource } from './memory-source.js';
 import type { PackageRecord, PackageSource } from './source.js';
 import { encodePackageDeps } from './package-deps.js';
-import { Pool, type IndexedSource } from './provides-index.js';
+import { Pool, type IndexedSource, type PrebuiltDeps, type UniverseColumns } from './provides-index.js';
 
-const MAGIC = 0x425a5534; // "BZU4"
-const HEADER = 12;
-const FILE = 'universe.v4.bin';
+const MAGIC = 0x425a5535; // "BZU5"
+const HEADER = 14;
+const FILE = 'universe.v5.bin';
 /** files of earlier formats, removed when a new cache is written */
-const OLD_FILES = ['universe.v3.strings', 'universe.v3.bin', 'universe.v3.deps'];
+const OLD_FILES = ['universe.v3.strings', 'universe.v3.bin', 'universe.v3.deps', 'universe.v4.bin'];
 const FLAGS: DependencyFlags[] = ['', '=', '<', '>', '<=', '>=', '<>', '<>='];
 const CACHE_ARCH = 'x86_64';
 /** ints per package ahead of its lists */
@@ -102,18 +109,20 @@ export async function saveUniverseCache(dir: string, source: PackageSource): Pro
     encodePackageDeps(pool.deps(id), data);
   }
   const arch = s(CACHE_ARCH);
+  const names = nameTable(pkgs, s);
 
   const joined = strs.join('\n') + '\n';
   const text = Buffer.from(joined, 'utf8');
   const strStarts = new Array<number>(strs.length + 1);
   strStarts[0] = 0;
   for (let i = 0; i < strs.length; i++) strStarts[i + 1] = strStarts[i] + Buffer.byteLength(strs[i]) + 1;
-  const sections = [strStarts, depTable, starts, ints, offsets, data];
+  const sections = [strStarts, depTable, starts, ints, offsets, data, names.strIdx, names.hash, names.memberStarts, names.members, names.nameIds];
   const nInts = HEADER + sections.reduce((a, x) => a + x.length, 0);
   const bytes = new Uint8Array(nInts * 4 + text.length);
   const out = new Int32Array(bytes.buffer, 0, nInts);
   out.set([MAGIC, 0, bytes.length, strs.length, nHot, pkgs.length, depIndex.size, ints.length, arch, data.length, text.length,
-    text.length === joined.length ? 1 : 0]); // as many bytes as characters: all ASCII
+    text.length === joined.length ? 1 : 0, // as many bytes as characters: all ASCII
+    names.strIdx.length, names.hash.length]);
   let at = HEADER;
   for (const x of sections) { out.set(x, at); at += x.length; }
   bytes.set(text, nInts * 4);
@@ -131,6 +140,36 @@ export async function saveUniverseCache(dir: string, source: PackageSource): Pro
   await Promise.all(OLD_FILES.map((f) => rm(join(dir, f), { force: true })));
 }
 
+/** The hash of a name, the same at save and at lookup (FNV-1a over UTF-16 code units). */
+function nameHash(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** The names section: distinct names, their hash table, and each name's packages in id order. */
+function nameTable(pkgs: readonly PackageRecord[], s: (x: string) => number): { strIdx: number[]; hash: number[]; memberStarts: number[]; members: number[]; nameIds: number[] } {
+  const ids = new Map<string, number[]>();
+  pkgs.forEach((p, id) => { const g = ids.get(p.name); if (g) g.push(id); else ids.set(p.name, [id]); });
+  let size = 8;
+  while (size < ids.size * 2) size *= 2;
+  const hash = new Array<number>(size).fill(0);
+  const strIdx: number[] = [];
+  const memberStarts: number[] = [0];
+  const members: number[] = [];
+  for (const [name, group] of ids) {
+    let slot = nameHash(name) & (size - 1);
+    while (hash[slot] !== 0) slot = (slot + 1) & (size - 1);
+    hash[slot] = strIdx.length + 1;
+    strIdx.push(s(name));
+    members.push(...group);
+    memberStarts.push(members.length);
+  }
+  const nameIds = new Array<number>(pkgs.length);
+  for (let k = 0; k < strIdx.length; k++) for (let m = memberStarts[k]; m < memberStarts[k + 1]; m++) nameIds[members[m]] = k;
+  return { strIdx, hash, memberStarts, members, nameIds };
+}
+
 /** rpm's conventional file name of a package. */
 function fileName(p: { name: string; version: string; release: string; arch: string }): string {
   return `${formatNvra(p)}.rpm`;
@@ -138,7 +177,7 @@ function fileName(p: { name: string; version: string; release: string; arch: str
 
 /** The decoded file: strings and dependencies made on first use, shared by every record. */
 class Universe {
-  readonly strs: Array<string | undefined>;
+  private readonly strs: Array<string | undefined>;
   private readonly deps: Array<Dependency | undefined>;
   private readonly strStarts: Int32Array;
   private readonly depTable: Int32Array;
@@ -146,7 +185,7 @@ class Universe {
   private readonly text: Buffer;
   private readonly encoding: 'latin1' | 'utf8';
 
-  constructor(ints: Int32Array, text: Buffer, nStrings: number, nHot: number, nDeps: number, pkgInts: Int32Array, ascii: boolean) {
+  constructor(ints: Int32Array, text: Buffer, nStrings: number, nDeps: number, pkgInts: Int32Array, ascii: boolean) {
     this.strStarts = ints.subarray(HEADER, HEADER + nStrings + 1);
     this.depTable = ints.subarray(HEADER + nStrings + 1, HEADER + nStrings + 1 + 3 * nDeps);
     this.ints = pkgInts;
@@ -154,14 +193,18 @@ class Universe {
     this.encoding = ascii ? 'latin1' : 'utf8';
     this.strs = new Array<string | undefined>(nStrings).fill(undefined);
     this.deps = new Array<Dependency | undefined>(nDeps).fill(undefined);
-    const hot = nHot ? text.toString(this.encoding, 0, this.strStarts[nHot] - 1).split('\n') : [];
-    for (let i = 0; i < nHot; i++) this.strs[i] = hot[i];
   }
 
   str(i: number): string {
     let x = this.strs[i];
     if (x === undefined) this.strs[i] = x = this.text.toString(this.encoding, this.strStarts[i], this.strStarts[i + 1] - 1);
     return x;
+  }
+
+  /** Whether string i is `x`, decoding nothing when the lengths differ (ASCII) */
+  strIs(i: number, x: string): boolean {
+    if (this.encoding === 'latin1' && this.strStarts[i + 1] - 1 - this.strStarts[i] !== x.length) return false;
+    return this.str(i) === x;
   }
 
   dep(k: number): Dependency {
@@ -236,6 +279,59 @@ class CachedRecord implements PackageRecord {
   get buildtime(): number | undefined { const t = this.opt(8); return t === undefined ? undefined : Number(t); }
 }
 
+/**
+ * The loaded file as a source: the pool reads names, arches and the builds of a name
+ * from the columns (UniverseColumns), and a package's record is made on first use.
+ */
+class CachedSource implements IndexedSource, UniverseColumns {
+  readonly count: number;
+  prebuiltDeps?: PrebuiltDeps;
+  private readonly recs: Array<CachedRecord | undefined>;
+  private all: CachedRecord[] | null = null;
+
+  constructor(readonly label: string, private readonly u: Universe, private readonly starts: Int32Array,
+    private readonly names: { strIdx: Int32Array; hash: Int32Array; memberStarts: Int32Array; members: Int32Array; nameIds: Int32Array }) {
+    this.count = starts.length;
+    this.recs = new Array<CachedRecord | undefined>(this.count).fill(undefined);
+  }
+
+  get columns(): UniverseColumns { return this; }
+
+  record(id: number): CachedRecord {
+    return this.recs[id] ??= new CachedRecord(this.u, this.starts[id]);
+  }
+
+  packages(): readonly PackageRecord[] {
+    if (!this.all) {
+      const all = new Array<CachedRecord>(this.count);
+      for (let id = 0; id < this.count; id++) all[id] = this.record(id);
+      this.all = all;
+    }
+    return this.all;
+  }
+
+  archKey(id: number): number { return this.u.ints[this.starts[id] + 4]; }
+  archName(key: number): string { return this.u.str(key); }
+
+  get nameCount(): number { return this.names.strIdx.length; }
+  nameId(id: number): number { return this.names.nameIds[id]; }
+  nameOf(id: number): string { return this.u.str(this.u.ints[this.starts[id]]); }
+
+  nameIdOf(name: string): number {
+    const { strIdx, hash } = this.names;
+    const mask = hash.length - 1;
+    for (let slot = nameHash(name) & mask; hash[slot] !== 0; slot = (slot + 1) & mask) {
+      const k = hash[slot] - 1;
+      if (this.u.strIs(strIdx[k], name)) return k;
+    }
+    return -1;
+  }
+
+  idsOfName(k: number): Int32Array { return this.names.members.subarray(this.names.memberStarts[k], this.names.memberStarts[k + 1]); }
+
+  requiresCount(id: number): number { return this.u.ints[this.starts[id] + 10]; }
+}
+
 /** Loads a snapshot written by saveUniverseCache; ERR_REPO when absent, of another format or damaged. */
 export async function loadUniverseCache(dir: string): Promise<PackageSource> {
   const path = join(dir, FILE);
@@ -253,19 +349,22 @@ export async function loadUniverseCache(dir: string): Promise<PackageSource> {
   if (head[0] !== MAGIC) throw new BazaarError('ERR_REPO', `${path} is not a bazaar universe cache of this version`);
   if (head[2] !== buf.length) throw damaged('wrong length');
   if ((crc32(buf.subarray(8)) | 0) !== head[1]) throw damaged('checksum mismatch');
-  const [, , , nStrings, nHot, n, nDeps, nPkgInts, archStr, nData, nText, ascii] = head;
-  const nInts = HEADER + (nStrings + 1) + 3 * nDeps + n + nPkgInts + n + nData;
-  if (nInts * 4 + nText !== buf.length) throw damaged('sections do not add up');
+  const [, , , nStrings, , n, nDeps, nPkgInts, archStr, nData, nText, ascii, nNames, hashSize] = head;
+  const nInts = HEADER + (nStrings + 1) + 3 * nDeps + n + nPkgInts + n + nData + nNames + hashSize + (nNames + 1) + n + n;
+  if (nInts * 4 + nText !== buf.length || (hashSize & (hashSize - 1)) !== 0 || hashSize < Math.max(8, nNames)) throw damaged('sections do not add up');
   const ints = new Int32Array(buf.buffer, buf.byteOffset, nInts);
   let at = HEADER + nStrings + 1 + 3 * nDeps;
   const starts = ints.subarray(at, at += n);
   const pkgInts = ints.subarray(at, at += nPkgInts);
   const offsets = ints.subarray(at, at += n);
   const data = ints.subarray(at, at += nData);
-  const u = new Universe(ints, buf.subarray(nInts * 4), nStrings, nHot, nDeps, pkgInts, ascii === 1);
-  const list: PackageRecord[] = new Array(n);
-  for (let k = 0; k < n; k++) list[k] = new CachedRecord(u, starts[k]);
-  const source: IndexedSource = new MemorySource(list, dir);
+  const names = {
+    strIdx: ints.subarray(at, at += nNames), hash: ints.subarray(at, at += hashSize),
+    memberStarts: ints.subarray(at, at += nNames + 1), members: ints.subarray(at, at += n),
+    nameIds: ints.subarray(at, at += n),
+  };
+  const u = new Universe(ints, buf.subarray(nInts * 4), nStrings, nDeps, pkgInts, ascii === 1);
+  const source = new CachedSource(dir, u, starts, names);
   if (archStr >= 0) source.prebuiltDeps = { arch: u.str(archStr), offsets, data };
   return source;
 }

@@ -64,7 +64,7 @@ t('a damaged universe cache is rebuilt, and the answer is the same', () => {
   const before = resolve('webapp');
   assert.is(before.status, 0, before.stderr);
   const root = join(store, 'cache', 'universe');
-  const caches = readdirSync(root).map((c) => join(root, c, 'universe.v4.bin'));
+  const caches = readdirSync(root).map((c) => join(root, c, 'universe.v5.bin'));
   assert.ok(caches.length > 0, 'a resolve leaves a cache behind');
   const good = caches.map((f) => readFileSync(f));
   caches.forEach((f, i) => { const bad = Buffer.from(good[i]); bad[bad.length >> 1] ^= 0xff; writeFileSync(f, bad); });

@@ -71,7 +71,7 @@ t('any damaged byte, a truncation or another magic is ERR_REPO, never a wrong re
   const dir = mkdtempSync(join(tmpdir(), 'bazaar-cache-'));
   try {
     await saveUniverseCache(dir, src);
-    const file = join(dir, 'universe.v4.bin');
+    const file = join(dir, 'universe.v5.bin');
     const good = readFileSync(file);
     for (let at = 4; at < good.length; at++) {
       const bad = Buffer.from(good);
@@ -97,8 +97,18 @@ testWith(t, 'on a real repository, prebuilt answers change no result', ['corpus'
     await saveUniverseCache(dir, repo);
     const cold = new Pool(repo);
     const warm = new Pool(await loadUniverseCache(dir));
-    const names = [...cold.byName.keys()].sort();
+    const names = [...new Set(repo.packages().map((r) => r.name))].sort();
     assert.ok(names.length > 500);
+    // the columns' name lookup and arch scores answer as the records' Map does
+    for (const name of [...names, 'no-such-package', '']) {
+      assert.equal(warm.byName.get(name), cold.byName.get(name), name);
+      assert.equal(warm.otherArchByName.get(name), cold.otherArchByName.get(name), name);
+    }
+    for (const p of cold.packages) {
+      const q = warm.packages[p.id];
+      assert.equal([q.name, q.arch, q.archScore, q.group], [p.name, p.arch, p.archScore, p.group], p.name);
+      if (q.archScore > 0) assert.ok(q.group === warm.byName.get(q.name), 'a group is the byName list itself');
+    }
     for (const name of names) {
       const a = resolve(cold, { jobs: [{ kind: 'install', name }] });
       const b = resolve(warm, { jobs: [{ kind: 'install', name }] });
