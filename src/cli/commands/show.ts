@@ -47,6 +47,7 @@ checked with the store's trusted keys ('bazaar key'), and rpm's "verdict") and "
 Example:
   bazaar show --json webserver | jq '.requires'`,
   options: {},
+  quick: true,
   async run({ positionals, openStore, json: asJson }) {
     expectArgs(positionals, 1, 1, 'bazaar show PKG');
     const store = await openStore();
