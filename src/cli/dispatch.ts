@@ -169,7 +169,7 @@ export async function main(argv: string[], io: MainStreams = process, hooks: Mai
       stdout,
       emit: (chunk) => { stdout.write(chunk); },
       openStore: async (): Promise<Store> => {
-        const store = await (await import('../store/index.js')).Store.open(storeDir, { onNotice: notice });
+        const store = await (await import('../store/open.js')).Store.open(storeDir, { onNotice: notice });
         opened.push(store);
         return store;
       },

@@ -1,7 +1,7 @@
 import { BazaarError } from '../../errors.js';
 import { formatDependency } from '../../rpm/index.js';
-import { packageDetails, servedVariant } from '../../store/index.js';
-import type { BuildRecord, PackageManifest } from '../../store/index.js';
+import { packageDetails, servedVariant } from '../../store/open.js';
+import type { BuildRecord, PackageManifest } from '../../store/open.js';
 import { expectArgs } from '../command.js';
 import { withPackageArgs } from '../package-args.js';
 import type { Command } from '../command.js';
