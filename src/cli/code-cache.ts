@@ -20,9 +20,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import vm from 'node:vm';
-
-/** The flags main.ts sets; set before any compile, so a cache made at exit matches the next start's. */
-export const CLI_V8_FLAGS = '--max-semi-space-size=64';
+import { setV8Flags, withDefaultV8Flags } from './v8-flags.js';
 
 const MAGIC = Buffer.from('BZV8CC01');
 const HEADER = MAGIC.length + 20 + 20;
@@ -74,7 +72,6 @@ interface Loaded { exports: unknown }
 export function runBundle(entry: string, root: string, build: string, cacheBase: string | null = codeCacheDir()): LoadReport {
   // one directory per build and V8: a new version compiles afresh, and old ones are pruned
   const cacheDir = cacheBase === null ? null : join(cacheBase, `${build}-${process.versions.v8}-${process.arch}`);
-  setFlagsFromString(CLI_V8_FLAGS);
   const report: LoadReport = { used: 0, compiled: 0, written: 0 };
   const modules = new Map<string, Loaded>();
   const toWrite: { file: string; script: vm.Script; sourceHash: Buffer }[] = [];
@@ -92,9 +89,11 @@ export function runBundle(entry: string, root: string, build: string, cacheBase:
     // A chunk's own `#!` line is no JavaScript inside the wrapper: blanked, same length.
     // Most chunks are ASCII (esbuild escapes strings): latin1 decodes those exactly, faster.
     const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8').replace(/^#!/, '//');
-    const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __bazaarModuleUrl) {${source}\n})`, {
+    // V8 takes a cache only under the flags it was made with: ours are made and checked
+    // under the defaults, whatever flags a command has set by the time a chunk loads
+    const script = withDefaultV8Flags(() => new vm.Script(`(function (exports, require, module, __filename, __dirname, __bazaarModuleUrl) {${source}\n})`, {
       filename: file, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    });
+    }));
     if (cachedData !== undefined && !script.cachedDataRejected) report.used++;
     else {
       report.compiled++;
@@ -119,6 +118,8 @@ export function runBundle(entry: string, root: string, build: string, cacheBase:
 
   process.on('exit', () => {
     if (toWrite.length > 0) {
+      const flags = setV8Flags();
+      if (flags) setFlagsFromString(flags.reset); // the caches are made under the defaults (above)
       let ready = true;
       try { mkdirSync(cacheDir as string, { recursive: true, mode: 0o700 }); } catch { ready = false; /* none: same behaviour, slower */ }
       if (ready) for (const { file, script, sourceHash } of toWrite) {

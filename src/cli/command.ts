@@ -53,6 +53,11 @@ export interface Command {
   /** What it does, with an example; printed by `bazaar CMD --help`. */
   help: string;
   options: OptionSpec;
+  /**
+   * A lookup that reads a few objects: it runs with V8's default flags, not the larger
+   * young generation the CLI sets for the rest (setting a flag costs a start: v8-flags.ts).
+   */
+  quick?: boolean;
   run(input: CommandInput): Promise<CommandOutput>;
 }
 

@@ -89,8 +89,14 @@ export interface MainStreams {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
+/** What the executable does around a command (main.ts): in-process callers leave the process as it is. */
+export interface MainHooks {
+  /** Called with the command once its arguments are parsed, just before it runs. */
+  beforeRun?(cmd: Command): void;
+}
+
 /** Runs one CLI invocation and returns its exit code (exported for in-process tests). */
-export async function main(argv: string[], io: MainStreams = process): Promise<number> {
+export async function main(argv: string[], io: MainStreams = process, hooks: MainHooks = {}): Promise<number> {
   const { stdout, stderr } = io;
   const { lead, rest } = leadingOptions(argv);
   if (lead.includes('--version') || lead.includes('-V')) {
@@ -152,6 +158,7 @@ export async function main(argv: string[], io: MainStreams = process): Promise<n
   // every store a command opens is closed when it ends, so that an attached store's
   // connections do not keep the process (`bazaar serve` returns once it has stopped)
   const opened: Store[] = [];
+  hooks.beforeRun?.(cmd);
   try {
     const out = await cmd.run({
       positionals: parsed.positionals,
@@ -164,7 +171,7 @@ export async function main(argv: string[], io: MainStreams = process): Promise<n
       stdout,
       emit: (chunk) => { stdout.write(chunk); },
       openStore: async (): Promise<Store> => {
-        const store = await (await import('../store/index.js')).Store.open(storeDir, { onNotice: notice });
+        const store = await (await import('../store/open.js')).Store.open(storeDir, { onNotice: notice });
         opened.push(store);
         return store;
       },

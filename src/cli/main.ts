@@ -1,11 +1,7 @@
 #!/usr/bin/env node
 /** The `bazaar` executable: everything else lives in dispatch.ts so tests can call it. */
-import { setFlagsFromString } from 'node:v8';
 import { main } from './dispatch.js';
-
-// Loading a large universe or index allocates millions of short-lived objects: a larger
-// young generation turns most of V8's scavenges (a third of a warm resolve) into none.
-setFlagsFromString('--max-semi-space-size=64');
+import { useLargeYoungGeneration } from './v8-flags.js';
 
 // `bazaar ... | head`: the reader went away; that is not an error. `> /dev/full`: one line.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -14,7 +10,8 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   process.exit(1);
 });
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => {
+// a quick command (show) runs with V8's default flags: setting one costs a start (v8-flags.ts)
+main(process.argv.slice(2), process, { beforeRun: (cmd) => { if (!cmd.quick) useLargeYoungGeneration(); } }).then((code) => { process.exitCode = code; }, (err: unknown) => {
   process.stderr.write(`bazaar: internal error: ${(err as Error).stack ?? String(err)}\n`);
   process.exitCode = 70;
 });

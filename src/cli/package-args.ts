@@ -12,7 +12,7 @@ import { argPath } from './arg-path.js';
 /** The build id of the .rpm file `arg` names, or null when it is not a file argument. */
 async function fileId(arg: string): Promise<ObjectId | null> {
   if (arg.includes('\0') || (!arg.endsWith('.rpm') && !arg.includes('/'))) return null;
-  const { Store } = await import('../store/index.js'); // loaded when an argument is a file: --help never loads the store
+  const { Store } = await import('../store/open.js'); // loaded when an argument is a file: --help never loads the store
   const id = await Store.buildIdOfFile(argPath(arg));
   if (id === null && arg.includes('/')) throw new BazaarError('ERR_BAD_INPUT', `${arg}: no such .rpm file (a package is named by a NEVRA, a name or a build id, or by the path of an .rpm file)`);
   return id;

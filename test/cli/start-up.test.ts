@@ -62,4 +62,36 @@ t('a command\'s --help loads its module, not the library (image checkout --help 
   }
 });
 
+/** The V8 flags a run of `args` sets (a preload wraps v8.setFlagsFromString), and its code cache report. */
+function flagsSet(args: string[], cacheDir: string): { flags: string[]; report: string } {
+  const dir = tempDir('start-up-flags');
+  const list = join(dir, 'flags.txt');
+  const preload = join(dir, 'record.cjs');
+  writeFileSync(preload, [
+    "const v8 = require('node:v8'); const set = v8.setFlagsFromString; const seen = [];",
+    'v8.setFlagsFromString = function (flags) { seen.push(flags); return set.call(this, flags); };',
+    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, seen.join('\\n')));`,
+  ].join('\n'));
+  const r = spawnSync(process.execPath, ['--require', preload, CLI, ...args], {
+    encoding: 'utf8', env: { ...process.env, BAZAAR_CODE_CACHE: cacheDir, BAZAAR_CODE_CACHE_REPORT: '1' },
+  });
+  assert.is(r.status, 0, r.stderr);
+  return { flags: readFileSync(list, 'utf8').split('\n').filter(Boolean), report: /bazaar code cache: .*/.exec(r.stderr)?.[0] ?? r.stderr };
+}
+
+t('show sets no V8 flag (a set flag makes Node compile each built-in it loads afterwards from source); other commands still get the larger young generation, and every chunk keeps its cache', () => {
+  const store = freshStore('start-up-flags');
+  const dir = tempDir('start-up-flags');
+  const rpm = join(dir, 'fl-1.0-alt1.noarch.rpm');
+  writeFileSync(rpm, makePackageRpm({ name: 'fl', version: '1.0', release: 'alt1', arch: 'noarch' }));
+  assert.is(spawnSync(process.execPath, [CLI, 'add', '--store', store, rpm]).status, 0);
+  const cache = join(dir, 'cache');
+  const show = ['show', '--store', store, 'fl-1.0-alt1.noarch'];
+  const ls = ['ls', '--store', store];
+  assert.equal(flagsSet(show, cache).flags, [], 'show set V8 flags');
+  assert.ok(flagsSet(ls, cache).flags.includes('--max-semi-space-size=64'), 'ls no longer sets the larger young generation');
+  // chunks loaded after ls set its flag (the store's, on open) are cached under the defaults, so either command takes them
+  for (const args of [show, ls, show]) assert.match(flagsSet(args, cache).report, /bazaar code cache: [1-9]\d* used, 0 compiled, 0 written/, args[0]);
+});
+
 t.run();

@@ -1,7 +1,7 @@
 import { BazaarError } from '../../errors.js';
 import { formatDependency } from '../../rpm/index.js';
-import { packageDetails, servedVariant } from '../../store/index.js';
-import type { BuildRecord, PackageManifest } from '../../store/index.js';
+import { packageDetails, servedVariant } from '../../store/open.js';
+import type { BuildRecord, PackageManifest } from '../../store/open.js';
 import { expectArgs } from '../command.js';
 import { withPackageArgs } from '../package-args.js';
 import type { Command } from '../command.js';
@@ -47,6 +47,7 @@ checked with the store's trusted keys ('bazaar key'), and rpm's "verdict") and "
 Example:
   bazaar show --json webserver | jq '.requires'`,
   options: {},
+  quick: true,
   async run({ positionals, openStore, json: asJson }) {
     expectArgs(positionals, 1, 1, 'bazaar show PKG');
     const store = await openStore();
