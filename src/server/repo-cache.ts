@@ -22,12 +22,13 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
-import { createrepoOrder, formatPackage, writeRepository } from '../rpmmd/index.js';
-import type { FormattedPackage } from '../rpmmd/index.js';
+import { createrepoOrder, formatPackage, writeDocuments, writeSegmentedDocuments } from '../rpmmd/index.js';
+import type { DocumentMembers, DocumentType, Formatted, FormattedBytes, MemberPlace, RepomdRecord, SegmentedIndex } from '../rpmmd/index.js';
 import { CACHE_TMP_PREFIX, channelBranch, channelCommitTime, channelSettings, channelUpstream, checkSealedDir, pruneRpmmd, rpmmdCacheDir, rpmmdGenerationDir, sealDir } from '../store/index.js';
 import type { ObjectId, Snapshot, Store, UpstreamPackages } from '../store/index.js';
-import { decodeFragments, fragmentEntry, fragmentPacks, parseLabel, prepareFragments, repoPackageOf } from './rpmmd-fragments.js';
-import type { FragmentEntry, FragmentLabel } from './rpmmd-fragments.js';
+import { decodeFragments, fragmentEntry, fragmentPacks, prepareFragments, repoPackageOf } from './rpmmd-fragments.js';
+import type { FragmentEntry } from './rpmmd-fragments.js';
+import { cutSegments } from './rpmmd-segments.js';
 import type { ActiveSigningKey, RepositorySigner } from './repo-signer.js';
 
 /** The `.rpm` behind one `location href`. */
@@ -69,6 +70,8 @@ export class RepoCache {
    * found for: while neither has changed it is the channel's generation (`known`).
    */
   private readonly served = new Map<string, { seq: number; keys: string; gen: RepoGeneration }>();
+  /** Per channel, where each run of packages is in the last generation written here (rpmmd-segments.ts). */
+  private readonly runs = new Map<string, { dir: string; index: SegmentedIndex }>();
 
   /** `signer`: the key that signs each generation's repomd.xml, when the store has one. */
   constructor(private readonly store: Store, private readonly onNotice: (line: string) => void = () => {}, private readonly signer?: RepositorySigner) {}
@@ -131,8 +134,19 @@ export class RepoCache {
     return null;
   }
 
+  /**
+   * The runs of the channel's last generation written by this process, when its files
+   * still check against their seal (their names are their sha256, so the places kept
+   * are those of these very bytes); null otherwise (every run is compressed anew).
+   */
+  private async previousRuns(channel: string): Promise<SegmentedIndex | null> {
+    const last = this.runs.get(channel);
+    if (!last) return null;
+    return (await checkSealedDir(last.dir)) === 'ok' ? last.index : null;
+  }
+
   /** Forgets the generation in memory (its directory was deleted: `bazaar reindex` clears cache/). */
-  forget(channel: string): void { this.current.delete(channel); this.served.delete(channel); }
+  forget(channel: string): void { this.current.delete(channel); this.served.delete(channel); this.runs.delete(channel); }
 
   private remember(gen: RepoGeneration): RepoGeneration {
     const before = this.current.get(gen.channel);
@@ -159,17 +173,14 @@ export class RepoCache {
     const index = await this.store.indexOf(commit);
     // Each build's fragments come from its pack entry (rpmmd-fragments.ts): no record or
     // header is read unless a build has none yet (then formatted now, once, and kept).
-    const packs = fragmentPacks(this.store);
-    packs.refresh();
-    const made = await prepareFragments(this.store, index.builds);
-    const label = (id: ObjectId): FragmentLabel | null => made.get(id)?.fragmentLabel ?? parseLabel(packs.label(id));
+    const packs = fragmentPacks(this.store); // refreshed by prepareFragments
+    const { made, labels } = await prepareFragments(this.store, index.builds);
     const items: Array<{ id: ObjectId; href: string; plain: string }> = [];
     const packages = new Map<string, RepoFile>();
     const taken = new Set<string>();
     let written = 0;
     for (const b of index.builds) {
-      let l = label(b.value);
-      if (!l) l = (await this.remake(b.value)).fragmentLabel; // written as this generation began and damaged since
+      const l = labels.get(b.value) ?? (await this.remake(b.value)).fragmentLabel; // (prepareFragments gives every build's)
       // Two builds differing only in epoch would share a file name: the later gets its epoch written.
       const href = taken.has(l.href) ? l.hrefEpoch : l.href;
       taken.add(href);
@@ -180,32 +191,45 @@ export class RepoCache {
     items.sort(createrepoOrder);
     const store = this.store;
     const remake = (id: ObjectId): Promise<FragmentEntry> => this.remake(id);
-    async function* inputs(): AsyncGenerator<FormattedPackage> {
-      for (const item of items) {
-        // A damaged entry is formatted again (and kept); the rare href with the epoch, in memory.
-        let formatted = made.get(item.id)?.formatted ?? decodeFragments(packs.read(item.id)) ?? (await remake(item.id)).formatted;
-        if (item.href !== item.plain) {
-          formatted = formatPackage(await repoPackageOf(store, await store.readKind(item.id, 'build'), item.href), undefined);
-        }
-        yield { href: item.href, formatted };
-      }
-    }
+    const read = async (item: { id: ObjectId; href: string; plain: string }): Promise<Formatted | FormattedBytes> => {
+      // A damaged entry is formatted again (and kept); the rare href with the epoch, in memory.
+      if (item.href !== item.plain) return formatPackage(await repoPackageOf(store, await store.readKind(item.id, 'build'), item.href), undefined);
+      return made.get(item.id)?.formatted ?? decodeFragments(packs.read(item.id)) ?? (await remake(item.id)).formatted;
+    };
+    const skipped = items.filter((item) => labels.get(item.id)?.skipped).map((item) => ({ href: item.href, reason: 'as createrepo_c would' }));
+    const previous = await this.previousRuns(channel);
     const parent = rpmmdCacheDir(this.store.dir, channel);
     await mkdir(parent, { recursive: true });
     const tmp = join(parent, `${CACHE_TMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
+    let runs: Record<DocumentType, Map<string, MemberPlace>> | undefined;
+    let reused = 0;
+    let records: RepomdRecord[];
     try {
       // The channel's commit time would do as revision too; the commit itself says which state it is.
-      const result = await writeRepository(inputs(), tmp, { revision: commit, count: written, timestamp: time });
+      const result = await writeDocuments(tmp, true, { revision: commit, timestamp: time }, async (staging) => {
+        const w = await writeSegmentedDocuments(staging, cutSegments(items, read), written, skipped, previous);
+        runs = w.members;
+        reused = w.reused;
+        return w.documents;
+      });
+      records = result.records;
       if (key) await signRepomd(result.repodata, key);
       await writeFile(join(tmp, 'packages.json'), JSON.stringify(Object.fromEntries(packages)), { flag: 'wx' });
       await publishGeneration(tmp, dir);
       if (result.skipped.length) this.onNotice(`channel ${channel}: ${result.skipped.length} package(s) left out of the metadata, as createrepo_c would: ${result.skipped.map((s) => s.href).join(', ')}`);
-      this.onNotice(`channel ${channel}: rpm-md for ${commit.slice(0, 12)} generated (${items.length} packages, ${made.size} formatted now${key ? `, signed by ${key.name} ${key.keyId}` : ''}, ${Date.now() - started} ms)`);
+      this.onNotice(`channel ${channel}: rpm-md for ${commit.slice(0, 12)} generated (${items.length} packages, ${made.size} formatted now, ${reused} runs of packages reused${key ? `, signed by ${key.name} ${key.keyId}` : ''}, ${Date.now() - started} ms)`);
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
       throw err;
     }
-    return loaded(channel, commit, key, dir, commit, null);
+    if (runs) {
+      const placed = runs;
+      const where = (type: DocumentType): DocumentMembers => ({ path: join(dir, (records.find((r) => r.type === type) as RepomdRecord).href), members: placed[type] });
+      this.runs.set(channel, { dir, index: { primary: where('primary'), filelists: where('filelists'), other: where('other') } });
+    }
+    // What was just written, from memory (not packages.json read and parsed again).
+    if (!statSafe(join(dir, 'packages.json'))) throw vanished(channel, dir);
+    return { channel, commit, head: commit, upstream: null, signedBy: key?.keyId ?? null, dir, packages };
   }
 
   /**
@@ -283,8 +307,12 @@ async function publishGeneration(tmp: string, dir: string): Promise<void> {
 
 function loaded(channel: string, commit: string, key: ActiveSigningKey | null, dir: string, head: string, upstream: UpstreamPackages | null): RepoGeneration {
   const gen = loadGeneration(channel, commit, key?.keyId ?? null, dir, head, upstream);
-  if (!gen) throw new BazaarError('ERR_STORE_DAMAGED', `the rpm-md cache for channel ${channel} vanished as it was written (${dir})`);
+  if (!gen) throw vanished(channel, dir);
   return gen;
+}
+
+function vanished(channel: string, dir: string): BazaarError {
+  return new BazaarError('ERR_STORE_DAMAGED', `the rpm-md cache for channel ${channel} vanished as it was written (${dir})`);
 }
 
 /** Files that have one name in every generation (the documents are named by their checksum). */

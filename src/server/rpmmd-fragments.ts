@@ -14,12 +14,12 @@
  */
 import { formatNevraWithEpoch, formatNvra, LEAD_SIZE, RpmHeader } from '../rpm/index.js';
 import { formatPackage } from '../rpmmd/index.js';
-import type { Formatted, RepoPackage } from '../rpmmd/index.js';
+import type { Formatted, FormattedBytes, RepoPackage } from '../rpmmd/index.js';
 import { DerivedPacks, servedVariant, signatureHeaderOf, TaskPool } from '../store/index.js';
 import type { BuildRecord, ObjectId, PackEntry, Store } from '../store/index.js';
 
 /** The version changes with the writer's output: a bazaar whose writer formats differently must not reuse them. */
-const FRAGMENTS_KIND = 'rpmmd-fragments-v2';
+export const FRAGMENTS_KIND = 'rpmmd-fragments-v2';
 
 /** What a generation needs of a build without reading its body. */
 export interface FragmentLabel {
@@ -81,15 +81,15 @@ function encodeBody(f: Formatted): Buffer {
   return b;
 }
 
-/** The fragments a body holds, or null when it is not one (treated as damaged). */
-export function decodeFragments(b: Buffer | null): Formatted | null {
+/** The fragments a body holds, as views of its bytes, or null when it is not one (treated as damaged). */
+export function decodeFragments(b: Buffer | null): FormattedBytes | null {
   if (b === null || b.length < 12) return null;
   const p = b.readUInt32BE(0);
   if (p === SKIPPED) return { skipped: b.toString('utf8', 12) };
   const f = b.readUInt32BE(4);
   const o = b.readUInt32BE(8);
   if (12 + p + f + o !== b.length) return null;
-  return { primary: b.toString('latin1', 12, 12 + p), filelists: b.toString('latin1', 12 + p, 12 + p + f), other: b.toString('latin1', 12 + p + f) };
+  return { primary: b.subarray(12, 12 + p), filelists: b.subarray(12 + p, 12 + p + f), other: b.subarray(12 + p + f) };
 }
 
 export function parseLabel(text: string | undefined): FragmentLabel | null {
@@ -124,22 +124,30 @@ export interface FragmentSource { value: ObjectId; build?: BuildRecord }
 /**
  * Formats the builds that have no fragments yet and writes them as one pack. Returns
  * the entries made, for a caller that goes on using them (a read-only store keeps them
- * in memory only). Records and headers are read a few at a time: the native zstd
- * decoder runs on the thread pool.
+ * in memory only), and every build's label (found or made: a generation lists by them,
+ * and parsing them twice was a tenth of a cached generation). Records and headers are
+ * read a few at a time: the native zstd decoder runs on the thread pool.
  */
-export async function prepareFragments(store: Store, builds: Iterable<FragmentSource>): Promise<Map<ObjectId, FragmentEntry>> {
+export async function prepareFragments(store: Store, builds: Iterable<FragmentSource>): Promise<{ made: Map<ObjectId, FragmentEntry>; labels: Map<ObjectId, FragmentLabel> }> {
   const packs = fragmentPacks(store);
   packs.refresh();
   const made = new Map<ObjectId, FragmentEntry>();
+  const labels = new Map<ObjectId, FragmentLabel>();
   const pool = new TaskPool(16);
   for (const b of builds) {
-    if (made.has(b.value) || parseLabel(packs.label(b.value)) !== null) continue;
+    if (made.has(b.value) || labels.has(b.value)) continue;
+    const found = parseLabel(packs.label(b.value));
+    if (found !== null) { labels.set(b.value, found); continue; }
     made.set(b.value, undefined as unknown as FragmentEntry); // taken: a repeat is not formatted twice
-    await pool.add(async () => { made.set(b.value, await fragmentEntry(store, b.value, b.build ?? await store.readKind(b.value, 'build'))); });
+    await pool.add(async () => {
+      const entry = await fragmentEntry(store, b.value, b.build ?? await store.readKind(b.value, 'build'));
+      made.set(b.value, entry);
+      labels.set(b.value, entry.fragmentLabel);
+    });
   }
   await pool.drain();
   packs.write([...made.values()]);
-  return made;
+  return { made, labels };
 }
 
 /**

@@ -1,4 +1,7 @@
-export { writeRepository } from './write-repository.js';
+export { writeDocuments, writeRepository } from './write-repository.js';
+export { writeSegmentedDocuments } from './segmented-documents.js';
+export type { DocumentMembers, Segment, SegmentedIndex } from './segmented-documents.js';
+export type { MemberPlace } from './member-file.js';
 export type { WriteRepositoryOptions, WriteRepositoryResult } from './write-repository.js';
 export { RpmmdWriter } from './rpmmd-writer.js';
 export type { RpmmdWriterOptions, RpmmdDocuments, SkippedPackage, DocumentType } from './rpmmd-writer.js';

@@ -1,8 +1,15 @@
 /**
  * One compressed metadata document on disk, written as a stream: text goes in as byte
- * strings, is copied into ~1 MiB buffers, hashed (the open checksum), compressed, hashed
- * again and written. Memory holds one buffer and the compressor's window, whatever the
- * document's size. The file is created exclusively and synced before `close` returns.
+ * strings (or bytes), is copied into ~1 MiB buffers, hashed (the open checksum),
+ * compressed, hashed again and written. Memory holds a few buffers (at most QUEUED bytes
+ * waiting for the compressor) and the compressor's window, whatever the document's size.
+ * The file is created exclusively and synced before `close` returns.
+ *
+ * The writer goes on filling buffers while the compressor (zlib, on libuv's thread pool)
+ * works on the ones queued: waiting for each 1 MiB to be compressed before reading the
+ * next fragments left one of the two cores idle most of a generation. The output does
+ * not depend on this timing: zlib's deflate gives the same bytes however its input is
+ * split, and the buffers are cut at the same places whatever the timing.
  *
  * Each piece of text is copied into the buffer as it comes (Buffer#write) rather
  * than concatenated first: turning a megabyte-long concatenation back into bytes made V8
@@ -31,6 +38,8 @@ export interface MetadataFileInfo {
 }
 
 const CHUNK = 1 << 20;
+/** Bytes queued for the compressor before `write` makes its caller wait. */
+const QUEUED = 4 * CHUNK;
 
 class Counter extends Transform {
   readonly hash: Hash = createHash('sha256');
@@ -57,16 +66,21 @@ export class MetadataFile {
     this.done.catch(() => { /* reported by close() or abort() */ });
   }
 
-  /** Appends text; returns a promise only when the compressor wants the caller to wait. */
-  write(text: ByteString): Promise<void> | void {
+  /** Appends text (or its bytes); returns a promise only when the compressor wants the caller to wait. */
+  write(text: ByteString | Uint8Array): Promise<void> | void {
     if (this.used + text.length <= CHUNK) {
-      this.used += this.buf.write(text, this.used, 'latin1');
+      this.copyIn(text);
       return;
     }
     return this.flush().then(() => {
-      if (text.length > CHUNK) return this.push(Buffer.from(text, 'latin1'));
-      this.used += this.buf.write(text, this.used, 'latin1');
+      if (text.length > CHUNK) return this.push(typeof text === 'string' ? Buffer.from(text, 'latin1') : Buffer.from(text));
+      this.copyIn(text);
     });
+  }
+
+  private copyIn(text: ByteString | Uint8Array): void {
+    if (typeof text === 'string') this.used += this.buf.write(text, this.used, 'latin1');
+    else { this.buf.set(text, this.used); this.used += text.length; }
   }
 
   /** Appends bytes as they are. */
@@ -86,7 +100,7 @@ export class MetadataFile {
   private async push(buf: Buffer): Promise<void> {
     this.openHash.update(buf);
     this.openSize += buf.length;
-    if (!this.input.write(buf)) await Promise.race([once(this.input, 'drain'), this.done]);
+    if (!this.input.write(buf) && this.input.writableLength > QUEUED) await Promise.race([once(this.input, 'drain'), this.done]);
   }
 
   /** Finishes the document, syncs the file and returns its checksums and sizes. */

@@ -15,7 +15,7 @@ import { gzip } from './compressor.js';
 import type { Compressor } from './compressor.js';
 import { FILELISTS_TAIL, filelistsHead, filelistsPackage } from './filelists-xml.js';
 import { formatPackage } from './format-package.js';
-import type { Formatted } from './format-package.js';
+import type { Formatted, FormattedBytes } from './format-package.js';
 import type { MdPackage } from './md-package.js';
 import { MetadataFile } from './metadata-file.js';
 import type { MetadataFileInfo } from './metadata-file.js';
@@ -97,7 +97,7 @@ export class RpmmdWriter {
    * Writes one package formatted earlier by `formatPackage` with this writer's
    * changelog limit (a caller that caches the fragments of unchanged packages).
    */
-  async addFormatted(href: string, f: Formatted): Promise<boolean> {
+  async addFormatted(href: string, f: Formatted | FormattedBytes): Promise<boolean> {
     this.seen++;
     if (f.skipped !== undefined) {
       this.skipped.push({ href, reason: f.skipped });
@@ -112,13 +112,12 @@ export class RpmmdWriter {
     return true;
   }
 
-  /** Closes the documents (correcting their package count if needed). */
+  /** Closes the documents (correcting their package count if needed); their last compression and fsyncs run at once. */
   async finish(): Promise<RpmmdDocuments> {
-    const infos: MetadataFileInfo[] = [];
-    for (let i = 0; i < DOCUMENTS.length; i++) {
-      await this.files[i].write(DOCUMENTS[i].tail);
-      infos.push(await this.files[i].close());
-    }
+    const infos = await Promise.all(this.files.map(async (file, i) => {
+      await file.write(DOCUMENTS[i].tail);
+      return file.close();
+    }));
     if (this.written !== this.announced) {
       for (let i = 0; i < DOCUMENTS.length; i++) infos[i] = await this.recount(infos[i], DOCUMENTS[i]);
     }

@@ -3,7 +3,7 @@
  * as `createrepo_c --no-database` would write it for the same .rpm files (the same XML
  * bytes; with `gzipExact` the same files; see docs/rpmmd.md), regenerated atomically.
  */
-import type { Formatted } from './format-package.js';
+import type { Formatted, FormattedBytes } from './format-package.js';
 import { mkdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { BazaarError } from '../../errors.js';
@@ -15,10 +15,10 @@ import { repomdXml } from './repomd-xml.js';
 import type { RepomdRecord } from './repomd-xml.js';
 import type { RepoPackage } from './repo-package.js';
 import { RpmmdWriter } from './rpmmd-writer.js';
-import type { DocumentType, SkippedPackage } from './rpmmd-writer.js';
+import type { DocumentType, RpmmdDocuments, SkippedPackage } from './rpmmd-writer.js';
 
 /** A package formatted earlier (`formatPackage`, same changelog limit): its fragments are written as they are. */
-export interface FormattedPackage { href: string; formatted: Formatted }
+export interface FormattedPackage { href: string; formatted: Formatted | FormattedBytes }
 
 export interface WriteRepositoryOptions {
   /** Default `gzip` (createrepo_c's default format); `gzipExact` for createrepo_c's very bytes. */
@@ -71,26 +71,47 @@ export async function writeRepository(
   options: WriteRepositoryOptions = {},
 ): Promise<WriteRepositoryResult> {
   const compressor = options.compressor ?? gzip;
+  const count = options.count ?? (Array.isArray(packages) ? packages.length : undefined);
+  return writeDocuments(outDir, compressor.suffix !== '', options, async (staging) => {
+    const writer = new RpmmdWriter(staging, { compressor, changelogLimit: options.changelogLimit, count });
+    try {
+      for await (const pkg of packages) {
+        options.signal?.throwIfAborted();
+        if ('formatted' in pkg) await writer.addFormatted(pkg.href, pkg.formatted); else await writer.add(pkg);
+      }
+      return await writer.finish();
+    } catch (err) {
+      await writer.abort().catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+/**
+ * The part of `writeRepository` after the documents: `documents` writes primary,
+ * filelists and other into the staging directory it is given (compressed or not, as
+ * `compressed` says); they are named, dated and listed in repomd.xml, and the whole is
+ * published atomically. For a writer of its own documents (the server's, which reuses
+ * the compressed runs of the previous generation).
+ */
+export async function writeDocuments(
+  outDir: string,
+  compressed: boolean,
+  options: Omit<WriteRepositoryOptions, 'compressor' | 'changelogLimit' | 'count'>,
+  documents: (staging: string) => Promise<RpmmdDocuments>,
+): Promise<WriteRepositoryResult> {
   const uniqueFilenames = options.uniqueFilenames ?? true;
   const revision = options.revision ?? String(Math.floor(Date.now() / 1000));
   if (options.timestamp !== undefined && !Number.isSafeInteger(options.timestamp)) {
     throw new BazaarError('ERR_BAD_INPUT', `timestamp must be whole seconds, got ${options.timestamp}`);
   }
-  const count = options.count ?? (Array.isArray(packages) ? packages.length : undefined);
   const repodata = join(outDir, 'repodata');
   await mkdir(outDir, { recursive: true });
   await removeStaleSiblings(repodata);
   const staging = siblingName(repodata, 'tmp');
   await mkdir(staging);
-  let writer: RpmmdWriter | undefined;
   try {
-    writer = new RpmmdWriter(staging, { compressor, changelogLimit: options.changelogLimit, count });
-    for await (const pkg of packages) {
-      options.signal?.throwIfAborted();
-      if ('formatted' in pkg) await writer.addFormatted(pkg.href, pkg.formatted); else await writer.add(pkg);
-    }
-    const docs = await writer.finish();
-    writer = undefined;
+    const docs = await documents(staging);
     options.signal?.throwIfAborted();
     const records: RepomdRecord[] = [];
     for (const type of ['primary', 'filelists', 'other'] as const) {
@@ -102,14 +123,13 @@ export async function writeRepository(
       }
       if (options.timestamp !== undefined) await utimes(path, options.timestamp, options.timestamp);
       const timestamp = options.timestamp ?? Math.floor((await stat(path)).mtimeMs / 1000);
-      records.push(toRecord(type, { ...info, path }, compressor.suffix !== '', timestamp));
+      records.push(toRecord(type, { ...info, path }, compressed, timestamp));
     }
     await writeFile(join(staging, 'repomd.xml'), repomdXml(records, revision), { flag: 'wx' });
     options.signal?.throwIfAborted();
     await publishRepodata(staging, repodata, { uniqueFilenames });
     return { repodata, revision, packages: docs.packages, skipped: docs.skipped, records };
   } catch (err) {
-    if (writer) await writer.abort().catch(() => undefined);
     await rm(staging, { recursive: true, force: true });
     throw err;
   }
