@@ -34,7 +34,10 @@ import { readRepository } from '../src/rpmmd/read-repository.js';
 import { Pool } from '../src/resolver/provides-index.js';
 import { resolve } from '../src/resolver/solve.js';
 import { loadUniverseCache, saveUniverseCache } from '../src/resolver/universe-cache.js';
-import { CLI_V8_FLAGS } from '../src/cli/code-cache.js';
+import { LARGE_YOUNG_GENERATION } from '../src/cli/v8-flags.js';
+
+/** The V8 flags `bazaar resolve` runs with (src/cli/v8-flags.ts). */
+const CLI_V8_FLAGS = LARGE_YOUNG_GENERATION.set;
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const corpus = process.env.BAZAAR_CORPUS ?? join(here, '../../../shared/corpus/');

@@ -17,7 +17,7 @@ export interface V8Flags { set: string; reset: string }
  * Loading a large universe or index allocates millions of short-lived objects: a larger
  * young generation turns most of V8's scavenges (a third of a warm resolve) into none.
  */
-const LARGE_YOUNG_GENERATION: V8Flags = { set: '--max-semi-space-size=64', reset: '--max-semi-space-size=0' };
+export const LARGE_YOUNG_GENERATION: V8Flags = { set: '--max-semi-space-size=64', reset: '--max-semi-space-size=0' };
 
 /** The flags set in this process, if any. */
 export function setV8Flags(): V8Flags | undefined {
