@@ -6,7 +6,7 @@
 import type { BranchView, ObjectId, Store } from '../store/index.js';
 import { checkout, exportImage } from '../checkout/index.js';
 import type { CheckoutOptions, CheckoutResult, ExportImageOptions, ExportResult } from '../checkout/index.js';
-import { imageIdOfRef, loadImage } from '../image/index.js';
+import { imageIdOfRef, loadImageLayers } from '../image/index.js';
 
 export interface ImageStack {
   name: string; version: string; id: ObjectId;
@@ -16,10 +16,10 @@ export interface ImageStack {
   labels: string[];
 }
 
-/** `NAME[@VERSION]` to the image's layer stack. */
+/** `NAME[@VERSION]` to the image's layer stack (its package database is not read: nothing here needs it). */
 export async function imageStack(store: Store, view: BranchView, ref: string): Promise<ImageStack> {
   const { name, id } = await imageIdOfRef(view, ref);
-  const loaded = await loadImage(store, id);
+  const loaded = await loadImageLayers(store, id);
   const labels = [...loaded.layers.map((l) => `${l.name}@${l.version}`), 'private'];
   return { name, version: loaded.image.version, id, trees: loaded.trees, labels };
 }

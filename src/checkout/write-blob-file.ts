@@ -4,7 +4,7 @@
  * checked against the size the tree entry states. Or, in copy mode, a copy of a
  * checkout-cache entry made by the kernel (`copyCacheEntry`).
  */
-import { chmod, closeSync, constants, copyFile, fchmodSync, fchownSync, futimesSync, lchown, lutimes, openSync, writeSync } from 'node:fs';
+import { chmod, closeSync, constants, copyFile, fchmodSync, fchownSync, futimesSync, lchown, lutimes, openSync, write, writeSync } from 'node:fs';
 import { BazaarError } from '../errors.js';
 import { EMPTY_BLOB } from '../store/index.js';
 import type { ObjectId, ObjectReader } from '../store/index.js';
@@ -46,6 +46,19 @@ export async function copyCacheEntry(source: string, path: string | Buffer, a: {
   await call<void>((cb) => lutimes(path, a.mtime, a.mtime, cb));
 }
 
+/**
+ * Files up to this size (one zstd frame) are read whole, the rest streamed (bounded
+ * memory): a whole read is decoded and hashed on libuv's thread pool (store/objects.ts)
+ * and written there too, so the main thread only walks the tree.
+ */
+const WHOLE_MAX = 1 << 20;
+
+/** `chunk` written at the file's offset 0 by libuv's pool. */
+async function writeAllAsync(fd: number, chunk: Buffer): Promise<void> {
+  let off = 0;
+  while (off < chunk.length) off += await call<number>((cb) => write(fd, chunk, off, chunk.length - off, off, cb));
+}
+
 function writeAll(fd: number, chunk: Buffer): void {
   let off = 0;
   while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
@@ -58,13 +71,22 @@ export async function writeBlobFile(objects: ObjectReader, fd: number, id: Objec
     throw new BazaarError('ERR_STORE_OBJECT_CORRUPT', `tree entry ${quotePath(path)} is a file of ${size} bytes without a content object`, { data: { path } });
   }
   if (size === 0 && id === EMPTY_BLOB) return;
+  // read whole: decoded and hashed on the thread pool, checked before a byte is written
+  const bytes = size <= WHOLE_MAX ? await objects.readSmall(id, size) : null;
+  if (bytes !== null) {
+    if (bytes.length !== size) throw sizeMismatch(path, id, size, bytes.length);
+    await writeAllAsync(fd, bytes);
+    return;
+  }
   let written = 0;
   for await (const chunk of objects.stream(id)) {
     written += chunk.length;
     if (written > size) break;
     writeAll(fd, chunk);
   }
-  if (written !== size) {
-    throw new BazaarError('ERR_STORE_OBJECT_CORRUPT', `tree entry ${quotePath(path)} says ${size} bytes, but object ${id} holds ${written > size ? 'more' : written}`, { data: { path, id } });
-  }
+  if (written !== size) throw sizeMismatch(path, id, size, written);
+}
+
+function sizeMismatch(path: string, id: ObjectId, size: number, held: number): BazaarError {
+  return new BazaarError('ERR_STORE_OBJECT_CORRUPT', `tree entry ${quotePath(path)} says ${size} bytes, but object ${id} holds ${held > size ? 'more' : held}`, { data: { path, id } });
 }

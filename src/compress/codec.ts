@@ -225,29 +225,49 @@ export async function* decodeStored(chunks: AsyncIterable<Buffer>): AsyncGenerat
  * object: most of a walk over many small objects went there.
  */
 export async function decodeWhole(stored: Buffer): Promise<Buffer> {
+  return (await decodeWholeUpTo(stored, Infinity))!;
+}
+
+/**
+ * `decodeWhole`, or null as soon as the content is known to exceed `limit` bytes (frames
+ * past it are not decoded: a reader that expects a small object never holds a large one).
+ */
+export async function decodeWholeUpTo(stored: Buffer, limit: number): Promise<Buffer | null> {
   const end = stored.length - TRAILER_SIZE;
   if (end < 0 || stored.readUInt32LE(end) !== TRAILER_MAGIC || stored.readUInt32LE(end + 4) !== 4) {
     if (storedLayout(stored) === 'raw' && stored.length < RAW_HEADER_SIZE + TRAILER_SIZE) throw corrupt('object ends in its raw marker (truncated?)');
     // not ours at the end: a truncation, or frames running past where a trailer should be
-    return Buffer.concat(await collect(decodeStored(once(stored))));
+    const parts: Buffer[] = [];
+    let total = 0;
+    for await (const b of decodeStored(once(stored))) {
+      total += b.length;
+      if (total > limit) return null;
+      parts.push(b);
+    }
+    return Buffer.concat(parts);
   }
   if (stored.readUInt32LE(end + 8) !== crc32(stored.subarray(0, end)) >>> 0) throw corrupt('its bytes on disk do not match their CRC-32 (a flipped bit)');
-  if (storedLayout(stored) === 'raw') return stored.subarray(RAW_HEADER_SIZE, end);
+  if (storedLayout(stored) === 'raw') return end - RAW_HEADER_SIZE > limit ? null : stored.subarray(RAW_HEADER_SIZE, end);
   const parts: Buffer[] = [];
+  let total = 0;
   for (let pos = 0; pos < end;) {
     const n = frameLength(stored.subarray(pos, end));
     if (n === 0) throw corrupt('object ends in the middle of a zstd frame');
     const frame = stored.subarray(pos, pos + n);
     const magic = frame.readUInt32LE(0);
     if (magic === TRAILER_MAGIC && n === TRAILER_SIZE) throw corrupt('data after the integrity trailer');
-    if (magic === ZSTD_MAGIC) parts.push(await decompressFrame(frame));
+    if (magic === ZSTD_MAGIC) {
+      const part = await decompressFrame(frame);
+      total += part.length;
+      if (total > limit) return null;
+      parts.push(part);
+    }
     pos += n;
   }
   return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }
 
 async function* once(b: Buffer): AsyncGenerator<Buffer> { yield b; }
-async function collect(it: AsyncIterable<Buffer>): Promise<Buffer[]> { const out: Buffer[] = []; for await (const b of it) out.push(b); return out; }
 
 /**
  * Decompresses a stream of compressed chunks frame by frame: at most one compressed

@@ -55,14 +55,19 @@ export async function imageIdOfRef(view: BranchView, ref: string): Promise<{ nam
   return { name, id: await imageId(view, name, at < 0 ? undefined : ref.slice(at + 1)) };
 }
 
-/** An image with its layers and package database. */
-export async function loadImage(objects: ObjectReader, id: ObjectId, get: GetTree = treeReader(objects), cache?: SnippetCache): Promise<LoadedImage> {
+/** An image with its layers, without the package database: what a checkout or an export reads (no package). */
+export async function loadImageLayers(objects: ObjectReader, id: ObjectId): Promise<Omit<LoadedImage, 'db'>> {
   const image = await objects.readKind(id, 'image');
   const layers: LayerObject[] = [];
   for (const l of image.layers) layers.push(await objects.readKind(l.id, 'layer'));
   const privateLayer = await objects.readKind(image.private, 'layer');
-  const trees = [...layers.map((l) => l.tree), privateLayer.tree];
-  return { image, id, layers, privateLayer, trees, db: await imageDb(objects, trees, get, cache) };
+  return { image, id, layers, privateLayer, trees: [...layers.map((l) => l.tree), privateLayer.tree] };
+}
+
+/** An image with its layers and package database. */
+export async function loadImage(objects: ObjectReader, id: ObjectId, get: GetTree = treeReader(objects), cache?: SnippetCache): Promise<LoadedImage> {
+  const loaded = await loadImageLayers(objects, id);
+  return { ...loaded, db: await imageDb(objects, loaded.trees, get, cache) };
 }
 
 /** Refuses a package set holding one name twice (but kernels), naming both layers. */

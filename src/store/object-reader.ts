@@ -22,6 +22,8 @@ export interface ObjectReader {
   stream(id: ObjectId): AsyncGenerator<Buffer>;
   /** The whole object, verified; for large objects prefer `stream`. */
   readBytes(id: ObjectId): Promise<Buffer>;
+  /** The whole object, verified, when it holds at most `max` bytes; null when it holds more (then `stream` it). */
+  readSmall(id: ObjectId, max: number): Promise<Buffer | null>;
   /** An object of a JSON kind, verified and validated (small kinds are parsed once per process). */
   readKind<K extends JsonKindName>(id: ObjectId, kind: K): Promise<KindValues[K]>;
   /** The size of the object as stored (zstd frames and their CRC trailer); null when absent. */
@@ -67,6 +69,7 @@ export class ObjectReading implements ObjectReader {
   has(id: ObjectId): Promise<boolean> { return this.objects.has(id); }
   stream(id: ObjectId): AsyncGenerator<Buffer> { return this.objects.stream(id); }
   readBytes(id: ObjectId): Promise<Buffer> { return this.objects.readBytes(id); }
+  readSmall(id: ObjectId, max: number): Promise<Buffer | null> { return this.objects.readSmall(id, max); }
   readKind<K extends JsonKindName>(id: ObjectId, kind: K): Promise<KindValues[K]> { return this.objects.readKind(id, kind); }
   storedSize(id: ObjectId): Promise<number | null> { return this.objects.storedSize(id); }
   storedStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null> { return this.objects.storedStream(id); }

@@ -4,11 +4,11 @@
  * filesystem by default). Writes are staged and made visible together by `commit`;
  * every read re-hashes and fails, naming the object, on any mismatch.
  */
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Hash } from 'node:crypto';
 import { BazaarError, isErrno } from '../errors.js';
-import { FRAME_SIZE, FrameEncoder, RAW_HEADER_SIZE, TRAILER_BYTES, decodeStored, decodeWhole, peekLayout, storedLayout } from '../compress/index.js';
+import { FRAME_SIZE, FrameEncoder, RAW_HEADER_SIZE, TRAILER_BYTES, decodeStored, decodeWholeUpTo, peekLayout, storedLayout } from '../compress/index.js';
 import { fileChunks } from './file-chunks.js';
 import { ParsedObjects, askedObjectId, decodeKind } from './kinds/index.js';
 import type { JsonKindName, KindValues } from './kinds/index.js';
@@ -70,20 +70,39 @@ export async function* verifiedContent(id: ObjectId, stored: AsyncIterable<Buffe
   if (got !== id) throw damaged(id, `its content hashes to ${got}`);
 }
 
+/**
+ * Content at least this large is hashed on libuv's thread pool (WebCrypto's digest is a
+ * pool job), beside the decoder's frames: a copy checkout that writes thousands of files
+ * hashed every byte on the main thread (issue 21). Smaller content is hashed here: the
+ * hop to the pool costs more than the hash.
+ */
+const HASH_ON_POOL_MIN = 64 << 10;
+
+async function contentId(content: Buffer): Promise<ObjectId> {
+  if (content.length < HASH_ON_POOL_MIN) return objectIdOf(content);
+  return `sha256:${Buffer.from(await webcrypto.subtle.digest('SHA-256', content)).toString('hex')}`;
+}
+
 /** `verifiedContent` for stored bytes held whole (decodeWhole: the same checks, no stream). */
-async function verifiedWhole(id: ObjectId, stored: Buffer): Promise<Buffer> {
-  let content: Buffer;
+async function verifiedWhole(id: ObjectId, stored: Buffer): Promise<Buffer>;
+async function verifiedWhole(id: ObjectId, stored: Buffer, limit: number): Promise<Buffer | null>;
+async function verifiedWhole(id: ObjectId, stored: Buffer, limit = Infinity): Promise<Buffer | null> {
+  let content: Buffer | null;
   try {
-    content = await decodeWhole(stored);
+    content = await decodeWholeUpTo(stored, limit);
+    if (content === null) return null;
   } catch (err) {
     if (err instanceof BazaarError && err.code === 'ERR_STORE_OBJECT_CORRUPT') throw damaged(id, err.message, err);
     if (err instanceof BazaarError) throw err;
     throw damaged(id, 'it cannot be decompressed', err);
   }
-  const got = objectIdOf(content);
+  const got = await contentId(content);
   if (got !== id) throw damaged(id, `its content hashes to ${got}`);
   return content;
 }
+
+/** What storing n bytes adds at most (zstd's bound for a frame's worth, the raw header, the trailer): readSmall's limit on stored bytes. */
+const STORED_SLACK = 64 << 10;
 
 /** Objects stored in at most this many bytes are checked by one read, larger ones streamed (bounded memory). */
 const CHECK_WHOLE_MAX = 1 << 20;
@@ -368,6 +387,23 @@ export class ObjectStore implements ObjectStager {
     const stored = await this.backend.readWhole(id);
     if (stored === null) throw objectNotFound(id);
     return verifiedWhole(id, stored);
+  }
+
+  /**
+   * The whole object, verified, when it holds at most `max` bytes; null when it holds more
+   * (then `stream` it): neither more stored bytes than `max` can take nor frames past
+   * `max` are read. A caller that knows the size to expect (a tree entry's) reads a small
+   * file in one go, decoded and hashed on the thread pool, and a wrong size costs no memory.
+   */
+  async readSmall(id: ObjectId, max: number): Promise<Buffer | null> {
+    const p = this.pending.get(id);
+    if (p) return p.data.length <= max ? p.data : null;
+    const storedSize = await this.backend.storedSize(id);
+    if (storedSize === null) throw objectNotFound(id);
+    if (storedSize > max + STORED_SLACK) return null;
+    const stored = await this.backend.readWhole(id);
+    if (stored === null) throw objectNotFound(id);
+    return verifiedWhole(id, stored, max);
   }
 
   /** Reads, verifies and validates an object of `kind` (small kinds are parsed once per process). */

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CLI, freshStore, tempDir } from '../helpers/cli.js';
@@ -36,8 +36,8 @@ t('show loads no child_process and leaves stdin alone', () => {
   assert.ok(loaded.includes('stdin untouched'), 'process.stdin created (a tty or pipe handle: a few ms)');
 });
 
-/** The bundle's chunks a run of `args` reads (the launcher requires each one from dist/bin/code/). */
-function chunksRead(args: string[]): { names: string[]; bytes: number } {
+/** The bundle's chunks a run of `args` reads (the launcher requires each one from dist/bin/code/); `expect`: how its output starts. */
+function chunksRead(args: string[], expect = 'Usage: bazaar '): { names: string[]; bytes: number } {
   const dir = tempDir('start-up-help');
   const list = join(dir, 'chunks.txt');
   const preload = join(dir, 'record.cjs');
@@ -48,7 +48,7 @@ function chunksRead(args: string[]): { names: string[]; bytes: number } {
   ].join('\n'));
   const r = spawnSync(process.execPath, ['--require', preload, CLI, ...args], { encoding: 'utf8' });
   assert.is(r.status, 0, r.stderr);
-  assert.ok(r.stdout.startsWith('Usage: bazaar '), r.stdout);
+  assert.ok(r.stdout.startsWith(expect), r.stdout);
   const rows = readFileSync(list, 'utf8').split('\n').filter(Boolean).map((l) => l.split('\t'));
   return { names: rows.map(([p]) => (p as string).replace(/.*[/]/, '')), bytes: rows.reduce((n, [, b]) => n + Number(b), 0) };
 }
@@ -92,6 +92,23 @@ t('show sets no V8 flag (a set flag makes Node compile each built-in it loads af
   assert.ok(flagsSet(ls, cache).flags.includes('--max-semi-space-size=64'), 'ls no longer sets the larger young generation');
   // chunks loaded after ls set its flag (the store's, on open) are cached under the defaults, so either command takes them
   for (const args of [show, ls, show]) assert.match(flagsSet(args, cache).report, /bazaar code cache: [1-9]\d* used, 0 compiled, 0 written/, args[0]);
+});
+
+t('image checkout loads the checkout\'s graph, not the whole library (it read 1.28 MB of chunks, issue 21)', () => {
+  const store = freshStore('start-up-checkout');
+  const up = join(tempDir('start-up-checkout'), 'upper');
+  mkdirSync(join(up, 'etc'), { recursive: true });
+  writeFileSync(join(up, 'etc/motd'), 'hello\n');
+  for (const args of [['layer', 'import', 'base@1.0.0', up], ['image', 'create', 'va@1.0.0', '--layer', 'base@^1.0']]) {
+    const r = spawnSync(process.execPath, [CLI, '--store', store, ...args], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+  }
+  const out = join(tempDir('start-up-checkout'), 'out');
+  const { names, bytes } = chunksRead(['--store', store, 'image', 'checkout', 'va', out], 'checked out va@1.0.0');
+  assert.is(readFileSync(join(out, 'etc/motd'), 'utf8'), 'hello\n');
+  assert.ok(names.some((n) => n.startsWith('image-checkout-')), `the checkout's own module was read (${names.join(' ')})`);
+  // the store's graph ~580 KB, with api/ (images, layers, the resolver) ~1 MB, the whole library 1.28 MB
+  assert.ok(bytes < 1_100_000, `image checkout read ${bytes} bytes of chunks (${names.length})`);
 });
 
 t.run();

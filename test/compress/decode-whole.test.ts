@@ -7,7 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FrameEncoder, decodeStored, decodeWhole } from '../../src/compress/index.js';
+import { FrameEncoder, decodeStored, decodeWhole, decodeWholeUpTo } from '../../src/compress/index.js';
+import { Store } from '../../src/store/index.js';
+import { internals } from '../../src/store/store.js';
+import { tempDir } from '../helpers/cli.js';
+import { join } from 'node:path';
 
 const t = suite('decodeWhole');
 
@@ -56,5 +60,33 @@ for (const [name, make] of cases) {
     assert.ok(refused > stored.length, 'the CRC catches flips everywhere');
   });
 }
+
+t('decodeWholeUpTo stops at its limit: null for more content, frames past the limit not decoded (a copy checkout reads a small file whole)', async () => {
+  for (const raw of [true, false]) {
+    const stored = await encode([text.subarray(0, 1000), text.subarray(1000)], raw);
+    assert.equal(await decodeWholeUpTo(stored, text.length), text);
+    assert.is(await decodeWholeUpTo(stored, text.length - 1), null);
+    assert.is(await decodeWholeUpTo(stored, 10), null, 'over the limit after the first frame');
+  }
+  const rawStored = await encode([randomBytes(700)], true);
+  assert.is(await decodeWholeUpTo(rawStored, 699), null, 'raw: the content length is known without reading it');
+  // a damaged object is still refused, not taken for a large one
+  const bad = Buffer.from(await encode([text], true));
+  bad[5] ^= 1;
+  try { await decodeWholeUpTo(bad, 10); assert.unreachable('a flipped bit'); } catch (err) { assert.match(String(err), /CRC-32/); }
+});
+
+t('readSmall: the object, verified, when it holds at most max bytes; null when more; damage and absence are errors as with readBytes', async () => {
+  const store = await Store.init(join(tempDir('read-small'), 'store'));
+  const big = Buffer.alloc(3 << 20, 7); // three frames that shrink to little: stored small, large inside
+  const objects = internals(store).objects;
+  const [small, large] = [await objects.put(text), await objects.put(big)];
+  assert.equal(await store.readSmall(small, text.length), text);
+  assert.is(await store.readSmall(small, text.length - 1), null);
+  assert.ok((await store.storedSize(large))! < 64 << 10, 'the large object is stored in fewer bytes than the limit lets through');
+  assert.is(await store.readSmall(large, 1 << 20), null, 'decoding stopped at the limit');
+  try { await store.readSmall(`sha256:${'0'.repeat(64)}`, 100); assert.unreachable('absent'); } catch (err) { assert.is((err as { code?: string }).code, 'ERR_STORE_OBJECT_NOT_FOUND'); }
+  await store.close();
+});
 
 t.run();

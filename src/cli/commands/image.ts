@@ -4,6 +4,7 @@ import { changeText, familyText } from '../change-text.js';
 import { expectArgs } from '../command.js';
 import { damagedNotice } from '../damage-text.js';
 import type { Command, CommandInput, CommandOutput } from '../command.js';
+import type { Store } from '../../store/index.js';
 
 const SUBCOMMANDS = 'create|install|remove|upgrade|upgrade-layer|add-layer|ls|show|log|diff|rollback|cherry-pick|checkout|export|delete|rename';
 const EXPORT_FORMATS = ['dir', 'tar.zst', 'overlay', 'squashfs'] as const;
@@ -30,12 +31,24 @@ function nodepsText(nodeps: string[] | null): string[] {
   return nodeps?.length ? [`created with --nodeps despite: ${nodeps.join('; ')}`] : [];
 }
 
+/** `image checkout`: loads its own module only (image-checkout.ts), not the library. */
+async function checkoutCommand(input: CommandInput, store: Store, rest: string[]): Promise<CommandOutput> {
+  expectArgs(rest, 2, 2, 'bazaar image checkout NAME[@VERSION] DIR [--hardlink]');
+  const mode = input.options.hardlink === true ? 'hardlink' as const : 'copy' as const;
+  const { checkoutImage } = await import('./image-checkout.js');
+  input.progress.start(`checking out ${rest[0]}`, 0);
+  const r = await checkoutImage(store, rest[0] as string, rest[1] as string, { mode, onProgress: (p) => input.progress.reach(p.entries) })
+    .finally(() => input.progress.done());
+  return { exitCode: 0, json: { ...r.image, dir: rest[1], mode, ...r.result }, text: [`checked out ${r.image.name}@${r.image.version} into ${rest[1]} (${mode})`, checkoutText(r.result), ...r.result.notes.map((n) => `note: ${n}`)].join('\n') };
+}
+
 async function run(input: CommandInput): Promise<CommandOutput> {
   const [sub, ...rest] = input.positionals;
   const store = await input.openStore();
+  if (sub === 'checkout') return checkoutCommand(input, store, rest);
   // loaded when a subcommand runs: `image SUB --help` and a usage error never evaluate the library
   const {
-    checkoutImage, cherryPick, createImage, deleteImage, diffImage, exportImage, imageLog, installPackages, listImages, removePackages, renameImage, rollbackImage,
+    cherryPick, createImage, deleteImage, diffImage, exportImage, imageLog, installPackages, listImages, removePackages, renameImage, rollbackImage,
     showImage, upgradeImageLayer, upgradePackages, addImageLayer,
   } = await import('../../library/index.js');
   const channel = input.options.channel as string | undefined;
@@ -111,15 +124,6 @@ async function run(input: CommandInput): Promise<CommandOutput> {
       expectArgs(rest, 2, 2, 'bazaar image cherry-pick NAME [IMAGE:]COMMIT');
       const r = await cherryPick(store, { image: rest[0] as string, commit: rest[1] as string });
       return { exitCode: 0, json: r, text: `${changeText(r)}\n(picked from ${r.from})` };
-    }
-    case 'checkout': {
-      expectArgs(rest, 2, 2, 'bazaar image checkout NAME[@VERSION] DIR [--hardlink]');
-      const mode = input.options.hardlink === true ? 'hardlink' as const : 'copy' as const;
-      input.progress.start(`checking out ${rest[0]}`, 0);
-      const r = await checkoutImage(store, {
-        image: rest[0] as string, dir: rest[1] as string, mode, onProgress: (p) => input.progress.reach(p.entries),
-      }).finally(() => input.progress.done());
-      return { exitCode: 0, json: { ...r.image, dir: rest[1], mode, ...r.result }, text: [`checked out ${r.image.name}@${r.image.version} into ${rest[1]} (${mode})`, checkoutText(r.result), ...r.result.notes.map((n) => `note: ${n}`)].join('\n') };
     }
     case 'export': {
       expectArgs(rest, 2, 2, `bazaar image export NAME[@VERSION] OUT --format ${EXPORT_FORMATS.join('|')}`);
