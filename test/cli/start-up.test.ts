@@ -4,6 +4,7 @@
  * command's --help loads its own module, not the library it calls when it runs.
  */
 import { spawnSync } from 'node:child_process';
+import type { SpawnSyncReturns } from 'node:child_process';
 import { join } from 'node:path';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { suite } from 'uvu';
@@ -13,12 +14,18 @@ import { makePackageRpm } from '../helpers/make-rpm.js';
 
 const t = suite('start-up');
 
-t('show loads no child_process and leaves stdin alone', () => {
-  const store = freshStore('start-up');
-  const dir = tempDir('start-up');
-  const rpm = join(dir, 'su-1.0-alt1.noarch.rpm');
-  writeFileSync(rpm, makePackageRpm({ name: 'su', version: '1.0', release: 'alt1', arch: 'noarch' }));
+/** A fresh store holding one package `NAME-1.0-alt1.noarch`, and a scratch directory beside it. */
+function storeWithOne(name: string): { store: string; dir: string } {
+  const store = freshStore(`start-up-${name}`);
+  const dir = tempDir(`start-up-${name}`);
+  const rpm = join(dir, `${name}-1.0-alt1.noarch.rpm`);
+  writeFileSync(rpm, makePackageRpm({ name, version: '1.0', release: 'alt1', arch: 'noarch' }));
   assert.is(spawnSync(process.execPath, [CLI, 'add', '--store', store, rpm]).status, 0);
+  return { store, dir };
+}
+
+t('show loads no child_process and leaves stdin alone', () => {
+  const { store, dir } = storeWithOne('su');
   const list = join(dir, 'modules.txt');
   const preload = join(dir, 'record.cjs');
   writeFileSync(preload, [
@@ -36,20 +43,28 @@ t('show loads no child_process and leaves stdin alone', () => {
   assert.ok(loaded.includes('stdin untouched'), 'process.stdin created (a tty or pipe handle: a few ms)');
 });
 
+/**
+ * Runs the CLI with `args` under a preload made of `hook` (JavaScript that pushes strings
+ * onto `seen`); the strings it saw, and the run.
+ */
+function recorded(args: string[], hook: string[], env: NodeJS.ProcessEnv = process.env): { seen: string[]; run: SpawnSyncReturns<string> } {
+  const dir = tempDir('start-up-record');
+  const list = join(dir, 'seen.txt');
+  const preload = join(dir, 'record.cjs');
+  writeFileSync(preload, ['const seen = [];', ...hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, seen.join('\\n')));`].join('\n'));
+  const run = spawnSync(process.execPath, ['--require', preload, CLI, ...args], { encoding: 'utf8', env });
+  assert.is(run.status, 0, run.stderr);
+  return { seen: readFileSync(list, 'utf8').split('\n').filter(Boolean), run };
+}
+
 /** The bundle's chunks a run of `args` reads (the launcher requires each one from dist/bin/code/); `expect`: how its output starts. */
 function chunksRead(args: string[], expect = 'Usage: bazaar '): { names: string[]; bytes: number } {
-  const dir = tempDir('start-up-help');
-  const list = join(dir, 'chunks.txt');
-  const preload = join(dir, 'record.cjs');
-  writeFileSync(preload, [
-    "const fs = require('node:fs'); const read = fs.readFileSync; const seen = [];",
+  const { seen, run } = recorded(args, [
+    "const fs = require('node:fs'); const read = fs.readFileSync;",
     "fs.readFileSync = function (p, ...rest) { const r = read.call(this, p, ...rest); if (typeof p === 'string' && /[/]bin[/]code[/].*[.]js$/.test(p)) seen.push(p + '\\t' + r.length); return r; };",
-    `process.on('exit', () => fs.writeFileSync(${JSON.stringify(list)}, seen.join('\\n')));`,
-  ].join('\n'));
-  const r = spawnSync(process.execPath, ['--require', preload, CLI, ...args], { encoding: 'utf8' });
-  assert.is(r.status, 0, r.stderr);
-  assert.ok(r.stdout.startsWith(expect), r.stdout);
-  const rows = readFileSync(list, 'utf8').split('\n').filter(Boolean).map((l) => l.split('\t'));
+  ]);
+  assert.ok(run.stdout.startsWith(expect), run.stdout);
+  const rows = seen.map((l) => l.split('\t'));
   return { names: rows.map(([p]) => (p as string).replace(/.*[/]/, '')), bytes: rows.reduce((n, [, b]) => n + Number(b), 0) };
 }
 
@@ -64,27 +79,15 @@ t('a command\'s --help loads its module, not the library (image checkout --help 
 
 /** The V8 flags a run of `args` sets (a preload wraps v8.setFlagsFromString), and its code cache report. */
 function flagsSet(args: string[], cacheDir: string): { flags: string[]; report: string } {
-  const dir = tempDir('start-up-flags');
-  const list = join(dir, 'flags.txt');
-  const preload = join(dir, 'record.cjs');
-  writeFileSync(preload, [
-    "const v8 = require('node:v8'); const set = v8.setFlagsFromString; const seen = [];",
+  const { seen, run } = recorded(args, [
+    "const v8 = require('node:v8'); const set = v8.setFlagsFromString;",
     'v8.setFlagsFromString = function (flags) { seen.push(flags); return set.call(this, flags); };',
-    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, seen.join('\\n')));`,
-  ].join('\n'));
-  const r = spawnSync(process.execPath, ['--require', preload, CLI, ...args], {
-    encoding: 'utf8', env: { ...process.env, BAZAAR_CODE_CACHE: cacheDir, BAZAAR_CODE_CACHE_REPORT: '1' },
-  });
-  assert.is(r.status, 0, r.stderr);
-  return { flags: readFileSync(list, 'utf8').split('\n').filter(Boolean), report: /bazaar code cache: .*/.exec(r.stderr)?.[0] ?? r.stderr };
+  ], { ...process.env, BAZAAR_CODE_CACHE: cacheDir, BAZAAR_CODE_CACHE_REPORT: '1' });
+  return { flags: seen, report: /bazaar code cache: .*/.exec(run.stderr)?.[0] ?? run.stderr };
 }
 
 t('show sets no V8 flag (a set flag makes Node compile each built-in it loads afterwards from source); other commands still get the larger young generation, and every chunk keeps its cache', () => {
-  const store = freshStore('start-up-flags');
-  const dir = tempDir('start-up-flags');
-  const rpm = join(dir, 'fl-1.0-alt1.noarch.rpm');
-  writeFileSync(rpm, makePackageRpm({ name: 'fl', version: '1.0', release: 'alt1', arch: 'noarch' }));
-  assert.is(spawnSync(process.execPath, [CLI, 'add', '--store', store, rpm]).status, 0);
+  const { store, dir } = storeWithOne('fl');
   const cache = join(dir, 'cache');
   const show = ['show', '--store', store, 'fl-1.0-alt1.noarch'];
   const ls = ['ls', '--store', store];
