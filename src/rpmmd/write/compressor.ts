@@ -29,8 +29,8 @@ export interface Compressor {
   decompress(): Transform;
 }
 
-/** zlib's Z_DEFAULT_COMPRESSION, which createrepo_c asks for. */
-const GZIP_LEVEL = 6;
+/** zlib's Z_DEFAULT_COMPRESSION, which createrepo_c asks for (and member-file.ts's members use). */
+export const GZIP_LEVEL = 6;
 
 class PakoGzip extends Transform {
   private readonly deflate = new pako.Deflate({ level: GZIP_LEVEL, gzip: true, chunkSize: 1 << 16 });

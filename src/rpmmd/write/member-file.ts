@@ -16,13 +16,12 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { constants, gunzip, gzip } from 'node:zlib';
+import { GZIP_LEVEL } from './compressor.js';
 import type { MetadataFileInfo } from './metadata-file.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-/** zlib's Z_DEFAULT_COMPRESSION, which createrepo_c asks for. */
-const GZIP_LEVEL = 6;
 /** Members compressed (or checked) ahead of the one being written: memory stays a few of them. */
 const AHEAD = 8;
 
