@@ -20,7 +20,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import vm from 'node:vm';
-import { setV8Flags, withDefaultV8Flags } from './v8-flags.js';
+import { flagsInForce, withDefaultV8Flags } from './v8-flags.js';
 
 const MAGIC = Buffer.from('BZV8CC01');
 const HEADER = MAGIC.length + 20 + 20;
@@ -118,7 +118,7 @@ export function runBundle(entry: string, root: string, build: string, cacheBase:
 
   process.on('exit', () => {
     if (toWrite.length > 0) {
-      const flags = setV8Flags();
+      const flags = flagsInForce();
       if (flags) setFlagsFromString(flags.reset); // the caches are made under the defaults (above)
       let ready = true;
       try { mkdirSync(cacheDir as string, { recursive: true, mode: 0o700 }); } catch { ready = false; /* none: same behaviour, slower */ }

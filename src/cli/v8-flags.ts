@@ -20,20 +20,20 @@ export interface V8Flags { set: string; reset: string }
 export const LARGE_YOUNG_GENERATION: V8Flags = { set: '--max-semi-space-size=64', reset: '--max-semi-space-size=0' };
 
 /** The flags set in this process, if any. */
-export function setV8Flags(): V8Flags | undefined {
+export function flagsInForce(): V8Flags | undefined {
   return (globalThis as Record<symbol, V8Flags | undefined>)[V8_FLAGS_KEY];
 }
 
 /** Sets the larger young generation for the rest of the process (once). */
 export function useLargeYoungGeneration(): void {
-  if (setV8Flags()) return;
+  if (flagsInForce()) return;
   setFlagsFromString(LARGE_YOUNG_GENERATION.set);
   (globalThis as Record<symbol, V8Flags | undefined>)[V8_FLAGS_KEY] = LARGE_YOUNG_GENERATION;
 }
 
 /** Runs `f` with V8's flags at their defaults (a compile that checks or makes a code cache), then sets them again. */
 export function withDefaultV8Flags<T>(f: () => T): T {
-  const flags = setV8Flags();
+  const flags = flagsInForce();
   if (!flags) return f();
   setFlagsFromString(flags.reset);
   try { return f(); } finally { setFlagsFromString(flags.set); }
