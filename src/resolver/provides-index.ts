@@ -143,6 +143,8 @@ export class Pool {
       : (a, b) => compareEvr(this.packages[a].evr, this.packages[b].evr);
     const score = archScorer(this.arch);
     const cols = (source as IndexedSource).columns;
+    /** installed packages not in the source were added: the source's prebuilt answers do not cover them */
+    let installedExtra = false;
     if (cols && !options.installed?.length) {
       // over columns: one small entry per package, no record, string or Map made here
       this.columns = cols;
@@ -187,16 +189,12 @@ export class Pool {
       for (const r of source.packages()) add(r, false);
       const repoCount = this.packages.length;
       for (const r of options.installed ?? []) add(r, true);
-      if (this.packages.length !== repoCount) {
-        this.installedExtra = true;
-      }
+      installedExtra = this.packages.length !== repoCount;
     }
     // prebuilt answers hold only while the pool has no packages beyond the source's
     const pre = (source as IndexedSource).prebuiltDeps;
-    if (pre && pre.arch === this.arch && !this.installedExtra && pre.offsets.length === this.packages.length) this.prebuilt = pre;
+    if (pre && pre.arch === this.arch && !installedExtra && pre.offsets.length === this.packages.length) this.prebuilt = pre;
   }
-
-  private installedExtra = false;
 
   /** The record of package `id` of a columns source (PackageEntry asks on first use). */
   lazyRecord(id: number): PackageRecord {
