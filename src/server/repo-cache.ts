@@ -7,6 +7,8 @@
  *   repodata/repomd.xml.asc, repodata/repomd.xml.key   with a signing key (docs/repo-signing.md):
  *                   the detached signature of that repomd.xml and the public key
  *   packages.json   {href: {rpm, size}}: which stored .rpm each `location href` names
+ *   runs.json       where each run of packages is in each document (rpmmd-runs-file.ts):
+ *                   what a republish by any process copies instead of compressing again
  *   sums            the seal: every file's sha256 and size, checked before a generation
  *                   is first served by a process (a damaged one is generated again)
  *
@@ -23,11 +25,12 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
 import { createrepoOrder, formatPackage, writeDocuments, writeSegmentedDocuments } from '../rpmmd/index.js';
-import type { DocumentMembers, DocumentType, Formatted, FormattedBytes, MemberPlace, RepomdRecord, SegmentedIndex } from '../rpmmd/index.js';
+import type { DocumentType, Formatted, FormattedBytes, MemberPlace, RepomdRecord, SegmentedIndex } from '../rpmmd/index.js';
 import { CACHE_TMP_PREFIX, channelBranch, channelCommitTime, channelSettings, channelUpstream, checkSealedDir, pruneRpmmd, rpmmdCacheDir, rpmmdGenerationDir, sealDir } from '../store/index.js';
 import type { ObjectId, Snapshot, Store, UpstreamPackages } from '../store/index.js';
 import { decodeFragments, fragmentEntry, fragmentPacks, prepareFragments, repoPackageOf } from './rpmmd-fragments.js';
 import type { FragmentEntry } from './rpmmd-fragments.js';
+import { readRunsFile, RUNS_FILE, runsFileText } from './rpmmd-runs-file.js';
 import { cutSegments } from './rpmmd-segments.js';
 import type { ActiveSigningKey, RepositorySigner } from './repo-signer.js';
 
@@ -70,8 +73,6 @@ export class RepoCache {
    * found for: while neither has changed it is the channel's generation (`known`).
    */
   private readonly served = new Map<string, { seq: number; keys: string; gen: RepoGeneration }>();
-  /** Per channel, where each run of packages is in the last generation written here (rpmmd-segments.ts). */
-  private readonly runs = new Map<string, { dir: string; index: SegmentedIndex }>();
 
   /** `signer`: the key that signs each generation's repomd.xml, when the store has one. */
   constructor(private readonly store: Store, private readonly onNotice: (line: string) => void = () => {}, private readonly signer?: RepositorySigner) {}
@@ -135,18 +136,25 @@ export class RepoCache {
   }
 
   /**
-   * The runs of the channel's last generation written by this process, when its files
-   * still check against their seal (their names are their sha256, so the places kept
-   * are those of these very bytes); null otherwise (every run is compressed anew).
+   * The runs of a previous generation of the channel whose files still check against
+   * their seal (their names are their sha256, and runs.json is sealed with them, so the
+   * places kept are those of these very bytes); null when there is none (every run is
+   * compressed anew). The newest such generation on disk, whichever process wrote it.
    */
   private async previousRuns(channel: string): Promise<SegmentedIndex | null> {
-    const last = this.runs.get(channel);
-    if (!last) return null;
-    return (await checkSealedDir(last.dir)) === 'ok' ? last.index : null;
+    const root = rpmmdCacheDir(this.store.dir, channel);
+    let names: string[];
+    try { names = readdirSync(root); } catch { return null; }
+    const dirs = names.filter((n) => !n.startsWith('.')).map((n) => ({ dir: join(root, n), mtime: statSync(join(root, n), { throwIfNoEntry: false })?.mtimeMs ?? 0 }));
+    for (const { dir } of dirs.sort((a, b) => b.mtime - a.mtime)) {
+      const index = readRunsFile(dir);
+      if (index && (await checkSealedDir(dir)) === 'ok') return index;
+    }
+    return null;
   }
 
   /** Forgets the generation in memory (its directory was deleted: `bazaar reindex` clears cache/). */
-  forget(channel: string): void { this.current.delete(channel); this.served.delete(channel); this.runs.delete(channel); }
+  forget(channel: string): void { this.current.delete(channel); this.served.delete(channel); }
 
   private remember(gen: RepoGeneration): RepoGeneration {
     const before = this.current.get(gen.channel);
@@ -213,6 +221,10 @@ export class RepoCache {
         return w.documents;
       });
       records = result.records;
+      if (runs) {
+        const href = (type: DocumentType): string => (records.find((r) => r.type === type) as RepomdRecord).href;
+        await writeFile(join(tmp, RUNS_FILE), runsFileText(runs, { primary: href('primary'), filelists: href('filelists'), other: href('other') }), { flag: 'wx' });
+      }
       if (key) await signRepomd(result.repodata, key);
       await writeFile(join(tmp, 'packages.json'), JSON.stringify(Object.fromEntries(packages)), { flag: 'wx' });
       await publishGeneration(tmp, dir);
@@ -221,11 +233,6 @@ export class RepoCache {
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
       throw err;
-    }
-    if (runs) {
-      const placed = runs;
-      const where = (type: DocumentType): DocumentMembers => ({ path: join(dir, (records.find((r) => r.type === type) as RepomdRecord).href), members: placed[type] });
-      this.runs.set(channel, { dir, index: { primary: where('primary'), filelists: where('filelists'), other: where('other') } });
     }
     // What was just written, from memory (not packages.json read and parsed again).
     if (!statSafe(join(dir, 'packages.json'))) throw vanished(channel, dir);

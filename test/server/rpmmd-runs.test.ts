@@ -2,7 +2,8 @@
  * A channel's rpm-md written in runs of packages, each a gzip member (server/rpmmd-segments.ts,
  * rpmmd/write/segmented-documents.ts): a republish after one package changed copies the
  * unchanged runs from the previous generation, and what it writes is byte for byte what a
- * generation from scratch writes; a previous generation that is damaged is not copied from.
+ * generation from scratch writes, whichever process wrote the previous generation (runs.json,
+ * server/rpmmd-runs-file.ts); a previous generation that is damaged is not copied from.
  */
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,8 +61,8 @@ t('a republish copies the unchanged runs and writes what a generation from scrat
   const reused = reusedOf(notices);
   assert.ok(reused >= 2, notices.join('\n')); // 400 packages are about 6 runs: all but the changed one copied
   const copied = files(gen.dir);
-  // the same commit from scratch (a fresh cache, the generation deleted): the very same bytes
-  rmSync(gen.dir, { recursive: true });
+  // the same commit from scratch (a fresh cache, every generation deleted): the very same bytes
+  rmSync(join(gen.dir, '..'), { recursive: true });
   const scratchNotices: string[] = [];
   const scratch = await store.read((v) => new RepoCache(store, (l) => scratchNotices.push(l)).generation(v, 'c'));
   assert.is(reusedOf(scratchNotices), 0);
@@ -73,6 +74,34 @@ t('a republish copies the unchanged runs and writes what a generation from scrat
   assert.match(primary, new RegExp(`packages="${N}"`));
   assert.is(primary.split('<package type="rpm">').length - 1, N);
   assert.ok(primary.endsWith('</metadata>'));
+});
+
+t('a process that did not write the previous generation copies its runs from runs.json', async () => {
+  const { store, keys } = await channelStore('runs-restart');
+  const first = await store.read((v) => new RepoCache(store).generation(v, 'c'));
+  assert.ok(readFileSync(join(first.dir, 'runs.json'), 'utf8').startsWith('{"version":1,'));
+  await publishChannel(store, 'c', keys);
+  // a new cache object is what a restarted server, or another worker, has: nothing in memory
+  const notices: string[] = [];
+  const gen = await store.read((v) => new RepoCache(store, (l) => notices.push(l)).generation(v, 'c'));
+  assert.ok(reusedOf(notices) >= 2, notices.join('\n'));
+  const primaryName = readdirSync(join(gen.dir, 'repodata')).find((n) => n.endsWith('-primary.xml.gz')) as string;
+  const primary = gunzipSync(readFileSync(join(gen.dir, 'repodata', primaryName))).toString('latin1');
+  assert.is(primary.split('<package type="rpm">').length - 1, N);
+  // a runs.json made to point elsewhere breaks the seal: nothing is copied, the text is whole
+  const runsPath = join(gen.dir, 'runs.json');
+  const runs = JSON.parse(readFileSync(runsPath, 'utf8')) as { primary: { runs: number[][] } };
+  for (const r of runs.primary.runs) r[1] += 1;
+  writeFileSync(runsPath, JSON.stringify(runs));
+  await publishChannel(store, 'c', keys.slice(3));
+  const again: string[] = [];
+  const next = await store.read((v) => new RepoCache(store, (l) => again.push(l)).generation(v, 'c'));
+  // the first generation is still on disk, whole: its runs are the ones copied
+  assert.ok(reusedOf(again) >= 1, again.join('\n'));
+  const nextPrimary = readdirSync(join(next.dir, 'repodata')).find((n) => n.endsWith('-primary.xml.gz')) as string;
+  const text = gunzipSync(readFileSync(join(next.dir, 'repodata', nextPrimary))).toString('latin1');
+  assert.is(text.split('<package type="rpm">').length - 1, N - 3);
+  assert.ok(text.endsWith('</metadata>'));
 });
 
 t('a damaged previous generation is not copied from: the runs are compressed anew', async () => {
