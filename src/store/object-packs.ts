@@ -176,9 +176,17 @@ export function readAt(fd: number, position: number, length: number): Buffer {
   return got === length ? buf : buf.subarray(0, got);
 }
 
-/** One pack file: its index, read on first lookup. */
+/**
+ * Lookups a pack answers by probing its index on disk before it reads the index whole:
+ * enough for a short-lived reader (show, cat: a few objects), few enough that a server
+ * soon holds each index in memory.
+ */
+const PROBE_LOOKUPS = 32;
+
+/** One pack file: its index, read on first lookup (or probed on disk for the first few). */
 export class PackFile {
   private index: Buffer | null = null;
+  private probes = 0;
   /** Why the index cannot be trusted (the entries were walked instead); null when sound. */
   damage: string | null = null;
   size = 0;
@@ -255,6 +263,49 @@ export class PackFile {
     return null;
   }
 
+  /**
+   * Where `key` lies, found by reading only the records a binary search visits (about
+   * log2(n) reads of 44 bytes) instead of the whole index: a cold `show` in a store of
+   * 20,000 builds read and hashed 3 MB of pack indexes to find one manifest. The index is
+   * not checked against its checksum this way, so only a hit is an answer: the entry
+   * there must name the same id and length (and the object's bytes are verified when
+   * read). Anything else is 'unsure': the caller asks the checked index before it says
+   * an object is absent (PackSet.find).
+   */
+  probe(key: Buffer): PackedLocation | 'unsure' {
+    if (this.index !== null || this.probes >= PROBE_LOOKUPS) return this.findKey(key) ?? 'unsure';
+    this.probes++;
+    let fd: number;
+    try { fd = openSync(this.path, 'r'); } catch { return 'unsure'; }
+    try {
+      const size = fstatSync(fd).size;
+      if (size < HEADER_SIZE + FOOTER) return 'unsure';
+      const footer = readAt(fd, size - FOOTER, FOOTER);
+      const at = Number(footer.readBigUInt64LE(0));
+      const count = footer.readUInt32LE(8);
+      if (!footer.subarray(44).equals(MAGIC) || at + count * RECORD + FOOTER !== size) return 'unsure';
+      let lo = 0;
+      let hi = count - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const record = readAt(fd, at + mid * RECORD, RECORD);
+        const c = record.compare(key, 0, 32, 0, 32);
+        if (c === 0) {
+          const { offset, length } = recordAt(record, 0);
+          if (offset < HEADER_SIZE + ENTRY_HEADER || offset + length > at) return 'unsure';
+          const entry = readAt(fd, offset - ENTRY_HEADER, ENTRY_HEADER);
+          return entry.compare(key, 0, 32, 0, 32) === 0 && entry.readUInt32LE(32) === length ? { pack: this, offset, length } : 'unsure';
+        }
+        if (c < 0) lo = mid + 1; else hi = mid - 1;
+      }
+      return 'unsure';
+    } catch {
+      return 'unsure';
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   /** Every object in the pack, with where it lies. */
   *entries(): Generator<{ id: ObjectId; offset: number; length: number }> {
     const index = this.load();
@@ -312,6 +363,11 @@ export class PackSet {
   /** Where `id` is packed, or null; a pack deleted since it was listed is skipped. */
   find(id: ObjectId): PackedLocation | null {
     const key = idBytes(id);
+    // a probe's hit is certain; without one, the checked indexes decide
+    for (const p of this.list()) {
+      const at = p.probe(key);
+      if (at !== 'unsure') return at;
+    }
     for (let attempt = 0; attempt < 2; attempt++) {
       for (const p of this.list()) {
         try {

@@ -65,6 +65,29 @@ t('a damaged pack index: objects still read, fsck names the pack, --repair rewri
   assert.not.ok(packFiles(dir).includes(pack), 'the damaged pack is gone');
 });
 
+t('a pack index whose records point at other objects: no lookup takes a wrong place, every object reads', async () => {
+  const dir = freshStore('packs-index-lies');
+  assert.is(bazaar(['add', '--store', dir, ...sampleRpms().slice(0, 6)]).status, 0);
+  const ids = await storedIds(dir);
+  const nevra = bazaar(['ls', '--store', dir]).stdout.split(/\s/)[0];
+  const [pack] = packFiles(dir);
+  const path = join(dir, 'objects', 'pack', pack);
+  const bytes = readFileSync(path);
+  // each record keeps its id and takes the next record's place (offset and length)
+  const at = Number(bytes.readBigUInt64LE(bytes.length - 48));
+  const count = bytes.readUInt32LE(bytes.length - 40);
+  assert.ok(count > 2, `${count} objects in the pack`);
+  const places = Array.from({ length: count }, (_, i) => Buffer.from(bytes.subarray(at + i * 44 + 32, at + i * 44 + 44)));
+  for (let i = 0; i < count; i++) places[(i + 1) % count].copy(bytes, at + i * 44 + 32);
+  writeFileSync(path, bytes);
+  // a fresh reader probes the index on disk (object-packs.ts): a record's place must name its id
+  const store = await Store.open(dir);
+  for (const id of ids) assert.is(await internals(store).objects.check(id), null, id);
+  const shown = bazaar(['show', '--store', dir, '--json', nevra]);
+  assert.is(shown.status, 0, shown.stderr);
+  assert.ok(nevra.startsWith(`${JSON.parse(shown.stdout).name}-`), nevra);
+});
+
 t('a loose copy is read before a packed one (how a repair replaces a damaged packed object)', async () => {
   const dir = freshStore('packs-loose-first');
   const store = await Store.open(dir);

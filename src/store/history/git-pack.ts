@@ -106,11 +106,11 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** One pack's index, loaded and checked whole. */
 class PackIndex {
   readonly count: number;
-  private readonly sorted: Uint32Array | Float64Array;
+  /** Made on the first read from this pack: a lookup that reads one object sorts one pack's offsets, not every pack's. */
+  private sorted: Uint32Array | Float64Array | null = null;
 
   private constructor(readonly name: string, readonly packPath: string, private readonly idx: Buffer, readonly packSize: number) {
     this.count = idx.readUInt32BE(8 + 255 * 4);
-    this.sorted = this.sortedOffsets();
   }
 
   /**
@@ -182,9 +182,10 @@ class PackIndex {
 
   /** Where the entry at `offset` ends: the next entry, or the pack's trailer. */
   endOf(offset: number): number {
-    let lo = 0, hi = this.sorted.length;
-    while (lo < hi) { const mid = (lo + hi) >>> 1; if (this.sorted[mid] <= offset) lo = mid + 1; else hi = mid; }
-    return lo < this.sorted.length ? this.sorted[lo] : this.packSize - 20;
+    const sorted = (this.sorted ??= this.sortedOffsets());
+    let lo = 0, hi = sorted.length;
+    while (lo < hi) { const mid = (lo + hi) >>> 1; if (sorted[mid] <= offset) lo = mid + 1; else hi = mid; }
+    return lo < sorted.length ? sorted[lo] : this.packSize - 20;
   }
 }
 
