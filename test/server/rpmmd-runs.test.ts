@@ -12,6 +12,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RepoCache } from '../../src/server/repo-cache.js';
 import { prepareAddedFragments } from '../../src/server/rpmmd-fragments.js';
+import { sealDir } from '../../src/store/caches/sealed-dir.js';
 import { createChannel, publishChannel } from '../../src/store/channels.js';
 import { Store } from '../../src/store/store.js';
 import { freshStore, tempDir } from '../helpers/cli.js';
@@ -102,6 +103,21 @@ t('a process that did not write the previous generation copies its runs from run
   const text = gunzipSync(readFileSync(join(next.dir, 'repodata', nextPrimary))).toString('latin1');
   assert.is(text.split('<package type="rpm">').length - 1, N - 3);
   assert.ok(text.endsWith('</metadata>'));
+  // sealed again after the lie (as a hostile writer of the cache could): each member is
+  // inflated whole before it is copied, so none is, and none is counted as reused
+  const nextRuns = join(next.dir, 'runs.json');
+  const lie = JSON.parse(readFileSync(nextRuns, 'utf8')) as Record<'primary' | 'filelists' | 'other', { runs: number[][] }>;
+  for (const type of ['primary', 'filelists', 'other'] as const) for (const r of lie[type].runs) r[1] += 1;
+  writeFileSync(nextRuns, JSON.stringify(lie));
+  rmSync(join(next.dir, 'sums'), { force: true });
+  await sealDir(next.dir);
+  await publishChannel(store, 'c', keys.slice(4));
+  const last: string[] = [];
+  const final = await store.read((v) => new RepoCache(store, (l) => last.push(l)).generation(v, 'c'));
+  assert.is(reusedOf(last), 0, last.join('\n'));
+  const finalPrimary = readdirSync(join(final.dir, 'repodata')).find((n) => n.endsWith('-primary.xml.gz')) as string;
+  const finalText = gunzipSync(readFileSync(join(final.dir, 'repodata', finalPrimary))).toString('latin1');
+  assert.is(finalText.split('<package type="rpm">').length - 1, N - 4);
 });
 
 t('a damaged previous generation is not copied from: the runs are compressed anew', async () => {

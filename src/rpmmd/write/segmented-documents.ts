@@ -84,10 +84,13 @@ export async function writeSegmentedDocuments(
       const load = (): Promise<Array<Formatted | FormattedBytes>> => (loading ??= seg.packages());
       const fresh = async (type: DocumentType): Promise<MemberBytes> => compressMember(runText(await load(), type));
       const old = previous ? TYPES.map((t) => previousBytes(fds, previous[t], seg.key)) : [];
-      if (old.length && old.every((b) => b !== null)) reused++;
+      // a run counts as reused when its three members were copied, each inflating whole
+      let copied = 0;
+      const copy = (bytes: Buffer, type: DocumentType): Promise<MemberBytes> =>
+        checkedMember(bytes).then((m) => { if (++copied === TYPES.length) reused++; return m; }, () => fresh(type));
       for (let i = 0; i < TYPES.length; i++) {
         const bytes = old[i];
-        await files[i].push(bytes ? checkedMember(bytes).catch(() => fresh(TYPES[i])) : fresh(TYPES[i]));
+        await files[i].push(bytes ? copy(bytes, TYPES[i]) : fresh(TYPES[i]));
       }
     }
     for (let i = 0; i < TYPES.length; i++) await files[i].push(compressMember(textOf(TAILS[TYPES[i]])));
