@@ -38,6 +38,21 @@ const PARALLEL = 4;
 const XATTR_BATCH = 256;
 const PROGRESS_EVERY = 256;
 
+/** The process's umask (read once; a worker thread cannot read it: then nothing is assumed of it). */
+function currentUmask(): number {
+  try { return process.umask(); } catch { return 0o777; }
+}
+
+/**
+ * Whether a directory can be made with its final mode at once instead of 0700 and a chmod at
+ * the end: the owner can fill it, no group or other may write to it, no setuid/setgid/sticky
+ * bit, and the umask leaves the mode as it is. Entering it early gives nobody more than the
+ * finished checkout does (and a target the checkout creates stays 0700 until the end).
+ */
+function finalModeAtOnce(perm: number, umask: number): boolean {
+  return (perm & 0o7022) === 0 && (perm & 0o700) === 0o700 && (perm & umask) === 0;
+}
+
 export type CheckoutMode = 'hardlink' | 'copy';
 
 export interface CheckoutProgress { entries: number; files: number; bytes: number }
@@ -115,7 +130,13 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
   const dirs: Array<{ full: string | Buffer; uid: number; gid: number; perm: number; mtime: number }> = [];
   const groups = new Map<string, string | Buffer>();
   const deferred: Deferred[] = [];
-  let canLink = cache !== null && lstatSync(ctx.storeDir).dev === lstatSync(target.dir).dev;
+  const targetStat = lstatSync(target.dir);
+  let canLink = cache !== null && lstatSync(ctx.storeDir).dev === targetStat.dev;
+  const umask = currentUmask();
+  // A new inode gets the process's uid and gid, unless its directory is setgid (then that
+  // directory's gid): only the target can be (the checkout's own directories are made
+  // without the bit), so outside a setgid target an owner already right needs no lchown.
+  const ownedAtCreation = (uid: number, gid: number): boolean => uid === self.uid && gid === self.gid && (targetStat.mode & 0o2000) === 0;
   if (cache && !canLink) result.notes.push('the target is not on the file system of the store: files were copied, not linked');
   let foreignOwners = false;
   let count = 0;
@@ -224,14 +245,15 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
 
       switch (e.kind) {
         case 'dir':
-          mkdirSync(full, 0o700);
+          if (finalModeAtOnce(perm, umask)) mkdirSync(full, perm);
+          else mkdirSync(full, 0o700);
           dirs.push({ full, uid, gid, perm, mtime });
           result.dirs++;
           if (xattrs) xattrWriter.add(encodePathBytes(m.path), xattrs);
           break;
         case 'symlink':
           symlinkSync(encodePathBytes(e.target ?? ''), full);
-          if (asRoot) lchownSync(full, uid, gid);
+          if (asRoot && !ownedAtCreation(uid, gid)) lchownSync(full, uid, gid);
           lutimesSync(full, mtime, mtime);
           result.symlinks++;
           if (xattrs) xattrWriter.add(encodePathBytes(m.path), xattrs);
@@ -286,8 +308,8 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
     }
     for (let i = dirs.length - 1; i >= 0; i--) {
       const d = dirs[i];
-      if (asRoot) lchownSync(d.full, d.uid, d.gid);
-      chmodSync(d.full, d.perm);
+      if (asRoot && !ownedAtCreation(d.uid, d.gid)) lchownSync(d.full, d.uid, d.gid);
+      if (!finalModeAtOnce(d.perm, umask)) chmodSync(d.full, d.perm);
       lutimesSync(d.full, d.mtime, d.mtime);
     }
     finishTarget(target);
