@@ -13,12 +13,15 @@
  *   (`worker_processes 1`, then N), sendfile on, access log off, started as a child with
  *   a config written to a temp dir.
  *
+ * - with `BAZAAR_BENCH_BEFORE=<another build's dist/bin/bazaar.js>`: that build too, on
+ *   the same store with as many workers, for a before/after against the same nginx in one run.
+ *
  * Each URL gets `wrk -t1 -c<connections> -d<seconds>s --latency`, bazaar and nginx
  * interleaved; printed: requests/s, MB/s, mean and p99 latency, and the ratio
  * bazaar/nginx of requests/s (the issue's goal: at least 0.5; for the large file, of MB/s,
  * with -c4: a few clients filling the line, as dnf's parallel downloads do). Timing output only.
  *
- *   node dist/bench/server.js [--seconds 5] [--connections 32] [--packages 5000] [--runs 3] [--generation-only]
+ *   node dist/bench/server.js [--seconds 5] [--connections 32] [--packages 5000] [--runs 3] [--generation-only | --downloads-only]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -59,7 +62,7 @@ function largeRpm(work: string, log: (line: string) => void): string | null {
   return filesUnder(join(top, 'RPMS'), (f) => f.endsWith('.rpm'))[0];
 }
 
-export interface ServerBenchRow { url: string; server: 'bazaar' | 'nginx'; workers: number; rps: number; mbps: number; meanMs: number; p99Ms: number; errors: number }
+export interface ServerBenchRow { url: string; server: 'bazaar' | 'nginx' | 'before'; workers: number; rps: number; mbps: number; meanMs: number; p99Ms: number; errors: number }
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -116,7 +119,8 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function benchServer(options: { seconds?: number; connections?: number; log?: (line: string) => void } = {}): Promise<ServerBenchRow[]> {
+export async function benchServer(options: { seconds?: number; connections?: number; before?: string; log?: (line: string) => void } = {}): Promise<ServerBenchRow[]> {
+  const before = options.before ?? process.env.BAZAAR_BENCH_BEFORE;
   const seconds = options.seconds ?? 5;
   const connections = options.connections ?? 32;
   const log = options.log ?? ((l: string) => console.log(l));
@@ -138,13 +142,16 @@ export async function benchServer(options: { seconds?: number; connections?: num
     const { DEFAULT_WORKERS } = await import('../src/cli/commands/serve.js');
     const counts = DEFAULT_WORKERS > 1 ? [1, DEFAULT_WORKERS] : [1];
     const bazaarUrls = new Map<number, string>();
+    const beforeUrls = new Map<number, string>();
     for (const n of counts) {
-      const port = await freePort();
-      const args = [CLI, 'serve', '--port', String(port), '--store', storeDir, ...(n === 1 ? ['--workers', '1'] : [])];
-      const bazaar = spawn(process.execPath, args, { stdio: 'ignore' });
-      children.push(bazaar);
-      bazaarUrls.set(n, `http://127.0.0.1:${port}/repo/sample/`);
-      await waitFor(`${bazaarUrls.get(n)}repodata/repomd.xml`, bazaar, 'bazaar serve');
+      for (const [urls, cli] of before ? [[bazaarUrls, CLI], [beforeUrls, before]] as const : [[bazaarUrls, CLI]] as const) {
+        const port = await freePort();
+        const args = [cli, 'serve', '--port', String(port), '--store', storeDir, ...(n === 1 ? ['--workers', '1'] : [])];
+        const bazaar = spawn(process.execPath, args, { stdio: 'ignore' });
+        children.push(bazaar);
+        urls.set(n, `http://127.0.0.1:${port}/repo/sample/`);
+        await waitFor(`${urls.get(n)}repodata/repomd.xml`, bazaar, `bazaar serve (${cli})`);
+      }
     }
     const bazaarUrl = bazaarUrls.get(1) as string;
 
@@ -181,13 +188,15 @@ export async function benchServer(options: { seconds?: number; connections?: num
 
     log(`machine: ${readdirSync('/sys/devices/system/cpu').filter((d) => /^cpu\d+$/.test(d)).length} cpus, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
     log(`wrk -t1 -c${connections} -d${seconds}s on loopback (-c${LARGE_CONNECTIONS} for the large file); each bazaar row against nginx with as many worker processes`);
+    if (before) log(`before: ${before}, on the same store, interleaved`);
     const rows: ServerBenchRow[] = [];
     const runs: Array<[string, number]> = [['repodata/repomd.xml', connections], [rpm, connections]];
     if (largeHref) runs.push([largeHref, LARGE_CONNECTIONS]);
     for (const [path, c] of runs) {
       for (const n of counts) {
         // interleaved, nginx first so that neither always runs on a warmer machine
-        for (const [server, url] of [['nginx', nginxUrls.get(n)], ['bazaar', bazaarUrls.get(n)]] as const) {
+        const servers = [['nginx', nginxUrls.get(n)], ...(before ? [['before', beforeUrls.get(n)]] as const : []), ['bazaar', bazaarUrls.get(n)]] as const;
+        for (const [server, url] of servers) {
           rows.push({ url: path, server, workers: n, ...wrk(`${url}${path}`, seconds, c) });
         }
       }
@@ -199,11 +208,14 @@ export async function benchServer(options: { seconds?: number; connections?: num
     for (const [path] of runs) {
       for (const n of counts) {
         const at = (server: string): ServerBenchRow => rows.find((r) => r.url === path && r.server === server && r.workers === n) as ServerBenchRow;
-        const [b, ng] = [at('bazaar'), at('nginx')];
+        const ng = at('nginx');
         const bytes = path === largeHref;
-        const ratio = bytes ? b.mbps / ng.mbps : b.rps / ng.rps;
-        const what = bytes ? `MB/s (${b.mbps.toFixed(0)} against ${ng.mbps.toFixed(0)})` : `requests/s (${b.rps.toFixed(0)} against ${ng.rps.toFixed(0)})`;
-        log(`${path}, ${n} worker${n > 1 ? `s (bazaar's default)` : ''}: bazaar/nginx = ${ratio.toFixed(2)} of the ${what} (goal ${GOAL}: ${ratio >= GOAL ? 'met' : 'not met'})`);
+        for (const server of before ? ['before', 'bazaar'] : ['bazaar']) {
+          const b = at(server);
+          const ratio = bytes ? b.mbps / ng.mbps : b.rps / ng.rps;
+          const what = bytes ? `MB/s (${b.mbps.toFixed(0)} against ${ng.mbps.toFixed(0)})` : `requests/s (${b.rps.toFixed(0)} against ${ng.rps.toFixed(0)})`;
+          log(`${path}, ${n} worker${n > 1 ? `s (bazaar's default)` : ''}: ${server === 'before' ? 'before' : 'bazaar'}/nginx = ${ratio.toFixed(2)} of the ${what} (goal ${GOAL}: ${ratio >= GOAL ? 'met' : 'not met'})`);
+        }
       }
     }
     return rows;
@@ -305,8 +317,8 @@ export async function benchGeneration(options: { packages?: number; runs?: numbe
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const arg = (name: string): number | undefined => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : undefined; };
-  // --generation-only: the rpm-md rows alone (no wrk/nginx part)
+  // --generation-only: the rpm-md rows alone (no wrk/nginx part); --downloads-only: the wrk rows alone
   (process.argv.includes('--generation-only') ? Promise.resolve([]) : benchServer({ seconds: arg('--seconds'), connections: arg('--connections') }))
-    .then(() => benchGeneration({ packages: arg('--packages'), runs: arg('--runs') }))
+    .then(async () => { if (!process.argv.includes('--downloads-only')) await benchGeneration({ packages: arg('--packages'), runs: arg('--runs') }); })
     .catch((err: unknown) => { console.error(err); process.exitCode = 1; });
 }
