@@ -17,7 +17,8 @@
  *   the same store with as many workers, for a before/after against the same nginx in one run.
  *
  * Each URL gets `wrk -t1 -c<connections> -d<seconds>s --latency`, bazaar and nginx
- * interleaved; printed: requests/s, MB/s, mean and p99 latency, and the ratio
+ * interleaved; printed: requests/s, MB/s, mean and p99 latency, each server's CPU
+ * (user + system, its workers included) per request, and the ratio
  * bazaar/nginx of requests/s (the issue's goal: at least 0.5; for the large file, of MB/s,
  * with -c4: a few clients filling the line, as dnf's parallel downloads do). Timing output only.
  *
@@ -25,7 +26,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -62,7 +63,25 @@ function largeRpm(work: string, log: (line: string) => void): string | null {
   return filesUnder(join(top, 'RPMS'), (f) => f.endsWith('.rpm'))[0];
 }
 
-export interface ServerBenchRow { url: string; server: 'bazaar' | 'nginx' | 'before'; workers: number; rps: number; mbps: number; meanMs: number; p99Ms: number; errors: number }
+export interface ServerBenchRow { url: string; server: 'bazaar' | 'nginx' | 'before'; workers: number; rps: number; mbps: number; meanMs: number; p99Ms: number; errors: number; cpuUs: number }
+
+/**
+ * CPU seconds (user + system) used so far by process `pid` and its descendants (a
+ * server's workers). Under load from other processes requests/s moves with the share of
+ * the cores a server gets; its CPU per request does not, so the rows print both.
+ */
+function treeCpuSeconds(pid: number): number {
+  let ticks = 0;
+  const visit = (p: number): void => {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+      for (const c of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(' ').filter(Boolean)) visit(Number(c));
+    } catch { /* gone, or no /proc: counted as nothing */ }
+  };
+  visit(pid);
+  return ticks / 100; // USER_HZ
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -85,7 +104,8 @@ function bytesOf(text: string): number {
   return Number(m[1]) * ({ B: 1, KB: 1 << 10, MB: 1 << 20, GB: 1 << 30 } as Record<string, number>)[m[2]];
 }
 
-function wrk(url: string, seconds: number, connections: number): Omit<ServerBenchRow, 'url' | 'server' | 'workers'> {
+function wrk(url: string, seconds: number, connections: number, pid: number): Omit<ServerBenchRow, 'url' | 'server' | 'workers'> {
+  const cpu0 = treeCpuSeconds(pid);
   const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`wrk ${url}: ${r.stderr}`);
   const out = r.stdout;
@@ -93,8 +113,10 @@ function wrk(url: string, seconds: number, connections: number): Omit<ServerBenc
   const p99 = /99%\s+(\S+)/.exec(out);
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    rps,
+    cpuUs: ((treeCpuSeconds(pid) - cpu0) * 1e6) / (rps * seconds),
     mbps: bytesOf(/Transfer\/sec:\s+(\S+)/.exec(out)?.[1] ?? '') / (1 << 20),
     meanMs: ms(latency?.[1] ?? ''),
     p99Ms: ms(p99?.[1] ?? ''),
@@ -143,6 +165,8 @@ export async function benchServer(options: { seconds?: number; connections?: num
     const counts = DEFAULT_WORKERS > 1 ? [1, DEFAULT_WORKERS] : [1];
     const bazaarUrls = new Map<number, string>();
     const beforeUrls = new Map<number, string>();
+    /** Each server's process (with its workers as children), by its URL: whose CPU a row counts. */
+    const pids = new Map<string, number>();
     for (const n of counts) {
       for (const [urls, cli] of before ? [[bazaarUrls, CLI], [beforeUrls, before]] as const : [[bazaarUrls, CLI]] as const) {
         const port = await freePort();
@@ -150,6 +174,7 @@ export async function benchServer(options: { seconds?: number; connections?: num
         const bazaar = spawn(process.execPath, args, { stdio: 'ignore' });
         children.push(bazaar);
         urls.set(n, `http://127.0.0.1:${port}/repo/sample/`);
+        pids.set(urls.get(n) as string, bazaar.pid as number);
         await waitFor(`${urls.get(n)}repodata/repomd.xml`, bazaar, `bazaar serve (${cli})`);
       }
     }
@@ -183,6 +208,7 @@ export async function benchServer(options: { seconds?: number; connections?: num
       const nginx = spawn('nginx', ['-c', conf, '-p', work, '-g', 'daemon off;'], { stdio: 'ignore' });
       children.push(nginx);
       nginxUrls.set(n, `http://127.0.0.1:${nginxPort}/repo/sample/`);
+      pids.set(nginxUrls.get(n) as string, nginx.pid as number);
       await waitFor(`${nginxUrls.get(n)}repodata/repomd.xml`, nginx, 'nginx');
     }
 
@@ -197,13 +223,13 @@ export async function benchServer(options: { seconds?: number; connections?: num
         // interleaved, nginx first so that neither always runs on a warmer machine
         const servers = [['nginx', nginxUrls.get(n)], ...(before ? [['before', beforeUrls.get(n)]] as const : []), ['bazaar', bazaarUrls.get(n)]] as const;
         for (const [server, url] of servers) {
-          rows.push({ url: path, server, workers: n, ...wrk(`${url}${path}`, seconds, c) });
+          rows.push({ url: path, server, workers: n, ...wrk(`${url}${path}`, seconds, c, pids.get(url as string) as number) });
         }
       }
     }
-    log(`${'url'.padEnd(44)} ${'server'.padEnd(7)} ${'workers'.padStart(7)} ${'req/s'.padStart(9)} ${'MB/s'.padStart(7)} ${'mean ms'.padStart(8)} ${'p99 ms'.padStart(8)} errors`);
+    log(`${'url'.padEnd(44)} ${'server'.padEnd(7)} ${'workers'.padStart(7)} ${'req/s'.padStart(9)} ${'MB/s'.padStart(7)} ${'mean ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'CPU µs/req'.padStart(10)} errors`);
     for (const r of rows) {
-      log(`${r.url.padEnd(44)} ${r.server.padEnd(7)} ${String(r.workers).padStart(7)} ${r.rps.toFixed(0).padStart(9)} ${r.mbps.toFixed(1).padStart(7)} ${r.meanMs.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${r.errors}`);
+      log(`${r.url.padEnd(44)} ${r.server.padEnd(7)} ${String(r.workers).padStart(7)} ${r.rps.toFixed(0).padStart(9)} ${r.mbps.toFixed(1).padStart(7)} ${r.meanMs.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${r.cpuUs.toFixed(1).padStart(10)} ${r.errors}`);
     }
     for (const [path] of runs) {
       for (const n of counts) {
@@ -214,7 +240,7 @@ export async function benchServer(options: { seconds?: number; connections?: num
           const b = at(server);
           const ratio = bytes ? b.mbps / ng.mbps : b.rps / ng.rps;
           const what = bytes ? `MB/s (${b.mbps.toFixed(0)} against ${ng.mbps.toFixed(0)})` : `requests/s (${b.rps.toFixed(0)} against ${ng.rps.toFixed(0)})`;
-          log(`${path}, ${n} worker${n > 1 ? `s (bazaar's default)` : ''}: ${server === 'before' ? 'before' : 'bazaar'}/nginx = ${ratio.toFixed(2)} of the ${what} (goal ${GOAL}: ${ratio >= GOAL ? 'met' : 'not met'})`);
+          log(`${path}, ${n} worker${n > 1 ? `s (bazaar's default)` : ''}: ${server}/nginx = ${ratio.toFixed(2)} of the ${what} (goal ${GOAL}: ${ratio >= GOAL ? 'met' : 'not met'}); CPU per request ${(b.cpuUs / ng.cpuUs).toFixed(2)}x nginx's`);
         }
       }
     }
