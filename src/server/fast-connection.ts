@@ -165,6 +165,9 @@ export function answerDownloadsFirst(server: Server, quick: QuickPath, logReques
     held.add(socket);
     /** Set once the connection is Node's (handed off, or ended by this layer): chunks still pending go to Node, or nowhere. */
     let mine = true;
+    /** The head last read on this connection, with its text: a client asking again the same way costs a comparison, not a hash. */
+    let lastText = '';
+    let lastHead: Head | null = null;
     const onTimeout = (): void => { socket.destroy(); };
     const onError = (): void => { /* the client went away: 'close' follows */ };
     const onClose = (): void => { held.delete(socket); };
@@ -196,7 +199,9 @@ export function answerDownloadsFirst(server: Server, quick: QuickPath, logReques
         const stop = buf.indexOf('\r\n\r\n', at, 'latin1');
         if (stop < 0 || stop - at > MAX_HEAD) break;
         const started = performance.now();
-        const head = headOf(buf.toString('latin1', at, stop));
+        const text = buf.toString('latin1', at, stop);
+        if (text !== lastText) { lastHead = headOf(text); lastText = text; }
+        const head = lastHead;
         const a = head === null ? null : quick(head, head.url);
         if (head === null || a === null || (a.body !== null && !Buffer.isBuffer(a.body))) break;
         let ser = serialized.get(a.headers);
