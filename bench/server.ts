@@ -13,16 +13,20 @@
  *   (`worker_processes 1`, then N), sendfile on, access log off, started as a child with
  *   a config written to a temp dir.
  *
+ * - with `BAZAAR_BENCH_BEFORE=<another build's dist/bin/bazaar.js>`: that build too, on
+ *   the same store with as many workers, for a before/after against the same nginx in one run.
+ *
  * Each URL gets `wrk -t1 -c<connections> -d<seconds>s --latency`, bazaar and nginx
- * interleaved; printed: requests/s, MB/s, mean and p99 latency, and the ratio
+ * interleaved; printed: requests/s, MB/s, mean and p99 latency, each server's CPU
+ * (user + system, its workers included) per request, and the ratio
  * bazaar/nginx of requests/s (the issue's goal: at least 0.5; for the large file, of MB/s,
  * with -c4: a few clients filling the line, as dnf's parallel downloads do). Timing output only.
  *
- *   node dist/bench/server.js [--seconds 5] [--connections 32] [--packages 5000] [--runs 3] [--generation-only]
+ *   node dist/bench/server.js [--seconds 5] [--connections 32] [--packages 5000] [--runs 3] [--generation-only | --downloads-only]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -59,7 +63,25 @@ function largeRpm(work: string, log: (line: string) => void): string | null {
   return filesUnder(join(top, 'RPMS'), (f) => f.endsWith('.rpm'))[0];
 }
 
-export interface ServerBenchRow { url: string; server: 'bazaar' | 'nginx'; workers: number; rps: number; mbps: number; meanMs: number; p99Ms: number; errors: number }
+export interface ServerBenchRow { url: string; server: 'bazaar' | 'nginx' | 'before'; workers: number; rps: number; mbps: number; meanMs: number; p99Ms: number; errors: number; cpuUs: number }
+
+/**
+ * CPU seconds (user + system) used so far by process `pid` and its descendants (a
+ * server's workers). Under load from other processes requests/s moves with the share of
+ * the cores a server gets; its CPU per request does not, so the rows print both.
+ */
+function treeCpuSeconds(pid: number): number {
+  let ticks = 0;
+  const visit = (p: number): void => {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+      for (const c of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(' ').filter(Boolean)) visit(Number(c));
+    } catch { /* gone, or no /proc: counted as nothing */ }
+  };
+  visit(pid);
+  return ticks / 100; // USER_HZ
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -82,7 +104,8 @@ function bytesOf(text: string): number {
   return Number(m[1]) * ({ B: 1, KB: 1 << 10, MB: 1 << 20, GB: 1 << 30 } as Record<string, number>)[m[2]];
 }
 
-function wrk(url: string, seconds: number, connections: number): Omit<ServerBenchRow, 'url' | 'server' | 'workers'> {
+function wrk(url: string, seconds: number, connections: number, pid: number): Omit<ServerBenchRow, 'url' | 'server' | 'workers'> {
+  const cpu0 = treeCpuSeconds(pid);
   const r = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`wrk ${url}: ${r.stderr}`);
   const out = r.stdout;
@@ -90,8 +113,10 @@ function wrk(url: string, seconds: number, connections: number): Omit<ServerBenc
   const p99 = /99%\s+(\S+)/.exec(out);
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    rps,
+    cpuUs: ((treeCpuSeconds(pid) - cpu0) * 1e6) / (rps * seconds),
     mbps: bytesOf(/Transfer\/sec:\s+(\S+)/.exec(out)?.[1] ?? '') / (1 << 20),
     meanMs: ms(latency?.[1] ?? ''),
     p99Ms: ms(p99?.[1] ?? ''),
@@ -116,7 +141,8 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function benchServer(options: { seconds?: number; connections?: number; log?: (line: string) => void } = {}): Promise<ServerBenchRow[]> {
+export async function benchServer(options: { seconds?: number; connections?: number; before?: string; log?: (line: string) => void } = {}): Promise<ServerBenchRow[]> {
+  const before = options.before ?? process.env.BAZAAR_BENCH_BEFORE;
   const seconds = options.seconds ?? 5;
   const connections = options.connections ?? 32;
   const log = options.log ?? ((l: string) => console.log(l));
@@ -138,13 +164,19 @@ export async function benchServer(options: { seconds?: number; connections?: num
     const { DEFAULT_WORKERS } = await import('../src/cli/commands/serve.js');
     const counts = DEFAULT_WORKERS > 1 ? [1, DEFAULT_WORKERS] : [1];
     const bazaarUrls = new Map<number, string>();
+    const beforeUrls = new Map<number, string>();
+    /** Each server's process (with its workers as children), by its URL: whose CPU a row counts. */
+    const pids = new Map<string, number>();
     for (const n of counts) {
-      const port = await freePort();
-      const args = [CLI, 'serve', '--port', String(port), '--store', storeDir, ...(n === 1 ? ['--workers', '1'] : [])];
-      const bazaar = spawn(process.execPath, args, { stdio: 'ignore' });
-      children.push(bazaar);
-      bazaarUrls.set(n, `http://127.0.0.1:${port}/repo/sample/`);
-      await waitFor(`${bazaarUrls.get(n)}repodata/repomd.xml`, bazaar, 'bazaar serve');
+      for (const [urls, cli] of before ? [[bazaarUrls, CLI], [beforeUrls, before]] as const : [[bazaarUrls, CLI]] as const) {
+        const port = await freePort();
+        const args = [cli, 'serve', '--port', String(port), '--store', storeDir, ...(n === 1 ? ['--workers', '1'] : [])];
+        const bazaar = spawn(process.execPath, args, { stdio: 'ignore' });
+        children.push(bazaar);
+        urls.set(n, `http://127.0.0.1:${port}/repo/sample/`);
+        pids.set(urls.get(n) as string, bazaar.pid as number);
+        await waitFor(`${urls.get(n)}repodata/repomd.xml`, bazaar, `bazaar serve (${cli})`);
+      }
     }
     const bazaarUrl = bazaarUrls.get(1) as string;
 
@@ -176,34 +208,40 @@ export async function benchServer(options: { seconds?: number; connections?: num
       const nginx = spawn('nginx', ['-c', conf, '-p', work, '-g', 'daemon off;'], { stdio: 'ignore' });
       children.push(nginx);
       nginxUrls.set(n, `http://127.0.0.1:${nginxPort}/repo/sample/`);
+      pids.set(nginxUrls.get(n) as string, nginx.pid as number);
       await waitFor(`${nginxUrls.get(n)}repodata/repomd.xml`, nginx, 'nginx');
     }
 
     log(`machine: ${readdirSync('/sys/devices/system/cpu').filter((d) => /^cpu\d+$/.test(d)).length} cpus, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
     log(`wrk -t1 -c${connections} -d${seconds}s on loopback (-c${LARGE_CONNECTIONS} for the large file); each bazaar row against nginx with as many worker processes`);
+    if (before) log(`before: ${before}, on the same store, interleaved`);
     const rows: ServerBenchRow[] = [];
     const runs: Array<[string, number]> = [['repodata/repomd.xml', connections], [rpm, connections]];
     if (largeHref) runs.push([largeHref, LARGE_CONNECTIONS]);
     for (const [path, c] of runs) {
       for (const n of counts) {
         // interleaved, nginx first so that neither always runs on a warmer machine
-        for (const [server, url] of [['nginx', nginxUrls.get(n)], ['bazaar', bazaarUrls.get(n)]] as const) {
-          rows.push({ url: path, server, workers: n, ...wrk(`${url}${path}`, seconds, c) });
+        const servers = [['nginx', nginxUrls.get(n)], ...(before ? [['before', beforeUrls.get(n)]] as const : []), ['bazaar', bazaarUrls.get(n)]] as const;
+        for (const [server, url] of servers) {
+          rows.push({ url: path, server, workers: n, ...wrk(`${url}${path}`, seconds, c, pids.get(url as string) as number) });
         }
       }
     }
-    log(`${'url'.padEnd(44)} ${'server'.padEnd(7)} ${'workers'.padStart(7)} ${'req/s'.padStart(9)} ${'MB/s'.padStart(7)} ${'mean ms'.padStart(8)} ${'p99 ms'.padStart(8)} errors`);
+    log(`${'url'.padEnd(44)} ${'server'.padEnd(7)} ${'workers'.padStart(7)} ${'req/s'.padStart(9)} ${'MB/s'.padStart(7)} ${'mean ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'CPU µs/req'.padStart(10)} errors`);
     for (const r of rows) {
-      log(`${r.url.padEnd(44)} ${r.server.padEnd(7)} ${String(r.workers).padStart(7)} ${r.rps.toFixed(0).padStart(9)} ${r.mbps.toFixed(1).padStart(7)} ${r.meanMs.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${r.errors}`);
+      log(`${r.url.padEnd(44)} ${r.server.padEnd(7)} ${String(r.workers).padStart(7)} ${r.rps.toFixed(0).padStart(9)} ${r.mbps.toFixed(1).padStart(7)} ${r.meanMs.toFixed(2).padStart(8)} ${r.p99Ms.toFixed(2).padStart(8)} ${r.cpuUs.toFixed(1).padStart(10)} ${r.errors}`);
     }
     for (const [path] of runs) {
       for (const n of counts) {
         const at = (server: string): ServerBenchRow => rows.find((r) => r.url === path && r.server === server && r.workers === n) as ServerBenchRow;
-        const [b, ng] = [at('bazaar'), at('nginx')];
+        const ng = at('nginx');
         const bytes = path === largeHref;
-        const ratio = bytes ? b.mbps / ng.mbps : b.rps / ng.rps;
-        const what = bytes ? `MB/s (${b.mbps.toFixed(0)} against ${ng.mbps.toFixed(0)})` : `requests/s (${b.rps.toFixed(0)} against ${ng.rps.toFixed(0)})`;
-        log(`${path}, ${n} worker${n > 1 ? `s (bazaar's default)` : ''}: bazaar/nginx = ${ratio.toFixed(2)} of the ${what} (goal ${GOAL}: ${ratio >= GOAL ? 'met' : 'not met'})`);
+        for (const server of before ? ['before', 'bazaar'] : ['bazaar']) {
+          const b = at(server);
+          const ratio = bytes ? b.mbps / ng.mbps : b.rps / ng.rps;
+          const what = bytes ? `MB/s (${b.mbps.toFixed(0)} against ${ng.mbps.toFixed(0)})` : `requests/s (${b.rps.toFixed(0)} against ${ng.rps.toFixed(0)})`;
+          log(`${path}, ${n} worker${n > 1 ? `s (bazaar's default)` : ''}: ${server}/nginx = ${ratio.toFixed(2)} of the ${what} (goal ${GOAL}: ${ratio >= GOAL ? 'met' : 'not met'}); CPU per request ${(b.cpuUs / ng.cpuUs).toFixed(2)}x nginx's`);
+        }
       }
     }
     return rows;
@@ -316,8 +354,8 @@ export async function benchGeneration(options: { packages?: number; runs?: numbe
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const arg = (name: string): number | undefined => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : undefined; };
-  // --generation-only: the rpm-md rows alone (no wrk/nginx part)
+  // --generation-only: the rpm-md rows alone (no wrk/nginx part); --downloads-only: the wrk rows alone
   (process.argv.includes('--generation-only') ? Promise.resolve([]) : benchServer({ seconds: arg('--seconds'), connections: arg('--connections') }))
-    .then(() => benchGeneration({ packages: arg('--packages'), runs: arg('--runs') }))
+    .then(async () => { if (!process.argv.includes('--downloads-only')) await benchGeneration({ packages: arg('--packages'), runs: arg('--runs') }); })
     .catch((err: unknown) => { console.error(err); process.exitCode = 1; });
 }

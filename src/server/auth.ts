@@ -9,15 +9,19 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { BazaarError } from '../errors.js';
 import { describeNeed, documentStamp, findToken, grants, readTokens } from '../store/index.js';
 import type { TokenRecord } from '../store/index.js';
+import { checkedForBatch } from './batch-checks.js';
 
 export class TokenCheck {
   private cached: { stamp: string; tokens: TokenRecord[] | BazaarError } | null = null;
 
   constructor(private readonly root: string, private readonly log: (line: string) => void = () => {}) {}
 
+  /** The tokens' stat, read once for a batch of requests (batch-checks.ts). */
+  private readonly stamp = (): string => documentStamp(this.root, 'tokens.json');
+
   private tokens(): TokenRecord[] {
     // the file's stat, or an attached store's rows as last loaded (another host's change reloads them)
-    const stamp = documentStamp(this.root, 'tokens.json');
+    const stamp = checkedForBatch(this.stamp);
     if (this.cached?.stamp !== stamp) {
       let tokens: TokenRecord[] | BazaarError;
       try { tokens = readTokens(this.root); } catch (err) {

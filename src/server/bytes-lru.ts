@@ -5,9 +5,12 @@ export class BytesLru<K, V> {
 
   constructor(private readonly max: number, private readonly sizeOf: (value: V) => number) {}
 
+  /** The key used last: already the most recent, so a get of it again moves nothing (a hot download asks for the same one many times in a row). */
+  private newest: K | undefined;
+
   get(key: K): V | undefined {
     const hit = this.map.get(key);
-    if (hit !== undefined) { this.map.delete(key); this.map.set(key, hit); }
+    if (hit !== undefined && key !== this.newest) { this.map.delete(key); this.map.set(key, hit); this.newest = key; }
     return hit;
   }
 
@@ -18,6 +21,7 @@ export class BytesLru<K, V> {
     const size = this.sizeOf(value);
     if (size > this.max) return value;
     this.map.set(key, value);
+    this.newest = key;
     this.bytes += size;
     for (const [k, v] of this.map) {
       if (this.bytes <= this.max) break;

@@ -32,6 +32,7 @@ import { decodeFragments, fragmentEntry, fragmentPacks, prepareFragments, repoPa
 import type { FragmentEntry } from './rpmmd-fragments.js';
 import { readRunsFile, RUNS_FILE, runsFileText } from './rpmmd-runs-file.js';
 import { cutSegments } from './rpmmd-segments.js';
+import { checkedForBatch } from './batch-checks.js';
 import type { ActiveSigningKey, RepositorySigner } from './repo-signer.js';
 
 /** The `.rpm` behind one `location href`. */
@@ -87,13 +88,18 @@ export class RepoCache {
 
   /**
    * The channel's generation without waiting, when the store's state and its signing keys
-   * are those it was last found for (a stat of each); null otherwise (call `generation`).
+   * are those it was last found for (a stat of each, once per batch of requests:
+   * batch-checks.ts); null otherwise (call `generation`).
    */
   known(channel: string): RepoGeneration | null {
     const s = this.served.get(channel);
-    if (!s || s.seq !== this.store.latestSeqNow() || s.keys !== (this.signer?.stamp() ?? '')) return null;
+    if (!s || s.seq !== checkedForBatch(this.latestSeq) || s.keys !== checkedForBatch(this.keys)) return null;
     return s.gen;
   }
+
+  /** The two checks of `known`, each read once for a batch of requests (batch-checks.ts). */
+  private readonly latestSeq = (): number | null => this.store.latestSeqNow();
+  private readonly keys = (): string => this.signer?.stamp() ?? '';
 
   private async find(view: Snapshot, channel: string): Promise<RepoGeneration> {
     // The channel's head is in the snapshot's state: a known generation costs no git read.

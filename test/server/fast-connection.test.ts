@@ -156,6 +156,13 @@ t('on a store: hot downloads on a new connection never reach Node; ETag, 304, Ra
     assert.is(part.headers['content-range'], `bytes 100-199/${whole.length}`);
     assert.ok(part.body.equals(whole.subarray(100, 200)));
     assert.is(md.status, 200);
+    // sent again (head and body as one buffer once the answer is seen twice): the same bytes, the same headers
+    const again = await exchange(server.port, [get(rpm) + get(repomd) + get(rpm) + get(repomd)], 4);
+    for (const [i, r] of again.replies.entries()) {
+      const was = i % 2 === 0 ? full : md;
+      assert.ok(r.status === 200 && r.body.equals(was.body), `answer ${i} again byte for byte`);
+      assert.equal(r.headers, was.headers, `answer ${i} again: the same headers`);
+    }
     const { replies: [notModified] } = await exchange(server.port, [get(rpm, `If-None-Match: ${full.headers.etag}\r\n`)], 1);
     assert.is(notModified.status, 304);
     assert.is(nodeRequests, counted, 'none of these reached Node');
