@@ -197,6 +197,40 @@ export class FsObjectBackend implements ObjectBackend {
     }
   }
 
+  async readWholeMany(ids: readonly ObjectId[], maxStored: number): Promise<Array<Buffer | null>> {
+    const out = new Array<Buffer | null>(ids.length).fill(null);
+    const byPack = new Map<PackFile, Array<{ at: number; offset: number; length: number }>>();
+    for (let i = 0; i < ids.length; i++) {
+      const size = this.looseSize(ids[i]);
+      if (size !== null) {
+        if (size <= maxStored) out[i] = await this.readWholeNow(ids[i]);
+        continue;
+      }
+      const at = this.packs.find(ids[i]);
+      if (at === null || at.length > maxStored) continue;
+      let list = byPack.get(at.pack);
+      if (!list) byPack.set(at.pack, (list = []));
+      list.push({ at: i, offset: at.offset, length: at.length });
+    }
+    for (const [pack, list] of byPack) {
+      // in the order they lie: one open of the pack, reads that go forward
+      list.sort((a, b) => a.offset - b.offset);
+      const bytes = pack.readMany(list);
+      for (let k = 0; k < list.length; k++) {
+        const i = list[k].at;
+        // a pack gone since (a gc replaced it): read as one object, which looks again
+        const b = bytes === null ? await this.readPackedAsIs(ids[i]) : bytes[k];
+        try {
+          out[i] = b !== null && isRangeRecord(b) ? asRawStored(await this.rangeOf(ids[i], b)) : b;
+        } catch (err) {
+          // a damaged record is left to the one-object read, which names the damage
+          if (!(err instanceof BazaarError) || err.code !== 'ERR_STORE_OBJECT_CORRUPT') throw err;
+        }
+      }
+    }
+    return out;
+  }
+
   async readStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null> {
     const size = this.looseSize(id);
     if (size === null) {

@@ -266,6 +266,13 @@ export class PackFile {
     try { this.load(); return true; } catch (err) { if (isErrno(err, 'ENOENT')) return false; throw err; }
   }
 
+  /** The encoded bytes at many locations, with one open of the file; null when the pack file is gone. */
+  readMany(places: ReadonlyArray<{ offset: number; length: number }>): Buffer[] | null {
+    let fd: number;
+    try { fd = openSync(this.path, 'r'); } catch (err) { if (isErrno(err, 'ENOENT')) return null; throw err; }
+    try { return places.map((p) => readAt(fd, p.offset, p.length)); } finally { closeSync(fd); }
+  }
+
   /** The encoded bytes at a location; null when the pack file is gone. */
   read(offset: number, length: number): Buffer | null {
     let fd: number;
