@@ -28,7 +28,7 @@ export class IdTable {
     let pos = this.key.readUInt32LE(0) & mask;
     for (; ;) {
       const at = this.slots[pos];
-      if (at === 0 || this.ids.compare(this.key, 0, 32, (at - 1) * 32, at * 32) === 0) return pos;
+      if (at === 0 || sameId(this.ids, (at - 1) * 32, this.key)) return pos;
       pos = (pos + 1) & mask;
     }
   }
@@ -70,6 +70,15 @@ export class IdTable {
   }
 
   idAt(index: number): ObjectId { return `sha256:${this.ids.toString('hex', index * 32, index * 32 + 32)}`; }
+}
+
+/**
+ * Whether the 32 bytes at `at` in `ids` are `key`, compared in 4-byte words here: a
+ * native Buffer.compare per probe was a tenth of a walk.
+ */
+function sameId(ids: Buffer, at: number, key: Buffer): boolean {
+  for (let i = 0; i < 32; i += 4) if (ids.readInt32LE(at + i) !== key.readInt32LE(i)) return false;
+  return true;
 }
 
 /** A typed array grown to `capacity`, keeping its contents. */
