@@ -64,7 +64,7 @@ export function scanTmp(root: string): { stale: string[]; stray: string[] } {
 }
 
 /** Objects checked together (ObjectStore.checkMany): enough to make a native decode call's cost small per object, few enough to hold. */
-const CHECK_BATCH = 256;
+const CHECK_BATCH = 64;
 
 export async function fsck(store: Store, options: RetentionChoice & { onProgress?: (done: number, total: number) => void } = {}): Promise<FsckReport> {
   const reading = await internals(store).readState();

@@ -36,7 +36,7 @@ const RECORD = 44;
 const FOOTER = 48;
 /** readMany reads places at most this far apart in one read, of at most RUN_MAX bytes. */
 const RUN_GAP_MAX = 16 << 10;
-const RUN_MAX = 4 << 20;
+const RUN_MAX = 1 << 20;
 
 export function packsDir(objectsDir: string): string { return join(objectsDir, 'pack'); }
 

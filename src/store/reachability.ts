@@ -57,7 +57,7 @@ const VERIFIED = 8;
 const PRUNED = 16;
 
 /** Branch values whose objects are read ahead together (see readAhead). */
-const VALUE_GROUP = 256;
+const VALUE_GROUP = 64;
 /** Bytes of content read ahead at most, per group of values. */
 const AHEAD_MAX = 4 << 20;
 
@@ -148,10 +148,11 @@ export class Reachability {
   }
 
   /** Records the first reach of `id`. */
-  private mark(id: ObjectId, kind: KindName, parent: ObjectId | null, segment: boolean, root: Root): number {
+  /** `parent`: the index of the object that reached it (-1: a branch value). */
+  private mark(id: ObjectId, kind: KindName, parent: number, segment: boolean, root: Root): number {
     const i = this.table.add(id);
     this.kinds[i] = this.code(this.kindNames, kind);
-    this.parents[i] = parent === null ? -1 : this.table.indexOf(parent);
+    this.parents[i] = parent;
     this.branchOf[i] = this.code(this.branchNames, root.branch);
     this.bits[i] = (root.live ? LIVE : 0) | (segment ? SEGMENT : 0);
     return i;
@@ -239,7 +240,7 @@ export class Reachability {
   /** A branch value: a JSON object whose kind it declares itself. */
   private async visitValue(id: ObjectId, root: Root, label: string): Promise<void> {
     if (this.table.has(id)) return;
-    const bytes = await this.readOrReport(id, 'build', null, root);
+    const bytes = await this.readOrReport(id, 'build', -1, root);
     this.valueLabels.set(this.table.indexOf(id), label);
     if (bytes === null) return;
     const kind = declaredKind(bytes);
@@ -256,7 +257,7 @@ export class Reachability {
    * .rpm: an absent blob there is no damage. Reached again through a layer, the same
    * tree or blob must be whole, so it is checked again.
    */
-  private async visit(id: ObjectId, kind: KindName, parent: ObjectId, segment: boolean, root: Root, unpacked: boolean): Promise<void> {
+  private async visit(id: ObjectId, kind: KindName, parent: number, segment: boolean, root: Root, unpacked: boolean): Promise<void> {
     const at = this.table.indexOf(id);
     if (at >= 0) {
       if (unpacked || (this.bits[at] & ONLY_UNPACKED) === 0) return;
@@ -276,12 +277,12 @@ export class Reachability {
     if (bytes !== null) await this.follow(id, kind, bytes, root, unpacked);
   }
 
-  private async readOrReport(id: ObjectId, kind: KindName, parent: ObjectId | null, root: Root, segment = false, unpacked = false): Promise<Buffer | null> {
+  private async readOrReport(id: ObjectId, kind: KindName, parent: number, root: Root, segment = false, unpacked = false): Promise<Buffer | null> {
     const i = this.mark(id, kind, parent, segment, root);
     if (unpacked) this.bits[i] |= ONLY_UNPACKED;
     try {
       const bytes = this.ahead.get(id)?.bytes ?? await this.objects.readBytes(id);
-      this.bits[this.table.indexOf(id)] |= VERIFIED;
+      this.bits[i] |= VERIFIED;
       return bytes;
     } catch (err) {
       if (!isObjectReadProblem(err)) throw err;
@@ -302,7 +303,8 @@ export class Reachability {
       this.problem(id, kind, err.message.replace(`object ${id} is `, ''), isStrict(root));
       return;
     }
-    for (const ref of refsOf(kind, value)) await this.visit(ref.id, ref.kind, id, ref.segment === true, root, unpacked || ref.unpacked === true);
+    const self = this.table.indexOf(id); // each reference's parent: looked up once, not per reference
+    for (const ref of refsOf(kind, value)) await this.visit(ref.id, ref.kind, self, ref.segment === true, root, unpacked || ref.unpacked === true);
   }
 
   private missing(id: ObjectId, kind: KindName, root: Root): void {
