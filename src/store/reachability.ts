@@ -15,7 +15,7 @@ import type { BranchView } from './branch-view.js';
 import { walkNew } from './history/branch-tree.js';
 import type { WalkSeen } from './history/branch-tree.js';
 import { KINDS, isJsonKind, refsOf, titleOf } from './kinds/index.js';
-import type { JsonKindName, KindName, KindValues } from './kinds/index.js';
+import type { JsonKindName, KindName, KindRef, KindValues } from './kinds/index.js';
 import type { ObjectId } from './layout.js';
 import { isObjectReadProblem } from './objects.js';
 import type { ObjectStore } from './objects.js';
@@ -72,12 +72,13 @@ function declaredKind(bytes: Buffer): JsonKindName | null {
   }
 }
 
-/** An object's value as `kind` (null: as the kind it declares); null when it does not parse. */
-function parseAs(id: ObjectId, kind: JsonKindName | null, bytes: Buffer): { kind: JsonKindName; value: unknown } | null {
+/** An object's value as `kind` (null: as the kind it declares), and its references; null when it does not parse. */
+function parseAs(id: ObjectId, kind: JsonKindName | null, bytes: Buffer): { kind: JsonKindName; value: unknown; refs: KindRef[] } | null {
   const k = kind ?? declaredKind(bytes);
   if (k === null) return null;
   try {
-    return { kind: k, value: KINDS[k].parse(JSON.parse(bytes.toString('utf8')), id) };
+    const value = KINDS[k].parse(JSON.parse(bytes.toString('utf8')), id) as KindValues[JsonKindName];
+    return { kind: k, value, refs: refsOf(k, value) };
   } catch {
     return null;
   }
@@ -116,7 +117,7 @@ export class Reachability {
   /** Kept states that are not strict and miss objects (an earlier gc pruned them). */
   readonly incomplete: Root[] = [];
   /** Objects read ahead of the walk (readAhead), verified, with their value when it parsed as the kind the walk will ask for. */
-  private readonly ahead = new Map<ObjectId, { bytes: Buffer; kind?: JsonKindName; value?: unknown }>();
+  private readonly ahead = new Map<ObjectId, { bytes: Buffer; kind?: JsonKindName; value?: unknown; refs?: KindRef[] }>();
   private readonly seen: WalkSeen = { trees: new Set(), blobs: new Set() };
   private readonly seenOld: WalkSeen = { trees: new Set(), blobs: new Set() };
 
@@ -220,7 +221,7 @@ export class Reachability {
         this.ahead.set(level[k].id, { bytes: content, ...parsed });
         bytes += content.length;
         if (parsed === null) continue;
-        for (const ref of refsOf(parsed.kind, parsed.value as KindValues[JsonKindName])) {
+        for (const ref of parsed.refs) {
           if (!isJsonKind(ref.kind) || this.table.has(ref.id) || this.ahead.has(ref.id) || queued.has(ref.id)) continue;
           queued.add(ref.id);
           next.push({ id: ref.id, kind: ref.kind });
@@ -294,17 +295,18 @@ export class Reachability {
 
   private async follow<K extends JsonKindName>(id: ObjectId, kind: K, bytes: Buffer, root: Root, unpacked = false): Promise<void> {
     let value: KindValues[K];
-    const ahead = this.ahead.get(id);
+    const got = this.ahead.get(id);
+    const ahead = got?.bytes === bytes && got.kind === kind ? got : undefined;
     this.ahead.delete(id); // taken once: a second visit (reached again outside a package) reads again
     try {
-      value = (ahead?.bytes === bytes && ahead.kind === kind ? ahead.value : KINDS[kind].parse(JSON.parse(bytes.toString('utf8')), id)) as KindValues[K];
+      value = (ahead ? ahead.value : KINDS[kind].parse(JSON.parse(bytes.toString('utf8')), id)) as KindValues[K];
     } catch (err) {
       if (!(err instanceof BazaarError)) throw err;
       this.problem(id, kind, err.message.replace(`object ${id} is `, ''), isStrict(root));
       return;
     }
     const self = this.table.indexOf(id); // each reference's parent: looked up once, not per reference
-    for (const ref of refsOf(kind, value)) await this.visit(ref.id, ref.kind, self, ref.segment === true, root, unpacked || ref.unpacked === true);
+    for (const ref of ahead?.refs ?? refsOf(kind, value)) await this.visit(ref.id, ref.kind, self, ref.segment === true, root, unpacked || ref.unpacked === true);
   }
 
   private missing(id: ObjectId, kind: KindName, root: Root): void {
