@@ -424,15 +424,15 @@ export class ObjectStore implements ObjectStager {
    * The verified contents of many objects at once, in the order of `ids` (a walk's or
    * fsck's reads): the backend reads them together, their frames are decoded in a few
    * native calls (decodeWholeBatch), each is hashed against its id. An entry is null
-   * where that did not verify it (absent, damaged, stored in more than CHECK_WHOLE_MAX
+   * where that did not verify it (absent, damaged, stored in more than `maxStored`
    * bytes): read it the one-object way, which names what is wrong. Nothing is taken on
    * trust: an entry given here hashed to its id just now.
    */
-  async readManyVerified(ids: readonly ObjectId[]): Promise<Array<Buffer | null>> {
+  async readManyVerified(ids: readonly ObjectId[], maxStored = Infinity): Promise<Array<Buffer | null>> {
     const out = new Array<Buffer | null>(ids.length).fill(null);
     const stored: Buffer[] = [];
     const at: number[] = [];
-    const read = this.backend.readWholeMany ? await this.backend.readWholeMany(ids, CHECK_WHOLE_MAX) : await this.readWholeEach(ids);
+    const read = this.backend.readWholeMany ? await this.backend.readWholeMany(ids, maxStored) : await this.readWholeEach(ids, maxStored);
     for (let i = 0; i < ids.length; i++) {
       const p = this.pending.get(ids[i]);
       if (p) out[i] = p.data;
@@ -446,18 +446,19 @@ export class ObjectStore implements ObjectStager {
     return out;
   }
 
-  private async readWholeEach(ids: readonly ObjectId[]): Promise<Array<Buffer | null>> {
+  /** One readWhole each (a backend without readWholeMany); the size asked first only under a limit (a request more, on S3). */
+  private async readWholeEach(ids: readonly ObjectId[], maxStored: number): Promise<Array<Buffer | null>> {
     const out: Array<Buffer | null> = [];
     for (const id of ids) {
-      const size = await this.backend.storedSize(id);
-      out.push(size !== null && size <= CHECK_WHOLE_MAX ? await this.backend.readWhole(id) : null);
+      const size = maxStored === Infinity ? 0 : await this.backend.storedSize(id);
+      out.push(size !== null && size <= maxStored ? await this.backend.readWhole(id) : null);
     }
     return out;
   }
 
   /** `check` of many objects, in the order of `ids`: those readManyVerified verifies are intact, the rest are checked one by one. */
   async checkMany(ids: readonly ObjectId[]): Promise<Array<string | null>> {
-    const read = await this.readManyVerified(ids);
+    const read = await this.readManyVerified(ids, CHECK_WHOLE_MAX);
     const out: Array<string | null> = [];
     for (let i = 0; i < ids.length; i++) out.push(read[i] !== null ? null : await this.check(ids[i]));
     return out;
