@@ -22,8 +22,8 @@ import type { PackFile, PackedLocation } from './object-packs.js';
 import { raiseLayout } from './layout-marker.js';
 import { RANGES_LAYOUT, objectIdFromPath, objectIdOf, objectPath, objectsDir, tmpDir, tmpPath } from './layout.js';
 import { RANGE_MAGIC, RANGE_RECORD_SIZE, asRawStored, isRangeRecord, parseRangeRecord, rangeContent } from './range-records.js';
-import type { RangeSource } from './range-records.js';
-import { RAW_HEADER_SIZE, TRAILER_BYTES } from '../compress/index.js';
+import type { RangeRecord, RangeSource } from './range-records.js';
+import { RAW_HEADER_SIZE, TRAILER_BYTES, decodeWholeBatch } from '../compress/index.js';
 import type { ObjectId } from './layout.js';
 import type { ListedObject, ObjectBackend, StagedObject, WriteSlot } from './object-backend.js';
 
@@ -195,6 +195,55 @@ export class FsObjectBackend implements ObjectBackend {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return this.readPacked(id);
       throw err;
     }
+  }
+
+  async readWholeMany(ids: readonly ObjectId[], maxStored: number): Promise<Array<Buffer | null>> {
+    const out = new Array<Buffer | null>(ids.length).fill(null);
+    const byPack = new Map<PackFile, Array<{ at: number; offset: number; length: number }>>();
+    for (let i = 0; i < ids.length; i++) {
+      const size = this.looseSize(ids[i]);
+      if (size !== null) {
+        if (size <= maxStored) out[i] = await this.readWholeNow(ids[i]);
+        continue;
+      }
+      const at = this.packs.find(ids[i]);
+      if (at === null || at.length > maxStored) continue;
+      let list = byPack.get(at.pack);
+      if (!list) byPack.set(at.pack, (list = []));
+      list.push({ at: i, offset: at.offset, length: at.length });
+    }
+    const ranges: Array<{ at: number; record: RangeRecord; source: Buffer }> = [];
+    for (const [pack, list] of byPack) {
+      // in the order they lie: one open of the pack, reads that go forward
+      list.sort((a, b) => a.offset - b.offset);
+      const bytes = pack.readMany(list);
+      for (let k = 0; k < list.length; k++) {
+        const i = list[k].at;
+        // a pack gone since (a gc replaced it): read as one object, which looks again
+        const b = bytes === null ? this.readPackedAsIs(ids[i]) : bytes[k];
+        if (b === null || !isRangeRecord(b)) { out[i] = b; continue; }
+        const range = this.rangeSource(ids[i], b, maxStored);
+        if (range !== null) ranges.push({ at: i, ...range });
+      }
+    }
+    // records resolved from their sources' stored bytes, decoded together; one that does
+    // not resolve here is left to the one-object read (rangeOf), which names the damage
+    const contents = await decodeWholeBatch(ranges.map((r) => r.source));
+    for (let k = 0; k < ranges.length; k++) {
+      const { record: r, at } = ranges[k];
+      const content = contents[k];
+      if (content !== null && r.offset + r.length <= content.length) out[at] = asRawStored(content.subarray(r.offset, r.offset + r.length));
+    }
+    return out;
+  }
+
+  /** A range record's source, stored whole in at most `maxStored` bytes; null when it is not (left to rangeOf). */
+  private rangeSource(id: ObjectId, bytes: Buffer, maxStored: number): { record: RangeRecord; source: Buffer } | null {
+    let record: RangeRecord;
+    try { record = parseRangeRecord(id, bytes); } catch { return null; }
+    const at = this.locate(record.source);
+    const source = at === null || at.length > maxStored ? null : readPart(at.path, at.offset, at.length);
+    return source === null || isRangeRecord(source) ? null : { record, source };
   }
 
   async readStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null> {

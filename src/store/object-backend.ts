@@ -60,6 +60,12 @@ export interface ObjectBackend {
   sweepStaging?(graceMs: number): Promise<number>;
   /** The encoded bytes, whole; null when absent. For small objects. */
   readWhole(id: ObjectId): Promise<Buffer | null>;
+  /**
+   * `readWhole` of many objects at once, in the order of `ids` (absent: one `readWhole`
+   * each); null for an object absent, or stored in more than `maxStored` bytes. For a
+   * walk of the whole store: a backend can read them in the order they lie.
+   */
+  readWholeMany?(ids: readonly ObjectId[], maxStored: number): Promise<Array<Buffer | null>>;
   /** The encoded bytes as a stream; null when absent. */
   readStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null>;
   /** Size of the encoded bytes; null when absent. */

@@ -34,6 +34,9 @@ const HEADER_SIZE = 8;
 const ENTRY_HEADER = 36;
 const RECORD = 44;
 const FOOTER = 48;
+/** readMany reads places at most this far apart in one read, of at most RUN_MAX bytes. */
+const RUN_GAP_MAX = 16 << 10;
+const RUN_MAX = 1 << 20;
 
 export function packsDir(objectsDir: string): string { return join(objectsDir, 'pack'); }
 
@@ -52,6 +55,20 @@ function putRecord(index: Buffer, i: number, id: Buffer, offset: number, length:
 /** Where record number `i` says its object lies. */
 function recordAt(index: Buffer, i: number): { offset: number; length: number } {
   return { offset: Number(index.readBigUInt64LE(i * RECORD + 32)), length: index.readUInt32LE(i * RECORD + 40) };
+}
+
+/**
+ * The 32-byte id at `at` in `index` against `key`, in byte order (as Buffer.compare),
+ * compared in 4-byte words here: a native compare per step of a binary search was a
+ * tenth of an fsck.
+ */
+function compareId(index: Buffer, at: number, key: Buffer): number {
+  for (let i = 0; i < 32; i += 4) {
+    const a = index.readUInt32BE(at + i);
+    const b = key.readUInt32BE(i);
+    if (a !== b) return a < b ? -1 : 1;
+  }
+  return 0;
 }
 
 /** Where an object's encoded bytes lie in a pack. */
@@ -256,7 +273,7 @@ export class PackFile {
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       // compared in place: a subarray per step was a tenth of an fsck
-      const c = index.compare(key, 0, 32, mid * RECORD, mid * RECORD + 32);
+      const c = compareId(index, mid * RECORD, key);
       if (c === 0) return { pack: this, ...recordAt(index, mid) };
       if (c < 0) lo = mid + 1; else hi = mid - 1;
     }
@@ -315,6 +332,34 @@ export class PackFile {
   /** Loads the index now; false when the file is gone. */
   exists(): boolean {
     try { this.load(); return true; } catch (err) { if (isErrno(err, 'ENOENT')) return false; throw err; }
+  }
+
+  /**
+   * The encoded bytes at many locations, sorted by offset, with one open of the file and
+   * one read for each run of places that lie close together (objects written by one
+   * commit do); null when the pack file is gone.
+   */
+  readMany(places: ReadonlyArray<{ offset: number; length: number }>): Buffer[] | null {
+    let fd: number;
+    try { fd = openSync(this.path, 'r'); } catch (err) { if (isErrno(err, 'ENOENT')) return null; throw err; }
+    try {
+      const out: Buffer[] = [];
+      for (let i = 0; i < places.length;) {
+        const from = places[i].offset;
+        let end = from + places[i].length;
+        let j = i + 1;
+        for (; j < places.length; j++) {
+          const next = places[j].offset + places[j].length;
+          if (places[j].offset - end > RUN_GAP_MAX || next - from > RUN_MAX) break;
+          end = Math.max(end, next);
+        }
+        const run = readAt(fd, from, end - from);
+        for (; i < j; i++) out.push(run.subarray(places[i].offset - from, places[i].offset - from + places[i].length));
+      }
+      return out;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** The encoded bytes at a location; null when the pack file is gone. */

@@ -15,7 +15,7 @@ import type { BranchView } from './branch-view.js';
 import { walkNew } from './history/branch-tree.js';
 import type { WalkSeen } from './history/branch-tree.js';
 import { KINDS, isJsonKind, refsOf, titleOf } from './kinds/index.js';
-import type { JsonKindName, KindName, KindValues } from './kinds/index.js';
+import type { JsonKindName, KindName, KindRef, KindValues } from './kinds/index.js';
 import type { ObjectId } from './layout.js';
 import { isObjectReadProblem } from './objects.js';
 import type { ObjectStore } from './objects.js';
@@ -56,6 +56,34 @@ const VERIFIED = 8;
 /** Missing or damaged only in states outside the retention window (gc pruned it). */
 const PRUNED = 16;
 
+/** Branch values whose objects are read ahead together (see readAhead). */
+const VALUE_GROUP = 64;
+/** Bytes of content read ahead at most, per group of values. */
+const AHEAD_MAX = 4 << 20;
+
+/** The kind a branch value declares itself (`kind`, or `type` of old objects); null when none is known. */
+function declaredKind(bytes: Buffer): JsonKindName | null {
+  try {
+    const raw = JSON.parse(bytes.toString('utf8')) as { kind?: unknown; type?: unknown };
+    const declared = raw.kind ?? raw.type;
+    return typeof declared === 'string' && declared in KINDS ? declared as JsonKindName : null;
+  } catch {
+    return null;
+  }
+}
+
+/** An object's value as `kind` (null: as the kind it declares), and its references; null when it does not parse. */
+function parseAs(id: ObjectId, kind: JsonKindName | null, bytes: Buffer): { kind: JsonKindName; value: unknown; refs: KindRef[] } | null {
+  const k = kind ?? declaredKind(bytes);
+  if (k === null) return null;
+  try {
+    const value = KINDS[k].parse(JSON.parse(bytes.toString('utf8')), id) as KindValues[JsonKindName];
+    return { kind: k, value, refs: refsOf(k, value) };
+  } catch {
+    return null;
+  }
+}
+
 /** Labels a branch value: the build it names, or its path. */
 function valueLabel(branch: string, path: string): string {
   const b = buildOfPath(path);
@@ -88,6 +116,8 @@ export class Reachability {
   pruned = 0;
   /** Kept states that are not strict and miss objects (an earlier gc pruned them). */
   readonly incomplete: Root[] = [];
+  /** Objects read ahead of the walk (readAhead), verified, with their value when it parsed as the kind the walk will ask for. */
+  private readonly ahead = new Map<ObjectId, { bytes: Buffer; kind?: JsonKindName; value?: unknown; refs?: KindRef[] }>();
   private readonly seen: WalkSeen = { trees: new Set(), blobs: new Set() };
   private readonly seenOld: WalkSeen = { trees: new Set(), blobs: new Set() };
 
@@ -119,10 +149,11 @@ export class Reachability {
   }
 
   /** Records the first reach of `id`. */
-  private mark(id: ObjectId, kind: KindName, parent: ObjectId | null, segment: boolean, root: Root): number {
+  /** `parent`: the index of the object that reached it (-1: a branch value). */
+  private mark(id: ObjectId, kind: KindName, parent: number, segment: boolean, root: Root): number {
     const i = this.table.add(id);
     this.kinds[i] = this.code(this.kindNames, kind);
-    this.parents[i] = parent === null ? -1 : this.table.indexOf(parent);
+    this.parents[i] = parent;
     this.branchOf[i] = this.code(this.branchNames, root.branch);
     this.bits[i] = (root.live ? LIVE : 0) | (segment ? SEGMENT : 0);
     return i;
@@ -141,13 +172,62 @@ export class Reachability {
       this.historyProblem(root, err);
       return;
     }
+    // values are visited VALUE_GROUP at a time, after their objects were read ahead together
+    let values: Array<{ path: string; id: ObjectId }> = [];
+    const visitGroup = async (): Promise<void> => {
+      const group = values;
+      values = [];
+      await this.readAhead(group.map((v) => v.id));
+      try {
+        for (const v of group) {
+          if (!root.live && this.table.has(v.id)) continue;
+          await this.visitValue(v.id, root, valueLabel(root.branch, v.path));
+        }
+      } finally {
+        this.ahead.clear();
+      }
+    };
     try {
       await walkNew(repoOf(view), tree, root.live ? this.seen : this.seenOld, async (path, id) => {
-        if (!root.live && this.table.has(id)) return;
-        await this.visitValue(id, root, valueLabel(root.branch, path));
+        values.push({ path, id });
+        if (values.length >= VALUE_GROUP) await visitGroup();
       });
+      await visitGroup();
     } catch (err) {
       this.historyProblem(root, err);
+      await visitGroup(); // those the history gave before its damage, as they were visited before it was met
+    }
+  }
+
+  /**
+   * Reads the objects of `ids` and what they reach, level by level, many at a time
+   * (ObjectStore.readManyVerified: one pack open and one native decode for many), into
+   * `ahead`, up to AHEAD_MAX bytes. Only a cache for the walk, which takes each entry
+   * once and reads what it lacks (or what failed here: its error is the one reported)
+   * as before, so that what it checks and in what order is unchanged. Each entry was
+   * hashed against its id just now.
+   */
+  private async readAhead(ids: readonly ObjectId[]): Promise<void> {
+    let level: Array<{ id: ObjectId; kind: JsonKindName | null }> = ids.filter((id) => !this.table.has(id)).map((id) => ({ id, kind: null }));
+    let bytes = 0;
+    while (level.length > 0 && bytes < AHEAD_MAX) {
+      const contents = await this.objects.readManyVerified(level.map((x) => x.id));
+      const next: Array<{ id: ObjectId; kind: JsonKindName }> = [];
+      const queued = new Set<ObjectId>();
+      for (let k = 0; k < level.length; k++) {
+        const content = contents[k];
+        if (content === null) continue;
+        const parsed = parseAs(level[k].id, level[k].kind, content);
+        this.ahead.set(level[k].id, { bytes: content, ...parsed });
+        bytes += content.length;
+        if (parsed === null) continue;
+        for (const ref of parsed.refs) {
+          if (!isJsonKind(ref.kind) || this.table.has(ref.id) || this.ahead.has(ref.id) || queued.has(ref.id)) continue;
+          queued.add(ref.id);
+          next.push({ id: ref.id, kind: ref.kind });
+        }
+      }
+      level = next;
     }
   }
 
@@ -161,16 +241,11 @@ export class Reachability {
   /** A branch value: a JSON object whose kind it declares itself. */
   private async visitValue(id: ObjectId, root: Root, label: string): Promise<void> {
     if (this.table.has(id)) return;
-    const bytes = await this.readOrReport(id, 'build', null, root);
+    const bytes = await this.readOrReport(id, 'build', -1, root);
     this.valueLabels.set(this.table.indexOf(id), label);
     if (bytes === null) return;
-    let kind: JsonKindName;
-    try {
-      const raw = JSON.parse(bytes.toString('utf8')) as { kind?: unknown; type?: unknown };
-      const declared = raw.kind ?? raw.type;
-      if (typeof declared !== 'string' || !(declared in KINDS)) throw new Error(`no kind ${String(declared)}`);
-      kind = declared as JsonKindName;
-    } catch {
+    const kind = declaredKind(bytes);
+    if (kind === null) {
       this.problem(id, 'blob', 'it is not a typed object a branch can hold', isStrict(root));
       return;
     }
@@ -183,7 +258,7 @@ export class Reachability {
    * .rpm: an absent blob there is no damage. Reached again through a layer, the same
    * tree or blob must be whole, so it is checked again.
    */
-  private async visit(id: ObjectId, kind: KindName, parent: ObjectId, segment: boolean, root: Root, unpacked: boolean): Promise<void> {
+  private async visit(id: ObjectId, kind: KindName, parent: number, segment: boolean, root: Root, unpacked: boolean): Promise<void> {
     const at = this.table.indexOf(id);
     if (at >= 0) {
       if (unpacked || (this.bits[at] & ONLY_UNPACKED) === 0) return;
@@ -203,12 +278,12 @@ export class Reachability {
     if (bytes !== null) await this.follow(id, kind, bytes, root, unpacked);
   }
 
-  private async readOrReport(id: ObjectId, kind: KindName, parent: ObjectId | null, root: Root, segment = false, unpacked = false): Promise<Buffer | null> {
+  private async readOrReport(id: ObjectId, kind: KindName, parent: number, root: Root, segment = false, unpacked = false): Promise<Buffer | null> {
     const i = this.mark(id, kind, parent, segment, root);
     if (unpacked) this.bits[i] |= ONLY_UNPACKED;
     try {
-      const bytes = await this.objects.readBytes(id);
-      this.bits[this.table.indexOf(id)] |= VERIFIED;
+      const bytes = this.ahead.get(id)?.bytes ?? await this.objects.readBytes(id);
+      this.bits[i] |= VERIFIED;
       return bytes;
     } catch (err) {
       if (!isObjectReadProblem(err)) throw err;
@@ -220,14 +295,18 @@ export class Reachability {
 
   private async follow<K extends JsonKindName>(id: ObjectId, kind: K, bytes: Buffer, root: Root, unpacked = false): Promise<void> {
     let value: KindValues[K];
+    const got = this.ahead.get(id);
+    const ahead = got?.bytes === bytes && got.kind === kind ? got : undefined;
+    this.ahead.delete(id); // taken once: a second visit (reached again outside a package) reads again
     try {
-      value = KINDS[kind].parse(JSON.parse(bytes.toString('utf8')), id) as KindValues[K];
+      value = (ahead ? ahead.value : KINDS[kind].parse(JSON.parse(bytes.toString('utf8')), id)) as KindValues[K];
     } catch (err) {
       if (!(err instanceof BazaarError)) throw err;
       this.problem(id, kind, err.message.replace(`object ${id} is `, ''), isStrict(root));
       return;
     }
-    for (const ref of refsOf(kind, value)) await this.visit(ref.id, ref.kind, id, ref.segment === true, root, unpacked || ref.unpacked === true);
+    const self = this.table.indexOf(id); // each reference's parent: looked up once, not per reference
+    for (const ref of ahead?.refs ?? refsOf(kind, value)) await this.visit(ref.id, ref.kind, self, ref.segment === true, root, unpacked || ref.unpacked === true);
   }
 
   private missing(id: ObjectId, kind: KindName, root: Root): void {

@@ -20,7 +20,7 @@
  * object is repaired by the next writer of the same object instead of being believed.
  */
 import * as fs from 'node:fs';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import type * as Git from 'isomorphic-git';
@@ -80,8 +80,11 @@ export class FsHistoryBackend implements HistoryBackend {
 
   /** A loose object, verified; null when there is no loose file. */
   private readLoose(oid: string): GitObject | null {
+    const path = this.loosePath(oid);
+    // no exception for the usual miss (a packed object): one per object was a tenth of fsck's history walk
+    if (!existsSync(path)) return null;
     let file: Buffer;
-    try { file = readFileSync(this.loosePath(oid)); } catch (err) {
+    try { file = readFileSync(path); } catch (err) {
       if (isErrno(err, 'ENOENT')) return null;
       throw err;
     }

@@ -157,6 +157,32 @@ class PackIndex {
     return Number(this.idx.readBigUInt64BE(8 + 1024 + this.count * 28 + (small & 0x7fffffff) * 8));
   }
 
+  /**
+   * The pack, open for reads while GitPacks lists it (closed when it lists the packs
+   * again): a read is one pread, not an open, fstat, read and close (a walk of the history
+   * reads thousands). Its size is checked against the index once; each object read is
+   * verified by its sha1 all the same.
+   */
+  private fd: number | null = null;
+
+  openFd(): number {
+    if (this.fd !== null) return this.fd;
+    const fd = openSync(this.packPath, 'r');
+    try {
+      if (fstatSync(fd).size !== this.packSize) throw packDamage(this.name, 'changed size while it was read');
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    this.fd = fd;
+    return fd;
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+
   /** The object's offset in the pack, or -1. */
   find(oid: Buffer): number {
     const first = oid[0];
@@ -214,10 +240,11 @@ export class GitPacks {
   private refresh(): void {
     let stamp: string;
     try { const s = statSync(this.dir); stamp = `${s.ino}:${s.mtimeMs}`; } catch (err) {
-      if (isErrno(err, 'ENOENT')) { this.packs = []; this.seen = ''; return; }
+      if (isErrno(err, 'ENOENT')) { for (const p of this.packs) p.close(); this.packs = []; this.seen = ''; return; }
       throw err;
     }
     if (stamp === this.seen) return;
+    for (const p of this.packs) p.close();
     this.packs = this.indexNames().flatMap((n) => PackIndex.load(this.dir, n) ?? []);
     this.seen = stamp;
   }
@@ -328,12 +355,8 @@ function readEntry(p: PackIndex, offset: number, oid: string, pack?: Buffer): { 
   let entry: Buffer;
   if (pack) entry = pack.subarray(offset, end);
   else {
-    const fd = openSync(p.packPath, 'r');
-    try {
-      if (fstatSync(fd).size !== p.packSize) throw packDamage(p.name, 'changed size while it was read');
-      entry = Buffer.alloc(end - offset);
-      if (readSync(fd, entry, 0, entry.length, offset) !== entry.length) throw packDamage(p.name, `is truncated at ${oid}`);
-    } finally { closeSync(fd); }
+    entry = Buffer.alloc(end - offset);
+    if (readSync(p.openFd(), entry, 0, entry.length, offset) !== entry.length) throw packDamage(p.name, `is truncated at ${oid}`);
   }
   let c = entry[0];
   const code = (c >> 4) & 7;
