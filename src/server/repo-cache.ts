@@ -149,13 +149,14 @@ export class RepoCache {
    */
   private async previousRuns(channel: string): Promise<SegmentedIndex | null> {
     const root = rpmmdCacheDir(this.store.dir, channel);
-    let names: string[];
-    try { names = readdirSync(root); } catch { return null; }
-    const dirs = names.filter((n) => !n.startsWith('.')).map((n) => ({ dir: join(root, n), mtime: statSync(join(root, n), { throwIfNoEntry: false })?.mtimeMs ?? 0 }));
-    for (const { dir } of dirs.sort((a, b) => b.mtime - a.mtime)) {
-      const index = readRunsFile(dir);
-      if (index && (await checkSealedDir(dir)) === 'ok') return index;
-    }
+    const mtime = (dir: string): number => { try { return statSync(dir).mtimeMs; } catch { return 0; } };
+    try {
+      const dirs = readdirSync(root).filter((n) => !n.startsWith('.')).map((n) => ({ dir: join(root, n), mtime: mtime(join(root, n)) }));
+      for (const { dir } of dirs.sort((a, b) => b.mtime - a.mtime)) {
+        const index = readRunsFile(dir);
+        if (index && (await checkSealedDir(dir)) === 'ok') return index;
+      }
+    } catch { /* an unreadable cache is no runs to copy: each is compressed anew */ }
     return null;
   }
 
