@@ -290,7 +290,10 @@ export class PackFile {
    * an object is absent (PackSet.find).
    */
   probe(key: Buffer): PackedLocation | 'unsure' {
-    if (this.index !== null || this.probes >= PROBE_LOOKUPS) return this.findKey(key) ?? 'unsure';
+    if (this.index !== null || this.probes >= PROBE_LOOKUPS) {
+      // a pack gone since it was listed (gc), or unreadable: the checked loop decides (PackSet.find)
+      try { return this.findKey(key) ?? 'unsure'; } catch { return 'unsure'; }
+    }
     this.probes++;
     let fd: number;
     try { fd = openSync(this.path, 'r'); } catch { return 'unsure'; }

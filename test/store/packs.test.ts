@@ -5,11 +5,13 @@
  * damaged, and safe against kill -9 at every filesystem event of a commit that merges.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FsObjectBackend } from '../../src/store/fs-object-backend.js';
+import { PackSet } from '../../src/store/object-packs.js';
+import type { PackedLocation } from '../../src/store/object-packs.js';
 import type { ObjectId } from '../../src/store/layout.js';
 import { ObjectStore } from '../../src/store/objects.js';
 import { Store, internals } from '../../src/store/store.js';
@@ -86,6 +88,27 @@ t('a pack index whose records point at other objects: no lookup takes a wrong pl
   const shown = bazaar(['show', '--store', dir, '--json', nevra]);
   assert.is(shown.status, 0, shown.stderr);
   assert.ok(nevra.startsWith(`${JSON.parse(shown.stdout).name}-`), nevra);
+});
+
+t('a pack deleted after a reader listed it (gc): a lookup past the probes looks again, it does not fail', async () => {
+  const dir = freshStore('packs-gone');
+  const store = await Store.open(dir);
+  const ids: ObjectId[] = [];
+  for (let i = 0; i < 6; i++) ids.push(await internals(store).objects.put(Buffer.from(`small object ${i}\n`)));
+  assert.ok(packFiles(dir).length >= 2, `${packFiles(dir).length} packs`);
+  // which pack holds which object (a reader of its own)
+  const where = new Map(ids.map((id) => [id, (new PackSet(join(dir, 'objects', 'pack')).find(id) as PackedLocation).pack.path]));
+  const names = packFiles(dir).sort();
+  const gone = join(dir, 'objects', 'pack', names[0]);
+  const inLast = ids.find((id) => where.get(id)?.endsWith(names[names.length - 1])) as ObjectId;
+  const inGone = ids.find((id) => where.get(id) === gone) as ObjectId;
+  const packs = new PackSet(join(dir, 'objects', 'pack'));
+  // each lookup probes the packs in order up to its hit: 32 use up the first pack's probes, its index not read
+  for (let i = 0; i < 32; i++) assert.is(packs.find(inLast)?.pack.path, where.get(inLast));
+  rmSync(gone);
+  // the next lookup reads the first pack's index whole, and finds the pack gone: no error, it looks again
+  assert.is(packs.find(inLast)?.pack.path, where.get(inLast));
+  assert.is(packs.find(inGone), null);
 });
 
 t('a loose copy is read before a packed one (how a repair replaces a damaged packed object)', async () => {
