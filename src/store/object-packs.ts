@@ -26,6 +26,7 @@ import { isErrno } from '../errors.js';
 import { RAW_MAGIC, ZSTD_MAGIC } from '../compress/index.js';
 import { fsEvent, noSpaceError, removeFile } from '../fs/index.js';
 import type { ObjectId } from './layout.js';
+import { compareIdAt } from './id-table.js';
 import { RANGE_MAGIC } from './range-records.js';
 
 const MAGIC = Buffer.from('BZPK');
@@ -55,20 +56,6 @@ function putRecord(index: Buffer, i: number, id: Buffer, offset: number, length:
 /** Where record number `i` says its object lies. */
 function recordAt(index: Buffer, i: number): { offset: number; length: number } {
   return { offset: Number(index.readBigUInt64LE(i * RECORD + 32)), length: index.readUInt32LE(i * RECORD + 40) };
-}
-
-/**
- * The 32-byte id at `at` in `index` against `key`, in byte order (as Buffer.compare),
- * compared in 4-byte words here: a native compare per step of a binary search was a
- * tenth of an fsck.
- */
-function compareId(index: Buffer, at: number, key: Buffer): number {
-  for (let i = 0; i < 32; i += 4) {
-    const a = index.readUInt32BE(at + i);
-    const b = key.readUInt32BE(i);
-    if (a !== b) return a < b ? -1 : 1;
-  }
-  return 0;
 }
 
 /** Where an object's encoded bytes lie in a pack. */
@@ -273,7 +260,7 @@ export class PackFile {
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       // compared in place: a subarray per step was a tenth of an fsck
-      const c = compareId(index, mid * RECORD, key);
+      const c = compareIdAt(index, mid * RECORD, key);
       if (c === 0) return { pack: this, ...recordAt(index, mid) };
       if (c < 0) lo = mid + 1; else hi = mid - 1;
     }
@@ -290,10 +277,9 @@ export class PackFile {
    * an object is absent (PackSet.find).
    */
   probe(key: Buffer): PackedLocation | 'unsure' {
-    if (this.index !== null || this.probes >= PROBE_LOOKUPS) {
-      // a pack gone since it was listed (gc), or unreadable: the checked loop decides (PackSet.find)
-      try { return this.findKey(key) ?? 'unsure'; } catch { return 'unsure'; }
-    }
+    // an index in memory, or one to be read whole now, is the checked loop's (PackSet.find),
+    // which also looks again when the pack is gone
+    if (this.index !== null || this.probes >= PROBE_LOOKUPS) return 'unsure';
     this.probes++;
     let fd: number;
     try { fd = openSync(this.path, 'r'); } catch { return 'unsure'; }
@@ -309,12 +295,12 @@ export class PackFile {
       while (lo <= hi) {
         const mid = (lo + hi) >> 1;
         const record = readAt(fd, at + mid * RECORD, RECORD);
-        const c = record.compare(key, 0, 32, 0, 32);
+        const c = compareIdAt(record, 0, key);
         if (c === 0) {
           const { offset, length } = recordAt(record, 0);
           if (offset < HEADER_SIZE + ENTRY_HEADER || offset + length > at) return 'unsure';
           const entry = readAt(fd, offset - ENTRY_HEADER, ENTRY_HEADER);
-          return entry.compare(key, 0, 32, 0, 32) === 0 && entry.readUInt32LE(32) === length ? { pack: this, offset, length } : 'unsure';
+          return compareIdAt(entry, 0, key) === 0 && entry.readUInt32LE(32) === length ? { pack: this, offset, length } : 'unsure';
         }
         if (c < 0) lo = mid + 1; else hi = mid - 1;
       }
