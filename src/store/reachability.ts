@@ -61,23 +61,25 @@ const VALUE_GROUP = 64;
 /** Bytes of content read ahead at most, per group of values. */
 const AHEAD_MAX = 4 << 20;
 
-/** The kind a branch value declares itself (`kind`, or `type` of old objects); null when none is known. */
-function declaredKind(bytes: Buffer): JsonKindName | null {
-  try {
-    const raw = JSON.parse(bytes.toString('utf8')) as { kind?: unknown; type?: unknown };
-    const declared = raw.kind ?? raw.type;
-    return typeof declared === 'string' && declared in KINDS ? declared as JsonKindName : null;
-  } catch {
-    return null;
-  }
+/** The kind a parsed branch value declares itself (`kind`, or `type` of old objects); null when none is known. */
+function kindOf(raw: unknown): JsonKindName | null {
+  const r = (raw ?? {}) as { kind?: unknown; type?: unknown };
+  const declared = r.kind ?? r.type;
+  return typeof declared === 'string' && declared in KINDS ? declared as JsonKindName : null;
 }
 
-/** An object's value as `kind` (null: as the kind it declares), and its references; null when it does not parse. */
+/** The kind a branch value declares itself; null when none is known or it is no JSON. */
+function declaredKind(bytes: Buffer): JsonKindName | null {
+  try { return kindOf(JSON.parse(bytes.toString('utf8'))); } catch { return null; }
+}
+
+/** An object's value as `kind` (null: as the kind it declares), and its references; null when it does not parse. Its JSON is parsed once. */
 function parseAs(id: ObjectId, kind: JsonKindName | null, bytes: Buffer): { kind: JsonKindName; value: unknown; refs: KindRef[] } | null {
-  const k = kind ?? declaredKind(bytes);
-  if (k === null) return null;
   try {
-    const value = KINDS[k].parse(JSON.parse(bytes.toString('utf8')), id) as KindValues[JsonKindName];
+    const raw = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+    const k = kind ?? kindOf(raw);
+    if (k === null) return null;
+    const value = KINDS[k].parse(raw, id) as KindValues[JsonKindName];
     return { kind: k, value, refs: refsOf(k, value) };
   } catch {
     return null;
@@ -244,7 +246,9 @@ export class Reachability {
     const bytes = await this.readOrReport(id, 'build', -1, root);
     this.valueLabels.set(this.table.indexOf(id), label);
     if (bytes === null) return;
-    const kind = declaredKind(bytes);
+    // read ahead and parsed already: its kind is known without parsing the JSON again
+    const got = this.ahead.get(id);
+    const kind = (got?.bytes === bytes ? got.kind : undefined) ?? declaredKind(bytes);
     if (kind === null) {
       this.problem(id, 'blob', 'it is not a typed object a branch can hold', isStrict(root));
       return;
