@@ -7,6 +7,9 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { hasTool } from './tools.js';
 
 /** The tools bootVm needs, for `testWith(..., qemuTools, ...)`. */
@@ -44,6 +47,8 @@ export interface BootResult {
   stderr: string;
   elapsedMs: number;
   seenAt: Record<string, number>;
+  /** A first attempt the guest kernel reported itself stalled in, then timed out: its report lines and saved console. */
+  stalledBefore?: { report: string[]; console: string };
 }
 
 /** QEMU's option syntax doubles a comma inside a value. */
@@ -68,10 +73,31 @@ const running = new Set<ChildProcess>();
 process.on('exit', () => { for (const c of running) c.kill('SIGKILL'); });
 let queue: Promise<unknown> = Promise.resolve();
 
-/** Boots and resolves when QEMU exits (the guest powered off) or is killed at the timeout. */
+/**
+ * The guest kernel's own reports that its CPU did not run (soft lockup, RCU stall, hung
+ * task). Under TCG they come when the host starves QEMU's vCPU thread (a CI neighbour
+ * starting PostgreSQL and Ceph), not from anything the VA does.
+ */
+const GUEST_STALL = /soft lockup|rcu: INFO: .*stall|rcu_.* detected stalls|blocked for more than \d+ seconds/;
+
+/**
+ * Boots and resolves when QEMU exits (the guest powered off) or is killed at the timeout.
+ * A boot that timed out after the guest kernel reported itself stalled is run once more,
+ * loudly (the report goes to stderr, the console to a file, and `stalledBefore` says so):
+ * one CI run in many starved a guest that way. Any other timeout, or a second stall, is
+ * the caller's to fail.
+ */
 export function bootVm(o: BootOptions): Promise<BootResult> {
   const args = qemuArgs(o);
-  const result = queue.then(() => runQemu(args, o));
+  const result = queue.then(async () => {
+    const first = await runQemu(args, o);
+    const report = first.console.split('\n').filter((l) => GUEST_STALL.test(l));
+    if (!first.timedOut || report.length === 0) return first;
+    const saved = join(mkdtempSync(join(tmpdir(), 'bazaar-qemu-stall-')), 'console.txt');
+    writeFileSync(saved, first.console);
+    process.stderr.write(`bootVm: the guest kernel reported a stall and the boot timed out after ${first.elapsedMs} ms; booting once more (console: ${saved})\n${report.slice(0, 5).join('\n')}\n`);
+    return { ...await runQemu(args, o), stalledBefore: { report, console: saved } };
+  });
   queue = result.catch(() => undefined);
   return result;
 }
@@ -106,4 +132,14 @@ function runQemu(args: string[], o: BootOptions): Promise<BootResult> {
 /** The lines of a console that start with `prefix` (e.g. 'VA-', 'bazaar-init: error: '). */
 export function consoleLines(console: string, prefix: string): string[] {
   return console.split('\n').filter((l) => l.startsWith(prefix));
+}
+
+/**
+ * What a failed boot's assertion prints: the init's own lines and any guest kernel stall
+ * report (a long oops would otherwise push both out of the tail), then the console's tail.
+ */
+export function bootSummary(r: BootResult): string {
+  const lines = r.console.split('\n');
+  const said = lines.filter((l) => l.startsWith('bazaar-init') || l.startsWith('VA-') || GUEST_STALL.test(l));
+  return [`after ${r.elapsedMs} ms${r.stalledBefore ? `, on a second attempt (the first stalled: ${r.stalledBefore.console})` : ''}`, ...said, '--- the console\'s tail:', r.console.slice(-2000)].join('\n');
 }

@@ -15,7 +15,7 @@ import * as assert from 'uvu/assert';
 import { CLI, freshStore, tempDir } from '../helpers/cli.js';
 import { bazaarFast } from '../helpers/cli-fast.js';
 import { netbootRpms, testWithNetboot } from '../helpers/netboot-fixture.js';
-import { bootVm, consoleLines, GUEST_SERVER, qemuArgs } from '../helpers/qemu.js';
+import { bootSummary, bootVm, consoleLines, GUEST_SERVER, qemuArgs } from '../helpers/qemu.js';
 import type { BootResult, VmDisk } from '../helpers/qemu.js';
 import { rpmbuild } from '../helpers/rpmbuild.js';
 import { cli, listening, nevraOf, runAsync } from '../helpers/server.js';
@@ -93,7 +93,7 @@ async function boot(set: { dir: string; json: BootJson }, options: { disks?: VmD
     disks: [...layerDisks, ...options.disks ?? []], timeoutMs: BOOT_MS, ...(options.port ? { net: { port: options.port } } : {}), marks: ['VA-MARKER'],
   };
   const r = await bootVm(o);
-  assert.not.ok(r.timedOut, `QEMU did not stop by itself: qemu-system-x86_64 ${qemuArgs(o).join(' ')}\n${r.console.slice(-3000)}`);
+  assert.not.ok(r.timedOut, `QEMU did not stop by itself: qemu-system-x86_64 ${qemuArgs(o).join(' ')}\n${bootSummary(r)}`);
   return r;
 }
 
@@ -107,7 +107,7 @@ testWithNetboot(t, 'an image of real packages boots from its boot set with its l
   for (const [file, digest] of Object.entries(set.json.sha256)) assert.is(sha256(join(set.dir, file)), digest, file);
   const scratch = blankDisk(16, 'scratch');
   const r = await boot(set, { disks: [{ file: scratch }], append: `va.scratch=/dev/vd${String.fromCharCode(97 + set.json.layers.length)}` });
-  assert.equal(vaLines(r).filter((l) => !l.startsWith('VA-PACKED')), ['VA-MARKER alpha', 'VA-SEEN none', 'VA-WRITABLE yes'], r.console.slice(-3000));
+  assert.equal(vaLines(r).filter((l) => !l.startsWith('VA-PACKED')), ['VA-MARKER alpha', 'VA-SEEN none', 'VA-WRITABLE yes'], bootSummary(r));
   assert.match(r.console, /^VA-PACKED \d+$/m);
   assert.is(r.exitCode, 0);
   // the packed upper: the VA's file, and the whiteout of the file it removed
@@ -123,7 +123,7 @@ testWithNetboot(t, 'over the network from bazaar serve with only the kernel and 
     const sets = ['va-alpha', 'va-beta'].map((image) => bootSetOf(store, image));
     for (const [i, profile] of ['alpha', 'beta'].entries()) {
       const r = await boot(sets[i], { layerDisks: false, port: server.port, append: `bazaar.url=${GUEST_SERVER}/boot/va-${profile}/latest/` });
-      assert.equal(vaLines(r), [`VA-MARKER ${profile}`, 'VA-SEEN none', 'VA-WRITABLE yes'], r.console.slice(-3000));
+      assert.equal(vaLines(r), [`VA-MARKER ${profile}`, 'VA-SEEN none', 'VA-WRITABLE yes'], bootSummary(r));
     }
     const fetched = server.requests.filter((l) => l.includes('/boot/layers/'));
     const baseTree = fetched.map((l) => /\/boot\/layers\/([0-9a-f]{64})\.squashfs/.exec(l)?.[1]);
@@ -184,8 +184,8 @@ testWithNetboot(t, 'boot.ipxe boots the same set by URL: QEMU\'s own iPXE firmwa
   const server = await listening(store);
   try {
     const r = await bootVm({ net: { port: server.port, bootfile: `${GUEST_SERVER}/boot/va-beta/latest/boot.ipxe` }, timeoutMs: BOOT_MS, marks: ['VA-MARKER'] });
-    assert.not.ok(r.timedOut, r.console.slice(-3000));
-    assert.equal(vaLines(r), ['VA-MARKER beta', 'VA-SEEN none', 'VA-WRITABLE yes'], r.console.slice(-3000));
+    assert.not.ok(r.timedOut, bootSummary(r));
+    assert.equal(vaLines(r), ['VA-MARKER beta', 'VA-SEEN none', 'VA-WRITABLE yes'], bootSummary(r));
     for (const file of ['boot.ipxe', 'vmlinuz', 'initrd.img', 'boot.json']) assert.ok(server.requests.some((l) => l.startsWith(`GET /boot/va-beta/latest/${file} 200`)), `${file} fetched:\n${server.requests.join('\n')}`);
   } finally {
     await server.close();
@@ -214,7 +214,7 @@ testWithNetboot(t, 'an unreachable server without a cache, a corrupt squashfs fr
   const { store } = setup();
   const set = bootSetOf(store, 'va-alpha');
   const oneError = (r: BootResult, pattern: RegExp, what: string) => {
-    assert.equal(consoleLines(r.console, 'bazaar-init: error: ').length, 1, `${what}:\n${r.console.slice(-3000)}`);
+    assert.equal(consoleLines(r.console, 'bazaar-init: error: ').length, 1, `${what}:\n${bootSummary(r)}`);
     assert.match(r.console, pattern, `${what}:\n${r.console.slice(-1500)}`);
     assert.not.match(r.console, /VA-MARKER/, `${what}: not booted`);
   };
@@ -275,7 +275,7 @@ testWithNetboot(t, 'a layer imported from a live ISO (xorriso over a squashfs of
   const set = bootSetOf(store, 'va-live');
   assert.equal(set.json.layers, ['layers/00-live@1.0.0.squashfs', 'layers/01-probe-alpha@1.0.0.squashfs']);
   const r = await boot(set);
-  assert.equal(vaLines(r), ['VA-MARKER alpha', 'VA-SEEN none', 'VA-WRITABLE yes'], r.console.slice(-3000));
+  assert.equal(vaLines(r), ['VA-MARKER alpha', 'VA-SEEN none', 'VA-WRITABLE yes'], bootSummary(r));
 });
 
 testWithNetboot(t, 'an image of real packages without busybox: bazaar boot exits 2 in one line', NEEDS, () => {
