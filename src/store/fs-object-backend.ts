@@ -127,6 +127,32 @@ export class FsObjectBackend implements ObjectBackend {
 
   path(id: ObjectId): string { return objectPath(this.root, id); }
 
+  /** The loose ids listed for a walk (holdListing), or null: every read looks for a loose copy. */
+  private looseListing: IdTable | null = null;
+  private listingHolds = 0;
+
+  /**
+   * A walk's batch reads (fsck, gc) take the loose ids from one listing of the fan-out
+   * directories instead of a stat per object: for a store of packed objects that was
+   * 120,000 failed stats in an fsck of 10,000 builds, a tenth of its CPU. Stale only
+   * towards what appears during the walk, and then safe: an id the listing lacks is still
+   * looked for loose when no pack holds it, and one that a pack holds is read from the
+   * pack and hashed; if that fails, the caller reads it alone, by the usual loose-first path.
+   */
+  holdListing(): () => void {
+    if (this.listingHolds++ === 0) {
+      const listed = new IdTable();
+      for (const name of this.looseNames()) if ('id' in name) listed.add(name.id);
+      this.looseListing = listed;
+    }
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      if (--this.listingHolds === 0) this.looseListing = null;
+    };
+  }
+
   private looseSize(id: ObjectId): number | null {
     try {
       // no exception for the usual miss (a packed object): building one per object was a
@@ -146,7 +172,16 @@ export class FsObjectBackend implements ObjectBackend {
     return at ? { path: at.pack.path, offset: at.offset, length: at.length } : null;
   }
 
-  async has(id: ObjectId): Promise<boolean> { return this.locate(id) !== null; }
+  /** `locate`, taking a held listing (holdListing) for the loose look: a pack's copy is found without a stat. */
+  private locateListed(id: ObjectId): { path: string; offset: number; length: number } | null {
+    if (this.looseListing !== null && !this.looseListing.has(id)) {
+      const at = this.packs.find(id);
+      if (at !== null) return { path: at.pack.path, offset: at.offset, length: at.length };
+    }
+    return this.locate(id);
+  }
+
+  async has(id: ObjectId): Promise<boolean> { return this.locateListed(id) !== null; }
 
   /** A packed object's stored bytes, a range record resolved (range-records.ts). */
   private async readPacked(id: ObjectId): Promise<Buffer | null> {
@@ -200,17 +235,20 @@ export class FsObjectBackend implements ObjectBackend {
   async readWholeMany(ids: readonly ObjectId[], maxStored: number): Promise<Array<Buffer | null>> {
     const out = new Array<Buffer | null>(ids.length).fill(null);
     const byPack = new Map<PackFile, Array<{ at: number; offset: number; length: number }>>();
+    const listing = this.looseListing;
     for (let i = 0; i < ids.length; i++) {
-      const size = this.looseSize(ids[i]);
+      const listedPacked = listing !== null && !listing.has(ids[i]);
+      let packed = listedPacked ? this.packs.find(ids[i]) : null;
+      const size = packed === null ? this.looseSize(ids[i]) : null;
       if (size !== null) {
         if (size <= maxStored) out[i] = await this.readWholeNow(ids[i]);
         continue;
       }
-      const at = this.packs.find(ids[i]);
-      if (at === null || at.length > maxStored) continue;
-      let list = byPack.get(at.pack);
-      if (!list) byPack.set(at.pack, (list = []));
-      list.push({ at: i, offset: at.offset, length: at.length });
+      if (!listedPacked) packed = this.packs.find(ids[i]);
+      if (packed === null || packed.length > maxStored) continue;
+      let list = byPack.get(packed.pack);
+      if (!list) byPack.set(packed.pack, (list = []));
+      list.push({ at: i, offset: packed.offset, length: packed.length });
     }
     const ranges: Array<{ at: number; record: RangeRecord; source: Buffer }> = [];
     for (const [pack, list] of byPack) {
@@ -241,7 +279,7 @@ export class FsObjectBackend implements ObjectBackend {
   private rangeSource(id: ObjectId, bytes: Buffer, maxStored: number): { record: RangeRecord; source: Buffer } | null {
     let record: RangeRecord;
     try { record = parseRangeRecord(id, bytes); } catch { return null; }
-    const at = this.locate(record.source);
+    const at = this.locateListed(record.source);
     const source = at === null || at.length > maxStored ? null : readPart(at.path, at.offset, at.length);
     return source === null || isRangeRecord(source) ? null : { record, source };
   }
@@ -487,11 +525,11 @@ export class FsObjectBackend implements ObjectBackend {
     return damaged.map((p) => p.path);
   }
 
-  async *list(): AsyncGenerator<ListedObject> {
+  /** The loose objects' ids, and what else is in the fan-out directories (strays), in sorted order. */
+  private *looseNames(): Generator<{ id: ObjectId } | { stray: string }> {
     const top = objectsDir(this.root);
     let dirs: string[];
     try { dirs = readdirSync(top); } catch (err) { if (isErrno(err, 'ENOENT')) return; throw err; }
-    const seen = new IdTable(); // an id in two places (loose and packed, two packs) is listed once
     for (const dir of dirs.sort()) {
       if (dir === 'pack') continue;
       const sub = join(top, dir);
@@ -506,9 +544,16 @@ export class FsObjectBackend implements ObjectBackend {
       }
       for (const name of names.sort()) {
         const id = /^[0-9a-f]{2}$/.test(dir) ? objectIdFromPath(dir, name) : null;
-        if (id) seen.add(id);
         yield id ? { id } : { stray: join(sub, name) };
       }
+    }
+  }
+
+  async *list(): AsyncGenerator<ListedObject> {
+    const seen = new IdTable(); // an id in two places (loose and packed, two packs) is listed once
+    for (const entry of this.looseNames()) {
+      if ('id' in entry) seen.add(entry.id);
+      yield entry;
     }
     this.packs.refresh();
     for (const stray of this.packs.strays()) yield { stray };

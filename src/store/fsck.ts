@@ -70,9 +70,11 @@ export async function fsck(store: Store, options: RetentionChoice & { onProgress
   const reading = await internals(store).readState();
   // A lease keeps a concurrent gc from collecting what this state reaches while we look.
   const lease = await leaseBoard(store.dir, internals(store).states).take(reading.state.seq);
+  const release = internals(store).objects.holdListing();
   try {
     return await check(store, reading, options);
   } finally {
+    release();
     lease.release();
   }
 }

@@ -72,7 +72,12 @@ async function collect(store: Store, choice: GcChoice): Promise<GcReport> {
     const reach = new Reachability(objects);
     // A store whose gcs recorded no horizon yet (an older bazaar's) may hold states an
     // earlier gc pruned with a smaller window: only its heads must be whole.
-    await reach.walk(tx, roots.filter((r) => !expiredTrash.includes(r.branch)).map((r) => ({ ...r, strict: legacy ? r.head === true : r.live })));
+    const release = objects.holdListing();
+    try {
+      await reach.walk(tx, roots.filter((r) => !expiredTrash.includes(r.branch)).map((r) => ({ ...r, strict: legacy ? r.head === true : r.live })));
+    } finally {
+      release();
+    }
     if (reach.historyProblems.length) {
       const h = reach.historyProblems[0];
       throw new BazaarError('ERR_STORE_DAMAGED', `gc deleted nothing: ${h.branch} at ${h.commit.slice(0, 12)} cannot be read (${h.problem})`, { data: { branch: h.branch }, reason: 'history-unreadable' });

@@ -66,6 +66,12 @@ export interface ObjectBackend {
    * walk of the whole store: a backend can read them in the order they lie.
    */
   readWholeMany?(ids: readonly ObjectId[], maxStored: number): Promise<Array<Buffer | null>>;
+  /**
+   * Lists where the objects are once, for a walk's readWholeMany calls until the returned
+   * function is called (absent: nothing to list; a read asks each time). Only a hint: an
+   * object the listing lacks is still looked for, and what it yields is verified.
+   */
+  holdListing?(): () => void;
   /** The encoded bytes as a stream; null when absent. */
   readStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null>;
   /** Size of the encoded bytes; null when absent. */

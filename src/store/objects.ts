@@ -446,6 +446,9 @@ export class ObjectStore implements ObjectStager {
     return out;
   }
 
+  /** The backend's listing held for a walk's readManyVerified calls (ObjectBackend.holdListing); call what it returns when the walk ends. */
+  holdListing(): () => void { return this.backend.holdListing?.() ?? (() => {}); }
+
   /** One readWhole each (a backend without readWholeMany); the size asked first only under a limit (a request more, on S3). */
   private async readWholeEach(ids: readonly ObjectId[], maxStored: number): Promise<Array<Buffer | null>> {
     const out: Array<Buffer | null> = [];
