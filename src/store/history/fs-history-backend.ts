@@ -75,6 +75,13 @@ export class FsHistoryBackend implements HistoryBackend {
   async read(oid: string): Promise<GitObject | null> {
     const held = this.pending.get(oid);
     if (held) return { type: held.type, body: held.body };
+    // The packs already loaded first: a packed object (the usual case) then costs no stat
+    // of its loose path or of the pack directory, two per object in an fsck's history
+    // walk. A miss, a delta or damage there takes the full path, loose copy first, which
+    // throws the damage if no loose copy stands in for it.
+    let loaded: GitObject | null | undefined;
+    try { loaded = this.packs.readLoaded(oid); } catch { loaded = undefined; }
+    if (loaded) return loaded;
     return this.readLoose(oid) ?? await this.readPacked(oid);
   }
 

@@ -280,6 +280,25 @@ export class GitPacks {
     return undefined;
   }
 
+  /**
+   * The object from the packs already loaded, without looking at the directory again;
+   * undefined when none of them holds it or its pack is gone, null for a delta (as `read`).
+   * Damage throws, as in `read`.
+   */
+  readLoaded(oid: string): { type: PackedType; body: Buffer } | null | undefined {
+    if (this.packs.length === 0) return undefined;
+    const key = Buffer.from(oid, 'hex');
+    for (const p of this.packs) {
+      const offset = p.find(key);
+      if (offset < 0) continue;
+      try { return readEntry(p, offset, oid); } catch (err) {
+        if (isErrno(err, 'ENOENT')) return undefined;
+        throw err;
+      }
+    }
+    return undefined;
+  }
+
   /** The packs there are, with their sizes (the merge picks the small ones). */
   list(): Array<{ name: string; size: number }> {
     let names: string[];
