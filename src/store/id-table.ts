@@ -24,7 +24,15 @@ export class IdTable {
   private missed: ObjectId | null = null;
   private missedAt = 0;
 
-  private setKey(id: ObjectId): void { this.missed = null; this.key.write(id.slice(7), 0, 32, 'hex'); }
+  /** The id `key` holds: asked again at once (fsck asks whether one object is reached, then whether settled), it is not decoded again. */
+  private keyId: ObjectId | null = null;
+
+  private setKey(id: ObjectId): void {
+    this.missed = null;
+    if (id === this.keyId) return;
+    this.key.write(id.slice(7), 0, 32, 'hex');
+    this.keyId = id;
+  }
 
   /** The slot holding the key, or the empty slot where it would go. */
   private probe(): number {

@@ -190,6 +190,8 @@ const PROBE_LOOKUPS = 32;
 /** One pack file: its index, read on first lookup (or probed on disk for the first few). */
 export class PackFile {
   private index: Buffer | null = null;
+  /** Where the records of each leading-bits prefix start in `index` (fanoutOf); null for a small index. */
+  private fanout: { table: Uint32Array; shift: number } | null = null;
   private probes = 0;
   /** Why the index cannot be trusted (the entries were walked instead); null when sound. */
   damage: string | null = null;
@@ -203,6 +205,7 @@ export class PackFile {
     try {
       this.size = fstatSync(fd).size;
       this.index = this.readIndex(fd) ?? this.walkEntries(fd);
+      this.fanout = fanoutOf(this.index);
     } finally {
       closeSync(fd);
     }
@@ -257,6 +260,11 @@ export class PackFile {
     const index = this.load();
     let lo = 0;
     let hi = index.length / RECORD - 1;
+    if (this.fanout !== null) {
+      const prefix = key.readUInt32BE(0) >>> this.fanout.shift;
+      lo = this.fanout.table[prefix];
+      hi = this.fanout.table[prefix + 1] - 1;
+    }
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       // compared in place: a subarray per step was a tenth of an fsck
@@ -424,4 +432,21 @@ export class PackSet {
 
   /** Forgets a pack this process just deleted. */
   removed(path: string): void { this.packs = this.packs.filter((p) => p.path !== path); }
+}
+
+/**
+ * A fan-out table over a sorted index, as git's .idx has: the records whose ids begin
+ * with each prefix of `32 - shift` bits, about four a prefix. A lookup then compares
+ * about 2 ids instead of log2(n): an fsck of 10,000 builds made 1.5 million compares in
+ * its binary searches. Costs about a byte per record (44 in the index itself).
+ */
+function fanoutOf(index: Buffer): { table: Uint32Array; shift: number } | null {
+  const n = index.length / RECORD;
+  const bits = Math.min(16, Math.floor(Math.log2(n / 4)));
+  if (!(bits >= 4)) return null;
+  const shift = 32 - bits;
+  const table = new Uint32Array((1 << bits) + 1);
+  for (let i = 0; i < n; i++) table[(index.readUInt32BE(i * RECORD) >>> shift) + 1]++;
+  for (let b = 1; b < table.length; b++) table[b] += table[b - 1];
+  return { table, shift };
 }
