@@ -89,8 +89,39 @@ t('a pack of the first format (bodies as they are) is read, and the merge past M
   const names = packFiles(root, 'old-kind');
   assert.ok(names.length <= MAX_PACKS, `${names.length} packs`);
   assert.not.ok(names.includes('0000000000-1-old.pack'), 'the old pack was merged away');
-  for (const n of names) assert.is(readFileSync(join(dir, n)).subarray(-48, -40).toString('latin1'), 'BZDPACK2');
+  for (const n of names) assert.is(readFileSync(join(dir, n)).subarray(-48, -40).toString('latin1'), 'BZDPACK3');
   for (const e of [...old, ...Array.from({ length: MAX_PACKS }, (_, k) => entry(100 + k))]) assert.ok(packs.read(e.id)?.equals(e.body), `body of ${e.id} after the merge`);
+});
+
+t('the sum of the bodies: a sound pack checks in one pass, a damaged sum is no damage, and a pack of the second format (no sum) is checked entry by entry', () => {
+  const root = freshStore('dpack-sum');
+  const dir = derivedPacksDir(root, 'sum-kind');
+  const entries = Array.from({ length: 30 }, (_, i) => entry(i));
+  assert.ok(DerivedPacks.of(root, 'sum-kind').write(entries));
+  const [name] = packFiles(root, 'sum-kind');
+  const path = join(dir, name);
+  const bytes = readFileSync(path);
+  const indexLength = bytes.readUInt32BE(bytes.length - 48 + 12);
+  const bodiesLength = bytes.length - 48 - 32 - indexLength;
+  assert.equal(bytes.subarray(bytes.length - 80, bytes.length - 48), sha(bytes.subarray(0, bodiesLength)), 'the sum is of the stored bodies');
+  // the sum itself damaged: every entry still reads and checks, nothing is reported
+  const badSum = Buffer.from(bytes);
+  badSum[bytes.length - 60] ^= 0x01;
+  writeFileSync(path, badSum);
+  const again = DerivedPacks.of(`${root}//`, 'sum-kind');
+  again.refresh();
+  for (const e of entries) assert.ok(again.read(e.id)?.equals(e.body));
+  assert.equal(again.check(), { packs: 1, entries: 30, damaged: [] });
+  // the second format: no sum (the 32 bytes before the footer gone), magic BZDPACK2
+  const v2 = Buffer.concat([bytes.subarray(0, bytes.length - 80), bytes.subarray(bytes.length - 48)]);
+  v2.write('BZDPACK2', v2.length - 48, 'latin1');
+  v2[3] ^= 0x04; // the first entry's stored bytes
+  writeFileSync(path, v2);
+  const v2Packs = DerivedPacks.of(`${root}///`, 'sum-kind');
+  v2Packs.refresh();
+  const misses = entries.filter((e) => v2Packs.read(e.id) === null);
+  assert.is(misses.length, 1, 'the damaged entry is a miss, the others read');
+  assert.equal(v2Packs.check().damaged, [`sum-kind/${name}: entry of ${misses[0].id}`]);
 });
 
 t.run();
