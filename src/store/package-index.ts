@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
-import { nevraOfKey } from '../rpm/index.js';
+import { nevraOfKey } from '../rpm/names.js';
 import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../fs/index.js';
 import { fromNearestCached } from './caches/nearest-cached.js';
 import { packageIndexPath } from './caches/paths.js';
