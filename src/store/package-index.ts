@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
 import { nevraOfKey } from '../rpm/names.js';
-import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../fs/index.js';
+import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../fs/ops.js';
 import { fromNearestCached } from './caches/nearest-cached.js';
 import { packageIndexPath } from './caches/paths.js';
 import { readValue } from './history/branch-tree.js';

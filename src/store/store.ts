@@ -27,7 +27,7 @@ import type { BuildRecord } from './kinds/build.js';
 import type { PackageManifest } from './kinds/package.js';
 import { cacheDir } from './caches/paths.js';
 import { INITIAL_LAYOUT, STORE_LAYOUT_VERSION, markerPath, objectsDir, readersDir, stateDir, tmpDir } from './layout.js';
-import { noSpaceError, removeTree } from '../fs/index.js';
+import { noSpaceError, removeTree } from '../fs/ops.js';
 import type { FsckReport } from './fsck.js';
 import type { GcChoice, GcReport } from './gc.js';
 import type { RetentionChoice } from './retention.js';
