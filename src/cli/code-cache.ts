@@ -80,6 +80,13 @@ export function runBundle(entry: string, root: string, build: string, cacheBase:
     const known = modules.get(file);
     if (known) return known.exports;
     const bytes = readFileSync(file);
+    // esbuild writes an empty chunk for a module of re-exports alone (a narrow door such as
+    // store/open.ts): nothing to run, compile or cache (two would share one source and cache)
+    if (bytes.length === 0) {
+      const empty: Loaded = { exports: {} };
+      modules.set(file, empty);
+      return empty.exports;
+    }
     const sourceHash = sha1(bytes);
     const cacheFile = cacheDir === null ? null : join(cacheDir, `${basename(file, '.js')}.cache`);
     let cachedData: Buffer | undefined;
