@@ -20,8 +20,8 @@
  *    both `>`.
  * The relation is symmetric: which side is the provide does not matter.
  */
-import { splitEvr } from '../rpm/index.js';
-import type { Dependency, DependencyFlags } from '../rpm/index.js';
+import { splitEvr } from '../rpm/names.js';
+import type { Dependency, DependencyFlags } from '../rpm/names.js';
 import { rpmvercmp } from './rpmvercmp.js';
 
 /** rpm's RPMSENSE_LESS, RPMSENSE_GREATER, RPMSENSE_EQUAL (rpmds.h). */

@@ -3,8 +3,8 @@
  * spelled, is rpm/nevra.ts's). See docs/versioning-policy.md#rpm-ordering.
  */
 import { BazaarError } from '../errors.js';
-import { splitEvr } from '../rpm/index.js';
-import type { Evr, EvrText } from '../rpm/index.js';
+import { splitEvr } from '../rpm/names.js';
+import type { Evr, EvrText } from '../rpm/names.js';
 import { compareSegments, rpmvercmp } from './rpmvercmp.js';
 
 function isDigitCode(c: number): boolean { return c >= 0x30 && c <= 0x39; }

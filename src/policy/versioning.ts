@@ -5,12 +5,12 @@
  * these questions themselves. See docs/versioning-policy.md.
  */
 import { BazaarError } from '../errors.js';
-import type { Dependency } from '../rpm/index.js';
+import type { Dependency } from '../rpm/names.js';
 import { compareAltBuilds } from './alt-compare.js';
 import type { AltCompareOptions } from './alt-compare.js';
 import { rangesOverlap, flagsToSense } from './dependency-range.js';
 import { compareEvr } from './evr.js';
-import { formatEvr, formatNevra, formatNevraWithEpoch } from '../rpm/index.js';
+import { formatEvr, formatNevra, formatNevraWithEpoch } from '../rpm/names.js';
 
 /** How a channel orders builds: upstream rpm's labelCompare (default) or ALT's rpm. */
 export type VersionOrder = 'rpm' | 'alt';

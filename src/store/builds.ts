@@ -10,8 +10,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { BazaarError, isErrno } from '../errors.js';
-import { nevraKey, nevraOfKey, parseNevra, readRpmFile } from '../rpm/index.js';
 import type { FilePath } from '../rpm/index.js';
+import { nevraKey, nevraOfKey, parseNevra } from '../rpm/names.js';
 import type { BranchView } from './branch-view.js';
 import type { BuildRecord } from './kinds/build.js';
 import { isObjectId, objectIdOf } from './layout.js';
@@ -163,6 +163,8 @@ export async function buildIdOfFile(path: FilePath): Promise<ObjectId | null> {
     // a symlink loop, a name too long, a directory we may not enter
     throw new BazaarError('ERR_BAD_INPUT', `${String(path)}: cannot read it as an .rpm file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err, data: { path: String(path) } });
   }
+  // the .rpm reader is loaded here only: lookups by reference never read a file
+  const { readRpmFile } = await import('../rpm/index.js');
   return objectIdOf((await readRpmFile(path)).header.bytes);
 }
 

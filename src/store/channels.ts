@@ -13,7 +13,7 @@
  */
 import { BazaarError } from '../errors.js';
 import { checkChannelName, sortNewestFirst } from '../policy/index.js';
-import { nevraOfKey } from '../rpm/index.js';
+import { nevraOfKey } from '../rpm/names.js';
 import type { Build, OrderOptions, VersionOrder } from '../policy/index.js';
 import type { BranchView } from './branch-view.js';
 import { entryAt, findBuild } from './builds.js';

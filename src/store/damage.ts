@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isErrno } from '../errors.js';
-import { createFile, makeDir, removeFile, renameFile } from '../fs/index.js';
+import { createFile, makeDir, removeFile, renameFile } from '../fs/ops.js';
 import { cacheDir, damagePath } from './caches/paths.js';
 import { isObjectId, tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';

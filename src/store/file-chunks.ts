@@ -1,5 +1,5 @@
 import { createReadStream, readFileSync } from 'node:fs';
-import { FRAME_SIZE } from '../compress/index.js';
+import { FRAME_SIZE } from '../compress/stored.js';
 
 /**
  * A file's bytes in chunks of at most one frame. Small files are read whole: a read

@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 import { isErrno } from '../errors.js';
 import { StoreMemory } from './caches/store-memory.js';
 import { readDerived, writeDerived } from './caches/derived-entries.js';
-import { createFile, makeDir, removeFile, renameFile } from '../fs/index.js';
+import { createFile, makeDir, removeFile, renameFile } from '../fs/ops.js';
 import { tmpPath } from './layout.js';
 import { fileLocatorPath } from './caches/paths.js';
 import type { ObjectId } from './layout.js';

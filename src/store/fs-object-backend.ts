@@ -14,7 +14,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
-import { createFile, fsEvent, fsyncPath, makeDir, noSpaceError, removeFile, renameFile, syncFilesystem, unwritableCode } from '../fs/index.js';
+import { createFile, fsEvent, fsyncPath, makeDir, noSpaceError, removeFile, renameFile, syncFilesystem, unwritableCode } from '../fs/ops.js';
 import { PackSet, PackWriter, packsDir, readAt } from './object-packs.js';
 import { MEM_SLOT, PackStaging } from './pack-staging.js';
 import { IdTable } from './id-table.js';
@@ -23,7 +23,7 @@ import { raiseLayout } from './layout-marker.js';
 import { RANGES_LAYOUT, objectIdFromPath, objectIdOf, objectPath, objectsDir, tmpDir, tmpPath } from './layout.js';
 import { RANGE_MAGIC, RANGE_RECORD_SIZE, asRawStored, isRangeRecord, parseRangeRecord, rangeContent } from './range-records.js';
 import type { RangeRecord, RangeSource } from './range-records.js';
-import { RAW_HEADER_SIZE, TRAILER_BYTES, decodeWholeBatch } from '../compress/index.js';
+import { RAW_HEADER_SIZE, TRAILER_BYTES, decodeWholeBatch } from '../compress/stored.js';
 import type { ObjectId } from './layout.js';
 import type { ListedObject, ObjectBackend, StagedObject, WriteSlot } from './object-backend.js';
 

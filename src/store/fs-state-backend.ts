@@ -7,7 +7,7 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { BazaarError, isErrno } from '../errors.js';
-import { createFile, fsyncPath, linkFile, makeDir, removeFile, renameFile } from '../fs/index.js';
+import { createFile, fsyncPath, linkFile, makeDir, removeFile, renameFile } from '../fs/ops.js';
 import { stateDir, statePath, stateSeqOf, tmpDir, tmpPath } from './layout.js';
 import { EMPTY_STATE, decodeState, encodeState } from './state-backend.js';
 import type { StateBackend, StoreState } from './state-backend.js';

@@ -6,7 +6,7 @@
  * state reaches, so it deletes nothing and says which repair step comes first.
  */
 import { BazaarError } from '../errors.js';
-import { removeFile } from '../fs/index.js';
+import { removeFile } from '../fs/ops.js';
 import { CACHE_GRACE_MS, pruneCaches, pruneCheckoutCache } from './caches/prune.js';
 import { channelNames } from './channels.js';
 import { channelBranch } from './ref-paths.js';

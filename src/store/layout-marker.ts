@@ -5,7 +5,7 @@
  * 3 before the first pack, 4 before the first state that records gc's horizon.
  */
 import { readFileSync } from 'node:fs';
-import { createFile, fsyncPath, renameFile } from '../fs/index.js';
+import { createFile, fsyncPath, renameFile } from '../fs/ops.js';
 import { markerPath, tmpPath } from './layout.js';
 
 export function raiseLayout(root: string, layout: number): void {

@@ -11,7 +11,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { isErrno } from '../errors.js';
-import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../fs/index.js';
+import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../fs/ops.js';
 import { leasePath, readersDir, tmpPath } from './layout.js';
 import { processAlive, selfId } from './process-id.js';
 import type { ProcessId } from './process-id.js';

@@ -13,7 +13,7 @@
 import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { BazaarError, isErrno } from '../errors.js';
-import { createFile, linkFile, makeDir, removeFile, renameFile } from '../fs/index.js';
+import { createFile, linkFile, makeDir, removeFile, renameFile } from '../fs/ops.js';
 import { lockPath, tmpDir, tmpPath } from './layout.js';
 import { processAlive, selfId } from './process-id.js';
 

@@ -17,7 +17,7 @@ import { readRpmFile } from '../rpm/index.js';
 import { BranchView } from './branch-view.js';
 import { allEntries as branchEntries, updateTree } from './history/branch-tree.js';
 import { signaturesOf } from './ingest-rpm.js';
-import { makeDir } from '../fs/index.js';
+import { makeDir } from '../fs/ops.js';
 import { stageKind } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
 import { INITIAL_LAYOUT, legacyIndexDir, markerPath, objectIdOf, tmpDir, tmpPath } from './layout.js';

@@ -15,7 +15,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { BazaarError, isDamageError } from '../errors.js';
-import { syncFilesystem } from '../fs/index.js';
+import { syncFilesystem } from '../fs/ops.js';
 import type { FsckReport } from './fsck.js';
 import { Lease } from './leases.js';
 import { withLock } from './lock.js';

@@ -23,8 +23,8 @@ import { closeSync, fstatSync, fsyncSync, openSync, readSync, readdirSync, statS
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { isErrno } from '../errors.js';
-import { RAW_MAGIC, ZSTD_MAGIC } from '../compress/index.js';
-import { fsEvent, noSpaceError, removeFile } from '../fs/index.js';
+import { RAW_MAGIC, ZSTD_MAGIC } from '../compress/stored.js';
+import { fsEvent, noSpaceError, removeFile } from '../fs/ops.js';
 import type { ObjectId } from './layout.js';
 import { compareIdAt } from './id-table.js';
 import { RANGE_MAGIC } from './range-records.js';

@@ -8,7 +8,7 @@ import { createHash, webcrypto } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Hash } from 'node:crypto';
 import { BazaarError, isErrno } from '../errors.js';
-import { FRAME_SIZE, FrameEncoder, RAW_HEADER_SIZE, TRAILER_BYTES, decodeStored, decodeWholeBatch, decodeWholeUpTo, peekLayout, storedLayout } from '../compress/index.js';
+import { FRAME_SIZE, FrameEncoder, RAW_HEADER_SIZE, TRAILER_BYTES, decodeStored, decodeWholeBatch, decodeWholeUpTo, peekLayout, storedLayout } from '../compress/stored.js';
 import { fileChunks } from './file-chunks.js';
 import { ParsedObjects, askedObjectId, decodeKind } from './kinds/index.js';
 import type { JsonKindName, KindValues } from './kinds/index.js';

@@ -11,7 +11,7 @@
  * left. Spill packs are temp files (<pid>-<random>.tmp): a killed process leaves them to
  * gc, as any temp file.
  */
-import { removeFile } from '../fs/index.js';
+import { removeFile } from '../fs/ops.js';
 import type { ObjectId } from './layout.js';
 import { PackFile, PackWriter } from './object-packs.js';
 import { isRangeRecord } from './range-records.js';

@@ -15,7 +15,7 @@
  * content is verified against its own id as every object's is.
  */
 import { BazaarError } from '../errors.js';
-import { FrameEncoder, RAW_HEADER_SIZE, RAW_MAGIC, TRAILER_BYTES, decodeStored, storedLayout } from '../compress/index.js';
+import { FrameEncoder, RAW_HEADER_SIZE, RAW_MAGIC, TRAILER_BYTES, decodeStored, storedLayout } from '../compress/stored.js';
 import type { ObjectId } from './layout.js';
 
 /** Skippable-frame magic of a range record ("C", after the trailer's "B" and the raw marker's). */

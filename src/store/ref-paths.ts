@@ -9,7 +9,7 @@
  * Layout 1 stores had no fan-out (`<name>/<key>`); `buildOfPath` reads both.
  */
 import { createHash } from 'node:crypto';
-import { checkChannelName } from '../policy/index.js';
+import { checkChannelName } from '../policy/names.js';
 
 export const PACKAGES_BRANCH = 'packages';
 export const PINS_BRANCH = 'pins';

@@ -17,7 +17,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
-import { createFile, fsyncPath, makeDir, removeFile, renameFile } from '../fs/index.js';
+import { createFile, fsyncPath, makeDir, removeFile, renameFile } from '../fs/ops.js';
 import { markerPath, tmpPath } from './layout.js';
 import { withLock } from './lock.js';
 

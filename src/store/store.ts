@@ -8,6 +8,10 @@
  *
  * Package operations (add, lookups) live here; channels, pins, images and the rest are
  * modules that take a snapshot or a transaction.
+ *
+ * What only writers, attached stores or file streams need (transactions and the lock,
+ * the documents of an attached store, the .rpm readers) is imported where it is used: a
+ * read-only command such as `show` then loads the read half alone (docs/architecture.md#start-up).
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -23,19 +27,16 @@ import type { BuildRecord } from './kinds/build.js';
 import type { PackageManifest } from './kinds/package.js';
 import { cacheDir } from './caches/paths.js';
 import { INITIAL_LAYOUT, STORE_LAYOUT_VERSION, markerPath, objectsDir, readersDir, stateDir, tmpDir } from './layout.js';
-import { noSpaceError, removeTree } from '../fs/index.js';
+import { noSpaceError, removeTree } from '../fs/ops.js';
 import type { FsckReport } from './fsck.js';
 import type { GcChoice, GcReport } from './gc.js';
 import type { RetentionChoice } from './retention.js';
 import type { ObjectId } from './layout.js';
 import { leaseBoard } from './leases.js';
-import { withLock } from './lock.js';
 import { ObjectReading } from './object-reader.js';
 import { ObjectStore } from './objects.js';
 import { PackageIndex } from './package-index.js';
-import { buildKeyHoldingFile } from './file-locator.js';
 import { servedVariant } from './kinds/build.js';
-import { streamFileOfRpm } from './rpm-blob.js';
 import { CHANNEL_PREFIX, PACKAGES_BRANCH, PINS_BRANCH, TREES_BRANCH } from './ref-paths.js';
 import { Snapshot } from './snapshot.js';
 import type { JobRows } from './job-rows.js';
@@ -44,10 +45,8 @@ import { checkKinds, chooseBackends, recordedKinds } from './store-backends.js';
 import type { ChosenBackends, StoreBackends } from './store-backends.js';
 import { describeEngines, openEngines, parseEngines, recordedEngines, sameEngines } from './engine-config.js';
 import type { EngineBackends, EngineSpec, RecordedEngines } from './engine-config.js';
-import { StateConflict, Transaction, conflictError } from './transaction.js';
-import { AttachedDocuments, openDocuments } from './store-documents.js';
-import type { DocumentRows } from './store-documents.js';
-import { adoptDirectoryFiles } from './store-files.js';
+import type { Transaction } from './transaction.js';
+import type { AttachedDocuments, DocumentRows } from './store-documents.js';
 import { readStoreState, stateDamageError } from './state-witness.js';
 import type { StoreStateReading } from './state-witness.js';
 
@@ -263,7 +262,7 @@ export class Store extends ObjectReading {
       checkKinds(dir, marker, backends);
       const store = new Store(dir, options, backends, owned);
       if (marker.layout === 1) {
-        const { migrateLayout1 } = await import('./migrate-layout1.js');
+        const [{ migrateLayout1 }, { withLock }] = await Promise.all([import('./migrate-layout1.js'), import('./lock.js')]);
         await withLock(dir, () => migrateLayout1(store), store.lockOptions());
       }
       await store.openDocuments();
@@ -295,6 +294,7 @@ export class Store extends ObjectReading {
   private async openDocuments(): Promise<void> {
     const rows = (this.states as { readonly documents?: DocumentRows }).documents;
     if (!rows) return;
+    const [{ AttachedDocuments, openDocuments }, { adoptDirectoryFiles }] = await Promise.all([import('./store-documents.js'), import('./store-files.js')]);
     this.documents = await AttachedDocuments.load(rows);
     this.closeDocuments = openDocuments(this.dir, this.documents);
     const adopted = await adoptDirectoryFiles(this.dir);
@@ -369,6 +369,7 @@ export class Store extends ObjectReading {
     // Across hosts (a state with a gc fence): gc holds the fence alone for the whole
     // transaction and its deletions; a writer begins under it (state-backend.ts GcFence).
     const fence = this.states.fence;
+    const [{ StateConflict, Transaction, conflictError }, { withLock }] = await Promise.all([import('./transaction.js'), import('./lock.js')]);
     const attempts = async (): Promise<T> => {
       // Hosts sharing the state race for each seq (their locks are their own): more tries, spread out.
       const tries = fence === undefined ? 3 : 30;
@@ -464,6 +465,7 @@ export class Store extends ObjectReading {
     askedObjectId(id);
     if (await this.objects.has(id)) { yield* this.objects.stream(id); return; }
     const index = await this.index(view);
+    const [{ buildKeyHoldingFile }, { streamFileOfRpm }] = await Promise.all([import('./file-locator.js'), import('./rpm-blob.js')]);
     const key = await buildKeyHoldingFile(this.dir, this.objects, index, id);
     const build = key === null ? undefined : index.get(key);
     if (!build) throw new BazaarError('ERR_STORE_OBJECT_NOT_FOUND', `object ${id} is not in the store`, { data: { id } });

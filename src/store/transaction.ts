@@ -17,7 +17,7 @@
  */
 import { BazaarError } from '../errors.js';
 import { BranchView } from './branch-view.js';
-import { syncFilesystem } from '../fs/index.js';
+import { syncFilesystem } from '../fs/ops.js';
 import { emptyTree, updateTree } from './history/branch-tree.js';
 import type { BranchChange } from './history/branch-tree.js';
 import type { GitRepo } from './history/git-repo.js';

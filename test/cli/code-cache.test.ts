@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KEEP_BUILDS, cacheFileBytes, cachedPayload, codeCacheDir } from '../../src/cli/code-cache.js';
+import { KEEP_BUILDS, cacheFileBytes, cachedPayload, codeCacheDir, runBundle } from '../../src/cli/code-cache.js';
 import { CLI, RPM_WRAPPER, freshStore, tempDir } from '../helpers/cli.js';
 import { makePackageRpm } from '../helpers/make-rpm.js';
 
@@ -86,6 +86,17 @@ t('a damaged, truncated or foreign cache file is compiled anew and rewritten: sa
     assert.equal(r.report, { used: 0, compiled: n, written: n }, label);
     assert.is(run(dir, ['show', '--store', store, ref]).report.compiled, 0, `${label}: rewritten whole`);
   }
+});
+
+t('an empty chunk (esbuild\'s for a module of re-exports alone) is loaded as nothing: not compiled, not cached', () => {
+  const root = tempDir('code-cache-empty');
+  writeFileSync(join(root, 'entry.js'), "globalThis.emptyChunkTest = { empty: require('./empty.js'), value: require('./full.js').value };");
+  writeFileSync(join(root, 'empty.js'), '');
+  writeFileSync(join(root, 'full.js'), 'exports.value = 42;');
+  const report = runBundle(join(root, 'entry.js'), root, 'test', null);
+  assert.equal((globalThis as { emptyChunkTest?: unknown }).emptyChunkTest, { empty: {}, value: 42 });
+  assert.equal(report, { used: 0, compiled: 2, written: 0 }, 'the entry and full.js compiled, the empty chunk not');
+  rmSync(root, { recursive: true, force: true });
 });
 
 t('no cache directory to write: same answer, nothing written', () => {

@@ -224,7 +224,10 @@ if (hasTool('strace')) {
         const res = await rawHttp(s.port, 'GET', path, { headers: [['Authorization', `Bearer ${s.token}`]] });
         assert.is(res.status, 200, `${s.name}: ${path}: ${res.body.toString().slice(0, 200)}`);
       }
-      await rawHttp(s.port, 'POST', '/v1/channels/sample/add', { headers: [['Authorization', `Bearer ${s.admin}`], ['Content-Type', 'application/json']], body: Buffer.from('{"packages": ["nosuch"]}') });
+      // writes: the transaction and the lock are loaded at a store's first write (store.ts)
+      for (const op of ['add', 'remove']) {
+        await rawHttp(s.port, 'POST', `/v1/channels/sample/${op}`, { headers: [['Authorization', `Bearer ${s.admin}`], ['Content-Type', 'application/json']], body: Buffer.from('{"packages": ["nosuch"]}') });
+      }
       await namedPaths(s);
     }
   });

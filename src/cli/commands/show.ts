@@ -1,5 +1,5 @@
 import { BazaarError } from '../../errors.js';
-import { formatDependency } from '../../rpm/index.js';
+import { formatDependency } from '../../rpm/names.js';
 import { packageDetails, servedVariant } from '../../store/open.js';
 import type { BuildRecord, PackageManifest } from '../../store/open.js';
 import { expectArgs } from '../command.js';

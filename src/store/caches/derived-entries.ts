@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../../fs/index.js';
+import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../../fs/ops.js';
 import { tmpPath } from '../layout.js';
 import type { ObjectId } from '../layout.js';
 import { derivedEntryPath, derivedKindDir } from './paths.js';

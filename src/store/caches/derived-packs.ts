@@ -32,7 +32,7 @@ import { closeSync, fstatSync, openSync, readSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { isErrno } from '../../errors.js';
-import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../../fs/index.js';
+import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../../fs/ops.js';
 import { tmpPath } from '../layout.js';
 import type { ObjectId } from '../layout.js';
 import { cacheDir, derivedPacksDir } from './paths.js';

@@ -7,7 +7,7 @@
 import { lstatSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../../errors.js';
-import { fsEvent, removeFile, removeTree } from '../../fs/index.js';
+import { fsEvent, removeFile, removeTree } from '../../fs/ops.js';
 import type { ObjectId } from '../layout.js';
 import { processAlive } from '../process-id.js';
 import { DerivedPacks, derivedPackKinds } from './derived-packs.js';

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../../errors.js';
-import { createFile } from '../../fs/index.js';
+import { createFile } from '../../fs/ops.js';
 
 const SUMS = 'sums';
 const MAGIC = 'bazaar-sums 1';

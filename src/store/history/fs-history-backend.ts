@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import type * as Git from 'isomorphic-git';
 import { BazaarError, isErrno } from '../../errors.js';
-import { createFile, fsyncPath, makeDir, removeFile, renameFile } from '../../fs/index.js';
+import { createFile, fsyncPath, makeDir, removeFile, renameFile } from '../../fs/ops.js';
 import { tmpPath } from '../layout.js';
 import { decodeObject, historyDamage, OID } from './git-object.js';
 import type { GitObject, GitObjectType } from './git-object.js';

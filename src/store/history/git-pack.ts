@@ -16,7 +16,7 @@ import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { BazaarError, isErrno } from '../../errors.js';
-import { createFile, removeFile, renameFile } from '../../fs/index.js';
+import { createFile, removeFile, renameFile } from '../../fs/ops.js';
 import { tmpPath } from '../layout.js';
 import { compact } from './git-object.js';
 

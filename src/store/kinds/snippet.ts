@@ -16,7 +16,7 @@
  *    "nevra":"bash-5.2.26-alt1.x86_64","build":"sha256:<header digest>","installtime":1732233600,"header":"jq3oAQ..."}
  */
 import { BazaarError } from '../../errors.js';
-import { formatNevraWithEpoch } from '../../rpm/index.js';
+import { formatNevraWithEpoch } from '../../rpm/names.js';
 import { canonicalJson } from '../canonical-json.js';
 import { isObjectId, objectIdOf } from '../layout.js';
 import type { ObjectId } from '../layout.js';
