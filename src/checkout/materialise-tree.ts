@@ -30,7 +30,8 @@ import { clearTarget, finishTarget, openTarget, targetError, targetFsPath } from
 import type { CheckoutTarget } from './checkout-target.js';
 import type { MergedEntry } from '../stack/index.js';
 import { escapeOverlayXattr } from '../archive/index.js';
-import { closeFile, copyCacheEntry, openNew, setFileAttributes, writeBlobFile } from './write-blob-file.js';
+import { closeFile, copyCacheEntry, openNew, setFileAttributes, sizeMismatch, writeBlobFile, writeNewFile } from './write-blob-file.js';
+import { SmallFileBatch } from './small-file-batch.js';
 
 /** Files written concurrently while their frames decompress on the thread pool (more was no faster on 2 cores, bench/checkout.ts). */
 const PARALLEL = 4;
@@ -51,6 +52,17 @@ function currentUmask(): number {
  */
 function finalModeAtOnce(perm: number, umask: number): boolean {
   return (perm & 0o7022) === 0 && (perm & 0o700) === 0o700 && (perm & umask) === 0;
+}
+
+/**
+ * Whether a file written whole from a verified read (a small file of a copy checkout) can
+ * be created with its final mode instead of 0600 and an fchmod: no setuid/setgid/sticky
+ * bit (a chown would clear them; and they are never on a file before its owner is right),
+ * nothing the umask would take away, and no owner to set. Content and attributes follow
+ * at once, in the checkout's own directory.
+ */
+function fileModeAtOnce(perm: number, umask: number): boolean {
+  return (perm & 0o7000) === 0 && (perm & umask) === 0;
 }
 
 export type CheckoutMode = 'hardlink' | 'copy';
@@ -127,6 +139,8 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
   // the object again; it never creates one (docs/checkout.md#the-checkout-cache).
   const copySource = options.mode === 'copy' && !overlay ? new CheckoutCache(objects, ctx.storeDir, { verify: options.verifyCache ?? 'stat', chown: asRoot }) : null;
   const pool = new TaskPool(PARALLEL);
+  // copy mode: small files gathered, then read and decoded many at a time (small-file-batch.ts)
+  const batch = options.mode === 'copy' ? new SmallFileBatch<FileJob>(objects) : null;
   const dirs: Array<{ full: string | Buffer; uid: number; gid: number; perm: number; mtime: number }> = [];
   const groups = new Map<string, string | Buffer>();
   const deferred: Deferred[] = [];
@@ -162,19 +176,41 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
     return true;
   };
 
-  const copyFile = async (job: FileJob): Promise<void> => {
-    const { full, file } = job;
-    const entry = copySource !== null && file.id !== undefined ? copySource.ready(file) : null;
+  /** An intact checkout-cache entry to copy `job` from (copy mode), else null. */
+  const entryOf = (job: FileJob): string | null => (copySource !== null && job.file.id !== undefined ? copySource.ready(job.file) : null);
+
+  const copyFile = async (job: FileJob, entry = entryOf(job)): Promise<void> => {
     if (entry !== null && await tryCopyEntry(entry, job)) return;
+    await decodeFile(job);
+  };
+
+  /** A file written from the store's verified read of its object, one at a time. */
+  const decodeFile = async ({ full, file }: FileJob): Promise<void> => {
     const fd = openNew(full);
     try {
       await writeBlobFile(objects, fd, file.id, file.size, file.path);
-      setFileAttributes(fd, file, asRoot);
+      setFileAttributes(fd, file, asRoot && !ownedAtCreation(file.uid, file.gid));
     } finally {
       closeFile(fd);
     }
     result.copies++;
     if (file.xattrs) xattrWriter.add(encodePathBytes(file.path), file.xattrs);
+  };
+
+  /** Writes gathered small files: those the batch read verified at once, the others the one-object way. */
+  const writeBatch = async (jobs: FileJob[]): Promise<void> => {
+    if (jobs.length === 0) return;
+    const contents = await batch!.read(jobs);
+    for (let i = 0; i < jobs.length; i++) {
+      const { full, file } = jobs[i];
+      const content = contents[i];
+      if (content === null) { await decodeFile(jobs[i]); continue; }
+      if (content.length !== file.size) throw sizeMismatch(file.path, file.id, file.size, content.length);
+      const owned = !asRoot || ownedAtCreation(file.uid, file.gid);
+      writeNewFile(full, content, file, { chown: !owned, modeAtCreation: owned && fileModeAtOnce(file.perm, umask) });
+      result.copies++;
+      if (file.xattrs) xattrWriter.add(encodePathBytes(file.path), file.xattrs);
+    }
   };
 
   /** link(2), or false when this file system refuses it here (then the caller copies). */
@@ -273,8 +309,13 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
           if (e.linkTo === undefined) {
             // A warm cache entry is linked at once; anything else (writing) overlaps in the pool.
             const ready = cache && canLink && e.id !== undefined && (asRoot || !xattrs) ? cache.ready(job.file) : null;
+            const entry = batch ? entryOf(job) : null;
             if (ready !== null && tryLink(ready, full)) result.cacheLinks++;
-            else await pool.add(() => placeFile(job));
+            else if (entry !== null) await pool.add(() => copyFile(job, entry));
+            else if (batch && e.id !== undefined && SmallFileBatch.fits(size)) {
+              const filled = batch.add(job);
+              if (filled) await pool.add(() => writeBatch(filled));
+            } else await pool.add(() => placeFile(job));
             break;
           }
           // Hardlinks within a layer: the first name met is placed, the others link to it.
@@ -298,6 +339,7 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
       if (cache && cache.pendingCount >= XATTR_BATCH) { await cache.flush(); await runDeferred(false); }
       if (++count % PROGRESS_EVERY === 0) options.onProgress?.({ entries: count, files: result.files, bytes: result.bytes });
     }
+    if (batch) { const rest = batch.take(); await pool.add(() => writeBatch(rest)); }
     await pool.drain();
     if (cache) { await cache.flush(); await runDeferred(true); }
     await specials.create();

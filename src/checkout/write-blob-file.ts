@@ -15,9 +15,9 @@ function call<T>(fn: (cb: (err: NodeJS.ErrnoException | null, value?: T) => void
   return new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value as T))));
 }
 
-/** Creates `path` (O_EXCL: never an existing file, never through a symlink), mode 0600. */
-export function openNew(path: string | Buffer): number {
-  return openSync(path, 'wx', 0o600);
+/** Creates `path` (O_EXCL: never an existing file, never through a symlink), mode 0600 unless given. */
+export function openNew(path: string | Buffer, mode = 0o600): number {
+  return openSync(path, 'wx', mode);
 }
 
 export function closeFile(fd: number): void {
@@ -29,6 +29,24 @@ export function setFileAttributes(fd: number, a: { uid: number; gid: number; per
   if (chown) fchownSync(fd, a.uid, a.gid);
   fchmodSync(fd, a.perm);
   futimesSync(fd, a.mtime, a.mtime);
+}
+
+/**
+ * Writes `content` (verified, of the size the tree entry says) as the new file `path`,
+ * with its attributes: as `openNew`, `writeAll`, `setFileAttributes`. `modeAtCreation`:
+ * the caller found that the file can be made with its final mode at once (no owner to
+ * set, no setuid/setgid/sticky bit, untouched by the umask), so no chmod follows.
+ */
+export function writeNewFile(path: string | Buffer, content: Buffer, a: { uid: number; gid: number; perm: number; mtime: number }, how: { chown: boolean; modeAtCreation: boolean }): void {
+  const fd = openNew(path, how.modeAtCreation ? a.perm : 0o600);
+  try {
+    writeAll(fd, content);
+    if (how.chown) fchownSync(fd, a.uid, a.gid);
+    if (!how.modeAtCreation) fchmodSync(fd, a.perm);
+    futimesSync(fd, a.mtime, a.mtime);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -87,6 +105,6 @@ export async function writeBlobFile(objects: ObjectReader, fd: number, id: Objec
   if (written !== size) throw sizeMismatch(path, id, size, written);
 }
 
-function sizeMismatch(path: string, id: ObjectId, size: number, held: number): BazaarError {
+export function sizeMismatch(path: string, id: ObjectId, size: number, held: number): BazaarError {
   return new BazaarError('ERR_STORE_OBJECT_CORRUPT', `tree entry ${quotePath(path)} says ${size} bytes, but object ${id} holds ${held > size ? 'more' : held}`, { data: { path, id } });
 }

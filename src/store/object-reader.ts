@@ -24,6 +24,12 @@ export interface ObjectReader {
   readBytes(id: ObjectId): Promise<Buffer>;
   /** The whole object, verified, when it holds at most `max` bytes; null when it holds more (then `stream` it). */
   readSmall(id: ObjectId, max: number): Promise<Buffer | null>;
+  /**
+   * Many small objects at once, in the order of `ids`: each entry hashed to its id just now,
+   * or null where this path did not verify it (absent, damaged, stored in more than
+   * `maxStored` bytes): read that one with `readSmall` or `stream`, which name what is wrong.
+   */
+  readManyVerified(ids: readonly ObjectId[], maxStored?: number): Promise<Array<Buffer | null>>;
   /** An object of a JSON kind, verified and validated (small kinds are parsed once per process). */
   readKind<K extends JsonKindName>(id: ObjectId, kind: K): Promise<KindValues[K]>;
   /** The size of the object as stored (zstd frames and their CRC trailer); null when absent. */
@@ -70,6 +76,7 @@ export class ObjectReading implements ObjectReader {
   stream(id: ObjectId): AsyncGenerator<Buffer> { return this.objects.stream(id); }
   readBytes(id: ObjectId): Promise<Buffer> { return this.objects.readBytes(id); }
   readSmall(id: ObjectId, max: number): Promise<Buffer | null> { return this.objects.readSmall(id, max); }
+  readManyVerified(ids: readonly ObjectId[], maxStored?: number): Promise<Array<Buffer | null>> { return this.objects.readManyVerified(ids, maxStored); }
   readKind<K extends JsonKindName>(id: ObjectId, kind: K): Promise<KindValues[K]> { return this.objects.readKind(id, kind); }
   storedSize(id: ObjectId): Promise<number | null> { return this.objects.storedSize(id); }
   storedStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null> { return this.objects.storedStream(id); }
