@@ -162,6 +162,12 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
    * without read permission for its owner: mode 0111; or pruned meanwhile): then the
    * caller decodes the object, as without an entry.
    */
+  /** Counts a file written by copying (from a cache entry or the store) and queues its xattrs. */
+  const copied = (file: FileJob['file']): void => {
+    result.copies++;
+    if (file.xattrs) xattrWriter.add(encodePathBytes(file.path), file.xattrs);
+  };
+
   const tryCopyEntry = async (entry: string, job: FileJob): Promise<boolean> => {
     try {
       await copyCacheEntry(entry, job.full, job.file, asRoot);
@@ -170,9 +176,8 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
       rmSync(job.full, { force: true }); // this checkout's own new name, if copyfile left it
       return false;
     }
-    result.copies++;
+    copied(job.file);
     result.cacheCopies++;
-    if (job.file.xattrs) xattrWriter.add(encodePathBytes(job.file.path), job.file.xattrs);
     return true;
   };
 
@@ -193,8 +198,7 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
     } finally {
       closeFile(fd);
     }
-    result.copies++;
-    if (file.xattrs) xattrWriter.add(encodePathBytes(file.path), file.xattrs);
+    copied(file);
   };
 
   /** Writes gathered small files: those the batch read verified at once, the others the one-object way. */
@@ -208,8 +212,7 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
       if (content.length !== file.size) throw sizeMismatch(file.path, file.id, file.size, content.length);
       const owned = !asRoot || ownedAtCreation(file.uid, file.gid);
       writeNewFile(full, content, file, { chown: !owned, modeAtCreation: owned && fileModeAtOnce(file.perm, umask) });
-      result.copies++;
-      if (file.xattrs) xattrWriter.add(encodePathBytes(file.path), file.xattrs);
+      copied(file);
     }
   };
 
@@ -309,13 +312,16 @@ export async function materialiseTree(ctx: MaterialiseContext, entries: AsyncIte
           if (e.linkTo === undefined) {
             // A warm cache entry is linked at once; anything else (writing) overlaps in the pool.
             const ready = cache && canLink && e.id !== undefined && (asRoot || !xattrs) ? cache.ready(job.file) : null;
-            const entry = batch ? entryOf(job) : null;
             if (ready !== null && tryLink(ready, full)) result.cacheLinks++;
-            else if (entry !== null) await pool.add(() => copyFile(job, entry));
-            else if (batch && e.id !== undefined && SmallFileBatch.fits(size)) {
-              const filled = batch.add(job);
-              if (filled) await pool.add(() => writeBatch(filled));
-            } else await pool.add(() => placeFile(job));
+            else if (batch === null) await pool.add(() => placeFile(job));
+            else {
+              // copy mode: the cache entry is looked for once, here; a small file without one waits for its batch
+              const entry = entryOf(job);
+              if (entry === null && e.id !== undefined && SmallFileBatch.fits(size)) {
+                const filled = batch.add(job);
+                if (filled) await pool.add(() => writeBatch(filled));
+              } else await pool.add(() => copyFile(job, entry));
+            }
             break;
           }
           // Hardlinks within a layer: the first name met is placed, the others link to it.
