@@ -172,13 +172,19 @@ export class FsObjectBackend implements ObjectBackend {
     return at ? { path: at.pack.path, offset: at.offset, length: at.length } : null;
   }
 
-  /** `locate`, taking a held listing (holdListing) for the loose look: a pack's copy is found without a stat. */
+  /**
+   * Where a pack holds `id`, when a held listing (holdListing) says it has no loose copy:
+   * found without a stat. Null otherwise (no listing, a loose copy listed, or no pack
+   * holds it): the caller looks loose first, as without a listing.
+   */
+  private packedUnlisted(id: ObjectId): PackedLocation | null {
+    return this.looseListing !== null && !this.looseListing.has(id) ? this.packs.find(id) : null;
+  }
+
+  /** `locate`, a pack's copy taken without a stat where a held listing allows (packedUnlisted). */
   private locateListed(id: ObjectId): { path: string; offset: number; length: number } | null {
-    if (this.looseListing !== null && !this.looseListing.has(id)) {
-      const at = this.packs.find(id);
-      if (at !== null) return { path: at.pack.path, offset: at.offset, length: at.length };
-    }
-    return this.locate(id);
+    const at = this.packedUnlisted(id);
+    return at !== null ? { path: at.pack.path, offset: at.offset, length: at.length } : this.locate(id);
   }
 
   async has(id: ObjectId): Promise<boolean> { return this.locateListed(id) !== null; }
@@ -235,16 +241,14 @@ export class FsObjectBackend implements ObjectBackend {
   async readWholeMany(ids: readonly ObjectId[], maxStored: number): Promise<Array<Buffer | null>> {
     const out = new Array<Buffer | null>(ids.length).fill(null);
     const byPack = new Map<PackFile, Array<{ at: number; offset: number; length: number }>>();
-    const listing = this.looseListing;
     for (let i = 0; i < ids.length; i++) {
-      const listedPacked = listing !== null && !listing.has(ids[i]);
-      let packed = listedPacked ? this.packs.find(ids[i]) : null;
+      let packed = this.packedUnlisted(ids[i]);
       const size = packed === null ? this.looseSize(ids[i]) : null;
       if (size !== null) {
         if (size <= maxStored) out[i] = await this.readWholeNow(ids[i]);
         continue;
       }
-      if (!listedPacked) packed = this.packs.find(ids[i]);
+      packed ??= this.packs.find(ids[i]);
       if (packed === null || packed.length > maxStored) continue;
       let list = byPack.get(packed.pack);
       if (!list) byPack.set(packed.pack, (list = []));
