@@ -32,6 +32,8 @@ export interface ObjectReader {
   readManyVerified(ids: readonly ObjectId[], maxStored?: number): Promise<Array<Buffer | null>>;
   /** An object of a JSON kind, verified and validated (small kinds are parsed once per process). */
   readKind<K extends JsonKindName>(id: ObjectId, kind: K): Promise<KindValues[K]>;
+  /** Many objects of one JSON kind, in the order of `ids`, read together (as readManyVerified) and each verified and validated. */
+  readKinds<K extends JsonKindName>(ids: readonly ObjectId[], kind: K): Promise<Array<KindValues[K]>>;
   /** The size of the object as stored (zstd frames and their CRC trailer); null when absent. */
   storedSize(id: ObjectId): Promise<number | null>;
   /**
@@ -78,6 +80,7 @@ export class ObjectReading implements ObjectReader {
   readSmall(id: ObjectId, max: number): Promise<Buffer | null> { return this.objects.readSmall(id, max); }
   readManyVerified(ids: readonly ObjectId[], maxStored?: number): Promise<Array<Buffer | null>> { return this.objects.readManyVerified(ids, maxStored); }
   readKind<K extends JsonKindName>(id: ObjectId, kind: K): Promise<KindValues[K]> { return this.objects.readKind(id, kind); }
+  readKinds<K extends JsonKindName>(ids: readonly ObjectId[], kind: K): Promise<Array<KindValues[K]>> { return this.objects.readKinds(ids, kind); }
   storedSize(id: ObjectId): Promise<number | null> { return this.objects.storedSize(id); }
   storedStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null> { return this.objects.storedStream(id); }
   contentFile(id: ObjectId): ContentFile | null { return this.objects.contentFile(id); }

@@ -23,6 +23,7 @@ import type { FilePath } from '../rpm/index.js';
 import type { BranchView } from './branch-view.js';
 import { GitRepo } from './history/git-repo.js';
 import { askedObjectId } from './kinds/index.js';
+import type { KindValues } from './kinds/index.js';
 import type { BuildRecord } from './kinds/build.js';
 import type { PackageManifest } from './kinds/package.js';
 import { cacheDir } from './caches/paths.js';
@@ -433,8 +434,12 @@ export class Store extends ObjectReading {
    * names another kind of object, ERR_PACKAGE_NOT_FOUND when no build has that header.
    */
   async build(id: ObjectId): Promise<BuildRecord> {
-    const record = await this.recordOfBuildId(id);
-    return record ?? this.objects.readAskedKind(id, 'build');
+    // A record id (what indexes, images and channels hold) is read straight; only an id
+    // no stored record has is looked up as a header digest (a lease and the index).
+    askedObjectId(id);
+    const stored = await this.storedKind(id, 'build');
+    if (stored) return stored;
+    return (await this.recordOfBuildId(id)) ?? this.objects.readAskedKind(id, 'build');
   }
 
   /**
@@ -446,13 +451,20 @@ export class Store extends ObjectReading {
    * const manifest = await store.manifest(added.id);
    */
   async manifest(id: ObjectId): Promise<PackageManifest> {
-    const record = await this.recordOfBuildId(id);
-    if (record) return this.objects.readKind(record.manifest, 'package');
+    askedObjectId(id);
+    const stored = (await this.storedKind(id, 'package')) ?? (await this.storedKind(id, 'build')) ?? (await this.recordOfBuildId(id));
+    if (stored === null) return this.objects.readAskedKind(id, 'package');
+    return 'manifest' in stored ? this.objects.readKind(stored.manifest, 'package') : stored;
+  }
+
+  /** The object `id` as a `kind`; null when the store has no such object or it is of another kind. */
+  private async storedKind<K extends 'build' | 'package'>(id: ObjectId, kind: K): Promise<KindValues[K] | null> {
+    if (!(await this.objects.has(id))) return null;
     try {
-      return await this.objects.readAskedKind(id, 'package');
+      return await this.objects.readAskedKind(id, kind);
     } catch (err) {
-      if (!(err instanceof BazaarError) || err.code !== 'ERR_WRONG_KIND' || err.data.declared !== 'build') throw err;
-      return this.objects.readKind((await this.objects.readKind(id, 'build')).manifest, 'package');
+      if (err instanceof BazaarError && err.code === 'ERR_WRONG_KIND') return null;
+      throw err;
     }
   }
 
@@ -477,7 +489,7 @@ export class Store extends ObjectReading {
   /** The record of the build whose header digest is `id` (null: no build has it; checks the id's form). */
   private async recordOfBuildId(id: unknown): Promise<BuildRecord | null> {
     askedObjectId(id);
-    const matches = await this.read(async (snap) => (await this.index(snap)).builds.filter((b) => b.header === id));
+    const matches = await this.read(async (snap) => (await this.index(snap)).byHeader(id as string));
     return matches.length ? this.objects.readKind(matches[0].value, 'build') : null;
   }
 

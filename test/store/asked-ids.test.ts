@@ -11,7 +11,7 @@ import type { ObjectId } from '../../src/store/layout.js';
 import { Store } from '../../src/store/store.js';
 import { bazaar, bazaarBytes, freshStore } from '../helpers/cli.js';
 import { sampleRpms } from '../helpers/rpm-files.js';
-import { storedIds } from '../helpers/stored-objects.js';
+import { flipStoredBit, storedIds } from '../helpers/stored-objects.js';
 
 const t = suite('asked ids');
 const webapp = (): string => sampleRpms().find((f) => f.endsWith('/webapp-2.4.1-alt1.noarch.rpm')) as string;
@@ -71,6 +71,37 @@ t('bazaar cat reads every file id show --json prints, while the files still stay
   const none = bazaar(['cat', '--store', dir, `sha256:${'1'.repeat(64)}`]);
   assert.is(none.status, 2, 'an id nothing holds is bad input');
   assert.match(none.stderr, 'no object sha256:1111');
+});
+
+t('a record id and a manifest id are read straight; only a build id (header digest) is looked up in the index', async () => {
+  const store = await Store.init(freshStore('asked-straight'));
+  const [added] = await store.add([webapp()]);
+  const recordId = await store.read(async (snap) => (await store.index(snap)).builds[0].value);
+  const record = await store.build(added.id);
+  // store.read takes a lease and the index: what a lookup by header needs, and a read by id does not
+  let leases = 0;
+  const read = store.read.bind(store);
+  store.read = ((fn) => { leases++; return read(fn); }) as typeof store.read;
+  assert.equal(await store.build(recordId), record, 'by record id');
+  assert.equal((await store.manifest(recordId)).nevra, 'webapp-2.4.1-alt1.noarch', 'manifest by record id');
+  assert.equal((await store.manifest(record.manifest)).nevra, 'webapp-2.4.1-alt1.noarch', 'manifest by its own id');
+  assert.is(leases, 0, 'no index lookup for ids of stored records');
+  assert.equal(await store.build(added.id), record, 'by build id');
+  assert.is(leases, 1, 'a build id is looked up once');
+});
+
+t('readKinds reads many records in order, and names a damaged one as the one-object read does', async () => {
+  const dir = freshStore('asked-kinds-many');
+  const store = await Store.init(dir);
+  await store.add(sampleRpms());
+  const values = await store.read(async (snap) => (await store.index(snap)).builds.map((b) => b.value));
+  assert.ok(values.length >= 3);
+  const many = await store.readKinds([...values, values[0]], 'build');
+  assert.equal(many, [...await Promise.all(values.map((v) => store.readKind(v, 'build'))), many[0]], 'in the order asked, a repeat included');
+  const fresh = await Store.open(dir);
+  flipStoredBit(dir, values[1], 0.5);
+  await rejects(fresh.readKinds(values, 'build'), 'ERR_STORE_OBJECT_CORRUPT', new RegExp(values[1].replace('sha256:', '')));
+  await rejects(fresh.readKinds([values[0], values[1]], 'package'), 'ERR_STORE_OBJECT_CORRUPT', /is a build, not a package/);
 });
 
 t.run();
