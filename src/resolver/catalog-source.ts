@@ -16,7 +16,7 @@ import { BazaarError } from '../errors.js';
 import { compareBuilds } from '../policy/index.js';
 import type { Build, OrderOptions } from '../policy/index.js';
 import { nevraKey } from '../rpm/index.js';
-import type { BranchView, ObjectId, Store } from '../store/index.js';
+import type { BranchView, BuildRecord, ObjectId, PackageManifest, Store } from '../store/index.js';
 import { buildOfPath, channelBranch, channelSettings, channelUpstream, orderOf, universeCacheDir } from '../store/index.js';
 import { loadUniverseCache, saveUniverseCache } from './universe-cache.js';
 import { MemorySource } from './memory-source.js';
@@ -37,9 +37,19 @@ function orderedBy(order: OrderOptions): (a: PackageRecord, b: PackageRecord) =>
 
 /** A store build (its build record's id) as the resolver sees it; null for a source package. */
 export async function recordOf(store: Store, value: ObjectId): Promise<PackageRecord | null> {
-  const b = await store.build(value);
-  if (b.isSource) return null;
-  const m = await store.manifest(b.manifest);
+  return (await recordsOf(store, [value]))[0];
+}
+
+/** Many builds at once (records, then manifests, each read in batches), in the order of `values`; null for a source package. */
+async function recordsOf(store: Store, values: readonly ObjectId[]): Promise<Array<PackageRecord | null>> {
+  const builds = await store.readKinds(values, 'build');
+  const binary = builds.filter((b) => !b.isSource);
+  const manifests = await store.readKinds(binary.map((b) => b.manifest), 'package');
+  let next = 0;
+  return builds.map((b) => (b.isSource ? null : recordFrom(b, manifests[next++])));
+}
+
+function recordFrom(b: BuildRecord, m: PackageManifest): PackageRecord {
   const rec: PackageRecord = {
     name: m.name, epoch: m.epoch ?? 0, version: m.version, release: m.release, arch: m.arch,
     provides: m.provides, requires: m.requires, conflicts: m.conflicts, obsoletes: m.obsoletes,
@@ -76,7 +86,7 @@ export async function channelSource(store: Store, view: BranchView, channel: str
     }
   }
   const upstream = await channelUpstream(store, view, channel);
-  const byKey = upstream ? await onDemandRecords(store, view, channel, upstream.upstream.records) : await changedSinceCached(store, view, commit);
+  const byKey = upstream ? await onDemandRecords(store, view, channel, upstream.upstream.records) : await changedSinceCached(store, view, channel, commit);
   const records = [...byKey.keys()].sort().map((k) => byKey.get(k) as PackageRecord);
   if (records.length === 0) throw new BazaarError('ERR_CHANNEL', `channel ${channel} holds no installable package`);
   const source = withOrder(records);
@@ -84,23 +94,37 @@ export async function channelSource(store: Store, view: BranchView, channel: str
   return source;
 }
 
-/** The universe from the nearest cached ancestor's, reading only the builds changed since. */
-async function changedSinceCached(store: Store, view: BranchView, commit: string): Promise<Map<string, PackageRecord>> {
+/**
+ * The universe from the nearest cached ancestor's, reading only the builds changed since;
+ * with no cached ancestor near, from the channel's package index (itself cached and kept
+ * by each commit: cheaper than a diff against nothing, which reads every build's entry).
+ */
+async function changedSinceCached(store: Store, view: BranchView, channel: string, commit: string): Promise<Map<string, PackageRecord>> {
+  const ancestors = (await view.log(channelBranch(channel), ANCESTOR_SEARCH + 1)).slice(1);
+  if (!ancestors.some((c) => hasCache(store, c.oid))) return indexedRecords(store, view, channel, new Map());
   const { base, changes } = await view.fromNearestCached(commit, ANCESTOR_SEARCH, async (at) => {
     if (!hasCache(store, at)) return null;
     try { return (await loadUniverseCache(universeCacheDir(store.dir, at))).packages(); } catch { return null; /* rebuilt below */ }
   });
   const byKey = new Map((base?.entry ?? []).map((r) => [nevraKey(r), r]));
+  const added: Array<{ key: string; value: ObjectId }> = [];
   for (const change of changes) {
     const where = buildOfPath(change.path);
     if (!where) continue;
     byKey.delete(where.key);
-    if (change.after !== null) {
-      const rec = await recordOf(store, change.after);
-      if (rec) byKey.set(where.key, rec);
-    }
+    if (change.after !== null) added.push({ key: where.key, value: change.after });
   }
+  const records = await recordsOf(store, added.map((a) => a.value));
+  added.forEach((a, i) => { const rec = records[i]; if (rec) byKey.set(a.key, rec); });
   return byKey;
+}
+
+/** `into` with every build of the channel's package index as its stored record says (a source package taken out). */
+async function indexedRecords(store: Store, view: BranchView, channel: string, into: Map<string, PackageRecord>): Promise<Map<string, PackageRecord>> {
+  const builds = (await store.index(view, channelBranch(channel))).builds;
+  const stored = await recordsOf(store, builds.map((b) => b.value));
+  builds.forEach((b, i) => { const rec = stored[i]; if (rec) into.set(b.key, rec); else into.delete(b.key); });
+  return into;
 }
 
 /**
@@ -109,10 +133,5 @@ async function changedSinceCached(store: Store, view: BranchView, commit: string
  * A package picked without a build id is fetched before it is used (docs/mirrors.md).
  */
 async function onDemandRecords(store: Store, view: BranchView, channel: string, records: ObjectId): Promise<Map<string, PackageRecord>> {
-  const byKey = new Map(decodeRecordLines(await store.readBytes(records), records).map((r) => [nevraKey(r), r]));
-  for (const b of (await store.index(view, channelBranch(channel))).builds) {
-    const rec = await recordOf(store, b.value);
-    if (rec) byKey.set(b.key, rec); else byKey.delete(b.key);
-  }
-  return byKey;
+  return indexedRecords(store, view, channel, new Map(decodeRecordLines(await store.readBytes(records), records).map((r) => [nevraKey(r), r])));
 }
