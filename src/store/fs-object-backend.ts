@@ -238,11 +238,11 @@ export class FsObjectBackend implements ObjectBackend {
     }
   }
 
-  async readWholeMany(ids: readonly ObjectId[], maxStored: number): Promise<Array<Buffer | null>> {
+  async readWholeMany(ids: readonly ObjectId[], maxStored: number, options: { packedFirst?: boolean } = {}): Promise<Array<Buffer | null>> {
     const out = new Array<Buffer | null>(ids.length).fill(null);
     const byPack = new Map<PackFile, Array<{ at: number; offset: number; length: number }>>();
     for (let i = 0; i < ids.length; i++) {
-      let packed = this.packedUnlisted(ids[i]);
+      let packed = options.packedFirst ? this.packs.find(ids[i]) : this.packedUnlisted(ids[i]);
       const size = packed === null ? this.looseSize(ids[i]) : null;
       if (size !== null) {
         if (size <= maxStored) out[i] = await this.readWholeNow(ids[i]);

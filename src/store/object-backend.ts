@@ -64,8 +64,10 @@ export interface ObjectBackend {
    * `readWhole` of many objects at once, in the order of `ids` (absent: one `readWhole`
    * each); null for an object absent, or stored in more than `maxStored` bytes. For a
    * walk of the whole store: a backend can read them in the order they lie.
+   * `packedFirst`: a packed copy is read without looking for a loose one first (for a
+   * reader that verifies what it gets and only wants intact content, not to find damage).
    */
-  readWholeMany?(ids: readonly ObjectId[], maxStored: number): Promise<Array<Buffer | null>>;
+  readWholeMany?(ids: readonly ObjectId[], maxStored: number, options?: { packedFirst?: boolean }): Promise<Array<Buffer | null>>;
   /**
    * Lists where the objects are once, for a walk's readWholeMany calls until the returned
    * function is called (absent: nothing to list; a read asks each time). Only a hint: an

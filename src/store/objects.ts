@@ -423,7 +423,9 @@ export class ObjectStore implements ObjectStager {
     const out: Array<KindValues[K]> = [];
     for (let at = 0; at < ids.length; at += KIND_BATCH) {
       const part = ids.slice(at, at + KIND_BATCH);
-      const bytes = await this.readManyVerified(part);
+      // packed copies first: content that hashes to its id is the content, and anything
+      // else is read again alone, loose first, which finds a repair copy or names the damage
+      const bytes = await this.readManyVerified(part, Infinity, { packedFirst: true });
       for (let i = 0; i < part.length; i++) {
         const id = part[i];
         const b = bytes[i];
@@ -450,11 +452,11 @@ export class ObjectStore implements ObjectStager {
    * bytes): read it the one-object way, which names what is wrong. Nothing is taken on
    * trust: an entry given here hashed to its id just now.
    */
-  async readManyVerified(ids: readonly ObjectId[], maxStored = Infinity): Promise<Array<Buffer | null>> {
+  async readManyVerified(ids: readonly ObjectId[], maxStored = Infinity, options: { packedFirst?: boolean } = {}): Promise<Array<Buffer | null>> {
     const out = new Array<Buffer | null>(ids.length).fill(null);
     const stored: Buffer[] = [];
     const at: number[] = [];
-    const read = this.backend.readWholeMany ? await this.backend.readWholeMany(ids, maxStored) : await this.readWholeEach(ids, maxStored);
+    const read = this.backend.readWholeMany ? await this.backend.readWholeMany(ids, maxStored, options) : await this.readWholeEach(ids, maxStored);
     for (let i = 0; i < ids.length; i++) {
       const p = this.pending.get(ids[i]);
       if (p) out[i] = p.data;

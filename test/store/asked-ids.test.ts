@@ -11,7 +11,7 @@ import type { ObjectId } from '../../src/store/layout.js';
 import { Store } from '../../src/store/store.js';
 import { bazaar, bazaarBytes, freshStore } from '../helpers/cli.js';
 import { sampleRpms } from '../helpers/rpm-files.js';
-import { flipStoredBit, storedIds } from '../helpers/stored-objects.js';
+import { flipStoredBit, replaceStored, storedBytes, storedIds } from '../helpers/stored-objects.js';
 
 const t = suite('asked ids');
 const webapp = (): string => sampleRpms().find((f) => f.endsWith('/webapp-2.4.1-alt1.noarch.rpm')) as string;
@@ -98,6 +98,12 @@ t('readKinds reads many records in order, and names a damaged one as the one-obj
   assert.ok(values.length >= 3);
   const many = await store.readKinds([...values, values[0]], 'build');
   assert.equal(many, [...await Promise.all(values.map((v) => store.readKind(v, 'build'))), many[0]], 'in the order asked, a repeat included');
+  // a damaged packed copy with a repair copy written loose beside it: the batch reads the
+  // packed copy first, fails to verify it, and the one-object read finds the loose one
+  const good = storedBytes(dir, values[2]);
+  flipStoredBit(dir, values[2], 0.5);
+  replaceStored(dir, values[2], good);
+  assert.equal((await (await Store.open(dir)).readKinds(values, 'build'))[2], many[2], 'the repair copy stands in');
   const fresh = await Store.open(dir);
   flipStoredBit(dir, values[1], 0.5);
   await rejects(fresh.readKinds(values, 'build'), 'ERR_STORE_OBJECT_CORRUPT', new RegExp(values[1].replace('sha256:', '')));
