@@ -5,12 +5,12 @@
  * damaged, and safe against kill -9 at every filesystem event of a commit that merges.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FsObjectBackend } from '../../src/store/fs-object-backend.js';
-import { PackSet } from '../../src/store/object-packs.js';
+import { PackFile, PackSet, PackWriter } from '../../src/store/object-packs.js';
 import type { PackedLocation } from '../../src/store/object-packs.js';
 import type { ObjectId } from '../../src/store/layout.js';
 import { ObjectStore } from '../../src/store/objects.js';
@@ -103,12 +103,31 @@ t('a pack deleted after a reader listed it (gc): a lookup past the probes looks 
   const inLast = ids.find((id) => where.get(id)?.endsWith(names[names.length - 1])) as ObjectId;
   const inGone = ids.find((id) => where.get(id) === gone) as ObjectId;
   const packs = new PackSet(join(dir, 'objects', 'pack'));
-  // each lookup probes the packs in order up to its hit: 32 use up the first pack's probes, its index not read
+  // a lookup probes the pack of the last hit first, then the others in order: 32 use up the holding pack's probes
   for (let i = 0; i < 32; i++) assert.is(packs.find(inLast)?.pack.path, where.get(inLast));
   rmSync(gone);
-  // the next lookup reads the first pack's index whole, and finds the pack gone: no error, it looks again
+  // the next lookup asks the checked indexes in order, the first pack's among them, and finds it gone: no error, it looks again
   assert.is(packs.find(inLast)?.pack.path, where.get(inLast));
   assert.is(packs.find(inGone), null);
+});
+
+t('a probe reads the window where an evenly spread id lies; an id outside it (ids not spread evenly) is still found', () => {
+  const dir = tempDir('packs-window');
+  // 2,000 ids that all begin with four zero bytes: each is expected at record 0, so most lie past the window
+  const ids = Array.from({ length: 2000 }, (_, i) => `sha256:00000000${i.toString(16).padStart(8, '0')}${'ab'.repeat(24)}` as ObjectId);
+  const w = new PackWriter(join(dir, 'pack.tmp'));
+  const at = new Map(ids.map((id, i) => [id, w.add(id, Buffer.from(`body ${i}`))]));
+  const name = w.finish();
+  renameSync(join(dir, 'pack.tmp'), join(dir, name));
+  for (const i of [0, 5, 999, 1500, 1999]) {
+    const found = new PackFile(join(dir, name)).probe(Buffer.from(ids[i].slice(7), 'hex'));
+    assert.ok(found !== 'unsure', `record ${i} found by the probe`);
+    assert.is(found.offset, at.get(ids[i]));
+    assert.is(found.length, `body ${i}`.length);
+  }
+  const absent = Buffer.from(`00000000${'ff'.repeat(28)}`, 'hex');
+  assert.is(new PackFile(join(dir, name)).probe(absent), 'unsure');
+  assert.is(new PackSet(dir).find(`sha256:${absent.toString('hex')}` as ObjectId), null);
 });
 
 t('a loose copy is read before a packed one (how a repair replaces a damaged packed object)', async () => {
