@@ -22,6 +22,11 @@
  *                               the same run, for before/after figures
  *   npm run bench -- scale
  *
+ * On a loaded shared machine one add's CPU can swing 2-4x (every function alike in its
+ * profile, GC and zstd included): a single batch's rise is not growth until the same add
+ * on copies of the same store, interleaved, shows it. The 5th add of 10,000 merges every
+ * pack (objects/ ends in one), so it pays a copy of the whole store (docs/store.md).
+ *
  * Every child runs under /usr/bin/time (GNU time) for its CPU and maxRSS; a missing peer
  * (createrepo_c, sha256sum, GNU time) fails the benchmark.
  */

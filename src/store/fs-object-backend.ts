@@ -15,7 +15,7 @@ import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
 import { createFile, fsEvent, fsyncPath, makeDir, noSpaceError, removeFile, renameFile, syncFilesystem, unwritableCode } from '../fs/ops.js';
-import { PackSet, PackWriter, packsDir, readAt } from './object-packs.js';
+import { PackSet, PackWriter, idOfKey, packsDir, readAt } from './object-packs.js';
 import { MEM_SLOT, PackStaging } from './pack-staging.js';
 import { IdTable } from './id-table.js';
 import type { PackFile, PackedLocation } from './object-packs.js';
@@ -414,26 +414,23 @@ export class FsObjectBackend implements ObjectBackend {
       below += packs[i].size;
     }
     cut = Math.max(cut, 2);
-    await this.rewritePacks(packs.slice(0, cut), () => true);
+    await this.rewritePacks(packs.slice(0, cut));
   }
 
   /**
-   * Replaces `packs` with one pack of the objects `keep` accepts (no new pack when none is
-   * kept). The new pack is durable and in place before any old one is removed, so a
+   * Replaces `packs` with one pack of the objects `keep` accepts (all, without `keep`; no
+   * new pack when none is kept). The new pack is durable and in place before any old one is removed, so a
    * crash at any point leaves every object in at least one pack.
    */
-  private async rewritePacks(packs: PackFile[], keep: (id: ObjectId) => boolean): Promise<void> {
+  private async rewritePacks(packs: PackFile[], keep?: (id: ObjectId) => boolean): Promise<void> {
     if (packs.length === 0) return;
     const writer = this.packWriter();
     let name: string;
     try {
       for (const p of packs) {
-        for (const e of p.entries()) {
-          if (!keep(e.id)) continue;
-          const bytes = p.read(e.offset, e.length);
-          if (bytes === null) throw new PackVanished(p.path);
-          writer.add(e.id, bytes);
-        }
+        // a merge keeps all: no id string made per object
+        const copied = keep ? p.eachObject((key, bytes) => { if (keep(idOfKey(key))) writer.addKey(key, bytes); }) : p.eachObject((key, bytes) => writer.addKey(key, bytes));
+        if (!copied) throw new PackVanished(p.path);
       }
       name = writer.finish({ sync: true });
     } catch (err) {
@@ -525,7 +522,7 @@ export class FsObjectBackend implements ObjectBackend {
   /** Packs whose index is damaged: each is rewritten from its entries (fsck --repair). */
   async repairPacks(): Promise<string[]> {
     const damaged = this.packs.list().filter((p) => p.exists() && p.damage !== null);
-    for (const p of damaged) await this.rewritePacks([p], () => true);
+    for (const p of damaged) await this.rewritePacks([p]);
     return damaged.map((p) => p.path);
   }
 

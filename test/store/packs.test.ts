@@ -5,12 +5,13 @@
  * damaged, and safe against kill -9 at every filesystem event of a commit that merges.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FsObjectBackend } from '../../src/store/fs-object-backend.js';
-import { PackFile, PackSet, PackWriter } from '../../src/store/object-packs.js';
+import { PackFile, PackSet, PackWriter, idOfKey } from '../../src/store/object-packs.js';
 import type { PackedLocation } from '../../src/store/object-packs.js';
 import type { ObjectId } from '../../src/store/layout.js';
 import { ObjectStore } from '../../src/store/objects.js';
@@ -46,6 +47,38 @@ t('packs are merged as commits add them: their number stays bounded and every ob
   assert.equal((await storedIds(dir)).sort(), [...ids].sort());
 });
 
+/** A pack in `dir` of `n` objects of `size` random bytes each (ids made up: a pack does not hash what it holds); its objects in write order. */
+function writtenPack(dir: string, n: number, size: number): { pack: PackFile; objects: Array<[ObjectId, Buffer]> } {
+  mkdirSync(dir, { recursive: true });
+  const writer = new PackWriter(join(dir, 'tmp'));
+  const objects: Array<[ObjectId, Buffer]> = [];
+  for (let i = 0; i < n; i++) {
+    const entry: [ObjectId, Buffer] = [`sha256:${randomBytes(32).toString('hex')}`, randomBytes(size)];
+    writer.add(...entry);
+    objects.push(entry);
+  }
+  const path = join(dir, writer.finish());
+  renameSync(writer.tmpPath, path);
+  return { pack: new PackFile(path), objects };
+}
+
+t('a pack is copied (merged, rewritten by gc) object by object in the order it was written, each with its bytes', () => {
+  const { pack, objects } = writtenPack(tempDir('packs-order'), 3000, 700);
+  const seen: Array<[ObjectId, Buffer]> = [];
+  assert.ok(pack.eachObject((key, bytes) => seen.push([idOfKey(key), Buffer.from(bytes)])));
+  assert.equal(seen.map(([id]) => id), objects.map(([id]) => id), 'write order, not id order: one commit\'s objects stay together');
+  for (let i = 0; i < objects.length; i++) assert.ok(seen[i][1].equals(objects[i][1]), `the bytes of object ${i}`);
+});
+
+t('a pack removed while it is copied is reported, not copied in part', () => {
+  const { pack } = writtenPack(tempDir('packs-vanish'), 64, 60 << 10);
+  let visited = 0;
+  const whole = pack.eachObject(() => { if (visited++ === 0) rmSync(pack.path); });
+  assert.is(whole, false);
+  assert.ok(visited < 64, `${visited} objects visited of 64`);
+  assert.is(pack.eachObject(() => assert.unreachable('a gone pack has nothing to visit')), false);
+});
+
 t('a damaged pack index: objects still read, fsck names the pack, --repair rewrites it', async () => {
   const dir = freshStore('packs-index');
   assert.is(bazaar(['add', '--store', dir, ...sampleRpms().slice(0, 6)]).status, 0);
@@ -64,7 +97,8 @@ t('a damaged pack index: objects still read, fsck names the pack, --repair rewri
   assert.is(repair.status, 0, repair.stdout + repair.stderr);
   assert.match(repair.stdout, 'rewritten');
   assert.is(bazaar(['fsck', '--store', dir]).status, 0);
-  assert.not.ok(packFiles(dir).includes(pack), 'the damaged pack is gone');
+  // rewritten in the order it was written, the pack is its undamaged self, same name and all
+  assert.not.ok(packFiles(dir).includes(pack) && readFileSync(path).equals(bytes), 'the damaged pack is gone');
 });
 
 t('a pack index whose records point at other objects: no lookup takes a wrong place, every object reads', async () => {
