@@ -6,7 +6,7 @@
  * cold `bazaar show`. Every name here is index.ts's too (docs/architecture.md#front-doors).
  */
 export { servedVariant } from './kinds/build.js';
-export type { BuildRecord } from './kinds/build.js';
+export type { BuildRecord, BuildVariant } from './kinds/build.js';
 export type { PackageManifest } from './kinds/package.js';
 export type { ObjectId } from './layout.js';
 export { packageDetails } from './package-details.js';

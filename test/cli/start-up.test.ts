@@ -69,7 +69,7 @@ function chunksRead(args: string[], expect = 'Usage: bazaar '): { names: string[
 }
 
 t('a command\'s --help loads its module, not the library (image checkout --help read 1.2 MB of chunks)', () => {
-  for (const args of [['image', 'checkout', '--help'], ['layer', '--help'], ['channel', '--help'], ['link', '--help'], ['group', '--help'], ['pin', '--help'], ['rm', '--help'], ['audit', '--help']]) {
+  for (const args of [['image', 'checkout', '--help'], ['layer', '--help'], ['channel', '--help'], ['link', '--help'], ['group', '--help'], ['pin', '--help'], ['rm', '--help'], ['audit', '--help'], ['show', '--help']]) {
     const { names, bytes } = chunksRead(args);
     assert.ok(names.some((n) => n.startsWith(`${args[0]}-`) || n.startsWith('link-') || n.startsWith('pin-')), `${args.join(' ')}: the command's own chunk was read (${names.join(' ')})`);
     // the store alone is ~580 KB of chunks, the library's graph 1.2 MB; a command module and the dispatcher ~60 KB

@@ -1,15 +1,13 @@
 import { BazaarError } from '../../errors.js';
 import { formatDependency } from '../../rpm/names.js';
-import { packageDetails, servedVariant } from '../../store/open.js';
-import type { BuildRecord, PackageManifest } from '../../store/open.js';
+import type { BuildRecord, BuildVariant, PackageManifest } from '../../store/open.js';
 import { expectArgs } from '../command.js';
 import { withPackageArgs } from '../package-args.js';
 import type { Command } from '../command.js';
 
-function describe(m: PackageManifest, b: BuildRecord): string {
+function describe(m: PackageManifest, b: BuildRecord, served: BuildVariant): string {
   const deps = (label: string, list: PackageManifest['requires']): string[] =>
     list.length ? [`${label}:`, ...list.map((d) => `  ${formatDependency(d)}`)] : [];
-  const served = servedVariant(b);
   return [
     `${m.nevra}  ${b.header}`,
     `Summary:   ${m.summary}`,
@@ -51,9 +49,11 @@ Example:
   async run({ positionals, openStore, json: asJson }) {
     expectArgs(positionals, 1, 1, 'bazaar show PKG');
     const store = await openStore();
+    // imported here, not at the top: `show --help` need not load the store's read half
+    const { packageDetails, servedVariant } = await import('../../store/open.js');
     const details = (ref: string) => store.read(async (snap) => {
       const { json, manifest, build } = await packageDetails(store, snap, ref, { judge: asJson });
-      return { exitCode: 0, json, text: describe(manifest, build) };
+      return { exitCode: 0, json, text: describe(manifest, build, servedVariant(build)) };
     });
     return withPackageArgs(positionals, async ([ref]) => {
       try { return await details(ref as string); } catch (err) {
