@@ -100,13 +100,12 @@ export async function channelSource(store: Store, view: BranchView, channel: str
  * by each commit: cheaper than a diff against nothing, which reads every build's entry).
  */
 async function changedSinceCached(store: Store, view: BranchView, channel: string, commit: string): Promise<Map<string, PackageRecord>> {
-  const ancestors = (await view.log(channelBranch(channel), ANCESTOR_SEARCH + 1)).slice(1);
-  if (!ancestors.some((c) => hasCache(store, c.oid))) return indexedRecords(store, view, channel, new Map());
   const { base, changes } = await view.fromNearestCached(commit, ANCESTOR_SEARCH, async (at) => {
     if (!hasCache(store, at)) return null;
     try { return (await loadUniverseCache(universeCacheDir(store.dir, at))).packages(); } catch { return null; /* rebuilt below */ }
-  });
-  const byKey = new Map((base?.entry ?? []).map((r) => [nevraKey(r), r]));
+  }, { fromNothing: false });
+  if (base === null) return indexedRecords(store, view, channel, new Map());
+  const byKey = new Map(base.entry.map((r) => [nevraKey(r), r]));
   const added: Array<{ key: string; value: ObjectId }> = [];
   for (const change of changes) {
     const where = buildOfPath(change.path);

@@ -55,8 +55,8 @@ export class BranchView extends ObjectReading {
    * nearest first-parent ancestor (at most `limit` back) whose entry `load` gives, and
    * what changed from its tree to `commit`'s.
    */
-  fromNearestCached<T>(commit: string, limit: number, load: (ancestor: string) => T | null | Promise<T | null>): Promise<FromNearestCached<T>> {
-    return fromNearestCached(this.repo, commit, limit, load);
+  fromNearestCached<T>(commit: string, limit: number, load: (ancestor: string) => T | null | Promise<T | null>, options: { fromNothing?: boolean } = {}): Promise<FromNearestCached<T>> {
+    return fromNearestCached(this.repo, commit, limit, load, options);
   }
 
   /** A branch's commits, newest first (empty when it does not exist). */

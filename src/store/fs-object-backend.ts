@@ -429,8 +429,7 @@ export class FsObjectBackend implements ObjectBackend {
     try {
       for (const p of packs) {
         // a merge keeps all: no id string made per object
-        const copied = keep ? p.eachObject((key, bytes) => { if (keep(idOfKey(key))) writer.addKey(key, bytes); }) : p.eachObject((key, bytes) => writer.addKey(key, bytes));
-        if (!copied) throw new PackVanished(p.path);
+        if (!p.eachObject((key, bytes) => { if (!keep || keep(idOfKey(key))) writer.addKey(key, bytes); })) throw new PackVanished(p.path);
       }
       name = writer.finish({ sync: true });
     } catch (err) {

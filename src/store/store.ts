@@ -459,11 +459,11 @@ export class Store extends ObjectReading {
 
   /** The object `id` as a `kind`; null when the store has no such object or it is of another kind. */
   private async storedKind<K extends 'build' | 'package'>(id: ObjectId, kind: K): Promise<KindValues[K] | null> {
-    if (!(await this.objects.has(id))) return null;
+    // read, not asked for first (`has` would look for it once more): absent is its error
     try {
       return await this.objects.readAskedKind(id, kind);
     } catch (err) {
-      if (err instanceof BazaarError && err.code === 'ERR_WRONG_KIND') return null;
+      if (err instanceof BazaarError && (err.code === 'ERR_WRONG_KIND' || err.code === 'ERR_STORE_OBJECT_NOT_FOUND')) return null;
       throw err;
     }
   }

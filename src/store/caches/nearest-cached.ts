@@ -19,9 +19,11 @@ export interface FromNearestCached<T> {
 
 /**
  * `load(ancestor)` gives an ancestor's cached entry, or null when it has none or the one
- * it has does not check (then the search goes on past it).
+ * it has does not check (then the search goes on past it). `fromNothing: false`: with no
+ * cached ancestor, no diff either (`changes` empty), for a caller that starts from
+ * nothing another way (a channel's universe, from the package index).
  */
-export async function fromNearestCached<T>(repo: GitRepo, commit: string, limit: number, load: (ancestor: string) => T | null | Promise<T | null>): Promise<FromNearestCached<T>> {
+export async function fromNearestCached<T>(repo: GitRepo, commit: string, limit: number, load: (ancestor: string) => T | null | Promise<T | null>, options: { fromNothing?: boolean } = {}): Promise<FromNearestCached<T>> {
   const head = await repo.readCommit(commit);
   let base: { commit: string; entry: T } | null = null;
   let at: string | undefined = head.parents[0];
@@ -30,6 +32,7 @@ export async function fromNearestCached<T>(repo: GitRepo, commit: string, limit:
     if (entry !== null) { base = { commit: at, entry }; break; }
     at = (await repo.readCommit(at)).parents[0];
   }
+  if (base === null && options.fromNothing === false) return { base, changes: [], tree: head.tree };
   const fromTree = base ? (await repo.readCommit(base.commit)).tree : null;
   return { base, changes: await diffTrees(repo, fromTree, head.tree), tree: head.tree };
 }
