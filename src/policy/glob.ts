@@ -29,6 +29,12 @@ function parseSet(p: string[], start: number): { token: Token; end: number } | n
     if (p[i] === ']' && !first) return { token: { kind: 'set', negate, chars, ranges }, end: i };
     const c = p[i] === '\\' && i + 1 < p.length ? p[++i] : p[i];
     i++;
+    if (p[i] === '-' && i + 1 === p.length) {
+      // a range the pattern ends inside: fnmatch(3) fails there, unless an element before
+      // it took the text's `[`, which then stands for itself as in any unclosed set
+      const takesBracket = chars.has('[') || ranges.some(([lo, hi]) => lo <= '[' && '[' <= hi);
+      return takesBracket && !negate ? null : { token: { kind: 'set', negate: false, chars: new Set(), ranges: [] }, end: p.length - 1 };
+    }
     if (p[i] === '-' && i + 1 < p.length && p[i + 1] !== ']') {
       const hi = p[i + 1] === '\\' && i + 2 < p.length ? p[i + 2] : p[i + 1];
       i += p[i + 1] === '\\' && i + 2 < p.length ? 3 : 2;
