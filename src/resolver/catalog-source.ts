@@ -18,7 +18,8 @@ import type { Build, OrderOptions } from '../policy/index.js';
 import { nevraKey } from '../rpm/index.js';
 import type { BranchView, BuildRecord, ObjectId, PackageManifest, Store } from '../store/index.js';
 import { buildOfPath, channelBranch, channelSettings, channelUpstream, orderOf, universeCacheDir } from '../store/index.js';
-import { loadUniverseCache, saveUniverseCache } from './universe-cache.js';
+import { CachedSource, loadUniverseCache, parseUniverse, saveUniverseCache, writeUniverseFile } from './universe-cache.js';
+import { updatedUniverse } from './universe-update.js';
 import { MemorySource } from './memory-source.js';
 import { decodeRecordLines } from './record-lines.js';
 import type { PackageRecord, PackageSource } from './source.js';
@@ -86,36 +87,62 @@ export async function channelSource(store: Store, view: BranchView, channel: str
     }
   }
   const upstream = await channelUpstream(store, view, channel);
-  const byKey = upstream ? await onDemandRecords(store, view, channel, upstream.upstream.records) : await changedSinceCached(store, view, channel, commit);
+  if (!upstream) {
+    const updated = await fromCachedAncestor(store, view, channel, commit, compare);
+    if (updated instanceof CachedSource) return compare ? Object.assign(updated, { compare }) : updated;
+    if (updated) return saved(store, commit, withOrder(updated));
+  }
+  const byKey = upstream ? await onDemandRecords(store, view, channel, upstream.upstream.records) : await indexedRecords(store, view, channel, new Map());
+  return saved(store, commit, withOrder(sortedRecords(byKey, channel)));
+}
+
+/** The records in key order, the order every saved universe has (universe-update.ts relies on it). */
+function sortedRecords(byKey: Map<string, PackageRecord>, channel: string): PackageRecord[] {
   const records = [...byKey.keys()].sort().map((k) => byKey.get(k) as PackageRecord);
   if (records.length === 0) throw new BazaarError('ERR_CHANNEL', `channel ${channel} holds no installable package`);
-  const source = withOrder(records);
+  return records;
+}
+
+async function saved(store: Store, commit: string, source: PackageSource): Promise<PackageSource> {
   try { await saveUniverseCache(universeCacheDir(store.dir, commit), source); } catch { /* derived: a read-only store rebuilds each time */ }
   return source;
 }
 
 /**
- * The universe from the nearest cached ancestor's, reading only the builds changed since;
- * with no cached ancestor near, from the channel's package index (itself cached and kept
- * by each commit: cheaper than a diff against nothing, which reads every build's entry).
+ * The universe from the nearest cached ancestor's, reading only the builds changed since:
+ * the ancestor's file updated (universe-update.ts) and written, or, when that is not the
+ * better way, the records to save in full; null with no cached ancestor near.
  */
-async function changedSinceCached(store: Store, view: BranchView, channel: string, commit: string): Promise<Map<string, PackageRecord>> {
+async function fromCachedAncestor(store: Store, view: BranchView, channel: string, commit: string,
+  compare: ((a: PackageRecord, b: PackageRecord) => number) | undefined): Promise<CachedSource | PackageRecord[] | null> {
   const { base, changes } = await view.fromNearestCached(commit, ANCESTOR_SEARCH, async (at) => {
     if (!hasCache(store, at)) return null;
-    try { return (await loadUniverseCache(universeCacheDir(store.dir, at))).packages(); } catch { return null; /* rebuilt below */ }
+    try { return await loadUniverseCache(universeCacheDir(store.dir, at)); } catch { return null; /* rebuilt below */ }
   }, { fromNothing: false });
-  if (base === null) return indexedRecords(store, view, channel, new Map());
-  const byKey = new Map(base.entry.map((r) => [nevraKey(r), r]));
+  if (base === null) return null;
+  const removed: string[] = [];
   const added: Array<{ key: string; value: ObjectId }> = [];
   for (const change of changes) {
     const where = buildOfPath(change.path);
     if (!where) continue;
-    byKey.delete(where.key);
+    removed.push(where.key);
     if (change.after !== null) added.push({ key: where.key, value: change.after });
   }
   const records = await recordsOf(store, added.map((a) => a.value));
+  const addedRecords = records.filter((r): r is PackageRecord => r !== null);
+  let bytes: Uint8Array | null = null;
+  try { bytes = updatedUniverse(base.entry, { removed, added: addedRecords }, compare); } catch (err) {
+    if (!(err instanceof BazaarError)) throw err; // a string the file cannot hold: the full save says so
+  }
+  if (bytes) {
+    const dir = universeCacheDir(store.dir, commit);
+    try { await writeUniverseFile(dir, bytes); } catch { /* derived: a read-only store updates each time */ }
+    return parseUniverse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), dir, dir, true);
+  }
+  const byKey = new Map(base.entry.packages().map((r) => [nevraKey(r), r]));
+  for (const key of removed) byKey.delete(key);
   added.forEach((a, i) => { const rec = records[i]; if (rec) byKey.set(a.key, rec); });
-  return byKey;
+  return sortedRecords(byKey, channel);
 }
 
 /** `into` with every build of the channel's package index as its stored record says (a source package taken out). */

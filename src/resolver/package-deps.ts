@@ -198,3 +198,89 @@ export function decodePackageDeps(ints: Int32Array, at: number, pool: Pool, id: 
   for (let k = 0; k < nObs; k++) obs[k] = new ObsEntry(pool, id, k, list());
   return { req, con, obs, reach: list() };
 }
+
+/**
+ * Copies packages' encoded answers (encodePackageDeps) from `src` with every package id
+ * renumbered by `map` (a universe update inserts and removes packages), into one growing
+ * array. A class rather than closures: it runs once per package of a universe.
+ */
+export class AnswerRemapper {
+  private out: Int32Array;
+  length = 0;
+  private i = 0;
+  private lost = false;
+
+  constructor(private readonly src: Int32Array, private readonly map: Int32Array) {
+    this.out = new Int32Array(Math.max(1024, src.length + (src.length >> 3)));
+  }
+
+  /**
+   * Copies the answers at `at`; false, with nothing written, when one names a package the
+   * map drops (-1): that answer must be computed again.
+   */
+  copy(at: number): boolean {
+    const mark = this.length;
+    this.i = at;
+    this.lost = false;
+    const nReq = this.take();
+    for (let k = 0; k < nReq; k++) { if (this.src[this.i] === -1) this.take(); else this.entry(); }
+    const nCon = this.take();
+    for (let k = 0; k < nCon; k++) this.entry();
+    const nObs = this.take();
+    for (let k = 0; k < nObs; k++) this.ids();
+    this.ids();
+    if (this.lost) this.length = mark;
+    return !this.lost;
+  }
+
+  /** Appends answers computed afresh (or a -1). */
+  append(xs: readonly number[]): void {
+    this.room(xs.length);
+    for (const x of xs) this.out[this.length++] = x;
+  }
+
+  result(): Int32Array { return this.out.subarray(0, this.length); }
+
+  private room(n: number): void {
+    if (this.length + n <= this.out.length) return;
+    const grown = new Int32Array(Math.max(this.out.length * 2, this.length + n));
+    grown.set(this.out.subarray(0, this.length));
+    this.out = grown;
+  }
+
+  /** Copies one int as it is (a count or a marker). */
+  private take(): number {
+    const x = this.src[this.i++];
+    this.room(1);
+    this.out[this.length++] = x;
+    return x;
+  }
+
+  private id(x: number): number {
+    const y = this.map[x];
+    if (y < 0) this.lost = true;
+    return y;
+  }
+
+  private ids(): void {
+    const n = this.take();
+    this.room(n);
+    for (let k = 0; k < n; k++) this.out[this.length++] = this.id(this.src[this.i++]);
+  }
+
+  /** A plain entry (`n ids…`) or a rich one (`-2 n ids… nClauses (len literals…)…`). */
+  private entry(): void {
+    if (this.src[this.i] !== -2) { this.ids(); return; }
+    this.take();
+    this.ids();
+    const nc = this.take();
+    for (let c = 0; c < nc; c++) {
+      const len = this.take();
+      this.room(len);
+      for (let k = 0; k < len; k++) {
+        const x = this.src[this.i++];
+        this.out[this.length++] = x > 0 ? this.id(x - 1) + 1 : -(this.id(-x - 1) + 1);
+      }
+    }
+  }
+}

@@ -215,6 +215,8 @@ export class Pool {
   private prebuilt: PrebuiltDeps | null = null;
 
   private indexed = false;
+  /** Names the index holds when it was built for a few names only (indexOnly); null when it holds all. */
+  private covered: ReadonlySet<string> | null = null;
 
   /**
    * Builds the provides and file indexes. Done on first need rather than in the
@@ -222,25 +224,49 @@ export class Pool {
    * which keeps a warm start short. Callers timing a cold load call it explicitly.
    */
   ensureIndexes(): void {
-    if (this.indexed) return;
+    if (this.indexed && !this.covered) return;
+    if (this.covered) this.dropIndexes();
     this.indexed = true;
-    for (const p of this.packages) {
-      if (p.archScore === 0) continue;
-      const r = p.record;
-      const id = p.id;
-      let self = false;
-      const selfEvr = formatEvrWithEpoch(r);
-      for (const d of r.provides) {
-        this.addProvide(d.name, id, flagBits(d.flags), d.evr);
-        if (d.name === r.name && d.flags === '=' && (d.evr === selfEvr || (r.epoch === 0 && d.evr === formatEvr({ epoch: null, version: r.version, release: r.release })))) self = true;
-      }
-      // rpm and libsolv always treat a package as providing its own name = EVR
-      if (!self) this.addProvide(r.name, id, 8, selfEvr);
-      for (const f of r.files) {
-        let list = this.files.get(f);
-        if (!list) this.files.set(f, (list = []));
-        list.push(id);
-      }
+    for (const p of this.packages) if (p.archScore !== 0) this.indexPackage(p, null);
+  }
+
+  /**
+   * Indexes only the capabilities and paths in `names`, over `candidates` (ids ascending:
+   * every installable package that provides, owns or is named one of them, which the
+   * caller found without decoding the others). The entries and their order are those of
+   * the full index, so answers about these names are the same; asking about any other
+   * name is an internal error, never an empty answer. A universe update uses it to
+   * compute a few packages' answers without decoding every record (universe-update.ts).
+   */
+  indexOnly(names: ReadonlySet<string>, candidates: Iterable<number>): void {
+    this.dropIndexes();
+    this.indexed = true;
+    this.covered = names;
+    for (const id of candidates) { const p = this.packages[id]; if (p.archScore !== 0) this.indexPackage(p, names); }
+  }
+
+  private dropIndexes(): void {
+    this.provides.clear(); this.files.clear(); this.memo.clear(); this.sortedMemo.clear();
+    this.covered = null;
+  }
+
+  /** Adds a package's provides (its own name = EVR included) and files, those in `only` when given. */
+  private indexPackage(p: PoolPackage, only: ReadonlySet<string> | null): void {
+    const r = p.record;
+    const id = p.id;
+    let self = false;
+    const selfEvr = formatEvrWithEpoch(r);
+    for (const d of r.provides) {
+      if (!only || only.has(d.name)) this.addProvide(d.name, id, flagBits(d.flags), d.evr);
+      if (d.name === r.name && d.flags === '=' && (d.evr === selfEvr || (r.epoch === 0 && d.evr === formatEvr({ epoch: null, version: r.version, release: r.release })))) self = true;
+    }
+    // rpm and libsolv always treat a package as providing its own name = EVR
+    if (!self && (!only || only.has(r.name))) this.addProvide(r.name, id, 8, selfEvr);
+    for (const f of r.files) {
+      if (only && !only.has(f)) continue;
+      let list = this.files.get(f);
+      if (!list) this.files.set(f, (list = []));
+      list.push(id);
     }
   }
 
@@ -260,7 +286,8 @@ export class Pool {
     const key = `${dep.name}\u0000${dep.flags}\u0000${dep.evr}`;
     let out = this.memo.get(key);
     if (out) return out;
-    this.ensureIndexes();
+    if (!this.covered) this.ensureIndexes();
+    else if (!this.covered.has(dep.name)) throw new Error(`internal: the pool indexed a few names only, and not ${dep.name}`);
     out = [];
     const bits = flagBits(dep.flags);
     const want = bits === 0 ? null : parseEvr(dep.evr);

@@ -52,54 +52,109 @@ const FILE = 'universe.v5.bin';
 /** files of earlier formats, removed when a new cache is written */
 const OLD_FILES = ['universe.v3.strings', 'universe.v3.bin', 'universe.v3.deps', 'universe.v4.bin'];
 const FLAGS: DependencyFlags[] = ['', '=', '<', '>', '<=', '>=', '<>', '<>='];
-const CACHE_ARCH = 'x86_64';
+export const CACHE_ARCH = 'x86_64';
 /** ints per package ahead of its lists */
-const FIXED = 14;
+export const FIXED = 14;
 
-/** Writes the snapshot of `source` into `dir` (atomically). */
-export async function saveUniverseCache(dir: string, source: PackageSource): Promise<void> {
-  const table = new Map<string, number>();
-  const strs: string[] = [];
-  const s = (x: string): number => {
-    let i = table.get(x);
+/**
+ * Strings and distinct dependencies numbered for the file, and packages encoded into
+ * pkgInts. Numbers count on from `strBase`/`depBase`: an update keeps a base file's
+ * tables as they are and appends (universe-update.ts).
+ */
+export class UniverseEncoder {
+  readonly strs: string[] = [];
+  private readonly table = new Map<string, number>();
+  readonly depTable: number[] = [];
+  private readonly depIndex = new Map<string, number>();
+
+  constructor(private readonly strBase = 0, private readonly depBase = 0) {}
+
+  s(x: string): number {
+    let i = this.table.get(x);
     if (i === undefined) {
       if (x.includes('\n')) throw new BazaarError('ERR_BAD_INPUT', `cannot cache a string with a newline: ${JSON.stringify(x)}`);
-      i = strs.length; strs.push(x); table.set(x, i);
+      i = this.strBase + this.strs.length; this.strs.push(x); this.table.set(x, i);
     }
     return i;
-  };
-  const pkgs = source.packages();
-  // the strings every record needs at load come first (see nHot)
-  for (const p of pkgs) { s(p.name); s(p.version); s(p.release); s(p.arch); }
-  const nHot = strs.length;
-  const depTable: number[] = [];
-  const depIndex = new Map<string, number>();
-  const starts: number[] = [];
-  const ints: number[] = [];
-  const deps = (list: Dependency[]): void => {
+  }
+
+  private deps(list: Dependency[], ints: number[]): void {
     for (const d of list) {
       const code = FLAGS.indexOf(d.flags);
       if (code < 0) throw new BazaarError('ERR_BAD_INPUT', `cannot cache the dependency operator ${JSON.stringify(d.flags)} of ${d.name}`);
-      const n = s(d.name); const f = code | (d.pre ? 8 : 0); const e = s(d.evr);
+      const n = this.s(d.name); const f = code | (d.pre ? 8 : 0); const e = this.s(d.evr);
       const key = `${n},${f},${e}`;
-      let k = depIndex.get(key);
-      if (k === undefined) { k = depIndex.size; depIndex.set(key, k); depTable.push(n, f, e); }
+      let k = this.depIndex.get(key);
+      if (k === undefined) { k = this.depBase + this.depIndex.size; this.depIndex.set(key, k); this.depTable.push(n, f, e); }
       ints.push(k);
     }
-  };
-  const location = (p: PackageRecord): number => {
+  }
+
+  private location(p: PackageRecord): number {
     const loc = p.location ?? '';
     const file = fileName(p);
-    return loc.endsWith(file) ? ~s(loc.slice(0, loc.length - file.length)) : s(loc);
-  };
-  for (const p of pkgs) {
-    starts.push(ints.length);
-    ints.push(s(p.name), p.epoch, s(p.version), s(p.release), s(p.arch), location(p),
-      s(p.buildId ?? ''), s(p.disttag ?? ''), s(p.buildtime === undefined ? '' : String(p.buildtime)),
-      p.provides.length, p.requires.length, p.conflicts.length, p.obsoletes.length, p.files.length);
-    deps(p.provides); deps(p.requires); deps(p.conflicts); deps(p.obsoletes);
-    for (const f of p.files) ints.push(s(f));
+    return loc.endsWith(file) ? ~this.s(loc.slice(0, loc.length - file.length)) : this.s(loc);
   }
+
+  /** Appends package `p` to `ints`: FIXED ints, then its dependency indices and files. */
+  record(p: PackageRecord, ints: number[]): void {
+    ints.push(this.s(p.name), p.epoch, this.s(p.version), this.s(p.release), this.s(p.arch), this.location(p),
+      this.s(p.buildId ?? ''), this.s(p.disttag ?? ''), this.s(p.buildtime === undefined ? '' : String(p.buildtime)),
+      p.provides.length, p.requires.length, p.conflicts.length, p.obsoletes.length, p.files.length);
+    this.deps(p.provides, ints); this.deps(p.requires, ints); this.deps(p.conflicts, ints); this.deps(p.obsoletes, ints);
+    for (const f of p.files) ints.push(this.s(f));
+  }
+}
+
+/** The sections of a file, in file order; typed arrays from a base file or plain arrays. */
+export interface UniverseSections {
+  /** bytes of the strings, each ending in a newline, and where each starts (one more entry) */
+  text: Uint8Array; strStarts: ArrayLike<number>; nHot: number; ascii: boolean;
+  depTable: ArrayLike<number>; starts: ArrayLike<number>; ints: ArrayLike<number>;
+  /** the string index of the answers' arch, and the answers */
+  arch: number; offsets: ArrayLike<number>; data: ArrayLike<number>;
+  names: NameSections;
+}
+
+interface NameSections { strIdx: ArrayLike<number>; hash: ArrayLike<number>; memberStarts: ArrayLike<number>; members: ArrayLike<number>; nameIds: ArrayLike<number> }
+
+/** The file's bytes, checksum included (`checksum: false`: bytes only parsed in this process). */
+export function assembleUniverse(x: UniverseSections, checksum = true): Uint8Array {
+  const n = x.starts.length;
+  const nNames = x.names.strIdx.length;
+  const sections = [x.strStarts, x.depTable, x.starts, x.ints, x.offsets, x.data, x.names.strIdx, x.names.hash, x.names.memberStarts, x.names.members, x.names.nameIds];
+  const nInts = HEADER + sections.reduce((a, s) => a + s.length, 0);
+  const bytes = new Uint8Array(nInts * 4 + x.text.length);
+  const out = new Int32Array(bytes.buffer, 0, nInts);
+  out.set([MAGIC, 0, bytes.length, x.strStarts.length - 1, x.nHot, n, x.depTable.length / 3, x.ints.length, x.arch, x.data.length, x.text.length,
+    x.ascii ? 1 : 0, nNames, x.names.hash.length]);
+  let at = HEADER;
+  for (const s of sections) { out.set(s, at); at += s.length; }
+  bytes.set(x.text, nInts * 4);
+  if (checksum) out[1] = crc32(bytes.subarray(8)) | 0;
+  return bytes;
+}
+
+/** The strings' bytes and where each starts, counting on from `base` bytes. */
+export function stringBytes(strs: readonly string[], base = 0): { text: Buffer; starts: number[]; ascii: boolean } {
+  const joined = strs.length ? strs.join('\n') + '\n' : '';
+  const text = Buffer.from(joined, 'utf8');
+  const starts = new Array<number>(strs.length);
+  let at = base;
+  for (let i = 0; i < strs.length; i++) { starts[i] = at; at += Buffer.byteLength(strs[i]) + 1; }
+  return { text, starts, ascii: text.length === joined.length };
+}
+
+/** Writes the snapshot of `source` into `dir` (atomically). */
+export async function saveUniverseCache(dir: string, source: PackageSource): Promise<void> {
+  const enc = new UniverseEncoder();
+  const pkgs = source.packages();
+  // the strings every record needs at load come first (see nHot)
+  for (const p of pkgs) { enc.s(p.name); enc.s(p.version); enc.s(p.release); enc.s(p.arch); }
+  const nHot = enc.strs.length;
+  const starts: number[] = [];
+  const ints: number[] = [];
+  for (const p of pkgs) { starts.push(ints.length); enc.record(p, ints); }
   const pool = new Pool(source, { arch: CACHE_ARCH });
   const offsets: number[] = [];
   const data: number[] = [];
@@ -108,26 +163,17 @@ export async function saveUniverseCache(dir: string, source: PackageSource): Pro
     if (pool.packages[id].archScore === 0) { data.push(-1); continue; }
     encodePackageDeps(pool.deps(id), data);
   }
-  const arch = s(CACHE_ARCH);
-  const names = nameTable(pkgs, s);
+  const arch = enc.s(CACHE_ARCH);
+  const names = nameTable(pkgs.map((p) => p.name), (id) => enc.s(pkgs[id].name));
+  const strings = stringBytes(enc.strs);
+  await writeUniverseFile(dir, assembleUniverse({
+    text: strings.text, strStarts: [...strings.starts, strings.text.length], nHot, ascii: strings.ascii,
+    depTable: enc.depTable, starts, ints, arch, offsets, data, names,
+  }));
+}
 
-  const joined = strs.join('\n') + '\n';
-  const text = Buffer.from(joined, 'utf8');
-  const strStarts = new Array<number>(strs.length + 1);
-  strStarts[0] = 0;
-  for (let i = 0; i < strs.length; i++) strStarts[i + 1] = strStarts[i] + Buffer.byteLength(strs[i]) + 1;
-  const sections = [strStarts, depTable, starts, ints, offsets, data, names.strIdx, names.hash, names.memberStarts, names.members, names.nameIds];
-  const nInts = HEADER + sections.reduce((a, x) => a + x.length, 0);
-  const bytes = new Uint8Array(nInts * 4 + text.length);
-  const out = new Int32Array(bytes.buffer, 0, nInts);
-  out.set([MAGIC, 0, bytes.length, strs.length, nHot, pkgs.length, depIndex.size, ints.length, arch, data.length, text.length,
-    text.length === joined.length ? 1 : 0, // as many bytes as characters: all ASCII
-    names.strIdx.length, names.hash.length]);
-  let at = HEADER;
-  for (const x of sections) { out.set(x, at); at += x.length; }
-  bytes.set(text, nInts * 4);
-  out[1] = crc32(bytes.subarray(8)) | 0;
-
+/** Writes a file's bytes into `dir` atomically, removing the files of older formats. */
+export async function writeUniverseFile(dir: string, bytes: Uint8Array): Promise<void> {
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `${FILE}.tmp-${process.pid}`);
   try {
@@ -147,10 +193,10 @@ function nameHash(name: string): number {
   return h >>> 0;
 }
 
-/** The names section: distinct names, their hash table, and each name's packages in id order. */
-function nameTable(pkgs: readonly PackageRecord[], s: (x: string) => number): { strIdx: number[]; hash: number[]; memberStarts: number[]; members: number[]; nameIds: number[] } {
+/** The names section: distinct names, their hash table, and each name's packages in id order (`nameStr(id)`: the string index of package id's name). */
+export function nameTable(names: readonly string[], nameStr: (id: number) => number): { strIdx: number[]; hash: number[]; memberStarts: number[]; members: number[]; nameIds: number[] } {
   const ids = new Map<string, number[]>();
-  pkgs.forEach((p, id) => { const g = ids.get(p.name); if (g) g.push(id); else ids.set(p.name, [id]); });
+  names.forEach((name, id) => { const g = ids.get(name); if (g) g.push(id); else ids.set(name, [id]); });
   let size = 8;
   while (size < ids.size * 2) size *= 2;
   const hash = new Array<number>(size).fill(0);
@@ -161,11 +207,11 @@ function nameTable(pkgs: readonly PackageRecord[], s: (x: string) => number): { 
     let slot = nameHash(name) & (size - 1);
     while (hash[slot] !== 0) slot = (slot + 1) & (size - 1);
     hash[slot] = strIdx.length + 1;
-    strIdx.push(s(name));
+    strIdx.push(nameStr(group[0]));
     members.push(...group);
     memberStarts.push(members.length);
   }
-  const nameIds = new Array<number>(pkgs.length);
+  const nameIds = new Array<number>(names.length);
   for (let k = 0; k < strIdx.length; k++) for (let m = memberStarts[k]; m < memberStarts[k + 1]; m++) nameIds[members[m]] = k;
   return { strIdx, hash, memberStarts, members, nameIds };
 }
@@ -176,13 +222,14 @@ function fileName(p: { name: string; version: string; release: string; arch: str
 }
 
 /** The decoded file: strings and dependencies made on first use, shared by every record. */
-class Universe {
+export class Universe {
   private readonly strs: Array<string | undefined>;
   private readonly deps: Array<Dependency | undefined>;
-  private readonly strStarts: Int32Array;
-  private readonly depTable: Int32Array;
+  readonly strStarts: Int32Array;
+  readonly depTable: Int32Array;
   readonly ints: Int32Array;
-  private readonly text: Buffer;
+  readonly text: Buffer;
+  readonly ascii: boolean;
   private readonly encoding: 'latin1' | 'utf8';
 
   constructor(ints: Int32Array, text: Buffer, nStrings: number, nDeps: number, pkgInts: Int32Array, ascii: boolean) {
@@ -190,6 +237,7 @@ class Universe {
     this.depTable = ints.subarray(HEADER + nStrings + 1, HEADER + nStrings + 1 + 3 * nDeps);
     this.ints = pkgInts;
     this.text = text;
+    this.ascii = ascii;
     this.encoding = ascii ? 'latin1' : 'utf8';
     this.strs = new Array<string | undefined>(nStrings).fill(undefined);
     this.deps = new Array<Dependency | undefined>(nDeps).fill(undefined);
@@ -200,6 +248,12 @@ class Universe {
     if (x === undefined) this.strs[i] = x = this.text.toString(this.encoding, this.strStarts[i], this.strStarts[i + 1] - 1);
     return x;
   }
+
+  get stringCount(): number { return this.strs.length; }
+  get depCount(): number { return this.deps.length; }
+
+  /** Bytes of string i, its newline left out. */
+  byteLength(i: number): number { return this.strStarts[i + 1] - 1 - this.strStarts[i]; }
 
   /** Whether string i is `x`, decoding nothing when the lengths differ (ASCII) */
   strIs(i: number, x: string): boolean {
@@ -283,13 +337,15 @@ class CachedRecord implements PackageRecord {
  * The loaded file as a source: the pool reads names, arches and the builds of a name
  * from the columns (UniverseColumns), and a package's record is made on first use.
  */
-class CachedSource implements IndexedSource, UniverseColumns {
+export class CachedSource implements IndexedSource, UniverseColumns {
   readonly count: number;
   prebuiltDeps?: PrebuiltDeps;
   private readonly recs: Array<CachedRecord | undefined>;
   private all: CachedRecord[] | null = null;
 
-  constructor(readonly label: string, private readonly u: Universe, private readonly starts: Int32Array,
+  constructor(readonly label: string, readonly u: Universe, readonly starts: Int32Array, readonly nHot: number,
+    /** the string index of the answers' arch, -1 when none are stored */
+    readonly answersArch: number,
     private readonly names: { strIdx: Int32Array; hash: Int32Array; memberStarts: Int32Array; members: Int32Array; nameIds: Int32Array }) {
     this.count = starts.length;
     this.recs = new Array<CachedRecord | undefined>(this.count).fill(undefined);
@@ -333,7 +389,7 @@ class CachedSource implements IndexedSource, UniverseColumns {
 }
 
 /** Loads a snapshot written by saveUniverseCache; ERR_REPO when absent, of another format or damaged. */
-export async function loadUniverseCache(dir: string): Promise<PackageSource> {
+export async function loadUniverseCache(dir: string): Promise<CachedSource> {
   const path = join(dir, FILE);
   let buf: Buffer;
   try {
@@ -342,14 +398,22 @@ export async function loadUniverseCache(dir: string): Promise<PackageSource> {
     if (isErrno(err, 'ENOENT')) throw new BazaarError('ERR_REPO', `${dir} holds no universe cache (${FILE})`, { cause: err });
     throw pathError(err, path, 'universe cache');
   }
+  return parseUniverse(buf, path, dir);
+}
+
+/**
+ * A file's bytes as a source, checked: ERR_REPO when of another format or damaged.
+ * `trusted`: bytes this process assembled, whose checksum is not computed again.
+ */
+export function parseUniverse(buf: Buffer, path: string, label: string, trusted = false): CachedSource {
   if (buf.byteOffset % 4 !== 0) buf = Buffer.from(buf); // an Int32Array view needs alignment
   const damaged = (why: string): BazaarError => new BazaarError('ERR_REPO', `${path} is damaged (${why}); it will be rebuilt`);
   if (buf.length < HEADER * 4) throw damaged('truncated');
   const head = new Int32Array(buf.buffer, buf.byteOffset, HEADER);
   if (head[0] !== MAGIC) throw new BazaarError('ERR_REPO', `${path} is not a bazaar universe cache of this version`);
   if (head[2] !== buf.length) throw damaged('wrong length');
-  if ((crc32(buf.subarray(8)) | 0) !== head[1]) throw damaged('checksum mismatch');
-  const [, , , nStrings, , n, nDeps, nPkgInts, archStr, nData, nText, ascii, nNames, hashSize] = head;
+  if (!trusted && (crc32(buf.subarray(8)) | 0) !== head[1]) throw damaged('checksum mismatch');
+  const [, , , nStrings, nHot, n, nDeps, nPkgInts, archStr, nData, nText, ascii, nNames, hashSize] = head;
   const nInts = HEADER + (nStrings + 1) + 3 * nDeps + n + nPkgInts + n + nData + nNames + hashSize + (nNames + 1) + n + n;
   if (nInts * 4 + nText !== buf.length || (hashSize & (hashSize - 1)) !== 0 || hashSize < Math.max(8, nNames)) throw damaged('sections do not add up');
   const ints = new Int32Array(buf.buffer, buf.byteOffset, nInts);
@@ -364,7 +428,7 @@ export async function loadUniverseCache(dir: string): Promise<PackageSource> {
     nameIds: ints.subarray(at, at += n),
   };
   const u = new Universe(ints, buf.subarray(nInts * 4), nStrings, nDeps, pkgInts, ascii === 1);
-  const source = new CachedSource(dir, u, starts, names);
+  const source = new CachedSource(label, u, starts, nHot, archStr, names);
   if (archStr >= 0) source.prebuiltDeps = { arch: u.str(archStr), offsets, data };
   return source;
 }

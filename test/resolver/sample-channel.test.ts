@@ -3,12 +3,14 @@
  * (`bazaar resolve --channel`): rich dependencies, alternatives, file dependencies,
  * epochs, exact incorporation requirements, and the packages broken on purpose.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bazaar, freshStore } from '../helpers/cli.js';
 import { sampleRpms } from '../helpers/rpm-files.js';
+import { loadUniverseCache } from '../../src/resolver/universe-cache.js';
+import { sameUniverse } from './universe-compare.js';
 
 const t = suite('resolve --channel on repos/sample');
 let store = '';
@@ -73,6 +75,30 @@ t('a damaged universe cache is rebuilt, and the answer is the same', () => {
   assert.equal(after.out, before.out);
   assert.match(after.stderr, 'rebuilding it');
   caches.forEach((f, i) => assert.ok(readFileSync(f).equals(good[i]), 'rewritten as it was'));
+});
+
+t('a commit\'s universe is its parent\'s updated, and answers as one built afresh', async () => {
+  const root = join(store, 'cache', 'universe');
+  assert.is(resolve('webapp').status, 0);
+  const removed = bazaar(['channel', 'remove', 'sample', 'pyrt-3.12.4-alt1.x86_64', '--store', store]);
+  assert.is(removed.status, 0, removed.stderr);
+  const without = resolve('webapp');
+  assert.is(without.status, 1, 'webapp needs pyrt 3.12, now gone');
+  assert.match(without.out!.problems!.join('\n'), 'pyrt');
+  const added = bazaar(['channel', 'add', 'sample', 'pyrt-3.12.4-alt1.x86_64', '--store', store]);
+  assert.is(added.status, 0, added.stderr);
+  const back = resolve('webapp', 'core-os', 'legacy-reporter');
+  const head = bazaar(['channel', 'log', 'sample', '--json', '--store', store]);
+  const commit = (JSON.parse(head.stdout) as Array<{ to: string }>)[0].to;
+  const updatedFile = join(root, commit, 'universe.v5.bin');
+  const updated = readFileSync(updatedFile);
+  rmSync(root, { recursive: true, force: true });
+  const afresh = resolve('webapp', 'core-os', 'legacy-reporter');
+  assert.equal(afresh, back, 'the same answer from a universe built afresh');
+  assert.not.ok(readFileSync(updatedFile).equals(updated), 'the first was an update (its strings appended), not a full save');
+  mkdirSync(join(root, 'updated'));
+  writeFileSync(join(root, 'updated', 'universe.v5.bin'), updated);
+  sameUniverse(await loadUniverseCache(join(root, 'updated')), await loadUniverseCache(join(root, commit)), 'sample');
 });
 
 t('an unknown channel is bad input', () => {

@@ -1,0 +1,260 @@
+/**
+ * A universe cache made from a base cache file and a few changed packages, without
+ * decoding the packages that did not change or computing their answers again: a channel
+ * commit's universe from its parent's (catalog-source.ts), which used to decode every
+ * record and answer every package's dependencies anew after a one-package add.
+ *
+ * - The base's strings and dependency table are kept as they are, and what the added
+ *   packages need beyond them is appended; an unchanged package's ints are copied.
+ * - A package's answers (its dependencies' providers, conflicts' and obsoletes' hits)
+ *   can change only when a dependency of it names something a changed package provides,
+ *   is named, or owns as a file (a rich dependency: any of its atoms). Those packages and
+ *   the added ones are answered by a pool indexed for the names they ask about only
+ *   (Pool.indexOnly, the full index's entries for those names); every other package's
+ *   answers are copied with their ids renumbered, and an answer that named a removed
+ *   package is computed again rather than trusted.
+ * - The names section is built again (a hash table over every name).
+ *
+ * The result answers every question as a full save of the same packages would (the
+ * test compares them record by record and answer by answer). When too much changed, or
+ * when the kept strings of removed packages would make up a quarter of the file, the
+ * caller saves in full instead (null), which also compacts.
+ */
+import { nevraKey } from '../rpm/index.js';
+import type { Dependency } from '../rpm/index.js';
+import { isRich, parseRichDep, richAtoms } from '../rpm/index.js';
+import { AnswerRemapper, encodePackageDeps } from './package-deps.js';
+import { Pool } from './provides-index.js';
+import type { PackageRecord } from './source.js';
+import {
+  assembleUniverse, CACHE_ARCH, FIXED, nameTable, parseUniverse, stringBytes, UniverseEncoder,
+  type CachedSource,
+} from './universe-cache.js';
+
+export interface UniverseChange {
+  /** keys (nevraKey) of builds gone or replaced; a key the base lacks is passed over */
+  removed: readonly string[];
+  /** builds new to the universe */
+  added: readonly PackageRecord[];
+}
+
+/** Beyond this share of the packages changed, a full save costs about the same… */
+const MAX_CHANGED = 1 / 8;
+/** …and beyond this share answered afresh (changed, or asking for what changed). */
+const MAX_ANSWERED = 1 / 2;
+/** Below this share of live strings, the full save compacts the file. */
+const MIN_LIVE = 3 / 4;
+/** A package with no answers stored (not installable on the cache's arch). */
+const NONE = [-1];
+
+/** Orders keys as the universe does (`Array.prototype.sort` on strings). */
+const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The file of the universe of `base` with `change` applied; null when a full save is the
+ * better way (see above). `base` must be in key order, as every universe a channel saves
+ * is. `compare` is the channel's build order, if not rpm's.
+ */
+export function updatedUniverse(base: CachedSource, change: UniverseChange,
+  compare?: (a: PackageRecord, b: PackageRecord) => number): Uint8Array | null {
+  const order = newOrder(base, change);
+  if (!order) return null;
+  const { from, added, removedIds } = order;
+  const n = from.length;
+  const u = base.u;
+  const enc = new UniverseEncoder(u.stringCount, u.depCount);
+  const addedInts = added.map((r) => { const xs: number[] = []; enc.record(r, xs); return xs; });
+  const spanOf = (old: number): number => {
+    const at = base.starts[old];
+    let len = FIXED;
+    for (let k = 9; k < FIXED; k++) len += u.ints[at + k];
+    return len;
+  };
+  let total = 0;
+  for (const f of from) total += f >= 0 ? spanOf(f) : addedInts[~f].length;
+  const ints = new Int32Array(total);
+  const starts = new Int32Array(n);
+  let at = 0;
+  for (let id = 0; id < n; id++) {
+    const f = from[id];
+    starts[id] = at;
+    if (f >= 0) { const s = base.starts[f]; const len = spanOf(f); ints.set(u.ints.subarray(s, s + len), at); at += len; }
+    else { ints.set(addedInts[~f], at); at += addedInts[~f].length; }
+  }
+  const arch = base.answersArch >= 0 ? base.answersArch : enc.s(CACHE_ARCH);
+  const strings = stringBytes(enc.strs, u.text.length);
+  const nStrings = u.stringCount + enc.strs.length;
+  const strStarts = new Int32Array(nStrings + 1);
+  strStarts.set(u.strStarts.subarray(0, u.stringCount));
+  strStarts.set(strings.starts, u.stringCount);
+  strStarts[nStrings] = u.text.length + strings.text.length;
+  const depTable = new Int32Array(u.depTable.length + enc.depTable.length);
+  depTable.set(u.depTable);
+  depTable.set(enc.depTable, u.depTable.length);
+  const names = nameTable(Array.from(from, (f) => (f >= 0 ? base.nameOf(f) : added[~f].name)), (id) => ints[starts[id]]);
+  const sections = {
+    text: Buffer.concat([u.text, strings.text]), strStarts, nHot: base.nHot, ascii: u.ascii && strings.ascii,
+    depTable, starts, ints, arch, names,
+  };
+  if (liveShare(sections, nStrings) < MIN_LIVE) return null;
+
+  // the universe without answers, to answer the changed and affected packages from
+  const bare = parseUniverse(Buffer.from(assembleUniverse({ ...sections, arch: -1, offsets: new Int32Array(n), data: [] }, false).buffer), 'a universe update', base.label, true);
+  const touched = new Set<string>();
+  for (const old of removedIds) touch(base.record(old), touched);
+  for (const r of added) touch(r, touched);
+  const affected = dependents(bare, touched, from);
+  for (let id = 0; id < n; id++) if (from[id] < 0) affected[id] = 1;
+  let count = 0;
+  for (const x of affected) count += x;
+  if (count > base.count * MAX_ANSWERED) return null;
+
+  const pool = new Pool(compare ? Object.assign(bare, { compare }) : bare, { arch: CACHE_ARCH });
+  const asked = new Set<string>();
+  for (let id = 0; id < n; id++) if (affected[id] && pool.packages[id].archScore !== 0) askedBy(pool.packages[id].record, asked);
+  pool.indexOnly(asked, owners(bare, asked));
+
+  const map = new Int32Array(base.count).fill(-1);
+  from.forEach((f, id) => { if (f >= 0) map[f] = id; });
+  const pre = base.prebuiltDeps;
+  if (!pre) return null;
+  const answers = new AnswerRemapper(pre.data, map);
+  const offsets = new Int32Array(n);
+  const fresh: number[] = [];
+  for (let id = 0; id < n; id++) {
+    offsets[id] = answers.length;
+    const f = from[id];
+    if (pool.packages[id].archScore === 0) { answers.append(NONE); continue; }
+    if (!affected[id]) {
+      // unaffected answers never name a removed package (it was touched); if one does, save in full
+      if (f < 0 || !answers.copy(pre.offsets[f])) return null;
+      continue;
+    }
+    fresh.length = 0;
+    encodePackageDeps(pool.deps(id), fresh);
+    answers.append(fresh);
+  }
+  const data = answers.result();
+  return assembleUniverse({ ...sections, offsets, data });
+}
+
+/** The new universe's order: per new id, the base id it was (>= 0) or ~i for added[i]. */
+function newOrder(base: CachedSource, change: UniverseChange): { from: Int32Array; added: PackageRecord[]; removedIds: number[] } | null {
+  // a base without answers for this arch (or over another one) is rebuilt in full
+  if (!base.prebuiltDeps || base.prebuiltDeps.arch !== CACHE_ARCH) return null;
+  const keyOf = (id: number): string => nevraKey(base.record(id));
+  const lowerBound = (key: string): number => {
+    let lo = 0; let hi = base.count;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (keyOf(mid) < key) lo = mid + 1; else hi = mid; }
+    return lo;
+  };
+  const gone = new Set<number>();
+  for (const key of change.removed) { const at = lowerBound(key); if (at < base.count && keyOf(at) === key) gone.add(at); }
+  const added = change.added.map((r) => ({ r, key: nevraKey(r) })).sort((a, b) => byKey(a.key, b.key));
+  if (gone.size + added.length > base.count * MAX_CHANGED) return null;
+  const from: number[] = [];
+  let next = 0;
+  for (let i = 0; i < added.length; i++) {
+    if (i > 0 && added[i].key === added[i - 1].key) return null; // one key twice: not a channel's change
+    const at = lowerBound(added[i].key);
+    if (at < base.count && keyOf(at) === added[i].key && !gone.has(at)) return null; // a key the base keeps
+    for (; next < at; next++) if (!gone.has(next)) from.push(next);
+    from.push(~i);
+  }
+  for (; next < base.count; next++) if (!gone.has(next)) from.push(next);
+  return { from: Int32Array.from(from), added: added.map((a) => a.r), removedIds: [...gone] };
+}
+
+/** The share of strings some package, dependency or name still uses (the rest: removed packages'). */
+function liveShare(x: { strStarts: Int32Array; depTable: Int32Array; starts: Int32Array; ints: Int32Array; arch: number }, nStrings: number): number {
+  const live = new Uint8Array(nStrings);
+  const deps = new Uint8Array(x.depTable.length / 3);
+  const { ints } = x;
+  for (let id = 0; id < x.starts.length; id++) {
+    const at = x.starts[id];
+    live[ints[at]] = 1; live[ints[at + 2]] = 1; live[ints[at + 3]] = 1; live[ints[at + 4]] = 1;
+    live[ints[at + 6]] = 1; live[ints[at + 7]] = 1; live[ints[at + 8]] = 1;
+    const loc = ints[at + 5];
+    live[loc < 0 ? ~loc : loc] = 1;
+    let i = at + FIXED;
+    const nDeps = ints[at + 9] + ints[at + 10] + ints[at + 11] + ints[at + 12];
+    for (const end = i + nDeps; i < end; i++) deps[ints[i]] = 1;
+    for (const end = i + ints[at + 13]; i < end; i++) live[ints[i]] = 1;
+  }
+  for (let k = 0; k < deps.length; k++) if (deps[k]) { live[x.depTable[3 * k]] = 1; live[x.depTable[3 * k + 2]] = 1; }
+  live[x.arch] = 1;
+  let count = 0;
+  for (const b of live) count += b;
+  return count / nStrings;
+}
+
+/** What a package offers others' dependencies: its name, its provides, its files. */
+function touch(r: PackageRecord, into: Set<string>): void {
+  into.add(r.name);
+  for (const d of r.provides) into.add(d.name);
+  for (const f of r.files) into.add(f);
+}
+
+/** The capabilities a package's answers look up: requires and conflicts (a rich one: its atoms). */
+function askedBy(r: PackageRecord, into: Set<string>): void {
+  const add = (d: Dependency): void => {
+    if (isRich(d.name)) for (const a of richAtoms(parseRichDep(d.name))) into.add(a.name);
+    else into.add(d.name);
+  };
+  r.requires.forEach(add);
+  r.conflicts.forEach(add);
+}
+
+/** Whether string i of `src` is in `names`, remembered per string: most are told apart by their length alone. */
+function stringTest(src: CachedSource, names: ReadonlySet<string>): (i: number) => boolean {
+  const lengths = new Set<number>();
+  for (const x of names) lengths.add(Buffer.byteLength(x));
+  const memo = new Int8Array(src.u.stringCount);
+  return (i) => {
+    if (memo[i] === 0) memo[i] = lengths.has(src.u.byteLength(i)) && names.has(src.u.str(i)) ? 1 : 2;
+    return memo[i] === 1;
+  };
+}
+
+/** Per new id, 1 when a requires, conflicts or obsoletes of a kept package names one of `names`. */
+function dependents(src: CachedSource, names: ReadonlySet<string>, from: Int32Array): Uint8Array {
+  const u = src.u;
+  const named = stringTest(src, names);
+  const memo = new Int8Array(u.depCount);
+  const hits = (k: number): boolean => {
+    if (memo[k] === 0) {
+      const name = u.depTable[3 * k];
+      // a rich dependency is decoded and asked about each atom; '(' opens only those
+      const rich = u.text[u.strStarts[name]] === 0x28;
+      memo[k] = (rich ? richAtoms(parseRichDep(u.str(name))).some((a) => names.has(a.name)) : named(name)) ? 1 : 2;
+    }
+    return memo[k] === 1;
+  };
+  const out = new Uint8Array(src.count);
+  for (let id = 0; id < src.count; id++) {
+    if (from[id] < 0) continue;
+    const at = src.starts[id];
+    const x = u.ints;
+    let i = at + FIXED + x[at + 9];
+    for (const end = i + x[at + 10] + x[at + 11] + x[at + 12]; i < end; i++) if (hits(x[i])) { out[id] = 1; break; }
+  }
+  return out;
+}
+
+/** Ids, ascending, of the packages that provide, own as a file or are named one of `names`. */
+function owners(src: CachedSource, names: ReadonlySet<string>): number[] {
+  const u = src.u;
+  const x = u.ints;
+  const named = stringTest(src, names);
+  const out: number[] = [];
+  for (let id = 0; id < src.count; id++) {
+    const at = src.starts[id];
+    let hit = named(x[at]);
+    let i = at + FIXED;
+    for (const end = i + x[at + 9]; !hit && i < end; i++) hit = named(u.depTable[3 * x[i]]);
+    i = at + FIXED + x[at + 9] + x[at + 10] + x[at + 11] + x[at + 12];
+    for (const end = i + x[at + 13]; !hit && i < end; i++) hit = named(x[i]);
+    if (hit) out.push(id);
+  }
+  return out;
+}

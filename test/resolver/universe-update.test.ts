@@ -1,0 +1,151 @@
+/**
+ * A universe updated from a base file answers every question as a full save of the same
+ * packages does: records, names and every package's dependency answers, over random
+ * universes and random changes, one after another.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { nevraKey } from '../../src/rpm/index.js';
+import { MemorySource, pkg } from '../../src/resolver/memory-source.js';
+import type { PackageRecord } from '../../src/resolver/source.js';
+import { loadUniverseCache, parseUniverse, saveUniverseCache, type CachedSource } from '../../src/resolver/universe-cache.js';
+import { updatedUniverse, type UniverseChange } from '../../src/resolver/universe-update.js';
+import { sameUniverse } from './universe-compare.js';
+
+const t = suite('universe update');
+
+/** A small deterministic generator (mulberry32). */
+function random(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = a;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return (((x ^ (x >>> 14)) >>> 0) / 4294967296 * n) | 0;
+  };
+}
+
+/** A random build over a small name space, so that changes touch what others ask for. */
+function build(r: (n: number) => number, serial: number): PackageRecord {
+  const name = `p${r(300)}`;
+  const arch = ['x86_64', 'noarch', 'i586', 'aarch64'][r(4)];
+  const cap = (): string => [`cap${r(200)}`, `p${r(300)}`, `/usr/bin/f${r(100)}`, `lib${r(50)}.so.${r(3)}()(64bit)`][r(4)];
+  const versioned = (): string => { const c = cap(); return c.startsWith('/') || r(2) ? c : `${c} ${['>=', '<', '='][r(3)]} ${r(4)}.${r(3)}`; };
+  const rich = (): string => `(${cap()} or ${cap()})`;
+  const list = (max: number, item: () => string): string[] => Array.from({ length: r(max + 1) }, item);
+  const rec = pkg(`${name}-${r(3)}:${r(4)}.${r(3)}-alt${serial}.${arch}`, {
+    provides: list(3, () => (r(3) ? `cap${r(200)}` : `cap${r(200)} = ${r(4)}.${r(3)}`)),
+    requires: [...list(4, versioned), ...(r(6) === 0 ? [rich()] : [])],
+    conflicts: list(1, versioned),
+    obsoletes: list(1, () => `p${r(300)} < ${r(4)}.0`),
+    files: list(3, () => `/usr/bin/f${r(100)}`),
+  });
+  // some builds do not state their own name = EVR (the pool adds it)
+  if (r(3) === 0) rec.provides = rec.provides.slice(1);
+  return Object.assign(rec, { buildId: `sha256:${serial.toString(16).padStart(64, '0')}`, buildtime: 1700000000 + r(1000) });
+}
+
+/** Records by key, in key order, as a channel saves them. */
+const sorted = (byKey: Map<string, PackageRecord>): PackageRecord[] => [...byKey.keys()].sort().map((k) => byKey.get(k) as PackageRecord);
+
+async function fullSave(dir: string, records: PackageRecord[], compare?: (a: PackageRecord, b: PackageRecord) => number): Promise<CachedSource> {
+  const src = new MemorySource(records);
+  await saveUniverseCache(dir, compare ? Object.assign(src, { compare }) : src);
+  return loadUniverseCache(dir);
+}
+
+const asSource = (bytes: Uint8Array): CachedSource => parseUniverse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'update', 'update');
+
+/** By build time, then key: a channel order other than rpm's, which the answers' preference reads. */
+const byBuildtime = (a: PackageRecord, b: PackageRecord): number => (a.buildtime ?? 0) - (b.buildtime ?? 0) || (nevraKey(a) < nevraKey(b) ? -1 : nevraKey(a) > nevraKey(b) ? 1 : 0);
+
+for (const [seed, compare] of [[1, undefined], [2, undefined], [3, byBuildtime], [4, byBuildtime], [5, undefined]] as const) {
+  t(`seed ${seed}: ten changes in a row answer as full saves do${compare ? ' (a channel order)' : ''}`, async () => {
+    const r = random(seed);
+    const dir = mkdtempSync(join(tmpdir(), 'bazaar-update-'));
+    try {
+      let serial = 0;
+      const byKey = new Map<string, PackageRecord>();
+      while (byKey.size < 400) { const b = build(r, serial++); byKey.set(nevraKey(b), b); }
+      let current = await fullSave(join(dir, 'base'), sorted(byKey), compare);
+      let updates = 0;
+      for (let step = 0; step < 10; step++) {
+        const keys = [...byKey.keys()];
+        const removed = Array.from({ length: r(6) }, () => keys[r(keys.length)]);
+        removed.push('gone-0:1-1.x86_64'); // a key the base lacks is passed over
+        for (const k of removed) byKey.delete(k);
+        const added: PackageRecord[] = [];
+        for (let k = r(6); k > 0; k--) {
+          const b = build(r, serial++);
+          if (byKey.has(nevraKey(b))) continue;
+          byKey.set(nevraKey(b), b); added.push(b);
+        }
+        const change: UniverseChange = { removed, added };
+        const bytes = updatedUniverse(current, change, compare);
+        const want = await fullSave(join(dir, `full-${step}`), sorted(byKey), compare);
+        if (bytes === null) { current = want; continue; }
+        updates++;
+        const got = asSource(bytes);
+        sameUniverse(got, want, `step ${step}`);
+        current = got;
+      }
+      assert.ok(updates >= 8, `most steps update rather than save in full (${updates} of 10)`);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+}
+
+t('a replaced build keeps its answers right where others named the old one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-update-'));
+  try {
+    const a1 = pkg('a-1-1.x86_64', { provides: ['liba = 1'], files: ['/usr/lib/a'] });
+    const users = Array.from({ length: 40 }, (_, i) => pkg(`u${i}-1-1.x86_64`, { requires: [i % 4 ? 'other' : i % 8 ? 'liba' : '/usr/lib/a'] }));
+    const base = await fullSave(join(dir, 'base'), [a1, ...users].sort((x, y) => (nevraKey(x) < nevraKey(y) ? -1 : 1)));
+    const a2 = pkg('a-2-1.x86_64', { provides: ['liba = 2'], files: ['/usr/lib/a'] });
+    const bytes = updatedUniverse(base, { removed: [nevraKey(a1)], added: [a2] });
+    assert.ok(bytes, 'one build of 41 replaced, asked for by 10, is an update');
+    const got = asSource(bytes);
+    const want = await fullSave(join(dir, 'full'), [a2, ...users].sort((x, y) => (nevraKey(x) < nevraKey(y) ? -1 : 1)));
+    sameUniverse(got, want, 'replaced');
+    assert.is(got.record(0).version, '2');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+t('too large a change, or one key twice, is left to a full save (null)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-update-'));
+  try {
+    const r = random(9);
+    const recs = new Map<string, PackageRecord>();
+    for (let s = 0; recs.size < 80; s++) { const b = build(r, s); recs.set(nevraKey(b), b); }
+    const base = await fullSave(join(dir, 'base'), sorted(recs));
+    const many = Array.from({ length: 11 }, (_, i) => pkg(`new${i}-1-1.x86_64`));
+    assert.is(updatedUniverse(base, { removed: [], added: many }), null, 'more than an eighth of the packages new');
+    assert.ok(updatedUniverse(base, { removed: [], added: many.slice(1) }), 'an eighth of them new');
+    assert.is(updatedUniverse(base, { removed: [], added: [pkg('twice-1-1.x86_64'), pkg('twice-1-1.x86_64')] }), null, 'one key added twice');
+    const kept = base.record(3);
+    assert.is(updatedUniverse(base, { removed: [], added: [pkg(`${kept.name}-${kept.epoch}:${kept.version}-${kept.release}.${kept.arch}`)] }), null, 'a key the base keeps');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+t('strings of removed builds are compacted by a full save once they are a quarter of the file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-update-'));
+  try {
+    const files = (i: number): string[] => Array.from({ length: 30 }, (_, k) => `/opt/v${i}/file${k}`);
+    const recs = Array.from({ length: 40 }, (_, i) => pkg(`q${String(i).padStart(2, '0')}-1-1.noarch`, { files: files(i) }));
+    let current = await fullSave(join(dir, 'base'), recs);
+    let nulls = 0;
+    for (let step = 0; step < 40 && nulls === 0; step++) {
+      const old = current.record(step % 40);
+      const next = pkg(`${old.name}-1-${step + 2}.noarch`, { files: files(1000 + step) });
+      const bytes = updatedUniverse(current, { removed: [nevraKey(old)], added: [next] });
+      if (bytes === null) { nulls++; break; }
+      current = asSource(bytes);
+    }
+    assert.is(nulls, 1, 'an update refuses once dead strings pass a quarter');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+t.run();
