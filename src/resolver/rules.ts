@@ -21,6 +21,7 @@ import type { Cause } from './cause.js';
 import type { ConstraintClause, ConstraintGenerator } from './constraint.js';
 import type { Job } from './job.js';
 import { evrInRange } from './overlap.js';
+import type { PackageDeps } from './package-deps.js';
 import type { Pool } from './provides-index.js';
 import { sortByPreference } from './provides-index.js';
 
@@ -56,6 +57,100 @@ export interface RuleOptions {
 }
 
 const enum K { Job, NoCand, Erase, Req, Con, Obs, Same, Keep, Policy }
+
+/**
+ * Adds every provider of every requirement of the packages in `pkgOf` (and theirs, and so
+ * on) to it. The loops that run for every package of every job are functions of their
+ * own (here and ClauseList.packageRules), not loops inside buildProblem: a small function
+ * called thousands of times in a process's first job is optimised within a few jobs and
+ * compiles in a few milliseconds, while V8 optimises all of buildProblem only after a
+ * couple of hundred jobs (it waits its turn behind the solver's compiles and takes
+ * tens of milliseconds to compile), and the jobs before run these loops in the interpreter.
+ */
+function closeOverRequirements(pool: Pool, pkgOf: number[], stamps: Uint32Array, vars: Int32Array, stamp: number): void {
+  for (let qi = 0; qi < pkgOf.length; qi++) {
+    const reach = pool.deps(pkgOf[qi]).reach;
+    for (let k = 0; k < reach.length; k++) {
+      const id = reach[k];
+      if (stamps[id] === stamp) continue;
+      stamps[id] = stamp;
+      vars[id] = pkgOf.length;
+      pkgOf.push(id);
+    }
+  }
+}
+
+/** The clauses of one job, with where each came from (four integers per clause). */
+class ClauseList {
+  readonly clauses: number[][] = [];
+  readonly origin: number[] = [];
+
+  /** stamps[id] === stamp: package id is in the job, as variable vars[id] */
+  constructor(private readonly stamps: Uint32Array, private readonly vars: Int32Array, private readonly stamp: number) {}
+
+  add(lits: number[], kind: K, a: number, b: number, c: number): number {
+    this.clauses.push(lits);
+    this.origin.push(kind, a, b, c);
+    return this.clauses.length - 1;
+  }
+
+  /**
+   * The requires, conflicts and obsoletes clauses of package `id` (variable `v`); returns
+   * the end of its requirement clauses (they start where the list stood on entry).
+   */
+  packageRules(d: PackageDeps, v: number, id: number): number {
+    const { clauses, origin, stamps, vars, stamp } = this;
+    const head = (v << 1) | 1;
+    for (let k = 0; k < d.req.length; k++) {
+      const e = d.req[k];
+      if (!e) continue;
+      if (e.cnf) { this.richRequires(e.cnf, head, id, k); continue; }
+      const ps = e.providers;
+      const lits = new Array<number>(ps.length + 1);
+      lits[0] = head;
+      for (let i = 0; i < ps.length; i++) lits[i + 1] = vars[ps[i]] << 1;
+      clauses.push(lits);
+      origin.push(K.Req, id, k, 0);
+    }
+    const reqEnd = clauses.length;
+    for (let k = 0; k < d.con.length; k++) {
+      const e = d.con[k];
+      if (e.cnf) { this.richConflicts(e.cnf, head, id, k); continue; }
+      const ps = e.providers;
+      for (let i = 0; i < ps.length; i++) {
+        const q = ps[i];
+        if (stamps[q] === stamp) { clauses.push([head, (vars[q] << 1) | 1]); origin.push(K.Con, id, k, q); }
+      }
+    }
+    for (let k = 0; k < d.obs.length; k++) {
+      const ms = d.obs[k].matches;
+      for (let i = 0; i < ms.length; i++) {
+        const q = ms[i];
+        if (stamps[q] === stamp) { clauses.push([head, (vars[q] << 1) | 1]); origin.push(K.Obs, id, k, q); }
+      }
+    }
+    return reqEnd;
+  }
+
+  /** signed rich literal → solver literal; -1 constant false, -2 constant true (a package not in the job) */
+  private slit(s: number): number {
+    const id = (s > 0 ? s : -s) - 1;
+    if (this.stamps[id] !== this.stamp) return s > 0 ? -1 : -2;
+    return (this.vars[id] << 1) | (s > 0 ? 0 : 1);
+  }
+
+  private richRequires(cnf: number[][], head: number, id: number, k: number): void {
+    for (const c of cnf) this.add([...new Set([head, ...c.map((s) => this.slit(s))])], K.Req, id, k, 0);
+  }
+
+  private richConflicts(cnf: number[][], head: number, id: number, k: number): void {
+    for (const c of cnf) {
+      const ls = c.map((s) => this.slit(s));
+      if (ls.includes(-2)) continue; // holds: it names a package that cannot be installed here
+      this.add([...new Set([head, ...ls.filter((l) => l >= 0)])], K.Con, id, k, -1);
+    }
+  }
+}
 
 /** Installable packages named by an install job (in range), best first. */
 export function jobCandidates(pool: Pool, job: Extract<Job, { kind: 'install' }>): number[] {
@@ -114,37 +209,16 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
   const extra: ConstraintClause[] = (options.constraints ?? []).flatMap((g) => g.generate(pool));
   for (const c of extra) for (const l of c.anyOf) want(l.pkg);
 
-  // closure: every provider of every requirement of every reachable package (want, inlined:
-  // the loop every job runs first, before V8 has optimised anything; see branching.ts)
-  for (let qi = 0; qi < pkgOf.length; qi++) {
-    const reach = pool.deps(pkgOf[qi]).reach;
-    for (let k = 0; k < reach.length; k++) {
-      const id = reach[k];
-      if (stamps[id] === stamp) continue;
-      stamps[id] = stamp;
-      vars[id] = pkgOf.length;
-      pkgOf.push(id);
-    }
-  }
+  closeOverRequirements(pool, pkgOf, stamps, vars, stamp);
 
   const n = pkgOf.length;
-  const clauses: number[][] = [];
-  const origin: number[] = [];
+  const out = new ClauseList(stamps, vars, stamp);
+  const { clauses, origin } = out;
   const reqStart = new Int32Array(n);
   const reqEnd = new Int32Array(n);
-  const add = (lits: number[], kind: K, a: number, b: number, c: number): number => {
-    clauses.push(lits);
-    origin.push(kind, a, b, c);
-    return clauses.length - 1;
-  };
+  const add = (lits: number[], kind: K, a: number, b: number, c: number): number => out.add(lits, kind, a, b, c);
   const lit = (id: number): number => vars[id] << 1;
   const nlit = (id: number): number => (vars[id] << 1) | 1;
-  /** signed rich literal → solver literal; 0 when it is constant (unreachable package) */
-  const slit = (s: number): number => {
-    const id = (s > 0 ? s : -s) - 1;
-    if (!has(id)) return s > 0 ? -1 : -2; // -1: constant false, -2: constant true
-    return s > 0 ? lit(id) : nlit(id);
-  };
 
   const jobClauses: number[] = [];
   for (const { index, candidates } of jobSeeds) {
@@ -155,41 +229,8 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
 
   for (let v = 0; v < n; v++) {
     const id = pkgOf[v];
-    const d = pool.deps(id);
-    const head = (v << 1) | 1;
     reqStart[v] = clauses.length;
-    for (let k = 0; k < d.req.length; k++) {
-      const e = d.req[k];
-      if (!e) continue;
-      if (e.cnf) {
-        for (const c of e.cnf) add([...new Set([head, ...c.map(slit)])], K.Req, id, k, 0);
-        continue;
-      }
-      const ps = e.providers;
-      const lits = new Array<number>(ps.length + 1);
-      lits[0] = head;
-      for (let i = 0; i < ps.length; i++) lits[i + 1] = vars[ps[i]] << 1;
-      clauses.push(lits);
-      origin.push(K.Req, id, k, 0);
-    }
-    reqEnd[v] = clauses.length;
-    for (let k = 0; k < d.con.length; k++) {
-      const e = d.con[k];
-      if (e.cnf) {
-        for (const c of e.cnf) {
-          const ls = c.map(slit);
-          if (ls.includes(-2)) continue; // holds: it names a package that cannot be installed here
-          add([...new Set([head, ...ls.filter((l) => l >= 0)])], K.Con, id, k, -1);
-        }
-        continue;
-      }
-      const ps = e.providers;
-      for (let i = 0; i < ps.length; i++) { const q = ps[i]; if (stamps[q] === stamp) add([head, nlit(q)], K.Con, id, k, q); }
-    }
-    for (let k = 0; k < d.obs.length; k++) {
-      const ms = d.obs[k].matches;
-      for (let i = 0; i < ms.length; i++) { const q = ms[i]; if (stamps[q] === stamp) add([head, nlit(q)], K.Obs, id, k, q); }
-    }
+    reqEnd[v] = out.packageRules(pool.deps(id), v, id);
   }
 
   // one build per name
