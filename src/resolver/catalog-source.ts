@@ -109,6 +109,26 @@ async function saved(store: Store, commit: string, source: PackageSource): Promi
 }
 
 /**
+ * Makes the universe cache of the channel's head, from its parent's when that is cached
+ * (an update: universe-update.ts), so that the commit's first resolve loads it. What the
+ * CLI's stores run after each channel commit (Store.onChannelCommit). A channel with no
+ * installable package has no universe to make.
+ *
+ * @example
+ * store.onChannelCommit((channel) => prepareChannelUniverse(store, channel));
+ */
+export async function prepareChannelUniverse(store: Store, channel: string): Promise<void> {
+  try {
+    await store.read(async (view) => {
+      const { commit } = await channelSettings(store, view, channel);
+      if (!hasCache(store, commit)) await channelSource(store, view, channel);
+    });
+  } catch (err) {
+    if (!(err instanceof BazaarError && err.code === 'ERR_CHANNEL')) throw err;
+  }
+}
+
+/**
  * The universe from the nearest cached ancestor's, reading only the builds changed since:
  * the ancestor's file updated (universe-update.ts) and written, or, when that is not the
  * better way, the records to save in full; null with no cached ancestor near.

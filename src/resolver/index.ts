@@ -13,5 +13,5 @@ export { explainCause, explainProblem, renderProblem } from './explain.js';
 export { installOrder } from './order.js';
 export { parseInstalled, readInstalled } from './installed.js';
 export { saveUniverseCache, loadUniverseCache } from './universe-cache.js';
-export { channelSource, recordOf } from './catalog-source.js';
+export { channelSource, prepareChannelUniverse, recordOf } from './catalog-source.js';
 export { decodeRecordLines, encodeRecordLines } from './record-lines.js';

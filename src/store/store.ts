@@ -382,6 +382,7 @@ export class Store extends ObjectReading {
         const tx = new Transaction(this.objects, this.repo, reading.state, this.states, this.dir, this.now, epoch);
         // Readers find the package index of the new state ready (it is derived: best effort).
         tx.afterCommit(async (state) => {
+          for (const branch of tx.changedBranches()) if (branch.startsWith(CHANNEL_PREFIX) && state.heads[branch]) moved.add(branch.slice(CHANNEL_PREFIX.length));
           for (const branch of tx.changedBranches()) {
             if (branch === PACKAGES_BRANCH || branch === PINS_BRANCH || branch === TREES_BRANCH || branch.startsWith(CHANNEL_PREFIX)) {
               await PackageIndex.forCommit({ root: this.dir, repo: this.repo, objects: this.objects }, state.heads[branch] ?? null);
@@ -402,8 +403,22 @@ export class Store extends ObjectReading {
       }
       throw conflictError();
     };
-    return withLock(this.dir, () => (fence !== undefined && options.collecting === true ? fence.exclusive(attempts) : attempts()), this.lockOptions());
+    const moved = new Set<string>();
+    const result = await withLock(this.dir, () => (fence !== undefined && options.collecting === true ? fence.exclusive(attempts) : attempts()), this.lockOptions());
+    // derived data of the channels the commit moved, once the lock is free (see onChannelCommit)
+    for (const channel of moved) for (const fn of this.channelDerivers) await fn(channel).catch((err: unknown) => this.notice(`channel ${channel}: derived data not prepared (${err instanceof Error ? err.message : String(err)}); the first reader makes it`));
+    return result;
   }
+
+  private readonly channelDerivers: Array<(channel: string) => Promise<void>> = [];
+
+  /**
+   * Makes derived data of a channel after every write that moves it, once the writers'
+   * lock is released: the CLI and the server register the channel's universe
+   * (src/resolver), so that a commit's resolve finds it made from its parent's. Best
+   * effort: a failure is a notice, and the first reader makes what is missing.
+   */
+  onChannelCommit(fn: (channel: string) => Promise<void>): void { this.channelDerivers.push(fn); }
 
   /** The package index of a branch as a view sees it (packages by default). */
   index(view: BranchView, branch = PACKAGES_BRANCH): Promise<PackageIndex> { return this.indexOf(view.head(branch)); }

@@ -3,7 +3,7 @@
  * (`bazaar resolve --channel`): rich dependencies, alternatives, file dependencies,
  * epochs, exact incorporation requirements, and the packages broken on purpose.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -77,19 +77,20 @@ t('a damaged universe cache is rebuilt, and the answer is the same', () => {
   caches.forEach((f, i) => assert.ok(readFileSync(f).equals(good[i]), 'rewritten as it was'));
 });
 
-t('a commit\'s universe is its parent\'s updated, and answers as one built afresh', async () => {
+t('a commit makes its universe from its parent\'s (an update), which answers as one built afresh', async () => {
   const root = join(store, 'cache', 'universe');
   assert.is(resolve('webapp').status, 0);
   const removed = bazaar(['channel', 'remove', 'sample', 'pyrt-3.12.4-alt1.x86_64', '--store', store]);
   assert.is(removed.status, 0, removed.stderr);
+  const headOf = (): string => (JSON.parse(bazaar(['channel', 'log', 'sample', '--json', '--store', store]).stdout) as Array<{ to: string }>)[0].to;
+  assert.ok(existsSync(join(root, headOf(), 'universe.v5.bin')), 'the commit made its universe, before any resolve');
   const without = resolve('webapp');
   assert.is(without.status, 1, 'webapp needs pyrt 3.12, now gone');
   assert.match(without.out!.problems!.join('\n'), 'pyrt');
   const added = bazaar(['channel', 'add', 'sample', 'pyrt-3.12.4-alt1.x86_64', '--store', store]);
   assert.is(added.status, 0, added.stderr);
   const back = resolve('webapp', 'core-os', 'legacy-reporter');
-  const head = bazaar(['channel', 'log', 'sample', '--json', '--store', store]);
-  const commit = (JSON.parse(head.stdout) as Array<{ to: string }>)[0].to;
+  const commit = headOf();
   const updatedFile = join(root, commit, 'universe.v5.bin');
   const updated = readFileSync(updatedFile);
   rmSync(root, { recursive: true, force: true });

@@ -1,0 +1,45 @@
+/**
+ * Store.onChannelCommit: derived data of a channel made after each write that moves it,
+ * once the writers' lock is free; a failure is a notice, and the commit stands.
+ */
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createChannel, deleteChannel, readChannel } from '../../src/store/channels.js';
+import { Store } from '../../src/store/store.js';
+import { freshStore } from '../helpers/cli.js';
+import { projectRoot } from '../helpers/tools.js';
+
+const t = suite('channel derivers');
+const rpm = join(projectRoot, 'repos/sample/RPMS/noarch/setup-2.2.9-alt1.noarch.rpm');
+
+t('run once per write that moves a channel, after the lock is released, never for a deleted one', async () => {
+  const notices: string[] = [];
+  const store = await Store.init(freshStore('derivers'), { onNotice: (l) => notices.push(l) });
+  const seen: string[] = [];
+  store.onChannelCommit(async (channel) => {
+    seen.push(channel);
+    // the lock is free: another write may run from here (it moves no channel)
+    await store.write(async () => undefined);
+  });
+  await createChannel(store, 'one');
+  await createChannel(store, 'two');
+  await store.add([rpm], { channel: 'one' });
+  await store.add([rpm]); // moves no channel
+  await deleteChannel(store, 'two');
+  assert.equal(seen, ['one', 'two', 'one']);
+  assert.equal(notices, []);
+});
+
+t('a failing deriver is a notice; the commit stands', async () => {
+  const notices: string[] = [];
+  const store = await Store.init(freshStore('derivers-fail'), { onNotice: (l) => notices.push(l) });
+  store.onChannelCommit(async () => { throw new Error('disk on fire'); });
+  await createChannel(store, 'c');
+  await store.add([rpm], { channel: 'c' });
+  const state = await store.read((view) => readChannel(store, view, 'c'));
+  assert.is(state.builds.length, 1, 'the add is committed');
+  assert.ok(notices.some((l) => l.includes('channel c: derived data not prepared (disk on fire)')), notices.join('\n'));
+});
+
+t.run();
