@@ -118,6 +118,9 @@ export interface UniverseSections {
 
 interface NameSections { strIdx: ArrayLike<number>; hash: ArrayLike<number>; memberStarts: ArrayLike<number>; members: ArrayLike<number>; nameIds: ArrayLike<number> }
 
+/** The names section as a loaded file holds it. */
+export interface NameColumns { strIdx: Int32Array; hash: Int32Array; memberStarts: Int32Array; members: Int32Array; nameIds: Int32Array }
+
 /** The file's bytes, checksum included (`checksum: false`: bytes only parsed in this process). */
 export function assembleUniverse(x: UniverseSections, checksum = true): Uint8Array {
   const n = x.starts.length;
@@ -187,7 +190,7 @@ export async function writeUniverseFile(dir: string, bytes: Uint8Array): Promise
 }
 
 /** The hash of a name, the same at save and at lookup (FNV-1a over UTF-16 code units). */
-function nameHash(name: string): number {
+export function nameHash(name: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
   return h >>> 0;
@@ -232,9 +235,11 @@ export class Universe {
   readonly ascii: boolean;
   private readonly encoding: 'latin1' | 'utf8';
 
-  constructor(ints: Int32Array, text: Buffer, nStrings: number, nDeps: number, pkgInts: Int32Array, ascii: boolean) {
-    this.strStarts = ints.subarray(HEADER, HEADER + nStrings + 1);
-    this.depTable = ints.subarray(HEADER + nStrings + 1, HEADER + nStrings + 1 + 3 * nDeps);
+  constructor(strStarts: Int32Array, depTable: Int32Array, pkgInts: Int32Array, text: Buffer, ascii: boolean) {
+    const nStrings = strStarts.length - 1;
+    const nDeps = depTable.length / 3;
+    this.strStarts = strStarts;
+    this.depTable = depTable;
     this.ints = pkgInts;
     this.text = text;
     this.ascii = ascii;
@@ -346,7 +351,7 @@ export class CachedSource implements IndexedSource, UniverseColumns {
   constructor(readonly label: string, readonly u: Universe, readonly starts: Int32Array, readonly nHot: number,
     /** the string index of the answers' arch, -1 when none are stored */
     readonly answersArch: number,
-    private readonly names: { strIdx: Int32Array; hash: Int32Array; memberStarts: Int32Array; members: Int32Array; nameIds: Int32Array }) {
+    readonly names: NameColumns) {
     this.count = starts.length;
     this.recs = new Array<CachedRecord | undefined>(this.count).fill(undefined);
   }
@@ -427,7 +432,8 @@ export function parseUniverse(buf: Buffer, path: string, label: string, trusted 
     memberStarts: ints.subarray(at, at += nNames + 1), members: ints.subarray(at, at += n),
     nameIds: ints.subarray(at, at += n),
   };
-  const u = new Universe(ints, buf.subarray(nInts * 4), nStrings, nDeps, pkgInts, ascii === 1);
+  const u = new Universe(ints.subarray(HEADER, HEADER + nStrings + 1), ints.subarray(HEADER + nStrings + 1, HEADER + nStrings + 1 + 3 * nDeps),
+    pkgInts, buf.subarray(nInts * 4), ascii === 1);
   const source = new CachedSource(label, u, starts, nHot, archStr, names);
   if (archStr >= 0) source.prebuiltDeps = { arch: u.str(archStr), offsets, data };
   return source;

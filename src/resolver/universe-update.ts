@@ -27,8 +27,8 @@ import { AnswerRemapper, encodePackageDeps } from './package-deps.js';
 import { Pool } from './provides-index.js';
 import type { PackageRecord } from './source.js';
 import {
-  assembleUniverse, CACHE_ARCH, FIXED, nameTable, parseUniverse, stringBytes, UniverseEncoder,
-  type CachedSource,
+  assembleUniverse, CACHE_ARCH, CachedSource, FIXED, nameHash, nameTable, stringBytes, Universe, UniverseEncoder,
+  type NameColumns,
 } from './universe-cache.js';
 
 export interface UniverseChange {
@@ -91,15 +91,15 @@ export function updatedUniverse(base: CachedSource, change: UniverseChange,
   const depTable = new Int32Array(u.depTable.length + enc.depTable.length);
   depTable.set(u.depTable);
   depTable.set(enc.depTable, u.depTable.length);
-  const names = nameTable(Array.from(from, (f) => (f >= 0 ? base.nameOf(f) : added[~f].name)), (id) => ints[starts[id]]);
-  const sections = {
-    text: Buffer.concat([u.text, strings.text]), strStarts, nHot: base.nHot, ascii: u.ascii && strings.ascii,
-    depTable, starts, ints, arch, names,
-  };
-  if (liveShare(sections, nStrings) < MIN_LIVE) return null;
+  const text = Buffer.concat([u.text, strings.text]);
+  const ascii = u.ascii && strings.ascii;
+  const names = updatedNames(base, from, added, (id) => ints[starts[id]]);
+  const sections = { text, strStarts, nHot: base.nHot, ascii, depTable, starts, ints, arch, names };
+  // only a removal leaves strings no package uses
+  if (removedIds.length && liveShare(sections, nStrings) < MIN_LIVE) return null;
 
   // the universe without answers, to answer the changed and affected packages from
-  const bare = parseUniverse(Buffer.from(assembleUniverse({ ...sections, arch: -1, offsets: new Int32Array(n), data: [] }, false).buffer), 'a universe update', base.label, true);
+  const bare = new CachedSource(base.label, new Universe(strStarts, depTable, ints, text, ascii), starts, base.nHot, -1, names);
   const touched = new Set<string>();
   for (const old of removedIds) touch(base.record(old), touched);
   for (const r of added) touch(r, touched);
@@ -165,8 +165,66 @@ function newOrder(base: CachedSource, change: UniverseChange): { from: Int32Arra
   return { from: Int32Array.from(from), added: added.map((a) => a.r), removedIds: [...gone] };
 }
 
+/**
+ * The names section from the base's: every kept name keeps its number and new names
+ * are appended (into a copy of the hash table while it stays half empty), then each
+ * name's builds are listed again, in id order, from the numbers alone. Only when a name
+ * lost its last build is the section built anew (the full save's way), since a number
+ * must not be left without builds.
+ */
+function updatedNames(base: CachedSource, from: Int32Array, added: readonly PackageRecord[], nameStr: (id: number) => number): NameColumns {
+  const old = base.names;
+  const nOld = old.strIdx.length;
+  const fresh = new Map<string, number>();
+  const strIdx = [...old.strIdx];
+  const nameIds = new Int32Array(from.length);
+  for (let id = 0; id < from.length; id++) {
+    const f = from[id];
+    let k = f >= 0 ? old.nameIds[f] : base.nameIdOf(added[~f].name);
+    if (k < 0) {
+      const name = added[~f].name;
+      k = fresh.get(name) ?? -1;
+      if (k < 0) { k = strIdx.length; fresh.set(name, k); strIdx.push(nameStr(id)); }
+    }
+    nameIds[id] = k;
+  }
+  const nNames = strIdx.length;
+  const memberStarts = new Int32Array(nNames + 1);
+  for (const k of nameIds) memberStarts[k + 1]++;
+  for (let k = 0; k < nNames; k++) {
+    if (memberStarts[k + 1] === 0) return typed(nameTable(Array.from(from, (f) => (f >= 0 ? base.nameOf(f) : added[~f].name)), nameStr));
+    memberStarts[k + 1] += memberStarts[k];
+  }
+  const members = new Int32Array(from.length);
+  const next = memberStarts.slice(0, nNames);
+  for (let id = 0; id < from.length; id++) members[next[nameIds[id]]++] = id;
+  let hash: Int32Array;
+  if (nNames * 2 <= old.hash.length) {
+    hash = old.hash.slice();
+    for (const [name, k] of fresh) insertName(hash, name, k);
+  } else {
+    let size = old.hash.length;
+    while (size < nNames * 2) size *= 2;
+    hash = new Int32Array(size);
+    for (let k = 0; k < nOld; k++) insertName(hash, base.u.str(old.strIdx[k]), k);
+    for (const [name, k] of fresh) insertName(hash, name, k);
+  }
+  return { strIdx: Int32Array.from(strIdx), hash, memberStarts, members, nameIds };
+}
+
+function insertName(hash: Int32Array, name: string, k: number): void {
+  const mask = hash.length - 1;
+  let slot = nameHash(name) & mask;
+  while (hash[slot] !== 0) slot = (slot + 1) & mask;
+  hash[slot] = k + 1;
+}
+
+function typed(x: ReturnType<typeof nameTable>): NameColumns {
+  return { strIdx: Int32Array.from(x.strIdx), hash: Int32Array.from(x.hash), memberStarts: Int32Array.from(x.memberStarts), members: Int32Array.from(x.members), nameIds: Int32Array.from(x.nameIds) };
+}
+
 /** The share of strings some package, dependency or name still uses (the rest: removed packages'). */
-function liveShare(x: { strStarts: Int32Array; depTable: Int32Array; starts: Int32Array; ints: Int32Array; arch: number }, nStrings: number): number {
+function liveShare(x: { depTable: Int32Array; starts: Int32Array; ints: Int32Array; arch: number }, nStrings: number): number {
   const live = new Uint8Array(nStrings);
   const deps = new Uint8Array(x.depTable.length / 3);
   const { ints } = x;
