@@ -549,21 +549,52 @@ export class FsObjectBackend implements ObjectBackend {
     }
   }
 
+  /**
+   * Every object once, in id order: the loose ids (listed in sorted order) merged with
+   * each pack's index (sorted by id), so an id in two places (loose and packed, two packs)
+   * is met twice in a row and listed once, with nothing held per object. The table of
+   * listed ids this replaces cost ~50 bytes an object (80 MB at 1.6 million). Damaged
+   * packs come first; strays as the loose listing meets them, the pack directory's last.
+   */
   async *list(): AsyncGenerator<ListedObject> {
-    const seen = new IdTable(); // an id in two places (loose and packed, two packs) is listed once
-    for (const entry of this.looseNames()) {
-      if ('id' in entry) seen.add(entry.id);
-      yield entry;
-    }
+    const loose = this.looseNames();
     this.packs.refresh();
-    for (const stray of this.packs.strays()) yield { stray };
+    const sources: Array<Iterator<{ id: ObjectId }>> = [];
     for (const p of this.packs.list()) {
-      if (!p.exists()) continue;
+      if (!p.exists()) continue; // loads its index, which may find the pack damaged
       if (p.damage !== null) yield { damagedPack: p.path, problem: p.damage };
-      for (const e of p.entries()) {
-        const before = seen.size;
-        if (seen.add(e.id) === before) yield { id: e.id };
-      }
+      sources.push(p.entries());
     }
+    const strays: string[] = [];
+    sources.push((function* () {
+      for (const entry of loose) if ('id' in entry) yield entry; else strays.push(entry.stray);
+    })());
+    for (const id of mergedIds(sources)) {
+      while (strays.length > 0) yield { stray: strays.shift() as string };
+      yield { id };
+    }
+    yield* strays.map((stray) => ({ stray }));
+    for (const stray of this.packs.strays()) yield { stray };
+  }
+}
+
+/**
+ * The ids of sorted sources in one sorted sequence, each id once. An id not above the
+ * last listed (a source out of order, which a sound pack index never is) is skipped
+ * rather than listed twice: gc would count it twice among what it deletes.
+ */
+export function* mergedIds(sources: ReadonlyArray<Iterator<{ id: ObjectId }>>): Generator<ObjectId> {
+  const heads: Array<ObjectId | null> = sources.map((s) => { const n = s.next(); return n.done ? null : n.value.id; });
+  let last: ObjectId | null = null;
+  for (; ;) {
+    let min = -1;
+    for (let k = 0; k < heads.length; k++) if (heads[k] !== null && (min < 0 || (heads[k] as ObjectId) < (heads[min] as ObjectId))) min = k;
+    if (min < 0) return;
+    const id = heads[min] as ObjectId;
+    const n = sources[min].next();
+    heads[min] = n.done ? null : n.value.id;
+    if (last !== null && id <= last) continue;
+    last = id;
+    yield id;
   }
 }

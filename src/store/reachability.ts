@@ -58,8 +58,10 @@ const PRUNED = 16;
 
 /** Branch values whose objects are read ahead together (see readAhead). */
 const VALUE_GROUP = 64;
-/** Bytes of content read ahead at most, per group of values. */
+/** Bytes of content read ahead at most, per group of values (a part more at most). */
 const AHEAD_MAX = 4 << 20;
+/** Objects read together in one batch of a read-ahead level. */
+const AHEAD_PART = 64;
 
 /** The kind a parsed branch value declares itself (`kind`, or `type` of old objects); null when none is known. */
 function kindOf(raw: unknown): JsonKindName | null {
@@ -213,20 +215,25 @@ export class Reachability {
     let level: Array<{ id: ObjectId; kind: JsonKindName | null }> = ids.filter((id) => !this.table.has(id)).map((id) => ({ id, kind: null }));
     let bytes = 0;
     while (level.length > 0 && bytes < AHEAD_MAX) {
-      const contents = await this.objects.readManyVerified(level.map((x) => x.id));
       const next: Array<{ id: ObjectId; kind: JsonKindName }> = [];
       const queued = new Set<ObjectId>();
-      for (let k = 0; k < level.length; k++) {
-        const content = contents[k];
-        if (content === null) continue;
-        const parsed = parseAs(level[k].id, level[k].kind, content);
-        this.ahead.set(level[k].id, { bytes: content, ...parsed });
-        bytes += content.length;
-        if (parsed === null) continue;
-        for (const ref of parsed.refs) {
-          if (!isJsonKind(ref.kind) || this.table.has(ref.id) || this.ahead.has(ref.id) || queued.has(ref.id)) continue;
-          queued.add(ref.id);
-          next.push({ id: ref.id, kind: ref.kind });
+      // a level is read a part at a time, up to AHEAD_MAX: 800 trees of 500 files below
+      // one imported tree were read whole, ~100 MB of parsed values held at once
+      for (let from = 0; from < level.length && bytes < AHEAD_MAX; from += AHEAD_PART) {
+        const part = level.slice(from, from + AHEAD_PART);
+        const contents = await this.objects.readManyVerified(part.map((x) => x.id));
+        for (let k = 0; k < part.length; k++) {
+          const content = contents[k];
+          if (content === null) continue;
+          const parsed = parseAs(part[k].id, part[k].kind, content);
+          this.ahead.set(part[k].id, { bytes: content, ...parsed });
+          bytes += content.length;
+          if (parsed === null) continue;
+          for (const ref of parsed.refs) {
+            if (!isJsonKind(ref.kind) || this.table.has(ref.id) || this.ahead.has(ref.id) || queued.has(ref.id)) continue;
+            queued.add(ref.id);
+            next.push({ id: ref.id, kind: ref.kind });
+          }
         }
       }
       level = next;

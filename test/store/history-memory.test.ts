@@ -72,4 +72,36 @@ t('4,000 small history objects read from a pack hold about their own size, not 1
   assert.ok(held < 24 << 20, `${(held / 1e6).toFixed(1)} MB held for 4,000 packed objects of ~210 bytes`);
 });
 
+/** 12,000 blobs of 2 KB and 800 trees of 200 entries, written by a writer out of reach when this returns. */
+async function writtenHistory(): Promise<{ dir: string; gitdir: string; blobs: string[]; trees: string[] }> {
+  const dir = tempDir('history-memory-walk');
+  const gitdir = join(dir, 'refs.git');
+  mkdirSync(join(dir, 'tmp'), { recursive: true });
+  const writer = new GitRepo(new FsHistoryBackend(gitdir, dir));
+  await writer.init();
+  const blobs: string[] = [];
+  for (let i = 0; i < 12_000; i++) blobs.push(writer.write('blob', Buffer.from(`${i} ${'y'.repeat(2000)}`)));
+  const trees: string[] = [];
+  for (let i = 0; i < 800; i++) trees.push(writer.writeTree(Array.from({ length: 200 }, (_, k) => ({ mode: '100644', name: `v${i}-${k}`, oid: blobs[(i * 200 + k) % blobs.length] }))));
+  await writer.flush();
+  return { dir, gitdir, blobs, trees };
+}
+
+t('a reader that reads all history once (a walk) holds its caches\' bound in bytes, not 50,000 objects and 20,000 trees', async () => {
+  // 24 MB of bodies and 160,000 parsed tree entries (~19 MB of heap): under the old
+  // bounds (50,000 objects, 20,000 trees) all of it stayed
+  const { dir, gitdir, blobs, trees } = await writtenHistory();
+  await new Promise((r) => setTimeout(r, 50));
+  const reader = new GitRepo(new FsHistoryBackend(gitdir, dir));
+  const held = async (): Promise<number> => { const b = await buffers(); return process.memoryUsage().heapUsed + b; };
+  const before = await held();
+  for (const oid of blobs) assert.ok((await reader.readBlob(oid)).length > 2000);
+  for (const oid of trees) assert.is((await reader.readTree(oid)).length, 200);
+  const after = (await held()) - before;
+  // the bounds: 8 MiB of bodies, 32,768 parsed entries (~4 MB); the old ones held ~45 MB here
+  assert.ok(after < 24 << 20, `${(after / 1e6).toFixed(1)} MB held after reading 24 MB of blobs and 160,000 tree entries once`);
+  assert.ok(after > 2 << 20, `${(after / 1e6).toFixed(1)} MB held: the caches keep something (else this measures nothing)`);
+  assert.ok(reader); // in reach until here
+});
+
 t.run();

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FsObjectBackend } from '../../src/store/fs-object-backend.js';
+import { FsObjectBackend, mergedIds } from '../../src/store/fs-object-backend.js';
 import { PackFile, PackSet, PackWriter, idOfKey } from '../../src/store/object-packs.js';
 import type { PackedLocation } from '../../src/store/object-packs.js';
 import type { ObjectId } from '../../src/store/layout.js';
@@ -18,7 +18,7 @@ import { ObjectStore } from '../../src/store/objects.js';
 import { Store, internals } from '../../src/store/store.js';
 import { CLI, bazaar, freshStore, tempDir } from '../helpers/cli.js';
 import { sampleRpms } from '../helpers/rpm-files.js';
-import { storedIds } from '../helpers/stored-objects.js';
+import { replaceStored, storedBytes, storedIds } from '../helpers/stored-objects.js';
 
 const t = suite('packs');
 const packFiles = (dir: string): string[] => { try { return readdirSync(join(dir, 'objects', 'pack')).filter((n) => n.endsWith('.pack')); } catch { return []; } };
@@ -77,6 +77,37 @@ t('a pack removed while it is copied is reported, not copied in part', () => {
   assert.is(whole, false);
   assert.ok(visited < 64, `${visited} objects visited of 64`);
   assert.is(pack.eachObject(() => assert.unreachable('a gone pack has nothing to visit')), false);
+});
+
+t('the listing: every object once, in id order, though it lies loose and packed and in two packs; strays listed', async () => {
+  const dir = freshStore('packs-listing');
+  assert.is(bazaar(['add', '--store', dir, ...sampleRpms()]).status, 0);
+  const before = await storedIds(dir);
+  const [pack] = packFiles(dir);
+  // the same pack under a second name, a loose copy of a packed object, a stray in each place
+  const copy = `${'0'.repeat(64)}.pack`;
+  cpSync(join(dir, 'objects', 'pack', pack), join(dir, 'objects', 'pack', copy));
+  const backend = new FsObjectBackend(dir);
+  const packed = before.find((id) => backend.locate(id)?.path.endsWith('.pack')) as ObjectId;
+  replaceStored(dir, packed, storedBytes(dir, packed));
+  mkdirSync(join(dir, 'objects', 'zz'));
+  writeFileSync(join(dir, 'objects', 'zz', 'note'), 'x');
+  writeFileSync(join(dir, 'objects', 'pack', 'note'), 'x');
+  const ids: ObjectId[] = [];
+  const strays: string[] = [];
+  for await (const e of new FsObjectBackend(dir).list()) {
+    if ('id' in e) ids.push(e.id);
+    else if ('stray' in e) strays.push(e.stray);
+  }
+  assert.equal(ids, [...before].sort(), 'each id once, in order');
+  assert.equal(strays, [join(dir, 'objects', 'zz', 'note'), join(dir, 'objects', 'pack', 'note')]);
+});
+
+t('merged ids: sorted sources give one sorted list, each id once; a source out of order never lists an id twice', () => {
+  const src = (...xs: string[]): Iterator<{ id: ObjectId }> => xs.map((x) => ({ id: `sha256:${x}` as ObjectId }))[Symbol.iterator]();
+  assert.equal([...mergedIds([src('01', '05', '09'), src('02', '05'), src(), src('05', '0a')])], ['01', '02', '05', '09', '0a'].map((x) => `sha256:${x}`));
+  const out = [...mergedIds([src('03', '01', '04'), src('01', '02')])];
+  assert.equal(out.length, new Set(out).size);
 });
 
 t('a damaged pack index: objects still read, fsck names the pack, --repair rewrites it', async () => {

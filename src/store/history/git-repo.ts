@@ -35,11 +35,22 @@ function treeOrder(a: GitTreeEntry, b: GitTreeEntry): number {
   return Buffer.compare(ka, kb);
 }
 
+/**
+ * The caches' bounds, in bytes of object bodies and in tree entries, not in objects: a
+ * walk of all history (fsck, gc) reads each tree once, so a bound of 50,000 objects and
+ * 20,000 parsed trees held ~57 MB of a 20,000-build store's history for nothing (a
+ * parsed entry costs ~120 bytes of heap). Lookups re-read the same few trees, which fit.
+ */
+const CACHE_BYTES = 8 << 20;
+const TREE_ENTRIES = 32_768;
+
 export class GitRepo {
-  /** Parsed objects by oid: trees and value blobs recur across commits. Bounded. */
+  /** Parsed objects by oid: trees and value blobs recur across commits. Bounded (CACHE_BYTES). */
   private readonly cache = new Map<string, GitObject>();
-  /** Parsed trees and commits (immutable, so safe to share): lookups re-read the same few. */
+  private cacheBytes = 0;
+  /** Parsed trees and commits (immutable, so safe to share): lookups re-read the same few. Bounded (TREE_ENTRIES). */
   private readonly trees = new Map<string, GitTreeEntry[]>();
+  private treeEntries = 0;
   private readonly commits = new Map<string, GitCommit>();
 
   constructor(readonly backend: HistoryBackend) {}
@@ -58,8 +69,9 @@ export class GitRepo {
   }
 
   private remember(oid: string, obj: GitObject): void {
-    if (this.cache.size > 50_000) this.cache.clear();
+    if (this.cache.size >= 50_000 || this.cacheBytes + obj.body.length > CACHE_BYTES) { this.cache.clear(); this.cacheBytes = 0; }
     this.cache.set(oid, obj);
+    this.cacheBytes += obj.body.length;
   }
 
   /**
@@ -99,8 +111,9 @@ export class GitRepo {
     const hit = this.trees.get(oid);
     if (hit) return hit;
     const entries = await this.parseTree(oid);
-    if (this.trees.size > 20_000) this.trees.clear();
+    if (this.treeEntries + entries.length > TREE_ENTRIES) { this.trees.clear(); this.treeEntries = 0; }
     this.trees.set(oid, entries);
+    this.treeEntries += entries.length;
     return entries;
   }
 
