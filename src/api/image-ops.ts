@@ -42,7 +42,8 @@ export async function createImage(store: Store, ref: string, layers: readonly st
     const staged: Parameters<Transaction['stage']> = [];
     const empty = await buildLayerTree(tx, [], { installTime: 0, staged });
     const priv = await stageKind(tx, 'layer', { name, version, tree: empty.tree, packages: [], source: 'private' });
-    tx.stage(...staged, priv);
+    tx.stageAll(staged);
+    tx.stage(priv);
     const settings = { name, version, layers: refs, private: priv.id, ...(options.channel ? { channel: options.channel } : {}) };
     const get = treeReader(store);
     const trees: ObjectId[] = [];

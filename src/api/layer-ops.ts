@@ -144,7 +144,7 @@ export async function createLayer(store: Store, ref: string, req: LayerContentRe
         await tx.discard(built.staged);
         return { name, version, id: null, packages, check, ...nodeps };
       }
-      tx.stage(...built.staged);
+      tx.stageAll(built.staged);
       const { id, check } = await publishLayer(store, tx, built.layer, options);
       return { name, version, id, packages, check, ...nodeps };
     } catch (err) {

@@ -250,7 +250,7 @@ export async function applyPlan(store: Store, tx: Transaction, loaded: LoadedIma
   const staged: StagedObject[] = [];
   const builds = [...privateKept, ...plan.add];
   const content = await buildLayerTree(tx, builds, { whiteouts: [...whiteouts].sort(), installTime: Math.floor(store.now() / 1000), staged });
-  tx.stage(...staged);
+  tx.stageAll(staged);
   const installed = plan.add.map((b) => displayNevra(b.record));
   const removed = plan.remove.map((p) => displayNevra(p.snippet));
   // the new image's database, for its version bump and the uniqueness check

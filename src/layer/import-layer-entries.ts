@@ -79,7 +79,7 @@ function splitPath(path: string): string[] {
  * @example
  *   await store.write(async (tx) => {
  *     const layer = await importLayerEntries(tx, readLayerArchive('va1-rw.tar.zst'));
- *     tx.stage(...layer.staged);
+ *     tx.stageAll(layer.staged);
  *     await tx.update(...);
  *   });
  */

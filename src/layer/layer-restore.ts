@@ -136,7 +136,7 @@ export async function restoreLayer(objects: ObjectReader, tx: Transaction, id: O
     // a large object is written whatever the store holds (its id is known only at its end): restored only if missing or damaged
     const restored: ObjectId[] = [];
     for (const x of freshIds(staged)) if (rewrite.has(x) || replaced.has(x) || !(await objects.has(x))) restored.push(x);
-    if (options.dryRun) await tx.discard(staged); else tx.stage(...staged);
+    if (options.dryRun) await tx.discard(staged); else tx.stageAll(staged);
     return { id, restored };
   } catch (err) {
     await tx.discard(staged);

@@ -96,7 +96,7 @@ export async function publishEntries(store: Store, ref: string, source: LayerSou
         await tx.discard(built.staged);
         return { ...base(), id: null, check };
       }
-      tx.stage(...built.staged);
+      tx.stageAll(built.staged);
       const { id, check } = await publishLayer(store, tx, built.layer, { force: options.force === true, snippets });
       return { ...base(), id, check };
     } catch (err) {

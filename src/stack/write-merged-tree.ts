@@ -25,7 +25,7 @@ export interface MergedTreeObjects {
  * throwaway view, alone (gc then collects it).
  *
  * @example
- *   await store.write(async (tx) => { const merged = await writeMergedTree(tx, [base, app]); tx.stage(...merged.staged); });
+ *   await store.write(async (tx) => { const merged = await writeMergedTree(tx, [base, app]); tx.stageAll(merged.staged); });
  */
 export async function writeMergedTree(objects: ObjectStager, layerRoots: readonly ObjectId[]): Promise<MergedTreeObjects> {
   const staged: StagedObject[] = [];

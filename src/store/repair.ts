@@ -242,7 +242,7 @@ async function repairObjects(store: Store, tx: Transaction, report: FsckReport, 
       const p = await prepareRpm(objects, tmp, { rewrite: new Set(ids) });
       const keep = [...p.blobStaged, ...p.metaStaged].filter((s) => s.slot !== null && (ids.has(s.id) || (p.manifest !== record.manifest && ids.has(record.manifest))));
       await objects.discard([p.rpmStaged, ...p.blobStaged, ...p.metaStaged].filter((s) => !keep.includes(s)));
-      tx.stage(...keep);
+      tx.stageAll(keep);
       for (const s of keep) if (ids.has(s.id)) fixed.add(s.id);
       if (ids.has(record.manifest) && p.manifest !== record.manifest) {
         const { kind: _k, v: _v, ...rest } = record;

@@ -542,7 +542,7 @@ export class Store extends ObjectReading {
     const imported = await (await import('./import-tree.js')).importTree(this.objects, dir, onFile);
     try {
       await this.write(async (tx) => {
-        tx.stage(...imported.staged);
+        tx.stageAll(imported.staged);
         await tx.update(TREES_BRANCH, [{ path: name, id: imported.root }], `import ${name} from ${dir}`);
       });
     } catch (err) {
