@@ -14,6 +14,8 @@ import type { PackageRecord } from '../../src/resolver/source.js';
 import { loadUniverseCache, parseUniverse, saveUniverseCache, type CachedSource } from '../../src/resolver/universe-cache.js';
 import { updatedUniverse, type UniverseChange } from '../../src/resolver/universe-update.js';
 import { sameUniverse } from './universe-compare.js';
+import { readRepository } from '../../src/rpmmd/read-repository.js';
+import { corpusDir, testWith } from '../helpers/tools.js';
 
 const t = suite('universe update');
 
@@ -145,6 +147,25 @@ t('strings of removed builds are compacted by a full save once they are a quarte
       current = asSource(bytes);
     }
     assert.is(nulls, 1, 'an update refuses once dead strings pass a quarter');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+testWith(t, 'on the 63,440-package Debian universe: 50 builds gone and 50 new answer as a full save does', ['corpus'], async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-update-'));
+  try {
+    const byKey = new Map<string, PackageRecord>();
+    for (const p of (await readRepository(join(corpusDir, 'universe-debian'))).packages()) byKey.set(nevraKey(p), p);
+    const base = await fullSave(join(dir, 'base'), sorted(byKey));
+    const r = random(63440);
+    const keys = [...byKey.keys()];
+    const removed = Array.from({ length: 50 }, () => keys[r(keys.length)]);
+    // new builds of real packages: what they provide and require is what real ones ask for
+    const added = Array.from({ length: 50 }, () => ({ ...(byKey.get(keys[r(keys.length)]) as PackageRecord), release: `rebuilt${r(1000)}` }));
+    for (const k of removed) byKey.delete(k);
+    for (const a of added) byKey.set(nevraKey(a), a);
+    const bytes = updatedUniverse(base, { removed, added });
+    assert.ok(bytes, 'an update');
+    sameUniverse(asSource(bytes), await fullSave(join(dir, 'full'), sorted(byKey)), 'debian');
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
