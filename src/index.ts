@@ -26,6 +26,8 @@ export {
   exportSigningKey, generateSigningKey,
 } from './library/index.js';
 export type { KeyInfo, PackageVerdict, SigningKeySummary } from './library/index.js';
+// A channel commit's resolver universe, made when the commit is (Store.onChannelCommit; docs/resolver.md)
+export { prepareChannelUniverse } from './resolver/index.js';
 // Mirrors of rpm-md repositories (docs/mirrors.md)
 export { addMirror, fetchKnownPackage, fetchOnFirstUse, listMirrors, removeMirror, syncMirror } from './library/index.js';
 export type { MirrorInfo } from './library/index.js';
