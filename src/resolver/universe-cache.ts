@@ -65,7 +65,8 @@ export class UniverseEncoder {
   readonly strs: string[] = [];
   private readonly table = new Map<string, number>();
   readonly depTable: number[] = [];
-  private readonly depIndex = new Map<string, number>();
+  /** Dependency number by depKey. */
+  private readonly depIndex = new Map<number | string, number>();
 
   constructor(private readonly strBase = 0, private readonly depBase = 0) {}
 
@@ -83,7 +84,7 @@ export class UniverseEncoder {
       const code = FLAGS.indexOf(d.flags);
       if (code < 0) throw new BazaarError('ERR_BAD_INPUT', `cannot cache the dependency operator ${JSON.stringify(d.flags)} of ${d.name}`);
       const n = this.s(d.name); const f = code | (d.pre ? 8 : 0); const e = this.s(d.evr);
-      const key = `${n},${f},${e}`;
+      const key = depKey(n, f, e);
       let k = this.depIndex.get(key);
       if (k === undefined) { k = this.depBase + this.depIndex.size; this.depIndex.set(key, k); this.depTable.push(n, f, e); }
       ints.push(k);
@@ -92,6 +93,7 @@ export class UniverseEncoder {
 
   private location(p: PackageRecord): number {
     const loc = p.location ?? '';
+    if (loc === '') return this.s(loc); // a store build has none: no file name to format
     const file = fileName(p);
     return loc.endsWith(file) ? ~this.s(loc.slice(0, loc.length - file.length)) : this.s(loc);
   }
@@ -104,6 +106,15 @@ export class UniverseEncoder {
     this.deps(p.provides, ints); this.deps(p.requires, ints); this.deps(p.conflicts, ints); this.deps(p.obsoletes, ints);
     for (const f of p.files) ints.push(this.s(f));
   }
+}
+
+/**
+ * One number for a dependency's name string, flags and evr string while they fit in 53
+ * bits (a `${n},${f},${e}` string per dependency was a tenth of a first save at 20,000
+ * builds, and garbage); a string beyond.
+ */
+function depKey(n: number, f: number, e: number): number | string {
+  return n < 2 ** 23 && e < 2 ** 26 ? (n * 16 + f) * 2 ** 26 + e : `${n},${f},${e}`;
 }
 
 /** The sections of a file, in file order; typed arrays from a base file or plain arrays. */
@@ -150,6 +161,11 @@ export function stringBytes(strs: readonly string[], base = 0): { text: Buffer; 
 
 /** Writes the snapshot of `source` into `dir` (atomically). */
 export async function saveUniverseCache(dir: string, source: PackageSource): Promise<void> {
+  await writeUniverseFile(dir, encodeUniverse(source));
+}
+
+/** The bytes of the snapshot of `source` (what saveUniverseCache writes). */
+export function encodeUniverse(source: PackageSource): Uint8Array {
   const enc = new UniverseEncoder();
   const pkgs = source.packages();
   // the strings every record needs at load come first (see nHot)
@@ -169,10 +185,10 @@ export async function saveUniverseCache(dir: string, source: PackageSource): Pro
   const arch = enc.s(CACHE_ARCH);
   const names = nameTable(pkgs.map((p) => p.name), (id) => enc.s(pkgs[id].name));
   const strings = stringBytes(enc.strs);
-  await writeUniverseFile(dir, assembleUniverse({
+  return assembleUniverse({
     text: strings.text, strStarts: [...strings.starts, strings.text.length], nHot, ascii: strings.ascii,
     depTable: enc.depTable, starts, ints, arch, offsets, data, names,
-  }));
+  });
 }
 
 /** Writes a file's bytes into `dir` atomically, removing the files of older formats. */

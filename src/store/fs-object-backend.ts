@@ -187,6 +187,23 @@ export class FsObjectBackend implements ObjectBackend {
     return at !== null ? { path: at.pack.path, offset: at.offset, length: at.length } : this.locate(id);
   }
 
+  /**
+   * Where packs hold each of `ids` that is to be read packed first (all with `packedFirst`,
+   * else those a held listing says have no loose copy: packedUnlisted), looked up together
+   * (PackSet.findMany); null for the rest, which are looked for loose first.
+   */
+  private packedMany(ids: readonly ObjectId[], packedFirst: boolean): Array<PackedLocation | null> {
+    if (packedFirst) return this.packs.findMany(ids);
+    const listing = this.looseListing;
+    if (listing === null) return new Array<PackedLocation | null>(ids.length).fill(null);
+    const unlisted: number[] = [];
+    for (let i = 0; i < ids.length; i++) if (!listing.has(ids[i])) unlisted.push(i);
+    const at = this.packs.findMany(unlisted.map((i) => ids[i]));
+    const out = new Array<PackedLocation | null>(ids.length).fill(null);
+    unlisted.forEach((i, k) => { out[i] = at[k]; });
+    return out;
+  }
+
   async has(id: ObjectId): Promise<boolean> { return this.locateListed(id) !== null; }
 
   /** A packed object's stored bytes, a range record resolved (range-records.ts). */
@@ -241,8 +258,9 @@ export class FsObjectBackend implements ObjectBackend {
   async readWholeMany(ids: readonly ObjectId[], maxStored: number, options: { packedFirst?: boolean } = {}): Promise<Array<Buffer | null>> {
     const out = new Array<Buffer | null>(ids.length).fill(null);
     const byPack = new Map<PackFile, Array<{ at: number; offset: number; length: number }>>();
+    const found = this.packedMany(ids, options.packedFirst === true);
     for (let i = 0; i < ids.length; i++) {
-      let packed = options.packedFirst ? this.packs.find(ids[i]) : this.packedUnlisted(ids[i]);
+      let packed = found[i];
       const size = packed === null ? this.looseSize(ids[i]) : null;
       if (size !== null) {
         if (size <= maxStored) out[i] = await this.readWholeNow(ids[i]);

@@ -92,10 +92,10 @@ export class IdTable {
  * compared in 4-byte words here: a native compare per step of a search or probe was a
  * tenth of an fsck or a walk. Pack indexes search with it too (object-packs.ts).
  */
-export function compareIdAt(bytes: Buffer, at: number, key: Buffer): number {
+export function compareIdAt(bytes: Buffer, at: number, key: Buffer, keyAt = 0): number {
   for (let i = 0; i < 32; i += 4) {
     const a = bytes.readUInt32BE(at + i);
-    const b = key.readUInt32BE(i);
+    const b = key.readUInt32BE(keyAt + i);
     if (a !== b) return a < b ? -1 : 1;
   }
   return 0;

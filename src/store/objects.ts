@@ -429,7 +429,8 @@ export class ObjectStore implements ObjectStager {
       for (let i = 0; i < part.length; i++) {
         const id = part[i];
         const b = bytes[i];
-        out.push(this.parsed.get(id, kind) ?? (b === null ? await this.readKind(id, kind) : this.parsed.keep(id, kind, decodeKind(b, id, kind))));
+        // not kept parsed: thousands read once would only be copied by the collector (and evict what a server keeps)
+        out.push(this.parsed.get(id, kind) ?? (b === null ? await this.readKind(id, kind) : decodeKind(b, id, kind)));
       }
     }
     return out;

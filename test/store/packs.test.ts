@@ -195,6 +195,36 @@ t('a probe reads the window where an evenly spread id lies; an id outside it (id
   assert.is(new PackSet(dir).find(`sha256:${absent.toString('hex')}` as ObjectId), null);
 });
 
+t('findMany answers every id of a batch as find does: in several packs, absent, malformed, in a pack written after the listing, in a pack deleted since', () => {
+  const dir = tempDir('packs-find-many');
+  const packsOf = [writtenPack(dir, 500, 20), writtenPack(dir, 40, 20), writtenPack(dir, 3, 20)];
+  const packs = new PackSet(dir);
+  const held = packsOf.flatMap((p) => p.objects.map(([id]) => id));
+  const absent = Array.from({ length: 50 }, () => `sha256:${randomBytes(32).toString('hex')}` as ObjectId);
+  // ids the store never makes: upper-case hex reads as the same bytes (a reader's hash check refuses the content), fewer digits fail
+  const upper = `sha256:${held[7].slice(7).toUpperCase()}` as ObjectId;
+  const asked = [...held, ...absent, upper].sort(() => Math.random() - 0.5);
+  const where = (at: PackedLocation | null): string => (at ? `${at.pack.path}@${at.offset}+${at.length}` : 'absent');
+  const expect = asked.map((id) => where(new PackSet(dir).find(id)));
+  assert.equal(packs.findMany(asked).map(where), expect);
+  assert.is(expect.filter((w) => w !== 'absent').length, held.length + 1, 'every held id found, nothing else');
+  for (const short of ['sha256:abc', `sha256:${'zz'.repeat(32)}`] as ObjectId[]) {
+    assert.throws(() => new PackSet(dir).find(short));
+    assert.throws(() => packs.findMany([...held.slice(0, 40), short]));
+  }
+  // a pack written after the set listed its packs: a miss in every listed pack lists them again
+  const later = writtenPack(dir, 60, 20);
+  const laterIds = later.objects.map(([id]) => id);
+  assert.equal(packs.findMany([...laterIds, ...held.slice(0, 10)]).map((at) => at?.pack.path), [...laterIds.map(() => later.pack.path), ...held.slice(0, 10).map((id) => new PackSet(dir).find(id)?.pack.path)]);
+  // a pack deleted after the listing, before its index was read (gc): skipped, its objects absent, the others found
+  const listed = new PackSet(dir);
+  assert.is(listed.list().length, 4);
+  rmSync(packsOf[1].pack.path);
+  const gone = packsOf[1].objects.map(([id]) => id);
+  const kept = packsOf[0].objects.map(([id]) => id);
+  assert.equal(listed.findMany([...gone, ...kept]).map((at) => at === null), [...gone.map(() => true), ...kept.map(() => false)]);
+});
+
 t('a loose copy is read before a packed one (how a repair replaces a damaged packed object)', async () => {
   const dir = freshStore('packs-loose-first');
   const store = await Store.open(dir);

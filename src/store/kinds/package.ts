@@ -43,7 +43,10 @@ export const packageKind: Kind<PackageManifest> = {
       const x = file as Partial<ManifestFile> | null;
       if (x === null || typeof x !== 'object' || typeof x.path !== 'string' || typeof x.mode !== 'number') throw invalid(id, 'package', 'a file entry has no path or mode');
     }
-    return { ...(value as unknown as PackageManifest), kind: 'package', v: typeof value.v === 'number' ? value.v : 0 };
+    // every caller passes a value it just parsed: completed in place, not copied (a channel's universe reads thousands)
+    value.kind = 'package';
+    if (typeof value.v !== 'number') value.v = 0;
+    return value as unknown as PackageManifest;
   },
   refs(m) {
     const out: KindRef[] = [];
