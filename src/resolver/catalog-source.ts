@@ -16,9 +16,9 @@ import { BazaarError } from '../errors.js';
 import { compareBuilds } from '../policy/index.js';
 import type { Build, OrderOptions } from '../policy/index.js';
 import { nevraKey } from '../rpm/index.js';
-import type { BranchView, BuildRecord, ObjectId, PackageManifest, Store } from '../store/index.js';
+import type { BranchView, BuildRecord, ChannelSettings, ObjectId, PackageManifest, Store } from '../store/index.js';
 import { buildOfPath, channelBranch, channelSettings, channelUpstream, orderOf, universeCacheDir } from '../store/index.js';
-import { CachedSource, encodeUniverse, loadUniverseCache, parseUniverse, writeUniverseFile } from './universe-cache.js';
+import { encodeUniverse, loadUniverseCache, parseUniverse, writeUniverseFile, type CachedSource } from './universe-cache.js';
 import { updatedUniverse } from './universe-update.js';
 import { MemorySource } from './memory-source.js';
 import { decodeRecordLines } from './record-lines.js';
@@ -84,15 +84,22 @@ function hasCache(store: Store, commit: string): boolean {
  */
 export async function channelSource(store: Store, view: BranchView, channel: string): Promise<PackageSource> {
   const { commit, settings } = await channelSettings(store, view, channel);
+  return universeAt(store, view, channel, commit, settings);
+}
+
+type BuildOrder = ((a: PackageRecord, b: PackageRecord) => number) | undefined;
+
+/** `source` ordered by the channel's order (rpm's when `compare` is undefined). */
+function ordered<T extends PackageSource>(source: T, compare: BuildOrder): T {
+  return compare ? Object.assign(source, { compare }) : source;
+}
+
+/** The universe of the channel at `commit`: cached, else updated or made and saved. */
+async function universeAt(store: Store, view: BranchView, channel: string, commit: string, settings: ChannelSettings): Promise<PackageSource> {
   const compare = settings.order === 'rpm' && !settings.priorityBranch ? undefined : orderedBy(orderOf(settings));
-  const withOrder = (records: readonly PackageRecord[]): PackageSource => {
-    const src = new MemorySource([...records], `channel ${channel}`);
-    return compare ? Object.assign(src, { compare }) : src;
-  };
   if (hasCache(store, commit)) {
     try {
-      const cached = await loadUniverseCache(universeCacheDir(store.dir, commit));
-      return compare ? Object.assign(cached, { compare }) : cached;
+      return ordered(await loadUniverseCache(universeCacheDir(store.dir, commit)), compare);
     } catch (err) {
       if (!(err instanceof BazaarError)) throw err;
       store.notice(`the universe cache of channel ${channel} was unreadable; rebuilding it`);
@@ -101,11 +108,11 @@ export async function channelSource(store: Store, view: BranchView, channel: str
   const upstream = await channelUpstream(store, view, channel);
   if (!upstream) {
     const updated = await fromCachedAncestor(store, view, channel, commit, compare);
-    if (updated instanceof CachedSource) return compare ? Object.assign(updated, { compare }) : updated;
-    if (updated) return saved(store, commit, withOrder(updated), compare);
+    if (updated instanceof Uint8Array) return written(store, commit, updated, compare);
+    if (updated) return saved(store, commit, updated, compare, channel);
   }
   const byKey = upstream ? await onDemandRecords(store, view, channel, upstream.upstream.records) : await indexedRecords(store, view, channel, new Map());
-  return saved(store, commit, withOrder(sortedRecords(byKey, channel)), compare);
+  return saved(store, commit, sortedRecords(byKey, channel), compare, channel);
 }
 
 /** The records in key order, the order every saved universe has (universe-update.ts relies on it). */
@@ -116,18 +123,23 @@ function sortedRecords(byKey: Map<string, PackageRecord>, channel: string): Pack
 }
 
 /**
- * Saves the universe of `source` and returns it as a warm start loads it: the answers the
+ * Saves the universe of `records` and returns it as a warm start loads it: the answers the
  * file holds were computed for it, and the job's pool reads them instead of indexing every
- * package and answering again (cold and warm then solve from the same data). `source`
- * itself when the file cannot be made (a string it cannot hold).
+ * package and answering again (cold and warm then solve from the same data). The records
+ * themselves when the file cannot be made (a string it cannot hold).
  */
-async function saved(store: Store, commit: string, source: PackageSource, compare: ((a: PackageRecord, b: PackageRecord) => number) | undefined): Promise<PackageSource> {
+async function saved(store: Store, commit: string, records: PackageRecord[], compare: BuildOrder, channel: string): Promise<PackageSource> {
+  const source = ordered(new MemorySource(records, `channel ${channel}`), compare);
   let bytes: Uint8Array;
   try { bytes = encodeUniverse(source); } catch { return source; }
+  return written(store, commit, bytes, compare);
+}
+
+/** A universe file's bytes written as the commit's cache (best effort: derived) and loaded from memory. */
+async function written(store: Store, commit: string, bytes: Uint8Array, compare: BuildOrder): Promise<CachedSource> {
   const dir = universeCacheDir(store.dir, commit);
-  try { await writeUniverseFile(dir, bytes); } catch { /* derived: a read-only store rebuilds each time */ }
-  const loaded = parseUniverse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), dir, dir, true);
-  return compare ? Object.assign(loaded, { compare }) : loaded;
+  try { await writeUniverseFile(dir, bytes); } catch { /* derived: a read-only store makes it each time */ }
+  return ordered(parseUniverse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), dir, dir, true), compare);
 }
 
 /**
@@ -142,8 +154,8 @@ async function saved(store: Store, commit: string, source: PackageSource, compar
 export async function prepareChannelUniverse(store: Store, channel: string): Promise<void> {
   try {
     await store.read(async (view) => {
-      const { commit } = await channelSettings(store, view, channel);
-      if (!hasCache(store, commit)) await channelSource(store, view, channel);
+      const { commit, settings } = await channelSettings(store, view, channel);
+      if (!hasCache(store, commit)) await universeAt(store, view, channel, commit, settings);
     });
   } catch (err) {
     if (!(err instanceof BazaarError && err.code === 'ERR_CHANNEL')) throw err;
@@ -152,11 +164,10 @@ export async function prepareChannelUniverse(store: Store, channel: string): Pro
 
 /**
  * The universe from the nearest cached ancestor's, reading only the builds changed since:
- * the ancestor's file updated (universe-update.ts) and written, or, when that is not the
+ * the bytes of the ancestor's file updated (universe-update.ts), or, when that is not the
  * better way, the records to save in full; null with no cached ancestor near.
  */
-async function fromCachedAncestor(store: Store, view: BranchView, channel: string, commit: string,
-  compare: ((a: PackageRecord, b: PackageRecord) => number) | undefined): Promise<CachedSource | PackageRecord[] | null> {
+async function fromCachedAncestor(store: Store, view: BranchView, channel: string, commit: string, compare: BuildOrder): Promise<Uint8Array | PackageRecord[] | null> {
   const { base, changes } = await view.fromNearestCached(commit, ANCESTOR_SEARCH, async (at) => {
     if (!hasCache(store, at)) return null;
     try { return await loadUniverseCache(universeCacheDir(store.dir, at)); } catch { return null; /* rebuilt below */ }
@@ -176,11 +187,7 @@ async function fromCachedAncestor(store: Store, view: BranchView, channel: strin
   try { bytes = updatedUniverse(base.entry, { removed, added: addedRecords }, compare); } catch (err) {
     if (!(err instanceof BazaarError)) throw err; // a string the file cannot hold: the full save says so
   }
-  if (bytes) {
-    const dir = universeCacheDir(store.dir, commit);
-    try { await writeUniverseFile(dir, bytes); } catch { /* derived: a read-only store updates each time */ }
-    return parseUniverse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), dir, dir, true);
-  }
+  if (bytes) return bytes;
   const byKey = new Map(base.entry.packages().map((r) => [nevraKey(r), r]));
   for (const key of removed) byKey.delete(key);
   added.forEach((a, i) => { const rec = records[i]; if (rec) byKey.set(a.key, rec); });

@@ -54,7 +54,17 @@ const OLD_FILES = ['universe.v3.strings', 'universe.v3.bin', 'universe.v3.deps',
 const FLAGS: DependencyFlags[] = ['', '=', '<', '>', '<=', '>=', '<>', '<>='];
 export const CACHE_ARCH = 'x86_64';
 /** ints per package ahead of its lists */
-export const FIXED = 14;
+const FIXED = 14;
+
+/**
+ * Where list `k` of the package at `at` in pkgInts starts: 0 provides, 1 requires,
+ * 2 conflicts, 3 obsoletes, 4 files, 5 the package's end. List k holds `ints[at + 9 + k]`.
+ */
+export function listStart(ints: Int32Array, at: number, k: number): number {
+  let start = at + FIXED;
+  for (let j = 0; j < k; j++) start += ints[at + 9 + j];
+  return start;
+}
 
 /**
  * Strings and distinct dependencies numbered for the file, and packages encoded into
@@ -132,8 +142,8 @@ interface NameSections { strIdx: ArrayLike<number>; hash: ArrayLike<number>; mem
 /** The names section as a loaded file holds it. */
 export interface NameColumns { strIdx: Int32Array; hash: Int32Array; memberStarts: Int32Array; members: Int32Array; nameIds: Int32Array }
 
-/** The file's bytes, checksum included (`checksum: false`: bytes only parsed in this process). */
-export function assembleUniverse(x: UniverseSections, checksum = true): Uint8Array {
+/** The file's bytes, checksum included. */
+export function assembleUniverse(x: UniverseSections): Uint8Array {
   const n = x.starts.length;
   const nNames = x.names.strIdx.length;
   const sections = [x.strStarts, x.depTable, x.starts, x.ints, x.offsets, x.data, x.names.strIdx, x.names.hash, x.names.memberStarts, x.names.members, x.names.nameIds];
@@ -145,7 +155,7 @@ export function assembleUniverse(x: UniverseSections, checksum = true): Uint8Arr
   let at = HEADER;
   for (const s of sections) { out.set(s, at); at += s.length; }
   bytes.set(x.text, nInts * 4);
-  if (checksum) out[1] = crc32(bytes.subarray(8)) | 0;
+  out[1] = crc32(bytes.subarray(8)) | 0;
   return bytes;
 }
 
@@ -278,7 +288,7 @@ export class Universe {
 
   /** Whether string i is `x`, decoding nothing when the lengths differ (ASCII) */
   strIs(i: number, x: string): boolean {
-    if (this.encoding === 'latin1' && this.strStarts[i + 1] - 1 - this.strStarts[i] !== x.length) return false;
+    if (this.encoding === 'latin1' && this.byteLength(i) !== x.length) return false;
     return this.str(i) === x;
   }
 
@@ -325,10 +335,7 @@ class CachedRecord implements PackageRecord {
 
   /** Where list k (0 provides … 3 obsoletes, 4 files) starts in pkgInts, and its length. */
   private span(k: number): [number, number] {
-    const x = this.u.ints;
-    let start = this.at + FIXED;
-    for (let j = 0; j < k; j++) start += x[this.at + 9 + j];
-    return [start, x[this.at + 9 + k]];
+    return [listStart(this.u.ints, this.at, k), this.u.ints[this.at + 9 + k]];
   }
 
   private list(k: number): Dependency[] {

@@ -27,7 +27,7 @@ import { AnswerRemapper, encodePackageDeps } from './package-deps.js';
 import { Pool } from './provides-index.js';
 import type { PackageRecord } from './source.js';
 import {
-  assembleUniverse, CACHE_ARCH, CachedSource, FIXED, nameHash, nameTable, stringBytes, Universe, UniverseEncoder,
+  assembleUniverse, CACHE_ARCH, CachedSource, listStart, nameHash, nameTable, stringBytes, Universe, UniverseEncoder,
   type NameColumns,
 } from './universe-cache.js';
 
@@ -64,12 +64,7 @@ export function updatedUniverse(base: CachedSource, change: UniverseChange,
   const u = base.u;
   const enc = new UniverseEncoder(u.stringCount, u.depCount);
   const addedInts = added.map((r) => { const xs: number[] = []; enc.record(r, xs); return xs; });
-  const spanOf = (old: number): number => {
-    const at = base.starts[old];
-    let len = FIXED;
-    for (let k = 9; k < FIXED; k++) len += u.ints[at + k];
-    return len;
-  };
+  const spanOf = (old: number): number => listStart(u.ints, base.starts[old], 5) - base.starts[old];
   let total = 0;
   for (const f of from) total += f >= 0 ? spanOf(f) : addedInts[~f].length;
   const ints = new Int32Array(total);
@@ -234,10 +229,9 @@ function liveShare(x: { depTable: Int32Array; starts: Int32Array; ints: Int32Arr
     live[ints[at + 6]] = 1; live[ints[at + 7]] = 1; live[ints[at + 8]] = 1;
     const loc = ints[at + 5];
     live[loc < 0 ? ~loc : loc] = 1;
-    let i = at + FIXED;
-    const nDeps = ints[at + 9] + ints[at + 10] + ints[at + 11] + ints[at + 12];
-    for (const end = i + nDeps; i < end; i++) deps[ints[i]] = 1;
-    for (const end = i + ints[at + 13]; i < end; i++) live[ints[i]] = 1;
+    const files = listStart(ints, at, 4);
+    for (let i = listStart(ints, at, 0); i < files; i++) deps[ints[i]] = 1;
+    for (let i = files, end = listStart(ints, at, 5); i < end; i++) live[ints[i]] = 1;
   }
   for (let k = 0; k < deps.length; k++) if (deps[k]) { live[x.depTable[3 * k]] = 1; live[x.depTable[3 * k + 2]] = 1; }
   live[x.arch] = 1;
@@ -293,8 +287,8 @@ function dependents(src: CachedSource, names: ReadonlySet<string>, from: Int32Ar
     if (from[id] < 0) continue;
     const at = src.starts[id];
     const x = u.ints;
-    let i = at + FIXED + x[at + 9];
-    for (const end = i + x[at + 10] + x[at + 11] + x[at + 12]; i < end; i++) if (hits(x[i])) { out[id] = 1; break; }
+    // requires, conflicts and obsoletes: lists 1 to 3
+    for (let i = listStart(x, at, 1), end = listStart(x, at, 4); i < end; i++) if (hits(x[i])) { out[id] = 1; break; }
   }
   return out;
 }
@@ -308,10 +302,8 @@ function owners(src: CachedSource, names: ReadonlySet<string>): number[] {
   for (let id = 0; id < src.count; id++) {
     const at = src.starts[id];
     let hit = named(x[at]);
-    let i = at + FIXED;
-    for (const end = i + x[at + 9]; !hit && i < end; i++) hit = named(u.depTable[3 * x[i]]);
-    i = at + FIXED + x[at + 9] + x[at + 10] + x[at + 11] + x[at + 12];
-    for (const end = i + x[at + 13]; !hit && i < end; i++) hit = named(x[i]);
+    for (let i = listStart(x, at, 0), end = listStart(x, at, 1); !hit && i < end; i++) hit = named(u.depTable[3 * x[i]]);
+    for (let i = listStart(x, at, 4), end = listStart(x, at, 5); !hit && i < end; i++) hit = named(x[i]);
     if (hit) out.push(id);
   }
   return out;

@@ -382,8 +382,8 @@ export class Store extends ObjectReading {
         const tx = new Transaction(this.objects, this.repo, reading.state, this.states, this.dir, this.now, epoch);
         // Readers find the package index of the new state ready (it is derived: best effort).
         tx.afterCommit(async (state) => {
-          for (const branch of tx.changedBranches()) if (branch.startsWith(CHANNEL_PREFIX) && state.heads[branch]) moved.add(branch.slice(CHANNEL_PREFIX.length));
           for (const branch of tx.changedBranches()) {
+            if (branch.startsWith(CHANNEL_PREFIX) && state.heads[branch]) moved.add(branch.slice(CHANNEL_PREFIX.length));
             if (branch === PACKAGES_BRANCH || branch === PINS_BRANCH || branch === TREES_BRANCH || branch.startsWith(CHANNEL_PREFIX)) {
               await PackageIndex.forCommit({ root: this.dir, repo: this.repo, objects: this.objects }, state.heads[branch] ?? null);
             }
