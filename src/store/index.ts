@@ -42,7 +42,7 @@ export type { MigrateOptions, MigratePhase, MigrateProgress, MigrateReport } fro
 export { MemoryObjectBackend } from './memory-object-backend.js';
 export { MemoryStateBackend } from './memory-state-backend.js';
 export type { ObjectBackend } from './object-backend.js';
-export type { ObjectReader, ObjectStager } from './object-reader.js';
+export type { ObjectReader, ObjectStager, StageOptions } from './object-reader.js';
 export type { ContentFile, ObjectWriter, StagedObject } from './objects.js';
 export { packageDetails } from './package-details.js';
 export { packageVersions } from './package-versions.js';

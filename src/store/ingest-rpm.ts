@@ -194,7 +194,9 @@ export async function prepareRpm(objects: ObjectStore, path: FilePath, options: 
     };
     rpmStaged = await objects.stageFile(path, rpm.size, { ...(rpmId ? { expect: rpmId, rewrite: rewrite.has(rpmId) } : {}), cutAt: rpm.payloadOffset, seen });
     const asRange = !rewrite.has(header) && copied === headerBytes.length && inRpm.equals(headerBytes);
-    blobStaged.push(asRange ? await objects.stageRange(headerBytes, rpmStaged.id, rpm.headerOffset) : await objects.stageBytes(headerBytes, { rewrite: rewrite.has(header) }));
+    // nothing reads a package's objects before the add commits: their bytes are not held till then
+    const unread = { readBack: false };
+    blobStaged.push(asRange ? await objects.stageRange(headerBytes, rpmStaged.id, rpm.headerOffset, unread) : await objects.stageBytes(headerBytes, { rewrite: rewrite.has(header), ...unread }));
     const files: ManifestFile[] = meta.files.map((f) => ({ ...f }));
     await stagePayloadFiles(objects, rpm, meta, pool, blobStaged, files, { unpack: options.unpack === true || rewrite.size > 0, rewrite });
     for (const f of files) if (f.size === 0 && kindOfMode(f.mode) === 'file' && !(f.flags & FileFlag.GHOST) && !f.id) {
@@ -203,11 +205,11 @@ export async function prepareRpm(objects: ObjectStore, path: FilePath, options: 
       blobStaged.push(s);
       f.id = s.id;
     }
-    const putJson = (value: unknown): Promise<ObjectId> => stageJson(objects, pool, metaStaged, value, rewrite);
+    const putJson = (value: unknown): Promise<ObjectId> => stageJson(objects, pool, metaStaged, value, rewrite, unread);
     const tree = await writeTrees(buildTree(files), putJson);
     const { files: _drop, ...rest } = meta;
     const manifestBytes = encodeKind('package', { ...rest, header, tree, files } as Omit<PackageManifest, 'kind' | 'v'>);
-    metaStaged.push(await objects.stageBytes(manifestBytes, { rewrite: rewrite.has(objectIdOf(manifestBytes)) }));
+    metaStaged.push(await objects.stageBytes(manifestBytes, { rewrite: rewrite.has(objectIdOf(manifestBytes)), ...unread }));
     await pool.drain();
     return {
       path, meta: { epoch: meta.epoch, version: meta.version, release: meta.release, arch: meta.arch, disttag: meta.disttag, buildtime: meta.buildtime, isSource: meta.isSource }, name: meta.name, nevra: meta.nevra, key: nevraKey(meta), header, rpm: rpmStaged.id, rpmSize: rpm.size,

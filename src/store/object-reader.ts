@@ -55,9 +55,16 @@ export interface ObjectReader {
  * until the transaction it is handed to (`Transaction.stage`) commits; one not handed on
  * is dropped with `discard`.
  */
+export interface StageOptions {
+  /** Even when it exists, to replace a damaged copy. */
+  rewrite?: boolean;
+  /** false: no read asks for it before its commit, so its bytes are not held until then (ObjectStore.stageBytes). */
+  readBack?: boolean;
+}
+
 export interface ObjectStager extends ObjectReader {
-  /** Stages `data` as one object (`rewrite`: even when it exists, to replace a damaged copy). */
-  stageBytes(data: Buffer, options?: { rewrite?: boolean }): Promise<StagedObject>;
+  /** Stages `data` as one object (see StageOptions). */
+  stageBytes(data: Buffer, options?: StageOptions): Promise<StagedObject>;
   /** A writer that stages an object from chunks (see ObjectStore.writer for the options). */
   writer(options?: { expect?: ObjectId; rewrite?: boolean | ReadonlySet<ObjectId>; hashOnly?: boolean }): Promise<ObjectWriter>;
   /** Drops staged objects: they never become visible. */

@@ -10,9 +10,9 @@ import type { TaskPool } from './task-pool.js';
  * once (the hash of its bytes), so a parent tree need not wait for the write. Ids in
  * `rewrite` are written even if they exist (a repair replaces damaged copies).
  */
-export async function stageJson(objects: ObjectStager, pool: TaskPool, staged: StagedObject[], value: unknown, rewrite?: ReadonlySet<ObjectId>): Promise<ObjectId> {
+export async function stageJson(objects: ObjectStager, pool: TaskPool, staged: StagedObject[], value: unknown, rewrite?: ReadonlySet<ObjectId>, options: { readBack?: boolean } = {}): Promise<ObjectId> {
   const bytes = Buffer.from(canonicalJson(value));
   const id = objectIdOf(bytes);
-  await pool.add(async () => { staged.push(await objects.stageBytes(bytes, { rewrite: rewrite?.has(id) ?? false })); });
+  await pool.add(async () => { staged.push(await objects.stageBytes(bytes, { rewrite: rewrite?.has(id) ?? false, ...options })); });
   return id;
 }

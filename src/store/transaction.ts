@@ -22,7 +22,7 @@ import { emptyTree, updateTree } from './history/branch-tree.js';
 import type { BranchChange } from './history/branch-tree.js';
 import type { GitRepo } from './history/git-repo.js';
 import type { ObjectId } from './layout.js';
-import type { ObjectStager } from './object-reader.js';
+import type { ObjectStager, StageOptions } from './object-reader.js';
 import type { ObjectStore, ObjectWriter, StagedObject } from './objects.js';
 import type { StateBackend, StoreState } from './state-backend.js';
 import { recordState } from './state-witness.js';
@@ -57,7 +57,7 @@ export class Transaction extends BranchView implements ObjectStager {
     this.prunedBefore = base.prunedBefore;
   }
 
-  stageBytes(data: Buffer, options: { rewrite?: boolean } = {}): Promise<StagedObject> { return this.objects.stageBytes(data, options); }
+  stageBytes(data: Buffer, options: StageOptions = {}): Promise<StagedObject> { return this.objects.stageBytes(data, options); }
   writer(options: { expect?: ObjectId; rewrite?: boolean | ReadonlySet<ObjectId>; hashOnly?: boolean } = {}): Promise<ObjectWriter> { return this.objects.writer(options); }
   discard(staged: Iterable<StagedObject>): Promise<void> { return this.objects.discard(staged); }
   check(id: ObjectId): Promise<string | null> { return this.objects.check(id); }
