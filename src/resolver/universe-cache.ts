@@ -36,6 +36,7 @@
  * found, and rebuilt); the checksum turns a damaged file into ERR_REPO, which the store
  * answers by rebuilding (catalog-source.ts) instead of solving on wrong data.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -204,7 +205,9 @@ export function encodeUniverse(source: PackageSource): Uint8Array {
 /** Writes a file's bytes into `dir` atomically, removing the files of older formats. */
 export async function writeUniverseFile(dir: string, bytes: Uint8Array): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `${FILE}.tmp-${process.pid}`);
+  // named as the store's cache temp entries are (`.tmp-<pid>-<random>`, store/caches/paths.ts),
+  // so that gc removes one a killed writer left in a commit's directory it keeps
+  const tmp = join(dir, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     await writeFile(tmp, bytes);
     await rename(tmp, join(dir, FILE));

@@ -3,6 +3,7 @@
  * commit's cache is built from its nearest cached ancestor's, past missing and damaged
  * ones; gc prunes every family; a damaged entry of any family is rebuilt, never believed.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +11,8 @@ import { gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkout } from '../../src/checkout/checkout.js';
-import { checkoutFilesDir, derivedEntryPath, fileLocatorPath, packageIndexPath, rpmmdCacheDir, rpmmdGenerationDir } from '../../src/store/caches/paths.js';
+import { prepareChannelUniverse } from '../../src/resolver/catalog-source.js';
+import { checkoutFilesDir, derivedEntryPath, fileLocatorPath, packageIndexPath, rpmmdCacheDir, rpmmdGenerationDir, universeCacheDir } from '../../src/store/caches/paths.js';
 import { checkSealedDir } from '../../src/store/caches/sealed-dir.js';
 import { addToChannel, createChannel, deleteChannel, renameChannel } from '../../src/store/channels.js';
 import { PACKAGES_BRANCH, channelBranch } from '../../src/store/ref-paths.js';
@@ -122,6 +124,23 @@ t('gc keeps signed rpm-md generations (<commit>.<keyid>) as it keeps unsigned on
   assert.equal(names, [first, `${first}.${keyId}`, `${head}.${keyId}`].sort(), 'three generations, two of them signed');
   await (await Store.open(dir, { now: () => Date.now() + 2 * 3600_000 })).gc();
   assert.equal(readdirSync(rpmmdCacheDir(dir, 'c')).sort(), [`${first}.${keyId}`, `${head}.${keyId}`].sort(), 'the head\'s and the newest before it stay');
+});
+
+t('gc removes what a killed universe writer left in a kept commit\'s directory, and nothing else', async () => {
+  const dir = freshStore('universe-temps');
+  const store = await Store.open(dir);
+  store.onChannelCommit((channel) => prepareChannelUniverse(store, channel));
+  await store.add(binaries().filter((f) => /\/(bash|sed)-/.test(f)));
+  await createChannel(store, 'c');
+  await addToChannel(store, 'c', binaries().filter((f) => /\/(bash|sed)-/.test(f)).map(nevraOf));
+  const head = (await store.read(async (s) => s.head(channelBranch('c')))) as string;
+  const at = universeCacheDir(dir, head);
+  const made = readdirSync(at).sort();
+  assert.equal(made, ['universe.v5.bin'], 'the commit made its universe, and the writer left no temp file');
+  const gone = spawnSync('true').pid as number; // a process that has ended
+  for (const name of [`.tmp-${gone}-0123abcd`, `universe.v5.bin.tmp-${gone}`, `.tmp-${process.pid}-feedf00d`]) writeFileSync(join(at, name), 'torn');
+  await store.gc();
+  assert.equal(readdirSync(at).sort(), [`.tmp-${process.pid}-feedf00d`, 'universe.v5.bin'], 'the dead writers\' temps are gone; a live writer\'s and the universe stay');
 });
 
 t('library gc prunes the checkout cache as bazaar gc does', async () => {

@@ -35,7 +35,21 @@ function names(dir: string): string[] {
 /** Whether a cache temp entry belongs to a process that still runs (this one included); false for other names. */
 function liveTmp(name: string): boolean {
   const pid = cacheTmpOwner(name);
-  return pid !== null && pid > 0 && (pid === process.pid || processAlive({ pid, start: 0 }));
+  return pid !== null && pid > 0 && writerAlive(pid);
+}
+
+function writerAlive(pid: number): boolean { return pid === process.pid || processAlive({ pid, start: 0 }); }
+
+/**
+ * Temp files of writers that are gone, in a kept cache directory (nothing when `dir` is a
+ * file): `.tmp-<pid>-<random>`, and `<file>.tmp-<pid>` as universe files were written
+ * before they took that name.
+ */
+function removeDeadTemps(dir: string): void {
+  for (const name of names(dir)) {
+    const pid = cacheTmpOwner(name) ?? Number(/\.tmp-(\d+)$/.exec(name)?.[1] ?? NaN);
+    if (Number.isInteger(pid) && pid > 0 && !writerAlive(pid)) removeFile(join(dir, name));
+  }
 }
 
 /** Prunes every family but the checkout cache (see pruneCheckoutCache) to what `keep` names. */
@@ -43,7 +57,11 @@ export function pruneCaches(root: string, keep: CacheKeep): void {
   // Caches of commits no current or leased state names: rebuilt from a kept one if ever needed.
   for (const family of COMMIT_KEYED_DIRS) {
     const dir = join(cacheDir(root), family);
-    for (const name of names(dir)) if (/^[0-9a-f]{40}/.test(name) && !keep.commits.has(name.replace(/\.v\d+$/, ''))) removeTree(join(dir, name));
+    for (const name of names(dir)) {
+      if (!/^[0-9a-f]{40}/.test(name)) continue;
+      if (!keep.commits.has(name.replace(/\.v\d+$/, ''))) removeTree(join(dir, name));
+      else removeDeadTemps(join(dir, name)); // a kept commit's universe directory: what a killed writer left
+    }
   }
   // Derived entries of objects gc deleted.
   const derived = join(cacheDir(root), 'derived');
