@@ -58,6 +58,8 @@ export interface Command {
    * young generation the CLI sets for the rest (setting a flag costs a start: v8-flags.ts).
    */
   quick?: boolean;
+  /** A server: a write's derived data (a channel's universe) is made after its answer, not before (Store.onChannelCommit). */
+  serves?: boolean;
   run(input: CommandInput): Promise<CommandOutput>;
 }
 

@@ -406,19 +406,44 @@ export class Store extends ObjectReading {
     const moved = new Set<string>();
     const result = await withLock(this.dir, () => (fence !== undefined && options.collecting === true ? fence.exclusive(attempts) : attempts()), this.lockOptions());
     // derived data of the channels the commit moved, once the lock is free (see onChannelCommit)
-    for (const channel of moved) for (const fn of this.channelDerivers) await fn(channel).catch((err: unknown) => this.notice(`channel ${channel}: derived data not prepared (${err instanceof Error ? err.message : String(err)}); the first reader makes it`));
+    for (const channel of moved) {
+      for (const d of this.channelDerivers) {
+        if (!d.background) await this.derive(d.fn, channel);
+        else if (!this.queued.has(channel)) {
+          this.queued.add(channel);
+          this.deriving = this.deriving.then(() => { this.queued.delete(channel); return this.derive(d.fn, channel); });
+        }
+      }
+    }
     return result;
   }
 
-  private readonly channelDerivers: Array<(channel: string) => Promise<void>> = [];
+  private readonly channelDerivers: Array<{ fn: (channel: string) => Promise<void>; background: boolean }> = [];
+  /** Background derivations, one after another; channels waiting for one (a later commit needs no second). */
+  private deriving: Promise<void> = Promise.resolve();
+  private readonly queued = new Set<string>();
+
+  private derive(fn: (channel: string) => Promise<void>, channel: string): Promise<void> {
+    return fn(channel).catch((err: unknown) => this.notice(`channel ${channel}: derived data not prepared (${err instanceof Error ? err.message : String(err)}); the first reader makes it`));
+  }
 
   /**
    * Makes derived data of a channel after every write that moves it, once the writers'
    * lock is released: the CLI and the server register the channel's universe
    * (src/resolver), so that a commit's resolve finds it made from its parent's. Best
    * effort: a failure is a notice, and the first reader makes what is missing.
+   * `background` (a server): the write returns first, and derivations run one at a time
+   * after it; a channel that moves again before its turn is derived once, at its head
+   * then (`derived()` waits for them all).
    */
-  onChannelCommit(fn: (channel: string) => Promise<void>): void { this.channelDerivers.push(fn); }
+  onChannelCommit(fn: (channel: string) => Promise<void>, options: { background?: boolean } = {}): void {
+    this.channelDerivers.push({ fn, background: options.background === true });
+  }
+
+  /** Resolves when the background derivations queued so far are done (onChannelCommit). */
+  async derived(): Promise<void> {
+    for (let seen: Promise<void> | null = null; seen !== this.deriving;) { seen = this.deriving; await seen; }
+  }
 
   /** The package index of a branch as a view sees it (packages by default). */
   index(view: BranchView, branch = PACKAGES_BRANCH): Promise<PackageIndex> { return this.indexOf(view.head(branch)); }

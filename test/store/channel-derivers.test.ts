@@ -42,4 +42,28 @@ t('a failing deriver is a notice; the commit stands', async () => {
   assert.ok(notices.some((l) => l.includes('channel c: derived data not prepared (disk on fire)')), notices.join('\n'));
 });
 
+t('background: the write returns first; a channel that moves again before its turn is derived once more, not once per write', async () => {
+  const notices: string[] = [];
+  const store = await Store.init(freshStore('derivers-background'), { onNotice: (l) => notices.push(l) });
+  const seen: string[] = [];
+  let open = (): void => {};
+  const gate = new Promise<void>((resolve) => { open = resolve; });
+  store.onChannelCommit(async (channel) => {
+    seen.push(channel);
+    await gate;
+    if (channel === 'bad') throw new Error('disk on fire');
+  }, { background: true });
+  await createChannel(store, 'one');
+  await store.add([rpm], { channel: 'one' }); // returns while 'one' is being derived
+  await createChannel(store, 'bad');
+  await deleteChannel(store, 'bad');
+  await createChannel(store, 'two');
+  await deleteChannel(store, 'two');
+  assert.equal(seen, ['one'], 'the writes did not wait for the derivation');
+  open();
+  await store.derived();
+  assert.equal(seen, ['one', 'one', 'bad', 'two'], 'each channel queued once while it waited');
+  assert.equal(notices, ['channel bad: derived data not prepared (disk on fire); the first reader makes it']);
+});
+
 t.run();

@@ -80,7 +80,11 @@ export async function serveUntilSignal(store: Store, input: Pick<CommandInput, '
     log: (line) => input.notice(line),
   };
   // a worker of `--workers N`: its primary prints, and tells it when to stop
-  if (isServeWorker()) { await serveWorker(store, serveOptions); return { exitCode: 0, json: { stopped: 'primary' }, text: '' }; }
+  if (isServeWorker()) {
+    await serveWorker(store, serveOptions);
+    await store.derived();
+    return { exitCode: 0, json: { stopped: 'primary' }, text: '' };
+  }
   const count = workersOf(options.workers as string | undefined);
   let url: string;
   let close: () => Promise<void>;
@@ -110,6 +114,7 @@ export async function serveUntilSignal(store: Store, input: Pick<CommandInput, '
   if (signal === null) return { exitCode: 1, json: { url, stopped: 'a worker could not start' }, text: '' };
   input.notice(`${signal}: finishing the requests in flight, then stopping`);
   await close();
+  await store.derived(); // what the last writes queued (a channel's universe): made, not left to the first resolve
   return { exitCode: 0, json: { url, stopped: signal }, text: '' };
 }
 
@@ -125,6 +130,7 @@ export const SERVE_OPTIONS = {
 
 export const serve: Command = {
   name: 'serve',
+  serves: true,
   usage: 'bazaar serve [--host 127.0.0.1] [--port 8080] [--store DIR] [--workers N] [--private] [--max-upload SIZE] [--public-url URL] [--signing-key NAME]',
   help: `Serves the store over HTTP until SIGTERM or SIGINT, printing its URL on stdout and
 one line per request on stderr (method, path, status, bytes, milliseconds):
