@@ -159,12 +159,18 @@ t('a flush of many objects writes one pack, of few loose files; each is readable
   for (const [i, oid] of few.entries()) assert.is((await reader.read(oid)).body.toString(), `few ${i}`);
 });
 
-t('commits whose flushes each write a pack keep the history at 8 packs or fewer (the small ones merged), every object readable', async () => {
-  const dir = tempDir('history-flush-packs');
+/** An empty history in a temp dir: its writer, and a reader of its own opened afresh on each call. */
+async function freshHistory(name: string): Promise<{ dir: string; writer: GitRepo; fresh: () => GitRepo }> {
+  const dir = tempDir(name);
   mkdirSync(join(dir, 'tmp'));
   const gitdir = join(dir, 'refs.git');
   const writer = new GitRepo(new FsHistoryBackend(gitdir, dir));
   await writer.init();
+  return { dir, writer, fresh: () => new GitRepo(new FsHistoryBackend(gitdir, dir)) };
+}
+
+t('commits whose flushes each write a pack keep the history at 8 packs or fewer (the small ones merged), every object readable', async () => {
+  const { dir, writer, fresh } = await freshHistory('history-flush-packs');
   const written: string[] = [];
   const counts: number[] = [];
   for (let k = 0; k < 12; k++) {
@@ -177,23 +183,18 @@ t('commits whose flushes each write a pack keep the history at 8 packs or fewer 
   assert.ok(counts.every((n) => n <= 8), `packs after each commit: ${counts}`);
   assert.ok(counts.some((n, i) => i > 0 && n < counts[i - 1]), `a merge happened: ${counts}`);
   assert.is(packs(dir, '.idx').length, packs(dir).length, 'every pack has its index; merged ones are gone whole');
-  const reader = new GitRepo(new FsHistoryBackend(gitdir, dir));
+  const reader = fresh();
   for (const [i, oid] of written.entries()) assert.is((await reader.read(oid)).body.toString(), `commit ${Math.floor(i / 300)} blob ${i % 300}`);
 });
 
 t('treeEntry finds what readTree lists, null for any other name, and a malformed tree is damage wherever it breaks', async () => {
-  const dir = tempDir('history-tree-entry');
-  mkdirSync(join(dir, 'tmp'));
-  const gitdir = join(dir, 'refs.git');
-  const writer = new GitRepo(new FsHistoryBackend(gitdir, dir));
-  await writer.init();
+  const { writer, fresh } = await freshHistory('history-tree-entry');
   const blob = writer.writeBlob('v');
   const sub = writer.writeTree([{ mode: '100644', name: 'x', oid: blob }]);
   const names = ['a', 'ab', 'abc', 'ä-ü', 'z'.repeat(200), ...Array.from({ length: 300 }, (_, i) => i.toString(16).padStart(2, '0'))];
   const tree = writer.writeTree([...names.map((name) => ({ mode: '100644', name, oid: blob })), { mode: '40000', name: 'dir', oid: sub }]);
   const broken = writer.write('tree', Buffer.concat([Buffer.from('100644 a\u0000'), Buffer.from(blob, 'hex'), Buffer.from('100644 b')]));
   await writer.flush();
-  const fresh = (): GitRepo => new GitRepo(new FsHistoryBackend(gitdir, dir));
   const listed = await fresh().readTree(tree);
   const repo = fresh(); // never parses the tree whole: each lookup scans its bytes
   for (const e of listed) assert.equal(await repo.treeEntry(tree, e.name), e, e.name);
@@ -228,17 +229,12 @@ async function outcome(repo: GitRepo, oid: string): Promise<string> {
 }
 
 t('a packed object is read whatever its size (a window its header bounds, or exactly), the last one too; a damaged body is damage, its neighbours read', async () => {
-  const dir = tempDir('history-window');
-  mkdirSync(join(dir, 'tmp'));
-  const gitdir = join(dir, 'refs.git');
-  const writer = new GitRepo(new FsHistoryBackend(gitdir, dir));
-  await writer.init();
+  const { dir, writer, fresh } = await freshHistory('history-window');
   const bodies = [Buffer.from('x'), Buffer.from('tree '.repeat(700)), randomBytes(100_000), randomBytes(2 << 20), ...Array.from({ length: 300 }, (_, i) => Buffer.from(`small ${i}`))];
   const oids = bodies.map((b) => writer.write('blob', b));
   await writer.flush();
   const [idx] = packs(dir, '.idx');
   assert.ok(idx, 'one pack');
-  const fresh = (): GitRepo => new GitRepo(new FsHistoryBackend(gitdir, dir));
   const repo = fresh();
   for (const [i, oid] of oids.entries()) assert.ok((await repo.read(oid)).body.equals(bodies[i]), `object ${i}`);
   // damage the bodies of the incompressible one (stored: inflates, to the wrong bytes) and the compressible one (does not inflate)
