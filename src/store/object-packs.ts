@@ -522,6 +522,8 @@ export class PackSet {
   private seenMtime = -1;
   /** The pack the last probe found an object in (find). */
   private lastHit: PackFile | null = null;
+  /** The packs as `find` probes them, largest first (probeOrder); null until needed after a listing. */
+  private probing: PackFile[] | null = null;
 
   constructor(readonly dir: string) {}
 
@@ -539,7 +541,23 @@ export class PackSet {
     // read afresh: a repair in another process may have put its undamaged self under the same name
     const known = (path: string): PackFile | undefined => { const p = byPath.get(path); return p?.damage === null ? p : undefined; };
     this.packs = names.filter((n) => PACK_NAME.test(n)).sort().map((n) => { const path = `${this.dir}/${n}`; return known(path) ?? new PackFile(path); });
+    this.probing = null;
     return true;
+  }
+
+  /**
+   * The packs, largest first: a pack holds a share of the objects about its share of the
+   * bytes, so that is the order with the fewest probes expected (a probe that misses costs
+   * an open and two reads; at 20,000 builds a cold `show` missed in 7 of 11 packs by name
+   * order before it found its build in the one merged pack). One stat per pack per listing;
+   * a pack gone meanwhile goes last (its probe is unsure).
+   */
+  private probeOrder(): PackFile[] {
+    const packs = this.list();
+    if (this.probing !== null) return this.probing;
+    if (packs.length < 3) return (this.probing = packs);
+    const size = new Map(packs.map((p) => [p, statSync(p.path, { throwIfNoEntry: false })?.size ?? -1]));
+    return (this.probing = [...packs].sort((a, b) => (size.get(b) as number) - (size.get(a) as number)));
   }
 
   /** The packs as last listed (listing them if never done). */
@@ -563,7 +581,7 @@ export class PackSet {
       const at = last.probe(key);
       if (at !== 'unsure') return at;
     }
-    for (const p of this.list()) {
+    for (const p of this.probeOrder()) {
       if (p === last) continue;
       const at = p.probe(key);
       if (at !== 'unsure') { this.lastHit = p; return at; }
@@ -616,10 +634,11 @@ export class PackSet {
   added(path: string): void {
     this.packs = this.list().filter((p) => p.path !== path);
     this.packs.push(new PackFile(path));
+    this.probing = null;
   }
 
   /** Forgets a pack this process just deleted. */
-  removed(path: string): void { this.packs = this.packs.filter((p) => p.path !== path); }
+  removed(path: string): void { this.packs = this.packs.filter((p) => p.path !== path); this.probing = null; }
 }
 
 /** The first 4 bytes of each record's id, as numbers (PackFile.heads). */

@@ -6,7 +6,8 @@
  * a gc, packing included: test/store/crash-points.test.ts.)
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -158,6 +159,56 @@ t('a flush of many objects writes one pack, of few loose files; each is readable
   for (const [i, oid] of few.entries()) assert.is((await reader.read(oid)).body.toString(), `few ${i}`);
 });
 
+/** An empty history in a temp dir: its writer, and a reader of its own opened afresh on each call. */
+async function freshHistory(name: string): Promise<{ dir: string; writer: GitRepo; fresh: () => GitRepo }> {
+  const dir = tempDir(name);
+  mkdirSync(join(dir, 'tmp'));
+  const gitdir = join(dir, 'refs.git');
+  const writer = new GitRepo(new FsHistoryBackend(gitdir, dir));
+  await writer.init();
+  return { dir, writer, fresh: () => new GitRepo(new FsHistoryBackend(gitdir, dir)) };
+}
+
+t('commits whose flushes each write a pack keep the history at 8 packs or fewer (the small ones merged), every object readable', async () => {
+  const { dir, writer, fresh } = await freshHistory('history-flush-packs');
+  const written: string[] = [];
+  const counts: number[] = [];
+  for (let k = 0; k < 12; k++) {
+    written.push(...Array.from({ length: 300 }, (_, i) => writer.write('blob', Buffer.from(`commit ${k} blob ${i}`))));
+    await writer.flush();
+    writer.packLooseIfMany();
+    assert.is(looseCount(dir), 0, `commit ${k}: its flush wrote a pack, no loose file`);
+    counts.push(packs(dir).length);
+  }
+  assert.ok(counts.every((n) => n <= 8), `packs after each commit: ${counts}`);
+  assert.ok(counts.some((n, i) => i > 0 && n < counts[i - 1]), `a merge happened: ${counts}`);
+  assert.is(packs(dir, '.idx').length, packs(dir).length, 'every pack has its index; merged ones are gone whole');
+  const reader = fresh();
+  for (const [i, oid] of written.entries()) assert.is((await reader.read(oid)).body.toString(), `commit ${Math.floor(i / 300)} blob ${i % 300}`);
+});
+
+t('treeEntry finds what readTree lists, null for any other name, and a malformed tree is damage wherever it breaks', async () => {
+  const { writer, fresh } = await freshHistory('history-tree-entry');
+  const blob = writer.writeBlob('v');
+  const sub = writer.writeTree([{ mode: '100644', name: 'x', oid: blob }]);
+  const names = ['a', 'ab', 'abc', 'ä-ü', 'z'.repeat(200), ...Array.from({ length: 300 }, (_, i) => i.toString(16).padStart(2, '0'))];
+  const tree = writer.writeTree([...names.map((name) => ({ mode: '100644', name, oid: blob })), { mode: '40000', name: 'dir', oid: sub }]);
+  const broken = writer.write('tree', Buffer.concat([Buffer.from('100644 a\u0000'), Buffer.from(blob, 'hex'), Buffer.from('100644 b')]));
+  await writer.flush();
+  const listed = await fresh().readTree(tree);
+  const repo = fresh(); // never parses the tree whole: each lookup scans its bytes
+  for (const e of listed) assert.equal(await repo.treeEntry(tree, e.name), e, e.name);
+  for (const name of ['', 'b', 'abcd', 'ä', 'di', 'dir/x', '1000']) assert.is(await repo.treeEntry(tree, name), null, name);
+  const parsedFirst = fresh();
+  await parsedFirst.readTree(tree);
+  assert.equal(await parsedFirst.treeEntry(tree, 'dir'), { mode: '40000', name: 'dir', oid: sub }, 'from the parsed tree');
+  for (const name of ['a', 'b']) {
+    const err = await fresh().treeEntry(broken, name).then(() => null, (e: unknown) => e as { code?: string; message: string });
+    assert.is(err?.code, 'ERR_STORE_DAMAGED', name);
+    assert.match(err?.message ?? '', /malformed tree/);
+  }
+});
+
 /** A fresh history of `n` blobs written as one pack; the reader's view of it opened afresh. */
 async function onePack(n: number): Promise<{ oids: string[]; idx: string; reader: () => GitRepo; backend: () => FsHistoryBackend }> {
   const dir = tempDir('history-probe');
@@ -176,6 +227,32 @@ async function onePack(n: number): Promise<{ oids: string[]; idx: string; reader
 async function outcome(repo: GitRepo, oid: string): Promise<string> {
   try { return (await repo.read(oid)).body.toString(); } catch (err) { return (err as { code?: string }).code ?? String(err); }
 }
+
+t('a packed object is read whatever its size (a window its header bounds, or exactly), the last one too; a damaged body is damage, its neighbours read', async () => {
+  const { dir, writer, fresh } = await freshHistory('history-window');
+  const bodies = [Buffer.from('x'), Buffer.from('tree '.repeat(700)), randomBytes(100_000), randomBytes(2 << 20), ...Array.from({ length: 300 }, (_, i) => Buffer.from(`small ${i}`))];
+  const oids = bodies.map((b) => writer.write('blob', b));
+  await writer.flush();
+  const [idx] = packs(dir, '.idx');
+  assert.ok(idx, 'one pack');
+  const repo = fresh();
+  for (const [i, oid] of oids.entries()) assert.ok((await repo.read(oid)).body.equals(bodies[i]), `object ${i}`);
+  // damage the bodies of the incompressible one (stored: inflates, to the wrong bytes) and the compressible one (does not inflate)
+  const ix = readFileSync(idx);
+  const n = ix.readUInt32BE(8 + 255 * 4);
+  const offsetOf = (oid: string): number => {
+    for (let i = 0; i < n; i++) if (ix.toString('hex', 1032 + i * 20, 1052 + i * 20) === oid) return ix.readUInt32BE(1032 + n * 24 + i * 4);
+    throw new Error(`${oid} is not in the index`);
+  };
+  const packPath = idx.replace(/\.idx$/, '.pack');
+  const pack = readFileSync(packPath);
+  for (const k of [1, 2]) pack[offsetOf(oids[k]) + 40] ^= 0xff;
+  chmodSync(packPath, 0o644);
+  writeFileSync(packPath, pack);
+  const after = fresh();
+  for (const k of [1, 2]) assert.is(await outcome(after, oids[k]), 'ERR_STORE_DAMAGED', `object ${k}`);
+  for (const k of [0, 3, 4, bodies.length - 1]) assert.ok((await after.read(oids[k])).body.equals(bodies[k]), `object ${k} still reads`);
+});
 
 t('a reader probes a history pack index unchecked: a wrong offset there is damage, never another object; fsck names the index', async () => {
   const { oids, idx, reader, backend } = await onePack(300);

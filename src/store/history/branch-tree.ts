@@ -36,7 +36,7 @@ export async function readPath(repo: GitRepo, tree: string | null, path: string)
   let at = tree;
   for (let i = 0; i < parts.length; i++) {
     if (at === null) return null;
-    const e = (await repo.readTree(at)).find((x) => x.name === parts[i]);
+    const e = await repo.treeEntry(at, parts[i]);
     if (!e) return null;
     if (i === parts.length - 1) return e.mode === TREE ? null : readValue(repo, e.oid);
     at = e.mode === TREE ? e.oid : null;
@@ -49,8 +49,8 @@ export async function listDir(repo: GitRepo, tree: string | null, dir: string): 
   let at = tree;
   for (const part of dir ? dir.split('/') : []) {
     if (at === null) break;
-    const e = (await repo.readTree(at)).find((x) => x.name === part && x.mode === TREE);
-    at = e ? e.oid : null;
+    const e = await repo.treeEntry(at, part);
+    at = e?.mode === TREE ? e.oid : null;
   }
   const values = new Map<string, ObjectId>();
   const dirs: string[] = [];
