@@ -167,14 +167,32 @@ export class RepoCache {
     const before = this.current.get(gen.channel);
     if (!before || before.dir !== gen.dir) {
       this.current.set(gen.channel, gen);
-      if (before) this.prune(gen.channel, [basename(gen.dir), basename(before.dir)]);
+      if (before) this.pruneSoon(gen.channel, [basename(gen.dir), basename(before.dir)]);
     }
     return gen;
   }
 
-  /** Deletes the channel's generations other than `keep` (and stale temp dirs of dead writers). */
-  private prune(channel: string, keep: string[]): void {
-    try { pruneRpmmd(this.store.dir, channel, keep); } catch { /* derived: what is left is pruned by the next gc */ }
+  /** Per channel, what the prune waiting for the next turn keeps: the newest generation remembered and the one it replaced. */
+  private readonly pruning = new Map<string, string[]>();
+
+  /**
+   * Deletes the channel's generations other than `keep` (and stale temp dirs of dead
+   * writers) once the request that brought the new generation has its answer: setImmediate
+   * runs after the continuations that send it, so no client waits for the unlinks. A
+   * generation remembered meanwhile replaces `keep` (one prune, of the newest pair; a
+   * generation this process is writing is in a temp directory of its own, which prune
+   * leaves). A reader never loses a file it is sending: a repodata file is opened before
+   * its answer goes out (routes/repo.ts, send.ts), and an unlinked file stays readable.
+   */
+  private pruneSoon(channel: string, keep: string[]): void {
+    const scheduled = this.pruning.has(channel);
+    this.pruning.set(channel, keep);
+    if (scheduled) return;
+    setImmediate(() => {
+      const newest = this.pruning.get(channel) as string[];
+      this.pruning.delete(channel);
+      try { pruneRpmmd(this.store.dir, channel, newest); } catch { /* derived: what is left is pruned by the next gc */ }
+    });
   }
 
   /**
