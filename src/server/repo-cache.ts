@@ -239,7 +239,7 @@ export class RepoCache {
     let records: RepomdRecord[];
     try {
       // The channel's commit time would do as revision too; the commit itself says which state it is.
-      const result = await writeDocuments(tmp, true, { revision: commit, timestamp: time }, async (staging) => {
+      const result = await writeDocuments(tmp, true, { revision: commit, timestamp: time, unpublished: true }, async (staging) => {
         const w = await writeSegmentedDocuments(staging, cutSegments(items, read), written, skipped, previous);
         runs = w.members;
         reused = w.reused;
