@@ -27,7 +27,7 @@ import { BazaarError, isErrno } from '../errors.js';
 import { createrepoOrder, formatPackage, writeDocuments, writeSegmentedDocuments } from '../rpmmd/index.js';
 import type { DocumentType, Formatted, FormattedBytes, MemberPlace, RepomdRecord, SegmentedIndex } from '../rpmmd/index.js';
 import { CACHE_TMP_PREFIX, channelBranch, channelCommitTime, channelSettings, channelUpstream, checkSealedDir, pruneRpmmd, rpmmdCacheDir, rpmmdGenerationDir, sealDir } from '../store/index.js';
-import type { ObjectId, Snapshot, Store, UpstreamPackages } from '../store/index.js';
+import type { FileSum, ObjectId, Snapshot, Store, UpstreamPackages } from '../store/index.js';
 import { decodeFragments, fragmentEntry, fragmentPacks, prepareFragments, repoPackageOf } from './rpmmd-fragments.js';
 import type { FragmentEntry } from './rpmmd-fragments.js';
 import { readRunsFile, RUNS_FILE, runsFileText } from './rpmmd-runs-file.js';
@@ -252,7 +252,8 @@ export class RepoCache {
       }
       if (key) await signRepomd(result.repodata, key);
       await writeFile(join(tmp, 'packages.json'), JSON.stringify(Object.fromEntries(packages)), { flag: 'wx' });
-      await publishGeneration(tmp, dir);
+      // The documents' sha256 and size are their records' (hashed as they were written): the seal need not read them back.
+      await publishGeneration(tmp, dir, new Map(records.map((r) => [r.href, { sha256: r.checksum, size: r.size }])));
       if (result.skipped.length) this.onNotice(`channel ${channel}: ${result.skipped.length} package(s) left out of the metadata, as createrepo_c would: ${result.skipped.map((s) => s.href).join(', ')}`);
       this.onNotice(`channel ${channel}: rpm-md for ${commit.slice(0, 12)} generated (${items.length} packages, ${made.size} formatted now, ${reused} runs of packages reused${key ? `, signed by ${key.name} ${key.keyId}` : ''}, ${Date.now() - started} ms)`);
     } catch (err) {
@@ -325,9 +326,9 @@ export class RepoCache {
   }
 }
 
-/** Seals a generation written in `tmp` and renames it into place whole. */
-async function publishGeneration(tmp: string, dir: string): Promise<void> {
-  await sealDir(tmp);
+/** Seals a generation written in `tmp` (`known`: sums of files already hashed, by path in it) and renames it into place whole. */
+async function publishGeneration(tmp: string, dir: string, known?: ReadonlyMap<string, FileSum>): Promise<void> {
+  await sealDir(tmp, known);
   try {
     await rename(tmp, dir);
   } catch (err) {
