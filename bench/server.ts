@@ -29,7 +29,7 @@ import type { ChildProcess } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { rpmmdCacheDir } from '../src/store/caches/paths.js';
 import { addToChannel, createChannel } from '../src/store/channels.js';
@@ -260,18 +260,24 @@ export async function benchServer(options: { seconds?: number; connections?: num
  * "cold": the first request of a fresh server process after the publish (the fragments
  * were formatted by the add, as `bazaar add` does, and are read from their packs);
  * "warm": a running server regenerating after a commit (one package changed).
+ *
+ * With `BAZAAR_BENCH_BEFORE=<another build's dist/bin/bazaar.js>` (or `before`): that
+ * build's store and server modules too (the dist beside that bazaar.js), on a store of
+ * their own with the same packages and the same publishes, each run timed right after
+ * this build's (in turn first), against the same createrepo_c run.
  */
-export async function benchGeneration(options: { packages?: number; runs?: number; log?: (line: string) => void } = {}): Promise<Array<{ input: string; packages: number; createrepoMs: number; coldMs: number; warmMs: number; restartedMs: number; ratio: number }>> {
+export async function benchGeneration(options: { packages?: number; runs?: number; before?: string; log?: (line: string) => void } = {}): Promise<GenerationRow[]> {
   const n = options.packages ?? 5000;
   const runs = options.runs ?? 3;
   const log = options.log ?? ((l: string) => console.log(l));
+  const before = options.before ?? process.env.BAZAAR_BENCH_BEFORE;
   if (spawnSync('sh', ['-c', 'command -v createrepo_c']).status !== 0) { log('generation bench skipped: createrepo_c is not installed'); return []; }
-  const { RepoCache } = await import('../src/server/repo-cache.js');
-  const { publishChannel } = await import('../src/store/channels.js');
+  const builds: GenerationBuild[] = [await generationBuild('bazaar', join(root, 'dist'))];
+  if (before) builds.push(await generationBuild('before', join(dirname(before), '..')));
   const { makePackageRpm } = await import('../test/helpers/make-rpm.js');
   const { layOut } = await import('../test/helpers/createrepo.js');
   const work = mkdtempSync(join(tmpdir(), 'bazaar-bench-gen-'));
-  const rows = [];
+  const rows: GenerationRow[] = [];
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   try {
     const inputs: Array<[string, string[]]> = [['repos/sample', filesUnder(join(root, 'repos/sample'), (f) => f.endsWith('.rpm'))]];
@@ -291,24 +297,23 @@ export async function benchGeneration(options: { packages?: number; runs?: numbe
     }
     inputs.push([`${n} generated packages`, files]);
     for (const [input, rpms] of inputs) {
-      const storeDir = join(work, `store-${rows.length}`);
-      const store = await Store.init(storeDir);
-      const t0 = performance.now();
-      const added = await store.add(rpms);
-      await (await import('../src/server/rpmmd-fragments.js')).prepareAddedFragments(store, added); // as bazaar add does
-      log(`(${input}: ${added.length} packages added to a store in ${(performance.now() - t0).toFixed(0)} ms)`);
-      await createChannel(store, 'c');
-      const keys = added.map((a) => a.nevra);
-      await publishChannel(store, 'c', keys);
+      const at = rows.length;
+      // each build its own store of the same packages and channel `c` (a generation found on disk would not be generated)
+      const stores = [];
+      for (const b of builds) {
+        const t0 = performance.now();
+        const s = await b.store(join(work, `store-${at}-${b.label}`), rpms);
+        log(`(${input}: ${s.keys.length} packages added to a store in ${(performance.now() - t0).toFixed(0)} ms${builds.length > 1 ? `, ${b.label}` : ''})`);
+        stores.push(s);
+      }
+      const keys = stores[0].keys;
       // createrepo_c on the same files, laid out as a repository
-      const repo = join(work, `repo-${rows.length}`);
+      const repo = join(work, `repo-${at}`);
       mkdirSync(repo);
       layOut(repo, rpms, rpms.length && rpms[0].startsWith(gen) ? gen : join(root, 'repos/sample'));
       const crTimes: number[] = [];
-      const warm: number[] = [];
-      const restarted: number[] = [];
-      let cold = 0;
-      const running = new RepoCache(store);
+      const times = stores.map(() => ({ cold: 0, warm: [] as number[], restarted: [] as number[] }));
+      const running = stores.map((s) => s.cache());
       for (let r = 0; r < runs + 1; r++) {
         spawnSync('sync');
         rmSync(join(repo, 'repodata'), { recursive: true, force: true });
@@ -316,33 +321,40 @@ export async function benchGeneration(options: { packages?: number; runs?: numbe
         const cr = spawnSync('createrepo_c', ['-q', '--no-database', repo], { env: { ...process.env, LC_ALL: 'C' } });
         crTimes.push(performance.now() - c0);
         if (cr.status !== 0) throw new Error(`createrepo_c: ${cr.stderr}`);
-        spawnSync('sync');
         // a fresh process's cache on the first run; afterwards a new commit of the channel, as after a publish
         const published = r % 2 ? keys.slice(1) : keys;
-        if (r > 0) await publishChannel(store, 'c', published);
-        const cache = r === 0 ? new RepoCache(store) : running;
-        const g0 = performance.now();
-        await store.read((view) => cache.generation(view, 'c'));
-        const ms = performance.now() - g0;
-        if (r === 0) { cold = ms; continue; }
-        warm.push(ms);
-        // the same republish in a process that did not write the previous generation
-        // (a restarted server, another worker): a fresh cache, the runs from runs.json
-        await publishChannel(store, 'c', published.filter((k) => k !== keys[r + 1])); // one package fewer
-        const f0 = performance.now();
-        await store.read((view) => new RepoCache(store).generation(view, 'c'));
-        restarted.push(performance.now() - f0);
+        for (let k = 0; k < stores.length; k++) {
+          const i = (k + r) % stores.length; // each build first in turn
+          const s = stores[i];
+          spawnSync('sync');
+          if (r > 0) await s.publish(published);
+          const g0 = performance.now();
+          await s.generate(r === 0 ? s.cache() : running[i]);
+          const ms = performance.now() - g0;
+          if (r === 0) { times[i].cold = ms; continue; }
+          times[i].warm.push(ms);
+          // the same republish in a process that did not write the previous generation
+          // (a restarted server, another worker): a fresh cache, the runs from runs.json
+          await s.publish(published.filter((key) => key !== keys[r + 1])); // one package fewer
+          const f0 = performance.now();
+          await s.generate(s.cache());
+          times[i].restarted.push(performance.now() - f0);
+        }
       }
-      const row = { input, packages: added.length, createrepoMs: median(crTimes), coldMs: cold, warmMs: median(warm.length ? warm : [cold]), restartedMs: median(restarted.length ? restarted : [cold]), ratio: 0 };
-      row.ratio = row.createrepoMs / row.warmMs;
-      rows.push(row);
+      for (let i = 0; i < builds.length; i++) {
+        const t = times[i];
+        const row = { input, build: builds[i].label, packages: keys.length, createrepoMs: median(crTimes), coldMs: t.cold, warmMs: median(t.warm.length ? t.warm : [t.cold]), restartedMs: median(t.restarted.length ? t.restarted : [t.cold]), ratio: 0 };
+        row.ratio = row.createrepoMs / row.warmMs;
+        rows.push(row);
+      }
     }
     // issue 21's goals: the first request after a publish within createrepo_c's time, warm at least twice as fast
-    log(`${'input'.padEnd(26)} ${'packages'.padStart(8)} ${'createrepo_c'.padStart(12)} ${'bazaar cold'.padStart(11)} ${'bazaar warm'.padStart(11)} ${'warm, new process'.padStart(17)} cold/createrepo_c, createrepo_c/warm`);
+    log(`machine: load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}${before ? `; before: ${before}, interleaved` : ''}`);
+    log(`${'input'.padEnd(26)} ${before ? `${'build'.padEnd(7)} ` : ''}${'packages'.padStart(8)} ${'createrepo_c'.padStart(12)} ${'bazaar cold'.padStart(11)} ${'bazaar warm'.padStart(11)} ${'warm, new process'.padStart(17)} cold/createrepo_c, createrepo_c/warm`);
     for (const r of rows) {
       const cold = r.coldMs / r.createrepoMs;
       const fresh = r.createrepoMs / r.restartedMs;
-      log(`${r.input.padEnd(26)} ${String(r.packages).padStart(8)} ${r.createrepoMs.toFixed(0).padStart(9)} ms ${r.coldMs.toFixed(0).padStart(8)} ms ${r.warmMs.toFixed(0).padStart(8)} ms ${r.restartedMs.toFixed(0).padStart(14)} ms `
+      log(`${r.input.padEnd(26)} ${before ? `${r.build.padEnd(7)} ` : ''}${String(r.packages).padStart(8)} ${r.createrepoMs.toFixed(0).padStart(9)} ms ${r.coldMs.toFixed(0).padStart(8)} ms ${r.warmMs.toFixed(0).padStart(8)} ms ${r.restartedMs.toFixed(0).padStart(14)} ms `
         + `cold ${cold.toFixed(2)}x (goal <= 1x: ${cold <= 1 ? 'met' : 'not met'}), warm ${r.ratio.toFixed(2)}x faster (goal >= 2x: ${r.ratio >= 2 ? 'met' : 'not met'}), `
         + `warm in a new process ${fresh.toFixed(2)}x faster (goal >= 2x: ${fresh >= 2 ? 'met' : 'not met'})`);
     }
@@ -351,6 +363,50 @@ export async function benchGeneration(options: { packages?: number; runs?: numbe
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+export interface GenerationRow { input: string; build: string; packages: number; createrepoMs: number; coldMs: number; warmMs: number; restartedMs: number; ratio: number }
+
+/** One build's store with the packages in channel `c`: publish to it, and generate with a cache (a running server's, or a new one). */
+interface GenerationStore {
+  keys: string[];
+  publish: (keys: string[]) => Promise<void>;
+  cache: () => unknown;
+  generate: (cache: unknown) => Promise<void>;
+}
+
+interface GenerationBuild { label: string; store: (dir: string, rpms: string[]) => Promise<GenerationStore> }
+
+/**
+ * The store and server modules of the build whose dist is `dist` (this one's, or a
+ * "before" build's), loaded by path: each build's own Store with its own RepoCache.
+ */
+async function generationBuild(label: string, dist: string): Promise<GenerationBuild> {
+  const url = (rel: string): string => pathToFileURL(join(dist, rel)).href;
+  const [{ Store: S }, channels, { RepoCache }, fragments] = await Promise.all([
+    import(url('src/store/store.js')) as Promise<typeof import('../src/store/store.js')>,
+    import(url('src/store/channels.js')) as Promise<typeof import('../src/store/channels.js')>,
+    import(url('src/server/repo-cache.js')) as Promise<typeof import('../src/server/repo-cache.js')>,
+    import(url('src/server/rpmmd-fragments.js')) as Promise<typeof import('../src/server/rpmmd-fragments.js')>,
+  ]);
+  return {
+    label,
+    store: async (dir, rpms) => {
+      const store = await S.init(dir);
+      const added = await store.add(rpms);
+      await fragments.prepareAddedFragments(store, added); // as bazaar add does
+      await channels.createChannel(store, 'c');
+      const keys = added.map((a) => a.nevra);
+      await channels.publishChannel(store, 'c', keys);
+      return {
+        keys,
+        publish: async (refs) => { await channels.publishChannel(store, 'c', refs); },
+        cache: () => new RepoCache(store),
+        generate: async (cache) => { await store.read((view) => (cache as InstanceType<typeof RepoCache>).generation(view, 'c')); },
+      };
+    },
+  };
+}
+
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const arg = (name: string): number | undefined => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : undefined; };

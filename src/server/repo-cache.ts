@@ -27,7 +27,7 @@ import { BazaarError, isErrno } from '../errors.js';
 import { createrepoOrder, formatPackage, writeDocuments, writeSegmentedDocuments } from '../rpmmd/index.js';
 import type { DocumentType, Formatted, FormattedBytes, MemberPlace, RepomdRecord, SegmentedIndex } from '../rpmmd/index.js';
 import { CACHE_TMP_PREFIX, channelBranch, channelCommitTime, channelSettings, channelUpstream, checkSealedDir, pruneRpmmd, rpmmdCacheDir, rpmmdGenerationDir, sealDir } from '../store/index.js';
-import type { ObjectId, Snapshot, Store, UpstreamPackages } from '../store/index.js';
+import type { FileSum, ObjectId, Snapshot, Store, UpstreamPackages } from '../store/index.js';
 import { decodeFragments, fragmentEntry, fragmentPacks, prepareFragments, repoPackageOf } from './rpmmd-fragments.js';
 import type { FragmentEntry } from './rpmmd-fragments.js';
 import { readRunsFile, RUNS_FILE, runsFileText } from './rpmmd-runs-file.js';
@@ -167,14 +167,32 @@ export class RepoCache {
     const before = this.current.get(gen.channel);
     if (!before || before.dir !== gen.dir) {
       this.current.set(gen.channel, gen);
-      if (before) this.prune(gen.channel, [basename(gen.dir), basename(before.dir)]);
+      if (before) this.pruneSoon(gen.channel, [basename(gen.dir), basename(before.dir)]);
     }
     return gen;
   }
 
-  /** Deletes the channel's generations other than `keep` (and stale temp dirs of dead writers). */
-  private prune(channel: string, keep: string[]): void {
-    try { pruneRpmmd(this.store.dir, channel, keep); } catch { /* derived: what is left is pruned by the next gc */ }
+  /** Per channel, what the prune waiting for the next turn keeps: the newest generation remembered and the one it replaced. */
+  private readonly pruning = new Map<string, string[]>();
+
+  /**
+   * Deletes the channel's generations other than `keep` (and stale temp dirs of dead
+   * writers) once the request that brought the new generation has its answer: setImmediate
+   * runs after the continuations that send it, so no client waits for the unlinks. A
+   * generation remembered meanwhile replaces `keep` (one prune, of the newest pair; a
+   * generation this process is writing is in a temp directory of its own, which prune
+   * leaves). A reader never loses a file it is sending: a repodata file is opened before
+   * its answer goes out (routes/repo.ts, send.ts), and an unlinked file stays readable.
+   */
+  private pruneSoon(channel: string, keep: string[]): void {
+    const scheduled = this.pruning.has(channel);
+    this.pruning.set(channel, keep);
+    if (scheduled) return;
+    setImmediate(() => {
+      const newest = this.pruning.get(channel) as string[];
+      this.pruning.delete(channel);
+      try { pruneRpmmd(this.store.dir, channel, newest); } catch { /* derived: what is left is pruned by the next gc */ }
+    });
   }
 
   /**
@@ -221,7 +239,7 @@ export class RepoCache {
     let records: RepomdRecord[];
     try {
       // The channel's commit time would do as revision too; the commit itself says which state it is.
-      const result = await writeDocuments(tmp, true, { revision: commit, timestamp: time }, async (staging) => {
+      const result = await writeDocuments(tmp, true, { revision: commit, timestamp: time, unpublished: true }, async (staging) => {
         const w = await writeSegmentedDocuments(staging, cutSegments(items, read), written, skipped, previous);
         runs = w.members;
         reused = w.reused;
@@ -234,7 +252,8 @@ export class RepoCache {
       }
       if (key) await signRepomd(result.repodata, key);
       await writeFile(join(tmp, 'packages.json'), JSON.stringify(Object.fromEntries(packages)), { flag: 'wx' });
-      await publishGeneration(tmp, dir);
+      // The documents' sha256 and size are their records' (hashed as they were written): the seal need not read them back.
+      await publishGeneration(tmp, dir, new Map(records.map((r) => [r.href, { sha256: r.checksum, size: r.size }])));
       if (result.skipped.length) this.onNotice(`channel ${channel}: ${result.skipped.length} package(s) left out of the metadata, as createrepo_c would: ${result.skipped.map((s) => s.href).join(', ')}`);
       this.onNotice(`channel ${channel}: rpm-md for ${commit.slice(0, 12)} generated (${items.length} packages, ${made.size} formatted now, ${reused} runs of packages reused${key ? `, signed by ${key.name} ${key.keyId}` : ''}, ${Date.now() - started} ms)`);
     } catch (err) {
@@ -307,9 +326,9 @@ export class RepoCache {
   }
 }
 
-/** Seals a generation written in `tmp` and renames it into place whole. */
-async function publishGeneration(tmp: string, dir: string): Promise<void> {
-  await sealDir(tmp);
+/** Seals a generation written in `tmp` (`known`: sums of files already hashed, by path in it) and renames it into place whole. */
+async function publishGeneration(tmp: string, dir: string, known?: ReadonlyMap<string, FileSum>): Promise<void> {
+  await sealDir(tmp, known);
   try {
     await rename(tmp, dir);
   } catch (err) {

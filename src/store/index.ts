@@ -17,6 +17,7 @@ export type { PackEntry } from './caches/derived-packs.js';
 export { bootCacheDir, CACHE_TMP_PREFIX, cacheTmpOwner, checkoutFilesDir, checkoutTreesDir, rpmmdCacheDir, rpmmdGenerationDir, universeCacheDir } from './caches/paths.js';
 export { pruneCheckoutCache, pruneRpmmd } from './caches/prune.js';
 export { checkSealedDir, sealDir } from './caches/sealed-dir.js';
+export type { FileSum } from './caches/sealed-dir.js';
 export type { FsckReport } from './fsck.js';
 export type { GcChoice, GcReport } from './gc.js';
 export { servedVariant } from './kinds/build.js';

@@ -30,6 +30,26 @@ const TAILS: Record<DocumentType, string> = { primary: PRIMARY_TAIL, filelists: 
 
 const textOf = (s: string): Buffer => Buffer.from(s, 'latin1');
 
+/** Head and tail members by text, as compressed once in this process (a few packages counts a channel moves between). */
+const fixed = new Map<string, Promise<MemberBytes>>();
+const FIXED_MAX = 64;
+
+/**
+ * The member of a document's head or tail: the same text compresses to the same bytes
+ * (member-file.ts), so each is compressed once, not again with every generation (at
+ * repos/sample size they were six of a republish's nine compressions).
+ */
+function fixedMember(text: string): Promise<MemberBytes> {
+  let m = fixed.get(text);
+  if (m === undefined) {
+    if (fixed.size >= FIXED_MAX) fixed.clear();
+    m = compressMember(textOf(text));
+    m.catch(() => fixed.delete(text));
+    fixed.set(text, m);
+  }
+  return m;
+}
+
 /** A run's text in one document: its packages' fragments back to back (left-out packages have none). */
 function runText(formatted: Array<Formatted | FormattedBytes>, type: DocumentType): Buffer {
   const parts: Uint8Array[] = [];
@@ -77,7 +97,7 @@ export async function writeSegmentedDocuments(
   let reused = 0;
   try {
     for (const type of TYPES) files.push(await MemberFile.create(join(dir, `${type}.xml.gz`)));
-    for (let i = 0; i < TYPES.length; i++) await files[i].push(compressMember(textOf(HEADS[TYPES[i]](count))));
+    for (let i = 0; i < TYPES.length; i++) await files[i].push(fixedMember(HEADS[TYPES[i]](count)));
     for (const seg of segments) {
       keys.push(seg.key);
       let loading: Promise<Array<Formatted | FormattedBytes>> | undefined;
@@ -93,7 +113,7 @@ export async function writeSegmentedDocuments(
         await files[i].push(bytes ? copy(bytes, TYPES[i]) : fresh(TYPES[i]));
       }
     }
-    for (let i = 0; i < TYPES.length; i++) await files[i].push(compressMember(textOf(TAILS[TYPES[i]])));
+    for (let i = 0; i < TYPES.length; i++) await files[i].push(fixedMember(TAILS[TYPES[i]]));
     const infos = await Promise.all(files.map((f) => f.close()));
     files.length = 0;
     const members = {} as Record<DocumentType, Map<string, MemberPlace>>;

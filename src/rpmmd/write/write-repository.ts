@@ -97,7 +97,15 @@ export async function writeRepository(
 export async function writeDocuments(
   outDir: string,
   compressed: boolean,
-  options: Omit<WriteRepositoryOptions, 'compressor' | 'changelogLimit' | 'count'>,
+  options: Omit<WriteRepositoryOptions, 'compressor' | 'changelogLimit' | 'count'> & {
+    /**
+     * `outDir` is a directory of the caller's that no one reads until the caller puts it
+     * in place whole (the server's generations: written in a temp directory, sealed and
+     * renamed): `repodata/` is written as it is, without the staging directory, renames
+     * and directory syncs that keep a `repodata/` being served consistent.
+     */
+    unpublished?: boolean;
+  },
   documents: (staging: string) => Promise<RpmmdDocuments>,
 ): Promise<WriteRepositoryResult> {
   const uniqueFilenames = options.uniqueFilenames ?? true;
@@ -106,10 +114,15 @@ export async function writeDocuments(
     throw new BazaarError('ERR_BAD_INPUT', `timestamp must be whole seconds, got ${options.timestamp}`);
   }
   const repodata = join(outDir, 'repodata');
-  await mkdir(outDir, { recursive: true });
-  await removeStaleSiblings(repodata);
-  const staging = siblingName(repodata, 'tmp');
-  await mkdir(staging);
+  let staging = repodata;
+  if (options.unpublished) {
+    await mkdir(repodata, { recursive: true });
+  } else {
+    await mkdir(outDir, { recursive: true });
+    await removeStaleSiblings(repodata);
+    staging = siblingName(repodata, 'tmp');
+    await mkdir(staging);
+  }
   try {
     const docs = await documents(staging);
     options.signal?.throwIfAborted();
@@ -127,7 +140,7 @@ export async function writeDocuments(
     }
     await writeFile(join(staging, 'repomd.xml'), repomdXml(records, revision), { flag: 'wx' });
     options.signal?.throwIfAborted();
-    await publishRepodata(staging, repodata, { uniqueFilenames });
+    if (!options.unpublished) await publishRepodata(staging, repodata, { uniqueFilenames });
     return { repodata, revision, packages: docs.packages, skipped: docs.skipped, records };
   } catch (err) {
     await rm(staging, { recursive: true, force: true });
