@@ -110,8 +110,8 @@ t('image checkout loads the checkout\'s graph, not the whole library (it read 1.
   const { names, bytes } = chunksRead(['--store', store, 'image', 'checkout', 'va', out], 'checked out va@1.0.0');
   assert.is(readFileSync(join(out, 'etc/motd'), 'utf8'), 'hello\n');
   assert.ok(names.some((n) => n.startsWith('image-checkout-')), `the checkout's own module was read (${names.join(' ')})`);
-  // the store's graph ~580 KB, with api/ (images, layers, the resolver) ~1 MB, the whole library 1.28 MB
-  assert.ok(bytes < 1_100_000, `image checkout read ${bytes} bytes of chunks (${names.length})`);
+  // the store's graph ~580 KB, with api/ (images, layers, the resolver) ~1.1 MB (1.0 when this was written), the whole library 1.28 MB then
+  assert.ok(bytes < 1_150_000, `image checkout read ${bytes} bytes of chunks (${names.length})`);
 });
 
 t.run();
