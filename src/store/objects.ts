@@ -337,7 +337,7 @@ export class ObjectStore implements ObjectStager {
     for (const s of withRange) {
       const source = this.ranges.get(s.slot as string) as ObjectId;
       if (committed.has(source) || (await this.backend.has(source))) continue;
-      const data = this.pending.get(s.id)?.data;
+      const data = this.stagedBytes(s.id);
       // ingest-rpm.ts commits a header staged without its bytes with its .rpm, always
       if (!data) throw new Error(`bazaar internal error: the range object ${s.id} is committed without its source ${source} and without its bytes`);
       const w = new StagingWriter(this.backend, false);

@@ -407,13 +407,14 @@ export class Store extends ObjectReading {
     const result = await withLock(this.dir, () => (fence !== undefined && options.collecting === true ? fence.exclusive(attempts) : attempts()), this.lockOptions());
     // derived data of the channels the commit moved, once the lock is free (see onChannelCommit)
     for (const channel of moved) {
-      for (const d of this.channelDerivers) {
-        if (!d.background) await this.derive(d.fn, channel);
-        else if (!this.queued.has(channel)) {
-          this.queued.add(channel);
-          this.deriving = this.deriving.then(() => { this.queued.delete(channel); return this.derive(d.fn, channel); });
-        }
-      }
+      for (const d of this.channelDerivers) if (!d.background) await this.derive(d.fn, channel);
+      if (this.queued.has(channel) || !this.channelDerivers.some((d) => d.background)) continue;
+      // one turn per channel runs every background deriver (keyed by channel alone, a second deriver would be skipped)
+      this.queued.add(channel);
+      this.deriving = this.deriving.then(async () => {
+        this.queued.delete(channel);
+        for (const d of this.channelDerivers) if (d.background) await this.derive(d.fn, channel);
+      });
     }
     return result;
   }

@@ -63,6 +63,13 @@ t('background: the write returns first; a channel that moves again before its tu
   open();
   await store.derived();
   assert.equal(seen, ['one', 'one', 'bad', 'two'], 'each channel queued once while it waited');
+  const second: string[] = [];
+  store.onChannelCommit(async (channel) => { second.push(channel); }, { background: true });
+  await createChannel(store, 'three');
+  await createChannel(store, 'four');
+  await store.derived();
+  assert.equal(seen.slice(4), ['three', 'four'], 'the first background deriver again');
+  assert.equal(second, ['three', 'four'], 'and a second one, for each channel');
   assert.equal(notices, ['channel bad: derived data not prepared (disk on fire); the first reader makes it']);
 });
 

@@ -41,8 +41,7 @@ function liveTmp(name: string): boolean {
 function writerAlive(pid: number): boolean { return pid === process.pid || processAlive({ pid, start: 0 }); }
 
 /**
- * Temp files of writers that are gone, in a kept cache directory (nothing when `dir` is a
- * file): `.tmp-<pid>-<random>`, and `<file>.tmp-<pid>` as universe files were written
+ * Temp files of writers that are gone, in a kept cache directory: `.tmp-<pid>-<random>`, and `<file>.tmp-<pid>` as universe files were written
  * before they took that name.
  */
 function removeDeadTemps(dir: string): void {
@@ -60,7 +59,7 @@ export function pruneCaches(root: string, keep: CacheKeep): void {
     for (const name of names(dir)) {
       if (!/^[0-9a-f]{40}/.test(name)) continue;
       if (!keep.commits.has(name.replace(/\.v\d+$/, ''))) removeTree(join(dir, name));
-      else removeDeadTemps(join(dir, name)); // a kept commit's universe directory: what a killed writer left
+      else if (family === 'universe') removeDeadTemps(join(dir, name)); // what a killed writer left (the other families are files)
     }
   }
   // Derived entries of objects gc deleted.
