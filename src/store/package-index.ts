@@ -9,35 +9,23 @@
  * Building is incremental: from the nearest ancestor commit that has an index, only the
  * builds the trees' diff names are read (caches/nearest-cached.ts). A store's first index is built from scratch.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { BazaarError, isErrno } from '../errors.js';
+import { BazaarError } from '../errors.js';
 import { nevraOfKey } from '../rpm/names.js';
-import { createFile, makeDir, removeFile, renameFile, unwritableCode } from '../fs/ops.js';
 import { fromNearestCached } from './caches/nearest-cached.js';
-import { packageIndexPath } from './caches/paths.js';
 import { readValue } from './history/branch-tree.js';
+import type { BranchDiffEntry } from './history/branch-tree.js';
 import type { GitRepo } from './history/git-repo.js';
-import { tmpPath } from './layout.js';
 import type { ObjectId } from './layout.js';
 import type { ObjectStore } from './objects.js';
+import { deltaFits, indexFileHead, readIndexFile, sortBuilds, writeIndexDelta, writeIndexFile } from './package-index-file.js';
+import type { IndexedBuild } from './package-index-file.js';
 import { buildOfPath } from './ref-paths.js';
 
-export interface IndexedBuild {
-  name: string;
-  key: string;
-  nevra: string;
-  /** The branch's value: the build record. */
-  value: ObjectId;
-  /** The build id (header digest); '' for a layout-1 entry in old history. */
-  header: string;
-  provides: string[];
-}
+export type { IndexedBuild } from './package-index-file.js';
+export { readIndexFile } from './package-index-file.js';
 
 /** How far back an ancestor's index is looked for before building from scratch. */
 const ANCESTOR_SEARCH = 256;
-const MAGIC = 'bazaar-package-index 1';
 
 export interface IndexContext {
   root: string;
@@ -109,21 +97,52 @@ export class PackageIndex {
     });
     if (!base) ctx.onNotice?.(`building the package index of ${commit.slice(0, 12)} (first use; later ones are incremental)`);
     const builds = new Map<string, IndexedBuild & { incomplete?: true }>((base?.entry ?? []).map((b) => [b.key, b]));
-    const extras = new Map<string, ObjectId>();
-    for (const change of changes) {
-      const where = buildOfPath(change.path);
-      if (!where) continue;
-      if (change.after === null) { builds.delete(where.key); continue; }
-      builds.set(where.key, await indexEntry(ctx.objects, where.name, where.key, change.after));
+    for (const change of await changedEntries(ctx, changes)) {
+      if ('removed' in change) builds.delete(change.removed); else builds.set(change.set.key, change.set);
     }
-    for (const e of await ctx.repo.readTree(toTree)) {
-      if (e.mode !== '40000') extras.set(e.name, await readValue(ctx.repo, e.oid));
-    }
-    const list = [...builds.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const extraList = [...extras].sort();
-    if (!list.some((b) => 'incomplete' in b)) writeIndexFile(ctx.root, commit, list, extraList, ctx.mustSave === true);
-    return new PackageIndex(commit, list.map(({ name, key, nevra, value, header, provides }) => ({ name, key, nevra, value, header, provides })), extraList);
+    const list = sortBuilds([...builds.values()]);
+    const extras = await extrasOf(ctx.repo, toTree);
+    if (!list.some((b) => 'incomplete' in b)) writeIndexFile(ctx.root, commit, list, extras, ctx.mustSave === true);
+    return new PackageIndex(commit, list.map(({ name, key, nevra, value, header, provides }) => ({ name, key, nevra, value, header, provides })), extras);
   }
+
+  /**
+   * Makes sure `commit` has an index file, as cheaply as it can, without loading any:
+   * a delta on the nearest ancestor's file (package-index-file.ts) holding only what the
+   * trees' diff names, or, when there is none or the chain is long, a full one. After a
+   * write, so that readers find it ready.
+   */
+  static async derive(ctx: IndexContext, commit: string | null): Promise<void> {
+    if (commit === null || indexFileHead(ctx.root, commit) !== null) return;
+    const { base, changes, tree } = await fromNearestCached(ctx.repo, commit, ANCESTOR_SEARCH, (at) => indexFileHead(ctx.root, at));
+    if (base === null || !deltaFits(base.entry, changes.length)) { await PackageIndex.forCommit(ctx, commit); return; }
+    const entries = await changedEntries(ctx, changes);
+    if (entries.some((c) => 'set' in c && 'incomplete' in c.set)) return; // damage: readers build it, and say so, once repaired
+    writeIndexDelta(ctx.root, commit, base.commit, base.entry, entries, await extrasOf(ctx.repo, tree));
+  }
+}
+
+/** An index change whose build may be `incomplete` (damage). */
+type EntryChange = { removed: string } | { set: IndexedBuild & { incomplete?: true } };
+
+/** The index changes a trees' diff names: each build path added or changed read as an entry, each removed one by key. */
+async function changedEntries(ctx: IndexContext, changes: readonly BranchDiffEntry[]): Promise<EntryChange[]> {
+  const out: EntryChange[] = [];
+  for (const change of changes) {
+    const where = buildOfPath(change.path);
+    if (!where) continue;
+    out.push(change.after === null ? { removed: where.key } : { set: await indexEntry(ctx.objects, where.name, where.key, change.after) });
+  }
+  return out;
+}
+
+/** A branch tree's other values (a channel's settings), sorted by path. */
+async function extrasOf(repo: GitRepo, tree: string): Promise<Array<[string, ObjectId]>> {
+  const extras: Array<[string, ObjectId]> = [];
+  for (const e of await repo.readTree(tree)) {
+    if (e.mode !== '40000') extras.push([e.name, await readValue(repo, e.oid)]);
+  }
+  return extras.sort();
 }
 
 /**
@@ -150,47 +169,5 @@ async function indexEntry(objects: ObjectStore, name: string, key: string, value
   } catch (err) {
     if (!(err instanceof BazaarError)) throw err;
     return { name, key, nevra: record.nevra, value, header: record.header, provides: [], incomplete: true };
-  }
-}
-
-function checksum(body: string): string { return createHash('sha256').update(body).digest('hex'); }
-
-/** The entries of a cached index; null when there is none, 'damaged' when it does not check. */
-export function readIndexFile(root: string, commit: string): { builds: IndexedBuild[]; extras: Array<[string, ObjectId]> } | null | 'damaged' {
-  let text: string;
-  try { text = readFileSync(packageIndexPath(root, commit), 'utf8'); } catch (err) {
-    if (isErrno(err, 'ENOENT')) return null;
-    return 'damaged';
-  }
-  const sumAt = text.lastIndexOf('\n#sum ');
-  if (!text.startsWith(`${MAGIC} ${commit}\n`) || sumAt < 0 || text.slice(sumAt + 6).trim() !== checksum(text.slice(0, sumAt + 1))) return 'damaged';
-  const builds: IndexedBuild[] = [];
-  const extras: Array<[string, ObjectId]> = [];
-  try {
-    for (const line of text.slice(text.indexOf('\n') + 1, sumAt + 1).split('\n')) {
-      if (!line) continue;
-      const row = JSON.parse(line) as unknown[];
-      if (row.length === 2) { extras.push(row as [string, ObjectId]); continue; }
-      const [name, key, nevra, value, header, provides] = row as [string, string, string, ObjectId, string, string[]];
-      builds.push({ name, key, nevra, value, header, provides });
-    }
-  } catch {
-    return 'damaged';
-  }
-  return { builds, extras };
-}
-
-function writeIndexFile(root: string, commit: string, builds: IndexedBuild[], extras: Array<[string, ObjectId]>, mustSave: boolean): void {
-  const rows = [...builds.map((b) => JSON.stringify([b.name, b.key, b.nevra, b.value, b.header, b.provides])), ...extras.map((e) => JSON.stringify(e))];
-  const body = `${MAGIC} ${commit}\n${rows.map((r) => `${r}\n`).join('')}`;
-  const path = packageIndexPath(root, commit);
-  try {
-    makeDir(dirname(path));
-    const tmp = tmpPath(root);
-    createFile(tmp, `${body}#sum ${checksum(body)}\n`);
-    try { renameFile(tmp, path); } catch (err) { removeFile(tmp); throw err; }
-  } catch (err) {
-    // A reader on a read-only or full store keeps its index in memory only.
-    if (mustSave || unwritableCode(err) === null) throw err;
   }
 }

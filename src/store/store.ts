@@ -385,7 +385,7 @@ export class Store extends ObjectReading {
           for (const branch of tx.changedBranches()) {
             if (branch.startsWith(CHANNEL_PREFIX) && state.heads[branch]) moved.add(branch.slice(CHANNEL_PREFIX.length));
             if (branch === PACKAGES_BRANCH || branch === PINS_BRANCH || branch === TREES_BRANCH || branch.startsWith(CHANNEL_PREFIX)) {
-              await PackageIndex.forCommit({ root: this.dir, repo: this.repo, objects: this.objects }, state.heads[branch] ?? null);
+              await PackageIndex.derive({ root: this.dir, repo: this.repo, objects: this.objects }, state.heads[branch] ?? null);
             }
           }
         });

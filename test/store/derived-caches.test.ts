@@ -14,7 +14,8 @@ import { checkout } from '../../src/checkout/checkout.js';
 import { prepareChannelUniverse } from '../../src/resolver/catalog-source.js';
 import { checkoutFilesDir, derivedEntryPath, fileLocatorPath, packageIndexPath, rpmmdCacheDir, rpmmdGenerationDir, universeCacheDir } from '../../src/store/caches/paths.js';
 import { checkSealedDir } from '../../src/store/caches/sealed-dir.js';
-import { addToChannel, createChannel, deleteChannel, renameChannel } from '../../src/store/channels.js';
+import { addToChannel, createChannel, deleteChannel, removeFromChannel, renameChannel } from '../../src/store/channels.js';
+import { MAX_DELTA_DEPTH, indexFileHead, readIndexFile } from '../../src/store/package-index-file.js';
 import { PACKAGES_BRANCH, channelBranch } from '../../src/store/ref-paths.js';
 import { Store } from '../../src/store/store.js';
 import { bazaar, bazaarBytes, freshStore, tempDir } from '../helpers/cli.js';
@@ -55,6 +56,88 @@ t('an index is built from the nearest cached ancestor\'s, past a missing and a d
   assert.equal(fromNothing.nevras, listed);
   assert.equal(fromNothing.notices, [`building the package index of ${head.slice(0, 12)} (first use; later ones are incremental)`]);
 });
+
+/** Each commit of a branch, newest first. */
+async function commitsOf(store: Store, branch: string): Promise<string[]> {
+  return (await store.read((s) => s.log(branch))).map((c) => c.oid);
+}
+
+/** What each commit's index reads as now, and what it is when built again from nothing (no cached index at all). */
+async function indexesAgainstRebuilt(dir: string, commits: readonly string[]): Promise<Array<{ read: unknown; rebuilt: unknown }>> {
+  const read = commits.map((c) => readIndexFile(dir, c));
+  rmSync(join(dir, 'cache', 'index'), { recursive: true });
+  const out: Array<{ read: unknown; rebuilt: unknown }> = [];
+  for (const [i, c] of commits.entries()) {
+    const fresh = await Store.open(dir);
+    const index = await fresh.indexOf(c);
+    out.push({ read: read[i], rebuilt: { builds: index.builds, extras: index.extras } });
+    rmSync(join(dir, 'cache', 'index'), { recursive: true }); // each from nothing, not from the one before
+  }
+  return out;
+}
+
+t('a write leaves its index as a delta on its parent\'s: read through the chain, it is the index built from nothing', async () => {
+  const dir = freshStore('index-delta');
+  const store = await Store.open(dir);
+  const rpms = binaries().slice(0, 6);
+  await store.add([rpms[0] as string]); // a store's first index is a full one
+  await createChannel(store, 'c');
+  for (const rpm of rpms.slice(1)) {
+    await store.add([rpm]);
+    await addToChannel(store, 'c', [nevraOf(rpm)]);
+  }
+  await removeFromChannel(store, 'c', [nevraOf(rpms[2] as string)]);
+  const packages = await commitsOf(store, PACKAGES_BRANCH);
+  const channel = await commitsOf(store, channelBranch('c'));
+  const heads = packages.map((c) => indexFileHead(dir, c));
+  assert.equal(heads.at(-1), { kind: 'full' });
+  assert.equal(heads.slice(0, -1).map((h) => h?.kind === 'delta' && h.depth), [5, 4, 3, 2, 1], 'each add is a delta on the one before');
+  assert.equal(indexFileHead(dir, channel[0] as string)?.kind, 'delta', 'a removal from a channel too');
+  for (const { read, rebuilt } of await indexesAgainstRebuilt(dir, [...packages, ...channel])) assert.equal(read, rebuilt);
+});
+
+t('a chain of deltas ends: past its depth the next index is a full one, and gc keeps the bases of the deltas it keeps', async () => {
+  const dir = freshStore('index-chain');
+  const store = await Store.open(dir);
+  const rpms = binaries().slice(0, MAX_DELTA_DEPTH + 3);
+  assert.ok(rpms.length === MAX_DELTA_DEPTH + 3, 'enough sample packages');
+  for (const rpm of rpms) await store.add([rpm]);
+  const commits = await commitsOf(store, PACKAGES_BRANCH);
+  const depths = commits.map((c) => { const h = indexFileHead(dir, c); return h?.kind === 'delta' ? h.depth : 0; }).reverse();
+  assert.equal(depths, [0, ...Array.from({ length: MAX_DELTA_DEPTH }, (_, i) => i + 1), 0, 1]);
+  await store.gc();
+  const left = readdirSync(join(dir, 'cache', 'index')).map((n) => n.replace(/\.v1$/, '')).sort();
+  assert.equal(left, [commits[0], commits[1]].sort(), 'the head\'s delta and the full index it is on');
+  assert.ok(readIndexFile(dir, commits[0] as string) !== null, 'the head still reads without a rebuild');
+});
+
+t('a delta whose base is damaged or gone is rebuilt, never believed', async () => {
+  const dir = freshStore('index-delta-damage');
+  const store = await Store.open(dir);
+  for (const rpm of binaries().slice(0, 4)) await store.add([rpm]);
+  const [head, parent, , first] = await commitsOf(store, PACKAGES_BRANCH);
+  const listed = (await store.list()).map((b) => b.nevra);
+  const listFresh = async (): Promise<{ nevras: string[]; notices: string[] }> => {
+    const notices: string[] = [];
+    const s = await Store.open(dir, { onNotice: (l) => notices.push(l) });
+    return { nevras: (await s.list()).map((b) => b.nevra), notices };
+  };
+  writeFileSync(packageIndexPath(dir, first as string), readFileSync(packageIndexPath(dir, first as string), 'utf8').replace(/"/, "'"));
+  assert.is(readIndexFile(dir, head as string), 'damaged', 'a damaged base damages the chain on it');
+  const afterDamage = await listFresh();
+  assert.equal(afterDamage.nevras, listed);
+  // every ancestor's chain goes through the damaged base: built from nothing, and said so
+  assert.equal(afterDamage.notices, [`the package index of ${(head as string).slice(0, 12)} was damaged; rebuilding it`, `building the package index of ${(head as string).slice(0, 12)} (first use; later ones are incremental)`]);
+  assert.equal(indexFileHead(dir, head as string), { kind: 'full' }, 'the rebuilt index is a full one');
+  rmSync(packageIndexPath(dir, head as string));
+  writeFileSync(packageIndexPath(dir, parent as string), readFileSync(packageIndexPath(dir, parent as string), 'utf8').replace(/ \d+ \d+\n/, ' 99 1\n'));
+  assert.is(readIndexFile(dir, parent as string), 'damaged', 'a delta deeper than a chain may be');
+  rmSync(packageIndexPath(dir, first as string));
+  assert.is(readIndexFile(dir, commitsAt(await commitsOf(store, PACKAGES_BRANCH), 2)), null, 'a delta on a base that is gone is no index');
+  assert.equal((await listFresh()).nevras, listed);
+});
+
+const commitsAt = (commits: readonly string[], i: number): string => commits[i] as string;
 
 /** A channel's served rpm-md: repomd.xml and the uncompressed primary it names. */
 async function served(app: Awaited<ReturnType<typeof appFor>>['app'], channel: string): Promise<{ repomd: string; primary: Buffer }> {

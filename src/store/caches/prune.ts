@@ -11,6 +11,7 @@ import { fsEvent, removeFile, removeTree } from '../../fs/ops.js';
 import type { ObjectId } from '../layout.js';
 import { processAlive } from '../process-id.js';
 import { DerivedPacks, derivedPackKinds } from './derived-packs.js';
+import { indexFilesNeeded } from '../package-index-file.js';
 import { bootCacheDir, CACHE_TMP_PREFIX, COMMIT_KEYED_DIRS, cacheDir, cacheTmpOwner, checkoutFilesDir, checkoutTreesDir, rpmmdCacheDir, rpmmdGenerationCommit } from './paths.js';
 
 /** What gc keeps: the caches of these commits, objects and channels. */
@@ -56,9 +57,11 @@ export function pruneCaches(root: string, keep: CacheKeep): void {
   // Caches of commits no current or leased state names: rebuilt from a kept one if ever needed.
   for (const family of COMMIT_KEYED_DIRS) {
     const dir = join(cacheDir(root), family);
+    // a kept index may be a delta on another commit's (package-index-file.ts): that one stays too
+    const kept = family === 'index' ? indexFilesNeeded(root, keep.commits) : keep.commits;
     for (const name of names(dir)) {
       if (!/^[0-9a-f]{40}/.test(name)) continue;
-      if (!keep.commits.has(name.replace(/\.v\d+$/, ''))) removeTree(join(dir, name));
+      if (!kept.has(name.replace(/\.v\d+$/, ''))) removeTree(join(dir, name));
       else if (family === 'universe') removeDeadTemps(join(dir, name)); // what a killed writer left (the other families are files)
     }
   }
