@@ -122,6 +122,20 @@ t('a delta whose base is damaged or gone is rebuilt, never believed', async () =
     const s = await Store.open(dir, { onNotice: (l) => notices.push(l) });
     return { nevras: (await s.list()).map((b) => b.nevra), notices };
   };
+  // hostile headers, each with its checksum made right: the chain's depths are checked
+  const [second] = (await commitsOf(store, PACKAGES_BRANCH)).slice(2);
+  const parentFile = readFileSync(packageIndexPath(dir, parent as string), 'utf8');
+  assert.ok(readIndexFile(dir, parent as string) !== 'damaged', 'the chain reads as written');
+  for (const [edit, why] of [
+    [parentFile.replace(/ \d+ \d+\n/, ' 99 1\n'), 'a delta deeper than a chain may be'],
+    [parentFile.replace(/ \d+ \d+\n/, ' 5 1\n'), 'a delta whose base is not one less deep'],
+    [parentFile.replace(/^(\S+ 1 \S+) \S+/, `$1 ${parent as string}`), 'a delta on itself (not read in a loop)'],
+  ] as const) {
+    writeFileSync(packageIndexPath(dir, parent as string), resummed(edit));
+    assert.is(readIndexFile(dir, parent as string), 'damaged', why);
+  }
+  writeFileSync(packageIndexPath(dir, parent as string), parentFile);
+
   writeFileSync(packageIndexPath(dir, first as string), readFileSync(packageIndexPath(dir, first as string), 'utf8').replace(/"/, "'"));
   assert.is(readIndexFile(dir, head as string), 'damaged', 'a damaged base damages the chain on it');
   const afterDamage = await listFresh();
@@ -130,14 +144,16 @@ t('a delta whose base is damaged or gone is rebuilt, never believed', async () =
   assert.equal(afterDamage.notices, [`the package index of ${(head as string).slice(0, 12)} was damaged; rebuilding it`, `building the package index of ${(head as string).slice(0, 12)} (first use; later ones are incremental)`]);
   assert.equal(indexFileHead(dir, head as string), { kind: 'full' }, 'the rebuilt index is a full one');
   rmSync(packageIndexPath(dir, head as string));
-  writeFileSync(packageIndexPath(dir, parent as string), readFileSync(packageIndexPath(dir, parent as string), 'utf8').replace(/ \d+ \d+\n/, ' 99 1\n'));
-  assert.is(readIndexFile(dir, parent as string), 'damaged', 'a delta deeper than a chain may be');
   rmSync(packageIndexPath(dir, first as string));
-  assert.is(readIndexFile(dir, commitsAt(await commitsOf(store, PACKAGES_BRANCH), 2)), null, 'a delta on a base that is gone is no index');
+  assert.is(readIndexFile(dir, second as string), null, 'a delta on a base that is gone is no index');
   assert.equal((await listFresh()).nevras, listed);
 });
 
-const commitsAt = (commits: readonly string[], i: number): string => commits[i] as string;
+/** An index file's text with its checksum made right again (a hostile edit, not damage). */
+function resummed(text: string): string {
+  const body = text.slice(0, text.lastIndexOf('#sum '));
+  return `${body}#sum ${createHash('sha256').update(body).digest('hex')}\n`;
+}
 
 /** A channel's served rpm-md: repomd.xml and the uncompressed primary it names. */
 async function served(app: Awaited<ReturnType<typeof appFor>>['app'], channel: string): Promise<{ repomd: string; primary: Buffer }> {
