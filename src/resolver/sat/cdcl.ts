@@ -36,9 +36,9 @@ export function grown(a: Int32Array, need: number): Int32Array {
   return b;
 }
 
-/** `a` when it holds `n` elements, else a new array of `n` from `make`. */
-function atLeast<T extends { length: number }>(a: T | undefined, n: number, make: (n: number) => T): T {
-  return a && a.length >= n ? a : make(n);
+/** `a` when it holds `n` elements, else a new array of `n`. */
+function atLeast(a: Int32Array | undefined, n: number): Int32Array {
+  return a && a.length >= n ? a : new Int32Array(n);
 }
 
 /**
@@ -94,17 +94,19 @@ export class CdclSolver implements ClauseArena {
     this.nVars = nVars;
     const old = spare ?? undefined;
     spare = null;
-    this.value = atLeast(old?.value, nVars, (n) => new Int8Array(n)).fill(0, 0, nVars);
-    this.level = atLeast(old?.level, nVars, (n) => new Int32Array(n));
-    this.reason = atLeast(old?.reason, nVars, (n) => new Int32Array(n)).fill(-1, 0, nVars);
-    this.trail = atLeast(old?.trail, nVars, (n) => new Int32Array(n));
-    this.seen = atLeast(old?.seen, nVars, (n) => new Uint8Array(n)).fill(0, 0, nVars);
-    this.lits = atLeast(old?.lits, room.lits + 16, (n) => new Int32Array(n));
-    this.start = atLeast(old?.start, room.clauses + 8, (n) => new Int32Array(n));
+    // the per-variable arrays are made together, at one size: reused together or not at all
+    const fits = old !== undefined && old.value.length >= nVars;
+    this.value = fits ? old.value.fill(0, 0, nVars) : new Int8Array(nVars);
+    this.level = fits ? old.level : new Int32Array(nVars);
+    this.reason = (fits ? old.reason : new Int32Array(nVars)).fill(-1, 0, nVars);
+    this.trail = fits ? old.trail : new Int32Array(nVars);
+    this.seen = fits ? old.seen.fill(0, 0, nVars) : new Uint8Array(nVars);
+    this.wl = fits ? old.wl.fill(0, 0, 6 * nVars) : new Int32Array(6 * nVars);
+    this.lits = atLeast(old?.lits, room.lits + 16);
+    this.start = atLeast(old?.start, room.clauses + 8);
     this.start[0] = 0;
-    this.wpos = atLeast(old?.wpos, 2 * this.start.length, (n) => new Int32Array(n));
-    this.wStore = atLeast(old?.wStore, 3 * room.clauses + 64, (n) => new Int32Array(n));
-    this.wl = atLeast(old?.wl, 6 * nVars, (n) => new Int32Array(n)).fill(0, 0, 6 * nVars);
+    this.wpos = atLeast(old?.wpos, 2 * this.start.length);
+    this.wStore = atLeast(old?.wStore, 3 * room.clauses + 64);
   }
 
   /** Hands this solver's arrays to the next solver made; this one must not be used after. */
