@@ -18,17 +18,22 @@
  *   no warm-up before it. Printed twice: the best of the rounds (as libsolv's figure is
  *   taken) and the first round alone, the jobs a fresh process solves first (V8 still
  *   compiling the solver); the same jobs straight after the cold load are printed too.
+ * - with `BAZAAR_BENCH_BEFORE=<another build's dist/bin/bazaar.js>`: that build's warm
+ *   child (its dist/bench/resolver.js) and this one's, alternating in fresh processes
+ *   (`--pairs`, default 8, each), first round only: the median of their first-round p95s.
+ *   The first-round p95 moves with the machine's load from one process to the next, so
+ *   only alternating runs compare two builds.
  *
  * A missing peer (/usr/bin/python3 or its `solv` module) fails the benchmark: a skipped
  * peer would print ratios that compare nothing.
  *
- * Run alone: `node dist/bench/resolver.js [--singles N] [--fives N] [--seed S] [--rounds R]`; the bench runner calls
+ * Run alone: `node dist/bench/resolver.js [--singles N] [--fives N] [--seed S] [--rounds R] [--pairs P]`; the bench runner calls
  * `benchResolver()`.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readRepository } from '../src/rpmmd/read-repository.js';
 import { Pool } from '../src/resolver/provides-index.js';
@@ -150,7 +155,7 @@ async function warmChild(cacheDir: string, jobsFile: string, rounds: number): Pr
   return { warmMs, warmCpuMs: (cpu.user + cpu.system) / 1000, runs: Array.from({ length: rounds }, () => solveAll(pool, jobs)) };
 }
 
-export async function benchResolver(options: { singles?: number; fives?: number; seed?: number; rounds?: number } = {}): Promise<ResolverBench> {
+export async function benchResolver(options: { singles?: number; fives?: number; seed?: number; rounds?: number; before?: string; pairs?: number } = {}): Promise<ResolverBench> {
   const repo = join(corpus, 'universe-debian');
   const singles = options.singles ?? 400;
   const fives = options.fives ?? 100;
@@ -191,8 +196,8 @@ export async function benchResolver(options: { singles?: number; fives?: number;
     // and noise only ever adds time.
     // The load is timed in max(3, rounds) fresh processes and the best kept, as libsolv's
     // `.solv` load is; the first of them also solves.
-    const warmRun = (solveRounds: number): WarmRun => {
-      const child = spawnSync(process.execPath, [...CLI_V8_FLAGS.split(' '), fileURLToPath(import.meta.url), '--warm-child', cacheDir, jobsFile, String(solveRounds)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const warmRun = (solveRounds: number, script = fileURLToPath(import.meta.url)): WarmRun => {
+      const child = spawnSync(process.execPath, [...CLI_V8_FLAGS.split(' '), script, '--warm-child', cacheDir, jobsFile, String(solveRounds)], { encoding: 'utf8', maxBuffer: 64 << 20 });
       if (child.status !== 0) throw new Error(`warm run failed: ${child.error?.message ?? child.stderr}`);
       return JSON.parse(child.stdout) as WarmRun;
     };
@@ -207,6 +212,20 @@ export async function benchResolver(options: { singles?: number; fives?: number;
     const bp = Math.min(...runs.map((r) => pct(r.times, 95)));
     const lm = Math.min(...L.rounds.map((r) => r.median_ms));
     const lp = Math.min(...L.rounds.map((r) => r.p95_ms));
+    const before = options.before ?? process.env.BAZAAR_BENCH_BEFORE;
+    let beforeLine: string[] = [];
+    if (before) {
+      const pairs = options.pairs ?? 8;
+      const theirs = join(dirname(before), '../bench/resolver.js');
+      const p95s: Record<'now' | 'before', number[]> = { now: [], before: [] };
+      for (let i = 0; i < pairs; i++) {
+        for (const side of i % 2 ? (['before', 'now'] as const) : (['now', 'before'] as const)) {
+          p95s[side].push(pct(warmRun(1, side === 'before' ? theirs : undefined).runs[0].times, 95));
+        }
+      }
+      const [now, then] = [median(p95s.now), median(p95s.before)];
+      beforeLine = [`  first round p95, ${pairs} fresh processes each alternating with ${before}: bazaar ${now.toFixed(3)} ms (ratio ${r3(now / lp)}), before ${then.toFixed(3)} ms (ratio ${r3(then / lp)}), medians; after / before ${r3(now / then)}`];
+    }
     const out: ResolverBench = {
       jobs: jobs.length,
       seed,
@@ -224,6 +243,7 @@ export async function benchResolver(options: { singles?: number; fives?: number;
       line(`solve per job, p95 (warm pool, no warm-up, best of ${rounds} rounds):`, bp, lp, 3, `   (median: bazaar ${bm.toFixed(3)} ms, libsolv ${lm.toFixed(3)} ms, ratio ${out.solve.medianRatio}, lead ${out.solve.medianRatio < 1 ? 'kept' : 'LOST'})`),
       line('solve per job, p95 (warm pool, first round: the first jobs a fresh process solves):', fp, lp, 3, `   (median ${fm.toFixed(3)} ms)`),
       `  (same jobs right after the cold load: median ${out.solve.coldJitMedianMs} ms, p95 ${out.solve.coldJitP95Ms} ms)`,
+      ...beforeLine,
       `  verdicts: bazaar ${solvable} solvable, libsolv ${L.rounds[0].solvable} solvable`,
     ].join('\n');
     return out;
@@ -236,7 +256,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && pro
   warmChild(process.argv[3], process.argv[4], Number(process.argv[5])).then((r) => console.log(JSON.stringify(r)), (err: unknown) => { console.error(err); process.exitCode = 1; });
 } else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const arg = (name: string): number | undefined => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : undefined; };
-  benchResolver({ singles: arg('--singles'), fives: arg('--fives'), seed: arg('--seed'), rounds: arg('--rounds') }).then((r) => {
+  benchResolver({ singles: arg('--singles'), fives: arg('--fives'), seed: arg('--seed'), rounds: arg('--rounds'), pairs: arg('--pairs') }).then((r) => {
     console.log(r.text);
     if (process.argv.includes('--json')) console.log(JSON.stringify({ ...r, text: undefined }));
   }, (err: unknown) => { console.error(err); process.exitCode = 1; });

@@ -37,10 +37,10 @@ export class PackagePolicy implements Brancher {
   // optimised them (a process solves its first jobs in the interpreter), where an iterator
   // or a closure per element costs several times the plain loop.
   private satisfied(s: CdclSolver, ci: number): boolean {
-    const c = s.clauses[ci];
-    const value = s.value;
-    for (let k = 0; k < c.length; k++) {
-      const l = c[k];
+    const { lits, value } = s;
+    const end = s.start[ci + 1];
+    for (let k = s.start[ci]; k < end; k++) {
+      const l = lits[k];
       const v = value[l >> 1];
       if ((l & 1 ? -v : v) === 1) return true;
     }
@@ -53,14 +53,14 @@ export class PackagePolicy implements Brancher {
    * preference order.
    */
   private choose(s: CdclSolver, ci: number, head: number): number {
-    const c = this.problem.clauses[ci];
-    const { installedVars, replacesInstalled } = this.problem;
+    const { lits, installedVars, replacesInstalled } = this.problem;
     const anyInstalled = installedVars.size > 0;
     const value = s.value;
     let firstPos = -1;
     let update = -1;
-    for (let k = 0; k < c.length; k++) {
-      const l = c[k];
+    const end = this.problem.start[ci + 1];
+    for (let k = this.problem.start[ci]; k < end; k++) {
+      const l = lits[k];
       if (l === head || value[l >> 1] !== 0) continue;
       if (l & 1) return l;
       if (!anyInstalled) { if (firstPos < 0) firstPos = l; continue; }

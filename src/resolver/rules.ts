@@ -24,12 +24,16 @@ import { evrInRange } from './overlap.js';
 import type { PackageDeps } from './package-deps.js';
 import type { Pool } from './provides-index.js';
 import { sortByPreference } from './provides-index.js';
+import { grown, type ClauseArena } from './sat/cdcl.js';
 
-export interface Problem {
+export interface Problem extends ClauseArena {
   /** pool id of each variable */
   pkgOf: number[];
   varOf(id: number): number;
-  clauses: number[][];
+  /** clause ci's literals as an array (explanations, core minimisation) */
+  clause(ci: number): number[];
+  /** Hands the clause arrays to the next problem built; this one must not be used after. */
+  release(): void;
   causeOf(ci: number): Cause;
   /** index (into the request's jobs) of the job a clause states, or -1 */
   jobOf(ci: number): number;
@@ -80,56 +84,141 @@ function closeOverRequirements(pool: Pool, pkgOf: number[], stamps: Uint32Array,
   }
 }
 
-/** The clauses of one job, with where each came from (four integers per clause). */
-class ClauseList {
-  readonly clauses: number[][] = [];
-  readonly origin: number[] = [];
+/**
+ * The last clause list released (a problem's, when its resolve is done): the next one
+ * takes its arrays, as getting a typed array's own memory costs about as much as a
+ * small job's rules.
+ */
+let spareList: ClauseList | null = null;
 
-  /** stamps[id] === stamp: package id is in the job, as variable vars[id] */
-  constructor(private readonly stamps: Uint32Array, private readonly vars: Int32Array, private readonly stamp: number) {}
+/**
+ * The clauses of one job, with where each came from (four integers per clause), in one
+ * flat int32 arena (ClauseArena): a job makes hundreds to thousands of two- or
+ * three-literal clauses, and as arrays they were most of what a fresh process's young
+ * generation copied (docs/resolver.md, "A fresh process's first jobs").
+ */
+class ClauseList implements ClauseArena {
+  lits: Int32Array;
+  start: Int32Array;
+  origin: Int32Array;
+  nClauses = 0;
 
-  add(lits: number[], kind: K, a: number, b: number, c: number): number {
-    this.clauses.push(lits);
-    this.origin.push(kind, a, b, c);
-    return this.clauses.length - 1;
+  /**
+   * stamps[id] === stamp: package id is in the job, as variable vars[id]; `n` variables.
+   * The arrays are the last released list's (`spareList`), grown as needed.
+   */
+  constructor(private readonly stamps: Uint32Array, private readonly vars: Int32Array, private readonly stamp: number, n: number) {
+    const old = spareList;
+    spareList = null;
+    this.lits = old ? old.lits : new Int32Array(8 * n + 64);
+    this.start = old ? old.start : new Int32Array(4 * n + 16);
+    this.origin = old ? old.origin : new Int32Array(4 * this.start.length);
+    this.start[0] = 0;
+  }
+
+  release(): void {
+    spareList = this;
+  }
+
+  /** Room for `clauses` more clauses of `lits` literals in all. */
+  private reserve(clauses: number, lits: number): void {
+    const ci = this.nClauses;
+    if (ci + clauses + 1 >= this.start.length) {
+      this.start = grown(this.start, ci + clauses + 2);
+      this.origin = grown(this.origin, 4 * this.start.length);
+    }
+    this.lits = grown(this.lits, this.start[ci] + lits);
+  }
+
+  add(lits: readonly number[], kind: K, a: number, b: number, c: number): number {
+    this.reserve(1, lits.length);
+    const ci = this.nClauses;
+    const at = this.start[ci];
+    for (let k = 0; k < lits.length; k++) this.lits[at + k] = lits[k];
+    this.start[ci + 1] = at + lits.length;
+    const o = this.origin;
+    o[4 * ci] = kind;
+    o[4 * ci + 1] = a;
+    o[4 * ci + 2] = b;
+    o[4 * ci + 3] = c;
+    this.nClauses = ci + 1;
+    return ci;
+  }
+
+  clause(ci: number): number[] {
+    return Array.from(this.lits.subarray(this.start[ci], this.start[ci + 1]));
   }
 
   /**
    * The requires, conflicts and obsoletes clauses of package `id` (variable `v`); returns
-   * the end of its requirement clauses (they start where the list stood on entry).
+   * the end of its requirement clauses (they start where the list stood on entry). Room
+   * is made once, for the most they can take, and the clauses written in place: no call
+   * per clause, as this runs in V8's interpreter during a process's first jobs.
    */
   packageRules(d: PackageDeps, v: number, id: number): number {
-    const { clauses, origin, stamps, vars, stamp } = this;
+    const vars = this.vars;
     const head = (v << 1) | 1;
+    let nc = 0;
+    let nl = 0;
     for (let k = 0; k < d.req.length; k++) {
       const e = d.req[k];
       if (!e) continue;
-      if (e.cnf) { this.richRequires(e.cnf, head, id, k); continue; }
-      const ps = e.providers;
-      const lits = new Array<number>(ps.length + 1);
-      lits[0] = head;
-      for (let i = 0; i < ps.length; i++) lits[i + 1] = vars[ps[i]] << 1;
-      clauses.push(lits);
-      origin.push(K.Req, id, k, 0);
+      if (e.cnf) { for (let c = 0; c < e.cnf.length; c++) { nc++; nl += e.cnf[c].length + 1; } continue; }
+      nc++;
+      nl += e.providers.length + 1;
     }
-    const reqEnd = clauses.length;
     for (let k = 0; k < d.con.length; k++) {
       const e = d.con[k];
-      if (e.cnf) { this.richConflicts(e.cnf, head, id, k); continue; }
+      if (e.cnf) { for (let c = 0; c < e.cnf.length; c++) { nc++; nl += e.cnf[c].length + 1; } continue; }
+      nc += e.providers.length;
+    }
+    for (let k = 0; k < d.obs.length; k++) nc += d.obs[k].matches.length;
+    this.reserve(nc, nl + 2 * nc);
+    // from here on no call grows the arrays (rich clauses fit the room counted above)
+    const { lits, start, origin } = this;
+    let ci = this.nClauses;
+    let at = start[ci];
+    for (let k = 0; k < d.req.length; k++) {
+      const e = d.req[k];
+      if (!e) continue;
+      if (e.cnf) { this.nClauses = ci; this.richRequires(e.cnf, head, id, k); ci = this.nClauses; at = start[ci]; continue; }
       const ps = e.providers;
-      for (let i = 0; i < ps.length; i++) {
-        const q = ps[i];
-        if (stamps[q] === stamp) { clauses.push([head, (vars[q] << 1) | 1]); origin.push(K.Con, id, k, q); }
-      }
+      lits[at++] = head;
+      for (let i = 0; i < ps.length; i++) lits[at++] = vars[ps[i]] << 1;
+      origin[4 * ci] = K.Req;
+      origin[4 * ci + 1] = id;
+      origin[4 * ci + 2] = k;
+      origin[4 * ci + 3] = 0;
+      start[++ci] = at;
     }
-    for (let k = 0; k < d.obs.length; k++) {
-      const ms = d.obs[k].matches;
-      for (let i = 0; i < ms.length; i++) {
-        const q = ms[i];
-        if (stamps[q] === stamp) { clauses.push([head, (vars[q] << 1) | 1]); origin.push(K.Obs, id, k, q); }
-      }
+    const reqEnd = ci;
+    this.nClauses = ci;
+    for (let k = 0; k < d.con.length; k++) {
+      const e = d.con[k];
+      if (e.cnf) this.richConflicts(e.cnf, head, id, k);
+      else this.pairs(head, e.providers, K.Con, id, k);
     }
+    for (let k = 0; k < d.obs.length; k++) this.pairs(head, d.obs[k].matches, K.Obs, id, k);
     return reqEnd;
+  }
+
+  /** ¬p ∨ ¬q for each package q of `ids` in the job (conflicts, obsoletes), in the room packageRules made. */
+  private pairs(head: number, ids: readonly number[], kind: K, id: number, k: number): void {
+    const { lits, start, origin, stamps, vars, stamp } = this;
+    let ci = this.nClauses;
+    let at = start[ci];
+    for (let i = 0; i < ids.length; i++) {
+      const q = ids[i];
+      if (stamps[q] !== stamp) continue;
+      lits[at++] = head;
+      lits[at++] = (vars[q] << 1) | 1;
+      origin[4 * ci] = kind;
+      origin[4 * ci + 1] = id;
+      origin[4 * ci + 2] = k;
+      origin[4 * ci + 3] = q;
+      start[++ci] = at;
+    }
+    this.nClauses = ci;
   }
 
   /** signed rich literal → solver literal; -1 constant false, -2 constant true (a package not in the job) */
@@ -212,8 +301,7 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
   closeOverRequirements(pool, pkgOf, stamps, vars, stamp);
 
   const n = pkgOf.length;
-  const out = new ClauseList(stamps, vars, stamp);
-  const { clauses, origin } = out;
+  const out = new ClauseList(stamps, vars, stamp, n);
   const reqStart = new Int32Array(n);
   const reqEnd = new Int32Array(n);
   const add = (lits: number[], kind: K, a: number, b: number, c: number): number => out.add(lits, kind, a, b, c);
@@ -229,7 +317,7 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
 
   for (let v = 0; v < n; v++) {
     const id = pkgOf[v];
-    reqStart[v] = clauses.length;
+    reqStart[v] = out.nClauses;
     reqEnd[v] = out.packageRules(pool.deps(id), v, id);
   }
 
@@ -267,6 +355,7 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
   extra.forEach((c, i) => freeClauses.push(add([...new Set(c.anyOf.map((l) => (l.installed ? lit(l.pkg) : nlit(l.pkg))))], K.Policy, i, 0, 0)));
 
   let varMap: Map<number, number> | null = null; // built only if someone asks
+  const { origin } = out; // complete: no clause is added after this
   const causeOf = (ci: number): Cause => {
     const kind = origin[4 * ci] as K;
     const a = origin[4 * ci + 1];
@@ -282,7 +371,7 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
       case K.Req: { const e = pool.deps(a).req[b]!; return { kind: 'requires', pkg: a, dep: e.dep, providers: e.providers }; }
       case K.Con: {
         const e = pool.deps(a).con[b];
-        const others = c >= 0 ? [c] : clauses[ci].slice(1).map((l) => pkgOf[l >> 1]);
+        const others = c >= 0 ? [c] : out.clause(ci).slice(1).map((l) => pkgOf[l >> 1]);
         return { kind: 'conflicts', pkg: a, dep: e.dep, others };
       }
       case K.Obs: return { kind: 'obsoletes', pkg: a, dep: pool.deps(a).obs[b].dep, other: c };
@@ -295,5 +384,5 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
     const kind = origin[4 * ci] as K;
     return kind === K.Job || kind === K.NoCand || kind === K.Erase ? origin[4 * ci + 1] : -1;
   };
-  return { jobOf, pkgOf, varOf: (id) => (varMap ??= new Map(pkgOf.map((x, v) => [x, v]))).get(id) ?? -1, clauses, causeOf, jobClauses, reqStart, reqEnd, freeClauses, keep, upgradeTo, installedVars, replacesInstalled };
+  return { jobOf, pkgOf, varOf: (id) => (varMap ??= new Map(pkgOf.map((x, v) => [x, v]))).get(id) ?? -1, lits: out.lits, start: out.start, nClauses: out.nClauses, clause: (ci) => out.clause(ci), release: () => out.release(), causeOf, jobClauses, reqStart, reqEnd, freeClauses, keep, upgradeTo, installedVars, replacesInstalled };
 }

@@ -55,6 +55,15 @@ export function resolve(pool: Pool, request: ResolveRequest & { maxProblems?: nu
     constraints: request.constraints ?? [],
     allowUninstall: request.allowUninstall ?? false,
   });
+  try {
+    return resolveProblem(pool, problem, request);
+  } finally {
+    problem.release();
+  }
+}
+
+/** The runs of resolve over its problem: the first, then again without the jobs each problem involves. */
+function resolveProblem(pool: Pool, problem: Problem, request: ResolveRequest & { maxProblems?: number }): Resolution {
   const first = run(pool, problem, null, request.minimizeUpTo ?? 64);
   if (first.ok) return first;
   // The same rules again without the jobs a problem involves: their clauses are replaced
@@ -78,16 +87,22 @@ type Run = Extract<Resolution, { ok: true }> | (Extract<Resolution, { ok: false 
 function run(pool: Pool, problem: Problem, disabledJobs: ReadonlySet<number> | null, minimizeUpTo: number): Run {
   const n = problem.pkgOf.length;
   // variable n is a constant "true" that disabled job clauses are made of
-  const solver = new CdclSolver(n + 1);
-  const always = [n << 1];
-  for (let ci = 0; ci < problem.clauses.length; ci++) {
-    solver.addClause(disabledJobs && disabledJobs.has(problem.jobOf(ci)) ? always : problem.clauses[ci]);
+  const m = problem.nClauses;
+  const solver = new CdclSolver(n + 1, { lits: problem.start[m] + (problem.start[m] >> 2), clauses: m + (m >> 2) + 1 });
+  if (!disabledJobs) solver.addClauses(problem);
+  else {
+    const always = [n << 1];
+    for (let ci = 0; ci < m; ci++) {
+      if (disabledJobs.has(problem.jobOf(ci))) solver.addClause(always);
+      else solver.addClause(problem.lits, problem.start[ci], problem.start[ci + 1]);
+    }
+    solver.addClause(always);
   }
-  if (disabledJobs) solver.addClause(always);
   const res = solver.solve(new PackagePolicy(problem));
-  const stats = { vars: n, clauses: problem.clauses.length, decisions: solver.decisions, conflicts: solver.conflicts };
+  const stats = { vars: n, clauses: m, decisions: solver.decisions, conflicts: solver.conflicts };
   if (!res.sat) {
-    const core = minimizeCore(problem, res.core.filter((ci) => ci < problem.clauses.length), minimizeUpTo);
+    solver.release();
+    const core = minimizeCore(problem, res.core.filter((ci) => ci < m), minimizeUpTo);
     const causes = core.map((ci) => problem.causeOf(ci));
     return { ok: false, causes, problems: [causes], stats, core };
   }
@@ -99,6 +114,7 @@ function run(pool: Pool, problem: Problem, disabledJobs: ReadonlySet<number> | n
     const inst = pool.packages[id].installed;
     if (solver.value[v] === 1) { result.push(id); if (!inst) install.push(id); } else if (inst) erase.push(id);
   }
+  solver.release();
   return { ok: true, install, erase, result, stats };
 }
 
@@ -125,7 +141,7 @@ function minimizeCore(problem: Problem, core: number[], limit: number): number[]
   const local = new Map<number, number>();
   const mapped = new Map<number, number[]>();
   for (const ci of core) {
-    mapped.set(ci, problem.clauses[ci].map((l) => {
+    mapped.set(ci, problem.clause(ci).map((l) => {
       let v = local.get(l >> 1);
       if (v === undefined) local.set(l >> 1, (v = local.size));
       return (v << 1) | (l & 1);
@@ -136,6 +152,7 @@ function minimizeCore(problem: Problem, core: number[], limit: number): number[]
     const s = new CdclSolver(local.size);
     for (const ci of subset) s.addClause(mapped.get(ci)!);
     const r = s.solve(plainBrancher());
+    s.release();
     return r.sat ? null : r.core.map((i) => subset[i]);
   };
   let cur = core;
