@@ -207,7 +207,7 @@ export class RepoCache {
     // Each build's fragments come from its pack entry (rpmmd-fragments.ts): no record or
     // header is read unless a build has none yet (then formatted now, once, and kept).
     const packs = fragmentPacks(this.store); // refreshed by prepareFragments
-    const { made, labels } = await prepareFragments(this.store, index.builds);
+    const { made, labels, formatted } = await prepareFragments(this.store, index.builds);
     const items: Array<{ id: ObjectId; href: string; plain: string }> = [];
     const packages = new Map<string, RepoFile>();
     const taken = new Set<string>();
@@ -255,7 +255,7 @@ export class RepoCache {
       // The documents' sha256 and size are their records' (hashed as they were written): the seal need not read them back.
       await publishGeneration(tmp, dir, new Map(records.map((r) => [r.href, { sha256: r.checksum, size: r.size }])));
       if (result.skipped.length) this.onNotice(`channel ${channel}: ${result.skipped.length} package(s) left out of the metadata, as createrepo_c would: ${result.skipped.map((s) => s.href).join(', ')}`);
-      this.onNotice(`channel ${channel}: rpm-md for ${commit.slice(0, 12)} generated (${items.length} packages, ${made.size} formatted now, ${reused} runs of packages reused${key ? `, signed by ${key.name} ${key.keyId}` : ''}, ${Date.now() - started} ms)`);
+      this.onNotice(`channel ${channel}: rpm-md for ${commit.slice(0, 12)} generated (${items.length} packages, ${formatted} formatted now, ${reused} runs of packages reused${key ? `, signed by ${key.name} ${key.keyId}` : ''}, ${Date.now() - started} ms)`);
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
       throw err;

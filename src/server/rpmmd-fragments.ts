@@ -121,33 +121,53 @@ export function fragmentPacks(store: Store): DerivedPacks {
 /** A build whose fragments are wanted: its record id, and the record when the caller has read it. */
 export interface FragmentSource { value: ObjectId; build?: BuildRecord }
 
+/** Formatted bodies written as a pack once this many bytes are waiting, so a store's first generation holds a batch, not every build's fragments. */
+const PACK_BATCH_BYTES = 16 * 1024 * 1024;
+
 /**
- * Formats the builds that have no fragments yet and writes them as one pack. Returns
- * the entries made, for a caller that goes on using them (a read-only store keeps them
- * in memory only), and every build's label (found or made: a generation lists by them,
- * and parsing them twice was a tenth of a cached generation). Records and headers are
- * read a few at a time: the native zstd decoder runs on the thread pool.
+ * Formats the builds that have no fragments yet and writes them as packs, a batch at a
+ * time. Returns every build's label (found or made: a generation lists by them, and
+ * parsing them twice was a tenth of a cached generation), how many were formatted, and
+ * the entries made that are in no pack (a read-only store keeps them in memory only): the
+ * others are read back from their pack when used. Before, every entry made was kept until
+ * the end: a first generation of 20,000 builds without fragments held them all (~680 MB
+ * of RSS in the server afterwards). Records and headers are read a few at a time: the
+ * native zstd decoder runs on the thread pool.
  */
-export async function prepareFragments(store: Store, builds: Iterable<FragmentSource>): Promise<{ made: Map<ObjectId, FragmentEntry>; labels: Map<ObjectId, FragmentLabel> }> {
+export async function prepareFragments(store: Store, builds: Iterable<FragmentSource>, batchBytes = PACK_BATCH_BYTES): Promise<{ made: Map<ObjectId, FragmentEntry>; labels: Map<ObjectId, FragmentLabel>; formatted: number }> {
   const packs = fragmentPacks(store);
   packs.refresh();
   const made = new Map<ObjectId, FragmentEntry>();
   const labels = new Map<ObjectId, FragmentLabel>();
+  const taken = new Set<ObjectId>(); // a repeat is not formatted twice
+  let waiting: FragmentEntry[] = [];
+  let waitingBytes = 0;
+  let writable = true;
+  const writeWaiting = (): void => {
+    if (waiting.length === 0) return;
+    if (writable && packs.write(waiting)) for (const e of waiting) made.delete(e.id);
+    else writable = false;
+    waiting = [];
+    waitingBytes = 0;
+  };
   const pool = new TaskPool(16);
   for (const b of builds) {
-    if (made.has(b.value) || labels.has(b.value)) continue;
+    if (taken.has(b.value) || labels.has(b.value)) continue;
     const found = parseLabel(packs.label(b.value));
     if (found !== null) { labels.set(b.value, found); continue; }
-    made.set(b.value, undefined as unknown as FragmentEntry); // taken: a repeat is not formatted twice
+    taken.add(b.value);
     await pool.add(async () => {
       const entry = await fragmentEntry(store, b.value, b.build ?? await store.readKind(b.value, 'build'));
       made.set(b.value, entry);
       labels.set(b.value, entry.fragmentLabel);
+      waiting.push(entry);
+      waitingBytes += entry.body.length;
     });
+    if (waitingBytes >= batchBytes) writeWaiting();
   }
   await pool.drain();
-  packs.write([...made.values()]);
-  return { made, labels };
+  writeWaiting();
+  return { made, labels, formatted: taken.size };
 }
 
 /**

@@ -4,13 +4,14 @@
  * entry is never served (rebuilt, and reported by fsck); gc drops entries of deleted builds;
  * the store holds a pack per write, not a file per build.
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RepoCache } from '../../src/server/repo-cache.js';
-import { fragmentPacks } from '../../src/server/rpmmd-fragments.js';
+import { fragmentPacks, prepareFragments } from '../../src/server/rpmmd-fragments.js';
+import { MAX_PACKS } from '../../src/store/caches/derived-packs.js';
 import { derivedPacksDir } from '../../src/store/caches/paths.js';
 import { createChannel, publishChannel } from '../../src/store/channels.js';
 import { Store } from '../../src/store/store.js';
@@ -41,6 +42,29 @@ t('bazaar add writes the fragments: the first generation formats none, from one 
   const { notices, primary } = await generate(dir);
   assert.match(notices.join('\n'), / 0 formatted now/);
   assert.is(primary.split('<package type="rpm">').length - 1, rpms.length);
+});
+
+t('builds that came without fragments are formatted and packed a batch at a time, none kept in memory', async () => {
+  const dir = freshStore('frag-batch');
+  const store = await Store.open(dir);
+  await store.add(binaries()); // the library's add: no fragments written
+  await createChannel(store, 'c');
+  await publishChannel(store, 'c', (await store.list()).map((b) => b.nevra));
+  const builds = await store.list();
+  const { made, labels, formatted } = await prepareFragments(store, builds.map((b) => ({ value: b.value })), 1); // a pack per build
+  assert.is(formatted, builds.length);
+  assert.is(made.size, 0, 'every entry made is in a pack, read back from there');
+  assert.is(labels.size, builds.length);
+  const packs = readdirSync(KIND_DIR(dir)).filter((n) => n.endsWith('.pack'));
+  assert.ok(packs.length > 1 && packs.length <= MAX_PACKS, `${packs.length} packs: written in batches, merged past ${MAX_PACKS}`);
+  const batched = await generate(dir);
+  assert.match(batched.notices.join('\n'), / 0 formatted now/);
+  // the same channel state generated again with no fragments at all: formatted in one batch, the same bytes
+  rmSync(join(dir, 'cache', 'packs'), { recursive: true });
+  rmSync(join(dir, 'cache', 'rpmmd'), { recursive: true });
+  const inOne = await generate(dir);
+  assert.match(inOne.notices.join('\n'), new RegExp(` ${builds.length} formatted now`));
+  assert.is(batched.primary, inOne.primary);
 });
 
 t('a damaged entry is never served: fsck reports it, a generation formats it again', async () => {
