@@ -360,8 +360,9 @@ export async function decodeFirstFrames(heads: ReadonlyArray<Buffer | null>): Pr
  */
 async function decodeBatch(n: number, plan: (i: number) => { raw: Buffer } | { frames: Buffer[] } | null): Promise<Array<Buffer | null>> {
   const out: Array<Buffer | null> = new Array<Buffer | null>(n).fill(null);
-  const marker = randomBytes(32);
-  const separator = markerFrame(marker);
+  // drawn when first needed: many calls have nothing to decode (a batch of raw or no range records)
+  let marker: Buffer | null = null;
+  let separator: Buffer | null = null;
   let group: number[] = [];
   let parts: Buffer[] = [];
   let groupBytes = 0;
@@ -381,10 +382,10 @@ async function decodeBatch(n: number, plan: (i: number) => { raw: Buffer } | { f
     }
     let pos = 0;
     for (const i of g) {
-      const cut = all.indexOf(marker, pos);
+      const cut = all.indexOf(marker as Buffer, pos);
       if (cut < 0) return;
       out[i] = all.subarray(pos, cut);
-      pos = cut + marker.length;
+      pos = cut + (marker as Buffer).length;
     }
   };
   for (let i = 0; i < n; i++) {
@@ -401,6 +402,8 @@ async function decodeBatch(n: number, plan: (i: number) => { raw: Buffer } | { f
     let bytes = 0;
     for (const f of p.frames) bytes += f.length;
     if (groupBytes + bytes > BATCH_STORED_MAX) await decodeGroup();
+    marker ??= randomBytes(32);
+    separator ??= markerFrame(marker);
     group.push(i);
     parts.push(...p.frames, separator);
     groupBytes += bytes;

@@ -285,6 +285,7 @@ export class FsObjectBackend implements ObjectBackend {
         try { ranges.push({ at: i, record: parseRangeRecord(ids[i], b) }); } catch { /* left to the one-object read, which names the damage */ }
       }
     }
+    if (ranges.length === 0) return out;
     const contents = await this.rangesOf(ranges.map((r) => r.record), maxStored);
     ranges.forEach((r, k) => { const c = contents[k]; if (c !== null) out[r.at] = asRawStored(c); });
     return out;
