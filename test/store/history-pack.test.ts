@@ -252,6 +252,12 @@ t('a packed object is read whatever its size (a window its header bounds, or exa
   const after = fresh();
   for (const k of [1, 2]) assert.is(await outcome(after, oids[k]), 'ERR_STORE_DAMAGED', `object ${k}`);
   for (const k of [0, 3, 4, bodies.length - 1]) assert.ok((await after.read(oids[k])).body.equals(bodies[k]), `object ${k} still reads`);
+  // read together first (a walk's prefetch: many entries in one read): the same answers
+  const together = fresh();
+  await together.read(oids[0]); // the packs loaded, as a walk has them
+  await together.prefetch(oids);
+  for (const k of [1, 2]) assert.is(await outcome(together, oids[k]), 'ERR_STORE_DAMAGED', `object ${k}, read together`);
+  for (const [k, b] of bodies.entries()) if (k !== 1 && k !== 2) assert.ok((await together.read(oids[k])).body.equals(b), `object ${k} read together`);
 });
 
 t('a reader probes a history pack index unchecked: a wrong offset there is damage, never another object; fsck names the index', async () => {
