@@ -445,25 +445,27 @@ export class GitPacks {
    */
   readManyLoaded(oids: readonly string[]): Map<string, { type: PackedType; body: Buffer }> {
     const out = new Map<string, { type: PackedType; body: Buffer }>();
-    const byPack = new Map<PackIndex, Array<{ oid: string; at: number; offset: number; end: number }>>();
+    const byPack = new Map<PackIndex, Array<{ oid: string; at: number }>>();
     for (const oid of oids) {
       const key = Buffer.from(oid, 'hex');
       for (const p of this.packs) {
         const at = p.position(key);
         if (at < 0) continue;
-        const offset = p.offsetOf(at);
-        const end = p.endOf(offset);
-        if (offset >= 12 && end > offset && end - offset <= MANY_ENTRY_MAX) {
-          let list = byPack.get(p);
-          if (!list) byPack.set(p, (list = []));
-          list.push({ oid, at, offset, end });
-        }
+        let list = byPack.get(p);
+        if (!list) byPack.set(p, (list = []));
+        list.push({ oid, at });
         break;
       }
     }
-    for (const [p, list] of byPack) {
+    for (const [p, found] of byPack) {
       let fd: number;
-      try { fd = p.openFd(); } catch { continue; }
+      try { fd = p.openFd(); } catch { continue; } // first: a probed index learns the pack's size here (endOf)
+      const list: Array<{ oid: string; at: number; offset: number; end: number }> = [];
+      for (const { oid, at } of found) {
+        const offset = p.offsetOf(at);
+        const end = p.endOf(offset);
+        if (offset >= 12 && end > offset && end - offset <= MANY_ENTRY_MAX) list.push({ oid, at, offset, end });
+      }
       list.sort((a, b) => a.offset - b.offset);
       for (let i = 0; i < list.length;) {
         const from = list[i].offset;
