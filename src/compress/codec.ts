@@ -321,9 +321,48 @@ function markerFrame(marker: Buffer): Buffer {
  * id, again the one-object way, whose error names what is wrong.
  */
 export async function decodeWholeBatch(stored: readonly Buffer[]): Promise<Array<Buffer | null>> {
-  const out: Array<Buffer | null> = new Array<Buffer | null>(stored.length).fill(null);
-  const marker = randomBytes(32);
-  const separator = markerFrame(marker);
+  return decodeBatch(stored.length, (i) => {
+    const layout = wholeLayout(stored[i]);
+    if (layout === null || 'raw' in layout) return layout;
+    const frames = [...layout.frames];
+    for (const f of frames) checkedFrameHeader(f);
+    return { frames };
+  });
+}
+
+/**
+ * The content of the first zstd frame of each of `heads` (stored bytes from their start,
+ * as far as the caller read them), decoded as decodeWholeBatch decodes; null where the
+ * bytes start with anything else, the frame runs past what was read, or its header fails
+ * checkedFrameHeader. For a range record (range-records.ts), which names bytes at the
+ * start of its source: an .rpm is stored with its header in a frame of its own (cutAt),
+ * so its payload frames need not be decoded again to check the header. As a range read
+ * that stops early (rangeContent), the source's CRC is not checked here: what is given
+ * is unverified, and the caller hashes the range against the record's id. The source
+ * itself is checked, CRC and all, as an object of its own.
+ */
+export async function decodeFirstFrames(heads: ReadonlyArray<Buffer | null>): Promise<Array<Buffer | null>> {
+  return decodeBatch(heads.length, (i) => {
+    const head = heads[i];
+    if (head === null || head.length < 4 || head.readUInt32LE(0) !== ZSTD_MAGIC) return null;
+    const n = frameLength(head);
+    if (n === 0) return null;
+    const frame = head.subarray(0, n);
+    checkedFrameHeader(frame);
+    return { frames: [frame] };
+  });
+}
+
+/**
+ * decodeWholeBatch and decodeFirstFrames over `n` entries: `plan` tells, per entry, its
+ * content as it lies (raw), the frames to decode, or null (a check failed; its
+ * ERR_STORE_OBJECT_CORRUPT is null too).
+ */
+async function decodeBatch(n: number, plan: (i: number) => { raw: Buffer } | { frames: Buffer[] } | null): Promise<Array<Buffer | null>> {
+  const out: Array<Buffer | null> = new Array<Buffer | null>(n).fill(null);
+  // drawn when first needed: many calls have nothing to decode (a batch of raw or no range records)
+  let marker: Buffer | null = null;
+  let separator: Buffer | null = null;
   let group: number[] = [];
   let parts: Buffer[] = [];
   let groupBytes = 0;
@@ -343,29 +382,31 @@ export async function decodeWholeBatch(stored: readonly Buffer[]): Promise<Array
     }
     let pos = 0;
     for (const i of g) {
-      const cut = all.indexOf(marker, pos);
+      const cut = all.indexOf(marker as Buffer, pos);
       if (cut < 0) return;
       out[i] = all.subarray(pos, cut);
-      pos = cut + marker.length;
+      pos = cut + (marker as Buffer).length;
     }
   };
-  for (let i = 0; i < stored.length; i++) {
-    let frames: Buffer[];
+  for (let i = 0; i < n; i++) {
+    let p: { raw: Buffer } | { frames: Buffer[] } | null;
     try {
-      const layout = wholeLayout(stored[i]);
-      if (layout === null) continue;
-      if ('raw' in layout) { out[i] = layout.raw; continue; }
-      frames = [...layout.frames];
-      for (const f of frames) checkedFrameHeader(f);
+      p = plan(i);
     } catch (err) {
       if (err instanceof BazaarError && err.code === 'ERR_STORE_OBJECT_CORRUPT') continue;
       throw err;
     }
-    if (frames.length === 0) { out[i] = Buffer.alloc(0); continue; }
-    if (groupBytes + stored[i].length > BATCH_STORED_MAX) await decodeGroup();
+    if (p === null) continue;
+    if ('raw' in p) { out[i] = p.raw; continue; }
+    if (p.frames.length === 0) { out[i] = Buffer.alloc(0); continue; }
+    let bytes = 0;
+    for (const f of p.frames) bytes += f.length;
+    if (groupBytes + bytes > BATCH_STORED_MAX) await decodeGroup();
+    marker ??= randomBytes(32);
+    separator ??= markerFrame(marker);
     group.push(i);
-    parts.push(...frames, separator);
-    groupBytes += stored[i].length;
+    parts.push(...p.frames, separator);
+    groupBytes += bytes;
   }
   await decodeGroup();
   return out;

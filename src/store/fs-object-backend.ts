@@ -23,7 +23,7 @@ import { raiseLayout } from './layout-marker.js';
 import { RANGES_LAYOUT, objectIdFromPath, objectIdOf, objectPath, objectsDir, tmpDir, tmpPath } from './layout.js';
 import { RANGE_MAGIC, RANGE_RECORD_SIZE, asRawStored, isRangeRecord, parseRangeRecord, rangeContent } from './range-records.js';
 import type { RangeRecord, RangeSource } from './range-records.js';
-import { RAW_HEADER_SIZE, TRAILER_BYTES, decodeWholeBatch } from '../compress/stored.js';
+import { RAW_HEADER_SIZE, TRAILER_BYTES, decodeFirstFrames, storedLayout } from '../compress/stored.js';
 import type { ObjectId } from './layout.js';
 import type { ListedObject, ObjectBackend, StagedObject, WriteSlot } from './object-backend.js';
 
@@ -272,7 +272,7 @@ export class FsObjectBackend implements ObjectBackend {
       if (!list) byPack.set(packed.pack, (list = []));
       list.push({ at: i, offset: packed.offset, length: packed.length });
     }
-    const ranges: Array<{ at: number; record: RangeRecord; source: Buffer }> = [];
+    const ranges: Array<{ at: number; record: RangeRecord }> = [];
     for (const [pack, list] of byPack) {
       // in the order they lie: one open of the pack, reads that go forward
       list.sort((a, b) => a.offset - b.offset);
@@ -282,28 +282,65 @@ export class FsObjectBackend implements ObjectBackend {
         // a pack gone since (a gc replaced it): read as one object, which looks again
         const b = bytes === null ? this.readPackedAsIs(ids[i]) : bytes[k];
         if (b === null || !isRangeRecord(b)) { out[i] = b; continue; }
-        const range = this.rangeSource(ids[i], b, maxStored);
-        if (range !== null) ranges.push({ at: i, ...range });
+        try { ranges.push({ at: i, record: parseRangeRecord(ids[i], b) }); } catch { /* left to the one-object read, which names the damage */ }
       }
     }
-    // records resolved from their sources' stored bytes, decoded together; one that does
-    // not resolve here is left to the one-object read (rangeOf), which names the damage
-    const contents = await decodeWholeBatch(ranges.map((r) => r.source));
-    for (let k = 0; k < ranges.length; k++) {
-      const { record: r, at } = ranges[k];
-      const content = contents[k];
-      if (content !== null && r.offset + r.length <= content.length) out[at] = asRawStored(content.subarray(r.offset, r.offset + r.length));
-    }
+    if (ranges.length === 0) return out;
+    const contents = await this.rangesOf(ranges.map((r) => r.record), maxStored);
+    ranges.forEach((r, k) => { const c = contents[k]; if (c !== null) out[r.at] = asRawStored(c); });
     return out;
   }
 
-  /** A range record's source, stored whole in at most `maxStored` bytes; null when it is not (left to rangeOf). */
-  private rangeSource(id: ObjectId, bytes: Buffer, maxStored: number): { record: RangeRecord; source: Buffer } | null {
-    let record: RangeRecord;
-    try { record = parseRangeRecord(id, bytes); } catch { return null; }
-    const at = this.locateListed(record.source);
-    const source = at === null || at.length > maxStored ? null : readPart(at.path, at.offset, at.length);
-    return source === null || isRangeRecord(source) ? null : { record, source };
+  /**
+   * The bytes range records name, for a batch read: each source's stored bytes are read
+   * from its start only as far as its range needs (sources in one pack in one open), a
+   * raw source's range taken in place and a compressed one's first frame decoded
+   * (decodeFirstFrames: an .rpm's header has a frame of its own), as rangeContent reads
+   * one record; its payload is not decoded again for its header. Unverified: the caller
+   * hashes each against its id. Null where this path does not resolve it (the source not
+   * a whole object stored in at most `maxStored` bytes, the range past its first frame, a
+   * failed check): the one-object read (rangeOf) reads it, and names any damage.
+   */
+  private async rangesOf(records: readonly RangeRecord[], maxStored: number): Promise<Array<Buffer | null>> {
+    const heads = new Array<Buffer | null>(records.length).fill(null);
+    const sizes: number[] = [];
+    const byPack = new Map<PackFile, Array<{ at: number; offset: number; length: number }>>();
+    records.forEach((r, k) => {
+      // where locateListed looks, a pack's place kept to read each pack's sources together
+      const packed = this.packedUnlisted(r.source);
+      const file = packed === null ? this.locate(r.source) : null;
+      const size = packed?.length ?? file?.length ?? 0;
+      sizes.push(size);
+      if ((packed === null && file === null) || size > maxStored) return;
+      // a compressed frame of n bytes takes at most about n + n/128 + a block header per 128 KiB
+      const length = Math.min(size, RAW_HEADER_SIZE + r.offset + r.length + ((r.offset + r.length) >> 6) + 4096);
+      if (packed === null) { if (file !== null) heads[k] = readPart(file.path, file.offset, length); return; }
+      let list = byPack.get(packed.pack);
+      if (!list) byPack.set(packed.pack, (list = []));
+      list.push({ at: k, offset: packed.offset, length });
+    });
+    for (const [pack, list] of byPack) {
+      list.sort((a, b) => a.offset - b.offset);
+      const bytes = pack.readMany(list);
+      if (bytes !== null) list.forEach((p, j) => { heads[p.at] = bytes[j]; });
+    }
+    const out = new Array<Buffer | null>(records.length).fill(null);
+    const compressed: number[] = [];
+    records.forEach((r, k) => {
+      const head = heads[k];
+      // a source that is a record itself is damage, never followed (rangeOf)
+      if (head === null || head.length < RAW_HEADER_SIZE || head.readUInt32LE(0) === RANGE_MAGIC) return;
+      if (storedLayout(head) !== 'raw') { compressed.push(k); return; }
+      const from = RAW_HEADER_SIZE + r.offset;
+      if (from + r.length <= sizes[k] - TRAILER_BYTES && from + r.length <= head.length) out[k] = head.subarray(from, from + r.length);
+    });
+    const decoded = await decodeFirstFrames(compressed.map((k) => heads[k]));
+    compressed.forEach((k, j) => {
+      const c = decoded[j];
+      const r = records[k];
+      if (c !== null && r.offset + r.length <= c.length) out[k] = c.subarray(r.offset, r.offset + r.length);
+    });
+    return out;
   }
 
   async readStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null> {

@@ -9,10 +9,13 @@
 import type { ObjectId } from './layout.js';
 
 export class IdTable {
-  private ids = Buffer.allocUnsafe(32 * 1024);
+  private ids = Buffer.from(new ArrayBuffer(32 * 1024));
+  /** `ids` as 32-bit words: a probe compares ids for equality 8 words at a time (a native-call-free compare; fsck probes ~60 times an object). */
+  private words = new Uint32Array(this.ids.buffer);
   /** Slot -> index + 1 (0: empty); a power of two, at most half full. */
   private slots = new Int32Array(2048);
-  private readonly key = Buffer.allocUnsafe(32);
+  private readonly key = Buffer.from(new ArrayBuffer(32));
+  private readonly keyWords = new Uint32Array(this.key.buffer);
   size = 0;
 
   /** Called with the new capacity when the table grows, so parallel arrays can follow. */
@@ -37,10 +40,14 @@ export class IdTable {
   /** The slot holding the key, or the empty slot where it would go. */
   private probe(): number {
     const mask = this.slots.length - 1;
-    let pos = this.key.readUInt32LE(0) & mask;
+    let pos = this.keyWords[0] & mask;
+    const w = this.words;
+    const k = this.keyWords;
     for (; ;) {
       const at = this.slots[pos];
-      if (at === 0 || compareIdAt(this.ids, (at - 1) * 32, this.key) === 0) return pos;
+      if (at === 0) return pos;
+      const b = (at - 1) * 8;
+      if (w[b] === k[0] && w[b + 1] === k[1] && w[b + 2] === k[2] && w[b + 3] === k[3] && w[b + 4] === k[4] && w[b + 5] === k[5] && w[b + 6] === k[6] && w[b + 7] === k[7]) return pos;
       pos = (pos + 1) & mask;
     }
   }
@@ -62,9 +69,10 @@ export class IdTable {
     this.missed = null;
     if (this.slots[pos] !== 0) return this.slots[pos] - 1;
     if (this.size === this.capacity) {
-      const grown = Buffer.allocUnsafe(this.ids.length * 2);
+      const grown = Buffer.from(new ArrayBuffer(this.ids.length * 2));
       this.ids.copy(grown, 0, 0, this.size * 32);
       this.ids = grown;
+      this.words = new Uint32Array(grown.buffer);
       this.onGrow(this.capacity);
     }
     if ((this.size + 1) * 2 > this.slots.length) { this.rehash(); pos = this.probe(); }
@@ -77,7 +85,7 @@ export class IdTable {
     const mask = this.slots.length * 2 - 1;
     const slots = new Int32Array(this.slots.length * 2);
     for (let i = 0; i < this.size; i++) {
-      let pos = this.ids.readUInt32LE(i * 32) & mask;
+      let pos = this.words[i * 8] & mask;
       while (slots[pos] !== 0) pos = (pos + 1) & mask;
       slots[pos] = i + 1;
     }

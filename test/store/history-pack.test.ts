@@ -6,7 +6,7 @@
  * a gc, packing included: test/store/crash-points.test.ts.)
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -252,6 +252,12 @@ t('a packed object is read whatever its size (a window its header bounds, or exa
   const after = fresh();
   for (const k of [1, 2]) assert.is(await outcome(after, oids[k]), 'ERR_STORE_DAMAGED', `object ${k}`);
   for (const k of [0, 3, 4, bodies.length - 1]) assert.ok((await after.read(oids[k])).body.equals(bodies[k]), `object ${k} still reads`);
+  // read together first (a walk's prefetch: many entries in one read): the same answers
+  const together = fresh();
+  await together.read(oids[0]); // the packs loaded, as a walk has them
+  await together.prefetch(oids);
+  for (const k of [1, 2]) assert.is(await outcome(together, oids[k]), 'ERR_STORE_DAMAGED', `object ${k}, read together`);
+  for (const [k, b] of bodies.entries()) if (k !== 1 && k !== 2) assert.ok((await together.read(oids[k])).body.equals(b), `object ${k} read together`);
 });
 
 t('a reader probes a history pack index unchecked: a wrong offset there is damage, never another object; fsck names the index', async () => {
@@ -305,6 +311,28 @@ t('past its first lookups a pack index is read whole and checked: damage the pro
   }
   assert.is(seen[0], 'blob 0', 'a probe answers while the index is unchecked (the object itself is verified)');
   assert.is(seen[79], 'ERR_STORE_DAMAGED', 'once read whole, the index fails its checksum');
+});
+
+t('fsck checks again what its walk verified unless the pack is the one read: a pack rewritten whole with a damaged object (its checksums made to match) is damage', async () => {
+  const { oids, idx, backend } = await onePack(300);
+  const b = backend();
+  // twice: the first lookups probe the index unchecked, and only reads past them are noted
+  for (const repo of [new GitRepo(b), new GitRepo(b)]) for (const [i, oid] of oids.entries()) assert.is(await outcome(repo, oid), `blob ${i}`);
+  assert.equal(b.checkPacks(), [], 'the pack the walk read: clean');
+  // flip a byte of one object's deflated body, then make both files' checksums match again
+  const ix = readFileSync(idx);
+  const n = ix.readUInt32BE(8 + 255 * 4);
+  const packPath = idx.replace(/\.idx$/, '.pack');
+  const pack = readFileSync(packPath);
+  pack[ix.readUInt32BE(1032 + n * 24 + 7 * 4) + 4] ^= 0x01;
+  createHash('sha1').update(pack.subarray(0, pack.length - 20)).digest().copy(pack, pack.length - 20);
+  pack.copy(ix, ix.length - 40, pack.length - 20);
+  createHash('sha1').update(ix.subarray(0, ix.length - 20)).digest().copy(ix, ix.length - 20);
+  chmodSync(packPath, 0o644);
+  chmodSync(idx, 0o644);
+  writeFileSync(packPath, pack);
+  writeFileSync(idx, ix);
+  assert.match(b.checkPacks().join('\n'), new RegExp(ix.toString('hex', 1032 + 7 * 20, 1032 + 8 * 20)), 'the damaged object, though the walk verified it before');
 });
 
 for (const [what, ext, at] of [['a byte of the pack', '.pack', 0.5], ['a byte of the index', '.idx', 0.6]] as const) {

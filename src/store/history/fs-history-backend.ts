@@ -85,6 +85,21 @@ export class FsHistoryBackend implements HistoryBackend {
     return this.readLoose(oid) ?? await this.readPacked(oid);
   }
 
+  /**
+   * Objects held or in the packs already loaded, read together (GitPacks.readManyLoaded):
+   * as `read` takes them first. The rest are left out, for `read` to find loose or report.
+   */
+  async readMany(oids: readonly string[]): Promise<Map<string, GitObject>> {
+    const out = new Map<string, GitObject>();
+    const rest: string[] = [];
+    for (const oid of oids) {
+      const held = this.pending.get(oid);
+      if (held) out.set(oid, { type: held.type, body: held.body }); else rest.push(oid);
+    }
+    try { for (const [oid, o] of this.packs.readManyLoaded(rest)) out.set(oid, o); } catch { /* each is read alone, as without this */ }
+    return out;
+  }
+
   /** A loose object, verified; null when there is no loose file. */
   private readLoose(oid: string): GitObject | null {
     const path = this.loosePath(oid);

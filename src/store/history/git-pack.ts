@@ -276,6 +276,12 @@ class PackIndex {
 
   /** The object's offset in the pack, or -1; `checked`: from the index read whole and checked (damage throws). */
   find(oid: Buffer, checked = false): number {
+    const at = this.position(oid, checked);
+    return at < 0 ? -1 : this.offsetAt(at);
+  }
+
+  /** The object's place in the index (ids sorted), or -1; `checked` as for find. */
+  position(oid: Buffer, checked = false): number {
     if (this.idx === null && (checked || ++this.lookups > PROBE_LOOKUPS)) this.whole();
     const first = oid[0];
     const lo = first === 0 ? 0 : this.head.readUInt32BE(8 + (first - 1) * 4);
@@ -287,7 +293,7 @@ class PackIndex {
     while (a < b) {
       const mid = (a + b) >>> 1;
       const c = ids.compare(oid, 0, 20, mid * 20, mid * 20 + 20);
-      if (c === 0) return this.offsetAt(lo + mid);
+      if (c === 0) return lo + mid;
       if (c > 0) b = mid; else a = mid + 1;
     }
     return -1;
@@ -295,9 +301,17 @@ class PackIndex {
 
   /** Every object id in the pack. */
   *oids(): Generator<string> {
-    const idx = this.whole();
-    for (let i = 0; i < this.count; i++) yield idx.toString('hex', IDX_HEAD + i * 20, IDX_HEAD + i * 20 + 20);
+    for (let i = 0; i < this.count; i++) yield this.oidAt(i);
   }
+
+  /** The id at place `i` of the index (read whole and checked). */
+  oidAt(i: number): string { return this.whole().toString('hex', IDX_HEAD + i * 20, IDX_HEAD + i * 20 + 20); }
+
+  /** The offset of the object at place `i` of the index. */
+  offsetOf(i: number): number { return this.offsetAt(i); }
+
+  /** The pack's checksum as the index records it, once the index was read whole and checked; null while it is probed. */
+  checkedSum(): string | null { return this.idx === null ? null : this.packSum().toString('hex'); }
 
   /** The pack checksum the index records. */
   packSum(): Buffer { const idx = this.whole(); return idx.subarray(idx.length - 40, idx.length - 20); }
@@ -325,6 +339,14 @@ export function removePack(packDir: string, name: string): void {
 export class GitPacks {
   private packs: PackIndex[] = [];
   private seen = '';
+  /**
+   * The objects read and verified (inflated, sized, hashed to their id), per pack listed,
+   * as a bit per place in its index, with the pack checksum its checked index records:
+   * `check` does not inflate and hash them again. fsck's walk reads every tree and value
+   * blob of the kept history, then checks every pack whole: each object was verified
+   * twice. A bit per object (2.5 KB for a pack of 20,000); dropped with its pack.
+   */
+  private readonly verified = new Map<string, { sum: string; bits: Uint8Array }>();
 
   constructor(private readonly dir: string) {}
 
@@ -336,12 +358,13 @@ export class GitPacks {
   private refresh(): void {
     let stamp: string;
     try { const s = statSync(this.dir); stamp = `${s.ino}:${s.mtimeMs}`; } catch (err) {
-      if (isErrno(err, 'ENOENT')) { for (const p of this.packs) p.close(); this.packs = []; this.seen = ''; return; }
+      if (isErrno(err, 'ENOENT')) { for (const p of this.packs) p.close(); this.packs = []; this.verified.clear(); this.seen = ''; return; }
       throw err;
     }
     if (stamp === this.seen) return;
     for (const p of this.packs) p.close();
     this.packs = this.indexNames().flatMap((n) => PackIndex.open(this.dir, n) ?? []);
+    for (const name of this.verified.keys()) if (!this.packs.some((p) => p.name === name)) this.verified.delete(name);
     this.seen = stamp;
   }
 
@@ -366,9 +389,9 @@ export class GitPacks {
       if (again) this.seen = '';
       this.refresh();
       for (const p of this.packs) {
-        const offset = p.find(key, again);
-        if (offset < 0) continue;
-        try { return readEntry(p, offset, oid); } catch (err) {
+        const at = p.position(key, again);
+        if (at < 0) continue;
+        try { return this.verifiedEntry(p, at, oid); } catch (err) {
           // merged away since the index was read: look again (the object is in the merged pack)
           if (isErrno(err, 'ENOENT') && !again) break;
           throw err;
@@ -387,14 +410,79 @@ export class GitPacks {
     if (this.packs.length === 0) return undefined;
     const key = Buffer.from(oid, 'hex');
     for (const p of this.packs) {
-      const offset = p.find(key);
-      if (offset < 0) continue;
-      try { return readEntry(p, offset, oid); } catch (err) {
+      const at = p.position(key);
+      if (at < 0) continue;
+      try { return this.verifiedEntry(p, at, oid); } catch (err) {
         if (isErrno(err, 'ENOENT')) return undefined;
         throw err;
       }
     }
     return undefined;
+  }
+
+  /** The object at place `at` of pack `p`'s index, read and verified (readEntry), and noted as verified (see `verified`). */
+  private verifiedEntry(p: PackIndex, at: number, oid: string): { type: PackedType; body: Buffer } | null {
+    const o = readEntry(p, p.offsetOf(at), oid);
+    if (o !== null) this.noteVerified(p, at);
+    return o;
+  }
+
+  private noteVerified(p: PackIndex, at: number): void {
+    const sum = p.checkedSum();
+    if (sum === null) return;
+    let v = this.verified.get(p.name);
+    if (v?.sum !== sum) this.verified.set(p.name, (v = { sum, bits: new Uint8Array((p.count + 7) >> 3) }));
+    v.bits[at >> 3] |= 1 << (at & 7);
+  }
+
+  /**
+   * Many objects from the packs already loaded (as readLoaded), read together: each
+   * pack's entries in the order they lie, exactly (to the next entry), places close
+   * together in one read, where readLoaded reads each alone (a walk's thousands of small
+   * trees and value blobs, a pread and a 4 KiB window each). Each is verified as
+   * readLoaded verifies it; one not held, a delta or damage is left out (read alone, it
+   * answers or throws as before).
+   */
+  readManyLoaded(oids: readonly string[]): Map<string, { type: PackedType; body: Buffer }> {
+    const out = new Map<string, { type: PackedType; body: Buffer }>();
+    const byPack = new Map<PackIndex, Array<{ oid: string; at: number }>>();
+    for (const oid of oids) {
+      const key = Buffer.from(oid, 'hex');
+      for (const p of this.packs) {
+        const at = p.position(key);
+        if (at < 0) continue;
+        let list = byPack.get(p);
+        if (!list) byPack.set(p, (list = []));
+        list.push({ oid, at });
+        break;
+      }
+    }
+    for (const [p, found] of byPack) {
+      let fd: number;
+      try { fd = p.openFd(); } catch { continue; } // first: a probed index learns the pack's size here (endOf)
+      const list: Array<{ oid: string; at: number; offset: number; end: number }> = [];
+      for (const { oid, at } of found) {
+        const offset = p.offsetOf(at);
+        const end = p.endOf(offset);
+        if (offset >= 12 && end > offset && end - offset <= MANY_ENTRY_MAX) list.push({ oid, at, offset, end });
+      }
+      list.sort((a, b) => a.offset - b.offset);
+      for (let i = 0; i < list.length;) {
+        const from = list[i].offset;
+        let end = list[i].end;
+        let j = i + 1;
+        while (j < list.length && list[j].offset - end <= MANY_GAP_MAX && list[j].end - from <= MANY_RUN_MAX) end = Math.max(end, list[j++].end);
+        const run = readAt(fd, from, end - from);
+        for (; i < j; i++) {
+          const e = list[i];
+          try {
+            const o = decodeEntry(p, e.oid, run.subarray(e.offset - from, e.end - from), true);
+            if (o) { out.set(e.oid, o); this.noteVerified(p, e.at); }
+          } catch { /* left to a read of its own, which reports it */ }
+        }
+      }
+    }
+    return out;
   }
 
   /** The packs there are, with their sizes (the merge picks the small ones). */
@@ -437,7 +525,9 @@ export class GitPacks {
 
   /**
    * Verifies every pack whole (fsck): its index, its own checksum, and every object it
-   * holds. One line per damaged pack.
+   * holds. One line per damaged pack. An object read and verified from a pack of the same
+   * checksum before (`verified`: fsck's walk) is not inflated and hashed again: the
+   * pack's checksum, checked here over every byte, says its bytes are the ones verified.
    */
   check(): string[] {
     let names: string[];
@@ -454,7 +544,9 @@ export class GitPacks {
         const sum = pack.subarray(pack.length - 20);
         if (!createHash('sha1').update(pack.subarray(0, pack.length - 20)).digest().equals(sum) || !p.packSum().equals(sum)) throw packDamage(name, 'does not match its checksum (damaged)');
         if (pack.length !== p.packSize) throw packDamage(name, 'changed size while it was read');
-        for (const oid of p.oids()) readEntry(p, p.find(Buffer.from(oid, 'hex')), oid, pack);
+        const v = this.verified.get(name);
+        const bits = v?.sum === sum.toString('hex') ? v.bits : null;
+        for (let i = 0; i < p.count; i++) if (!bits || !(bits[i >> 3] & (1 << (i & 7)))) readEntry(p, p.offsetOf(i), p.oidAt(i), pack);
       } catch (err) {
         if (!(err instanceof BazaarError)) throw err;
         problems.push(err.message);
@@ -493,6 +585,14 @@ function readEntry(p: PackIndex, offset: number, oid: string, pack?: Buffer): { 
   if (entry.length !== end - offset) throw packDamage(p.name, `is truncated at ${oid}`);
   return decodeEntry(p, oid, entry, true) as { type: PackedType; body: Buffer } | null;
 }
+
+/** The largest output slab an entry's inflate starts with (zlib's default is 16 KiB; a larger body takes several). */
+const INFLATE_CHUNK_MAX = 256 << 10;
+
+/** readManyLoaded reads entries up to this size (larger ones alone), places at most MANY_GAP_MAX apart in one read of at most MANY_RUN_MAX. */
+const MANY_ENTRY_MAX = 64 << 10;
+const MANY_GAP_MAX = 16 << 10;
+const MANY_RUN_MAX = 1 << 20;
 
 /** Bytes first read of an entry from disk: most history objects (trees, value blobs, commits) deflate to less. */
 const FIRST_WINDOW = 4096;
@@ -535,7 +635,9 @@ function decodeEntry(p: PackIndex, oid: string, entry: Buffer, exact: boolean): 
   const type = CODE_TYPE[code];
   if (!type) { if (code === 6 || code === 7) return null; throw packDamage(p.name, `has an entry of unknown type ${code} for ${oid}`); }
   let body: Buffer;
-  try { body = inflateSync(entry.subarray(at)); } catch (err) {
+  // zlib's output slab sized to the body the header declares (bounded): the default 16 KiB
+  // per object, for history objects of ~100 bytes, was most of a walk's garbage
+  try { body = inflateSync(entry.subarray(at), { chunkSize: Math.min(Math.max(size + 1, 64), INFLATE_CHUNK_MAX) }); } catch (err) {
     if (!exact) return undefined;
     throw packDamage(p.name, `cannot inflate ${oid} (damaged)`, err);
   }

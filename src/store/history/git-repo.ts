@@ -113,6 +113,9 @@ export class GitRepo {
     for (const [oid, obj] of found) this.remember(oid, obj);
   }
 
+  /** Whether the object is held read (cached, or parsed as a tree): reading it costs no request. */
+  cached(oid: string): boolean { return this.cache.has(oid) || this.trees.has(oid); }
+
   /** Whether an object exists, without verifying it. */
   async exists(oid: string): Promise<boolean> {
     try { await this.read(oid); return true; } catch (err) {
