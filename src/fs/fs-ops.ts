@@ -110,7 +110,13 @@ export function fsyncPath(path: string): void {
     const fd = openSync(path, 'r');
     try { fsyncSync(fd); } finally { closeSync(fd); }
   });
+  fsyncLog?.push(path);
 }
+
+let fsyncLog: string[] | null = null;
+
+/** For in-process tests of what is made durable: the paths fsyncPath syncs from now on are pushed to the array returned. */
+export function logFsyncs(): string[] { return (fsyncLog = []); }
 
 /**
  * syncfs(2) of the filesystem holding `root`, through coreutils' `sync -f` (node has no

@@ -134,7 +134,9 @@ export class Transaction extends BranchView implements ObjectStager {
     // round trip), then one syncfs per transaction: the object backend's, which also covers
     // the history's files; a transaction with no new object (or a backend that cannot) syncs here.
     await this.repo.flush();
-    if (!(await this.objects.commit(this.staged))) await syncFilesystem(this.root, () => { /* the object backend fsynced its own files */ });
+    let synced = await this.objects.commit(this.staged);
+    if (!synced) synced = await syncFilesystem(this.root, () => { /* the object backend fsynced its own files; the history's, below */ });
+    this.repo.settleWritten(synced);
     const next: StoreState = { seq: this.base.seq + 1, time: this.now(), heads: { ...this.heads } };
     if (this.prunedBefore !== undefined) next.prunedBefore = this.prunedBefore;
     if (!(await this.commitState(next))) throw new StateConflict();

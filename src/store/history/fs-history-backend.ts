@@ -176,10 +176,32 @@ export class FsHistoryBackend implements HistoryBackend {
     const tmp = tmpPath(this.tmpRoot);
     createFile(tmp, deflateSync(raw, { level: 1 }), { mode: 0o444 });
     try { renameFile(tmp, path); } catch (err) { removeFile(tmp); throw err; }
+    this.unsynced.add(path);
   }
+
+  /** Loose files written and not yet known durable (packs are fsynced as they are written). */
+  private readonly unsynced = new Set<string>();
 
   /** Writes what is pending (writePending); the transaction's syncfs, after it, makes it durable. */
   async flush(): Promise<void> { this.writePending(); }
+
+  /**
+   * Where the transaction's syncfs failed (`sync -f` absent or refused), the loose files
+   * written since, and their directories, are fsynced one by one: otherwise a state
+   * could outlive, in a power loss, the commits it names. Forgotten either way.
+   */
+  settleWritten(synced: boolean): void {
+    const files = [...this.unsynced];
+    this.unsynced.clear();
+    if (synced || files.length === 0) return;
+    const dirs = new Set<string>();
+    for (const file of files) {
+      try { fsyncPath(file); } catch (err) { if (!isErrno(err, 'ENOENT')) throw err; continue; } // packed and removed since
+      dirs.add(file.slice(0, file.lastIndexOf('/')));
+    }
+    for (const dir of dirs) fsyncPath(dir);
+    fsyncPath(join(this.gitdir, 'objects')); // a fan directory made for them
+  }
 
   /** Loose object files under one fan directory (`objects/<xx>/`). */
   private looseIn(fan: string): string[] {

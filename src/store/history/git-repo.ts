@@ -211,6 +211,9 @@ export class GitRepo {
   /** Makes every object written so far durable (before a state that names them is committed). */
   flush(): Promise<void> { return this.backend.flush(); }
 
+  /** After a transaction's sync: whether it covered the whole filesystem (HistoryBackend.settleWritten). */
+  settleWritten(synced: boolean): void { this.backend.settleWritten?.(synced); }
+
   writeBlob(data: Buffer | string): string { return this.write('blob', Buffer.isBuffer(data) ? data : Buffer.from(data)); }
 
   writeTree(entries: GitTreeEntry[]): string {

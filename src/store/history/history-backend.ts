@@ -40,6 +40,12 @@ export interface HistoryBackend {
   write(oid: string, type: GitObjectType, body: Buffer, raw: Buffer): void;
   /** Makes every write so far durable (a no-op where writes are made durable by the transaction's syncfs). */
   flush(): Promise<void>;
+  /**
+   * Told after the transaction's sync whether it covered the whole filesystem: where it did
+   * not, files written since the last call are made durable one by one. Absent where
+   * flush() makes writes durable itself (a database).
+   */
+  settleWritten?(synced: boolean): void;
   /** What `refs/<name>` holds: a commit id, null when absent, 'garbage' when unreadable. */
   readRef(name: string): Promise<RefValue>;
   /** The refs under `refs/<dir>` by name (e.g. 'heads' gives branches), sorted by name: one query where that counts. */
