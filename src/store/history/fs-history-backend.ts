@@ -158,6 +158,7 @@ export class FsHistoryBackend implements HistoryBackend {
     } else {
       makeDir(join(this.gitdir, 'objects', 'pack'));
       writePack(join(this.gitdir, 'objects', 'pack'), this.tmpRoot, [...this.pending].map(([oid, o]) => ({ oid, type: o.type as PackInput['type'], body: o.body })));
+      this.unsynced.add(join(this.gitdir, 'objects', 'pack')); // its files are fsynced; their names in it, not yet
     }
     this.pending.clear();
     this.pendingBytes = 0;
@@ -179,7 +180,7 @@ export class FsHistoryBackend implements HistoryBackend {
     this.unsynced.add(path);
   }
 
-  /** Loose files written and not yet known durable (packs are fsynced as they are written). */
+  /** Loose files (and the pack directory) written and not yet known durable: a pack's own files are fsynced as they are written. */
   private readonly unsynced = new Set<string>();
 
   /** Writes what is pending (writePending); the transaction's syncfs, after it, makes it durable. */
