@@ -200,87 +200,60 @@ export function decodePackageDeps(ints: Int32Array, at: number, pool: Pool, id: 
 }
 
 /**
- * Copies packages' encoded answers (encodePackageDeps) from `src` with every package id
- * renumbered by `map` (a universe update inserts and removes packages), into one growing
- * array. A class rather than closures: it runs once per package of a universe.
+ * Renumbers in place the package ids of one package's encoded answers
+ * (encodePackageDeps, or the `-1` of a package with none) at `data[at…end)`, copied
+ * there from a base universe (a universe update inserts and removes packages). False
+ * when the answers do not end exactly at `end`, or one names a package `map` drops
+ * (-1): they must then be computed again. Plain functions over the array, no closures
+ * or objects: it runs once per package of a universe.
  */
-export class AnswerRemapper {
-  private out: Int32Array;
-  length = 0;
-  private i = 0;
-  private lost = false;
+export function renumberAnswers(data: Int32Array, at: number, end: number, map: Int32Array): boolean {
+  if (data[at] === -1) return at + 1 === end;
+  let i = at;
+  const nReq = data[i++];
+  for (let k = 0; k < nReq && i >= 0 && i < end; k++) i = data[i] === -1 ? i + 1 : renumberEntry(data, i, end, map);
+  if (i < 0 || i >= end) return false;
+  const nCon = data[i++];
+  for (let k = 0; k < nCon && i >= 0 && i < end; k++) i = renumberEntry(data, i, end, map);
+  if (i < 0 || i >= end) return false;
+  const nObs = data[i++];
+  for (let k = 0; k < nObs && i >= 0 && i < end; k++) i = renumberIds(data, i, end, map);
+  if (i < 0 || i >= end) return false;
+  return renumberIds(data, i, end, map) === end;
+}
 
-  constructor(private readonly src: Int32Array, private readonly map: Int32Array) {
-    this.out = new Int32Array(Math.max(1024, src.length + (src.length >> 3)));
+/** `n ids…` at i renumbered; the index after them, -1 when one is dropped or they pass `end`. */
+function renumberIds(data: Int32Array, i: number, end: number, map: Int32Array): number {
+  if (i >= end) return -1;
+  const n = data[i];
+  const stop = i + 1 + n;
+  if (n < 0 || stop > end) return -1;
+  for (let j = i + 1; j < stop; j++) {
+    const y = map[data[j]];
+    if (!(y >= 0)) return -1; // dropped, or not a package of the base
+    data[j] = y;
   }
+  return stop;
+}
 
-  /**
-   * Copies the answers at `at`; false, with nothing written, when one names a package the
-   * map drops (-1): that answer must be computed again.
-   */
-  copy(at: number): boolean {
-    const mark = this.length;
-    this.i = at;
-    this.lost = false;
-    const nReq = this.take();
-    for (let k = 0; k < nReq; k++) { if (this.src[this.i] === -1) this.take(); else this.entry(); }
-    const nCon = this.take();
-    for (let k = 0; k < nCon; k++) this.entry();
-    const nObs = this.take();
-    for (let k = 0; k < nObs; k++) this.ids();
-    this.ids();
-    if (this.lost) this.length = mark;
-    return !this.lost;
-  }
-
-  /** Appends answers computed afresh (or a -1). */
-  append(xs: readonly number[]): void {
-    this.room(xs.length);
-    for (const x of xs) this.out[this.length++] = x;
-  }
-
-  result(): Int32Array { return this.out.subarray(0, this.length); }
-
-  private room(n: number): void {
-    if (this.length + n <= this.out.length) return;
-    const grown = new Int32Array(Math.max(this.out.length * 2, this.length + n));
-    grown.set(this.out.subarray(0, this.length));
-    this.out = grown;
-  }
-
-  /** Copies one int as it is (a count or a marker). */
-  private take(): number {
-    const x = this.src[this.i++];
-    this.room(1);
-    this.out[this.length++] = x;
-    return x;
-  }
-
-  private id(x: number): number {
-    const y = this.map[x];
-    if (y < 0) this.lost = true;
-    return y;
-  }
-
-  private ids(): void {
-    const n = this.take();
-    this.room(n);
-    for (let k = 0; k < n; k++) this.out[this.length++] = this.id(this.src[this.i++]);
-  }
-
-  /** A plain entry (`n ids…`) or a rich one (`-2 n ids… nClauses (len literals…)…`). */
-  private entry(): void {
-    if (this.src[this.i] !== -2) { this.ids(); return; }
-    this.take();
-    this.ids();
-    const nc = this.take();
-    for (let c = 0; c < nc; c++) {
-      const len = this.take();
-      this.room(len);
-      for (let k = 0; k < len; k++) {
-        const x = this.src[this.i++];
-        this.out[this.length++] = x > 0 ? this.id(x - 1) + 1 : -(this.id(-x - 1) + 1);
-      }
+/** A plain entry (`n ids…`) or a rich one (`-2 n ids… nClauses (len signed-literals…)…`) at i renumbered, as renumberIds. */
+function renumberEntry(data: Int32Array, i: number, end: number, map: Int32Array): number {
+  if (data[i] !== -2) return renumberIds(data, i, end, map);
+  i = renumberIds(data, i + 1, end, map);
+  if (i < 0 || i >= end) return -1;
+  const nc = data[i++];
+  for (let c = 0; c < nc; c++) {
+    if (i >= end) return -1;
+    const len = data[i];
+    const stop = i + 1 + len;
+    if (len < 0 || stop > end) return -1;
+    for (let j = i + 1; j < stop; j++) {
+      const x = data[j];
+      const y = map[x > 0 ? x - 1 : -x - 1];
+      if (!(y >= 0)) return -1;
+      data[j] = x > 0 ? y + 1 : -(y + 1);
     }
+    i = stop;
   }
+  return i;
 }

@@ -55,14 +55,14 @@ const OLD_FILES = ['universe.v3.strings', 'universe.v3.bin', 'universe.v3.deps',
 const FLAGS: DependencyFlags[] = ['', '=', '<', '>', '<=', '>=', '<>', '<>='];
 export const CACHE_ARCH = 'x86_64';
 /** ints per package ahead of its lists */
-const FIXED = 14;
+export const FIXED_INTS = 14;
 
 /**
  * Where list `k` of the package at `at` in pkgInts starts: 0 provides, 1 requires,
  * 2 conflicts, 3 obsoletes, 4 files, 5 the package's end. List k holds `ints[at + 9 + k]`.
  */
 export function listStart(ints: Int32Array, at: number, k: number): number {
-  let start = at + FIXED;
+  let start = at + FIXED_INTS;
   for (let j = 0; j < k; j++) start += ints[at + 9 + j];
   return start;
 }
@@ -109,7 +109,7 @@ export class UniverseEncoder {
     return loc.endsWith(file) ? ~this.s(loc.slice(0, loc.length - file.length)) : this.s(loc);
   }
 
-  /** Appends package `p` to `ints`: FIXED ints, then its dependency indices and files. */
+  /** Appends package `p` to `ints`: FIXED_INTS ints, then its dependency indices and files. */
   record(p: PackageRecord, ints: number[]): void {
     ints.push(this.s(p.name), p.epoch, this.s(p.version), this.s(p.release), this.s(p.arch), this.location(p),
       this.s(p.buildId ?? ''), this.s(p.disttag ?? ''), this.s(p.buildtime === undefined ? '' : String(p.buildtime)),

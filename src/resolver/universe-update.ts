@@ -23,11 +23,11 @@
 import { nevraKey } from '../rpm/index.js';
 import type { Dependency } from '../rpm/index.js';
 import { isRich, parseRichDep, richAtoms } from '../rpm/index.js';
-import { AnswerRemapper, encodePackageDeps } from './package-deps.js';
-import { Pool } from './provides-index.js';
+import { encodePackageDeps, renumberAnswers } from './package-deps.js';
+import { Pool, type PrebuiltDeps } from './provides-index.js';
 import type { PackageRecord } from './source.js';
 import {
-  assembleUniverse, CACHE_ARCH, CachedSource, listStart, nameHash, nameTable, stringBytes, Universe, UniverseEncoder,
+  assembleUniverse, CACHE_ARCH, CachedSource, FIXED_INTS, listStart, nameHash, nameTable, stringBytes, Universe, UniverseEncoder,
   type NameColumns,
 } from './universe-cache.js';
 
@@ -45,7 +45,7 @@ const MAX_ANSWERED = 1 / 2;
 /** Below this share of live strings, the full save compacts the file. */
 const MIN_LIVE = 3 / 4;
 /** A package with no answers stored (not installable on the cache's arch). */
-const NONE = [-1];
+const NONE = -1;
 
 /** Orders keys as the universe does (`Array.prototype.sort` on strings). */
 const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -58,24 +58,13 @@ const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 export function updatedUniverse(base: CachedSource, change: UniverseChange,
   compare?: (a: PackageRecord, b: PackageRecord) => number): Uint8Array | null {
   const order = newOrder(base, change);
-  if (!order) return null;
-  const { from, added, removedIds } = order;
-  const n = from.length;
+  const pre = base.prebuiltDeps;
+  if (!order || !pre) return null;
+  const { from, added, addedIds, removedIds } = order;
   const u = base.u;
   const enc = new UniverseEncoder(u.stringCount, u.depCount);
   const addedInts = added.map((r) => { const xs: number[] = []; enc.record(r, xs); return xs; });
-  const spanOf = (old: number): number => listStart(u.ints, base.starts[old], 5) - base.starts[old];
-  let total = 0;
-  for (const f of from) total += f >= 0 ? spanOf(f) : addedInts[~f].length;
-  const ints = new Int32Array(total);
-  const starts = new Int32Array(n);
-  let at = 0;
-  for (let id = 0; id < n; id++) {
-    const f = from[id];
-    starts[id] = at;
-    if (f >= 0) { const s = base.starts[f]; const len = spanOf(f); ints.set(u.ints.subarray(s, s + len), at); at += len; }
-    else { ints.set(addedInts[~f], at); at += addedInts[~f].length; }
-  }
+  const { starts, ints } = packageInts(base, from, addedInts);
   const arch = base.answersArch >= 0 ? base.answersArch : enc.s(CACHE_ARCH);
   const strings = stringBytes(enc.strs, u.text.length);
   const nStrings = u.stringCount + enc.strs.length;
@@ -98,43 +87,93 @@ export function updatedUniverse(base: CachedSource, change: UniverseChange,
   const touched = new Set<string>();
   for (const old of removedIds) touch(base.record(old), touched);
   for (const r of added) touch(r, touched);
-  const affected = dependents(bare, touched, from);
-  for (let id = 0; id < n; id++) if (from[id] < 0) affected[id] = 1;
-  let count = 0;
-  for (const x of affected) count += x;
-  if (count > base.count * MAX_ANSWERED) return null;
+  const affected = dependents(bare.u, starts, from, touched);
+  for (const id of addedIds) affected[id] = 1;
+  const answered: number[] = [];
+  for (let id = affected.indexOf(1); id >= 0; id = affected.indexOf(1, id + 1)) answered.push(id);
+  if (answered.length > base.count * MAX_ANSWERED) return null;
 
   const pool = new Pool(compare ? Object.assign(bare, { compare }) : bare, { arch: CACHE_ARCH });
   const asked = new Set<string>();
-  for (let id = 0; id < n; id++) if (affected[id] && pool.packages[id].archScore !== 0) askedBy(pool.packages[id].record, asked);
-  pool.indexOnly(asked, owners(bare, asked));
-
-  const map = new Int32Array(base.count).fill(-1);
-  from.forEach((f, id) => { if (f >= 0) map[f] = id; });
-  const pre = base.prebuiltDeps;
-  if (!pre) return null;
-  const answers = new AnswerRemapper(pre.data, map);
-  const offsets = new Int32Array(n);
-  const fresh: number[] = [];
-  for (let id = 0; id < n; id++) {
-    offsets[id] = answers.length;
-    const f = from[id];
-    if (pool.packages[id].archScore === 0) { answers.append(NONE); continue; }
-    if (!affected[id]) {
-      // unaffected answers never name a removed package (it was touched); if one does, save in full
-      if (f < 0 || !answers.copy(pre.offsets[f])) return null;
-      continue;
-    }
-    fresh.length = 0;
-    encodePackageDeps(pool.deps(id), fresh);
-    answers.append(fresh);
+  for (const id of answered) if (pool.packages[id].archScore !== 0) askedBy(pool.packages[id].record, asked);
+  pool.indexOnly(asked, owners(bare.u, starts, asked));
+  const fresh = new Map<number, number[]>();
+  for (const id of answered) {
+    const xs: number[] = [];
+    if (pool.packages[id].archScore === 0) xs.push(NONE); else encodePackageDeps(pool.deps(id), xs);
+    fresh.set(id, xs);
   }
-  const data = answers.result();
-  return assembleUniverse({ ...sections, offsets, data });
+  const answers = keptAnswers(base, pre, from, affected, fresh);
+  return answers && assembleUniverse({ ...sections, ...answers });
 }
 
-/** The new universe's order: per new id, the base id it was (>= 0) or ~i for added[i]. */
-function newOrder(base: CachedSource, change: UniverseChange): { from: Int32Array; added: PackageRecord[]; removedIds: number[] } | null {
+/**
+ * pkgInts in the new order: each run of base packages whose ints lie back to back is
+ * copied in one piece (a one-package change copies two runs), the added ones appended.
+ */
+function packageInts(base: CachedSource, from: Int32Array, addedInts: readonly number[][]): { starts: Int32Array; ints: Int32Array } {
+  const n = from.length;
+  const x = base.u.ints;
+  const was = base.starts;
+  const starts = new Int32Array(n);
+  let total = 0;
+  for (let id = 0; id < n; id++) {
+    starts[id] = total;
+    const f = from[id];
+    if (f < 0) { total += addedInts[~f].length; continue; }
+    const at = was[f];
+    total += FIXED_INTS + x[at + 9] + x[at + 10] + x[at + 11] + x[at + 12] + x[at + 13];
+  }
+  const ints = new Int32Array(total);
+  for (let id = 0; id < n;) {
+    const f = from[id];
+    if (f < 0) { ints.set(addedInts[~f], starts[id]); id++; continue; }
+    let end = id + 1;
+    while (end < n && from[end] === from[end - 1] + 1 && was[from[end]] - was[from[end - 1]] === starts[end] - starts[end - 1]) end++;
+    ints.set(x.subarray(was[f], was[f] + (end < n ? starts[end] : total) - starts[id]), starts[id]);
+    id = end;
+  }
+  return { starts, ints };
+}
+
+/**
+ * The answers section in the new order: `fresh` answers where given (by new id), else
+ * the base package's, copied a run of packages at a time and their ids renumbered in
+ * place. Null when a copied answer names a removed package or the base's answers are
+ * not laid out one package after another: the caller saves in full.
+ */
+function keptAnswers(base: CachedSource, pre: PrebuiltDeps, from: Int32Array, affected: Uint8Array,
+  fresh: ReadonlyMap<number, number[]>): { offsets: Int32Array; data: Int32Array } | null {
+  const n = from.length;
+  const map = new Int32Array(base.count).fill(-1);
+  for (let id = 0; id < n; id++) { const f = from[id]; if (f >= 0) map[f] = id; }
+  const was = pre.offsets;
+  const endOf = (f: number): number => (f + 1 < base.count ? was[f + 1] : pre.data.length);
+  const offsets = new Int32Array(n + 1);
+  for (let id = 0; id < n; id++) {
+    const f = from[id];
+    const len = affected[id] ? (fresh.get(id) as number[]).length : f >= 0 ? endOf(f) - was[f] : 0;
+    if (!(len >= 1)) return null;
+    offsets[id + 1] = offsets[id] + len;
+  }
+  const data = new Int32Array(offsets[n]);
+  for (let id = 0; id < n;) {
+    if (affected[id]) { data.set(fresh.get(id) as number[], offsets[id]); id++; continue; }
+    const f = from[id];
+    let end = id + 1;
+    while (end < n && !affected[end] && from[end] === from[end - 1] + 1) end++;
+    data.set(pre.data.subarray(was[f], endOf(from[end - 1])), offsets[id]);
+    for (let k = id; k < end; k++) if (!renumberAnswers(data, offsets[k], offsets[k + 1], map)) return null;
+    id = end;
+  }
+  return { offsets: offsets.subarray(0, n), data };
+}
+
+/**
+ * The new universe's order: per new id, the base id it was (>= 0) or ~i for added[i];
+ * and the new ids of the added builds and the base ids of the removed ones.
+ */
+function newOrder(base: CachedSource, change: UniverseChange): { from: Int32Array; added: PackageRecord[]; addedIds: number[]; removedIds: number[] } | null {
   // a base without answers for this arch (or over another one) is rebuilt in full
   if (!base.prebuiltDeps || base.prebuiltDeps.arch !== CACHE_ARCH) return null;
   const keyOf = (id: number): string => nevraKey(base.record(id));
@@ -147,17 +186,23 @@ function newOrder(base: CachedSource, change: UniverseChange): { from: Int32Arra
   for (const key of change.removed) { const at = lowerBound(key); if (at < base.count && keyOf(at) === key) gone.add(at); }
   const added = change.added.map((r) => ({ r, key: nevraKey(r) })).sort((a, b) => byKey(a.key, b.key));
   if (gone.size + added.length > base.count * MAX_CHANGED) return null;
-  const from: number[] = [];
+  const isGone = new Uint8Array(base.count);
+  for (const id of gone) isGone[id] = 1;
+  const from = new Int32Array(base.count - gone.size + added.length);
+  const addedIds: number[] = [];
   let next = 0;
-  for (let i = 0; i < added.length; i++) {
-    if (i > 0 && added[i].key === added[i - 1].key) return null; // one key twice: not a channel's change
-    const at = lowerBound(added[i].key);
-    if (at < base.count && keyOf(at) === added[i].key && !gone.has(at)) return null; // a key the base keeps
-    for (; next < at; next++) if (!gone.has(next)) from.push(next);
-    from.push(~i);
+  let o = 0;
+  for (let i = 0; i <= added.length; i++) {
+    let at = base.count;
+    if (i < added.length) {
+      if (i > 0 && added[i].key === added[i - 1].key) return null; // one key twice: not a channel's change
+      at = lowerBound(added[i].key);
+      if (at < base.count && keyOf(at) === added[i].key && !isGone[at]) return null; // a key the base keeps
+    }
+    for (; next < at; next++) if (isGone[next] === 0) from[o++] = next;
+    if (i < added.length) { addedIds.push(o); from[o++] = ~i; }
   }
-  for (; next < base.count; next++) if (!gone.has(next)) from.push(next);
-  return { from: Int32Array.from(from), added: added.map((a) => a.r), removedIds: [...gone] };
+  return { from, added: added.map((a) => a.r), addedIds, removedIds: [...gone] };
 }
 
 /**
@@ -257,53 +302,79 @@ function askedBy(r: PackageRecord, into: Set<string>): void {
   r.conflicts.forEach(add);
 }
 
-/** Whether string i of `src` is in `names`, remembered per string: most are told apart by their length alone. */
-function stringTest(src: CachedSource, names: ReadonlySet<string>): (i: number) => boolean {
-  const lengths = new Set<number>();
-  for (const x of names) lengths.add(Buffer.byteLength(x));
-  const memo = new Int8Array(src.u.stringCount);
-  return (i) => {
-    if (memo[i] === 0) memo[i] = lengths.has(src.u.byteLength(i)) && names.has(src.u.str(i)) ? 1 : 2;
-    return memo[i] === 1;
-  };
+/**
+ * Per string of `u`, 1 when it is one of `names`. Compared as bytes against the names
+ * of its length, last byte first (paths share their beginnings), and decoded only on a
+ * match: decoding every string a dependency names was most of an update's time, and
+ * one tight pass costs less than a test per use.
+ */
+function namedStrings(u: Universe, names: ReadonlySet<string>): Uint8Array {
+  const byLength: Buffer[][] = [];
+  for (const x of names) {
+    const b = Buffer.from(x);
+    while (byLength.length <= b.length) byLength.push([]);
+    byLength[b.length].push(b);
+  }
+  const { text, strStarts } = u;
+  const n = u.stringCount;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const at = strStarts[i];
+    const len = strStarts[i + 1] - 1 - at;
+    if (len >= byLength.length) continue;
+    const group = byLength[len];
+    for (let g = 0; g < group.length; g++) {
+      const b = group[g];
+      let k = len - 1;
+      while (k >= 0 && text[at + k] === b[k]) k--;
+      if (k < 0) { if (names.has(u.str(i))) out[i] = 1; break; }
+    }
+  }
+  return out;
 }
 
 /** Per new id, 1 when a requires, conflicts or obsoletes of a kept package names one of `names`. */
-function dependents(src: CachedSource, names: ReadonlySet<string>, from: Int32Array): Uint8Array {
-  const u = src.u;
-  const named = stringTest(src, names);
-  const memo = new Int8Array(u.depCount);
-  const hits = (k: number): boolean => {
-    if (memo[k] === 0) {
-      const name = u.depTable[3 * k];
-      // a rich dependency is decoded and asked about each atom; '(' opens only those
-      const rich = u.text[u.strStarts[name]] === 0x28;
-      memo[k] = (rich ? richAtoms(parseRichDep(u.str(name))).some((a) => names.has(a.name)) : named(name)) ? 1 : 2;
-    }
-    return memo[k] === 1;
+function dependents(u: Universe, starts: Int32Array, from: Int32Array, names: ReadonlySet<string>): Uint8Array {
+  const named = namedStrings(u, names);
+  const { depTable, text, strStarts } = u;
+  // per dependency: 0 not yet asked, 1 names one, 2 does not
+  const memo = new Uint8Array(u.depCount);
+  const test = (k: number): number => {
+    const name = depTable[3 * k];
+    // a rich dependency is decoded and asked about each atom; '(' opens only those
+    if (named[name] === 1 || (text[strStarts[name]] === 0x28 && richAtoms(parseRichDep(u.str(name))).some((a) => names.has(a.name)))) return 1;
+    return 2;
   };
-  const out = new Uint8Array(src.count);
-  for (let id = 0; id < src.count; id++) {
+  const x = u.ints;
+  const out = new Uint8Array(starts.length);
+  for (let id = 0; id < starts.length; id++) {
     if (from[id] < 0) continue;
-    const at = src.starts[id];
-    const x = u.ints;
+    const at = starts[id];
     // requires, conflicts and obsoletes: lists 1 to 3
-    for (let i = listStart(x, at, 1), end = listStart(x, at, 4); i < end; i++) if (hits(x[i])) { out[id] = 1; break; }
+    const first = at + FIXED_INTS + x[at + 9];
+    const end = first + x[at + 10] + x[at + 11] + x[at + 12];
+    for (let i = first; i < end; i++) {
+      const k = x[i];
+      let m = memo[k];
+      if (m === 0) memo[k] = m = test(k);
+      if (m === 1) { out[id] = 1; break; }
+    }
   }
   return out;
 }
 
 /** Ids, ascending, of the packages that provide, own as a file or are named one of `names`. */
-function owners(src: CachedSource, names: ReadonlySet<string>): number[] {
-  const u = src.u;
-  const x = u.ints;
-  const named = stringTest(src, names);
+function owners(u: Universe, starts: Int32Array, names: ReadonlySet<string>): number[] {
+  const named = namedStrings(u, names);
+  const { ints: x, depTable } = u;
   const out: number[] = [];
-  for (let id = 0; id < src.count; id++) {
-    const at = src.starts[id];
-    let hit = named(x[at]);
-    for (let i = listStart(x, at, 0), end = listStart(x, at, 1); !hit && i < end; i++) hit = named(u.depTable[3 * x[i]]);
-    for (let i = listStart(x, at, 4), end = listStart(x, at, 5); !hit && i < end; i++) hit = named(x[i]);
+  for (let id = 0; id < starts.length; id++) {
+    const at = starts[id];
+    let hit = named[x[at]] === 1;
+    const provides = at + FIXED_INTS;
+    const files = provides + x[at + 9] + x[at + 10] + x[at + 11] + x[at + 12];
+    for (let i = provides, end = provides + x[at + 9]; !hit && i < end; i++) hit = named[depTable[3 * x[i]]] === 1;
+    for (let i = files, end = files + x[at + 13]; !hit && i < end; i++) hit = named[x[i]] === 1;
     if (hit) out.push(id);
   }
   return out;
