@@ -200,60 +200,51 @@ export function decodePackageDeps(ints: Int32Array, at: number, pool: Pool, id: 
 }
 
 /**
- * Renumbers in place the package ids of one package's encoded answers
- * (encodePackageDeps, or the `-1` of a package with none) at `data[at…end)`, copied
- * there from a base universe (a universe update inserts and removes packages). False
- * when the answers do not end exactly at `end`, or one names a package `map` drops
- * (-1): they must then be computed again. Plain functions over the array, no closures
- * or objects: it runs once per package of a universe.
+ * Renumbers in place the package ids in the encoded answers (encodePackageDeps, or the
+ * `-1` of a package with none) of packages `first` to `last - 1`, package p's at
+ * `data[offsets[p]…offsets[p + 1])`, copied there from a base universe (a universe
+ * update inserts and removes packages). False when a package's answers do not end
+ * exactly where the next begin, or one names a package `map` drops (-1): they must then
+ * be computed again. One flat loop, no calls: it runs over every package of a universe
+ * in a process that has not warmed up (the command that made the commit).
  */
-export function renumberAnswers(data: Int32Array, at: number, end: number, map: Int32Array): boolean {
-  if (data[at] === -1) return at + 1 === end;
-  let i = at;
-  const nReq = data[i++];
-  for (let k = 0; k < nReq && i >= 0 && i < end; k++) i = data[i] === -1 ? i + 1 : renumberEntry(data, i, end, map);
-  if (i < 0 || i >= end) return false;
-  const nCon = data[i++];
-  for (let k = 0; k < nCon && i >= 0 && i < end; k++) i = renumberEntry(data, i, end, map);
-  if (i < 0 || i >= end) return false;
-  const nObs = data[i++];
-  for (let k = 0; k < nObs && i >= 0 && i < end; k++) i = renumberIds(data, i, end, map);
-  if (i < 0 || i >= end) return false;
-  return renumberIds(data, i, end, map) === end;
-}
-
-/** `n ids…` at i renumbered; the index after them, -1 when one is dropped or they pass `end`. */
-function renumberIds(data: Int32Array, i: number, end: number, map: Int32Array): number {
-  if (i >= end) return -1;
-  const n = data[i];
-  const stop = i + 1 + n;
-  if (n < 0 || stop > end) return -1;
-  for (let j = i + 1; j < stop; j++) {
-    const y = map[data[j]];
-    if (!(y >= 0)) return -1; // dropped, or not a package of the base
-    data[j] = y;
-  }
-  return stop;
-}
-
-/** A plain entry (`n ids…`) or a rich one (`-2 n ids… nClauses (len signed-literals…)…`) at i renumbered, as renumberIds. */
-function renumberEntry(data: Int32Array, i: number, end: number, map: Int32Array): number {
-  if (data[i] !== -2) return renumberIds(data, i, end, map);
-  i = renumberIds(data, i + 1, end, map);
-  if (i < 0 || i >= end) return -1;
-  const nc = data[i++];
-  for (let c = 0; c < nc; c++) {
-    if (i >= end) return -1;
-    const len = data[i];
-    const stop = i + 1 + len;
-    if (len < 0 || stop > end) return -1;
-    for (let j = i + 1; j < stop; j++) {
-      const x = data[j];
-      const y = map[x > 0 ? x - 1 : -x - 1];
-      if (!(y >= 0)) return -1;
-      data[j] = x > 0 ? y + 1 : -(y + 1);
+export function renumberAnswers(data: Int32Array, offsets: Int32Array, first: number, last: number, map: Int32Array): boolean {
+  for (let p = first; p < last; p++) {
+    let i = offsets[p];
+    const end = offsets[p + 1];
+    if (data[i] === -1) { if (i + 1 !== end) return false; continue; }
+    // requires (entries, or -1), conflicts (entries), obsoletes (id lists), then the one reach list
+    for (let part = 0; part < 4; part++) {
+      const count = part === 3 ? 1 : data[i++];
+      for (let e = 0; e < count; e++) {
+        if (i >= end) return false;
+        if (part === 0 && data[i] === -1) { i++; continue; }
+        // a rich entry: `-2 n ids… nClauses (len signed-literals…)…`; a plain one: `n ids…`
+        const rich = part < 2 && data[i] === -2;
+        if (rich) i++;
+        const n = data[i++];
+        if (!(n >= 0) || i + n > end) return false;
+        for (const stop = i + n; i < stop; i++) {
+          const y = map[data[i]];
+          if (!(y >= 0)) return false; // dropped, or not a package of the base
+          data[i] = y;
+        }
+        if (!rich) continue;
+        if (i >= end) return false;
+        const nc = data[i++];
+        for (let c = 0; c < nc; c++) {
+          const len = data[i++];
+          if (!(len >= 0) || i + len > end) return false;
+          for (const stop = i + len; i < stop; i++) {
+            const x = data[i];
+            const y = map[x > 0 ? x - 1 : -x - 1];
+            if (!(y >= 0)) return false;
+            data[i] = x > 0 ? y + 1 : -(y + 1);
+          }
+        }
+      }
     }
-    i = stop;
+    if (i !== end) return false;
   }
-  return i;
+  return true;
 }

@@ -21,6 +21,7 @@
  * caller saves in full instead (null), which also compacts.
  */
 import { nevraKey } from '../rpm/index.js';
+import { capabilitiesOf, capabilityNames, extendedIndex, renumberedIndex } from './capability-index.js';
 import type { Dependency } from '../rpm/index.js';
 import { isRich, parseRichDep, richAtoms } from '../rpm/index.js';
 import { encodePackageDeps, renumberAnswers } from './package-deps.js';
@@ -77,26 +78,27 @@ export function updatedUniverse(base: CachedSource, change: UniverseChange,
   depTable.set(enc.depTable, u.depTable.length);
   const text = Buffer.concat([u.text, strings.text]);
   const ascii = u.ascii && strings.ascii;
-  const names = updatedNames(base, from, added, (id) => ints[starts[id]]);
-  const sections = { text, strStarts, nHot: base.nHot, ascii, depTable, starts, ints, arch, names };
+  const { names, renumbered } = updatedNames(base, from, added, (id) => ints[starts[id]]);
+  const caps = extendedIndex(renumbered ? renumberedIndex(base.caps, renumbered) : base.caps, added, addedIds.map((id) => names.nameIds[id]));
+  if (!caps) return null;
+  const sections = { text, strStarts, nHot: base.nHot, ascii, depTable, starts, ints, arch, names, caps };
   // only a removal leaves strings no package uses
   if (removedIds.length && liveShare(sections, nStrings) < MIN_LIVE) return null;
 
   // the universe without answers, to answer the changed and affected packages from
-  const bare = new CachedSource(base.label, new Universe(strStarts, depTable, ints, text, ascii), starts, base.nHot, -1, names);
+  const bare = new CachedSource(base.label, new Universe(strStarts, depTable, ints, text, ascii), starts, base.nHot, -1, names, caps);
   const touched = new Set<string>();
   for (const old of removedIds) touch(base.record(old), touched);
   for (const r of added) touch(r, touched);
-  const affected = dependents(bare.u, starts, from, touched);
-  for (const id of addedIds) affected[id] = 1;
-  const answered: number[] = [];
-  for (let id = affected.indexOf(1); id >= 0; id = affected.indexOf(1, id + 1)) answered.push(id);
+  const answered = [...dependents(bare, from, touched), ...addedIds].sort((a, b) => a - b);
   if (answered.length > base.count * MAX_ANSWERED) return null;
+  const affected = new Uint8Array(from.length);
+  for (const id of answered) affected[id] = 1;
 
   const pool = new Pool(compare ? Object.assign(bare, { compare }) : bare, { arch: CACHE_ARCH });
   const asked = new Set<string>();
   for (const id of answered) if (pool.packages[id].archScore !== 0) askedBy(pool.packages[id].record, asked);
-  pool.indexOnly(asked, owners(bare.u, starts, asked));
+  pool.indexOnly(asked, owners(bare, asked));
   const fresh = new Map<number, number[]>();
   for (const id of answered) {
     const xs: number[] = [];
@@ -148,14 +150,21 @@ function keptAnswers(base: CachedSource, pre: PrebuiltDeps, from: Int32Array, af
   const map = new Int32Array(base.count).fill(-1);
   for (let id = 0; id < n; id++) { const f = from[id]; if (f >= 0) map[f] = id; }
   const was = pre.offsets;
-  const endOf = (f: number): number => (f + 1 < base.count ? was[f + 1] : pre.data.length);
+  const nBase = base.count;
+  const endOf = (f: number): number => (f + 1 < nBase ? was[f + 1] : pre.data.length);
   const offsets = new Int32Array(n + 1);
+  // runs of kept packages keep their answers' lengths: their offsets move by one amount
   for (let id = 0; id < n; id++) {
     const f = from[id];
-    const len = affected[id] ? (fresh.get(id) as number[]).length : f >= 0 ? endOf(f) - was[f] : 0;
-    if (!(len >= 1)) return null;
-    offsets[id + 1] = offsets[id] + len;
+    if (affected[id] === 1) { offsets[id + 1] = offsets[id] + (fresh.get(id) as number[]).length; continue; }
+    if (f < 0) return null;
+    const shift = offsets[id] - was[f];
+    let end = id + 1;
+    while (end < n && affected[end] === 0 && from[end] === from[end - 1] + 1) { offsets[end] = was[from[end]] + shift; end++; }
+    offsets[end] = endOf(from[end - 1]) + shift;
+    id = end - 1;
   }
+  for (let id = 0; id < n; id++) if (!(offsets[id + 1] > offsets[id])) return null; // not laid out one after another
   const data = new Int32Array(offsets[n]);
   for (let id = 0; id < n;) {
     if (affected[id]) { data.set(fresh.get(id) as number[], offsets[id]); id++; continue; }
@@ -163,7 +172,7 @@ function keptAnswers(base: CachedSource, pre: PrebuiltDeps, from: Int32Array, af
     let end = id + 1;
     while (end < n && !affected[end] && from[end] === from[end - 1] + 1) end++;
     data.set(pre.data.subarray(was[f], endOf(from[end - 1])), offsets[id]);
-    for (let k = id; k < end; k++) if (!renumberAnswers(data, offsets[k], offsets[k + 1], map)) return null;
+    if (!renumberAnswers(data, offsets, id, end, map)) return null;
     id = end;
   }
   return { offsets: offsets.subarray(0, n), data };
@@ -212,7 +221,8 @@ function newOrder(base: CachedSource, change: UniverseChange): { from: Int32Arra
  * lost its last build is the section built anew (the full save's way), since a number
  * must not be left without builds.
  */
-function updatedNames(base: CachedSource, from: Int32Array, added: readonly PackageRecord[], nameStr: (id: number) => number): NameColumns {
+function updatedNames(base: CachedSource, from: Int32Array, added: readonly PackageRecord[],
+  nameStr: (id: number) => number): { names: NameColumns; renumbered: Int32Array | null } {
   const old = base.names;
   const nOld = old.strIdx.length;
   const fresh = new Map<string, number>();
@@ -232,7 +242,7 @@ function updatedNames(base: CachedSource, from: Int32Array, added: readonly Pack
   const memberStarts = new Int32Array(nNames + 1);
   for (const k of nameIds) memberStarts[k + 1]++;
   for (let k = 0; k < nNames; k++) {
-    if (memberStarts[k + 1] === 0) return typed(nameTable(Array.from(from, (f) => (f >= 0 ? base.nameOf(f) : added[~f].name)), nameStr));
+    if (memberStarts[k + 1] === 0) return namedAnew(base, from, added, nameStr);
     memberStarts[k + 1] += memberStarts[k];
   }
   const members = new Int32Array(from.length);
@@ -249,7 +259,16 @@ function updatedNames(base: CachedSource, from: Int32Array, added: readonly Pack
     for (let k = 0; k < nOld; k++) insertName(hash, base.u.str(old.strIdx[k]), k);
     for (const [name, k] of fresh) insertName(hash, name, k);
   }
-  return { strIdx: Int32Array.from(strIdx), hash, memberStarts, members, nameIds };
+  return { names: { strIdx: Int32Array.from(strIdx), hash, memberStarts, members, nameIds }, renumbered: null };
+}
+
+/** The names section built as a full save does, and each base name's new number (-1: gone). */
+function namedAnew(base: CachedSource, from: Int32Array, added: readonly PackageRecord[],
+  nameStr: (id: number) => number): { names: NameColumns; renumbered: Int32Array } {
+  const names = typed(nameTable(Array.from(from, (f) => (f >= 0 ? base.nameOf(f) : added[~f].name)), nameStr));
+  const renumbered = new Int32Array(base.nameCount).fill(-1);
+  for (let id = 0; id < from.length; id++) if (from[id] >= 0) renumbered[base.names.nameIds[from[id]]] = names.nameIds[id];
+  return { names, renumbered };
 }
 
 function insertName(hash: Int32Array, name: string, k: number): void {
@@ -302,80 +321,31 @@ function askedBy(r: PackageRecord, into: Set<string>): void {
   r.conflicts.forEach(add);
 }
 
-/**
- * Per string of `u`, 1 when it is one of `names`. Compared as bytes against the names
- * of its length, last byte first (paths share their beginnings), and decoded only on a
- * match: decoding every string a dependency names was most of an update's time, and
- * one tight pass costs less than a test per use.
- */
-function namedStrings(u: Universe, names: ReadonlySet<string>): Uint8Array {
-  const byLength: Buffer[][] = [];
-  for (const x of names) {
-    const b = Buffer.from(x);
-    while (byLength.length <= b.length) byLength.push([]);
-    byLength[b.length].push(b);
+/** Builds, ascending, of the names `caps` files under one of `names` (asks: as asking for it, else as offering it) for which `test` holds. */
+function buildsOf(src: CachedSource, names: ReadonlySet<string>, asks: boolean, test: (id: number) => boolean): number[] {
+  const out: number[] = [];
+  for (const k of capabilityNames(src.caps, names, asks)) {
+    if (k >= src.nameCount) continue; // not a name of this universe: never indexed so
+    for (const id of src.idsOfName(k)) if (test(id)) out.push(id);
   }
-  const { text, strStarts } = u;
-  const n = u.stringCount;
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const at = strStarts[i];
-    const len = strStarts[i + 1] - 1 - at;
-    if (len >= byLength.length) continue;
-    const group = byLength[len];
-    for (let g = 0; g < group.length; g++) {
-      const b = group[g];
-      let k = len - 1;
-      while (k >= 0 && text[at + k] === b[k]) k--;
-      if (k < 0) { if (names.has(u.str(i))) out[i] = 1; break; }
-    }
-  }
-  return out;
+  return out.sort((a, b) => a - b);
 }
 
-/** Per new id, 1 when a requires, conflicts or obsoletes of a kept package names one of `names`. */
-function dependents(u: Universe, starts: Int32Array, from: Int32Array, names: ReadonlySet<string>): Uint8Array {
-  const named = namedStrings(u, names);
-  const { depTable, text, strStarts } = u;
-  // per dependency: 0 not yet asked, 1 names one, 2 does not
-  const memo = new Uint8Array(u.depCount);
-  const test = (k: number): number => {
-    const name = depTable[3 * k];
-    // a rich dependency is decoded and asked about each atom; '(' opens only those
-    if (named[name] === 1 || (text[strStarts[name]] === 0x28 && richAtoms(parseRichDep(u.str(name))).some((a) => names.has(a.name)))) return 1;
-    return 2;
-  };
-  const x = u.ints;
-  const out = new Uint8Array(starts.length);
-  for (let id = 0; id < starts.length; id++) {
-    if (from[id] < 0) continue;
-    const at = starts[id];
-    // requires, conflicts and obsoletes: lists 1 to 3
-    const first = at + FIXED_INTS + x[at + 9];
-    const end = first + x[at + 10] + x[at + 11] + x[at + 12];
-    for (let i = first; i < end; i++) {
-      const k = x[i];
-      let m = memo[k];
-      if (m === 0) memo[k] = m = test(k);
-      if (m === 1) { out[id] = 1; break; }
-    }
-  }
-  return out;
+/** Kept packages (new ids, ascending) whose requires, conflicts or obsoletes name one of `names` (a rich one: any atom). */
+function dependents(src: CachedSource, from: Int32Array, names: ReadonlySet<string>): number[] {
+  return buildsOf(src, names, true, (id) => {
+    if (from[id] < 0) return false;
+    let hit = false;
+    capabilitiesOf(src.record(id), (cap, asks) => { if (asks && names.has(cap)) hit = true; });
+    return hit;
+  });
 }
 
 /** Ids, ascending, of the packages that provide, own as a file or are named one of `names`. */
-function owners(u: Universe, starts: Int32Array, names: ReadonlySet<string>): number[] {
-  const named = namedStrings(u, names);
-  const { ints: x, depTable } = u;
-  const out: number[] = [];
-  for (let id = 0; id < starts.length; id++) {
-    const at = starts[id];
-    let hit = named[x[at]] === 1;
-    const provides = at + FIXED_INTS;
-    const files = provides + x[at + 9] + x[at + 10] + x[at + 11] + x[at + 12];
-    for (let i = provides, end = provides + x[at + 9]; !hit && i < end; i++) hit = named[depTable[3 * x[i]]] === 1;
-    for (let i = files, end = files + x[at + 13]; !hit && i < end; i++) hit = named[x[i]] === 1;
-    if (hit) out.push(id);
-  }
-  return out;
+function owners(src: CachedSource, names: ReadonlySet<string>): number[] {
+  return buildsOf(src, names, false, (id) => {
+    let hit = false;
+    capabilitiesOf(src.record(id), (cap, asks) => { if (!asks && names.has(cap)) hit = true; });
+    return hit;
+  });
 }
