@@ -57,29 +57,67 @@ export function capabilitiesOf(r: PackageRecord, visit: (cap: string, asks: bool
   }
 }
 
-/** The section of a full save: `nameIds[i]` is the name number of `records[i]`. */
-export function buildCapabilityIndex(records: readonly PackageRecord[], nameIds: ArrayLike<number>): CapabilitySections {
-  const byCap = new Map<string, number[]>();
-  records.forEach((r, id) => {
+/** The packages as a full save has encoded them (universe-cache.ts): the index is built from these numbers, not from records. */
+export interface EncodedPackages {
+  /** per package its start in `ints`, where it is `name … nProv nReq nCon nObs nFiles` (FIXED_INTS ints) then its lists */
+  starts: ArrayLike<number>; ints: ArrayLike<number>;
+  /** dependency triples `name flags evr` and the strings they and `ints` number */
+  depTable: ArrayLike<number>; strs: readonly string[];
+}
+
+/** ints per package ahead of its lists (universe-cache.ts FIXED_INTS, not imported: that module imports this one) */
+const FIXED = 14;
+
+/**
+ * The section of a full save: `nameIds[i]` is the name number of package i. Entries are
+ * gathered per string number (a rich dependency's atoms, which may be no string of the
+ * file, per atom), and each distinct capability is hashed once.
+ */
+export function buildCapabilityIndex(p: EncodedPackages, nameIds: ArrayLike<number>): CapabilitySections {
+  const { starts, ints, depTable, strs } = p;
+  const nStrs = strs.length;
+  // capability numbers: strings, then rich atoms; the last entry filed under each (builds of a name are neighbours)
+  const atoms = new Map<string, number>();
+  const capNames: string[] = [];
+  const last: number[] = new Array<number>(nStrs).fill(-1);
+  const caps: number[] = [];
+  const entries: number[] = [];
+  const file = (cap: number, e: number): void => { if (last[cap] !== e) { last[cap] = e; caps.push(cap); entries.push(e); } };
+  const fileAtom = (atom: string, e: number): void => {
+    let cap = atoms.get(atom);
+    if (cap === undefined) { cap = nStrs + capNames.length; atoms.set(atom, cap); capNames.push(atom); last.push(-1); }
+    file(cap, e);
+  };
+  for (let id = 0; id < starts.length; id++) {
+    const at = starts[id];
     const k = nameIds[id] << 1;
-    capabilitiesOf(r, (cap, asks) => {
-      const e = k | (asks ? 1 : 0);
-      const list = byCap.get(cap);
-      // builds of a name are neighbours in key order: most repeats are the last entry
-      if (!list) byCap.set(cap, [e]); else if (list[list.length - 1] !== e) list.push(e);
-    });
-  });
+    file(ints[at], k);
+    let i = at + FIXED;
+    for (const end = i + ints[at + 9]; i < end; i++) file(depTable[3 * ints[i]], k);
+    for (const end = i + ints[at + 10] + ints[at + 11] + ints[at + 12]; i < end; i++) {
+      const name = depTable[3 * ints[i]];
+      if (!isRich(strs[name])) { file(name, k | 1); continue; }
+      let names: string[];
+      try { names = richAtoms(parseRichDep(strs[name])).map((a) => a.name); } catch { names = []; }
+      for (const a of names) fileAtom(a, k | 1);
+    }
+    for (const end = i + ints[at + 13]; i < end; i++) file(ints[i], k);
+  }
+  let distinct = capNames.length;
+  for (let s = 0; s < nStrs; s++) if (last[s] !== -1) distinct++;
   let size = 8;
-  while (size < byCap.size * 2) size *= 2;
-  const lists = [...byCap];
-  const bucketOf = lists.map(([cap]) => capabilityHash(cap) & (size - 1));
-  const starts = new Int32Array(size + 1);
-  lists.forEach(([, list], i) => { starts[bucketOf[i] + 1] += list.length; });
-  for (let b = 0; b < size; b++) starts[b + 1] += starts[b];
-  const entries = new Int32Array(starts[size]);
-  const next = starts.slice(0, size);
-  lists.forEach(([, list], i) => { for (const e of list) entries[next[bucketOf[i]]++] = e; });
-  return { starts, entries, extra: new Int32Array(0) };
+  while (size < distinct * 2) size *= 2;
+  const bucketOf = new Int32Array(last.length).fill(-1);
+  const counts = new Int32Array(size + 1);
+  for (const cap of caps) {
+    if (bucketOf[cap] < 0) bucketOf[cap] = capabilityHash(cap < nStrs ? strs[cap] : capNames[cap - nStrs]) & (size - 1);
+    counts[bucketOf[cap] + 1]++;
+  }
+  for (let b = 0; b < size; b++) counts[b + 1] += counts[b];
+  const out = new Int32Array(entries.length);
+  const next = counts.slice(0, size);
+  for (let j = 0; j < caps.length; j++) out[next[bucketOf[caps[j]]]++] = entries[j];
+  return { starts: counts, entries: out, extra: new Int32Array(0) };
 }
 
 /**

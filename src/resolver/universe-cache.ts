@@ -1,7 +1,7 @@
 /**
  * A compact, versioned on-disk snapshot of a universe for warm starts: parsing XML is
  * the slow part of loading, so the store keeps this next to a channel and loads it
- * instead. One file, `universe.v5.bin`, little-endian int32 sections then the strings:
+ * instead. One file, `universe.v6.bin`, little-endian int32 sections then the strings:
  *
  * - header (HEADER ints): magic, crc32 of every byte after the first 8, byte length,
  *   nStrings, nHot, nPackages, nDeps, pkgInts length, prebuilt arch (string index, -1
@@ -205,7 +205,8 @@ export function encodeUniverse(source: PackageSource): Uint8Array {
   const strings = stringBytes(enc.strs);
   return assembleUniverse({
     text: strings.text, strStarts: [...strings.starts, strings.text.length], nHot, ascii: strings.ascii,
-    depTable: enc.depTable, starts, ints, arch, offsets, data, names, caps: buildCapabilityIndex(pkgs, names.nameIds),
+    depTable: enc.depTable, starts, ints, arch, offsets, data, names,
+    caps: buildCapabilityIndex({ starts, ints, depTable: enc.depTable, strs: enc.strs }, names.nameIds),
   });
 }
 
