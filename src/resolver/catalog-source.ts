@@ -12,13 +12,14 @@
  * (store's fromNearestCached, as the package index is).
  */
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { BazaarError } from '../errors.js';
 import { compareBuilds } from '../policy/index.js';
 import type { Build, OrderOptions } from '../policy/index.js';
 import { nevraKey } from '../rpm/index.js';
 import type { BranchView, BuildRecord, ChannelSettings, ObjectId, PackageManifest, Store } from '../store/index.js';
 import { buildOfPath, channelBranch, channelSettings, channelUpstream, orderOf, universeCacheDir } from '../store/index.js';
-import { encodeUniverse, loadUniverseCache, parseUniverse, writeUniverseFile, type CachedSource } from './universe-cache.js';
+import { encodeUniverse, loadUniverseCache, parseUniverse, UNIVERSE_FILE, writeUniverseFile, type CachedSource } from './universe-cache.js';
 import { updatedUniverse } from './universe-update.js';
 import { MemorySource } from './memory-source.js';
 import { decodeRecordLines } from './record-lines.js';
@@ -73,7 +74,7 @@ function recordFrom(b: BuildRecord, m: PackageManifest): PackageRecord {
 }
 
 function hasCache(store: Store, commit: string): boolean {
-  try { statSync(universeCacheDir(store.dir, commit)); return true; } catch { return false; }
+  try { statSync(join(universeCacheDir(store.dir, commit), UNIVERSE_FILE)); return true; } catch { return false; }
 }
 
 /**

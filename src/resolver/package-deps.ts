@@ -200,87 +200,51 @@ export function decodePackageDeps(ints: Int32Array, at: number, pool: Pool, id: 
 }
 
 /**
- * Copies packages' encoded answers (encodePackageDeps) from `src` with every package id
- * renumbered by `map` (a universe update inserts and removes packages), into one growing
- * array. A class rather than closures: it runs once per package of a universe.
+ * Renumbers in place the package ids in the encoded answers (encodePackageDeps, or the
+ * `-1` of a package with none) of packages `first` to `last - 1`, package p's at
+ * `data[offsets[p]…offsets[p + 1])`, copied there from a base universe (a universe
+ * update inserts and removes packages). False when a package's answers do not end
+ * exactly where the next begin, or one names a package `map` drops (-1): they must then
+ * be computed again. One flat loop, no calls: it runs over every package of a universe
+ * in a process that has not warmed up (the command that made the commit).
  */
-export class AnswerRemapper {
-  private out: Int32Array;
-  length = 0;
-  private i = 0;
-  private lost = false;
-
-  constructor(private readonly src: Int32Array, private readonly map: Int32Array) {
-    this.out = new Int32Array(Math.max(1024, src.length + (src.length >> 3)));
-  }
-
-  /**
-   * Copies the answers at `at`; false, with nothing written, when one names a package the
-   * map drops (-1): that answer must be computed again.
-   */
-  copy(at: number): boolean {
-    const mark = this.length;
-    this.i = at;
-    this.lost = false;
-    const nReq = this.take();
-    for (let k = 0; k < nReq; k++) { if (this.src[this.i] === -1) this.take(); else this.entry(); }
-    const nCon = this.take();
-    for (let k = 0; k < nCon; k++) this.entry();
-    const nObs = this.take();
-    for (let k = 0; k < nObs; k++) this.ids();
-    this.ids();
-    if (this.lost) this.length = mark;
-    return !this.lost;
-  }
-
-  /** Appends answers computed afresh (or a -1). */
-  append(xs: readonly number[]): void {
-    this.room(xs.length);
-    for (const x of xs) this.out[this.length++] = x;
-  }
-
-  result(): Int32Array { return this.out.subarray(0, this.length); }
-
-  private room(n: number): void {
-    if (this.length + n <= this.out.length) return;
-    const grown = new Int32Array(Math.max(this.out.length * 2, this.length + n));
-    grown.set(this.out.subarray(0, this.length));
-    this.out = grown;
-  }
-
-  /** Copies one int as it is (a count or a marker). */
-  private take(): number {
-    const x = this.src[this.i++];
-    this.room(1);
-    this.out[this.length++] = x;
-    return x;
-  }
-
-  private id(x: number): number {
-    const y = this.map[x];
-    if (y < 0) this.lost = true;
-    return y;
-  }
-
-  private ids(): void {
-    const n = this.take();
-    this.room(n);
-    for (let k = 0; k < n; k++) this.out[this.length++] = this.id(this.src[this.i++]);
-  }
-
-  /** A plain entry (`n ids…`) or a rich one (`-2 n ids… nClauses (len literals…)…`). */
-  private entry(): void {
-    if (this.src[this.i] !== -2) { this.ids(); return; }
-    this.take();
-    this.ids();
-    const nc = this.take();
-    for (let c = 0; c < nc; c++) {
-      const len = this.take();
-      this.room(len);
-      for (let k = 0; k < len; k++) {
-        const x = this.src[this.i++];
-        this.out[this.length++] = x > 0 ? this.id(x - 1) + 1 : -(this.id(-x - 1) + 1);
+export function renumberAnswers(data: Int32Array, offsets: Int32Array, first: number, last: number, map: Int32Array): boolean {
+  for (let p = first; p < last; p++) {
+    let i = offsets[p];
+    const end = offsets[p + 1];
+    if (data[i] === -1) { if (i + 1 !== end) return false; continue; }
+    // requires (entries, or -1), conflicts (entries), obsoletes (id lists), then the one reach list
+    for (let part = 0; part < 4; part++) {
+      const count = part === 3 ? 1 : data[i++];
+      for (let e = 0; e < count; e++) {
+        if (i >= end) return false;
+        if (part === 0 && data[i] === -1) { i++; continue; }
+        // a rich entry: `-2 n ids… nClauses (len signed-literals…)…`; a plain one: `n ids…`
+        const rich = part < 2 && data[i] === -2;
+        if (rich) i++;
+        const n = data[i++];
+        if (!(n >= 0) || i + n > end) return false;
+        for (const stop = i + n; i < stop; i++) {
+          const y = map[data[i]];
+          if (!(y >= 0)) return false; // dropped, or not a package of the base
+          data[i] = y;
+        }
+        if (!rich) continue;
+        if (i >= end) return false;
+        const nc = data[i++];
+        for (let c = 0; c < nc; c++) {
+          const len = data[i++];
+          if (!(len >= 0) || i + len > end) return false;
+          for (const stop = i + len; i < stop; i++) {
+            const x = data[i];
+            const y = map[x > 0 ? x - 1 : -x - 1];
+            if (!(y >= 0)) return false;
+            data[i] = x > 0 ? y + 1 : -(y + 1);
+          }
+        }
       }
     }
+    if (i !== end) return false;
   }
+  return true;
 }

@@ -1,12 +1,12 @@
 /**
  * A compact, versioned on-disk snapshot of a universe for warm starts: parsing XML is
  * the slow part of loading, so the store keeps this next to a channel and loads it
- * instead. One file, `universe.v5.bin`, little-endian int32 sections then the strings:
+ * instead. One file, `universe.v6.bin`, little-endian int32 sections then the strings:
  *
  * - header (HEADER ints): magic, crc32 of every byte after the first 8, byte length,
  *   nStrings, nHot, nPackages, nDeps, pkgInts length, prebuilt arch (string index, -1
  *   for none), prebuilt data length, string bytes length, 1 when every string is ASCII,
- *   nNames, name hash table size;
+ *   nNames, name hash table size, capability buckets, entries, extra pairs;
  * - string starts (nStrings + 1) into the string bytes, where every string ends with a
  *   newline (rpm-md strings never hold one; one that does is refused at save time). The
  *   first nHot strings are the names, EVR parts and arches every package needs at load:
@@ -24,7 +24,9 @@
  * - the names: per distinct name its string index, an open-addressing hash table of
  *   name ids (`nameHash`, 0 empty, else id + 1), and every package of each name in id
  *   order (starts, then ids), then each package's name id, so the pool's "builds of
- *   this name" needs no Map built at load.
+ *   this name" needs no Map built at load;
+ * - who offers and who asks for each capability, by hash bucket (capability-index.ts):
+ *   what an update reads to find the packages a change concerns; a load never reads it.
  *
  * Loading decodes nothing per package: the source answers from these columns (see
  * CachedColumns) and makes a package's record, strings and lists on first use, since a
@@ -44,25 +46,28 @@ import { formatNvra } from '../rpm/index.js';
 import type { Dependency, DependencyFlags } from '../rpm/index.js';
 import { BazaarError, isErrno, pathError } from '../errors.js';
 import type { PackageRecord, PackageSource } from './source.js';
+import { buildCapabilityIndex, capabilityHash, type CapabilityColumns, type CapabilitySections } from './capability-index.js';
 import { encodePackageDeps } from './package-deps.js';
 import { Pool, type IndexedSource, type PrebuiltDeps, type UniverseColumns } from './provides-index.js';
 
-const MAGIC = 0x425a5535; // "BZU5"
-const HEADER = 14;
-const FILE = 'universe.v5.bin';
+const MAGIC = 0x425a5536; // "BZU6"
+const HEADER = 17;
+const FILE = 'universe.v6.bin';
+/** The file's name in its directory (a directory holding only an older format's holds no cache). */
+export const UNIVERSE_FILE = FILE;
 /** files of earlier formats, removed when a new cache is written */
-const OLD_FILES = ['universe.v3.strings', 'universe.v3.bin', 'universe.v3.deps', 'universe.v4.bin'];
+const OLD_FILES = ['universe.v3.strings', 'universe.v3.bin', 'universe.v3.deps', 'universe.v4.bin', 'universe.v5.bin'];
 const FLAGS: DependencyFlags[] = ['', '=', '<', '>', '<=', '>=', '<>', '<>='];
 export const CACHE_ARCH = 'x86_64';
 /** ints per package ahead of its lists */
-const FIXED = 14;
+export const FIXED_INTS = 14;
 
 /**
  * Where list `k` of the package at `at` in pkgInts starts: 0 provides, 1 requires,
  * 2 conflicts, 3 obsoletes, 4 files, 5 the package's end. List k holds `ints[at + 9 + k]`.
  */
 export function listStart(ints: Int32Array, at: number, k: number): number {
-  let start = at + FIXED;
+  let start = at + FIXED_INTS;
   for (let j = 0; j < k; j++) start += ints[at + 9 + j];
   return start;
 }
@@ -109,7 +114,7 @@ export class UniverseEncoder {
     return loc.endsWith(file) ? ~this.s(loc.slice(0, loc.length - file.length)) : this.s(loc);
   }
 
-  /** Appends package `p` to `ints`: FIXED ints, then its dependency indices and files. */
+  /** Appends package `p` to `ints`: FIXED_INTS ints, then its dependency indices and files. */
   record(p: PackageRecord, ints: number[]): void {
     ints.push(this.s(p.name), p.epoch, this.s(p.version), this.s(p.release), this.s(p.arch), this.location(p),
       this.s(p.buildId ?? ''), this.s(p.disttag ?? ''), this.s(p.buildtime === undefined ? '' : String(p.buildtime)),
@@ -136,6 +141,7 @@ export interface UniverseSections {
   /** the string index of the answers' arch, and the answers */
   arch: number; offsets: ArrayLike<number>; data: ArrayLike<number>;
   names: NameSections;
+  caps: CapabilitySections;
 }
 
 interface NameSections { strIdx: ArrayLike<number>; hash: ArrayLike<number>; memberStarts: ArrayLike<number>; members: ArrayLike<number>; nameIds: ArrayLike<number> }
@@ -147,12 +153,13 @@ export interface NameColumns { strIdx: Int32Array; hash: Int32Array; memberStart
 export function assembleUniverse(x: UniverseSections): Uint8Array {
   const n = x.starts.length;
   const nNames = x.names.strIdx.length;
-  const sections = [x.strStarts, x.depTable, x.starts, x.ints, x.offsets, x.data, x.names.strIdx, x.names.hash, x.names.memberStarts, x.names.members, x.names.nameIds];
+  const sections = [x.strStarts, x.depTable, x.starts, x.ints, x.offsets, x.data, x.names.strIdx, x.names.hash, x.names.memberStarts, x.names.members, x.names.nameIds,
+  x.caps.starts, x.caps.entries, x.caps.extra];
   const nInts = HEADER + sections.reduce((a, s) => a + s.length, 0);
   const bytes = new Uint8Array(nInts * 4 + x.text.length);
   const out = new Int32Array(bytes.buffer, 0, nInts);
   out.set([MAGIC, 0, bytes.length, x.strStarts.length - 1, x.nHot, n, x.depTable.length / 3, x.ints.length, x.arch, x.data.length, x.text.length,
-    x.ascii ? 1 : 0, nNames, x.names.hash.length]);
+    x.ascii ? 1 : 0, nNames, x.names.hash.length, x.caps.starts.length - 1, x.caps.entries.length, x.caps.extra.length / 2]);
   let at = HEADER;
   for (const s of sections) { out.set(s, at); at += s.length; }
   bytes.set(x.text, nInts * 4);
@@ -199,6 +206,7 @@ export function encodeUniverse(source: PackageSource): Uint8Array {
   return assembleUniverse({
     text: strings.text, strStarts: [...strings.starts, strings.text.length], nHot, ascii: strings.ascii,
     depTable: enc.depTable, starts, ints, arch, offsets, data, names,
+    caps: buildCapabilityIndex({ starts, ints, depTable: enc.depTable, strs: enc.strs }, names.nameIds),
   });
 }
 
@@ -218,12 +226,8 @@ export async function writeUniverseFile(dir: string, bytes: Uint8Array): Promise
   await Promise.all(OLD_FILES.map((f) => rm(join(dir, f), { force: true })));
 }
 
-/** The hash of a name, the same at save and at lookup (FNV-1a over UTF-16 code units). */
-export function nameHash(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
+/** The hash of a name, the same at save and at lookup: the capabilities' (FNV-1a over UTF-16 code units). */
+export const nameHash = capabilityHash;
 
 /** The names section: distinct names, their hash table, and each name's packages in id order (`nameStr(id)`: the string index of package id's name). */
 export function nameTable(names: readonly string[], nameStr: (id: number) => number): { strIdx: number[]; hash: number[]; memberStarts: number[]; members: number[]; nameIds: number[] } {
@@ -377,7 +381,9 @@ export class CachedSource implements IndexedSource, UniverseColumns {
   constructor(readonly label: string, readonly u: Universe, readonly starts: Int32Array, readonly nHot: number,
     /** the string index of the answers' arch, -1 when none are stored */
     readonly answersArch: number,
-    readonly names: NameColumns) {
+    readonly names: NameColumns,
+    /** who offers and asks for what (capability-index.ts); empty in a universe being updated */
+    readonly caps: CapabilityColumns) {
     this.count = starts.length;
     this.recs = new Array<CachedRecord | undefined>(this.count).fill(undefined);
   }
@@ -444,9 +450,11 @@ export function parseUniverse(buf: Buffer, path: string, label: string, trusted 
   if (head[0] !== MAGIC) throw new BazaarError('ERR_REPO', `${path} is not a bazaar universe cache of this version`);
   if (head[2] !== buf.length) throw damaged('wrong length');
   if (!trusted && (crc32(buf.subarray(8)) | 0) !== head[1]) throw damaged('checksum mismatch');
-  const [, , , nStrings, nHot, n, nDeps, nPkgInts, archStr, nData, nText, ascii, nNames, hashSize] = head;
-  const nInts = HEADER + (nStrings + 1) + 3 * nDeps + n + nPkgInts + n + nData + nNames + hashSize + (nNames + 1) + n + n;
-  if (nInts * 4 + nText !== buf.length || (hashSize & (hashSize - 1)) !== 0 || hashSize < Math.max(8, nNames)) throw damaged('sections do not add up');
+  const [, , , nStrings, nHot, n, nDeps, nPkgInts, archStr, nData, nText, ascii, nNames, hashSize, nBuckets, nEntries, nExtra] = head;
+  const nInts = HEADER + (nStrings + 1) + 3 * nDeps + n + nPkgInts + n + nData + nNames + hashSize + (nNames + 1) + n + n + (nBuckets + 1) + nEntries + 2 * nExtra;
+  if (nInts * 4 + nText !== buf.length || (hashSize & (hashSize - 1)) !== 0 || hashSize < Math.max(8, nNames) || nBuckets < 8 || (nBuckets & (nBuckets - 1)) !== 0) {
+    throw damaged('sections do not add up');
+  }
   const ints = new Int32Array(buf.buffer, buf.byteOffset, nInts);
   let at = HEADER + nStrings + 1 + 3 * nDeps;
   const starts = ints.subarray(at, at += n);
@@ -458,9 +466,10 @@ export function parseUniverse(buf: Buffer, path: string, label: string, trusted 
     memberStarts: ints.subarray(at, at += nNames + 1), members: ints.subarray(at, at += n),
     nameIds: ints.subarray(at, at += n),
   };
+  const caps = { starts: ints.subarray(at, at += nBuckets + 1), entries: ints.subarray(at, at += nEntries), extra: ints.subarray(at, at += 2 * nExtra) };
   const u = new Universe(ints.subarray(HEADER, HEADER + nStrings + 1), ints.subarray(HEADER + nStrings + 1, HEADER + nStrings + 1 + 3 * nDeps),
     pkgInts, buf.subarray(nInts * 4), ascii === 1);
-  const source = new CachedSource(label, u, starts, nHot, archStr, names);
+  const source = new CachedSource(label, u, starts, nHot, archStr, names, caps);
   if (archStr >= 0) source.prebuiltDeps = { arch: u.str(archStr), offsets, data };
   return source;
 }

@@ -4,16 +4,29 @@
  * commit's universe from its parent's (catalog-source.ts), which used to decode every
  * record and answer every package's dependencies anew after a one-package add.
  *
+ * What it costs should follow the change, not the channel: it runs in the command that
+ * made the commit, in a process whose code has not warmed up, where every pass over
+ * 20,000 packages in JavaScript costs milliseconds. So:
+ *
  * - The base's strings and dependency table are kept as they are, and what the added
- *   packages need beyond them is appended; an unchanged package's ints are copied.
+ *   packages need beyond them is appended; the unchanged packages' ints are copied a run
+ *   at a time (a one-package add: two runs).
  * - A package's answers (its dependencies' providers, conflicts' and obsoletes' hits)
  *   can change only when a dependency of it names something a changed package provides,
- *   is named, or owns as a file (a rich dependency: any of its atoms). Those packages and
- *   the added ones are answered by a pool indexed for the names they ask about only
- *   (Pool.indexOnly, the full index's entries for those names); every other package's
- *   answers are copied with their ids renumbered, and an answer that named a removed
- *   package is computed again rather than trusted.
- * - The names section is built again (a hash table over every name).
+ *   is named, or owns as a file (a rich dependency: any of its atoms). Those packages are
+ *   looked up in the file's capability index (capability-index.ts: who asks for and who
+ *   offers each capability, by name number), not found by a pass over every package's
+ *   lists. They and the added ones are answered by a pool indexed for the names they ask
+ *   about only (Pool.indexOnly, the full index's entries for those names, whose packages
+ *   the capability index gives too); every other package's answers are copied a run at
+ *   a time and their ids renumbered in place in one flat loop. An answer being copied
+ *   that names a removed package is never trusted: the caller saves in full.
+ * - The names section keeps every name's number (the capability index files packages
+ *   under them), appends new names, and lists each name's builds again from the numbers
+ *   alone. When a name lost its last build it is built anew, and the capability index's
+ *   name numbers renumbered to match.
+ * - The added builds' capabilities are appended to the index as extra pairs; past their
+ *   share the caller saves in full, which lays them out again.
  *
  * The result answers every question as a full save of the same packages would (the
  * test compares them record by record and answer by answer). When too much changed, or
@@ -21,13 +34,14 @@
  * caller saves in full instead (null), which also compacts.
  */
 import { nevraKey } from '../rpm/index.js';
+import { capabilitiesOf, capabilityNames, extendedIndex, renumberedIndex } from './capability-index.js';
 import type { Dependency } from '../rpm/index.js';
 import { isRich, parseRichDep, richAtoms } from '../rpm/index.js';
-import { AnswerRemapper, encodePackageDeps } from './package-deps.js';
-import { Pool } from './provides-index.js';
+import { encodePackageDeps, renumberAnswers } from './package-deps.js';
+import { Pool, type PrebuiltDeps } from './provides-index.js';
 import type { PackageRecord } from './source.js';
 import {
-  assembleUniverse, CACHE_ARCH, CachedSource, listStart, nameHash, nameTable, stringBytes, Universe, UniverseEncoder,
+  assembleUniverse, CACHE_ARCH, CachedSource, FIXED_INTS, listStart, nameHash, nameTable, stringBytes, Universe, UniverseEncoder,
   type NameColumns,
 } from './universe-cache.js';
 
@@ -45,7 +59,7 @@ const MAX_ANSWERED = 1 / 2;
 /** Below this share of live strings, the full save compacts the file. */
 const MIN_LIVE = 3 / 4;
 /** A package with no answers stored (not installable on the cache's arch). */
-const NONE = [-1];
+const NONE = -1;
 
 /** Orders keys as the universe does (`Array.prototype.sort` on strings). */
 const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -58,24 +72,13 @@ const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 export function updatedUniverse(base: CachedSource, change: UniverseChange,
   compare?: (a: PackageRecord, b: PackageRecord) => number): Uint8Array | null {
   const order = newOrder(base, change);
-  if (!order) return null;
-  const { from, added, removedIds } = order;
-  const n = from.length;
+  const pre = base.prebuiltDeps;
+  if (!order || !pre) return null;
+  const { from, added, addedIds, removedIds } = order;
   const u = base.u;
   const enc = new UniverseEncoder(u.stringCount, u.depCount);
   const addedInts = added.map((r) => { const xs: number[] = []; enc.record(r, xs); return xs; });
-  const spanOf = (old: number): number => listStart(u.ints, base.starts[old], 5) - base.starts[old];
-  let total = 0;
-  for (const f of from) total += f >= 0 ? spanOf(f) : addedInts[~f].length;
-  const ints = new Int32Array(total);
-  const starts = new Int32Array(n);
-  let at = 0;
-  for (let id = 0; id < n; id++) {
-    const f = from[id];
-    starts[id] = at;
-    if (f >= 0) { const s = base.starts[f]; const len = spanOf(f); ints.set(u.ints.subarray(s, s + len), at); at += len; }
-    else { ints.set(addedInts[~f], at); at += addedInts[~f].length; }
-  }
+  const { starts, ints } = packageInts(base, from, addedInts);
   const arch = base.answersArch >= 0 ? base.answersArch : enc.s(CACHE_ARCH);
   const strings = stringBytes(enc.strs, u.text.length);
   const nStrings = u.stringCount + enc.strs.length;
@@ -88,53 +91,111 @@ export function updatedUniverse(base: CachedSource, change: UniverseChange,
   depTable.set(enc.depTable, u.depTable.length);
   const text = Buffer.concat([u.text, strings.text]);
   const ascii = u.ascii && strings.ascii;
-  const names = updatedNames(base, from, added, (id) => ints[starts[id]]);
-  const sections = { text, strStarts, nHot: base.nHot, ascii, depTable, starts, ints, arch, names };
+  const { names, renumbered } = updatedNames(base, from, added, (id) => ints[starts[id]]);
+  const caps = extendedIndex(renumbered ? renumberedIndex(base.caps, renumbered) : base.caps, added, addedIds.map((id) => names.nameIds[id]));
+  if (!caps) return null;
+  const sections = { text, strStarts, nHot: base.nHot, ascii, depTable, starts, ints, arch, names, caps };
   // only a removal leaves strings no package uses
   if (removedIds.length && liveShare(sections, nStrings) < MIN_LIVE) return null;
 
   // the universe without answers, to answer the changed and affected packages from
-  const bare = new CachedSource(base.label, new Universe(strStarts, depTable, ints, text, ascii), starts, base.nHot, -1, names);
+  const bare = new CachedSource(base.label, new Universe(strStarts, depTable, ints, text, ascii), starts, base.nHot, -1, names, caps);
   const touched = new Set<string>();
   for (const old of removedIds) touch(base.record(old), touched);
   for (const r of added) touch(r, touched);
-  const affected = dependents(bare, touched, from);
-  for (let id = 0; id < n; id++) if (from[id] < 0) affected[id] = 1;
-  let count = 0;
-  for (const x of affected) count += x;
-  if (count > base.count * MAX_ANSWERED) return null;
+  const answered = [...dependents(bare, from, touched), ...addedIds].sort((a, b) => a - b);
+  if (answered.length > base.count * MAX_ANSWERED) return null;
+  const affected = new Uint8Array(from.length);
+  for (const id of answered) affected[id] = 1;
 
   const pool = new Pool(compare ? Object.assign(bare, { compare }) : bare, { arch: CACHE_ARCH });
   const asked = new Set<string>();
-  for (let id = 0; id < n; id++) if (affected[id] && pool.packages[id].archScore !== 0) askedBy(pool.packages[id].record, asked);
+  for (const id of answered) if (pool.packages[id].archScore !== 0) askedBy(pool.packages[id].record, asked);
   pool.indexOnly(asked, owners(bare, asked));
-
-  const map = new Int32Array(base.count).fill(-1);
-  from.forEach((f, id) => { if (f >= 0) map[f] = id; });
-  const pre = base.prebuiltDeps;
-  if (!pre) return null;
-  const answers = new AnswerRemapper(pre.data, map);
-  const offsets = new Int32Array(n);
-  const fresh: number[] = [];
-  for (let id = 0; id < n; id++) {
-    offsets[id] = answers.length;
-    const f = from[id];
-    if (pool.packages[id].archScore === 0) { answers.append(NONE); continue; }
-    if (!affected[id]) {
-      // unaffected answers never name a removed package (it was touched); if one does, save in full
-      if (f < 0 || !answers.copy(pre.offsets[f])) return null;
-      continue;
-    }
-    fresh.length = 0;
-    encodePackageDeps(pool.deps(id), fresh);
-    answers.append(fresh);
+  const fresh = new Map<number, number[]>();
+  for (const id of answered) {
+    const xs: number[] = [];
+    if (pool.packages[id].archScore === 0) xs.push(NONE); else encodePackageDeps(pool.deps(id), xs);
+    fresh.set(id, xs);
   }
-  const data = answers.result();
-  return assembleUniverse({ ...sections, offsets, data });
+  const answers = keptAnswers(base, pre, from, affected, fresh);
+  return answers && assembleUniverse({ ...sections, ...answers });
 }
 
-/** The new universe's order: per new id, the base id it was (>= 0) or ~i for added[i]. */
-function newOrder(base: CachedSource, change: UniverseChange): { from: Int32Array; added: PackageRecord[]; removedIds: number[] } | null {
+/**
+ * pkgInts in the new order: each run of base packages whose ints lie back to back is
+ * copied in one piece (a one-package change copies two runs), the added ones appended.
+ */
+function packageInts(base: CachedSource, from: Int32Array, addedInts: readonly number[][]): { starts: Int32Array; ints: Int32Array } {
+  const n = from.length;
+  const x = base.u.ints;
+  const was = base.starts;
+  const starts = new Int32Array(n);
+  let total = 0;
+  for (let id = 0; id < n; id++) {
+    starts[id] = total;
+    const f = from[id];
+    if (f < 0) { total += addedInts[~f].length; continue; }
+    const at = was[f];
+    total += FIXED_INTS + x[at + 9] + x[at + 10] + x[at + 11] + x[at + 12] + x[at + 13];
+  }
+  const ints = new Int32Array(total);
+  for (let id = 0; id < n;) {
+    const f = from[id];
+    if (f < 0) { ints.set(addedInts[~f], starts[id]); id++; continue; }
+    let end = id + 1;
+    while (end < n && from[end] === from[end - 1] + 1 && was[from[end]] - was[from[end - 1]] === starts[end] - starts[end - 1]) end++;
+    ints.set(x.subarray(was[f], was[f] + (end < n ? starts[end] : total) - starts[id]), starts[id]);
+    id = end;
+  }
+  return { starts, ints };
+}
+
+/**
+ * The answers section in the new order: `fresh` answers where given (by new id), else
+ * the base package's, copied a run of packages at a time and their ids renumbered in
+ * place. Null when a copied answer names a removed package or the base's answers are
+ * not laid out one package after another: the caller saves in full.
+ */
+function keptAnswers(base: CachedSource, pre: PrebuiltDeps, from: Int32Array, affected: Uint8Array,
+  fresh: ReadonlyMap<number, number[]>): { offsets: Int32Array; data: Int32Array } | null {
+  const n = from.length;
+  const map = new Int32Array(base.count).fill(-1);
+  for (let id = 0; id < n; id++) { const f = from[id]; if (f >= 0) map[f] = id; }
+  const was = pre.offsets;
+  const nBase = base.count;
+  const endOf = (f: number): number => (f + 1 < nBase ? was[f + 1] : pre.data.length);
+  const offsets = new Int32Array(n + 1);
+  // runs of kept packages keep their answers' lengths: their offsets move by one amount
+  for (let id = 0; id < n; id++) {
+    const f = from[id];
+    if (affected[id] === 1) { offsets[id + 1] = offsets[id] + (fresh.get(id) as number[]).length; continue; }
+    if (f < 0) return null;
+    const shift = offsets[id] - was[f];
+    let end = id + 1;
+    while (end < n && affected[end] === 0 && from[end] === from[end - 1] + 1) { offsets[end] = was[from[end]] + shift; end++; }
+    offsets[end] = endOf(from[end - 1]) + shift;
+    id = end - 1;
+  }
+  for (let id = 0; id < n; id++) if (!(offsets[id + 1] > offsets[id])) return null; // not laid out one after another
+  const data = new Int32Array(offsets[n]);
+  for (let id = 0; id < n;) {
+    if (affected[id]) { data.set(fresh.get(id) as number[], offsets[id]); id++; continue; }
+    const f = from[id];
+    let end = id + 1;
+    while (end < n && !affected[end] && from[end] === from[end - 1] + 1) end++;
+    data.set(pre.data.subarray(was[f], endOf(from[end - 1])), offsets[id]);
+    if (!renumberAnswers(data, offsets, id, end, map)) return null;
+    id = end;
+  }
+  return { offsets: offsets.subarray(0, n), data };
+}
+
+/**
+ * The new universe's order: per new id, the base id it was (>= 0) or ~i for added[i];
+ * and the new ids of the added builds and the base ids of the removed ones.
+ */
+function newOrder(base: CachedSource, change: UniverseChange): { from: Int32Array; added: PackageRecord[]; addedIds: number[]; removedIds: number[] } | null {
   // a base without answers for this arch (or over another one) is rebuilt in full
   if (!base.prebuiltDeps || base.prebuiltDeps.arch !== CACHE_ARCH) return null;
   const keyOf = (id: number): string => nevraKey(base.record(id));
@@ -147,17 +208,23 @@ function newOrder(base: CachedSource, change: UniverseChange): { from: Int32Arra
   for (const key of change.removed) { const at = lowerBound(key); if (at < base.count && keyOf(at) === key) gone.add(at); }
   const added = change.added.map((r) => ({ r, key: nevraKey(r) })).sort((a, b) => byKey(a.key, b.key));
   if (gone.size + added.length > base.count * MAX_CHANGED) return null;
-  const from: number[] = [];
+  const isGone = new Uint8Array(base.count);
+  for (const id of gone) isGone[id] = 1;
+  const from = new Int32Array(base.count - gone.size + added.length);
+  const addedIds: number[] = [];
   let next = 0;
-  for (let i = 0; i < added.length; i++) {
-    if (i > 0 && added[i].key === added[i - 1].key) return null; // one key twice: not a channel's change
-    const at = lowerBound(added[i].key);
-    if (at < base.count && keyOf(at) === added[i].key && !gone.has(at)) return null; // a key the base keeps
-    for (; next < at; next++) if (!gone.has(next)) from.push(next);
-    from.push(~i);
+  let o = 0;
+  for (let i = 0; i <= added.length; i++) {
+    let at = base.count;
+    if (i < added.length) {
+      if (i > 0 && added[i].key === added[i - 1].key) return null; // one key twice: not a channel's change
+      at = lowerBound(added[i].key);
+      if (at < base.count && keyOf(at) === added[i].key && !isGone[at]) return null; // a key the base keeps
+    }
+    for (; next < at; next++) if (isGone[next] === 0) from[o++] = next;
+    if (i < added.length) { addedIds.push(o); from[o++] = ~i; }
   }
-  for (; next < base.count; next++) if (!gone.has(next)) from.push(next);
-  return { from: Int32Array.from(from), added: added.map((a) => a.r), removedIds: [...gone] };
+  return { from, added: added.map((a) => a.r), addedIds, removedIds: [...gone] };
 }
 
 /**
@@ -167,27 +234,30 @@ function newOrder(base: CachedSource, change: UniverseChange): { from: Int32Arra
  * lost its last build is the section built anew (the full save's way), since a number
  * must not be left without builds.
  */
-function updatedNames(base: CachedSource, from: Int32Array, added: readonly PackageRecord[], nameStr: (id: number) => number): NameColumns {
+function updatedNames(base: CachedSource, from: Int32Array, added: readonly PackageRecord[],
+  nameStr: (id: number) => number): { names: NameColumns; renumbered: Int32Array | null } {
   const old = base.names;
   const nOld = old.strIdx.length;
   const fresh = new Map<string, number>();
-  const strIdx = [...old.strIdx];
+  const freshStr: number[] = [];
   const nameIds = new Int32Array(from.length);
   for (let id = 0; id < from.length; id++) {
     const f = from[id];
-    let k = f >= 0 ? old.nameIds[f] : base.nameIdOf(added[~f].name);
-    if (k < 0) {
-      const name = added[~f].name;
-      k = fresh.get(name) ?? -1;
-      if (k < 0) { k = strIdx.length; fresh.set(name, k); strIdx.push(nameStr(id)); }
-    }
+    if (f >= 0) { nameIds[id] = old.nameIds[f]; continue; }
+    const name = added[~f].name;
+    let k = base.nameIdOf(name);
+    if (k < 0) k = fresh.get(name) ?? -1;
+    if (k < 0) { k = nOld + freshStr.length; fresh.set(name, k); freshStr.push(nameStr(id)); }
     nameIds[id] = k;
   }
-  const nNames = strIdx.length;
+  const nNames = nOld + freshStr.length;
+  const strIdx = new Int32Array(nNames);
+  strIdx.set(old.strIdx);
+  strIdx.set(freshStr, nOld);
   const memberStarts = new Int32Array(nNames + 1);
-  for (const k of nameIds) memberStarts[k + 1]++;
+  for (let id = 0; id < nameIds.length; id++) memberStarts[nameIds[id] + 1]++;
   for (let k = 0; k < nNames; k++) {
-    if (memberStarts[k + 1] === 0) return typed(nameTable(Array.from(from, (f) => (f >= 0 ? base.nameOf(f) : added[~f].name)), nameStr));
+    if (memberStarts[k + 1] === 0) return namedAnew(base, from, added, nameStr);
     memberStarts[k + 1] += memberStarts[k];
   }
   const members = new Int32Array(from.length);
@@ -204,7 +274,16 @@ function updatedNames(base: CachedSource, from: Int32Array, added: readonly Pack
     for (let k = 0; k < nOld; k++) insertName(hash, base.u.str(old.strIdx[k]), k);
     for (const [name, k] of fresh) insertName(hash, name, k);
   }
-  return { strIdx: Int32Array.from(strIdx), hash, memberStarts, members, nameIds };
+  return { names: { strIdx, hash, memberStarts, members, nameIds }, renumbered: null };
+}
+
+/** The names section built as a full save does, and each base name's new number (-1: gone). */
+function namedAnew(base: CachedSource, from: Int32Array, added: readonly PackageRecord[],
+  nameStr: (id: number) => number): { names: NameColumns; renumbered: Int32Array } {
+  const names = typed(nameTable(Array.from(from, (f) => (f >= 0 ? base.nameOf(f) : added[~f].name)), nameStr));
+  const renumbered = new Int32Array(base.nameCount).fill(-1);
+  for (let id = 0; id < from.length; id++) if (from[id] >= 0) renumbered[base.names.nameIds[from[id]]] = names.nameIds[id];
+  return { names, renumbered };
 }
 
 function insertName(hash: Int32Array, name: string, k: number): void {
@@ -257,54 +336,31 @@ function askedBy(r: PackageRecord, into: Set<string>): void {
   r.conflicts.forEach(add);
 }
 
-/** Whether string i of `src` is in `names`, remembered per string: most are told apart by their length alone. */
-function stringTest(src: CachedSource, names: ReadonlySet<string>): (i: number) => boolean {
-  const lengths = new Set<number>();
-  for (const x of names) lengths.add(Buffer.byteLength(x));
-  const memo = new Int8Array(src.u.stringCount);
-  return (i) => {
-    if (memo[i] === 0) memo[i] = lengths.has(src.u.byteLength(i)) && names.has(src.u.str(i)) ? 1 : 2;
-    return memo[i] === 1;
-  };
+/** Builds, ascending, of the names `caps` files under one of `names` (asks: as asking for it, else as offering it) for which `test` holds. */
+function buildsOf(src: CachedSource, names: ReadonlySet<string>, asks: boolean, test: (id: number) => boolean): number[] {
+  const out: number[] = [];
+  for (const k of capabilityNames(src.caps, names, asks)) {
+    if (k >= src.nameCount) continue; // not a name of this universe: never indexed so
+    for (const id of src.idsOfName(k)) if (test(id)) out.push(id);
+  }
+  return out.sort((a, b) => a - b);
 }
 
-/** Per new id, 1 when a requires, conflicts or obsoletes of a kept package names one of `names`. */
-function dependents(src: CachedSource, names: ReadonlySet<string>, from: Int32Array): Uint8Array {
-  const u = src.u;
-  const named = stringTest(src, names);
-  const memo = new Int8Array(u.depCount);
-  const hits = (k: number): boolean => {
-    if (memo[k] === 0) {
-      const name = u.depTable[3 * k];
-      // a rich dependency is decoded and asked about each atom; '(' opens only those
-      const rich = u.text[u.strStarts[name]] === 0x28;
-      memo[k] = (rich ? richAtoms(parseRichDep(u.str(name))).some((a) => names.has(a.name)) : named(name)) ? 1 : 2;
-    }
-    return memo[k] === 1;
-  };
-  const out = new Uint8Array(src.count);
-  for (let id = 0; id < src.count; id++) {
-    if (from[id] < 0) continue;
-    const at = src.starts[id];
-    const x = u.ints;
-    // requires, conflicts and obsoletes: lists 1 to 3
-    for (let i = listStart(x, at, 1), end = listStart(x, at, 4); i < end; i++) if (hits(x[i])) { out[id] = 1; break; }
-  }
-  return out;
+/** Kept packages (new ids, ascending) whose requires, conflicts or obsoletes name one of `names` (a rich one: any atom). */
+function dependents(src: CachedSource, from: Int32Array, names: ReadonlySet<string>): number[] {
+  return buildsOf(src, names, true, (id) => {
+    if (from[id] < 0) return false;
+    let hit = false;
+    capabilitiesOf(src.record(id), (cap, asks) => { if (asks && names.has(cap)) hit = true; });
+    return hit;
+  });
 }
 
 /** Ids, ascending, of the packages that provide, own as a file or are named one of `names`. */
 function owners(src: CachedSource, names: ReadonlySet<string>): number[] {
-  const u = src.u;
-  const x = u.ints;
-  const named = stringTest(src, names);
-  const out: number[] = [];
-  for (let id = 0; id < src.count; id++) {
-    const at = src.starts[id];
-    let hit = named(x[at]);
-    for (let i = listStart(x, at, 0), end = listStart(x, at, 1); !hit && i < end; i++) hit = named(u.depTable[3 * x[i]]);
-    for (let i = listStart(x, at, 4), end = listStart(x, at, 5); !hit && i < end; i++) hit = named(x[i]);
-    if (hit) out.push(id);
-  }
-  return out;
+  return buildsOf(src, names, false, (id) => {
+    let hit = false;
+    capabilitiesOf(src.record(id), (cap, asks) => { if (!asks && names.has(cap)) hit = true; });
+    return hit;
+  });
 }

@@ -66,7 +66,7 @@ t('a damaged universe cache is rebuilt, and the answer is the same', () => {
   const before = resolve('webapp');
   assert.is(before.status, 0, before.stderr);
   const root = join(store, 'cache', 'universe');
-  const caches = readdirSync(root).map((c) => join(root, c, 'universe.v5.bin'));
+  const caches = readdirSync(root).map((c) => join(root, c, 'universe.v6.bin'));
   assert.ok(caches.length > 0, 'a resolve leaves a cache behind');
   const good = caches.map((f) => readFileSync(f));
   caches.forEach((f, i) => { const bad = Buffer.from(good[i]); bad[bad.length >> 1] ^= 0xff; writeFileSync(f, bad); });
@@ -83,7 +83,7 @@ t('a commit makes its universe from its parent\'s (an update), which answers as 
   const removed = bazaar(['channel', 'remove', 'sample', 'pyrt-3.12.4-alt1.x86_64', '--store', store]);
   assert.is(removed.status, 0, removed.stderr);
   const headOf = (): string => (JSON.parse(bazaar(['channel', 'log', 'sample', '--json', '--store', store]).stdout) as Array<{ to: string }>)[0].to;
-  assert.ok(existsSync(join(root, headOf(), 'universe.v5.bin')), 'the commit made its universe, before any resolve');
+  assert.ok(existsSync(join(root, headOf(), 'universe.v6.bin')), 'the commit made its universe, before any resolve');
   const without = resolve('webapp');
   assert.is(without.status, 1, 'webapp needs pyrt 3.12, now gone');
   assert.match(without.out!.problems!.join('\n'), 'pyrt');
@@ -91,14 +91,14 @@ t('a commit makes its universe from its parent\'s (an update), which answers as 
   assert.is(added.status, 0, added.stderr);
   const back = resolve('webapp', 'core-os', 'legacy-reporter');
   const commit = headOf();
-  const updatedFile = join(root, commit, 'universe.v5.bin');
+  const updatedFile = join(root, commit, 'universe.v6.bin');
   const updated = readFileSync(updatedFile);
   rmSync(root, { recursive: true, force: true });
   const afresh = resolve('webapp', 'core-os', 'legacy-reporter');
   assert.equal(afresh, back, 'the same answer from a universe built afresh');
   assert.not.ok(readFileSync(updatedFile).equals(updated), 'the first was an update (its strings appended), not a full save');
   mkdirSync(join(root, 'updated'));
-  writeFileSync(join(root, 'updated', 'universe.v5.bin'), updated);
+  writeFileSync(join(root, 'updated', 'universe.v6.bin'), updated);
   sameUniverse(await loadUniverseCache(join(root, 'updated')), await loadUniverseCache(join(root, commit)), 'sample');
 });
 

@@ -71,7 +71,7 @@ t('any damaged byte, a truncation or another magic is ERR_REPO, never a wrong re
   const dir = mkdtempSync(join(tmpdir(), 'bazaar-cache-'));
   try {
     await saveUniverseCache(dir, src);
-    const file = join(dir, 'universe.v5.bin');
+    const file = join(dir, 'universe.v6.bin');
     const good = readFileSync(file);
     for (let at = 4; at < good.length; at++) {
       const bad = Buffer.from(good);

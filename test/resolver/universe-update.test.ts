@@ -150,6 +150,32 @@ t('strings of removed builds are compacted by a full save once they are a quarte
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
+t('the capability index takes added builds as extra pairs until a full save must lay them out again', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-update-'));
+  try {
+    // users of each new build's library, so that every step's lookup must find them among the extra pairs
+    const users = Array.from({ length: 40 }, (_, i) => pkg(`user${String(i).padStart(2, '0')}-1-1.x86_64`, { requires: [`libnew${i}.so`] }));
+    let current = await fullSave(join(dir, 'base'), users);
+    const all = [...users];
+    let updates = 0;
+    for (let step = 0; step < 40; step++) {
+      // 300 files each: about 300 extra pairs per build, past 4,096 within 15 steps
+      const files = Array.from({ length: 300 }, (_, k) => `/opt/new${step}/file${k}`);
+      // and each asks for what the next one offers: found only among the extra pairs
+      const next = pkg(`new${String(step).padStart(2, '0')}-1-1.x86_64`, { provides: [`libnew${step}.so`, `libnext${step}.so`], requires: [`libnext${step + 1}.so`], files });
+      all.push(next);
+      const bytes = updatedUniverse(current, { removed: [], added: [next] });
+      const want = await fullSave(join(dir, `full-${step}`), [...all].sort((x, y) => (nevraKey(x) < nevraKey(y) ? -1 : 1)));
+      if (bytes === null) { assert.ok(updates >= 10, `a full save only once the extra pairs pass their share (after ${updates} updates)`); return; }
+      updates++;
+      const got = asSource(bytes);
+      sameUniverse(got, want, `step ${step}`);
+      current = got;
+    }
+    assert.unreachable('the extra pairs never passed their share');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
 testWith(t, 'on the 63,440-package Debian universe: 50 builds gone and 50 new answer as a full save does', ['corpus'], async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bazaar-update-'));
   try {

@@ -34,7 +34,7 @@ t('the universe of the commit an upload made is there once the server has stoppe
   }
   assert.is(await exited, 0);
   const head = JSON.parse(cli(['channel', 'log', 'sample', '--json'], store)) as Array<{ to: string }>;
-  assert.ok(existsSync(join(universeCacheDir(store, head[0].to), 'universe.v5.bin')), 'the upload\'s commit has its universe');
+  assert.ok(existsSync(join(universeCacheDir(store, head[0].to), 'universe.v6.bin')), 'the upload\'s commit has its universe');
   const universe = await loadUniverseCache(universeCacheDir(store, head[0].to));
   assert.equal([...new Set(universe.packages().map((p) => p.name))].sort(), ['bash', 'filesystem', 'sed', 'setup'], 'and it holds the uploaded package');
 });

@@ -235,11 +235,11 @@ t('gc removes what a killed universe writer left in a kept commit\'s directory, 
   const head = (await store.read(async (s) => s.head(channelBranch('c')))) as string;
   const at = universeCacheDir(dir, head);
   const made = readdirSync(at).sort();
-  assert.equal(made, ['universe.v5.bin'], 'the commit made its universe, and the writer left no temp file');
+  assert.equal(made, ['universe.v6.bin'], 'the commit made its universe, and the writer left no temp file');
   const gone = spawnSync('true').pid as number; // a process that has ended
-  for (const name of [`.tmp-${gone}-0123abcd`, `universe.v5.bin.tmp-${gone}`, `.tmp-${process.pid}-feedf00d`]) writeFileSync(join(at, name), 'torn');
+  for (const name of [`.tmp-${gone}-0123abcd`, `universe.v6.bin.tmp-${gone}`, `.tmp-${process.pid}-feedf00d`]) writeFileSync(join(at, name), 'torn');
   await store.gc();
-  assert.equal(readdirSync(at).sort(), [`.tmp-${process.pid}-feedf00d`, 'universe.v5.bin'], 'the dead writers\' temps are gone; a live writer\'s and the universe stay');
+  assert.equal(readdirSync(at).sort(), [`.tmp-${process.pid}-feedf00d`, 'universe.v6.bin'], 'the dead writers\' temps are gone; a live writer\'s and the universe stay');
 });
 
 t('library gc prunes the checkout cache as bazaar gc does', async () => {
