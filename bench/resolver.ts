@@ -34,7 +34,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readRepository } from '../src/rpmmd/read-repository.js';
 import { Pool } from '../src/resolver/provides-index.js';
 import { resolve } from '../src/resolver/solve.js';
@@ -196,8 +196,8 @@ export async function benchResolver(options: { singles?: number; fives?: number;
     // and noise only ever adds time.
     // The load is timed in max(3, rounds) fresh processes and the best kept, as libsolv's
     // `.solv` load is; the first of them also solves.
-    const warmRun = (solveRounds: number, script = fileURLToPath(import.meta.url)): WarmRun => {
-      const child = spawnSync(process.execPath, [...CLI_V8_FLAGS.split(' '), script, '--warm-child', cacheDir, jobsFile, String(solveRounds)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const warmRun = (solveRounds: number, script = fileURLToPath(import.meta.url), cache = cacheDir): WarmRun => {
+      const child = spawnSync(process.execPath, [...CLI_V8_FLAGS.split(' '), script, '--warm-child', cache, jobsFile, String(solveRounds)], { encoding: 'utf8', maxBuffer: 64 << 20 });
       if (child.status !== 0) throw new Error(`warm run failed: ${child.error?.message ?? child.stderr}`);
       return JSON.parse(child.stdout) as WarmRun;
     };
@@ -217,10 +217,14 @@ export async function benchResolver(options: { singles?: number; fives?: number;
     if (before) {
       const pairs = options.pairs ?? 8;
       const theirs = join(dirname(before), '../bench/resolver.js');
+      // their own cache, written by their own code: the file's format may differ between builds
+      const theirCacheDir = join(dir, 'cache-before');
+      const their = (path: string): Promise<Record<string, (...args: unknown[]) => Promise<unknown>>> => import(pathToFileURL(join(dirname(before), '..', path)).href);
+      await (await their('src/resolver/universe-cache.js')).saveUniverseCache(theirCacheDir, await (await their('src/rpmmd/read-repository.js')).readRepository(repo));
       const p95s: Record<'now' | 'before', number[]> = { now: [], before: [] };
       for (let i = 0; i < pairs; i++) {
         for (const side of i % 2 ? (['before', 'now'] as const) : (['now', 'before'] as const)) {
-          p95s[side].push(pct(warmRun(1, side === 'before' ? theirs : undefined).runs[0].times, 95));
+          p95s[side].push(pct((side === 'before' ? warmRun(1, theirs, theirCacheDir) : warmRun(1)).runs[0].times, 95));
         }
       }
       const [now, then] = [median(p95s.now), median(p95s.before)];
