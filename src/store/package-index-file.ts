@@ -110,6 +110,17 @@ export function readIndexFile(root: string, commit: string): IndexContents | nul
   }
 }
 
+/**
+ * A commit's index from the builds of its delta's base, which the caller holds (a server's
+ * index of the channel head it read before the upload): only the small delta file is read.
+ * null when the commit's file is not a delta on `base`, or does not check (read the usual way).
+ */
+export function readIndexOnBase(root: string, commit: string, base: { commit: string; builds: readonly IndexedBuild[] }): IndexContents | null {
+  const file = readOneFile(root, commit);
+  if (file === null || file === 'damaged' || file.head.kind !== 'delta' || file.head.base !== base.commit) return null;
+  return { builds: applyDelta(base.builds, file.sets, file.removed), extras: file.extras };
+}
+
 interface IndexFile { head: IndexFileHead; sets: IndexedBuild[]; removed: string[]; extras: Array<[string, ObjectId]> }
 
 /** One index file, checked; its rows as they are (a delta's not applied). */

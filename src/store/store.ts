@@ -457,7 +457,7 @@ export class Store extends ObjectReading {
     if (commit === null) return PackageIndex.empty();
     const hit = this.indexes.get(commit);
     if (hit) return hit;
-    const index = await PackageIndex.forCommit({ root: this.dir, repo: this.repo, objects: this.objects, onNotice: (l) => this.notice(l) }, commit);
+    const index = await PackageIndex.forCommit({ root: this.dir, repo: this.repo, objects: this.objects, onNotice: (l) => this.notice(l) }, commit, (c) => this.indexes.get(c));
     if (this.indexes.size >= 16) this.indexes.delete(this.indexes.keys().next().value as string);
     this.indexes.set(commit, index);
     return index;

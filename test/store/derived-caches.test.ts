@@ -111,6 +111,20 @@ t('a chain of deltas ends: past its depth the next index is a full one, and gc k
   assert.ok(readIndexFile(dir, commits[0] as string) !== null, 'the head still reads without a rebuild');
 });
 
+t('a store that holds a delta\'s base in memory reads the delta alone (a server after an upload)', async () => {
+  const dir = freshStore('index-held');
+  const store = await Store.open(dir);
+  for (const rpm of binaries().slice(0, 3)) await store.add([rpm]);
+  const [head, parent] = await commitsOf(store, PACKAGES_BRANCH);
+  const expected = readIndexFile(dir, head as string);
+  const server = await Store.open(dir);
+  await server.indexOf(parent as string); // held
+  rmSync(packageIndexPath(dir, parent as string)); // its file gone: only the held index can serve as the base
+  const index = await server.indexOf(head as string);
+  assert.equal({ builds: index.builds, extras: index.extras }, expected);
+  assert.equal(indexFileHead(dir, head as string)?.kind, 'delta', 'read on the held base, not rebuilt');
+});
+
 t('a delta whose base is damaged or gone is rebuilt, never believed', async () => {
   const dir = freshStore('index-delta-damage');
   const store = await Store.open(dir);
