@@ -12,6 +12,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FsObjectBackend, mergedIds } from '../../src/store/fs-object-backend.js';
 import { PackFile, PackSet, PackWriter, idOfKey } from '../../src/store/object-packs.js';
+import { PackStaging } from '../../src/store/pack-staging.js';
+import { encodeRangeRecord } from '../../src/store/range-records.js';
 import type { PackedLocation } from '../../src/store/object-packs.js';
 import type { ObjectId } from '../../src/store/layout.js';
 import { ObjectStore } from '../../src/store/objects.js';
@@ -319,6 +321,29 @@ t('kill -9 at every filesystem event of an add that spills its staged objects: f
       assert.ok((await (await Store.open(dir)).fsck()).ok, `fsck after the add again (kill at ${k})`);
     }
   }
+});
+
+
+t('staging holds copies of what it is handed, not views of a shared buffer (a view of Node\'s 8 KiB pool kept the whole chunk)', () => {
+  const staging = new PackStaging(() => { throw new Error('nothing here spills'); }, 1 << 20);
+  const shared = Buffer.alloc(8192, 7);
+  const small = shared.subarray(100, 300);
+  const record = encodeRangeRecord({ source: `sha256:${'ab'.repeat(32)}` as ObjectId, offset: 10, length: 20 });
+  record.copy(shared, 1000);
+  const recordView = shared.subarray(1000, 1000 + record.length);
+  const ids = [`sha256:${'01'.repeat(32)}`, `sha256:${'02'.repeat(32)}`] as ObjectId[];
+  const tokens = [staging.hold(ids[0], small), staging.hold(ids[1], recordView)];
+  const expected = [Buffer.from(small), Buffer.from(record)];
+  shared.fill(0); // the caller reuses its buffer
+  const got: Array<[ObjectId, Buffer]> = [];
+  const plan = staging.forCommit(tokens);
+  assert.ok(plan.copyRest({ add: (id: ObjectId, bytes: Buffer) => { got.push([id, bytes]); return 0; } } as unknown as PackWriter));
+  assert.equal(got.map(([id]) => id), ids);
+  got.forEach(([, bytes], i) => {
+    assert.ok(bytes.equals(expected[i]), `object ${i} is the bytes it was staged with`);
+    assert.ok(bytes.buffer !== shared.buffer, `object ${i} does not keep the caller's buffer`);
+  });
+  plan.settle();
 });
 
 t.run();
