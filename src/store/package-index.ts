@@ -8,6 +8,8 @@
  *
  * Building is incremental: from the nearest ancestor commit that has an index, only the
  * builds the trees' diff names are read (caches/nearest-cached.ts). A store's first index is built from scratch.
+ * A write leaves its commit's file as a delta on that ancestor's (`derive`); a reader that
+ * builds one writes it whole (package-index-file.ts has both forms).
  */
 import { BazaarError } from '../errors.js';
 import { nevraOfKey } from '../rpm/names.js';
