@@ -82,43 +82,38 @@ export function sortBuilds(builds: IndexedBuild[]): IndexedBuild[] { return buil
 
 /**
  * The entries of a commit's cached index; null when there is none (or a delta's base is
- * gone), 'damaged' when a file of it does not check.
+ * gone), 'damaged' when a file of it does not check. `held`: the builds of indexes the
+ * caller holds in memory (a server's, of the channel head it read before an upload): a
+ * chain stops at the first of them, so only the deltas above it are read.
  */
-export function readIndexFile(root: string, commit: string): IndexContents | null | 'damaged' {
-  const deltas: IndexFile[] = []; // the commit's own first, down to the one on the full index
+export function readIndexFile(root: string, commit: string, held?: (commit: string) => readonly IndexedBuild[] | undefined): IndexContents | null | 'damaged' {
+  const deltas: IndexFile[] = []; // the commit's own first, down to the one on the base
   for (let at = commit; ;) {
+    const heldBuilds = deltas.length > 0 ? held?.(at) : undefined;
+    if (heldBuilds) return { builds: composed(heldBuilds, deltas), extras: (deltas[0] as IndexFile).extras };
     const file = readOneFile(root, at);
     if (file === null || file === 'damaged') return file;
     const above = deltas.at(-1)?.head;
     // each file one less deep than the one above it, so a chain ends, and never loops
     const depth = file.head.kind === 'full' ? 0 : file.head.depth;
     if (above?.kind === 'delta' ? depth !== above.depth - 1 : depth > MAX_DELTA_DEPTH) return 'damaged';
-    if (file.head.kind === 'full') {
-      const extras = (deltas[0] ?? file).extras;
-      if (deltas.length === 0) return { builds: file.sets, extras };
-      // the chain's changes composed (a later delta's over an earlier one's), then applied in one pass
-      const net = new Map<string, IndexedBuild | null>();
-      for (const d of deltas.reverse()) {
-        for (const key of d.removed) net.set(key, null);
-        for (const b of d.sets) net.set(b.key, b);
-      }
-      const sets = [...net.values()].filter((b): b is IndexedBuild => b !== null);
-      return { builds: applyDelta(file.sets, sets, [...net].filter(([, b]) => b === null).map(([k]) => k)), extras };
-    }
+    if (file.head.kind === 'full') return { builds: composed(file.sets, deltas), extras: (deltas[0] ?? file).extras };
     deltas.push(file);
     at = file.head.base;
   }
 }
 
-/**
- * A commit's index from the builds of its delta's base, which the caller holds (a server's
- * index of the channel head it read before the upload): only the small delta file is read.
- * null when the commit's file is not a delta on `base`, or does not check (read the usual way).
- */
-export function readIndexOnBase(root: string, commit: string, base: { commit: string; builds: readonly IndexedBuild[] }): IndexContents | null {
-  const file = readOneFile(root, commit);
-  if (file === null || file === 'damaged' || file.head.kind !== 'delta' || file.head.base !== base.commit) return null;
-  return { builds: applyDelta(base.builds, file.sets, file.removed), extras: file.extras };
+/** `base` with a chain's deltas (the newest first) composed, a later one's over an earlier one's, then applied in one pass. */
+function composed(base: readonly IndexedBuild[], deltas: readonly IndexFile[]): IndexedBuild[] {
+  if (deltas.length === 0) return base as IndexedBuild[];
+  const net = new Map<string, IndexedBuild | null>();
+  for (let i = deltas.length - 1; i >= 0; i--) {
+    const d = deltas[i] as IndexFile;
+    for (const key of d.removed) net.set(key, null);
+    for (const b of d.sets) net.set(b.key, b);
+  }
+  const sets = [...net.values()].filter((b): b is IndexedBuild => b !== null);
+  return applyDelta(base, sets, [...net].filter(([, b]) => b === null).map(([k]) => k));
 }
 
 interface IndexFile { head: IndexFileHead; sets: IndexedBuild[]; removed: string[]; extras: Array<[string, ObjectId]> }
@@ -184,16 +179,20 @@ export function writeIndexFile(root: string, commit: string, builds: readonly In
 
 /** Writes a commit's index as its changes from `base` (whose file `baseHead` describes). */
 export function writeIndexDelta(root: string, commit: string, base: string, baseHead: IndexFileHead, changes: readonly IndexChange[], extras: ReadonlyArray<[string, ObjectId]>): void {
-  const depth = baseHead.kind === 'full' ? 1 : baseHead.depth + 1;
-  const chainRows = (baseHead.kind === 'full' ? 0 : baseHead.chainRows) + changes.length;
+  const { depth, chainRows } = chainOn(baseHead, changes.length);
   const rows = [...changes.map((c) => ('set' in c ? buildRow(c.set) : JSON.stringify([c.removed]))), ...extras.map((e) => JSON.stringify(e))];
   saveIndexFile(root, commit, `${DELTA_MAGIC} ${commit} ${base} ${depth} ${chainRows}\n${rows.map((r) => `${r}\n`).join('')}`, false);
 }
 
+/** The depth and chain rows of a delta of `rows` rows on the file `baseHead` describes. */
+function chainOn(baseHead: IndexFileHead, rows: number): { depth: number; chainRows: number } {
+  return baseHead.kind === 'full' ? { depth: 1, chainRows: rows } : { depth: baseHead.depth + 1, chainRows: baseHead.chainRows + rows };
+}
+
 /** Whether a delta of `changes` rows may go on top of the file `baseHead` describes. */
 export function deltaFits(baseHead: IndexFileHead, changes: number): boolean {
-  if (baseHead.kind === 'full') return changes <= MAX_CHAIN_ROWS;
-  return baseHead.depth < MAX_DELTA_DEPTH && baseHead.chainRows + changes <= MAX_CHAIN_ROWS;
+  const { depth, chainRows } = chainOn(baseHead, changes);
+  return depth <= MAX_DELTA_DEPTH && chainRows <= MAX_CHAIN_ROWS;
 }
 
 function saveIndexFile(root: string, commit: string, body: string, mustSave: boolean): void {

@@ -19,7 +19,7 @@ import type { BranchDiffEntry } from './history/branch-tree.js';
 import type { GitRepo } from './history/git-repo.js';
 import type { ObjectId } from './layout.js';
 import type { ObjectStore } from './objects.js';
-import { deltaFits, indexFileHead, readIndexFile, readIndexOnBase, sortBuilds, writeIndexDelta, writeIndexFile } from './package-index-file.js';
+import { deltaFits, indexFileHead, readIndexFile, sortBuilds, writeIndexDelta, writeIndexFile } from './package-index-file.js';
 import type { IndexedBuild } from './package-index-file.js';
 import { buildOfPath } from './ref-paths.js';
 
@@ -90,12 +90,8 @@ export class PackageIndex {
   /** The index of `commit` (null: an empty branch), read from the cache or built. */
   static async forCommit(ctx: IndexContext, commit: string | null, held?: (commit: string) => PackageIndex | undefined): Promise<PackageIndex> {
     if (commit === null) return PackageIndex.empty();
-    // a delta on an index the caller holds: only the delta is read (a server after an upload)
-    const head = held ? indexFileHead(ctx.root, commit) : null;
-    const heldBase = head?.kind === 'delta' ? held?.(head.base) : undefined;
-    const onBase = heldBase?.commit ? readIndexOnBase(ctx.root, commit, { commit: heldBase.commit, builds: heldBase.builds }) : null;
-    if (onBase) return new PackageIndex(commit, onBase.builds, onBase.extras);
-    const cached = readIndexFile(ctx.root, commit);
+    // a chain of deltas stops at an index the caller holds (a server after an upload)
+    const cached = readIndexFile(ctx.root, commit, held && ((c) => held(c)?.builds));
     if (cached === 'damaged') ctx.onNotice?.(`the package index of ${commit.slice(0, 12)} was damaged; rebuilding it`);
     else if (cached) return new PackageIndex(commit, cached.builds, cached.extras);
     const { base, changes, tree: toTree } = await fromNearestCached(ctx.repo, commit, ANCESTOR_SEARCH, (at) => {

@@ -21,7 +21,7 @@
  */
 import * as fs from 'node:fs';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import type * as Git from 'isomorphic-git';
 import { BazaarError, isErrno } from '../../errors.js';
@@ -198,10 +198,10 @@ export class FsHistoryBackend implements HistoryBackend {
     const dirs = new Set<string>();
     for (const file of files) {
       try { fsyncPath(file); } catch (err) { if (!isErrno(err, 'ENOENT')) throw err; continue; } // packed and removed since
-      dirs.add(file.slice(0, file.lastIndexOf('/')));
+      dirs.add(dirname(file));
     }
+    dirs.add(join(this.gitdir, 'objects')); // a fan directory made for them
     for (const dir of dirs) fsyncPath(dir);
-    fsyncPath(join(this.gitdir, 'objects')); // a fan directory made for them
   }
 
   /** Loose object files under one fan directory (`objects/<xx>/`). */
