@@ -393,7 +393,7 @@ async function generationBuild(label: string, dist: string): Promise<GenerationB
     store: async (dir, rpms) => {
       const store = await S.init(dir);
       const added = await store.add(rpms);
-      await fragments.prepareAddedFragments(store, added); // as bazaar add does
+      await fragments.prepareRpmmdFragments(store, added); // as bazaar add does
       await channels.createChannel(store, 'c');
       const keys = added.map((a) => a.nevra);
       await channels.publishChannel(store, 'c', keys);

@@ -171,18 +171,21 @@ export async function prepareFragments(store: Store, builds: Iterable<FragmentSo
 }
 
 /**
- * After `add`: the fragments of the builds just added (best effort: the add is committed
- * whatever happens here, and a generation formats what is missing).
+ * After `add`: the fragments of the builds just added, so that a channel's first rpm-md
+ * generation only concatenates (the CLI's `add` and an upload call it; a build tool that
+ * adds through the library may, as `bazaar` exports it). Best effort: the add is
+ * committed whatever happens here, and a generation formats what is missing. Returns
+ * how many builds were formatted now (0 also when it failed).
  */
-export async function prepareAddedFragments(store: Store, added: ReadonlyArray<{ nevra: string; refused?: unknown }>): Promise<void> {
+export async function prepareRpmmdFragments(store: Store, added: ReadonlyArray<{ nevra: string; refused?: unknown }>): Promise<number> {
   try {
     const builds = await store.read(async (view) => {
       const out: FragmentSource[] = [];
       for (const r of added) if (!r.refused && r.nevra) out.push(await store.findPackage(view, r.nevra));
       return out;
     });
-    await prepareFragments(store, builds);
+    return (await prepareFragments(store, builds)).formatted;
   } catch {
-    /* derived data: made on the first request instead */
+    return 0; // derived data: made on the first request instead
   }
 }

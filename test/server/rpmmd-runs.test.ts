@@ -11,7 +11,7 @@ import { gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RepoCache } from '../../src/server/repo-cache.js';
-import { prepareAddedFragments } from '../../src/server/rpmmd-fragments.js';
+import { prepareRpmmdFragments } from '../../src/server/rpmmd-fragments.js';
 import { sealDir } from '../../src/store/caches/sealed-dir.js';
 import { createChannel, publishChannel } from '../../src/store/channels.js';
 import { Store } from '../../src/store/store.js';
@@ -39,7 +39,7 @@ async function channelStore(label: string): Promise<{ store: Store; keys: string
   // fewer runs than the assertions need were left unchanged (one run in ~70)
   const store = await Store.open(freshStore(label), { now: () => 1_700_000_000_000 });
   const added = await store.add(files);
-  await prepareAddedFragments(store, added);
+  await prepareRpmmdFragments(store, added);
   await createChannel(store, 'c');
   const keys = added.map((a) => a.nevra);
   await publishChannel(store, 'c', keys.slice(1));

@@ -12,7 +12,7 @@ import { Hono } from 'hono';
 import { BazaarError } from '../../errors.js';
 import { channelSettings, tmpPath } from '../../store/index.js';
 import type { Store } from '../../store/index.js';
-import { prepareAddedFragments } from '../rpmmd-fragments.js';
+import { prepareRpmmdFragments } from '../rpmmd-fragments.js';
 import type { Reads } from '../snapshots.js';
 import type { TokenCheck } from '../auth.js';
 
@@ -91,7 +91,7 @@ export function uploadRoutes(store: Store, reads: Reads, tokens: TokenCheck, opt
         if (err instanceof BazaarError) throw new BazaarError(err.code, err.message.split(tmp).join('the upload'), { data: err.data, cause: err });
         throw err;
       }
-      await prepareAddedFragments(store, results);
+      await prepareRpmmdFragments(store, results);
       return c.json({ packages: results.map((r) => ({ nevra: r.nevra, id: r.id, added: r.added })), ...(channel === undefined ? {} : { channel }) }, 201);
     } finally {
       await unlink(tmp).catch(() => undefined);
