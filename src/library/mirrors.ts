@@ -12,6 +12,7 @@ import { BazaarError } from '../errors.js';
 import { fetchOnFirstUse as fetchOp, syncMirror as syncOp } from '../mirror/index.js';
 import type { FirstUse, MirrorLimits, SyncResult } from '../mirror/index.js';
 import { nevraKey, parseNevra } from '../rpm/index.js';
+import { prepareRpmmdFragments } from '../server/rpmmd-fragments.js';
 import { MIRROR_POLICIES, channelBranch, channelNames, channelSettings, channelUpstream, checkPackageRef, defineMirror, readMirrors, undefineMirror } from '../store/index.js';
 import type { MirrorPolicy, MirrorRecord, ObjectId } from '../store/index.js';
 import type { Store } from '../store/index.js';
@@ -51,7 +52,10 @@ export async function removeMirror(store: Store, options: { name: string }): Pro
 export async function syncMirror(store: Store, options: { name: string; onProgress?: (done: number, total: number, nevra: string) => void; parallel?: number; limits?: Partial<MirrorLimits> }): Promise<SyncResult> {
   const s = checkStore('syncMirror', store);
   const o = checkOptions<typeof options>('syncMirror', options, { name: 'string', onProgress: 'function?', parallel: 'number?', limits: 'object?' });
-  return syncOp(s, o.name, { ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.parallel ? { parallel: o.parallel } : {}), ...(o.limits ? { limits: o.limits } : {}) });
+  const result = await syncOp(s, o.name, { ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.parallel ? { parallel: o.parallel } : {}), ...(o.limits ? { limits: o.limits } : {}) });
+  // the new builds' rpm-md fragments, as an add's: the channel's first generation then only concatenates
+  await prepareRpmmdFragments(s, result.added.map((nevra) => ({ nevra })));
+  return result;
 }
 
 /**

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { addMirror, createChannel, listMirrors, showChannel, syncMirror } from '../../src/index.js';
+import { prepareFragments } from '../../src/server/rpmmd-fragments.js';
 import { Store } from '../../src/store/store.js';
 import { createToken } from '../../src/store/tokens.js';
 import { appFor } from '../helpers/server.js';
@@ -155,6 +156,9 @@ testWith(t, 'the library: addMirror checks its channel and URL; syncMirror retur
     let ticks = 0;
     const r = await syncMirror(store, { name: 'up', onProgress: () => { ticks++; } });
     assert.equal({ packages: r.packages, downloaded: r.downloaded, added: r.added.length, ticks }, { packages: 5, downloaded: 5, added: 5, ticks: 5 });
+    // their rpm-md fragments were made with the sync: none is left to format
+    const builds = await store.read((view) => Promise.all(r.added.map((nevra) => store.findPackage(view, nevra))));
+    assert.is((await prepareFragments(store, builds)).formatted, 0);
     await rejects(() => syncMirror(store, { name: 'nope' }), /no mirror nope/);
   } finally {
     await server.stop();
