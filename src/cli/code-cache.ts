@@ -5,14 +5,17 @@
  * It is what `v8-compile-cache` does, for our chunks only (docs/architecture.md#start-up).
  *
  * Never wrong, at worst slower: a cache file is used only when it names the exact source
- * (the SHA-1 of the chunk's bytes) and its payload matches its own SHA-1; V8 then checks
+ * (the chunk's length and CRC-32) and its payload matches its own CRC-32; V8 then checks
  * its version and flags. Anything else (absent, stale, damaged, unreadable, rejected) is
  * a plain compile, and the cache is written anew at exit (atomically; errors ignored).
- * SHA-1 here guards against damage and staleness, not an attacker: whoever can write the
- * user's cache directory can already change what the user runs.
+ * The CRCs guard against damage and staleness, not an attacker: whoever can write the
+ * user's cache directory can already change what the user runs. They were SHA-1s: a
+ * start hashes ~700 KB (chunks and caches), 8 M instructions of SHA-1 against 2 M of
+ * CRC-32, and node:zlib is loaded by any read of the store anyway (node:crypto too, but
+ * not by --help or --version). CRC-32 misses no damage of up to 32 bits in a row and
+ * other random damage once in 2^32 (docs/architecture.md#start-up).
  */
 import { isAscii } from 'node:buffer';
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -20,10 +23,12 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import vm from 'node:vm';
+import { crc32 } from 'node:zlib';
 import { flagsInForce, withDefaultV8Flags } from './v8-flags.js';
 
-const MAGIC = Buffer.from('BZV8CC01');
-const HEADER = MAGIC.length + 20 + 20;
+const MAGIC = Buffer.from('BZV8CC02');
+const ID = 8;
+const HEADER = MAGIC.length + ID + 4;
 
 /** Where cache files go: $BAZAAR_CODE_CACHE ('' or 'off': none), else the user's cache directory. */
 export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
@@ -33,19 +38,27 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | nul
   return base ? join(base, 'bazaar', 'v8-code') : null;
 }
 
-const sha1 = (data: Buffer): Buffer => createHash('sha1').update(data).digest();
-
-/** A cache file's payload when it was made for exactly `sourceHash` and is whole; else null. */
-export function cachedPayload(file: Buffer, sourceHash: Buffer): Buffer | null {
-  if (file.length <= HEADER || !file.subarray(0, MAGIC.length).equals(MAGIC)) return null;
-  if (!file.subarray(MAGIC.length, MAGIC.length + 20).equals(sourceHash)) return null;
-  const payload = file.subarray(HEADER);
-  return file.subarray(MAGIC.length + 20, HEADER).equals(sha1(payload)) ? payload : null;
+/** What a cache file names its chunk by: the chunk's length and CRC-32 (8 bytes). */
+export function sourceId(source: Buffer): Buffer {
+  const id = Buffer.allocUnsafe(ID);
+  id.writeUInt32BE(source.length % 2 ** 32, 0);
+  id.writeUInt32BE(crc32(source), 4);
+  return id;
 }
 
-/** A cache file's bytes: the magic, the source's SHA-1, the payload's SHA-1, the payload. */
-export function cacheFileBytes(payload: Buffer, sourceHash: Buffer): Buffer {
-  return Buffer.concat([MAGIC, sourceHash, sha1(payload), payload]);
+/** A cache file's payload when it was made for exactly the source `id` names and is whole; else null. */
+export function cachedPayload(file: Buffer, id: Buffer): Buffer | null {
+  if (file.length <= HEADER || !file.subarray(0, MAGIC.length).equals(MAGIC)) return null;
+  if (!file.subarray(MAGIC.length, MAGIC.length + ID).equals(id)) return null;
+  const payload = file.subarray(HEADER);
+  return file.readUInt32BE(MAGIC.length + ID) === crc32(payload) ? payload : null;
+}
+
+/** A cache file's bytes: the magic, the source's id, the payload's CRC-32, the payload. */
+export function cacheFileBytes(payload: Buffer, id: Buffer): Buffer {
+  const sum = Buffer.allocUnsafe(4);
+  sum.writeUInt32BE(crc32(payload), 0);
+  return Buffer.concat([MAGIC, id, sum, payload]);
 }
 
 /** How many builds' caches are kept (installed versions used in turn); older ones are removed when a build writes. */
@@ -74,7 +87,7 @@ export function runBundle(entry: string, root: string, build: string, cacheBase:
   const cacheDir = cacheBase === null ? null : join(cacheBase, `${build}-${process.versions.v8}-${process.arch}`);
   const report: LoadReport = { used: 0, compiled: 0, written: 0 };
   const modules = new Map<string, Loaded>();
-  const toWrite: { file: string; script: vm.Script; sourceHash: Buffer }[] = [];
+  const toWrite: { file: string; script: vm.Script; id: Buffer }[] = [];
 
   const load = (file: string): unknown => {
     const known = modules.get(file);
@@ -93,11 +106,11 @@ export function runBundle(entry: string, root: string, build: string, cacheBase:
       modules.set(file, empty);
       return empty.exports;
     }
-    const sourceHash = sha1(bytes);
+    const id = sourceId(bytes);
     const cacheFile = cacheDir === null ? null : `${cacheDir}/${file.slice(slash + 1, file.endsWith('.js') ? -3 : undefined)}.cache`;
     let cachedData: Buffer | undefined;
     if (cacheFile !== null) {
-      try { cachedData = cachedPayload(readFileSync(cacheFile), sourceHash) ?? undefined; } catch { /* none yet, or unreadable: compile */ }
+      try { cachedData = cachedPayload(readFileSync(cacheFile), id) ?? undefined; } catch { /* none yet, or unreadable: compile */ }
     }
     // A chunk's own `#!` line is no JavaScript inside the wrapper: blanked, same length.
     // Most chunks are ASCII (esbuild escapes strings): latin1 decodes those exactly, faster.
@@ -110,7 +123,7 @@ export function runBundle(entry: string, root: string, build: string, cacheBase:
     if (cachedData !== undefined && !script.cachedDataRejected) report.used++;
     else {
       report.compiled++;
-      if (cacheFile !== null) toWrite.push({ file: cacheFile, script, sourceHash });
+      if (cacheFile !== null) toWrite.push({ file: cacheFile, script, id });
     }
     const module: Loaded = { exports: {} };
     modules.set(file, module);
@@ -136,10 +149,10 @@ export function runBundle(entry: string, root: string, build: string, cacheBase:
       if (flags) setFlagsFromString(flags.reset); // the caches are made under the defaults (above)
       let ready = true;
       try { mkdirSync(cacheDir as string, { recursive: true, mode: 0o700 }); } catch { ready = false; /* none: same behaviour, slower */ }
-      if (ready) for (const { file, script, sourceHash } of toWrite) {
+      if (ready) for (const { file, script, id } of toWrite) {
         const tmp = `${file}.${process.pid}.tmp`;
         try {
-          writeFileSync(tmp, cacheFileBytes(script.createCachedData(), sourceHash), { mode: 0o600 });
+          writeFileSync(tmp, cacheFileBytes(script.createCachedData(), id), { mode: 0o600 });
           renameSync(tmp, file);
           report.written++;
         } catch {

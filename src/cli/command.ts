@@ -6,6 +6,14 @@
 import { BazaarError } from '../errors.js';
 import type { Store } from '../store/index.js';
 
+/** Where the CLI writes: the executable's fds 1 and 2 (fd-output.ts) or, in-process, a test's streams. */
+export interface Output {
+  write(chunk: string | Uint8Array): boolean;
+  /** Called once a write that returned false has drained (a stream's back-pressure); an fd's write never does. */
+  once(event: 'drain', listener: () => void): unknown;
+  readonly isTTY?: boolean;
+}
+
 export type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string; describe: string }>;
 
 export interface CommandInput {
@@ -20,7 +28,7 @@ export interface CommandInput {
   progress: Progress;
   stdin: NodeJS.ReadableStream;
   /** Where raw output goes (`bazaar cat`); absent in-process. */
-  stdout?: NodeJS.WritableStream;
+  stdout?: Output;
   /** Opens the store at `storeDir`, its notices going to stderr; closed when the command ends. */
   openStore(): Promise<Store>;
   /** Hands a store the command made itself (init) to the dispatcher, which closes it when the command ends. */

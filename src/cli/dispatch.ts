@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { BazaarError, isDamageError, isInputError, oneLine } from '../errors.js';
 import type { Store } from '../store/index.js';
-import type { Command, CommandOutput } from './command.js';
+import type { Command, CommandOutput, Output, Progress } from './command.js';
 import { commands } from './commands/index.js';
 import { withHint } from './error-hints.js';
 import { createProgress } from './progress.js';
@@ -51,7 +51,7 @@ function commandHelp(cmd: Command): string {
     'Common options: --store DIR, --json, --help'].join('\n');
 }
 
-function print(out: CommandOutput, json: boolean, stdout: NodeJS.WritableStream): void {
+function print(out: CommandOutput, json: boolean, stdout: Output): void {
   if (json && out.json !== undefined) stdout.write(`${JSON.stringify(out.json, null, 2)}\n`);
   else if (out.text !== undefined && out.text !== '') stdout.write(out.text.endsWith('\n') ? out.text : `${out.text}\n`);
 }
@@ -85,8 +85,9 @@ function leadingOptions(argv: string[]): { lead: string[]; rest: string[] } {
 /** Where an invocation reads and writes: the process's streams, or a test's. */
 export interface MainStreams {
   stdin: NodeJS.ReadableStream;
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** The executable's are fds 1 and 2 (fd-output.ts); a test's, streams. */
+  stdout: Output;
+  stderr: Output;
 }
 
 /** What the executable does around a command (main.ts): in-process callers leave the process as it is. */
@@ -158,6 +159,7 @@ export async function main(argv: string[], io: MainStreams = process, hooks: Mai
   // every store a command opens is closed when it ends, so that an attached store's
   // connections do not keep the process (`bazaar serve` returns once it has stopped)
   const opened: Store[] = [];
+  let progress: Progress | undefined;
   hooks.beforeRun?.(cmd);
   try {
     const out = await cmd.run({
@@ -165,7 +167,8 @@ export async function main(argv: string[], io: MainStreams = process, hooks: Mai
       options,
       storeDir,
       json,
-      progress: createProgress(!json && stderr.isTTY === true),
+      // made when a command asks: whether stderr is a terminal is node:tty's (fd-output.ts)
+      get progress() { return progress ??= createProgress(!json && stderr.isTTY === true); },
       // read when a command asks: creating process.stdin costs a start a few ms (a tty or pipe handle)
       get stdin() { return io.stdin; },
       stdout,

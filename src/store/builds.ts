@@ -8,8 +8,8 @@
  * Lookups by name read only the trees on that name's path (ref-paths.ts), so they cost
  * the same in a store of 40 builds or 60,000.
  */
-import { stat } from 'node:fs/promises';
 import { BazaarError, isErrno } from '../errors.js';
+import { fsPromises } from '../lazy-builtins.js';
 import type { FilePath } from '../rpm/index.js';
 import { nevraKey, nevraOfKey, parseNevra } from '../rpm/names.js';
 import type { BranchView } from './branch-view.js';
@@ -157,7 +157,7 @@ export function checkPackageRef(ref: string): string {
 export async function buildIdOfFile(path: FilePath): Promise<ObjectId | null> {
   if (String(path).includes('\0')) return null; // no file name holds a NUL
   try {
-    if (!(await stat(path)).isFile()) return null;
+    if (!(await fsPromises().stat(path)).isFile()) return null;
   } catch (err) {
     if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
     // a symlink loop, a name too long, a directory we may not enter

@@ -11,9 +11,9 @@
  */
 import { fsyncSync, openSync, closeSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BazaarError, isErrno } from '../errors.js';
+import { fsPromises } from '../lazy-builtins.js';
 import { createFile, fsEvent, fsyncPath, makeDir, noSpaceError, removeFile, renameFile, syncFilesystem, unwritableCode } from '../fs/ops.js';
 import { PackSet, PackWriter, idOfKey, packsDir, readAt } from './object-packs.js';
 import { MEM_SLOT, PackStaging } from './pack-staging.js';
@@ -78,7 +78,7 @@ class FileSlot implements WriteSlot {
 
   async append(chunk: Uint8Array): Promise<void> {
     try {
-      if (this.file === null) { fsEvent(); this.file = await retryInFreshDir(dirname(this.token), () => open(this.token, 'wx')); }
+      if (this.file === null) { fsEvent(); this.file = await retryInFreshDir(dirname(this.token), () => fsPromises().open(this.token, 'wx')); }
       await this.file.write(chunk);
     } catch (err) {
       throw noSpaceError(err, dirname(this.token));
@@ -355,7 +355,7 @@ export class FsObjectBackend implements ObjectBackend {
     }
     let fh: FileHandle;
     try {
-      fh = await open(this.path(id), 'r');
+      fh = await fsPromises().open(this.path(id), 'r');
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return null;
       throw err;

@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KEEP_BUILDS, cacheFileBytes, cachedPayload, codeCacheDir, runBundle } from '../../src/cli/code-cache.js';
+import { KEEP_BUILDS, cacheFileBytes, cachedPayload, codeCacheDir, runBundle, sourceId } from '../../src/cli/code-cache.js';
 import { CLI, RPM_WRAPPER, freshStore, tempDir } from '../helpers/cli.js';
 import { makePackageRpm } from '../helpers/make-rpm.js';
 
@@ -44,15 +44,21 @@ t.before(() => {
 });
 
 t('a cache file is used only for the source it names, and only whole', () => {
-  const source = Buffer.alloc(20, 1);
+  const chunk = Buffer.from('exports.value = 42;');
+  const source = sourceId(chunk);
   const file = cacheFileBytes(Buffer.from('compiled code'), source);
   assert.equal(cachedPayload(file, source), Buffer.from('compiled code'));
-  assert.is(cachedPayload(file, Buffer.alloc(20, 2)), null, 'another source (a new build of the chunk)');
+  assert.is(cachedPayload(file, sourceId(Buffer.from('exports.value = 43;'))), null, 'another source (a new build of the chunk)');
+  assert.is(cachedPayload(file, sourceId(Buffer.from('exports.value = 42;;'))), null, 'a longer source');
   const flipped = Buffer.from(file);
   flipped[flipped.length - 3] ^= 0x40;
   assert.is(cachedPayload(flipped, source), null, 'a flipped bit in the payload');
+  const swapped = Buffer.from(file);
+  swapped[swapped.length - 1] ^= 0xff;
+  swapped[swapped.length - 2] ^= 0xff;
+  assert.is(cachedPayload(swapped, source), null, 'two bytes damaged');
   assert.is(cachedPayload(file.subarray(0, file.length - 1), source), null, 'truncated');
-  assert.is(cachedPayload(file.subarray(0, 30), source), null, 'cut inside the header');
+  assert.is(cachedPayload(file.subarray(0, 15), source), null, 'cut inside the header');
   assert.is(cachedPayload(Buffer.concat([Buffer.from('XXXXXXXX'), file.subarray(8)]), source), null, 'another magic');
 });
 

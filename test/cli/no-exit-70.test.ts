@@ -3,7 +3,8 @@
  * one line, exit 1 or 2, and leave the store as it was. A symlink loop or a NUL byte in a
  * reference; `image export` or `pull` into a missing directory, into /proc or below a file; `serve`
  * on an address that is none; the store's scratch directories (tmp/, readers/, cache/)
- * replaced by a file and its lock by a directory or a FIFO; output to a full device.
+ * replaced by a file and its lock by a directory or a FIFO; output to a full device or to
+ * a reader that went away.
  * (Damaged payloads: test/rpm/payload-damage.test.ts; a 40 KB glob: test/policy/glob.test.ts;
  * a full disk: test/store/full-disk.test.ts.)
  */
@@ -167,10 +168,19 @@ t('tmp/, readers/ or cache/ replaced by a file, the lock by a directory or a FIF
 
 t('output to a full device (> /dev/full): one line, exit 1, no stack trace', async () => {
   const store = await baseStore();
-  for (const args of [['ls'], ['--help'], ['image', 'ls', '--json']]) {
+  for (const args of [['ls'], ['--help'], ['image', 'ls', '--json'], ['show', 'setup']]) {
     const r = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" "$@" > /dev/full`, 'sh', ...args, ...(args[0] === '--help' ? [] : ['--store', store])], { encoding: 'utf8' });
     assert.is(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
     assert.is(r.stderr, 'bazaar: cannot write the output: ENOSPC: no space left on device\n', args.join(' '));
+  }
+});
+
+t('output to a reader that went away (| true, | head -c1): exit 0, nothing on stderr', async () => {
+  const store = await baseStore();
+  // `true` exits long before node has started, so the write meets a closed pipe (EPIPE)
+  for (const [args, reader] of [[['show', 'setup'], 'true'], [['ls'], 'true'], [['--help'], 'true'], [['show', 'setup'], 'head -c1 >/dev/null']] as Array<[string[], string]>) {
+    const r = spawnSync('sh', ['-c', `("${process.execPath}" "${CLI}" "$@"; echo "exit $?" >&2) | ${reader}`, 'sh', ...args, ...(args[0] === '--help' ? [] : ['--store', store])], { encoding: 'utf8' });
+    assert.is(r.stderr, 'exit 0\n', `${args.join(' ')} | ${reader}`);
   }
 });
 

@@ -1,6 +1,7 @@
 /**
  * What a start loads (docs/architecture.md#start-up): `bazaar show` loads neither
- * node:child_process (nor net and dgram, which it pulls in) nor process.stdin; a
+ * node:child_process (nor net and dgram, which it pulls in) nor process.stdin, and writes
+ * to a pipe without net (no process.stdout) and reads without node:fs/promises; a
  * command's --help loads its own module, not the library it calls when it runs.
  */
 import { spawnSync } from 'node:child_process';
@@ -24,7 +25,7 @@ function storeWithOne(name: string): { store: string; dir: string } {
   return { store, dir };
 }
 
-t('show loads no child_process and leaves stdin alone', () => {
+t('show loads no child_process, net or fs/promises and leaves stdin alone', () => {
   const { store, dir } = storeWithOne('su');
   const list = join(dir, 'modules.txt');
   const preload = join(dir, 'record.cjs');
@@ -40,6 +41,9 @@ t('show loads no child_process and leaves stdin alone', () => {
   const loaded = readFileSync(list, 'utf8').split('\n');
   assert.ok(loaded.includes('NativeModule crypto'), 'the record is of a real run (objects are verified with sha256)');
   for (const m of ['NativeModule child_process', 'NativeModule dgram']) assert.not.ok(loaded.includes(m), `${m} loaded`);
+  // its output goes to fd 1 with writeSync (a pipe here): process.stdout would load net (fd-output.ts);
+  // node:fs/promises is for streaming a large object or writing a loose one
+  for (const m of ['NativeModule net', 'NativeModule tty', 'NativeModule fs/promises']) assert.not.ok(loaded.includes(m), `${m} loaded`);
   assert.ok(loaded.includes('stdin untouched'), 'process.stdin created (a tty or pipe handle: a few ms)');
 });
 

@@ -43,7 +43,7 @@ Example:
         }
         for await (const chunk of chunks) {
           if (!stdout) continue;
-          if (!stdout.write(chunk)) await new Promise((r) => stdout.once('drain', r));
+          if (!stdout.write(chunk)) await new Promise<void>((r) => stdout.once('drain', r));
         }
         return { exitCode: 0 };
       });
