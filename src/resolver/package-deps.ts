@@ -169,6 +169,26 @@ export function encodePackageDeps(d: PackageDeps, out: number[]): void {
   out.push(d.reach.length, ...d.reach);
 }
 
+/**
+ * Where the reach list (its length, then the ids) of the answers at `at` starts: past
+ * the requires and conflicts entries and the obsoletes lists (see encodePackageDeps).
+ */
+export function answersReach(ints: Int32Array, at: number): number {
+  let i = at;
+  for (let part = 0; part < 3; part++) {
+    const count = ints[i++];
+    for (let e = 0; e < count; e++) {
+      const x = ints[i];
+      if (x === -1) { i++; continue; } // a requirement with no clause
+      if (x !== -2) { i += x + 1; continue; } // plain: `n ids…` (obsoletes too)
+      i += ints[i + 1] + 2; // rich: `-2 n ids…`, then `nClauses (len lits…)…`
+      const nc = ints[i++];
+      for (let c = 0; c < nc; c++) i += ints[i] + 1;
+    }
+  }
+  return i;
+}
+
 /** The inverse of encodePackageDeps for one package; null when nothing was stored. */
 export function decodePackageDeps(ints: Int32Array, at: number, pool: Pool, id: number): PackageDeps | null {
   if (ints[at] === -1) return null;

@@ -10,7 +10,7 @@ import { archScorer } from './arch.js';
 import { compareEvr, flagBits, rangesOverlap } from './overlap.js';
 import { displayNevra, type Evr, formatEvr, formatEvrWithEpoch, formatNevraWithEpoch, isRich, parseEvr, parseRichDep, type RichNode, richSet } from '../rpm/index.js';
 import type { PackageRecord, PackageSource } from './source.js';
-import { computePackageDeps, decodePackageDeps, type PackageDeps } from './package-deps.js';
+import { answersReach, computePackageDeps, decodePackageDeps, encodePackageDeps, type PackageDeps } from './package-deps.js';
 
 export interface PoolPackage {
   id: number;
@@ -353,16 +353,88 @@ export class Pool {
   /** filled to the pool's size up front: a sparse array would fall into V8's slow dictionary mode */
   private depsCache: Array<PackageDeps | null> = [];
 
-  /** The package's dependency answers (computed on first use, then kept). */
+  /**
+   * The package's dependency answers as objects (explanations, set checks). The solver
+   * reads the same answers in place instead (answersAt), making no object per package.
+   */
   deps(id: number): PackageDeps {
     if (this.depsCache.length !== this.packages.length) this.depsCache = new Array<PackageDeps | null>(this.packages.length).fill(null);
     let d = this.depsCache[id];
     if (!d) {
-      const pre = this.prebuilt;
-      d = (pre && decodePackageDeps(pre.data, pre.offsets[id], this, id)) || computePackageDeps(this, id);
+      const at = this.answersAt(id);
+      d = this.depsCache[id] ?? decodePackageDeps(this.answerData, at, this, id)!;
       this.depsCache[id] = d;
     }
     return d;
+  }
+
+  /**
+   * Every answer the pool holds, encoded as encodePackageDeps writes them: the universe
+   * cache's own int32 column when it has them, else the answers computed so far. Read
+   * it after answersAt or reachAt, which may replace it (it grows).
+   */
+  answerData: Int32Array = new Int32Array(0);
+  /** per package, where its answers start in answerData; -1 (or a `-1` there): not held yet */
+  private answerStart: Int32Array | null = null;
+  /** answerStart is the cache's own column, shared with other pools: copied before a write */
+  private answerStartShared = false;
+  private answerEnd = 0;
+  /** per package, where its reach list starts in answerData; 0: not found yet */
+  private reachStart = new Int32Array(0);
+
+  /**
+   * Where package `id`'s answers start in answerData (encodePackageDeps's form), computed
+   * on first use. rules.ts reads them there: decoding them into objects was the largest
+   * allocation of a fresh process's first jobs (docs/resolver.md).
+   */
+  answersAt(id: number): number {
+    let starts = this.answerStart;
+    if (!starts) {
+      const pre = this.prebuilt;
+      if (pre) {
+        this.answerData = pre.data;
+        this.answerEnd = pre.data.length;
+        starts = pre.offsets;
+        this.answerStartShared = true;
+      } else {
+        starts = new Int32Array(this.packages.length).fill(-1);
+      }
+      this.answerStart = starts;
+    }
+    const at = starts[id];
+    return at >= 0 && this.answerData[at] !== -1 ? at : this.computeAnswers(id);
+  }
+
+  /** Where package `id`'s reach list (its length, then the ids) starts in answerData. */
+  reachAt(id: number): number {
+    if (this.reachStart.length !== this.packages.length) this.reachStart = new Int32Array(this.packages.length);
+    let at = this.reachStart[id];
+    if (at === 0) {
+      const answers = this.answersAt(id); // first: it may replace answerData
+      this.reachStart[id] = at = answersReach(this.answerData, answers);
+    }
+    return at;
+  }
+
+  /** Computes package `id`'s answers (none stored for it) and appends them to answerData. */
+  private computeAnswers(id: number): number {
+    if (this.depsCache.length !== this.packages.length) this.depsCache = new Array<PackageDeps | null>(this.packages.length).fill(null);
+    const d = computePackageDeps(this, id);
+    this.depsCache[id] = d;
+    const xs: number[] = [];
+    encodePackageDeps(d, xs);
+    const at = this.answerEnd;
+    if (at + xs.length > this.answerData.length) {
+      // the cache's column is never written: the first computed answers go to a copy
+      const data = new Int32Array(Math.max(at + xs.length, 2 * this.answerData.length, 1024));
+      data.set(this.answerData.subarray(0, at));
+      this.answerData = data;
+    }
+    this.answerData.set(xs, at);
+    this.answerEnd = at + xs.length;
+    if (this.answerStartShared) { this.answerStart = Int32Array.from(this.answerStart!); this.answerStartShared = false; }
+    this.answerStart![id] = at;
+    return at;
   }
 
   /**

@@ -21,7 +21,6 @@ import type { Cause } from './cause.js';
 import type { ConstraintClause, ConstraintGenerator } from './constraint.js';
 import type { Job } from './job.js';
 import { evrInRange } from './overlap.js';
-import type { PackageDeps } from './package-deps.js';
 import type { Pool } from './provides-index.js';
 import { sortByPreference } from './provides-index.js';
 import { grown, type ClauseArena } from './sat/cdcl.js';
@@ -73,9 +72,10 @@ const enum K { Job, NoCand, Erase, Req, Con, Obs, Same, Keep, Policy }
  */
 function closeOverRequirements(pool: Pool, pkgOf: number[], stamps: Uint32Array, vars: Int32Array, stamp: number): void {
   for (let qi = 0; qi < pkgOf.length; qi++) {
-    const reach = pool.deps(pkgOf[qi]).reach;
-    for (let k = 0; k < reach.length; k++) {
-      const id = reach[k];
+    const at = pool.reachAt(pkgOf[qi]);
+    const data = pool.answerData; // read after reachAt, which may grow it
+    for (let k = at + 1, end = at + 1 + data[at]; k < end; k++) {
+      const id = data[k];
       if (stamps[id] === stamp) continue;
       stamps[id] = stamp;
       vars[id] = pkgOf.length;
@@ -150,65 +150,73 @@ class ClauseList implements ClauseArena {
   }
 
   /**
-   * The requires, conflicts and obsoletes clauses of package `id` (variable `v`); returns
-   * the end of its requirement clauses (they start where the list stood on entry). Room
-   * is made once, for the most they can take, and the clauses written in place: no call
-   * per clause, as this runs in V8's interpreter during a process's first jobs.
+   * The requires, conflicts and obsoletes clauses of package `id` (variable `v`), from its
+   * answers read in place at `data[at…]` (encodePackageDeps's form, see Pool.answersAt);
+   * returns the end of its requirement clauses (they start where the list stood on
+   * entry). Room is made once, for the most they can take, and the clauses written in
+   * place: no call and no object per clause, as this runs in V8's interpreter during a
+   * process's first jobs.
    */
-  packageRules(d: PackageDeps, v: number, id: number): number {
+  packageRules(data: Int32Array, at: number, v: number, id: number): number {
     const vars = this.vars;
     const head = (v << 1) | 1;
+    // first pass: count; requires are entries (or -1), conflicts entries, obsoletes id lists
     let nc = 0;
     let nl = 0;
-    for (let k = 0; k < d.req.length; k++) {
-      const e = d.req[k];
-      if (!e) continue;
-      if (e.cnf) { for (let c = 0; c < e.cnf.length; c++) { nc++; nl += e.cnf[c].length + 1; } continue; }
-      nc++;
-      nl += e.providers.length + 1;
+    let i = at;
+    for (let k = 0, nReq = data[i++]; k < nReq; k++) {
+      const x = data[i];
+      if (x === -1) { i++; continue; }
+      if (x !== -2) { nc++; nl += x + 1; i += x + 1; continue; }
+      i += data[i + 1] + 2;
+      for (let c = 0, ncl = data[i++]; c < ncl; c++) { nc++; nl += data[i] + 1; i += data[i] + 1; }
     }
-    for (let k = 0; k < d.con.length; k++) {
-      const e = d.con[k];
-      if (e.cnf) { for (let c = 0; c < e.cnf.length; c++) { nc++; nl += e.cnf[c].length + 1; } continue; }
-      nc += e.providers.length;
+    for (let k = 0, nCon = data[i++]; k < nCon; k++) {
+      const x = data[i];
+      if (x !== -2) { nc += x; i += x + 1; continue; }
+      i += data[i + 1] + 2;
+      for (let c = 0, ncl = data[i++]; c < ncl; c++) { nc++; nl += data[i] + 1; i += data[i] + 1; }
     }
-    for (let k = 0; k < d.obs.length; k++) nc += d.obs[k].matches.length;
+    for (let k = 0, nObs = data[i++]; k < nObs; k++) { nc += data[i]; i += data[i] + 1; }
     this.reserve(nc, nl + 2 * nc);
-    // from here on no call grows the arrays (rich clauses fit the room counted above)
+    // second pass: write; from here on no call grows the arrays (rich clauses fit the room counted above)
     const { lits, start, origin } = this;
     let ci = this.nClauses;
-    let at = start[ci];
-    for (let k = 0; k < d.req.length; k++) {
-      const e = d.req[k];
-      if (!e) continue;
-      if (e.cnf) { this.nClauses = ci; this.richRequires(e.cnf, head, id, k); ci = this.nClauses; at = start[ci]; continue; }
-      const ps = e.providers;
-      lits[at++] = head;
-      for (let i = 0; i < ps.length; i++) lits[at++] = vars[ps[i]] << 1;
+    let w = start[ci];
+    i = at;
+    for (let k = 0, nReq = data[i++]; k < nReq; k++) {
+      const x = data[i];
+      if (x === -1) { i++; continue; }
+      if (x === -2) { this.nClauses = ci; i = this.richRequires(data, i, head, id, k); ci = this.nClauses; w = start[ci]; continue; }
+      lits[w++] = head;
+      for (let stop = i + 1 + x, j = i + 1; j < stop; j++) lits[w++] = vars[data[j]] << 1;
+      i += x + 1;
       origin[4 * ci] = K.Req;
       origin[4 * ci + 1] = id;
       origin[4 * ci + 2] = k;
       origin[4 * ci + 3] = 0;
-      start[++ci] = at;
+      start[++ci] = w;
     }
     const reqEnd = ci;
     this.nClauses = ci;
-    for (let k = 0; k < d.con.length; k++) {
-      const e = d.con[k];
-      if (e.cnf) this.richConflicts(e.cnf, head, id, k);
-      else this.pairs(head, e.providers, K.Con, id, k);
+    for (let k = 0, nCon = data[i++]; k < nCon; k++) {
+      i = data[i] === -2 ? this.richConflicts(data, i, head, id, k) : this.pairs(head, data, i, K.Con, id, k);
     }
-    for (let k = 0; k < d.obs.length; k++) this.pairs(head, d.obs[k].matches, K.Obs, id, k);
+    for (let k = 0, nObs = data[i++]; k < nObs; k++) i = this.pairs(head, data, i, K.Obs, id, k);
     return reqEnd;
   }
 
-  /** ¬p ∨ ¬q for each package q of `ids` in the job (conflicts, obsoletes), in the room packageRules made. */
-  private pairs(head: number, ids: readonly number[], kind: K, id: number, k: number): void {
+  /**
+   * ¬p ∨ ¬q for each package q in the job of the id list `n ids…` at data[i] (conflicts,
+   * obsoletes), in the room packageRules made; returns where the list ends.
+   */
+  private pairs(head: number, data: Int32Array, i: number, kind: K, id: number, k: number): number {
     const { lits, start, origin, stamps, vars, stamp } = this;
     let ci = this.nClauses;
     let at = start[ci];
-    for (let i = 0; i < ids.length; i++) {
-      const q = ids[i];
+    const stop = i + 1 + data[i];
+    for (let j = i + 1; j < stop; j++) {
+      const q = data[j];
       if (stamps[q] !== stamp) continue;
       lits[at++] = head;
       lits[at++] = (vars[q] << 1) | 1;
@@ -219,6 +227,7 @@ class ClauseList implements ClauseArena {
       start[++ci] = at;
     }
     this.nClauses = ci;
+    return stop;
   }
 
   /** signed rich literal → solver literal; -1 constant false, -2 constant true (a package not in the job) */
@@ -228,16 +237,54 @@ class ClauseList implements ClauseArena {
     return (this.vars[id] << 1) | (s > 0 ? 0 : 1);
   }
 
-  private richRequires(cnf: number[][], head: number, id: number, k: number): void {
-    for (const c of cnf) this.add([...new Set([head, ...c.map((s) => this.slit(s))])], K.Req, id, k, 0);
+  /**
+   * Appends clause `ci` from `head` and the solver literals `ls` (at `from`…`to` of `data`
+   * as signed rich literals), each literal once, in first-seen order, leaving out constants
+   * when `dropConstants`; the room is packageRules'.
+   */
+  private richClause(head: number, data: Int32Array, from: number, to: number, dropConstants: boolean, kind: K, id: number, k: number, c: number): void {
+    const { lits, start, origin } = this;
+    const ci = this.nClauses;
+    const first = start[ci];
+    let at = first;
+    lits[at++] = head;
+    for (let j = from; j < to; j++) {
+      const l = this.slit(data[j]);
+      if (dropConstants && l < 0) continue;
+      let seen = false;
+      for (let m = first; m < at; m++) if (lits[m] === l) { seen = true; break; }
+      if (!seen) lits[at++] = l;
+    }
+    origin[4 * ci] = kind;
+    origin[4 * ci + 1] = id;
+    origin[4 * ci + 2] = k;
+    origin[4 * ci + 3] = c;
+    start[ci + 1] = at;
+    this.nClauses = ci + 1;
   }
 
-  private richConflicts(cnf: number[][], head: number, id: number, k: number): void {
-    for (const c of cnf) {
-      const ls = c.map((s) => this.slit(s));
-      if (ls.includes(-2)) continue; // holds: it names a package that cannot be installed here
-      this.add([...new Set([head, ...ls.filter((l) => l >= 0)])], K.Con, id, k, -1);
+  /** The clauses of the rich requirement entry at data[i] (`-2 n ids… nClauses (len lits…)…`); returns where it ends. */
+  private richRequires(data: Int32Array, i: number, head: number, id: number, k: number): number {
+    i += data[i + 1] + 2;
+    for (let c = 0, ncl = data[i++]; c < ncl; c++) {
+      const len = data[i++];
+      this.richClause(head, data, i, i + len, false, K.Req, id, k, 0);
+      i += len;
     }
+    return i;
+  }
+
+  /** The clauses of the rich conflict entry at data[i], but those a package outside the job satisfies; returns where it ends. */
+  private richConflicts(data: Int32Array, i: number, head: number, id: number, k: number): number {
+    i += data[i + 1] + 2;
+    for (let c = 0, ncl = data[i++]; c < ncl; c++) {
+      const len = data[i++];
+      let holds = false; // it names a package that cannot be installed here
+      for (let j = i; j < i + len; j++) if (this.slit(data[j]) === -2) { holds = true; break; }
+      if (!holds) this.richClause(head, data, i, i + len, true, K.Con, id, k, -1);
+      i += len;
+    }
+    return i;
   }
 }
 
@@ -318,7 +365,8 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
   for (let v = 0; v < n; v++) {
     const id = pkgOf[v];
     reqStart[v] = out.nClauses;
-    reqEnd[v] = out.packageRules(pool.deps(id), v, id);
+    const at = pool.answersAt(id);
+    reqEnd[v] = out.packageRules(pool.answerData, at, v, id);
   }
 
   // one build per name
