@@ -37,14 +37,14 @@ export class ReqEntry {
     readonly cnf: number[][] | null,
   ) {}
 
-  get dep(): Dependency { return this.pool.packages[this.id].record[this.list][this.k]; }
+  get dep(): Dependency { return this.pool.dependency(this.id, this.list, this.k); }
 }
 
 export type ConEntry = ReqEntry;
 
 export class ObsEntry {
   constructor(private readonly pool: Pool, private readonly id: number, private readonly k: number, readonly matches: number[]) {}
-  get dep(): Dependency { return this.pool.packages[this.id].record.obsoletes[this.k]; }
+  get dep(): Dependency { return this.pool.dependency(this.id, 'obsoletes', this.k); }
 }
 
 export interface PackageDeps {
@@ -170,13 +170,14 @@ export function encodePackageDeps(d: PackageDeps, out: number[]): void {
 }
 
 /**
- * Where the reach list (its length, then the ids) of the answers at `at` starts: past
- * the requires and conflicts entries and the obsoletes lists (see encodePackageDeps).
+ * Where entry `k` of part `part` (0 requires, 1 conflicts, 2 obsoletes; 3 the reach list,
+ * k 0) of the answers at `at` starts (see encodePackageDeps): past the entries before it.
  */
-export function answersReach(ints: Int32Array, at: number): number {
+export function answerEntry(ints: Int32Array, at: number, part: number, k: number): number {
   let i = at;
-  for (let part = 0; part < 3; part++) {
-    const count = ints[i++];
+  for (let p = 0; p <= part && p < 3; p++) {
+    const n = ints[i++];
+    const count = p === part ? k : n;
     for (let e = 0; e < count; e++) {
       const x = ints[i];
       if (x === -1) { i++; continue; } // a requirement with no clause
@@ -187,6 +188,11 @@ export function answersReach(ints: Int32Array, at: number): number {
     }
   }
   return i;
+}
+
+/** Where the reach list (its length, then the ids) of the answers at `at` starts. */
+export function answersReach(ints: Int32Array, at: number): number {
+  return answerEntry(ints, at, 3, 0);
 }
 
 /** The inverse of encodePackageDeps for one package; null when nothing was stored. */

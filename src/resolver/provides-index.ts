@@ -10,7 +10,7 @@ import { archScorer } from './arch.js';
 import { compareEvr, flagBits, rangesOverlap } from './overlap.js';
 import { displayNevra, type Evr, formatEvr, formatEvrWithEpoch, formatNevraWithEpoch, isRich, parseEvr, parseRichDep, type RichNode, richSet } from '../rpm/index.js';
 import type { PackageRecord, PackageSource } from './source.js';
-import { answersReach, computePackageDeps, decodePackageDeps, encodePackageDeps, type PackageDeps } from './package-deps.js';
+import { answerEntry, answersReach, computePackageDeps, decodePackageDeps, encodePackageDeps, type PackageDeps } from './package-deps.js';
 
 export interface PoolPackage {
   id: number;
@@ -44,6 +44,9 @@ class PackageEntry implements PoolPackage {
     return this.evrMemo ??= { epoch: r.epoch, version: r.version, release: r.release };
   }
 }
+
+/** The dependency lists a column numbers after provides (0). */
+const DEP_LISTS = ['provides', 'requires', 'conflicts', 'obsoletes'];
 
 /** The (empty, never written) group of packages that cannot be installed here. */
 const NO_GROUP: number[] = [];
@@ -79,6 +82,8 @@ export interface UniverseColumns {
   idsOfName(k: number): Int32Array;
   /** record(id).requires.length, without decoding the list */
   requiresCount(id: number): number;
+  /** dependency k of list `list` (0 provides … 3 obsoletes) of package id, without decoding the rest of the list */
+  dependency(id: number, list: number, k: number): Dependency;
 }
 
 /** Builds of a name by name: a Map, or the columns' lookup. */
@@ -211,6 +216,24 @@ export class Pool {
 
   /** How many requirements package `id` states (sortByPreference's tie-break), without decoding them when a column knows. */
   requiresCount(id: number): number { return this.columns ? this.columns.requiresCount(id) : this.packages[id].record.requires.length; }
+
+  /** Dependency k of a package's requires, conflicts or obsoletes (an explanation's), decoding no other when a column knows. */
+  dependency(id: number, list: 'requires' | 'conflicts' | 'obsoletes', k: number): Dependency {
+    return this.columns ? this.columns.dependency(id, DEP_LISTS.indexOf(list), k) : this.packages[id].record[list][k];
+  }
+
+  /**
+   * The packages of requirement (part 0), conflict (1) or obsoletes (2) `k` of package `id`,
+   * read in place (answerEntry): a requirement's providers, best first, every package its
+   * atoms name for a rich one; a conflict's; an obsoletes' matches.
+   */
+  answerIds(id: number, part: number, k: number): number[] {
+    const at = this.answersAt(id);
+    const data = this.answerData;
+    let i = answerEntry(data, at, part, k);
+    if (data[i] === -2) i++;
+    return Array.from(data.subarray(i + 1, i + 1 + data[i]));
+  }
 
   private prebuilt: PrebuiltDeps | null = null;
 
@@ -456,6 +479,7 @@ export class Pool {
 
 /** Sorts candidate ids: grouped by name (group order by its best member), newest first inside. */
 export function sortByPreference(pool: Pool, ids: readonly number[], capability?: string): number[] {
+  if (ids.length < 2) return ids.slice(); // most names have one build: no Map, sort or callback for them
   const P = pool.packages;
   const within = (a: number, b: number): number => P[a].archScore - P[b].archScore || pool.compareIds(b, a) || a - b;
   const groups = new Map<string, number[]>();

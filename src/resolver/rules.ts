@@ -416,13 +416,13 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
         return { kind: 'noCandidates', job, otherArches: job.kind === 'install' ? pool.otherArchByName.get(job.name) ?? [] : [] };
       }
       case K.Erase: return { kind: 'erase', job: jobs[a], pkg: b };
-      case K.Req: { const e = pool.deps(a).req[b]!; return { kind: 'requires', pkg: a, dep: e.dep, providers: e.providers }; }
+      // read in place: an explanation decodes one dependency and one list, not the package's answers
+      case K.Req: return { kind: 'requires', pkg: a, dep: pool.dependency(a, 'requires', b), providers: pool.answerIds(a, 0, b) };
       case K.Con: {
-        const e = pool.deps(a).con[b];
         const others = c >= 0 ? [c] : out.clause(ci).slice(1).map((l) => pkgOf[l >> 1]);
-        return { kind: 'conflicts', pkg: a, dep: e.dep, others };
+        return { kind: 'conflicts', pkg: a, dep: pool.dependency(a, 'conflicts', b), others };
       }
-      case K.Obs: return { kind: 'obsoletes', pkg: a, dep: pool.deps(a).obs[b].dep, other: c };
+      case K.Obs: return { kind: 'obsoletes', pkg: a, dep: pool.dependency(a, 'obsoletes', b), other: c };
       case K.Same: return { kind: 'sameName', a, b };
       case K.Keep: return { kind: 'keepInstalled', pkg: a, replacements: replacementsOf.get(a)! };
       case K.Policy: return extra[a].cause;

@@ -423,6 +423,10 @@ export class CachedSource implements IndexedSource, UniverseColumns {
   idsOfName(k: number): Int32Array { return this.names.members.subarray(this.names.memberStarts[k], this.names.memberStarts[k + 1]); }
 
   requiresCount(id: number): number { return this.u.ints[this.starts[id] + 10]; }
+
+  dependency(id: number, list: number, k: number): Dependency {
+    return this.u.dep(this.u.ints[listStart(this.u.ints, this.starts[id], list) + k]);
+  }
 }
 
 /** Loads a snapshot written by saveUniverseCache; ERR_REPO when absent, of another format or damaged. */
