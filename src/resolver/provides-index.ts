@@ -80,6 +80,8 @@ export interface UniverseColumns {
   nameIdOf(name: string): number;
   /** every package of name number k, ids ascending */
   idsOfName(k: number): Int32Array;
+  /** idsOfName(k).length, without making the view */
+  nameSize(k: number): number;
   /** record(id).requires.length, without decoding the list */
   requiresCount(id: number): number;
   /** dependency k of list `list` (0 provides … 3 obsoletes) of package id, without decoding the rest of the list */
@@ -212,6 +214,15 @@ export class Pool {
   lazyGroup(id: number): number[] {
     if (!this.columns || !this.columnNames) return this.byName.get(this.packages[id].name) ?? NO_GROUP;
     return this.columnNames.ofName(this.columns.nameId(id)) ?? NO_GROUP;
+  }
+
+  /**
+   * Whether package `id` may have another installable build of its name, without making
+   * its group when a column says it is the only build (most are: the rules' one build
+   * per name then makes no array for it).
+   */
+  mayHaveSiblings(id: number): boolean {
+    return this.columns ? this.columns.nameSize(this.columns.nameId(id)) > 1 : this.packages[id].group.length > 1;
   }
 
   /** How many requirements package `id` states (sortByPreference's tie-break), without decoding them when a column knows. */
@@ -462,15 +473,17 @@ export class Pool {
 
   /**
    * Scratch map package id → solver variable for one job at a time: a stamp per job
-   * makes clearing free (rules.ts). Not reentrant: one resolve per pool at a time.
+   * makes clearing free (rules.ts), and room for the job's packages in variable order.
+   * Not reentrant: one resolve per pool at a time.
    */
-  readonly scratch = { stamp: 0, stamps: new Uint32Array(0), vars: new Int32Array(0) };
+  readonly scratch = { stamp: 0, stamps: new Uint32Array(0), vars: new Int32Array(0), pkgOf: new Int32Array(0) };
 
   beginJob(): void {
     const sc = this.scratch;
     if (sc.stamps.length !== this.packages.length) {
       sc.stamps = new Uint32Array(this.packages.length);
       sc.vars = new Int32Array(this.packages.length);
+      sc.pkgOf = new Int32Array(this.packages.length);
       sc.stamp = 0;
     }
     sc.stamp++;

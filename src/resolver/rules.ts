@@ -27,7 +27,7 @@ import { grown, type ClauseArena } from './sat/cdcl.js';
 
 export interface Problem extends ClauseArena {
   /** pool id of each variable */
-  pkgOf: number[];
+  pkgOf: Int32Array;
   varOf(id: number): number;
   /** clause ci's literals as an array (explanations, core minimisation) */
   clause(ci: number): number[];
@@ -62,26 +62,27 @@ export interface RuleOptions {
 const enum K { Job, NoCand, Erase, Req, Con, Obs, Same, Keep, Policy }
 
 /**
- * Adds every provider of every requirement of the packages in `pkgOf` (and theirs, and so
- * on) to it. The loops that run for every package of every job are functions of their
+ * Adds every provider of every requirement of the `n` packages in `pkgOf` (and theirs,
+ * and so on) to it; returns how many it then holds. The loops that run for every package of every job are functions of their
  * own (here and ClauseList.packageRules), not loops inside buildProblem: a small function
  * called thousands of times in a process's first job is optimised within a few jobs and
  * compiles in a few milliseconds, while V8 optimises all of buildProblem only after a
  * couple of hundred jobs (it waits its turn behind the solver's compiles and takes
  * tens of milliseconds to compile), and the jobs before run these loops in the interpreter.
  */
-function closeOverRequirements(pool: Pool, pkgOf: number[], stamps: Uint32Array, vars: Int32Array, stamp: number): void {
-  for (let qi = 0; qi < pkgOf.length; qi++) {
+function closeOverRequirements(pool: Pool, pkgOf: Int32Array, n: number, stamps: Uint32Array, vars: Int32Array, stamp: number): number {
+  for (let qi = 0; qi < n; qi++) {
     const at = pool.reachAt(pkgOf[qi]);
     const data = pool.answerData; // read after reachAt, which may grow it
     for (let k = at + 1, end = at + 1 + data[at]; k < end; k++) {
       const id = data[k];
       if (stamps[id] === stamp) continue;
       stamps[id] = stamp;
-      vars[id] = pkgOf.length;
-      pkgOf.push(id);
+      vars[id] = n;
+      pkgOf[n++] = id;
     }
   }
+  return n;
 }
 
 /**
@@ -302,12 +303,14 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
   pool.beginJob();
   const { stamps, vars } = pool.scratch;
   const stamp = pool.scratch.stamp;
-  const pkgOf: number[] = [];
+  // the job's packages, in variable order, in the pool's room for them (every package at most once)
+  const queue = pool.scratch.pkgOf;
+  let queued = 0;
   const want = (id: number): void => {
     if (stamps[id] === stamp) return;
     stamps[id] = stamp;
-    vars[id] = pkgOf.length;
-    pkgOf.push(id);
+    vars[id] = queued;
+    queue[queued++] = id;
   };
   const has = (id: number): boolean => stamps[id] === stamp;
 
@@ -345,9 +348,8 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
   const extra: ConstraintClause[] = (options.constraints ?? []).flatMap((g) => g.generate(pool));
   for (const c of extra) for (const l of c.anyOf) want(l.pkg);
 
-  closeOverRequirements(pool, pkgOf, stamps, vars, stamp);
-
-  const n = pkgOf.length;
+  const n = closeOverRequirements(pool, queue, queued, stamps, vars, stamp);
+  const pkgOf = queue.slice(0, n); // the problem's own: the room is the next job's
   const out = new ClauseList(stamps, vars, stamp, n);
   const reqStart = new Int32Array(n);
   const reqEnd = new Int32Array(n);
@@ -372,6 +374,7 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
   // one build per name
   for (let v = 0; v < n; v++) {
     const id = pkgOf[v];
+    if (!pool.mayHaveSiblings(id)) continue;
     const group = P[id].group;
     if (group.length < 2 || multiversion.has(P[id].name)) continue;
     const inJob = group.filter(has);
@@ -432,5 +435,5 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
     const kind = origin[4 * ci] as K;
     return kind === K.Job || kind === K.NoCand || kind === K.Erase ? origin[4 * ci + 1] : -1;
   };
-  return { jobOf, pkgOf, varOf: (id) => (varMap ??= new Map(pkgOf.map((x, v) => [x, v]))).get(id) ?? -1, lits: out.lits, start: out.start, nClauses: out.nClauses, clause: (ci) => out.clause(ci), release: () => out.release(), causeOf, jobClauses, reqStart, reqEnd, freeClauses, keep, upgradeTo, installedVars, replacesInstalled };
+  return { jobOf, pkgOf, varOf: (id) => (varMap ??= new Map(Array.from(pkgOf, (x, v) => [x, v]))).get(id) ?? -1, lits: out.lits, start: out.start, nClauses: out.nClauses, clause: (ci) => out.clause(ci), release: () => out.release(), causeOf, jobClauses, reqStart, reqEnd, freeClauses, keep, upgradeTo, installedVars, replacesInstalled };
 }

@@ -421,6 +421,7 @@ export class CachedSource implements IndexedSource, UniverseColumns {
   }
 
   idsOfName(k: number): Int32Array { return this.names.members.subarray(this.names.memberStarts[k], this.names.memberStarts[k + 1]); }
+  nameSize(k: number): number { return this.names.memberStarts[k + 1] - this.names.memberStarts[k]; }
 
   requiresCount(id: number): number { return this.u.ints[this.starts[id] + 10]; }
 
