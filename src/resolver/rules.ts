@@ -38,6 +38,8 @@ export interface Problem extends ClauseArena {
   jobOf(ci: number): number;
   /** clause indices of install jobs, in job order */
   jobClauses: number[];
+  /** every clause that states a job (jobOf ≥ 0), ascending */
+  jobRules: number[];
   /** per variable v: its requirement clauses are the indices reqStart[v] … reqEnd[v]-1 (head ¬v) */
   reqStart: Int32Array;
   reqEnd: Int32Array;
@@ -353,7 +355,12 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
   const out = new ClauseList(stamps, vars, stamp, n);
   const reqStart = new Int32Array(n);
   const reqEnd = new Int32Array(n);
-  const add = (lits: number[], kind: K, a: number, b: number, c: number): number => out.add(lits, kind, a, b, c);
+  const jobRules: number[] = [];
+  const add = (lits: number[], kind: K, a: number, b: number, c: number): number => {
+    const ci = out.add(lits, kind, a, b, c);
+    if (kind === K.Job || kind === K.NoCand || kind === K.Erase) jobRules.push(ci);
+    return ci;
+  };
   const lit = (id: number): number => vars[id] << 1;
   const nlit = (id: number): number => (vars[id] << 1) | 1;
 
@@ -435,5 +442,5 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
     const kind = origin[4 * ci] as K;
     return kind === K.Job || kind === K.NoCand || kind === K.Erase ? origin[4 * ci + 1] : -1;
   };
-  return { jobOf, pkgOf, varOf: (id) => (varMap ??= new Map(Array.from(pkgOf, (x, v) => [x, v]))).get(id) ?? -1, lits: out.lits, start: out.start, nClauses: out.nClauses, clause: (ci) => out.clause(ci), release: () => out.release(), causeOf, jobClauses, reqStart, reqEnd, freeClauses, keep, upgradeTo, installedVars, replacesInstalled };
+  return { jobOf, pkgOf, varOf: (id) => (varMap ??= new Map(Array.from(pkgOf, (x, v) => [x, v]))).get(id) ?? -1, lits: out.lits, start: out.start, nClauses: out.nClauses, clause: (ci) => out.clause(ci), release: () => out.release(), causeOf, jobClauses, jobRules, reqStart, reqEnd, freeClauses, keep, upgradeTo, installedVars, replacesInstalled };
 }

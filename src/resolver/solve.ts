@@ -10,7 +10,7 @@ import type { Job } from './job.js';
 import { PackagePolicy } from './branching.js';
 import type { Pool } from './provides-index.js';
 import { buildProblem, type Problem } from './rules.js';
-import { CdclSolver, type Brancher } from './sat/cdcl.js';
+import { CdclSolver, type Brancher, type ClauseArena } from './sat/cdcl.js';
 
 export interface ResolveRequest {
   jobs: readonly Job[];
@@ -89,15 +89,7 @@ function run(pool: Pool, problem: Problem, disabledJobs: ReadonlySet<number> | n
   // variable n is a constant "true" that disabled job clauses are made of
   const m = problem.nClauses;
   const solver = new CdclSolver(n + 1, { lits: problem.start[m] + (problem.start[m] >> 2), clauses: m + (m >> 2) + 1 });
-  if (!disabledJobs) solver.addClauses(problem);
-  else {
-    const always = [n << 1];
-    for (let ci = 0; ci < m; ci++) {
-      if (disabledJobs.has(problem.jobOf(ci))) solver.addClause(always);
-      else solver.addClause(problem.lits, problem.start[ci], problem.start[ci + 1]);
-    }
-    solver.addClause(always);
-  }
+  solver.addClauses(disabledJobs ? withJobsDisabled(problem, disabledJobs, n << 1) : problem);
   const res = solver.solve(new PackagePolicy(problem));
   const stats = { vars: n, clauses: m, decisions: solver.decisions, conflicts: solver.conflicts };
   if (!res.sat) {
@@ -116,6 +108,42 @@ function run(pool: Pool, problem: Problem, disabledJobs: ReadonlySet<number> | n
   }
   solver.release();
   return { ok: true, install, erase, result, stats };
+}
+
+/**
+ * The problem's clauses with those of the `disabled` jobs each replaced by the unit clause
+ * `always`, and that clause once more at the end: clause numbers (and so causes) stay
+ * put. One arena, so the solver takes it in bulk as it takes a first run's (a job of
+ * several names reruns in the interpreter otherwise: those jobs are a fresh process's
+ * slowest).
+ */
+function withJobsDisabled(problem: Problem, disabled: ReadonlySet<number>, always: number): ClauseArena {
+  const m = problem.nClauses;
+  const { lits: from, start: starts } = problem;
+  const lits = new Int32Array(starts[m] + m + 1); // a disabled clause may have had no literal
+  const start = new Int32Array(m + 2);
+  let at = 0;
+  /** Copies clauses a … b - 1 as they are, in one piece (no loop per clause while none moves). */
+  const copy = (a: number, b: number): void => {
+    const shift = at - starts[a];
+    lits.set(from.subarray(starts[a], starts[b]), at);
+    if (shift === 0) start.set(starts.subarray(a, b), a);
+    else for (let k = a; k < b; k++) start[k] = starts[k] + shift;
+    at += starts[b] - starts[a];
+  };
+  let next = 0;
+  for (const ci of problem.jobRules) {
+    if (!disabled.has(problem.jobOf(ci))) continue;
+    copy(next, ci);
+    start[ci] = at;
+    lits[at++] = always;
+    next = ci + 1;
+  }
+  copy(next, m);
+  start[m] = at;
+  lits[at++] = always;
+  start[m + 1] = at;
+  return { lits, start, nClauses: m + 1 };
 }
 
 /** Any decision will do for a small sub-problem: the next open variable, false. */
