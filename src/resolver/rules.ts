@@ -40,7 +40,7 @@ export interface Problem extends ClauseArena {
   jobClauses: number[];
   /** every clause that states a job (jobOf ≥ 0), ascending */
   jobRules: number[];
-  /** per variable v: its requirement clauses are the indices reqStart[v] … reqEnd[v]-1 (head ¬v) */
+  /** per variable v (and n, a rerun's constant, with none): its requirement clauses are the indices reqStart[v] … reqEnd[v]-1 (head ¬v) */
   reqStart: Int32Array;
   reqEnd: Int32Array;
   /** clauses with no head (constraint generators): satisfied last */
@@ -353,8 +353,9 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
   const n = closeOverRequirements(pool, queue, queued, stamps, vars, stamp);
   const pkgOf = queue.slice(0, n); // the problem's own: the room is the next job's
   const out = new ClauseList(stamps, vars, stamp, n);
-  const reqStart = new Int32Array(n);
-  const reqEnd = new Int32Array(n);
+  // one more: variable n is the constant a rerun adds (solve.ts), with no requirement, which the policy reads too
+  const reqStart = new Int32Array(n + 1);
+  const reqEnd = new Int32Array(n + 1);
   const jobRules: number[] = [];
   const add = (lits: number[], kind: K, a: number, b: number, c: number): number => {
     const ci = out.add(lits, kind, a, b, c);

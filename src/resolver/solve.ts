@@ -89,7 +89,8 @@ function run(pool: Pool, problem: Problem, disabledJobs: ReadonlySet<number> | n
   // variable n is a constant "true" that disabled job clauses are made of
   const m = problem.nClauses;
   const solver = new CdclSolver(n + 1, { lits: problem.start[m] + (problem.start[m] >> 2), clauses: m + (m >> 2) + 1 });
-  solver.addClauses(disabledJobs ? withJobsDisabled(problem, disabledJobs, n << 1) : problem);
+  // one shape of arena object for both (the problem's is another): addClauses stays monomorphic, not deoptimised by a process's first rerun
+  solver.addClauses(disabledJobs ? withJobsDisabled(problem, disabledJobs, n << 1) : { lits: problem.lits, start: problem.start, nClauses: m });
   const res = solver.solve(new PackagePolicy(problem));
   const stats = { vars: n, clauses: m, decisions: solver.decisions, conflicts: solver.conflicts };
   if (!res.sat) {
