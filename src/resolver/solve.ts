@@ -167,19 +167,36 @@ function plainBrancher(): Brancher {
  */
 function minimizeCore(problem: Problem, core: number[], limit: number): number[] {
   if (core.length > limit || core.length < 2) return core;
+  // the core's clauses, renumbered, one after another: clause core[p] is lits[start[p]] … lits[start[p + 1] - 1]
   const local = new Map<number, number>();
-  const mapped = new Map<number, number[]>();
-  for (const ci of core) {
-    mapped.set(ci, problem.clause(ci).map((l) => {
+  const at = new Map<number, number>();
+  const lits: number[] = [];
+  const start: number[] = [0];
+  for (let p = 0; p < core.length; p++) {
+    const ci = core[p];
+    at.set(ci, p);
+    for (let k = problem.start[ci]; k < problem.start[ci + 1]; k++) {
+      const l = problem.lits[k];
       let v = local.get(l >> 1);
       if (v === undefined) local.set(l >> 1, (v = local.size));
-      return (v << 1) | (l & 1);
-    }));
+      lits.push((v << 1) | (l & 1));
+    }
+    start.push(lits.length);
   }
+  // one arena for every subset, taken in bulk (a call per clause was most of this in a fresh process)
+  const sub: ClauseArena = { lits: new Int32Array(lits.length), start: new Int32Array(core.length + 1), nClauses: 0 };
   /** The core of `subset` when it is unsatisfiable, else null. */
   const unsat = (subset: number[]): number[] | null => {
+    let w = 0;
+    for (let j = 0; j < subset.length; j++) {
+      const p = at.get(subset[j])!;
+      sub.start[j] = w;
+      for (let k = start[p]; k < start[p + 1]; k++) sub.lits[w++] = lits[k];
+    }
+    sub.start[subset.length] = w;
+    sub.nClauses = subset.length;
     const s = new CdclSolver(local.size);
-    for (const ci of subset) s.addClause(mapped.get(ci)!);
+    s.addClauses(sub);
     const r = s.solve(plainBrancher());
     s.release();
     return r.sat ? null : r.core.map((i) => subset[i]);
