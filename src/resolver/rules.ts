@@ -153,6 +153,20 @@ class ClauseList implements ClauseArena {
   }
 
   /**
+   * The clauses of every package of the job (variable v is package pkgOf[v]), each one's
+   * requirement clauses at reqStart[v] … reqEnd[v] - 1. A function of its own, like
+   * closeOverRequirements: V8 optimises it within the first jobs.
+   */
+  packageRulesOf(pool: Pool, pkgOf: Int32Array, reqStart: Int32Array, reqEnd: Int32Array): void {
+    for (let v = 0; v < pkgOf.length; v++) {
+      const id = pkgOf[v];
+      reqStart[v] = this.nClauses;
+      const at = pool.answersAt(id); // first: it may replace answerData
+      reqEnd[v] = this.packageRules(pool.answerData, at, v, id);
+    }
+  }
+
+  /**
    * The requires, conflicts and obsoletes clauses of package `id` (variable `v`), from its
    * answers read in place at `data[at…]` (encodePackageDeps's form, see Pool.answersAt);
    * returns the end of its requirement clauses (they start where the list stood on
@@ -291,6 +305,27 @@ class ClauseList implements ClauseArena {
   }
 }
 
+/**
+ * ¬a ∨ ¬b for every two builds of one name in the job, unless the name is multiversion;
+ * each name once, from its first member in the job. Its own function, as the loop
+ * runs over every package of every job (see closeOverRequirements).
+ */
+function sameNameRules(pool: Pool, pkgOf: Int32Array, out: ClauseList, multiversion: ReadonlySet<string>): void {
+  const P = pool.packages;
+  const { stamps, vars, stamp } = pool.scratch;
+  for (let v = 0; v < pkgOf.length; v++) {
+    const id = pkgOf[v];
+    if (!pool.mayHaveSiblings(id)) continue;
+    const group = P[id].group;
+    if (group.length < 2 || multiversion.has(P[id].name)) continue;
+    const inJob = group.filter((q) => stamps[q] === stamp);
+    if (inJob.length < 2 || inJob[0] !== id) continue;
+    for (let i = 0; i < inJob.length; i++) {
+      for (let j = i + 1; j < inJob.length; j++) out.add([(vars[inJob[i]] << 1) | 1, (vars[inJob[j]] << 1) | 1], K.Same, inJob[i], inJob[j], 0);
+    }
+  }
+}
+
 /** Installable packages named by an install job (in range), best first. */
 export function jobCandidates(pool: Pool, job: Extract<Job, { kind: 'install' }>): number[] {
   if (job.byProvides) return pool.preferredProviders({ name: job.name, flags: job.flags ?? '', evr: job.evr ?? '' });
@@ -314,7 +349,6 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
     vars[id] = queued;
     queue[queued++] = id;
   };
-  const has = (id: number): boolean => stamps[id] === stamp;
 
   const erased = new Map<number, number>(); // pkg -> job index
   const upgradeNames = new Set<string>();
@@ -372,25 +406,8 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
   }
   for (const [id, index] of erased) add([nlit(id)], K.Erase, index, id, 0);
 
-  for (let v = 0; v < n; v++) {
-    const id = pkgOf[v];
-    reqStart[v] = out.nClauses;
-    const at = pool.answersAt(id);
-    reqEnd[v] = out.packageRules(pool.answerData, at, v, id);
-  }
-
-  // one build per name
-  for (let v = 0; v < n; v++) {
-    const id = pkgOf[v];
-    if (!pool.mayHaveSiblings(id)) continue;
-    const group = P[id].group;
-    if (group.length < 2 || multiversion.has(P[id].name)) continue;
-    const inJob = group.filter(has);
-    if (inJob.length < 2 || inJob[0] !== id) continue; // each name once: from its first member in the job
-    for (let i = 0; i < inJob.length; i++) {
-      for (let j = i + 1; j < inJob.length; j++) add([nlit(inJob[i]), nlit(inJob[j])], K.Same, inJob[i], inJob[j], 0);
-    }
-  }
+  out.packageRulesOf(pool, pkgOf, reqStart, reqEnd);
+  sameNameRules(pool, pkgOf, out, multiversion);
 
   const keep: number[] = [];
   const installedVars = new Set<number>();
