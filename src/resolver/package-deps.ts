@@ -37,14 +37,14 @@ export class ReqEntry {
     readonly cnf: number[][] | null,
   ) {}
 
-  get dep(): Dependency { return this.pool.packages[this.id].record[this.list][this.k]; }
+  get dep(): Dependency { return this.pool.dependency(this.id, this.list, this.k); }
 }
 
 export type ConEntry = ReqEntry;
 
 export class ObsEntry {
   constructor(private readonly pool: Pool, private readonly id: number, private readonly k: number, readonly matches: number[]) {}
-  get dep(): Dependency { return this.pool.packages[this.id].record.obsoletes[this.k]; }
+  get dep(): Dependency { return this.pool.dependency(this.id, 'obsoletes', this.k); }
 }
 
 export interface PackageDeps {
@@ -167,6 +167,32 @@ export function encodePackageDeps(d: PackageDeps, out: number[]): void {
   out.push(d.obs.length);
   for (const e of d.obs) out.push(e.matches.length, ...e.matches);
   out.push(d.reach.length, ...d.reach);
+}
+
+/**
+ * Where entry `k` of part `part` (0 requires, 1 conflicts, 2 obsoletes; 3 the reach list,
+ * k 0) of the answers at `at` starts (see encodePackageDeps): past the entries before it.
+ */
+export function answerEntry(ints: Int32Array, at: number, part: number, k: number): number {
+  let i = at;
+  for (let p = 0; p <= part && p < 3; p++) {
+    const n = ints[i++];
+    const count = p === part ? k : n;
+    for (let e = 0; e < count; e++) {
+      const x = ints[i];
+      if (x === -1) { i++; continue; } // a requirement with no clause
+      if (x !== -2) { i += x + 1; continue; } // plain: `n ids…` (obsoletes too)
+      i += ints[i + 1] + 2; // rich: `-2 n ids…`, then `nClauses (len lits…)…`
+      const nc = ints[i++];
+      for (let c = 0; c < nc; c++) i += ints[i] + 1;
+    }
+  }
+  return i;
+}
+
+/** Where the reach list (its length, then the ids) of the answers at `at` starts. */
+export function answersReach(ints: Int32Array, at: number): number {
+  return answerEntry(ints, at, 3, 0);
 }
 
 /** The inverse of encodePackageDeps for one package; null when nothing was stored. */

@@ -10,7 +10,7 @@ import { archScorer } from './arch.js';
 import { compareEvr, flagBits, rangesOverlap } from './overlap.js';
 import { displayNevra, type Evr, formatEvr, formatEvrWithEpoch, formatNevraWithEpoch, isRich, parseEvr, parseRichDep, type RichNode, richSet } from '../rpm/index.js';
 import type { PackageRecord, PackageSource } from './source.js';
-import { computePackageDeps, decodePackageDeps, type PackageDeps } from './package-deps.js';
+import { answerEntry, answersReach, computePackageDeps, decodePackageDeps, encodePackageDeps, type PackageDeps } from './package-deps.js';
 
 export interface PoolPackage {
   id: number;
@@ -45,6 +45,9 @@ class PackageEntry implements PoolPackage {
   }
 }
 
+/** The dependency lists a column numbers after provides (0). */
+const DEP_LISTS = ['provides', 'requires', 'conflicts', 'obsoletes'];
+
 /** The (empty, never written) group of packages that cannot be installed here. */
 const NO_GROUP: number[] = [];
 
@@ -77,8 +80,12 @@ export interface UniverseColumns {
   nameIdOf(name: string): number;
   /** every package of name number k, ids ascending */
   idsOfName(k: number): Int32Array;
+  /** idsOfName(k).length, without making the view */
+  nameSize(k: number): number;
   /** record(id).requires.length, without decoding the list */
   requiresCount(id: number): number;
+  /** dependency k of list `list` (0 provides … 3 obsoletes) of package id, without decoding the rest of the list */
+  dependency(id: number, list: number, k: number): Dependency;
 }
 
 /** Builds of a name by name: a Map, or the columns' lookup. */
@@ -209,8 +216,35 @@ export class Pool {
     return this.columnNames.ofName(this.columns.nameId(id)) ?? NO_GROUP;
   }
 
+  /**
+   * Whether package `id` may have another installable build of its name, without making
+   * its group when a column says it is the only build (most are: the rules' one build
+   * per name then makes no array for it).
+   */
+  mayHaveSiblings(id: number): boolean {
+    return this.columns ? this.columns.nameSize(this.columns.nameId(id)) > 1 : this.packages[id].group.length > 1;
+  }
+
   /** How many requirements package `id` states (sortByPreference's tie-break), without decoding them when a column knows. */
   requiresCount(id: number): number { return this.columns ? this.columns.requiresCount(id) : this.packages[id].record.requires.length; }
+
+  /** Dependency k of a package's requires, conflicts or obsoletes (an explanation's), decoding no other when a column knows. */
+  dependency(id: number, list: 'requires' | 'conflicts' | 'obsoletes', k: number): Dependency {
+    return this.columns ? this.columns.dependency(id, DEP_LISTS.indexOf(list), k) : this.packages[id].record[list][k];
+  }
+
+  /**
+   * The packages of requirement (part 0), conflict (1) or obsoletes (2) `k` of package `id`,
+   * read in place (answerEntry): a requirement's providers, best first, every package its
+   * atoms name for a rich one; a conflict's; an obsoletes' matches.
+   */
+  answerIds(id: number, part: number, k: number): number[] {
+    const at = this.answersAt(id);
+    const data = this.answerData;
+    let i = answerEntry(data, at, part, k);
+    if (data[i] === -2) i++;
+    return Array.from(data.subarray(i + 1, i + 1 + data[i]));
+  }
 
   private prebuilt: PrebuiltDeps | null = null;
 
@@ -353,29 +387,103 @@ export class Pool {
   /** filled to the pool's size up front: a sparse array would fall into V8's slow dictionary mode */
   private depsCache: Array<PackageDeps | null> = [];
 
-  /** The package's dependency answers (computed on first use, then kept). */
+  /**
+   * The package's dependency answers as objects (explanations, set checks). The solver
+   * reads the same answers in place instead (answersAt), making no object per package.
+   */
   deps(id: number): PackageDeps {
     if (this.depsCache.length !== this.packages.length) this.depsCache = new Array<PackageDeps | null>(this.packages.length).fill(null);
     let d = this.depsCache[id];
     if (!d) {
-      const pre = this.prebuilt;
-      d = (pre && decodePackageDeps(pre.data, pre.offsets[id], this, id)) || computePackageDeps(this, id);
+      const at = this.answersAt(id);
+      d = this.depsCache[id] ?? decodePackageDeps(this.answerData, at, this, id)!;
       this.depsCache[id] = d;
     }
     return d;
   }
 
   /**
-   * Scratch map package id → solver variable for one job at a time: a stamp per job
-   * makes clearing free (rules.ts). Not reentrant: one resolve per pool at a time.
+   * Every answer the pool holds, encoded as encodePackageDeps writes them: the universe
+   * cache's own int32 column when it has them, else the answers computed so far. Read
+   * it after answersAt or reachAt, which may replace it (it grows).
    */
-  readonly scratch = { stamp: 0, stamps: new Uint32Array(0), vars: new Int32Array(0) };
+  answerData: Int32Array = new Int32Array(0);
+  /** per package, where its answers start in answerData; -1 (or a `-1` there): not held yet */
+  private answerStart: Int32Array | null = null;
+  /** answerStart is the cache's own column, shared with other pools: copied before a write */
+  private answerStartShared = false;
+  private answerEnd = 0;
+  /** per package, where its reach list starts in answerData; 0: not found yet */
+  private reachStart = new Int32Array(0);
+
+  /**
+   * Where package `id`'s answers start in answerData (encodePackageDeps's form), computed
+   * on first use. rules.ts reads them there: decoding them into objects was the largest
+   * allocation of a fresh process's first jobs (docs/resolver.md).
+   */
+  answersAt(id: number): number {
+    let starts = this.answerStart;
+    if (!starts) {
+      const pre = this.prebuilt;
+      if (pre) {
+        this.answerData = pre.data;
+        this.answerEnd = pre.data.length;
+        starts = pre.offsets;
+        this.answerStartShared = true;
+      } else {
+        starts = new Int32Array(this.packages.length).fill(-1);
+      }
+      this.answerStart = starts;
+    }
+    const at = starts[id];
+    return at >= 0 && this.answerData[at] !== -1 ? at : this.computeAnswers(id);
+  }
+
+  /** Where package `id`'s reach list (its length, then the ids) starts in answerData. */
+  reachAt(id: number): number {
+    if (this.reachStart.length !== this.packages.length) this.reachStart = new Int32Array(this.packages.length);
+    let at = this.reachStart[id];
+    if (at === 0) {
+      const answers = this.answersAt(id); // first: it may replace answerData
+      this.reachStart[id] = at = answersReach(this.answerData, answers);
+    }
+    return at;
+  }
+
+  /** Computes package `id`'s answers (none stored for it) and appends them to answerData. */
+  private computeAnswers(id: number): number {
+    if (this.depsCache.length !== this.packages.length) this.depsCache = new Array<PackageDeps | null>(this.packages.length).fill(null);
+    const d = computePackageDeps(this, id);
+    this.depsCache[id] = d;
+    const xs: number[] = [];
+    encodePackageDeps(d, xs);
+    const at = this.answerEnd;
+    if (at + xs.length > this.answerData.length) {
+      // the cache's column is never written: the first computed answers go to a copy
+      const data = new Int32Array(Math.max(at + xs.length, 2 * this.answerData.length, 1024));
+      data.set(this.answerData.subarray(0, at));
+      this.answerData = data;
+    }
+    this.answerData.set(xs, at);
+    this.answerEnd = at + xs.length;
+    if (this.answerStartShared) { this.answerStart = Int32Array.from(this.answerStart!); this.answerStartShared = false; }
+    this.answerStart![id] = at;
+    return at;
+  }
+
+  /**
+   * Scratch map package id → solver variable for one job at a time: a stamp per job
+   * makes clearing free (rules.ts), and room for the job's packages in variable order.
+   * Not reentrant: one resolve per pool at a time.
+   */
+  readonly scratch = { stamp: 0, stamps: new Uint32Array(0), vars: new Int32Array(0), pkgOf: new Int32Array(0) };
 
   beginJob(): void {
     const sc = this.scratch;
     if (sc.stamps.length !== this.packages.length) {
       sc.stamps = new Uint32Array(this.packages.length);
       sc.vars = new Int32Array(this.packages.length);
+      sc.pkgOf = new Int32Array(this.packages.length);
       sc.stamp = 0;
     }
     sc.stamp++;
@@ -384,6 +492,7 @@ export class Pool {
 
 /** Sorts candidate ids: grouped by name (group order by its best member), newest first inside. */
 export function sortByPreference(pool: Pool, ids: readonly number[], capability?: string): number[] {
+  if (ids.length < 2) return ids.slice(); // most names have one build: no Map, sort or callback for them
   const P = pool.packages;
   const within = (a: number, b: number): number => P[a].archScore - P[b].archScore || pool.compareIds(b, a) || a - b;
   const groups = new Map<string, number[]>();

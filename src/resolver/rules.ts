@@ -21,14 +21,13 @@ import type { Cause } from './cause.js';
 import type { ConstraintClause, ConstraintGenerator } from './constraint.js';
 import type { Job } from './job.js';
 import { evrInRange } from './overlap.js';
-import type { PackageDeps } from './package-deps.js';
 import type { Pool } from './provides-index.js';
 import { sortByPreference } from './provides-index.js';
 import { grown, type ClauseArena } from './sat/cdcl.js';
 
 export interface Problem extends ClauseArena {
   /** pool id of each variable */
-  pkgOf: number[];
+  pkgOf: Int32Array;
   varOf(id: number): number;
   /** clause ci's literals as an array (explanations, core minimisation) */
   clause(ci: number): number[];
@@ -39,7 +38,9 @@ export interface Problem extends ClauseArena {
   jobOf(ci: number): number;
   /** clause indices of install jobs, in job order */
   jobClauses: number[];
-  /** per variable v: its requirement clauses are the indices reqStart[v] … reqEnd[v]-1 (head ¬v) */
+  /** every clause that states a job (jobOf ≥ 0), ascending */
+  jobRules: number[];
+  /** per variable v (and n, a rerun's constant, with none): its requirement clauses are the indices reqStart[v] … reqEnd[v]-1 (head ¬v) */
   reqStart: Int32Array;
   reqEnd: Int32Array;
   /** clauses with no head (constraint generators): satisfied last */
@@ -63,25 +64,27 @@ export interface RuleOptions {
 const enum K { Job, NoCand, Erase, Req, Con, Obs, Same, Keep, Policy }
 
 /**
- * Adds every provider of every requirement of the packages in `pkgOf` (and theirs, and so
- * on) to it. The loops that run for every package of every job are functions of their
+ * Adds every provider of every requirement of the `n` packages in `pkgOf` (and theirs,
+ * and so on) to it; returns how many it then holds. The loops that run for every package of every job are functions of their
  * own (here and ClauseList.packageRules), not loops inside buildProblem: a small function
  * called thousands of times in a process's first job is optimised within a few jobs and
  * compiles in a few milliseconds, while V8 optimises all of buildProblem only after a
  * couple of hundred jobs (it waits its turn behind the solver's compiles and takes
  * tens of milliseconds to compile), and the jobs before run these loops in the interpreter.
  */
-function closeOverRequirements(pool: Pool, pkgOf: number[], stamps: Uint32Array, vars: Int32Array, stamp: number): void {
-  for (let qi = 0; qi < pkgOf.length; qi++) {
-    const reach = pool.deps(pkgOf[qi]).reach;
-    for (let k = 0; k < reach.length; k++) {
-      const id = reach[k];
+function closeOverRequirements(pool: Pool, pkgOf: Int32Array, n: number, stamps: Uint32Array, vars: Int32Array, stamp: number): number {
+  for (let qi = 0; qi < n; qi++) {
+    const at = pool.reachAt(pkgOf[qi]);
+    const data = pool.answerData; // read after reachAt, which may grow it
+    for (let k = at + 1, end = at + 1 + data[at]; k < end; k++) {
+      const id = data[k];
       if (stamps[id] === stamp) continue;
       stamps[id] = stamp;
-      vars[id] = pkgOf.length;
-      pkgOf.push(id);
+      vars[id] = n;
+      pkgOf[n++] = id;
     }
   }
+  return n;
 }
 
 /**
@@ -150,65 +153,87 @@ class ClauseList implements ClauseArena {
   }
 
   /**
-   * The requires, conflicts and obsoletes clauses of package `id` (variable `v`); returns
-   * the end of its requirement clauses (they start where the list stood on entry). Room
-   * is made once, for the most they can take, and the clauses written in place: no call
-   * per clause, as this runs in V8's interpreter during a process's first jobs.
+   * The clauses of every package of the job (variable v is package pkgOf[v]), each one's
+   * requirement clauses at reqStart[v] … reqEnd[v] - 1. A function of its own, like
+   * closeOverRequirements: V8 optimises it within the first jobs.
    */
-  packageRules(d: PackageDeps, v: number, id: number): number {
+  packageRulesOf(pool: Pool, pkgOf: Int32Array, reqStart: Int32Array, reqEnd: Int32Array): void {
+    for (let v = 0; v < pkgOf.length; v++) {
+      const id = pkgOf[v];
+      reqStart[v] = this.nClauses;
+      const at = pool.answersAt(id); // first: it may replace answerData
+      reqEnd[v] = this.packageRules(pool.answerData, at, v, id);
+    }
+  }
+
+  /**
+   * The requires, conflicts and obsoletes clauses of package `id` (variable `v`), from its
+   * answers read in place at `data[at…]` (encodePackageDeps's form, see Pool.answersAt);
+   * returns the end of its requirement clauses (they start where the list stood on
+   * entry). Room is made once, for the most they can take, and the clauses written in
+   * place: no call and no object per clause, as this runs in V8's interpreter during a
+   * process's first jobs.
+   */
+  packageRules(data: Int32Array, at: number, v: number, id: number): number {
     const vars = this.vars;
     const head = (v << 1) | 1;
+    // first pass: count; requires are entries (or -1), conflicts entries, obsoletes id lists
     let nc = 0;
     let nl = 0;
-    for (let k = 0; k < d.req.length; k++) {
-      const e = d.req[k];
-      if (!e) continue;
-      if (e.cnf) { for (let c = 0; c < e.cnf.length; c++) { nc++; nl += e.cnf[c].length + 1; } continue; }
-      nc++;
-      nl += e.providers.length + 1;
+    let i = at;
+    for (let k = 0, nReq = data[i++]; k < nReq; k++) {
+      const x = data[i];
+      if (x === -1) { i++; continue; }
+      if (x !== -2) { nc++; nl += x + 1; i += x + 1; continue; }
+      i += data[i + 1] + 2;
+      for (let c = 0, ncl = data[i++]; c < ncl; c++) { nc++; nl += data[i] + 1; i += data[i] + 1; }
     }
-    for (let k = 0; k < d.con.length; k++) {
-      const e = d.con[k];
-      if (e.cnf) { for (let c = 0; c < e.cnf.length; c++) { nc++; nl += e.cnf[c].length + 1; } continue; }
-      nc += e.providers.length;
+    for (let k = 0, nCon = data[i++]; k < nCon; k++) {
+      const x = data[i];
+      if (x !== -2) { nc += x; i += x + 1; continue; }
+      i += data[i + 1] + 2;
+      for (let c = 0, ncl = data[i++]; c < ncl; c++) { nc++; nl += data[i] + 1; i += data[i] + 1; }
     }
-    for (let k = 0; k < d.obs.length; k++) nc += d.obs[k].matches.length;
+    for (let k = 0, nObs = data[i++]; k < nObs; k++) { nc += data[i]; i += data[i] + 1; }
     this.reserve(nc, nl + 2 * nc);
-    // from here on no call grows the arrays (rich clauses fit the room counted above)
+    // second pass: write; from here on no call grows the arrays (rich clauses fit the room counted above)
     const { lits, start, origin } = this;
     let ci = this.nClauses;
-    let at = start[ci];
-    for (let k = 0; k < d.req.length; k++) {
-      const e = d.req[k];
-      if (!e) continue;
-      if (e.cnf) { this.nClauses = ci; this.richRequires(e.cnf, head, id, k); ci = this.nClauses; at = start[ci]; continue; }
-      const ps = e.providers;
-      lits[at++] = head;
-      for (let i = 0; i < ps.length; i++) lits[at++] = vars[ps[i]] << 1;
+    let w = start[ci];
+    i = at;
+    for (let k = 0, nReq = data[i++]; k < nReq; k++) {
+      const x = data[i];
+      if (x === -1) { i++; continue; }
+      if (x === -2) { this.nClauses = ci; i = this.richRequires(data, i, head, id, k); ci = this.nClauses; w = start[ci]; continue; }
+      lits[w++] = head;
+      for (let stop = i + 1 + x, j = i + 1; j < stop; j++) lits[w++] = vars[data[j]] << 1;
+      i += x + 1;
       origin[4 * ci] = K.Req;
       origin[4 * ci + 1] = id;
       origin[4 * ci + 2] = k;
       origin[4 * ci + 3] = 0;
-      start[++ci] = at;
+      start[++ci] = w;
     }
     const reqEnd = ci;
     this.nClauses = ci;
-    for (let k = 0; k < d.con.length; k++) {
-      const e = d.con[k];
-      if (e.cnf) this.richConflicts(e.cnf, head, id, k);
-      else this.pairs(head, e.providers, K.Con, id, k);
+    for (let k = 0, nCon = data[i++]; k < nCon; k++) {
+      i = data[i] === -2 ? this.richConflicts(data, i, head, id, k) : this.pairs(head, data, i, K.Con, id, k);
     }
-    for (let k = 0; k < d.obs.length; k++) this.pairs(head, d.obs[k].matches, K.Obs, id, k);
+    for (let k = 0, nObs = data[i++]; k < nObs; k++) i = this.pairs(head, data, i, K.Obs, id, k);
     return reqEnd;
   }
 
-  /** ¬p ∨ ¬q for each package q of `ids` in the job (conflicts, obsoletes), in the room packageRules made. */
-  private pairs(head: number, ids: readonly number[], kind: K, id: number, k: number): void {
+  /**
+   * ¬p ∨ ¬q for each package q in the job of the id list `n ids…` at data[i] (conflicts,
+   * obsoletes), in the room packageRules made; returns where the list ends.
+   */
+  private pairs(head: number, data: Int32Array, i: number, kind: K, id: number, k: number): number {
     const { lits, start, origin, stamps, vars, stamp } = this;
     let ci = this.nClauses;
     let at = start[ci];
-    for (let i = 0; i < ids.length; i++) {
-      const q = ids[i];
+    const stop = i + 1 + data[i];
+    for (let j = i + 1; j < stop; j++) {
+      const q = data[j];
       if (stamps[q] !== stamp) continue;
       lits[at++] = head;
       lits[at++] = (vars[q] << 1) | 1;
@@ -219,6 +244,7 @@ class ClauseList implements ClauseArena {
       start[++ci] = at;
     }
     this.nClauses = ci;
+    return stop;
   }
 
   /** signed rich literal → solver literal; -1 constant false, -2 constant true (a package not in the job) */
@@ -228,15 +254,74 @@ class ClauseList implements ClauseArena {
     return (this.vars[id] << 1) | (s > 0 ? 0 : 1);
   }
 
-  private richRequires(cnf: number[][], head: number, id: number, k: number): void {
-    for (const c of cnf) this.add([...new Set([head, ...c.map((s) => this.slit(s))])], K.Req, id, k, 0);
+  /**
+   * Appends clause `ci` from `head` and the solver literals `ls` (at `from`…`to` of `data`
+   * as signed rich literals), each literal once, in first-seen order, leaving out constants
+   * when `dropConstants`; the room is packageRules'.
+   */
+  private richClause(head: number, data: Int32Array, from: number, to: number, dropConstants: boolean, kind: K, id: number, k: number, c: number): void {
+    const { lits, start, origin } = this;
+    const ci = this.nClauses;
+    const first = start[ci];
+    let at = first;
+    lits[at++] = head;
+    for (let j = from; j < to; j++) {
+      const l = this.slit(data[j]);
+      if (dropConstants && l < 0) continue;
+      let seen = false;
+      for (let m = first; m < at; m++) if (lits[m] === l) { seen = true; break; }
+      if (!seen) lits[at++] = l;
+    }
+    origin[4 * ci] = kind;
+    origin[4 * ci + 1] = id;
+    origin[4 * ci + 2] = k;
+    origin[4 * ci + 3] = c;
+    start[ci + 1] = at;
+    this.nClauses = ci + 1;
   }
 
-  private richConflicts(cnf: number[][], head: number, id: number, k: number): void {
-    for (const c of cnf) {
-      const ls = c.map((s) => this.slit(s));
-      if (ls.includes(-2)) continue; // holds: it names a package that cannot be installed here
-      this.add([...new Set([head, ...ls.filter((l) => l >= 0)])], K.Con, id, k, -1);
+  /** The clauses of the rich requirement entry at data[i] (`-2 n ids… nClauses (len lits…)…`); returns where it ends. */
+  private richRequires(data: Int32Array, i: number, head: number, id: number, k: number): number {
+    i += data[i + 1] + 2;
+    for (let c = 0, ncl = data[i++]; c < ncl; c++) {
+      const len = data[i++];
+      this.richClause(head, data, i, i + len, false, K.Req, id, k, 0);
+      i += len;
+    }
+    return i;
+  }
+
+  /** The clauses of the rich conflict entry at data[i], but those a package outside the job satisfies; returns where it ends. */
+  private richConflicts(data: Int32Array, i: number, head: number, id: number, k: number): number {
+    i += data[i + 1] + 2;
+    for (let c = 0, ncl = data[i++]; c < ncl; c++) {
+      const len = data[i++];
+      let holds = false; // it names a package that cannot be installed here
+      for (let j = i; j < i + len; j++) if (this.slit(data[j]) === -2) { holds = true; break; }
+      if (!holds) this.richClause(head, data, i, i + len, true, K.Con, id, k, -1);
+      i += len;
+    }
+    return i;
+  }
+}
+
+/**
+ * ¬a ∨ ¬b for every two builds of one name in the job, unless the name is multiversion;
+ * each name once, from its first member in the job. Its own function, as the loop
+ * runs over every package of every job (see closeOverRequirements).
+ */
+function sameNameRules(pool: Pool, pkgOf: Int32Array, out: ClauseList, multiversion: ReadonlySet<string>): void {
+  const P = pool.packages;
+  const { stamps, vars, stamp } = pool.scratch;
+  for (let v = 0; v < pkgOf.length; v++) {
+    const id = pkgOf[v];
+    if (!pool.mayHaveSiblings(id)) continue;
+    const group = P[id].group;
+    if (group.length < 2 || multiversion.has(P[id].name)) continue;
+    const inJob = group.filter((q) => stamps[q] === stamp);
+    if (inJob.length < 2 || inJob[0] !== id) continue;
+    for (let i = 0; i < inJob.length; i++) {
+      for (let j = i + 1; j < inJob.length; j++) out.add([(vars[inJob[i]] << 1) | 1, (vars[inJob[j]] << 1) | 1], K.Same, inJob[i], inJob[j], 0);
     }
   }
 }
@@ -255,14 +340,15 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
   pool.beginJob();
   const { stamps, vars } = pool.scratch;
   const stamp = pool.scratch.stamp;
-  const pkgOf: number[] = [];
+  // the job's packages, in variable order, in the pool's room for them (every package at most once)
+  const queue = pool.scratch.pkgOf;
+  let queued = 0;
   const want = (id: number): void => {
     if (stamps[id] === stamp) return;
     stamps[id] = stamp;
-    vars[id] = pkgOf.length;
-    pkgOf.push(id);
+    vars[id] = queued;
+    queue[queued++] = id;
   };
-  const has = (id: number): boolean => stamps[id] === stamp;
 
   const erased = new Map<number, number>(); // pkg -> job index
   const upgradeNames = new Set<string>();
@@ -298,13 +384,18 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
   const extra: ConstraintClause[] = (options.constraints ?? []).flatMap((g) => g.generate(pool));
   for (const c of extra) for (const l of c.anyOf) want(l.pkg);
 
-  closeOverRequirements(pool, pkgOf, stamps, vars, stamp);
-
-  const n = pkgOf.length;
+  const n = closeOverRequirements(pool, queue, queued, stamps, vars, stamp);
+  const pkgOf = queue.slice(0, n); // the problem's own: the room is the next job's
   const out = new ClauseList(stamps, vars, stamp, n);
-  const reqStart = new Int32Array(n);
-  const reqEnd = new Int32Array(n);
-  const add = (lits: number[], kind: K, a: number, b: number, c: number): number => out.add(lits, kind, a, b, c);
+  // one more: variable n is the constant a rerun adds (solve.ts), with no requirement, which the policy reads too
+  const reqStart = new Int32Array(n + 1);
+  const reqEnd = new Int32Array(n + 1);
+  const jobRules: number[] = [];
+  const add = (lits: number[], kind: K, a: number, b: number, c: number): number => {
+    const ci = out.add(lits, kind, a, b, c);
+    if (kind === K.Job || kind === K.NoCand || kind === K.Erase) jobRules.push(ci);
+    return ci;
+  };
   const lit = (id: number): number => vars[id] << 1;
   const nlit = (id: number): number => (vars[id] << 1) | 1;
 
@@ -315,23 +406,8 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
   }
   for (const [id, index] of erased) add([nlit(id)], K.Erase, index, id, 0);
 
-  for (let v = 0; v < n; v++) {
-    const id = pkgOf[v];
-    reqStart[v] = out.nClauses;
-    reqEnd[v] = out.packageRules(pool.deps(id), v, id);
-  }
-
-  // one build per name
-  for (let v = 0; v < n; v++) {
-    const id = pkgOf[v];
-    const group = P[id].group;
-    if (group.length < 2 || multiversion.has(P[id].name)) continue;
-    const inJob = group.filter(has);
-    if (inJob.length < 2 || inJob[0] !== id) continue; // each name once: from its first member in the job
-    for (let i = 0; i < inJob.length; i++) {
-      for (let j = i + 1; j < inJob.length; j++) add([nlit(inJob[i]), nlit(inJob[j])], K.Same, inJob[i], inJob[j], 0);
-    }
-  }
+  out.packageRulesOf(pool, pkgOf, reqStart, reqEnd);
+  sameNameRules(pool, pkgOf, out, multiversion);
 
   const keep: number[] = [];
   const installedVars = new Set<number>();
@@ -368,13 +444,13 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
         return { kind: 'noCandidates', job, otherArches: job.kind === 'install' ? pool.otherArchByName.get(job.name) ?? [] : [] };
       }
       case K.Erase: return { kind: 'erase', job: jobs[a], pkg: b };
-      case K.Req: { const e = pool.deps(a).req[b]!; return { kind: 'requires', pkg: a, dep: e.dep, providers: e.providers }; }
+      // read in place: an explanation decodes one dependency and one list, not the package's answers
+      case K.Req: return { kind: 'requires', pkg: a, dep: pool.dependency(a, 'requires', b), providers: pool.answerIds(a, 0, b) };
       case K.Con: {
-        const e = pool.deps(a).con[b];
         const others = c >= 0 ? [c] : out.clause(ci).slice(1).map((l) => pkgOf[l >> 1]);
-        return { kind: 'conflicts', pkg: a, dep: e.dep, others };
+        return { kind: 'conflicts', pkg: a, dep: pool.dependency(a, 'conflicts', b), others };
       }
-      case K.Obs: return { kind: 'obsoletes', pkg: a, dep: pool.deps(a).obs[b].dep, other: c };
+      case K.Obs: return { kind: 'obsoletes', pkg: a, dep: pool.dependency(a, 'obsoletes', b), other: c };
       case K.Same: return { kind: 'sameName', a, b };
       case K.Keep: return { kind: 'keepInstalled', pkg: a, replacements: replacementsOf.get(a)! };
       case K.Policy: return extra[a].cause;
@@ -384,5 +460,5 @@ export function buildProblem(pool: Pool, jobs: readonly Job[], options: RuleOpti
     const kind = origin[4 * ci] as K;
     return kind === K.Job || kind === K.NoCand || kind === K.Erase ? origin[4 * ci + 1] : -1;
   };
-  return { jobOf, pkgOf, varOf: (id) => (varMap ??= new Map(pkgOf.map((x, v) => [x, v]))).get(id) ?? -1, lits: out.lits, start: out.start, nClauses: out.nClauses, clause: (ci) => out.clause(ci), release: () => out.release(), causeOf, jobClauses, reqStart, reqEnd, freeClauses, keep, upgradeTo, installedVars, replacesInstalled };
+  return { jobOf, pkgOf, varOf: (id) => (varMap ??= new Map(Array.from(pkgOf, (x, v) => [x, v]))).get(id) ?? -1, lits: out.lits, start: out.start, nClauses: out.nClauses, clause: (ci) => out.clause(ci), release: () => out.release(), causeOf, jobClauses, jobRules, reqStart, reqEnd, freeClauses, keep, upgradeTo, installedVars, replacesInstalled };
 }

@@ -10,7 +10,7 @@ import type { Job } from './job.js';
 import { PackagePolicy } from './branching.js';
 import type { Pool } from './provides-index.js';
 import { buildProblem, type Problem } from './rules.js';
-import { CdclSolver, type Brancher } from './sat/cdcl.js';
+import { CdclSolver, type Brancher, type ClauseArena } from './sat/cdcl.js';
 
 export interface ResolveRequest {
   jobs: readonly Job[];
@@ -64,7 +64,7 @@ export function resolve(pool: Pool, request: ResolveRequest & { maxProblems?: nu
 
 /** The runs of resolve over its problem: the first, then again without the jobs each problem involves. */
 function resolveProblem(pool: Pool, problem: Problem, request: ResolveRequest & { maxProblems?: number }): Resolution {
-  const first = run(pool, problem, null, request.minimizeUpTo ?? 64);
+  const first = run(pool, problem, { lits: problem.lits, start: problem.start, nClauses: problem.nClauses }, request.minimizeUpTo ?? 64);
   if (first.ok) return first;
   // The same rules again without the jobs a problem involves: their clauses are replaced
   // by a clause that always holds, so clause numbers (and causes) stay put.
@@ -74,7 +74,7 @@ function resolveProblem(pool: Pool, problem: Problem, request: ResolveRequest & 
     const before = disabled.size;
     for (const c of last.core) { const j = problem.jobOf(c); if (j >= 0) disabled.add(j); }
     if (disabled.size === before || disabled.size >= request.jobs.length) break;
-    const next = run(pool, problem, disabled, request.minimizeUpTo ?? 64);
+    const next = run(pool, problem, withJobsDisabled(problem, disabled), request.minimizeUpTo ?? 64);
     if (next.ok) break;
     first.problems.push(next.causes);
     last = next;
@@ -84,20 +84,20 @@ function resolveProblem(pool: Pool, problem: Problem, request: ResolveRequest & 
 
 type Run = Extract<Resolution, { ok: true }> | (Extract<Resolution, { ok: false }> & { core: number[] });
 
-function run(pool: Pool, problem: Problem, disabledJobs: ReadonlySet<number> | null, minimizeUpTo: number): Run {
+/**
+ * One run of the solver over `clauses`: the problem's, or those of a rerun (withJobsDisabled).
+ * The caller picks them, so that this function has one path for both: a path a process's
+ * first jobs never took deoptimises it when a later job does (the first rerun is at
+ * the bench's job 400), and the loops it runs then run in the interpreter again. The
+ * clauses come as one shape of object on both paths (the problem's is another), for
+ * the same reason.
+ */
+function run(pool: Pool, problem: Problem, clauses: ClauseArena, minimizeUpTo: number): Run {
   const n = problem.pkgOf.length;
   // variable n is a constant "true" that disabled job clauses are made of
   const m = problem.nClauses;
   const solver = new CdclSolver(n + 1, { lits: problem.start[m] + (problem.start[m] >> 2), clauses: m + (m >> 2) + 1 });
-  if (!disabledJobs) solver.addClauses(problem);
-  else {
-    const always = [n << 1];
-    for (let ci = 0; ci < m; ci++) {
-      if (disabledJobs.has(problem.jobOf(ci))) solver.addClause(always);
-      else solver.addClause(problem.lits, problem.start[ci], problem.start[ci + 1]);
-    }
-    solver.addClause(always);
-  }
+  solver.addClauses(clauses);
   const res = solver.solve(new PackagePolicy(problem));
   const stats = { vars: n, clauses: m, decisions: solver.decisions, conflicts: solver.conflicts };
   if (!res.sat) {
@@ -106,16 +106,59 @@ function run(pool: Pool, problem: Problem, disabledJobs: ReadonlySet<number> | n
     const causes = core.map((ci) => problem.causeOf(ci));
     return { ok: false, causes, problems: [causes], stats, core };
   }
+  const answer = answerOf(pool, problem.pkgOf, solver.value);
+  solver.release();
+  return { ok: true, install: answer.install, erase: answer.erase, result: answer.result, stats };
+}
+
+/** What the satisfying `value`s install, erase and leave installed: a loop over every variable, in a function of its own (see rules.ts closeOverRequirements). */
+function answerOf(pool: Pool, pkgOf: Int32Array, value: Int8Array): { install: number[]; erase: number[]; result: number[] } {
   const install: number[] = [];
   const erase: number[] = [];
   const result: number[] = [];
-  for (let v = 0; v < n; v++) {
-    const id = problem.pkgOf[v];
+  for (let v = 0; v < pkgOf.length; v++) {
+    const id = pkgOf[v];
     const inst = pool.packages[id].installed;
-    if (solver.value[v] === 1) { result.push(id); if (!inst) install.push(id); } else if (inst) erase.push(id);
+    if (value[v] === 1) { result.push(id); if (!inst) install.push(id); } else if (inst) erase.push(id);
   }
-  solver.release();
-  return { ok: true, install, erase, result, stats };
+  return { install, erase, result };
+}
+
+/**
+ * The problem's clauses with those of the `disabled` jobs each replaced by the unit clause
+ * `always` (variable n true), and that clause once more at the end: clause numbers (and so causes) stay
+ * put. One arena, so the solver takes it in bulk as it takes a first run's (a job of
+ * several names reruns in the interpreter otherwise: those jobs are a fresh process's
+ * slowest).
+ */
+function withJobsDisabled(problem: Problem, disabled: ReadonlySet<number>): ClauseArena {
+  const m = problem.nClauses;
+  const always = problem.pkgOf.length << 1; // variable n, which the run's solver has beside the problem's
+  const { lits: from, start: starts } = problem;
+  const lits = new Int32Array(starts[m] + m + 1); // a disabled clause may have had no literal
+  const start = new Int32Array(m + 2);
+  let at = 0;
+  /** Copies clauses a … b - 1 as they are, in one piece (no loop per clause while none moves). */
+  const copy = (a: number, b: number): void => {
+    const shift = at - starts[a];
+    lits.set(from.subarray(starts[a], starts[b]), at);
+    if (shift === 0) start.set(starts.subarray(a, b), a);
+    else for (let k = a; k < b; k++) start[k] = starts[k] + shift;
+    at += starts[b] - starts[a];
+  };
+  let next = 0;
+  for (const ci of problem.jobRules) {
+    if (!disabled.has(problem.jobOf(ci))) continue;
+    copy(next, ci);
+    start[ci] = at;
+    lits[at++] = always;
+    next = ci + 1;
+  }
+  copy(next, m);
+  start[m] = at;
+  lits[at++] = always;
+  start[m + 1] = at;
+  return { lits, start, nClauses: m + 1 };
 }
 
 /** Any decision will do for a small sub-problem: the next open variable, false. */
@@ -138,19 +181,36 @@ function plainBrancher(): Brancher {
  */
 function minimizeCore(problem: Problem, core: number[], limit: number): number[] {
   if (core.length > limit || core.length < 2) return core;
+  // the core's clauses, renumbered, one after another: clause core[p] is lits[start[p]] … lits[start[p + 1] - 1]
   const local = new Map<number, number>();
-  const mapped = new Map<number, number[]>();
-  for (const ci of core) {
-    mapped.set(ci, problem.clause(ci).map((l) => {
+  const at = new Map<number, number>();
+  const lits: number[] = [];
+  const start: number[] = [0];
+  for (let p = 0; p < core.length; p++) {
+    const ci = core[p];
+    at.set(ci, p);
+    for (let k = problem.start[ci]; k < problem.start[ci + 1]; k++) {
+      const l = problem.lits[k];
       let v = local.get(l >> 1);
       if (v === undefined) local.set(l >> 1, (v = local.size));
-      return (v << 1) | (l & 1);
-    }));
+      lits.push((v << 1) | (l & 1));
+    }
+    start.push(lits.length);
   }
+  // one arena for every subset, taken in bulk (a call per clause was most of this in a fresh process)
+  const sub: ClauseArena = { lits: new Int32Array(lits.length), start: new Int32Array(core.length + 1), nClauses: 0 };
   /** The core of `subset` when it is unsatisfiable, else null. */
   const unsat = (subset: number[]): number[] | null => {
+    let w = 0;
+    for (let j = 0; j < subset.length; j++) {
+      const p = at.get(subset[j])!;
+      sub.start[j] = w;
+      for (let k = start[p]; k < start[p + 1]; k++) sub.lits[w++] = lits[k];
+    }
+    sub.start[subset.length] = w;
+    sub.nClauses = subset.length;
     const s = new CdclSolver(local.size);
-    for (const ci of subset) s.addClause(mapped.get(ci)!);
+    s.addClauses(sub);
     const r = s.solve(plainBrancher());
     s.release();
     return r.sat ? null : r.core.map((i) => subset[i]);

@@ -421,8 +421,13 @@ export class CachedSource implements IndexedSource, UniverseColumns {
   }
 
   idsOfName(k: number): Int32Array { return this.names.members.subarray(this.names.memberStarts[k], this.names.memberStarts[k + 1]); }
+  nameSize(k: number): number { return this.names.memberStarts[k + 1] - this.names.memberStarts[k]; }
 
   requiresCount(id: number): number { return this.u.ints[this.starts[id] + 10]; }
+
+  dependency(id: number, list: number, k: number): Dependency {
+    return this.u.dep(this.u.ints[listStart(this.u.ints, this.starts[id], list) + k]);
+  }
 }
 
 /** Loads a snapshot written by saveUniverseCache; ERR_REPO when absent, of another format or damaged. */

@@ -41,6 +41,38 @@ t('round-trips records, including rich deps, pre bits and files', async () => {
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
+t('the answers the solver reads in place are the decoded ones, from a cache and computed', async () => {
+  // rich and plain requirements, rpmlib() and self-satisfied ones (no clause), conflicts and obsoletes
+  const src = new MemorySource(records([
+    ['a-1-1.x86_64', { requires: ['rpmlib(PayloadIsZstd)', 'a-extra', '(b or c >= 2)', 'd', '(e if b else c)'], provides: ['a-extra'], conflicts: ['(b and c)', 'e'], obsoletes: ['old < 2', 'c'] }],
+    ['b-1-1.noarch', { provides: ['d = 1'], conflicts: ['c'] }],
+    ['c-2-1.noarch', { requires: ['d'] }],
+    ['e-1-1.noarch'],
+    ['old-1-1.noarch'],
+  ]));
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-cache-'));
+  try {
+    await saveUniverseCache(dir, src);
+    for (const pool of [new Pool(await loadUniverseCache(dir)), new Pool(src)]) {
+      let rich = 0;
+      for (let id = 0; id < pool.packages.length; id++) {
+        const d = pool.deps(id);
+        d.req.forEach((e, k) => {
+          if (!e) return;
+          if (e.cnf) rich++;
+          assert.equal(pool.answerIds(id, 0, k), e.providers, `requirement ${k} of ${pool.nevra(id)}`);
+          assert.equal(pool.dependency(id, 'requires', k), e.dep);
+        });
+        d.con.forEach((e, k) => assert.equal(pool.answerIds(id, 1, k), e.providers, `conflict ${k} of ${pool.nevra(id)}`));
+        d.obs.forEach((e, k) => assert.equal(pool.answerIds(id, 2, k), e.matches, `obsoletes ${k} of ${pool.nevra(id)}`));
+        const at = pool.reachAt(id);
+        assert.equal(Array.from(pool.answerData.subarray(at + 1, at + 1 + pool.answerData[at])), d.reach, `reach of ${pool.nevra(id)}`);
+      }
+      assert.is(rich, 2, 'both rich requirements were read');
+    }
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
 const rejects = async (dir: string, why: RegExp): Promise<void> => {
   await loadUniverseCache(dir).then(() => assert.unreachable(), (err) => {
     assert.ok(isBazaarError(err, 'ERR_REPO'), String(err));
