@@ -393,7 +393,9 @@ async function generationBuild(label: string, dist: string): Promise<GenerationB
     store: async (dir, rpms) => {
       const store = await S.init(dir);
       const added = await store.add(rpms);
-      await fragments.prepareRpmmdFragments(store, added); // as bazaar add does
+      // as bazaar add does (a build before the rename calls it prepareAddedFragments)
+      const prepare = fragments.prepareRpmmdFragments ?? (fragments as unknown as { prepareAddedFragments: typeof fragments.prepareRpmmdFragments }).prepareAddedFragments;
+      await prepare(store, added);
       await channels.createChannel(store, 'c');
       const keys = added.map((a) => a.nevra);
       await channels.publishChannel(store, 'c', keys);
