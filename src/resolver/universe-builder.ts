@@ -1,10 +1,9 @@
 /**
  * A universe file made from records given a batch at a time, in file order (a channel's
  * builds by key), byte for byte what encodeUniverse writes for the same records, without
- * holding every record at once: each is encoded into ints as it comes and dropped. A
- * channel's first universe read every build's record and manifest, kept 20,000 records
- * alive until the save (the collector copied each through its generations) and held
- * them beside the encoder's tables at the peak of a first add (docs/store.md).
+ * holding every record at once: each is encoded into ints as it comes and dropped (a
+ * channel's first universe held every build's record beside the encoder's tables, at
+ * the peak of a first add: docs/store.md).
  *
  * The file numbers the strings every record needs at load (names, EVR parts, arches)
  * first, which a builder that has not seen every record cannot know. So strings get
@@ -14,12 +13,16 @@
  * (its record pass meets the strings that are not hot in the same order), and the
  * dependency table is numbered by first use of a (name, flags, evr) triple either way.
  * The answers are then computed by a pool over the encoded columns (CachedSource: each
- * record decoded from them, its strings and dependencies shared), as an update does.
+ * record decoded from them, its strings and dependencies shared), as an update does, and
+ * indexed as an update's is (Pool.indexOnly) for the capabilities and paths some package
+ * asks for, not every path and capability of every package (docs/resolver.md has the
+ * figures).
  */
 import { buildCapabilityIndex } from './capability-index.js';
 import { computePackageDeps, encodePackageDeps } from './package-deps.js';
 import { Pool } from './provides-index.js';
 import type { PackageRecord } from './source.js';
+import { askedBy } from './universe-update.js';
 import { assembleUniverse, CACHE_ARCH, CachedSource, FIXED_INTS, nameTable, stringBytes, Universe, UniverseEncoder } from './universe-cache.js';
 
 /** Ints of a package's fixed part that are string numbers (5, the location, may be `~n`). */
@@ -34,6 +37,8 @@ export class UniverseBuilder {
   private readonly ints: number[] = [];
   /** Each package's name, as its provisional string number. */
   private readonly nameStrs: number[] = [];
+  /** What the packages' answers look up (askedBy): the only capabilities and paths the pool indexes. */
+  private readonly asked = new Set<string>();
 
   get count(): number { return this.starts.length; }
 
@@ -44,6 +49,7 @@ export class UniverseBuilder {
     this.enc.record(p, this.ints);
     this.nameStrs.push(this.ints[at]);
     for (const k of [0, 2, 3, 4]) this.noteHot(this.ints[at + k]);
+    askedBy(p, this.asked);
   }
 
   private noteHot(i: number): void {
@@ -84,6 +90,9 @@ export class UniverseBuilder {
     const capColumns = { starts: Int32Array.from(caps.starts), entries: Int32Array.from(caps.entries), extra: Int32Array.from(caps.extra) };
     const bare = new CachedSource(label, new Universe(strStarts, depTable, ints, strings.text, strings.ascii, strs), starts, nHot, -1, columns, capColumns);
     const pool = new Pool(compare ? Object.assign(bare, { compare }) : bare, { arch: CACHE_ARCH });
+    // the entries of the full index for what is asked, in its order: every path and
+    // capability nobody asks for (most of a real package's files) is left out
+    pool.indexOnly(this.asked, starts.keys());
     const offsets: number[] = [];
     const data: number[] = [];
     for (let id = 0; id < starts.length; id++) {
