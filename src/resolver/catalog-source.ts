@@ -20,6 +20,7 @@ import { nevraKey } from '../rpm/index.js';
 import type { BranchView, BuildRecord, ChannelSettings, ObjectId, PackageManifest, Store } from '../store/index.js';
 import { buildOfPath, channelBranch, channelSettings, channelUpstream, orderOf, universeCacheDir } from '../store/index.js';
 import { encodeUniverse, loadUniverseCache, parseUniverse, UNIVERSE_FILE, writeUniverseFile, type CachedSource } from './universe-cache.js';
+import { UniverseBuilder } from './universe-builder.js';
 import { updatedUniverse } from './universe-update.js';
 import { MemorySource } from './memory-source.js';
 import { decodeRecordLines } from './record-lines.js';
@@ -52,14 +53,18 @@ const RECORDS_BATCH = 512;
  * young: held until every manifest was read, they were copied through the collector's
  * generations, a quarter of a first `resolve --channel` at 20,000 builds.
  */
-async function recordsOf(store: Store, values: readonly ObjectId[]): Promise<Array<PackageRecord | null>> {
-  const out: Array<PackageRecord | null> = [];
+async function* recordBatches(store: Store, values: readonly ObjectId[]): AsyncGenerator<Array<PackageRecord | null>> {
   for (let at = 0; at < values.length; at += RECORDS_BATCH) {
     const builds = await store.readKinds(values.slice(at, at + RECORDS_BATCH), 'build');
     const manifests = await store.readKinds(builds.filter((b) => !b.isSource).map((b) => b.manifest), 'package');
     let next = 0;
-    for (const b of builds) out.push(b.isSource ? null : recordFrom(b, manifests[next++]));
+    yield builds.map((b) => (b.isSource ? null : recordFrom(b, manifests[next++])));
   }
+}
+
+async function recordsOf(store: Store, values: readonly ObjectId[]): Promise<Array<PackageRecord | null>> {
+  const out: Array<PackageRecord | null> = [];
+  for await (const batch of recordBatches(store, values)) for (const r of batch) out.push(r);
   return out;
 }
 
@@ -112,8 +117,34 @@ async function universeAt(store: Store, view: BranchView, channel: string, commi
     if (updated instanceof Uint8Array) return written(store, commit, updated, compare);
     if (updated) return saved(store, commit, updated, compare, channel);
   }
+  if (!upstream) {
+    const bytes = await streamedUniverse(store, view, channel, compare);
+    if (bytes) return written(store, commit, bytes, compare);
+  }
   const byKey = upstream ? await onDemandRecords(store, view, channel, upstream.upstream.records) : await indexedRecords(store, view, channel, new Map());
   return saved(store, commit, sortedRecords(byKey, channel), compare, channel);
+}
+
+/**
+ * The file of the channel's universe made from every build's record, a batch at a time
+ * (universe-builder.ts: no record is kept once encoded); null when a record cannot be
+ * encoded, which the caller's full save reports by solving from the records instead.
+ */
+async function streamedUniverse(store: Store, view: BranchView, channel: string, compare: BuildOrder): Promise<Uint8Array | null> {
+  // key order, as sortedRecords gives it
+  const builds = [...(await store.index(view, channelBranch(channel))).builds].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const builder = new UniverseBuilder();
+  for await (const batch of recordBatches(store, builds.map((b) => b.value))) {
+    try { for (const r of batch) if (r) builder.add(r); } catch (err) {
+      if (!(err instanceof BazaarError)) throw err;
+      return null;
+    }
+  }
+  if (builder.count === 0) throw new BazaarError('ERR_CHANNEL', `channel ${channel} holds no installable package`);
+  try { return builder.finish(`channel ${channel}`, compare); } catch (err) {
+    if (!(err instanceof BazaarError)) throw err;
+    return null;
+  }
 }
 
 /** The records in key order, the order every saved universe has (universe-update.ts relies on it). */

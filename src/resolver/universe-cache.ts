@@ -47,7 +47,7 @@ import type { Dependency, DependencyFlags } from '../rpm/index.js';
 import { BazaarError, isErrno, pathError } from '../errors.js';
 import type { PackageRecord, PackageSource } from './source.js';
 import { buildCapabilityIndex, capabilityHash, type CapabilityColumns, type CapabilitySections } from './capability-index.js';
-import { encodePackageDeps } from './package-deps.js';
+import { computePackageDeps, encodePackageDeps } from './package-deps.js';
 import { Pool, type IndexedSource, type PrebuiltDeps, type UniverseColumns } from './provides-index.js';
 
 const MAGIC = 0x425a5536; // "BZU6"
@@ -198,7 +198,9 @@ export function encodeUniverse(source: PackageSource): Uint8Array {
   for (let id = 0; id < pkgs.length; id++) {
     offsets.push(data.length);
     if (pool.packages[id].archScore === 0) { data.push(-1); continue; }
-    encodePackageDeps(pool.deps(id), data);
+    // computed, not through pool.deps, which keeps each: 20,000 kept answers outlived the
+    // young generation and were copied by the collector, for a pool dropped after the save
+    encodePackageDeps(computePackageDeps(pool, id), data);
   }
   const arch = enc.s(CACHE_ARCH);
   const names = nameTable(pkgs.map((p) => p.name), (id) => enc.s(pkgs[id].name));
@@ -268,7 +270,8 @@ export class Universe {
   readonly ascii: boolean;
   private readonly encoding: 'latin1' | 'utf8';
 
-  constructor(strStarts: Int32Array, depTable: Int32Array, pkgInts: Int32Array, text: Buffer, ascii: boolean) {
+  /** `strings`: every string already decoded, in file order (a builder's), taken as the cache instead of decoding them again */
+  constructor(strStarts: Int32Array, depTable: Int32Array, pkgInts: Int32Array, text: Buffer, ascii: boolean, strings?: string[]) {
     const nStrings = strStarts.length - 1;
     const nDeps = depTable.length / 3;
     this.strStarts = strStarts;
@@ -277,7 +280,7 @@ export class Universe {
     this.text = text;
     this.ascii = ascii;
     this.encoding = ascii ? 'latin1' : 'utf8';
-    this.strs = new Array<string | undefined>(nStrings).fill(undefined);
+    this.strs = strings ?? new Array<string | undefined>(nStrings).fill(undefined);
     this.deps = new Array<Dependency | undefined>(nDeps).fill(undefined);
   }
 

@@ -327,7 +327,7 @@ function touch(r: PackageRecord, into: Set<string>): void {
 }
 
 /** The capabilities a package's answers look up: requires and conflicts (a rich one: its atoms). */
-function askedBy(r: PackageRecord, into: Set<string>): void {
+export function askedBy(r: PackageRecord, into: Set<string>): void {
   const add = (d: Dependency): void => {
     if (isRich(d.name)) for (const a of richAtoms(parseRichDep(d.name))) into.add(a.name);
     else into.add(d.name);
