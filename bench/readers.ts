@@ -22,7 +22,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { universeCacheDir } from '../src/store/caches/paths.js';
 import { Store } from '../src/store/store.js';
@@ -128,7 +128,18 @@ export async function benchReaders(): Promise<void> {
     return [byNevra / n, byName / n, byProvide / (n * 50)];
   });
   const alone = await lookups('in-process lookups, alone');
-  const extra = generate(join(work, 'extra'), 300, names + 1000);
+  // The first of `count` package numbers from `from` on that this store has none of: a
+  // store kept from an earlier run (--keep) holds that run's writer packages and added
+  // pair, and adding them again commits nothing (a writer that writes nothing; rows after
+  // an add that measured a full universe build instead)
+  const unseenOffset = async (from: number, count: number): Promise<number> => {
+    const seen = await big.read(async (view) => new Set((await big.index(view)).builds.map((b) => b.name)));
+    const taken = (at: number): boolean => Array.from({ length: count }, (_, k) => `pkg${String(at + k).padStart(6, '0')}`).some((n) => seen.has(n));
+    let at = from;
+    while (taken(at)) at += count;
+    return at;
+  };
+  const extra = generate(join(work, 'extra'), 300, await unseenOffset(names + 1000, 300));
   let writing = true;
   const writer = (async () => {
     for (let i = 0; writing; i = (i + 30) % extra.length) {
@@ -168,7 +179,7 @@ export async function benchReaders(): Promise<void> {
   };
   rmSync(dirname(universeCacheDir(bigDir, 'any')), { recursive: true, force: true });
   const cold = resolveCpu();
-  const [one, two] = generate(join(work, 'one-more'), 2, names + 5000);
+  const [one, two] = generate(join(work, 'one-more'), 2, await unseenOffset(names + 5000, 2));
   // the add makes its commit's universe from its parent's (Store.onChannelCommit); the
   // second case removes it, so that the resolve updates the parent's itself
   const addCpu = (file: string): number => {
@@ -187,8 +198,7 @@ export async function benchReaders(): Promise<void> {
   rmSync(repo, { recursive: true, force: true });
   mkdirSync(repo);
   symlinkSync(join(work, 'rpms'), join(repo, 'rpms'));
-  symlinkSync(one, join(repo, basename(one)));
-  symlinkSync(two, join(repo, basename(two)));
+  symlinkSync(dirname(one), join(repo, 'one-more')); // this run's pair and a kept store's earlier ones, as the channel has them
   const cr = spawnSync('createrepo_c', ['--no-database', '-q', repo], { encoding: 'utf8' });
   if (cr.status !== 0) throw new Error(`createrepo_c failed: ${cr.stderr || cr.error?.message}`);
   writeFileSync(join(work, 'job.txt'), `${want}\n`);
