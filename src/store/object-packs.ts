@@ -299,6 +299,9 @@ export class PackFile {
     return Buffer.concat(records);
   }
 
+  /** How many objects the pack holds (its index read, as a lookup reads it). */
+  records(): number { return this.load().length / RECORD; }
+
   /** Where `id` lies in this pack, or null. */
   find(id: ObjectId): PackedLocation | null { return this.findKey(idBytes(id)); }
 
@@ -609,6 +612,24 @@ export class PackSet {
    */
   findMany(ids: readonly ObjectId[]): Array<PackedLocation | null> {
     if (ids.length < FIND_MANY_MIN) return ids.map((id) => this.find(id));
+    return this.lookUp(ids, true);
+  }
+
+  /**
+   * Whether a pack as listed now holds each of `ids`, from the checked indexes, without
+   * re-listing the directory on a miss: a walk asks this of every file id a package names,
+   * and most are not stored (they stay in their .rpm).
+   */
+  holds(ids: readonly ObjectId[]): boolean[] { return this.lookUp(ids, false).map((at) => at !== null); }
+
+  /** How many objects the packs as listed hold (an object packed twice counts twice). */
+  records(): number {
+    let n = 0;
+    for (const p of this.list()) { try { n += p.records(); } catch (err) { if (!isErrno(err, 'ENOENT')) throw err; } }
+    return n;
+  }
+
+  private lookUp(ids: readonly ObjectId[], relist: boolean): Array<PackedLocation | null> {
     const out = new Array<PackedLocation | null>(ids.length).fill(null);
     const keys = Buffer.allocUnsafe(ids.length * 32);
     let wanted: number[] = [];
@@ -622,7 +643,7 @@ export class PackSet {
         if (wanted.length === 0) break;
         try { wanted = p.findEach(keys, heads, wanted, out); } catch (err) { if (!isErrno(err, 'ENOENT')) throw err; }
       }
-      if (wanted.length === 0 || !this.refresh()) break;
+      if (wanted.length === 0 || !relist || !this.refresh()) break;
     }
     return out;
   }
