@@ -206,10 +206,8 @@ export class FsObjectBackend implements ObjectBackend {
 
   async has(id: ObjectId): Promise<boolean> { return this.locateListed(id) !== null; }
 
-  /** See ObjectBackend.countAsListed. */
   countAsListed(): number | null { return this.looseListing === null ? null : this.looseListing.size + this.packs.records(); }
 
-  /** See ObjectBackend.storedAsListed: the packs as listed, then the held listing of loose ids. */
   storedAsListed(ids: readonly ObjectId[]): boolean[] | null {
     const listing = this.looseListing;
     if (listing === null) return null;

@@ -8,7 +8,7 @@
  */
 import type { ObjectId } from './layout.js';
 
-/** Past this many ids the table grows by half, not double: at millions, a doubling left up to half of ~40 bytes an id unused. */
+/** Past this many ids the table grows by half: a doubling left up to half of it unused. */
 const GROW_BY_HALF_FROM = 1 << 16;
 
 export class IdTable {
@@ -78,11 +78,7 @@ export class IdTable {
     return this.size - 1;
   }
 
-  /**
-   * Makes room for `count` ids in all, so that a caller that knows about how many it will
-   * add (a walk: the objects the store lists) neither grows the table nor leaves half of
-   * it empty after a doubling.
-   */
+  /** Makes room for `count` ids in all. */
   reserve(count: number): void {
     if (count > this.capacity) this.grow(count);
     let slots = this.slots.length;

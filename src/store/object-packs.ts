@@ -299,7 +299,7 @@ export class PackFile {
     return Buffer.concat(records);
   }
 
-  /** How many objects the pack holds (its index read, as a lookup reads it). */
+  /** Objects in the pack. */
   records(): number { return this.load().length / RECORD; }
 
   /** Where `id` lies in this pack, or null. */
@@ -615,14 +615,10 @@ export class PackSet {
     return this.lookUp(ids, true);
   }
 
-  /**
-   * Whether a pack as listed now holds each of `ids`, from the checked indexes, without
-   * re-listing the directory on a miss: a walk asks this of every file id a package names,
-   * and most are not stored (they stay in their .rpm).
-   */
+  /** Whether a pack as listed holds each of `ids`; a miss does not re-list (a walk's files are mostly absent). */
   holds(ids: readonly ObjectId[]): boolean[] { return this.lookUp(ids, false).map((at) => at !== null); }
 
-  /** How many objects the packs as listed hold (an object packed twice counts twice). */
+  /** Objects in the packs as listed. */
   records(): number {
     let n = 0;
     for (const p of this.list()) { try { n += p.records(); } catch (err) { if (!isErrno(err, 'ENOENT')) throw err; } }

@@ -489,10 +489,10 @@ export class ObjectStore implements ObjectStager {
   /** The backend's listing held for a walk's readManyVerified calls (ObjectBackend.holdListing); call what it returns when the walk ends. */
   holdListing(): () => void { return this.backend.holdListing?.() ?? (() => {}); }
 
-  /** Whether each of `ids` is stored, as the held listing says (ObjectBackend.storedAsListed); null when the backend cannot tell so. */
+  /** ObjectBackend.storedAsListed. */
   storedAsListed(ids: readonly ObjectId[]): boolean[] | null { return this.backend.storedAsListed?.(ids) ?? null; }
 
-  /** About how many objects are stored, as the held listing says (ObjectBackend.countAsListed); null when the backend cannot tell so. */
+  /** ObjectBackend.countAsListed. */
   countAsListed(): number | null { return this.backend.countAsListed?.() ?? null; }
 
   /** One readWhole each (a backend without readWholeMany); the size asked first only under a limit (a request more, on S3). */

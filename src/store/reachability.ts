@@ -125,12 +125,7 @@ export class Reachability {
   private readonly seen: WalkSeen = { trees: new Set(), blobs: new Set() };
   private readonly seenOld: WalkSeen = { trees: new Set(), blobs: new Set() };
 
-  /**
-   * `keepAbsentFiles`: give an entry to every file a package names, stored or not (repair:
-   * a file a layer misses is re-created from the .rpm of the package that reached it
-   * first, found through that entry). Otherwise those the store does not hold get none
-   * (see absentFiles).
-   */
+  /** `keepAbsentFiles`: an entry for every file a package names, stored or not (repair: the first reach leads to the .rpm). */
   constructor(private readonly objects: ObjectStore, private readonly options: { keepAbsentFiles?: boolean } = {}) {}
 
   /** Whether some kept state reaches the object. */
@@ -171,12 +166,11 @@ export class Reachability {
 
   /** Walks every root; live ones first, so an object reached by both counts as live. */
   async walk(view: BranchView, roots: readonly Root[]): Promise<void> {
-    // Without absent files the table holds at most what is stored, and what is found
-    // missing: sized once from the listing, not doubled as it fills (up to half unused).
+    // at most what is stored and what is missing: sized once, not doubled as it fills
     const stored = this.options.keepAbsentFiles === true ? null : this.objects.countAsListed();
     if (stored !== null) this.table.reserve(stored + 1024);
     for (const root of [...roots.filter((r) => r.live), ...roots.filter((r) => !r.live)]) await this.walkRoot(view, root);
-    // the git ids walked (~100 bytes each) are not needed by what follows the walk
+    // not needed after the walk
     for (const s of [this.seen, this.seenOld]) { s.trees.clear(); s.blobs.clear(); }
   }
 
@@ -337,16 +331,7 @@ export class Reachability {
     }
   }
 
-  /**
-   * Which of `refs` are files met only below packages so far (`unpacked`: they may stay
-   * in their .rpm) that the store does not hold, as its held listing says: the walk gives
-   * them no entry, since nothing about them can be wrong (visit: absent is allowed there)
-   * and fsck and gc ask only of stored objects whether they are reached. At 60,000
-   * generated builds that was 1.65 million of the table's 2.2 million entries. A layer
-   * that reaches one later finds no entry, so it is looked for as any file of a layer:
-   * missing is damage, described as the layer's. Null: none, or the backend cannot tell
-   * without asking per id (every file then gets its entry, as before).
-   */
+  /** Which of `refs` are files met only below packages that the store does not hold: no entry for them (docs/store.md, Memory). Null: none, or unknown. */
   private absentFiles(refs: readonly KindRef[], unpacked: boolean): boolean[] | null {
     if (this.options.keepAbsentFiles === true) return null;
     let asked: number[] | null = null;

@@ -528,9 +528,7 @@ export class GitPacks {
    * holds. One line per damaged pack. An object read and verified from a pack of the same
    * checksum before (`verified`: fsck's walk) is not inflated and hashed again: the
    * pack's checksum, checked here over every byte, says its bytes are the ones verified.
-   * The checksum is taken a part at a time through the pack's open file, and the objects
-   * not verified before are read through it: the whole pack in memory (24 MB at 60,000
-   * builds, after the walk) was the peak of an fsck.
+   * The pack is read in parts, not whole (docs/store.md, Memory).
    */
   check(): string[] {
     let names: string[];
@@ -561,12 +559,11 @@ export class GitPacks {
 
 }
 
-/** The bytes a pack's checksum is read from at a time (PackIndex check). */
 const CHECK_PART = 1 << 20;
 
-/** The pack's own checksum (its last 20 bytes), once the sha1 of every byte before it and the index agree with it; else damage. */
+/** The pack's checksum, once its bytes' sha1 and the index agree with it; else damage. */
 function packChecksum(p: PackIndex): Buffer {
-  const fd = p.openFd(); // its size checked against the index's
+  const fd = p.openFd();
   const size = fstatSync(fd).size;
   if (size !== p.packSize) throw packDamage(p.name, 'changed size while it was read');
   const body = Math.max(0, size - 20);
