@@ -206,6 +206,15 @@ export class FsObjectBackend implements ObjectBackend {
 
   async has(id: ObjectId): Promise<boolean> { return this.locateListed(id) !== null; }
 
+  countAsListed(): number | null { return this.looseListing === null ? null : this.looseListing.size + this.packs.records(); }
+
+  storedAsListed(ids: readonly ObjectId[]): boolean[] | null {
+    const listing = this.looseListing;
+    if (listing === null) return null;
+    const packed = this.packs.holds(ids);
+    return listing.size === 0 ? packed : packed.map((held, k) => held || listing.has(ids[k]));
+  }
+
   /** A packed object's stored bytes, a range record resolved (range-records.ts). */
   private async readPacked(id: ObjectId): Promise<Buffer | null> {
     const bytes = this.readPackedAsIs(id);

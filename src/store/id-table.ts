@@ -8,6 +8,9 @@
  */
 import type { ObjectId } from './layout.js';
 
+/** Past this many ids the table grows by half: a doubling left up to half of it unused. */
+const GROW_BY_HALF_FROM = 1 << 16;
+
 export class IdTable {
   private ids = Buffer.from(new ArrayBuffer(32 * 1024));
   /** `ids` as 32-bit words: a probe compares ids for equality 8 words at a time (a native-call-free compare; fsck probes ~60 times an object). */
@@ -68,22 +71,32 @@ export class IdTable {
     if (this.missed === id) pos = this.missedAt; else { this.setKey(id); pos = this.probe(); }
     this.missed = null;
     if (this.slots[pos] !== 0) return this.slots[pos] - 1;
-    if (this.size === this.capacity) {
-      const grown = Buffer.from(new ArrayBuffer(this.ids.length * 2));
-      this.ids.copy(grown, 0, 0, this.size * 32);
-      this.ids = grown;
-      this.words = new Uint32Array(grown.buffer);
-      this.onGrow(this.capacity);
-    }
-    if ((this.size + 1) * 2 > this.slots.length) { this.rehash(); pos = this.probe(); }
+    if (this.size === this.capacity) this.grow(this.capacity < GROW_BY_HALF_FROM ? this.capacity * 2 : this.capacity + (this.capacity >> 1));
+    if ((this.size + 1) * 2 > this.slots.length) { this.rehash(this.slots.length * 2); pos = this.probe(); }
     this.key.copy(this.ids, this.size * 32);
     this.slots[pos] = ++this.size;
     return this.size - 1;
   }
 
-  private rehash(): void {
-    const mask = this.slots.length * 2 - 1;
-    const slots = new Int32Array(this.slots.length * 2);
+  /** Makes room for `count` ids in all. */
+  reserve(count: number): void {
+    if (count > this.capacity) this.grow(count);
+    let slots = this.slots.length;
+    while (count * 2 > slots) slots *= 2;
+    if (slots > this.slots.length) this.rehash(slots);
+  }
+
+  private grow(capacity: number): void {
+    const grown = Buffer.from(new ArrayBuffer(capacity * 32));
+    this.ids.copy(grown, 0, 0, this.size * 32);
+    this.ids = grown;
+    this.words = new Uint32Array(grown.buffer);
+    this.onGrow(capacity);
+  }
+
+  private rehash(length: number): void {
+    const mask = length - 1;
+    const slots = new Int32Array(length);
     for (let i = 0; i < this.size; i++) {
       let pos = this.words[i * 8] & mask;
       while (slots[pos] !== 0) pos = (pos + 1) & mask;

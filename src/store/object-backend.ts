@@ -74,6 +74,14 @@ export interface ObjectBackend {
    * object the listing lacks is still looked for, and what it yields is verified.
    */
   holdListing?(): () => void;
+  /**
+   * Whether each of `ids` is stored, from the listing a walk holds (holdListing), with no
+   * request or stat per id; null when no listing is held (absent: ask `has`). Stale only
+   * towards what appears meanwhile: an object stored since the listing counts as absent.
+   */
+  storedAsListed?(ids: readonly ObjectId[]): boolean[] | null;
+  /** About how many objects are stored, from the listing a walk holds (a copy in two places counts twice); null when none is held. */
+  countAsListed?(): number | null;
   /** The encoded bytes as a stream; null when absent. */
   readStream(id: ObjectId): Promise<AsyncIterable<Buffer> | null>;
   /** Size of the encoded bytes; null when absent. */

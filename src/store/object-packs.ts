@@ -299,6 +299,9 @@ export class PackFile {
     return Buffer.concat(records);
   }
 
+  /** Objects in the pack. */
+  records(): number { return this.load().length / RECORD; }
+
   /** Where `id` lies in this pack, or null. */
   find(id: ObjectId): PackedLocation | null { return this.findKey(idBytes(id)); }
 
@@ -609,6 +612,20 @@ export class PackSet {
    */
   findMany(ids: readonly ObjectId[]): Array<PackedLocation | null> {
     if (ids.length < FIND_MANY_MIN) return ids.map((id) => this.find(id));
+    return this.lookUp(ids, true);
+  }
+
+  /** Whether a pack as listed holds each of `ids`; a miss does not re-list (a walk's files are mostly absent). */
+  holds(ids: readonly ObjectId[]): boolean[] { return this.lookUp(ids, false).map((at) => at !== null); }
+
+  /** Objects in the packs as listed. */
+  records(): number {
+    let n = 0;
+    for (const p of this.list()) { try { n += p.records(); } catch (err) { if (!isErrno(err, 'ENOENT')) throw err; } }
+    return n;
+  }
+
+  private lookUp(ids: readonly ObjectId[], relist: boolean): Array<PackedLocation | null> {
     const out = new Array<PackedLocation | null>(ids.length).fill(null);
     const keys = Buffer.allocUnsafe(ids.length * 32);
     let wanted: number[] = [];
@@ -622,7 +639,7 @@ export class PackSet {
         if (wanted.length === 0) break;
         try { wanted = p.findEach(keys, heads, wanted, out); } catch (err) { if (!isErrno(err, 'ENOENT')) throw err; }
       }
-      if (wanted.length === 0 || !this.refresh()) break;
+      if (wanted.length === 0 || !relist || !this.refresh()) break;
     }
     return out;
   }

@@ -489,6 +489,12 @@ export class ObjectStore implements ObjectStager {
   /** The backend's listing held for a walk's readManyVerified calls (ObjectBackend.holdListing); call what it returns when the walk ends. */
   holdListing(): () => void { return this.backend.holdListing?.() ?? (() => {}); }
 
+  /** ObjectBackend.storedAsListed. */
+  storedAsListed(ids: readonly ObjectId[]): boolean[] | null { return this.backend.storedAsListed?.(ids) ?? null; }
+
+  /** ObjectBackend.countAsListed. */
+  countAsListed(): number | null { return this.backend.countAsListed?.() ?? null; }
+
   /** One readWhole each (a backend without readWholeMany); the size asked first only under a limit (a request more, on S3). */
   private async readWholeEach(ids: readonly ObjectId[], maxStored: number): Promise<Array<Buffer | null>> {
     const out: Array<Buffer | null> = [];

@@ -125,7 +125,8 @@ export class Reachability {
   private readonly seen: WalkSeen = { trees: new Set(), blobs: new Set() };
   private readonly seenOld: WalkSeen = { trees: new Set(), blobs: new Set() };
 
-  constructor(private readonly objects: ObjectStore) {}
+  /** `keepAbsentFiles`: an entry for every file a package names, stored or not (repair: the first reach leads to the .rpm). */
+  constructor(private readonly objects: ObjectStore, private readonly options: { keepAbsentFiles?: boolean } = {}) {}
 
   /** Whether some kept state reaches the object. */
   reaches(id: ObjectId): boolean { return this.table.has(id); }
@@ -165,7 +166,12 @@ export class Reachability {
 
   /** Walks every root; live ones first, so an object reached by both counts as live. */
   async walk(view: BranchView, roots: readonly Root[]): Promise<void> {
+    // at most what is stored and what is missing: sized once, not doubled as it fills
+    const stored = this.options.keepAbsentFiles === true ? null : this.objects.countAsListed();
+    if (stored !== null) this.table.reserve(stored + 1024);
     for (const root of [...roots.filter((r) => r.live), ...roots.filter((r) => !r.live)]) await this.walkRoot(view, root);
+    // not needed after the walk
+    for (const s of [this.seen, this.seenOld]) { s.trees.clear(); s.blobs.clear(); }
   }
 
   private async walkRoot(view: BranchView, root: Root): Promise<void> {
@@ -317,7 +323,28 @@ export class Reachability {
       return;
     }
     const self = this.table.indexOf(id); // each reference's parent: looked up once, not per reference
-    for (const ref of ahead?.refs ?? refsOf(kind, value)) await this.visit(ref.id, ref.kind, self, ref.segment === true, root, unpacked || ref.unpacked === true);
+    const refs = ahead?.refs ?? refsOf(kind, value);
+    const absent = this.absentFiles(refs, unpacked);
+    for (let k = 0; k < refs.length; k++) {
+      const ref = refs[k];
+      if (absent?.[k] !== true) await this.visit(ref.id, ref.kind, self, ref.segment === true, root, unpacked || ref.unpacked === true);
+    }
+  }
+
+  /** Which of `refs` are files met only below packages that the store does not hold: no entry for them (docs/store.md, Memory). Null: none, or unknown. */
+  private absentFiles(refs: readonly KindRef[], unpacked: boolean): boolean[] | null {
+    if (this.options.keepAbsentFiles === true) return null;
+    let asked: number[] | null = null;
+    for (let k = 0; k < refs.length; k++) {
+      const ref = refs[k];
+      if (!isJsonKind(ref.kind) && (unpacked || ref.unpacked === true) && !this.table.has(ref.id)) (asked ??= []).push(k);
+    }
+    if (asked === null) return null;
+    const stored = this.objects.storedAsListed(asked.map((k) => refs[k].id));
+    if (stored === null) return null;
+    const absent = new Array<boolean>(refs.length).fill(false);
+    for (let j = 0; j < asked.length; j++) absent[asked[j]] = !stored[j];
+    return absent;
   }
 
   private missing(id: ObjectId, kind: KindName, root: Root): void {

@@ -211,7 +211,7 @@ async function repairObjects(store: Store, tx: Transaction, report: FsckReport, 
   if (problems.size === 0) return;
   const view = new BranchView(objects, repo, tx.allHeads());
   const { roots } = await retentionRoots(store.dir, view, states, { horizon: tx.horizon }, false);
-  const reach = new Reachability(objects);
+  const reach = new Reachability(objects, { keepAbsentFiles: true });
   await reach.walk(view, roots);
   // each damaged object, by the build records that reach it
   const byRecord = new Map<ObjectId, Set<ObjectId>>();

@@ -11,9 +11,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ObjectStore } from '../../src/store/objects.js';
 import type { ObjectId } from '../../src/store/layout.js';
+import { Reachability } from '../../src/store/reachability.js';
 import { Store, internals } from '../../src/store/store.js';
 import { bazaar, freshStore, tempDir } from '../helpers/cli.js';
-import { removeStored } from '../helpers/stored-objects.js';
+import { sampleRpms } from '../helpers/rpm-files.js';
+import { removeStored, storedIds } from '../helpers/stored-objects.js';
 
 const t = suite('walk memory');
 
@@ -53,6 +55,60 @@ t('a tree of 300 directories: the walk reads ahead at most 64 objects a call, an
   } finally {
     ObjectStore.prototype.readManyVerified = read;
   }
+});
+
+/** fsck of `dir`, with the number of entries its walk's table held and whether it reached each of `ids`. */
+async function fsckWalk(dir: string, ids: readonly ObjectId[]): Promise<{ ok: boolean; problems: Array<[ObjectId, string, string]>; objects: number; entries: number; reached: ObjectId[] }> {
+  const problems = Reachability.prototype.problems;
+  let entries = -1;
+  let reached: ObjectId[] = [];
+  Reachability.prototype.problems = function (this: Reachability) {
+    entries = (this as unknown as { table: { size: number } }).table.size;
+    reached = ids.filter((id) => this.reaches(id));
+    return problems.call(this);
+  };
+  try {
+    const r = await (await Store.open(dir)).fsck();
+    return { ok: r.ok, problems: r.problems.map((p) => [p.id, p.problem, p.what]), objects: r.objects, entries, reached };
+  } finally {
+    Reachability.prototype.problems = problems;
+  }
+}
+
+t('files a package names that stay in its .rpm get no entry in the walk; a layer\'s file gone is still found, and gc keeps the stored ones', async () => {
+  const dir = freshStore('walk-absent-files');
+  const rpms = sampleRpms().filter((f) => /\/(filesystem-|setup-|libc6-2\.38-alt2\.|bash-5\.2\.26-alt1\.|coreutils-)[^/]*\.rpm$/.test(f) && !/\/(SRPMS|i586)\//.test(f));
+  assert.is(bazaar(['add', ...rpms, '--store', dir]).status, 0);
+  const store = await Store.open(dir);
+  const named = new Set<ObjectId>();
+  for (const b of await store.read((s) => store.list(s))) {
+    const m = await store.manifest((await store.read((s) => store.findPackage(s, b.nevra))).build.manifest);
+    for (const f of m.files) if (f.id && f.size > 0) named.add(f.id);
+  }
+  assert.ok(named.size > 20, `${named.size} files named`);
+  const lazy = await fsckWalk(dir, [...named]);
+  assert.ok(lazy.ok, JSON.stringify(lazy.problems));
+  assert.equal(lazy.reached, [], 'no file in its .rpm has an entry');
+  assert.ok(lazy.entries <= lazy.objects, `${lazy.entries} entries for ${lazy.objects} stored objects`);
+
+  const made = bazaar(['layer', 'create', 'base@1.0.0', '--package', 'filesystem', 'setup', 'libc6-2.38-alt2.x86_64', 'bash-5.2.26-alt1.x86_64', 'coreutils', '--store', dir]);
+  assert.is(made.status, 0, made.stderr);
+  const stored = new Set(await storedIds(dir));
+  const layered = [...named].filter((id) => stored.has(id));
+  assert.ok(layered.length > 20, 'the layer stored its files');
+  const whole = await fsckWalk(dir, layered);
+  assert.ok(whole.ok, JSON.stringify(whole.problems));
+  assert.equal(whole.reached, layered, 'every stored file is reached');
+  const gc = bazaar(['gc', '--json', '--store', dir]);
+  assert.is(gc.status, 0, gc.stderr);
+  assert.is(JSON.parse(gc.stdout).deleted, 0, 'gc keeps the layer\'s files');
+
+  // one of them gone: the packages may lack it, the layer may not
+  await removeStored(dir, layered[0]);
+  const damaged = await fsckWalk(dir, []);
+  assert.not.ok(damaged.ok);
+  assert.equal(damaged.problems.map((p) => [p[0], p[1]]), [[layered[0], 'missing']]);
+  assert.match(damaged.problems[0][2], /^file \//);
 });
 
 t.run();

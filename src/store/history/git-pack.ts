@@ -12,7 +12,7 @@
  * the caller asks isomorphic-git.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { BazaarError, isErrno } from '../../errors.js';
@@ -528,6 +528,7 @@ export class GitPacks {
    * holds. One line per damaged pack. An object read and verified from a pack of the same
    * checksum before (`verified`: fsck's walk) is not inflated and hashed again: the
    * pack's checksum, checked here over every byte, says its bytes are the ones verified.
+   * The pack is read in parts, not whole (docs/store.md, Memory).
    */
   check(): string[] {
     let names: string[];
@@ -540,13 +541,14 @@ export class GitPacks {
       try {
         const p = PackIndex.load(this.dir, name);
         if (p === null) continue; // merged away meanwhile
-        const pack = readFileSync(p.packPath);
-        const sum = pack.subarray(pack.length - 20);
-        if (!createHash('sha1').update(pack.subarray(0, pack.length - 20)).digest().equals(sum) || !p.packSum().equals(sum)) throw packDamage(name, 'does not match its checksum (damaged)');
-        if (pack.length !== p.packSize) throw packDamage(name, 'changed size while it was read');
-        const v = this.verified.get(name);
-        const bits = v?.sum === sum.toString('hex') ? v.bits : null;
-        for (let i = 0; i < p.count; i++) if (!bits || !(bits[i >> 3] & (1 << (i & 7)))) readEntry(p, p.offsetOf(i), p.oidAt(i), pack);
+        try {
+          const sum = packChecksum(p);
+          const v = this.verified.get(name);
+          const bits = v?.sum === sum.toString('hex') ? v.bits : null;
+          for (let i = 0; i < p.count; i++) if (!bits || !(bits[i >> 3] & (1 << (i & 7)))) readEntry(p, p.offsetOf(i), p.oidAt(i));
+        } finally {
+          p.close();
+        }
       } catch (err) {
         if (!(err instanceof BazaarError)) throw err;
         problems.push(err.message);
@@ -555,6 +557,27 @@ export class GitPacks {
     return problems;
   }
 
+}
+
+const CHECK_PART = 1 << 20;
+
+/** The pack's checksum, once its bytes' sha1 and the index agree with it; else damage. */
+function packChecksum(p: PackIndex): Buffer {
+  const fd = p.openFd();
+  const size = fstatSync(fd).size;
+  if (size !== p.packSize) throw packDamage(p.name, 'changed size while it was read');
+  const body = Math.max(0, size - 20);
+  const hash = createHash('sha1');
+  const part = Buffer.allocUnsafe(Math.min(CHECK_PART, body));
+  for (let at = 0; at < body;) {
+    const n = readSync(fd, part, 0, Math.min(part.length, body - at), at);
+    if (n === 0) throw packDamage(p.name, 'changed size while it was read');
+    hash.update(part.subarray(0, n));
+    at += n;
+  }
+  const sum = readAt(fd, body, 20);
+  if (!hash.digest().equals(sum) || !p.packSum().equals(sum)) throw packDamage(p.name, 'does not match its checksum (damaged)');
+  return sum;
 }
 
 /**
