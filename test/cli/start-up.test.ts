@@ -98,7 +98,8 @@ t('show sets no V8 flag (a set flag makes Node compile each built-in it loads af
   assert.equal(flagsSet(show, cache).flags, [], 'show set V8 flags');
   assert.ok(flagsSet(ls, cache).flags.includes('--max-semi-space-size=64'), 'ls no longer sets the larger young generation');
   // chunks loaded after ls set its flag (the store's, on open) are cached under the defaults, so either command takes them
-  for (const args of [show, ls, show]) assert.match(flagsSet(args, cache).report, /bazaar code cache: [1-9]\d* used, 0 compiled, 0 written/, args[0]);
+  // (ls adds its functions to the caches it shares with show: written, not compiled)
+  for (const args of [show, ls, show]) assert.match(flagsSet(args, cache).report, args === ls ? /bazaar code cache: [1-9]\d* used, 0 compiled, / : /bazaar code cache: [1-9]\d* used, 0 compiled, 0 written/, args[0]);
 });
 
 t('image checkout loads the checkout\'s graph, not the whole library (it read 1.28 MB of chunks, issue 21)', () => {
