@@ -25,7 +25,7 @@ function storeWithOne(name: string): { store: string; dir: string } {
   return { store, dir };
 }
 
-t('show loads no child_process, net or fs/promises and leaves stdin alone', () => {
+t('show loads no child_process, net, fs/promises or parseArgs and leaves stdin alone', () => {
   const { store, dir } = storeWithOne('su');
   const list = join(dir, 'modules.txt');
   const preload = join(dir, 'record.cjs');
@@ -44,6 +44,8 @@ t('show loads no child_process, net or fs/promises and leaves stdin alone', () =
   // its output goes to fd 1 with writeSync (a pipe here): process.stdout would load net (fd-output.ts);
   // node:fs/promises is for streaming a large object or writing a loose one
   for (const m of ['NativeModule net', 'NativeModule tty', 'NativeModule fs/promises']) assert.not.ok(loaded.includes(m), `${m} loaded`);
+  // a plain command line is parsed without node's parseArgs (plain-args.ts)
+  assert.not.ok(loaded.includes('NativeModule internal/util/parse_args/parse_args'), 'parseArgs loaded');
   assert.ok(loaded.includes('stdin untouched'), 'process.stdin created (a tty or pipe handle: a few ms)');
 });
 
