@@ -64,14 +64,14 @@ function recorded(args: string[], hook: string[], env: NodeJS.ProcessEnv = proce
 }
 
 /** The bundle's chunks a run of `args` reads (the launcher requires each one from dist/bin/code/); `expect`: how its output starts. */
-function chunksRead(args: string[], expect = 'Usage: bazaar '): { names: string[]; bytes: number } {
+function chunksRead(args: string[], expect = 'Usage: bazaar '): { names: string[]; paths: string[]; bytes: number } {
   const { seen, run } = recorded(args, [
     "const fs = require('node:fs'); const read = fs.readFileSync;",
     "fs.readFileSync = function (p, ...rest) { const r = read.call(this, p, ...rest); if (typeof p === 'string' && /[/]bin[/]code[/].*[.]js$/.test(p)) seen.push(p + '\\t' + r.length); return r; };",
   ]);
   assert.ok(run.stdout.startsWith(expect), run.stdout);
   const rows = seen.map((l) => l.split('\t'));
-  return { names: rows.map(([p]) => (p as string).replace(/.*[/]/, '')), bytes: rows.reduce((n, [, b]) => n + Number(b), 0) };
+  return { names: rows.map(([p]) => (p as string).replace(/.*[/]/, '')), paths: rows.map(([p]) => p as string), bytes: rows.reduce((n, [, b]) => n + Number(b), 0) };
 }
 
 t('a command\'s --help loads its module, not the library (image checkout --help read 1.2 MB of chunks)', () => {
@@ -102,6 +102,17 @@ t('show sets no V8 flag (a set flag makes Node compile each built-in it loads af
   // chunks loaded after ls set its flag (the store's, on open) are cached under the defaults, so either command takes them
   // (ls adds its functions to the caches it shares with show: written, not compiled)
   for (const args of [show, ls, show]) assert.match(flagsSet(args, cache).report, args === ls ? /bazaar code cache: [1-9]\d* used, 0 compiled, / : /bazaar code cache: [1-9]\d* used, 0 compiled, 0 written/, args[0]);
+});
+
+t('show reads the store\'s read half: none of the writers\' code (transaction, lock, staging, pack writes)', () => {
+  const { store } = storeWithOne('rh');
+  const { paths, bytes } = chunksRead(['show', '--store', store, 'rh-1.0-alt1.noarch'], 'rh-1.0-alt1.noarch');
+  const code = paths.map((p) => readFileSync(p, 'utf8')).join('\n');
+  // esbuild writes a class as `var Name = class` (a digit after the name when two modules share it)
+  for (const writer of ['FsObjectWrites', 'PackStaging', 'Transaction']) assert.not.match(code, new RegExp(`\\bvar ${writer}\\d* = class\\b`), `${writer} loaded`);
+  assert.not.match(code, /\bfunction withLock\d*\(/, 'the writers\' lock loaded');
+  // the read half and the loader: 345 KB before the object writes and the package index were split off (325 KB), 540 KB before store.ts imported writers where they write
+  assert.ok(bytes < 332_000, `show read ${bytes} bytes of chunks: a writer's code came back into its static graph (docs/architecture.md#start-up)`);
 });
 
 t('image checkout loads the checkout\'s graph, not the whole library (it read 1.28 MB of chunks, issue 21)', () => {
