@@ -14,6 +14,12 @@
  * CRC-32, and node:zlib is loaded by any read of the store anyway (node:crypto too, but
  * not by --help or --version). CRC-32 misses no damage of up to 32 bits in a row and
  * other random damage once in 2^32 (docs/architecture.md#start-up).
+ *
+ * A cache holds the functions compiled by the run that wrote it; the others compile
+ * lazily at every start that calls them. So a cache file also lists the runs (by the set
+ * of chunks they loaded) whose functions it holds, and the first run of another kind
+ * that uses it writes it again at exit with its own functions added: a `show` after an
+ * `init` and an `add` made the store's caches compiled ~18 M instructions at each start.
  */
 import { isAscii } from 'node:buffer';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -26,9 +32,12 @@ import vm from 'node:vm';
 import { crc32 } from 'node:zlib';
 import { flagsInForce, withDefaultV8Flags } from './v8-flags.js';
 
-const MAGIC = Buffer.from('BZV8CC02');
+const MAGIC = Buffer.from('BZV8CC03');
 const ID = 8;
-const HEADER = MAGIC.length + ID + 4;
+/** The magic, the source's id, the CRC-32 of what follows it (the runs and the payload), the number of runs. */
+const HEADER = MAGIC.length + ID + 4 + 1;
+/** How many kinds of run one cache file takes functions from (each adds once): a bound on rewrites. */
+export const MAX_RUNS = 16;
 
 /** Where cache files go: $BAZAAR_CODE_CACHE ('' or 'off': none), else the user's cache directory. */
 export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
@@ -46,19 +55,35 @@ export function sourceId(source: Buffer): Buffer {
   return id;
 }
 
-/** A cache file's payload when it was made for exactly the source `id` names and is whole; else null. */
-export function cachedPayload(file: Buffer, id: Buffer): Buffer | null {
+/** A cache file: V8's payload, and the runs (runKey) whose compiled functions it holds. */
+export interface CacheFile { payload: Buffer; runs: number[] }
+
+/** A cache file's payload and runs when it was made for exactly the source `id` names and is whole; else null. */
+export function readCacheFile(file: Buffer, id: Buffer): CacheFile | null {
   if (file.length <= HEADER || !file.subarray(0, MAGIC.length).equals(MAGIC)) return null;
   if (!file.subarray(MAGIC.length, MAGIC.length + ID).equals(id)) return null;
-  const payload = file.subarray(HEADER);
-  return file.readUInt32BE(MAGIC.length + ID) === crc32(payload) ? payload : null;
+  if (file.readUInt32BE(MAGIC.length + ID) !== crc32(file.subarray(HEADER - 1))) return null;
+  const count = file[HEADER - 1];
+  if (file.length <= HEADER + 4 * count) return null;
+  const runs: number[] = [];
+  for (let i = 0; i < count; i++) runs.push(file.readUInt32BE(HEADER + 4 * i));
+  return { payload: file.subarray(HEADER + 4 * count), runs };
 }
 
-/** A cache file's bytes: the magic, the source's id, the payload's CRC-32, the payload. */
-export function cacheFileBytes(payload: Buffer, id: Buffer): Buffer {
-  const sum = Buffer.allocUnsafe(4);
-  sum.writeUInt32BE(crc32(payload), 0);
-  return Buffer.concat([MAGIC, id, sum, payload]);
+/** A cache file's bytes: the magic, the source's id, a CRC-32 of the rest, the runs' count, the runs, the payload. */
+export function cacheFileBytes(payload: Buffer, id: Buffer, runs: readonly number[]): Buffer {
+  const head = Buffer.allocUnsafe(HEADER + 4 * runs.length);
+  MAGIC.copy(head, 0);
+  id.copy(head, MAGIC.length);
+  head[HEADER - 1] = runs.length;
+  runs.forEach((r, i) => head.writeUInt32BE(r, HEADER + 4 * i));
+  head.writeUInt32BE(crc32(payload, crc32(head.subarray(HEADER - 1))), MAGIC.length + ID);
+  return Buffer.concat([head, payload]);
+}
+
+/** A kind of run, named by the chunks it loaded (their file names): runs of one command load the same ones. */
+export function runKey(files: Iterable<string>): number {
+  return crc32([...files].map((f) => f.slice(f.lastIndexOf('/') + 1)).sort().join('\0'));
 }
 
 /** How many builds' caches are kept (installed versions used in turn); older ones are removed when a build writes. */
@@ -74,7 +99,8 @@ export function pruneBuilds(base: string, keep: number): void {
   } catch { /* another process pruned first, or nothing to prune */ }
 }
 
-export interface LoadReport { used: number; compiled: number; written: number }
+/** `extended`: of the files written, those that were used and now also hold this run's functions. */
+export interface LoadReport { used: number; compiled: number; written: number; extended: number }
 
 interface Loaded { exports: unknown }
 
@@ -85,9 +111,10 @@ interface Loaded { exports: unknown }
 export function runBundle(entry: string, root: string, build: string, cacheBase: string | null = codeCacheDir()): LoadReport {
   // one directory per build and V8: a new version compiles afresh, and old ones are pruned
   const cacheDir = cacheBase === null ? null : join(cacheBase, `${build}-${process.versions.v8}-${process.arch}`);
-  const report: LoadReport = { used: 0, compiled: 0, written: 0 };
+  const report: LoadReport = { used: 0, compiled: 0, written: 0, extended: 0 };
   const modules = new Map<string, Loaded>();
   const toWrite: { file: string; script: vm.Script; id: Buffer }[] = [];
+  const used: { file: string; script: vm.Script; id: Buffer; cached: CacheFile }[] = [];
 
   const load = (file: string): unknown => {
     const known = modules.get(file);
@@ -108,10 +135,11 @@ export function runBundle(entry: string, root: string, build: string, cacheBase:
     }
     const id = sourceId(bytes);
     const cacheFile = cacheDir === null ? null : `${cacheDir}/${file.slice(slash + 1, file.endsWith('.js') ? -3 : undefined)}.cache`;
-    let cachedData: Buffer | undefined;
+    let cached: CacheFile | null = null;
     if (cacheFile !== null) {
-      try { cachedData = cachedPayload(readFileSync(cacheFile), id) ?? undefined; } catch { /* none yet, or unreadable: compile */ }
+      try { cached = readCacheFile(readFileSync(cacheFile), id); } catch { /* none yet, or unreadable: compile */ }
     }
+    const cachedData = cached?.payload;
     // A chunk's own `#!` line is no JavaScript inside the wrapper: blanked, same length.
     // Most chunks are ASCII (esbuild escapes strings): latin1 decodes those exactly, faster.
     const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8').replace(/^#!/, '//');
@@ -120,8 +148,10 @@ export function runBundle(entry: string, root: string, build: string, cacheBase:
     const script = withDefaultV8Flags(() => new vm.Script(`(function (exports, require, module, __filename, __dirname, __bazaarModuleUrl) {${source}\n})`, {
       filename: file, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
     }));
-    if (cachedData !== undefined && !script.cachedDataRejected) report.used++;
-    else {
+    if (cached !== null && !script.cachedDataRejected) {
+      report.used++;
+      used.push({ file: cacheFile as string, script, id, cached });
+    } else {
       report.compiled++;
       if (cacheFile !== null) toWrite.push({ file: cacheFile, script, id });
     }
@@ -144,25 +174,36 @@ export function runBundle(entry: string, root: string, build: string, cacheBase:
   };
 
   process.on('exit', () => {
-    if (toWrite.length > 0) {
+    const run = runKey(modules.keys());
+    const extend = used.filter((u) => !u.cached.runs.includes(run) && u.cached.runs.length < MAX_RUNS);
+    if (toWrite.length > 0 || extend.length > 0) {
       const flags = flagsInForce();
       if (flags) setFlagsFromString(flags.reset); // the caches are made under the defaults (above)
       let ready = true;
       try { mkdirSync(cacheDir as string, { recursive: true, mode: 0o700 }); } catch { ready = false; /* none: same behaviour, slower */ }
-      if (ready) for (const { file, script, id } of toWrite) {
+      const write = (file: string, bytes: Buffer): boolean => {
         const tmp = `${file}.${process.pid}.tmp`;
         try {
-          writeFileSync(tmp, cacheFileBytes(script.createCachedData(), id), { mode: 0o600 });
+          writeFileSync(tmp, bytes, { mode: 0o600 });
           renameSync(tmp, file);
           report.written++;
+          return true;
         } catch {
           try { rmSync(tmp, { force: true }); } catch { /* nothing to remove */ }
-          // a read-only or full cache directory: no cache, same behaviour
+          return false; // a read-only or full cache directory: no cache, same behaviour
         }
+      };
+      if (ready) for (const { file, script, id } of toWrite) write(file, cacheFileBytes(script.createCachedData(), id, [run]));
+      // A used cache, serialized again, holds what it held and what this run compiled
+      // lazily; should V8 have flushed some of it since (a long run), the old one is kept
+      // and only the run recorded, so that runs of this kind do not serialize it again.
+      if (ready) for (const { file, script, id, cached } of extend) {
+        const fresh = script.createCachedData();
+        if (write(file, cacheFileBytes(fresh.length >= cached.payload.length ? fresh : cached.payload, id, [...cached.runs, run]))) report.extended++;
       }
       if (ready) pruneBuilds(cacheBase as string, KEEP_BUILDS);
     }
-    if (process.env.BAZAAR_CODE_CACHE_REPORT === '1') process.stderr.write(`bazaar code cache: ${report.used} used, ${report.compiled} compiled, ${report.written} written\n`);
+    if (process.env.BAZAAR_CODE_CACHE_REPORT === '1') process.stderr.write(`bazaar code cache: ${report.used} used, ${report.compiled} compiled, ${report.written} written, ${report.extended} extended\n`);
   });
   load(resolve(entry));
   return report;

@@ -11,6 +11,7 @@ import { commands } from './commands/index.js';
 import { withHint } from './error-hints.js';
 import { createProgress } from './progress.js';
 import { packageVersion } from '../package-files.js';
+import { plainArgs } from './plain-args.js';
 
 const COMMON_OPTIONS = {
   store: { type: 'string' },
@@ -138,7 +139,9 @@ export async function main(argv: string[], io: MainStreams = process, hooks: Mai
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: [...lead, ...args], options: { ...COMMON_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true });
+    const spec = { ...COMMON_OPTIONS, ...cmd.options };
+    // `show NAME --store DIR`: parsed without loading node's parseArgs (plain-args.ts)
+    parsed = plainArgs([...lead, ...args], spec) ?? parseArgs({ args: [...lead, ...args], options: spec, allowPositionals: true, strict: true });
   } catch (err) {
     stderr.write(`bazaar ${cmd.name}: ${oneLine(usageMessage(err as Error, cmd))}\n`);
     return 2;

@@ -10,8 +10,9 @@
  * modules that take a snapshot or a transaction.
  *
  * What only writers, attached stores or file streams need (transactions and the lock,
- * the documents of an attached store, the .rpm readers) is imported where it is used: a
- * read-only command such as `show` then loads the read half alone (docs/architecture.md#start-up).
+ * the documents of an attached store, the .rpm readers, the package index, which `show`
+ * does not read) is imported where it is used: a read-only command such as `show` then
+ * loads the read half alone (docs/architecture.md#start-up).
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -36,7 +37,7 @@ import type { ObjectId } from './layout.js';
 import { leaseBoard } from './leases.js';
 import { ObjectReading } from './object-reader.js';
 import { ObjectStore } from './objects.js';
-import { PackageIndex } from './package-index.js';
+import type { PackageIndex } from './package-index.js';
 import { servedVariant } from './kinds/build.js';
 import { CHANNEL_PREFIX, PACKAGES_BRANCH, PINS_BRANCH, TREES_BRANCH } from './ref-paths.js';
 import { Snapshot } from './snapshot.js';
@@ -385,7 +386,7 @@ export class Store extends ObjectReading {
           for (const branch of tx.changedBranches()) {
             if (branch.startsWith(CHANNEL_PREFIX) && state.heads[branch]) moved.add(branch.slice(CHANNEL_PREFIX.length));
             if (branch === PACKAGES_BRANCH || branch === PINS_BRANCH || branch === TREES_BRANCH || branch.startsWith(CHANNEL_PREFIX)) {
-              await PackageIndex.derive({ root: this.dir, repo: this.repo, objects: this.objects }, state.heads[branch] ?? null);
+              await (await import('./package-index.js')).PackageIndex.derive({ root: this.dir, repo: this.repo, objects: this.objects }, state.heads[branch] ?? null);
             }
           }
         });
@@ -454,9 +455,11 @@ export class Store extends ObjectReading {
 
   /** The package index of one commit of a package-like branch (null: empty). */
   async indexOf(commit: string | null): Promise<PackageIndex> {
-    if (commit === null) return PackageIndex.empty();
-    const hit = this.indexes.get(commit);
+    const hit = commit === null ? undefined : this.indexes.get(commit);
     if (hit) return hit;
+    // imported here: a lookup by name reads the branch's tree, and `show` loads no index code
+    const { PackageIndex } = await import('./package-index.js');
+    if (commit === null) return PackageIndex.empty();
     const index = await PackageIndex.forCommit({ root: this.dir, repo: this.repo, objects: this.objects, onNotice: (l) => this.notice(l) }, commit, (c) => this.indexes.get(c));
     if (this.indexes.size >= 16) this.indexes.delete(this.indexes.keys().next().value as string);
     this.indexes.set(commit, index);
@@ -466,7 +469,8 @@ export class Store extends ObjectReading {
   /** The index lookups of a branch may use: the one in memory if any, else loaded on demand (by build id). */
   indexSource(view: BranchView, branch: string): IndexSource {
     const commit = view.head(branch);
-    return { loaded: () => (commit === null ? PackageIndex.empty() : this.indexes.get(commit) ?? null), load: () => this.indexOf(commit) };
+    // an empty branch has no index in memory: its lookups read its (absent) tree, or load() the empty index
+    return { loaded: () => (commit === null ? null : this.indexes.get(commit) ?? null), load: () => this.indexOf(commit) };
   }
 
   /**
@@ -585,6 +589,7 @@ export class Store extends ObjectReading {
    */
   async reindex(): Promise<{ packages: number; channels: number }> {
     removeTree(cacheDir(this.dir));
+    const { PackageIndex } = await import('./package-index.js');
     return this.read(async (snap) => {
       const ctx = { root: this.dir, repo: this.repo, objects: this.objects, onNotice: (l: string) => this.notice(l), mustSave: true };
       const channels = snap.branches(CHANNEL_PREFIX);

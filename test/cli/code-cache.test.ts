@@ -7,19 +7,19 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KEEP_BUILDS, cacheFileBytes, cachedPayload, codeCacheDir, runBundle, sourceId } from '../../src/cli/code-cache.js';
+import { KEEP_BUILDS, MAX_RUNS, cacheFileBytes, codeCacheDir, readCacheFile, runBundle, runKey, sourceId } from '../../src/cli/code-cache.js';
 import { CLI, RPM_WRAPPER, freshStore, tempDir } from '../helpers/cli.js';
 import { makePackageRpm } from '../helpers/make-rpm.js';
 
 const t = suite('code cache');
 
-interface Run { status: number | null; stdout: string; stderr: string; report: { used: number; compiled: number; written: number } }
+interface Run { status: number | null; stdout: string; stderr: string; report: { used: number; compiled: number; written: number; extended: number } }
 
 function run(cacheDir: string, args: string[], bin = CLI): Run {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, BAZAAR_CODE_CACHE: cacheDir, BAZAAR_CODE_CACHE_REPORT: '1' } });
-  const m = /bazaar code cache: (\d+) used, (\d+) compiled, (\d+) written\n/.exec(r.stderr);
+  const m = /bazaar code cache: (\d+) used, (\d+) compiled, (\d+) written, (\d+) extended\n/.exec(r.stderr);
   assert.ok(m, `no report in ${JSON.stringify(r.stderr)}`);
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr.replace(m[0], ''), report: { used: Number(m[1]), compiled: Number(m[2]), written: Number(m[3]) } };
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr.replace(m[0], ''), report: { used: Number(m[1]), compiled: Number(m[2]), written: Number(m[3]), extended: Number(m[4]) } };
 }
 
 /** Every cache file of `dir`, rewritten by `change` (given the file and the one after it, as they were). */
@@ -46,20 +46,29 @@ t.before(() => {
 t('a cache file is used only for the source it names, and only whole', () => {
   const chunk = Buffer.from('exports.value = 42;');
   const source = sourceId(chunk);
-  const file = cacheFileBytes(Buffer.from('compiled code'), source);
-  assert.equal(cachedPayload(file, source), Buffer.from('compiled code'));
-  assert.is(cachedPayload(file, sourceId(Buffer.from('exports.value = 43;'))), null, 'another source (a new build of the chunk)');
-  assert.is(cachedPayload(file, sourceId(Buffer.from('exports.value = 42;;'))), null, 'a longer source');
+  const file = cacheFileBytes(Buffer.from('compiled code'), source, [7, 0xfffffffe]);
+  assert.equal(readCacheFile(file, source), { payload: Buffer.from('compiled code'), runs: [7, 0xfffffffe] });
+  assert.equal(readCacheFile(cacheFileBytes(Buffer.from('x'), source, []), source), { payload: Buffer.from('x'), runs: [] });
+  assert.is(readCacheFile(file, sourceId(Buffer.from('exports.value = 43;'))), null, 'another source (a new build of the chunk)');
+  assert.is(readCacheFile(file, sourceId(Buffer.from('exports.value = 42;;'))), null, 'a longer source');
   const flipped = Buffer.from(file);
   flipped[flipped.length - 3] ^= 0x40;
-  assert.is(cachedPayload(flipped, source), null, 'a flipped bit in the payload');
+  assert.is(readCacheFile(flipped, source), null, 'a flipped bit in the payload');
   const swapped = Buffer.from(file);
   swapped[swapped.length - 1] ^= 0xff;
   swapped[swapped.length - 2] ^= 0xff;
-  assert.is(cachedPayload(swapped, source), null, 'two bytes damaged');
-  assert.is(cachedPayload(file.subarray(0, file.length - 1), source), null, 'truncated');
-  assert.is(cachedPayload(file.subarray(0, 15), source), null, 'cut inside the header');
-  assert.is(cachedPayload(Buffer.concat([Buffer.from('XXXXXXXX'), file.subarray(8)]), source), null, 'another magic');
+  assert.is(readCacheFile(swapped, source), null, 'two bytes damaged');
+  const run = Buffer.from(file);
+  run[22] ^= 0x01;
+  assert.is(readCacheFile(run, source), null, 'a run damaged');
+  const count = Buffer.from(file);
+  count[20] = 200;
+  assert.is(readCacheFile(count, source), null, 'the count of runs damaged');
+  assert.is(readCacheFile(file.subarray(0, file.length - 1), source), null, 'truncated');
+  assert.is(readCacheFile(file.subarray(0, 15), source), null, 'cut inside the header');
+  assert.is(readCacheFile(Buffer.concat([Buffer.from('XXXXXXXX'), file.subarray(8)]), source), null, 'another magic');
+  assert.is(runKey(['/a/b/x.js', '/a/y.js']), runKey(['/c/y.js', 'x.js']), 'a run is named by its chunks\' names, in any order');
+  assert.is.not(runKey(['x.js', 'y.js']), runKey(['x.js', 'z.js']));
 });
 
 t('the second start uses the cache the first wrote, with the same answer', () => {
@@ -72,7 +81,7 @@ t('the second start uses the cache the first wrote, with the same answer', () =>
   assert.is(first.report.written, first.report.compiled);
   const second = run(dir, ['show', '--store', store, ref]);
   // fails when V8 rejects the cache (e.g. its flags differ between making and using it)
-  assert.equal(second.report, { used: first.report.compiled, compiled: 0, written: 0 });
+  assert.equal(second.report, { used: first.report.compiled, compiled: 0, written: 0, extended: 0 });
   assert.equal([second.status, second.stdout, second.stderr], [first.status, first.stdout, first.stderr]);
 });
 
@@ -89,9 +98,52 @@ t('a damaged, truncated or foreign cache file is compiled anew and rewritten: sa
     const n = damage(dir, change);
     const r = run(dir, ['show', '--store', store, ref]);
     assert.equal([r.status, r.stdout, r.stderr], [good.status, good.stdout, good.stderr], label);
-    assert.equal(r.report, { used: 0, compiled: n, written: n }, label);
+    assert.equal(r.report, { used: 0, compiled: n, written: n, extended: 0 }, label);
     assert.is(run(dir, ['show', '--store', store, ref]).report.compiled, 0, `${label}: rewritten whole`);
   }
+});
+
+/** The cache files of the one build under `base`, by name, as their runs and payload sizes. */
+function cacheFiles(base: string): Map<string, { runs: number; bytes: number }> {
+  const [build] = readdirSync(base);
+  const files = new Map<string, { runs: number; bytes: number }>();
+  for (const name of readdirSync(join(base, build))) {
+    const bytes = readFileSync(join(base, build, name));
+    files.set(name, { runs: bytes[20], bytes: bytes.length });
+  }
+  return files;
+}
+
+t('a cache made by another command gets the functions a command compiles, once: a store\'s caches made by ls hold what show runs after one show', () => {
+  const dir = tempDir('code-cache-extend');
+  const ls = run(dir, ['ls', '--store', store]);
+  assert.is(ls.status, 0, ls.stderr);
+  const byLs = cacheFiles(dir);
+  const first = run(dir, ['show', '--store', store, ref]);
+  assert.is(first.status, 0, first.stderr);
+  assert.ok(first.report.used > 0 && first.report.extended === first.report.used, `each cache show used holds its functions now: ${JSON.stringify(first.report)}`);
+  assert.is(first.report.written, first.report.compiled + first.report.extended);
+  const byBoth = cacheFiles(dir);
+  const grown = [...byLs].filter(([name, f]) => (byBoth.get(name)?.bytes ?? 0) > f.bytes);
+  assert.ok(grown.length > 0, 'show compiled functions ls had not, and the caches it shares with ls hold them');
+  // show's run recorded in each cache it used (ls's own chunk: not used, unchanged)
+  assert.is([...byLs].filter(([name, f]) => byBoth.get(name)?.runs === f.runs + 1).length, first.report.extended);
+  assert.ok([...byLs].every(([name, f]) => [f.runs, f.runs + 1].includes(byBoth.get(name)?.runs as number)));
+  const second = run(dir, ['show', '--store', store, ref]);
+  assert.equal([second.status, second.stdout, second.stderr], [first.status, first.stdout, first.stderr]);
+  assert.equal(second.report, { used: first.report.used + first.report.compiled, compiled: 0, written: 0, extended: 0 });
+  assert.equal(run(dir, ['ls', '--store', store]).report.written, 0, 'ls\'s run is recorded too');
+});
+
+t('a cache file takes the functions of MAX_RUNS kinds of run, then is no longer rewritten', () => {
+  const dir = tempDir('code-cache-full');
+  assert.is(run(dir, ['vercmp', '1', '2']).report.used, 0);
+  const full = Array.from({ length: MAX_RUNS }, (_, i) => 0x10000 + i);
+  const n = damage(dir, (b) => {
+    const c = readCacheFile(b, b.subarray(8, 16)) as { payload: Buffer; runs: number[] };
+    return cacheFileBytes(c.payload, b.subarray(8, 16), full);
+  });
+  assert.equal(run(dir, ['vercmp', '1', '2']).report, { used: n, compiled: 0, written: 0, extended: 0 });
 });
 
 t('an empty chunk (esbuild\'s for a module of re-exports alone) is loaded as nothing: not compiled, not cached', () => {
@@ -101,7 +153,7 @@ t('an empty chunk (esbuild\'s for a module of re-exports alone) is loaded as not
   writeFileSync(join(root, 'full.js'), 'exports.value = 42;');
   const report = runBundle(join(root, 'entry.js'), root, 'test', null);
   assert.equal((globalThis as { emptyChunkTest?: unknown }).emptyChunkTest, { empty: {}, value: 42 });
-  assert.equal(report, { used: 0, compiled: 2, written: 0 }, 'the entry and full.js compiled, the empty chunk not');
+  assert.equal(report, { used: 0, compiled: 2, written: 0, extended: 0 }, 'the entry and full.js compiled, the empty chunk not');
   rmSync(root, { recursive: true, force: true });
 });
 

@@ -25,7 +25,7 @@ function storeWithOne(name: string): { store: string; dir: string } {
   return { store, dir };
 }
 
-t('show loads no child_process, net or fs/promises and leaves stdin alone', () => {
+t('show loads no child_process, net, fs/promises or parseArgs and leaves stdin alone', () => {
   const { store, dir } = storeWithOne('su');
   const list = join(dir, 'modules.txt');
   const preload = join(dir, 'record.cjs');
@@ -44,6 +44,8 @@ t('show loads no child_process, net or fs/promises and leaves stdin alone', () =
   // its output goes to fd 1 with writeSync (a pipe here): process.stdout would load net (fd-output.ts);
   // node:fs/promises is for streaming a large object or writing a loose one
   for (const m of ['NativeModule net', 'NativeModule tty', 'NativeModule fs/promises']) assert.not.ok(loaded.includes(m), `${m} loaded`);
+  // a plain command line is parsed without node's parseArgs (plain-args.ts)
+  assert.not.ok(loaded.includes('NativeModule internal/util/parse_args/parse_args'), 'parseArgs loaded');
   assert.ok(loaded.includes('stdin untouched'), 'process.stdin created (a tty or pipe handle: a few ms)');
 });
 
@@ -62,14 +64,14 @@ function recorded(args: string[], hook: string[], env: NodeJS.ProcessEnv = proce
 }
 
 /** The bundle's chunks a run of `args` reads (the launcher requires each one from dist/bin/code/); `expect`: how its output starts. */
-function chunksRead(args: string[], expect = 'Usage: bazaar '): { names: string[]; bytes: number } {
+function chunksRead(args: string[], expect = 'Usage: bazaar '): { names: string[]; paths: string[]; bytes: number } {
   const { seen, run } = recorded(args, [
     "const fs = require('node:fs'); const read = fs.readFileSync;",
     "fs.readFileSync = function (p, ...rest) { const r = read.call(this, p, ...rest); if (typeof p === 'string' && /[/]bin[/]code[/].*[.]js$/.test(p)) seen.push(p + '\\t' + r.length); return r; };",
   ]);
   assert.ok(run.stdout.startsWith(expect), run.stdout);
   const rows = seen.map((l) => l.split('\t'));
-  return { names: rows.map(([p]) => (p as string).replace(/.*[/]/, '')), bytes: rows.reduce((n, [, b]) => n + Number(b), 0) };
+  return { names: rows.map(([p]) => (p as string).replace(/.*[/]/, '')), paths: rows.map(([p]) => p as string), bytes: rows.reduce((n, [, b]) => n + Number(b), 0) };
 }
 
 t('a command\'s --help loads its module, not the library (image checkout --help read 1.2 MB of chunks)', () => {
@@ -98,7 +100,19 @@ t('show sets no V8 flag (a set flag makes Node compile each built-in it loads af
   assert.equal(flagsSet(show, cache).flags, [], 'show set V8 flags');
   assert.ok(flagsSet(ls, cache).flags.includes('--max-semi-space-size=64'), 'ls no longer sets the larger young generation');
   // chunks loaded after ls set its flag (the store's, on open) are cached under the defaults, so either command takes them
-  for (const args of [show, ls, show]) assert.match(flagsSet(args, cache).report, /bazaar code cache: [1-9]\d* used, 0 compiled, 0 written/, args[0]);
+  // (ls adds its functions to the caches it shares with show: written, not compiled)
+  for (const args of [show, ls, show]) assert.match(flagsSet(args, cache).report, args === ls ? /bazaar code cache: [1-9]\d* used, 0 compiled, / : /bazaar code cache: [1-9]\d* used, 0 compiled, 0 written/, args[0]);
+});
+
+t('show reads the store\'s read half: none of the writers\' code (transaction, lock, staging, pack writes)', () => {
+  const { store } = storeWithOne('rh');
+  const { paths, bytes } = chunksRead(['show', '--store', store, 'rh-1.0-alt1.noarch'], 'rh-1.0-alt1.noarch');
+  const code = paths.map((p) => readFileSync(p, 'utf8')).join('\n');
+  // esbuild writes a class as `var Name = class` (a digit after the name when two modules share it)
+  for (const writer of ['FsObjectWrites', 'PackStaging', 'StagingWriter', 'Transaction']) assert.not.match(code, new RegExp(`\\bvar ${writer}\\d* = class\\b`), `${writer} loaded`);
+  assert.not.match(code, /\bfunction withLock\d*\(/, 'the writers\' lock loaded');
+  // the read half and the loader: 345 KB before the object writes, the staging writer and the package index were split off (321 KB), 540 KB before store.ts imported writers where they write
+  assert.ok(bytes < 326_000, `show read ${bytes} bytes of chunks: a writer's code came back into its static graph (docs/architecture.md#start-up)`);
 });
 
 t('image checkout loads the checkout\'s graph, not the whole library (it read 1.28 MB of chunks, issue 21)', () => {
