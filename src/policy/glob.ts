@@ -31,8 +31,9 @@ function parseSet(p: string[], start: number): { token: Token; end: number } | n
     i++;
     if (p[i] === '-' && i + 1 === p.length) {
       // a range the pattern ends inside: fnmatch(3) fails there, unless an element before
-      // it took the text's `[`, which then stands for itself as in any unclosed set
-      const takesBracket = chars.has('[') || ranges.some(([lo, hi]) => lo <= '[' && '[' <= hi);
+      // it, or the range's own start, took the text's `[`, which then stands for itself as
+      // in any unclosed set (`[]*[-` is `[]`, a star and `[-`)
+      const takesBracket = c === '[' || chars.has('[') || ranges.some(([lo, hi]) => lo <= '[' && '[' <= hi);
       return takesBracket && !negate ? null : { token: { kind: 'set', negate: false, chars: new Set(), ranges: [] }, end: p.length - 1 };
     }
     if (p[i] === '-' && i + 1 < p.length && p[i + 1] !== ']') {
