@@ -164,6 +164,11 @@ Example:
     publicUrlOf(input.options['public-url'] as string | undefined);
     hostOf(input.options.host as string | undefined);
     workersOf(input.options.workers as string | undefined);
-    return serveUntilSignal(await input.openStore(), input);
+    const store = await input.openStore();
+    // the package index's code is imported on first use (a cold `show` loads none): loaded
+    // before the server listens, so that no request reads code or a code cache from outside
+    // the store (test/server/hostile-refs.test.ts)
+    await store.indexOf(null);
+    return serveUntilSignal(store, input);
   },
 };
