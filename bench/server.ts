@@ -386,7 +386,8 @@ async function generationBuild(label: string, dist: string): Promise<GenerationB
     import(url('src/store/store.js')) as Promise<typeof import('../src/store/store.js')>,
     import(url('src/store/channels.js')) as Promise<typeof import('../src/store/channels.js')>,
     import(url('src/server/repo-cache.js')) as Promise<typeof import('../src/server/repo-cache.js')>,
-    import(url('src/server/rpmmd-fragments.js')) as Promise<typeof import('../src/server/rpmmd-fragments.js')>,
+    // src/rpmmd/fragments.js since this stop; a before build has it in src/server/
+    (import(url('src/rpmmd/fragments.js')).catch(() => import(url('src/server/rpmmd-fragments.js')))) as Promise<typeof import('../src/rpmmd/fragments.js')>,
   ]);
   return {
     label,

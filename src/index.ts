@@ -29,7 +29,7 @@ export type { KeyInfo, PackageVerdict, SigningKeySummary } from './library/index
 // A channel commit's resolver universe, made when the commit is (Store.onChannelCommit; docs/resolver.md)
 export { prepareChannelUniverse } from './resolver/index.js';
 // Each added build's rpm-md fragments, as `bazaar add` makes them (docs/rpmmd.md)
-export { prepareRpmmdFragments } from './server/rpmmd-fragments.js';
+export { prepareRpmmdFragments } from './rpmmd/index.js';
 // Mirrors of rpm-md repositories (docs/mirrors.md)
 export { addMirror, fetchKnownPackage, fetchOnFirstUse, listMirrors, removeMirror, syncMirror } from './library/index.js';
 export type { MirrorInfo } from './library/index.js';

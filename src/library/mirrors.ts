@@ -12,7 +12,7 @@ import { BazaarError } from '../errors.js';
 import { fetchOnFirstUse as fetchOp, syncMirror as syncOp } from '../mirror/index.js';
 import type { FirstUse, MirrorLimits, SyncResult } from '../mirror/index.js';
 import { nevraKey, parseNevra } from '../rpm/index.js';
-import { prepareRpmmdFragments } from '../server/rpmmd-fragments.js';
+import { prepareRpmmdFragments } from '../rpmmd/index.js';
 import { MIRROR_POLICIES, channelBranch, channelNames, channelSettings, channelUpstream, checkPackageRef, defineMirror, readMirrors, undefineMirror } from '../store/index.js';
 import type { MirrorPolicy, MirrorRecord, ObjectId } from '../store/index.js';
 import type { Store } from '../store/index.js';

@@ -13,8 +13,9 @@
  * its body the three fragments, or why createrepo_c would leave the package out.
  */
 import { formatNevraWithEpoch, formatNvra, LEAD_SIZE, RpmHeader } from '../rpm/index.js';
-import { formatPackage } from '../rpmmd/index.js';
-import type { Formatted, FormattedBytes, RepoPackage } from '../rpmmd/index.js';
+import { formatPackage } from './write/format-package.js';
+import type { Formatted, FormattedBytes } from './write/format-package.js';
+import type { RepoPackage } from './write/repo-package.js';
 import { DerivedPacks, servedVariant, signatureHeaderOf, TaskPool } from '../store/index.js';
 import type { BuildRecord, ObjectId, PackEntry, Store } from '../store/index.js';
 

@@ -10,3 +10,6 @@ export { repoPackageFromFile, writeDocuments, writeRepository, writeSegmentedDoc
 export type { DocumentMembers, DocumentType, MemberPlace, RepomdRecord, Segment, SegmentedIndex } from './write/index.js';
 export type { RepoPackage } from './write/repo-package.js';
 export type { FormattedPackage } from './write/write-repository.js';
+// each build's rpm-md fragments, derived data of the store (docs/rpmmd.md)
+export { decodeFragments, FRAGMENTS_KIND, fragmentEntry, fragmentPacks, packageHref, parseLabel, prepareFragments, prepareRpmmdFragments, repoPackageOf } from './fragments.js';
+export type { FragmentEntry, FragmentLabel, FragmentSource } from './fragments.js';

@@ -28,8 +28,8 @@ import { createrepoOrder, formatPackage, writeDocuments, writeSegmentedDocuments
 import type { DocumentType, Formatted, FormattedBytes, MemberPlace, RepomdRecord, SegmentedIndex } from '../rpmmd/index.js';
 import { CACHE_TMP_PREFIX, channelBranch, channelCommitTime, channelSettings, channelUpstream, checkSealedDir, pruneRpmmd, rpmmdCacheDir, rpmmdGenerationDir, sealDir } from '../store/index.js';
 import type { FileSum, ObjectId, Snapshot, Store, UpstreamPackages } from '../store/index.js';
-import { decodeFragments, fragmentEntry, fragmentPacks, prepareFragments, repoPackageOf } from './rpmmd-fragments.js';
-import type { FragmentEntry } from './rpmmd-fragments.js';
+import { decodeFragments, fragmentEntry, fragmentPacks, prepareFragments, repoPackageOf } from '../rpmmd/index.js';
+import type { FragmentEntry } from '../rpmmd/index.js';
 import { readRunsFile, RUNS_FILE, runsFileText } from './rpmmd-runs-file.js';
 import { cutSegments } from './rpmmd-segments.js';
 import { checkedForBatch } from './batch-checks.js';
@@ -204,7 +204,7 @@ export class RepoCache {
   private async generate(channel: string, commit: string, time: number, key: ActiveSigningKey | null, dir: string): Promise<RepoGeneration> {
     const started = Date.now();
     const index = await this.store.indexOf(commit);
-    // Each build's fragments come from its pack entry (rpmmd-fragments.ts): no record or
+    // Each build's fragments come from its pack entry (rpmmd/fragments.ts): no record or
     // header is read unless a build has none yet (then formatted now, once, and kept).
     const packs = fragmentPacks(this.store); // refreshed by prepareFragments
     const { made, labels, formatted } = await prepareFragments(this.store, index.builds);

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { Formatted, FormattedBytes, Segment } from '../rpmmd/index.js';
 import type { ObjectId } from '../store/index.js';
-import { FRAGMENTS_KIND } from './rpmmd-fragments.js';
+import { FRAGMENTS_KIND } from '../rpmmd/index.js';
 
 const RUN = 64;
 const MAX_RUN = 512;

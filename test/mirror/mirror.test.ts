@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { addMirror, createChannel, listMirrors, showChannel, syncMirror } from '../../src/index.js';
-import { prepareFragments } from '../../src/server/rpmmd-fragments.js';
+import { prepareFragments } from '../../src/rpmmd/fragments.js';
 import { Store } from '../../src/store/store.js';
 import { createToken } from '../../src/store/tokens.js';
 import { appFor } from '../helpers/server.js';

@@ -1,5 +1,5 @@
 /**
- * rpm-md fragments as packed derived data (server/rpmmd-fragments.ts, store DerivedPacks):
+ * rpm-md fragments as packed derived data (rpmmd/fragments.ts, store DerivedPacks):
  * `bazaar add` formats them, so a channel's first generation formats nothing; a damaged
  * entry is never served (rebuilt, and reported by fsck); gc drops entries of deleted builds;
  * the store holds a pack per write, not a file per build.
@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RepoCache } from '../../src/server/repo-cache.js';
-import { fragmentPacks, prepareFragments } from '../../src/server/rpmmd-fragments.js';
+import { fragmentPacks, prepareFragments } from '../../src/rpmmd/fragments.js';
 import { MAX_PACKS } from '../../src/store/caches/derived-packs.js';
 import { derivedPacksDir } from '../../src/store/caches/paths.js';
 import { createChannel, publishChannel } from '../../src/store/channels.js';

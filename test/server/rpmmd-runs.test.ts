@@ -11,7 +11,7 @@ import { gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RepoCache } from '../../src/server/repo-cache.js';
-import { prepareRpmmdFragments } from '../../src/server/rpmmd-fragments.js';
+import { prepareRpmmdFragments } from '../../src/rpmmd/fragments.js';
 import { sealDir } from '../../src/store/caches/sealed-dir.js';
 import { createChannel, publishChannel } from '../../src/store/channels.js';
 import { Store } from '../../src/store/store.js';

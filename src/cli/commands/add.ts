@@ -44,7 +44,7 @@ Example:
     });
     progress.done();
     // each new build's rpm-md fragments now, so a channel's first rpm-md request only concatenates
-    await (await import('../../server/index.js')).prepareRpmmdFragments(store, results);
+    await (await import('../../rpmmd/index.js')).prepareRpmmdFragments(store, results);
     const refused = results.filter((r) => r.refused);
     return {
       exitCode: refused.length ? 1 : 0,

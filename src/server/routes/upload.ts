@@ -12,7 +12,7 @@ import { Hono } from 'hono';
 import { BazaarError } from '../../errors.js';
 import { channelSettings, tmpPath } from '../../store/index.js';
 import type { Store } from '../../store/index.js';
-import { prepareRpmmdFragments } from '../rpmmd-fragments.js';
+import { prepareRpmmdFragments } from '../../rpmmd/index.js';
 import type { Reads } from '../snapshots.js';
 import type { TokenCheck } from '../auth.js';
 
