@@ -15,6 +15,9 @@
  * A missing peer (ostree, rpmbuild) fails the benchmark: no ratio is better than a
  * silently missing one.
  *
+ * With `BAZAAR_BENCH_BEFORE=<another build's dist/bin/bazaar.js>`, that build's command runs
+ * on the same input in the same run, each row printing it against the same ostree figure.
+ *
  *   node dist/bench/store.js [TREE...]   (default /usr/lib/python3, /usr/lib/gcc and /usr/lib/python3.11)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -97,9 +100,9 @@ function ostreeRow(work: string, mode: 'archive' | 'bare-user', tree: string, ru
   }, (repo) => timed('ostree', ['commit', `--repo=${repo}`, '--branch=bench', '--no-xattrs', tree]), (repo) => join(repo, 'objects'));
 }
 
-function freshStore(work: string): string {
+function freshStore(work: string, cli = CLI): string {
   const dir = join(mkdtempSync(join(work, 'bazaar-')), 'store');
-  execFileSync(process.execPath, [CLI, 'init', '--store', dir]);
+  execFileSync(process.execPath, [cli, 'init', '--store', dir]);
   return dir;
 }
 
@@ -155,27 +158,42 @@ function packageSpace(log: (l: string) => void, work: string, label: string, rpm
   return { rpmBlocks, storeBlocks: ours.blocks, ratio };
 }
 
-export async function benchStore(options: { trees?: string[]; runs?: number; log?: (l: string) => void } = {}): Promise<StoreBenchRow[]> {
+/** The before build's figure for one row: its time, and its speed against the row's bare-user time. */
+function printBefore(log: (l: string) => void, before: string, ms: number, row: StoreBenchRow): void {
+  log(`  before (${before}) ${ms.toFixed(0).padStart(7)} ms: speed vs bare-user ${(row.bareUserMs / ms).toFixed(2)}x; after / before ${(row.bazaarMs / ms).toFixed(2)}x`);
+}
+
+export async function benchStore(options: { trees?: string[]; runs?: number; log?: (l: string) => void; before?: string } = {}): Promise<StoreBenchRow[]> {
   const log = options.log ?? console.log;
+  const before = options.before ?? process.env.BAZAAR_BENCH_BEFORE;
   const runs = options.runs ?? 3;
   const trees = options.trees ?? ['/usr/lib/python3', '/usr/lib/gcc', '/usr/lib/python3.11']; // python3.11: issue 21's row of a whole import-tree process
   for (const tool of ['ostree', 'rpmbuild']) if (!has(tool)) throw new Error(`the store benchmark compares against ${tool}, which is not installed (apt-get install ${tool === 'ostree' ? 'ostree' : 'rpm'})`);
   const work = mkdtempSync(join(tmpdir(), 'bazaar-bench-'));
+  // the same command through either build, on a fresh store of that build's own making
+  const ingestBy = (cli: string, args: (store: string) => string[]): ReturnType<typeof measure> =>
+    measure(runs, () => freshStore(work, cli), (store) => timed(process.execPath, [cli, ...args(store)]), (store) => join(store, 'objects'));
   const rows: StoreBenchRow[] = [];
   try {
     for (const tree of trees) {
       const { files, bytes } = countFiles(tree);
-      const ours = measure(runs, () => freshStore(work), (store) => timed(process.execPath, [CLI, 'import-tree', tree, '--name', basename(tree), '--store', store]), (store) => join(store, 'objects'));
+      const args = (store: string): string[] => ['import-tree', tree, '--name', basename(tree), '--store', store];
+      const ours = ingestBy(CLI, args);
+      const prior = before ? ingestBy(before, args) : null;
       const row = rowOf(`import-tree ${tree}`, files, bytes, ours, ostreeRow(work, 'archive', tree, runs), ostreeRow(work, 'bare-user', tree, runs));
       printRow(log, row);
+      if (before && prior) printBefore(log, before, prior.ms, row);
       rows.push(row);
     }
     const tree = trees[0];
     const rpms = packAsRpms(tree, work);
     const { files, bytes } = countFiles(tree);
-    const ours = measure(runs, () => freshStore(work), (store) => timed(process.execPath, [CLI, 'add', '--store', store, ...rpms]), (store) => join(store, 'objects'));
+    const addArgs = (store: string): string[] => ['add', '--store', store, ...rpms];
+    const ours = ingestBy(CLI, addArgs);
+    const prior = before ? ingestBy(before, addArgs) : null;
     const row = rowOf(`add ${rpms.length} RPMs packing ${tree} (bazaar also keeps each .rpm)`, files, bytes, ours, ostreeRow(work, 'archive', tree, runs), ostreeRow(work, 'bare-user', tree, runs));
     printRow(log, row);
+    if (before && prior) printBefore(log, before, prior.ms, row);
     rows.push(row);
     packageSpace(log, work, `space: the ${rpms.length} RPMs packing ${tree}`, rpms);
     // one file per NEVRA: the corpus holds the same NEVRA built by several rpm versions
