@@ -298,9 +298,8 @@ export class Pool {
     if (!self && (!only || only.has(r.name))) this.addProvide(r.name, id, 8, selfEvr);
     for (const f of r.files) {
       if (only && !only.has(f)) continue;
-      let list = this.files.get(f);
-      if (!list) this.files.set(f, (list = []));
-      list.push(id);
+      const list = this.files.get(f);
+      if (list) list.push(id); else this.files.set(f, [id]);
     }
   }
 
@@ -310,9 +309,12 @@ export class Pool {
   }
 
   private addProvide(name: string, pkg: number, bits: number, evrText: string): void {
-    let list = this.provides.get(name);
-    if (!list) this.provides.set(name, (list = []));
-    list.push({ pkg, bits, evrText, evr: bits === 0 ? null : undefined });
+    const entry: ProvideEntry = { pkg, bits, evrText, evr: bits === 0 ? null : undefined };
+    const list = this.provides.get(name);
+    // a new list holds its one entry exactly: `[]` grows to 17 slots on its first push, and
+    // most of a universe's 100,000 provided names have one provider (15 MB of slack in the
+    // Debian universe, copied by the garbage collector as the index is built)
+    if (list) list.push(entry); else this.provides.set(name, [entry]);
   }
 
   /** Packages (ids) whose provides or file lists satisfy a plain (not rich) dependency. */
