@@ -49,17 +49,26 @@ const TAGS: Array<[Uint8Array, Tag]> = ([
   ['checksum', Tag.Checksum], ['size', Tag.Size],
 ] as Array<[string, Tag]>).map(([t, k]) => [Buffer.from(t), k]);
 
-/** TAGS by name length: a tag is compared with the few names of its length only. */
-const BY_LENGTH: Array<Array<[Uint8Array, Tag]>> = [];
-for (const t of TAGS) (BY_LENGTH[t[0].length] ??= []).push(t);
+/** TAGS by a hash of their name (nameHash, masked): a tag name is compared with at most a known name or two. */
+const TAG_BUCKETS = 127;
+const BY_HASH: Array<Array<[Uint8Array, Tag]> | undefined> = [];
+for (const t of TAGS) {
+  let h = 0;
+  for (const c of t[0]) h = (Math.imul(h, 31) + c) | 0;
+  (BY_HASH[h & TAG_BUCKETS] ??= []).push(t);
+}
 
-/** The tag named by b[from, to), compared as bytes: no string is made for a tag name. */
+/** Hash of the last name nameEnd passed over (module state: one tag at a time). */
+let nameHash = 0;
+
+/** The tag named by b[from, to), which nameEnd has just hashed: compared as bytes, no string made for a tag name. */
 function tagOf(b: Uint8Array, from: number, to: number): Tag {
+  const list = BY_HASH[nameHash & TAG_BUCKETS];
+  if (list === undefined) return Tag.Other; // most unread tags (summary, description, rpm:license …) stop here
   const len = to - from;
-  const list = BY_LENGTH[len];
-  if (list === undefined) return Tag.Other;
   for (let i = 0; i < list.length; i++) {
     const t = list[i][0];
+    if (t.length !== len) continue;
     let k = 0;
     while (k < len && b[from + k] === t[k]) k++;
     if (k === len) return list[i][1];
@@ -75,13 +84,16 @@ function startsAt(b: Uint8Array, word: Uint8Array, at: number): boolean {
   return k === word.length;
 }
 
-/** End of the tag name starting at `from`. */
+/** End of the tag name starting at `from`; hashes the name into `nameHash` for tagOf. */
 function nameEnd(b: Uint8Array, from: number): number {
   let k = from;
+  let h = 0;
   for (; k < b.length; k++) {
     const c = b[k];
     if (c === 0x20 || c === SLASH || c === GT || c === 0x0a || c === 0x09 || c === 0x0d) break;
+    h = (Math.imul(h, 31) + c) | 0;
   }
+  nameHash = h;
   return k;
 }
 
@@ -230,7 +242,9 @@ class EntryTable {
   add(b: Uint8Array, from: number, to: number, h: number, dep: Dependency): void {
     const len = to - from;
     if (this.used + len > this.bytes.length) this.bytes = grown(this.bytes, this.used + len);
-    this.bytes.set(b.subarray(from, to), this.used);
+    // a loop, not set(b.subarray()): subarray makes a Buffer through its species constructor
+    const bytes = this.bytes;
+    for (let k = 0, at = this.used; k < len; k++) bytes[at + k] = b[from + k];
     const e = this.deps.length;
     if (2 * e + 2 > this.spans.length) this.spans = grown(this.spans, 2 * e + 2);
     this.spans[2 * e] = this.used; this.spans[2 * e + 1] = len;
@@ -280,6 +294,13 @@ export class PrimaryScanner {
   count = 0;
 
   constructor(private readonly emit: (p: PrimaryPackage) => void, private readonly checksums = false) {}
+
+  /** The list a dependency section of `cur` adds to: made on its first section (a second one of a kind adds to it). */
+  private static list(cur: PrimaryPackage, tag: Tag): Dependency[] {
+    const key = tag === Tag.Provides ? 'provides' : tag === Tag.Requires ? 'requires' : tag === Tag.Conflicts ? 'conflicts' : 'obsoletes';
+    const list = cur[key];
+    return list === NONE ? (cur[key] = []) : list;
+  }
 
   /** Text content after the tag ending at `gt`, up to the next tag. */
   private static content(b: Uint8Array, gt: number): string {
@@ -342,7 +363,7 @@ export class PrimaryScanner {
           break;
         }
         case Tag.Package:
-          this.cur = { name: '', epoch: 0, version: '', release: '', arch: '', provides: [], requires: [], conflicts: [], obsoletes: [], files: [] };
+          this.cur = { name: '', epoch: 0, version: '', release: '', arch: '', provides: NONE, requires: NONE, conflicts: NONE, obsoletes: NONE, files: NONE };
           this.section = null;
           this.inFormat = false;
           break;
@@ -381,10 +402,10 @@ export class PrimaryScanner {
           }
           break;
         case Tag.File:
-          if (cur && this.inFormat && !selfClosing) cur.files.push(PrimaryScanner.content(b, gt));
+          if (cur && this.inFormat && !selfClosing) (cur.files === NONE ? (cur.files = []) : cur.files).push(PrimaryScanner.content(b, gt));
           break;
         case Tag.Provides: case Tag.Requires: case Tag.Conflicts: case Tag.Obsoletes:
-          if (cur) this.section = selfClosing ? null : tag === Tag.Provides ? cur.provides : tag === Tag.Requires ? cur.requires : tag === Tag.Conflicts ? cur.conflicts : cur.obsoletes;
+          if (cur) this.section = selfClosing ? null : PrimaryScanner.list(cur, tag);
           break;
         case Tag.Weak:
           if (cur) this.section = null;
@@ -410,8 +431,16 @@ export class PrimaryScanner {
   }
 }
 
-/** `list` in an array of exactly its length (an empty one as it is: it has no storage). */
-function exact<T>(list: T[]): T[] { return list.length === 0 ? list : list.slice(); }
+/**
+ * The list of every empty dependency or file list: frozen, so that a reader that pushes
+ * to a record's list fails rather than adds to every package's. Most packages have no
+ * conflicts, obsoletes or files, and an empty array each was 190,000 objects in the Debian
+ * universe, all copied by the garbage collector (the Dependency objects are shared already).
+ */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
+/** `list` in an array of exactly its length, NONE when empty. */
+function exact<T>(list: T[]): T[] { return list.length === 0 ? NONE : list.slice(); }
 
 export interface ReadPrimaryOptions {
   /** Also read each package's checksum and size (PrimaryPackage). */
