@@ -174,6 +174,23 @@ function attr(b: Uint8Array, slot: A): string {
   return s < 0 ? '' : textOf(b, s, attrAt[2 * slot + 1]);
 }
 
+/** The comparison of the `flags` attribute found by the last readAttrs ('' when absent or not one of FLAGS). */
+function flagsOf(b: Uint8Array): DependencyFlags {
+  const from = attrAt[2 * A.Flags];
+  if (from >= 0 && attrAt[2 * A.Flags + 1] - from === 2) {
+    // the five names by their bytes: no string made for the usual spelling
+    const c0 = b[from];
+    const c1 = b[from + 1];
+    if (c0 === 0x45 /* E */ && c1 === 0x51 /* Q */) return '=';
+    if (c0 === 0x4c /* L */ || c0 === 0x47 /* G */) {
+      if (c1 === 0x54 /* T */) return c0 === 0x4c ? '<' : '>';
+      if (c1 === 0x45 /* E */) return c0 === 0x4c ? '<=' : '>=';
+    }
+  }
+  const fl = attr(b, A.Flags);
+  return fl && Object.hasOwn(FLAGS, fl) ? FLAGS[fl] : '';
+}
+
 /** Bytes of one EVR being put together (evrOf); grown when a value is longer. */
 let evrBytes = Buffer.alloc(256);
 
@@ -352,8 +369,7 @@ export class PrimaryScanner {
           if (!dep) {
             readAttrs(b, ne, attrsEnd);
             const name = attr(b, A.Name);
-            const fl = attr(b, A.Flags);
-            const flags = fl && Object.hasOwn(FLAGS, fl) ? FLAGS[fl] : '';
+            const flags = flagsOf(b);
             const evr = flags === '' ? '' : evrOf(b);
             const pre = attr(b, A.Pre);
             dep = pre === '1' || pre === 'true' ? { name, flags, evr, pre: true } : { name, flags, evr };
