@@ -97,6 +97,17 @@ function nameEnd(b: Uint8Array, from: number): number {
   return k;
 }
 
+/**
+ * Index of the next `<` from `from`, -1 when none. Between most tags lie a few bytes
+ * (indentation, a name), read here; a longer text (a description) goes to the native
+ * search: a native call per tag was more than the few bytes it saved reading.
+ */
+function nextTag(b: Buffer, from: number): number {
+  const near = Math.min(b.length, from + 16);
+  for (let k = from; k < near; k++) if (b[k] === LT) return k;
+  return near === b.length ? -1 : b.indexOf(LT, near);
+}
+
 /** Index of the `>` closing a tag whose attributes start at `from`, skipping `>` inside quoted values; -1 when absent. */
 function tagEnd(b: Uint8Array, from: number): number {
   let quote = 0;
@@ -330,7 +341,7 @@ export class PrimaryScanner {
     const len = b.length;
     let i = 0;
     while (i < len) {
-      const lt = b.indexOf(LT, i); // native: most bytes are text between tags (descriptions)
+      const lt = nextTag(b, i);
       if (lt < 0) break;
       const c1 = b[lt + 1];
       if (c1 === 0x21 /* ! */ || c1 === 0x3f /* ? */) {
@@ -342,7 +353,9 @@ export class PrimaryScanner {
       }
       if (c1 === SLASH) {
         const ne = nameEnd(b, lt + 2);
-        const gt = b.indexOf(GT, ne);
+        let gt = ne; // a closing tag's `>` is where its name ends, or a few blanks on
+        while (gt < len && b[gt] !== GT) gt++;
+        if (gt === len) gt = -1;
         if (gt < 0) break;
         i = gt + 1;
         const tag = tagOf(b, lt + 2, ne);
