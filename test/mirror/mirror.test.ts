@@ -113,18 +113,23 @@ testWith(t, 'kill -9 at random moments of a sync: the next sync downloads nothin
     cli(['mirror', 'add', 'up', server.url, '--channel', 'm'], dir);
     const stored = (): Set<string> => new Set(JSON.parse(cli(['ls', '--json'], dir)).map((p: { nevra: string }) => `/${p.nevra}.rpm`));
     let killed = 0;
-    for (const delay of [350, 700, 1000, 1400]) {
+    // each sync is killed once it has asked for this many more .rpm files (plus a random
+    // few ms): midway through its downloads whatever the machine's speed, where fixed
+    // delays let a fast sync finish all 400 before the last kill
+    for (const downloads of [10, 40, 90, 150]) {
       const had = stored();
       const mark = server.rpmRequests().length;
       const child = spawn(process.execPath, [CLI, 'mirror', 'sync', 'up', '--store', dir], { stdio: 'ignore' });
-      const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      await new Promise((r) => setTimeout(r, delay));
-      if (child.kill('SIGKILL')) killed++;
+      let exited = false;
+      const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => { exited = true; resolve(code); }));
+      while (!exited && server.rpmRequests().length - mark < downloads) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 20)));
+      if (!exited && child.kill('SIGKILL')) killed++;
       await exit;
       const again = server.rpmRequests().slice(mark).filter((p) => had.has(p));
       assert.equal(again, [], 'no stored package is downloaded again');
     }
-    assert.ok(killed >= 2, `at least two syncs were killed midway (${killed})`);
+    assert.ok(killed >= 3, `at least three syncs were killed midway (${killed})`);
     const had = stored();
     assert.ok(had.size < 400, `the killed syncs stored part of the upstream (${had.size})`);
     const mark = server.rpmRequests().length;
