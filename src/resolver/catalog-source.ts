@@ -25,7 +25,7 @@ import { UniverseBuilder } from './universe-builder.js';
 import { updatedUniverse } from './universe-update.js';
 import { MemorySource } from './memory-source.js';
 import { decodeRecordLines } from './record-lines.js';
-import { recordBatches } from './record-entries.js';
+import { keepRecordEntries, recordBatches } from './record-entries.js';
 import type { PackageRecord, PackageSource } from './source.js';
 
 /** How far back a cached ancestor is looked for before reading the whole channel. */
@@ -187,6 +187,7 @@ async function fromCachedAncestor(store: Store, view: BranchView, channel: strin
     if (change.after !== null) added.push({ key: where.key, value: change.after });
   }
   const records = await recordsOf(store, added.map((a) => a.value));
+  keepRecordEntries(store, added.map((a) => a.value), records);
   const addedRecords = records.filter((r): r is PackageRecord => r !== null);
   let bytes: Uint8Array | null = null;
   try { bytes = updatedUniverse(base.entry, { removed, added: addedRecords }, compare); } catch (err) {

@@ -43,7 +43,10 @@ export function recordFrom(b: BuildRecord, m: PackageManifest): PackageRecord {
 }
 
 export function encodeRecordEntry(rec: PackageRecord | null): Buffer {
-  return Buffer.from(JSON.stringify(rec === null ? null : [...recordRow(rec), rec.buildId ?? null, rec.buildtime ?? null, rec.disttag ?? null]), 'utf8');
+  if (rec === null) return Buffer.from('null');
+  const row = recordRow(rec);
+  row.push(rec.buildId ?? null, rec.buildtime ?? null, rec.disttag ?? null);
+  return Buffer.from(JSON.stringify(row), 'utf8');
 }
 
 /** The record a row holds (null: a source build), or undefined when the body is not a row (a miss). */
@@ -98,6 +101,22 @@ export async function* recordBatches(store: Store, values: readonly ObjectId[], 
     }
     yield out;
   }
-  // derived: a store that cannot take it reads the objects next time too
-  if (packs && made.length) try { packs.write(made); } catch { /* best effort */ }
+  if (packs) keepRows(packs, made);
+}
+
+/** Rows written as one pack; best effort (derived: a store that cannot take them reads the objects next time too). */
+function keepRows(packs: DerivedPacks, rows: PackEntry[]): void {
+  if (rows.length) try { packs.write(rows); } catch { /* best effort */ }
+}
+
+/**
+ * The rows of builds whose records were just read from their objects (`values` and
+ * `records` in the same order): a channel commit's universe update, which reads only the
+ * builds it adds, writes theirs as one pack, so that a channel kept by adds has a row for
+ * every build when its universe is next made from nothing. Rows are not looked up first:
+ * a build new to the channel rarely has one, and opening the kind's packs to find out
+ * costs more than writing a row again (the newest pack's entry wins, a merge keeps one).
+ */
+export function keepRecordEntries(store: Store, values: readonly ObjectId[], records: ReadonlyArray<PackageRecord | null>): void {
+  keepRows(recordPacks(store), values.map((id, i) => ({ id, label: '', body: encodeRecordEntry(records[i]) })));
 }

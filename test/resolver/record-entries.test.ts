@@ -3,13 +3,14 @@
  * made from nothing writes a row for every build (source builds too), the next one made
  * from them is the same file byte for byte, and a damaged row is a miss, read again from
  * the build's objects and written back, never believed. A row decodes to the record
- * recordFrom makes; anything that is not a row is a miss.
+ * recordFrom makes; anything that is not a row is a miss. A channel kept by adds (each
+ * commit's universe updated from its parent's) has a row for every build.
  */
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { channelSource } from '../../src/resolver/catalog-source.js';
+import { channelSource, prepareChannelUniverse } from '../../src/resolver/catalog-source.js';
 import { decodeRecordEntry, encodeRecordEntry, RECORDS_KIND } from '../../src/resolver/record-entries.js';
 import type { PackageRecord } from '../../src/resolver/source.js';
 import { derivedPacksDir, universeCacheDir } from '../../src/store/caches/paths.js';
@@ -67,6 +68,26 @@ t('rows for every build; the universe made from them is the same file; a damaged
   const written = readFileSync(join(derivedPacksDir(dir, RECORDS_KIND), names[1]));
   assert.is(written.readUInt32BE(written.length - 48 + 8), 1, 'one row: the damaged one');
   assert.ok((await universeFile(store, 'c')).equals(fromObjects), 'and the next universe reads it');
+});
+
+t('a channel kept by adds has a row for every build: each commit\'s universe update writes those of the builds it adds', async () => {
+  const dir = freshStore('record-rows-adds');
+  const store = await Store.open(dir);
+  store.onChannelCommit((channel) => prepareChannelUniverse(store, channel));
+  const rpms = sampleRpms();
+  await store.add(rpms);
+  await createChannel(store, 'c');
+  const third = Math.ceil(rpms.length / 3);
+  for (let at = 0; at < rpms.length; at += third) await addToChannel(store, 'c', rpms.slice(at, at + third).map(nevraOf));
+  const written = packNames(dir);
+  assert.is(written.length, Math.ceil(rpms.length / third), 'the first universe from nothing wrote its rows, each update the rows of what it added');
+
+  rmSync(dirname(universeCacheDir(dir, 'any')), { recursive: true }); // every commit's: made from nothing, not from the parent's
+  const fromRows = await universeFile(store, 'c');
+  assert.equal(packNames(dir), written, 'the universe from nothing found every row: nothing read from the objects, nothing written');
+  rmSync(dirname(universeCacheDir(dir, 'any')), { recursive: true });
+  rmSync(derivedPacksDir(dir, RECORDS_KIND), { recursive: true });
+  assert.ok((await universeFile(store, 'c')).equals(fromRows), 'the same file as from the objects');
 });
 
 t('a row decodes to the record it was made from; what is not a row is a miss; a source build is null', () => {

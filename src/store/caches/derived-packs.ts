@@ -33,7 +33,7 @@
  * smaller ones into its own, so their number stays bounded. gc rewrites packs without
  * the entries of objects it deleted (prune.ts); fsck reports damaged entries.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
@@ -61,7 +61,8 @@ const MERGE_BELOW = 64 << 20;
 /** readMany reads a pack whole when it wants this many of its entries; fewer are read one by one. */
 const BULK_READ_MIN = 64;
 
-const sha = (b: Uint8Array): Buffer => createHash('sha256').update(b).digest();
+/** One-shot sha256 (crypto.hash: no Hash object per call, twice as fast on the ~150-byte bodies written 20,000 at a time). */
+const sha = (b: Uint8Array): Buffer => hash('sha256', b, 'buffer');
 
 export interface PackEntry { id: ObjectId; label: string; body: Buffer }
 
@@ -187,36 +188,46 @@ function bodiesSumOf(p: Pack): Buffer {
   return h.digest();
 }
 
-/** Packs bodies (stored deflated or as they are) and rows; the whole pack, ready to write. */
+/**
+ * Packs bodies (stored deflated or as they are) and rows; the whole pack, ready to write.
+ * Laid out in one buffer (index rows written in place, bodies hashed once as they lie):
+ * a row and a label buffer per entry and a hash update per body were most of writing
+ * 20,000 resolver rows.
+ */
 function encodePack(entries: Iterable<StoredEntry>, deflated: boolean): Buffer {
-  const bodies: Buffer[] = [];
-  const rows: Buffer[] = [];
+  const list = [...entries];
+  let bodiesLength = 0;
+  let indexLength = 0;
+  const labels = list.map((e) => {
+    bodiesLength += e.stored.length;
+    const label = e.label === '' ? null : Buffer.from(e.label, 'utf8');
+    if (label && label.length > 0xffff) throw new Error(`derived pack label of ${e.id} too long`);
+    indexLength += FIXED + (label ? label.length : 0);
+    return label;
+  });
+  const out = Buffer.allocUnsafe(bodiesLength + indexLength + 32 + FOOTER);
   let offset = 0;
-  let count = 0;
-  for (const e of entries) {
-    const label = Buffer.from(e.label, 'utf8');
-    if (label.length > 0xffff) throw new Error(`derived pack label of ${e.id} too long`);
-    const r = Buffer.allocUnsafe(FIXED + label.length);
-    Buffer.from(e.id.slice('sha256:'.length), 'hex').copy(r, 0);
-    r.writeUIntBE(offset, 32, 6);
-    r.writeUInt32BE(e.stored.length, 38);
-    e.sum.copy(r, 42);
-    r.writeUInt16BE(label.length, 74);
-    label.copy(r, FIXED);
-    bodies.push(e.stored);
-    rows.push(r);
+  let at = bodiesLength;
+  list.forEach((e, k) => {
+    const label = labels[k];
+    if (!e.id.startsWith('sha256:') || out.write(e.id.slice(7), at, 32, 'hex') !== 32) throw new Error(`derived pack entry of ${e.id}: not a sha256 id`);
+    out.writeUInt16BE(Math.floor(offset / 2 ** 32), at + 32);
+    out.writeUInt32BE(offset >>> 0, at + 34);
+    out.writeUInt32BE(e.stored.length, at + 38);
+    e.sum.copy(out, at + 42);
+    out.writeUInt16BE(label ? label.length : 0, at + 74);
+    if (label) label.copy(out, at + FIXED);
+    at += FIXED + (label ? label.length : 0);
+    e.stored.copy(out, offset);
     offset += e.stored.length;
-    count++;
-  }
-  const index = Buffer.concat(rows);
-  const bodiesSum = createHash('sha256');
-  for (const b of bodies) bodiesSum.update(b);
-  const footer = Buffer.alloc(FOOTER);
+  });
+  sha(out.subarray(0, bodiesLength)).copy(out, at);
+  const footer = out.subarray(at + 32);
   (deflated ? MAGIC : MAGIC_PLAIN_SUMMED).copy(footer, 0);
-  footer.writeUInt32BE(count, 8);
-  footer.writeUInt32BE(index.length, 12);
-  sha(index).copy(footer, 16);
-  return Buffer.concat([...bodies, index, bodiesSum.digest(), footer]);
+  footer.writeUInt32BE(list.length, 8);
+  footer.writeUInt32BE(indexLength, 12);
+  sha(out.subarray(bodiesLength, bodiesLength + indexLength)).copy(footer, 16);
+  return out;
 }
 
 /**
@@ -277,8 +288,12 @@ export class DerivedPacks {
 
   get dir(): string { return derivedPacksDir(this.root, this.kind); }
 
+  /** Whether the directory was read (refresh): until then the first lookup reads it, and a write opens no pack it need not merge. */
+  private listed = false;
+
   /** Reads the directory again: new packs are opened (their index checked), gone ones closed. */
   refresh(): void {
+    this.listed = true;
     const names = packNames(this.dir);
     const had = new Map(this.packs.map((p) => [p.name, p]));
     const next: Pack[] = [];
@@ -292,6 +307,7 @@ export class DerivedPacks {
   }
 
   private find(id: ObjectId): { pack: Pack; at: number } | null {
+    if (!this.listed) this.refresh();
     const hex = id.slice('sha256:'.length);
     for (let i = this.packs.length - 1; i >= 0; i--) {
       const at = this.packs[i].rows.get(hex);
@@ -333,13 +349,16 @@ export class DerivedPacks {
   /**
    * Writes `entries` as one new pack (merging small packs into it when there are more
    * than MAX_PACKS). Best effort, like every derived cache: false where the store
-   * cannot be written (the caller keeps what it computed in memory).
+   * cannot be written (the caller keeps what it computed in memory). Packs are opened
+   * (each index read and checked) only to be merged, and the new one by the next lookup:
+   * a writer of a few entries (an add's resolver rows) need not open a 20,000-entry
+   * index, nor a universe from nothing the pack of its 20,000 rows it just wrote.
    */
   write(entries: PackEntry[]): boolean {
     if (entries.length === 0) return true;
-    this.refresh();
     let merged: Pack[] = [];
-    if (this.packs.length + 1 > MAX_PACKS) {
+    if (packNames(this.dir).length + 1 > MAX_PACKS) {
+      this.refresh();
       let budget = MERGE_BELOW;
       merged = [...this.packs].sort((a, b) => a.size - b.size).filter((p) => p.size <= MERGE_BELOW && (budget -= p.size) >= 0);
     }
@@ -356,7 +375,7 @@ export class DerivedPacks {
       return false;
     }
     for (const p of merged) removeFile(join(this.dir, p.name));
-    this.refresh();
+    this.listed = false; // the next lookup opens the new pack (a writer that reads no more never does)
     return true;
   }
 
