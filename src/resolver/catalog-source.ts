@@ -9,7 +9,8 @@
  * The universe of each channel commit is cached (`cache/universe/<commit>/`, derived):
  * a warm start loads it instead of reading every manifest, and a new commit's universe is
  * made from its nearest cached ancestor's by reading only the builds changed since
- * (store's fromNearestCached, as the package index is).
+ * (store's fromNearestCached, as the package index is). A universe made from nothing
+ * reads each build's resolver row (record-entries.ts), not its record and manifest.
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,13 +18,14 @@ import { BazaarError } from '../errors.js';
 import { compareBuilds } from '../policy/index.js';
 import type { Build, OrderOptions } from '../policy/index.js';
 import { nevraKey } from '../rpm/index.js';
-import type { BranchView, BuildRecord, ChannelSettings, ObjectId, PackageManifest, Store } from '../store/index.js';
+import type { BranchView, ChannelSettings, ObjectId, Store } from '../store/index.js';
 import { buildOfPath, channelBranch, channelSettings, channelUpstream, orderOf, universeCacheDir } from '../store/index.js';
 import { encodeUniverse, loadUniverseCache, parseUniverse, UNIVERSE_FILE, writeUniverseFile, type CachedSource } from './universe-cache.js';
 import { UniverseBuilder } from './universe-builder.js';
 import { updatedUniverse } from './universe-update.js';
 import { MemorySource } from './memory-source.js';
 import { decodeRecordLines } from './record-lines.js';
+import { keepRecordEntries, recordBatches } from './record-entries.js';
 import type { PackageRecord, PackageSource } from './source.js';
 
 /** How far back a cached ancestor is looked for before reading the whole channel. */
@@ -43,39 +45,10 @@ export async function recordOf(store: Store, value: ObjectId): Promise<PackageRe
   return (await recordsOf(store, [value]))[0];
 }
 
-/** Builds whose records and manifests recordsOf reads at a time. */
-const RECORDS_BATCH = 512;
-
-/**
- * Many builds at once, in the order of `values` (null for a source package): records,
- * then their manifests, read a batch at a time, each manifest made a record at once. A
- * manifest's file entries (an object and an id string each) are then garbage while still
- * young: held until every manifest was read, they were copied through the collector's
- * generations, a quarter of a first `resolve --channel` at 20,000 builds.
- */
-async function* recordBatches(store: Store, values: readonly ObjectId[]): AsyncGenerator<Array<PackageRecord | null>> {
-  for (let at = 0; at < values.length; at += RECORDS_BATCH) {
-    const builds = await store.readKinds(values.slice(at, at + RECORDS_BATCH), 'build');
-    const manifests = await store.readKinds(builds.filter((b) => !b.isSource).map((b) => b.manifest), 'package');
-    let next = 0;
-    yield builds.map((b) => (b.isSource ? null : recordFrom(b, manifests[next++])));
-  }
-}
-
-async function recordsOf(store: Store, values: readonly ObjectId[]): Promise<Array<PackageRecord | null>> {
+async function recordsOf(store: Store, values: readonly ObjectId[], writeBack = false): Promise<Array<PackageRecord | null>> {
   const out: Array<PackageRecord | null> = [];
-  for await (const batch of recordBatches(store, values)) for (const r of batch) out.push(r);
+  for await (const batch of recordBatches(store, values, writeBack)) for (const r of batch) out.push(r);
   return out;
-}
-
-function recordFrom(b: BuildRecord, m: PackageManifest): PackageRecord {
-  const rec: PackageRecord = {
-    name: m.name, epoch: m.epoch ?? 0, version: m.version, release: m.release, arch: m.arch,
-    provides: m.provides, requires: m.requires, conflicts: m.conflicts, obsoletes: m.obsoletes,
-    files: m.files.map((f) => f.path), buildId: b.header, buildtime: b.buildtime,
-  };
-  if (b.disttag) rec.disttag = b.disttag;
-  return rec;
 }
 
 function hasCache(store: Store, commit: string): boolean {
@@ -134,7 +107,7 @@ async function streamedUniverse(store: Store, view: BranchView, channel: string,
   // key order, as sortedRecords gives it
   const builds = [...(await store.index(view, channelBranch(channel))).builds].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const builder = new UniverseBuilder();
-  for await (const batch of recordBatches(store, builds.map((b) => b.value))) {
+  for await (const batch of recordBatches(store, builds.map((b) => b.value), true)) {
     try { for (const r of batch) if (r) builder.add(r); } catch (err) {
       if (!(err instanceof BazaarError)) throw err;
       return null;
@@ -214,6 +187,7 @@ async function fromCachedAncestor(store: Store, view: BranchView, channel: strin
     if (change.after !== null) added.push({ key: where.key, value: change.after });
   }
   const records = await recordsOf(store, added.map((a) => a.value));
+  keepRecordEntries(store, added.map((a) => a.value), records);
   const addedRecords = records.filter((r): r is PackageRecord => r !== null);
   let bytes: Uint8Array | null = null;
   try { bytes = updatedUniverse(base.entry, { removed, added: addedRecords }, compare); } catch (err) {
@@ -229,7 +203,7 @@ async function fromCachedAncestor(store: Store, view: BranchView, channel: strin
 /** `into` with every build of the channel's package index as its stored record says (a source package taken out). */
 async function indexedRecords(store: Store, view: BranchView, channel: string, into: Map<string, PackageRecord>): Promise<Map<string, PackageRecord>> {
   const builds = (await store.index(view, channelBranch(channel))).builds;
-  const stored = await recordsOf(store, builds.map((b) => b.value));
+  const stored = await recordsOf(store, builds.map((b) => b.value), true);
   builds.forEach((b, i) => { const rec = stored[i]; if (rec) into.set(b.key, rec); else into.delete(b.key); });
   return into;
 }

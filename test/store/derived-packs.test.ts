@@ -3,7 +3,9 @@
  * rpm-md fragments cost a fraction of their text on disk; every body reads back as
  * written, a damaged stored byte is a miss (never another body) that check() reports, and
  * a pack of the first format (bodies as they are) is still read and rewritten deflated by
- * the next merge.
+ * the next merge. A kind opened with `deflate: false` keeps its bodies as they are
+ * (BZDPACK4), and readMany reads a pack whole, checked by its bodies' sum, or entry by
+ * entry when that fails: the same bodies as read, a damaged one a miss.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -122,6 +124,48 @@ t('the sum of the bodies: a sound pack checks in one pass, a damaged sum is no d
   const misses = entries.filter((e) => v2Packs.read(e.id) === null);
   assert.is(misses.length, 1, 'the damaged entry is a miss, the others read');
   assert.equal(v2Packs.check().damaged, [`sum-kind/${name}: entry of ${misses[0].id}`]);
+});
+
+t('deflate: false keeps bodies as they are with their sum; readMany gives what read gives, a damaged body a miss; gc and merges keep each kind\'s form', () => {
+  const root = freshStore('dpack-plain');
+  const dir = derivedPacksDir(root, 'plain-kind');
+  const packs = DerivedPacks.of(root, 'plain-kind', { deflate: false });
+  const entries = Array.from({ length: 100 }, (_, i) => entry(i));
+  assert.ok(packs.write(entries));
+  const [name] = packFiles(root, 'plain-kind');
+  const path = join(dir, name);
+  const bytes = readFileSync(path);
+  assert.is(bytes.subarray(-48, -40).toString('latin1'), 'BZDPACK4');
+  assert.ok(entries.some((e) => bytes.subarray(0, e.body.length).equals(e.body)), 'bodies as they are: one starts the pack');
+  const ids = [...entries.map((e) => e.id), idOf(999)];
+  const many = packs.readMany(ids);
+  assert.is(many.length, 101);
+  assert.is(many[100], null, 'an id without an entry');
+  entries.forEach((e, i) => assert.ok(many[i]?.equals(e.body), `body ${i} from the whole read`));
+  assert.equal(packs.check(), { packs: 1, entries: 100, damaged: [] });
+  // one stored byte flipped: the bodies' sum fails, each entry is checked alone
+  const damaged = Buffer.from(bytes);
+  damaged[10] ^= 0x20;
+  writeFileSync(path, damaged);
+  const again = DerivedPacks.of(`${root}/`, 'plain-kind', { deflate: false });
+  again.refresh();
+  const got = again.readMany(ids);
+  const misses = entries.filter((_, i) => got[i] === null);
+  assert.is(misses.length, 1, 'exactly the damaged entry is a miss');
+  entries.forEach((e, i) => { if (got[i] !== null) assert.ok(got[i]?.equals(e.body)); });
+  assert.equal(again.check().damaged, [`plain-kind/${name}: entry of ${misses[0].id}`]);
+  // merges past MAX_PACKS write the kind's form, keeping the sound entries
+  for (let k = 0; k < MAX_PACKS; k++) assert.ok(again.write([entry(200 + k)]));
+  for (const n of packFiles(root, 'plain-kind')) assert.is(readFileSync(join(dir, n)).subarray(-48, -40).toString('latin1'), 'BZDPACK4');
+  const kept = [...entries.filter((e) => e !== misses[0]), ...Array.from({ length: MAX_PACKS }, (_, k) => entry(200 + k))];
+  const after = again.readMany(kept.map((e) => e.id));
+  kept.forEach((e, i) => assert.ok(after[i]?.equals(e.body), `body of ${e.id} after the merge`));
+  // gc's prune, through an instance that was not told the form, rewrites each pack as it was
+  const gcView = DerivedPacks.of(`${root}//`, 'plain-kind');
+  gcView.prune((id) => id !== kept[0].id);
+  for (const n of packFiles(root, 'plain-kind')) assert.is(readFileSync(join(dir, n)).subarray(-48, -40).toString('latin1'), 'BZDPACK4');
+  assert.is(gcView.read(kept[0].id), null);
+  assert.ok(gcView.read(kept[1].id)?.equals(kept[1].body));
 });
 
 t.run();
