@@ -128,8 +128,9 @@ t('image checkout loads the checkout\'s graph, not the whole library (it read 1.
   const { names, bytes } = chunksRead(['--store', store, 'image', 'checkout', 'va', out], 'checked out va@1.0.0');
   assert.is(readFileSync(join(out, 'etc/motd'), 'utf8'), 'hello\n');
   assert.ok(names.some((n) => n.startsWith('image-checkout-')), `the checkout's own module was read (${names.join(' ')})`);
-  // the store's graph ~580 KB, with api/ (images, layers, the resolver) ~1.1 MB (1.0 when this was written), the whole library 1.28 MB then
-  assert.ok(bytes < 1_150_000, `image checkout read ${bytes} bytes of chunks (${names.length})`);
+  // the store's graph ~580 KB, with api/ (images, layers, the resolver) ~1.1 MB (1.0 when this was written), the whole library 1.28 MB then;
+  // 1,153,444 once the resolver's rows and the faster primary reader came in (the image's resolver graph holds both)
+  assert.ok(bytes < 1_175_000, `image checkout read ${bytes} bytes of chunks (${names.length})`);
 });
 
 t.run();
