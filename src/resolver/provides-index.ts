@@ -51,7 +51,6 @@ const DEP_LISTS = ['provides', 'requires', 'conflicts', 'obsoletes'];
 /** The (empty, never written) group of packages that cannot be installed here. */
 const NO_GROUP: number[] = [];
 
-
 /** Dependency answers computed ahead of time for a source (universe-cache.ts writes them). */
 export interface PrebuiltDeps {
   /** the system arch they were computed for */

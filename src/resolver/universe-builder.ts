@@ -19,11 +19,10 @@
  * figures).
  */
 import { buildCapabilityIndex } from './capability-index.js';
-import { computePackageDeps, encodePackageDeps } from './package-deps.js';
 import { Pool } from './provides-index.js';
 import type { PackageRecord } from './source.js';
 import { askedBy } from './universe-update.js';
-import { assembleUniverse, CACHE_ARCH, CachedSource, FIXED_INTS, nameTable, stringBytes, Universe, UniverseEncoder } from './universe-cache.js';
+import { assembleUniverse, CACHE_ARCH, CachedSource, FIXED_INTS, nameTable, poolAnswers, stringBytes, Universe, UniverseEncoder } from './universe-cache.js';
 
 /** Ints of a package's fixed part that are string numbers (5, the location, may be `~n`). */
 const STRING_FIELDS = [0, 2, 3, 4, 5, 6, 7, 8];
@@ -93,13 +92,7 @@ export class UniverseBuilder {
     // the entries of the full index for what is asked, in its order: every path and
     // capability nobody asks for (most of a real package's files) is left out
     pool.indexOnly(this.asked, starts.keys());
-    const offsets: number[] = [];
-    const data: number[] = [];
-    for (let id = 0; id < starts.length; id++) {
-      offsets.push(data.length);
-      // computed, not through pool.deps, which would keep every package's answers
-      if (pool.packages[id].archScore === 0) data.push(-1); else encodePackageDeps(computePackageDeps(pool, id), data);
-    }
+    const { offsets, data } = poolAnswers(pool);
     return assembleUniverse({
       text: strings.text, strStarts, nHot, ascii: strings.ascii, depTable, starts, ints, arch: final[archProvisional], offsets, data, names, caps,
     });

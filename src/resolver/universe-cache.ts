@@ -182,6 +182,22 @@ export async function saveUniverseCache(dir: string, source: PackageSource): Pro
   await writeUniverseFile(dir, encodeUniverse(source));
 }
 
+/**
+ * Every package's answers in encodePackageDeps's form, `-1` for one not installable here,
+ * and where each starts: the answers section of a universe file. Computed, not through
+ * pool.deps, which keeps each: 20,000 kept answers outlived the young generation and were
+ * copied by the collector, for a pool dropped after the save.
+ */
+export function poolAnswers(pool: Pool): { offsets: number[]; data: number[] } {
+  const offsets: number[] = [];
+  const data: number[] = [];
+  for (let id = 0; id < pool.packages.length; id++) {
+    offsets.push(data.length);
+    if (pool.packages[id].archScore === 0) data.push(-1); else encodePackageDeps(computePackageDeps(pool, id), data);
+  }
+  return { offsets, data };
+}
+
 /** The bytes of the snapshot of `source` (what saveUniverseCache writes). */
 export function encodeUniverse(source: PackageSource): Uint8Array {
   const enc = new UniverseEncoder();
@@ -192,16 +208,7 @@ export function encodeUniverse(source: PackageSource): Uint8Array {
   const starts: number[] = [];
   const ints: number[] = [];
   for (const p of pkgs) { starts.push(ints.length); enc.record(p, ints); }
-  const pool = new Pool(source, { arch: CACHE_ARCH });
-  const offsets: number[] = [];
-  const data: number[] = [];
-  for (let id = 0; id < pkgs.length; id++) {
-    offsets.push(data.length);
-    if (pool.packages[id].archScore === 0) { data.push(-1); continue; }
-    // computed, not through pool.deps, which keeps each: 20,000 kept answers outlived the
-    // young generation and were copied by the collector, for a pool dropped after the save
-    encodePackageDeps(computePackageDeps(pool, id), data);
-  }
+  const { offsets, data } = poolAnswers(new Pool(source, { arch: CACHE_ARCH }));
   const arch = enc.s(CACHE_ARCH);
   const names = nameTable(pkgs.map((p) => p.name), (id) => enc.s(pkgs[id].name));
   const strings = stringBytes(enc.strs);

@@ -3,7 +3,6 @@ import cluster from 'node:cluster';
 import type { serve as serveNow } from './serve.js';
 import type { serveWorker as serveWorkerNow, startWorkers as startWorkersNow } from './workers.js';
 
-
 /**
  * `serve` (serve.ts), loaded when called: `bazaar add` comes through this door for its
  * rpm-md fragments and must not pay for hono and every route.

@@ -379,7 +379,6 @@ export class DerivedPacks {
     return true;
   }
 
-
   /** Rewrites packs without the entries `keep` refuses (gc); a pack left empty is removed. */
   prune(keep: (id: ObjectId) => boolean): void {
     this.refresh();
