@@ -9,8 +9,25 @@ alive() {
   [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
 }
 
+# A free loopback port below the kernel's ephemeral range (ip_local_port_range). A port
+# from that range (what a listen on port 0 gets) is handed to every outgoing connection
+# and every other listen on port 0 as soon as it is free again, and an engine binds its
+# port seconds after it was chosen: CI's Ceph gateway, ~20 s into the cluster's start,
+# found its port taken. Random in the 12,000 ports below the range, each tried first;
+# port 0 only where the range leaves no room below it.
 free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+  node -e '
+    const net = require("net");
+    const range = require("fs").readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    const low = range[0] > 0 ? range[0] : 32768;
+    const from = Math.max(1024, low - 12000);
+    const pick = (tries) => {
+      const port = tries > 0 && low - from >= 1000 ? from + Math.floor(Math.random() * (low - from)) : 0;
+      const s = net.createServer();
+      s.once("error", () => pick(tries - 1));
+      s.listen(port, "127.0.0.1", () => { console.log(s.address().port); s.close(); });
+    };
+    pick(50);'
 }
 
 # Stops the engine when ENGINE_OWNER_PID ends (once per DIR: a restart keeps the first watcher).
